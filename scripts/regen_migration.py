@@ -1,0 +1,46 @@
+"""Regenerate the initial Alembic migration from the models (before the first release only).
+
+    .venv/bin/python scripts/regen_migration.py
+
+It autogenerates `0001_initial` against an empty SQLite file, replacing the old file. After the
+first release, add new revisions with `alembic revision --autogenerate` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import Connection
+
+from localexa.server.db.engine import create_engine
+from localexa.server.db.migrate import MIGRATIONS_DIR, alembic_config
+
+
+def _generate(connection: Connection) -> None:
+    config = alembic_config(connection)
+    config.set_main_option("file_template", "%%(rev)s")
+    command.revision(config, message="initial", autogenerate=True, rev_id="0001_initial")
+
+
+async def main() -> None:
+    for old in (MIGRATIONS_DIR / "versions").glob("0001_initial*.py"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite+aiosqlite:///{Path(tmp) / 'empty.db'}")
+        async with engine.begin() as conn:
+            await conn.run_sync(_generate)
+        await engine.dispose()
+    versions = str(MIGRATIONS_DIR / "versions")
+    # Our own formatter on our own file, after the work is done.
+    subprocess.run([sys.executable, "-m", "ruff", "check", "--fix", "--quiet", versions], check=True)  # noqa: S603, ASYNC221
+    subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", versions], check=True)  # noqa: S603, ASYNC221
+    print("regenerated", *sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("*.py")))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

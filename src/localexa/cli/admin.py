@@ -1,0 +1,287 @@
+"""`localexa admin …`: localexa's own admin API (shared/spec/admin-api.md) through the client.
+
+    localexa admin customers create --name Ada --email ada@example.com --password pw [--region EU]
+    localexa admin vendors create --name Acme --owner-user-id amzn1.account.…
+    localexa admin lwa-clients create --name App --redirect-uri https://app.example.com/cb
+    localexa admin skills create --vendor-id … --name "My Lights" --endpoint http://127.0.0.1:9000/skill
+    localexa admin tokens create --client-id … --user-id … --scope alexa::ask:skills:readwrite -q
+    localexa admin clock advance 1h
+    localexa admin faults | journal | directives …    (admin_steer.py)
+    localexa admin reset --yes | snapshot -o state.json | restore state.json | health
+
+Every command but `health` sends the admin key (`--admin-key`, LOCALEXA_ADMIN_KEY, or
+`<data dir>/admin-key`). `create` commands print the new object; `-q` prints only its id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from localexa.cli import admin_steer
+from localexa.cli.context import state
+from localexa.cli.options import (
+    JsonOption,
+    QuietOption,
+    RegionName,
+    parse_duration,
+    read_json_object,
+    region_literal,
+)
+from localexa.cli.output import Column, emit
+
+admin = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="localexa's admin API (needs the admin key)."
+)
+customers = typer.Typer(no_args_is_help=True, help="Customers (Amazon accounts): developers and end users.")
+vendors = typer.Typer(no_args_is_help=True, help="Vendors: a developer's organisation that owns skills.")
+lwa_clients = typer.Typer(no_args_is_help=True, help="LWA clients (security profiles) of apps and consoles.")
+skills = typer.Typer(no_args_is_help=True, help="Smart home skills.")
+tokens = typer.Typer(no_args_is_help=True, help="LWA token pairs, as if the customer had consented.")
+clock = typer.Typer(no_args_is_help=True, help="The server's clock, which only moves forward.")
+
+admin.add_typer(customers, name="customers")
+admin.add_typer(vendors, name="vendors")
+admin.add_typer(lwa_clients, name="lwa-clients")
+admin.add_typer(skills, name="skills")
+admin.add_typer(tokens, name="tokens")
+admin.add_typer(clock, name="clock")
+admin_steer.register(admin)
+
+
+RegionOption = Annotated[RegionName, typer.Option(help="The customer's region.", case_sensitive=False)]
+
+CUSTOMER_COLUMNS = [
+    Column.attr("userId", "user_id"),
+    Column.attr("name", "name"),
+    Column.attr("email", "email"),
+    Column.attr("region", "region"),
+]
+VENDOR_COLUMNS = [
+    Column.attr("vendorId", "vendor_id"),
+    Column.attr("name", "name"),
+    Column.attr("ownerUserId", "owner_user_id"),
+]
+LWA_CLIENT_COLUMNS = [
+    Column.attr("clientId", "client_id"),
+    Column.attr("name", "name"),
+    Column.attr("redirectUris", "redirect_uris"),
+    Column.attr("skillId", "skill_id"),
+]
+SKILL_COLUMNS = [
+    Column.attr("skillId", "skill_id"),
+    Column.attr("name", "name"),
+    Column.attr("vendorId", "vendor_id"),
+    Column.attr("stages", "stages"),
+    Column.attr("endpoint", "endpoint"),
+]
+
+
+# -- customers -----------------------------------------------------------------------------------
+
+
+@customers.command("create")
+def create_customer(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="Display name.")],
+    email: Annotated[str, typer.Option(help="Sign-in email (unique).")],
+    password: Annotated[str, typer.Option(help="Sign-in password for the LWA login page.")],
+    region: RegionOption = RegionName.NA,
+    postal_code: Annotated[str | None, typer.Option(help="For the postal_code profile scope.")] = None,
+    quiet: QuietOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Create a customer who can sign in at /ap/oa."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        created = client.admin.customers.create(
+            name=name,
+            email=email,
+            password=password,
+            region=region_literal(region),
+            postal_code=postal_code,
+        )
+    emit(created, as_json=cli.json, quiet=created.user_id if quiet else None)
+
+
+@customers.command("list")
+def list_customers(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """Every customer."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        found = client.admin.customers.list()
+    emit(found, as_json=cli.json, columns=CUSTOMER_COLUMNS, title="Customers")
+
+
+@customers.command("get")
+def get_customer(ctx: typer.Context, user_id: str, json_output: JsonOption = False) -> None:
+    """One customer (exit 3 when unknown)."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        found = client.admin.customers.get(user_id)
+    emit(found, as_json=cli.json)
+
+
+# -- vendors -------------------------------------------------------------------------------------
+
+
+@vendors.command("create")
+def create_vendor(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="The vendor's name.")],
+    owner_user_id: Annotated[str, typer.Option(help="The developer (a customer's userId) who owns it.")],
+    quiet: QuietOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Create a vendor owned by a developer."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        created = client.admin.vendors.create(name=name, owner_user_id=owner_user_id)
+    emit(created, as_json=cli.json, quiet=created.vendor_id if quiet else None)
+
+
+@vendors.command("list")
+def list_vendors(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """Every vendor."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        found = client.admin.vendors.list()
+    emit(found, as_json=cli.json, columns=VENDOR_COLUMNS, title="Vendors")
+
+
+# -- LWA clients ---------------------------------------------------------------------------------
+
+
+@lwa_clients.command("create")
+def create_lwa_client(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="The app's name on the consent page.")],
+    redirect_uri: Annotated[
+        list[str] | None, typer.Option(help="An allowed redirect URI (repeatable).")
+    ] = None,
+    quiet: QuietOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Create an LWA client; its secret is shown only now."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        created = client.admin.lwa_clients.create(name=name, redirect_uris=redirect_uri or [])
+    text = f"clientId     {created.client_id}\nclientSecret {created.client_secret}"
+    emit(created, as_json=cli.json, quiet=created.client_id if quiet else None, text=text)
+
+
+@lwa_clients.command("list")
+def list_lwa_clients(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """Every LWA client (no secrets), skills' messaging clients included."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        found = client.admin.lwa_clients.list()
+    emit(found, as_json=cli.json, columns=LWA_CLIENT_COLUMNS, title="LWA clients")
+
+
+# -- skills --------------------------------------------------------------------------------------
+
+
+@skills.command("create")
+def create_skill(
+    ctx: typer.Context,
+    vendor_id: Annotated[str, typer.Option(help="The vendor that owns the skill.")],
+    name: Annotated[str, typer.Option(help="The skill's name.")],
+    endpoint: Annotated[str, typer.Option(help="http(s):// URL or python:package.module:function.")],
+    stage: Annotated[list[str] | None, typer.Option(help="development and/or live (repeatable).")] = None,
+    permission: Annotated[
+        list[str] | None, typer.Option(help="e.g. alexa::async_event:write (repeatable).")
+    ] = None,
+    account_linking: Annotated[
+        str | None, typer.Option(help="accountLinking object: inline JSON, @file.json or - (stdin).")
+    ] = None,
+    quiet: QuietOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Create a smart home skill (and its messaging client)."""
+    cli = state(ctx, json_output=json_output)
+    linking = read_json_object(account_linking, "--account-linking") if account_linking else None
+    with cli.client(admin=True) as client:
+        created = client.admin.skills.create(
+            vendor_id=vendor_id,
+            name=name,
+            endpoint=endpoint,
+            stages=stage,
+            permissions=permission,
+            account_linking=linking,
+        )
+    messaging = created.skill_messaging_credentials
+    text = (
+        f"skillId                {created.skill_id}\n"
+        f"messaging clientId     {messaging.client_id}\n"
+        f"messaging clientSecret {messaging.client_secret}"
+    )
+    emit(created, as_json=cli.json, quiet=created.skill_id if quiet else None, text=text)
+
+
+@skills.command("list")
+def list_skills(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """Every skill."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        found = client.admin.skills.list()
+    emit(found, as_json=cli.json, columns=SKILL_COLUMNS, title="Skills")
+
+
+@skills.command("get")
+def get_skill(ctx: typer.Context, skill_id: str, json_output: JsonOption = False) -> None:
+    """One skill as stored (no secrets; exit 3 when unknown)."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        found = client.admin.skills.get(skill_id)
+    emit(found, as_json=cli.json)
+
+
+# -- tokens and the clock ------------------------------------------------------------------------
+
+
+@tokens.command("create")
+def create_tokens(
+    ctx: typer.Context,
+    client_id: Annotated[str, typer.Option(help="The LWA client (an app's, or a skill's messaging client).")],
+    user_id: Annotated[str, typer.Option(help="The customer the tokens act for.")],
+    scope: Annotated[
+        list[str], typer.Option(help="A scope (repeatable), e.g. alexa::skills:account_linking.")
+    ],
+    quiet: QuietOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Issue the token pair LWA would issue after consent; -q prints only the access token."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        issued = client.admin.tokens.create(client_id=client_id, user_id=user_id, scopes=scope)
+    text = (
+        f"access_token  {issued.access_token}\n"
+        f"refresh_token {issued.refresh_token}\n"
+        f"expires_in    {issued.expires_in}"
+    )
+    emit(issued, as_json=cli.json, quiet=issued.access_token if quiet else None, text=text)
+
+
+@clock.command("get")
+def get_clock(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """The server's time (ISO-8601)."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        now = client.admin.clock.get()
+    emit(now, as_json=cli.json, text=now.now.isoformat())
+
+
+@clock.command("advance")
+def advance_clock(
+    ctx: typer.Context,
+    duration: Annotated[str, typer.Argument(help="Seconds, or 90s, 5m, 1h, 2d, 1h30m.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Move the server's clock forward (codes expire in 5 min, access tokens in 1 h)."""
+    cli = state(ctx, json_output=json_output)
+    seconds = parse_duration(duration)
+    with cli.client(admin=True) as client:
+        now = client.admin.clock.advance(seconds)
+    emit(now, as_json=cli.json, text=now.now.isoformat())

@@ -1,0 +1,290 @@
+"""The observe-and-steer part of `localexa admin`: faults, journal, directives, reset, snapshots,
+health (the server's README: Observe and steer; Directives).
+
+    localexa admin faults create --path "/v1/skills/*/credentials" --status 503 --count 1
+    localexa admin journal list --status 5xx --limit 20
+    localexa admin directives send --user-id … --skill-id … --namespace Alexa.PowerController \
+        --name TurnOn --endpoint-id lamp
+    localexa admin reset --yes
+    localexa admin snapshot -o state.json && localexa admin restore state.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from localexa.cli.context import state
+from localexa.cli.options import JsonOption, QuietOption, RegionName, read_json_object, region_literal
+from localexa.cli.output import Column, emit, rows_of
+
+faults = typer.Typer(no_args_is_help=True, help="Make chosen calls fail or slow down.")
+journal = typer.Typer(no_args_is_help=True, help="Every recorded call, newest first.")
+directives = typer.Typer(no_args_is_help=True, help="Talk to a customer's skill as Alexa does.")
+
+FAULT_COLUMNS = [
+    Column.attr("faultId", "fault_id"),
+    Column.attr("method", "method"),
+    Column.attr("path", "path"),
+    Column.attr("status", "status"),
+    Column.attr("delayMs", "delay_ms"),
+    Column.attr("remaining", "remaining"),
+    Column.attr("fired", "fired"),
+    Column.attr("active", "active"),
+]
+JOURNAL_COLUMNS = [
+    Column.attr("id", "id"),
+    Column.attr("time", "time"),
+    Column.attr("direction", "direction"),
+    Column.attr("method", "method"),
+    Column("path", lambda e: e.path or e.url),
+    Column.attr("status", "status"),
+    Column.attr("requestId", "request_id"),
+]
+ENDPOINT_COLUMNS = [
+    Column.attr("endpointId", "endpoint_id"),
+    Column.attr("friendlyName", "friendly_name"),
+    Column.attr("categories", "display_categories"),
+    Column("state", lambda e: ", ".join(f"{k}={v}" for k, v in e.state.items())),
+]
+
+
+def register(admin: typer.Typer) -> None:
+    admin.add_typer(faults, name="faults")
+    admin.add_typer(journal, name="journal")
+    admin.add_typer(directives, name="directives")
+    for command in (reset, snapshot, restore, health):
+        admin.command()(command)
+
+
+# -- faults --------------------------------------------------------------------------------------
+
+
+@faults.command("create")
+def create_fault(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Option(help="Exact path, or with * / {param} / ** wildcards.")],
+    status: Annotated[int | None, typer.Option(min=400, max=599, help="Answer this status.")] = None,
+    method: Annotated[str | None, typer.Option(help="Only this method (default: any).")] = None,
+    delay_ms: Annotated[int | None, typer.Option(min=0, help="Wait this long first.")] = None,
+    probability: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Share of calls that fault.")
+    ] = None,
+    count: Annotated[
+        int | None, typer.Option(min=1, help="Retire after this many (default: forever).")
+    ] = None,
+    retry_after: Annotated[int | None, typer.Option(min=0, help="Retry-After seconds on a 429.")] = None,
+    customer: Annotated[str | None, typer.Option(help="Only calls of this customer (userId).")] = None,
+    skill: Annotated[str | None, typer.Option(help="Only calls about this skill.")] = None,
+    region: Annotated[RegionName | None, typer.Option(help="Only calls to this region.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Makes the probability draws repeat.")] = None,
+    quiet: QuietOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Add a fault rule."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        created = client.admin.faults.create(
+            path=path,
+            status=status,
+            method=method,
+            delay_ms=delay_ms,
+            probability=probability,
+            count=count,
+            retry_after=retry_after,
+            customer=customer,
+            skill=skill,
+            region=region_literal(region) if region else None,
+            seed=seed,
+        )
+    emit(created, as_json=cli.json, quiet=created.fault_id if quiet else None, text=created.fault_id)
+
+
+@faults.command("list")
+def list_faults(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """Every fault rule, with how often it matched and fired."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        found = client.admin.faults.list()
+    emit(found, as_json=cli.json, columns=FAULT_COLUMNS, title="Faults")
+
+
+@faults.command("delete")
+def delete_fault(ctx: typer.Context, fault_id: str, json_output: JsonOption = False) -> None:
+    """Remove a fault rule (exit 3 when unknown)."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        client.admin.faults.delete(fault_id)
+    emit({"faultId": fault_id, "deleted": True}, as_json=cli.json, text=f"deleted {fault_id}")
+
+
+# -- journal -------------------------------------------------------------------------------------
+
+
+@journal.command("list")
+def list_journal(
+    ctx: typer.Context,
+    path: Annotated[str | None, typer.Option(help="Path prefix.")] = None,
+    status: Annotated[str | None, typer.Option(help="A status (503) or a class (5xx).")] = None,
+    customer: Annotated[str | None, typer.Option(help="A customer's userId.")] = None,
+    skill: Annotated[str | None, typer.Option(help="A skill id.")] = None,
+    region: Annotated[RegionName | None, typer.Option(help="Only calls to this region.")] = None,
+    direction: Annotated[str | None, typer.Option(help="inbound or outbound.")] = None,
+    request_id: Annotated[str | None, typer.Option(help="The X-Amzn-RequestId of a call.")] = None,
+    since: Annotated[str | None, typer.Option(help="ISO-8601, by localexa's clock.")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO-8601, by localexa's clock.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many entries.")] = 20,
+    json_output: JsonOption = False,
+) -> None:
+    """Recorded calls, newest first (bodies with `journal get ID` or --json)."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        pager = client.admin.journal.list(
+            path=path,
+            status=status,
+            customer=customer,
+            skill=skill,
+            region=region_literal(region) if region else None,
+            direction=direction,
+            request_id=request_id,
+            since=since,
+            until=until,
+            limit=min(limit, 1000),
+        )
+        entries = rows_of(pager, limit)
+    emit(entries, as_json=cli.json, columns=JOURNAL_COLUMNS, title="Journal")
+
+
+@journal.command("get")
+def get_journal_entry(ctx: typer.Context, entry_id: int, json_output: JsonOption = False) -> None:
+    """One recorded call with its headers and bodies (redacted)."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        entry = client.admin.journal.get(entry_id)
+    emit(entry, as_json=cli.json)
+
+
+# -- directives ----------------------------------------------------------------------------------
+
+
+@directives.command("send")
+def send_directive(
+    ctx: typer.Context,
+    user_id: Annotated[str, typer.Option(help="The customer who linked the skill.")],
+    skill_id: Annotated[str, typer.Option(help="The skill.")],
+    namespace: Annotated[str, typer.Option(help="e.g. Alexa.PowerController.")],
+    name: Annotated[str, typer.Option(help="e.g. TurnOn.")],
+    endpoint_id: Annotated[str | None, typer.Option(help="The device's endpointId.")] = None,
+    payload: Annotated[str | None, typer.Option(help="Payload: inline JSON, @file.json or -.")] = None,
+    instance: Annotated[str | None, typer.Option(help="Instance of a Mode/Range/Toggle controller.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Send a directive with the customer's linked token; print the skill's answer and its verdict."""
+    cli = state(ctx, json_output=json_output)
+    body = read_json_object(payload, "--payload") if payload else None
+    with cli.client(admin=True) as client:
+        result = client.admin.directives.send(
+            user_id=user_id,
+            skill_id=skill_id,
+            namespace=namespace,
+            name=name,
+            endpoint_id=endpoint_id,
+            payload=body,
+            instance=instance,
+        )
+    summary = {
+        "exchangeId": result.exchange_id,
+        "answer": result.verdict.name,
+        "valid": result.verdict.valid,
+        "errorType": result.verdict.error_type,
+        "problems": [f"{p.path}: {p.message}" for p in result.verdict.problems],
+        "error": f"{result.error.type}: {result.error.message}" if result.error else None,
+        "latencyMs": result.latency_ms,
+    }
+    emit(result if cli.json else summary, as_json=cli.json, title="Directive")
+
+
+@directives.command("endpoints")
+def discovered_endpoints(
+    ctx: typer.Context,
+    user_id: str,
+    skill_id: str,
+    wait: Annotated[
+        float | None, typer.Option(min=0, help="Wait up to this many seconds for Discover after a link.")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """The customer's discovered endpoints with their last known state."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        found = client.admin.directives.endpoints(user_id, skill_id, wait_seconds=wait)
+    emit(
+        found if cli.json else found.endpoints, as_json=cli.json, columns=ENDPOINT_COLUMNS, title="Endpoints"
+    )
+
+
+# -- the whole state -----------------------------------------------------------------------------
+
+
+def reset(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Erase all state: customers, skills, tokens, networks, faults, the journal; the clock too."""
+    cli = state(ctx, json_output=json_output)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise typer.BadParameter("reset erases everything; pass --yes to confirm", param_hint="--yes")
+        typer.confirm(f"Erase all state of {cli.url}?", abort=True)
+    with cli.client(admin=True) as client:
+        result = client.admin.reset()
+    emit(result, as_json=cli.json, text="reset")
+
+
+def snapshot(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (default: stdout).")
+    ] = None,
+) -> None:
+    """The whole state (but the journal) as one JSON document, for `restore`."""
+    cli = state(ctx)
+    with cli.client(admin=True) as client:
+        document = client.admin.snapshot()
+    text = json.dumps(document, indent=2)
+    if output is None:
+        typer.echo(text)
+        return
+    output.write_text(text + "\n")
+    tables = document.get("tables") or {}
+    rows = sum(len(v) for v in tables.values() if isinstance(v, list))
+    typer.echo(f"wrote {output} ({rows} rows)", err=True)
+
+
+def restore(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="A snapshot file, or - for stdin.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Replace all state with a snapshot's (the same server secret key is needed)."""
+    cli = state(ctx, json_output=json_output)
+    document = read_json_object(source if source == "-" else "@" + source, "the snapshot")
+    with cli.client(admin=True) as client:
+        result = client.admin.restore(document)
+    rows = [{"table": name, "rows": count} for name, count in sorted(result.restored.items())]
+    columns = [Column("table", lambda r: r["table"]), Column("rows", lambda r: r["rows"])]
+    emit(result if cli.json else rows, as_json=cli.json, columns=columns, title="Restored")
+
+
+def health(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """Whether the server answers (exit 0) or not (exit 6); needs no admin key."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(anonymous=True) as client:
+        client.admin.health()
+        client.admin.ready()
+    emit({"health": "ok", "ready": True, "url": cli.url}, as_json=cli.json, text=f"{cli.url}: ok")

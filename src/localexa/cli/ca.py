@@ -1,0 +1,56 @@
+"""`localexa ca`: where localexa's certificate authority is, and how to make clients trust it.
+
+The CA (core/tls.py) signs the certificate `localexa serve --tls` presents. A client trusts the
+server once it trusts `ca.pem`: Python `requests` (and so Amazon's ask-smapi-sdk, spec
+alexa-api-surface.md §6) through `REQUESTS_CA_BUNDLE`, Python's `ssl` module (httpx, urllib)
+through `SSL_CERT_FILE`, Node (ask-cli) through `NODE_EXTRA_CA_CERTS`, or the whole system.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from localexa.server.core.tls import ensure_ca, fingerprint_sha256, tls_dir
+
+
+def ca(
+    data_dir: Annotated[
+        Path, typer.Option(envvar="LOCALEXA_DATA_DIR", help="Where the SQLite file, keys and CA live.")
+    ] = Path(".localexa"),
+) -> None:
+    """Print the local CA's path and how to trust it (creates the CA when missing)."""
+    paths = ensure_ca(tls_dir(data_dir))
+    typer.echo(trust_instructions(paths.ca_file.resolve()))
+
+
+def trust_instructions(ca_file: Path) -> str:
+    """The text `localexa ca` prints: the path alone on the first line, then copyable lines."""
+    quoted = shlex.quote(str(ca_file))
+    return f"""{ca_file}
+# SHA-256 fingerprint: {fingerprint_sha256(ca_file)}
+
+# Python: requests and Amazon's ask-smapi-sdk (replaces certifi's list for this shell)
+export REQUESTS_CA_BUNDLE={quoted}
+# Python: the ssl module, httpx, urllib (replaces OpenSSL's default file for this shell)
+export SSL_CERT_FILE={quoted}
+# Node: ask-cli and other Node clients (added to Node's built-in list)
+export NODE_EXTRA_CA_CERTS={quoted}
+
+# To keep reaching real HTTPS sites too, trust a bundle of both instead:
+#   cat "$(python -m certifi)" {quoted} > localexa-bundle.pem
+#   and point REQUESTS_CA_BUNDLE / SSL_CERT_FILE at localexa-bundle.pem
+
+# Debian/Ubuntu system trust store (the file name must end in .crt):
+#   sudo cp {quoted} /usr/local/share/ca-certificates/localexa.crt && sudo update-ca-certificates
+# macOS keychain:
+#   sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain {quoted}
+# Android: copy ca.pem to the phone, then Settings > Security > Encryption & credentials >
+#   Install a certificate > CA certificate (apps trust user CAs only if their network security
+#   config allows it).
+# iOS: send ca.pem to the phone, install the profile (Settings > General > VPN & Device
+#   Management), then enable it in Settings > General > About > Certificate Trust Settings.
+# Check the fingerprint above before trusting a copy that travelled."""

@@ -1,0 +1,246 @@
+"""`localexa evaluations …`: run capability test plans against a skill and read the results.
+
+    localexa --token "$TOKEN" evaluations plans SKILL_ID
+    localexa --token "$TOKEN" evaluations run SKILL_ID --plan BrightnessController --endpoint porch
+    localexa --token "$TOKEN" evaluations results SKILL_ID EVALUATION_ID
+
+The Smart Home Capability Evaluation API (SMAPI, spec alexa-api-surface.md §2) through the client
+package, with the developer's token (`alexa::ask:skills:readwrite`). `run` starts a run, follows
+it with a progress bar and prints each test case, with the actual and expected values of those
+that did not pass. `run` and `status` exit 0 when the run PASSED (or, for `status`, is still in
+progress) and 1 when it FAILED or ended in ERROR; API errors exit as output.py says (3 not found,
+4 authentication, 5 conflict: a run is already in progress for the endpoint, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from localexa.cli.context import state
+from localexa.cli.options import JsonOption, StageName, StageOption, TokenOption, stage_literal
+from localexa.cli.output import Column, emit, to_jsonable
+from localexa.client import Client
+from localexa.client.types.evaluations import Evaluation, TestCaseResult
+
+evaluations = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Smart home capability evaluations: test plans, runs and their results.",
+)
+
+SkillId = Annotated[str, typer.Argument(help="amzn1.ask.skill.…")]
+EvaluationId = Annotated[str, typer.Argument(help="The id `run` printed.")]
+
+
+def _console() -> Console:
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+# -- what failed, in words -----------------------------------------------------------------------
+
+
+def _key(prop: dict[str, Any]) -> tuple[Any, Any, Any]:
+    return (prop.get("namespace"), prop.get("name"), prop.get("instance"))
+
+
+def differences(result: TestCaseResult) -> list[str]:
+    """Actual vs expected, one line per state (and the answer, when it was not Alexa.Response)."""
+    lines: list[str] = []
+    if result.error is not None:
+        lines.append(f"{result.error.code}: {result.error.message}")
+    event = (result.actual_response or {}).get("event") or {}
+    header = event.get("header") or {}
+    if result.actual_response is not None and header.get("name") != "Response":
+        payload = event.get("payload") or {}
+        detail = f" {payload.get('type')}: {payload.get('message')}" if payload.get("type") else ""
+        lines.append(f"answer: {header.get('namespace')}.{header.get('name')}{detail}")
+    actual = {_key(s): s for s in result.actual_capability_states or []}
+    for expected in result.expected_capability_states or []:
+        found = actual.get(_key(expected))
+        compare = expected.get("compare") or "EQUAL_TO"
+        wanted = expected.get("value") if compare == "EQUAL_TO" else f"{compare} {expected.get('value')}"
+        got = found.get("value") if found is not None else "(not reported)"
+        if result.status != "PASSED":
+            lines.append(f"{expected.get('name')}: expected {wanted}, actual {got}")
+    return lines
+
+
+def print_results(results: list[TestCaseResult], console: Console) -> None:
+    table = Table(title="Test cases")
+    table.add_column("Test case")
+    table.add_column("Status")
+    table.add_column("Directive")
+    table.add_column("Actual vs expected")
+    colour = {"PASSED": "green", "FAILED": "red", "ERROR": "yellow"}
+    for result in results:
+        header = (result.directive or {}).get("header") or {}
+        directive = f"{header.get('namespace', '')}.{header.get('name', '')}".strip(".")
+        details = "\n".join(differences(result)) if result.status != "PASSED" else ""
+        table.add_row(
+            result.name, f"[{colour.get(result.status, 'white')}]{result.status}[/]", directive, details
+        )
+    console.print(table)
+
+
+def print_summary(evaluation_id: str, evaluation: Evaluation, console: Console) -> None:
+    console.print(f"evaluation {evaluation_id}: [bold]{evaluation.status}[/]")
+    for plan, metrics in (evaluation.metrics or {}).items():
+        console.print(
+            f"  {plan}: {metrics.passed_test_cases} passed, {metrics.failed_test_cases} failed, "
+            f"{metrics.error_test_cases} errors of {metrics.total_test_cases}"
+        )
+    if evaluation.error is not None:
+        console.print(f"  [yellow]{evaluation.error.code}[/]: {evaluation.error.message}")
+
+
+def _exit_code(status: str) -> int:
+    return 0 if status == "PASSED" else 1
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+@evaluations.command("plans")
+def plans(
+    ctx: typer.Context, skill_id: SkillId, token: TokenOption = None, json_output: JsonOption = False
+) -> None:
+    """List the capability test plans."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(token=token) as client:
+        found = list(client.evaluations.test_plans(skill_id))
+    columns = [Column.attr("name", "name"), Column.attr("id", "id")]
+    emit(found, as_json=cli.json, columns=columns, title="Capability test plans")
+
+
+def resolve_plan(client: Client, skill_id: str, plan: str) -> str:
+    """A plan id, given an id or a name (names are what people remember)."""
+    for known in client.evaluations.test_plans(skill_id):
+        if plan in (known.id, known.name) or plan.lower() == (known.name or "").lower():
+            return known.id
+    return plan  # unknown: the run will say NO_SUCH_TEST_PLAN
+
+
+@evaluations.command("run")
+def run(
+    ctx: typer.Context,
+    skill_id: SkillId,
+    plan: Annotated[str, typer.Option("--plan", "-p", help="Test plan name or id.")],
+    endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="The endpointId to test.")],
+    stage: StageOption = StageName.development,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the run to its end.")] = True,
+    poll: Annotated[float, typer.Option(help="Seconds between status checks.")] = 0.5,
+    timeout: Annotated[float, typer.Option(help="Give up following after this many seconds.")] = 900.0,
+    token: TokenOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Start a run; follow it with a progress bar and print its results."""
+    cli = state(ctx, json_output=json_output)
+    console = _console()
+    with cli.client(token=token) as client:
+        plan_id = resolve_plan(client, skill_id, plan)
+        started = client.evaluations.create(
+            skill_id, test_plan_id=plan_id, endpoint_id=endpoint, stage=stage_literal(stage)
+        )
+        if not wait:
+            emit(started, as_json=cli.json, quiet=started.id)
+            return
+        if not cli.json:
+            console.print(f"started evaluation {started.id}")
+        evaluation = follow(client, skill_id, started.id, poll=poll, timeout=timeout, console=console)
+        found = list(client.evaluations.results(skill_id, started.id))
+    if cli.json:
+        typer.echo(
+            json.dumps(to_jsonable({"id": started.id, "evaluation": evaluation, "results": found}), indent=2)
+        )
+    else:
+        print_summary(started.id, evaluation, console)
+        print_results(found, console)
+    raise typer.Exit(_exit_code(evaluation.status))
+
+
+def follow(
+    client: Client, skill_id: str, evaluation_id: str, *, poll: float, timeout: float, console: Console
+) -> Evaluation:
+    deadline = time.monotonic() + timeout
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("test cases", total=None)
+        while True:
+            evaluation = client.evaluations.get(skill_id, evaluation_id)
+            for metrics in (evaluation.metrics or {}).values():
+                done = metrics.passed_test_cases + metrics.failed_test_cases + metrics.error_test_cases
+                progress.update(task, total=metrics.total_test_cases or None, completed=done)
+            if evaluation.status != "IN_PROGRESS":
+                return evaluation
+            if time.monotonic() > deadline:
+                console.print(f"still IN_PROGRESS after {timeout:g} s; follow it with `status`")
+                raise typer.Exit(1)
+            time.sleep(poll)
+
+
+@evaluations.command("status")
+def status(
+    ctx: typer.Context,
+    skill_id: SkillId,
+    evaluation_id: EvaluationId,
+    token: TokenOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Status, metrics and error of one run."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(token=token) as client:
+        evaluation = client.evaluations.get(skill_id, evaluation_id)
+    if cli.json:
+        emit(evaluation, as_json=True)
+    else:
+        print_summary(evaluation_id, evaluation, _console())
+    raise typer.Exit(0 if evaluation.status in ("PASSED", "IN_PROGRESS") else 1)
+
+
+@evaluations.command("results")
+def results(
+    ctx: typer.Context,
+    skill_id: SkillId,
+    evaluation_id: EvaluationId,
+    token: TokenOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Every test case of a run (actual vs expected for those that did not pass)."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(token=token) as client:
+        found = list(client.evaluations.results(skill_id, evaluation_id))
+    if cli.json:
+        emit(found, as_json=True)
+    else:
+        print_results(found, _console())
+
+
+@evaluations.command("list")
+def list_runs(
+    ctx: typer.Context,
+    skill_id: SkillId,
+    stage: StageOption = StageName.development,
+    token: TokenOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """The skill's runs at a stage, newest first."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(token=token) as client:
+        found = list(client.evaluations.list(skill_id, stage=stage_literal(stage)))
+    columns = [
+        Column.attr("id", "id"),
+        Column.attr("status", "status"),
+        Column.attr("test plan", "test_plan_id"),
+        Column.attr("endpoint", "endpoint_id"),
+        Column.attr("started", "start_timestamp"),
+        Column.attr("ended", "end_timestamp"),
+    ]
+    emit(found, as_json=cli.json, columns=columns, title="Capability evaluations")

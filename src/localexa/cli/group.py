@@ -1,0 +1,65 @@
+"""The root command group: subcommands imported only when used, API errors turned into exit codes.
+
+`localexa serve` imports the whole server (about 2 s); `localexa admin customers list` should not,
+so main.py names each command by "module:attribute" and this group imports the one that runs.
+`localexa --help` imports them all to show their help lines.
+
+Errors the client raises (and missing credentials) are caught here, once for every command, and
+printed by output.print_error with the exit code of output.ExitCode.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import typer
+from typer import _click as click  # Typer ships its own Click; its classes live here
+from typer.core import TyperGroup
+
+from localexa.cli.context import CliState
+from localexa.cli.output import exit_code_for, print_error
+from localexa.client import LocalexaClientError
+
+__all__ = ["lazy_group"]
+
+
+def _load(name: str, target: str) -> click.Command:
+    module_name, _, attribute = target.partition(":")
+    obj = getattr(importlib.import_module(module_name), attribute)
+    if isinstance(obj, typer.Typer):
+        command = typer.main.get_command(obj)
+    else:  # a plain function: a single command
+        holder = typer.Typer(add_completion=False)
+        holder.command(name=name)(obj)
+        command = typer.main.get_command(holder)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """A Typer group whose commands are `{name: "module:attribute"}`, loaded on first use."""
+
+    lazy_commands: ClassVar[Mapping[str, str]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self.commands, *(name for name in self.lazy_commands if name not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            self.commands[cmd_name] = _load(cmd_name, self.lazy_commands[cmd_name])
+        return self.commands.get(cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LocalexaClientError as error:
+            found = ctx.find_object(CliState)
+            print_error(error, as_json=found is not None and found.json)
+            raise typer.Exit(int(exit_code_for(error))) from None
+
+
+def lazy_group(commands: Mapping[str, str]) -> type[LazyGroup]:
+    """The group class for `typer.Typer(cls=...)` with these commands."""
+    return type("LocalexaGroup", (LazyGroup,), {"lazy_commands": dict(commands)})

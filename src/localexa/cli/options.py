@@ -1,0 +1,103 @@
+"""Options and argument readers shared by the command groups."""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+__all__ = [
+    "JsonOption",
+    "QuietOption",
+    "RegionName",
+    "StageName",
+    "StageOption",
+    "TokenOption",
+    "parse_duration",
+    "read_json",
+    "read_json_object",
+    "read_text",
+    "region_literal",
+    "stage_literal",
+]
+
+
+class StageName(enum.StrEnum):
+    development = "development"
+    live = "live"
+
+
+def stage_literal(stage: StageName) -> Literal["development", "live"]:
+    return "live" if stage is StageName.live else "development"
+
+
+class RegionName(enum.StrEnum):
+    NA = "NA"
+    EU = "EU"
+    FE = "FE"
+
+
+def region_literal(region: RegionName) -> Literal["NA", "EU", "FE"]:
+    return "EU" if region is RegionName.EU else "FE" if region is RegionName.FE else "NA"
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (the API's wire shape) for scripts.")]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only the new id (or token), for $(...).")
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option("--token", help="LWA access token (overrides the global --token / LOCALEXA_TOKEN)."),
+]
+StageOption = Annotated[StageName, typer.Option("--stage", "-g", help="The skill's stage.")]
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from `90`, `90s`, `5m`, `1h`, `2d` or a sum such as `1h30m`."""
+    compact = text.strip().lower().replace(" ", "")
+    total, position = 0.0, 0
+    for match in _DURATION.finditer(compact):
+        if match.start() != position:
+            break
+        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        position = match.end()
+    if not compact or position != len(compact):
+        raise typer.BadParameter(f"{text!r} is no duration (e.g. 3600, 90s, 5m, 1h, 2d, 1h30m).")
+    return total
+
+
+def read_text(source: str, what: str) -> str:
+    """`-` reads stdin; anything else is a file path."""
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        return Path(source).read_text()
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {what} from {source}: {exc.strerror}") from None
+
+
+def read_json(value: str, what: str) -> Any:
+    """A JSON argument: inline JSON, `@path` (a file, as curl reads it), or `-` (stdin)."""
+    if value == "-" or value.startswith("@"):
+        text = read_text(value if value == "-" else value[1:], what)
+    else:
+        text = value
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{what} is not valid JSON: {exc}") from None
+
+
+def read_json_object(value: str, what: str) -> dict[str, Any]:
+    document = read_json(value, what)
+    if not isinstance(document, dict):
+        raise typer.BadParameter(f"{what} must be a JSON object.")
+    return document

@@ -1,0 +1,201 @@
+"""How the CLI answers: Rich tables for people, `--json` for scripts, exit codes scripts can trust.
+
+| exit | meaning |
+|---|---|
+| 0 | done |
+| 1 | the API refused the call (any other 4xx: 400 bad request, 413, 429, ...) |
+| 2 | usage: a bad option or argument, an unreadable file, bad JSON or TLV (Click's own code) |
+| 3 | not found (404), e.g. an unknown skill, or `skill status` of a stage that is not enabled |
+| 4 | authentication or permission (401, 403), or no token / admin key to send |
+| 5 | conflict (409), e.g. a Thread network that already exists |
+| 6 | server error (5xx), or no answer at all (connection refused, timeout, TLS failure) |
+
+An API error prints its status, code, message and request id (`X-Amzn-RequestId`, to find the
+call in `localexa admin journal list --request-id`) to stderr; as one JSON object with `--json`.
+JSON output is the API's own camelCase wire shape.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from localexa.cli.context import MissingCredentials
+from localexa.client import APIConnectionError, APIError, APIStatusError, ConfigurationError
+
+__all__ = [
+    "Column",
+    "ExitCode",
+    "emit",
+    "exit_code_for",
+    "print_error",
+    "rows_of",
+    "to_jsonable",
+]
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    API_ERROR = 1
+    USAGE = 2
+    NOT_FOUND = 3
+    AUTH = 4
+    CONFLICT = 5
+    UNAVAILABLE = 6
+
+
+def exit_code_for(error: Exception) -> ExitCode:
+    """The exit code of a failed command (the table in this module's docstring)."""
+    if isinstance(error, MissingCredentials):
+        return ExitCode.AUTH
+    if isinstance(error, ConfigurationError):
+        return ExitCode.USAGE
+    if isinstance(error, APIConnectionError):
+        return ExitCode.UNAVAILABLE
+    if isinstance(error, APIStatusError):
+        status = error.status_code
+        if status in (401, 403):
+            return ExitCode.AUTH
+        if status == 404:
+            return ExitCode.NOT_FOUND
+        if status == 409:
+            return ExitCode.CONFLICT
+        if status >= 500:
+            return ExitCode.UNAVAILABLE
+        return ExitCode.API_ERROR
+    if isinstance(error, APIError):  # a 2xx body that does not parse
+        return ExitCode.UNAVAILABLE
+    return ExitCode.API_ERROR
+
+
+def _stderr() -> Console:
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+
+
+def print_error(error: Exception, *, as_json: bool) -> None:
+    """Status, code, message and request id of `error`, to stderr."""
+    status = getattr(error, "status_code", None)
+    code = getattr(error, "code", None)
+    message = getattr(error, "message", None) or str(error)
+    request_id = getattr(error, "request_id", None)
+    if as_json:
+        body = {"status": status, "code": code, "message": message, "requestId": request_id}
+        typer.echo(json.dumps({"error": body}), err=True)
+        return
+    console = _stderr()
+    head = " ".join(str(part) for part in (status, code) if part)
+    console.print(f"[bold red]error[/]{' ' + head if head else ''}: {message}", markup=True)
+    if request_id:
+        console.print(f"request id: {request_id}", markup=False)
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+def to_jsonable(value: Any) -> Any:
+    """Models as their camelCase wire shape; lists and dicts of them likewise."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its header and how to read the cell from a row."""
+
+    header: str
+    read: Callable[[Any], Any]
+
+    @classmethod
+    def attr(cls, header: str, name: str) -> Column:
+        return cls(header, lambda row: getattr(row, name, None))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
+def _stdout() -> Console:
+    # Piped output is never wrapped (an id cut in two is useless to grep); a terminal wraps.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 4096)
+
+
+def _table(rows: Sequence[Any], columns: Sequence[Column], title: str | None) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column.header, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(column.read(row)) for column in columns))
+    return table
+
+
+def _fields(value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, BaseModel):
+        return [(k, v) for k, v in value.model_dump(by_alias=True).items()]
+    if isinstance(value, dict):
+        return list(value.items())
+    return [("value", value)]
+
+
+def emit(
+    value: Any,
+    *,
+    as_json: bool,
+    columns: Sequence[Column] | None = None,
+    title: str | None = None,
+    quiet: str | None = None,
+    text: str | None = None,
+) -> None:
+    """Print `value`: as JSON with `--json`; else `quiet` alone (for `$(...)`) when given; else
+    `text`; else a table (a list with `columns`) or a field/value table (one object)."""
+    if as_json:
+        typer.echo(json.dumps(to_jsonable(value), indent=2))
+        return
+    if quiet is not None:
+        typer.echo(quiet)
+        return
+    if text is not None:
+        typer.echo(text)
+        return
+    console = _stdout()
+    if isinstance(value, list) and columns is not None:
+        console.print(_table(value, columns, title))
+        return
+    pairs = _fields(value)
+    console.print(_table(pairs, [Column("field", lambda p: p[0]), Column("value", lambda p: p[1])], title))
+
+
+def rows_of(values: Iterable[Any], limit: int | None) -> list[Any]:
+    """At most `limit` items of a (lazy) pager."""
+    rows: list[Any] = []
+    for item in values:
+        if limit is not None and len(rows) >= limit:
+            break
+        rows.append(item)
+    return rows

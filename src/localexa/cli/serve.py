@@ -1,0 +1,200 @@
+"""`localexa serve`: run the server with the options of ../shared/spec/admin-api.md.
+
+One app, three listeners: NA on `--port`, EU and FE on the next two ports (spec: regions are
+distinct endpoints). Each option also reads its `LOCALEXA_*` variable. With `--tls` every listener
+speaks HTTPS with a certificate from the local CA in `<data dir>/tls/` (core/tls.py), and the
+server's outbound calls trust that CA too, beside `--outbound-ca-file`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+import uvicorn
+
+from localexa.server.app import StartupHook, create_app
+from localexa.server.observe.logging_setup import configure_logging
+from localexa.server.settings import Settings
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def build_settings(
+    host: str,
+    port: int,
+    data_dir: Path,
+    database_url: str | None,
+    demo: bool,
+    tls: bool,
+    outbound_ca_file: Path | None = None,
+) -> Settings:
+    return Settings(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        database_url=database_url,
+        demo=demo,
+        tls=tls,
+        outbound_ca_file=outbound_ca_file,
+    )
+
+
+def demo_hooks(settings: Settings) -> list[StartupHook]:
+    """The demo seeding hook, when demo mode is on (admin/demo.py)."""
+    if not settings.demo:
+        return []
+    from localexa.server.admin.demo import seed_demo
+
+    return [seed_demo]
+
+
+def serve(
+    host: Annotated[str, typer.Option(envvar="LOCALEXA_HOST", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(envvar="LOCALEXA_PORT", help="NA port; EU and FE use the next two.")
+    ] = 8080,
+    data_dir: Annotated[
+        Path, typer.Option(envvar="LOCALEXA_DATA_DIR", help="Where the SQLite file, keys and CA live.")
+    ] = Path(".localexa"),
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LOCALEXA_DATABASE_URL", help="postgresql+asyncpg://… (default: SQLite in the data dir)."
+        ),
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", envvar="LOCALEXA_DEMO", help="Seed the My Lights demo.")
+    ] = True,
+    tls: Annotated[
+        bool, typer.Option("--tls/--no-tls", envvar="LOCALEXA_TLS", help="Serve HTTPS from a local CA.")
+    ] = False,
+    outbound_ca_file: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="LOCALEXA_OUTBOUND_CA_FILE",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="PEM CA bundle trusted for outbound https:// calls (skill token URLs and endpoints).",
+        ),
+    ] = None,
+    log_level: Annotated[str, typer.Option(envvar="LOCALEXA_LOG_LEVEL")] = "info",
+) -> None:
+    """Run localexa: every Alexa smart home cloud API on this machine."""
+    settings = build_settings(host, port, data_dir, database_url, demo, tls, outbound_ca_file)
+    settings.log_level = log_level
+    run_server(settings)
+
+
+def run_server(settings: Settings) -> None:
+    settings.ensure_data_dir()
+    configure_logging(settings.log_level)
+    app = create_app(settings, startup_hooks=demo_hooks(settings))
+    ssl_options = prepare_tls(settings) if settings.tls else {}
+    config = uvicorn.Config(
+        app,
+        log_level=settings.log_level,
+        log_config=None,  # configure_logging set the format: key=value with request ids
+        lifespan="on",
+        access_log=False,
+        server_header=False,
+        # The fastest pair uvicorn[standard] brings (bench/README.md); the pure-Python ones otherwise.
+        loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        **ssl_options,  # type: ignore[arg-type]
+    )
+    server = uvicorn.Server(config)
+    sockets = [bind_socket(settings.host, p) for p in settings.region_ports().values()]
+    typer.echo(
+        "localexa listening: "
+        + ", ".join(
+            f"{region} {settings.scheme}://{settings.host}:{p}"
+            for region, p in settings.region_ports().items()
+        )
+    )
+    typer.echo(f"admin key: {settings.resolved_admin_key()}  (kept in {settings.data_dir / 'admin-key'})")
+    if settings.tls:
+        from localexa.server.core.tls import tls_dir
+
+        ca_file = (tls_dir(settings.data_dir) / "ca.pem").resolve()
+        typer.echo(f"TLS: clients must trust {ca_file}  (`localexa ca` shows how)")
+    # uvicorn's own run() would pick the loop; serving several sockets (and the demo cloud) we run
+    # the loop ourselves, so ask the config for its loop factory (uvloop) instead of asyncio.run.
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(_serve_all(server, sockets, settings))
+
+
+async def _serve_all(server: uvicorn.Server, sockets: list[socket.socket], settings: Settings) -> None:
+    """localexa, and in demo mode the My Lights device cloud beside it until localexa stops."""
+    if not settings.demo:
+        await server.serve(sockets=sockets)
+        return
+    mylights = build_demo_device_cloud(settings)
+    task = asyncio.create_task(mylights.serve())
+    try:
+        await server.serve(sockets=sockets)
+    finally:
+        mylights.should_exit = True
+        await task
+
+
+class _QuietServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to the main server."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def build_demo_device_cloud(settings: Settings) -> uvicorn.Server:
+    """The My Lights sample on `demo_port`, pointed at this server's LWA and event gateway."""
+    from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app, use_shared_cloud
+
+    config = MyLightsConfig(lwa_base_url=settings.base_url(), events_base_url=settings.base_url())
+    cloud = DeviceCloud(config)
+    use_shared_cloud(cloud)
+    app = create_mylights_app(cloud=cloud)
+    port = settings.resolved_demo_port()
+    typer.echo(f"My Lights device cloud: http://127.0.0.1:{port}")
+    return _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+
+
+def prepare_tls(settings: Settings) -> dict[str, str]:
+    """Issue (or renew) the server certificate and return uvicorn's SSL options. Also point the
+    server's outbound calls at a bundle of the user's CA file plus localexa's own CA, so a skill
+    endpoint whose certificate localexa's CA signed is reachable over https://."""
+    # Imported here: certificate handling is only needed with --tls (and costs start-up time).
+    from localexa.server.core.tls import ensure_server_certificate, outbound_trust_bundle, tls_dir
+
+    directory = tls_dir(settings.data_dir)
+    paths = ensure_server_certificate(directory, names=certificate_names(settings))
+    settings.outbound_ca_file = outbound_trust_bundle(directory, settings.outbound_ca_file)
+    return {"ssl_certfile": str(paths.cert_file), "ssl_keyfile": str(paths.key_file)}
+
+
+def certificate_names(settings: Settings) -> list[str]:
+    """Names beyond core.tls.SERVER_NAMES the certificate must cover: a specific `--host`
+    (a LAN address a phone uses) and the host of `public_base_url`."""
+    names: list[str] = []
+    if settings.host not in {"", "0.0.0.0", "::"}:  # noqa: S104 - compared, not bound
+        names.append(settings.host)
+    if settings.public_base_url:
+        public_host = urlsplit(settings.public_base_url).hostname
+        if public_host:
+            names.append(public_host)
+    return names

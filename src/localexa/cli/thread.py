@@ -1,0 +1,205 @@
+"""`localexa thread …`: the Credential Locker's Thread networks, as JSON fields or as TLV datasets.
+
+    localexa thread put --extended-pan-id X --network-name N --network-key K [--pskc P | --passphrase W]
+                        [--pan-id 1234] [--channel 15] [--border-agent-id ID]
+    localexa thread put --tlv 0e08…  (or --tlv-file dataset.hex)      a border router's dataset
+    localexa thread list --extended-pan-id X [--network-name N]
+    localexa thread export --extended-pan-id X [--network-name N]     prints the TLV hex
+
+`--token` is the skill's event token for the customer (the AcceptGrant exchange, or
+`localexa admin tokens create --client-id <messaging client id>`); the skill needs the permission
+`alexa::thread_network_credentials:read` (seed: Credential Locker REST API reference, spec §7).
+TLV hex is what `ot-ctl dataset active -x` prints; localexa.thread converts it (MeshCoP TLVs).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from localexa.cli.context import state
+from localexa.cli.options import JsonOption, TokenOption
+from localexa.cli.output import Column, emit, rows_of
+from localexa.client.types import ThreadNetwork
+from localexa.thread import InvalidField, ThreadDataset, TlvError, compute_pskc
+from localexa.thread import fields as f
+
+thread = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Thread network credentials in the Credential Locker."
+)
+
+ExtendedPanId = Annotated[str, typer.Option(help="Extended PAN ID (8 bytes of hex).")]
+NetworkName = Annotated[str | None, typer.Option(help="Only the network with this name.")]
+
+_COLUMNS = [
+    Column.attr("extendedPanId", "extended_pan_id"),
+    Column.attr("networkName", "network_name"),
+    Column.attr("panId", "pan_id"),
+    Column.attr("channel", "channel_number"),
+    Column.attr("defaultBorderAgentId", "default_border_agent_id"),
+]
+#: Keyword arguments of client.thread_networks.put, by Credential Locker JSON name.
+_PUT_ARGUMENTS = {
+    f.EXTENDED_PAN_ID: "extended_pan_id",
+    f.NETWORK_NAME: "network_name",
+    f.NETWORK_KEY: "network_key",
+    f.PSKC: "pskc",
+    f.PAN_ID: "pan_id",
+    f.CHANNEL_NUMBER: "channel_number",
+    f.DEFAULT_BORDER_AGENT_ID: "default_border_agent_id",
+}
+
+
+def read_tlv(tlv: str | None, tlv_file: Path | None) -> ThreadDataset | None:
+    """The dataset of `--tlv` hex or of `--tlv-file` (hex text, or the raw TLV bytes)."""
+    if tlv is not None and tlv_file is not None:
+        raise typer.BadParameter("give --tlv or --tlv-file, not both", param_hint="--tlv")
+    if tlv_file is not None:
+        try:
+            data = tlv_file.read_bytes()
+        except OSError as exc:
+            raise typer.BadParameter(
+                f"cannot read {tlv_file}: {exc.strerror}", param_hint="--tlv-file"
+            ) from None
+        try:
+            tlv = data.decode("ascii").strip()
+            bytes.fromhex(tlv)
+        except ValueError:
+            tlv = data.hex()
+    if tlv is None:
+        return None
+    try:
+        return ThreadDataset.from_tlv_hex(tlv)
+    except TlvError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tlv") from None
+
+
+def network_from_options(values: dict[str, Any], passphrase: str | None) -> dict[str, str | int]:
+    """The `threadNetwork` object of the field options, checked as the server checks it."""
+    network = {name: value for name, value in values.items() if value is not None}
+    try:
+        if passphrase is not None:
+            if f.PSKC in network:
+                raise typer.BadParameter("give --pskc or --passphrase, not both", param_hint="--passphrase")
+            network[f.PSKC] = compute_pskc(
+                passphrase,
+                f.check_extended_pan_id(network.get(f.EXTENDED_PAN_ID)),
+                str(network.get(f.NETWORK_NAME)),
+            )
+        return f.check_thread_network(network)
+    except InvalidField as exc:
+        raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
+
+
+@thread.command()
+def put(
+    ctx: typer.Context,
+    extended_pan_id: Annotated[str | None, typer.Option(help="Extended PAN ID (8 bytes of hex).")] = None,
+    network_name: Annotated[str | None, typer.Option(help="Network name (at most 16 bytes).")] = None,
+    network_key: Annotated[str | None, typer.Option(help="Network key (16 bytes of hex).")] = None,
+    pskc: Annotated[str | None, typer.Option(help="PSKc (16 bytes of hex).")] = None,
+    passphrase: Annotated[
+        str | None, typer.Option(help="Commissioning passphrase: the PSKc is derived from it.")
+    ] = None,
+    pan_id: Annotated[str | None, typer.Option(help="PAN ID (2 bytes of hex, e.g. 1234).")] = None,
+    channel: Annotated[int | None, typer.Option(help="Channel, 11-26.")] = None,
+    border_agent_id: Annotated[str | None, typer.Option(help="Default border agent id (hex).")] = None,
+    tlv: Annotated[
+        str | None, typer.Option(help="The whole dataset as TLV hex (ot-ctl dataset active -x).")
+    ] = None,
+    tlv_file: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="A file with the TLV dataset (hex text or raw bytes).")
+    ] = None,
+    token: TokenOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Store the customer's Thread network (PUT; exit 5 when it already exists)."""
+    cli = state(ctx, json_output=json_output)
+    dataset = read_tlv(tlv, tlv_file)
+    fields = {
+        f.EXTENDED_PAN_ID: extended_pan_id,
+        f.NETWORK_NAME: network_name,
+        f.NETWORK_KEY: network_key,
+        f.PSKC: pskc,
+        f.PAN_ID: pan_id,
+        f.CHANNEL_NUMBER: channel,
+    }
+    if dataset is not None:
+        if passphrase is not None or any(value is not None for value in fields.values()):
+            raise typer.BadParameter("a TLV dataset carries the fields itself; give only --border-agent-id")
+        try:
+            network = dataset.to_credential_locker(border_agent_id=border_agent_id)
+        except InvalidField as exc:
+            raise typer.BadParameter(exc.message, param_hint="--tlv") from None
+    else:
+        network = network_from_options({**fields, f.DEFAULT_BORDER_AGENT_ID: border_agent_id}, passphrase)
+    with cli.client(token=token) as client:
+        client.thread_networks.put(**{_PUT_ARGUMENTS[name]: value for name, value in network.items()})  # type: ignore[arg-type]
+    summary = {
+        f.EXTENDED_PAN_ID: network[f.EXTENDED_PAN_ID],
+        f.NETWORK_NAME: network[f.NETWORK_NAME],
+        "stored": True,
+    }
+    emit(summary, as_json=cli.json, text=f"stored {network[f.NETWORK_NAME]} ({network[f.EXTENDED_PAN_ID]})")
+
+
+def _networks(
+    ctx: typer.Context, extended_pan_id: str, network_name: str | None, limit: int | None, token: str | None
+) -> list[ThreadNetwork]:
+    cli = state(ctx)
+    with cli.client(token=token) as client:
+        pager = client.thread_networks.list(extended_pan_id, network_name=network_name)
+        return rows_of(pager, limit)
+
+
+@thread.command("list")
+def list_networks(
+    ctx: typer.Context,
+    extended_pan_id: ExtendedPanId,
+    network_name: NetworkName = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Show at most this many.")] = None,
+    token: TokenOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """The customer's Thread networks with this extended PAN ID (every page). JSON has the keys."""
+    cli = state(ctx, json_output=json_output)
+    networks = _networks(ctx, extended_pan_id, network_name, limit, token)
+    emit(networks, as_json=cli.json, columns=_COLUMNS, title="Thread networks")
+
+
+def dataset_of(network: ThreadNetwork) -> ThreadDataset:
+    body = network.model_dump(by_alias=True, exclude_none=True)
+    return ThreadDataset.from_credential_locker({k: v for k, v in body.items() if k in f.CHECKS})
+
+
+@thread.command()
+def export(
+    ctx: typer.Context,
+    extended_pan_id: ExtendedPanId,
+    network_name: NetworkName = None,
+    minimal: Annotated[
+        bool,
+        typer.Option(
+            help="Only the stored fields; default adds OpenThread's defaults for a complete dataset."
+        ),
+    ] = False,
+    token: TokenOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Print a stored network as TLV hex, ready for `ot-ctl dataset set active <hex>`."""
+    cli = state(ctx, json_output=json_output)
+    networks = _networks(ctx, extended_pan_id, network_name, 2, token)
+    if not networks:
+        typer.echo(f"no Thread network with extended PAN ID {extended_pan_id}", err=True)
+        raise typer.Exit(3)
+    if len(networks) > 1:
+        raise typer.BadParameter("several networks match; choose one with --network-name")
+    dataset = dataset_of(networks[0])
+    complete = not minimal and dataset.pan_id is not None and dataset.channel is not None
+    if not minimal and not complete:
+        print("note: no panId or channelNumber stored, so the dataset is not complete", file=sys.stderr)
+    tlv = (dataset.with_defaults() if complete else dataset).to_tlv_hex()
+    emit({"tlv": tlv, "complete": complete}, as_json=cli.json, text=tlv)

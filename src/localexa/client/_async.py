@@ -1,0 +1,109 @@
+"""The async runner: the twin of `_sync.py`, awaiting I/O and sleeping with `anyio.sleep`.
+
+Flows are plain generators, so the same flow functions serve both runners.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+import anyio
+import httpx
+
+from localexa.client._core import ApiRequest, Core, Flow, ResourceBase, method_signature, transport_error
+from localexa.client._errors import APIError, status_error_from_response
+from localexa.client._pagination import AsyncPager, Paged
+
+if TYPE_CHECKING:
+    from localexa.client._client import AsyncClient
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+logger = logging.getLogger("localexa.client")
+
+
+async def _sleep(seconds: float) -> None:
+    await anyio.sleep(seconds)
+
+
+class AsyncRunner:
+    def __init__(self, http: httpx.AsyncClient, core: Core) -> None:
+        self.http = http
+        self.core = core
+
+    async def send(self, request: ApiRequest) -> httpx.Response:
+        """One request, retried per the policy; a 4xx/5xx raises its APIStatusError."""
+        http_request, auth = self.core.build(request)
+        safe = self.core.is_safe(request)
+        started, retries = self.core.retry.clock(), 0
+        while True:
+            error: APIError
+            try:
+                response = await self.http.send(http_request, auth=auth)
+            except httpx.TransportError as exc:
+                error = transport_error(exc, http_request)
+            else:
+                if response.status_code < 400:
+                    return response
+                error = status_error_from_response(response)
+            delay = self.core.retry_delay(error, retries_done=retries, started=started, safe=safe)
+            if delay is None:
+                raise error
+            logger.info(
+                "retrying %s %s in %.2fs after %s", request.method, http_request.url.path, delay, error
+            )
+            await _sleep(delay)
+            retries += 1
+
+    async def run(self, flow: Flow[T]) -> T:
+        """Drive a flow: send what it yields, send back responses, throw errors into it."""
+        try:
+            request = next(flow)
+            while True:
+                try:
+                    response = await self.send(request)
+                except APIError as exc:
+                    request = flow.throw(exc)
+                else:
+                    request = flow.send(response)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        finally:
+            flow.close()
+
+
+class AsyncResource(ResourceBase):
+    """Base of every async resource: holds the client whose runner executes its flows."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self._core = client._core
+
+
+def async_method(
+    flow: Callable[P, Flow[T]],
+) -> Callable[Concatenate[AsyncResource, P], Coroutine[Any, Any, T]]:
+    """An async resource method with `flow`'s parameters and docstring, awaited to its result."""
+
+    @functools.wraps(flow)
+    async def method(self: AsyncResource, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._client._runner.run(flow(*args, **kwargs))
+
+    method.__signature__ = method_signature(flow, "{}")  # type: ignore[attr-defined]
+    return method
+
+
+def async_pager(paged: Callable[P, Paged[T]]) -> Callable[Concatenate[AsyncResource, P], AsyncPager[T]]:
+    """A resource method answering a lazy `AsyncPager` (`async for item in ...`)."""
+
+    @functools.wraps(paged)
+    def method(self: AsyncResource, /, *args: P.args, **kwargs: P.kwargs) -> AsyncPager[T]:
+        return AsyncPager(self._client._runner.run, paged(*args, **kwargs))
+
+    method.__signature__ = method_signature(paged, "AsyncPager[{}]")  # type: ignore[attr-defined]
+    return method

@@ -1,0 +1,214 @@
+"""The sans-I/O core shared by `Client` and `AsyncClient`.
+
+Every API call is written once, as a *flow*: a generator that yields `ApiRequest`s and receives
+`httpx.Response`s (2xx only: a 4xx/5xx is thrown into the flow as an `APIStatusError`, so a flow can
+catch it, as the customer region fallback does). The flow parses responses itself and returns the
+result. `Core` turns an `ApiRequest` into an `httpx.Request` and decides about retries; the sync and
+async runners (`_sync.py`, `_async.py`) only do the I/O and the sleeping.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+import pydantic
+
+from localexa import __version__
+from localexa.client._endpoints import Endpoints, Region, Service
+from localexa.client._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    ConfigurationError,
+)
+from localexa.client._retry import RetryPolicy
+from localexa.client.auth import BearerAuth
+
+T = TypeVar("T")
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+#: What every API call is: yields requests, receives their (successful) responses, returns T.
+Flow = Generator["ApiRequest", httpx.Response, T]
+
+ADMIN_KEY_HEADER = "X-Localexa-Admin-Key"
+USER_AGENT = f"localexa-client/{__version__}"
+
+
+class AuthMode(enum.Enum):
+    CLIENT = "client"  # the client's `auth` (or the call's own `token`)
+    NONE = "none"  # LWA grants carry client credentials in the form
+    ADMIN = "admin"  # X-Localexa-Admin-Key
+
+
+Params = Mapping[str, str | int | float | None]
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """One HTTP request, before it knows its host."""
+
+    method: str
+    path: str
+    service: Service = Service.ALEXA
+    region: Region = Region.NA
+    #: An explicit base: a full URL, or a bare `host[:port]` from `/v1/alexaApiEndpoint`.
+    endpoint: str | None = None
+    params: Params | None = field(default=None, repr=False)
+    json: Any = field(default=None, repr=False)
+    form: Params | None = field(default=None, repr=False)
+    auth: AuthMode = AuthMode.CLIENT
+    #: A bearer token for this call only (customer tokens, event-gateway tokens).
+    token: str | None = field(default=None, repr=False)
+    #: Safe to repeat? None lets the method decide (see RetryPolicy.is_safe).
+    idempotent: bool | None = None
+
+
+def method_signature(flow: Callable[..., Any], returns: str) -> inspect.Signature:
+    """The signature a resource method shows (help(), IDEs, CLI introspection): `self` and the
+    flow's parameters, returning `returns` with the flow's result type put in for `{}`.
+
+    `functools.wraps` alone would make `inspect.signature` report the flow's own signature, whose
+    first parameter a bound method would then drop.
+    """
+    signature = inspect.signature(flow)
+    annotation = signature.return_annotation
+    inner = (
+        annotation[annotation.index("[") + 1 : -1]
+        if isinstance(annotation, str) and "[" in annotation
+        else "Any"
+    )
+    this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+    return signature.replace(
+        parameters=[this, *signature.parameters.values()], return_annotation=returns.format(inner)
+    )
+
+
+def call(request: ApiRequest) -> Flow[httpx.Response]:
+    """`response = yield from call(request)`: a typed single step of a flow."""
+    response = yield request
+    return response
+
+
+def segment(value: str) -> str:
+    """A path parameter, percent-encoded so an id can never change the route."""
+    return quote(value, safe="")
+
+
+class ResourceBase:
+    """What sync and async resources share: the core, for helpers that need no I/O."""
+
+    _core: Core
+
+
+def _clean(values: Params | None) -> dict[str, str] | None:
+    if values is None:
+        return None
+    return {k: str(v) for k, v in values.items() if v is not None}
+
+
+class Core:
+    """Builds requests, maps errors and decides retries; owns no connection."""
+
+    def __init__(
+        self,
+        *,
+        endpoints: Endpoints,
+        auth: httpx.Auth | None,
+        admin_key: str | None,
+        retry: RetryPolicy,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.endpoints = endpoints
+        self.auth = auth
+        self.admin_key = admin_key
+        self.retry = retry
+        self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
+
+    def base_url(self, request: ApiRequest) -> str:
+        if request.endpoint is not None:
+            return self.endpoints.resolve_alexa_endpoint(request.endpoint)
+        base = self.endpoints.base(request.service, request.region)
+        if base is None:
+            raise ConfigurationError(
+                "The admin API exists only on a localexa server: pass base_url= or endpoints=."
+            )
+        return base
+
+    def build(self, request: ApiRequest) -> tuple[httpx.Request, httpx.Auth | None]:
+        url = self.base_url(request) + request.path
+        headers = dict(self.headers)
+        auth: httpx.Auth | None = None
+        if request.auth is AuthMode.ADMIN:
+            if not self.admin_key:
+                raise ConfigurationError("The admin API needs admin_key= (X-Localexa-Admin-Key).")
+            headers[ADMIN_KEY_HEADER] = self.admin_key
+        elif request.auth is AuthMode.CLIENT:
+            auth = BearerAuth(request.token) if request.token is not None else self.auth
+        http_request = httpx.Request(
+            request.method,
+            url,
+            params=_clean(request.params),
+            json=request.json,
+            data=_clean(request.form),
+            headers=headers,
+        )
+        return http_request, auth
+
+    def is_safe(self, request: ApiRequest) -> bool:
+        return self.retry.is_safe(request.method, request.idempotent)
+
+    def retry_delay(self, error: APIError, *, retries_done: int, started: float, safe: bool) -> float | None:
+        status = error.status_code if isinstance(error, APIStatusError) else None
+        if status is None and not isinstance(error, APIConnectionError):
+            return None
+        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+        return self.retry.next_delay(
+            retries_done=retries_done,
+            elapsed=self.retry.clock() - started,
+            safe=safe,
+            status=status,
+            retry_after=retry_after,
+        )
+
+
+def transport_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
+    """httpx's transport errors never leak: they become APIConnectionError / APITimeoutError."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"Request timed out: {type(exc).__name__}.", request=request)
+    return APIConnectionError(f"Connection error: {exc}", request=request)
+
+
+def parse_model(response: httpx.Response, model: type[M]) -> M:
+    """The response body as `model`; a body that does not fit is APIResponseValidationError."""
+    try:
+        return model.model_validate_json(response.content)
+    except pydantic.ValidationError as exc:
+        raise APIResponseValidationError(
+            f"{response.request.method} {response.request.url.path} answered a body that is not a "
+            f"{model.__name__}: {exc.errors(include_url=False, include_input=False)[:3]}",
+            response=response,
+        ) from exc
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The response body as JSON; a body that is not JSON is APIResponseValidationError."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise APIResponseValidationError(
+            f"{response.request.method} {response.request.url.path} answered a body that is not JSON.",
+            response=response,
+        ) from exc
+
+
+def dump(model: pydantic.BaseModel) -> Any:
+    """A request model in its wire form: camelCase aliases, unset optionals left out."""
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -1,0 +1,115 @@
+"""Where each API lives: Amazon's real hosts by default, or a localexa server with one argument.
+
+Amazon's hosts (spec alexa-api-surface.md §1, §3, §4, §7):
+
+| service | Amazon | `Endpoints.local("http://127.0.0.1:8080")` |
+|---|---|---|
+| LWA authorize page | https://www.amazon.com | http://127.0.0.1:8080 |
+| LWA token, tokeninfo, profile | https://api.amazon.com | http://127.0.0.1:8080 |
+| Alexa APIs, NA (SMAPI, customer, events) | https://api.amazonalexa.com | http://127.0.0.1:8080 |
+| Alexa APIs, EU | https://api.eu.amazonalexa.com | http://127.0.0.1:8081 |
+| Alexa APIs, FE | https://api.fe.amazonalexa.com | http://127.0.0.1:8082 |
+| Credential Locker | https://credential-locker-service.amazon.com | http://127.0.0.1:8080 |
+| localexa admin API | (none) | http://127.0.0.1:8080 |
+
+localexa serves EU and FE on the two ports after the NA port, as its `serve` command does.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import httpx
+
+__all__ = ["Endpoints", "Region", "Service"]
+
+
+class Region(enum.StrEnum):
+    """Alexa regions; a customer belongs to one (spec §1.2)."""
+
+    NA = "NA"
+    EU = "EU"
+    FE = "FE"
+
+
+class Service(enum.StrEnum):
+    AUTHORIZE = "authorize"
+    LWA = "lwa"
+    ALEXA = "alexa"
+    CREDENTIAL_LOCKER = "credential_locker"
+    ADMIN = "admin"
+
+
+def _strip(url: str) -> str:
+    return url.rstrip("/")
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Base URL of every service the client talks to (no trailing slash)."""
+
+    authorize: str = "https://www.amazon.com"
+    lwa: str = "https://api.amazon.com"
+    alexa_na: str = "https://api.amazonalexa.com"
+    alexa_eu: str = "https://api.eu.amazonalexa.com"
+    alexa_fe: str = "https://api.fe.amazonalexa.com"
+    credential_locker: str = "https://credential-locker-service.amazon.com"
+    #: localexa's own `/_localexa/` admin API; Amazon has none.
+    admin: str | None = None
+
+    @classmethod
+    def local(
+        cls, base_url: str, *, eu_base_url: str | None = None, fe_base_url: str | None = None
+    ) -> Endpoints:
+        """Every host mapped to one localexa server; EU and FE on port+1 and port+2 unless given."""
+        base = httpx.URL(_strip(base_url))
+        if base.scheme not in ("http", "https") or not base.host:
+            raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
+        port = base.port or (443 if base.scheme == "https" else 80)
+        na = _strip(str(base))
+        eu = _strip(eu_base_url) if eu_base_url else _strip(str(base.copy_with(port=port + 1)))
+        fe = _strip(fe_base_url) if fe_base_url else _strip(str(base.copy_with(port=port + 2)))
+        return cls(
+            authorize=na,
+            lwa=na,
+            alexa_na=na,
+            alexa_eu=eu,
+            alexa_fe=fe,
+            credential_locker=na,
+            admin=na,
+        )
+
+    def alexa(self, region: Region | str = Region.NA) -> str:
+        region = Region(region)
+        if region is Region.EU:
+            return self.alexa_eu
+        if region is Region.FE:
+            return self.alexa_fe
+        return self.alexa_na
+
+    def regions(self) -> list[str]:
+        """The three regional bases in the order the seed prescribes for 5xx fallback: NA, EU, FE."""
+        return [self.alexa_na, self.alexa_eu, self.alexa_fe]
+
+    def resolve_alexa_endpoint(self, entry: str) -> str:
+        """A `/v1/alexaApiEndpoint` entry as a base URL.
+
+        Amazon answers bare host names (`api.amazonalexa.com`) and localexa bare `host:port`
+        entries; neither has a scheme, so the client uses the scheme of its own NA endpoint.
+        """
+        entry = entry.strip().rstrip("/")
+        if "://" in entry:
+            return entry
+        scheme = httpx.URL(self.alexa_na).scheme or "https"
+        return f"{scheme}://{entry}"
+
+    def base(self, service: Service, region: Region | str = Region.NA) -> str | None:
+        if service is Service.ALEXA:
+            return self.alexa(region)
+        return {
+            Service.AUTHORIZE: self.authorize,
+            Service.LWA: self.lwa,
+            Service.CREDENTIAL_LOCKER: self.credential_locker,
+            Service.ADMIN: self.admin,
+        }[service]

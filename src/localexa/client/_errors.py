@@ -1,0 +1,245 @@
+"""The client's exception tree, and the parser of every Alexa API family's error body.
+
+    LocalexaClientError               anything this package raises on purpose
+    ├── ConfigurationError            a call the client's set-up cannot make (admin API on Amazon)
+    └── APIError                      something went wrong talking to an API
+        ├── APIConnectionError        no response (DNS, refused, TLS, reset)
+        │   └── APITimeoutError       no response in time
+        ├── APIResponseValidationError  a 2xx body that does not match its model
+        └── APIStatusError            a 4xx/5xx response: status_code, code, message, body, request_id
+            ├── BadRequestError           400
+            ├── AuthenticationError       401
+            ├── PermissionDeniedError     403
+            ├── NotFoundError             404
+            ├── ConflictError             409
+            ├── RateLimitError            429 (retry_after)
+            ├── InternalServerError       500 (and other 5xx but 503)
+            └── ServiceUnavailableError   503 (retry_after)
+
+Error bodies differ per API family (spec alexa-api-surface.md §1.3, §1.2, §3, §4, §7); `parse_error_body`
+reads them all by shape, so the client needs no table of which path speaks which family:
+
+- SMAPI StandardizedError `{"code","message"}` and BadRequestError `{"message","violations":[...]}`
+- customer API `{"message"}` (sometimes with `"type"`)
+- LWA (RFC 6749 §5.2) `{"error","error_description"}`
+- event gateway `{"header":{...},"payload":{"code","description"}}` (some clients read `type`/`message`)
+- Credential Locker `{"code","message"}`
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "InternalServerError",
+    "LocalexaClientError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServiceUnavailableError",
+    "Violation",
+]
+
+REQUEST_ID_HEADER = "X-Amzn-RequestId"
+
+
+class LocalexaClientError(Exception):
+    """Base of every error the client raises on purpose."""
+
+
+class ConfigurationError(LocalexaClientError):
+    """The client was asked for something its configuration cannot do."""
+
+
+class APIError(LocalexaClientError):
+    """A call failed: no response, a response in error, or a body that does not parse."""
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APIConnectionError(APIError):
+    """No response arrived (connection refused, DNS, TLS verification, reset)."""
+
+    def __init__(self, message: str = "Connection error.", *, request: httpx.Request | None = None) -> None:
+        super().__init__(message, request=request)
+
+
+class APITimeoutError(APIConnectionError):
+    """No response arrived within the timeout."""
+
+    def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None) -> None:
+        super().__init__(message, request=request)
+
+
+class APIResponseValidationError(APIError):
+    """A successful response whose body is not what the API promises."""
+
+    def __init__(self, message: str, *, response: httpx.Response) -> None:
+        super().__init__(message, request=response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.request_id = response.headers.get(REQUEST_ID_HEADER)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One entry of SMAPI BadRequestError `violations`."""
+
+    code: str | None
+    message: str
+
+
+class APIStatusError(APIError):
+    """The API answered 4xx or 5xx. `code` is the family's machine-readable error name."""
+
+    status_code: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: Any,
+        code: str | None = None,
+        violations: list[Violation] | None = None,
+    ) -> None:
+        super().__init__(message, request=response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        self.code = code
+        self.violations = violations or []
+        self.request_id: str | None = response.headers.get(REQUEST_ID_HEADER)
+        self.retry_after: float | None = parse_retry_after(response.headers.get("Retry-After"))
+
+    def __str__(self) -> str:
+        code = f" {self.code}" if self.code else ""
+        rid = f" (request id {self.request_id})" if self.request_id else ""
+        return f"{self.status_code}{code}: {self.message}{rid}"
+
+
+class BadRequestError(APIStatusError):
+    status_code = 400
+
+
+class AuthenticationError(APIStatusError):
+    status_code = 401
+
+
+class PermissionDeniedError(APIStatusError):
+    status_code = 403
+
+
+class NotFoundError(APIStatusError):
+    status_code = 404
+
+
+class ConflictError(APIStatusError):
+    status_code = 409
+
+
+class RateLimitError(APIStatusError):
+    status_code = 429
+
+
+class InternalServerError(APIStatusError):
+    status_code = 500
+
+
+class ServiceUnavailableError(APIStatusError):
+    status_code = 503
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+    500: InternalServerError,
+    503: ServiceUnavailableError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return InternalServerError
+    return APIStatusError
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from `Retry-After` (RFC 9110 §10.2.3: delay-seconds or an HTTP-date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return max(0.0, seconds)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def parse_error_body(body: Any) -> tuple[str | None, str | None, list[Violation]]:
+    """(code, message, violations) from any family's error body; Nones when it is none of them."""
+    if not isinstance(body, dict):
+        return None, None, []
+    if _text(body.get("error")):  # LWA: RFC 6749 §5.2
+        return body["error"], _text(body.get("error_description")) or body["error"], []
+    payload = body.get("payload")
+    if isinstance(payload, dict) and ("header" in body or "code" in payload):  # event gateway
+        code = _text(payload.get("code")) or _text(payload.get("type"))
+        return code, _text(payload.get("description")) or _text(payload.get("message")), []
+    violations = [
+        Violation(code=_text(v.get("code")), message=_text(v.get("message")) or "")
+        for v in body.get("violations") or []
+        if isinstance(v, dict)
+    ]
+    code = _text(body.get("code")) or _text(body.get("type"))
+    if code is None and violations:
+        code = violations[0].code
+    return code, _text(body.get("message")), violations
+
+
+def status_error_from_response(response: httpx.Response) -> APIStatusError:
+    """The typed error for a 4xx/5xx response, whatever the API family."""
+    text = response.text
+    body: Any
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = text
+    code, message, violations = parse_error_body(body)
+    if message is None:
+        snippet = text.strip()[:200] if isinstance(body, str) else ""
+        message = snippet or response.reason_phrase or f"HTTP {response.status_code}"
+    cls = status_error_class(response.status_code)
+    return cls(message, response=response, body=body, code=code, violations=violations)

@@ -1,0 +1,108 @@
+"""The blocking runner: sends a flow's requests with retries, sleeping with `time.sleep`.
+
+Resources are thin: `enable = sync_method(flows.enable)` turns a flow function into a method with
+the same parameters that runs it. All request building and parsing lives in the flows (`_core.py`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+
+import httpx
+
+from localexa.client._core import ApiRequest, Core, Flow, ResourceBase, method_signature, transport_error
+from localexa.client._errors import APIError, status_error_from_response
+from localexa.client._pagination import Paged, SyncPager
+
+if TYPE_CHECKING:
+    from localexa.client._client import Client
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+logger = logging.getLogger("localexa.client")
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+class SyncRunner:
+    def __init__(self, http: httpx.Client, core: Core) -> None:
+        self.http = http
+        self.core = core
+
+    def send(self, request: ApiRequest) -> httpx.Response:
+        """One request, retried per the policy; a 4xx/5xx raises its APIStatusError."""
+        http_request, auth = self.core.build(request)
+        safe = self.core.is_safe(request)
+        started, retries = self.core.retry.clock(), 0
+        while True:
+            error: APIError
+            try:
+                response = self.http.send(http_request, auth=auth)
+            except httpx.TransportError as exc:
+                error = transport_error(exc, http_request)
+            else:
+                if response.status_code < 400:
+                    return response
+                error = status_error_from_response(response)
+            delay = self.core.retry_delay(error, retries_done=retries, started=started, safe=safe)
+            if delay is None:
+                raise error
+            logger.info(
+                "retrying %s %s in %.2fs after %s", request.method, http_request.url.path, delay, error
+            )
+            _sleep(delay)
+            retries += 1
+
+    def run(self, flow: Flow[T]) -> T:
+        """Drive a flow: send what it yields, send back responses, throw errors into it."""
+        try:
+            request = next(flow)
+            while True:
+                try:
+                    response = self.send(request)
+                except APIError as exc:
+                    request = flow.throw(exc)
+                else:
+                    request = flow.send(response)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        finally:
+            flow.close()
+
+
+class SyncResource(ResourceBase):
+    """Base of every sync resource: holds the client whose runner executes its flows."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self._core = client._core
+
+
+def sync_method(flow: Callable[P, Flow[T]]) -> Callable[Concatenate[SyncResource, P], T]:
+    """A resource method with `flow`'s parameters and docstring, run to its result."""
+
+    @functools.wraps(flow)
+    def method(self: SyncResource, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self._client._runner.run(flow(*args, **kwargs))
+
+    method.__signature__ = method_signature(flow, "{}")  # type: ignore[attr-defined]
+    return method
+
+
+def sync_pager(paged: Callable[P, Paged[T]]) -> Callable[Concatenate[SyncResource, P], SyncPager[T]]:
+    """A resource method answering a lazy `SyncPager` over every page of `paged`."""
+
+    @functools.wraps(paged)
+    def method(self: SyncResource, /, *args: P.args, **kwargs: P.kwargs) -> SyncPager[T]:
+        return SyncPager(self._client._runner.run, paged(*args, **kwargs))
+
+    method.__signature__ = method_signature(paged, "SyncPager[{}]")  # type: ignore[attr-defined]
+    return method

@@ -1,0 +1,1 @@
+"""One module per API area; each binds its flows to a sync and an async resource class."""

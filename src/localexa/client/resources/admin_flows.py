@@ -1,0 +1,176 @@
+"""localexa's admin API as flows: accounts, skills, tokens and the clock (shared/spec/admin-api.md).
+
+Every call but health/ready sends `X-Localexa-Admin-Key`; the admin API exists only on a localexa
+server. Creating is a POST and is not retried by default; listing and reading are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import httpx
+import pydantic
+
+from localexa.client._core import (
+    ApiRequest,
+    AuthMode,
+    Flow,
+    Params,
+    call,
+    dump,
+    json_body,
+    parse_model,
+    segment,
+)
+from localexa.client._endpoints import Service
+from localexa.client._errors import APIResponseValidationError
+from localexa.client.types.admin import (
+    AccountLinking,
+    ClockTime,
+    Customer,
+    LwaClient,
+    LwaClientInfo,
+    RegionName,
+    SkillCreated,
+    SkillInfo,
+    Vendor,
+)
+from localexa.client.types.lwa import TokenResponse
+
+PREFIX = "/_localexa"
+
+
+def admin_request(
+    method: str, path: str, *, json: Any = None, params: Params | None = None, idempotent: bool | None = None
+) -> ApiRequest:
+    return ApiRequest(
+        method,
+        PREFIX + path,
+        service=Service.ADMIN,
+        auth=AuthMode.ADMIN,
+        json=json,
+        params=params,
+        idempotent=idempotent,
+    )
+
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def parse_list(response: httpx.Response, model: type[M]) -> list[M]:
+    """A JSON array of `model`; anything else is APIResponseValidationError."""
+    body = json_body(response)
+    try:
+        return [model.model_validate(item) for item in body]
+    except (TypeError, pydantic.ValidationError) as exc:
+        raise APIResponseValidationError(
+            f"{response.request.url.path} answered no list of {model.__name__}.", response=response
+        ) from exc
+
+
+def health() -> Flow[bool]:
+    """`GET /_localexa/health`: True once the server is up (no admin key)."""
+    yield from call(ApiRequest("GET", PREFIX + "/health", service=Service.ADMIN, auth=AuthMode.NONE))
+    return True
+
+
+def ready() -> Flow[bool]:
+    """`GET /_localexa/ready`: True when the database answers; 503 ServiceUnavailableError otherwise."""
+    yield from call(ApiRequest("GET", PREFIX + "/ready", service=Service.ADMIN, auth=AuthMode.NONE))
+    return True
+
+
+def create_customer(
+    *, name: str, email: str, password: str, region: RegionName = "NA", postal_code: str | None = None
+) -> Flow[Customer]:
+    """A customer (an Amazon account) who can sign in at `/ap/oa`."""
+    body = {"name": name, "email": email, "password": password, "region": region}
+    if postal_code is not None:
+        body["postalCode"] = postal_code
+    response = yield from call(admin_request("POST", "/customers", json=body))
+    return parse_model(response, Customer)
+
+
+def list_customers() -> Flow[list[Customer]]:
+    response = yield from call(admin_request("GET", "/customers"))
+    return parse_list(response, Customer)
+
+
+def get_customer(user_id: str) -> Flow[Customer]:
+    response = yield from call(admin_request("GET", f"/customers/{segment(user_id)}"))
+    return parse_model(response, Customer)
+
+
+def create_vendor(*, name: str, owner_user_id: str) -> Flow[Vendor]:
+    """A vendor; its owner is the developer who manages its skills."""
+    body = {"name": name, "ownerUserId": owner_user_id}
+    response = yield from call(admin_request("POST", "/vendors", json=body))
+    return parse_model(response, Vendor)
+
+
+def list_vendors() -> Flow[list[Vendor]]:
+    response = yield from call(admin_request("GET", "/vendors"))
+    return parse_list(response, Vendor)
+
+
+def create_lwa_client(*, name: str, redirect_uris: Sequence[str] = ()) -> Flow[LwaClient]:
+    """An LWA security profile; its secret is answered only here."""
+    body = {"name": name, "redirectUris": list(redirect_uris)}
+    response = yield from call(admin_request("POST", "/lwa-clients", json=body))
+    return parse_model(response, LwaClient)
+
+
+def list_lwa_clients() -> Flow[list[LwaClientInfo]]:
+    response = yield from call(admin_request("GET", "/lwa-clients"))
+    return parse_list(response, LwaClientInfo)
+
+
+def create_skill(
+    *,
+    vendor_id: str,
+    name: str,
+    endpoint: str,
+    stages: Sequence[str] | None = None,
+    permissions: Sequence[str] | None = None,
+    account_linking: AccountLinking | Mapping[str, Any] | None = None,
+) -> Flow[SkillCreated]:
+    """A smart home skill; `endpoint` is an http(s) URL or `python:package.module:function`."""
+    body: dict[str, Any] = {"vendorId": vendor_id, "name": name, "endpoint": endpoint}
+    if stages is not None:
+        body["stages"] = list(stages)
+    if permissions is not None:
+        body["permissions"] = list(permissions)
+    if account_linking is not None:
+        linking = account_linking
+        body["accountLinking"] = dump(linking) if isinstance(linking, AccountLinking) else dict(linking)
+    response = yield from call(admin_request("POST", "/skills", json=body))
+    return parse_model(response, SkillCreated)
+
+
+def list_skills() -> Flow[list[SkillInfo]]:
+    response = yield from call(admin_request("GET", "/skills"))
+    return parse_list(response, SkillInfo)
+
+
+def get_skill(skill_id: str) -> Flow[SkillInfo]:
+    response = yield from call(admin_request("GET", f"/skills/{segment(skill_id)}"))
+    return parse_model(response, SkillInfo)
+
+
+def create_tokens(*, client_id: str, user_id: str, scopes: Sequence[str]) -> Flow[TokenResponse]:
+    """The token pair LWA would issue to `client_id` for `user_id` after consent."""
+    body = {"clientId": client_id, "userId": user_id, "scopes": list(scopes)}
+    response = yield from call(admin_request("POST", "/tokens", json=body))
+    return parse_model(response, TokenResponse)
+
+
+def get_clock() -> Flow[ClockTime]:
+    response = yield from call(admin_request("GET", "/clock"))
+    return parse_model(response, ClockTime)
+
+
+def advance_clock(seconds: float) -> Flow[ClockTime]:
+    """Move the server's clock forward (codes expire in 5 min, access tokens in 1 h)."""
+    response = yield from call(admin_request("POST", "/clock", json={"advanceSeconds": seconds}))
+    return parse_model(response, ClockTime)

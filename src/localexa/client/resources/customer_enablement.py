@@ -1,0 +1,149 @@
+"""Customer skill enablement and account linking (app-to-app), on the customer's regional host.
+
+skill-enablement-rest-api-reference, "Get API endpoint": ask `GET /v1/alexaApiEndpoint` for the
+customer's endpoints; if it answers several, call each in sequence (only one will succeed); if it
+answers 5xx, call NA, EU and FE in sequence. Entries are bare hosts without a scheme (Amazon:
+`api.eu.amazonalexa.com`; localexa: `127.0.0.1:8081`), so the client puts its own scheme in front.
+
+Every call takes the customer's token (`token=`, scope `alexa::skills:account_linking`) unless the
+client's own auth is that customer's, and `endpoint=` to skip the discovery (e.g. the endpoint an
+earlier enable succeeded on, as the docs ask GET and DELETE to use).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import httpx
+
+from localexa.client._async import AsyncResource, async_method
+from localexa.client._core import ApiRequest, Flow, call, dump, parse_model, segment
+from localexa.client._endpoints import Region
+from localexa.client._errors import APIConnectionError, APIError, APIStatusError
+from localexa.client._sync import SyncResource, sync_method
+from localexa.client.types.enablement import (
+    AccountLinkRequest,
+    AlexaApiEndpoints,
+    CustomerEnablement,
+    EnableAndLinkRequest,
+    Stage,
+)
+
+__all__ = ["AsyncCustomerEnablements", "CustomerEnablements"]
+
+#: A place to call: an `alexaApiEndpoint` entry, or a region (5xx fallback).
+Target = str | Region
+
+#: Errors that usually mean "not this customer's region", so another endpoint's error tells more.
+_REGION_MISMATCH = frozenset({401, 403, 404})
+
+
+def api_endpoints(*, token: str | None = None) -> Flow[list[str]]:
+    """`GET /v1/alexaApiEndpoint` on the NA host: the customer's endpoints, as answered (no scheme)."""
+    response = yield from call(ApiRequest("GET", "/v1/alexaApiEndpoint", token=token))
+    return parse_model(response, AlexaApiEndpoints).endpoints
+
+
+def _targets(token: str | None, endpoint: str | None) -> Flow[list[Target]]:
+    if endpoint is not None:
+        return [endpoint]
+    try:
+        entries = yield from api_endpoints(token=token)
+    except APIStatusError as exc:
+        if exc.status_code >= 500:  # the seed: then try every region, NA, EU, FE
+            return [Region.NA, Region.EU, Region.FE]
+        raise
+    return list(entries)
+
+
+def _most_telling(errors: Sequence[APIError]) -> APIError:
+    """The error to raise when every endpoint failed: prefer one that is not a region mismatch."""
+    for error in errors:
+        if isinstance(error, APIStatusError) and error.status_code not in _REGION_MISMATCH:
+            return error
+    return errors[-1]
+
+
+def _on_customer_endpoint(
+    make: Callable[[Target], ApiRequest], token: str | None, endpoint: str | None
+) -> Flow[httpx.Response]:
+    """Run `make(target)` on each of the customer's endpoints in turn until one succeeds."""
+    targets = yield from _targets(token, endpoint)
+    if not targets:
+        raise APIError("/v1/alexaApiEndpoint answered no endpoints.")
+    errors: list[APIError] = []
+    for target in targets:
+        try:
+            return (yield from call(make(target)))
+        except (APIStatusError, APIConnectionError) as exc:
+            errors.append(exc)
+    raise _most_telling(errors)
+
+
+def _request(
+    method: str, skill_id: str, target: Target, token: str | None, json: object = None
+) -> ApiRequest:
+    path = f"/v1/users/~current/skills/{segment(skill_id)}/enablement"
+    if isinstance(target, Region):
+        return ApiRequest(method, path, region=target, token=token, json=json)
+    return ApiRequest(method, path, endpoint=target, token=token, json=json)
+
+
+def enable_and_link(
+    skill_id: str,
+    *,
+    auth_code: str,
+    redirect_uri: str,
+    stage: Stage = "development",
+    code_verifier: str | None = None,
+    token: str | None = None,
+    endpoint: str | None = None,
+) -> Flow[CustomerEnablement]:
+    """`POST /v1/users/~current/skills/{skillId}/enablement` (201): enable and link the account.
+
+    `auth_code` and `redirect_uri` come from the skill's own authorization server; Alexa exchanges
+    them at the skill's `accessTokenUrl`. Not retried by default (a POST).
+    """
+    body = dump(
+        EnableAndLinkRequest(
+            stage=stage,
+            account_link_request=AccountLinkRequest(
+                auth_code=auth_code, redirect_uri=redirect_uri, code_verifier=code_verifier
+            ),
+        )
+    )
+    response = yield from _on_customer_endpoint(
+        lambda target: _request("POST", skill_id, target, token, body), token, endpoint
+    )
+    return parse_model(response, CustomerEnablement)
+
+
+def get(skill_id: str, *, token: str | None = None, endpoint: str | None = None) -> Flow[CustomerEnablement]:
+    """`GET .../enablement` (200): the skill's enablement and account-link status for the customer."""
+    response = yield from _on_customer_endpoint(
+        lambda target: _request("GET", skill_id, target, token), token, endpoint
+    )
+    return parse_model(response, CustomerEnablement)
+
+
+def disable(skill_id: str, *, token: str | None = None, endpoint: str | None = None) -> Flow[None]:
+    """`DELETE .../enablement`: disable the skill and unlink the account."""
+    yield from _on_customer_endpoint(
+        lambda target: _request("DELETE", skill_id, target, token), token, endpoint
+    )
+
+
+class CustomerEnablements(SyncResource):
+    """`client.customer_enablement`: app-to-app account linking for a customer."""
+
+    api_endpoints = sync_method(api_endpoints)
+    enable_and_link = sync_method(enable_and_link)
+    get = sync_method(get)
+    disable = sync_method(disable)
+
+
+class AsyncCustomerEnablements(AsyncResource):
+    api_endpoints = async_method(api_endpoints)
+    enable_and_link = async_method(enable_and_link)
+    get = async_method(get)
+    disable = async_method(disable)

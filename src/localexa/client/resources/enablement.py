@@ -1,0 +1,59 @@
+"""Developer skill enablement (SMAPI `/v1/skills/{skillId}/stages/{stage}/enablement`, spec §1.1).
+
+Enabling a stage disables the other one. GET answers 204 when enabled and 404 when not, which
+`is_enabled` turns into a bool (as ask-cli reads it).
+"""
+
+from __future__ import annotations
+
+from localexa.client._async import AsyncResource, async_method
+from localexa.client._core import ApiRequest, Flow, call, segment
+from localexa.client._errors import NotFoundError
+from localexa.client._sync import SyncResource, sync_method
+from localexa.client.types.enablement import Stage
+
+__all__ = ["AsyncEnablement", "Enablement"]
+
+
+def _path(skill_id: str, stage: str) -> str:
+    return f"/v1/skills/{segment(skill_id)}/stages/{segment(stage)}/enablement"
+
+
+def enable(skill_id: str, stage: Stage = "development") -> Flow[None]:
+    """`PUT .../enablement` (204): enable the stage for the token's developer."""
+    yield from call(ApiRequest("PUT", _path(skill_id, stage)))
+
+
+def get(skill_id: str, stage: Stage = "development") -> Flow[None]:
+    """`GET .../enablement`: returns when enabled; raises NotFoundError when not."""
+    yield from call(ApiRequest("GET", _path(skill_id, stage)))
+
+
+def is_enabled(skill_id: str, stage: Stage = "development") -> Flow[bool]:
+    """True when the stage is enabled, False on 404."""
+    try:
+        yield from call(ApiRequest("GET", _path(skill_id, stage)))
+    except NotFoundError:
+        return False
+    return True
+
+
+def disable(skill_id: str, stage: Stage = "development") -> Flow[None]:
+    """`DELETE .../enablement` (204)."""
+    yield from call(ApiRequest("DELETE", _path(skill_id, stage)))
+
+
+class Enablement(SyncResource):
+    """`client.enablement`: enable, check and disable a skill stage for its developer."""
+
+    enable = sync_method(enable)
+    get = sync_method(get)
+    is_enabled = sync_method(is_enabled)
+    disable = sync_method(disable)
+
+
+class AsyncEnablement(AsyncResource):
+    enable = async_method(enable)
+    get = async_method(get)
+    is_enabled = async_method(is_enabled)
+    disable = async_method(disable)

@@ -1,0 +1,39 @@
+"""The Alexa event gateway (`POST /v3/events`, spec §4): proactive state reports, change reports,
+asynchronous responses. The region's host takes the event; the token is the customer's event
+token from the AcceptGrant exchange (`token=`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from localexa.client._async import AsyncResource, async_method
+from localexa.client._core import ApiRequest, Flow, call, dump
+from localexa.client._endpoints import Region
+from localexa.client._sync import SyncResource, sync_method
+
+__all__ = ["AsyncEvents", "Events"]
+
+
+def send(
+    event: Mapping[str, Any] | BaseModel, *, token: str | None = None, region: Region | str = Region.NA
+) -> Flow[None]:
+    """Send one event message (`{"event": {...}, "context": {...}}`); the gateway answers 202.
+
+    Not retried by default: the gateway might have taken it.
+    """
+    body = dump(event) if isinstance(event, BaseModel) else dict(event)
+    yield from call(ApiRequest("POST", "/v3/events", region=Region(region), json=body, token=token))
+
+
+class Events(SyncResource):
+    """`client.events`: the event gateway."""
+
+    send = sync_method(send)
+
+
+class AsyncEvents(AsyncResource):
+    send = async_method(send)

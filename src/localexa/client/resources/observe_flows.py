@@ -1,0 +1,131 @@
+"""localexa's observe-and-steer admin calls as flows: journal, faults, reset, snapshot, restore
+(README: Observe and steer)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from localexa.client._core import Flow, Params, call, json_body, parse_model, segment
+from localexa.client._errors import APIResponseValidationError
+from localexa.client._pagination import Page, Paged
+from localexa.client.resources.admin_flows import admin_request, parse_list
+from localexa.client.types.admin import (
+    Fault,
+    FaultCreated,
+    JournalEntry,
+    JournalPage,
+    RegionName,
+    ResetResult,
+    RestoreResult,
+)
+
+
+def list_journal(
+    *,
+    path: str | None = None,
+    status: int | str | None = None,
+    customer: str | None = None,
+    skill: str | None = None,
+    region: RegionName | None = None,
+    direction: str | None = None,
+    request_id: str | None = None,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Paged[JournalEntry]:
+    """`GET /_localexa/journal`: recorded calls, newest first, filtered (`path` is a prefix,
+    `status` a code or a class such as "5xx", `direction` inbound or outbound)."""
+    filters: dict[str, str | int | float | None] = {
+        "path": path,
+        "status": status,
+        "customer": customer,
+        "skill": skill,
+        "region": region,
+        "direction": direction,
+        "requestId": request_id,
+        "since": since.isoformat() if isinstance(since, datetime) else since,
+        "until": until.isoformat() if isinstance(until, datetime) else until,
+        "limit": limit,
+    }
+
+    def fetch(page_cursor: str | None) -> Flow[Page[JournalEntry]]:
+        params: Params = {**filters, "cursor": page_cursor}
+        response = yield from call(admin_request("GET", "/journal", params=params))
+        page = parse_model(response, JournalPage)
+        return Page(items=page.entries, next_token=page.next_cursor)
+
+    return Paged(fetch, start=cursor)
+
+
+def get_journal_entry(entry_id: int) -> Flow[JournalEntry]:
+    response = yield from call(admin_request("GET", f"/journal/{int(entry_id)}"))
+    return parse_model(response, JournalEntry)
+
+
+def create_fault(
+    *,
+    path: str,
+    status: int | None = None,
+    method: str | None = None,
+    delay_ms: int | None = None,
+    probability: float | None = None,
+    count: int | None = None,
+    retry_after: int | None = None,
+    customer: str | None = None,
+    skill: str | None = None,
+    region: RegionName | None = None,
+    seed: int | None = None,
+) -> Flow[FaultCreated]:
+    """`POST /_localexa/faults`: make matching calls answer `status` (e.g. 429/500/503, with
+    `retry_after`) and/or wait `delay_ms`, with a `probability`, `count` times (None: forever)."""
+    body = {
+        "path": path,
+        "status": status,
+        "method": method,
+        "delayMs": delay_ms,
+        "probability": probability,
+        "count": count,
+        "retryAfter": retry_after,
+        "customer": customer,
+        "skill": skill,
+        "region": region,
+        "seed": seed,
+    }
+    response = yield from call(
+        admin_request("POST", "/faults", json={k: v for k, v in body.items() if v is not None})
+    )
+    return parse_model(response, FaultCreated)
+
+
+def list_faults() -> Flow[list[Fault]]:
+    """`GET /_localexa/faults`: every rule, with how often it matched and fired."""
+    response = yield from call(admin_request("GET", "/faults"))
+    return parse_list(response, Fault)
+
+
+def delete_fault(fault_id: str) -> Flow[None]:
+    yield from call(admin_request("DELETE", f"/faults/{segment(fault_id)}"))
+
+
+def reset() -> Flow[ResetResult]:
+    """`POST /_localexa/reset`: empty all state (the admin key and server secret stay)."""
+    response = yield from call(admin_request("POST", "/reset", idempotent=True))
+    return parse_model(response, ResetResult)
+
+
+def snapshot() -> Flow[dict[str, Any]]:
+    """`POST /_localexa/snapshot`: every table but the journal, as one JSON document."""
+    response = yield from call(admin_request("POST", "/snapshot", idempotent=True))
+    body = json_body(response)
+    if not isinstance(body, dict):
+        raise APIResponseValidationError("/_localexa/snapshot answered no JSON object.", response=response)
+    return body
+
+
+def restore(document: Mapping[str, Any]) -> Flow[RestoreResult]:
+    """`POST /_localexa/restore`: replace all state with a snapshot's, in one transaction."""
+    response = yield from call(admin_request("POST", "/restore", json=dict(document), idempotent=True))
+    return parse_model(response, RestoreResult)

@@ -1,0 +1,173 @@
+"""localexa admin API wire models (the fixed contract: shared/spec/admin-api.md, plus the list and
+get calls and the observe-and-steer calls the server adds: journal, faults, reset, snapshots)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from localexa.client.types._base import WireModel
+from localexa.client.types.credentials import SkillMessagingCredentials
+
+__all__ = [
+    "AccountLinking",
+    "ClockTime",
+    "Customer",
+    "Fault",
+    "FaultCreated",
+    "JournalEntry",
+    "JournalPage",
+    "LwaClient",
+    "LwaClientInfo",
+    "RegionName",
+    "ResetResult",
+    "RestoreResult",
+    "SkillCreated",
+    "SkillInfo",
+    "Vendor",
+]
+
+RegionName = Literal["NA", "EU", "FE"]
+
+
+class Customer(WireModel):
+    """`POST /_localexa/customers` 201, and the entries of `GET /_localexa/customers`."""
+
+    user_id: str
+    name: str | None = None
+    email: str | None = None
+    region: str | None = None
+
+
+class Vendor(WireModel):
+    vendor_id: str
+    name: str | None = None
+    owner_user_id: str | None = None
+
+
+class LwaClient(WireModel):
+    """`POST /_localexa/lwa-clients` 201; the secret is shown only here."""
+
+    client_id: str
+    client_secret: str = Field(repr=False)
+
+
+class LwaClientInfo(WireModel):
+    """An entry of `GET /_localexa/lwa-clients` (no secret)."""
+
+    client_id: str
+    name: str | None = None
+    redirect_uris: list[str] = []
+    #: Set for a skill's messaging client.
+    skill_id: str | None = None
+
+
+class AccountLinking(WireModel):
+    """A skill's account-linking configuration (spec alexa-api-surface.md §5)."""
+
+    type: Literal["AUTH_CODE", "IMPLICIT"] = "AUTH_CODE"
+    authorization_url: str
+    access_token_url: str | None = None
+    client_id: str
+    client_secret: str | None = Field(default=None, repr=False)
+    access_token_scheme: Literal["HTTP_BASIC", "REQUEST_BODY_CREDENTIALS"] = "HTTP_BASIC"
+    scopes: list[str] | None = None
+    redirect_urls: list[str] | None = None
+    domains: list[str] | None = None
+    default_token_expiration_in_seconds: int | None = None
+
+
+class SkillCreated(WireModel):
+    """`POST /_localexa/skills` 201."""
+
+    skill_id: str
+    skill_messaging_credentials: SkillMessagingCredentials
+
+
+class SkillInfo(WireModel):
+    """`GET /_localexa/skills[/{skillId}]`: the skill as stored (no secrets)."""
+
+    skill_id: str
+    vendor_id: str | None = None
+    name: str | None = None
+    stages: list[str] = []
+    endpoint: str | None = None
+    permissions: list[str] = []
+    account_linking: dict[str, Any] | None = None
+    messaging_client_id: str | None = None
+    created_at: datetime | None = None
+
+
+class ClockTime(WireModel):
+    """`GET|POST /_localexa/clock` 200: the server's time, which admin calls can move forward."""
+
+    now: datetime
+
+
+class JournalEntry(WireModel):
+    """One recorded call, inbound or outbound, already redacted by the server."""
+
+    id: int
+    time: datetime | None = None
+    direction: str | None = None
+    method: str | None = None
+    path: str | None = None
+    query: str | None = None
+    url: str | None = None
+    route: str | None = None
+    status: int | None = None
+    latency_ms: float | None = None
+    request_id: str | None = None
+    caller: str | None = None
+    customer: str | None = None
+    skill: str | None = None
+    region: str | None = None
+    request_headers: dict[str, Any] = {}
+    request_body: str | None = None
+    response_headers: dict[str, Any] = {}
+    response_body: str | None = None
+    error: str | None = None
+    fault_id: str | None = None
+
+
+class JournalPage(WireModel):
+    entries: list[JournalEntry] = []
+    next_cursor: str | None = None
+
+
+class FaultCreated(WireModel):
+    fault_id: str
+
+
+class Fault(WireModel):
+    """An injected fault rule as `GET /_localexa/faults` lists it."""
+
+    fault_id: str
+    path: str
+    method: str | None = None
+    status: int | None = None
+    delay_ms: int = 0
+    probability: float = 1.0
+    count: int | None = None
+    remaining: int | None = None
+    retry_after: int | None = None
+    customer: str | None = None
+    skill: str | None = None
+    region: str | None = None
+    seed: int | None = None
+    matched: int = 0
+    fired: int = 0
+    active: bool = True
+    created_at: datetime | None = None
+
+
+class ResetResult(WireModel):
+    reset: bool
+    now: datetime | None = None
+
+
+class RestoreResult(WireModel):
+    #: Rows restored per table.
+    restored: dict[str, int]

@@ -1,0 +1,1 @@
+"""Samples built on localexa's kits. They never import localexa's server."""

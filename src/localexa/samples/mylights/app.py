@@ -1,0 +1,104 @@
+"""The My Lights ASGI app: OAuth server, resource server and the skill endpoint in one.
+
+    app = create_mylights_app(MyLightsConfig(lwa_base_url="http://127.0.0.1:8080"))
+
+Routes: `GET/POST /authorize`, `POST /token`, `POST /introspect`, `POST /admin/{expire,revoke,
+clock,alexa-credentials}`, `GET/PUT /lights[/{id}]`, `POST /skill` (a directive in, the answer
+out) and `GET /health`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from localexa.samples.mylights import oauth_routes, resource_routes
+from localexa.samples.mylights.cloud import DeviceCloud
+from localexa.samples.mylights.config import MyLightsConfig
+from localexa.samples.mylights.skill import build_skill
+
+_shared: DeviceCloud | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_cloud() -> DeviceCloud:
+    """The device cloud the module-level Lambda handler uses (created on first use)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = DeviceCloud()
+        return _shared
+
+
+def use_shared_cloud(cloud: DeviceCloud) -> None:
+    """Make `cloud` the one the Lambda handler uses, so it and the HTTP app share state."""
+    global _shared
+    with _shared_lock:
+        _shared = cloud
+
+
+def create_mylights_app(
+    config: MyLightsConfig | None = None, *, cloud: DeviceCloud | None = None
+) -> Starlette:
+    """A fresh My Lights (its own in-memory cloud unless `cloud` is given)."""
+    cloud = cloud or DeviceCloud(config)
+    skill = build_skill(cloud)
+
+    async def skill_endpoint(request: Request) -> Response:
+        try:
+            event = json.loads(await request.body())
+        except ValueError:
+            event = None
+        if not isinstance(event, dict):
+            return JSONResponse({"error": "invalid_request", "message": "Send a directive as JSON."}, 400)
+        return JSONResponse(await skill.handle(event))
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    app = Starlette(
+        routes=[
+            *oauth_routes.routes(cloud),
+            *resource_routes.routes(cloud),
+            Route("/skill", skill_endpoint, methods=["POST"]),
+            Route("/health", health, methods=["GET"]),
+        ]
+    )
+    app.state.cloud = cloud
+    return app
+
+
+def build_mylights_server(
+    host: str = "127.0.0.1",
+    port: int = 9000,
+    config: MyLightsConfig | None = None,
+    *,
+    log_level: str = "warning",
+) -> uvicorn.Server:
+    """A uvicorn server for My Lights, sharing its cloud with the Lambda handler. Start it with
+    `await server.serve()` beside another app, or `server.run()`."""
+    cloud = DeviceCloud(config)
+    use_shared_cloud(cloud)
+    app = create_mylights_app(cloud=cloud)
+    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off"))
+
+
+def run_mylights(
+    host: str = "127.0.0.1",
+    port: int = 9000,
+    lwa_base_url: str = "http://127.0.0.1:8080",
+    events_base_url: str = "http://127.0.0.1:8080",
+    *,
+    config: MyLightsConfig | None = None,
+) -> None:
+    """Run My Lights until interrupted, pointed at localexa's LWA and event gateway by default."""
+    config = config or MyLightsConfig()
+    config.lwa_base_url = lwa_base_url
+    config.events_base_url = events_base_url
+    build_mylights_server(host, port, config, log_level="info").run()

@@ -1,0 +1,156 @@
+"""Demo mode: seed a customer, a developer, a vendor, an app's LWA client and the My Lights skill,
+then print a walk-through of what to try.
+
+The demo's ids and secrets are kept in `<data dir>/demo.json` (owner-only), so a restart reuses
+them and prints the same walk-through; after `POST /_localexa/reset` the next start seeds anew.
+My Lights itself runs beside the server (cli/serve.py) on `settings.resolved_demo_port()`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from localexa.server.lwa.registry import Registry
+from localexa.server.lwa.repository import LwaRepository
+from localexa.server.settings import Settings
+from localexa.server.skills.schemas import SkillSpec
+from localexa.server.skills.service import SkillService
+
+logger = logging.getLogger("localexa.demo")
+
+CUSTOMER_EMAIL = "demo@localexa.test"
+CUSTOMER_PASSWORD = "demo-password"
+DEVELOPER_EMAIL = "developer@localexa.test"
+DEVELOPER_PASSWORD = "developer-password"
+MYLIGHTS_CLIENT_ID = "alexa-skill"
+MYLIGHTS_CLIENT_SECRET = "mylights-secret"  # the sample's own default (samples/mylights/config.py)
+
+
+@dataclass
+class DemoState:
+    customer_id: str
+    developer_id: str
+    vendor_id: str
+    app_client_id: str
+    app_client_secret: str
+    skill_id: str
+    messaging_client_id: str
+    messaging_client_secret: str
+
+
+def callback_url(settings: Settings) -> str:
+    return f"{settings.base_url()}/_localexa/demo/callback"
+
+
+def mylights_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.resolved_demo_port()}"
+
+
+def _state_file(settings: Settings) -> Path:
+    return settings.data_dir / "demo.json"
+
+
+def load_state(settings: Settings) -> DemoState | None:
+    path = _state_file(settings)
+    if not path.exists():
+        return None
+    try:
+        return DemoState(**json.loads(path.read_text()))
+    except (ValueError, TypeError):
+        return None
+
+
+def _save_state(settings: Settings, state: DemoState) -> None:
+    path = _state_file(settings)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(asdict(state), indent=2) + "\n")
+
+
+async def _create(session: AsyncSession, app: FastAPI, settings: Settings) -> DemoState:
+    registry = Registry(session, app.state.box, app.state.clock)
+    customer = await registry.create_customer(
+        name="Demo Customer",
+        email=CUSTOMER_EMAIL,
+        password=CUSTOMER_PASSWORD,
+        region="NA",
+        postal_code="98109",
+    )
+    developer = await registry.create_customer(
+        name="Demo Developer", email=DEVELOPER_EMAIL, password=DEVELOPER_PASSWORD, region="NA"
+    )
+    app_client = await registry.create_client(name="My Lights app", redirect_uris=[callback_url(settings)])
+    skills = SkillService(session, app.state.box, app.state.clock)
+    vendor = await skills.create_vendor(name="My Lights Inc.", owner_user_id=developer.id)
+    lights = mylights_url(settings)
+    spec = SkillSpec.model_validate(
+        {
+            "vendorId": vendor.id,
+            "name": "My Lights",
+            "stages": ["development", "live"],
+            "endpoint": f"{lights}/skill",
+            "permissions": ["alexa::async_event:write", "alexa::thread_network_credentials:read"],
+            "accountLinking": {
+                "type": "AUTH_CODE",
+                "authorizationUrl": f"{lights}/authorize",
+                "accessTokenUrl": f"{lights}/token",
+                "clientId": MYLIGHTS_CLIENT_ID,
+                "clientSecret": MYLIGHTS_CLIENT_SECRET,
+                "accessTokenScheme": "HTTP_BASIC",
+                "scopes": ["lights"],
+                "redirectUrls": [callback_url(settings)],
+            },
+        }
+    )
+    skill, messaging = await skills.create_skill(spec)
+    return DemoState(
+        customer_id=customer.id,
+        developer_id=developer.id,
+        vendor_id=vendor.id,
+        app_client_id=app_client.client_id,
+        app_client_secret=app_client.client_secret,
+        skill_id=skill.id,
+        messaging_client_id=messaging.client_id,
+        messaging_client_secret=messaging.client_secret,
+    )
+
+
+async def ensure_demo(app: FastAPI) -> DemoState:
+    """The demo records, created unless they are already there."""
+    settings: Settings = app.state.settings
+    state = load_state(settings)
+    async with app.state.sessions() as session:
+        if state is not None and await LwaRepository(session).customer(state.customer_id) is not None:
+            return state
+        if await LwaRepository(session).customer_by_email(CUSTOMER_EMAIL) is not None:
+            # Seeded by another data dir's server against the same database: leave it alone.
+            raise RuntimeError("demo customer exists but demo.json is missing; start with --no-demo")
+        state = await _create(session, app, settings)
+        await session.commit()
+    _save_state(settings, state)
+    return state
+
+
+async def seed_demo(app: FastAPI) -> None:
+    """Startup hook of `localexa serve` in demo mode."""
+    settings: Settings = app.state.settings
+    state = await ensure_demo(app)
+    try:
+        from localexa.samples.mylights import shared_cloud
+
+        # My Lights needs the skill's Alexa credentials for AcceptGrant and ChangeReports.
+        shared_cloud().set_alexa_credentials(state.messaging_client_id, state.messaging_client_secret)
+    except ImportError:  # pragma: no cover - the sample ships with localexa
+        logger.warning("My Lights sample not available")
+    print(walkthrough(settings, state), flush=True)
+
+
+def walkthrough(settings: Settings, state: DemoState) -> str:
+    from localexa.server.admin.demo_text import render_walkthrough
+
+    return render_walkthrough(settings, state)

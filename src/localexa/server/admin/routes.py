@@ -1,0 +1,179 @@
+"""The admin API: customers, vendors, LWA clients, skills, tokens and the clock.
+
+The fixed contract is ../shared/spec/admin-api.md; every call needs `X-Localexa-Admin-Key`.
+Listing routes (GET) are localexa additions for the console and the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from localexa.server.admin.schemas import (
+    ClockIn,
+    ClockOut,
+    CustomerIn,
+    CustomerOut,
+    LwaClientIn,
+    LwaClientOut,
+    LwaClientView,
+    TokensIn,
+    VendorIn,
+    VendorOut,
+)
+from localexa.server.core.auth import AdminKey
+from localexa.server.core.clock import iso
+from localexa.server.core.deps import BoxDep, ClockDep
+from localexa.server.core.errors import BadRequest, NotFound
+from localexa.server.db.session import SessionDep
+from localexa.server.lwa.models import Customer, LwaClient
+from localexa.server.lwa.registry import Registry
+from localexa.server.lwa.repository import LwaRepository
+from localexa.server.lwa.tokens import TokenIssuer, new_grant_id
+from localexa.server.skills.repository import SkillRepository
+from localexa.server.skills.schemas import SkillCreated, SkillMessagingCredentials, SkillSpec, SkillView
+from localexa.server.skills.service import SkillService
+
+router = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey])
+
+
+def _customer_out(customer: Customer) -> CustomerOut:
+    return CustomerOut(user_id=customer.id, name=customer.name, email=customer.email, region=customer.region)
+
+
+@router.post("/customers", status_code=201, response_model=CustomerOut, response_model_by_alias=True)
+async def create_customer(body: CustomerIn, session: SessionDep, box: BoxDep, clock: ClockDep) -> CustomerOut:
+    customer = await Registry(session, box, clock).create_customer(
+        name=body.name,
+        email=body.email,
+        password=body.password,
+        region=body.region,
+        postal_code=body.postal_code,
+    )
+    return _customer_out(customer)
+
+
+@router.get("/customers", response_model=list[CustomerOut], response_model_by_alias=True)
+async def list_customers(session: SessionDep) -> list[CustomerOut]:
+    rows = (await session.execute(select(Customer).order_by(Customer.created_at, Customer.id))).scalars()
+    return [_customer_out(c) for c in rows]
+
+
+@router.get("/customers/{user_id}", response_model=CustomerOut, response_model_by_alias=True)
+async def get_customer(user_id: str, session: SessionDep) -> CustomerOut:
+    customer = await LwaRepository(session).customer(user_id)
+    if customer is None:
+        raise NotFound(f"No customer {user_id}.")
+    return _customer_out(customer)
+
+
+@router.post(
+    "/vendors",
+    status_code=201,
+    response_model=VendorOut,
+    response_model_by_alias=True,
+    response_model_exclude_none=True,
+)
+async def create_vendor(body: VendorIn, session: SessionDep, box: BoxDep, clock: ClockDep) -> VendorOut:
+    vendor = await SkillService(session, box, clock).create_vendor(
+        name=body.name, owner_user_id=body.owner_user_id
+    )
+    return VendorOut(vendor_id=vendor.id)
+
+
+@router.get("/vendors", response_model=list[VendorOut], response_model_by_alias=True)
+async def list_vendors(session: SessionDep) -> list[VendorOut]:
+    return [
+        VendorOut(vendor_id=v.id, name=v.name, owner_user_id=v.owner_user_id)
+        for v in await SkillRepository(session).vendors()
+    ]
+
+
+@router.post("/lwa-clients", status_code=201, response_model=LwaClientOut, response_model_by_alias=True)
+async def create_lwa_client(
+    body: LwaClientIn, session: SessionDep, box: BoxDep, clock: ClockDep
+) -> LwaClientOut:
+    created = await Registry(session, box, clock).create_client(
+        name=body.name, redirect_uris=body.redirect_uris
+    )
+    return LwaClientOut(client_id=created.client_id, client_secret=created.client_secret)
+
+
+@router.get("/lwa-clients", response_model=list[LwaClientView], response_model_by_alias=True)
+async def list_lwa_clients(session: SessionDep) -> list[LwaClientView]:
+    rows = (
+        await session.execute(select(LwaClient).order_by(LwaClient.created_at, LwaClient.client_id))
+    ).scalars()
+    return [
+        LwaClientView(client_id=c.client_id, name=c.name, redirect_uris=c.redirect_uris, skill_id=c.skill_id)
+        for c in rows
+    ]
+
+
+@router.post("/skills", status_code=201, response_model=SkillCreated, response_model_by_alias=True)
+async def create_skill(body: SkillSpec, session: SessionDep, box: BoxDep, clock: ClockDep) -> SkillCreated:
+    skill, messaging = await SkillService(session, box, clock).create_skill(body)
+    return SkillCreated(
+        skill_id=skill.id,
+        skill_messaging_credentials=SkillMessagingCredentials(
+            client_id=messaging.client_id, client_secret=messaging.client_secret
+        ),
+    )
+
+
+def _skill_view(skill: Any) -> SkillView:
+    return SkillView(
+        skill_id=skill.id,
+        vendor_id=skill.vendor_id,
+        name=skill.name,
+        stages=skill.stages,
+        endpoint=skill.endpoint,
+        permissions=skill.permissions,
+        account_linking=skill.account_linking,
+        messaging_client_id=skill.messaging_client_id,
+        created_at=iso(skill.created_at),
+    )
+
+
+@router.get("/skills", response_model=list[SkillView], response_model_by_alias=True)
+async def list_skills(session: SessionDep) -> list[SkillView]:
+    return [_skill_view(s) for s in await SkillRepository(session).skills()]
+
+
+@router.get("/skills/{skill_id}", response_model=SkillView, response_model_by_alias=True)
+async def get_skill(skill_id: str, session: SessionDep) -> SkillView:
+    skill = await SkillRepository(session).skill(skill_id)
+    if skill is None:
+        raise NotFound(f"No skill {skill_id}.")
+    return _skill_view(skill)
+
+
+@router.post("/tokens", status_code=201)
+async def create_tokens(
+    body: TokensIn, session: SessionDep, box: BoxDep, clock: ClockDep
+) -> dict[str, object]:
+    """The pair LWA would issue to `clientId` for `userId` after consent (admin-api.md)."""
+    repo = LwaRepository(session)
+    if await repo.client(body.client_id) is None:
+        raise BadRequest(f"clientId {body.client_id} is not an LWA client.")
+    if await repo.customer(body.user_id) is None:
+        raise BadRequest(f"userId {body.user_id} is not a customer.")
+    issued = await TokenIssuer(session, box, clock).issue(
+        client_id=body.client_id, user_id=body.user_id, scopes=body.scopes, grant_id=new_grant_id()
+    )
+    return issued.as_response()
+
+
+@router.get("/clock", response_model=ClockOut)
+async def get_clock(request: Request, clock: ClockDep) -> ClockOut:
+    await clock.refresh(request.app.state.engine, force=True)
+    return ClockOut(now=iso(clock.now()))
+
+
+@router.post("/clock", response_model=ClockOut)
+async def advance_clock(body: ClockIn, request: Request, clock: ClockDep) -> ClockOut:
+    """Moves localexa's clock forward for every expiry (codes, tokens, page tokens)."""
+    now = await clock.advance(request.app.state.engine, body.advance_seconds)
+    return ClockOut(now=iso(now))

@@ -1,0 +1,96 @@
+"""Wire shapes of the admin API (../shared/spec/admin-api.md): camelCase JSON."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SCOPE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")  # RFC 6749 §3.3 scope-token
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class CustomerIn(CamelModel):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+    region: Literal["NA", "EU", "FE"] = "NA"
+    postal_code: str | None = Field(default=None, max_length=32)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError("email is not an email address")
+        return value.lower()
+
+
+class CustomerOut(CamelModel):
+    user_id: str
+    name: str
+    email: str
+    region: str
+
+
+class VendorIn(CamelModel):
+    name: str = Field(min_length=1, max_length=200)
+    owner_user_id: str = Field(min_length=1, max_length=128)
+
+
+class VendorOut(CamelModel):
+    vendor_id: str
+    name: str | None = None
+    owner_user_id: str | None = None
+
+
+class LwaClientIn(CamelModel):
+    name: str = Field(min_length=1, max_length=200)
+    redirect_uris: list[str] = Field(default_factory=list, max_length=100)
+
+    @field_validator("redirect_uris")
+    @classmethod
+    def _uris(cls, value: list[str]) -> list[str]:
+        for uri in value:
+            if "://" not in uri or "#" in uri or len(uri) > 2048:
+                raise ValueError(f"redirectUris entry {uri!r} is not an absolute URI without a fragment")
+        return value
+
+
+class LwaClientOut(CamelModel):
+    client_id: str
+    client_secret: str
+
+
+class LwaClientView(CamelModel):
+    client_id: str
+    name: str
+    redirect_uris: list[str]
+    skill_id: str | None
+
+
+class TokensIn(CamelModel):
+    client_id: str = Field(min_length=1, max_length=200)
+    user_id: str = Field(min_length=1, max_length=128)
+    scopes: list[str] = Field(min_length=1, max_length=50)
+
+    @field_validator("scopes")
+    @classmethod
+    def _scopes(cls, value: list[str]) -> list[str]:
+        for scope in value:
+            if not _SCOPE.match(scope):
+                raise ValueError(f"scope {scope!r} is not a scope token")
+        return value
+
+
+class ClockIn(CamelModel):
+    advance_seconds: float = Field(ge=0, le=10 * 365 * 86400)
+
+
+class ClockOut(BaseModel):
+    now: str

@@ -1,0 +1,96 @@
+"""`create_app(settings)`: the one ASGI app that plays every Amazon host the seeds name.
+
+The lifespan owns every long-lived resource: the database engine (migrated at start), the clock,
+the secret box, the outbound HTTP client. Areas reach them through core.deps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from localexa import __version__
+from localexa.server.api import include_areas
+from localexa.server.core.body_limit import BodyLimitMiddleware
+from localexa.server.core.clock import Clock, ClockRefreshMiddleware
+from localexa.server.core.crypto import SecretBox
+from localexa.server.core.errors import install_error_handlers
+from localexa.server.core.http import OutboundHttp
+from localexa.server.core.openapi import install_openapi
+from localexa.server.core.rate_limit import WindowLimiter
+from localexa.server.core.regions import RegionMiddleware
+from localexa.server.core.request_id import RequestIdMiddleware
+from localexa.server.db.engine import create_engine
+from localexa.server.db.migrate import upgrade_to_head
+from localexa.server.db.session import ReadsOnlyMiddleware
+from localexa.server.evaluation.worker import start_evaluation_worker, stop_evaluation_worker
+from localexa.server.lwa.tokens import LwaTokenVerifier
+from localexa.server.observe.install import install_observability, start_observability, stop_observability
+from localexa.server.settings import Settings
+
+logger = logging.getLogger("localexa")
+
+#: Run after the database is ready, in order (demo seeding, background workers).
+StartupHook = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_app(
+    settings: Settings | None = None, *, startup_hooks: list[StartupHook] | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    hooks = list(startup_hooks or [])
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.ensure_data_dir()
+        engine = create_engine(settings.resolved_database_url())
+        await upgrade_to_head(engine)
+        clock = Clock()
+        await clock.refresh(engine, force=True)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        app.state.clock = clock
+        app.state.box = SecretBox(settings.resolved_secret_key(), password_hash_n=settings.password_hash_n)
+        app.state.admin_key = settings.resolved_admin_key()
+        app.state.outbound = OutboundHttp(ca_file=settings.outbound_ca_file)
+        app.state.token_verifier = LwaTokenVerifier()
+        await start_observability(app)
+        app.state.rate_limiter = WindowLimiter.from_settings(settings.rate_limit, settings.redis_url)
+        try:
+            for hook in hooks:
+                await hook(app)
+            await start_evaluation_worker(app)
+            yield
+        finally:
+            await stop_evaluation_worker(app)
+            await stop_observability(app)
+            await app.state.rate_limiter.aclose()
+            await app.state.outbound.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="localexa",
+        version=__version__,
+        description="The Alexa smart home cloud APIs on your own machine.",
+        lifespan=lifespan,
+        docs_url="/_localexa/docs",
+        redoc_url=None,
+        openapi_url="/_localexa/openapi.json",
+    )
+    families = include_areas(app)
+    install_error_handlers(app, families)
+    app.state.families = families
+    install_openapi(app, families)  # every route's error shapes and credentials (core/openapi.py)
+    # Outermost last: RequestId, Region, journal, faults, BodyLimit, ClockRefresh (observe/install.py).
+    app.add_middleware(ClockRefreshMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_observability(app, settings)
+    app.add_middleware(RegionMiddleware, ports=settings.region_ports())
+    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ReadsOnlyMiddleware)  # outermost: GET/HEAD take no SQLite write lock (db/engine.py)
+    return app

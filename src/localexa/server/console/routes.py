@@ -1,0 +1,156 @@
+"""The web console at `/console`: sign in with the admin key, then browse and steer localexa.
+
+Server-rendered (Jinja2, templates in ./templates), one small CSS file and one small script,
+nothing from a CDN. Table pages read through console/queries.py; the journal, faults and clock
+pages (console/steer.py) use the same code as the admin API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from localexa.server.console import queries
+from localexa.server.console.pages import (
+    EVALUATION_RESULT_COLUMNS,
+    EVALUATION_RESULTS,
+    PAGES_BY_SLUG,
+    TABLE_PAGES,
+)
+from localexa.server.console.render import HERE, checked_form, forbidden, render, signed_in, to_login
+from localexa.server.console.session import (
+    admin_key_ok,
+    clear_session,
+    csrf_ok,
+    new_session,
+    read_session,
+    set_session_cookie,
+)
+from localexa.server.console.steer import router as steer_router
+from localexa.server.core.clock import iso
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+_STATIC = {
+    "console.css": "text/css; charset=utf-8",
+    "console.js": "text/javascript; charset=utf-8",
+}
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    media_type = _STATIC.get(name)
+    if media_type is None:
+        return Response("Not found.", status_code=404, media_type="text/plain")
+    return FileResponse(
+        Path(HERE / "static" / name), media_type=media_type, headers={"Cache-Control": "max-age=300"}
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths inside the console: never an open redirect."""
+    if target and target.startswith("/console") and not target.startswith("//"):
+        return target
+    return "/console"
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str | None = None) -> Response:
+    session = read_session(request)
+    if session is not None and session.signed_in:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    # An anonymous session only carries the CSRF token that guards this form.
+    session = session or new_session(signed_in=False)
+    response = render(request, "login.html", {"next": _safe_next(next), "error": None}, session=session)
+    set_session_cookie(request, response, session)
+    return response
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    admin_key: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/console",
+) -> Response:
+    session = read_session(request)
+    if not csrf_ok(session, csrf_token):
+        return forbidden(request, session)
+    if not admin_key_ok(request, admin_key):
+        context = {"next": _safe_next(next), "error": "That is not this server's admin key."}
+        return render(request, "login.html", context, session=session, status_code=401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(request, response, new_session(signed_in=True))
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    session, form = await checked_form(request)
+    if session is None:
+        return to_login(request)
+    if form is None:
+        return forbidden(request, session)
+    response = RedirectResponse("/console/login", status_code=303)
+    clear_session(response)
+    return response
+
+
+@router.get("")
+@router.get("/")
+async def overview(request: Request) -> Response:
+    session = signed_in(request)
+    if session is None:
+        return to_login(request)
+    state = request.app.state
+    found = {page.slug: queries.table_named(*page.candidates) for page in TABLE_PAGES}
+    names = [t.name for t in found.values() if t is not None]
+    counted = await queries.counts(state.engine, [*names, "faults"])
+    counted |= await queries.counts(state.journal.engine, ["journal_entries"])
+    cards = []
+    for page in TABLE_PAGES:
+        table = found[page.slug]
+        cards.append((page, counted.get(table.name) if table is not None else None))
+    await state.clock.refresh(state.engine)
+    context = {
+        "cards": cards,
+        "journal_count": counted.get("journal_entries"),
+        "fault_count": counted.get("faults"),
+        "now": iso(state.clock.now()),
+        "offset": state.clock.offset_seconds,
+        "base_url": str(request.base_url).rstrip("/"),
+    }
+    return render(request, "overview.html", context, session=session, active="overview")
+
+
+# The journal, faults and clock pages, before the catch-all table page.
+router.include_router(steer_router)
+
+
+@router.get("/{slug}")
+async def table_page(slug: str, request: Request) -> Response:
+    page = PAGES_BY_SLUG.get(slug)
+    session = signed_in(request)
+    if session is None:
+        return to_login(request)
+    if page is None:
+        missing = {"title": "Not found", "message": f"The console has no page {slug}."}
+        return render(request, "message.html", missing, session=session, status_code=404)
+    where = {name: request.query_params.get(name, "") for name in page.filters}
+    engine = request.app.state.engine
+    grid = await queries.grid(
+        engine, page.title, page.candidates, columns=page.columns, where=where, links=page.links
+    )
+    extra: list[queries.Grid] = []
+    if slug == "evaluations":
+        run = {"evaluation_id": request.query_params.get("evaluation_id", "")}
+        extra.append(
+            await queries.grid(
+                engine, "Test case results", EVALUATION_RESULTS, columns=EVALUATION_RESULT_COLUMNS, where=run
+            )
+        )
+    context: dict[str, Any] = {"page": page, "grid": grid, "where": where, "extra": extra}
+    return render(request, "table.html", context, session=session, active=slug)

@@ -1,0 +1,186 @@
+"""Console pages that observe and steer: the live journal, faults and the clock.
+
+They call the same code as the admin API (observe/journal_query.py, observe/faults.py,
+core.clock), so the console and `/_localexa/...` always agree. The journal page polls
+`/console/journal/rows` (an HTML fragment) every 2 s with a few lines of script.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import RedirectResponse, Response
+
+from localexa.server.console.render import checked_form, forbidden, render, signed_in, to_login
+from localexa.server.console.session import ConsoleSession
+from localexa.server.core.clock import iso
+from localexa.server.core.errors import BadRequest
+from localexa.server.observe.journal_query import build_filter, read_entry, read_page
+from localexa.server.observe.routes import fault_out
+from localexa.server.observe.schemas import FaultIn
+
+router = APIRouter()
+
+JOURNAL_FILTERS = (
+    "path",
+    "status",
+    "customer",
+    "skill",
+    "region",
+    "direction",
+    "request_id",
+    "since",
+    "until",
+)
+JOURNAL_ROWS = 100
+_FAULT_FIELDS = (
+    "method",
+    "path",
+    "status",
+    "delayMs",
+    "probability",
+    "count",
+    "retryAfter",
+    "customer",
+    "skill",
+    "region",
+    "seed",
+)
+
+
+async def _journal_context(request: Request) -> dict[str, Any]:
+    filters = {name: request.query_params.get(name, "").strip() for name in JOURNAL_FILTERS}
+    cursor = request.query_params.get("cursor") or None
+    try:
+        page = await read_page(request.app, build_filter(**filters), limit=JOURNAL_ROWS, cursor=cursor)
+    except BadRequest as exc:
+        return {"filters": filters, "entries": [], "error": exc.message, "next_cursor": None, "query": ""}
+    active = {k: v for k, v in filters.items() if v}
+    return {
+        "filters": filters,
+        "entries": page.entries,
+        "error": None,
+        "next_cursor": page.next_cursor,
+        "query": urlencode(active),
+        "older": urlencode({**active, "cursor": page.next_cursor}) if page.next_cursor else None,
+        "live": cursor is None,
+    }
+
+
+@router.get("/journal")
+async def journal(request: Request) -> Response:
+    session = signed_in(request)
+    if session is None:
+        return to_login(request)
+    context = await _journal_context(request)
+    return render(request, "journal.html", context, session=session, active="journal")
+
+
+@router.get("/journal/rows")
+async def journal_rows(request: Request) -> Response:
+    """The table body alone, for the page's 2-second refresh."""
+    session = signed_in(request)
+    if session is None:
+        return Response("Signed out.", status_code=401, media_type="text/plain")
+    context = await _journal_context(request)
+    return render(request, "_journal_rows.html", context, session=session)
+
+
+@router.get("/journal/{entry_id}")
+async def journal_entry(entry_id: int, request: Request) -> Response:
+    session = signed_in(request)
+    if session is None:
+        return to_login(request)
+    entry = await read_entry(request.app, entry_id)
+    if entry is None:
+        context = {"title": "Not found", "message": f"No journal entry {entry_id} (it may have aged out)."}
+        return render(request, "message.html", context, session=session, status_code=404)
+    return render(request, "journal_entry.html", {"entry": entry}, session=session, active="journal")
+
+
+async def _faults_page(
+    request: Request,
+    session: ConsoleSession,
+    *,
+    errors: list[str] | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    faults = [fault_out(row) for row in await request.app.state.faults.listing()]
+    context = {"faults": faults, "errors": errors or [], "form": form or {}}
+    return render(request, "faults.html", context, session=session, active="faults", status_code=status_code)
+
+
+@router.get("/faults")
+async def faults(request: Request) -> Response:
+    session = signed_in(request)
+    if session is None:
+        return to_login(request)
+    return await _faults_page(request, session)
+
+
+@router.post("/faults")
+async def create_fault(request: Request) -> Response:
+    session, form = await checked_form(request)
+    if session is None:
+        return to_login(request)
+    if form is None:
+        return forbidden(request, session)
+    given = {name: str(form.get(name, "")).strip() for name in _FAULT_FIELDS}
+    body = {name: value for name, value in given.items() if value}
+    try:
+        spec = FaultIn.model_validate(body)
+    except ValidationError as exc:
+        errors = [f"{'.'.join(str(p) for p in e['loc']) or 'fault'}: {e['msg']}" for e in exc.errors()]
+        return await _faults_page(request, session, errors=errors, form=given, status_code=400)
+    await request.app.state.faults.create(spec.model_dump(), now=request.app.state.clock.now())
+    return RedirectResponse("/console/faults", status_code=303)
+
+
+@router.post("/faults/{fault_id}/delete")
+async def delete_fault(fault_id: str, request: Request) -> Response:
+    session, form = await checked_form(request)
+    if session is None:
+        return to_login(request)
+    if form is None:
+        return forbidden(request, session)
+    await request.app.state.faults.delete(fault_id)
+    return RedirectResponse("/console/faults", status_code=303)
+
+
+async def _clock_page(
+    request: Request, session: ConsoleSession, *, error: str | None = None, status_code: int = 200
+) -> Response:
+    state = request.app.state
+    await state.clock.refresh(state.engine, force=True)
+    context = {"now": iso(state.clock.now()), "offset": state.clock.offset_seconds, "error": error}
+    return render(request, "clock.html", context, session=session, active="clock", status_code=status_code)
+
+
+@router.get("/clock")
+async def clock(request: Request) -> Response:
+    session = signed_in(request)
+    if session is None:
+        return to_login(request)
+    return await _clock_page(request, session)
+
+
+@router.post("/clock")
+async def advance_clock(request: Request) -> Response:
+    session, form = await checked_form(request)
+    if session is None:
+        return to_login(request)
+    if form is None:
+        return forbidden(request, session)
+    try:
+        seconds = float(str(form.get("seconds", "")))
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 10 * 365 * 86400:
+        error = "Enter a number of seconds greater than 0 (the clock only moves forward)."
+        return await _clock_page(request, session, error=error, status_code=400)
+    await request.app.state.clock.advance(request.app.state.engine, seconds)
+    return RedirectResponse("/console/clock", status_code=303)

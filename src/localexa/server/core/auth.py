@@ -1,0 +1,97 @@
+"""Bearer auth for every Amazon API, and the admin key for `/_localexa/`.
+
+- The token may come as `Authorization: Bearer <t>` or as the raw token (ask-cli's legacy SMAPI
+  client sends no prefix; spec §6), or, where a route allows it, as `x-amz-access-token` or
+  `?access_token=` (LWA profile; spec §3).
+- Scopes are declared per route with `require_scopes(...)`; the token's scopes must include one
+  of the accepted sets.
+- Verification itself belongs to LWA (the token tables); core only knows the `TokenVerifier`
+  protocol, which app.py wires to the LWA implementation.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+
+from localexa.server.core.errors import Forbidden, Unauthorized
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's customer (None for client_credentials) and LWA client."""
+
+    client_id: str
+    user_id: str | None
+    scopes: frozenset[str]
+    token_hash: str = field(repr=False)
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class TokenVerifier(Protocol):
+    async def verify_access_token(self, request: Request, token: str) -> Principal:
+        """Return the principal of a live access token; raise Unauthorized otherwise."""
+        ...
+
+
+def extract_bearer(request: Request, *, allow_query: bool = False) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        value = header.strip()
+        scheme, _, rest = value.partition(" ")
+        if rest and scheme.lower() == "bearer":
+            return rest.strip() or None
+        return value or None
+    if allow_query:
+        alt = request.headers.get("x-amz-access-token") or request.query_params.get("access_token")
+        if alt:
+            return alt.strip() or None
+    return None
+
+
+async def authenticate(request: Request, *, allow_query: bool = False) -> Principal:
+    token = extract_bearer(request, allow_query=allow_query)
+    if token is None:
+        raise Unauthorized("The request has no access token.", code="MISSING_TOKEN")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify_access_token(request, token)
+    request.state.principal = principal
+    return principal
+
+
+def require_scopes(*accepted: str | tuple[str, ...]) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency accepting a token that holds any one of `accepted` (a scope or a tuple of scopes)."""
+    options = [frozenset((a,) if isinstance(a, str) else a) for a in accepted]
+
+    async def dependency(request: Request) -> Principal:
+        principal = await authenticate(request)
+        if options and not any(option <= principal.scopes for option in options):
+            wanted = " or ".join(" ".join(sorted(o)) for o in options)
+            raise Forbidden(f"The access token lacks the scope {wanted}.", code="INSUFFICIENT_SCOPE")
+        return principal
+
+    return dependency
+
+
+async def any_token(request: Request) -> Principal:
+    return await authenticate(request)
+
+
+AnyPrincipal = Annotated[Principal, Depends(any_token)]
+
+
+async def require_admin_key(request: Request) -> None:
+    """Every admin call but health needs `X-Localexa-Admin-Key` (admin-api.md)."""
+    given = request.headers.get("x-localexa-admin-key", "")
+    expected: str = request.app.state.admin_key
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized("A valid X-Localexa-Admin-Key header is required.")
+
+
+AdminKey = Depends(require_admin_key)

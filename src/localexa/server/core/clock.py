@@ -1,0 +1,85 @@
+"""One clock for every expiry: codes (5 min), access tokens (1 h), page tokens (24 h).
+
+The admin API moves it forward (`POST /_localexa/clock`). The offset lives in the database so
+every server process behind one database agrees; each process refreshes its copy at most every
+`refresh_interval` seconds, and at once after it changes the offset itself.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from localexa.server.db.base import ClockState
+
+
+class Clock:
+    def __init__(self, offset_seconds: float = 0.0, refresh_interval: float = 0.5) -> None:
+        self._offset = offset_seconds
+        self._refresh_interval = refresh_interval
+        self._refreshed_at = 0.0
+
+    @property
+    def offset_seconds(self) -> float:
+        return self._offset
+
+    def now(self) -> datetime:
+        """The current time as localexa sees it: wall clock plus every advance (UTC, aware)."""
+        return datetime.now(UTC) + timedelta(seconds=self._offset)
+
+    async def refresh(self, engine: AsyncEngine, *, force: bool = False) -> None:
+        """Read the shared offset unless it was read moments ago."""
+        mono = time.monotonic()
+        if not force and mono - self._refreshed_at < self._refresh_interval:
+            return
+        async with engine.connect() as conn:
+            await conn.execution_options(localexa_read_only=True)  # no SQLite write lock (db/engine.py)
+            offset = (
+                await conn.execute(select(ClockState.offset_seconds).where(ClockState.id == 1))
+            ).scalar()
+        self._offset = float(offset or 0.0)
+        self._refreshed_at = mono
+
+    async def advance(self, engine: AsyncEngine, seconds: float) -> datetime:
+        """Move the shared clock forward by `seconds` and return the new now."""
+        async with engine.begin() as conn:
+            row = (await conn.execute(select(ClockState).where(ClockState.id == 1))).first()
+            if row is None:
+                await conn.execute(insert(ClockState).values(id=1, offset_seconds=seconds))
+            else:
+                await conn.execute(
+                    update(ClockState)
+                    .where(ClockState.id == 1)
+                    .values(offset_seconds=ClockState.offset_seconds + seconds)
+                )
+        await self.refresh(engine, force=True)
+        return self.now()
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def iso(value: datetime) -> str:
+    return as_utc(value).isoformat().replace("+00:00", "Z")
+
+
+class ClockRefreshMiddleware:
+    """Before each request, re-read the shared clock offset (throttled by `Clock.refresh`), so an
+    advance made through another server process counts here within `refresh_interval`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            state = scope["app"].state
+            clock: Clock | None = getattr(state, "clock", None)
+            if clock is not None:
+                await clock.refresh(state.engine)
+        await self.app(scope, receive, send)

@@ -1,0 +1,76 @@
+"""Secrets at rest: keyed hashes for what is only compared, AES-GCM for what must be read back.
+
+- Tokens, authorization codes and client secrets are stored as HMAC-SHA256 under a key derived
+  from the server secret, and compared with `hmac.compare_digest`.
+- Secrets localexa must send again later (linked refresh tokens, network keys, PSKc, skill
+  messaging client secrets) are sealed with AES-256-GCM; the row's identity is bound as
+  associated data so a ciphertext copied to another row does not open.
+- Customer passwords use scrypt, a deliberately slow hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+_NONCE_BYTES = 12
+
+
+def _derive(secret: bytes, purpose: bytes) -> bytes:
+    return hmac.new(secret, b"localexa:" + purpose, hashlib.sha256).digest()
+
+
+class SecretBox:
+    """Hashing and sealing under keys derived from one server secret."""
+
+    def __init__(self, secret: bytes, *, password_hash_n: int = 2**14) -> None:
+        self._hash_key = _derive(secret, b"hash")
+        self._aead = AESGCM(_derive(secret, b"aes-gcm"))
+        self._password_n = password_hash_n
+
+    def hash_token(self, value: str) -> str:
+        """Keyed hash of a token or secret, as stored in the database."""
+        return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
+
+    def verify_token(self, value: str, stored_hash: str) -> bool:
+        return hmac.compare_digest(self.hash_token(value), stored_hash)
+
+    def seal(self, plaintext: str, *, context: str = "") -> str:
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), context.encode())
+        return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def open(self, token: str, *, context: str = "") -> str:
+        """Decrypt what `seal` produced; raises ValueError when tampered or under another key."""
+        try:
+            raw = base64.urlsafe_b64decode(token.encode())
+            return self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode()).decode()
+        except (InvalidTag, ValueError) as exc:
+            raise ValueError("sealed value does not open under this key") from exc
+
+    def hash_password(self, password: str) -> str:
+        salt = os.urandom(16)
+        digest = hashlib.scrypt(password.encode(), salt=salt, n=self._password_n, r=8, p=1, dklen=32)
+        return f"scrypt${self._password_n}${salt.hex()}${digest.hex()}"
+
+    @staticmethod
+    def verify_password(password: str, stored: str) -> bool:
+        try:
+            _, n, salt_hex, digest_hex = stored.split("$")
+            digest = hashlib.scrypt(
+                password.encode(), salt=bytes.fromhex(salt_hex), n=int(n), r=8, p=1, dklen=32
+            )
+        except ValueError:
+            return False
+        return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def random_token(prefix: str, length: int = 48) -> str:
+    """An opaque, URL-safe random token with Amazon's prefix (`Atza|`, `Atzr|`, ...)."""
+    return prefix + secrets.token_urlsafe(length)

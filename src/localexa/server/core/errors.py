@@ -1,0 +1,318 @@
+"""One exception tree for every API, and one renderer per API family.
+
+Services raise these; they never build HTTP responses. The handler in `install_error_handlers`
+finds the family of the request's path (`ApiFamily`) and renders the error in that family's own
+wire shape (../shared/spec/alexa-api-surface.md §1.3, §3, §4):
+
+    LocalexaError                 status, message, code
+    ├── BadRequest                400  (invalid_request for LWA)
+    │   └── ValidationFailed      400  with violations (SMAPI BadRequestError)
+    ├── Unauthorized              401  (invalid_token / invalid_client for LWA)
+    ├── Forbidden                 403
+    ├── NotFound                  404
+    ├── MethodNotAllowed          405
+    ├── Conflict                  409
+    ├── PayloadTooLarge           413
+    ├── UnsupportedMediaType      415
+    ├── TooManyRequests           429  (+ Retry-After)
+    ├── ServiceUnavailable        503
+    └── OAuthError                LWA's RFC 6749 §5.2 errors (error, error_description)
+
+Nothing here knows an area: areas register which path prefixes speak which family.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+logger = logging.getLogger("localexa.errors")
+
+
+class ApiFamily(enum.StrEnum):
+    """Each family of Amazon APIs has its own error body."""
+
+    SMAPI = "smapi"  # {"code","message"} / {"message","violations"}
+    CUSTOMER = "customer"  # {"message"}
+    LWA = "lwa"  # {"error","error_description"}
+    EVENTS = "events"  # {"header":{namespace,name,messageId},"payload":{code,description}}
+    CREDENTIAL_LOCKER = "credential_locker"  # {"code","message"}
+    ADMIN = "admin"  # {"message"}
+    PAGE = "page"  # HTML pages: plain text fallback
+
+
+class LocalexaError(Exception):
+    """Base of every error a service may raise. `code` is the machine-readable name."""
+
+    status: ClassVar[int] = 500
+    default_code: ClassVar[str] = "INTERNAL_ERROR"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.headers: dict[str, str] = dict(headers or {})
+
+
+class BadRequest(LocalexaError):
+    status = 400
+    default_code = "INVALID_REQUEST"
+
+
+class ValidationFailed(BadRequest):
+    """A request whose fields break the rules; `violations` names each one."""
+
+    def __init__(self, message: str, violations: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.violations = violations or [{"code": "INVALID_REQUEST", "message": message}]
+
+
+class Unauthorized(LocalexaError):
+    status = 401
+    default_code = "UNAUTHORIZED"
+
+
+class Forbidden(LocalexaError):
+    status = 403
+    default_code = "FORBIDDEN"
+
+
+class NotFound(LocalexaError):
+    status = 404
+    default_code = "NOT_FOUND"
+
+
+class MethodNotAllowed(LocalexaError):
+    status = 405
+    default_code = "METHOD_NOT_ALLOWED"
+
+
+class Conflict(LocalexaError):
+    status = 409
+    default_code = "CONFLICT"
+
+
+class PayloadTooLarge(LocalexaError):
+    status = 413
+    default_code = "REQUEST_ENTITY_TOO_LARGE"
+
+
+class UnsupportedMediaType(LocalexaError):
+    status = 415
+    default_code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class TooManyRequests(LocalexaError):
+    status = 429
+    default_code = "TOO_MANY_REQUESTS"
+
+    def __init__(self, message: str, *, retry_after: int = 1, code: str | None = None) -> None:
+        super().__init__(message, code=code, headers={"Retry-After": str(max(1, retry_after))})
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(LocalexaError):
+    status = 503
+    default_code = "SERVICE_UNAVAILABLE"
+
+
+class OAuthError(LocalexaError):
+    """RFC 6749 §5.2 token endpoint errors; `code` is the `error` value."""
+
+    status = 400
+    default_code = "invalid_request"
+
+    def __init__(self, code: str, description: str, *, status: int = 400) -> None:
+        headers = {"WWW-Authenticate": 'Basic realm="localexa"'} if status == 401 else None
+        super().__init__(description, code=code, headers=headers)
+        self.instance_status = status
+
+
+# Events gateway codes by status (spec §4), used when a generic error reaches /v3/events.
+_EVENT_CODES: dict[int, str] = {
+    400: "INVALID_REQUEST_EXCEPTION",
+    401: "INVALID_ACCESS_TOKEN_EXCEPTION",
+    403: "INSUFFICIENT_PERMISSION_EXCEPTION",
+    404: "SKILL_NOT_FOUND_EXCEPTION",
+    405: "INVALID_REQUEST_EXCEPTION",
+    413: "REQUEST_ENTITY_TOO_LARGE_EXCEPTION",
+    429: "THROTTLING_EXCEPTION",
+    500: "INTERNAL_SERVICE_EXCEPTION",
+    503: "SERVICE_UNAVAILABLE_EXCEPTION",
+}
+
+# LWA `error` values by status for errors that were not raised as OAuthError.
+_LWA_CODES: dict[int, str] = {
+    400: "invalid_request",
+    401: "invalid_token",
+    403: "insufficient_scope",
+    404: "invalid_request",
+    405: "invalid_request",
+    413: "invalid_request",
+    415: "invalid_request",
+    429: "slow_down",
+    500: "server_error",
+    503: "temporarily_unavailable",
+}
+
+
+class FamilyRouter:
+    """Maps request paths to API families; areas register their prefixes at app build."""
+
+    def __init__(self, default: ApiFamily = ApiFamily.SMAPI) -> None:
+        self._rules: list[tuple[str, ApiFamily]] = []
+        self._default = default
+
+    def register(self, prefix: str, family: ApiFamily) -> None:
+        self._rules.append((prefix.lower(), family))
+        # Longest prefix first, so /v1/users/~current wins over /v1.
+        self._rules.sort(key=lambda rule: len(rule[0]), reverse=True)
+
+    def family_for(self, path: str) -> ApiFamily:
+        lowered = path.lower()
+        for prefix, family in self._rules:
+            if lowered.startswith(prefix):
+                return family
+        return self._default
+
+
+def status_of(error: LocalexaError) -> int:
+    if isinstance(error, OAuthError):
+        return error.instance_status
+    return error.status
+
+
+def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Response:
+    """Build the response for `error` in `family`'s wire shape."""
+    status = status_of(error)
+    body: dict[str, Any]
+    if family is ApiFamily.LWA:
+        code = error.code if isinstance(error, OAuthError) else _LWA_CODES.get(status, "server_error")
+        body = {"error": code, "error_description": error.message}
+    elif family is ApiFamily.EVENTS:
+        code = (
+            error.code
+            if error.code.endswith("_EXCEPTION")
+            else _EVENT_CODES.get(status, "INTERNAL_SERVICE_EXCEPTION")
+        )
+        body = {
+            "header": {"namespace": "System", "name": "Exception", "messageId": str(uuid.uuid4())},
+            "payload": {"code": code, "description": error.message},
+        }
+    elif family is ApiFamily.SMAPI:
+        # SMAPI answers 400 and 403 with BadRequestError, the rest with StandardizedError (§1.3);
+        # an error that carries violations is a BadRequestError whatever its status (evaluation §2).
+        if status in (400, 403) or getattr(error, "violations", None) is not None:
+            violations = getattr(error, "violations", None) or [
+                {"code": error.code, "message": error.message}
+            ]
+            # `code` too: the seeds' own 400 examples carry it (skill-credentials seed).
+            body = {"code": error.code, "message": error.message, "violations": violations}
+        else:
+            body = {"code": error.code, "message": error.message}
+    elif family is ApiFamily.CREDENTIAL_LOCKER:
+        body = {"code": error.code, "message": error.message}
+    else:
+        body = {"message": error.message}
+    headers = dict(error.headers)
+    headers["X-Amzn-RequestId"] = request_id
+    if family is ApiFamily.LWA:
+        headers["Cache-Control"] = "no-store"
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _request_id(request: Request) -> str:
+    rid = getattr(request.state, "request_id", None)
+    return rid if isinstance(rid, str) else str(uuid.uuid4())
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, str]]]:
+    violations: list[dict[str, str]] = []
+    for err in exc.errors():
+        loc = ".".join(
+            str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "header")
+        )
+        msg = str(err.get("msg", "invalid value"))
+        if err.get("type") == "json_invalid":
+            msg = "The request body is not valid JSON."
+            loc = ""
+        violations.append({"code": "INVALID_REQUEST_PARAMETER", "message": f"{loc}: {msg}" if loc else msg})
+    message = violations[0]["message"] if violations else "The request is not valid."
+    return message, violations
+
+
+_STATUS_ERRORS: dict[int, type[LocalexaError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    409: Conflict,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+    503: ServiceUnavailable,
+}
+
+
+def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
+    """Every error leaves the server in its API's shape; nothing leaks a stack trace."""
+
+    async def on_localexa_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LocalexaError)
+        return render_error(exc, families.family_for(request.url.path), _request_id(request))
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        message, violations = _describe_validation(exc)
+        family = families.family_for(request.url.path)
+        error: LocalexaError = ValidationFailed(message, violations)
+        if family is ApiFamily.LWA:
+            error = OAuthError("invalid_request", message)
+        return render_error(error, family, _request_id(request))
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        error_type = _STATUS_ERRORS.get(exc.status_code, LocalexaError)
+        detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No resource at {request.method} {request.url.path}."
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}."
+        # Keep the exception's headers: a 405 must list the methods in `Allow` (RFC 9110 §15.5.6).
+        error = error_type(detail, headers=exc.headers)
+        response = render_error(error, families.family_for(request.url.path), _request_id(request))
+        if exc.status_code not in _STATUS_ERRORS:
+            response.status_code = exc.status_code
+        return response
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        error: LocalexaError
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            # The database went away under this request (restart, failover): nothing was
+            # committed, the pool reconnects, and a retry succeeds. Not a bug, so no stack trace.
+            logger.warning("database connection lost during %s %s", request.method, request.url.path)
+            error = ServiceUnavailable("The database connection was lost. Retry the request.")
+        else:
+            logger.exception("unhandled error on %s %s", request.method, request.url.path)
+            error = LocalexaError("An internal error occurred. Retry the request.")
+        return render_error(error, families.family_for(request.url.path), _request_id(request))
+
+    app.add_exception_handler(LocalexaError, on_localexa_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,261 @@
+"""The OpenAPI document (`/_localexa/openapi.json`) says what every route answers, errors included.
+
+FastAPI documents the success of each route and a 422 `HTTPValidationError` that localexa never
+sends (a bad request is a 400 in the API's own shape, core.errors). `install_openapi` post-
+processes the generated document once, so no area has to declare its errors route by route:
+
+- each operation gets the error responses its API family sends (the family comes from the path
+  prefix, like the error renderer's: server/api.py FAMILIES), with that family's wire shape
+  (spec alexa-api-surface.md §1.3 SMAPI, §1.2 customer, §3 LWA, §4 event gateway, §7 Credential
+  Locker; admin-api.md `{"message"}`);
+- which statuses: 400 (validation), 429 (rate limits and injected faults), 500 and 503 on every
+  operation, as Amazon lists them on every operation; 401 when the route takes a credential, 403
+  when it takes an LWA token (scopes, permissions); 404 when the path, the token or the body
+  names something (every call but the unauthenticated reads); 409 and 413 when it writes;
+- the 422 FastAPI invented is dropped; what an area declared itself is kept as it is;
+- security schemes: an LWA bearer token (`Authorization: Bearer …`) or the admin key header,
+  found from the route's own dependencies (core.auth), so a client (and a fuzzer) knows which
+  credential each call takes;
+- every response carries `X-Amzn-RequestId` (core.request_id); a 429 carries `Retry-After`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import fastapi.routing
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from localexa.server.core import auth
+from localexa.server.core.errors import ApiFamily, FamilyRouter
+
+_MESSAGE = {"type": "string"}
+_VIOLATIONS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+    },
+}
+
+#: Components added to `components.schemas`; names are prefixed so no area's model is shadowed.
+ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "SmapiBadRequestError": {
+        "type": "object",
+        "description": "SMAPI BadRequestError (400, 403): the message and each violated rule.",
+        "required": ["message", "violations"],
+        "properties": {"code": _MESSAGE, "message": _MESSAGE, "violations": _VIOLATIONS},
+    },
+    "SmapiStandardizedError": {
+        "type": "object",
+        "description": "SMAPI StandardizedError / Error: a code and a message.",
+        "required": ["code", "message"],
+        "properties": {"code": _MESSAGE, "message": _MESSAGE, "violations": _VIOLATIONS},
+    },
+    "MessageError": {
+        "type": "object",
+        "description": "The customer APIs' and the admin API's error: a message.",
+        "required": ["message"],
+        "properties": {"message": _MESSAGE},
+    },
+    "CodeMessageError": {
+        "type": "object",
+        "description": "The Credential Locker's error: a code and a message.",
+        "required": ["code", "message"],
+        "properties": {"code": _MESSAGE, "message": _MESSAGE},
+    },
+    "LwaOAuthError": {
+        "type": "object",
+        "description": "Login with Amazon's RFC 6749 §5.2 error.",
+        "required": ["error", "error_description"],
+        "properties": {"error": _MESSAGE, "error_description": _MESSAGE},
+    },
+    "EventGatewayError": {
+        "type": "object",
+        "description": "The event gateway's error: a System.Exception header and a code.",
+        "required": ["header", "payload"],
+        "properties": {
+            "header": {
+                "type": "object",
+                "required": ["namespace", "name", "messageId"],
+                "properties": {"namespace": _MESSAGE, "name": _MESSAGE, "messageId": _MESSAGE},
+            },
+            "payload": {
+                "type": "object",
+                "required": ["code", "description"],
+                "properties": {"code": _MESSAGE, "description": _MESSAGE},
+            },
+        },
+    },
+}
+
+_REASONS = {
+    400: "The request is not valid.",
+    401: "The credential is missing, not valid or expired.",
+    403: "The credential does not allow this call.",
+    404: "The resource does not exist.",
+    409: "The request conflicts with the current state.",
+    413: "The request body is too large.",
+    429: "Too many requests: retry after `Retry-After` seconds.",
+    500: "An internal error occurred.",
+    503: "The service is unavailable.",
+}
+
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "LwaBearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A Login with Amazon access token (`Atza|…`); the bare token is accepted too.",
+    },
+    "AdminKey": {"type": "apiKey", "in": "header", "name": "X-Localexa-Admin-Key"},
+}
+
+_REQUEST_ID_HEADER = {
+    "X-Amzn-RequestId": {
+        "description": "The request's id, also in the server's log lines.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+_RETRY_AFTER_HEADER = {
+    "Retry-After": {"description": "Seconds to wait.", "required": True, "schema": {"type": "string"}}
+}
+_WRITES = frozenset({"post", "put", "patch", "delete"})
+_TOKEN_FAMILIES = frozenset(
+    {ApiFamily.SMAPI, ApiFamily.CUSTOMER, ApiFamily.EVENTS, ApiFamily.CREDENTIAL_LOCKER}
+)
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def error_content(family: ApiFamily, status: int) -> dict[str, Any]:
+    """The `content` of an error response of `family` (the shapes core.errors.render_error sends)."""
+    if family is ApiFamily.SMAPI:
+        name = "SmapiBadRequestError" if status in (400, 403) else "SmapiStandardizedError"
+    elif family is ApiFamily.LWA:
+        name = "LwaOAuthError"
+    elif family is ApiFamily.EVENTS:
+        name = "EventGatewayError"
+    elif family is ApiFamily.CREDENTIAL_LOCKER:
+        name = "CodeMessageError"
+    else:
+        name = "MessageError"
+    content: dict[str, Any] = {"application/json": {"schema": _ref(name)}}
+    if family is ApiFamily.PAGE:  # sign-in pages answer a person with HTML
+        content["text/html"] = {"schema": {"type": "string"}}
+    return content
+
+
+def _walk(dependant: Dependant) -> Iterator[Callable[..., Any]]:
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            yield sub.call
+        yield from _walk(sub)
+
+
+def _api_routes(app: FastAPI) -> Iterator[Any]:
+    """Every API route with its effective path, methods and dependencies (router prefixes and
+    router-level dependencies applied). FastAPI ≥ 0.160 keeps included routers as wrappers and
+    exposes the effective routes through `iter_route_contexts`; older ones list them flat."""
+    iterate = getattr(fastapi.routing, "iter_route_contexts", None)
+    if iterate is None:
+        yield from (route for route in app.routes if isinstance(route, APIRoute))
+        return
+    for context in iterate(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            yield context
+
+
+def _credentials(route: Any, family: ApiFamily) -> tuple[bool, bool]:
+    """(takes an LWA token, takes the admin key), from the route's dependencies and its family."""
+    calls = list(_walk(route.dependant))
+    admin = auth.require_admin_key in calls
+    bearer = family in _TOKEN_FAMILIES or any(
+        call is auth.any_token or getattr(call, "__qualname__", "").startswith("require_scopes.")
+        for call in calls
+    )
+    return bearer and not admin, admin
+
+
+def error_statuses(path: str, method: str, *, bearer: bool, admin: bool) -> list[int]:
+    statuses = [400]
+    if bearer or admin:
+        statuses.append(401)
+    if bearer:
+        statuses.append(403)
+    if "{" in path or bearer or admin or method in _WRITES:
+        statuses.append(404)  # the path, the token or the body names something that may not exist
+    if method in _WRITES:
+        statuses += [409, 413]
+    return [*statuses, 429, 500, 503]
+
+
+def add_error_responses(doc: dict[str, Any], app: FastAPI, families: FamilyRouter) -> dict[str, Any]:
+    """Describe each operation's errors, credentials and headers in `doc` (in place; returned)."""
+    components = doc.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name, schema in ERROR_SCHEMAS.items():
+        schemas.setdefault(name, schema)
+    components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+    paths: dict[str, dict[str, Any]] = doc.get("paths", {})
+    for route in _api_routes(app):
+        if not route.include_in_schema:
+            continue
+        family = families.family_for(route.path_format)
+        bearer, admin = _credentials(route, family)
+        for method in route.methods:
+            operation = paths.get(route.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            _describe(operation, route.path_format, method.lower(), family, bearer=bearer, admin=admin)
+    if not _mentions(paths, "HTTPValidationError"):
+        schemas.pop("HTTPValidationError", None)
+        if not _mentions(schemas, "#/components/schemas/ValidationError"):
+            schemas.pop("ValidationError", None)
+    return doc
+
+
+def _describe(
+    operation: dict[str, Any], path: str, method: str, family: ApiFamily, *, bearer: bool, admin: bool
+) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    declared_422 = responses.get("422", {})
+    if "HTTPValidationError" in str(declared_422):
+        del responses["422"]  # FastAPI's default; validation errors are 400s in the family's shape
+    for status in error_statuses(path, method, bearer=bearer, admin=admin):
+        responses.setdefault(
+            str(status), {"description": _REASONS[status], "content": error_content(family, status)}
+        )
+    for code, response in responses.items():
+        headers = response.setdefault("headers", {})
+        for name, header in _REQUEST_ID_HEADER.items():
+            headers.setdefault(name, header)
+        if code == "429":
+            for name, header in _RETRY_AFTER_HEADER.items():
+                headers.setdefault(name, header)
+    if admin:
+        operation.setdefault("security", [{"AdminKey": []}])
+    elif bearer:
+        operation.setdefault("security", [{"LwaBearer": []}])
+
+
+def _mentions(tree: Any, needle: str) -> bool:
+    return needle in str(tree)
+
+
+def install_openapi(app: FastAPI, families: FamilyRouter) -> None:
+    """Make `app.openapi()` (and `/_localexa/openapi.json`) serve the described document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_error_responses(generate(), app, families)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,104 @@
+"""Per-caller, per-operation rate limits: 429 with `Retry-After` (DESIGN.md "Rate limits").
+
+Every Amazon API here lists "429 Too Many Requests: permitted rate limit exceeded" (seeds). The
+budget is `settings.rate_limit` in the `limits` notation ("6000/minute", or several separated by
+`;`), counted in a moving window per (operation, caller). Counters live in memory by default and
+in Redis when `settings.redis_url` is set, so several server processes share one budget.
+
+Areas apply it with a dependency, declared AFTER the route's auth dependency so the caller is the
+token's customer (or LWA client) rather than the token string or the client address:
+
+    @router.get("/v1/things", dependencies=[...])
+    async def things(principal: ..., _: None = rate_limited("things.list")) -> ...
+
+If Redis cannot be reached the request goes through and a warning is logged: a limiter outage
+must not take every API down with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Any, Protocol
+
+from fastapi import Depends, Request
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from localexa.server.core.errors import TooManyRequests
+
+logger = logging.getLogger("localexa.rate_limit")
+
+
+class Limiter(Protocol):
+    async def hit(self, operation: str, caller: str) -> int | None:
+        """Count one call; None when allowed, else the seconds to wait before retrying."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class WindowLimiter:
+    """A moving-window limiter over a `limits` storage (memory or Redis)."""
+
+    def __init__(self, limits: list[RateLimitItem], storage: Storage, closer: Any = None) -> None:
+        self._limits = limits
+        self._strategy = MovingWindowRateLimiter(storage)
+        self._closer = closer
+
+    @classmethod
+    def from_settings(cls, rate_limit: str, redis_url: str | None) -> WindowLimiter:
+        limits = parse_many(rate_limit)
+        if not redis_url:
+            return cls(limits, MemoryStorage())
+        from redis.asyncio import ConnectionPool
+
+        # Our own pool, so shutdown can close it (limits would otherwise leave sockets open).
+        pool = ConnectionPool.from_url(redis_url)
+        uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
+        options: dict[str, Any] = {"connection_pool": pool}  # passed through to redis.asyncio.Redis
+        storage = RedisStorage(uri, implementation="redispy", key_prefix="localexa", **options)
+        return cls(limits, storage, closer=pool)
+
+    async def hit(self, operation: str, caller: str) -> int | None:
+        for item in self._limits:
+            try:
+                allowed = await self._strategy.hit(item, operation, caller)
+                if allowed:
+                    continue
+                stats = await self._strategy.get_window_stats(item, operation, caller)
+            except Exception as exc:  # the storage is down: let the call through (module doc)
+                logger.warning("rate limit storage failed (%s); not limiting", type(exc).__name__)
+                return None
+            return max(1, math.ceil(stats.reset_time - time.time()))
+        return None
+
+    async def aclose(self) -> None:
+        if self._closer is not None:
+            await self._closer.aclose()
+
+
+def caller_of(request: Request) -> str:
+    """Who is calling: the authenticated customer or client, else the client address."""
+    principal = getattr(request.state, "principal", None)
+    if principal is not None:
+        user_id: str | None = principal.user_id
+        return f"user:{user_id}" if user_id else f"client:{principal.client_id}"
+    host = request.client.host if request.client else "-"
+    return f"addr:{host}"
+
+
+def rate_limited(operation: str) -> Any:
+    """A dependency that counts the call against `operation`'s budget; 429 when it is spent."""
+
+    async def dependency(request: Request) -> None:
+        limiter: Limiter = request.app.state.rate_limiter  # made by the lifespan (app.py)
+        retry_after = await limiter.hit(operation, caller_of(request))
+        if retry_after is not None:
+            raise TooManyRequests(
+                f"Rate limit exceeded for {operation}; retry after {retry_after} s.", retry_after=retry_after
+            )
+
+    return Depends(dependency)

@@ -1,0 +1,50 @@
+"""Alexa regions. A customer belongs to one; each region has its own endpoint.
+
+localexa serves each region on its own listener (NA on `--port`, EU on port+1, FE on port+2), and
+also honours the `Host` header of Amazon's regional host names, so a client with a hosts-file
+entry or a proxy reaches the right region too. `RegionMiddleware` puts the region of every
+request in `request.state.region`.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+class Region(enum.StrEnum):
+    NA = "NA"
+    EU = "EU"
+    FE = "FE"
+
+
+AMAZON_HOSTS: dict[Region, str] = {
+    Region.NA: "api.amazonalexa.com",
+    Region.EU: "api.eu.amazonalexa.com",
+    Region.FE: "api.fe.amazonalexa.com",
+}
+_BY_HOST = {host: region for region, host in AMAZON_HOSTS.items()}
+
+
+class RegionMiddleware:
+    def __init__(self, app: ASGIApp, ports: dict[str, int]) -> None:
+        self.app = app
+        self._by_port = {port: Region(name) for name, port in ports.items()}
+
+    def region_of(self, scope: Scope) -> Region:
+        for name, value in scope.get("headers", []):
+            if name == b"host":
+                host = value.decode("latin-1").rsplit(":", 1)[0].lower()
+                if host in _BY_HOST:
+                    return _BY_HOST[host]
+                break
+        server = scope.get("server")
+        if server and len(server) > 1 and server[1] in self._by_port:
+            return self._by_port[server[1]]
+        return Region.NA
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope.setdefault("state", {})["region"] = self.region_of(scope)
+        await self.app(scope, receive, send)

@@ -1,0 +1,44 @@
+"""Credential Locker tables: customers' Thread networks (seed: Credential Locker REST API).
+
+A network belongs to the customer (their Echo is the border router), not to the skill that
+stored it; it is identified by (customer, extended PAN ID, network name). The network key and
+the PSKc are sealed with AES-GCM (core.crypto.SecretBox) under a context naming that identity,
+so a ciphertext copied into another row does not open.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from localexa.server.db.base import Base
+
+
+class ThreadNetwork(Base):
+    __tablename__ = "thread_networks"
+    __table_args__ = (
+        UniqueConstraint("user_id", "extended_pan_id", "network_name", name="uq_thread_networks_identity"),
+        # Keyset pages: WHERE user_id = ? AND extended_pan_id = ? AND id > ? ORDER BY id.
+        Index("ix_thread_networks_keyset", "user_id", "extended_pan_id", "id"),
+    )
+
+    #: Monotonic: the sort key of the keyset pages (core.pagination).
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    extended_pan_id: Mapped[str] = mapped_column(String(16))  # 16 lower-case hex digits
+    network_name: Mapped[str] = mapped_column(String(64))  # 1-16 bytes of UTF-8
+    network_key_sealed: Mapped[str] = mapped_column(Text)
+    pskc_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    pan_id: Mapped[str | None] = mapped_column(String(4), nullable=True)  # 4 lower-case hex digits
+    channel_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    default_border_agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The skill whose token stored it (for the console and the journal; not an owner).
+    created_by_skill_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def seal_context(user_id: str, extended_pan_id: str, network_name: str, column: str) -> str:
+    """The associated data a sealed column is bound to: the row's identity and the column."""
+    return f"thread-network\x1f{user_id}\x1f{extended_pan_id}\x1f{network_name}\x1f{column}"

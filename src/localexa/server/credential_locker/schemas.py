@@ -1,0 +1,76 @@
+"""Wire shapes of the Credential Locker (seed: Credential Locker REST API reference).
+
+The PUT body is checked field by field by `localexa.thread.fields` (the one source of truth the
+client and CLI share), not by pydantic, so each 400 names the field in OpenThread's terms; the
+pydantic models here describe the shapes for the answers and the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from localexa.server.core.errors import BadRequest
+from localexa.thread.fields import InvalidField, check_thread_network
+
+THREAD_NETWORK = "threadNetwork"
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class ThreadNetworkOut(CamelModel):
+    """One network as GET answers it: every stored field, the network key and PSKc in clear
+    (handing them to the skill is the point of the API)."""
+
+    extended_pan_id: str = Field(description="8 bytes, 16 lower-case hex digits.")
+    network_name: str = Field(description="1-16 bytes of UTF-8.")
+    network_key: str = Field(description="16 bytes, 32 lower-case hex digits.")
+    pskc: str | None = Field(default=None, description="16 bytes, 32 lower-case hex digits.")
+    pan_id: str | None = Field(default=None, description="2 bytes, 4 lower-case hex digits, not ffff.")
+    channel_number: int | None = Field(default=None, ge=11, le=26)
+    default_border_agent_id: str | None = Field(default=None, description="Hex, 1-32 bytes.")
+
+
+class ThreadNetworksPage(CamelModel):
+    thread_networks: list[ThreadNetworkOut]
+    next_token: str | None = Field(default=None, description="Absent on the last page.")
+
+
+def put_body_openapi() -> dict[str, Any]:
+    """The PUT request body for the OpenAPI document (the route reads the raw body itself)."""
+    network = ThreadNetworkOut.model_json_schema(by_alias=True)
+    network["required"] = ["extendedPanId", "networkName", "networkKey"]
+    network["additionalProperties"] = False
+    schema = {
+        "type": "object",
+        "required": [THREAD_NETWORK],
+        "properties": {THREAD_NETWORK: network},
+        "additionalProperties": False,
+    }
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def parse_put_body(raw: bytes) -> dict[str, str | int]:
+    """`{"threadNetwork": {...}}` → the normalized network; BadRequest naming what is wrong."""
+    if not raw.strip():
+        raise BadRequest('The request body is required: {"threadNetwork": {...}}.')
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object with threadNetwork.")
+    unknown = sorted(str(name) for name in body if name != THREAD_NETWORK)
+    if unknown:
+        raise BadRequest(f"The request body has unknown field(s): {', '.join(unknown)}.")
+    if body.get(THREAD_NETWORK) is None:
+        raise BadRequest("threadNetwork is required.")
+    try:
+        return check_thread_network(body[THREAD_NETWORK])
+    except InvalidField as exc:
+        raise BadRequest(exc.message) from None

@@ -1,0 +1,151 @@
+"""Credential Locker rules (seed: Credential Locker REST API reference; spec §7).
+
+Who may call: the LWA access token a skill uses for the event gateway, i.e. a token of the
+skill's messaging client for a customer (AcceptGrant exchange or `POST /_localexa/tokens`), and
+the skill must hold `alexa::thread_network_credentials:read` (admin-api.md). The token's LWA
+scopes are not checked: Amazon gates this API on the skill's permission, not on a token scope.
+
+Whose networks: the customer's. Their Echo is the border router, so every skill of the customer
+that holds the permission sees the same networks; another customer's are never visible. Networks
+are identified by (extendedPanId, networkName) per customer; a second PUT of one is a 409.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from localexa.server.core.auth import Principal
+from localexa.server.core.clock import Clock
+from localexa.server.core.crypto import SecretBox
+from localexa.server.core.errors import BadRequest, Conflict, Forbidden
+from localexa.server.core.pagination import (
+    PageBinding,
+    PageSize,
+    PageTokenCodec,
+    next_page_token,
+    read_page_request,
+)
+from localexa.server.credential_locker.models import ThreadNetwork, seal_context
+from localexa.server.credential_locker.repository import CredentialLockerRepository
+from localexa.server.credential_locker.schemas import ThreadNetworkOut
+from localexa.thread import fields as f
+
+THREAD_PERMISSION = "alexa::thread_network_credentials:read"
+#: `maxResults` when absent, and its ceiling (Amazon documents neither).
+PAGE_SIZE = PageSize(default=10, maximum=100)
+PAGE_COLLECTION = "credential-locker/threadNetworks"
+
+
+@dataclass(frozen=True)
+class LockerCaller:
+    """A skill acting for a customer."""
+
+    skill_id: str
+    client_id: str
+    user_id: str
+
+
+class CredentialLockerService:
+    def __init__(self, session: AsyncSession, box: SecretBox, clock: Clock, codec: PageTokenCodec) -> None:
+        self.repo = CredentialLockerRepository(session)
+        self.box = box
+        self.clock = clock
+        self.codec = codec
+
+    async def caller(self, principal: Principal) -> LockerCaller:
+        """The skill and customer behind a live token, or 403."""
+        skill = await self.repo.messaging_skill(principal.client_id)
+        if skill is None:
+            raise Forbidden(
+                "The access token was not issued to a skill's messaging client; use the token the "
+                "skill got from the AcceptGrant code exchange (the one it sends events with)."
+            )
+        if principal.user_id is None:
+            raise Forbidden("The access token does not belong to a customer.")
+        if THREAD_PERMISSION not in (skill.permissions or []):
+            raise Forbidden(
+                f"Skill {skill.id} lacks the permission {THREAD_PERMISSION}.", code="INSUFFICIENT_PERMISSION"
+            )
+        return LockerCaller(skill_id=skill.id, client_id=principal.client_id, user_id=principal.user_id)
+
+    async def create(self, caller: LockerCaller, network: dict[str, str | int]) -> None:
+        """Store a checked, normalized `threadNetwork` (schemas.parse_put_body); 409 if it exists."""
+        xpan, name = str(network[f.EXTENDED_PAN_ID]), str(network[f.NETWORK_NAME])
+        conflict = Conflict(
+            f"A Thread network with extendedPanId {xpan} and networkName {name!r} already exists.",
+            code="ALREADY_EXISTS",
+        )
+        if await self.repo.network_exists(caller.user_id, xpan, name):
+            raise conflict
+
+        def seal(column: str) -> str | None:
+            value = network.get(column)
+            if value is None:
+                return None
+            return self.box.seal(str(value), context=seal_context(caller.user_id, xpan, name, column))
+
+        pan_id, channel = network.get(f.PAN_ID), network.get(f.CHANNEL_NUMBER)
+        agent = network.get(f.DEFAULT_BORDER_AGENT_ID)
+        row = ThreadNetwork(
+            user_id=caller.user_id,
+            extended_pan_id=xpan,
+            network_name=name,
+            network_key_sealed=seal(f.NETWORK_KEY) or "",
+            pskc_sealed=seal(f.PSKC),
+            pan_id=None if pan_id is None else str(pan_id),
+            channel_number=None if channel is None else int(channel),
+            default_border_agent_id=None if agent is None else str(agent),
+            created_by_skill_id=caller.skill_id,
+            created_at=self.clock.now(),
+        )
+        if not await self.repo.add_network(row):
+            raise conflict
+
+    async def list(
+        self,
+        caller: LockerCaller,
+        *,
+        extended_pan_id: str | None,
+        network_name: str | None,
+        max_results: str | None,
+        next_token: str | None,
+    ) -> tuple[list[ThreadNetworkOut], str | None]:
+        """One page of the customer's networks with this extended PAN ID (and name)."""
+        if extended_pan_id is None:
+            raise BadRequest(f"The query parameter {f.EXTENDED_PAN_ID} is required.")
+        try:
+            xpan = f.check_extended_pan_id(extended_pan_id)
+            name = None if network_name is None else f.check_network_name(network_name)
+        except f.InvalidField as exc:
+            raise BadRequest(exc.message) from None
+        binding = PageBinding(
+            PAGE_COLLECTION,
+            caller=f"{caller.client_id}\n{caller.user_id}",
+            query={f.EXTENDED_PAN_ID: xpan, f.NETWORK_NAME: name},
+        )
+        now = self.clock.now()
+        request = read_page_request(
+            self.codec, binding, max_results=max_results, next_token=next_token, size=PAGE_SIZE, now=now
+        )
+        page = await self.repo.networks_page(caller.user_id, xpan, name, request)
+        networks = [self._view(row) for row in page.items]
+        return networks, next_page_token(self.codec, binding, page, now=now)
+
+    def _view(self, row: ThreadNetwork) -> ThreadNetworkOut:
+        def unseal(sealed: str | None, column: str) -> str | None:
+            if sealed is None:
+                return None
+            context = seal_context(row.user_id, row.extended_pan_id, row.network_name, column)
+            return self.box.open(sealed, context=context)
+
+        return ThreadNetworkOut(
+            extended_pan_id=row.extended_pan_id,
+            network_name=row.network_name,
+            network_key=unseal(row.network_key_sealed, f.NETWORK_KEY) or "",
+            pskc=unseal(row.pskc_sealed, f.PSKC),
+            pan_id=row.pan_id,
+            channel_number=row.channel_number,
+            default_border_agent_id=row.default_border_agent_id,
+        )

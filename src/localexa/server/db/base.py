@@ -1,0 +1,32 @@
+"""The declarative base every area's tables derive from, and the shared clock row.
+
+Times are stored as timezone-aware UTC (`DateTime(timezone=True)`); SQLite hands them back naive,
+so read them through `core.clock.as_utc`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, Integer, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ClockState(Base):
+    """The admin clock's offset from the wall clock, shared by every process (one row, id 1)."""
+
+    __tablename__ = "clock_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offset_seconds: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)

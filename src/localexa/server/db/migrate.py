@@ -1,0 +1,82 @@
+"""Alembic migrations, applied at start by every server process.
+
+On PostgreSQL an advisory lock makes concurrent starts take turns; on SQLite the write lock
+does the same. The migration scripts live in `migrations/versions`.
+
+A database already at the newest revision (every start but the first) is recognised with one
+query, without loading alembic at all: importing alembic and its scripts is a good part of a
+cold start, and a restart should be quick.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_ADVISORY_LOCK_ID = 0x10CA1E8A
+_REVISION = re.compile(r"^revision(?:\s*:\s*[\w\[\]| ]+)?\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:\s*[\w\[\]| ]+)?\s*=\s*(.+)$", re.MULTILINE)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
+    command.upgrade(alembic_config(connection), "head")
+
+
+@cache
+def head_revision() -> str | None:
+    """The one head of the scripts in `versions/`, read as text (None if it is not clear-cut:
+    then alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        revision = _REVISION.search(source)
+        down = _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at (None for a new database)."""
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+    except DBAPIError:  # no alembic_version table yet
+        return None
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
+async def upgrade_to_head(engine: AsyncEngine) -> None:
+    head = head_revision()
+    if head is not None and await current_revision(engine) == head:
+        return
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade)

@@ -1,0 +1,109 @@
+"""The customer's endpoints as Alexa knows them: what discovery found, and their last known state.
+
+- `Discover.Response` replaces the list (endpoints that vanished are forgotten; the state of those
+  that remain is kept).
+- `AddOrUpdateReport` adds or replaces the endpoints it names; `DeleteReport` removes them
+  (docs: proactively manage endpoints).
+- Properties reported in an answer's `context`, a `StateReport` or a `ChangeReport` update the
+  endpoint's known state; a report older than what is known (`timeOfSample`) does not overwrite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from localexa.server.directives.models import DiscoveredEndpoint
+from localexa.server.directives.repository import DirectiveRepository
+
+
+def property_key(prop: Mapping[str, Any]) -> str:
+    """`Alexa.PowerController.powerState`, or with an instance `Alexa.ModeController:Wash.Cycle.mode`."""
+    namespace, name, instance = prop.get("namespace"), prop.get("name"), prop.get("instance")
+    return f"{namespace}:{instance}.{name}" if instance else f"{namespace}.{name}"
+
+
+def _sample_time(prop: Mapping[str, Any]) -> datetime | None:
+    value = prop.get("timeOfSample")
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def merge_properties(state: Mapping[str, Any], properties: Iterable[Any]) -> dict[str, Any]:
+    """A new state with `properties` applied, unless a known sample is newer."""
+    merged = dict(state)
+    for prop in properties:
+        if not isinstance(prop, Mapping) or "namespace" not in prop or "name" not in prop:
+            continue
+        key = property_key(prop)
+        known = merged.get(key)
+        new_time, old_time = _sample_time(prop), _sample_time(known) if isinstance(known, Mapping) else None
+        if new_time is not None and old_time is not None and new_time < old_time:
+            continue
+        merged[key] = dict(prop)
+    return merged
+
+
+def _fill(row: DiscoveredEndpoint, endpoint: Mapping[str, Any]) -> None:
+    row.friendly_name = str(endpoint.get("friendlyName", ""))[:200]
+    row.description = endpoint.get("description")
+    row.manufacturer_name = endpoint.get("manufacturerName")
+    row.display_categories = list(endpoint.get("displayCategories") or [])
+    row.capabilities = list(endpoint.get("capabilities") or [])
+    row.cookie = dict(endpoint.get("cookie") or {})
+
+
+async def upsert_endpoints(
+    repo: DirectiveRepository,
+    customer_id: str,
+    skill_id: str,
+    endpoints: Iterable[Mapping[str, Any]],
+    now: datetime,
+    *,
+    replace_all: bool,
+) -> int:
+    """Store discovered endpoints; with `replace_all`, forget those not listed. Returns the count."""
+    known = {row.endpoint_id: row for row in await repo.endpoints(customer_id, skill_id)}
+    listed: set[str] = set()
+    for endpoint in endpoints:
+        endpoint_id = str(endpoint["endpointId"])
+        listed.add(endpoint_id)
+        row = known.get(endpoint_id)
+        if row is None:
+            row = DiscoveredEndpoint(
+                customer_id=customer_id, skill_id=skill_id, endpoint_id=endpoint_id, state={}
+            )
+            repo.add_endpoint(row)
+            known[endpoint_id] = row
+        _fill(row, endpoint)
+        row.discovered_at = now
+    if replace_all:
+        gone = [endpoint_id for endpoint_id in known if endpoint_id not in listed]
+        if gone:
+            await repo.delete_endpoints(customer_id, skill_id, gone)
+    await repo.flush()
+    return len(listed)
+
+
+async def apply_properties(
+    repo: DirectiveRepository,
+    customer_id: str,
+    skill_id: str,
+    endpoint_id: str,
+    properties: Iterable[Any],
+    now: datetime,
+) -> bool:
+    """Update the known state of one endpoint; False when the endpoint was never discovered."""
+    row = await repo.endpoint(customer_id, skill_id, endpoint_id)
+    props = list(properties)
+    if row is None or not props:
+        return False
+    row.state = merge_properties(row.state or {}, props)
+    row.state_updated_at = now
+    await repo.flush()
+    return True

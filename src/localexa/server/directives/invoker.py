@@ -1,0 +1,159 @@
+"""Deliver one smart home message to a skill endpoint and bring back its answer.
+
+A skill endpoint (admin-api.md) is either
+- an `http(s)://` URL: the message is POSTed as JSON through `core.http.OutboundHttp` (so the
+  journal sees it) with `settings.directive_timeout` (Amazon gives a skill 8 s), or
+- `python:package.module:function`: a Lambda-style `handler(event, context)`, run in a warm
+  worker process of `lambda_pool.LambdaPool`, killed (with its whole process group) when it
+  overruns the same budget. A handler that blocks, leaks or crashes its interpreter costs one
+  process, never the server. The call is reported to the same outbound observers, as method
+  `INVOKE` and the endpoint as URL, so the journal shows Lambda calls beside HTTP ones.
+
+Failures are values (`InvocationError`), not exceptions: a skill that times out or answers
+garbage is a result the caller records and shows.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from localexa.server.core.http import OutboundCall, OutboundError, OutboundHttp
+from localexa.server.directives.lambda_pool import LambdaAnswer, LambdaFailure, LambdaPool
+from localexa.server.observe.redaction import redact_json
+
+PYTHON_PREFIX = "python:"
+
+
+class InvocationErrorKind(enum.StrEnum):
+    TIMEOUT = "TIMEOUT"
+    UNREACHABLE = "UNREACHABLE"
+    HTTP_STATUS = "HTTP_STATUS"
+    INVALID_JSON = "INVALID_JSON"
+    HANDLER_ERROR = "HANDLER_ERROR"
+    PROCESS_CRASHED = "PROCESS_CRASHED"
+    ANSWER_TOO_LARGE = "ANSWER_TOO_LARGE"
+
+
+@dataclass(frozen=True)
+class InvocationError:
+    kind: InvocationErrorKind
+    message: str
+
+    def wire(self) -> dict[str, str]:
+        return {"type": self.kind.value, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The skill's answer (a JSON object) or why there is none."""
+
+    answer: dict[str, Any] | None
+    error: InvocationError | None
+    latency_ms: float
+    logs: str = ""
+
+
+class SkillInvoker:
+    def __init__(self, outbound: OutboundHttp, lambdas: LambdaPool, *, timeout: float) -> None:
+        self.outbound = outbound
+        self.lambdas = lambdas
+        self.timeout = timeout
+
+    async def invoke(self, endpoint: str, message: dict[str, Any]) -> Invocation:
+        if endpoint.startswith(PYTHON_PREFIX):
+            return await self._invoke_python(endpoint, message)
+        return await self._invoke_http(endpoint, message)
+
+    async def _invoke_http(self, url: str, message: dict[str, Any]) -> Invocation:
+        started = time.perf_counter()
+        try:
+            response = await self.outbound.request(
+                "POST",
+                url,
+                timeout=self.timeout,
+                headers={"Content-Type": "application/json"},
+                json_body=message,
+            )
+        except OutboundError as exc:
+            timed_out = isinstance(exc.__cause__, httpx.TimeoutException)
+            kind = InvocationErrorKind.TIMEOUT if timed_out else InvocationErrorKind.UNREACHABLE
+            return _failed(kind, exc.reason, started)
+        if not 200 <= response.status < 300:
+            excerpt = response.body[:200].decode("utf-8", "replace")
+            return _failed(
+                InvocationErrorKind.HTTP_STATUS, f"{url} answered HTTP {response.status}: {excerpt}", started
+            )
+        return _parse_answer(response.body, started, logs="")
+
+    async def _invoke_python(self, endpoint: str, message: dict[str, Any]) -> Invocation:
+        started = time.perf_counter()
+        try:
+            answer = await self.lambdas.invoke(endpoint[len(PYTHON_PREFIX) :], message, self.timeout)
+        except LambdaFailure as failure:
+            invocation = _failed(InvocationErrorKind(failure.kind), failure.message, started, failure.logs)
+        else:
+            invocation = _from_report(answer, started)
+        await self._report(endpoint, message, invocation)
+        return invocation
+
+    async def _report(self, endpoint: str, message: dict[str, Any], invocation: Invocation) -> None:
+        """Tell the outbound observers (the journal) about a Lambda call, as if it were HTTP."""
+        call = OutboundCall(
+            method="INVOKE",
+            url=endpoint,
+            request_headers={"Content-Type": "application/json"},
+            request_body=json.dumps(redact_json(message)).encode(),
+            status=200 if invocation.error is None else None,
+            response_body=(
+                json.dumps(redact_json(invocation.answer)).encode() if invocation.answer is not None else b""
+            ),
+            latency_ms=invocation.latency_ms,
+            error=None if invocation.error is None else invocation.error.message,
+        )
+        for observer in self.outbound.observers:
+            await observer(call)
+
+
+def _from_report(answer: LambdaAnswer, started: float) -> Invocation:
+    report, logs = answer.report, answer.logs
+    if not report.get("ok"):
+        message = f"{report.get('errorType', 'Error')}: {report.get('errorMessage', '')}"
+        trace = "".join(str(line) for line in report.get("stackTrace") or [])
+        return _failed(InvocationErrorKind.HANDLER_ERROR, message, started, logs + trace)
+    result = report.get("result")
+    if not isinstance(result, dict):
+        return _failed(
+            InvocationErrorKind.INVALID_JSON,
+            f"the handler returned {type(result).__name__}, not a JSON object",
+            started,
+            logs,
+        )
+    return Invocation(answer=result, error=None, latency_ms=_since(started), logs=logs)
+
+
+def _parse_answer(body: bytes, started: float, *, logs: str) -> Invocation:
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return _failed(InvocationErrorKind.INVALID_JSON, "the skill's answer is not JSON", started, logs)
+    if not isinstance(answer, dict):
+        return _failed(
+            InvocationErrorKind.INVALID_JSON, "the skill's answer is not a JSON object", started, logs
+        )
+    return Invocation(answer=answer, error=None, latency_ms=_since(started), logs=logs)
+
+
+def _failed(kind: InvocationErrorKind, message: str, started: float, logs: str = "") -> Invocation:
+    return Invocation(
+        answer=None, error=InvocationError(kind, message), latency_ms=_since(started), logs=logs
+    )
+
+
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

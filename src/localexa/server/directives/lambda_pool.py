@@ -1,0 +1,256 @@
+"""Warm, supervised worker processes for Lambda-style skill endpoints (`python:module:function`).
+
+Each worker is `python -m localexa.server.directives.lambda_runner <target>` in its own process
+group: one handler, one invocation at a time, kept warm between calls like a Lambda container
+(so a handler that imports a device-cloud SDK pays for it once, not per directive). The pool
+supervises them:
+- a call that overruns the directive budget kills the worker's whole process group (TIMEOUT);
+- a worker that dies mid-call (segfault, `os._exit`) is reported (PROCESS_CRASHED) and replaced;
+- a worker idle for `idle_seconds`, or whose handler module file changed on disk, is retired, so
+  an edited handler runs as edited on the next call;
+- at most `max_workers` run per handler; more concurrent calls wait for one.
+The server never runs handler code itself, so nothing a handler does can block or crash it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+_RUNNER = "localexa.server.directives.lambda_runner"
+#: AWS Lambda's limit on a synchronous answer; a bigger one is refused, as Lambda refuses it.
+MAX_ANSWER_BYTES = 6 * 1024 * 1024
+#: What a dead worker last wrote to stderr, kept to explain its death.
+_STDERR_TAIL = 8 * 1024
+
+
+class LambdaFailure(Exception):
+    """The worker gave no answer: `kind` is TIMEOUT, PROCESS_CRASHED or ANSWER_TOO_LARGE."""
+
+    def __init__(self, kind: str, message: str, logs: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.logs = logs
+
+
+@dataclass(frozen=True)
+class LambdaAnswer:
+    """The runner's answer (lambda_runner.py): `ok` with `result`, or the handler's exception."""
+
+    report: dict[str, Any]
+
+    @property
+    def logs(self) -> str:
+        logs = self.report.get("logs")
+        return logs if isinstance(logs, str) else ""
+
+
+def _child_env() -> dict[str, str]:
+    """The server's environment and import path, so the handler resolves as it would here."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class _Worker:
+    def __init__(self, target: str, process: asyncio.subprocess.Process) -> None:
+        self.target = target
+        self.process = process
+        self.last_used = time.monotonic()
+        self.module_file: str | None = None
+        self.module_mtime: int | None = None
+        self._stderr: collections.deque[bytes] = collections.deque()
+        self._stderr_size = 0
+        self._drain = asyncio.create_task(self._drain_stderr())
+
+    @classmethod
+    async def spawn(cls, target: str) -> _Worker:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            _RUNNER,
+            target,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=_child_env(),
+            limit=MAX_ANSWER_BYTES + 65536,
+            # Its own process group, so killing it kills whatever the handler started too.
+            start_new_session=True,
+        )
+        return cls(target, process)
+
+    async def _drain_stderr(self) -> None:
+        """Keep the pipe flowing (a full pipe would block the worker) and its tail for post-mortems."""
+        stream = self.process.stderr
+        assert stream is not None
+        while chunk := await stream.read(4096):
+            self._stderr.append(chunk)
+            self._stderr_size += len(chunk)
+            while self._stderr_size > _STDERR_TAIL and len(self._stderr) > 1:
+                self._stderr_size -= len(self._stderr.popleft())
+
+    def stderr_tail(self) -> str:
+        return b"".join(self._stderr).decode("utf-8", "replace")[-_STDERR_TAIL:]
+
+    @property
+    def alive(self) -> bool:
+        return self.process.returncode is None
+
+    def stale(self, idle_seconds: float) -> bool:
+        if not self.alive or time.monotonic() - self.last_used > idle_seconds:
+            return True
+        if self.module_file is None:
+            return False
+        try:
+            return os.stat(self.module_file).st_mtime_ns != self.module_mtime
+        except OSError:
+            return True
+
+    async def call(self, request: bytes, timeout: float) -> dict[str, Any]:
+        """One invocation; raises LambdaFailure (the pool then ends this worker)."""
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None
+        assert stdout is not None
+        try:
+            async with asyncio.timeout(timeout):
+                stdin.write(request)
+                await stdin.drain()
+                line = await stdout.readline()
+        except TimeoutError:
+            raise LambdaFailure(
+                "TIMEOUT", f"python:{self.target} did not return within {timeout:g} s"
+            ) from None
+        except (ValueError, asyncio.LimitOverrunError):
+            raise LambdaFailure(
+                "ANSWER_TOO_LARGE", f"python:{self.target} returned more than {MAX_ANSWER_BYTES} bytes"
+            ) from None
+        except (BrokenPipeError, ConnectionResetError):
+            line = b""
+        if not line:
+            raise await self._died()
+        try:
+            report = json.loads(line)
+        except ValueError:
+            raise LambdaFailure("PROCESS_CRASHED", f"python:{self.target} wrote a broken answer") from None
+        self.last_used = time.monotonic()
+        if isinstance(report.get("moduleFile"), str):
+            self.module_file, self.module_mtime = report["moduleFile"], report.get("moduleMtime")
+        return dict(report)
+
+    async def _died(self) -> LambdaFailure:
+        code = await self.process.wait()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._drain, 1)
+        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        return LambdaFailure(
+            "PROCESS_CRASHED",
+            f"the process running python:{self.target} ended without an answer ({how})",
+            self.stderr_tail(),
+        )
+
+    async def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            await self.process.wait()
+        self._drain.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._drain
+
+
+class LambdaPool:
+    @classmethod
+    def of(cls, state: Any) -> LambdaPool:
+        """The app's pool (`app.state.lambda_pool`), made on first use: other areas' start-up
+        steps may build a Runtime before the directives router's lifespan runs."""
+        pool: LambdaPool | None = getattr(state, "lambda_pool", None)
+        if pool is None:
+            pool = cls()
+            state.lambda_pool = pool
+        return pool
+
+    def __init__(self, *, max_workers: int = 4, idle_seconds: float = 300.0) -> None:
+        self.max_workers = max_workers
+        self.idle_seconds = idle_seconds
+        self._idle: dict[str, list[_Worker]] = collections.defaultdict(list)
+        self._busy: set[_Worker] = set()
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._closed = False
+
+    async def invoke(self, target: str, event: dict[str, Any], timeout: float) -> LambdaAnswer:
+        """Run `handler(event, context)` in a worker; raises LambdaFailure when it gives no answer."""
+        if self._closed:
+            raise LambdaFailure("PROCESS_CRASHED", "the server is shutting down")
+        request = json.dumps(
+            {"event": event, "timeoutMs": int(timeout * 1000), "requestId": str(uuid.uuid4())},
+            separators=(",", ":"),
+        ).encode()
+        slots = self._slots.setdefault(target, asyncio.Semaphore(self.max_workers))
+        started = time.monotonic()
+        try:
+            await asyncio.wait_for(slots.acquire(), timeout)
+        except TimeoutError:
+            raise LambdaFailure(
+                "TIMEOUT",
+                f"python:{target} had no free worker within {timeout:g} s ({self.max_workers} busy)",
+            ) from None
+        try:
+            worker = await self._checkout(target)
+            try:
+                # Waiting for a worker used part of the budget: the call gets what is left.
+                report = await worker.call(
+                    request + b"\n", max(0.001, timeout - (time.monotonic() - started))
+                )
+            except BaseException:
+                # A failed or abandoned call leaves the worker in an unknown state: end it.
+                self._busy.discard(worker)
+                await worker.kill()
+                raise
+            self._busy.discard(worker)
+            if self._closed:
+                await worker.kill()
+            else:
+                self._idle[target].append(worker)
+        finally:
+            slots.release()
+        return LambdaAnswer(report)
+
+    async def _checkout(self, target: str) -> _Worker:
+        await self._retire_stale()
+        idle = self._idle[target]
+        try:
+            worker = idle.pop() if idle else await _Worker.spawn(target)
+        except OSError as exc:
+            raise LambdaFailure(
+                "PROCESS_CRASHED", f"could not start a worker for python:{target} ({exc})"
+            ) from exc
+        self._busy.add(worker)
+        return worker
+
+    async def _retire_stale(self) -> None:
+        for target, workers in list(self._idle.items()):
+            stale = [w for w in workers if w.stale(self.idle_seconds)]
+            if stale:
+                self._idle[target] = [w for w in workers if w not in stale]
+                for worker in stale:
+                    await worker.kill()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        workers = [w for ws in self._idle.values() for w in ws] + list(self._busy)
+        self._idle.clear()
+        self._busy.clear()
+        for worker in workers:
+            await worker.kill()

@@ -1,0 +1,87 @@
+"""What localexa knows from talking to skills: messages exchanged, endpoints found, link follow-ups.
+
+- `skill_messages`: every directive sent to a skill, its answer, and every event a skill posted to
+  the gateway, per customer and skill, already redacted (no token or grant code is stored), with
+  the verdict of the smart home message checks. The console and the evaluation API show them.
+- `discovered_endpoints`: the endpoints a skill reported in `Discover.Response` (or
+  `AddOrUpdateReport`) for a customer, with their cookie and the last known state of their
+  properties (from answers, StateReports and ChangeReports).
+- `after_link_status`: how Discover and AcceptGrant went after the customer linked the skill,
+  so a failed AcceptGrant or an ErrorResponse stays visible.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from localexa.server.db.base import Base
+
+# SQLite only auto-increments an `INTEGER PRIMARY KEY`; PostgreSQL gets a BIGINT identity.
+_MessageId = BigInteger().with_variant(Integer(), "sqlite")
+
+DIRECTIVE = "directive"
+RESPONSE = "response"
+EVENT = "event"
+
+
+class SkillMessage(Base):
+    __tablename__ = "skill_messages"
+    __table_args__ = (Index("ix_skill_messages_customer_skill", "customer_id", "skill_id", "id"),)
+
+    id: Mapped[int] = mapped_column(_MessageId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    skill_id: Mapped[str] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
+    #: directive (localexa → skill), response (its answer), event (skill → /v3/events)
+    direction: Mapped[str] = mapped_column(String(16))
+    #: Ties a directive to its answer (and a retried directive to the first try).
+    exchange_id: Mapped[str] = mapped_column(String(36), index=True)
+    namespace: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    endpoint_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    correlation_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The redacted message; None when the skill gave no answer.
+    body: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: {"valid": bool, "problems": [...]} for answers and events.
+    verdict: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: {"type", "message"} when the skill could not be reached or did not answer.
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class DiscoveredEndpoint(Base):
+    __tablename__ = "discovered_endpoints"
+
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[str] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    friendly_name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    manufacturer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    display_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    capabilities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    cookie: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Last known value of each property, keyed `namespace.name` or `namespace:instance.name`.
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    discovered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AfterLinkStatus(Base):
+    __tablename__ = "after_link_status"
+
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[str] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True)
+    #: NOT_SENT | PENDING | SUCCEEDED | FAILED
+    discovery_status: Mapped[str] = mapped_column(String(16))
+    discovery_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    discovery_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: NOT_REQUIRED (no alexa::async_event:write) | NOT_SENT | PENDING | SUCCEEDED | FAILED
+    accept_grant_status: Mapped[str] = mapped_column(String(16))
+    accept_grant_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    accept_grant_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

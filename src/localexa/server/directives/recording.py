@@ -1,0 +1,164 @@
+"""Keep what was said to a skill and what it answered, and learn from the answer.
+
+Each attempt becomes two `skill_messages` rows (the directive, then the answer or the failure),
+redacted with the journal's rules (observe/redaction.py). From a checked answer Alexa learns:
+`Discover.Response` lists the customer's endpoints (each one that passes the discovery schema is
+kept), and `context.properties` of any other success answer update the endpoint's known state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from localexa.server.directives.endpoints import apply_properties, upsert_endpoints
+from localexa.server.directives.invoker import Invocation
+from localexa.server.directives.models import DIRECTIVE, RESPONSE, SkillMessage
+from localexa.server.directives.repository import DirectiveRepository
+from localexa.server.observe.redaction import redact_json
+from localexa.skill.messages import DiscoveryEndpoint
+
+
+@dataclass(frozen=True)
+class Attempt:
+    message: dict[str, Any]
+    invocation: Invocation
+
+
+def _header(message: Mapping[str, Any] | None, key: str) -> Mapping[str, Any]:
+    inner = (message or {}).get(key)
+    header = inner.get("header") if isinstance(inner, Mapping) else None
+    return header if isinstance(header, Mapping) else {}
+
+
+def _endpoint_id(message: Mapping[str, Any] | None, key: str) -> str | None:
+    inner = (message or {}).get(key)
+    endpoint = inner.get("endpoint") if isinstance(inner, Mapping) else None
+    value = endpoint.get("endpointId") if isinstance(endpoint, Mapping) else None
+    return str(value)[:256] if isinstance(value, str) else None
+
+
+def _text(value: Any, limit: int = 200) -> str | None:
+    return str(value)[:limit] if isinstance(value, str) else None
+
+
+def message_row(
+    *,
+    at: datetime,
+    customer_id: str,
+    skill_id: str,
+    direction: str,
+    exchange_id: str,
+    body: Mapping[str, Any] | None,
+    key: str,
+    verdict: dict[str, Any] | None = None,
+    error: dict[str, str] | None = None,
+    latency_ms: float | None = None,
+) -> SkillMessage:
+    """A `skill_messages` row; `key` is "directive" or "event" (where the header sits)."""
+    header = _header(body, key)
+    return SkillMessage(
+        at=at,
+        customer_id=customer_id,
+        skill_id=skill_id,
+        direction=direction,
+        exchange_id=exchange_id,
+        namespace=_text(header.get("namespace")),
+        name=_text(header.get("name")),
+        endpoint_id=_endpoint_id(body, key),
+        correlation_token=_text(header.get("correlationToken"), 4096),
+        body=redact_json(body) if body is not None else None,
+        verdict=verdict,
+        error=error,
+        latency_ms=latency_ms,
+    )
+
+
+async def record_exchange(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    customer_id: str,
+    skill_id: str,
+    exchange_id: str,
+    attempts: Sequence[Attempt],
+    verdicts: Sequence[dict[str, Any]],
+) -> None:
+    repo = DirectiveRepository(session)
+    for attempt, verdict in zip(attempts, verdicts, strict=True):
+        invocation = attempt.invocation
+        for direction, body, key in (
+            (DIRECTIVE, attempt.message, "directive"),
+            (RESPONSE, invocation.answer, "event"),
+        ):
+            answer = direction == RESPONSE
+            repo.add_message(
+                message_row(
+                    at=now,
+                    customer_id=customer_id,
+                    skill_id=skill_id,
+                    direction=direction,
+                    exchange_id=exchange_id,
+                    body=body,
+                    key=key,
+                    verdict=verdict if answer else None,
+                    error=invocation.error.wire() if answer and invocation.error else None,
+                    latency_ms=invocation.latency_ms if answer else None,
+                )
+            )
+    await repo.flush()
+    last = attempts[-1]
+    if last.invocation.answer is not None:
+        await learn_from_answer(repo, customer_id, skill_id, last.message, last.invocation.answer, now)
+    await repo.prune_messages(customer_id, skill_id)
+
+
+async def learn_from_answer(
+    repo: DirectiveRepository,
+    customer_id: str,
+    skill_id: str,
+    directive: Mapping[str, Any],
+    answer: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    header = _header(answer, "event")
+    if header.get("name") == "ErrorResponse":
+        return
+    sent = _header(directive, "directive")
+    if (sent.get("namespace"), sent.get("name")) == ("Alexa.Discovery", "Discover"):
+        if (header.get("namespace"), header.get("name")) == ("Alexa.Discovery", "Discover.Response"):
+            await upsert_endpoints(
+                repo,
+                customer_id,
+                skill_id,
+                valid_endpoints(answer["event"].get("payload")),
+                now,
+                replace_all=True,
+            )
+        return
+    endpoint_id = _endpoint_id(answer, "event") or _endpoint_id(directive, "directive")
+    context = answer.get("context")
+    properties = context.get("properties") if isinstance(context, Mapping) else None
+    if endpoint_id and isinstance(properties, list):
+        await apply_properties(repo, customer_id, skill_id, endpoint_id, properties, now)
+
+
+def valid_endpoints(payload: Any) -> list[dict[str, Any]]:
+    """The endpoints of a discovery payload that pass the discovery schema (Alexa skips the rest)."""
+    endpoints = payload.get("endpoints") if isinstance(payload, Mapping) else None
+    kept: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for endpoint in endpoints if isinstance(endpoints, list) else []:
+        try:
+            parsed = DiscoveryEndpoint.model_validate(endpoint)
+        except ValidationError:
+            continue
+        if parsed.endpoint_id not in seen:
+            seen.add(parsed.endpoint_id)
+            kept.append(parsed.wire())
+    return kept

@@ -1,0 +1,107 @@
+"""All SQL of the directives area: skill messages, discovered endpoints, after-link status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from localexa.server.directives.models import DIRECTIVE, AfterLinkStatus, DiscoveredEndpoint, SkillMessage
+
+#: Messages kept per customer and skill; older ones are deleted as new ones arrive.
+MESSAGES_KEPT = 2000
+
+
+class DirectiveRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # messages
+    def add_message(self, row: SkillMessage) -> None:
+        self.session.add(row)
+
+    async def messages(
+        self, customer_id: str, skill_id: str, *, limit: int, before_id: int | None = None
+    ) -> Sequence[SkillMessage]:
+        """Newest first; keyset pagination on the id."""
+        query = (
+            select(SkillMessage)
+            .where(SkillMessage.customer_id == customer_id, SkillMessage.skill_id == skill_id)
+            .order_by(SkillMessage.id.desc())
+            .limit(limit)
+        )
+        if before_id is not None:
+            query = query.where(SkillMessage.id < before_id)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def exchange_of(self, customer_id: str, skill_id: str, correlation_token: str) -> str | None:
+        """The exchange of the latest directive sent with this correlation token."""
+        query = (
+            select(SkillMessage.exchange_id)
+            .where(
+                SkillMessage.customer_id == customer_id,
+                SkillMessage.skill_id == skill_id,
+                SkillMessage.direction == DIRECTIVE,
+                SkillMessage.correlation_token == correlation_token,
+            )
+            .order_by(SkillMessage.id.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def prune_messages(self, customer_id: str, skill_id: str, keep: int = MESSAGES_KEPT) -> None:
+        oldest_kept = (
+            await self.session.execute(
+                select(SkillMessage.id)
+                .where(SkillMessage.customer_id == customer_id, SkillMessage.skill_id == skill_id)
+                .order_by(SkillMessage.id.desc())
+                .offset(keep - 1)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if oldest_kept is not None:
+            await self.session.execute(
+                delete(SkillMessage).where(
+                    SkillMessage.customer_id == customer_id,
+                    SkillMessage.skill_id == skill_id,
+                    SkillMessage.id < oldest_kept,
+                )
+            )
+
+    # endpoints
+    async def endpoints(self, customer_id: str, skill_id: str) -> Sequence[DiscoveredEndpoint]:
+        query = (
+            select(DiscoveredEndpoint)
+            .where(DiscoveredEndpoint.customer_id == customer_id, DiscoveredEndpoint.skill_id == skill_id)
+            .order_by(DiscoveredEndpoint.endpoint_id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def endpoint(self, customer_id: str, skill_id: str, endpoint_id: str) -> DiscoveredEndpoint | None:
+        return await self.session.get(DiscoveredEndpoint, (customer_id, skill_id, endpoint_id))
+
+    def add_endpoint(self, row: DiscoveredEndpoint) -> None:
+        self.session.add(row)
+
+    async def delete_endpoints(
+        self, customer_id: str, skill_id: str, endpoint_ids: Sequence[str] | None
+    ) -> None:
+        """Delete the named endpoints, or all of the customer's endpoints of the skill (None)."""
+        query = delete(DiscoveredEndpoint).where(
+            DiscoveredEndpoint.customer_id == customer_id, DiscoveredEndpoint.skill_id == skill_id
+        )
+        if endpoint_ids is not None:
+            query = query.where(DiscoveredEndpoint.endpoint_id.in_(list(endpoint_ids)))
+        await self.session.execute(query)
+
+    # after-link status
+    async def status(self, customer_id: str, skill_id: str) -> AfterLinkStatus | None:
+        return await self.session.get(AfterLinkStatus, (customer_id, skill_id))
+
+    def add(self, row: Any) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()

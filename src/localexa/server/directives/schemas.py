@@ -1,0 +1,106 @@
+"""Wire shapes of the directives admin API (camelCase, admin-api.md conventions)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class DirectiveIn(CamelModel):
+    """`POST /_localexa/directives`: any directive to one of a customer's endpoints."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    user_id: str = Field(min_length=1, max_length=128)
+    skill_id: str = Field(min_length=1, max_length=255)
+    namespace: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200)
+    endpoint_id: str | None = Field(default=None, min_length=1, max_length=256)
+    payload: dict[str, Any] = Field(default_factory=dict)
+    payload_version: Literal["3"] = "3"
+    cookie: dict[str, Any] | None = None
+    correlation_token: str | None = Field(default=None, min_length=1, max_length=4096)
+    instance: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class Problem(CamelModel):
+    path: str
+    message: str
+
+
+class VerdictOut(CamelModel):
+    valid: bool
+    problems: list[Problem]
+    #: `namespace.name` of the answer, and the ErrorResponse type when it is one.
+    name: str | None = None
+    error_type: str | None = None
+
+
+class InvocationErrorOut(CamelModel):
+    type: str
+    message: str
+
+
+class DirectiveOut(CamelModel):
+    exchange_id: str
+    directive: dict[str, Any]
+    response: dict[str, Any] | None
+    verdict: VerdictOut
+    latency_ms: float
+    #: Set when the skill gave no usable answer (TIMEOUT, UNREACHABLE, HANDLER_ERROR, …).
+    error: InvocationErrorOut | None = None
+    attempts: int
+    notes: list[str]
+
+
+class FollowUp(CamelModel):
+    status: str
+    message: str | None = None
+    at: str | None = None
+
+
+class EndpointOut(CamelModel):
+    endpoint_id: str
+    friendly_name: str
+    description: str | None
+    manufacturer_name: str | None
+    display_categories: list[str]
+    capabilities: list[dict[str, Any]]
+    cookie: dict[str, Any]
+    #: Last known properties, keyed `namespace.name` (`namespace:instance.name` with an instance).
+    state: dict[str, Any]
+    discovered_at: str
+    state_updated_at: str | None
+
+
+class EndpointsOut(CamelModel):
+    user_id: str
+    skill_id: str
+    discovery: FollowUp | None
+    accept_grant: FollowUp | None
+    endpoints: list[EndpointOut]
+
+
+class MessageOut(CamelModel):
+    id: int
+    at: str
+    direction: str
+    exchange_id: str
+    namespace: str | None
+    name: str | None
+    endpoint_id: str | None
+    body: dict[str, Any] | None
+    verdict: dict[str, Any] | None
+    error: dict[str, Any] | None
+    latency_ms: float | None
+
+
+class MessagesOut(CamelModel):
+    messages: list[MessageOut]
+    next_token: str | None = None

@@ -1,0 +1,264 @@
+"""Sending smart home directives to a customer's skill, as Alexa does (DESIGN.md "Directives").
+
+`send_directive(runtime, DirectiveRequest(...))` is the one entry point (the admin API, the
+after-link flow and the capability evaluation all use it):
+
+1. Resolve the customer's enablement and take the linked access token; the enablement area
+   refreshes it at the skill's `accessTokenUrl` when localexa's clock says it has expired.
+2. Build the v3 envelope (envelope.py): a directive to an endpoint carries the token in
+   `endpoint.scope` and the cookie the skill gave at discovery; Discover carries it in
+   `payload.scope`; AcceptGrant carries a fresh one-time grant code and the token as grantee.
+3. Deliver it (invoker.py). An `EXPIRED_AUTHORIZATION_CREDENTIAL` answer makes localexa refresh
+   the token once and send the directive again; `INVALID_AUTHORIZATION_CREDENTIAL` marks the
+   link NEEDS_RELINK (the customer must link again), as the token-validation seed describes.
+4. Check the answer with the skill kit's `validate_response` and record directive and answer
+   (redacted) in `skill_messages`; a Discover.Response refreshes the discovered endpoints and an
+   answer's `context.properties` the endpoint's known state.
+
+No transaction is open while the skill is called (runtime.py says why).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from localexa.server.core.errors import BadRequest, NotFound
+from localexa.server.directives import envelope
+from localexa.server.directives.invoker import Invocation
+from localexa.server.directives.recording import Attempt, record_exchange
+from localexa.server.directives.repository import DirectiveRepository
+from localexa.server.directives.runtime import Runtime
+from localexa.server.enablement.links import LinkUnavailable, linked_access_token, mark_link_invalid
+from localexa.server.lwa.grants import mint_grant_code
+from localexa.server.lwa.repository import LwaRepository
+from localexa.server.observe.redaction import redact_json
+from localexa.server.skills.repository import SkillRepository
+from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
+from localexa.skill.validation import validate_response
+
+ASYNC_EVENT_PERMISSION = "alexa::async_event:write"
+EXPIRED = "EXPIRED_AUTHORIZATION_CREDENTIAL"
+INVALID = "INVALID_AUTHORIZATION_CREDENTIAL"
+
+
+@dataclass(frozen=True)
+class DirectiveRequest:
+    user_id: str
+    skill_id: str
+    namespace: str
+    name: str
+    endpoint_id: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    payload_version: str = "3"
+    cookie: dict[str, Any] | None = None
+    correlation_token: str | None = None
+    instance: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+
+@dataclass(frozen=True)
+class DirectiveResult:
+    """What happened. `directive` and `response` are redacted (no token, no grant code)."""
+
+    exchange_id: str
+    directive: dict[str, Any]
+    response: dict[str, Any] | None
+    verdict: dict[str, Any]
+    latency_ms: float
+    error: dict[str, str] | None
+    attempts: int
+    notes: tuple[str, ...]
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.verdict["valid"])
+
+    @property
+    def error_type(self) -> str | None:
+        value = self.verdict.get("errorType")
+        return value if isinstance(value, str) else None
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "exchangeId": self.exchange_id,
+            "directive": self.directive,
+            "response": self.response,
+            "verdict": self.verdict,
+            "latencyMs": self.latency_ms,
+            "error": self.error,
+            "attempts": self.attempts,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class _Target:
+    endpoint: str
+    token: str
+    cookie: dict[str, Any]
+    grant_code: str | None
+
+
+async def send_directive(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
+    """Send one directive to the customer's skill and return its checked answer.
+
+    Raises NotFound (unknown customer or skill, skill not enabled) and BadRequest (no usable
+    link, a directive that needs an endpointId without one); a skill that fails to answer is a
+    result with `error`, not an exception.
+    """
+    if request.key not in (DISCOVER, ACCEPT_GRANT) and not request.endpoint_id:
+        raise BadRequest(f"{request.namespace}.{request.name} needs an endpointId.")
+    await runtime.refresh_clock()  # token expiry is judged by the shared clock
+    target = await _target(runtime, request)
+    message = _build(request, target)
+    notes: list[str] = []
+    invoker = runtime.invoker()
+    first = await invoker.invoke(target.endpoint, message)
+    attempts = [Attempt(message, first)]
+    if _error_type(first) == EXPIRED and request.key != ACCEPT_GRANT:
+        try:
+            fresh = await _target(runtime, request, force_refresh=True)
+        except LinkUnavailable as exc:
+            notes.append(f"The skill answered {EXPIRED}; refreshing the token failed: {exc.message}")
+        else:
+            message = envelope.with_new_message_id(message, fresh.token)
+            attempts.append(Attempt(message, await invoker.invoke(target.endpoint, message)))
+            notes.append(
+                f"The skill answered {EXPIRED}; the token was refreshed and the directive sent again."
+            )
+    last = attempts[-1].invocation
+    if _error_type(last) == INVALID:
+        async with runtime.transaction() as session:
+            await mark_link_invalid(
+                session, runtime.clock, customer_id=request.user_id, skill_id=request.skill_id
+            )
+        notes.append(f"The skill answered {INVALID}; the account link is marked NEEDS_RELINK.")
+    verdict = _verdict(message, last)
+    exchange_id = str(uuid.uuid4())
+    async with runtime.transaction() as session:
+        await record_exchange(
+            session,
+            runtime.clock.now(),
+            customer_id=request.user_id,
+            skill_id=request.skill_id,
+            exchange_id=exchange_id,
+            attempts=attempts,
+            verdicts=[_verdict(a.message, a.invocation) for a in attempts[:-1]] + [verdict],
+        )
+    return DirectiveResult(
+        exchange_id=exchange_id,
+        directive=redact_json(message),
+        response=redact_json(last.answer) if last.answer is not None else None,
+        verdict=verdict,
+        latency_ms=last.latency_ms,
+        error=last.error.wire() if last.error else None,
+        attempts=len(attempts),
+        notes=tuple(notes),
+    )
+
+
+async def _target(runtime: Runtime, request: DirectiveRequest, *, force_refresh: bool = False) -> _Target:
+    """Everything needed to send, read (and the token refreshed) in one short transaction."""
+    failure: LinkUnavailable | None = None
+    grant_code: str | None = None
+    token = ""
+    async with runtime.transaction() as session:
+        if await LwaRepository(session).customer(request.user_id) is None:
+            raise NotFound(f"No customer {request.user_id}.")
+        skill = await SkillRepository(session).skill(request.skill_id)
+        if skill is None:
+            raise NotFound(f"No skill {request.skill_id}.")
+        if request.key == ACCEPT_GRANT and ASYNC_EVENT_PERMISSION not in skill.permissions:
+            raise BadRequest(f"The skill does not have the permission {ASYNC_EVENT_PERMISSION}.")
+        try:
+            token = await linked_access_token(
+                session,
+                runtime.box,
+                runtime.clock,
+                runtime.outbound,
+                runtime.settings,
+                customer_id=request.user_id,
+                skill_id=request.skill_id,
+                force_refresh=force_refresh,
+            )
+        except LinkUnavailable as exc:
+            # Leave the block normally so what the enablement area marked (NEEDS_RELINK) commits.
+            failure = exc
+        else:
+            if request.key == ACCEPT_GRANT:
+                grant_code = await mint_grant_code(
+                    session,
+                    runtime.box,
+                    runtime.clock,
+                    client_id=skill.messaging_client_id,
+                    user_id=request.user_id,
+                    skill_id=request.skill_id,
+                    scopes=[ASYNC_EVENT_PERMISSION],
+                )
+        cookie = request.cookie
+        if cookie is None and request.endpoint_id:
+            known = await DirectiveRepository(session).endpoint(
+                request.user_id, request.skill_id, request.endpoint_id
+            )
+            cookie = dict(known.cookie) if known is not None else {}
+        endpoint = skill.endpoint
+    if failure is not None:
+        if failure.code == "SKILL_NOT_ENABLED":
+            raise NotFound(failure.message, code=failure.code) from failure
+        raise failure
+    return _Target(endpoint=endpoint, token=token, cookie=cookie or {}, grant_code=grant_code)
+
+
+def _build(request: DirectiveRequest, target: _Target) -> dict[str, Any]:
+    if request.key == DISCOVER:
+        return envelope.discover_directive(target.token, payload_version=request.payload_version)
+    if request.key == ACCEPT_GRANT:
+        assert target.grant_code is not None
+        return envelope.accept_grant_directive(target.grant_code, target.token)
+    assert request.endpoint_id is not None
+    return envelope.endpoint_directive(
+        request.namespace,
+        request.name,
+        token=target.token,
+        endpoint_id=request.endpoint_id,
+        cookie=target.cookie,
+        payload=request.payload,
+        payload_version=request.payload_version,
+        correlation_token=request.correlation_token,
+        instance=request.instance,
+    )
+
+
+def _error_type(invocation: Invocation) -> str | None:
+    """The ErrorResponse type of an answer, if it is one."""
+    event = (invocation.answer or {}).get("event")
+    if not isinstance(event, dict):
+        return None
+    header, payload = event.get("header"), event.get("payload")
+    if not isinstance(header, dict) or header.get("name") != "ErrorResponse" or not isinstance(payload, dict):
+        return None
+    value = payload.get("type")
+    return value if isinstance(value, str) else None
+
+
+def _verdict(message: dict[str, Any], invocation: Invocation) -> dict[str, Any]:
+    if invocation.answer is None:
+        reason = invocation.error.message if invocation.error else "no answer"
+        return {
+            "valid": False,
+            "problems": [{"path": "", "message": reason}],
+            "name": None,
+            "errorType": None,
+        }
+    verdict = validate_response(message, invocation.answer)
+    return {
+        "valid": verdict.ok,
+        "problems": [{"path": p.path, "message": p.message} for p in verdict.problems],
+        "name": verdict.name,
+        "errorType": verdict.error_type,
+    }

@@ -1,0 +1,166 @@
+"""Linked tokens: keep them sealed on the enablement row, hand them out fresh to other areas.
+
+Public service functions for other areas (directives, evaluation, events, console):
+
+    enablement = await find_enablement(session, customer_id=..., skill_id=...)
+    token = await linked_access_token(session, box, clock, outbound, settings,
+                                      customer_id=..., skill_id=...)      # refreshes when expired
+    await mark_link_invalid(session, clock, customer_id=..., skill_id=...)  # NEEDS_RELINK
+
+`linked_access_token` refreshes at the skill's `accessTokenUrl` (`grant_type=refresh_token`, the
+same client authentication as the link) once the access token has expired by localexa's clock,
+or always when `force_refresh` is set (after the skill answered EXPIRED_AUTHORIZATION_CREDENTIAL,
+DESIGN.md "Directives"). It raises `LinkUnavailable` when there is no usable link. The refresh runs
+inside the caller's transaction and only flushes; the caller's session commits (or, on error,
+rolls back the new tokens and any NEEDS_RELINK mark with everything else).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from localexa.server.core.clock import Clock, as_utc
+from localexa.server.core.crypto import SecretBox
+from localexa.server.core.errors import BadRequest
+from localexa.server.core.http import OutboundHttp
+from localexa.server.enablement.models import LINKED, NEEDS_RELINK, NOT_LINKED, Enablement
+from localexa.server.enablement.repository import EnablementRepository
+from localexa.server.enablement.token_server import LinkClient, TokenGrant, TokenServerRefused, refresh
+from localexa.server.settings import Settings
+from localexa.server.skills.models import Skill
+from localexa.server.skills.repository import SkillRepository
+
+#: When neither the token server nor the skill says how long a token lives (spec §5).
+FALLBACK_EXPIRES_IN = 3600
+
+
+class LinkUnavailable(BadRequest):
+    """No usable linked token. `code` says why: SKILL_NOT_ENABLED, ACCOUNT_NOT_LINKED,
+    ACCOUNT_LINK_INVALID (NEEDS_RELINK: the customer must link again) or TOKEN_REFRESH_FAILED
+    (the skill's token server failed for now; the link is kept)."""
+
+
+def link_client(skill: Skill, box: SecretBox) -> LinkClient | None:
+    """Alexa's client at the skill's OAuth server, or None when the skill has no code-grant link."""
+    config: dict[str, Any] = skill.account_linking or {}
+    token_url = config.get("accessTokenUrl")
+    if config.get("type", "AUTH_CODE") != "AUTH_CODE" or not token_url or not config.get("clientId"):
+        return None
+    secret = (
+        box.open(skill.account_linking_secret_sealed, context=skill.id)
+        if skill.account_linking_secret_sealed
+        else None
+    )
+    default = config.get("defaultTokenExpirationInSeconds")
+    return LinkClient(
+        token_url=str(token_url),
+        client_id=str(config["clientId"]),
+        client_secret=secret,
+        scheme=str(config.get("accessTokenScheme", "HTTP_BASIC")),
+        redirect_urls=tuple(str(u) for u in config.get("redirectUrls") or ()),
+        default_expires_in=default if isinstance(default, int) and default > 0 else None,
+    )
+
+
+def _context(row: Enablement, kind: str) -> str:
+    # Bound as AES-GCM associated data: a ciphertext copied to another row does not open.
+    return f"enablement:{row.id}:{kind}"
+
+
+def store_grant(row: Enablement, grant: TokenGrant, box: SecretBox, clock: Clock, client: LinkClient) -> None:
+    """Seal the token pair onto `row` and mark it LINKED. A refresh that returns no new refresh
+    token keeps the old one (RFC 6749 §6)."""
+    now = clock.now()
+    lifetime = grant.expires_in or client.default_expires_in or FALLBACK_EXPIRES_IN
+    row.access_token_sealed = box.seal(grant.access_token, context=_context(row, "access"))
+    if grant.refresh_token is not None:
+        row.refresh_token_sealed = box.seal(grant.refresh_token, context=_context(row, "refresh"))
+    row.access_token_expires_at = now + timedelta(seconds=lifetime)
+    row.link_status = LINKED
+    row.updated_at = now
+
+
+def forget_link(row: Enablement, clock: Clock, status: str = NOT_LINKED) -> None:
+    row.access_token_sealed = None
+    row.refresh_token_sealed = None
+    row.access_token_expires_at = None
+    row.link_status = status
+    row.updated_at = clock.now()
+
+
+async def find_enablement(session: AsyncSession, *, customer_id: str, skill_id: str) -> Enablement | None:
+    """The enablement of a skill for a customer (any stage, linked or not), or None."""
+    return await EnablementRepository(session).find(customer_id, skill_id)
+
+
+async def linked_access_token(
+    session: AsyncSession,
+    box: SecretBox,
+    clock: Clock,
+    outbound: OutboundHttp,
+    settings: Settings,
+    *,
+    customer_id: str,
+    skill_id: str,
+    force_refresh: bool = False,
+) -> str:
+    """The skill's access token for this customer, refreshed first when it has expired."""
+    repo = EnablementRepository(session)
+    row = await repo.find(customer_id, skill_id, for_update=True)
+    if row is None:
+        raise LinkUnavailable("The skill is not enabled for this customer.", code="SKILL_NOT_ENABLED")
+    if row.link_status == NEEDS_RELINK:
+        raise LinkUnavailable("The customer must link the account again.", code="ACCOUNT_LINK_INVALID")
+    if row.link_status != LINKED or row.access_token_sealed is None:
+        raise LinkUnavailable("The customer's account is not linked.", code="ACCOUNT_NOT_LINKED")
+    expires_at = row.access_token_expires_at
+    fresh = expires_at is not None and as_utc(expires_at) > clock.now()
+    if fresh and not force_refresh:
+        return box.open(row.access_token_sealed, context=_context(row, "access"))
+    skill = await SkillRepository(session).skill(skill_id)
+    client = link_client(skill, box) if skill is not None else None
+    if client is None or row.refresh_token_sealed is None:
+        forget_link(row, clock, NEEDS_RELINK)
+        await repo.flush()
+        raise LinkUnavailable(
+            "The linked token expired and cannot be refreshed.", code="ACCOUNT_LINK_INVALID"
+        )
+    refresh_token = box.open(row.refresh_token_sealed, context=_context(row, "refresh"))
+    try:
+        grant = await refresh(
+            outbound, client, refresh_token=refresh_token, timeout=settings.token_exchange_timeout
+        )
+    except TokenServerRefused as exc:
+        if exc.status is not None and 400 <= exc.status < 500:
+            # The skill's server rejected the refresh token (invalid_grant): only a new link helps.
+            forget_link(row, clock, NEEDS_RELINK)
+            await repo.flush()
+            raise LinkUnavailable(
+                f"The skill's token server refused the refresh ({exc.reason}).", code="ACCOUNT_LINK_INVALID"
+            ) from exc
+        raise LinkUnavailable(
+            f"The skill's token server failed to refresh ({exc.reason}).", code="TOKEN_REFRESH_FAILED"
+        ) from exc
+    store_grant(row, grant, box, clock, client)
+    await repo.flush()
+    return grant.access_token
+
+
+async def mark_link_invalid(
+    session: AsyncSession, clock: Clock, *, customer_id: str, skill_id: str, status: str = NEEDS_RELINK
+) -> bool:
+    """Mark the link NEEDS_RELINK (or NOT_LINKED) and forget its tokens, e.g. after the skill
+    answered INVALID_AUTHORIZATION_CREDENTIAL. The skill stays enabled. Returns False when the
+    skill is not enabled for the customer. Flushes; the caller's session commits."""
+    if status not in (NEEDS_RELINK, NOT_LINKED):
+        raise ValueError(f"status must be {NEEDS_RELINK} or {NOT_LINKED}")
+    repo = EnablementRepository(session)
+    row = await repo.find(customer_id, skill_id, for_update=True)
+    if row is None:
+        return False
+    forget_link(row, clock, status)
+    await repo.flush()
+    return True

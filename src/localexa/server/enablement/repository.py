@@ -1,0 +1,57 @@
+"""All SQL of skill enablement."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from localexa.server.core.errors import Conflict
+from localexa.server.enablement.models import Enablement
+
+
+class EnablementRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(self, customer_id: str, skill_id: str, *, for_update: bool = False) -> Enablement | None:
+        """The enablement of `skill_id` for `customer_id`; locked for update when asked (PostgreSQL
+        row lock; SQLite already serialises writers with BEGIN IMMEDIATE)."""
+        query = select(Enablement).where(
+            Enablement.customer_id == customer_id, Enablement.skill_id == skill_id
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def by_id(self, enablement_id: str) -> Enablement | None:
+        return await self.session.get(Enablement, enablement_id)
+
+    async def by_skill_user_id(self, skill_user_id: str) -> Enablement | None:
+        query = select(Enablement).where(Enablement.skill_user_id == skill_user_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def end_read(self) -> None:
+        """End the read-only transaction before a slow outbound call (the 4.5 s token exchange):
+        on SQLite every transaction holds the write lock from BEGIN IMMEDIATE, and on PostgreSQL
+        an idle open transaction pins resources. Nothing was written, so this loses nothing."""
+        await self.session.rollback()
+
+    def add(self, row: Enablement) -> None:
+        self.session.add(row)
+
+    async def delete(self, row: Enablement) -> None:
+        await self.session.delete(row)
+        # Flush now: a following insert for the same (customer, skill) must see the row gone
+        # (the unit of work would otherwise insert before it deletes).
+        await self.session.flush()
+
+    async def flush(self) -> None:
+        """Flush; a concurrent enablement of the same (customer, skill) becomes 409."""
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise Conflict(
+                "The skill was enabled concurrently for this account; retry the request.",
+                code="CONFLICT",
+            ) from exc

@@ -1,0 +1,150 @@
+"""HTTP routes of the Skill Enablement API (skill-enablement seed; spec §1.1, §1.2).
+
+Developer (SMAPI) routes answer 204 without a body; customer routes speak JSON. Errors take each
+family's shape (server/api.py FAMILIES): SMAPI for `/v1/skills/…`, `{"message"}` for
+`/v1/users/…` and `/v1/alexaApiEndpoint`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+
+from localexa.server.core.auth import Principal, require_scopes
+from localexa.server.core.deps import BoxDep, ClockDep, OutboundDep, SettingsDep
+from localexa.server.core.rate_limit import rate_limited
+from localexa.server.core.regions import Region
+from localexa.server.db.session import SessionDep
+from localexa.server.enablement.hooks import AfterCommitDep, run_after_link_hooks
+from localexa.server.enablement.schemas import ApiEndpoints, EnableAndLinkRequest, EnablementStatus
+from localexa.server.enablement.service import EnablementService
+
+router = APIRouter(tags=["skill enablement"])
+
+SKILLS_READWRITE = "alexa::ask:skills:readwrite"
+SKILLS_READ = "alexa::ask:skills:read"
+ACCOUNT_LINKING = "alexa::skills:account_linking"
+
+DeveloperWriter = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE))]
+DeveloperReader = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE, SKILLS_READ))]
+CustomerToken = Annotated[Principal, Depends(require_scopes(ACCOUNT_LINKING))]
+
+DEVELOPER_PATH = "/v1/skills/{skill_id}/stages/{stage}/enablement"
+CUSTOMER_PATH = "/v1/users/~current/skills/{skill_id}/enablement"
+
+
+def _service(
+    session: SessionDep, box: BoxDep, clock: ClockDep, outbound: OutboundDep, settings: SettingsDep
+) -> EnablementService:
+    return EnablementService(session, box, clock, outbound, settings)
+
+
+ServiceDep = Annotated[EnablementService, Depends(_service)]
+
+
+def _region(request: Request) -> Region:
+    return Region(getattr(request.state, "region", Region.NA))
+
+
+def _json(model: EnablementStatus | ApiEndpoints, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(model.model_dump(by_alias=True, exclude_none=True), status_code=status_code)
+
+
+# -- developer / skill owner (SMAPI) -------------------------------------------------------------
+
+
+@router.put(DEVELOPER_PATH, status_code=204, response_class=Response)
+async def set_skill_enablement(
+    skill_id: str,
+    stage: str,
+    principal: DeveloperWriter,
+    _rl: Annotated[None, rate_limited("enablement.set")],
+    service: ServiceDep,
+) -> Response:
+    """Enable a stage of the skill for the developer's own account (disables the other stage)."""
+    await service.developer_enable(principal, skill_id, stage)
+    return Response(status_code=204)
+
+
+@router.get(DEVELOPER_PATH, status_code=204, response_class=Response)
+async def get_skill_enablement_status(
+    skill_id: str,
+    stage: str,
+    principal: DeveloperReader,
+    _rl: Annotated[None, rate_limited("enablement.get")],
+    service: ServiceDep,
+) -> Response:
+    """204 when the stage is enabled for the developer's account, 404 when it is not."""
+    await service.developer_status(principal, skill_id, stage)
+    return Response(status_code=204)
+
+
+@router.delete(DEVELOPER_PATH, status_code=204, response_class=Response)
+async def delete_skill_enablement(
+    skill_id: str,
+    stage: str,
+    principal: DeveloperWriter,
+    _rl: Annotated[None, rate_limited("enablement.delete")],
+    service: ServiceDep,
+) -> Response:
+    await service.developer_disable(principal, skill_id, stage)
+    return Response(status_code=204)
+
+
+# -- customer (app-to-app account linking) -------------------------------------------------------
+
+
+@router.get("/v1/alexaApiEndpoint", response_model=ApiEndpoints)
+async def get_alexa_api_endpoint(
+    request: Request,
+    principal: CustomerToken,
+    _rl: Annotated[None, rate_limited("enablement.endpoint")],
+    service: ServiceDep,
+) -> JSONResponse:
+    """The endpoint of the customer's region (bare host, no scheme); every region answers it."""
+    return _json(await service.api_endpoint(principal, request.headers.get("host")))
+
+
+@router.post(CUSTOMER_PATH, status_code=201, response_model=EnablementStatus)
+async def enable_skill_and_link_account(
+    # First, so its exit (the after-link hooks) follows the session's commit in any scope.
+    after_commit: AfterCommitDep,
+    request: Request,
+    skill_id: str,
+    body: EnableAndLinkRequest,
+    principal: CustomerToken,
+    _rl: Annotated[None, rate_limited("enablement.link")],
+    service: ServiceDep,
+) -> JSONResponse:
+    """Enable the skill for the token's customer and link the account (the authCode is exchanged
+    at the skill's accessTokenUrl first; a failed exchange leaves nothing behind)."""
+    row = await service.enable_and_link(principal, _region(request), skill_id, body)
+    app, enablement_id = request.app, row.id
+    after_commit.add(lambda: run_after_link_hooks(app, enablement_id))
+    return _json(service.link_view(row), status_code=201)
+
+
+@router.get(CUSTOMER_PATH, response_model=EnablementStatus)
+async def get_account_link_and_skill_status(
+    request: Request,
+    skill_id: str,
+    principal: CustomerToken,
+    _rl: Annotated[None, rate_limited("enablement.status")],
+    service: ServiceDep,
+) -> JSONResponse:
+    return _json(await service.customer_status(principal, _region(request), skill_id))
+
+
+@router.delete(CUSTOMER_PATH, status_code=200, response_class=Response)
+async def disable_skill_and_unlink_account(
+    request: Request,
+    skill_id: str,
+    principal: CustomerToken,
+    _rl: Annotated[None, rate_limited("enablement.unlink")],
+    service: ServiceDep,
+) -> Response:
+    """The seed: "A successful response returns HTTP 200 OK" and "The response has no body"."""
+    await service.customer_disable(principal, _region(request), skill_id)
+    return Response(status_code=200)

@@ -1,0 +1,58 @@
+"""Wire shapes of the Skill Enablement API (skill-enablement seed; spec §1.2): camelCase JSON."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+Stage = Literal["development", "live"]
+STAGES: tuple[str, ...] = ("development", "live")
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class AccountLinkRequest(CamelModel):
+    """The account-linking half of "Enable skill and account link" (seed; spec §1.2)."""
+
+    redirect_uri: str = Field(min_length=1, max_length=2048)
+    auth_code: str = Field(min_length=1, max_length=4096)
+    type: Literal["AUTH_CODE"]
+    #: PKCE (RFC 7636 §4.1 allows 43-128 characters; the skill's server judges it).
+    code_verifier: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class EnableAndLinkRequest(CamelModel):
+    stage: Stage
+    account_link_request: AccountLinkRequest
+
+
+class SkillRef(CamelModel):
+    id: str
+    stage: str
+
+
+class UserRef(CamelModel):
+    id: str
+
+
+class AccountLink(CamelModel):
+    status: str  # LINKED | NOT_LINKED | NEEDS_RELINK
+
+
+class EnablementStatus(CamelModel):
+    """POST (201) and GET (200) answer of the customer API."""
+
+    skill: SkillRef
+    user: UserRef
+    #: Present only for skills that use account linking (spec §1.2, from the ASP analog).
+    account_link: AccountLink | None = None
+    status: Literal["ENABLING", "ENABLED"] = "ENABLED"
+
+
+class ApiEndpoints(CamelModel):
+    #: Bare host names (with a port for localexa's own listeners), no scheme (spec §1.2).
+    endpoints: list[str]

@@ -1,0 +1,252 @@
+"""Rules of the Skill Enablement API (skill-enablement seed; spec §1.1, §1.2, §5).
+
+Developers (SMAPI, `alexa::ask:skills:readwrite`) enable a stage of their vendor's skill for
+their own Amazon account: `PUT` enables without a link (idempotent for the same stage; enabling
+one stage disables the other, giving a new skill user id), `GET` is 204 or 404, `DELETE` removes
+the enablement and any link. Customers (`alexa::skills:account_linking`) enable and link in one
+step: localexa exchanges the app's `authCode` at the skill's `accessTokenUrl`, seals the token
+pair, and only then writes the row. A customer `POST` on an enablement that is not LINKED (e.g.
+made by a developer `PUT`, or NEEDS_RELINK) links it; on a LINKED one it is 409.
+
+Customer calls must reach the customer's own region (its data lives there): elsewhere they are
+403 with a message that names the region (README "Regions").
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from localexa.server.core import ids
+from localexa.server.core.auth import Principal
+from localexa.server.core.clock import Clock
+from localexa.server.core.crypto import SecretBox
+from localexa.server.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from localexa.server.core.http import OutboundHttp
+from localexa.server.core.regions import AMAZON_HOSTS, Region
+from localexa.server.enablement.links import forget_link, link_client, store_grant
+from localexa.server.enablement.models import LINKED, NOT_LINKED, Enablement
+from localexa.server.enablement.repository import EnablementRepository
+from localexa.server.enablement.schemas import (
+    STAGES,
+    AccountLink,
+    ApiEndpoints,
+    EnableAndLinkRequest,
+    EnablementStatus,
+    SkillRef,
+    UserRef,
+)
+from localexa.server.enablement.token_server import TokenServerRefused, exchange_code
+from localexa.server.lwa.models import Customer
+from localexa.server.lwa.repository import LwaRepository
+from localexa.server.settings import Settings
+from localexa.server.skills.models import Skill
+from localexa.server.skills.repository import SkillRepository
+from localexa.server.skills.service import SkillService
+
+logger = logging.getLogger("localexa.enablement")
+
+#: The message Amazon answers when the exchange at the skill's token URL fails (spec §1.2, §5).
+INVALID_LINK = "Invalid account linking credentials"
+MAX_SKILL_ID = 255
+
+
+def regional_endpoint(region: Region, request_host: str | None, settings: Settings) -> str:
+    """The endpoint of `region` as `GET /v1/alexaApiEndpoint` names it: Amazon's host name when the
+    request came through one (a hosts-file entry or proxy), else `host:port` of the region's
+    listener on the host the caller used (so a phone on the LAN gets a reachable address)."""
+    hostname = (request_host or "").rsplit(":", 1)[0].strip("[]").lower()
+    if hostname in AMAZON_HOSTS.values():
+        return AMAZON_HOSTS[region]
+    if request_host and request_host.startswith("[") and "]" in request_host:
+        hostname = "[" + request_host[1 : request_host.index("]")] + "]"
+    port = settings.region_ports()[region.value]
+    return f"{hostname or settings.host}:{port}"
+
+
+def _check_stage(stage: str) -> None:
+    if stage not in STAGES:
+        raise BadRequest(f"stage must be one of {', '.join(STAGES)}.", code="INVALID_STAGE")
+
+
+class EnablementService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        box: SecretBox,
+        clock: Clock,
+        outbound: OutboundHttp,
+        settings: Settings,
+    ) -> None:
+        self.session = session
+        self.repo = EnablementRepository(session)
+        self.box = box
+        self.clock = clock
+        self.outbound = outbound
+        self.settings = settings
+
+    # -- developers (SMAPI) ----------------------------------------------------------------------
+
+    async def _developer_skill(self, principal: Principal, skill_id: str, stage: str) -> tuple[Skill, str]:
+        _check_stage(stage)
+        skill = await SkillService(self.session, self.box, self.clock).skill_for_developer(
+            skill_id, principal
+        )
+        if stage not in skill.stages:
+            raise NotFound(f"The skill {skill_id} has no {stage} stage.", code="STAGE_NOT_FOUND")
+        assert principal.user_id is not None  # skill_for_developer refuses tokens without a user
+        return skill, principal.user_id
+
+    async def developer_enable(self, principal: Principal, skill_id: str, stage: str) -> None:
+        skill, user_id = await self._developer_skill(principal, skill_id, stage)
+        row = await self.repo.find(user_id, skill.id, for_update=True)
+        if row is not None and row.stage == stage:
+            return  # already enabled at this stage: PUT is idempotent
+        if row is not None:
+            await self.repo.delete(row)  # enabling one stage disables the other (seed)
+        self.repo.add(self._new_row(user_id, skill.id, stage))
+        await self.repo.flush()
+
+    async def developer_status(self, principal: Principal, skill_id: str, stage: str) -> None:
+        skill, user_id = await self._developer_skill(principal, skill_id, stage)
+        row = await self.repo.find(user_id, skill.id)
+        if row is None or row.stage != stage:
+            raise NotFound(f"The skill {skill_id} is not enabled at stage {stage}.", code="NOT_FOUND")
+
+    async def developer_disable(self, principal: Principal, skill_id: str, stage: str) -> None:
+        skill, user_id = await self._developer_skill(principal, skill_id, stage)
+        row = await self.repo.find(user_id, skill.id, for_update=True)
+        if row is None or row.stage != stage:
+            raise NotFound(f"The skill {skill_id} is not enabled at stage {stage}.", code="NOT_FOUND")
+        await self.repo.delete(row)
+
+    # -- customers (app-to-app account linking) ----------------------------------------------------
+
+    async def _token_customer(self, principal: Principal) -> Customer:
+        if principal.user_id is None:
+            raise Forbidden("The access token does not belong to a customer.")
+        customer = await LwaRepository(self.session).customer(principal.user_id)
+        if customer is None:
+            raise Unauthorized("The access token's customer no longer exists.")
+        return customer
+
+    async def api_endpoint(self, principal: Principal, request_host: str | None) -> ApiEndpoints:
+        """`GET /v1/alexaApiEndpoint`: any region's endpoint answers with the customer's own."""
+        customer = await self._token_customer(principal)
+        return ApiEndpoints(
+            endpoints=[regional_endpoint(Region(customer.region), request_host, self.settings)]
+        )
+
+    async def customer(self, principal: Principal, region: Region) -> Customer:
+        """The token's customer, refused unless this request reached the customer's region."""
+        customer = await self._token_customer(principal)
+        if customer.region != region.value:
+            raise Forbidden(
+                f"The customer's Amazon account is registered in the {customer.region} region; call "
+                f"the endpoint that GET /v1/alexaApiEndpoint returns, not the {region.value} one."
+            )
+        return customer
+
+    async def _customer_skill(self, principal: Principal, skill_id: str) -> Skill:
+        if not 1 <= len(skill_id) <= MAX_SKILL_ID:
+            raise BadRequest(f"skillId must be 1 to {MAX_SKILL_ID} characters long.")
+        skill = await SkillRepository(self.session).skill(skill_id)
+        if skill is None:
+            raise NotFound(f"The skill {skill_id} was not found.")
+        # A token minted for another skill's client is not "specific to your skill" (seed).
+        client = await LwaRepository(self.session).client(principal.client_id)
+        if client is not None and client.skill_id is not None and client.skill_id != skill.id:
+            raise Forbidden("The access token was issued for another skill.")
+        return skill
+
+    async def customer_status(self, principal: Principal, region: Region, skill_id: str) -> EnablementStatus:
+        customer = await self.customer(principal, region)
+        skill = await self._customer_skill(principal, skill_id)
+        row = await self.repo.find(customer.id, skill.id)
+        if row is None:
+            raise NotFound(f"The skill {skill_id} is not enabled for this customer.")
+        return self._status(row, with_link=skill.account_linking is not None)
+
+    async def customer_disable(self, principal: Principal, region: Region, skill_id: str) -> None:
+        customer = await self.customer(principal, region)
+        skill = await self._customer_skill(principal, skill_id)
+        row = await self.repo.find(customer.id, skill.id, for_update=True)
+        if row is None:
+            raise NotFound(f"The skill {skill_id} is not enabled for this customer.")
+        await self.repo.delete(row)  # the sealed tokens go with the row
+
+    async def enable_and_link(
+        self, principal: Principal, region: Region, skill_id: str, body: EnableAndLinkRequest
+    ) -> Enablement:
+        customer = await self.customer(principal, region)
+        skill = await self._customer_skill(principal, skill_id)
+        stage, link = body.stage, body.account_link_request
+        if stage not in skill.stages:
+            raise NotFound(f"The skill {skill_id} has no {stage} stage.")
+        existing = await self.repo.find(customer.id, skill.id)
+        if existing is not None and existing.link_status == LINKED:
+            raise Conflict(f"The skill {skill_id} is already enabled and linked for this customer.")
+        client = link_client(skill, self.box)
+        if client is None:
+            raise BadRequest(f"The skill {skill_id} does not use account linking with authorization codes.")
+        if client.redirect_urls and link.redirect_uri not in client.redirect_urls:
+            logger.info("account link refused for %s: redirectUri is not one of the skill's", skill_id)
+            raise BadRequest(INVALID_LINK)
+        customer_id, skill_key = customer.id, skill.id
+        await self.repo.end_read()  # no lock held during the (up to 4.5 s) exchange
+        try:
+            grant = await exchange_code(
+                self.outbound,
+                client,
+                code=link.auth_code,
+                redirect_uri=link.redirect_uri,
+                code_verifier=link.code_verifier,
+                timeout=self.settings.token_exchange_timeout,
+            )
+        except TokenServerRefused as exc:
+            logger.info("account link refused for %s: %s", skill_id, exc.reason)
+            raise BadRequest(INVALID_LINK) from exc
+        row = await self.repo.find(customer_id, skill_key, for_update=True)
+        if row is not None and row.link_status == LINKED:
+            raise Conflict(f"The skill {skill_id} is already enabled and linked for this customer.")
+        if row is not None and row.stage != stage:
+            await self.repo.delete(row)  # another stage: disable it, enable this one afresh
+            row = None
+        if row is None:
+            row = self._new_row(customer_id, skill_key, stage)
+            self.repo.add(row)
+        store_grant(row, grant, self.box, self.clock, client)
+        row.linked_at = self.clock.now()
+        await self.repo.flush()
+        return row
+
+    def link_view(self, row: Enablement) -> EnablementStatus:
+        return self._status(row, with_link=True)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _new_row(self, customer_id: str, skill_id: str, stage: str) -> Enablement:
+        now = self.clock.now()
+        row = Enablement(
+            id=uuid.uuid4().hex,
+            customer_id=customer_id,
+            skill_id=skill_id,
+            stage=stage,
+            skill_user_id=ids.skill_user_id(),
+            link_status=NOT_LINKED,
+            created_at=now,
+            updated_at=now,
+        )
+        forget_link(row, self.clock)
+        return row
+
+    @staticmethod
+    def _status(row: Enablement, *, with_link: bool) -> EnablementStatus:
+        return EnablementStatus(
+            skill=SkillRef(id=row.skill_id, stage=row.stage),
+            user=UserRef(id=row.skill_user_id),
+            account_link=AccountLink(status=row.link_status) if with_link else None,
+            status="ENABLED",
+        )

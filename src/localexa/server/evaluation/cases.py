@@ -1,0 +1,133 @@
+"""Run one test case of a plan against the endpoint (spec §2 "Test plan content").
+
+1. Send each `initialSetups` directive; each must be answered with `Alexa.Response`.
+2. Send the directive under test; it must be answered with a valid `Alexa.Response`.
+3. Ask `Alexa.ReportState` and compare the reported properties with `expectedCapabilityStates`,
+   within `capabilityTolerances` (compare.py).
+
+PASSED when all three hold, FAILED otherwise (the result shows the directive, the actual and the
+expected response and states). ERROR when the skill gave no answer at all (timeout, unreachable)
+or the directive could not be sent: TEST_CASE_TIME_OUT, the one code `SHCapabilityErrorCode` has
+for a test case. The whole case also runs under a timeout (worker.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from localexa.server.evaluation.channel import ChannelClosed, Exchange, SkillChannel
+from localexa.server.evaluation.compare import mismatches, relevant_states
+from localexa.server.evaluation.models import ERROR, FAILED, PASSED
+from localexa.server.evaluation.plans import TestCase
+from localexa.server.evaluation.schemas import ErrorCode
+
+RESPONSE = "Alexa.Response"
+STATE_REPORT = "Alexa.StateReport"
+
+
+@dataclass
+class CaseOutcome:
+    name: str
+    status: str
+    directive: dict[str, Any] | None = None
+    actual_response: dict[str, Any] | None = None
+    expected_response: dict[str, Any] | None = None
+    actual_states: list[dict[str, Any]] = field(default_factory=list)
+    expected_states: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, str] | None = None
+    #: Why it FAILED (logged and shown by the CLI from the states; not a wire field).
+    reasons: list[str] = field(default_factory=list)
+
+
+class _NoAnswer(Exception):
+    def __init__(self, what: str, why: str) -> None:
+        super().__init__(f"{what}: {why}")
+        self.message = f"{what}: {why}"
+
+
+def expected_response(endpoint_id: str) -> dict[str, Any]:
+    """What a correct answer looks like (the parts that are checked)."""
+    return {
+        "event": {
+            "header": {"namespace": "Alexa", "name": "Response", "payloadVersion": "3"},
+            "endpoint": {"endpointId": endpoint_id},
+        }
+    }
+
+
+def timed_out(case: TestCase, message: str, endpoint_id: str) -> CaseOutcome:
+    return CaseOutcome(
+        name=case.name,
+        status=ERROR,
+        directive=dict(case.directive),
+        expected_response=expected_response(endpoint_id),
+        expected_states=[dict(s) for s in case.expected_states],
+        error={"code": ErrorCode.TEST_CASE_TIME_OUT.value, "message": message},
+    )
+
+
+def _label(directive: dict[str, Any]) -> str:
+    header = directive.get("header") or {}
+    return f"{header.get('namespace')}.{header.get('name')}"
+
+
+async def _send(channel: SkillChannel, directive: dict[str, Any], what: str) -> Exchange:
+    header = directive.get("header") or {}
+    try:
+        exchange = await channel.send(
+            str(header.get("namespace")), str(header.get("name")), directive.get("payload")
+        )
+    except ChannelClosed as exc:
+        raise _NoAnswer(what, exc.message) from exc
+    if exchange.failure is not None:
+        raise _NoAnswer(what, exchange.failure)
+    return exchange
+
+
+def _response_problems(exchange: Exchange, what: str) -> list[str]:
+    if exchange.answer_name != RESPONSE:
+        payload = (exchange.response or {}).get("event", {}).get("payload") or {}
+        detail = f" {payload.get('type')}: {payload.get('message')}" if isinstance(payload, dict) else ""
+        return [f"{what} was answered with {exchange.answer_name or 'no event'}{detail}".rstrip(": ")]
+    if not exchange.verdict.get("valid", True):
+        return [f"{what}: invalid Alexa.Response: {p}" for p in exchange.problems()]
+    return []
+
+
+async def run_case(channel: SkillChannel, case: TestCase, endpoint_id: str) -> CaseOutcome:
+    expected_states = [dict(s) for s in case.expected_states]
+    outcome = CaseOutcome(
+        name=case.name,
+        status=FAILED,
+        directive=dict(case.directive),
+        expected_response=expected_response(endpoint_id),
+        expected_states=expected_states,
+    )
+    try:
+        for number, setup in enumerate(case.initial_setups, start=1):
+            what = f"set-up {number} ({_label(setup['directive'])})"
+            exchange = await _send(channel, setup["directive"], what)
+            problems = _response_problems(exchange, what)
+            if problems:
+                outcome.directive, outcome.actual_response = exchange.directive, exchange.response
+                outcome.reasons = problems
+                return outcome
+        exchange = await _send(channel, case.directive, _label(case.directive))
+        outcome.directive, outcome.actual_response = exchange.directive, exchange.response
+        problems = _response_problems(exchange, _label(case.directive))
+        report = await _send(
+            channel, {"header": {"namespace": "Alexa", "name": "ReportState"}}, "ReportState"
+        )
+    except _NoAnswer as exc:
+        outcome.status = ERROR
+        outcome.error = {"code": ErrorCode.TEST_CASE_TIME_OUT.value, "message": exc.message}
+        return outcome
+    if report.answer_name != STATE_REPORT:
+        problems.append(f"ReportState was answered with {report.answer_name or 'no event'}")
+    reported = report.properties()
+    outcome.actual_states = relevant_states(reported, expected_states)
+    problems += mismatches(expected_states, reported, case.tolerances)
+    outcome.reasons = problems
+    outcome.status = FAILED if problems else PASSED
+    return outcome

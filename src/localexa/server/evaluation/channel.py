@@ -1,0 +1,95 @@
+"""How a run talks to the skill: the directives area's `send_directive`, as the developer's own
+account, to one endpoint (the token is the linked one, refreshed when it expires).
+
+Everything the runner needs is an `Exchange`: the directive as sent and the answer (both redacted),
+whether the skill answered at all, and the answer's verdict from the skill kit's checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from localexa.server.core.errors import LocalexaError
+from localexa.server.directives.runtime import Runtime
+from localexa.server.directives.service import DirectiveRequest, send_directive
+
+
+class ChannelClosed(Exception):
+    """The directive could not be sent at all (no usable link, skill not enabled)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Exchange:
+    directive: dict[str, Any]
+    response: dict[str, Any] | None
+    #: Why there is no answer (timeout, unreachable, crashed handler); None when it answered.
+    failure: str | None = None
+    verdict: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def header(self) -> dict[str, Any]:
+        event = (self.response or {}).get("event")
+        header = event.get("header") if isinstance(event, dict) else None
+        return header if isinstance(header, dict) else {}
+
+    @property
+    def answer_name(self) -> str:
+        """`Alexa.Response`, `Alexa.ErrorResponse`, `Alexa.StateReport`, … ('' without one)."""
+        header = self.header
+        return f"{header.get('namespace', '')}.{header.get('name', '')}" if header else ""
+
+    def problems(self) -> list[str]:
+        return [
+            f"{p.get('path')}: {p.get('message')}" if p.get("path") else str(p.get("message"))
+            for p in self.verdict.get("problems", [])
+        ]
+
+    def properties(self) -> list[dict[str, Any]]:
+        context = (self.response or {}).get("context")
+        props = context.get("properties") if isinstance(context, dict) else None
+        return [dict(p) for p in props if isinstance(p, dict)] if isinstance(props, list) else []
+
+
+class SkillChannel(Protocol):
+    async def send(self, namespace: str, name: str, payload: dict[str, Any] | None = None) -> Exchange:
+        """Send one directive to the endpoint under test (Discover goes to the skill)."""
+        ...
+
+
+class DirectiveChannel:
+    """The real channel: `send_directive` for the developer's account and one endpoint."""
+
+    def __init__(self, runtime: Runtime, *, user_id: str, skill_id: str, endpoint_id: str) -> None:
+        self.runtime = runtime
+        self.user_id = user_id
+        self.skill_id = skill_id
+        self.endpoint_id = endpoint_id
+
+    async def send(self, namespace: str, name: str, payload: dict[str, Any] | None = None) -> Exchange:
+        discover = (namespace, name) == ("Alexa.Discovery", "Discover")
+        request = DirectiveRequest(
+            user_id=self.user_id,
+            skill_id=self.skill_id,
+            namespace=namespace,
+            name=name,
+            endpoint_id=None if discover else self.endpoint_id,
+            payload=dict(payload or {}),
+        )
+        try:
+            result = await send_directive(self.runtime, request)
+        except LocalexaError as exc:
+            raise ChannelClosed(exc.message) from exc
+        failure = result.error["message"] if result.error else None
+        # The directive object itself ({header, endpoint, payload}), as test plans write it.
+        inner = result.directive.get("directive")
+        return Exchange(
+            directive=inner if isinstance(inner, dict) else result.directive,
+            response=result.response,
+            failure=failure,
+            verdict=result.verdict,
+        )

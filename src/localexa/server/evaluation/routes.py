@@ -1,0 +1,167 @@
+"""HTTP routes of the Smart Home Capability Evaluation API (spec alexa-api-surface.md §2).
+
+Everything is under `/v1/skills/{skillId}/smartHome/testing/`. Writes need
+`alexa::ask:skills:readwrite`; reads also accept `alexa::ask:skills:read`.
+
+Error shapes (spec §2 "Status codes"): 400, 401, 403, 404 and 429 answer BadRequestError
+`{"message", "violations"}`; 409 and the rest answer Error `{"code", "message"}`. The SMAPI renderer
+(core/errors.py) draws BadRequestError for any error that carries `violations`, so this router's
+route class gives every 401/404/429 raised under it (by auth, rate limits or the service) its
+violation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from localexa.server.core.auth import Principal, require_scopes
+from localexa.server.core.deps import BoxDep, ClockDep
+from localexa.server.core.errors import LocalexaError, status_of
+from localexa.server.core.pagination import PageCodecDep
+from localexa.server.core.rate_limit import rate_limited
+from localexa.server.db.session import SessionDep
+from localexa.server.evaluation.schemas import (
+    EvaluationList,
+    EvaluationRequest,
+    EvaluationStarted,
+    EvaluationView,
+    ResultList,
+    TestPlanList,
+)
+from localexa.server.evaluation.service import EvaluationService
+from localexa.server.evaluation.worker import worker_of
+
+#: Statuses the evaluation API answers with BadRequestError (spec §2).
+BAD_REQUEST_SHAPED = frozenset({400, 401, 403, 404, 429})
+
+
+class EvaluationRoute(APIRoute):
+    """Adds a violation to 401/404/429 errors so they render as BadRequestError, as this API does."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LocalexaError as exc:
+                if status_of(exc) in BAD_REQUEST_SHAPED and getattr(exc, "violations", None) is None:
+                    exc.violations = [{"code": exc.code, "message": exc.message}]  # type: ignore[attr-defined]
+                raise
+
+        return route
+
+
+router = APIRouter(tags=["smart home capability evaluation"], route_class=EvaluationRoute)
+
+SKILLS_READWRITE = "alexa::ask:skills:readwrite"
+SKILLS_READ = "alexa::ask:skills:read"
+Writer = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE))]
+Reader = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE, SKILLS_READ))]
+
+BASE = "/v1/skills/{skill_id}/smartHome/testing"
+
+
+def _service(session: SessionDep, box: BoxDep, clock: ClockDep, codec: PageCodecDep) -> EvaluationService:
+    return EvaluationService(session, box, clock, codec)
+
+
+ServiceDep = Annotated[EvaluationService, Depends(_service)]
+
+
+async def _wake_worker_after_commit(request: Request) -> AsyncIterator[None]:
+    """Declared before the session: its exit runs after the commit, so the run is visible."""
+    yield
+    worker = worker_of(request.app)
+    if worker is not None:
+        worker.wake()
+
+
+def _json(model: Any) -> JSONResponse:
+    return JSONResponse(model.wire())
+
+
+@router.get(f"{BASE}/capabilityTestPlans", response_model=TestPlanList)
+async def list_capability_test_plans(
+    skill_id: str,
+    principal: Reader,
+    _rl: Annotated[None, rate_limited("evaluation.testPlans")],
+    service: ServiceDep,
+    max_results: Annotated[str | None, Query(alias="maxResults")] = None,
+    next_token: Annotated[str | None, Query(alias="nextToken")] = None,
+) -> JSONResponse:
+    """The capability test plans a run can use (`paginationContext` with `totalCount`)."""
+    return _json(await service.test_plans(principal, skill_id, max_results, next_token))
+
+
+@router.post(f"{BASE}/capabilityEvaluations", response_model=EvaluationStarted)
+async def create_capability_evaluation(
+    _wake: Annotated[None, Depends(_wake_worker_after_commit)],
+    skill_id: str,
+    body: EvaluationRequest,
+    principal: Writer,
+    _rl: Annotated[None, rate_limited("evaluation.create")],
+    service: ServiceDep,
+) -> JSONResponse:
+    """Start a run (200 with its id); 409 while a run for the endpoint is in progress."""
+    return _json(await service.start(principal, skill_id, body))
+
+
+@router.get(f"{BASE}/capabilityEvaluations", response_model=EvaluationList)
+async def list_capability_evaluations(
+    skill_id: str,
+    principal: Reader,
+    _rl: Annotated[None, rate_limited("evaluation.list")],
+    service: ServiceDep,
+    stage: str | None = None,
+    start_from: Annotated[str | None, Query(alias="startTimestampFrom")] = None,
+    start_to: Annotated[str | None, Query(alias="startTimestampTo")] = None,
+    max_results: Annotated[str | None, Query(alias="maxResults")] = None,
+    next_token: Annotated[str | None, Query(alias="nextToken")] = None,
+) -> JSONResponse:
+    """Past and current runs, newest first (`paginationContextToken`, sic)."""
+    page = await service.list_runs(
+        principal,
+        skill_id,
+        stage=stage,
+        start_from=start_from,
+        start_to=start_to,
+        max_results=max_results,
+        next_token=next_token,
+    )
+    return _json(page)
+
+
+@router.get(f"{BASE}/capabilityEvaluations/{{evaluation_id}}", response_model=EvaluationView)
+async def get_capability_evaluation(
+    skill_id: str,
+    evaluation_id: str,
+    principal: Reader,
+    _rl: Annotated[None, rate_limited("evaluation.get")],
+    service: ServiceDep,
+) -> JSONResponse:
+    """Status, timestamps, metrics, error and the original input of one run."""
+    return _json(await service.get(principal, skill_id, evaluation_id))
+
+
+@router.get(f"{BASE}/capabilityEvaluations/{{evaluation_id}}/results", response_model=ResultList)
+async def get_capability_evaluation_results(
+    skill_id: str,
+    evaluation_id: str,
+    principal: Reader,
+    _rl: Annotated[None, rate_limited("evaluation.results")],
+    service: ServiceDep,
+    max_results: Annotated[str | None, Query(alias="maxResults")] = None,
+    next_token: Annotated[str | None, Query(alias="nextToken")] = None,
+    offset: str | None = None,
+) -> JSONResponse:
+    """The test case results of a run, in plan order (`nextToken` or `offset`)."""
+    page = await service.results(
+        principal, skill_id, evaluation_id, max_results=max_results, next_token=next_token, offset=offset
+    )
+    return _json(page)

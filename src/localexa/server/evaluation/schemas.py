@@ -1,0 +1,149 @@
+"""Wire shapes of the Smart Home Capability Evaluation API (spec alexa-api-surface.md §2, from
+`ask_smapi_model/v1/smart_home_evaluation/`): camelCase JSON.
+
+Note the two pagination keys: the evaluation list answers `paginationContextToken`, results and
+test plans answer `paginationContext` (with `totalCount`).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+Stage = Literal["development", "live"]
+STAGES: tuple[str, ...] = ("development", "live")
+#: The SDK docstrings: "maxResults has an upper limit of 50".
+MAX_RESULTS = 50
+
+
+class ErrorCode(enum.StrEnum):
+    """`SHCapabilityErrorCode`."""
+
+    NO_SUCH_ENDPOINT = "NO_SUCH_ENDPOINT"
+    NO_SUCH_SKILL_STAGE = "NO_SUCH_SKILL_STAGE"
+    NO_SUCH_TEST_PLAN = "NO_SUCH_TEST_PLAN"
+    MULTIPLE_MATCHED_ENDPOINTS = "MULTIPLE_MATCHED_ENDPOINTS"
+    MULTIPLE_MATCHED_TEST_PLANS = "MULTIPLE_MATCHED_TEST_PLANS"
+    CAPABILITY_NOT_SUPPORTED = "CAPABILITY_NOT_SUPPORTED"
+    DISCOVERY_FAILED = "DISCOVERY_FAILED"
+    TEST_CASE_TIME_OUT = "TEST_CASE_TIME_OUT"
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    def wire(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class TestPlanRef(CamelModel):
+    __test__ = False
+
+    id: str = Field(min_length=1, max_length=64)
+
+
+class EndpointRef(CamelModel):
+    # The v3 envelope's endpointId rules (spec §4): 1-256 characters.
+    endpoint_id: str = Field(min_length=1, max_length=256)
+
+
+class EvaluationRequest(CamelModel):
+    """EvaluateSHCapabilityRequest."""
+
+    capability_test_plan: TestPlanRef
+    endpoint: EndpointRef
+    stage: Stage
+
+
+class EvaluationStarted(EvaluationRequest):
+    """EvaluateSHCapabilityResponse: the request's fields plus the evaluation id."""
+
+    id: str
+
+
+class CapabilityError(CamelModel):
+    code: str
+    message: str
+
+
+class Metrics(CamelModel):
+    total_test_cases: int
+    passed_test_cases: int
+    failed_test_cases: int
+    error_test_cases: int
+
+
+class EvaluationView(CamelModel):
+    """GetSHCapabilityEvaluationResponse."""
+
+    start_timestamp: str
+    end_timestamp: str | None = None
+    status: str
+    error: CapabilityError | None = None
+    input: EvaluationRequest
+    metrics: dict[str, Metrics]
+
+
+class EvaluationSummary(CamelModel):
+    id: str
+    status: str
+    start_timestamp: str
+    end_timestamp: str | None = None
+    endpoint_id: str
+    test_plan_id: str
+    source_test_plan_ids: list[str]
+
+
+class NextToken(CamelModel):
+    next_token: str | None = None
+
+
+class PaginationContext(CamelModel):
+    next_token: str | None = None
+    total_count: int
+
+
+class EvaluationList(CamelModel):
+    """ListSHCapabilityEvaluationsResponse."""
+
+    pagination_context_token: NextToken | None = None
+    evaluations: list[EvaluationSummary]
+
+
+class TestCaseResultView(CamelModel):
+    __test__ = False
+
+    name: str
+    status: str
+    directive: dict[str, Any] | None = None
+    actual_response: dict[str, Any] | None = None
+    expected_response: dict[str, Any] | None = None
+    actual_capability_states: list[dict[str, Any]] = []
+    expected_capability_states: list[dict[str, Any]] = []
+    error: CapabilityError | None = None
+
+
+class ResultList(CamelModel):
+    """GetSHCapabilityEvaluationResultsResponse."""
+
+    pagination_context: PaginationContext
+    test_case_results: list[TestCaseResultView]
+
+
+class TestPlanView(CamelModel):
+    __test__ = False
+
+    id: str
+    name: str
+
+
+class TestPlanList(CamelModel):
+    """ListSHCapabilityTestPlansResponse."""
+
+    __test__ = False
+
+    pagination_context: PaginationContext
+    test_plans: list[TestPlanView]

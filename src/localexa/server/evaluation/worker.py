@@ -1,0 +1,361 @@
+"""The background worker: every server process runs one, and any of them runs any run.
+
+DESIGN.md "Capability evaluation": a run is a job in the database, so it survives the process
+that accepted it. The worker polls for due runs (and is woken at once by a POST in its own
+process), claims one (repository.py: SKIP LOCKED on PostgreSQL, compare-and-set on SQLite) with a
+lease by the wall clock, renews the lease while it works (heartbeat), and writes each test case as
+it finishes. A process that dies stops renewing; once the lease expires the next worker to poll
+claims the run again and resumes it at the first unfinished test case, or, after `max_attempts`
+claims, ends it in ERROR. A run is never left IN_PROGRESS.
+
+Lifecycle: `start_evaluation_worker(app)` in the lifespan, `stop_evaluation_worker(app)` at
+shutdown (which releases the lease of the run in hand, so another process resumes it at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from localexa.server.directives.runtime import Runtime
+from localexa.server.evaluation.cases import CaseOutcome, run_case, timed_out
+from localexa.server.evaluation.channel import DirectiveChannel, SkillChannel
+from localexa.server.evaluation.models import ERROR, FAILED, PASSED, CapabilityTestCaseResult
+from localexa.server.evaluation.plans import TestPlan
+from localexa.server.evaluation.prerequisites import (
+    RunError,
+    check_account,
+    check_endpoint,
+    discover,
+    find_plan,
+)
+from localexa.server.evaluation.repository import EvaluationRepository
+from localexa.server.evaluation.schemas import ErrorCode
+
+logger = logging.getLogger("localexa.evaluation")
+
+
+def wall_now() -> datetime:
+    """Leases use the wall clock: localexa's clock can jump forward (time travel)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    poll_interval: float = 1.0
+    lease_seconds: float = 30.0
+    case_timeout: float = 60.0
+    max_attempts: int = 3
+    #: How long `stop` lets the run in hand reach the end of its current step.
+    stop_grace: float = 10.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed run, as read at the claim."""
+
+    id: str
+    skill_id: str
+    customer_id: str
+    stage: str
+    endpoint_id: str
+    test_plan_id: str
+    next_case: int
+    attempts: int
+
+
+class LeaseLost(Exception):
+    """Another process holds the run now; this one must stop touching it."""
+
+
+class Stopping(Exception):
+    """This process is shutting down: hand the run in hand over between two steps."""
+
+
+ChannelFactory = Callable[[Runtime, Job], SkillChannel]
+
+
+def directive_channel(runtime: Runtime, job: Job) -> SkillChannel:
+    return DirectiveChannel(
+        runtime, user_id=job.customer_id, skill_id=job.skill_id, endpoint_id=job.endpoint_id
+    )
+
+
+class EvaluationWorker:
+    def __init__(
+        self,
+        runtime: Runtime | Callable[[], Runtime],
+        *,
+        engine: AsyncEngine | None = None,
+        config: WorkerConfig | None = None,
+        owner: str | None = None,
+        wall: Callable[[], datetime] = wall_now,
+        channel_factory: ChannelFactory = directive_channel,
+    ) -> None:
+        # A factory resolves on first use: other lifespan steps may still be starting.
+        self._runtime = runtime if isinstance(runtime, Runtime) else None
+        self._make_runtime = runtime if not isinstance(runtime, Runtime) else None
+        self.engine = engine
+        self.config = config or WorkerConfig()
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.wall = wall
+        self.channel_factory = channel_factory
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            assert self._make_runtime is not None
+            self._runtime = self._make_runtime()
+        return self._runtime
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name=f"evaluation worker {self.owner}")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Stop polling; the run in hand stops after its current step and is handed over at once.
+
+        The worker is not cancelled in the middle of a step if it can be helped: a task cancelled
+        inside a database transaction can leave its connection holding SQLite's write lock. Only a
+        step that overruns `stop_grace` (a skill that hangs) is cancelled; its run then waits for
+        its lease to expire."""
+        task, self._task = self._task, None
+        self._stopping = True
+        self._wake.set()
+        if task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), self.config.stop_grace)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                if self.engine is not None:
+                    await self.runtime.clock.refresh(self.engine)
+                if await self.run_once():
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("evaluation worker %s failed; polling again", self.owner)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.config.poll_interval)
+
+    # -- one job ---------------------------------------------------------------------------------
+
+    def _lease_until(self) -> datetime:
+        return self.wall() + timedelta(seconds=self.config.lease_seconds)
+
+    async def claim(self) -> Job | None:
+        async with self.runtime.transaction() as session:
+            row = await EvaluationRepository(session).claim_next(self.owner, self.wall(), self._lease_until())
+            if row is None:
+                return None
+            return Job(
+                id=row.id,
+                skill_id=row.skill_id,
+                customer_id=row.customer_id,
+                stage=row.stage,
+                endpoint_id=row.endpoint_id,
+                test_plan_id=row.test_plan_id,
+                next_case=row.next_case,
+                attempts=row.attempts,
+            )
+
+    async def run_once(self) -> bool:
+        """Claim one due run and carry it to its end; False when none was due."""
+        job = await self.claim()
+        if job is None:
+            return False
+        await self.execute(job)
+        return True
+
+    async def execute(self, job: Job) -> None:
+        work = asyncio.create_task(self._work(job), name=f"evaluation {job.id}")
+        beat = asyncio.create_task(self._heartbeat(job.id, work), name=f"evaluation heartbeat {job.id}")
+        try:
+            await work
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the worker is stopping
+            logger.warning("evaluation %s: lease lost to another process; stopped here", job.id)
+        except LeaseLost:
+            logger.warning("evaluation %s: lease lost to another process; stopped here", job.id)
+        except Stopping:
+            logger.info("evaluation %s: handed over (this process is stopping)", job.id)
+            await self._release(job.id)
+        except Exception:
+            # Not the skill's fault (a database error, a bug): hand the run back at once, so it is
+            # claimed again and resumed; `max_attempts` bounds how often.
+            logger.exception("evaluation %s failed in this process; handing it back", job.id)
+            await self._release(job.id)
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+
+    async def _release(self, run_id: str) -> None:
+        """Let any process (this one included) claim the run again now."""
+        with contextlib.suppress(Exception):
+            async with self.runtime.transaction() as session:
+                await EvaluationRepository(session).release_lease(run_id, self.owner, self.wall())
+
+    def _check_stopping(self) -> None:
+        if self._stopping:
+            raise Stopping()
+
+    async def _heartbeat(self, run_id: str, work: asyncio.Task[None]) -> None:
+        interval = self.config.lease_seconds / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                async with self.runtime.transaction() as session:
+                    held = await EvaluationRepository(session).renew_lease(
+                        run_id, self.owner, self._lease_until()
+                    )
+            except Exception:
+                logger.warning("evaluation %s: heartbeat failed; retrying", run_id, exc_info=True)
+                continue
+            if not held:
+                work.cancel()
+                return
+
+    async def _work(self, job: Job) -> None:
+        try:
+            plan = find_plan(job.test_plan_id)
+            await self._held(
+                lambda repo: repo.set_plan(
+                    job.id, self.owner, name=plan.name, total_cases=len(plan.test_cases)
+                )
+            )
+            if job.attempts > self.config.max_attempts:
+                cases = plan.test_cases
+                case = cases[min(job.next_case, len(cases) - 1)].name if cases else "none"
+                raise RunError(
+                    ErrorCode.TEST_CASE_TIME_OUT,
+                    f"The evaluation was interrupted {job.attempts - 1} times (its server process stopped "
+                    f"or failed; last during test case {case}); it is not resumed again.",
+                )
+            await check_account(self.runtime, user_id=job.customer_id, skill_id=job.skill_id, stage=job.stage)
+            channel = self.channel_factory(self.runtime, job)
+            self._check_stopping()
+            await discover(channel)
+            await check_endpoint(
+                self.runtime,
+                plan,
+                user_id=job.customer_id,
+                skill_id=job.skill_id,
+                endpoint_id=job.endpoint_id,
+            )
+            for ordinal in range(job.next_case, len(plan.test_cases)):
+                self._check_stopping()
+                await self._record(job, ordinal, await self._run_case(channel, plan, ordinal, job))
+            await self._conclude(job)
+        except RunError as exc:
+            logger.info("evaluation %s: %s", job.id, exc)
+            await self._finish(job, ERROR, exc.code.value, exc.message)
+
+    async def _run_case(self, channel: SkillChannel, plan: TestPlan, ordinal: int, job: Job) -> CaseOutcome:
+        case = plan.test_cases[ordinal]
+        timeout = self.config.case_timeout
+        try:
+            outcome = await asyncio.wait_for(run_case(channel, case, job.endpoint_id), timeout)
+        except TimeoutError:
+            outcome = timed_out(case, f"The test case did not finish within {timeout:g} s.", job.endpoint_id)
+        if outcome.reasons:
+            logger.info(
+                "evaluation %s: %s %s: %s", job.id, case.name, outcome.status, "; ".join(outcome.reasons)
+            )
+        return outcome
+
+    async def _record(self, job: Job, ordinal: int, outcome: CaseOutcome) -> None:
+        row = CapabilityTestCaseResult(
+            evaluation_id=job.id,
+            ordinal=ordinal,
+            name=outcome.name,
+            status=outcome.status,
+            directive=outcome.directive,
+            actual_response=outcome.actual_response,
+            expected_response=outcome.expected_response,
+            actual_states=outcome.actual_states,
+            expected_states=outcome.expected_states,
+            error=outcome.error,
+        )
+        await self._held(lambda repo: repo.record_result(self.owner, row, self._lease_until()))
+
+    async def _conclude(self, job: Job) -> None:
+        async with self.runtime.transaction() as session:
+            repo = EvaluationRepository(session)
+            counts = await repo.result_counts(job.id)
+            errors = [r for r in await repo.results(job.id) if r.status == ERROR] if counts.get(ERROR) else []
+        if errors:
+            first = errors[0].error or {}
+            count, name = len(errors), errors[0].name
+            message = f"{count} test case(s) did not finish; the first, {name}: {first.get('message')}"
+            await self._finish(job, ERROR, ErrorCode.TEST_CASE_TIME_OUT.value, message)
+        else:
+            await self._finish(job, FAILED if counts.get(FAILED) else PASSED)
+
+    async def _finish(
+        self, job: Job, status: str, code: str | None = None, message: str | None = None
+    ) -> None:
+        ended = self.runtime.clock.now()
+        await self._held(
+            lambda repo: repo.finish(
+                job.id, self.owner, status=status, ended_at=ended, error_code=code, error_message=message
+            )
+        )
+        logger.info("evaluation %s ended %s%s", job.id, status, f" ({code})" if code else "")
+
+    async def _held(self, write: Callable[[EvaluationRepository], Awaitable[bool]]) -> None:
+        """Run a guarded write in its own transaction; LeaseLost when this owner lost the run."""
+        async with self.runtime.transaction() as session:
+            if not await write(EvaluationRepository(session)):
+                raise LeaseLost()
+
+
+def worker_of(app: Any) -> EvaluationWorker | None:
+    worker: EvaluationWorker | None = getattr(app.state, "evaluation_worker", None)
+    return worker
+
+
+async def start_evaluation_worker(app: Any) -> None:
+    """Lifespan step (app.py): this process's worker, polling from now on."""
+    state = app.state
+    config = WorkerConfig(
+        lease_seconds=state.settings.evaluation_lease_seconds,
+        case_timeout=state.settings.evaluation_case_timeout,
+    )
+    worker = EvaluationWorker(lambda: Runtime.of(state), engine=state.engine, config=config)
+    app.state.evaluation_worker = worker
+    worker.start()
+
+
+async def stop_evaluation_worker(app: Any) -> None:
+    worker = worker_of(app)
+    if worker is not None:
+        await worker.stop()

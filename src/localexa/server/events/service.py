@@ -1,0 +1,208 @@
+"""The Alexa event gateway, `POST /v3/events` (spec §4; docs "Send Events to the Event Gateway").
+
+A skill posts proactive reports (`Alexa.ChangeReport`, `Alexa.Discovery.AddOrUpdateReport` /
+`DeleteReport`) and asynchronous answers (`Alexa.Response`, `Alexa.StateReport`,
+`ErrorResponse`) with the customer's event token: an LWA access token of the skill's messaging
+client for the customer, from the AcceptGrant code exchange (admin-api.md).
+
+Checks, in order, each with the gateway's own code (spec §4):
+- body over 256 KB → 413 REQUEST_ENTITY_TOO_LARGE_EXCEPTION. Amazon documents 256 KB as the
+  largest AddOrUpdateReport (Alexa.Discovery interface limits); localexa applies it to every event.
+- no, unknown or expired token → 401 INVALID_ACCESS_TOKEN_EXCEPTION;
+- a token not issued to a skill's messaging client for a customer, or a skill without
+  `alexa::async_event:write` → 403 INSUFFICIENT_PERMISSION_EXCEPTION;
+- the customer has not enabled the skill (or the event reached another region's gateway than the
+  customer's) → 403 SKILL_DISABLED_EXCEPTION;
+- more events than the rate limit allows for the skill → 429 THROTTLING_EXCEPTION;
+- not a valid event (skill kit `validate_event`), or a scope token that is not the customer's
+  event token → 400 INVALID_REQUEST_EXCEPTION / 401 INVALID_ACCESS_TOKEN_EXCEPTION.
+
+An accepted event is recorded in `skill_messages` and updates what Alexa knows: properties of
+ChangeReports and asynchronous answers update the endpoint's state, AddOrUpdateReport and
+DeleteReport the endpoint list.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from localexa.server.core.auth import Principal
+from localexa.server.core.clock import Clock
+from localexa.server.core.crypto import SecretBox
+from localexa.server.core.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from localexa.server.directives.endpoints import apply_properties, upsert_endpoints
+from localexa.server.directives.models import EVENT
+from localexa.server.directives.recording import message_row, valid_endpoints
+from localexa.server.directives.repository import DirectiveRepository
+from localexa.server.directives.service import ASYNC_EVENT_PERMISSION
+from localexa.server.enablement.links import find_enablement
+from localexa.server.lwa.repository import LwaRepository
+from localexa.server.lwa.tokens import TokenIssuer
+from localexa.server.skills.models import Skill
+from localexa.server.skills.repository import SkillRepository
+from localexa.skill.validation import validate_event
+
+#: Alexa.Discovery interface limits: "Maximum payload size for AddOrUpdateReport event — 256 KB".
+MAX_EVENT_BYTES = 256 * 1024
+#: Problems listed in a 400's description; the rest are counted.
+_PROBLEMS_SHOWN = 5
+
+INVALID_REQUEST = "INVALID_REQUEST_EXCEPTION"
+INVALID_ACCESS_TOKEN = "INVALID_ACCESS_TOKEN_EXCEPTION"
+SKILL_DISABLED = "SKILL_DISABLED_EXCEPTION"
+INSUFFICIENT_PERMISSION = "INSUFFICIENT_PERMISSION_EXCEPTION"
+SKILL_NOT_FOUND = "SKILL_NOT_FOUND_EXCEPTION"
+REQUEST_ENTITY_TOO_LARGE = "REQUEST_ENTITY_TOO_LARGE_EXCEPTION"
+THROTTLING = "THROTTLING_EXCEPTION"
+
+
+def check_size(body: bytes) -> None:
+    if len(body) > MAX_EVENT_BYTES:
+        raise PayloadTooLarge(
+            f"The event is {len(body)} bytes; the gateway accepts at most {MAX_EVENT_BYTES}.",
+            code=REQUEST_ENTITY_TOO_LARGE,
+        )
+
+
+class EventGateway:
+    def __init__(self, session: AsyncSession, box: SecretBox, clock: Clock) -> None:
+        self.session = session
+        self.box = box
+        self.clock = clock
+        self.repo = DirectiveRepository(session)
+
+    async def sender_skill(self, principal: Principal, region: str | None) -> Skill:
+        """The skill the event token speaks for, once it may send this customer's events."""
+        client = await LwaRepository(self.session).client(principal.client_id)
+        if client is None or client.skill_id is None or principal.user_id is None:
+            raise Forbidden(
+                "The access token was not issued to a skill's messaging client for a customer.",
+                code=INSUFFICIENT_PERMISSION,
+            )
+        skill = await SkillRepository(self.session).skill(client.skill_id)
+        if skill is None:
+            raise NotFound("The skill of this token no longer exists.", code=SKILL_NOT_FOUND)
+        if ASYNC_EVENT_PERMISSION not in skill.permissions:
+            raise Forbidden(
+                f"The skill does not have the permission {ASYNC_EVENT_PERMISSION}.",
+                code=INSUFFICIENT_PERMISSION,
+            )
+        enablement = await find_enablement(self.session, customer_id=principal.user_id, skill_id=skill.id)
+        if enablement is None:
+            raise Forbidden("The customer has not enabled the skill.", code=SKILL_DISABLED)
+        customer = await LwaRepository(self.session).customer(principal.user_id)
+        if customer is not None and region is not None and customer.region != region:
+            raise Forbidden(
+                f"The customer's skill is enabled in the {customer.region} region; "
+                f"send their events to that region's gateway.",
+                code=SKILL_DISABLED,
+            )
+        return skill
+
+    async def accept(self, principal: Principal, skill: Skill, body: bytes) -> None:
+        """Validate the event, check its scope token, record it and apply it."""
+        assert principal.user_id is not None
+        event = _parse(body)
+        verdict = validate_event(event)
+        if not verdict.ok:
+            shown = "; ".join(str(p) for p in verdict.problems[:_PROBLEMS_SHOWN])
+            more = len(verdict.problems) - _PROBLEMS_SHOWN
+            raise BadRequest(
+                f"The event is not valid: {shown}" + (f" (and {more} more)" if more > 0 else ""),
+                code=INVALID_REQUEST,
+            )
+        await self._check_scope(principal, event)
+        header = event["event"]["header"]
+        now = self.clock.now()
+        exchange_id = await self._exchange_of(principal.user_id, skill.id, header.get("correlationToken"))
+        self.repo.add_message(
+            message_row(
+                at=now,
+                customer_id=principal.user_id,
+                skill_id=skill.id,
+                direction=EVENT,
+                exchange_id=exchange_id,
+                body=event,
+                key="event",
+                verdict={
+                    "valid": True,
+                    "problems": [],
+                    "name": verdict.name,
+                    "errorType": verdict.error_type,
+                },
+            )
+        )
+        await self.repo.flush()
+        await self._apply(principal.user_id, skill.id, event)
+        await self.repo.prune_messages(principal.user_id, skill.id)
+
+    async def _check_scope(self, principal: Principal, event: Mapping[str, Any]) -> None:
+        """The token inside the event must be this customer's event token too."""
+        token = _scope_token(event)
+        if token is None or self.box.verify_token(token, principal.token_hash):
+            return
+        try:
+            row = await TokenIssuer(self.session, self.box, self.clock).live_access_token(token)
+        except Unauthorized as exc:
+            raise Unauthorized(f"The event's scope token: {exc.message}", code=INVALID_ACCESS_TOKEN) from exc
+        if row.client_id != principal.client_id or row.user_id != principal.user_id:
+            raise Unauthorized(
+                "The event's scope token belongs to another customer or client.", code=INVALID_ACCESS_TOKEN
+            )
+
+    async def _exchange_of(self, customer_id: str, skill_id: str, correlation_token: Any) -> str:
+        """An asynchronous answer joins the exchange of the directive it answers."""
+        if isinstance(correlation_token, str) and correlation_token:
+            found = await self.repo.exchange_of(customer_id, skill_id, correlation_token)
+            if found is not None:
+                return found
+        return str(uuid.uuid4())
+
+    async def _apply(self, customer_id: str, skill_id: str, event: Mapping[str, Any]) -> None:
+        inner = event["event"]
+        header, payload = inner["header"], inner.get("payload") or {}
+        now = self.clock.now()
+        key = (header["namespace"], header["name"])
+        if key == ("Alexa.Discovery", "AddOrUpdateReport"):
+            await upsert_endpoints(
+                self.repo, customer_id, skill_id, valid_endpoints(payload), now, replace_all=False
+            )
+            return
+        if key == ("Alexa.Discovery", "DeleteReport"):
+            ids = [str(e["endpointId"]) for e in payload.get("endpoints", []) if isinstance(e, Mapping)]
+            await self.repo.delete_endpoints(customer_id, skill_id, ids)
+            return
+        if header["name"] == "ErrorResponse":
+            return
+        endpoint = inner.get("endpoint") or {}
+        properties: list[Any] = []
+        if key == ("Alexa", "ChangeReport"):
+            properties += payload.get("change", {}).get("properties", [])
+        context = event.get("context") or {}
+        properties += context.get("properties", []) if isinstance(context, Mapping) else []
+        if endpoint.get("endpointId") and properties:
+            await apply_properties(
+                self.repo, customer_id, skill_id, str(endpoint["endpointId"]), properties, now
+            )
+
+
+def _parse(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("The request body is not valid JSON.", code=INVALID_REQUEST) from exc
+
+
+def _scope_token(event: Mapping[str, Any]) -> str | None:
+    inner = event["event"]
+    endpoint = inner.get("endpoint") if isinstance(inner.get("endpoint"), Mapping) else None
+    scope = endpoint.get("scope") if endpoint else None
+    if scope is None and isinstance(inner.get("payload"), Mapping):
+        scope = inner["payload"].get("scope")
+    token = scope.get("token") if isinstance(scope, Mapping) else None
+    return token if isinstance(token, str) and token else None

@@ -1,0 +1,118 @@
+"""Reading a token request: the body (form or JSON) and HTTP Basic client authentication.
+
+RFC 6749 §4.1.3/§6/§4.4.2 send `application/x-www-form-urlencoded` bodies; two real clients
+differ (../shared/spec/alexa-api-surface.md §3 "Client quirks"):
+
+- Amazon's Python runtime (`ask_sdk_model_runtime/lwa/lwa_client.py`) formats the body itself,
+  `"grant_type={}&client_id={}&client_secret={}&refresh_token={}"`, without URL-encoding: a raw
+  `|` in `Atzr|…`, and whatever else the values hold (`+`, `/`, `=`) unescaped.
+- ask-cli posts JSON.
+
+So a form body is parsed by hand. A body that holds a character no form encoder leaves raw
+(anything but `A-Z a-z 0-9 - . _ ~ *`, the `%` of escapes, the `+` of spaces and the `=` and `&`
+delimiters) was not encoded: its values are taken literally, so a `+` inside a token stays a
+`+`. Any other body is decoded as usual (`+` is a space, `%XX` a byte). One rule per body, never
+per value, because an encoder encodes all values or none.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from urllib.parse import unquote, unquote_plus
+
+from localexa.server.lwa.oauth_errors import InvalidClient, InvalidRequest
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+#: Characters outside what WHATWG/RFC 1866 form encoders and Python's urlencode emit.
+_NOT_ENCODED = re.compile(r"[^A-Za-z0-9\-._~*%+=&]")
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
+    """The parameters of a token request; parameters without a value are omitted (RFC 6749 §3.1).
+
+    Raises InvalidRequest for an unsupported content type, bytes that are not UTF-8, JSON that is
+    not an object of strings, or a repeated parameter (RFC 6749 §3.2).
+    """
+    kind = media_type(content_type)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest("The request body is not UTF-8.") from None
+    if kind == JSON or (kind.startswith("application/") and kind.endswith("+json")):
+        return _parse_json(text)
+    # No content type at all is read as a form: what `curl --data` and RFC 6749 send.
+    if kind in (FORM, ""):
+        return parse_lenient_form(text)
+    raise InvalidRequest(
+        f"The Content-Type {kind!r} is not supported: send application/x-www-form-urlencoded "
+        "(or application/json)."
+    )
+
+
+def parse_lenient_form(text: str) -> dict[str, str]:
+    encoded = not _NOT_ENCODED.search(text)
+    params: dict[str, str] = {}
+    for part in text.split("&"):
+        if not part:
+            continue
+        raw_name, _, raw_value = part.partition("=")
+        name = unquote_plus(raw_name) if encoded else raw_name
+        value = unquote_plus(raw_value) if encoded else raw_value
+        _put(params, name.strip(), value)
+    return {name: value for name, value in params.items() if value != ""}
+
+
+def _parse_json(text: str) -> dict[str, str]:
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except ValueError:
+        raise InvalidRequest("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("The JSON request body must be an object.")
+    params: dict[str, str] = {}
+    for name, value in data.items():
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            raise InvalidRequest(f"The parameter {name} must be a string.")
+        params[name] = value
+    return params
+
+
+def _put(params: dict[str, str], name: str, value: str) -> None:
+    if name in params and value != "" and params[name] != "":
+        raise InvalidRequest(f"The parameter {name} is included more than once.")
+    if value != "" or name not in params:
+        params[name] = value
+
+
+def parse_basic_auth(header: str | None) -> tuple[str, str] | None:
+    """`Authorization: Basic base64(client_id:client_secret)` (RFC 6749 §2.3.1), or None.
+
+    Other schemes are not client authentication and are ignored. The RFC percent-encodes both
+    parts before base64 (Authlib does, with `quote`); requests' HTTPBasicAuth does not. Decoding
+    `%XX` only (never `+` as a space) reads both right for every id and secret localexa issues.
+    """
+    if not header:
+        return None
+    scheme, _, credentials = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidClient(
+            "The HTTP Basic credentials are not valid base64 of client_id:client_secret."
+        ) from None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon or not client_id:
+        raise InvalidClient("The HTTP Basic credentials must be client_id:client_secret.")
+    return unquote(client_id), unquote(secret)

@@ -1,0 +1,84 @@
+"""Login with Amazon tables: customers (Amazon accounts), LWA clients, codes, tokens, consents.
+
+No token, code or client secret is stored in clear: `*_hash` columns hold keyed hashes
+(core.crypto.SecretBox.hash_token). A messaging client's secret is also sealed, because Skill
+Credentials must show it again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from localexa.server.db.base import Base
+
+
+class Customer(Base):
+    """An Amazon account: signs in at /ap/oa, owns vendors as a developer, enables skills."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)  # amzn1.account.…
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    region: Mapped[str] = mapped_column(String(2))  # NA | EU | FE
+    postal_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LwaClient(Base):
+    """A Security Profile: an app's client, or a skill's messaging client (`skill_id` set)."""
+
+    __tablename__ = "lwa_clients"
+
+    client_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    #: Sealed secret, only for messaging clients (Skill Credentials shows it again).
+    secret_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skill_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuthorizationCode(Base):
+    """A one-time code from /ap/oa (kind `lwa`) or from an AcceptGrant (kind `grant`)."""
+
+    __tablename__ = "lwa_authorization_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="lwa")
+    client_id: Mapped[str] = mapped_column(ForeignKey("lwa_clients.client_id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    redirect_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    scopes: Mapped[str] = mapped_column(Text)  # space-separated
+    code_challenge: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    code_challenge_method: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: Tokens issued from this code share this grant id, so a replayed code revokes them all.
+    grant_id: Mapped[str] = mapped_column(String(64))
+    #: For grant codes: the skill the grant belongs to.
+    skill_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class Token(Base):
+    """An access (`Atza|`) or refresh (`Atzr|`) token; `user_id` is empty for client_credentials."""
+
+    __tablename__ = "lwa_tokens"
+    __table_args__ = (Index("ix_lwa_tokens_grant_id", "grant_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # access | refresh
+    client_id: Mapped[str] = mapped_column(ForeignKey("lwa_clients.client_id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    scopes: Mapped[str] = mapped_column(Text)
+    grant_id: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)

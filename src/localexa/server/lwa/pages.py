@@ -1,0 +1,46 @@
+"""Server-rendered pages of /ap/oa (Jinja2 templates in ./templates, CSS in ./static).
+
+Every page is `no-store` (it holds a CSRF token and a signed request), cannot be framed
+(clickjacking on a consent button), loads nothing but its own stylesheet, and sends no Referer,
+so the authorization query does not leak to the client's page.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+STYLESHEET_PATH = "/ap/static/lwa.css"
+_env = Environment(
+    loader=PackageLoader("localexa.server.lwa", "templates"),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
+)
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    # No form-action: browsers apply it to the redirect after the consent form, which must
+    # reach the client's redirect_uri.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+
+def stylesheet() -> bytes:
+    return resources.files("localexa.server.lwa").joinpath("static/lwa.css").read_bytes()
+
+
+def render(template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _env.get_template(template).render(stylesheet=STYLESHEET_PATH, **context)
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+
+def error_page(title: str, message: str, *, status: int = 400) -> HTMLResponse:
+    return render("error.html", status=status, title=title, message=message)

@@ -1,0 +1,75 @@
+"""Creating Amazon accounts (customers) and LWA clients (Security Profiles).
+
+Used by the admin API and demo mode. Passwords get a slow hash; client secrets a keyed hash, and
+a sealed copy only for skill messaging clients (Skill Credentials shows that secret again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from localexa.server.core import ids
+from localexa.server.core.clock import Clock
+from localexa.server.core.crypto import SecretBox
+from localexa.server.core.errors import Conflict
+from localexa.server.lwa.models import Customer, LwaClient
+from localexa.server.lwa.repository import LwaRepository
+
+
+@dataclass(frozen=True)
+class NewClient:
+    client_id: str
+    client_secret: str
+
+
+class Registry:
+    def __init__(self, session: AsyncSession, box: SecretBox, clock: Clock) -> None:
+        self.repo = LwaRepository(session)
+        self.box = box
+        self.clock = clock
+
+    async def create_customer(
+        self, *, name: str, email: str, password: str, region: str, postal_code: str | None = None
+    ) -> Customer:
+        email = email.strip().lower()
+        if await self.repo.customer_by_email(email) is not None:
+            raise Conflict(f"A customer with the email {email} already exists.")
+        customer = Customer(
+            id=ids.account_id(),
+            name=name,
+            email=email,
+            password_hash=self.box.hash_password(password),
+            region=region,
+            postal_code=postal_code,
+            created_at=self.clock.now(),
+        )
+        self.repo.add(customer)
+        await self.repo.flush()
+        return customer
+
+    async def create_client(
+        self, *, name: str, redirect_uris: list[str], skill_id: str | None = None
+    ) -> NewClient:
+        client_id = ids.lwa_client_id()
+        secret = ids.lwa_client_secret()
+        self.repo.add(
+            LwaClient(
+                client_id=client_id,
+                name=name,
+                secret_hash=self.box.hash_token(secret),
+                secret_sealed=self.box.seal(secret, context=client_id) if skill_id else None,
+                redirect_uris=redirect_uris,
+                skill_id=skill_id,
+                created_at=self.clock.now(),
+            )
+        )
+        await self.repo.flush()
+        return NewClient(client_id=client_id, client_secret=secret)
+
+    def messaging_secret(self, client: LwaClient) -> str:
+        """The clear secret of a skill messaging client (sealed at rest)."""
+        if client.secret_sealed is None:
+            raise ValueError("only messaging clients keep a readable secret")
+        return self.box.open(client.secret_sealed, context=client.client_id)

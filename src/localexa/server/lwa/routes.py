@@ -1,0 +1,292 @@
+"""HTTP routes of Login with Amazon (spec §3; DESIGN.md host table: www.amazon.com, api.amazon.com).
+
+    GET  /ap/oa                 sign-in or consent page (RFC 6749 §4.1.1)
+    POST /ap/oa                 the page's forms: action = signin | consent | signout
+    POST /auth/o2/token         token endpoint (also /auth/O2/token, as Amazon's Python SDK posts)
+    GET  /auth/o2/tokeninfo     what an access token is
+    GET  /user/profile          the customer's profile, by scope
+
+Handlers stay thin: rules live in authorize.py, token_endpoint.py and service.py. The session
+dependency is function-scoped here, so the token exchange is committed before its answer leaves:
+a client using its new token at once finds it stored. `/ap/` speaks HTML, also for its errors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from localexa.server.core.auth import extract_bearer
+from localexa.server.core.clock import Clock
+from localexa.server.core.deps import BoxDep
+from localexa.server.core.errors import ApiFamily, render_error
+from localexa.server.db.session import get_session
+from localexa.server.lwa import forms, pages
+from localexa.server.lwa.authorize import (
+    AuthorizePageError,
+    AuthorizeRedirect,
+    AuthorizeRequest,
+    AuthorizeService,
+)
+from localexa.server.lwa.models import Customer, LwaClient
+from localexa.server.lwa.oauth_errors import GrantRevoked
+from localexa.server.lwa.schemas import (
+    TOKEN_REQUEST_BODY,
+    LwaError,
+    ProfileResponse,
+    TokenInfoResponse,
+    TokenResponse,
+)
+from localexa.server.lwa.service import ISSUER, LwaService
+from localexa.server.lwa.signing import COOKIE_NAME, COOKIE_PATH, BrowserSession, PageSigner
+from localexa.server.lwa.token_endpoint import TokenEndpoint
+
+router = APIRouter(tags=["Login with Amazon"])
+
+#: Committed when the handler returns, before the response is sent (FastAPI's default scope
+#: "request" would commit only after the client already holds the answer).
+FunctionSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": LwaError}, 401: {"model": LwaError}}
+
+
+async def fresh_clock(request: Request) -> Clock:
+    """localexa's clock, re-read from the database when stale (another process may move it)."""
+    clock: Clock = request.app.state.clock
+    await clock.refresh(request.app.state.engine)
+    return clock
+
+
+FreshClock = Annotated[Clock, Depends(fresh_clock)]
+
+
+# -- /ap/oa: sign-in and consent pages ------------------------------------------------------------
+
+
+def _set_session(response: Response, request: Request, signer: PageSigner, browser: BrowserSession) -> None:
+    response.set_cookie(
+        COOKIE_NAME,
+        signer.cookie_value(browser),
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _signin_page(
+    signer: PageSigner,
+    auth: AuthorizeRequest,
+    client: LwaClient,
+    browser: BrowserSession,
+    *,
+    message: str | None = None,
+    email: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    return pages.render(
+        "signin.html",
+        status=status,
+        client_name=client.name,
+        request_token=signer.sign_request(auth.to_dict()),
+        csrf=signer.csrf_token(browser),
+        message=message,
+        email=email,
+    )
+
+
+def _consent_page(
+    signer: PageSigner,
+    auth: AuthorizeRequest,
+    client: LwaClient,
+    browser: BrowserSession,
+    customer: Customer,
+    *,
+    message: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    return pages.render(
+        "consent.html",
+        status=status,
+        client_name=client.name,
+        scopes=AuthorizeService.scope_views(auth),
+        request_token=signer.sign_request(auth.to_dict()),
+        csrf=signer.csrf_token(browser),
+        customer_name=customer.name,
+        customer_email=customer.email,
+        message=message,
+    )
+
+
+def _redirect(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=302, headers={**NO_STORE, "Referrer-Policy": "no-referrer"})
+
+
+@router.get("/ap/oa", response_class=HTMLResponse, summary="Sign-in and consent page")
+async def authorize_page(
+    request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock
+) -> Response:
+    service, signer = AuthorizeService(session, box, clock), PageSigner(box, clock)
+    try:
+        auth, client = await service.validate(request.query_params.multi_items())
+    except AuthorizePageError as exc:
+        return pages.error_page(exc.title, exc.message)
+    except AuthorizeRedirect as exc:
+        return _redirect(exc.location)
+    browser = signer.load_session(request.cookies.get(COOKIE_NAME))
+    fresh = browser is None
+    browser = browser or signer.new_session()
+    customer = await service.customer(browser.user_id)
+    if customer is not None:
+        response: Response = _consent_page(signer, auth, client, browser, customer)
+    else:
+        response = _signin_page(signer, auth, client, browser)
+    if fresh:
+        _set_session(response, request, signer, browser)
+    return response
+
+
+async def _read_form(request: Request) -> dict[str, str] | None:
+    if forms.media_type(request.headers.get("content-type")) not in (forms.FORM, "multipart/form-data"):
+        return None
+    try:
+        form = await request.form()
+    except StarletteHTTPException:  # a broken multipart body
+        return None
+    return {name: value for name, value in form.multi_items() if isinstance(value, str)}
+
+
+@router.post("/ap/oa", response_class=HTMLResponse, summary="Sign-in, consent and sign-out forms")
+async def authorize_form(
+    request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock
+) -> Response:
+    service, signer = AuthorizeService(session, box, clock), PageSigner(box, clock)
+    form = await _read_form(request)
+    if form is None:
+        return pages.error_page("This form cannot be read", "Send the sign-in form as a browser does.")
+    try:
+        auth, client = await service.resume(signer.load_request(form.get("request")))
+    except AuthorizePageError as exc:
+        return pages.error_page(exc.title, exc.message)
+    browser = signer.load_session(request.cookies.get(COOKIE_NAME))
+    if browser is None or not signer.check_csrf(browser, form.get("csrf")):
+        # No session cookie (expired, blocked, or a cross-site post) or a token of an older
+        # session: nothing happens; the customer sees the sign-in page of a fresh session.
+        browser = signer.new_session()
+        message = "Your sign-in session expired or this form is out of date. Please sign in again."
+        response: Response = _signin_page(signer, auth, client, browser, message=message, status=400)
+        _set_session(response, request, signer, browser)
+        return response
+    action = form.get("action")
+    if action == "signin":
+        email = form.get("email", "")
+        customer = await service.sign_in(email, form.get("password", ""))
+        if customer is None:
+            message = "Your email or password is incorrect."
+            return _signin_page(signer, auth, client, browser, message=message, email=email)
+        browser = signer.new_session(customer.id)  # a new id on sign-in: no session fixation
+        response = _consent_page(signer, auth, client, browser, customer)
+        _set_session(response, request, signer, browser)
+        return response
+    if action == "signout":
+        browser = signer.new_session()
+        response = _signin_page(signer, auth, client, browser)
+        _set_session(response, request, signer, browser)
+        return response
+    if action == "consent":
+        customer = await service.customer(browser.user_id)
+        if customer is None:
+            return _signin_page(signer, auth, client, browser, message="Sign in to continue.")
+        decision = form.get("decision")
+        if decision == "allow":
+            return _redirect(await service.approve(auth, customer))
+        if decision == "deny":
+            return _redirect(service.deny(auth))
+        message = "Choose Allow or Cancel."
+        return _consent_page(signer, auth, client, browser, customer, message=message, status=400)
+    return pages.error_page("This form cannot be read", f"Unknown form action {action!r}.")
+
+
+@router.get("/ap/static/lwa.css", include_in_schema=False)
+async def stylesheet() -> Response:
+    return Response(
+        pages.stylesheet(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+    )
+
+
+@router.api_route(
+    "/ap/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+async def page_not_found(request: Request, rest: str) -> Response:
+    """The /ap/ pages answer in HTML even for a wrong path or method."""
+    if rest == "oa":
+        response = pages.error_page(
+            "Method not allowed", f"{request.method} is not allowed on this page.", status=405
+        )
+        response.headers["Allow"] = "GET, POST"
+        return response
+    return pages.error_page("Page not found", "There is no sign-in page at this address.", status=404)
+
+
+# -- api.amazon.com: token, tokeninfo, profile ------------------------------------------------------
+
+
+@router.post(
+    "/auth/o2/token",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    responses=_ERRORS,
+    openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
+    summary="Token endpoint (authorization_code, refresh_token, client_credentials)",
+)
+@router.post("/auth/O2/token", include_in_schema=False)
+async def token(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:
+    params = forms.parse_token_body(request.headers.get("content-type"), await request.body())
+    basic = forms.parse_basic_auth(request.headers.get("authorization"))
+    try:
+        body = await TokenEndpoint(session, box, clock).handle(params, basic)
+    except GrantRevoked as exc:
+        # An error answer whose work must be kept: returning (not raising) lets the session commit
+        # the revocation of the replayed code's tokens.
+        return render_error(exc, ApiFamily.LWA, getattr(request.state, "request_id", "-"))
+    return JSONResponse(body, headers=NO_STORE)
+
+
+@router.get(
+    "/auth/o2/tokeninfo",
+    response_model=TokenInfoResponse,
+    response_model_exclude_none=True,
+    responses=_ERRORS,
+    summary="What an access token is (access_token query parameter or Authorization header)",
+)
+@router.get("/auth/O2/tokeninfo", include_in_schema=False)
+async def tokeninfo(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:
+    info = await LwaService(session, box, clock).token_info(extract_bearer(request, allow_query=True))
+    body = TokenInfoResponse(
+        iss=ISSUER,
+        user_id=info.user_id,
+        aud=info.client_id,
+        app_id=info.client_id,
+        exp=info.expires_in,
+        iat=info.issued_at,
+    )
+    return JSONResponse(body.model_dump(exclude_none=True), headers=NO_STORE)
+
+
+@router.get(
+    "/user/profile",
+    response_model=ProfileResponse,
+    response_model_exclude_none=True,
+    responses={401: {"model": LwaError}, 403: {"model": LwaError}},
+    summary="The customer's profile (Bearer, x-amz-access-token or ?access_token=)",
+)
+async def profile(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:
+    found = await LwaService(session, box, clock).profile(extract_bearer(request, allow_query=True))
+    body = ProfileResponse(
+        user_id=found.user_id, name=found.name, email=found.email, postal_code=found.postal_code
+    )
+    return JSONResponse(body.model_dump(exclude_none=True), headers=NO_STORE)

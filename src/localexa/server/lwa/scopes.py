@@ -1,0 +1,59 @@
+"""The LWA scopes localexa knows, and how a `scope` parameter is read.
+
+Sources (../shared/spec/alexa-api-surface.md §3 "Scopes"): the customer-profile scopes of the LWA
+docs (`profile`, `profile:user_id`, `postal_code`), the app-to-app scope
+`alexa::skills:account_linking`, the SMAPI scopes ask-cli requests (`alexa::ask:…`), and the two
+scopes of the client_credentials grant (`alexa:skill_messaging`, `alexa::proactive_events`).
+"""
+
+from __future__ import annotations
+
+import re
+
+PROFILE = "profile"
+PROFILE_USER_ID = "profile:user_id"
+POSTAL_CODE = "postal_code"
+ACCOUNT_LINKING = "alexa::skills:account_linking"
+SKILL_MESSAGING = "alexa:skill_messaging"
+PROACTIVE_EVENTS = "alexa::proactive_events"
+
+#: What a customer sees on the consent page for each scope a website or app may request.
+AUTHORIZE_SCOPES: dict[str, str] = {
+    PROFILE: "Your name, email address and Amazon user ID",
+    PROFILE_USER_ID: "Your Amazon user ID",
+    POSTAL_CODE: "Your postal code",
+    ACCOUNT_LINKING: "Enable Alexa skills and link them to your accounts",
+}
+#: SMAPI scopes (ask-cli DEFAULT_SCOPES and the SMAPI docs) all share this prefix.
+_SMAPI_PREFIX = "alexa::ask:"
+_SMAPI_DESCRIPTION = "Manage your Alexa skills (Alexa Skills Kit: {})"
+
+#: Only a skill messaging client may ask for these, and only with client_credentials.
+CLIENT_CREDENTIALS_SCOPES: frozenset[str] = frozenset({SKILL_MESSAGING, PROACTIVE_EVENTS})
+
+#: RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`.
+_SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
+
+
+def split_scopes(value: str | None) -> tuple[str, ...]:
+    """The scopes of a space-separated `scope` value, in order, without repeats.
+
+    `+` separates too: no LWA scope contains it, and a hand-written, unencoded form body
+    (`scope=profile+postal_code`) means a space by it.
+    """
+    if not value:
+        return ()
+    return tuple(dict.fromkeys(part for part in re.split(r"[\s+]+", value) if part))
+
+
+def is_scope_token(scope: str) -> bool:
+    return bool(_SCOPE_TOKEN.match(scope))
+
+
+def authorize_scope_description(scope: str) -> str | None:
+    """The consent text of a scope /ap/oa grants, or None when /ap/oa does not grant it."""
+    if scope in AUTHORIZE_SCOPES:
+        return AUTHORIZE_SCOPES[scope]
+    if scope.startswith(_SMAPI_PREFIX) and len(scope) > len(_SMAPI_PREFIX) and is_scope_token(scope):
+        return _SMAPI_DESCRIPTION.format(scope[len(_SMAPI_PREFIX) :])
+    return None

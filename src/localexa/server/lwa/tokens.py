@@ -1,0 +1,131 @@
+"""Issuing and checking LWA tokens (access `Atza|…`, refresh `Atzr|…`).
+
+Access tokens live 3600 s by localexa's clock; refresh tokens never expire but die with their
+grant (a replayed authorization code revokes the whole grant, RFC 6749 §4.1.2). Only keyed
+hashes are stored. Other areas issue tokens through `TokenIssuer` (AcceptGrant exchanges, the
+admin token call) and check them through `LwaTokenVerifier`, wired into core.auth by app.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from localexa.server.core.auth import Principal
+from localexa.server.core.clock import Clock, as_utc
+from localexa.server.core.crypto import SecretBox, random_token
+from localexa.server.core.errors import Unauthorized
+from localexa.server.lwa.models import Token
+from localexa.server.lwa.repository import LwaRepository
+
+ACCESS_TOKEN_LIFETIME = timedelta(seconds=3600)
+# "Atza|" + 345 URL-safe characters: Amazon's access tokens are at least 350 characters.
+_ACCESS_TOKEN_BYTES = 259
+_REFRESH_TOKEN_BYTES = 96
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+    scopes: tuple[str, ...]
+
+    def as_response(self) -> dict[str, object]:
+        """RFC 6749 §5.1 body as LWA sends it."""
+        body: dict[str, object] = {
+            "access_token": self.access_token,
+            "token_type": "bearer",
+            "expires_in": self.expires_in,
+        }
+        if self.refresh_token is not None:
+            body["refresh_token"] = self.refresh_token
+        return body
+
+
+def new_grant_id() -> str:
+    return secrets.token_hex(16)
+
+
+class TokenIssuer:
+    def __init__(self, session: AsyncSession, box: SecretBox, clock: Clock) -> None:
+        self.repo = LwaRepository(session)
+        self.box = box
+        self.clock = clock
+
+    async def issue(
+        self,
+        *,
+        client_id: str,
+        user_id: str | None,
+        scopes: list[str] | tuple[str, ...],
+        grant_id: str,
+        with_refresh: bool = True,
+    ) -> IssuedTokens:
+        now = self.clock.now()
+        scope_text = " ".join(scopes)
+        access = random_token("Atza|", _ACCESS_TOKEN_BYTES)
+        self.repo.add(
+            Token(
+                token_hash=self.box.hash_token(access),
+                kind="access",
+                client_id=client_id,
+                user_id=user_id,
+                scopes=scope_text,
+                grant_id=grant_id,
+                issued_at=now,
+                expires_at=now + ACCESS_TOKEN_LIFETIME,
+                revoked=False,
+            )
+        )
+        refresh: str | None = None
+        if with_refresh:
+            refresh = random_token("Atzr|", _REFRESH_TOKEN_BYTES)
+            self.repo.add(
+                Token(
+                    token_hash=self.box.hash_token(refresh),
+                    kind="refresh",
+                    client_id=client_id,
+                    user_id=user_id,
+                    scopes=scope_text,
+                    grant_id=grant_id,
+                    issued_at=now,
+                    expires_at=None,
+                    revoked=False,
+                )
+            )
+        await self.repo.flush()
+        return IssuedTokens(
+            access_token=access,
+            refresh_token=refresh,
+            expires_in=int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+            scopes=tuple(scopes),
+        )
+
+    async def live_access_token(self, token: str) -> Token:
+        """The stored row of a live access token, or Unauthorized."""
+        row = await self.repo.token(self.box.hash_token(token))
+        if row is None or row.kind != "access" or row.revoked:
+            raise Unauthorized("The access token is not valid.", code="INVALID_TOKEN")
+        if row.expires_at is not None and as_utc(row.expires_at) <= self.clock.now():
+            raise Unauthorized("The access token has expired.", code="EXPIRED_TOKEN")
+        return row
+
+
+class LwaTokenVerifier:
+    """core.auth.TokenVerifier backed by the LWA token table."""
+
+    async def verify_access_token(self, request: Request, token: str) -> Principal:
+        state = request.app.state
+        async with state.sessions() as session:
+            row = await TokenIssuer(session, state.box, state.clock).live_access_token(token)
+            return Principal(
+                client_id=row.client_id,
+                user_id=row.user_id,
+                scopes=frozenset(row.scopes.split()),
+                token_hash=row.token_hash,
+            )

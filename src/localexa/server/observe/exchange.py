@@ -1,0 +1,175 @@
+"""One observed call, as captured on the hot path, and its redacted journal row.
+
+Capturing only copies references and bytes (cheap, on the request's path); turning an `Exchange`
+into a row (decoding, redacting, finding caller, customer and skill) happens in the journal's
+background writer, off the request's path.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from localexa.server.core.auth import Principal
+from localexa.server.observe.redaction import (
+    decode_body,
+    redact_body,
+    redact_headers,
+    redact_query,
+    redact_url,
+)
+
+SKILL_ID_PREFIX = "amzn1.ask.skill."
+_SKILL_PARAMS = ("skillId", "skill_id")
+_CUSTOMER_PARAMS = ("userId", "user_id")
+_ADMIN_PREFIXES = ("/_localexa", "/console")
+
+
+@dataclass
+class Exchange:
+    direction: str  # inbound | outbound
+    at: datetime
+    method: str
+    path: str
+    status: int | None
+    latency_ms: float
+    query: str = ""
+    url: str | None = None
+    route: str | None = None
+    request_id: str | None = None
+    region: str | None = None
+    principal: Principal | None = None
+    path_params: dict[str, Any] = field(default_factory=dict)
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    request_body: bytes = b""
+    request_truncated: bool = False
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    response_body: bytes = b""
+    response_truncated: bool = False
+    error: str | None = None
+    fault_id: str | None = None
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _basic_client_id(headers: list[tuple[str, str]]) -> str | None:
+    """The client id of `Authorization: Basic` (the user half only; the secret is dropped)."""
+    value = _header(headers, "authorization") or ""
+    scheme, _, encoded = value.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.split(":", 1)[0] or None
+
+
+def _field(decoded: Any, name: str) -> str | None:
+    if isinstance(decoded, dict):
+        value = decoded.get(name)
+        return value if isinstance(value, str) and value else None
+    if isinstance(decoded, list):
+        for pair in decoded:
+            if isinstance(pair, tuple) and pair[0] == name and pair[1]:
+                return str(pair[1])
+    return None
+
+
+def skill_in_path(path: str) -> str | None:
+    for segment in path.split("/"):
+        if segment.startswith(SKILL_ID_PREFIX):
+            return segment
+    return None
+
+
+@dataclass(frozen=True)
+class Attribution:
+    caller: str | None
+    customer: str | None
+    skill: str | None
+    #: Resolve the skill from this LWA client (a skill messaging client) when `skill` is None.
+    client_id: str | None
+
+
+def attribute(ex: Exchange, request_json: Any, response_json: Any) -> Attribution:
+    """Who called, for which customer and skill (from the principal, path and bodies)."""
+    principal = ex.principal
+    customer = principal.user_id if principal else None
+    if ex.direction == "outbound":
+        caller: str | None = "localexa"
+    elif ex.path.startswith(_ADMIN_PREFIXES):
+        caller = "admin"
+    elif principal is not None:
+        caller = principal.client_id
+    else:
+        caller = (
+            _field(request_json, "client_id")
+            or _field(request_json, "clientId")
+            or _basic_client_id(ex.request_headers)
+        )
+    if customer is None and ex.direction == "inbound":
+        customer = (
+            next((str(ex.path_params[p]) for p in _CUSTOMER_PARAMS if ex.path_params.get(p)), None)
+            or _field(request_json, "userId")
+            or _field(response_json, "userId")
+        )
+    skill = next((str(ex.path_params[p]) for p in _SKILL_PARAMS if ex.path_params.get(p)), None)
+    skill = skill or skill_in_path(ex.path)
+    if skill is None and ex.direction == "inbound":
+        skill = _field(request_json, "skillId") or _field(response_json, "skillId")
+    client_id = principal.client_id if principal and skill is None else None
+    return Attribution(caller=caller, customer=customer, skill=skill, client_id=client_id)
+
+
+def to_row(ex: Exchange) -> tuple[dict[str, Any], Attribution]:
+    """The redacted journal row of `ex` (without the skill of a messaging client, resolved later)."""
+    request_type = _header(ex.request_headers, "content-type")
+    response_type = _header(ex.response_headers, "content-type")
+    request_json = None if ex.request_truncated else decode_body(ex.request_body, request_type)
+    response_json = None if ex.response_truncated else decode_body(ex.response_body, response_type)
+    who = attribute(ex, request_json, response_json)
+    url = redact_url(ex.url) if ex.url else None
+    row: dict[str, Any] = {
+        "at": ex.at,
+        "direction": ex.direction,
+        "method": ex.method,
+        "path": ex.path if ex.url is None else urlsplit(ex.url).path or "/",
+        "query": redact_query(ex.query) or None,
+        "url": url,
+        "route": ex.route,
+        "status": ex.status,
+        "latency_ms": round(ex.latency_ms, 3),
+        "request_id": ex.request_id,
+        "caller": who.caller,
+        "customer": who.customer,
+        "skill": who.skill,
+        "region": ex.region,
+        "request_headers": redact_headers(ex.request_headers),
+        "request_body": _with_mark(
+            redact_body(ex.request_body, request_type, truncated=ex.request_truncated), ex.request_truncated
+        ),
+        "response_headers": redact_headers(ex.response_headers),
+        "response_body": _with_mark(
+            redact_body(ex.response_body, response_type, truncated=ex.response_truncated),
+            ex.response_truncated,
+        ),
+        "error": ex.error,
+        "fault_id": ex.fault_id,
+    }
+    return row, who
+
+
+def _with_mark(text: str | None, truncated: bool) -> str | None:
+    if text is not None and truncated:
+        return text + " …[truncated]"
+    return text

@@ -1,0 +1,198 @@
+"""Pure-ASGI middleware that injects faults before routing, so a faulted call changes no state.
+
+It runs inside RegionMiddleware (faults may match a region) and inside the journal middleware
+(so a faulted call is journaled and carries its request id). The answer takes the matched API's
+own error shape (core.errors.render_error with the app's FamilyRouter), adds `Retry-After` for
+429 and names the fault in `X-Localexa-Fault`.
+
+Customer and skill are looked up only when a matching fault asks for them: the customer is the
+user of the call's bearer token (hashed and checked by the LWA verifier, like any API would);
+the skill is the `amzn1.ask.skill.…` segment of the path, else the skill whose messaging client
+owns the token. The control plane (faults, journal, reset, snapshot, restore, health, ready,
+`/metrics`, the console) is never faulted, so a fault cannot lock its user out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from typing import cast
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from localexa.server.core.auth import Principal, extract_bearer
+from localexa.server.core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    LocalexaError,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    render_error,
+)
+from localexa.server.observe.exchange import skill_in_path
+from localexa.server.observe.faults import FaultRule, FaultStore
+
+logger = logging.getLogger("localexa.faults")
+
+_EXEMPT_PATHS = frozenset(
+    {
+        "/_localexa/reset",
+        "/_localexa/snapshot",
+        "/_localexa/restore",
+        "/_localexa/health",
+        "/_localexa/ready",
+        "/metrics",
+    }
+)
+_EXEMPT_PREFIXES = ("/_localexa/faults", "/_localexa/journal", "/console")
+FAULT_HEADER = "X-Localexa-Fault"
+
+_MESSAGES = {
+    429: "Rate exceeded.",
+    500: "An internal error occurred. Retry the request.",
+    503: "Service Unavailable. Retry the request.",
+}
+_ERROR_TYPES: dict[int, type[LocalexaError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    413: PayloadTooLarge,
+    503: ServiceUnavailable,
+}
+
+
+def is_exempt(path: str) -> bool:
+    return path in _EXEMPT_PATHS or path.startswith(_EXEMPT_PREFIXES)
+
+
+@functools.cache
+def _error_type(status: int) -> type[LocalexaError]:
+    """An error class answering `status` (for statuses the core tree does not name)."""
+    known = _ERROR_TYPES.get(status)
+    if known is not None:
+        return known
+    return cast(type[LocalexaError], type(f"InjectedError{status}", (LocalexaError,), {"status": status}))
+
+
+def fault_error(rule: FaultRule) -> LocalexaError:
+    status = rule.status or 500
+    message = _MESSAGES.get(status, f"The request failed with status {status}.")
+    if status == 429:
+        return TooManyRequests(message, retry_after=rule.retry_after or 1)
+    return _error_type(status)(message)
+
+
+class _Caller:
+    """Lazy lookups of the call's customer and skill, done at most once per request."""
+
+    def __init__(self, scope: Scope, store: FaultStore) -> None:
+        self._scope = scope
+        self._store = store
+        self._principal: Principal | None = None
+        self._looked_up = False
+        self._skill: str | None = None
+        self._skill_known = False
+
+    async def principal(self) -> Principal | None:
+        if not self._looked_up:
+            self._looked_up = True
+            request = Request(self._scope)
+            token = extract_bearer(request, allow_query=True)
+            if token is not None:
+                try:
+                    verifier = self._scope["app"].state.token_verifier
+                    self._principal = await verifier.verify_access_token(request, token)
+                except LocalexaError:
+                    self._principal = None
+        return self._principal
+
+    async def customer(self) -> str | None:
+        principal = await self.principal()
+        return principal.user_id if principal else None
+
+    async def skill(self) -> str | None:
+        if not self._skill_known:
+            self._skill_known = True
+            self._skill = skill_in_path(self._scope["path"])
+            if self._skill is None:
+                principal = await self.principal()
+                if principal is not None:
+                    self._skill = await self._store.skill_of_client(principal.client_id)
+        return self._skill
+
+
+class FaultMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or is_exempt(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        store: FaultStore | None = getattr(state, "faults", None)
+        if store is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            rules = await store.active()
+        except Exception as exc:  # a fault store problem must not fail real calls
+            logger.warning("faults unavailable: %s", type(exc).__name__)
+            rules = []
+        region = scope.get("state", {}).get("region")
+        method: str = scope["method"]
+        candidates = [
+            r
+            for r in rules
+            if r.matches_request(method, scope["path"], str(region) if region is not None else None)
+        ]
+        if not candidates:
+            await self.app(scope, receive, send)
+            return
+        try:
+            answer, delay_ms, fired_id = await self._decide(scope, store, candidates)
+        except Exception as exc:
+            logger.warning("fault matching failed: %s", type(exc).__name__)
+            answer, delay_ms, fired_id = None, 0, None
+        if fired_id is not None:
+            scope.setdefault("state", {})["fault_id"] = fired_id
+        if delay_ms:
+            await asyncio.sleep(delay_ms / 1000)
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        request_id = scope.get("state", {}).get("request_id", "-")
+        response = render_error(fault_error(answer), state.families.family_for(scope["path"]), request_id)
+        response.headers[FAULT_HEADER] = answer.id
+        await response(scope, receive, send)
+
+    async def _decide(
+        self, scope: Scope, store: FaultStore, candidates: list[FaultRule]
+    ) -> tuple[FaultRule | None, int, str | None]:
+        """The first firing fault with a status answers; delays of firing faults add up."""
+        caller = _Caller(scope, store)
+        metrics = getattr(scope["app"].state, "metrics", None)
+        delay_ms = 0
+        fired_id: str | None = None
+        for rule in candidates:
+            if rule.customer is not None and rule.customer != await caller.customer():
+                continue
+            if rule.skill is not None and rule.skill != await caller.skill():
+                continue
+            if not await store.fire(rule):
+                continue
+            fired_id = fired_id or rule.id
+            if metrics is not None:
+                metrics.faults.labels(str(rule.status or 0)).inc()
+            delay_ms += rule.delay_ms
+            if rule.status is not None:
+                return rule, delay_ms, rule.id
+        return None, delay_ms, fired_id

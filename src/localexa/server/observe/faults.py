@@ -1,0 +1,177 @@
+"""Fault rules: which calls they match, whether they fire, and the store they live in.
+
+Path patterns (`path`): an exact path, or one with wildcards. `{name}` and `*` match one path
+segment (`*` may also sit inside a segment: `/v1/skills/amzn1.ask.skill.*/credentials`), and
+`**` matches any rest of the path, slashes included (`/v1/**`). Matching ignores case, like
+LWA's `/auth/O2/token` alias.
+
+Firing: a call that matches counts as the fault's n-th match. With `probability` 1 it fires;
+otherwise it fires when a uniform draw is below `probability`. With a `seed` the n-th draw is
+`Random(f"{seed}:{n}")`, so the same calls against a fresh fault give the same sequence, in any
+process. A fault with `count` retires after firing that many times (the decrement is one atomic
+UPDATE, so several processes never fire it more often). Delay-only faults (`delayMs`, no
+`status`) slow matching calls, then let them through.
+
+Each process caches the active rules and reloads them at most every `refresh_interval`
+seconds (and at once after it changed them), so a fault created in one process reaches the
+others within that interval and the hot path costs no query when no faults exist.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from localexa.server.observe import repository
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    parts: list[str] = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**", index):
+            parts.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            parts.append("[^/]*")
+            index += 1
+        elif pattern[index] == "{" and "}" in pattern[index:]:
+            parts.append("[^/]+")
+            index = pattern.index("}", index) + 1
+        else:
+            parts.append(re.escape(pattern[index]))
+            index += 1
+    return re.compile("^" + "".join(parts) + "$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    id: str
+    method: str | None
+    path: str
+    pattern: re.Pattern[str]
+    status: int | None
+    delay_ms: int
+    probability: float
+    count: int | None
+    retry_after: int | None
+    customer: str | None
+    skill: str | None
+    region: str | None
+    seed: int | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> FaultRule:
+        return cls(
+            id=row["id"],
+            method=row["method"],
+            path=row["path"],
+            pattern=compile_pattern(row["path"]),
+            status=row["status"],
+            delay_ms=row["delay_ms"] or 0,
+            probability=row["probability"],
+            count=row["count"],
+            retry_after=row["retry_after"],
+            customer=row["customer"],
+            skill=row["skill"],
+            region=row["region"],
+            seed=row["seed"],
+        )
+
+    def matches_request(self, method: str, path: str, region: str | None) -> bool:
+        """The checks that need no lookup; customer and skill are checked by the caller."""
+        if self.method is not None and self.method != method.upper():
+            return False
+        if self.region is not None and self.region != region:
+            return False
+        return self.pattern.match(path) is not None
+
+    def draws(self, n: int) -> bool:
+        """Whether the n-th matching call fires."""
+        if self.probability >= 1.0:
+            return True
+        if self.probability <= 0.0:
+            return False
+        rng = random.Random(f"{self.seed}:{n}") if self.seed is not None else random
+        return rng.random() < self.probability
+
+
+def new_fault_id() -> str:
+    return "fault-" + uuid.uuid4().hex[:16]
+
+
+class FaultStore:
+    """The faults table plus a short-lived per-process cache of the active rules."""
+
+    def __init__(self, engine: AsyncEngine, *, refresh_interval: float = 0.5) -> None:
+        self._engine = engine
+        self._refresh_interval = refresh_interval
+        self._rules: list[FaultRule] = []
+        self._loaded_at: float | None = None
+
+    def invalidate(self) -> None:
+        self._loaded_at = None
+
+    async def active(self) -> list[FaultRule]:
+        now = time.monotonic()
+        if self._loaded_at is None or now - self._loaded_at >= self._refresh_interval:
+            async with self._engine.connect() as conn:
+                rows = await repository.faults(conn)
+            self._rules = [
+                FaultRule.from_row(r) for r in rows if r["remaining"] is None or r["remaining"] > 0
+            ]
+            self._loaded_at = now
+        return self._rules
+
+    async def create(self, values: dict[str, Any], *, now: datetime) -> str:
+        fault_id = new_fault_id()
+        count = values.get("count")
+        async with self._engine.begin() as conn:
+            await repository.add_fault(
+                conn,
+                {
+                    **values,
+                    "id": fault_id,
+                    "remaining": count,
+                    "matched": 0,
+                    "fired": 0,
+                    "created_at": now,
+                },
+            )
+        self.invalidate()
+        return fault_id
+
+    async def listing(self) -> list[dict[str, Any]]:
+        async with self._engine.connect() as conn:
+            return await repository.faults(conn)
+
+    async def delete(self, fault_id: str) -> bool:
+        async with self._engine.begin() as conn:
+            deleted = await repository.delete_fault(conn, fault_id)
+        self.invalidate()
+        return deleted
+
+    async def fire(self, rule: FaultRule) -> bool:
+        """Count a matching call and decide, atomically, whether the fault acts on it."""
+        async with self._engine.begin() as conn:
+            n = await repository.count_match(conn, rule.id)
+            if n is None:
+                fired = None
+            elif not rule.draws(n):
+                return False
+            else:
+                fired = await repository.take_firing(conn, rule.id, counted=rule.count is not None)
+        if fired is None or fired == 0:
+            self.invalidate()  # gone or just retired
+        return fired is not None
+
+    async def skill_of_client(self, client_id: str) -> str | None:
+        async with self._engine.connect() as conn:
+            return await repository.skill_of_client(conn, client_id)

@@ -1,0 +1,182 @@
+"""The journal writer: a bounded queue on the request path, one background task writing batches.
+
+`record()` never awaits and never raises, so journaling cannot slow or break a request; when the
+queue is full the entry is dropped and counted (metric `localexa_journal_dropped_total`). The
+writer redacts each `Exchange` (observe/exchange.py), inserts a batch in one transaction, and
+trims the table to `settings.journal_retention` rows. `flush()` waits until everything queued
+so far is written (the journal API calls it before reading); `discard_queued()` (reset) drops
+what is queued. A failed write is logged without its content and the entries are lost, never retried
+into a loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from localexa.server.lwa.models import LwaClient
+from localexa.server.observe.exchange import Exchange, to_row
+from localexa.server.observe.models import JournalEntry
+
+logger = logging.getLogger("localexa.journal")
+
+BATCH_SIZE = 200
+QUEUE_SIZE = 20_000
+FLUSH_TIMEOUT = 10.0
+LINGER_SECONDS = 0.02
+
+
+class Journal:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        state_engine: AsyncEngine | None = None,
+        retention: int,
+        on_drop: Callable[[], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        #: The state's database (for naming skills); the journal's own may differ (journal_store).
+        self._state_engine = state_engine or engine
+        self._retention = max(1, retention)
+        self._queue: asyncio.Queue[tuple[int, Exchange]] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self._lock = asyncio.Lock()
+        self._generation = 0
+        self._task: asyncio.Task[None] | None = None
+        self._on_drop = on_drop
+        #: LWA client id -> skill id of a messaging client ("" when the client is not one).
+        self._skill_of_client: dict[str, str] = {}
+
+    # hot path ---------------------------------------------------------------------------
+    def record(self, exchange: Exchange) -> None:
+        try:
+            self._queue.put_nowait((self._generation, exchange))
+        except asyncio.QueueFull:
+            if self._on_drop is not None:
+                self._on_drop()
+
+    @property
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """Where the entries are (read them through this engine)."""
+        return self._engine
+
+    # lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="localexa-journal")
+
+    async def stop(self) -> None:
+        """Write what is queued, then stop the writer (shutdown)."""
+        await self.flush()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._engine is not self._state_engine:
+            await self._engine.dispose()
+
+    async def flush(self) -> None:
+        """Return once every entry queued before this call is in the database."""
+        if self._task is None or self._task.done():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), FLUSH_TIMEOUT)
+
+    def forget_lookups(self) -> None:
+        """Forget which skill each LWA client belongs to (the clients changed: reset, restore)."""
+        self._skill_of_client.clear()
+
+    def discard_queued(self) -> None:
+        """Forget queued entries and cached lookups (reset); call it inside `paused()`."""
+        self._generation += 1
+        self.forget_lookups()
+        while not self._queue.empty():
+            self._queue.get_nowait()
+            self._queue.task_done()
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Hold the writer while the caller rewrites the tables (reset)."""
+        async with self._lock:
+            yield
+
+    async def delete_all(self) -> None:
+        """Delete every entry (reset); call it inside `paused()`."""
+        async with self._engine.begin() as conn:
+            await conn.execute(delete(JournalEntry))
+
+    # writer ---------------------------------------------------------------------------------
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            # Linger a moment so a burst shares one transaction instead of one per call.
+            await asyncio.sleep(LINGER_SECONDS)
+            while len(batch) < BATCH_SIZE and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                async with self._lock:
+                    current = [ex for generation, ex in batch if generation == self._generation]
+                    if current:
+                        await self._write(current)
+            except Exception as exc:  # the journal must never take the server down
+                logger.warning("journal write of %d entries failed: %s", len(batch), type(exc).__name__)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _write(self, exchanges: list[Exchange]) -> None:
+        rows: list[dict[str, Any]] = []
+        wanted: dict[int, str] = {}
+        for exchange in exchanges:
+            try:
+                row, who = to_row(exchange)
+            except Exception as exc:  # one odd body must not lose the batch
+                logger.warning("journal entry skipped: %s", type(exc).__name__)
+                continue
+            if who.skill is None and who.client_id:
+                wanted[len(rows)] = who.client_id
+            rows.append(row)
+        if not rows:
+            return
+        if wanted:
+            await self._resolve_skills(rows, wanted)
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(JournalEntry), rows)
+            cutoff = (
+                select(JournalEntry.id)
+                .order_by(JournalEntry.id.desc())
+                .offset(self._retention)
+                .limit(1)
+                .scalar_subquery()
+            )
+            await conn.execute(delete(JournalEntry).where(JournalEntry.id <= cutoff))
+
+    async def _resolve_skills(self, rows: list[dict[str, Any]], wanted: dict[int, str]) -> None:
+        """A skill's messaging client calls /v3/events and the Credential Locker: name its skill."""
+        unknown = {c for c in wanted.values() if c not in self._skill_of_client}
+        if unknown:
+            async with self._state_engine.connect() as conn:
+                found = (
+                    await conn.execute(
+                        select(LwaClient.client_id, LwaClient.skill_id).where(
+                            LwaClient.client_id.in_(unknown)
+                        )
+                    )
+                ).all()
+            for client_id, skill_id in found:
+                self._skill_of_client[client_id] = skill_id or ""
+            for client_id in unknown:
+                self._skill_of_client.setdefault(client_id, "")
+        for index, client_id in wanted.items():
+            rows[index]["skill"] = self._skill_of_client.get(client_id) or None

@@ -1,0 +1,72 @@
+"""One logging setup for `localexa serve`: key=value lines carrying the request id, scrubbed.
+
+    time=2025-01-01T12:00:00.123Z level=info logger=localexa.access request_id=3f2c… msg="method=GET …"
+
+Every record passes core.request_id.RequestIdLogFilter (the id of the request it was logged in,
+`-` outside one) and a filter that scrubs LWA tokens and secret fields from the message
+(observe/redaction.py), so a careless log call cannot leak a token. uvicorn's own loggers go
+through the same handler.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import TextIO
+
+from localexa.server.core.request_id import RequestIdLogFilter
+from localexa.server.observe.redaction import redact_text
+
+_HANDLER_NAME = "localexa"
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces the record's message with its scrubbed text (args merged first)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        scrubbed = redact_text(message)
+        if scrubbed != message or record.args:
+            record.msg = scrubbed
+            record.args = None
+        return True
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+class KeyValueFormatter(logging.Formatter):
+    converter = staticmethod(time.gmtime)
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z"
+        line = (
+            f"time={stamp} level={record.levelname.lower()} logger={record.name} "
+            f"request_id={getattr(record, 'request_id', '-')} msg={_quoted(record.getMessage())}"
+        )
+        if record.exc_info:
+            # Scrubbed like the message: an exception's text may quote request data.
+            line += f" exc={_quoted(redact_text(self.formatException(record.exc_info)))}"
+        return line
+
+
+def configure_logging(level: str = "info", *, stream: TextIO | None = None) -> logging.Handler:
+    """Install the handler on the root logger (once; calling again replaces it)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.set_name(_HANDLER_NAME)
+    handler.addFilter(RequestIdLogFilter())
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(KeyValueFormatter())
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if existing.get_name() == _HANDLER_NAME:
+            root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        named = logging.getLogger(name)
+        named.handlers.clear()
+        named.propagate = True
+    return handler

@@ -1,0 +1,207 @@
+"""Pure-ASGI middleware that journals each call and feeds the Prometheus metrics.
+
+It sits inside RequestIdMiddleware and RegionMiddleware (so it knows both) and outside the fault
+middleware (so injected faults are journaled and counted like any answer). It copies at most
+`BODY_CAP` bytes of each body; the rest streams through untouched. The entry is queued just
+before the last body chunk goes out, so a client that has its answer can already read the
+entry through `GET /_localexa/journal` (which flushes the queue first).
+
+Not journaled (still counted in metrics): the journal API itself, health and readiness,
+`/metrics`, console pages and assets read with GET (the console's forms, which change state, are
+journaled). Snapshot and restore are journaled without bodies: they hold the whole state.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from localexa.server.core.clock import Clock
+from localexa.server.core.http import OutboundCall
+from localexa.server.observe.exchange import Exchange
+from localexa.server.observe.journal import Journal
+from localexa.server.observe.metrics import Metrics
+
+logger = logging.getLogger("localexa.access")
+
+BODY_CAP = 16_384
+_UNJOURNALED_PATHS = frozenset({"/_localexa/health", "/_localexa/ready", "/metrics"})
+_UNJOURNALED_PREFIXES = ("/_localexa/journal",)
+_NO_BODY_PATHS = frozenset({"/_localexa/snapshot", "/_localexa/restore"})
+
+#: The scope of the inbound call in progress, so outbound calls it makes inherit its request id,
+#: region, principal and skill.
+current_call: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
+    "localexa_current_call", default=None
+)
+
+
+def is_journaled(method: str, path: str) -> bool:
+    if path in _UNJOURNALED_PATHS or path.startswith(_UNJOURNALED_PREFIXES):
+        return False
+    return not (path.startswith("/console") and method in ("GET", "HEAD"))
+
+
+def _decode_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
+
+
+def route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return template if isinstance(template, str) else "unmatched"
+
+
+class ObserveMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        metrics: Metrics | None = getattr(state, "metrics", None)
+        journal: Journal | None = getattr(state, "journal", None)
+        clock: Clock | None = getattr(state, "clock", None)
+        method: str = scope["method"]
+        path: str = scope["path"]
+        keep = journal is not None and clock is not None and is_journaled(method, path)
+        keep_bodies = keep and path not in _NO_BODY_PATHS
+        started = time.perf_counter()
+        scope_state: dict[str, Any] = scope.setdefault("state", {})
+        token = current_call.set(scope)
+        exchange = Exchange(
+            direction="inbound",
+            at=clock.now() if clock is not None else datetime.now(UTC),
+            method=method,
+            path=path,
+            status=None,
+            latency_ms=0.0,
+            query=scope.get("query_string", b"").decode("latin-1"),
+        )
+        request_body = bytearray()
+        response_body = bytearray()
+        done = False
+
+        async def capture_receive() -> Message:
+            message = await receive()
+            if keep_bodies and message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                room = BODY_CAP - len(request_body)
+                if len(chunk) > room:
+                    exchange.request_truncated = True
+                request_body.extend(chunk[: max(room, 0)])
+            return message
+
+        def finish(error: str | None = None) -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            try:
+                record(error)
+            except Exception as exc:  # observing must never break the call it observes
+                logger.warning("could not record a call: %s", type(exc).__name__)
+
+        def record(error: str | None) -> None:
+            elapsed = time.perf_counter() - started
+            status = exchange.status or 500
+            template = route_template(scope)
+            if metrics is not None:
+                metrics.observe_request(method, template, status, elapsed)
+            logger.info(
+                "method=%s path=%s route=%s status=%d latency_ms=%.1f",
+                method,
+                path,
+                template,
+                status,
+                elapsed * 1000,
+            )
+            if not keep or journal is None:
+                return
+            exchange.status = status
+            exchange.latency_ms = elapsed * 1000
+            exchange.route = template if template != "unmatched" else None
+            exchange.request_id = scope_state.get("request_id")
+            region = scope_state.get("region")
+            exchange.region = str(region) if region is not None else None
+            exchange.principal = scope_state.get("principal")
+            exchange.path_params = dict(scope.get("path_params") or {})
+            exchange.request_headers = _decode_headers(scope.get("headers", []))
+            exchange.request_body = bytes(request_body)
+            exchange.response_body = bytes(response_body)
+            exchange.fault_id = scope_state.get("fault_id")
+            exchange.error = error
+            journal.record(exchange)
+
+        async def capture_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                exchange.status = message["status"]
+                exchange.response_headers = _decode_headers(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                if keep_bodies:
+                    chunk = message.get("body", b"")
+                    room = BODY_CAP - len(response_body)
+                    if len(chunk) > room:
+                        exchange.response_truncated = True
+                    response_body.extend(chunk[: max(room, 0)])
+                if not message.get("more_body", False):
+                    finish()
+            await send(message)
+
+        try:
+            await self.app(scope, capture_receive, capture_send)
+        except BaseException as exc:
+            finish(error=type(exc).__name__)
+            raise
+        finally:
+            finish()
+            current_call.reset(token)
+
+
+class OutboundObserver:
+    """Journals and counts every call localexa makes (core.http.OutboundHttp.observers)."""
+
+    def __init__(self, journal: Journal, clock: Clock, metrics: Metrics) -> None:
+        self._journal = journal
+        self._clock = clock
+        self._metrics = metrics
+
+    async def __call__(self, call: OutboundCall) -> None:
+        try:
+            self._record(call)
+        except Exception as exc:  # observing must never break the call it observes
+            logger.warning("could not record an outbound call: %s", type(exc).__name__)
+
+    def _record(self, call: OutboundCall) -> None:
+        self._metrics.observe_outbound(call.method, call.url, call.status, call.latency_ms / 1000)
+        parent = current_call.get() or {}
+        parent_state: dict[str, Any] = parent.get("state", {})
+        region = parent_state.get("region")
+        self._journal.record(
+            Exchange(
+                direction="outbound",
+                at=self._clock.now(),
+                method=call.method,
+                path="",
+                url=call.url,
+                status=call.status,
+                latency_ms=call.latency_ms,
+                request_id=parent_state.get("request_id"),
+                region=str(region) if region is not None else None,
+                principal=parent_state.get("principal"),
+                path_params=dict(parent.get("path_params") or {}),
+                request_headers=list(call.request_headers.items()),
+                request_body=call.request_body[:BODY_CAP],
+                request_truncated=len(call.request_body) > BODY_CAP,
+                response_body=call.response_body[:BODY_CAP],
+                response_truncated=len(call.response_body) > BODY_CAP,
+                error=call.error,
+            )
+        )

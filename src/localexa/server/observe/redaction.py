@@ -1,0 +1,170 @@
+"""Redaction of every secret before anything reaches the journal (or a log line).
+
+What counts as secret (issue 7): `Authorization` and other credential headers; the fields
+access_token, refresh_token, client_secret, code, code_verifier, password, networkKey, pskc,
+clientSecret, authCode, codeVerifier and token in JSON and form bodies and query strings (so
+`endpoint.scope.token`, `grantee.token` and `grant.code` of directives too); and LWA tokens
+(`Atza|…`, `Atzr|…`) anywhere in any text. A JSON `code` beside a `message` or `description` is
+an error code, not an authorization code, and stays readable.
+
+Bodies that do not parse (truncated at the journal's cap, or not JSON/form at all) are scrubbed
+with patterns instead, so a cut-off `"password": "hun` is still hidden.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+REDACTED = "[redacted]"
+
+#: Field names compared after lower-casing and dropping `_` and `-` (so accessToken = access_token).
+_SECRET_FIELDS = frozenset(
+    {
+        "accesstoken",
+        "refreshtoken",
+        "clientsecret",
+        "code",
+        "codeverifier",
+        "password",
+        "networkkey",
+        "pskc",
+        "authcode",
+        "token",
+        "idtoken",
+        "secret",
+        "adminkey",
+        "csrftoken",
+        "clientconfirmation",
+    }
+)
+_SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-localexa-admin-key",
+        "x-amz-access-token",
+    }
+)
+_ERROR_SIBLINGS = ("message", "description")
+
+_LWA_TOKEN = re.compile(r"(Atz[ar])(?:\||%7C|%7c)[A-Za-z0-9\-_.~%|+/=]+")
+_FIELD_ALTERNATIVES = (
+    "access_token|refresh_token|client_secret|code|code_verifier|password|networkKey|pskc|"
+    "clientSecret|authCode|codeVerifier|token|accessToken|refreshToken|id_token|admin_key|"
+    "csrf_token|secret"
+)
+# "field": "value" (the value may be cut off by the cap: no closing quote needed).
+_JSON_FIELD = re.compile(rf'("(?:{_FIELD_ALTERNATIVES})"\s*:\s*)"(?:[^"\\]|\\.)*"?', re.IGNORECASE)
+# field=value in forms and query strings.
+_FORM_FIELD = re.compile(rf"(^|[&?;\s])((?:{_FIELD_ALTERNATIVES})=)[^&\s\"'#]*", re.IGNORECASE)
+# <input name="field" value="…"> in HTML pages.
+_HTML_FIELD = re.compile(
+    rf"""(name=["'](?:{_FIELD_ALTERNATIVES})["'][^>]*?value=["'])[^"']*""", re.IGNORECASE
+)
+
+
+def is_secret_field(name: str) -> bool:
+    return name.lower().replace("_", "").replace("-", "") in _SECRET_FIELDS
+
+
+def redact_text(text: str) -> str:
+    """Pattern-based scrub for text of unknown shape (also used on log messages)."""
+    text = _LWA_TOKEN.sub(lambda m: f"{m.group(1)}|{REDACTED}", text)
+    text = _JSON_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+    text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return _HTML_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+
+
+def redact_json(value: Any) -> Any:
+    """A copy of a decoded JSON value with every secret field replaced."""
+    if isinstance(value, dict):
+        is_error = any(key in value for key in _ERROR_SIBLINGS)
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if is_secret_field(str(key)) and not (key == "code" and is_error) and item is not None:
+                out[key] = REDACTED
+            else:
+                out[key] = redact_json(item)
+        return out
+    if isinstance(value, list):
+        return [redact_json(item) for item in value]
+    if isinstance(value, str):
+        return _LWA_TOKEN.sub(lambda m: f"{m.group(1)}|{REDACTED}", value)
+    return value
+
+
+def redact_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [
+        (key, REDACTED if is_secret_field(key) else _LWA_TOKEN.sub(f"\\1|{REDACTED}", value))
+        for key, value in pairs
+    ]
+
+
+def redact_query(query: str) -> str:
+    if not query:
+        return query
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        return redact_text(query)
+    return urlencode(redact_pairs(pairs), safe="[]|:/")
+
+
+def redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:  # user:password@host
+        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    return urlunsplit((parts.scheme, netloc, parts.path, redact_query(parts.query), ""))
+
+
+def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    out: dict[str, str] = {}
+    for name, value in items:
+        lowered = name.lower()
+        if lowered in _SECRET_HEADERS:
+            out[lowered] = REDACTED
+        elif lowered == "location":
+            out[lowered] = redact_url(value)
+        else:
+            out[lowered] = redact_text(value)
+    return out
+
+
+def decode_body(body: bytes, content_type: str | None) -> Any | None:
+    """The JSON value or form pairs of a whole body, or None when it is neither."""
+    if not body:
+        return None
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    text = body.decode("utf-8", errors="replace")
+    if kind == "application/x-www-form-urlencoded":
+        try:
+            return parse_qsl(text, keep_blank_values=True, strict_parsing=True)
+        except ValueError:
+            return None
+    if kind.endswith("json") or text[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+    return None
+
+
+def redact_body(body: bytes, content_type: str | None, *, truncated: bool = False) -> str | None:
+    """The body as redacted text. A complete JSON or form body is parsed and rebuilt; anything
+    else (including a body cut at the cap) is scrubbed by pattern."""
+    if not body:
+        return None
+    decoded = None if truncated else decode_body(body, content_type)
+    if isinstance(decoded, list) and decoded and all(isinstance(p, tuple) for p in decoded):
+        return urlencode(redact_pairs(decoded), safe="[]|:/")
+    if decoded is not None:
+        return json.dumps(redact_json(decoded), ensure_ascii=False, separators=(",", ":"))
+    return redact_text(body.decode("utf-8", errors="replace"))

@@ -1,0 +1,166 @@
+"""Health, readiness, metrics, and the observe-and-steer admin calls (README: Observe and steer):
+the journal, faults, reset, snapshot and restore. All but health, ready and /metrics need the
+admin key (../shared/spec/admin-api.md).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.responses import Response
+
+from localexa.server.core.auth import AdminKey
+from localexa.server.core.clock import as_utc, iso
+from localexa.server.core.deps import ClockDep
+from localexa.server.core.errors import BadRequest, NotFound
+from localexa.server.observe import state
+from localexa.server.observe.journal_query import build_filter, read_entry, read_page
+from localexa.server.observe.metrics import CONTENT_TYPE
+from localexa.server.observe.schemas import (
+    FaultCreated,
+    FaultIn,
+    FaultOut,
+    JournalEntryOut,
+    JournalPage,
+    ResetOut,
+    RestoreOut,
+)
+
+router = APIRouter()
+admin = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey])
+
+
+@router.get("/_localexa/health", tags=["admin"])
+async def health() -> dict[str, str]:
+    """Ready when this answers 200 (admin-api.md). Needs no admin key."""
+    return {"status": "ok"}
+
+
+@router.get("/_localexa/ready", tags=["admin"], responses={503: {"description": "database unreachable"}})
+async def ready(request: Request) -> Response:
+    """200 when the database answers `SELECT 1`, else 503 (for load balancers). No admin key."""
+    try:
+        async with request.app.state.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ready", "database": "ok"})
+
+
+@router.get("/metrics", include_in_schema=False)
+async def prometheus(request: Request) -> Response:
+    """Prometheus text format; no admin key (it holds route templates and counts, no data)."""
+    metrics = request.app.state.metrics
+    metrics.journal_pending.set(request.app.state.journal.pending)
+    return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+
+@admin.get("/journal", response_model=JournalPage, response_model_by_alias=True)
+async def journal(
+    request: Request,
+    path: Annotated[str | None, Query(description="path prefix")] = None,
+    status: Annotated[str | None, Query(description="503, or a class such as 5xx")] = None,
+    customer: str | None = None,
+    skill: str | None = None,
+    region: str | None = None,
+    direction: Annotated[str | None, Query(description="inbound or outbound")] = None,
+    request_id: Annotated[str | None, Query(alias="requestId")] = None,
+    since: Annotated[str | None, Query(description="ISO-8601, inclusive")] = None,
+    until: Annotated[str | None, Query(description="ISO-8601, inclusive")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+) -> JournalPage:
+    """Newest first. `nextCursor` continues with older entries."""
+    where = build_filter(
+        path=path,
+        status=status,
+        customer=customer,
+        skill=skill,
+        region=region,
+        direction=direction,
+        request_id=request_id,
+        since=since,
+        until=until,
+    )
+    return await read_page(request.app, where, limit=limit, cursor=cursor)
+
+
+@admin.get("/journal/{entry_id}", response_model=JournalEntryOut, response_model_by_alias=True)
+async def journal_entry(entry_id: int, request: Request) -> JournalEntryOut:
+    # Ids are 64-bit signed in storage; a larger one cannot exist (and would overflow the driver).
+    entry = await read_entry(request.app, entry_id) if 0 < entry_id < 2**63 else None
+    if entry is None:
+        raise NotFound(f"No journal entry {entry_id}.")
+    return entry
+
+
+def fault_out(row: dict[str, Any]) -> FaultOut:
+    remaining = row["remaining"]
+    return FaultOut(
+        fault_id=row["id"],
+        method=row["method"],
+        path=row["path"],
+        status=row["status"],
+        delay_ms=row["delay_ms"],
+        probability=row["probability"],
+        count=row["count"],
+        remaining=remaining,
+        retry_after=row["retry_after"],
+        customer=row["customer"],
+        skill=row["skill"],
+        region=row["region"],
+        seed=row["seed"],
+        matched=row["matched"],
+        fired=row["fired"],
+        active=remaining is None or remaining > 0,
+        created_at=iso(as_utc(row["created_at"])),
+    )
+
+
+@admin.post("/faults", status_code=201, response_model=FaultCreated, response_model_by_alias=True)
+async def create_fault(body: FaultIn, request: Request, clock: ClockDep) -> FaultCreated:
+    values = body.model_dump(by_alias=False)
+    fault_id = await request.app.state.faults.create(values, now=clock.now())
+    return FaultCreated(fault_id=fault_id)
+
+
+@admin.get("/faults", response_model=list[FaultOut], response_model_by_alias=True)
+async def list_faults(request: Request) -> list[FaultOut]:
+    return [fault_out(row) for row in await request.app.state.faults.listing()]
+
+
+@admin.delete("/faults/{fault_id}", status_code=204)
+async def delete_fault(fault_id: str, request: Request) -> Response:
+    if not await request.app.state.faults.delete(fault_id):
+        raise NotFound(f"No fault {fault_id}.")
+    return Response(status_code=204)
+
+
+@admin.post("/reset", response_model=ResetOut)
+async def reset(request: Request, clock: ClockDep) -> ResetOut:
+    """Empties all state; keeps the admin key and the server secret."""
+    await state.reset(request.app)
+    return ResetOut(reset=True, now=iso(clock.now()))
+
+
+@admin.post("/snapshot")
+async def snapshot(request: Request) -> dict[str, Any]:
+    """Every table but the journal, as one JSON document `restore` accepts."""
+    return await state.snapshot(request.app)
+
+
+@admin.post("/restore", response_model=RestoreOut)
+async def restore(request: Request) -> RestoreOut:
+    """Replaces all state with a snapshot's, in one transaction."""
+    try:
+        document = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("The body is not valid JSON.") from exc
+    return RestoreOut(restored=await state.restore(request.app, document))
+
+
+router.include_router(admin)

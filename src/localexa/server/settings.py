@@ -1,0 +1,107 @@
+"""One settings object for the server, read from `LOCALEXA_*` variables and the CLI.
+
+It is built once in `create_app` (never at import) and passed down; nothing reads the
+environment anywhere else. Secrets that are not given are generated into the data directory on
+first start, so a restart keeps every token and encrypted column readable.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the server can be told. Field names map to `LOCALEXA_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="LOCALEXA_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path(".localexa")
+    database_url: str | None = None
+    demo: bool = True
+    tls: bool = False
+    admin_key: SecretStr | None = None
+    #: Keys for the keyed token hashes and for AES-GCM; generated into the data dir when unset.
+    secret_key: SecretStr | None = None
+    #: Redis for state shared by several processes (rate limits); memory when unset.
+    redis_url: str | None = None
+    #: Requests whose body is larger than this get 413 before any handler runs.
+    max_body_bytes: int = 1_048_576
+    #: Per caller and operation, in the `limits` notation ("600/minute").
+    rate_limit: str = "6000/minute"
+    #: CA bundle trusted for outbound HTTPS calls (skill token URLs, skill endpoints).
+    outbound_ca_file: Path | None = None
+    #: Seconds allowed for the account-linking token exchange (Amazon allows 4.5 s).
+    token_exchange_timeout: float = 4.5
+    #: Seconds allowed for a skill endpoint to answer a directive (Amazon allows 8 s).
+    directive_timeout: float = 8.0
+    #: Capability evaluation runs: the wall-clock lease a worker holds on a run (renewed every
+    #: third of it), and the time one test case may take.
+    evaluation_lease_seconds: float = Field(default=30.0, gt=0)
+    evaluation_case_timeout: float = Field(default=60.0, gt=0)
+    #: Journal entries kept; older ones are deleted.
+    journal_retention: int = 10_000
+    log_level: str = "info"
+    #: Base URL of the public listener (used in printed hints and in demo seeding).
+    public_base_url: str | None = None
+    #: Ports of the EU and FE listeners; default port+1 and port+2.
+    eu_port: int | None = None
+    fe_port: int | None = None
+    #: Port of the My Lights sample device cloud that demo mode runs beside the server (port+3).
+    demo_port: int | None = None
+    #: Password hashing cost (scrypt N); tests may lower it.
+    password_hash_n: int = Field(default=2**14, ge=2**10)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'localexa.db').resolve()}"
+
+    def ensure_data_dir(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def resolved_admin_key(self) -> str:
+        """The admin key: from settings, else from `<data dir>/admin-key`, else a new one saved there."""
+        if self.admin_key is not None:
+            return self.admin_key.get_secret_value()
+        return _read_or_create_secret(self.data_dir / "admin-key")
+
+    def resolved_secret_key(self) -> bytes:
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        return _read_or_create_secret(self.data_dir / "secret-key").encode()
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    def region_ports(self) -> dict[str, int]:
+        """The listener port of each region: NA on `port`, EU and FE beside it."""
+        return {
+            "NA": self.port,
+            "EU": self.eu_port if self.eu_port is not None else self.port + 1,
+            "FE": self.fe_port if self.fe_port is not None else self.port + 2,
+        }
+
+    def resolved_demo_port(self) -> int:
+        return self.demo_port if self.demo_port is not None else self.port + 3
+
+    def base_url(self) -> str:
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+
+def _read_or_create_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(value + "\n")
+    return value

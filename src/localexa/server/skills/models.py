@@ -1,0 +1,41 @@
+"""The skill registry: vendors (developer accounts' organisations) and their skills.
+
+A skill keeps every field of the admin contract (../shared/spec/admin-api.md), including those
+later areas use (endpoint, permissions, account linking). The account-linking client secret is
+sealed, because localexa sends it to the skill's token URL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from localexa.server.db.base import Base
+
+
+class Vendor(Base):
+    __tablename__ = "vendors"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    owner_user_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Skill(Base):
+    __tablename__ = "skills"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # amzn1.ask.skill.…
+    vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    stages: Mapped[list[str]] = mapped_column(JSON)
+    endpoint: Mapped[str] = mapped_column(Text)
+    permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The accountLinking object of the admin body, without clientSecret.
+    account_linking: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    account_linking_secret_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    messaging_client_id: Mapped[str] = mapped_column(ForeignKey("lwa_clients.client_id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,113 @@
+"""Wire shapes of the skill registry (the admin contract's skill body, admin-api.md)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+Stage = Literal["development", "live"]
+STAGES: tuple[Stage, ...] = ("development", "live")
+
+
+def _default_stages() -> list[Stage]:
+    return ["development"]
+
+
+_PYTHON_ENDPOINT = re.compile(r"^python:[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+_HTTP_URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+_PERMISSION = re.compile(r"^[a-z][\w:.\-]*$")
+
+
+def check_http_url(value: str, field: str) -> str:
+    if not _HTTP_URL.match(value):
+        raise ValueError(f"{field} must be an http:// or https:// URL")
+    return value
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class AccountLinkingSpec(CamelModel):
+    """The account-linking fields of spec §5 that localexa acts on."""
+
+    type: Literal["AUTH_CODE", "IMPLICIT"] = "AUTH_CODE"
+    authorization_url: str
+    access_token_url: str | None = None
+    client_id: str = Field(min_length=1, max_length=512)
+    client_secret: str | None = Field(default=None, max_length=4096)
+    access_token_scheme: Literal["HTTP_BASIC", "REQUEST_BODY_CREDENTIALS"] = "HTTP_BASIC"
+    scopes: list[str] = Field(default_factory=list)
+    redirect_urls: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
+    default_token_expiration_in_seconds: int | None = Field(default=None, ge=1)
+
+    @field_validator("authorization_url")
+    @classmethod
+    def _authorization_url(cls, value: str) -> str:
+        return check_http_url(value, "accountLinking.authorizationUrl")
+
+    @field_validator("access_token_url")
+    @classmethod
+    def _access_token_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_http_url(value, "accountLinking.accessTokenUrl")
+
+    def public(self) -> dict[str, object]:
+        """The stored form: everything but the client secret."""
+        return self.model_dump(by_alias=True, exclude={"client_secret"}, exclude_none=True)
+
+
+class SkillSpec(CamelModel):
+    vendor_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    stages: list[Stage] = Field(default_factory=_default_stages, min_length=1)
+    endpoint: str = Field(min_length=1, max_length=2048)
+    permissions: list[str] = Field(default_factory=list)
+    account_linking: AccountLinkingSpec | None = None
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if _PYTHON_ENDPOINT.match(value) or _HTTP_URL.match(value):
+            return value
+        raise ValueError("endpoint must be an http(s):// URL or python:package.module:function")
+
+    @field_validator("stages")
+    @classmethod
+    def _stages(cls, value: list[Stage]) -> list[Stage]:
+        if len(set(value)) != len(value):
+            raise ValueError("stages must not repeat")
+        return value
+
+    @field_validator("permissions")
+    @classmethod
+    def _permissions(cls, value: list[str]) -> list[str]:
+        for permission in value:
+            if not _PERMISSION.match(permission):
+                raise ValueError(f"permission {permission!r} is not a permission name")
+        return sorted(set(value))
+
+
+class SkillMessagingCredentials(CamelModel):
+    client_id: str
+    client_secret: str
+
+
+class SkillCreated(CamelModel):
+    skill_id: str
+    skill_messaging_credentials: SkillMessagingCredentials
+
+
+class SkillView(CamelModel):
+    skill_id: str
+    vendor_id: str
+    name: str
+    stages: list[str]
+    endpoint: str
+    permissions: list[str]
+    account_linking: dict[str, object] | None
+    messaging_client_id: str
+    created_at: str

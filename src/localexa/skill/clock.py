@@ -1,0 +1,23 @@
+"""Timestamps as Alexa writes them: UTC, ISO 8601, milliseconds, `Z` (e.g. `2017-02-03T16:20:50.520Z`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Now = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def timestamp(moment: datetime | None = None) -> str:
+    moment = (moment or utc_now()).astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_message_id() -> str:
+    """A fresh `messageId` (a UUID: 36 characters of `[a-f0-9-]`, inside the schema's pattern)."""
+    return str(uuid.uuid4())

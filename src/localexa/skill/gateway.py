@@ -1,0 +1,143 @@
+"""Sending events to Alexa: `POST {base_url}/v3/events` (spec §4, docs "send events").
+
+The bearer token is the customer's LWA token from the AcceptGrant exchange. The client puts it
+in the `Authorization` header and in the event's scope, refreshes it at LWA before it expires,
+and once more when the gateway answers 401 (a token revoked or expired early).
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from localexa.skill.clock import Now, utc_now
+from localexa.skill.grants import LWA_BASE_URL, GrantTokens, refresh_grant_tokens
+from localexa.skill.http import new_client
+
+EVENTS_BASE_URL = "https://api.amazonalexa.com"
+EVENTS_PATH = "/v3/events"
+
+OnRefresh = Callable[[GrantTokens], Awaitable[None] | None]
+
+
+class EventGatewayError(Exception):
+    """The gateway refused the event (`code` e.g. SKILL_DISABLED_EXCEPTION) or was unreachable."""
+
+    def __init__(self, status: int | None, code: str, description: str | None = None) -> None:
+        super().__init__(f"{status} {code}: {description}" if description else f"{status} {code}")
+        self.status = status
+        self.code = code
+        self.description = description
+
+
+@dataclass(frozen=True)
+class EventReceipt:
+    status: int
+    request_id: str | None
+
+
+class EventGatewayClient:
+    def __init__(
+        self,
+        tokens: GrantTokens,
+        client_id: str,
+        client_secret: str,
+        *,
+        base_url: str = EVENTS_BASE_URL,
+        lwa_base_url: str = LWA_BASE_URL,
+        on_refresh: OnRefresh | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10.0,
+        now: Now = utc_now,
+    ) -> None:
+        self._tokens = tokens
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self.base_url = base_url.rstrip("/")
+        self.lwa_base_url = lwa_base_url
+        self._on_refresh = on_refresh
+        self._transport = transport
+        self._timeout = timeout
+        self._now = now
+
+    def __repr__(self) -> str:
+        return f"EventGatewayClient(base_url={self.base_url!r}, client_id={self._client_id!r})"
+
+    @property
+    def tokens(self) -> GrantTokens:
+        return self._tokens
+
+    async def refresh(self) -> GrantTokens:
+        """Trade the refresh token at LWA for a new access token (GrantExchangeError on refusal)."""
+        self._tokens = await refresh_grant_tokens(
+            self._tokens,
+            self._client_id,
+            self._client_secret,
+            self.lwa_base_url,
+            transport=self._transport,
+            timeout=self._timeout,
+            now=self._now,
+        )
+        if self._on_refresh is not None:
+            result = self._on_refresh(self._tokens)
+            if inspect.isawaitable(result):
+                await result
+        return self._tokens
+
+    async def send(self, event: Mapping[str, Any]) -> EventReceipt:
+        """Post one event; raises EventGatewayError unless the gateway accepts it (2xx)."""
+        if self._tokens.expired(self._now()):
+            await self.refresh()
+        answer = await self._post(event)
+        if answer.status_code == 401 and self._tokens.refresh_token:
+            await self.refresh()
+            answer = await self._post(event)
+        if answer.status_code >= 300:
+            code, description = _gateway_error(answer)
+            raise EventGatewayError(answer.status_code, code, description)
+        return EventReceipt(answer.status_code, answer.headers.get("x-amzn-requestid"))
+
+    async def _post(self, event: Mapping[str, Any]) -> httpx.Response:
+        token = self._tokens.access_token
+        body = with_scope_token(event, token)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        async with new_client(self._transport, self._timeout) as http:
+            try:
+                return await http.post(self.base_url + EVENTS_PATH, json=body, headers=headers)
+            except httpx.HTTPError as error:
+                raise EventGatewayError(None, "UNREACHABLE", type(error).__name__) from None
+
+
+def with_scope_token(event: Mapping[str, Any], token: str) -> dict[str, Any]:
+    """A copy of the event whose scope (endpoint.scope, or payload.scope for discovery reports)
+    carries `token`."""
+    body: dict[str, Any] = copy.deepcopy(dict(event))
+    inner = body.get("event")
+    if not isinstance(inner, dict):
+        return body
+    scope = {"type": "BearerToken", "token": token}
+    if isinstance(inner.get("endpoint"), dict):
+        inner["endpoint"]["scope"] = scope
+    elif isinstance(inner.get("payload"), dict) and "scope" in inner["payload"]:
+        inner["payload"]["scope"] = scope
+    return body
+
+
+def _gateway_error(answer: httpx.Response) -> tuple[str, str | None]:
+    """`payload.code/description` per spec §4; some clients see `payload.type/message`: read both."""
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    payload = body.get("payload") if isinstance(body, dict) else None
+    if isinstance(payload, dict):
+        code = payload.get("code") or payload.get("type")
+        description = payload.get("description") or payload.get("message")
+        if isinstance(code, str):
+            return code, description if isinstance(description, str) else None
+    return f"HTTP_{answer.status_code}", None

@@ -1,0 +1,118 @@
+"""The smart home v3 envelope: directives in, events (responses and reports) out.
+
+Constraints follow Amazon's message schema (`alexa-smarthome/validation_schemas`, definitions
+`common`), as summarised in spec §4: `payloadVersion` is `"3"`, `messageId` is 1–127 characters of
+`[a-zA-Z0-9-]`, `correlationToken` is non-empty, `scope` is a `BearerToken`, `endpointId` is 1–256
+characters of `[a-zA-Z0-9_\\-=#;:?@&]`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+MESSAGE_ID_PATTERN = r"^[a-zA-Z0-9\-]{1,127}$"
+ENDPOINT_ID_PATTERN = r"^[a-zA-Z0-9_\-=#;:?@&]{1,256}$"
+
+MessageId = Annotated[str, StringConstraints(pattern=MESSAGE_ID_PATTERN)]
+EndpointId = Annotated[str, StringConstraints(pattern=ENDPOINT_ID_PATTERN)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+
+
+class WireModel(BaseModel):
+    """camelCase on the wire, snake_case in Python; unknown fields kept (Alexa adds fields over time)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON-ready dict Alexa sends or expects."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class BearerScope(WireModel):
+    """`scope` of an endpoint, of a Discover payload, or `grantee` of AcceptGrant."""
+
+    type: Literal["BearerToken", "BearerTokenWithPartition"]
+    token: NonEmpty = Field(repr=False)
+    partition: str | None = None
+    user_id: str | None = None
+
+
+class Header(WireModel):
+    namespace: NonEmpty
+    name: NonEmpty
+    payload_version: Literal["3"]
+    message_id: MessageId
+    correlation_token: NonEmpty | None = None
+    instance: str | None = None
+
+
+class DirectiveEndpoint(WireModel):
+    scope: BearerScope
+    endpoint_id: EndpointId
+    cookie: dict[str, Any] = Field(default_factory=dict)
+
+
+class Directive(WireModel):
+    """The inner `directive` object. `endpoint` is absent for Discover and AcceptGrant."""
+
+    header: Header
+    endpoint: DirectiveEndpoint | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def namespace(self) -> str:
+        return self.header.namespace
+
+    @property
+    def name(self) -> str:
+        return self.header.name
+
+    @property
+    def endpoint_id(self) -> str | None:
+        return self.endpoint.endpoint_id if self.endpoint else None
+
+    def wire_envelope(self) -> dict[str, Any]:
+        return {"directive": self.wire()}
+
+
+class DirectiveEnvelope(WireModel):
+    directive: Directive
+
+
+class Property(WireModel):
+    """One entry of `context.properties` or `change.properties`."""
+
+    namespace: NonEmpty
+    name: NonEmpty
+    value: Any
+    time_of_sample: AwareDatetime
+    uncertainty_in_milliseconds: Annotated[int, Field(ge=0)]
+    instance: str | None = None
+
+
+class Context(WireModel):
+    properties: list[Property] = Field(default_factory=list)
+
+
+class EventEndpoint(WireModel):
+    """The endpoint of an event; `scope` is required only for events sent to the gateway."""
+
+    endpoint_id: EndpointId
+    scope: BearerScope | None = None
+    cookie: dict[str, Any] | None = None
+
+
+class Event(WireModel):
+    header: Header
+    endpoint: EventEndpoint | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class EventEnvelope(WireModel):
+    """A response to a directive, or an event for the gateway: `{"event": …, "context"?: …}`."""
+
+    event: Event
+    context: Context | None = None

@@ -1,0 +1,137 @@
+"""`Alexa.ErrorResponse` payloads (spec §4, Amazon's schema enum).
+
+Most types go in the `Alexa` namespace. The thermostat types go in
+`Alexa.ThermostatController`, the security-panel types in `Alexa.SecurityPanelController`, the
+cooking type in `Alexa.Cooking` and AcceptGrant failures in `Alexa.Authorization`: that is where
+Amazon's samples put them. Four types carry an extra payload field that the schema requires.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from localexa.skill.messages.envelope import NonEmpty, WireModel
+
+
+class ErrorType(StrEnum):
+    ALREADY_IN_OPERATION = "ALREADY_IN_OPERATION"
+    BRIDGE_UNREACHABLE = "BRIDGE_UNREACHABLE"
+    CLOUD_CONTROL_DISABLED = "CLOUD_CONTROL_DISABLED"
+    ENDPOINT_BUSY = "ENDPOINT_BUSY"
+    ENDPOINT_LOW_POWER = "ENDPOINT_LOW_POWER"
+    ENDPOINT_UNREACHABLE = "ENDPOINT_UNREACHABLE"
+    EXPIRED_AUTHORIZATION_CREDENTIAL = "EXPIRED_AUTHORIZATION_CREDENTIAL"
+    FIRMWARE_OUT_OF_DATE = "FIRMWARE_OUT_OF_DATE"
+    HARDWARE_MALFUNCTION = "HARDWARE_MALFUNCTION"
+    INSUFFICIENT_PERMISSIONS = "INSUFFICIENT_PERMISSIONS"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    INVALID_AUTHORIZATION_CREDENTIAL = "INVALID_AUTHORIZATION_CREDENTIAL"
+    INVALID_DIRECTIVE = "INVALID_DIRECTIVE"
+    INVALID_VALUE = "INVALID_VALUE"
+    NO_SUCH_ENDPOINT = "NO_SUCH_ENDPOINT"
+    NOT_CALIBRATED = "NOT_CALIBRATED"
+    NOT_SUPPORTED_IN_CURRENT_MODE = "NOT_SUPPORTED_IN_CURRENT_MODE"
+    NOT_IN_OPERATION = "NOT_IN_OPERATION"
+    POWER_LEVEL_NOT_SUPPORTED = "POWER_LEVEL_NOT_SUPPORTED"
+    RATE_LIMIT_EXCEEDED = "RATE_LIMIT_EXCEEDED"
+    VALUE_OUT_OF_RANGE = "VALUE_OUT_OF_RANGE"
+    TEMPERATURE_VALUE_OUT_OF_RANGE = "TEMPERATURE_VALUE_OUT_OF_RANGE"
+    TOO_MANY_FAILED_ATTEMPTS = "TOO_MANY_FAILED_ATTEMPTS"
+    REQUESTED_SETPOINTS_TOO_CLOSE = "REQUESTED_SETPOINTS_TOO_CLOSE"
+    AUTHORIZATION_REQUIRED = "AUTHORIZATION_REQUIRED"
+    BYPASS_NEEDED = "BYPASS_NEEDED"
+    NOT_READY = "NOT_READY"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    UNCLEARED_ALARM = "UNCLEARED_ALARM"
+    UNCLEARED_TROUBLE = "UNCLEARED_TROUBLE"
+    NO_ACTIVE_MONITORABLE_DEVICES = "NO_ACTIVE_MONITORABLE_DEVICES"
+    COOK_DURATION_TOO_LONG = "COOK_DURATION_TOO_LONG"
+    THERMOSTAT_IS_OFF = "THERMOSTAT_IS_OFF"
+    ACCEPT_GRANT_FAILED = "ACCEPT_GRANT_FAILED"
+
+
+_NAMESPACES: dict[ErrorType, str] = {
+    ErrorType.THERMOSTAT_IS_OFF: "Alexa.ThermostatController",
+    ErrorType.REQUESTED_SETPOINTS_TOO_CLOSE: "Alexa.ThermostatController",
+    ErrorType.AUTHORIZATION_REQUIRED: "Alexa.SecurityPanelController",
+    ErrorType.BYPASS_NEEDED: "Alexa.SecurityPanelController",
+    ErrorType.NOT_READY: "Alexa.SecurityPanelController",
+    ErrorType.UNAUTHORIZED: "Alexa.SecurityPanelController",
+    ErrorType.UNCLEARED_ALARM: "Alexa.SecurityPanelController",
+    ErrorType.UNCLEARED_TROUBLE: "Alexa.SecurityPanelController",
+    ErrorType.COOK_DURATION_TOO_LONG: "Alexa.Cooking",
+    ErrorType.ACCEPT_GRANT_FAILED: "Alexa.Authorization",
+}
+
+# The payload field each type requires besides `type` and `message` (spec §4).
+REQUIRED_EXTRA_FIELD: dict[ErrorType, str] = {
+    ErrorType.ENDPOINT_LOW_POWER: "percentageState",
+    ErrorType.NOT_SUPPORTED_IN_CURRENT_MODE: "currentDeviceMode",
+    ErrorType.VALUE_OUT_OF_RANGE: "validRange",
+    ErrorType.TEMPERATURE_VALUE_OUT_OF_RANGE: "validRange",
+    ErrorType.REQUESTED_SETPOINTS_TOO_CLOSE: "minimumTemperatureDelta",
+}
+
+
+def error_namespace(error_type: ErrorType) -> str:
+    """The header namespace Amazon's samples use for this error type."""
+    return _NAMESPACES.get(error_type, "Alexa")
+
+
+def accepted_namespaces(error_type: ErrorType) -> frozenset[str]:
+    """Namespaces a receiver should accept: the specific one, and the generic `Alexa`."""
+    return frozenset({"Alexa", error_namespace(error_type)})
+
+
+TemperatureScale = Literal["CELSIUS", "FAHRENHEIT", "KELVIN"]
+
+
+class Temperature(WireModel):
+    value: float
+    scale: TemperatureScale
+
+
+class ValueRange(WireModel):
+    """`validRange` of VALUE_OUT_OF_RANGE: plain numbers."""
+
+    minimum_value: float
+    maximum_value: float
+
+
+class TemperatureRange(WireModel):
+    """`validRange` of TEMPERATURE_VALUE_OUT_OF_RANGE: temperatures with a scale."""
+
+    minimum_value: Temperature
+    maximum_value: Temperature
+
+
+CurrentDeviceMode = Literal["COLOR", "ASLEEP", "NOT_PROVISIONED", "OTHER"]
+
+
+class ErrorPayload(WireModel):
+    type: ErrorType
+    message: NonEmpty
+    valid_range: ValueRange | TemperatureRange | None = None
+    current_device_mode: CurrentDeviceMode | None = None
+    minimum_temperature_delta: Temperature | None = None
+    percentage_state: Annotated[int, Field(ge=0, le=100)] | None = None
+
+    @model_validator(mode="after")
+    def _extra_field_present(self) -> ErrorPayload:
+        field = REQUIRED_EXTRA_FIELD.get(self.type)
+        if field is not None and getattr(self, _snake(field)) is None:
+            raise ValueError(f"{self.type.value} requires payload.{field}")
+        if self.type is ErrorType.TEMPERATURE_VALUE_OUT_OF_RANGE and not isinstance(
+            self.valid_range, TemperatureRange
+        ):
+            raise ValueError("TEMPERATURE_VALUE_OUT_OF_RANGE needs validRange of temperatures")
+        if self.type is ErrorType.VALUE_OUT_OF_RANGE and not isinstance(self.valid_range, ValueRange):
+            raise ValueError("VALUE_OUT_OF_RANGE needs validRange of numbers")
+        return self
+
+
+def _snake(camel: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in camel)

@@ -1,0 +1,35 @@
+"""Proactive reports sent to the event gateway: `Alexa.ChangeReport` (docs: state reporting).
+
+`change.properties` are the properties that changed, `context.properties` the unchanged ones.
+The cause says why the state changed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from localexa.skill.messages.envelope import Property, WireModel
+
+
+class CauseType(StrEnum):
+    APP_INTERACTION = "APP_INTERACTION"
+    PERIODIC_POLL = "PERIODIC_POLL"
+    PHYSICAL_INTERACTION = "PHYSICAL_INTERACTION"
+    RULE_TRIGGER = "RULE_TRIGGER"
+    VOICE_INTERACTION = "VOICE_INTERACTION"
+
+
+class Cause(WireModel):
+    type: CauseType
+
+
+class Change(WireModel):
+    cause: Cause
+    properties: Annotated[list[Property], Field(min_length=1)]
+
+
+class ChangeReportPayload(WireModel):
+    change: Change

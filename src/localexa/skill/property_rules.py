@@ -1,0 +1,93 @@
+"""What a reported property value may be, per interface (Alexa interface reference pages).
+
+`check_value` knows the properties of the lighting, power, health, thermostat and temperature
+interfaces; others pass unchecked, since a skill may report any interface Alexa has. The property
+builders and `validate_response` both use it, so what one builds the other accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Rule = Callable[[Any], str | None]
+SCALES = ("CELSIUS", "FAHRENHEIT", "KELVIN")
+THERMOSTAT_MODES = frozenset({"AUTO", "COOL", "HEAT", "ECO", "OFF", "EM_HEAT", "CUSTOM"})
+MIN_KELVIN, MAX_KELVIN = 1000, 10000
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _in_range(low: float, high: float, *, integer: bool = False) -> Rule:
+    def rule(value: Any) -> str | None:
+        ok_type = isinstance(value, int) and not isinstance(value, bool) if integer else _number(value)
+        if not ok_type:
+            return f"must be {'an integer' if integer else 'a number'}"
+        return None if low <= value <= high else f"must be between {low:g} and {high:g}"
+
+    return rule
+
+
+def _one_of(*allowed: str) -> Rule:
+    def rule(value: Any) -> str | None:
+        return None if value in allowed else f"must be one of {', '.join(allowed)}"
+
+    return rule
+
+
+def _temperature(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return "must be an object {value, scale}"
+    if not _number(value.get("value")):
+        return "value must be a number"
+    return None if value.get("scale") in SCALES else f"scale must be one of {', '.join(SCALES)}"
+
+
+def _color(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return "must be an object {hue, saturation, brightness}"
+    for key, high in (("hue", 360), ("saturation", 1), ("brightness", 1)):
+        problem = _in_range(0, high)(value.get(key))
+        if problem:
+            return f"{key} {problem}"
+    return None
+
+
+def _connectivity(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return 'must be an object {"value": "OK" | "UNREACHABLE"}'
+    return _one_of("OK", "UNREACHABLE")(value.get("value"))
+
+
+def _thermostat_mode(value: Any) -> str | None:
+    mode = value.get("value") if isinstance(value, dict) else value
+    return None if mode in THERMOSTAT_MODES else f"must be one of {', '.join(sorted(THERMOSTAT_MODES))}"
+
+
+RULES: dict[tuple[str, str], Rule] = {
+    ("Alexa.PowerController", "powerState"): _one_of("ON", "OFF"),
+    ("Alexa.BrightnessController", "brightness"): _in_range(0, 100, integer=True),
+    ("Alexa.ColorController", "color"): _color,
+    ("Alexa.ColorTemperatureController", "colorTemperatureInKelvin"): _in_range(
+        MIN_KELVIN, MAX_KELVIN, integer=True
+    ),
+    ("Alexa.PercentageController", "percentage"): _in_range(0, 100, integer=True),
+    ("Alexa.PowerLevelController", "powerLevel"): _in_range(0, 100, integer=True),
+    ("Alexa.EndpointHealth", "connectivity"): _connectivity,
+    ("Alexa.ThermostatController", "targetSetpoint"): _temperature,
+    ("Alexa.ThermostatController", "lowerSetpoint"): _temperature,
+    ("Alexa.ThermostatController", "upperSetpoint"): _temperature,
+    ("Alexa.ThermostatController", "thermostatMode"): _thermostat_mode,
+    ("Alexa.TemperatureSensor", "temperature"): _temperature,
+    ("Alexa.LockController", "lockState"): _one_of("LOCKED", "UNLOCKED", "JAMMED"),
+    ("Alexa.ContactSensor", "detectionState"): _one_of("DETECTED", "NOT_DETECTED"),
+    ("Alexa.MotionSensor", "detectionState"): _one_of("DETECTED", "NOT_DETECTED"),
+}
+
+
+def check_value(namespace: str, name: str, value: Any) -> str | None:
+    """None when the value is allowed (or the property is not one the kit knows), else why not."""
+    rule = RULES.get((namespace, name))
+    return rule(value) if rule else None

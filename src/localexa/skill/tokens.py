@@ -1,0 +1,167 @@
+"""Checking the user's access token (seed "Validate and Use Access Tokens in Skill Code").
+
+A `TokenValidator` says VALID (with the user it identifies), EXPIRED or INVALID. Two come with
+the kit: `IntrospectionValidator` asks the device cloud's OAuth server (RFC 7662), and
+`CallableValidator` wraps your own function (e.g. a lookup in the device cloud's database).
+`credential_error` turns EXPIRED / INVALID into the ErrorResponse Alexa expects.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+import httpx
+
+from localexa.skill.clock import Now, utc_now
+from localexa.skill.errors import ExpiredAuthorizationCredential, InvalidAuthorizationCredential, SkillError
+from localexa.skill.http import new_client
+
+
+class TokenStatus(StrEnum):
+    VALID = "VALID"
+    EXPIRED = "EXPIRED"
+    INVALID = "INVALID"
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """The verdict on one token; `subject` is the device cloud's user id when VALID."""
+
+    status: TokenStatus
+    subject: str | None = None
+    scopes: tuple[str, ...] = ()
+    client_id: str | None = None
+    expires_at: datetime | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.status is TokenStatus.VALID
+
+    @classmethod
+    def valid_for(cls, subject: str, **details: Any) -> TokenCheck:
+        return cls(TokenStatus.VALID, subject, **details)
+
+    @classmethod
+    def expired(cls) -> TokenCheck:
+        return cls(TokenStatus.EXPIRED)
+
+    @classmethod
+    def invalid(cls) -> TokenCheck:
+        return cls(TokenStatus.INVALID)
+
+
+class TokenValidationError(Exception):
+    """The validator could not decide (the device cloud did not answer, or answered nonsense)."""
+
+
+class TokenValidator(Protocol):
+    async def validate(self, token: str) -> TokenCheck: ...
+
+
+def credential_error(check: TokenCheck) -> SkillError | None:
+    """EXPIRED → EXPIRED_AUTHORIZATION_CREDENTIAL, INVALID → INVALID_AUTHORIZATION_CREDENTIAL."""
+    if check.status is TokenStatus.EXPIRED:
+        return ExpiredAuthorizationCredential()
+    if check.status is TokenStatus.INVALID:
+        return InvalidAuthorizationCredential()
+    return None
+
+
+class CallableValidator:
+    """Adapts `check(token) -> TokenCheck` (plain or async) to the TokenValidator protocol."""
+
+    def __init__(self, check: Callable[[str], TokenCheck | Awaitable[TokenCheck]]) -> None:
+        self._check = check
+
+    async def validate(self, token: str) -> TokenCheck:
+        result = self._check(token)
+        if inspect.isawaitable(result):
+            result = await result
+        if not isinstance(result, TokenCheck):
+            raise TokenValidationError("the token check did not return a TokenCheck")
+        return result
+
+
+class IntrospectionValidator:
+    """RFC 7662 token introspection: `POST url` with `token` and `token_type_hint=access_token`,
+    authenticated as the resource server (HTTP Basic, §2.1, or body credentials).
+
+    `active: true` → VALID, unless `exp` has passed (a cached or skewed answer) → EXPIRED.
+    `active: false` → INVALID; EXPIRED when the server discloses an `exp` for the inactive token
+    (RFC 7662 §2.2 lets it say nothing more; servers that say this much let Alexa refresh instead
+    of unlinking).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        auth: Literal["basic", "body"] = "basic",
+        timeout: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        now: Now = utc_now,
+    ) -> None:
+        self.url = url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._auth = auth
+        self._timeout = timeout
+        self._transport = transport
+        self._now = now
+
+    def __repr__(self) -> str:
+        return f"IntrospectionValidator(url={self.url!r}, client_id={self._client_id!r})"
+
+    async def validate(self, token: str) -> TokenCheck:
+        form = {"token": token, "token_type_hint": "access_token"}
+        basic: httpx.BasicAuth | None = None
+        if self._auth == "basic":
+            basic = httpx.BasicAuth(self._client_id, self._client_secret)
+        else:
+            form |= {"client_id": self._client_id, "client_secret": self._client_secret}
+        async with new_client(self._transport, self._timeout) as http:
+            try:
+                answer = await http.post(self.url, data=form, auth=basic or httpx.USE_CLIENT_DEFAULT)
+            except httpx.HTTPError as error:
+                raise TokenValidationError(f"introspection failed: {type(error).__name__}") from None
+        if answer.status_code != 200:
+            raise TokenValidationError(f"introspection answered HTTP {answer.status_code}")
+        try:
+            body = answer.json()
+        except ValueError:
+            raise TokenValidationError("introspection answered a body that is not JSON") from None
+        if not isinstance(body, dict) or not isinstance(body.get("active"), bool):
+            raise TokenValidationError("introspection answer lacks the boolean 'active'")
+        return self._verdict(body)
+
+    def _verdict(self, body: dict[str, Any]) -> TokenCheck:
+        expires_at = _epoch(body.get("exp"))
+        if not body["active"]:
+            return TokenCheck.expired() if expires_at is not None else TokenCheck.invalid()
+        if expires_at is not None and expires_at <= self._now():
+            return TokenCheck.expired()
+        subject = body.get("sub") or body.get("username")
+        if not isinstance(subject, str) or not subject:
+            raise TokenValidationError("an active token must name its user (sub or username)")
+        scope = body.get("scope")
+        client_id = body.get("client_id")
+        return TokenCheck(
+            TokenStatus.VALID,
+            subject,
+            tuple(scope.split()) if isinstance(scope, str) else (),
+            client_id if isinstance(client_id, str) else None,
+            expires_at,
+        )
+
+
+def _epoch(value: Any) -> datetime | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    return None

@@ -1,0 +1,261 @@
+"""`Localexa`: what the `localexa` pytest fixture hands a test — a running server, a ready client,
+and helpers that make the accounts a test needs through the admin API (shared/spec/admin-api.md).
+
+    def test_my_app(localexa):
+        skill = localexa.create_skill(account_linking=True)     # developer + vendor + skill
+        customer = localexa.create_customer(region="EU")
+        token = localexa.access_token(customer, "alexa::skills:account_linking")
+        ...                                                       # your code, pointed at localexa.url
+        localexa.advance_clock(3601)                              # the token has expired now
+
+Outside pytest: `with LocalexaServer() as server, Localexa(server) as localexa: ...`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from localexa.client import AsyncClient, Client
+from localexa.client.types import CustomerEnablement, LwaClient, Stage, TokenResponse
+from localexa.client.types.admin import RegionName
+from localexa.testing.linking import DEFAULT_REDIRECT_URI, AccountLinkingStub
+from localexa.testing.server import LocalexaServer
+
+__all__ = ["Localexa", "TestCustomer", "TestDeveloper", "TestSkill"]
+
+SKILLS_READWRITE = "alexa::ask:skills:readwrite"
+ACCOUNT_LINKING = "alexa::skills:account_linking"
+ASYNC_EVENTS = "alexa::async_event:write"
+THREAD_CREDENTIALS = "alexa::thread_network_credentials:read"
+#: A skill endpoint nothing listens on (port 9, discard): linking works, directives fail fast.
+NO_ENDPOINT = "http://127.0.0.1:9/skill"
+
+
+@dataclass(frozen=True)
+class TestCustomer:
+    """An Amazon account; `email` and `password` sign in at the LWA login page."""
+
+    __test__ = False  # not a pytest test class
+
+    user_id: str
+    name: str
+    email: str
+    password: str = field(repr=False)
+    region: str
+
+
+@dataclass(frozen=True)
+class TestDeveloper:
+    """A customer who owns a vendor, with an LWA token for SMAPI (skill enablement, credentials)."""
+
+    __test__ = False
+
+    customer: TestCustomer
+    vendor_id: str
+    token: str = field(repr=False)
+
+    @property
+    def user_id(self) -> str:
+        return self.customer.user_id
+
+
+@dataclass(frozen=True)
+class TestSkill:
+    """A skill; with `account_linking=True` its token endpoint is the kit's stub, so
+    `auth_code()` gives codes that enable-and-link accepts."""
+
+    __test__ = False
+
+    skill_id: str
+    developer: TestDeveloper
+    messaging_client_id: str
+    messaging_client_secret: str = field(repr=False)
+    redirect_uri: str = DEFAULT_REDIRECT_URI
+    stub: AccountLinkingStub | None = field(default=None, repr=False)
+
+    def auth_code(self) -> str:
+        """A one-time code from the skill's (stub) OAuth server, for `redirect_uri`."""
+        if self.stub is None:
+            raise RuntimeError("create the skill with account_linking=True to get codes from the stub")
+        return self.stub.issue_code(self.redirect_uri)
+
+
+class Localexa:
+    """A server, a client with its admin key (`client`), and factories for test accounts."""
+
+    def __init__(self, server: LocalexaServer) -> None:
+        self.server = server
+        self.client: Client = server.client()
+        self._stub: AccountLinkingStub | None = None
+        self._app_client: LwaClient | None = None
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def admin_key(self) -> str:
+        return self.server.admin_key
+
+    @property
+    def ca_file(self) -> Path | None:
+        return self.server.ca_file
+
+    def async_client(self, **options: Any) -> AsyncClient:
+        """An AsyncClient for this server with the admin key (use it with `async with`)."""
+        return self.server.async_client(**options)
+
+    def client_for(self, token: str) -> Client:
+        """The kit's client, sending `token` on the Alexa APIs."""
+        return self.client.with_options(auth=token)
+
+    # -- accounts --------------------------------------------------------------------------------
+
+    def create_customer(
+        self,
+        *,
+        name: str = "Test Customer",
+        email: str | None = None,
+        password: str = "password",  # noqa: S107 - a throw-away test account's
+        region: RegionName = "NA",
+    ) -> TestCustomer:
+        email = email or f"customer-{secrets.token_hex(5)}@example.com"
+        created = self.client.admin.customers.create(
+            name=name,
+            email=email,
+            password=password,
+            region=region,
+        )
+        return TestCustomer(created.user_id, name, email, password, region)
+
+    def create_lwa_client(
+        self, *, name: str = "Test App", redirect_uris: Sequence[str] = ("https://app.example.com/cb",)
+    ) -> LwaClient:
+        """An LWA client (security profile); `client_secret` is only known from this answer."""
+        return self.client.admin.lwa_clients.create(name=name, redirect_uris=redirect_uris)
+
+    def create_tokens(
+        self, customer: TestCustomer | str, scopes: Sequence[str], *, client_id: str | None = None
+    ) -> TokenResponse:
+        """The token pair LWA issues `client_id` (default: the kit's own app) after consent."""
+        user_id = customer if isinstance(customer, str) else customer.user_id
+        if client_id is None:
+            if self._app_client is None:
+                self._app_client = self.create_lwa_client(name="localexa testing kit")
+            client_id = self._app_client.client_id
+        return self.client.admin.tokens.create(client_id=client_id, user_id=user_id, scopes=scopes)
+
+    def access_token(self, customer: TestCustomer | str, *scopes: str, client_id: str | None = None) -> str:
+        """An access token of the customer with `scopes` (e.g. `alexa::skills:account_linking`)."""
+        return self.create_tokens(customer, scopes or ("profile",), client_id=client_id).access_token
+
+    def create_developer(self, *, name: str = "Test Developer", region: RegionName = "NA") -> TestDeveloper:
+        """A customer, a vendor they own, and their SMAPI token (`alexa::ask:skills:readwrite`)."""
+        customer = self.create_customer(name=name, region=region)
+        vendor = self.client.admin.vendors.create(name=f"{name}'s vendor", owner_user_id=customer.user_id)
+        return TestDeveloper(customer, vendor.vendor_id, self.access_token(customer, SKILLS_READWRITE))
+
+    def create_skill(
+        self,
+        *,
+        developer: TestDeveloper | None = None,
+        name: str = "Test Skill",
+        endpoint: str = NO_ENDPOINT,
+        stages: Sequence[str] = ("development",),
+        permissions: Sequence[str] = (ASYNC_EVENTS, THREAD_CREDENTIALS),
+        account_linking: bool | Mapping[str, Any] = False,
+        redirect_uri: str = DEFAULT_REDIRECT_URI,
+    ) -> TestSkill:
+        """A smart home skill (and a developer that owns it, unless given).
+
+        `account_linking=True` points the skill's token endpoint at the kit's stub (linking.py);
+        a mapping is used as the `accountLinking` object itself (your own OAuth server)."""
+        developer = developer or self.create_developer()
+        stub: AccountLinkingStub | None = None
+        linking: Mapping[str, Any] | None = None
+        if account_linking is True:
+            stub = self.linking_stub()
+            linking = stub.account_linking(redirect_uri)
+        elif isinstance(account_linking, Mapping):
+            linking = account_linking
+        created = self.client.admin.skills.create(
+            vendor_id=developer.vendor_id,
+            name=name,
+            endpoint=endpoint,
+            stages=stages,
+            permissions=permissions,
+            account_linking=linking,
+        )
+        messaging = created.skill_messaging_credentials
+        return TestSkill(
+            skill_id=created.skill_id,
+            developer=developer,
+            messaging_client_id=messaging.client_id,
+            messaging_client_secret=messaging.client_secret,
+            redirect_uri=redirect_uri,
+            stub=stub,
+        )
+
+    def link(
+        self, customer: TestCustomer, skill: TestSkill, *, stage: Stage = "development"
+    ) -> CustomerEnablement:
+        """Enable the skill for the customer and link the account, as an app would (the skill
+        needs `account_linking=True`)."""
+        token = self.access_token(customer, ACCOUNT_LINKING)
+        return self.client.customer_enablement.enable_and_link(
+            skill.skill_id,
+            auth_code=skill.auth_code(),
+            redirect_uri=skill.redirect_uri,
+            stage=stage,
+            token=token,
+        )
+
+    def event_token(self, customer: TestCustomer, skill: TestSkill) -> str:
+        """The customer's event token for the skill (its messaging client): what the AcceptGrant
+        exchange yields, for `/v3/events` and the Credential Locker."""
+        return self.access_token(customer, ASYNC_EVENTS, client_id=skill.messaging_client_id)
+
+    def linking_stub(self) -> AccountLinkingStub:
+        """The kit's stand-in for skills' OAuth token endpoints (started on first use)."""
+        if self._stub is None:
+            self._stub = AccountLinkingStub().start()
+        return self._stub
+
+    # -- time, faults, state ---------------------------------------------------------------------
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move the server's clock forward: codes expire after 300 s, access tokens after 3600 s."""
+        return self.client.admin.clock.advance(seconds).now
+
+    def fault(self, path: str, status: int | None = 503, **options: Any) -> str:
+        """Make matching calls fail (`count=`, `probability=`, `method=`, `delay_ms=` …); returns
+        the fault id."""
+        return self.client.admin.faults.create(path=path, status=status, **options).fault_id
+
+    def reset(self) -> None:
+        """Empty every table; the clock goes back to the wall clock."""
+        self.client.admin.reset()
+        self._app_client = None
+
+    def close(self) -> None:
+        self.client.close()
+        if self._stub is not None:
+            self._stub.stop()
+            self._stub = None
+
+    def __enter__(self) -> Localexa:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Localexa(url={self.url!r})"

@@ -1,0 +1,89 @@
+"""The `localexa` pytest plugin, registered through the `pytest11` entry point `localexa`.
+
+Fixtures:
+
+- `localexa`: a `Localexa` (kit.py) on the session's server, emptied (`POST /_localexa/reset`)
+  before the test: a ready `client`, `url`, `admin_key`, and `create_customer`, `create_developer`,
+  `create_skill`, `access_token`, `link`, `advance_clock`, `fault`, `reset`.
+- `localexa_server`: the session's `LocalexaServer` (one per pytest session, or per xdist worker).
+
+Options: `--localexa-database-url URL` (or `LOCALEXA_TEST_DATABASE_URL`): run the server on a
+fresh database made on that PostgreSQL server instead of SQLite; `--localexa-tls`: serve HTTPS
+from a local CA that the kit's clients trust. `-p no:localexa` turns the plugin off.
+
+This module stays tiny: it imports only pytest, and the kit (client, subprocess handling) when a
+fixture first runs, so loading the plugin costs nothing in suites that never use it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from localexa.testing.kit import Localexa
+    from localexa.testing.server import LocalexaServer
+
+DATABASE_URL_ENV = "LOCALEXA_TEST_DATABASE_URL"
+
+
+def _rewrite_only_the_kit(pluginmanager: pytest.PytestPluginManager) -> None:
+    """pytest marks the whole distribution of a `pytest11` plugin for assertion rewriting: every
+    `localexa` module (the server, the client) would be compiled by pytest's rewriter in the test
+    process, and get rewriting's helper names. Narrow the mark to the testing kit. pytest has no
+    public call for it; if its internals change, the mark simply stays (a test notices)."""
+    hook = getattr(pluginmanager, "rewrite_hook", None)
+    marked = getattr(hook, "_must_rewrite", None)
+    if isinstance(marked, set) and "localexa" in marked:
+        marked.discard("localexa")
+        marked.add("localexa.testing")
+        cache = getattr(hook, "_marked_for_rewrite_cache", None)
+        if isinstance(cache, dict):
+            cache.clear()
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    _rewrite_only_the_kit(pluginmanager)
+    group = parser.getgroup("localexa", "localexa testing kit")
+    group.addoption(
+        "--localexa-database-url",
+        default=None,
+        help=f"PostgreSQL server URL for the test server's fresh database (env {DATABASE_URL_ENV}; "
+        "default: SQLite in a temporary directory).",
+    )
+    group.addoption("--localexa-tls", action="store_true", default=False, help="Serve HTTPS from a local CA.")
+
+
+@pytest.fixture(scope="session")
+def localexa_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalexaServer]:
+    """One localexa server for the whole session (its data and `server.log` in a pytest temp dir)."""
+    from localexa.testing.server import LocalexaServer
+
+    database_url = request.config.getoption("localexa_database_url") or os.environ.get(DATABASE_URL_ENV)
+    server = LocalexaServer(
+        data_dir=tmp_path_factory.mktemp("localexa"),
+        database_url=database_url or None,
+        tls=bool(request.config.getoption("localexa_tls")),
+    )
+    with server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def localexa_session(localexa_server: LocalexaServer) -> Iterator[Localexa]:
+    from localexa.testing.kit import Localexa
+
+    with Localexa(localexa_server) as kit:
+        yield kit
+
+
+@pytest.fixture
+def localexa(localexa_session: Localexa) -> Localexa:
+    """The session's server, emptied for this test, with a client and account factories."""
+    localexa_session.reset()
+    return localexa_session

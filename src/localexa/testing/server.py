@@ -1,0 +1,273 @@
+"""`LocalexaServer`: a real localexa server for a test run, in a child process, on free ports.
+
+    with LocalexaServer() as server:                     # or: async with LocalexaServer() as server
+        with server.client() as client:                  # a localexa.client.Client, admin key set
+            client.admin.customers.create(name="Ada", email="ada@example.com", password="pw")
+
+It runs `python -m localexa serve --no-demo` (shared/spec/admin-api.md) with a fresh data
+directory and waits until `GET /_localexa/health` answers 200. A child process rather than a
+thread keeps the server's imports, event loop, logging and warnings out of the test process (a
+test suite with `filterwarnings = error` must not fail on the server's warnings). It costs a
+start of 1.5-3 s, once per pytest session with the plugin's session-scoped server.
+
+- Database: SQLite in the data directory; with `database_url="postgresql+asyncpg://…/postgres"`
+  a new database is created on that PostgreSQL server and dropped at the end (postgres.py).
+- TLS: `tls=True` serves HTTPS from the local CA the server creates in `<data dir>/tls/`, and
+  `client()` trusts exactly that CA (`ca_file`).
+- Ports: NA, EU and FE listen on three neighbouring free ports, as `Endpoints.local(url)` expects.
+- Environment: the child gets none of the caller's `LOCALEXA_*` variables, only what is passed
+  here (plus `env=`), so a developer's own settings never leak into a test server. Passwords are
+  hashed with a cheap scrypt cost (`LOCALEXA_PASSWORD_HASH_N=1024`): test customers sign in fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import secrets
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
+
+from localexa.testing.ports import free_port_block
+from localexa.testing.postgres import create_database, drop_database, is_postgresql
+
+if TYPE_CHECKING:
+    from localexa.client import AsyncClient, Client
+
+__all__ = ["LocalexaServer", "LocalexaServerError"]
+
+#: Start attempts: another process may take a port between our check and the server's bind.
+_ATTEMPTS = 4
+
+
+class LocalexaServerError(RuntimeError):
+    """The server did not start (the message ends with the last lines of its log)."""
+
+
+class LocalexaServer:
+    """A localexa server in a child process; a context manager (sync and async)."""
+
+    def __init__(
+        self,
+        *,
+        data_dir: str | os.PathLike[str] | None = None,
+        database_url: str | None = None,
+        fresh_database: bool = True,
+        tls: bool = False,
+        admin_key: str | None = None,
+        host: str = "127.0.0.1",
+        env: Mapping[str, str] | None = None,
+        startup_timeout: float = 60.0,
+        python: str = sys.executable,
+    ) -> None:
+        self._own_data_dir = data_dir is None
+        # Made by start(), so a server that never starts leaves nothing behind.
+        self.data_dir = (
+            Path(data_dir)
+            if data_dir is not None
+            else Path(tempfile.gettempdir()) / f"localexa-{secrets.token_hex(6)}"
+        )
+        self.admin_key = admin_key or secrets.token_urlsafe(24)
+        self.tls = tls
+        self.host = host
+        self.port = 0
+        self._database_url = database_url
+        self._fresh_database = fresh_database and database_url is not None and is_postgresql(database_url)
+        self._created_database: str | None = None
+        self.database_url: str | None = database_url
+        self._env = dict(env or {})
+        self._startup_timeout = startup_timeout
+        self._python = python
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self.started_in: float | None = None
+
+    # -- where it is -----------------------------------------------------------------------------
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
+    def url(self) -> str:
+        """Base URL of the NA listener (every Amazon host but the EU/FE Alexa APIs)."""
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def eu_url(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port + 1}"
+
+    @property
+    def fe_url(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port + 2}"
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The local CA certificate to trust, with `tls=True`."""
+        return self.data_dir / "tls" / "ca.pem" if self.tls else None
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "server.log"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def client(self, **options: Any) -> Client:
+        """A blocking client for this server, with the admin key (close it, or use `with`)."""
+        from localexa.client import Client
+
+        options.setdefault("admin_key", self.admin_key)
+        return Client(base_url=self.url, ca_file=self.ca_file, **options)
+
+    def async_client(self, **options: Any) -> AsyncClient:
+        """An async client for this server, with the admin key (use `async with`)."""
+        from localexa.client import AsyncClient
+
+        options.setdefault("admin_key", self.admin_key)
+        return AsyncClient(base_url=self.url, ca_file=self.ca_file, **options)
+
+    def reset(self) -> None:
+        """Empty every table (`POST /_localexa/reset`); the clock goes back to the wall clock."""
+        with self.client() as client:
+            client.admin.reset()
+
+    # -- life --------------------------------------------------------------------------------------
+
+    def start(self) -> LocalexaServer:
+        if self.running:
+            return self
+        began = time.monotonic()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._fresh_database and self._created_database is None:
+            assert self._database_url is not None
+            self._created_database, self.database_url = create_database(self._database_url)
+        failure = ""
+        for _ in range(_ATTEMPTS):
+            self.port = free_port_block(self.host)
+            self._spawn()
+            failure = self._wait_until_healthy()
+            if not failure:
+                self.started_in = time.monotonic() - began
+                atexit.register(self.stop)
+                return self
+            self._terminate()
+            if "address already in use" not in failure.lower():
+                break
+        self.stop()
+        raise LocalexaServerError(failure)
+
+    def _command(self) -> list[str]:
+        command = [self._python, "-m", "localexa", "serve", "--no-demo", "--host", self.host]
+        command += ["--port", str(self.port), "--data-dir", str(self.data_dir)]
+        if self.database_url:
+            command += ["--database-url", self.database_url]
+        if self.tls:
+            command.append("--tls")
+        return command
+
+    def _child_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALEXA_")}
+        env.update(
+            LOCALEXA_ADMIN_KEY=self.admin_key,
+            LOCALEXA_PASSWORD_HASH_N="1024",
+            LOCALEXA_LOG_LEVEL="warning",
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self._env)
+        return env
+
+    def _spawn(self) -> None:
+        self._log = self.log_file.open("ab")
+        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            self._command(), stdout=self._log, stderr=subprocess.STDOUT, env=self._child_env()
+        )
+
+    def _health_context(self) -> ssl.SSLContext | None:
+        if not self.tls:
+            return None
+        ca_file = self.ca_file
+        assert ca_file is not None
+        return ssl.create_default_context(cafile=str(ca_file)) if ca_file.is_file() else None
+
+    def _wait_until_healthy(self) -> str:
+        """ "" once `/_localexa/health` answers 200; else why not (with the log's tail)."""
+        deadline = time.monotonic() + self._startup_timeout
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                return f"localexa serve exited with {self._process.returncode}.\n{self.log_tail()}"
+            context = self._health_context()
+            if context is not None or not self.tls:
+                try:
+                    with urllib.request.urlopen(  # noqa: S310 - our own http(s) URL
+                        self.url + "/_localexa/health", timeout=2, context=context
+                    ) as response:
+                        if response.status == 200:
+                            return ""
+                except (urllib.error.URLError, OSError):
+                    pass
+            time.sleep(0.05)
+        return f"localexa serve did not answer within {self._startup_timeout:g} s.\n{self.log_tail()}"
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_file.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _terminate(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def stop(self) -> None:
+        """Stop the server; drop its fresh database and its temporary data directory."""
+        atexit.unregister(self.stop)
+        self._terminate()
+        if self._created_database is not None:
+            assert self._database_url is not None
+            drop_database(self._database_url, self._created_database)
+            self._created_database = None
+        if self._own_data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> LocalexaServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> LocalexaServer:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    def __repr__(self) -> str:
+        return f"LocalexaServer(url={self.url!r}, running={self.running})"

@@ -1,0 +1,219 @@
+"""The fixed admin contract (../shared/spec/admin-api.md): every call, its key rules, bad bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_KEY
+from tests.factories import Admin
+
+KEY = {"X-Localexa-Admin-Key": ADMIN_KEY}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("POST", "/_localexa/customers", id="customers"),
+        pytest.param("POST", "/_localexa/vendors", id="vendors"),
+        pytest.param("POST", "/_localexa/lwa-clients", id="lwa-clients"),
+        pytest.param("POST", "/_localexa/skills", id="skills"),
+        pytest.param("POST", "/_localexa/tokens", id="tokens"),
+        pytest.param("GET", "/_localexa/clock", id="clock-get"),
+        pytest.param("POST", "/_localexa/clock", id="clock-post"),
+    ],
+)
+@pytest.mark.parametrize("key", [None, "wrong-key"], ids=["missing", "wrong"])
+async def test_every_admin_call_needs_the_key(
+    client: httpx.AsyncClient, method: str, path: str, key: str | None
+) -> None:
+    headers = {"X-Localexa-Admin-Key": key} if key else {}
+    response = await client.request(method, path, json={}, headers=headers)
+    assert response.status_code == 401
+    assert set(response.json()) == {"message"}
+    assert response.headers["X-Amzn-RequestId"]
+
+
+async def test_health_needs_no_key(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/_localexa/health")).status_code == 200
+
+
+async def test_create_customer(client: httpx.AsyncClient) -> None:
+    body = {"name": "Ada", "email": "Ada@Example.com", "password": "pw", "region": "EU"}
+    response = await client.post("/_localexa/customers", json=body, headers=KEY)
+    assert response.status_code == 201
+    answer = response.json()
+    assert answer["userId"].startswith("amzn1.account.")
+    assert answer == {"userId": answer["userId"], "name": "Ada", "email": "ada@example.com", "region": "EU"}
+    again = await client.post("/_localexa/customers", json=body, headers=KEY)
+    assert again.status_code == 409
+    assert "already exists" in again.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"name": "A", "email": "a@example.com", "password": "x", "region": "US"}, id="region"),
+        pytest.param({"name": "A", "email": "not-an-email", "password": "x"}, id="email"),
+        pytest.param({"name": "", "email": "a@example.com", "password": "x"}, id="empty-name"),
+        pytest.param({"email": "a@example.com", "password": "x"}, id="missing-name"),
+        pytest.param([], id="not-an-object"),
+    ],
+)
+async def test_bad_customer_bodies_are_400(client: httpx.AsyncClient, body: Any) -> None:
+    response = await client.post("/_localexa/customers", json=body, headers=KEY)
+    assert response.status_code == 400
+    assert set(response.json()) == {"message"}
+
+
+async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/_localexa/customers", content=b"{not json", headers={**KEY, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "JSON" in response.json()["message"]
+
+
+async def test_vendor_needs_a_real_owner(client: httpx.AsyncClient, admin: Admin) -> None:
+    bad = await client.post(
+        "/_localexa/vendors", json={"name": "V", "ownerUserId": "amzn1.account.X"}, headers=KEY
+    )
+    assert bad.status_code == 400
+    owner = await admin.customer()
+    good = await client.post(
+        "/_localexa/vendors", json={"name": "V", "ownerUserId": owner.user_id}, headers=KEY
+    )
+    assert good.status_code == 201
+    assert set(good.json()) == {"vendorId"}
+
+
+async def test_lwa_client_secret_is_shown_once(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/_localexa/lwa-clients", json={"name": "App", "redirectUris": ["https://a.example/cb"]}, headers=KEY
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["clientId"].startswith("amzn1.application-oa2-client.")
+    assert body["clientSecret"]
+    listed = (await client.get("/_localexa/lwa-clients", headers=KEY)).json()
+    assert [c["clientId"] for c in listed] == [body["clientId"]]
+    assert "clientSecret" not in listed[0]
+
+
+async def test_lwa_client_rejects_fragment_redirects(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/_localexa/lwa-clients",
+        json={"name": "App", "redirectUris": ["https://a.example/cb#x"]},
+        headers=KEY,
+    )
+    assert response.status_code == 400
+
+
+async def test_create_skill_keeps_every_field(client: httpx.AsyncClient, admin: Admin) -> None:
+    dev = await admin.customer(name="Dev")
+    vendor_id = await admin.vendor(dev)
+    body = {
+        "vendorId": vendor_id,
+        "name": "My Lights",
+        "stages": ["development", "live"],
+        "endpoint": "http://127.0.0.1:9000/skill",
+        "permissions": ["alexa::async_event:write", "alexa::thread_network_credentials:read"],
+        "accountLinking": {
+            "type": "AUTH_CODE",
+            "authorizationUrl": "http://127.0.0.1:9000/authorize",
+            "accessTokenUrl": "http://127.0.0.1:9000/token",
+            "clientId": "alexa-skill",
+            "clientSecret": "s3cret-value",
+            "accessTokenScheme": "HTTP_BASIC",
+            "scopes": ["lights"],
+            "redirectUrls": ["https://app.example.com/alexa"],
+        },
+    }
+    response = await client.post("/_localexa/skills", json=body, headers=KEY)
+    assert response.status_code == 201
+    created = response.json()
+    assert created["skillId"].startswith("amzn1.ask.skill.")
+    assert set(created["skillMessagingCredentials"]) == {"clientId", "clientSecret"}
+    view = (await client.get(f"/_localexa/skills/{created['skillId']}", headers=KEY)).json()
+    assert view["stages"] == ["development", "live"]
+    assert view["permissions"] == sorted(body["permissions"])  # type: ignore[arg-type]
+    assert view["accountLinking"]["accessTokenScheme"] == "HTTP_BASIC"
+    assert view["accountLinking"]["redirectUrls"] == ["https://app.example.com/alexa"]
+    assert "clientSecret" not in view["accountLinking"]
+
+
+async def test_skill_defaults(admin: Admin, client: httpx.AsyncClient) -> None:
+    skill = await admin.skill(endpoint="python:localexa.samples.mylights.lambda_handler:handler")
+    view = (await client.get(f"/_localexa/skills/{skill.skill_id}", headers=KEY)).json()
+    assert view["stages"] == ["development"]
+    assert view["permissions"] == []
+    assert view["accountLinking"] is None
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        pytest.param({"endpoint": "ftp://x"}, "endpoint", id="endpoint"),
+        pytest.param({"stages": ["beta"]}, "stages", id="stage"),
+        pytest.param({"stages": []}, "stages", id="no-stage"),
+        pytest.param(
+            {"accountLinking": {"authorizationUrl": "x", "clientId": "c"}}, "authorizationUrl", id="al-url"
+        ),
+        pytest.param({"vendorId": "MNOSUCHVENDOR"}, "vendorId", id="vendor"),
+    ],
+)
+async def test_bad_skill_bodies_are_400(
+    client: httpx.AsyncClient, admin: Admin, change: dict[str, Any], needle: str
+) -> None:
+    dev = await admin.customer(name="Dev")
+    body = {"vendorId": await admin.vendor(dev), "name": "S", "endpoint": "http://127.0.0.1:9/x", **change}
+    response = await client.post("/_localexa/skills", json=body, headers=KEY)
+    assert response.status_code == 400
+    assert needle in response.json()["message"]
+
+
+async def test_tokens_issue_an_lwa_pair(client: httpx.AsyncClient, admin: Admin) -> None:
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    response = await client.post(
+        "/_localexa/tokens",
+        json={"clientId": client_id, "userId": customer.user_id, "scopes": ["profile"]},
+        headers=KEY,
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 3600
+    assert body["access_token"].startswith("Atza|")
+    assert len(body["access_token"]) >= 350
+    assert body["refresh_token"].startswith("Atzr|")
+
+
+@pytest.mark.parametrize("missing", ["client", "user"])
+async def test_tokens_for_unknown_client_or_user_are_400(
+    client: httpx.AsyncClient, admin: Admin, missing: str
+) -> None:
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    body = {
+        "clientId": "amzn1.application-oa2-client.nope" if missing == "client" else client_id,
+        "userId": "amzn1.account.NOPE" if missing == "user" else customer.user_id,
+        "scopes": ["profile"],
+    }
+    response = await client.post("/_localexa/tokens", json=body, headers=KEY)
+    assert response.status_code == 400
+
+
+async def test_clock_moves_forward_only(client: httpx.AsyncClient) -> None:
+    before = datetime.fromisoformat((await client.get("/_localexa/clock", headers=KEY)).json()["now"])
+    moved = await client.post("/_localexa/clock", json={"advanceSeconds": 7200}, headers=KEY)
+    assert moved.status_code == 200
+    after = datetime.fromisoformat(moved.json()["now"])
+    assert 7200 <= (after - before).total_seconds() < 7260
+    again = datetime.fromisoformat((await client.get("/_localexa/clock", headers=KEY)).json()["now"])
+    assert again >= after
+    backwards = await client.post("/_localexa/clock", json={"advanceSeconds": -5}, headers=KEY)
+    assert backwards.status_code == 400

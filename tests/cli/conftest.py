@@ -1,0 +1,71 @@
+"""The CLI through Typer's CliRunner, against the session's real server (the testing kit's
+`localexa` fixture, emptied before each test)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from localexa.cli.main import app
+from localexa.testing import Localexa
+from tests.cli.echo_skill import EchoSkill
+
+#: The caller's own settings must not leak into the commands under test.
+CLEAN_ENV: dict[str, str | None] = {
+    name: None
+    for name in (
+        "LOCALEXA_URL",
+        "LOCALEXA_ADMIN_KEY",
+        "LOCALEXA_DATA_DIR",
+        "LOCALEXA_TOKEN",
+        "LOCALEXA_CA_FILE",
+        "LOCALEXA_RETRIES",
+    )
+}
+
+
+@dataclass
+class Cli:
+    localexa: Localexa
+    runner: CliRunner
+
+    def run(
+        self,
+        *args: str,
+        token: str | None = None,
+        admin_key: str | None = "default",
+        url: str | None = None,
+        input: str | None = None,
+        options: Sequence[str] = (),
+    ) -> Result:
+        """`localexa --url <server> --admin-key <key> [--token T] ARGS`."""
+        root = ["--url", url or self.localexa.url, *options]
+        if admin_key is not None:
+            root += ["--admin-key", self.localexa.admin_key if admin_key == "default" else admin_key]
+        if token is not None:
+            root += ["--token", token]
+        return self.runner.invoke(app, [*root, *args], input=input, env=CLEAN_ENV)
+
+    def ok(self, *args: str, **options: Any) -> Result:
+        result = self.run(*args, **options)
+        assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+        return result
+
+    def json(self, *args: str, **options: Any) -> Any:
+        return json.loads(self.ok(*args, "--json", **options).stdout)
+
+
+@pytest.fixture
+def cli(localexa: Localexa) -> Cli:
+    return Cli(localexa, CliRunner())
+
+
+@pytest.fixture(scope="session")
+def echo_skill() -> Iterator[EchoSkill]:
+    with EchoSkill() as skill:
+        yield skill

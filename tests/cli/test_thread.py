@@ -1,0 +1,123 @@
+"""`localexa thread …`: the Credential Locker by fields and by TLV dataset, and back to TLV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from localexa.testing import Localexa
+from localexa.thread import ThreadDataset, compute_pskc
+from localexa.thread.tlv import encode_tlvs
+from tests.cli.conftest import Cli
+
+XPANID = "dead00beef00cafe"
+KEY = "00112233445566778899aabbccddeeff"
+
+
+@pytest.fixture
+def token(localexa: Localexa) -> str:
+    """A customer's event token for a skill with the Credential Locker permission."""
+    skill = localexa.create_skill()
+    return localexa.event_token(localexa.create_customer(), skill)
+
+
+def dataset(name: str = "home", xpanid: str = XPANID) -> ThreadDataset:
+    return ThreadDataset(
+        network_name=name,
+        extended_pan_id=xpanid,
+        network_key=KEY,
+        pskc="445f2b5ca6f2a93a55ce570a70efeecb",
+        pan_id=0x1234,
+        channel=15,
+    ).with_defaults()
+
+
+def test_put_by_fields_then_list(cli: Cli, token: str) -> None:
+    stored = cli.json(
+        "thread", "put", "--extended-pan-id", XPANID, "--network-name", "home", "--network-key", KEY,
+        "--passphrase", "J01NME", "--pan-id", "1234", "--channel", "15", "--border-agent-id", "0a0b",
+        token=token,
+    )  # fmt: skip
+    assert stored == {"extendedPanId": XPANID, "networkName": "home", "stored": True}
+
+    [network] = cli.json("thread", "list", "--extended-pan-id", XPANID, token=token)
+    assert network["networkKey"] == KEY
+    assert network["pskc"] == compute_pskc("J01NME", XPANID, "home")
+    assert (network["panId"], network["channelNumber"], network["defaultBorderAgentId"]) == (
+        "1234",
+        15,
+        "0a0b",
+    )
+    table = cli.ok("thread", "list", "--extended-pan-id", XPANID, token=token).stdout
+    assert "home" in table
+    assert KEY not in table  # keys only in --json and exports
+
+
+def test_tlv_import_and_export_round_trip(cli: Cli, token: str) -> None:
+    original = dataset().to_tlv_hex()
+    cli.ok("thread", "put", "--tlv", original, token=token)
+    exported = cli.ok("thread", "export", "--extended-pan-id", XPANID, token=token).stdout.strip()
+    assert exported == original
+    as_json = cli.json("thread", "export", "--extended-pan-id", XPANID, token=token)
+    assert as_json == {"tlv": original, "complete": True}
+
+
+def test_a_border_routers_own_tlv_order_comes_back_as_the_same_dataset(
+    cli: Cli, token: str, tmp_path: Path
+) -> None:
+    shuffled = encode_tlvs(reversed(dataset("garage").to_tlvs())).hex()
+    hex_file = tmp_path / "dataset.hex"
+    hex_file.write_text(shuffled + "\n")
+    cli.ok("thread", "put", "--tlv-file", str(hex_file), token=token)
+    exported = cli.ok("thread", "export", "--extended-pan-id", XPANID, token=token).stdout.strip()
+    assert ThreadDataset.from_tlv_hex(exported) == ThreadDataset.from_tlv_hex(shuffled)
+
+
+def test_a_raw_binary_tlv_file_is_read_too(cli: Cli, token: str, tmp_path: Path) -> None:
+    raw = tmp_path / "dataset.bin"
+    raw.write_bytes(bytes.fromhex(dataset("office", "0011223344556677").to_tlv_hex()))
+    cli.ok("thread", "put", "--tlv-file", str(raw), token=token)
+    [network] = cli.json("thread", "list", "--extended-pan-id", "0011223344556677", token=token)
+    assert network["networkName"] == "office"
+
+
+def test_minimal_export_and_incomplete_networks(cli: Cli, token: str) -> None:
+    cli.ok(
+        "thread",
+        "put",
+        "--extended-pan-id",
+        XPANID,
+        "--network-name",
+        "bare",
+        "--network-key",
+        KEY,
+        token=token,
+    )
+    result = cli.ok("thread", "export", "--extended-pan-id", XPANID, token=token)
+    assert "not complete" in result.stderr
+    parsed = ThreadDataset.from_tlv_hex(result.stdout.strip())
+    assert (parsed.network_name, parsed.network_key, parsed.channel) == ("bare", KEY, None)
+    minimal = cli.json("thread", "export", "--extended-pan-id", XPANID, "--minimal", token=token)
+    assert minimal["complete"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--tlv", "0e08zz"], "hex", id="not-hex"),
+        pytest.param(["--tlv", "000300000f", "--network-name", "x"], "TLV", id="tlv-and-fields"),
+        pytest.param(
+            ["--extended-pan-id", XPANID, "--network-name", "n", "--network-key", "00"], "16", id="key"
+        ),
+    ],
+)
+def test_bad_input_is_a_usage_error(cli: Cli, token: str, args: list[str], message: str) -> None:
+    result = cli.run("thread", "put", *args, token=token)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_export_of_nothing_is_not_found(cli: Cli, token: str) -> None:
+    result = cli.run("thread", "export", "--extended-pan-id", XPANID, token=token)
+    assert result.exit_code == 3

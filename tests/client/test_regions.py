@@ -1,0 +1,154 @@
+"""Customer region handling as skill-enablement-rest-api-reference "Get API endpoint" prescribes:
+ask /v1/alexaApiEndpoint, call each endpoint in sequence until one succeeds, and after a 5xx from
+it call NA, EU and FE in sequence."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from localexa.client import (
+    AuthenticationError,
+    BadRequestError,
+    Client,
+    Endpoints,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from tests.client.conftest import Either, FakeAmazon, body, reply
+
+SKILL = "amzn1.ask.skill.1"
+PATH = f"/v1/users/~current/skills/{SKILL}/enablement"
+RECORD = {
+    "skill": {"id": SKILL, "stage": "development"},
+    "user": {"id": "amzn1.ask.account.1"},
+    "accountLink": {"status": "LINKED"},
+    "status": "ENABLED",
+}
+NA, EU, FE = "http://127.0.0.1:8080", "http://127.0.0.1:8081", "http://127.0.0.1:8082"
+
+
+def hosts(amazon: FakeAmazon, path: str = PATH) -> list[str]:
+    return [f"{r.url.host}:{r.url.port}" for r in amazon.calls(path)]
+
+
+async def test_bare_host_port_entries_get_the_clients_scheme(either: Either, amazon: FakeAmazon) -> None:
+    amazon.on("GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8081"]}))
+    amazon.on("POST", f"{EU}{PATH}", reply(201, RECORD))
+    record = await either.run(
+        lambda c: c.customer_enablement.enable_and_link(
+            SKILL, auth_code="abc", redirect_uri="https://app.example.com/cb", token="Atza|customer"
+        )
+    )
+    assert record.status == "ENABLED"
+    assert record.account_link is not None
+    assert record.account_link.status == "LINKED"
+    (sent,) = amazon.calls(PATH)
+    assert sent.url.scheme == "http"
+    assert sent.headers["Authorization"] == "Bearer Atza|customer"
+    assert body(sent) == {
+        "stage": "development",
+        "accountLinkRequest": {
+            "type": "AUTH_CODE",
+            "authCode": "abc",
+            "redirectUri": "https://app.example.com/cb",
+        },
+    }
+    (discovery,) = amazon.calls("/v1/alexaApiEndpoint")
+    assert discovery.headers["Authorization"] == "Bearer Atza|customer"
+
+
+async def test_each_endpoint_is_tried_in_sequence_until_one_succeeds(
+    either: Either, amazon: FakeAmazon
+) -> None:
+    amazon.on(
+        "GET",
+        f"{NA}/v1/alexaApiEndpoint",
+        reply(200, {"endpoints": ["127.0.0.1:8082", "127.0.0.1:8080", "127.0.0.1:8081"]}),
+    )
+    amazon.on("GET", f"{FE}{PATH}", reply(404, {"message": "Not enabled here."}))
+    amazon.on("GET", f"{NA}{PATH}", reply(200, RECORD))
+    amazon.on("GET", f"{EU}{PATH}", reply(200, RECORD))
+    record = await either.run(lambda c: c.customer_enablement.get(SKILL, token="Atza|c"))
+    assert record.user.id == "amzn1.ask.account.1"
+    assert hosts(amazon) == ["127.0.0.1:8082", "127.0.0.1:8080"]  # EU never asked
+
+
+async def test_a_5xx_from_discovery_tries_na_eu_fe_in_order(
+    either: Either, amazon: FakeAmazon, sleeps: list[float]
+) -> None:
+    amazon.on("GET", f"{NA}/v1/alexaApiEndpoint", reply(500, {"message": "boom"}))
+    amazon.on("DELETE", f"{NA}{PATH}", reply(404, {"message": "Not here."}))
+    amazon.on("DELETE", f"{EU}{PATH}", reply(403, {"message": "Not here either."}))
+    amazon.on("DELETE", f"{FE}{PATH}", reply(204))
+    await either.run(lambda c: c.customer_enablement.disable(SKILL, token="Atza|c"))
+    assert hosts(amazon) == ["127.0.0.1:8080", "127.0.0.1:8081", "127.0.0.1:8082"]
+    assert len(amazon.calls("/v1/alexaApiEndpoint")) == 3  # discovery itself was retried first
+
+
+async def test_a_4xx_from_discovery_is_raised(either: Either, amazon: FakeAmazon) -> None:
+    amazon.on("GET", f"{NA}/v1/alexaApiEndpoint", reply(401, {"message": "The token is invalid."}))
+    with pytest.raises(AuthenticationError, match="The token is invalid"):
+        await either.run(lambda c: c.customer_enablement.get(SKILL, token="bad"))
+    assert amazon.calls(PATH) == []
+
+
+async def test_the_telling_error_wins_when_every_endpoint_fails(either: Either, amazon: FakeAmazon) -> None:
+    amazon.on(
+        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
+    )
+    amazon.on("POST", f"{NA}{PATH}", reply(404, {"message": "Unknown customer in this region."}))
+    amazon.on("POST", f"{EU}{PATH}", reply(400, {"message": "Invalid account linking credentials"}))
+    with pytest.raises(BadRequestError, match="Invalid account linking credentials"):
+        await either.run(
+            lambda c: c.customer_enablement.enable_and_link(
+                SKILL, auth_code="x", redirect_uri="https://a/cb", token="t"
+            )
+        )
+
+
+async def test_region_mismatches_only_raise_the_last(either: Either, amazon: FakeAmazon) -> None:
+    amazon.on(
+        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
+    )
+    amazon.on("GET", f"{NA}{PATH}", reply(404, {"message": "na"}))
+    amazon.on("GET", f"{EU}{PATH}", reply(403, {"message": "eu"}))
+    with pytest.raises(PermissionDeniedError, match="eu"):
+        await either.run(lambda c: c.customer_enablement.get(SKILL, token="t"))
+
+
+async def test_an_explicit_endpoint_skips_discovery(either: Either, amazon: FakeAmazon) -> None:
+    amazon.on("GET", f"{FE}{PATH}", reply(404, {"message": "Skill not enabled."}))
+    with pytest.raises(NotFoundError):
+        await either.run(lambda c: c.customer_enablement.get(SKILL, token="t", endpoint="127.0.0.1:8082"))
+    assert amazon.calls("/v1/alexaApiEndpoint") == []
+
+
+async def test_api_endpoints_are_answered_as_given(either: Either, amazon: FakeAmazon) -> None:
+    amazon.on("GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["api.eu.amazonalexa.com"]}))
+    assert await either.run(lambda c: c.customer_enablement.api_endpoints(token="t")) == [
+        "api.eu.amazonalexa.com"
+    ]
+
+
+def test_amazon_entries_resolve_to_https() -> None:
+    endpoints = Endpoints()
+    assert endpoints.resolve_alexa_endpoint("api.eu.amazonalexa.com") == "https://api.eu.amazonalexa.com"
+    assert endpoints.resolve_alexa_endpoint("https://x.example/") == "https://x.example"
+
+
+def test_on_amazon_the_customer_call_goes_to_the_answered_host() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.path == "/v1/alexaApiEndpoint":
+            return httpx.Response(200, json={"endpoints": ["api.fe.amazonalexa.com"]})
+        return httpx.Response(200, json=RECORD)
+
+    with Client(transport=httpx.MockTransport(handler)) as client:
+        client.customer_enablement.get(SKILL, token="t")
+    assert seen == [
+        "https://api.amazonalexa.com/v1/alexaApiEndpoint",
+        f"https://api.fe.amazonalexa.com{PATH}",
+    ]

@@ -1,0 +1,114 @@
+"""Shared fixtures: the real app on a real SQLite file, and on PostgreSQL when
+`LOCALEXA_TEST_DATABASE_URL` is set (every test using `app` or `client` then runs on both).
+
+PostgreSQL: each pytest session creates its own database, migrates it once through the app's own
+start, and empties every table before each test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from localexa.server.app import create_app
+from localexa.server.db.base import Base
+from localexa.server.db.engine import create_engine
+from localexa.server.settings import Settings
+from tests.factories import Admin
+
+ADMIN_KEY = "test-admin-key"
+PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
+
+
+def _backends() -> list[object]:
+    params: list[object] = [pytest.param("sqlite", id="sqlite")]
+    if PG_URL:
+        params.append(pytest.param("postgresql", id="postgresql"))
+    return params
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str | None]:
+    """A throw-away PostgreSQL database for this pytest session (None without PostgreSQL)."""
+    if not PG_URL:
+        yield None
+        return
+    name = f"localexa_test_{os.getpid()}_{secrets.token_hex(3)}"
+    server_url = make_url(PG_URL)
+
+    async def admin(sql: str) -> None:
+        engine = create_engine(server_url.render_as_string(hide_password=False))
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(sql))
+        await engine.dispose()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    yield server_url.set(database=name).render_as_string(hide_password=False)
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    value: str = request.param
+    return value
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, pg_database_url: str | None) -> str:
+    if backend == "postgresql":
+        assert pg_database_url is not None
+        return pg_database_url
+    return f"sqlite+aiosqlite:///{tmp_path / 'localexa.db'}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        demo=False,
+        admin_key=ADMIN_KEY,  # type: ignore[arg-type]
+        password_hash_n=1024,
+    )
+
+
+async def _truncate_all(app: FastAPI) -> None:
+    engine = app.state.engine
+    if engine.dialect.name != "postgresql":
+        return
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await app.state.clock.refresh(engine, force=True)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        await _truncate_all(application)
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the NA listener of the real app (in process, no network)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as c:
+        yield c
+
+
+@pytest.fixture
+def admin(client: httpx.AsyncClient) -> Admin:
+    """Factories over the admin API (the fixed contract of admin-api.md)."""
+    return Admin(client, ADMIN_KEY)

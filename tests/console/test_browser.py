@@ -1,0 +1,261 @@
+"""The console in a real browser (Debian's chromium driven by Playwright) against a real server.
+
+The server runs under uvicorn in a thread on a free port. Without chromium or Playwright these
+tests skip, except on CI (`CI` set), where they must run. `LOCALEXA_SCREENSHOTS=1` writes the
+screenshots to docs/screenshots/ (the ones the README shows).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from localexa.server.app import create_app
+from localexa.server.settings import Settings
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ADMIN_KEY = "browser-admin-key"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WAIT_MS = 15_000
+
+
+def _unavailable() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install playwright)"
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        return f"{CHROMIUM} is missing (apt-get install chromium; scripts/test does it as root)"
+    return None
+
+
+_reason = _unavailable()
+if _reason is not None and os.environ.get("CI"):
+    pytest.fail(f"browser tests must run on CI: {_reason}", pytrace=False)
+pytestmark = pytest.mark.skipif(_reason is not None, reason=_reason or "")
+
+
+@dataclass
+class Server:
+    url: str
+    admin: httpx.Client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("browser")
+    port = _free_port()
+    settings = Settings(
+        data_dir=data,
+        database_url=f"sqlite+aiosqlite:///{data / 'localexa.db'}",
+        demo=False,
+        admin_key=ADMIN_KEY,
+        password_hash_n=1024,
+        port=port,
+    )
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"
+    )
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uv.started:
+        assert thread.is_alive(), "the server did not start"
+        assert time.monotonic() < deadline, "the server did not start in time"
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=url, headers={"X-Localexa-Admin-Key": ADMIN_KEY}, timeout=10) as admin:
+        yield Server(url=url, admin=admin)
+    uv.should_exit = True
+    thread.join(timeout=15)
+
+
+def _seed(admin: httpx.Client) -> dict[str, Any]:
+    """A little of everything, so the pages have something to show."""
+    developer = admin.post(
+        "/_localexa/customers",
+        json={"name": "Grace Hopper", "email": "grace@example.com", "password": "pw", "region": "NA"},
+    ).json()
+    customer = admin.post(
+        "/_localexa/customers",
+        json={"name": "Ada Lovelace", "email": "ada@example.com", "password": "pw", "region": "EU"},
+    ).json()
+    vendor = admin.post(
+        "/_localexa/vendors", json={"name": "Acme", "ownerUserId": developer["userId"]}
+    ).json()
+    admin.post(
+        "/_localexa/lwa-clients", json={"name": "Acme app", "redirectUris": ["https://app.example.com/cb"]}
+    )
+    skill = admin.post(
+        "/_localexa/skills",
+        json={
+            "vendorId": vendor["vendorId"],
+            "name": "My Lights",
+            "endpoint": "http://127.0.0.1:9/skill",
+            "permissions": ["alexa::async_event:write", "alexa::thread_network_credentials:read"],
+        },
+    ).json()
+    token = admin.post(
+        "/_localexa/tokens",
+        json={
+            "clientId": skill["skillMessagingCredentials"]["clientId"],
+            "userId": customer["userId"],
+            "scopes": ["alexa::async_event:write"],
+        },
+    ).json()["access_token"]
+    # Best effort: a thread network to show masked (the Credential Locker may refuse it).
+    admin.put(
+        "/credentiallocker/v2/threadNetworks",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "threadNetwork": {
+                "extendedPanId": "dead00beef00cafe",
+                "networkName": "home",
+                "networkKey": "00112233445566778899aabbccddeeff",
+                "pskc": "ffeeddccbbaa99887766554433221100",
+            }
+        },
+    )
+    # Best effort: the developer enables their own skill (SMAPI), for the enablements page.
+    app = admin.post("/_localexa/lwa-clients", json={"name": "ASK CLI", "redirectUris": []}).json()
+    scopes = ["alexa::ask:skills:readwrite"]
+    dev_token = admin.post(
+        "/_localexa/tokens",
+        json={"clientId": app["clientId"], "userId": developer["userId"], "scopes": scopes},
+    ).json()["access_token"]
+    admin.put(
+        f"/v1/skills/{skill['skillId']}/stages/development/enablement",
+        headers={"Authorization": f"Bearer {dev_token}"},
+    )
+    admin.post(
+        "/_localexa/faults", json={"method": "GET", "path": "/v1/alexaApiEndpoint", "status": 503, "count": 2}
+    )
+    admin.post(
+        "/_localexa/faults", json={"path": "/v3/events", "status": 429, "probability": 0.25, "seed": 7}
+    )
+    admin.get("/v1/alexaApiEndpoint")
+    return {"skill": skill, "customer": customer}
+
+
+@pytest.fixture(scope="module")
+def browser_page(server: Server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1360, "height": 860})
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        yield page
+        context.close()
+        browser.close()
+
+
+def _shot(page: Any, name: str, tmp_path: Path) -> None:
+    directory = SCREENSHOTS if os.environ.get("LOCALEXA_SCREENSHOTS") else tmp_path
+    directory.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(directory / f"console-{name}.png"), full_page=False)
+
+
+def test_sign_in_and_walk_the_main_pages(server: Server, browser_page: Any, tmp_path: Path) -> None:
+    seeded = _seed(server.admin)
+    page = browser_page
+    page.goto(f"{server.url}/console")
+    assert "/console/login" in page.url
+    _shot(page, "login", tmp_path)
+    page.fill("#admin_key", "not the key")
+    page.click("button[type=submit]")
+    assert page.locator(".error").inner_text().startswith("That is not")
+    page.fill("#admin_key", ADMIN_KEY)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:has-text('Overview')")
+    _shot(page, "overview", tmp_path)
+    for label, heading, shot in (
+        ("Customers", "Customers", "customers"),
+        ("Vendors", "Vendors", "vendors"),
+        ("Skills", "Skills", "skills"),
+        ("LWA clients", "LWA clients", "lwa-clients"),
+        ("Enablements", "Enablements", "enablements"),
+        ("Thread networks", "Thread networks", "thread-networks"),
+        ("Evaluations", "Evaluations", "evaluations"),
+        ("Faults", "Faults", "faults"),
+        ("Clock", "Clock", "clock"),
+    ):
+        page.click(f"nav.side >> text='{label}'")
+        page.wait_for_selector(f"h1:has-text('{heading}')")
+        assert page.locator("nav.side a.active").inner_text() == label
+        _shot(page, shot, tmp_path)
+        if shot == "skills":
+            assert seeded["skill"]["skillId"] in page.content()
+        if shot == "thread-networks" and "dead00beef00cafe" in page.content():
+            assert "00112233445566778899aabbccddeeff" not in page.content()
+
+
+def test_a_call_made_through_the_api_appears_in_the_live_journal(
+    server: Server, browser_page: Any, tmp_path: Path
+) -> None:
+    page = browser_page
+    page.goto(f"{server.url}/console/journal")
+    page.wait_for_selector("h1:has-text('Journal')")
+    marker = f"/_localexa/customers/amzn1.account.BROWSER{int(time.time())}"
+    assert marker not in page.content()
+    answer = server.admin.get(marker)  # made after the page loaded: only the 2 s refresh can show it
+    assert answer.status_code == 404
+    page.wait_for_selector(f'#journal-rows >> text="{marker}"')
+    _shot(page, "journal", tmp_path)
+    page.click(f'#journal-rows >> text="{marker}"')
+    page.wait_for_selector("h2:has-text('Response')")
+    assert answer.headers["X-Amzn-RequestId"] in page.content()
+    assert "[redacted]" in page.content()  # the admin key header
+    assert ADMIN_KEY not in page.content()
+    _shot(page, "journal-entry", tmp_path)
+
+
+def test_faults_and_clock_through_the_forms(server: Server, browser_page: Any) -> None:
+    page = browser_page
+    page.goto(f"{server.url}/console/faults")
+    page.select_option("select[name=method]", "POST")
+    page.fill("input[name=path]", "/v1/users/~current/skills/{skillId}/enablement")
+    page.select_option("select[name=status]", "500")
+    page.fill("input[name=count]", "1")
+    page.click("text=Create fault")
+    page.wait_for_selector('td.path >> text="/v1/users/~current/skills/{skillId}/enablement"')
+    created = [f for f in server.admin.get("/_localexa/faults").json() if f["status"] == 500]
+    assert len(created) == 1
+    page.click(f"button[aria-label='Delete {created[0]['faultId']}']")
+    page.wait_for_selector("h1:has-text('Faults')")
+    assert not [f for f in server.admin.get("/_localexa/faults").json() if f["status"] == 500]
+    page.goto(f"{server.url}/console/clock")
+    before = page.locator("#clock-now").inner_text()
+    page.click("text=+ 24 hours")
+    page.wait_for_selector("#clock-now")
+    assert page.locator("#clock-now").inner_text()[:10] != before[:10]

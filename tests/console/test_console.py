@@ -1,0 +1,238 @@
+"""The web console over HTTP: sign-in, session cookie, CSRF, pages and forms."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_KEY
+from tests.factories import Admin
+from tests.observe.helpers import ADMIN, add_fault, faults, journal
+
+PAGES = (
+    "/console",
+    "/console/customers",
+    "/console/vendors",
+    "/console/skills",
+    "/console/lwa-clients",
+    "/console/enablements",
+    "/console/thread-networks",
+    "/console/evaluations",
+    "/console/journal",
+    "/console/faults",
+    "/console/clock",
+)
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, key: str = ADMIN_KEY) -> httpx.Response:
+    page = await client.get("/console/login")
+    return await client.post(
+        "/console/login",
+        data={"admin_key": key, "csrf_token": _csrf(page.text), "next": "/console/skills"},
+    )
+
+
+async def test_pages_need_sign_in(client: httpx.AsyncClient) -> None:
+    for path in PAGES:
+        response = await client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/console/login?next=")
+
+
+async def test_sign_in_sets_a_strict_http_only_cookie(client: httpx.AsyncClient) -> None:
+    response = await sign_in(client)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/skills"
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
+    assert "Path=/console" in cookie
+    assert ADMIN_KEY not in cookie
+    assert (await client.get("/console/skills")).status_code == 200
+
+
+async def test_a_wrong_key_is_refused(client: httpx.AsyncClient) -> None:
+    response = await sign_in(client, key="wrong")
+    assert response.status_code == 401
+    assert (
+        "not this server&#39;s admin key" in response.text or "not this server's admin key" in response.text
+    )
+    assert (await client.get("/console")).status_code == 303
+
+
+async def test_sign_in_without_the_forms_token_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post("/console/login", data={"admin_key": ADMIN_KEY, "csrf_token": "forged"})
+    assert response.status_code == 403
+    assert (await client.get("/console")).status_code == 303
+
+
+async def test_a_forged_cookie_is_ignored(client: httpx.AsyncClient) -> None:
+    client.cookies.set("localexa_console", "eyJjc3JmIjoieCIsImFkbWluIjoieSJ9.forged.sig", path="/console")
+    assert (await client.get("/console")).status_code == 303
+
+
+async def test_open_redirects_are_refused(client: httpx.AsyncClient) -> None:
+    page = await client.get("/console/login")
+    response = await client.post(
+        "/console/login",
+        data={"admin_key": ADMIN_KEY, "csrf_token": _csrf(page.text), "next": "https://evil.example/"},
+    )
+    assert response.headers["location"] == "/console"
+
+
+async def test_every_page_renders(client: httpx.AsyncClient, admin: Admin) -> None:
+    developer = await admin.customer(name="Grace")
+    skill = await admin.skill(developer, permissions=["alexa::async_event:write"])
+    await sign_in(client)
+    for path in PAGES:
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert "<h1>" in response.text
+        assert response.headers["Cache-Control"] == "no-store"
+    skills = (await client.get("/console/skills")).text
+    assert skill.skill_id in skills
+    assert skill.messaging_client_id in skills
+    assert "alexa::async_event:write" in skills
+    assert skill.messaging_client_secret not in skills
+    customers = (await client.get("/console/customers")).text
+    assert "Grace" in customers
+    assert "scrypt$" not in customers  # no password hash shown
+    assert (await client.get("/console/no-such-page")).status_code == 404
+
+
+async def test_secrets_are_masked_in_generic_tables(client: httpx.AsyncClient) -> None:
+    from localexa.server.console.queries import MASK, is_secret_column
+
+    assert is_secret_column("network_key_sealed")
+    assert is_secret_column("pskc_sealed")
+    assert is_secret_column("access_token_sealed")
+    assert is_secret_column("password_hash")
+    assert not is_secret_column("network_name")
+    assert not is_secret_column("access_token_expires_at")
+    assert MASK
+
+
+async def test_forms_need_the_sessions_csrf_token(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    response = await client.post(
+        "/console/faults", data={"path": "/v1/x", "status": "503", "csrf_token": "x"}
+    )
+    assert response.status_code == 403
+    assert await faults(client) == []
+
+
+async def test_faults_are_created_and_deleted_through_forms(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/faults")).text)
+    created = await client.post(
+        "/console/faults",
+        data={
+            "csrf_token": csrf,
+            "method": "GET",
+            "path": "/v1/alexaApiEndpoint",
+            "status": "503",
+            "count": "2",
+        },
+    )
+    assert created.status_code == 303
+    [fault] = await faults(client)
+    assert (fault["method"], fault["status"], fault["count"]) == ("GET", 503, 2)
+    assert (await client.get("/v1/alexaApiEndpoint")).status_code == 503
+    page = (await client.get("/console/faults")).text
+    assert fault["faultId"] in page
+    deleted = await client.post(f"/console/faults/{fault['faultId']}/delete", data={"csrf_token": csrf})
+    assert deleted.status_code == 303
+    assert await faults(client) == []
+
+
+async def test_a_bad_fault_form_explains_itself(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/faults")).text)
+    response = await client.post("/console/faults", data={"csrf_token": csrf, "path": "/v1/x"})
+    assert response.status_code == 400
+    assert "needs a status" in response.text
+    assert 'value="/v1/x"' in response.text  # the form keeps what was typed
+
+
+async def test_the_clock_advances_through_the_form(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/clock")).text)
+    before = (await client.get("/_localexa/clock", headers=ADMIN)).json()["now"]
+    moved = await client.post("/console/clock", data={"csrf_token": csrf, "seconds": "3600"})
+    assert moved.status_code == 303
+    after = (await client.get("/_localexa/clock", headers=ADMIN)).json()["now"]
+    assert after[:13] != before[:13]
+    bad = await client.post("/console/clock", data={"csrf_token": csrf, "seconds": "-5"})
+    assert bad.status_code == 400
+
+
+async def test_journal_page_and_live_rows_show_calls(client: httpx.AsyncClient, admin: Admin) -> None:
+    customer = await admin.customer(name="Hopper")
+    await sign_in(client)
+    page = await client.get("/console/journal")
+    assert "/_localexa/customers" in page.text
+    assert 'data-rows="/console/journal/rows"' in page.text
+    await client.get("/v1/alexaApiEndpoint")
+    rows = await client.get("/console/journal/rows")
+    assert rows.status_code == 200
+    assert "/v1/alexaApiEndpoint" in rows.text
+    assert "<html" not in rows.text  # a fragment
+    filtered = await client.get("/console/journal/rows", params={"customer": customer.user_id})
+    assert "/_localexa/customers" in filtered.text
+    assert "/v1/alexaApiEndpoint" not in filtered.text
+    [entry] = await journal(client, path="/v1/alexaApiEndpoint")
+    detail = await client.get(f"/console/journal/{entry['id']}")
+    assert detail.status_code == 200
+    assert entry["requestId"] in detail.text
+    bad = await client.get("/console/journal", params={"since": "yesterday"})
+    assert "not an ISO-8601 time" in bad.text
+
+
+async def test_rows_fragment_says_401_when_signed_out(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/console/journal/rows")).status_code == 401
+
+
+async def test_sign_out_ends_the_session(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console")).text)
+    response = await client.post("/console/logout", data={"csrf_token": csrf})
+    assert response.status_code == 303
+    assert (await client.get("/console")).status_code == 303
+
+
+async def test_console_forms_are_journaled_without_keys(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/clock")).text)
+    await client.post("/console/clock", data={"csrf_token": csrf, "seconds": "60"})
+    entries = await journal(client, path="/console")
+    assert [e["path"] for e in entries] == ["/console/clock", "/console/login"]
+    dumped = str(entries)
+    assert ADMIN_KEY not in dumped
+    assert csrf not in dumped
+
+
+@pytest.mark.parametrize("name", ["console.css", "console.js"])
+async def test_static_assets(client: httpx.AsyncClient, name: str) -> None:
+    response = await client.get(f"/console/static/{name}")
+    assert response.status_code == 200
+    assert len(response.content) > 100
+    assert (await client.get("/console/static/routes.py")).status_code == 404
+    assert (await client.get("/console/static/..%2Froutes.py")).status_code == 404
+
+
+async def test_overview_counts(client: httpx.AsyncClient, admin: Admin) -> None:
+    await admin.customer()
+    await add_fault(client, path="/x", status=503)
+    await sign_in(client)
+    page = (await client.get("/console")).text
+    assert "Customers" in page
+    assert "Journal entries" in page

@@ -1,0 +1,100 @@
+"""The Lambda worker pool: warm reuse, and a fresh worker after a timeout, a crash or an edit."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from localexa.server.directives.lambda_pool import LambdaFailure, LambdaPool
+
+MOODY = "tests.directives.handlers:moody"
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[LambdaPool]:
+    lambdas = LambdaPool()
+    yield lambdas
+    await lambdas.aclose()
+
+
+async def calls(pool: LambdaPool, target: str = MOODY) -> int:
+    answer = await pool.invoke(target, {"mode": "count"}, timeout=10)
+    count: int = answer.report["result"]["calls"]
+    return count
+
+
+async def test_a_warm_worker_keeps_its_globals(pool: LambdaPool) -> None:
+    assert [await calls(pool) for _ in range(3)] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(("mode", "kind"), [("crash", "PROCESS_CRASHED"), ("sleep", "TIMEOUT")])
+async def test_a_failed_call_ends_the_worker(pool: LambdaPool, mode: str, kind: str) -> None:
+    assert await calls(pool) == 1
+    with pytest.raises(LambdaFailure) as failure:
+        await pool.invoke(MOODY, {"mode": mode}, timeout=1)
+    assert failure.value.kind == kind
+    assert await calls(pool) == 1  # a new worker: the old one's state is gone
+
+
+async def test_an_idle_worker_is_retired() -> None:
+    pool = LambdaPool(idle_seconds=0)
+    try:
+        assert [await calls(pool) for _ in range(2)] == [1, 1]
+    finally:
+        await pool.aclose()
+
+
+async def test_an_edited_handler_runs_as_edited(
+    pool: LambdaPool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = tmp_path / "edited_skill_handler.py"
+    module.write_text("def handler(event, context):\n    return {'version': 1}\n")
+    target = "edited_skill_handler:handler"
+    assert (await pool.invoke(target, {}, timeout=10)).report["result"] == {"version": 1}
+
+    module.write_text("def handler(event, context):\n    return {'version': 2}\n")
+    stat = module.stat()
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+    assert (await pool.invoke(target, {}, timeout=10)).report["result"] == {"version": 2}
+
+
+async def test_concurrent_calls_get_their_own_workers_up_to_the_limit(pool: LambdaPool) -> None:
+    target = "tests.directives.handlers:nap_then_pid"
+    answers = await asyncio.gather(*(pool.invoke(target, {}, timeout=10) for _ in range(2)))
+    assert len({a.report["result"]["pid"] for a in answers}) == 2
+
+    single = LambdaPool(max_workers=1)
+    try:
+        answers = await asyncio.gather(*(single.invoke(target, {}, timeout=10) for _ in range(2)))
+        assert len({a.report["result"]["pid"] for a in answers}) == 1
+    finally:
+        await single.aclose()
+
+
+async def test_a_call_that_waits_for_a_busy_worker_spends_its_own_budget() -> None:
+    pool = LambdaPool(max_workers=1)
+    try:
+        stuck = asyncio.create_task(pool.invoke(MOODY, {"mode": "sleep"}, timeout=3))
+        await asyncio.sleep(0)  # let it take the only worker
+        with pytest.raises(LambdaFailure) as waiting:
+            await pool.invoke(MOODY, {"mode": "count"}, timeout=0.5)
+        assert waiting.value.kind == "TIMEOUT"
+        assert "no free worker" in waiting.value.message
+        with pytest.raises(LambdaFailure):
+            await stuck
+    finally:
+        await pool.aclose()
+
+
+async def test_a_closed_pool_refuses_work() -> None:
+    pool = LambdaPool()
+    await calls(pool)
+    await pool.aclose()
+    with pytest.raises(LambdaFailure):
+        await calls(pool)

@@ -1,0 +1,244 @@
+"""The skills the evaluation tests run plans against, each a real HTTP server on 127.0.0.1.
+
+- `mylights`: the My Lights sample as it ships (a correct skill).
+- `dim_liar`: My Lights whose ReportState doubles any brightness under 50 % (a skill that
+  misreports its state: only test cases that read a dim brightness back can catch it).
+- `thermostat`: a thermostat written here with the skill kit, working in Celsius, with HEAT, COOL,
+  AUTO and OFF and dual setpoints; `heat_only` lists only HEAT and OFF.
+All three take My Lights' OAuth server for account linking and token checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from localexa.samples.mylights import DeviceCloud, MyLightsConfig, build_skill, create_mylights_app
+from localexa.skill import (
+    CallableValidator,
+    InvalidValue,
+    Message,
+    SkillHandler,
+    SkillRequest,
+    capability,
+    discover_response,
+    discovery_endpoint,
+    lower_setpoint,
+    response,
+    state_report,
+    target_setpoint,
+    temperature,
+    thermostat_mode,
+    upper_setpoint,
+)
+
+CLIENT_ID = "alexa-skill"
+CLIENT_SECRET = "mylights-secret"
+REDIRECT = "https://app.example.com/alexa"
+USER = "demo"
+
+
+@dataclass
+class SkillServer:
+    url: str
+    cloud: DeviceCloud
+    answered: list[str] = field(default_factory=list)
+
+    def account_linking(self) -> dict[str, Any]:
+        return {
+            "type": "AUTH_CODE",
+            "authorizationUrl": f"{self.url}/authorize",
+            "accessTokenUrl": f"{self.url}/token",
+            "clientId": CLIENT_ID,
+            "clientSecret": CLIENT_SECRET,
+            "accessTokenScheme": "HTTP_BASIC",
+            "scopes": ["lights"],
+            "redirectUrls": [REDIRECT],
+        }
+
+    def auth_code(self) -> str:
+        return self.cloud.oauth.issue_code(USER, CLIENT_ID, REDIRECT, "lights")
+
+
+@contextmanager
+def serve(app: Starlette) -> Iterator[str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def _cloud() -> DeviceCloud:
+    return DeviceCloud(
+        MyLightsConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, send_change_reports=False)
+    )
+
+
+def _with_skill(
+    cloud: DeviceCloud, skill: SkillHandler, answer_hook: Any = None, delay: float = 0.0
+) -> Starlette:
+    """My Lights' OAuth and resource routes, with `skill` answering at /skill (after `delay` s)."""
+    app = create_mylights_app(cloud=cloud)
+    answered: list[str] = []
+
+    async def endpoint(request: Request) -> Response:
+        event = json.loads(await request.body())
+        if delay:
+            await asyncio.sleep(delay)
+        answer = await skill.handle(event)
+        header = event["directive"]["header"]
+        answered.append(f"{header['namespace']}.{header['name']}")
+        if answer_hook is not None:
+            answer = answer_hook(event, answer)
+        return JSONResponse(answer)
+
+    app.router.routes.insert(0, Route("/skill", endpoint, methods=["POST"]))
+    app.state.answered = answered
+    return app
+
+
+@contextmanager
+def mylights(delay: float = 0.0) -> Iterator[SkillServer]:
+    """My Lights; `delay` makes every answer slow (a run long enough to kill a server mid-way)."""
+    cloud = _cloud()
+    app = _with_skill(cloud, build_skill(cloud), delay=delay)
+    with serve(app) as url:
+        yield SkillServer(url, cloud, app.state.answered)
+
+
+def _double_dim_brightness(event: dict[str, Any], answer: Message) -> Message:
+    if event["directive"]["header"]["name"] != "ReportState":
+        return answer
+    for prop in answer.get("context", {}).get("properties", []):
+        if prop["name"] == "brightness" and prop["value"] < 50:
+            prop["value"] = prop["value"] * 2
+    return answer
+
+
+@contextmanager
+def dim_liar() -> Iterator[SkillServer]:
+    cloud = _cloud()
+    app = _with_skill(cloud, build_skill(cloud), _double_dim_brightness)
+    with serve(app) as url:
+        yield SkillServer(url, cloud, app.state.answered)
+
+
+# -- a thermostat ---------------------------------------------------------------------------------
+
+THERMOSTAT_ID = "hallway-thermostat"
+
+
+def _celsius(value: dict[str, Any]) -> float:
+    number, scale = float(value["value"]), value.get("scale", "CELSIUS")
+    return {"CELSIUS": number, "FAHRENHEIT": (number - 32) * 5 / 9, "KELVIN": number - 273.15}[scale]
+
+
+def _celsius_delta(value: dict[str, Any]) -> float:
+    number = float(value["value"])
+    return number * 5 / 9 if value.get("scale") == "FAHRENHEIT" else number
+
+
+@dataclass
+class Thermostat:
+    mode: str = "OFF"
+    target: float = 20.0
+    lower: float = 18.0
+    upper: float = 25.0
+
+    def properties(self) -> list[dict[str, Any]]:
+        return [
+            thermostat_mode(self.mode),
+            target_setpoint(round(self.target, 2), "CELSIUS"),
+            lower_setpoint(round(self.lower, 2), "CELSIUS"),
+            upper_setpoint(round(self.upper, 2), "CELSIUS"),
+            temperature(21.5, "CELSIUS"),
+        ]
+
+
+def thermostat_skill(cloud: DeviceCloud, modes: list[str]) -> SkillHandler:
+    skill = SkillHandler(CallableValidator(cloud.check_token))
+    device = Thermostat()
+
+    @skill.on("Alexa.Discovery", "Discover")
+    def discover(request: SkillRequest) -> Message:
+        endpoint = discovery_endpoint(
+            THERMOSTAT_ID,
+            "Hallway",
+            [
+                capability(
+                    "Alexa.ThermostatController",
+                    ["targetSetpoint", "lowerSetpoint", "upperSetpoint", "thermostatMode"],
+                    configuration={"supportedModes": modes, "supportsScheduling": False},
+                ),
+                capability("Alexa.TemperatureSensor", ["temperature"]),
+            ],
+            description="A test thermostat",
+            manufacturer_name="Tests",
+            display_categories=["THERMOSTAT"],
+        )
+        return discover_response(request.directive, [endpoint])
+
+    @skill.on("Alexa", "ReportState")
+    def report(request: SkillRequest) -> Message:
+        return state_report(request.directive, device.properties())
+
+    @skill.on("Alexa.ThermostatController", "SetThermostatMode")
+    def set_mode(request: SkillRequest) -> Message:
+        mode = request.payload["thermostatMode"]["value"]
+        if mode not in modes:
+            raise InvalidValue(f"{mode} is not supported.")
+        device.mode = mode
+        return response(request.directive, device.properties())
+
+    @skill.on("Alexa.ThermostatController", "SetTargetTemperature")
+    def set_target(request: SkillRequest) -> Message:
+        payload = request.payload
+        if "targetSetpoint" in payload:
+            device.target = _celsius(payload["targetSetpoint"])
+        if "lowerSetpoint" in payload:
+            device.lower = _celsius(payload["lowerSetpoint"])
+        if "upperSetpoint" in payload:
+            device.upper = _celsius(payload["upperSetpoint"])
+        return response(request.directive, device.properties())
+
+    @skill.on("Alexa.ThermostatController", "AdjustTargetTemperature")
+    def adjust_target(request: SkillRequest) -> Message:
+        device.target += _celsius_delta(request.payload["targetSetpointDelta"])
+        return response(request.directive, device.properties())
+
+    return skill
+
+
+@contextmanager
+def thermostat(modes: tuple[str, ...] = ("HEAT", "COOL", "AUTO", "OFF")) -> Iterator[SkillServer]:
+    cloud = _cloud()
+    app = _with_skill(cloud, thermostat_skill(cloud, list(modes)))
+    with serve(app) as url:
+        yield SkillServer(url, cloud, app.state.answered)

@@ -1,0 +1,85 @@
+"""A run whose prerequisites fail ends in ERROR with the matching `SHCapabilityErrorCode`."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from localexa.server.evaluation.plans import plan_id_for
+from tests.evaluation.helpers import developer_with_skill, finished, link, linked_developer, run, start
+from tests.evaluation.skills import SkillServer
+from tests.factories import Admin
+
+
+async def test_an_unknown_endpoint_is_no_such_endpoint(
+    client: httpx.AsyncClient, admin: Admin, mylights: SkillServer
+) -> None:
+    dev = await linked_developer(client, admin, mylights)
+    body, results = await run(client, dev, "PowerController", "garage")
+    assert body["status"] == "ERROR"
+    assert body["error"]["code"] == "NO_SUCH_ENDPOINT"
+    assert "garage" in body["error"]["message"]
+    assert body["endTimestamp"] >= body["startTimestamp"]
+    assert results == []
+
+
+async def test_an_unknown_test_plan_is_no_such_test_plan(
+    client: httpx.AsyncClient, admin: Admin, mylights: SkillServer
+) -> None:
+    dev = await linked_developer(client, admin, mylights)
+    plan_id = str(uuid.uuid4())
+    evaluation_id = await start(client, dev, plan_id, "kitchen")
+    body = await finished(client, dev, evaluation_id)
+    assert body["status"] == "ERROR"
+    assert body["error"] == {
+        "code": "NO_SUCH_TEST_PLAN",
+        "message": f"There is no capability test plan {plan_id}.",
+    }
+    assert body["input"]["capabilityTestPlan"] == {"id": plan_id}
+    assert body["metrics"] == {}
+
+
+async def test_a_skill_not_enabled_in_the_developers_account_is_no_such_skill_stage(
+    client: httpx.AsyncClient, admin: Admin, mylights: SkillServer
+) -> None:
+    dev = await developer_with_skill(admin, mylights)
+    evaluation_id = await start(client, dev, plan_id_for("PowerController"), "kitchen")
+    body = await finished(client, dev, evaluation_id)
+    assert body["error"]["code"] == "NO_SUCH_SKILL_STAGE"
+    assert "not enabled at stage development" in body["error"]["message"]
+
+
+async def test_a_stage_the_skill_lacks_is_no_such_skill_stage(
+    client: httpx.AsyncClient, admin: Admin, mylights: SkillServer
+) -> None:
+    dev = await linked_developer(client, admin, mylights)
+    body, _ = await run(client, dev, "PowerController", "kitchen", stage="live")
+    assert body["status"] == "ERROR"
+    assert body["error"]["code"] == "NO_SUCH_SKILL_STAGE"
+    assert body["input"]["stage"] == "live"
+
+
+async def test_enabled_but_not_linked_is_discovery_failed(
+    client: httpx.AsyncClient, admin: Admin, mylights: SkillServer
+) -> None:
+    dev = await developer_with_skill(admin, mylights)
+    enabled = await client.put(
+        f"/v1/skills/{dev.skill.skill_id}/stages/development/enablement", headers=dev.headers
+    )
+    assert enabled.status_code == 204
+    body, _ = await run(client, dev, "PowerController", "kitchen")
+    assert body["error"]["code"] == "DISCOVERY_FAILED"
+    assert "not linked" in body["error"]["message"]
+
+
+async def test_a_skill_that_cannot_be_reached_is_discovery_failed(
+    client: httpx.AsyncClient, admin: Admin, mylights: SkillServer
+) -> None:
+    # The skill's endpoint is somewhere nothing listens; its token server (My Lights) works.
+    dev = await developer_with_skill(admin, mylights, endpoint="http://127.0.0.1:9/skill")
+    await link(client, admin, dev, mylights)
+    body, _ = await run(client, dev, "PowerController", "kitchen")
+    assert body["status"] == "ERROR"
+    assert body["error"]["code"] == "DISCOVERY_FAILED"
+    assert "did not answer Discover" in body["error"]["message"]

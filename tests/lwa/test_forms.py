@@ -1,0 +1,93 @@
+"""The lenient token-body reader (lwa/forms.py): unencoded bodies as Amazon's Python runtime sends
+them, encoded ones as everyone else does, and HTTP Basic client credentials."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import urlencode
+
+import pytest
+
+from localexa.server.core.crypto import random_token
+from localexa.server.core.errors import OAuthError
+from localexa.server.lwa.forms import parse_basic_auth, parse_lenient_form, parse_token_body
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param("Atzr|IwEB-abc_DEF-123_xyz", id="dash-underscore"),
+        pytest.param("Atzr|IwEBa+b/c=d==", id="plus-slash-equals"),
+        pytest.param("Atzr|" + "+" * 5, id="only-plus"),
+    ],
+)
+def test_unencoded_body_keeps_every_character(token: str) -> None:
+    body = (
+        "grant_type=refresh_token&client_id=amzn1.application-oa2-client.ab&client_secret=s+t"
+        f"&refresh_token={token}"
+    )
+    params = parse_lenient_form(body)
+    assert params["refresh_token"] == token
+    assert params["client_secret"] == "s+t"  # no encoder leaves `|` raw, so `+` is a plus here
+
+
+def test_real_refresh_tokens_survive_both_ways() -> None:
+    for _ in range(50):
+        token = random_token("Atzr|", 96)
+        raw = parse_lenient_form(f"grant_type=refresh_token&refresh_token={token}")
+        encoded = parse_lenient_form(urlencode({"grant_type": "refresh_token", "refresh_token": token}))
+        assert raw["refresh_token"] == token == encoded["refresh_token"]
+
+
+def test_encoded_body_decodes_plus_and_percent() -> None:
+    body = urlencode({"scope": "profile postal_code", "code_verifier": "a~b.c", "x": "a+b|c"})
+    params = parse_lenient_form(body)
+    assert params == {"scope": "profile postal_code", "code_verifier": "a~b.c", "x": "a+b|c"}
+
+
+def test_empty_values_are_omitted_and_repeats_refused() -> None:
+    assert parse_lenient_form("a=&b=1&&c") == {"b": "1"}
+    assert parse_lenient_form("a=&a=2") == {"a": "2"}
+    with pytest.raises(OAuthError) as caught:
+        parse_lenient_form("a=1&a=2")
+    assert caught.value.code == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "expected"),
+    [
+        pytest.param(FORM + "; charset=UTF-8", b"grant_type=x", {"grant_type": "x"}, id="form-charset"),
+        pytest.param(None, b"grant_type=x", {"grant_type": "x"}, id="no-content-type"),
+        pytest.param(
+            "application/json", b'{"grant_type": "x", "scope": null}', {"grant_type": "x"}, id="json"
+        ),
+    ],
+)
+def test_content_types(content_type: str | None, body: bytes, expected: dict[str, str]) -> None:
+    assert parse_token_body(content_type, body) == expected
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data; boundary=x", "application/xml"])
+def test_other_content_types_are_invalid_request(content_type: str) -> None:
+    with pytest.raises(OAuthError) as caught:
+        parse_token_body(content_type, b"grant_type=x")
+    assert caught.value.code == "invalid_request"
+    assert caught.value.instance_status == 400
+
+
+def test_basic_auth() -> None:
+    def header(value: str) -> str:
+        return "Basic " + base64.b64encode(value.encode()).decode()
+
+    assert parse_basic_auth(None) is None
+    assert parse_basic_auth("Bearer Atza|x") is None
+    assert parse_basic_auth(header("id:se:cret")) == ("id", "se:cret")
+    assert parse_basic_auth(header("id%3A1:a%2Bb")) == ("id:1", "a+b")
+    assert parse_basic_auth(header("id:a+b")) == ("id", "a+b")
+    for bad in ("Basic ***", header("no-colon"), header(":secret")):
+        with pytest.raises(OAuthError) as caught:
+            parse_basic_auth(bad)
+        assert caught.value.code == "invalid_client"
+        assert caught.value.instance_status == 401

@@ -1,0 +1,100 @@
+"""Health, readiness, Prometheus metrics and the structured log format."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
+
+from localexa.server.core.request_id import current_request_id
+from localexa.server.db.engine import create_engine
+from localexa.server.observe.logging_setup import configure_logging
+from localexa.server.observe.metrics import Metrics
+from tests.observe.helpers import ADMIN, add_fault
+
+
+def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    values: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            values[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return values
+
+
+async def test_health_and_ready(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/_localexa/health")).json() == {"status": "ok"}
+    ready = await client.get("/_localexa/ready")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+
+
+async def test_ready_is_503_without_a_database(
+    client: httpx.AsyncClient, app: FastAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+    monkeypatch.setattr(app.state, "engine", broken)
+    response = await client.get("/_localexa/ready")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    monkeypatch.undo()
+    await broken.dispose()
+
+
+async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    await client.get("/_localexa/customers", headers=ADMIN)
+    await client.get("/_localexa/customers/amzn1.account.X", headers=ADMIN)
+    await client.get("/_localexa/customers/amzn1.account.Y", headers=ADMIN)
+    await client.get("/no/such/route")
+    await add_fault(client, path="/v1/alexaApiEndpoint", status=503)
+    await client.get("/v1/alexaApiEndpoint")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    samples = _samples(response.text)
+    template = "/_localexa/customers/{user_id}"
+    key = (
+        "localexa_http_requests_total",
+        frozenset({("method", "GET"), ("route", template), ("status", "404")}),
+    )
+    assert samples[key] == 2
+    assert samples[("localexa_http_request_duration_seconds_count", frozenset({("route", template)}))] == 2
+    assert samples[("localexa_http_errors_total", frozenset({("route", template), ("kind", "4xx")}))] == 2
+    unmatched = (
+        "localexa_http_requests_total",
+        frozenset({("method", "GET"), ("route", "unmatched"), ("status", "404")}),
+    )
+    assert samples[unmatched] == 1
+    assert samples[("localexa_faults_injected_total", frozenset({("status", "503")}))] == 1
+    assert not any("amzn1.account.X" in str(labels) for _, labels in samples)
+
+
+def test_each_app_has_its_own_registry() -> None:
+    one, two = Metrics(), Metrics()
+    one.observe_request("GET", "/x", 200, 0.01)
+    assert b'route="/x"' in one.render()
+    assert b'route="/x"' not in two.render()
+
+
+def test_log_lines_are_key_value_with_request_id_and_no_secrets() -> None:
+    stream = io.StringIO()
+    handler = configure_logging("info", stream=stream)
+    try:
+        token = current_request_id.set("req-123")
+        try:
+            logging.getLogger("localexa.test").info("refreshing with %s", "Atza|sEcReTtOkEn")
+            logging.getLogger("localexa.test").info('body {"client_secret": "sEcReT2"}')
+        finally:
+            current_request_id.reset(token)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    assert all("request_id=req-123" in line and "level=info" in line for line in lines)
+    assert lines[0].startswith("time=")
+    assert "logger=localexa.test" in lines[0]
+    assert "sEcReT" not in stream.getvalue()

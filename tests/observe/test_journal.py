@@ -1,0 +1,286 @@
+"""The journal: every call in and out, newest first, filterable, bounded, never in the way."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from localexa.server.app import create_app
+from localexa.server.db.engine import create_engine
+from localexa.server.observe.journal_store import journal_file, open_journal_engine
+from localexa.server.settings import Settings
+from tests.conftest import _truncate_all
+from tests.factories import Admin
+from tests.observe.helpers import ADMIN, journal
+
+
+async def test_calls_are_journaled_newest_first_with_their_facts(client: httpx.AsyncClient) -> None:
+    first = await client.get("/_localexa/customers", headers=ADMIN)
+    second = await client.get("/_localexa/clock", headers=ADMIN)
+    entries = await journal(client)
+    assert [e["path"] for e in entries[:2]] == ["/_localexa/clock", "/_localexa/customers"]
+    newest = entries[0]
+    assert newest["requestId"] == second.headers["X-Amzn-RequestId"]
+    assert entries[1]["requestId"] == first.headers["X-Amzn-RequestId"]
+    assert newest["method"] == "GET"
+    assert newest["status"] == 200
+    assert newest["direction"] == "inbound"
+    assert newest["caller"] == "admin"
+    assert newest["region"] == "NA"
+    assert newest["route"] == "/_localexa/clock"
+    assert newest["latencyMs"] >= 0
+    assert datetime.fromisoformat(newest["time"]).tzinfo is not None
+    assert json.loads(newest["responseBody"])["now"]
+    assert newest["requestHeaders"]["x-localexa-admin-key"] == "[redacted]"
+
+
+async def test_time_is_localexas_clock(client: httpx.AsyncClient, admin: Admin) -> None:
+    await admin.advance_clock(10 * 86400)
+    await client.get("/_localexa/customers", headers=ADMIN)
+    [entry] = await journal(client, path="/_localexa/customers")
+    assert datetime.fromisoformat(entry["time"]) > datetime.now(UTC) + timedelta(days=9)
+
+
+async def test_customer_and_skill_are_attributed(client: httpx.AsyncClient, admin: Admin) -> None:
+    customer = await admin.customer()
+    skill = await admin.skill(customer)
+    await client.get(f"/v1/skills/{skill.skill_id}/credentials")
+    [created] = await journal(client, path="/_localexa/customers")
+    assert created["customer"] == customer.user_id
+    [skill_call] = await journal(client, path="/v1/skills/")
+    assert skill_call["skill"] == skill.skill_id
+    [skill_created] = await journal(client, path="/_localexa/skills")
+    assert skill_created["skill"] == skill.skill_id
+    await client.get(f"/_localexa/customers/{customer.user_id}", headers=ADMIN)
+    [by_path] = await journal(client, path="/_localexa/customers/")
+    assert by_path["customer"] == customer.user_id
+
+
+async def test_filters_select_entries(client: httpx.AsyncClient, admin: Admin, app: FastAPI) -> None:
+    ada = await admin.customer(name="Ada")
+    bob = await admin.customer(name="Bob", region="EU")
+    await client.get("/_localexa/customers/nobody", headers=ADMIN)  # 404
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8081") as eu:
+        await eu.get("/_localexa/clock", headers=ADMIN)
+    assert {e["customer"] for e in await journal(client, customer=ada.user_id)} == {ada.user_id}
+    assert {e["customer"] for e in await journal(client, customer=bob.user_id)} == {bob.user_id}
+    assert [e["status"] for e in await journal(client, status="404")] == [404]
+    assert [e["status"] for e in await journal(client, status="4xx")] == [404]
+    assert all(e["status"] == 201 for e in await journal(client, status="2xx", path="/_localexa/customers"))
+    eu_entries = await journal(client, region="EU")
+    assert [e["path"] for e in eu_entries] == ["/_localexa/clock"]
+    assert all(e["region"] == "NA" for e in await journal(client, region="NA"))
+    prefixed = await journal(client, path="/_localexa/customers/")
+    assert [e["path"] for e in prefixed] == ["/_localexa/customers/nobody"]
+
+
+async def test_since_and_until_filter_by_time(client: httpx.AsyncClient, admin: Admin) -> None:
+    await client.get("/_localexa/vendors", headers=ADMIN)
+    moved = datetime.fromisoformat(await admin.advance_clock(7 * 86400))
+    await client.get("/_localexa/skills", headers=ADMIN)
+    since = (moved - timedelta(seconds=1)).isoformat()
+    assert [e["path"] for e in await journal(client, since=since)] == ["/_localexa/skills"]
+    before = await journal(client, until=(moved - timedelta(days=1)).isoformat())
+    assert "/_localexa/vendors" in [e["path"] for e in before]
+    assert "/_localexa/skills" not in [e["path"] for e in before]
+    # A `+` that a hand-written URL turned into a space still parses.
+    raw = await client.get("/_localexa/journal?since=" + since, headers=ADMIN)
+    assert raw.status_code == 200
+    assert [e["path"] for e in raw.json()["entries"]] == ["/_localexa/skills"]
+
+
+async def test_limit_and_cursor_walk_every_entry_once(client: httpx.AsyncClient) -> None:
+    for _ in range(7):
+        await client.get("/_localexa/clock", headers=ADMIN)
+    seen: list[int] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params: dict[str, Any] = {"limit": 3, "path": "/_localexa/clock"}
+        if cursor:
+            params["cursor"] = cursor
+        body = (await client.get("/_localexa/journal", params=params, headers=ADMIN)).json()
+        seen += [e["id"] for e in body["entries"]]
+        pages += 1
+        cursor = body["nextCursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert len(seen) == 7
+    assert seen == sorted(seen, reverse=True)
+
+
+async def test_one_entry_by_id(client: httpx.AsyncClient) -> None:
+    await client.get("/_localexa/clock", headers=ADMIN)
+    [entry] = await journal(client)
+    single = await client.get(f"/_localexa/journal/{entry['id']}", headers=ADMIN)
+    assert single.json() == entry
+    missing = await client.get("/_localexa/journal/999999", headers=ADMIN)
+    assert missing.status_code == 404
+    assert "message" in missing.json()
+
+
+async def test_control_plane_calls_are_not_journaled(client: httpx.AsyncClient) -> None:
+    await client.get("/_localexa/health")
+    await client.get("/_localexa/ready")
+    await client.get("/metrics")
+    await client.get("/_localexa/journal", headers=ADMIN)
+    await client.get("/console/login")
+    await client.get("/console/static/console.css")
+    assert await journal(client) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        pytest.param({"cursor": "not-a-cursor"}, "cursor", id="cursor"),
+        pytest.param({"since": "yesterday"}, "since", id="since"),
+        pytest.param({"status": "teapot"}, "status", id="status"),
+        pytest.param({"direction": "sideways"}, "direction", id="direction"),
+    ],
+)
+async def test_bad_parameters_are_400(
+    client: httpx.AsyncClient, params: dict[str, str], fragment: str
+) -> None:
+    response = await client.get("/_localexa/journal", params=params, headers=ADMIN)
+    assert response.status_code == 400
+    assert fragment in response.json()["message"]
+
+
+async def test_journal_needs_the_admin_key(client: httpx.AsyncClient) -> None:
+    response = await client.get("/_localexa/journal")
+    assert response.status_code == 401
+    assert "message" in response.json()
+
+
+class _TokenServer(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        body = json.dumps({"access_token": "skill-access-secret", "refresh_token": "skill-refresh-secret"})
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def token_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/token"
+    server.shutdown()
+    server.server_close()
+
+
+async def test_outbound_calls_are_journaled_redacted(
+    client: httpx.AsyncClient, app: FastAPI, token_server: str
+) -> None:
+    await app.state.outbound.request(
+        "POST",
+        token_server,
+        timeout=5,
+        headers={"Authorization": "Basic YWxleGEtc2tpbGw6c2tpbGwtY2xpZW50LXNlY3JldA=="},
+        data={"grant_type": "authorization_code", "code": "the-auth-code", "code_verifier": "the-verifier"},
+    )
+    [entry] = await journal(client, direction="outbound")
+    assert entry["url"] == token_server
+    assert entry["path"] == "/token"
+    assert entry["status"] == 200
+    assert entry["caller"] == "localexa"
+    text = json.dumps(entry)
+    for secret in ("the-auth-code", "the-verifier", "skill-access-secret", "skill-refresh-secret", "YWxleGE"):
+        assert secret not in text
+    assert "grant_type=authorization_code" in entry["requestBody"]
+    assert json.loads(entry["responseBody"]) == {"access_token": "[redacted]", "refresh_token": "[redacted]"}
+
+
+async def test_outbound_failure_is_journaled(client: httpx.AsyncClient, app: FastAPI) -> None:
+    from localexa.server.core.http import OutboundError
+
+    with pytest.raises(OutboundError):
+        await app.state.outbound.request("POST", "http://127.0.0.1:9/token", timeout=2, data={"code": "c0de"})
+    [entry] = await journal(client, direction="outbound")
+    assert entry["status"] is None
+    assert entry["error"]
+    assert "c0de" not in json.dumps(entry)
+
+
+async def test_failing_journal_writes_never_break_requests(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(_: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(app.state.journal, "_write", broken)
+    response = await client.get("/_localexa/clock", headers=ADMIN)
+    assert response.status_code == 200
+    await app.state.journal.flush()
+    monkeypatch.undo()
+    await client.get("/_localexa/customers", headers=ADMIN)
+    assert [e["path"] for e in await journal(client)] == ["/_localexa/customers"]
+
+
+async def test_a_failing_recorder_never_breaks_calls_in_or_out(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch, token_server: str
+) -> None:
+    def broken(_: object) -> None:
+        raise RuntimeError("recorder broke")
+
+    monkeypatch.setattr(app.state.journal, "record", broken)
+    assert (await client.get("/_localexa/clock", headers=ADMIN)).status_code == 200
+    answer = await app.state.outbound.request("POST", token_server, timeout=5, data={"code": "x"})
+    assert answer.status == 200
+
+
+@pytest.fixture
+async def small_journal(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    application = create_app(settings.model_copy(update={"journal_retention": 3}))
+    async with application.router.lifespan_context(application):
+        await _truncate_all(application)
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as c:
+            yield c
+
+
+async def test_retention_keeps_the_newest_entries(small_journal: httpx.AsyncClient) -> None:
+    for path in ("customers", "vendors", "skills", "lwa-clients", "clock"):
+        await small_journal.get(f"/_localexa/{path}", headers=ADMIN)
+        await small_journal.get("/_localexa/journal", headers=ADMIN)  # one batch per call
+    entries = await journal(small_journal)
+    assert [e["path"] for e in entries] == ["/_localexa/clock", "/_localexa/lwa-clients", "/_localexa/skills"]
+
+
+def test_the_journal_has_its_own_sqlite_file(tmp_path: Path) -> None:
+    assert journal_file(f"sqlite+aiosqlite:///{tmp_path}/state.db") == tmp_path / "state-journal.db"
+    assert journal_file("sqlite+aiosqlite://") is None
+    assert journal_file("postgresql+asyncpg://u@h/db") is None
+
+
+async def test_a_journal_file_with_old_columns_is_recreated(tmp_path: Path) -> None:
+    state = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'state.db'}")
+    old = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'state-journal.db'}")
+    async with old.begin() as conn:
+        await conn.execute(text("CREATE TABLE journal_entries (id INTEGER PRIMARY KEY, gone TEXT)"))
+    await old.dispose()
+    engine = await open_journal_engine(state)
+    async with engine.connect() as conn:
+        columns = (await conn.execute(text("SELECT * FROM journal_entries"))).keys()
+    assert "gone" not in columns
+    assert "request_id" in columns
+    await engine.dispose()
+    await state.dispose()

@@ -1,0 +1,70 @@
+"""IntrospectionValidator (RFC 7662) against My Lights' real /introspect over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from localexa.samples.mylights import DeviceCloud
+from localexa.skill import IntrospectionValidator, TokenStatus, TokenValidationError
+from tests.skill.live import free_port
+
+
+def validator(base_url: str, secret: str = "mylights-secret", auth: Any = "basic") -> IntrospectionValidator:
+    return IntrospectionValidator(f"{base_url}/introspect", "alexa-skill", secret, auth=auth)
+
+
+@pytest.mark.parametrize("auth", ["basic", "body"])
+async def test_a_live_token_is_valid_and_names_its_user(mylights: str, cloud: DeviceCloud, auth: Any) -> None:
+    pair = cloud.oauth.mint("demo")
+    check = await validator(mylights, auth=auth).validate(pair.access_token)
+    assert check.status is TokenStatus.VALID
+    assert (check.subject, check.scopes, check.client_id) == ("demo", ("lights",), "alexa-skill")
+
+
+async def test_an_expired_token_is_expired(mylights: str, cloud: DeviceCloud) -> None:
+    pair = cloud.oauth.mint("demo")
+    async with httpx.AsyncClient(auth=("alexa-skill", "mylights-secret")) as http:
+        answer = await http.post(f"{mylights}/admin/expire", json={"token": pair.access_token})
+    assert answer.json() == {"expired": 1}
+    assert (await validator(mylights).validate(pair.access_token)).status is TokenStatus.EXPIRED
+
+
+async def test_a_token_past_its_lifetime_is_expired(mylights: str, cloud: DeviceCloud) -> None:
+    pair = cloud.oauth.mint("demo")
+    cloud.advance_clock(3601)
+    assert (await validator(mylights).validate(pair.access_token)).status is TokenStatus.EXPIRED
+
+
+async def test_revoked_and_unknown_tokens_are_invalid(mylights: str, cloud: DeviceCloud) -> None:
+    pair = cloud.oauth.mint("demo")
+    assert cloud.oauth.revoke(user="demo") == 2
+    assert (await validator(mylights).validate(pair.access_token)).status is TokenStatus.INVALID
+    assert (await validator(mylights).validate("mla.never-issued")).status is TokenStatus.INVALID
+
+
+async def test_wrong_resource_server_credentials_cannot_decide(mylights: str, cloud: DeviceCloud) -> None:
+    with pytest.raises(TokenValidationError, match="401"):
+        await validator(mylights, secret="wrong").validate(cloud.oauth.mint("demo").access_token)
+
+
+async def test_an_unreachable_server_cannot_decide() -> None:
+    with pytest.raises(TokenValidationError, match="ConnectError"):
+        await validator(f"http://127.0.0.1:{free_port()}").validate("anything")
+
+
+def _answering(body: Any, status: int = 200) -> IntrospectionValidator:
+    transport = httpx.MockTransport(lambda request: httpx.Response(status, json=body))
+    return IntrospectionValidator("http://introspect.test/", "c", "s", transport=transport)
+
+
+async def test_answers_other_servers_may_give() -> None:
+    stale = await _answering({"active": True, "sub": "u", "exp": 1_000_000}).validate("t")
+    assert stale.status is TokenStatus.EXPIRED  # active, but exp has passed: a cached answer
+    fine = await _answering({"active": True, "username": "u2"}).validate("t")
+    assert (fine.status, fine.subject) == (TokenStatus.VALID, "u2")
+    for body in ({"active": "yes"}, ["active"], {"active": True}):
+        with pytest.raises(TokenValidationError):
+            await _answering(body).validate("t")

@@ -1,0 +1,25 @@
+"""The skeleton every area stands on: health, request ids, error shapes, body cap."""
+
+from __future__ import annotations
+
+import httpx
+
+
+async def test_health_answers_200_with_request_id(client: httpx.AsyncClient) -> None:
+    response = await client.get("/_localexa/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert len(response.headers["X-Amzn-RequestId"]) == 36
+
+
+async def test_unknown_route_has_request_id_and_json_error(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["X-Amzn-RequestId"]
+    assert response.json()["code"] == "NOT_FOUND"
+
+
+async def test_oversized_body_is_refused_with_413(client: httpx.AsyncClient) -> None:
+    response = await client.post("/auth/o2/token", content=b"x" * 2_000_000)
+    assert response.status_code == 413
+    assert response.json()["error"] == "invalid_request"

@@ -1,0 +1,120 @@
+"""`LocalexaServer`: a server of its own per `with` (sync and async), on SQLite, PostgreSQL or
+HTTPS, isolated from the caller's LOCALEXA_* settings."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from localexa.cli.main import app
+from localexa.client import AsyncClient
+from localexa.testing import LocalexaServer, LocalexaServerError
+from tests.cli.conftest import CLEAN_ENV
+
+pytestmark = pytest.mark.slow
+PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_server_of_its_own_ignoring_the_callers_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCALEXA_DEMO", "true")  # would seed the My Lights demo
+    monkeypatch.setenv("LOCALEXA_ADMIN_KEY", "the-callers-key")
+    with LocalexaServer() as server:
+        data_dir = server.data_dir
+        assert server.admin_key != "the-callers-key"
+        assert [listening(server.port + offset) for offset in range(3)] == [True, True, True]
+        with server.client() as client:
+            assert client.admin.customers.list() == []  # no demo customers
+            client.admin.customers.create(name="Ada", email="ada@example.com", password="pw")
+            server.reset()
+            assert client.admin.customers.list() == []
+        assert server.started_in is not None
+        assert "LocalexaServer(url='http://127.0.0.1:" in repr(server)
+    assert not server.running
+    assert not listening(server.port)
+    assert not data_dir.exists()  # a temporary data directory goes with the server
+
+
+async def test_async_with() -> None:
+    async with LocalexaServer() as server:
+        client: AsyncClient
+        async with server.async_client() as client:
+            created = await client.admin.customers.create(name="Ada", email="ada@example.com", password="pw")
+            assert (await client.admin.customers.get(created.user_id)).name == "Ada"
+    assert not server.running
+
+
+def test_tls_with_one_argument_and_the_cli_trusting_the_same_ca(tmp_path: Path) -> None:
+    with LocalexaServer(tls=True, data_dir=tmp_path / "data") as server:
+        assert server.url.startswith("https://")
+        assert server.ca_file is not None
+        assert server.ca_file.is_file()
+        with server.client() as client:
+            assert client.admin.health() is True
+        runner = CliRunner()
+        base = ["--url", server.url, "--admin-key", server.admin_key]
+        explicit = runner.invoke(
+            app, [*base, "--ca-file", str(server.ca_file), "admin", "clock", "get"], env=CLEAN_ENV
+        )
+        assert explicit.exit_code == 0, explicit.stderr
+        # Without --ca-file, the CLI trusts <data dir>/tls/ca.pem of `serve --tls`.
+        implicit = runner.invoke(
+            app,
+            [*base, "--data-dir", str(server.data_dir), "admin", "customers", "list", "--json"],
+            env=CLEAN_ENV,
+        )
+        assert implicit.exit_code == 0, implicit.stderr
+        assert json.loads(implicit.stdout) == []
+        untrusted = runner.invoke(
+            app,
+            [*base, "--data-dir", str(tmp_path), "--retries", "0", "admin", "customers", "list"],
+            env=CLEAN_ENV,
+        )
+        assert untrusted.exit_code == 6  # TLS verification failed: no connection
+
+
+def database_exists(name: str) -> bool:
+    import asyncpg  # type: ignore[import-untyped]  # (no type hints)
+
+    assert PG_URL is not None
+
+    async def query() -> bool:
+        connection = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return bool(await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+        finally:
+            await connection.close()
+
+    return asyncio.run(query())
+
+
+@pytest.mark.skipif(not PG_URL, reason="LOCALEXA_TEST_DATABASE_URL is not set")
+def test_postgresql_gets_a_fresh_database_that_is_dropped_afterwards() -> None:
+    assert PG_URL is not None
+    with LocalexaServer(database_url=PG_URL) as server:
+        assert server.database_url is not None
+        name = server.database_url.rsplit("/", 1)[1]
+        assert name.startswith("localexa_")
+        assert database_exists(name)
+        with server.client() as client:
+            client.admin.customers.create(name="Ada", email="ada@example.com", password="pw")
+            assert len(client.admin.customers.list()) == 1
+    assert not database_exists(name)
+
+
+def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
+    server = LocalexaServer(data_dir=tmp_path, database_url="mysql://nowhere/none", startup_timeout=30)
+    with pytest.raises(LocalexaServerError, match="exited with"):
+        server.start()
+    assert not server.running
+    assert server.log_file.exists()
