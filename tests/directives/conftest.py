@@ -12,14 +12,9 @@ from fastapi import FastAPI
 
 from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app
 from localexa.server.settings import Settings
-from tests.directives.live import (
-    TokenRequests,
-    eventually,
-    record_token_requests,
-    serve_in_loop,
-    serve_in_thread,
-)
+from tests.directives.live import TokenRequests, eventually, record_token_requests
 from tests.factories import Admin, Customer, Skill
+from tests.servers import serve_in_loop, serve_in_thread
 
 ACCOUNT_LINKING = "alexa::skills:account_linking"
 ASYNC_EVENTS = "alexa::async_event:write"

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from localexa.server.core.http import OutboundCall, OutboundHttp
 from localexa.server.directives.invoker import InvocationErrorKind, SkillInvoker
 from localexa.server.directives.lambda_pool import LambdaPool
-from tests.directives.live import serve_in_loop
+from tests.servers import serve_in_loop
 
 HANDLERS = "python:tests.directives.handlers"
 MESSAGE = {

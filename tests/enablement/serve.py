@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import ssl
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.servers import free_ports
 
 #: Variables that would change what the child trusts or which data it uses.
 _SCRUBBED = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS")
@@ -30,17 +31,6 @@ def clean_env(**extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 @dataclass(frozen=True)
@@ -71,7 +61,7 @@ class Served:
 
 @contextmanager
 def serve(root: Path, *, tls: bool = False) -> Iterator[Served]:
-    na, eu, fe = _free_ports(3)
+    na, eu, fe = free_ports(3)
     data_dir = root / "data"
     admin_key = secrets.token_urlsafe(16)
     env = clean_env(

@@ -163,5 +163,5 @@ async def test_every_route_is_rate_limited(
         json={} if method == "POST" else None,
     )
     assert response.status_code == 429
-    assert int(response.headers["Retry-After"]) == 60
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert set(response.json()) == shape

@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -44,6 +40,7 @@ from localexa.skill import (
     thermostat_mode,
     upper_setpoint,
 )
+from tests.servers import serve_in_thread
 
 CLIENT_ID = "alexa-skill"
 CLIENT_SECRET = "mylights-secret"
@@ -71,28 +68,6 @@ class SkillServer:
 
     def auth_code(self) -> str:
         return self.cloud.oauth.issue_code(USER, CLIENT_ID, REDIRECT, "lights")
-
-
-@contextmanager
-def serve(app: Starlette) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def _cloud() -> DeviceCloud:
@@ -129,7 +104,7 @@ def mylights(delay: float = 0.0) -> Iterator[SkillServer]:
     """My Lights; `delay` makes every answer slow (a run long enough to kill a server mid-way)."""
     cloud = _cloud()
     app = _with_skill(cloud, build_skill(cloud), delay=delay)
-    with serve(app) as url:
+    with serve_in_thread(app) as url:
         yield SkillServer(url, cloud, app.state.answered)
 
 
@@ -146,7 +121,7 @@ def _double_dim_brightness(event: dict[str, Any], answer: Message) -> Message:
 def dim_liar() -> Iterator[SkillServer]:
     cloud = _cloud()
     app = _with_skill(cloud, build_skill(cloud), _double_dim_brightness)
-    with serve(app) as url:
+    with serve_in_thread(app) as url:
         yield SkillServer(url, cloud, app.state.answered)
 
 
@@ -240,5 +215,5 @@ def thermostat_skill(cloud: DeviceCloud, modes: list[str]) -> SkillHandler:
 def thermostat(modes: tuple[str, ...] = ("HEAT", "COOL", "AUTO", "OFF")) -> Iterator[SkillServer]:
     cloud = _cloud()
     app = _with_skill(cloud, thermostat_skill(cloud, list(modes)))
-    with serve(app) as url:
+    with serve_in_thread(app) as url:
         yield SkillServer(url, cloud, app.state.answered)

@@ -15,7 +15,7 @@ import pytest
 from authlib.integrations.requests_client import OAuth2Session
 
 from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app
-from tests.skill.live import serve_app
+from tests.servers import serve_in_thread
 
 REDIRECT = "https://app.example.com/alexa"
 BASIC = ("alexa-skill", "mylights-secret")
@@ -202,7 +202,7 @@ def test_token_endpoint_request_errors(http: httpx.Client, mylights: str) -> Non
 
 def test_access_token_lifetime_is_configurable_and_enforced(http: httpx.Client) -> None:
     cloud = DeviceCloud(MyLightsConfig(access_token_ttl=60))
-    with serve_app(create_mylights_app(cloud=cloud)) as base:
+    with serve_in_thread(create_mylights_app(cloud=cloud)) as base:
         body = exchange(http, base, query(sign_in(http, base))["code"]).json()
         assert body["expires_in"] == 60
         headers = {"Authorization": f"Bearer {body['access_token']}"}

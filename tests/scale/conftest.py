@@ -22,9 +22,9 @@ from tests.scale.processes import (
     redis_unreachable_reason,
     redis_url_for_test,
     running,
-    serve_in_thread,
     shared_secrets,
 )
+from tests.servers import serve_in_thread
 
 #: Tiny on purpose: the rate-limit test spends it across both processes. Every other test stays
 #: far below it per (operation, caller), and each test uses callers of its own.

@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,27 +25,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import uvicorn
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from localexa.server.db.engine import create_engine
+from tests.servers import free_ports
 
 PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("LOCALEXA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 #: Variables of the parent that must not leak into a child (it gets exactly what a test says).
 _SCRUBBED_PREFIXES = ("LOCALEXA_", "ASK_", "AWS_")
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 @dataclass
@@ -138,28 +126,6 @@ class ServerProcess:
         assert response.status_code in (200, 201), (path, response.status_code, response.text)
         answer: dict[str, Any] = response.json()
         return answer
-
-
-@contextmanager
-def serve_in_thread(app: Any) -> Iterator[str]:
-    """An ASGI app on a free 127.0.0.1 port in a daemon thread (a skill's side); yields its URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 @contextmanager

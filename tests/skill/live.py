@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app
+from tests.servers import serve_in_thread
 
 
 def free_port() -> int:
@@ -28,29 +28,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-@contextmanager
-def serve_app(app: ASGIApp) -> Iterator[str]:
-    """Run `app` with uvicorn on a free port; yields its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -184,7 +161,7 @@ class SwappableApp:
 @pytest.fixture(scope="session")
 def _mylights_server() -> Iterator[tuple[SwappableApp, str]]:
     holder = SwappableApp()
-    with serve_app(holder) as url:
+    with serve_in_thread(holder) as url:
         yield holder, url
 
 

@@ -17,19 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from localexa.client import Client, LocalexaClientError
+if TYPE_CHECKING:  # imported when a command needs it: `localexa serve` never does (cold start)
+    from localexa.client import Client
 
-__all__ = ["DEFAULT_URL", "CliState", "MissingCredentials", "global_options", "state"]
+__all__ = ["DEFAULT_URL", "CliState", "global_options", "state"]
 
 DEFAULT_URL = "http://127.0.0.1:8080"
-
-
-class MissingCredentials(LocalexaClientError):
-    """A command needs a token or the admin key and none was given (exit code 4, like a 401)."""
 
 
 @dataclass
@@ -45,6 +42,8 @@ class CliState:
     json: bool = False
 
     def resolved_admin_key(self) -> str:
+        from localexa.cli.errors import MissingCredentials
+
         if self.admin_key:
             return self.admin_key
         key_file = self.data_dir / "admin-key"
@@ -60,6 +59,8 @@ class CliState:
         return key
 
     def resolved_token(self, token: str | None = None) -> str:
+        from localexa.cli.errors import MissingCredentials
+
         value = token or self.token
         if not value:
             raise MissingCredentials("No access token: pass --token or set LOCALEXA_TOKEN.")
@@ -76,6 +77,8 @@ class CliState:
     def client(self, *, admin: bool = False, token: str | None = None, anonymous: bool = False) -> Client:
         """A client on `--url`: with the admin key when `admin`, with no credentials when
         `anonymous`, else with the bearer token."""
+        from localexa.client import Client
+
         return Client(
             base_url=self.url,
             admin_key=self.resolved_admin_key() if admin else None,

@@ -19,8 +19,6 @@ from typer import _click as click  # Typer ships its own Click; its classes live
 from typer.core import TyperGroup
 
 from localexa.cli.context import CliState
-from localexa.cli.output import exit_code_for, print_error
-from localexa.client import LocalexaClientError
 
 __all__ = ["lazy_group"]
 
@@ -54,7 +52,13 @@ class LazyGroup(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except LocalexaClientError as error:
+        except Exception as error:
+            # Imported here, not at the top: `localexa serve` never loads the client (cold start).
+            from localexa.cli.output import exit_code_for, print_error
+            from localexa.client import LocalexaClientError
+
+            if not isinstance(error, LocalexaClientError):
+                raise
             found = ctx.find_object(CliState)
             print_error(error, as_json=found is not None and found.json)
             raise typer.Exit(int(exit_code_for(error))) from None

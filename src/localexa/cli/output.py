@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from localexa.cli.context import MissingCredentials
+from localexa.cli.errors import MissingCredentials
 from localexa.client import APIConnectionError, APIError, APIStatusError, ConfigurationError
 
 __all__ = [

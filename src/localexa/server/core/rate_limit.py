@@ -2,7 +2,7 @@
 
 Every Amazon API here lists "429 Too Many Requests: permitted rate limit exceeded" (seeds). The
 budget is `settings.rate_limit` in the `limits` notation ("6000/minute", or several separated by
-`;`), counted in a moving window per (operation, caller). Counters live in memory by default and
+`;`), counted in a sliding window per (operation, caller). Counters live in memory by default and
 in Redis when `settings.redis_url` is set, so several server processes share one budget.
 
 Areas apply it with a dependency, declared AFTER the route's auth dependency so the caller is the
@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from localexa.server.core.errors import TooManyRequests
 
@@ -41,11 +41,16 @@ class Limiter(Protocol):
 
 
 class WindowLimiter:
-    """A moving-window limiter over a `limits` storage (memory or Redis)."""
+    """A sliding-window-counter limiter over a `limits` storage (memory or Redis).
+
+    Two counters per (operation, caller): this window's and the last one's, weighted by how much
+    of the last window still overlaps. O(1) per call; the exact moving window keeps a timestamp
+    per call and cost ~15 % of a cheap authenticated GET under load (bench/).
+    """
 
     def __init__(self, limits: list[RateLimitItem], storage: Storage, closer: Any = None) -> None:
         self._limits = limits
-        self._strategy = MovingWindowRateLimiter(storage)
+        self._strategy = SlidingWindowCounterRateLimiter(storage)
         self._closer = closer
 
     @classmethod

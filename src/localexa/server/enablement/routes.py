@@ -35,7 +35,7 @@ DEVELOPER_PATH = "/v1/skills/{skill_id}/stages/{stage}/enablement"
 CUSTOMER_PATH = "/v1/users/~current/skills/{skill_id}/enablement"
 
 
-def _service(
+async def _service(
     session: SessionDep, box: BoxDep, clock: ClockDep, outbound: OutboundDep, settings: SettingsDep
 ) -> EnablementService:
     return EnablementService(session, box, clock, outbound, settings)

@@ -67,7 +67,9 @@ Reader = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE, SKILLS_RE
 BASE = "/v1/skills/{skill_id}/smartHome/testing"
 
 
-def _service(session: SessionDep, box: BoxDep, clock: ClockDep, codec: PageCodecDep) -> EvaluationService:
+async def _service(
+    session: SessionDep, box: BoxDep, clock: ClockDep, codec: PageCodecDep
+) -> EvaluationService:
     return EvaluationService(session, box, clock, codec)
 
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from localexa.server.core.auth import Principal
 from localexa.server.core.clock import Clock, as_utc
 from localexa.server.core.crypto import SecretBox, random_token
 from localexa.server.core.errors import Unauthorized
+from localexa.server.db.engine import READ_ONLY
 from localexa.server.lwa.models import Token
 from localexa.server.lwa.repository import LwaRepository
 
@@ -117,15 +119,33 @@ class TokenIssuer:
 
 
 class LwaTokenVerifier:
-    """core.auth.TokenVerifier backed by the LWA token table."""
+    """core.auth.TokenVerifier backed by the LWA token table.
+
+    Every authenticated call passes here, so it is one Core SELECT of four columns on a
+    read-only connection (no ORM session, and on SQLite no write lock even inside a POST):
+    revocation and expiry are read from the table on every call, never cached.
+    """
+
+    _LIVE_ACCESS = select(Token.client_id, Token.user_id, Token.scopes, Token.expires_at).where(
+        Token.token_hash == bindparam("token_hash"), Token.kind == "access", Token.revoked.is_(False)
+    )
 
     async def verify_access_token(self, request: Request, token: str) -> Principal:
         state = request.app.state
-        async with state.sessions() as session:
-            row = await TokenIssuer(session, state.box, state.clock).live_access_token(token)
-            return Principal(
-                client_id=row.client_id,
-                user_id=row.user_id,
-                scopes=frozenset(row.scopes.split()),
-                token_hash=row.token_hash,
-            )
+        box: SecretBox = state.box
+        clock: Clock = state.clock
+        token_hash = box.hash_token(token)
+        engine: AsyncEngine = state.engine
+        async with engine.connect() as conn:
+            await conn.execution_options(**{READ_ONLY: True})
+            row = (await conn.execute(self._LIVE_ACCESS, {"token_hash": token_hash})).first()
+        if row is None:
+            raise Unauthorized("The access token is not valid.", code="INVALID_TOKEN")
+        if row.expires_at is not None and as_utc(row.expires_at) <= clock.now():
+            raise Unauthorized("The access token has expired.", code="EXPIRED_TOKEN")
+        return Principal(
+            client_id=row.client_id,
+            user_id=row.user_id,
+            scopes=frozenset(row.scopes.split()),
+            token_hash=token_hash,
+        )

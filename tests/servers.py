@@ -1,0 +1,82 @@
+"""Real HTTP servers on 127.0.0.1 for the tests: an ASGI app (a skill, a token server, My Lights)
+under uvicorn in a thread or in the test's own event loop, and free ports for `localexa serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+import uvicorn
+from starlette.types import ASGIApp
+
+START_TIMEOUT = 10.0
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct ports that were free a moment ago (held together so none repeats)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _bound_socket() -> socket.socket:
+    # Bound before uvicorn starts, so the port is known and nobody can take it in between.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def _server(app: ASGIApp) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", ws="none", access_log=False, timeout_graceful_shutdown=2
+    )
+    return uvicorn.Server(config)
+
+
+@contextmanager
+def serve_in_thread(app: ASGIApp) -> Iterator[str]:
+    """Serve `app` from a thread with its own event loop; yields its base URL."""
+    sock = _bound_socket()
+    server = _server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        sock.close()
+
+
+@asynccontextmanager
+async def serve_in_loop(app: ASGIApp) -> AsyncIterator[str]:
+    """Serve `app` from the running event loop (an app whose engine belongs to that loop)."""
+    sock = _bound_socket()
+    server = _server(app)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    deadline = time.monotonic() + START_TIMEOUT
+    while not server.started:
+        if task.done() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 15)
+        sock.close()
