@@ -131,11 +131,16 @@ async def test_another_vendors_skill_is_403(client: httpx.AsyncClient, admin: Ad
     assert (await client.get(developer_path(skill.skill_id), headers=bearer(owner))).status_code == 204
 
 
-async def test_a_customer_who_is_no_developer_is_403(client: httpx.AsyncClient, admin: Admin) -> None:
+@pytest.mark.parametrize("method", ["PUT", "GET", "DELETE"])
+async def test_a_customer_who_is_no_developer_is_403(
+    client: httpx.AsyncClient, admin: Admin, method: str
+) -> None:
     skill = await admin.skill()
     stranger = await admin.customer(name="Eve")
     token = await admin.access_token(stranger.user_id, [READWRITE])
-    assert (await client.put(developer_path(skill.skill_id), headers=bearer(token))).status_code == 403
+    response = await client.request(method, developer_path(skill.skill_id), headers=bearer(token))
+    assert response.status_code == 403
+    assert response.json()["violations"][0]["code"] == "ACCESS_DENIED"
 
 
 @pytest.mark.parametrize("method", ["PUT", "GET", "DELETE"])
@@ -165,9 +170,10 @@ async def test_bad_stages(client: httpx.AsyncClient, admin: Admin, stage: str, s
     assert (await client.get(developer_path(skill.skill_id), headers=bearer(token))).status_code == 404
 
 
-async def test_overlong_skill_id_is_400(client: httpx.AsyncClient, admin: Admin) -> None:
+@pytest.mark.parametrize("method", ["PUT", "GET", "DELETE"])
+async def test_overlong_skill_id_is_400(client: httpx.AsyncClient, admin: Admin, method: str) -> None:
     developer = await admin.customer(name="Dev")
     token = await admin.access_token(developer.user_id, [READWRITE])
-    response = await client.put(developer_path("s" * 256), headers=bearer(token))
+    response = await client.request(method, developer_path("s" * 256), headers=bearer(token))
     assert response.status_code == 400
     assert set(response.json()) == {"code", "message", "violations"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,18 +14,27 @@ from localexa.server.lwa.models import LwaClient
 from localexa.server.skills.models import Skill
 
 
+@dataclass(frozen=True)
+class MessagingSkill:
+    id: str
+    permissions: list[str]
+
+
 class CredentialLockerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def messaging_skill(self, client_id: str) -> Skill | None:
-        """The skill whose messaging client is `client_id` (None for any other client)."""
-        result = await self.session.execute(
-            select(Skill)
-            .join(LwaClient, LwaClient.skill_id == Skill.id)
-            .where(LwaClient.client_id == client_id)
-        )
-        return result.scalar_one_or_none()
+    async def messaging_skill(self, client_id: str) -> MessagingSkill | None:
+        """The id and permissions of the skill whose messaging client is `client_id` (None for
+        any other client): two columns, not the whole skill, on every Credential Locker call."""
+        row = (
+            await self.session.execute(
+                select(Skill.id, Skill.permissions)
+                .join(LwaClient, LwaClient.skill_id == Skill.id)
+                .where(LwaClient.client_id == client_id)
+            )
+        ).first()
+        return None if row is None else MessagingSkill(id=row[0], permissions=list(row[1] or []))
 
     async def network_exists(self, user_id: str, extended_pan_id: str, network_name: str) -> bool:
         result = await self.session.execute(

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from localexa.server.core.auth import AnyPrincipal
-from localexa.server.core.deps import BoxDep, ClockDep
-from localexa.server.core.pagination import PageCodecDep
+from localexa.server.core.pagination import get_page_codec
 from localexa.server.credential_locker.schemas import ThreadNetworksPage, parse_put_body, put_body_openapi
 from localexa.server.credential_locker.service import CredentialLockerService
 from localexa.server.db.session import SessionDep
@@ -23,17 +22,24 @@ from localexa.server.db.session import SessionDep
 router = APIRouter(prefix="/credentiallocker/v2", tags=["credential locker"])
 
 
+async def _service(request: Request, session: SessionDep) -> CredentialLockerService:
+    # The lifespan's objects are read off app.state, not taken as more dependencies: FastAPI
+    # resolves each dependency on every call. The clock is re-read first: another process may
+    # have moved it, and page tokens and creation times follow it.
+    state = request.app.state
+    await state.clock.refresh(state.engine)
+    return CredentialLockerService(session, state.box, state.clock, await get_page_codec(request))
+
+
+ServiceDep = Annotated[CredentialLockerService, Depends(_service)]
+
+
 @router.put("/threadNetworks", status_code=200, openapi_extra=put_body_openapi())
 async def create_thread_network(
     request: Request,
     principal: AnyPrincipal,
-    session: SessionDep,
-    box: BoxDep,
-    clock: ClockDep,
-    codec: PageCodecDep,
+    service: ServiceDep,
 ) -> Response:
-    await clock.refresh(request.app.state.engine)  # another process may have moved the clock
-    service = CredentialLockerService(session, box, clock, codec)
     caller = await service.caller(principal)
     network = parse_put_body(await request.body())
     await service.create(caller, network)
@@ -47,19 +53,13 @@ async def create_thread_network(
     response_model_exclude_none=True,
 )
 async def get_thread_networks(
-    request: Request,
     principal: AnyPrincipal,
-    session: SessionDep,
-    box: BoxDep,
-    clock: ClockDep,
-    codec: PageCodecDep,
+    service: ServiceDep,
     extended_pan_id: Annotated[str | None, Query(alias="extendedPanId")] = None,
     network_name: Annotated[str | None, Query(alias="networkName")] = None,
     max_results: Annotated[str | None, Query(alias="maxResults")] = None,
     next_token: Annotated[str | None, Query(alias="nextToken")] = None,
 ) -> ThreadNetworksPage:
-    await clock.refresh(request.app.state.engine)  # page tokens expire by the shared clock
-    service = CredentialLockerService(session, box, clock, codec)
     caller = await service.caller(principal)
     networks, token = await service.list(
         caller,

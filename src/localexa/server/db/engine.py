@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
 
+from localexa.server.db.inline_sqlite import inline_url
+
 #: Execution option: this connection only reads (on SQLite its transactions take no write lock).
 READ_ONLY = "localexa_read_only"
 #: How long a writer waits for the other writers of its process (SQLite's busy timeout is the same).
@@ -44,7 +46,8 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # Statements run on the loop's thread, not through aiosqlite's worker (inline_sqlite.py).
+        engine = create_async_engine(inline_url(url), connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
     # Enough steady connections for a busy process: connections past `pool_size` are closed on

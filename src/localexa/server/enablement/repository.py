@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.errors import Conflict
 from localexa.server.enablement.models import Enablement
+from localexa.server.skills.models import Skill, Vendor
+
+
+@dataclass(frozen=True)
+class DeveloperView:
+    """What `GET …/stages/{stage}/enablement` needs to know, read in one statement."""
+
+    stages: list[str]
+    is_developer: bool
+    enabled_stage: str | None
+
+
+#: The skill, whether the caller owns its vendor, and the caller's enablement: one indexed Core
+#: SELECT instead of three ORM round trips (the hot path of a developer's status poll).
+_DEVELOPER_VIEW = (
+    select(
+        Skill.stages,
+        exists()
+        .where(Vendor.id == Skill.vendor_id, Vendor.owner_user_id == bindparam("user_id"))
+        .label("is_developer"),
+        Enablement.stage,
+    )
+    .select_from(Skill)
+    .outerjoin(
+        Enablement,
+        and_(Enablement.skill_id == Skill.id, Enablement.customer_id == bindparam("user_id")),
+    )
+    .where(Skill.id == bindparam("skill_id"))
+)
 
 
 class EnablementRepository:
@@ -23,6 +54,14 @@ class EnablementRepository:
         if for_update:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def developer_view(self, skill_id: str, user_id: str) -> DeveloperView | None:
+        """None when the skill does not exist."""
+        params = {"skill_id": skill_id, "user_id": user_id}
+        row = (await self.session.execute(_DEVELOPER_VIEW, params)).first()
+        if row is None:
+            return None
+        return DeveloperView(stages=list(row[0]), is_developer=bool(row[1]), enabled_stage=row[2])
 
     async def by_id(self, enablement_id: str) -> Enablement | None:
         return await self.session.get(Enablement, enablement_id)

@@ -3,10 +3,10 @@
 `record()` never awaits and never raises, so journaling cannot slow or break a request; when the
 queue is full the entry is dropped and counted (metric `localexa_journal_dropped_total`). The
 writer redacts each `Exchange` (observe/exchange.py), inserts a batch in one transaction, and
-trims the table to `settings.journal_retention` rows. `flush()` waits until everything queued
-so far is written (the journal API calls it before reading); `discard_queued()` (reset) drops
-what is queued. A failed write is logged without its content and the entries are lost, never retried
-into a loop.
+trims the table to `settings.journal_retention` rows (each time 1 % of that was written).
+`flush()` waits until everything queued so far is written (the journal API calls it before
+reading); `discard_queued()` (reset) drops what is queued. A failed write is logged without its
+content and the entries are lost, never retried into a loop.
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ class Journal:
         #: The state's database (for naming skills); the journal's own may differ (journal_store).
         self._state_engine = state_engine or engine
         self._retention = max(1, retention)
+        #: Entries written since the last trim. Trimming walks `retention` index entries, so it
+        #: runs once per 1 % of the retention written (the table exceeds it by at most that).
+        self._since_trim = 0
+        self._trim_every = max(1, self._retention // 100)
         self._queue: asyncio.Queue[tuple[int, Exchange]] = asyncio.Queue(maxsize=QUEUE_SIZE)
         self._lock = asyncio.Lock()
         self._generation = 0
@@ -153,6 +157,10 @@ class Journal:
             await self._resolve_skills(rows, wanted)
         async with self._engine.begin() as conn:
             await conn.execute(insert(JournalEntry), rows)
+            self._since_trim += len(rows)
+            if self._since_trim < self._trim_every:
+                return
+            self._since_trim = 0
             cutoff = (
                 select(JournalEntry.id)
                 .order_by(JournalEntry.id.desc())

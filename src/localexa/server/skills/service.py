@@ -20,6 +20,11 @@ from localexa.server.skills.repository import SkillRepository
 from localexa.server.skills.schemas import SkillSpec
 
 
+def check_skill_id(skill_id: str) -> None:
+    if not 1 <= len(skill_id) <= 255:
+        raise BadRequest("skillId must be 1 to 255 characters long.", code="INVALID_SKILL_ID")
+
+
 class SkillService:
     def __init__(self, session: AsyncSession, box: SecretBox, clock: Clock) -> None:
         self.session = session
@@ -75,8 +80,7 @@ class SkillService:
 
         An unknown skill is 404; a skill of another vendor is 403, as SMAPI answers.
         """
-        if not 1 <= len(skill_id) <= 255:
-            raise BadRequest("skillId must be 1 to 255 characters long.", code="INVALID_SKILL_ID")
+        check_skill_id(skill_id)
         skill = await self.repo.skill(skill_id)
         if skill is None:
             raise NotFound(f"The skill {skill_id} was not found.", code="NOT_FOUND")

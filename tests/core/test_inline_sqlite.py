@@ -1,0 +1,66 @@
+"""The SQLite driver that runs statements on the event loop's thread (db/inline_sqlite.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from sqlalchemy import event, text
+
+from localexa.server.db.engine import create_engine
+
+
+async def test_sqlite_urls_run_on_the_loop_thread_with_the_usual_pragmas(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'state.db'}")
+    threads: set[int] = set()
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *_: threads.add(threading.get_ident()))
+    try:
+        assert engine.dialect.driver == "localexa"
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+            await conn.execute(text("INSERT INTO t (v) VALUES ('a'), ('b')"))
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 2
+        assert threads == {threading.get_ident()}
+    finally:
+        await engine.dispose()
+
+
+async def test_writers_of_one_process_take_turns_without_blocking_the_loop(tmp_path: Path) -> None:
+    """Writer B waits on the asyncio lock while writer A holds its transaction open across an
+    await; the loop keeps running (a ticker advances) and both writes land."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'state.db'}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+    ticks = 0
+    a_holds = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    async def writer_a() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+            a_holds.set()
+            await asyncio.sleep(0.2)  # an await inside the transaction (an outbound call, say)
+
+    async def writer_b() -> None:
+        await a_holds.wait()
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('b')"))
+
+    tick_task = asyncio.create_task(ticker())
+    try:
+        await asyncio.wait_for(asyncio.gather(writer_a(), writer_b()), timeout=10)
+    finally:
+        tick_task.cancel()
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == ["a", "b"]
+    await engine.dispose()
+    assert ticks >= 20  # the loop ran while B waited for A
