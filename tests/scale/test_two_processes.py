@@ -211,3 +211,23 @@ def test_rate_limit_budget_is_shared_through_redis(pair: Pair) -> None:
         assert refused.status_code == 429, refused.text
         assert int(refused.headers["Retry-After"]) >= 1
         assert set(refused.json()) >= {"code", "message"}  # SMAPI's StandardizedError
+
+
+def test_a_revocation_on_one_process_ends_the_token_on_the_other_at_once(pair: Pair) -> None:
+    """B caches its answer for a live token (lwa/token_cache.py); a write through A that deletes
+    the token (here a reset) reaches B's cache through Redis before A answers. (Last in this
+    module: a reset empties the shared state.)"""
+    owner = skill(pair.a)
+    access = app_token(pair.a, owner.developer, [READWRITE])
+    path = f"/v1/skills/{owner.skill_id}/stages/development/enablement"
+    with pair.b.client() as http:
+        for _ in range(3):  # live on B, and cached there
+            assert http.get(path, headers=bearer(access)).status_code == 404
+    with pair.a.client() as http:
+        reset = http.post("/_localexa/reset", headers=pair.a.admin_headers)
+    assert reset.status_code == 200, reset.text
+    with pair.b.client() as http:
+        answer = http.get(path, headers=bearer(access))
+    # A stale cached answer would let the call through to the (now missing) skill: a 404.
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["code"] == "INVALID_TOKEN"

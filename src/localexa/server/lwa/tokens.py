@@ -23,6 +23,7 @@ from localexa.server.core.errors import Unauthorized
 from localexa.server.db.engine import READ_ONLY
 from localexa.server.lwa.models import Token
 from localexa.server.lwa.repository import LwaRepository
+from localexa.server.lwa.token_cache import CachedToken, TokenCache
 
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=3600)
 # "Atza|" + 345 URL-safe characters: Amazon's access tokens are at least 350 characters.
@@ -121,31 +122,48 @@ class TokenIssuer:
 class LwaTokenVerifier:
     """core.auth.TokenVerifier backed by the LWA token table.
 
-    Every authenticated call passes here, so it is one Core SELECT of four columns on a
-    read-only connection (no ORM session, and on SQLite no write lock even inside a POST):
-    revocation and expiry are read from the table on every call, never cached.
+    Every authenticated call passes here. A live token's answer comes from the token cache
+    (lwa/token_cache.py: revocations anywhere end it at once); otherwise it is one Core SELECT of
+    four columns on a read-only connection (no ORM session, and on SQLite no write lock even
+    inside a POST). Expiry is checked against localexa's clock on every call.
     """
 
     _LIVE_ACCESS = select(Token.client_id, Token.user_id, Token.scopes, Token.expires_at).where(
         Token.token_hash == bindparam("token_hash"), Token.kind == "access", Token.revoked.is_(False)
     )
 
+    def __init__(self, cache: TokenCache | None = None) -> None:
+        self.cache = cache if cache is not None else TokenCache(enabled=False)
+
     async def verify_access_token(self, request: Request, token: str) -> Principal:
         state = request.app.state
         box: SecretBox = state.box
         clock: Clock = state.clock
         token_hash = box.hash_token(token)
-        engine: AsyncEngine = state.engine
+        # Read before the database is asked, so a revocation committed meanwhile voids the entry.
+        epoch = await self.cache.epoch()
+        found = None if epoch is None else self.cache.get(token_hash, epoch)
+        if found is None:
+            found = await self._lookup(state.engine, token_hash)
+            if found is not None and epoch is not None:
+                self.cache.put(token_hash, epoch, found)
+        if found is None:
+            raise Unauthorized("The access token is not valid.", code="INVALID_TOKEN")
+        if found.expires_at is not None and found.expires_at <= clock.now():
+            raise Unauthorized("The access token has expired.", code="EXPIRED_TOKEN")
+        return Principal(
+            client_id=found.client_id, user_id=found.user_id, scopes=found.scopes, token_hash=token_hash
+        )
+
+    async def _lookup(self, engine: AsyncEngine, token_hash: str) -> CachedToken | None:
         async with engine.connect() as conn:
             await conn.execution_options(**{READ_ONLY: True})
             row = (await conn.execute(self._LIVE_ACCESS, {"token_hash": token_hash})).first()
         if row is None:
-            raise Unauthorized("The access token is not valid.", code="INVALID_TOKEN")
-        if row.expires_at is not None and as_utc(row.expires_at) <= clock.now():
-            raise Unauthorized("The access token has expired.", code="EXPIRED_TOKEN")
-        return Principal(
+            return None
+        return CachedToken(
             client_id=row.client_id,
             user_id=row.user_id,
             scopes=frozenset(row.scopes.split()),
-            token_hash=token_hash,
+            expires_at=None if row.expires_at is None else as_utc(row.expires_at),
         )
