@@ -107,8 +107,8 @@ def cold_starts(root: Path, repeat: int = 3) -> tuple[list[float], list[float]]:
     return fresh, again
 
 
-def bench_servers(bench: Bench, root: Path, database_url: str | None) -> None:
-    lx = servers.localexa(root / "main", database_url=database_url).start()
+def bench_servers(bench: Bench, root: Path, database_url: str | None, redis_url: str | None) -> None:
+    lx = servers.localexa(root / "main", database_url=database_url, redis_url=redis_url).start()
     children: list[servers.Child] = [lx]
     try:
         base = lx.health_url.rsplit("/_localexa", 1)[0]
@@ -248,6 +248,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per measured row (plus 1 s warm-up)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database-url", default=None, help="localexa's database (default: SQLite)")
+    parser.add_argument(
+        "--redis-url", default=None, help="localexa's Redis (shared rate limits and token epoch)"
+    )
     parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--pages-rows", type=int, default=1_000_000)
     parser.add_argument("--skip-pages", action="store_true")
@@ -273,13 +276,14 @@ def main() -> None:
                 )
             )
         if not args.skip_servers:
-            bench_servers(bench, root, args.database_url)
+            bench_servers(bench, root, args.database_url, args.redis_url)
     if not args.skip_pages:
         pages(bench, args.postgres, args.pages_rows)
     after = os.getloadavg()
     header = [
         f"localexa bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
-        f"database {'PostgreSQL' if args.database_url else 'SQLite'} for the servers",
+        f"database {'PostgreSQL' if args.database_url else 'SQLite'} for the servers"
+        + (", with Redis" if args.redis_url else ""),
         f"load generator: {bench.tool or 'n/a'}, 1 thread, {args.connections} connections, "
         f"{args.seconds:g} s per row after a 1 s warm-up",
         f"load average (1/5/15 min) before: {before[0]:.1f}/{before[1]:.1f}/{before[2]:.1f}, "

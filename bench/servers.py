@@ -86,7 +86,9 @@ class Child:
             self.process.wait()
 
 
-def localexa(data_dir: Path, *, database_url: str | None = None, port: int | None = None) -> Child:
+def localexa(
+    data_dir: Path, *, database_url: str | None = None, redis_url: str | None = None, port: int | None = None
+) -> Child:
     """`localexa serve` as a user runs it, with a rate limit no benchmark reaches (the limiter
     still counts every call) and warning-level logs."""
     port = port or free_port()
@@ -101,6 +103,8 @@ def localexa(data_dir: Path, *, database_url: str | None = None, port: int | Non
         "LOCALEXA_EU_PORT": str(free_port()),
         "LOCALEXA_FE_PORT": str(free_port()),
     }
+    if redis_url:
+        env["LOCALEXA_REDIS_URL"] = redis_url
     return Child("localexa", command, f"http://127.0.0.1:{port}/_localexa/health", env)
 
 

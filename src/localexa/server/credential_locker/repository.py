@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +12,13 @@ from localexa.server.core.pagination import KeysetPage, PageRequest, fetch_keyse
 from localexa.server.credential_locker.models import ThreadNetwork
 from localexa.server.lwa.models import LwaClient
 from localexa.server.skills.models import Skill
+
+#: Built once: composing the statement cost as much as running it (profiled on the hot GET).
+_MESSAGING_SKILL = (
+    select(Skill.id, Skill.permissions)
+    .join(LwaClient, LwaClient.skill_id == Skill.id)
+    .where(LwaClient.client_id == bindparam("client_id"))
+)
 
 
 @dataclass(frozen=True)
@@ -27,13 +34,7 @@ class CredentialLockerRepository:
     async def messaging_skill(self, client_id: str) -> MessagingSkill | None:
         """The id and permissions of the skill whose messaging client is `client_id` (None for
         any other client): two columns, not the whole skill, on every Credential Locker call."""
-        row = (
-            await self.session.execute(
-                select(Skill.id, Skill.permissions)
-                .join(LwaClient, LwaClient.skill_id == Skill.id)
-                .where(LwaClient.client_id == client_id)
-            )
-        ).first()
+        row = (await self.session.execute(_MESSAGING_SKILL, {"client_id": client_id})).first()
         return None if row is None else MessagingSkill(id=row[0], permissions=list(row[1] or []))
 
     async def network_exists(self, user_id: str, extended_pan_id: str, network_name: str) -> bool:

@@ -59,7 +59,7 @@ async def get_thread_networks(
     network_name: Annotated[str | None, Query(alias="networkName")] = None,
     max_results: Annotated[str | None, Query(alias="maxResults")] = None,
     next_token: Annotated[str | None, Query(alias="nextToken")] = None,
-) -> ThreadNetworksPage:
+) -> Response:
     caller = await service.caller(principal)
     networks, token = await service.list(
         caller,
@@ -68,4 +68,8 @@ async def get_thread_networks(
         max_results=max_results,
         next_token=next_token,
     )
-    return ThreadNetworksPage(thread_networks=networks, next_token=token)
+    page = ThreadNetworksPage(thread_networks=networks, next_token=token)
+    # Serialized here, once: returned as a model, FastAPI would validate it again against the
+    # response_model (which stays for the OpenAPI document).
+    body = page.model_dump_json(by_alias=True, exclude_none=True)
+    return Response(content=body, media_type="application/json")

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from localexa.server.db.engine import READ_ONLY
 from localexa.server.observe import repository
 
 
@@ -123,6 +124,8 @@ class FaultStore:
         now = time.monotonic()
         if self._loaded_at is None or now - self._loaded_at >= self._refresh_interval:
             async with self._engine.connect() as conn:
+                # Only reads: on SQLite it must not queue behind writers, even inside a POST.
+                await conn.execution_options(**{READ_ONLY: True})
                 rows = await repository.faults(conn)
             self._rules = [
                 FaultRule.from_row(r) for r in rows if r["remaining"] is None or r["remaining"] > 0
@@ -150,6 +153,7 @@ class FaultStore:
 
     async def listing(self) -> list[dict[str, Any]]:
         async with self._engine.connect() as conn:
+            await conn.execution_options(**{READ_ONLY: True})
             return await repository.faults(conn)
 
     async def delete(self, fault_id: str) -> bool:
@@ -174,4 +178,5 @@ class FaultStore:
 
     async def skill_of_client(self, client_id: str) -> str | None:
         async with self._engine.connect() as conn:
+            await conn.execution_options(**{READ_ONLY: True})
             return await repository.skill_of_client(conn, client_id)
