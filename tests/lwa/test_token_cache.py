@@ -3,6 +3,7 @@ revocation, whatever code path writes it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,11 +14,20 @@ from fastapi import FastAPI
 from sqlalchemy import event, text
 
 from localexa.server.lwa.token_cache import CachedToken, TokenCache, may_revoke
+from localexa.server.settings import Settings
 from tests.factories import Admin
 
 #: Checked by the token verifier alone (no route-level token lookup of its own).
 ENDPOINT = "/v1/alexaApiEndpoint"
 LINKING = ["alexa::skills:account_linking"]
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The suite's settings, with Redis when the suite has one (CI): then the cache is on for
+    PostgreSQL too and shares its epoch through Redis, as several processes would."""
+    redis_url = os.environ.get("LOCALEXA_TEST_REDIS_URL")
+    return settings.model_copy(update={"redis_url": redis_url}) if redis_url else settings
 
 
 def bearer(token: str) -> dict[str, str]:
