@@ -58,6 +58,15 @@ def cache_of(app: FastAPI) -> TokenCache:
     return cache
 
 
+async def cached_token(app: FastAPI, client: httpx.AsyncClient, admin: Admin) -> str:
+    """A customer's live token, checked once so its answer is in the cache."""
+    cache_of(app)
+    customer = await admin.customer()
+    token = await admin.access_token(customer.user_id, LINKING)
+    assert (await client.get(ENDPOINT, headers=bearer(token))).status_code == 200
+    return token
+
+
 async def test_a_live_token_is_checked_in_the_database_once(
     app: FastAPI, client: httpx.AsyncClient, admin: Admin
 ) -> None:
@@ -85,10 +94,7 @@ async def test_a_revoking_write_ends_cached_answers_before_it_returns(
 ) -> None:
     """Any UPDATE of the token table (here the one a replayed code runs), committed through any
     connection of the engine, voids the cache."""
-    cache_of(app)
-    customer = await admin.customer()
-    token = await admin.access_token(customer.user_id, LINKING)
-    assert (await client.get(ENDPOINT, headers=bearer(token))).status_code == 200  # cached now
+    token = await cached_token(app, client, admin)
     async with app.state.engine.begin() as conn:
         await conn.execute(text("UPDATE lwa_tokens SET revoked = :yes"), {"yes": True})
     answer = await client.get(ENDPOINT, headers=bearer(token))
@@ -98,10 +104,8 @@ async def test_a_revoking_write_ends_cached_answers_before_it_returns(
 async def test_a_rolled_back_write_keeps_the_cache(
     app: FastAPI, client: httpx.AsyncClient, admin: Admin
 ) -> None:
+    token = await cached_token(app, client, admin)
     cache = cache_of(app)
-    customer = await admin.customer()
-    token = await admin.access_token(customer.user_id, LINKING)
-    assert (await client.get(ENDPOINT, headers=bearer(token))).status_code == 200
     before = await cache.epoch()
     async with app.state.engine.connect() as conn:
         await conn.execute(text("UPDATE lwa_tokens SET revoked = :yes"), {"yes": True})
@@ -111,10 +115,7 @@ async def test_a_rolled_back_write_keeps_the_cache(
 
 
 async def test_reset_ends_cached_tokens(app: FastAPI, client: httpx.AsyncClient, admin: Admin) -> None:
-    cache_of(app)
-    customer = await admin.customer()
-    token = await admin.access_token(customer.user_id, LINKING)
-    assert (await client.get(ENDPOINT, headers=bearer(token))).status_code == 200
+    token = await cached_token(app, client, admin)
     reset = await client.post("/_localexa/reset", headers=admin.headers)
     assert reset.status_code == 200, reset.text
     assert (await client.get(ENDPOINT, headers=bearer(token))).status_code == 401
@@ -123,10 +124,7 @@ async def test_reset_ends_cached_tokens(app: FastAPI, client: httpx.AsyncClient,
 async def test_a_cached_token_still_expires_by_the_clock(
     app: FastAPI, client: httpx.AsyncClient, admin: Admin
 ) -> None:
-    cache_of(app)
-    customer = await admin.customer()
-    token = await admin.access_token(customer.user_id, LINKING)
-    assert (await client.get(ENDPOINT, headers=bearer(token))).status_code == 200
+    token = await cached_token(app, client, admin)
     await admin.advance_clock(3601)
     answer = await client.get(ENDPOINT, headers=bearer(token))
     assert answer.status_code == 401

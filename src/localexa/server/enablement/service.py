@@ -28,7 +28,7 @@ from localexa.server.core.http import OutboundHttp
 from localexa.server.core.regions import AMAZON_HOSTS, Region
 from localexa.server.enablement.links import forget_link, link_client, store_grant
 from localexa.server.enablement.models import LINKED, NOT_LINKED, Enablement
-from localexa.server.enablement.repository import EnablementRepository
+from localexa.server.enablement.repository import DeveloperView, EnablementRepository
 from localexa.server.enablement.schemas import (
     STAGES,
     AccountLink,
@@ -44,7 +44,7 @@ from localexa.server.lwa.repository import LwaRepository
 from localexa.server.settings import Settings
 from localexa.server.skills.models import Skill
 from localexa.server.skills.repository import SkillRepository
-from localexa.server.skills.service import SkillService, check_skill_id
+from localexa.server.skills.service import check_skill_id
 
 logger = logging.getLogger("localexa.enablement")
 
@@ -89,44 +89,42 @@ class EnablementService:
 
     # -- developers (SMAPI) ----------------------------------------------------------------------
 
-    async def _developer_skill(self, principal: Principal, skill_id: str, stage: str) -> tuple[Skill, str]:
-        _check_stage(stage)
-        skill = await SkillService(self.session, self.box, self.clock).skill_for_developer(
-            skill_id, principal
-        )
-        if stage not in skill.stages:
-            raise NotFound(f"The skill {skill_id} has no {stage} stage.", code="STAGE_NOT_FOUND")
-        assert principal.user_id is not None  # skill_for_developer refuses tokens without a user
-        return skill, principal.user_id
-
-    async def developer_enable(self, principal: Principal, skill_id: str, stage: str) -> None:
-        skill, user_id = await self._developer_skill(principal, skill_id, stage)
-        row = await self.repo.find(user_id, skill.id, for_update=True)
-        if row is not None and row.stage == stage:
-            return  # already enabled at this stage: PUT is idempotent
-        if row is not None:
-            await self.repo.delete(row)  # enabling one stage disables the other (seed)
-        self.repo.add(self._new_row(user_id, skill.id, stage))
-        await self.repo.flush()
-
-    async def developer_status(self, principal: Principal, skill_id: str, stage: str) -> None:
-        # The same answers as `_developer_skill` + `find`, from one statement (a hot poll).
+    async def _developer_view(
+        self, principal: Principal, skill_id: str, stage: str
+    ) -> tuple[DeveloperView, str]:
+        """The skill's stages and the caller's enablement, if the caller may use this stage (SMAPI
+        rules: unknown skill 404, another vendor's skill 403, a stage the skill lacks 404), read in
+        one statement: the status GET is a hot poll."""
         _check_stage(stage)
         check_skill_id(skill_id)
         # A token without a customer matches no vendor owner (no customer id is empty): 403.
         view = await self.repo.developer_view(skill_id, principal.user_id or "")
         if view is None:
             raise NotFound(f"The skill {skill_id} was not found.", code="NOT_FOUND")
-        if not view.is_developer:
+        if not view.is_developer or principal.user_id is None:
             raise Forbidden("The caller is not a developer of the skill's vendor.", code="ACCESS_DENIED")
         if stage not in view.stages:
             raise NotFound(f"The skill {skill_id} has no {stage} stage.", code="STAGE_NOT_FOUND")
+        return view, principal.user_id
+
+    async def developer_enable(self, principal: Principal, skill_id: str, stage: str) -> None:
+        _, user_id = await self._developer_view(principal, skill_id, stage)
+        row = await self.repo.find(user_id, skill_id, for_update=True)
+        if row is not None and row.stage == stage:
+            return  # already enabled at this stage: PUT is idempotent
+        if row is not None:
+            await self.repo.delete(row)  # enabling one stage disables the other (seed)
+        self.repo.add(self._new_row(user_id, skill_id, stage))
+        await self.repo.flush()
+
+    async def developer_status(self, principal: Principal, skill_id: str, stage: str) -> None:
+        view, _ = await self._developer_view(principal, skill_id, stage)
         if view.enabled_stage != stage:
             raise NotFound(f"The skill {skill_id} is not enabled at stage {stage}.", code="NOT_FOUND")
 
     async def developer_disable(self, principal: Principal, skill_id: str, stage: str) -> None:
-        skill, user_id = await self._developer_skill(principal, skill_id, stage)
-        row = await self.repo.find(user_id, skill.id, for_update=True)
+        _, user_id = await self._developer_view(principal, skill_id, stage)
+        row = await self.repo.find(user_id, skill_id, for_update=True)
         if row is None or row.stage != stage:
             raise NotFound(f"The skill {skill_id} is not enabled at stage {stage}.", code="NOT_FOUND")
         await self.repo.delete(row)
