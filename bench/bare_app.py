@@ -1,6 +1,6 @@
 """The baseline: a bare Starlette app on the same server settings as `localexa serve`.
 
-    .venv/bin/python bench/bare_app.py --port 18300
+    .venv/bin/python -m bench.bare_app --port 18300
 
 uvicorn with the loop and HTTP parser `localexa serve` picks (uvloop, httptools), no access log,
 one process. It answers the same paths as the localexa calls under test, doing only what any
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+from typing import Any, Literal
 
 import uvicorn
 from starlette.applications import Starlette
@@ -51,22 +52,27 @@ app = Starlette(
 )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args()
+def serve(asgi_app: Any, port: int, *, lifespan: Literal["on", "off"] = "off") -> None:
+    """Run an app on 127.0.0.1 with the server settings `localexa serve` uses."""
     config = uvicorn.Config(
-        app,
+        asgi_app,
         host="127.0.0.1",
-        port=args.port,
+        port=port,
         log_level="warning",
         access_log=False,
         server_header=False,
-        lifespan="off",
+        lifespan=lifespan,
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        ws="none",
     )
     uvicorn.Server(config).run()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--port", type=int, required=True)
+    serve(app, parser.parse_args().port)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,14 @@ class Child:
     started_in: float = 0.0
 
     def start(self, timeout: float = 60.0, *, health_status: int = 200) -> Child:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALEXA_")}
+        # Bytecode is cached as on any machine where localexa is installed (pip compiles it): a shell
+        # with PYTHONDONTWRITEBYTECODE set (this machine's) would make every start compile
+        # localexa's ~300 modules again (+0.1 s cold start).
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("LOCALEXA_") and k != "PYTHONDONTWRITEBYTECODE"
+        }
         env.update(self.env)
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-{self.name}-{os.getpid()}.log"
         started = time.perf_counter()
@@ -110,8 +117,14 @@ def localexa(
 
 def bare() -> Child:
     port = free_port()
-    command = [sys.executable, str(HERE / "bare_app.py"), "--port", str(port)]
-    return Child("bare", command, f"http://127.0.0.1:{port}/_localexa/health")
+    command = [sys.executable, "-m", "bench.bare_app", "--port", str(port)]
+    return Child("bare", command, f"http://127.0.0.1:{port}/_localexa/health", cwd=ROOT)
+
+
+def floor(data_dir: Path) -> Child:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.floor_app", "--port", str(port), "--data-dir", str(data_dir)]
+    return Child("floor", command, f"http://127.0.0.1:{port}/_localexa/health", cwd=ROOT)
 
 
 def oauth2_mock() -> Child | None:

@@ -3,7 +3,9 @@
     .venv/bin/python scripts/regen_migration.py
 
 It autogenerates `0001_initial` against an empty SQLite file, replacing the old file. After the
-first release, add new revisions with `alembic revision --autogenerate` instead.
+first release, add new revisions with `alembic revision --autogenerate` instead. Either way, then
+refresh the SQLite schema snapshot (this script does it):
+`.venv/bin/python -m localexa.server.db.schema_snapshot`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import Connection
 
+from localexa.server.db import schema_snapshot
 from localexa.server.db.engine import create_engine
 from localexa.server.db.migrate import MIGRATIONS_DIR, alembic_config
 
@@ -44,3 +47,4 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    schema_snapshot.main()  # what a new SQLite database is created from (db/schema_snapshot.py)

@@ -23,6 +23,7 @@ async def test_sqlite_urls_run_on_the_loop_thread_with_the_usual_pragmas(tmp_pat
         async with engine.connect() as conn:
             assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+            assert (await conn.execute(text("PRAGMA cache_size"))).scalar() == -512
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 2
         assert threads == {threading.get_ident()}
     finally:

@@ -109,3 +109,25 @@ def test_a_skill_without_linking_gives_no_codes(localexa: Localexa) -> None:
     customer = localexa.create_customer(password="hunter2")
     assert "hunter2" not in repr(customer)
     assert "Test Customer" in repr(customer)
+
+
+def test_a_reset_forgets_what_the_linking_stub_saw(localexa: Localexa) -> None:
+    """The stub is shared by the session's tests: the reset before each one empties its log."""
+    skill = localexa.create_skill(account_linking=True)
+    localexa.link(localexa.create_customer(), skill)
+    assert skill.stub is not None
+    assert [e.status for e in skill.stub.exchanges] == [200]
+    unused = skill.auth_code()
+    localexa.reset()
+    assert skill.stub.exchanges == []
+    refused = skill.stub.answer(
+        None,
+        {
+            "grant_type": "authorization_code",
+            "code": unused,
+            "redirect_uri": skill.redirect_uri,
+            "client_id": skill.stub.client_id,
+            "client_secret": skill.stub.client_secret,
+        },
+    )
+    assert refused[0] == 400  # codes issued before the reset are forgotten too

@@ -3,6 +3,7 @@ so a skill endpoint with a certificate from either answers over https://."""
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,11 @@ def test_serve_passes_the_outbound_ca_file_on(tmp_path: Path, monkeypatch: pytes
     assert result.exit_code == 0, result.output
     assert seen[0].tls is True
     assert seen[0].outbound_ca_file == ca_file
+
+
+def test_a_named_ca_file_that_is_not_pem_stops_the_start(tmp_path: Path) -> None:
+    """The outbound client opens on the first call, but the CA file is read at once."""
+    garbage = tmp_path / "ca.pem"
+    garbage.write_text("not a certificate\n")
+    with pytest.raises(ssl.SSLError):
+        OutboundHttp(ca_file=garbage)

@@ -239,9 +239,12 @@ class Localexa:
         return self.client.admin.faults.create(path=path, status=status, **options).fault_id
 
     def reset(self) -> None:
-        """Empty every table; the clock goes back to the wall clock."""
+        """Empty every table; the clock goes back to the wall clock; the linking stub forgets its
+        codes, tokens and exchanges (a test reads only its own `stub.exchanges`)."""
         self.client.admin.reset()
         self._app_client = None
+        if self._stub is not None:
+            self._stub.forget()
 
     def close(self) -> None:
         self.client.close()

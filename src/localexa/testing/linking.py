@@ -72,6 +72,13 @@ class AccountLinkingStub:
         with self._grants.lock:
             return list(self._grants.exchanges)
 
+    def forget(self) -> None:
+        """Forget every code, refresh token and exchange (the kit's reset: each test starts empty)."""
+        with self._grants.lock:
+            self._grants.codes.clear()
+            self._grants.refresh_tokens.clear()
+            self._grants.exchanges.clear()
+
     def issue_code(self, redirect_uri: str = DEFAULT_REDIRECT_URI) -> str:
         """A one-time authorization code, as your OAuth server would hand it to your app."""
         code = "stub-code-" + secrets.token_urlsafe(12)

@@ -1,22 +1,36 @@
-"""Rendering and guarding console pages: Jinja2 templates, sign-in checks, CSRF checks."""
+"""Rendering and guarding console pages: Jinja2 templates, sign-in checks, CSRF checks.
+
+Jinja2 is loaded with the first page served, not at start (a server used only through its APIs
+never needs it).
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
 from localexa import __version__
 from localexa.server.console.pages import TABLE_PAGES
 from localexa.server.console.session import ConsoleSession, csrf_ok, read_session
 
+if TYPE_CHECKING:
+    from starlette.templating import Jinja2Templates
+
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+@cache
+def templates() -> Jinja2Templates:
+    from starlette.templating import Jinja2Templates
+
+    return Jinja2Templates(directory=str(HERE / "templates"))
+
 
 NAV: tuple[tuple[str, str], ...] = (
     ("overview", "Overview"),
@@ -66,7 +80,7 @@ def render(
         "version": __version__,
         **context,
     }
-    return templates.TemplateResponse(request, name, full, status_code=status_code, headers=_HEADERS)
+    return templates().TemplateResponse(request, name, full, status_code=status_code, headers=_HEADERS)
 
 
 async def checked_form(request: Request) -> tuple[ConsoleSession | None, FormData | None]:

@@ -86,6 +86,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # 512 KiB of page cache per connection, not SQLite's 2 MiB: the OS caches the file anyway,
+        # and the pools of two engines (state and journal) kept 1-2 MB more resident (bench/).
+        cursor.execute("PRAGMA cache_size=-512")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -5,7 +5,8 @@ does the same. The migration scripts live in `migrations/versions`.
 
 A database already at the newest revision (every start but the first) is recognised with one
 query, without loading alembic at all: importing alembic and its scripts is a good part of a
-cold start, and a restart should be quick.
+cold start, and a restart should be quick. A new SQLite database is created from the snapshot of
+what the scripts build (schema_snapshot.py), for the same reason.
 """
 
 from __future__ import annotations
@@ -79,4 +80,9 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
     if head is not None and await current_revision(engine) == head:
         return
     async with engine.begin() as conn:
+        if head is not None and engine.dialect.name == "sqlite":
+            from localexa.server.db.schema_snapshot import create_from_snapshot
+
+            if await conn.run_sync(create_from_snapshot, head):
+                return
         await conn.run_sync(_upgrade)

@@ -21,8 +21,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from localexa.server.core.http import OutboundCall, OutboundError, OutboundHttp
 from localexa.server.directives.lambda_pool import LambdaAnswer, LambdaFailure, LambdaPool
 from localexa.server.observe.redaction import redact_json
@@ -81,8 +79,7 @@ class SkillInvoker:
                 json_body=message,
             )
         except OutboundError as exc:
-            timed_out = isinstance(exc.__cause__, httpx.TimeoutException)
-            kind = InvocationErrorKind.TIMEOUT if timed_out else InvocationErrorKind.UNREACHABLE
+            kind = InvocationErrorKind.TIMEOUT if exc.timed_out else InvocationErrorKind.UNREACHABLE
             return _failed(kind, exc.reason, started)
         if not 200 <= response.status < 300:
             excerpt = response.body[:200].decode("utf-8", "replace")

@@ -58,7 +58,9 @@ class EnablementRepository:
     async def developer_view(self, skill_id: str, user_id: str) -> DeveloperView | None:
         """None when the skill does not exist."""
         params = {"skill_id": skill_id, "user_id": user_id}
-        row = (await self.session.execute(_DEVELOPER_VIEW, params)).first()
+        # On the session's connection: a Core statement gains nothing from the ORM's execute path.
+        conn = await self.session.connection()
+        row = (await conn.execute(_DEVELOPER_VIEW, params)).first()
         if row is None:
             return None
         return DeveloperView(stages=list(row[0]), is_developer=bool(row[1]), enabled_stage=row[2])

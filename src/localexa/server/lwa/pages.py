@@ -2,23 +2,35 @@
 
 Every page is `no-store` (it holds a CSRF token and a signed request), cannot be framed
 (clickjacking on a consent button), loads nothing but its own stylesheet, and sends no Referer,
-so the authorization query does not leak to the client's page.
+so the authorization query does not leak to the client's page. Jinja2 is loaded with the first
+page, not at start.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 STYLESHEET_PATH = "/ap/static/lwa.css"
-_env = Environment(
-    loader=PackageLoader("localexa.server.lwa", "templates"),
-    autoescape=select_autoescape(["html"]),
-    auto_reload=False,
-)
+
+
+@cache
+def _env() -> Environment:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("localexa.server.lwa", "templates"),
+        autoescape=select_autoescape(["html"]),
+        auto_reload=False,
+    )
+
+
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
@@ -38,7 +50,7 @@ def stylesheet() -> bytes:
 
 
 def render(template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    html = _env.get_template(template).render(stylesheet=STYLESHEET_PATH, **context)
+    html = _env().get_template(template).render(stylesheet=STYLESHEET_PATH, **context)
     return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 
 

@@ -30,7 +30,7 @@ from localexa.server.core.clock import Clock, as_utc
 from localexa.server.core.crypto import SecretBox
 from localexa.server.lwa import pkce
 from localexa.server.lwa.grants import KIND_GRANT
-from localexa.server.lwa.models import AuthorizationCode, LwaClient
+from localexa.server.lwa.models import AuthorizationCode
 from localexa.server.lwa.oauth_errors import (
     GrantRevoked,
     InvalidClient,
@@ -40,7 +40,7 @@ from localexa.server.lwa.oauth_errors import (
     UnauthorizedClient,
     UnsupportedGrantType,
 )
-from localexa.server.lwa.repository import LwaRepository
+from localexa.server.lwa.repository import ClientCredentials, LwaRepository
 from localexa.server.lwa.scopes import CLIENT_CREDENTIALS_SCOPES, split_scopes
 from localexa.server.lwa.tokens import TokenIssuer, new_grant_id
 
@@ -51,7 +51,7 @@ GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 class Caller:
     """The client a token request comes from; `with_secret` is False for a public PKCE client."""
 
-    client: LwaClient
+    client: ClientCredentials
     with_secret: bool
 
 
@@ -92,7 +92,7 @@ class TokenEndpoint:
             client_id, secret = basic_id, basic_secret or None
         if client_id is None:
             raise InvalidClient("The request does not name the client (client_id or HTTP Basic).")
-        client = await self.repo.client(client_id)
+        client = await self.repo.client_credentials(client_id)
         if client is None:
             raise InvalidClient("Client authentication failed: unknown client.")
         if secret is None:
@@ -149,11 +149,11 @@ class TokenEndpoint:
         elif not caller.with_secret:
             raise InvalidClient("client_secret is required unless the authorization request used PKCE.")
 
-    async def refresh_token(self, params: Mapping[str, str], client: LwaClient) -> dict[str, object]:
+    async def refresh_token(self, params: Mapping[str, str], client: ClientCredentials) -> dict[str, object]:
         token = params.get("refresh_token")
         if token is None:
             raise InvalidRequest("The refresh_token parameter is required.")
-        row = await self.repo.token(self.box.hash_token(token))
+        row = await self.repo.token_grant(self.box.hash_token(token))
         if row is None or row.kind != "refresh" or row.revoked:
             raise InvalidGrant("The refresh token is not valid.")
         if row.client_id != client.client_id:
@@ -176,7 +176,9 @@ class TokenEndpoint:
         body["refresh_token"] = token
         return body
 
-    async def client_credentials(self, params: Mapping[str, str], client: LwaClient) -> dict[str, object]:
+    async def client_credentials(
+        self, params: Mapping[str, str], client: ClientCredentials
+    ) -> dict[str, object]:
         if client.skill_id is None:
             raise UnauthorizedClient("Only a skill messaging client may use the client_credentials grant.")
         scopes = split_scopes(params.get("scope"))

@@ -70,38 +70,30 @@ class TokenIssuer:
         with_refresh: bool = True,
     ) -> IssuedTokens:
         now = self.clock.now()
-        scope_text = " ".join(scopes)
+        row = {
+            "client_id": client_id,
+            "user_id": user_id,
+            "scopes": " ".join(scopes),
+            "grant_id": grant_id,
+            "issued_at": now,
+            "revoked": False,
+        }
         access = random_token("Atza|", _ACCESS_TOKEN_BYTES)
-        self.repo.add(
-            Token(
-                token_hash=self.box.hash_token(access),
-                kind="access",
-                client_id=client_id,
-                user_id=user_id,
-                scopes=scope_text,
-                grant_id=grant_id,
-                issued_at=now,
-                expires_at=now + ACCESS_TOKEN_LIFETIME,
-                revoked=False,
-            )
-        )
+        rows = [
+            row
+            | {
+                "token_hash": self.box.hash_token(access),
+                "kind": "access",
+                "expires_at": now + ACCESS_TOKEN_LIFETIME,
+            }
+        ]
         refresh: str | None = None
         if with_refresh:
             refresh = random_token("Atzr|", _REFRESH_TOKEN_BYTES)
-            self.repo.add(
-                Token(
-                    token_hash=self.box.hash_token(refresh),
-                    kind="refresh",
-                    client_id=client_id,
-                    user_id=user_id,
-                    scopes=scope_text,
-                    grant_id=grant_id,
-                    issued_at=now,
-                    expires_at=None,
-                    revoked=False,
-                )
+            rows.append(
+                row | {"token_hash": self.box.hash_token(refresh), "kind": "refresh", "expires_at": None}
             )
-        await self.repo.flush()
+        await self.repo.insert_tokens(rows)
         return IssuedTokens(
             access_token=access,
             refresh_token=refresh,
