@@ -32,36 +32,40 @@ async def test_sqlite_urls_run_on_the_loop_thread_with_the_usual_pragmas(tmp_pat
 
 async def test_writers_of_one_process_take_turns_without_blocking_the_loop(tmp_path: Path) -> None:
     """Writer B waits on the asyncio lock while writer A holds its transaction open across an
-    await; the loop keeps running (a ticker advances) and both writes land."""
+    await: another task runs meanwhile and both writes land. (Were B waiting in SQLite's busy
+    handler, the loop would stop: A could never commit and the probe could not run first.)
+
+    Ordering, not counting ticks: a garbage collection in a long test process can pause the loop
+    for ~0.2 s (a tick-count version of this test failed in CI that way)."""
     engine = create_engine(f"sqlite:///{tmp_path / 'state.db'}")
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
-    ticks = 0
-    a_holds = asyncio.Event()
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.005)
+    a_holds, b_waits = asyncio.Event(), asyncio.Event()
+    a_committed = False
+    probe_saw_a_open = False
 
     async def writer_a() -> None:
+        nonlocal a_committed
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
             a_holds.set()
             await asyncio.sleep(0.2)  # an await inside the transaction (an outbound call, say)
+        a_committed = True
 
     async def writer_b() -> None:
         await a_holds.wait()
+        b_waits.set()
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO t (v) VALUES ('b')"))
 
-    tick_task = asyncio.create_task(ticker())
-    try:
-        await asyncio.wait_for(asyncio.gather(writer_a(), writer_b()), timeout=10)
-    finally:
-        tick_task.cancel()
+    async def probe() -> None:
+        nonlocal probe_saw_a_open
+        await b_waits.wait()
+        await asyncio.sleep(0.01)  # B is in its BEGIN by now
+        probe_saw_a_open = not a_committed
+
+    await asyncio.wait_for(asyncio.gather(writer_a(), writer_b(), probe()), timeout=10)
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == ["a", "b"]
     await engine.dispose()
-    assert ticks >= 20  # the loop ran while B waited for A
+    assert probe_saw_a_open  # the loop ran while B waited for A
