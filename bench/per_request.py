@@ -1,0 +1,228 @@
+"""The cost of one request in process: for telling whether a code change made a route cheaper.
+
+    .venv/bin/python -m bench.per_request get|thread|refresh [--requests 2000]
+    .venv/bin/python -m bench.per_request get --instructions    # needs valgrind (Debian's package)
+
+The whole app (`create_app` with `localexa serve`'s deferred model building) runs on a new SQLite
+file, seeded like bench/run.py's servers, and requests go straight into it as ASGI calls (no
+socket, no HTTP parser, no client library): what is counted is localexa and its stack.
+
+- Without options: CPU time of this thread per request (`time.thread_time()`), best of 3 runs.
+  On a shared machine it moves by 20-30 % from one minute to the next.
+- `--instructions`: the same app run twice under `valgrind --tool=callgrind` (100 and 400
+  requests, hash seed fixed) and the instructions per request, their difference / 300. The count
+  is the same run after run whatever else the machine does (within ~0.5 %), so a change of 2 % is
+  visible; it is what README "Made faster" quotes as "instructions per request". About 70 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ADMIN_KEY = "bench-admin-key"
+ROUTES = ("get", "thread", "refresh")
+
+Call = Callable[[], Awaitable[int]]
+
+
+async def asgi_call(
+    app: Any, method: str, path: str, headers: list[tuple[str, str]], body: bytes = b"", query: bytes = b""
+) -> tuple[int, bytes]:
+    """One request through the app, as uvicorn would hand it over."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+    status = 0
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        return pending.pop() if pending else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1:8080")] + [(k.encode(), v.encode()) for k, v in headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8080),
+    }
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def seed(app: Any, route: str) -> Call:
+    """bench/run.py's world (a developer with an enabled skill, an app client, a skill token with
+    one Thread network); returns the request to repeat."""
+    admin_headers = [("x-localexa-admin-key", ADMIN_KEY), ("content-type", "application/json")]
+
+    async def admin(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        status, answer = await asgi_call(
+            app, "POST", f"/_localexa/{path}", admin_headers, json.dumps(body).encode()
+        )
+        assert status in (200, 201), (path, status, answer)
+        result: dict[str, Any] = json.loads(answer)
+        return result
+
+    developer = await admin(
+        "customers", {"name": "B", "email": "b@example.com", "password": "pw", "region": "NA"}
+    )
+    vendor = await admin("vendors", {"name": "B", "ownerUserId": developer["userId"]})
+    skill = await admin(
+        "skills",
+        {
+            "vendorId": vendor["vendorId"],
+            "name": "B",
+            "endpoint": "http://127.0.0.1:9/skill",
+            "permissions": ["alexa::thread_network_credentials:read"],
+        },
+    )
+    client = await admin("lwa-clients", {"name": "App", "redirectUris": ["https://app.example.com/cb"]})
+    tokens = await admin(
+        "tokens",
+        {
+            "clientId": client["clientId"],
+            "userId": developer["userId"],
+            "scopes": ["alexa::ask:skills:readwrite"],
+        },
+    )
+    developer_auth = [("authorization", f"Bearer {tokens['access_token']}")]
+    enablement = f"/v1/skills/{skill['skillId']}/stages/development/enablement"
+    status, _ = await asgi_call(app, "PUT", enablement, developer_auth)
+    assert status == 204, status
+    locker = await admin(
+        "tokens",
+        {
+            "clientId": skill["skillMessagingCredentials"]["clientId"],
+            "userId": developer["userId"],
+            "scopes": ["alexa::async_event:write"],
+        },
+    )
+    locker_auth = [
+        ("authorization", f"Bearer {locker['access_token']}"),
+        ("content-type", "application/json"),
+    ]
+    network = {"extendedPanId": "dead00beef00cafe", "networkName": "Home", "networkKey": "ab" * 16}
+    status, _ = await asgi_call(
+        app,
+        "PUT",
+        "/credentiallocker/v2/threadNetworks",
+        locker_auth,
+        json.dumps({"threadNetwork": network}).encode(),
+    )
+    assert status == 200, status
+
+    if route == "get":
+        method, path, headers, body, query = "GET", enablement, developer_auth, b"", b""
+    elif route == "thread":
+        method, path, headers, body, query = (
+            "GET",
+            "/credentiallocker/v2/threadNetworks",
+            locker_auth,
+            b"",
+            b"extendedPanId=dead00beef00cafe",
+        )
+    else:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": client["clientId"],
+            "client_secret": client["clientSecret"],
+        }
+        method, path, headers, body, query = (
+            "POST",
+            "/auth/o2/token",
+            [("content-type", "application/x-www-form-urlencoded")],
+            urlencode(form).encode(),
+            b"",
+        )
+
+    async def call() -> int:
+        status, _ = await asgi_call(app, method, path, headers, body, query)
+        return status
+
+    return call
+
+
+async def measure(route: str, requests: int, repeats: int) -> list[float]:
+    """µs of CPU per request for each of `repeats` runs of `requests` requests."""
+    from localexa.cli.serve import defer_model_building
+
+    defer_model_building()
+    from localexa.server.app import create_app
+    from localexa.server.settings import Settings
+
+    app = create_app(Settings(data_dir=Path(tempfile.mkdtemp(prefix="localexa-bench-")), demo=False))
+    async with app.router.lifespan_context(app):
+        call = await seed(app, route)
+        for _ in range(200):  # warm: lazy builds, caches, the statement cache
+            status = await call()
+            assert status in (200, 204), status
+        runs = []
+        for _ in range(repeats):
+            started = time.thread_time()
+            for _ in range(requests):
+                await call()
+            runs.append((time.thread_time() - started) / requests * 1e6)
+        return runs
+
+
+def callgrind_instructions(route: str, requests: int) -> int:
+    """Instructions of a whole run of `requests` requests (start-up included) under callgrind."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable]
+        command += ["-m", "bench.per_request", route, "--requests", str(requests), "--repeats", "1"]
+        subprocess.run(command, env=env, check=True, capture_output=True)
+        totals = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
+        assert totals, "callgrind wrote no totals"
+        return int(totals.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("route", choices=ROUTES)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--instructions", action="store_true", help="count instructions under callgrind")
+    args = parser.parse_args()
+    os.environ.setdefault("LOCALEXA_ADMIN_KEY", ADMIN_KEY)
+    os.environ.setdefault("LOCALEXA_RATE_LIMIT", "1000000000/minute")
+    os.environ.setdefault("LOCALEXA_LOG_LEVEL", "warning")
+    if args.instructions:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:  # the two runs side by side (2 cores)
+            few, many = pool.map(lambda n: callgrind_instructions(args.route, n), (100, 400))
+        print(f"{args.route}: {(many - few) / 300 / 1e6:.3f} million instructions per request (callgrind)")
+        return
+    runs = asyncio.run(measure(args.route, args.requests, args.repeats))
+    print(f"{args.route}: " + ", ".join(f"{r:.0f}" for r in runs) + " µs of CPU per request")
+
+
+if __name__ == "__main__":
+    main()
