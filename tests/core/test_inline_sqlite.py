@@ -6,9 +6,10 @@ import asyncio
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event, text
 
-from localexa.server.db.engine import create_engine
+from localexa.server.db.engine import _acquire_within, create_engine
 
 
 async def test_sqlite_urls_run_on_the_loop_thread_with_the_usual_pragmas(tmp_path: Path) -> None:
@@ -69,3 +70,28 @@ async def test_writers_of_one_process_take_turns_without_blocking_the_loop(tmp_p
         assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == ["a", "b"]
     await engine.dispose()
     assert probe_saw_a_open  # the loop ran while B waited for A
+
+
+async def test_a_free_writer_lock_is_taken_without_going_round_the_loop() -> None:
+    lock = asyncio.Lock()
+    went_round: list[bool] = []
+    asyncio.get_running_loop().call_soon(went_round.append, True)
+    await _acquire_within(lock, 1.0)
+    assert lock.locked()
+    assert went_round == []  # asyncio.wait_for would have run the callback first (a new task)
+    lock.release()
+
+
+async def test_a_held_writer_lock_is_waited_for_until_the_deadline() -> None:
+    lock = asyncio.Lock()
+    await lock.acquire()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(TimeoutError):
+        await _acquire_within(lock, 0.05)
+    assert loop.time() - started >= 0.05
+    loop.call_later(0.02, lock.release)  # released in time: the next writer gets it
+    await _acquire_within(lock, 1.0)
+    assert lock.locked()
+    lock.release()
+    assert not lock.locked()
