@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import subprocess
@@ -31,7 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-ADMIN_KEY = "bench-admin-key"
+from bench import servers
+
 ROUTES = ("get", "thread", "refresh")
 
 Call = Callable[[], Awaitable[int]]
@@ -74,90 +74,30 @@ async def asgi_call(
 
 
 async def seed(app: Any, route: str) -> Call:
-    """bench/run.py's world (a developer with an enabled skill, an app client, a skill token with
-    one Thread network); returns the request to repeat."""
-    admin_headers = [("x-localexa-admin-key", ADMIN_KEY), ("content-type", "application/json")]
+    """bench/run.py's world (`servers.seed_world`, through the app in process); returns the
+    request to repeat."""
+    import httpx
 
-    async def admin(path: str, body: dict[str, Any]) -> dict[str, Any]:
-        status, answer = await asgi_call(
-            app, "POST", f"/_localexa/{path}", admin_headers, json.dumps(body).encode()
-        )
-        assert status in (200, 201), (path, status, answer)
-        result: dict[str, Any] = json.loads(answer)
-        return result
-
-    developer = await admin(
-        "customers", {"name": "B", "email": "b@example.com", "password": "pw", "region": "NA"}
-    )
-    vendor = await admin("vendors", {"name": "B", "ownerUserId": developer["userId"]})
-    skill = await admin(
-        "skills",
-        {
-            "vendorId": vendor["vendorId"],
-            "name": "B",
-            "endpoint": "http://127.0.0.1:9/skill",
-            "permissions": ["alexa::thread_network_credentials:read"],
-        },
-    )
-    client = await admin("lwa-clients", {"name": "App", "redirectUris": ["https://app.example.com/cb"]})
-    tokens = await admin(
-        "tokens",
-        {
-            "clientId": client["clientId"],
-            "userId": developer["userId"],
-            "scopes": ["alexa::ask:skills:readwrite"],
-        },
-    )
-    developer_auth = [("authorization", f"Bearer {tokens['access_token']}")]
-    enablement = f"/v1/skills/{skill['skillId']}/stages/development/enablement"
-    status, _ = await asgi_call(app, "PUT", enablement, developer_auth)
-    assert status == 204, status
-    locker = await admin(
-        "tokens",
-        {
-            "clientId": skill["skillMessagingCredentials"]["clientId"],
-            "userId": developer["userId"],
-            "scopes": ["alexa::async_event:write"],
-        },
-    )
-    locker_auth = [
-        ("authorization", f"Bearer {locker['access_token']}"),
-        ("content-type", "application/json"),
-    ]
-    network = {"extendedPanId": "dead00beef00cafe", "networkName": "Home", "networkKey": "ab" * 16}
-    status, _ = await asgi_call(
-        app,
-        "PUT",
-        "/credentiallocker/v2/threadNetworks",
-        locker_auth,
-        json.dumps({"threadNetwork": network}).encode(),
-    )
-    assert status == 200, status
-
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as http:
+        world = await servers.seed_world(http)
+    method, body, query = "GET", b"", b""
     if route == "get":
-        method, path, headers, body, query = "GET", enablement, developer_auth, b"", b""
+        path = f"/v1/skills/{world.skill_id}/stages/development/enablement"
+        headers = [("authorization", f"Bearer {world.developer_token}")]
     elif route == "thread":
-        method, path, headers, body, query = (
-            "GET",
-            "/credentiallocker/v2/threadNetworks",
-            locker_auth,
-            b"",
-            b"extendedPanId=dead00beef00cafe",
-        )
+        path = "/credentiallocker/v2/threadNetworks"
+        headers = [("authorization", f"Bearer {world.locker_token}")]
+        query = f"extendedPanId={world.extended_pan_id}".encode()
     else:
         form = {
             "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
-            "client_id": client["clientId"],
-            "client_secret": client["clientSecret"],
+            "refresh_token": world.refresh_token,
+            "client_id": world.client_id,
+            "client_secret": world.client_secret,
         }
-        method, path, headers, body, query = (
-            "POST",
-            "/auth/o2/token",
-            [("content-type", "application/x-www-form-urlencoded")],
-            urlencode(form).encode(),
-            b"",
-        )
+        method, path, body = "POST", "/auth/o2/token", urlencode(form).encode()
+        headers = [("content-type", "application/x-www-form-urlencoded")]
 
     async def call() -> int:
         status, _ = await asgi_call(app, method, path, headers, body, query)
@@ -210,7 +150,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--instructions", action="store_true", help="count instructions under callgrind")
     args = parser.parse_args()
-    os.environ.setdefault("LOCALEXA_ADMIN_KEY", ADMIN_KEY)
+    os.environ.setdefault("LOCALEXA_ADMIN_KEY", servers.ADMIN_KEY)
     os.environ.setdefault("LOCALEXA_RATE_LIMIT", "1000000000/minute")
     os.environ.setdefault("LOCALEXA_LOG_LEVEL", "warning")
     if args.instructions:

@@ -6,6 +6,7 @@ ends it with SIGTERM. `rss_kb()` reads the resident memory from /proc.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import shutil
@@ -169,51 +170,61 @@ class LocalexaWorld:
 
 
 def seed_localexa(base_url: str) -> LocalexaWorld:
+    """`seed_world` on the server at `base_url`."""
+
+    async def run() -> LocalexaWorld:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+            return await seed_world(http)
+
+    return asyncio.run(run())
+
+
+async def seed_world(http: httpx.AsyncClient) -> LocalexaWorld:
     """A developer whose skill is enabled for their own account, an app client with a refresh
-    token, and a skill token with one Thread network in the Credential Locker."""
+    token, and a skill token with one Thread network in the Credential Locker. `http` reaches
+    localexa: a server over loopback, or an app in process (bench/per_request.py)."""
     headers = {"X-Localexa-Admin-Key": ADMIN_KEY}
-    with httpx.Client(base_url=base_url, timeout=30) as http:
 
-        def admin(path: str, body: dict[str, Any]) -> dict[str, Any]:
-            response = http.post(f"/_localexa/{path}", json=body, headers=headers)
-            response.raise_for_status()
-            answer: dict[str, Any] = response.json()
-            return answer
+    async def admin(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await http.post(f"/_localexa/{path}", json=body, headers=headers)
+        response.raise_for_status()
+        answer: dict[str, Any] = response.json()
+        return answer
 
-        email = f"bench-{secrets.token_hex(4)}@example.com"
-        developer = admin("customers", {"name": "Bench", "email": email, "password": "pw", "region": "NA"})
-        user_id = developer["userId"]
-        vendor = admin("vendors", {"name": "Bench", "ownerUserId": user_id})
-        skill = admin(
-            "skills",
-            {
-                "vendorId": vendor["vendorId"],
-                "name": "Bench",
-                "endpoint": "http://127.0.0.1:9/skill",
-                "permissions": ["alexa::thread_network_credentials:read"],
-            },
-        )
-        app = admin("lwa-clients", {"name": "Bench app", "redirectUris": ["https://app.example.com/cb"]})
-        tokens = admin(
-            "tokens",
-            {"clientId": app["clientId"], "userId": user_id, "scopes": ["alexa::ask:skills:readwrite"]},
-        )
-        enabled = http.put(
-            f"/v1/skills/{skill['skillId']}/stages/development/enablement",
-            headers={"Authorization": f"Bearer {tokens['access_token']}"},
-        )
-        enabled.raise_for_status()
-        messaging = skill["skillMessagingCredentials"]["clientId"]
-        locker = admin(
-            "tokens", {"clientId": messaging, "userId": user_id, "scopes": ["alexa::async_event:write"]}
-        )
-        network = {"extendedPanId": "dead00beef00cafe", "networkName": "Home", "networkKey": "ab" * 16}
-        put = http.put(
-            "/credentiallocker/v2/threadNetworks",
-            json={"threadNetwork": network},
-            headers={"Authorization": f"Bearer {locker['access_token']}"},
-        )
-        put.raise_for_status()
+    email = f"bench-{secrets.token_hex(4)}@example.com"
+    developer = await admin("customers", {"name": "Bench", "email": email, "password": "pw", "region": "NA"})
+    user_id = developer["userId"]
+    vendor = await admin("vendors", {"name": "Bench", "ownerUserId": user_id})
+    skill = await admin(
+        "skills",
+        {
+            "vendorId": vendor["vendorId"],
+            "name": "Bench",
+            "endpoint": "http://127.0.0.1:9/skill",
+            "permissions": ["alexa::thread_network_credentials:read"],
+        },
+    )
+    app = await admin("lwa-clients", {"name": "Bench app", "redirectUris": ["https://app.example.com/cb"]})
+    tokens = await admin(
+        "tokens",
+        {"clientId": app["clientId"], "userId": user_id, "scopes": ["alexa::ask:skills:readwrite"]},
+    )
+    enabled = await http.put(
+        f"/v1/skills/{skill['skillId']}/stages/development/enablement",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    enabled.raise_for_status()
+    messaging = skill["skillMessagingCredentials"]["clientId"]
+    locker = await admin(
+        "tokens", {"clientId": messaging, "userId": user_id, "scopes": ["alexa::async_event:write"]}
+    )
+    network = {"extendedPanId": "dead00beef00cafe", "networkName": "Home", "networkKey": "ab" * 16}
+    put = await http.put(
+        "/credentiallocker/v2/threadNetworks",
+        json={"threadNetwork": network},
+        headers={"Authorization": f"Bearer {locker['access_token']}"},
+    )
+    put.raise_for_status()
     return LocalexaWorld(
         skill_id=skill["skillId"],
         client_id=app["clientId"],
