@@ -22,13 +22,19 @@ def session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with session_factory(request)() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    session = session_factory(request)()
+    try:
+        yield session
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    finally:
+        # Closed here, not by `async with`: AsyncSession's exit runs close() in a task of its own so
+        # that a cancellation cannot cut it short, which cost every request a task and a trip round
+        # the loop. FastAPI already shields a dependency's exit (everything after `yield`) from
+        # cancellation, so the commit or rollback and the close run to the end either way.
+        await session.close()
 
 
 #: Function scope: the commit runs when the handler returns, BEFORE the response is sent. FastAPI's

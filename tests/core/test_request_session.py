@@ -1,0 +1,96 @@
+"""The request's database session (db/session.py): it commits, rolls back and closes inside the
+request's own task, and a request cancelled mid-write still rolls back and returns its connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Generator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from localexa.server.db.base import ClockState
+from localexa.server.db.session import SessionDep
+from tests.factories import Admin
+
+
+def checked_out(engine: AsyncEngine) -> int:
+    pool: Any = engine.sync_engine.pool
+    return int(pool.checkedout())
+
+
+class TaskCounter:
+    """Counts the tasks the running loop creates while installed."""
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+
+    def __enter__(self) -> TaskCounter:
+        loop = asyncio.get_running_loop()
+        self._previous = loop.get_task_factory()
+
+        def factory(
+            loop: asyncio.AbstractEventLoop,
+            coro: Generator[Any, None, Any] | Coroutine[Any, Any, Any],
+            **kw: Any,
+        ) -> asyncio.Task[Any]:
+            self.created.append(getattr(coro, "__qualname__", repr(coro)))
+            return asyncio.Task(coro, loop=loop, **kw)
+
+        loop.set_task_factory(factory)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        asyncio.get_running_loop().set_task_factory(self._previous)
+
+
+async def test_a_request_ends_its_session_without_a_task_of_its_own(
+    app: FastAPI, client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """AsyncSession's `async with` closes in a new task (a trip round the loop per request);
+    the session dependency closes in the request's task, as FastAPI shields that exit anyway."""
+    customer = await admin.customer()
+    with TaskCounter() as tasks:
+        got = await client.get(f"/_localexa/customers/{customer.user_id}", headers=admin.headers)
+        made = await client.post(
+            "/_localexa/customers",
+            json={"name": "Bo", "email": "bo@example.com", "password": "pw-pw-pw-pw", "region": "NA"},
+            headers=admin.headers,
+        )
+        missing = await client.get("/_localexa/customers/amzn1.account.NOPE", headers=admin.headers)
+    assert (got.status_code, made.status_code, missing.status_code) == (200, 201, 404)
+    assert tasks.created == []
+    assert checked_out(app.state.engine) == 0
+
+
+async def test_a_request_cancelled_mid_write_rolls_back_and_returns_its_connection(app: FastAPI) -> None:
+    """Uses the app's real engine and session factory, behind a route that writes, then waits."""
+    written = asyncio.Event()
+    probe = FastAPI()
+    probe.state.sessions = app.state.sessions
+
+    @probe.post("/write-then-wait")
+    async def write_then_wait(session: SessionDep) -> None:
+        session.add(ClockState(id=7, offset_seconds=12345.0))  # the clock's own row is id 1
+        await session.flush()
+        written.set()
+        await asyncio.Event().wait()  # until cancelled
+
+    engine: AsyncEngine = app.state.engine
+    transport = httpx.ASGITransport(app=probe)
+    async with httpx.AsyncClient(transport=transport, base_url="http://probe") as http:
+        request = asyncio.create_task(http.post("/write-then-wait"))
+        await asyncio.wait_for(written.wait(), 10)
+        assert checked_out(engine) == 1
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+    assert checked_out(engine) == 0
+    async with engine.connect() as conn:
+        kept = (await conn.execute(select(func.count()).where(ClockState.id == 7))).scalar_one()
+    assert kept == 0
