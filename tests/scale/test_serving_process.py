@@ -3,20 +3,24 @@
 The rest of the suite builds apps in process, where models build eagerly and warnings are
 errors; `localexa serve` builds models on first use and freezes its start-up objects, so it gets
 its own checks: its log stays clean through requests that build models late, and the freeze
-keeps what start-up made while letting start-up's garbage go.
+keeps what start-up made (with no collection while starting) and collection then resumes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import json
+import subprocess
+import sys
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from localexa.cli.serve import freeze_startup_objects
+from localexa.cli.serve import freeze_startup_objects, pause_collection_for_startup
+from localexa.testing.ports import free_port_block
 from tests.scale.processes import ServerProcess, shared_secrets
 
 pytestmark = pytest.mark.slow
@@ -71,20 +75,64 @@ def test_requests_that_build_models_late_leave_the_log_clean(server: ServerProce
         assert marker not in log, log
 
 
-def test_the_freeze_keeps_start_up_objects_and_collects_start_up_garbage() -> None:
+def test_the_freeze_keeps_start_up_objects_and_collection_resumes() -> None:
     class Node:
         def __init__(self) -> None:
             self.me = self  # a reference cycle: only the collector frees it
 
-    garbage = Node()
-    gone = weakref.ref(garbage)
-    del garbage
     kept = Node()
+    pause_collection_for_startup()
     try:
+        assert not gc.isenabled()
         asyncio.run(freeze_startup_objects(None))
-        assert gone() is None  # collected before the freeze, not kept forever
+        assert gc.isenabled()
         assert gc.get_freeze_count() > 1000
         assert not any(obj is kept for obj in gc.get_objects())  # frozen: no longer tracked
+        later = Node()  # garbage made while serving is collected as usual
+        gone = weakref.ref(later)
+        del later
+        gc.collect()
+        assert gone() is None
     finally:
         gc.unfreeze()
+        gc.enable()
     assert any(obj is kept for obj in gc.get_objects())
+
+
+#: `run_server` up to the moment uvicorn would accept connections: its lifespan runs (every
+#: startup hook), then the garbage collector's state is printed. A process of its own, since
+#: `run_server` changes process-wide settings (logging, pydantic's deferred builds, the collector).
+_START_WITHOUT_SERVING = """
+import gc, json, sys
+from pathlib import Path
+import uvicorn
+from localexa.cli.serve import build_settings, run_server
+
+seen = {}
+
+async def lifespan_only(self, sockets=None):
+    seen["collecting_at_start"] = gc.isenabled()
+    async with self.config.app.router.lifespan_context(self.config.app):
+        seen["collecting_when_ready"] = gc.isenabled()
+        seen["frozen"] = gc.get_freeze_count()
+
+uvicorn.Server.serve = lifespan_only
+run_server(build_settings("127.0.0.1", int(sys.argv[2]), Path(sys.argv[1]), None, False, False))
+print(json.dumps(seen))
+"""
+
+
+def test_serve_collects_no_garbage_while_starting_and_resumes_once_ready(tmp_path: Path) -> None:
+    port = free_port_block()
+    done = subprocess.run(
+        [sys.executable, "-c", _START_WITHOUT_SERVING, str(tmp_path / "data"), str(port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["collecting_at_start"] is False
+    assert seen["collecting_when_ready"] is True
+    assert seen["frozen"] > 50_000
