@@ -53,6 +53,8 @@ class Runtime:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session that commits when the block ends without error, and rolls back otherwise."""
+        # `async with`, unlike the request's session (db/session.py): this runs in background tasks,
+        # where no FastAPI cancel scope shields the exit, so SQLAlchemy's own protected close is kept.
         async with self.sessions() as session:
             try:
                 yield session
