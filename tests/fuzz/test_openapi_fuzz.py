@@ -1,16 +1,20 @@
 """schemathesis against localexa's own OpenAPI document (`/_localexa/openapi.json`).
 
-A real `localexa serve` (SQLite) is seeded through the admin API with a developer, their skill and
-an LWA token holding the SMAPI and account-linking scopes; schemathesis then runs every phase
-(examples, coverage, fuzzing, stateful) over every operation with the admin key and that token,
-and path parameters pinned to the real skill and customer, so it reaches past the 404s. No
-response may be a 5xx, and every response must conform to the document: its status, content type,
-headers and body schema (core/openapi.py declares each API family's error shapes). Invalid input
-must be refused with a 4xx, unsupported methods with 405 and `Allow`, calls without their
-credential with 401.
+A real `localexa serve` (SQLite) is seeded through the admin API with a developer and their skill
+(both stages, the Thread and event permissions, account linking against a token server on
+127.0.0.1 that grants any code), and each API gets the token it takes: an app's token with the
+SMAPI and account-linking scopes, the skill messaging client's token for the Credential Locker and
+the event gateway. schemathesis then runs every phase (examples, coverage, fuzzing, stateful) over
+every operation with those tokens, the admin key, and path parameters pinned to the real skill
+and customer, so it reaches past the 401s, 403s and 404s into the APIs' own rules (enable and
+link really links). No response may be a 5xx, and every response must conform to the document:
+its status, content type, headers and body schema (core/openapi.py declares each API family's
+error shapes). Invalid input must be refused with a 4xx, unsupported methods with 405 and
+`Allow`, calls without their credential with 401.
 
-Bounded: a few examples per operation, a fixed seed (LOCALEXA_FUZZ_SEED overrides it, to explore),
-and a hard timeout.
+Bounded: a few examples per operation, a fixed seed and a hard timeout. To explore by hand, set
+LOCALEXA_FUZZ_SEED (another seed), LOCALEXA_FUZZ_MAX_EXAMPLES (more examples per operation) and
+LOCALEXA_FUZZ_TIMEOUT (seconds).
 """
 
 from __future__ import annotations
@@ -21,9 +25,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from tests.scale.processes import ServerProcess
-from tests.scale.world import ACCOUNT_LINKING, READWRITE, THREAD_PERMISSION, app_token, skill
+from tests.scale.world import (
+    ACCOUNT_LINKING,
+    READWRITE,
+    THREAD_PERMISSION,
+    app_token,
+    bearer,
+    customer,
+    skill,
+    token,
+)
+from tests.servers import serve_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -48,8 +66,9 @@ NOT_FUZZED = {
     "/_localexa/faults.*": "faults make later calls answer 5xx on purpose",
     "/_localexa/clock": "moving the clock forward expires the run's own token",
 }
-MAX_EXAMPLES = 6
-TIMEOUT_SECONDS = 170
+ASYNC_EVENTS = "alexa::async_event:write"
+MAX_EXAMPLES = int(os.environ.get("LOCALEXA_FUZZ_MAX_EXAMPLES", "6"))
+TIMEOUT_SECONDS = int(os.environ.get("LOCALEXA_FUZZ_TIMEOUT", "170"))
 
 
 def test_openapi_document_holds_under_fuzzing(tmp_path: Path) -> None:
@@ -59,65 +78,103 @@ def test_openapi_document_holds_under_fuzzing(tmp_path: Path) -> None:
         admin_key,
         {"LOCALEXA_PASSWORD_HASH_N": "1024", "LOCALEXA_RATE_LIMIT": "1000000/minute"},
     )
-    try:
-        server.start()
-        linking = {
-            "type": "AUTH_CODE",
-            "authorizationUrl": "http://127.0.0.1:9/authorize",
-            "accessTokenUrl": "http://127.0.0.1:9/token",
-            "clientId": "alexa-skill",
-            "clientSecret": "s3cret",
-            "accessTokenScheme": "HTTP_BASIC",
-            "scopes": ["lights"],
-            "redirectUrls": ["https://app.example.com/alexa"],
-        }
-        owner = skill(server, permissions=[THREAD_PERMISSION], account_linking=linking)
-        scopes = [READWRITE, "alexa::ask:skills:read", ACCOUNT_LINKING, "profile"]
-        access = app_token(server, owner.developer, scopes)
-        config = tmp_path / "schemathesis.toml"
-        config.write_text(
-            "[parameters]\n"
-            f'"path.skill_id" = "{owner.skill_id}"\n'
-            f'"path.skillId" = "{owner.skill_id}"\n'
-            f'"path.user_id" = "{owner.developer}"\n'
-            f'"path.userId" = "{owner.developer}"\n'
+    with serve_in_thread(_granting_token_server()) as token_server:
+        try:
+            server.start()
+            _fuzz(server, admin_key, token_server, tmp_path)
+        finally:
+            server.stop()
+
+
+def _fuzz(server: ServerProcess, admin_key: str, token_server: str, tmp_path: Path) -> None:
+    linking = {
+        "type": "AUTH_CODE",
+        "authorizationUrl": f"{token_server}/authorize",
+        "accessTokenUrl": f"{token_server}/token",
+        "clientId": "alexa-skill",
+        "clientSecret": "s3cret",
+        "accessTokenScheme": "HTTP_BASIC",
+        "scopes": ["lights"],
+    }  # no redirectUrls: any redirectUri the fuzzer sends is one the skill accepts
+    owner = skill(
+        server,
+        permissions=[THREAD_PERMISSION, ASYNC_EVENTS],
+        account_linking=linking,
+        stages=["development", "live"],
+    )
+    scopes = [READWRITE, "alexa::ask:skills:read", ACCOUNT_LINKING, "profile"]
+    access = app_token(server, owner.developer, scopes)
+    # The event gateway and the Credential Locker act for a customer who linked the skill: not the
+    # developer, whose enablements the fuzzer itself turns on and off.
+    linked = customer(server, "Linked")
+    link = {"redirectUri": "https://app.example.com/alexa", "authCode": "any", "type": "AUTH_CODE"}
+    with server.client() as http:
+        enabled = http.post(
+            f"/v1/users/~current/skills/{owner.skill_id}/enablement",
+            json={"stage": "development", "accountLinkRequest": link},
+            headers=bearer(app_token(server, linked, [ACCOUNT_LINKING])),
         )
-        command = [
-            *_schemathesis(),
-            "--config-file",
-            str(config),
-            "run",
-            f"{server.base_url}/_localexa/openapi.json",
-            "--header",
-            f"X-Localexa-Admin-Key: {admin_key}",
-            "--header",
-            f"Authorization: Bearer {access}",
-            "--exclude-path-regex",
-            "^(" + "|".join(NOT_FUZZED) + ")$",
-            "--checks",
-            CHECKS,
-            "--max-examples",
-            str(MAX_EXAMPLES),
-            "--seed",
-            os.environ.get("LOCALEXA_FUZZ_SEED", "20261122"),
-            "--workers",
-            "2",
-            "--request-timeout",
-            "15",
-            "--no-shrink",
-            "--suppress-health-check",
-            "all",
-        ]
-        run = subprocess.run(
-            command, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+    assert enabled.status_code == 201, enabled.text
+    messaging = token(server, owner.messaging_client_id, linked, [ASYNC_EVENTS])
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(
+        # In the file, not as --header: a header given on the command line replaces these.
+        f'headers = {{ Authorization = "Bearer {access}", X-Localexa-Admin-Key = "{admin_key}" }}\n'
+        "[parameters]\n"
+        f'"path.skill_id" = "{owner.skill_id}"\n'
+        f'"path.skillId" = "{owner.skill_id}"\n'
+        # The admin API's customer paths name the linked customer: their skill stays enabled.
+        f'"path.user_id" = "{linked}"\n'
+        f'"path.userId" = "{linked}"\n'
+        # The Credential Locker and the event gateway take the skill messaging client's token.
+        "[[operations]]\n"
+        'include-path-regex = "^/(credentiallocker/|v3/events)"\n'
+        f'headers = {{ Authorization = "Bearer {messaging}", X-Localexa-Admin-Key = "{admin_key}" }}\n'
+    )
+    command = [
+        *_schemathesis(),
+        "--config-file",
+        str(config),
+        "run",
+        f"{server.base_url}/_localexa/openapi.json",
+        "--exclude-path-regex",
+        "^(" + "|".join(NOT_FUZZED) + ")$",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        os.environ.get("LOCALEXA_FUZZ_SEED", "20261122"),
+        "--workers",
+        "2",
+        "--request-timeout",
+        "15",
+        "--no-shrink",
+        "--suppress-health-check",
+        "all",
+    ]
+    run = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+    )
+    report = run.stdout + run.stderr
+    assert run.returncode == 0, (
+        f"schemathesis found problems:\n{report[-12000:]}\n--- server log ---\n{server.log()}"
+    )
+    assert "Tested: " in report  # it really ran the operations
+    # Every operation was reached with a credential it takes (not only 401s and 403s).
+    assert "Authentication failed" not in report, report[-12000:]
+
+
+def _granting_token_server() -> Starlette:
+    """The skill's account-linking token URL: every code is good (the fuzzer's are random), so
+    enable-and-link links and the customer routes after it are reached."""
+
+    async def grant(_request: Request) -> JSONResponse:
+        return JSONResponse(
+            {"access_token": "granted", "token_type": "bearer", "expires_in": 3600, "refresh_token": "again"}
         )
-        report = run.stdout + run.stderr
-        assert run.returncode == 0, (
-            f"schemathesis found problems:\n{report[-12000:]}\n--- server log ---\n{server.log()}"
-        )
-        assert "Tested: " in report  # it really ran the operations
-    finally:
-        server.stop()
+
+    return Starlette(routes=[Route("/token", grant, methods=["POST"])])
 
 
 def _schemathesis() -> list[str]:

@@ -41,6 +41,7 @@ def skill(
     permissions: list[str] | None = None,
     account_linking: dict[str, Any] | None = None,
     endpoint: str = "http://127.0.0.1:9/skill",
+    stages: list[str] | None = None,
 ) -> SkillOwner:
     developer = customer(server, "Dev")
     vendor = server.admin("vendors", {"name": "Acme", "ownerUserId": developer})["vendorId"]
@@ -49,6 +50,8 @@ def skill(
         body["permissions"] = permissions
     if account_linking is not None:
         body["accountLinking"] = account_linking
+    if stages is not None:
+        body["stages"] = stages
     made = server.admin("skills", body)
     return SkillOwner(developer, made["skillId"], made["skillMessagingCredentials"]["clientId"])
 

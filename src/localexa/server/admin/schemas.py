@@ -18,7 +18,8 @@ class CamelModel(BaseModel):
 
 class CustomerIn(CamelModel):
     name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=320)
+    # The validator below checks it (and lowercases); the pattern only documents the rule.
+    email: str = Field(min_length=3, max_length=320, json_schema_extra={"pattern": _EMAIL.pattern})
     password: str = Field(min_length=1, max_length=1024)
     region: Literal["NA", "EU", "FE"] = "NA"
     postal_code: str | None = Field(default=None, max_length=32)
@@ -51,7 +52,11 @@ class VendorOut(CamelModel):
 
 class LwaClientIn(CamelModel):
     name: str = Field(min_length=1, max_length=200)
-    redirect_uris: list[str] = Field(default_factory=list, max_length=100)
+    redirect_uris: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        json_schema_extra={"items": {"type": "string", "maxLength": 2048, "pattern": r"^[^#]*://[^#]*$"}},
+    )
 
     @field_validator("redirect_uris")
     @classmethod
@@ -77,7 +82,11 @@ class LwaClientView(CamelModel):
 class TokensIn(CamelModel):
     client_id: str = Field(min_length=1, max_length=200)
     user_id: str = Field(min_length=1, max_length=128)
-    scopes: list[str] = Field(min_length=1, max_length=50)
+    scopes: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        json_schema_extra={"items": {"type": "string", "pattern": _SCOPE.pattern}},
+    )
 
     @field_validator("scopes")
     @classmethod

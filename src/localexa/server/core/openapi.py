@@ -17,6 +17,10 @@ processes the generated document once, so no area has to declare its errors rout
   found from the route's own dependencies (core.auth), so a client (and a fuzzer) knows which
   credential each call takes;
 - every response carries `X-Amzn-RequestId` (core.request_id); a 429 carries `Retry-After`.
+
+Parameters that a handler validates itself, so that a bad value gets the API's own error code
+(SMAPI's `INVALID_STAGE`, `MISSING_PARAMETER`, …) rather than FastAPI's, are declared as plain
+strings; `documented` makes the document show what the handler really accepts.
 """
 
 from __future__ import annotations
@@ -130,6 +134,28 @@ _TOKEN_FAMILIES = frozenset(
 )
 
 
+#: Set in a parameter's schema by `documented(required=True)`; `_describe` moves it to the parameter.
+_REQUIRED_MARK = "x-localexa-required"
+
+
+def documented(schema: dict[str, Any], *, required: bool = False) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` for a parameter its handler validates itself: the document shows
+    `schema` (the values the handler accepts: an enum, an integer range, a date-time) in place of
+    the `string` or `string | null` it is declared as, and `required` when the handler refuses a
+    call without it. The declared type stays loose on purpose: FastAPI's own validation would
+    answer a bad value before the handler could, in a different shape."""
+
+    def replace(generated: dict[str, Any]) -> None:
+        kept: dict[str, Any] = {key: generated[key] for key in ("title", "description") if key in generated}
+        generated.clear()
+        generated.update(kept)
+        generated.update(schema)
+        if required:
+            generated[_REQUIRED_MARK] = True
+
+    return replace
+
+
 def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -224,6 +250,9 @@ def add_error_responses(doc: dict[str, Any], app: FastAPI, families: FamilyRoute
 def _describe(
     operation: dict[str, Any], path: str, method: str, family: ApiFamily, *, bearer: bool, admin: bool
 ) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("schema", {}).pop(_REQUIRED_MARK, False):
+            parameter["required"] = True
     responses: dict[str, Any] = operation.setdefault("responses", {})
     declared_422 = responses.get("422", {})
     if "HTTPValidationError" in str(declared_422):

@@ -14,9 +14,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from localexa.server.core.auth import AnyPrincipal
+from localexa.server.core.openapi import documented
 from localexa.server.core.pagination import get_page_codec
-from localexa.server.credential_locker.schemas import ThreadNetworksPage, parse_put_body, put_body_openapi
-from localexa.server.credential_locker.service import CredentialLockerService
+from localexa.server.credential_locker.schemas import (
+    ThreadNetworksPage,
+    hex_pattern,
+    parse_put_body,
+    put_body_openapi,
+)
+from localexa.server.credential_locker.service import PAGE_SIZE, CredentialLockerService
 from localexa.server.db.session import SessionDep
 
 router = APIRouter(prefix="/credentiallocker/v2", tags=["credential locker"])
@@ -34,7 +40,14 @@ async def _service(request: Request, session: SessionDep) -> CredentialLockerSer
 ServiceDep = Annotated[CredentialLockerService, Depends(_service)]
 
 
-@router.put("/threadNetworks", status_code=200, openapi_extra=put_body_openapi())
+# 200 without a body (seed), so documented without content: FastAPI would declare a JSON body.
+@router.put(
+    "/threadNetworks",
+    status_code=200,
+    response_class=Response,
+    responses={200: {"description": "Stored; the answer has no body."}},
+    openapi_extra=put_body_openapi(),
+)
 async def create_thread_network(
     request: Request,
     principal: AnyPrincipal,
@@ -55,9 +68,21 @@ async def create_thread_network(
 async def get_thread_networks(
     principal: AnyPrincipal,
     service: ServiceDep,
-    extended_pan_id: Annotated[str | None, Query(alias="extendedPanId")] = None,
+    extended_pan_id: Annotated[
+        str | None,
+        Query(
+            alias="extendedPanId",
+            json_schema_extra=documented({"type": "string", "pattern": hex_pattern(8)}, required=True),
+        ),
+    ] = None,
     network_name: Annotated[str | None, Query(alias="networkName")] = None,
-    max_results: Annotated[str | None, Query(alias="maxResults")] = None,
+    max_results: Annotated[
+        str | None,
+        Query(
+            alias="maxResults",
+            json_schema_extra=documented({"type": "integer", "minimum": 1, "maximum": PAGE_SIZE.maximum}),
+        ),
+    ] = None,
     next_token: Annotated[str | None, Query(alias="nextToken")] = None,
 ) -> Response:
     caller = await service.caller(principal)

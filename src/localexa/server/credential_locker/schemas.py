@@ -41,11 +41,34 @@ class ThreadNetworksPage(CamelModel):
     next_token: str | None = Field(default=None, description="Absent on the last page.")
 
 
+def hex_pattern(min_bytes: int, max_bytes: int | None = None) -> str:
+    """What `localexa.thread.fields` accepts for a hex field: an optional 0x, either case."""
+    count = f"{{{min_bytes}}}" if max_bytes is None else f"{{{min_bytes},{max_bytes}}}"
+    return f"^(0[xX])?([0-9a-fA-F]{{2}}){count}$"
+
+
+#: The PUT body's hex fields: (JSON name, bytes, at most bytes).
+_PUT_HEX_FIELDS = (
+    ("extendedPanId", 8, None),
+    ("networkKey", 16, None),
+    ("pskc", 16, None),
+    ("panId", 2, None),
+    ("defaultBorderAgentId", 1, 32),
+)
+
+
 def put_body_openapi() -> dict[str, Any]:
-    """The PUT request body for the OpenAPI document (the route reads the raw body itself)."""
+    """The PUT request body for the OpenAPI document (the route reads the raw body itself). A
+    request may write hex in either case and with 0x; answers are normalized to lower case."""
     network = ThreadNetworkOut.model_json_schema(by_alias=True)
     network["required"] = ["extendedPanId", "networkName", "networkKey"]
     network["additionalProperties"] = False
+    properties = network["properties"]
+    for name, size, max_size in _PUT_HEX_FIELDS:
+        field = properties[name]
+        string = next((branch for branch in field.get("anyOf", []) if branch.get("type") == "string"), field)
+        string["pattern"] = hex_pattern(size, max_size)
+    properties["networkName"].update(minLength=1, maxLength=16)
     schema = {
         "type": "object",
         "required": [THREAD_NETWORK],

@@ -26,6 +26,7 @@ from localexa.server.directives.lambda_pool import LambdaPool
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.schemas import DirectiveIn, DirectiveOut, EndpointsOut, MessagesOut
 from localexa.server.directives.service import DirectiveRequest, DirectiveResult, send_directive
+from localexa.server.directives.views import MAX_RESULTS as MESSAGES_MAX_RESULTS
 from localexa.server.directives.views import endpoints_view, messages_view
 from localexa.server.enablement.hooks import add_after_link_hook
 
@@ -98,7 +99,10 @@ async def get_messages(
     user_id: UserId,
     skill_id: SkillId,
     session: SessionDep,
-    max_results: Annotated[int, Query(alias="maxResults")] = 100,
+    # The range is checked by messages_view; documented here.
+    max_results: Annotated[
+        int, Query(alias="maxResults", json_schema_extra={"minimum": 1, "maximum": MESSAGES_MAX_RESULTS})
+    ] = 100,
     next_token: Annotated[str | None, Query(alias="nextToken", max_length=40)] = None,
 ) -> MessagesOut:
     return await messages_view(session, user_id, skill_id, max_results=max_results, next_token=next_token)

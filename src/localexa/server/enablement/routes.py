@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from localexa.server.core.auth import Principal, require_scopes
@@ -17,7 +17,7 @@ from localexa.server.core.rate_limit import rate_limited
 from localexa.server.core.regions import Region
 from localexa.server.db.session import SessionDep
 from localexa.server.enablement.hooks import AfterCommitDep, run_after_link_hooks
-from localexa.server.enablement.schemas import ApiEndpoints, EnableAndLinkRequest, EnablementStatus
+from localexa.server.enablement.schemas import STAGES, ApiEndpoints, EnableAndLinkRequest, EnablementStatus
 from localexa.server.enablement.service import EnablementService
 
 router = APIRouter(tags=["skill enablement"])
@@ -29,6 +29,8 @@ ACCOUNT_LINKING = "alexa::skills:account_linking"
 DeveloperWriter = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE))]
 DeveloperReader = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE, SKILLS_READ))]
 CustomerToken = Annotated[Principal, Depends(require_scopes(ACCOUNT_LINKING))]
+#: Checked by the service (400 INVALID_STAGE in SMAPI's shape), only documented here.
+StagePath = Annotated[str, Path(json_schema_extra={"enum": list(STAGES)})]
 
 DEVELOPER_PATH = "/v1/skills/{skill_id}/stages/{stage}/enablement"
 CUSTOMER_PATH = "/v1/users/~current/skills/{skill_id}/enablement"
@@ -58,7 +60,7 @@ def _json(model: EnablementStatus | ApiEndpoints, status_code: int = 200) -> JSO
 @router.put(DEVELOPER_PATH, status_code=204, response_class=Response)
 async def set_skill_enablement(
     skill_id: str,
-    stage: str,
+    stage: StagePath,
     principal: DeveloperWriter,
     _rl: Annotated[None, rate_limited("enablement.set")],
     service: ServiceDep,
@@ -71,7 +73,7 @@ async def set_skill_enablement(
 @router.get(DEVELOPER_PATH, status_code=204, response_class=Response)
 async def get_skill_enablement_status(
     skill_id: str,
-    stage: str,
+    stage: StagePath,
     principal: DeveloperReader,
     _rl: Annotated[None, rate_limited("enablement.get")],
     service: ServiceDep,
@@ -84,7 +86,7 @@ async def get_skill_enablement_status(
 @router.delete(DEVELOPER_PATH, status_code=204, response_class=Response)
 async def delete_skill_enablement(
     skill_id: str,
-    stage: str,
+    stage: StagePath,
     principal: DeveloperWriter,
     _rl: Annotated[None, rate_limited("enablement.delete")],
     service: ServiceDep,

@@ -22,10 +22,13 @@ from fastapi.routing import APIRoute
 from localexa.server.core.auth import Principal, require_scopes
 from localexa.server.core.deps import BoxDep, ClockDep
 from localexa.server.core.errors import LocalexaError, status_of
+from localexa.server.core.openapi import documented
 from localexa.server.core.pagination import PageCodecDep
 from localexa.server.core.rate_limit import rate_limited
 from localexa.server.db.session import SessionDep
 from localexa.server.evaluation.schemas import (
+    MAX_RESULTS,
+    STAGES,
     EvaluationList,
     EvaluationRequest,
     EvaluationStarted,
@@ -56,6 +59,22 @@ class EvaluationRoute(APIRoute):
 
         return route
 
+
+# The service checks these itself (SMAPI's codes and shape); the document shows what it accepts.
+MaxResults = Annotated[
+    str | None,
+    Query(
+        alias="maxResults",
+        json_schema_extra=documented({"type": "integer", "minimum": 1, "maximum": MAX_RESULTS}),
+    ),
+]
+NextToken = Annotated[str | None, Query(alias="nextToken")]
+RunStage = Annotated[
+    str | None, Query(json_schema_extra=documented({"type": "string", "enum": list(STAGES)}, required=True))
+]
+Offset = Annotated[
+    str | None, Query(json_schema_extra=documented({"type": "integer", "minimum": 0, "maximum": 999_999_999}))
+]
 
 router = APIRouter(tags=["smart home capability evaluation"], route_class=EvaluationRoute)
 
@@ -94,8 +113,8 @@ async def list_capability_test_plans(
     principal: Reader,
     _rl: Annotated[None, rate_limited("evaluation.testPlans")],
     service: ServiceDep,
-    max_results: Annotated[str | None, Query(alias="maxResults")] = None,
-    next_token: Annotated[str | None, Query(alias="nextToken")] = None,
+    max_results: MaxResults = None,
+    next_token: NextToken = None,
 ) -> JSONResponse:
     """The capability test plans a run can use (`paginationContext` with `totalCount`)."""
     return _json(await service.test_plans(principal, skill_id, max_results, next_token))
@@ -120,11 +139,11 @@ async def list_capability_evaluations(
     principal: Reader,
     _rl: Annotated[None, rate_limited("evaluation.list")],
     service: ServiceDep,
-    stage: str | None = None,
+    stage: RunStage = None,
     start_from: Annotated[str | None, Query(alias="startTimestampFrom")] = None,
     start_to: Annotated[str | None, Query(alias="startTimestampTo")] = None,
-    max_results: Annotated[str | None, Query(alias="maxResults")] = None,
-    next_token: Annotated[str | None, Query(alias="nextToken")] = None,
+    max_results: MaxResults = None,
+    next_token: NextToken = None,
 ) -> JSONResponse:
     """Past and current runs, newest first (`paginationContextToken`, sic)."""
     page = await service.list_runs(
@@ -158,9 +177,9 @@ async def get_capability_evaluation_results(
     principal: Reader,
     _rl: Annotated[None, rate_limited("evaluation.results")],
     service: ServiceDep,
-    max_results: Annotated[str | None, Query(alias="maxResults")] = None,
-    next_token: Annotated[str | None, Query(alias="nextToken")] = None,
-    offset: str | None = None,
+    max_results: MaxResults = None,
+    next_token: NextToken = None,
+    offset: Offset = None,
 ) -> JSONResponse:
     """The test case results of a run, in plan order (`nextToken` or `offset`)."""
     page = await service.results(

@@ -14,6 +14,7 @@ from localexa.server.core.deps import BoxDep, ClockDep
 from localexa.server.core.errors import TooManyRequests, Unauthorized
 from localexa.server.core.rate_limit import Limiter
 from localexa.server.db.session import SessionDep
+from localexa.server.events.schemas import event_body_openapi
 from localexa.server.events.service import INVALID_ACCESS_TOKEN, THROTTLING, EventGateway, check_size
 
 router = APIRouter(tags=["events"])
@@ -38,7 +39,7 @@ async def _throttle(request: Request, skill_id: str) -> None:
         )
 
 
-@router.post("/v3/events", status_code=202, response_class=Response)
+@router.post("/v3/events", status_code=202, response_class=Response, openapi_extra=event_body_openapi())
 async def post_event(request: Request, session: SessionDep, box: BoxDep, clock: ClockDep) -> Response:
     body = await request.body()
     check_size(body)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
@@ -19,6 +19,9 @@ def _default_stages() -> list[Stage]:
 _PYTHON_ENDPOINT = re.compile(r"^python:[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _HTTP_URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 _PERMISSION = re.compile(r"^[a-z][\w:.\-]*$")
+#: What the validators below accept, for the OpenAPI document (they keep their own messages).
+_ENDPOINT_PATTERN = "|".join(f"(?:{rule.pattern})" for rule in (_HTTP_URL, _PYTHON_ENDPOINT))
+_HTTP_URL_DOC = {"pattern": _HTTP_URL.pattern}
 
 
 def check_http_url(value: str, field: str) -> str:
@@ -35,8 +38,8 @@ class AccountLinkingSpec(CamelModel):
     """The account-linking fields of spec §5 that localexa acts on."""
 
     type: Literal["AUTH_CODE", "IMPLICIT"] = "AUTH_CODE"
-    authorization_url: str
-    access_token_url: str | None = None
+    authorization_url: Annotated[str, Field(json_schema_extra=_HTTP_URL_DOC)]
+    access_token_url: Annotated[str, Field(json_schema_extra=_HTTP_URL_DOC)] | None = None
     client_id: str = Field(min_length=1, max_length=512)
     client_secret: str | None = Field(default=None, max_length=4096)
     access_token_scheme: Literal["HTTP_BASIC", "REQUEST_BODY_CREDENTIALS"] = "HTTP_BASIC"
@@ -63,9 +66,13 @@ class AccountLinkingSpec(CamelModel):
 class SkillSpec(CamelModel):
     vendor_id: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
-    stages: list[Stage] = Field(default_factory=_default_stages, min_length=1)
-    endpoint: str = Field(min_length=1, max_length=2048)
-    permissions: list[str] = Field(default_factory=list)
+    stages: list[Stage] = Field(
+        default_factory=_default_stages, min_length=1, json_schema_extra={"uniqueItems": True}
+    )
+    endpoint: str = Field(min_length=1, max_length=2048, json_schema_extra={"pattern": _ENDPOINT_PATTERN})
+    permissions: list[str] = Field(
+        default_factory=list, json_schema_extra={"items": {"type": "string", "pattern": _PERMISSION.pattern}}
+    )
     account_linking: AccountLinkingSpec | None = None
 
     @field_validator("endpoint")
