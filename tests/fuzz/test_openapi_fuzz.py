@@ -116,6 +116,9 @@ def _fuzz(server: ServerProcess, admin_key: str, token_server: str, tmp_path: Pa
         )
     assert enabled.status_code == 201, enabled.text
     messaging = token(server, owner.messaging_client_id, linked, [ASYNC_EVENTS])
+    page_client = server.admin(
+        "lwa-clients", {"name": "Page", "redirectUris": ["https://app.example.com/cb"]}
+    )["clientId"]
     config = tmp_path / "schemathesis.toml"
     config.write_text(
         # In the file, not as --header: a header given on the command line replaces these.
@@ -126,6 +129,9 @@ def _fuzz(server: ServerProcess, admin_key: str, token_server: str, tmp_path: Pa
         # The admin API's customer paths name the linked customer: their skill stays enabled.
         f'"path.user_id" = "{linked}"\n'
         f'"path.userId" = "{linked}"\n'
+        # The sign-in page for a real client, so it answers its page and its redirects, not only 400s.
+        f'"query.client_id" = "{page_client}"\n'
+        '"query.redirect_uri" = "https://app.example.com/cb"\n'
         # The Credential Locker and the event gateway take the skill messaging client's token.
         "[[operations]]\n"
         'include-path-regex = "^/(credentiallocker/|v3/events)"\n'

@@ -128,3 +128,15 @@ async def test_a_documented_parameter_is_still_judged_by_its_handler() -> None:
         for query in ({"stage": "b"}, {}):  # outside the enum, and missing: both reach the handler
             assert (await http.get("/runs", params=query)).status_code == 200
     assert seen == ["b", None]
+
+
+def test_sign_in_page_documents_its_query_and_its_redirects(document: dict[str, Any]) -> None:
+    page = document["paths"]["/ap/oa"]["get"]
+    required = {p["name"] for p in page["parameters"] if p["required"]}
+    assert required == {"client_id", "redirect_uri"}  # errors of the rest go back to redirect_uri
+    assert {p["name"] for p in page["parameters"]} >= {"response_type", "scope", "state", "code_challenge"}
+    for method in ("get", "post"):
+        redirect = document["paths"]["/ap/oa"][method]["responses"]["302"]
+        assert "Location" in redirect["headers"]
+    form = document["paths"]["/ap/oa"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    assert form["schema"]["properties"]["action"]["enum"] == ["signin", "consent", "signout"]

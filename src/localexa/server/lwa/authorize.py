@@ -29,9 +29,9 @@ from localexa.server.lwa import pkce
 from localexa.server.lwa.grants import KIND_LWA, store_code
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.repository import LwaRepository
+from localexa.server.lwa.schemas import MAX_STATE_LENGTH
 from localexa.server.lwa.scopes import CLIENT_CREDENTIALS_SCOPES, authorize_scope_description, split_scopes
 
-MAX_STATE_LENGTH = 4096
 _dummy_hashes: WeakKeyDictionary[SecretBox, str] = WeakKeyDictionary()
 
 

@@ -35,6 +35,8 @@ from localexa.server.lwa.authorize import (
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.oauth_errors import GrantRevoked
 from localexa.server.lwa.schemas import (
+    AUTHORIZE_FORM_OPENAPI,
+    AUTHORIZE_PAGE_OPENAPI,
     TOKEN_REQUEST_BODY,
     LwaError,
     ProfileResponse,
@@ -126,7 +128,12 @@ def _redirect(location: str) -> RedirectResponse:
     return RedirectResponse(location, status_code=302, headers={**NO_STORE, "Referrer-Policy": "no-referrer"})
 
 
-@router.get("/ap/oa", response_class=HTMLResponse, summary="Sign-in and consent page")
+@router.get(
+    "/ap/oa",
+    response_class=HTMLResponse,
+    summary="Sign-in and consent page",
+    openapi_extra=AUTHORIZE_PAGE_OPENAPI,
+)
 async def authorize_page(
     request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock
 ) -> Response:
@@ -160,7 +167,12 @@ async def _read_form(request: Request) -> dict[str, str] | None:
     return {name: value for name, value in form.multi_items() if isinstance(value, str)}
 
 
-@router.post("/ap/oa", response_class=HTMLResponse, summary="Sign-in, consent and sign-out forms")
+@router.post(
+    "/ap/oa",
+    response_class=HTMLResponse,
+    summary="Sign-in, consent and sign-out forms",
+    openapi_extra=AUTHORIZE_FORM_OPENAPI,
+)
 async def authorize_form(
     request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock
 ) -> Response:

@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+#: authorize.py refuses a longer state (it would make the redirect URL unwieldy).
+MAX_STATE_LENGTH = 4096
+
 
 class TokenResponse(BaseModel):
     """RFC 6749 §5.1 as LWA sends it (access-token doc)."""
@@ -63,4 +66,79 @@ TOKEN_REQUEST_BODY: dict[str, object] = {
         },
         "application/json": {"schema": {"type": "object"}},
     },
+}
+
+
+def _query(
+    name: str, description: str, *, required: bool = False, example: str | None = None
+) -> dict[str, object]:
+    parameter: dict[str, object] = {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+    if example is not None:
+        parameter["example"] = example
+    return parameter
+
+
+_REDIRECT = {
+    "description": (
+        "Back to the client's redirect_uri (RFC 6749 §4.1.2): with `code` and `state` once the "
+        "customer allows, or with `error`, `error_description` and `state` (a bad response_type, "
+        "scope or PKCE challenge, or the customer cancels)."
+    ),
+    "headers": {
+        "Location": {
+            "description": "The client's redirect_uri with the answer.",
+            "schema": {"type": "string"},
+        }
+    },
+}
+
+#: `GET /ap/oa` reads its query itself (authorize.py) to tell which errors go back to the client
+#: and which stay on the page (an unknown client or redirect_uri): documented here.
+AUTHORIZE_PAGE_OPENAPI: dict[str, object] = {
+    "parameters": [
+        _query("client_id", "The LWA client (security profile) asking for consent.", required=True),
+        _query("redirect_uri", "One of the client's registered redirect URIs.", required=True),
+        _query(
+            "response_type", "`code`; anything else goes back to redirect_uri as an error.", example="code"
+        ),
+        _query(
+            "scope",
+            "Space-separated scopes, e.g. `profile` or `alexa::skills:account_linking`.",
+            example="profile",
+        ),
+        # Not maxLength: a longer state goes back to redirect_uri as invalid_request, not a 400.
+        _query("state", f"Echoed back to redirect_uri; at most {MAX_STATE_LENGTH:,} characters."),
+        _query("code_challenge", "PKCE (RFC 7636): the challenge of the client's code_verifier."),
+        _query("code_challenge_method", "PKCE: `S256` or `plain` (the default).", example="S256"),
+    ],
+    "responses": {"302": _REDIRECT},
+}
+
+#: `POST /ap/oa` is the page's own forms (signed request, CSRF token, session cookie).
+AUTHORIZE_FORM_OPENAPI: dict[str, object] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "action": {"type": "string", "enum": ["signin", "consent", "signout"]},
+                        "request": {"type": "string", "description": "The signed authorization request."},
+                        "csrf": {"type": "string"},
+                        "email": {"type": "string"},
+                        "password": {"type": "string"},
+                        "decision": {"type": "string", "enum": ["allow", "deny"]},
+                    },
+                }
+            }
+        },
+    },
+    "responses": {"302": _REDIRECT},
 }
