@@ -140,7 +140,7 @@ _REQUIRED_MARK = "x-localexa-required"
 
 def documented(schema: dict[str, Any], *, required: bool = False) -> Callable[[dict[str, Any]], None]:
     """`json_schema_extra` for a parameter its handler validates itself: the document shows
-    `schema` (the values the handler accepts: an enum, an integer range, a date-time) in place of
+    `schema` (the values the handler accepts: an enum, an integer range, a pattern) in place of
     the `string` or `string | null` it is declared as, and `required` when the handler refuses a
     call without it. The declared type stays loose on purpose: FastAPI's own validation would
     answer a bad value before the handler could, in a different shape."""

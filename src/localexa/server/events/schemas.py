@@ -13,6 +13,8 @@ from typing import Any
 from localexa.skill.messages.envelope import MESSAGE_ID_PATTERN
 
 _OBJECT: dict[str, Any] = {"type": "object"}
+#: The envelope model takes null as absent for these, so the document must not call null invalid.
+_OBJECT_OR_NULL: dict[str, Any] = {"type": ["object", "null"]}
 
 EVENT_ENVELOPE: dict[str, Any] = {
     "type": "object",
@@ -32,11 +34,11 @@ EVENT_ENVELOPE: dict[str, Any] = {
                         "messageId": {"type": "string", "pattern": MESSAGE_ID_PATTERN},
                     },
                 },
-                "endpoint": _OBJECT,
+                "endpoint": _OBJECT_OR_NULL,
                 "payload": _OBJECT,
             },
         },
-        "context": {"type": ["object", "null"]},
+        "context": _OBJECT_OR_NULL,
     },
 }
 
