@@ -34,42 +34,45 @@ async def test_sqlite_urls_run_on_the_loop_thread_with_the_usual_pragmas(tmp_pat
 async def test_writers_of_one_process_take_turns_without_blocking_the_loop(tmp_path: Path) -> None:
     """Writer B waits on the asyncio lock while writer A holds its transaction open across an
     await: another task runs meanwhile and both writes land. (Were B waiting in SQLite's busy
-    handler, the loop would stop: A could never commit and the probe could not run first.)
+    handler, the loop would stop: the probe could not run, A could never commit, and B would fail
+    with "database is locked" when the busy timeout ran out.)
 
-    Ordering, not counting ticks: a garbage collection in a long test process can pause the loop
-    for ~0.2 s (a tick-count version of this test failed in CI that way)."""
+    Ordering only, no durations: A holds its transaction until the probe has looked, so a slow
+    moment (a garbage collection in a long test process, a loaded CI machine) cannot reorder them.
+    Versions that counted ticks, then that raced a 0.2 s sleep of A, failed in CI that way."""
     engine = create_engine(f"sqlite:///{tmp_path / 'state.db'}")
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
-    a_holds, b_waits = asyncio.Event(), asyncio.Event()
-    a_committed = False
-    probe_saw_a_open = False
+    a_holds, b_waits, probe_looked = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    b_inside = False
+    probe_saw_b_waiting = False
 
     async def writer_a() -> None:
-        nonlocal a_committed
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
             a_holds.set()
-            await asyncio.sleep(0.2)  # an await inside the transaction (an outbound call, say)
-        a_committed = True
+            await probe_looked.wait()  # an await inside the transaction (an outbound call, say)
 
     async def writer_b() -> None:
+        nonlocal b_inside
         await a_holds.wait()
         b_waits.set()
         async with engine.begin() as conn:
+            b_inside = True
             await conn.execute(text("INSERT INTO t (v) VALUES ('b')"))
 
     async def probe() -> None:
-        nonlocal probe_saw_a_open
+        nonlocal probe_saw_b_waiting
         await b_waits.wait()
         await asyncio.sleep(0.01)  # B is in its BEGIN by now
-        probe_saw_a_open = not a_committed
+        probe_saw_b_waiting = not b_inside
+        probe_looked.set()
 
     await asyncio.wait_for(asyncio.gather(writer_a(), writer_b(), probe()), timeout=10)
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == ["a", "b"]
     await engine.dispose()
-    assert probe_saw_a_open  # the loop ran while B waited for A
+    assert probe_saw_b_waiting  # the loop ran while B waited for A
 
 
 async def test_a_free_writer_lock_is_taken_without_going_round_the_loop() -> None:
