@@ -24,6 +24,18 @@ def checked_out(engine: AsyncEngine) -> int:
     return int(pool.checkedout())
 
 
+async def checked_out_once_settled(engine: AsyncEngine, within: float = 2.0) -> int:
+    """The pool's checked-out count once it reaches 0, or after `within` seconds. The app's
+    background work (the journal's batches, the clock's refresh, workers) borrows connections for
+    a moment too, so a count of 1 right after a request can be theirs (seen on PostgreSQL); a
+    connection the request itself leaked stays out."""
+    for _ in range(int(within / 0.02)):
+        if not checked_out(engine):
+            break
+        await asyncio.sleep(0.02)
+    return checked_out(engine)
+
+
 class TaskCounter:
     """Counts the tasks the running loop creates while installed."""
 
@@ -65,7 +77,7 @@ async def test_a_request_ends_its_session_without_a_task_of_its_own(
         missing = await client.get("/_localexa/customers/amzn1.account.NOPE", headers=admin.headers)
     assert (got.status_code, made.status_code, missing.status_code) == (200, 201, 404)
     assert tasks.created == []
-    assert checked_out(app.state.engine) == 0
+    assert await checked_out_once_settled(app.state.engine) == 0
 
 
 async def test_a_request_cancelled_mid_write_rolls_back_and_returns_its_connection(app: FastAPI) -> None:
@@ -86,11 +98,11 @@ async def test_a_request_cancelled_mid_write_rolls_back_and_returns_its_connecti
     async with httpx.AsyncClient(transport=transport, base_url="http://probe") as http:
         request = asyncio.create_task(http.post("/write-then-wait"))
         await asyncio.wait_for(written.wait(), 10)
-        assert checked_out(engine) == 1
+        assert checked_out(engine) >= 1  # the request's (background work may hold another)
         request.cancel()
         with pytest.raises(asyncio.CancelledError):
             await request
-    assert checked_out(engine) == 0
+    assert await checked_out_once_settled(engine) == 0
     async with engine.connect() as conn:
         kept = (await conn.execute(select(func.count()).where(ClockState.id == 7))).scalar_one()
     assert kept == 0
