@@ -11,6 +11,7 @@ from localexa.server.settings import Settings
 from tests.conftest import ADMIN_KEY
 from tests.evaluation.helpers import READ, Developer, bearer, developer_with_skill, finished, start
 from tests.factories import Admin
+from tests.tampering import tampered
 
 
 def body(
@@ -169,10 +170,10 @@ async def test_runs_are_listed_newest_first_and_paged(client: httpx.AsyncClient,
     # A token only pages the query it was issued for.
     foreign = await client.get(runs, params={"stage": "live", "nextToken": token}, headers=dev.headers)
     assert_bad_request_error(foreign, 400)
-    tampered = await client.get(
-        runs, params={"stage": "development", "nextToken": token[:-2] + "AA"}, headers=dev.headers
+    forged = await client.get(
+        runs, params={"stage": "development", "nextToken": tampered(token)}, headers=dev.headers
     )
-    assert_bad_request_error(tampered, 400)
+    assert_bad_request_error(forged, 400)
 
 
 SINCE = [

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from tests.factories import Admin
 from tests.lwa.browser import REDIRECT_URI, Browser, authorize_url, form_for, parse_forms, redirect_params
+from tests.tampering import tampered
 
 
 @pytest.fixture
@@ -244,8 +245,10 @@ async def test_tampered_or_old_request_field_is_an_error_page(admin: Admin, brow
     client_id, _ = await admin.lwa_client()
     page = await browser.get(authorize_url(client_id))
     form = form_for(page.text, "signin")
-    tampered = dict(form.data({"request": form.value("request")[:-2] + "xx", "email": customer.email}))  # type: ignore[index]
-    response = await browser.http.post("/ap/oa", data=tampered)
+    signed = form.value("request")
+    assert signed is not None
+    forged = dict(form.data({"request": tampered(signed), "email": customer.email}))
+    response = await browser.http.post("/ap/oa", data=forged)
     assert response.status_code == 400
     assert "location" not in response.headers
     assert "expired" in response.text
