@@ -4,7 +4,7 @@
 
 It autogenerates `0001_initial` against an empty SQLite file, replacing the old file. After the
 first release, add new revisions with `alembic revision --autogenerate` instead. Either way, then
-refresh the SQLite schema snapshot (this script does it):
+refresh the schema snapshots, SQLite and PostgreSQL (this script does it):
 `.venv/bin/python -m localexa.server.db.schema_snapshot`.
 """
 
@@ -47,4 +47,4 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
-    schema_snapshot.main()  # what a new SQLite database is created from (db/schema_snapshot.py)
+    schema_snapshot.main()  # what a new database is created from (db/schema_snapshot.py)

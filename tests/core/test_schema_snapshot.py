@@ -82,7 +82,7 @@ async def test_a_snapshot_of_another_revision_or_none_is_ignored(
 ) -> None:
     stale = tmp_path / "stale.sql"
     stale.write_text(header + "CREATE TABLE wrong (id INTEGER)\n", encoding="utf-8")
-    monkeypatch.setattr(schema_snapshot, "SNAPSHOT", stale)
+    monkeypatch.setitem(schema_snapshot.SNAPSHOTS, "sqlite", (stale, "SQLite"))
     engine = create_engine(f"sqlite:///{tmp_path / 'new.db'}")
     try:
         await upgrade_to_head(engine)  # through alembic

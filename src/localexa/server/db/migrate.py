@@ -5,8 +5,8 @@ does the same. The migration scripts live in `migrations/versions`.
 
 A database already at the newest revision (every start but the first) is recognised with one
 query, without loading alembic at all: importing alembic and its scripts is a good part of a
-cold start, and a restart should be quick. A new SQLite database is created from the snapshot of
-what the scripts build (schema_snapshot.py), for the same reason.
+cold start, and a restart should be quick. A new database (SQLite or PostgreSQL) is created from
+the snapshot of what the scripts build (schema_snapshot.py), for the same reason.
 """
 
 from __future__ import annotations
@@ -39,11 +39,17 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+def _lock(connection: Connection) -> None:
+    """Concurrent starts on one PostgreSQL database take turns (released with the transaction;
+    taking it again in the same transaction is harmless)."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
+
+
 def _upgrade(connection: Connection) -> None:
     from alembic import command
 
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
+        _lock(connection)
     command.upgrade(alembic_config(connection), "head")
 
 
@@ -80,7 +86,9 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
     if head is not None and await current_revision(engine) == head:
         return
     async with engine.begin() as conn:
-        if head is not None and engine.dialect.name == "sqlite":
+        if engine.dialect.name == "postgresql":
+            await conn.run_sync(_lock)  # before looking: another process may be creating it
+        if head is not None:
             from localexa.server.db.schema_snapshot import create_from_snapshot
 
             if await conn.run_sync(create_from_snapshot, head):

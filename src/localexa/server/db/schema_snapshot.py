@@ -1,28 +1,47 @@
-"""A new SQLite database gets its schema from a snapshot of what the migrations build.
+"""A new database gets its schema from a snapshot of what the migrations build.
 
-Importing alembic (with mako and pygments behind it) and running the scripts was ~100 ms and
-~10 MB of every first start on a new data dir: the start of most CI runs. The snapshot in
-`migrations/sqlite_schema.sql` is the `sqlite_master` of a database the migrations created, in
-creation order, headed by the revision it was taken at. It is used only when the database holds
-no table at all and the snapshot's revision is the scripts' head; anything else (an older
-database, PostgreSQL, a stale snapshot) goes through alembic as before.
+Importing alembic (with mako and pygments behind it) and running the scripts was ~100-300 ms and
+~10 MB of resident memory (kept for the process's life) of every first start: the start of most
+CI runs, on SQLite (a new data dir) as on PostgreSQL (a new database per run). One snapshot per
+dialect, in `migrations/`, headed by the revision it was taken at:
 
-`tests/core/test_schema_snapshot.py` fails when the snapshot differs from what the migrations
-build; refresh it with `python -m localexa.server.db.schema_snapshot`.
+- `sqlite_schema.sql`: the `sqlite_master` of a database the migrations created, in creation
+  order;
+- `postgresql_schema.sql`: the statements the migrations emit for PostgreSQL, from alembic's
+  offline mode (`alembic upgrade --sql`, which renders them without a server).
+
+A snapshot is used only when the database holds no table at all and its revision is the
+scripts' head; anything else (an older database, a stale snapshot) goes through alembic as
+before. The caller holds the migrations' lock (db/migrate.py), so of several processes starting
+on one new PostgreSQL database one creates the schema and the others find it at head.
+
+`tests/core/test_schema_snapshot.py` fails when a snapshot differs from what the migrations
+build (and, with PostgreSQL, when a database created from it differs from a migrated one);
+refresh both with `python -m localexa.server.db.schema_snapshot`.
 """
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import sys
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
-SNAPSHOT = Path(__file__).parent / "migrations" / "sqlite_schema.sql"
-_HEADER = "-- localexa SQLite schema at revision "
+MIGRATIONS = Path(__file__).parent / "migrations"
+#: dialect name → (its snapshot, the name its header uses)
+SNAPSHOTS = {
+    "sqlite": (MIGRATIONS / "sqlite_schema.sql", "SQLite"),
+    "postgresql": (MIGRATIONS / "postgresql_schema.sql", "PostgreSQL"),
+}
 _SEPARATOR = "\n;\n"
+_VERSION_ROW = "INSERT INTO alembic_version"
+
+
+def _header(dialect: str) -> str:
+    return f"-- localexa {SNAPSHOTS[dialect][1]} schema at revision "
 
 
 def dump(connection: sqlite3.Connection) -> list[str]:
@@ -34,33 +53,40 @@ def dump(connection: sqlite3.Connection) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def render(revision: str, statements: list[str]) -> str:
-    return _HEADER + revision + "\n" + _SEPARATOR.join(statements) + "\n"
+def render(revision: str, statements: list[str], dialect: str = "sqlite") -> str:
+    return _header(dialect) + revision + "\n" + _SEPARATOR.join(statements) + "\n"
 
 
-def read(snapshot: Path | None = None) -> tuple[str, list[str]] | None:
+def read(snapshot: Path | None = None, dialect: str = "sqlite") -> tuple[str, list[str]] | None:
     """(revision, statements), or None when there is no readable snapshot."""
     try:
-        source = (snapshot or SNAPSHOT).read_text(encoding="utf-8")
+        source = (snapshot or SNAPSHOTS[dialect][0]).read_text(encoding="utf-8")
     except OSError:
         return None
     header, _, body = source.partition("\n")
-    if not header.startswith(_HEADER) or not body.strip():
+    prefix = _header(dialect)
+    if not header.startswith(prefix) or not body.strip():
         return None
-    return header[len(_HEADER) :].strip(), [s.strip() for s in body.split(_SEPARATOR) if s.strip()]
+    return header[len(prefix) :].strip(), [s.strip() for s in body.split(_SEPARATOR) if s.strip()]
 
 
 def create_from_snapshot(connection: Connection, head: str) -> bool:
-    """Create the schema of a new SQLite database, inside the caller's (write) transaction.
+    """Create the schema of a new database, inside the caller's transaction (which holds the
+    migrations' lock).
 
-    False, having done nothing, when the database already holds a table or the snapshot is not
-    at `head`: the caller then runs the migrations.
+    True when the database is at `head` afterwards: created here, or by another process that
+    held the lock first. False, having done nothing, when the database holds other tables, or
+    there is no snapshot at `head` for its dialect: the caller then runs the migrations.
     """
-    snapshot = read()
-    if snapshot is None or snapshot[0] != head:
-        return False
-    tables = connection.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'table'")).scalar_one()
+    tables = set(inspect(connection).get_table_names())
     if tables:
+        if "alembic_version" not in tables:
+            return False
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        return list(versions) == [head]
+    dialect = connection.dialect.name
+    snapshot = read(dialect=dialect) if dialect in SNAPSHOTS else None
+    if snapshot is None or snapshot[0] != head:
         return False
     for statement in snapshot[1]:
         connection.exec_driver_sql(statement)
@@ -68,15 +94,23 @@ def create_from_snapshot(connection: Connection, head: str) -> bool:
     return True
 
 
-def migrated_schema() -> tuple[str, list[str]]:
-    """(head, statements) of a new SQLite database built by the migration scripts."""
-    from sqlalchemy import create_engine
-
-    from localexa.server.db.migrate import _upgrade, head_revision
+def migrated_schema(dialect: str = "sqlite") -> tuple[str, list[str]]:
+    """(head, statements) of a new database of `dialect` built by the migration scripts."""
+    from localexa.server.db.migrate import head_revision
 
     head = head_revision()
     if head is None:
         raise RuntimeError("the migration scripts have no single head")
+    if dialect == "sqlite":
+        return head, _sqlite_schema()
+    return head, _offline_statements(dialect)
+
+
+def _sqlite_schema() -> list[str]:
+    from sqlalchemy import create_engine
+
+    from localexa.server.db.migrate import _upgrade
+
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "schema.sqlite3"
         engine = create_engine(f"sqlite:///{path}")
@@ -84,13 +118,35 @@ def migrated_schema() -> tuple[str, list[str]]:
             _upgrade(connection)
         engine.dispose()
         with sqlite3.connect(path) as database:
-            return head, dump(database)
+            return dump(database)
+
+
+def _offline_statements(dialect: str) -> list[str]:
+    """What the scripts run on `dialect`, rendered by alembic's offline mode (migrations/env.py),
+    without the row of alembic_version (create_from_snapshot inserts it)."""
+    from alembic import command
+
+    from localexa.server.db.migrate import alembic_config
+
+    output = io.StringIO()
+    config = alembic_config()
+    config.output_buffer = output
+    config.attributes["dialect_name"] = dialect
+    command.upgrade(config, "head", sql=True)
+    statements = []
+    for chunk in output.getvalue().split(";\n"):
+        # Alembic heads each script's statements with a comment line ("-- Running upgrade ...").
+        statement = "\n".join(line for line in chunk.splitlines() if not line.startswith("--")).strip()
+        if statement and not statement.startswith(_VERSION_ROW):
+            statements.append(statement)
+    return statements
 
 
 def main() -> None:
-    head, statements = migrated_schema()
-    SNAPSHOT.write_text(render(head, statements), encoding="utf-8")
-    print(f"wrote {SNAPSHOT} ({len(statements)} statements, revision {head})", file=sys.stderr)
+    for dialect, (path, _) in SNAPSHOTS.items():
+        head, statements = migrated_schema(dialect)
+        path.write_text(render(head, statements, dialect), encoding="utf-8")
+        print(f"wrote {path} ({len(statements)} statements, revision {head})", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,144 @@
+"""A new PostgreSQL database is created from the PostgreSQL schema snapshot (db/schema_snapshot.py):
+the same schema as the migrations build, without loading alembic, once even when several
+processes start on it together."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Connection, text
+
+from localexa.server.db import schema_snapshot
+from localexa.server.db.engine import create_engine
+from localexa.server.db.migrate import _upgrade, head_revision, upgrade_to_head
+from tests.scale.processes import postgres_database, postgres_unreachable_reason, query
+
+#: What a schema is made of, from PostgreSQL's catalog: columns, indexes, constraints.
+CATALOG = {
+    "columns": """
+        SELECT table_name, column_name, data_type, is_nullable, column_default,
+               character_maximum_length, numeric_precision
+        FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY 1, 2""",
+    "indexes": """
+        SELECT tablename, indexname, indexdef FROM pg_indexes
+        WHERE schemaname = current_schema() ORDER BY 1, 2""",
+    "constraints": """
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2""",
+}
+
+
+@pytest.fixture
+def fresh_databases() -> Iterator[tuple[str, str]]:
+    reason = postgres_unreachable_reason()
+    if reason:
+        pytest.skip(f"PostgreSQL test: {reason}")
+    with postgres_database("localexa_snap_a") as first, postgres_database("localexa_snap_b") as second:
+        yield first, second
+
+
+def catalog(database_url: str) -> dict[str, list[tuple[object, ...]]]:
+    return {part: [tuple(row) for row in query(database_url, sql)] for part, sql in CATALOG.items()}
+
+
+def test_the_postgresql_snapshot_is_what_the_migrations_emit() -> None:
+    """Needs no server: alembic's offline mode renders the scripts' PostgreSQL statements."""
+    stored = schema_snapshot.read(dialect="postgresql")
+    assert stored is not None, "no snapshot: run `python -m localexa.server.db.schema_snapshot`"
+    assert stored == schema_snapshot.migrated_schema("postgresql"), (
+        "migrations/postgresql_schema.sql is stale: run `python -m localexa.server.db.schema_snapshot`"
+    )
+    assert any(s.startswith("CREATE TABLE customers") for s in stored[1])
+    assert not any(s.startswith("INSERT") for s in stored[1])  # the version row is inserted apart
+
+
+async def _start(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _migrate_with_alembic(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade)
+    finally:
+        await engine.dispose()
+
+
+def test_a_new_database_from_the_snapshot_equals_a_migrated_one(fresh_databases: tuple[str, str]) -> None:
+    from_snapshot, migrated = fresh_databases
+    asyncio.run(_start(from_snapshot))
+    asyncio.run(_migrate_with_alembic(migrated))
+    assert query(from_snapshot, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
+    ours, alembics = catalog(from_snapshot), catalog(migrated)
+    assert len(ours["columns"]) > 100
+    assert ours["indexes"]
+    assert ours["constraints"]
+    assert ours == alembics
+
+
+def test_a_new_database_does_not_load_alembic(fresh_databases: tuple[str, str]) -> None:
+    url = fresh_databases[0]
+    script = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        from localexa.server.db.engine import create_engine
+        from localexa.server.db.migrate import upgrade_to_head
+
+        async def main():
+            engine = create_engine({url!r})
+            await upgrade_to_head(engine)
+            await engine.dispose()
+
+        asyncio.run(main())
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("alembic", "mako")))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    assert ("customers",) in query(url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+
+
+def test_processes_starting_together_create_it_once(fresh_databases: tuple[str, str]) -> None:
+    url = fresh_databases[0]
+
+    async def together() -> None:
+        await asyncio.gather(*(_start(url) for _ in range(4)))
+
+    asyncio.run(together())
+    assert query(url, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
+    assert catalog(url) == catalog_of_migrated(fresh_databases[1])
+
+
+def catalog_of_migrated(database_url: str) -> dict[str, list[tuple[object, ...]]]:
+    asyncio.run(_migrate_with_alembic(database_url))
+    return catalog(database_url)
+
+
+def test_a_database_with_other_tables_is_left_to_the_migrations(fresh_databases: tuple[str, str]) -> None:
+    url = fresh_databases[0]
+
+    def create_from_snapshot(connection: Connection) -> bool:
+        connection.execute(text("CREATE TABLE unrelated (id INTEGER PRIMARY KEY)"))
+        return schema_snapshot.create_from_snapshot(connection, str(head_revision()))
+
+    async def run() -> bool:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                return await conn.run_sync(create_from_snapshot)
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(run()) is False
+    tables = query(url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    assert tables == [("unrelated",)]
