@@ -1,16 +1,18 @@
 """schemathesis against localexa's own OpenAPI document (`/_localexa/openapi.json`).
 
 A real `localexa serve` (SQLite) is seeded through the admin API with a developer and their skill
-(both stages, the Thread and event permissions, account linking against a token server on
-127.0.0.1 that grants any code), and each API gets the token it takes: an app's token with the
-SMAPI and account-linking scopes, the skill messaging client's token for the Credential Locker and
-the event gateway. schemathesis then runs every phase (examples, coverage, fuzzing, stateful) over
+(both stages, the Thread and event permissions, its endpoint and its account linking on a
+Starlette server on 127.0.0.1 that answers every directive and grants any code), and each API
+gets the token it takes: an app's token with the SMAPI and account-linking scopes, the skill
+messaging client's token for the Credential Locker and the event gateway. schemathesis then runs every phase (examples, coverage, fuzzing, stateful) over
 every operation with those tokens, the admin key, and path parameters pinned to the real skill
-and customer, so it reaches past the 401s, 403s and 404s into the APIs' own rules (enable and
-link really links). No response may be a 5xx, and every response must conform to the document:
-its status, content type, headers and body schema (core/openapi.py declares each API family's
-error shapes). Invalid input must be refused with a 4xx, unsupported methods with 405 and
-`Allow`, calls without their credential with 401.
+and customer (and, through schemathesis_hooks.py, the customer and skill a directive's body
+names), so it reaches past the 401s, 403s and 404s into the APIs' own rules (enable and link
+really links; a directive reaches the skill and its answer is judged). No response may be a
+5xx, and every response must conform to the document: its status, content type, headers and
+body schema (core/openapi.py declares each API family's error shapes). Invalid input must be
+refused with a 4xx, unsupported methods with 405 and `Allow`, calls without their credential
+with 401.
 
 Bounded: a few examples per operation, a fixed seed and a hard timeout. To explore by hand, set
 LOCALEXA_FUZZ_SEED (another seed), LOCALEXA_FUZZ_MAX_EXAMPLES (more examples per operation) and
@@ -22,7 +24,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -78,19 +82,19 @@ def test_openapi_document_holds_under_fuzzing(tmp_path: Path) -> None:
         admin_key,
         {"LOCALEXA_PASSWORD_HASH_N": "1024", "LOCALEXA_RATE_LIMIT": "1000000/minute"},
     )
-    with serve_in_thread(_granting_token_server()) as token_server:
+    with serve_in_thread(_skill_side()) as skill_side:
         try:
             server.start()
-            _fuzz(server, admin_key, token_server, tmp_path)
+            _fuzz(server, admin_key, skill_side, tmp_path)
         finally:
             server.stop()
 
 
-def _fuzz(server: ServerProcess, admin_key: str, token_server: str, tmp_path: Path) -> None:
+def _fuzz(server: ServerProcess, admin_key: str, skill_side: str, tmp_path: Path) -> None:
     linking = {
         "type": "AUTH_CODE",
-        "authorizationUrl": f"{token_server}/authorize",
-        "accessTokenUrl": f"{token_server}/token",
+        "authorizationUrl": f"{skill_side}/authorize",
+        "accessTokenUrl": f"{skill_side}/token",
         "clientId": "alexa-skill",
         "clientSecret": "s3cret",
         "accessTokenScheme": "HTTP_BASIC",
@@ -101,6 +105,7 @@ def _fuzz(server: ServerProcess, admin_key: str, token_server: str, tmp_path: Pa
         permissions=[THREAD_PERMISSION, ASYNC_EVENTS],
         account_linking=linking,
         stages=["development", "live"],
+        endpoint=f"{skill_side}/skill",
     )
     scopes = [READWRITE, "alexa::ask:skills:read", ACCOUNT_LINKING, "profile"]
     access = app_token(server, owner.developer, scopes)
@@ -164,8 +169,19 @@ def _fuzz(server: ServerProcess, admin_key: str, token_server: str, tmp_path: Pa
         "--suppress-health-check",
         "all",
     ]
+    hooks = {
+        "SCHEMATHESIS_HOOKS": str(Path(__file__).with_name("schemathesis_hooks.py")),
+        "FUZZ_USER_ID": linked,
+        "FUZZ_SKILL_ID": owner.skill_id,
+    }
     run = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+        command,
+        cwd=tmp_path,
+        env={**os.environ, **hooks},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
     )
     report = run.stdout + run.stderr
     assert run.returncode == 0, (
@@ -176,16 +192,70 @@ def _fuzz(server: ServerProcess, admin_key: str, token_server: str, tmp_path: Pa
     assert "Authentication failed" not in report, report[-12000:]
 
 
-def _granting_token_server() -> Starlette:
-    """The skill's account-linking token URL: every code is good (the fuzzer's are random), so
-    enable-and-link links and the customer routes after it are reached."""
+def _skill_side() -> Starlette:
+    """The skill's side on 127.0.0.1: its account-linking token URL (every code is good: the
+    fuzzer's are random, so enable-and-link links and the customer routes after it are reached)
+    and its endpoint, which answers every directive (Discover with one light, AcceptGrant, any
+    other with an Alexa.Response), so a directive's answer is judged rather than unreachable."""
 
     async def grant(_request: Request) -> JSONResponse:
         return JSONResponse(
             {"access_token": "granted", "token_type": "bearer", "expires_in": 3600, "refresh_token": "again"}
         )
 
-    return Starlette(routes=[Route("/token", grant, methods=["POST"])])
+    async def answer(request: Request) -> JSONResponse:
+        directive = (await request.json()).get("directive", {})
+        header = directive.get("header", {})
+        namespace = header.get("namespace")
+        event: dict[str, Any] = {
+            "header": {
+                "namespace": "Alexa",
+                "name": "Response",
+                "payloadVersion": "3",
+                "messageId": _message_id(),
+            },
+            "payload": {},
+        }
+        if namespace == "Alexa.Discovery":
+            event["header"].update(namespace=namespace, name="Discover.Response")
+            event["payload"] = {"endpoints": [LAMP]}
+        elif namespace == "Alexa.Authorization":
+            event["header"].update(namespace=namespace, name="AcceptGrant.Response")
+        else:
+            event["header"]["correlationToken"] = header.get("correlationToken")
+            event["endpoint"] = {"endpointId": directive.get("endpoint", {}).get("endpointId", "lamp")}
+        return JSONResponse({"event": event})
+
+    return Starlette(
+        routes=[Route("/token", grant, methods=["POST"]), Route("/skill", answer, methods=["POST"])]
+    )
+
+
+def _message_id() -> str:
+    return str(uuid.uuid4())
+
+
+#: The one endpoint the skill discovers.
+LAMP = {
+    "endpointId": "lamp",
+    "manufacturerName": "Fuzz",
+    "friendlyName": "Lamp",
+    "description": "A lamp the fuzzer switches",
+    "displayCategories": ["LIGHT"],
+    "capabilities": [
+        {"type": "AlexaInterface", "interface": "Alexa", "version": "3"},
+        {
+            "type": "AlexaInterface",
+            "interface": "Alexa.PowerController",
+            "version": "3",
+            "properties": {
+                "supported": [{"name": "powerState"}],
+                "proactivelyReported": False,
+                "retrievable": True,
+            },
+        },
+    ],
+}
 
 
 def _schemathesis() -> list[str]:
