@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import ADMIN_KEY
 from tests.factories import Admin
@@ -217,3 +218,18 @@ async def test_clock_moves_forward_only(client: httpx.AsyncClient) -> None:
     assert again >= after
     backwards = await client.post("/_localexa/clock", json={"advanceSeconds": -5}, headers=KEY)
     assert backwards.status_code == 400
+
+
+async def test_a_skill_named_at_the_longest_gets_a_messaging_client_that_fits(
+    app: Any, client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """Its client is "<skill> messaging": with a 200-character skill name that was 210 characters
+    for a 200-character column, which PostgreSQL refused (a 500; SQLite kept it whole)."""
+    skill = await admin.skill(name="n" * 200)
+    async with app.state.engine.connect() as conn:
+        name = (
+            await conn.execute(
+                text("SELECT name FROM lwa_clients WHERE client_id = :id"), {"id": skill.messaging_client_id}
+            )
+        ).scalar_one()
+    assert name == "n" * 190 + " messaging"

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from localexa import __version__
 from localexa.server.api import include_areas
-from localexa.server.core.body_limit import BodyLimitMiddleware
 from localexa.server.core.clock import Clock, ClockRefreshMiddleware
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import install_error_handlers
@@ -23,6 +22,7 @@ from localexa.server.core.http import OutboundHttp
 from localexa.server.core.openapi import install_openapi
 from localexa.server.core.rate_limit import WindowLimiter
 from localexa.server.core.regions import RegionMiddleware
+from localexa.server.core.request_guard import RequestGuardMiddleware
 from localexa.server.core.request_id import RequestIdMiddleware
 from localexa.server.db.engine import create_engine
 from localexa.server.db.migrate import upgrade_to_head
@@ -94,9 +94,9 @@ def create_app(
     install_error_handlers(app, families)
     app.state.families = families
     install_openapi(app, families)  # every route's error shapes and credentials (core/openapi.py)
-    # Outermost last: RequestId, Region, journal, faults, BodyLimit, ClockRefresh (observe/install.py).
+    # Outermost last: RequestId, Region, journal, faults, RequestGuard, ClockRefresh (observe/install.py).
     app.add_middleware(ClockRefreshMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     install_observability(app, settings)
     app.add_middleware(RegionMiddleware, ports=settings.region_ports())
     app.add_middleware(RequestIdMiddleware)

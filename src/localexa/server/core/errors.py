@@ -269,6 +269,10 @@ _STATUS_ERRORS: dict[int, type[LocalexaError]] = {
 }
 
 
+#: PostgreSQL refusing a character: U+0000 in text (22021), one the encoding lacks (22P05).
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
+
 def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
     """Every error leaves the server in its API's shape; nothing leaks a stack trace."""
 
@@ -302,7 +306,15 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         error: LocalexaError
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
+            # The request guard refuses NUL at the door; this is one that came in another way
+            # (a skill's answer, say). The request's transaction rolls back: nothing of it is kept.
+            logger.warning("refused %s %s: PostgreSQL cannot store a value", request.method, request.url.path)
+            error = BadRequest(
+                "A value of this request, or one it brought in, holds a character PostgreSQL cannot "
+                "store (U+0000); nothing of it was stored."
+            )
+        elif isinstance(exc, DBAPIError) and exc.connection_invalidated:
             # The database went away under this request (restart, failover): nothing was
             # committed, the pool reconnects, and a retry succeeds. Not a bug, so no stack trace.
             logger.warning("database connection lost during %s %s", request.method, request.url.path)

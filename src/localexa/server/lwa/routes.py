@@ -24,6 +24,7 @@ from localexa.server.core.auth import extract_bearer
 from localexa.server.core.clock import Clock
 from localexa.server.core.deps import BoxDep
 from localexa.server.core.errors import ApiFamily, render_error
+from localexa.server.core.request_guard import RequestRefused
 from localexa.server.db.session import get_session
 from localexa.server.lwa import forms, pages
 from localexa.server.lwa.authorize import (
@@ -162,6 +163,8 @@ async def _read_form(request: Request) -> dict[str, str] | None:
         return None
     try:
         form = await request.form()
+    except RequestRefused:  # too large, or holds NUL: answered in LWA's shape
+        raise
     except StarletteHTTPException:  # a broken multipart body
         return None
     return {name: value for name, value in form.multi_items() if isinstance(value, str)}

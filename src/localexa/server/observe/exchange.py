@@ -14,7 +14,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import String
+
 from localexa.server.core.auth import Principal
+from localexa.server.observe.models import JournalEntry
 from localexa.server.observe.redaction import (
     decode_body,
     redact_body,
@@ -27,6 +30,14 @@ SKILL_ID_PREFIX = "amzn1.ask.skill."
 _SKILL_PARAMS = ("skillId", "skill_id")
 _CUSTOMER_PARAMS = ("userId", "user_id")
 _ADMIN_PREFIXES = ("/_localexa", "/console")
+#: What stands for U+0000 in the journal (PostgreSQL cannot store NUL in text): SYMBOL FOR NULL.
+NUL_STAND_IN = "\N{SYMBOL FOR NULL}"
+#: The journal's columns of bounded length: a longer value (an id of a refused call, say) is cut.
+_COLUMN_LENGTHS = {
+    column.name: column.type.length
+    for column in JournalEntry.__table__.columns
+    if isinstance(column.type, String) and column.type.length
+}
 
 
 @dataclass
@@ -169,7 +180,22 @@ def to_row(ex: Exchange) -> tuple[dict[str, Any], Attribution]:
         "error": ex.error,
         "fault_id": ex.fault_id,
     }
-    return row, who
+    return storable(row), who
+
+
+def storable(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with what any database stores: NUL replaced (the request was refused for it, but
+    its journal entry stays), bounded columns cut to length. One such value made PostgreSQL
+    refuse the whole batch it was written with."""
+    for name, value in row.items():
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            value = row[name] = value.replace("\x00", NUL_STAND_IN)
+        limit = _COLUMN_LENGTHS.get(name)
+        if limit is not None and len(value) > limit:
+            row[name] = value[: limit - 1] + "…"
+    return row
 
 
 def _with_mark(text: str | None, truncated: bool) -> str | None:

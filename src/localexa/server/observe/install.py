@@ -2,7 +2,7 @@
 outbound observer in the lifespan.
 
 Middleware order, outermost first (app.py adds them):
-RequestId → Region → Observe (journal + metrics) → Faults → BodyLimit → ClockRefresh → routes.
+RequestId → Region → Observe (journal + metrics) → Faults → RequestGuard → ClockRefresh → routes.
 Region sits outside faults so a fault can match a region; faults sit inside the journal so an
 injected answer is journaled with its request id.
 """
@@ -21,7 +21,7 @@ from localexa.server.settings import Settings
 
 
 def install_observability(app: FastAPI, settings: Settings) -> None:
-    """Add the fault and journal middlewares (call between BodyLimit and Region in create_app)."""
+    """Add the fault and journal middlewares (call between RequestGuard and Region in create_app)."""
     app.state.metrics = Metrics()
     app.state.reset_hooks = []
     app.state.journal_retention = settings.journal_retention

@@ -6,6 +6,7 @@ its account-linking client secret is sealed, because localexa sends it to the sk
 
 from __future__ import annotations
 
+from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core import ids
@@ -13,6 +14,7 @@ from localexa.server.core.auth import Principal
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, Forbidden, NotFound
+from localexa.server.lwa.models import LwaClient
 from localexa.server.lwa.registry import NewClient, Registry
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.skills.models import Skill, Vendor
@@ -47,7 +49,7 @@ class SkillService:
             raise BadRequest(f"vendorId {spec.vendor_id} is not a vendor.")
         skill_id = ids.skill_id()
         messaging = await Registry(self.session, self.box, self.clock).create_client(
-            name=f"{spec.name} messaging", redirect_uris=[], skill_id=skill_id
+            name=messaging_client_name(spec.name), redirect_uris=[], skill_id=skill_id
         )
         linking = spec.account_linking
         skill = Skill(
@@ -89,3 +91,14 @@ class SkillService:
         ):
             raise Forbidden("The caller is not a developer of the skill's vendor.", code="ACCESS_DENIED")
         return skill
+
+
+_MESSAGING = " messaging"
+
+
+def messaging_client_name(skill_name: str) -> str:
+    """The name of a skill's messaging client: "<skill> messaging", the skill's name cut so the
+    whole fits the client's column (PostgreSQL refuses a longer one; SQLite kept it)."""
+    column_type = LwaClient.__table__.c.name.type
+    longest = column_type.length if isinstance(column_type, String) and column_type.length else 200
+    return skill_name[: longest - len(_MESSAGING)] + _MESSAGING

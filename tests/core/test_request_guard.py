@@ -1,0 +1,171 @@
+"""The request guard (core/request_guard.py): U+0000 is refused at the door with a 400 in each API's
+own shape, on SQLite as on PostgreSQL (which cannot store it: these were 500s there), and a body
+over the cap is a 413 even when it comes chunked."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError
+
+from localexa.server.core.errors import ApiFamily, FamilyRouter, install_error_handlers
+from localexa.server.core.request_guard import holds_nul
+from tests.conftest import ADMIN_KEY
+from tests.factories import Admin
+from tests.observe.helpers import journal
+
+ADMIN = {"X-Localexa-Admin-Key": ADMIN_KEY}
+NUL_SAYS = "holds the character U+0000 (NUL)"
+
+
+@pytest.mark.parametrize(
+    ("body", "form", "nul"),
+    [
+        pytest.param(b'{"name": "A\\u0000b"}', False, True, id="json-escape"),
+        pytest.param(b'{"name": "A\\\\\\u0000b"}', False, True, id="json-escaped-backslash-then-nul"),
+        pytest.param(b'{"name": "A\\\\u0000b"}', False, False, id="json-backslash-then-text-u0000"),
+        pytest.param(b'{"url": "https://x.example/?a=%00"}', False, False, id="json-text-percent-00"),
+        pytest.param(b"name=A%00b", True, True, id="form-percent-00"),
+        pytest.param(b"name=A%2500b", True, False, id="form-percent-25-00"),
+        pytest.param(b"name=A\x00b", True, True, id="form-raw"),
+        pytest.param(b'{"name": "A\x00b"}', False, True, id="json-raw"),
+        pytest.param(b'{"name": "Ada"}', False, False, id="plain"),
+    ],
+)
+def test_what_holds_nul(body: bytes, form: bool, nul: bool) -> None:
+    assert holds_nul(body, form=form) is nul
+
+
+async def test_nul_in_an_admin_body_is_refused_and_nothing_is_written(client: httpx.AsyncClient) -> None:
+    body = '{"name": "A\\u0000b", "email": "nul@example.com", "password": "pw123456"}'
+    response = await client.post(
+        "/_localexa/customers", content=body, headers={**ADMIN, "content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert NUL_SAYS in response.json()["message"]
+    listed = await client.get("/_localexa/customers", headers=ADMIN)
+    assert "nul@example.com" not in listed.text
+
+
+async def test_an_escaped_backslash_before_u0000_is_text_and_kept(client: httpx.AsyncClient) -> None:
+    body = '{"name": "A\\\\u0000b", "email": "text@example.com", "password": "pw123456"}'
+    response = await client.post(
+        "/_localexa/customers", content=body, headers={**ADMIN, "content-type": "application/json"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "A\\u0000b"
+
+
+async def test_nul_in_a_path_or_query_gets_each_apis_shape(client: httpx.AsyncClient) -> None:
+    smapi = await client.get(
+        "/v1/skills/abc%00/stages/development/enablement", headers={"Authorization": "Bearer x"}
+    )
+    assert smapi.status_code == 400
+    assert smapi.json()["code"] == "INVALID_REQUEST"
+    assert NUL_SAYS in smapi.json()["violations"][0]["message"]
+    admin = await client.get("/_localexa/customers/abc%00def", headers=ADMIN)
+    assert admin.status_code == 400
+    assert NUL_SAYS in admin.json()["message"]
+    locker = await client.get("/credentiallocker/v2/threadNetworks?extendedPanId=00%00")
+    assert locker.status_code == 400
+    assert locker.json()["code"] == "INVALID_REQUEST"
+    events = await client.post("/v3/events?x=%00", json={})
+    assert events.status_code == 400
+    assert events.json()["payload"]["code"] == "INVALID_REQUEST_EXCEPTION"
+
+
+async def test_nul_in_a_form_gets_lwas_shape(client: httpx.AsyncClient) -> None:
+    token = await client.post(
+        "/auth/o2/token",
+        content=b"grant_type=refresh_token&refresh_token=Atzr|a%00b&client_id=x&client_secret=y",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert token.status_code == 400
+    assert token.json()["error"] == "invalid_request"
+    assert NUL_SAYS in token.json()["error_description"]
+    # The sign-in page reads its form itself: the refusal is not taken for a broken form.
+    page = await client.post(
+        "/ap/oa",
+        content=b"action=signin&email=a%00",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert page.status_code == 400
+    assert NUL_SAYS in page.text
+
+
+async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+async def test_a_nul_split_between_two_chunks_is_found(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/_localexa/customers",
+        content=_chunks(b'{"name": "A\\u00', b'00b", "email": "split@example.com", "password": "pw123456"}'),
+        headers={**ADMIN, "content-type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert NUL_SAYS in response.json()["message"]
+
+
+async def test_a_chunked_json_body_over_the_cap_is_a_413(client: httpx.AsyncClient) -> None:
+    """FastAPI turns an exception raised while it reads a JSON body into "There was an error
+    parsing the body" (400): the guard's refusal must come through as what it is."""
+    response = await client.post(
+        "/_localexa/customers",
+        content=_chunks(b'{"name": "', b"x" * 1_100_000, b'"}'),
+        headers={**ADMIN, "content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert "larger than" in response.json()["message"]
+
+
+async def test_the_refused_call_is_journaled_with_a_stand_in(client: httpx.AsyncClient, admin: Admin) -> None:
+    """PostgreSQL cannot store NUL in the journal either: the entry keeps a visible stand-in
+    (and the call journaled beside it in the same batch is not lost)."""
+    customer = await admin.customer()
+    refused = await client.get(f"/_localexa/customers/{customer.user_id}%00", headers=ADMIN)
+    kept = await client.get(f"/_localexa/customers/{customer.user_id}", headers=ADMIN)
+    assert (refused.status_code, kept.status_code) == (400, 200)
+    paths = [entry["path"] for entry in await journal(client, path="/_localexa/customers/")]
+    assert f"/_localexa/customers/{customer.user_id}\N{SYMBOL FOR NULL}" in paths
+    assert f"/_localexa/customers/{customer.user_id}" in paths
+
+
+async def test_an_overlong_id_is_cut_to_fit_the_journal(client: httpx.AsyncClient) -> None:
+    long_id = "x" * 300
+    response = await client.get(f"/_localexa/customers/{long_id}", headers=ADMIN)
+    assert response.status_code == 404
+    [entry] = await journal(client, path=f"/_localexa/customers/{long_id}")
+    assert entry["customer"] == "x" * 199 + "…"
+
+
+class _Refused(Exception):
+    """What the asyncpg adapter's errors carry: PostgreSQL's SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(("sqlstate", "status"), [("22021", 400), ("22P05", 400), ("23505", 500)])
+async def test_behind_the_guard_a_value_postgresql_refuses_is_a_400(sqlstate: str, status: int) -> None:
+    """A NUL that came in another way (a skill's answer, say) is refused by PostgreSQL itself:
+    that is the caller's data, not a server fault, so a 400 in the API's shape, not a 500."""
+    app = FastAPI()
+    families = FamilyRouter(default=ApiFamily.ADMIN)
+    install_error_handlers(app, families)
+
+    @app.get("/store")
+    async def store() -> None:
+        raise DBAPIError("INSERT …", {}, _Refused(sqlstate))
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        response = await http.get("/store")
+    assert response.status_code == status
+    if status == 400:
+        assert "cannot store (U+0000)" in response.json()["message"]
