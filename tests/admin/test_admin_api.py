@@ -220,6 +220,27 @@ async def test_clock_moves_forward_only(client: httpx.AsyncClient) -> None:
     assert backwards.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        pytest.param("clock", {"advanceSeconds": False}, id="clock-false"),
+        pytest.param("clock", {"advanceSeconds": "60"}, id="clock-text"),
+        pytest.param("faults", {"path": "/v1/x", "status": True}, id="fault-status-true"),
+        pytest.param("faults", {"path": "/v1/x", "delayMs": "100"}, id="fault-delay-text"),
+        pytest.param(
+            "faults", {"path": "/v1/x", "status": 503, "probability": True}, id="fault-probability-true"
+        ),
+    ],
+)
+async def test_numbers_are_json_numbers(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> None:
+    """Found by fuzzing the control plane: lax pydantic took `false` for 0 and "60" for 60 (the
+    clock moved by 0 and answered 200)."""
+    before = (await client.get("/_localexa/faults", headers=KEY)).json()
+    response = await client.post(f"/_localexa/{path}", json=body, headers=KEY)
+    assert response.status_code == 400, response.text
+    assert (await client.get("/_localexa/faults", headers=KEY)).json() == before
+
+
 async def test_a_skill_named_at_the_longest_gets_a_messaging_client_that_fits(
     app: Any, client: httpx.AsyncClient, admin: Admin
 ) -> None:

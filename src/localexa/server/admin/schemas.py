@@ -98,7 +98,8 @@ class TokensIn(CamelModel):
 
 
 class ClockIn(CamelModel):
-    advance_seconds: float = Field(ge=0, le=10 * 365 * 86400)
+    # Strict: JSON `false` or "60" is not a number (lax pydantic took them as 0 and 60).
+    advance_seconds: float = Field(strict=True, ge=0, le=10 * 365 * 86400)
 
 
 class ClockOut(BaseModel):

@@ -132,7 +132,7 @@ async def create_fault(request: Request) -> Response:
     given = {name: str(form.get(name, "")).strip() for name in _FAULT_FIELDS}
     body = {name: value for name, value in given.items() if value}
     try:
-        spec = FaultIn.model_validate(body)
+        spec = FaultIn.model_validate_strings(body)  # a form's text: "100" is a number here
     except ValidationError as exc:
         errors = [f"{'.'.join(str(p) for p in e['loc']) or 'fault'}: {e['msg']}" for e in exc.errors()]
         return await _faults_page(request, session, errors=errors, form=given, status_code=400)

@@ -19,17 +19,19 @@ class FaultIn(CamelModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
+    # Numbers are strict: JSON `true` or "60" is not a number (lax pydantic took them as 1 and 60).
+    # The console's form validates with `model_validate_strings`, which parses its text.
     method: str | None = Field(default=None, max_length=16)
     path: str = Field(min_length=1, max_length=2048)
-    status: int | None = Field(default=None, ge=400, le=599)
-    delay_ms: int = Field(default=0, ge=0, le=60_000)
-    probability: float = Field(default=1.0, ge=0.0, le=1.0)
-    count: int | None = Field(default=None, ge=1, le=1_000_000_000)
-    retry_after: int | None = Field(default=None, ge=1, le=86_400)
+    status: int | None = Field(strict=True, default=None, ge=400, le=599)
+    delay_ms: int = Field(strict=True, default=0, ge=0, le=60_000)
+    probability: float = Field(strict=True, default=1.0, ge=0.0, le=1.0)
+    count: int | None = Field(strict=True, default=None, ge=1, le=1_000_000_000)
+    retry_after: int | None = Field(strict=True, default=None, ge=1, le=86_400)
     customer: str | None = Field(default=None, min_length=1, max_length=200)
     skill: str | None = Field(default=None, min_length=1, max_length=200)
     region: Literal["NA", "EU", "FE"] | None = None
-    seed: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
+    seed: int | None = Field(strict=True, default=None, ge=-(2**63), le=2**63 - 1)
 
     @field_validator("method")
     @classmethod

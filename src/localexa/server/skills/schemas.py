@@ -46,7 +46,7 @@ class AccountLinkingSpec(CamelModel):
     scopes: list[str] = Field(default_factory=list)
     redirect_urls: list[str] = Field(default_factory=list)
     domains: list[str] = Field(default_factory=list)
-    default_token_expiration_in_seconds: int | None = Field(default=None, ge=1)
+    default_token_expiration_in_seconds: int | None = Field(default=None, strict=True, ge=1)
 
     @field_validator("authorization_url")
     @classmethod
