@@ -10,9 +10,10 @@ socket, no HTTP parser, no client library): what is counted is localexa and its 
 - Without options: CPU time of this thread per request (`time.thread_time()`), best of 3 runs.
   On a shared machine it moves by 20-30 % from one minute to the next.
 - `--instructions`: the same app run twice under `valgrind --tool=callgrind` (100 and 400
-  requests, hash seed fixed) and the instructions per request, their difference / 300. The count
-  is the same run after run whatever else the machine does (within ~0.5 %), so a change of 2 % is
-  visible; it is what README "Made faster" quotes as "instructions per request". About 70 s.
+  requests, hash seed fixed) and the instructions per request, their difference / 300. Counted
+  one run at a time it moves ~1 % (two runs at once differed by up to ~10 %: timed work such as
+  the journal's linger batches differently on a busy machine), so count before and after one
+  after the other; it is what README "Made faster" quotes as "instructions per request". ~70 s.
 """
 
 from __future__ import annotations
