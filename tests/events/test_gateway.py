@@ -246,3 +246,19 @@ async def test_throttling_per_skill(app: FastAPI, admin: Admin, client: httpx.As
     assert statuses == [202, 202]
     assert_gateway_error(throttled, 429, "THROTTLING_EXCEPTION")
     assert int(throttled.headers["retry-after"]) >= 1
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "NaN", "Infinity"])
+async def test_a_number_that_is_not_finite_is_refused_and_nothing_is_kept(
+    admin: Admin, client: httpx.AsyncClient, number: str
+) -> None:
+    """`1e400` parses as Infinity: PostgreSQL's json refuses the token (this was a 500 there) and
+    SQLite kept text no JSON parser reads back. Now a 400 on both, and the report left nothing."""
+    who = await sender(admin, client)
+    endpoint = light("light-1")
+    endpoint["cookie"] = {"n": "PLACEHOLDER"}
+    body = json.dumps(add_or_update_report([endpoint], token=who.token)).replace('"PLACEHOLDER"', number)
+    answer = await post(client, body.encode(), who.headers())
+    assert_gateway_error(answer, 400, "INVALID_REQUEST_EXCEPTION")
+    assert "not finite" in answer.json()["payload"]["description"]
+    assert await known_endpoints(admin, who) == {}

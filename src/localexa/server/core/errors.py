@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -129,6 +129,12 @@ class TooManyRequests(LocalexaError):
 class ServiceUnavailable(LocalexaError):
     status = 503
     default_code = "SERVICE_UNAVAILABLE"
+
+
+class NonFiniteNumber(ValueError):
+    """A JSON value to be stored held NaN or ±Infinity (`1e400` parses as Infinity): JSON has no
+    such number and PostgreSQL's `json` refuses it (db/engine.py `json_text` raises this; the
+    handler below answers 400)."""
 
 
 class OAuthError(LocalexaError):
@@ -306,7 +312,13 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         error: LocalexaError
-        if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
+        if isinstance(exc, StatementError) and isinstance(exc.orig, NonFiniteNumber):
+            logger.warning("refused %s %s: a number that is not finite", request.method, request.url.path)
+            error = BadRequest(
+                "A number of this request, or of data it brought in, is not finite (NaN, Infinity, "
+                "or beyond ±1.8e308 such as 1e400); nothing of it was stored."
+            )
+        elif isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
             # The request guard refuses NUL at the door; this is one that came in another way
             # (a skill's answer, say). The request's transaction rolls back: nothing of it is kept.
             logger.warning("refused %s %s: PostgreSQL cannot store a value", request.method, request.url.path)
@@ -327,4 +339,9 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
     app.add_exception_handler(LocalexaError, on_localexa_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    # Database errors get the same answers, registered apart: Starlette re-raises whatever reaches
+    # the `Exception` handler once it has answered (uvicorn then logs "Exception in ASGI
+    # application" with a stack trace), which is right for a bug, not for a refused value or a
+    # lost connection.
+    app.add_exception_handler(StatementError, on_unexpected)
     app.add_exception_handler(Exception, on_unexpected)
