@@ -254,3 +254,19 @@ async def test_a_skill_named_at_the_longest_gets_a_messaging_client_that_fits(
             )
         ).scalar_one()
     assert name == "n" * 190 + " messaging"
+
+
+async def test_the_clock_stops_a_thousand_years_ahead(client: httpx.AsyncClient) -> None:
+    """Each advance may be 10 years: about 800 of them passed the year 9999, where Python's dates
+    end, and from then on every request was a 500. The total is capped instead."""
+    ten_years = 10 * 365 * 86400
+    for _ in range(100):
+        moved = await client.post("/_localexa/clock", json={"advanceSeconds": ten_years}, headers=KEY)
+        assert moved.status_code == 200, moved.text
+    refused = await client.post("/_localexa/clock", json={"advanceSeconds": 1}, headers=KEY)
+    assert refused.status_code == 400
+    assert "1000 years" in refused.json()["message"]
+    now = await client.get("/_localexa/clock", headers=KEY)
+    assert now.status_code == 200
+    assert datetime.fromisoformat(now.json()["now"]).year >= 2900
+    assert (await client.get("/_localexa/customers", headers=KEY)).status_code == 200

@@ -68,3 +68,16 @@ def test_an_older_sample_does_not_overwrite_a_newer_one() -> None:
     assert merge_properties(state, [older])["N.p"]["value"] == 2
     latest = {**newer, "value": 3, "timeOfSample": "2024-01-01T11:00:00Z"}
     assert merge_properties(state, [latest, "not a property"])["N.p"]["value"] == 3
+
+
+def test_a_sample_time_without_an_offset_is_taken_as_utc() -> None:
+    """A skill's answer is learned from even when it is invalid: a `timeOfSample` without an offset
+    beside a stored one with `Z` raised "can't compare offset-naive and offset-aware datetimes"
+    (a 500 of POST /_localexa/directives)."""
+    stored = merge_properties(
+        {}, [{"namespace": "N", "name": "p", "value": 1, "timeOfSample": "2024-01-01T10:00:00Z"}]
+    )
+    newer = {"namespace": "N", "name": "p", "value": 2, "timeOfSample": "2024-01-01T10:30:00"}
+    older = {"namespace": "N", "name": "p", "value": 3, "timeOfSample": "2024-01-01T09:30:00"}
+    assert merge_properties(stored, [newer])["N.p"]["value"] == 2
+    assert merge_properties(stored, [older])["N.p"]["value"] == 1

@@ -20,6 +20,7 @@ from localexa.server.enablement.models import Enablement
 from localexa.server.settings import Settings
 from tests.enablement.helpers import (
     REDIRECT,
+    account_linking,
     bearer,
     customer_token,
     enablement_path,
@@ -133,6 +134,25 @@ async def test_missing_expires_in_falls_back(
     assert row.access_token_expires_at is not None
     lifetime = (as_utc(row.access_token_expires_at) - app.state.clock.now()).total_seconds()
     assert expected - 60 < lifetime <= expected
+
+
+@pytest.mark.parametrize("default", [10**9, 10**12, 0])
+async def test_a_default_expiration_out_of_range_is_refused(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer, default: int
+) -> None:
+    """The token's expiry is now + the default: 10**12 s overflowed the date at enable-and-link
+    (a 500); the skill is refused when it is made instead."""
+    developer = await admin.customer(name="Dev")
+    body = {
+        "vendorId": await admin.vendor(developer),
+        "name": "Long tokens",
+        "endpoint": "http://127.0.0.1:9/skill",
+        "accountLinking": account_linking(token_server, "no-expiry", "HTTP_BASIC")
+        | {"defaultTokenExpirationInSeconds": default},
+    }
+    response = await client.post("/_localexa/skills", json=body, headers=admin.headers)
+    assert response.status_code == 400, response.text
+    assert "defaultTokenExpirationInSeconds" in response.text
 
 
 @pytest.mark.parametrize(

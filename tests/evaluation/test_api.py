@@ -202,7 +202,14 @@ async def test_start_timestamps_filter_and_are_parsed_leniently(
         runs, params={"stage": "development", "startTimestampTo": "2024-01-01T00:00:00Z"}, headers=dev.headers
     )
     assert until.json()["evaluations"] == []
-    for params in ({}, {"stage": "beta"}, {"stage": "development", "startTimestampFrom": "yesterday"}):
+    for params in (
+        {},
+        {"stage": "beta"},
+        {"stage": "development", "startTimestampFrom": "yesterday"},
+        # Valid ISO-8601, but in the year 0 or 10000 once in UTC (was an OverflowError: a 500).
+        {"stage": "development", "startTimestampFrom": "0001-01-01T00:00:00+01:00"},
+        {"stage": "development", "startTimestampTo": "9999-12-31T23:59:59-01:00"},
+    ):
         assert_bad_request_error(await client.get(runs, params=params, headers=dev.headers), 400)
     live = await client.get(runs, params={"stage": "live"}, headers=dev.headers)
     assert live.json() == {"evaluations": []}

@@ -14,7 +14,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from localexa.server.core.errors import BadRequest
 from localexa.server.db.base import ClockState
+
+#: How far ahead of the wall clock advances may take it in all. Each advance is at most 10 years;
+#: without a total, about 800 of them passed the year 9999 and every request failed (a 500:
+#: Python's dates end there), and a token's expiry adds up to ~31 years more.
+MAX_OFFSET_YEARS = 1000
+MAX_OFFSET_SECONDS = MAX_OFFSET_YEARS * 365 * 86400
 
 
 class Clock:
@@ -45,9 +52,15 @@ class Clock:
         self._refreshed_at = mono
 
     async def advance(self, engine: AsyncEngine, seconds: float) -> datetime:
-        """Move the shared clock forward by `seconds` and return the new now."""
+        """Move the shared clock forward by `seconds` and return the new now (`BadRequest` past
+        `MAX_OFFSET_SECONDS` in all)."""
         async with engine.begin() as conn:
             row = (await conn.execute(select(ClockState).where(ClockState.id == 1))).first()
+            if (row.offset_seconds if row is not None else 0.0) + seconds > MAX_OFFSET_SECONDS:
+                raise BadRequest(
+                    f"The clock cannot run more than {MAX_OFFSET_YEARS} years ahead of the wall clock "
+                    "in all; POST /_localexa/reset starts it over."
+                )
             if row is None:
                 await conn.execute(insert(ClockState).values(id=1, offset_seconds=seconds))
             else:

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from localexa.server.directives.models import DiscoveredEndpoint
@@ -29,9 +29,11 @@ def _sample_time(prop: Mapping[str, Any]) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        sampled = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    # Aware, so a sample without an offset compares with one that has it (a TypeError otherwise).
+    return sampled if sampled.tzinfo is not None else sampled.replace(tzinfo=UTC)
 
 
 def merge_properties(state: Mapping[str, Any], properties: Iterable[Any]) -> dict[str, Any]:

@@ -61,7 +61,8 @@ def link_client(skill: Skill, box: SecretBox) -> LinkClient | None:
         client_secret=secret,
         scheme=str(config.get("accessTokenScheme", "HTTP_BASIC")),
         redirect_urls=tuple(str(u) for u in config.get("redirectUrls") or ()),
-        default_expires_in=default if isinstance(default, int) and default > 0 else None,
+        # Bounded as the skill's schema bounds it (a row stored before the bound may hold more).
+        default_expires_in=default if isinstance(default, int) and 0 < default < 10**9 else None,
     )
 
 

@@ -84,7 +84,10 @@ def parse_timestamp(raw: str | None, param: str) -> datetime | None:
             value = datetime.fromisoformat(candidate.replace("z", "Z"))
         except ValueError:
             continue
-        return as_utc(value)
+        try:
+            return as_utc(value).astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is in the year 0 in UTC: Python has none
+            raise BadRequest(f"{param} is out of range in UTC; got {raw!r}.") from None
     raise BadRequest(f"{param} must be an ISO-8601 timestamp, e.g. 2024-01-01T00:00:00Z; got {raw!r}.")
 
 

@@ -32,7 +32,10 @@ def parse_time(name: str, value: str | None) -> datetime | None:
         except ValueError:
             continue
         # UTC, because SQLite compares the stored UTC text and ignores offsets.
-        return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+        try:
+            return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is in the year 0 in UTC: Python has none
+            raise BadRequest(f"{name}: {value!r} is out of range in UTC.") from None
     raise BadRequest(f"{name}: {value!r} is not an ISO-8601 time.")
 
 

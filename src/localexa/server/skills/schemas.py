@@ -46,7 +46,9 @@ class AccountLinkingSpec(CamelModel):
     scopes: list[str] = Field(default_factory=list)
     redirect_urls: list[str] = Field(default_factory=list)
     domains: list[str] = Field(default_factory=list)
-    default_token_expiration_in_seconds: int | None = Field(default=None, strict=True, ge=1)
+    # Below 10**9 s (~31 years), the bound a token server's own `expires_in` gets: a token's
+    # expiry is now + this, and a larger one overflowed the date (a 500 at enable-and-link).
+    default_token_expiration_in_seconds: int | None = Field(default=None, strict=True, ge=1, lt=10**9)
 
     @field_validator("authorization_url")
     @classmethod
