@@ -173,6 +173,22 @@ async def test_the_clock_advances_through_the_form(client: httpx.AsyncClient) ->
     assert after[:13] != before[:13]
     bad = await client.post("/console/clock", data={"csrf_token": csrf, "seconds": "-5"})
     assert bad.status_code == 400
+    for seconds in ("nan", "inf", "1e400"):
+        assert (
+            await client.post("/console/clock", data={"csrf_token": csrf, "seconds": seconds})
+        ).status_code == 400
+
+
+async def test_the_clocks_total_is_shown_on_the_page(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/clock")).text)
+    ten_years = 10 * 365 * 86400
+    for _ in range(100):
+        await client.post("/_localexa/clock", json={"advanceSeconds": ten_years}, headers=ADMIN)
+    refused = await client.post("/console/clock", data={"csrf_token": csrf, "seconds": "60"})
+    assert refused.status_code == 400
+    assert "text/html" in refused.headers["content-type"]
+    assert "1000 years" in refused.text
 
 
 async def test_journal_page_and_live_rows_show_calls(client: httpx.AsyncClient, admin: Admin) -> None:

@@ -182,5 +182,8 @@ async def advance_clock(request: Request) -> Response:
     if not 0 < seconds <= 10 * 365 * 86400:
         error = "Enter a number of seconds greater than 0 (the clock only moves forward)."
         return await _clock_page(request, session, error=error, status_code=400)
-    await request.app.state.clock.advance(request.app.state.engine, seconds)
+    try:
+        await request.app.state.clock.advance(request.app.state.engine, seconds)
+    except BadRequest as exc:  # past the clock's total (core/clock.py MAX_OFFSET_YEARS)
+        return await _clock_page(request, session, error=exc.message, status_code=400)
     return RedirectResponse("/console/clock", status_code=303)
