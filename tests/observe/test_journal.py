@@ -287,3 +287,13 @@ async def test_a_journal_file_with_old_columns_is_recreated(tmp_path: Path) -> N
     assert "request_id" in columns
     await engine.dispose()
     await state.dispose()
+
+
+async def test_the_path_filter_is_an_exact_prefix_on_both_databases(client: httpx.AsyncClient) -> None:
+    """SQLite's LIKE ignores ASCII case (PostgreSQL's does not), and `%` or `_` are wildcards to
+    it: the filter is a plain prefix on both."""
+    await client.get("/_localexa/customers", headers=ADMIN)
+    assert [e["path"] for e in await journal(client, path="/_localexa/customers")] == ["/_localexa/customers"]
+    assert await journal(client, path="/_LOCALEXA/customers") == []
+    assert await journal(client, path="/_localexa/c_stomers") == []
+    assert await journal(client, path="/_localexa/%") == []

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from localexa.server.lwa.models import LwaClient
@@ -39,8 +39,10 @@ async def journal_page(
     if before_id is not None:
         query = query.where(JournalEntry.id < before_id)
     if where.path:
-        escaped = where.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(JournalEntry.path.like(escaped + "%", escape="\\"))
+        # A prefix, compared exactly: SQLite's LIKE ignores ASCII case and PostgreSQL's does not,
+        # so `path=/V1/` matched `/v1/...` on one database only. (The path has no index to lose.)
+        prefix = where.path
+        query = query.where(func.substr(JournalEntry.path, 1, len(prefix)) == prefix)
     if where.status is not None:
         query = query.where(JournalEntry.status == where.status)
     if where.status_class is not None:
