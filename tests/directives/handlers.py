@@ -73,6 +73,10 @@ def return_unserialisable(event: dict[str, Any], context: Any) -> dict[str, Any]
     return {"when": object()}
 
 
+def return_infinity(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return {"event": {"payload": {"value": float("inf")}}}
+
+
 _calls = 0
 
 

@@ -43,6 +43,9 @@ SKILL = Starlette(
         Route("/fail", lambda r: JSONResponse({"oops": True}, 500), methods=["POST"]),
         Route("/text", lambda r: PlainTextResponse("hello"), methods=["POST"]),
         Route("/list", lambda r: JSONResponse([1, 2]), methods=["POST"]),
+        # Valid JSON whose number Python reads as Infinity, which no database's JSON stores.
+        Route("/huge", lambda r: Response(b'{"event": {"payload": {"v": 1e400}}}'), methods=["POST"]),
+        Route("/nan", lambda r: Response(b'{"event": {"payload": {"v": NaN}}}'), methods=["POST"]),
         Route("/slow", _slow, methods=["POST"]),
     ]
 )
@@ -89,6 +92,8 @@ async def test_http_endpoint_gets_the_message_as_json(
         pytest.param("/fail", InvocationErrorKind.HTTP_STATUS, "HTTP 500", id="status-500"),
         pytest.param("/text", InvocationErrorKind.INVALID_JSON, "not JSON", id="not-json"),
         pytest.param("/list", InvocationErrorKind.INVALID_JSON, "not a JSON object", id="not-an-object"),
+        pytest.param("/huge", InvocationErrorKind.INVALID_JSON, "beyond ±1.8e308", id="number-too-large"),
+        pytest.param("/nan", InvocationErrorKind.INVALID_JSON, "NaN is not a JSON number", id="nan"),
         pytest.param("/slow", InvocationErrorKind.TIMEOUT, "did not answer", id="too-slow"),
     ],
 )
@@ -145,6 +150,9 @@ async def test_lambda_handler_gets_event_and_context_and_its_prints_stay_in_the_
         pytest.param("return_list", InvocationErrorKind.INVALID_JSON, "returned list", id="not-an-object"),
         pytest.param(
             "return_unserialisable", InvocationErrorKind.HANDLER_ERROR, "not JSON serializable", id="unjson"
+        ),
+        pytest.param(
+            "return_infinity", InvocationErrorKind.HANDLER_ERROR, "not JSON compliant", id="infinity"
         ),
     ],
 )

@@ -35,6 +35,8 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from localexa.server.core.strict_json import NonFiniteNumber
+
 logger = logging.getLogger("localexa.errors")
 
 
@@ -129,12 +131,6 @@ class TooManyRequests(LocalexaError):
 class ServiceUnavailable(LocalexaError):
     status = 503
     default_code = "SERVICE_UNAVAILABLE"
-
-
-class NonFiniteNumber(ValueError):
-    """A JSON value to be stored held NaN or ±Infinity (`1e400` parses as Infinity): JSON has no
-    such number and PostgreSQL's `json` refuses it (db/engine.py `json_text` raises this; the
-    handler below answers 400)."""
 
 
 class OAuthError(LocalexaError):

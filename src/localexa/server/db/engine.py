@@ -19,7 +19,6 @@ Locking on SQLite, and why it is done this way:
 from __future__ import annotations
 
 import asyncio
-import json
 from contextvars import ContextVar
 from typing import Any
 
@@ -30,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
 
-from localexa.server.core.errors import NonFiniteNumber
+from localexa.server.core import strict_json
 from localexa.server.db.inline_sqlite import inline_url
 
 #: Execution option: this connection only reads (on SQLite its transactions take no write lock).
@@ -46,19 +45,12 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def json_text(value: Any) -> str:
-    """How JSON columns are written, on both databases: standard JSON only (`NonFiniteNumber`
-    for NaN or ±Infinity, which PostgreSQL's `json` refuses and SQLite stored as unreadable text)."""
-    try:
-        return json.dumps(value, allow_nan=False)
-    except ValueError as exc:
-        raise NonFiniteNumber(str(exc)) from exc
-
-
 def create_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
         # Statements run on the loop's thread, not through aiosqlite's worker (inline_sqlite.py).
-        engine = create_async_engine(inline_url(url), connect_args={"timeout": 30}, json_serializer=json_text)
+        engine = create_async_engine(
+            inline_url(url), connect_args={"timeout": 30}, json_serializer=strict_json.dumps
+        )
         _configure_sqlite(engine)
         return engine
     # Enough steady connections for a busy process: connections past `pool_size` are closed on
@@ -66,7 +58,7 @@ def create_engine(url: str) -> AsyncEngine:
     # No pre-ping: it is a round trip on every checkout (measured: 20-35 % of the CPU of an
     # authenticated GET or a token refresh). Connections PostgreSQL has closed are dropped at
     # checkout instead (below); one that dies mid-request answers 503 and the pool renews itself.
-    engine = create_async_engine(url, pool_size=20, max_overflow=20, json_serializer=json_text)
+    engine = create_async_engine(url, pool_size=20, max_overflow=20, json_serializer=strict_json.dumps)
     _drop_closed_connections(engine)
     return engine
 

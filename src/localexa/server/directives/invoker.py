@@ -21,7 +21,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from localexa.server.core import strict_json
 from localexa.server.core.http import OutboundCall, OutboundError, OutboundHttp
+from localexa.server.core.strict_json import NonFiniteNumber
 from localexa.server.directives.lambda_pool import LambdaAnswer, LambdaFailure, LambdaPool
 from localexa.server.observe.redaction import redact_json
 
@@ -136,7 +138,11 @@ def _from_report(answer: LambdaAnswer, started: float) -> Invocation:
 
 def _parse_answer(body: bytes, started: float, *, logs: str) -> Invocation:
     try:
-        answer = json.loads(body)
+        answer = strict_json.loads(body)
+    except NonFiniteNumber as exc:
+        return _failed(
+            InvocationErrorKind.INVALID_JSON, f"the skill's answer is not JSON: {exc}", started, logs
+        )
     except ValueError:
         return _failed(InvocationErrorKind.INVALID_JSON, "the skill's answer is not JSON", started, logs)
     if not isinstance(answer, dict):

@@ -86,7 +86,9 @@ class Worker:
         sys.stdout = sys.stderr = log
         try:
             result = self._load()(request["event"], context)
-            encoded = json.dumps(result)  # Lambda refuses answers it cannot serialise, so do we.
+            # Lambda refuses answers it cannot serialise, so do we; NaN and Infinity are no JSON
+            # (core/strict_json.py): the handler's error, as in any other unserialisable answer.
+            encoded = json.dumps(result, allow_nan=False)
         except Exception as exc:
             answer = _failure(exc)
         else:
