@@ -3,6 +3,7 @@ build (db/schema_snapshot.py)."""
 
 from __future__ import annotations
 
+import ast
 import sqlite3
 import subprocess
 import sys
@@ -43,7 +44,8 @@ async def test_a_new_database_from_the_snapshot_equals_a_migrated_one(tmp_path: 
     assert schema_of(tmp_path / "new.db") == schema_snapshot.migrated_schema()[1]
 
 
-def test_a_new_database_does_not_load_alembic(tmp_path: Path) -> None:
+def migration_modules_loaded_by_a_start(database_url: str) -> list[str]:
+    """The alembic and mako modules a new interpreter has loaded after `upgrade_to_head`."""
     script = textwrap.dedent(
         f"""
         import asyncio, sys
@@ -51,7 +53,7 @@ def test_a_new_database_does_not_load_alembic(tmp_path: Path) -> None:
         from localexa.server.db.migrate import upgrade_to_head
 
         async def main():
-            engine = create_engine("sqlite:///{tmp_path / "new.db"}")
+            engine = create_engine({database_url!r})
             await upgrade_to_head(engine)
             await engine.dispose()
 
@@ -60,7 +62,12 @@ def test_a_new_database_does_not_load_alembic(tmp_path: Path) -> None:
         """
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    loaded: list[str] = ast.literal_eval(out.stdout.strip())
+    return loaded
+
+
+def test_a_new_database_does_not_load_alembic(tmp_path: Path) -> None:
+    assert migration_modules_loaded_by_a_start(f"sqlite:///{tmp_path / 'new.db'}") == []
     assert "customers" in " ".join(schema_of(tmp_path / "new.db"))
 
 

@@ -5,9 +5,6 @@ processes start on it together."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +13,7 @@ from sqlalchemy import Connection, text
 from localexa.server.db import schema_snapshot
 from localexa.server.db.engine import create_engine
 from localexa.server.db.migrate import _upgrade, head_revision, upgrade_to_head
+from tests.core.test_schema_snapshot import migration_modules_loaded_by_a_start
 from tests.scale.processes import postgres_database, postgres_unreachable_reason, query
 
 #: What a schema is made of, from PostgreSQL's catalog: columns, indexes, constraints.
@@ -88,23 +86,7 @@ def test_a_new_database_from_the_snapshot_equals_a_migrated_one(fresh_databases:
 
 def test_a_new_database_does_not_load_alembic(fresh_databases: tuple[str, str]) -> None:
     url = fresh_databases[0]
-    script = textwrap.dedent(
-        f"""
-        import asyncio, sys
-        from localexa.server.db.engine import create_engine
-        from localexa.server.db.migrate import upgrade_to_head
-
-        async def main():
-            engine = create_engine({url!r})
-            await upgrade_to_head(engine)
-            await engine.dispose()
-
-        asyncio.run(main())
-        print(sorted(m for m in sys.modules if m.split(".")[0] in ("alembic", "mako")))
-        """
-    )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    assert migration_modules_loaded_by_a_start(url) == []
     assert ("customers",) in query(url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
 
 
