@@ -23,12 +23,15 @@ refresh both with `python -m localexa.server.db.schema_snapshot`.
 from __future__ import annotations
 
 import io
-import sqlite3
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, inspect, text
+
+if TYPE_CHECKING:  # a process on PostgreSQL never loads sqlite3 (db/engine.py)
+    import sqlite3
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: dialect name → (its snapshot, the name its header uses)
@@ -107,6 +110,8 @@ def migrated_schema(dialect: str = "sqlite") -> tuple[str, list[str]]:
 
 
 def _sqlite_schema() -> list[str]:
+    import sqlite3
+
     from sqlalchemy import create_engine
 
     from localexa.server.db.migrate import _upgrade
