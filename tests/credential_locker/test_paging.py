@@ -122,3 +122,31 @@ async def test_networks_added_while_paging_show_up_in_later_pages(locker: Locker
     rest = (await locker.get(extendedPanId=XPAN, maxResults=3, nextToken=first["nextToken"])).json()
     assert [n["networkName"] for n in rest["threadNetworks"]] == ["net-003", "late"]
     assert "nextToken" not in rest
+
+
+async def test_later_pages_hold_only_the_callers_networks_of_that_extended_pan_id(
+    client: httpx.AsyncClient, admin: Admin, locker: Locker
+) -> None:
+    """Rows of another customer and of another extendedPanId sit between the caller's (ids
+    interleaved), so every page after the first must filter as the first does."""
+    other_customer = await make_locker(client, admin, skill=locker.skill)
+    other_xpan = "00" * 8
+    for n in range(5):
+        assert (await locker.put(network(networkName=f"mine-{n}"))).status_code == 200
+        assert (await other_customer.put(network(networkName=f"theirs-{n}"))).status_code == 200
+        assert (
+            await locker.put(network(extendedPanId=other_xpan, networkName=f"elsewhere-{n}"))
+        ).status_code == 200
+    seen: list[str] = []
+    token: str | None = None
+    while True:
+        params: dict[str, str | int] = {"extendedPanId": XPAN, "maxResults": 2}
+        if token is not None:
+            params["nextToken"] = token
+        body = (await locker.get(**params)).json()
+        seen += [n["networkName"] for n in body["threadNetworks"]]
+        assert {n["extendedPanId"] for n in body["threadNetworks"]} <= {XPAN}
+        token = body.get("nextToken")
+        if token is None:
+            break
+    assert seen == [f"mine-{n}" for n in range(5)]

@@ -268,6 +268,14 @@ async def fetch_keyset_page(
     # One entity (or column) selected: its objects; several: Row tuples (e.g. select(table)).
     single = len(statement.column_descriptions) == 1
     rows: list[T] = list(result.scalars().all()) if single else cast(list[T], list(result.all()))
+    return keyset_page(rows, request, key_of=key_of)
+
+
+def keyset_page(
+    rows: list[T], request: PageRequest, *, key_of: Callable[[T], Sequence[KeyPart]]
+) -> KeysetPage[T]:
+    """The page made of up to `request.limit + 1` rows fetched in key order: the extra row, when
+    there is one, only says that more follow (for a repository that runs its own statement)."""
     if len(rows) <= request.limit:
         return KeysetPage(items=rows, next_key=None)
     items = rows[: request.limit]

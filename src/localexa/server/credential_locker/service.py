@@ -13,7 +13,9 @@ are identified by (extendedPanId, networkName) per customer; a second PUT of one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.auth import Principal
@@ -133,7 +135,9 @@ class CredentialLockerService:
         networks = [self._view(row) for row in page.items]
         return networks, next_page_token(self.codec, binding, page, now=now)
 
-    def _view(self, row: ThreadNetwork) -> ThreadNetworkOut:
+    def _view(self, row: Row[Any]) -> ThreadNetworkOut:
+        """A stored network as the API shows it (`row`: thread_networks' columns)."""
+
         def unseal(sealed: str | None, column: str) -> str | None:
             if sealed is None:
                 return None
