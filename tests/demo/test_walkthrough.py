@@ -197,3 +197,22 @@ def test_walkthrough_turns_the_kitchen_light_on(demo: tuple[str, Path, str]) -> 
         ).json()
         power = [p for p in report["response"]["context"]["properties"] if p["name"] == "powerState"]
         assert power[0]["value"] == "ON"
+
+
+def test_uvicorns_own_lines_keep_localexas_log_format_beside_the_demo(demo: tuple[str, Path, str]) -> None:
+    """My Lights runs a second uvicorn server in the same process; its configuration must not
+    replace localexa's logging (format, request ids, redaction, --log-level) for uvicorn's loggers."""
+    base, data_dir, _ = demo
+    log = data_dir.parent / "serve.log"
+    port = int(urlsplit(base).port or 0)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"NOT-HTTP /x HTTP/1.1\r\nAuthorization: Bearer Atza|not-a-real-token\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 400")
+    deadline = time.monotonic() + 10
+    while "Invalid HTTP request" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    output = log.read_text()
+    assert 'level=info logger=uvicorn.error request_id=- msg="Application startup complete."' in output
+    assert 'level=warning logger=uvicorn.error request_id=- msg="Invalid HTTP request received."' in output
+    assert "WARNING:  Invalid HTTP request" not in output  # uvicorn's own format
+    assert "not-a-real-token" not in output

@@ -226,7 +226,14 @@ def build_demo_device_cloud(settings: Settings) -> uvicorn.Server:
     app = create_mylights_app(cloud=cloud)
     port = settings.resolved_demo_port()
     typer.echo(f"My Lights device cloud: http://127.0.0.1:{port}")
-    return _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    # No log_config and no log_level: a second uvicorn.Config would otherwise run uvicorn's own
+    # logging set-up again over the one configure_logging made for the whole process, so uvicorn's
+    # lines (startup, shutdown, a refused request, a trace) lost localexa's format, request ids and
+    # redaction, and the level given with --log-level.
+    server_config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+    )
+    return _QuietServer(server_config)
 
 
 def prepare_tls(settings: Settings) -> dict[str, str]:
