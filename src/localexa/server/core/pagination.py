@@ -235,13 +235,19 @@ def read_page_request(
     return PageRequest(limit=limit, after=after)
 
 
+def fitting_key(key: Sequence[KeyPart], size: int) -> Sequence[KeyPart]:
+    """`key` when it has one part per sort column, else the 400 of a token from another list."""
+    if len(key) != size:
+        raise InvalidPageToken("nextToken does not fit this list's sort key.")
+    return key
+
+
 def keyset_after(
     columns: Sequence[KeyColumn], key: Sequence[KeyPart], *, descending: bool = False
 ) -> SQLColumnExpression[bool]:
     """`(c1, c2, ...) > (k1, k2, ...)` (or `<` when descending): the rows after `key`.
     Row-value comparison is SQL-92; SQLite has it since 3.15 and PostgreSQL seeks an index with it."""
-    if len(columns) != len(key):
-        raise InvalidPageToken("nextToken does not fit this list's sort key.")
+    key = fitting_key(key, len(columns))
     if len(columns) == 1:
         return columns[0] < key[0] if descending else columns[0] > key[0]
     left = tuple_(*columns)
