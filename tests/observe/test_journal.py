@@ -297,3 +297,44 @@ async def test_the_path_filter_is_an_exact_prefix_on_both_databases(client: http
     assert await journal(client, path="/_LOCALEXA/customers") == []
     assert await journal(client, path="/_localexa/c_stomers") == []
     assert await journal(client, path="/_localexa/%") == []
+
+
+async def test_a_body_with_a_lone_surrogate_is_journaled_beside_its_neighbours(
+    client: httpx.AsyncClient,
+) -> None:
+    """JSON's `"\\ud800"` decodes to a character no database stores as text: the journal once lost
+    the whole batch it came in (every call of the moment, not only the odd one)."""
+    odd = b'{"grant_type":"refresh_token","refresh_token":"x","client_id":"\\ud800"}'
+    before = await client.post("/auth/o2/token", data={"grant_type": "refresh_token"})
+    refused = await client.post("/auth/o2/token", content=odd, headers={"Content-Type": "application/json"})
+    after = await client.post("/auth/o2/token", data={"grant_type": "password"})
+    assert refused.status_code in (400, 401)
+    entries = await journal(client, path="/auth/o2/token")
+    assert [e["requestId"] for e in entries] == [
+        r.headers["X-Amzn-RequestId"] for r in (after, refused, before)
+    ]
+    # Stored as the escape it came in as: the journaled body still reads as the JSON that was sent.
+    assert json.loads(entries[1]["requestBody"])["client_id"] == "\ud800"
+
+
+async def test_a_row_the_database_refuses_loses_only_itself(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a row holds that the database will not take, the rest of its batch is written."""
+    from localexa.server.observe import journal as journal_module
+
+    original = journal_module.to_row
+
+    def refused_by_the_database(exchange: Any) -> Any:
+        row, who = original(exchange)
+        if row["path"].endswith("/customers"):
+            row["path"] += "\ud800"  # past `storable`: neither SQLite nor PostgreSQL encodes it
+        return row, who
+
+    monkeypatch.setattr(journal_module, "to_row", refused_by_the_database)
+    await client.get("/_localexa/clock", headers=ADMIN)
+    await client.get("/_localexa/customers", headers=ADMIN)
+    await client.get("/_localexa/faults", headers=ADMIN)
+    await app.state.journal.flush()
+    monkeypatch.undo()
+    assert [e["path"] for e in await journal(client)] == ["/_localexa/faults", "/_localexa/clock"]

@@ -10,6 +10,12 @@
   (not for `\\\\u0000`, an escaped backslash before the text "u0000"), every body for a raw NUL
   byte. The substring tests cost well under a microsecond per request; the exact test runs only
   when one of them hits.
+- **Unpaired surrogates.** A JSON body whose string holds a UTF-16 surrogate that is not half of
+  a pair (`"\\ud800"`, or the bytes ED A0 80 that Python's `json` reads the same way) is refused
+  with 400: it is no character (I-JSON, RFC 7493 §2.1), UTF-8 cannot encode it, and neither
+  database stores it (a client id holding one was a 500 at the token endpoint). Each chunk is
+  searched for a hint (`\\uD8`–`\\uDF`, or ED A0–BF); only then is the whole body read escape
+  by escape once it has all arrived, so `\\uD83D\\uDE00` (one emoji) passes.
 
 Refusals met while the body is read are raised as `RequestRefused`, a FastAPI `HTTPException`:
 FastAPI turns any other exception raised from the body into a 400 "There was an error parsing the
@@ -25,6 +31,7 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from localexa.server.core.errors import BadRequest, LocalexaError, PayloadTooLarge, render_error
+from localexa.server.core.strict_json import SURROGATE_HINT, holds_lone_surrogate
 
 #: `\u0000` preceded by an even number of backslashes (none, or escaped backslashes): a JSON NUL.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
@@ -36,6 +43,12 @@ _FORM = b"application/x-www-form-urlencoded"
 class RequestRefused(HTTPException):
     """A body refused as it was read (over the cap, or holding NUL): a handler that reads its body
     itself and catches Starlette's `HTTPException` (a broken multipart body) lets this one through."""
+
+
+SURROGATE_MESSAGE = (
+    "The request's body holds an unpaired UTF-16 surrogate (such as \\ud800), which is not a "
+    "character; localexa does not accept it."
+)
 
 
 def nul_message(where: str) -> str:
@@ -76,9 +89,11 @@ class RequestGuardMiddleware:
             return
         received = 0
         carry = b""
+        chunks: list[bytes] = []  # the JSON body so far, for the surrogate test (references only)
+        hinted = False
 
         async def guarded_receive() -> Message:
-            nonlocal received, carry
+            nonlocal received, carry, hinted
             message = await receive()
             if message["type"] == "http.request":
                 body: bytes = message.get("body", b"")
@@ -90,6 +105,14 @@ class RequestGuardMiddleware:
                     if holds_nul(window, form=form):
                         raise RequestRefused(400, nul_message("body"))
                     carry = window[-_CARRY:]
+                    if not form:
+                        chunks.append(body)
+                        # Substring tests first: far cheaper than the pattern, and rarely true.
+                        if not hinted and (b"\\u" in window or b"\xed" in window):
+                            hinted = SURROGATE_HINT.search(window) is not None
+                last = not message.get("more_body", False)
+                if hinted and last and holds_lone_surrogate(b"".join(chunks)):
+                    raise RequestRefused(400, SURROGATE_MESSAGE)
             return message
 
         await self.app(scope, guarded_receive, send)

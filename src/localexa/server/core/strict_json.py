@@ -5,14 +5,22 @@ Infinity. PostgreSQL's `json` refuses those tokens (a 500 when such a value reac
 and SQLite kept text no other JSON parser reads. So JSON columns are written with `dumps` on both
 databases (db/engine.py), a value that is not finite raising `NonFiniteNumber` (answered with 400,
 core/errors.py), and a skill's answer is read with `loads`: one holding such a number is not JSON,
-like any other broken answer.
+like any other broken answer. So is one holding an unpaired UTF-16 surrogate (`"\\ud800"`): no
+character (I-JSON, RFC 7493 §2.1), and no database stores it as text.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
+
+#: Where a surrogate may be: an escape `\uD8..` to `\uDF..`, or one encoded raw (ED A0-BF).
+SURROGATE_HINT = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+#: Every escape of a JSON text, in order (so `\\` is one escape, not the start of another), and
+#: raw surrogate bytes.
+_ESCAPE = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|.)|\xed[\xa0-\xbf]", re.DOTALL)
 
 
 class NonFiniteNumber(ValueError):
@@ -38,7 +46,35 @@ def _no_constant(name: str) -> Any:
     raise NonFiniteNumber(f"{name} is not a JSON number")
 
 
+class LoneSurrogate(ValueError):
+    """A JSON text held a UTF-16 surrogate that is not half of a pair."""
+
+
 def loads(text: str | bytes) -> Any:
-    """`json.loads`, refusing NaN, Infinity and numbers beyond a double (`NonFiniteNumber`, a
-    `ValueError` like any other parse error)."""
+    """`json.loads`, refusing NaN, Infinity and numbers beyond a double (`NonFiniteNumber`) and
+    unpaired surrogates (`LoneSurrogate`), each a `ValueError` like any other parse error."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if SURROGATE_HINT.search(raw) is not None and holds_lone_surrogate(raw):
+        raise LoneSurrogate("a string holds an unpaired UTF-16 surrogate, which is not a character")
     return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+
+
+def holds_lone_surrogate(body: bytes) -> bool:
+    """Whether a JSON body holds a surrogate escape that is not half of a pair (a high one
+    followed at once by a low one), or a surrogate encoded raw."""
+    waiting_at = -1  # where the low half must start, after a high one
+    for match in _ESCAPE.finditer(body):
+        digits = match.group(1)
+        if digits is None and not match.group().startswith(b"\\"):
+            return True  # raw ED A0-BF
+        code = int(digits, 16) if digits is not None else -1
+        if 0xDC00 <= code <= 0xDFFF:
+            if match.start() != waiting_at:
+                return True
+            waiting_at = -1
+            continue
+        if waiting_at != -1:
+            return True  # a high half followed by anything but a low one
+        if 0xD800 <= code <= 0xDBFF:
+            waiting_at = match.end()
+    return waiting_at != -1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,8 @@ _CUSTOMER_PARAMS = ("userId", "user_id")
 _ADMIN_PREFIXES = ("/_localexa", "/console")
 #: What stands for U+0000 in the journal (PostgreSQL cannot store NUL in text): SYMBOL FOR NULL.
 NUL_STAND_IN = "\N{SYMBOL FOR NULL}"
+#: Characters UTF-8 cannot encode (`"\ud800"` in JSON decodes to one): no database stores them.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: The journal's columns of bounded length: a longer value (an id of a refused call, say) is cut.
 _COLUMN_LENGTHS = {
     column.name: column.type.length
@@ -185,13 +188,17 @@ def to_row(ex: Exchange) -> tuple[dict[str, Any], Attribution]:
 
 def storable(row: dict[str, Any]) -> dict[str, Any]:
     """The row with what any database stores: NUL replaced (the request was refused for it, but
-    its journal entry stays), bounded columns cut to length. One such value made PostgreSQL
-    refuse the whole batch it was written with."""
+    its journal entry stays), lone surrogates escaped, bounded columns cut to length. One such
+    value made the database refuse the whole batch it was written with."""
     for name, value in row.items():
         if not isinstance(value, str):
             continue
         if "\x00" in value:
             value = row[name] = value.replace("\x00", NUL_STAND_IN)
+        if not value.isascii() and _LONE_SURROGATE.search(value):
+            # JSON's `"\ud800"` decodes to a character UTF-8 cannot encode; a body re-encoded for
+            # the journal holds it. Written back as the escape it came in as, the JSON still reads.
+            value = row[name] = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
         limit = _COLUMN_LENGTHS.get(name)
         if limit is not None and len(value) > limit:
             row[name] = value[: limit - 1] + "…"

@@ -155,6 +155,22 @@ class Journal:
             return
         if wanted:
             await self._resolve_skills(rows, wanted)
+        try:
+            await self._insert(rows)
+        except Exception as exc:
+            if len(rows) == 1:
+                raise
+            # One row the database refuses must not lose the others: write them one by one.
+            logger.warning(
+                "journal batch of %d entries refused (%s); writing one by one", len(rows), type(exc).__name__
+            )
+            for row in rows:
+                try:
+                    await self._insert([row])
+                except Exception as row_exc:
+                    logger.warning("journal entry skipped: %s", type(row_exc).__name__)
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(insert(JournalEntry), rows)
             self._since_trim += len(rows)
