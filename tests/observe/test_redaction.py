@@ -144,6 +144,8 @@ def test_unparseable_bodies_are_scrubbed_by_pattern(body: bytes) -> None:
         "Atzr%7Cabc and Atza|def",
         "method=GET path=/v1/x status=200 latency_ms=1.0",
         'odd "quote" without a field',
+        "POST http://tokuser:hunter2@127.0.0.1:9/token",
+        "mail me at a@b.test, see https://example.com",
     ],
 )
 def test_the_cheap_prechecks_change_no_result(text: str) -> None:
@@ -151,11 +153,40 @@ def test_the_cheap_prechecks_change_no_result(text: str) -> None:
     from localexa.server.observe import redaction as r
 
     reference = r._LWA_TOKEN.sub(lambda m: f"{m.group(1)}|{REDACTED}", text)
+    reference = r._URL_USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", reference)
     reference = r._JSON_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', reference)
     reference = r._FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", reference)
     reference = r._HTML_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", reference)
     assert redact_text(text) == reference
     assert "hunter2" not in redact_text(text)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"{'threadNetwork': {'networkKey': 'hunter2', 'x': 1}}", id="python-repr"),
+        pytest.param(b'{threadNetwork: {networkKey: "hunter2", x: 1}}', id="js-object-literal"),
+        pytest.param(b'{"threadNetwork": {"networkKey": hunter2, "x": 1}}', id="unquoted-value"),
+        pytest.param(b"{pskc: 'hunter2'}", id="unquoted-key-single-quoted-value"),
+        pytest.param(b'{"password":hunter2}', id="bare-value-at-the-end"),
+    ],
+)
+def test_near_json_bodies_are_scrubbed_too(body: bytes) -> None:
+    """A client that gets JSON wrong still sent its secret: it must not reach the journal."""
+    text = redact_body(body, "application/json") or ""
+    assert "hunter2" not in text
+    assert REDACTED in text
+
+
+def test_a_password_in_a_url_is_redacted_in_text_and_json_strings() -> None:
+    """A skill's accessTokenUrl may carry user:password@ (httpx logs the URL it posts to)."""
+    line = "HTTP Request: POST http://tokuser:hunter2@127.0.0.1:18299/token, then https://a:b@c.test/x"
+    assert redact_text(line) == (
+        f"HTTP Request: POST http://{REDACTED}@127.0.0.1:18299/token, then https://{REDACTED}@c.test/x"
+    )
+    body = json.dumps({"accountLinking": {"accessTokenUrl": "https://u:hunter2@skill.test/token"}}).encode()
+    assert "hunter2" not in (redact_body(body, "application/json") or "")
+    assert redact_text("contact dev@example.com") == "contact dev@example.com"
 
 
 def test_a_body_decoded_by_the_caller_is_redacted_the_same() -> None:

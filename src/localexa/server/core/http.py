@@ -117,10 +117,12 @@ class OutboundHttp:
             body = await response.aread()
         except httpx.TimeoutException as exc:
             await self._notify(request, None, b"", started, "timed out")
-            raise OutboundError(f"{url} did not answer within {timeout:g} s", timed_out=True) from exc
+            shown = request.url.copy_with(userinfo=b"")  # the reason is logged and stored: no password
+            raise OutboundError(f"{shown} did not answer within {timeout:g} s", timed_out=True) from exc
         except httpx.HTTPError as exc:
             await self._notify(request, None, b"", started, type(exc).__name__)
-            raise OutboundError(f"{url} could not be reached ({type(exc).__name__})") from exc
+            shown = request.url.copy_with(userinfo=b"")
+            raise OutboundError(f"{shown} could not be reached ({type(exc).__name__})") from exc
         await self._notify(request, response.status_code, body, started, None)
         return OutboundResponse(status=response.status_code, body=body, headers=dict(response.headers))
 

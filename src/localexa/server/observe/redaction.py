@@ -8,7 +8,8 @@ clientSecret, authCode, codeVerifier and token in JSON and form bodies and query
 an error code, not an authorization code, and stays readable.
 
 Bodies that do not parse (truncated at the journal's cap, or not JSON/form at all) are scrubbed
-with patterns instead, so a cut-off `"password": "hun` is still hidden.
+with patterns instead, so a cut-off `"password": "hun` is still hidden, and so are the near-JSON
+bodies a client gets wrong (`{'networkKey': '…'}`, `{networkKey: "…"}`, `{"networkKey": 0bad…}`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ _FIELD_ALTERNATIVES = (
 )
 # "field": "value" (the value may be cut off by the cap: no closing quote needed).
 _JSON_FIELD = re.compile(rf'("(?:{_FIELD_ALTERNATIVES})"\s*:\s*)"(?:[^"\\]|\\.)*"?', re.IGNORECASE)
+# The same in a body that is not JSON: keys in single, double or no quotes, values quoted either
+# way or bare up to the next `,`, `}`, `]` or space. Bodies only: a header or log line saying
+# `token: …` is rare, and this pattern costs more than the JSON one on every header.
+_LOOSE_FIELD = re.compile(
+    rf"""((?<![\w])["']?(?:{_FIELD_ALTERNATIVES})["']?\s*:\s*)"""
+    r"""(?:"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|[^\s,}\]]+)""",
+    re.IGNORECASE,
+)
 # field=value in forms and query strings.
 _FORM_FIELD = re.compile(rf"(^|[&?;\s])((?:{_FIELD_ALTERNATIVES})=)[^&\s\"'#]*", re.IGNORECASE)
 # <input name="field" value="…"> in HTML pages.
@@ -69,16 +78,23 @@ _HTML_FIELD = re.compile(
 )
 
 
+# user:password@ in a URL anywhere in text (a skill's accessTokenUrl may carry one; httpx logs it).
+_URL_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s@\"']+@")
+
+
 def is_secret_field(name: str) -> bool:
     return name.lower().replace("_", "").replace("-", "") in _SECRET_FIELDS
 
 
-def _redact_lwa_tokens(text: str) -> str:
-    # Every LWA token holds "Atz": most text (header values, names, ids) does not, and an `in`
-    # test is far cheaper than running the pattern (the journal redacts every call's headers).
-    if "Atz" not in text:
-        return text
-    return _LWA_TOKEN.sub(lambda m: f"{m.group(1)}|{REDACTED}", text)
+def _redact_embedded_secrets(text: str) -> str:
+    # Every LWA token holds "Atz" and every userinfo "@": most text (header values, names, ids)
+    # holds neither, and an `in` test is far cheaper than running a pattern (the journal redacts
+    # every call's headers).
+    if "Atz" in text:
+        text = _LWA_TOKEN.sub(lambda m: f"{m.group(1)}|{REDACTED}", text)
+    if "@" in text and "://" in text:
+        text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
+    return text
 
 
 def redact_text(text: str) -> str:
@@ -87,7 +103,7 @@ def redact_text(text: str) -> str:
     Each pattern needs a character the text must hold for it to match (a quote for JSON fields,
     `=` for form and HTML fields), tested first: the journal scrubs every header of every call.
     """
-    text = _redact_lwa_tokens(text)
+    text = _redact_embedded_secrets(text)
     if '"' in text:
         text = _JSON_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
     if "=" in text:
@@ -110,12 +126,14 @@ def redact_json(value: Any) -> Any:
     if isinstance(value, list):
         return [redact_json(item) for item in value]
     if isinstance(value, str):
-        return _redact_lwa_tokens(value)
+        return _redact_embedded_secrets(value)
     return value
 
 
 def redact_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(key, REDACTED if is_secret_field(key) else _redact_lwa_tokens(value)) for key, value in pairs]
+    return [
+        (key, REDACTED if is_secret_field(key) else _redact_embedded_secrets(value)) for key, value in pairs
+    ]
 
 
 def redact_query(query: str) -> str:
@@ -189,4 +207,7 @@ def redact_body(
         return urlencode(redact_pairs(decoded), safe="[]|:/")
     if decoded is not None:
         return json.dumps(redact_json(decoded), ensure_ascii=False, separators=(",", ":"))
-    return redact_text(body.decode("utf-8", errors="replace"))
+    text = body.decode("utf-8", errors="replace")
+    if ":" in text:
+        text = _LOOSE_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+    return redact_text(text)
