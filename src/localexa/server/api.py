@@ -57,5 +57,6 @@ def include_areas(app: FastAPI) -> FamilyRouter:
     for prefix, family in FAMILIES:
         families.register(prefix, family)
     for router in ROUTERS:
+        families.register_routes(router.routes)
         app.include_router(router)
     return families

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -34,6 +35,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
 
 from localexa.server.core.strict_json import NonFiniteNumber
 
@@ -174,11 +176,26 @@ _LWA_CODES: dict[int, str] = {
 
 
 class FamilyRouter:
-    """Maps request paths to API families; areas register their prefixes at app build."""
+    """Maps request paths to API families, and to the methods their routes answer; areas register
+    their prefixes and routes at app build."""
 
     def __init__(self, default: ApiFamily = ApiFamily.SMAPI) -> None:
         self._rules: list[tuple[str, ApiFamily]] = []
         self._default = default
+        self._routes: list[tuple[re.Pattern[str], frozenset[str]]] = []
+
+    def register_routes(self, routes: Iterable[BaseRoute]) -> None:
+        for route in routes:
+            pattern: re.Pattern[str] | None = getattr(route, "path_regex", None)
+            methods: set[str] | None = getattr(route, "methods", None)
+            if pattern is not None and methods:
+                self._routes.append((pattern, frozenset(methods)))
+
+    def allowed_methods(self, path: str) -> str:
+        """What a 405's `Allow` lists: the methods of every route of the path, not only of the
+        first one Starlette tried (the Credential Locker's GET and PUT are two routes)."""
+        methods = {m for pattern, route_methods in self._routes if pattern.match(path) for m in route_methods}
+        return ", ".join(sorted(methods))
 
     def register(self, prefix: str, family: ApiFamily) -> None:
         self._rules.append((prefix.lower(), family))
@@ -297,10 +314,14 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No resource at {request.method} {request.url.path}."
+        headers = exc.headers
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}."
-        # Keep the exception's headers: a 405 must list the methods in `Allow` (RFC 9110 §15.5.6).
-        error = error_type(detail, headers=exc.headers)
+            # A 405 must list the methods in `Allow` (RFC 9110 §15.5.6).
+            allowed = families.allowed_methods(request.url.path)
+            if allowed:  # a route that raised 405 itself keeps its own headers
+                headers = {**(headers or {}), "Allow": allowed}
+        error = error_type(detail, headers=headers)
         response = render_error(error, families.family_for(request.url.path), _request_id(request))
         if exc.status_code not in _STATUS_ERRORS:
             response.status_code = exc.status_code
