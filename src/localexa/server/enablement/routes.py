@@ -12,13 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from localexa.server.core.auth import Principal, require_scopes
+from localexa.server.core.auth import Principal, authenticate, require_scopes
+from localexa.server.core.errors import Forbidden
 from localexa.server.core.rate_limit import rate_limited
 from localexa.server.core.regions import Region
 from localexa.server.db.session import SessionDep
 from localexa.server.enablement.hooks import AfterCommitDep, run_after_link_hooks
 from localexa.server.enablement.schemas import STAGES, ApiEndpoints, EnableAndLinkRequest, EnablementStatus
 from localexa.server.enablement.service import EnablementService
+from localexa.server.lwa.repository import LwaRepository
 
 router = APIRouter(tags=["skill enablement"])
 
@@ -29,6 +31,22 @@ ACCOUNT_LINKING = "alexa::skills:account_linking"
 DeveloperWriter = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE))]
 DeveloperReader = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE, SKILLS_READ))]
 CustomerToken = Annotated[Principal, Depends(require_scopes(ACCOUNT_LINKING))]
+
+
+async def _customer_or_skill_token(request: Request, session: SessionDep) -> Principal:
+    """The customer's account-linking token, or, to read or end the enablement, the token the
+    skill got from AcceptGrant (seed: "Smart home skills can use the token that they received
+    from the AcceptGrant directive"). The service checks that it is this skill's."""
+    principal = await authenticate(request)
+    if principal.has_scope(ACCOUNT_LINKING):
+        return principal
+    client = await LwaRepository(session).client(principal.client_id)
+    if client is None or client.skill_id is None or principal.user_id is None:
+        raise Forbidden(f"The access token lacks the scope {ACCOUNT_LINKING}.", code="INSUFFICIENT_SCOPE")
+    return principal
+
+
+CustomerOrSkillToken = Annotated[Principal, Depends(_customer_or_skill_token)]
 #: Checked by the service (400 INVALID_STAGE in SMAPI's shape), only documented here.
 StagePath = Annotated[str, Path(json_schema_extra={"enum": list(STAGES)})]
 
@@ -132,7 +150,7 @@ async def enable_skill_and_link_account(
 async def get_account_link_and_skill_status(
     request: Request,
     skill_id: str,
-    principal: CustomerToken,
+    principal: CustomerOrSkillToken,
     _rl: Annotated[None, rate_limited("enablement.status")],
     service: ServiceDep,
 ) -> JSONResponse:
@@ -143,7 +161,7 @@ async def get_account_link_and_skill_status(
 async def disable_skill_and_unlink_account(
     request: Request,
     skill_id: str,
-    principal: CustomerToken,
+    principal: CustomerOrSkillToken,
     _rl: Annotated[None, rate_limited("enablement.unlink")],
     service: ServiceDep,
 ) -> Response:

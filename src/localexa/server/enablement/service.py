@@ -113,7 +113,7 @@ class EnablementService:
         if row is not None and row.stage == stage:
             return  # already enabled at this stage: PUT is idempotent
         if row is not None:
-            await self.repo.delete(row)  # enabling one stage disables the other (seed)
+            await self._disable(row)  # enabling one stage disables the other (seed)
         self.repo.add(self._new_row(user_id, skill_id, stage))
         await self.repo.flush()
 
@@ -127,6 +127,12 @@ class EnablementService:
         row = await self.repo.find(user_id, skill_id, for_update=True)
         if row is None or row.stage != stage:
             raise NotFound(f"The skill {skill_id} is not enabled at stage {stage}.", code="NOT_FOUND")
+        await self._disable(row)
+
+    async def _disable(self, row: Enablement) -> None:
+        """Delete the enablement (its sealed link tokens go with the row) and end the skill's event
+        grant for the customer: refreshing it is `invalid_grant` from now on (spec §4)."""
+        await LwaRepository(self.session).revoke_skill_refresh_tokens(row.customer_id, row.skill_id)
         await self.repo.delete(row)
 
     # -- customers (app-to-app account linking) ----------------------------------------------------
@@ -182,7 +188,7 @@ class EnablementService:
         row = await self.repo.find(customer.id, skill.id, for_update=True)
         if row is None:
             raise NotFound(f"The skill {skill_id} is not enabled for this customer.")
-        await self.repo.delete(row)  # the sealed tokens go with the row
+        await self._disable(row)
 
     async def enable_and_link(
         self, principal: Principal, region: Region, skill_id: str, body: EnableAndLinkRequest
@@ -219,7 +225,7 @@ class EnablementService:
         if row is not None and row.link_status == LINKED:
             raise Conflict(f"The skill {skill_id} is already enabled and linked for this customer.")
         if row is not None and row.stage != stage:
-            await self.repo.delete(row)  # another stage: disable it, enable this one afresh
+            await self._disable(row)  # another stage: disable it, enable this one afresh
             row = None
         if row is None:
             row = self._new_row(customer_id, skill_key, stage)

@@ -106,6 +106,22 @@ class LwaRepository:
     async def revoke_grant(self, grant_id: str) -> None:
         await self.session.execute(update(Token).where(Token.grant_id == grant_id).values(revoked=True))
 
+    async def revoke_skill_refresh_tokens(self, user_id: str, skill_id: str) -> None:
+        """The skill was disabled for this customer: the refresh tokens its messaging client holds
+        for them (AcceptGrant's) stop working, `invalid_grant` (spec §4, event gateway). Access
+        tokens live out their hour: events then get 403 SKILL_DISABLED_EXCEPTION, as at Amazon."""
+        messaging_clients = select(LwaClient.client_id).where(LwaClient.skill_id == skill_id)
+        await self.session.execute(
+            update(Token)
+            .where(
+                Token.user_id == user_id,
+                Token.kind == "refresh",
+                Token.client_id.in_(messaging_clients),
+            )
+            .values(revoked=True)
+            .execution_options(synchronize_session=False)
+        )
+
     async def tokens_of_grant(self, grant_id: str) -> Sequence[Token]:
         result = await self.session.execute(select(Token).where(Token.grant_id == grant_id))
         return result.scalars().all()

@@ -163,6 +163,8 @@ class TokenEndpoint:
         if "scope" in params:
             # RFC 6749 §6: a narrower scope may be asked for, never a wider one.
             scopes = split_scopes(params["scope"])
+            if not scopes:  # RFC 6749 §3.3: one scope-token at least, as at /ap/oa
+                raise InvalidScope("The scope parameter is empty.")
             if not set(scopes) <= set(granted):
                 raise InvalidScope("The scope is wider than the one the refresh token was granted.")
         issued = await self.issuer.issue(
