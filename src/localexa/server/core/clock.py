@@ -7,6 +7,8 @@ every server process behind one database agrees; each process refreshes its copy
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +24,8 @@ from localexa.server.db.base import ClockState
 #: Python's dates end there), and a token's expiry adds up to ~31 years more.
 MAX_OFFSET_YEARS = 1000
 MAX_OFFSET_SECONDS = MAX_OFFSET_YEARS * 365 * 86400
+
+logger = logging.getLogger("localexa.clock")
 
 
 class Clock:
@@ -48,7 +52,7 @@ class Clock:
             offset = (
                 await conn.execute(select(ClockState.offset_seconds).where(ClockState.id == 1))
             ).scalar()
-        self._offset = float(offset or 0.0)
+        self._offset = usable_offset(offset)
         self._refreshed_at = mono
 
     async def advance(self, engine: AsyncEngine, seconds: float) -> datetime:
@@ -71,6 +75,28 @@ class Clock:
                 )
         await self.refresh(engine, force=True)
         return self.now()
+
+
+def offset_problem(offset: object) -> str | None:
+    """Why a stored offset cannot be the clock's (None when it can)."""
+    if not isinstance(offset, int | float) or isinstance(offset, bool) or not math.isfinite(offset):
+        return "offset_seconds must be a finite number"
+    if not 0 <= offset <= MAX_OFFSET_SECONDS:
+        return f"offset_seconds must be 0 to {MAX_OFFSET_SECONDS} ({MAX_OFFSET_YEARS} years)"
+    return None
+
+
+def usable_offset(offset: object) -> float:
+    """The stored offset, or 0 when it is one no advance could have made (a database written
+    by hand, or by a restore of an older version that did not check): past the year 9999 every
+    request failed, `/_localexa/health` and reset included, and restarting did not help."""
+    if offset is None:
+        return 0.0
+    problem = offset_problem(offset)
+    if problem is not None:
+        logger.warning("the stored clock offset is ignored: %s (POST /_localexa/reset clears it)", problem)
+        return 0.0
+    return float(offset)  # type: ignore[arg-type]
 
 
 def as_utc(value: datetime) -> datetime:

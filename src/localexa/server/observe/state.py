@@ -19,14 +19,16 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import ValidationError
 from sqlalchemy import Date, DateTime, Integer, LargeBinary, Table, delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from localexa.server.core.clock import as_utc, iso
+from localexa.server.core.clock import as_utc, iso, offset_problem
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest
 from localexa.server.db.models import metadata
+from localexa.server.observe.schemas import FaultIn
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
 SNAPSHOT_VERSION = 1
@@ -149,7 +151,38 @@ def _validated_rows(document: Any, box: SecretBox) -> dict[str, list[dict[str, A
             raise BadRequest(f"tables.{name}: unknown column {exc.args[0]}.") from exc
         except (TypeError, ValueError) as exc:
             raise BadRequest(f"tables.{name}: a value does not fit its column.") from exc
+        check = _ROW_CHECKS.get(name)
+        for index, row in enumerate(validated[name]):
+            problem = check(row) if check is not None else None
+            if problem is not None:
+                raise BadRequest(f"tables.{name}[{index}]: {problem}.")
     return validated
+
+
+def _clock_row(row: dict[str, Any]) -> str | None:
+    return offset_problem(row.get("offset_seconds", 0.0))
+
+
+def _fault_row(row: dict[str, Any]) -> str | None:
+    """The limits `POST /_localexa/faults` holds a fault to (a status of 200 or 1000 broke calls)."""
+    try:
+        FaultIn.model_validate({k: v for k, v in row.items() if k in FaultIn.model_fields})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return f"{'.'.join(str(part) for part in first['loc']) or 'row'}: {first['msg']}"
+    for counter in ("remaining", "matched", "fired"):
+        value = row.get(counter)
+        if value is not None and (not isinstance(value, int) or value < 0):
+            return f"{counter} must be a whole number of 0 or more"
+    return None
+
+
+#: Rows restore checks the way the admin API checks what makes them (a clock far past the year
+#: 9999 made every later call a 500, health and reset included, until the database was deleted).
+_ROW_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "clock_state": _clock_row,
+    "faults": _fault_row,
+}
 
 
 async def _advance_sequences(conn: AsyncConnection, tables: list[Table]) -> None:

@@ -1,0 +1,72 @@
+"""Restore holds rows to the limits the admin API holds what makes them: a snapshot edited (or
+written by hand) with a clock past the year 9999 made every later call a 500, health and reset
+included, and a restart did not help; a fault with status 200 or 1000 broke the calls it met."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from localexa.server.db.base import ClockState
+from tests.observe.helpers import ADMIN, add_fault
+
+
+async def _snapshot(client: httpx.AsyncClient) -> dict[str, Any]:
+    response = await client.post("/_localexa/snapshot", headers=ADMIN)
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document
+
+
+@pytest.mark.parametrize("offset", [1e12, -1.0, 4e10])
+async def test_a_clock_no_advance_could_reach_is_refused(client: httpx.AsyncClient, offset: float) -> None:
+    await client.post("/_localexa/clock", json={"advanceSeconds": 60}, headers=ADMIN)
+    document = await _snapshot(client)
+    edited = copy.deepcopy(document)
+    edited["tables"]["clock_state"][0]["offset_seconds"] = offset
+    answer = await client.post("/_localexa/restore", json=edited, headers=ADMIN)
+    assert answer.status_code == 400
+    assert "tables.clock_state[0]: offset_seconds" in answer.json()["message"]
+    assert (await client.get("/_localexa/health")).status_code == 200
+    assert (await client.post("/_localexa/restore", json=document, headers=ADMIN)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "says"),
+    [
+        ("status", 200, "status"),
+        ("status", 1000, "status"),
+        ("delay_ms", -5, "delay_ms"),
+        ("fired", -1, "fired"),
+    ],
+)
+async def test_a_fault_the_admin_api_would_refuse_is_refused(
+    client: httpx.AsyncClient, column: str, value: int, says: str
+) -> None:
+    await add_fault(client, path="/v1/alexaApiEndpoint", status=503)
+    document = await _snapshot(client)
+    document["tables"]["faults"][0][column] = value
+    answer = await client.post("/_localexa/restore", json=document, headers=ADMIN)
+    assert answer.status_code == 400
+    assert f"tables.faults[0]: {says}" in answer.json()["message"]
+
+
+async def test_a_stored_clock_past_any_advance_is_ignored_not_a_500_on_every_call(
+    client: httpx.AsyncClient, app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database written before restore checked (or by hand) still serves, and reset clears it."""
+    await client.post("/_localexa/clock", json={"advanceSeconds": 60}, headers=ADMIN)
+    async with app.state.engine.begin() as conn:
+        await conn.execute(update(ClockState).values(offset_seconds=1e12))
+    caplog.set_level(logging.WARNING, logger="localexa.clock")
+    await app.state.clock.refresh(app.state.engine, force=True)
+    assert (await client.get("/_localexa/health")).status_code == 200
+    assert (await client.get("/_localexa/clock", headers=ADMIN)).status_code == 200
+    assert "stored clock offset is ignored" in caplog.text
+    assert (await client.post("/_localexa/reset", headers=ADMIN)).status_code == 200
