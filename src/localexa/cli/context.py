@@ -126,7 +126,7 @@ def global_options(
         typer.Option(
             envvar="LOCALEXA_RETRIES",
             min=0,
-            help="Retries of calls that are safe to repeat, after 429/5xx or no connection (default 2).",
+            help="Retries of calls safe to repeat, after 429, 500, 503 or no connection (default 2).",
         ),
     ] = None,
 ) -> None:

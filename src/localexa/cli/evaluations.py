@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -84,8 +85,12 @@ def print_results(results: list[TestCaseResult], console: Console) -> None:
         header = (result.directive or {}).get("header") or {}
         directive = f"{header.get('namespace', '')}.{header.get('name', '')}".strip(".")
         details = "\n".join(differences(result)) if result.status != "PASSED" else ""
+        # Names and values come from test plans and the skill's answers: text, not markup.
         table.add_row(
-            result.name, f"[{colour.get(result.status, 'white')}]{result.status}[/]", directive, details
+            escape(result.name),
+            f"[{colour.get(result.status, 'white')}]{result.status}[/]",
+            escape(directive),
+            escape(details),
         )
     console.print(table)
 
@@ -98,7 +103,9 @@ def print_summary(evaluation_id: str, evaluation: Evaluation, console: Console) 
             f"{metrics.error_test_cases} errors of {metrics.total_test_cases}"
         )
     if evaluation.error is not None:
-        console.print(f"  [yellow]{evaluation.error.code}[/]: {evaluation.error.message}")
+        console.print(
+            f"  [yellow]{escape(str(evaluation.error.code))}[/]: {escape(str(evaluation.error.message))}"
+        )
 
 
 def _exit_code(status: str) -> int:

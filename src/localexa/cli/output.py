@@ -28,7 +28,9 @@ from typing import Any
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from localexa.cli.errors import MissingCredentials
 from localexa.client import APIConnectionError, APIError, APIStatusError, ConfigurationError
@@ -94,7 +96,8 @@ def print_error(error: Exception, *, as_json: bool) -> None:
         return
     console = _stderr()
     head = " ".join(str(part) for part in (status, code) if part)
-    console.print(f"[bold red]error[/]{' ' + head if head else ''}: {message}", markup=True)
+    # The server's words are text, not markup: "[/x]" in a message raised Rich's MarkupError.
+    console.print(f"[bold red]error[/]{' ' + escape(head) if head else ''}: {escape(message)}", markup=True)
     if request_id:
         console.print(f"request id: {request_id}", markup=False)
 
@@ -151,7 +154,9 @@ def _table(rows: Sequence[Any], columns: Sequence[Column], title: str | None) ->
     for column in columns:
         table.add_column(column.header, overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(column.read(row)) for column in columns))
+        # Text, not str: Rich reads a str cell as markup, so "[redacted]" showed as "" and a name
+        # like "[/x]" crashed the command.
+        table.add_row(*(Text(_cell(column.read(row))) for column in columns))
     return table
 
 

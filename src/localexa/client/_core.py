@@ -98,7 +98,11 @@ def call(request: ApiRequest) -> Flow[httpx.Response]:
 
 
 def segment(value: str) -> str:
-    """A path parameter, percent-encoded so an id can never change the route."""
+    """A path parameter, percent-encoded so an id can never change the route. "", "." and ".."
+    cannot be one: URLs drop or resolve them (`customers/..` is `/_localexa`, `customers/` a
+    redirect), so they are refused before any request."""
+    if value in ("", ".", ".."):
+        raise ConfigurationError(f"{value!r} is not an id: it cannot be a segment of a URL path.")
     return quote(value, safe="")
 
 

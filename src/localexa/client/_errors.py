@@ -1,7 +1,7 @@
 """The client's exception tree, and the parser of every Alexa API family's error body.
 
     LocalexaClientError               anything this package raises on purpose
-    ├── ConfigurationError            a call the client's set-up cannot make (admin API on Amazon)
+    ├── ConfigurationError            a call the client cannot make as asked (admin API on Amazon, id "..")
     └── APIError                      something went wrong talking to an API
         ├── APIConnectionError        no response (DNS, refused, TLS, reset)
         │   └── APITimeoutError       no response in time
@@ -63,7 +63,8 @@ class LocalexaClientError(Exception):
 
 
 class ConfigurationError(LocalexaClientError):
-    """The client was asked for something its configuration cannot do."""
+    """The client was asked for something it cannot do: a call its configuration cannot make, or
+    an id that cannot be a URL path segment ("", ".", "..")."""
 
 
 class APIError(LocalexaClientError):
