@@ -274,3 +274,22 @@ async def test_a_fault_made_elsewhere_is_seen_after_the_cache_interval(
     )
     store.invalidate()  # what the refresh interval does on its own
     assert (await client.get("/v1/alexaApiEndpoint")).status_code == 503
+
+
+async def test_when_several_match_the_oldest_status_answers_and_every_delay_adds_up(
+    client: httpx.AsyncClient,
+) -> None:
+    """The README's rule: a newer fault with a status counts the call (`matched`) without firing,
+    and a newer delay still slows it (both were skipped once an older status fault fired)."""
+    oldest = await add_fault(client, path="/v1/alexaApiEndpoint", status=500)
+    newer = await add_fault(client, path="/v1/alexaApiEndpoint", status=429, count=2)
+    slow = await add_fault(client, path="/v1/alexaApiEndpoint", delayMs=80)
+    answer = await client.get("/v1/alexaApiEndpoint")
+    assert answer.status_code == 500
+    assert answer.headers[FAULT_HEADER] == oldest
+    [entry] = await journal(client, path="/v1/alexaApiEndpoint")
+    assert entry["latencyMs"] >= 80  # a lower bound: the sleep lasts at least this long
+    listed = {f["faultId"]: f for f in await faults(client)}
+    assert (listed[oldest]["matched"], listed[oldest]["fired"]) == (1, 1)
+    assert (listed[newer]["matched"], listed[newer]["fired"], listed[newer]["remaining"]) == (1, 0, 2)
+    assert (listed[slow]["matched"], listed[slow]["fired"]) == (1, 1)

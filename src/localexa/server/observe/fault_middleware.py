@@ -177,15 +177,23 @@ class FaultMiddleware:
     async def _decide(
         self, scope: Scope, store: FaultStore, candidates: list[FaultRule]
     ) -> tuple[FaultRule | None, int, str | None]:
-        """The first firing fault with a status answers; delays of firing faults add up."""
+        """The oldest firing fault with a status answers; delays of every firing fault add up.
+
+        Every fault the call matches counts it (`matched`, and the draw of a seeded probability),
+        the newer ones too: a newer fault with a status only counts it, as the call has its answer.
+        """
         caller = _Caller(scope, store)
         metrics = getattr(scope["app"].state, "metrics", None)
         delay_ms = 0
         fired_id: str | None = None
+        answer: FaultRule | None = None
         for rule in candidates:
             if rule.customer is not None and rule.customer != await caller.customer():
                 continue
             if rule.skill is not None and rule.skill != await caller.skill():
+                continue
+            if answer is not None and rule.status is not None:
+                await store.count_match(rule)
                 continue
             if not await store.fire(rule):
                 continue
@@ -194,5 +202,5 @@ class FaultMiddleware:
                 metrics.faults.labels(str(rule.status or 0)).inc()
             delay_ms += rule.delay_ms
             if rule.status is not None:
-                return rule, delay_ms, rule.id
-        return None, delay_ms, fired_id
+                answer = rule
+        return answer, delay_ms, answer.id if answer is not None else fired_id

@@ -176,6 +176,13 @@ class FaultStore:
             self.invalidate()  # gone or just retired
         return fired is not None
 
+    async def count_match(self, rule: FaultRule) -> None:
+        """Count a matching call the fault does not act on (an older fault answers it)."""
+        async with self._engine.begin() as conn:
+            n = await repository.count_match(conn, rule.id)
+        if n is None:
+            self.invalidate()  # gone
+
     async def skill_of_client(self, client_id: str) -> str | None:
         async with self._engine.connect() as conn:
             await conn.execution_options(**{READ_ONLY: True})
