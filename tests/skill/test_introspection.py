@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
 from localexa.samples.mylights import DeviceCloud
-from localexa.skill import IntrospectionValidator, TokenStatus, TokenValidationError
+from localexa.skill import (
+    IntrospectionValidator,
+    Message,
+    SkillHandler,
+    SkillRequest,
+    TokenStatus,
+    TokenValidationError,
+)
+from tests.skill.factories import directive
 from tests.skill.live import free_port
 
 
@@ -68,3 +80,58 @@ async def test_answers_other_servers_may_give() -> None:
     for body in ({"active": "yes"}, ["active"], {"active": True}):
         with pytest.raises(TokenValidationError):
             await _answering(body).validate("t")
+
+
+@contextmanager
+def _introspection_server(answer: bytes) -> Iterator[str]:
+    """A real server on 127.0.0.1 whose /introspect always answers `answer` (raw JSON text)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+# Past what a datetime holds (OverflowError, or ValueError for year 10000), and not a number.
+NO_TIME = ["1e20", "-1e20", "1e300", "253402300800", "NaN"]
+
+
+@pytest.mark.parametrize("exp", NO_TIME)
+async def test_an_exp_that_is_no_time_cannot_decide(exp: str) -> None:
+    """An introspection answer with such an `exp` is nonsense: TokenValidationError, not a crash."""
+    answer = f'{{"active": true, "sub": "u", "exp": {exp}}}'.encode()
+    with _introspection_server(answer) as url, pytest.raises(TokenValidationError, match="exp"):
+        await validator(url).validate("t")
+
+
+async def test_the_handler_answers_an_exp_that_is_no_time_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with _introspection_server(b'{"active": true, "sub": "u", "exp": 1e20}') as url:
+        skill = SkillHandler(validator(url))
+
+        @skill.on("Alexa.PowerController", "TurnOn")
+        def turn_on(request: SkillRequest) -> Message:
+            raise AssertionError("a token that could not be checked reached the route")
+
+        answer = await skill.handle(directive("Alexa.PowerController", "TurnOn", token="t"))
+    assert answer["event"]["payload"]["type"] == "INTERNAL_ERROR"
+    assert [r.exc_info for r in caplog.records if r.exc_info] == []  # a warning, not a stack trace
+    assert any("exp that is no time" in r.getMessage() for r in caplog.records)

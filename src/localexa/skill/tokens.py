@@ -163,5 +163,8 @@ class IntrospectionValidator:
 
 def _epoch(value: Any) -> datetime | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, ValueError, OSError):  # 1e20, NaN, beyond the platform's range
+            raise TokenValidationError(f"introspection answered an exp that is no time: {value!r}") from None
     return None

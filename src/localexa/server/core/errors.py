@@ -7,7 +7,7 @@ wire shape (../shared/spec/alexa-api-surface.md §1.3, §3, §4):
     LocalexaError                 status, message, code
     ├── BadRequest                400  (invalid_request for LWA)
     │   └── ValidationFailed      400  with violations (SMAPI BadRequestError)
-    ├── Unauthorized              401  (invalid_token / invalid_client for LWA)
+    ├── Unauthorized              401  (invalid_token for LWA; invalid_client at its token endpoint)
     ├── Forbidden                 403
     ├── NotFound                  404
     ├── MethodNotAllowed          405
@@ -18,7 +18,8 @@ wire shape (../shared/spec/alexa-api-surface.md §1.3, §3, §4):
     ├── ServiceUnavailable        503
     └── OAuthError                LWA's RFC 6749 §5.2 errors (error, error_description)
 
-Nothing here knows an area: areas register which path prefixes speak which family.
+Nothing here knows an area: areas register which path prefixes and routes (`errors_as`) speak
+which family, and the pages of the families that answer in HTML (`ERROR_PAGES`).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ import enum
 import logging
 import re
 import uuid
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -47,11 +48,13 @@ class ApiFamily(enum.StrEnum):
 
     SMAPI = "smapi"  # {"code","message"} / {"message","violations"}
     CUSTOMER = "customer"  # {"message"}
-    LWA = "lwa"  # {"error","error_description"}
+    LWA = "lwa"  # {"error","error_description"}; a bare 401 is RFC 6750's invalid_token
+    LWA_TOKEN = "lwa_token"  # LWA's token endpoint: a bare 401 is RFC 6749 §5.2's invalid_client
     EVENTS = "events"  # {"header":{namespace,name,messageId},"payload":{code,description}}
     CREDENTIAL_LOCKER = "credential_locker"  # {"code","message"}
     ADMIN = "admin"  # {"message"}
-    PAGE = "page"  # HTML pages: plain text fallback
+    PAGE = "page"  # the console: {"message"}
+    LWA_PAGE = "lwa_page"  # LWA's sign-in pages: the area's HTML error page (ERROR_PAGES)
 
 
 class LocalexaError(Exception):
@@ -173,6 +176,25 @@ _LWA_CODES: dict[int, str] = {
     500: "server_error",
     503: "temporarily_unavailable",
 }
+# The token endpoint authenticates clients, not tokens (RFC 6749 §5.2 has no invalid_token).
+_LWA_TOKEN_CODES = {**_LWA_CODES, 401: "invalid_client"}
+_LWA_FAMILIES = frozenset({ApiFamily.LWA, ApiFamily.LWA_TOKEN})
+_FAMILY_MARK = "__localexa_error_family__"
+
+#: The families whose errors are HTML pages, (status, message, headers) → page: set by the area
+#: that owns the pages (core holds no template).
+ERROR_PAGES: dict[ApiFamily, Callable[[int, str, dict[str, str]], Response]] = {}
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
+
+
+def errors_as(family: ApiFamily) -> Callable[[_Endpoint], _Endpoint]:
+    """Route decorator: errors on the route's path, any method or letter case, speak `family`."""
+
+    def mark(endpoint: _Endpoint) -> _Endpoint:
+        setattr(endpoint, _FAMILY_MARK, family)
+        return endpoint
+
+    return mark
 
 
 class FamilyRouter:
@@ -183,6 +205,7 @@ class FamilyRouter:
         self._rules: list[tuple[str, ApiFamily]] = []
         self._default = default
         self._routes: list[tuple[re.Pattern[str], frozenset[str]]] = []
+        self._marked: list[tuple[re.Pattern[str], ApiFamily]] = []
 
     def register_routes(self, routes: Iterable[BaseRoute]) -> None:
         for route in routes:
@@ -190,6 +213,10 @@ class FamilyRouter:
             methods: set[str] | None = getattr(route, "methods", None)
             if pattern is not None and methods:
                 self._routes.append((pattern, frozenset(methods)))
+            family: ApiFamily | None = getattr(getattr(route, "endpoint", None), _FAMILY_MARK, None)
+            if pattern is not None and family is not None:
+                # Prefixes match in any letter case; so do marked paths (/auth/O2/token).
+                self._marked.append((re.compile(pattern.pattern, re.IGNORECASE), family))
 
     def allowed_methods(self, path: str) -> str:
         """What a 405's `Allow` lists: the methods of every route of the path, not only of the
@@ -203,6 +230,9 @@ class FamilyRouter:
         self._rules.sort(key=lambda rule: len(rule[0]), reverse=True)
 
     def family_for(self, path: str) -> ApiFamily:
+        for pattern, marked in self._marked:
+            if pattern.match(path):
+                return marked
         lowered = path.lower()
         for prefix, family in self._rules:
             if lowered.startswith(prefix):
@@ -219,9 +249,17 @@ def status_of(error: LocalexaError) -> int:
 def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Response:
     """Build the response for `error` in `family`'s wire shape."""
     status = status_of(error)
+    headers = dict(error.headers)
+    headers["X-Amzn-RequestId"] = request_id
+    page = ERROR_PAGES.get(family)
+    if page is not None:
+        return page(status, error.message, headers)
     body: dict[str, Any]
-    if family is ApiFamily.LWA:
-        code = error.code if isinstance(error, OAuthError) else _LWA_CODES.get(status, "server_error")
+    if family in _LWA_FAMILIES:
+        codes = _LWA_TOKEN_CODES if family is ApiFamily.LWA_TOKEN else _LWA_CODES
+        code = error.code if isinstance(error, OAuthError) else codes.get(status, "server_error")
+        if code == "invalid_client":  # a 401 of the token endpoint (an injected fault, say)
+            headers.setdefault("WWW-Authenticate", 'Basic realm="localexa"')
         body = {"error": code, "error_description": error.message}
     elif family is ApiFamily.EVENTS:
         code = (
@@ -248,9 +286,7 @@ def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Re
         body = {"code": error.code, "message": error.message}
     else:
         body = {"message": error.message}
-    headers = dict(error.headers)
-    headers["X-Amzn-RequestId"] = request_id
-    if family is ApiFamily.LWA:
+    if family in _LWA_FAMILIES:
         headers["Cache-Control"] = "no-store"
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -304,7 +340,7 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
         message, violations = _describe_validation(exc)
         family = families.family_for(request.url.path)
         error: LocalexaError = ValidationFailed(message, violations)
-        if family is ApiFamily.LWA:
+        if family in _LWA_FAMILIES:
             error = OAuthError("invalid_request", message)
         return render_error(error, family, _request_id(request))
 

@@ -162,9 +162,11 @@ def _ref(name: str) -> dict[str, Any]:
 
 def error_content(family: ApiFamily, status: int) -> dict[str, Any]:
     """The `content` of an error response of `family` (the shapes core.errors.render_error sends)."""
+    if family is ApiFamily.LWA_PAGE:  # sign-in pages answer a person with HTML, errors too
+        return {"text/html": {"schema": {"type": "string"}}}
     if family is ApiFamily.SMAPI:
         name = "SmapiBadRequestError" if status in (400, 403) else "SmapiStandardizedError"
-    elif family is ApiFamily.LWA:
+    elif family in (ApiFamily.LWA, ApiFamily.LWA_TOKEN):
         name = "LwaOAuthError"
     elif family is ApiFamily.EVENTS:
         name = "EventGatewayError"
@@ -172,10 +174,7 @@ def error_content(family: ApiFamily, status: int) -> dict[str, Any]:
         name = "CodeMessageError"
     else:
         name = "MessageError"
-    content: dict[str, Any] = {"application/json": {"schema": _ref(name)}}
-    if family is ApiFamily.PAGE:  # sign-in pages answer a person with HTML
-        content["text/html"] = {"schema": {"type": "string"}}
-    return content
+    return {"application/json": {"schema": _ref(name)}}
 
 
 def _walk(dependant: Dependant) -> Iterator[Callable[..., Any]]:

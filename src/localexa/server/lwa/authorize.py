@@ -131,7 +131,9 @@ class AuthorizeService:
         if repeated:
             raise fail("invalid_request", f"The parameter {repeated[0]} appears more than once.")
         if state is not None and len(state) > MAX_STATE_LENGTH:
-            raise fail("invalid_request", f"state is longer than {MAX_STATE_LENGTH} characters.")
+            # Not echoed: the refusal would carry the very value it refuses.
+            description = f"state is longer than {MAX_STATE_LENGTH} characters."
+            raise AuthorizeRedirect(redirect_uri, None, "invalid_request", description)
         response_type = values.get("response_type", [None])[0]
         if response_type is None:
             raise fail("invalid_request", "The response_type parameter is required.")

@@ -56,3 +56,21 @@ def render(template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
 
 def error_page(title: str, message: str, *, status: int = 400) -> HTMLResponse:
     return render("error.html", status=status, title=title, message=message)
+
+
+_TITLES = {
+    400: "This request cannot be read",
+    404: "Page not found",
+    405: "Method not allowed",
+    413: "This request is too large",
+    429: "Too many requests",
+    503: "Sign-in is unavailable",
+}
+
+
+def status_page(status: int, message: str, headers: dict[str, str]) -> HTMLResponse:
+    """The error page of an error raised anywhere under /ap/ (request guard, faults, routing), with
+    the error's own headers (Allow, Retry-After) and the request id."""
+    response = error_page(_TITLES.get(status, "Something went wrong"), message, status=status)
+    response.headers.update(headers)
+    return response

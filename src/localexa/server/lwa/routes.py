@@ -8,7 +8,8 @@
 
 Handlers stay thin: rules live in authorize.py, token_endpoint.py and service.py. The session
 dependency is function-scoped here, so the token exchange is committed before its answer leaves:
-a client using its new token at once finds it stored. `/ap/` speaks HTML, also for its errors.
+a client using its new token at once finds it stored. `/ap/` speaks HTML, also for its errors
+(those raised before or outside its handlers too: ApiFamily.LWA_PAGE).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from localexa.server.core.auth import extract_bearer
 from localexa.server.core.clock import Clock
 from localexa.server.core.deps import BoxDep
-from localexa.server.core.errors import ApiFamily, render_error
+from localexa.server.core.errors import ERROR_PAGES, ApiFamily, errors_as, render_error
 from localexa.server.core.request_guard import RequestRefused
 from localexa.server.db.session import get_session
 from localexa.server.lwa import forms, pages
@@ -55,6 +56,9 @@ router = APIRouter(tags=["Login with Amazon"])
 FunctionSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": LwaError}, 401: {"model": LwaError}}
+# Errors under /ap/ raised outside these handlers (request guard, faults, routing) are rendered by
+# core, which holds no template: it uses this page.
+ERROR_PAGES[ApiFamily.LWA_PAGE] = pages.status_page
 
 
 async def fresh_clock(request: Request) -> Clock:
@@ -163,7 +167,7 @@ async def _read_form(request: Request) -> dict[str, str] | None:
         return None
     try:
         form = await request.form()
-    except RequestRefused:  # too large, or holds NUL: answered in LWA's shape
+    except RequestRefused:  # too large, or holds NUL: answered as the error page (LWA_PAGE)
         raise
     except StarletteHTTPException:  # a broken multipart body
         return None
@@ -233,17 +237,11 @@ async def stylesheet() -> Response:
     )
 
 
-@router.api_route(
-    "/ap/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
-)
-async def page_not_found(request: Request, rest: str) -> Response:
-    """The /ap/ pages answer in HTML even for a wrong path or method."""
-    if rest == "oa":
-        response = pages.error_page(
-            "Method not allowed", f"{request.method} is not allowed on this page.", status=405
-        )
-        response.headers["Allow"] = "GET, POST"
-        return response
+# Its path matches every /ap/ path: so every error under /ap/ is an HTML page (LWA_PAGE), a wrong
+# method too (Starlette's 405, whose Allow then lists the GET and POST of the pages).
+@router.api_route("/ap/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+@errors_as(ApiFamily.LWA_PAGE)
+async def page_not_found(rest: str) -> Response:
     return pages.error_page("Page not found", "There is no sign-in page at this address.", status=404)
 
 
@@ -259,6 +257,7 @@ async def page_not_found(request: Request, rest: str) -> Response:
     summary="Token endpoint (authorization_code, refresh_token, client_credentials)",
 )
 @router.post("/auth/O2/token", include_in_schema=False)
+@errors_as(ApiFamily.LWA_TOKEN)
 async def token(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:
     params = forms.parse_token_body(request.headers.get("content-type"), await request.body())
     basic = forms.parse_basic_auth(request.headers.get("authorization"))
@@ -267,7 +266,7 @@ async def token(request: Request, session: FunctionSession, box: BoxDep, clock: 
     except GrantRevoked as exc:
         # An error answer whose work must be kept: returning (not raising) lets the session commit
         # the revocation of the replayed code's tokens.
-        return render_error(exc, ApiFamily.LWA, getattr(request.state, "request_id", "-"))
+        return render_error(exc, ApiFamily.LWA_TOKEN, getattr(request.state, "request_id", "-"))
     return JSONResponse(body, headers=NO_STORE)
 
 
