@@ -11,7 +11,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
 
-from localexa.server.core.errors import ApiFamily, FamilyRouter, install_error_handlers
+from localexa.server.core.errors import ApiFamily, install_error_handlers
+from localexa.server.core.families import FamilyRouter
 from localexa.server.core.request_guard import holds_nul
 from tests.conftest import ADMIN_KEY
 from tests.factories import Admin

@@ -10,7 +10,8 @@ import pytest
 from fastapi import FastAPI, Query
 
 from localexa.server.app import create_app
-from localexa.server.core.errors import ApiFamily, FamilyRouter
+from localexa.server.core.errors import ApiFamily
+from localexa.server.core.families import FamilyRouter
 from localexa.server.core.openapi import add_error_responses, documented
 from localexa.server.settings import Settings
 

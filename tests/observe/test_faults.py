@@ -293,3 +293,25 @@ async def test_when_several_match_the_oldest_status_answers_and_every_delay_adds
     assert (listed[oldest]["matched"], listed[oldest]["fired"]) == (1, 1)
     assert (listed[newer]["matched"], listed[newer]["fired"], listed[newer]["remaining"]) == (1, 0, 2)
     assert (listed[slow]["matched"], listed[slow]["fired"]) == (1, 1)
+
+
+async def test_a_faulted_call_is_journaled_with_its_caller_customer_route_and_skill(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """A fault answers before routing and authentication: the journal entry still names who
+    called and what (the `customer=` filter found no faulted call before)."""
+    skill = await admin.skill()
+    client_id, _ = await admin.lwa_client()
+    token = (await admin.tokens(client_id, skill.developer.user_id, ["alexa::ask:skills:readwrite"]))[
+        "access_token"
+    ]
+    await add_fault(client, path="/v1/skills/*/credentials", status=429)
+    answer = await client.get(
+        f"/v1/skills/{skill.skill_id}/credentials", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 429
+    [entry] = await journal(client, customer=skill.developer.user_id, path="/v1/skills/")
+    assert entry["faultId"] == answer.headers[FAULT_HEADER]
+    assert entry["caller"] == client_id
+    assert entry["route"] == "/v1/skills/{skill_id}/credentials"
+    assert entry["skill"] == skill.skill_id

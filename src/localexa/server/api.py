@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from localexa.server.admin.demo_routes import router as demo_router
 from localexa.server.admin.routes import router as admin_router
 from localexa.server.console.routes import router as console_router
-from localexa.server.core.errors import ApiFamily, FamilyRouter
+from localexa.server.core.errors import ApiFamily
+from localexa.server.core.families import FamilyRouter
 from localexa.server.credential_locker.routes import router as credential_locker_router
 from localexa.server.credentials.routes import router as credentials_router
 from localexa.server.directives.routes import router as directives_router

@@ -18,27 +18,28 @@ wire shape (../shared/spec/alexa-api-surface.md §1.3, §3, §4):
     ├── ServiceUnavailable        503
     └── OAuthError                LWA's RFC 6749 §5.2 errors (error, error_description)
 
-Nothing here knows an area: areas register which path prefixes and routes (`errors_as`) speak
-which family, and the pages of the families that answer in HTML (`ERROR_PAGES`).
+Nothing here knows an area: areas register which path prefixes and routes speak which family
+(core/families.py), and the pages of the families that answer in HTML (`ERROR_PAGES`).
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
 
 from localexa.server.core.strict_json import NonFiniteNumber
+
+if TYPE_CHECKING:
+    from localexa.server.core.families import FamilyRouter
 
 logger = logging.getLogger("localexa.errors")
 
@@ -179,65 +180,9 @@ _LWA_CODES: dict[int, str] = {
 # The token endpoint authenticates clients, not tokens (RFC 6749 §5.2 has no invalid_token).
 _LWA_TOKEN_CODES = {**_LWA_CODES, 401: "invalid_client"}
 _LWA_FAMILIES = frozenset({ApiFamily.LWA, ApiFamily.LWA_TOKEN})
-_FAMILY_MARK = "__localexa_error_family__"
-
 #: The families whose errors are HTML pages, (status, message, headers) → page: set by the area
 #: that owns the pages (core holds no template).
 ERROR_PAGES: dict[ApiFamily, Callable[[int, str, dict[str, str]], Response]] = {}
-_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
-
-
-def errors_as(family: ApiFamily) -> Callable[[_Endpoint], _Endpoint]:
-    """Route decorator: errors on the route's path, any method or letter case, speak `family`."""
-
-    def mark(endpoint: _Endpoint) -> _Endpoint:
-        setattr(endpoint, _FAMILY_MARK, family)
-        return endpoint
-
-    return mark
-
-
-class FamilyRouter:
-    """Maps request paths to API families, and to the methods their routes answer; areas register
-    their prefixes and routes at app build."""
-
-    def __init__(self, default: ApiFamily = ApiFamily.SMAPI) -> None:
-        self._rules: list[tuple[str, ApiFamily]] = []
-        self._default = default
-        self._routes: list[tuple[re.Pattern[str], frozenset[str]]] = []
-        self._marked: list[tuple[re.Pattern[str], ApiFamily]] = []
-
-    def register_routes(self, routes: Iterable[BaseRoute]) -> None:
-        for route in routes:
-            pattern: re.Pattern[str] | None = getattr(route, "path_regex", None)
-            methods: set[str] | None = getattr(route, "methods", None)
-            if pattern is not None and methods:
-                self._routes.append((pattern, frozenset(methods)))
-            family: ApiFamily | None = getattr(getattr(route, "endpoint", None), _FAMILY_MARK, None)
-            if pattern is not None and family is not None:
-                # Prefixes match in any letter case; so do marked paths (/auth/O2/token).
-                self._marked.append((re.compile(pattern.pattern, re.IGNORECASE), family))
-
-    def allowed_methods(self, path: str) -> str:
-        """What a 405's `Allow` lists: the methods of every route of the path, not only of the
-        first one Starlette tried (the Credential Locker's GET and PUT are two routes)."""
-        methods = {m for pattern, route_methods in self._routes if pattern.match(path) for m in route_methods}
-        return ", ".join(sorted(methods))
-
-    def register(self, prefix: str, family: ApiFamily) -> None:
-        self._rules.append((prefix.lower(), family))
-        # Longest prefix first, so /v1/users/~current wins over /v1.
-        self._rules.sort(key=lambda rule: len(rule[0]), reverse=True)
-
-    def family_for(self, path: str) -> ApiFamily:
-        for pattern, marked in self._marked:
-            if pattern.match(path):
-                return marked
-        lowered = path.lower()
-        for prefix, family in self._rules:
-            if lowered.startswith(prefix):
-                return family
-        return self._default
 
 
 def status_of(error: LocalexaError) -> int:

@@ -34,7 +34,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from localexa.server.core import auth
-from localexa.server.core.errors import ApiFamily, FamilyRouter
+from localexa.server.core.errors import ApiFamily
+from localexa.server.core.families import FamilyRouter
 
 _MESSAGE = {"type": "string"}
 _VIOLATIONS = {

@@ -24,7 +24,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from localexa.server.core.auth import extract_bearer
 from localexa.server.core.clock import Clock
 from localexa.server.core.deps import BoxDep
-from localexa.server.core.errors import ERROR_PAGES, ApiFamily, errors_as, render_error
+from localexa.server.core.errors import ERROR_PAGES, ApiFamily, render_error
+from localexa.server.core.families import errors_as
 from localexa.server.core.request_guard import RequestRefused
 from localexa.server.db.session import get_session
 from localexa.server.lwa import forms, pages

@@ -35,6 +35,7 @@ from localexa.server.core.errors import (
     Unauthorized,
     render_error,
 )
+from localexa.server.core.families import FamilyRouter
 from localexa.server.observe.exchange import skill_in_path
 from localexa.server.observe.faults import FaultRule, FaultStore
 
@@ -129,6 +130,22 @@ class _Caller:
         return self._skill
 
 
+async def _attribute(scope: Scope, caller: _Caller, families: FamilyRouter) -> None:
+    """What routing and authentication would have told the journal of a call a fault answers
+    instead: its caller and customer (the `customer=` filter finds it), route and path parameters."""
+    state = scope.setdefault("state", {})
+    try:
+        principal = await caller.principal()
+    except Exception as exc:  # attribution must never fail the faulted answer
+        logger.warning("could not attribute a faulted call: %s", type(exc).__name__)
+        principal = None
+    if principal is not None:
+        state["principal"] = principal
+    found = families.route_for(scope["method"], scope["path"])
+    if found is not None:
+        scope["route"], scope["path_params"] = found
+
+
 class FaultMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -157,8 +174,9 @@ class FaultMiddleware:
         if not candidates:
             await self.app(scope, receive, send)
             return
+        caller = _Caller(scope, store)
         try:
-            answer, delay_ms, fired_id = await self._decide(scope, store, candidates)
+            answer, delay_ms, fired_id = await self._decide(scope, store, candidates, caller)
         except Exception as exc:
             logger.warning("fault matching failed: %s", type(exc).__name__)
             answer, delay_ms, fired_id = None, 0, None
@@ -169,20 +187,20 @@ class FaultMiddleware:
         if answer is None:
             await self.app(scope, receive, send)
             return
+        await _attribute(scope, caller, state.families)
         request_id = scope.get("state", {}).get("request_id", "-")
         response = render_error(fault_error(answer), state.families.family_for(scope["path"]), request_id)
         response.headers[FAULT_HEADER] = answer.id
         await response(scope, receive, send)
 
     async def _decide(
-        self, scope: Scope, store: FaultStore, candidates: list[FaultRule]
+        self, scope: Scope, store: FaultStore, candidates: list[FaultRule], caller: _Caller
     ) -> tuple[FaultRule | None, int, str | None]:
         """The oldest firing fault with a status answers; delays of every firing fault add up.
 
         Every fault the call matches counts it (`matched`, and the draw of a seeded probability),
         the newer ones too: a newer fault with a status only counts it, as the call has its answer.
         """
-        caller = _Caller(scope, store)
         metrics = getattr(scope["app"].state, "metrics", None)
         delay_ms = 0
         fired_id: str | None = None
