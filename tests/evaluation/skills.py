@@ -125,6 +125,24 @@ def dim_liar() -> Iterator[SkillServer]:
         yield SkillServer(url, cloud, app.state.answered)
 
 
+@contextmanager
+def failing_after_discovery() -> Iterator[SkillServer]:
+    """My Lights that discovers, then answers every other directive with HTTP 500."""
+    cloud = _cloud()
+    skill = build_skill(cloud)
+    app = _with_skill(cloud, skill)
+
+    async def refusing(request: Request) -> Response:
+        event = json.loads(await request.body())
+        if event["directive"]["header"]["namespace"] == "Alexa.Discovery":
+            return JSONResponse(await skill.handle(event))
+        return Response("boom", status_code=500)
+
+    app.router.routes.insert(0, Route("/skill", refusing, methods=["POST"]))
+    with serve_in_thread(app) as url:
+        yield SkillServer(url, cloud, app.state.answered)
+
+
 # -- a thermostat ---------------------------------------------------------------------------------
 
 THERMOSTAT_ID = "hallway-thermostat"

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.plans import plan_id_for
 from localexa.server.evaluation.worker import EvaluationWorker, WorkerConfig, directive_channel
+from tests.evaluation import skills
 from tests.evaluation.helpers import evaluation, linked_developer, results, run, start
 from tests.evaluation.skills import USER, SkillServer
 from tests.evaluation.test_recovery import Stalling
@@ -58,3 +59,20 @@ async def test_a_case_that_overruns_its_time_is_an_error(
         "code": "TEST_CASE_TIME_OUT",
         "message": "The test case did not finish within 0.2 s.",
     }
+
+
+async def test_an_error_shows_the_directive_sent_at_the_step_that_got_no_answer(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """Not the plan's template (no messageId, no endpoint, payload null) of another step."""
+    with skills.failing_after_discovery() as failing:
+        dev = await linked_developer(client, admin, failing)
+        body, found = await run(client, dev, "PowerController", "kitchen")
+    assert body["status"] == "ERROR"
+    first = found[0]
+    assert first["status"] == "ERROR"
+    assert first["error"]["message"].startswith("set-up 1 (Alexa.PowerController.TurnOff)")
+    header = first["directive"]["header"]
+    assert (header["name"], header["payloadVersion"]) == ("TurnOff", "3")
+    assert header["messageId"]
+    assert first["directive"]["endpoint"]["endpointId"] == "kitchen"

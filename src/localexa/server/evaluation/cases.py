@@ -41,9 +41,11 @@ class CaseOutcome:
 
 
 class _NoAnswer(Exception):
-    def __init__(self, what: str, why: str) -> None:
+    def __init__(self, what: str, why: str, directive: dict[str, Any] | None = None) -> None:
         super().__init__(f"{what}: {why}")
         self.message = f"{what}: {why}"
+        #: The directive as sent, when it was: the result shows it, not the plan's template.
+        self.directive = directive
 
 
 def expected_response(endpoint_id: str) -> dict[str, Any]:
@@ -81,7 +83,7 @@ async def _send(channel: SkillChannel, directive: dict[str, Any], what: str) -> 
     except ChannelClosed as exc:
         raise _NoAnswer(what, exc.message) from exc
     if exchange.failure is not None:
-        raise _NoAnswer(what, exchange.failure)
+        raise _NoAnswer(what, exchange.failure, exchange.directive)
     return exchange
 
 
@@ -122,6 +124,8 @@ async def run_case(channel: SkillChannel, case: TestCase, endpoint_id: str) -> C
     except _NoAnswer as exc:
         outcome.status = ERROR
         outcome.error = {"code": ErrorCode.TEST_CASE_TIME_OUT.value, "message": exc.message}
+        if exc.directive is not None:
+            outcome.directive = exc.directive
         return outcome
     if report.answer_name != STATE_REPORT:
         problems.append(f"ReportState was answered with {report.answer_name or 'no event'}")
