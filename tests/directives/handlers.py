@@ -95,3 +95,8 @@ def moody(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def nap_then_pid(event: dict[str, Any], context: Any) -> dict[str, Any]:
     time.sleep(0.3)
     return {"pid": os.getpid()}
+
+
+def raise_with_token(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Fails naming the token it was sent, as careless skills do."""
+    raise PermissionError(f"bad token {event['directive']['endpoint']['scope']['token']}")

@@ -38,6 +38,7 @@ async def test_the_admin_key_is_required(client: httpx.AsyncClient) -> None:
         pytest.param(turn_on("u", "s", payloadVersion="2"), id="payload-version"),
         pytest.param(turn_on("u", "s", payload=[1]), id="payload-not-object"),
         pytest.param(turn_on("u", "s", surprise=True), id="unknown-field"),
+        pytest.param(turn_on("u", "s", endpointId="light 1/x"), id="endpoint-id-characters"),
     ],
 )
 async def test_bad_bodies_are_400(admin: Admin, body: dict[str, Any]) -> None:

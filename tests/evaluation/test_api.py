@@ -98,6 +98,7 @@ BAD_BODIES = [
     {"capabilityTestPlan": {"id": "x"}, "stage": "development"},
     {"capabilityTestPlan": {"id": ""}, "endpoint": {"endpointId": "kitchen"}, "stage": "development"},
     {"capabilityTestPlan": {"id": "x"}, "endpoint": {"endpointId": "k" * 257}, "stage": "development"},
+    {"capabilityTestPlan": {"id": "x"}, "endpoint": {"endpointId": "light 1/x"}, "stage": "development"},
 ]
 
 

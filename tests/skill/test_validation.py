@@ -164,6 +164,20 @@ def test_accept_grant_answers() -> None:
     assert not validate_response(grant, response(grant)).ok
 
 
+def test_accept_grant_failed_answers_only_accept_grant() -> None:
+    grant = accept_grant()
+    assert validate_response(grant, error_response(grant, "ACCEPT_GRANT_FAILED", "no")).ok
+    for namespace in ("Alexa.Authorization", "Alexa"):
+        answer = error_response(TURN_ON, "ACCEPT_GRANT_FAILED", "no", namespace=namespace)
+        verdict = validate_response(TURN_ON, answer)
+        assert not verdict.ok, namespace
+        assert "event.payload.type" in [p.path for p in verdict.problems]
+    as_event = error_response(
+        TURN_ON, "ACCEPT_GRANT_FAILED", "no", namespace="Alexa.Authorization", scope_token="t"
+    )
+    assert [p.path for p in validate_event(as_event).problems] == ["event.payload.type"]
+
+
 def test_state_report_must_report_properties() -> None:
     report_state = directive("Alexa", "ReportState")
     assert validate_response(report_state, state_report(report_state, [power_state(True)])).ok

@@ -89,7 +89,8 @@ def validate_response(directive: Mapping[str, Any], response: Any) -> Verdict:
             problems.append(Problem("event.endpoint", f"missing; expected endpointId {parsed.endpoint_id}"))
         elif envelope.event.endpoint.endpoint_id != parsed.endpoint_id:
             problems.append(Problem("event.endpoint.endpointId", "does not match the directive's"))
-    problems += _check_payload(envelope, error_type)
+    answers_accept_grant = (parsed.namespace, parsed.name) == ACCEPT_GRANT
+    problems += _check_payload(envelope, error_type, answers_accept_grant=answers_accept_grant)
     if (header.namespace, header.name) == ("Alexa", "StateReport") and not (
         envelope.context and envelope.context.properties
     ):
@@ -113,7 +114,8 @@ def validate_event(event: Any) -> Verdict:
             )
         if key != ("Alexa", "ChangeReport") and not header.correlation_token:
             problems.append(Problem("event.header.correlationToken", "an asynchronous answer must echo it"))
-    problems += _check_payload(envelope, error_type)
+    # AcceptGrant is only ever answered synchronously: ACCEPT_GRANT_FAILED is no event.
+    problems += _check_payload(envelope, error_type, answers_accept_grant=False)
     if key in _EVENT_PAYLOADS:
         problems += _check_model(_EVENT_PAYLOADS[key], envelope.event.payload, "event.payload")
     if key == ("Alexa", "ChangeReport"):
@@ -166,7 +168,9 @@ def _check_names(directive: Directive, namespace: str, name: str, error_type: st
     return []
 
 
-def _check_payload(envelope: EventEnvelope, error_type: str | None) -> list[Problem]:
+def _check_payload(
+    envelope: EventEnvelope, error_type: str | None, *, answers_accept_grant: bool
+) -> list[Problem]:
     header, payload = envelope.event.header, envelope.event.payload
     problems: list[Problem] = []
     if error_type is not None:
@@ -174,6 +178,13 @@ def _check_payload(envelope: EventEnvelope, error_type: str | None) -> list[Prob
         if header.namespace == "Alexa.Authorization" and error_type != ErrorType.ACCEPT_GRANT_FAILED:
             problems.append(
                 Problem("event.payload.type", "an AcceptGrant failure must be ACCEPT_GRANT_FAILED")
+            )
+        if error_type == ErrorType.ACCEPT_GRANT_FAILED and not answers_accept_grant:
+            problems.append(
+                Problem(
+                    "event.payload.type",
+                    "ACCEPT_GRANT_FAILED answers only AcceptGrant; it is not an Alexa.ErrorResponse type",
+                )
             )
     elif (header.namespace, header.name) == ("Alexa.Discovery", "Discover.Response"):
         problems += _check_model(DiscoverResponsePayload, payload, "event.payload")

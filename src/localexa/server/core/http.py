@@ -51,6 +51,8 @@ class OutboundResponse:
     status: int
     body: bytes
     headers: Mapping[str, str]
+    #: False when the body went past `max_body_bytes`: `body` is then its first that many bytes.
+    complete: bool = True
 
     def json(self) -> Any:
         import json
@@ -105,16 +107,30 @@ class OutboundHttp:
         headers: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
         json_body: Any = None,
+        max_body_bytes: int | None = None,
+        journaled: Callable[[bytes], bytes] | None = None,
     ) -> OutboundResponse:
+        """Send and read the answer. With `max_body_bytes`, the body is read as a stream and
+        dropped past the cap (`complete` False), so a huge answer never sits in memory whole.
+        `journaled` gives what the observers see of the body (a caller hiding secrets it sent)."""
         import httpx
 
         started = time.perf_counter()
         request = self._client.build_request(
             method, url, headers=dict(headers or {}), data=data, json=json_body, timeout=timeout
         )
+        complete = True
         try:
-            response = await self._client.send(request)
-            body = await response.aread()
+            response = await self._client.send(request, stream=True)
+            try:
+                received = bytearray()
+                async for chunk in response.aiter_bytes():
+                    received += chunk
+                    if max_body_bytes is not None and len(received) > max_body_bytes:
+                        complete = False
+                        break
+            finally:
+                await response.aclose()
         except httpx.TimeoutException as exc:
             await self._notify(request, None, b"", started, "timed out")
             shown = request.url.copy_with(userinfo=b"")  # the reason is logged and stored: no password
@@ -123,8 +139,19 @@ class OutboundHttp:
             await self._notify(request, None, b"", started, type(exc).__name__)
             shown = request.url.copy_with(userinfo=b"")
             raise OutboundError(f"{shown} could not be reached ({type(exc).__name__})") from exc
-        await self._notify(request, response.status_code, body, started, None)
-        return OutboundResponse(status=response.status_code, body=body, headers=dict(response.headers))
+        body = bytes(received if complete or max_body_bytes is None else received[:max_body_bytes])
+        seen = journaled(body) if journaled is not None else body
+        await self._notify(
+            request, response.status_code, seen, started, None if complete else "answer too large"
+        )
+        return OutboundResponse(
+            status=response.status_code, body=body, headers=dict(response.headers), complete=complete
+        )
+
+    async def notify(self, call: OutboundCall) -> None:
+        """Tell the observers of a call made another way (a `python:` skill's invocation)."""
+        for observer in self.observers:
+            await observer(call)
 
     async def _notify(
         self, request: httpx.Request, status: int | None, body: bytes, started: float, error: str | None

@@ -1,8 +1,8 @@
 """What Alexa does once a customer has linked a skill: Discover, then AcceptGrant.
 
 The enablement area calls `on_link(app, enablement_id)` after the enable-and-link POST has
-committed (enablement/hooks.py). Like Amazon, localexa answers the app first: the hook marks the
-follow-up PENDING and starts it in the background, so the POST does not wait for the skill.
+committed (enablement/hooks.py). Like Amazon, localexa answers the app first: the hook starts the
+follow-up in the background (it first marks it PENDING), so the POST does not wait for the skill.
 
 1. `Alexa.Discovery.Discover` with the linked token; the endpoints found are stored.
 2. When the skill has the permission `alexa::async_event:write`: `Alexa.Authorization.AcceptGrant`
@@ -12,6 +12,11 @@ follow-up PENDING and starts it in the background, so the POST does not wait for
 Each outcome (SUCCEEDED, or FAILED with the reason: no answer, an ErrorResponse, an invalid
 answer) is kept in `after_link_status` and shown by the admin API. The background run lives in
 the process that served the POST; `AfterLinkRunner.wait` lets tests and the admin API await it.
+
+The hook runs only once the POST's answer is sent, so a caller may ask before the follow-up has
+even been marked PENDING, and with several server processes the follow-up may run in another
+one. So `wait` trusts the stored status in the end: it is done when neither step is PENDING and
+the row was written since the link (an older row belongs to the previous link).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import contextlib
 import logging
 from typing import Any
 
+from localexa.server.core.clock import as_utc
 from localexa.server.core.errors import LocalexaError
 from localexa.server.directives.models import AfterLinkStatus
 from localexa.server.directives.repository import DirectiveRepository
@@ -31,6 +37,7 @@ from localexa.server.directives.service import (
     DirectiveResult,
     send_directive,
 )
+from localexa.server.enablement.models import NOT_LINKED
 from localexa.server.enablement.repository import EnablementRepository
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.skills.repository import SkillRepository
@@ -42,6 +49,9 @@ SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 NOT_REQUIRED = "NOT_REQUIRED"
 NOT_SENT = "NOT_SENT"
+
+#: How often `wait` reads the stored status while the follow-up is not (or not yet) running here.
+POLL_SECONDS = 0.05
 
 
 def outcome(result: DirectiveResult, expected_name: str) -> tuple[str, str | None]:
@@ -173,6 +183,33 @@ async def follow_link(runtime: Runtime, customer_id: str, skill_id: str) -> None
             await accept_grant(runtime, customer_id, skill_id)
 
 
+async def _fail_pending(runtime: Runtime, customer_id: str, skill_id: str) -> None:
+    """Mark the steps still PENDING as FAILED (the follow-up broke off unexpectedly)."""
+    async with runtime.transaction() as session:
+        row = await DirectiveRepository(session).status(customer_id, skill_id)
+        if row is None:
+            return
+        reason = "the follow-up stopped on an internal error (see the server log)"
+        if row.discovery_status == PENDING:
+            row.discovery_status, row.discovery_message = FAILED, reason
+        if row.accept_grant_status == PENDING:
+            row.accept_grant_status, row.accept_grant_message = FAILED, reason
+        row.updated_at = runtime.clock.now()
+
+
+async def follow_up_done(runtime: Runtime, customer_id: str, skill_id: str) -> bool:
+    """Whether the stored follow-up of the current link is over (or none is coming: no link)."""
+    async with runtime.transaction() as session:
+        enablement = await EnablementRepository(session).find(customer_id, skill_id)
+        if enablement is None or enablement.linked_at is None or enablement.link_status == NOT_LINKED:
+            return True
+        row = await DirectiveRepository(session).status(customer_id, skill_id)
+        if row is None or PENDING in (row.discovery_status, row.accept_grant_status):
+            return False
+        # mark_pending stamps the row after the link; an older row is the previous link's.
+        return as_utc(row.updated_at) >= as_utc(enablement.linked_at)
+
+
 class AfterLinkRunner:
     """The background follow-ups of this process, one per (customer, skill) at a time."""
 
@@ -182,29 +219,42 @@ class AfterLinkRunner:
 
     async def start(self, customer_id: str, skill_id: str) -> None:
         key = (customer_id, skill_id)
-        previous = self._tasks.get(key)
+        # Registered before anything is awaited, so a `wait` from now on finds it.
+        task = asyncio.create_task(
+            self._run(customer_id, skill_id, self._tasks.get(key)), name=f"after-link {skill_id}"
+        )
+        self._tasks[key] = task
+
+    async def _run(self, customer_id: str, skill_id: str, previous: asyncio.Task[None] | None) -> None:
         if previous is not None and not previous.done():
             previous.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await previous
-        if not await mark_pending(self.runtime, customer_id, skill_id):
-            return
-        task = asyncio.create_task(self._run(customer_id, skill_id), name=f"after-link {skill_id}")
-        self._tasks[key] = task
-
-    async def _run(self, customer_id: str, skill_id: str) -> None:
         try:
-            await follow_link(self.runtime, customer_id, skill_id)
+            if await mark_pending(self.runtime, customer_id, skill_id):
+                await follow_link(self.runtime, customer_id, skill_id)
         except Exception:
             logger.exception("after-link follow-up failed for skill %s", skill_id)
+            # Not left PENDING: that would be untrue, and `wait` would wait for it to its end.
+            with contextlib.suppress(Exception):
+                await _fail_pending(self.runtime, customer_id, skill_id)
 
     async def wait(self, customer_id: str, skill_id: str, timeout: float) -> bool:
-        """Wait for the follow-up of this pair (if this process runs one); False on timeout."""
-        task = self._tasks.get((customer_id, skill_id))
-        if task is None or task.done():
-            return True
-        done, _ = await asyncio.wait({task}, timeout=timeout)
-        return bool(done)
+        """Wait until the follow-up of the pair's current link is over, wherever it runs; False
+        on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            task = self._tasks.get((customer_id, skill_id))
+            if task is not None and not task.done():
+                # Runs here: its end is the moment to look, no polling needed.
+                await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
+            if await follow_up_done(self.runtime, customer_id, skill_id):
+                return True
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            await asyncio.sleep(min(POLL_SECONDS, left))
 
     async def aclose(self) -> None:
         tasks = [t for t in self._tasks.values() if not t.done()]

@@ -9,8 +9,12 @@ A skill endpoint (admin-api.md) is either
   process, never the server. The call is reported to the same outbound observers, as method
   `INVOKE` and the endpoint as URL, so the journal shows Lambda calls beside HTTP ones.
 
+Either way an answer over `MAX_ANSWER_BYTES` (Lambda's 6 MB) is refused as ANSWER_TOO_LARGE; an
+HTTP answer is read as a stream and dropped at the cap, so a huge one never sits in memory whole.
+
 Failures are values (`InvocationError`), not exceptions: a skill that times out or answers
-garbage is a result the caller records and shows.
+garbage is a result the caller records and shows. A failure's text and what the journal sees
+have the directive's own secrets replaced (scrub.py): skills echo tokens in error texts.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from typing import Any
 from localexa.server.core import strict_json
 from localexa.server.core.http import OutboundCall, OutboundError, OutboundHttp
 from localexa.server.core.strict_json import NonFiniteNumber
-from localexa.server.directives.lambda_pool import LambdaAnswer, LambdaFailure, LambdaPool
-from localexa.server.observe.redaction import redact_json
+from localexa.server.directives.lambda_pool import MAX_ANSWER_BYTES, LambdaAnswer, LambdaFailure, LambdaPool
+from localexa.server.directives.scrub import Secrets, redact_message, scrub_bytes, scrub_text, sent_secrets
 
 PYTHON_PREFIX = "python:"
 
@@ -66,11 +70,17 @@ class SkillInvoker:
         self.timeout = timeout
 
     async def invoke(self, endpoint: str, message: dict[str, Any]) -> Invocation:
+        secrets = sent_secrets([message])
         if endpoint.startswith(PYTHON_PREFIX):
-            return await self._invoke_python(endpoint, message)
-        return await self._invoke_http(endpoint, message)
+            invocation = await self._invoke_python(endpoint, message, secrets)
+        else:
+            invocation = await self._invoke_http(endpoint, message, secrets)
+        if invocation.error is None:
+            return invocation
+        error = InvocationError(invocation.error.kind, scrub_text(invocation.error.message, secrets))
+        return Invocation(None, error, invocation.latency_ms, scrub_text(invocation.logs, secrets))
 
-    async def _invoke_http(self, url: str, message: dict[str, Any]) -> Invocation:
+    async def _invoke_http(self, url: str, message: dict[str, Any], secrets: Secrets) -> Invocation:
         started = time.perf_counter()
         try:
             response = await self.outbound.request(
@@ -79,18 +89,27 @@ class SkillInvoker:
                 timeout=self.timeout,
                 headers={"Content-Type": "application/json"},
                 json_body=message,
+                max_body_bytes=MAX_ANSWER_BYTES,
+                journaled=lambda body: scrub_bytes(body, secrets),
             )
         except OutboundError as exc:
             kind = InvocationErrorKind.TIMEOUT if exc.timed_out else InvocationErrorKind.UNREACHABLE
             return _failed(kind, exc.reason, started)
+        if not response.complete:
+            return _failed(
+                InvocationErrorKind.ANSWER_TOO_LARGE,
+                f"{url} answered more than {MAX_ANSWER_BYTES} bytes",
+                started,
+            )
         if not 200 <= response.status < 300:
-            excerpt = response.body[:200].decode("utf-8", "replace")
+            # Scrubbed whole before the cut, so no prefix of a secret is left at the end.
+            excerpt = scrub_text(response.body.decode("utf-8", "replace"), secrets)[:200]
             return _failed(
                 InvocationErrorKind.HTTP_STATUS, f"{url} answered HTTP {response.status}: {excerpt}", started
             )
         return _parse_answer(response.body, started, logs="")
 
-    async def _invoke_python(self, endpoint: str, message: dict[str, Any]) -> Invocation:
+    async def _invoke_python(self, endpoint: str, message: dict[str, Any], secrets: Secrets) -> Invocation:
         started = time.perf_counter()
         try:
             answer = await self.lambdas.invoke(endpoint[len(PYTHON_PREFIX) :], message, self.timeout)
@@ -98,25 +117,28 @@ class SkillInvoker:
             invocation = _failed(InvocationErrorKind(failure.kind), failure.message, started, failure.logs)
         else:
             invocation = _from_report(answer, started)
-        await self._report(endpoint, message, invocation)
+        await self._report(endpoint, message, invocation, secrets)
         return invocation
 
-    async def _report(self, endpoint: str, message: dict[str, Any], invocation: Invocation) -> None:
+    async def _report(
+        self, endpoint: str, message: dict[str, Any], invocation: Invocation, secrets: Secrets
+    ) -> None:
         """Tell the outbound observers (the journal) about a Lambda call, as if it were HTTP."""
-        call = OutboundCall(
-            method="INVOKE",
-            url=endpoint,
-            request_headers={"Content-Type": "application/json"},
-            request_body=json.dumps(redact_json(message)).encode(),
-            status=200 if invocation.error is None else None,
-            response_body=(
-                json.dumps(redact_json(invocation.answer)).encode() if invocation.answer is not None else b""
-            ),
-            latency_ms=invocation.latency_ms,
-            error=None if invocation.error is None else invocation.error.message,
+        answer = invocation.answer
+        await self.outbound.notify(
+            OutboundCall(
+                method="INVOKE",
+                url=endpoint,
+                request_headers={"Content-Type": "application/json"},
+                request_body=json.dumps(redact_message(message, secrets)).encode(),
+                status=200 if invocation.error is None else None,
+                response_body=json.dumps(redact_message(answer, secrets)).encode()
+                if answer is not None
+                else b"",
+                latency_ms=invocation.latency_ms,
+                error=None if invocation.error is None else scrub_text(invocation.error.message, secrets),
+            )
         )
-        for observer in self.outbound.observers:
-            await observer(call)
 
 
 def _from_report(answer: LambdaAnswer, started: float) -> Invocation:

@@ -1,7 +1,8 @@
 """Keep what was said to a skill and what it answered, and learn from the answer.
 
 Each attempt becomes two `skill_messages` rows (the directive, then the answer or the failure),
-redacted with the journal's rules (observe/redaction.py). From a checked answer Alexa learns:
+redacted with the journal's rules (observe/redaction.py) and of the secrets the directive carried
+wherever the answer echoes them (scrub.py). From a checked answer Alexa learns:
 `Discover.Response` lists the customer's endpoints (each one that passes the discovery schema is
 kept), and `context.properties` of any other success answer update the endpoint's known state.
 """
@@ -20,7 +21,7 @@ from localexa.server.directives.endpoints import apply_properties, upsert_endpoi
 from localexa.server.directives.invoker import Invocation
 from localexa.server.directives.models import DIRECTIVE, RESPONSE, SkillMessage
 from localexa.server.directives.repository import DirectiveRepository
-from localexa.server.observe.redaction import redact_json
+from localexa.server.directives.scrub import Secrets, redact_message, scrub_json, sent_secrets
 from localexa.skill.messages import DiscoveryEndpoint
 
 
@@ -59,8 +60,10 @@ def message_row(
     verdict: dict[str, Any] | None = None,
     error: dict[str, str] | None = None,
     latency_ms: float | None = None,
+    secrets: Secrets = (),
 ) -> SkillMessage:
-    """A `skill_messages` row; `key` is "directive" or "event" (where the header sits)."""
+    """A `skill_messages` row; `key` is "directive" or "event" (where the header sits);
+    `secrets` are hidden wherever the body holds them (scrub.py)."""
     header = _header(body, key)
     return SkillMessage(
         at=at,
@@ -72,9 +75,9 @@ def message_row(
         name=_text(header.get("name")),
         endpoint_id=_endpoint_id(body, key),
         correlation_token=_text(header.get("correlationToken"), 4096),
-        body=redact_json(body) if body is not None else None,
+        body=redact_message(body, secrets) if body is not None else None,
         verdict=verdict,
-        error=error,
+        error=scrub_json(error, secrets),
         latency_ms=latency_ms,
     )
 
@@ -90,6 +93,8 @@ async def record_exchange(
     verdicts: Sequence[dict[str, Any]],
 ) -> None:
     repo = DirectiveRepository(session)
+    # Every attempt's: an answer to the retry may still echo the expired token.
+    secrets = sent_secrets(attempt.message for attempt in attempts)
     for attempt, verdict in zip(attempts, verdicts, strict=True):
         invocation = attempt.invocation
         for direction, body, key in (
@@ -109,6 +114,7 @@ async def record_exchange(
                     verdict=verdict if answer else None,
                     error=invocation.error.wire() if answer and invocation.error else None,
                     latency_ms=invocation.latency_ms if answer else None,
+                    secrets=secrets,
                 )
             )
     await repo.flush()

@@ -2,8 +2,8 @@
 
 - `POST /_localexa/directives`: send any directive to a customer's endpoint, get the checked answer.
 - `GET  /_localexa/customers/{userId}/skills/{skillId}/endpoints`: discovered endpoints with their
-  known state, and how Discover and AcceptGrant went after linking (`waitSeconds` waits for a
-  follow-up still running in this process).
+  known state, and how Discover and AcceptGrant went after linking (`waitSeconds` waits until the
+  follow-up of the current link is over, in whichever process it runs: after_link.py).
 - `GET  /_localexa/customers/{userId}/skills/{skillId}/messages`: directives, answers and events.
 - `POST /_localexa/customers/{userId}/skills/{skillId}/discover` and `/accept-grant`: run again.
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from localexa.skill.messages import ENDPOINT_ID_PATTERN
+
 
 class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
@@ -21,7 +23,8 @@ class DirectiveIn(CamelModel):
     skill_id: str = Field(min_length=1, max_length=255)
     namespace: str = Field(min_length=1, max_length=200)
     name: str = Field(min_length=1, max_length=200)
-    endpoint_id: str | None = Field(default=None, min_length=1, max_length=256)
+    # The v3 envelope's rule (spec §4), so localexa never sends a directive it would itself refuse.
+    endpoint_id: str | None = Field(default=None, min_length=1, max_length=256, pattern=ENDPOINT_ID_PATTERN)
     payload: dict[str, Any] = Field(default_factory=dict)
     payload_version: Literal["3"] = "3"
     cookie: dict[str, Any] | None = None

@@ -12,8 +12,9 @@ after-link flow and the capability evaluation all use it):
    the token once and send the directive again; `INVALID_AUTHORIZATION_CREDENTIAL` marks the
    link NEEDS_RELINK (the customer must link again), as the token-validation seed describes.
 4. Check the answer with the skill kit's `validate_response` and record directive and answer
-   (redacted) in `skill_messages`; a Discover.Response refreshes the discovered endpoints and an
-   answer's `context.properties` the endpoint's known state.
+   (redacted, also of the token or grant code wherever the answer echoes them: scrub.py) in
+   `skill_messages`; a Discover.Response refreshes the discovered endpoints and an answer's
+   `context.properties` the endpoint's known state (from the answer as given).
 
 No transaction is open while the skill is called (runtime.py says why).
 """
@@ -30,6 +31,7 @@ from localexa.server.directives.invoker import Invocation
 from localexa.server.directives.recording import Attempt, record_exchange
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.runtime import Runtime
+from localexa.server.directives.scrub import redact_message, scrub_json, sent_secrets
 from localexa.server.enablement.links import LinkUnavailable, linked_access_token, mark_link_invalid
 from localexa.server.lwa.grants import mint_grant_code
 from localexa.server.lwa.repository import LwaRepository
@@ -139,6 +141,7 @@ async def send_directive(runtime: Runtime, request: DirectiveRequest) -> Directi
             )
         notes.append(f"The skill answered {INVALID}; the account link is marked NEEDS_RELINK.")
     verdict = _verdict(message, last)
+    secrets = sent_secrets(attempt.message for attempt in attempts)
     exchange_id = str(uuid.uuid4())
     async with runtime.transaction() as session:
         await record_exchange(
@@ -153,10 +156,10 @@ async def send_directive(runtime: Runtime, request: DirectiveRequest) -> Directi
     return DirectiveResult(
         exchange_id=exchange_id,
         directive=redact_json(message),
-        response=redact_json(last.answer) if last.answer is not None else None,
+        response=redact_message(last.answer, secrets) if last.answer is not None else None,
         verdict=verdict,
         latency_ms=last.latency_ms,
-        error=last.error.wire() if last.error else None,
+        error=scrub_json(last.error.wire(), secrets) if last.error else None,
         attempts=len(attempts),
         notes=tuple(notes),
     )

@@ -82,7 +82,12 @@ def error_namespace(error_type: ErrorType) -> str:
 
 
 def accepted_namespaces(error_type: ErrorType) -> frozenset[str]:
-    """Namespaces a receiver should accept: the specific one, and the generic `Alexa`."""
+    """Namespaces a receiver should accept: the specific one, and the generic `Alexa`.
+
+    ACCEPT_GRANT_FAILED is no `Alexa.ErrorResponse` type (spec §4): only `Alexa.Authorization`,
+    and only in answer to AcceptGrant (validation.py checks which directive it answers)."""
+    if error_type is ErrorType.ACCEPT_GRANT_FAILED:
+        return frozenset({"Alexa.Authorization"})
     return frozenset({"Alexa", error_namespace(error_type)})
 
 

@@ -1,0 +1,135 @@
+"""A skill that echoes the token (or AcceptGrant's grant code) back: localexa keeps none of it.
+
+Field-name redaction cannot see a secret in free text (an HTTP 500 body, an ErrorResponse
+`payload.message`, a handler's exception), so the values localexa sent are hidden wherever they
+come back: in the admin API's answer, in `skill_messages`, in the follow-up status, in the journal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from localexa.server.core.http import OutboundCall, OutboundHttp
+from localexa.server.directives.invoker import InvocationErrorKind, SkillInvoker
+from localexa.server.directives.lambda_pool import LambdaPool
+from localexa.skill import error_response
+from tests.directives.conftest import MyLights, endpoints_after_link, link_customer, send
+from tests.factories import Admin
+from tests.observe.helpers import journal
+from tests.servers import serve_in_loop
+
+REDACTED = "[redacted]"
+TOKEN = "skilltok-44e90b-0123456789"
+
+
+@dataclass
+class EchoingSkill:
+    """Answers every directive with a failure that quotes the secrets it was sent."""
+
+    secrets: list[str] = field(default_factory=list)
+
+    async def answer(self, request: Request) -> Response:
+        message: dict[str, Any] = await request.json()
+        directive = message["directive"]
+        name, payload = directive["header"]["name"], directive["payload"]
+        if name == "Discover":
+            token = payload["scope"]["token"]
+            self.secrets.append(token)
+            return PlainTextResponse(f"bad token {token}", status_code=500)
+        if name == "AcceptGrant":
+            code, token = payload["grant"]["code"], payload["grantee"]["token"]
+            self.secrets += [code, token]
+            return JSONResponse(error_response(message, "ACCEPT_GRANT_FAILED", f"code {code} for {token}"))
+        token = directive["endpoint"]["scope"]["token"]
+        self.secrets.append(token)
+        if name == "TurnOn":
+            return JSONResponse(error_response(message, "ENDPOINT_UNREACHABLE", f"bad token {token}"))
+        # The token straddles the 200 characters of the error's excerpt.
+        return PlainTextResponse(f"{'.' * 190}{token}", status_code=500)
+
+
+@pytest.fixture
+async def echoing() -> AsyncIterator[tuple[EchoingSkill, str]]:
+    skill = EchoingSkill()
+    async with serve_in_loop(Starlette(routes=[Route("/skill", skill.answer, methods=["POST"])])) as url:
+        yield skill, f"{url}/skill"
+
+
+def _leaks(text: str, secrets: list[str]) -> list[str]:
+    """The secrets (or a 12-character start of one) found in `text`."""
+    return [secret for secret in secrets if secret[:12] in text]
+
+
+async def test_echoed_secrets_are_hidden_everywhere_localexa_keeps_them(
+    admin: Admin, client: httpx.AsyncClient, mylights: MyLights, echoing: tuple[EchoingSkill, str]
+) -> None:
+    skill, url = echoing
+    linked = await link_customer(admin, client, mylights, endpoint=url)
+    view = await endpoints_after_link(admin, linked)
+    answers = [
+        (
+            await send(
+                admin,
+                {
+                    "userId": linked.user_id,
+                    "skillId": linked.skill_id,
+                    "endpointId": "light-1",
+                    "namespace": "Alexa.PowerController",
+                    "name": name,
+                },
+            )
+        ).json()
+        for name in ("TurnOn", "TurnOff")
+    ]
+    messages = (await admin.client.get(linked.path("messages"), headers=admin.headers)).json()
+    journaled = await journal(client, limit=1000)
+
+    assert len(set(skill.secrets)) == 2  # the linked token and the grant code
+    assert view["discovery"]["message"].endswith(f"answered HTTP 500: bad token {REDACTED}")
+    assert view["acceptGrant"]["message"] == (
+        f"ErrorResponse ACCEPT_GRANT_FAILED: code {REDACTED} for {REDACTED}"
+    )
+    assert answers[0]["response"]["event"]["payload"]["message"] == f"bad token {REDACTED}"
+    assert answers[1]["error"]["message"].endswith(f"answered HTTP 500: {'.' * 190}{REDACTED}")
+    for shown in (view, answers, messages, journaled):
+        assert _leaks(json.dumps(shown), skill.secrets) == []
+
+
+async def test_a_handler_error_quoting_the_token_is_hidden() -> None:
+    outbound, lambdas = OutboundHttp(), LambdaPool()
+    seen: list[OutboundCall] = []
+
+    async def observer(call: OutboundCall) -> None:
+        seen.append(call)
+
+    outbound.observers.append(observer)
+    message = {
+        "directive": {
+            "header": {"namespace": "Alexa", "name": "ReportState", "correlationToken": "c-1"},
+            "endpoint": {"endpointId": "e-1", "scope": {"type": "BearerToken", "token": TOKEN}},
+            "payload": {},
+        }
+    }
+    try:
+        invocation = await SkillInvoker(outbound, lambdas, timeout=5).invoke(
+            "python:tests.directives.handlers:raise_with_token", message
+        )
+    finally:
+        await outbound.aclose()
+        await lambdas.aclose()
+
+    assert invocation.error is not None
+    assert invocation.error.kind is InvocationErrorKind.HANDLER_ERROR
+    assert invocation.error.message == f"PermissionError: bad token {REDACTED}"
+    assert TOKEN not in invocation.logs
+    assert [call.error for call in seen] == [invocation.error.message]
