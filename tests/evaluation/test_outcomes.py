@@ -34,6 +34,20 @@ async def test_an_error_response_fails_the_case_and_shows_the_answer(
     assert first["directive"]["header"]["name"] == "TurnOff"  # the set-up step it failed at
     assert first["expectedResponse"]["event"]["header"]["name"] == "Response"
     assert first["actualCapabilityStates"] == []
+    # In words (localexa only; Amazon's results do not say): the step and what answered it.
+    assert first["reasons"] == [
+        "set-up 1 (Alexa.PowerController.TurnOff) was answered with Alexa.ErrorResponse "
+        f"ENDPOINT_UNREACHABLE: {event['payload']['message']}"
+    ]
+
+
+async def test_a_passed_case_carries_no_reasons(
+    client: httpx.AsyncClient, admin: Admin, mylights: SkillServer
+) -> None:
+    dev = await linked_developer(client, admin, mylights)
+    body, found = await run(client, dev, "PowerController", "kitchen")
+    assert body["status"] == "PASSED"
+    assert all("reasons" not in result for result in found)
 
 
 async def test_a_case_that_overruns_its_time_is_an_error(

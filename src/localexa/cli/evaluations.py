@@ -57,6 +57,8 @@ def differences(result: TestCaseResult) -> list[str]:
     lines: list[str] = []
     if result.error is not None:
         lines.append(f"{result.error.code}: {result.error.message}")
+    if result.reasons:  # localexa says why; from Amazon, work it out of the states below
+        return [*lines, *result.reasons]
     event = (result.actual_response or {}).get("event") or {}
     header = event.get("header") or {}
     if result.actual_response is not None and header.get("name") != "Response":

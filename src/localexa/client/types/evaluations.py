@@ -103,6 +103,8 @@ class TestCaseResult(WireModel):
     actual_capability_states: list[dict[str, Any]] | None = None
     expected_capability_states: list[dict[str, Any]] | None = None
     error: EvaluationError | None = None
+    #: localexa only: why a FAILED case failed, in words (Amazon's results do not say).
+    reasons: list[str] | None = None
 
 
 class TestPlan(WireModel):

@@ -36,7 +36,7 @@ class CaseOutcome:
     actual_states: list[dict[str, Any]] = field(default_factory=list)
     expected_states: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, str] | None = None
-    #: Why it FAILED (logged and shown by the CLI from the states; not a wire field).
+    #: Why it FAILED (localexa's `reasons` in the result, beside Amazon's fields).
     reasons: list[str] = field(default_factory=list)
 
 

@@ -79,3 +79,5 @@ class CapabilityTestCaseResult(Base):
     expected_states: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     #: {"code", "message"} of an ERROR case (a FAILED one shows itself: actual vs expected).
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: Why a FAILED case failed, in words (an answer that broke the schema, a state that differs).
+    reasons: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)

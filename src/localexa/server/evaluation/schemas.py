@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from localexa.skill.messages import ENDPOINT_ID_PATTERN
+
 Stage = Literal["development", "live"]
 STAGES: tuple[str, ...] = ("development", "live")
 #: The SDK docstrings: "maxResults has an upper limit of 50".
@@ -46,8 +48,8 @@ class TestPlanRef(CamelModel):
 
 
 class EndpointRef(CamelModel):
-    # The v3 envelope's endpointId rules (spec §4): 1-256 characters.
-    endpoint_id: str = Field(min_length=1, max_length=256)
+    # The v3 envelope's endpointId rules (spec §4): 1-256 characters of a restricted set.
+    endpoint_id: str = Field(min_length=1, max_length=256, pattern=ENDPOINT_ID_PATTERN)
 
 
 class EvaluationRequest(CamelModel):
@@ -124,6 +126,8 @@ class TestCaseResultView(CamelModel):
     actual_capability_states: list[dict[str, Any]] = []
     expected_capability_states: list[dict[str, Any]] = []
     error: CapabilityError | None = None
+    #: localexa only (left out when empty): why a FAILED case failed, in words.
+    reasons: list[str] | None = None
 
 
 class ResultList(CamelModel):

@@ -297,6 +297,7 @@ class EvaluationService:
                     actual_capability_states=list(result.actual_states or []),
                     expected_capability_states=list(result.expected_states or []),
                     error=CapabilityError(**result.error) if result.error else None,
+                    reasons=result.reasons or None,
                 )
                 for result in page.items
             ],

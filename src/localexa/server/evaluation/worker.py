@@ -304,6 +304,7 @@ class EvaluationWorker:
             actual_states=outcome.actual_states,
             expected_states=outcome.expected_states,
             error=outcome.error,
+            reasons=outcome.reasons or None,
         )
         await self._held(lambda repo: repo.record_result(self.owner, row, self._lease_until()))
 

@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0001_initial
+-- localexa PostgreSQL schema at revision 0002_case_reasons
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -297,3 +297,7 @@ CREATE TABLE capability_test_case_results (
     CONSTRAINT pk_capability_test_case_results PRIMARY KEY (evaluation_id, ordinal), 
     CONSTRAINT fk_capability_test_case_results_evaluation_id_capabilit_3d82 FOREIGN KEY(evaluation_id) REFERENCES capability_evaluations (id) ON DELETE CASCADE
 )
+;
+ALTER TABLE capability_test_case_results ADD COLUMN reasons JSON
+;
+UPDATE alembic_version SET version_num='0002_case_reasons' WHERE alembic_version.version_num = '0001_initial'

@@ -1,4 +1,4 @@
--- localexa SQLite schema at revision 0001_initial
+-- localexa SQLite schema at revision 0002_case_reasons
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -293,7 +293,7 @@ CREATE TABLE capability_test_case_results (
 	expected_response JSON, 
 	actual_states JSON NOT NULL, 
 	expected_states JSON NOT NULL, 
-	error JSON, 
+	error JSON, reasons JSON, 
 	CONSTRAINT pk_capability_test_case_results PRIMARY KEY (evaluation_id, ordinal), 
 	CONSTRAINT fk_capability_test_case_results_evaluation_id_capability_evaluations FOREIGN KEY(evaluation_id) REFERENCES capability_evaluations (id) ON DELETE CASCADE
 )
