@@ -38,6 +38,25 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def bind_region_sockets(settings: Settings) -> list[socket.socket]:
+    """One listening socket per region, or a one-line error (exit 1) naming the port that is taken:
+    not a traceback."""
+    sockets: list[socket.socket] = []
+    for region, port in settings.region_ports().items():
+        try:
+            sockets.append(bind_socket(settings.host, port))
+        except OSError as exc:
+            for sock in sockets:
+                sock.close()
+            typer.echo(
+                f"localexa: cannot listen on {settings.host}:{port} ({region}): {exc.strerror or exc}. "
+                "Stop what uses it, or choose other ports with --port (NA; EU and FE take the next two).",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+    return sockets
+
+
 def build_settings(
     host: str,
     port: int,
@@ -174,7 +193,7 @@ def run_server(settings: Settings) -> None:
         **ssl_options,  # type: ignore[arg-type]
     )
     server = uvicorn.Server(config)
-    sockets = [bind_socket(settings.host, p) for p in settings.region_ports().values()]
+    sockets = bind_region_sockets(settings)
     typer.echo(
         "localexa listening: "
         + ", ".join(

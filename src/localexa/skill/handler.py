@@ -110,7 +110,11 @@ class SkillHandler:
         except SkillError as error:
             if key == ACCEPT_GRANT and not isinstance(error, AcceptGrantFailed):
                 error = AcceptGrantFailed()
-            return error.response(directive)
+            try:
+                return error.response(directive)
+            except ValueError as invalid:  # its extra fields break the schema (a percentage of 150)
+                log.warning("%s.%s raised %s that is not valid: %s", *key, type(error).__name__, invalid)
+                return InternalError().response(directive)
         except TokenValidationError as error:
             log.warning("token check failed for %s.%s: %s", *key, error)
             failure: SkillError = AcceptGrantFailed() if key == ACCEPT_GRANT else InternalError()

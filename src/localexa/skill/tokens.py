@@ -147,6 +147,9 @@ class IntrospectionValidator:
             return TokenCheck.expired() if expires_at is not None else TokenCheck.invalid()
         if expires_at is not None and expires_at <= self._now():
             return TokenCheck.expired()
+        if str(body.get("token_type", "")).lower() in _REFRESH_TYPES:
+            # Active, but a refresh token: never a bearer credential (RFC 6749 §1.5, §10.4).
+            return TokenCheck.invalid()
         subject = body.get("sub") or body.get("username")
         if not isinstance(subject, str) or not subject:
             raise TokenValidationError("an active token must name its user (sub or username)")
@@ -159,6 +162,10 @@ class IntrospectionValidator:
             client_id if isinstance(client_id, str) else None,
             expires_at,
         )
+
+
+#: `token_type` values of RFC 7662 answers that name a refresh token.
+_REFRESH_TYPES = frozenset({"refresh_token", "refresh"})
 
 
 def _epoch(value: Any) -> datetime | None:

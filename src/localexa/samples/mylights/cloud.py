@@ -65,8 +65,11 @@ class DeviceCloud:
         return self._wall() + self._offset
 
     def advance_clock(self, seconds: float) -> datetime:
-        self._offset += timedelta(seconds=seconds)
-        return self.now()
+        """Move the clock forward (`OverflowError`, and no change, past the year 9999)."""
+        offset = self._offset + timedelta(seconds=seconds)
+        now = self._wall() + offset  # raises before anything is kept
+        self._offset = offset
+        return now
 
     # users
     def check_password(self, username: str, password: str) -> bool:

@@ -27,6 +27,10 @@ AUTHORIZE_FIELDS = ("response_type", "client_id", "redirect_uri", "scope", "stat
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+#: One advance at most (ten years), as localexa's `POST /_localexa/clock`.
+MAX_ADVANCE_SECONDS = 10 * 365 * 86400
+
+
 def oauth_error(error: OAuthError) -> JSONResponse:
     headers = dict(NO_STORE)
     if error.status == 401:
@@ -186,11 +190,21 @@ def admin_action(cloud: DeviceCloud, action: str, body: dict[str, Any]) -> Respo
         return JSONResponse({"revoked": cloud.oauth.revoke(by_token, user)})
     if action == "clock":
         seconds = body.get("advanceSeconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        # Finite and bounded as localexa's own clock: NaN, 1e300 or a year past 9999 was a 500, and
+        # the last one left the clock (and every sign-in) broken until a restart.
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0 <= seconds <= MAX_ADVANCE_SECONDS
+        ):
             return JSONResponse(
-                {"error": "invalid_request", "message": "advanceSeconds ≥ 0 is required."}, 400
+                {"error": "invalid_request", "message": f"advanceSeconds 0 to {MAX_ADVANCE_SECONDS}."}, 400
             )
-        return JSONResponse({"now": cloud.advance_clock(seconds).isoformat()})
+        try:
+            now = cloud.advance_clock(seconds)
+        except OverflowError:
+            return JSONResponse({"error": "invalid_request", "message": "That is past the year 9999."}, 400)
+        return JSONResponse({"now": now.isoformat()})
     if action == "alexa-credentials":
         client_id, secret = body.get("clientId"), body.get("clientSecret")
         if not isinstance(client_id, str) or not isinstance(secret, str) or not client_id or not secret:
