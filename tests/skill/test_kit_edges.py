@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from localexa.samples.mylights import DeviceCloud
+from localexa.samples.mylights.authz import OAuthError
 from localexa.skill import IntrospectionValidator, Message, SkillHandler, SkillRequest, TokenStatus
 from localexa.skill.errors import EndpointLowPower
 from tests.skill.factories import directive
@@ -59,3 +60,24 @@ def test_my_lights_clock_stops_short_of_the_year_9999(mylights: str, cloud: Devi
         assert {a.status_code for a in answers} == {200, 400}
         assert http.post(f"{mylights}/admin/clock", json={"advanceSeconds": 0}).status_code == 200
     cloud.oauth.mint("demo")  # the clock still works: nothing was kept past the year 9999
+
+
+def test_my_lights_revoking_a_refresh_token_ends_the_access_tokens_refreshed_from_it(
+    mylights: str, cloud: DeviceCloud
+) -> None:
+    pair = cloud.oauth.mint("demo")
+    refreshed = cloud.oauth.refresh(pair.refresh_token, "alexa-skill", None)
+    assert cloud.oauth.check(refreshed.access_token).status is TokenStatus.VALID
+    assert cloud.oauth.revoke(token=pair.refresh_token) == 1
+    for access in (pair.access_token, refreshed.access_token):
+        assert cloud.oauth.check(access).status is TokenStatus.INVALID
+        assert cloud.oauth.introspect(access) == {"active": False}
+
+
+def test_my_lights_a_replayed_code_ends_the_tokens_refreshed_from_its_grant(cloud: DeviceCloud) -> None:
+    code = cloud.oauth.issue_code("demo", "alexa-skill", None, "lights")
+    pair = cloud.oauth.redeem_code(code, "alexa-skill", None, None)
+    refreshed = cloud.oauth.refresh(pair.refresh_token, "alexa-skill", None)
+    with pytest.raises(OAuthError):
+        cloud.oauth.redeem_code(code, "alexa-skill", None, None)
+    assert cloud.oauth.check(refreshed.access_token).status is TokenStatus.INVALID

@@ -167,7 +167,7 @@ class AuthorizationServer:
     def check(self, access_token: str) -> TokenCheck:
         """The device cloud's own verdict on an access token (used through CallableValidator)."""
         record = self._tokens.get(digest(access_token))
-        if record is None or record.expires_at is None or record.revoked:
+        if record is None or record.expires_at is None or self._revoked(record):
             return TokenCheck.invalid()
         if record.expires_at <= self._now():
             return TokenCheck.expired()
@@ -182,7 +182,7 @@ class AuthorizationServer:
         """RFC 7662 §2.2. An expired access token answers `active: false` with its `exp`, so the
         skill can tell EXPIRED from INVALID; revoked and unknown tokens answer only `active: false`."""
         record = self._tokens.get(digest(token))
-        if record is None or record.revoked:
+        if record is None or self._revoked(record):
             return {"active": False}
         if record.expires_at is not None and record.expires_at <= self._now():
             return {"active": False, "exp": int(record.expires_at.timestamp())}
@@ -215,6 +215,14 @@ class AuthorizationServer:
             for record in hits:
                 record.revoked = True
             return len(hits)
+
+    def _revoked(self, record: _Token) -> bool:
+        """Revoked itself, or minted from a refresh token that is (revoked by the admin API, or by
+        the replay of the code it came from): RFC 6749 §4.1.2, RFC 7009 §2.1."""
+        if record.revoked:
+            return True
+        parent = self._tokens.get(record.refresh_hash) if record.refresh_hash is not None else None
+        return parent is not None and parent.revoked
 
     def _select(self, token: str | None, user: str | None) -> list[_Token]:
         if token is not None:
