@@ -239,6 +239,12 @@ def build_demo_device_cloud(settings: Settings) -> uvicorn.Server:
     """The My Lights sample on `demo_port`, pointed at this server's LWA and event gateway."""
     from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app, use_shared_cloud
 
+    if settings.tls and settings.outbound_ca_file is not None:
+        from localexa.skill.http import trust_ca_file
+
+        # My Lights calls this server's LWA (AcceptGrant) and gateway over https://: without
+        # localexa's CA the kit refused the certificate and AcceptGrant failed in the demo.
+        trust_ca_file(settings.outbound_ca_file)
     config = MyLightsConfig(lwa_base_url=settings.base_url(), events_base_url=settings.base_url())
     cloud = DeviceCloud(config)
     use_shared_cloud(cloud)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ssl
 from functools import cache
+from pathlib import Path
 
 import httpx
 
@@ -17,3 +18,9 @@ def _tls() -> ssl.SSLContext:
 
 def new_client(transport: httpx.AsyncBaseTransport | None, timeout: float) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, timeout=timeout, verify=_tls())
+
+
+def trust_ca_file(path: str | Path) -> None:
+    """Also trust this PEM CA bundle for the kit's calls made in this process (a local LWA and
+    event gateway over HTTPS: `localexa serve --tls` adds its own CA for the demo's My Lights)."""
+    _tls().load_verify_locations(cafile=str(path))

@@ -1,0 +1,106 @@
+"""`localexa serve --tls` with the demo (on by default): My Lights calls this server's LWA over
+https:// for AcceptGrant, so the skill kit in the server process must trust localexa's own CA
+(it refused the certificate and AcceptGrant FAILED)."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.demo.test_walkthrough import _code_from, _free_base_port
+from tests.lwa.browser import parse_forms
+
+
+@pytest.mark.slow
+def test_acceptgrant_succeeds_in_the_tls_demo(tmp_path: Path) -> None:
+    data_dir, log = tmp_path / "data", tmp_path / "serve.log"
+    port = _free_base_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALEXA_")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "localexa",
+            "serve",
+            "--tls",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    base, lights = f"https://127.0.0.1:{port}", f"http://127.0.0.1:{port + 3}"
+    try:
+        deadline = time.monotonic() + 60
+        while not (data_dir / "tls" / "ca.pem").exists() or not (data_dir / "demo.json").exists():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        ca = ssl.create_default_context(cafile=str(data_dir / "tls" / "ca.pem"))
+        with httpx.Client(base_url=base, verify=ca, timeout=30) as app:
+            while True:
+                try:
+                    if app.get("/_localexa/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            state = json.loads((data_dir / "demo.json").read_text())
+            admin = {"X-Localexa-Admin-Key": (data_dir / "admin-key").read_text().strip()}
+            token = app.post(
+                "/_localexa/tokens",
+                headers=admin,
+                json={
+                    "clientId": state["app_client_id"],
+                    "userId": state["customer_id"],
+                    "scopes": ["alexa::skills:account_linking"],
+                },
+            ).json()["access_token"]
+            callback = f"{base}/_localexa/demo/callback"
+            with httpx.Client(base_url=lights, timeout=30) as device_cloud:
+                login = device_cloud.get(
+                    "/authorize",
+                    params={"client_id": "alexa-skill", "response_type": "code", "scope": "lights",
+                            "redirect_uri": callback, "state": "s"},
+                )  # fmt: skip
+                _, forms = parse_forms(login.text)
+                fields = dict(forms[0].data({"username": "demo", "password": "demo"}))
+                fields["decision"] = "allow"
+                granted = device_cloud.post(forms[0].action or "/authorize", data=fields)
+            code = _code_from(granted.headers["location"])
+            linked = app.post(
+                f"/v1/users/~current/skills/{state['skill_id']}/enablement",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "stage": "development",
+                    "accountLinkRequest": {"type": "AUTH_CODE", "authCode": code, "redirectUri": callback},
+                },
+            )
+            assert linked.status_code == 201, linked.text
+            found = app.get(
+                f"/_localexa/customers/{state['customer_id']}/skills/{state['skill_id']}/endpoints",
+                params={"waitSeconds": 30},
+                headers=admin,
+            ).json()
+            assert found["acceptGrant"]["status"] == "SUCCEEDED", found
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in log.read_text()
