@@ -133,3 +133,24 @@ async def test_a_handler_error_quoting_the_token_is_hidden() -> None:
     assert invocation.error.message == f"PermissionError: bad token {REDACTED}"
     assert TOKEN not in invocation.logs
     assert [call.error for call in seen] == [invocation.error.message]
+
+
+async def test_a_password_in_the_skill_endpoint_url_is_not_in_the_error() -> None:
+    """A skill endpoint may carry `user:password@`: the stored error names the endpoint without it."""
+
+    async def failing(request: Request) -> Response:
+        return PlainTextResponse("down", status_code=503)
+
+    outbound, lambdas = OutboundHttp(), LambdaPool()
+    message = {"directive": {"header": {"namespace": "Alexa", "name": "ReportState"}, "payload": {}}}
+    try:
+        async with serve_in_loop(Starlette(routes=[Route("/skill", failing, methods=["POST"])])) as url:
+            endpoint = url.replace("http://", "http://skilluser:hunter2pw@") + "/skill"
+            invocation = await SkillInvoker(outbound, lambdas, timeout=5).invoke(endpoint, message)
+    finally:
+        await outbound.aclose()
+        await lambdas.aclose()
+    assert invocation.error is not None
+    assert invocation.error.kind is InvocationErrorKind.HTTP_STATUS
+    assert "hunter2pw" not in invocation.error.message
+    assert invocation.error.message.startswith(f"{url}/skill answered HTTP 503")

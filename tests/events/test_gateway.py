@@ -209,6 +209,7 @@ async def test_insufficient_permission(admin: Admin, client: httpx.AsyncClient) 
         pytest.param({"hello": "world"}, "event", id="not-an-event"),
         pytest.param("bad-brightness", "brightness", id="bad-property-value"),
         pytest.param("no-scope", "scope", id="no-scope"),
+        pytest.param("foreign-namespace", "not an Alexa smart home interface", id="foreign-namespace"),
     ],
 )
 async def test_invalid_events(admin: Admin, client: httpx.AsyncClient, body: Any, fragment: str) -> None:
@@ -218,6 +219,9 @@ async def test_invalid_events(admin: Admin, client: httpx.AsyncClient, body: Any
     elif body == "no-scope":
         body = change_report("light-1", [power_state(True)], token=who.token)
         del body["event"]["endpoint"]["scope"]
+    elif body == "foreign-namespace":
+        body = change_report("light-1", [power_state(True)], token=who.token)
+        body["event"]["header"].update(namespace="Foo.Bar", name="Baz", correlationToken="c")
 
     answer = await post(client, body, who.headers())
 

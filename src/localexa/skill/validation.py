@@ -106,6 +106,9 @@ def validate_event(event: Any) -> Verdict:
     header = envelope.event.header
     key = (header.namespace, header.name)
     error_type = _error_type(envelope)
+    if key[0] != "Alexa" and not key[0].startswith("Alexa."):
+        # Every smart home interface is `Alexa` or `Alexa.*`; the gateway took "Foo.Bar" with 202.
+        problems.append(Problem("event.header.namespace", f"{key[0]} is not an Alexa smart home interface"))
     if key[0] != "Alexa.Discovery":
         endpoint = envelope.event.endpoint
         if endpoint is None or endpoint.scope is None:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     import httpx
@@ -58,6 +59,14 @@ class OutboundResponse:
         import json
 
         return json.loads(self.body)
+
+
+def shown(url: str) -> str:
+    """The URL without a `user:password@` (what a log line or a stored message may say)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def ssl_context(ca_file: Path | None) -> ssl.SSLContext:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from localexa.server.core import strict_json
-from localexa.server.core.http import OutboundCall, OutboundError, OutboundHttp
+from localexa.server.core.http import OutboundCall, OutboundError, OutboundHttp, shown
 from localexa.server.core.strict_json import NonFiniteNumber
 from localexa.server.directives.lambda_pool import MAX_ANSWER_BYTES, LambdaAnswer, LambdaFailure, LambdaPool
 from localexa.server.directives.scrub import Secrets, redact_message, scrub_bytes, scrub_text, sent_secrets
@@ -98,14 +98,16 @@ class SkillInvoker:
         if not response.complete:
             return _failed(
                 InvocationErrorKind.ANSWER_TOO_LARGE,
-                f"{url} answered more than {MAX_ANSWER_BYTES} bytes",
+                f"{shown(url)} answered more than {MAX_ANSWER_BYTES} bytes",
                 started,
             )
         if not 200 <= response.status < 300:
             # Scrubbed whole before the cut, so no prefix of a secret is left at the end.
             excerpt = scrub_text(response.body.decode("utf-8", "replace"), secrets)[:200]
             return _failed(
-                InvocationErrorKind.HTTP_STATUS, f"{url} answered HTTP {response.status}: {excerpt}", started
+                InvocationErrorKind.HTTP_STATUS,
+                f"{shown(url)} answered HTTP {response.status}: {excerpt}",
+                started,
             )
         return _parse_answer(response.body, started, logs="")
 
