@@ -15,8 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.demo.test_walkthrough import _code_from, _free_base_port
-from tests.lwa.browser import parse_forms
+from tests.demo.test_walkthrough import _free_base_port, enable_and_link, my_lights_code
 
 
 @pytest.mark.slow
@@ -70,26 +69,7 @@ def test_acceptgrant_succeeds_in_the_tls_demo(tmp_path: Path) -> None:
                 },
             ).json()["access_token"]
             callback = f"{base}/_localexa/demo/callback"
-            with httpx.Client(base_url=lights, timeout=30) as device_cloud:
-                login = device_cloud.get(
-                    "/authorize",
-                    params={"client_id": "alexa-skill", "response_type": "code", "scope": "lights",
-                            "redirect_uri": callback, "state": "s"},
-                )  # fmt: skip
-                _, forms = parse_forms(login.text)
-                fields = dict(forms[0].data({"username": "demo", "password": "demo"}))
-                fields["decision"] = "allow"
-                granted = device_cloud.post(forms[0].action or "/authorize", data=fields)
-            code = _code_from(granted.headers["location"])
-            linked = app.post(
-                f"/v1/users/~current/skills/{state['skill_id']}/enablement",
-                headers={"Authorization": f"Bearer {token}"},
-                json={
-                    "stage": "development",
-                    "accountLinkRequest": {"type": "AUTH_CODE", "authCode": code, "redirectUri": callback},
-                },
-            )
-            assert linked.status_code == 201, linked.text
+            enable_and_link(app, state["skill_id"], token, my_lights_code(lights, callback), callback)
             found = app.get(
                 f"/_localexa/customers/{state['customer_id']}/skills/{state['skill_id']}/endpoints",
                 params={"waitSeconds": 30},

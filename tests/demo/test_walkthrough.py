@@ -84,6 +84,43 @@ def _code_from(location: str) -> str:
     return params["code"]
 
 
+def my_lights_code(lights: str, callback: str) -> str:
+    """Sign in to My Lights as the demo user, through its page: the app's My Lights code."""
+    with httpx.Client(base_url=lights, timeout=30) as device_cloud:
+        login = device_cloud.get(
+            "/authorize",
+            params={
+                "client_id": "alexa-skill",
+                "response_type": "code",
+                "scope": "lights",
+                "redirect_uri": callback,
+                "state": "demo",
+            },
+        )
+        assert login.status_code == 200
+        _, forms = parse_forms(login.text)
+        fields = dict(forms[0].data({"username": "demo", "password": "demo"}))
+        fields["decision"] = "allow"
+        granted = device_cloud.post(forms[0].action or "/authorize", data=fields)
+        assert granted.status_code in (302, 303), granted.text
+        return _code_from(granted.headers["location"])
+
+
+def enable_and_link(
+    app: httpx.Client, skill_id: str, amazon_token: str, lights_code: str, callback: str
+) -> httpx.Response:
+    linked = app.post(
+        f"/v1/users/~current/skills/{skill_id}/enablement",
+        headers={"Authorization": f"Bearer {amazon_token}"},
+        json={
+            "stage": "development",
+            "accountLinkRequest": {"type": "AUTH_CODE", "authCode": lights_code, "redirectUri": callback},
+        },
+    )
+    assert linked.status_code == 201, linked.text
+    return linked
+
+
 @pytest.mark.slow
 def test_walkthrough_turns_the_kitchen_light_on(demo: tuple[str, Path, str]) -> None:
     base, data_dir, lights = demo
@@ -130,38 +167,13 @@ def test_walkthrough_turns_the_kitchen_light_on(demo: tuple[str, Path, str]) -> 
         assert profile["email"] == "demo@localexa.test"
 
     # 2. Sign in to My Lights for the app's My Lights code.
-    with httpx.Client(base_url=lights, timeout=30) as device_cloud:
-        login = device_cloud.get(
-            "/authorize",
-            params={
-                "client_id": "alexa-skill",
-                "response_type": "code",
-                "scope": "lights",
-                "redirect_uri": callback,
-                "state": "demo",
-            },
-        )
-        assert login.status_code == 200
-        _, forms = parse_forms(login.text)
-        fields = dict(forms[0].data({"username": "demo", "password": "demo"}))
-        fields["decision"] = "allow"
-        granted = device_cloud.post(forms[0].action or "/authorize", data=fields)
-        assert granted.status_code in (302, 303), granted.text
-        lights_code = _code_from(granted.headers["location"])
+    lights_code = my_lights_code(lights, callback)
 
     with httpx.Client(base_url=base, timeout=30) as app:
         # 3. Enable the skill and link the accounts in one call.
         endpoint = app.get("/v1/alexaApiEndpoint", headers={"Authorization": f"Bearer {amazon_token}"})
         assert endpoint.json()["endpoints"] == [f"127.0.0.1:{urlsplit(base).port}"]
-        linked = app.post(
-            f"/v1/users/~current/skills/{state['skill_id']}/enablement",
-            headers={"Authorization": f"Bearer {amazon_token}"},
-            json={
-                "stage": "development",
-                "accountLinkRequest": {"type": "AUTH_CODE", "authCode": lights_code, "redirectUri": callback},
-            },
-        )
-        assert linked.status_code == 201, linked.text
+        linked = enable_and_link(app, state["skill_id"], amazon_token, lights_code, callback)
         assert linked.json()["accountLink"] == {"status": "LINKED"}
 
         # Discover and AcceptGrant run after the answer; wait for them as the console does.

@@ -108,6 +108,12 @@ async def link_customer(
         mylights.cloud.set_alexa_credentials(skill.messaging_client_id, skill.messaging_client_secret)
     customer = await admin.customer()
     token = await admin.access_token(customer.user_id, [ACCOUNT_LINKING])
+    await post_link(client, token, skill.skill_id, mylights)
+    return Linked(customer, skill)
+
+
+async def post_link(client: httpx.AsyncClient, token: str, skill_id: str, mylights: MyLights) -> None:
+    """The customer's enable-and-link call with a fresh My Lights code (201 expected)."""
     body = {
         "stage": "development",
         "accountLinkRequest": {
@@ -117,12 +123,11 @@ async def link_customer(
         },
     }
     answer = await client.post(
-        f"/v1/users/~current/skills/{skill.skill_id}/enablement",
+        f"/v1/users/~current/skills/{skill_id}/enablement",
         json=body,
         headers={"Authorization": f"Bearer {token}"},
     )
     assert answer.status_code == 201, answer.text
-    return Linked(customer, skill)
 
 
 async def endpoints_after_link(admin: Admin, linked: Linked) -> dict[str, Any]:

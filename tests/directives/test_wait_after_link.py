@@ -27,7 +27,7 @@ from localexa.server.directives.runtime import Runtime
 from localexa.server.enablement.hooks import after_link_hooks
 from localexa.server.enablement.repository import EnablementRepository
 from localexa.skill import accept_grant_response, discover_response, discovery_endpoint
-from tests.directives.conftest import ACCOUNT_LINKING, ASYNC_EVENTS, REDIRECT, MyLights
+from tests.directives.conftest import ACCOUNT_LINKING, ASYNC_EVENTS, MyLights, post_link
 from tests.factories import Admin
 from tests.servers import serve_in_loop
 
@@ -95,21 +95,18 @@ async def follow_up_elsewhere(app: FastAPI) -> AsyncIterator[None]:
     await elsewhere.aclose()
 
 
-async def _link(http: httpx.AsyncClient, token: str, skill_id: str, mylights: MyLights) -> None:
-    body = {
-        "stage": "development",
-        "accountLinkRequest": {
-            "redirectUri": REDIRECT,
-            "authCode": mylights.auth_code(),
-            "type": "AUTH_CODE",
-        },
-    }
-    answer = await http.post(
-        f"/v1/users/~current/skills/{skill_id}/enablement",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
+async def _slow_skill(admin: Admin, slow_skill_url: str, mylights: MyLights) -> str:
+    skill = await admin.skill(
+        endpoint=f"{slow_skill_url}/skill",
+        permissions=[ASYNC_EVENTS],
+        account_linking=mylights.account_linking(),
     )
-    assert answer.status_code == 201, answer.text
+    return skill.skill_id
+
+
+async def _customer_and_token(admin: Admin) -> tuple[str, str]:
+    customer = await admin.customer()
+    return customer.user_id, await admin.access_token(customer.user_id, [ACCOUNT_LINKING])
 
 
 async def _view_at_once(http: httpx.AsyncClient, admin: Admin, user_id: str, skill_id: str) -> dict[str, Any]:
@@ -134,18 +131,13 @@ def _statuses(view: dict[str, Any]) -> tuple[Any, Any]:
 async def test_wait_right_after_the_link_sees_the_follow_up_done(
     admin: Admin, localexa_url: str, mylights: MyLights, slow_skill_url: str
 ) -> None:
-    skill = await admin.skill(
-        endpoint=f"{slow_skill_url}/skill",
-        permissions=[ASYNC_EVENTS],
-        account_linking=mylights.account_linking(),
-    )
+    skill_id = await _slow_skill(admin, slow_skill_url, mylights)
     async with httpx.AsyncClient(base_url=localexa_url, timeout=30) as http:
         for attempt in range(TRIES):
-            customer = await admin.customer()
-            token = await admin.access_token(customer.user_id, [ACCOUNT_LINKING])
+            user_id, token = await _customer_and_token(admin)
 
-            await _link(http, token, skill.skill_id, mylights)
-            view = await _view_at_once(http, admin, customer.user_id, skill.skill_id)
+            await post_link(http, token, skill_id, mylights)
+            view = await _view_at_once(http, admin, user_id, skill_id)
 
             assert _statuses(view) == ("SUCCEEDED", "SUCCEEDED"), (attempt, view)
             assert len(view["endpoints"]) == 1, (attempt, view)
@@ -155,25 +147,20 @@ async def test_wait_right_after_the_link_sees_the_follow_up_done(
 async def test_wait_after_a_relink_does_not_answer_with_the_previous_link(
     admin: Admin, localexa_url: str, mylights: MyLights, slow_skill_url: str
 ) -> None:
-    skill = await admin.skill(
-        endpoint=f"{slow_skill_url}/skill",
-        permissions=[ASYNC_EVENTS],
-        account_linking=mylights.account_linking(),
-    )
-    customer = await admin.customer()
-    token = await admin.access_token(customer.user_id, [ACCOUNT_LINKING])
+    skill_id = await _slow_skill(admin, slow_skill_url, mylights)
+    user_id, token = await _customer_and_token(admin)
     async with httpx.AsyncClient(base_url=localexa_url, timeout=30) as http:
-        await _link(http, token, skill.skill_id, mylights)
-        first = await _view_at_once(http, admin, customer.user_id, skill.skill_id)
+        await post_link(http, token, skill_id, mylights)
+        first = await _view_at_once(http, admin, user_id, skill_id)
         assert [e["endpointId"] for e in first["endpoints"]] == ["lamp-1"]
 
         unlinked = await http.delete(
-            f"/v1/users/~current/skills/{skill.skill_id}/enablement",
+            f"/v1/users/~current/skills/{skill_id}/enablement",
             headers={"Authorization": f"Bearer {token}"},
         )
         assert unlinked.status_code == 200, unlinked.text
-        await _link(http, token, skill.skill_id, mylights)
-        again = await _view_at_once(http, admin, customer.user_id, skill.skill_id)
+        await post_link(http, token, skill_id, mylights)
+        again = await _view_at_once(http, admin, user_id, skill_id)
 
     assert _statuses(again) == ("SUCCEEDED", "SUCCEEDED")
     # The second Discover's endpoint, not the first link's answer kept from before.
@@ -184,16 +171,11 @@ async def test_wait_after_a_relink_does_not_answer_with_the_previous_link(
 async def test_wait_sees_a_follow_up_run_by_another_process(
     admin: Admin, localexa_url: str, mylights: MyLights, slow_skill_url: str
 ) -> None:
-    skill = await admin.skill(
-        endpoint=f"{slow_skill_url}/skill",
-        permissions=[ASYNC_EVENTS],
-        account_linking=mylights.account_linking(),
-    )
-    customer = await admin.customer()
-    token = await admin.access_token(customer.user_id, [ACCOUNT_LINKING])
+    skill_id = await _slow_skill(admin, slow_skill_url, mylights)
+    user_id, token = await _customer_and_token(admin)
     async with httpx.AsyncClient(base_url=localexa_url, timeout=30) as http:
-        await _link(http, token, skill.skill_id, mylights)
-        view = await _view_at_once(http, admin, customer.user_id, skill.skill_id)
+        await post_link(http, token, skill_id, mylights)
+        view = await _view_at_once(http, admin, user_id, skill_id)
 
     assert _statuses(view) == ("SUCCEEDED", "SUCCEEDED")
     assert [e["endpointId"] for e in view["endpoints"]] == ["lamp-1"]
