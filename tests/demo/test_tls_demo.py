@@ -5,42 +5,22 @@ https:// for AcceptGrant, so the skill kit in the server process must trust loca
 from __future__ import annotations
 
 import json
-import os
 import ssl
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.demo.test_walkthrough import _free_base_port, enable_and_link, my_lights_code
+from tests.demo.test_walkthrough import _free_base_port, enable_and_link, my_lights_code, serving
 
 
 @pytest.mark.slow
 def test_acceptgrant_succeeds_in_the_tls_demo(tmp_path: Path) -> None:
     data_dir, log = tmp_path / "data", tmp_path / "serve.log"
     port = _free_base_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALEXA_")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "localexa",
-            "serve",
-            "--tls",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
     base, lights = f"https://127.0.0.1:{port}", f"http://127.0.0.1:{port + 3}"
-    try:
+    with serving(data_dir, log, port, "--tls") as process:
         deadline = time.monotonic() + 60
         while not (data_dir / "tls" / "ca.pem").exists() or not (data_dir / "demo.json").exists():
             assert process.poll() is None, log.read_text()
@@ -76,11 +56,3 @@ def test_acceptgrant_succeeds_in_the_tls_demo(tmp_path: Path) -> None:
                 headers=admin,
             ).json()
             assert found["acceptGrant"]["status"] == "SUCCEEDED", found
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert "Traceback" not in log.read_text()

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -39,20 +40,47 @@ def _free_base_port() -> int:
     raise RuntimeError("no four consecutive free ports")
 
 
+@contextmanager
+def serving(data_dir: Path, log: Path, port: int, *options: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`localexa serve` (demo on) in a child process, stopped with SIGTERM; its log holds no
+    traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALEXA_")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "localexa",
+            "serve",
+            *options,
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    output = log.read_text()
+    assert "Traceback" not in output, output
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
     root = tmp_path_factory.mktemp("demo")
     data_dir, log = root / "data", root / "serve.log"
     port = _free_base_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALEXA_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "localexa", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
+    with serving(data_dir, log, port) as process:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -67,15 +95,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, 
         else:
             raise AssertionError("the demo did not become healthy")
         yield base, data_dir, f"http://127.0.0.1:{port + 3}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        output = log.read_text()
-        assert "Traceback" not in output, output
 
 
 def _code_from(location: str) -> str:

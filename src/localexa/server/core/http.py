@@ -142,12 +142,11 @@ class OutboundHttp:
                 await response.aclose()
         except httpx.TimeoutException as exc:
             await self._notify(request, None, b"", started, "timed out")
-            shown = request.url.copy_with(userinfo=b"")  # the reason is logged and stored: no password
-            raise OutboundError(f"{shown} did not answer within {timeout:g} s", timed_out=True) from exc
+            # The reason is logged and stored: the URL without a password.
+            raise OutboundError(f"{shown(url)} did not answer within {timeout:g} s", timed_out=True) from exc
         except httpx.HTTPError as exc:
             await self._notify(request, None, b"", started, type(exc).__name__)
-            shown = request.url.copy_with(userinfo=b"")
-            raise OutboundError(f"{shown} could not be reached ({type(exc).__name__})") from exc
+            raise OutboundError(f"{shown(url)} could not be reached ({type(exc).__name__})") from exc
         body = bytes(received if complete or max_body_bytes is None else received[:max_body_bytes])
         seen = journaled(body) if journaled is not None else body
         await self._notify(
