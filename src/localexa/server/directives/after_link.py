@@ -224,6 +224,13 @@ class AfterLinkRunner:
             self._run(customer_id, skill_id, self._tasks.get(key)), name=f"after-link {skill_id}"
         )
         self._tasks[key] = task
+        task.add_done_callback(lambda done: self._forget(key, done))
+
+    def _forget(self, key: tuple[str, str], done: asyncio.Task[None]) -> None:
+        # A finished follow-up is dropped, or the map would keep one task per link ever made;
+        # a newer follow-up of the pair may already hold the key and stays.
+        if self._tasks.get(key) is done:
+            del self._tasks[key]
 
     async def _run(self, customer_id: str, skill_id: str, previous: asyncio.Task[None] | None) -> None:
         if previous is not None and not previous.done():
