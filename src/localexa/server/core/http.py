@@ -1,6 +1,6 @@
 """Outbound HTTP through one factory: explicit timeouts, a CA the user names, errors wrapped.
 
-Services call `OutboundHttp.post_form` / `post_json`; they never see httpx types. A failed call
+Services call `OutboundHttp.request`; they never see httpx types. A failed call
 (connect error, timeout, TLS refusal) becomes `OutboundError` carrying a short reason. Every call
 goes through `observers`, so the journal can record it without the services knowing.
 
@@ -11,6 +11,7 @@ less (bench/README.md).
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -130,17 +131,20 @@ class OutboundHttp:
         )
         complete = True
         try:
-            response = await self._client.send(request, stream=True)
-            try:
-                received = bytearray()
-                async for chunk in response.aiter_bytes():
-                    received += chunk
-                    if max_body_bytes is not None and len(received) > max_body_bytes:
-                        complete = False
-                        break
-            finally:
-                await response.aclose()
-        except httpx.TimeoutException as exc:
+            # httpx's timeout is per read: a peer trickling a byte a second would hold the call
+            # for ever. `timeout` is the whole exchange's deadline, as Amazon's 8 s for a skill.
+            async with asyncio.timeout(timeout):
+                response = await self._client.send(request, stream=True)
+                try:
+                    received = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        received += chunk
+                        if max_body_bytes is not None and len(received) > max_body_bytes:
+                            complete = False
+                            break
+                finally:
+                    await response.aclose()
+        except (httpx.TimeoutException, TimeoutError) as exc:
             await self._notify(request, None, b"", started, "timed out")
             # The reason is logged and stored: the URL without a password.
             raise OutboundError(f"{shown(url)} did not answer within {timeout:g} s", timed_out=True) from exc
