@@ -125,6 +125,23 @@ def dim_liar() -> Iterator[SkillServer]:
         yield SkillServer(url, cloud, app.state.answered)
 
 
+def _kitchen_twice(event: dict[str, Any], answer: Message) -> Message:
+    if event["directive"]["header"]["name"] != "Discover":
+        return answer
+    endpoints = answer["event"]["payload"]["endpoints"]
+    endpoints.extend([dict(e) for e in endpoints if e["endpointId"] == "kitchen"])
+    return answer
+
+
+@contextmanager
+def kitchen_twice() -> Iterator[SkillServer]:
+    """My Lights whose Discover.Response lists the kitchen light twice."""
+    cloud = _cloud()
+    app = _with_skill(cloud, build_skill(cloud), _kitchen_twice)
+    with serve_in_thread(app) as url:
+        yield SkillServer(url, cloud, app.state.answered)
+
+
 @contextmanager
 def failing_after_discovery() -> Iterator[SkillServer]:
     """My Lights that discovers, then answers every other directive with HTTP 500."""

@@ -8,7 +8,7 @@ import httpx
 
 from localexa.server.evaluation.plans import plan_id_for
 from tests.evaluation.helpers import developer_with_skill, finished, link, linked_developer, run, start
-from tests.evaluation.skills import SkillServer
+from tests.evaluation.skills import SkillServer, kitchen_twice
 from tests.factories import Admin
 
 
@@ -83,3 +83,19 @@ async def test_a_skill_that_cannot_be_reached_is_discovery_failed(
     assert body["status"] == "ERROR"
     assert body["error"]["code"] == "DISCOVERY_FAILED"
     assert "did not answer Discover" in body["error"]["message"]
+
+
+async def test_the_endpoint_listed_twice_in_discovery_is_multiple_matched_endpoints(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    with kitchen_twice() as twice:
+        dev = await linked_developer(client, admin, twice)
+        body, results = await run(client, dev, "PowerController", "kitchen")
+        assert body["status"] == "ERROR"
+        assert body["error"]["code"] == "MULTIPLE_MATCHED_ENDPOINTS"
+        assert "2 endpoints with endpointId kitchen" in body["error"]["message"]
+        assert results == []
+        # Another endpoint of the same answer: the answer itself is invalid (a repeated id).
+        other, _ = await run(client, dev, "PowerController", "porch")
+        assert other["error"]["code"] == "DISCOVERY_FAILED"
+        assert "endpointId values must be unique" in other["error"]["message"]

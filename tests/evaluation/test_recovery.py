@@ -114,6 +114,13 @@ async def test_a_run_that_keeps_killing_its_process_ends_in_error(
     assert body["error"]["code"] == "TEST_CASE_TIME_OUT"
     assert "interrupted 1 times" in body["error"]["message"]
     assert "endTimestamp" in body
+    # The case it died in counts as an error case; the ones after it never ran.
+    metrics = body["metrics"]["PowerController"]
+    assert (metrics["errorTestCases"], metrics["passedTestCases"], metrics["totalTestCases"]) == (1, 0, 4)
+    [interrupted] = await results(client, dev, evaluation_id)
+    assert (interrupted["name"], interrupted["status"]) == ("Pwr_1.0", "ERROR")
+    assert interrupted["error"]["code"] == "TEST_CASE_TIME_OUT"
+    assert "interrupted 1 times" in interrupted["error"]["message"]
     # The endpoint is free again.
     assert await start(client, dev, plan_id_for("PowerController"), "kitchen")
 

@@ -8,6 +8,7 @@ the developer's own account, the account is linked, and the device was discovere
                                                                     → NO_SUCH_SKILL_STAGE
 3. the account is linked, and a fresh Discover answers a valid Discover.Response
                                                                     → DISCOVERY_FAILED
+   (the endpoint under test listed more than once in it             → MULTIPLE_MATCHED_ENDPOINTS)
 4. the endpoint is among the discovered ones                         → NO_SUCH_ENDPOINT
 5. it lists every interface the plan uses, the properties the plan reads back (retrievable), and
    the thermostat modes the plan sets (when it lists `supportedModes`) → CAPABILITY_NOT_SUPPORTED
@@ -66,16 +67,33 @@ async def check_account(runtime: Runtime, *, user_id: str, skill_id: str, stage:
             )
 
 
-async def discover(channel: SkillChannel) -> None:
+async def discover(channel: SkillChannel, endpoint_id: str) -> None:
     try:
         exchange = await channel.send("Alexa.Discovery", "Discover")
     except ChannelClosed as exc:
         raise RunError(ErrorCode.DISCOVERY_FAILED, f"Discover could not be sent: {exc.message}") from exc
     if exchange.failure is not None:
         raise RunError(ErrorCode.DISCOVERY_FAILED, f"The skill did not answer Discover: {exchange.failure}")
+    matches = _discovered_ids(exchange.response).count(endpoint_id)
+    if matches > 1:
+        # Checked before the answer's validity, which a repeated endpointId also breaks: the
+        # run's own endpoint being ambiguous is the more precise reason.
+        raise RunError(
+            ErrorCode.MULTIPLE_MATCHED_ENDPOINTS,
+            f"The skill reported {matches} endpoints with endpointId {endpoint_id} in Discover.Response.",
+        )
     if exchange.answer_name != DISCOVER_RESPONSE or not exchange.verdict.get("valid", False):
         reasons = "; ".join(exchange.problems()) or f"it answered {exchange.answer_name or 'nothing'}"
         raise RunError(ErrorCode.DISCOVERY_FAILED, f"Discover failed: {reasons}")
+
+
+def _discovered_ids(response: dict[str, Any] | None) -> list[Any]:
+    event = (response or {}).get("event")
+    payload = event.get("payload") if isinstance(event, dict) else None
+    endpoints = payload.get("endpoints") if isinstance(payload, dict) else None
+    if not isinstance(endpoints, list):
+        return []
+    return [e.get("endpointId") for e in endpoints if isinstance(e, dict)]
 
 
 def _unsupported(plan: TestPlan, capabilities: list[dict[str, Any]]) -> str | None:

@@ -255,15 +255,20 @@ class EvaluationWorker:
             if job.attempts > self.config.max_attempts:
                 cases = plan.test_cases
                 case = cases[min(job.next_case, len(cases) - 1)].name if cases else "none"
-                raise RunError(
-                    ErrorCode.TEST_CASE_TIME_OUT,
+                message = (
                     f"The evaluation was interrupted {job.attempts - 1} times (its server process stopped "
-                    f"or failed; last during test case {case}); it is not resumed again.",
+                    f"or failed; last during test case {case}); it is not resumed again."
                 )
+                if job.next_case < len(cases):
+                    # The case it was in never finished: an error case, so the metrics and the
+                    # results say which one (the cases after it never ran and are not listed).
+                    interrupted = timed_out(cases[job.next_case], message, job.endpoint_id)
+                    await self._record(job, job.next_case, interrupted)
+                raise RunError(ErrorCode.TEST_CASE_TIME_OUT, message)
             await check_account(self.runtime, user_id=job.customer_id, skill_id=job.skill_id, stage=job.stage)
             channel = self.channel_factory(self.runtime, job)
             self._check_stopping()
-            await discover(channel)
+            await discover(channel, job.endpoint_id)
             await check_endpoint(
                 self.runtime,
                 plan,
