@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -141,10 +142,19 @@ async def test_control_plane_calls_are_not_journaled(client: httpx.AsyncClient) 
     assert await journal(client) == []
 
 
+def _cursor(id_text: str) -> str:
+    return base64.urlsafe_b64encode(f"journal:{id_text}".encode()).decode().rstrip("=")
+
+
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
         pytest.param({"cursor": "not-a-cursor"}, "cursor", id="cursor"),
+        # Cursors of the right form with ids no table holds (was an OverflowError: a 500).
+        pytest.param({"cursor": _cursor("9" * 22)}, "cursor", id="cursor-id-too-big"),
+        pytest.param({"cursor": _cursor(str(2**63))}, "cursor", id="cursor-id-past-int64"),
+        pytest.param({"cursor": _cursor("1_000")}, "cursor", id="cursor-id-underscore"),
+        pytest.param({"cursor": _cursor(" 12")}, "cursor", id="cursor-id-space"),
         pytest.param({"since": "yesterday"}, "since", id="since"),
         # Valid ISO-8601 in the year 0 once in UTC (was an OverflowError: a 500).
         pytest.param({"since": "0001-01-01T00:00:00+01:00"}, "out of range", id="since-before-year-1"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,13 +85,21 @@ def encode_cursor(entry_id: int) -> str:
     return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{entry_id}".encode()).decode().rstrip("=")
 
 
+#: Journal ids are 64-bit signed integers on both databases.
+MAX_ENTRY_ID = 2**63 - 1
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
 def decode_cursor(cursor: str | None) -> int | None:
     if not cursor:
         return None
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if text.startswith(_CURSOR_PREFIX):
-            return int(text[len(_CURSOR_PREFIX) :])
+        digits = text.removeprefix(_CURSOR_PREFIX)
+        # Only what `encode_cursor` writes: ASCII digits of an id the table can hold (int()
+        # also takes "1_0", " 10" and numbers the database cannot bind: a 500, not a 400).
+        if text.startswith(_CURSOR_PREFIX) and _DIGITS.fullmatch(digits) and int(digits) <= MAX_ENTRY_ID:
+            return int(digits)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise BadRequest("cursor: not a cursor this server gave.")
@@ -138,6 +147,8 @@ async def read_page(app: FastAPI, where: JournalFilter, *, limit: int, cursor: s
 
 
 async def read_entry(app: FastAPI, entry_id: int) -> JournalEntryOut | None:
+    if not 0 < entry_id <= MAX_ENTRY_ID:
+        return None  # no row can have it, and the database could not even bind it
     await app.state.journal.flush()
     async with app.state.journal.engine.connect() as conn:
         row = await repository.journal_entry(conn, entry_id)

@@ -77,6 +77,13 @@ _HTML_FIELD = re.compile(
     rf"""(name=["'](?:{_FIELD_ALTERNATIVES})["'][^>]*?value=["'])[^"']*""", re.IGNORECASE
 )
 
+# A part of a multipart/form-data body named like a secret: its value runs from the blank line
+# after the part's headers to the next boundary (or the end of a body cut at the cap).
+_MULTIPART_FIELD = re.compile(
+    rf"""(form-data;[^\r\n]*?\bname="(?:{_FIELD_ALTERNATIVES})"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n)"""
+    r"(?:.*?)(?=\r?\n--|\Z)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 # user:password@ in a URL anywhere in text (a skill's accessTokenUrl may carry one; httpx logs it).
 _URL_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s@\"']+@")
@@ -208,6 +215,8 @@ def redact_body(
     if decoded is not None:
         return json.dumps(redact_json(decoded), ensure_ascii=False, separators=(",", ":"))
     text = body.decode("utf-8", errors="replace")
+    if "form-data" in text:
+        text = _MULTIPART_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     if ":" in text:
         text = _LOOSE_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
     return redact_text(text)
