@@ -98,3 +98,19 @@ def test_log_lines_are_key_value_with_request_id_and_no_secrets() -> None:
     assert lines[0].startswith("time=")
     assert "logger=localexa.test" in lines[0]
     assert "sEcReT" not in stream.getvalue()
+
+
+def test_a_log_line_holds_no_control_character() -> None:
+    stream = io.StringIO()
+    handler = configure_logging("info", stream=stream)
+    try:
+        # What a request path with %00, %0d, %0a, %1b or U+2028 puts in the access line.
+        logging.getLogger("localexa.test").info("path=/x\x00y\rz\nw\x1b[31mv\u2028u")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    written = stream.getvalue()
+    assert written.count("\n") == 1
+    assert written.endswith("\n")
+    assert not any(ord(c) < 0x20 and c != "\n" for c in written), repr(written)
+    assert "\u2028" not in written
+    assert 'msg="path=/x\\u0000y\\rz\\nw\\u001b[31mv\\u2028u"' in written

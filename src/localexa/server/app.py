@@ -24,6 +24,7 @@ from localexa.server.core.rate_limit import WindowLimiter
 from localexa.server.core.regions import RegionMiddleware
 from localexa.server.core.request_guard import RequestGuardMiddleware
 from localexa.server.core.request_id import RequestIdMiddleware
+from localexa.server.core.unexpected import UnexpectedErrorMiddleware
 from localexa.server.db.engine import create_engine
 from localexa.server.db.migrate import upgrade_to_head
 from localexa.server.db.session import ReadsOnlyMiddleware
@@ -94,7 +95,9 @@ def create_app(
     install_error_handlers(app, families)
     app.state.families = families
     install_openapi(app, families)  # every route's error shapes and credentials (core/openapi.py)
-    # Outermost last: RequestId, Region, journal, faults, RequestGuard, ClockRefresh (observe/install.py).
+    # Outermost last: RequestId, Region, journal, faults, RequestGuard, ClockRefresh, then the
+    # unexpected errors' 500 (observe/install.py; core/unexpected.py).
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(ClockRefreshMiddleware)
     app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     install_observability(app, settings)

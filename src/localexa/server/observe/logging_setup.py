@@ -11,6 +11,7 @@ through the same handler.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from typing import TextIO
@@ -33,8 +34,20 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# Control characters (a `%00` or `%0d` in a request path reaches the access line decoded) and
+# Unicode's line breaks: one record stays one line, and grep does not take the log for binary.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED_ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
 def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _UNPRINTABLE.sub(_escaped, text) + '"'
 
 
 class KeyValueFormatter(logging.Formatter):
