@@ -75,6 +75,12 @@ def test_requests_that_build_models_late_leave_the_log_clean(server: ServerProce
         assert marker not in log, log
 
 
+def test_the_banner_says_where_the_admin_key_comes_from(server: ServerProcess) -> None:
+    # Set by LOCALEXA_ADMIN_KEY: the data dir's admin-key file is not what the server uses.
+    banner = [line for line in server.log().splitlines() if line.startswith("admin key:")]
+    assert banner == [f"admin key: {server.admin_key}  (from LOCALEXA_ADMIN_KEY)"]
+
+
 def test_the_freeze_keeps_start_up_objects_and_collection_resumes() -> None:
     class Node:
         def __init__(self) -> None:

@@ -131,3 +131,14 @@ def test_a_reset_forgets_what_the_linking_stub_saw(localexa: Localexa) -> None:
         },
     )
     assert refused[0] == 400  # codes issued before the reset are forgotten too
+
+
+def test_a_helper_given_an_id_instead_of_its_object_says_so(localexa: Localexa) -> None:
+    customer = localexa.create_customer()
+    with pytest.raises(TypeError, match=r"developer must be a TestDeveloper from create_developer\(\)"):
+        localexa.create_skill(developer=customer.user_id)  # type: ignore[arg-type]
+    skill = localexa.create_skill(account_linking=True)
+    with pytest.raises(TypeError, match=r"customer must be a TestCustomer from create_customer\(\)"):
+        localexa.link(customer.user_id, skill)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"skill must be a TestSkill from create_skill\(\); got str"):
+        localexa.event_token(customer, skill.skill_id)  # type: ignore[arg-type]

@@ -7,6 +7,9 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -118,3 +121,31 @@ def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
         server.start()
     assert not server.running
     assert server.log_file.exists()
+
+
+ORPHANING_PARENT = """
+import sys, time
+from localexa.testing import LocalexaServer
+server = LocalexaServer().start()
+print(server.port, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_server_whose_test_run_is_killed_stops_by_itself(tmp_path: Path) -> None:
+    # The test run (here a child of ours) dies by SIGKILL: no fixture, no atexit runs.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALEXA_")}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ORPHANING_PARENT], stdout=subprocess.PIPE, env=env, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        port = int(parent.stdout.readline())
+        assert listening(port)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 15
+    while listening(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not listening(port)

@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import gc
 import importlib.util
+import logging
+import os
 import socket
 import warnings
 from collections.abc import Iterator
@@ -27,6 +29,8 @@ from localexa.server.settings import Settings
 
 if TYPE_CHECKING:
     from localexa.server.app import StartupHook
+
+logger = logging.getLogger("localexa.serve")
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -201,7 +205,14 @@ def run_server(settings: Settings) -> None:
             for region, p in settings.region_ports().items()
         )
     )
-    typer.echo(f"admin key: {settings.resolved_admin_key()}  (kept in {settings.data_dir / 'admin-key'})")
+    # Say where the key comes from: with LOCALEXA_ADMIN_KEY set, the data dir's file is not read
+    # (and may hold another key from an earlier run).
+    where = (
+        "from LOCALEXA_ADMIN_KEY"
+        if settings.admin_key is not None
+        else f"kept in {settings.data_dir / 'admin-key'}"
+    )
+    typer.echo(f"admin key: {settings.resolved_admin_key()}  ({where})")
     if settings.tls:
         from localexa.server.core.tls import tls_dir
 
@@ -215,6 +226,11 @@ def run_server(settings: Settings) -> None:
 
 async def _serve_all(server: uvicorn.Server, sockets: list[socket.socket], settings: Settings) -> None:
     """localexa, and in demo mode the My Lights device cloud beside it until localexa stops."""
+    if settings.exit_with_parent is not None:
+        # Referenced until done: the loop itself keeps only weak references to tasks.
+        watcher = asyncio.create_task(_stop_when_orphaned(server, settings.exit_with_parent))
+        _watchers.add(watcher)
+        watcher.add_done_callback(_watchers.discard)
     if not settings.demo:
         await server.serve(sockets=sockets)
         return
@@ -225,6 +241,21 @@ async def _serve_all(server: uvicorn.Server, sockets: list[socket.socket], setti
     finally:
         mylights.should_exit = True
         await task
+
+
+_watchers: set[asyncio.Task[None]] = set()
+#: How often the parent is looked at: a leftover server lives at most this long.
+ORPHAN_POLL_SECONDS = 0.5
+
+
+async def _stop_when_orphaned(server: uvicorn.Server, parent_pid: int) -> None:
+    """Shut down gracefully once `parent_pid` is gone (the kernel re-parents us)."""
+    while not server.should_exit:
+        if os.getppid() != parent_pid:
+            logger.warning("parent process %d has ended; stopping", parent_pid)
+            server.should_exit = True
+            return
+        await asyncio.sleep(ORPHAN_POLL_SECONDS)
 
 
 class _QuietServer(uvicorn.Server):

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     demo_port: int | None = None
     #: Password hashing cost (scrypt N); tests may lower it.
     password_hash_n: int = Field(default=2**14, ge=2**10)
+    #: Stop when the process with this pid is no longer the parent (the testing kit sets it: a
+    #: test run ended by SIGTERM or SIGKILL cannot stop its server, which would run on for ever).
+    exit_with_parent: int | None = Field(default=None, gt=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

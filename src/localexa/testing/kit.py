@@ -37,6 +37,14 @@ THREAD_CREDENTIALS = "alexa::thread_network_credentials:read"
 NO_ENDPOINT = "http://127.0.0.1:9/skill"
 
 
+def _expect(value: object, kind: type, name: str, made_by: str) -> None:
+    """A clear TypeError for a misused helper (not an AttributeError deep inside)."""
+    if not isinstance(value, kind):
+        raise TypeError(
+            f"{name} must be a {kind.__name__} from {made_by}; got {type(value).__name__} {value!r}"
+        )
+
+
 @dataclass(frozen=True)
 class TestCustomer:
     """An Amazon account; `email` and `password` sign in at the LWA login page."""
@@ -176,6 +184,8 @@ class Localexa:
 
         `account_linking=True` points the skill's token endpoint at the kit's stub (linking.py);
         a mapping is used as the `accountLinking` object itself (your own OAuth server)."""
+        if developer is not None:
+            _expect(developer, TestDeveloper, "developer", "create_developer()")
         developer = developer or self.create_developer()
         stub: AccountLinkingStub | None = None
         linking: Mapping[str, Any] | None = None
@@ -207,6 +217,8 @@ class Localexa:
     ) -> CustomerEnablement:
         """Enable the skill for the customer and link the account, as an app would (the skill
         needs `account_linking=True`)."""
+        _expect(customer, TestCustomer, "customer", "create_customer()")
+        _expect(skill, TestSkill, "skill", "create_skill()")
         token = self.access_token(customer, ACCOUNT_LINKING)
         return self.client.customer_enablement.enable_and_link(
             skill.skill_id,
@@ -219,6 +231,8 @@ class Localexa:
     def event_token(self, customer: TestCustomer, skill: TestSkill) -> str:
         """The customer's event token for the skill (its messaging client): what the AcceptGrant
         exchange yields, for `/v3/events` and the Credential Locker."""
+        _expect(customer, TestCustomer, "customer", "create_customer()")
+        _expect(skill, TestSkill, "skill", "create_skill()")
         return self.access_token(customer, ASYNC_EVENTS, client_id=skill.messaging_client_id)
 
     def linking_stub(self) -> AccountLinkingStub:

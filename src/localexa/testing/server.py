@@ -184,6 +184,9 @@ class LocalexaServer:
             LOCALEXA_ADMIN_KEY=self.admin_key,
             LOCALEXA_PASSWORD_HASH_N="1024",
             LOCALEXA_LOG_LEVEL="warning",
+            # The server stops by itself if this process dies without stopping it (SIGTERM or
+            # SIGKILL from a CI timeout or an IDE's stop button skip atexit and fixtures).
+            LOCALEXA_EXIT_WITH_PARENT=str(os.getpid()),
             PYTHONUNBUFFERED="1",
         )
         env.update(self._env)
