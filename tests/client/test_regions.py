@@ -107,13 +107,36 @@ async def test_the_telling_error_wins_when_every_endpoint_fails(either: Either, 
         )
 
 
-async def test_region_mismatches_only_raise_the_last(either: Either, amazon: FakeAmazon) -> None:
+async def test_among_region_mismatches_a_404_wins(either: Either, amazon: FakeAmazon) -> None:
+    # The customer's own region says "not enabled" (404); the others only "wrong region" (403).
     amazon.on(
         "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
     )
     amazon.on("GET", f"{NA}{PATH}", reply(404, {"message": "na"}))
     amazon.on("GET", f"{EU}{PATH}", reply(403, {"message": "eu"}))
-    with pytest.raises(PermissionDeniedError, match="eu"):
+    with pytest.raises(NotFoundError, match="na"):
+        await either.run(lambda c: c.customer_enablement.get(SKILL, token="t"))
+
+
+async def test_after_a_5xx_lookup_the_own_regions_404_wins_over_the_others_403(
+    either: Either, amazon: FakeAmazon, sleeps: list[float]
+) -> None:
+    amazon.on("GET", f"{NA}/v1/alexaApiEndpoint", reply(503, {"message": "down"}))
+    amazon.on("GET", f"{NA}{PATH}", reply(403, {"message": "registered in the EU region"}))
+    amazon.on("GET", f"{EU}{PATH}", reply(404, {"message": "not enabled for this customer"}))
+    amazon.on("GET", f"{FE}{PATH}", reply(403, {"message": "registered in the EU region"}))
+    with pytest.raises(NotFoundError, match="not enabled for this customer"):
+        await either.run(lambda c: c.customer_enablement.get(SKILL, token="t"))
+    assert hosts(amazon) == ["127.0.0.1:8080", "127.0.0.1:8081", "127.0.0.1:8082"]
+
+
+async def test_only_wrong_region_answers_raise_the_first(either: Either, amazon: FakeAmazon) -> None:
+    amazon.on(
+        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
+    )
+    amazon.on("GET", f"{NA}{PATH}", reply(403, {"message": "na"}))
+    amazon.on("GET", f"{EU}{PATH}", reply(403, {"message": "eu"}))
+    with pytest.raises(PermissionDeniedError, match="na"):
         await either.run(lambda c: c.customer_enablement.get(SKILL, token="t"))
 
 

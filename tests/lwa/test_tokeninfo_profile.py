@@ -113,11 +113,23 @@ async def test_profile_without_a_profile_scope_is_403(client: httpx.AsyncClient,
 async def test_profile_with_bad_tokens_is_401(client: httpx.AsyncClient, admin: Admin) -> None:
     customer = await admin.customer()
     token = await admin.access_token(customer.user_id, ["profile"])
-    for headers in ({"Authorization": "Bearer Atza|forged"}, {}):
+    forged = await client.get("/user/profile", headers={"Authorization": "Bearer Atza|forged"})
+    assert forged.status_code == 401
+    assert forged.json()["error"] == "invalid_token"
+    assert forged.headers["WWW-Authenticate"] == 'Bearer realm="localexa", error="invalid_token"'
+    # No credentials at all, or only another scheme's: a challenge without an error code
+    # (RFC 6750 §3.1), since nothing was invalid.
+    for headers in ({}, {"Authorization": "Basic Zm9vOmJhcg=="}):
         response = await client.get("/user/profile", headers=headers)
         assert response.status_code == 401
         assert response.json()["error"] == "invalid_token"
-        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert response.json()["error_description"] == "The request has no access token."
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="localexa"'
+    # Another scheme's header does not hide a token sent the other ways.
+    beside = await client.get(
+        "/user/profile", headers={"Authorization": "Basic Zm9vOmJhcg==", "x-amz-access-token": token}
+    )
+    assert beside.status_code == 200, beside.text
     await admin.advance_clock(3601)
     expired = await client.get("/user/profile", headers={"Authorization": f"Bearer {token}"})
     assert expired.status_code == 401

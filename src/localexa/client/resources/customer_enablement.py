@@ -56,11 +56,24 @@ def _targets(token: str | None, endpoint: str | None) -> Flow[list[Target]]:
     return list(entries)
 
 
+#: Among region-mismatch-like answers, the most telling first: a 404 ("not enabled for this
+#: customer") comes from the customer's own region, while the other regions answer 403.
+_MISMATCH_RANK = {404: 0, 401: 1, 403: 2}
+
+
 def _most_telling(errors: Sequence[APIError]) -> APIError:
-    """The error to raise when every endpoint failed: prefer one that is not a region mismatch."""
+    """The error to raise when every endpoint failed: the first that is not a region mismatch,
+    else the first 404, else the first 401, else the last."""
     for error in errors:
         if isinstance(error, APIStatusError) and error.status_code not in _REGION_MISMATCH:
             return error
+    ranked = [
+        (_MISMATCH_RANK[e.status_code], index)
+        for index, e in enumerate(errors)
+        if isinstance(e, APIStatusError) and e.status_code in _MISMATCH_RANK
+    ]
+    if ranked:
+        return errors[min(ranked)[1]]
     return errors[-1]
 
 

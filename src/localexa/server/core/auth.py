@@ -47,7 +47,9 @@ def extract_bearer(request: Request, *, allow_query: bool = False) -> str | None
         scheme, _, rest = value.partition(" ")
         if rest and scheme.lower() == "bearer":
             return rest.strip() or None
-        return value or None
+        if value and not rest:
+            return value  # a bare token, as ask-cli sends it
+        # Another scheme (`Basic …`, `Digest …`): no bearer token in this header.
     if allow_query:
         alt = request.headers.get("x-amz-access-token") or request.query_params.get("access_token")
         if alt:

@@ -54,12 +54,16 @@ class InvalidToken(OAuthError):
     401 with a Bearer challenge at a resource (RFC 6750 §3.1); tokeninfo answers 400 instead.
     """
 
-    def __init__(self, description: str, *, status: int = 401) -> None:
+    def __init__(self, description: str, *, status: int = 401, token_sent: bool = True) -> None:
         super().__init__("invalid_token", description, status=status)
-        if status == 401:
+        if status != 401:
+            self.headers.pop("WWW-Authenticate", None)
+        elif token_sent:
             self.headers["WWW-Authenticate"] = 'Bearer realm="localexa", error="invalid_token"'
         else:
-            self.headers.pop("WWW-Authenticate", None)
+            # RFC 6750 §3.1: a request with no credentials at all gets a challenge without an
+            # error code (nothing was invalid; the client should just authenticate).
+            self.headers["WWW-Authenticate"] = 'Bearer realm="localexa"'
 
 
 class InsufficientScope(OAuthError):

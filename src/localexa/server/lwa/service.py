@@ -71,7 +71,7 @@ class LwaService:
 
     async def profile(self, token: str | None) -> Profile:
         if token is None:
-            raise InvalidToken("The request has no access token.")
+            raise InvalidToken("The request has no access token.", token_sent=False)
         row = await self._live(token, status=401)
         granted = set(row.scopes.split())
         if not granted & set(PROFILE_SCOPES) or row.user_id is None:
