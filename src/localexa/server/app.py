@@ -29,7 +29,7 @@ from localexa.server.db.engine import create_engine
 from localexa.server.db.migrate import upgrade_to_head
 from localexa.server.db.session import ReadsOnlyMiddleware
 from localexa.server.evaluation.worker import start_evaluation_worker, stop_evaluation_worker
-from localexa.server.lwa.token_cache import TokenCache, open_redis, watch_revocations
+from localexa.server.lwa.token_cache import TokenCache, watch_revocations
 from localexa.server.lwa.tokens import LwaTokenVerifier
 from localexa.server.observe.install import install_observability, start_observability, stop_observability
 from localexa.server.settings import Settings
@@ -60,10 +60,10 @@ def create_app(
         app.state.box = SecretBox(settings.resolved_secret_key(), password_hash_n=settings.password_hash_n)
         app.state.admin_key = settings.resolved_admin_key()
         app.state.outbound = OutboundHttp(ca_file=settings.outbound_ca_file)
-        token_redis = open_redis(settings.redis_url)
         # Cached token checks need every revocation to reach this process (lwa/token_cache.py).
-        shared_or_alone = engine.dialect.name == "sqlite" or token_redis is not None
-        token_cache = TokenCache(enabled=shared_or_alone, redis=token_redis)
+        token_cache = TokenCache.open(
+            redis_url=settings.redis_url, single_process=engine.dialect.name == "sqlite"
+        )
         watch_revocations(engine, token_cache)
         app.state.token_verifier = LwaTokenVerifier(token_cache)
         await start_observability(app)
@@ -77,8 +77,7 @@ def create_app(
             await stop_evaluation_worker(app)
             await stop_observability(app)
             await app.state.rate_limiter.aclose()
-            if token_redis is not None:
-                await token_redis.aclose()
+            await token_cache.aclose()
             await app.state.outbound.aclose()
             await engine.dispose()
 

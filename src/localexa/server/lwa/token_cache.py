@@ -20,6 +20,14 @@ so an entry read while the commit was under way is not trusted either.
   read (one GET) before a cached answer is used. When Redis fails, calls go to the database.
 - On PostgreSQL without Redis, another process could revoke unseen: the cache is off. A SQLite
   file is served by one process.
+
+Redis failing must not let another process go on trusting an answer a revocation ended:
+- the first move runs before the commit, and when Redis refuses it the commit does not happen
+  (`RevocationNotShared`, a 503: nothing was revoked, so nothing is left unshared);
+- a later move that fails is made by this process's next epoch read, before anything is trusted;
+- a process forgets every cached answer whenever it opens a new Redis connection (Redis restarted,
+  empty or from a snapshot, and its counter may be back at a value an old answer carries) and
+  whenever it cannot read the counter.
 """
 
 from __future__ import annotations
@@ -35,8 +43,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
 
+from localexa.server.core.errors import ServiceUnavailable
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from redis.asyncio import Redis
+    from redis.asyncio.connection import AbstractConnection
 
 logger = logging.getLogger("localexa.lwa")
 
@@ -63,6 +76,10 @@ class CachedToken:
 Epoch = tuple[int, int]
 
 
+class RevocationNotShared(ServiceUnavailable):
+    """A write that may end tokens could not tell the other processes: it is not committed."""
+
+
 class TokenCache:
     def __init__(self, *, enabled: bool, redis: Redis | None = None, max_entries: int = MAX_ENTRIES) -> None:
         self.enabled = enabled
@@ -70,6 +87,19 @@ class TokenCache:
         self._max_entries = max_entries
         self._local = 0
         self._entries: dict[str, tuple[Epoch, CachedToken]] = {}
+        #: A committed revocation the shared counter has not counted yet (Redis failed then).
+        self._unshared = False
+
+    @classmethod
+    def open(cls, *, redis_url: str | None, single_process: bool) -> TokenCache:
+        """On when one process serves the database or Redis carries the epoch to the others."""
+        cache = cls(enabled=single_process or bool(redis_url))
+        cache._redis = open_redis(redis_url, on_new_connection=cache.forget)
+        return cache
+
+    async def aclose(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
 
     async def epoch(self) -> Epoch | None:
         """The current epoch, or None when answers must not be cached or trusted now."""
@@ -78,12 +108,23 @@ class TokenCache:
         shared = 0
         if self._redis is not None:
             try:
+                if self._unshared:
+                    await self._redis.incr(REDIS_KEY)
+                    self._unshared = False
                 value = await self._redis.get(REDIS_KEY)
             except Exception as exc:  # Redis down: ask the database, cache nothing
                 logger.warning("token epoch unavailable: %s", type(exc).__name__)
+                # What was cached before the outage is not trusted after it: a revocation
+                # elsewhere may have been refused or lost with a restarted Redis meanwhile.
+                self.forget()
                 return None
             shared = int(value or 0)
         return (self._local, shared)
+
+    def forget(self) -> None:
+        """Trust no answer cached so far (this process only)."""
+        self._local += 1
+        self._entries.clear()
 
     def get(self, token_hash: str, epoch: Epoch) -> CachedToken | None:
         entry = self._entries.get(token_hash)
@@ -99,22 +140,27 @@ class TokenCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def revoked(self) -> None:
-        """A write that may have ended tokens committed (or is committing): forget every answer,
-        here at once and, through Redis, in every other process."""
-        self._local += 1
-        self._entries.clear()
+    def revoked(self, *, before_commit: bool = False) -> None:
+        """A write that may have ended tokens commits (`before_commit`) or has committed: forget
+        every answer, here at once and, through Redis, in every other process."""
+        self.forget()
         if self._redis is None:
             return
-        if not in_greenlet():  # a connection closed outside a request (garbage collection)
-            self.enabled = False  # cannot tell the others in order: stop trusting cached answers
-            logger.warning("token cache off: a revocation could not be shared through Redis")
-            return
-        try:
-            await_only(self._redis.incr(REDIS_KEY))
-        except Exception as exc:
-            self.enabled = False
-            logger.warning("token cache off: Redis refused the revocation (%s)", type(exc).__name__)
+        if in_greenlet():
+            try:
+                await_only(self._redis.incr(REDIS_KEY))
+                return
+            except Exception as exc:
+                if before_commit:
+                    raise RevocationNotShared(
+                        "This change could end access tokens, and the other localexa processes could "
+                        f"not be told (Redis: {type(exc).__name__}); nothing was changed. Retry the "
+                        "request."
+                    ) from exc
+                logger.warning("a revocation is not shared yet: %s", type(exc).__name__)
+        # Outside a request (a connection closed by garbage collection) or Redis failing after
+        # the commit: the next epoch read shares it, and nothing is trusted until it has.
+        self._unshared = True
 
 
 def may_revoke(statement: str) -> bool:
@@ -122,13 +168,18 @@ def may_revoke(statement: str) -> bool:
     return _MAY_REVOKE.match(statement) is not None
 
 
-def open_redis(redis_url: str | None) -> Redis | None:
-    """The client of the shared token epoch (None without `LOCALEXA_REDIS_URL`)."""
+def open_redis(redis_url: str | None, *, on_new_connection: Callable[[], None]) -> Redis | None:
+    """The client of the shared token epoch (None without `LOCALEXA_REDIS_URL`);
+    `on_new_connection` runs each time it connects (first time included)."""
     if not redis_url:
         return None
     from redis.asyncio import Redis
 
-    return Redis.from_url(redis_url)
+    async def connected(connection: AbstractConnection) -> None:
+        await connection.on_connect()  # what redis-py does when no function is given
+        on_new_connection()
+
+    return Redis.from_url(redis_url, redis_connect_func=connected)
 
 
 def watch_revocations(engine: AsyncEngine, cache: TokenCache) -> None:
@@ -142,9 +193,10 @@ def watch_revocations(engine: AsyncEngine, cache: TokenCache) -> None:
 
     @event.listens_for(sync_engine, "commit")
     def _on_commit(conn: Any) -> None:
+        # Runs before the database commits: raising here (RevocationNotShared) stops the commit.
         if conn.info.pop(_DIRTY, False):
+            cache.revoked(before_commit=True)
             conn.info[_COMMITTED] = True
-            cache.revoked()
 
     @event.listens_for(sync_engine, "rollback")
     def _on_rollback(conn: Any) -> None:

@@ -1,0 +1,158 @@
+"""The shared token epoch when Redis fails or restarts (lwa/token_cache.py).
+
+A revocation must never be missed by another process: a revoking write that cannot reach Redis is
+not committed (503), and a process forgets its cached answers when it reconnects to Redis (a
+restarted Redis starts its counter again, and may come back to a value an old answer carries).
+Each test runs its own redis-server, so stopping it touches nothing else.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from redis.exceptions import ConnectionError
+from sqlalchemy.util import greenlet_spawn
+
+from localexa.server.lwa.token_cache import REDIS_KEY, CachedToken, RevocationNotShared, TokenCache
+from localexa.server.settings import Settings
+from tests.factories import Admin
+
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+TOKEN = CachedToken("client", "user", frozenset({"profile"}), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+class OwnRedis:
+    """A redis-server of this test's own, on a free port, that keeps nothing on disk."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        assert REDIS_SERVER is not None
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.02)
+        raise AssertionError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def own_redis() -> Iterator[OwnRedis]:
+    redis = OwnRedis()
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, own_redis: OwnRedis) -> Settings:
+    return settings.model_copy(update={"redis_url": own_redis.url})
+
+
+async def test_a_revocation_redis_cannot_share_is_refused_and_nothing_changes(
+    app: FastAPI, client: httpx.AsyncClient, admin: Admin, own_redis: OwnRedis
+) -> None:
+    customer = await admin.customer()
+    token = await admin.access_token(customer.user_id, ["profile"])
+    own_redis.stop()
+
+    reset = await client.post("/_localexa/reset", headers=admin.headers)
+
+    assert reset.status_code == 503, reset.text
+    assert "nothing was changed" in reset.json()["message"]
+    # Rolled back: the customer and their token are still there (checked in the database, as
+    # the cache cannot be trusted without Redis).
+    profile = await client.get("/user/profile", headers={"Authorization": f"Bearer {token}"})
+    assert profile.status_code == 200, profile.text
+    own_redis.start()
+    again = await client.post("/_localexa/reset", headers=admin.headers)
+    assert again.status_code == 200, again.text
+    gone = await client.get("/user/profile", headers={"Authorization": f"Bearer {token}"})
+    assert gone.status_code == 401
+
+
+async def test_a_restarted_redis_cannot_bring_back_an_old_answer(own_redis: OwnRedis) -> None:
+    # Two processes' caches on one Redis. `other` caches a token's answer at counter 3; Redis
+    # restarts empty and three revocations bring the counter back to 3: the old answer must not
+    # serve (the revocations may have ended that token).
+    revoking = TokenCache.open(redis_url=own_redis.url, single_process=False)
+    other = TokenCache.open(redis_url=own_redis.url, single_process=False)
+    try:
+        for _ in range(3):
+            await greenlet_spawn(revoking.revoked)
+        epoch = await other.epoch()
+        assert epoch is not None
+        assert epoch[1] == 3
+        other.put("token-hash", epoch, TOKEN)
+        assert other.get("token-hash", epoch) == TOKEN
+
+        own_redis.stop()
+        own_redis.start()
+        while await _counter(revoking) < 3:
+            await greenlet_spawn(revoking.revoked)
+
+        now = await other.epoch()
+        assert now is not None
+        assert now[1] == 3
+        assert other.get("token-hash", now) is None
+    finally:
+        await revoking.aclose()
+        await other.aclose()
+
+
+async def _counter(cache: TokenCache) -> int:
+    """The shared counter (the first command after a restart may meet a dropped connection)."""
+    redis = cache._redis
+    assert redis is not None
+    for _ in range(3):
+        try:
+            return int(await redis.get(REDIS_KEY) or 0)
+        except ConnectionError:
+            continue
+    raise AssertionError("Redis did not answer")
+
+
+async def test_a_revocation_redis_refused_after_the_commit_is_shared_before_anything_is_trusted(
+    own_redis: OwnRedis,
+) -> None:
+    cache = TokenCache.open(redis_url=own_redis.url, single_process=False)
+    try:
+        assert await cache.epoch() == (1, 0)  # the first connection forgot nothing yet
+        own_redis.stop()
+        await greenlet_spawn(cache.revoked)  # after a commit: logged, not raised
+        with pytest.raises(RevocationNotShared):
+            await greenlet_spawn(lambda: cache.revoked(before_commit=True))
+        assert await cache.epoch() is None  # Redis down: nothing trusted
+        own_redis.start()
+        epoch = await cache.epoch()
+        assert epoch is not None
+        assert epoch[1] == 1  # the revocation Redis missed was counted before the read
+    finally:
+        await cache.aclose()
