@@ -2,23 +2,31 @@
 
 The console reads tables by name rather than importing each area's models, so a page works
 whether or not that area's table exists yet ("not available yet" otherwise). Columns that hold
-secrets (hashes, sealed values, keys, tokens) are shown masked, never opened.
+secrets (hashes, sealed values, keys, tokens) are shown masked, never opened, and every text has
+the secrets of observe.redaction scrubbed (a URL's `user:password@`, LWA tokens).
+
+Pages hold PAGE_ROWS rows, newest first (by primary key for a table without `created_at`), and
+page on with a keyset cursor: the sort values of the last row shown, so rows written meanwhile
+neither repeat nor go missing.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Column, ColumnElement, Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from localexa.server.core.clock import as_utc, iso
 from localexa.server.db.models import metadata
-from localexa.server.observe.redaction import is_secret_field
+from localexa.server.observe.redaction import is_secret_field, redact_text
 
 PAGE_ROWS = 200
 MASK = "••••••"
@@ -49,7 +57,11 @@ def show(value: Any) -> str:
         return ", ".join(show(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {show(v)}" for k, v in value.items() if not is_secret_column(str(k)))
-    return str(value)
+    return redact_text(str(value))
+
+
+class BadCursor(ValueError):
+    """A `cursor` this table did not hand out."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,8 @@ class Grid:
     columns: list[str] = field(default_factory=list)
     rows: list[list[Cell]] = field(default_factory=list)
     total: int = 0
+    #: Pass back as `cursor` for the rows after these; None on the last page.
+    next_cursor: str | None = None
 
 
 async def grid(
@@ -77,28 +91,89 @@ async def grid(
     columns: Sequence[str] | None = None,
     where: dict[str, str] | None = None,
     links: dict[str, str] | None = None,
+    cursor: str | None = None,
 ) -> Grid:
+    """One page of a table; raises BadCursor for a cursor this table did not hand out."""
     table = table_named(*candidates)
     if table is None:
         return Grid(title=title, available=False)
     names = [c for c in (columns or table.c.keys()) if c in table.c]
-    order = [table.c["created_at"].desc()] if "created_at" in table.c else list(table.primary_key.columns)
-    query = select(table).order_by(*order).limit(PAGE_ROWS)
+    sort = _sort_columns(table)
+    newest_first = "created_at" in table.c
+    query = select(table).order_by(*(c.desc() if newest_first else c.asc() for c in sort))
     count = select(func.count()).select_from(table)
     for column, value in (where or {}).items():
         if value and column in table.c:
             query = query.where(table.c[column] == value)
             count = count.where(table.c[column] == value)
+    if cursor:
+        query = query.where(_after(sort, _decode_cursor(cursor, sort), newest_first=newest_first))
     async with engine.connect() as conn:
-        rows = (await conn.execute(query)).all()
+        rows = (await conn.execute(query.limit(PAGE_ROWS + 1))).all()
         total = int((await conn.execute(count)).scalar() or 0)
+    more = len(rows) > PAGE_ROWS
+    rows = rows[:PAGE_ROWS]
     return Grid(
         title=title,
         available=True,
         columns=names,
         rows=[[_cell(n, row._mapping[n], links or {}) for n in names] for row in rows],
         total=total,
+        next_cursor=_encode_cursor([rows[-1]._mapping[c.name] for c in sort]) if more else None,
     )
+
+
+def _sort_columns(table: Table) -> list[Column[Any]]:
+    """`created_at`, then the primary key: rows made in the same instant keep one order."""
+    keys = [c for c in table.primary_key.columns if c.name != "created_at"]
+    return [table.c["created_at"], *keys] if "created_at" in table.c else keys
+
+
+def _after(sort: list[Column[Any]], last: list[Any], *, newest_first: bool) -> ColumnElement[bool]:
+    """Rows that sort after `last`: (a, b) < (x, y) spelled out as a < x OR (a = x AND b < y)."""
+    branches = []
+    for i, column in enumerate(sort):
+        beyond = column < last[i] if newest_first else column > last[i]
+        branches.append(and_(*(sort[j] == last[j] for j in range(i)), beyond))
+    return or_(*branches)
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: list[Column[Any]]) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise BadCursor("The cursor is not one this page handed out.") from exc
+    if not isinstance(values, list) or len(values) != len(sort):
+        raise BadCursor("The cursor is not one this page handed out.")
+    return [_cursor_value(column, value) for column, value in zip(sort, values, strict=True)]
+
+
+def _cursor_value(column: Column[Any], value: object) -> Any:
+    expected = column.type.python_type
+    if expected is datetime and isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    if expected is int and type(value) is int and -(2**63) <= value < 2**63:
+        return value
+    if expected is str and isinstance(value, str) and _storable(value):
+        return value
+    raise BadCursor(f"The cursor's {column.name} is not one this page handed out.")
+
+
+def _storable(text: str) -> bool:
+    """Text a database can compare: UTF-8 (no lone surrogate) and no NUL (PostgreSQL refuses it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def _cell(column: str, value: Any, links: dict[str, str]) -> Cell:

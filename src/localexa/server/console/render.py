@@ -1,4 +1,5 @@
-"""Rendering and guarding console pages: Jinja2 templates, sign-in checks, CSRF checks.
+"""Rendering and guarding console pages: Jinja2 templates, sign-in checks, CSRF checks, and the
+HTML page of every error under /console (also those raised before routing: core's ERROR_PAGES).
 
 Jinja2 is loaded with the first page served, not at start (a server used only through its APIs
 never needs it).
@@ -6,18 +7,20 @@ never needs it).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from fastapi import Request
 from starlette.datastructures import FormData
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from localexa import __version__
 from localexa.server.console.pages import TABLE_PAGES
 from localexa.server.console.session import ConsoleSession, csrf_ok, read_session
+from localexa.server.core.errors import BadRequest
 
 if TYPE_CHECKING:
     from starlette.templating import Jinja2Templates
@@ -53,8 +56,8 @@ _HEADERS = {
 }
 
 
-def signed_in(request: Request) -> ConsoleSession | None:
-    session = read_session(request)
+async def signed_in(request: Request) -> ConsoleSession | None:
+    session = await read_session(request)
     return session if session is not None and session.signed_in else None
 
 
@@ -83,15 +86,40 @@ def render(
     return templates().TemplateResponse(request, name, full, status_code=status_code, headers=_HEADERS)
 
 
+UNREADABLE_FORM = (
+    "A value of this form is not text: it holds bytes that are not UTF-8 or an unpaired UTF-16 "
+    "surrogate (such as %ED%A0%80). Nothing was changed."
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 async def checked_form(request: Request) -> tuple[ConsoleSession | None, FormData | None]:
-    """The signed-in session and the form of a POST, when its CSRF token matches."""
-    session = signed_in(request)
+    """The signed-in session and the form of a POST, when its CSRF token matches.
+
+    Raises BadRequest (the console's 400 page) for a value that is not text, which the form
+    parser would otherwise have turned into U+FFFD and stored.
+    """
+    session = await signed_in(request)
     if session is None:
         return None, None
+    body = await request.body()  # kept by the request: the form below parses the same bytes
     form = await request.form()
     if not csrf_ok(session, form.get("csrf_token")):
         return session, None
+    if _holds_non_text(body, request.headers.get("content-type", ""), form):
+        raise BadRequest(UNREADABLE_FORM)
     return session, form
+
+
+def _holds_non_text(body: bytes, content_type: str, form: FormData) -> bool:
+    if content_type.lower().startswith("application/x-www-form-urlencoded"):
+        # Starlette decodes %-escapes with errors="replace"; decoding strictly tells them apart
+        # from a U+FFFD that was typed (%EF%BF%BD, which stays allowed).
+        try:
+            parse_qsl(body.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            return True
+    return any(isinstance(value, str) and _SURROGATE.search(value) for _, value in form.multi_items())
 
 
 def forbidden(request: Request, session: ConsoleSession | None) -> Response:
@@ -106,3 +134,33 @@ def forbidden(request: Request, session: ConsoleSession | None) -> Response:
         session=session,
         status_code=403,
     )
+
+
+_ERROR_TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Too large",
+    415: "Unsupported form",
+    429: "Too many requests",
+    503: "Unavailable",
+}
+
+
+def error_page(status: int, message: str, headers: dict[str, str]) -> Response:
+    """The message page for an error core renders under /console (the request guard's NUL or size
+    refusals, a wrong method, an invalid path parameter, a raised error). Core passes no request,
+    so the page is rendered without the session: it shows the message and the way back."""
+    context = {
+        "nav": NAV,
+        "active": "",
+        "csrf": "",
+        "signed_in": False,
+        "version": __version__,
+        "title": _ERROR_TITLES.get(status, "Something went wrong"),
+        "message": message,
+    }
+    html = templates().env.get_template("message.html").render(context)
+    return HTMLResponse(html, status_code=status, headers={**_HEADERS, **headers})

@@ -9,30 +9,44 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from localexa.server.console import queries
+# Imported for its routes (journal, faults, clock): registered on the shared router before this
+# module's, so before the catch-all table page `/{slug}`.
+from localexa.server.console import queries, steer  # noqa: F401
 from localexa.server.console.pages import (
     EVALUATION_RESULT_COLUMNS,
     EVALUATION_RESULTS,
     PAGES_BY_SLUG,
     TABLE_PAGES,
 )
-from localexa.server.console.render import HERE, checked_form, forbidden, render, signed_in, to_login
+from localexa.server.console.render import (
+    HERE,
+    checked_form,
+    error_page,
+    forbidden,
+    render,
+    signed_in,
+    to_login,
+)
+from localexa.server.console.router import router as router  # api.py includes it from here
 from localexa.server.console.session import (
     admin_key_ok,
-    clear_session,
     csrf_ok,
+    end_session,
     new_session,
     read_session,
     set_session_cookie,
 )
-from localexa.server.console.steer import router as steer_router
 from localexa.server.core.clock import iso
+from localexa.server.core.errors import ERROR_PAGES, ApiFamily
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+# Errors under /console raised outside these handlers (request guard, routing, validation of a path
+# parameter) are rendered by core, which holds no template: it uses the console's message page.
+ERROR_PAGES[ApiFamily.PAGE] = error_page
 
 _STATIC = {
     "console.css": "text/css; charset=utf-8",
@@ -59,7 +73,7 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login")
 async def login_page(request: Request, next: str | None = None) -> Response:
-    session = read_session(request)
+    session = await read_session(request)
     if session is not None and session.signed_in:
         return RedirectResponse(_safe_next(next), status_code=303)
     # An anonymous session only carries the CSRF token that guards this form.
@@ -76,7 +90,7 @@ async def login(
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/console",
 ) -> Response:
-    session = read_session(request)
+    session = await read_session(request)
     if not csrf_ok(session, csrf_token):
         return forbidden(request, session)
     if not admin_key_ok(request, admin_key):
@@ -95,14 +109,14 @@ async def logout(request: Request) -> Response:
     if form is None:
         return forbidden(request, session)
     response = RedirectResponse("/console/login", status_code=303)
-    clear_session(response)
+    await end_session(request, response, session)
     return response
 
 
 @router.get("")
 @router.get("/")
 async def overview(request: Request) -> Response:
-    session = signed_in(request)
+    session = await signed_in(request)
     if session is None:
         return to_login(request)
     state = request.app.state
@@ -126,24 +140,31 @@ async def overview(request: Request) -> Response:
     return render(request, "overview.html", context, session=session, active="overview")
 
 
-# The journal, faults and clock pages, before the catch-all table page.
-router.include_router(steer_router)
-
-
 @router.get("/{slug}")
 async def table_page(slug: str, request: Request) -> Response:
     page = PAGES_BY_SLUG.get(slug)
-    session = signed_in(request)
+    session = await signed_in(request)
     if session is None:
         return to_login(request)
     if page is None:
         missing = {"title": "Not found", "message": f"The console has no page {slug}."}
         return render(request, "message.html", missing, session=session, status_code=404)
     where = {name: request.query_params.get(name, "") for name in page.filters}
+    cursor = request.query_params.get("cursor") or None
     engine = request.app.state.engine
-    grid = await queries.grid(
-        engine, page.title, page.candidates, columns=page.columns, where=where, links=page.links
-    )
+    try:
+        grid = await queries.grid(
+            engine,
+            page.title,
+            page.candidates,
+            columns=page.columns,
+            where=where,
+            links=page.links,
+            cursor=cursor,
+        )
+    except queries.BadCursor as exc:
+        refusal = {"title": "Bad request", "message": f"{exc} Start again from the newest rows."}
+        return render(request, "message.html", refusal, session=session, status_code=400)
     extra: list[queries.Grid] = []
     if slug == "evaluations":
         run = {"evaluation_id": request.query_params.get("evaluation_id", "")}
@@ -152,5 +173,14 @@ async def table_page(slug: str, request: Request) -> Response:
                 engine, "Test case results", EVALUATION_RESULTS, columns=EVALUATION_RESULT_COLUMNS, where=run
             )
         )
-    context: dict[str, Any] = {"page": page, "grid": grid, "where": where, "extra": extra}
+    active_filters = {name: value for name, value in where.items() if value}
+    context: dict[str, Any] = {
+        "page": page,
+        "grid": grid,
+        "where": where,
+        "extra": extra,
+        "paged": cursor is not None,
+        "newest": urlencode(active_filters),
+        "older": urlencode({**active_filters, "cursor": grid.next_cursor}) if grid.next_cursor else None,
+    }
     return render(request, "table.html", context, session=session, active=slug)

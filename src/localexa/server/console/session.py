@@ -6,6 +6,9 @@ HTTPS. It holds a random CSRF token and a fingerprint of the admin key, so chang
 key signs every console user out. Every form carries the CSRF token; a POST whose token does not
 match the cookie's is refused. Before sign-in the cookie carries only a CSRF token, which guards
 the sign-in form itself.
+
+Each session also carries a random id. Sign-out records it (console/sign_outs.py), so the cookie
+no longer signs anyone in even if it was saved and is sent again before it expires.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from fastapi import Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.responses import Response
 
+from localexa.server.console.sign_outs import SignOuts
+
 COOKIE = "localexa_console"
 MAX_AGE_SECONDS = 12 * 3600
 
@@ -26,6 +31,8 @@ MAX_AGE_SECONDS = 12 * 3600
 class ConsoleSession:
     csrf: str
     signed_in: bool
+    #: Random, fresh with every new session; what sign-out records.
+    session_id: str
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
@@ -38,12 +45,21 @@ def _serializer(request: Request) -> URLSafeTimedSerializer:
     return serializer
 
 
+def sign_outs(request: Request) -> SignOuts:
+    state = request.app.state
+    recorded: SignOuts | None = getattr(state, "console_sign_outs", None)
+    if recorded is None:
+        recorded = SignOuts(lifetime_seconds=MAX_AGE_SECONDS, redis_url=state.settings.redis_url)
+        state.console_sign_outs = recorded
+    return recorded
+
+
 def admin_fingerprint(request: Request, key: str | None = None) -> str:
     box = request.app.state.box
     return str(box.hash_token("localexa:console-admin:" + (key or request.app.state.admin_key)))[:24]
 
 
-def read_session(request: Request) -> ConsoleSession | None:
+async def read_session(request: Request) -> ConsoleSession | None:
     raw = request.cookies.get(COOKIE)
     if not raw:
         return None
@@ -53,18 +69,27 @@ def read_session(request: Request) -> ConsoleSession | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
         return None
+    session_id = data.get("sid")
+    if not isinstance(session_id, str) or not session_id:
+        return None  # a cookie from before sessions had ids: sign in again
     fingerprint = data.get("admin")
-    signed_in = isinstance(fingerprint, str) and hmac.compare_digest(fingerprint, admin_fingerprint(request))
-    return ConsoleSession(csrf=data["csrf"], signed_in=signed_in)
+    signed_in = (
+        isinstance(fingerprint, str)
+        and hmac.compare_digest(fingerprint, admin_fingerprint(request))
+        and not await sign_outs(request).signed_out(session_id)
+    )
+    return ConsoleSession(csrf=data["csrf"], signed_in=signed_in, session_id=session_id)
 
 
 def new_session(*, signed_in: bool) -> ConsoleSession:
-    """A session with a fresh CSRF token (rotated at sign-in and sign-out)."""
-    return ConsoleSession(csrf=secrets.token_urlsafe(24), signed_in=signed_in)
+    """A session with a fresh CSRF token and id (rotated at sign-in and sign-out)."""
+    return ConsoleSession(
+        csrf=secrets.token_urlsafe(24), signed_in=signed_in, session_id=secrets.token_urlsafe(24)
+    )
 
 
 def set_session_cookie(request: Request, response: Response, session: ConsoleSession) -> None:
-    payload: dict[str, str] = {"csrf": session.csrf}
+    payload: dict[str, str] = {"csrf": session.csrf, "sid": session.session_id}
     if session.signed_in:
         payload["admin"] = admin_fingerprint(request)
     response.set_cookie(
@@ -78,7 +103,9 @@ def set_session_cookie(request: Request, response: Response, session: ConsoleSes
     )
 
 
-def clear_session(response: Response) -> None:
+async def end_session(request: Request, response: Response, session: ConsoleSession) -> None:
+    """Sign out: this session's cookie signs no one in again, here or in another process."""
+    await sign_outs(request).record(session.session_id)
     response.delete_cookie(COOKIE, path="/console", httponly=True, samesite="strict")
 
 

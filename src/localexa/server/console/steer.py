@@ -7,22 +7,29 @@ core.clock), so the console and `/_localexa/...` always agree. The journal page 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from localexa.server.console.render import checked_form, forbidden, render, signed_in, to_login
+from localexa.server.console.render import (
+    UNREADABLE_FORM,
+    checked_form,
+    forbidden,
+    render,
+    signed_in,
+    to_login,
+)
+from localexa.server.console.router import router
 from localexa.server.console.session import ConsoleSession
 from localexa.server.core.clock import iso
 from localexa.server.core.errors import BadRequest
 from localexa.server.observe.journal_query import build_filter, read_entry, read_page
 from localexa.server.observe.routes import fault_out
 from localexa.server.observe.schemas import FaultIn
-
-router = APIRouter()
 
 JOURNAL_FILTERS = (
     "path",
@@ -36,6 +43,12 @@ JOURNAL_FILTERS = (
     "until",
 )
 JOURNAL_ROWS = 100
+#: Journal ids are signed 64-bit integers (BIGINT); a larger one names no entry.
+_ENTRY_IDS = range(-(2**63), 2**63)
+MAX_ADVANCE_SECONDS = 10 * 365 * 86400
+#: Digits and at most one decimal point, ASCII only: float() would also take `1_000`, `1e3`,
+#: fullwidth `１２` and Arabic-Indic `٣`, which nobody means to type into this form.
+_SECONDS = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 _FAULT_FIELDS = (
     "method",
     "path",
@@ -72,7 +85,7 @@ async def _journal_context(request: Request) -> dict[str, Any]:
 
 @router.get("/journal")
 async def journal(request: Request) -> Response:
-    session = signed_in(request)
+    session = await signed_in(request)
     if session is None:
         return to_login(request)
     context = await _journal_context(request)
@@ -82,7 +95,7 @@ async def journal(request: Request) -> Response:
 @router.get("/journal/rows")
 async def journal_rows(request: Request) -> Response:
     """The table body alone, for the page's 2-second refresh."""
-    session = signed_in(request)
+    session = await signed_in(request)
     if session is None:
         return Response("Signed out.", status_code=401, media_type="text/plain")
     context = await _journal_context(request)
@@ -91,10 +104,10 @@ async def journal_rows(request: Request) -> Response:
 
 @router.get("/journal/{entry_id}")
 async def journal_entry(entry_id: int, request: Request) -> Response:
-    session = signed_in(request)
+    session = await signed_in(request)
     if session is None:
         return to_login(request)
-    entry = await read_entry(request.app, entry_id)
+    entry = await read_entry(request.app, entry_id) if entry_id in _ENTRY_IDS else None
     if entry is None:
         context = {"title": "Not found", "message": f"No journal entry {entry_id} (it may have aged out)."}
         return render(request, "message.html", context, session=session, status_code=404)
@@ -116,7 +129,7 @@ async def _faults_page(
 
 @router.get("/faults")
 async def faults(request: Request) -> Response:
-    session = signed_in(request)
+    session = await signed_in(request)
     if session is None:
         return to_login(request)
     return await _faults_page(request, session)
@@ -124,7 +137,13 @@ async def faults(request: Request) -> Response:
 
 @router.post("/faults")
 async def create_fault(request: Request) -> Response:
-    session, form = await checked_form(request)
+    try:
+        session, form = await checked_form(request)
+    except BadRequest:  # a value that is not text: say so on the form, as for any other bad value
+        refused_session = await signed_in(request)
+        if refused_session is None:
+            return to_login(request)
+        return await _faults_page(request, refused_session, errors=[UNREADABLE_FORM], status_code=400)
     if session is None:
         return to_login(request)
     if form is None:
@@ -147,7 +166,12 @@ async def delete_fault(fault_id: str, request: Request) -> Response:
         return to_login(request)
     if form is None:
         return forbidden(request, session)
-    await request.app.state.faults.delete(fault_id)
+    if not await request.app.state.faults.delete(fault_id):
+        missing = {
+            "title": "Not found",
+            "message": f"No fault {fault_id} (it may have been deleted already).",
+        }
+        return render(request, "message.html", missing, session=session, status_code=404)
     return RedirectResponse("/console/faults", status_code=303)
 
 
@@ -162,7 +186,7 @@ async def _clock_page(
 
 @router.get("/clock")
 async def clock(request: Request) -> Response:
-    session = signed_in(request)
+    session = await signed_in(request)
     if session is None:
         return to_login(request)
     return await _clock_page(request, session)
@@ -175,12 +199,13 @@ async def advance_clock(request: Request) -> Response:
         return to_login(request)
     if form is None:
         return forbidden(request, session)
-    try:
-        seconds = float(str(form.get("seconds", "")))
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds <= 10 * 365 * 86400:
-        error = "Enter a number of seconds greater than 0 (the clock only moves forward)."
+    typed = str(form.get("seconds", "")).strip()
+    seconds = float(typed) if _SECONDS.fullmatch(typed) else -1.0
+    if not 0 < seconds <= MAX_ADVANCE_SECONDS:
+        error = (
+            f"Enter a number of seconds greater than 0 and at most {MAX_ADVANCE_SECONDS} (10 years), "
+            "in digits with an optional decimal point, such as 3600 or 0.5 (the clock only moves forward)."
+        )
         return await _clock_page(request, session, error=error, status_code=400)
     try:
         await request.app.state.clock.advance(request.app.state.engine, seconds)

@@ -54,7 +54,7 @@ class ApiFamily(enum.StrEnum):
     EVENTS = "events"  # {"header":{namespace,name,messageId},"payload":{code,description}}
     CREDENTIAL_LOCKER = "credential_locker"  # {"code","message"}
     ADMIN = "admin"  # {"message"}
-    PAGE = "page"  # the console: {"message"}
+    PAGE = "page"  # the console: its HTML message page (ERROR_PAGES)
     LWA_PAGE = "lwa_page"  # LWA's sign-in pages: the area's HTML error page (ERROR_PAGES)
 
 
