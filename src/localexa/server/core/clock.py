@@ -12,7 +12,7 @@ import math
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Executable, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -57,24 +57,45 @@ class Clock:
 
     async def advance(self, engine: AsyncEngine, seconds: float) -> datetime:
         """Move the shared clock forward by `seconds` and return the new now (`BadRequest` past
-        `MAX_OFFSET_SECONDS` in all)."""
+        `MAX_OFFSET_SECONDS` in all).
+
+        Safe under concurrent advances from several processes: the row is created if missing
+        without failing when another call creates it at the same moment, and the limit is part of
+        the UPDATE itself, so two advances that each fit but not together cannot both pass."""
         async with engine.begin() as conn:
-            row = (await conn.execute(select(ClockState).where(ClockState.id == 1))).first()
-            if (row.offset_seconds if row is not None else 0.0) + seconds > MAX_OFFSET_SECONDS:
+            await conn.execute(_create_row_once(engine.dialect.name))
+            moved = await conn.execute(
+                update(ClockState)
+                .where(ClockState.id == 1, ClockState.offset_seconds + seconds <= MAX_OFFSET_SECONDS)
+                .values(offset_seconds=ClockState.offset_seconds + seconds)
+            )
+            if moved.rowcount != 1:
                 raise BadRequest(
                     f"The clock cannot run more than {MAX_OFFSET_YEARS} years ahead of the wall clock "
                     "in all; POST /_localexa/reset starts it over."
                 )
-            if row is None:
-                await conn.execute(insert(ClockState).values(id=1, offset_seconds=seconds))
-            else:
-                await conn.execute(
-                    update(ClockState)
-                    .where(ClockState.id == 1)
-                    .values(offset_seconds=ClockState.offset_seconds + seconds)
-                )
         await self.refresh(engine, force=True)
         return self.now()
+
+
+def _create_row_once(dialect: str) -> Executable:
+    """INSERT of the clock's row at offset 0 that does nothing when it exists. Each database's
+    own dialect module, imported on use: a PostgreSQL process never loads SQLite's."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return (
+            pg_insert(ClockState)
+            .values(id=1, offset_seconds=0.0)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return (
+        sqlite_insert(ClockState)
+        .values(id=1, offset_seconds=0.0)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
 
 
 def offset_problem(offset: object) -> str | None:

@@ -32,11 +32,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from localexa.server.core.strict_json import NonFiniteNumber
+from localexa.server.db.integrity import Violation, violation
 
 if TYPE_CHECKING:
     from localexa.server.core.families import FamilyRouter
@@ -324,6 +325,19 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
                 "A value of this request, or one it brought in, holds a character PostgreSQL cannot "
                 "store (U+0000); nothing of it was stored."
             )
+        elif isinstance(exc, IntegrityError) and (broken := violation(exc)) is not None:
+            # A race no repository caught itself (db/integrity.py): the request's transaction
+            # rolls back, so nothing of it is kept.
+            logger.warning("refused %s %s: %s violation", request.method, request.url.path, broken.value)
+            if broken is Violation.UNIQUE:
+                error = Conflict(
+                    "A concurrent request stored the same thing first; nothing of this one was stored."
+                )
+            else:
+                error = NotFound(
+                    "Something this request refers to was deleted while it ran (by a reset, a restore "
+                    "or another call); nothing of it was stored."
+                )
         elif isinstance(exc, DBAPIError) and exc.connection_invalidated:
             # The database went away under this request (restart, failover): nothing was
             # committed, the pool reconnects, and a retry succeeds. Not a bug, so no stack trace.

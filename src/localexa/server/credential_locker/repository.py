@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.pagination import KeysetPage, PageRequest, fitting_key, keyset_page
 from localexa.server.credential_locker.models import ThreadNetwork
+from localexa.server.db.integrity import Violation, violation
 from localexa.server.lwa.models import LwaClient
 from localexa.server.skills.models import Skill
 
@@ -80,7 +81,9 @@ class CredentialLockerRepository:
         self.session.add(row)
         try:
             await self.session.flush()
-        except IntegrityError:
+        except IntegrityError as exc:
+            if violation(exc) is not Violation.UNIQUE:
+                raise  # the customer or skill went (a reset): core/errors.py answers 404
             return False
         return True
 

@@ -52,7 +52,10 @@ def create_engine(url: str) -> AsyncEngine:
         from localexa.server.db.inline_sqlite import inline_url
 
         engine = create_async_engine(
-            inline_url(url), connect_args={"timeout": 30}, json_serializer=strict_json.dumps
+            inline_url(url),
+            connect_args={"timeout": 30},
+            json_serializer=strict_json.dumps,
+            hide_parameters=True,
         )
         _configure_sqlite(engine)
         return engine
@@ -61,7 +64,9 @@ def create_engine(url: str) -> AsyncEngine:
     # No pre-ping: it is a round trip on every checkout (measured: 20-35 % of the CPU of an
     # authenticated GET or a token refresh). Connections PostgreSQL has closed are dropped at
     # checkout instead (below); one that dies mid-request answers 503 and the pool renews itself.
-    engine = create_async_engine(url, pool_size=20, max_overflow=20, json_serializer=strict_json.dumps)
+    engine = create_async_engine(
+        url, pool_size=20, max_overflow=20, json_serializer=strict_json.dumps, hide_parameters=True
+    )
     _drop_closed_connections(engine)
     return engine
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.errors import Conflict
+from localexa.server.db.integrity import Violation, violation
 from localexa.server.enablement.models import Enablement
 from localexa.server.skills.models import Skill, Vendor
 
@@ -92,6 +93,8 @@ class EnablementRepository:
         try:
             await self.session.flush()
         except IntegrityError as exc:
+            if violation(exc) is not Violation.UNIQUE:
+                raise  # the customer or skill went (a reset): core/errors.py answers 404
             raise Conflict(
                 "The skill was enabled concurrently for this account; retry the request.",
                 code="CONFLICT",

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core import ids
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import Conflict
+from localexa.server.db.integrity import Violation, violation
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.repository import LwaRepository
 
@@ -46,7 +48,13 @@ class Registry:
             created_at=self.clock.now(),
         )
         self.repo.add(customer)
-        await self.repo.flush()
+        try:
+            await self.repo.flush()
+        except IntegrityError as exc:
+            if violation(exc) is not Violation.UNIQUE:
+                raise
+            # Another request (or process) created the same email between the check and here.
+            raise Conflict(f"A customer with the email {email} already exists.") from exc
         return customer
 
     async def create_client(
