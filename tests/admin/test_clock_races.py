@@ -27,7 +27,9 @@ async def _offset(app: FastAPI) -> float:
         return float((await conn.execute(select(ClockState.offset_seconds))).scalar_one())
 
 
-async def test_first_advances_after_a_reset_all_count(app: FastAPI, client: httpx.AsyncClient, admin: Admin) -> None:
+async def test_first_advances_after_a_reset_all_count(
+    app: FastAPI, client: httpx.AsyncClient, admin: Admin
+) -> None:
     assert (await client.post("/_localexa/reset", headers=admin.headers)).status_code == 200
     # No clock row exists now: every one of these may try to create it.
     statuses = await asyncio.gather(*(_advance(client, admin, 60) for _ in range(10)))

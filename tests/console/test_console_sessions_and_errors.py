@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from localexa.server.app import create_app
@@ -16,7 +15,6 @@ from localexa.server.settings import Settings
 from tests.conftest import ADMIN_KEY
 from tests.console.test_console import _csrf, sign_in
 from tests.observe.helpers import ADMIN, faults
-from tests.scale.processes import redis_unreachable_reason, redis_url_for_test
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -50,29 +48,33 @@ async def _process(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-async def test_sign_out_holds_in_another_process_through_redis(tmp_path: Path) -> None:
-    reason = redis_unreachable_reason()
-    if reason:
-        pytest.skip(reason)
-
+async def test_sign_out_holds_in_another_process_after_a_restart_and_a_reset(
+    tmp_path: Path, database_url: str
+) -> None:
     def process_settings(name: str) -> Settings:
-        # Processes share the keys and Redis; each its own SQLite file (one file, one process).
+        # Processes share the keys and the database (no Redis): the sign-out is a row there.
         return Settings(
             data_dir=tmp_path / name,
-            database_url=f"sqlite+aiosqlite:///{tmp_path / name}.db",
+            database_url=database_url,
             demo=False,
             admin_key=ADMIN_KEY,  # type: ignore[arg-type]
             secret_key="console-sign-out-test-secret",  # type: ignore[arg-type]
-            redis_url=redis_url_for_test(),
             password_hash_n=1024,
         )
 
-    async with _process(process_settings("a")) as first, _process(process_settings("b")) as second:
+    async with _process(process_settings("a")) as first:
         cookie, csrf = await _signed_in_cookie(first)
-        second.cookies.set(COOKIE, cookie, path="/console")
-        assert (await second.get("/console")).status_code == 200  # one session, both processes
-        assert (await first.post("/console/logout", data={"csrf_token": csrf})).status_code == 303
-        assert (await second.get("/console")).status_code == 303
+        async with _process(process_settings("b")) as second:
+            second.cookies.set(COOKIE, cookie, path="/console")
+            assert (await second.get("/console")).status_code == 200  # one session, both processes
+            assert (await first.post("/console/logout", data={"csrf_token": csrf})).status_code == 303
+            assert (await second.get("/console")).status_code == 303
+            # A reset must not bring the signed-out cookie back.
+            assert (await second.post("/_localexa/reset", headers=ADMIN)).status_code == 200
+            assert (await second.get("/console")).status_code == 303
+    async with _process(process_settings("c")) as restarted:
+        restarted.cookies.set(COOKIE, cookie, path="/console")
+        assert (await restarted.get("/console")).status_code == 303
 
 
 async def test_a_form_value_that_is_not_text_is_refused(client: httpx.AsyncClient) -> None:

@@ -49,7 +49,7 @@ def sign_outs(request: Request) -> SignOuts:
     state = request.app.state
     recorded: SignOuts | None = getattr(state, "console_sign_outs", None)
     if recorded is None:
-        recorded = SignOuts(lifetime_seconds=MAX_AGE_SECONDS, redis_url=state.settings.redis_url)
+        recorded = SignOuts(state.engine, lifetime_seconds=MAX_AGE_SECONDS)
         state.console_sign_outs = recorded
     return recorded
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from localexa.server.console import models as _console  # noqa: F401
 from localexa.server.credential_locker import models as _credential_locker  # noqa: F401
 from localexa.server.credentials import models as _credentials  # noqa: F401
 from localexa.server.db.base import Base

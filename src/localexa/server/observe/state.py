@@ -32,8 +32,10 @@ from localexa.server.observe.schemas import FaultIn
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
 SNAPSHOT_VERSION = 1
+#: Tables reset leaves alone: a reset must not bring a signed-out console cookie back to life.
+KEPT_BY_RESET = frozenset({"console_sign_outs"})
 #: Tables a snapshot leaves out and restore leaves alone.
-NOT_STATE = frozenset({"journal_entries"})
+NOT_STATE = frozenset({"journal_entries"}) | KEPT_BY_RESET
 
 #: Run after reset and restore, for caches other areas keep (register with `on_reset`).
 ResetHook = Callable[[FastAPI], Awaitable[None]]
@@ -57,7 +59,8 @@ async def reset(app: FastAPI) -> None:
         app.state.journal.discard_queued()
         async with engine.begin() as conn:
             for table in reversed(metadata.sorted_tables):
-                await conn.execute(delete(table))
+                if table.name not in KEPT_BY_RESET:
+                    await conn.execute(delete(table))
         await app.state.journal.delete_all()
     await _after_change(app)
 

@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0002_case_reasons
+-- localexa PostgreSQL schema at revision 0003_console_sign_outs
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -301,3 +301,13 @@ CREATE TABLE capability_test_case_results (
 ALTER TABLE capability_test_case_results ADD COLUMN reasons JSON
 ;
 UPDATE alembic_version SET version_num='0002_case_reasons' WHERE alembic_version.version_num = '0001_initial'
+;
+CREATE TABLE console_sign_outs (
+    session_hash VARCHAR(64) NOT NULL, 
+    expires_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    CONSTRAINT pk_console_sign_outs PRIMARY KEY (session_hash)
+)
+;
+CREATE INDEX ix_console_sign_outs_expires_at ON console_sign_outs (expires_at)
+;
+UPDATE alembic_version SET version_num='0003_console_sign_outs' WHERE alembic_version.version_num = '0002_case_reasons'

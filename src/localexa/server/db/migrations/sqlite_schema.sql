@@ -1,4 +1,4 @@
--- localexa SQLite schema at revision 0002_case_reasons
+-- localexa SQLite schema at revision 0003_console_sign_outs
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -297,3 +297,11 @@ CREATE TABLE capability_test_case_results (
 	CONSTRAINT pk_capability_test_case_results PRIMARY KEY (evaluation_id, ordinal), 
 	CONSTRAINT fk_capability_test_case_results_evaluation_id_capability_evaluations FOREIGN KEY(evaluation_id) REFERENCES capability_evaluations (id) ON DELETE CASCADE
 )
+;
+CREATE TABLE console_sign_outs (
+	session_hash VARCHAR(64) NOT NULL, 
+	expires_at DATETIME NOT NULL, 
+	CONSTRAINT pk_console_sign_outs PRIMARY KEY (session_hash)
+)
+;
+CREATE INDEX ix_console_sign_outs_expires_at ON console_sign_outs (expires_at)
