@@ -7,12 +7,15 @@ without releasing its lease; a second worker whose wall clock is past the lease 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.channel import Exchange, SkillChannel
@@ -237,3 +240,33 @@ async def test_a_run_that_always_fails_inside_the_server_ends_in_error(
     assert body["error"]["code"] == "TEST_CASE_TIME_OUT"
     assert "interrupted 3 times" in body["error"]["message"]
     assert await worker.run_once() is False
+
+
+class _ForeignKeyGone(Exception):
+    sqlstate = "23503"  # what PostgreSQL says when a row the write refers to was deleted
+
+
+class Vanishing:
+    """A channel whose write fails as after a reset elsewhere: the run's rows are gone."""
+
+    async def send(self, namespace: str, name: str, payload: dict[str, Any] | None = None) -> Exchange:
+        raise IntegrityError("INSERT INTO skill_messages …", {}, _ForeignKeyGone())
+
+
+async def test_a_run_whose_data_vanished_stops_without_a_stack_trace(
+    client: httpx.AsyncClient,
+    admin: Admin,
+    app: FastAPI,
+    mylights: SkillServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, evaluation_id = await queued_run(client, admin, app, mylights)
+    worker = EvaluationWorker(
+        Runtime.of(app.state), owner="w", config=LEASE, channel_factory=lambda runtime, job: Vanishing()
+    )
+    with caplog.at_level(logging.INFO, logger="localexa.evaluation"):
+        assert await worker.run_once()
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert f"evaluation {evaluation_id}: its data was deleted while it ran" in caplog.text
+    # Handed back all the same: another worker may claim it at once.
+    assert await EvaluationWorker(Runtime.of(app.state), owner="next", config=LEASE).claim() is not None

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from localexa.server.db.integrity import Violation, violation
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.cases import CaseOutcome, run_case, timed_out
 from localexa.server.evaluation.channel import DirectiveChannel, SkillChannel
@@ -207,6 +209,14 @@ class EvaluationWorker:
             logger.warning("evaluation %s: lease lost to another process; stopped here", job.id)
         except Stopping:
             logger.info("evaluation %s: handed over (this process is stopping)", job.id)
+            await self._release(job.id)
+        except IntegrityError as exc:
+            if violation(exc) is not Violation.FOREIGN_KEY:
+                logger.exception("evaluation %s failed in this process; handing it back", job.id)
+            else:
+                # Its skill, customer or the run itself was deleted under it (a reset or restore
+                # elsewhere): nothing is left to resume, so no stack trace for an expected end.
+                logger.info("evaluation %s: its data was deleted while it ran; stopped here", job.id)
             await self._release(job.id)
         except Exception:
             # Not the skill's fault (a database error, a bug): hand the run back at once, so it is
