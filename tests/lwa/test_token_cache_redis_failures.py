@@ -166,3 +166,29 @@ async def test_a_revocation_redis_refused_after_the_commit_is_shared_before_anyt
         assert epoch[1] == 1  # the revocation Redis missed was counted before the read
     finally:
         await cache.aclose()
+
+
+async def test_writes_that_end_no_token_go_on_while_redis_is_down(
+    client: httpx.AsyncClient, admin: Admin, own_redis: OwnRedis
+) -> None:
+    customer = await admin.customer()
+    client_id, secret = await admin.lwa_client()
+    tokens = await admin.tokens(client_id, customer.user_id, ["profile"])
+    own_redis.stop()
+
+    refreshed = await client.post(
+        "/auth/o2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": client_id,
+            "client_secret": secret,
+        },
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    created = await admin.customer()
+    assert created.user_id
+    profile = await client.get(
+        "/user/profile", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+    )
+    assert profile.status_code == 200, profile.text
