@@ -38,10 +38,19 @@ def render_walkthrough(settings: Settings, state: DemoState) -> str:
             "state": "demo",
         }
     )
+    trust = ""
+    if settings.tls:
+        from localexa.server.core.tls import tls_dir
+
+        # curl reads CURL_CA_BUNDLE (not SSL_CERT_FILE): without it every https:// call below fails.
+        trust = f"\n  export CURL_CA_BUNDLE={(tls_dir(settings.data_dir) / 'ca.pem').resolve()}"
+    # With LOCALEXA_ADMIN_KEY set, the data dir's admin-key file is not the server's key.
+    key_file = settings.data_dir / "admin-key"
+    admin_key = "$LOCALEXA_ADMIN_KEY" if settings.admin_key is not None else f"$(cat {key_file})"
     return f"""
 localexa demo: My Lights (device cloud on {lights}) is ready.
 
-  export LX={base}
+  export LX={base}{trust}
   export APP_CLIENT_ID={state.app_client_id}
   export APP_CLIENT_SECRET={state.app_client_secret}
   export SKILL_ID={state.skill_id}
@@ -65,7 +74,7 @@ localexa demo: My Lights (device cloud on {lights}) is ready.
      "redirectUri": "{callback_url(settings)}"}}}}'
 
 4. Turn the kitchen light on, as Alexa would:
-   export ADMIN_KEY=$(cat {settings.data_dir / "admin-key"})
+   export ADMIN_KEY={admin_key}
    curl -s $LX/_localexa/directives -H "X-Localexa-Admin-Key: $ADMIN_KEY" \\
      -H 'Content-Type: application/json' -d '{{"userId": "'$DEMO_USER_ID'", "skillId": "'$SKILL_ID'",
      "endpointId": "kitchen", "namespace": "Alexa.PowerController", "name": "TurnOn"}}'
