@@ -7,6 +7,7 @@ once, the clock moved on one is the clock of the other, and the rate-limit budge
 
 from __future__ import annotations
 
+import signal
 import time
 from typing import Any
 
@@ -231,3 +232,46 @@ def test_a_revocation_on_one_process_ends_the_token_on_the_other_at_once(pair: P
     # A stale cached answer would let the call through to the (now missing) skill: a 404.
     assert answer.status_code == 401, answer.text
     assert answer.json()["code"] == "INVALID_TOKEN"
+
+
+def _discarded(server: ServerProcess) -> float:
+    with server.client() as http:
+        text = http.get("/metrics").text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("localexa_journal_discarded_total ")
+    )
+
+
+def test_a_reset_on_one_process_keeps_the_others_queued_journal_entries_out(pair: Pair) -> None:
+    """B answers a call and is frozen (SIGSTOP) before its journal writer's batch is written; A
+    resets; B thaws and writes: the entry of a call answered before the reset must not land.
+    Freezing inside B's 20 ms linger is a race this test can lose (B wrote first, and the reset
+    deleted the entry); it tries until B counts an entry it left out."""
+    assert pair.b.process is not None
+    for _attempt in range(10):
+        before = _discarded(pair.b)
+        with pair.b.client() as http:
+            answered = http.get("/_localexa/clock", headers=pair.b.admin_headers)
+            pair.b.process.send_signal(signal.SIGSTOP)
+        try:
+            with pair.a.client() as http:
+                assert http.post("/_localexa/reset", headers=pair.a.admin_headers).status_code == 200
+        finally:
+            pair.b.process.send_signal(signal.SIGCONT)
+        request_id = answered.headers["X-Amzn-RequestId"]
+        with pair.b.client() as http:  # the journal API writes B's queue before it reads
+            seen_by_b = http.get(
+                "/_localexa/journal", params={"requestId": request_id}, headers=pair.b.admin_headers
+            )
+        with pair.a.client() as http:
+            seen_by_a = http.get(
+                "/_localexa/journal", params={"requestId": request_id}, headers=pair.a.admin_headers
+            )
+        assert seen_by_b.status_code == seen_by_a.status_code == 200
+        assert seen_by_b.json()["entries"] == []
+        assert seen_by_a.json()["entries"] == []
+        if _discarded(pair.b) > before:
+            return
+    pytest.fail("B never had an entry queued when A reset (10 tries): the race was not exercised")

@@ -37,7 +37,9 @@ async def start_observability(app: FastAPI) -> None:
         state_engine=app.state.engine,
         retention=app.state.journal_retention,
         on_drop=metrics.journal_dropped.inc,
+        on_discard=metrics.journal_discarded.inc,
     )
+    await journal.prepare()
     journal.start()
     app.state.journal = journal
     app.state.faults = FaultStore(app.state.engine)

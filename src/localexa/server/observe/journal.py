@@ -7,6 +7,14 @@ trims the table to `settings.journal_retention` rows (each time 1 % of that was 
 `flush()` waits until everything queued so far is written (the journal API calls it before
 reading); `discard_queued()` (reset) drops what is queued. A failed write is logged without its
 content and the entries are lost, never retried into a loop.
+
+Several processes share one journal, and each queues its own entries: a reset through one
+process must also keep the others' queued entries out. So reset moves the journal's cutoff
+(`journal_cutoff`, the wall-clock time the reset began) in the transaction that empties the
+journal, and every batch reads the cutoff in the transaction that inserts it, leaving out the
+entries of calls answered before it (counted: `localexa_journal_discarded_total`). The two
+transactions exclude each other: on PostgreSQL the batch reads the row `FOR SHARE` and the reset
+updates it; on SQLite every write transaction holds the file's write lock.
 """
 
 from __future__ import annotations
@@ -14,15 +22,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from localexa.server.lwa.models import LwaClient
 from localexa.server.observe.exchange import Exchange, to_row
-from localexa.server.observe.models import JournalEntry
+from localexa.server.observe.models import JournalCutoff, JournalEntry
 
 logger = logging.getLogger("localexa.journal")
 
@@ -40,6 +50,7 @@ class Journal:
         state_engine: AsyncEngine | None = None,
         retention: int,
         on_drop: Callable[[], None] | None = None,
+        on_discard: Callable[[int], None] | None = None,
     ) -> None:
         self._engine = engine
         #: The state's database (for naming skills); the journal's own may differ (journal_store).
@@ -49,18 +60,20 @@ class Journal:
         #: runs once per 1 % of the retention written (the table exceeds it by at most that).
         self._since_trim = 0
         self._trim_every = max(1, self._retention // 100)
-        self._queue: asyncio.Queue[tuple[int, Exchange]] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        #: (reset generation of this process, wall-clock time the call was answered, the call)
+        self._queue: asyncio.Queue[tuple[int, float, Exchange]] = asyncio.Queue(maxsize=QUEUE_SIZE)
         self._lock = asyncio.Lock()
         self._generation = 0
         self._task: asyncio.Task[None] | None = None
         self._on_drop = on_drop
+        self._on_discard = on_discard
         #: LWA client id -> skill id of a messaging client ("" when the client is not one).
         self._skill_of_client: dict[str, str] = {}
 
     # hot path ---------------------------------------------------------------------------
     def record(self, exchange: Exchange) -> None:
         try:
-            self._queue.put_nowait((self._generation, exchange))
+            self._queue.put_nowait((self._generation, time.time(), exchange))
         except asyncio.QueueFull:
             if self._on_drop is not None:
                 self._on_drop()
@@ -75,6 +88,13 @@ class Journal:
         return self._engine
 
     # lifecycle ----------------------------------------------------------------------------
+    async def prepare(self) -> None:
+        """Make sure the cutoff row exists, so that a reset's update of it has a row to lock."""
+        with contextlib.suppress(IntegrityError):  # another process created it first
+            async with self._engine.begin() as conn:
+                if await conn.scalar(select(JournalCutoff.id).where(JournalCutoff.id == 1)) is None:
+                    await conn.execute(insert(JournalCutoff).values(id=1, not_before=0.0))
+
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="localexa-journal")
@@ -115,9 +135,17 @@ class Journal:
         async with self._lock:
             yield
 
-    async def delete_all(self) -> None:
-        """Delete every entry (reset); call it inside `paused()`."""
+    async def delete_all(self, *, not_before: float) -> None:
+        """Delete every entry and keep out, in every process, those of calls answered before
+        `not_before` (wall clock; reset passes its start); call it inside `paused()`."""
         async with self._engine.begin() as conn:
+            # The update first: it waits for batches being written (they hold the row) and makes
+            # the ones after it read the new cutoff, so the delete sees every earlier entry.
+            moved = await conn.execute(
+                update(JournalCutoff).where(JournalCutoff.id == 1).values(not_before=not_before)
+            )
+            if not moved.rowcount:
+                await conn.execute(insert(JournalCutoff).values(id=1, not_before=not_before))
             await conn.execute(delete(JournalEntry))
 
     # writer ---------------------------------------------------------------------------------
@@ -130,7 +158,7 @@ class Journal:
                 batch.append(self._queue.get_nowait())
             try:
                 async with self._lock:
-                    current = [ex for generation, ex in batch if generation == self._generation]
+                    current = [(at, ex) for generation, at, ex in batch if generation == self._generation]
                     if current:
                         await self._write(current)
             except Exception as exc:  # the journal must never take the server down
@@ -139,10 +167,12 @@ class Journal:
                 for _ in batch:
                     self._queue.task_done()
 
-    async def _write(self, exchanges: list[Exchange]) -> None:
+    async def _write(self, exchanges: list[tuple[float, Exchange]]) -> None:
         rows: list[dict[str, Any]] = []
+        #: When each row's call was answered (wall clock), for the cutoff.
+        answered: list[float] = []
         wanted: dict[int, str] = {}
-        for exchange in exchanges:
+        for at, exchange in exchanges:
             try:
                 row, who = to_row(exchange)
             except Exception as exc:  # one odd body must not lose the batch
@@ -151,12 +181,13 @@ class Journal:
             if who.skill is None and who.client_id:
                 wanted[len(rows)] = who.client_id
             rows.append(row)
+            answered.append(at)
         if not rows:
             return
         if wanted:
             await self._resolve_skills(rows, wanted)
         try:
-            await self._insert(rows)
+            await self._insert(rows, answered)
         except Exception as exc:
             if len(rows) == 1:
                 raise
@@ -164,14 +195,21 @@ class Journal:
             logger.warning(
                 "journal batch of %d entries refused (%s); writing one by one", len(rows), type(exc).__name__
             )
-            for row in rows:
+            for row, at in zip(rows, answered, strict=True):
                 try:
-                    await self._insert([row])
+                    await self._insert([row], [at])
                 except Exception as row_exc:
                     logger.warning("journal entry skipped: %s", type(row_exc).__name__)
 
-    async def _insert(self, rows: list[dict[str, Any]]) -> None:
+    async def _insert(self, rows: list[dict[str, Any]], answered: list[float]) -> None:
         async with self._engine.begin() as conn:
+            not_before = await self._cutoff(conn)
+            kept = [row for row, at in zip(rows, answered, strict=True) if at >= not_before]
+            if len(kept) < len(rows) and self._on_discard is not None:
+                self._on_discard(len(rows) - len(kept))
+            if not kept:
+                return
+            rows = kept
             await conn.execute(insert(JournalEntry), rows)
             self._since_trim += len(rows)
             if self._since_trim < self._trim_every:
@@ -185,6 +223,14 @@ class Journal:
                 .scalar_subquery()
             )
             await conn.execute(delete(JournalEntry).where(JournalEntry.id <= cutoff))
+
+    async def _cutoff(self, conn: AsyncConnection) -> float:
+        """The last reset's start; on PostgreSQL the row stays locked against a reset until commit."""
+        query = select(JournalCutoff.not_before).where(JournalCutoff.id == 1)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(read=True)
+        found = (await conn.execute(query)).scalar_one_or_none()
+        return found if found is not None else 0.0
 
     async def _resolve_skills(self, rows: list[dict[str, Any]], wanted: dict[int, str]) -> None:
         """A skill's messaging client calls /v3/events and the Credential Locker: name its skill."""

@@ -4,7 +4,8 @@ SQLite has one writer at a time, and every transaction of localexa's SQLite engi
 write lock (db/engine.py); a journal batch in the state's file made the next request wait on
 SQLite's busy handler (measured: median latency 2 ms → 15–25 ms). So on SQLite the journal lives
 in its own file beside the database (`localexa.db` → `localexa-journal.db`), whose table this
-module creates (and recreates when its columns change: the journal is a bounded log, not state).
+module creates with the journal's cutoff (and recreates when their columns change: the journal is
+a bounded log, not state).
 On PostgreSQL, rows of different tables do not block each other, so the journal shares the
 database and its migrated `journal_entries` table.
 """
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from localexa.server.db.engine import create_engine
-from localexa.server.observe.models import JournalEntry
+from localexa.server.observe.models import JournalCutoff, JournalEntry
 
 
 def journal_file(database_url: str) -> Path | None:
@@ -31,15 +32,16 @@ def journal_file(database_url: str) -> Path | None:
     return state.with_name(f"{state.stem}-journal{state.suffix or '.db'}")
 
 
-def _ensure_table(connection: Connection) -> None:
-    table = cast(Table, JournalEntry.__table__)
+def _ensure_tables(connection: Connection) -> None:
     existing = inspect(connection)
-    if existing.has_table(table.name):
-        columns = {c["name"] for c in existing.get_columns(table.name)}
-        if columns == set(table.columns.keys()):
-            return
-        table.drop(connection)
-    table.create(connection)
+    for model in (JournalEntry, JournalCutoff):
+        table = cast(Table, model.__table__)
+        if existing.has_table(table.name):
+            columns = {c["name"] for c in existing.get_columns(table.name)}
+            if columns == set(table.columns.keys()):
+                continue
+            table.drop(connection)
+        table.create(connection)
 
 
 async def open_journal_engine(state_engine: AsyncEngine) -> AsyncEngine:
@@ -49,5 +51,5 @@ async def open_journal_engine(state_engine: AsyncEngine) -> AsyncEngine:
         return state_engine
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     async with engine.begin() as conn:
-        await conn.run_sync(_ensure_table)
+        await conn.run_sync(_ensure_tables)
     return engine

@@ -68,6 +68,11 @@ class Metrics:
             "Journal entries dropped because the writer's queue was full.",
             registry=self.registry,
         )
+        self.journal_discarded = Counter(
+            "localexa_journal_discarded",
+            "Journal entries left out because a reset (through any process) came after their call.",
+            registry=self.registry,
+        )
         self.journal_pending = Gauge(
             "localexa_journal_pending",
             "Journal entries queued and not yet written.",

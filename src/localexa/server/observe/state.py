@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
@@ -32,8 +33,9 @@ from localexa.server.observe.schemas import FaultIn
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
 SNAPSHOT_VERSION = 1
-#: Tables reset leaves alone: a reset must not bring a signed-out console cookie back to life.
-KEPT_BY_RESET = frozenset({"console_sign_outs"})
+#: Tables reset leaves alone: a reset must not bring a signed-out console cookie back to life, and
+#: it moves the journal's cutoff rather than deleting it (observe/journal.py).
+KEPT_BY_RESET = frozenset({"console_sign_outs", "journal_cutoff"})
 #: Tables a snapshot leaves out and restore leaves alone.
 NOT_STATE = frozenset({"journal_entries"}) | KEPT_BY_RESET
 
@@ -55,13 +57,14 @@ async def _after_change(app: FastAPI) -> None:
 
 async def reset(app: FastAPI) -> None:
     engine = app.state.engine
+    began = time.time()  # calls answered before this, through any process, leave the journal
     async with app.state.journal.paused():
         app.state.journal.discard_queued()
         async with engine.begin() as conn:
             for table in reversed(metadata.sorted_tables):
                 if table.name not in KEPT_BY_RESET:
                     await conn.execute(delete(table))
-        await app.state.journal.delete_all()
+        await app.state.journal.delete_all(not_before=began)
     await _after_change(app)
 
 

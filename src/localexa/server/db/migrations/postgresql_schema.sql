@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0003_console_sign_outs
+-- localexa PostgreSQL schema at revision 0004_journal_cutoff
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -311,3 +311,11 @@ CREATE TABLE console_sign_outs (
 CREATE INDEX ix_console_sign_outs_expires_at ON console_sign_outs (expires_at)
 ;
 UPDATE alembic_version SET version_num='0003_console_sign_outs' WHERE alembic_version.version_num = '0002_case_reasons'
+;
+CREATE TABLE journal_cutoff (
+    id INTEGER NOT NULL, 
+    not_before FLOAT NOT NULL, 
+    CONSTRAINT pk_journal_cutoff PRIMARY KEY (id)
+)
+;
+UPDATE alembic_version SET version_num='0004_journal_cutoff' WHERE alembic_version.version_num = '0003_console_sign_outs'

@@ -1,4 +1,4 @@
--- localexa SQLite schema at revision 0003_console_sign_outs
+-- localexa SQLite schema at revision 0004_journal_cutoff
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -305,3 +305,9 @@ CREATE TABLE console_sign_outs (
 )
 ;
 CREATE INDEX ix_console_sign_outs_expires_at ON console_sign_outs (expires_at)
+;
+CREATE TABLE journal_cutoff (
+	id INTEGER NOT NULL, 
+	not_before FLOAT NOT NULL, 
+	CONSTRAINT pk_journal_cutoff PRIMARY KEY (id)
+)
