@@ -14,7 +14,10 @@ UPDATE, so several processes never fire it more often). Delay-only faults (`dela
 
 Each process caches the active rules and reloads them at most every `refresh_interval`
 seconds (and at once after it changed them), so a fault created in one process reaches the
-others within that interval and the hot path costs no query when no faults exist.
+others within that interval and the hot path costs no query when no faults exist. A fault
+deleted or retired through another process ends at once all the same: a cached rule acts only
+through the row's atomic UPDATEs (`count_match`, `take_firing`), which find no live row, so the
+call neither fires nor counts and the cache is dropped.
 """
 
 from __future__ import annotations
@@ -181,7 +184,7 @@ class FaultStore:
         async with self._engine.begin() as conn:
             n = await repository.count_match(conn, rule.id)
         if n is None:
-            self.invalidate()  # gone
+            self.invalidate()  # gone or retired
 
     async def skill_of_client(self, client_id: str) -> str | None:
         async with self._engine.connect() as conn:

@@ -57,6 +57,20 @@ def route_template(scope: Scope) -> str:
     return template if isinstance(template, str) else "unmatched"
 
 
+async def _refresh(clock: Clock, state: Any) -> None:
+    """Re-read the shared clock offset (throttled, as ClockRefreshMiddleware does further in)
+    before the call is stamped: else the first call after an advance through another process was
+    journaled by the clock before it, though the routes judged it by the moved one. A failure is
+    left to ClockRefreshMiddleware, which answers it as before."""
+    engine = getattr(state, "engine", None)
+    if engine is None:
+        return
+    try:
+        await clock.refresh(engine)
+    except Exception as exc:
+        logger.debug("clock refresh before journaling failed: %s", type(exc).__name__)
+
+
 class ObserveMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -72,6 +86,8 @@ class ObserveMiddleware:
         method: str = scope["method"]
         path: str = scope["path"]
         keep = journal is not None and clock is not None and is_journaled(method, path)
+        if clock is not None:
+            await _refresh(clock, state)
         keep_bodies = keep and path not in _NO_BODY_PATHS
         started = time.perf_counter()
         scope_state: dict[str, Any] = scope.setdefault("state", {})

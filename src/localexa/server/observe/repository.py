@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from localexa.server.lwa.models import LwaClient
@@ -87,9 +87,14 @@ async def delete_fault(conn: AsyncConnection, fault_id: str) -> bool:
 
 
 async def count_match(conn: AsyncConnection, fault_id: str) -> int | None:
-    """Count one more matching call; its number draws the seeded decision (None: fault gone)."""
+    """Count one more matching call; its number draws the seeded decision (None: fault gone or
+    retired). A retired fault counts nothing: another process's cached copy of it (faults.py
+    re-reads every 0.5 s) must not go on counting calls after it was spent elsewhere."""
     result = await conn.execute(
-        update(Fault).where(Fault.id == fault_id).values(matched=Fault.matched + 1).returning(Fault.matched)
+        update(Fault)
+        .where(Fault.id == fault_id, or_(Fault.remaining.is_(None), Fault.remaining > 0))
+        .values(matched=Fault.matched + 1)
+        .returning(Fault.matched)
     )
     value = result.scalar()
     return int(value) if value is not None else None
