@@ -31,7 +31,7 @@ async def test_sign_in_and_consent_redirects_with_code_and_state(admin: Admin, b
     assert "Sign-In" in title
     assert "localexa" in title
     signin = form_for(page.text, "signin")
-    assert {n for n, _ in signin.fields} >= {"email", "password", "request", "csrf"}
+    assert {n for n, _ in signin.fields} >= {"email", "password", "request", "csrf_token"}
     assert "Acme Lights" in page.text
     assert page.headers["X-Frame-Options"] == "DENY"
     assert page.headers["Cache-Control"] == "no-store"
@@ -216,7 +216,7 @@ async def test_consent_without_csrf_token_does_nothing(admin: Admin, browser: Br
     )
     form = form_for(consent.text, "consent")
     for csrf in ("", "forged"):
-        data = dict(form.data({"csrf": csrf}, "allow"))
+        data = dict(form.data({"csrf_token": csrf}, "allow"))
         response = await browser.http.post("/ap/oa", data=data)
         assert response.status_code == 400
         assert "location" not in response.headers

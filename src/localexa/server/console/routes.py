@@ -7,6 +7,7 @@ pages (console/steer.py) use the same code as the admin API.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -43,10 +44,14 @@ from localexa.server.console.session import (
 )
 from localexa.server.core.clock import iso
 from localexa.server.core.errors import ERROR_PAGES, ApiFamily
+from localexa.server.core.rate_limit import Limiter, caller_of
 
 # Errors under /console raised outside these handlers (request guard, routing, validation of a path
 # parameter) are rendered by core, which holds no template: it uses the console's message page.
 ERROR_PAGES[ApiFamily.PAGE] = error_page
+
+#: The rate limit's operation for console sign-in attempts.
+SIGN_IN_OPERATION = "console.login"
 
 _STATIC = {
     "console.css": "text/css; charset=utf-8",
@@ -60,13 +65,20 @@ async def static(name: str) -> Response:
     if media_type is None:
         return Response("Not found.", status_code=404, media_type="text/plain")
     return FileResponse(
-        Path(HERE / "static" / name), media_type=media_type, headers={"Cache-Control": "max-age=300"}
+        Path(HERE / "static" / name),
+        media_type=media_type,
+        headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"},
     )
 
 
+#: A path inside the console: `/console`, then the end, `/`, `?` or `#`; no backslash (browsers
+#: read `\` as `/`), whitespace or control character anywhere.
+_CONSOLE_PATH = re.compile(r"/console(?:[/?#][^\\\s\x00-\x1f\x7f-\x9f]*)?")
+
+
 def _safe_next(target: str | None) -> str:
-    """Only paths inside the console: never an open redirect."""
-    if target and target.startswith("/console") and not target.startswith("//"):
+    """Only paths inside the console: never an open redirect, never a header's line break."""
+    if target and _CONSOLE_PATH.fullmatch(target):
         return target
     return "/console"
 
@@ -93,6 +105,16 @@ async def login(
     session = await read_session(request)
     if not csrf_ok(session, csrf_token):
         return forbidden(request, session)
+    # Every attempt counts against the address's budget (LOCALEXA_RATE_LIMIT): the admin key may be
+    # a short one set through LOCALEXA_ADMIN_KEY. Once it is spent the key is not even checked.
+    limiter: Limiter = request.app.state.rate_limiter
+    retry_after = await limiter.hit(SIGN_IN_OPERATION, caller_of(request))
+    if retry_after is not None:
+        error = f"Too many sign-in attempts. Try again in {retry_after} seconds."
+        context = {"next": _safe_next(next), "error": error}
+        response = render(request, "login.html", context, session=session, status_code=429)
+        response.headers["Retry-After"] = str(retry_after)
+        return response
     if not admin_key_ok(request, admin_key):
         context = {"next": _safe_next(next), "error": "That is not this server's admin key."}
         return render(request, "login.html", context, session=session, status_code=401)

@@ -4,6 +4,14 @@ Services call `OutboundHttp.request`; they never see httpx types. A failed call
 (connect error, timeout, TLS refusal) becomes `OutboundError` carrying a short reason. Every call
 goes through `observers`, so the journal can record it without the services knowing.
 
+What localexa will call (the URLs come from skill registrations: endpoints, `accessTokenUrl`):
+only `http` and `https` URLs with a valid host and port (anything else, `file:`, `gopher:`, a
+port beyond 65535, a broken IPv6 literal, is `OutboundError` before a connection is tried);
+redirects are never followed (a 3xx is the answer); the whole exchange has one deadline; and an
+answer is read up to a cap (`max_body_bytes`, else `MAX_ANSWER_BYTES`) and never held whole,
+also when it comes compressed (the cap counts decompressed bytes, and no more are inflated).
+Loopback and private addresses are allowed: skills under development run there.
+
 httpx and the TLS trust store are loaded on the first outbound call, not at start: a server
 that never calls a skill (most test runs, every benchmark) starts ~60 ms sooner and holds ~10 MB
 less (bench/README.md).
@@ -14,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +31,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     import httpx
+
+
+#: The answer size read when the caller names no cap; a larger answer is an OutboundError. A token
+#: endpoint's answer is a few hundred bytes; a skill's answer is capped by its caller.
+MAX_ANSWER_BYTES = 1_048_576
+_SCHEMES = ("http", "https")
 
 
 class OutboundError(Exception):
@@ -68,6 +83,83 @@ def shown(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def _checked_url(url: str) -> httpx.URL:
+    """`url` parsed, or OutboundError when localexa will not call it (module doc)."""
+    import httpx
+
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise OutboundError(f"{shown_safely(url)} is not a valid URL") from None
+    if parsed.scheme not in _SCHEMES:
+        raise OutboundError(f"{shown_safely(url)} is not an http:// or https:// URL")
+    if not parsed.host:
+        raise OutboundError(f"{shown_safely(url)} names no host")
+    if parsed.port is not None and not 0 < parsed.port <= 65535:
+        raise OutboundError(f"{shown_safely(url)} names the port {parsed.port}, which is not 1-65535")
+    return parsed
+
+
+def _auth_for(request: httpx.Request) -> httpx.Auth | None:
+    """A URL's `user:password@` is sent as HTTP Basic (httpx's default) only when the caller set
+    no `Authorization` of its own: the client authentication of an account-linking exchange
+    (accessTokenScheme HTTP_BASIC) is never replaced by credentials written into the URL."""
+    import httpx
+
+    return httpx.Auth() if "authorization" in request.headers else None
+
+
+def shown_safely(url: str) -> str:
+    """`shown(url)` for a URL that may not parse, with its control characters escaped (a NUL
+    must not reach a log line or a PostgreSQL text column); no `user:password@` either way."""
+    try:
+        text = shown(url)
+    except ValueError:
+        return "the URL"
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+async def _whole(content: bytes) -> AsyncIterator[bytes]:
+    yield content
+
+
+class _BoundedDecoder:
+    """The answer's `Content-Encoding` undone (gzip, deflate; any other is passed through as httpx
+    does), never producing more than asked: a small compressed answer that would inflate to
+    gigabytes (a "zip bomb") is cut at the cap like any other, instead of being inflated whole
+    one network read at a time as httpx's own decoders do."""
+
+    def __init__(self, encoding: str | None) -> None:
+        name = (encoding or "").strip().lower()
+        self._zlib: Any = None
+        self._raw_deflate_tried = name != "deflate"
+        if name in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif name == "deflate":
+            self._zlib = zlib.decompressobj()
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        if self._zlib is None:
+            return data
+        try:
+            out: bytes = self._zlib.decompress(data, max(1, limit))
+        except zlib.error:
+            if self._raw_deflate_tried:
+                raise
+            # `deflate` sent without its zlib header (RFC 1951 data): retry as raw, as httpx does.
+            self._raw_deflate_tried = True
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._zlib.decompress(data, max(1, limit))
+        self._raw_deflate_tried = True
+        return out
+
+    def flush(self, limit: int) -> bytes:
+        if self._zlib is None:
+            return b""
+        out: bytes = self._zlib.flush()
+        return out[: max(1, limit)]
 
 
 def ssl_context(ca_file: Path | None) -> ssl.SSLContext:
@@ -126,36 +218,54 @@ class OutboundHttp:
         import httpx
 
         started = time.perf_counter()
+        checked = _checked_url(url)
         request = self._client.build_request(
-            method, url, headers=dict(headers or {}), data=data, json=json_body, timeout=timeout
+            method, checked, headers=dict(headers or {}), data=data, json=json_body, timeout=timeout
         )
+        hard_cap = max_body_bytes is None
+        cap = MAX_ANSWER_BYTES if max_body_bytes is None else max_body_bytes
         complete = True
         try:
             # httpx's timeout is per read: a peer trickling a byte a second would hold the call
             # for ever. `timeout` is the whole exchange's deadline, as Amazon's 8 s for a skill.
             async with asyncio.timeout(timeout):
-                response = await self._client.send(request, stream=True)
+                response = await self._client.send(request, stream=True, auth=_auth_for(request))
                 try:
                     received = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        received += chunk
-                        if max_body_bytes is not None and len(received) > max_body_bytes:
+                    if response.is_stream_consumed:
+                        # Read already (an in-process transport's answer): httpx has decoded it.
+                        decoder, chunks = _BoundedDecoder(None), _whole(response.content)
+                    else:
+                        decoder = _BoundedDecoder(response.headers.get("content-encoding"))
+                        chunks = response.aiter_raw()
+                    async for raw in chunks:
+                        received += decoder.decode(raw, cap + 1 - len(received))
+                        if len(received) > cap:
                             complete = False
                             break
+                    else:
+                        received += decoder.flush(cap + 1 - len(received))
+                        complete = len(received) <= cap
                 finally:
                     await response.aclose()
         except (httpx.TimeoutException, TimeoutError) as exc:
             await self._notify(request, None, b"", started, "timed out")
             # The reason is logged and stored: the URL without a password.
-            raise OutboundError(f"{shown(url)} did not answer within {timeout:g} s", timed_out=True) from exc
-        except httpx.HTTPError as exc:
+            raise OutboundError(
+                f"{shown_safely(url)} did not answer within {timeout:g} s", timed_out=True
+            ) from exc
+        except (httpx.HTTPError, OSError, ValueError, zlib.error) as exc:
+            # OSError and ValueError: what a socket refuses that httpx does not wrap; zlib.error: a
+            # compressed answer that does not decompress.
             await self._notify(request, None, b"", started, type(exc).__name__)
-            raise OutboundError(f"{shown(url)} could not be reached ({type(exc).__name__})") from exc
-        body = bytes(received if complete or max_body_bytes is None else received[:max_body_bytes])
+            raise OutboundError(f"{shown_safely(url)} could not be reached ({type(exc).__name__})") from exc
+        body = bytes(received if complete else received[:cap])
         seen = journaled(body) if journaled is not None else body
         await self._notify(
             request, response.status_code, seen, started, None if complete else "answer too large"
         )
+        if not complete and hard_cap:
+            raise OutboundError(f"{shown_safely(url)} answered more than {cap} bytes")
         return OutboundResponse(
             status=response.status_code, body=body, headers=dict(response.headers), complete=complete
         )

@@ -26,6 +26,7 @@ from localexa.server.core.clock import Clock
 from localexa.server.core.deps import BoxDep
 from localexa.server.core.errors import ERROR_PAGES, ApiFamily, render_error
 from localexa.server.core.families import errors_as
+from localexa.server.core.rate_limit import Limiter, caller_of
 from localexa.server.core.request_guard import RequestRefused
 from localexa.server.db.session import get_session
 from localexa.server.lwa import forms, pages
@@ -56,6 +57,8 @@ router = APIRouter(tags=["Login with Amazon"])
 #: "request" would commit only after the client already holds the answer).
 FunctionSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+#: The rate limit's operation for sign-in attempts at /ap/oa.
+SIGN_IN_OPERATION = "lwa.signin"
 _ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": LwaError}, 401: {"model": LwaError}}
 # Errors under /ap/ raised outside these handlers (request guard, faults, routing) are rendered by
 # core, which holds no template: it uses this page.
@@ -193,7 +196,7 @@ async def authorize_form(
     except AuthorizePageError as exc:
         return pages.error_page(exc.title, exc.message)
     browser = signer.load_session(request.cookies.get(COOKIE_NAME))
-    if browser is None or not signer.check_csrf(browser, form.get("csrf")):
+    if browser is None or not signer.check_csrf(browser, form.get("csrf_token")):
         # No session cookie (expired, blocked, or a cross-site post) or a token of an older
         # session: nothing happens; the customer sees the sign-in page of a fresh session.
         browser = signer.new_session()
@@ -204,6 +207,12 @@ async def authorize_form(
     action = form.get("action")
     if action == "signin":
         email = form.get("email", "")
+        retry_after = await _sign_in_budget(request, email)
+        if retry_after is not None:
+            message = f"Too many sign-in attempts. Try again in {retry_after} seconds."
+            response = _signin_page(signer, auth, client, browser, message=message, email=email, status=429)
+            response.headers["Retry-After"] = str(retry_after)
+            return response
         customer = await service.sign_in(email, form.get("password", ""))
         if customer is None:
             message = "Your email or password is incorrect."
@@ -231,10 +240,29 @@ async def authorize_form(
     return pages.error_page("This form cannot be read", f"Unknown form action {action!r}.")
 
 
+async def _sign_in_budget(request: Request, email: str) -> int | None:
+    """Count a sign-in attempt against the rate limit (LOCALEXA_RATE_LIMIT, core/rate_limit.py)
+    of its address and of the account it names; the seconds to wait when either is spent.
+
+    Every attempt counts, right or wrong: password guessing is bounded per address, and per
+    account across addresses. The password is not checked once the budget is spent, so the
+    answer tells nothing about it."""
+    limiter: Limiter = request.app.state.rate_limiter
+    waits = [
+        await limiter.hit(SIGN_IN_OPERATION, caller_of(request)),
+        # An email is at most 320 characters (RFC 5321); a longer key only costs the counter store.
+        await limiter.hit(SIGN_IN_OPERATION, "account:" + email.strip().lower()[:320]),
+    ]
+    spent = [wait for wait in waits if wait is not None]
+    return max(spent) if spent else None
+
+
 @router.get("/ap/static/lwa.css", include_in_schema=False)
 async def stylesheet() -> Response:
     return Response(
-        pages.stylesheet(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+        pages.stylesheet(),
+        media_type="text/css",
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
 
 

@@ -131,7 +131,7 @@ AUTHORIZE_FORM_OPENAPI: dict[str, object] = {
                     "properties": {
                         "action": {"type": "string", "enum": ["signin", "consent", "signout"]},
                         "request": {"type": "string", "description": "The signed authorization request."},
-                        "csrf": {"type": "string"},
+                        "csrf_token": {"type": "string", "description": "The CSRF token of the session."},
                         "email": {"type": "string"},
                         "password": {"type": "string"},
                         "decision": {"type": "string", "enum": ["allow", "deny"]},
