@@ -66,7 +66,9 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'localexa.db').resolve()}"
 
     def ensure_data_dir(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # A new data dir is its owner's only (0700): it holds the keys and the database. An
+        # existing one (`--data-dir .`, say) keeps its mode.
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def resolved_admin_key(self) -> str:
         """The admin key: from settings, else from `<data dir>/admin-key`, else a new one saved there."""
@@ -103,7 +105,7 @@ class Settings(BaseSettings):
 def _read_or_create_secret(path: Path) -> str:
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     value = secrets.token_urlsafe(32)
     path.touch(mode=0o600)
     path.write_text(value + "\n")

@@ -19,6 +19,8 @@ Locking on SQLite, and why it is done this way:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from contextvars import ContextVar
 from typing import Any
 
@@ -44,8 +46,21 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def _create_owner_only(url: str) -> None:
+    """Create a new SQLite file readable by its owner only (0600), before SQLite creates it with
+    the umask's 0644: it holds password hashes and sealed secrets. SQLite gives its `-wal` and
+    `-shm` files the database file's mode. An existing file is left as it is."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    # An existing file stays as it is; a missing directory is SQLite's to report, as before.
+    with contextlib.suppress(OSError):
+        os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def create_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
+        _create_owner_only(url)
         # Statements run on the loop's thread, not through aiosqlite's worker (inline_sqlite.py).
         # Imported here: a process on PostgreSQL never loads sqlite3 or SQLAlchemy's SQLite
         # dialect (1.6 MB resident, README "Resident memory").
