@@ -23,3 +23,21 @@ async def test_oversized_body_is_refused_with_413(client: httpx.AsyncClient) -> 
     response = await client.post("/auth/o2/token", content=b"x" * 2_000_000)
     assert response.status_code == 413
     assert response.json()["error"] == "invalid_request"
+
+
+async def test_a_trailing_slash_is_an_unknown_path_not_a_redirect(client: httpx.AsyncClient) -> None:
+    """Each answer in its API's own error shape (Starlette answered 307 with an empty body)."""
+    gateway = await client.post("/v3/events/")
+    assert gateway.status_code == 404
+    assert gateway.json()["payload"]["code"] == "SKILL_NOT_FOUND_EXCEPTION"
+    for method, path in [
+        ("PUT", "/v1/skills/amzn1.ask.skill.x/stages/live/enablement/"),
+        ("GET", "/credentiallocker/v2/threadNetworks/"),
+    ]:
+        response = await client.request(method, path)
+        assert response.status_code == 404, (path, response.status_code, response.headers.get("location"))
+        assert "location" not in response.headers
+        assert response.json()["code"] == "NOT_FOUND"
+    token = await client.post("/auth/o2/token/")
+    assert token.status_code == 404
+    assert token.json()["error"] == "invalid_request"

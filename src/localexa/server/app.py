@@ -89,6 +89,9 @@ def create_app(
         docs_url="/_localexa/docs",
         redoc_url=None,
         openapi_url="/_localexa/openapi.json",
+        # Amazon's APIs answer a path with a trailing slash as any unknown path; Starlette's 307 to
+        # the path without it is an empty body no client follows (httpx does not by default).
+        redirect_slashes=False,
     )
     families = include_areas(app)
     install_error_handlers(app, families)

@@ -5,6 +5,8 @@
         → 200 {"threadNetworks": [...], "nextToken"?}
 
 Errors are `{"code", "message"}` (the CREDENTIAL_LOCKER family of core.errors, by path prefix).
+Both routes have a rate limit per caller (the token's customer), as the seed lists 429 for both:
+`{"code": "TOO_MANY_REQUESTS", ...}` with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from localexa.server.core.auth import AnyPrincipal
 from localexa.server.core.openapi import documented
 from localexa.server.core.pagination import get_page_codec
+from localexa.server.core.rate_limit import rate_limited
 from localexa.server.credential_locker.schemas import (
     ThreadNetworksPage,
     hex_pattern,
@@ -51,6 +54,8 @@ ServiceDep = Annotated[CredentialLockerService, Depends(_service)]
 async def create_thread_network(
     request: Request,
     principal: AnyPrincipal,
+    # After the token (the budget is the caller's), before the body is read or anything stored.
+    _rl: Annotated[None, rate_limited("credentialLocker.put")],
     service: ServiceDep,
 ) -> Response:
     caller = await service.caller(principal)
@@ -67,6 +72,7 @@ async def create_thread_network(
 )
 async def get_thread_networks(
     principal: AnyPrincipal,
+    _rl: Annotated[None, rate_limited("credentialLocker.get")],
     service: ServiceDep,
     extended_pan_id: Annotated[
         str | None,
