@@ -17,6 +17,11 @@ The hook runs only once the POST's answer is sent, so a caller may ask before th
 even been marked PENDING, and with several server processes the follow-up may run in another
 one. So `wait` trusts the stored status in the end: it is done when neither step is PENDING and
 the row was written since the link (an older row belongs to the previous link).
+
+A relink through another process starts a new follow-up there while this one may still wait for
+the skill; the relink's process cannot cancel it. So each follow-up writes the status row only
+while the row still carries the stamp (`updated_at`) of its own last write (`Stamp`): once a newer
+follow-up has marked the row PENDING, the older one's outcome is dropped and it sends nothing more.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from localexa.server.core.clock import as_utc
@@ -54,6 +61,15 @@ NOT_SENT = "NOT_SENT"
 POLL_SECONDS = 0.05
 
 
+@dataclass
+class Stamp:
+    """A follow-up's claim on the status row: the `updated_at` of its own last write."""
+
+    at: datetime
+    #: Set once a newer follow-up (a relink, in this process or another) took the row over.
+    superseded: bool = False
+
+
 def outcome(result: DirectiveResult, expected_name: str) -> tuple[str, str | None]:
     """SUCCEEDED, or FAILED with a reason a developer can act on."""
     if result.error is not None:
@@ -71,12 +87,13 @@ def outcome(result: DirectiveResult, expected_name: str) -> tuple[str, str | Non
     return SUCCEEDED, None
 
 
-async def mark_pending(runtime: Runtime, customer_id: str, skill_id: str) -> bool:
-    """Reset the follow-up status to PENDING; False when the skill is gone."""
+async def mark_pending(runtime: Runtime, customer_id: str, skill_id: str) -> Stamp | None:
+    """Reset the follow-up status to PENDING; the follow-up's claim on the row, None when the
+    skill is gone."""
     async with runtime.transaction() as session:
         skill = await SkillRepository(session).skill(skill_id)
         if skill is None:
-            return False
+            return None
         repo = DirectiveRepository(session)
         row = await repo.status(customer_id, skill_id)
         if row is None:
@@ -87,14 +104,30 @@ async def mark_pending(runtime: Runtime, customer_id: str, skill_id: str) -> boo
         row.accept_grant_status = PENDING if ASYNC_EVENT_PERMISSION in skill.permissions else NOT_REQUIRED
         row.accept_grant_message = None
         row.updated_at = runtime.clock.now()
-        return True
+        return Stamp(row.updated_at)
 
 
-async def _save(runtime: Runtime, customer_id: str, skill_id: str, **fields: Any) -> None:
-    """Update the follow-up status of the pair (created on first use)."""
+def _taken_over(row: AfterLinkStatus, stamp: Stamp | None) -> bool:
+    """Whether a newer follow-up wrote the row since `stamp` (never for calls without a stamp:
+    the admin API's single directives)."""
+    if stamp is None:
+        return False
+    if not stamp.superseded:
+        stamp.superseded = as_utc(row.updated_at) != as_utc(stamp.at)
+    return stamp.superseded
+
+
+async def _save(
+    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None, **fields: Any
+) -> None:
+    """Update the follow-up status of the pair (created on first use), unless a newer follow-up
+    has taken the row over since `stamp`."""
     async with runtime.transaction() as session:
         repo = DirectiveRepository(session)
         row = await repo.status(customer_id, skill_id)
+        if row is not None and _taken_over(row, stamp):
+            logger.info("after-link outcome for skill %s dropped: a newer link's follow-up runs", skill_id)
+            return
         if row is None:
             if await LwaRepository(session).customer(customer_id) is None:
                 return
@@ -110,9 +143,13 @@ async def _save(runtime: Runtime, customer_id: str, skill_id: str, **fields: Any
         for name, value in fields.items():
             setattr(row, name, value)
         row.updated_at = runtime.clock.now()
+        if stamp is not None:
+            stamp.at = row.updated_at
 
 
-async def discover(runtime: Runtime, customer_id: str, skill_id: str) -> DirectiveResult:
+async def discover(
+    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None
+) -> DirectiveResult:
     """Send Discover and keep its outcome. Raises (after keeping the reason) when it could not be sent."""
     try:
         result = await send_directive(
@@ -123,6 +160,7 @@ async def discover(runtime: Runtime, customer_id: str, skill_id: str) -> Directi
             runtime,
             customer_id,
             skill_id,
+            stamp,
             discovery_status=FAILED,
             discovery_message=exc.message,
             discovery_at=runtime.clock.now(),
@@ -133,6 +171,7 @@ async def discover(runtime: Runtime, customer_id: str, skill_id: str) -> Directi
         runtime,
         customer_id,
         skill_id,
+        stamp,
         discovery_status=status,
         discovery_message=message,
         discovery_at=runtime.clock.now(),
@@ -140,7 +179,9 @@ async def discover(runtime: Runtime, customer_id: str, skill_id: str) -> Directi
     return result
 
 
-async def accept_grant(runtime: Runtime, customer_id: str, skill_id: str) -> DirectiveResult:
+async def accept_grant(
+    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None
+) -> DirectiveResult:
     """Send AcceptGrant and keep its outcome. Raises (after keeping the reason) when it could not be sent."""
     try:
         result = await send_directive(
@@ -151,6 +192,7 @@ async def accept_grant(runtime: Runtime, customer_id: str, skill_id: str) -> Dir
             runtime,
             customer_id,
             skill_id,
+            stamp,
             accept_grant_status=FAILED,
             accept_grant_message=exc.message,
             accept_grant_at=runtime.clock.now(),
@@ -161,6 +203,7 @@ async def accept_grant(runtime: Runtime, customer_id: str, skill_id: str) -> Dir
         runtime,
         customer_id,
         skill_id,
+        stamp,
         accept_grant_status=status,
         accept_grant_message=message,
         accept_grant_at=runtime.clock.now(),
@@ -168,26 +211,32 @@ async def accept_grant(runtime: Runtime, customer_id: str, skill_id: str) -> Dir
     return result
 
 
-async def follow_link(runtime: Runtime, customer_id: str, skill_id: str) -> None:
+async def follow_link(runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None) -> None:
     """The whole follow-up: Discover, then AcceptGrant when the skill may send events.
 
-    A step that cannot be sent has its reason kept; the next step still runs.
+    A step that cannot be sent has its reason kept; the next step still runs. A follow-up that a
+    newer link's took over (`stamp`) stops: its AcceptGrant would hand out a grant for the old link.
     """
     with contextlib.suppress(LocalexaError):
-        await discover(runtime, customer_id, skill_id)
+        await discover(runtime, customer_id, skill_id, stamp)
     async with runtime.transaction() as session:
         skill = await SkillRepository(session).skill(skill_id)
         wants_grant = skill is not None and ASYNC_EVENT_PERMISSION in skill.permissions
+        row = await DirectiveRepository(session).status(customer_id, skill_id)
+        if row is not None and _taken_over(row, stamp):
+            return
     if wants_grant:
         with contextlib.suppress(LocalexaError):
-            await accept_grant(runtime, customer_id, skill_id)
+            await accept_grant(runtime, customer_id, skill_id, stamp)
 
 
-async def _fail_pending(runtime: Runtime, customer_id: str, skill_id: str) -> None:
+async def _fail_pending(
+    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None
+) -> None:
     """Mark the steps still PENDING as FAILED (the follow-up broke off unexpectedly)."""
     async with runtime.transaction() as session:
         row = await DirectiveRepository(session).status(customer_id, skill_id)
-        if row is None:
+        if row is None or _taken_over(row, stamp):
             return
         reason = "the follow-up stopped on an internal error (see the server log)"
         if row.discovery_status == PENDING:
@@ -237,14 +286,16 @@ class AfterLinkRunner:
             previous.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await previous
+        stamp: Stamp | None = None
         try:
-            if await mark_pending(self.runtime, customer_id, skill_id):
-                await follow_link(self.runtime, customer_id, skill_id)
+            stamp = await mark_pending(self.runtime, customer_id, skill_id)
+            if stamp is not None:
+                await follow_link(self.runtime, customer_id, skill_id, stamp)
         except Exception:
             logger.exception("after-link follow-up failed for skill %s", skill_id)
             # Not left PENDING: that would be untrue, and `wait` would wait for it to its end.
             with contextlib.suppress(Exception):
-                await _fail_pending(self.runtime, customer_id, skill_id)
+                await _fail_pending(self.runtime, customer_id, skill_id, stamp)
 
     async def wait(self, customer_id: str, skill_id: str, timeout: float) -> bool:
         """Wait until the follow-up of the pair's current link is over, wherever it runs; False
