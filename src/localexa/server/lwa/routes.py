@@ -29,7 +29,7 @@ from localexa.server.core.families import errors_as
 from localexa.server.core.rate_limit import Limiter, caller_of
 from localexa.server.core.request_guard import RequestRefused
 from localexa.server.db.session import get_session
-from localexa.server.lwa import forms, pages
+from localexa.server.lwa import forms, pages, sign_outs
 from localexa.server.lwa.authorize import (
     AuthorizePageError,
     AuthorizeRedirect,
@@ -153,7 +153,8 @@ async def authorize_page(
         return pages.error_page(exc.title, exc.message)
     except AuthorizeRedirect as exc:
         return _redirect(exc.location)
-    browser = signer.load_session(request.cookies.get(COOKIE_NAME))
+    # A signed-out session is no session: the sign-in page, under a new cookie.
+    browser = await sign_outs.live(request, box, signer.load_session(request.cookies.get(COOKIE_NAME)))
     fresh = browser is None
     browser = browser or signer.new_session()
     customer = await service.customer(browser.user_id)
@@ -191,20 +192,28 @@ async def authorize_form(
     form = await _read_form(request)
     if form is None:
         return pages.error_page("This form cannot be read", "Send the sign-in form as a browser does.")
+    browser = await sign_outs.live(request, box, signer.load_session(request.cookies.get(COOKIE_NAME)))
+    if browser is not None and not signer.check_csrf(browser, form.get("csrf_token")):
+        browser = None
+    action = form.get("action")
+    if browser is not None and action == "signout":
+        # "Not you?" ends the session on the server too: a saved copy of the cookie signs no one in
+        # again (sign_outs.py), even when the page itself has expired. Recorded in a transaction of
+        # its own before this request's session first touches the database: on SQLite that
+        # session holds the process's write lock from its first statement to its commit.
+        await sign_outs.end(request, box, browser, clock.now())
     try:
         auth, client = await service.resume(signer.load_request(form.get("request")))
     except AuthorizePageError as exc:
         return pages.error_page(exc.title, exc.message)
-    browser = signer.load_session(request.cookies.get(COOKIE_NAME))
-    if browser is None or not signer.check_csrf(browser, form.get("csrf_token")):
-        # No session cookie (expired, blocked, or a cross-site post) or a token of an older
-        # session: nothing happens; the customer sees the sign-in page of a fresh session.
+    if browser is None:
+        # No session cookie (expired, signed out, blocked, or a cross-site post) or a token of an
+        # older session: nothing happens; the customer sees the sign-in page of a fresh session.
         browser = signer.new_session()
         message = "Your sign-in session expired or this form is out of date. Please sign in again."
         response: Response = _signin_page(signer, auth, client, browser, message=message, status=400)
         _set_session(response, request, signer, browser)
         return response
-    action = form.get("action")
     if action == "signin":
         email = form.get("email", "")
         retry_after = await _sign_in_budget(request, email)
@@ -221,7 +230,7 @@ async def authorize_form(
         response = _consent_page(signer, auth, client, browser, customer)
         _set_session(response, request, signer, browser)
         return response
-    if action == "signout":
+    if action == "signout":  # recorded above
         browser = signer.new_session()
         response = _signin_page(signer, auth, client, browser)
         _set_session(response, request, signer, browser)

@@ -1,11 +1,12 @@
-"""State of the /ap/oa pages without server-side storage: signed values, cookie and CSRF token.
+"""State of the /ap/oa pages in signed values: the request, the session cookie and CSRF token.
 
 - The OAuth request travels between the steps in a hidden form field, signed with itsdangerous
   (a timestamped HMAC) and refused after `REQUEST_MAX_AGE`: the pages cannot be fed a request
   /ap/oa did not validate, nor an old one.
 - The browser session is a signed cookie `{"s": session id, "u": customer id or None}`. A visitor
   gets an anonymous session on the first page; signing in replaces it with a new id (no session
-  fixation). It is HttpOnly, SameSite=Lax, Path=/ap/ and Secure over HTTPS.
+  fixation). It is HttpOnly, SameSite=Lax, Path=/ap/ and Secure over HTTPS. The one thing
+  stored on the server is which sessions were signed out ("Not you?", sign_outs.py).
 - Every form carries a CSRF token bound to the session id (a keyed hash of it). Sign-in is
   protected too (no login CSRF): a cross-site POST carries neither the Lax cookie nor the token.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
@@ -47,6 +48,8 @@ class _ClockSigner(TimestampSigner):
 class BrowserSession:
     session_id: str
     user_id: str | None
+    #: When its cookie was signed, on localexa's clock (None for a session not read from a cookie).
+    issued_at: datetime | None = None
 
 
 class PageSigner:
@@ -82,13 +85,17 @@ class PageSigner:
         if not value:
             return None
         try:
-            data = self._sessions.loads(value, max_age=int(SESSION_MAX_AGE.total_seconds()))
+            data, issued_at = self._sessions.loads(
+                value, max_age=int(SESSION_MAX_AGE.total_seconds()), return_timestamp=True
+            )
         except BadData:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("s"), str):
             return None
         user_id = data.get("u")
-        return BrowserSession(session_id=data["s"], user_id=user_id if isinstance(user_id, str) else None)
+        return BrowserSession(
+            session_id=data["s"], user_id=user_id if isinstance(user_id, str) else None, issued_at=issued_at
+        )
 
     # CSRF
     def csrf_token(self, session: BrowserSession) -> str:
