@@ -3,7 +3,8 @@
 Two runners stand for two server processes (a relink through process A cannot cancel the
 follow-up process B started for the previous link). B's Discover is slow and answered badly; A's
 relink follow-up succeeds meanwhile. When B's answer finally comes, its outcome must not
-overwrite A's, and B must not go on to send AcceptGrant for the old link.
+overwrite A's, B must not go on to send AcceptGrant for the old link, and what B's Discover found
+(the previous link's account's devices) must not replace what A's found.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ STALE_DELAY = 1.0
 
 
 class Skill:
-    """The first Discover waits, then answers garbage; the others answer at once and well."""
+    """The armed Discover waits, then answers garbage (or, with `stale_lamp`, a valid answer
+    listing that endpoint); the others answer at once and well, listing `lamp`."""
 
-    def __init__(self) -> None:
+    def __init__(self, stale_lamp: str | None = None) -> None:
+        self.stale_lamp = stale_lamp
         #: Discovers still to answer slowly and badly (the test arms one once the link is made).
         self.slow_discovers = 0
         self.first_discover_arrived = asyncio.Event()
@@ -48,7 +51,10 @@ class Skill:
             self.slow_discovers -= 1
             self.first_discover_arrived.set()
             await asyncio.sleep(STALE_DELAY)
-            return JSONResponse({"not": "a Discover.Response"})
+            if self.stale_lamp is None:
+                return JSONResponse({"not": "a Discover.Response"})
+            old = discovery_endpoint(self.stale_lamp, "Old", [], description="d", manufacturer_name="m")
+            return JSONResponse(discover_response(message, [old]))
         if name == "Discover":
             lamp = discovery_endpoint("lamp", "Lamp", [], description="d", manufacturer_name="m")
             return JSONResponse(discover_response(message, [lamp]))
@@ -56,9 +62,9 @@ class Skill:
         return JSONResponse(accept_grant_response(message))
 
 
-@pytest.fixture
-async def skill() -> AsyncIterator[tuple[Skill, str]]:
-    answering = Skill()
+@pytest.fixture(params=[None, "old-lamp"], ids=["stale-garbage", "stale-valid"])
+async def skill(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Skill, str]]:
+    answering = Skill(request.param)
     async with serve_in_loop(Starlette(routes=[Route("/skill", answering.answer, methods=["POST"])])) as url:
         yield answering, url
 
@@ -97,3 +103,6 @@ async def test_an_older_follow_up_elsewhere_does_not_overwrite_the_relinks(
     assert row.accept_grant_status == "SUCCEEDED"
     # The stale follow-up sent no AcceptGrant of its own after its Discover came back.
     assert answering.accept_grants == grants_after_relink
+    async with Runtime.of(app.state).transaction() as session:
+        endpoints = await DirectiveRepository(session).endpoints(customer.user_id, made.skill_id)
+    assert [e.endpoint_id for e in endpoints] == ["lamp"]

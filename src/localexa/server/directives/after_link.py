@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from localexa.server.core.clock import as_utc
 from localexa.server.core.errors import LocalexaError
 from localexa.server.directives.models import AfterLinkStatus
@@ -151,10 +153,20 @@ async def discover(
     runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None
 ) -> DirectiveResult:
     """Send Discover and keep its outcome. Raises (after keeping the reason) when it could not be sent."""
+
+    async def still_current(session: AsyncSession) -> bool:
+        row = await DirectiveRepository(session).status(customer_id, skill_id)
+        return row is None or not _taken_over(row, stamp)
+
+    request = DirectiveRequest(
+        customer_id,
+        skill_id,
+        "Alexa.Discovery",
+        "Discover",
+        still_current=still_current if stamp is not None else None,
+    )
     try:
-        result = await send_directive(
-            runtime, DirectiveRequest(customer_id, skill_id, "Alexa.Discovery", "Discover")
-        )
+        result = await send_directive(runtime, request)
     except LocalexaError as exc:
         await _save(
             runtime,

@@ -91,7 +91,9 @@ async def record_exchange(
     exchange_id: str,
     attempts: Sequence[Attempt],
     verdicts: Sequence[dict[str, Any]],
+    learn: bool = True,
 ) -> None:
+    """Record the exchange; with `learn`, also what the last answer tells (endpoints, state)."""
     repo = DirectiveRepository(session)
     # Every attempt's: an answer to the retry may still echo the expired token.
     secrets = sent_secrets(attempt.message for attempt in attempts)
@@ -119,7 +121,7 @@ async def record_exchange(
             )
     await repo.flush()
     last = attempts[-1]
-    if last.invocation.answer is not None:
+    if learn and last.invocation.answer is not None:
         await learn_from_answer(repo, customer_id, skill_id, last.message, last.invocation.answer, now)
     await repo.prune_messages(customer_id, skill_id)
 

@@ -22,8 +22,11 @@ No transaction is open while the skill is called (runtime.py says why).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.errors import BadRequest, NotFound
 from localexa.server.directives import envelope
@@ -57,6 +60,11 @@ class DirectiveRequest:
     cookie: dict[str, Any] | None = None
     correlation_token: str | None = None
     instance: str | None = None
+    #: Asked in the transaction that records the answer: False keeps what the answer tells
+    #: (discovered endpoints, their state) out, the exchange itself is still recorded. The
+    #: after-link follow-up passes one, so that a follow-up a relink has superseded (perhaps in
+    #: another process) cannot store what the previous link's account discovered.
+    still_current: Callable[[AsyncSession], Awaitable[bool]] | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -152,6 +160,7 @@ async def send_directive(runtime: Runtime, request: DirectiveRequest) -> Directi
             exchange_id=exchange_id,
             attempts=attempts,
             verdicts=[_verdict(a.message, a.invocation) for a in attempts[:-1]] + [verdict],
+            learn=request.still_current is None or await request.still_current(session),
         )
     return DirectiveResult(
         exchange_id=exchange_id,
