@@ -34,7 +34,8 @@ async def test_results_page_by_token_and_by_offset(
         path, params={"maxResults": 4, "nextToken": context["nextToken"]}, headers=dev.headers
     )
     assert [r["name"] for r in second.json()["testCaseResults"]] == NAMES[4:]
-    assert second.json()["paginationContext"] == {"totalCount": 6}
+    # The last page has no paginationContext (Amazon's Smart Home REST reference).
+    assert "paginationContext" not in second.json()
 
     middle = await client.get(path, params={"maxResults": 3, "offset": 2}, headers=dev.headers)
     assert [r["name"] for r in middle.json()["testCaseResults"]] == NAMES[2:5]
@@ -45,7 +46,7 @@ async def test_results_page_by_token_and_by_offset(
     )
     assert [r["name"] for r in after.json()["testCaseResults"]] == NAMES[5:]
     past_end = await client.get(path, params={"offset": 10}, headers=dev.headers)
-    assert past_end.json() == {"paginationContext": {"totalCount": 6}, "testCaseResults": []}
+    assert past_end.json() == {"testCaseResults": []}
 
     token = context["nextToken"]
     assert_bad_request_error(

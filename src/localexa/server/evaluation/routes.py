@@ -116,7 +116,8 @@ async def list_capability_test_plans(
     max_results: MaxResults = None,
     next_token: NextToken = None,
 ) -> JSONResponse:
-    """The capability test plans a run can use (`paginationContext` with `totalCount`)."""
+    """The capability test plans a run can use (`paginationContext` with `totalCount` while more
+    pages follow)."""
     return _json(await service.test_plans(principal, skill_id, max_results, next_token))
 
 

@@ -2,7 +2,10 @@
 `ask_smapi_model/v1/smart_home_evaluation/`): camelCase JSON.
 
 Note the two pagination keys: the evaluation list answers `paginationContextToken`, results and
-test plans answer `paginationContext` (with `totalCount`).
+test plans answer `paginationContext` (with `totalCount`). As Amazon's Smart Home REST reference
+says, `paginationContext` is present only when more results follow: "If paginationContext is
+absent from the response, you've received the last page of results" (a client looping while it
+is present would otherwise never stop).
 """
 
 from __future__ import annotations
@@ -133,7 +136,8 @@ class TestCaseResultView(CamelModel):
 class ResultList(CamelModel):
     """GetSHCapabilityEvaluationResultsResponse."""
 
-    pagination_context: PaginationContext
+    #: Only when more results follow (module doc).
+    pagination_context: PaginationContext | None = None
     test_case_results: list[TestCaseResultView]
 
 
@@ -149,5 +153,6 @@ class TestPlanList(CamelModel):
 
     __test__ = False
 
-    pagination_context: PaginationContext
+    #: Only when more results follow (module doc).
+    pagination_context: PaginationContext | None = None
     test_plans: list[TestPlanView]

@@ -136,7 +136,7 @@ class EvaluationService:
             else None
         )
         return TestPlanList(
-            pagination_context=PaginationContext(next_token=token, total_count=len(plans)),
+            pagination_context=PaginationContext(next_token=token, total_count=len(plans)) if token else None,
             test_plans=[TestPlanView(id=plan.id, name=plan.name) for plan in items],
         )
 
@@ -286,7 +286,7 @@ class EvaluationService:
         token = next_page_token(self.codec, binding, page, now=self.clock.now())
         total = await self.repo.result_count(row.id)
         return ResultList(
-            pagination_context=PaginationContext(next_token=token, total_count=total),
+            pagination_context=PaginationContext(next_token=token, total_count=total) if token else None,
             test_case_results=[
                 TestCaseResultView(
                     name=result.name,
