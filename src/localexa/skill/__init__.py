@@ -56,7 +56,7 @@ if TYPE_CHECKING:
         ValueOutOfRange,
         error_response,
     )
-    from localexa.skill.gateway import EventGatewayClient, EventGatewayError, EventReceipt
+    from localexa.skill.gateway import EventGatewayClient, EventGatewayError, EventReceipt, TokenRefreshFailed
     from localexa.skill.grants import (
         GrantExchangeError,
         GrantTokens,
@@ -182,6 +182,7 @@ __all__ = [
     "TemperatureValueOutOfRange",
     "ThermostatIsOff",
     "TokenCheck",
+    "TokenRefreshFailed",
     "TokenStatus",
     "TokenValidationError",
     "TokenValidator",

@@ -62,8 +62,17 @@ def parse_directive(event: Mapping[str, Any]) -> Directive:
     return directive
 
 
-def bearer_token(directive: Directive) -> str | None:
-    """The user's access token carried by the directive, or None when it carries none."""
+def bearer_token(directive: Directive | Mapping[str, Any]) -> str | None:
+    """The user's access token carried by the directive, or None when it carries none.
+
+    Takes the parsed directive, or the event as received (parsed first: DirectiveError)."""
+    if not isinstance(directive, Directive):
+        event = (
+            directive
+            if isinstance(directive, Mapping) and "directive" in directive
+            else {"directive": directive}
+        )
+        directive = parse_directive(event)
     key = (directive.namespace, directive.name)
     if key == DISCOVER:
         return _token_at(directive.payload, "scope")

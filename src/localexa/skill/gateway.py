@@ -2,13 +2,16 @@
 
 The bearer token is the customer's LWA token from the AcceptGrant exchange. The client puts it
 in the `Authorization` header and in the event's scope, refreshes it at LWA before it expires,
-and once more when the gateway answers 401 (a token revoked or expired early).
+and once more when the gateway answers 401 (a token revoked or expired early). Concurrent sends
+on one event loop share one refresh: the first refreshes, the others wait for it and use its token.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import inspect
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +19,7 @@ from typing import Any
 import httpx
 
 from localexa.skill.clock import Now, utc_now
-from localexa.skill.grants import LWA_BASE_URL, GrantTokens, refresh_grant_tokens
+from localexa.skill.grants import LWA_BASE_URL, GrantExchangeError, GrantTokens, refresh_grant_tokens
 from localexa.skill.http import new_client
 
 EVENTS_BASE_URL = "https://api.amazonalexa.com"
@@ -33,6 +36,19 @@ class EventGatewayError(Exception):
         self.status = status
         self.code = code
         self.description = description
+
+
+class TokenRefreshFailed(EventGatewayError, GrantExchangeError):
+    """`send` could not refresh the token at LWA (`error` e.g. invalid_grant: the skill was disabled
+    and its refresh token revoked). Both an EventGatewayError (`code` TOKEN_REFRESH_FAILED) and the
+    GrantExchangeError LWA answered, so either `except` catches it."""
+
+    def __init__(self, cause: GrantExchangeError) -> None:
+        Exception.__init__(self, f"TOKEN_REFRESH_FAILED: {cause}")
+        self.status = cause.status
+        self.code = "TOKEN_REFRESH_FAILED"
+        self.error = cause.error
+        self.description = cause.description
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,10 @@ class EventGatewayClient:
         self._transport = transport
         self._timeout = timeout
         self._now = now
+        # One refresh at a time per event loop (an asyncio.Lock belongs to the loop it first waits on).
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def __repr__(self) -> str:
         return f"EventGatewayClient(base_url={self.base_url!r}, client_id={self._client_id!r})"
@@ -74,6 +94,27 @@ class EventGatewayClient:
 
     async def refresh(self) -> GrantTokens:
         """Trade the refresh token at LWA for a new access token (GrantExchangeError on refusal)."""
+        async with self._refresh_lock():
+            return await self._refresh()
+
+    def _refresh_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    async def _refresh_unless_replaced(self, stale: GrantTokens) -> GrantTokens:
+        """Refresh `stale`, unless a concurrent send refreshed it meanwhile: then use its tokens."""
+        async with self._refresh_lock():
+            if self._tokens is not stale:
+                return self._tokens
+            try:
+                return await self._refresh()
+            except GrantExchangeError as error:
+                raise TokenRefreshFailed(error) from None
+
+    async def _refresh(self) -> GrantTokens:
         self._tokens = await refresh_grant_tokens(
             self._tokens,
             self._client_id,
@@ -90,20 +131,22 @@ class EventGatewayClient:
         return self._tokens
 
     async def send(self, event: Mapping[str, Any]) -> EventReceipt:
-        """Post one event; raises EventGatewayError unless the gateway accepts it (2xx)."""
-        if self._tokens.expired(self._now()):
-            await self.refresh()
-        answer = await self._post(event)
-        if answer.status_code == 401 and self._tokens.refresh_token:
-            await self.refresh()
-            answer = await self._post(event)
+        """Post one event; raises EventGatewayError unless the gateway accepts it (2xx), also when
+        the token could not be refreshed (TokenRefreshFailed)."""
+        tokens = self._tokens
+        if tokens.expired(self._now()):
+            tokens = await self._refresh_unless_replaced(tokens)
+        answer = await self._post(event, tokens)
+        if answer.status_code == 401 and tokens.refresh_token:
+            tokens = await self._refresh_unless_replaced(tokens)
+            answer = await self._post(event, tokens)
         if answer.status_code >= 300:
             code, description = _gateway_error(answer)
             raise EventGatewayError(answer.status_code, code, description)
         return EventReceipt(answer.status_code, answer.headers.get("x-amzn-requestid"))
 
-    async def _post(self, event: Mapping[str, Any]) -> httpx.Response:
-        token = self._tokens.access_token
+    async def _post(self, event: Mapping[str, Any], tokens: GrantTokens) -> httpx.Response:
+        token = tokens.access_token
         body = with_scope_token(event, token)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         async with new_client(self._transport, self._timeout) as http:

@@ -114,17 +114,26 @@ async def _token_request(
             answer.status_code,
         )
     access_token, expires_in = body.get("access_token"), body.get("expires_in", 3600)
-    if not isinstance(access_token, str) or not isinstance(expires_in, int | float):
+    if not isinstance(access_token, str) or not access_token or not _lifetime(expires_in):
         raise GrantExchangeError("server_error", "LWA answered without access_token / expires_in", 200)
+    try:
+        expires_at = now() + timedelta(seconds=float(expires_in))
+    except OverflowError:  # a lifetime past the year 9999
+        raise GrantExchangeError("server_error", "LWA answered an expires_in out of range", 200) from None
     refresh = body.get("refresh_token")
     scope = body.get("scope")
     return GrantTokens(
         access_token=access_token,
-        refresh_token=refresh if isinstance(refresh, str) else previous_refresh,
-        expires_at=now() + timedelta(seconds=float(expires_in)),
+        refresh_token=refresh if isinstance(refresh, str) and refresh else previous_refresh,
+        expires_at=expires_at,
         token_type=str(body.get("token_type", "bearer")),
         scope=scope if isinstance(scope, str) else None,
     )
+
+
+def _lifetime(value: Any) -> bool:
+    """`expires_in` is a positive, finite number of seconds (not `true`, NaN, Infinity or -5)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < float("inf")
 
 
 def _json_object(answer: httpx.Response) -> dict[str, Any]:

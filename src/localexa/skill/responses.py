@@ -3,7 +3,8 @@ Discover.Response and AcceptGrant.Response.
 
 Every answer carries a fresh `messageId`, `payloadVersion` "3", the directive's
 `correlationToken` and (for endpoint directives) its `endpointId`. `scope_token` adds
-`endpoint.scope`, which asynchronous answers sent to the event gateway need.
+`endpoint.scope`, which asynchronous answers sent to the event gateway need. A directive that is
+no object at all (a list, a string) raises DirectiveError.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from localexa.skill.clock import new_message_id
+from localexa.skill.directives import DirectiveError
 from localexa.skill.messages import Directive
+from localexa.skill.problems import Problem
 
 DirectiveLike = Directive | Mapping[str, Any] | None
 Message = dict[str, Any]
@@ -24,6 +27,9 @@ def origin(directive: DirectiveLike) -> tuple[str | None, str | None]:
         return None, None
     if isinstance(directive, Directive):
         return directive.header.correlation_token, directive.endpoint_id
+    if not isinstance(directive, Mapping):
+        problem = Problem("directive", f"expected a directive object, got {type(directive).__name__}")
+        raise DirectiveError([problem], None)
     inner = directive.get("directive", directive)
     header = inner.get("header") if isinstance(inner, Mapping) else None
     endpoint = inner.get("endpoint") if isinstance(inner, Mapping) else None

@@ -71,7 +71,8 @@ def expected_answer(directive: Directive) -> tuple[str, str]:
 def validate_response(directive: Mapping[str, Any], response: Any) -> Verdict:
     """Check `response` as the synchronous answer to `directive` (either may be the envelope)."""
     try:
-        parsed = parse_directive(directive if "directive" in directive else {"directive": directive})
+        wrapped = isinstance(directive, Mapping) and "directive" in directive
+        parsed = parse_directive(directive if wrapped else {"directive": directive})
     except DirectiveError as error:
         return Verdict((Problem("directive", f"not a valid directive ({error})"),))
     envelope, problems = _parse_envelope(response)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from localexa.skill.messages.envelope import BearerScope, NonEmpty, WireModel
 
 
 class Grant(WireModel):
     type: Literal["OAuth2.AuthorizationCode"]
-    code: NonEmpty
+    code: NonEmpty = Field(repr=False)  # a one-time secret: out of logs
 
 
 class AcceptGrantPayload(WireModel):

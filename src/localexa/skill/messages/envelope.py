@@ -8,9 +8,18 @@ characters of `[a-zA-Z0-9_\\-=#;:?@&]`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
 
 MESSAGE_ID_PATTERN = r"^[a-zA-Z0-9\-]{1,127}$"
@@ -19,6 +28,22 @@ ENDPOINT_ID_PATTERN = r"^[a-zA-Z0-9_\-=#;:?@&]{1,256}$"
 MessageId = Annotated[str, StringConstraints(pattern=MESSAGE_ID_PATTERN)]
 EndpointId = Annotated[str, StringConstraints(pattern=ENDPOINT_ID_PATTERN)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+
+# `timeOfSample`: an ISO 8601 date-time string in UTC, as Alexa writes it (`2017-02-03T16:20:50.52Z`).
+_UTC_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|\+00:00)")
+
+
+def _utc_timestamp(value: Any) -> Any:
+    """Only a string in UTC passes on to the date-time check: pydantic alone would also take a
+    Unix time number, a space for the `T` or another offset, which the schema's string does not."""
+    if not isinstance(value, str):
+        raise ValueError("timeOfSample must be an ISO 8601 string, e.g. 2017-02-03T16:20:50.52Z")
+    if not _UTC_TIMESTAMP.fullmatch(value):
+        raise ValueError("timeOfSample must be UTC in ISO 8601 form YYYY-MM-DDThh:mm:ss[.sss]Z")
+    return value
+
+
+UtcTimestamp = Annotated[AwareDatetime, BeforeValidator(_utc_timestamp)]
 
 
 class WireModel(BaseModel):
@@ -60,7 +85,8 @@ class Directive(WireModel):
 
     header: Header
     endpoint: DirectiveEndpoint | None = None
-    payload: dict[str, Any] = Field(default_factory=dict)
+    # Out of the repr: Discover and AcceptGrant carry the user's token (and the grant code) here.
+    payload: dict[str, Any] = Field(default_factory=dict, repr=False)
 
     @property
     def namespace(self) -> str:
@@ -88,8 +114,8 @@ class Property(WireModel):
     namespace: NonEmpty
     name: NonEmpty
     value: Any
-    time_of_sample: AwareDatetime
-    uncertainty_in_milliseconds: Annotated[int, Field(ge=0)]
+    time_of_sample: UtcTimestamp
+    uncertainty_in_milliseconds: Annotated[StrictInt, Field(ge=0)]  # a JSON integer: not "500", 5.0, true
     instance: str | None = None
 
 
