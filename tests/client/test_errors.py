@@ -174,12 +174,27 @@ def _time_out(request: httpx.Request) -> httpx.Response:
     raise httpx.ReadTimeout("slow", request=request)
 
 
+def _drop(request: httpx.Request) -> httpx.Response:
+    raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+
+
 async def test_no_response_is_a_connection_error(either: Either, amazon: FakeAmazon) -> None:
-    amazon.on("POST", f"{BASE}/v3/events", _refuse)
+    amazon.on("POST", f"{BASE}/v3/events", _drop)
     with pytest.raises(APIConnectionError) as caught:
         await either.run(lambda c: c.events.send({"event": {}}, token="Atza|t"))
     assert not isinstance(caught.value, APITimeoutError)
-    assert len(amazon.calls("/v3/events")) == 1  # a POST is not repeated
+    assert caught.value.sent is True
+    assert len(amazon.calls("/v3/events")) == 1  # a POST that may have arrived is not repeated
+
+
+async def test_a_refused_connection_is_one_nothing_was_sent_on(
+    either: Either, amazon: FakeAmazon, sleeps: list[float]
+) -> None:
+    amazon.on("POST", f"{BASE}/v3/events", _refuse)
+    with pytest.raises(APIConnectionError) as caught:
+        await either.run(lambda c: c.events.send({"event": {}}, token="Atza|t"))
+    assert caught.value.sent is False
+    assert len(amazon.calls("/v3/events")) == 3  # nothing left, so even a POST is sent again
 
 
 async def test_a_timeout_is_a_timeout_error(either: Either, amazon: FakeAmazon) -> None:

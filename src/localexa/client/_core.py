@@ -156,14 +156,20 @@ class Core:
             headers[ADMIN_KEY_HEADER] = self.admin_key
         elif request.auth is AuthMode.CLIENT:
             auth = BearerAuth(request.token) if request.token is not None else self.auth
-        http_request = httpx.Request(
-            request.method,
-            url,
-            params=_clean(request.params),
-            json=request.json,
-            data=_clean(request.form),
-            headers=headers,
-        )
+        try:
+            http_request = httpx.Request(
+                request.method,
+                url,
+                params=_clean(request.params),
+                json=request.json,
+                data=_clean(request.form),
+                headers=headers,
+            )
+        except httpx.InvalidURL:
+            raise ConfigurationError(
+                f"{self.base_url(request)!r} is not a URL a request can go to (an endpoint= or base_url "
+                "that is not http(s)://host[:port])."
+            ) from None
         return http_request, auth
 
     def is_safe(self, request: ApiRequest) -> bool:
@@ -180,14 +186,34 @@ class Core:
             safe=safe,
             status=status,
             retry_after=retry_after,
+            sent=not isinstance(error, APIConnectionError) or error.sent,
         )
 
 
-def transport_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
-    """httpx's transport errors never leak: they become APIConnectionError / APITimeoutError."""
+def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError | ConfigurationError:
+    """httpx's request errors never leak: they become APIConnectionError / APITimeoutError.
+
+    Their text is not copied when it may quote the request: a header httpx refuses to send (a
+    token or admin key with a stray newline) is a ConfigurationError naming the fault, never the
+    value, and is not retried. Raise the result outside the `except` block, so the httpx error,
+    which quotes the header, is not chained to it either.
+    """
+    # Nothing left when no connection was made: then even a POST may be sent again.
+    sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"Request timed out: {type(exc).__name__}.", request=request)
-    return APIConnectionError(f"Connection error: {exc}", request=request)
+        return APITimeoutError(f"Request timed out: {type(exc).__name__}.", request=request, sent=sent)
+    if isinstance(exc, httpx.LocalProtocolError):
+        return ConfigurationError(
+            f"The request could not be sent ({type(exc).__name__}): a header value is not valid "
+            "HTTP. Check tokens and the admin key for stray whitespace or newlines."
+        )
+    if isinstance(exc, httpx.DecodingError):
+        return APIConnectionError(
+            f"The response body could not be decoded ({type(exc).__name__}: its Content-Encoding "
+            "does not match its bytes).",
+            request=request,
+        )
+    return APIConnectionError(f"Connection error: {exc}", request=request, sent=sent)
 
 
 def parse_model(response: httpx.Response, model: type[M]) -> M:

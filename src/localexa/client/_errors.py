@@ -77,17 +77,26 @@ class APIError(LocalexaClientError):
 
 
 class APIConnectionError(APIError):
-    """No response arrived (connection refused, DNS, TLS verification, reset)."""
+    """No response arrived (connection refused, DNS, TLS verification, reset).
 
-    def __init__(self, message: str = "Connection error.", *, request: httpx.Request | None = None) -> None:
+    `sent` is False when no connection was made, so the request cannot have reached the server
+    (refused, connect timeout); True when it may have (a read timeout, a reset after sending).
+    """
+
+    def __init__(
+        self, message: str = "Connection error.", *, request: httpx.Request | None = None, sent: bool = True
+    ) -> None:
         super().__init__(message, request=request)
+        self.sent = sent
 
 
 class APITimeoutError(APIConnectionError):
     """No response arrived within the timeout."""
 
-    def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None) -> None:
-        super().__init__(message, request=request)
+    def __init__(
+        self, message: str = "Request timed out.", *, request: httpx.Request | None = None, sent: bool = True
+    ) -> None:
+        super().__init__(message, request=request, sent=sent)
 
 
 class APIResponseValidationError(APIError):
@@ -219,9 +228,10 @@ def parse_error_body(body: Any) -> tuple[str | None, str | None, list[Violation]
     if isinstance(payload, dict) and ("header" in body or "code" in payload):  # event gateway
         code = _text(payload.get("code")) or _text(payload.get("type"))
         return code, _text(payload.get("description")) or _text(payload.get("message")), []
+    listed = body.get("violations")
     violations = [
         Violation(code=_text(v.get("code")), message=_text(v.get("message")) or "")
-        for v in body.get("violations") or []
+        for v in (listed if isinstance(listed, list) else [])
         if isinstance(v, dict)
     ]
     code = _text(body.get("code")) or _text(body.get("type"))

@@ -44,12 +44,23 @@ class Paged(Generic[T]):
     start: str | None = None
 
 
-def _following(page: Page[T], used: str | None) -> str | None:
-    if not page.next_token:
+def _following(page: Page[T], seen: set[str]) -> str | None:
+    """The token of the next page, or None after the last. A token answered before (the one just
+    sent, or any earlier one: A, B, A, ...) would make the listing loop forever, so it stops it."""
+    token = page.next_token
+    if not token:
         return None
-    if page.next_token == used:  # a server that repeats itself would make us loop forever
-        raise APIError("The server answered the same nextToken it was given; stopping the listing.")
-    return page.next_token
+    if token in seen:
+        raise APIError(
+            "The server answered a nextToken it had already answered (the same nextToken twice); "
+            "stopping the listing rather than looping."
+        )
+    seen.add(token)
+    return token
+
+
+def _seen(start: str | None) -> set[str]:
+    return {start} if start else set()
 
 
 class SyncPager(Generic[T]):
@@ -63,11 +74,11 @@ class SyncPager(Generic[T]):
         return self._run(self._paged.fetch(self._paged.start))
 
     def pages(self) -> Iterator[Page[T]]:
-        token = self._paged.start
+        token, seen = self._paged.start, _seen(self._paged.start)
         while True:
             page = self._run(self._paged.fetch(token))
             yield page
-            token = _following(page, token)
+            token = _following(page, seen)
             if token is None:
                 return
 
@@ -87,11 +98,11 @@ class AsyncPager(Generic[T]):
         return await self._run(self._paged.fetch(self._paged.start))
 
     async def pages(self) -> AsyncIterator[Page[T]]:
-        token = self._paged.start
+        token, seen = self._paged.start, _seen(self._paged.start)
         while True:
             page = await self._run(self._paged.fetch(token))
             yield page
-            token = _following(page, token)
+            token = _following(page, seen)
             if token is None:
                 return
 

@@ -9,7 +9,11 @@ whose wait would end after `max_elapsed` seconds from the first attempt is not m
 
 Only requests that are safe to repeat are retried by default: GET, HEAD, OPTIONS, PUT, DELETE, and
 token grants that mint nothing new to the caller's harm (refresh, client credentials). A POST that
-enables a skill or sends an event is not repeated unless `retry_unsafe=True`.
+enables a skill or sends an event is not repeated after a 5xx or after its bytes may have left (a
+read timeout, a reset) unless `retry_unsafe=True`: the server may have acted on it. Any request,
+a POST too, is retried when the server cannot have acted on it: after a 429 (the throttle refuses
+a call before running it, and Amazon's references say to back off and retry) and when no
+connection was made (refused, connect timeout, no free pooled connection), so nothing was sent.
 """
 
 from __future__ import annotations
@@ -69,12 +73,16 @@ class RetryPolicy:
         safe: bool,
         status: int | None,
         retry_after: float | None = None,
+        sent: bool = True,
     ) -> float | None:
         """Seconds to wait before the next attempt, or None to stop and raise.
 
-        `status` is the response status, or None when no response arrived.
+        `status` is the response status, or None when no response arrived; then `sent` is False
+        when the request cannot have left (no connection was made). A request that is not `safe`
+        is still retried when the server cannot have acted on it: a 429, or nothing sent.
         """
-        if not safe or retries_done >= self.max_retries:
+        unprocessed = status == 429 or (status is None and not sent)
+        if not (safe or unprocessed) or retries_done >= self.max_retries:
             return None
         if status is None:
             if not self.retry_connection_errors:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 import httpx
 
 from localexa.client._core import ApiRequest, Core, Flow, ResourceBase, method_signature, transport_error
-from localexa.client._errors import APIError, status_error_from_response
+from localexa.client._errors import APIError, ConfigurationError, status_error_from_response
 from localexa.client._pagination import Paged, SyncPager
 
 if TYPE_CHECKING:
@@ -42,15 +42,18 @@ class SyncRunner:
         safe = self.core.is_safe(request)
         started, retries = self.core.retry.clock(), 0
         while True:
-            error: APIError
+            failure: APIError | ConfigurationError
             try:
                 response = self.http.send(http_request, auth=auth)
-            except httpx.TransportError as exc:
-                error = transport_error(exc, http_request)
+            except httpx.RequestError as exc:
+                failure = transport_error(exc, http_request)
             else:
                 if response.status_code < 400:
                     return response
-                error = status_error_from_response(response)
+                failure = status_error_from_response(response)
+            if isinstance(failure, ConfigurationError):
+                raise failure
+            error = failure
             delay = self.core.retry_delay(error, retries_done=retries, started=started, safe=safe)
             if delay is None:
                 raise error

@@ -8,15 +8,25 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from urllib.parse import quote, urlencode
 
 from localexa.client.types.lwa import AuthorizationRequest
 
-__all__ = ["build_authorization_url", "code_challenge_s256", "generate_code_verifier", "generate_state"]
+__all__ = [
+    "build_authorization_url",
+    "check_code_verifier",
+    "code_challenge_s256",
+    "generate_code_verifier",
+    "generate_state",
+]
 
 AUTHORIZE_PATH = "/ap/oa"
+
+#: RFC 7636 §4.1: `code-verifier = 43*128unreserved`, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~".
+_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
 
 def generate_code_verifier(length: int = 64) -> str:
@@ -24,6 +34,17 @@ def generate_code_verifier(length: int = 64) -> str:
     if not 43 <= length <= 128:
         raise ValueError("RFC 7636 §4.1: a code_verifier has 43 to 128 characters.")
     return secrets.token_urlsafe(length)[:length]
+
+
+def check_code_verifier(verifier: str) -> str:
+    """`verifier` if it is an RFC 7636 §4.1 code_verifier (43-128 unreserved characters), else
+    ValueError: the server would refuse it only at the code exchange, after the customer signed in."""
+    if not _VERIFIER.fullmatch(verifier):
+        raise ValueError(
+            "RFC 7636 §4.1: a code_verifier has 43 to 128 characters of A-Z a-z 0-9 - . _ ~ "
+            f"(this one has {len(verifier)} characters)."
+        )
+    return verifier
 
 
 def code_challenge_s256(verifier: str) -> str:
@@ -59,7 +80,7 @@ def build_authorization_url(
     }
     verifier: str | None = None
     if pkce:
-        verifier = code_verifier or generate_code_verifier()
+        verifier = generate_code_verifier() if code_verifier is None else check_code_verifier(code_verifier)
         params["code_challenge"] = code_challenge_s256(verifier)
         params["code_challenge_method"] = "S256"
     url = f"{authorize_base.rstrip('/')}{AUTHORIZE_PATH}?{urlencode(params, quote_via=quote)}"

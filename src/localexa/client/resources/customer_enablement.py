@@ -19,7 +19,12 @@ import httpx
 from localexa.client._async import AsyncResource, async_method
 from localexa.client._core import ApiRequest, Flow, call, dump, parse_model, segment
 from localexa.client._endpoints import Region
-from localexa.client._errors import APIConnectionError, APIError, APIStatusError
+from localexa.client._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+)
 from localexa.client._sync import SyncResource, sync_method
 from localexa.client.types.enablement import (
     AccountLinkRequest,
@@ -38,10 +43,36 @@ Target = str | Region
 _REGION_MISMATCH = frozenset({401, 403, 404})
 
 
+def _is_endpoint(entry: str) -> bool:
+    """Whether an `alexaApiEndpoint` entry names a host (`host[:port]`, or an http(s) URL of one)
+    the client can put a path after: no path, query, fragment or user info."""
+    text = entry.strip().rstrip("/")
+    try:
+        url = httpx.URL(text if "://" in text else f"https://{text}")
+    except httpx.InvalidURL:
+        return False
+    return (
+        url.scheme in ("http", "https")
+        and bool(url.host)
+        and url.raw_path in (b"", b"/")
+        and not url.fragment
+        and not url.userinfo
+    )
+
+
 def api_endpoints(*, token: str | None = None) -> Flow[list[str]]:
-    """`GET /v1/alexaApiEndpoint` on the NA host: the customer's endpoints, as answered (no scheme)."""
+    """`GET /v1/alexaApiEndpoint` on the NA host: the customer's endpoints, as answered (no scheme).
+
+    An entry that names no host (`bad host:99x`, `""`, `host/path?x`) makes the answer an
+    APIResponseValidationError, rather than a URL error from httpx at the next call.
+    """
     response = yield from call(ApiRequest("GET", "/v1/alexaApiEndpoint", token=token))
-    return parse_model(response, AlexaApiEndpoints).endpoints
+    endpoints = parse_model(response, AlexaApiEndpoints).endpoints
+    if not all(_is_endpoint(entry) for entry in endpoints):
+        raise APIResponseValidationError(
+            "/v1/alexaApiEndpoint answered an endpoint that is not a host[:port].", response=response
+        )
+    return endpoints
 
 
 def _targets(token: str | None, endpoint: str | None) -> Flow[list[Target]]:
