@@ -78,13 +78,7 @@ async def test_token_refuses_a_near_miss_redirect_uri(
 ) -> None:
     client_id, secret = await admin.lwa_client()
     code = await browser.code_for(client_id, ada.email, ada.password)
-    data = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": redirect_uri,
-        "client_id": client_id,
-        "client_secret": secret,
-    }
+    data = code_grant(code, client_id, secret, redirect_uri)
     response = await client.post(TOKEN, data=data)
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "invalid_grant"
@@ -113,6 +107,17 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+def code_grant(code: str, client_id: str, secret: str, redirect_uri: str = REDIRECT_URI) -> dict[str, str]:
+    """The token endpoint's form for an authorization code, client secret in the body."""
+    return {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "client_id": client_id,
+        "client_secret": secret,
+    }
 
 
 def assert_page_headers(response: httpx.Response) -> None:
@@ -146,13 +151,7 @@ async def test_token_answers_are_never_cached(
 ) -> None:
     client_id, secret = await admin.lwa_client()
     code = await browser.code_for(client_id, ada.email, ada.password)
-    data = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT_URI,
-        "client_id": client_id,
-        "client_secret": secret,
-    }
+    data = code_grant(code, client_id, secret)
     ok = await client.post(TOKEN, data=data)
     assert ok.status_code == 200
     replay = await client.post(TOKEN, data=data)
@@ -231,13 +230,7 @@ async def test_replayed_code_revokes_access_and_refresh_tokens(
 ) -> None:
     client_id, secret = await admin.lwa_client()
     code = await browser.code_for(client_id, ada.email, ada.password)
-    data = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT_URI,
-        "client_id": client_id,
-        "client_secret": secret,
-    }
+    data = code_grant(code, client_id, secret)
     first = (await client.post(TOKEN, data=data)).json()
     # a refreshed access token belongs to the same grant
     refreshed = (
