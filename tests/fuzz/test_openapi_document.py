@@ -97,3 +97,78 @@ async def test_a_wrong_method_is_405_with_allow_in_the_family_shape(client: http
     assert locker.status_code == 405
     assert locker.headers["Allow"] == "GET, PUT"
     assert locker.json()["code"] == "METHOD_NOT_ALLOWED"
+
+
+def _parameter_names(operation: dict[str, Any]) -> set[str]:
+    return {f"{parameter['in']}.{parameter['name']}" for parameter in operation.get("parameters", [])}
+
+
+def _body_properties(document: dict[str, Any], operation: dict[str, Any]) -> set[str]:
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    return set(_resolve(document, body.get("schema", {})).get("properties", {}))
+
+
+def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def test_links_join_operations_and_parameters_that_exist(document: dict[str, Any]) -> None:
+    """Every link (core/openapi.py LINKS) is in the document, on a response its source declares,
+    and names an operation, parameters and body fields that exist; `$request.path.x` names a
+    path parameter of the source, `$request.body#/x` and `$response.body#/x` a field its request
+    or answer has. A stateful fuzzer (test_openapi_stateful.py) follows nothing else."""
+    from localexa.server.core.openapi import LINKS
+
+    found = {
+        name: (path, method, status, link)
+        for path, method, op in operations(document)
+        for status, response in op["responses"].items()
+        for name, link in response.get("links", {}).items()
+    }
+    assert set(found) == {link.name for link in LINKS}
+    for name, (path, method, status, link) in found.items():
+        source = document["paths"][path][method]
+        assert status.startswith(("2", "4")), name
+        reference = link["operationRef"]
+        assert reference.startswith("#/paths/"), name
+        target_path, target_method = reference.removeprefix("#/paths/").rsplit("/", 1)
+        target_path = target_path.replace("~1", "/").replace("~0", "~")
+        target = document["paths"][target_path][target_method]
+        assert set(link.get("parameters", {})) <= _parameter_names(target), name
+        for expression in link.get("parameters", {}).values():
+            _assert_expression_exists(document, name, expression, source, status)
+        body = link.get("requestBody")
+        if isinstance(body, dict):
+            assert set(body) <= _body_properties(document, target), name
+        if body is not None:
+            for expression in _expressions(body):
+                _assert_expression_exists(document, name, expression, source, status)
+
+
+def _expressions(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [expression for item in value.values() for expression in _expressions(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def _assert_expression_exists(
+    document: dict[str, Any], name: str, expression: str, source: dict[str, Any], status: str
+) -> None:
+    if expression.startswith("$request.path."):
+        assert f"path.{expression.removeprefix('$request.path.')}" in _parameter_names(source), name
+    elif expression.startswith("$request.body"):
+        pointer = expression.removeprefix("$request.body").removeprefix("#")
+        field = pointer.strip("/").split("/")[0]
+        assert not field or field in _body_properties(document, source), (name, expression)
+    else:
+        assert expression.startswith("$response.body#/"), (name, expression)
+        schema = _resolve(document, source["responses"][status]["content"]["application/json"]["schema"])
+        for step in expression.removeprefix("$response.body#/").split("/"):
+            if step.isdigit():  # an item of a list
+                assert schema.get("type") == "array", (name, expression)
+                schema = _resolve(document, schema["items"])
+            else:
+                assert step in schema.get("properties", {}), (name, expression)
+                schema = _resolve(document, schema["properties"][step])
