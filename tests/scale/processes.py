@@ -45,6 +45,8 @@ class ServerProcess:
     admin_key: str
     env: dict[str, str]
     database_url: str | None = None
+    #: Start with `--demo` (seed the My Lights demo, and run its device cloud on a port of its own).
+    demo: bool = False
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log_path: Path = field(init=False)
@@ -68,7 +70,7 @@ class ServerProcess:
 
     def launch(self) -> None:
         """Start the process without waiting for it (`wait_healthy` waits)."""
-        na, eu, fe = free_ports(3)
+        na, eu, fe, demo_port = free_ports(4)
         self.port = na
         env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
         env.update(self.env)
@@ -77,8 +79,10 @@ class ServerProcess:
             LOCALEXA_EU_PORT=str(eu),
             LOCALEXA_FE_PORT=str(fe),
             LOCALEXA_LOG_LEVEL=env.get("LOCALEXA_LOG_LEVEL", "warning"),
+            LOCALEXA_DEMO_PORT=str(demo_port),
         )
-        command = [sys.executable, "-m", "localexa", "serve", "--no-demo", "--port", str(na)]
+        demo = "--demo" if self.demo else "--no-demo"
+        command = [sys.executable, "-m", "localexa", "serve", demo, "--port", str(na)]
         command += ["--data-dir", str(self.data_dir)]
         if self.database_url:
             command += ["--database-url", self.database_url]
@@ -220,3 +224,17 @@ def query(database_url: str, sql: str, **params: Any) -> list[Any]:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def execute(database_url: str, sql: str) -> None:
+    """Run one SQL statement and commit it, as another process (an operator, a migration) would."""
+
+    async def run() -> None:
+        engine = create_engine(database_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text(sql))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())

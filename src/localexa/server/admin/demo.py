@@ -3,6 +3,10 @@ then print a walk-through of what to try.
 
 The demo's ids and secrets are kept in `<data dir>/demo.json` (owner-only), so a restart reuses
 them and prints the same walk-through; after `POST /_localexa/reset` the next start seeds anew.
+They are also kept in the database, sealed with the secret key (db/base.py `DemoSeed`): several
+`--demo` processes on one database (each with its own data dir) seed one demo set between them.
+On PostgreSQL they take turns with an advisory lock held until the seed commits (SQLite's write
+lock does the same), so the first seeds and the others reuse its ids and secrets.
 My Lights itself runs beside the server (cli/serve.py) on `settings.resolved_demo_port()`.
 """
 
@@ -14,8 +18,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from localexa.server.core.crypto import SecretBox
+from localexa.server.db.base import DemoSeed
 from localexa.server.lwa.registry import Registry
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.settings import Settings
@@ -30,6 +37,10 @@ DEVELOPER_EMAIL = "developer@localexa.test"
 DEVELOPER_PASSWORD = "developer-password"
 MYLIGHTS_CLIENT_ID = "alexa-skill"
 MYLIGHTS_CLIENT_SECRET = "mylights-secret"  # the sample's own default (samples/mylights/config.py)
+#: `pg_advisory_xact_lock` key: concurrent `--demo` starts on one PostgreSQL database take turns
+#: (the migrations' lock, db/migrate.py, is another key and is released before this one is taken).
+DEMO_LOCK_ID = 0x10CA1DE0
+_SEAL_CONTEXT = "localexa:demo-seed"
 
 
 @dataclass
@@ -120,19 +131,55 @@ async def _create(session: AsyncSession, app: FastAPI, settings: Settings) -> De
     )
 
 
+def _seal(box: SecretBox, state: DemoState) -> str:
+    return box.seal(json.dumps(asdict(state)), context=_SEAL_CONTEXT)
+
+
+async def _seeded(session: AsyncSession, box: SecretBox) -> DemoState | None:
+    """The demo another process (or this one, with another data dir) seeded, if it is still there."""
+    row = await session.get(DemoSeed, 1)
+    if row is None:
+        return None
+    try:
+        state = DemoState(**json.loads(box.open(row.sealed, context=_SEAL_CONTEXT)))
+    except ValueError as exc:
+        raise RuntimeError(
+            "the demo in this database was seeded under another LOCALEXA_SECRET_KEY; "
+            "start every process with the same key"
+        ) from exc
+    if await LwaRepository(session).customer(state.customer_id) is None:
+        await session.delete(row)  # its records are gone (a restore without them): seed anew
+        await session.flush()
+        return None
+    return state
+
+
 async def ensure_demo(app: FastAPI) -> DemoState:
-    """The demo records, created unless they are already there."""
+    """The demo records, created unless they are already there (by this process or another)."""
     settings: Settings = app.state.settings
-    state = load_state(settings)
+    box: SecretBox = app.state.box
+    local = load_state(settings)
     async with app.state.sessions() as session:
-        if state is not None and await LwaRepository(session).customer(state.customer_id) is not None:
-            return state
-        if await LwaRepository(session).customer_by_email(CUSTOMER_EMAIL) is not None:
-            # Seeded by another data dir's server against the same database: leave it alone.
-            raise RuntimeError("demo customer exists but demo.json is missing; start with --no-demo")
-        state = await _create(session, app, settings)
+        if app.state.engine.dialect.name == "postgresql":
+            # Held until the commit below: a process starting beside this one waits here, then
+            # finds the seed row. (On SQLite this transaction holds the write lock from BEGIN.)
+            await session.execute(select(func.pg_advisory_xact_lock(DEMO_LOCK_ID)))
+        seeded = await _seeded(session, box)
+        if local is not None and await LwaRepository(session).customer(local.customer_id) is not None:
+            state = local
+            if seeded is None:  # seeded before the database kept it: let other processes reuse it
+                session.add(DemoSeed(id=1, sealed=_seal(box, state)))
+        elif seeded is not None:
+            state = seeded
+        else:
+            if await LwaRepository(session).customer_by_email(CUSTOMER_EMAIL) is not None:
+                # Seeded by an older localexa that kept it only in its own data dir's demo.json.
+                raise RuntimeError("demo customer exists but demo.json is missing; start with --no-demo")
+            state = await _create(session, app, settings)
+            session.add(DemoSeed(id=1, sealed=_seal(box, state)))
         await session.commit()
-    _save_state(settings, state)
+    if state != local:
+        _save_state(settings, state)
     return state
 
 

@@ -1,4 +1,4 @@
-"""The declarative base every area's tables derive from, and the shared clock row.
+"""The declarative base every area's tables derive from, the shared clock row and the demo's row.
 
 Times are stored as timezone-aware UTC (`DateTime(timezone=True)`); SQLite hands them back naive,
 so read them through `core.clock.as_utc`.
@@ -6,7 +6,7 @@ so read them through `core.clock.as_utc`.
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Integer, MetaData
+from sqlalchemy import Float, Integer, MetaData, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -30,3 +30,14 @@ class ClockState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     offset_seconds: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+
+
+class DemoSeed(Base):
+    """What `--demo` seeded (admin/demo.py), sealed with the secret key (it holds the app's client
+    secret, which the database keeps only hashed): one row, id 1. Another process started with
+    `--demo` on the same database, with a data dir of its own, reuses it instead of seeding again."""
+
+    __tablename__ = "demo_seed"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sealed: Mapped[str] = mapped_column(Text, nullable=False)

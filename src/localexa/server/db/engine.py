@@ -32,6 +32,7 @@ from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
 
 from localexa.server.core import strict_json
+from localexa.server.db.stale_plans import recover_from_stale_plans
 
 #: Execution option: this connection only reads (on SQLite its transactions take no write lock).
 READ_ONLY = "localexa_read_only"
@@ -83,6 +84,8 @@ def create_engine(url: str) -> AsyncEngine:
         url, pool_size=20, max_overflow=20, json_serializer=strict_json.dumps, hide_parameters=True
     )
     _drop_closed_connections(engine)
+    # Another process's schema change (a rolling upgrade's migration) makes cached plans stale.
+    recover_from_stale_plans(engine)
     return engine
 
 

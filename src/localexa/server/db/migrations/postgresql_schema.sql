@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0004_journal_cutoff
+-- localexa PostgreSQL schema at revision 0005_demo_seed
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -319,3 +319,11 @@ CREATE TABLE journal_cutoff (
 )
 ;
 UPDATE alembic_version SET version_num='0004_journal_cutoff' WHERE alembic_version.version_num = '0003_console_sign_outs'
+;
+CREATE TABLE demo_seed (
+    id INTEGER NOT NULL, 
+    sealed TEXT NOT NULL, 
+    CONSTRAINT pk_demo_seed PRIMARY KEY (id)
+)
+;
+UPDATE alembic_version SET version_num='0005_demo_seed' WHERE alembic_version.version_num = '0004_journal_cutoff'

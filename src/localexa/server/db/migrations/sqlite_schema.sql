@@ -1,4 +1,4 @@
--- localexa SQLite schema at revision 0004_journal_cutoff
+-- localexa SQLite schema at revision 0005_demo_seed
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -310,4 +310,10 @@ CREATE TABLE journal_cutoff (
 	id INTEGER NOT NULL, 
 	not_before FLOAT NOT NULL, 
 	CONSTRAINT pk_journal_cutoff PRIMARY KEY (id)
+)
+;
+CREATE TABLE demo_seed (
+	id INTEGER NOT NULL, 
+	sealed TEXT NOT NULL, 
+	CONSTRAINT pk_demo_seed PRIMARY KEY (id)
 )
