@@ -33,6 +33,9 @@ class Clock:
         self._offset = offset_seconds
         self._refresh_interval = refresh_interval
         self._refreshed_at = 0.0
+        #: Reads of the offset begun so far, and which of them was applied last.
+        self._reads_begun = 0
+        self._read_applied = 0
 
     @property
     def offset_seconds(self) -> float:
@@ -43,15 +46,26 @@ class Clock:
         return datetime.now(UTC) + timedelta(seconds=self._offset)
 
     async def refresh(self, engine: AsyncEngine, *, force: bool = False) -> None:
-        """Read the shared offset unless it was read moments ago."""
+        """Read the shared offset unless it was read moments ago.
+
+        Several coroutines refresh concurrently (each request, the evaluation worker, the
+        directive runtime): a read that began before another one never replaces what the later one
+        applied. Else a read that began before an advance and ended after the advance's own forced
+        re-read put the old offset back, and the process issued and judged tokens by the clock
+        before the advance until its next refresh."""
         mono = time.monotonic()
         if not force and mono - self._refreshed_at < self._refresh_interval:
             return
+        self._reads_begun += 1
+        ticket = self._reads_begun
         async with engine.connect() as conn:
             await conn.execution_options(localexa_read_only=True)  # no SQLite write lock (db/engine.py)
             offset = (
                 await conn.execute(select(ClockState.offset_seconds).where(ClockState.id == 1))
             ).scalar()
+        if ticket < self._read_applied:
+            return  # a read begun later has applied what it read, at least as new as this
+        self._read_applied = ticket
         self._offset = usable_offset(offset)
         self._refreshed_at = mono
 

@@ -1,0 +1,71 @@
+"""A clock read that began before an advance must not undo it when it ends after it.
+
+Several coroutines of one process refresh the clock (each request's middlewares, the evaluation
+worker every ~1 s, the directive runtime). A read that began before an advance committed carries
+the old offset; when it finished after the advance's own forced re-read, it put the old offset
+back, and for up to the refresh interval that process judged and issued tokens by the clock
+before the advance: under CPU load a token issued right after `POST /_localexa/clock` expired a
+week early on the other process (tests/scale/test_two_processes_caches.py, a 401 for a 404).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, cast
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from localexa.server.core.clock import Clock
+
+
+class _SlowRead:
+    """A connection whose statements answer only once `gate` opens (`read` is set when the
+    value has been read from the database, before the gate)."""
+
+    def __init__(self, conn: AsyncConnection, read: asyncio.Event, gate: asyncio.Event) -> None:
+        self._conn = conn
+        self._read = read
+        self._gate = gate
+
+    async def execution_options(self, **options: Any) -> AsyncConnection:
+        return await self._conn.execution_options(**options)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        result = await self._conn.execute(*args, **kwargs)
+        self._read.set()
+        await self._gate.wait()
+        return result
+
+
+class _SlowEngine:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.read = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[_SlowRead]:
+        async with self.engine.connect() as conn:
+            yield _SlowRead(conn, self.read, self.gate)
+
+
+async def test_a_read_begun_before_an_advance_does_not_put_the_old_offset_back(app: FastAPI) -> None:
+    engine: AsyncEngine = app.state.engine
+    clock = Clock()
+    await clock.refresh(engine, force=True)
+    before = clock.offset_seconds
+    slow = _SlowEngine(engine)
+    stale = asyncio.create_task(clock.refresh(cast(AsyncEngine, slow), force=True))
+    await asyncio.wait_for(slow.read.wait(), 10)  # it holds the offset before the advance
+    await clock.advance(engine, 3600)
+    assert clock.offset_seconds == before + 3600
+    slow.gate.set()
+    await asyncio.wait_for(stale, 10)
+    assert clock.offset_seconds == before + 3600
+    # Later reads still count: an advance through another process is read by the next refresh.
+    await Clock().advance(engine, 60)
+    await clock.refresh(engine, force=True)
+    assert clock.offset_seconds == before + 3660
