@@ -119,20 +119,27 @@ class FaultStore:
         self._refresh_interval = refresh_interval
         self._rules: list[FaultRule] = []
         self._loaded_at: float | None = None
+        #: Bumped by every invalidation: a load begun before one must not be kept as fresh.
+        self._generation = 0
 
     def invalidate(self) -> None:
         self._loaded_at = None
+        self._generation += 1
 
     async def active(self) -> list[FaultRule]:
         now = time.monotonic()
         if self._loaded_at is None or now - self._loaded_at >= self._refresh_interval:
+            generation = self._generation
             async with self._engine.connect() as conn:
                 # Only reads: on SQLite it must not queue behind writers, even inside a POST.
                 await conn.execution_options(**{READ_ONLY: True})
                 rows = await repository.faults(conn)
-            self._rules = [
-                FaultRule.from_row(r) for r in rows if r["remaining"] is None or r["remaining"] > 0
-            ]
+            rules = [FaultRule.from_row(r) for r in rows if r["remaining"] is None or r["remaining"] > 0]
+            if generation != self._generation:
+                # A create or delete through this process committed while this load ran: what it
+                # read may predate it, so use it for this call only and load again on the next.
+                return rules
+            self._rules = rules
             self._loaded_at = now
         return self._rules
 
