@@ -75,6 +75,50 @@ async def test_writers_of_one_process_take_turns_without_blocking_the_loop(tmp_p
     assert probe_saw_b_waiting  # the loop ran while B waited for A
 
 
+async def test_two_engines_on_one_file_take_turns_without_blocking_the_loop(tmp_path: Path) -> None:
+    """As above with two engines on one file in one process (two apps in one process, as
+    tests/enablement/test_rate_limit.py's pair behind one Redis): B queues on the file's lock.
+    With a lock per engine B waited in SQLite's busy handler, which stopped the loop: A could
+    never commit, and B failed with "database is locked" after the 30 s busy timeout."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    engine_a, engine_b = create_engine(url), create_engine(url)
+    async with engine_a.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+    a_holds, b_waits, probe_looked = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    b_inside = False
+    probe_saw_b_waiting = False
+
+    async def writer_a() -> None:
+        async with engine_a.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+            a_holds.set()
+            await probe_looked.wait()
+
+    async def writer_b() -> None:
+        nonlocal b_inside
+        await a_holds.wait()
+        b_waits.set()
+        async with engine_b.begin() as conn:
+            b_inside = True
+            await conn.execute(text("INSERT INTO t (v) VALUES ('b')"))
+
+    async def probe() -> None:
+        nonlocal probe_saw_b_waiting
+        await b_waits.wait()
+        await asyncio.sleep(0.01)
+        probe_saw_b_waiting = not b_inside
+        probe_looked.set()
+
+    try:
+        await asyncio.wait_for(asyncio.gather(writer_a(), writer_b(), probe()), timeout=10)
+        async with engine_b.connect() as conn:
+            assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == ["a", "b"]
+    finally:
+        await engine_a.dispose()
+        await engine_b.dispose()
+    assert probe_saw_b_waiting
+
+
 async def test_a_free_writer_lock_is_taken_without_going_round_the_loop() -> None:
     lock = asyncio.Lock()
     went_round: list[bool] = []

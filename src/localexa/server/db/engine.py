@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import weakref
 from contextvars import ContextVar
 from typing import Any
 
@@ -73,7 +74,7 @@ def create_engine(url: str) -> AsyncEngine:
             json_serializer=strict_json.dumps,
             hide_parameters=True,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, make_url(url).database)
         return engine
     # Enough steady connections for a busy process: connections past `pool_size` are closed on
     # return and opened again on the next burst (measured: reconnects on the hot path).
@@ -112,8 +113,27 @@ async def _acquire_within(lock: asyncio.Lock, seconds: float) -> None:
         await lock.acquire()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    writers = asyncio.Lock()
+#: The writers' lock of each SQLite file, per event loop. Engines of one process on one file (two
+#: apps served by one process, a test's second app) queue on one lock: statements run on the
+#: loop's thread (inline_sqlite.py), so a second engine's `BEGIN IMMEDIATE` waiting in SQLite's
+#: busy handler stopped the loop, and with it the first engine's transaction that held the file:
+#: every such wait lasted the whole 30 s busy timeout. Per loop, since an asyncio lock belongs to
+#: the loop it first waits on.
+_file_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _writers_of(database: str | None, own: asyncio.Lock) -> asyncio.Lock:
+    """The lock the writers of `database` take in the running loop (`own` for an in-memory one)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return own
+    locks = _file_writers.setdefault(asyncio.get_running_loop(), {})
+    return locks.setdefault(os.path.realpath(database), own)
+
+
+def _configure_sqlite(engine: AsyncEngine, database: str | None) -> None:
+    own = asyncio.Lock()
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -137,8 +157,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         info = conn.connection.info
         acquired = False
         if not info.get(_HOLDS_LOCK) and in_greenlet():
+            writers = _writers_of(database, own)
             await_only(_acquire_within(writers, WRITE_LOCK_TIMEOUT))
-            info[_HOLDS_LOCK] = acquired = True
+            info[_HOLDS_LOCK] = writers  # the lock to release when the transaction is over
+            acquired = True
         try:
             # Take the write lock at BEGIN so two writers never deadlock upgrading read locks.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -148,7 +170,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             raise
 
     def _release(info: dict[str, Any]) -> None:
-        if info.pop(_HOLDS_LOCK, False) and writers.locked():
+        writers = info.pop(_HOLDS_LOCK, None)
+        if writers is not None and writers.locked():
             writers.release()
 
     # The transaction is over once the connection is back in the pool (rolled back on return) or
