@@ -79,6 +79,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     use_after_free,
 )
 
+from tests.fuzz.schemathesis_hooks import document_rules  # noqa: E402
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -306,11 +308,14 @@ def _run(world: World, machine: Machine) -> Outcome:
             if path is not None:
                 for name in path.keys() & pinned.keys() - given:
                     path[name] = pinned[name]
-            body = input.case.body
-            if input.case.operation.label == "POST /_localexa/faults" and isinstance(body, dict):
-                # The document does not say which methods and paths a fault takes (observe/
-                # checks them itself), so nearly every generated fault was a 400 and no fault
-                # was ever deleted. This one names a path no call takes: it never fires.
+            label = input.case.operation.label
+            # The rules the document states in words only (whole-float integers, a Thread
+            # network name's bytes): schemathesis_hooks.py, as in the single-call fuzz test.
+            body = input.case.body = document_rules(label, input.case.body)
+            if label == "POST /_localexa/faults" and isinstance(body, dict):
+                # A generated fault may match any call and fail it, and the scenario's later
+                # steps would meet its status rather than the API. This one names a path no call
+                # takes: it never fires, and is still deleted through the document's links.
                 body.update(method="GET", path="/_localexa/stateful/unmatched")
             output: StepOutput = super().step(input)
             if input.transition is not None and input.is_applied:

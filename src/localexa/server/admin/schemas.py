@@ -8,7 +8,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from localexa.server.core.openapi import PYTHON_SPACE
+
+#: One @, a dot after it, no white space. White space is Python's (`str.isspace`), spelled out so
+#: the document's pattern means the same to every reader (core/openapi.py PYTHON_SPACE): written
+#: `\s`, it let U+00A0 or U+001C through the document and the validator refused them.
+_EMAIL = re.compile(rf"^[^@{PYTHON_SPACE}]+@[^@{PYTHON_SPACE}]+\.[^@{PYTHON_SPACE}]+$")
+EMAIL_MAX_LENGTH = 320
 _SCOPE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")  # RFC 6749 §3.3 scope-token
 
 
@@ -19,7 +25,16 @@ class CamelModel(BaseModel):
 class CustomerIn(CamelModel):
     name: str = Field(min_length=1, max_length=200)
     # The validator below checks it (and lowercases); the pattern only documents the rule.
-    email: str = Field(min_length=3, max_length=320, json_schema_extra={"pattern": _EMAIL.pattern})
+    email: str = Field(
+        min_length=3,
+        max_length=EMAIL_MAX_LENGTH,
+        description=(
+            "An e-mail address: one `@`, a `.` after it, no white space (any Unicode space). "
+            "Stored in lower case, which must fit 320 characters too (İ lowers to two); a second "
+            "customer with the same address is a 409."
+        ),
+        json_schema_extra={"pattern": _EMAIL.pattern},
+    )
     password: str = Field(min_length=1, max_length=1024)
     region: Literal["NA", "EU", "FE"] = "NA"
     postal_code: str | None = Field(default=None, max_length=32)
@@ -27,9 +42,14 @@ class CustomerIn(CamelModel):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if not _EMAIL.match(value):
+        if not _EMAIL.fullmatch(value):
             raise ValueError("email is not an email address")
-        return value.lower()
+        lower = value.lower()
+        # Stored in lower case, in at most 320 characters; "İ" lowers to two ("i̇"): an address of
+        # 200 of them fitted maxLength and was a 500 on PostgreSQL (varchar(320)), a 201 on SQLite.
+        if len(lower) > EMAIL_MAX_LENGTH:
+            raise ValueError(f"email is over {EMAIL_MAX_LENGTH} characters in lower case")
+        return lower
 
 
 class CustomerOut(CamelModel):
@@ -92,7 +112,7 @@ class TokensIn(CamelModel):
     @classmethod
     def _scopes(cls, value: list[str]) -> list[str]:
         for scope in value:
-            if not _SCOPE.match(scope):
+            if not _SCOPE.fullmatch(scope):
                 raise ValueError(f"scope {scope!r} is not a scope token")
         return value
 

@@ -142,6 +142,13 @@ _TOKEN_FAMILIES = frozenset(
 )
 
 
+#: The characters Python's `\s` (and `str.isspace`, `str.strip`) take for white space, spelled out
+#: for a `pattern` of the document: ECMA 262's `\s` (what the document's patterns mean, JSON Schema
+#: 2020-12 §6.4) lacks U+001C–U+001F and U+0085 and adds U+FEFF, and schemathesis reads `\s` as
+#: ASCII only, so a pattern written with `\s` let values through that a validator using Python's
+#: `\s` refused (an e-mail holding U+00A0). Put in a character class, it means the same everywhere.
+PYTHON_SPACE = r"\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
 #: Set in a parameter's schema by `documented(required=True)`; `_describe` moves it to the parameter.
 _REQUIRED_MARK = "x-localexa-required"
 

@@ -20,6 +20,8 @@ from localexa.server.core.openapi import documented
 from localexa.server.core.pagination import get_page_codec
 from localexa.server.core.rate_limit import rate_limited
 from localexa.server.credential_locker.schemas import (
+    NETWORK_NAME_MAX_BYTES,
+    NETWORK_NAME_RULE,
     ThreadNetworksPage,
     hex_pattern,
     parse_put_body,
@@ -81,7 +83,20 @@ async def get_thread_networks(
             json_schema_extra=documented({"type": "string", "pattern": hex_pattern(8)}, required=True),
         ),
     ] = None,
-    network_name: Annotated[str | None, Query(alias="networkName")] = None,
+    network_name: Annotated[
+        str | None,
+        Query(
+            alias="networkName",
+            json_schema_extra=documented(
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": NETWORK_NAME_MAX_BYTES,
+                    "description": NETWORK_NAME_RULE,
+                }
+            ),
+        ),
+    ] = None,
     max_results: Annotated[
         str | None,
         Query(

@@ -14,9 +14,27 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from localexa.server.core.errors import BadRequest
-from localexa.thread.fields import InvalidField, check_thread_network
+from localexa.thread.fields import (
+    MAX_CHANNEL,
+    MIN_CHANNEL,
+    NETWORK_NAME_MAX_BYTES,
+    InvalidField,
+    check_thread_network,
+)
 
 THREAD_NETWORK = "threadNetwork"
+#: The spellings of PAN ID ffff, which `check_pan_id` refuses (any case, with or without 0x).
+BROADCAST_PAN_ID_PATTERN = "^(0[xX])?[fF]{4}$"
+
+NETWORK_NAME_RULE = (
+    f"1 to {NETWORK_NAME_MAX_BYTES} bytes of UTF-8 (Thread's Network Name TLV), counted in bytes, "
+    f"not characters: 16 ASCII letters fit, 9 letters é (2 bytes each) do not."
+)
+CHANNEL_NUMBER_RULE = (
+    f"An IEEE 802.15.4 channel, {MIN_CHANNEL}-{MAX_CHANNEL}, written as a JSON integer without a "
+    "fraction or exponent: `15`, not `15.0` (JSON Schema counts both as integers; localexa, as "
+    "for every integer it takes, refuses the second)."
+)
 
 
 class CamelModel(BaseModel):
@@ -28,11 +46,13 @@ class ThreadNetworkOut(CamelModel):
     (handing them to the skill is the point of the API)."""
 
     extended_pan_id: str = Field(description="8 bytes, 16 lower-case hex digits.")
-    network_name: str = Field(description="1-16 bytes of UTF-8.")
+    network_name: str = Field(description=NETWORK_NAME_RULE)
     network_key: str = Field(description="16 bytes, 32 lower-case hex digits.")
     pskc: str | None = Field(default=None, description="16 bytes, 32 lower-case hex digits.")
     pan_id: str | None = Field(default=None, description="2 bytes, 4 lower-case hex digits, not ffff.")
-    channel_number: int | None = Field(default=None, ge=11, le=26)
+    channel_number: int | None = Field(
+        default=None, ge=MIN_CHANNEL, le=MAX_CHANNEL, description=CHANNEL_NUMBER_RULE
+    )
     default_border_agent_id: str | None = Field(default=None, description="Hex, 1-32 bytes.")
 
 
@@ -68,7 +88,17 @@ def put_body_openapi() -> dict[str, Any]:
         field = properties[name]
         string = next((branch for branch in field.get("anyOf", []) if branch.get("type") == "string"), field)
         string["pattern"] = hex_pattern(size, max_size)
-    properties["networkName"].update(minLength=1, maxLength=16)
+        if name == "panId":  # ffff is the broadcast PAN ID, which names no network
+            string["not"] = {"pattern": BROADCAST_PAN_ID_PATTERN}
+    # JSON Schema counts characters and cannot count bytes: maxLength 16 is the most a name can
+    # have (16 ASCII characters), the description the rule itself; "ééééééééé" (9 characters,
+    # 18 bytes) fits the schema and is refused.
+    properties["networkName"].update(
+        minLength=1, maxLength=NETWORK_NAME_MAX_BYTES, description=NETWORK_NAME_RULE
+    )
+    # JSON Schema counts 19.0 as an integer; localexa, like every integer of its APIs, does not.
+    channel = properties["channelNumber"]
+    channel["description"] = CHANNEL_NUMBER_RULE
     schema = {
         "type": "object",
         "required": [THREAD_NETWORK],

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
 from localexa.skill.messages import ENDPOINT_ID_PATTERN
 
 
@@ -14,10 +15,30 @@ class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
+def _without_endpoint(namespace: str, name: str) -> dict[str, Any]:
+    return {
+        "required": ["namespace", "name"],
+        "properties": {"namespace": {"const": namespace}, "name": {"const": name}},
+    }
+
+
+#: Every directive names its endpoint but Discover and AcceptGrant, which go to the skill as a
+#: whole (directives/service.py refuses the others without one): said in the document too.
+_NAMES_ITS_ENDPOINT: dict[str, Any] = {
+    "anyOf": [
+        {"required": ["endpointId"], "properties": {"endpointId": {"type": "string"}}},
+        _without_endpoint(*DISCOVER),
+        _without_endpoint(*ACCEPT_GRANT),
+    ]
+}
+
+
 class DirectiveIn(CamelModel):
     """`POST /_localexa/directives`: any directive to one of a customer's endpoints."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", json_schema_extra=_NAMES_ITS_ENDPOINT
+    )
 
     user_id: str = Field(min_length=1, max_length=128)
     skill_id: str = Field(min_length=1, max_length=255)

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
+from localexa.server.core.openapi import PYTHON_SPACE
+
 Stage = Literal["development", "live"]
 STAGES: tuple[Stage, ...] = ("development", "live")
 
@@ -16,16 +18,18 @@ def _default_stages() -> list[Stage]:
     return ["development"]
 
 
-_PYTHON_ENDPOINT = re.compile(r"^python:[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-_HTTP_URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
-_PERMISSION = re.compile(r"^[a-z][\w:.\-]*$")
+_PYTHON_ENDPOINT = re.compile(r"^python:[A-Za-z_][\w.]*:[A-Za-z_]\w*$", re.ASCII)
+#: White space is Python's, spelled out (core/openapi.py PYTHON_SPACE): written `\s` and `\S`, the
+#: document's pattern let "http://a\u00a0b" through and this validator refused it.
+_HTTP_URL = re.compile(rf"^https?://[^{PYTHON_SPACE}/]+(/[^{PYTHON_SPACE}]*)?$")
+_PERMISSION = re.compile(r"^[a-z][\w:.\-]*$", re.ASCII)
 #: What the validators below accept, for the OpenAPI document (they keep their own messages).
 _ENDPOINT_PATTERN = "|".join(f"(?:{rule.pattern})" for rule in (_HTTP_URL, _PYTHON_ENDPOINT))
 _HTTP_URL_DOC = {"pattern": _HTTP_URL.pattern}
 
 
 def check_http_url(value: str, field: str) -> str:
-    if not _HTTP_URL.match(value):
+    if not _HTTP_URL.fullmatch(value):
         raise ValueError(f"{field} must be an http:// or https:// URL")
     return value
 
@@ -48,7 +52,14 @@ class AccountLinkingSpec(CamelModel):
     domains: list[str] = Field(default_factory=list)
     # Below 10**9 s (~31 years), the bound a token server's own `expires_in` gets: a token's
     # expiry is now + this, and a larger one overflowed the date (a 500 at enable-and-link).
-    default_token_expiration_in_seconds: int | None = Field(default=None, strict=True, ge=1, lt=10**9)
+    # Strict, as every integer localexa takes: 3600.0 is refused, which JSON Schema cannot say.
+    default_token_expiration_in_seconds: int | None = Field(
+        default=None,
+        strict=True,
+        ge=1,
+        lt=10**9,
+        description="Seconds, as a JSON integer without a fraction or exponent (`3600`, not `3600.0`).",
+    )
 
     @field_validator("authorization_url")
     @classmethod
@@ -80,7 +91,7 @@ class SkillSpec(CamelModel):
     @field_validator("endpoint")
     @classmethod
     def _endpoint(cls, value: str) -> str:
-        if _PYTHON_ENDPOINT.match(value) or _HTTP_URL.match(value):
+        if _PYTHON_ENDPOINT.fullmatch(value) or _HTTP_URL.fullmatch(value):
             return value
         raise ValueError("endpoint must be an http(s):// URL or python:package.module:function")
 
@@ -95,7 +106,7 @@ class SkillSpec(CamelModel):
     @classmethod
     def _permissions(cls, value: list[str]) -> list[str]:
         for permission in value:
-            if not _PERMISSION.match(permission):
+            if not _PERMISSION.fullmatch(permission):
                 raise ValueError(f"permission {permission!r} is not a permission name")
         return sorted(set(value))
 
