@@ -11,6 +11,7 @@ week early on the other process (tests/scale/test_two_processes_caches.py, a 401
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -69,3 +70,30 @@ async def test_a_read_begun_before_an_advance_does_not_put_the_old_offset_back(a
     await Clock().advance(engine, 60)
     await clock.refresh(engine, force=True)
     assert clock.offset_seconds == before + 3660
+
+
+class _DownEngine:
+    """An engine whose database is down: every connection attempt fails (and is counted)."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def connect(self) -> Any:
+        self.attempts += 1
+        raise ConnectionRefusedError("the database is down")
+
+
+async def test_with_the_database_down_the_clock_is_tried_once_per_interval() -> None:
+    """Each request refreshes the clock twice (ClockRefreshMiddleware, then the journal's refresh
+    before it stamps) and concurrent requests each do: a failed read used to leave the throttle
+    open, so every one of them went to the database again."""
+    clock = Clock(refresh_interval=60)
+    down = _DownEngine()
+    for _ in range(5):
+        with contextlib.suppress(ConnectionRefusedError):
+            await clock.refresh(cast(AsyncEngine, down))
+    assert down.attempts == 1
+    # A forced refresh (an advance through this process) still goes to the database.
+    with contextlib.suppress(ConnectionRefusedError):
+        await clock.refresh(cast(AsyncEngine, down), force=True)
+    assert down.attempts == 2

@@ -56,6 +56,11 @@ class Clock:
         mono = time.monotonic()
         if not force and mono - self._refreshed_at < self._refresh_interval:
             return
+        # Throttled from the attempt, not from its success: with the database down, every
+        # request's two refreshes (ClockRefreshMiddleware and the journal's, before it stamps) and
+        # every concurrent request tried the database again; the request's own statements report
+        # the outage. A read in flight also spares the others theirs.
+        self._refreshed_at = mono
         self._reads_begun += 1
         ticket = self._reads_begun
         async with engine.connect() as conn:
