@@ -232,7 +232,7 @@ def json_body(response: httpx.Response) -> Any:
     """The response body as JSON; a body that is not JSON is APIResponseValidationError."""
     try:
         return response.json()
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise APIResponseValidationError(
             f"{response.request.method} {response.request.url.path} answered a body that is not JSON.",
             response=response,

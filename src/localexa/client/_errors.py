@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -208,9 +209,11 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):  # Overflow: a year of 12 digits
             return None
         seconds = when.timestamp() - (time.time() if now is None else now)
+    if not math.isfinite(seconds):  # "inf", "nan", "1e400" are no delay-seconds
+        return None
     return max(0.0, seconds)
 
 
@@ -242,11 +245,14 @@ def parse_error_body(body: Any) -> tuple[str | None, str | None, list[Violation]
 
 def status_error_from_response(response: httpx.Response) -> APIStatusError:
     """The typed error for a 4xx/5xx response, whatever the API family."""
-    text = response.text
+    try:
+        text = response.text
+    except ValueError:  # bytes its charset cannot decode even leniently (UTF-16 of an odd length)
+        text = response.content.decode("utf-8", "replace")
     body: Any
     try:
         body = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep
         body = text
     code, message, violations = parse_error_body(body)
     if message is None:

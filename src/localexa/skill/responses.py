@@ -9,16 +9,19 @@ no object at all (a list, a string) raises DirectiveError.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from localexa.skill.clock import new_message_id
 from localexa.skill.directives import DirectiveError
 from localexa.skill.messages import Directive
+from localexa.skill.messages.envelope import ENDPOINT_ID_PATTERN
 from localexa.skill.problems import Problem
 
 DirectiveLike = Directive | Mapping[str, Any] | None
 Message = dict[str, Any]
+_ENDPOINT_ID = re.compile(ENDPOINT_ID_PATTERN)
 
 
 def origin(directive: DirectiveLike) -> tuple[str | None, str | None]:
@@ -37,7 +40,8 @@ def origin(directive: DirectiveLike) -> tuple[str | None, str | None]:
     endpoint_id = endpoint.get("endpointId") if isinstance(endpoint, Mapping) else None
     return (
         token if isinstance(token, str) and token else None,
-        endpoint_id if isinstance(endpoint_id, str) and endpoint_id else None,
+        # Echoed only when valid: an endpointId that breaks the schema would break the answer too.
+        endpoint_id if isinstance(endpoint_id, str) and _ENDPOINT_ID.fullmatch(endpoint_id) else None,
     )
 
 

@@ -15,7 +15,7 @@ byte for byte, and the TLV order of a parsed dataset is kept. Every field is che
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -111,6 +111,10 @@ class ThreadDataset:
         for tlv in self.extra_tlvs:
             if tlv.type in known:
                 raise TlvError(f"TLV {tlv.type} is a known type; set its field instead of extra_tlvs.")
+        if len({tlv.type for tlv in self.extra_tlvs}) != len(self.extra_tlvs):
+            raise TlvError("extra_tlvs holds a TLV type twice; a dataset carries each TLV once.")
+        # In the order `to_tlvs` writes them, so that a dataset equals the one its hex parses to.
+        set_(self, "extra_tlvs", tuple(sorted(self.extra_tlvs, key=self._tlv_sort_key())))
 
     # -- TLV hex -------------------------------------------------------------------------------
 
@@ -136,9 +140,12 @@ class ThreadDataset:
 
     def to_tlvs(self) -> list[Tlv]:
         tlvs = [tlv for tlv in self._known_tlvs() if tlv is not None] + list(self.extra_tlvs)
+        return sorted(tlvs, key=self._tlv_sort_key())
+
+    def _tlv_sort_key(self) -> Callable[[Tlv], tuple[int, int]]:
         position = {kind: index for index, kind in enumerate(self.tlv_order)}
         # Parsed order first; anything added since goes after it, by type (OpenThread's order).
-        return sorted(tlvs, key=lambda t: (position.get(t.type, len(position)), t.type))
+        return lambda t: (position.get(t.type, len(position)), t.type)
 
     def to_tlv_hex(self) -> str:
         return encode_tlvs(self.to_tlvs()).hex()

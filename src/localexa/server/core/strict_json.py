@@ -50,13 +50,24 @@ class LoneSurrogate(ValueError):
     """A JSON text held a UTF-16 surrogate that is not half of a pair."""
 
 
+class TooDeep(ValueError):
+    """A JSON text nested deeper than the parser's recursion limit (a RecursionError otherwise)."""
+
+
 def loads(text: str | bytes) -> Any:
     """`json.loads`, refusing NaN, Infinity and numbers beyond a double (`NonFiniteNumber`) and
-    unpaired surrogates (`LoneSurrogate`), each a `ValueError` like any other parse error."""
+    unpaired surrogates (`LoneSurrogate`, in UTF-16 and UTF-32 bytes too) and nesting beyond the
+    recursion limit (`TooDeep`), each a `ValueError` like any other parse error."""
+    if isinstance(text, bytes) and json.detect_encoding(text) not in ("utf-8", "utf-8-sig"):
+        # UTF-16 and UTF-32, which json.loads also reads: check their escapes as UTF-8.
+        text = text.decode(json.detect_encoding(text))
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     if SURROGATE_HINT.search(raw) is not None and holds_lone_surrogate(raw):
         raise LoneSurrogate("a string holds an unpaired UTF-16 surrogate, which is not a character")
-    return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    try:
+        return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except RecursionError:
+        raise TooDeep("the JSON text nests arrays and objects too deeply") from None
 
 
 def holds_lone_surrogate(body: bytes) -> bool:

@@ -20,7 +20,6 @@ from localexa.server.core.openapi import documented
 from localexa.server.core.pagination import get_page_codec
 from localexa.server.core.rate_limit import rate_limited
 from localexa.server.credential_locker.schemas import (
-    NETWORK_NAME_MAX_BYTES,
     NETWORK_NAME_RULE,
     ThreadNetworksPage,
     hex_pattern,
@@ -29,6 +28,7 @@ from localexa.server.credential_locker.schemas import (
 )
 from localexa.server.credential_locker.service import PAGE_SIZE, CredentialLockerService
 from localexa.server.db.session import SessionDep
+from localexa.thread.fields import NETWORK_NAME_MAX_BYTES
 
 router = APIRouter(prefix="/credentiallocker/v2", tags=["credential locker"])
 

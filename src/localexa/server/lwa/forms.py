@@ -18,7 +18,6 @@ per value, because an encoder encodes all values or none.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 from urllib.parse import unquote, unquote_plus
@@ -73,7 +72,7 @@ def parse_lenient_form(text: str) -> dict[str, str]:
 def _parse_json(text: str) -> dict[str, str]:
     try:
         data = json.loads(text) if text.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested ~1,000 deep (a 500 before)
         raise InvalidRequest("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise InvalidRequest("The JSON request body must be an object.")
@@ -108,7 +107,7 @@ def parse_basic_auth(header: str | None) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text (a 500 before)
         raise InvalidClient(
             "The HTTP Basic credentials are not valid base64 of client_id:client_secret."
         ) from None

@@ -24,8 +24,8 @@ _S256_CHALLENGE = re.compile(r"^[A-Za-z0-9\-_]{43}$")
 
 def valid_challenge(challenge: str, method: str) -> bool:
     if method == S256:
-        return bool(_S256_CHALLENGE.match(challenge))
-    return bool(_VERIFIER.match(challenge))
+        return bool(_S256_CHALLENGE.fullmatch(challenge))
+    return bool(_VERIFIER.fullmatch(challenge))
 
 
 def s256_challenge(verifier: str) -> str:
@@ -35,7 +35,7 @@ def s256_challenge(verifier: str) -> str:
 
 def verify(verifier: str, challenge: str, method: str) -> bool:
     """RFC 7636 §4.6: transform the verifier by `method` and compare with the stored challenge."""
-    if not _VERIFIER.match(verifier):
+    if not _VERIFIER.fullmatch(verifier):
         return False
     derived = s256_challenge(verifier) if method == S256 else verifier
     return hmac.compare_digest(derived.encode(), challenge.encode())
