@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -14,39 +12,15 @@ from localexa.server.core.openapi import PYTHON_SPACE
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-@cache
-def _upper_pieces() -> dict[str, frozenset[str]]:
-    """Each run of A-Z that `str.upper` makes of one character, and the characters that make it:
-    "S" from s and ſ (U+017F), "ST" from the ligatures ﬅ and ﬆ, "I" from i and ı (U+0131)."""
-    pieces: dict[str, set[str]] = {}
-    for code in range(sys.maxunicode + 1):
-        char = chr(code)
-        upper = char.upper()
-        if upper and upper.isascii() and upper.isalpha() and upper.isupper():
-            pieces.setdefault(upper, set()).add(char)
-    return {piece: frozenset(chars) for piece, chars in pieces.items()}
-
-
-def _escaped(char: str) -> str:
-    return char if char.isascii() and char.isalnum() else f"\\u{ord(char):04x}"
-
-
 def _spelled(word: str) -> str:
-    """A pattern of the strings whose `str.upper()` is `word` (for an upper-case ASCII word)."""
-    if not word:
-        return ""
-    branches = []
-    for piece, chars in _upper_pieces().items():
-        if word.startswith(piece):
-            branch = "[" + "".join(_escaped(char) for char in sorted(chars)) + "]"
-            branches.append(branch + _spelled(word[len(piece) :]))
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(sorted(branches)) + ")"
+    """A pattern of `word` (upper-case ASCII) in any case."""
+    return "".join(f"[{char}{char.lower()}]" for char in word)
 
 
 def method_pattern() -> str:
-    """What `FaultIn.method` accepts, as a pattern for the document: one of `_METHODS` in any case
-    (as `str.upper` reads it: "poſt" is POST), or `*` or nothing (any method), with white space
-    around (as `str.strip` takes it). Spelled out, since a JSON Schema pattern has no flags."""
+    """What `FaultIn.method` accepts, as a pattern for the document: one of `_METHODS` in any
+    ASCII case, or `*` or nothing (any method), with white space around (as `str.strip` takes it).
+    Spelled out, since a JSON Schema pattern has no flags."""
     words = "|".join(_spelled(method) for method in sorted(_METHODS))
     space = f"[{PYTHON_SPACE}]*"
     return f"^{space}(?:\\*|{words})?{space}$"
@@ -109,7 +83,8 @@ class FaultIn(CamelModel):
     def _method(cls, value: str | None) -> str | None:
         if value is None or value.strip() in ("", "*"):
             return None
-        upper = value.strip().upper()
+        # ASCII only: `str.upper` also makes "POST" of "poſt" (U+017F), which no client means.
+        upper = value.strip().upper() if value.strip().isascii() else ""
         if upper not in _METHODS:
             raise ValueError(f"method must be one of {', '.join(sorted(_METHODS))} or *")
         return upper
