@@ -13,7 +13,7 @@ socket, no HTTP parser, no client library): what is counted is localexa and its 
   requests, hash seed fixed) and the instructions per request, their difference / 300. Counted
   one run at a time it moves ~1 % (two runs at once differed by up to ~10 %: timed work such as
   the journal's linger batches differently on a busy machine), so count before and after one
-  after the other; it is what README "Made faster" quotes as "instructions per request". ~70 s.
+  after the other; it is what bench/HISTORY.md "Made faster" quotes as "instructions per request". ~70 s.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from localexa.server.skills.routes import router as skills_router
 
 # Order matters for speed only (no two areas' paths overlap): FastAPI tries routes in this order,
 # so the most-called APIs (token, enablement, Credential Locker) come before the admin API's many
-# routes (measured: 10 % fewer instructions per enablement status GET; README "Made faster").
+# routes (measured: 10 % fewer instructions per enablement status GET; bench/HISTORY.md "Made faster").
 ROUTERS = (
     lwa_router,
     enablement_router,

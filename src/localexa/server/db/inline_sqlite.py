@@ -4,7 +4,7 @@ Why not aiosqlite: it hands every call (execute, fetch, close, commit) to a work
 back, and that hop, not SQLite, was what an authenticated GET spent its time on (measured with a
 loop of one indexed SELECT: connect + query 1.5 ms on aiosqlite vs 0.25 ms here; a query on an
 open connection 1.0 ms vs 0.09 ms; the bench's enablement status GET went from 107 to 382
-requests per second, README "Made faster"). An indexed SQLite read or a small write in
+requests per second, bench/HISTORY.md "Made faster"). An indexed SQLite read or a small write in
 WAL mode takes microseconds, far less than the hop itself.
 
 What makes running inline safe here (db/engine.py):
