@@ -217,3 +217,15 @@ def test_a_stale_plan_mid_transaction_answers_503_and_the_retry_succeeds(
         assert stored.status_code == 200, stored.text
     assert _stored_networks(url).count(new["extendedPanId"]) == 1
     assert "Traceback" not in process.log(), process.log()
+
+
+def test_without_the_adapter_attribute_a_statement_counts_as_mid_transaction() -> None:
+    """Should a later SQLAlchemy rename the asyncpg adapter's `_transaction`, a stale plan must
+    answer 503, never be re-run on a guess (a re-run mid-transaction would lose what came before)."""
+    from types import SimpleNamespace
+
+    from localexa.server.db.stale_plans import _opens_transaction
+
+    assert _opens_transaction(SimpleNamespace(_adapt_connection=SimpleNamespace(_transaction=None)))
+    assert not _opens_transaction(SimpleNamespace(_adapt_connection=SimpleNamespace(_transaction=object())))
+    assert not _opens_transaction(SimpleNamespace(_adapt_connection=SimpleNamespace()))

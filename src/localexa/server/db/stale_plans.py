@@ -52,6 +52,17 @@ class SchemaChanged(ServiceUnavailable):
         )
 
 
+def _opens_transaction(cursor: Any) -> bool:
+    """Whether the statement about to run on `cursor` opens its transaction (none begun yet).
+    Read from a private attribute of SQLAlchemy's asyncpg adapter: should a later SQLAlchemy lack
+    it, every statement counts as mid-transaction, so a stale plan answers 503 and is never re-run
+    on a guess."""
+    return getattr(cursor._adapt_connection, "_transaction", _UNKNOWN) is None
+
+
+_UNKNOWN = object()
+
+
 def recover_from_stale_plans(engine: AsyncEngine) -> None:
     """Install the retry and the 503 on an asyncpg engine (a no-op for other drivers)."""
     dialect: Any = engine.sync_engine.dialect
@@ -73,7 +84,7 @@ def recover_from_stale_plans(engine: AsyncEngine) -> None:
     # The transaction is read before the statement runs: none yet means this statement opens it.
     def retried(run: Callable[[Any, str, Any, Any], None]) -> Callable[..., None]:
         def execute(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
-            opens_transaction = cursor._adapt_connection._transaction is None
+            opens_transaction = _opens_transaction(cursor)
             try:
                 run(cursor, statement, parameters, context)
             except stale_error:
@@ -86,7 +97,7 @@ def recover_from_stale_plans(engine: AsyncEngine) -> None:
     run_no_params = dialect.do_execute_no_params
 
     def execute_no_params(cursor: Any, statement: str, context: Any = None) -> None:
-        opens_transaction = cursor._adapt_connection._transaction is None
+        opens_transaction = _opens_transaction(cursor)
         try:
             run_no_params(cursor, statement, context)
         except stale_error:
