@@ -115,11 +115,11 @@ def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]
 
 
 def test_links_join_operations_and_parameters_that_exist(document: dict[str, Any]) -> None:
-    """Every link (core/openapi.py LINKS) is in the document, on a response its source declares,
+    """Every link (core/openapi_links.py LINKS) is in the document, on a response its source declares,
     and names an operation, parameters and body fields that exist; `$request.path.x` names a
     path parameter of the source, `$request.body#/x` and `$response.body#/x` a field its request
     or answer has. A stateful fuzzer (test_openapi_stateful.py) follows nothing else."""
-    from localexa.server.core.openapi import LINKS
+    from localexa.server.core.openapi_links import LINKS
 
     found = {
         name: (path, method, status, link)

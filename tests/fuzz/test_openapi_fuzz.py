@@ -26,7 +26,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +37,6 @@ from starlette.routing import Route
 
 from tests.scale.processes import (
     ServerProcess,
-    postgres_database,
-    postgres_unreachable_reason,
-    redis_unreachable_reason,
-    redis_url_for_test,
 )
 from tests.scale.world import (
     ACCOUNT_LINKING,
@@ -85,21 +80,6 @@ WITHOUT_LINKS = frozenset({"/_localexa/clock"})
 ASYNC_EVENTS = "alexa::async_event:write"
 MAX_EXAMPLES = int(os.environ.get("LOCALEXA_FUZZ_MAX_EXAMPLES", "6"))
 TIMEOUT_SECONDS = int(os.environ.get("LOCALEXA_FUZZ_TIMEOUT", "170"))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def storage(request: pytest.FixtureRequest) -> Iterator[tuple[str | None, dict[str, str]]]:
-    """(database URL, environment) of the server: the default SQLite file, or PostgreSQL with Redis
-    as several processes run it (PostgreSQL refuses what SQLite stores: U+0000 in text was a 500
-    there, found this way)."""
-    if request.param == "sqlite":
-        yield None, {}
-        return
-    reason = postgres_unreachable_reason() or redis_unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL fuzzing: {reason}")
-    with postgres_database("localexa_fuzz") as database_url:
-        yield database_url, {"LOCALEXA_REDIS_URL": redis_url_for_test()}
 
 
 def test_openapi_document_holds_under_fuzzing(

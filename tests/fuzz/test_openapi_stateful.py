@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,10 +36,6 @@ import pytest
 from tests.fuzz.test_openapi_fuzz import ASYNC_EVENTS, _skill_side
 from tests.scale.processes import (
     ServerProcess,
-    postgres_database,
-    postgres_unreachable_reason,
-    redis_unreachable_reason,
-    redis_url_for_test,
 )
 from tests.scale.world import (
     ACCOUNT_LINKING,
@@ -100,18 +95,6 @@ STEPS = 8
 #: own machine, over the fault routes only (calls to them are exempt from faults).
 CONTROL_PLANE = r"^/_localexa/(clock|faults.*|reset|restore|snapshot)$"
 FAULTS = r"^/_localexa/faults.*$"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def storage(request: pytest.FixtureRequest) -> Iterator[tuple[str | None, dict[str, str]]]:
-    if request.param == "sqlite":
-        yield None, {}
-        return
-    reason = postgres_unreachable_reason() or redis_unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL fuzzing: {reason}")
-    with postgres_database("localexa_stateful") as database_url:
-        yield database_url, {"LOCALEXA_REDIS_URL": redis_url_for_test()}
 
 
 def test_linked_sequences_hold(tmp_path: Path, storage: tuple[str | None, dict[str, str]]) -> None:

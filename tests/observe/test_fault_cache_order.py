@@ -9,48 +9,16 @@ let calls through that the fault it had just created should have answered.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import cast
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from localexa.server.observe import repository
 from localexa.server.observe.faults import FaultStore
 from localexa.server.observe.schemas import FaultIn
-
-
-class _SlowRead:
-    """A connection whose statements answer only once `gate` opens (`read` is set when the rows
-    have been read from the database, before the gate)."""
-
-    def __init__(self, conn: AsyncConnection, read: asyncio.Event, gate: asyncio.Event) -> None:
-        self._conn = conn
-        self._read = read
-        self._gate = gate
-
-    async def execution_options(self, **options: Any) -> AsyncConnection:
-        return await self._conn.execution_options(**options)
-
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        result = await self._conn.execute(*args, **kwargs)
-        self._read.set()
-        await self._gate.wait()
-        return result
-
-
-class _SlowEngine:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self.read = asyncio.Event()
-        self.gate = asyncio.Event()
-
-    @asynccontextmanager
-    async def connect(self) -> AsyncIterator[_SlowRead]:
-        async with self.engine.connect() as conn:
-            yield _SlowRead(conn, self.read, self.gate)
+from tests.slow_reads import SlowEngine
 
 
 async def test_a_load_begun_before_a_create_does_not_hide_the_new_fault(app: FastAPI) -> None:
@@ -58,7 +26,7 @@ async def test_a_load_begun_before_a_create_does_not_hide_the_new_fault(app: Fas
     store = FaultStore(engine, refresh_interval=60)  # only invalidations make it load again
     assert await store.active() == []
     store.invalidate()
-    slow = _SlowEngine(engine)
+    slow = SlowEngine(engine)
     store._engine = cast(AsyncEngine, slow)  # the next load reads, then waits at the gate
     stale = asyncio.create_task(store.active())
     await asyncio.wait_for(slow.read.wait(), 10)  # it holds the rules from before the create

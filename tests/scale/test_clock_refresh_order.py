@@ -12,45 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from localexa.server.core.clock import Clock
-
-
-class _SlowRead:
-    """A connection whose statements answer only once `gate` opens (`read` is set when the
-    value has been read from the database, before the gate)."""
-
-    def __init__(self, conn: AsyncConnection, read: asyncio.Event, gate: asyncio.Event) -> None:
-        self._conn = conn
-        self._read = read
-        self._gate = gate
-
-    async def execution_options(self, **options: Any) -> AsyncConnection:
-        return await self._conn.execution_options(**options)
-
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        result = await self._conn.execute(*args, **kwargs)
-        self._read.set()
-        await self._gate.wait()
-        return result
-
-
-class _SlowEngine:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self.read = asyncio.Event()
-        self.gate = asyncio.Event()
-
-    @asynccontextmanager
-    async def connect(self) -> AsyncIterator[_SlowRead]:
-        async with self.engine.connect() as conn:
-            yield _SlowRead(conn, self.read, self.gate)
+from tests.slow_reads import SlowEngine
 
 
 async def test_a_read_begun_before_an_advance_does_not_put_the_old_offset_back(app: FastAPI) -> None:
@@ -58,7 +26,7 @@ async def test_a_read_begun_before_an_advance_does_not_put_the_old_offset_back(a
     clock = Clock()
     await clock.refresh(engine, force=True)
     before = clock.offset_seconds
-    slow = _SlowEngine(engine)
+    slow = SlowEngine(engine)
     stale = asyncio.create_task(clock.refresh(cast(AsyncEngine, slow), force=True))
     await asyncio.wait_for(slow.read.wait(), 10)  # it holds the offset before the advance
     await clock.advance(engine, 3600)
