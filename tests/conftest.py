@@ -83,12 +83,18 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 async def _truncate_all(app: FastAPI) -> None:
+    """Empty every table and restart every sequence, as a new database would be.
+
+    DELETE, children first, rather than TRUNCATE: on tables of a few rows TRUNCATE costs ~45 ms
+    (new files for every table, an exclusive lock on each) against ~4 ms, and it runs before
+    each of the ~800 PostgreSQL tests."""
     engine = app.state.engine
     if engine.dialect.name != "postgresql":
         return
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            await conn.execute(table.delete())
+        await conn.execute(text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"))
     await app.state.clock.refresh(engine, force=True)
 
 

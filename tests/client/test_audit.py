@@ -116,7 +116,7 @@ async def test_a_post_that_timed_out_after_sending_is_not_repeated(
     mode: str, live: str, sdk: AsyncClient, sleeps: list[float]
 ) -> None:
     """A read timeout: the server got the POST and may act on it, so it is not sent again."""
-    fault = await sdk.admin.faults.create(path="/_localexa/vendors", method="POST", delay_ms=1500, count=1)
+    fault = await sdk.admin.faults.create(path="/_localexa/vendors", method="POST", delay_ms=800, count=1)
     user = await sdk.admin.customers.create(name="Owner", email=email(), password="pw")
     with pytest.raises(APITimeoutError) as caught:
         await on_live(

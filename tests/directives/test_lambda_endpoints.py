@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-from pathlib import Path
-
 import httpx
 import pytest
 
 from localexa.samples.mylights.lambda_handler import REMOTE_ENV, handler
 from tests.directives.conftest import MyLights, endpoints_after_link, link_customer, send
-from tests.directives.handlers import PID_FILE_ENV
 from tests.factories import Admin
 
 HANDLERS = "python:tests.directives.handlers"
@@ -42,42 +37,6 @@ async def test_a_lambda_in_front_of_the_device_cloud_runs_the_whole_loop(
     )
     assert answer.json()["verdict"]["valid"] is True, answer.json()
     assert mylights.cloud.light("demo", light_id).power == "ON"
-
-
-async def test_a_handler_that_never_returns_times_out_and_the_server_still_answers(
-    admin: Admin,
-    client: httpx.AsyncClient,
-    mylights: MyLights,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> None:
-    linked = await link_customer(
-        admin, client, mylights, endpoint=f"{HANDLERS}:sleep_forever", permissions=[]
-    )
-    view = await endpoints_after_link(admin, linked)
-    assert view["discovery"]["status"] == "FAILED"
-    assert "did not return" in view["discovery"]["message"]
-
-    pid_file = tmp_path / "pid"
-    monkeypatch.setenv(PID_FILE_ENV, str(pid_file))
-    body = {
-        "userId": linked.user_id,
-        "skillId": linked.skill_id,
-        "endpointId": "light-1",
-        "namespace": "Alexa.PowerController",
-        "name": "TurnOn",
-    }
-    pending = asyncio.create_task(send(admin, body))
-    health = await client.get("/_localexa/health")
-    assert health.status_code == 200
-    assert not pending.done()  # the server answered while the handler was still stuck
-
-    answer = (await pending).json()
-    assert answer["error"]["type"] == "TIMEOUT"
-    assert answer["response"] is None
-    assert answer["verdict"]["valid"] is False
-    with pytest.raises(ProcessLookupError):
-        os.kill(int(pid_file.read_text()), 0)  # the worker was killed, not left running
 
 
 @pytest.mark.parametrize(
