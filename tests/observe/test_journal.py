@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import threading
@@ -18,6 +19,7 @@ from sqlalchemy import text
 
 from localexa.server.app import create_app
 from localexa.server.db.engine import create_engine
+from localexa.server.observe import journal as journal_writer
 from localexa.server.observe.journal_store import journal_file, open_journal_engine
 from localexa.server.settings import Settings
 from tests.conftest import _truncate_all
@@ -43,6 +45,16 @@ async def test_calls_are_journaled_newest_first_with_their_facts(client: httpx.A
     assert datetime.fromisoformat(newest["time"]).tzinfo is not None
     assert json.loads(newest["responseBody"])["now"]
     assert newest["requestHeaders"]["x-localexa-admin-key"] == "[redacted]"
+
+
+async def test_a_journal_read_does_not_wait_for_the_writers_linger(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer lingers to batch a burst; a read (which flushes first) cuts the linger short."""
+    monkeypatch.setattr(journal_writer, "LINGER_SECONDS", 60.0)
+    await client.get("/_localexa/customers", headers=ADMIN)  # the writer now lingers on it
+    entries = await asyncio.wait_for(journal(client, path="/_localexa/customers"), 10)
+    assert len(entries) == 1
 
 
 async def test_time_is_localexas_clock(client: httpx.AsyncClient, admin: Admin) -> None:

@@ -63,6 +63,9 @@ class Journal:
         #: (reset generation of this process, wall-clock time the call was answered, the call)
         self._queue: asyncio.Queue[tuple[int, float, Exchange]] = asyncio.Queue(maxsize=QUEUE_SIZE)
         self._lock = asyncio.Lock()
+        #: Set by `flush()`: the writer stops lingering, so a flush (a journal read, a shutdown)
+        #: waits for the write only, not for the burst the linger waits for.
+        self._hurry = asyncio.Event()
         self._generation = 0
         self._task: asyncio.Task[None] | None = None
         self._on_drop = on_drop
@@ -114,6 +117,7 @@ class Journal:
         """Return once every entry queued before this call is in the database."""
         if self._task is None or self._task.done():
             return
+        self._hurry.set()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), FLUSH_TIMEOUT)
 
@@ -152,8 +156,12 @@ class Journal:
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            # Linger a moment so a burst shares one transaction instead of one per call.
-            await asyncio.sleep(LINGER_SECONDS)
+            # Linger a moment so a burst shares one transaction instead of one per call (unless a
+            # flush is waiting for this batch).
+            if not self._hurry.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._hurry.wait(), LINGER_SECONDS)
+            self._hurry.clear()
             while len(batch) < BATCH_SIZE and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
