@@ -15,6 +15,7 @@ from localexa.server.core.errors import ApiFamily, install_error_handlers
 from localexa.server.core.families import FamilyRouter
 from localexa.server.core.request_guard import holds_nul
 from tests.conftest import ADMIN_KEY
+from tests.console.test_console import _csrf, sign_in
 from tests.factories import Admin
 from tests.observe.helpers import journal
 
@@ -58,6 +59,40 @@ async def test_an_escaped_backslash_before_u0000_is_text_and_kept(client: httpx.
     )
     assert response.status_code == 201, response.text
     assert response.json()["name"] == "A\\u0000b"
+
+
+async def _post_fault_as_multipart(client: httpx.AsyncClient, path: bytes) -> httpx.Response:
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/faults")).text)
+    parts = [(b"csrf_token", csrf.encode()), (b"path", path), (b"status", b"503")]
+    body = b"".join(
+        b'--lxb\r\nContent-Disposition: form-data; name="' + name + b'"\r\n\r\n' + value + b"\r\n"
+        for name, value in parts
+    )
+    return await client.post(
+        "/console/faults",
+        content=body + b"--lxb--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=lxb"},
+    )
+
+
+@pytest.mark.parametrize(
+    "text", [pytest.param(b"/a\\u0000b", id="backslash-u0000"), pytest.param(b"/a%00b", id="percent-00")]
+)
+async def test_in_a_multipart_part_an_escape_is_just_text(client: httpx.AsyncClient, text: bytes) -> None:
+    """A multipart part is raw text: `\\u0000` or `%00` there are characters, not NUL (the first
+    was refused as NUL before)."""
+    answer = await _post_fault_as_multipart(client, text)
+    assert answer.status_code == 303, answer.text
+    faults = (await client.get("/_localexa/faults", headers=ADMIN)).json()
+    assert [fault["path"] for fault in faults] == [text.decode()]
+
+
+async def test_a_raw_nul_in_a_multipart_part_is_refused(client: httpx.AsyncClient) -> None:
+    answer = await _post_fault_as_multipart(client, b"/a\x00b")
+    assert answer.status_code == 400
+    assert "U+0000 (NUL)" in answer.text
+    assert (await client.get("/_localexa/faults", headers=ADMIN)).json() == []
 
 
 async def test_nul_in_a_path_or_query_gets_each_apis_shape(client: httpx.AsyncClient) -> None:

@@ -6,16 +6,18 @@
   store NUL in text (SQLSTATE 22021): a customer named "A\\u0000b", or a customer id with `%00`
   in the path, was a 500 there and a 201 or a 404 on SQLite. Refusing it at the door gives one
   answer on both databases, in the API's own shape, before anything is written. The body is
-  searched as it streams in: a form body for `%00`, any other (JSON) for the escape `\\u0000`
-  (not for `\\\\u0000`, an escaped backslash before the text "u0000"), every body for a raw NUL
-  byte. The substring tests cost well under a microsecond per request; the exact test runs only
-  when one of them hits.
-- **Unpaired surrogates.** A JSON body whose string holds a UTF-16 surrogate that is not half of
-  a pair (`"\\ud800"`, or the bytes ED A0 80 that Python's `json` reads the same way) is refused
-  with 400: it is no character (I-JSON, RFC 7493 §2.1), UTF-8 cannot encode it, and neither
-  database stores it (a client id holding one was a 500 at the token endpoint). Each chunk is
-  searched for a hint (`\\uD8`–`\\uDF`, or ED A0–BF); only then is the whole body read escape
-  by escape once it has all arrived, so `\\uD83D\\uDE00` (one emoji) passes.
+  searched as it streams in: a form body for `%00`, a multipart body for nothing more (its
+  parts are raw text, where `%00` or `\\u0000` are just characters), any other (JSON) for the
+  escape `\\u0000` (not for `\\\\u0000`, an escaped backslash before the text "u0000"), every
+  body for a raw NUL byte. The substring tests cost well under a microsecond per request; the
+  exact test runs only when one of them hits.
+- **Unpaired surrogates.** A JSON (not form or multipart) body whose string holds a UTF-16
+  surrogate that is not half of a pair (`"\\ud800"`, or the bytes ED A0 80 that Python's `json`
+  reads the same way) is refused with 400: it is no character (I-JSON, RFC 7493 §2.1), UTF-8
+  cannot encode it, and neither database stores it (a client id holding one was a 500 at the
+  token endpoint). Each chunk is searched for a hint (`\\uD8`–`\\uDF`, or ED A0–BF); only then
+  is the whole body read escape by escape once it has all arrived, so `\\uD83D\\uDE00` (one
+  emoji) passes.
 
 Refusals met while the body is read are raised as `RequestRefused`, a FastAPI `HTTPException`:
 FastAPI turns any other exception raised from the body into a 400 "There was an error parsing the
@@ -38,6 +40,7 @@ _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 #: How much of the previous chunk is searched again with the next (a split escape or `%00`).
 _CARRY = 64
 _FORM = b"application/x-www-form-urlencoded"
+_MULTIPART = b"multipart/"
 
 
 class RequestRefused(HTTPException):
@@ -66,6 +69,7 @@ class RequestGuardMiddleware:
             return
         refusal: LocalexaError | None = None
         form = False
+        multipart = False
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -75,7 +79,9 @@ class RequestGuardMiddleware:
                 if declared > self.max_bytes:
                     refusal = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
             elif name == b"content-type":
-                form = value.lower().startswith(_FORM)
+                media = value.lower()
+                form = media.startswith(_FORM)
+                multipart = media.startswith(_MULTIPART)
         if "\x00" in scope["path"]:
             refusal = BadRequest(nul_message("path"))
         elif b"%00" in scope.get("query_string", b""):
@@ -100,7 +106,10 @@ class RequestGuardMiddleware:
                 received += len(body)
                 if received > self.max_bytes:
                     raise RequestRefused(413, f"The request body is larger than {self.max_bytes} bytes.")
-                if body:
+                if body and multipart:
+                    if b"\x00" in body:
+                        raise RequestRefused(400, nul_message("body"))
+                elif body:
                     window = carry + body if carry else body
                     if holds_nul(window, form=form):
                         raise RequestRefused(400, nul_message("body"))
