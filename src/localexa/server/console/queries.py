@@ -17,11 +17,11 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Column, ColumnElement, Table, and_, func, or_, select
+from sqlalchemy import BigInteger, Column, ColumnElement, SmallInteger, Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from localexa.server.core.clock import as_utc, iso
@@ -154,17 +154,34 @@ def _decode_cursor(cursor: str, sort: list[Column[Any]]) -> list[Any]:
 
 
 def _cursor_value(column: Column[Any], value: object) -> Any:
+    """The cursor's value for `column`, when the column's type can hold it on every database: a
+    value PostgreSQL cannot bind (an `Integer` past 32 bits, a date that leaves years 1-9999 in
+    UTC) was a 500 there and a page on SQLite."""
     expected = column.type.python_type
     if expected is datetime and isinstance(value, str):
         try:
-            return datetime.fromisoformat(value)
-        except ValueError:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is not None:
+                moment.astimezone(UTC)  # OverflowError past year 9999 or before year 1 in UTC
+            return moment
+        except (ValueError, OverflowError):
             pass
-    if expected is int and type(value) is int and -(2**63) <= value < 2**63:
+    if expected is int and type(value) is int and value in _integer_range(column):
         return value
     if expected is str and isinstance(value, str) and _storable(value):
         return value
     raise BadCursor(f"The cursor's {column.name} is not one this page handed out.")
+
+
+def _integer_range(column: Column[Any]) -> range:
+    """What the column's integer type holds on PostgreSQL (SQLite holds 64 bits in any)."""
+    if isinstance(column.type, BigInteger):
+        bits = 64
+    elif isinstance(column.type, SmallInteger):
+        bits = 16
+    else:
+        bits = 32
+    return range(-(2 ** (bits - 1)), 2 ** (bits - 1))
 
 
 def _storable(text: str) -> bool:
