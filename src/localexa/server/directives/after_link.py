@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import as_utc
 from localexa.server.core.errors import LocalexaError
+from localexa.server.directives.invoker import printable
 from localexa.server.directives.models import AfterLinkStatus
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.runtime import Runtime
@@ -76,8 +77,9 @@ def outcome(result: DirectiveResult, expected_name: str) -> tuple[str, str | Non
     """SUCCEEDED, or FAILED with a reason a developer can act on."""
     if result.error is not None:
         return FAILED, result.error["message"]
-    response = result.response or {}
-    payload = response.get("event", {}).get("payload", {}) if isinstance(response, dict) else {}
+    # The answer is the skill's: any part of it may be of any JSON type.
+    event = (result.response or {}).get("event")
+    payload = event.get("payload") if isinstance(event, dict) else None
     if result.error_type is not None:
         message = payload.get("message") if isinstance(payload, dict) else None
         return FAILED, f"ErrorResponse {result.error_type}: {message or ''}".rstrip(": ")
@@ -143,7 +145,9 @@ async def _save(
             )
             repo.add(row)
         for name, value in fields.items():
-            setattr(row, name, value)
+            # A reason may quote the skill (an ErrorResponse's message): a NUL in it would make
+            # PostgreSQL refuse the whole row, and the follow-up would end as an internal error.
+            setattr(row, name, printable(value) if name.endswith("_message") and value else value)
         row.updated_at = runtime.clock.now()
         if stamp is not None:
             stamp.at = row.updated_at

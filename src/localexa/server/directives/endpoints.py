@@ -6,6 +6,9 @@
   (docs: proactively manage endpoints).
 - Properties reported in an answer's `context`, a `StateReport` or a `ChangeReport` update the
   endpoint's known state; a report older than what is known (`timeOfSample`) does not overwrite.
+
+Events arrive concurrently (a skill reporting several changes at once), so each change takes the
+customer's enablement row lock first (`_one_at_a_time`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from localexa.server.directives.models import DiscoveredEndpoint
 from localexa.server.directives.repository import DirectiveRepository
+from localexa.server.enablement.repository import EnablementRepository
 
 
 def property_key(prop: Mapping[str, Any]) -> str:
@@ -60,6 +64,14 @@ def _fill(row: DiscoveredEndpoint, endpoint: Mapping[str, Any]) -> None:
     row.cookie = dict(endpoint.get("cookie") or {})
 
 
+async def _one_at_a_time(repo: DirectiveRepository, customer_id: str, skill_id: str) -> None:
+    """Hold the enablement row's lock until the caller commits (PostgreSQL; SQLite serialises
+    writers already). Without it, two events adding the same new endpoint both insert it (a unique
+    violation, the second event lost), and two ChangeReports of one endpoint each write back the
+    state they read before the other's change (one property lost)."""
+    await EnablementRepository(repo.session).find(customer_id, skill_id, for_update=True)
+
+
 async def upsert_endpoints(
     repo: DirectiveRepository,
     customer_id: str,
@@ -70,6 +82,7 @@ async def upsert_endpoints(
     replace_all: bool,
 ) -> int:
     """Store discovered endpoints; with `replace_all`, forget those not listed. Returns the count."""
+    await _one_at_a_time(repo, customer_id, skill_id)
     known = {row.endpoint_id: row for row in await repo.endpoints(customer_id, skill_id)}
     listed: set[str] = set()
     for endpoint in endpoints:
@@ -101,6 +114,7 @@ async def apply_properties(
     now: datetime,
 ) -> bool:
     """Update the known state of one endpoint; False when the endpoint was never discovered."""
+    await _one_at_a_time(repo, customer_id, skill_id)
     row = await repo.endpoint(customer_id, skill_id, endpoint_id)
     props = list(properties)
     if row is None or not props:

@@ -14,7 +14,8 @@ HTTP answer is read as a stream and dropped at the cap, so a huge one never sits
 
 Failures are values (`InvocationError`), not exceptions: a skill that times out or answers
 garbage is a result the caller records and shows. A failure's text and what the journal sees
-have the directive's own secrets replaced (scrub.py): skills echo tokens in error texts.
+have the directive's own secrets replaced (scrub.py): skills echo tokens in error texts; the
+text has its unprintable characters escaped too (`printable`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ from localexa.server.directives.lambda_pool import MAX_ANSWER_BYTES, LambdaAnswe
 from localexa.server.directives.scrub import Secrets, redact_message, scrub_bytes, scrub_text, sent_secrets
 
 PYTHON_PREFIX = "python:"
+#: How deep a skill's answer may nest. Alexa's own messages nest about a dozen levels; what
+#: localexa does with an answer (redaction, the message checks, storing) walks it recursively, so
+#: an answer a few hundred levels deep would end the request in a RecursionError (a 500).
+MAX_ANSWER_DEPTH = 100
 
 
 class InvocationErrorKind(enum.StrEnum):
@@ -77,7 +82,8 @@ class SkillInvoker:
             invocation = await self._invoke_http(endpoint, message, secrets)
         if invocation.error is None:
             return invocation
-        error = InvocationError(invocation.error.kind, scrub_text(invocation.error.message, secrets))
+        reason = printable(scrub_text(invocation.error.message, secrets))
+        error = InvocationError(invocation.error.kind, reason)
         return Invocation(None, error, invocation.latency_ms, scrub_text(invocation.logs, secrets))
 
     async def _invoke_http(self, url: str, message: dict[str, Any], secrets: Secrets) -> Invocation:
@@ -138,9 +144,21 @@ class SkillInvoker:
                 if answer is not None
                 else b"",
                 latency_ms=invocation.latency_ms,
-                error=None if invocation.error is None else scrub_text(invocation.error.message, secrets),
+                error=None
+                if invocation.error is None
+                else printable(scrub_text(invocation.error.message, secrets)),
             )
         )
+
+
+def printable(text: str) -> str:
+    """`text` with what is not printable escaped (`\\x00`, `\\x1b`, `\\ud800`). A failure's text
+    comes from the skill (an HTTP error body, a handler's exception): a NUL cannot be stored in a
+    PostgreSQL text column, a lone surrogate cannot be encoded into the API's UTF-8 answer, and an
+    escape sequence must not reach a terminal showing the log."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _from_report(answer: LambdaAnswer, started: float) -> Invocation:
@@ -157,7 +175,38 @@ def _from_report(answer: LambdaAnswer, started: float) -> Invocation:
             started,
             logs,
         )
+    if problem := unusable(result):
+        return _failed(InvocationErrorKind.INVALID_JSON, f"the handler's answer {problem}", started, logs)
     return Invocation(answer=result, error=None, latency_ms=_since(started), logs=logs)
+
+
+def too_deep(value: Any, limit: int = MAX_ANSWER_DEPTH) -> bool:
+    """Whether a decoded JSON value nests objects and arrays more than `limit` levels (walked
+    without recursion, so any depth can be measured)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def unusable(answer: Any) -> str | None:
+    """Why a decoded answer cannot be kept, or None: it nests too deeply, or a string of it holds
+    an unpaired UTF-16 surrogate (a Lambda's answer is read by plain `json`; the API's UTF-8
+    answer could not hold it)."""
+    if too_deep(answer):
+        return f"nests objects and arrays more than {MAX_ANSWER_DEPTH} levels deep"
+    if strict_json.holds_lone_surrogate(json.dumps(answer).encode()):
+        return "holds an unpaired UTF-16 surrogate, which is not a character"
+    return None
 
 
 def _parse_answer(body: bytes, started: float, *, logs: str) -> Invocation:
@@ -172,6 +221,13 @@ def _parse_answer(body: bytes, started: float, *, logs: str) -> Invocation:
     if not isinstance(answer, dict):
         return _failed(
             InvocationErrorKind.INVALID_JSON, "the skill's answer is not a JSON object", started, logs
+        )
+    if too_deep(answer):
+        return _failed(
+            InvocationErrorKind.INVALID_JSON,
+            f"the skill's answer nests objects and arrays more than {MAX_ANSWER_DEPTH} levels deep",
+            started,
+            logs,
         )
     return Invocation(answer=answer, error=None, latency_ms=_since(started), logs=logs)
 

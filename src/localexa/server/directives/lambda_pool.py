@@ -34,7 +34,8 @@ _STDERR_TAIL = 8 * 1024
 
 
 class LambdaFailure(Exception):
-    """The worker gave no answer: `kind` is TIMEOUT, PROCESS_CRASHED or ANSWER_TOO_LARGE."""
+    """The worker gave no answer: `kind` is TIMEOUT, PROCESS_CRASHED, ANSWER_TOO_LARGE or
+    INVALID_JSON."""
 
     def __init__(self, kind: str, message: str, logs: str = "") -> None:
         super().__init__(message)
@@ -144,6 +145,12 @@ class _Worker:
             report = json.loads(line)
         except ValueError:
             raise LambdaFailure("PROCESS_CRASHED", f"python:{self.target} wrote a broken answer") from None
+        except RecursionError:
+            # A handler's answer nested close to the worker's own limit: deeper than the server,
+            # already some frames down, can read.
+            raise LambdaFailure(
+                "INVALID_JSON", f"python:{self.target} returned an answer nested too deeply"
+            ) from None
         self.last_used = time.monotonic()
         if isinstance(report.get("moduleFile"), str):
             self.module_file, self.module_mtime = report["moduleFile"], report.get("moduleMtime")

@@ -41,11 +41,13 @@ def _endpoint_id(message: Mapping[str, Any] | None, key: str) -> str | None:
     inner = (message or {}).get(key)
     endpoint = inner.get("endpoint") if isinstance(inner, Mapping) else None
     value = endpoint.get("endpointId") if isinstance(endpoint, Mapping) else None
-    return str(value)[:256] if isinstance(value, str) else None
+    return _text(value, 256)
 
 
 def _text(value: Any, limit: int = 200) -> str | None:
-    return str(value)[:limit] if isinstance(value, str) else None
+    """A header field for its text column: PostgreSQL stores no NUL (a skill's answer may hold
+    one), so it is written escaped rather than refusing the whole exchange."""
+    return value.replace("\x00", "\\x00")[:limit] if isinstance(value, str) else None
 
 
 def message_row(

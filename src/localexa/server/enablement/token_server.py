@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localexa.server.core.http import OutboundError, OutboundHttp
+from localexa.server.directives.scrub import MIN_SECRET_LENGTH, scrub_bytes
 
 #: Longer tokens are refused rather than stored (LWA's own limit is 2048 bytes; skills vary).
 MAX_TOKEN_CHARS = 8192
+#: The form fields whose values are secrets, hidden wherever the answer echoes them.
+_SECRET_FIELDS = ("code", "refresh_token", "code_verifier", "client_secret")
 
 
 class TokenServerRefused(Exception):
@@ -97,12 +100,23 @@ async def _token_request(
     outbound: OutboundHttp, client: LinkClient, form: dict[str, str], timeout: float
 ) -> TokenGrant:
     headers = _authenticate(client, form)
+    # A token server may echo what it was sent (the code, the refresh token, the client secret)
+    # anywhere in its answer, in fields no redaction rule knows by name: the journal never sees them.
+    sent = [form.get(key) for key in _SECRET_FIELDS] + [client.client_secret]
+    secrets = tuple(
+        sorted({v for v in sent if v is not None and len(v) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+    )
     try:
         # httpx's timeout bounds each phase; asyncio's bounds the whole exchange (a server that
         # trickles bytes must not stretch the 4.5 s budget).
         async with asyncio.timeout(timeout):
             answer = await outbound.request(
-                "POST", client.token_url, timeout=timeout, headers=headers, data=form
+                "POST",
+                client.token_url,
+                timeout=timeout,
+                headers=headers,
+                data=form,
+                journaled=lambda body: scrub_bytes(body, secrets),
             )
     except TimeoutError as exc:
         raise TokenServerRefused(f"the token endpoint did not answer within {timeout:g} s") from exc
@@ -124,18 +138,29 @@ async def _token_request(
 def _json_object(raw: bytes) -> dict[str, Any] | None:
     try:
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: an answer nested deeper than the parser can go from where it runs.
         return None
     return value if isinstance(value, dict) else None
 
 
+def _token(value: Any) -> str | None:
+    """A token localexa can keep: a non-empty string of at most MAX_TOKEN_CHARS that is text (a
+    lone UTF-16 surrogate, which JSON's `\\ud800` can spell, is no character and cannot be sealed)."""
+    if not isinstance(value, str) or not value or len(value) > MAX_TOKEN_CHARS:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
+
+
 def _grant(body: dict[str, Any], status: int) -> TokenGrant:
-    access = body.get("access_token")
-    if not isinstance(access, str) or not access or len(access) > MAX_TOKEN_CHARS:
+    access = _token(body.get("access_token"))
+    if access is None:
         raise TokenServerRefused("the token endpoint answered without a usable access_token", status=status)
-    refresh_token = body.get("refresh_token")
-    if not isinstance(refresh_token, str) or not refresh_token or len(refresh_token) > MAX_TOKEN_CHARS:
-        refresh_token = None
+    refresh_token = _token(body.get("refresh_token"))
     return TokenGrant(access_token=access, refresh_token=refresh_token, expires_in=_expires_in(body))
 
 

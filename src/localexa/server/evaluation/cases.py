@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from localexa.server.directives.invoker import printable
 from localexa.server.evaluation.channel import ChannelClosed, Exchange, SkillChannel
 from localexa.server.evaluation.compare import mismatches, relevant_states
 from localexa.server.evaluation.models import ERROR, FAILED, PASSED
@@ -89,9 +90,12 @@ async def _send(channel: SkillChannel, directive: dict[str, Any], what: str) -> 
 
 def _response_problems(exchange: Exchange, what: str) -> list[str]:
     if exchange.answer_name != RESPONSE:
-        payload = (exchange.response or {}).get("event", {}).get("payload") or {}
+        # The skill's answer: `event` and its `payload` may be any JSON value, the message any text.
+        event = (exchange.response or {}).get("event")
+        payload = event.get("payload") if isinstance(event, dict) else None
         detail = f" {payload.get('type')}: {payload.get('message')}" if isinstance(payload, dict) else ""
-        return [f"{what} was answered with {exchange.answer_name or 'no event'}{detail}".rstrip(": ")]
+        answered = f"{what} was answered with {exchange.answer_name or 'no event'}{detail}".rstrip(": ")
+        return [printable(answered)]
     if not exchange.verdict.get("valid", True):
         return [f"{what}: invalid Alexa.Response: {p}" for p in exchange.problems()]
     return []

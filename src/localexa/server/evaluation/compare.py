@@ -20,8 +20,14 @@ from typing import Any
 EQUAL_TO, GREATER_THAN, LESS_THAN = "EQUAL_TO", "GREATER_THAN", "LESS_THAN"
 
 
+def _part(value: Any) -> Any:
+    """A key part that can be hashed: a reported property's `namespace` may be a list or an
+    object; such a part never equals a plan's string."""
+    return value if value is None or isinstance(value, str) else ("not a string", repr(value))
+
+
 def _key(state: Mapping[str, Any]) -> tuple[Any, Any, Any]:
-    return (state.get("namespace"), state.get("name"), state.get("instance"))
+    return (_part(state.get("namespace")), _part(state.get("name")), _part(state.get("instance")))
 
 
 def state_label(state: Mapping[str, Any]) -> str:
@@ -33,7 +39,10 @@ def state_label(state: Mapping[str, Any]) -> str:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # a JSON integer beyond a double (1 followed by 400 zeros)
+        return None
 
 
 def to_scale(value: float, source: str, target: str) -> float:

@@ -113,7 +113,8 @@ def _unsupported(plan: TestPlan, capabilities: list[dict[str, Any]]) -> str | No
     thermostat = by_interface.get("Alexa.ThermostatController") or {}
     listed = (thermostat.get("configuration") or {}).get("supportedModes")
     if isinstance(listed, list):
-        lacking = sorted(plan.thermostat_modes() - set(listed))
+        # The discovery schema lets any value through here: only strings can name a mode.
+        lacking = sorted(plan.thermostat_modes() - {mode for mode in listed if isinstance(mode, str)})
         if lacking:
             return f"The thermostat does not support the modes {', '.join(lacking)}."
     return None

@@ -24,18 +24,20 @@ DeleteReport the endpoint list.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from localexa.server.core import strict_json
 from localexa.server.core.auth import Principal
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from localexa.server.core.strict_json import NonFiniteNumber
 from localexa.server.directives.endpoints import apply_properties, upsert_endpoints
+from localexa.server.directives.invoker import MAX_ANSWER_DEPTH, too_deep
 from localexa.server.directives.models import EVENT
 from localexa.server.directives.recording import message_row, valid_endpoints
 from localexa.server.directives.repository import DirectiveRepository
@@ -192,10 +194,24 @@ class EventGateway:
 
 
 def _parse(body: bytes) -> Any:
+    """The event, read as strictly as a skill's answer (core/strict_json.py): NaN, Infinity and
+    unpaired surrogates are no JSON, and nesting deeper than an answer may (invoker.py) would
+    end in a RecursionError in what handles the event next."""
     try:
-        return json.loads(body)
+        event = strict_json.loads(body)
+    except NonFiniteNumber as exc:
+        raise BadRequest(
+            f"The event holds a number that is not finite ({exc}); nothing of it was stored.",
+            code=INVALID_REQUEST,
+        ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("The request body is not valid JSON.", code=INVALID_REQUEST) from exc
+    if too_deep(event):
+        raise BadRequest(
+            f"The event nests objects and arrays more than {MAX_ANSWER_DEPTH} levels deep.",
+            code=INVALID_REQUEST,
+        )
+    return event
 
 
 def _scope_token(event: Mapping[str, Any]) -> str | None:
