@@ -260,7 +260,10 @@ def snapshot(
     if output is None:
         typer.echo(text)
         return
-    output.write_text(text + "\n")
+    try:
+        output.write_text(text + "\n")
+    except OSError as exc:  # a directory, a missing folder, no permission: say so, no traceback
+        raise typer.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="--output") from None
     tables = document.get("tables") or {}
     rows = sum(len(v) for v in tables.values() if isinstance(v, list))
     typer.echo(f"wrote {output} ({rows} rows)", err=True)

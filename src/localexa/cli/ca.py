@@ -23,7 +23,15 @@ def ca(
     ] = Path(".localexa"),
 ) -> None:
     """Print the local CA's path and how to trust it (creates the CA when missing)."""
-    paths = ensure_ca(tls_dir(data_dir))
+    try:
+        paths = ensure_ca(tls_dir(data_dir))
+    except OSError as exc:  # the data dir is a file, or not writable: one line, not a traceback
+        typer.echo(
+            f"localexa: cannot keep the CA in {tls_dir(data_dir)}: {exc.strerror or exc}. "
+            "Choose a writable --data-dir.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     typer.echo(trust_instructions(paths.ca_file.resolve()))
 
 

@@ -77,15 +77,26 @@ class CliState:
     def client(self, *, admin: bool = False, token: str | None = None, anonymous: bool = False) -> Client:
         """A client on `--url`: with the admin key when `admin`, with no credentials when
         `anonymous`, else with the bearer token."""
+        import httpx
+
         from localexa.client import Client
 
-        return Client(
-            base_url=self.url,
-            admin_key=self.resolved_admin_key() if admin else None,
-            auth=None if admin or anonymous else self.resolved_token(token),
-            ca_file=self.trusted_ca(),
-            max_retries=self.retries,
-        )
+        admin_key = self.resolved_admin_key() if admin else None
+        auth = None if admin or anonymous else self.resolved_token(token)
+        ca_file = self.trusted_ca()
+        try:
+            return Client(
+                base_url=self.url, admin_key=admin_key, auth=auth, ca_file=ca_file, max_retries=self.retries
+            )
+        # A usage error (exit 2) naming the option, not a traceback: the client refuses a URL
+        # that is no http(s) URL with ValueError (httpx.InvalidURL is one too), and a CA file
+        # that is missing or holds no certificate with OSError (ssl.SSLError is one).
+        except OSError as exc:
+            hint = "--ca-file" if self.ca_file is not None else "--data-dir"
+            reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
+            raise typer.BadParameter(f"cannot trust {ca_file} as a CA: {reason}", param_hint=hint) from None
+        except (ValueError, httpx.InvalidURL) as exc:
+            raise typer.BadParameter(f"{self.url!r} is no http(s) URL: {exc}", param_hint="--url") from None
 
 
 def global_options(

@@ -27,7 +27,7 @@ from rich.table import Table
 
 from localexa.cli.context import state
 from localexa.cli.options import JsonOption, StageName, StageOption, TokenOption, stage_literal
-from localexa.cli.output import Column, emit, to_jsonable
+from localexa.cli.output import Column, emit, printable, to_jsonable
 from localexa.client import Client
 from localexa.client.types.evaluations import Evaluation, TestCaseResult
 
@@ -88,25 +88,30 @@ def print_results(results: list[TestCaseResult], console: Console) -> None:
         directive = f"{header.get('namespace', '')}.{header.get('name', '')}".strip(".")
         details = "\n".join(differences(result)) if result.status != "PASSED" else ""
         # Names and values come from test plans and the skill's answers: text, not markup.
+        # Control characters too: an ESC from a skill's answer must not reach the terminal.
         table.add_row(
-            escape(result.name),
-            f"[{colour.get(result.status, 'white')}]{result.status}[/]",
-            escape(directive),
-            escape(details),
+            escape(printable(result.name)),
+            f"[{colour.get(result.status, 'white')}]{escape(printable(result.status))}[/]",
+            escape(printable(directive)),
+            escape(printable(details)),
         )
     console.print(table)
 
 
 def print_summary(evaluation_id: str, evaluation: Evaluation, console: Console) -> None:
-    console.print(f"evaluation {evaluation_id}: [bold]{evaluation.status}[/]")
+    # The id is the user's argument, the rest the server's: text, not markup ("[/x]" crashed).
+    status = escape(printable(evaluation.status))
+    console.print(f"evaluation {escape(printable(evaluation_id))}: [bold]{status}[/]")
     for plan, metrics in (evaluation.metrics or {}).items():
         console.print(
-            f"  {plan}: {metrics.passed_test_cases} passed, {metrics.failed_test_cases} failed, "
+            f"  {escape(printable(plan))}: {metrics.passed_test_cases} passed, "
+            f"{metrics.failed_test_cases} failed, "
             f"{metrics.error_test_cases} errors of {metrics.total_test_cases}"
         )
     if evaluation.error is not None:
         console.print(
-            f"  [yellow]{escape(str(evaluation.error.code))}[/]: {escape(str(evaluation.error.message))}"
+            f"  [yellow]{escape(printable(str(evaluation.error.code)))}[/]: "
+            f"{escape(printable(str(evaluation.error.message)))}"
         )
 
 

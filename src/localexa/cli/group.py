@@ -54,13 +54,20 @@ class LazyGroup(TyperGroup):
             return super().invoke(ctx)
         except Exception as error:
             # Imported here, not at the top: `localexa serve` never loads the client (cold start).
-            from localexa.cli.output import exit_code_for, print_error
+            from localexa.cli.output import ExitCode, exit_code_for, print_error
             from localexa.client import LocalexaClientError
 
+            found = ctx.find_object(CliState)
+            as_json = found is not None and found.json
+            if isinstance(error, UnicodeEncodeError):
+                # An argument that is not text: a byte that is no UTF-8 in argv arrives as a lone
+                # surrogate (PEP 383), which no URL or JSON body can carry. A usage error.
+                bad = error.object[error.start : error.end]
+                print_error(ValueError(f"an argument is not valid UTF-8 text: {bad!r}"), as_json=as_json)
+                raise typer.Exit(int(ExitCode.USAGE)) from None
             if not isinstance(error, LocalexaClientError):
                 raise
-            found = ctx.find_object(CliState)
-            print_error(error, as_json=found is not None and found.json)
+            print_error(error, as_json=as_json)
             raise typer.Exit(int(exit_code_for(error))) from None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -75,13 +76,29 @@ def parse_duration(text: str) -> float:
 
 
 def read_text(source: str, what: str) -> str:
-    """`-` reads stdin; anything else is a file path."""
-    if source == "-":
-        return sys.stdin.read()
+    """`-` reads stdin; anything else is a file path. The text must be UTF-8 (JSON's encoding)."""
+    where = "stdin" if source == "-" else source
     try:
-        return Path(source).read_text()
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
-        raise typer.BadParameter(f"cannot read {what} from {source}: {exc.strerror}") from None
+        raise typer.BadParameter(f"cannot read {what} from {where}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise typer.BadParameter(
+            f"{what} in {where} is not UTF-8 text (byte {exc.start}: {data[exc.start : exc.end]!r})"
+        ) from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"{text} is too large for a JSON number")
+    return number
 
 
 def read_json(value: str, what: str) -> Any:
@@ -91,9 +108,12 @@ def read_json(value: str, what: str) -> Any:
     else:
         text = value
     try:
-        return json.loads(text)
+        # NaN, Infinity and 1e999 parse in Python but are no JSON: sending them raised ValueError.
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except ValueError as exc:
         raise typer.BadParameter(f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise typer.BadParameter(f"{what} is nested too deeply to read") from None
 
 
 def read_json_object(value: str, what: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ __all__ = [
     "ExitCode",
     "emit",
     "exit_code_for",
+    "one_line",
     "print_error",
+    "printable",
     "rows_of",
     "to_jsonable",
 ]
@@ -80,6 +83,25 @@ def exit_code_for(error: Exception) -> ExitCode:
     return ExitCode.API_ERROR
 
 
+#: C0 and C1 control characters and DEL, but tab and newline (which `printable` keeps).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BREAKS = re.compile(r"\s*[\r\n\t]\s*")
+#: An error line longer than this is cut: a proxy's HTML error page is not worth a screenful.
+MAX_ERROR_CHARS = 500
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as `\\x1b` escapes. A server's words reach a terminal
+    here: an ESC in a name or an error message could recolour, retitle or rewrite the terminal."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def one_line(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """`printable(text)` on one line (line breaks become spaces), at most `limit` characters."""
+    flat = printable(_BREAKS.sub(" ", text.strip()))
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def _stderr() -> Console:
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
@@ -95,11 +117,13 @@ def print_error(error: Exception, *, as_json: bool) -> None:
         typer.echo(json.dumps({"error": body}), err=True)
         return
     console = _stderr()
-    head = " ".join(str(part) for part in (status, code) if part)
+    head = one_line(" ".join(str(part) for part in (status, code) if part))
     # The server's words are text, not markup: "[/x]" in a message raised Rich's MarkupError.
-    console.print(f"[bold red]error[/]{' ' + escape(head) if head else ''}: {escape(message)}", markup=True)
+    # One line: a server's (or a proxy's) multi-line HTML page as a message flooded the terminal.
+    line = f"[bold red]error[/]{' ' + escape(head) if head else ''}: {escape(one_line(str(message)))}"
+    console.print(line, markup=True)
     if request_id:
-        console.print(f"request id: {request_id}", markup=False)
+        console.print(f"request id: {one_line(str(request_id))}", markup=False)
 
 
 # -- output --------------------------------------------------------------------------------------
@@ -141,7 +165,7 @@ def _cell(value: Any) -> str:
         return ", ".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value)
-    return str(value)
+    return printable(str(value))
 
 
 def _stdout() -> Console:
@@ -183,10 +207,10 @@ def emit(
         typer.echo(json.dumps(to_jsonable(value), indent=2))
         return
     if quiet is not None:
-        typer.echo(quiet)
+        typer.echo(printable(quiet))
         return
     if text is not None:
-        typer.echo(text)
+        typer.echo(printable(text))
         return
     console = _stdout()
     if isinstance(value, list) and columns is not None:

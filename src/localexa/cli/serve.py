@@ -18,7 +18,7 @@ import socket
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
@@ -28,6 +28,8 @@ from localexa.server.observe.logging_setup import configure_logging
 from localexa.server.settings import Settings
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
     from localexa.server.app import StartupHook
 
 logger = logging.getLogger("localexa.serve")
@@ -117,7 +119,10 @@ async def freeze_startup_objects(_app: object) -> None:
 def serve(
     host: Annotated[str, typer.Option(envvar="LOCALEXA_HOST", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option(envvar="LOCALEXA_PORT", help="NA port; EU and FE use the next two.")
+        int,
+        typer.Option(
+            envvar="LOCALEXA_PORT", min=1, max=MAX_PORT, help="NA port; EU and FE use the next two."
+        ),
     ] = 8080,
     data_dir: Annotated[
         Path, typer.Option(envvar="LOCALEXA_DATA_DIR", help="Where the SQLite file, keys and CA live.")
@@ -144,12 +149,63 @@ def serve(
             help="PEM CA bundle trusted for outbound https:// calls (skill token URLs and endpoints).",
         ),
     ] = None,
-    log_level: Annotated[str, typer.Option(envvar="LOCALEXA_LOG_LEVEL")] = "info",
+    log_level: Annotated[
+        str, typer.Option(envvar="LOCALEXA_LOG_LEVEL", help=f"One of {', '.join(LOG_LEVELS)}.")
+    ] = "info",
 ) -> None:
     """Run localexa: every Alexa smart home cloud API on this machine."""
+    check_options(database_url, outbound_ca_file, log_level)
     settings = build_settings(host, port, data_dir, database_url, demo, tls, outbound_ca_file)
-    settings.log_level = log_level
+    settings.log_level = log_level.lower()
+    check_ports(settings)
     run_server(settings)
+
+
+MAX_PORT = 65535
+#: Python's levels, plus uvicorn's TRACE (registered when uvicorn is imported).
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+#: The databases localexa runs on: its SQLite file, or PostgreSQL through asyncpg.
+DATABASE_SCHEMES = ("postgresql+asyncpg", "sqlite", "sqlite+aiosqlite")
+
+
+def check_options(database_url: str | None, outbound_ca_file: Path | None, log_level: str) -> None:
+    """Refuse option values that cannot work with a usage error (exit 2) naming the option, before
+    anything starts: each used to end in a traceback (an unknown log level, a MySQL URL, a CA file
+    that holds no certificate)."""
+    if log_level.lower() not in LOG_LEVELS:
+        raise typer.BadParameter(
+            f"{log_level!r} is not one of {', '.join(LOG_LEVELS)}", param_hint="--log-level"
+        )
+    if database_url is not None:
+        scheme, separator, _ = database_url.partition("://")
+        if not separator or scheme.lower() not in DATABASE_SCHEMES:
+            raise typer.BadParameter(
+                "expected postgresql+asyncpg://user@host/db (or a sqlite:/// file), "
+                f"not a URL of scheme {scheme if separator else '(none)'!r}",
+                param_hint="--database-url",
+            )
+    if outbound_ca_file is not None:
+        import ssl
+
+        try:
+            ssl.create_default_context(cafile=str(outbound_ca_file))
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+            reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
+            raise typer.BadParameter(
+                f"{outbound_ca_file} holds no PEM certificate ({reason})", param_hint="--outbound-ca-file"
+            ) from None
+
+
+def check_ports(settings: Settings) -> None:
+    """EU and FE listen on port+1 and port+2 (the demo cloud on port+3): all must be ports."""
+    ports = {**settings.region_ports(), **({"demo": settings.resolved_demo_port()} if settings.demo else {})}
+    for name, number in ports.items():
+        if not 0 < number <= MAX_PORT:
+            raise typer.BadParameter(
+                f"the {name} listener would be on port {number}, and ports end at {MAX_PORT}: "
+                "choose a lower --port",
+                param_hint="--port",
+            )
 
 
 def defer_model_building() -> None:
@@ -174,14 +230,31 @@ def defer_model_building() -> None:
     )
 
 
+def use_data_dir(settings: Settings) -> None:
+    """Create the data dir and its admin key, or exit 1 with one line saying why not (it is a
+    file, or not writable): that was a traceback."""
+    try:
+        settings.ensure_data_dir()
+        settings.resolved_admin_key()  # reads or writes <data dir>/admin-key
+    except OSError as exc:
+        typer.echo(
+            f"localexa: cannot use the data directory {settings.data_dir}: {exc.strerror or exc}. "
+            "Choose a writable one with --data-dir.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+
+
 def run_server(settings: Settings) -> None:
+    use_data_dir(settings)
     pause_collection_for_startup()
-    settings.ensure_data_dir()
     configure_logging(settings.log_level)
     defer_model_building()
     from localexa.server.app import create_app
 
-    app = create_app(settings, startup_hooks=[*demo_hooks(settings), freeze_startup_objects])
+    app = OneLineStartupFailure(
+        create_app(settings, startup_hooks=[*demo_hooks(settings), freeze_startup_objects])
+    )
     ssl_options = prepare_tls(settings) if settings.tls else {}
     config = uvicorn.Config(
         app,
@@ -222,6 +295,39 @@ def run_server(settings: Settings) -> None:
     # the loop ourselves, so ask the config for its loop factory (uvloop) instead of asyncio.run.
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(_serve_all(server, sockets, settings))
+
+
+class OneLineStartupFailure:
+    """The app, with a failed start-up (an unreachable PostgreSQL, a database it cannot open)
+    reported in one line: Starlette hands uvicorn the whole traceback as the failure message,
+    which uvicorn logs as an error. The traceback is still logged, at debug level."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else is the app's (`router`, `state`): code that reaches through uvicorn's
+        # config to the FastAPI app keeps working.
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_one_line(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed" and message.get("message"):
+                logger.debug("start-up failed: %s", message["message"])
+                message = {**message, "message": f"cannot start: {last_line(message['message'])}"}
+            await send(message)
+
+        await self.app(scope, receive, send_one_line)
+
+
+def last_line(text: str) -> str:
+    """The last line of a traceback: the exception and its message."""
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown error"
 
 
 async def _serve_all(server: uvicorn.Server, sockets: list[socket.socket], settings: Settings) -> None:

@@ -53,6 +53,18 @@ _PUT_ARGUMENTS = {
 }
 
 
+#: The option of each Credential Locker JSON name, to name in an error.
+_OPTIONS = {
+    f.EXTENDED_PAN_ID: "--extended-pan-id",
+    f.NETWORK_NAME: "--network-name",
+    f.NETWORK_KEY: "--network-key",
+    f.PSKC: "--pskc",
+    f.PAN_ID: "--pan-id",
+    f.CHANNEL_NUMBER: "--channel",
+    f.DEFAULT_BORDER_AGENT_ID: "--border-agent-id",
+}
+
+
 def read_tlv(tlv: str | None, tlv_file: Path | None) -> ThreadDataset | None:
     """The dataset of `--tlv` hex or of `--tlv-file` (hex text, or the raw TLV bytes)."""
     if tlv is not None and tlv_file is not None:
@@ -80,6 +92,9 @@ def read_tlv(tlv: str | None, tlv_file: Path | None) -> ThreadDataset | None:
 def network_from_options(values: dict[str, Any], passphrase: str | None) -> dict[str, str | int]:
     """The `threadNetwork` object of the field options, checked as the server checks it."""
     network = {name: value for name, value in values.items() if value is not None}
+    missing = [_OPTIONS[name] for name in f.REQUIRED if name not in network]
+    if missing:  # "extendedPanId must be a string" said nothing of the option to add
+        raise typer.BadParameter(f"missing {', '.join(missing)} (or give the dataset with --tlv)")
     try:
         if passphrase is not None:
             if f.PSKC in network:
@@ -91,7 +106,7 @@ def network_from_options(values: dict[str, Any], passphrase: str | None) -> dict
             )
         return f.check_thread_network(network)
     except InvalidField as exc:
-        raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
+        raise typer.BadParameter(exc.message, param_hint=_OPTIONS.get(exc.field, f"--{exc.field}")) from None
 
 
 @thread.command()

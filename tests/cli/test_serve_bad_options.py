@@ -1,0 +1,142 @@
+"""`localexa serve` and `localexa ca` with option values that cannot work: one clear line and a
+non-zero exit, never a traceback. Usage errors (a value that is wrong on its face) exit 2; a
+server that cannot start (a data dir it cannot use, a database it cannot reach) exits non-zero
+with one line saying why."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from localexa.cli.main import app
+from localexa.testing.ports import free_port_block
+from tests.cli.conftest import CLEAN_ENV
+
+SERVE_ENV: dict[str, str | None] = {
+    **CLEAN_ENV,
+    **{
+        name: None
+        for name in (
+            "LOCALEXA_HOST",
+            "LOCALEXA_PORT",
+            "LOCALEXA_DATABASE_URL",
+            "LOCALEXA_DEMO",
+            "LOCALEXA_TLS",
+            "LOCALEXA_OUTBOUND_CA_FILE",
+            "LOCALEXA_LOG_LEVEL",
+        )
+    },
+}
+
+
+class WouldStart(Exception):
+    """Raised where `run_server` would begin building the server: the test fails, not hangs."""
+
+
+@pytest.fixture(autouse=True)
+def never_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> None:
+        raise WouldStart
+
+    monkeypatch.setattr("localexa.cli.serve.pause_collection_for_startup", refuse)
+
+
+def flat(text: str) -> str:
+    """`text` without the frame and line breaks of Typer's error box, to search in."""
+    return " ".join(text.replace("│", " ").split())
+
+
+def serve(*args: str, data_dir: Path) -> Result:
+    return CliRunner().invoke(app, ["serve", "--no-demo", "--data-dir", str(data_dir), *args], env=SERVE_ENV)
+
+
+def assert_refused(result: Result, code: int, *words: str) -> None:
+    context = (result.exit_code, result.stdout, result.stderr)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (*context, result.exception)
+    assert result.exit_code == code, context
+    assert "Traceback" not in result.stdout + result.stderr
+    for word in words:
+        assert word in flat(result.stderr), context
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        pytest.param(["--port", "70000"], ["--port", "65535"], id="port-above-65535"),
+        pytest.param(["--port", "-1"], ["--port"], id="port-negative"),
+        pytest.param(["--port", "0"], ["--port"], id="port-0"),  # EU and FE would be 1 and 2
+        pytest.param(["--port", "65534"], ["--port", "65536"], id="fe-port-above-65535"),
+        pytest.param(["--port", "eighty"], ["--port"], id="port-not-a-number"),
+        pytest.param(["--log-level", "loud"], ["--log-level", "'loud'"], id="log-level"),
+        pytest.param(["--database-url", "mysql://u:pw@h/db"], ["--database-url", "'mysql'"], id="db-scheme"),
+        pytest.param(["--database-url", "not a url"], ["--database-url"], id="db-not-a-url"),
+        pytest.param(["--outbound-ca-file", "/no/such.pem"], ["--outbound-ca-file"], id="ca-missing"),
+    ],
+)
+def test_bad_values_are_usage_errors(tmp_path: Path, args: list[str], words: list[str]) -> None:
+    assert_refused(serve(*args, data_dir=tmp_path / "data"), 2, *words)
+    assert not (tmp_path / "data").exists()  # refused before anything was made
+
+
+def test_a_ca_file_with_no_certificate_is_a_usage_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.pem"
+    junk.write_bytes(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n\xff")
+    result = serve("--outbound-ca-file", str(junk), "--tls", data_dir=tmp_path / "data")
+    assert_refused(result, 2, "--outbound-ca-file", "no PEM certificate")
+
+
+def test_the_database_password_is_not_printed(tmp_path: Path) -> None:
+    result = serve("--database-url", "mysql://user:hunter2-SECRET@db/x", data_dir=tmp_path)
+    assert_refused(result, 2)
+    assert "SECRET" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", ["a-file", "under-a-file"])
+def test_a_data_dir_that_cannot_be_used_is_one_line(tmp_path: Path, kind: str) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    data_dir = a_file if kind == "a-file" else a_file / "data"
+    result = serve("--port", str(free_port_block()), data_dir=data_dir)
+    assert_refused(result, 1, "cannot use the data directory", str(data_dir))
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_ca_with_a_data_dir_that_cannot_be_used_is_one_line(tmp_path: Path) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    result = CliRunner().invoke(app, ["ca", "--data-dir", str(a_file)], env=SERVE_ENV)
+    assert_refused(result, 1, "cannot keep the CA")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unreachable_postgresql_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """A real process: start-up runs in uvicorn's lifespan, which logged Starlette's traceback."""
+    closed = free_port_block()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "localexa",
+            "serve",
+            "--no-demo",
+            "--port",
+            str(free_port_block()),
+            "--data-dir",
+            str(tmp_path),
+            "--database-url",
+            f"postgresql+asyncpg://postgres:pw-SECRET@127.0.0.1:{closed}/nothing",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert done.returncode != 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert 'File "' not in done.stderr
+    assert "cannot start: ConnectionRefusedError" in done.stderr
+    assert "SECRET" not in done.stdout + done.stderr
