@@ -12,6 +12,7 @@ import pytest
 
 import localexa.client as sdk
 from localexa.client import AsyncClient, Client, ConfigurationError, Endpoints, Region, RetryPolicy
+from localexa.client._core import segment
 from tests.client.conftest import BASE, FakeAmazon, reply
 
 
@@ -71,9 +72,19 @@ def test_one_base_url_maps_every_host(base_url: str, eu: str, fe: str) -> None:
     assert (endpoints.alexa(Region.EU), endpoints.alexa("FE")) == (eu, fe)
 
 
-def test_base_url_must_be_http() -> None:
-    with pytest.raises(ValueError, match="http"):
-        Endpoints.local("127.0.0.1:8080")
+@pytest.mark.parametrize(
+    "base_url", ["127.0.0.1:8080", "ftp://x", "http://[::1", "http://x:99999", "notaurl"]
+)
+def test_base_url_must_be_an_http_url(base_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="http") as caught:
+        Endpoints.local(base_url)
+    assert isinstance(caught.value, ValueError)  # a bad argument, as before
+
+
+@pytest.mark.parametrize("value", ["\udcff", "a\ud800b"])
+def test_an_id_that_is_not_utf8_is_refused_before_any_request(value: str) -> None:
+    with pytest.raises(ConfigurationError, match="not UTF-8"):
+        segment(value)
 
 
 def test_every_api_goes_to_its_amazon_host() -> None:

@@ -103,7 +103,10 @@ def segment(value: str) -> str:
     redirect), so they are refused before any request."""
     if value in ("", ".", ".."):
         raise ConfigurationError(f"{value!r} is not an id: it cannot be a segment of a URL path.")
-    return quote(value, safe="")
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:  # a lone surrogate (e.g. from argv bytes that are not UTF-8)
+        raise ConfigurationError(f"{value!r} is not an id: it is not UTF-8 text.") from None
 
 
 class ResourceBase:

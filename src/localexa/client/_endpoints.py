@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from localexa.client._errors import ConfigurationError
+
 __all__ = ["Endpoints", "Region", "Service"]
 
 
@@ -63,9 +65,12 @@ class Endpoints:
         cls, base_url: str, *, eu_base_url: str | None = None, fe_base_url: str | None = None
     ) -> Endpoints:
         """Every host mapped to one localexa server; EU and FE on port+1 and port+2 unless given."""
-        base = httpx.URL(_strip(base_url))
-        if base.scheme not in ("http", "https") or not base.host:
-            raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
+        try:
+            base = httpx.URL(_strip(base_url))
+        except httpx.InvalidURL:  # "http://[::1", a NUL, a port past 65535
+            base = httpx.URL()
+        if base.scheme not in ("http", "https") or not base.host or not 0 < (base.port or 80) < 65534:
+            raise ConfigurationError(f"base_url must be an http(s) URL, not {base_url!r}")
         port = base.port or (443 if base.scheme == "https" else 80)
         na = _strip(str(base))
         eu = _strip(eu_base_url) if eu_base_url else _strip(str(base.copy_with(port=port + 1)))

@@ -63,9 +63,10 @@ class LocalexaClientError(Exception):
     """Base of every error the client raises on purpose."""
 
 
-class ConfigurationError(LocalexaClientError):
-    """The client was asked for something it cannot do: a call its configuration cannot make, or
-    an id that cannot be a URL path segment ("", ".", "..")."""
+class ConfigurationError(LocalexaClientError, ValueError):
+    """The client was asked for something it cannot do: a call its configuration cannot make, a
+    base URL that is not an http(s) URL, or an id that cannot be a URL path segment ("", ".",
+    "..", text that is not UTF-8). Also a `ValueError`, as a bad argument is."""
 
 
 class APIError(LocalexaClientError):
