@@ -159,8 +159,10 @@ class Journal:
             # Linger a moment so a burst shares one transaction instead of one per call (unless a
             # flush is waiting for this batch).
             if not self._hurry.is_set():
+                # `asyncio.timeout`, not `wait_for`: no task of its own for each batch.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._hurry.wait(), LINGER_SECONDS)
+                    async with asyncio.timeout(LINGER_SECONDS):
+                        await self._hurry.wait()
             self._hurry.clear()
             while len(batch) < BATCH_SIZE and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
