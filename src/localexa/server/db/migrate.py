@@ -54,6 +54,17 @@ def _upgrade(connection: Connection) -> None:
 
 
 @cache
+def known_revisions() -> frozenset[str]:
+    """Every revision the scripts in `versions/` define (read as text, as `head_revision`)."""
+    found: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        revision = _REVISION.search(script.read_text(encoding="utf-8"))
+        if revision is not None:
+            found.add(revision.group(1))
+    return frozenset(found)
+
+
+@cache
 def head_revision() -> str | None:
     """The one head of the scripts in `versions/`, read as text (None if it is not clear-cut:
     then alembic decides)."""

@@ -5,7 +5,6 @@ admin key (../shared/spec/admin-api.md).
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.responses import Response
 
+from localexa.server.core import strict_json
 from localexa.server.core.auth import AdminKey
 from localexa.server.core.clock import as_utc, iso
 from localexa.server.core.deps import ClockDep
@@ -157,8 +157,10 @@ async def snapshot(request: Request) -> dict[str, Any]:
 async def restore(request: Request) -> RestoreOut:
     """Replaces all state with a snapshot's, in one transaction."""
     try:
-        document = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError) as exc:
+        # Strict: nesting past the parser's depth was a RecursionError (a 500), and NaN, Infinity
+        # or a lone surrogate would reach the database, which cannot store them.
+        document = strict_json.loads(await request.body())
+    except ValueError as exc:  # UnicodeDecodeError and strict_json's refusals are ValueErrors
         raise BadRequest("The body is not valid JSON.") from exc
     return RestoreOut(restored=await state.restore(request.app, document))
 

@@ -8,27 +8,52 @@
   keyed, so a snapshot restores only into a server with the same secret key: the document
   carries a fingerprint of the key and restore refuses another.
 - Restore replaces every table but the journal in one transaction: it either all lands or
-  nothing changes.
+  nothing changes. It refuses (400) a document of another schema revision and any value that
+  does not have its column's type, before anything is written.
+- Reset and restore run while other calls write: on PostgreSQL their transaction first locks
+  every state table (`_rewrite_state`), so each call is wholly before or wholly after them.
+- A run under way in a restored snapshot is due again at once (`_leases_ended`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import binascii
+import math
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic import ValidationError
-from sqlalchemy import Date, DateTime, Integer, LargeBinary, Table, delete, func, insert, select, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from localexa.server.core.clock import as_utc, iso, offset_problem
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import BadRequest
+from localexa.server.core.errors import BadRequest, ServiceUnavailable
+from localexa.server.db.migrate import known_revisions
 from localexa.server.db.models import metadata
+from localexa.server.evaluation.models import IN_PROGRESS
+from localexa.server.evaluation.worker import wall_now, worker_of
 from localexa.server.observe.schemas import FaultIn
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
@@ -51,8 +76,70 @@ async def _after_change(app: FastAPI) -> None:
     await app.state.clock.refresh(app.state.engine, force=True)
     app.state.faults.invalidate()
     app.state.journal.forget_lookups()
+    worker = worker_of(app)
+    if worker is not None:
+        worker.wake()  # a restored run under way is due at once
     for hook in app.state.reset_hooks:
         await hook(app)
+
+
+#: PostgreSQL's answers to a lock wait that must be given up: `lock_not_available` (our
+#: `lock_timeout`) and `deadlock_detected`. Either rolls the rewrite back whole; it is tried again.
+_LOCK_GIVEN_UP = frozenset({"55P03", "40P01"})
+#: A rewrite waits this long for the tables at first, then lets the waiting calls through and
+#: tries again, waiting twice as long each time (up to `_LOCK_TIMEOUT_MAX_MS`): a call that read
+#: one table and then wants another the rewrite holds would otherwise deadlock with it, and a
+#: deadlock through HTTP (a call waiting for a skill that calls localexa back) no database sees.
+_LOCK_TIMEOUT_MS = 200
+_LOCK_TIMEOUT_MAX_MS = 5000
+#: How long a rewrite may wait for the tables in all before it answers 503.
+_LOCK_PATIENCE_MS = 60_000
+
+Rewrite = Callable[[AsyncConnection], Awaitable[None]]
+
+
+def _lock_given_up(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _LOCK_GIVEN_UP
+
+
+async def _rewrite_state(engine: AsyncEngine, rewrite: Rewrite) -> None:
+    """Run `rewrite` (reset's deletes, restore's deletes and inserts) in one transaction that no
+    other transaction on the state's tables overlaps, so every call is wholly before or after it.
+
+    On PostgreSQL, rows committed by other calls while the deletes ran made the rewrite fail:
+    a skill committed between `DELETE FROM skills` and `DELETE FROM lwa_clients` broke the
+    foreign key of its messaging client (a reset answered 404, a valid restore 400); a token
+    committed between the deletes of its table and its customer's survived the reset. So the
+    rewrite first takes every state table in ACCESS EXCLUSIVE mode: it waits for the
+    transactions under way and holds new ones until it commits. On SQLite every write
+    transaction holds the file's write lock (db/engine.py), which serializes them already."""
+    tables = _state_tables()
+    if engine.dialect.name != "postgresql":
+        async with engine.begin() as conn:
+            await rewrite(conn)
+        return
+    names = ", ".join(engine.dialect.identifier_preparer.format_table(t) for t in tables)
+    timeout_ms, waited_ms = _LOCK_TIMEOUT_MS, 0
+    while waited_ms < _LOCK_PATIENCE_MS:
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text(f"SET LOCAL lock_timeout = {int(timeout_ms)}"))
+                await conn.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+                await conn.execute(text("SET LOCAL lock_timeout = 0"))
+                await rewrite(conn)
+            return
+        except DBAPIError as exc:
+            if not _lock_given_up(exc):
+                raise
+        waited_ms += timeout_ms
+        timeout_ms = min(timeout_ms * 2, _LOCK_TIMEOUT_MAX_MS)
+        await asyncio.sleep(0.01)  # the calls queued behind the locks go first
+    raise ServiceUnavailable("Other calls kept the state's tables busy; nothing was changed. Retry.")
+
+
+async def _delete_state(conn: AsyncConnection) -> None:
+    for table in reversed(_state_tables()):
+        await conn.execute(delete(table))
 
 
 async def reset(app: FastAPI) -> None:
@@ -60,10 +147,7 @@ async def reset(app: FastAPI) -> None:
     began = time.time()  # calls answered before this, through any process, leave the journal
     async with app.state.journal.paused():
         app.state.journal.discard_queued()
-        async with engine.begin() as conn:
-            for table in reversed(metadata.sorted_tables):
-                if table.name not in KEPT_BY_RESET:
-                    await conn.execute(delete(table))
+        await _rewrite_state(engine, _delete_state)
         await app.state.journal.delete_all(not_before=began)
     await _after_change(app)
 
@@ -87,17 +171,63 @@ def _encode(value: Any) -> Any:
     return value
 
 
+#: The ranges of PostgreSQL's `integer` and `bigint` (SQLite stored any size, or raised a 500).
+_INTEGER_RANGE = (-(2**31), 2**31 - 1)
+_BIG_INTEGER_RANGE = (-(2**63), 2**63 - 1)
+
+
+class _Unfit(ValueError):
+    """Why a value does not fit its column, in words that never quote the value."""
+
+
 def _decode(table: Table, column: str, value: Any) -> Any:
+    """The column's value from its JSON form; `_Unfit` (or ValueError) when it has another type.
+
+    Checked here, not left to the database: SQLite stores a number in a text column, a string in
+    an integer one or a name longer than its column, and every later read of the row failed or
+    misbehaved (a restore must refuse what the admin API could never have written)."""
     if value is None:
         return None
     kind = table.c[column].type
     if isinstance(kind, DateTime):
-        return as_utc(datetime.fromisoformat(str(value)))
+        if not isinstance(value, str):
+            raise _Unfit("must be an ISO-8601 date-time string")
+        try:
+            # In UTC, as stored: 9999-12-31T23:59:59-05:00 is past the last date Python reads.
+            return as_utc(datetime.fromisoformat(value)).astimezone(UTC)
+        except OverflowError:
+            raise _Unfit("is out of range") from None
     if isinstance(kind, Date):
-        return date.fromisoformat(str(value))
+        if not isinstance(value, str):
+            raise _Unfit("must be an ISO-8601 date string")
+        return date.fromisoformat(value)
     if isinstance(kind, LargeBinary):
-        return base64.b64decode(str(value))
-    return value
+        if not isinstance(value, str):
+            raise _Unfit("must be a base64 string")
+        try:
+            return base64.b64decode(value, validate=True)
+        except binascii.Error:
+            raise _Unfit("must be a base64 string") from None
+    if isinstance(kind, Boolean):
+        if not isinstance(value, bool):
+            raise _Unfit("must be true or false")
+        return value
+    if isinstance(kind, Integer):
+        low, high = _BIG_INTEGER_RANGE if isinstance(kind, BigInteger) else _INTEGER_RANGE
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise _Unfit(f"must be a whole number from {low} to {high}")
+        return value
+    if isinstance(kind, Float):
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+            raise _Unfit("must be a finite number")
+        return value
+    if isinstance(kind, String):  # Text too
+        if not isinstance(value, str):
+            raise _Unfit("must be a string")
+        if kind.length is not None and len(value) > kind.length:
+            raise _Unfit(f"must be at most {kind.length} characters")
+        return value
+    return value  # JSON: any JSON value (the engine's serializer refuses non-finite numbers)
 
 
 async def _revision(conn: AsyncConnection) -> str | None:
@@ -151,18 +281,27 @@ def _validated_rows(document: Any, box: SecretBox) -> dict[str, list[dict[str, A
         table = known[name]
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise BadRequest(f"tables.{name}: must be a list of row objects.")
-        try:
-            validated[name] = [{k: _decode(table, k, v) for k, v in row.items()} for row in rows]
-        except KeyError as exc:
-            raise BadRequest(f"tables.{name}: unknown column {exc.args[0]}.") from exc
-        except (TypeError, ValueError) as exc:
-            raise BadRequest(f"tables.{name}: a value does not fit its column.") from exc
+        validated[name] = [_decoded_row(table, index, row) for index, row in enumerate(rows)]
         check = _ROW_CHECKS.get(name)
         for index, row in enumerate(validated[name]):
             problem = check(row) if check is not None else None
             if problem is not None:
                 raise BadRequest(f"tables.{name}[{index}]: {problem}.")
     return validated
+
+
+def _decoded_row(table: Table, index: int, row: dict[str, Any]) -> dict[str, Any]:
+    decoded: dict[str, Any] = {}
+    for column, value in row.items():
+        if column not in table.c:
+            raise BadRequest(f"tables.{table.name}: unknown column {column}.")
+        try:
+            decoded[column] = _decode(table, column, value)
+        except (TypeError, ValueError) as exc:
+            # The reason only, never the value: it may be a hash or a sealed secret.
+            reason = str(exc) if isinstance(exc, _Unfit) else "does not fit the column"
+            raise BadRequest(f"tables.{table.name}[{index}].{column}: {reason}.") from exc
+    return decoded
 
 
 def _clock_row(row: dict[str, Any]) -> str | None:
@@ -207,20 +346,52 @@ async def _advance_sequences(conn: AsyncConnection, tables: list[Table]) -> None
         )
 
 
+def _leases_ended(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs under way when the snapshot was taken, made due again at once.
+
+    A restored lease named the worker that held it then: that worker (if it still ran the run)
+    went on writing its later test cases into the restored run, past the ones the snapshot
+    lacks; if it had finished, the run waited IN_PROGRESS for the lease to run out (30 s), and
+    in another server for a process that never existed. With no owner and an expiry now, every
+    write of the old worker finds the lease lost and the next worker to poll resumes the run at
+    its first unfinished test case (evaluation/worker.py)."""
+    now = wall_now()
+    return [
+        {**run, "lease_owner": None, "lease_expires_at": now} if run.get("status") == IN_PROGRESS else run
+        for run in runs
+    ]
+
+
 async def restore(app: FastAPI, document: Any) -> dict[str, int]:
     rows_by_table = _validated_rows(document, app.state.box)
     tables = _state_tables()
     engine = app.state.engine
+
+    async def replace(conn: AsyncConnection) -> None:
+        # A snapshot of this revision or an older one this version's migrations know restores (its
+        # tables and columns were checked against today's; a column added since takes its default,
+        # so snapshots kept as test fixtures survive an upgrade). One of a revision this version
+        # does not know (a newer localexa's) could hold rows it would misread: refused.
+        revision = await _revision(conn)
+        taken = document.get("schemaRevision")
+        if taken != revision and taken not in known_revisions():
+            raise BadRequest(
+                f"The snapshot was taken at schema revision {str(taken)[:64]}, which this localexa "
+                f"does not know (its database is at {revision}). Restore it into a server of the "
+                "localexa version that took it, or a newer one."
+            )
+        await _delete_state(conn)
+        for table in tables:
+            rows = rows_by_table.get(table.name)
+            if rows:
+                if table.name == "capability_evaluations":
+                    rows = _leases_ended(rows)
+                await conn.execute(insert(table), rows)
+        if engine.dialect.name == "postgresql":
+            await _advance_sequences(conn, tables)
+
     try:
-        async with engine.begin() as conn:
-            for table in reversed(tables):
-                await conn.execute(delete(table))
-            for table in tables:
-                rows = rows_by_table.get(table.name)
-                if rows:
-                    await conn.execute(insert(table), rows)
-            if engine.dialect.name == "postgresql":
-                await _advance_sequences(conn, tables)
+        await _rewrite_state(engine, replace)
     except SQLAlchemyError as exc:
         # Only the kind of failure: the values themselves may be hashes or sealed secrets.
         reason = type(getattr(exc, "orig", None) or exc).__name__
