@@ -17,10 +17,12 @@ from localexa.server.skills.models import Skill
 
 #: Built once: composing the statement cost as much as running it (profiled on the hot GET).
 _MESSAGING_SKILL = (
-    select(Skill.id, Skill.permissions)
-    .join(LwaClient, LwaClient.skill_id == Skill.id)
+    select(LwaClient.client_id, Skill.id, Skill.permissions)
+    .select_from(LwaClient)
+    .outerjoin(Skill, LwaClient.skill_id == Skill.id)
     .where(LwaClient.client_id == bindparam("client_id"))
 )
+_CLIENT_EXISTS = select(LwaClient.client_id).where(LwaClient.client_id == bindparam("client_id"))
 
 
 def _networks_page_statement(*, by_name: bool, after: bool) -> Select[Any]:
@@ -54,17 +56,33 @@ class MessagingSkill:
     permissions: list[str]
 
 
+@dataclass(frozen=True)
+class CallerClient:
+    """The token's client as the Credential Locker sees it: `skill` is None for a client that
+    is not a skill's messaging client."""
+
+    skill: MessagingSkill | None
+
+
 class CredentialLockerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def messaging_skill(self, client_id: str) -> MessagingSkill | None:
-        """The id and permissions of the skill whose messaging client is `client_id` (None for
-        any other client): two columns, not the whole skill, on every Credential Locker call."""
+    async def caller_client(self, client_id: str) -> CallerClient | None:
+        """The client `client_id` with the id and permissions of the skill it is the messaging
+        client of, in one statement on every Credential Locker call; None when the client is gone
+        (deleted, with its tokens, after the token was checked: a reset or restore meanwhile)."""
         # On the session's connection: a Core statement gains nothing from the ORM's execute path.
         conn = await self.session.connection()
         row = (await conn.execute(_MESSAGING_SKILL, {"client_id": client_id})).first()
-        return None if row is None else MessagingSkill(id=row[0], permissions=list(row[1] or []))
+        if row is None:
+            return None
+        skill = None if row[1] is None else MessagingSkill(id=row[1], permissions=list(row[2] or []))
+        return CallerClient(skill=skill)
+
+    async def client_exists(self, client_id: str) -> bool:
+        conn = await self.session.connection()
+        return (await conn.execute(_CLIENT_EXISTS, {"client_id": client_id})).first() is not None
 
     async def network_exists(self, user_id: str, extended_pan_id: str, network_name: str) -> bool:
         result = await self.session.execute(

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from localexa.server.core.auth import Principal
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import BadRequest, Conflict, Forbidden
+from localexa.server.core.errors import BadRequest, Conflict, Forbidden, Unauthorized
 from localexa.server.core.pagination import (
     PageBinding,
     PageSize,
@@ -38,6 +38,13 @@ THREAD_PERMISSION = "alexa::thread_network_credentials:read"
 #: `maxResults` when absent, and its ceiling (Amazon documents neither).
 PAGE_SIZE = PageSize(default=10, maximum=100)
 PAGE_COLLECTION = "credential-locker/threadNetworks"
+
+
+def _token_gone() -> Unauthorized:
+    """The token's client was deleted (and the token with it) while the call ran: the answer a
+    call made after the deletion gets, not a 403 ("not a messaging client") nor an empty list,
+    which no order of the call and the deletion explains."""
+    return Unauthorized("The access token is not valid.", code="INVALID_TOKEN")
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,10 @@ class CredentialLockerService:
 
     async def caller(self, principal: Principal) -> LockerCaller:
         """The skill and customer behind a live token, or 403."""
-        skill = await self.repo.messaging_skill(principal.client_id)
+        client = await self.repo.caller_client(principal.client_id)
+        if client is None:
+            raise _token_gone()
+        skill = client.skill
         if skill is None:
             raise Forbidden(
                 "The access token was not issued to a skill's messaging client; use the token the "
@@ -132,6 +142,10 @@ class CredentialLockerService:
             self.codec, binding, max_results=max_results, next_token=next_token, size=PAGE_SIZE, now=now
         )
         page = await self.repo.networks_page(caller.user_id, xpan, name, request)
+        if not page.items and not await self.repo.client_exists(caller.client_id):
+            # The page was read after a reset or restore that began once `caller` was checked:
+            # its emptiness belongs to a moment the token no longer existed.
+            raise _token_gone()
         networks = [self._view(row) for row in page.items]
         return networks, next_page_token(self.codec, binding, page, now=now)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,19 +43,41 @@ _DEVELOPER_VIEW = (
 )
 
 
+#: The first key of `pg_advisory_xact_lock(int, int)` for enablements (the two-key space does not
+#: overlap the one-key locks of db/migrate.py and admin/demo.py): "ena".
+_LOCK_CLASS = 0x656E61
+
+
 class EnablementRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def find(self, customer_id: str, skill_id: str, *, for_update: bool = False) -> Enablement | None:
-        """The enablement of `skill_id` for `customer_id`; locked for update when asked (PostgreSQL
-        row lock; SQLite already serialises writers with BEGIN IMMEDIATE)."""
+        """The enablement of `skill_id` for `customer_id`; locked for update when asked (on
+        PostgreSQL after taking this (customer, skill)'s turn, `_take_turns`; SQLite already
+        serialises writers with BEGIN IMMEDIATE)."""
+        if for_update:
+            await self._take_turns(customer_id, skill_id)
         query = select(Enablement).where(
             Enablement.customer_id == customer_id, Enablement.skill_id == skill_id
         )
         if for_update:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def _take_turns(self, customer_id: str, skill_id: str) -> None:
+        """On PostgreSQL, writers of one (customer, skill) take turns for the rest of the
+        transaction. The row lock alone is not enough at READ COMMITTED: a `SELECT … FOR UPDATE`
+        that waited for a writer who deleted the row and inserted its successor (enabling the
+        other stage) skips the deleted row and cannot see the successor (its snapshot is older),
+        so it answered "not enabled" for a moment that never was (a DELETE's 404 while the skill
+        was enabled throughout; tests/scale/test_model_two_processes.py). After this lock, the
+        SELECT's snapshot holds every earlier writer's commit. SQLite serialises writers anyway."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        digest = hashlib.blake2b(f"{customer_id}\x1f{skill_id}".encode(), digest_size=4).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        await self.session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, key)))
 
     async def developer_view(self, skill_id: str, user_id: str) -> DeveloperView | None:
         """None when the skill does not exist."""
@@ -81,6 +104,20 @@ class EnablementRepository:
 
     def add(self, row: Enablement) -> None:
         self.session.add(row)
+
+    async def add_unless_taken(self, row: Enablement) -> bool:
+        """Insert `row`; False (and nothing inserted) when a concurrent request, in this process or
+        another, enabled the skill for the same customer first. The caller reads that enablement
+        again and acts on it, as if its request had come second: the insert runs in a savepoint,
+        since on PostgreSQL a failed statement would end the whole transaction."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError as exc:
+            if violation(exc) is not Violation.UNIQUE:
+                raise  # the customer or skill went (a reset): core/errors.py answers 404
+            return False
+        return True
 
     async def delete(self, row: Enablement) -> None:
         await self.session.delete(row)

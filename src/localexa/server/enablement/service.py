@@ -66,6 +66,18 @@ def regional_endpoint(region: Region, request_host: str | None, settings: Settin
     return f"{hostname or settings.host}:{port}"
 
 
+#: How often an enable reads the enablement again after a concurrent request created one first
+#: (each retry follows a commit of another request: more than a few means a storm, not a race).
+ENABLE_ATTEMPTS = 4
+
+
+def _enabled_concurrently() -> Conflict:
+    return Conflict(
+        "The skill was enabled and disabled concurrently for this account; retry the request.",
+        code="CONFLICT",
+    )
+
+
 def _check_stage(stage: str) -> None:
     if stage not in STAGES:
         raise BadRequest(f"stage must be one of {', '.join(STAGES)}.", code="INVALID_STAGE")
@@ -109,13 +121,16 @@ class EnablementService:
 
     async def developer_enable(self, principal: Principal, skill_id: str, stage: str) -> None:
         _, user_id = await self._developer_view(principal, skill_id, stage)
-        row = await self.repo.find(user_id, skill_id, for_update=True)
-        if row is not None and row.stage == stage:
-            return  # already enabled at this stage: PUT is idempotent
-        if row is not None:
-            await self._disable(row)  # enabling one stage disables the other (seed)
-        self.repo.add(self._new_row(user_id, skill_id, stage))
-        await self.repo.flush()
+        for _attempt in range(ENABLE_ATTEMPTS):
+            row = await self.repo.find(user_id, skill_id, for_update=True)
+            if row is not None and row.stage == stage:
+                return  # already enabled at this stage: PUT is idempotent
+            if row is not None:
+                await self._disable(row)  # enabling one stage disables the other (seed)
+            if await self.repo.add_unless_taken(self._new_row(user_id, skill_id, stage)):
+                return
+            # A concurrent request enabled it first: act on its enablement, as if this came second.
+        raise _enabled_concurrently()
 
     async def developer_status(self, principal: Principal, skill_id: str, stage: str) -> None:
         view, _ = await self._developer_view(principal, skill_id, stage)
@@ -221,19 +236,25 @@ class EnablementService:
         except TokenServerRefused as exc:
             logger.info("account link refused for %s: %s", skill_id, exc.reason)
             raise BadRequest(INVALID_LINK) from exc
-        row = await self.repo.find(customer_id, skill_key, for_update=True)
-        if row is not None and row.link_status == LINKED:
-            raise Conflict(f"The skill {skill_id} is already enabled and linked for this customer.")
-        if row is not None and row.stage != stage:
-            await self._disable(row)  # another stage: disable it, enable this one afresh
-            row = None
-        if row is None:
-            row = self._new_row(customer_id, skill_key, stage)
-            self.repo.add(row)
-        store_grant(row, grant, self.box, self.clock, client)
-        row.linked_at = self.clock.now()
-        await self.repo.flush()
-        return row
+        for _attempt in range(ENABLE_ATTEMPTS):
+            row = await self.repo.find(customer_id, skill_key, for_update=True)
+            if row is not None and row.link_status == LINKED:
+                raise Conflict(f"The skill {skill_id} is already enabled and linked for this customer.")
+            if row is not None and row.stage != stage:
+                await self._disable(row)  # another stage: disable it, enable this one afresh
+                row = None
+            if row is None:
+                row = self._new_row(customer_id, skill_key, stage)
+                store_grant(row, grant, self.box, self.clock, client)
+                row.linked_at = self.clock.now()
+                if await self.repo.add_unless_taken(row):
+                    return row
+                continue  # a concurrent request enabled it first: act on its enablement
+            store_grant(row, grant, self.box, self.clock, client)
+            row.linked_at = self.clock.now()
+            await self.repo.flush()
+            return row
+        raise _enabled_concurrently()
 
     def link_view(self, row: Enablement) -> EnablementStatus:
         return self._status(row, with_link=True)

@@ -24,10 +24,13 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import Clock, as_utc
 from localexa.server.core.crypto import SecretBox
+from localexa.server.core.errors import OAuthError
+from localexa.server.db.integrity import Violation, violation
 from localexa.server.lwa import pkce
 from localexa.server.lwa.grants import KIND_GRANT
 from localexa.server.lwa.models import AuthorizationCode
@@ -42,7 +45,7 @@ from localexa.server.lwa.oauth_errors import (
 )
 from localexa.server.lwa.repository import ClientCredentials, LwaRepository
 from localexa.server.lwa.scopes import CLIENT_CREDENTIALS_SCOPES, split_scopes
-from localexa.server.lwa.tokens import TokenIssuer, new_grant_id
+from localexa.server.lwa.tokens import IssuedTokens, TokenIssuer, new_grant_id
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
@@ -126,7 +129,8 @@ class TokenEndpoint:
                 raise InvalidRequest("redirect_uri is required: the authorization request had one.")
             if redirect_uri != row.redirect_uri:
                 raise InvalidGrant("redirect_uri does not match the one of the authorization request.")
-        issued = await self.issuer.issue(
+        issued = await self._issue(
+            InvalidGrant("The authorization code is not valid."),
             client_id=row.client_id,
             user_id=row.user_id,
             scopes=split_scopes(row.scopes),
@@ -167,7 +171,8 @@ class TokenEndpoint:
                 raise InvalidScope("The scope parameter is empty.")
             if not set(scopes) <= set(granted):
                 raise InvalidScope("The scope is wider than the one the refresh token was granted.")
-        issued = await self.issuer.issue(
+        issued = await self._issue(
+            InvalidGrant("The refresh token is not valid."),
             client_id=client.client_id,
             user_id=row.user_id,
             scopes=scopes,
@@ -189,7 +194,8 @@ class TokenEndpoint:
         unknown = [s for s in scopes if s not in CLIENT_CREDENTIALS_SCOPES]
         if unknown:
             raise InvalidScope(f"The scope {' '.join(unknown)} is not available with client_credentials.")
-        issued = await self.issuer.issue(
+        issued = await self._issue(
+            InvalidClient("Client authentication failed: unknown client."),
             client_id=client.client_id,
             user_id=None,
             scopes=scopes,
@@ -197,3 +203,34 @@ class TokenEndpoint:
             with_refresh=False,
         )
         return issued.as_response()
+
+    async def _issue(
+        self,
+        refused: OAuthError,
+        *,
+        client_id: str,
+        user_id: str | None,
+        scopes: list[str] | tuple[str, ...],
+        grant_id: str,
+        with_refresh: bool,
+    ) -> IssuedTokens:
+        """Issue tokens, or refuse as a request made a moment later would be: the client or the
+        customer was deleted (a reset, a restore, another call) after this request read them.
+        That was a 404 "deleted while it ran" from core/errors.py, a status the token endpoint
+        never answers (RFC 6749 §5.2); a later request gets `invalid_client` when the client is
+        gone, else `refused` (the code or refresh token went with the customer)."""
+        try:
+            return await self.issuer.issue(
+                client_id=client_id,
+                user_id=user_id,
+                scopes=scopes,
+                grant_id=grant_id,
+                with_refresh=with_refresh,
+            )
+        except IntegrityError as exc:
+            if violation(exc) is not Violation.FOREIGN_KEY:
+                raise
+            await self.repo.session.rollback()  # the failed INSERT ended the transaction
+            if await self.repo.client_credentials(client_id) is None:
+                raise InvalidClient("Client authentication failed: unknown client.") from exc
+            raise refused from exc
