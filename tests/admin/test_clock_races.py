@@ -5,6 +5,7 @@ SQLite they queue on the writer lock."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI
@@ -51,3 +52,22 @@ async def test_concurrent_advances_cannot_pass_the_limit_together(
     # putting the clock back at the wall clock's time).
     now = (await client.get("/_localexa/clock", headers=admin.headers)).json()["now"]
     assert int(now[:4]) >= 2900
+
+
+async def test_each_concurrent_advance_answers_the_time_it_made(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """Ten advances of an hour at once answer ten different times, one to ten hours ahead: each
+    the offset its own update set (read back after the commit, several answered the last one)."""
+    started = datetime.now(UTC)
+    answers = await asyncio.gather(
+        *(
+            client.post("/_localexa/clock", json={"advanceSeconds": 3600}, headers=admin.headers)
+            for _ in range(10)
+        )
+    )
+    assert [a.status_code for a in answers] == [200] * 10
+    hours = sorted(
+        round((datetime.fromisoformat(a.json()["now"]) - started).total_seconds() / 3600) for a in answers
+    )
+    assert hours == list(range(1, 11))

@@ -80,21 +80,27 @@ class Clock:
 
         Safe under concurrent advances from several processes: the row is created if missing
         without failing when another call creates it at the same moment, and the limit is part of
-        the UPDATE itself, so two advances that each fit but not together cannot both pass."""
+        the UPDATE itself, so two advances that each fit but not together cannot both pass. The
+        answer is the offset this advance's own UPDATE set: read back after the commit, two
+        concurrent advances of 1 h both answered +2 h, a time no order of the two gives
+        (found by tests/scale/test_model_two_processes.py)."""
         async with engine.begin() as conn:
             await conn.execute(_create_row_once(engine.dialect.name))
-            moved = await conn.execute(
-                update(ClockState)
-                .where(ClockState.id == 1, ClockState.offset_seconds + seconds <= MAX_OFFSET_SECONDS)
-                .values(offset_seconds=ClockState.offset_seconds + seconds)
-            )
-            if moved.rowcount != 1:
+            moved = (
+                await conn.execute(
+                    update(ClockState)
+                    .where(ClockState.id == 1, ClockState.offset_seconds + seconds <= MAX_OFFSET_SECONDS)
+                    .values(offset_seconds=ClockState.offset_seconds + seconds)
+                    .returning(ClockState.offset_seconds)
+                )
+            ).scalar()
+            if moved is None:
                 raise BadRequest(
                     f"The clock cannot run more than {MAX_OFFSET_YEARS} years ahead of the wall clock "
                     "in all; POST /_localexa/reset starts it over."
                 )
-        await self.refresh(engine, force=True)
-        return self.now()
+        await self.refresh(engine, force=True)  # this process now runs on the newest offset
+        return datetime.now(UTC) + timedelta(seconds=usable_offset(moved))
 
 
 def _create_row_once(dialect: str) -> Executable:
