@@ -44,8 +44,9 @@ from tests.misbehaving_servers import (
 )
 from tests.property import SCALE
 
-#: The token exchange budget in these tests (Amazon's is 4.5 s).
-BUDGET = 0.5
+#: The token exchange budget in these tests (Amazon's is 4.5 s); 0.5 s made a good link fail once
+#: in CI (a loaded machine).
+BUDGET = 1.5
 SLACK = 1.5
 INVALID_LINK = "Invalid account linking credentials"
 ACCESS = "linked-access-token-0123456789"
