@@ -466,20 +466,16 @@ def _now_matches(answer: Answer, offset: int, sent_at: float, answered_at: float
     return sent_at - CLOCK_SLACK <= now - offset <= answered_at + CLOCK_SLACK
 
 
-def advance(timing: list[float], others: int, with_reset: bool) -> Callable[[State, Answer], State | None]:
-    """An advance answers the clock read back after its commit, not the offset its own UPDATE
-    made (core/clock.py `Clock.advance`): the `others` advances of the batch (or its reset) may
-    have committed in between. Reported; the model takes any offset the clock held after this
-    advance within the batch."""
+def advance(timing: list[float]) -> Callable[[State, Answer], State | None]:
+    """An advance answers the time its own UPDATE made (core/clock.py `Clock.advance`), whatever
+    the other advances or the reset of the batch did after it (before the fix it answered the
+    clock read back after its commit, which another advance may already have moved)."""
 
     def apply(state: State, answer: Answer) -> State | None:
         if answer.status != 200 or not _keys(answer, "now"):
             return None
         moved = dataclasses.replace(state, offset=state.offset + ADVANCE)
-        seen = {moved.offset + n * ADVANCE for n in range(others + 1)}
-        if with_reset:
-            seen |= {n * ADVANCE for n in range(others + 1)}
-        return moved if any(_now_matches(answer, offset, *timing) for offset in seen) else None
+        return moved if _now_matches(answer, moved.offset, *timing) else None
 
     return apply
 
@@ -536,7 +532,6 @@ class Generator:
         self.auth_code = auth_code
         self.redirect = redirect
         self.counter = itertools.count()
-        self.advances, self.with_reset = 0, False
 
     def batch(self, world: World) -> Batch:
         size = self.rng.randint(2, 4)
@@ -545,7 +540,6 @@ class Generator:
         if chosen.count("reset") > 1:
             chosen = [k for k in chosen if k != "reset"] + ["reset"]
         batch = Batch([])
-        self.advances, self.with_reset = chosen.count("advance"), "reset" in chosen
         # Operations of a batch race on one thing more often than chance would make them.
         stage = self.rng.choice(STAGES)
         for kind in chosen:
@@ -619,7 +613,7 @@ class Generator:
                 "POST",
                 "/_localexa/clock",
                 {"json": {"advanceSeconds": ADVANCE}},
-                advance(batch.timing, self.advances - 1, self.with_reset),
+                advance(batch.timing),
             )
         assert kind == "reset", kind
         return Op("reset", server, "POST", "/_localexa/reset", {}, reset(batch.timing))
