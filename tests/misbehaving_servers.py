@@ -106,6 +106,19 @@ async def misbehaving_server(
 # -- scripts -----------------------------------------------------------------------------------------
 
 
+@dataclass
+class Switch:
+    """A script the test changes while the server runs (the skill or token URL behaving well for
+    the link, then badly for the call under test)."""
+
+    script: Script
+
+    async def __call__(
+        self, request: RawRequest, writer: asyncio.StreamWriter, release: asyncio.Event
+    ) -> None:
+        await self.script(request, writer, release)
+
+
 def raw(data: bytes) -> Script:
     """Write `data` as it is, then close."""
 

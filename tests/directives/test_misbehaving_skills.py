@@ -32,8 +32,8 @@ from tests.directives.conftest import endpoints_after_link, send
 from tests.factories import Admin
 from tests.misbehaving_servers import (
     MisbehavingServer,
-    RawRequest,
     Script,
+    Switch,
     answer,
     chunked,
     cut_mid_body,
@@ -43,7 +43,7 @@ from tests.misbehaving_servers import (
     silent,
     trickle,
 )
-from tests.property import SCALE
+from tests.property import SCALE, json_scalars, json_values
 
 #: The deadline the transport cases give the invoker: long enough for a loopback answer on a
 #: loaded machine (0.5 s made a link in CI fail once: a garbage collection, say, mid-exchange).
@@ -201,18 +201,6 @@ def _self_signed(tmp_path: Path) -> ssl.SSLContext:
 
 
 @dataclass
-class Switch:
-    """The skill's current behaviour, changed by the test between directives."""
-
-    script: Script
-
-    async def __call__(
-        self, request: RawRequest, writer: asyncio.StreamWriter, release: asyncio.Event
-    ) -> None:
-        await self.script(request, writer, release)
-
-
-@dataclass
 class LinkedSkill:
     server: MisbehavingServer
     switch: Switch
@@ -322,18 +310,8 @@ async def test_the_admin_api_records_a_transport_failure(
     assert stored[0]["error"]["type"] == kind
 
 
-JSON_SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=20),
-)
-JSON_VALUES = st.recursive(
-    JSON_SCALARS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=12,
-)
+JSON_SCALARS = json_scalars(text_size=20)
+JSON_VALUES = json_values(JSON_SCALARS, width=4, key_size=8, leaves=12)
 ENVELOPE_KEYS = st.sampled_from(
     ["event", "context", "header", "payload", "endpoint", "name", "namespace", "properties"]
 )

@@ -31,8 +31,8 @@ from tests.enablement.token_server import CLIENT_SECRET
 from tests.factories import Admin
 from tests.misbehaving_servers import (
     MisbehavingServer,
-    RawRequest,
     Script,
+    Switch,
     answer,
     chunked,
     cut_mid_body,
@@ -42,7 +42,7 @@ from tests.misbehaving_servers import (
     silent,
     trickle,
 )
-from tests.property import SCALE
+from tests.property import SCALE, json_scalars, json_values
 
 #: The token exchange budget in these tests (Amazon's is 4.5 s); 0.5 s made a good link fail once
 #: in CI (a loaded machine).
@@ -57,18 +57,6 @@ GOOD = {"access_token": ACCESS, "refresh_token": REFRESH, "expires_in": 3600}
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"token_exchange_timeout": BUDGET, "directive_timeout": BUDGET})
-
-
-@dataclass
-class Switch:
-    """The token URL's current behaviour, changed by the test."""
-
-    script: Script
-
-    async def __call__(
-        self, request: RawRequest, writer: asyncio.StreamWriter, release: asyncio.Event
-    ) -> None:
-        await self.script(request, writer, release)
 
 
 @dataclass
@@ -136,18 +124,8 @@ async def test_a_broken_token_url_is_the_documented_400_within_the_budget(
         assert secret not in caplog.text
 
 
-JSON_SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=12),
-)
-ANY_JSON = st.recursive(
-    JSON_SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-    max_leaves=8,
-)
+JSON_SCALARS = json_scalars()
+ANY_JSON = json_values(JSON_SCALARS)
 TOKEN_KEYS = st.sampled_from(["access_token", "refresh_token", "expires_in", "token_type", "error"])
 TOKEN_SHAPED = st.dictionaries(TOKEN_KEYS, ANY_JSON, max_size=4).map(json.dumps)
 ODD_TOKEN_TEXTS = st.sampled_from(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,3 +133,12 @@ async def run(
     """Run the plan named `plan` to its end: the run and its results."""
     evaluation_id = await start(client, dev, plan_id_for(plan), endpoint_id, stage)
     return await finished(client, dev, evaluation_id), await results(client, dev, evaluation_id)
+
+
+async def wait_until(condition: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
+    """Poll for work another task does (no timing assertion: only a generous limit)."""
+    for _ in range(int(timeout / 0.005)):
+        if await condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("condition not met in time")

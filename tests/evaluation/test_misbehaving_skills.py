@@ -23,7 +23,7 @@ from localexa.server.evaluation.models import ERROR, FAILED, PASSED
 from localexa.server.evaluation.plans import plan_id_for
 from localexa.server.evaluation.prerequisites import _unsupported as unsupported
 from localexa.server.evaluation.prerequisites import find_plan
-from tests.property import SCALE
+from tests.property import SCALE, json_scalars
 
 PLANS = ["PowerController", "BrightnessController", "ColorController", "ThermostatHeat_FAHRENHEIT"]
 
@@ -50,13 +50,7 @@ def _outcome(plan: str, answers: list[dict[str, Any] | None], case: int = 0) -> 
     return asyncio.run(run_case(ScriptedChannel(answers), test_case, "light-1"))
 
 
-JSON_SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(10**400), max_value=10**400),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=12),
-)
+JSON_SCALARS = json_scalars(largest=10**400)
 KEYS = st.sampled_from(
     [
         "event",

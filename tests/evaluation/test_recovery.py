@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,20 +23,11 @@ from localexa.server.evaluation.models import CapabilityEvaluation
 from localexa.server.evaluation.plans import plan_id_for
 from localexa.server.evaluation.repository import EvaluationRepository
 from localexa.server.evaluation.worker import EvaluationWorker, WorkerConfig, directive_channel, wall_now
-from tests.evaluation.helpers import Developer, evaluation, linked_developer, results, start
+from tests.evaluation.helpers import Developer, evaluation, linked_developer, results, start, wait_until
 from tests.evaluation.skills import SkillServer
 from tests.factories import Admin
 
 LEASE = WorkerConfig(lease_seconds=30)
-
-
-async def wait_until(condition: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
-    """Poll for work another task does (no timing assertion: only a generous limit)."""
-    for _ in range(int(timeout / 0.005)):
-        if await condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("condition not met in time")
 
 
 def later(seconds: float) -> Callable[[], datetime]:

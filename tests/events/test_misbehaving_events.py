@@ -22,7 +22,7 @@ from localexa.skill.properties import brightness, color, color_temperature, conn
 from localexa.skill.reports import add_or_update_report
 from tests.events.test_gateway import Sender, assert_gateway_error, known_endpoints, light, post, sender
 from tests.factories import Admin
-from tests.property import SCALE
+from tests.property import SCALE, json_scalars, json_values
 
 INVALID_REQUEST = "INVALID_REQUEST_EXCEPTION"
 
@@ -169,18 +169,8 @@ async def test_concurrent_change_reports_of_one_endpoint_all_update_its_state(
     assert set(state) == {f"{p['namespace']}.{p['name']}" for p in properties}
 
 
-JSON_SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=12),
-)
-ANY_JSON = st.recursive(
-    JSON_SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-    max_leaves=8,
-)
+JSON_SCALARS = json_scalars()
+ANY_JSON = json_values(JSON_SCALARS)
 PLACES = st.sampled_from(
     [
         ("event",),

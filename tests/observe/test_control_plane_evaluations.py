@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,7 +22,7 @@ from localexa.server.evaluation.channel import Exchange, SkillChannel
 from localexa.server.evaluation.plans import plan_id_for
 from localexa.server.evaluation.worker import EvaluationWorker, Job, WorkerConfig, directive_channel
 from tests.evaluation import skills
-from tests.evaluation.helpers import Developer, evaluation, linked_developer, results, start
+from tests.evaluation.helpers import Developer, evaluation, linked_developer, results, start, wait_until
 from tests.evaluation.skills import SkillServer
 from tests.factories import Admin
 from tests.observe.helpers import ADMIN
@@ -51,15 +51,6 @@ class Gated:
             await self.gate.wait()
         self.allowed -= 1
         return await self.inner.send(namespace, name, payload)
-
-
-async def wait_until(condition: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
-    """Poll for work another task does (no timing assertion: only a generous limit)."""
-    for _ in range(int(timeout / 0.005)):
-        if await condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("condition not met in time")
 
 
 async def _gated_run(

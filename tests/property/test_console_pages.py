@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import string
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -28,7 +27,7 @@ from localexa.server.console.session import COOKIE
 from tests.conftest import ADMIN_KEY
 from tests.factories import Admin
 from tests.lwa.browser import BASE_URL
-from tests.property import budget
+from tests.property import budget, cookie_headers
 from tests.tampering import tampered
 
 APP = budget(50, suppress=(HealthCheck.function_scoped_fixture,))
@@ -148,18 +147,8 @@ segments = (
 
 
 def cookies_for(console: Console) -> st.SearchStrategy[bytes | None]:
-    real = st.sampled_from([console.cookie, console.anonymous_cookie])
-    value = (
-        real
-        | real.map(tampered)
-        | real.map(lambda c: c + "A")
-        | real.map(lambda c: c.rsplit(".", 1)[0])
-        | st.text(string.ascii_letters + string.digits + "-_.=", max_size=80)
-        | st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=40)
-    )
-    header = value.map(lambda v: f"{COOKIE}={v}".encode("latin-1"))
-    doubled = st.tuples(real, value).map(lambda p: f"{COOKIE}={p[0]}; {COOKIE}={p[1]}".encode("latin-1"))
-    return st.none() | header | doubled | st.just(f"{COOKIE}={console.cookie}".encode())
+    signed_in = st.just(f"{COOKIE}={console.cookie}".encode())
+    return cookie_headers(COOKIE, [console.cookie, console.anonymous_cookie]) | signed_in
 
 
 # -- checks ---------------------------------------------------------------------------------------

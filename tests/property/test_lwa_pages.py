@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from localexa.server.lwa.signing import COOKIE_NAME
 from tests.factories import Admin
 from tests.lwa.browser import BASE_URL, form_for, pkce_pair
-from tests.property import budget
+from tests.property import budget, cookie_headers
 from tests.tampering import tampered
 
 APP = budget(50, suppress=(HealthCheck.function_scoped_fixture,))
@@ -227,20 +227,7 @@ def assert_lwa_answer(answer: httpx.Response) -> None:
 
 def cookies_for(flow: Flow) -> st.SearchStrategy[bytes | None]:
     """A Cookie header: none, a real session, a tampered or garbage one, odd characters."""
-    real = st.sampled_from([flow.anonymous_cookie, flow.signed_in_cookie])
-    value = (
-        real
-        | real.map(tampered)
-        | real.map(lambda c: c + "x")
-        | real.map(lambda c: c.split(".", 1)[0])
-        | st.text(string.ascii_letters + string.digits + "-_.", max_size=80)
-        | st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=40)
-    )
-    header = value.map(lambda v: f"{COOKIE_NAME}={v}".encode("latin-1"))
-    doubled = st.tuples(value, real).map(
-        lambda pair: f"{COOKIE_NAME}={pair[0]}; {COOKIE_NAME}={pair[1]}".encode("latin-1")
-    )
-    return st.none() | header | doubled
+    return cookie_headers(COOKIE_NAME, [flow.anonymous_cookie, flow.signed_in_cookie])
 
 
 async def _send(client: httpx.AsyncClient, method: str, query: str, **kwargs: object) -> httpx.Response:

@@ -1,0 +1,73 @@
+"""The checks `localexa serve` makes of its options and data directory before anything starts:
+a value that cannot work is a usage error (exit 2) naming the option, an unusable data directory
+one line and exit 1 (each of these used to end in a traceback; tests/cli/test_serve_bad_options.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from localexa.server.settings import Settings
+
+MAX_PORT = 65535
+#: Python's levels, plus uvicorn's TRACE (registered when uvicorn is imported).
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+#: The databases localexa runs on: its SQLite file, or PostgreSQL through asyncpg.
+DATABASE_SCHEMES = ("postgresql+asyncpg", "sqlite", "sqlite+aiosqlite")
+
+
+def check_options(database_url: str | None, outbound_ca_file: Path | None, log_level: str) -> None:
+    """Refuse option values that cannot work with a usage error (exit 2) naming the option, before
+    anything starts: each used to end in a traceback (an unknown log level, a MySQL URL, a CA file
+    that holds no certificate)."""
+    if log_level.lower() not in LOG_LEVELS:
+        raise typer.BadParameter(
+            f"{log_level!r} is not one of {', '.join(LOG_LEVELS)}", param_hint="--log-level"
+        )
+    if database_url is not None:
+        scheme, separator, _ = database_url.partition("://")
+        if not separator or scheme.lower() not in DATABASE_SCHEMES:
+            raise typer.BadParameter(
+                "expected postgresql+asyncpg://user@host/db (or a sqlite:/// file), "
+                f"not a URL of scheme {scheme if separator else '(none)'!r}",
+                param_hint="--database-url",
+            )
+    if outbound_ca_file is not None:
+        import ssl
+
+        try:
+            ssl.create_default_context(cafile=str(outbound_ca_file))
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+            reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
+            raise typer.BadParameter(
+                f"{outbound_ca_file} holds no PEM certificate ({reason})", param_hint="--outbound-ca-file"
+            ) from None
+
+
+def check_ports(settings: Settings) -> None:
+    """EU and FE listen on port+1 and port+2 (the demo cloud on port+3): all must be ports."""
+    ports = {**settings.region_ports(), **({"demo": settings.resolved_demo_port()} if settings.demo else {})}
+    for name, number in ports.items():
+        if not 0 < number <= MAX_PORT:
+            raise typer.BadParameter(
+                f"the {name} listener would be on port {number}, and ports end at {MAX_PORT}: "
+                "choose a lower --port",
+                param_hint="--port",
+            )
+
+
+def use_data_dir(settings: Settings) -> None:
+    """Create the data dir and its admin key, or exit 1 with one line saying why not (it is a
+    file, or not writable): that was a traceback."""
+    try:
+        settings.ensure_data_dir()
+        settings.resolved_admin_key()  # reads or writes <data dir>/admin-key
+    except OSError as exc:
+        typer.echo(
+            f"localexa: cannot use the data directory {settings.data_dir}: {exc.strerror or exc}. "
+            "Choose a writable one with --data-dir.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
