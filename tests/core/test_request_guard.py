@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
+from starlette.types import Message
 
 from localexa.server.core.errors import ApiFamily, install_error_handlers
 from localexa.server.core.families import FamilyRouter
@@ -206,3 +207,50 @@ async def test_behind_the_guard_a_value_postgresql_refuses_is_a_400(sqlstate: st
     assert response.status_code == status
     if status == 400:
         assert "cannot store (U+0000)" in response.json()["message"]
+
+
+async def _raw_get(app: FastAPI, path: str, query: bytes) -> tuple[int, bytes]:
+    """One GET straight through the ASGI interface, with query bytes no HTTP client would send."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "headers": [(b"host", b"127.0.0.1"), (b"authorization", b"Bearer x")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+        "root_path": "",
+    }
+    await app(scope, receive, send)
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], body
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        pytest.param("/v1/users/~current/skills/abc/enablement", b'"message"', id="customer-api"),
+        pytest.param("/console/", b"not ASCII", id="console"),
+        pytest.param("/_localexa/journal", b'"message"', id="admin"),
+        pytest.param("/credentiallocker/v2/threadNetworks", b'"code"', id="credential-locker"),
+    ],
+)
+async def test_raw_bytes_in_a_query_are_a_400_in_the_apis_shape(app: FastAPI, path: str, says: bytes) -> None:
+    """Bytes past ASCII in the raw query (an ASGI server other than uvicorn passes them on) were a
+    UnicodeDecodeError out of Starlette's request.url, a 500."""
+    status, body = await _raw_get(app, path, b"next=%2F&x=\xff\xfe")
+    assert status == 400
+    assert says in body
+    assert b"not ASCII" in body

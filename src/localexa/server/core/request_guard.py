@@ -11,6 +11,8 @@
   escape `\\u0000` (not for `\\\\u0000`, an escaped backslash before the text "u0000"), every
   body for a raw NUL byte. The substring tests cost well under a microsecond per request; the
   exact test runs only when one of them hits.
+- **Raw bytes in the query.** A query string holding bytes past ASCII (not percent-encoded) is
+  refused with 400 in the API's own shape, before anything decodes it.
 - **Unpaired surrogates.** A JSON (not form or multipart) body whose string holds a UTF-16
   surrogate that is not half of a pair (`"\\ud800"`, or the bytes ED A0 80 that Python's `json`
   reads the same way) is refused with 400: it is no character (I-JSON, RFC 7493 §2.1), UTF-8
@@ -54,6 +56,11 @@ SURROGATE_MESSAGE = (
 )
 
 
+QUERY_NOT_ASCII = (
+    "The request's query string holds bytes that are not ASCII; percent-encode them (RFC 3986 §2.1)."
+)
+
+
 def nul_message(where: str) -> str:
     return f"The request's {where} holds the character U+0000 (NUL), which localexa does not accept."
 
@@ -84,8 +91,15 @@ class RequestGuardMiddleware:
                 multipart = media.startswith(_MULTIPART)
         if "\x00" in scope["path"]:
             refusal = BadRequest(nul_message("path"))
-        elif b"%00" in scope.get("query_string", b""):
-            refusal = BadRequest(nul_message("query"))
+        else:
+            query: bytes = scope.get("query_string", b"")
+            if b"%00" in query:
+                refusal = BadRequest(nul_message("query"))
+            elif not query.isascii():
+                # uvicorn refuses such a request line itself; other ASGI servers (and in-process
+                # transports) pass the bytes on, where Starlette's UTF-8 decoding of the query was
+                # a 500.
+                refusal = BadRequest(QUERY_NOT_ASCII)
         if refusal is not None:
             # Refused before routing, so render here in the family of the path.
             families = scope["app"].state.families
