@@ -7,12 +7,10 @@ never needs it).
 
 from __future__ import annotations
 
-import codecs
-import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from fastapi import Request
 from starlette.datastructures import FormData
@@ -22,6 +20,7 @@ from localexa import __version__
 from localexa.server.console.pages import TABLE_PAGES
 from localexa.server.console.session import ConsoleSession, csrf_ok, read_session
 from localexa.server.core.errors import BadRequest
+from localexa.server.core.form_text import holds_non_text
 
 if TYPE_CHECKING:
     from starlette.templating import Jinja2Templates
@@ -91,7 +90,6 @@ UNREADABLE_FORM = (
     "A value of this form is not text: it holds bytes that are not UTF-8 or an unpaired UTF-16 "
     "surrogate (such as %ED%A0%80). Nothing was changed."
 )
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 async def checked_form(request: Request) -> tuple[ConsoleSession | None, FormData | None]:
@@ -107,72 +105,9 @@ async def checked_form(request: Request) -> tuple[ConsoleSession | None, FormDat
     form = await request.form()
     if not csrf_ok(session, form.get("csrf_token")):
         return session, None
-    if _holds_non_text(body, request.headers.get("content-type", ""), form):
+    if holds_non_text(body, request.headers.get("content-type"), (value for _, value in form.multi_items())):
         raise BadRequest(UNREADABLE_FORM)
     return session, form
-
-
-def _holds_non_text(body: bytes, content_type: str, form: FormData) -> bool:
-    if content_type.lower().startswith("application/x-www-form-urlencoded"):
-        # Starlette decodes %-escapes with errors="replace"; decoding strictly tells them apart
-        # from a U+FFFD that was typed (%EF%BF%BD, which stays allowed).
-        try:
-            parse_qsl(body.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
-        except UnicodeDecodeError:
-            return True
-    elif content_type.lower().startswith("multipart/form-data") and _multipart_holds_non_text(
-        body, content_type
-    ):
-        return True
-    return any(isinstance(value, str) and _SURROGATE.search(value) for _, value in form.multi_items())
-
-
-def _multipart_holds_non_text(body: bytes, content_type: str) -> bool:
-    """Whether a text part of this (already parsed) multipart body is not in its charset.
-
-    Starlette decodes a part that is not in the body's charset (UTF-8 unless the Content-Type
-    names another) as latin-1 instead of refusing it: the bytes `/caf\\xe9` arrived as `/café`. The
-    parts are read again here, raw, and each one that is not a file is decoded strictly."""
-    from python_multipart.multipart import MultipartParser, parse_options_header
-
-    _, params = parse_options_header(content_type)
-    boundary = params.get(b"boundary")
-    if not boundary:
-        return False  # not parsed as multipart at all: nothing was decoded
-    try:
-        charset = codecs.lookup(params.get(b"charset", b"utf-8").decode("latin-1")).name
-    except LookupError:
-        return False  # Starlette reads an unknown charset as latin-1, which decodes anything
-    parts: list[tuple[bytearray, bytearray]] = []  # (headers, data) of each part
-
-    def begin() -> None:
-        parts.append((bytearray(), bytearray()))
-
-    def header(data: bytes, start: int, end: int) -> None:
-        parts[-1][0].extend(data[start:end].lower())
-
-    def part_data(data: bytes, start: int, end: int) -> None:
-        parts[-1][1].extend(data[start:end])
-
-    parser = MultipartParser(
-        boundary,
-        {
-            "on_part_begin": begin,
-            "on_header_field": header,
-            "on_header_value": header,
-            "on_part_data": part_data,
-        },
-    )
-    parser.write(body)
-    parser.finalize()
-    for headers, data in parts:
-        if b"filename" in headers:
-            continue  # a file: bytes, not text (no console form has one)
-        try:
-            data.decode(charset)
-        except UnicodeDecodeError:
-            return True
-    return False
 
 
 def forbidden(request: Request, session: ConsoleSession | None) -> Response:

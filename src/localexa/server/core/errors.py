@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -186,6 +187,17 @@ _LWA_FAMILIES = frozenset({ApiFamily.LWA, ApiFamily.LWA_TOKEN})
 ERROR_PAGES: dict[ApiFamily, Callable[[int, str, dict[str, str]], Response]] = {}
 
 
+#: Outside RFC 6749's error_description set (§5.2, §4.1.2.1): %x20-21 / %x23-5B / %x5D-7E.
+_NOT_DESCRIPTION = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+
+
+def description_text(text: str) -> str:
+    """`text` within RFC 6749's error_description characters: `"` becomes `'`, any other character
+    outside them its code point (`é` → `U+00E9`), so nothing it named is lost. A description may
+    quote what the request sent (a grant_type, a scope, a path)."""
+    return _NOT_DESCRIPTION.sub(lambda m: "'" if m.group() == '"' else f"U+{ord(m.group()):04X}", text)
+
+
 def status_of(error: LocalexaError) -> int:
     if isinstance(error, OAuthError):
         return error.instance_status
@@ -206,7 +218,7 @@ def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Re
         code = error.code if isinstance(error, OAuthError) else codes.get(status, "server_error")
         if code == "invalid_client":  # a 401 of the token endpoint (an injected fault, say)
             headers.setdefault("WWW-Authenticate", 'Basic realm="localexa"')
-        body = {"error": code, "error_description": error.message}
+        body = {"error": code, "error_description": description_text(error.message)}
     elif family is ApiFamily.EVENTS:
         code = (
             error.code

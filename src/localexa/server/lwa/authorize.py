@@ -4,6 +4,10 @@ RFC 6749 §4.1.1-§4.1.2 and the LWA authorization-code-grant page (spec §3): `
 `scope` (space-separated), `response_type=code`, `redirect_uri`, `state`, `code_challenge`,
 `code_challenge_method` (`S256` or `plain`, `plain` by default, RFC 7636 §4.3).
 
+`state` goes back exactly as the client sent it (RFC 6749 §4.1.2): its octets are read from the
+raw query string, since the decoded query turns escapes that are not UTF-8 (`%FF%FE`) into
+U+FFFD, and they travel between the pages percent-encoded (`AuthorizeRequest.state`).
+
 Errors follow RFC 6749 §4.1.2.1: an unknown client or a `redirect_uri` the client did not
 register is shown on an error page (`AuthorizePageError`) and never redirected, since the target
 cannot be trusted; every later error redirects to `redirect_uri` with `error`,
@@ -14,17 +18,18 @@ CSRF) belong to routes.py and signing.py; this module never sees HTTP.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import BadRequest, OAuthError
+from localexa.server.core.errors import BadRequest, OAuthError, description_text
 from localexa.server.lwa import pkce
 from localexa.server.lwa.grants import KIND_LWA, store_code
 from localexa.server.lwa.models import Customer, LwaClient
@@ -33,6 +38,21 @@ from localexa.server.lwa.schemas import MAX_STATE_LENGTH
 from localexa.server.lwa.scopes import CLIENT_CREDENTIALS_SCOPES, authorize_scope_description, split_scopes
 
 _dummy_hashes: WeakKeyDictionary[SecretBox, str] = WeakKeyDictionary()
+#: What `quote_state` emits: a signed page request holding anything else is refused as damaged.
+_QUOTED_STATE = re.compile(r"[A-Za-z0-9_.~%-]*")
+
+
+def quote_state(octets: bytes) -> str:
+    """The state's octets as they go into the redirect's query: every octet but the unreserved
+    ones percent-encoded, as `urlencode(..., quote_via=quote)` encodes the other parameters."""
+    return quote(octets, safe="")
+
+
+def raw_states(query_string: bytes) -> list[bytes]:
+    """The octets of every non-empty `state` of a raw query string, percent-decoded (`+` is a
+    space) but not decoded as text: what the client sent, whatever its encoding."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    return [value.encode("latin-1") for name, value in pairs if name == "state" and value != ""]
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,7 @@ class AuthorizeRequest:
     client_id: str
     redirect_uri: str
     scopes: tuple[str, ...]
+    #: The client's state, percent-encoded (`quote_state`): its octets, not its decoded text.
     state: str | None = None
     code_challenge: str | None = None
     code_challenge_method: str | None = None
@@ -51,18 +72,23 @@ class AuthorizeRequest:
             "c": self.client_id,
             "r": self.redirect_uri,
             "s": list(self.scopes),
-            "st": self.state,
+            "sq": self.state,
             "cc": self.code_challenge,
             "cm": self.code_challenge_method,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AuthorizeRequest:
+        state = data.get("sq")
+        if state is None and isinstance(data.get("st"), str):  # a page signed before "sq"
+            state = quote_state(data["st"].encode("utf-8", "surrogatepass"))
+        if state is not None and not (isinstance(state, str) and _QUOTED_STATE.fullmatch(state)):
+            raise TypeError("state is not percent-encoded")
         return cls(
             client_id=str(data["c"]),
             redirect_uri=str(data["r"]),
             scopes=tuple(str(s) for s in data["s"]),
-            state=data.get("st"),
+            state=state,
             code_challenge=data.get("cc"),
             code_challenge_method=data.get("cm"),
         )
@@ -80,16 +106,19 @@ class AuthorizeRedirect(OAuthError):
     """An RFC 6749 §4.1.2.1 error sent back to the client's registered `redirect_uri`."""
 
     def __init__(self, redirect_uri: str, state: str | None, code: str, description: str) -> None:
+        """`state`: percent-encoded (`AuthorizeRequest.state`)."""
+        description = description_text(description)
         super().__init__(code, description)
         params = [("error", code), ("error_description", description)]
-        if state is not None:
-            params.append(("state", state))
-        self.location = redirect_with(redirect_uri, params)
+        self.location = redirect_with(redirect_uri, params, state=state)
 
 
-def redirect_with(uri: str, params: Iterable[tuple[str, str]]) -> str:
-    """`uri` with `params` appended, keeping its own query as RFC 6749 §3.1.2 requires."""
+def redirect_with(uri: str, params: Iterable[tuple[str, str]], *, state: str | None = None) -> str:
+    """`uri` with `params` appended, then `state` (already percent-encoded, so its octets come
+    back as they were sent), keeping the URI's own query as RFC 6749 §3.1.2 requires."""
     query = urlencode(list(params), quote_via=quote)
+    if state is not None:
+        query += f"&state={state}"
     if not urlsplit(uri).query:
         return f"{uri.rstrip('?')}?{query}"
     return f"{uri}&{query}"
@@ -108,8 +137,11 @@ class AuthorizeService:
         self.box = box
         self.clock = clock
 
-    async def validate(self, query: Iterable[tuple[str, str]]) -> tuple[AuthorizeRequest, LwaClient]:
-        """Check a GET /ap/oa query; raises AuthorizePageError or AuthorizeRedirect."""
+    async def validate(
+        self, query: Iterable[tuple[str, str]], query_string: bytes | None = None
+    ) -> tuple[AuthorizeRequest, LwaClient]:
+        """Check a GET /ap/oa query (decoded, and the raw `query_string` it was decoded from, which
+        holds the octets of `state`); raises AuthorizePageError or AuthorizeRedirect."""
         values: dict[str, list[str]] = {}
         for name, value in query:
             if value != "":  # RFC 6749 §3.1: a parameter without a value counts as omitted
@@ -122,7 +154,10 @@ class AuthorizeService:
         client = await self._client_and_redirect(client_id, redirect_uri)
         assert redirect_uri is not None
         states = values.get("state", [])
-        state = states[0] if len(states) == 1 else None
+        state: str | None = None
+        if len(states) == 1:
+            octets = raw_states(query_string) if query_string is not None else []
+            state = quote_state(octets[0] if len(octets) == 1 else states[0].encode("utf-8", "surrogatepass"))
 
         def fail(code: str, description: str) -> AuthorizeRedirect:
             return AuthorizeRedirect(redirect_uri, state, code, description)
@@ -130,7 +165,7 @@ class AuthorizeService:
         repeated = [name for name, vals in values.items() if len(vals) > 1]
         if repeated:
             raise fail("invalid_request", f"The parameter {repeated[0]} appears more than once.")
-        if state is not None and len(state) > MAX_STATE_LENGTH:
+        if states and len(states[0]) > MAX_STATE_LENGTH:
             # Not echoed: the refusal would carry the very value it refuses.
             description = f"state is longer than {MAX_STATE_LENGTH} characters."
             raise AuthorizeRedirect(redirect_uri, None, "invalid_request", description)
@@ -237,9 +272,7 @@ class AuthorizeService:
             code_challenge_method=request.code_challenge_method,
         )
         params = [("code", code), ("scope", " ".join(request.scopes))]
-        if request.state is not None:
-            params.append(("state", request.state))
-        return redirect_with(request.redirect_uri, params)
+        return redirect_with(request.redirect_uri, params, state=request.state)
 
     @staticmethod
     def deny(request: AuthorizeRequest) -> str:

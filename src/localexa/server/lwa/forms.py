@@ -28,6 +28,7 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 #: Characters outside what WHATWG/RFC 1866 form encoders and Python's urlencode emit.
 _NOT_ENCODED = re.compile(r"[^A-Za-z0-9\-._~*%+=&]")
+MULTIPART = "multipart/form-data"
 
 
 def media_type(content_type: str | None) -> str:

@@ -4,26 +4,30 @@ Token endpoint errors (RFC 6749 §5.2) render as LWA's `{"error", "error_descrip
 core.errors; `invalid_client` is 401 with `WWW-Authenticate`, the others 400. Resource errors
 (RFC 6750 §3.1) carry a `Bearer` challenge. `GrantRevoked` is the one error whose request must
 still commit: the replayed code's tokens are revoked even though the answer is an error.
+
+Every description passes `description_text`: RFC 6749 §5.2 (and §4.1.2.1 for the redirect's
+`error_description`) allows only printable ASCII without `"` and `\\`, and a description may
+quote what the request sent (a grant_type, a scope, a parameter name).
 """
 
 from __future__ import annotations
 
-from localexa.server.core.errors import OAuthError
+from localexa.server.core.errors import OAuthError, description_text
 
 
 class InvalidRequest(OAuthError):
     def __init__(self, description: str) -> None:
-        super().__init__("invalid_request", description)
+        super().__init__("invalid_request", description_text(description))
 
 
 class InvalidClient(OAuthError):
     def __init__(self, description: str) -> None:
-        super().__init__("invalid_client", description, status=401)
+        super().__init__("invalid_client", description_text(description), status=401)
 
 
 class InvalidGrant(OAuthError):
     def __init__(self, description: str) -> None:
-        super().__init__("invalid_grant", description)
+        super().__init__("invalid_grant", description_text(description))
 
 
 class GrantRevoked(InvalidGrant):
@@ -35,17 +39,17 @@ class GrantRevoked(InvalidGrant):
 
 class UnauthorizedClient(OAuthError):
     def __init__(self, description: str) -> None:
-        super().__init__("unauthorized_client", description)
+        super().__init__("unauthorized_client", description_text(description))
 
 
 class UnsupportedGrantType(OAuthError):
     def __init__(self, description: str) -> None:
-        super().__init__("unsupported_grant_type", description)
+        super().__init__("unsupported_grant_type", description_text(description))
 
 
 class InvalidScope(OAuthError):
     def __init__(self, description: str) -> None:
-        super().__init__("invalid_scope", description)
+        super().__init__("invalid_scope", description_text(description))
 
 
 class InvalidToken(OAuthError):
@@ -55,7 +59,7 @@ class InvalidToken(OAuthError):
     """
 
     def __init__(self, description: str, *, status: int = 401, token_sent: bool = True) -> None:
-        super().__init__("invalid_token", description, status=status)
+        super().__init__("invalid_token", description_text(description), status=status)
         if status != 401:
             self.headers.pop("WWW-Authenticate", None)
         elif token_sent:
@@ -68,7 +72,7 @@ class InvalidToken(OAuthError):
 
 class InsufficientScope(OAuthError):
     def __init__(self, description: str, *, scope: str) -> None:
-        super().__init__("insufficient_scope", description, status=403)
+        super().__init__("insufficient_scope", description_text(description), status=403)
         self.headers["WWW-Authenticate"] = (
             f'Bearer realm="localexa", error="insufficient_scope", scope="{scope}"'
         )

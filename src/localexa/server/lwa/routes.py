@@ -24,8 +24,9 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from localexa.server.core.auth import extract_bearer
 from localexa.server.core.clock import Clock
 from localexa.server.core.deps import BoxDep
-from localexa.server.core.errors import ERROR_PAGES, ApiFamily, render_error
+from localexa.server.core.errors import ERROR_PAGES, ApiFamily, BadRequest, render_error
 from localexa.server.core.families import errors_as
+from localexa.server.core.form_text import holds_non_text
 from localexa.server.core.rate_limit import Limiter, caller_of
 from localexa.server.core.request_guard import RequestRefused
 from localexa.server.db.session import get_session
@@ -148,7 +149,9 @@ async def authorize_page(
 ) -> Response:
     service, signer = AuthorizeService(session, box, clock), PageSigner(box, clock)
     try:
-        auth, client = await service.validate(request.query_params.multi_items())
+        auth, client = await service.validate(
+            request.query_params.multi_items(), request.scope["query_string"]
+        )
     except AuthorizePageError as exc:
         return pages.error_page(exc.title, exc.message)
     except AuthorizeRedirect as exc:
@@ -167,16 +170,30 @@ async def authorize_page(
     return response
 
 
+#: The error page of a form holding a value that is not text (core/form_text.py).
+UNREADABLE_FORM = (
+    "A value of this form is not text: it holds bytes that are not UTF-8 or an unpaired UTF-16 "
+    "surrogate (such as %ED%A0%80). Go back and send the form again."
+)
+
+
 async def _read_form(request: Request) -> dict[str, str] | None:
-    if forms.media_type(request.headers.get("content-type")) not in (forms.FORM, "multipart/form-data"):
+    """The page's form, or None when it cannot be read as one. Raises BadRequest (the error page)
+    for a value that is not text, which the form parser would have turned into other text."""
+    content_type = request.headers.get("content-type")
+    if forms.media_type(content_type) not in (forms.FORM, forms.MULTIPART):
         return None
     try:
+        body = await request.body()  # kept by the request: the form below parses the same bytes
         form = await request.form()
     except RequestRefused:  # too large, or holds NUL: answered as the error page (LWA_PAGE)
         raise
     except StarletteHTTPException:  # a broken multipart body
         return None
-    return {name: value for name, value in form.multi_items() if isinstance(value, str)}
+    items = form.multi_items()
+    if holds_non_text(body, content_type, (value for _, value in items)):
+        raise BadRequest(UNREADABLE_FORM)
+    return {name: value for name, value in items if isinstance(value, str)}
 
 
 @router.post(

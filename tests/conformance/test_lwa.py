@@ -1,0 +1,181 @@
+"""Login with Amazon against spec §3 and RFC 6749: error descriptions, token sizes and lifetimes,
+and the authorization request and JSON exchange ask-cli makes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.factories import Admin
+from tests.lwa.browser import REDIRECT_URI, Browser, authorize_url, redirect_params
+
+TOKEN = "/auth/o2/token"
+#: RFC 6749 §5.2 / §4.1.2.1: error_description is %x20-21 / %x23-5B / %x5D-7E.
+DESCRIPTION = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]+")
+
+
+@pytest.fixture
+async def browser(app: FastAPI) -> AsyncIterator[Browser]:
+    async with Browser(app) as b:
+        yield b
+
+
+async def test_error_descriptions_quoting_the_request_stay_within_rfc_6749s_characters(
+    client: httpx.AsyncClient, admin: Admin, browser: Browser
+) -> None:
+    skill = await admin.skill()
+    creds = {"client_id": skill.messaging_client_id, "client_secret": skill.messaging_client_secret}
+    odd = 'caf\u00e9 "q" \\ \u2603'
+    answers = [
+        await client.post(TOKEN, data={"grant_type": odd}),
+        await client.post(TOKEN, data={"grant_type": "client_credentials", "scope": odd, **creds}),
+        await client.post(TOKEN, json={odd: 5}),
+        await client.post(TOKEN, content=f"{quote(odd)}=a&{quote(odd)}=b".encode()),
+    ]
+    for answer in answers:
+        assert answer.status_code == 400, answer.text
+        description = answer.json()["error_description"]
+        assert DESCRIPTION.fullmatch(description), description
+        assert "U+00E9" in description  # what it quoted is still told
+    client_id, _ = await admin.lwa_client()
+    refused = await browser.get(authorize_url(client_id, response_type=odd))
+    params = redirect_params(refused)
+    assert params["error"] == "unsupported_response_type"
+    assert DESCRIPTION.fullmatch(params["error_description"]), params
+
+
+async def test_errors_core_renders_for_lwa_paths_stay_within_rfc_6749s_characters(
+    client: httpx.AsyncClient,
+) -> None:
+    """Errors raised before any LWA handler (an unknown path under /auth/o2, a wrong method) quote
+    the path: their descriptions pass the same RFC 6749 §5.2 filter."""
+    unknown = await client.post("/auth/o2/tok%C3%A9n%22", data={"grant_type": "x"})
+    assert unknown.status_code == 404
+    description = unknown.json()["error_description"]
+    assert DESCRIPTION.fullmatch(description), description
+    assert "tokU+00E9n'" in description
+
+
+async def test_tokens_have_amazons_prefixes_and_sizes(client: httpx.AsyncClient, admin: Admin) -> None:
+    """Access tokens `Atza|`, at least 350 characters, at most 2048 bytes; refresh tokens `Atzr|`,
+    at most 2048 bytes (spec §3 "Token success response")."""
+    customer = await admin.customer()
+    client_id, secret = await admin.lwa_client()
+    pair = await admin.tokens(client_id, customer.user_id, ["profile", "alexa::skills:account_linking"])
+    refreshed = await client.post(
+        TOKEN,
+        data={"grant_type": "refresh_token", "refresh_token": pair["refresh_token"]},
+        auth=(client_id, secret),
+    )
+    skill = await admin.skill()
+    messaging = await client.post(
+        TOKEN,
+        data={"grant_type": "client_credentials", "scope": "alexa:skill_messaging"},
+        auth=(skill.messaging_client_id, skill.messaging_client_secret),
+    )
+    for body in (pair, refreshed.json(), messaging.json()):
+        assert body["access_token"].startswith("Atza|")
+        assert len(body["access_token"]) >= 350
+        assert len(body["access_token"].encode()) <= 2048
+        assert body["token_type"] == "bearer"
+        assert body["expires_in"] == 3600
+        if "refresh_token" in body:
+            assert body["refresh_token"].startswith("Atzr|")
+            assert len(body["refresh_token"].encode()) <= 2048
+    assert "refresh_token" not in messaging.json()
+
+
+async def test_a_code_lives_five_minutes_and_a_refresh_token_never_expires(
+    client: httpx.AsyncClient, admin: Admin, browser: Browser
+) -> None:
+    """ "The Amazon authorization code is valid for five minutes" (skill-enablement seed); refresh
+    tokens "never expire unless revoked" (spec §3): after the code's 299 s, and after a year."""
+    customer = await admin.customer()
+    client_id, secret = await admin.lwa_client()
+    code = await browser.code_for(client_id, customer.email, customer.password)
+    await admin.advance_clock(299)
+    exchanged = await client.post(
+        TOKEN,
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+        auth=(client_id, secret),
+    )
+    assert exchanged.status_code == 200, exchanged.text
+    await admin.advance_clock(366 * 24 * 3600)
+    refreshed = await client.post(
+        TOKEN,
+        data={"grant_type": "refresh_token", "refresh_token": exchanged.json()["refresh_token"]},
+        auth=(client_id, secret),
+    )
+    assert refreshed.status_code == 200, refreshed.text
+
+
+ASK_CLI_SCOPES = (
+    "alexa::ask:skills:readwrite alexa::ask:models:readwrite alexa::ask:skills:test "
+    "alexa::ask:catalogs:read alexa::ask:catalogs:readwrite alexa::ask:subscriptions alexa::ask:skills:debug"
+)
+
+
+async def test_ask_cli_authorize_url_and_json_code_exchange(
+    client: httpx.AsyncClient, admin: Admin, browser: Browser
+) -> None:
+    """ask-cli (lwa-auth-code-client): `response_type, client_id, state (Date.now()), scope,
+    redirect_uri=http://127.0.0.1:9090/cb` in that order, encoded by Node's querystring; the code
+    is exchanged as JSON; the answer must hold `expires_in` (it refuses one without)."""
+    loopback = "http://127.0.0.1:9090/cb"
+    customer = await admin.customer()
+    client_id, secret = await admin.lwa_client(redirect_uris=[loopback])
+    query = "&".join(
+        f"{name}={quote(value, safe='')}"
+        for name, value in (
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("state", "1700000000000"),
+            ("scope", ASK_CLI_SCOPES),
+            ("redirect_uri", loopback),
+        )
+    )
+    answer = await browser.authorize(f"/ap/oa?{query}", email=customer.email, password=customer.password)
+    location = answer.headers["location"]
+    assert location.startswith(loopback + "?")
+    params = dict(parse_qsl(urlsplit(location).query))
+    assert params["state"] == "1700000000000"
+    assert params["scope"] == ASK_CLI_SCOPES
+    exchanged = await client.post(
+        TOKEN,
+        json={
+            "grant_type": "authorization_code",
+            "redirect_uri": loopback,
+            "client_id": client_id,
+            "client_secret": secret,
+            "code": params["code"],
+        },
+    )
+    assert exchanged.status_code == 200, exchanged.text
+    assert exchanged.headers["content-type"] == "application/json"
+    assert isinstance(exchanged.json()["expires_in"], int)
+    refreshed = await client.post(
+        TOKEN,
+        json={
+            "grant_type": "refresh_token",
+            "refresh_token": exchanged.json()["refresh_token"],
+            "client_id": client_id,
+            "client_secret": secret,
+        },
+        headers={"content-type": "application/json"},
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    assert refreshed.json()["expires_in"] == 3600
+
+
+async def test_a_client_id_over_100_bytes_is_the_error_page(client: httpx.AsyncClient) -> None:
+    """`client_id` is at most 100 bytes (spec §3): a longer one names no client, and the page
+    never redirects for an unknown client (RFC 6749 §4.1.2.1)."""
+    response = await client.get(authorize_url("amzn1.application-oa2-client." + "a" * 100))
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert response.headers["content-type"].startswith("text/html")
