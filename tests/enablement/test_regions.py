@@ -102,3 +102,6 @@ async def test_amazon_host_header_selects_the_region(
     ).status_code == 403
     fe = {**bearer(token), "Host": "api.fe.amazonalexa.com"}
     assert (await client.get(path, headers=fe)).status_code == 404  # right region, not enabled yet
+    # The spelling of the Skill Enablement reference page's host list.
+    seed = {**bearer(token), "Host": "api.fe.amazon.com:443"}
+    assert (await client.get(path, headers=seed)).status_code == 404

@@ -32,6 +32,7 @@ AMAZON_HOSTS = [
     "api.amazonalexa.com",
     "api.eu.amazonalexa.com",
     "api.fe.amazonalexa.com",
+    "api.fe.amazon.com",
     "credential-locker-service.amazon.com",
 ]
 

@@ -25,6 +25,9 @@ AMAZON_HOSTS: dict[Region, str] = {
     Region.FE: "api.fe.amazonalexa.com",
 }
 _BY_HOST = {host: region for region, host in AMAZON_HOSTS.items()}
+# The Skill Enablement reference page lists the FE endpoint as api.fe.amazon.com (its own 5XX
+# fallback list says api.fe.amazonalexa.com): a client built from that page reaches FE too.
+_BY_HOST["api.fe.amazon.com"] = Region.FE
 
 
 class RegionMiddleware:

@@ -48,6 +48,7 @@ SERVER_NAMES: tuple[str, ...] = (
     "api.amazonalexa.com",
     "api.eu.amazonalexa.com",
     "api.fe.amazonalexa.com",
+    "api.fe.amazon.com",  # the FE host as the Skill Enablement reference page spells it
     "credential-locker-service.amazon.com",
 )
 CA_VALIDITY = timedelta(days=3650)
