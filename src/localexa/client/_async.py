@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 import anyio
 import httpx
 
-from localexa.client._core import ApiRequest, Core, Flow, ResourceBase, method_signature, transport_error
+from localexa.client._core import (
+    ApiRequest,
+    Core,
+    Flow,
+    ResourceBase,
+    method_signature,
+    transport_error,
+    unsendable,
+)
 from localexa.client._errors import APIError, ConfigurationError, status_error_from_response
 from localexa.client._pagination import AsyncPager, Paged
 
@@ -36,7 +44,7 @@ class AsyncRunner:
         self.core = core
 
     async def send(self, request: ApiRequest) -> httpx.Response:
-        """One request, retried per the policy; a 4xx/5xx raises its APIStatusError."""
+        """One request, retried per the policy; any answer but a 2xx raises its APIStatusError."""
         http_request, auth = self.core.build(request)
         safe = self.core.is_safe(request)
         started, retries = self.core.retry.clock(), 0
@@ -46,8 +54,10 @@ class AsyncRunner:
                 response = await self.http.send(http_request, auth=auth)
             except httpx.RequestError as exc:
                 failure = transport_error(exc, http_request)
+            except UnicodeEncodeError:  # a header the auth sets (a token) that is not ASCII/UTF-8
+                failure = unsendable()
             else:
-                if response.status_code < 400:
+                if response.is_success:  # a 3xx too is an error: no redirect is followed
                     return response
                 failure = status_error_from_response(response)
             if isinstance(failure, ConfigurationError):

@@ -23,7 +23,7 @@ import httpx
 
 from localexa.client._async import AsyncRunner
 from localexa.client._core import Core
-from localexa.client._endpoints import Endpoints
+from localexa.client._endpoints import Endpoints, redact
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client._sync import SyncRunner
 from localexa.client.auth import BearerAuth, LwaTokenAuth
@@ -222,7 +222,7 @@ class Client:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Client(alexa={self._core.endpoints.alexa_na!r})"
+        return f"Client(alexa={redact(self._core.endpoints.alexa_na)!r})"
 
 
 class AsyncClient:
@@ -331,4 +331,4 @@ class AsyncClient:
         await self.aclose()
 
     def __repr__(self) -> str:
-        return f"AsyncClient(alexa={self._core.endpoints.alexa_na!r})"
+        return f"AsyncClient(alexa={redact(self._core.endpoints.alexa_na)!r})"

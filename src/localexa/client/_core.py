@@ -1,8 +1,8 @@
 """The sans-I/O core shared by `Client` and `AsyncClient`.
 
 Every API call is written once, as a *flow*: a generator that yields `ApiRequest`s and receives
-`httpx.Response`s (2xx only: a 4xx/5xx is thrown into the flow as an `APIStatusError`, so a flow can
-catch it, as the customer region fallback does). The flow parses responses itself and returns the
+`httpx.Response`s (2xx only: a 3xx/4xx/5xx is thrown into the flow as an `APIStatusError`, so a
+flow can catch it, as the customer region fallback does). The flow parses responses itself and returns the
 result. `Core` turns an `ApiRequest` into an `httpx.Request` and decides about retries; the sync and
 async runners (`_sync.py`, `_async.py`) only do the I/O and the sleeping.
 """
@@ -20,7 +20,7 @@ import httpx
 import pydantic
 
 from localexa import __version__
-from localexa.client._endpoints import Endpoints, Region, Service
+from localexa.client._endpoints import Endpoints, Region, Service, redact
 from localexa.client._errors import (
     APIConnectionError,
     APIError,
@@ -159,6 +159,10 @@ class Core:
             headers[ADMIN_KEY_HEADER] = self.admin_key
         elif request.auth is AuthMode.CLIENT:
             auth = BearerAuth(request.token) if request.token is not None else self.auth
+        # Errors are raised after the `except`, not in it: `from None` hides the httpx or Unicode
+        # error from tracebacks but keeps it as __context__, and a UnicodeEncodeError's repr holds
+        # the whole value (the admin key, a token).
+        failure: ConfigurationError
         try:
             http_request = httpx.Request(
                 request.method,
@@ -168,12 +172,16 @@ class Core:
                 data=_clean(request.form),
                 headers=headers,
             )
+        except UnicodeEncodeError:
+            failure = unsendable()
         except httpx.InvalidURL:
-            raise ConfigurationError(
-                f"{self.base_url(request)!r} is not a URL a request can go to (an endpoint= or base_url "
-                "that is not http(s)://host[:port])."
-            ) from None
-        return http_request, auth
+            failure = ConfigurationError(
+                f"{redact(self.base_url(request))!r} is not a URL a request can go to (an endpoint= or "
+                "base_url that is not http(s)://host[:port])."
+            )
+        else:
+            return http_request, auth
+        raise failure
 
     def is_safe(self, request: ApiRequest) -> bool:
         return self.retry.is_safe(request.method, request.idempotent)
@@ -191,6 +199,18 @@ class Core:
             retry_after=retry_after,
             sent=not isinstance(error, APIConnectionError) or error.sent,
         )
+
+
+def unsendable() -> ConfigurationError:
+    """A value httpx cannot encode: a header that is not ASCII (an admin key or token read from a
+    file with a byte-order mark, a typographic quote) or text that is not UTF-8 (a lone surrogate
+    from argv bytes) in a parameter or body. Never quotes the value, nor is raised from within the
+    `except`: the UnicodeEncodeError's repr holds the whole text, admin key or token included."""
+    return ConfigurationError(
+        "The request could not be sent: a header, parameter or body value is not text HTTP can carry "
+        "(a non-ASCII character, e.g. a byte-order mark, in a token or the admin key, or text that is "
+        "not UTF-8). Check tokens, the admin key and arguments."
+    )
 
 
 def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError | ConfigurationError:
@@ -224,11 +244,14 @@ def parse_model(response: httpx.Response, model: type[M]) -> M:
     try:
         return model.model_validate_json(response.content)
     except pydantic.ValidationError as exc:
-        raise APIResponseValidationError(
-            f"{response.request.method} {response.request.url.path} answered a body that is not a "
-            f"{model.__name__}: {exc.errors(include_url=False, include_input=False)[:3]}",
-            response=response,
-        ) from exc
+        errors = exc.errors(include_url=False, include_input=False)[:3]
+    # Raised outside the `except`, unchained: pydantic's own error quotes the input (a client
+    # secret or token beside the field that failed) and would print it in every traceback.
+    raise APIResponseValidationError(
+        f"{response.request.method} {response.request.url.path} answered a body that is not a "
+        f"{model.__name__}: {errors}",
+        response=response,
+    )
 
 
 def json_body(response: httpx.Response) -> Any:

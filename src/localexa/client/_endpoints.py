@@ -47,7 +47,21 @@ def _strip(url: str) -> str:
     return url.rstrip("/")
 
 
-@dataclass(frozen=True)
+def redact(url: str | None) -> str | None:
+    """`url` with the password of its user info (`http://user:pw@host`, a proxy's basic auth)
+    replaced by `***`, for reprs and messages."""
+    if url is None or "@" not in url:
+        return url
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return "<a URL that is not valid>"
+    if not parsed.password:
+        return url
+    return str(parsed.copy_with(username=parsed.username, password="***"))
+
+
+@dataclass(frozen=True, repr=False)
 class Endpoints:
     """Base URL of every service the client talks to (no trailing slash)."""
 
@@ -84,6 +98,10 @@ class Endpoints:
             credential_locker=na,
             admin=na,
         )
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={redact(value)!r}" for name, value in vars(self).items())
+        return f"Endpoints({fields})"
 
     def alexa(self, region: Region | str = Region.NA) -> str:
         region = Region(region)

@@ -6,7 +6,7 @@
         ├── APIConnectionError        no response (DNS, refused, TLS, reset)
         │   └── APITimeoutError       no response in time
         ├── APIResponseValidationError  a 2xx body that does not match its model
-        └── APIStatusError            a 4xx/5xx response: status_code, code, message, body, request_id
+        └── APIStatusError            a 3xx/4xx/5xx answer: status_code, code, message, body, request_id
             ├── BadRequestError           400
             ├── AuthenticationError       401
             ├── PermissionDeniedError     403
@@ -70,7 +70,15 @@ class ConfigurationError(LocalexaClientError, ValueError):
 
 
 class APIError(LocalexaClientError):
-    """A call failed: no response, a response in error, or a body that does not parse."""
+    """A call failed: no response, a response in error, or a body that does not parse.
+
+    Every APIError has `status_code`, `code` and `request_id`, None when there is none (no
+    response arrived), so `except APIError as e: log(e.status_code, e.request_id)` always works.
+    """
+
+    status_code: int | None = None
+    code: str | None = None
+    request_id: str | None = None
 
     def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
         super().__init__(message)
@@ -120,7 +128,8 @@ class Violation:
 
 
 class APIStatusError(APIError):
-    """The API answered 4xx or 5xx. `code` is the family's machine-readable error name."""
+    """The API answered 4xx or 5xx (or a 3xx: the client follows no redirects). `code` is the
+    family's machine-readable error name."""
 
     status_code: int
 
@@ -244,8 +253,26 @@ def parse_error_body(body: Any) -> tuple[str | None, str | None, list[Violation]
     return code, _text(body.get("message")), violations
 
 
+def _redirect_message(response: httpx.Response) -> str:
+    """A 3xx is an error: a call that "succeeds" with a redirect did nothing (an http:// URL a
+    proxy sends to https://, a captive portal). Only the target's origin is named: a Location
+    may repeat the request's query, and a token with it (`tokeninfo?access_token=`)."""
+    target = ""
+    location = response.headers.get("Location")
+    if location:
+        try:
+            url = response.request.url.join(location)
+            target = f" to {url.scheme}://{url.netloc.decode('ascii', 'replace')}"
+        except (httpx.InvalidURL, RuntimeError, UnicodeError):  # RuntimeError: no request
+            target = ""
+    return (
+        f"redirected{target}; the client follows no redirects: point base_url or endpoints= at "
+        "the server that answers"
+    )
+
+
 def status_error_from_response(response: httpx.Response) -> APIStatusError:
-    """The typed error for a 4xx/5xx response, whatever the API family."""
+    """The typed error for a response that is not 2xx, whatever the API family."""
     try:
         text = response.text
     except ValueError:  # bytes its charset cannot decode even leniently (UTF-16 of an odd length)
@@ -256,6 +283,8 @@ def status_error_from_response(response: httpx.Response) -> APIStatusError:
     except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep
         body = text
     code, message, violations = parse_error_body(body)
+    if 300 <= response.status_code < 400:
+        message = _redirect_message(response)
     if message is None:
         snippet = text.strip()[:200] if isinstance(body, str) else ""
         message = snippet or response.reason_phrase or f"HTTP {response.status_code}"

@@ -4,8 +4,8 @@
 refreshes the access token 60 s before it expires (as Amazon's own SDK does, spec §6), and once more
 after a 401 (the server's clock may run ahead of ours: localexa can move time forward). Only one
 refresh runs at a time, across threads (a `threading.Lock`) and across tasks (an `asyncio.Lock` per
-event loop in front of it, so waiting tasks do not each hold a worker thread). The refresh itself is
-retried on 429/500/503 with the client's backoff (`RetryPolicy`).
+event loop in front of it, so at most one task per loop polls for a thread's refresh). The refresh
+itself is retried on 429/500/503 with the client's backoff (`RetryPolicy`).
 
 The flow is written once (`_flow`) as a generator of steps, and driven by `sync_auth_flow` (blocking
 lock, `time.sleep`) and `async_auth_flow` (awaited lock, `anyio.sleep`).
@@ -22,7 +22,6 @@ from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 
 import anyio
-import anyio.to_thread
 import httpx
 import pydantic
 
@@ -220,10 +219,12 @@ class LwaTokenAuth(httpx.Auth):
     def _store(self, response: httpx.Response) -> None:
         try:
             token = TokenResponse.model_validate_json(response.content)
-        except pydantic.ValidationError as exc:
+        except pydantic.ValidationError:
+            token = None
+        if token is None:  # raised unchained: pydantic's error would quote the refresh token
             raise APIResponseValidationError(
                 "LWA answered a token body without access_token.", response=response
-            ) from exc
+            )
         expires_at = self._clock() + token.expires_in if token.expires_in is not None else None
         if token.refresh_token:  # LWA may rotate the refresh token
             self._refresh_token = token.refresh_token
@@ -291,6 +292,20 @@ class LwaTokenAuth(httpx.Auth):
                 lock = self._loop_locks[loop] = asyncio.Lock()
             return lock
 
+    async def _acquire_thread_lock(self) -> None:
+        """Take the cross-thread lock from a task: never blocking the loop, never in a worker thread.
+
+        A thread holds it only while it refreshes, so polling costs little. Waiting for it in a
+        worker thread instead leaked it: a task cancelled while it waited (`asyncio.timeout`,
+        `task.cancel()`) left a thread that still acquired the lock, with nobody to release it,
+        and every later refresh, in any thread or task, hung for ever. Here the lock is taken
+        only by a non-blocking call that the caller marks held before its next await.
+        """
+        delay = 0.001
+        while not self._lock.acquire(blocking=False):
+            await anyio.sleep(delay)  # not _async_sleep: tests replace that with a recorder
+            delay = min(delay * 2, 0.02)
+
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         steps = self._flow(request)
         loop_lock: asyncio.Lock | None = None
@@ -311,10 +326,7 @@ class LwaTokenAuth(httpx.Auth):
                     if loop_lock is not None:
                         await loop_lock.acquire()
                         loop_held = True
-                    if not self._lock.acquire(blocking=False):
-                        # A thread holds it: wait in a worker thread, never blocking the loop. The
-                        # wait is shielded from cancellation, so an acquired lock is always marked.
-                        await anyio.to_thread.run_sync(self._lock.acquire)
+                    await self._acquire_thread_lock()
                     thread_held = True
                 elif step is _Lock.RELEASE:
                     self._lock.release()

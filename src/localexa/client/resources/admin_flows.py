@@ -62,11 +62,14 @@ def parse_list(response: httpx.Response, model: type[M]) -> list[M]:
     """A JSON array of `model`; anything else is APIResponseValidationError."""
     body = json_body(response)
     try:
-        return [model.model_validate(item) for item in body]
-    except (TypeError, pydantic.ValidationError) as exc:
-        raise APIResponseValidationError(
-            f"{response.request.url.path} answered no list of {model.__name__}.", response=response
-        ) from exc
+        if isinstance(body, list):  # not any iterable: an object's keys made `{}` an empty list
+            return [model.model_validate(item) for item in body]
+    except (TypeError, pydantic.ValidationError):
+        pass
+    # Unchained: pydantic's error quotes the input, secrets beside the field that failed included.
+    raise APIResponseValidationError(
+        f"{response.request.url.path} answered no list of {model.__name__}.", response=response
+    )
 
 
 def health() -> Flow[bool]:

@@ -29,7 +29,13 @@ def put(
     default_border_agent_id: str | None = None,
     token: str | None = None,
 ) -> Flow[None]:
-    """`PUT` (200): create the customer's Thread network; 409 ConflictError when it exists."""
+    """`PUT` (200): create the customer's Thread network; 409 ConflictError when it exists.
+
+    A PUT, but not one that is safe to repeat: a second PUT of the same network answers 409, so a
+    retry after a lost answer (a reset, a read timeout, a 5xx) would turn a network this call
+    stored into a ConflictError. It is retried only when the server cannot have stored it (429,
+    no connection made), as a POST is.
+    """
     network = ThreadNetwork(
         extended_pan_id=extended_pan_id,
         network_name=network_name,
@@ -41,7 +47,12 @@ def put(
     )
     yield from call(
         ApiRequest(
-            "PUT", PATH, service=Service.CREDENTIAL_LOCKER, json={"threadNetwork": dump(network)}, token=token
+            "PUT",
+            PATH,
+            service=Service.CREDENTIAL_LOCKER,
+            json={"threadNetwork": dump(network)},
+            token=token,
+            idempotent=False,
         )
     )
 
