@@ -63,10 +63,11 @@ class Runtime:
                 await session.rollback()
                 raise
 
-    async def refresh_clock(self) -> None:
-        """Pick up a clock advance made by another server process (core.clock)."""
+    async def refresh_clock(self, *, force: bool = False) -> None:
+        """Pick up a clock advance made by another server process (core.clock); `force` reads it
+        even when it was read moments ago (before stamping something that expires)."""
         if self.engine is not None:
-            await self.clock.refresh(self.engine)
+            await self.clock.refresh(self.engine, force=force)
 
     def invoker(self) -> SkillInvoker:
         return SkillInvoker(self.outbound, self.lambdas, timeout=self.settings.directive_timeout)

@@ -123,7 +123,9 @@ async def send_directive(runtime: Runtime, request: DirectiveRequest) -> Directi
     """
     if request.key not in (DISCOVER, ACCEPT_GRANT) and not request.endpoint_id:
         raise BadRequest(f"{request.namespace}.{request.name} needs an endpointId.")
-    await runtime.refresh_clock()  # token expiry is judged by the shared clock
+    # Token expiry is judged by the shared clock. AcceptGrant mints a 5-minute code: its stamp
+    # must not be an advance through another process behind (it would arrive expired).
+    await runtime.refresh_clock(force=request.key == ACCEPT_GRANT)
     target = await _target(runtime, request)
     message = _build(request, target)
     notes: list[str] = []

@@ -76,6 +76,19 @@ async def fresh_clock(request: Request) -> Clock:
 FreshClock = Annotated[Clock, Depends(fresh_clock)]
 
 
+async def issuing_clock(request: Request) -> Clock:
+    """localexa's clock re-read from the database now, for routes that stamp what expires (tokens,
+    codes). With the clock read up to `Clock.refresh_interval` ago, a token issued by this process
+    just after an advance through another one was stamped by the clock before the advance, and
+    every process judged it expired on arrival. One indexed read of a one-row table per call."""
+    clock: Clock = request.app.state.clock
+    await clock.refresh(request.app.state.engine, force=True)
+    return clock
+
+
+IssuingClock = Annotated[Clock, Depends(issuing_clock)]
+
+
 # -- /ap/oa: sign-in and consent pages ------------------------------------------------------------
 
 
@@ -203,7 +216,7 @@ async def _read_form(request: Request) -> dict[str, str] | None:
     openapi_extra=AUTHORIZE_FORM_OPENAPI,
 )
 async def authorize_form(
-    request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock
+    request: Request, session: FunctionSession, box: BoxDep, clock: IssuingClock
 ) -> Response:
     service, signer = AuthorizeService(session, box, clock), PageSigner(box, clock)
     form = await _read_form(request)
@@ -313,7 +326,7 @@ async def page_not_found(rest: str) -> Response:
 )
 @router.post("/auth/O2/token", include_in_schema=False)
 @errors_as(ApiFamily.LWA_TOKEN)
-async def token(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:
+async def token(request: Request, session: FunctionSession, box: BoxDep, clock: IssuingClock) -> Response:
     params = forms.parse_token_body(request.headers.get("content-type"), await request.body())
     basic = forms.parse_basic_auth(request.headers.get("authorization"))
     try:

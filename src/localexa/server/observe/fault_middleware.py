@@ -36,6 +36,7 @@ from localexa.server.core.errors import (
     render_error,
 )
 from localexa.server.core.families import FamilyRouter
+from localexa.server.evaluation.routes import BAD_REQUEST_SHAPED, EvaluationRoute
 from localexa.server.observe.exchange import skill_in_path
 from localexa.server.observe.faults import FaultRule, FaultStore
 
@@ -83,12 +84,21 @@ def _error_type(status: int) -> type[LocalexaError]:
     return cast(type[LocalexaError], type(f"InjectedError{status}", (LocalexaError,), {"status": status}))
 
 
-def fault_error(rule: FaultRule) -> LocalexaError:
+def fault_error(rule: FaultRule, route: object = None) -> LocalexaError:
+    """The error a fault answers with, as the matched route itself would raise it (`route`: the
+    route that would have answered the call, if any)."""
     status = rule.status or 500
     message = _MESSAGES.get(status, f"The request failed with status {status}.")
-    if status == 429:
-        return TooManyRequests(message, retry_after=rule.retry_after or 1)
-    return _error_type(status)(message)
+    error = (
+        TooManyRequests(message, retry_after=rule.retry_after or 1)
+        if status == 429
+        else _error_type(status)(message)
+    )
+    if isinstance(route, EvaluationRoute) and status in BAD_REQUEST_SHAPED:
+        # The evaluation API answers these with BadRequestError, as its route class makes every
+        # error raised under it (a fault's 401, 404 or 429 there was a StandardizedError).
+        error.violations = [{"code": error.code, "message": error.message}]  # type: ignore[attr-defined]
+    return error
 
 
 class _Caller:
@@ -189,7 +199,8 @@ class FaultMiddleware:
             return
         await _attribute(scope, caller, state.families)
         request_id = scope.get("state", {}).get("request_id", "-")
-        response = render_error(fault_error(answer), state.families.family_for(scope["path"]), request_id)
+        error = fault_error(answer, scope.get("route"))
+        response = render_error(error, state.families.family_for(scope["path"]), request_id)
         response.headers[FAULT_HEADER] = answer.id
         await response(scope, receive, send)
 

@@ -22,17 +22,19 @@ call neither fires nor counts and the cache is dropped.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from localexa.server.db.engine import READ_ONLY
+from localexa.server.db.engine import READ_ONLY, reads_only
 from localexa.server.observe import repository
 
 
@@ -111,6 +113,24 @@ def new_fault_id() -> str:
     return "fault-" + uuid.uuid4().hex[:16]
 
 
+@contextlib.asynccontextmanager
+async def _writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A transaction that writes the faults table, also while a GET or HEAD is handled.
+
+    A GET's transactions are read-only (db/session.py `ReadsOnlyMiddleware`): on SQLite they begin
+    without the write lock, and without waiting for this process's other writers (db/engine.py).
+    A fault counting a GET then upgraded to the write lock in SQLite's busy handler, on the event
+    loop's thread: while another transaction of the process held the lock (the journal writer's,
+    a POST's), the whole process stood still for the 30 s busy timeout, and the fault was then
+    skipped (the call went through unfaulted)."""
+    token = reads_only.set(False)
+    try:
+        async with engine.begin() as conn:
+            yield conn
+    finally:
+        reads_only.reset(token)
+
+
 class FaultStore:
     """The faults table plus a short-lived per-process cache of the active rules."""
 
@@ -174,7 +194,7 @@ class FaultStore:
 
     async def fire(self, rule: FaultRule) -> bool:
         """Count a matching call and decide, atomically, whether the fault acts on it."""
-        async with self._engine.begin() as conn:
+        async with _writing(self._engine) as conn:
             n = await repository.count_match(conn, rule.id)
             if n is None:
                 fired = None
@@ -188,7 +208,7 @@ class FaultStore:
 
     async def count_match(self, rule: FaultRule) -> None:
         """Count a matching call the fault does not act on (an older fault answers it)."""
-        async with self._engine.begin() as conn:
+        async with _writing(self._engine) as conn:
             n = await repository.count_match(conn, rule.id)
         if n is None:
             self.invalidate()  # gone or retired

@@ -10,11 +10,12 @@ content and the entries are lost, never retried into a loop.
 
 Several processes share one journal, and each queues its own entries: a reset through one
 process must also keep the others' queued entries out. So reset moves the journal's cutoff
-(`journal_cutoff`, the wall-clock time the reset began) in the transaction that empties the
-journal, and every batch reads the cutoff in the transaction that inserts it, leaving out the
-entries of calls answered before it (counted: `localexa_journal_discarded_total`). The two
-transactions exclude each other: on PostgreSQL the batch reads the row `FOR SHARE` and the reset
-updates it; on SQLite every write transaction holds the file's write lock.
+(`journal_cutoff`, the wall-clock time at which the reset held the state's tables) in the
+transaction that empties the journal, and every batch reads the cutoff in the transaction that
+inserts it, leaving out the entries of calls answered before it (counted:
+`localexa_journal_discarded_total`). The two transactions exclude each other: on PostgreSQL the
+batch reads the row `FOR SHARE` and the reset updates it; on SQLite every write transaction holds
+the file's write lock.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from localexa.server.db.engine import READ_ONLY
 from localexa.server.lwa.models import LwaClient
 from localexa.server.observe.exchange import Exchange, to_row
 from localexa.server.observe.models import JournalCutoff, JournalEntry
@@ -247,6 +249,10 @@ class Journal:
         unknown = {c for c in wanted.values() if c not in self._skill_of_client}
         if unknown:
             async with self._state_engine.connect() as conn:
+                # Only reads: on SQLite a transaction of the state's engine takes the file's write
+                # lock unless it says so (db/engine.py), and the writer held it against every
+                # call of the process while it looked the names up.
+                await conn.execution_options(**{READ_ONLY: True})
                 found = (
                     await conn.execute(
                         select(LwaClient.client_id, LwaClient.skill_id).where(

@@ -53,10 +53,10 @@ class JournalCutoff(Base):
     """When the journal was last emptied, so that no process writes an entry from before it.
 
     One row (`id` 1). `not_before` is the wall clock (Unix seconds, not localexa's clock, which
-    reset moves) at which the last reset began. A writer reads it in the transaction that
-    inserts its batch and leaves out the entries of calls answered before it: another process's
-    queued entries cannot land after a reset (observe/journal.py). Reset leaves the row in place
-    and moves it (observe/state.py); snapshots leave it out.
+    reset moves) at which the last reset held the state's tables. A writer reads it in the
+    transaction that inserts its batch and leaves out the entries of calls answered before it:
+    another process's queued entries cannot land after a reset (observe/journal.py). Reset leaves
+    the row in place and moves it (observe/state.py); snapshots leave it out.
     """
 
     __tablename__ = "journal_cutoff"

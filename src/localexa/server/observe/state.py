@@ -144,11 +144,21 @@ async def _delete_state(conn: AsyncConnection) -> None:
 
 async def reset(app: FastAPI) -> None:
     engine = app.state.engine
-    began = time.time()  # calls answered before this, through any process, leave the journal
+    #: The journal's cutoff: calls answered before it, through any process, leave the journal.
+    cutoff: list[float] = []
+
+    async def delete_and_cut(conn: AsyncConnection) -> None:
+        # Taken once the tables are held (the locks on PostgreSQL, the write lock on SQLite), not
+        # when the reset began: calls answered while it waited for them (a reset on PostgreSQL lets
+        # the calls queued behind its locks through between tries) wrote rows it then deleted, and
+        # their entries stayed in the journal. Calls answered after this wait for the reset.
+        cutoff[:] = [time.time()]
+        await _delete_state(conn)
+
     async with app.state.journal.paused():
         app.state.journal.discard_queued()
-        await _rewrite_state(engine, _delete_state)
-        await app.state.journal.delete_all(not_before=began)
+        await _rewrite_state(engine, delete_and_cut)
+        await app.state.journal.delete_all(not_before=cutoff[0])
     await _after_change(app)
 
 
@@ -356,10 +366,20 @@ def _leases_ended(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     write of the old worker finds the lease lost and the next worker to poll resumes the run at
     its first unfinished test case (evaluation/worker.py)."""
     now = wall_now()
-    return [
-        {**run, "lease_owner": None, "lease_expires_at": now} if run.get("status") == IN_PROGRESS else run
-        for run in runs
-    ]
+    return [_lease_ended(run, now) if run.get("status") == IN_PROGRESS else run for run in runs]
+
+
+def _lease_ended(run: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One run under way, due again now. The next claim counts one more attempt, but resuming a
+    restored run is no interruption of it: its count goes back by the claim the snapshot's worker
+    held, so the claim after the restore makes it the snapshot's again (a run restored during its
+    third attempt ended in ERROR, "interrupted 3 times", instead of resuming). A run whose lease a
+    restore ended already (no owner: a snapshot taken after a restore, before any claim) keeps its
+    count, so snapshots and restores in a row do not lower it."""
+    attempts = run.get("attempts")
+    if run.get("lease_owner") is not None and isinstance(attempts, int) and attempts > 0:
+        run = {**run, "attempts": attempts - 1}
+    return {**run, "lease_owner": None, "lease_expires_at": now}
 
 
 async def restore(app: FastAPI, document: Any) -> dict[str, int]:

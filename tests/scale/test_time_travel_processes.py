@@ -1,0 +1,240 @@
+"""Time travel and faults across two `localexa serve` processes on one PostgreSQL and one Redis
+(README: Several processes behave as one; Faults).
+
+- Every expiry of tests/observe/test_time_travel_every_expiry.py, walked with the clock moved
+  through A and every check made through B: B runs on the moved clock within the documented
+  bound (a re-read at most every 0.5 s), and then honours each expiry at once; no cache of B
+  (token checks, pages, sessions) outlives an advance made through A.
+- A token minted through B right after an advance through A lives its hour (`POST
+  /_localexa/tokens` reads the shared clock before it stamps the expiry).
+- A fault's `count` is one budget for both processes, spent exactly, under concurrent calls; a
+  seeded fault draws the same decision for its n-th matching call whichever process serves it;
+  and B answers a fault in the API's own shape, as A does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from localexa.server.observe.faults import FaultRule
+from tests.factories import Admin
+from tests.lwa.browser import Browser
+from tests.observe.test_time_travel_every_expiry import Sides, skill_side, walk
+from tests.scale.conftest import Pair
+from tests.scale.processes import ServerProcess
+
+pytestmark = pytest.mark.slow
+
+#: README: each process re-reads the clock and the faults at most every 0.5 s.
+REFRESH = 0.5
+#: What a loaded two-core machine may add to that bound before the first call that shows it.
+SLACK = 1.5
+FAULT_HEADER = "X-Localexa-Fault"
+
+
+class RemoteBrowser(Browser):
+    """The /ap/oa browser of tests/lwa/browser.py, on a real server."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=30)
+
+
+@asynccontextmanager
+async def _clients(pair: Pair) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    async with (
+        httpx.AsyncClient(base_url=pair.a.base_url, timeout=30) as a,
+        httpx.AsyncClient(base_url=pair.b.base_url, timeout=30) as b,
+    ):
+        yield a, b
+
+
+async def test_every_expiry_moved_through_one_process_is_honoured_by_the_other(pair: Pair) -> None:
+    key = pair.a.admin_key
+    browsers: list[Browser] = []
+
+    def browser() -> Browser:
+        made = RemoteBrowser(pair.b.base_url)
+        browsers.append(made)
+        return made
+
+    async with _clients(pair) as (a, b):
+        # A token B reads back shows which clock B runs on (`exp`: seconds left on B's clock).
+        probe = Admin(a, key)
+        probe_user = (await probe.customer(name="Probe")).user_id
+        probe_client, _ = await probe.lwa_client(name="Probe")
+        moved = 0.0
+        waits: list[float] = []
+
+        async def move_to(offset: float) -> None:
+            nonlocal moved
+            answer = await a.post(
+                "/_localexa/clock", json={"advanceSeconds": offset - moved}, headers=probe.headers
+            )
+            assert answer.status_code == 200, answer.text
+            moved = offset
+            started = time.monotonic()
+            minted = await probe.tokens(probe_client, probe_user, ["profile"])  # by A's clock
+            fresh = minted["access_token"]
+            while True:
+                info = await b.get("/auth/o2/tokeninfo", params={"access_token": fresh})
+                assert info.status_code == 200, info.text
+                if info.json()["exp"] <= 3600:  # B's clock has caught up with A's
+                    break
+                assert time.monotonic() - started < REFRESH + SLACK, "B kept the clock before the advance"
+                await asyncio.sleep(0.02)
+            waits.append(time.monotonic() - started)
+
+        try:
+            with skill_side() as skill:
+                await walk(Sides(a, b, key, browser, move_to), skill)
+        finally:
+            await asyncio.gather(*(made.http.aclose() for made in browsers))
+    assert len(waits) == 10
+    assert max(waits) < REFRESH + SLACK, waits
+
+
+def _rule(fault_id: str, seed: int, probability: float) -> FaultRule:
+    return FaultRule.from_row(
+        {
+            "id": fault_id,
+            "method": None,
+            "path": "/",
+            "status": 503,
+            "delay_ms": 0,
+            "probability": probability,
+        }
+        | {"count": None, "retry_after": None, "customer": None, "skill": None, "region": None, "seed": seed}
+    )
+
+
+async def _fault(client: httpx.AsyncClient, server: ServerProcess, **body: Any) -> str:
+    made = await client.post("/_localexa/faults", json=body, headers=server.admin_headers)
+    assert made.status_code == 201, made.text
+    fault_id: str = made.json()["faultId"]
+    return fault_id
+
+
+async def _listed(client: httpx.AsyncClient, server: ServerProcess, fault_id: str) -> dict[str, Any]:
+    listing = await client.get("/_localexa/faults", headers=server.admin_headers)
+    [found] = [f for f in listing.json() if f["faultId"] == fault_id]
+    return found
+
+
+async def _loaded_by_both(pair: Pair, a: httpx.AsyncClient, b: httpx.AsyncClient, token: str) -> None:
+    """Wait until both processes have re-read the faults (README: at most every 0.5 s) since the
+    ones this test made: a canary fault made after them answers through each."""
+    canary = await _fault(a, pair.a, method="GET", path="/auth/o2/tokeninfo", status=500)
+    started = time.monotonic()
+    for client in (a, b):
+        while (await client.get("/auth/o2/tokeninfo", params={"access_token": token})).status_code != 500:
+            assert time.monotonic() - started < REFRESH + SLACK, "a process kept its faults past the bound"
+            await asyncio.sleep(0.02)
+    await _delete(a, pair, canary)
+
+
+async def _delete(client: httpx.AsyncClient, pair: Pair, fault_id: str) -> None:
+    deleted = await client.delete(f"/_localexa/faults/{fault_id}", headers=pair.a.admin_headers)
+    assert deleted.status_code == 204, deleted.text
+
+
+async def test_a_faults_count_seed_and_shape_hold_across_both_processes(pair: Pair) -> None:
+    async with _clients(pair) as (a, b):
+        admin = Admin(a, pair.a.admin_key)
+        customer = await admin.customer(name="Faulted")
+        token = await admin.access_token(customer.user_id, ["profile"])
+        headers = {"Authorization": f"Bearer {token}"}
+        path = "/user/profile"  # LWA's: no rate limit to spend
+
+        # A count of 5 across 12 concurrent calls, 6 through each process: 5 faulted in all.
+        counted = await _fault(a, pair.a, path=path, status=503, count=5, customer=customer.user_id)
+        await _loaded_by_both(pair, a, b, token)
+        answers = await asyncio.gather(*(client.get(path, headers=headers) for client in [a, b] * 6))
+        faulted = [r for r in answers if r.headers.get(FAULT_HEADER) == counted]
+        assert len(faulted) == 5, [r.status_code for r in answers]
+        for answer in faulted:
+            assert answer.status_code == 503
+            assert set(answer.json()) == {"error", "error_description"}
+        assert {r.status_code for r in answers if r.headers.get(FAULT_HEADER) is None} == {200}
+        listed = await _listed(b, pair.b, counted)
+        assert (listed["fired"], listed["remaining"], listed["active"]) == (5, 0, False)
+        await _delete(a, pair, counted)
+
+        # A seeded probability: the n-th matching call draws the same, whichever process serves it.
+        seeded = await _fault(
+            b, pair.b, path=path, status=503, probability=0.5, seed=11, customer=customer.user_id
+        )
+        await _loaded_by_both(pair, a, b, token)
+        fired = []
+        for n in range(16):
+            answer = await (a if n % 2 else b).get(path, headers=headers)
+            fired.append(answer.headers.get(FAULT_HEADER) == seeded)
+        assert fired == [_rule(seeded, 11, 0.5).draws(n) for n in range(1, 17)]
+        assert 0 < sum(fired) < 16
+        await _delete(a, pair, seeded)
+
+        # The same fault answered by either process: the same shape (the event gateway's here).
+        shaped = await _fault(a, pair.a, method="POST", path="/v3/events", status=429, retryAfter=3)
+        await _loaded_by_both(pair, a, b, token)
+        from_a, from_b = [await client.post("/v3/events", json={}) for client in (a, b)]
+        await _delete(a, pair, shaped)
+    for answer in (from_a, from_b):
+        assert (answer.status_code, answer.headers[FAULT_HEADER], answer.headers["Retry-After"]) == (
+            429,
+            shaped,
+            "3",
+        )
+        body = answer.json()
+        assert set(body) == {"header", "payload"}
+        assert (body["header"]["namespace"], body["payload"]["code"]) == ("System", "THROTTLING_EXCEPTION")
+
+
+async def test_a_token_minted_right_after_an_advance_elsewhere_lives_its_hour(pair: Pair) -> None:
+    """`POST /_localexa/tokens` answers `expires_in: 3600`. Minted through B moments after an
+    advance through A (B had re-read the clock just before it: its copy was up to 0.5 s stale), the
+    token was stamped by B's clock before the advance, so it had expired on arrival (a test suite
+    that moves the clock and then mints a token, behind a load balancer). The admin call now reads
+    the shared clock before it stamps the expiry."""
+    async with _clients(pair) as (a, b):
+        admin_a, admin_b = Admin(a, pair.a.admin_key), Admin(b, pair.b.admin_key)
+        user_id = (await admin_a.customer(name="Minted")).user_id
+        client_id, _ = await admin_a.lwa_client(name="Minter")
+        assert (await b.get("/_localexa/clock", headers=admin_b.headers)).status_code == 200  # B re-reads now
+        await admin_a.advance_clock(2 * 3600)
+        minted = await admin_b.tokens(client_id, user_id, ["profile"])
+        assert minted["expires_in"] == 3600
+        for client in (a, b):
+            info = await client.get("/auth/o2/tokeninfo", params={"access_token": minted["access_token"]})
+            assert info.status_code == 200, info.text  # was 400: "The access token has expired."
+            assert 3600 - 60 < info.json()["exp"] <= 3600
+
+
+async def test_a_token_refreshed_right_after_an_advance_elsewhere_lives_its_hour(pair: Pair) -> None:
+    """The token endpoint stamps what it issues by the shared clock as it is now: refreshed through
+    B moments after an advance through A, the access token had expired on arrival (B's copy of the
+    clock was up to 0.5 s stale)."""
+    async with _clients(pair) as (a, b):
+        admin_a, admin_b = Admin(a, pair.a.admin_key), Admin(b, pair.b.admin_key)
+        user_id = (await admin_a.customer(name="Refreshed")).user_id
+        client_id, secret = await admin_a.lwa_client(name="Refresher")
+        pair_tokens = await admin_a.tokens(client_id, user_id, ["profile"])
+        assert (await b.get("/_localexa/clock", headers=admin_b.headers)).status_code == 200  # B re-reads now
+        await admin_a.advance_clock(2 * 3600)
+        refreshed = await b.post(
+            "/auth/o2/token",
+            data={"grant_type": "refresh_token", "refresh_token": pair_tokens["refresh_token"]},
+            auth=(client_id, secret),
+        )
+        assert refreshed.status_code == 200, refreshed.text
+        for client in (a, b):
+            info = await client.get(
+                "/auth/o2/tokeninfo", params={"access_token": refreshed.json()["access_token"]}
+            )
+            assert info.status_code == 200, info.text  # was 400: "The access token has expired."
+            assert 3600 - 60 < info.json()["exp"] <= 3600
