@@ -45,6 +45,15 @@ def _expect(value: object, kind: type, name: str, made_by: str) -> None:
         )
 
 
+def _strings(value: Sequence[str], name: str, example: str) -> Sequence[str]:
+    """A list of strings; a bare string (`scopes="profile"`) would be taken as its characters."""
+    if isinstance(value, str):
+        raise TypeError(
+            f"{name} must be a list of strings, e.g. {name}=[{example!r}]; got the string {value!r}"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class TestCustomer:
     """An Amazon account; `email` and `password` sign in at the LWA login page."""
@@ -99,7 +108,12 @@ class Localexa:
 
     def __init__(self, server: LocalexaServer) -> None:
         self.server = server
-        self.client: Client = server.client()
+        self._connections = server.client()
+        #: Shares `_connections` without owning them: a test's `with localexa.client:` (the
+        #: pattern `server.client()` is used with) closes nothing the next test needs.
+        self.client: Client = self._connections.with_options()
+        #: The plugin's session kit: `close()` from a test (`with localexa:`) is a no-op.
+        self._shared = False
         self._stub: AccountLinkingStub | None = None
         self._app_client: LwaClient | None = None
 
@@ -146,12 +160,14 @@ class Localexa:
         self, *, name: str = "Test App", redirect_uris: Sequence[str] = ("https://app.example.com/cb",)
     ) -> LwaClient:
         """An LWA client (security profile); `client_secret` is only known from this answer."""
+        _strings(redirect_uris, "redirect_uris", "https://app.example.com/cb")
         return self.client.admin.lwa_clients.create(name=name, redirect_uris=redirect_uris)
 
     def create_tokens(
         self, customer: TestCustomer | str, scopes: Sequence[str], *, client_id: str | None = None
     ) -> TokenResponse:
         """The token pair LWA issues `client_id` (default: the kit's own app) after consent."""
+        _strings(scopes, "scopes", "profile")
         user_id = customer if isinstance(customer, str) else customer.user_id
         if client_id is None:
             if self._app_client is None:
@@ -186,6 +202,8 @@ class Localexa:
         a mapping is used as the `accountLinking` object itself (your own OAuth server)."""
         if developer is not None:
             _expect(developer, TestDeveloper, "developer", "create_developer()")
+        _strings(stages, "stages", "development")
+        _strings(permissions, "permissions", ASYNC_EVENTS)
         developer = developer or self.create_developer()
         stub: AccountLinkingStub | None = None
         linking: Mapping[str, Any] | None = None
@@ -219,6 +237,12 @@ class Localexa:
         needs `account_linking=True`)."""
         _expect(customer, TestCustomer, "customer", "create_customer()")
         _expect(skill, TestSkill, "skill", "create_skill()")
+        if skill.stub is None:  # before any call: a refused link() leaves no token behind
+            raise RuntimeError(
+                f"link() needs a skill made with create_skill(account_linking=True), whose token "
+                f"endpoint is the kit's stub; {skill.skill_id} has none or your own accountLinking "
+                f"(link it with client.customer_enablement.enable_and_link and your server's code)"
+            )
         token = self.access_token(customer, ACCOUNT_LINKING)
         return self.client.customer_enablement.enable_and_link(
             skill.skill_id,
@@ -261,7 +285,14 @@ class Localexa:
             self._stub.forget()
 
     def close(self) -> None:
-        self.client.close()
+        """Close the client and stop the linking stub (not the server). On the `localexa`
+        fixture's kit it does nothing: the session closes it after the last test."""
+        if self._shared:
+            return
+        self._close()
+
+    def _close(self) -> None:
+        self._connections.close()
         if self._stub is not None:
             self._stub.stop()
             self._stub = None

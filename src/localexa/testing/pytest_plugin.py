@@ -78,12 +78,19 @@ def localexa_server(
 def localexa_session(localexa_server: LocalexaServer) -> Iterator[Localexa]:
     from localexa.testing.kit import Localexa
 
-    with Localexa(localexa_server) as kit:
+    kit = Localexa(localexa_server)
+    kit._shared = True  # a test's `with localexa:` or `localexa.close()` must not close it
+    try:
         yield kit
+    finally:
+        kit._close()
 
 
 @pytest.fixture
 def localexa(localexa_session: Localexa) -> Localexa:
     """The session's server, emptied for this test, with a client and account factories."""
+    # A server that crashed, or that an earlier test stopped, fails here with its reason (and
+    # its log's tail), not with a connection error from the reset.
+    localexa_session.server.require_running()
     localexa_session.reset()
     return localexa_session

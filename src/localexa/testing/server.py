@@ -18,6 +18,15 @@ start of 1.5-3 s, once per pytest session with the plugin's session-scoped serve
 - Environment: the child gets none of the caller's `LOCALEXA_*` variables, only what is passed
   here (plus `env=`), so a developer's own settings never leak into a test server. Passwords are
   hashed with a cheap scrypt cost (`LOCALEXA_PASSWORD_HASH_N=1024`): test customers sign in fast.
+- Ready means an admin call with this server's own key answers 200, not merely that something
+  answers on the port: another server (an xdist worker's, another test run's) that took the same
+  ports first would answer `/_localexa/health` too, while this one fails to bind and retries.
+- Killed (SIGKILL) before it could stop the server, a test run leaves a temporary data directory
+  and a fresh database: the next start on this machine removes them (leftovers.py).
+- Failing to start (a database it cannot reach, ports taken on every attempt, Ctrl-C meanwhile)
+  leaves nothing behind: the child is stopped, the fresh database dropped, a temporary data
+  directory removed; the error is a `LocalexaServerError` (ending with the log's tail once the
+  child ran; the admin key left out of it).
 """
 
 from __future__ import annotations
@@ -39,8 +48,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
+from localexa.testing.leftovers import OWNER_FILE, current_owner, sweep_data_dirs
 from localexa.testing.ports import free_port_block
-from localexa.testing.postgres import create_database, drop_database, is_postgresql
+from localexa.testing.postgres import create_database, drop_database, is_postgresql, without_password
 
 if TYPE_CHECKING:
     from localexa.client import AsyncClient, Client
@@ -49,6 +59,10 @@ __all__ = ["LocalexaServer", "LocalexaServerError"]
 
 #: Start attempts: another process may take a port between our check and the server's bind.
 _ATTEMPTS = 4
+#: Answers only this server gives: every `/_localexa/` call but health needs its admin key
+#: (admin-api.md). The journal's listing is neither journaled nor subject to faults.
+_READY_PATH = "/_localexa/journal?limit=1"
+_ADMIN_KEY_HEADER = "X-Localexa-Admin-Key"
 
 
 class LocalexaServerError(RuntimeError):
@@ -71,6 +85,7 @@ class LocalexaServer:
         startup_timeout: float = 60.0,
         python: str = sys.executable,
     ) -> None:
+        env = dict(env or {})
         self._own_data_dir = data_dir is None
         # Made by start(), so a server that never starts leaves nothing behind.
         self.data_dir = (
@@ -78,7 +93,8 @@ class LocalexaServer:
             if data_dir is not None
             else Path(tempfile.gettempdir()) / f"localexa-{secrets.token_hex(6)}"
         )
-        self.admin_key = admin_key or secrets.token_urlsafe(24)
+        # A key given through `env=` is the one the child uses: the kit's clients must send it.
+        self.admin_key = admin_key or env.get("LOCALEXA_ADMIN_KEY") or secrets.token_urlsafe(24)
         self.tls = tls
         self.host = host
         self.port = 0
@@ -86,11 +102,12 @@ class LocalexaServer:
         self._fresh_database = fresh_database and database_url is not None and is_postgresql(database_url)
         self._created_database: str | None = None
         self.database_url: str | None = database_url
-        self._env = dict(env or {})
+        self._env = env
         self._startup_timeout = startup_timeout
         self._python = python
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self._stopped = False
         self.started_in: float | None = None
 
     # -- where it is -----------------------------------------------------------------------------
@@ -125,10 +142,35 @@ class LocalexaServer:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The server process's id (None before `start()` and after `stop()`)."""
+        return self._process.pid if self._process is not None else None
+
+    def require_running(self) -> None:
+        """Raise `LocalexaServerError` saying why, unless the server is running: never started,
+        stopped, or exited by itself (then with its log's tail)."""
+        if self.running:
+            return
+        if self._process is not None:
+            raise LocalexaServerError(
+                f"the localexa server at {self.url} has exited with {self._process.returncode}"
+                f" (log: {self.log_file}).\n{self.log_tail()}"
+            )
+        if self._stopped:
+            raise LocalexaServerError(
+                "the localexa server was stopped (stop() or the end of its `with` block); "
+                "start() it again, or use a LocalexaServer of your own for a test that stops one"
+            )
+        raise LocalexaServerError(
+            "the localexa server is not started: call start(), or use `with LocalexaServer() as server`"
+        )
+
     def client(self, **options: Any) -> Client:
         """A blocking client for this server, with the admin key (close it, or use `with`)."""
         from localexa.client import Client
 
+        self.require_running()
         options.setdefault("admin_key", self.admin_key)
         return Client(base_url=self.url, ca_file=self.ca_file, **options)
 
@@ -136,6 +178,7 @@ class LocalexaServer:
         """An async client for this server, with the admin key (use `async with`)."""
         from localexa.client import AsyncClient
 
+        self.require_running()
         options.setdefault("admin_key", self.admin_key)
         return AsyncClient(base_url=self.url, ca_file=self.ca_file, **options)
 
@@ -147,26 +190,49 @@ class LocalexaServer:
     # -- life --------------------------------------------------------------------------------------
 
     def start(self) -> LocalexaServer:
+        """Start the server (again after `stop()`, on new ports); a no-op while it runs."""
         if self.running:
             return self
         began = time.monotonic()
+        self._stopped = False
+        try:
+            self._start()
+        except BaseException:
+            # Whatever ended the start (no database, no ports, Ctrl-C, a bug): leave nothing.
+            self.stop()
+            self._stopped = False  # never started, rather
+            raise
+        self.started_in = time.monotonic() - began
+        atexit.register(self.stop)
+        return self
+
+    def _start(self) -> None:
+        self._terminate()  # a child that exited by itself (crashed): its log file closes
+        if self._own_data_dir:
+            sweep_data_dirs(self.data_dir.parent)  # what killed test runs left (leftovers.py)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        owner = current_owner()
+        if self._own_data_dir and owner is not None:
+            (self.data_dir / OWNER_FILE).write_text(owner)
         if self._fresh_database and self._created_database is None:
             assert self._database_url is not None
-            self._created_database, self.database_url = create_database(self._database_url)
+            try:
+                self._created_database, self.database_url = create_database(self._database_url)
+            except Exception as exc:
+                raise LocalexaServerError(
+                    f"could not create a database on the PostgreSQL server of "
+                    f"{without_password(self._database_url)}: {type(exc).__name__}: {exc}"
+                ) from exc
         failure = ""
         for _ in range(_ATTEMPTS):
             self.port = free_port_block(self.host)
             self._spawn()
             failure = self._wait_until_healthy()
             if not failure:
-                self.started_in = time.monotonic() - began
-                atexit.register(self.stop)
-                return self
+                return
             self._terminate()
             if "address already in use" not in failure.lower():
                 break
-        self.stop()
         raise LocalexaServerError(failure)
 
     def _command(self) -> list[str]:
@@ -190,6 +256,7 @@ class LocalexaServer:
             PYTHONUNBUFFERED="1",
         )
         env.update(self._env)
+        env["LOCALEXA_ADMIN_KEY"] = self.admin_key  # `admin_key=` wins over one in `env=`
         return env
 
     def _spawn(self) -> None:
@@ -205,31 +272,38 @@ class LocalexaServer:
         assert ca_file is not None
         return ssl.create_default_context(cafile=str(ca_file)) if ca_file.is_file() else None
 
+    def _answers_as_ours(self, context: ssl.SSLContext | None) -> bool:
+        """True when the server on our port is this one: it knows our admin key. Before our
+        child binds, or when it never can, another server may answer there (with 401)."""
+        request = urllib.request.Request(  # noqa: S310 - our own http(s) URL
+            self.url + _READY_PATH, headers={_ADMIN_KEY_HEADER: self.admin_key}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=2, context=context) as response:  # noqa: S310
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):  # HTTPError (401: not ours) is a URLError
+            return False
+
     def _wait_until_healthy(self) -> str:
-        """ "" once `/_localexa/health` answers 200; else why not (with the log's tail)."""
+        """ "" once the server answers an admin call with its key; else why not (log's tail)."""
         deadline = time.monotonic() + self._startup_timeout
         while time.monotonic() < deadline:
             assert self._process is not None
             if self._process.poll() is not None:
                 return f"localexa serve exited with {self._process.returncode}.\n{self.log_tail()}"
             context = self._health_context()
-            if context is not None or not self.tls:
-                try:
-                    with urllib.request.urlopen(  # noqa: S310 - our own http(s) URL
-                        self.url + "/_localexa/health", timeout=2, context=context
-                    ) as response:
-                        if response.status == 200:
-                            return ""
-                except (urllib.error.URLError, OSError):
-                    pass
+            if (context is not None or not self.tls) and self._answers_as_ours(context):
+                return ""
             time.sleep(0.05)
         return f"localexa serve did not answer within {self._startup_timeout:g} s.\n{self.log_tail()}"
 
     def log_tail(self, lines: int = 30) -> str:
+        """The log's last lines, the admin key left out (they end up in CI logs)."""
         try:
             text = self.log_file.read_text(errors="replace")
         except OSError:
             return "(no log)"
+        text = text.replace(self.admin_key, "<admin key>")
         return "\n".join(text.splitlines()[-lines:])
 
     def _terminate(self) -> None:
@@ -246,15 +320,19 @@ class LocalexaServer:
             self._log = None
 
     def stop(self) -> None:
-        """Stop the server; drop its fresh database and its temporary data directory."""
+        """Stop the server; drop its fresh database and its temporary data directory. Stopping
+        a stopped (or never started) server does nothing."""
         atexit.unregister(self.stop)
-        self._terminate()
-        if self._created_database is not None:
-            assert self._database_url is not None
-            drop_database(self._database_url, self._created_database)
-            self._created_database = None
-        if self._own_data_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+        self._stopped = True
+        try:
+            self._terminate()
+            if self._created_database is not None:
+                assert self._database_url is not None
+                name, self._created_database = self._created_database, None
+                drop_database(self._database_url, name)
+        finally:
+            if self._own_data_dir:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalexaServer:
         return self.start()
