@@ -5,11 +5,13 @@ with one line saying why."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
 from localexa.cli.main import app
@@ -140,3 +142,37 @@ def test_an_unreachable_postgresql_is_one_line_not_a_traceback(tmp_path: Path) -
     assert 'File "' not in done.stderr
     assert "cannot start: ConnectionRefusedError" in done.stderr
     assert "SECRET" not in done.stdout + done.stderr
+
+
+def test_a_database_that_does_not_exist_is_named_in_the_one_line(tmp_path: Path) -> None:
+    """SQLAlchemy ends a database error with "(Background on this error at: https://sqlalche.me/…)":
+    that line was all the one-line report said."""
+    server = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
+    if not server:
+        pytest.skip("needs a PostgreSQL server (LOCALEXA_TEST_DATABASE_URL)")
+    missing = str(make_url(server).set(database="localexa_no_such_database").render_as_string(False))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "localexa",
+            "serve",
+            "--no-demo",
+            "--port",
+            str(free_port_block()),
+            "--data-dir",
+            str(tmp_path),
+            "--database-url",
+            missing,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert done.returncode != 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    [line] = [line for line in done.stderr.splitlines() if "cannot start:" in line]
+    assert "localexa_no_such_database" in line, line
+    assert "does not exist" in line, line
+    assert "sqlalche.me" not in done.stderr

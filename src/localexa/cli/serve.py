@@ -263,10 +263,16 @@ class OneLineStartupFailure:
         await self.app(scope, receive, send_one_line)
 
 
+#: Lines SQLAlchemy appends after a database error's own message: not what went wrong.
+_SQLALCHEMY_TRAILERS = ("(Background on this error at:", "[SQL:", "[parameters:")
+
+
 def last_line(text: str) -> str:
-    """The last line of a traceback: the exception and its message."""
+    """The last line of a traceback that says what went wrong: the exception and its message
+    (`database "x" does not exist`), not SQLAlchemy's link to its error page after it."""
     lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "unknown error"
+    told = [line for line in lines if not line.startswith(_SQLALCHEMY_TRAILERS)]
+    return told[-1] if told else lines[-1] if lines else "unknown error"
 
 
 async def _serve_all(server: uvicorn.Server, sockets: list[socket.socket], settings: Settings) -> None:
