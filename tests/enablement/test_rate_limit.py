@@ -165,3 +165,40 @@ async def test_every_route_is_rate_limited(
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert set(response.json()) == shape
+
+
+@pytest.mark.usefixtures("tight")
+async def test_a_reset_gives_every_budget_back(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """A test suite resets between tests: a budget a test spent must not reach the next one (the
+    sign-in page's budget is the caller's address, the same in every test: tests/testing's
+    test_sign_in_rate_limit_counters_do_not_reach_the_next_test drives that through a server)."""
+    limiter = app.state.rate_limiter
+    for _ in range(2):
+        assert await limiter.hit("lwa.signin", "addr:127.0.0.1") is None
+    assert await limiter.hit("lwa.signin", "addr:127.0.0.1") is not None
+    reset = await client.post("/_localexa/reset", headers={"X-Localexa-Admin-Key": ADMIN_KEY})
+    assert reset.status_code == 200
+    assert await limiter.hit("lwa.signin", "addr:127.0.0.1") is None
+
+
+async def test_resetting_the_redis_counters_leaves_the_token_cache_keys() -> None:
+    """limits' reset deletes every key under its prefix (`KEYS <prefix>:*`): under "localexa" it
+    would take the token cache's epoch (`localexa:token-epoch`) with it."""
+    from redis.asyncio import Redis
+
+    from localexa.server.lwa.token_cache import REDIS_KEY
+
+    limiter = WindowLimiter.from_settings("1/minute", REDIS_URL)
+    redis = Redis.from_url(REDIS_URL)
+    caller = f"user:{secrets.token_hex(4)}"
+    try:
+        await redis.set(REDIS_KEY, "7")
+        assert await limiter.hit("things.list", caller) is None
+        assert await limiter.hit("things.list", caller) is not None
+        await limiter.reset()
+        assert await limiter.hit("things.list", caller) is None
+        assert await redis.get(REDIS_KEY) == b"7"
+    finally:
+        await redis.delete(REDIS_KEY)
+        await redis.aclose()
+        await limiter.aclose()

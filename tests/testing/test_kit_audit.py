@@ -244,11 +244,6 @@ def wrong_sign_ins(kit: Localexa, email: str, attempts: int) -> list[int]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="POST /_localexa/reset keeps the rate limiter's counters (server: observe/state.py reset)",
-)
 def test_sign_in_rate_limit_counters_do_not_reach_the_next_test(own_tmp: Path) -> None:
     """A test of a sign-in budget (LOCALEXA_RATE_LIMIT, given through `env=`) spends it for the
     address and the account; the reset before the next test must give it back, as it empties

@@ -20,7 +20,7 @@ from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import install_error_handlers
 from localexa.server.core.http import OutboundHttp
 from localexa.server.core.openapi import install_openapi
-from localexa.server.core.rate_limit import WindowLimiter
+from localexa.server.core.rate_limit import WindowLimiter, forget_rate_limits
 from localexa.server.core.regions import RegionMiddleware
 from localexa.server.core.request_guard import RequestGuardMiddleware
 from localexa.server.core.request_id import RequestIdMiddleware
@@ -32,6 +32,7 @@ from localexa.server.evaluation.worker import start_evaluation_worker, stop_eval
 from localexa.server.lwa.token_cache import TokenCache, watch_revocations
 from localexa.server.lwa.tokens import LwaTokenVerifier
 from localexa.server.observe.install import install_observability, start_observability, stop_observability
+from localexa.server.observe.state import on_reset
 from localexa.server.settings import Settings
 
 logger = logging.getLogger("localexa")
@@ -103,6 +104,7 @@ def create_app(
     app.add_middleware(ClockRefreshMiddleware)
     app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     install_observability(app, settings)
+    on_reset(app, forget_rate_limits)
     app.add_middleware(RegionMiddleware, ports=settings.region_ports())
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(ReadsOnlyMiddleware)  # outermost: GET/HEAD take no SQLite write lock (db/engine.py)

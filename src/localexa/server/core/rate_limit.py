@@ -37,7 +37,16 @@ class Limiter(Protocol):
         """Count one call; None when allowed, else the seconds to wait before retrying."""
         ...
 
+    async def reset(self) -> None:
+        """Forget every counter (POST /_localexa/reset)."""
+        ...
+
     async def aclose(self) -> None: ...
+
+
+#: The Redis key prefix of the counters: their own, so that forgetting them (`reset`, which
+#: deletes every key under the prefix) leaves the token cache's keys (`localexa:…`) alone.
+REDIS_PREFIX = "localexa-rate"
 
 
 class WindowLimiter:
@@ -50,6 +59,7 @@ class WindowLimiter:
 
     def __init__(self, limits: list[RateLimitItem], storage: Storage, closer: Any = None) -> None:
         self._limits = limits
+        self._storage = storage
         self._strategy = SlidingWindowCounterRateLimiter(storage)
         self._closer = closer
 
@@ -64,7 +74,7 @@ class WindowLimiter:
         pool = ConnectionPool.from_url(redis_url)
         uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
         options: dict[str, Any] = {"connection_pool": pool}  # passed through to redis.asyncio.Redis
-        storage = RedisStorage(uri, implementation="redispy", key_prefix="localexa", **options)
+        storage = RedisStorage(uri, implementation="redispy", key_prefix=REDIS_PREFIX, **options)
         return cls(limits, storage, closer=pool)
 
     async def hit(self, operation: str, caller: str) -> int | None:
@@ -79,6 +89,16 @@ class WindowLimiter:
                 return None
             return max(1, math.ceil(stats.reset_time - time.time()))
         return None
+
+    async def reset(self) -> None:
+        """Forget every counter, so a test suite's reset leaves no budget spent by the test before
+        (three wrong sign-ins, then a reset: the next test's first sign-in was a 429). With Redis
+        this deletes the counters of every process sharing it (`KEYS localexa-rate:*`, then `DEL`:
+        fine for the few keys a test server holds)."""
+        try:
+            await self._storage.reset()
+        except Exception as exc:  # the storage is down: the counters expire on their own
+            logger.warning("rate limit storage failed (%s); counters not reset", type(exc).__name__)
 
     async def aclose(self) -> None:
         if self._closer is not None:
@@ -107,3 +127,10 @@ def rate_limited(operation: str) -> Any:
             )
 
     return Depends(dependency)
+
+
+async def forget_rate_limits(app: Any) -> None:
+    """A reset hook (observe/state.py `on_reset`): a reset empties the rate limiter too."""
+    limiter: Limiter | None = getattr(app.state, "rate_limiter", None)
+    if limiter is not None:
+        await limiter.reset()
