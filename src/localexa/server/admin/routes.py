@@ -152,14 +152,15 @@ async def get_skill(skill_id: str, session: SessionDep) -> SkillView:
 
 @router.post("/tokens", status_code=201)
 async def create_tokens(
-    body: TokensIn, request: Request, session: SessionDep, box: BoxDep, clock: ClockDep
+    body: TokensIn, session: SessionDep, box: BoxDep, clock: ClockDep
 ) -> dict[str, object]:
     """The pair LWA would issue to `clientId` for `userId` after consent (admin-api.md).
 
     The expiry is stamped by the shared clock as it is now: this process's copy may be up to
     `Clock.refresh_interval` old, and a token minted just after an advance through another process
-    expired on arrival (stamped an hour after the clock before the advance)."""
-    await clock.refresh(request.app.state.engine, force=True)
+    expired on arrival (stamped an hour after the clock before the advance). Read in this call's
+    own transaction (`Clock.read_within`), not in one of its own."""
+    await clock.read_within(await session.connection())
     repo = LwaRepository(session)
     if await repo.client(body.client_id) is None:
         raise BadRequest(f"clientId {body.client_id} is not an LWA client.")

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from localexa.server.console.models import ConsoleSignOut
+from localexa.server.db.engine import reading
 
 
 class SignOuts:
@@ -57,7 +58,7 @@ class SignOuts:
 
     async def signed_out(self, session_id: str) -> bool:
         async with self._engine.connect() as conn:
-            await conn.execution_options(localexa_read_only=True)  # no SQLite write lock (db/engine.py)
+            await reading(conn)  # no SQLite write lock (db/engine.py)
             found = await conn.execute(
                 select(ConsoleSignOut.expires_at).where(
                     ConsoleSignOut.session_hash == self._hashed(session_id)

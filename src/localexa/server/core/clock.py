@@ -13,11 +13,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Executable, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from localexa.server.core.errors import BadRequest
 from localexa.server.db.base import ClockState
+from localexa.server.db.engine import reading
 
 #: How far ahead of the wall clock advances may take it in all. Each advance is at most 10 years;
 #: without a total, about 800 of them passed the year 9999 and every request failed (a 500:
@@ -26,6 +27,9 @@ MAX_OFFSET_YEARS = 1000
 MAX_OFFSET_SECONDS = MAX_OFFSET_YEARS * 365 * 86400
 
 logger = logging.getLogger("localexa.clock")
+
+#: The shared offset's read, built once (it runs on every token issued).
+_READ_OFFSET = select(ClockState.offset_seconds).where(ClockState.id == 1)
 
 
 class Clock:
@@ -60,14 +64,31 @@ class Clock:
         # request's two refreshes (ClockRefreshMiddleware and the journal's, before it stamps) and
         # every concurrent request tried the database again; the request's own statements report
         # the outage. A read in flight also spares the others theirs.
+        ticket = self._begin_read(mono)
+        async with engine.connect() as conn:
+            await reading(conn)  # no SQLite write lock (db/engine.py)
+            offset = (await conn.execute(_READ_OFFSET)).scalar()
+        self._apply(ticket, offset, mono)
+
+    async def read_within(self, conn: AsyncConnection) -> None:
+        """Read the shared offset now, on `conn`: a connection of the caller's own transaction.
+
+        For what stamps an expiry inside a transaction anyway (the token endpoint, the admin token
+        call): the forced `refresh` cost a second connection and transaction of its own, on
+        PostgreSQL two more round trips (BEGIN, ROLLBACK), for the same read. At READ COMMITTED
+        (and under SQLite's write lock) the read sees every advance committed before it, from
+        any process, as the separate transaction did."""
+        mono = time.monotonic()
+        ticket = self._begin_read(mono)
+        offset = (await conn.execute(_READ_OFFSET)).scalar()
+        self._apply(ticket, offset, mono)
+
+    def _begin_read(self, mono: float) -> int:
         self._refreshed_at = mono
         self._reads_begun += 1
-        ticket = self._reads_begun
-        async with engine.connect() as conn:
-            await conn.execution_options(localexa_read_only=True)  # no SQLite write lock (db/engine.py)
-            offset = (
-                await conn.execute(select(ClockState.offset_seconds).where(ClockState.id == 1))
-            ).scalar()
+        return self._reads_begun
+
+    def _apply(self, ticket: int, offset: object, mono: float) -> None:
         if ticket < self._read_applied:
             return  # a read begun later has applied what it read, at least as new as this
         self._read_applied = ticket

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, Select, bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Executable, Row, Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.pagination import KeysetPage, PageRequest, fitting_key, keyset_page
 from localexa.server.credential_locker.models import ThreadNetwork
-from localexa.server.db.integrity import Violation, violation
 from localexa.server.lwa.models import LwaClient
 from localexa.server.skills.models import Skill
 
@@ -23,6 +21,27 @@ _MESSAGING_SKILL = (
     .where(LwaClient.client_id == bindparam("client_id"))
 )
 _CLIENT_EXISTS = select(LwaClient.client_id).where(LwaClient.client_id == bindparam("client_id"))
+#: uq_thread_networks_identity
+_IDENTITY = ["user_id", "extended_pan_id", "network_name"]
+_INSERT_NETWORK: dict[str, Executable] = {}
+
+
+def _insert_network(dialect: str) -> Executable:
+    """`INSERT … ON CONFLICT (identity) DO NOTHING` in `dialect`, built on first use from that
+    database's own dialect module (a PostgreSQL process never loads SQLite's, nor the reverse)."""
+    statement = _INSERT_NETWORK.get(dialect)
+    if statement is None:
+        table = cast(Table, ThreadNetwork.__table__)
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement = pg_insert(table).on_conflict_do_nothing(index_elements=_IDENTITY)
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=_IDENTITY)
+        _INSERT_NETWORK[dialect] = statement
+    return statement
 
 
 def _networks_page_statement(*, by_name: bool, after: bool) -> Select[Any]:
@@ -84,26 +103,18 @@ class CredentialLockerRepository:
         conn = await self.session.connection()
         return (await conn.execute(_CLIENT_EXISTS, {"client_id": client_id})).first() is not None
 
-    async def network_exists(self, user_id: str, extended_pan_id: str, network_name: str) -> bool:
-        result = await self.session.execute(
-            select(ThreadNetwork.id).where(
-                ThreadNetwork.user_id == user_id,
-                ThreadNetwork.extended_pan_id == extended_pan_id,
-                ThreadNetwork.network_name == network_name,
-            )
-        )
-        return result.first() is not None
+    async def add_network(self, row: dict[str, Any]) -> bool:
+        """Insert a network (`row`: thread_networks' columns but `id`); False, with nothing
+        written, when the customer already has one of this identity (a PUT before, or a
+        concurrent one that won the race).
 
-    async def add_network(self, row: ThreadNetwork) -> bool:
-        """Insert `row`; False when the same network exists (a concurrent PUT won the race)."""
-        self.session.add(row)
-        try:
-            await self.session.flush()
-        except IntegrityError as exc:
-            if violation(exc) is not Violation.UNIQUE:
-                raise  # the customer or skill went (a reset): core/errors.py answers 404
-            return False
-        return True
+        One `INSERT … ON CONFLICT DO NOTHING` on the identity's unique constraint: it was a
+        SELECT for the identity, then the INSERT (whose unique violation covered the race). A
+        missing customer still fails (a foreign key: the customer went in a reset meanwhile), and
+        core/errors.py answers 404."""
+        conn = await self.session.connection()
+        inserted = await conn.execute(_insert_network(conn.dialect.name), row)
+        return bool(inserted.rowcount == 1)
 
     async def networks_page(
         self, user_id: str, extended_pan_id: str, network_name: str | None, request: PageRequest

@@ -29,7 +29,7 @@ from localexa.server.core.pagination import (
     next_page_token,
     read_page_request,
 )
-from localexa.server.credential_locker.models import ThreadNetwork, seal_context
+from localexa.server.credential_locker.models import seal_context
 from localexa.server.credential_locker.repository import CredentialLockerRepository
 from localexa.server.credential_locker.schemas import ThreadNetworkOut
 from localexa.thread import fields as f
@@ -89,8 +89,6 @@ class CredentialLockerService:
             f"A Thread network with extendedPanId {xpan} and networkName {name!r} already exists.",
             code="ALREADY_EXISTS",
         )
-        if await self.repo.network_exists(caller.user_id, xpan, name):
-            raise conflict
 
         def seal(column: str) -> str | None:
             value = network.get(column)
@@ -100,18 +98,18 @@ class CredentialLockerService:
 
         pan_id, channel = network.get(f.PAN_ID), network.get(f.CHANNEL_NUMBER)
         agent = network.get(f.DEFAULT_BORDER_AGENT_ID)
-        row = ThreadNetwork(
-            user_id=caller.user_id,
-            extended_pan_id=xpan,
-            network_name=name,
-            network_key_sealed=seal(f.NETWORK_KEY) or "",
-            pskc_sealed=seal(f.PSKC),
-            pan_id=None if pan_id is None else str(pan_id),
-            channel_number=None if channel is None else int(channel),
-            default_border_agent_id=None if agent is None else str(agent),
-            created_by_skill_id=caller.skill_id,
-            created_at=self.clock.now(),
-        )
+        row = {
+            "user_id": caller.user_id,
+            "extended_pan_id": xpan,
+            "network_name": name,
+            "network_key_sealed": seal(f.NETWORK_KEY) or "",
+            "pskc_sealed": seal(f.PSKC),
+            "pan_id": None if pan_id is None else str(pan_id),
+            "channel_number": None if channel is None else int(channel),
+            "default_border_agent_id": None if agent is None else str(agent),
+            "created_by_skill_id": caller.skill_id,
+            "created_at": self.clock.now(),
+        }
         if not await self.repo.add_network(row):
             raise conflict
 

@@ -14,6 +14,12 @@ Locking on SQLite, and why it is done this way:
   a writer, nor a writer for them. Those are the transactions of GET and HEAD requests (safe
   methods, RFC 9110 §9.2.1: `ReadsOnlyMiddleware` in db/session.py marks the request's context)
   and of connections with the execution option `localexa_read_only` (the clock).
+
+Connections that only read one statement (`reading()`: a token check that misses the cache, the
+clock's and the faults' re-reads, the sign-out checks) run without a transaction on PostgreSQL
+(autocommit): a transaction around one read bought nothing but its BEGIN and ROLLBACK, two round
+trips to the server. The statement is still its transaction's first, so a refused stale plan is
+run again as before (db/stale_plans.py).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
 
@@ -42,6 +48,17 @@ WRITE_LOCK_TIMEOUT = 30.0
 _HOLDS_LOCK = "localexa_holds_write_lock"
 #: True while a safe-method request (GET, HEAD) is handled: its transactions only read.
 reads_only: ContextVar[bool] = ContextVar("localexa_reads_only", default=False)
+
+
+async def reading(conn: AsyncConnection) -> AsyncConnection:
+    """Mark a new connection (nothing run on it yet) as one that only reads: on SQLite its
+    transaction takes no write lock, on PostgreSQL it runs in autocommit (module docstring)."""
+    # The connection's dialect is read from what the first call answers, the connection itself:
+    # `conn` may be a wrapper that only forwards `execution_options` and `execute` (tests do).
+    marked = await conn.execution_options(**{READ_ONLY: True})
+    if marked.dialect.name == "postgresql":
+        await marked.execution_options(isolation_level="AUTOCOMMIT")
+    return marked
 
 
 def is_sqlite(url: str) -> bool:

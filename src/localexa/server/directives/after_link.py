@@ -33,10 +33,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import as_utc
 from localexa.server.core.errors import LocalexaError
+from localexa.server.db.engine import reading
 from localexa.server.directives.invoker import printable
 from localexa.server.directives.models import AfterLinkStatus
 from localexa.server.directives.repository import DirectiveRepository
@@ -47,7 +49,7 @@ from localexa.server.directives.service import (
     DirectiveResult,
     send_directive,
 )
-from localexa.server.enablement.models import NOT_LINKED
+from localexa.server.enablement.models import NOT_LINKED, Enablement
 from localexa.server.enablement.repository import EnablementRepository
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.skills.repository import SkillRepository
@@ -59,6 +61,11 @@ SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 NOT_REQUIRED = "NOT_REQUIRED"
 NOT_SENT = "NOT_SENT"
+
+#: Whose link an enablement is (the after-link hook is given the enablement's id).
+_LINKED_PAIR = select(Enablement.customer_id, Enablement.skill_id).where(
+    Enablement.id == bindparam("enablement_id")
+)
 
 #: How often `wait` reads the stored status while the follow-up is not (or not yet) running here.
 POLL_SECONDS = 0.05
@@ -343,9 +350,11 @@ class AfterLinkRunner:
 async def on_link(app: Any, enablement_id: str) -> None:
     """The after-link hook (enablement/hooks.py signature): start the follow-up."""
     runner: AfterLinkRunner = app.state.after_link_runner
-    async with runner.runtime.transaction() as session:
-        enablement = await EnablementRepository(session).by_id(enablement_id)
-        if enablement is None:
-            return
-        customer_id, skill_id = enablement.customer_id, enablement.skill_id
-    await runner.start(customer_id, skill_id)
+    # Only reads (the link is committed): no write transaction, which on SQLite queued behind the
+    # process's writers for the lock, and on PostgreSQL cost a BEGIN and a COMMIT.
+    async with app.state.engine.connect() as conn:
+        await reading(conn)
+        found = (await conn.execute(_LINKED_PAIR, {"enablement_id": enablement_id})).first()
+    if found is None:
+        return
+    await runner.start(found.customer_id, found.skill_id)

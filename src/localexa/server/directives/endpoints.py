@@ -68,7 +68,12 @@ async def _one_at_a_time(repo: DirectiveRepository, customer_id: str, skill_id: 
     """Hold the enablement row's lock until the caller commits (PostgreSQL; SQLite serialises
     writers already). Without it, two events adding the same new endpoint both insert it (a unique
     violation, the second event lost), and two ChangeReports of one endpoint each write back the
-    state they read before the other's change (one property lost)."""
+    state they read before the other's change (one property lost).
+
+    Nothing on SQLite: it has no row locks (FOR UPDATE is not sent), so this was a read of a row
+    the caller had just read, whose answer nobody used; its writers take turns anyway."""
+    if repo.session.get_bind().dialect.name != "postgresql":
+        return
     await EnablementRepository(repo.session).find(customer_id, skill_id, for_update=True)
 
 

@@ -52,23 +52,27 @@ class DirectiveRepository:
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def prune_messages(self, customer_id: str, skill_id: str, keep: int = MESSAGES_KEPT) -> None:
+        """Delete all but the newest `keep` messages of the pair: one statement (the cutoff is a
+        subquery; NULL, so nothing is deleted, while fewer are kept), not a SELECT of the cutoff
+        then a DELETE on every message once the pair has that many."""
         oldest_kept = (
-            await self.session.execute(
-                select(SkillMessage.id)
-                .where(SkillMessage.customer_id == customer_id, SkillMessage.skill_id == skill_id)
-                .order_by(SkillMessage.id.desc())
-                .offset(keep - 1)
-                .limit(1)
+            select(SkillMessage.id)
+            .where(SkillMessage.customer_id == customer_id, SkillMessage.skill_id == skill_id)
+            .order_by(SkillMessage.id.desc())
+            .offset(keep - 1)
+            .limit(1)
+            .scalar_subquery()
+        )
+        await self.session.execute(
+            delete(SkillMessage)
+            .where(
+                SkillMessage.customer_id == customer_id,
+                SkillMessage.skill_id == skill_id,
+                SkillMessage.id < oldest_kept,
             )
-        ).scalar_one_or_none()
-        if oldest_kept is not None:
-            await self.session.execute(
-                delete(SkillMessage).where(
-                    SkillMessage.customer_id == customer_id,
-                    SkillMessage.skill_id == skill_id,
-                    SkillMessage.id < oldest_kept,
-                )
-            )
+            # The messages deleted are never objects of this session (the newest are kept).
+            .execution_options(synchronize_session=False)
+        )
 
     # endpoints
     async def endpoints(self, customer_id: str, skill_id: str) -> Sequence[DiscoveredEndpoint]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from localexa.server.core.errors import Conflict
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.enablement.models import Enablement
+from localexa.server.lwa.models import LwaClient
 from localexa.server.skills.models import Skill, Vendor
 
 
@@ -43,6 +44,36 @@ _DEVELOPER_VIEW = (
 )
 
 
+@dataclass(frozen=True)
+class CustomerView:
+    """What a customer call needs of the skill, read in one statement (`customer_view`)."""
+
+    skill: Skill
+    #: The skill of the token's LWA client (None: not a skill's messaging client, or no client).
+    token_skill_id: str | None
+    #: The customer's enablement of the skill, unlocked (None: not enabled).
+    enablement: Enablement | None
+
+
+#: The skill, the skill of the token's client, and the customer's enablement: one statement for
+#: the customer calls (it was three, each through the ORM).
+_CUSTOMER_VIEW = (
+    select(
+        Skill,
+        select(LwaClient.skill_id)
+        .where(LwaClient.client_id == bindparam("client_id"))
+        .scalar_subquery()
+        .label("token_skill_id"),
+        Enablement,
+    )
+    .outerjoin(
+        Enablement,
+        and_(Enablement.skill_id == Skill.id, Enablement.customer_id == bindparam("customer_id")),
+    )
+    .where(Skill.id == bindparam("skill_id"))
+)
+
+
 #: The first key of `pg_advisory_xact_lock(int, int)` for enablements (the two-key space does not
 #: overlap the one-key locks of db/migrate.py and admin/demo.py): "ena".
 _LOCK_CLASS = 0x656E61
@@ -64,6 +95,12 @@ class EnablementRepository:
         if for_update:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    @property
+    def locks_rows(self) -> bool:
+        """Whether `find(for_update=True)` locks anything: on PostgreSQL. SQLite has no row locks;
+        its writers hold the file's write lock from BEGIN IMMEDIATE (db/engine.py)."""
+        return self.session.get_bind().dialect.name == "postgresql"
 
     async def _take_turns(self, customer_id: str, skill_id: str) -> None:
         """On PostgreSQL, writers of one (customer, skill) take turns for the rest of the
@@ -88,6 +125,14 @@ class EnablementRepository:
         if row is None:
             return None
         return DeveloperView(stages=list(row[0]), is_developer=bool(row[1]), enabled_stage=row[2])
+
+    async def customer_view(self, skill_id: str, client_id: str, customer_id: str) -> CustomerView | None:
+        """None when the skill does not exist."""
+        params = {"skill_id": skill_id, "client_id": client_id, "customer_id": customer_id}
+        row = (await self.session.execute(_CUSTOMER_VIEW, params)).first()
+        if row is None:
+            return None
+        return CustomerView(skill=row[0], token_skill_id=row[1], enablement=row[2])
 
     async def by_id(self, enablement_id: str) -> Enablement | None:
         return await self.session.get(Enablement, enablement_id)

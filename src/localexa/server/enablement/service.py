@@ -28,7 +28,7 @@ from localexa.server.core.http import OutboundHttp
 from localexa.server.core.regions import AMAZON_HOSTS, Region
 from localexa.server.enablement.links import forget_link, link_client, store_grant
 from localexa.server.enablement.models import LINKED, NOT_LINKED, Enablement
-from localexa.server.enablement.repository import DeveloperView, EnablementRepository
+from localexa.server.enablement.repository import CustomerView, DeveloperView, EnablementRepository
 from localexa.server.enablement.schemas import (
     STAGES,
     AccountLink,
@@ -42,8 +42,6 @@ from localexa.server.enablement.token_server import TokenServerRefused, exchange
 from localexa.server.lwa.models import Customer
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.settings import Settings
-from localexa.server.skills.models import Skill
-from localexa.server.skills.repository import SkillRepository
 from localexa.server.skills.service import check_skill_id
 
 logger = logging.getLogger("localexa.enablement")
@@ -120,7 +118,12 @@ class EnablementService:
         return view, principal.user_id
 
     async def developer_enable(self, principal: Principal, skill_id: str, stage: str) -> None:
-        _, user_id = await self._developer_view(principal, skill_id, stage)
+        view, user_id = await self._developer_view(principal, skill_id, stage)
+        if view.enabled_stage == stage:
+            # Already enabled at this stage when the view was read: PUT is idempotent, and this
+            # answer is the one it gets ordered at that read. Locking and reading the same row
+            # again (on PostgreSQL an advisory lock, then SELECT … FOR UPDATE) changed nothing.
+            return
         for _attempt in range(ENABLE_ATTEMPTS):
             row = await self.repo.find(user_id, skill_id, for_update=True)
             if row is not None and row.stage == stage:
@@ -177,30 +180,36 @@ class EnablementService:
             )
         return customer
 
-    async def _customer_skill(self, principal: Principal, skill_id: str) -> Skill:
+    async def _customer_skill(self, principal: Principal, customer: Customer, skill_id: str) -> CustomerView:
+        """The skill (404 when unknown; 403 when the token was minted for another skill's client)
+        and the customer's enablement of it, read in one statement."""
         if not 1 <= len(skill_id) <= MAX_SKILL_ID:
             raise BadRequest(f"skillId must be 1 to {MAX_SKILL_ID} characters long.")
-        skill = await SkillRepository(self.session).skill(skill_id)
-        if skill is None:
+        view = await self.repo.customer_view(skill_id, principal.client_id, customer.id)
+        if view is None:
             raise NotFound(f"The skill {skill_id} was not found.")
         # A token minted for another skill's client is not "specific to your skill" (seed).
-        client = await LwaRepository(self.session).client(principal.client_id)
-        if client is not None and client.skill_id is not None and client.skill_id != skill.id:
+        if view.token_skill_id is not None and view.token_skill_id != view.skill.id:
             raise Forbidden("The access token was issued for another skill.")
-        return skill
+        return view
 
     async def customer_status(self, principal: Principal, region: Region, skill_id: str) -> EnablementStatus:
         customer = await self.customer(principal, region)
-        skill = await self._customer_skill(principal, skill_id)
-        row = await self.repo.find(customer.id, skill.id)
-        if row is None:
+        view = await self._customer_skill(principal, customer, skill_id)
+        if view.enablement is None:
             raise NotFound(f"The skill {skill_id} is not enabled for this customer.")
-        return self._status(row, with_link=skill.account_linking is not None)
+        return self._status(view.enablement, with_link=view.skill.account_linking is not None)
 
     async def customer_disable(self, principal: Principal, region: Region, skill_id: str) -> None:
         customer = await self.customer(principal, region)
-        skill = await self._customer_skill(principal, skill_id)
-        row = await self.repo.find(customer.id, skill.id, for_update=True)
+        view = await self._customer_skill(principal, customer, skill_id)
+        # Locked (PostgreSQL) before it is deleted; on SQLite this request already holds the
+        # write lock, and the view's row is the one a second read would find.
+        row = (
+            await self.repo.find(customer.id, view.skill.id, for_update=True)
+            if self.repo.locks_rows
+            else view.enablement
+        )
         if row is None:
             raise NotFound(f"The skill {skill_id} is not enabled for this customer.")
         await self._disable(row)
@@ -209,11 +218,11 @@ class EnablementService:
         self, principal: Principal, region: Region, skill_id: str, body: EnableAndLinkRequest
     ) -> Enablement:
         customer = await self.customer(principal, region)
-        skill = await self._customer_skill(principal, skill_id)
+        view = await self._customer_skill(principal, customer, skill_id)
+        skill, existing = view.skill, view.enablement
         stage, link = body.stage, body.account_link_request
         if stage not in skill.stages:
             raise NotFound(f"The skill {skill_id} has no {stage} stage.")
-        existing = await self.repo.find(customer.id, skill.id)
         if existing is not None and existing.link_status == LINKED:
             raise Conflict(f"The skill {skill_id} is already enabled and linked for this customer.")
         client = link_client(skill, self.box)

@@ -59,10 +59,6 @@ class EvaluationRepository:
         except IntegrityError as exc:
             raise Conflict(BUSY_MESSAGE, code="CONFLICT") from exc
 
-    async def active_for(self, key: str) -> Evaluation | None:
-        query = select(Evaluation).where(Evaluation.active_key == key)
-        return (await self.session.execute(query)).scalar_one_or_none()
-
     async def get(self, evaluation_id: str) -> Evaluation | None:
         return await self.session.get(Evaluation, evaluation_id)
 

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core import strict_json
@@ -42,11 +44,10 @@ from localexa.server.directives.models import EVENT
 from localexa.server.directives.recording import message_row, valid_endpoints
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.service import ASYNC_EVENT_PERMISSION
-from localexa.server.enablement.links import find_enablement
-from localexa.server.lwa.repository import LwaRepository
+from localexa.server.enablement.models import Enablement
+from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.tokens import TokenIssuer
 from localexa.server.skills.models import Skill
-from localexa.server.skills.repository import SkillRepository
 from localexa.skill.validation import validate_event
 
 #: Alexa.Discovery interface limits: "Maximum payload size for AddOrUpdateReport event — 256 KB".
@@ -71,6 +72,32 @@ def check_size(body: bytes) -> None:
         )
 
 
+@dataclass(frozen=True)
+class SenderSkill:
+    """The skill whose messaging client sends an event."""
+
+    id: str
+
+
+#: Whether a token may send events, in one statement (on every event): the token's client, its
+#: skill and that skill's permissions, whether the customer enabled it, and the customer's
+#: region. It was four lookups (client, skill, enablement, customer), one statement each.
+_SENDER = (
+    select(
+        LwaClient.skill_id.label("client_skill_id"),
+        Skill.id.label("skill_id"),
+        Skill.permissions,
+        exists()
+        .where(Enablement.customer_id == bindparam("user_id"), Enablement.skill_id == Skill.id)
+        .label("enabled"),
+        select(Customer.region).where(Customer.id == bindparam("user_id")).scalar_subquery().label("region"),
+    )
+    .select_from(LwaClient)
+    .outerjoin(Skill, Skill.id == LwaClient.skill_id)
+    .where(LwaClient.client_id == bindparam("client_id"))
+)
+
+
 class EventGateway:
     def __init__(self, session: AsyncSession, box: SecretBox, clock: Clock) -> None:
         self.session = session
@@ -78,35 +105,36 @@ class EventGateway:
         self.clock = clock
         self.repo = DirectiveRepository(session)
 
-    async def sender_skill(self, principal: Principal, region: str | None) -> Skill:
+    async def sender_skill(self, principal: Principal, region: str | None) -> SenderSkill:
         """The skill the event token speaks for, once it may send this customer's events."""
-        client = await LwaRepository(self.session).client(principal.client_id)
-        if client is None or client.skill_id is None or principal.user_id is None:
+        row = None
+        if principal.user_id is not None:
+            conn = await self.session.connection()
+            params = {"client_id": principal.client_id, "user_id": principal.user_id}
+            row = (await conn.execute(_SENDER, params)).first()
+        if row is None or row.client_skill_id is None or principal.user_id is None:
             raise Forbidden(
                 "The access token was not issued to a skill's messaging client for a customer.",
                 code=INSUFFICIENT_PERMISSION,
             )
-        skill = await SkillRepository(self.session).skill(client.skill_id)
-        if skill is None:
+        if row.skill_id is None:
             raise NotFound("The skill of this token no longer exists.", code=SKILL_NOT_FOUND)
-        if ASYNC_EVENT_PERMISSION not in skill.permissions:
+        if ASYNC_EVENT_PERMISSION not in (row.permissions or []):
             raise Forbidden(
                 f"The skill does not have the permission {ASYNC_EVENT_PERMISSION}.",
                 code=INSUFFICIENT_PERMISSION,
             )
-        enablement = await find_enablement(self.session, customer_id=principal.user_id, skill_id=skill.id)
-        if enablement is None:
+        if not row.enabled:
             raise Forbidden("The customer has not enabled the skill.", code=SKILL_DISABLED)
-        customer = await LwaRepository(self.session).customer(principal.user_id)
-        if customer is not None and region is not None and customer.region != region:
+        if row.region is not None and region is not None and row.region != region:
             raise Forbidden(
-                f"The customer's skill is enabled in the {customer.region} region; "
+                f"The customer's skill is enabled in the {row.region} region; "
                 f"send their events to that region's gateway.",
                 code=SKILL_DISABLED,
             )
-        return skill
+        return SenderSkill(id=row.skill_id)
 
-    async def accept(self, principal: Principal, skill: Skill, body: bytes) -> None:
+    async def accept(self, principal: Principal, skill: SenderSkill, body: bytes) -> None:
         """Validate the event, check its scope token, record it and apply it."""
         assert principal.user_id is not None
         event = _parse(body)

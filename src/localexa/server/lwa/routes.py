@@ -326,9 +326,14 @@ async def page_not_found(rest: str) -> Response:
 )
 @router.post("/auth/O2/token", include_in_schema=False)
 @errors_as(ApiFamily.LWA_TOKEN)
-async def token(request: Request, session: FunctionSession, box: BoxDep, clock: IssuingClock) -> Response:
+async def token(request: Request, session: FunctionSession, box: BoxDep) -> Response:
     params = forms.parse_token_body(request.headers.get("content-type"), await request.body())
     basic = forms.parse_basic_auth(request.headers.get("authorization"))
+    # The clock re-read before anything is stamped (as `issuing_clock` does), as the first statement
+    # of the request's own transaction rather than in one of its own; after the body is read, so
+    # that a slow client never holds SQLite's write lock (db/engine.py).
+    clock: Clock = request.app.state.clock
+    await clock.read_within(await session.connection())
     try:
         body = await TokenEndpoint(session, box, clock).handle(params, basic)
     except GrantRevoked as exc:

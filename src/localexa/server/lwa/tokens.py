@@ -20,7 +20,7 @@ from localexa.server.core.auth import Principal
 from localexa.server.core.clock import Clock, as_utc
 from localexa.server.core.crypto import SecretBox, random_token
 from localexa.server.core.errors import Unauthorized
-from localexa.server.db.engine import READ_ONLY
+from localexa.server.db.engine import reading
 from localexa.server.lwa.models import Token
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.lwa.token_cache import CachedToken, TokenCache
@@ -149,7 +149,7 @@ class LwaTokenVerifier:
 
     async def _lookup(self, engine: AsyncEngine, token_hash: str) -> CachedToken | None:
         async with engine.connect() as conn:
-            await conn.execution_options(**{READ_ONLY: True})
+            await reading(conn)
             row = (await conn.execute(self._LIVE_ACCESS, {"token_hash": token_hash})).first()
         if row is None:
             return None

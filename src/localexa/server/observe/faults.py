@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from localexa.server.db.engine import READ_ONLY, reads_only
+from localexa.server.db.engine import reading, reads_only
 from localexa.server.observe import repository
 
 
@@ -152,7 +152,7 @@ class FaultStore:
             generation = self._generation
             async with self._engine.connect() as conn:
                 # Only reads: on SQLite it must not queue behind writers, even inside a POST.
-                await conn.execution_options(**{READ_ONLY: True})
+                await reading(conn)
                 rows = await repository.faults(conn)
             rules = [FaultRule.from_row(r) for r in rows if r["remaining"] is None or r["remaining"] > 0]
             if generation != self._generation:
@@ -183,7 +183,7 @@ class FaultStore:
 
     async def listing(self) -> list[dict[str, Any]]:
         async with self._engine.connect() as conn:
-            await conn.execution_options(**{READ_ONLY: True})
+            await reading(conn)
             return await repository.faults(conn)
 
     async def delete(self, fault_id: str) -> bool:
@@ -215,5 +215,5 @@ class FaultStore:
 
     async def skill_of_client(self, client_id: str) -> str | None:
         async with self._engine.connect() as conn:
-            await conn.execution_options(**{READ_ONLY: True})
+            await reading(conn)
             return await repository.skill_of_client(conn, client_id)

@@ -31,7 +31,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from localexa.server.db.engine import READ_ONLY
+from localexa.server.db.engine import reading
 from localexa.server.lwa.models import LwaClient
 from localexa.server.observe.exchange import Exchange, to_row
 from localexa.server.observe.models import JournalCutoff, JournalEntry
@@ -252,7 +252,7 @@ class Journal:
                 # Only reads: on SQLite a transaction of the state's engine takes the file's write
                 # lock unless it says so (db/engine.py), and the writer held it against every
                 # call of the process while it looked the names up.
-                await conn.execution_options(**{READ_ONLY: True})
+                await reading(conn)
                 found = (
                     await conn.execute(
                         select(LwaClient.client_id, LwaClient.skill_id).where(

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.skills.models import Skill, Vendor
+
+#: A skill and whether a customer owns its vendor, in one statement (SMAPI's access rule, read on
+#: every evaluation call and Skill Credentials GET; it was the skill, then all of the caller's
+#: vendors).
+_SKILL_AND_OWNER = select(
+    Skill,
+    exists().where(Vendor.id == Skill.vendor_id, Vendor.owner_user_id == bindparam("user_id")).label("owned"),
+).where(Skill.id == bindparam("skill_id"))
 
 
 class SkillRepository:
@@ -24,9 +32,11 @@ class SkillRepository:
             .all()
         )
 
-    async def vendor_ids_of_owner(self, user_id: str) -> set[str]:
-        rows = await self.session.execute(select(Vendor.id).where(Vendor.owner_user_id == user_id))
-        return set(rows.scalars().all())
+    async def skill_and_ownership(self, skill_id: str, user_id: str) -> tuple[Skill, bool] | None:
+        """The skill and whether `user_id` owns its vendor; None when there is no such skill."""
+        params = {"skill_id": skill_id, "user_id": user_id}
+        row = (await self.session.execute(_SKILL_AND_OWNER, params)).first()
+        return None if row is None else (row[0], bool(row[1]))
 
     async def skill(self, skill_id: str) -> Skill | None:
         return await self.session.get(Skill, skill_id)

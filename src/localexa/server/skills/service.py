@@ -83,12 +83,12 @@ class SkillService:
         An unknown skill is 404; a skill of another vendor is 403, as SMAPI answers.
         """
         check_skill_id(skill_id)
-        skill = await self.repo.skill(skill_id)
-        if skill is None:
+        # A token without a customer owns no vendor (no customer id is empty): 403.
+        found = await self.repo.skill_and_ownership(skill_id, principal.user_id or "")
+        if found is None:
             raise NotFound(f"The skill {skill_id} was not found.", code="NOT_FOUND")
-        if principal.user_id is None or skill.vendor_id not in await self.repo.vendor_ids_of_owner(
-            principal.user_id
-        ):
+        skill, owned = found
+        if not owned or principal.user_id is None:
             raise Forbidden("The caller is not a developer of the skill's vendor.", code="ACCESS_DENIED")
         return skill
 
