@@ -115,28 +115,23 @@ def test_ca_with_a_data_dir_that_cannot_be_used_is_one_line(tmp_path: Path) -> N
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_an_unreachable_postgresql_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    """A real process: start-up runs in uvicorn's lifespan, which logged Starlette's traceback."""
-    closed = free_port_block()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "localexa",
-            "serve",
-            "--no-demo",
-            "--port",
-            str(free_port_block()),
-            "--data-dir",
-            str(tmp_path),
-            "--database-url",
-            f"postgresql+asyncpg://postgres:pw-SECRET@127.0.0.1:{closed}/nothing",
-        ],
+def serve_process(tmp_path: Path, database_url: str) -> subprocess.CompletedProcess[str]:
+    """`localexa serve` in a real process (start-up runs in uvicorn's lifespan) on `database_url`."""
+    command = [sys.executable, "-m", "localexa", "serve", "--no-demo", "--port", str(free_port_block())]
+    command += ["--data-dir", str(tmp_path), "--database-url", database_url]
+    return subprocess.run(
+        command,
         capture_output=True,
         text=True,
         timeout=60,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
+
+
+def test_an_unreachable_postgresql_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """A real process: start-up runs in uvicorn's lifespan, which logged Starlette's traceback."""
+    closed = free_port_block()
+    done = serve_process(tmp_path, f"postgresql+asyncpg://postgres:pw-SECRET@127.0.0.1:{closed}/nothing")
     assert done.returncode != 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert 'File "' not in done.stderr
@@ -151,25 +146,7 @@ def test_a_database_that_does_not_exist_is_named_in_the_one_line(tmp_path: Path)
     if not server:
         pytest.skip("needs a PostgreSQL server (LOCALEXA_TEST_DATABASE_URL)")
     missing = str(make_url(server).set(database="localexa_no_such_database").render_as_string(False))
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "localexa",
-            "serve",
-            "--no-demo",
-            "--port",
-            str(free_port_block()),
-            "--data-dir",
-            str(tmp_path),
-            "--database-url",
-            missing,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-    )
+    done = serve_process(tmp_path, missing)
     assert done.returncode != 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     [line] = [line for line in done.stderr.splitlines() if "cannot start:" in line]

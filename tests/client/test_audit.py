@@ -12,14 +12,12 @@ from __future__ import annotations
 import inspect
 import re
 import socket
-from collections.abc import AsyncIterator, Callable
 from functools import cached_property
 from typing import Any
 
 import anyio.to_thread
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from localexa.client import (
     DEFAULT_TIMEOUT,
@@ -39,38 +37,12 @@ from localexa.client._errors import status_error_from_response
 from localexa.client.pkce import build_authorization_url, code_challenge_s256, generate_code_verifier
 from tests.client.conftest import BASE, Either, FakeAmazon, reply
 from tests.client.contract import developer, email
-from tests.conftest import ADMIN_KEY
-from tests.servers import serve_in_loop
+from tests.client.live_helpers import live, mode
+from tests.client.live_helpers import on_client as on_live
+
+__all__ = ["live", "mode"]  # the fixtures, shared with the other live tests
 
 SECRET = "Atza|very-secret-token"
-
-
-@pytest.fixture
-async def live(app: FastAPI) -> AsyncIterator[str]:
-    """The real app on a real port of 127.0.0.1 (NA listener)."""
-    async with serve_in_loop(app) as url:
-        yield url
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    value: str = request.param
-    return value
-
-
-async def on_live(mode: str, url: str, call: Callable[[Any], Any], **options: Any) -> Any:
-    """Run `call(client)` on a Client (in a worker thread) or an AsyncClient against `url`."""
-    options = {"base_url": url, "admin_key": ADMIN_KEY, **options}
-    if mode == "sync":
-
-        def blocking() -> Any:
-            with Client(**options) as client:
-                return call(client)
-
-        return await anyio.to_thread.run_sync(blocking)
-    async with AsyncClient(**options) as client:
-        result = call(client)
-        return await result if inspect.isawaitable(result) else result
 
 
 def closed_port() -> int:
