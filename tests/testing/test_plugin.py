@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,23 @@ def test_fault_makes_calls_fail(localexa: Localexa) -> None:
     with pytest.raises(ServiceUnavailableError):
         localexa.client_for(skill.developer.token).with_options(max_retries=0).credentials.get(skill.skill_id)
     assert [f.fault_id for f in localexa.client.admin.faults.list()] == [fault_id]
+
+
+def test_a_fault_with_only_a_delay_lets_the_call_through(localexa: Localexa) -> None:
+    """`fault(path, delay_ms=…)` means latency, as the admin API's fault without a status."""
+    skill = localexa.create_skill()
+    developer = localexa.client_for(skill.developer.token).with_options(max_retries=0)
+    localexa.fault("/v1/skills/*/credentials", delay_ms=300, count=1)
+    started = time.monotonic()
+    assert developer.credentials.get(skill.skill_id) is not None
+    assert time.monotonic() - started >= 0.3
+    (fault,) = localexa.client.admin.faults.list()
+    assert fault.status is None
+    # With a status too, the call is delayed and then fails; without either, it fails with 503.
+    localexa.fault("/v1/skills/*/credentials", status=429, delay_ms=1, count=1)
+    localexa.fault("/v1/skills/*/credentials", count=1)
+    statuses = sorted(f.status or 0 for f in localexa.client.admin.faults.list() if f.active)
+    assert statuses == [429, 503]
 
 
 def test_a_skill_without_linking_gives_no_codes(localexa: Localexa) -> None:

@@ -13,6 +13,7 @@ Outside pytest: `with LocalexaServer() as server, Localexa(server) as localexa: 
 
 from __future__ import annotations
 
+import enum
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,15 @@ from localexa.client.types import CustomerEnablement, LwaClient, Stage, TokenRes
 from localexa.client.types.admin import RegionName
 from localexa.testing.linking import DEFAULT_REDIRECT_URI, AccountLinkingStub
 from localexa.testing.server import LocalexaServer
+
+
+class Unset(enum.Enum):
+    """An argument the caller did not give (where None means something of its own)."""
+
+    UNSET = enum.auto()
+
+
+UNSET = Unset.UNSET
 
 __all__ = ["Localexa", "TestCustomer", "TestDeveloper", "TestSkill"]
 
@@ -271,9 +281,16 @@ class Localexa:
         """Move the server's clock forward: codes expire after 300 s, access tokens after 3600 s."""
         return self.client.admin.clock.advance(seconds).now
 
-    def fault(self, path: str, status: int | None = 503, **options: Any) -> str:
-        """Make matching calls fail (`count=`, `probability=`, `method=`, `delay_ms=` …); returns
-        the fault id."""
+    def fault(self, path: str, status: int | Unset | None = UNSET, **options: Any) -> str:
+        """Make matching calls fail or slow down (`count=`, `probability=`, `method=`,
+        `delay_ms=` …); returns the fault id.
+
+        Without `status`, the calls fail with 503, unless `delay_ms` is given: then they are only
+        delayed and go through, as the admin API does with a fault that has no status (a kit
+        that turned `fault(path, delay_ms=500)` into a 503 after half a second surprised every
+        test that wanted latency). `status=` with `delay_ms=` delays, then fails."""
+        if isinstance(status, Unset):
+            status = None if options.get("delay_ms") else 503
         return self.client.admin.faults.create(path=path, status=status, **options).fault_id
 
     def reset(self) -> None:

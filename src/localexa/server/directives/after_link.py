@@ -67,6 +67,10 @@ _LINKED_PAIR = select(Enablement.customer_id, Enablement.skill_id).where(
     Enablement.id == bindparam("enablement_id")
 )
 
+_PENDING_PAIRS = select(AfterLinkStatus.customer_id, AfterLinkStatus.skill_id).where(
+    (AfterLinkStatus.discovery_status == PENDING) | (AfterLinkStatus.accept_grant_status == PENDING)
+)
+
 #: How often `wait` reads the stored status while the follow-up is not (or not yet) running here.
 POLL_SECONDS = 0.05
 
@@ -345,6 +349,25 @@ class AfterLinkRunner:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+
+    async def on_state_replaced(self, _app: Any = None) -> None:
+        """A reset and restore hook (observe/state.py `on_reset`): the links these follow-ups
+        serve are gone.
+
+        Left running, a follow-up waiting for the skill would, once answered, put its outbound
+        call in the journal of the next test (answered after the reset's cutoff) and could still
+        send AcceptGrant for a link that no longer exists. Follow-ups in other processes find
+        their status row gone or stamped anew and drop their outcome (`Stamp`), sending nothing
+        more.
+
+        A snapshot taken while a follow-up was under way holds it PENDING, and after a restore
+        nothing ran it any more (the process that did may be gone): `wait` waited for it to its
+        timeout. So the follow-ups a restored state holds as pending start again here."""
+        await self.aclose()
+        async with self.runtime.sessions() as session:
+            pending = (await session.execute(_PENDING_PAIRS)).all()
+        for customer_id, skill_id in pending:
+            await self.start(customer_id, skill_id)
 
 
 async def on_link(app: Any, enablement_id: str) -> None:

@@ -29,6 +29,7 @@ from localexa.server.directives.service import DirectiveRequest, DirectiveResult
 from localexa.server.directives.views import MAX_RESULTS as MESSAGES_MAX_RESULTS
 from localexa.server.directives.views import endpoints_view, messages_view
 from localexa.server.enablement.hooks import add_after_link_hook
+from localexa.server.observe.state import on_reset
 
 
 @asynccontextmanager
@@ -37,9 +38,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     runner = after_link.AfterLinkRunner(Runtime.of(app.state))
     app.state.after_link_runner = runner
     add_after_link_hook(app, after_link.on_link)
+    on_reset(app, runner.on_state_replaced)
     try:
         yield
     finally:
+        app.state.reset_hooks.remove(runner.on_state_replaced)
         await runner.aclose()
         await pool.aclose()
 

@@ -1,0 +1,138 @@
+"""A reset stops the follow-ups (Discover, AcceptGrant) of the links it erased.
+
+A test links a skill, the background Discover waits for a slow skill, and the next test's reset
+comes first. Left running, the follow-up's outbound call was answered after the reset's cutoff,
+so it showed up in the next test's journal, and the follow-up went on to send AcceptGrant for a
+link that no longer existed. Both are checked here through the real routes: the link through the
+customer API, the reset and the journal through the admin API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from localexa.skill import accept_grant_response, discover_response
+from tests.directives.conftest import ACCOUNT_LINKING, ASYNC_EVENTS, MyLights, post_link
+from tests.factories import Admin
+from tests.observe.helpers import ADMIN, journal
+from tests.servers import serve_in_loop
+
+#: How long the skill holds its Discover answer; well under the directive timeout.
+SLOW_DISCOVER = 1.0
+
+
+class SlowSkill:
+    """Answers Discover after `SLOW_DISCOVER` seconds, AcceptGrant at once; counts what came."""
+
+    def __init__(self) -> None:
+        self.discover_arrived = asyncio.Event()
+        self.discovers_answered = 0
+        self.accept_grants = 0
+
+    async def answer(self, request: Request) -> Response:
+        message: dict[str, Any] = await request.json()
+        if message["directive"]["header"]["name"] == "Discover":
+            self.discover_arrived.set()
+            await asyncio.sleep(SLOW_DISCOVER)
+            self.discovers_answered += 1
+            return JSONResponse(discover_response(message, []))
+        self.accept_grants += 1
+        return JSONResponse(accept_grant_response(message))
+
+
+@pytest.fixture
+async def slow_skill() -> AsyncIterator[tuple[SlowSkill, str]]:
+    skill = SlowSkill()
+    async with serve_in_loop(Starlette(routes=[Route("/skill", skill.answer, methods=["POST"])])) as url:
+        yield skill, f"{url}/skill"
+
+
+@pytest.mark.parametrize("reset", ["reset", "restore"])
+async def test_a_reset_stops_the_follow_up_of_an_erased_link(
+    app: FastAPI,
+    admin: Admin,
+    localexa_url: str,
+    mylights: MyLights,
+    slow_skill: tuple[SlowSkill, str],
+    reset: str,
+) -> None:
+    skill, endpoint = slow_skill
+    async with httpx.AsyncClient(base_url=localexa_url, timeout=30) as http:
+        snapshot = (await http.post("/_localexa/snapshot", headers=ADMIN)).json()
+        made = await admin.skill(
+            endpoint=endpoint, permissions=[ASYNC_EVENTS], account_linking=mylights.account_linking()
+        )
+        mylights.cloud.set_alexa_credentials(made.messaging_client_id, made.messaging_client_secret)
+        customer = await admin.customer()
+        token = await admin.access_token(customer.user_id, [ACCOUNT_LINKING])
+        await post_link(http, token, made.skill_id, mylights)
+        await asyncio.wait_for(skill.discover_arrived.wait(), 10)
+
+        # The next test begins: an empty state, by a reset or by restoring an empty snapshot.
+        if reset == "reset":
+            answer = await http.post("/_localexa/reset", headers=ADMIN)
+        else:
+            answer = await http.post("/_localexa/restore", json=snapshot, headers=ADMIN)
+        assert answer.status_code in (200, 204), answer.text
+        assert app.state.after_link_runner._tasks == {}
+
+        # The skill answers its Discover (the connection was dropped, but the handler runs on).
+        await asyncio.sleep(SLOW_DISCOVER + 0.3)
+        assert skill.discovers_answered == 1
+        after = await journal(http)
+    # Nothing of the erased link after the reset: no message to the skill in the journal (a restore
+    # keeps the journal, so the link's own token exchange with My Lights is still there), and no
+    # AcceptGrant sent.
+    to_skill = [e for e in after if e["direction"] == "outbound" and e["url"] == endpoint]
+    assert to_skill == [], to_skill
+    assert skill.accept_grants == 0
+    status = await admin.client.get(
+        f"/_localexa/customers/{customer.user_id}/skills/{made.skill_id}/endpoints", headers=ADMIN
+    )
+    assert status.status_code == 404, status.text
+
+
+async def test_a_restored_follow_up_under_way_runs_again(
+    app: FastAPI,
+    admin: Admin,
+    localexa_url: str,
+    mylights: MyLights,
+    slow_skill: tuple[SlowSkill, str],
+) -> None:
+    """A snapshot taken while Discover waited for the skill holds the follow-up PENDING; after a
+    restore, nothing ran it any more and `waitSeconds` waited for it to its end."""
+    skill, endpoint = slow_skill
+    made = await admin.skill(
+        endpoint=endpoint, permissions=[ASYNC_EVENTS], account_linking=mylights.account_linking()
+    )
+    mylights.cloud.set_alexa_credentials(made.messaging_client_id, made.messaging_client_secret)
+    customer = await admin.customer()
+    token = await admin.access_token(customer.user_id, [ACCOUNT_LINKING])
+    endpoints = f"/_localexa/customers/{customer.user_id}/skills/{made.skill_id}/endpoints"
+    async with httpx.AsyncClient(base_url=localexa_url, timeout=30) as http:
+        await post_link(http, token, made.skill_id, mylights)
+        await asyncio.wait_for(skill.discover_arrived.wait(), 10)
+        snapshot = (await http.post("/_localexa/snapshot", headers=ADMIN)).json()
+        done = await http.get(endpoints, params={"waitSeconds": 10}, headers=ADMIN)
+        assert done.json()["discovery"]["status"] == "SUCCEEDED", done.text
+        assert (skill.discovers_answered, skill.accept_grants) == (1, 1)
+
+        restored = await http.post("/_localexa/restore", json=snapshot, headers=ADMIN)
+        assert restored.status_code == 200, restored.text
+        started = asyncio.get_running_loop().time()
+        again = await http.get(endpoints, params={"waitSeconds": 10}, headers=ADMIN)
+        waited = asyncio.get_running_loop().time() - started
+    assert again.json()["discovery"]["status"] == "SUCCEEDED", again.text
+    assert again.json()["acceptGrant"]["status"] == "SUCCEEDED", again.text
+    assert (skill.discovers_answered, skill.accept_grants) == (2, 2)
+    assert waited < 9, waited
