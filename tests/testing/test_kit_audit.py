@@ -6,6 +6,7 @@ crashed), and with helpers misused."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -400,6 +401,7 @@ def test_runs_until_stopped(localexa):
         "pid": server.pid,
         "ports": [server.port, server.port + 1, server.port + 2],
         "database_url": server.database_url,
+        "log": str(server.log_file),
     }), flush=True)
     time.sleep(120)  # until the outer test interrupts or kills this run
 """
@@ -412,6 +414,9 @@ def inner_run(tmp_path: Path) -> Iterator[Any]:
     (tmp_path / "pytest.ini").write_text(INNER_INI)
     (tmp_path / "test_inner.py").write_text(INNER_TEST)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCALEXA_", "PYTEST_"))}
+    # So that a run that hangs can be made to say where (`exited_or_explain`): SIGABRT makes
+    # the inner pytest and its server print every thread's stack.
+    env["PYTHONFAULTHANDLER"] = "1"
     processes: list[subprocess.Popen[str]] = []
 
     def start(*options: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
@@ -438,13 +443,35 @@ def inner_run(tmp_path: Path) -> Iterator[Any]:
             process.wait()
 
 
+def exited_or_explain(process: subprocess.Popen[str], server: dict[str, Any], timeout: float) -> int:
+    """The inner run's exit status; if it has not exited within `timeout`, a failure that shows
+    where it and its server hang (once seen in a loaded full run: not reproduced since)."""
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGABRT)  # faulthandler: every thread's stack
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(server["pid"], signal.SIGABRT)
+    process.wait(timeout=30)
+    time.sleep(0.5)
+    assert process.stdout is not None
+    inner = process.stdout.read()[-6000:]
+    log = Path(server["log"])
+    served = log.read_text(errors="replace")[-6000:] if log.exists() else "(no server log)"
+    raise AssertionError(
+        f"the inner run did not exit in {timeout} s\n--- pytest:\n{inner}\n--- server:\n{served}"
+    )
+
+
 @pytest.mark.slow
 def test_ctrl_c_during_a_session_stops_the_server_and_drops_its_database(inner_run: Any) -> None:
     """Ctrl-C in a terminal signals the whole foreground process group: pytest and its server."""
     process, server = inner_run(*(["--localexa-database-url", PG_URL] if PG_URL else []))
     assert all(listening(port) for port in server["ports"])
     os.killpg(process.pid, signal.SIGINT)
-    assert process.wait(timeout=30) == 2  # pytest: interrupted
+    assert exited_or_explain(process, server, timeout=30) == 2  # pytest: interrupted
     assert process.stdout is not None
     output = process.stdout.read()
     assert "KeyboardInterrupt" in output
