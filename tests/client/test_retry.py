@@ -1,9 +1,10 @@
-"""Retries: 429/500/503 with exponential backoff and full jitter, Retry-After honoured, bounded in
+"""Retries: 429/500/502/503/504 with exponential backoff and full jitter, Retry-After honoured, bounded in
 count and in total time, and only for requests that are safe to repeat unless configured."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -11,6 +12,8 @@ import pytest
 from localexa.client import (
     Client,
     InternalServerError,
+    LwaTokenAuth,
+    NotFoundError,
     RateLimitError,
     RetryPolicy,
     ServiceUnavailableError,
@@ -40,7 +43,7 @@ def test_jitter_uses_the_injected_source() -> None:
     assert policy.backoff(2) == pytest.approx(3.996)
 
 
-@pytest.mark.parametrize("status", [429, 500, 503])
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 async def test_retryable_statuses_are_retried_then_succeed(
     status: int, either: Either, amazon: FakeAmazon, sleeps: list[float]
 ) -> None:
@@ -140,6 +143,35 @@ async def test_post_enablement_is_not_retried_by_default(
     assert sleeps == []
 
 
+@pytest.mark.parametrize("status", [502, 504])
+async def test_a_post_is_not_repeated_after_a_gateway_error(
+    status: int, either: Either, amazon: FakeAmazon, sleeps: list[float]
+) -> None:
+    """A gateway's 502/504 may come after it passed the request on: an event is not sent twice."""
+    amazon.on("POST", f"{BASE}/v3/events", reply(status, {"message": "gateway"}), reply(202))
+    with pytest.raises(InternalServerError) as caught:
+        await either.run(lambda c: c.events.send({"event": {}}, token="Atza|t"))
+    assert caught.value.status_code == status
+    assert len(amazon.calls("/v3/events")) == 1
+    assert sleeps == []
+
+
+@pytest.mark.parametrize("status", [502, 504])
+async def test_a_refresh_is_retried_after_a_gateway_error(
+    status: int, either: Either, amazon: FakeAmazon, sleeps: list[float]
+) -> None:
+    """`LwaTokenAuth` refreshes with the same policy: a 502/504 from LWA is retried, then the call."""
+    token = {"access_token": "Atza|new", "token_type": "bearer", "expires_in": 3600}
+    amazon.on("POST", f"{BASE}/auth/o2/token", reply(status, {"error": "gateway"}), reply(200, token))
+    amazon.on("GET", CREDENTIALS, reply(status, {"message": "gateway"}), reply(200, CREDS_BODY))
+    auth = LwaTokenAuth(client_id="cid", refresh_token="Atzr|r")
+    await either.run(lambda c: c.credentials.get(SKILL), auth=auth)
+    assert auth.access_token == "Atza|new"
+    assert len(amazon.calls("/auth/o2/token")) == 2
+    assert len(amazon.calls(f"/v1/skills/{SKILL}/credentials")) == 2
+    assert len(sleeps) == 2
+
+
 async def test_posts_are_retried_when_configured(
     either: Either, amazon: FakeAmazon, sleeps: list[float]
 ) -> None:
@@ -190,3 +222,78 @@ def test_4xx_other_than_429_is_never_retried(amazon: FakeAmazon, sleeps: list[fl
         client.credentials.get(SKILL)
     assert len(amazon.requests) == 1
     assert sleeps == []
+
+
+def _lost(request: httpx.Request) -> httpx.Response:
+    """The request arrived, and the connection closed before any answer (the server may have acted)."""
+    raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+
+
+def _refused(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("refused", request=request)
+
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def _status(code: int, body: dict[str, str]) -> Handler:
+    """A fresh answer per request (an httpx.Response is read once)."""
+    return lambda request: reply(code, body)
+
+
+def _gone(request: httpx.Request) -> httpx.Response:
+    return reply(404, {"code": "NOT_FOUND", "message": "not enabled"}, {"X-Amzn-RequestId": "rid-gone"})
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        pytest.param(_lost, id="answer-lost"),
+        pytest.param(_status(500, {"message": "boom"}), id="500"),
+        pytest.param(_status(502, {"message": "gateway"}), id="502"),
+        pytest.param(_status(504, {"message": "gateway timeout"}), id="504"),
+    ],
+)
+async def test_a_retried_delete_that_finds_its_thing_gone_is_done(
+    first: Handler, either: Either, amazon: FakeAmazon, sleeps: list[float]
+) -> None:
+    """The first attempt may have disabled the stage before its answer was lost: the retry's 404
+    says the stage is not enabled, which is what `disable` asked for."""
+    amazon.on("DELETE", ENABLEMENT, first, _gone)
+    assert await either.run(lambda c: c.enablement.disable(SKILL), auth="Atza|dev") is None
+    assert len(amazon.calls(f"/v1/skills/{SKILL}/stages/development/enablement")) == 2
+    amazon.on("DELETE", f"{BASE}/_localexa/faults/f1", first, _gone)
+    assert await either.run(lambda c: c.admin.faults.delete("f1"), admin_key="k") is None
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        pytest.param(None, id="first-attempt"),
+        pytest.param(_refused, id="never-connected"),
+        pytest.param(_status(429, {"message": "slow down"}), id="429"),
+        pytest.param(_status(503, {"message": "down"}), id="503"),
+    ],
+)
+async def test_a_delete_404_stays_an_error_when_no_attempt_can_have_deleted(
+    first: Handler | None, either: Either, amazon: FakeAmazon, sleeps: list[float]
+) -> None:
+    replies: list[Handler] = [_gone] if first is None else [first, _gone]
+    amazon.on("DELETE", ENABLEMENT, *replies)
+    with pytest.raises(NotFoundError) as caught:
+        await either.run(lambda c: c.enablement.disable(SKILL), auth="Atza|dev")
+    assert caught.value.request_id == "rid-gone"
+
+
+async def test_a_customer_disable_404_after_a_lost_answer_stays_an_error(
+    either: Either, amazon: FakeAmazon, sleeps: list[float]
+) -> None:
+    """Not for the customer's DELETE: there a 404 may be another region's answer (the region
+    fallback reads it so), so it cannot tell that this call disabled the skill."""
+    url = f"{BASE}/v1/users/~current/skills/{SKILL}/enablement"
+    amazon.on("DELETE", url, _lost, _gone)
+    with pytest.raises(NotFoundError):
+        await either.run(
+            lambda c: c.customer_enablement.disable(SKILL, token="Atza|c", endpoint="127.0.0.1:8080")
+        )
+    assert len(amazon.calls(f"/v1/users/~current/skills/{SKILL}/enablement")) == 2

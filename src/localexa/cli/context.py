@@ -137,7 +137,9 @@ def global_options(
         typer.Option(
             envvar="LOCALEXA_RETRIES",
             min=0,
-            help="Retries of calls safe to repeat, after 429, 500, 503 or no connection (default 2).",
+            help=(
+                "Retries of calls safe to repeat, after 429, 500, 502, 503, 504 or no connection (default 2)."
+            ),
         ),
     ] = None,
 ) -> None:

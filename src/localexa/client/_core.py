@@ -22,12 +22,14 @@ import pydantic
 from localexa import __version__
 from localexa.client._endpoints import Endpoints, Region, Service, redact
 from localexa.client._errors import (
+    REQUEST_ID_HEADER,
     APIConnectionError,
     APIError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     ConfigurationError,
+    status_error_from_response,
 )
 from localexa.client._retry import RetryPolicy
 from localexa.client.auth import BearerAuth
@@ -69,6 +71,9 @@ class ApiRequest:
     token: str | None = field(default=None, repr=False)
     #: Safe to repeat? None lets the method decide (see RetryPolicy.is_safe).
     idempotent: bool | None = None
+    #: A DELETE of one thing on one host: a 404 answering a retry, after an attempt that may have
+    #: deleted it, means the deletion is done (see `Core.answer`).
+    gone_is_done: bool = False
 
 
 def method_signature(flow: Callable[..., Any], returns: str) -> inspect.Signature:
@@ -185,6 +190,30 @@ class Core:
 
     def is_safe(self, request: ApiRequest) -> bool:
         return self.retry.is_safe(request.method, request.idempotent)
+
+    def answer(
+        self, request: ApiRequest, response: httpx.Response, *, maybe_done: bool
+    ) -> httpx.Response | APIStatusError:
+        """What the flow gets for `response`: itself when 2xx, else its APIStatusError, but for a
+        404 answering a retry of a `gone_is_done` DELETE after an attempt that may have deleted
+        (`maybe_done`): that attempt's answer was lost, and the 404 says the thing is gone, which is
+        what the call asked for (RFC 9110 §9.2.2: a repeated DELETE has the same effect, not the
+        same answer). The flow gets a bodiless 204 in its place, keeping the request id."""
+        if response.is_success:  # a 3xx too is an error: no redirect is followed
+            return response
+        if maybe_done and request.gone_is_done and response.status_code == 404:
+            headers = {k: v for k, v in response.headers.items() if k.lower() == REQUEST_ID_HEADER.lower()}
+            return httpx.Response(204, headers=headers, request=response.request)
+        return status_error_from_response(response)
+
+    @staticmethod
+    def may_have_acted(error: APIError) -> bool:
+        """Whether the server may have carried out an attempt that failed with `error`: its answer
+        was lost after the request left (a read timeout, a reset), or a 500, or a gateway's 502/504
+        (the gateway may have passed it on). A 429, a 503 or no connection made mean it did not."""
+        if isinstance(error, APIStatusError):
+            return error.status_code in (500, 502, 504)
+        return isinstance(error, APIConnectionError) and error.sent
 
     def retry_delay(self, error: APIError, *, retries_done: int, started: float, safe: bool) -> float | None:
         status = error.status_code if isinstance(error, APIStatusError) else None

@@ -2,6 +2,7 @@
 
     LocalexaClientError               anything this package raises on purpose
     ├── ConfigurationError            a call the client cannot make as asked (admin API on Amazon, id "..")
+    ├── ClientClosedError             a call on a client whose connections are closed (also a RuntimeError)
     └── APIError                      something went wrong talking to an API
         ├── APIConnectionError        no response (DNS, refused, TLS, reset)
         │   └── APITimeoutError       no response in time
@@ -45,6 +46,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
     "InternalServerError",
@@ -67,6 +69,23 @@ class ConfigurationError(LocalexaClientError, ValueError):
     """The client was asked for something it cannot do: a call its configuration cannot make, a
     base URL that is not an http(s) URL, or an id that cannot be a URL path segment ("", ".",
     "..", text that is not UTF-8). Also a `ValueError`, as a bad argument is."""
+
+
+class ClientClosedError(LocalexaClientError, RuntimeError):
+    """A call on a client whose connections are closed: after `close()` / `aclose()` or the end of
+    its `with` block, or of the client (or `http_client=`) whose connections it shares.
+
+    Not a ConfigurationError: nothing about the call's arguments or the client's options is wrong,
+    the client's lifetime is over. Not an APIError either: no request was attempted, and retrying
+    cannot help. Also a `RuntimeError`, the type httpx raised for this before, so code that caught
+    that keeps working."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "The client is closed (close()/aclose() was called or its `with` block ended, or that "
+            "of the client or httpx client whose connections it shares): create a new client."
+        )
 
 
 class APIError(LocalexaClientError):

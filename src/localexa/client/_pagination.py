@@ -43,6 +43,13 @@ class Paged(Generic[T]):
     #: Where to start (a `nextToken` from an earlier listing), None for the first page.
     start: str | None = None
 
+    def __post_init__(self) -> None:
+        # "" is no token: the first page. Sent as `nextToken=`, localexa answers 400
+        # "malformed"; a caller passing a stored token that was empty (`next_token=page.next_token
+        # or ""`) means "from the start". Every listing, and `first_page()`, starts here.
+        if not self.start:
+            object.__setattr__(self, "start", None)
+
 
 def _following(page: Page[T], seen: set[str]) -> str | None:
     """The token of the next page, or None after the last. A token answered before (the one just

@@ -1,19 +1,27 @@
 """When to retry, and how long to wait: exponential backoff with full jitter, honouring Retry-After.
 
 The seeds tell callers to "retry the request by using exponential back-off" on 429, 500 and 503
-(skill-enablement and credential-locker reference pages). Full jitter (a uniform wait between 0 and
-the exponential cap, as in AWS's "Exponential Backoff And Jitter") keeps many clients that failed
-together from retrying together. A `Retry-After` header (RFC 9110 §10.2.3) replaces the computed
-wait. Retries are bounded twice: in count (`max_retries`) and in total time (`max_elapsed`): a retry
-whose wait would end after `max_elapsed` seconds from the first attempt is not made.
+(skill-enablement and credential-locker reference pages); 502 and 504 are retried too, as AWS SDKs'
+standard retry mode does (500, 502, 503, 504): a gateway or load balancer in front of the API
+answers them when the service behind it failed or was slow, and a second attempt often gets
+through. Full jitter (a uniform wait between 0 and the exponential cap, as in AWS's "Exponential
+Backoff And Jitter") keeps many clients that failed together from retrying together. A
+`Retry-After` header (RFC 9110 §10.2.3) replaces the computed wait. Retries are bounded twice: in
+count (`max_retries`) and in total time (`max_elapsed`): a retry whose wait would end after
+`max_elapsed` seconds from the first attempt is not made.
 
 Only requests that are safe to repeat are retried by default: GET, HEAD, OPTIONS, PUT, DELETE, and
 token grants that mint nothing new to the caller's harm (refresh, client credentials). A POST that
 enables a skill or sends an event is not repeated after a 5xx or after its bytes may have left (a
-read timeout, a reset) unless `retry_unsafe=True`: the server may have acted on it. Any request,
+read timeout, a reset) unless `retry_unsafe=True`: the server may have acted on it (after a 502 or
+504 too: the gateway may have passed the request on before the service failed). Any request,
 a POST too, is retried when the server cannot have acted on it: after a 429 (the throttle refuses
 a call before running it, and Amazon's references say to back off and retry) and when no
 connection was made (refused, connect timeout, no free pooled connection), so nothing was sent.
+
+A retried DELETE may find its thing gone because the first attempt, whose answer was lost, deleted
+it. For the DELETEs that name one thing on one host (disabling a skill stage, deleting a fault),
+such a 404 ends the call as done (`Core.answer`); a 404 to a first attempt still raises.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from dataclasses import dataclass, field
 __all__ = ["DEFAULT_RETRY", "RetryPolicy"]
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-_RETRY_STATUSES = frozenset({429, 500, 503})
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from localexa.client._core import (
     transport_error,
     unsendable,
 )
-from localexa.client._errors import APIError, ConfigurationError, status_error_from_response
+from localexa.client._errors import APIError, ClientClosedError, ConfigurationError
 from localexa.client._pagination import Paged, SyncPager
 
 if TYPE_CHECKING:
@@ -45,25 +45,32 @@ class SyncRunner:
         self.core = core
 
     def send(self, request: ApiRequest) -> httpx.Response:
-        """One request, retried per the policy; any answer but a 2xx raises its APIStatusError."""
+        """One request, retried per the policy; any answer but a 2xx raises its APIStatusError
+        (but see `Core.answer`), and a closed client ClientClosedError."""
         http_request, auth = self.core.build(request)
         safe = self.core.is_safe(request)
-        started, retries = self.core.retry.clock(), 0
+        started, retries, maybe_done = self.core.retry.clock(), 0, False
         while True:
-            failure: APIError | ConfigurationError
+            failure: APIError | ConfigurationError | ClientClosedError
             try:
                 response = self.http.send(http_request, auth=auth)
             except httpx.RequestError as exc:
                 failure = transport_error(exc, http_request)
             except UnicodeEncodeError:  # a header the auth sets (a token) that is not ASCII/UTF-8
                 failure = unsendable()
+            except RuntimeError:  # httpx's "the client has been closed", also before a refresh
+                if not self.http.is_closed:
+                    raise
+                failure = ClientClosedError()
             else:
-                if response.is_success:  # a 3xx too is an error: no redirect is followed
-                    return response
-                failure = status_error_from_response(response)
-            if isinstance(failure, ConfigurationError):
+                answer = self.core.answer(request, response, maybe_done=maybe_done)
+                if isinstance(answer, httpx.Response):
+                    return answer
+                failure = answer
+            if isinstance(failure, ConfigurationError | ClientClosedError):
                 raise failure
             error = failure
+            maybe_done = maybe_done or self.core.may_have_acted(error)
             delay = self.core.retry_delay(error, retries_done=retries, started=started, safe=safe)
             if delay is None:
                 raise error

@@ -5,7 +5,7 @@ refreshes the access token 60 s before it expires (as Amazon's own SDK does, spe
 after a 401 (the server's clock may run ahead of ours: localexa can move time forward). Only one
 refresh runs at a time, across threads (a `threading.Lock`) and across tasks (an `asyncio.Lock` per
 event loop in front of it, so at most one task per loop polls for a thread's refresh). The refresh
-itself is retried on 429/500/503 with the client's backoff (`RetryPolicy`).
+itself is retried on 429/500/502/503/504 with the client's backoff (`RetryPolicy`).
 
 The flow is written once (`_flow`) as a generator of steps, and driven by `sync_auth_flow` (blocking
 lock, `time.sleep`) and `async_auth_flow` (awaited lock, `anyio.sleep`).
@@ -25,7 +25,12 @@ import anyio
 import httpx
 import pydantic
 
-from localexa.client._errors import APIResponseValidationError, status_error_from_response
+from localexa.client._endpoints import redact
+from localexa.client._errors import (
+    APIResponseValidationError,
+    ConfigurationError,
+    status_error_from_response,
+)
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client.types.lwa import TokenResponse
 
@@ -80,8 +85,10 @@ class LwaTokenAuth(httpx.Auth):
 
     Give `refresh_token` (authorization code users: developers, customers) or `scope` (client
     credentials: skill messaging). `expires_at` is a `clock()` time (epoch seconds by default).
-    Without `token_url`, refreshes go to the LWA host of the `Client` the auth is given to
-    (Amazon's `https://api.amazon.com/auth/o2/token` when used on its own).
+    Without `token_url`, refreshes go to the LWA host of the first `Client` it is given to
+    (Amazon's `https://api.amazon.com/auth/o2/token` when used on its own). Its tokens are that
+    host's: given to a client with another LWA host, it raises ConfigurationError (see
+    `bind_token_url`).
     """
 
     requires_response_body = True
@@ -108,6 +115,9 @@ class LwaTokenAuth(httpx.Auth):
         self._refresh_token = refresh_token
         self.scope = scope
         self._token_url = token_url
+        #: The token URL the first `Client` bound (or Amazon's, once a refresh went there unbound).
+        self._bound_url: str | None = None
+        self._bind_guard = threading.Lock()
         self._retry = retry
         self._margin = refresh_margin
         self._clock = clock
@@ -152,12 +162,37 @@ class LwaTokenAuth(httpx.Auth):
     @property
     def token_url(self) -> str:
         """Where refreshes go: given, else bound by the `Client` it was passed to, else Amazon's."""
-        return self._token_url or DEFAULT_TOKEN_URL
+        return self._token_url or self._bound_url or DEFAULT_TOKEN_URL
 
     def bind_token_url(self, token_url: str) -> None:
-        """Point refreshes at `token_url` unless a URL was given explicitly (`Client` calls this)."""
-        if self._token_url is None:
-            self._token_url = token_url
+        """Point refreshes at `token_url` unless a URL was given explicitly (`Client` calls this).
+
+        Only once: the access and refresh tokens belong to the LWA host that issued them, so a
+        second client with another LWA host (another localexa, a mistyped base_url) could neither
+        use the access token nor refresh it there. Refreshing at each client's own host would send
+        one host's refresh token to the other and end in `invalid_grant` (or, worse, leak it), so
+        binding a different URL raises ConfigurationError instead, when the client is made. The
+        same host again (several clients, `with_options`, the regions of one server) is fine.
+        """
+        with self._bind_guard:
+            if self._token_url is not None:
+                return
+            bound = self._bound_url
+            if bound is None:
+                self._bound_url = token_url
+                return
+        if bound != token_url:  # raised outside the guard; URLs shown without a password
+            raise ConfigurationError(
+                f"This LwaTokenAuth refreshes at {redact(bound)!r} (the LWA host of the first client it "
+                f"was given to, whose tokens it holds), not at this client's {redact(token_url)!r}. "
+                "Make one LwaTokenAuth per LWA host, or pass token_url= to choose the host yourself."
+            )
+
+    def _bind_default(self) -> None:
+        """A refresh made before any client bound a URL went to Amazon: the tokens are Amazon's."""
+        with self._bind_guard:
+            if self._token_url is None and self._bound_url is None:
+                self._bound_url = DEFAULT_TOKEN_URL
 
     @property
     def access_token(self) -> str | None:
@@ -194,6 +229,7 @@ class LwaTokenAuth(httpx.Auth):
         return form
 
     def _refresh(self) -> Generator[_Step, httpx.Response | None, None]:
+        self._bind_default()
         started, retries = self._retry.clock(), 0
         while True:
             request = httpx.Request("POST", self.token_url, data=self._grant_form())

@@ -42,7 +42,13 @@ PREFIX = "/_localexa"
 
 
 def admin_request(
-    method: str, path: str, *, json: Any = None, params: Params | None = None, idempotent: bool | None = None
+    method: str,
+    path: str,
+    *,
+    json: Any = None,
+    params: Params | None = None,
+    idempotent: bool | None = None,
+    gone_is_done: bool = False,
 ) -> ApiRequest:
     return ApiRequest(
         method,
@@ -52,6 +58,7 @@ def admin_request(
         json=json,
         params=params,
         idempotent=idempotent,
+        gone_is_done=gone_is_done,
     )
 
 

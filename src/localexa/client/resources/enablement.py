@@ -39,8 +39,9 @@ def is_enabled(skill_id: str, stage: Stage = "development") -> Flow[bool]:
 
 
 def disable(skill_id: str, stage: Stage = "development") -> Flow[None]:
-    """`DELETE .../enablement` (204)."""
-    yield from call(ApiRequest("DELETE", _path(skill_id, stage)))
+    """`DELETE .../enablement` (204); NotFoundError when the stage is not enabled, unless an earlier
+    attempt of this call may have disabled it (its answer lost, a 500/502/504): then it is done."""
+    yield from call(ApiRequest("DELETE", _path(skill_id, stage), gone_is_done=True))
 
 
 class Enablement(SyncResource):

@@ -51,7 +51,7 @@ def exchange_code(
 
 
 def refresh(refresh_token: str, *, client_id: str, client_secret: str | None = None) -> Flow[TokenResponse]:
-    """Refresh grant (RFC 6749 §6); safe to repeat, so retried on 429/500/503."""
+    """Refresh grant (RFC 6749 §6); safe to repeat, so retried on 429/500/502/503/504."""
     form = {
         "grant_type": "refresh_token",
         "refresh_token": refresh_token,
