@@ -175,6 +175,13 @@ async def ensure_demo(app: FastAPI) -> DemoState:
             if await LwaRepository(session).customer_by_email(CUSTOMER_EMAIL) is not None:
                 # Seeded by an older localexa that kept it only in its own data dir's demo.json.
                 raise RuntimeError("demo customer exists but demo.json is missing; start with --no-demo")
+            if await LwaRepository(session).customer_by_email(DEVELOPER_EMAIL) is not None:
+                # A customer of the user's own: creating the demo's would stop on a bare Conflict
+                # that named neither the demo nor the way out (`--demo` is serve's default).
+                raise RuntimeError(
+                    f"a customer of this database has the demo developer's e-mail {DEVELOPER_EMAIL}, "
+                    "so the demo cannot be created; start with --no-demo"
+                )
             state = await _create(session, app, settings)
             session.add(DemoSeed(id=1, sealed=_seal(box, state)))
         await session.commit()

@@ -3,6 +3,12 @@
 On PostgreSQL an advisory lock makes concurrent starts take turns; on SQLite the write lock
 does the same. The migration scripts live in `migrations/versions`.
 
+On SQLite the scripts run with foreign keys off, and their foreign keys are checked before the
+commit (SQLite's own procedure for schema changes, https://www.sqlite.org/lang_altertable.html):
+Alembic rebuilds a table to alter it there (batch mode, which migrations/env.py renders for
+every SQLite change), and dropping the old table with foreign keys on deletes, through their
+ON DELETE CASCADE, every row that refers to it: a customer's tokens, enablements, networks.
+
 A database already at the newest revision (every start but the first) is recognised with one
 query, without loading alembic at all: importing alembic and its scripts is a good part of a
 cold start, and a restart should be quick. A new database (SQLite or PostgreSQL) is created from
@@ -92,16 +98,46 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
+def _enforce_foreign_keys(connection: Connection, enforced: bool) -> None:
+    """SQLite's foreign keys on or off for this connection. SQLite ignores the pragma inside a
+    transaction, so it goes to the driver's connection, which begins none."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+    finally:
+        cursor.close()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse to commit a migration that left rows pointing at nothing (foreign keys were off)."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = ", ".join(sorted({str(row[0]) for row in broken}))
+        raise RuntimeError(
+            f"the migration left rows whose foreign keys point at nothing (in {tables}); nothing was changed"
+        )
+
+
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     head = head_revision()
     if head is not None and await current_revision(engine) == head:
         return
-    async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.run_sync(_lock)  # before looking: another process may be creating it
-        if head is not None:
-            from localexa.server.db.schema_snapshot import create_from_snapshot
+    sqlite = engine.dialect.name == "sqlite"
+    async with engine.connect() as conn:
+        if sqlite:
+            await conn.run_sync(_enforce_foreign_keys, False)  # before BEGIN (module docstring)
+        try:
+            async with conn.begin():
+                if engine.dialect.name == "postgresql":
+                    await conn.run_sync(_lock)  # before looking: another process may be creating it
+                if head is not None:
+                    from localexa.server.db.schema_snapshot import create_from_snapshot
 
-            if await conn.run_sync(create_from_snapshot, head):
-                return
-        await conn.run_sync(_upgrade)
+                    if await conn.run_sync(create_from_snapshot, head):
+                        return
+                await conn.run_sync(_upgrade)
+                if sqlite:
+                    await conn.run_sync(_check_foreign_keys)
+        finally:
+            if sqlite:  # after COMMIT (or ROLLBACK): the pooled connection enforces them again
+                await conn.run_sync(_enforce_foreign_keys, True)
