@@ -360,3 +360,33 @@ async def test_a_row_the_database_refuses_loses_only_itself(
     await app.state.journal.flush()
     monkeypatch.undo()
     assert [e["path"] for e in await journal(client)] == ["/_localexa/faults", "/_localexa/clock"]
+
+
+async def test_a_journal_file_of_an_older_release_gets_new_columns_and_keeps_its_entries(
+    tmp_path: Path,
+) -> None:
+    """A newer release that adds a journal column must not empty every user's journal file."""
+    state = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'state.db'}")
+    await (await open_journal_engine(state)).dispose()  # today's file, then made "older"
+    old = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'state-journal.db'}")
+    async with old.begin() as conn:
+        await conn.execute(text("DROP INDEX ix_journal_entries_skill"))
+        await conn.execute(text("ALTER TABLE journal_entries DROP COLUMN skill"))
+        await conn.execute(text("ALTER TABLE journal_entries DROP COLUMN fault_id"))
+        await conn.execute(
+            text(
+                "INSERT INTO journal_entries (at, direction, method, path, latency_ms, request_headers,"
+                " response_headers, request_id) VALUES ('2026-12-01 10:00:00', 'inbound', 'GET',"
+                " '/_localexa/clock', 1.5, '{}', '{}', 'req-kept')"
+            )
+        )
+    await old.dispose()
+    engine = await open_journal_engine(state)
+    async with engine.begin() as conn:
+        rows = (await conn.execute(text("SELECT request_id, skill, fault_id FROM journal_entries"))).all()
+        assert [tuple(r) for r in rows] == [("req-kept", None, None)]
+        indexes = (await conn.execute(text("PRAGMA index_list(journal_entries)"))).all()
+        assert "ix_journal_entries_skill" in {r[1] for r in indexes}
+        await conn.execute(text("UPDATE journal_entries SET skill = 'amzn1.ask.skill.x', fault_id = 'f1'"))
+    await engine.dispose()
+    await state.dispose()

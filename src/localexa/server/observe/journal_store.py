@@ -4,8 +4,9 @@ SQLite has one writer at a time, and every transaction of localexa's SQLite engi
 write lock (db/engine.py); a journal batch in the state's file made the next request wait on
 SQLite's busy handler (measured: median latency 2 ms → 15–25 ms). So on SQLite the journal lives
 in its own file beside the database (`localexa.db` → `localexa-journal.db`), whose table this
-module creates with the journal's cutoff (and recreates when their columns change: the journal is
-a bounded log, not state).
+module creates with the journal's cutoff. A file of an older localexa whose tables lack columns
+that may be empty gets them added, entries kept; other changes make the table anew (the journal
+is a bounded log, not state).
 On PostgreSQL, rows of different tables do not block each other, so the journal shares the
 database and its migrated `journal_entries` table.
 """
@@ -15,9 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import Connection, Table, inspect
+from sqlalchemy import Connection, Table, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.schema import CreateColumn
 
 from localexa.server.db.engine import create_engine
 from localexa.server.observe.models import JournalCutoff, JournalEntry
@@ -40,8 +42,31 @@ def _ensure_tables(connection: Connection) -> None:
             columns = {c["name"] for c in existing.get_columns(table.name)}
             if columns == set(table.columns.keys()):
                 continue
+            if _add_missing_columns(connection, table, columns):
+                continue
             table.drop(connection)
         table.create(connection)
+
+
+def _add_missing_columns(connection: Connection, table: Table, columns: set[str]) -> bool:
+    """Bring a journal file of an older localexa up to date in place, keeping its entries, when
+    the newer table only adds columns that may be empty (what a newer release's journal
+    typically does); False when it cannot (a column gone or renamed, or one that may not be
+    empty): then the table is made anew and the old entries are lost, as a bounded log may."""
+    missing = [c for c in table.columns if c.name not in columns]
+    if not columns <= set(table.columns.keys()) or any(
+        c.primary_key or (not c.nullable and c.server_default is None) for c in missing
+    ):
+        return False
+    name = connection.dialect.identifier_preparer.format_table(table)
+    for column in missing:
+        spec = CreateColumn(column).compile(dialect=connection.dialect)
+        connection.execute(text(f"ALTER TABLE {name} ADD COLUMN {spec}"))
+    added = {c.name for c in missing}
+    for index in table.indexes:
+        if any(c.name in added for c in index.columns):
+            index.create(connection)
+    return True
 
 
 async def open_journal_engine(state_engine: AsyncEngine) -> AsyncEngine:
