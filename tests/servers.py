@@ -36,11 +36,25 @@ def _bound_socket() -> socket.socket:
     return sock
 
 
+class _LeavesSignalsAlone(uvicorn.Server):
+    """A server that never touches the test process's signal handlers.
+
+    uvicorn swaps in its own SIGINT handler while it serves and puts back the one it found when
+    it stops. Served from the running loop (`serve_in_loop`) by an async fixture, it started
+    during one `asyncio.Runner.run` (pytest-asyncio's setup) and stopped during another
+    (teardown): it put back the first Runner's SIGINT handler, which that Runner no longer
+    removed, and for the rest of the session the first Ctrl-C only cancelled a finished task."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 def _server(app: ASGIApp) -> uvicorn.Server:
     config = uvicorn.Config(
         app, log_level="warning", lifespan="off", ws="none", access_log=False, timeout_graceful_shutdown=2
     )
-    return uvicorn.Server(config)
+    return _LeavesSignalsAlone(config)
 
 
 @contextmanager
