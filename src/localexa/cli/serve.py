@@ -4,6 +4,14 @@ One app, three listeners: NA on `--port`, EU and FE on the next two ports (spec:
 distinct endpoints). Each option also reads its `LOCALEXA_*` variable. With `--tls` every listener
 speaks HTTPS with a certificate from the local CA in `<data dir>/tls/` (core/tls.py), and the
 server's outbound calls trust that CA too, beside `--outbound-ca-file`.
+
+On the wire, each connection is held to what uvicorn leaves to a proxy in front of it
+(`GuardedHttpToolsProtocol`): a request's head is at most 64 KiB (its target 16 KiB) and must
+arrive within `--client-timeout`; an answer left unread that long ends its connection; a silent
+connection is closed after `--idle-timeout`, also one that never sent a byte; and the open
+connections stay below the process's open-file limit (raised to its hard limit at start), the
+longest-waiting idle or unfinished one giving way to a new one. The body's own timeout is the
+request guard's (core/request_guard.py).
 """
 
 from __future__ import annotations
@@ -25,6 +33,14 @@ import typer
 import uvicorn
 
 from localexa.cli.serve_checks import LOG_LEVELS, MAX_PORT, check_options, check_ports, use_data_dir
+from localexa.cli.wire import (
+    ConnectionBudget,
+    WireGuard,
+    connection_limit,
+    guarded_protocol,
+    raise_open_file_limit,
+    wire_renderer,
+)
 from localexa.server.observe.logging_setup import configure_logging
 from localexa.server.settings import Settings
 
@@ -64,6 +80,11 @@ def bind_region_sockets(settings: Settings) -> list[socket.socket]:
     return sockets
 
 
+#: `--client-timeout` and `--idle-timeout` when not given: Settings' own defaults.
+DEFAULT_CLIENT_TIMEOUT: float = Settings.model_fields["client_timeout"].default
+DEFAULT_IDLE_TIMEOUT: int = Settings.model_fields["idle_timeout"].default
+
+
 def build_settings(
     host: str,
     port: int,
@@ -72,6 +93,8 @@ def build_settings(
     demo: bool,
     tls: bool,
     outbound_ca_file: Path | None = None,
+    client_timeout: float = DEFAULT_CLIENT_TIMEOUT,
+    idle_timeout: int = DEFAULT_IDLE_TIMEOUT,
 ) -> Settings:
     return Settings(
         host=host,
@@ -81,6 +104,8 @@ def build_settings(
         demo=demo,
         tls=tls,
         outbound_ca_file=outbound_ca_file,
+        client_timeout=client_timeout,
+        idle_timeout=idle_timeout,
     )
 
 
@@ -153,10 +178,29 @@ def serve(
     log_level: Annotated[
         str, typer.Option(envvar="LOCALEXA_LOG_LEVEL", help=f"One of {', '.join(LOG_LEVELS)}.")
     ] = "info",
+    client_timeout: Annotated[
+        float,
+        typer.Option(
+            envvar="LOCALEXA_CLIENT_TIMEOUT",
+            min=0.1,
+            help="Seconds a client has to send a request's head, may pause in its body, "
+            "or may leave an answer unread.",
+        ),
+    ] = DEFAULT_CLIENT_TIMEOUT,
+    idle_timeout: Annotated[
+        int,
+        typer.Option(
+            envvar="LOCALEXA_IDLE_TIMEOUT",
+            min=1,
+            help="Seconds a connection may stay silent between requests before it is closed.",
+        ),
+    ] = DEFAULT_IDLE_TIMEOUT,
 ) -> None:
     """Run localexa: every Alexa smart home cloud API on this machine."""
     check_options(database_url, outbound_ca_file, log_level)
-    settings = build_settings(host, port, data_dir, database_url, demo, tls, outbound_ca_file)
+    settings = build_settings(
+        host, port, data_dir, database_url, demo, tls, outbound_ca_file, client_timeout, idle_timeout
+    )
     settings.log_level = log_level.lower()
     check_ports(settings)
     run_server(settings)
@@ -191,10 +235,10 @@ def run_server(settings: Settings) -> None:
     defer_model_building()
     from localexa.server.app import create_app
 
-    app = OneLineStartupFailure(
-        create_app(settings, startup_hooks=[*demo_hooks(settings), freeze_startup_objects])
-    )
+    localexa = create_app(settings, startup_hooks=[*demo_hooks(settings), freeze_startup_objects])
+    app = OneLineStartupFailure(localexa)
     ssl_options = prepare_tls(settings) if settings.tls else {}
+    budget = ConnectionBudget(connection_limit(raise_open_file_limit()))
     config = uvicorn.Config(
         app,
         log_level=settings.log_level,
@@ -202,9 +246,11 @@ def run_server(settings: Settings) -> None:
         lifespan="on",
         access_log=False,
         server_header=False,
-        # The fastest pair uvicorn[standard] brings (bench/README.md); the pure-Python ones otherwise.
+        # The fastest loop uvicorn[standard] brings (bench/README.md); asyncio's otherwise.
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        # httptools (a dependency), held to the limits uvicorn leaves to a proxy in front of it.
+        http=guarded_protocol(WireGuard(budget, settings.client_timeout, wire_renderer(localexa))),
+        timeout_keep_alive=settings.idle_timeout,
         ws="none",  # no API here is a WebSocket; "auto" would load the websockets package at start
         **ssl_options,  # type: ignore[arg-type]
     )
@@ -233,7 +279,7 @@ def run_server(settings: Settings) -> None:
     # uvicorn's own run() would pick the loop; serving several sockets (and the demo cloud) we run
     # the loop ourselves, so ask the config for its loop factory (uvloop) instead of asyncio.run.
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-        runner.run(_serve_all(server, sockets, settings))
+        runner.run(_serve_all(server, sockets, settings, budget))
 
 
 class OneLineStartupFailure:
@@ -275,7 +321,12 @@ def last_line(text: str) -> str:
     return told[-1] if told else lines[-1] if lines else "unknown error"
 
 
-async def _serve_all(server: uvicorn.Server, sockets: list[socket.socket], settings: Settings) -> None:
+async def _serve_all(
+    server: uvicorn.Server,
+    sockets: list[socket.socket],
+    settings: Settings,
+    budget: ConnectionBudget,
+) -> None:
     """localexa, and in demo mode the My Lights device cloud beside it until localexa stops."""
     if settings.exit_with_parent is not None:
         # Referenced until done: the loop itself keeps only weak references to tasks.
@@ -285,7 +336,7 @@ async def _serve_all(server: uvicorn.Server, sockets: list[socket.socket], setti
     if not settings.demo:
         await server.serve(sockets=sockets)
         return
-    mylights = build_demo_device_cloud(settings)
+    mylights = build_demo_device_cloud(settings, budget)
     task = asyncio.create_task(mylights.serve())
     try:
         await server.serve(sockets=sockets)
@@ -317,8 +368,9 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-def build_demo_device_cloud(settings: Settings) -> uvicorn.Server:
-    """The My Lights sample on `demo_port`, pointed at this server's LWA and event gateway."""
+def build_demo_device_cloud(settings: Settings, budget: ConnectionBudget | None = None) -> uvicorn.Server:
+    """The My Lights sample on `demo_port`, pointed at this server's LWA and event gateway, its
+    connections held to localexa's limits and counted against the same open-file budget."""
     from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app, use_shared_cloud
 
     if settings.tls and settings.outbound_ca_file is not None:
@@ -337,8 +389,18 @@ def build_demo_device_cloud(settings: Settings) -> uvicorn.Server:
     # logging set-up again over the one configure_logging made for the whole process, so uvicorn's
     # lines (startup, shutdown, a refused request, a trace) lost localexa's format, request ids and
     # redaction, and the level given with --log-level.
+    guard = WireGuard(
+        budget or ConnectionBudget(connection_limit(None)), settings.client_timeout, wire_renderer(app)
+    )
     server_config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        http=guarded_protocol(guard),
+        timeout_keep_alive=settings.idle_timeout,
     )
     return _QuietServer(server_config)
 
@@ -367,3 +429,6 @@ def certificate_names(settings: Settings) -> list[str]:
         if public_host:
             names.append(public_host)
     return names
+
+
+# -- the wire: what one connection may do -------------------------------------------------------

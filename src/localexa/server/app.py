@@ -102,7 +102,9 @@ def create_app(
     # unexpected errors' 500 (observe/install.py; core/unexpected.py).
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(ClockRefreshMiddleware)
-    app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuardMiddleware, max_bytes=settings.max_body_bytes, client_timeout=settings.client_timeout
+    )
     install_observability(app, settings)
     on_reset(app, forget_rate_limits)
     app.add_middleware(RegionMiddleware, ports=settings.region_ports())

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     evaluation_case_timeout: float = Field(default=60.0, gt=0)
     #: Journal entries kept; older ones are deleted.
     journal_retention: int = 10_000
+    #: Seconds a client has to send a request's head, may pause within its body (the request
+    #: guard's 408), or may leave an answer unread (`--client-timeout`, cli/wire.py).
+    client_timeout: float = Field(default=10.0, gt=0)
+    #: Seconds a connection may stay silent between requests, or after it opens (`--idle-timeout`).
+    idle_timeout: int = Field(default=5, ge=1)
     log_level: str = "info"
     #: Base URL of the public listener (used in printed hints and in demo seeding).
     public_base_url: str | None = None

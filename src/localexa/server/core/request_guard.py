@@ -1,4 +1,5 @@
-"""What a request may carry, checked before any handler uses it: its size, and no U+0000.
+"""What a request may carry, checked before any handler uses it: its size, its framing, no U+0000,
+and a body that keeps coming.
 
 - **Size.** A body over `max_bytes` is refused with 413: a `Content-Length` over the cap before
   reading, a chunked body as it arrives.
@@ -21,7 +22,22 @@
   is the whole body read escape by escape once it has all arrived, so `\\uD83D\\uDE00` (one
   emoji) passes.
 
-Refusals met while the body is read are raised as `RequestRefused`, a FastAPI `HTTPException`:
+- **Framing the server passed on.** An HTTP/1.1 request without a `Host` header, or any request
+  with two, is refused with 400 (RFC 9112 §3.2: which one names the region?). A
+  `Transfer-Encoding` other than plain `chunked` (`gzip, chunked`) is refused with 501 (RFC 9112
+  §6.1): the parser strips the chunking and handed the handler the still-compressed bytes.
+- **A body that stops.** A body that pauses longer than the client timeout (`localexa serve
+  --client-timeout`, 10 s: `Settings.client_timeout`) is refused with 408 and the connection
+  closed: a `Content-Length` larger than what was sent held the call (and its connection) open
+  for ever. A client that goes away before its body is complete gets the 400 it will never read,
+  in place of Starlette's `ClientDisconnect`, which reached the log as a bug's traceback and a
+  500 (nothing was written either way: the handler never had the body).
+- **`Expect: 100-continue` answered before the body was asked for** (any refusal, a 401): the
+  answer says `Connection: close` (RFC 9110 §10.1.1). The client has not sent its body; on a
+  connection left open, whatever it sent next was read as that body.
+
+Refusals met while the body is read are raised as `RequestRefused`, both a `LocalexaError` (so
+the error handlers render it with its own status and code) and a Starlette `HTTPException`:
 FastAPI turns any other exception raised from the body into a 400 "There was an error parsing the
 body", which made a chunked JSON body over the cap a 400 instead of a 413. The error handlers
 (core/errors.py) render both in the family of the path.
@@ -29,12 +45,20 @@ body", which made a chunked JSON body over the cap a 400 instead of a 413. The e
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable, Mapping
 
-from fastapi import HTTPException
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from localexa.server.core.errors import BadRequest, LocalexaError, PayloadTooLarge, render_error
+from localexa.server.core.errors import (
+    BadRequest,
+    LocalexaError,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    render_error,
+)
 from localexa.server.core.strict_json import SURROGATE_HINT, holds_lone_surrogate
 
 #: `\u0000` preceded by an even number of backslashes (none, or escaped backslashes): a JSON NUL.
@@ -45,9 +69,74 @@ _FORM = b"application/x-www-form-urlencoded"
 _MULTIPART = b"multipart/"
 
 
-class RequestRefused(HTTPException):
-    """A body refused as it was read (over the cap, or holding NUL): a handler that reads its body
-    itself and catches Starlette's `HTTPException` (a broken multipart body) lets this one through."""
+#: Seconds a body may pause before it is refused with 408, unless `Settings.client_timeout` says
+#: otherwise (`localexa serve --client-timeout` sets it; cli/serve.py holds heads and unread
+#: answers to the same time).
+CLIENT_TIMEOUT_SECONDS = 10.0
+
+
+class RequestTimeout(LocalexaError):
+    status = 408
+    default_code = "REQUEST_TIMEOUT"
+
+
+class UriTooLong(LocalexaError):
+    status = 414
+    default_code = "URI_TOO_LONG"
+
+
+class HeadTooLarge(LocalexaError):
+    status = 431
+    default_code = "REQUEST_HEADER_FIELDS_TOO_LARGE"
+
+
+class TransferCodingNotImplemented(LocalexaError):
+    status = 501
+    default_code = "NOT_IMPLEMENTED"
+
+
+_REFUSALS: dict[int, type[LocalexaError]] = {
+    400: BadRequest,
+    408: RequestTimeout,
+    413: PayloadTooLarge,
+    414: UriTooLong,
+    431: HeadTooLarge,
+    501: TransferCodingNotImplemented,
+    503: ServiceUnavailable,
+}
+
+
+def refusal(status: int, message: str) -> LocalexaError:
+    """The error of a request refused with `status` before any handler saw it (also the wire
+    refusals of cli/serve.py: a head too large or too slow, a request that is not HTTP)."""
+    return _REFUSALS.get(status, BadRequest)(message)
+
+
+class RequestRefused(LocalexaError, HTTPException):  # type: ignore[misc]  # both define `headers`
+    """A body refused as it was read (over the cap, holding NUL, too slow, cut off). A
+    `LocalexaError`, so it is rendered with its own status and code; and a Starlette
+    `HTTPException`, so FastAPI's body reading lets it through (any other exception there became a
+    400 "There was an error parsing the body"), and so does a handler that reads its body itself
+    and catches `HTTPException` (a broken multipart body)."""
+
+    def __init__(self, message: str, *, headers: Mapping[str, str] | None = None) -> None:
+        LocalexaError.__init__(self, message, headers=headers)
+        HTTPException.__init__(self, self.status, message, self.headers)
+
+
+class BodyTooLarge(RequestRefused):
+    status = 413
+    default_code = PayloadTooLarge.default_code
+
+
+class BodyRefused(RequestRefused):
+    status = 400
+    default_code = BadRequest.default_code
+
+
+class BodyTimedOut(RequestRefused):
+    status = 408
+    default_code = RequestTimeout.default_code
 
 
 SURROGATE_MESSAGE = (
@@ -61,14 +150,37 @@ QUERY_NOT_ASCII = (
 )
 
 
+CUT_OFF_MESSAGE = "The client closed the connection before the request was read; nothing of it was done."
+
+
+def body_timeout_message(seconds: float) -> str:
+    return (
+        f"The request's body stopped arriving: nothing came for {seconds:g} s. Send the whole body "
+        "the Content-Length announces, or end a chunked body with its last chunk."
+    )
+
+
+def host_message(count: int) -> str:
+    return f"The request carries {count} Host headers; HTTP/1.1 requires exactly one (RFC 9112 §3.2)."
+
+
+def coding_message(codings: bytes) -> str:
+    named = codings.decode("latin-1")
+    return (
+        f"localexa does not accept the transfer coding '{named}' (RFC 9112 §6.1); send the body "
+        "with Content-Length, or chunked with no other coding."
+    )
+
+
 def nul_message(where: str) -> str:
     return f"The request's {where} holds the character U+0000 (NUL), which localexa does not accept."
 
 
 class RequestGuardMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, client_timeout: float = CLIENT_TIMEOUT_SECONDS) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.client_timeout = client_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,18 +189,31 @@ class RequestGuardMiddleware:
         refusal: LocalexaError | None = None
         form = False
         multipart = False
+        hosts = 0
+        announced = False  # a body follows the head (Content-Length over 0, or chunked)
+        expects_continue = False
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = 0
+                announced = declared > 0
                 if declared > self.max_bytes:
                     refusal = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
             elif name == b"content-type":
                 media = value.lower()
                 form = media.startswith(_FORM)
                 multipart = media.startswith(_MULTIPART)
+            elif name == b"host":
+                hosts += 1
+            elif name == b"transfer-encoding":
+                announced = True
+                codings = value.lower().replace(b" ", b"").replace(b"\t", b"")
+                if codings != b"chunked" and refusal is None:
+                    refusal = TransferCodingNotImplemented(coding_message(value.strip()))
+            elif name == b"expect":
+                expects_continue = value.lower() == b"100-continue"
         if "\x00" in scope["path"]:
             refusal = BadRequest(nul_message("path"))
         else:
@@ -100,6 +225,13 @@ class RequestGuardMiddleware:
                 # transports) pass the bytes on, where Starlette's UTF-8 decoding of the query was
                 # a 500.
                 refusal = BadRequest(QUERY_NOT_ASCII)
+        if hosts > 1 or (hosts == 0 and scope.get("http_version") == "1.1"):
+            # Two hosts could name two regions (core/regions.py reads the first; a proxy in front
+            # may have read the other).
+            refusal = BadRequest(host_message(hosts))
+        asked = False  # whether the body was asked for (uvicorn sends `100 Continue` then)
+        if expects_continue and announced:
+            send = _closing_unless_asked(send, lambda: asked)
         if refusal is not None:
             # Refused before routing, so render here in the family of the path.
             families = scope["app"].state.families
@@ -111,22 +243,37 @@ class RequestGuardMiddleware:
         carry = b""
         chunks: list[bytes] = []  # the JSON body so far, for the surrogate test (references only)
         hinted = False
+        complete = False  # the body's last message has come
+        timeout = self.client_timeout
 
         async def guarded_receive() -> Message:
-            nonlocal received, carry, hinted
-            message = await receive()
+            nonlocal received, carry, hinted, complete, asked
+            asked = True
+            if complete:  # only `http.disconnect` is left to come, whenever the client leaves
+                return await receive()
+            try:
+                async with asyncio.timeout(timeout):
+                    message = await receive()
+            except TimeoutError:
+                # Closed after the answer: what the client sends later is the rest of a body
+                # nobody reads.
+                raise BodyTimedOut(body_timeout_message(timeout), headers={"Connection": "close"}) from None
+            if message["type"] == "http.disconnect":
+                # Starlette raises ClientDisconnect for it, which reached the log as a bug (a 500
+                # and a traceback). Nobody reads this answer; the log and the journal do.
+                raise BodyRefused(CUT_OFF_MESSAGE)
             if message["type"] == "http.request":
                 body: bytes = message.get("body", b"")
                 received += len(body)
                 if received > self.max_bytes:
-                    raise RequestRefused(413, f"The request body is larger than {self.max_bytes} bytes.")
+                    raise BodyTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
                 if body and multipart:
                     if b"\x00" in body:
-                        raise RequestRefused(400, nul_message("body"))
+                        raise BodyRefused(nul_message("body"))
                 elif body:
                     window = carry + body if carry else body
                     if holds_nul(window, form=form):
-                        raise RequestRefused(400, nul_message("body"))
+                        raise BodyRefused(nul_message("body"))
                     carry = window[-_CARRY:]
                     if not form:
                         chunks.append(body)
@@ -134,11 +281,29 @@ class RequestGuardMiddleware:
                         if not hinted and (b"\\u" in window or b"\xed" in window):
                             hinted = SURROGATE_HINT.search(window) is not None
                 last = not message.get("more_body", False)
+                complete = last
                 if hinted and last and holds_lone_surrogate(b"".join(chunks)):
-                    raise RequestRefused(400, SURROGATE_MESSAGE)
+                    raise BodyRefused(SURROGATE_MESSAGE)
             return message
 
         await self.app(scope, guarded_receive, send)
+
+
+def _closing_unless_asked(send: Send, asked: Callable[[], bool]) -> Send:
+    """`send`, adding `Connection: close` to an answer that starts before the body was asked for.
+
+    The client sent `Expect: 100-continue` and waits for `100 Continue` (sent by uvicorn when the
+    app first asks for the body) before sending its body; answered without it, it sends nothing,
+    and on a connection left open its next request was read as the announced body (RFC 9110
+    §10.1.1: say whether the connection stays)."""
+
+    async def closing_send(message: Message) -> None:
+        if message["type"] == "http.response.start" and not asked():
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"]
+            message = {**message, "headers": [*headers, (b"connection", b"close")]}
+        await send(message)
+
+    return closing_send
 
 
 def holds_nul(body: bytes, *, form: bool) -> bool:

@@ -1,0 +1,492 @@
+"""What `localexa serve` holds each connection to on the wire, where uvicorn leaves it to a proxy.
+
+`GuardedHttpToolsProtocol` is uvicorn's httptools protocol with the limits a front end would
+otherwise give: a request's head is at most 64 KiB (its target 16 KiB) and must arrive within the
+client timeout (`--client-timeout`); an answer left unread that long ends its connection; a
+silent connection is closed after `--idle-timeout`, also one that never sent a byte; the open
+connections stay below the process's open-file limit (raised to its hard limit at start), the
+longest-waiting idle or unfinished one giving way to a new one; a request that is not HTTP is
+answered 400 in the API's shape, after the answers of the valid requests pipelined before it. The
+body's own timeout is the request guard's (server/core/request_guard.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import httptools
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+logger = logging.getLogger("localexa.serve")
+
+#: Longest request target (the URL of the request line): longer is a 414. RFC 9112 §3 asks for at
+#: least 8000 octets; Amazon's front ends stop near 8 KiB.
+MAX_TARGET_BYTES = 16 * 1024
+#: Largest request head (request line and header fields): larger is a 431. uvicorn's httptools
+#: protocol kept any head whole in memory (a 200 MB header grew the process by 250 MB).
+MAX_HEAD_BYTES = 64 * 1024
+#: After a refusal the connection is read (and dropped) this long before it closes, so a client
+#: still sending its head or body reads the answer rather than a reset.
+LINGER_SECONDS = 2.0
+#: Open files kept back from clients' connections: the database pool, the log, outbound calls.
+FILE_RESERVE = 256
+#: How often, at most, shed connections are logged.
+SHED_LOG_SECONDS = 10.0
+
+#: A wire refusal's headers and body, rendered by `wire_renderer`.
+WireAnswer = tuple[list[tuple[bytes, bytes]], bytes]
+
+
+def raise_open_file_limit() -> int | None:
+    """Raise this process's soft limit on open files to its hard limit (many systems start
+    processes at 1024, where as many slow clients stopped the server from accepting anyone) and
+    return it; None where there is no such limit to read (Windows) or it is unlimited."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if target > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):  # macOS caps the soft limit below an unlimited hard one
+            logger.debug("could not raise the open-file limit from %d to %d", soft, target)
+    return soft
+
+
+def connection_limit(open_files: int | None) -> int:
+    """How many client connections may be open at once: the open-file limit less a reserve."""
+    if open_files is None:
+        return 1 << 20
+    return max(1, open_files - min(FILE_RESERVE, open_files // 2))
+
+
+class ConnectionBudget:
+    """The client connections of every listener of this process (localexa's three and My Lights'),
+    against one cap below the open-file limit.
+
+    Past the cap, the connection that has waited longest for a request (idle between requests, or
+    still sending its head) is closed to let the new one in: accepting nothing once the process
+    ran out of files, uvicorn let ~1000 slow clients (or silent ones) stop it answering anyone.
+    A connection whose request is running is never shed; with none to shed, the new one gets 503.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.open = 0
+        #: Connections waiting for a request's head, longest-waiting first (a dict keeps order).
+        self.waiting: dict[GuardedHttpToolsProtocol, None] = {}
+        self._shed = 0
+        self._logged_at = 0.0
+
+    def admit(self, newcomer: GuardedHttpToolsProtocol) -> bool:
+        self.open += 1
+        if self.open <= self.limit:
+            return True
+        while self.waiting:
+            victim = next(iter(self.waiting))
+            del self.waiting[victim]
+            if victim is not newcomer and not victim.transport.is_closing():
+                victim.shed()
+                self._note_shed()
+                return True
+        return False
+
+    def _note_shed(self) -> None:
+        self._shed += 1
+        now = time.monotonic()
+        if now - self._logged_at >= SHED_LOG_SECONDS:
+            logger.warning(
+                "%d connections open, the most this process holds: closed %d idle or unfinished "
+                "ones to let new ones in",
+                self.limit,
+                self._shed,
+            )
+            self._logged_at = now
+            self._shed = 0
+
+
+@dataclass
+class WireGuard:
+    """What a server's connections share: the budget, the client timeout, the refusal renderer."""
+
+    budget: ConnectionBudget
+    client_timeout: float
+    render: Callable[[int, str, str], WireAnswer] = field(repr=False)
+
+
+def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
+    """A refusal (status, message, path) as `app` answers it: in the API family of the path for
+    localexa (core/errors.py), `{"message": …}` for an app without families (My Lights)."""
+    from starlette.responses import JSONResponse, Response
+
+    from localexa.server.core.errors import render_error
+    from localexa.server.core.request_guard import refusal
+
+    def render(status: int, message: str, path: str) -> WireAnswer:
+        response: Response = JSONResponse({"message": message}, status_code=status)
+        families = getattr(getattr(app, "state", None), "families", None)
+        if families is not None:
+            try:
+                family = families.family_for(path)
+                response = render_error(refusal(status, message), family, str(uuid.uuid4()))
+            except Exception:  # a wire refusal must go out whatever the page renderer does
+                logger.exception("could not render a %d for %s; answered with a plain body", status, path)
+        return list(response.raw_headers), bytes(response.body)
+
+    return render
+
+
+def guarded_protocol(guard: WireGuard) -> type[GuardedHttpToolsProtocol]:
+    """The protocol class uvicorn builds each connection with, bound to one server's guard."""
+    return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"guard": guard})
+
+
+class _Refused(Exception):
+    """Raised from a parser callback to stop parsing; `refusal` says why."""
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, held to limits uvicorn leaves to a proxy in front of it.
+
+    - a head over MAX_HEAD_BYTES is a 431, a target over MAX_TARGET_BYTES a 414 (uvicorn kept
+      any head whole in memory);
+    - a head must arrive within the client timeout of its first byte, else 408 (one byte a second
+      held a connection for ever);
+    - a connection that never sends a byte is closed after the idle timeout, like one idle between
+      requests (uvicorn armed that timer only after an answer);
+    - an answer its client reads nothing of for the client timeout ends the connection (its task
+      waited for ever), and so does one still unsent when the idle timeout closes the connection
+      (a close waits for the unsent bytes);
+    - a request that is not HTTP is answered with 400 saying what is wrong, in the API's shape,
+      after the answers due before it: uvicorn answered a valid request pipelined before a broken
+      one with nothing (it ran all the same) and the broken one with a plain-text 400. The
+      connection is then read a little longer (LINGER_SECONDS), so a client still sending reads
+      the answer, not a reset;
+    - a client that half-closes after whole requests gets their answers (uvicorn closed at once);
+    - when the connection ends, every request on it learns its client has gone (uvicorn told
+      only the newest, and an older pipelined one wrote to the closed transport: a 500);
+    - the open connections are counted against the process's `ConnectionBudget`.
+    """
+
+    guard: ClassVar[WireGuard]
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: Any,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.url = b""
+        self.in_head = False
+        self.heads = 0  # heads begun on this connection
+        self.head_bytes = 0  # bytes of the head in progress, as they arrived
+        self.field_bytes = 0  # bytes of its complete header fields, as the parser handed them over
+        self.refusal: tuple[int, str] | None = None  # met in a parser callback
+        #: A refusal answered once the answers due before it are done: status, message, path, and
+        #: whether the request was not HTTP at all.
+        self.pending: tuple[int, str, str, bool] | None = None
+        self.lingering = False
+        self.counted = False
+        self.head_timer: asyncio.TimerHandle | None = None
+        self.send_timer: asyncio.TimerHandle | None = None
+        self.unsent = 0  # bytes waiting to be sent when the send timer was armed
+        #: Requests begun on this connection whose answers are not complete: uvicorn marks only the
+        #: newest one when the connection goes, and an older one (pipelined before it) then wrote
+        #: to a closed transport: uvloop raised, a 500 and a traceback in the log.
+        self.cycles: list[Any] = []
+        #: The client half-closed (sent all it will): the connection closes once it is answered.
+        self.client_done = False
+
+    # -- connection ---------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.counted = True
+        if not self.guard.budget.admit(self):
+            message = "localexa holds as many connections as it can; retry in a moment."
+            self._answer_and_close(503, message, "/", linger=False)
+            return
+        self._await_request()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._drop_requests()
+        self._cancel_timers()
+        self.guard.budget.waiting.pop(self, None)
+        if self.counted:
+            self.counted = False
+            self.guard.budget.open -= 1
+        super().connection_lost(exc)
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio.Protocol allows bool
+        """The client half-closed its side (`shutdown(SHUT_WR)`, `nc -N`, some HTTP/1.0 clients)
+        after whole requests: they are answered, then the connection closes. uvicorn closed at
+        once, and an answer not yet written was lost (its write was done all the same: 2 or 3 of
+        20 half-closing `POST /_localexa/customers` got nothing back)."""
+        cycle = self.cycle
+        running = cycle is not None and not cycle.response_complete
+        whole = not self.in_head and not (running and cycle.more_body)
+        if not self.lingering and whole and (running or self.pipeline or self.pending is not None):
+            self.client_done = True
+            return True
+        return None  # nothing whole left to answer: close now
+
+    def shed(self) -> None:
+        """Closed to let a new connection in (ConnectionBudget)."""
+        self._end()
+
+    def _end(self, *, abort: bool = False) -> None:
+        """Close the connection, every request on it told its client has gone first: uvloop
+        raises on a write between the close and `connection_lost`."""
+        self._drop_requests()
+        self._cancel_timers()
+        if abort:
+            self.transport.abort()
+        else:
+            self.transport.close()
+
+    def _drop_requests(self) -> None:
+        for cycle in self.cycles:
+            if not cycle.response_complete:
+                cycle.disconnected = True
+                cycle.message_event.set()
+        self.cycles = []
+
+    def _await_request(self) -> None:
+        """Between requests: the idle timer runs, and this connection may be shed."""
+        self._unset_keepalive_if_required()
+        self.timeout_keep_alive_task = self.loop.call_later(
+            self.timeout_keep_alive, self.timeout_keep_alive_handler
+        )
+        self.guard.budget.waiting.pop(self, None)
+        self.guard.budget.waiting[self] = None
+
+    def timeout_keep_alive_handler(self) -> None:
+        if self.transport.is_closing():
+            return
+        # close() would wait for ever for a client that reads nothing
+        self._end(abort=bool(self.transport.get_write_buffer_size()))
+
+    def _cancel_timers(self) -> None:
+        for timer in (self.head_timer, self.send_timer):
+            if timer is not None:
+                timer.cancel()
+        self.head_timer = self.send_timer = None
+        self._unset_keepalive_if_required()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        if self.lingering or self.pending is not None:
+            return  # refused: whatever else comes is dropped
+        heads = self.heads
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+            return
+        except httptools.HttpParserError as exc:
+            if self.refusal is not None:
+                self._refuse(*self.refusal)
+            else:
+                self._refuse(400, not_http_message(exc, data), not_http=True)
+            return
+        if self.in_head:
+            # Counted as it arrives: the parser keeps a header field's bytes until the field ends,
+            # so one endless field never reaches `on_header`.
+            if self.heads == heads:
+                self.head_bytes += len(data)
+            else:  # begun in this data, after the end of what came before it
+                self.head_bytes = len(self.url) + self.field_bytes
+            if self.head_bytes > MAX_HEAD_BYTES:
+                self._refuse(431, head_too_large_message())
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.heads += 1
+        self.in_head = True
+        self.head_bytes = self.field_bytes = 0
+        # The idle timer stops; the head's own starts. Bytes that begin no request (stray line
+        # ends, the rest of a refused body) leave the idle timer running.
+        self._unset_keepalive_if_required()
+        self.head_timer = self.loop.call_later(self.guard.client_timeout, self._head_too_slow)
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        if len(self.url) > MAX_TARGET_BYTES:
+            self.refusal = (414, f"The request's target (its URL) is longer than {MAX_TARGET_BYTES} bytes.")
+            raise _Refused
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        self.field_bytes += len(name) + len(value) + 4  # ": " and CRLF
+        if len(self.url) + self.field_bytes > MAX_HEAD_BYTES:
+            self.refusal = (431, head_too_large_message())
+            raise _Refused
+
+    def on_headers_complete(self) -> None:
+        self.in_head = False
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+        self.guard.budget.waiting.pop(self, None)  # a request runs: never shed
+        if self.url[:8].lower().startswith((b"http://", b"https://")):
+            # An absolute-form target names the host: RFC 9112 §3.2.2 has the server use it, not
+            # the Host header (which picks the region, core/regions.py).
+            authority = self.url.split(b"//", 1)[1].split(b"/", 1)[0].split(b"?", 1)[0]
+            self.headers[:] = [(name, value) for name, value in self.headers if name != b"host"]
+            self.headers.append((b"host", authority))
+        before = self.cycle
+        super().on_headers_complete()
+        if self.cycle is not before:
+            self.cycles = [cycle for cycle in self.cycles if not cycle.response_complete]
+            self.cycles.append(self.cycle)
+
+    def _head_too_slow(self) -> None:
+        self.head_timer = None
+        if self.in_head and not self.transport.is_closing() and not self.lingering:
+            seconds = self.guard.client_timeout
+            self._refuse(408, f"The request's head did not arrive within {seconds:g} s of its first byte.")
+
+    # -- answering ----------------------------------------------------------------------------
+
+    def on_response_complete(self) -> None:
+        if self.pending is not None and not self.pipeline:
+            self.server_state.total_requests += 1
+            status, message, path, not_http = self.pending
+            self._answer_and_close(status, message, path, not_http=not_http)
+            return
+        if self.client_done and not self.pipeline:
+            self.server_state.total_requests += 1
+            self._end()  # answered all it asked: it sends no more
+            return
+        super().on_response_complete()
+        if self.timeout_keep_alive_task is not None:  # no pipelined request started: idle
+            self._await_request()
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self.send_timer is not None:
+            self.send_timer.cancel()
+        self.unsent = self.transport.get_write_buffer_size()
+        self.send_timer = self.loop.call_later(self.guard.client_timeout, self._send_stalled)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self.send_timer is not None:
+            self.send_timer.cancel()
+            self.send_timer = None
+
+    def _send_stalled(self) -> None:
+        self.send_timer = None
+        unsent = self.transport.get_write_buffer_size()
+        if unsent < self.unsent:  # read slowly, but read: give it another while
+            self.unsent = unsent
+            self.send_timer = self.loop.call_later(self.guard.client_timeout, self._send_stalled)
+            return
+        logger.warning(
+            "closed the connection of %s: it read nothing of its answer for %g s",
+            _peer(self.client),
+            self.guard.client_timeout,
+        )
+        self._end(abort=True)  # the task waiting to write sees a disconnect and ends
+
+    def _refuse(self, status: int, message: str, *, not_http: bool = False) -> None:
+        self.refusal = None
+        path = self._target_path()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            if self.in_head or self.pipeline or not cycle.more_body:
+                # A later request is refused: the answers due before it go first, in order.
+                self.pending = (status, message, path, not_http)
+                self.flow.pause_reading()
+                return
+            if cycle.response_started:  # its own body broke under an answer begun: too late
+                logger.warning("closed the connection of %s: %s", _peer(self.client), message)
+                self._end()
+                return
+            # The running request's own body is broken: it is answered here, and its handler
+            # sees a client that left.
+            self._drop_requests()
+        self._answer_and_close(status, message, path, not_http=not_http)
+
+    def _answer_and_close(
+        self, status: int, message: str, path: str, *, linger: bool = True, not_http: bool = False
+    ) -> None:
+        if self.transport.is_closing():
+            return
+        headers, body = self.guard.render(status, message, path)
+        content = [STATUS_LINE[status]]
+        for name, value in [*self.server_state.default_headers, *headers, (b"connection", b"close")]:
+            content.extend([name, b": ", value, b"\r\n"])
+        content.extend([b"\r\n", body])
+        self.transport.write(b"".join(content))
+        self._cancel_timers()
+        self.guard.budget.waiting.pop(self, None)
+        if not_http:
+            # uvicorn's own line, as before (tests/demo/test_walkthrough.py reads it): the reason
+            # is in the answer.
+            self.logger.warning("Invalid HTTP request received.")
+        elif status != 503:
+            logger.warning("refused a request of %s with %d: %s", _peer(self.client), status, message)
+        if not linger or not self.transport.can_write_eof():
+            self._end()
+            return
+        self.lingering = True
+        self.flow.resume_reading()
+        self.transport.write_eof()  # the client reads the answer, then its end
+        self.loop.call_later(LINGER_SECONDS, self._end_linger)
+
+    def _end_linger(self) -> None:
+        if not self.transport.is_closing():
+            self._end(abort=True)
+
+    def _target_path(self) -> str:
+        """The path of the request's target as far as it came (for its API's error shape)."""
+        target = self.url
+        if target.startswith((b"http://", b"https://")):  # absolute form (RFC 9112 §3.2.2)
+            authority_and_path = target.split(b"//", 1)[1]
+            slash = authority_and_path.find(b"/")
+            target = authority_and_path[slash:] if slash >= 0 else b"/"
+        return target.split(b"?", 1)[0].decode("latin-1") or "/"
+
+
+def head_too_large_message() -> str:
+    return f"The request's head (request line and header fields) is larger than {MAX_HEAD_BYTES} bytes."
+
+
+def not_http_message(exc: httptools.HttpParserError, data: bytes) -> str:
+    """What is wrong with a request the parser refused, in words a client's author can act on."""
+    if data.startswith(b"\x16\x03"):
+        return "This port speaks plain HTTP, and a TLS handshake came: use http://, or serve with --tls."
+    cause = exc.__context__
+    if isinstance(cause, UnicodeDecodeError):
+        return "The request's target holds bytes that are not ASCII; percent-encode them (RFC 3986 §2.1)."
+    if isinstance(cause, httptools.HttpParserInvalidURLError):
+        return "The request's target is not a valid URL."
+    if isinstance(exc, httptools.HttpParserCallbackError):
+        return "The request is not valid HTTP/1.1."
+    return f"The request is not valid HTTP/1.1: {exc}."
+
+
+def _peer(client: tuple[str, int] | None) -> str:
+    return f"{client[0]}:{client[1]}" if client else "a client"
