@@ -163,7 +163,7 @@ async def run(backend: str, url: str, networks: int, page_size: int, repeat: int
             data_dir=Path(tmp) / "data",
             database_url=url,
             demo=False,
-            admin_key="bench-admin-key",  # type: ignore[arg-type]
+            admin_key="bench-admin-key",
             password_hash_n=1024,
         )
         app = create_app(settings)

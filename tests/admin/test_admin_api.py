@@ -140,7 +140,7 @@ async def test_create_skill_keeps_every_field(client: httpx.AsyncClient, admin: 
     assert set(created["skillMessagingCredentials"]) == {"clientId", "clientSecret"}
     view = (await client.get(f"/_localexa/skills/{created['skillId']}", headers=KEY)).json()
     assert view["stages"] == ["development", "live"]
-    assert view["permissions"] == sorted(body["permissions"])  # type: ignore[arg-type]
+    assert view["permissions"] == sorted(body["permissions"])
     assert view["accountLinking"]["accessTokenScheme"] == "HTTP_BASIC"
     assert view["accountLinking"]["redirectUrls"] == ["https://app.example.com/alexa"]
     assert "clientSecret" not in view["accountLinking"]

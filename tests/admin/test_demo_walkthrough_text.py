@@ -22,6 +22,6 @@ def test_over_https_curl_is_given_the_ca(tmp_path: Path) -> None:
 def test_the_admin_key_comes_from_where_the_server_took_it(tmp_path: Path) -> None:
     from_file = render_walkthrough(Settings(data_dir=tmp_path), STATE)
     assert f"export ADMIN_KEY=$(cat {tmp_path / 'admin-key'})" in from_file
-    from_env = render_walkthrough(Settings(data_dir=tmp_path, admin_key="k" * 20), STATE)  # type: ignore[arg-type]
+    from_env = render_walkthrough(Settings(data_dir=tmp_path, admin_key="k" * 20), STATE)
     assert "export ADMIN_KEY=$LOCALEXA_ADMIN_KEY" in from_env
     assert "admin-key" not in from_env

@@ -72,13 +72,14 @@ def extra_arguments(path: tuple[str, ...], files: Path) -> list[str]:
     snapshot = files / "snapshot.json"
     snapshot.write_text("{}")
     network = ["--extended-pan-id", XPANID, "--network-name", "home", "--network-key", KEY, "--pskc", KEY]
-    return {
+    needs: dict[tuple[str, ...], list[str]] = {
         ("thread", "put"): network,
         ("events", "send"): [str(event)],
         ("admin", "restore"): [str(snapshot)],
         ("admin", "reset"): ["--yes"],
         ("evaluations", "run"): ["--poll", "0", "--timeout", "0"],
-    }.get(path, [])
+    }
+    return needs.get(path, [])
 
 
 def command_line(path: tuple[str, ...], command: Any, files: Path) -> list[str]:

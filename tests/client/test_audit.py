@@ -330,7 +330,7 @@ def _parameters(signature: inspect.Signature) -> list[tuple[str, Any, Any]]:
 
 
 def test_sync_and_async_resources_have_the_same_methods_and_parameters() -> None:
-    pending = [("client", Client, AsyncClient)]
+    pending: list[tuple[str, type, type]] = [("client", Client, AsyncClient)]
     compared = 0
     while pending:
         where, sync_cls, async_cls = pending.pop()

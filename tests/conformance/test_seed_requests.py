@@ -91,7 +91,7 @@ async def test_credential_locker_seed_requests(client: httpx.AsyncClient, admin:
     ]
     headers = seed_headers(LOCKER, token)
     # The seed's Create body, every field, hex in place of its placeholders.
-    network = {
+    network: dict[str, str | int] = {
         "extendedPanId": "dead00beef00cafe",
         "networkName": "MyThreadNetwork",
         "networkKey": "00112233445566778899aabbccddeeff",

@@ -7,6 +7,7 @@ import base64
 import json
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -70,7 +71,7 @@ async def test_url_passwords_are_hidden_in_table_cells(client: httpx.AsyncClient
 async def test_table_pages_reach_every_row(client: httpx.AsyncClient, app: FastAPI) -> None:
     # Rows made in one instant: only the primary key tells them apart.
     same_instant = datetime(2025, 5, 1, 10, 0, tzinfo=UTC)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": f"test-{n:04d}",
             "name": f"Customer {n}",

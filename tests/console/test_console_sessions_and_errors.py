@@ -57,8 +57,8 @@ async def test_sign_out_holds_in_another_process_after_a_restart_and_a_reset(
             data_dir=tmp_path / name,
             database_url=database_url,
             demo=False,
-            admin_key=ADMIN_KEY,  # type: ignore[arg-type]
-            secret_key="console-sign-out-test-secret",  # type: ignore[arg-type]
+            admin_key=ADMIN_KEY,
+            secret_key="console-sign-out-test-secret",
             password_hash_n=1024,
         )
 

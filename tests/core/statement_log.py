@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 from fastapi import FastAPI
 from sqlalchemy import event
@@ -160,29 +161,30 @@ class StatementLog:
         from redis.asyncio.client import Redis
         from redis.asyncio.connection import AbstractConnection
 
-        execute = Redis.execute_command
+        execute: Callable[..., Awaitable[Any]] = Redis.execute_command  # (redis leaves it unannotated)
         send = AbstractConnection.send_packed_command
         log = self
 
-        async def execute_command(client: Any, *args: Any, **options: Any) -> Any:
+        async def execute_command(client: Redis, *args: Any, **options: Any) -> Any:
             target = log._target()
             if target is not None:
                 target.redis.append(str(args[0]).upper())
             return await execute(client, *args, **options)
 
-        async def send_packed_command(conn: Any, command: Any, check_health: bool = True) -> None:
+        async def send_packed_command(
+            conn: AbstractConnection, command: bytes | str | Iterable[bytes], check_health: bool = True
+        ) -> None:
             target = log._target()
             if target is not None:
                 target.redis_trips += 1
             await send(conn, command, check_health)
 
-        Redis.execute_command = execute_command  # type: ignore[method-assign]
-        AbstractConnection.send_packed_command = send_packed_command  # type: ignore[method-assign]
-        try:
+        # patch.object puts the methods back on the way out, as the finally of a setattr would.
+        with (
+            mock.patch.object(Redis, "execute_command", execute_command),
+            mock.patch.object(AbstractConnection, "send_packed_command", send_packed_command),
+        ):
             yield
-        finally:
-            Redis.execute_command = execute  # type: ignore[method-assign]
-            AbstractConnection.send_packed_command = send  # type: ignore[method-assign]
 
     @contextlib.asynccontextmanager
     async def call(self) -> AsyncIterator[Call]:

@@ -206,7 +206,7 @@ async def test_keyset_pages_visit_every_row_once_in_order(
                 descending=descending,
             )
             pages += 1
-            seen.extend((row.created_at.replace(tzinfo=UTC), row.id) for row in page.items)  # type: ignore[attr-defined]
+            seen.extend((row.created_at.replace(tzinfo=UTC), row.id) for row in page.items)
             token = next_page_token(codec, BINDING, page, now=NOW)
             if token is None:
                 assert len(page.items) <= 7

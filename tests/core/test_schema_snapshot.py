@@ -82,11 +82,13 @@ def test_a_new_database_does_not_load_alembic(tmp_path: Path) -> None:
 
 
 async def test_a_database_that_holds_a_table_is_left_to_the_migrations(tmp_path: Path) -> None:
+    head = head_revision()
+    assert head is not None
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
     try:
         async with engine.begin() as conn:
             await conn.execute(text("CREATE TABLE unrelated (id INTEGER PRIMARY KEY)"))
-            assert not await conn.run_sync(schema_snapshot.create_from_snapshot, head_revision())
+            assert not await conn.run_sync(schema_snapshot.create_from_snapshot, head)
             tables = (await conn.execute(text("SELECT count(*) FROM sqlite_master"))).scalar_one()
         assert tables == 1
     finally:

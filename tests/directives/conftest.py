@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -130,7 +130,13 @@ async def post_link(client: httpx.AsyncClient, token: str, skill_id: str, myligh
     assert answer.status_code == 201, answer.text
 
 
-async def endpoints_after_link(admin: Admin, linked: Linked) -> dict[str, Any]:
+class HasLinkPaths(Protocol):
+    """A customer's linked skill as the admin API names it: `Linked`, or a test's own stand-in."""
+
+    def path(self, tail: str) -> str: ...
+
+
+async def endpoints_after_link(admin: Admin, linked: HasLinkPaths) -> dict[str, Any]:
     """The endpoints view once the background Discover/AcceptGrant are done."""
     answer = await admin.client.get(
         linked.path("endpoints"), params={"waitSeconds": 30}, headers=admin.headers

@@ -134,6 +134,7 @@ def test_ask_smapi_sdk_enablement_and_credentials(
     )
     from ask_sdk_model_runtime.lwa import LwaClient
     from ask_smapi_model.services.skill_management import SkillManagementServiceClient
+    from ask_smapi_model.v1.skill.skill_credentials import SkillCredentials
 
     setup = developer_setup(tls_server)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_server.ca_file))
@@ -157,8 +158,11 @@ def test_ask_smapi_sdk_enablement_and_credentials(
     smapi.get_skill_enablement_status_v1(skill_id=setup.skill_id, stage="development")
 
     credentials = smapi.get_skill_credentials_v1(skill_id=setup.skill_id)
-    assert credentials.skill_messaging_credentials.client_id == setup.messaging_client_id
-    assert credentials.skill_messaging_credentials.client_secret == setup.messaging_client_secret
+    assert isinstance(credentials, SkillCredentials), credentials  # (the SDK's answer is a Union)
+    messaging = credentials.skill_messaging_credentials
+    assert messaging is not None, credentials
+    assert messaging.client_id == setup.messaging_client_id
+    assert messaging.client_secret == setup.messaging_client_secret
 
     smapi.delete_skill_enablement_v1(skill_id=setup.skill_id, stage="development")
     assert _enablement_status(tls_server, setup) == 404

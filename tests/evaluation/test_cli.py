@@ -36,7 +36,7 @@ def localexa_server(tmp_path: Path) -> Iterator[str]:
         data_dir=tmp_path / "cli-data",
         demo=False,
         port=port,
-        admin_key=ADMIN_KEY,  # type: ignore[arg-type]
+        admin_key=ADMIN_KEY,
         password_hash_n=1024,
     )
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on"))

@@ -58,16 +58,16 @@ def test_scales_convert_both_ways() -> None:
 
 
 def test_mismatches_say_what_differs() -> None:
-    expected = [
+    expected: list[dict[str, Any]] = [
         {"namespace": BRI, "name": "brightness", "value": 25},
         {"namespace": PWR, "name": "powerState", "value": "ON"},
         {"namespace": TH, "name": "thermostatMode", "value": "HEAT"},
     ]
-    reported = [
+    reported: list[dict[str, Any]] = [
         {"namespace": BRI, "name": "brightness", "value": 50},
         {"namespace": PWR, "name": "powerState", "value": "ON"},
     ]
-    tolerances = [{"namespace": BRI, "name": "brightness", "percentThreshold": 5}]
+    tolerances: list[dict[str, Any]] = [{"namespace": BRI, "name": "brightness", "percentThreshold": 5}]
     problems = mismatches(expected, reported, tolerances)
     assert problems == [
         f"{BRI}.brightness: expected EQUAL_TO 25 (±5%), got 50",

@@ -9,6 +9,7 @@ reach it as the directives area hands them over (decoded JSON objects that passe
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ PLANS = ["PowerController", "BrightnessController", "ColorController", "Thermost
 class ScriptedChannel:
     """Answers the n-th directive with the n-th answer (the last one again when they run out)."""
 
-    def __init__(self, answers: list[dict[str, Any] | None], failure: str | None = None) -> None:
+    def __init__(self, answers: Sequence[dict[str, Any] | None], failure: str | None = None) -> None:
         self.answers = answers
         self.failure = failure
         self.sent = 0
@@ -45,7 +46,7 @@ class ScriptedChannel:
         return Exchange(directive=directive, response=answer, failure=self.failure, verdict=verdict)
 
 
-def _outcome(plan: str, answers: list[dict[str, Any] | None], case: int = 0) -> Any:
+def _outcome(plan: str, answers: Sequence[dict[str, Any] | None], case: int = 0) -> Any:
     test_case = find_plan(plan_id_for(plan)).test_cases[case]
     return asyncio.run(run_case(ScriptedChannel(answers), test_case, "light-1"))
 

@@ -44,7 +44,7 @@ async def queued_run(
 
 async def row(app: FastAPI, evaluation_id: str) -> CapabilityEvaluation:
     async with app.state.sessions() as session:
-        found = await session.get(CapabilityEvaluation, evaluation_id)
+        found: CapabilityEvaluation | None = await session.get(CapabilityEvaluation, evaluation_id)
         assert found is not None
         return found
 

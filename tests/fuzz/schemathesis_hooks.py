@@ -89,7 +89,7 @@ def document_rules(label: str, body: Any) -> Any:
     return body
 
 
-@schemathesis.hook("map_body")  # type: ignore[untyped-decorator]
+@schemathesis.hook("map_body")
 def map_body_rules(context: Any, body: Any) -> Any:
     operation = getattr(context, "operation", None)
     return body if operation is None else document_rules(operation.label, body)

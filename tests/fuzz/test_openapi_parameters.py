@@ -26,7 +26,9 @@ def document() -> dict[str, Any]:
 
 
 def parameter(doc: dict[str, Any], path: str, method: str, name: str) -> dict[str, Any]:
-    found = [p for p in doc["paths"][path][method].get("parameters", []) if p["name"] == name]
+    found: list[dict[str, Any]] = [
+        p for p in doc["paths"][path][method].get("parameters", []) if p["name"] == name
+    ]
     assert len(found) == 1, (path, method, name)
     return found[0]
 

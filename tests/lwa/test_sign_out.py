@@ -59,7 +59,7 @@ async def _signed_in(browser: Browser, client_id: str, customer: Customer) -> tu
 
 async def _sign_out_rows(app: FastAPI) -> list[ConsoleSignOut]:
     async with app.state.engine.connect() as conn:
-        return list((await conn.execute(select(ConsoleSignOut))).all())  # type: ignore[arg-type]
+        return list((await conn.execute(select(ConsoleSignOut))).all())
 
 
 async def test_a_saved_cookie_signs_no_one_in_after_not_you(app: FastAPI, admin: Admin) -> None:
@@ -180,8 +180,8 @@ async def test_not_you_holds_in_another_process_after_a_restart_and_a_restore(
             data_dir=tmp_path / name,
             database_url=database_url,
             demo=False,
-            admin_key=ADMIN_KEY,  # type: ignore[arg-type]
-            secret_key="lwa-sign-out-test-secret",  # type: ignore[arg-type]
+            admin_key=ADMIN_KEY,
+            secret_key="lwa-sign-out-test-secret",
             password_hash_n=1024,
         )
 

@@ -34,7 +34,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from localexa.server.observe.faults import FaultRule
+from localexa.server.observe.faults import FaultRule, FaultStore
 from localexa.skill import capability, discovery_endpoint
 from localexa.skill.reports import add_or_update_report
 from tests.enablement.helpers import account_linking, link_body, new_code
@@ -715,7 +715,7 @@ async def test_a_fault_on_a_get_takes_its_turn_behind_the_processs_other_writer(
     writer's, any POST's), the process stood still for the 30 s busy timeout and the call then went
     through unfaulted. Now the fault waits its turn like any writer, and answers."""
     fault_id = await add_fault(client, method="GET", path="/_localexa/customers", status=503)
-    store = app.state.faults
+    store: FaultStore = app.state.faults
     counting = asyncio.Event()
     fire = store.fire
 

@@ -344,11 +344,10 @@ async def test_a_row_the_database_refuses_loses_only_itself(
 ) -> None:
     """Whatever a row holds that the database will not take, the rest of its batch is written."""
     from localexa.server.observe import journal as journal_module
+    from localexa.server.observe.exchange import Attribution, Exchange, to_row
 
-    original = journal_module.to_row
-
-    def refused_by_the_database(exchange: Any) -> Any:
-        row, who = original(exchange)
+    def refused_by_the_database(exchange: Exchange) -> tuple[dict[str, Any], Attribution]:
+        row, who = to_row(exchange)
         if row["path"].endswith("/customers"):
             row["path"] += "\ud800"  # past `storable`: neither SQLite nor PostgreSQL encodes it
         return row, who

@@ -123,7 +123,8 @@ async def _fault(client: httpx.AsyncClient, server: ServerProcess, **body: Any) 
 
 async def _listed(client: httpx.AsyncClient, server: ServerProcess, fault_id: str) -> dict[str, Any]:
     listing = await client.get("/_localexa/faults", headers=server.admin_headers)
-    [found] = [f for f in listing.json() if f["faultId"] == fault_id]
+    faults: list[dict[str, Any]] = listing.json()
+    [found] = [f for f in faults if f["faultId"] == fault_id]
     return found
 
 

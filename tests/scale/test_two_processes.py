@@ -31,7 +31,7 @@ from tests.scale.world import (
 pytestmark = pytest.mark.slow
 
 LOCKER = "/credentiallocker/v2/threadNetworks"
-NETWORK = {
+NETWORK: dict[str, str | int] = {
     "extendedPanId": "dead00beef00cafe",
     "networkName": "Home",
     "networkKey": "00112233445566778899aabbccddeeff",

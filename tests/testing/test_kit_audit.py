@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import os
 import signal
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ from tests.lwa.browser import authorize_url, form_for
 
 PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
 KEY = "a-key-of-the-callers-choice"
+#: The `localexa` fixture's own function (pytest's decorator hides it), run as before each test.
+localexa_fixture: Callable[[Localexa], Localexa] = inspect.unwrap(pytest_plugin.localexa)
 
 
 def listening(port: int) -> bool:
@@ -56,7 +59,7 @@ def wait_until_gone(pid: int, within: float) -> float:
 
 
 def database_exists(name: str) -> bool:
-    import asyncpg  # type: ignore[import-untyped]  # (no type hints)
+    import asyncpg
 
     assert PG_URL is not None
 
@@ -116,7 +119,7 @@ def test_a_test_closing_the_kit_or_its_client_breaks_no_later_test(localexa: Loc
     with localexa as kit:
         kit.create_skill(account_linking=True)
     localexa.close()
-    assert pytest_plugin.localexa.__wrapped__(localexa) is localexa  # the next test's fixture
+    assert localexa_fixture(localexa) is localexa  # the next test's fixture
     assert localexa.client.admin.customers.list() == []
     skill = localexa.create_skill(account_linking=True)  # the linking stub still answers
     assert localexa.link(localexa.create_customer(), skill).status == "ENABLED"
@@ -262,7 +265,7 @@ def test_sign_in_rate_limit_counters_do_not_reach_the_next_test(own_tmp: Path) -
 
 
 def pg_execute(sql: str, *args: object) -> Any:
-    import asyncpg  # type: ignore[import-untyped]  # (no type hints)
+    import asyncpg
 
     assert PG_URL is not None
 
@@ -373,7 +376,7 @@ def test_ports_another_localexa_holds_a_restart_and_a_crash(
         os.kill(pid, signal.SIGKILL)  # it crashes: the `localexa` fixture says so in the next test
         assert wait_until_gone(pid, within=10) < 10
         with pytest.raises(LocalexaServerError, match="has exited with -9") as crashed:
-            pytest_plugin.localexa.__wrapped__(kit)
+            localexa_fixture(kit)
         assert "localexa listening" in str(crashed.value)  # the log's tail
         assert KEY not in str(crashed.value)
         with pytest.raises(LocalexaServerError, match="has exited with -9"):

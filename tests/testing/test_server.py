@@ -87,7 +87,7 @@ def test_tls_with_one_argument_and_the_cli_trusting_the_same_ca(tmp_path: Path) 
 
 
 def database_exists(name: str) -> bool:
-    import asyncpg  # type: ignore[import-untyped]  # (no type hints)
+    import asyncpg
 
     assert PG_URL is not None
 

@@ -188,7 +188,7 @@ def process_gone(pid: int) -> bool:
 
 
 def existing_databases(names: set[str]) -> set[str]:
-    import asyncpg  # type: ignore[import-untyped]  # (no type hints)
+    import asyncpg
 
     assert PG_URL is not None
 

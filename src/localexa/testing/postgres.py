@@ -68,7 +68,7 @@ def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 async def _connect(url: str) -> Any:
-    import asyncpg  # type: ignore[import-untyped]  # (asyncpg ships no type hints)
+    import asyncpg
 
     parts = urlsplit(url)
     return await asyncpg.connect(
