@@ -28,6 +28,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from localexa.server.core.errors import TooManyRequests
+from localexa.server.core.redis_pools import bounded_pool
 
 logger = logging.getLogger("localexa.rate_limit")
 
@@ -68,10 +69,9 @@ class WindowLimiter:
         limits = parse_many(rate_limit)
         if not redis_url:
             return cls(limits, MemoryStorage())
-        from redis.asyncio import ConnectionPool
-
-        # Our own pool, so shutdown can close it (limits would otherwise leave sockets open).
-        pool = ConnectionPool.from_url(redis_url)
+        # Our own pool, so shutdown can close it (limits would otherwise leave sockets open), and
+        # a bounded one (core/redis_pools.py).
+        pool = bounded_pool(redis_url)
         uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
         options: dict[str, Any] = {"connection_pool": pool}  # passed through to redis.asyncio.Redis
         storage = RedisStorage(uri, implementation="redispy", key_prefix=REDIS_PREFIX, **options)
@@ -103,6 +103,12 @@ class WindowLimiter:
     async def aclose(self) -> None:
         if self._closer is not None:
             await self._closer.aclose()
+
+    def counters_held(self) -> int | None:
+        """Counters kept in this process's memory (metrics); None when they live in Redis."""
+        if not isinstance(self._storage, MemoryStorage):
+            return None
+        return len(self._storage.storage)
 
 
 def caller_of(request: Request) -> str:

@@ -302,6 +302,11 @@ class AfterLinkRunner:
         self._tasks[key] = task
         task.add_done_callback(lambda done: self._forget(key, done))
 
+    def __len__(self) -> int:
+        """Follow-ups this process holds (metrics): running ones, and finished ones until their
+        done callback has run."""
+        return len(self._tasks)
+
     def _forget(self, key: tuple[str, str], done: asyncio.Task[None]) -> None:
         # A finished follow-up is dropped, or the map would keep one task per link ever made;
         # a newer follow-up of the pair may already hold the key and stays.

@@ -7,8 +7,13 @@ supervises them:
 - a call that overruns the directive budget kills the worker's whole process group (TIMEOUT);
 - a worker that dies mid-call (segfault, `os._exit`) is reported (PROCESS_CRASHED) and replaced;
 - a worker idle for `idle_seconds`, or whose handler module file changed on disk, is retired, so
-  an edited handler runs as edited on the next call;
-- at most `max_workers` run per handler; more concurrent calls wait for one.
+  an edited handler runs as edited on the next call; a reaper task looks every
+  `idle_seconds / 10` (at most every 30 s), so idle workers end also when no call comes;
+- at most `max_workers` run per handler; more concurrent calls wait for one;
+- at most `max_idle` workers wait idle in all, whatever the number of handlers: the least
+  recently used beyond that is ended. A server used by many handlers over time (each team's
+  skill, a test's handler in a temp folder) kept one warm process per handler ever called
+  until its next call, and its slot and idle list for good (tests/scale/test_no_leaks.py).
 The server never runs handler code itself, so nothing a handler does can block or crash it.
 """
 
@@ -18,6 +23,7 @@ import asyncio
 import collections
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -26,11 +32,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+logger = logging.getLogger("localexa.directives")
+
 _RUNNER = "localexa.server.directives.lambda_runner"
 #: AWS Lambda's limit on a synchronous answer; a bigger one is refused, as Lambda refuses it.
 MAX_ANSWER_BYTES = 6 * 1024 * 1024
 #: What a dead worker last wrote to stderr, kept to explain its death.
 _STDERR_TAIL = 8 * 1024
+#: Idle workers kept in all, over every handler (module docstring).
+MAX_IDLE_WORKERS = 8
 
 
 class LambdaFailure(Exception):
@@ -188,13 +198,24 @@ class LambdaPool:
             state.lambda_pool = pool
         return pool
 
-    def __init__(self, *, max_workers: int = 4, idle_seconds: float = 300.0) -> None:
+    def __init__(
+        self, *, max_workers: int = 4, idle_seconds: float = 300.0, max_idle: int = MAX_IDLE_WORKERS
+    ) -> None:
         self.max_workers = max_workers
         self.idle_seconds = idle_seconds
-        self._idle: dict[str, list[_Worker]] = collections.defaultdict(list)
+        self.max_idle = max_idle
+        self._idle: dict[str, list[_Worker]] = {}
         self._busy: set[_Worker] = set()
         self._slots: dict[str, asyncio.Semaphore] = {}
+        #: Calls of each handler under way, waiting for a slot or running: a handler's slot and
+        #: idle list are dropped once it has none and no idle worker.
+        self._calls: collections.Counter[str] = collections.Counter()
+        self._reaper: asyncio.Task[None] | None = None
         self._closed = False
+
+    def counts(self) -> tuple[int, int, int]:
+        """Idle workers, busy workers, and handlers with a slot (metrics)."""
+        return sum(len(ws) for ws in self._idle.values()), len(self._busy), len(self._slots)
 
     async def invoke(self, target: str, event: dict[str, Any], timeout: float) -> LambdaAnswer:
         """Run `handler(event, context)` in a worker; raises LambdaFailure when it gives no answer."""
@@ -205,6 +226,18 @@ class LambdaPool:
             separators=(",", ":"),
         ).encode()
         slots = self._slots.setdefault(target, asyncio.Semaphore(self.max_workers))
+        self._calls[target] += 1
+        try:
+            return await self._invoke(target, slots, request, timeout)
+        finally:
+            self._calls[target] -= 1
+            if not self._calls[target]:
+                del self._calls[target]
+                self._forget_if_unused(target)
+
+    async def _invoke(
+        self, target: str, slots: asyncio.Semaphore, request: bytes, timeout: float
+    ) -> LambdaAnswer:
         started = time.monotonic()
         try:
             await asyncio.wait_for(slots.acquire(), timeout)
@@ -229,14 +262,15 @@ class LambdaPool:
             if self._closed:
                 await worker.kill()
             else:
-                self._idle[target].append(worker)
+                self._idle.setdefault(target, []).append(worker)
+                await self._trim_idle()
         finally:
             slots.release()
         return LambdaAnswer(report)
 
     async def _checkout(self, target: str) -> _Worker:
         await self._retire_stale()
-        idle = self._idle[target]
+        idle = self._idle.get(target)
         try:
             worker = idle.pop() if idle else await _Worker.spawn(target)
         except OSError as exc:
@@ -244,20 +278,57 @@ class LambdaPool:
                 "PROCESS_CRASHED", f"could not start a worker for python:{target} ({exc})"
             ) from exc
         self._busy.add(worker)
+        if self._reaper is None:
+            self._reaper = asyncio.create_task(self._reap(), name="localexa-lambda-reaper")
         return worker
 
+    def _forget_if_unused(self, target: str) -> None:
+        """Drop a handler's slot and idle list once no call of it is under way and no worker of
+        it waits (the next call makes them anew)."""
+        if not self._calls.get(target) and not self._idle.get(target):
+            self._idle.pop(target, None)
+            self._slots.pop(target, None)
+
+    async def _retire(self, workers: list[_Worker]) -> None:
+        """End idle workers: out of the idle lists first (no call may take them), then killed."""
+        for worker in workers:
+            idle = self._idle.get(worker.target, [])
+            if worker in idle:
+                idle.remove(worker)
+            self._forget_if_unused(worker.target)
+        for worker in workers:
+            await worker.kill()
+
     async def _retire_stale(self) -> None:
-        for target, workers in list(self._idle.items()):
-            stale = [w for w in workers if w.stale(self.idle_seconds)]
-            if stale:
-                self._idle[target] = [w for w in workers if w not in stale]
-                for worker in stale:
-                    await worker.kill()
+        await self._retire([w for ws in self._idle.values() for w in ws if w.stale(self.idle_seconds)])
+
+    async def _trim_idle(self) -> None:
+        """Keep at most `max_idle` idle workers in all: end the least recently used."""
+        idle = [w for ws in self._idle.values() for w in ws]
+        if len(idle) > self.max_idle:
+            idle.sort(key=lambda w: w.last_used)
+            await self._retire(idle[: len(idle) - self.max_idle])
+
+    async def _reap(self) -> None:
+        """Retire stale workers also when no call comes to do it (`_checkout` does it too)."""
+        interval = min(30.0, max(0.05, self.idle_seconds / 10))
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._retire_stale()
+            except Exception:  # a worker that could not be killed is tried again next time
+                logger.warning("retiring idle Lambda workers failed", exc_info=True)
 
     async def aclose(self) -> None:
         self._closed = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+            self._reaper = None
         workers = [w for ws in self._idle.values() for w in ws] + list(self._busy)
         self._idle.clear()
         self._busy.clear()
+        self._slots.clear()
         for worker in workers:
             await worker.kill()

@@ -44,6 +44,7 @@ from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
 
 from localexa.server.core.errors import ServiceUnavailable
+from localexa.server.core.redis_pools import bounded_pool
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -179,7 +180,8 @@ def open_redis(redis_url: str | None, *, on_new_connection: Callable[[], None]) 
         await connection.on_connect()  # what redis-py does when no function is given
         on_new_connection()
 
-    return Redis.from_url(redis_url, redis_connect_func=connected)
+    # Bounded (core/redis_pools.py); the client owns the pool and closes it with itself.
+    return Redis.from_pool(bounded_pool(redis_url, redis_connect_func=connected))
 
 
 def watch_revocations(engine: AsyncEngine, cache: TokenCache) -> None:

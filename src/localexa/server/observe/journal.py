@@ -42,6 +42,10 @@ BATCH_SIZE = 200
 QUEUE_SIZE = 20_000
 FLUSH_TIMEOUT = 10.0
 LINGER_SECONDS = 0.02
+#: LWA clients whose skill the writer remembers; the oldest lookups go first past it. Only reset
+#: and restore emptied the map, so a server that never resets (a shared one) kept one entry per
+#: client that ever called, for good (tests/scale/test_no_leaks.py).
+MAX_CLIENT_LOOKUPS = 10_000
 
 
 class Journal:
@@ -74,6 +78,7 @@ class Journal:
         self._on_discard = on_discard
         #: LWA client id -> skill id of a messaging client ("" when the client is not one).
         self._skill_of_client: dict[str, str] = {}
+        self.max_client_lookups = MAX_CLIENT_LOOKUPS
 
     # hot path ---------------------------------------------------------------------------
     def record(self, exchange: Exchange) -> None:
@@ -86,6 +91,11 @@ class Journal:
     @property
     def pending(self) -> int:
         return self._queue.qsize()
+
+    @property
+    def client_lookups(self) -> int:
+        """LWA clients whose skill is remembered (metrics)."""
+        return len(self._skill_of_client)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -246,7 +256,8 @@ class Journal:
 
     async def _resolve_skills(self, rows: list[dict[str, Any]], wanted: dict[int, str]) -> None:
         """A skill's messaging client calls /v3/events and the Credential Locker: name its skill."""
-        unknown = {c for c in wanted.values() if c not in self._skill_of_client}
+        skill_of = {c: self._skill_of_client[c] for c in wanted.values() if c in self._skill_of_client}
+        unknown = set(wanted.values()) - skill_of.keys()
         if unknown:
             async with self._state_engine.connect() as conn:
                 # Only reads: on SQLite a transaction of the state's engine takes the file's write
@@ -260,9 +271,10 @@ class Journal:
                         )
                     )
                 ).all()
-            for client_id, skill_id in found:
-                self._skill_of_client[client_id] = skill_id or ""
+            named = {client_id: skill_id or "" for client_id, skill_id in found}
             for client_id in unknown:
-                self._skill_of_client.setdefault(client_id, "")
+                skill_of[client_id] = self._skill_of_client[client_id] = named.get(client_id, "")
+            while len(self._skill_of_client) > self.max_client_lookups:
+                del self._skill_of_client[next(iter(self._skill_of_client))]  # the oldest lookup
         for index, client_id in wanted.items():
-            rows[index]["skill"] = self._skill_of_client.get(client_id) or None
+            rows[index]["skill"] = skill_of[client_id] or None

@@ -1,11 +1,23 @@
 """Prometheus metrics, one registry per app (tests build many apps; the global one would clash).
 
 Labels use the route template (`/v1/skills/{skillId}/credentials`), never the raw path, so the
-number of series stays bounded; a request that matched no route is `unmatched`.
+number of series stays bounded; a request that matched no route is `unmatched`. Outbound calls
+are labelled by host (`host:port`, never a URL's `user:password@`: /metrics needs no admin key),
+and only the `MAX_OUTBOUND_HOSTS` most recently called hosts keep series: every skill endpoint
+and token URL on a port of its own is a host, and prometheus-client keeps a label set's series
+for the life of the process, so a shared server whose users start their skills on new ports
+every run grew /metrics, and its memory, without end (tests/scale/test_no_leaks.py).
+
+Gauges of what the process holds in memory are set when /metrics is read (`observe_process`), so
+a long-running server can be watched for growth: `localexa_in_memory_entries{holder}`, asyncio
+tasks, pooled database connections and Lambda-style workers.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
+from typing import Any
 from urllib.parse import urlsplit
 
 from prometheus_client import (
@@ -20,6 +32,8 @@ from prometheus_client import (
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+#: Outbound hosts that keep series; the least recently called one's are removed past it.
+MAX_OUTBOUND_HOSTS = 64
 
 
 class Metrics:
@@ -78,6 +92,29 @@ class Metrics:
             "Journal entries queued and not yet written.",
             registry=self.registry,
         )
+        self.in_memory = Gauge(
+            "localexa_in_memory_entries",
+            "Entries this process holds in memory, by holder (each one bounded or trimmed).",
+            ["holder"],
+            registry=self.registry,
+        )
+        self.tasks = Gauge(
+            "localexa_asyncio_tasks", "asyncio tasks alive in this process.", registry=self.registry
+        )
+        self.db_connections = Gauge(
+            "localexa_db_connections",
+            "Pooled database connections of this process, by engine (state, journal) and state.",
+            ["engine", "state"],
+            registry=self.registry,
+        )
+        self.lambda_workers = Gauge(
+            "localexa_lambda_workers",
+            "Worker processes of python: skill endpoints, by state (idle, busy).",
+            ["state"],
+            registry=self.registry,
+        )
+        #: host -> the (method, status) label values its outbound series carry, oldest call first.
+        self._outbound_hosts: OrderedDict[str, set[tuple[str, str]]] = OrderedDict()
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
@@ -86,9 +123,65 @@ class Metrics:
             self.errors.labels(route, "5xx" if status >= 500 else "4xx").inc()
 
     def observe_outbound(self, method: str, url_or_host: str, status: int | None, seconds: float) -> None:
-        host = urlsplit(url_or_host).netloc or url_or_host
-        self.outbound.labels(method, host, str(status) if status is not None else "error").inc()
+        host = outbound_host(url_or_host)
+        code = str(status) if status is not None else "error"
+        self._keep_series_of(host, method, code)
+        self.outbound.labels(method, host, code).inc()
         self.outbound_latency.labels(host).observe(seconds)
+
+    def _keep_series_of(self, host: str, method: str, code: str) -> None:
+        """Note a call to `host`; past `MAX_OUTBOUND_HOSTS` hosts, remove the series of the one
+        called least recently (module docstring)."""
+        labels = self._outbound_hosts.get(host)
+        if labels is None:
+            labels = self._outbound_hosts[host] = set()
+            while len(self._outbound_hosts) > MAX_OUTBOUND_HOSTS:
+                gone, used = self._outbound_hosts.popitem(last=False)
+                for gone_method, gone_code in used:
+                    self.outbound.remove(gone_method, gone, gone_code)
+                self.outbound_latency.remove(gone)
+        else:
+            self._outbound_hosts.move_to_end(host)
+        labels.add((method, code))
+
+    def observe_process(self, state: Any) -> None:
+        """Set the gauges of what the app (`app.state`) holds; /metrics calls it on every read."""
+        journal = state.journal
+        self.journal_pending.set(journal.pending)
+        self.tasks.set(len(asyncio.all_tasks()))
+        runner = getattr(state, "after_link_runner", None)
+        held: dict[str, int | None] = {
+            "token_cache": len(state.token_verifier.cache),
+            "journal_client_lookups": journal.client_lookups,
+            "after_link_follow_ups": len(runner) if runner is not None else None,
+            "rate_limit_counters": state.rate_limiter.counters_held(),
+            "outbound_hosts": len(self._outbound_hosts),
+        }
+        pool = getattr(state, "lambda_pool", None)
+        if pool is not None:
+            idle, busy, handlers = pool.counts()
+            held["lambda_handlers"] = handlers
+            self.lambda_workers.labels("idle").set(idle)
+            self.lambda_workers.labels("busy").set(busy)
+        for holder, count in held.items():
+            if count is not None:  # None: not held here (rate limits in Redis)
+                self.in_memory.labels(holder).set(count)
+        engines = {"state": state.engine}
+        if journal.engine is not state.engine:  # SQLite: the journal has a file of its own
+            engines["journal"] = journal.engine
+        for name, engine in engines.items():
+            pooled = engine.pool
+            # QueuePool's counts; a pool without them (a test's StaticPool) is left out.
+            if hasattr(pooled, "checkedout") and hasattr(pooled, "checkedin"):
+                self.db_connections.labels(name, "in_use").set(pooled.checkedout())
+                self.db_connections.labels(name, "idle").set(pooled.checkedin())
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def outbound_host(url_or_host: str) -> str:
+    """The host label of an outbound call: a URL's `host:port` without its `user:password@`, or
+    the endpoint itself when it is no URL (`python:module:function`)."""
+    netloc = urlsplit(url_or_host).netloc
+    return netloc.rsplit("@", 1)[-1] if netloc else url_or_host

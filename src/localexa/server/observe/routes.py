@@ -55,7 +55,7 @@ async def ready(request: Request) -> Response:
 async def prometheus(request: Request) -> Response:
     """Prometheus text format; no admin key (it holds route templates and counts, no data)."""
     metrics = request.app.state.metrics
-    metrics.journal_pending.set(request.app.state.journal.pending)
+    metrics.observe_process(request.app.state)
     return Response(metrics.render(), media_type=CONTENT_TYPE)
 
 

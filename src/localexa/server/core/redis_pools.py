@@ -1,0 +1,29 @@
+"""Connections to Redis (the token epoch, the rate limits): bounded pools, as the database's.
+
+redis-py's default pool opens a connection for every command that finds none free and keeps it
+for the life of the process: a burst of 200 concurrent authenticated calls left ~150 connections
+to Redis, and as many file descriptors, open for good (tests/scale/test_no_leaks.py). These pools
+hold at most `MAX_CONNECTIONS` each (the PostgreSQL pool holds 20, db/engine.py); a command waits
+up to `WAIT_SECONDS` for a free one, then fails as when Redis is down (the token cache asks the
+database, the rate limiter lets the call through). redis is imported on first use: a process
+without Redis never loads it (README "Resident memory").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from redis.asyncio import BlockingConnectionPool
+
+MAX_CONNECTIONS = 20
+WAIT_SECONDS = 5.0
+
+
+def bounded_pool(redis_url: str, **connection_options: Any) -> BlockingConnectionPool:
+    """A pool of at most `MAX_CONNECTIONS` connections to `redis_url`."""
+    from redis.asyncio import BlockingConnectionPool
+
+    return BlockingConnectionPool.from_url(
+        redis_url, max_connections=MAX_CONNECTIONS, timeout=WAIT_SECONDS, **connection_options
+    )
