@@ -16,7 +16,7 @@ connection but its pools', nothing under way).
 What must hold at the end, against the sample after the warm-up (the slack is documented here):
 - open fds outside the database and Redis pools: exactly as many (SQLite keeps a closed
   connection's descriptor of a database file to reuse it: those are counted apart and stay
-  within the pool's overflow, `_sqlite_spares` in bench/soak.py);
+  within the pool's overflow, `_sqlite_spares` in bench/process_probe.py);
 - threads: at most one more (the default executor starts a thread when more password checks
   overlap than during the warm-up);
 - child processes (Lambda workers): as many, none a zombie, at most `MAX_IDLE_WORKERS`;
@@ -42,7 +42,8 @@ from typing import Any
 
 import httpx
 import pytest
-from bench.soak import Mix, Sample, Soak, soak_server, sockets_to_port
+from bench.process_probe import Sample, sockets_to_port
+from bench.soak import Mix, Soak, soak_server
 from fastapi import FastAPI
 
 from localexa.server.app import create_app
