@@ -214,6 +214,24 @@ async def test_an_auth_bound_to_one_lwa_host_is_refused_by_a_client_of_another(
     assert auth.token_url == f"{BASE}/auth/o2/token"
 
 
+async def test_one_lwa_host_written_two_ways_is_the_same_host(mode: str, amazon: FakeAmazon) -> None:
+    """Scheme and host compare case-insensitively and a default port may be written or not (RFC
+    9110 §4.2.3): the same LWA host spelled differently is accepted; a different name is not
+    (localhost and 127.0.0.1 are not resolved: they may be different servers)."""
+    amazon.on("POST", "http://amazon.test/auth/o2/token", lambda r: reply(200, TOKEN))
+    amazon.on("GET", f"http://amazon.test/v1/skills/{SKILL}/credentials", lambda r: reply(200, CREDS))
+    auth = LwaTokenAuth(client_id="cid", refresh_token="Atzr|r")
+    first = _make(mode, "http://amazon.test", auth=auth, transport=amazon.transport())
+    for spelling in ("HTTP://Amazon.TEST:80", "http://amazon.test:80/", "http://AMAZON.test/"):
+        await _get_creds(_make(mode, spelling, auth=auth, transport=amazon.transport()))
+    with pytest.raises(ConfigurationError, match="one LwaTokenAuth per LWA host"):
+        _make(mode, "https://amazon.test", auth=auth, transport=amazon.transport())
+    with pytest.raises(ConfigurationError, match="one LwaTokenAuth per LWA host"):
+        _make(mode, "http://amazon.test:8080", auth=auth, transport=amazon.transport())
+    await _get_creds(first)
+    assert [r.method for r in amazon.requests] == ["POST", "GET", "GET", "GET", "GET"]
+
+
 async def test_an_explicit_token_url_may_be_shared_by_clients_of_any_host(
     mode: str, amazon: FakeAmazon
 ) -> None:

@@ -181,7 +181,7 @@ class LwaTokenAuth(httpx.Auth):
             if bound is None:
                 self._bound_url = token_url
                 return
-        if bound != token_url:  # raised outside the guard; URLs shown without a password
+        if _origin(bound) != _origin(token_url):  # raised outside the guard; no password shown
             raise ConfigurationError(
                 f"This LwaTokenAuth refreshes at {redact(bound)!r} (the LWA host of the first client it "
                 f"was given to, whose tokens it holds), not at this client's {redact(token_url)!r}. "
@@ -379,3 +379,18 @@ class LwaTokenAuth(httpx.Auth):
             if loop_held and loop_lock is not None:
                 loop_lock.release()
             steps.close()
+
+
+def _origin(url: str) -> tuple[str, str, int | None, str]:
+    """What makes two token URLs the same LWA host: scheme, host and port as HTTP compares them
+    (case-insensitive scheme and host, a default port written or not, RFC 9110 §4.2.3) and the
+    path. `http://LOCALHOST:80/auth/o2/token` and `http://localhost/auth/o2/token` are one host;
+    `localhost` and `127.0.0.1` are not (names are not resolved: they may be different servers)."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return (url, "", None, "")
+    default = {"http": 80, "https": 443}.get(parsed.scheme)
+    port = parsed.port if parsed.port != default else None
+    return (parsed.scheme, parsed.host.rstrip("."), port, parsed.path.rstrip("/") or "/")
+
