@@ -22,6 +22,18 @@ A relink through another process starts a new follow-up there while this one may
 the skill; the relink's process cannot cancel it. So each follow-up writes the status row only
 while the row still carries the stamp (`updated_at`) of its own last write (`Stamp`): once a newer
 follow-up has marked the row PENDING, the older one's outcome is dropped and it sends nothing more.
+
+A reset or restore replaces the state a follow-up serves. Through this process, its reset hook
+cancels the follow-ups (`AfterLinkRunner.on_state_replaced`). Through another process sharing the
+PostgreSQL database, the state's generation moves (observe/generation.py), and a follow-up that
+began in an older one
+- writes nothing more: each of its transactions first compares the generation (`_InState`), so
+  neither its outcome nor the skill's messages, the devices found or a grant code land, and it
+  sends no further directive (`StateReplaced` ends it);
+- leaves nothing in the journal: the calls it makes are journaled only while its generation is
+  current (observe/journal.py), checked in the transaction that writes them;
+- stops waiting for the skill within `WATCH_SECONDS` (plus one read): while follow-ups run, the
+  runner reads the generation that often and cancels those of an older one.
 """
 
 from __future__ import annotations
@@ -29,7 +41,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +66,7 @@ from localexa.server.directives.service import (
 from localexa.server.enablement.models import NOT_LINKED, Enablement
 from localexa.server.enablement.repository import EnablementRepository
 from localexa.server.lwa.repository import LwaRepository
+from localexa.server.observe.generation import read_generation, shared, work_generation
 from localexa.server.skills.repository import SkillRepository
 
 logger = logging.getLogger("localexa.directives")
@@ -73,6 +88,19 @@ _PENDING_PAIRS = select(AfterLinkStatus.customer_id, AfterLinkStatus.skill_id).w
 
 #: How often `wait` reads the stored status while the follow-up is not (or not yet) running here.
 POLL_SECONDS = 0.05
+#: How often the runner reads the state's generation while follow-ups run on a shared database:
+#: the longest a follow-up goes on waiting for a skill after a reset through another process
+#: (the clock's refresh interval, core/clock.py, is the same).
+WATCH_SECONDS = 0.5
+
+#: Read first by each transaction of a follow-up on a shared database (`_InState`).
+_STATUS_STAMP = select(AfterLinkStatus.updated_at).where(
+    AfterLinkStatus.customer_id == bindparam("customer_id"), AfterLinkStatus.skill_id == bindparam("skill_id")
+)
+
+
+class StateReplaced(Exception):
+    """A reset or restore (through any process) replaced the state the follow-up began in."""
 
 
 @dataclass
@@ -82,6 +110,41 @@ class Stamp:
     at: datetime
     #: Set once a newer follow-up (a relink, in this process or another) took the row over.
     superseded: bool = False
+    #: The state's generation the follow-up began in (observe/generation.py); None on SQLite,
+    #: whose one process stops its follow-ups itself.
+    generation: int | None = None
+
+
+@dataclass(frozen=True)
+class _InState(Runtime):
+    """The runtime of a follow-up on a shared database: each transaction first makes sure the
+    state is still the generation the follow-up began in, or raises `StateReplaced`.
+
+    Every write of the follow-up goes through it: the status row, the skill's messages and the
+    devices found (directives/service.py), and also the reads before each directive (the token,
+    refreshed if need be, and AcceptGrant's grant code), so no directive is sent once the state
+    is replaced."""
+
+    customer_id: str = ""
+    skill_id: str = ""
+    generation: int = 0
+
+    @classmethod
+    def of_follow_up(cls, runtime: Runtime, customer_id: str, skill_id: str, generation: int) -> _InState:
+        kept = {f.name: getattr(runtime, f.name) for f in fields(Runtime)}
+        return cls(**kept, customer_id=customer_id, skill_id=skill_id, generation=generation)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with super().transaction() as session:
+            # A state table first: a reset or restore under way holds every one (observe/state.py),
+            # so this waits until it has committed, and none can commit before this transaction
+            # ends; the generation read next is the one the whole transaction works in.
+            pair = {"customer_id": self.customer_id, "skill_id": self.skill_id}
+            await session.execute(_STATUS_STAMP, pair)
+            if await read_generation(session) != self.generation:
+                raise StateReplaced
+            yield session
 
 
 def outcome(result: DirectiveResult, expected_name: str) -> tuple[str, str | None]:
@@ -119,7 +182,9 @@ async def mark_pending(runtime: Runtime, customer_id: str, skill_id: str) -> Sta
         row.accept_grant_status = PENDING if ASYNC_EVENT_PERMISSION in skill.permissions else NOT_REQUIRED
         row.accept_grant_message = None
         row.updated_at = runtime.clock.now()
-        return Stamp(row.updated_at)
+        # Read after the skill: in the state the row is written to (see `_InState`).
+        generation = await read_generation(session) if shared(session.get_bind().dialect.name) else None
+        return Stamp(row.updated_at, generation=generation)
 
 
 def _taken_over(row: AfterLinkStatus, stamp: Stamp | None) -> bool:
@@ -292,6 +357,10 @@ class AfterLinkRunner:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        #: The state's generation each follow-up running here began in (shared databases only).
+        self._began: dict[asyncio.Task[Any], int] = {}
+        #: Reads the generation while `_began` holds any (`_watch_generation`).
+        self._watcher: asyncio.Task[None] | None = None
 
     async def start(self, customer_id: str, skill_id: str) -> None:
         key = (customer_id, skill_id)
@@ -318,16 +387,57 @@ class AfterLinkRunner:
             previous.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await previous
+        runtime = self.runtime
         stamp: Stamp | None = None
+        task = asyncio.current_task()
         try:
-            stamp = await mark_pending(self.runtime, customer_id, skill_id)
-            if stamp is not None:
-                await follow_link(self.runtime, customer_id, skill_id, stamp)
+            stamp = await mark_pending(runtime, customer_id, skill_id)
+            if stamp is None:
+                return
+            if stamp.generation is not None and task is not None:
+                runtime = _InState.of_follow_up(runtime, customer_id, skill_id, stamp.generation)
+                # Set in this task's own context: the calls it makes carry it to the journal.
+                work_generation.set(stamp.generation)
+                self._watch(task, stamp.generation)
+            await follow_link(runtime, customer_id, skill_id, stamp)
+        except StateReplaced:
+            logger.info(
+                "after-link follow-up for skill %s stopped: a reset or restore replaced its state", skill_id
+            )
         except Exception:
             logger.exception("after-link follow-up failed for skill %s", skill_id)
             # Not left PENDING: that would be untrue, and `wait` would wait for it to its end.
             with contextlib.suppress(Exception):
-                await _fail_pending(self.runtime, customer_id, skill_id, stamp)
+                await _fail_pending(runtime, customer_id, skill_id, stamp)
+        finally:
+            if task is not None:
+                self._began.pop(task, None)
+
+    def _watch(self, task: asyncio.Task[Any], generation: int) -> None:
+        self._began[task] = generation
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.create_task(self._watch_generation(), name="after-link generation")
+
+    async def _watch_generation(self) -> None:
+        """While follow-ups run here, read the state's generation every `WATCH_SECONDS` and
+        cancel those that began in an older one: a reset or restore through another process
+        replaced their state. Their transactions and their journal entries would be refused
+        anyway (`_InState`); this ends their wait for a slow skill (up to the directive timeout)
+        and frees its connection or Lambda worker."""
+        while self._began:
+            await asyncio.sleep(WATCH_SECONDS)
+            # Taken before the read: each of these began in a generation no newer than it reads.
+            began = list(self._began.items())
+            try:
+                async with self.runtime.sessions() as session:
+                    current = await read_generation(session)
+            except Exception as exc:  # their own transactions still check it
+                logger.warning("could not read the state's generation: %s", type(exc).__name__)
+                continue
+            for task, generation in began:
+                if generation != current and not task.done():
+                    logger.info("after-link follow-up stopped: a reset or restore through another process")
+                    task.cancel()
 
     async def wait(self, customer_id: str, skill_id: str, timeout: float) -> bool:
         """Wait until the follow-up of the pair's current link is over, wherever it runs; False
@@ -348,12 +458,15 @@ class AfterLinkRunner:
 
     async def aclose(self) -> None:
         tasks = [t for t in self._tasks.values() if not t.done()]
+        if self._watcher is not None and not self._watcher.done():
+            tasks.append(self._watcher)
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        self._watcher = None
 
     async def on_state_replaced(self, _app: Any = None) -> None:
         """A reset and restore hook (observe/state.py `on_reset`): the links these follow-ups
@@ -361,9 +474,8 @@ class AfterLinkRunner:
 
         Left running, a follow-up waiting for the skill would, once answered, put its outbound
         call in the journal of the next test (answered after the reset's cutoff) and could still
-        send AcceptGrant for a link that no longer exists. Follow-ups in other processes find
-        their status row gone or stamped anew and drop their outcome (`Stamp`), sending nothing
-        more.
+        send AcceptGrant for a link that no longer exists. Follow-ups in other processes sharing
+        the database learn it from the state's generation (module docstring).
 
         A snapshot taken while a follow-up was under way holds it PENDING, and after a restore
         nothing ran it any more (the process that did may be gone): `wait` waited for it to its

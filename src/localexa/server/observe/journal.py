@@ -16,6 +16,13 @@ inserts it, leaving out the entries of calls answered before it (counted:
 `localexa_journal_discarded_total`). The two transactions exclude each other: on PostgreSQL the
 batch reads the row `FOR SHARE` and the reset updates it; on SQLite every write transaction holds
 the file's write lock.
+
+A call answered after the reset can still belong to the state before it: the Discover of an
+after-link follow-up that another process began for a link the reset erased, answered late by a
+slow skill. Such work runs under the state's generation it began in (observe/generation.py
+`work_generation`); each entry keeps it, and a batch holding such entries reads the current
+generation the same way, `FOR SHARE` in the transaction that inserts it, leaving out (and
+counting) those of an older one.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from localexa.server.db.engine import reading
 from localexa.server.lwa.models import LwaClient
 from localexa.server.observe.exchange import Exchange, to_row
+from localexa.server.observe.generation import read_generation, work_generation
 from localexa.server.observe.models import JournalCutoff, JournalEntry
 
 logger = logging.getLogger("localexa.journal")
@@ -66,8 +74,11 @@ class Journal:
         #: runs once per 1 % of the retention written (the table exceeds it by at most that).
         self._since_trim = 0
         self._trim_every = max(1, self._retention // 100)
-        #: (reset generation of this process, wall-clock time the call was answered, the call)
-        self._queue: asyncio.Queue[tuple[int, float, Exchange]] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        #: (reset generation of this process, wall-clock time the call was answered, the state's
+        #: generation of the work that made the call or None, the call)
+        self._queue: asyncio.Queue[tuple[int, float, int | None, Exchange]] = asyncio.Queue(
+            maxsize=QUEUE_SIZE
+        )
         self._lock = asyncio.Lock()
         #: Set by `flush()`: the writer stops lingering, so a flush (a journal read, a shutdown)
         #: waits for the write only, not for the burst the linger waits for.
@@ -83,7 +94,7 @@ class Journal:
     # hot path ---------------------------------------------------------------------------
     def record(self, exchange: Exchange) -> None:
         try:
-            self._queue.put_nowait((self._generation, time.time(), exchange))
+            self._queue.put_nowait((self._generation, time.time(), work_generation.get(), exchange))
         except asyncio.QueueFull:
             if self._on_drop is not None:
                 self._on_drop()
@@ -180,7 +191,11 @@ class Journal:
                 batch.append(self._queue.get_nowait())
             try:
                 async with self._lock:
-                    current = [(at, ex) for generation, at, ex in batch if generation == self._generation]
+                    current = [
+                        (at, began, ex)
+                        for generation, at, began, ex in batch
+                        if generation == self._generation
+                    ]
                     if current:
                         await self._write(current)
             except Exception as exc:  # the journal must never take the server down
@@ -189,12 +204,13 @@ class Journal:
                 for _ in batch:
                     self._queue.task_done()
 
-    async def _write(self, exchanges: list[tuple[float, Exchange]]) -> None:
+    async def _write(self, exchanges: list[tuple[float, int | None, Exchange]]) -> None:
         rows: list[dict[str, Any]] = []
-        #: When each row's call was answered (wall clock), for the cutoff.
-        answered: list[float] = []
+        #: When each row's call was answered (wall clock), for the cutoff; and the state's
+        #: generation of the work that made it (None: any).
+        answered: list[tuple[float, int | None]] = []
         wanted: dict[int, str] = {}
-        for at, exchange in exchanges:
+        for at, began, exchange in exchanges:
             try:
                 row, who = to_row(exchange)
             except Exception as exc:  # one odd body must not lose the batch
@@ -203,7 +219,7 @@ class Journal:
             if who.skill is None and who.client_id:
                 wanted[len(rows)] = who.client_id
             rows.append(row)
-            answered.append(at)
+            answered.append((at, began))
         if not rows:
             return
         if wanted:
@@ -217,16 +233,24 @@ class Journal:
             logger.warning(
                 "journal batch of %d entries refused (%s); writing one by one", len(rows), type(exc).__name__
             )
-            for row, at in zip(rows, answered, strict=True):
+            for row, when in zip(rows, answered, strict=True):
                 try:
-                    await self._insert([row], [at])
+                    await self._insert([row], [when])
                 except Exception as row_exc:
                     logger.warning("journal entry skipped: %s", type(row_exc).__name__)
 
-    async def _insert(self, rows: list[dict[str, Any]], answered: list[float]) -> None:
+    async def _insert(self, rows: list[dict[str, Any]], answered: list[tuple[float, int | None]]) -> None:
         async with self._engine.begin() as conn:
             not_before = await self._cutoff(conn)
-            kept = [row for row, at in zip(rows, answered, strict=True) if at >= not_before]
+            generation = None
+            if any(began is not None for _, began in answered):
+                hold = conn.dialect.name == "postgresql"
+                generation = await read_generation(conn, hold=hold)
+            kept = [
+                row
+                for row, (at, began) in zip(rows, answered, strict=True)
+                if at >= not_before and began in (None, generation)
+            ]
             if len(kept) < len(rows) and self._on_discard is not None:
                 self._on_discard(len(rows) - len(kept))
             if not kept:

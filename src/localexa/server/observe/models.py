@@ -52,11 +52,15 @@ class JournalEntry(Base):
 class JournalCutoff(Base):
     """When the journal was last emptied, so that no process writes an entry from before it.
 
-    One row (`id` 1). `not_before` is the wall clock (Unix seconds, not localexa's clock, which
+    Row `id` 1. `not_before` is the wall clock (Unix seconds, not localexa's clock, which
     reset moves) at which the last reset held the state's tables. A writer reads it in the
     transaction that inserts its batch and leaves out the entries of calls answered before it:
     another process's queued entries cannot land after a reset (observe/journal.py). Reset leaves
     the row in place and moves it (observe/state.py); snapshots leave it out.
+
+    On PostgreSQL, row 2 holds the state's generation instead: its `not_before` counts the resets
+    and restores, which every process compares with the one its after-link follow-ups began in
+    (observe/generation.py).
     """
 
     __tablename__ = "journal_cutoff"

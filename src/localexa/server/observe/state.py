@@ -13,6 +13,9 @@
 - Reset and restore run while other calls write: on PostgreSQL their transaction first locks
   every state table (`_rewrite_state`), so each call is wholly before or wholly after them.
 - A run under way in a restored snapshot is due again at once (`_leases_ended`).
+- Reset and restore stop the after-link follow-ups of the state they replace: in this process
+  through its reset hooks (`on_reset`), in the others sharing a PostgreSQL database through the
+  state's generation, which the rewrite moves (observe/generation.py).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from localexa.server.db.migrate import known_revisions
 from localexa.server.db.models import metadata
 from localexa.server.evaluation.models import IN_PROGRESS
 from localexa.server.evaluation.worker import wall_now, worker_of
+from localexa.server.observe.generation import next_generation
 from localexa.server.observe.schemas import FaultIn
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
@@ -112,7 +116,10 @@ async def _rewrite_state(engine: AsyncEngine, rewrite: Rewrite) -> None:
     committed between the deletes of its table and its customer's survived the reset. So the
     rewrite first takes every state table in ACCESS EXCLUSIVE mode: it waits for the
     transactions under way and holds new ones until it commits. On SQLite every write
-    transaction holds the file's write lock (db/engine.py), which serializes them already."""
+    transaction holds the file's write lock (db/engine.py), which serializes them already.
+
+    On PostgreSQL the rewrite also moves the state's generation (observe/generation.py), so the
+    follow-ups other processes run for the state it replaces stop and leave nothing behind."""
     tables = _state_tables()
     if engine.dialect.name != "postgresql":
         async with engine.begin() as conn:
@@ -126,6 +133,7 @@ async def _rewrite_state(engine: AsyncEngine, rewrite: Rewrite) -> None:
                 await conn.execute(text(f"SET LOCAL lock_timeout = {int(timeout_ms)}"))
                 await conn.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
                 await conn.execute(text("SET LOCAL lock_timeout = 0"))
+                await next_generation(conn)
                 await rewrite(conn)
             return
         except DBAPIError as exc:
