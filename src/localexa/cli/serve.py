@@ -41,6 +41,7 @@ from localexa.cli.wire import (
     raise_open_file_limit,
     wire_renderer,
 )
+from localexa.cli.wire_tls import server_tls_context
 from localexa.server.observe.logging_setup import configure_logging
 from localexa.server.settings import Settings
 
@@ -237,7 +238,9 @@ def run_server(settings: Settings) -> None:
 
     localexa = create_app(settings, startup_hooks=[*demo_hooks(settings), freeze_startup_objects])
     app = OneLineStartupFailure(localexa)
-    ssl_options = prepare_tls(settings) if settings.tls else {}
+    # With --tls the wire guard does the handshakes (cli/wire.py, TlsHandshake): counted from accept
+    # and held to the client timeout. Given to uvicorn, they were the listener's, with 60 s to end.
+    tls = server_tls_context(**prepare_tls(settings)) if settings.tls else None
     budget = ConnectionBudget(connection_limit(raise_open_file_limit()))
     config = uvicorn.Config(
         app,
@@ -249,10 +252,9 @@ def run_server(settings: Settings) -> None:
         # The fastest loop uvicorn[standard] brings (bench/README.md); asyncio's otherwise.
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         # httptools (a dependency), held to the limits uvicorn leaves to a proxy in front of it.
-        http=guarded_protocol(WireGuard(budget, settings.client_timeout, wire_renderer(localexa))),
+        http=guarded_protocol(WireGuard(budget, settings.client_timeout, wire_renderer(localexa), tls)),
         timeout_keep_alive=settings.idle_timeout,
         ws="none",  # no API here is a WebSocket; "auto" would load the websockets package at start
-        **ssl_options,  # type: ignore[arg-type]
     )
     server = uvicorn.Server(config)
     sockets = bind_region_sockets(settings)

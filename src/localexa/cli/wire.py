@@ -8,17 +8,24 @@ connections stay below the process's open-file limit (raised to its hard limit a
 longest-waiting idle or unfinished one giving way to a new one; a request that is not HTTP is
 answered 400 in the API's shape, after the answers of the valid requests pipelined before it. The
 body's own timeout is the request guard's (server/core/request_guard.py).
+
+With `--tls` the guard does each TLS handshake itself (`TlsHandshake`, through the loop's public
+`start_tls`), rather than leaving it to the listener (uvicorn's ssl options): a connection is then
+counted against the budget from its accept, the handshake must end within the client timeout, and
+a closed TLS connection gives its file back once its close_notify is sent, not when the client's
+comes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import httptools
 import uvicorn
@@ -40,7 +47,7 @@ MAX_HEAD_BYTES = 64 * 1024
 LINGER_SECONDS = 2.0
 #: Open files kept back from clients' connections: the database pool, the log, outbound calls.
 FILE_RESERVE = 256
-#: How often, at most, shed connections are logged.
+#: How often, at most, shed connections (and TLS handshakes given up) are logged.
 SHED_LOG_SECONDS = 10.0
 
 #: A wire refusal's headers and body, rendered by `wire_renderer`.
@@ -75,25 +82,54 @@ def connection_limit(open_files: int | None) -> int:
     return max(1, open_files - min(FILE_RESERVE, open_files // 2))
 
 
+class Tally:
+    """How often something that comes in floods happened since it was last logged: it is logged
+    at most once per SHED_LOG_SECONDS, with the count."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.logged_at = 0.0
+
+    def due(self) -> int:
+        """Count one; the count to log now, or 0 within SHED_LOG_SECONDS of the last line."""
+        self.count += 1
+        now = time.monotonic()
+        if now - self.logged_at < SHED_LOG_SECONDS:
+            return 0
+        count, self.count, self.logged_at = self.count, 0, now
+        return count
+
+
+class Waiting(Protocol):
+    """A connection the budget may shed: a TLS handshake under way, or an HTTP connection waiting
+    for a request's head."""
+
+    @property
+    def transport(self) -> asyncio.BaseTransport: ...
+
+    def shed(self) -> None: ...
+
+
 class ConnectionBudget:
     """The client connections of every listener of this process (localexa's three and My Lights'),
     against one cap below the open-file limit.
 
-    Past the cap, the connection that has waited longest for a request (idle between requests, or
-    still sending its head) is closed to let the new one in: accepting nothing once the process
-    ran out of files, uvicorn let ~1000 slow clients (or silent ones) stop it answering anyone.
-    A connection whose request is running is never shed; with none to shed, the new one gets 503.
+    Past the cap, the connection that has waited longest for a request (idle between requests,
+    still sending its head, or, with TLS, still in its handshake) is closed to let the new one in:
+    accepting nothing once the process ran out of files, uvicorn let ~1000 slow clients (or silent
+    ones) stop it answering anyone. A connection whose request is running is never shed; with none
+    to shed, the new one gets 503 (with TLS, a reset: see `TlsHandshake`).
     """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.open = 0
-        #: Connections waiting for a request's head, longest-waiting first (a dict keeps order).
-        self.waiting: dict[GuardedHttpToolsProtocol, None] = {}
-        self._shed = 0
-        self._logged_at = 0.0
+        #: Connections waiting for a request's head (or their handshake), longest-waiting first (a
+        #: dict keeps order).
+        self.waiting: dict[Waiting, None] = {}
+        self._shed = Tally()
 
-    def admit(self, newcomer: GuardedHttpToolsProtocol) -> bool:
+    def admit(self, newcomer: Waiting) -> bool:
         self.open += 1
         if self.open <= self.limit:
             return True
@@ -107,26 +143,26 @@ class ConnectionBudget:
         return False
 
     def _note_shed(self) -> None:
-        self._shed += 1
-        now = time.monotonic()
-        if now - self._logged_at >= SHED_LOG_SECONDS:
+        count = self._shed.due()
+        if count:
             logger.warning(
                 "%d connections open, the most this process holds: closed %d idle or unfinished "
                 "ones to let new ones in",
                 self.limit,
-                self._shed,
+                count,
             )
-            self._logged_at = now
-            self._shed = 0
 
 
 @dataclass
 class WireGuard:
-    """What a server's connections share: the budget, the client timeout, the refusal renderer."""
+    """What a server's connections share: the budget, the client timeout, the refusal renderer,
+    and with `--tls` the server's TLS context (uvicorn then gets no ssl options: the guard does
+    the handshakes, `TlsHandshake`)."""
 
     budget: ConnectionBudget
     client_timeout: float
     render: Callable[[int, str, str], WireAnswer] = field(repr=False)
+    tls: ssl.SSLContext | None = field(default=None, repr=False)
 
 
 def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
@@ -151,9 +187,15 @@ def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
     return render
 
 
-def guarded_protocol(guard: WireGuard) -> type[GuardedHttpToolsProtocol]:
-    """The protocol class uvicorn builds each connection with, bound to one server's guard."""
-    return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"guard": guard})
+def guarded_protocol(guard: WireGuard) -> type[asyncio.Protocol]:
+    """The protocol class uvicorn builds each connection with, bound to one server's guard: with
+    TLS, the handshake's (`TlsHandshake`), which hands the connection to the HTTP one."""
+    http = type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"guard": guard})
+    if guard.tls is None:
+        return http
+    from localexa.cli.wire_tls import TlsHandshake  # only with --tls
+
+    return type("TlsHandshake", (TlsHandshake,), {"guard": guard, "http_class": http})
 
 
 class _Refused(Exception):
@@ -180,7 +222,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     - a client that half-closes after whole requests gets their answers (uvicorn closed at once);
     - when the connection ends, every request on it learns its client has gone (uvicorn told
       only the newest, and an older pipelined one wrote to the closed transport: a 500);
-    - the open connections are counted against the process's `ConnectionBudget`.
+    - the open connections are counted against the process's `ConnectionBudget` (with TLS, from
+      their accept: `TlsHandshake`);
+    - with TLS, a close gives the connection's file back once nothing is left to send (`_let_go`):
+      the TLS close waited up to 30 s for the client's close_notify, and a shed or idle connection
+      freed nothing for that long. A refusal is read and dropped for LINGER_SECONDS as without TLS
+      (TLS has no half-close: its close sends close_notify, and the loop reads and drops what still
+      comes until the client's own).
     """
 
     guard: ClassVar[WireGuard]
@@ -213,13 +261,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.cycles: list[Any] = []
         #: The client half-closed (sent all it will): the connection closes once it is answered.
         self.client_done = False
+        #: With TLS, the TCP transport under the TLS one (`transport`); set by `TlsHandshake`.
+        self.tcp: asyncio.Transport | None = None
 
     # -- connection ---------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self.counted = True
-        if not self.guard.budget.admit(self):
+        # With TLS the connection was counted at its accept (`TlsHandshake`): the count passes here.
+        if self.tcp is None and not self.guard.budget.admit(self):
             message = "localexa holds as many connections as it can; retry in a moment."
             self._answer_and_close(503, message, "/", linger=False)
             return
@@ -251,15 +302,39 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         """Closed to let a new connection in (ConnectionBudget)."""
         self._end()
 
+    def shutdown(self) -> None:
+        """The server stops: an idle TLS connection goes at once, as a plain one does (its TLS
+        close would wait up to the client timeout for the client's close_notify)."""
+        if self.tcp is not None and (self.cycle is None or self.cycle.response_complete):
+            self._end()
+            return
+        super().shutdown()
+
     def _end(self, *, abort: bool = False) -> None:
         """Close the connection, every request on it told its client has gone first: uvloop
         raises on a write between the close and `connection_lost`."""
         self._drop_requests()
         self._cancel_timers()
         if abort:
-            self.transport.abort()
+            (self.tcp or self.transport).abort()
         else:
             self.transport.close()
+            self._let_go()
+
+    def _unsent(self) -> int:
+        """Bytes of answers not yet handed to the socket (with TLS, in both transports)."""
+        unsent = self.transport.get_write_buffer_size()
+        if self.tcp is not None:
+            unsent += self.tcp.get_write_buffer_size()
+        return unsent
+
+    def _let_go(self) -> None:
+        """With TLS, after a close (which sent close_notify): give the connection's file back now
+        if nothing is left to send, not once the client's own close_notify comes (it may never: an
+        idle pooled client reads nothing). RFC 8446 §6.1: neither side need wait for the other's."""
+        tcp = self.tcp
+        if tcp is not None and not tcp.is_closing() and not self._unsent():
+            tcp.abort()
 
     def _drop_requests(self) -> None:
         for cycle in self.cycles:
@@ -281,7 +356,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         # close() would wait for ever for a client that reads nothing
-        self._end(abort=bool(self.transport.get_write_buffer_size()))
+        self._end(abort=bool(self._unsent()))
 
     def _cancel_timers(self) -> None:
         for timer in (self.head_timer, self.send_timer):
@@ -380,14 +455,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._end()  # answered all it asked: it sends no more
             return
         super().on_response_complete()
-        if self.timeout_keep_alive_task is not None:  # no pipelined request started: idle
+        if self.transport.is_closing():  # answered with `Connection: close`
+            self._let_go()
+        elif self.timeout_keep_alive_task is not None:  # no pipelined request started: idle
             self._await_request()
 
     def pause_writing(self) -> None:
         super().pause_writing()
         if self.send_timer is not None:
             self.send_timer.cancel()
-        self.unsent = self.transport.get_write_buffer_size()
+        self.unsent = self._unsent()
         self.send_timer = self.loop.call_later(self.guard.client_timeout, self._send_stalled)
 
     def resume_writing(self) -> None:
@@ -398,14 +475,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _send_stalled(self) -> None:
         self.send_timer = None
-        unsent = self.transport.get_write_buffer_size()
+        unsent = self._unsent()
         if unsent < self.unsent:  # read slowly, but read: give it another while
             self.unsent = unsent
             self.send_timer = self.loop.call_later(self.guard.client_timeout, self._send_stalled)
             return
         logger.warning(
             "closed the connection of %s: it read nothing of its answer for %g s",
-            _peer(self.client),
+            peer_name(self.client),
             self.guard.client_timeout,
         )
         self._end(abort=True)  # the task waiting to write sees a disconnect and ends
@@ -421,7 +498,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                 self.flow.pause_reading()
                 return
             if cycle.response_started:  # its own body broke under an answer begun: too late
-                logger.warning("closed the connection of %s: %s", _peer(self.client), message)
+                logger.warning("closed the connection of %s: %s", peer_name(self.client), message)
                 self._end()
                 return
             # The running request's own body is broken: it is answered here, and its handler
@@ -447,17 +524,22 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             # is in the answer.
             self.logger.warning("Invalid HTTP request received.")
         elif status != 503:
-            logger.warning("refused a request of %s with %d: %s", _peer(self.client), status, message)
-        if not linger or not self.transport.can_write_eof():
+            logger.warning("refused a request of %s with %d: %s", peer_name(self.client), status, message)
+        if not linger:
             self._end()
             return
         self.lingering = True
         self.flow.resume_reading()
-        self.transport.write_eof()  # the client reads the answer, then its end
+        if self.transport.can_write_eof():
+            self.transport.write_eof()  # the client reads the answer, then its end
+        else:
+            # TLS has no half-close: its close sends the answer, then close_notify, and reads (and
+            # drops) what the client still sends until the client's close_notify or the linger's end.
+            self.transport.close()
         self.loop.call_later(LINGER_SECONDS, self._end_linger)
 
     def _end_linger(self) -> None:
-        if not self.transport.is_closing():
+        if not (self.tcp or self.transport).is_closing():
             self._end(abort=True)
 
     def _target_path(self) -> str:
@@ -488,5 +570,5 @@ def not_http_message(exc: httptools.HttpParserError, data: bytes) -> str:
     return f"The request is not valid HTTP/1.1: {exc}."
 
 
-def _peer(client: tuple[str, int] | None) -> str:
+def peer_name(client: tuple[str, int] | None) -> str:
     return f"{client[0]}:{client[1]}" if client else "a client"
