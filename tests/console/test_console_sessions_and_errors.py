@@ -131,7 +131,7 @@ async def test_console_errors_are_html_pages(client: httpx.AsyncClient) -> None:
     _is_console_page(too_large, 413)
     wrong_method = await client.put("/console/clock")
     _is_console_page(wrong_method, 405)
-    assert set(wrong_method.headers["Allow"].split(", ")) == {"GET", "POST"}
+    assert set(wrong_method.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST"}
     _is_console_page(await client.get("/console/faults/x/delete"), 405)
     _is_console_page(await client.get("/console/no/such/page"), 404)
     # What the request named is shown as text, never as markup.

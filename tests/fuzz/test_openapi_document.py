@@ -92,10 +92,11 @@ async def test_a_wrong_method_is_405_with_allow_in_the_family_shape(client: http
     assert smapi.status_code == 405
     assert "GET" in smapi.headers["Allow"]
     assert set(smapi.json()) == {"code", "message"}
-    # GET and PUT of the Credential Locker are two routes on one path: Allow names both.
+    # GET and PUT of the Credential Locker are two routes on one path: Allow names both (and
+    # HEAD, which every GET route answers: core/head.py).
     locker = await client.request("DELETE", "/credentiallocker/v2/threadNetworks")
     assert locker.status_code == 405
-    assert locker.headers["Allow"] == "GET, PUT"
+    assert locker.headers["Allow"] == "GET, HEAD, PUT"
     assert locker.json()["code"] == "METHOD_NOT_ALLOWED"
 
 

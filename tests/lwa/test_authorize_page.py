@@ -270,7 +270,7 @@ async def test_unknown_pages_and_methods_answer_html(client: httpx.AsyncClient) 
     assert missing.headers["content-type"].startswith("text/html")
     wrong = await client.put("/ap/oa")
     assert wrong.status_code == 405
-    assert wrong.headers["allow"] == "GET, POST"
+    assert wrong.headers["allow"] == "GET, HEAD, POST"
     assert wrong.headers["content-type"].startswith("text/html")
 
 

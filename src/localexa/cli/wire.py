@@ -512,6 +512,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         headers, body = self.guard.render(status, message, path)
+        if self._refused_head():
+            body = b""  # RFC 9110 §9.3.2: no content, whatever the status; Content-Length stays
         content = [STATUS_LINE[status]]
         for name, value in [*self.server_state.default_headers, *headers, (b"connection", b"close")]:
             content.extend([name, b": ", value, b"\r\n"])
@@ -537,6 +539,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             # drops) what the client still sends until the client's close_notify or the linger's end.
             self.transport.close()
         self.loop.call_later(LINGER_SECONDS, self._end_linger)
+
+    def _refused_head(self) -> bool:
+        """Whether the request being refused is a HEAD (its method was read before the refusal)."""
+        try:
+            return bool(self.parser.get_method() == b"HEAD")
+        except httptools.HttpParserError:
+            return False
 
     def _end_linger(self) -> None:
         if not (self.tcp or self.transport).is_closing():

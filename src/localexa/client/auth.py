@@ -393,4 +393,3 @@ def _origin(url: str) -> tuple[str, str, int | None, str]:
     default = {"http": 80, "https": 443}.get(parsed.scheme)
     port = parsed.port if parsed.port != default else None
     return (parsed.scheme, parsed.host.rstrip("."), port, parsed.path.rstrip("/") or "/")
-

@@ -18,6 +18,7 @@ from localexa.server.api import include_areas
 from localexa.server.core.clock import Clock, ClockRefreshMiddleware
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import install_error_handlers
+from localexa.server.core.head import install_head
 from localexa.server.core.http import OutboundHttp
 from localexa.server.core.openapi import install_openapi
 from localexa.server.core.rate_limit import WindowLimiter, forget_rate_limits
@@ -32,6 +33,7 @@ from localexa.server.evaluation.worker import start_evaluation_worker, stop_eval
 from localexa.server.lwa.token_cache import TokenCache, watch_revocations
 from localexa.server.lwa.tokens import LwaTokenVerifier
 from localexa.server.observe.install import install_observability, start_observability, stop_observability
+from localexa.server.observe.middleware import ObserveMiddleware
 from localexa.server.observe.state import on_reset
 from localexa.server.settings import Settings
 
@@ -106,6 +108,8 @@ def create_app(
         RequestGuardMiddleware, max_bytes=settings.max_body_bytes, client_timeout=settings.client_timeout
     )
     install_observability(app, settings)
+    # HEAD answers as GET (RFC 9110 §9.3.2), its body dropped just inside the journal (core/head.py).
+    install_head(app, families, inside=ObserveMiddleware)
     on_reset(app, forget_rate_limits)
     app.add_middleware(RegionMiddleware, ports=settings.region_ports())
     app.add_middleware(RequestIdMiddleware)

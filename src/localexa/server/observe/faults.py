@@ -92,8 +92,11 @@ class FaultRule:
         )
 
     def matches_request(self, method: str, path: str, region: str | None) -> bool:
-        """The checks that need no lookup; customer and skill are checked by the caller."""
-        if self.method is not None and self.method != method.upper():
+        """The checks that need no lookup; customer and skill are checked by the caller. A GET
+        fault matches HEAD too: a HEAD is the GET without its body (RFC 9110 §9.3.2), so a client
+        probing with HEAD meets the failure its GET would; a HEAD fault matches HEAD only."""
+        asked = method.upper()
+        if self.method is not None and self.method != asked and (self.method, asked) != ("GET", "HEAD"):
             return False
         if self.region is not None and self.region != region:
             return False
