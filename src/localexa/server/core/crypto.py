@@ -5,7 +5,8 @@
 - Secrets localexa must send again later (linked refresh tokens, network keys, PSKc, skill
   messaging client secrets) are sealed with AES-256-GCM; the row's identity is bound as
   associated data so a ciphertext copied to another row does not open.
-- Customer passwords use scrypt, a deliberately slow hash.
+- Customer passwords use scrypt, a deliberately slow hash. Its 16 MiB work buffer goes back to
+  the OS after each hash (`native_memory.hand_back_large_blocks`), not into an arena per thread.
 """
 
 from __future__ import annotations
@@ -19,11 +20,18 @@ import secrets
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from localexa.server.core.native_memory import hand_back_large_blocks
+
 _NONCE_BYTES = 12
 
 
 def _derive(secret: bytes, purpose: bytes) -> bytes:
     return hmac.new(secret, b"localexa:" + purpose, hashlib.sha256).digest()
+
+
+def _scrypt(password: str, salt: bytes, n: int) -> bytes:
+    hand_back_large_blocks()
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=8, p=1, dklen=32)
 
 
 class SecretBox:
@@ -33,6 +41,8 @@ class SecretBox:
         self._hash_key = _derive(secret, b"hash")
         self._aead = AESGCM(_derive(secret, b"aes-gcm"))
         self._password_n = password_hash_n
+        # Set as the server starts (create_app makes its box), so any large buffer is handed back.
+        hand_back_large_blocks()
 
     def hash_token(self, value: str) -> str:
         """Keyed hash of a token or secret, as stored in the database."""
@@ -56,16 +66,14 @@ class SecretBox:
 
     def hash_password(self, password: str) -> str:
         salt = os.urandom(16)
-        digest = hashlib.scrypt(password.encode(), salt=salt, n=self._password_n, r=8, p=1, dklen=32)
+        digest = _scrypt(password, salt, self._password_n)
         return f"scrypt${self._password_n}${salt.hex()}${digest.hex()}"
 
     @staticmethod
     def verify_password(password: str, stored: str) -> bool:
         try:
             _, n, salt_hex, digest_hex = stored.split("$")
-            digest = hashlib.scrypt(
-                password.encode(), salt=bytes.fromhex(salt_hex), n=int(n), r=8, p=1, dklen=32
-            )
+            digest = _scrypt(password, bytes.fromhex(salt_hex), int(n))
         except ValueError:
             return False
         return hmac.compare_digest(digest.hex(), digest_hex)
