@@ -19,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,16 +102,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         )
     server = Served(na, eu, admin_key, log_path, process)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, server.log()
-            try:
-                if server.health_now() == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, server.log()
-            time.sleep(0.05)
+        wait_until_healthy(process, server.health_now, server.log)
         yield server
         # SIGTERM while a client's body has stalled: uvicorn waits for every running call, and
         # this one waited for its body for ever (the server never stopped). It ends with the
@@ -138,6 +129,22 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 #: What a bad client must never leave in the log: a bug's traceback or error, or a 5xx answer
 #: (but 501, the answer RFC 9112 §6.1 gives a transfer coding the server does not know).
 _BAD = re.compile(r"level=error|Traceback|status=5(?!01)\d\d")
+
+
+def wait_until_healthy(
+    process: subprocess.Popen[bytes], health_now: Callable[[], int], log: Callable[[], str]
+) -> None:
+    """Until the served process answers its health check 200 (60 s at most, or it exits)."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, log()
+        try:
+            if health_now() == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, log()
+        time.sleep(0.05)
 
 
 def bad_lines(text: str) -> list[str]:

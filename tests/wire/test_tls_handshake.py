@@ -42,7 +42,7 @@ from localexa.cli.wire import (
 from localexa.cli.wire_tls import server_tls_context
 from localexa.server.core.tls import client_ssl_context, ensure_server_certificate, tls_dir
 from tests.servers import free_ports
-from tests.wire.conftest import CLIENT_TIMEOUT, IDLE_TIMEOUT, _low_file_limit, bad_lines
+from tests.wire.conftest import CLIENT_TIMEOUT, IDLE_TIMEOUT, _low_file_limit, bad_lines, wait_until_healthy
 from tests.wire.raw import Answer, parse_answers, request
 
 #: Generous: how long past a timeout the server may take to act on it (a loaded CI machine).
@@ -98,16 +98,7 @@ def tls_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServed]:
     context = client_ssl_context(data_dir)  # creates the CA the server then keeps
     server = TlsServed(na, data_dir, log_path, process, context)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, server.log()
-            try:
-                if server.health_now() == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, server.log()
-            time.sleep(0.05)
+        wait_until_healthy(process, server.health_now, server.log)
         yield server
         # SIGTERM with a handshake under way and a kept-alive connection that sends no
         # close_notify: the server closed the latter and waited 30 s for the client's.
