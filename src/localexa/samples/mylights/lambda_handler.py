@@ -7,27 +7,50 @@ started with `build_mylights_server` / `run_mylights` in this process uses. When
 in another process (localexa runs `python:` endpoints in a fresh process per call), set
 `MYLIGHTS_URL` to that server's base URL: the handler then hands each directive to its `/skill`,
 as a Lambda in front of a device cloud would.
+
+Each path imports only what it needs, since localexa keeps up to 8 workers alive: forwarding uses
+the standard library's HTTP client (a worker stays near 20 MB instead of 48 MB), and the My Lights
+app, the skill kit and pydantic load on the first in-process call.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from localexa.samples.mylights.app import shared_cloud
-from localexa.samples.mylights.cloud import DeviceCloud
-from localexa.samples.mylights.skill import build_skill
-from localexa.skill import Message, SkillHandler
+if TYPE_CHECKING:
+    from localexa.samples.mylights.cloud import DeviceCloud
+    from localexa.skill import Message, SkillHandler
 
 REMOTE_ENV = "MYLIGHTS_URL"
+#: Seconds to wait for the remote My Lights.
+REMOTE_TIMEOUT = 7.0
 _bound: tuple[DeviceCloud, SkillHandler] | None = None
+
+
+class RemoteError(Exception):
+    """The remote My Lights could not be reached or answered other than 2xx."""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is the remote's answer, not followed (as with httpx)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
 
 
 def _skill() -> SkillHandler:
     """The skill for the current shared cloud, built once per cloud."""
+    from localexa.samples.mylights.app import shared_cloud
+    from localexa.samples.mylights.skill import build_skill
+
     global _bound
     cloud = shared_cloud()
     if _bound is None or _bound[0] is not cloud:
@@ -45,9 +68,22 @@ def handler(event: Mapping[str, Any], context: object = None) -> Message:
 
 
 def _forward(base_url: str, event: Mapping[str, Any]) -> Message:
-    answer = httpx.post(base_url.rstrip("/") + "/skill", json=dict(event), timeout=7.0)
-    answer.raise_for_status()
-    body: Message = answer.json()
+    url = base_url.rstrip("/") + "/skill"
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError(f"{REMOTE_ENV} must be an http:// or https:// URL, not {base_url!r}")
+    data = json.dumps(dict(event), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
+        url, data=data, method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with _opener.open(request, timeout=REMOTE_TIMEOUT) as answer:
+            content = answer.read()
+    except urllib.error.HTTPError as failed:
+        with failed:
+            raise RemoteError(f"My Lights at {url} answered {failed.code} {failed.reason}") from None
+    except urllib.error.URLError as failed:
+        raise RemoteError(f"My Lights at {url} could not be reached: {failed.reason}") from failed
+    body: Message = json.loads(content)
     return body
 
 

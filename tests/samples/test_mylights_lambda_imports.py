@@ -1,0 +1,74 @@
+"""The My Lights Lambda handler loads only what its path needs: forwarding to a running My Lights
+(`MYLIGHTS_URL`) must not pull the app, uvicorn, the skill kit or httpx's CLI into each worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from localexa.samples.mylights import DeviceCloud
+from localexa.samples.mylights.lambda_handler import REMOTE_ENV
+from localexa.skill import validate_response
+from tests.skill.factories import directive
+
+HEAVY = ("uvicorn", "fastapi", "starlette", "rich", "pydantic", "httpx", "click", "pygments", "anyio")
+
+FORWARD = """
+import json, sys
+from localexa.samples.mylights.lambda_handler import handler
+answer = handler(json.loads(sys.argv[1]), None)
+loaded = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[2])))
+print(json.dumps({"answer": answer, "loaded": loaded}))
+"""
+
+
+def test_forwarding_handler_imports_only_an_http_client(mylights: str, cloud: DeviceCloud) -> None:
+    event = directive(
+        "Alexa.PowerController", "TurnOn", cloud.oauth.mint("demo").access_token, endpoint_id="porch"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", FORWARD, json.dumps(event), json.dumps(HEAVY)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={**os.environ, REMOTE_ENV: mylights},
+    )
+    out = json.loads(result.stdout)
+    assert validate_response(event, out["answer"]).ok
+    assert cloud.light("demo", "porch").power == "ON"
+    assert out["loaded"] == []
+
+
+def test_in_process_handler_still_loads_the_app_on_first_call() -> None:
+    code = (
+        "import sys\n"
+        "import localexa.samples.mylights as mylights\n"
+        "from localexa.samples.mylights.lambda_handler import handler\n"
+        "print('localexa.samples.mylights.app' in sys.modules)\n"
+        "from tests.skill.factories import discover\n"
+        "answer = handler(discover('nobody'), None)\n"
+        "print(answer['event']['payload']['type'], mylights.shared_cloud() is mylights.app.shared_cloud())\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != REMOTE_ENV}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, env=env
+    )
+    assert result.stdout.split() == ["False", "INVALID_AUTHORIZATION_CREDENTIAL", "True"]
+
+
+def test_a_forwarding_handler_says_which_my_lights_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from localexa.samples.mylights import lambda_handler
+    from tests.servers import free_ports
+
+    (port,) = free_ports(1)
+    monkeypatch.setenv(lambda_handler.REMOTE_ENV, f"http://127.0.0.1:{port}")
+    with pytest.raises(lambda_handler.RemoteError, match=rf"127\.0\.0\.1:{port}/skill could not be reached"):
+        lambda_handler.handler({"directive": {}})
+    monkeypatch.setenv(lambda_handler.REMOTE_ENV, "ftp://127.0.0.1/")
+    with pytest.raises(ValueError, match="http:// or https://"):
+        lambda_handler.handler({"directive": {}})
