@@ -10,8 +10,8 @@ import contextlib
 import socket
 import time
 
-from tests.wire.conftest import Locker, Served
-from tests.wire.raw import Answer, exchange, request
+from tests.wire.conftest import CLIENT_TIMEOUT, Locker, Served
+from tests.wire.raw import Answer, exchange, parse_answers, request
 
 HEALTH = "/_localexa/health"
 LOCKER = "/credentiallocker/v2/threadNetworks?extendedPanId=dead00beef00cafe"
@@ -149,3 +149,18 @@ def test_a_head_refused_on_the_wire_gets_the_refusals_header_fields_and_no_body(
     got = exchange(served.port, request("GET", long_target))
     assert got.answer.status == 414
     assert got.answer.json()["code"] == "URI_TOO_LONG"
+
+
+def test_a_head_cut_short_after_a_head_is_refused_with_its_body(served: Served) -> None:
+    """The parser still holds the previous request's method until the next one's is read: a 408
+    for a head that stopped at `GE` after a HEAD is a GET-like refusal, body included."""
+    with socket.create_connection(("127.0.0.1", served.port), timeout=CLIENT_TIMEOUT + 4) as sock:
+        sock.sendall(request("HEAD", HEALTH) + b"GE")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 "), head[:40]
+    refusal = parse_answers(rest)
+    assert [a.status for a in refusal] == [408], rest[:200]
+    assert refusal[0].json()["message"]

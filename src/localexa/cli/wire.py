@@ -541,7 +541,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.loop.call_later(LINGER_SECONDS, self._end_linger)
 
     def _refused_head(self) -> bool:
-        """Whether the request being refused is a HEAD (its method was read before the refusal)."""
+        """Whether the request being refused is a HEAD. Its method is known once its target began
+        (uvicorn empties `url` at each message's begin); before that the parser still holds the
+        previous request's method, and a refusal of a head cut short after a HEAD keeps its body."""
+        if not self.url:
+            return False
         try:
             return bool(self.parser.get_method() == b"HEAD")
         except httptools.HttpParserError:
