@@ -368,3 +368,21 @@ def test_the_handshake_on_asyncio_s_own_loop(
         time.sleep(0.01)
     assert budget.open == 0
     assert not budget.waiting
+
+
+def test_plain_http_to_the_tls_port_is_a_400_saying_to_use_https(tls_served: TlsServed) -> None:
+    """`curl http://` to a `--tls` port: a 400 in the API's shape that says so (it was a failed
+    handshake: curl's "Empty reply from server"), then the connection closes. HTTPS still works."""
+    locker = "/credentiallocker/v2/threadNetworks"
+    with socket.create_connection(("127.0.0.1", tls_served.port), timeout=5) as sock:
+        sock.sendall(request("GET", locker))
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    (answer,) = parse_answers(data)
+    assert answer.status == 400
+    assert answer.headers["connection"] == "close"
+    assert answer.json()["code"]  # the Credential Locker's {"code", "message"}
+    assert "https://" in answer.json()["message"]
+    with httpx.Client(verify=tls_served.context) as client:
+        assert client.get(f"{tls_served.base_url}/_localexa/health").status_code == 200

@@ -14,6 +14,7 @@ import ssl
 from typing import Any, ClassVar, cast
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from localexa.cli.wire import LINGER_SECONDS, GuardedHttpToolsProtocol, Tally, WireGuard, peer_name
 
@@ -77,6 +78,8 @@ class TlsHandshake(asyncio.Protocol):
         self.task: asyncio.Task[None] | None = None
         self.started = False  # `start_tls` has the connection
         self.replayed = False  # what came early went to the SSL protocol
+        #: Done when the client's first bytes came: a ClientHello, or a plain-HTTP request.
+        self.first_bytes: asyncio.Future[None] = self.loop.create_future()
 
     @property
     def transport(self) -> asyncio.Transport:
@@ -95,6 +98,8 @@ class TlsHandshake(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         (self.behind if self.replayed else self.early).append(data)
+        if not self.first_bytes.done():
+            self.first_bytes.set_result(None)
 
     def eof_received(self) -> bool | None:
         if not self.replayed:
@@ -119,6 +124,18 @@ class TlsHandshake(asyncio.Protocol):
         tcp = self.tcp
         assert tcp is not None
         tls: asyncio.Transport | None = None
+        # The client speaks first in TLS: wait for its first bytes (a silent client is given up
+        # as one whose handshake does not end), and answer a plain-HTTP request with a 400 that
+        # says so, rather than a failed handshake (curl: "Empty reply from server").
+        deadline = self.loop.time() + self.guard.client_timeout
+        try:
+            await asyncio.wait_for(asyncio.shield(self.first_bytes), self.guard.client_timeout)
+        except TimeoutError:
+            self._give_up()
+            tcp.abort()
+            return
+        if self._answer_plain_http():
+            return
         try:
             if tcp.is_closing():
                 return
@@ -126,12 +143,13 @@ class TlsHandshake(asyncio.Protocol):
             # Runs before the new SSL protocol's `connection_made` (both are `call_soon`, this first).
             self.loop.call_soon(self._replay_early)
             timeout = self.guard.client_timeout
+            left = max(deadline - self.loop.time(), 0.1)
             tls = await self.loop.start_tls(
                 tcp,
                 self,
                 cast("ssl.SSLContext", self.guard.tls),
                 server_side=True,
-                ssl_handshake_timeout=timeout,
+                ssl_handshake_timeout=left,
                 # A close waits this long at most for the answer to go out and the client's
                 # close_notify (asyncio's default: 30 s); a refusal's for LINGER_SECONDS
                 # (`_end_linger`), and `GuardedHttpToolsProtocol._let_go` frees the file at once
@@ -139,13 +157,7 @@ class TlsHandshake(asyncio.Protocol):
                 ssl_shutdown_timeout=max(timeout, LINGER_SECONDS),
             )
         except ConnectionAbortedError:  # the handshake did not end within the client timeout
-            count = self.given_up.due()
-            if count:
-                logger.warning(
-                    "closed %d connections whose TLS handshake did not end within %g s",
-                    count,
-                    self.guard.client_timeout,
-                )
+            self._give_up()
         except Exception as exc:  # not TLS, a bad handshake, a reset: the client's business
             logger.debug("TLS handshake with %s failed: %r", peer_name(tcp.get_extra_info("peername")), exc)
         finally:
@@ -164,6 +176,44 @@ class TlsHandshake(asyncio.Protocol):
             self.http.data_received(data)
         if self.behind_eof and not self.http.eof_received():
             tls.close()
+
+    def _give_up(self) -> None:
+        count = self.given_up.due()
+        if count:
+            logger.warning(
+                "closed %d connections whose TLS handshake did not end within %g s",
+                count,
+                self.guard.client_timeout,
+            )
+
+    def _answer_plain_http(self) -> bool:
+        """When the first bytes are a plain-HTTP request (a letter, where a TLS record starts with
+        0x16), answer 400 in the API's shape saying to use https://, then close as a refusal over
+        plain HTTP does: the rest of the request is read and dropped for `LINGER_SECONDS`."""
+        tcp = self.tcp
+        first = b"".join(self.early)
+        if tcp is None or tcp.is_closing() or not first[:1].isalpha():
+            return False
+        request_line = first.split(b"\r\n", 1)[0].split(b" ")
+        path = request_line[1].decode("latin-1") if len(request_line) > 1 else "/"
+        headers, body = self.guard.render(
+            400,
+            "This port speaks HTTPS and the request came as plain HTTP: use an https:// URL.",
+            path,
+        )
+        content = [STATUS_LINE[400]]
+        for name, value in [*self.server_state.default_headers, *headers, (b"connection", b"close")]:
+            content.extend([name, b": ", value, b"\r\n"])
+        content.extend([b"\r\n", body])
+        tcp.write(b"".join(content))
+        if tcp.can_write_eof():
+            tcp.write_eof()
+        self.loop.call_later(LINGER_SECONDS, tcp.abort)
+        logger.info(
+            "answered a plain-HTTP request of %s on a TLS port with 400",
+            peer_name(tcp.get_extra_info("peername")),
+        )
+        return True
 
     def _replay_early(self) -> None:
         """Hand what arrived before `start_tls` to its SSL protocol, which reads it at its
