@@ -514,11 +514,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         headers, body = self.guard.render(status, message, path)
         if self._refused_head():
             body = b""  # RFC 9110 §9.3.2: no content, whatever the status; Content-Length stays
-        content = [STATUS_LINE[status]]
-        for name, value in [*self.server_state.default_headers, *headers, (b"connection", b"close")]:
-            content.extend([name, b": ", value, b"\r\n"])
-        content.extend([b"\r\n", body])
-        self.transport.write(b"".join(content))
+        self.transport.write(closing_answer(status, [*self.server_state.default_headers, *headers], body))
         self._cancel_timers()
         self.guard.budget.waiting.pop(self, None)
         if not_http:
@@ -563,6 +559,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             slash = authority_and_path.find(b"/")
             target = authority_and_path[slash:] if slash >= 0 else b"/"
         return target.split(b"?", 1)[0].decode("latin-1") or "/"
+
+
+def closing_answer(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """The bytes of an answer the guard writes itself, followed by the connection's close."""
+    content = [STATUS_LINE[status]]
+    for name, value in [*headers, (b"connection", b"close")]:
+        content.extend([name, b": ", value, b"\r\n"])
+    content.extend([b"\r\n", body])
+    return b"".join(content)
 
 
 def head_too_large_message() -> str:

@@ -14,9 +14,15 @@ import ssl
 from typing import Any, ClassVar, cast
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
-from localexa.cli.wire import LINGER_SECONDS, GuardedHttpToolsProtocol, Tally, WireGuard, peer_name
+from localexa.cli.wire import (
+    LINGER_SECONDS,
+    GuardedHttpToolsProtocol,
+    Tally,
+    WireGuard,
+    closing_answer,
+    peer_name,
+)
 
 logger = logging.getLogger("localexa.serve")
 
@@ -201,11 +207,7 @@ class TlsHandshake(asyncio.Protocol):
             "This port speaks HTTPS and the request came as plain HTTP: use an https:// URL.",
             path,
         )
-        content = [STATUS_LINE[400]]
-        for name, value in [*self.server_state.default_headers, *headers, (b"connection", b"close")]:
-            content.extend([name, b": ", value, b"\r\n"])
-        content.extend([b"\r\n", body])
-        tcp.write(b"".join(content))
+        tcp.write(closing_answer(400, [*self.server_state.default_headers, *headers], body))
         if tcp.can_write_eof():
             tcp.write_eof()
         self.loop.call_later(LINGER_SECONDS, tcp.abort)
