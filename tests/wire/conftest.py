@@ -153,10 +153,15 @@ def bad_lines(text: str) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def no_bug_in_the_log(served: Served) -> Iterator[None]:
-    before = served.log_path.stat().st_size
+    yield from no_bug_logged(served.log_path)
+
+
+def no_bug_logged(log_path: Path) -> Iterator[None]:
+    """Around one test: what the served process logs meanwhile holds no traceback or bug line."""
+    before = log_path.stat().st_size
     yield
     time.sleep(0.05)  # a line about a client that just left may still be on its way
-    with served.log_path.open("rb") as log:
+    with log_path.open("rb") as log:
         log.seek(before)
         added = log.read().decode(errors="replace")
     assert not bad_lines(added), "\n".join(bad_lines(added))

@@ -42,7 +42,14 @@ from localexa.cli.wire import (
 from localexa.cli.wire_tls import server_tls_context
 from localexa.server.core.tls import client_ssl_context, ensure_server_certificate, tls_dir
 from tests.servers import free_ports
-from tests.wire.conftest import CLIENT_TIMEOUT, IDLE_TIMEOUT, _low_file_limit, bad_lines, wait_until_healthy
+from tests.wire.conftest import (
+    CLIENT_TIMEOUT,
+    IDLE_TIMEOUT,
+    _low_file_limit,
+    bad_lines,
+    no_bug_logged,
+    wait_until_healthy,
+)
 from tests.wire.raw import Answer, parse_answers, request
 
 #: Generous: how long past a timeout the server may take to act on it (a loaded CI machine).
@@ -125,13 +132,7 @@ def tls_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServed]:
 @pytest.fixture(autouse=True)
 def no_bug_in_the_log(tls_served: TlsServed) -> Iterator[None]:
     """This module's server's log, as conftest's fixture of the name checks the plain one's."""
-    before = tls_served.log_path.stat().st_size
-    yield
-    time.sleep(0.05)
-    with tls_served.log_path.open("rb") as log:
-        log.seek(before)
-        added = log.read().decode(errors="replace")
-    assert not bad_lines(added), "\n".join(bad_lines(added))
+    yield from no_bug_logged(tls_served.log_path)
 
 
 @dataclass
