@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 #: The answer size read when the caller names no cap; a larger answer is an OutboundError. A token
 #: endpoint's answer is a few hundred bytes; a skill's answer is capped by its caller.
 MAX_ANSWER_BYTES = 1_048_576
+#: Seconds without an outbound call after which the pool and its keep-alive sockets are closed
+#: (httpx keeps an idle connection 5 s, but only looks when the pool is used: `_close_when_idle`).
+IDLE_CLOSE_SECONDS = 5.0
 _SCHEMES = ("http", "https")
 
 
@@ -202,6 +205,10 @@ class OutboundHttp:
         self._transport = transport
         self._opened: httpx.AsyncClient | None = None
         self.observers: list[Observer] = []
+        #: Calls under way, and the timer that closes the pool once none has run for a while.
+        self._in_flight = 0
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._closing: set[asyncio.Task[None]] = set()
 
     @property
     def _client(self) -> httpx.AsyncClient:
@@ -218,8 +225,30 @@ class OutboundHttp:
         return self._opened
 
     async def aclose(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
         if self._opened is not None:
             await self._opened.aclose()
+        for task in list(self._closing):
+            await task
+
+    def _close_when_idle(self) -> None:
+        """After `IDLE_CLOSE_SECONDS` without a call, close the pool (a new one opens with the next
+        call). httpx notices a keep-alive connection its peer closed only when the pool is used
+        again, so until the next outbound call every skill or token URL that hung up stayed a
+        socket in CLOSE_WAIT (bench/soak.py; tests/scale/test_no_leaks.py waited for it)."""
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        self._idle_timer = asyncio.get_running_loop().call_later(IDLE_CLOSE_SECONDS, self._close_idle_pool)
+
+    def _close_idle_pool(self) -> None:
+        self._idle_timer = None
+        if self._in_flight or self._opened is None or self._transport is not None:
+            return  # a transport given to us (tests, in-process apps) is not ours to close
+        idle, self._opened = self._opened, None
+        task = asyncio.get_running_loop().create_task(idle.aclose())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def request(
         self,
@@ -236,6 +265,35 @@ class OutboundHttp:
         """Send and read the answer. With `max_body_bytes`, the body is read as a stream and
         dropped past the cap (`complete` False), so a huge answer never sits in memory whole.
         `journaled` gives what the observers see of the body (a caller hiding secrets it sent)."""
+        self._in_flight += 1
+        try:
+            return await self._request(
+                method,
+                url,
+                timeout=timeout,
+                headers=headers,
+                data=data,
+                json_body=json_body,
+                max_body_bytes=max_body_bytes,
+                journaled=journaled,
+            )
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._close_when_idle()
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        max_body_bytes: int | None = None,
+        journaled: Callable[[bytes], bytes] | None = None,
+    ) -> OutboundResponse:
         _load_httpx()
         import httpx
 

@@ -1,0 +1,52 @@
+"""Outbound keep-alive connections do not outlive a quiet spell: httpx notices a connection its
+peer closed only when the pool is used again, so a skill host that hung up left the server a
+socket in CLOSE_WAIT until the next outbound call (tests/scale/test_no_leaks.py waited on it)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from localexa.server.core import http as outbound
+
+ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+
+
+async def test_the_pool_closes_its_connections_after_a_quiet_spell(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(outbound, "IDLE_CLOSE_SECONDS", 0.2)
+    closed_by_client = asyncio.Event()
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        while await reader.readuntil(b"\r\n\r\n"):  # keep-alive: answer each request
+            writer.write(ANSWER)
+            await writer.drain()
+        # unreachable: readuntil raises at end of stream
+
+    async def serve_until_closed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await serve(reader, writer)
+        except asyncio.IncompleteReadError:
+            closed_by_client.set()  # the client (localexa) closed its end
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve_until_closed, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    http = outbound.OutboundHttp()
+    try:
+        for _ in range(2):
+            answer = await http.request("GET", f"http://127.0.0.1:{port}/", timeout=5)
+            assert (answer.status, answer.body) == (200, b"ok")
+        assert connections == 1  # kept alive between the two calls
+        await asyncio.wait_for(closed_by_client.wait(), 3)
+        answer = await http.request("GET", f"http://127.0.0.1:{port}/", timeout=5)
+        assert answer.body == b"ok"  # a new pool opens with the next call
+        assert connections == 2
+    finally:
+        await http.aclose()
+        server.close()
+        await server.wait_closed()
