@@ -109,6 +109,16 @@ def test_expiry_is_24_hours_by_the_given_clock(codec: PageTokenCodec) -> None:
         codec.open(token, BINDING, now=NOW + timedelta(hours=24, seconds=1))
 
 
+def test_tokens_issued_after_the_clock_now_are_refused(codec: PageTokenCodec) -> None:
+    # Issued while the clock was moved 2 days ahead, opened after a reset put it back.
+    token = codec.issue(BINDING, (1,), now=NOW + timedelta(days=2))
+    with pytest.raises(InvalidPageToken, match="clock was moved back"):
+        codec.open(token, BINDING, now=NOW)
+    # Within the allowed skew it still opens.
+    nearly_now = codec.issue(BINDING, (2,), now=NOW + timedelta(seconds=30))
+    assert codec.open(nearly_now, BINDING, now=NOW) == (2,)
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

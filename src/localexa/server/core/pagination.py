@@ -51,6 +51,9 @@ from localexa.server.core.errors import BadRequest
 T = TypeVar("T")
 
 PAGE_TOKEN_LIFETIME = timedelta(hours=24)
+#: How far a token's issue time may lie ahead of the clock opening it. Processes share one clock
+#: (time travel is in the database), so only a moved-back clock puts a token further ahead.
+PAGE_TOKEN_CLOCK_SKEW = timedelta(minutes=1)
 #: One component of a sort key. Datetimes are stored as UTC ISO-8601 inside the token.
 KeyPart = int | str | datetime
 KeyColumn = SQLColumnExpression[Any]
@@ -163,6 +166,14 @@ class PageTokenCodec:
             raise InvalidPageToken(f"{param} was issued to another caller.")
         if not hmac.compare_digest(str(query), binding.query_digest()):
             raise InvalidPageToken(f"{param} was issued for other filter parameters; send the same ones.")
+        if issued > as_utc(now) + PAGE_TOKEN_CLOCK_SKEW:
+            # Issued under a clock that was later moved back (a reset or restore under time
+            # travel): by that clock it would outlive `lifetime`, and it points into state that
+            # the reset replaced.
+            raise InvalidPageToken(
+                f"{param} was issued later than the server's clock now reads (the clock was moved"
+                " back); ask for the first page again."
+            )
         if as_utc(now) >= issued + self.lifetime:
             hours = self.lifetime.total_seconds() / 3600
             raise InvalidPageToken(f"{param} has expired (page tokens live {hours:g} hours).")
