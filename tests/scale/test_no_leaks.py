@@ -14,7 +14,8 @@ sample the callers' connections are closed and the server settles (`Probe.settle
 connection but its pools', nothing under way).
 
 What must hold at the end, against the sample after the warm-up (the slack is documented here):
-- open fds outside the database and Redis pools: exactly as many (SQLite keeps a closed
+- open fds outside the database and Redis pools: no more (fewer happens when the warm-up's sample
+  caught a socket on its way out, seen once on a loaded machine; SQLite keeps a closed
   connection's descriptor of a database file to reuse it: those are counted apart and stay
   within the pool's overflow, `_sqlite_spares` in bench/process_probe.py);
 - threads: at most one more (the default executor starts a thread when more password checks
@@ -135,7 +136,7 @@ def test_a_served_process_holds_no_more_after_rounds_of_the_mix(soak: Soak) -> N
     )
     assert not soak.workload.failures(), soak.workload.failures()
 
-    assert _outside_pools(end) == _outside_pools(warm), report
+    assert _outside_pools(end) <= _outside_pools(warm), report
     assert after["  SQLite descriptors kept for reuse"] <= SQLITE_SPARES, report
     assert after["threads"] <= before["threads"] + 1, report
     assert after["child processes"] == before["child processes"], report
