@@ -62,23 +62,44 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+#: What the demo device cloud's listener is called in messages, and the interface it listens on.
+DEMO_LISTENER = "My Lights"
+DEMO_HOST = "127.0.0.1"
+
+
 def bind_region_sockets(settings: Settings) -> list[socket.socket]:
-    """One listening socket per region, or a one-line error (exit 1) naming the port that is taken:
-    not a traceback."""
+    """One listening socket per region, then in demo mode My Lights' (last), or a one-line error
+    (exit 1) naming the port that is taken: not a traceback.
+
+    My Lights' port is bound here too, before anything starts: left to its own uvicorn server, a
+    taken port+3 ended the start in "cannot start: CancelledError" and a traceback (exit 3)."""
+    listeners = [(region, settings.host, port) for region, port in settings.region_ports().items()]
+    if settings.demo:
+        # The demo cloud listens on the loopback interface whatever --host is (build_demo_device_cloud).
+        listeners.append((DEMO_LISTENER, DEMO_HOST, settings.resolved_demo_port()))
     sockets: list[socket.socket] = []
-    for region, port in settings.region_ports().items():
+    for name, host, port in listeners:
         try:
-            sockets.append(bind_socket(settings.host, port))
+            sockets.append(bind_socket(host, port))
         except OSError as exc:
             for sock in sockets:
                 sock.close()
             typer.echo(
-                f"localexa: cannot listen on {settings.host}:{port} ({region}): {exc.strerror or exc}. "
-                "Stop what uses it, or choose other ports with --port (NA; EU and FE take the next two).",
+                f"localexa: cannot listen on {host}:{port} ({name}): {exc.strerror or exc}. "
+                f"Stop what uses it, or {_other_ports_hint(settings)}.",
                 err=True,
             )
             raise typer.Exit(1) from None
     return sockets
+
+
+def _other_ports_hint(settings: Settings) -> str:
+    if settings.demo:
+        return (
+            "choose other ports with --port (NA; EU, FE and the My Lights demo take the next three), "
+            "or serve with --no-demo"
+        )
+    return "choose other ports with --port (NA; EU and FE take the next two)"
 
 
 #: `--client-timeout` and `--idle-timeout` when not given: Settings' own defaults.
@@ -148,7 +169,10 @@ def serve(
     port: Annotated[
         int,
         typer.Option(
-            envvar="LOCALEXA_PORT", min=1, max=MAX_PORT, help="NA port; EU and FE use the next two."
+            envvar="LOCALEXA_PORT",
+            min=1,
+            max=MAX_PORT,
+            help="NA port; EU and FE use the next two, the My Lights demo the third.",
         ),
     ] = 8080,
     data_dir: Annotated[
@@ -338,10 +362,11 @@ async def _serve_all(
     if not settings.demo:
         await server.serve(sockets=sockets)
         return
+    *regions, demo_socket = sockets  # bind_region_sockets put My Lights' socket last
     mylights = build_demo_device_cloud(settings, budget)
-    task = asyncio.create_task(mylights.serve())
+    task = asyncio.create_task(mylights.serve(sockets=[demo_socket]))
     try:
-        await server.serve(sockets=sockets)
+        await server.serve(sockets=regions)
     finally:
         mylights.should_exit = True
         await task
@@ -386,7 +411,7 @@ def build_demo_device_cloud(settings: Settings, budget: ConnectionBudget | None 
     use_shared_cloud(cloud)
     app = create_mylights_app(cloud=cloud)
     port = settings.resolved_demo_port()
-    typer.echo(f"My Lights device cloud: http://127.0.0.1:{port}")
+    typer.echo(f"My Lights device cloud: http://{DEMO_HOST}:{port}")
     # No log_config and no log_level: a second uvicorn.Config would otherwise run uvicorn's own
     # logging set-up again over the one configure_logging made for the whole process, so uvicorn's
     # lines (startup, shutdown, a refused request, a trace) lost localexa's format, request ids and
@@ -396,7 +421,7 @@ def build_demo_device_cloud(settings: Settings, budget: ConnectionBudget | None 
     )
     server_config = uvicorn.Config(
         app,
-        host="127.0.0.1",
+        host=DEMO_HOST,
         port=port,
         log_config=None,
         access_log=False,

@@ -7,7 +7,9 @@ They are also kept in the database, sealed with the secret key (db/base.py `Demo
 `--demo` processes on one database (each with its own data dir) seed one demo set between them.
 On PostgreSQL they take turns with an advisory lock held until the seed commits (SQLite's write
 lock does the same), so the first seeds and the others reuse its ids and secrets.
-My Lights itself runs beside the server (cli/serve.py) on `settings.resolved_demo_port()`.
+My Lights itself runs beside the server (cli/serve.py) on `settings.resolved_demo_port()`. It
+keeps its accounts and tokens in memory, so a start marks the demo customer's link to the skill
+NEEDS_RELINK when that link was made with an earlier My Lights at this address (`_forget_dead_link`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.db.base import DemoSeed
+from localexa.server.enablement.links import find_enablement, mark_link_invalid
+from localexa.server.enablement.models import LINKED
 from localexa.server.lwa.registry import Registry
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.settings import Settings
+from localexa.server.skills.models import Skill
 from localexa.server.skills.schemas import SkillSpec
 from localexa.server.skills.service import SkillService
 
@@ -131,6 +137,28 @@ async def _create(session: AsyncSession, app: FastAPI, settings: Settings) -> De
     )
 
 
+async def _forget_dead_link(
+    session: AsyncSession, clock: Clock, settings: Settings, state: DemoState
+) -> bool:
+    """Mark the demo customer's link to the demo skill NEEDS_RELINK when the My Lights it was made
+    with is gone: the skill's device cloud is the one this process is about to start (same
+    address), and My Lights keeps its accounts and tokens in memory only.
+
+    Left LINKED, the printed walk-through failed after every restart on the same data dir: step 3
+    was refused (409, "already enabled and linked") and step 4 got INVALID_AUTHORIZATION_CREDENTIAL
+    from My Lights. As NEEDS_RELINK, step 3 links again (a new token exchange and AcceptGrant).
+    A process whose My Lights is not the skill's (another `--demo` process on the same database,
+    on other ports) leaves the link alone: the My Lights that holds its tokens still runs."""
+    skill = await session.get(Skill, state.skill_id)
+    if skill is None or skill.endpoint != f"{mylights_url(settings)}/skill":
+        return False
+    row = await find_enablement(session, customer_id=state.customer_id, skill_id=state.skill_id)
+    if row is None or row.link_status != LINKED:
+        return False
+    logger.info("demo: My Lights starts empty, so the demo customer's earlier account link needs relinking")
+    return await mark_link_invalid(session, clock, customer_id=state.customer_id, skill_id=state.skill_id)
+
+
 def _seal(box: SecretBox, state: DemoState) -> str:
     return box.seal(json.dumps(asdict(state)), context=_SEAL_CONTEXT)
 
@@ -144,8 +172,11 @@ async def _seeded(session: AsyncSession, box: SecretBox) -> DemoState | None:
         state = DemoState(**json.loads(box.open(row.sealed, context=_SEAL_CONTEXT)))
     except ValueError as exc:
         raise RuntimeError(
-            "the demo in this database was seeded under another LOCALEXA_SECRET_KEY; "
-            "start every process with the same key"
+            # The key is LOCALEXA_SECRET_KEY or, unset, the data dir's own file: a second data dir
+            # on the same database is the usual way to meet this, and the message named only the
+            # variable, which the user had not set.
+            "the demo in this database was seeded under another secret key (LOCALEXA_SECRET_KEY, "
+            "else <data dir>/secret-key); start every process on it with the same key or --data-dir"
         ) from exc
     if await LwaRepository(session).customer(state.customer_id) is None:
         await session.delete(row)  # its records are gone (a restore without them): seed anew
@@ -184,6 +215,7 @@ async def ensure_demo(app: FastAPI) -> DemoState:
                 )
             state = await _create(session, app, settings)
             session.add(DemoSeed(id=1, sealed=_seal(box, state)))
+        await _forget_dead_link(session, app.state.clock, settings, state)
         await session.commit()
     if state != local:
         _save_state(settings, state)
