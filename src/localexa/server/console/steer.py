@@ -89,7 +89,11 @@ async def journal(request: Request) -> Response:
     if session is None:
         return to_login(request)
     context = await _journal_context(request)
-    return render(request, "journal.html", context, session=session, active="journal")
+    # A filter or cursor the journal refuses is a 400 page, as a bad cursor is on the table pages.
+    status_code = 400 if context["error"] else 200
+    return render(
+        request, "journal.html", context, session=session, active="journal", status_code=status_code
+    )
 
 
 @router.get("/journal/rows")
@@ -99,7 +103,8 @@ async def journal_rows(request: Request) -> Response:
     if session is None:
         return Response("Signed out.", status_code=401, media_type="text/plain")
     context = await _journal_context(request)
-    return render(request, "_journal_rows.html", context, session=session)
+    status_code = 400 if context["error"] else 200
+    return render(request, "_journal_rows.html", context, session=session, status_code=status_code)
 
 
 @router.get("/journal/{entry_id}")
@@ -153,7 +158,10 @@ async def create_fault(request: Request) -> Response:
     try:
         spec = FaultIn.model_validate_strings(body)  # a form's text: "100" is a number here
     except ValidationError as exc:
-        errors = [f"{'.'.join(str(p) for p in e['loc']) or 'fault'}: {e['msg']}" for e in exc.errors()]
+        errors = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'fault'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        ]
         return await _faults_page(request, session, errors=errors, form=given, status_code=400)
     await request.app.state.faults.create(spec.model_dump(), now=request.app.state.clock.now())
     return RedirectResponse("/console/faults", status_code=303)

@@ -265,10 +265,13 @@ def _request_id(request: Request) -> str:
 def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, str]]]:
     violations: list[dict[str, str]] = []
     for err in exc.errors():
-        loc = ".".join(
-            str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "header")
-        )
-        msg = str(err.get("msg", "invalid value"))
+        parts = list(err.get("loc", ()))
+        # Only the first part says where (body, query, ...): a field named `path` (a fault's)
+        # further on lost its name, and `{"status": 503}` was just "Field required".
+        if parts and parts[0] in ("body", "query", "path", "header"):
+            parts = parts[1:]
+        loc = ".".join(str(part) for part in parts)
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         if err.get("type") == "json_invalid":
             msg = "The request body is not valid JSON."
             loc = ""

@@ -3,7 +3,8 @@
 It runs inside RegionMiddleware (faults may match a region) and inside the journal middleware
 (so a faulted call is journaled and carries its request id). The answer takes the matched API's
 own error shape (core.errors.render_error with the app's FamilyRouter), adds `Retry-After` for
-429 and names the fault in `X-Localexa-Fault`.
+429 and names the fault in `X-Localexa-Fault`. It reads the call's body first (up to the
+journal's cap, for at most a second), so the journal entry shows what the faulted call sent.
 
 Customer and skill are looked up only when a matching fault asks for them: the customer is the
 user of the call's bearer token (hashed and checked by the LWA verifier, like any API would);
@@ -24,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from localexa.server.core.auth import Principal, extract_bearer
 from localexa.server.core.errors import (
+    ApiFamily,
     BadRequest,
     Conflict,
     Forbidden,
@@ -39,6 +41,7 @@ from localexa.server.core.families import FamilyRouter
 from localexa.server.evaluation.routes import BAD_REQUEST_SHAPED, EvaluationRoute
 from localexa.server.observe.exchange import skill_in_path
 from localexa.server.observe.faults import FaultRule, FaultStore
+from localexa.server.observe.middleware import BODY_CAP
 
 logger = logging.getLogger("localexa.faults")
 
@@ -54,6 +57,9 @@ _EXEMPT_PATHS = frozenset(
 )
 _EXEMPT_PREFIXES = ("/_localexa/faults", "/_localexa/journal", "/console")
 FAULT_HEADER = "X-Localexa-Fault"
+_BEARER_CHALLENGE = 'Bearer realm="localexa", error="invalid_token"'
+#: Seconds a faulted call's body is waited for (for its journal entry) before the fault answers.
+_BODY_WAIT = 1.0
 
 _MESSAGES = {
     429: "Rate exceeded.",
@@ -156,6 +162,25 @@ async def _attribute(scope: Scope, caller: _Caller, families: FamilyRouter) -> N
         scope["route"], scope["path_params"] = found
 
 
+async def _read_for_journal(receive: Receive) -> None:
+    """Read the body of a call a fault answers, so its journal entry shows what was sent (the
+    journal keeps what passes through `receive`; a fault used to answer unread, and the entry of
+    a faulted POST had no request body). At most the journal's cap, for at most _BODY_WAIT
+    seconds: a fault's answer never waits on a slow or endless body."""
+    seen = 0
+    try:
+        async with asyncio.timeout(_BODY_WAIT):
+            while seen <= BODY_CAP:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return
+                seen += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    return
+    except TimeoutError:
+        return
+
+
 class FaultMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -198,9 +223,15 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         await _attribute(scope, caller, state.families)
+        await _read_for_journal(receive)
         request_id = scope.get("state", {}).get("request_id", "-")
         error = fault_error(answer, scope.get("route"))
-        response = render_error(error, state.families.family_for(scope["path"]), request_id)
+        family = state.families.family_for(scope["path"])
+        if family is ApiFamily.LWA and error.status == 401:
+            # As /user/profile's own 401 does: RFC 6750 §3 makes every 401 of a bearer-token
+            # resource carry the challenge, and a fault stands in for that resource's answer.
+            error.headers.setdefault("WWW-Authenticate", _BEARER_CHALLENGE)
+        response = render_error(error, family, request_id)
         response.headers[FAULT_HEADER] = answer.id
         await response(scope, receive, send)
 

@@ -21,6 +21,7 @@ from localexa.server.observe.schemas import JournalEntryOut, JournalPage
 
 MAX_LIMIT = 1000
 _CURSOR_PREFIX = "journal:"
+_REGIONS = frozenset({"NA", "EU", "FE"})
 
 
 def parse_time(name: str, value: str | None) -> datetime | None:
@@ -67,6 +68,10 @@ def build_filter(
     exact, status_class = parse_status(status)
     if direction and direction not in ("inbound", "outbound"):
         raise BadRequest("direction: must be inbound or outbound.")
+    # Checked as direction is: an unknown region (`US`, a typo) matched nothing and answered an
+    # empty page, which reads as "no such calls" rather than "no such filter".
+    if region and region.upper() not in _REGIONS:
+        raise BadRequest(f"region: {region!r} is not a region (NA, EU or FE).")
     return JournalFilter(
         path=path or None,
         status=exact,
