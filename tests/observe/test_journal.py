@@ -234,6 +234,46 @@ async def test_outbound_calls_are_journaled_redacted(
     assert json.loads(entry["responseBody"]) == {"access_token": "[redacted]", "refresh_token": "[redacted]"}
 
 
+class _FormTokenServer(BaseHTTPRequestHandler):
+    """A token URL that answers as a form (as GitHub's does unless asked for JSON), with a cookie."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        body = b"access_token=opaque-access-1&refresh_token=opaque-refresh-2&token_type=bearer"
+        self.send_response(200)
+        self.send_header("content-type", "application/x-www-form-urlencoded")
+        self.send_header("set-cookie", "session=cookie-secret-3")
+        self.send_header("x-request-trace", "trace-7")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+async def test_outbound_answers_keep_their_headers_and_a_form_is_redacted_as_one(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FormTokenServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/token"
+        await app.state.outbound.request("POST", url, timeout=5, data={"grant_type": "refresh_token"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    [entry] = await journal(client, direction="outbound")
+    headers = entry["responseHeaders"]
+    assert headers["content-type"] == "application/x-www-form-urlencoded"
+    assert headers["x-request-trace"] == "trace-7"
+    assert headers["set-cookie"] == "[redacted]"
+    text = json.dumps(entry)
+    for secret in ("opaque-access-1", "opaque-refresh-2", "cookie-secret-3"):
+        assert secret not in text
+    assert "token_type=bearer" in entry["responseBody"]
+
+
 async def test_outbound_failure_is_journaled(client: httpx.AsyncClient, app: FastAPI) -> None:
     from localexa.server.core.http import OutboundError
 

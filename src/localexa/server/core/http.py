@@ -24,7 +24,7 @@ import ssl
 import sys
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +62,9 @@ class OutboundCall:
     response_body: bytes
     latency_ms: float
     error: str | None
+    #: The answer's header fields, repeated ones kept (none when nothing came back): the journal
+    #: shows them, redacted as an inbound call's are, and parses the body by their Content-Type.
+    response_headers: Sequence[tuple[str, str]] = ()
 
 
 Observer = Callable[[OutboundCall], Awaitable[None]]
@@ -342,7 +345,12 @@ class OutboundHttp:
         body = bytes(received if complete else received[:cap])
         seen = journaled(body) if journaled is not None else body
         await self._notify(
-            request, response.status_code, seen, started, None if complete else "answer too large"
+            request,
+            response.status_code,
+            seen,
+            started,
+            None if complete else "answer too large",
+            headers=response.headers.multi_items(),
         )
         if not complete and hard_cap:
             raise OutboundError(f"{shown_safely(url)} answered more than {cap} bytes")
@@ -356,7 +364,14 @@ class OutboundHttp:
             await observer(call)
 
     async def _notify(
-        self, request: httpx.Request, status: int | None, body: bytes, started: float, error: str | None
+        self,
+        request: httpx.Request,
+        status: int | None,
+        body: bytes,
+        started: float,
+        error: str | None,
+        *,
+        headers: Sequence[tuple[str, str]] = (),
     ) -> None:
         call = OutboundCall(
             method=request.method,
@@ -367,6 +382,7 @@ class OutboundHttp:
             response_body=body,
             latency_ms=(time.perf_counter() - started) * 1000,
             error=error,
+            response_headers=headers,
         )
         for observer in self.observers:
             await observer(call)

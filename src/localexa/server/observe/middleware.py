@@ -214,6 +214,7 @@ class OutboundObserver:
                 principal=parent_state.get("principal"),
                 path_params=dict(parent.get("path_params") or {}),
                 request_headers=list(call.request_headers.items()),
+                response_headers=list(call.response_headers),
                 request_body=call.request_body[:BODY_CAP],
                 request_truncated=len(call.request_body) > BODY_CAP,
                 response_body=call.response_body[:BODY_CAP],
