@@ -96,7 +96,8 @@ class CliState:
             reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
             raise typer.BadParameter(f"cannot trust {ca_file} as a CA: {reason}", param_hint=hint) from None
         except (ValueError, httpx.InvalidURL) as exc:
-            raise typer.BadParameter(f"{self.url!r} is no http(s) URL: {exc}", param_hint="--url") from None
+            # The client's message names the fault and shows the URL with its password as ***.
+            raise typer.BadParameter(str(exc), param_hint="--url") from None
 
 
 def global_options(

@@ -184,6 +184,11 @@ class Core:
                 f"{redact(self.base_url(request))!r} is not a URL a request can go to (an endpoint= or "
                 "base_url that is not http(s)://host[:port])."
             )
+        except ValueError:  # after UnicodeEncodeError, one too: json.dumps refusing NaN or Infinity
+            failure = ConfigurationError(
+                "The request could not be sent: its JSON body holds NaN or Infinity, which JSON cannot "
+                "carry (a float argument such as clock.advance(seconds), or a payload or event)."
+            )
         else:
             return http_request, auth
         raise failure

@@ -81,11 +81,25 @@ class Endpoints:
         """Every host mapped to one localexa server; EU and FE on port+1 and port+2 unless given."""
         try:
             base = httpx.URL(_strip(base_url))
-        except httpx.InvalidURL:  # "http://[::1", a NUL, a port past 65535
+        except httpx.InvalidURL:  # "http://[::1", a NUL
             base = httpx.URL()
-        if base.scheme not in ("http", "https") or not base.host or not 0 < (base.port or 80) < 65534:
-            raise ConfigurationError(f"base_url must be an http(s) URL, not {base_url!r}")
-        port = base.port or (443 if base.scheme == "https" else 80)
+        # Every path is appended to base_url: after a query or fragment it would land in them
+        # ("http://h?x=1" sent GET /?x=1/_localexa/health). The value is shown with its password
+        # as ***, as repr() shows it.
+        if base.scheme not in ("http", "https") or not base.host or base.query or base.fragment:
+            raise ConfigurationError(
+                f"base_url must be an http(s) URL with no query or fragment, not {redact(base_url)!r}"
+            )
+        port = base.port if base.port is not None else (443 if base.scheme == "https" else 80)
+        # httpx keeps a port past 65535, which the socket layer wraps onto another port.
+        if not 0 < port < 65536:
+            raise ConfigurationError(f"base_url's port must be 1-65535, not {port} ({redact(base_url)!r})")
+        if port > 65533 and not (eu_base_url and fe_base_url):
+            raise ConfigurationError(
+                f"base_url's port {port} leaves no room for the EU and FE listeners on port+1 and "
+                "port+2: use a port up to 65533, or pass eu_base_url= and fe_base_url= "
+                "(Endpoints.local)."
+            )
         na = _strip(str(base))
         eu = _strip(eu_base_url) if eu_base_url else _strip(str(base.copy_with(port=port + 1)))
         fe = _strip(fe_base_url) if fe_base_url else _strip(str(base.copy_with(port=port + 2)))

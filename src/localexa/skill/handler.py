@@ -165,6 +165,13 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        running = False
+    else:
+        running = True
+    if not running:
+        # Run outside the `except`: inside it, every exception the skill's code raised would carry
+        # "no running event loop" as its context, and each logged traceback (CloudWatch's, for a
+        # Lambda) would open with that unrelated error.
         return asyncio.run(coroutine)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="localexa-skill") as pool:
         return pool.submit(asyncio.run, coroutine).result()

@@ -12,6 +12,8 @@ earlier enable succeeded on, as the docs ask GET and DELETE to use).
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Callable, Sequence
 
 import httpx
@@ -24,6 +26,7 @@ from localexa.client._errors import (
     APIError,
     APIResponseValidationError,
     APIStatusError,
+    ConfigurationError,
 )
 from localexa.client._sync import SyncResource, sync_method
 from localexa.client.types.enablement import (
@@ -44,19 +47,53 @@ _REGION_MISMATCH = frozenset({401, 403, 404})
 
 
 def _is_endpoint(entry: str) -> bool:
-    """Whether an `alexaApiEndpoint` entry names a host (`host[:port]`, or an http(s) URL of one)
-    the client can put a path after: no path, query, fragment or user info."""
-    text = entry.strip().rstrip("/")
+    """Whether an `alexaApiEndpoint` entry (or an `endpoint=` argument) names a host (`host[:port]`,
+    or an http(s) URL of one) the client can put a path after: no path, query, fragment or user
+    info, and a host that is a DNS name or an IP address (httpx percent-encodes a space or other
+    stray character into the host, which would send the customer's token to no real host)."""
+    text = entry.strip()
+    # The scheme is looked for before trailing slashes go: `http://` alone is no host, not "http:".
+    text = text.rstrip("/") if "://" in text else f"https://{text.rstrip('/')}"
     try:
-        url = httpx.URL(text if "://" in text else f"https://{text}")
+        url = httpx.URL(text)
     except httpx.InvalidURL:
         return False
     return (
         url.scheme in ("http", "https")
-        and bool(url.host)
+        and _is_host(url.raw_host)
+        # httpx keeps a port past 65535, and the socket layer wraps it (123616 is 58080).
+        and (url.port is None or 0 < url.port < 65536)
         and url.raw_path in (b"", b"/")
         and not url.fragment
         and not url.userinfo
+    )
+
+
+#: A DNS name as httpx keeps it (IDNA-encoded, so ASCII): letters, digits, `-`, `.`, and `_`,
+#: which some private names use. No `%`: httpx percent-encodes what a host cannot hold.
+_DNS_NAME = re.compile(rb"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")
+
+
+def _is_host(raw_host: bytes) -> bool:
+    if b":" in raw_host:  # only an IPv6 literal keeps a colon in the host (the port is apart)
+        try:
+            ipaddress.IPv6Address(raw_host.decode("ascii"))
+        except ValueError:
+            return False
+        return True
+    return _DNS_NAME.fullmatch(raw_host) is not None
+
+
+def _checked_endpoint(endpoint: str) -> str:
+    """`endpoint=` as given, once it names a host: else ConfigurationError before anything is
+    sent, so the customer's token goes nowhere (the value is not echoed when it holds user info,
+    which may be a password)."""
+    if _is_endpoint(endpoint):
+        return endpoint
+    shown = "a value with user info (@)" if "@" in endpoint else repr(endpoint[:100])
+    raise ConfigurationError(
+        f"endpoint= {shown} is not a URL of a host: give a host[:port] as /v1/alexaApiEndpoint "
+        "answers it, or an http(s) URL of one with no path, query or user info."
     )
 
 
@@ -77,7 +114,7 @@ def api_endpoints(*, token: str | None = None) -> Flow[list[str]]:
 
 def _targets(token: str | None, endpoint: str | None) -> Flow[list[Target]]:
     if endpoint is not None:
-        return [endpoint]
+        return [_checked_endpoint(endpoint)]
     try:
         entries = yield from api_endpoints(token=token)
     except APIStatusError as exc:
