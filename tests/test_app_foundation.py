@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
+
+from localexa.server.app import create_app
+from localexa.server.settings import Settings
 
 
 async def test_health_answers_200_with_request_id(client: httpx.AsyncClient) -> None:
@@ -41,3 +46,15 @@ async def test_a_trailing_slash_is_an_unknown_path_not_a_redirect(client: httpx.
     token = await client.post("/auth/o2/token/")
     assert token.status_code == 404
     assert token.json()["error"] == "invalid_request"
+
+
+async def test_an_app_whose_lifespan_has_not_run_answers_503_saying_so(tmp_path: Path) -> None:
+    # httpx.ASGITransport does not run lifespans: every call needing the database or the admin
+    # key met an AttributeError (a 500 and a stack trace, raised into the caller's test).
+    app = create_app(Settings(data_dir=tmp_path, admin_key="k"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as client:
+        response = await client.get("/_localexa/customers", headers={"X-Localexa-Admin-Key": "k"})
+    assert response.status_code == 503
+    assert "lifespan has not run" in response.json()["message"]
+    assert "lifespan_context" in response.json()["message"]

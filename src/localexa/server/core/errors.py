@@ -371,6 +371,21 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
             error = LocalexaError("An internal error occurred. Retry the request.")
         return render_error(error, families.family_for(request.url.path), _request_id(request))
 
+    async def on_attribute_error(request: Request, exc: Exception) -> Response:
+        # What the lifespan puts on app.state (engine, keys, clock) is missing until it has run:
+        # an app driven by httpx.ASGITransport, which does not run lifespans, met a 500 and a
+        # stack trace for every call that needed it.
+        if hasattr(request.app.state, "settings"):
+            return await on_unexpected(request, exc)
+        logger.error(
+            "answered %s %s with 503: the app's lifespan has not run", request.method, request.url.path
+        )
+        error = ServiceUnavailable(
+            "localexa has not started: its lifespan has not run. In process, enter "
+            "`app.router.lifespan_context(app)` first (httpx.ASGITransport does not run it)."
+        )
+        return render_error(error, families.family_for(request.url.path), _request_id(request))
+
     app.add_exception_handler(LocalexaError, on_localexa_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
@@ -379,4 +394,5 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
     # application" with a stack trace), which is right for a bug, not for a refused value or a
     # lost connection.
     app.add_exception_handler(StatementError, on_unexpected)
+    app.add_exception_handler(AttributeError, on_attribute_error)
     app.add_exception_handler(Exception, on_unexpected)
