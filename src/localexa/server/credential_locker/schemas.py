@@ -7,13 +7,14 @@ pydantic models here describe the shapes for the answers and the OpenAPI documen
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from localexa.server.core import strict_json
 from localexa.server.core.errors import BadRequest
+from localexa.server.core.request_guard import SURROGATE_MESSAGE, holds_nul, nul_message
 from localexa.thread.fields import (
     MAX_CHANNEL,
     MIN_CHANNEL,
@@ -112,9 +113,16 @@ def parse_put_body(raw: bytes) -> dict[str, str | int]:
     """`{"threadNetwork": {...}}` → the normalized network; BadRequest naming what is wrong."""
     if not raw.strip():
         raise BadRequest('The request body is required: {"threadNetwork": {...}}.')
+    # The body is read whatever its Content-Type; the request guard checks JSON bodies for these
+    # only when they say they are JSON (a curl -d body is a form to it): on PostgreSQL a NUL
+    # was refused only when the row was written, on SQLite it was stored.
+    if holds_nul(raw, form=False):
+        raise BadRequest(nul_message("body"))
     try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
+        body = strict_json.loads(raw)
+    except strict_json.LoneSurrogate:
+        raise BadRequest(SURROGATE_MESSAGE) from None
+    except ValueError:  # UnicodeDecodeError, NaN, too deep: ValueErrors all
         raise BadRequest("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object with threadNetwork.")

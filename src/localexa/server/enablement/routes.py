@@ -18,7 +18,13 @@ from localexa.server.core.rate_limit import rate_limited
 from localexa.server.core.regions import Region
 from localexa.server.db.session import SessionDep
 from localexa.server.enablement.hooks import AfterCommitDep, run_after_link_hooks
-from localexa.server.enablement.schemas import STAGES, ApiEndpoints, EnableAndLinkRequest, EnablementStatus
+from localexa.server.enablement.schemas import (
+    STAGES,
+    ApiEndpoints,
+    EnablementStatus,
+    enable_and_link_openapi,
+    parse_enable_and_link,
+)
 from localexa.server.enablement.service import EnablementService
 from localexa.server.lwa.repository import LwaRepository
 
@@ -127,19 +133,24 @@ async def get_alexa_api_endpoint(
     return _json(await service.api_endpoint(principal, request.headers.get("host")))
 
 
-@router.post(CUSTOMER_PATH, status_code=201, response_model=EnablementStatus)
+@router.post(
+    CUSTOMER_PATH, status_code=201, response_model=EnablementStatus, openapi_extra=enable_and_link_openapi()
+)
 async def enable_skill_and_link_account(
     # First, so its exit (the after-link hooks) follows the session's commit in any scope.
     after_commit: AfterCommitDep,
     request: Request,
     skill_id: str,
-    body: EnableAndLinkRequest,
     principal: CustomerToken,
+    # After the token (the budget is the caller's), before the body is read.
     _rl: Annotated[None, rate_limited("enablement.link")],
     service: ServiceDep,
 ) -> JSONResponse:
     """Enable the skill for the token's customer and link the account (the authCode is exchanged
     at the skill's accessTokenUrl first; a failed exchange leaves nothing behind)."""
+    # Read here, not as a FastAPI body parameter: FastAPI parses a body before any dependency,
+    # so a malformed body without a token was a 400 instead of the 401.
+    body = parse_enable_and_link(await request.body())
     row = await service.enable_and_link(principal, _region(request), skill_id, body)
     app, enablement_id = request.app, row.id
     after_commit.add(lambda: run_after_link_hooks(app, enablement_id))

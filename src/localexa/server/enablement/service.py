@@ -14,7 +14,9 @@ Customer calls must reach the customer's own region (its data lives there): else
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,17 +53,54 @@ INVALID_LINK = "Invalid account linking credentials"
 MAX_SKILL_ID = 255
 
 
+#: A DNS name or IPv4 address (RFC 3986 §3.2.2 reg-name, as host names are written; `_` too,
+#: which Docker and Windows host names carry).
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+
+
+def _host_of(request_host: str | None) -> str | None:
+    """The host of a `Host` header (`name[:port]` or `[IPv6][:port]`), lower case; None when the
+    header is missing or is no host at all (`a b`, `evil.com/path`, `u@h`, `[::1`): the answer
+    is an address a client prefixes with `https://`, so it must not echo anything else."""
+    if not request_host:
+        return None
+    if request_host.startswith("["):
+        end = request_host.find("]")
+        if end < 0 or not _is_ipv6(request_host[1:end]):
+            return None
+        host, after = f"[{request_host[1:end].lower()}]", request_host[end + 1 :]
+    else:
+        name, colon, port = request_host.partition(":")
+        if not _HOST_NAME.fullmatch(name):
+            return None
+        host, after = name.lower(), colon + port
+    port = after.removeprefix(":")
+    if after and (not after.startswith(":") or not (port == "" or (port.isascii() and port.isdigit()))):
+        return None
+    return host
+
+
+def _is_ipv6(literal: str) -> bool:
+    try:
+        ipaddress.IPv6Address(literal)
+    except ValueError:
+        return False
+    return True
+
+
 def regional_endpoint(region: Region, request_host: str | None, settings: Settings) -> str:
     """The endpoint of `region` as `GET /v1/alexaApiEndpoint` names it: Amazon's host name when the
     request came through one (a hosts-file entry or proxy), else `host:port` of the region's
-    listener on the host the caller used (so a phone on the LAN gets a reachable address)."""
-    hostname = (request_host or "").rsplit(":", 1)[0].strip("[]").lower()
-    if hostname in AMAZON_HOSTS.values():
+    listener on the host the caller used (so a phone on the LAN gets a reachable address), or on
+    the listening host when the request named none."""
+    host = _host_of(request_host)
+    if host in AMAZON_HOSTS.values():
         return AMAZON_HOSTS[region]
-    if request_host and request_host.startswith("[") and "]" in request_host:
-        hostname = "[" + request_host[1 : request_host.index("]")] + "]"
+    if host is None:
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
     port = settings.region_ports()[region.value]
-    return f"{hostname or settings.host}:{port}"
+    return f"{host}:{port}"
 
 
 #: How often an enable reads the enablement again after a concurrent request created one first

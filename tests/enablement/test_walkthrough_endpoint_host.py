@@ -1,0 +1,35 @@
+"""`GET /v1/alexaApiEndpoint` names the host the caller used only when the `Host` header is a
+host (README walk-through: `Host: evil.com/path` was answered `["evil.com/path:8080"]`, which a
+client prefixing `https://` sends to evil.com); anything else gets the listening host."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.enablement.helpers import bearer, customer_token
+from tests.factories import Admin
+
+
+@pytest.mark.parametrize(
+    "host", ["evil.com/path", "u@evil.com", "a b", "x?y", "[::1", "[::1]x", "[zz]:8080", "foo:bar", ":8080"]
+)
+async def test_a_host_header_that_is_no_host_is_not_echoed(
+    client: httpx.AsyncClient, admin: Admin, host: str
+) -> None:
+    token = await customer_token(admin, await admin.customer(region="EU"))
+    response = await client.get("/v1/alexaApiEndpoint", headers={**bearer(token), "Host": host})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"endpoints": ["127.0.0.1:8081"]}
+
+
+@pytest.mark.parametrize(
+    ("host", "endpoint"),
+    [("LocalHost:8080", "localhost:8081"), ("my_box", "my_box:8081"), ("[::1]", "[::1]:8081")],
+)
+async def test_a_host_is_still_followed(
+    client: httpx.AsyncClient, admin: Admin, host: str, endpoint: str
+) -> None:
+    token = await customer_token(admin, await admin.customer(region="EU"))
+    response = await client.get("/v1/alexaApiEndpoint", headers={**bearer(token), "Host": host})
+    assert response.json() == {"endpoints": [endpoint]}
