@@ -77,6 +77,11 @@ def differences(result: TestCaseResult) -> list[str]:
 
 
 def print_results(results: list[TestCaseResult], console: Console) -> None:
+    if not results:
+        # A run that ended before its first test case (NO_SUCH_TEST_PLAN, DISCOVERY_FAILED, ...)
+        # has none: say so rather than draw an empty table.
+        console.print("no test case ran")
+        return
     table = Table(title="Test cases")
     table.add_column("Test case")
     table.add_column("Status")

@@ -131,6 +131,8 @@ def routes(cloud: DeviceCloud) -> list[Route]:
             client_id, secret = client_credentials(request, form)
             cloud.oauth.authenticate_client(client_id, secret)
             grant = form.get("grant_type")
+            if not grant:  # RFC 6749 §5.2: a missing parameter is invalid_request
+                raise OAuthError("invalid_request", "grant_type is required.")
             if grant == "authorization_code":
                 if not form.get("code"):
                     raise OAuthError("invalid_request", "code is required.")

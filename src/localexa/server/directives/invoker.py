@@ -37,6 +37,9 @@ PYTHON_PREFIX = "python:"
 #: localexa does with an answer (redaction, the message checks, storing) walks it recursively, so
 #: an answer a few hundred levels deep would end the request in a RecursionError (a 500).
 MAX_ANSWER_DEPTH = 100
+#: The journal's INVOKE entries carry the handler's log in this answer header field.
+HANDLER_LOG_HEADER = "x-localexa-handler-log"
+HANDLER_LOG_CHARS = 4096
 
 
 class InvocationErrorKind(enum.StrEnum):
@@ -131,8 +134,17 @@ class SkillInvoker:
     async def _report(
         self, endpoint: str, message: dict[str, Any], invocation: Invocation, secrets: Secrets
     ) -> None:
-        """Tell the outbound observers (the journal) about a Lambda call, as if it were HTTP."""
+        """Tell the outbound observers (the journal) about a Lambda call, as if it were HTTP.
+
+        What the handler printed (and a failure's trace or a dead worker's last output) is its
+        log: never part of the answer, it comes back as the `x-localexa-handler-log` field of the
+        answer's header, its last `HANDLER_LOG_CHARS` characters, as Lambda's Invoke API gives the
+        log tail beside the payload (there base64 in `X-Amz-Log-Result`; plain text here, so the
+        journal's redaction reads it)."""
         answer = invocation.answer
+        headers = [("Content-Type", "application/json")]
+        if log := handler_log(invocation.logs, secrets):
+            headers.append((HANDLER_LOG_HEADER, log))
         await self.outbound.notify(
             OutboundCall(
                 method="INVOKE",
@@ -147,8 +159,17 @@ class SkillInvoker:
                 error=None
                 if invocation.error is None
                 else printable(scrub_text(invocation.error.message, secrets)),
+                response_headers=headers,
             )
         )
+
+
+def handler_log(logs: str, secrets: Secrets) -> str:
+    """The tail of a handler's log as the journal shows it: the directive's secrets replaced
+    (before the cut, so no prefix of one is left), each line printable, at most
+    `HANDLER_LOG_CHARS` characters (Lambda's tail is 4 KB)."""
+    tail = scrub_text(logs, secrets)[-HANDLER_LOG_CHARS:]
+    return "\n".join(printable(line) for line in tail.strip().splitlines())
 
 
 def printable(text: str) -> str:

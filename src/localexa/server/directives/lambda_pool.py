@@ -168,8 +168,10 @@ class _Worker:
 
     async def _died(self) -> LambdaFailure:
         code = await self.process.wait()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._drain, 1)
+        # asyncio.wait, not wait_for: when `kill` (the pool closing at shutdown) has cancelled the
+        # drain, wait_for re-raised that CancelledError into the caller, which then looked
+        # cancelled itself (an evaluation step took it for a lost lease and kept its run).
+        await asyncio.wait({self._drain}, timeout=1)
         how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
         return LambdaFailure(
             "PROCESS_CRASHED",

@@ -8,7 +8,8 @@
 - `POST /_localexa/customers/{userId}/skills/{skillId}/discover` and `/accept-grant`: run again.
 
 The router's lifespan registers the after-link hook with the enablement area and owns the
-background follow-ups and the Lambda workers (ended at shutdown, before the database closes).
+background follow-ups and the Lambda workers (ended at shutdown, before the database closes, and
+after the capability evaluation worker, which drives directives through them, has stopped).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from localexa.server.directives.service import DirectiveRequest, DirectiveResult
 from localexa.server.directives.views import MAX_RESULTS as MESSAGES_MAX_RESULTS
 from localexa.server.directives.views import endpoints_view, messages_view
 from localexa.server.enablement.hooks import add_after_link_hook
+from localexa.server.evaluation.worker import stop_evaluation_worker
 from localexa.server.observe.state import on_reset
 
 
@@ -42,6 +44,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        # The capability evaluation worker sends its directives through this pool. This router's
+        # lifespan ends before the app's, which stops the worker: stop it here first, so the step
+        # in flight finishes and the run is handed over at once, instead of the pool killing the
+        # step's Lambda worker and the run waiting out its lease (30 s) in no process.
+        await stop_evaluation_worker(app)
         app.state.reset_hooks.remove(runner.on_state_replaced)
         await runner.aclose()
         await pool.aclose()

@@ -234,12 +234,25 @@ def _parse(body: bytes) -> Any:
         ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("The request body is not valid JSON.", code=INVALID_REQUEST) from exc
+    if not isinstance(event, dict):
+        # The skill kit's check calls any message an answer; at the gateway it is an event.
+        raise BadRequest(f"The event must be a JSON object, not {_json_kind(event)}.", code=INVALID_REQUEST)
     if too_deep(event):
         raise BadRequest(
             f"The event nests objects and arrays more than {MAX_ANSWER_DEPTH} levels deep.",
             code=INVALID_REQUEST,
         )
     return event
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string" if isinstance(value, str) else "an array"
 
 
 def _scope_token(event: Mapping[str, Any]) -> str | None:
