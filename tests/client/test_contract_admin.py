@@ -25,6 +25,10 @@ async def test_customers_vendors_clients_skills_and_tokens(sdk: AsyncClient) -> 
     assert (ada.name, ada.region) == ("Ada", "EU")
     assert (await sdk.admin.customers.get(ada.user_id)).email == ada.email
     assert ada.user_id in {c.user_id for c in await sdk.admin.customers.list()}
+    assert ada.postal_code is None
+    bo = await sdk.admin.customers.create(name="Bo", email=email(), password="pw", postal_code="98109")
+    assert bo.postal_code == "98109"
+    assert (await sdk.admin.customers.get(bo.user_id)).postal_code == "98109"
 
     vendor = await sdk.admin.vendors.create(name="Acme", owner_user_id=ada.user_id)
     assert vendor.vendor_id in {v.vendor_id for v in await sdk.admin.vendors.list()}

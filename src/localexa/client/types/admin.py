@@ -39,6 +39,8 @@ class Customer(WireModel):
     name: str | None = None
     email: str | None = None
     region: str | None = None
+    #: Present when the customer was created with one (the answer leaves it out otherwise).
+    postal_code: str | None = None
 
 
 class Vendor(WireModel):

@@ -14,6 +14,7 @@ import threading
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -21,6 +22,7 @@ from starlette.routing import Route
 from localexa.samples.mylights import oauth_routes, resource_routes
 from localexa.samples.mylights.cloud import DeviceCloud
 from localexa.samples.mylights.config import MyLightsConfig
+from localexa.samples.mylights.errors import error_response, http_error, server_error
 from localexa.samples.mylights.skill import build_skill
 
 _shared: DeviceCloud | None = None
@@ -56,7 +58,7 @@ def create_mylights_app(
         except ValueError:
             event = None
         if not isinstance(event, dict):
-            return JSONResponse({"error": "invalid_request", "message": "Send a directive as JSON."}, 400)
+            return error_response("invalid_request", "Send a directive as JSON.", 400)
         return JSONResponse(await skill.handle(event))
 
     async def health(request: Request) -> Response:
@@ -68,7 +70,9 @@ def create_mylights_app(
             *resource_routes.routes(cloud),
             Route("/skill", skill_endpoint, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
-        ]
+        ],
+        # Routing's 404/405 and a bug's 500 in the sample's one error shape, not plain text.
+        exception_handlers={HTTPException: http_error, Exception: server_error},
     )
     app.state.cloud = cloud
     return app

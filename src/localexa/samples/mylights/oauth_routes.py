@@ -20,11 +20,11 @@ from starlette.routing import Route
 
 from localexa.samples.mylights.authz import PKCE_METHODS, OAuthError
 from localexa.samples.mylights.cloud import DeviceCloud
+from localexa.samples.mylights.errors import NO_STORE, error_response
 from localexa.samples.mylights.login_page import error_page, login_page
 
 AUTHORIZE_FIELDS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
                     "code_challenge_method")  # fmt: skip
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 #: One advance at most (ten years), as localexa's `POST /_localexa/clock`.
@@ -32,10 +32,8 @@ MAX_ADVANCE_SECONDS = 10 * 365 * 86400
 
 
 def oauth_error(error: OAuthError) -> JSONResponse:
-    headers = dict(NO_STORE)
-    if error.status == 401:
-        headers["WWW-Authenticate"] = 'Basic realm="mylights"'
-    return JSONResponse({"error": error.error, "error_description": error.description}, error.status, headers)
+    headers = {"WWW-Authenticate": 'Basic realm="mylights"'} if error.status == 401 else {}
+    return error_response(error.error, error.description, error.status, headers)
 
 
 def client_credentials(request: Request, form: Mapping[str, str]) -> tuple[str, str]:
@@ -170,7 +168,7 @@ def routes(cloud: DeviceCloud) -> list[Route]:
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            return JSONResponse({"error": "invalid_request", "message": "Send a JSON object."}, 400)
+            return error_response("invalid_request", "Send a JSON object.", 400)
         return admin_action(cloud, request.path_params["action"], body)
 
     return [
@@ -185,7 +183,7 @@ def admin_action(cloud: DeviceCloud, action: str, body: dict[str, Any]) -> Respo
     token, user = body.get("token"), body.get("user")
     if action in ("expire", "revoke"):
         if not isinstance(token, str) and not isinstance(user, str):
-            return JSONResponse({"error": "invalid_request", "message": "Name a token or a user."}, 400)
+            return error_response("invalid_request", "Name a token or a user.", 400)
         by_token = token if isinstance(token, str) else None
         if action == "expire":
             return JSONResponse({"expired": cloud.oauth.expire(by_token, user)})
@@ -199,18 +197,16 @@ def admin_action(cloud: DeviceCloud, action: str, body: dict[str, Any]) -> Respo
             or not isinstance(seconds, int | float)
             or not 0 <= seconds <= MAX_ADVANCE_SECONDS
         ):
-            return JSONResponse(
-                {"error": "invalid_request", "message": f"advanceSeconds 0 to {MAX_ADVANCE_SECONDS}."}, 400
-            )
+            return error_response("invalid_request", f"advanceSeconds 0 to {MAX_ADVANCE_SECONDS}.", 400)
         try:
             now = cloud.advance_clock(seconds)
         except OverflowError:
-            return JSONResponse({"error": "invalid_request", "message": "That is past the year 9999."}, 400)
+            return error_response("invalid_request", "That is past the year 9999.", 400)
         return JSONResponse({"now": now.isoformat()})
     if action == "alexa-credentials":
         client_id, secret = body.get("clientId"), body.get("clientSecret")
         if not isinstance(client_id, str) or not isinstance(secret, str) or not client_id or not secret:
-            return JSONResponse({"error": "invalid_request", "message": "clientId and clientSecret."}, 400)
+            return error_response("invalid_request", "clientId and clientSecret.", 400)
         cloud.set_alexa_credentials(client_id, secret)
         return Response(status_code=204)
-    return JSONResponse({"error": "not_found", "message": f"No admin action {action!r}."}, 404)
+    return error_response("not_found", f"No admin action {action!r}.", 404)

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from localexa.samples.mylights.cloud import DeviceCloud, UnknownLight
+from localexa.samples.mylights.errors import error_response
 from localexa.samples.mylights.lights import Light, LightValueError
 from localexa.skill import CauseType, TokenStatus
 
@@ -32,8 +33,7 @@ def _challenge(status: int, error: str | None, description: str) -> Response:
     value = 'Bearer realm="mylights"' + (
         f', error="{error}", error_description="{description}"' if error else ""
     )
-    body = {"error": error or "invalid_request", "message": description}
-    return JSONResponse(body, status, {"WWW-Authenticate": value})
+    return error_response(error or "invalid_request", description, status, {"WWW-Authenticate": value})
 
 
 def current_user(cloud: DeviceCloud, request: Request) -> str:
@@ -72,7 +72,7 @@ def routes(cloud: DeviceCloud) -> list[Route]:
             return JSONResponse({"lights": [light.to_json() for light in cloud.lights(user)]})
         changes = await _changes(request)
         if changes is None:
-            return JSONResponse({"error": "invalid_request", "message": "Send a JSON object."}, 400)
+            return error_response("invalid_request", "Send a JSON object.", 400)
         tasks = BackgroundTasks()
         updated = []
         try:
@@ -81,7 +81,7 @@ def routes(cloud: DeviceCloud) -> list[Route]:
                 report(tasks, user, before, after)
                 updated.append(after.to_json())
         except LightValueError as error:
-            return JSONResponse({"error": "invalid_value", "message": str(error)}, 400)
+            return error_response("invalid_value", str(error), 400)
         return JSONResponse({"lights": updated}, background=tasks)
 
     async def one_light(request: Request) -> Response:
@@ -95,12 +95,12 @@ def routes(cloud: DeviceCloud) -> list[Route]:
                 return JSONResponse(cloud.light(user, light_id).to_json())
             changes = await _changes(request)
             if changes is None:
-                return JSONResponse({"error": "invalid_request", "message": "Send a JSON object."}, 400)
+                return error_response("invalid_request", "Send a JSON object.", 400)
             before, after = cloud.update_light(user, light_id, changes)
         except UnknownLight:
-            return JSONResponse({"error": "not_found", "message": f"No light {light_id}."}, 404)
+            return error_response("not_found", f"No light {light_id}.", 404)
         except LightValueError as error:
-            return JSONResponse({"error": "invalid_value", "message": str(error)}, 400)
+            return error_response("invalid_value", str(error), 400)
         tasks = BackgroundTasks()
         report(tasks, user, before, after)
         return JSONResponse(after.to_json(), background=tasks)

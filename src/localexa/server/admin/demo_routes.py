@@ -1,4 +1,9 @@
-"""The demo app's OAuth callback: shows the code an authorization server redirected with."""
+"""The demo app's OAuth callback: shows the code an authorization server redirected with.
+
+The page holds a live authorization code, so it goes out with the /ap/ pages' headers (lwa/pages.py
+PAGE_HEADERS): not stored, not framed, no Referer, nothing loaded but the /ap/ stylesheet (its
+CSP allows no inline style, so the page uses that stylesheet rather than a <style> of its own).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ from html import escape
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
+
+from localexa.server.lwa.pages import PAGE_HEADERS, STYLESHEET_PATH
 
 router = APIRouter(tags=["demo"])
 
@@ -20,24 +27,23 @@ async def demo_callback(
     if error:
         detail = escape(error_description or "")
         body = f"<h1>Authorization failed</h1><p><code>{escape(error)}</code>: {detail}</p>"
-        return HTMLResponse(_page(body), status_code=400)
+        return _page(body, status=400)
     if not code:
-        return HTMLResponse(
-            _page("<h1>No code</h1><p>This page expects <code>?code=…</code>.</p>"), status_code=400
-        )
+        return _page("<h1>No code</h1><p>This page expects <code>?code=…</code>.</p>", status=400)
     body = (
         "<h1>Authorization code</h1>"
         f'<p><code id="code">{escape(code)}</code></p>'
         f"<p>state: <code>{escape(state or '')}</code></p>"
         "<p>Valid for 5 minutes, once. Copy it into the next step of the walk-through.</p>"
     )
-    return HTMLResponse(_page(body))
+    return _page(body)
 
 
-def _page(body: str) -> str:
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>localexa demo callback</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}"
-        "code{background:#f3f3f3;padding:.2rem .4rem;word-break:break-all}</style></head>"
-        f"<body>{body}</body></html>"
+def _page(body: str, *, status: int = 200) -> HTMLResponse:
+    html = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<title>localexa demo callback</title>"
+        f"<link rel='stylesheet' href='{STYLESHEET_PATH}'></head>"
+        f"<body><main class='card'>{body}</main></body></html>"
     )
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)

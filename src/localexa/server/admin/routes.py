@@ -40,10 +40,23 @@ router = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey])
 
 
 def _customer_out(customer: Customer) -> CustomerOut:
-    return CustomerOut(user_id=customer.id, name=customer.name, email=customer.email, region=customer.region)
+    return CustomerOut(
+        user_id=customer.id,
+        name=customer.name,
+        email=customer.email,
+        region=customer.region,
+        postal_code=customer.postal_code,
+    )
 
 
-@router.post("/customers", status_code=201, response_model=CustomerOut, response_model_by_alias=True)
+# `postalCode` is left out, not null, for a customer without one: the contract's answer stays as written.
+@router.post(
+    "/customers",
+    status_code=201,
+    response_model=CustomerOut,
+    response_model_by_alias=True,
+    response_model_exclude_none=True,
+)
 async def create_customer(body: CustomerIn, session: SessionDep, box: BoxDep, clock: ClockDep) -> CustomerOut:
     customer = await Registry(session, box, clock).create_customer(
         name=body.name,
@@ -55,13 +68,23 @@ async def create_customer(body: CustomerIn, session: SessionDep, box: BoxDep, cl
     return _customer_out(customer)
 
 
-@router.get("/customers", response_model=list[CustomerOut], response_model_by_alias=True)
+@router.get(
+    "/customers",
+    response_model=list[CustomerOut],
+    response_model_by_alias=True,
+    response_model_exclude_none=True,
+)
 async def list_customers(session: SessionDep) -> list[CustomerOut]:
     rows = (await session.execute(select(Customer).order_by(Customer.created_at, Customer.id))).scalars()
     return [_customer_out(c) for c in rows]
 
 
-@router.get("/customers/{user_id}", response_model=CustomerOut, response_model_by_alias=True)
+@router.get(
+    "/customers/{user_id}",
+    response_model=CustomerOut,
+    response_model_by_alias=True,
+    response_model_exclude_none=True,
+)
 async def get_customer(user_id: str, session: SessionDep) -> CustomerOut:
     customer = await LwaRepository(session).customer(user_id)
     if customer is None:

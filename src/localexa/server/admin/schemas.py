@@ -57,6 +57,8 @@ class CustomerOut(CamelModel):
     name: str
     email: str
     region: str
+    # A localexa addition to the contract's answer: present only when the customer has one.
+    postal_code: str | None = None
 
 
 class VendorIn(CamelModel):
@@ -119,6 +121,8 @@ class TokensIn(CamelModel):
 
 class ClockIn(CamelModel):
     # Strict: JSON `false` or "60" is not a number (lax pydantic took them as 0 and 60).
+    # A number, not an integer: the contract says N and the client and the testing kit send a
+    # float (`advance_clock(seconds: float)`), so `60.0` and `0.5` stay accepted.
     advance_seconds: float = Field(strict=True, ge=0, le=10 * 365 * 86400)
 
 
