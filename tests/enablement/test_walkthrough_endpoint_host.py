@@ -25,7 +25,15 @@ async def test_a_host_header_that_is_no_host_is_not_echoed(
 
 @pytest.mark.parametrize(
     ("host", "endpoint"),
-    [("LocalHost:8080", "localhost:8081"), ("my_box", "my_box:8081"), ("[::1]", "[::1]:8081")],
+    [
+        ("LocalHost:8080", "localhost:8081"),
+        ("my_box", "my_box:8081"),
+        ("[::1]", "[::1]:8081"),
+        # A fully qualified name's trailing dot names the same host.
+        ("my_box.", "my_box:8081"),
+        ("api.eu.amazonalexa.com.", "api.eu.amazonalexa.com"),
+        ("API.EU.AMAZONALEXA.COM.:443", "api.eu.amazonalexa.com"),
+    ],
 )
 async def test_a_host_is_still_followed(
     client: httpx.AsyncClient, admin: Admin, host: str, endpoint: str

@@ -12,7 +12,8 @@ token's customer (or LWA client) rather than the token string or the client addr
     async def things(principal: ..., _: None = rate_limited("things.list")) -> ...
 
 If Redis cannot be reached the request goes through and a warning is logged: a limiter outage
-must not take every API down with it.
+must not take every API down with it. The warning is logged once per 30 s of outage, not per call,
+and once more when Redis answers again (core/log_throttle.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from localexa.server.core.errors import TooManyRequests
+from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.core.redis_pools import bounded_pool
 
 logger = logging.getLogger("localexa.rate_limit")
@@ -63,6 +65,7 @@ class WindowLimiter:
         self._storage = storage
         self._strategy = SlidingWindowCounterRateLimiter(storage)
         self._closer = closer
+        self._outage = LogThrottle(logger, "rate limit storage")
 
     @classmethod
     def from_settings(cls, rate_limit: str, redis_url: str | None) -> WindowLimiter:
@@ -85,9 +88,11 @@ class WindowLimiter:
                     continue
                 stats = await self._strategy.get_window_stats(item, operation, caller)
             except Exception as exc:  # the storage is down: let the call through (module doc)
-                logger.warning("rate limit storage failed (%s); not limiting", type(exc).__name__)
+                self._outage.failed("rate limit storage failed (%s); not limiting", type(exc).__name__)
                 return None
+            self._outage.succeeded()
             return max(1, math.ceil(stats.reset_time - time.time()))
+        self._outage.succeeded()
         return None
 
     async def reset(self) -> None:

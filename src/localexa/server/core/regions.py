@@ -1,9 +1,9 @@
 """Alexa regions. A customer belongs to one; each region has its own endpoint.
 
 localexa serves each region on its own listener (NA on `--port`, EU on port+1, FE on port+2), and
-also honours the `Host` header of Amazon's regional host names, so a client with a hosts-file
-entry or a proxy reaches the right region too. `RegionMiddleware` puts the region of every
-request in `request.state.region`.
+also honours the `Host` header of Amazon's regional host names (with or without the trailing dot
+of a fully qualified name), so a client with a hosts-file entry or a proxy reaches the right region
+too. `RegionMiddleware` puts the region of every request in `request.state.region`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ class RegionMiddleware:
     def region_of(self, scope: Scope) -> Region:
         for name, value in scope.get("headers", []):
             if name == b"host":
-                host = value.decode("latin-1").rsplit(":", 1)[0].lower()
+                # One trailing dot is the same name written fully qualified (RFC 1034 §3.1), as
+                # some clients send it (`api.eu.amazonalexa.com.`); two dots are no DNS name.
+                host = value.decode("latin-1").rsplit(":", 1)[0].lower().removesuffix(".")
                 if host in _BY_HOST:
                     return _BY_HOST[host]
                 break

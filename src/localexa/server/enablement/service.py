@@ -72,6 +72,8 @@ def _host_of(request_host: str | None) -> str | None:
         host, after = f"[{request_host[1:end].lower()}]", request_host[end + 1 :]
     else:
         name, colon, port = request_host.partition(":")
+        # One trailing dot is a fully qualified name (`api.eu.amazonalexa.com.`), the same host.
+        name = name.removesuffix(".") if name.endswith(".") and not name.endswith("..") else name
         if not _HOST_NAME.fullmatch(name):
             return None
         host, after = name.lower(), colon + port

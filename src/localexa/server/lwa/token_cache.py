@@ -17,7 +17,8 @@ so an entry read while the commit was under way is not trusted either.
 
 - This process: a counter in memory.
 - Other processes: with Redis (`LOCALEXA_REDIS_URL`), a shared counter, INCRed at both moves and
-  read (one GET) before a cached answer is used. When Redis fails, calls go to the database.
+  read (one GET) before a cached answer is used. When Redis fails, calls go to the database (a
+  warning once per 30 s of outage, and one when Redis answers again: core/log_throttle.py).
 - On PostgreSQL without Redis, another process could revoke unseen: the cache is off. A SQLite
   file is served by one process.
 
@@ -44,6 +45,7 @@ from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
 
 from localexa.server.core.errors import ServiceUnavailable
+from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.core.redis_pools import bounded_pool
 
 if TYPE_CHECKING:
@@ -90,6 +92,7 @@ class TokenCache:
         self._entries: dict[str, tuple[Epoch, CachedToken]] = {}
         #: A committed revocation the shared counter has not counted yet (Redis failed then).
         self._unshared = False
+        self._outage = LogThrottle(logger, "the token epoch in Redis")
 
     @classmethod
     def open(cls, *, redis_url: str | None, single_process: bool) -> TokenCache:
@@ -114,11 +117,12 @@ class TokenCache:
                     self._unshared = False
                 value = await self._redis.get(REDIS_KEY)
             except Exception as exc:  # Redis down: ask the database, cache nothing
-                logger.warning("token epoch unavailable: %s", type(exc).__name__)
+                self._outage.failed("token epoch unavailable: %s", type(exc).__name__)
                 # What was cached before the outage is not trusted after it: a revocation
                 # elsewhere may have been refused or lost with a restarted Redis meanwhile.
                 self.forget()
                 return None
+            self._outage.succeeded()
             shared = int(value or 0)
         return (self._local, shared)
 

@@ -1,0 +1,171 @@
+"""Redis down: calls go through, and the log says so once per part, not once per call
+(core/log_throttle.py, used by core/rate_limit.py and lwa/token_cache.py).
+
+Redis sits behind a relay of this test's own on a free port: closed (connection refused, as an
+unreachable Redis) until `up()`, then relaying to the real Redis, DB 9.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from localexa.server.core.log_throttle import LogThrottle
+from localexa.server.lwa.token_cache import REDIS_KEY
+from localexa.server.settings import Settings
+from tests.enablement.helpers import bearer, customer_token
+from tests.factories import Admin
+
+REDIS_ADDRESS = ("127.0.0.1", 6379)
+REDIS_URL = "redis://127.0.0.1:6379/9"  # this test's own DB number
+CALLS = 20
+PARTS = ("localexa.lwa", "localexa.rate_limit")
+
+
+class Relay:
+    """A TCP relay from a free local port to the real Redis, refusing connections until `up()`."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port: int = probe.getsockname()[1]
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: list[asyncio.StreamWriter] = []
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/9"
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+
+    async def close(self) -> None:
+        """Stop listening and cut every relayed connection (closed, not cancelled: a cancelled
+        connection task is logged as an error by asyncio's stream server)."""
+        if self._server is not None:
+            self._server.close()
+        for writer in self._writers:
+            writer.close()
+        await asyncio.wait_for(asyncio.gather(*self._tasks), timeout=5)
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        self._writers.append(writer)
+        with contextlib.suppress(OSError):
+            to_reader, to_writer = await asyncio.open_connection(*REDIS_ADDRESS)
+            self._writers.append(to_writer)
+            await asyncio.gather(_pipe(reader, to_writer), _pipe(to_reader, writer))
+        writer.close()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while data := await reader.read(65536):
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+
+
+@pytest.fixture
+def backend() -> str:
+    # SQLite only: an outage is the same on both, and on PostgreSQL the `app` fixture's emptying
+    # of the tables deletes tokens, which with Redis down is refused by design (lwa/token_cache.py).
+    return "sqlite"
+
+
+@pytest.fixture
+async def relay() -> AsyncIterator[Relay]:
+    relay = Relay()
+    yield relay
+    await relay.close()
+
+
+@pytest.fixture
+def settings(settings: Settings, relay: Relay) -> Settings:
+    return settings.model_copy(update={"redis_url": relay.url})
+
+
+async def _calls(client: httpx.AsyncClient, token: str, count: int) -> None:
+    for _ in range(count):
+        answer = await client.get("/v1/alexaApiEndpoint", headers=bearer(token))
+        assert answer.status_code == 200, answer.text  # goes through, as without the outage
+
+
+def _warnings(caplog: pytest.LogCaptureFixture, part: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == part and r.levelno >= logging.WARNING]
+
+
+async def test_an_unreachable_redis_is_logged_once_per_part(
+    client: httpx.AsyncClient, admin: Admin, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = await customer_token(admin, await admin.customer())
+    caplog.set_level(logging.WARNING)
+
+    await _calls(client, token, CALLS)
+
+    assert [len(_warnings(caplog, part)) for part in PARTS] == [1, 1], caplog.text
+    assert "token epoch unavailable: ConnectionError" in _warnings(caplog, "localexa.lwa")[0]
+    assert "not limiting" in _warnings(caplog, "localexa.rate_limit")[0]
+
+
+async def _redis_db9() -> Redis:
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        await redis.ping()
+    except Exception:
+        await redis.aclose()
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    return redis
+
+
+async def test_redis_answering_again_is_logged_once_per_part(
+    client: httpx.AsyncClient, admin: Admin, relay: Relay, caplog: pytest.LogCaptureFixture
+) -> None:
+    redis = await _redis_db9()
+    try:
+        token = await customer_token(admin, await admin.customer())
+        caplog.set_level(logging.WARNING)
+        await _calls(client, token, CALLS)
+        caplog.clear()
+
+        await relay.up()
+        await _calls(client, token, 5)
+
+        for part in PARTS:
+            lines = _warnings(caplog, part)
+            assert len(lines) == 1, caplog.text
+            assert f"works again after {CALLS} failed calls ({CALLS - 1} of them not logged)" in lines[0]
+    finally:
+        # Only what this test wrote into DB 9: the token epoch and its rate-limit counters.
+        keys = [REDIS_KEY, *[key async for key in redis.scan_iter("localexa-rate*")]]
+        await redis.delete(*keys)
+        await redis.aclose()
+
+
+def test_the_next_failure_after_the_interval_says_how_many_were_not_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [0.0]
+    throttle = LogThrottle(logging.getLogger("localexa.test"), "the part", interval=30, clock=lambda: now[0])
+    caplog.set_level(logging.WARNING)
+    for second in range(65):  # one failure a second for 65 s
+        now[0] = float(second)
+        throttle.failed("the part failed (%s)", "ConnectionError")
+    throttle.succeeded()
+    throttle.succeeded()
+
+    assert [r.getMessage() for r in caplog.records] == [
+        "the part failed (ConnectionError)",
+        "the part failed (ConnectionError) (29 more like it in the last 30 s were not logged)",
+        "the part failed (ConnectionError) (29 more like it in the last 30 s were not logged)",
+        "the part works again after 65 failed calls (4 of them not logged)",
+    ]
