@@ -38,6 +38,7 @@ from localexa.server.directives.scrub import redact_message, scrub_json, sent_se
 from localexa.server.enablement.links import LinkUnavailable, linked_access_token, mark_link_invalid
 from localexa.server.lwa.grants import mint_grant_code
 from localexa.server.lwa.repository import LwaRepository
+from localexa.server.observe.behalf import acting_for
 from localexa.server.observe.redaction import redact_json
 from localexa.server.skills.repository import SkillRepository
 from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
@@ -120,7 +121,16 @@ async def send_directive(runtime: Runtime, request: DirectiveRequest) -> Directi
     Raises NotFound (unknown customer or skill, skill not enabled) and BadRequest (no usable
     link, a directive that needs an endpointId without one); a skill that fails to answer is a
     result with `error`, not an exception.
+
+    The calls it makes (the token refresh, the skill's endpoint) are journaled as made for the
+    directive's customer and skill, whoever asked: the admin API (whose call names them only in
+    its body), the after-link follow-up, the evaluation worker (which runs in no call).
     """
+    with acting_for(request.user_id, request.skill_id):
+        return await _send(runtime, request)
+
+
+async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
     if request.key not in (DISCOVER, ACCEPT_GRANT) and not request.endpoint_id:
         raise BadRequest(f"{request.namespace}.{request.name} needs an endpointId.")
     # Token expiry is judged by the shared clock. AcceptGrant mints a 5-minute code: its stamp

@@ -66,6 +66,10 @@ class Exchange:
     response_truncated: bool = False
     error: str | None = None
     fault_id: str | None = None
+    #: Named by the code that made the call (observe/behalf.py): they win over what the
+    #: principal, the path and the bodies say.
+    customer: str | None = None
+    skill: str | None = None
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
@@ -118,7 +122,7 @@ class Attribution:
 def attribute(ex: Exchange, request_json: Any, response_json: Any) -> Attribution:
     """Who called, for which customer and skill (from the principal, path and bodies)."""
     principal = ex.principal
-    customer = principal.user_id if principal else None
+    customer = ex.customer or (principal.user_id if principal else None)
     if ex.direction == "outbound":
         caller: str | None = "localexa"
     elif ex.path.startswith(_ADMIN_PREFIXES):
@@ -137,7 +141,7 @@ def attribute(ex: Exchange, request_json: Any, response_json: Any) -> Attributio
             or _field(request_json, "userId")
             or _field(response_json, "userId")
         )
-    skill = next((str(ex.path_params[p]) for p in _SKILL_PARAMS if ex.path_params.get(p)), None)
+    skill = ex.skill or next((str(ex.path_params[p]) for p in _SKILL_PARAMS if ex.path_params.get(p)), None)
     skill = skill or skill_in_path(ex.path)
     if skill is None and ex.direction == "inbound":
         skill = _field(request_json, "skillId") or _field(response_json, "skillId")

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from localexa.server.core.clock import Clock
 from localexa.server.core.http import OutboundCall
+from localexa.server.observe.behalf import on_behalf_of
 from localexa.server.observe.exchange import Exchange
 from localexa.server.observe.journal import Journal
 from localexa.server.observe.metrics import Metrics
@@ -33,6 +34,9 @@ BODY_CAP = 16_384
 _UNJOURNALED_PATHS = frozenset({"/_localexa/health", "/_localexa/ready", "/metrics"})
 _UNJOURNALED_PREFIXES = ("/_localexa/journal",)
 _NO_BODY_PATHS = frozenset({"/_localexa/snapshot", "/_localexa/restore"})
+#: Calls that put localexa's clock back (to the wall clock, or to a snapshot's): stamped with the
+#: clock as they leave it, else a reset after an advance lay ahead of every entry after it.
+_STAMPED_AFTER_PATHS = frozenset({"/_localexa/reset", "/_localexa/restore"})
 
 #: The scope of the inbound call in progress, so outbound calls it makes inherit its request id,
 #: region, principal and skill.
@@ -92,6 +96,8 @@ class ObserveMiddleware:
         started = time.perf_counter()
         scope_state: dict[str, Any] = scope.setdefault("state", {})
         token = current_call.set(scope)
+        # A call served inside another's work (an in-process transport) is not made on its behalf.
+        behalf_token = on_behalf_of.set(None)
         exchange = Exchange(
             direction="inbound",
             at=clock.now() if clock is not None else datetime.now(UTC),
@@ -143,6 +149,8 @@ class ObserveMiddleware:
                 return
             exchange.status = status
             exchange.latency_ms = elapsed * 1000
+            if path in _STAMPED_AFTER_PATHS and clock is not None:
+                exchange.at = clock.now()
             exchange.route = template if template != "unmatched" else None
             exchange.request_id = scope_state.get("request_id")
             region = scope_state.get("region")
@@ -178,6 +186,7 @@ class ObserveMiddleware:
             raise
         finally:
             finish()
+            on_behalf_of.reset(behalf_token)
             current_call.reset(token)
 
 
@@ -200,6 +209,7 @@ class OutboundObserver:
         parent = current_call.get() or {}
         parent_state: dict[str, Any] = parent.get("state", {})
         region = parent_state.get("region")
+        behalf = on_behalf_of.get()
         self._journal.record(
             Exchange(
                 direction="outbound",
@@ -213,6 +223,8 @@ class OutboundObserver:
                 region=str(region) if region is not None else None,
                 principal=parent_state.get("principal"),
                 path_params=dict(parent.get("path_params") or {}),
+                customer=behalf.customer if behalf is not None else None,
+                skill=behalf.skill if behalf is not None else None,
                 request_headers=list(call.request_headers.items()),
                 response_headers=list(call.response_headers),
                 request_body=call.request_body[:BODY_CAP],

@@ -1,0 +1,42 @@
+"""On whose behalf localexa calls out: the customer and skill its outbound calls are journaled with.
+
+An outbound call inherits the attribution of the inbound call that caused it (middleware.py
+`current_call`), but that call does not always name them where the journal looks: a
+`POST /_localexa/directives` names them in its body, which the journal reads only once the call
+is over, and the evaluation worker and the after-link follow-ups a restore starts again run in
+no call at all. The code that knows them (directives/service.py `send_directive`) says so with
+`acting_for(...)` around the work; the outbound observer reads it first.
+
+A context variable, not the request's state: it reaches background tasks too, and it is the
+work's own (asyncio copies the context into each task), so two directives under way at once
+never see each other's.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Behalf:
+    customer: str | None
+    skill: str | None
+
+
+#: Set while localexa works for one customer's skill; None (the default) inherits from the call.
+on_behalf_of: contextvars.ContextVar[Behalf | None] = contextvars.ContextVar(
+    "localexa_on_behalf_of", default=None
+)
+
+
+@contextmanager
+def acting_for(customer: str | None, skill: str | None) -> Iterator[None]:
+    """Journal the outbound calls made inside the block as made for `customer` and `skill`."""
+    token = on_behalf_of.set(Behalf(customer, skill))
+    try:
+        yield
+    finally:
+        on_behalf_of.reset(token)
