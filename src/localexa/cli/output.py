@@ -12,7 +12,7 @@
 
 An API error prints its status, code, message and request id (`X-Amzn-RequestId`, to find the
 call in `localexa admin journal list --request-id`) to stderr; as one JSON object with `--json`.
-JSON output is the API's own camelCase wire shape.
+JSON output is the API's own camelCase wire shape: the fields the answer had, no others.
 """
 
 from __future__ import annotations
@@ -130,9 +130,14 @@ def print_error(error: Exception, *, as_json: bool) -> None:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Models as their camelCase wire shape; lists and dicts of them likewise."""
+    """Models as their camelCase wire shape, as the API sent them; lists and dicts of them likewise.
+
+    The client's models are validated from the answer's JSON, so a field the answer left out is
+    unset and stays out (`exclude_unset`): `--json` printed `"error": null` for every PASSED test
+    case, and nulls or defaults (`passedTestCases: 0`) for whatever the API did not send. A null
+    the API did send is set, and printed."""
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True)
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

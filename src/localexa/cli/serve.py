@@ -25,6 +25,7 @@ import os
 import socket
 import warnings
 from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
@@ -65,6 +66,34 @@ def bind_socket(host: str, port: int) -> socket.socket:
 #: What the demo device cloud's listener is called in messages, and the interface it listens on.
 DEMO_LISTENER = "My Lights"
 DEMO_HOST = "127.0.0.1"
+
+
+def announcement(settings: Settings) -> list[str]:
+    """What `localexa serve` prints once every listener accepts connections (`_serve_all`): where
+    it listens, the admin key, the CA to trust with --tls, and My Lights' address in demo mode.
+
+    Printed before the app's start-up, "listening" was a claim the start-up could still break (a
+    missing PostgreSQL database, another secret key): the user read it, then the error."""
+    ports = ", ".join(
+        f"{region} {settings.scheme}://{settings.host}:{p}" for region, p in settings.region_ports().items()
+    )
+    # Say where the key comes from: with LOCALEXA_ADMIN_KEY set, the data dir's file is not read
+    # (and may hold another key from an earlier run).
+    where = (
+        "from LOCALEXA_ADMIN_KEY"
+        if settings.admin_key is not None
+        else f"kept in {settings.data_dir / 'admin-key'}"
+    )
+    # Resolved now, before start-up, as the app does: a new data dir's key file is written here.
+    lines = [f"localexa listening: {ports}", f"admin key: {settings.resolved_admin_key()}  ({where})"]
+    if settings.tls:
+        from localexa.server.core.tls import tls_dir
+
+        ca_file = (tls_dir(settings.data_dir) / "ca.pem").resolve()
+        lines.append(f"TLS: clients must trust {ca_file}  (`localexa ca` shows how)")
+    if settings.demo:
+        lines.append(f"{DEMO_LISTENER} device cloud: http://{DEMO_HOST}:{settings.resolved_demo_port()}")
+    return lines
 
 
 def bind_region_sockets(settings: Settings) -> list[socket.socket]:
@@ -280,32 +309,13 @@ def run_server(settings: Settings) -> None:
         timeout_keep_alive=settings.idle_timeout,
         ws="none",  # no API here is a WebSocket; "auto" would load the websockets package at start
     )
-    server = uvicorn.Server(config)
+    server = AnnouncingServer(config)
     sockets = bind_region_sockets(settings)
-    typer.echo(
-        "localexa listening: "
-        + ", ".join(
-            f"{region} {settings.scheme}://{settings.host}:{p}"
-            for region, p in settings.region_ports().items()
-        )
-    )
-    # Say where the key comes from: with LOCALEXA_ADMIN_KEY set, the data dir's file is not read
-    # (and may hold another key from an earlier run).
-    where = (
-        "from LOCALEXA_ADMIN_KEY"
-        if settings.admin_key is not None
-        else f"kept in {settings.data_dir / 'admin-key'}"
-    )
-    typer.echo(f"admin key: {settings.resolved_admin_key()}  ({where})")
-    if settings.tls:
-        from localexa.server.core.tls import tls_dir
-
-        ca_file = (tls_dir(settings.data_dir) / "ca.pem").resolve()
-        typer.echo(f"TLS: clients must trust {ca_file}  (`localexa ca` shows how)")
+    lines = announcement(settings)
     # uvicorn's own run() would pick the loop; serving several sockets (and the demo cloud) we run
     # the loop ourselves, so ask the config for its loop factory (uvloop) instead of asyncio.run.
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-        runner.run(_serve_all(server, sockets, settings, budget))
+        runner.run(_serve_all(server, sockets, settings, budget, lines))
 
 
 class OneLineStartupFailure:
@@ -348,28 +358,57 @@ def last_line(text: str) -> str:
 
 
 async def _serve_all(
-    server: uvicorn.Server,
+    server: AnnouncingServer,
     sockets: list[socket.socket],
     settings: Settings,
     budget: ConnectionBudget,
+    lines: list[str],
 ) -> None:
-    """localexa, and in demo mode the My Lights device cloud beside it until localexa stops."""
+    """localexa, and in demo mode the My Lights device cloud beside it until localexa stops;
+    `lines` are printed once both accept connections (after the app's start-up succeeded)."""
     if settings.exit_with_parent is not None:
         # Referenced until done: the loop itself keeps only weak references to tasks.
         watcher = asyncio.create_task(_stop_when_orphaned(server, settings.exit_with_parent))
         _watchers.add(watcher)
         watcher.add_done_callback(_watchers.discard)
-    if not settings.demo:
-        await server.serve(sockets=sockets)
-        return
-    *regions, demo_socket = sockets  # bind_region_sockets put My Lights' socket last
-    mylights = build_demo_device_cloud(settings, budget)
-    task = asyncio.create_task(mylights.serve(sockets=[demo_socket]))
+    mylights = build_demo_device_cloud(settings, budget) if settings.demo else None
+    servers = [server] if mylights is None else [server, mylights]
+    announcer = asyncio.create_task(_announce_when_listening(servers, lines))
     try:
-        await server.serve(sockets=regions)
+        if mylights is None:
+            await server.serve(sockets=sockets)
+            return
+        *regions, demo_socket = sockets  # bind_region_sockets put My Lights' socket last
+        task = asyncio.create_task(mylights.serve(sockets=[demo_socket]))
+        try:
+            await server.serve(sockets=regions)
+        finally:
+            mylights.should_exit = True
+            await task
     finally:
-        mylights.should_exit = True
-        await task
+        announcer.cancel()  # a start that failed or was stopped says nothing
+
+
+async def _announce_when_listening(servers: list[AnnouncingServer], lines: list[str]) -> None:
+    for each in servers:
+        await each.listening.wait()
+    for line in lines:
+        typer.echo(line)
+
+
+class AnnouncingServer(uvicorn.Server):
+    """A uvicorn server whose `listening` is set once it accepts connections: its app's start-up
+    (migrations, the database, the demo seed) succeeded and its sockets are served. A failed
+    start-up never gets there (uvicorn exits with status 3 first)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if not self.should_exit:  # a SIGTERM during start-up: it stops at once, so it never listened
+            self.listening.set()
 
 
 _watchers: set[asyncio.Task[None]] = set()
@@ -387,15 +426,41 @@ async def _stop_when_orphaned(server: uvicorn.Server, parent_pid: int) -> None:
         await asyncio.sleep(ORPHAN_POLL_SECONDS)
 
 
-class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to the main server."""
+#: True in the task that serves My Lights (set in its own context, not the main server's).
+_second_server: ContextVar[bool] = ContextVar("localexa_second_server", default=False)
+#: uvicorn's lines about the process (not the server): one process, so each is said once.
+_PROCESS_LINES = frozenset({"Started server process [%d]", "Finished server process [%d]"})
+
+
+class _OncePerProcess(logging.Filter):
+    """Drops the second uvicorn server's "Started/Finished server process [pid]": My Lights runs
+    in localexa's process, and the log said the process started twice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_second_server.get() and record.msg in _PROCESS_LINES)
+
+
+_ONCE_PER_PROCESS = _OncePerProcess()
+
+
+class _QuietServer(AnnouncingServer):
+    """A uvicorn server beside the main one: signal handling and the process's own lines are the
+    main server's."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
 
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        logging.getLogger("uvicorn.error").addFilter(_ONCE_PER_PROCESS)  # once: addFilter ignores repeats
+        mark = _second_server.set(True)
+        try:
+            await super().serve(sockets=sockets)
+        finally:
+            _second_server.reset(mark)
 
-def build_demo_device_cloud(settings: Settings, budget: ConnectionBudget | None = None) -> uvicorn.Server:
+
+def build_demo_device_cloud(settings: Settings, budget: ConnectionBudget | None = None) -> AnnouncingServer:
     """The My Lights sample on `demo_port`, pointed at this server's LWA and event gateway, its
     connections held to localexa's limits and counted against the same open-file budget."""
     from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app, use_shared_cloud
@@ -410,8 +475,7 @@ def build_demo_device_cloud(settings: Settings, budget: ConnectionBudget | None 
     cloud = DeviceCloud(config)
     use_shared_cloud(cloud)
     app = create_mylights_app(cloud=cloud)
-    port = settings.resolved_demo_port()
-    typer.echo(f"My Lights device cloud: http://{DEMO_HOST}:{port}")
+    port = settings.resolved_demo_port()  # announced with localexa's listeners (announcement)
     # No log_config and no log_level: a second uvicorn.Config would otherwise run uvicorn's own
     # logging set-up again over the one configure_logging made for the whole process, so uvicorn's
     # lines (startup, shutdown, a refused request, a trace) lost localexa's format, request ids and

@@ -2,18 +2,20 @@
 
     localexa thread put --extended-pan-id X --network-name N --network-key K [--pskc P | --passphrase W]
                         [--pan-id 1234] [--channel 15] [--border-agent-id ID]
-    localexa thread put --tlv 0e08…  (or --tlv-file dataset.hex)      a border router's dataset
+    localexa thread put --tlv 0e08…  (or --tlv-file dataset.txt)      a border router's dataset
     localexa thread list --extended-pan-id X [--network-name N]
     localexa thread export --extended-pan-id X [--network-name N]     prints the TLV hex
 
 `--token` is the skill's event token for the customer (the AcceptGrant exchange, or
 `localexa admin tokens create --client-id <messaging client id>`); the skill needs the permission
 `alexa::thread_network_credentials:read` (seed: Credential Locker REST API reference, spec §7).
-TLV hex is what `ot-ctl dataset active -x` prints; localexa.thread converts it (MeshCoP TLVs).
+TLV hex is what `ot-ctl dataset active -x` prints (its `Done` line is taken too); localexa.thread
+converts it (MeshCoP TLVs).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,24 +71,59 @@ def read_tlv(tlv: str | None, tlv_file: Path | None) -> ThreadDataset | None:
     """The dataset of `--tlv` hex or of `--tlv-file` (hex text, or the raw TLV bytes)."""
     if tlv is not None and tlv_file is not None:
         raise typer.BadParameter("give --tlv or --tlv-file, not both", param_hint="--tlv")
+    option = "--tlv"
     if tlv_file is not None:
+        option = "--tlv-file"
         try:
             data = tlv_file.read_bytes()
         except OSError as exc:
-            raise typer.BadParameter(
-                f"cannot read {tlv_file}: {exc.strerror}", param_hint="--tlv-file"
-            ) from None
-        try:
-            tlv = data.decode("ascii").strip()
-            bytes.fromhex(tlv)
-        except ValueError:
-            tlv = data.hex()
+            raise typer.BadParameter(f"cannot read {tlv_file}: {exc.strerror}", param_hint=option) from None
+        # Printable text is what ot-ctl or a person wrote; anything else is the dataset's own bytes,
+        # which are never all printable (the network key's TLV alone starts 05 10).
+        tlv = data.decode("ascii") if _is_text(data) else data.hex()
     if tlv is None:
         return None
     try:
-        return ThreadDataset.from_tlv_hex(tlv)
+        return ThreadDataset.from_tlv_hex(dataset_hex(tlv, option))
     except TlvError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--tlv") from None
+        raise typer.BadParameter(str(exc), param_hint=option) from None
+
+
+#: What `ot-ctl` prints after a command that succeeded, on a line of its own.
+OT_CTL_DONE = "Done"
+
+
+_TEXT = re.compile(rb"[\x20-\x7e\t\n\r]*")
+
+
+def _is_text(data: bytes) -> bool:
+    return _TEXT.fullmatch(data) is not None
+
+
+def dataset_hex(text: str, option: str = "--tlv") -> str:
+    """The dataset hex out of what `ot-ctl dataset active -x` prints: the hex on one line, then
+    `Done` (with CRLF line ends when it came over a serial console or SSH, blank lines around).
+
+    The CLI takes that output as it is (`--tlv "$(ot-ctl dataset active -x)"`, or saved to a file);
+    localexa.thread's parser stays strict and gets only the hex. Anything else is refused here
+    with what was wrong, not a complaint about hex digits that were `Done` or `Error 23`."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    failed = next((line for line in lines if line.startswith("Error ")), None)
+    if failed is not None:  # ot-ctl's `Error 23: NotFound`: the border router has no active dataset
+        raise typer.BadParameter(f"ot-ctl said {failed!r}, not a dataset", param_hint=option)
+    if lines and lines[-1] == OT_CTL_DONE:
+        lines.pop()
+    if not lines:
+        raise typer.BadParameter(
+            "no dataset hex: expected the line `ot-ctl dataset active -x` prints", param_hint=option
+        )
+    if len(lines) > 1:
+        raise typer.BadParameter(
+            f"expected the dataset hex on one line (then ot-ctl's {OT_CTL_DONE!r}), found {len(lines)} "
+            f"lines: {', '.join(repr(line[:20]) for line in lines[:3])}",
+            param_hint=option,
+        )
+    return lines[0]
 
 
 def network_from_options(values: dict[str, Any], passphrase: str | None) -> dict[str, str | int]:
@@ -126,7 +163,10 @@ def put(
         str | None, typer.Option(help="The whole dataset as TLV hex (ot-ctl dataset active -x).")
     ] = None,
     tlv_file: Annotated[
-        Path | None, typer.Option(dir_okay=False, help="A file with the TLV dataset (hex text or raw bytes).")
+        Path | None,
+        typer.Option(
+            dir_okay=False, help="A file with the TLV dataset: hex text (ot-ctl's output as is) or raw bytes."
+        ),
     ] = None,
     token: TokenOption = None,
     json_output: JsonOption = False,
