@@ -78,14 +78,14 @@ def announcement(settings: Settings) -> list[str]:
         f"{region} {settings.scheme}://{settings.host}:{p}" for region, p in settings.region_ports().items()
     )
     # Say where the key comes from: with LOCALEXA_ADMIN_KEY set, the data dir's file is not read
-    # (and may hold another key from an earlier run).
-    where = (
-        "from LOCALEXA_ADMIN_KEY"
-        if settings.admin_key is not None
-        else f"kept in {settings.data_dir / 'admin-key'}"
-    )
-    # Resolved now, before start-up, as the app does: a new data dir's key file is written here.
-    lines = [f"localexa listening: {ports}", f"admin key: {settings.resolved_admin_key()}  ({where})"]
+    # (and may hold another key from an earlier run). A key the caller set is not echoed: they
+    # have it, and the banner often ends up in a CI log or a process manager's journal.
+    if settings.admin_key is not None:
+        key_line = "admin key: set by LOCALEXA_ADMIN_KEY (not shown)"
+    else:
+        # Resolved now, before start-up, as the app does: a new data dir's key file is written here.
+        key_line = f"admin key: {settings.resolved_admin_key()}  (kept in {settings.data_dir / 'admin-key'})"
+    lines = [f"localexa listening: {ports}", key_line]
     if settings.tls:
         from localexa.server.core.tls import tls_dir
 
