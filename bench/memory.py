@@ -65,7 +65,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--database-url", default=None, help="localexa's database (default: SQLite)")
     parser.add_argument("--redis-url", default=None, help="Redis for rate limits and the token epoch")
-    parser.add_argument("--requests", type=int, default=100_000, help="GETs before the last reading")
+    parser.add_argument(
+        "--requests", type=int, default=100_000, help="GETs before the last reading (at least: 20 s loads)"
+    )
     parser.add_argument("--warm-up", type=float, default=3.0, help="seconds of GETs, second reading")
     parser.add_argument("--mappings", type=int, default=12, help="how many of the largest mappings to list")
     args = parser.parse_args()

@@ -1,7 +1,8 @@
 """localexa's benchmark: one run, one table (bench/README.md says how to run it and what it needs).
 
-    .venv/bin/python -m bench.run [--seconds 10] [--connections 16] [--database-url URL]
-        [--pages-rows 1000000 | --skip-pages] [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python -m bench.run [--seconds 10] [--connections 16] [--database-url URL] [--redis-url URL]
+        [--pages-rows 1000000 | --skip-pages] [--skip-servers]
+        [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 
 Measured in the same run, against real servers on 127.0.0.1, load from wrk in its own process:
 - token refresh (`POST /auth/o2/token`, refresh_token grant): localexa vs oauth2-mock-server;

@@ -5,23 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from localexa.server.admin.demo import DemoState
-from localexa.server.admin.demo_text import render_walkthrough
+from localexa.server.admin.demo import DemoState, walkthrough
 from localexa.server.settings import Settings
 
 STATE = DemoState(*(f"id-{n}" for n in range(8)))
 
 
 def test_over_https_curl_is_given_the_ca(tmp_path: Path) -> None:
-    text = render_walkthrough(Settings(data_dir=tmp_path, tls=True), STATE)
+    text = walkthrough(Settings(data_dir=tmp_path, tls=True), STATE)
     assert "export LX=https://" in text
     assert f"export CURL_CA_BUNDLE={(tmp_path / 'tls' / 'ca.pem').resolve()}" in text
-    assert "CURL_CA_BUNDLE" not in render_walkthrough(Settings(data_dir=tmp_path), STATE)
+    assert "CURL_CA_BUNDLE" not in walkthrough(Settings(data_dir=tmp_path), STATE)
 
 
 def test_the_admin_key_comes_from_where_the_server_took_it(tmp_path: Path) -> None:
-    from_file = render_walkthrough(Settings(data_dir=tmp_path), STATE)
+    from_file = walkthrough(Settings(data_dir=tmp_path), STATE)
     assert f"export ADMIN_KEY=$(cat {tmp_path / 'admin-key'})" in from_file
-    from_env = render_walkthrough(Settings(data_dir=tmp_path, admin_key="k" * 20), STATE)
+    from_env = walkthrough(Settings(data_dir=tmp_path, admin_key="k" * 20), STATE)
     assert "export ADMIN_KEY=$LOCALEXA_ADMIN_KEY" in from_env
     assert "admin-key" not in from_env

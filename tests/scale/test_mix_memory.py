@@ -1,5 +1,5 @@
 """What the full mix (bench/soak.py) made a served process hold beyond the GET-only bench, and
-does no more (README "Resident memory").
+does no more (README "Days of serving leak nothing").
 
 - Password hashes: scrypt borrows 16 MiB per hash from malloc (N=2^14). Once glibc had unmapped
   one such block it raised its mmap threshold above that size, so every later hash's buffer came

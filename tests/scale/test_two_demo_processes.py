@@ -67,6 +67,18 @@ def test_two_demo_processes_on_one_new_database_share_one_demo(
     for server in (a, b):
         assert state["skill_id"] in server.log(), server.log()
         assert "Traceback" not in server.log(), server.log()
+    # Both send the user to the callback and the My Lights the shared records name (the seeding
+    # process's): the other process printed its own, and its steps 1 and 3 were refused.
+    [(endpoint,)] = query(url, "SELECT endpoint FROM skills")
+    [(redirects,)] = query(
+        url, "SELECT redirect_uris FROM lwa_clients WHERE client_id = :id", id=state["app_client_id"]
+    )
+    callback = (json.loads(redirects) if isinstance(redirects, str) else redirects)[0]
+    for server in (a, b):
+        log = server.log()
+        assert f"redirect_uri={callback}" in log, log
+        assert f"redirect_uri%3D{callback}" not in log
+        assert f"(device cloud on {endpoint.removesuffix('/skill')})" in log, log
     # Its ids and secrets work on either process: the customer is there, the app's secret
     # refreshes the app's token, the skill's messaging secret gets a skill-messaging token.
     for server in (a, b):

@@ -61,6 +61,17 @@ class DemoState:
     messaging_client_secret: str
 
 
+@dataclass(frozen=True)
+class DemoAddresses:
+    """Where the walk-through sends the user: the callback the demo app and skill accept, and the
+    My Lights that holds the skill's accounts. The seeding process's: a second `--demo` process on
+    the same database reuses its records, which name the first one's addresses (printing its own,
+    it printed a walk-through that failed at steps 1 and 3)."""
+
+    callback: str
+    mylights: str
+
+
 def callback_url(settings: Settings) -> str:
     return f"{settings.base_url()}/_localexa/demo/callback"
 
@@ -216,10 +227,27 @@ async def ensure_demo(app: FastAPI) -> DemoState:
             state = await _create(session, app, settings)
             session.add(DemoSeed(id=1, sealed=_seal(box, state)))
         await _forget_dead_link(session, app.state.clock, settings, state)
+        addresses = await _addresses(session, settings, state)
         await session.commit()
     if state != local:
         _save_state(settings, state)
+    app.state.demo_addresses = addresses
     return state
+
+
+async def _addresses(session: AsyncSession, settings: Settings, state: DemoState) -> DemoAddresses:
+    """The addresses the demo's records name (this process's own when they name none)."""
+    client = await LwaRepository(session).client(state.app_client_id)
+    skill = await session.get(Skill, state.skill_id)
+    callback = (
+        client.redirect_uris[0] if client is not None and client.redirect_uris else callback_url(settings)
+    )
+    mylights = (
+        skill.endpoint.removesuffix("/skill")
+        if skill is not None and skill.endpoint.endswith("/skill")
+        else mylights_url(settings)
+    )
+    return DemoAddresses(callback=callback, mylights=mylights)
 
 
 async def seed_demo(app: FastAPI) -> None:
@@ -233,10 +261,12 @@ async def seed_demo(app: FastAPI) -> None:
         shared_cloud().set_alexa_credentials(state.messaging_client_id, state.messaging_client_secret)
     except ImportError:  # pragma: no cover - the sample ships with localexa
         logger.warning("My Lights sample not available")
-    print(walkthrough(settings, state), flush=True)
+    print(walkthrough(settings, state, app.state.demo_addresses), flush=True)
 
 
-def walkthrough(settings: Settings, state: DemoState) -> str:
+def walkthrough(settings: Settings, state: DemoState, addresses: DemoAddresses | None = None) -> str:
     from localexa.server.admin.demo_text import render_walkthrough
 
-    return render_walkthrough(settings, state)
+    if addresses is None:
+        addresses = DemoAddresses(callback=callback_url(settings), mylights=mylights_url(settings))
+    return render_walkthrough(settings, state, addresses)

@@ -6,26 +6,24 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 if TYPE_CHECKING:
-    from localexa.server.admin.demo import DemoState
+    from localexa.server.admin.demo import DemoAddresses, DemoState
     from localexa.server.settings import Settings
 
 
-def render_walkthrough(settings: Settings, state: DemoState) -> str:
-    from localexa.server.admin.demo import (
-        CUSTOMER_EMAIL,
-        CUSTOMER_PASSWORD,
-        callback_url,
-        mylights_url,
-    )
+def render_walkthrough(settings: Settings, state: DemoState, addresses: DemoAddresses) -> str:
+    """The steps with this server's ids, against the callback and My Lights the demo's records
+    name (another process's, when that one seeded them)."""
+    from localexa.server.admin.demo import CUSTOMER_EMAIL, CUSTOMER_PASSWORD
 
     base = settings.base_url()
-    lights = mylights_url(settings)
+    lights = addresses.mylights
+    callback = addresses.callback
     lwa_url = f"{base}/ap/oa?" + urlencode(
         {
             "client_id": state.app_client_id,
             "scope": "alexa::skills:account_linking profile",
             "response_type": "code",
-            "redirect_uri": callback_url(settings),
+            "redirect_uri": callback,
             "state": "demo",
         }
     )
@@ -34,7 +32,7 @@ def render_walkthrough(settings: Settings, state: DemoState) -> str:
             "client_id": "alexa-skill",
             "response_type": "code",
             "scope": "lights",
-            "redirect_uri": callback_url(settings),
+            "redirect_uri": callback,
             "state": "demo",
         }
     )
@@ -60,7 +58,7 @@ localexa demo: My Lights (device cloud on {lights}) is ready.
    {lwa_url}
    The callback page shows the code; exchange it:
    curl -s $LX/auth/o2/token -d grant_type=authorization_code -d code=$CODE \\
-     -d redirect_uri={callback_url(settings)} -u $APP_CLIENT_ID:$APP_CLIENT_SECRET
+     -d redirect_uri={callback} -u $APP_CLIENT_ID:$APP_CLIENT_SECRET
    export AMAZON_TOKEN=<access_token>
 
 2. Sign in to My Lights (user demo / demo) for the app's My Lights code:
@@ -71,7 +69,7 @@ localexa demo: My Lights (device cloud on {lights}) is ready.
    curl -s $LX/v1/users/~current/skills/$SKILL_ID/enablement -H "Authorization: Bearer $AMAZON_TOKEN" \\
      -H 'Content-Type: application/json' -d '{{"stage": "development",
      "accountLinkRequest": {{"type": "AUTH_CODE", "authCode": "'$LIGHTS_CODE'",
-     "redirectUri": "{callback_url(settings)}"}}}}'
+     "redirectUri": "{callback}"}}}}'
 
 4. Turn the kitchen light on, as Alexa would:
    export ADMIN_KEY={admin_key}
