@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -21,12 +22,13 @@ from fastapi.routing import APIRoute
 
 from localexa.server.core.auth import Principal, require_scopes
 from localexa.server.core.deps import BoxDep, ClockDep
-from localexa.server.core.errors import LocalexaError, status_of
-from localexa.server.core.openapi import documented
+from localexa.server.core.errors import ApiFamily, LocalexaError, status_of
+from localexa.server.core.openapi import documented, error_content
 from localexa.server.core.pagination import PageCodecDep
 from localexa.server.core.rate_limit import rate_limited
 from localexa.server.db.session import SessionDep
 from localexa.server.evaluation.schemas import (
+    MAX_OFFSET,
     MAX_RESULTS,
     STAGES,
     EvaluationList,
@@ -73,10 +75,29 @@ RunStage = Annotated[
     str | None, Query(json_schema_extra=documented({"type": "string", "enum": list(STAGES)}, required=True))
 ]
 Offset = Annotated[
-    str | None, Query(json_schema_extra=documented({"type": "integer", "minimum": 0, "maximum": 999_999_999}))
+    str | None, Query(json_schema_extra=documented({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}))
 ]
 
-router = APIRouter(tags=["smart home capability evaluation"], route_class=EvaluationRoute)
+_BAD_REQUEST_REASONS = {
+    400: "The request is not valid.",
+    401: "The access token is missing, not valid or expired.",
+    403: "The token lacks the scope, or the caller is not a developer of the skill's vendor.",
+    404: "The skill or the evaluation does not exist.",
+    429: "Too many requests: retry after `Retry-After` seconds.",
+}
+#: The document shows what EvaluationRoute sends: the core declares SMAPI's 401, 404 and 429 as
+#: StandardizedError (spec §1.3), which this API answers as BadRequestError (spec §2).
+BAD_REQUEST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": f"{_BAD_REQUEST_REASONS[status]} (BadRequestError)",
+        "content": error_content(ApiFamily.SMAPI, 400),
+    }
+    for status in sorted(BAD_REQUEST_SHAPED)
+}
+
+router = APIRouter(
+    tags=["smart home capability evaluation"], route_class=EvaluationRoute, responses=BAD_REQUEST_RESPONSES
+)
 
 SKILLS_READWRITE = "alexa::ask:skills:readwrite"
 SKILLS_READ = "alexa::ask:skills:read"
@@ -121,7 +142,24 @@ async def list_capability_test_plans(
     return _json(await service.test_plans(principal, skill_id, max_results, next_token))
 
 
-@router.post(f"{BASE}/capabilityEvaluations", response_model=EvaluationStarted)
+# Amazon's swagger for this operation (embedded in clients generated from it) declares a
+# `Location` header on the 200 ("Get location of the capability evaluation"); the spec is silent.
+# localexa answers the run's path on this host: the GET that reads the run.
+_STARTED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The run has begun (200, not 201).",
+        "headers": {
+            "Location": {
+                "description": "The run's path: `GET` it for its status.",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        },
+    }
+}
+
+
+@router.post(f"{BASE}/capabilityEvaluations", response_model=EvaluationStarted, responses=_STARTED_RESPONSES)
 async def create_capability_evaluation(
     _wake: Annotated[None, Depends(_wake_worker_after_commit)],
     skill_id: str,
@@ -130,8 +168,12 @@ async def create_capability_evaluation(
     _rl: Annotated[None, rate_limited("evaluation.create")],
     service: ServiceDep,
 ) -> JSONResponse:
-    """Start a run (200 with its id); 409 while a run for the endpoint is in progress."""
-    return _json(await service.start(principal, skill_id, body))
+    """Start a run (200 with its id and `Location`); 409 while a run for the endpoint is in progress."""
+    started = await service.start(principal, skill_id, body)
+    response = _json(started)
+    path = BASE.format(skill_id=quote(skill_id, safe=""))
+    response.headers["Location"] = f"{path}/capabilityEvaluations/{quote(started.id, safe='')}"
+    return response
 
 
 @router.get(f"{BASE}/capabilityEvaluations", response_model=EvaluationList)

@@ -22,6 +22,8 @@ Stage = Literal["development", "live"]
 STAGES: tuple[str, ...] = ("development", "live")
 #: The SDK docstrings: "maxResults has an upper limit of 50".
 MAX_RESULTS = 50
+#: The results route's `offset` (the docs' table): at most 9 digits.
+MAX_OFFSET = 999_999_999
 
 
 class ErrorCode(enum.StrEnum):

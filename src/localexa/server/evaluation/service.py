@@ -44,6 +44,7 @@ from localexa.server.evaluation.models import (
 from localexa.server.evaluation.plans import all_plans
 from localexa.server.evaluation.repository import EvaluationRepository, active_key
 from localexa.server.evaluation.schemas import (
+    MAX_OFFSET,
     MAX_RESULTS,
     STAGES,
     CapabilityError,
@@ -264,12 +265,15 @@ class EvaluationService:
     ) -> ResultList:
         """Pages by `nextToken` (the SDK) or by `offset` (the docs' table); both answer a nextToken."""
         row = await self._run(principal, skill_id, evaluation_id)
+        # A bad offset answers INVALID_REQUEST, the code of every other bad paging parameter here
+        # (maxResults, nextToken: core.pagination); the spec names no code for either. It was
+        # INVALID_PARAMETER, so a client told the two apart for no reason.
         if next_token is not None and offset is not None:
-            raise BadRequest("Send nextToken or offset, not both.", code="INVALID_PARAMETER")
+            raise BadRequest("Send nextToken or offset, not both.")
         skip = 0
         if offset is not None:
             if not _OFFSET.fullmatch(offset.strip()):
-                raise BadRequest(f"offset must be a whole number; got {offset!r}.", code="INVALID_PARAMETER")
+                raise BadRequest(f"offset must be a whole number from 0 to {MAX_OFFSET}; got {offset!r}.")
             skip = int(offset)
         binding = self._binding("results", principal, evaluationId=row.id)
         request = self._page(binding, max_results, next_token)

@@ -1,0 +1,90 @@
+"""Spec alexa-api-surface.md §2: the evaluation API's error codes, the Location of a started run,
+and its OpenAPI document agree with Amazon's model and with what it answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.evaluation.helpers import developer_with_skill, start
+from tests.evaluation.test_api import assert_bad_request_error
+from tests.factories import Admin
+
+
+async def test_every_bad_paging_parameter_of_the_results_has_one_code(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """offset, maxResults and nextToken are paging parameters of one route: a bad one of each is the
+    same INVALID_REQUEST (offset was INVALID_PARAMETER, maxResults INVALID_REQUEST)."""
+    dev = await developer_with_skill(admin)
+    # An unknown plan id is still a run (it ends in ERROR): enough for a results route to answer.
+    evaluation_id = await start(client, dev, "no-such-plan", "kitchen")
+    path = f"{dev.base}/capabilityEvaluations/{evaluation_id}/results"
+    plans = await client.get(f"{dev.base}/capabilityTestPlans", params={"maxResults": 1}, headers=dev.headers)
+    next_token = plans.json()["paginationContext"]["nextToken"]  # another list's: refused
+    bad: list[dict[str, Any]] = [
+        {"offset": "-1"},
+        {"offset": "x"},
+        {"offset": "1000000000"},
+        {"offset": "1", "nextToken": next_token},
+        {"maxResults": "0"},
+        {"maxResults": "51"},
+        {"nextToken": "not-a-token"},
+        {"nextToken": next_token},
+    ]
+    for params in bad:
+        answer = await client.get(path, params=params, headers=dev.headers)
+        body = assert_bad_request_error(answer, 400)
+        assert body["code"] == "INVALID_REQUEST", (params, body)
+        assert body["violations"] == [{"code": "INVALID_REQUEST", "message": body["message"]}], params
+    said = (await client.get(path, params={"offset": "-1"}, headers=dev.headers)).json()["message"]
+    assert "999999999" in said  # the range the document states
+
+
+async def test_the_document_shows_the_bad_request_error_the_api_answers(client: httpx.AsyncClient) -> None:
+    """400, 401, 403, 404 and 429 of every evaluation operation are BadRequestError (with
+    violations, as served: tests/conformance); the document said StandardizedError for 401, 404
+    and 429, the other SMAPI routes' shape. 409 and 5xx stay the Error shape."""
+    doc = (await client.get("/_localexa/openapi.json")).json()
+    operations = [
+        (path, method, operation)
+        for path, item in doc["paths"].items()
+        if "/smartHome/testing/" in path
+        for method, operation in item.items()
+    ]
+    assert len(operations) == 5
+    bad_request = {"$ref": "#/components/schemas/SmapiBadRequestError"}
+    error = {"$ref": "#/components/schemas/SmapiStandardizedError"}
+    for path, method, operation in operations:
+        responses = operation["responses"]
+        for status in ("400", "401", "403", "404", "429"):
+            schema = responses[status]["content"]["application/json"]["schema"]
+            assert schema == bad_request, (method, path, status)
+        for status in ("500", "503"):
+            assert responses[status]["content"]["application/json"]["schema"] == error, (method, path)
+        assert "Retry-After" in responses["429"]["headers"]
+    create = doc["paths"]["/v1/skills/{skill_id}/smartHome/testing/capabilityEvaluations"]["post"]
+    assert create["responses"]["409"]["content"]["application/json"]["schema"] == error
+
+
+async def test_a_started_run_answers_its_location(client: httpx.AsyncClient, admin: Admin) -> None:
+    """Amazon's swagger declares `Location` on the POST's 200; it is the run's GET path."""
+    dev = await developer_with_skill(admin)
+    body = {
+        "capabilityTestPlan": {"id": "no-such-plan"},
+        "endpoint": {"endpointId": "kitchen"},
+        "stage": "live",
+    }
+    started = await client.post(f"{dev.base}/capabilityEvaluations", json=body, headers=dev.headers)
+    assert started.status_code == 200, started.text
+    location = started.headers["Location"]
+    assert location == f"{dev.base}/capabilityEvaluations/{started.json()['id']}"
+    followed = await client.get(location, headers=dev.headers)
+    assert followed.status_code == 200, followed.text
+    assert followed.json()["input"] == body
+    doc = (await client.get("/_localexa/openapi.json")).json()
+    ok = doc["paths"]["/v1/skills/{skill_id}/smartHome/testing/capabilityEvaluations"]["post"]["responses"][
+        "200"
+    ]
+    assert ok["headers"]["Location"]["required"] is True
