@@ -222,6 +222,8 @@ class World:
     run_id: str
     consent: dict[str, str]
     browser: Browser
+    #: The skill's account-linking configuration, without its client secret.
+    linking: dict[str, Any]
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -258,9 +260,8 @@ async def make_world(
 ) -> World:
     await app.state.evaluation_worker.stop()  # a run stays PENDING: nothing writes on its own
     dev = await admin.customer(name="Dev")
-    skill = await admin.skill(
-        dev, permissions=[THREAD, EVENTS], account_linking=account_linking(token_server)
-    )
+    linking = account_linking(token_server)
+    skill = await admin.skill(dev, permissions=[THREAD, EVENTS], account_linking=linking)
     customer = await admin.customer(name="Cy")
     dev_token = await admin.access_token(dev.user_id, [READWRITE])
     customer_token = await admin.access_token(customer.user_id, ["profile", LINKING])
@@ -297,6 +298,7 @@ async def make_world(
         started.json()["id"],
         consent,
         browser,
+        {name: value for name, value in linking.items() if name != "clientSecret"},
     )
 
 
@@ -342,6 +344,7 @@ def operations(client: httpx.AsyncClient, w: World) -> list[Op]:
         return Op(method, template, http, path, headers, rest, normal, **who)
 
     eval_run = "/v1/skills/{skill_id}/smartHome/testing/capabilityEvaluations/{evaluation_id}"
+    linking_client = "/v1/skills/{skill_id}/stages/{stage}/accountLinkingClient"
     return [
         op("GET", "/ap/oa", authorize_url(w.app_client[0]), {}, 200, http=w.browser.http),
         op("POST", "/ap/oa", "/ap/oa", {}, 302, data=w.consent, http=w.browser.http),
@@ -539,7 +542,36 @@ def operations(client: httpx.AsyncClient, w: World) -> list[Op]:
             customer=dev,
             skill=k,
         ),
+        op(
+            "GET",
+            linking_client,
+            f"/v1/skills/{k}/stages/development/accountLinkingClient",
+            dev_auth,
+            200,
+            customer=dev,
+            skill=k,
+        ),
+        op(
+            "PUT",
+            linking_client,
+            f"/v1/skills/{k}/stages/development/accountLinkingClient",
+            dev_auth,
+            204,
+            # Without clientSecret the stored one is kept: the links above go on working.
+            json={"accountLinkingRequest": w.linking},
+            customer=dev,
+            skill=k,
+        ),
         # Last: they end what the calls above use.
+        op(
+            "DELETE",
+            linking_client,
+            f"/v1/skills/{k}/stages/development/accountLinkingClient",
+            dev_auth,
+            204,
+            customer=dev,
+            skill=k,
+        ),
         op(
             "DELETE",
             "/v1/users/~current/skills/{skill_id}/enablement",

@@ -12,9 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from localexa.server.core import strict_json
 from localexa.server.core.errors import BadRequest
-from localexa.server.core.request_guard import SURROGATE_MESSAGE, holds_nul, nul_message
+from localexa.server.core.json_body import json_object
 from localexa.thread.fields import (
     MAX_CHANNEL,
     MIN_CHANNEL,
@@ -111,21 +110,8 @@ def put_body_openapi() -> dict[str, Any]:
 
 def parse_put_body(raw: bytes) -> dict[str, str | int]:
     """`{"threadNetwork": {...}}` → the normalized network; BadRequest naming what is wrong."""
-    if not raw.strip():
-        raise BadRequest('The request body is required: {"threadNetwork": {...}}.')
-    # The body is read whatever its Content-Type; the request guard checks JSON bodies for these
-    # only when they say they are JSON (a curl -d body is a form to it): on PostgreSQL a NUL
-    # was refused only when the row was written, on SQLite it was stored.
-    if holds_nul(raw, form=False):
-        raise BadRequest(nul_message("body"))
-    try:
-        body = strict_json.loads(raw)
-    except strict_json.LoneSurrogate:
-        raise BadRequest(SURROGATE_MESSAGE) from None
-    except ValueError:  # UnicodeDecodeError, NaN, too deep: ValueErrors all
-        raise BadRequest("The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object with threadNetwork.")
+    # Read whatever its Content-Type, checked for NUL and lone surrogates (core/json_body.py).
+    body = json_object(raw, shape='{"threadNetwork": {...}}')
     unknown = sorted(str(name) for name in body if name != THREAD_NETWORK)
     if unknown:
         raise BadRequest(f"The request body has unknown field(s): {', '.join(unknown)}.")

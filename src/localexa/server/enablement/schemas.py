@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from localexa.server.core import strict_json
-from localexa.server.core.errors import ValidationFailed
-from localexa.server.core.request_guard import SURROGATE_MESSAGE, holds_nul, nul_message
+from localexa.server.core.json_body import inline_defs, smapi_model
 
 Stage = Literal["development", "live"]
 STAGES: tuple[str, ...] = ("development", "live")
@@ -40,49 +38,14 @@ _BODY_SHAPE = '{"stage": "development", "accountLinkRequest": {...}}'
 def parse_enable_and_link(raw: bytes) -> EnableAndLinkRequest:
     """The customer POST body, read by the route itself after the token and the rate limit (so
     a caller without a valid token gets 401 whatever it sent, as from Amazon's gateway, and a
-    refused call costs no parsing). JSON is read whatever the Content-Type says, as the
-    Credential Locker does: `curl -d '{...}'` sends it as a form. 400 names what is wrong."""
-    if not raw.strip():
-        raise ValidationFailed(f"The request body is required: {_BODY_SHAPE}.")
-    # The request guard checks JSON bodies for these only when they say they are JSON.
-    if holds_nul(raw, form=False):
-        raise ValidationFailed(nul_message("body"))
-    try:
-        body = strict_json.loads(raw)
-    except strict_json.LoneSurrogate:
-        raise ValidationFailed(SURROGATE_MESSAGE) from None
-    except ValueError:  # UnicodeDecodeError, NaN, too deep: ValueErrors all
-        raise ValidationFailed("The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise ValidationFailed(f"The request body must be a JSON object: {_BODY_SHAPE}.")
-    try:
-        return EnableAndLinkRequest.model_validate(body)
-    except ValidationError as exc:
-        violations = []
-        for err in exc.errors():
-            where = ".".join(str(part) for part in err["loc"])
-            message = f"{where}: {err['msg']}" if where else err["msg"]
-            violations.append({"code": "INVALID_REQUEST_PARAMETER", "message": message})
-        raise ValidationFailed(violations[0]["message"], violations) from None
+    refused call costs no parsing; core/json_body.py). 400 names what is wrong."""
+    return smapi_model(EnableAndLinkRequest, raw, shape=_BODY_SHAPE)
 
 
 def enable_and_link_openapi() -> dict[str, Any]:
-    """The POST request body for the OpenAPI document (the route reads the raw body itself),
-    with the nested models inlined: `$defs` would not resolve inside `paths`."""
-    schema = EnableAndLinkRequest.model_json_schema(by_alias=True)
-    defs: dict[str, Any] = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return inline(defs[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(item) for item in node]
-        return node
-
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inline(schema)}}}}
+    """The POST request body for the OpenAPI document (the route reads the raw body itself)."""
+    schema = inline_defs(EnableAndLinkRequest.model_json_schema(by_alias=True))
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 class SkillRef(CamelModel):

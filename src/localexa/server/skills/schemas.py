@@ -38,8 +38,21 @@ class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
+class PlatformAuthorizationUrl(CamelModel):
+    """ask-smapi-model `AccountLinkingPlatformAuthorizationUrl` (both fields required there)."""
+
+    platform_type: Literal["iOS", "Android"]
+    platform_authorization_url: Annotated[str, Field(json_schema_extra=_HTTP_URL_DOC)]
+
+    @field_validator("platform_authorization_url")
+    @classmethod
+    def _platform_url(cls, value: str) -> str:
+        return check_http_url(value, "authorizationUrlsByPlatform.platformAuthorizationUrl")
+
+
 class AccountLinkingSpec(CamelModel):
-    """The account-linking fields of spec §5 that localexa acts on."""
+    """The account-linking fields of spec §5 (ask-smapi-model `AccountLinkingRequestPayload`).
+    localexa acts on the token fields; the others are kept and shown back, as SMAPI does."""
 
     type: Literal["AUTH_CODE", "IMPLICIT"] = "AUTH_CODE"
     authorization_url: Annotated[str, Field(json_schema_extra=_HTTP_URL_DOC)]
@@ -60,6 +73,17 @@ class AccountLinkingSpec(CamelModel):
         lt=10**9,
         description="Seconds, as a JSON integer without a fraction or exponent (`3600`, not `3600.0`).",
     )
+
+    # Kept and shown back only: localexa has no reciprocal grant, companion app or voice linking.
+    reciprocal_access_token_url: Annotated[str, Field(json_schema_extra=_HTTP_URL_DOC)] | None = None
+    authorization_urls_by_platform: list[PlatformAuthorizationUrl] | None = None
+    skip_on_enablement: bool | None = Field(default=None, strict=True)  # 0 and "true" are no booleans
+    voice_forward_account_linking: Literal["ENABLED", "DISABLED"] | None = None
+
+    @field_validator("reciprocal_access_token_url")
+    @classmethod
+    def _reciprocal_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_http_url(value, "accountLinking.reciprocalAccessTokenUrl")
 
     @field_validator("authorization_url")
     @classmethod

@@ -1,0 +1,72 @@
+"""Request bodies that routes read themselves: as JSON whatever their Content-Type, after the
+token and the rate limit.
+
+A route that lets FastAPI parse its body answers 400 for a broken body before it checks the token
+(Amazon's gateway answers 401 first), and refuses `curl -d '{…}'`, which is labelled as a form. The
+request guard checks JSON-labelled bodies for U+0000 and lone surrogates; a body read here is
+checked for them whatever its label (a form-labelled one was stored on SQLite).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from localexa.server.core import strict_json
+from localexa.server.core.errors import BadRequest, ValidationFailed
+from localexa.server.core.request_guard import SURROGATE_MESSAGE, holds_nul, nul_message
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_object(raw: bytes, *, shape: str, error: type[BadRequest] = BadRequest) -> dict[str, Any]:
+    """The JSON object in `raw`; else `error` (a 400) saying what is wrong, with `shape` (the body
+    expected, as `{"stage": …}`) where the body is missing or not an object."""
+    if not raw.strip():
+        raise error(f"The request body is required: {shape}.")
+    if holds_nul(raw, form=False):
+        raise error(nul_message("body"))
+    try:
+        body = strict_json.loads(raw)
+    except strict_json.LoneSurrogate:
+        raise error(SURROGATE_MESSAGE) from None
+    except ValueError:  # UnicodeDecodeError, NaN, too deep: ValueErrors all
+        raise error("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise error(f"The request body must be a JSON object: {shape}.")
+    return body
+
+
+def smapi_model(model: type[M], raw: bytes, *, shape: str) -> M:
+    """The SMAPI body `raw` as `model`; a 400 BadRequestError whose `violations` name each broken
+    field (`INVALID_REQUEST_PARAMETER`, as SMAPI's own)."""
+    body = json_object(raw, shape=shape, error=ValidationFailed)
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        violations = []
+        for err in exc.errors():
+            where = ".".join(str(part) for part in err["loc"])
+            message = f"{where}: {err['msg']}" if where else err["msg"]
+            violations.append({"code": "INVALID_REQUEST_PARAMETER", "message": message})
+        raise ValidationFailed(violations[0]["message"], violations) from None
+
+
+def inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its `$defs` inlined, for a request body documented by hand in
+    the OpenAPI document: `$defs` would not resolve inside `paths`."""
+    defs: dict[str, Any] = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    return inlined

@@ -1,0 +1,197 @@
+"""SMAPI account-linking configuration (spec §5 [C]):
+`GET|PUT|DELETE /v1/skills/{skillId}/stages/{stageV2}/accountLinkingClient`, as ask-smapi-model's
+`get/update/delete_account_linking_info_v1` and ask-cli's `ask smapi *-account-linking-info` call it.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+
+from tests.enablement.helpers import (
+    READ,
+    REDIRECT,
+    account_linking,
+    bearer,
+    customer_token,
+    developer_token,
+    link,
+    linked_skill,
+    new_code,
+)
+from tests.enablement.token_server import CLIENT_ID, CLIENT_SECRET, TokenServer
+from tests.factories import Admin
+
+
+def _path(skill_id: str, stage: str = "development") -> str:
+    return f"/v1/skills/{skill_id}/stages/{stage}/accountLinkingClient"
+
+
+def _wrapped(payload: dict[str, Any]) -> dict[str, Any]:
+    return {"accountLinkingRequest": payload}
+
+
+async def test_get_answers_the_config_without_the_secret_and_an_etag(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer
+) -> None:
+    skill = await linked_skill(admin, token_server, stages=["development", "live"])
+    token = await developer_token(admin, skill, [READ])
+    for stage in ("development", "live"):
+        response = await client.get(_path(skill.skill_id, stage), headers=bearer(token))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["clientId"] == CLIENT_ID
+        assert body["accessTokenUrl"] == token_server.url("ok")
+        assert body["type"] == "AUTH_CODE"
+        assert "clientSecret" not in body  # write-only (AccountLinkingResponse has no such field)
+        assert response.headers["ETag"].startswith('"')
+        assert response.headers["X-Amzn-RequestId"]
+
+
+async def test_put_replaces_the_config_that_linking_then_uses_and_keeps_the_secret(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer
+) -> None:
+    """A GET-edit-PUT round trip (no clientSecret: GET never shows it) switches the token URL and
+    scheme; the next enable-and-link exchanges its code there with the secret kept."""
+    skill = await linked_skill(admin, token_server)
+    token = await developer_token(admin, skill)
+    current = await client.get(_path(skill.skill_id), headers=bearer(token))
+    edited = {
+        **current.json(),
+        "accessTokenUrl": token_server.url("no-expiry"),
+        "accessTokenScheme": "REQUEST_BODY_CREDENTIALS",
+        "voiceForwardAccountLinking": "DISABLED",
+        "authorizationUrlsByPlatform": [
+            {"platformType": "iOS", "platformAuthorizationUrl": "https://x.example/i"}
+        ],
+    }
+    put = await client.put(
+        _path(skill.skill_id),
+        json=_wrapped(edited),
+        headers={**bearer(token), "If-Match": current.headers["ETag"]},
+    )
+    assert put.status_code == 204, put.text
+    assert put.content == b""
+    assert put.headers["ETag"] != current.headers["ETag"]
+
+    again = await client.get(_path(skill.skill_id), headers=bearer(token))
+    assert again.json() == edited
+    assert again.headers["ETag"] == put.headers["ETag"]
+
+    code = new_code()
+    linked = await link(client, await customer_token(admin, await admin.customer()), skill.skill_id, code)
+    assert linked.status_code == 201, linked.text
+    [call] = token_server.calls_with("code", code)
+    assert call.mode == "no-expiry"
+    assert call.form["client_id"] == CLIENT_ID
+    assert call.form["client_secret"] == CLIENT_SECRET
+
+
+async def test_put_with_a_new_secret_and_if_match_rules(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer
+) -> None:
+    skill = await admin.skill()  # no account linking yet
+    token = await developer_token(admin, skill)
+    path = _path(skill.skill_id)
+    assert (await client.get(path, headers=bearer(token))).status_code == 404
+    payload = account_linking(token_server)  # with clientSecret
+    # If-Match on a configuration that does not exist yet cannot match (RFC 9110 §13.1.1).
+    assert (
+        await client.put(path, json=_wrapped(payload), headers={**bearer(token), "If-Match": "*"})
+    ).status_code == 412
+    created = await client.put(path, json=_wrapped(payload), headers=bearer(token))
+    assert created.status_code == 204, created.text
+    stale = await client.put(path, json=_wrapped(payload), headers={**bearer(token), "If-Match": '"0123"'})
+    assert stale.status_code == 412
+    assert set(stale.json()) == {"code", "message"}
+    assert stale.json()["code"] == "PRECONDITION_FAILED"
+    # Sent without quotes, as a user pastes it into `ask smapi update-account-linking-info --if-match`.
+    bare = created.headers["ETag"].strip('"')
+    assert (
+        await client.put(path, json=_wrapped(payload), headers={**bearer(token), "If-Match": bare})
+    ).status_code == 204
+
+    code = new_code()
+    linked = await link(client, await customer_token(admin, await admin.customer()), skill.skill_id, code)
+    assert linked.status_code == 201, linked.text
+    [call] = token_server.calls_with("code", code)
+    expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    assert call.authorization == f"Basic {expected}"
+    assert call.form["redirect_uri"] == REDIRECT
+
+
+async def test_delete_then_linking_is_refused(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer
+) -> None:
+    skill = await linked_skill(admin, token_server)
+    token = await developer_token(admin, skill)
+    path = _path(skill.skill_id)
+    deleted = await client.delete(path, headers=bearer(token))
+    assert deleted.status_code == 204
+    assert deleted.content == b""
+    assert (await client.get(path, headers=bearer(token))).status_code == 404
+    assert (await client.delete(path, headers=bearer(token))).status_code == 404
+    refused = await link(client, await customer_token(admin, await admin.customer()), skill.skill_id)
+    assert refused.status_code == 400
+    assert "account linking" in refused.json()["message"]
+
+
+async def test_errors_take_smapi_shapes(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer
+) -> None:
+    skill = await linked_skill(admin, token_server, stages=["development", "live"])
+    token = await developer_token(admin, skill)
+    good = _wrapped(account_linking(token_server))
+
+    no_token = await client.put(_path(skill.skill_id), json=good)
+    assert no_token.status_code == 401
+    read_only = await client.put(
+        _path(skill.skill_id), json=good, headers=bearer(await developer_token(admin, skill, [READ]))
+    )
+    assert read_only.status_code == 403
+    other = await client.get(
+        _path(skill.skill_id), headers=bearer(await developer_token(admin, await admin.skill()))
+    )
+    assert other.status_code == 403
+    assert other.json()["violations"]  # BadRequestError
+    live = await client.put(_path(skill.skill_id, "live"), json=good, headers=bearer(token))
+    assert live.status_code == 403
+    assert live.json()["code"] == "STAGE_READ_ONLY"
+    assert (await client.get(_path(skill.skill_id, "certified"), headers=bearer(token))).status_code == 404
+    bad_stage = await client.get(_path(skill.skill_id, "beta"), headers=bearer(token))
+    assert bad_stage.status_code == 404  # GET and DELETE have no 400 in SMAPI's model
+    assert bad_stage.json()["code"] == "STAGE_NOT_FOUND"
+    assert (await client.get(_path("amzn1.ask.skill.none"), headers=bearer(token))).status_code == 404
+
+    broken = await client.put(
+        _path(skill.skill_id),
+        json=_wrapped({"type": "SAML", "authorizationUrl": "ftp://x", "clientId": "c"}),
+        headers=bearer(token),
+    )
+    assert broken.status_code == 400
+    messages = [v["message"] for v in broken.json()["violations"]]
+    assert any(m.startswith("accountLinkingRequest.type") for m in messages)
+    assert any(m.startswith("accountLinkingRequest.authorizationUrl") for m in messages)
+    for raw in (b"", b"[]", b"{", b'{"accountLinkingRequest": 1}'):
+        response = await client.put(_path(skill.skill_id), content=raw, headers=bearer(token))
+        assert response.status_code == 400, raw
+        assert response.json()["violations"]
+    # Nothing of the refused calls was stored.
+    assert (await client.get(_path(skill.skill_id), headers=bearer(token))).json()["clientId"] == CLIENT_ID
+
+
+async def test_openapi_describes_the_routes(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/_localexa/openapi.json")).json()
+    operations = document["paths"]["/v1/skills/{skill_id}/stages/{stage}/accountLinkingClient"]
+    assert set(operations) >= {"get", "put", "delete"}
+    body = operations["put"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "accountLinkingRequest" in body["properties"]
+    assert "412" in operations["put"]["responses"]
+    assert "ETag" in operations["put"]["responses"]["204"]["headers"]
+    ok = operations["get"]["responses"]["200"]
+    assert "ETag" in ok["headers"]
+    view = ok["content"]["application/json"]["schema"]["properties"]
+    assert "clientId" in view
+    assert "clientSecret" not in view
