@@ -6,17 +6,26 @@ from __future__ import annotations
 import re
 
 from fastapi.routing import APIRoute
+from starlette.convertors import CONVERTOR_TYPES
 from starlette.routing import Route
 
 from localexa.server.api import ROUTERS
 from localexa.server.lwa.routes import router as lwa_router
 
-_PARAM = re.compile(r"{([^}:]+)(:path)?}")
+_PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
 
 
 def sample_path(template: str) -> str:
-    """A concrete path the template matches: each parameter becomes a plain segment."""
-    return _PARAM.sub(lambda m: "p1/p2" if m.group(2) else "p1", template)
+    """A concrete path the template matches: each parameter becomes a plain segment, a `path` one
+    two segments, one of lwa/any_case.py the path it matches in any letter case."""
+
+    def sample(match: re.Match[str]) -> str:
+        kind = match.group(2)
+        if kind == "path":
+            return "p1/p2"
+        return str(getattr(CONVERTOR_TYPES.get(kind or "str"), "canonical_path", "p1"))
+
+    return _PARAM.sub(sample, template)
 
 
 def area_routes() -> list[tuple[int, Route]]:

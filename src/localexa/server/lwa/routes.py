@@ -2,8 +2,9 @@
 
     GET  /ap/oa                 sign-in or consent page (RFC 6749 §4.1.1)
     POST /ap/oa                 the page's forms: action = signin | consent | signout
-    POST /auth/o2/token         token endpoint (also /auth/O2/token, as Amazon's Python SDK posts)
-    GET  /auth/o2/tokeninfo     what an access token is
+    POST /auth/o2/token         token endpoint (also /auth/O2/token, as Amazon's Python SDK posts,
+                                and any other letter case: any_case.py)
+    GET  /auth/o2/tokeninfo     what an access token is (in any letter case too)
     GET  /user/profile          the customer's profile, by scope
 
 Handlers stay thin: rules live in authorize.py, token_endpoint.py and service.py. The session
@@ -31,6 +32,7 @@ from localexa.server.core.rate_limit import Limiter, caller_of
 from localexa.server.core.request_guard import RequestRefused
 from localexa.server.db.session import get_session
 from localexa.server.lwa import forms, pages, sign_outs
+from localexa.server.lwa.any_case import any_case
 from localexa.server.lwa.authorize import (
     AuthorizePageError,
     AuthorizeRedirect,
@@ -316,6 +318,8 @@ async def page_not_found(rest: str) -> Response:
 # -- api.amazon.com: token, tokeninfo, profile ------------------------------------------------------
 
 
+# Last of the three, so the literal paths keep naming their calls (any_case.py).
+@router.post(any_case("/auth/o2/token"), include_in_schema=False)
 @router.post(
     "/auth/o2/token",
     response_model=TokenResponse,
@@ -343,6 +347,7 @@ async def token(request: Request, session: FunctionSession, box: BoxDep) -> Resp
     return JSONResponse(body, headers=NO_STORE)
 
 
+@router.get(any_case("/auth/o2/tokeninfo"), include_in_schema=False)
 @router.get(
     "/auth/o2/tokeninfo",
     response_model=TokenInfoResponse,

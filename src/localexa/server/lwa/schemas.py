@@ -15,7 +15,9 @@ class TokenResponse(BaseModel):
 
     access_token: str = Field(examples=["Atza|IwEB…"])
     refresh_token: str | None = Field(default=None, examples=["Atzr|IwEB…"])
-    token_type: Literal["bearer"] = "bearer"
+    # No default: LWA always sends it (spec §3 "Token success response"), so the document marks it
+    # required and a client generated from it need not handle a body without one.
+    token_type: Literal["bearer"]
     expires_in: int = Field(examples=[3600])
 
 
