@@ -71,12 +71,15 @@ def extra_arguments(path: tuple[str, ...], files: Path) -> list[str]:
     event.write_text(json.dumps({"event": {"header": {"namespace": "Alexa", "name": "ChangeReport"}}}))
     snapshot = files / "snapshot.json"
     snapshot.write_text("{}")
+    linking = files / "linking.json"
+    linking.write_text(json.dumps({"authorizationUrl": "https://a.example/auth", "clientId": "c"}))
     network = ["--extended-pan-id", XPANID, "--network-name", "home", "--network-key", KEY, "--pskc", KEY]
     needs: dict[tuple[str, ...], list[str]] = {
         ("thread", "put"): network,
         ("events", "send"): [str(event)],
         ("admin", "restore"): [str(snapshot)],
         ("admin", "reset"): ["--yes"],
+        ("skill", "linking", "update"): ["--file", str(linking)],  # after the "--file 1" placeholder
         ("evaluations", "run"): ["--poll", "0", "--timeout", "0"],
     }
     return needs.get(path, [])

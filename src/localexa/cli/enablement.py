@@ -7,6 +7,7 @@ token with `alexa::ask:skills:readwrite`):
     localexa skill status SKILL_ID          exit 0 when enabled, 3 when not
     localexa skill disable SKILL_ID
     localexa skill credentials SKILL_ID
+    localexa skill linking get|update|delete SKILL_ID   account-linking configuration (linking.py)
 
 Customer (app-to-app account linking, §1.2; `--token` is the customer's LWA token with
 `alexa::skills:account_linking`; the client finds the customer's region through
@@ -25,6 +26,7 @@ from typing import Annotated
 import typer
 
 from localexa.cli.context import state
+from localexa.cli.linking import linking
 from localexa.cli.options import JsonOption, StageName, StageOption, TokenOption, stage_literal
 from localexa.cli.output import Column, emit
 from localexa.client import NotFoundError
@@ -35,6 +37,7 @@ skill = typer.Typer(
     add_completion=False,
     help="Enable a skill (developer), link it (customer), read its credentials.",
 )
+skill.add_typer(linking, name="linking")
 
 SkillId = Annotated[str, typer.Argument(help="amzn1.ask.skill.…")]
 EndpointOption = Annotated[

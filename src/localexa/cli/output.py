@@ -7,7 +7,7 @@
 | 2 | usage: a bad option or argument, an unreadable file, bad JSON or TLV (Click's own code) |
 | 3 | not found (404), e.g. an unknown skill, or `skill status` of a stage that is not enabled |
 | 4 | authentication or permission (401, 403), or no token / admin key to send |
-| 5 | conflict (409), e.g. a Thread network that already exists |
+| 5 | conflict (409), e.g. a Thread network that already exists; 412, a stale If-Match |
 | 6 | server error (5xx), or no answer at all (connection refused, timeout, TLS failure) |
 
 An API error prints its status, code, message and request id (`X-Amzn-RequestId`, to find the
@@ -73,7 +73,7 @@ def exit_code_for(error: Exception) -> ExitCode:
             return ExitCode.AUTH
         if status == 404:
             return ExitCode.NOT_FOUND
-        if status == 409:
+        if status in (409, 412):  # 412: a stale If-Match, another writer's version won
             return ExitCode.CONFLICT
         if status >= 500:
             return ExitCode.UNAVAILABLE

@@ -27,6 +27,7 @@ from localexa.client._endpoints import Endpoints, redact
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client._sync import SyncRunner
 from localexa.client.auth import BearerAuth, LwaTokenAuth
+from localexa.client.resources.account_linking import AccountLinkingResource, AsyncAccountLinkingResource
 from localexa.client.resources.admin import Admin, AsyncAdmin
 from localexa.client.resources.credentials import AsyncCredentials, Credentials
 from localexa.client.resources.customer_enablement import AsyncCustomerEnablements, CustomerEnablements
@@ -115,7 +116,7 @@ def _given(**values: Any) -> dict[str, Any]:
 
 class Client:
     """The blocking client. Resources: `lwa`, `enablement`, `customer_enablement`, `credentials`,
-    `thread_networks`, `evaluations`, `events`, `admin`.
+    `account_linking`, `thread_networks`, `evaluations`, `events`, `admin`.
 
     `auth` authorizes the Alexa APIs (a token string, or an `httpx.Auth` such as `LwaTokenAuth`);
     customer, event and Credential Locker calls also take a per-call `token=`. `admin_key` is the
@@ -192,6 +193,10 @@ class Client:
     @cached_property
     def credentials(self) -> Credentials:
         return Credentials(self)
+
+    @cached_property
+    def account_linking(self) -> AccountLinkingResource:
+        return AccountLinkingResource(self)
 
     @cached_property
     def thread_networks(self) -> ThreadNetworks:
@@ -301,6 +306,10 @@ class AsyncClient:
     @cached_property
     def credentials(self) -> AsyncCredentials:
         return AsyncCredentials(self)
+
+    @cached_property
+    def account_linking(self) -> AsyncAccountLinkingResource:
+        return AsyncAccountLinkingResource(self)
 
     @cached_property
     def thread_networks(self) -> AsyncThreadNetworks:

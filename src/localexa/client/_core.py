@@ -66,6 +66,8 @@ class ApiRequest:
     params: Params | None = field(default=None, repr=False)
     json: Any = field(default=None, repr=False)
     form: Params | None = field(default=None, repr=False)
+    #: Headers of this call only (`If-Match`), over the client's own.
+    headers: Mapping[str, str] | None = field(default=None, repr=False)
     auth: AuthMode = AuthMode.CLIENT
     #: A bearer token for this call only (customer tokens, event-gateway tokens).
     token: str | None = field(default=None, repr=False)
@@ -156,7 +158,7 @@ class Core:
 
     def build(self, request: ApiRequest) -> tuple[httpx.Request, httpx.Auth | None]:
         url = self.base_url(request) + request.path
-        headers = dict(self.headers)
+        headers = {**self.headers, **(request.headers or {})}
         auth: httpx.Auth | None = None
         if request.auth is AuthMode.ADMIN:
             if not self.admin_key:

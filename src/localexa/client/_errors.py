@@ -13,6 +13,7 @@
             ├── PermissionDeniedError     403
             ├── NotFoundError             404
             ├── ConflictError             409
+            ├── PreconditionFailedError   412 (an If-Match that names an old version)
             ├── RateLimitError            429 (retry_after)
             ├── InternalServerError       500 (and other 5xx but 503)
             └── ServiceUnavailableError   503 (retry_after)
@@ -53,6 +54,7 @@ __all__ = [
     "LocalexaClientError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PreconditionFailedError",
     "RateLimitError",
     "ServiceUnavailableError",
     "Violation",
@@ -196,6 +198,13 @@ class ConflictError(APIStatusError):
     status_code = 409
 
 
+class PreconditionFailedError(APIStatusError):
+    """412: a write's `If-Match` names a version that is no longer the current one (someone else
+    changed it since you read it). Read it again, reapply your change, and send the new ETag."""
+
+    status_code = 412
+
+
 class RateLimitError(APIStatusError):
     status_code = 429
 
@@ -214,6 +223,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
+    412: PreconditionFailedError,
     429: RateLimitError,
     500: InternalServerError,
     503: ServiceUnavailableError,

@@ -1,5 +1,10 @@
 """The client's wire models (pydantic v2), one module per API area. Never the server's schemas."""
 
+from localexa.client.types.account_linking import (
+    AccountLinkingConfig,
+    LinkingStage,
+    PlatformAuthorizationUrl,
+)
 from localexa.client.types.admin import (
     AccountLinking,
     ClockTime,
@@ -61,6 +66,7 @@ __all__ = [
     "AccountLinkRequest",
     "AccountLinkStatus",
     "AccountLinking",
+    "AccountLinkingConfig",
     "AlexaApiEndpoints",
     "AuthorizationRequest",
     "CapabilityTestPlanRef",
@@ -86,9 +92,11 @@ __all__ = [
     "InvocationError",
     "JournalEntry",
     "JournalPage",
+    "LinkingStage",
     "LwaClient",
     "LwaClientInfo",
     "PaginationContext",
+    "PlatformAuthorizationUrl",
     "Profile",
     "ResetResult",
     "RestoreResult",
