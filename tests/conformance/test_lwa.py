@@ -62,8 +62,9 @@ async def test_errors_core_renders_for_lwa_paths_stay_within_rfc_6749s_character
 
 
 async def test_tokens_have_amazons_prefixes_and_sizes(client: httpx.AsyncClient, admin: Admin) -> None:
-    """Access tokens `Atza|`, at least 350 characters, at most 2048 bytes; refresh tokens `Atzr|`,
-    at most 2048 bytes (spec §3 "Token success response")."""
+    """Access tokens `Atza|` (`Atc|` for client_credentials, Amazon's skill messaging page), at
+    least 350 characters, at most 2048 bytes; refresh tokens `Atzr|`, at most 2048 bytes (spec §3
+    "Token success response")."""
     customer = await admin.customer()
     client_id, secret = await admin.lwa_client()
     pair = await admin.tokens(client_id, customer.user_id, ["profile", "alexa::skills:account_linking"])
@@ -78,8 +79,8 @@ async def test_tokens_have_amazons_prefixes_and_sizes(client: httpx.AsyncClient,
         data={"grant_type": "client_credentials", "scope": "alexa:skill_messaging"},
         auth=(skill.messaging_client_id, skill.messaging_client_secret),
     )
-    for body in (pair, refreshed.json(), messaging.json()):
-        assert body["access_token"].startswith("Atza|")
+    for body, prefix in ((pair, "Atza|"), (refreshed.json(), "Atza|"), (messaging.json(), "Atc|")):
+        assert body["access_token"].startswith(prefix)
         assert len(body["access_token"]) >= 350
         assert len(body["access_token"].encode()) <= 2048
         assert body["token_type"] == "bearer"

@@ -22,7 +22,7 @@ async def test_the_token_paths_answer_in_any_letter_case(client: httpx.AsyncClie
         answer = await client.post(path, data=form)
         assert answer.status_code == 200, (path, answer.text)
         token = answer.json()["access_token"]
-        assert token.startswith("Atza|")
+        assert token.startswith("Atc|")  # a client_credentials token (skill messaging page)
         info = await client.get("/AUTH/O2/TokenInfo", params={"access_token": token})
         assert info.status_code == 200, info.text
         assert info.json()["aud"] == skill.messaging_client_id

@@ -55,7 +55,7 @@ async def test_the_secret_works_at_lwa(client: httpx.AsyncClient, admin: Admin) 
         },
     )
     assert response.status_code == 200, response.text
-    assert response.json()["access_token"].startswith("Atza|")
+    assert response.json()["access_token"].startswith("Atc|")  # LWA's client_credentials prefix
 
 
 async def test_missing_and_invalid_tokens_are_401(client: httpx.AsyncClient, admin: Admin) -> None:

@@ -285,7 +285,10 @@ async def test_client_credentials_for_skill_messaging(client: httpx.AsyncClient,
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"access_token", "token_type", "expires_in"}
+    # Amazon's skill messaging page: an `Atc|` token, with the granted scopes (spec §3 scopes).
+    assert set(body) == {"access_token", "scope", "token_type", "expires_in"}
+    assert body["scope"] == "alexa:skill_messaging alexa::proactive_events"
+    assert body["access_token"].startswith("Atc|")
     info = (await client.get("/auth/o2/tokeninfo", params={"access_token": body["access_token"]})).json()
     assert info["aud"] == skill.messaging_client_id
     assert "user_id" not in info

@@ -66,7 +66,8 @@ class AuthorizationCode(Base):
 
 
 class Token(Base):
-    """An access (`Atza|`) or refresh (`Atzr|`) token; `user_id` is empty for client_credentials."""
+    """An access (`Atza|`), refresh (`Atzr|`) or client_credentials access (`Atc|`, no `user_id`)
+    token."""
 
     __tablename__ = "lwa_tokens"
     __table_args__ = (Index("ix_lwa_tokens_grant_id", "grant_id"),)

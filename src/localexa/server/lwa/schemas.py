@@ -13,8 +13,10 @@ MAX_STATE_LENGTH = 4096
 class TokenResponse(BaseModel):
     """RFC 6749 §5.1 as LWA sends it (access-token doc)."""
 
-    access_token: str = Field(examples=["Atza|IwEB…"])
+    access_token: str = Field(examples=["Atza|IwEB…", "Atc|MQEB…"])
     refresh_token: str | None = Field(default=None, examples=["Atzr|IwEB…"])
+    # Sent for client_credentials only (Amazon's skill messaging page), space-separated.
+    scope: str | None = Field(default=None, examples=["alexa:skill_messaging"])
     # No default: LWA always sends it (spec §3 "Token success response"), so the document marks it
     # required and a client generated from it need not handle a body without one.
     token_type: Literal["bearer"]

@@ -8,7 +8,8 @@ Grants (../shared/spec/alexa-api-surface.md §3):
   token sharing the code's grant id. A second use refuses and revokes that grant.
 - `refresh_token`: a new access token; the same refresh token comes back, as LWA does.
 - `client_credentials`: skill messaging clients only, scopes `alexa:skill_messaging` and
-  `alexa::proactive_events`; an access token without a user and without a refresh token.
+  `alexa::proactive_events`; an `Atc|` access token without a user and without a refresh token,
+  answered with the granted `scope` as Amazon's skill messaging page shows.
 
 Client authentication is `client_id`/`client_secret` in the body or HTTP Basic (RFC 6749
 §2.3.1), not both with different ids. Public clients (RFC 7636): an authorization code issued
@@ -45,7 +46,13 @@ from localexa.server.lwa.oauth_errors import (
 )
 from localexa.server.lwa.repository import ClientCredentials, LwaRepository
 from localexa.server.lwa.scopes import CLIENT_CREDENTIALS_SCOPES, split_scopes
-from localexa.server.lwa.tokens import IssuedTokens, TokenIssuer, new_grant_id
+from localexa.server.lwa.tokens import (
+    ACCESS_PREFIX,
+    CLIENT_ACCESS_PREFIX,
+    IssuedTokens,
+    TokenIssuer,
+    new_grant_id,
+)
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
@@ -201,8 +208,9 @@ class TokenEndpoint:
             scopes=scopes,
             grant_id=new_grant_id(),
             with_refresh=False,
+            access_prefix=CLIENT_ACCESS_PREFIX,
         )
-        return issued.as_response()
+        return issued.as_response(with_scope=True)
 
     async def _issue(
         self,
@@ -213,6 +221,7 @@ class TokenEndpoint:
         scopes: list[str] | tuple[str, ...],
         grant_id: str,
         with_refresh: bool,
+        access_prefix: str = ACCESS_PREFIX,
     ) -> IssuedTokens:
         """Issue tokens, or refuse as a request made a moment later would be: the client or the
         customer was deleted (a reset, a restore, another call) after this request read them.
@@ -226,6 +235,7 @@ class TokenEndpoint:
                 scopes=scopes,
                 grant_id=grant_id,
                 with_refresh=with_refresh,
+                access_prefix=access_prefix,
             )
         except IntegrityError as exc:
             if violation(exc) is not Violation.FOREIGN_KEY:

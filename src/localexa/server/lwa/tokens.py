@@ -1,4 +1,4 @@
-"""Issuing and checking LWA tokens (access `Atza|…`, refresh `Atzr|…`).
+"""Issuing and checking LWA tokens (access `Atza|…`, refresh `Atzr|…`, client access `Atc|…`).
 
 Access tokens live 3600 s by localexa's clock; refresh tokens never expire but die with their
 grant (a replayed authorization code revokes the whole grant, RFC 6749 §4.1.2). Only keyed
@@ -26,7 +26,13 @@ from localexa.server.lwa.repository import LwaRepository
 from localexa.server.lwa.token_cache import CachedToken, TokenCache
 
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=3600)
-# "Atza|" + 345 URL-safe characters: Amazon's access tokens are at least 350 characters.
+ACCESS_PREFIX = "Atza|"
+REFRESH_PREFIX = "Atzr|"
+#: A client_credentials token belongs to no customer, and Amazon's skill messaging page shows it
+#: as `"access_token":"Atc|MQEWYJxEnP3I1ND03Zz..."` (observe/redaction.py knows this prefix too).
+CLIENT_ACCESS_PREFIX = "Atc|"
+# "Atza|" + 346 URL-safe characters ("Atc|" + 346 for client tokens): Amazon's access tokens are
+# at least 350 characters.
 _ACCESS_TOKEN_BYTES = 259
 _REFRESH_TOKEN_BYTES = 96
 
@@ -38,13 +44,14 @@ class IssuedTokens:
     expires_in: int
     scopes: tuple[str, ...]
 
-    def as_response(self) -> dict[str, object]:
-        """RFC 6749 §5.1 body as LWA sends it."""
-        body: dict[str, object] = {
-            "access_token": self.access_token,
-            "token_type": "bearer",
-            "expires_in": self.expires_in,
-        }
+    def as_response(self, *, with_scope: bool = False) -> dict[str, object]:
+        """RFC 6749 §5.1 body as LWA sends it; `with_scope` adds the granted scopes, which LWA
+        sends for client_credentials (skill messaging page: `"scope":"alexa:skill_messaging"`)."""
+        body: dict[str, object] = {"access_token": self.access_token}
+        if with_scope:
+            body["scope"] = " ".join(self.scopes)
+        body["token_type"] = "bearer"
+        body["expires_in"] = self.expires_in
         if self.refresh_token is not None:
             body["refresh_token"] = self.refresh_token
         return body
@@ -68,6 +75,7 @@ class TokenIssuer:
         scopes: list[str] | tuple[str, ...],
         grant_id: str,
         with_refresh: bool = True,
+        access_prefix: str = ACCESS_PREFIX,
     ) -> IssuedTokens:
         now = self.clock.now()
         row = {
@@ -78,7 +86,7 @@ class TokenIssuer:
             "issued_at": now,
             "revoked": False,
         }
-        access = random_token("Atza|", _ACCESS_TOKEN_BYTES)
+        access = random_token(access_prefix, _ACCESS_TOKEN_BYTES)
         rows = [
             row
             | {
@@ -89,7 +97,7 @@ class TokenIssuer:
         ]
         refresh: str | None = None
         if with_refresh:
-            refresh = random_token("Atzr|", _REFRESH_TOKEN_BYTES)
+            refresh = random_token(REFRESH_PREFIX, _REFRESH_TOKEN_BYTES)
             rows.append(
                 row | {"token_hash": self.box.hash_token(refresh), "kind": "refresh", "expires_at": None}
             )

@@ -4,8 +4,8 @@ What counts as secret (issue 7): `Authorization` and other credential headers; t
 access_token, refresh_token, client_secret, code, code_verifier, password, networkKey, pskc,
 clientSecret, authCode, codeVerifier and token in JSON and form bodies and query strings (so
 `endpoint.scope.token`, `grantee.token` and `grant.code` of directives too); and LWA tokens
-(`Atza|…`, `Atzr|…`) anywhere in any text. A JSON `code` beside a `message` or `description` is
-an error code, not an authorization code, and stays readable.
+(`Atza|…`, `Atzr|…`, client_credentials `Atc|…`) anywhere in any text. A JSON `code` beside a
+`message` or `description` is an error code, not an authorization code, and stays readable.
 
 Bodies that do not parse (truncated at the journal's cap, or not JSON/form at all) are scrubbed
 with patterns instead, so a cut-off `"password": "hun` is still hidden, and so are the near-JSON
@@ -54,7 +54,7 @@ _SECRET_HEADERS = frozenset(
 )
 _ERROR_SIBLINGS = ("message", "description")
 
-_LWA_TOKEN = re.compile(r"(Atz[ar])(?:\||%7C|%7c)[A-Za-z0-9\-_.~%|+/=]+")
+_LWA_TOKEN = re.compile(r"(Atz[ar]|Atc)(?:\||%7C|%7c)[A-Za-z0-9\-_.~%|+/=]+")
 _FIELD_ALTERNATIVES = (
     "access_token|refresh_token|client_secret|code|code_verifier|password|networkKey|pskc|"
     "clientSecret|authCode|codeVerifier|token|accessToken|refreshToken|id_token|admin_key|"
@@ -94,10 +94,10 @@ def is_secret_field(name: str) -> bool:
 
 
 def _redact_embedded_secrets(text: str) -> str:
-    # Every LWA token holds "Atz" and every userinfo "@": most text (header values, names, ids)
-    # holds neither, and an `in` test is far cheaper than running a pattern (the journal redacts
+    # Every LWA token holds "Atz" or "Atc" and every userinfo "@": most text (header values, names,
+    # ids) holds none, and an `in` test is far cheaper than running a pattern (the journal redacts
     # every call's headers).
-    if "Atz" in text:
+    if "Atz" in text or "Atc" in text:
         text = _LWA_TOKEN.sub(lambda m: f"{m.group(1)}|{REDACTED}", text)
     if "@" in text and "://" in text:
         text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
