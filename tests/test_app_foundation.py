@@ -34,7 +34,7 @@ async def test_a_trailing_slash_is_an_unknown_path_not_a_redirect(client: httpx.
     """Each answer in its API's own error shape (Starlette answered 307 with an empty body)."""
     gateway = await client.post("/v3/events/")
     assert gateway.status_code == 404
-    assert gateway.json()["payload"]["code"] == "SKILL_NOT_FOUND_EXCEPTION"
+    assert gateway.json()["payload"]["code"] == "INVALID_REQUEST_EXCEPTION"  # no skill was looked up
     for method, path in [
         ("PUT", "/v1/skills/amzn1.ask.skill.x/stages/live/enablement/"),
         ("GET", "/credentiallocker/v2/threadNetworks/"),

@@ -82,6 +82,8 @@ class Op:
     customer: str | None = None
     skill: str | None = None
     own_401: dict[str, Any] | None = field(default=None, repr=False)
+    #: The `WWW-Authenticate` of that 401, if any.
+    own_challenge: str | None = field(default=None, repr=False)
 
     @property
     def key(self) -> str:
@@ -181,10 +183,15 @@ def assert_documented_shape(doc: dict[str, Any], op: Op, answer: httpx.Response,
 
 
 def assert_like_own_401(op: Op, answer: httpx.Response) -> None:
-    """A fault's 401 has the keys the operation's own 401 (no credentials) has."""
+    """A fault's 401 has the keys the operation's own 401 (no credentials) has, and its challenge:
+    the same scheme and realm (RFC 6750 §3; the fault's may add `error="invalid_token"`)."""
     if op.own_401 is None:
         return
     assert _keys(answer.json()) == _keys(op.own_401), (op.key, answer.text, op.own_401)
+    challenge = answer.headers.get("www-authenticate")
+    assert (challenge is None) == (op.own_challenge is None), (op.key, challenge, op.own_challenge)
+    if challenge is not None and op.own_challenge is not None:
+        assert challenge.split(",")[0] == op.own_challenge.split(",")[0], (op.key, challenge)
 
 
 def _keys(value: Any) -> Any:
@@ -605,6 +612,7 @@ async def _own_401s(ops: list[Op]) -> None:
         answer = await op.call(credentials=False)
         assert answer.status_code == 401, (op.key, answer.text)
         op.own_401 = answer.json()
+        op.own_challenge = answer.headers.get("www-authenticate")
 
     await asyncio.gather(*(own_401(op) for op in ops if op.authenticated))
 

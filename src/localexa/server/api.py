@@ -45,7 +45,7 @@ FAMILIES: tuple[tuple[str, ApiFamily], ...] = (
     ("/v1/users/", ApiFamily.CUSTOMER),
     ("/v1/alexaapiendpoint", ApiFamily.CUSTOMER),
     ("/v1/", ApiFamily.SMAPI),
-    ("/v3/events", ApiFamily.EVENTS),
+    ("/v3/", ApiFamily.EVENTS),  # the gateway is localexa's only /v3 API: unknown paths speak it too
     ("/credentiallocker/", ApiFamily.CREDENTIAL_LOCKER),
     ("/_localexa", ApiFamily.ADMIN),
     ("/console", ApiFamily.PAGE),

@@ -18,7 +18,7 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 
-from localexa.server.core.errors import Forbidden, Unauthorized
+from localexa.server.core.errors import BEARER_CHALLENGE, Forbidden, Unauthorized
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,13 @@ def extract_bearer(request: Request, *, allow_query: bool = False) -> str | None
 async def authenticate(request: Request, *, allow_query: bool = False) -> Principal:
     token = extract_bearer(request, allow_query=allow_query)
     if token is None:
-        raise Unauthorized("The request has no access token.", code="MISSING_TOKEN")
+        # RFC 6750 §3.1: no credentials at all, so a challenge without an error code (a refused
+        # token gets core.errors' `error="invalid_token"` one).
+        raise Unauthorized(
+            "The request has no access token.",
+            code="MISSING_TOKEN",
+            headers={"WWW-Authenticate": BEARER_CHALLENGE},
+        )
     verifier: TokenVerifier = request.app.state.token_verifier
     principal = await verifier.verify_access_token(request, token)
     request.state.principal = principal

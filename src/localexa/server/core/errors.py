@@ -153,22 +153,41 @@ class OAuthError(LocalexaError):
         self.instance_status = status
 
 
-# Events gateway codes by status (spec §4), used when a generic error reaches /v3/events.
+#: The event gateway's documented codes (spec §4 "Event gateway"): nothing else leaves /v3/events,
+#: so a client can switch on `payload.code` (the OpenAPI document lists them as its enum).
+EVENT_GATEWAY_CODES: tuple[str, ...] = (
+    "INVALID_REQUEST_EXCEPTION",
+    "INVALID_ACCESS_TOKEN_EXCEPTION",
+    "SKILL_DISABLED_EXCEPTION",
+    "INSUFFICIENT_PERMISSION_EXCEPTION",
+    "SKILL_NOT_FOUND_EXCEPTION",
+    "REQUEST_ENTITY_TOO_LARGE_EXCEPTION",
+    "THROTTLING_EXCEPTION",
+    "INTERNAL_SERVICE_EXCEPTION",
+    "SERVICE_UNAVAILABLE_EXCEPTION",
+)
+# Gateway codes by status, for errors that reach /v3/events without one of the gateway's own
+# codes (an unknown path, the wire's refusals, an injected fault). A 404 is not
+# SKILL_NOT_FOUND_EXCEPTION: that names a failed lookup of the token's skill (events/service.py
+# raises it itself), and no documented code names a missing resource, so a 404 and any other 4xx
+# the table lacks (409, 402, ...) get the gateway's catch-all for a request it cannot serve.
 _EVENT_CODES: dict[int, str] = {
-    400: "INVALID_REQUEST_EXCEPTION",
     401: "INVALID_ACCESS_TOKEN_EXCEPTION",
     403: "INSUFFICIENT_PERMISSION_EXCEPTION",
-    404: "SKILL_NOT_FOUND_EXCEPTION",
-    405: "INVALID_REQUEST_EXCEPTION",
-    408: "INVALID_REQUEST_EXCEPTION",  # the wire's refusals (cli/wire.py, core/request_guard.py)
     413: "REQUEST_ENTITY_TOO_LARGE_EXCEPTION",
-    414: "INVALID_REQUEST_EXCEPTION",
-    431: "INVALID_REQUEST_EXCEPTION",
-    501: "INVALID_REQUEST_EXCEPTION",
     429: "THROTTLING_EXCEPTION",
-    500: "INTERNAL_SERVICE_EXCEPTION",
+    501: "INVALID_REQUEST_EXCEPTION",  # a method the wire does not know: the request is at fault
     503: "SERVICE_UNAVAILABLE_EXCEPTION",
 }
+
+
+def event_code(status: int) -> str:
+    """The gateway code for an error of `status` that carries none of the gateway's own."""
+    known = _EVENT_CODES.get(status)
+    if known is not None:
+        return known
+    return "INVALID_REQUEST_EXCEPTION" if 400 <= status < 500 else "INTERNAL_SERVICE_EXCEPTION"
+
 
 # LWA `error` values by status for errors that were not raised as OAuthError.
 _LWA_CODES: dict[int, str] = {
@@ -190,6 +209,32 @@ _LWA_CODES: dict[int, str] = {
 # The token endpoint authenticates clients, not tokens (RFC 6749 §5.2 has no invalid_token).
 _LWA_TOKEN_CODES = {**_LWA_CODES, 401: "invalid_client"}
 _LWA_FAMILIES = frozenset({ApiFamily.LWA, ApiFamily.LWA_TOKEN})
+#: Every `error` an LWA JSON answer may carry: RFC 6749 §5.2's (lwa/oauth_errors.py), RFC 6750
+#: §3.1's, and the statuses' fallbacks above (the OpenAPI document lists them as its enum).
+LWA_ERROR_CODES: tuple[str, ...] = (
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "invalid_token",
+    "insufficient_scope",
+    "slow_down",
+    "server_error",
+    "temporarily_unavailable",
+)
+#: The realm of localexa's challenges (RFC 6750 §3, RFC 9110 §11.6.1).
+BEARER_CHALLENGE = 'Bearer realm="localexa"'
+#: A Bearer challenge for a token that was sent and refused (RFC 6750 §3.1); a request with no
+#: token at all gets BEARER_CHALLENGE, without an error code (core.auth sets it).
+INVALID_TOKEN_CHALLENGE = f'{BEARER_CHALLENGE}, error="invalid_token"'
+#: The families whose resources take an LWA bearer token: each 401 carries a Bearer challenge
+#: (RFC 6750 §3; SMAPI's spec.json lists `WWW-Authenticate` on its 401s). The admin API's key is
+#: no HTTP authentication scheme, and the token endpoint answers Basic (invalid_client).
+_BEARER_FAMILIES = frozenset(
+    {ApiFamily.SMAPI, ApiFamily.CUSTOMER, ApiFamily.EVENTS, ApiFamily.CREDENTIAL_LOCKER, ApiFamily.LWA}
+)
 #: The families whose errors are HTML pages, (status, message, headers) → page: set by the area
 #: that owns the pages (core holds no template).
 ERROR_PAGES: dict[ApiFamily, Callable[[int, str, dict[str, str]], Response]] = {}
@@ -217,22 +262,24 @@ def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Re
     status = status_of(error)
     headers = dict(error.headers)
     headers["X-Amzn-RequestId"] = request_id
+    if status == 401 and family in _BEARER_FAMILIES:
+        # A route's own refusal (a bad token) and a fault standing in for it alike.
+        headers.setdefault("WWW-Authenticate", INVALID_TOKEN_CHALLENGE)
     page = ERROR_PAGES.get(family)
     if page is not None:
         return page(status, error.message, headers)
     body: dict[str, Any]
     if family in _LWA_FAMILIES:
         codes = _LWA_TOKEN_CODES if family is ApiFamily.LWA_TOKEN else _LWA_CODES
-        code = error.code if isinstance(error, OAuthError) else codes.get(status, "server_error")
+        # A status the table lacks (a 402 or 409 fault, say): invalid_request for a 4xx, which is
+        # the client's to fix, server_error for a 5xx.
+        fallback = "invalid_request" if status < 500 else "server_error"
+        code = error.code if isinstance(error, OAuthError) else codes.get(status, fallback)
         if code == "invalid_client":  # a 401 of the token endpoint (an injected fault, say)
             headers.setdefault("WWW-Authenticate", 'Basic realm="localexa"')
         body = {"error": code, "error_description": description_text(error.message)}
     elif family is ApiFamily.EVENTS:
-        code = (
-            error.code
-            if error.code.endswith("_EXCEPTION")
-            else _EVENT_CODES.get(status, "INTERNAL_SERVICE_EXCEPTION")
-        )
+        code = error.code if error.code in EVENT_GATEWAY_CODES else event_code(status)
         body = {
             "header": {"namespace": "System", "name": "Exception", "messageId": str(uuid.uuid4())},
             "payload": {"code": code, "description": error.message},

@@ -11,12 +11,15 @@ processes the generated document once, so no area has to declare its errors rout
 - which statuses: 400 (validation), 429 (rate limits and injected faults), 500 and 503 on every
   operation, as Amazon lists them on every operation; 401 when the route takes a credential, 403
   when it takes an LWA token (scopes, permissions); 404 when the path, the token or the body
-  names something (every call but the unauthenticated reads); 409 and 413 when it writes;
+  names something (every call but the unauthenticated reads); 409 and 413 when it writes (413
+  only for the event gateway and LWA's token endpoint, whose writes cannot conflict);
 - the 422 FastAPI invented is dropped; what an area declared itself is kept as it is;
 - security schemes: an LWA bearer token (`Authorization: Bearer …`) or the admin key header,
   found from the route's own dependencies (core.auth), so a client (and a fuzzer) knows which
   credential each call takes;
-- every response carries `X-Amzn-RequestId` (core.request_id); a 429 carries `Retry-After`;
+- every response carries `X-Amzn-RequestId` (core.request_id); a 429 carries `Retry-After`; a
+  401 of a token API `WWW-Authenticate` (as SMAPI's own spec.json lists it);
+- the error schemas of the gateway and LWA enumerate their `code` / `error` values (core.errors);
 - OpenAPI `links` (`LINKS`) where a success's body or request feeds another operation's
   parameters: an id a create returns names the resource in its get and delete, an enablement's
   path is the path of its get and its disable, a stored Thread network is looked up by its
@@ -40,7 +43,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from localexa.server.core import auth
-from localexa.server.core.errors import ApiFamily
+from localexa.server.core.errors import EVENT_GATEWAY_CODES, LWA_ERROR_CODES, ApiFamily
 from localexa.server.core.families import FamilyRouter
 from localexa.server.core.openapi_links import add_links
 
@@ -84,7 +87,10 @@ ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object",
         "description": "Login with Amazon's RFC 6749 §5.2 error.",
         "required": ["error", "error_description"],
-        "properties": {"error": _MESSAGE, "error_description": _MESSAGE},
+        "properties": {
+            "error": {"type": "string", "enum": list(LWA_ERROR_CODES)},
+            "error_description": _MESSAGE,
+        },
     },
     "EventGatewayError": {
         "type": "object",
@@ -99,7 +105,10 @@ ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
             "payload": {
                 "type": "object",
                 "required": ["code", "description"],
-                "properties": {"code": _MESSAGE, "description": _MESSAGE},
+                "properties": {
+                    "code": {"type": "string", "enum": list(EVENT_GATEWAY_CODES)},
+                    "description": _MESSAGE,
+                },
             },
         },
     },
@@ -136,7 +145,23 @@ _REQUEST_ID_HEADER = {
 _RETRY_AFTER_HEADER = {
     "Retry-After": {"description": "Seconds to wait.", "required": True, "schema": {"type": "string"}}
 }
+_CHALLENGE_HEADER = {
+    "WWW-Authenticate": {
+        "description": "How to authenticate: a `Bearer` challenge (RFC 6750 §3), `Basic` at the "
+        "token endpoint (invalid_client).",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
 _WRITES = frozenset({"post", "put", "patch", "delete"})
+#: The families whose 401s carry `WWW-Authenticate` (core.errors.render_error).
+_CHALLENGED = frozenset(
+    {ApiFamily.SMAPI, ApiFamily.CUSTOMER, ApiFamily.EVENTS, ApiFamily.CREDENTIAL_LOCKER}
+    | {ApiFamily.LWA, ApiFamily.LWA_TOKEN}
+)
+#: Writes that cannot conflict: the gateway queues an event and the token endpoint issues fresh
+#: tokens, neither under a name the caller chose, so neither answers 409.
+_NO_CONFLICT = frozenset({ApiFamily.EVENTS, ApiFamily.LWA_TOKEN})
 _TOKEN_FAMILIES = frozenset(
     {ApiFamily.SMAPI, ApiFamily.CUSTOMER, ApiFamily.EVENTS, ApiFamily.CREDENTIAL_LOCKER}
 )
@@ -223,7 +248,9 @@ def _credentials(route: Any, family: ApiFamily) -> tuple[bool, bool]:
     return bearer and not admin, admin
 
 
-def error_statuses(path: str, method: str, *, bearer: bool, admin: bool) -> list[int]:
+def error_statuses(
+    path: str, method: str, *, bearer: bool, admin: bool, family: ApiFamily | None = None
+) -> list[int]:
     statuses = [400]
     if bearer or admin:
         statuses.append(401)
@@ -232,7 +259,7 @@ def error_statuses(path: str, method: str, *, bearer: bool, admin: bool) -> list
     if "{" in path or bearer or admin or method in _WRITES:
         statuses.append(404)  # the path, the token or the body names something that may not exist
     if method in _WRITES:
-        statuses += [409, 413]
+        statuses += [413] if family in _NO_CONFLICT else [409, 413]
     return [*statuses, 429, 500, 503]
 
 
@@ -271,7 +298,7 @@ def _describe(
     declared_422 = responses.get("422", {})
     if "HTTPValidationError" in str(declared_422):
         del responses["422"]  # FastAPI's default; validation errors are 400s in the family's shape
-    for status in error_statuses(path, method, bearer=bearer, admin=admin):
+    for status in error_statuses(path, method, bearer=bearer, admin=admin, family=family):
         responses.setdefault(
             str(status), {"description": _REASONS[status], "content": error_content(family, status)}
         )
@@ -281,6 +308,10 @@ def _describe(
             headers.setdefault(name, header)
         if code == "429":
             for name, header in _RETRY_AFTER_HEADER.items():
+                headers.setdefault(name, header)
+        if code == "401" and not admin and family in _CHALLENGED:
+            # As SMAPI's spec.json lists it on its 401s (core.errors sends it on every one).
+            for name, header in _CHALLENGE_HEADER.items():
                 headers.setdefault(name, header)
     if admin:
         operation.setdefault("security", [{"AdminKey": []}])

@@ -24,7 +24,7 @@ async def _principal(request: Request) -> Principal:
     try:
         return await authenticate(request)
     except Unauthorized as exc:
-        raise Unauthorized(exc.message, code=INVALID_ACCESS_TOKEN) from exc
+        raise Unauthorized(exc.message, code=INVALID_ACCESS_TOKEN, headers=exc.headers) from exc
 
 
 async def _throttle(request: Request, skill_id: str) -> None:

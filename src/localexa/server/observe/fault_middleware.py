@@ -25,7 +25,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from localexa.server.core.auth import Principal, extract_bearer
 from localexa.server.core.errors import (
-    ApiFamily,
     BadRequest,
     Conflict,
     Forbidden,
@@ -57,7 +56,6 @@ _EXEMPT_PATHS = frozenset(
 )
 _EXEMPT_PREFIXES = ("/_localexa/faults", "/_localexa/journal", "/console")
 FAULT_HEADER = "X-Localexa-Fault"
-_BEARER_CHALLENGE = 'Bearer realm="localexa", error="invalid_token"'
 #: Seconds a faulted call's body is waited for (for its journal entry) before the fault answers.
 _BODY_WAIT = 1.0
 
@@ -227,10 +225,7 @@ class FaultMiddleware:
         request_id = scope.get("state", {}).get("request_id", "-")
         error = fault_error(answer, scope.get("route"))
         family = state.families.family_for(scope["path"])
-        if family is ApiFamily.LWA and error.status == 401:
-            # As /user/profile's own 401 does: RFC 6750 §3 makes every 401 of a bearer-token
-            # resource carry the challenge, and a fault stands in for that resource's answer.
-            error.headers.setdefault("WWW-Authenticate", _BEARER_CHALLENGE)
+        # A 401 gets its family's challenge from render_error, as the route's own 401 does.
         response = render_error(error, family, request_id)
         response.headers[FAULT_HEADER] = answer.id
         await response(scope, receive, send)
