@@ -5,6 +5,8 @@ health (the server's README: Observe and steer; Directives).
     localexa admin journal list --status 5xx --limit 20
     localexa admin directives send --user-id … --skill-id … --namespace Alexa.PowerController \
         --name TurnOn --endpoint-id lamp
+    localexa admin directives messages USER_ID SKILL_ID --limit 50
+    localexa admin directives discover USER_ID SKILL_ID
     localexa admin reset --yes
     localexa admin snapshot -o state.json && localexa admin restore state.json
 """
@@ -14,13 +16,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from localexa.cli.context import state
 from localexa.cli.options import JsonOption, QuietOption, RegionName, read_json_object, region_literal
 from localexa.cli.output import Column, emit, rows_of
+
+if TYPE_CHECKING:  # the client is imported when a command runs (cold start of `localexa`)
+    from localexa.client.types.directives import DirectiveResult
 
 faults = typer.Typer(no_args_is_help=True, help="Make chosen calls fail or slow down.")
 journal = typer.Typer(no_args_is_help=True, help="Every recorded call, newest first.")
@@ -50,6 +55,16 @@ ENDPOINT_COLUMNS = [
     Column.attr("friendlyName", "friendly_name"),
     Column.attr("categories", "display_categories"),
     Column("state", lambda e: ", ".join(f"{k}={v}" for k, v in e.state.items())),
+]
+MESSAGE_COLUMNS = [
+    Column.attr("id", "id"),
+    Column.attr("at", "at"),
+    Column.attr("direction", "direction"),
+    Column.attr("namespace", "namespace"),
+    Column.attr("name", "name"),
+    Column.attr("endpointId", "endpoint_id"),
+    Column.attr("exchangeId", "exchange_id"),
+    Column.attr("latencyMs", "latency_ms"),
 ]
 
 
@@ -196,6 +211,11 @@ def send_directive(
             payload=body,
             instance=instance,
         )
+    _emit_directive(result, as_json=cli.json)
+
+
+def _emit_directive(result: DirectiveResult, *, as_json: bool) -> None:
+    """The skill's answer to a directive: whole with --json, else what was sent back and its verdict."""
     summary = {
         "exchangeId": result.exchange_id,
         "answer": result.verdict.name,
@@ -205,7 +225,42 @@ def send_directive(
         "error": f"{result.error.type}: {result.error.message}" if result.error else None,
         "latencyMs": result.latency_ms,
     }
-    emit(result if cli.json else summary, as_json=cli.json, title="Directive")
+    emit(result if as_json else summary, as_json=as_json, title="Directive")
+
+
+@directives.command("discover")
+def rediscover(ctx: typer.Context, user_id: str, skill_id: str, json_output: JsonOption = False) -> None:
+    """Send Alexa.Discovery.Discover again; print the skill's answer and its verdict."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        result = client.admin.directives.discover(user_id, skill_id)
+    _emit_directive(result, as_json=cli.json)
+
+
+@directives.command("accept-grant")
+def accept_grant(ctx: typer.Context, user_id: str, skill_id: str, json_output: JsonOption = False) -> None:
+    """Send Alexa.Authorization.AcceptGrant again (a fresh grant code); print the skill's answer."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        result = client.admin.directives.accept_grant(user_id, skill_id)
+    _emit_directive(result, as_json=cli.json)
+
+
+@directives.command("messages")
+def list_messages(
+    ctx: typer.Context,
+    user_id: str,
+    skill_id: str,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many messages.")] = 20,
+    json_output: JsonOption = False,
+) -> None:
+    """Directives, answers and events between Alexa and the skill for this customer (bodies with --json)."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        found = rows_of(
+            client.admin.directives.messages(user_id, skill_id, max_results=min(limit, 500)), limit
+        )
+    emit(found, as_json=cli.json, columns=MESSAGE_COLUMNS, title="Messages")
 
 
 @directives.command("endpoints")

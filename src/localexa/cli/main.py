@@ -15,6 +15,7 @@ COMMANDS = {
     "thread": "localexa.cli.thread:thread",
     "events": "localexa.cli.events:events",
     "evaluations": "localexa.cli.evaluations:evaluations",
+    "lwa": "localexa.cli.lwa:lwa",
     "admin": "localexa.cli.admin:admin",
 }
 

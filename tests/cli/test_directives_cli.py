@@ -1,0 +1,32 @@
+"""`localexa admin directives discover | accept-grant | messages` to a linked skill (the echo skill)."""
+
+from __future__ import annotations
+
+from localexa.testing import Localexa
+from tests.cli.conftest import Cli
+from tests.cli.echo_skill import EchoSkill
+
+
+def test_discover_accept_grant_and_the_messages_they_leave(
+    cli: Cli, localexa: Localexa, echo_skill: EchoSkill
+) -> None:
+    skill = localexa.create_skill(account_linking=True, endpoint=echo_skill.url)
+    customer = localexa.create_customer()
+    localexa.link(customer, skill)
+    pair = (customer.user_id, skill.skill_id)
+    cli.json("admin", "directives", "endpoints", *pair, "--wait", "10")  # the link's own Discover is done
+
+    discovered = cli.json("admin", "directives", "discover", *pair)
+    assert discovered["verdict"]["name"] == "Alexa.Discovery.Discover.Response"
+    granted = cli.ok("admin", "directives", "accept-grant", *pair).stdout
+    assert "AcceptGrant.Response" in granted
+
+    messages = cli.json("admin", "directives", "messages", *pair, "--limit", "500")
+    names = [m["name"] for m in messages]
+    assert names.count("Discover") >= 2, names  # the link's and ours
+    assert names.count("AcceptGrant") >= 2, names
+    assert len(cli.json("admin", "directives", "messages", *pair, "--limit", "1")) == 1
+    assert "AcceptGrant" in cli.ok("admin", "directives", "messages", *pair).stdout  # the table
+
+    unknown = cli.run("admin", "directives", "messages", "no-such-user", skill.skill_id)
+    assert unknown.exit_code == 3, (unknown.stdout, unknown.stderr)
