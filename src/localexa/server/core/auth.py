@@ -4,7 +4,8 @@
   client sends no prefix; spec §6), or, where a route allows it, as `x-amz-access-token` or
   `?access_token=` (LWA profile; spec §3).
 - Scopes are declared per route with `require_scopes(...)`; the token's scopes must include one
-  of the accepted sets.
+  of the accepted sets. A refusal is 403 with RFC 6750 §3.1's `insufficient_scope` challenge
+  (`insufficient_scope()`, which areas whose own checks refuse a missing scope use too).
 - Verification itself belongs to LWA (the token tables); core only knows the `TokenVerifier`
   protocol, which app.py wires to the LWA implementation.
 """
@@ -12,7 +13,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Protocol
 
@@ -73,6 +74,15 @@ async def authenticate(request: Request, *, allow_query: bool = False) -> Princi
     return principal
 
 
+def insufficient_scope(message: str, scopes: Iterable[str], *, code: str = "INSUFFICIENT_SCOPE") -> Forbidden:
+    """A 403 for a token that lacks `scopes`, with RFC 6750 §3.1's challenge naming them, so a
+    client learns which scope to ask for. Only for scope refusals: a 403 of another kind (another
+    vendor's skill, another region's endpoint) is nothing a token with more scopes would fix."""
+    wanted = " ".join(dict.fromkeys(scopes))  # each scope once, in the route's order
+    challenge = f'{BEARER_CHALLENGE}, error="insufficient_scope", scope="{wanted}"'
+    return Forbidden(message, code=code, headers={"WWW-Authenticate": challenge})
+
+
 def require_scopes(*accepted: str | tuple[str, ...]) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency accepting a token that holds any one of `accepted` (a scope or a tuple of scopes)."""
     options = [frozenset((a,) if isinstance(a, str) else a) for a in accepted]
@@ -81,7 +91,11 @@ def require_scopes(*accepted: str | tuple[str, ...]) -> Callable[[Request], Awai
         principal = await authenticate(request)
         if options and not any(option <= principal.scopes for option in options):
             wanted = " or ".join(" ".join(sorted(o)) for o in options)
-            raise Forbidden(f"The access token lacks the scope {wanted}.", code="INSUFFICIENT_SCOPE")
+            # The challenge lists every accepted scope, as LWA's profile does (lwa/service.py):
+            # RFC 6750's `scope` has no "or", and a token holding them all is accepted.
+            raise insufficient_scope(
+                f"The access token lacks the scope {wanted}.", (s for o in options for s in sorted(o))
+            )
         return principal
 
     return dependency

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from localexa.server.core.auth import Principal
+from localexa.server.core.auth import Principal, insufficient_scope
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, Conflict, Forbidden, Unauthorized
@@ -77,8 +77,12 @@ class CredentialLockerService:
         if principal.user_id is None:
             raise Forbidden("The access token does not belong to a customer.")
         if THREAD_PERMISSION not in (skill.permissions or []):
-            raise Forbidden(
-                f"Skill {skill.id} lacks the permission {THREAD_PERMISSION}.", code="INSUFFICIENT_PERMISSION"
+            # The token's privileges are its skill's permissions: RFC 6750's insufficient_scope,
+            # naming the one it lacks (the two refusals above are the wrong kind of token).
+            raise insufficient_scope(
+                f"Skill {skill.id} lacks the permission {THREAD_PERMISSION}.",
+                [THREAD_PERMISSION],
+                code="INSUFFICIENT_PERMISSION",
             )
         return LockerCaller(skill_id=skill.id, client_id=principal.client_id, user_id=principal.user_id)
 

@@ -12,8 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from localexa.server.core.auth import Principal, authenticate, require_scopes
-from localexa.server.core.errors import Forbidden
+from localexa.server.core.auth import Principal, authenticate, insufficient_scope, require_scopes
 from localexa.server.core.rate_limit import rate_limited
 from localexa.server.core.regions import Region
 from localexa.server.db.session import SessionDep
@@ -48,7 +47,7 @@ async def _customer_or_skill_token(request: Request, session: SessionDep) -> Pri
         return principal
     client = await LwaRepository(session).client(principal.client_id)
     if client is None or client.skill_id is None or principal.user_id is None:
-        raise Forbidden(f"The access token lacks the scope {ACCOUNT_LINKING}.", code="INSUFFICIENT_SCOPE")
+        raise insufficient_scope(f"The access token lacks the scope {ACCOUNT_LINKING}.", [ACCOUNT_LINKING])
     return principal
 
 

@@ -33,7 +33,7 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core import strict_json
-from localexa.server.core.auth import Principal
+from localexa.server.core.auth import Principal, insufficient_scope
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized
@@ -120,8 +120,11 @@ class EventGateway:
         if row.skill_id is None:
             raise NotFound("The skill of this token no longer exists.", code=SKILL_NOT_FOUND)
         if ASYNC_EVENT_PERMISSION not in (row.permissions or []):
-            raise Forbidden(
+            # The event token's privilege is the skill's permission (its grant carries it as the
+            # scope): RFC 6750's insufficient_scope, naming it. A token of another client is not.
+            raise insufficient_scope(
                 f"The skill does not have the permission {ASYNC_EVENT_PERMISSION}.",
+                [ASYNC_EVENT_PERMISSION],
                 code=INSUFFICIENT_PERMISSION,
             )
         if not row.enabled:
