@@ -23,6 +23,7 @@ CLEAN_ENV: dict[str, str | None] = {
         "LOCALEXA_ADMIN_KEY",
         "LOCALEXA_DATA_DIR",
         "LOCALEXA_TOKEN",
+        "LOCALEXA_CLIENT_SECRET",
         "LOCALEXA_CA_FILE",
         "LOCALEXA_RETRIES",
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
+from localexa.cli.main import app
 from localexa.testing import Localexa
-from tests.cli.conftest import Cli
+from tests.cli.conftest import CLEAN_ENV, Cli
 
 
 def test_token_info_and_profile_of_the_global_token(cli: Cli, localexa: Localexa) -> None:
@@ -36,6 +39,15 @@ def test_client_credentials_for_a_skills_messaging_client(cli: Cli, localexa: Lo
     )  # fmt: skip
     assert issued["access_token"]
     assert issued["scope"] == "alexa:skill_messaging"
+    # The secret may come from the environment instead of the command line (where `ps` shows it).
+    from_env = cli.runner.invoke(
+        app,
+        ["--url", localexa.url, "lwa", "client-credentials", "--scope", "alexa:skill_messaging",
+         "--client-id", skill.messaging_client_id, "--json"],
+        env={**CLEAN_ENV, "LOCALEXA_CLIENT_SECRET": skill.messaging_client_secret},
+    )  # fmt: skip
+    assert from_env.exit_code == 0, from_env.output
+    assert json.loads(from_env.stdout)["scope"] == "alexa:skill_messaging"
 
 
 def test_refused_grants_and_tokens_exit_with_the_apis_error(cli: Cli, localexa: Localexa) -> None:

@@ -77,3 +77,17 @@ def test_the_document_lists_the_challenge_on_each_401() -> None:
         assert headers.get("WWW-Authenticate", {}).get("required") is True, (path, method)
     admin = doc["paths"]["/_localexa/customers"]["post"]["responses"]["401"]["headers"]
     assert "WWW-Authenticate" not in admin
+
+
+def test_the_document_lists_the_scope_challenge_on_the_403s_of_token_apis() -> None:
+    doc = create_app(Settings(demo=False)).openapi()
+    for path, method in [
+        ("/v1/skills/{skill_id}/stages/{stage}/enablement", "put"),
+        ("/v3/events", "post"),
+        ("/credentiallocker/v2/threadNetworks", "get"),
+    ]:
+        header = doc["paths"][path][method]["responses"]["403"]["headers"]["WWW-Authenticate"]
+        # Not every 403 carries it (another vendor's skill, another region): not required.
+        assert header["required"] is False, (path, method)
+        assert "insufficient_scope" in header["description"]
+    assert "Atc|" in doc["components"]["securitySchemes"]["LwaBearer"]["description"]

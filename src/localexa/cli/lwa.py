@@ -26,8 +26,13 @@ if TYPE_CHECKING:  # the client is imported when a command runs (cold start of `
 lwa = typer.Typer(no_args_is_help=True, add_completion=False)
 
 ClientIdOption = Annotated[str, typer.Option(help="The LWA client (amzn1.application-oa2-client.…).")]
+#: Also from LOCALEXA_CLIENT_SECRET: on the command line a secret shows in `ps` and the shell's history.
+CLIENT_SECRET_ENV = "LOCALEXA_CLIENT_SECRET"
 ClientSecretOption = Annotated[
-    str | None, typer.Option(help="The client's secret (not needed for a public client with PKCE).")
+    str | None,
+    typer.Option(
+        envvar=CLIENT_SECRET_ENV, help="The client's secret (not needed for a public client with PKCE)."
+    ),
 ]
 
 
@@ -113,7 +118,7 @@ def client_credentials(
     ctx: typer.Context,
     scope: Annotated[list[str], typer.Option(help="A scope (repeatable), e.g. alexa:skill_messaging.")],
     client_id: ClientIdOption,
-    client_secret: Annotated[str, typer.Option(help="The client's secret.")],
+    client_secret: Annotated[str, typer.Option(envvar=CLIENT_SECRET_ENV, help="The client's secret.")],
     quiet: QuietOption = False,
     json_output: JsonOption = False,
 ) -> None:

@@ -130,7 +130,8 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     "LwaBearer": {
         "type": "http",
         "scheme": "bearer",
-        "description": "A Login with Amazon access token (`Atza|…`); the bare token is accepted too.",
+        "description": "A Login with Amazon access token (`Atza|…`, a client-credentials one `Atc|…`); "
+        "the bare token is accepted too.",
     },
     "AdminKey": {"type": "apiKey", "in": "header", "name": "X-Localexa-Admin-Key"},
 }
@@ -150,6 +151,16 @@ _CHALLENGE_HEADER = {
         "description": "How to authenticate: a `Bearer` challenge (RFC 6750 §3), `Basic` at the "
         "token endpoint (invalid_client).",
         "required": True,
+        "schema": {"type": "string"},
+    }
+}
+#: On a 403 only when the token lacks a scope or permission (core.auth.insufficient_scope): not
+#: required, since other 403s (another vendor's skill, another region) carry none.
+_SCOPE_CHALLENGE_HEADER = {
+    "WWW-Authenticate": {
+        "description": 'When the token lacks what the route needs: `Bearer realm="localexa", '
+        'error="insufficient_scope", scope="…"` (RFC 6750 §3.1), naming the scopes.',
+        "required": False,
         "schema": {"type": "string"},
     }
 }
@@ -312,6 +323,9 @@ def _describe(
         if code == "401" and not admin and family in _CHALLENGED:
             # As SMAPI's spec.json lists it on its 401s (core.errors sends it on every one).
             for name, header in _CHALLENGE_HEADER.items():
+                headers.setdefault(name, header)
+        if code == "403" and bearer and not admin and family in _CHALLENGED:
+            for name, header in _SCOPE_CHALLENGE_HEADER.items():
                 headers.setdefault(name, header)
     if admin:
         operation.setdefault("security", [{"AdminKey": []}])
