@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
 from starlette.types import Message
 
-from localexa.server.core.errors import ApiFamily, install_error_handlers
+from localexa.server.core.error_handlers import install_error_handlers
+from localexa.server.core.errors import ApiFamily
 from localexa.server.core.families import FamilyRouter
 from localexa.server.core.request_guard import holds_nul
 from tests.conftest import ADMIN_KEY

@@ -17,7 +17,7 @@ from localexa import __version__
 from localexa.server.api import include_areas
 from localexa.server.core.clock import Clock, ClockRefreshMiddleware
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import install_error_handlers
+from localexa.server.core.error_handlers import install_error_handlers
 from localexa.server.core.head import install_head
 from localexa.server.core.http import OutboundHttp
 from localexa.server.core.openapi import install_openapi

@@ -1,7 +1,7 @@
 """One exception tree for every API, and one renderer per API family.
 
-Services raise these; they never build HTTP responses. The handler in `install_error_handlers`
-finds the family of the request's path (`ApiFamily`) and renders the error in that family's own
+Services raise these; they never build HTTP responses. The handlers (core/error_handlers.py)
+find the family of the request's path (`ApiFamily`) and renders the error in that family's own
 wire shape (../shared/spec/alexa-api-surface.md §1.3, §3, §4):
 
     LocalexaError                 status, message, code
@@ -25,25 +25,12 @@ Nothing here knows an area: areas register which path prefixes and routes speak 
 from __future__ import annotations
 
 import enum
-import logging
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
-
-from localexa.server.core.strict_json import NonFiniteNumber
-from localexa.server.db.integrity import Violation, violation
-
-if TYPE_CHECKING:
-    from localexa.server.core.families import FamilyRouter
-
-logger = logging.getLogger("localexa.errors")
 
 
 class ApiFamily(enum.StrEnum):
@@ -208,7 +195,7 @@ _LWA_CODES: dict[int, str] = {
 }
 # The token endpoint authenticates clients, not tokens (RFC 6749 §5.2 has no invalid_token).
 _LWA_TOKEN_CODES = {**_LWA_CODES, 401: "invalid_client"}
-_LWA_FAMILIES = frozenset({ApiFamily.LWA, ApiFamily.LWA_TOKEN})
+LWA_FAMILIES = frozenset({ApiFamily.LWA, ApiFamily.LWA_TOKEN})
 #: Every `error` an LWA JSON answer may carry: RFC 6749 §5.2's (lwa/oauth_errors.py), RFC 6750
 #: §3.1's, and the statuses' fallbacks above (the OpenAPI document lists them as its enum).
 LWA_ERROR_CODES: tuple[str, ...] = (
@@ -269,7 +256,7 @@ def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Re
     if page is not None:
         return page(status, error.message, headers)
     body: dict[str, Any]
-    if family in _LWA_FAMILIES:
+    if family in LWA_FAMILIES:
         codes = _LWA_TOKEN_CODES if family is ApiFamily.LWA_TOKEN else _LWA_CODES
         # A status the table lacks (a 402 or 409 fault, say): invalid_request for a 4xx, which is
         # the client's to fix, server_error for a 5xx.
@@ -299,147 +286,6 @@ def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Re
         body = {"code": error.code, "message": error.message}
     else:
         body = {"message": error.message}
-    if family in _LWA_FAMILIES:
+    if family in LWA_FAMILIES:
         headers["Cache-Control"] = "no-store"
     return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _request_id(request: Request) -> str:
-    rid = getattr(request.state, "request_id", None)
-    return rid if isinstance(rid, str) else str(uuid.uuid4())
-
-
-def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, str]]]:
-    violations: list[dict[str, str]] = []
-    for err in exc.errors():
-        parts = list(err.get("loc", ()))
-        # Only the first part says where (body, query, ...): a field named `path` (a fault's)
-        # further on lost its name, and `{"status": 503}` was just "Field required".
-        if parts and parts[0] in ("body", "query", "path", "header"):
-            parts = parts[1:]
-        loc = ".".join(str(part) for part in parts)
-        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        if err.get("type") == "json_invalid":
-            msg = "The request body is not valid JSON."
-            loc = ""
-        violations.append({"code": "INVALID_REQUEST_PARAMETER", "message": f"{loc}: {msg}" if loc else msg})
-    message = violations[0]["message"] if violations else "The request is not valid."
-    return message, violations
-
-
-_STATUS_ERRORS: dict[int, type[LocalexaError]] = {
-    400: BadRequest,
-    401: Unauthorized,
-    403: Forbidden,
-    404: NotFound,
-    405: MethodNotAllowed,
-    409: Conflict,
-    413: PayloadTooLarge,
-    415: UnsupportedMediaType,
-    503: ServiceUnavailable,
-}
-
-
-#: PostgreSQL refusing a character: U+0000 in text (22021), one the encoding lacks (22P05).
-_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
-
-
-def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
-    """Every error leaves the server in its API's shape; nothing leaks a stack trace."""
-
-    async def on_localexa_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, LocalexaError)
-        return render_error(exc, families.family_for(request.url.path), _request_id(request))
-
-    async def on_validation_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
-        message, violations = _describe_validation(exc)
-        family = families.family_for(request.url.path)
-        error: LocalexaError = ValidationFailed(message, violations)
-        if family in _LWA_FAMILIES:
-            error = OAuthError("invalid_request", message)
-        return render_error(error, family, _request_id(request))
-
-    async def on_http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
-        error_type = _STATUS_ERRORS.get(exc.status_code, LocalexaError)
-        detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
-        if exc.status_code == 404 and detail == "Not Found":
-            detail = f"No resource at {request.method} {request.url.path}."
-        headers = exc.headers
-        if exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}."
-            # A 405 must list the methods in `Allow` (RFC 9110 §15.5.6).
-            allowed = families.allowed_methods(request.url.path)
-            if allowed:  # a route that raised 405 itself keeps its own headers
-                headers = {**(headers or {}), "Allow": allowed}
-        error = error_type(detail, headers=headers)
-        response = render_error(error, families.family_for(request.url.path), _request_id(request))
-        if exc.status_code not in _STATUS_ERRORS:
-            response.status_code = exc.status_code
-        return response
-
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        error: LocalexaError
-        if isinstance(exc, StatementError) and isinstance(exc.orig, NonFiniteNumber):
-            logger.warning("refused %s %s: a number that is not finite", request.method, request.url.path)
-            error = BadRequest(
-                "A number of this request, or of data it brought in, is not finite (NaN, Infinity, "
-                "or beyond ±1.8e308 such as 1e400); nothing of it was stored."
-            )
-        elif isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
-            # The request guard refuses NUL at the door; this is one that came in another way
-            # (a skill's answer, say). The request's transaction rolls back: nothing of it is kept.
-            logger.warning("refused %s %s: PostgreSQL cannot store a value", request.method, request.url.path)
-            error = BadRequest(
-                "A value of this request, or one it brought in, holds a character PostgreSQL cannot "
-                "store (U+0000); nothing of it was stored."
-            )
-        elif isinstance(exc, IntegrityError) and (broken := violation(exc)) is not None:
-            # A race no repository caught itself (db/integrity.py): the request's transaction
-            # rolls back, so nothing of it is kept.
-            logger.warning("refused %s %s: %s violation", request.method, request.url.path, broken.value)
-            if broken is Violation.UNIQUE:
-                error = Conflict(
-                    "A concurrent request stored the same thing first; nothing of this one was stored."
-                )
-            else:
-                error = NotFound(
-                    "Something this request refers to was deleted while it ran (by a reset, a restore "
-                    "or another call); nothing of it was stored."
-                )
-        elif isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            # The database went away under this request (restart, failover): nothing was
-            # committed, the pool reconnects, and a retry succeeds. Not a bug, so no stack trace.
-            logger.warning("database connection lost during %s %s", request.method, request.url.path)
-            error = ServiceUnavailable("The database connection was lost. Retry the request.")
-        else:
-            logger.exception("unhandled error on %s %s", request.method, request.url.path)
-            error = LocalexaError("An internal error occurred. Retry the request.")
-        return render_error(error, families.family_for(request.url.path), _request_id(request))
-
-    async def on_attribute_error(request: Request, exc: Exception) -> Response:
-        # What the lifespan puts on app.state (engine, keys, clock) is missing until it has run:
-        # an app driven by httpx.ASGITransport, which does not run lifespans, met a 500 and a
-        # stack trace for every call that needed it.
-        if hasattr(request.app.state, "settings"):
-            return await on_unexpected(request, exc)
-        logger.error(
-            "answered %s %s with 503: the app's lifespan has not run", request.method, request.url.path
-        )
-        error = ServiceUnavailable(
-            "localexa has not started: its lifespan has not run. In process, enter "
-            "`app.router.lifespan_context(app)` first (httpx.ASGITransport does not run it)."
-        )
-        return render_error(error, families.family_for(request.url.path), _request_id(request))
-
-    app.add_exception_handler(LocalexaError, on_localexa_error)
-    app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(StarletteHTTPException, on_http_error)
-    # Database errors get the same answers, registered apart: Starlette re-raises whatever reaches
-    # the `Exception` handler once it has answered (uvicorn then logs "Exception in ASGI
-    # application" with a stack trace), which is right for a bug, not for a refused value or a
-    # lost connection.
-    app.add_exception_handler(StatementError, on_unexpected)
-    app.add_exception_handler(AttributeError, on_attribute_error)
-    app.add_exception_handler(Exception, on_unexpected)

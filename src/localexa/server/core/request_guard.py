@@ -40,7 +40,7 @@ Refusals met while the body is read are raised as `RequestRefused`, both a `Loca
 the error handlers render it with its own status and code) and a Starlette `HTTPException`:
 FastAPI turns any other exception raised from the body into a 400 "There was an error parsing the
 body", which made a chunked JSON body over the cap a 400 instead of a 413. The error handlers
-(core/errors.py) render both in the family of the path.
+(core/error_handlers.py) render both in the family of the path.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Python's `json` writes `NaN` and `Infinity` and reads them back, and reads `1e40
 Infinity. PostgreSQL's `json` refuses those tokens (a 500 when such a value reached a JSON column)
 and SQLite kept text no other JSON parser reads. So JSON columns are written with `dumps` on both
 databases (db/engine.py), a value that is not finite raising `NonFiniteNumber` (answered with 400,
-core/errors.py), and a skill's answer is read with `loads`: one holding such a number is not JSON,
+core/error_handlers.py), and a skill's answer is read with `loads`: one holding such a number is not JSON,
 like any other broken answer. So is one holding an unpaired UTF-16 surrogate (`"\\ud800"`): no
 character (I-JSON, RFC 7493 §2.1), and no database stores it as text.
 """

@@ -4,7 +4,7 @@ Starlette hands such an exception to its outermost middleware (ServerErrorMiddle
 every middleware of ours: the handler's log line had no request id (the id's context had ended),
 the journal saw no answer, and the exception was raised again to uvicorn, which logged a second
 traceback and closed the keep-alive connection. Here, innermost, the same handler
-(`core/errors.py`'s, registered for `Exception`) answers while the request id, the journal and the
+(`core/error_handlers.py`'s, registered for `Exception`) answers while the request id, the journal and the
 metrics still see the call, and nothing is raised further.
 """
 

@@ -111,7 +111,7 @@ class CredentialLockerRepository:
         One `INSERT … ON CONFLICT DO NOTHING` on the identity's unique constraint: it was a
         SELECT for the identity, then the INSERT (whose unique violation covered the race). A
         missing customer still fails (a foreign key: the customer went in a reset meanwhile), and
-        core/errors.py answers 404."""
+        core/error_handlers.py answers 404."""
         conn = await self.session.connection()
         inserted = await conn.execute(_insert_network(conn.dialect.name), row)
         return bool(inserted.rowcount == 1)

@@ -160,7 +160,7 @@ class EnablementRepository:
                 self.session.add(row)
         except IntegrityError as exc:
             if violation(exc) is not Violation.UNIQUE:
-                raise  # the customer or skill went (a reset): core/errors.py answers 404
+                raise  # the customer or skill went (a reset): core/error_handlers.py answers 404
             return False
         return True
 
@@ -176,7 +176,7 @@ class EnablementRepository:
             await self.session.flush()
         except IntegrityError as exc:
             if violation(exc) is not Violation.UNIQUE:
-                raise  # the customer or skill went (a reset): core/errors.py answers 404
+                raise  # the customer or skill went (a reset): core/error_handlers.py answers 404
             raise Conflict(
                 "The skill was enabled concurrently for this account; retry the request.",
                 code="CONFLICT",

@@ -225,7 +225,7 @@ class TokenEndpoint:
     ) -> IssuedTokens:
         """Issue tokens, or refuse as a request made a moment later would be: the client or the
         customer was deleted (a reset, a restore, another call) after this request read them.
-        That was a 404 "deleted while it ran" from core/errors.py, a status the token endpoint
+        That was a 404 "deleted while it ran" from core/error_handlers.py, a status the token endpoint
         never answers (RFC 6749 §5.2); a later request gets `invalid_client` when the client is
         gone, else `refused` (the code or refresh token went with the customer)."""
         try:
