@@ -17,15 +17,11 @@ request guard's (core/request_guard.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import importlib.util
 import logging
-import os
 import socket
 import warnings
-from collections.abc import Iterator
-from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
@@ -34,6 +30,7 @@ import typer
 import uvicorn
 
 from localexa.cli.serve_checks import LOG_LEVELS, MAX_PORT, check_options, check_ports, use_data_dir
+from localexa.cli.serve_servers import DEMO_HOST, DEMO_LISTENER, AnnouncingServer, serve_all
 from localexa.cli.wire import (
     ConnectionBudget,
     WireGuard,
@@ -61,11 +58,6 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock.bind((host, port))
     sock.set_inheritable(True)
     return sock
-
-
-#: What the demo device cloud's listener is called in messages, and the interface it listens on.
-DEMO_LISTENER = "My Lights"
-DEMO_HOST = "127.0.0.1"
 
 
 def announcement(settings: Settings) -> list[str]:
@@ -315,7 +307,7 @@ def run_server(settings: Settings) -> None:
     # uvicorn's own run() would pick the loop; serving several sockets (and the demo cloud) we run
     # the loop ourselves, so ask the config for its loop factory (uvloop) instead of asyncio.run.
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-        runner.run(_serve_all(server, sockets, settings, budget, lines))
+        runner.run(serve_all(server, sockets, settings, budget, lines))
 
 
 class OneLineStartupFailure:
@@ -355,145 +347,6 @@ def last_line(text: str) -> str:
     lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
     told = [line for line in lines if not line.startswith(_SQLALCHEMY_TRAILERS)]
     return told[-1] if told else lines[-1] if lines else "unknown error"
-
-
-async def _serve_all(
-    server: AnnouncingServer,
-    sockets: list[socket.socket],
-    settings: Settings,
-    budget: ConnectionBudget,
-    lines: list[str],
-) -> None:
-    """localexa, and in demo mode the My Lights device cloud beside it until localexa stops;
-    `lines` are printed once both accept connections (after the app's start-up succeeded)."""
-    if settings.exit_with_parent is not None:
-        # Referenced until done: the loop itself keeps only weak references to tasks.
-        watcher = asyncio.create_task(_stop_when_orphaned(server, settings.exit_with_parent))
-        _watchers.add(watcher)
-        watcher.add_done_callback(_watchers.discard)
-    mylights = build_demo_device_cloud(settings, budget) if settings.demo else None
-    servers = [server] if mylights is None else [server, mylights]
-    announcer = asyncio.create_task(_announce_when_listening(servers, lines))
-    try:
-        if mylights is None:
-            await server.serve(sockets=sockets)
-            return
-        *regions, demo_socket = sockets  # bind_region_sockets put My Lights' socket last
-        task = asyncio.create_task(mylights.serve(sockets=[demo_socket]))
-        try:
-            await server.serve(sockets=regions)
-        finally:
-            mylights.should_exit = True
-            await task
-    finally:
-        announcer.cancel()  # a start that failed or was stopped says nothing
-
-
-async def _announce_when_listening(servers: list[AnnouncingServer], lines: list[str]) -> None:
-    for each in servers:
-        await each.listening.wait()
-    for line in lines:
-        typer.echo(line)
-
-
-class AnnouncingServer(uvicorn.Server):
-    """A uvicorn server whose `listening` is set once it accepts connections: its app's start-up
-    (migrations, the database, the demo seed) succeeded and its sockets are served. A failed
-    start-up never gets there (uvicorn exits with status 3 first)."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.listening = asyncio.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
-        if not self.should_exit:  # a SIGTERM during start-up: it stops at once, so it never listened
-            self.listening.set()
-
-
-_watchers: set[asyncio.Task[None]] = set()
-#: How often the parent is looked at: a leftover server lives at most this long.
-ORPHAN_POLL_SECONDS = 0.5
-
-
-async def _stop_when_orphaned(server: uvicorn.Server, parent_pid: int) -> None:
-    """Shut down gracefully once `parent_pid` is gone (the kernel re-parents us)."""
-    while not server.should_exit:
-        if os.getppid() != parent_pid:
-            logger.warning("parent process %d has ended; stopping", parent_pid)
-            server.should_exit = True
-            return
-        await asyncio.sleep(ORPHAN_POLL_SECONDS)
-
-
-#: True in the task that serves My Lights (set in its own context, not the main server's).
-_second_server: ContextVar[bool] = ContextVar("localexa_second_server", default=False)
-#: uvicorn's lines about the process (not the server): one process, so each is said once.
-_PROCESS_LINES = frozenset({"Started server process [%d]", "Finished server process [%d]"})
-
-
-class _OncePerProcess(logging.Filter):
-    """Drops the second uvicorn server's "Started/Finished server process [pid]": My Lights runs
-    in localexa's process, and the log said the process started twice."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (_second_server.get() and record.msg in _PROCESS_LINES)
-
-
-_ONCE_PER_PROCESS = _OncePerProcess()
-
-
-class _QuietServer(AnnouncingServer):
-    """A uvicorn server beside the main one: signal handling and the process's own lines are the
-    main server's."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
-        logging.getLogger("uvicorn.error").addFilter(_ONCE_PER_PROCESS)  # once: addFilter ignores repeats
-        mark = _second_server.set(True)
-        try:
-            await super().serve(sockets=sockets)
-        finally:
-            _second_server.reset(mark)
-
-
-def build_demo_device_cloud(settings: Settings, budget: ConnectionBudget | None = None) -> AnnouncingServer:
-    """The My Lights sample on `demo_port`, pointed at this server's LWA and event gateway, its
-    connections held to localexa's limits and counted against the same open-file budget."""
-    from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app, use_shared_cloud
-
-    if settings.tls and settings.outbound_ca_file is not None:
-        from localexa.skill.http import trust_ca_file
-
-        # My Lights calls this server's LWA (AcceptGrant) and gateway over https://: without
-        # localexa's CA the kit refused the certificate and AcceptGrant failed in the demo.
-        trust_ca_file(settings.outbound_ca_file)
-    config = MyLightsConfig(lwa_base_url=settings.base_url(), events_base_url=settings.base_url())
-    cloud = DeviceCloud(config)
-    use_shared_cloud(cloud)
-    app = create_mylights_app(cloud=cloud)
-    port = settings.resolved_demo_port()  # announced with localexa's listeners (announcement)
-    # No log_config and no log_level: a second uvicorn.Config would otherwise run uvicorn's own
-    # logging set-up again over the one configure_logging made for the whole process, so uvicorn's
-    # lines (startup, shutdown, a refused request, a trace) lost localexa's format, request ids and
-    # redaction, and the level given with --log-level.
-    guard = WireGuard(
-        budget or ConnectionBudget(connection_limit(None)), settings.client_timeout, wire_renderer(app)
-    )
-    server_config = uvicorn.Config(
-        app,
-        host=DEMO_HOST,
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="off",
-        http=guarded_protocol(guard),
-        timeout_keep_alive=settings.idle_timeout,
-    )
-    return _QuietServer(server_config)
 
 
 def prepare_tls(settings: Settings) -> dict[str, str]:

@@ -7,7 +7,7 @@ They are also kept in the database, sealed with the secret key (db/base.py `Demo
 `--demo` processes on one database (each with its own data dir) seed one demo set between them.
 On PostgreSQL they take turns with an advisory lock held until the seed commits (SQLite's write
 lock does the same), so the first seeds and the others reuse its ids and secrets.
-My Lights itself runs beside the server (cli/serve.py) on `settings.resolved_demo_port()`. It
+My Lights itself runs beside the server (cli/serve_servers.py) on `settings.resolved_demo_port()`. It
 keeps its accounts and tokens in memory, so a start marks the demo customer's link to the skill
 NEEDS_RELINK when that link was made with an earlier My Lights at this address (`_forget_dead_link`).
 """
