@@ -7,6 +7,8 @@ every server process behind one database agrees; each process refreshes its copy
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -40,6 +42,10 @@ class Clock:
         #: Reads of the offset begun so far, and which of them was applied last.
         self._reads_begun = 0
         self._read_applied = 0
+        #: When the read applied last began, and the newest read still under way (done when it
+        #: ends, however it ends).
+        self._applied_at = 0.0
+        self._in_flight: asyncio.Future[None] | None = None
 
     @property
     def offset_seconds(self) -> float:
@@ -59,16 +65,34 @@ class Clock:
         before the advance until its next refresh."""
         mono = time.monotonic()
         if not force and mono - self._refreshed_at < self._refresh_interval:
+            await self._await_read_under_way(mono)
             return
         # Throttled from the attempt, not from its success: with the database down, every
         # request's two refreshes (ClockRefreshMiddleware and the journal's, before it stamps) and
         # every concurrent request tried the database again; the request's own statements report
         # the outage. A read in flight also spares the others theirs.
-        ticket = self._begin_read(mono)
-        async with engine.connect() as conn:
-            await reading(conn)  # no SQLite write lock (db/engine.py)
-            offset = (await conn.execute(_READ_OFFSET)).scalar()
-        self._apply(ticket, offset, mono)
+        ticket, done = self._begin_read(mono)
+        try:
+            async with engine.connect() as conn:
+                await reading(conn)  # no SQLite write lock (db/engine.py)
+                offset = (await conn.execute(_READ_OFFSET)).scalar()
+            self._apply(ticket, offset, mono)
+        finally:
+            done.set_result(None)
+
+    async def _await_read_under_way(self, mono: float) -> None:
+        """When what was applied last is older than the interval, wait for the read under way.
+
+        Skipping it, a call that came while another coroutine's read (the evaluation worker's,
+        say) was in flight judged and journaled by the offset read before that: a call made
+        0.65 s after a reset through another process was stamped ten days ahead (the advance
+        the reset had undone; tests/scale/test_two_processes_caches.py, once under CI load).
+        A failed read is the caller's own statements' to report, as a throttled one is."""
+        pending = self._in_flight
+        if pending is None or pending.done() or mono - self._applied_at < self._refresh_interval:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.shield(pending)  # a cancelled caller leaves the read to the others
 
     async def read_within(self, conn: AsyncConnection) -> None:
         """Read the shared offset now, on `conn`: a connection of the caller's own transaction.
@@ -79,14 +103,19 @@ class Clock:
         (and under SQLite's write lock) the read sees every advance committed before it, from
         any process, as the separate transaction did."""
         mono = time.monotonic()
-        ticket = self._begin_read(mono)
-        offset = (await conn.execute(_READ_OFFSET)).scalar()
-        self._apply(ticket, offset, mono)
+        ticket, done = self._begin_read(mono)
+        try:
+            offset = (await conn.execute(_READ_OFFSET)).scalar()
+            self._apply(ticket, offset, mono)
+        finally:
+            done.set_result(None)
 
-    def _begin_read(self, mono: float) -> int:
+    def _begin_read(self, mono: float) -> tuple[int, asyncio.Future[None]]:
+        """The read's ticket, and the future its end sets (what throttled callers may wait for)."""
         self._refreshed_at = mono
         self._reads_begun += 1
-        return self._reads_begun
+        self._in_flight = done = asyncio.get_running_loop().create_future()
+        return self._reads_begun, done
 
     def _apply(self, ticket: int, offset: object, mono: float) -> None:
         if ticket < self._read_applied:
@@ -94,6 +123,7 @@ class Clock:
         self._read_applied = ticket
         self._offset = usable_offset(offset)
         self._refreshed_at = mono
+        self._applied_at = mono
 
     async def advance(self, engine: AsyncEngine, seconds: float) -> datetime:
         """Move the shared clock forward by `seconds` and return the new now (`BadRequest` past
