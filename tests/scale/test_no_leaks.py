@@ -14,10 +14,11 @@ sample the callers' connections are closed and the server settles (`Probe.settle
 connection but its pools', nothing under way).
 
 What must hold at the end, against the sample after the warm-up (the slack is documented here):
-- open fds outside the database and Redis pools: no more (fewer happens when the warm-up's sample
-  caught a socket on its way out, seen once on a loaded machine; SQLite keeps a closed
-  connection's descriptor of a database file to reuse it: those are counted apart and stay
-  within the pool's overflow, `_sqlite_spares` in bench/process_probe.py);
+- open fds outside the database and Redis pools: no more (each sample waits until the open fds
+  are the same in two samples in a row, so a socket on its way in or out is not counted: seen
+  both ways on loaded machines; SQLite keeps a closed connection's descriptor of a database file
+  to reuse it: those are counted apart and stay within the pool's overflow, `_sqlite_spares` in
+  bench/process_probe.py);
 - threads: at most one more (the default executor starts a thread when more password checks
   overlap than during the warm-up);
 - child processes (Lambda workers): as many, none a zombie, at most `MAX_IDLE_WORKERS`;
