@@ -65,7 +65,9 @@ class Clock:
         before the advance until its next refresh."""
         mono = time.monotonic()
         if not force and mono - self._refreshed_at < self._refresh_interval:
-            await self._await_read_under_way(mono)
+            pending = self._in_flight
+            if pending is not None and mono - self._applied_at >= self._refresh_interval:
+                await _read_under_way(pending)  # checked here: no coroutine on the hot path
             return
         # Throttled from the attempt, not from its success: with the database down, every
         # request's two refreshes (ClockRefreshMiddleware and the journal's, before it stamps) and
@@ -79,20 +81,6 @@ class Clock:
             self._apply(ticket, offset, mono)
         finally:
             done.set_result(None)
-
-    async def _await_read_under_way(self, mono: float) -> None:
-        """When what was applied last is older than the interval, wait for the read under way.
-
-        Skipping it, a call that came while another coroutine's read (the evaluation worker's,
-        say) was in flight judged and journaled by the offset read before that: a call made
-        0.65 s after a reset through another process was stamped ten days ahead (the advance
-        the reset had undone; tests/scale/test_two_processes_caches.py, once under CI load).
-        A failed read is the caller's own statements' to report, as a throttled one is."""
-        pending = self._in_flight
-        if pending is None or pending.done() or mono - self._applied_at < self._refresh_interval:
-            return
-        with contextlib.suppress(Exception):
-            await asyncio.shield(pending)  # a cancelled caller leaves the read to the others
 
     async def read_within(self, conn: AsyncConnection) -> None:
         """Read the shared offset now, on `conn`: a connection of the caller's own transaction.
@@ -152,6 +140,20 @@ class Clock:
                 )
         await self.refresh(engine, force=True)  # this process now runs on the newest offset
         return datetime.now(UTC) + timedelta(seconds=usable_offset(moved))
+
+
+async def _read_under_way(pending: asyncio.Future[None]) -> None:
+    """Wait for the read under way, when what was applied last is older than the interval.
+
+    Skipping it, a call that came while another task's read (the evaluation worker's, say) was
+    in flight judged and journaled by the offset read before that: a call made 0.65 s after a
+    reset through another process was stamped ten days ahead (the advance the reset had undone;
+    tests/scale/test_two_processes_caches.py, once in CI). A failed read is the caller's own
+    statements' to report, as a throttled one is."""
+    if pending.done():
+        return
+    with contextlib.suppress(Exception):
+        await asyncio.shield(pending)  # a cancelled caller leaves the read to the others
 
 
 def _create_row_once(dialect: str) -> Executable:
