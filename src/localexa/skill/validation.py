@@ -3,18 +3,22 @@
 `validate_response(directive, response)` checks an answer against the directive it answers
 (spec §4): the envelope schema, the expected header names, the echoed `correlationToken` and
 `endpointId`, ErrorResponse types and their extra fields, Discover.Response endpoints, and the
-values of reported properties. `validate_event(event)` checks an event sent to the gateway
-(ChangeReport, AddOrUpdateReport, DeleteReport, asynchronous answers). Neither does I/O.
+values of reported properties. `validate_event(event)` checks an event sent to the gateway: only
+the events the gateway takes (`GATEWAY_EVENTS`, and ErrorResponse) pass. Both refuse a
+`timeOfSample` further ahead of the receiver's clock (`now`) than `MAX_SAMPLE_AHEAD`. Neither
+does I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from localexa.skill.clock import Now, timestamp, utc_now
 from localexa.skill.directives import ACCEPT_GRANT, DISCOVER, DirectiveError, parse_directive
 from localexa.skill.messages import (
     AddOrUpdateReportPayload,
@@ -22,10 +26,12 @@ from localexa.skill.messages import (
     DeleteReportPayload,
     Directive,
     DiscoverResponsePayload,
+    DoorbellPressPayload,
     ErrorPayload,
     EventEnvelope,
 )
-from localexa.skill.messages.errors import ErrorType, accepted_namespaces
+from localexa.skill.messages.envelope import UtcTimestamp
+from localexa.skill.messages.errors import ErrorType, accepted_namespaces, error_namespace
 from localexa.skill.problems import Problem, from_validation_error
 from localexa.skill.property_rules import check_value
 
@@ -39,11 +45,52 @@ _SPECIFIC_ANSWERS: dict[tuple[str, str], tuple[str, str]] = {
     ("Alexa.CameraStreamController", "InitializeCameraStreams"): ("Alexa.CameraStreamController", "Response"),
 }
 
+# The reports a skill sends on its own (docs "state reporting", "discovery"), with their payloads.
 _EVENT_PAYLOADS: dict[tuple[str, str], type[BaseModel]] = {
     ("Alexa", "ChangeReport"): ChangeReportPayload,
     ("Alexa.Discovery", "AddOrUpdateReport"): AddOrUpdateReportPayload,
     ("Alexa.Discovery", "DeleteReport"): DeleteReportPayload,
+    ("Alexa.DoorbellEventSource", "DoorbellPress"): DoorbellPressPayload,
 }
+
+# Answers a skill may send later, through the gateway, instead of in line (docs "asynchronous
+# responses"): Alexa.Response, Alexa.StateReport and the scene answers. The gateway used to take any
+# name of an Alexa namespace ("Alexa.Bogus", a Discover.Response) with 202, and applied its
+# context.properties to the endpoint.
+ASYNC_ANSWERS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("Alexa", "Response"),
+        ("Alexa", "StateReport"),
+        ("Alexa.SceneController", "ActivationStarted"),
+        ("Alexa.SceneController", "DeactivationStarted"),
+    }
+)
+
+# Answers that exist only as the reply to the directive itself: the gateway's refusal says so.
+_SYNCHRONOUS_ONLY: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("Alexa.Discovery", "Discover.Response"),
+        ("Alexa.Authorization", "AcceptGrant.Response"),
+        ("Alexa", "DeferredResponse"),  # announces that the real answer follows through the gateway
+    }
+)
+
+#: Every event `POST /v3/events` takes besides an ErrorResponse (see `_ERROR_NAMESPACES`).
+GATEWAY_EVENTS: frozenset[tuple[str, str]] = frozenset(_EVENT_PAYLOADS) | ASYNC_ANSWERS
+
+# An ErrorResponse goes in `Alexa` or in the interface whose error it reports (errors.py):
+# Alexa.ThermostatController, Alexa.SecurityPanelController, Alexa.Cooking. Alexa.Authorization is
+# among them only so that its one type, ACCEPT_GRANT_FAILED, is refused with the precise reason
+# (`_check_payload`): AcceptGrant is answered synchronously only.
+_ERROR_NAMESPACES: frozenset[str] = frozenset({"Alexa"} | {error_namespace(t) for t in ErrorType})
+
+# A device cloud's clock and Alexa's differ by a few seconds, sometimes minutes (a drifting
+# device, NTP not yet synced): five minutes ahead still passes. Anything further is no sample of
+# the present; accepted, it would also outrank every later report of the property for good,
+# since an older `timeOfSample` never overwrites a newer one (server/directives/endpoints.py).
+MAX_SAMPLE_AHEAD = timedelta(minutes=5)
+
+_SAMPLE_TIME: TypeAdapter[datetime] = TypeAdapter(UtcTimestamp)
 
 
 @dataclass(frozen=True)
@@ -68,8 +115,10 @@ def expected_answer(directive: Directive) -> tuple[str, str]:
     return _SPECIFIC_ANSWERS.get((directive.namespace, directive.name), ("Alexa", "Response"))
 
 
-def validate_response(directive: Mapping[str, Any], response: Any) -> Verdict:
-    """Check `response` as the synchronous answer to `directive` (either may be the envelope)."""
+def validate_response(directive: Mapping[str, Any], response: Any, *, now: Now = utc_now) -> Verdict:
+    """Check `response` as the synchronous answer to `directive` (either may be the envelope).
+
+    `now` is the receiver's clock: a server that moves its clock passes its own."""
     try:
         wrapped = isinstance(directive, Mapping) and "directive" in directive
         parsed = parse_directive(directive if wrapped else {"directive": directive})
@@ -91,16 +140,15 @@ def validate_response(directive: Mapping[str, Any], response: Any) -> Verdict:
         elif envelope.event.endpoint.endpoint_id != parsed.endpoint_id:
             problems.append(Problem("event.endpoint.endpointId", "does not match the directive's"))
     answers_accept_grant = (parsed.namespace, parsed.name) == ACCEPT_GRANT
-    problems += _check_payload(envelope, error_type, answers_accept_grant=answers_accept_grant)
-    if (header.namespace, header.name) == ("Alexa", "StateReport") and not (
-        envelope.context and envelope.context.properties
-    ):
-        problems.append(Problem("context.properties", "a StateReport must report the endpoint's properties"))
+    problems += _check_payload(envelope, error_type, answers_accept_grant=answers_accept_grant, now=now())
+    problems += _check_state_report(envelope)
     return Verdict(tuple(problems), name, error_type)
 
 
-def validate_event(event: Any) -> Verdict:
-    """Check an event posted to the gateway (`POST /v3/events`, spec §4)."""
+def validate_event(event: Any, *, now: Now = utc_now) -> Verdict:
+    """Check an event posted to the gateway (`POST /v3/events`, spec §4).
+
+    `now` is the gateway's clock: localexa's server passes its own (it can travel in time)."""
     envelope, problems = _parse_envelope(event)
     if envelope is None:
         return Verdict(tuple(problems))
@@ -111,27 +159,59 @@ def validate_event(event: Any) -> Verdict:
     if foreign:
         # Every smart home interface is `Alexa` or `Alexa.*`; the gateway took "Foo.Bar" with 202.
         problems.append(Problem("event.header.namespace", f"{key[0]} is not an Alexa smart home interface"))
+    is_answer = key in ASYNC_ANSWERS or (error_type is not None and key[0] in _ERROR_NAMESPACES)
+    if not foreign and not is_answer and key not in _EVENT_PAYLOADS:
+        problems.append(Problem("event.header", _not_a_gateway_event(header.namespace, header.name)))
     if key[0] != "Alexa.Discovery":
         endpoint = envelope.event.endpoint
         if endpoint is None or endpoint.scope is None:
             problems.append(
                 Problem("event.endpoint.scope", "events sent to the gateway must carry the token")
             )
-        # Only an Alexa event can be told to be an asynchronous answer: "Foo.ChangeReport" was
-        # also told to echo a correlationToken, which would not have made it right.
-        if not foreign and key != ("Alexa", "ChangeReport") and not header.correlation_token:
+        # Only an answer the gateway takes is told to echo a correlationToken: "Foo.ChangeReport"
+        # or "Alexa.Bogus" would not have been right with one either.
+        if is_answer and not header.correlation_token:
             problems.append(Problem("event.header.correlationToken", "an asynchronous answer must echo it"))
+    if error_type is not None and error_type in ErrorType.__members__:
+        allowed = accepted_namespaces(ErrorType(error_type))
+        if key[0] in _ERROR_NAMESPACES and key[0] not in allowed:
+            problems.append(
+                Problem(
+                    "event.header.namespace", f"ErrorResponse of {error_type} belongs in {sorted(allowed)}"
+                )
+            )
+    moment = now()
     # AcceptGrant is only ever answered synchronously: ACCEPT_GRANT_FAILED is no event.
-    problems += _check_payload(envelope, error_type, answers_accept_grant=False)
+    problems += _check_payload(envelope, error_type, answers_accept_grant=False, now=moment)
     if key in _EVENT_PAYLOADS:
         problems += _check_model(_EVENT_PAYLOADS[key], envelope.event.payload, "event.payload")
     if key == ("Alexa", "ChangeReport"):
         change = envelope.event.payload.get("change")
         changed = change.get("properties") if isinstance(change, Mapping) else None
-        problems += _check_values(
-            changed if isinstance(changed, list) else [], "event.payload.change.properties"
-        )
+        changed_list = changed if isinstance(changed, list) else []
+        path = "event.payload.change.properties"
+        problems += _check_values(changed_list, path)
+        problems += _check_sample_times(changed_list, path, moment)
+    problems += _check_state_report(envelope)
     return Verdict(tuple(problems), f"{header.namespace}.{header.name}", error_type)
+
+
+def _not_a_gateway_event(namespace: str, name: str) -> str:
+    accepted = ", ".join(sorted(f"{ns}.{n}" for ns, n in GATEWAY_EVENTS))
+    reason = f"{namespace}.{name} is not an event the gateway accepts"
+    if (namespace, name) in _SYNCHRONOUS_ONLY:
+        reason += " (it is only ever a synchronous answer to a directive)"
+    return f"{reason}; it takes {accepted} and ErrorResponse"
+
+
+def _check_state_report(envelope: EventEnvelope) -> list[Problem]:
+    """A StateReport, synchronous or not, reports the endpoint's properties (docs: ReportState)."""
+    header = envelope.event.header
+    if (header.namespace, header.name) == ("Alexa", "StateReport") and not (
+        envelope.context and envelope.context.properties
+    ):
+        return [Problem("context.properties", "a StateReport must report the endpoint's properties")]
+    return []
 
 
 def _parse_envelope(message: Any) -> tuple[EventEnvelope | None, list[Problem]]:
@@ -176,7 +256,7 @@ def _check_names(directive: Directive, namespace: str, name: str, error_type: st
 
 
 def _check_payload(
-    envelope: EventEnvelope, error_type: str | None, *, answers_accept_grant: bool
+    envelope: EventEnvelope, error_type: str | None, *, answers_accept_grant: bool, now: datetime
 ) -> list[Problem]:
     header, payload = envelope.event.header, envelope.event.payload
     problems: list[Problem] = []
@@ -202,7 +282,9 @@ def _check_payload(
                 Problem("event.payload.estimatedDeferralInSeconds", "must be a non-negative integer")
             )
     if envelope.context is not None:
-        problems += _check_values([p.wire() for p in envelope.context.properties], "context.properties")
+        reported = [p.wire() for p in envelope.context.properties]
+        problems += _check_values(reported, "context.properties")
+        problems += _check_sample_times(reported, "context.properties", now)
     return problems
 
 
@@ -225,3 +307,47 @@ def _check_values(properties: list[Any], path: str) -> list[Problem]:
             if reason:
                 problems.append(Problem(f"{path}.{index}.value", f"{namespace}.{name} {reason}"))
     return problems
+
+
+def _check_sample_times(properties: list[Any], path: str, now: datetime) -> list[Problem]:
+    """A `timeOfSample` more than MAX_SAMPLE_AHEAD ahead of `now` is no sample of the present."""
+    if now.tzinfo is None:  # a naive clock reading is taken as UTC, as Alexa's times are
+        now = now.replace(tzinfo=UTC)
+    problems = []
+    for index, prop in enumerate(properties):
+        if not isinstance(prop, Mapping):
+            continue  # the schema check reports it
+        raw = prop.get("timeOfSample")
+        try:
+            sampled = _SAMPLE_TIME.validate_python(raw)
+        except ValidationError:
+            continue  # the schema check reports it
+        ahead = sampled - now
+        if ahead > MAX_SAMPLE_AHEAD:
+            problems.append(
+                Problem(
+                    f"{path}.{index}.timeOfSample",
+                    f"{_property_name(prop)} was sampled at {raw}, {_how_long(ahead)} ahead of Alexa's "
+                    f"clock ({timestamp(now)}); at most {_how_long(MAX_SAMPLE_AHEAD)} of clock skew "
+                    "is allowed",
+                )
+            )
+    return problems
+
+
+def _property_name(prop: Mapping[str, Any]) -> str:
+    namespace, name, instance = prop.get("namespace"), prop.get("name"), prop.get("instance")
+    return f"{namespace}:{instance}.{name}" if instance else f"{namespace}.{name}"
+
+
+def _how_long(span: timedelta) -> str:
+    """`3 days 4 h 20 s`: the span to the second, its zero parts left out; a span of years in
+    years and days (`about 73 years (26603 days)`), where hours no longer tell anything."""
+    seconds = span // timedelta(seconds=1)  # exact: total_seconds() rounds spans of millennia up
+    days, rest = divmod(seconds, 86400)
+    if days >= 365:
+        return f"about {days // 365} years ({days} days)"
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [(days, "days" if days != 1 else "day"), (hours, "h"), (minutes, "min"), (seconds, "s")]
+    return " ".join(f"{value} {unit}" for value, unit in parts if value) or "0 s"

@@ -6,6 +6,9 @@
   (docs: proactively manage endpoints).
 - Properties reported in an answer's `context`, a `StateReport` or a `ChangeReport` update the
   endpoint's known state; a report older than what is known (`timeOfSample`) does not overwrite.
+  A sample further ahead of localexa's clock than the skill kit's `MAX_SAMPLE_AHEAD` is never
+  kept (the gateway refuses it, a synchronous answer's verdict calls it invalid): it would outrank
+  every later report for good. One kept before that rule no longer outranks anything.
 
 Events arrive concurrently (a skill reporting several changes at once), so each change takes the
 customer's enablement row lock first (`_one_at_a_time`).
@@ -20,6 +23,7 @@ from typing import Any
 from localexa.server.directives.models import DiscoveredEndpoint
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.enablement.repository import EnablementRepository
+from localexa.skill.validation import MAX_SAMPLE_AHEAD
 
 
 def property_key(prop: Mapping[str, Any]) -> str:
@@ -40,8 +44,13 @@ def _sample_time(prop: Mapping[str, Any]) -> datetime | None:
     return sampled if sampled.tzinfo is not None else sampled.replace(tzinfo=UTC)
 
 
-def merge_properties(state: Mapping[str, Any], properties: Iterable[Any]) -> dict[str, Any]:
-    """A new state with `properties` applied, unless a known sample is newer."""
+def merge_properties(
+    state: Mapping[str, Any], properties: Iterable[Any], now: datetime | None = None
+) -> dict[str, Any]:
+    """A new state with `properties` applied, unless a known sample is newer.
+
+    With `now` (localexa's clock), a sample more than MAX_SAMPLE_AHEAD ahead of it is skipped, and
+    a known one that far ahead (stored before the rule) is overwritten rather than outranking."""
     merged = dict(state)
     for prop in properties:
         if not isinstance(prop, Mapping) or "namespace" not in prop or "name" not in prop:
@@ -49,10 +58,19 @@ def merge_properties(state: Mapping[str, Any], properties: Iterable[Any]) -> dic
         key = property_key(prop)
         known = merged.get(key)
         new_time, old_time = _sample_time(prop), _sample_time(known) if isinstance(known, Mapping) else None
+        if now is not None and new_time is not None and _too_far_ahead(new_time, now):
+            continue
+        if now is not None and old_time is not None and _too_far_ahead(old_time, now):
+            old_time = None
         if new_time is not None and old_time is not None and new_time < old_time:
             continue
         merged[key] = dict(prop)
     return merged
+
+
+def _too_far_ahead(sampled: datetime, now: datetime) -> bool:
+    # Aware, as `_sample_time` makes the sample: a naive clock reading would raise a TypeError.
+    return sampled - (now if now.tzinfo is not None else now.replace(tzinfo=UTC)) > MAX_SAMPLE_AHEAD
 
 
 def _fill(row: DiscoveredEndpoint, endpoint: Mapping[str, Any]) -> None:
@@ -124,7 +142,7 @@ async def apply_properties(
     props = list(properties)
     if row is None or not props:
         return False
-    row.state = merge_properties(row.state or {}, props)
+    row.state = merge_properties(row.state or {}, props, now)
     row.state_updated_at = now
     await repo.flush()
     return True

@@ -41,6 +41,7 @@ from localexa.server.lwa.repository import LwaRepository
 from localexa.server.observe.behalf import acting_for
 from localexa.server.observe.redaction import redact_json
 from localexa.server.skills.repository import SkillRepository
+from localexa.skill.clock import Now
 from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
 from localexa.skill.validation import validate_response
 
@@ -160,7 +161,7 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
                 session, runtime.clock, customer_id=request.user_id, skill_id=request.skill_id
             )
         notes.append(f"The skill answered {INVALID}; the account link is marked NEEDS_RELINK.")
-    verdict = _verdict(message, last)
+    verdict = _verdict(message, last, runtime.clock.now)
     secrets = sent_secrets(attempt.message for attempt in attempts)
     exchange_id = str(uuid.uuid4())
     async with runtime.transaction() as session:
@@ -171,7 +172,8 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
             skill_id=request.skill_id,
             exchange_id=exchange_id,
             attempts=attempts,
-            verdicts=[_verdict(a.message, a.invocation) for a in attempts[:-1]] + [verdict],
+            verdicts=[_verdict(a.message, a.invocation, runtime.clock.now) for a in attempts[:-1]]
+            + [verdict],
             learn=request.still_current is None or await request.still_current(session),
         )
     return DirectiveResult(
@@ -270,7 +272,9 @@ def _error_type(invocation: Invocation) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _verdict(message: dict[str, Any], invocation: Invocation) -> dict[str, Any]:
+def _verdict(message: dict[str, Any], invocation: Invocation, now: Now) -> dict[str, Any]:
+    """The answer judged by the skill kit, on localexa's clock (a travelled clock included: a
+    sample is "ahead" against the time Alexa believes it is)."""
     if invocation.answer is None:
         reason = invocation.error.message if invocation.error else "no answer"
         return {
@@ -279,7 +283,7 @@ def _verdict(message: dict[str, Any], invocation: Invocation) -> dict[str, Any]:
             "name": None,
             "errorType": None,
         }
-    verdict = validate_response(message, invocation.answer)
+    verdict = validate_response(message, invocation.answer, now=now)
     return {
         "valid": verdict.ok,
         "problems": [{"path": p.path, "message": p.message} for p in verdict.problems],

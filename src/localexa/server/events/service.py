@@ -2,8 +2,11 @@
 
 A skill posts proactive reports (`Alexa.ChangeReport`, `Alexa.Discovery.AddOrUpdateReport` /
 `DeleteReport`) and asynchronous answers (`Alexa.Response`, `Alexa.StateReport`,
-`ErrorResponse`) with the customer's event token: an LWA access token of the skill's messaging
-client for the customer, from the AcceptGrant code exchange (admin-api.md).
+`Alexa.SceneController.ActivationStarted` / `DeactivationStarted`, `ErrorResponse`) with the
+customer's event token: an LWA access token of the skill's messaging client for the customer, from
+the AcceptGrant code exchange (admin-api.md). Any other event is refused
+(`localexa.skill.validation.GATEWAY_EVENTS`), and so is a `timeOfSample` more than
+`MAX_SAMPLE_AHEAD` ahead of localexa's clock.
 
 Checks, in order, each with the gateway's own code (spec §4):
 - body over 256 KB → 413 REQUEST_ENTITY_TOO_LARGE_EXCEPTION. Amazon documents 256 KB as the
@@ -141,7 +144,8 @@ class EventGateway:
         """Validate the event, check its scope token, record it and apply it."""
         assert principal.user_id is not None
         event = _parse(body)
-        verdict = validate_event(event)
+        # By localexa's clock, which may have travelled: a timeOfSample is "in the future" by it.
+        verdict = validate_event(event, now=self.clock.now)
         if not verdict.ok:
             shown = "; ".join(str(p) for p in verdict.problems[:_PROBLEMS_SHOWN])
             more = len(verdict.problems) - _PROBLEMS_SHOWN

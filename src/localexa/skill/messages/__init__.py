@@ -37,7 +37,13 @@ from localexa.skill.messages.errors import (
     ValueRange,
     error_namespace,
 )
-from localexa.skill.messages.reports import Cause, CauseType, Change, ChangeReportPayload
+from localexa.skill.messages.reports import (
+    Cause,
+    CauseType,
+    Change,
+    ChangeReportPayload,
+    DoorbellPressPayload,
+)
 
 __all__ = [
     "ENDPOINT_ID_PATTERN",
@@ -59,6 +65,7 @@ __all__ = [
     "DiscoverPayload",
     "DiscoverResponsePayload",
     "DiscoveryEndpoint",
+    "DoorbellPressPayload",
     "ErrorPayload",
     "ErrorType",
     "Event",

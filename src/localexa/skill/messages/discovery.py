@@ -60,20 +60,36 @@ class DiscoverPayload(WireModel):
     scope: BearerScope
 
 
+def _require_unique_ids(endpoints: list[DiscoveryEndpoint]) -> None:
+    """An endpointId names one device: listed twice, which of the two descriptions holds?"""
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for endpoint in endpoints:
+        if endpoint.endpoint_id in seen and endpoint.endpoint_id not in repeated:
+            repeated.append(endpoint.endpoint_id)
+        seen.add(endpoint.endpoint_id)
+    if repeated:
+        raise ValueError(f"endpointId values must be unique; listed more than once: {', '.join(repeated)}")
+
+
 class DiscoverResponsePayload(WireModel):
     endpoints: Annotated[list[DiscoveryEndpoint], Field(max_length=MAX_ENDPOINTS)]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> DiscoverResponsePayload:
-        ids = [e.endpoint_id for e in self.endpoints]
-        if len(ids) != len(set(ids)):
-            raise ValueError("endpointId values must be unique")
+        _require_unique_ids(self.endpoints)
         return self
 
 
 class AddOrUpdateReportPayload(WireModel):
     endpoints: Annotated[list[DiscoveryEndpoint], Field(min_length=1, max_length=MAX_ENDPOINTS)]
     scope: BearerScope
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> AddOrUpdateReportPayload:
+        # As in Discover.Response; the gateway took a repeat with 202 and kept the first.
+        _require_unique_ids(self.endpoints)
+        return self
 
 
 class EndpointRef(WireModel):

@@ -1,4 +1,5 @@
-"""Proactive reports sent to the event gateway: `Alexa.ChangeReport` (docs: state reporting).
+"""Proactive reports sent to the event gateway: `Alexa.ChangeReport` (docs: state reporting)
+and `Alexa.DoorbellEventSource.DoorbellPress` (docs: Alexa.DoorbellEventSource).
 
 `change.properties` are the properties that changed, `context.properties` the unchanged ones.
 The cause says why the state changed.
@@ -11,7 +12,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from localexa.skill.messages.envelope import Property, WireModel
+from localexa.skill.messages.envelope import Property, UtcTimestamp, WireModel
 
 
 class CauseType(StrEnum):
@@ -33,3 +34,10 @@ class Change(WireModel):
 
 class ChangeReportPayload(WireModel):
     change: Change
+
+
+class DoorbellPressPayload(WireModel):
+    """A doorbell was pressed: `cause` (PHYSICAL_INTERACTION in Amazon's examples) and when, in UTC."""
+
+    cause: Cause
+    timestamp: UtcTimestamp
