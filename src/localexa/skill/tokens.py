@@ -9,9 +9,10 @@ the kit: `IntrospectionValidator` asks the device cloud's OAuth server (RFC 7662
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
@@ -92,9 +93,13 @@ class IntrospectionValidator:
     authenticated as the resource server (HTTP Basic, §2.1, or body credentials).
 
     `active: true` → VALID, unless `exp` has passed (a cached or skewed answer) → EXPIRED.
-    `active: false` → INVALID; EXPIRED when the server discloses an `exp` for the inactive token
+    `active: false` → INVALID; EXPIRED only when the server discloses an `exp` that has passed
     (RFC 7662 §2.2 lets it say nothing more; servers that say this much let Alexa refresh instead
-    of unlinking).
+    of unlinking). An inactive token whose `exp` is still ahead was revoked (the user closed their
+    account, say), so it stays INVALID: refreshing would not bring it back.
+    `exp` is a NumericDate (a JSON number; a string of digits is read too). An `exp` that is no
+    time (`"soon"`, `true`, a list, 1e20) makes the answer nonsense: TokenValidationError, never a
+    token taken as unexpired.
     """
 
     def __init__(
@@ -143,9 +148,17 @@ class IntrospectionValidator:
 
     def _verdict(self, body: dict[str, Any]) -> TokenCheck:
         expires_at = _epoch(body.get("exp"))
+        now = self._now()
+        passed = expires_at is not None and expires_at <= now
         if not body["active"]:
-            return TokenCheck.expired() if expires_at is not None else TokenCheck.invalid()
-        if expires_at is not None and expires_at <= self._now():
+            # Inactive before its exp means revoked, not expired: EXPIRED would have Alexa refresh
+            # and resend, INVALID has it ask the user to link again, which is what a revoked
+            # token needs. Within INACTIVE_EXPIRY_SKEW of its exp it is taken as expired: the
+            # authorization server's clock may run ahead of the skill's, and a relink for a token
+            # that merely expired costs the customer far more than one refresh.
+            expired = expires_at is not None and expires_at <= now + INACTIVE_EXPIRY_SKEW
+            return TokenCheck.expired() if expired else TokenCheck.invalid()
+        if passed:
             return TokenCheck.expired()
         if str(body.get("token_type", "")).lower() in _REFRESH_TYPES:
             # Active, but a refresh token: never a bearer credential (RFC 6749 §1.5, §10.4).
@@ -164,14 +177,38 @@ class IntrospectionValidator:
         )
 
 
+#: How far ahead of the skill's clock an inactive token's `exp` may be and still read as expired
+#: (clock skew between the authorization server and the skill).
+INACTIVE_EXPIRY_SKEW = timedelta(seconds=60)
+
 #: `token_type` values of RFC 7662 answers that name a refresh token.
 _REFRESH_TYPES = frozenset({"refresh_token", "refresh"})
 
 
+#: An `exp` sent as a JSON string: digits, with an optional fraction ([0-9], not `\d`, which
+#: would also take other scripts' digits).
+_EPOCH_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
 def _epoch(value: Any) -> datetime | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value, UTC)
-        except (OverflowError, ValueError, OSError):  # 1e20, NaN, beyond the platform's range
-            raise TokenValidationError(f"introspection answered an exp that is no time: {value!r}") from None
-    return None
+    """`exp` as a time, None when the answer has none (absent or null).
+
+    Anything else that is not a number must not read as "no exp": that would let an expired
+    token through (fail open), so it raises TokenValidationError like any other nonsense answer.
+    """
+    if value is None:
+        return None
+    # bool is an int subclass: without the check, `true` would read as 1970-01-01T00:00:01.
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    # RFC 7662 §2.2 says a JSON number, but some servers send the digits as a string.
+    text = isinstance(value, str) and _EPOCH_TEXT.fullmatch(value) is not None
+    if not (number or text):
+        raise TokenValidationError(f"introspection answered an exp that is not a number: {value!r:.40}")
+    try:
+        seconds = value
+        if text:
+            # int() of thousands of digits raises ValueError (Python's int_max_str_digits): no time.
+            seconds = float(value) if "." in value else int(value)
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, ValueError, OSError):  # 1e20, NaN, beyond the platform's range
+        raise TokenValidationError(f"introspection answered an exp that is no time: {value!r:.40}") from None
