@@ -15,6 +15,7 @@ converts it (MeshCoP TLVs).
 
 from __future__ import annotations
 
+import codecs
 import re
 import sys
 from pathlib import Path
@@ -80,7 +81,8 @@ def read_tlv(tlv: str | None, tlv_file: Path | None) -> ThreadDataset | None:
             raise typer.BadParameter(f"cannot read {tlv_file}: {exc.strerror}", param_hint=option) from None
         # Printable text is what ot-ctl or a person wrote; anything else is the dataset's own bytes,
         # which are never all printable (the network key's TLV alone starts 05 10).
-        tlv = data.decode("ascii") if _is_text(data) else data.hex()
+        text = _text_of(data)
+        tlv = data.hex() if text is None else text
     if tlv is None:
         return None
     try:
@@ -93,11 +95,31 @@ def read_tlv(tlv: str | None, tlv_file: Path | None) -> ThreadDataset | None:
 OT_CTL_DONE = "Done"
 
 
-_TEXT = re.compile(rb"[\x20-\x7e\t\n\r]*")
+_TEXT = re.compile(r"[\x20-\x7e\t\n\r]*")
+#: The byte order marks a Windows editor or shell writes first: Notepad's UTF-8 (and PowerShell 7's
+#: `Out-File -Encoding utf8BOM`), and the UTF-16 of Notepad's "Unicode" or Windows PowerShell's `>`.
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
-def _is_text(data: bytes) -> bool:
-    return _TEXT.fullmatch(data) is not None
+def _text_of(data: bytes) -> str | None:
+    """The text of a `--tlv-file`, or None when it is the raw TLV bytes. Text is printable ASCII,
+    after a byte order mark if it starts with one (without it, a UTF-8 BOM made the file raw bytes,
+    and UTF-16 had a NUL between every two digits). Raw bytes that happen to start like a BOM (a
+    TLV of type 0xef or 0xff) are not printable after it, so they stay raw bytes."""
+    encoding, body = "ascii", data
+    for bom, bom_encoding in _BOMS:
+        if data.startswith(bom):
+            encoding, body = bom_encoding, data[len(bom) :]
+            break
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return text if _is_text(text) else None
+
+
+def _is_text(text: str) -> bool:
+    return _TEXT.fullmatch(text) is not None
 
 
 def dataset_hex(text: str, option: str = "--tlv") -> str:

@@ -4,7 +4,8 @@ token and the rate limit.
 A route that lets FastAPI parse its body answers 400 for a broken body before it checks the token
 (Amazon's gateway answers 401 first), and refuses `curl -d '{…}'`, which is labelled as a form. The
 request guard checks JSON-labelled bodies for U+0000 and lone surrogates; a body read here is
-checked for them whatever its label (a form-labelled one was stored on SQLite).
+checked for them whatever its label (a form-labelled one was stored on SQLite). A body in UTF-16
+or UTF-32 is refused as not UTF-8 (RFC 8259 §8.1), by both.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from localexa.server.core import strict_json
 from localexa.server.core.errors import BadRequest, ValidationFailed
-from localexa.server.core.request_guard import SURROGATE_MESSAGE, holds_nul, nul_message
+from localexa.server.core.request_guard import SURROGATE_MESSAGE, body_nul_message, holds_nul
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -26,7 +27,9 @@ def json_object(raw: bytes, *, shape: str, error: type[BadRequest] = BadRequest)
     if not raw.strip():
         raise error(f"The request body is required: {shape}.")
     if holds_nul(raw, form=False):
-        raise error(nul_message("body"))
+        # UTF-16 or UTF-32 (which strict_json would read) has NUL bytes beside its ASCII
+        # characters: refused as not UTF-8 (RFC 8259 §8.1), not as holding a U+0000 it has not.
+        raise error(body_nul_message(raw))
     try:
         body = strict_json.loads(raw)
     except strict_json.LoneSurrogate:

@@ -11,7 +11,9 @@ and a body that keeps coming.
   parts are raw text, where `%00` or `\\u0000` are just characters), any other (JSON) for the
   escape `\\u0000` (not for `\\\\u0000`, an escaped backslash before the text "u0000"), every
   body for a raw NUL byte. The substring tests cost well under a microsecond per request; the
-  exact test runs only when one of them hits.
+  exact test runs only when one of them hits. A body whose first bytes say UTF-16 or UTF-32 (a
+  byte order mark, or NULs beside ASCII characters, as `json.detect_encoding` reads them) holds
+  NUL bytes but no U+0000: it is refused as not UTF-8 instead.
 - **Raw bytes in the query.** A query string holding bytes past ASCII (not percent-encoded) is
   refused with 400 in the API's own shape, before anything decodes it.
 - **Unpaired surrogates.** A JSON (not form or multipart) body whose string holds a UTF-16
@@ -46,6 +48,7 @@ body", which made a chunked JSON body over the cap a 400 instead of a 413. The e
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Callable, Mapping
 
@@ -176,6 +179,21 @@ def nul_message(where: str) -> str:
     return f"The request's {where} holds the character U+0000 (NUL), which localexa does not accept."
 
 
+NOT_UTF8_MESSAGE = (
+    "The request's body is not UTF-8: it looks like UTF-16 or UTF-32 (a byte order mark, or NUL "
+    "bytes between its first characters). Send it as UTF-8 (JSON: RFC 8259 §8.1)."
+)
+
+
+def body_nul_message(head: bytes) -> str:
+    """What to say of a body that holds a NUL byte, by its first bytes (4 are enough): UTF-16 and
+    UTF-32 text has NUL bytes beside every ASCII character, where the client meant none; said to
+    hold U+0000, its sender looked for a character that is not there."""
+    if json.detect_encoding(head) in ("utf-8", "utf-8-sig"):
+        return nul_message("body")
+    return NOT_UTF8_MESSAGE
+
+
 class RequestGuardMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int, client_timeout: float = CLIENT_TIMEOUT_SECONDS) -> None:
         self.app = app
@@ -241,13 +259,14 @@ class RequestGuardMiddleware:
             return
         received = 0
         carry = b""
+        head = b""  # the body's first bytes, to tell UTF-16 or UTF-32 from a NUL (body_nul_message)
         chunks: list[bytes] = []  # the JSON body so far, for the surrogate test (references only)
         hinted = False
         complete = False  # the body's last message has come
         timeout = self.client_timeout
 
         async def guarded_receive() -> Message:
-            nonlocal received, carry, hinted, complete, asked
+            nonlocal received, carry, head, hinted, complete, asked
             asked = True
             if complete:  # only `http.disconnect` is left to come, whenever the client leaves
                 return await receive()
@@ -271,9 +290,11 @@ class RequestGuardMiddleware:
                     if b"\x00" in body:
                         raise BodyRefused(nul_message("body"))
                 elif body:
+                    if len(head) < 4:
+                        head += body[: 4 - len(head)]
                     window = carry + body if carry else body
                     if holds_nul(window, form=form):
-                        raise BodyRefused(nul_message("body"))
+                        raise BodyRefused(body_nul_message(head))
                     carry = window[-_CARRY:]
                     if not form:
                         chunks.append(body)

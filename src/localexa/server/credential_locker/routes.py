@@ -73,6 +73,7 @@ async def create_thread_network(
     response_model_exclude_none=True,
 )
 async def get_thread_networks(
+    request: Request,
     principal: AnyPrincipal,
     _rl: Annotated[None, rate_limited("credentialLocker.get")],
     service: ServiceDep,
@@ -113,6 +114,8 @@ async def get_thread_networks(
         network_name=network_name,
         max_results=max_results,
         next_token=next_token,
+        # Starlette decoded the query with replacement: the service reads the name's bytes again.
+        query_string=request.scope.get("query_string", b""),
     )
     page = ThreadNetworksPage(thread_networks=networks, next_token=token)
     # Serialized here, once: returned as a model, FastAPI would validate it again against the

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +46,25 @@ def _token_gone() -> Unauthorized:
     call made after the deletion gets, not a 403 ("not a messaging client") nor an empty list,
     which no order of the call and the deletion explains."""
     return Unauthorized("The access token is not valid.", code="INVALID_TOKEN")
+
+
+def _not_utf8(query_string: bytes, name: str) -> bool:
+    """Whether a `name` parameter of the raw query string is not UTF-8 once percent-decoded.
+
+    Starlette decodes the query with replacement, so `networkName=%ff` reached the route as U+FFFD (a
+    valid name, and a 200 with no networks) where the same bytes in a PUT body are a 400. Read
+    again here with `surrogateescape`, a byte that is no UTF-8 becomes a lone surrogate, which UTF-8
+    cannot encode; a U+FFFD the client sent (`%EF%BF%BD`) is a character like any other."""
+    pairs = parse_qsl(
+        query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="surrogateescape"
+    )
+    for key, value in pairs:
+        if key == name:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -125,10 +145,17 @@ class CredentialLockerService:
         network_name: str | None,
         max_results: str | None,
         next_token: str | None,
+        query_string: bytes = b"",
     ) -> tuple[list[ThreadNetworkOut], str | None]:
-        """One page of the customer's networks with this extended PAN ID (and name)."""
+        """One page of the customer's networks with this extended PAN ID (and name).
+        `query_string` is the request's, undecoded: a name that is not UTF-8 is refused as the
+        PUT refuses it, not read as the U+FFFD it was decoded to."""
         if extended_pan_id is None:
             raise BadRequest(f"The query parameter {f.EXTENDED_PAN_ID} is required.")
+        # Only a decoded name holding U+FFFD can have been bytes that are not UTF-8: a cheap test
+        # before reading the query again.
+        if network_name is not None and "\ufffd" in network_name and _not_utf8(query_string, f.NETWORK_NAME):
+            raise BadRequest(f"{f.NETWORK_NAME} must be valid UTF-8.")
         try:
             xpan = f.check_extended_pan_id(extended_pan_id)
             name = None if network_name is None else f.check_network_name(network_name)

@@ -2,18 +2,27 @@
 
 What counts as secret (issue 7): `Authorization` and other credential headers; the fields
 access_token, refresh_token, client_secret, code, code_verifier, password, networkKey, pskc,
-clientSecret, authCode, codeVerifier and token in JSON and form bodies and query strings (so
-`endpoint.scope.token`, `grantee.token` and `grant.code` of directives too); and LWA tokens
-(`Atza|…`, `Atzr|…`, client_credentials `Atc|…`) anywhere in any text. A JSON `code` beside a
-`message` or `description` is an error code, not an authorization code, and stays readable.
+auth_code, id_token, admin_key, csrf_token, client_confirmation, secret and token in JSON and form
+bodies and query strings (so `endpoint.scope.token`, `grantee.token` and `grant.code` of
+directives too), each in any case and spelled with `_`, `-` or nothing between its words
+(`networkKey`, `network_key`, `network-key`); and LWA tokens (`Atza|…`, `Atzr|…`,
+client_credentials `Atc|…`) anywhere in any text. A JSON `code` beside a `message` or
+`description` is an error code, not an authorization code, and stays readable.
+
+A body in UTF-16 or UTF-32 (a BOM, or NULs beside its first ASCII characters, as `json`'s own
+detection reads them) is read as text in that encoding, parsed or not: read as UTF-8, its key and
+secret had NULs between their letters, and no pattern saw them.
 
 Bodies that do not parse (truncated at the journal's cap, or not JSON/form at all) are scrubbed
 with patterns instead, so a cut-off `"password": "hun` is still hidden, and so are the near-JSON
 bodies a client gets wrong (`{'networkKey': '…'}`, `{networkKey: "…"}`, `{"networkKey": 0bad…}`).
+In such a body, JSON escapes of ASCII letters, digits, `_` and `-` (`"network\\u004bey"`) are
+decoded first, so the journal shows them as the characters they stand for; no other escape is.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -22,26 +31,27 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
 
-#: Field names compared after lower-casing and dropping `_` and `-` (so accessToken = access_token).
-_SECRET_FIELDS = frozenset(
-    {
-        "accesstoken",
-        "refreshtoken",
-        "clientsecret",
-        "code",
-        "codeverifier",
-        "password",
-        "networkkey",
-        "pskc",
-        "authcode",
-        "token",
-        "idtoken",
-        "secret",
-        "adminkey",
-        "csrftoken",
-        "clientconfirmation",
-    }
+#: The secret field names, as their words. Names are compared after lower-casing and dropping `_`
+#: and `-` (so accessToken = access_token = access-token); the patterns below allow `_`, `-` or
+#: nothing between the words, so a body that does not parse is scrubbed for the same names.
+_SECRET_WORDS: tuple[tuple[str, ...], ...] = (
+    ("access", "token"),
+    ("refresh", "token"),
+    ("client", "secret"),
+    ("code",),
+    ("code", "verifier"),
+    ("password",),
+    ("network", "key"),
+    ("pskc",),
+    ("auth", "code"),
+    ("token",),
+    ("id", "token"),
+    ("secret",),
+    ("admin", "key"),
+    ("csrf", "token"),
+    ("client", "confirmation"),
 )
+_SECRET_FIELDS = frozenset("".join(words) for words in _SECRET_WORDS)
 _SECRET_HEADERS = frozenset(
     {
         "authorization",
@@ -55,11 +65,7 @@ _SECRET_HEADERS = frozenset(
 _ERROR_SIBLINGS = ("message", "description")
 
 _LWA_TOKEN = re.compile(r"(Atz[ar]|Atc)(?:\||%7C|%7c)[A-Za-z0-9\-_.~%|+/=]+")
-_FIELD_ALTERNATIVES = (
-    "access_token|refresh_token|client_secret|code|code_verifier|password|networkKey|pskc|"
-    "clientSecret|authCode|codeVerifier|token|accessToken|refreshToken|id_token|admin_key|"
-    "csrf_token|secret"
-)
+_FIELD_ALTERNATIVES = "|".join("[_-]?".join(words) for words in _SECRET_WORDS)
 # "field": "value" (the value may be cut off by the cap: no closing quote needed).
 _JSON_FIELD = re.compile(rf'("(?:{_FIELD_ALTERNATIVES})"\s*:\s*)"(?:[^"\\]|\\.)*"?', re.IGNORECASE)
 # The same in a body that is not JSON: keys in single, double or no quotes, values quoted either
@@ -84,6 +90,16 @@ _MULTIPART_FIELD = re.compile(
     r"(?:.*?)(?=\r?\n--|\Z)",
     re.IGNORECASE | re.DOTALL,
 )
+
+# A JSON escape, each in turn, so that `\\\\` is one escape and not the start of another.
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+#: The characters of a field name whose escapes are decoded before the patterns run: every secret
+#: name is made of them, and none of them is a quote or a backslash, so decoding them changes no
+#: string's extent.
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+#: BOMs without a NUL in them: UTF-16's (UTF-32 LE's starts with it) and UTF-8's. UTF-32 BE's
+#: starts with NULs.
+_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)
 
 # user:password@ in a URL anywhere in text (a skill's accessTokenUrl may carry one; httpx logs it).
 _URL_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s@\"']+@")
@@ -175,12 +191,37 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
     return out
 
 
+def _body_text(body: bytes) -> str:
+    """The body as text: UTF-8, unless it starts with a BOM or has a NUL among its first four bytes
+    (UTF-16 or UTF-32, which `json.loads` reads too), then in the encoding `json` detects. Read as
+    UTF-8, such a body had a NUL between every two letters, and no pattern matched its fields."""
+    head = body[:4]
+    if b"\x00" in head or head.startswith(_BOMS):  # a slice and two tests: cheap on every body
+        return body.decode(json.detect_encoding(body), errors="replace")
+    return body.decode("utf-8", errors="replace")
+
+
+def _decode_name_escapes(text: str) -> str:
+    """`text` with the JSON escapes of letters, digits, `_` and `-` decoded (`"network\\u004bey"`
+    is the field networkKey to any JSON parser); every other escape stays as it was written."""
+
+    def decoded(match: re.Match[str]) -> str:
+        digits = match.group(1)
+        if digits is not None:
+            character = chr(int(digits, 16))
+            if character in _NAME_CHARACTERS:
+                return character
+        return match.group()
+
+    return _ESCAPE.sub(decoded, text)
+
+
 def decode_body(body: bytes, content_type: str | None) -> Any | None:
     """The JSON value or form pairs of a whole body, or None when it is neither."""
     if not body:
         return None
     kind = (content_type or "").split(";", 1)[0].strip().lower()
-    text = body.decode("utf-8", errors="replace")
+    text = _body_text(body)
     if kind == "application/x-www-form-urlencoded":
         try:
             return parse_qsl(text, keep_blank_values=True, strict_parsing=True)
@@ -214,9 +255,11 @@ def redact_body(
         return urlencode(redact_pairs(decoded), safe="[]|:/")
     if decoded is not None:
         return json.dumps(redact_json(decoded), ensure_ascii=False, separators=(",", ":"))
-    text = body.decode("utf-8", errors="replace")
+    text = _body_text(body)
     if "form-data" in text:
         text = _MULTIPART_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    if "\\u" in text:  # a field name may hide behind escapes
+        text = _decode_name_escapes(text)
     if ":" in text:
         text = _LOOSE_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
     return redact_text(text)
