@@ -63,3 +63,61 @@ def test_refused_grants_and_tokens_exit_with_the_apis_error(cli: Cli, localexa: 
     assert "not-a-token" not in unknown.stderr  # the token is a secret, not echoed
     missing = cli.run("lwa", "profile")
     assert missing.exit_code == 4, (missing.stdout, missing.stderr)  # no --token: as other commands
+
+
+def test_the_grants_text_leaves_out_what_was_not_issued(cli: Cli, localexa: Localexa) -> None:
+    """The client credentials grant issues no refresh token: no `refresh_token None` line."""
+    skill = localexa.create_skill()
+    text = cli.ok(
+        "lwa", "client-credentials", "--scope", "alexa:skill_messaging",
+        "--client-id", skill.messaging_client_id, "--client-secret", skill.messaging_client_secret,
+    ).stdout  # fmt: skip
+    names = [line.split()[0] for line in text.splitlines() if line.strip()]
+    assert names == ["access_token", "expires_in", "scope"]
+    assert "None" not in text
+    assert text.splitlines()[-1] == "scope         alexa:skill_messaging"  # aligned as before
+    # A refresh issues the pair (LWA sends no scope with it): the lines in the order they had.
+    app_client = localexa.create_lwa_client()
+    pair = localexa.create_tokens(localexa.create_customer(), ("profile",), client_id=app_client.client_id)
+    refreshed = cli.ok(
+        "lwa", "refresh", "--refresh-token", pair.refresh_token or "", "--client-id", app_client.client_id,
+        "--client-secret", app_client.client_secret,
+    ).stdout  # fmt: skip
+    names = [line.split()[0] for line in refreshed.splitlines() if line.strip()]
+    assert names == ["access_token", "refresh_token", "expires_in"]
+
+
+def table_fields(stdout: str) -> list[str]:
+    """The first column of a field/value table's rows."""
+    return [line.split("│")[1].strip() for line in stdout.splitlines() if line.startswith("│")]
+
+
+def test_token_info_and_profile_tables_leave_out_what_the_api_did_not_send(
+    cli: Cli, localexa: Localexa
+) -> None:
+    app_client = localexa.create_lwa_client()
+    customer = localexa.create_customer()
+    token = localexa.access_token(customer, "profile", client_id=app_client.client_id)
+    info = cli.json("lwa", "token-info", token=token)
+    assert "scope" not in info  # tokeninfo sends none: the table had an empty `scope` row
+    shown = table_fields(cli.ok("lwa", "token-info", token=token).stdout)
+    assert shown == [name for name, value in info.items() if value is not None]
+    assert "scope" not in shown
+    profile = cli.json("lwa", "profile", token=token)
+    assert table_fields(cli.ok("lwa", "profile", token=token).stdout) == [
+        name for name, value in profile.items() if value is not None
+    ]
+
+
+def test_a_token_past_ascii_is_a_usage_error_and_nothing_is_sent(cli: Cli, localexa: Localexa) -> None:
+    """A token from a file with a byte-order mark (or an "é"): httpx sent it as UTF-8 and the
+    server's 401 "The access token is not valid" (exit 4) hid what was wrong."""
+    skill = localexa.create_skill()
+    for token in ("\ufeff" + skill.developer.token, skill.developer.token + "é"):
+        for args in (("skill", "credentials", skill.skill_id), ("lwa", "profile")):
+            result = cli.run(*args, token=token)
+            assert result.exit_code == 2, (args, result.stdout, result.stderr)
+            assert "past ASCII" in result.stderr
+            assert skill.developer.token not in result.stderr
+    assert localexa.client.admin.journal.list(path="/v1/skills").first_page().items == []
+    assert localexa.client.admin.journal.list(path="/user/profile").first_page().items == []

@@ -158,6 +158,18 @@ def test_amazon_entries_resolve_to_https() -> None:
     endpoints = Endpoints()
     assert endpoints.resolve_alexa_endpoint("api.eu.amazonalexa.com") == "https://api.eu.amazonalexa.com"
     assert endpoints.resolve_alexa_endpoint("https://x.example/") == "https://x.example"
+    assert endpoints.resolve_alexa_endpoint("api.fe.amazon.com") == "https://api.fe.amazonalexa.com"
+
+
+def test_amazon_entries_resolve_to_the_local_regional_listeners() -> None:
+    """A localexa reached through a hosts-file entry answers Amazon's host names: a client built
+    on `base_url` sends the call to its own regional listener, never to Amazon over plain HTTP."""
+    endpoints = Endpoints.local("http://127.0.0.1:9000")
+    assert endpoints.resolve_alexa_endpoint("api.amazonalexa.com") == "http://127.0.0.1:9000"
+    assert endpoints.resolve_alexa_endpoint("api.eu.amazonalexa.com") == "http://127.0.0.1:9001"
+    assert endpoints.resolve_alexa_endpoint("API.FE.AMAZONALEXA.COM.") == "http://127.0.0.1:9002"
+    assert endpoints.resolve_alexa_endpoint("api.fe.amazon.com") == "http://127.0.0.1:9002"
+    assert endpoints.resolve_alexa_endpoint("127.0.0.1:9001") == "http://127.0.0.1:9001"
 
 
 def test_on_amazon_the_customer_call_goes_to_the_answered_host() -> None:

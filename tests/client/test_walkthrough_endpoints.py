@@ -59,7 +59,8 @@ async def test_an_endpoint_with_user_info_is_refused_without_echoing_it(
     ("endpoint", "url"),
     [
         ("127.0.0.1:8081", "http://127.0.0.1:8081"),
-        ("api.eu.amazonalexa.com/", "http://api.eu.amazonalexa.com"),
+        # Amazon's EU host name is the EU listener of base_url (never Amazon over plain HTTP).
+        ("api.eu.amazonalexa.com/", "http://127.0.0.1:8081"),
         ("http://[::1]:8082", "http://[::1]:8082"),
         ("my_host.local:8081", "http://my_host.local:8081"),
     ],

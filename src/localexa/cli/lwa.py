@@ -12,7 +12,7 @@ itself (`/ap/oa`) is for a browser: `localexa serve` prints its URL for the demo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,6 +21,8 @@ from localexa.cli.options import JsonOption, QuietOption, TokenOption
 from localexa.cli.output import emit
 
 if TYPE_CHECKING:  # the client is imported when a command runs (cold start of `localexa`)
+    from pydantic import BaseModel
+
     from localexa.client.types.lwa import TokenResponse
 
 lwa = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -41,13 +43,20 @@ def lwa_group() -> None:
     """Login with Amazon: token grants, tokeninfo and the customer profile."""
 
 
+def _sent(model: BaseModel) -> dict[str, Any]:
+    """The fields the answer gave a value, by their wire names. The tables leave out the rest:
+    an empty `scope` row (tokeninfo sends none) or a `refresh_token None` line (the client
+    credentials grant issues no refresh token) read as values the server sent."""
+    return {k: v for k, v in model.model_dump(by_alias=True).items() if v is not None}
+
+
+#: The lines a grant prints, in this order (token_type is always "bearer").
+_TOKEN_LINES = ("access_token", "refresh_token", "expires_in", "scope")
+
+
 def _emit_tokens(issued: TokenResponse, *, as_json: bool, quiet: bool) -> None:
-    text = (
-        f"access_token  {issued.access_token}\n"
-        f"refresh_token {issued.refresh_token}\n"
-        f"expires_in    {issued.expires_in}\n"
-        f"scope         {issued.scope}"
-    )
+    sent = _sent(issued)
+    text = "\n".join(f"{name:<13} {sent[name]}" for name in _TOKEN_LINES if name in sent)
     emit(issued, as_json=as_json, quiet=issued.access_token if quiet else None, text=text)
 
 
@@ -58,7 +67,7 @@ def token_info(ctx: typer.Context, token: TokenOption = None, json_output: JsonO
     access_token = cli.resolved_token(token)
     with cli.client(anonymous=True) as client:
         info = client.lwa.token_info(access_token)
-    emit(info, as_json=cli.json, title="Token")
+    emit(info if cli.json else _sent(info), as_json=cli.json, title="Token")
 
 
 @lwa.command()
@@ -68,7 +77,7 @@ def profile(ctx: typer.Context, token: TokenOption = None, json_output: JsonOpti
     access_token = cli.resolved_token(token)
     with cli.client(anonymous=True) as client:
         found = client.lwa.profile(access_token)
-    emit(found, as_json=cli.json, title="Profile")
+    emit(found if cli.json else _sent(found), as_json=cli.json, title="Profile")
 
 
 @lwa.command()

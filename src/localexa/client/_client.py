@@ -24,6 +24,7 @@ import httpx
 from localexa.client._async import AsyncRunner
 from localexa.client._core import Core
 from localexa.client._endpoints import Endpoints, redact
+from localexa.client._errors import ConfigurationError
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client._sync import SyncRunner
 from localexa.client.auth import BearerAuth, LwaTokenAuth
@@ -81,7 +82,7 @@ def _core(
     if endpoints is None:
         endpoints = Endpoints.local(base_url) if base_url else Endpoints()
     elif base_url:
-        raise ValueError("Pass base_url= or endpoints=, not both.")
+        raise ConfigurationError("Pass base_url= or endpoints=, not both.")
     retry = retry or DEFAULT_RETRY
     if max_retries is not None:
         retry = dataclasses.replace(retry, max_retries=max_retries)

@@ -28,11 +28,26 @@ __all__ = ["Endpoints", "Region", "Service"]
 
 
 class Region(enum.StrEnum):
-    """Alexa regions; a customer belongs to one (spec §1.2)."""
+    """Alexa regions; a customer belongs to one (spec §1.2).
+
+    `Region("eu")` is `Region.EU`: a region's name in any case is that region (people write
+    "eu", and the CLI, the admin API and Amazon's docs disagree on case). Any other value is a
+    ConfigurationError naming the three, not enum's bare ValueError (still a ValueError)."""
 
     NA = "NA"
     EU = "EU"
     FE = "FE"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Region:
+        # Enum calls this when `value` is no member's value; a ValueError raised here is raised
+        # as it is, so every `Region(x)` (events.send, Endpoints.alexa) refuses the same way.
+        if isinstance(value, str):
+            for region in cls:
+                if region.value == value.strip().upper():
+                    return region
+        names = ", ".join(region.value for region in cls)
+        raise ConfigurationError(f"{value!r} is not an Alexa region: use one of {names} (any case).")
 
 
 class Service(enum.StrEnum):
@@ -41,6 +56,16 @@ class Service(enum.StrEnum):
     ALEXA = "alexa"
     CREDENTIAL_LOCKER = "credential_locker"
     ADMIN = "admin"
+
+
+#: Amazon's Alexa API host names by region (the Skill Enablement page also names FE's endpoint
+#: `api.fe.amazon.com`), as `/v1/alexaApiEndpoint` answers them.
+_AMAZON_ALEXA_HOSTS: dict[str, Region] = {
+    "api.amazonalexa.com": Region.NA,
+    "api.eu.amazonalexa.com": Region.EU,
+    "api.fe.amazonalexa.com": Region.FE,
+    "api.fe.amazon.com": Region.FE,
+}
 
 
 def _strip(url: str) -> str:
@@ -130,14 +155,21 @@ class Endpoints:
         return [self.alexa_na, self.alexa_eu, self.alexa_fe]
 
     def resolve_alexa_endpoint(self, entry: str) -> str:
-        """A `/v1/alexaApiEndpoint` entry as a base URL.
+        """A `/v1/alexaApiEndpoint` entry (or an `endpoint=` argument) as a base URL.
 
-        Amazon answers bare host names (`api.amazonalexa.com`) and localexa bare `host:port`
-        entries; neither has a scheme, so the client uses the scheme of its own NA endpoint.
+        One of Amazon's Alexa host names is that region's endpoint as this client knows it: on
+        Amazon the same host over HTTPS, on a localexa server its regional listener. (A localexa
+        reached through a hosts-file entry answers Amazon's names; prefixing them with a local
+        `http://` base's scheme sent the customer's token to the real host in the clear.)
+        Otherwise localexa answers bare `host:port` entries, which take the scheme of the NA
+        endpoint; an entry with a scheme is used as given.
         """
         entry = entry.strip().rstrip("/")
         if "://" in entry:
             return entry
+        region = _AMAZON_ALEXA_HOSTS.get(entry.lower().removesuffix("."))
+        if region is not None:
+            return self.alexa(region)
         scheme = httpx.URL(self.alexa_na).scheme or "https"
         return f"{scheme}://{entry}"
 

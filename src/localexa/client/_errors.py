@@ -69,8 +69,10 @@ class LocalexaClientError(Exception):
 
 class ConfigurationError(LocalexaClientError, ValueError):
     """The client was asked for something it cannot do: a call its configuration cannot make, a
-    base URL that is not an http(s) URL, or an id that cannot be a URL path segment ("", ".",
-    "..", text that is not UTF-8). Also a `ValueError`, as a bad argument is."""
+    base URL that is not an http(s) URL, an id that cannot be a URL path segment ("", ".",
+    "..", text that is not UTF-8), a token HTTP cannot carry, or any other bad argument (a region
+    but NA, EU or FE, `base_url=` with `endpoints=`). Also a `ValueError`, as a bad argument is, so
+    `except ValueError` written before these were ConfigurationErrors still catches them."""
 
 
 class ClientClosedError(LocalexaClientError, RuntimeError):

@@ -86,16 +86,26 @@ class SyncRunner:
             request = next(flow)
             while True:
                 try:
-                    response = self.send(request)
+                    response = self._send_outside_the_flow(request)
                 except APIError as exc:
                     request = flow.throw(exc)
                 else:
                     request = flow.send(response)
-        except StopIteration as stop:
+        except StopIteration as stop:  # the flow returned: only next/send/throw end up here
             result: T = stop.value
             return result
         finally:
             flow.close()
+
+    def _send_outside_the_flow(self, request: ApiRequest) -> httpx.Response:
+        """`send`, with a StopIteration from under it (a transport, auth or event hook that ran out
+        of items: a test's `next(iter(replies))`) turned into RuntimeError. `run` reads
+        StopIteration as the flow's return, so the call answered None as if it had succeeded; the
+        async runner gets RuntimeError from Python itself (PEP 479, a coroutine cannot raise it)."""
+        try:
+            return self.send(request)
+        except StopIteration as exc:
+            raise RuntimeError("the request's transport (or auth) raised StopIteration") from exc
 
 
 class SyncResource(ResourceBase):

@@ -47,6 +47,26 @@ async def _async_sleep(seconds: float) -> None:
     await anyio.sleep(seconds)
 
 
+def _bearer_header_value(token: str | None) -> str:
+    """The `Authorization` value for `token`, or ConfigurationError when a header cannot carry it.
+
+    Every auth here sets its header through this, after httpx built the request: headers given to
+    a request as it is built are held to ASCII (an admin key with a byte-order mark is refused
+    there), but one assigned to a built request is encoded as UTF-8. A token read from a file with
+    a byte-order mark, or pasted with an "é" or a typographic quote, then went out and came back
+    as a 401 "The access token is not valid", as if the token had expired. RFC 9110 §5.5 leaves
+    such bytes opaque and no token has them: refuse it before anything is sent, naming the fault
+    and never the token (nor chaining an error that quotes it)."""
+    value = f"Bearer {token}"
+    if not value.isascii():
+        raise ConfigurationError(
+            "The request could not be sent: the access token is not text HTTP can carry (it holds a "
+            "character past ASCII, e.g. a byte-order mark from a file or a typographic quote). "
+            "Check the token."
+        )
+    return value
+
+
 class BearerAuth(httpx.Auth):
     """A fixed access token as `Authorization: Bearer <token>`."""
 
@@ -54,7 +74,7 @@ class BearerAuth(httpx.Auth):
         self._token = token
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._token}"
+        request.headers["Authorization"] = _bearer_header_value(self._token)
         yield request
 
     def __repr__(self) -> str:
@@ -109,7 +129,7 @@ class LwaTokenAuth(httpx.Auth):
         on_refresh: Callable[[TokenResponse], None] | None = None,
     ) -> None:
         if refresh_token is None and scope is None and access_token is None:
-            raise ValueError("LwaTokenAuth needs an access_token, a refresh_token or a scope.")
+            raise ConfigurationError("LwaTokenAuth needs an access_token, a refresh_token or a scope.")
         self.client_id = client_id
         self._client_secret = client_secret
         self._refresh_token = refresh_token
@@ -276,7 +296,7 @@ class LwaTokenAuth(httpx.Auth):
                 yield from self._refresh()
             yield _Lock.RELEASE
         sent = self._state.access_token
-        request.headers["Authorization"] = f"Bearer {sent}"
+        request.headers["Authorization"] = _bearer_header_value(sent)
         response = yield request
         assert response is not None
         if response.status_code != 401 or not self.can_refresh:
@@ -285,7 +305,7 @@ class LwaTokenAuth(httpx.Auth):
         if self._state.access_token == sent:  # nobody refreshed since this token was rejected
             yield from self._refresh()
         yield _Lock.RELEASE
-        request.headers["Authorization"] = f"Bearer {self._state.access_token}"
+        request.headers["Authorization"] = _bearer_header_value(self._state.access_token)
         yield request
 
     # -- drivers --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Iterable
 from urllib.parse import quote, urlencode
 
+from localexa.client._errors import ConfigurationError
 from localexa.client.types.lwa import AuthorizationRequest
 
 __all__ = [
@@ -32,15 +33,16 @@ _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 def generate_code_verifier(length: int = 64) -> str:
     """A fresh high-entropy `code_verifier` (RFC 7636 §4.1)."""
     if not 43 <= length <= 128:
-        raise ValueError("RFC 7636 §4.1: a code_verifier has 43 to 128 characters.")
+        raise ConfigurationError("RFC 7636 §4.1: a code_verifier has 43 to 128 characters.")
     return secrets.token_urlsafe(length)[:length]
 
 
 def check_code_verifier(verifier: str) -> str:
     """`verifier` if it is an RFC 7636 §4.1 code_verifier (43-128 unreserved characters), else
-    ValueError: the server would refuse it only at the code exchange, after the customer signed in."""
+    ConfigurationError (a ValueError): the server would refuse it only at the code exchange, after
+    the customer signed in."""
     if not _VERIFIER.fullmatch(verifier):
-        raise ValueError(
+        raise ConfigurationError(
             "RFC 7636 §4.1: a code_verifier has 43 to 128 characters of A-Z a-z 0-9 - . _ ~ "
             f"(this one has {len(verifier)} characters)."
         )

@@ -27,12 +27,17 @@ start of 1.5-3 s, once per pytest session with the plugin's session-scoped serve
   leaves nothing behind: the child is stopped, the fresh database dropped, a temporary data
   directory removed; the error is a `LocalexaServerError` (ending with the log's tail once the
   child ran; the admin key left out of it).
+- Dying during a test (killed, crashed): a call of the kit's clients whose connection fails
+  checks the process, and raises `LocalexaServerError` with its exit code and the log's tail
+  rather than a connection error. Before `start()` the server has no `url`: that is an error too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import functools
 import os
 import secrets
 import shutil
@@ -47,6 +52,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
+
+import anyio.to_thread
+import httpx
 
 from localexa.testing.leftovers import OWNER_FILE, current_owner, sweep_data_dirs
 from localexa.testing.ports import free_port_block
@@ -63,10 +71,16 @@ _ATTEMPTS = 4
 #: (admin-api.md). The journal's listing is neither journaled nor subject to faults.
 _READY_PATH = "/_localexa/journal?limit=1"
 _ADMIN_KEY_HEADER = "X-Localexa-Admin-Key"
+#: How long a kit client waits, after a failed connection, for a dying server to be gone.
+_EXIT_GRACE = 0.5
+#: The failures a server that exited causes: refused, or reset mid-request. Not timeouts (a
+#: server that hangs is running) nor LocalProtocolError (a header httpx refuses to send).
+_CONNECTION_FAILURES = (httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 class LocalexaServerError(RuntimeError):
-    """The server did not start (the message ends with the last lines of its log)."""
+    """The server did not start, or is not running (never started, stopped, or exited: then the
+    message ends with the last lines of its log), when a call needs it."""
 
 
 class LocalexaServer:
@@ -119,15 +133,25 @@ class LocalexaServer:
     @property
     def url(self) -> str:
         """Base URL of the NA listener (every Amazon host but the EU/FE Alexa APIs)."""
-        return f"{self.scheme}://{self.host}:{self.port}"
+        return self._listener_url(0)
 
     @property
     def eu_url(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.port + 1}"
+        return self._listener_url(1)
 
     @property
     def fe_url(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.port + 2}"
+        return self._listener_url(2)
+
+    def _listener_url(self, offset: int) -> str:
+        # The ports are chosen by start(): before it, "http://127.0.0.1:0" (and ":1", ":2" for EU
+        # and FE) looked like URLs, and a client made from one failed only at its first call.
+        if not self.port:
+            raise LocalexaServerError(
+                "the localexa server is not started, so it has no URL yet: call start(), or use "
+                "`with LocalexaServer() as server`"
+            )
+        return f"{self.scheme}://{self.host}:{self.port + offset}"
 
     @property
     def ca_file(self) -> Path | None:
@@ -167,20 +191,48 @@ class LocalexaServer:
         )
 
     def client(self, **options: Any) -> Client:
-        """A blocking client for this server, with the admin key (close it, or use `with`)."""
+        """A blocking client for this server, with the admin key (close it, or use `with`).
+
+        Its connection failures check the server: once it has exited, a call raises
+        `LocalexaServerError` with its exit code and log's tail, not a bare connection error."""
         from localexa.client import Client
 
         self.require_running()
         options.setdefault("admin_key", self.admin_key)
+        if options.get("http_client") is None:  # a caller's own httpx client is left as it is
+            given = options.get("transport") or httpx.HTTPTransport(verify=self._verify(options))
+            options["transport"] = _WatchedTransport(given, self)
         return Client(base_url=self.url, ca_file=self.ca_file, **options)
 
     def async_client(self, **options: Any) -> AsyncClient:
-        """An async client for this server, with the admin key (use `async with`)."""
+        """An async client for this server, with the admin key (use `async with`); its connection
+        failures check the server, as `client()`'s do."""
         from localexa.client import AsyncClient
 
         self.require_running()
         options.setdefault("admin_key", self.admin_key)
+        if options.get("http_client") is None:
+            given = options.get("transport") or httpx.AsyncHTTPTransport(verify=self._verify(options))
+            options["transport"] = _WatchedAsyncTransport(given, self)
         return AsyncClient(base_url=self.url, ca_file=self.ca_file, **options)
+
+    def _verify(self, options: Mapping[str, Any]) -> bool | ssl.SSLContext:
+        """What the client would verify TLS with: a transport given to it is used as it is, so the
+        kit's own transport must trust this server's CA (or the caller's `verify=`) itself."""
+        from localexa.client._client import _ssl_verify
+
+        return _ssl_verify(options.get("verify", True), self.ca_file)
+
+    def _raise_if_exited(self, *, grace: float) -> None:
+        """`require_running()` after a kit client's connection failed (its exit code and log's tail
+        once exited; "was stopped" after stop()), first waiting up to `grace` seconds for a dying
+        process to be gone: a killed server's sockets close a moment before its exit code can be
+        read. Returns if the server runs: then the connection failure is the client's to raise."""
+        process = self._process
+        if process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=grace)
+        self.require_running()
 
     def reset(self) -> None:
         """Empty every table (`POST /_localexa/reset`); the clock goes back to the wall clock."""
@@ -351,4 +403,48 @@ class LocalexaServer:
         await asyncio.to_thread(self.stop)
 
     def __repr__(self) -> str:
-        return f"LocalexaServer(url={self.url!r}, running={self.running})"
+        url = self.url if self.port else None
+        return f"LocalexaServer(url={url!r}, running={self.running})"
+
+
+class _WatchedTransport(httpx.BaseTransport):
+    """The kit's clients' transport: a connection failure first asks whether the server exited.
+
+    Checked only when a request failed, so a call that works costs nothing more. Without it a
+    test whose server died (killed, crashed) failed with "Connection refused", and only the next
+    test's fixture said why."""
+
+    def __init__(self, transport: httpx.BaseTransport, server: LocalexaServer) -> None:
+        self._transport = transport
+        self._server = server
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self._transport.handle_request(request)
+        except _CONNECTION_FAILURES:
+            self._server._raise_if_exited(grace=_EXIT_GRACE)  # the kit's error, the failure its context
+            raise
+
+    def close(self) -> None:
+        self._transport.close()
+
+
+class _WatchedAsyncTransport(httpx.AsyncBaseTransport):
+    """`_WatchedTransport` for async clients."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport, server: LocalexaServer) -> None:
+        self._transport = transport
+        self._server = server
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._transport.handle_async_request(request)
+        except _CONNECTION_FAILURES:
+            # In a worker thread: the wait for a dying server must not block the event loop.
+            await anyio.to_thread.run_sync(
+                functools.partial(self._server._raise_if_exited, grace=_EXIT_GRACE)
+            )
+            raise
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()

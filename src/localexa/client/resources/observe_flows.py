@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from localexa.client._core import Flow, Params, call, json_body, parse_model, segment
-from localexa.client._errors import APIResponseValidationError
+from localexa.client._errors import APIResponseValidationError, ConfigurationError
 from localexa.client._pagination import Page, Paged
 from localexa.client.resources.admin_flows import admin_request, parse_list
 from localexa.client.types.admin import (
@@ -61,8 +61,20 @@ def list_journal(
 
 
 def get_journal_entry(entry_id: int) -> Flow[JournalEntry]:
-    response = yield from call(admin_request("GET", f"/journal/{int(entry_id)}"))
+    """`GET /_localexa/journal/{id}`: one recorded call, by its `id` (a whole number)."""
+    response = yield from call(admin_request("GET", f"/journal/{_journal_entry_id(entry_id)}"))
     return parse_model(response, JournalEntry)
+
+
+def _journal_entry_id(entry_id: int | str) -> int:
+    """`entry_id` as the whole number journal ids are; digits as text too (a CLI argument). Else
+    ConfigurationError: `int()` raised a bare ValueError outside the client's errors for "abc",
+    and turned 1.5 into entry 1 (or True into entry 1) without a word."""
+    if isinstance(entry_id, int) and not isinstance(entry_id, bool):
+        return entry_id
+    if isinstance(entry_id, str) and entry_id.strip().isascii() and entry_id.strip().isdigit():
+        return int(entry_id)
+    raise ConfigurationError(f"{entry_id!r} is not a journal entry id: ids are whole numbers.")
 
 
 def create_fault(
