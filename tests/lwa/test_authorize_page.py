@@ -170,6 +170,9 @@ async def test_messaging_client_cannot_use_the_page(admin: Admin, browser: Brows
         pytest.param({"scope": None}, "invalid_scope", id="missing-scope"),
         pytest.param({"scope": "profile no_such_scope"}, "invalid_scope", id="unknown-scope"),
         pytest.param({"scope": "alexa:skill_messaging"}, "invalid_scope", id="messaging-scope"),
+        # RFC 6749 §3.3: only a space separates scopes (a tab or a no-break space was taken as one).
+        pytest.param({"scope": "profile\tpostal_code"}, "invalid_scope", id="tab-separated"),
+        pytest.param({"scope": "profile\u00a0postal_code"}, "invalid_scope", id="nbsp-separated"),
         pytest.param(
             {"code_challenge": "x" * 43, "code_challenge_method": "S512"}, "invalid_request", id="method"
         ),

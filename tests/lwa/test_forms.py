@@ -91,3 +91,23 @@ def test_basic_auth() -> None:
             parse_basic_auth(bad)
         assert caught.value.code == "invalid_client"
         assert caught.value.instance_status == 401
+
+
+def test_a_body_encoded_by_encode_uri_component_is_decoded() -> None:
+    """encodeURIComponent and Node's querystring leave `! ' ( )` raw: such a body is still an
+    encoded one (its redirect URI `https%3A%2F%2F…%2Fcb(1)` was read literally and refused)."""
+    body = "grant_type=authorization_code&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb(1)!'&code=a%7Cb"
+    params = parse_lenient_form(body)
+    assert params["redirect_uri"] == "https://app.example.com/cb(1)!'"
+    assert params["code"] == "a|b"
+    # A raw `|` still makes the whole body literal, parentheses or not.
+    assert parse_lenient_form("refresh_token=Atzr|a(b)%7C")["refresh_token"] == "Atzr|a(b)%7C"
+
+
+def test_a_json_body_with_a_key_twice_is_refused() -> None:
+    with pytest.raises(OAuthError) as caught:
+        parse_token_body(
+            "application/json", b'{"grant_type": "client_credentials", "grant_type": "password"}'
+        )
+    assert caught.value.code == "invalid_request"
+    assert caught.value.message == "The parameter grant_type is included more than once."

@@ -154,6 +154,10 @@ async def test_a_forged_sign_out_ends_nothing(app: FastAPI, admin: Admin) -> Non
             "/ap/oa", data=form, headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
         )
         assert cross_site.status_code == 400
+        # Nor does it replace the customer's cookie (a browser stores cookies set in answer to a
+        # cross-site navigation): no Set-Cookie at all, just an error page.
+        assert "set-cookie" not in cross_site.headers
+        assert "sent from another site" in cross_site.text
         assert await _sign_out_rows(app) == []
         _use_cookie(browser.http, saved)
         assert _actions(await browser.get(authorize_url(client_id))) == ["consent", "signout"]

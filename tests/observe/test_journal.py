@@ -429,3 +429,31 @@ async def test_a_journal_file_of_an_older_release_gets_new_columns_and_keeps_its
         await conn.execute(text("UPDATE journal_entries SET skill = 'amzn1.ask.skill.x', fault_id = 'f1'"))
     await engine.dispose()
     await state.dispose()
+
+
+async def test_a_token_in_the_path_is_redacted(client: httpx.AsyncClient, admin: Admin) -> None:
+    """README Journal: LWA tokens are redacted anywhere in any text; the path kept them whole
+    (and the console showed them) while the body of the same 404 had them redacted."""
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    token = (await admin.tokens(client_id, customer.user_id, ["profile"]))["access_token"]
+    assert (await client.get(f"/foo/{token}")).status_code == 404
+    entries = await journal(client, path="/foo/")
+    assert entries, "the call was journaled"
+    assert entries[0]["path"] == "/foo/Atza|[redacted]"
+    assert token.split("|", 1)[1] not in json.dumps(entries)
+
+
+async def test_profile_and_tokeninfo_calls_are_attributed(client: httpx.AsyncClient, admin: Admin) -> None:
+    """README Journal: caller is the token's LWA client, customer its user; these two LWA routes
+    check their token themselves and were journaled with neither."""
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    token = (await admin.tokens(client_id, customer.user_id, ["profile"]))["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/user/profile", headers=auth)).status_code == 200
+    assert (await client.get("/auth/o2/tokeninfo", params={"access_token": token})).status_code == 200
+    for path in ("/user/profile", "/auth/o2/tokeninfo"):
+        entry = (await journal(client, path=path))[0]
+        assert (entry["caller"], entry["customer"]) == (client_id, customer.user_id), path
+    assert len(await journal(client, customer=customer.user_id)) >= 2

@@ -9,10 +9,15 @@ differ (../shared/spec/alexa-api-surface.md §3 "Client quirks"):
 - ask-cli posts JSON.
 
 So a form body is parsed by hand. A body that holds a character no form encoder leaves raw
-(anything but `A-Z a-z 0-9 - . _ ~ *`, the `%` of escapes, the `+` of spaces and the `=` and `&`
-delimiters) was not encoded: its values are taken literally, so a `+` inside a token stays a
-`+`. Any other body is decoded as usual (`+` is a space, `%XX` a byte). One rule per body, never
-per value, because an encoder encodes all values or none.
+(anything but `A-Z a-z 0-9 - . _ ~ * ! ' ( )`, the `%` of escapes, the `+` of spaces and the `=`
+and `&` delimiters) was not encoded: its values are taken literally, so a `+` inside a token
+stays a `+`. Any other body is decoded as usual (`+` is a space, `%XX` a byte). One rule per
+body, never per value, because an encoder encodes all values or none. `! ' ( )` are in the set
+because JavaScript's `encodeURIComponent` and Node's `querystring` leave them raw: a redirect
+URI `…/cb(1)` encoded by them was read literally and its `%3A%2F%2F` never decoded.
+
+A JSON body with a key twice is refused like a form with a parameter twice (RFC 6749 §3.2),
+not read as its last value.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from localexa.server.lwa.oauth_errors import InvalidClient, InvalidRequest
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
-#: Characters outside what WHATWG/RFC 1866 form encoders and Python's urlencode emit.
-_NOT_ENCODED = re.compile(r"[^A-Za-z0-9\-._~*%+=&]")
+#: Characters outside what form encoders emit: WHATWG/RFC 1866, Python's urlencode, and
+#: JavaScript's encodeURIComponent / Node's querystring (which leave `! ' ( )` raw).
+_NOT_ENCODED = re.compile(r"[^A-Za-z0-9\-._~*!'()%+=&]")
 MULTIPART = "multipart/form-data"
 
 
@@ -72,7 +78,9 @@ def parse_lenient_form(text: str) -> dict[str, str]:
 
 def _parse_json(text: str) -> dict[str, str]:
     try:
-        data = json.loads(text) if text.strip() else {}
+        data = json.loads(text, object_pairs_hook=_refuse_repeated_keys) if text.strip() else {}
+    except _RepeatedKey as repeated:
+        raise InvalidRequest(f"The parameter {repeated.name} is included more than once.") from None
     except (ValueError, RecursionError):  # RecursionError: nested ~1,000 deep (a 500 before)
         raise InvalidRequest("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
@@ -85,6 +93,21 @@ def _parse_json(text: str) -> dict[str, str]:
             raise InvalidRequest(f"The parameter {name} must be a string.")
         params[name] = value
     return params
+
+
+class _RepeatedKey(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    data: dict[str, object] = {}
+    for name, value in pairs:
+        if name in data:
+            raise _RepeatedKey(name)
+        data[name] = value
+    return data
 
 
 def _put(params: dict[str, str], name: str, value: str) -> None:

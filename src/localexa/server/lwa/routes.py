@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from localexa.server.core.auth import extract_bearer
+from localexa.server.core.auth import Principal, extract_bearer
 from localexa.server.core.clock import Clock
 from localexa.server.core.deps import BoxDep
 from localexa.server.core.errors import ERROR_PAGES, ApiFamily, BadRequest, render_error
@@ -239,8 +239,15 @@ async def authorize_form(
     except AuthorizePageError as exc:
         return pages.error_page(exc.title, exc.message)
     if browser is None:
-        # No session cookie (expired, signed out, blocked, or a cross-site post) or a token of an
-        # older session: nothing happens; the customer sees the sign-in page of a fresh session.
+        if _posted_from_another_site(request):
+            # No new session cookie either: browsers store cookies set in answer to a cross-site
+            # navigation, so a forged post replaced the customer's session cookie (signed out).
+            return pages.error_page(
+                "This form was sent from another site",
+                "Nothing was changed. Start signing in again from the app you came from.",
+            )
+        # No session cookie (expired, signed out, blocked) or a token of an older session:
+        # nothing happens; the customer sees the sign-in page of a fresh session.
         browser = signer.new_session()
         message = "Your sign-in session expired or this form is out of date. Please sign in again."
         response: Response = _signin_page(signer, auth, client, browser, message=message, status=400)
@@ -279,6 +286,19 @@ async def authorize_form(
         message = "Choose Allow or Cancel."
         return _consent_page(signer, auth, client, browser, customer, message=message, status=400)
     return pages.error_page("This form cannot be read", f"Unknown form action {action!r}.")
+
+
+def _posted_from_another_site(request: Request) -> bool:
+    """The browser says the form came from another site (`Sec-Fetch-Site`), or its `Origin` is
+    not this server's. `Origin: null` (a page with `no-referrer`) and no header at all say
+    nothing either way."""
+    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return False
+    host = request.headers.get("host", "")
+    return origin.partition("://")[2].rstrip("/").lower() != host.lower()
 
 
 async def _sign_in_budget(request: Request, email: str) -> int | None:
@@ -347,6 +367,14 @@ async def token(request: Request, session: FunctionSession, box: BoxDep) -> Resp
     return JSONResponse(body, headers=NO_STORE)
 
 
+def _attribute(request: Request, client_id: str, user_id: str | None) -> None:
+    """The journal's caller and customer of a call that checked its token itself (these routes
+    answer LWA's own errors, not core.auth's): the token's client and user, as on other APIs."""
+    request.state.principal = Principal(
+        client_id=client_id, user_id=user_id, scopes=frozenset(), token_hash=""
+    )
+
+
 @router.get(any_case("/auth/o2/tokeninfo"), include_in_schema=False)
 @router.get(
     "/auth/o2/tokeninfo",
@@ -358,6 +386,7 @@ async def token(request: Request, session: FunctionSession, box: BoxDep) -> Resp
 @router.get("/auth/O2/tokeninfo", include_in_schema=False)
 async def tokeninfo(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:
     info = await LwaService(session, box, clock).token_info(extract_bearer(request, allow_query=True))
+    _attribute(request, info.client_id, info.user_id)
     body = TokenInfoResponse(
         iss=ISSUER,
         user_id=info.user_id,
@@ -378,6 +407,8 @@ async def tokeninfo(request: Request, session: FunctionSession, box: BoxDep, clo
 )
 async def profile(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:
     found = await LwaService(session, box, clock).profile(extract_bearer(request, allow_query=True))
+    if found.client_id is not None:
+        _attribute(request, found.client_id, found.user_id)
     body = ProfileResponse(
         user_id=found.user_id, name=found.name, email=found.email, postal_code=found.postal_code
     )

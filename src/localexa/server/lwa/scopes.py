@@ -39,11 +39,13 @@ def split_scopes(value: str | None) -> tuple[str, ...]:
     """The scopes of a space-separated `scope` value, in order, without repeats.
 
     `+` separates too: no LWA scope contains it, and a hand-written, unencoded form body
-    (`scope=profile+postal_code`) means a space by it.
+    (`scope=profile+postal_code`) means a space by it. Nothing else does (RFC 6749 §3.3: `%x20`
+    only): a tab, a no-break or an ideographic space stays inside its token, which is then no
+    scope-token, so the request gets `invalid_scope` here as it would on Amazon.
     """
     if not value:
         return ()
-    return tuple(dict.fromkeys(part for part in re.split(r"[\s+]+", value) if part))
+    return tuple(dict.fromkeys(part for part in re.split(r"[ +]+", value) if part))
 
 
 def is_scope_token(scope: str) -> bool:

@@ -42,6 +42,8 @@ class Profile:
     name: str | None = None
     email: str | None = None
     postal_code: str | None = None
+    #: The LWA client the token was issued to (not answered: it attributes the call).
+    client_id: str | None = None
 
 
 class LwaService:
@@ -88,4 +90,5 @@ class LwaService:
             name=customer.name if full else None,
             email=customer.email if full else None,
             postal_code=customer.postal_code if sc.POSTAL_CODE in granted else None,
+            client_id=row.client_id,
         )

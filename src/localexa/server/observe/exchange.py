@@ -24,6 +24,7 @@ from localexa.server.observe.redaction import (
     redact_body,
     redact_headers,
     redact_query,
+    redact_text,
     redact_url,
 )
 
@@ -156,12 +157,13 @@ def to_row(ex: Exchange) -> tuple[dict[str, Any], Attribution]:
     request_json = None if ex.request_truncated else decode_body(ex.request_body, request_type)
     response_json = None if ex.response_truncated else decode_body(ex.response_body, response_type)
     who = attribute(ex, request_json, response_json)
-    url = redact_url(ex.url) if ex.url else None
+    # A token pasted into a path (`/foo/Atza|…`) is redacted there too, as everywhere else.
+    url = redact_text(redact_url(ex.url)) if ex.url else None
     row: dict[str, Any] = {
         "at": ex.at,
         "direction": ex.direction,
         "method": ex.method,
-        "path": ex.path if ex.url is None else urlsplit(ex.url).path or "/",
+        "path": redact_text(ex.path) if url is None else urlsplit(url).path or "/",
         "query": redact_query(ex.query) or None,
         "url": url,
         "route": ex.route,
