@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 
 from tests.conftest import ADMIN_KEY
@@ -218,6 +220,14 @@ async def test_clock_moves_forward_only(client: httpx.AsyncClient) -> None:
     assert again >= after
     backwards = await client.post("/_localexa/clock", json={"advanceSeconds": -5}, headers=KEY)
     assert backwards.status_code == 400
+    for not_finite in (b"NaN", b"Infinity", b"-Infinity"):
+        refused = await client.post(
+            "/_localexa/clock",
+            content=b'{"advanceSeconds": ' + not_finite + b"}",
+            headers={**KEY, "Content-Type": "application/json"},
+        )
+        assert refused.status_code == 400
+        assert "finite" in refused.json()["message"], refused.text  # not "must be ≤ 315360000"
 
 
 @pytest.mark.parametrize(
@@ -270,3 +280,29 @@ async def test_the_clock_stops_a_thousand_years_ahead(client: httpx.AsyncClient)
     assert now.status_code == 200
     assert datetime.fromisoformat(now.json()["now"]).year >= 2900
     assert (await client.get("/_localexa/customers", headers=KEY)).status_code == 200
+
+
+def _admin_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the API description says takes the admin key, path parameters filled."""
+    calls = []
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            if {"AdminKey": []} in operation.get("security", []) and method != "head":
+                calls.append((method.upper(), re.sub(r"\{[^}]+\}", "x", path)))
+    return calls
+
+
+async def test_the_key_is_checked_before_the_body_on_every_admin_route(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """admin-api.md: without the key, or with a wrong one, 401. FastAPI reads a declared body
+    before the router's dependencies, so a broken body without the key was a 400."""
+    calls = _admin_routes(app)
+    assert len(calls) > 20  # customers, vendors, tokens, clock, faults, journal, directives, restore…
+    for method, path in calls:
+        for headers in ({}, {"X-Localexa-Admin-Key": "wrong-key"}):
+            response = await client.request(
+                method, path, content=b"{broken", headers={**headers, "Content-Type": "application/json"}
+            )
+            assert response.status_code == 401, (method, path, response.text)
+            assert set(response.json()) == {"message"}

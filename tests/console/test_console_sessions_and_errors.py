@@ -133,6 +133,9 @@ async def test_console_errors_are_html_pages(client: httpx.AsyncClient) -> None:
     _is_console_page(wrong_method, 405)
     assert set(wrong_method.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST"}
     _is_console_page(await client.get("/console/faults/x/delete"), 405)
+    get_logout = await client.get("/console/logout")  # was caught by the table pages' /{slug}: 404
+    _is_console_page(get_logout, 405)
+    assert get_logout.headers["Allow"] == "POST"
     _is_console_page(await client.get("/console/no/such/page"), 404)
     # What the request named is shown as text, never as markup.
     escaped = await client.put("/console/<b>x")

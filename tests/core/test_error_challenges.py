@@ -40,6 +40,13 @@ async def test_a_401_carries_a_bearer_challenge(client: httpx.AsyncClient, api: 
     # No credentials at all: a challenge without an error code (RFC 6750 §3.1).
     assert missing.headers["WWW-Authenticate"] == CHALLENGE
     assert set(missing.json()) == keys
+    # `Bearer ` with nothing after it (an unset variable in a script) is no token either.
+    for empty in ("Bearer ", "bearer", "Bearer    "):
+        blank = await client.request(
+            method, path, headers={"Authorization": empty}, json={} if method == "POST" else None
+        )
+        assert blank.status_code == 401, blank.text
+        assert blank.headers["WWW-Authenticate"] == CHALLENGE, empty
     refused = await client.request(
         method, path, headers={"Authorization": "Bearer Atza|nope"}, json={} if method == "POST" else None
     )

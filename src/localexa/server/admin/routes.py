@@ -23,7 +23,7 @@ from localexa.server.admin.schemas import (
     VendorIn,
     VendorOut,
 )
-from localexa.server.core.auth import AdminKey
+from localexa.server.core.auth import AdminKey, AdminKeyFirst
 from localexa.server.core.clock import iso
 from localexa.server.core.deps import BoxDep, ClockDep
 from localexa.server.core.errors import BadRequest, NotFound
@@ -36,7 +36,7 @@ from localexa.server.skills.repository import SkillRepository
 from localexa.server.skills.schemas import SkillCreated, SkillMessagingCredentials, SkillSpec, SkillView
 from localexa.server.skills.service import SkillService
 
-router = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey])
+router = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey], route_class=AdminKeyFirst)
 
 
 def _customer_out(customer: Customer) -> CustomerOut:

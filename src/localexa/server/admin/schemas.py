@@ -123,7 +123,8 @@ class ClockIn(CamelModel):
     # Strict: JSON `false` or "60" is not a number (lax pydantic took them as 0 and 60).
     # A number, not an integer: the contract says N and the client and the testing kit send a
     # float (`advance_clock(seconds: float)`), so `60.0` and `0.5` stay accepted.
-    advance_seconds: float = Field(strict=True, ge=0, le=10 * 365 * 86400)
+    # Finite: NaN and Infinity were refused as "must be ≤ 315360000", which misled.
+    advance_seconds: float = Field(strict=True, ge=0, le=10 * 365 * 86400, allow_inf_nan=False)
 
 
 class ClockOut(BaseModel):

@@ -43,7 +43,7 @@ from localexa.server.console.session import (
     set_session_cookie,
 )
 from localexa.server.core.clock import iso
-from localexa.server.core.errors import ERROR_PAGES, ApiFamily
+from localexa.server.core.errors import ERROR_PAGES, ApiFamily, MethodNotAllowed
 from localexa.server.core.rate_limit import Limiter, caller_of
 
 # Errors under /console raised outside these handlers (request guard, routing, validation of a path
@@ -162,8 +162,15 @@ async def overview(request: Request) -> Response:
     return render(request, "overview.html", context, session=session, active="overview")
 
 
+#: Console paths of one segment that only take POST: `/{slug}` below would answer their GET 404.
+_POST_ONLY = frozenset({"logout"})
+
+
 @router.get("/{slug}")
 async def table_page(slug: str, request: Request) -> Response:
+    if slug in _POST_ONLY:
+        # 405 with `Allow`, as every other wrong method on the console (README "Web console").
+        raise MethodNotAllowed(f"GET is not allowed on {request.url.path}.", headers={"Allow": "POST"})
     page = PAGES_BY_SLUG.get(slug)
     session = await signed_in(request)
     if session is None:

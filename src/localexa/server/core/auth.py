@@ -13,11 +13,12 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
 
 from localexa.server.core.errors import BEARER_CHALLENGE, Forbidden, Unauthorized
 
@@ -48,8 +49,10 @@ def extract_bearer(request: Request, *, allow_query: bool = False) -> str | None
         scheme, _, rest = value.partition(" ")
         if rest and scheme.lower() == "bearer":
             return rest.strip() or None
-        if value and not rest:
-            return value  # a bare token, as ask-cli sends it
+        if value and not rest and value.lower() != "bearer":
+            # A bare token, as ask-cli sends it; `Bearer ` alone (an empty variable in a script)
+            # is no token at all, not the token "Bearer".
+            return value
         # Another scheme (`Basic …`, `Digest …`): no bearer token in this header.
     if allow_query:
         alt = request.headers.get("x-amz-access-token") or request.query_params.get("access_token")
@@ -117,3 +120,22 @@ async def require_admin_key(request: Request) -> None:
 
 
 AdminKey = Depends(require_admin_key)
+
+
+class AdminKeyFirst(APIRoute):
+    """The route class of the admin routers: the key is checked before FastAPI reads the body.
+
+    FastAPI parses a declared body before it runs the router's dependencies, so a call without
+    the key but with a broken body was answered 400, where the contract says 401 "without it, or
+    with a wrong one" (admin-api.md). The `AdminKey` dependency stays on the routers: the OpenAPI
+    document finds the admin operations by it.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            await require_admin_key(request)
+            return await handler(request)
+
+        return route

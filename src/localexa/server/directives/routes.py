@@ -20,7 +20,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 
-from localexa.server.core.auth import AdminKey
+from localexa.server.core.auth import AdminKey, AdminKeyFirst
 from localexa.server.db.session import SessionDep
 from localexa.server.directives import after_link
 from localexa.server.directives.lambda_pool import LambdaPool
@@ -54,7 +54,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await pool.aclose()
 
 
-router = APIRouter(prefix="/_localexa", tags=["directives"], dependencies=[AdminKey], lifespan=lifespan)
+router = APIRouter(
+    prefix="/_localexa",
+    tags=["directives"],
+    dependencies=[AdminKey],
+    route_class=AdminKeyFirst,
+    lifespan=lifespan,
+)
 
 UserId = Annotated[str, Path(alias="userId", min_length=1, max_length=128)]
 SkillId = Annotated[str, Path(alias="skillId", min_length=1, max_length=255)]

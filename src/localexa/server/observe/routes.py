@@ -13,7 +13,7 @@ from sqlalchemy import text
 from starlette.responses import Response
 
 from localexa.server.core import strict_json
-from localexa.server.core.auth import AdminKey
+from localexa.server.core.auth import AdminKey, AdminKeyFirst
 from localexa.server.core.clock import as_utc, iso
 from localexa.server.core.deps import ClockDep
 from localexa.server.core.errors import BadRequest, NotFound
@@ -31,7 +31,7 @@ from localexa.server.observe.schemas import (
 )
 
 router = APIRouter()
-admin = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey])
+admin = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey], route_class=AdminKeyFirst)
 
 
 @router.get("/_localexa/health", tags=["admin"])
