@@ -177,3 +177,4 @@ async def test_overlong_skill_id_is_400(client: httpx.AsyncClient, admin: Admin,
     response = await client.request(method, developer_path("s" * 256), headers=bearer(token))
     assert response.status_code == 400
     assert set(response.json()) == {"code", "message", "violations"}
+    assert response.json()["code"] == "INVALID_STRING_LENGTH"  # as Skill Credentials answers it

@@ -57,6 +57,20 @@ async def test_endpoint_is_amazons_host_name_when_called_through_one(
     assert response.json() == {"endpoints": [host]}
 
 
+@pytest.mark.parametrize(
+    "via", ["api.fe.amazon.com", "API.EU.AMAZONALEXA.COM.", "api.fe.amazonalexa.com:443"]
+)
+async def test_every_amazon_host_name_answers_amazons_name_of_the_customers_region(
+    client: httpx.AsyncClient, admin: Admin, via: str
+) -> None:
+    """The FE alias of the Skill Enablement page (`api.fe.amazon.com`) is one of Amazon's names
+    too: an EU customer calling through it was answered `api.fe.amazon.com:8081`, which the
+    region middleware routes to FE (403 there)."""
+    token = await customer_token(admin, await admin.customer(region="EU"))
+    response = await client.get("/v1/alexaApiEndpoint", headers={**bearer(token), "Host": via})
+    assert response.json() == {"endpoints": ["api.eu.amazonalexa.com"]}
+
+
 async def test_endpoint_follows_the_host_the_caller_used(client: httpx.AsyncClient, admin: Admin) -> None:
     token = await customer_token(admin, await admin.customer(region="EU"))
     response = await client.get(

@@ -17,6 +17,7 @@ from tests.enablement.helpers import (
     bearer,
     customer_token,
     developer_token,
+    enablement_path,
     link,
     linked_skill,
     new_code,
@@ -159,6 +160,12 @@ async def test_errors_take_smapi_shapes(
     live = await client.put(_path(skill.skill_id, "live"), json=good, headers=bearer(token))
     assert live.status_code == 403
     assert live.json()["code"] == "STAGE_READ_ONLY"
+    # Read-only whatever the body: the stage is checked before the body is read.
+    for body in ({}, {"accountLinkingRequest": {"type": "NOPE"}}):
+        live = await client.put(_path(skill.skill_id, "live"), json=body, headers=bearer(token))
+        assert (live.status_code, live.json()["code"]) == (403, "STAGE_READ_ONLY")
+    unknown = await client.put(_path("amzn1.ask.skill.nope", "development"), json={}, headers=bearer(token))
+    assert unknown.status_code in (403, 404)
     assert (await client.get(_path(skill.skill_id, "certified"), headers=bearer(token))).status_code == 404
     bad_stage = await client.get(_path(skill.skill_id, "beta"), headers=bearer(token))
     assert bad_stage.status_code == 404  # GET and DELETE have no 400 in SMAPI's model
@@ -195,3 +202,18 @@ async def test_openapi_describes_the_routes(client: httpx.AsyncClient) -> None:
     view = ok["content"]["application/json"]["schema"]["properties"]
     assert "clientId" in view
     assert "clientSecret" not in view
+
+
+async def test_a_link_made_before_the_delete_still_shows_its_status(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer
+) -> None:
+    """The link's tokens outlive the configuration: the customer's app still sees LINKED (the
+    `accountLink` object vanished, as for a skill that never had account linking)."""
+    skill = await linked_skill(admin, token_server)
+    customer = await customer_token(admin, await admin.customer())
+    assert (await link(client, customer, skill.skill_id)).status_code == 201
+    deleted = await client.delete(_path(skill.skill_id), headers=bearer(await developer_token(admin, skill)))
+    assert deleted.status_code == 204
+    status = await client.get(enablement_path(skill.skill_id), headers=bearer(customer))
+    assert status.status_code == 200
+    assert status.json()["accountLink"] == {"status": "LINKED"}

@@ -77,6 +77,11 @@ async def test_auth_and_vendor_rules(client: httpx.AsyncClient, admin: Admin) ->
     runs = f"{dev.base}/capabilityEvaluations"
     assert_bad_request_error(await client.get(plans), 401)
     assert_bad_request_error(await client.get(plans, headers=bearer("Atza|not-a-token")), 401)
+    # The token first, whatever the body: a broken one was a 400 before the token was looked at.
+    for headers in ({}, bearer("Atza|not-a-token")):
+        for broken in (b"{not json", b"[]", b""):
+            answer = await client.post(runs, content=broken, headers=headers)
+            assert_bad_request_error(answer, 401)
     reader = await admin.access_token(dev.customer.user_id, [READ])
     assert (await client.get(plans, headers=bearer(reader))).status_code == 200
     assert_bad_request_error(await client.post(runs, json=body(), headers=bearer(reader)), 403)

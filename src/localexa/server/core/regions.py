@@ -30,6 +30,11 @@ _BY_HOST = {host: region for region, host in AMAZON_HOSTS.items()}
 _BY_HOST["api.fe.amazon.com"] = Region.FE
 
 
+def amazon_region_of_host(host: str) -> Region | None:
+    """The region whose Amazon host name `host` is (lower case, no port), else None."""
+    return _BY_HOST.get(host)
+
+
 class RegionMiddleware:
     def __init__(self, app: ASGIApp, ports: dict[str, int]) -> None:
         self.app = app
@@ -41,8 +46,9 @@ class RegionMiddleware:
                 # One trailing dot is the same name written fully qualified (RFC 1034 §3.1), as
                 # some clients send it (`api.eu.amazonalexa.com.`); two dots are no DNS name.
                 host = value.decode("latin-1").rsplit(":", 1)[0].lower().removesuffix(".")
-                if host in _BY_HOST:
-                    return _BY_HOST[host]
+                region = amazon_region_of_host(host)
+                if region is not None:
+                    return region
                 break
         server = scope.get("server")
         if server and len(server) > 1 and server[1] in self._by_port:

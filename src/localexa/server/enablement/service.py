@@ -27,7 +27,7 @@ from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from localexa.server.core.http import OutboundHttp
-from localexa.server.core.regions import AMAZON_HOSTS, Region
+from localexa.server.core.regions import AMAZON_HOSTS, Region, amazon_region_of_host
 from localexa.server.enablement.links import forget_link, link_client, store_grant
 from localexa.server.enablement.models import LINKED, NOT_LINKED, Enablement
 from localexa.server.enablement.repository import CustomerView, DeveloperView, EnablementRepository
@@ -97,7 +97,7 @@ def regional_endpoint(region: Region, request_host: str | None, settings: Settin
     listener on the host the caller used (so a phone on the LAN gets a reachable address), or on
     the listening host when the request named none."""
     host = _host_of(request_host)
-    if host in AMAZON_HOSTS.values():
+    if host is not None and amazon_region_of_host(host) is not None:
         return AMAZON_HOSTS[region]
     if host is None:
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
@@ -239,7 +239,10 @@ class EnablementService:
         view = await self._customer_skill(principal, customer, skill_id)
         if view.enablement is None:
             raise NotFound(f"The skill {skill_id} is not enabled for this customer.")
-        return self._status(view.enablement, with_link=view.skill.account_linking is not None)
+        # A link made before the developer deleted the skill's account linking still holds tokens
+        # (they last until they expire): its status stays visible, else the app thinks it unlinked.
+        has_link = view.enablement.link_status != NOT_LINKED
+        return self._status(view.enablement, with_link=view.skill.account_linking is not None or has_link)
 
     async def customer_disable(self, principal: Principal, region: Region, skill_id: str) -> None:
         customer = await self.customer(principal, region)

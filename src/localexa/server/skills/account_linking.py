@@ -107,9 +107,12 @@ class AccountLinkingService:
         return dict(skill.account_linking), etag(skill)
 
     async def put(
-        self, principal: Principal, skill_id: str, stage: str, spec: AccountLinkingSpec, if_match: str | None
+        self, principal: Principal, skill_id: str, stage: str, raw_body: bytes, if_match: str | None
     ) -> str:
         skill = await self._writable(principal, skill_id, stage)
+        # The body is read once the skill and stage are known to be writable: a PUT on `live`
+        # is 403 STAGE_READ_ONLY whatever it sent (it was a 400 about the body first).
+        spec = parse_request(raw_body)
         self._check_version(skill, if_match)
         skill.account_linking = spec.public()
         if spec.client_secret:

@@ -23,7 +23,6 @@ from localexa.server.skills.account_linking import (
     STAGES_V2,
     AccountLinkingRequest,
     AccountLinkingService,
-    parse_request,
 )
 from localexa.server.skills.schemas import AccountLinkingSpec
 
@@ -104,9 +103,8 @@ async def update_account_linking_info(
 ) -> Response:
     """Create or replace the development stage's account linking; without `clientSecret` the
     stored secret stays (GET never shows it)."""
-    # Read here, after the token, so a caller without one gets 401 whatever it sent.
-    spec = parse_request(await request.body())
-    tag = await service.put(principal, skill_id, stage, spec, if_match)
+    # Read after the token (401 whatever was sent), parsed after the skill and stage (404, 403).
+    tag = await service.put(principal, skill_id, stage, await request.body(), if_match)
     return Response(status_code=204, headers={"ETag": tag})
 
 

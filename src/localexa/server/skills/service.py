@@ -24,7 +24,8 @@ from localexa.server.skills.schemas import SkillSpec
 
 def check_skill_id(skill_id: str) -> None:
     if not 1 <= len(skill_id) <= 255:
-        raise BadRequest("skillId must be 1 to 255 characters long.", code="INVALID_SKILL_ID")
+        # The code Skill Credentials' seed gives for the same rule: one code for one rule on SMAPI.
+        raise BadRequest("skillId must be 1 to 255 characters long.", code="INVALID_STRING_LENGTH")
 
 
 class SkillService:
