@@ -85,6 +85,15 @@ async def known_endpoints(admin: Admin, who: Sender) -> dict[str, Any]:
     return {e["endpointId"]: e for e in answer.json()["endpoints"]}
 
 
+async def recorded_messages(admin: Admin, who: Sender) -> list[dict[str, Any]]:
+    """The events and answers localexa kept for this customer and skill, oldest first."""
+    path = f"/_localexa/customers/{who.customer.user_id}/skills/{who.skill.skill_id}/messages"
+    answer = await admin.client.get(path, headers=admin.headers)
+    assert answer.status_code == 200, answer.text
+    messages: list[dict[str, Any]] = answer.json()["messages"]
+    return messages
+
+
 async def test_reports_add_change_and_delete_endpoints(admin: Admin, client: httpx.AsyncClient) -> None:
     who = await sender(admin, client)
 

@@ -26,6 +26,7 @@ from tests.events.test_gateway import (
     known_endpoints,
     light,
     post,
+    recorded_messages,
     sender,
 )
 from tests.factories import Admin
@@ -33,14 +34,6 @@ from tests.skill.factories import directive
 
 INVALID_REQUEST = "INVALID_REQUEST_EXCEPTION"
 POWER = "Alexa.PowerController.powerState"
-
-
-async def _messages(admin: Admin, who: Sender) -> list[dict[str, Any]]:
-    path = f"/_localexa/customers/{who.customer.user_id}/skills/{who.skill.skill_id}/messages"
-    answer = await admin.client.get(path, headers=admin.headers)
-    assert answer.status_code == 200, answer.text
-    messages: list[dict[str, Any]] = answer.json()["messages"]
-    return messages
 
 
 async def _with_light(admin: Admin, client: httpx.AsyncClient) -> Sender:
@@ -78,7 +71,7 @@ async def test_a_sample_from_the_future_is_refused_and_later_reports_still_apply
     now = power_state(True)["timeOfSample"]
     assert (await post(client, _report_sampled_at(who, now, on=True), who.headers())).status_code == 202
     assert _power((await known_endpoints(admin, who))["light-1"]["state"]) == "ON"
-    assert [m["name"] for m in await _messages(admin, who)] == ["ChangeReport", "AddOrUpdateReport"]
+    assert [m["name"] for m in await recorded_messages(admin, who)] == ["ChangeReport", "AddOrUpdateReport"]
 
 
 async def test_the_future_is_judged_by_localexas_clock_with_some_skew_allowed(
@@ -159,7 +152,7 @@ async def test_events_the_gateway_does_not_take_are_refused_and_change_nothing(
 
     assert await known_endpoints(admin, who) == before
     assert _power(before["light-1"]["state"]) == "ON"
-    assert [m["name"] for m in await _messages(admin, who)] == ["ChangeReport", "AddOrUpdateReport"]
+    assert [m["name"] for m in await recorded_messages(admin, who)] == ["ChangeReport", "AddOrUpdateReport"]
 
 
 @pytest.mark.parametrize(
@@ -221,7 +214,7 @@ async def test_an_asynchronous_state_report_without_properties_is_refused(
 
     assert_gateway_error(answer, 400, INVALID_REQUEST)
     assert "a StateReport must report the endpoint's properties" in answer.json()["payload"]["description"]
-    assert [m["name"] for m in await _messages(admin, who)] == ["AddOrUpdateReport"]
+    assert [m["name"] for m in await recorded_messages(admin, who)] == ["AddOrUpdateReport"]
 
 
 async def test_an_add_or_update_report_listing_an_endpoint_twice_is_refused(
@@ -235,7 +228,7 @@ async def test_an_add_or_update_report_listing_an_endpoint_twice_is_refused(
     assert_gateway_error(answer, 400, INVALID_REQUEST)
     assert "listed more than once: light-1" in answer.json()["payload"]["description"]
     assert await known_endpoints(admin, who) == {}
-    assert await _messages(admin, who) == []
+    assert await recorded_messages(admin, who) == []
 
 
 def test_the_known_state_keeps_no_sample_from_the_future() -> None:

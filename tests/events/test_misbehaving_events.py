@@ -20,19 +20,19 @@ from hypothesis import strategies as st
 from localexa.skill import change_report
 from localexa.skill.properties import brightness, color, color_temperature, connectivity, power_state
 from localexa.skill.reports import add_or_update_report
-from tests.events.test_gateway import Sender, assert_gateway_error, known_endpoints, light, post, sender
+from tests.events.test_gateway import (
+    Sender,
+    assert_gateway_error,
+    known_endpoints,
+    light,
+    post,
+    recorded_messages,
+    sender,
+)
 from tests.factories import Admin
 from tests.property import SCALE, json_scalars, json_values
 
 INVALID_REQUEST = "INVALID_REQUEST_EXCEPTION"
-
-
-async def _messages(admin: Admin, who: Sender) -> list[dict[str, Any]]:
-    path = f"/_localexa/customers/{who.customer.user_id}/skills/{who.skill.skill_id}/messages"
-    answer = await admin.client.get(path, headers=admin.headers)
-    assert answer.status_code == 200, answer.text
-    messages: list[dict[str, Any]] = answer.json()["messages"]
-    return messages
 
 
 def _nested(depth: int) -> Any:
@@ -67,7 +67,7 @@ async def test_a_body_that_is_no_json_is_invalid_request(
     answered = await post(client, body, who.headers())
 
     assert_gateway_error(answered, 400, INVALID_REQUEST)
-    assert await _messages(admin, who) == []
+    assert await recorded_messages(admin, who) == []
 
 
 @pytest.mark.parametrize(
@@ -89,7 +89,7 @@ async def test_a_valid_event_holding_an_unusable_value_is_invalid_request(
     answered = await post(client, json.dumps(report).encode(), who.headers())
 
     assert_gateway_error(answered, 400, INVALID_REQUEST)
-    assert await _messages(admin, who) == []
+    assert await recorded_messages(admin, who) == []
     assert await known_endpoints(admin, who) == {}
 
 
@@ -113,7 +113,7 @@ async def test_over_the_size_limit_is_413_and_wrong_tokens_are_401(
         401,
         "INVALID_ACCESS_TOKEN_EXCEPTION",
     )
-    assert await _messages(admin, who) == []
+    assert await recorded_messages(admin, who) == []
     assert await known_endpoints(admin, who) == {}
 
 
@@ -130,7 +130,7 @@ async def test_an_unknown_endpoint_and_a_repeated_message_id_are_accepted_and_re
 
     assert (first.status_code, again.status_code) == (202, 202)
     assert await known_endpoints(admin, who) == {}
-    assert [m["name"] for m in await _messages(admin, who)] == ["ChangeReport", "ChangeReport"]
+    assert [m["name"] for m in await recorded_messages(admin, who)] == ["ChangeReport", "ChangeReport"]
 
 
 async def test_concurrent_reports_adding_one_endpoint_are_all_accepted(
@@ -143,7 +143,7 @@ async def test_concurrent_reports_adding_one_endpoint_are_all_accepted(
 
     assert [a.status_code for a in added] == [202] * 4, [a.text for a in added]
     assert list(await known_endpoints(admin, who)) == ["light-1"]
-    assert len(await _messages(admin, who)) == 4
+    assert len(await recorded_messages(admin, who)) == 4
 
 
 async def test_concurrent_change_reports_of_one_endpoint_all_update_its_state(
@@ -218,7 +218,7 @@ async def test_any_value_anywhere_is_accepted_or_refused_in_the_gateways_shape(
     answered = await post(client, _put(event, place, value), who.headers())
 
     assert answered.status_code in (202, 400, 401, 403), answered.text
-    stored = await _messages(admin, who)
+    stored = await recorded_messages(admin, who)
     if answered.status_code == 202:
         assert len(stored) == 1
     else:
