@@ -84,6 +84,44 @@ def test_bad_values_are_usage_errors(tmp_path: Path, args: list[str], words: lis
     assert not (tmp_path / "data").exists()  # refused before anything was made
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        pytest.param("LOCALEXA_MAX_BODY_BYTES", "abc", ["integer"], id="body-cap-not-a-number"),
+        pytest.param("LOCALEXA_MAX_BODY_BYTES", "-5", ["greater than 0"], id="body-cap-negative"),
+        pytest.param("LOCALEXA_DIRECTIVE_TIMEOUT", "xyz", ["number"], id="directive-timeout"),
+        pytest.param("LOCALEXA_RATE_LIMIT", "garbage", ["not a rate limit"], id="rate-limit-garbage"),
+        pytest.param("LOCALEXA_RATE_LIMIT", "0/minute", ["allows no call"], id="rate-limit-zero"),
+        pytest.param("LOCALEXA_EU_PORT", "70000", ["65535"], id="eu-port"),
+    ],
+)
+def test_bad_environment_values_are_usage_errors_naming_the_variable(
+    tmp_path: Path, variable: str, value: str, words: list[str]
+) -> None:
+    """Variables with no option are checked by Settings alone: a bad one was a pydantic traceback
+    (or, for `-5` and `0/minute`, a server that refused every call)."""
+    result = CliRunner().invoke(
+        app, ["serve", "--no-demo", "--data-dir", str(tmp_path / "data")], env={**SERVE_ENV, variable: value}
+    )
+    assert_refused(result, 2, variable, *words)
+    assert not (tmp_path / "data").exists()
+
+
+def test_log_level_trace_works_before_uvicorn_is_imported() -> None:
+    """`--log-level trace` is documented; the level is uvicorn's and was unknown until uvicorn was
+    imported, which `serve` does after setting up logging: "Unknown level: 'TRACE'"."""
+    script = (
+        "import logging, sys\n"
+        "from localexa.server.observe.logging_setup import configure_logging\n"
+        "assert 'uvicorn' not in sys.modules\n"
+        "configure_logging('trace')\n"
+        "print(logging.getLogger().level)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "5"
+
+
 def test_a_ca_file_with_no_certificate_is_a_usage_error(tmp_path: Path) -> None:
     junk = tmp_path / "junk.pem"
     junk.write_bytes(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n\xff")

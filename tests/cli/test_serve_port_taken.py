@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from localexa.testing.ports import free_port_block
 
 
-def test_a_taken_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("demo", ["--no-demo", "--demo"])
+def test_a_taken_port_is_one_line_not_a_traceback(tmp_path: Path, demo: str) -> None:
     base = free_port_block()
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", base + 1))  # EU's port
@@ -21,7 +24,7 @@ def test_a_taken_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:
                 "-m",
                 "localexa",
                 "serve",
-                "--no-demo",
+                demo,
                 "--port",
                 str(base),
                 "--data-dir",
@@ -35,3 +38,5 @@ def test_a_taken_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert f"cannot listen on 127.0.0.1:{base + 1} (EU)" in done.stderr
     assert "Traceback" not in done.stderr
+    # --no-demo frees only My Lights' port: no hint to use it when EU's port is the one taken.
+    assert "serve with --no-demo" not in done.stderr

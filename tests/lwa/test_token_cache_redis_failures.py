@@ -109,9 +109,9 @@ async def test_a_revocation_redis_cannot_share_is_refused_and_nothing_changes(
 
 
 async def test_a_restarted_redis_cannot_bring_back_an_old_answer(own_redis: OwnRedis) -> None:
-    # Two processes' caches on one Redis. `other` caches a token's answer at counter 3; Redis
-    # restarts empty and three revocations bring the counter back to 3: the old answer must not
-    # serve (the revocations may have ended that token).
+    # Two processes' caches on one Redis. `other` caches a token's answer at counter N; Redis
+    # restarts empty and revocations bring a counter back to N (were it to start from 0 again,
+    # as it did): the old answer must not serve (the revocations may have ended that token).
     revoking = TokenCache.open(redis_url=own_redis.url, single_process=False)
     other = TokenCache.open(redis_url=own_redis.url, single_process=False)
     try:
@@ -119,18 +119,17 @@ async def test_a_restarted_redis_cannot_bring_back_an_old_answer(own_redis: OwnR
             await greenlet_spawn(revoking.revoked)
         epoch = await other.epoch()
         assert epoch is not None
-        assert epoch[1] == 3
+        counted = epoch[1]
         other.put("token-hash", epoch, TOKEN)
         assert other.get("token-hash", epoch) == TOKEN
 
         own_redis.stop()
         own_redis.start()
-        while await _counter(revoking) < 3:
-            await greenlet_spawn(revoking.revoked)
+        await _set_counter(revoking, counted)  # the worst case: back at the very value
 
         now = await other.epoch()
         assert now is not None
-        assert now[1] == 3
+        assert now[1] == counted
         assert other.get("token-hash", now) is None
     finally:
         await revoking.aclose()
@@ -149,12 +148,58 @@ async def _counter(cache: TokenCache) -> int:
     raise AssertionError("Redis did not answer")
 
 
+async def _set_counter(cache: TokenCache, value: int) -> None:
+    redis = cache._redis
+    assert redis is not None
+    for _ in range(3):
+        try:
+            await redis.set(REDIS_KEY, value)
+            return
+        except ConnectionError:
+            continue
+    raise AssertionError("Redis did not answer")
+
+
+async def test_a_flushed_counter_starts_again_far_from_where_it_was(own_redis: OwnRedis) -> None:
+    """FLUSHDB (or an evicted key) loses the counter without a reconnect, so nobody forgets: it
+    counted up from 0 again to a value `other` had cached an answer under, and `other` trusted a
+    token revoked since. It now starts again at a random base."""
+    revoking = TokenCache.open(redis_url=own_redis.url, single_process=False)
+    other = TokenCache.open(redis_url=own_redis.url, single_process=False)
+    try:
+        redis = revoking._redis
+        assert redis is not None
+        await redis.flushdb()
+        await greenlet_spawn(revoking.revoked)
+        epoch = await other.epoch()
+        assert epoch is not None
+        other.put("token-hash", epoch, TOKEN)
+        before = epoch[1]
+        assert before > 1  # not 1: a new counter starts at a random base
+
+        await redis.flushdb()
+        await greenlet_spawn(revoking.revoked)  # the revocation other must see
+
+        now = await other.epoch()
+        assert now is not None
+        assert now[1] != before
+        assert other.get("token-hash", now) is None
+        await redis.flushdb()  # lost once more, found by a read: its reader forgets too
+        lost = await revoking.epoch()
+        assert lost is not None
+        assert lost[1] not in (0, now[1])
+    finally:
+        await revoking.aclose()
+        await other.aclose()
+
+
 async def test_a_revocation_redis_refused_after_the_commit_is_shared_before_anything_is_trusted(
     own_redis: OwnRedis,
 ) -> None:
     cache = TokenCache.open(redis_url=own_redis.url, single_process=False)
     try:
-        assert await cache.epoch() == (1, 0)  # the first connection forgot nothing yet
+        first = await cache.epoch()  # a new counter, started at a random base
+        assert first is not None
         own_redis.stop()
         await greenlet_spawn(cache.revoked)  # after a commit: logged, not raised
         with pytest.raises(RevocationNotShared):
@@ -163,7 +208,9 @@ async def test_a_revocation_redis_refused_after_the_commit_is_shared_before_anyt
         own_redis.start()
         epoch = await cache.epoch()
         assert epoch is not None
-        assert epoch[1] == 1  # the revocation Redis missed was counted before the read
+        # The revocation Redis missed was counted before the read: the restarted Redis's counter
+        # exists and is no value read before it.
+        assert await _counter(cache) == epoch[1] != first[1]
     finally:
         await cache.aclose()
 

@@ -25,6 +25,14 @@ def test_ca_creates_the_ca_and_prints_its_path_first(tmp_path: Path) -> None:
     assert fingerprint_sha256(ca_file) in output
 
 
+def test_ca_makes_a_new_data_dir_its_owners_only(tmp_path: Path) -> None:
+    """`localexa ca` before the first `serve` (README "Trusting the CA") made the data dir 0755,
+    and `serve` keeps an existing data dir's mode: keys and database readable by others."""
+    run_ca("--data-dir", str(tmp_path / "data"))
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "data" / "tls").stat().st_mode & 0o777 == 0o700
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -24,6 +24,9 @@ def ca(
 ) -> None:
     """Print the local CA's path and how to trust it (creates the CA when missing)."""
     try:
+        # Made as `serve` makes it (0700: it will hold the keys and the database); made here as
+        # the parent of tls/ it was 0755, and `serve` keeps an existing data dir's mode.
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         paths = ensure_ca(tls_dir(data_dir))
     except OSError as exc:  # the data dir is a file, or not writable: one line, not a traceback
         typer.echo(

@@ -29,7 +29,14 @@ from urllib.parse import urlsplit
 import typer
 import uvicorn
 
-from localexa.cli.serve_checks import LOG_LEVELS, MAX_PORT, check_options, check_ports, use_data_dir
+from localexa.cli.serve_checks import (
+    LOG_LEVELS,
+    MAX_PORT,
+    check_options,
+    check_ports,
+    settings_from,
+    use_data_dir,
+)
 from localexa.cli.serve_servers import DEMO_HOST, DEMO_LISTENER, AnnouncingServer, serve_all
 from localexa.cli.wire import (
     ConnectionBudget,
@@ -107,19 +114,18 @@ def bind_region_sockets(settings: Settings) -> list[socket.socket]:
                 sock.close()
             typer.echo(
                 f"localexa: cannot listen on {host}:{port} ({name}): {exc.strerror or exc}. "
-                f"Stop what uses it, or {_other_ports_hint(settings)}.",
+                f"Stop what uses it, or {_other_ports_hint(settings, demo_port=name == DEMO_LISTENER)}.",
                 err=True,
             )
             raise typer.Exit(1) from None
     return sockets
 
 
-def _other_ports_hint(settings: Settings) -> str:
+def _other_ports_hint(settings: Settings, *, demo_port: bool) -> str:
     if settings.demo:
-        return (
-            "choose other ports with --port (NA; EU, FE and the My Lights demo take the next three), "
-            "or serve with --no-demo"
-        )
+        hint = "choose other ports with --port (NA; EU, FE and the My Lights demo take the next three)"
+        # --no-demo frees only My Lights' port: no use when a region's port is the one taken.
+        return f"{hint}, or serve with --no-demo" if demo_port else hint
     return "choose other ports with --port (NA; EU and FE take the next two)"
 
 
@@ -244,8 +250,10 @@ def serve(
 ) -> None:
     """Run localexa: every Alexa smart home cloud API on this machine."""
     check_options(database_url, outbound_ca_file, log_level)
-    settings = build_settings(
-        host, port, data_dir, database_url, demo, tls, outbound_ca_file, client_timeout, idle_timeout
+    settings = settings_from(
+        lambda: build_settings(
+            host, port, data_dir, database_url, demo, tls, outbound_ca_file, client_timeout, idle_timeout
+        )
     )
     settings.log_level = log_level.lower()
     check_ports(settings)

@@ -5,9 +5,11 @@ one line and exit 1 (each of these used to end in a traceback; tests/cli/test_se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 
 from localexa.server.settings import Settings
 
@@ -44,6 +46,19 @@ def check_options(database_url: str | None, outbound_ca_file: Path | None, log_l
             raise typer.BadParameter(
                 f"{outbound_ca_file} holds no PEM certificate ({reason})", param_hint="--outbound-ca-file"
             ) from None
+
+
+def settings_from(build: Callable[[], Settings]) -> Settings:
+    """`build()`, or a usage error (exit 2) naming the `LOCALEXA_*` variable whose value cannot
+    work (`LOCALEXA_MAX_BODY_BYTES=abc`, `=-5`, `LOCALEXA_RATE_LIMIT=0/minute`): the options are
+    checked by Typer, but these variables only by Settings, whose ValidationError was a traceback."""
+    try:
+        return build()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise typer.BadParameter(reason, param_hint=f"LOCALEXA_{field.upper()}") from None
 
 
 def check_ports(settings: Settings) -> None:

@@ -30,6 +30,7 @@ from localexa.server.db.engine import create_engine
 from localexa.server.db.migrate import upgrade_to_head
 from localexa.server.db.session import ReadsOnlyMiddleware
 from localexa.server.evaluation.worker import start_evaluation_worker, stop_evaluation_worker
+from localexa.server.lwa.registry import check_secret_key
 from localexa.server.lwa.token_cache import TokenCache, watch_revocations
 from localexa.server.lwa.tokens import LwaTokenVerifier
 from localexa.server.observe.install import install_observability, start_observability, stop_observability
@@ -62,12 +63,25 @@ def create_app(
         app.state.clock = clock
         app.state.box = SecretBox(settings.resolved_secret_key(), password_hash_n=settings.password_hash_n)
         app.state.admin_key = settings.resolved_admin_key()
+        try:
+            await check_secret_key(app.state.sessions, app.state.box)
+        except BaseException:
+            await engine.dispose()
+            raise
+        if engine.dialect.name == "postgresql" and not settings.redis_url:
+            # lwa/token_cache.py: without Redis no other process hears of a revocation made here.
+            logger.warning(
+                "PostgreSQL without LOCALEXA_REDIS_URL: serve this database from this one process "
+                "only; processes that use Redis would not learn of the tokens this one revokes"
+            )
         app.state.outbound = OutboundHttp(ca_file=settings.outbound_ca_file)
         # Cached token checks need every revocation to reach this process (lwa/token_cache.py).
         token_cache = TokenCache.open(
             redis_url=settings.redis_url, single_process=engine.dialect.name == "sqlite"
         )
         watch_revocations(engine, token_cache)
+        if settings.redis_url:
+            await token_cache.epoch()  # Redis unreachable: said now (once), not at the first call
         app.state.token_verifier = LwaTokenVerifier(token_cache)
         await start_observability(app)
         app.state.rate_limiter = WindowLimiter.from_settings(settings.rate_limit, settings.redis_url)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,15 +31,15 @@ class Settings(BaseSettings):
     #: Redis for state shared by several processes (rate limits); memory when unset.
     redis_url: str | None = None
     #: Requests whose body is larger than this get 413 before any handler runs.
-    max_body_bytes: int = 1_048_576
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
     #: Per caller and operation, in the `limits` notation ("600/minute").
     rate_limit: str = "6000/minute"
     #: CA bundle trusted for outbound HTTPS calls (skill token URLs, skill endpoints).
     outbound_ca_file: Path | None = None
     #: Seconds allowed for the account-linking token exchange (Amazon allows 4.5 s).
-    token_exchange_timeout: float = 4.5
+    token_exchange_timeout: float = Field(default=4.5, gt=0)
     #: Seconds allowed for a skill endpoint to answer a directive (Amazon allows 8 s).
-    directive_timeout: float = 8.0
+    directive_timeout: float = Field(default=8.0, gt=0)
     #: Capability evaluation runs: the wall-clock lease a worker holds on a run (renewed every
     #: third of it), and the time one test case may take.
     evaluation_lease_seconds: float = Field(default=30.0, gt=0)
@@ -55,15 +55,32 @@ class Settings(BaseSettings):
     #: Base URL of the public listener (used in printed hints and in demo seeding).
     public_base_url: str | None = None
     #: Ports of the EU and FE listeners; default port+1 and port+2.
-    eu_port: int | None = None
-    fe_port: int | None = None
+    eu_port: int | None = Field(default=None, ge=1, le=65535)
+    fe_port: int | None = Field(default=None, ge=1, le=65535)
     #: Port of the My Lights sample device cloud that demo mode runs beside the server (port+3).
-    demo_port: int | None = None
+    demo_port: int | None = Field(default=None, ge=1, le=65535)
     #: Password hashing cost (scrypt N); tests may lower it.
     password_hash_n: int = Field(default=2**14, ge=2**10)
     #: Stop when the process with this pid is no longer the parent (the testing kit sets it: a
     #: test run ended by SIGTERM or SIGKILL cannot stop its server, which would run on for ever).
     exit_with_parent: int | None = Field(default=None, gt=0)
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_is_a_budget(cls, value: str) -> str:
+        """Refused at start, not at the first call: `garbage` stopped the start with a bare
+        ValueError, and `0/minute` started a server that refused every call with 429."""
+        from limits import parse_many  # the server imports it anyway; the CLI's other commands not
+
+        try:
+            items = parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate limit: write it as 6000/minute, or several separated by ';'"
+            ) from None
+        if not items or any(item.amount < 1 for item in items):
+            raise ValueError(f"{value!r} allows no call at all: each limit needs at least 1 per period")
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -14,10 +14,13 @@ NEEDS_RELINK when that link was made with an earlier My Lights at this address (
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -170,6 +173,68 @@ async def _forget_dead_link(
     return await mark_link_invalid(session, clock, customer_id=state.customer_id, skill_id=state.skill_id)
 
 
+async def _adopt_stale_addresses(session: AsyncSession, settings: Settings, state: DemoState) -> bool:
+    """Point the demo's records at this process when the addresses they name are dead: the same
+    data dir served again with another `--port`, `--tls` or `--host` (`localexa serve`, then
+    `localexa serve --tls`). The walk-through printed the first run's callback and My Lights, and
+    failed from step 1 (a redirect to a closed port, or to http:// on the HTTPS port).
+
+    Records naming another process that still answers there (a second `--demo` process on the same
+    database, on other ports) are left alone: its My Lights holds the accounts and tokens."""
+    recorded = await _addresses(session, settings, state)
+    ours = DemoAddresses(callback=callback_url(settings), mylights=mylights_url(settings))
+    if recorded == ours:
+        return False
+    for address in (recorded.callback, recorded.mylights):
+        if not _is_ours(address, settings) and await _answers(address):
+            return False
+    client = await LwaRepository(session).client(state.app_client_id)
+    if client is not None:
+        client.redirect_uris = [
+            ours.callback if uri == recorded.callback else uri for uri in client.redirect_uris
+        ]
+    skill = await session.get(Skill, state.skill_id)
+    if skill is not None:
+        skill.endpoint = f"{ours.mylights}/skill"
+        if skill.account_linking is not None:
+            skill.account_linking = {
+                **skill.account_linking,
+                "authorizationUrl": f"{ours.mylights}/authorize",
+                "accessTokenUrl": f"{ours.mylights}/token",
+                "redirectUrls": [ours.callback],
+            }
+    logger.info("demo: moved to this server's addresses (%s, %s)", ours.callback, ours.mylights)
+    return True
+
+
+def _is_ours(address: str, settings: Settings) -> bool:
+    """`address` is on one of the ports this process is about to listen on (its scheme or host
+    may differ: what changed is why the records are stale)."""
+    port = urlsplit(address).port
+    return port in {settings.port, settings.resolved_demo_port()}
+
+
+async def _answers(address: str) -> bool:
+    """Something accepts connections at `address`'s host and port (within a short wait)."""
+    parts = urlsplit(address)
+    host = parts.hostname or "127.0.0.1"
+    if _is_unspecified(host):  # a wildcard listener (`--host 0.0.0.0`) is reached locally
+        host = "127.0.0.1"
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, parts.port or 80), 0.5)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    return True
+
+
+def _is_unspecified(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:  # a name, not an address
+        return False
+
+
 def _seal(box: SecretBox, state: DemoState) -> str:
     return box.seal(json.dumps(asdict(state)), context=_SEAL_CONTEXT)
 
@@ -226,6 +291,7 @@ async def ensure_demo(app: FastAPI) -> DemoState:
                 )
             state = await _create(session, app, settings)
             session.add(DemoSeed(id=1, sealed=_seal(box, state)))
+        await _adopt_stale_addresses(session, settings, state)
         await _forget_dead_link(session, app.state.clock, settings, state)
         addresses = await _addresses(session, settings, state)
         await session.commit()

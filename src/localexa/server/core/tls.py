@@ -319,7 +319,7 @@ def _write(path: Path, data: bytes, *, mode: int) -> None:
 @contextmanager
 def _locked(directory: Path) -> Iterator[None]:
     """Serialize creation between processes sharing a data dir (several servers, `localexa ca`)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # tls/ holds the CA's private key
     try:
         import fcntl
     except ImportError:  # Windows: no advisory locks; creation races are then the user's

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from localexa.server.core import ids
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import Conflict
+from localexa.server.core.errors import Conflict, ServiceUnavailable
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.repository import LwaRepository
@@ -80,4 +81,36 @@ class Registry:
         """The clear secret of a skill messaging client (sealed at rest)."""
         if client.secret_sealed is None:
             raise ValueError("only messaging clients keep a readable secret")
-        return self.box.open(client.secret_sealed, context=client.client_id)
+        try:
+            return self.box.open(client.secret_sealed, context=client.client_id)
+        except ValueError:  # was a 500 with a traceback; start-up refuses this case (below)
+            raise ServiceUnavailable(WRONG_KEY) from None
+
+
+#: Why a database written under another secret key cannot be served (start-up, or a sealed value).
+WRONG_KEY = (
+    "the database holds secrets sealed under another secret key: serve it with the key it was "
+    "written with (LOCALEXA_SECRET_KEY, else <data dir>/secret-key: the same --data-dir, or the "
+    "same LOCALEXA_SECRET_KEY for every process on one database)"
+)
+
+
+async def check_secret_key(sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> None:
+    """Refuse to start on a database whose sealed secrets this key cannot open (a second process
+    with its own data dir, or a restart under another key): it started and reported ready, then
+    refused every token and answered Skill Credentials with a 500. One sealed value tells, when
+    there is one: every skill's messaging client keeps its secret sealed."""
+    async with sessions() as session:
+        row = (
+            await session.execute(
+                select(LwaClient.client_id, LwaClient.secret_sealed)
+                .where(LwaClient.secret_sealed.is_not(None))
+                .limit(1)
+            )
+        ).first()
+    if row is None or row.secret_sealed is None:
+        return
+    try:
+        box.open(row.secret_sealed, context=row.client_id)
+    except ValueError:
+        raise RuntimeError(WRONG_KEY) from None

@@ -28,13 +28,18 @@ Redis failing must not let another process go on trusting an answer a revocation
 - a later move that fails is made by this process's next epoch read, before anything is trusted;
 - a process forgets every cached answer whenever it opens a new Redis connection (Redis restarted,
   empty or from a snapshot, and its counter may be back at a value an old answer carries) and
-  whenever it cannot read the counter.
+  whenever it cannot read the counter;
+- a counter that is gone while the connection stays (FLUSHDB, FLUSHALL, an evicted key) starts
+  again from a random 62-bit base, never from 0: counting up from 0 again, it came back to a value
+  another process's cached answer carried, and that process trusted a token revoked since. The
+  process that finds it gone forgets its own answers too.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -66,6 +71,16 @@ _DIRTY = "localexa_may_revoke"
 _COMMITTED = "localexa_revoked_committed"
 REDIS_KEY = "localexa:token-epoch"
 MAX_ENTRIES = 10_000
+#: INCR of a counter that, when missing, starts at ARGV[1] (a random base) rather than at 0.
+_INCR_FROM_RANDOM_BASE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
+return redis.call('INCR', KEYS[1])
+"""
+
+
+def _random_base() -> int:
+    """Where a new counter starts: far from any value a lost one reached (INCR stays in 64 bits)."""
+    return secrets.randbits(62)
 
 
 @dataclass(frozen=True)
@@ -113,9 +128,13 @@ class TokenCache:
         if self._redis is not None:
             try:
                 if self._unshared:
-                    await self._redis.incr(REDIS_KEY)
+                    await self._redis.eval(_INCR_FROM_RANDOM_BASE, 1, REDIS_KEY, _random_base())
                     self._unshared = False
                 value = await self._redis.get(REDIS_KEY)
+                if value is None:  # lost (FLUSHDB, eviction) or never counted: see the docstring
+                    self.forget()
+                    await self._redis.set(REDIS_KEY, _random_base(), nx=True)
+                    value = await self._redis.get(REDIS_KEY)
             except Exception as exc:  # Redis down: ask the database, cache nothing
                 self._outage.failed("token epoch unavailable: %s", type(exc).__name__)
                 # What was cached before the outage is not trusted after it: a revocation
@@ -153,7 +172,7 @@ class TokenCache:
             return
         if in_greenlet():
             try:
-                await_only(self._redis.incr(REDIS_KEY))
+                await_only(self._redis.eval(_INCR_FROM_RANDOM_BASE, 1, REDIS_KEY, _random_base()))
                 return
             except Exception as exc:
                 if before_commit:

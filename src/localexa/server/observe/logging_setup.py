@@ -65,6 +65,10 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
+#: uvicorn's level below DEBUG (uvicorn.config.TRACE_LOG_LEVEL), for `--log-level trace`.
+TRACE_LEVEL = 5
+
+
 def configure_logging(level: str = "info", *, stream: TextIO | None = None) -> logging.Handler:
     """Install the handler on the root logger (once; calling again replaces it)."""
     handler = logging.StreamHandler(stream or sys.stderr)
@@ -77,6 +81,9 @@ def configure_logging(level: str = "info", *, stream: TextIO | None = None) -> l
         if existing.get_name() == _HANDLER_NAME:
             root.removeHandler(existing)
     root.addHandler(handler)
+    # uvicorn's TRACE (5) is registered when uvicorn.config is imported, which `serve` may not have
+    # done yet: `--log-level trace` failed with "Unknown level: 'TRACE'" and a traceback.
+    logging.addLevelName(TRACE_LEVEL, "TRACE")
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         named = logging.getLogger(name)
