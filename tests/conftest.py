@@ -26,6 +26,10 @@ from localexa.server.settings import Settings
 from tests.factories import Admin
 
 ADMIN_KEY = "test-admin-key"
+#: One secret key for every in-process app of the session: on PostgreSQL the tests share one
+#: database, whose rows a test's app sees before it empties them, and a start refuses a database
+#: holding secrets sealed under another key (lwa/registry.py, check_secret_key).
+SECRET_KEY = "test-secret-key"
 PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
 
 
@@ -78,6 +82,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         demo=False,
         admin_key=ADMIN_KEY,
+        secret_key=SECRET_KEY,
         password_hash_n=1024,
     )
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from localexa.server.app import create_app
 from localexa.server.console.session import COOKIE
 from localexa.server.settings import Settings
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, SECRET_KEY
 from tests.console.test_console import _csrf, sign_in
 from tests.observe.helpers import ADMIN, faults
 
@@ -58,7 +58,7 @@ async def test_sign_out_holds_in_another_process_after_a_restart_and_a_reset(
             database_url=database_url,
             demo=False,
             admin_key=ADMIN_KEY,
-            secret_key="console-sign-out-test-secret",
+            secret_key=SECRET_KEY,  # the session's: this test shares its PostgreSQL database
             password_hash_n=1024,
         )
 

@@ -21,7 +21,7 @@ from localexa.server.console.session import MAX_AGE_SECONDS
 from localexa.server.console.sign_outs import SignOuts
 from localexa.server.lwa.signing import COOKIE_NAME, BrowserSession, PageSigner
 from localexa.server.settings import Settings
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, SECRET_KEY
 from tests.factories import Admin, Customer
 from tests.lwa.browser import BASE_URL, Browser, authorize_url, form_for, parse_forms, redirect_params
 from tests.observe.helpers import ADMIN
@@ -147,7 +147,8 @@ async def test_a_forged_sign_out_ends_nothing(app: FastAPI, admin: Admin) -> Non
             _use_cookie(browser.http, saved)
             refused = await browser.http.post("/ap/oa", data=data)
             assert refused.status_code == 400
-            assert _actions(refused) == ["signin"]
+            assert _actions(refused) == ["consent", "signout"]  # still signed in, cookie untouched
+            assert "set-cookie" not in refused.headers
         # Cross-site: SameSite=Lax withholds the cookie; the token alone ends nothing.
         browser.http.cookies.clear()
         cross_site = await browser.http.post(
@@ -185,7 +186,7 @@ async def test_not_you_holds_in_another_process_after_a_restart_and_a_restore(
             database_url=database_url,
             demo=False,
             admin_key=ADMIN_KEY,
-            secret_key="lwa-sign-out-test-secret",
+            secret_key=SECRET_KEY,  # the session's: this test shares its PostgreSQL database
             password_hash_n=1024,
         )
 
