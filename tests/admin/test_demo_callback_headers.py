@@ -41,3 +41,14 @@ async def test_callback_sends_the_sign_in_pages_headers(
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert "<style" not in page.text  # the CSP would drop it
     assert 'href="/ap/static/lwa.css"' in page.text.replace("'", '"')
+
+
+async def test_the_callback_page_fits_a_phone_and_names_a_bare_error_cleanly(
+    client: httpx.AsyncClient,
+) -> None:
+    """App-to-app linking happens on a phone: without a viewport the page rendered 980 px wide.
+    An error without a description was shown as `access_denied:` with nothing after the colon."""
+    page = await client.get("/_localexa/demo/callback", params={"code": "c"})
+    assert "<meta name='viewport' content='width=device-width, initial-scale=1'>" in page.text
+    denied = await client.get("/_localexa/demo/callback", params={"error": "access_denied"})
+    assert "<code>access_denied</code></p>" in denied.text

@@ -240,6 +240,24 @@ def test_a_call_made_through_the_api_appears_in_the_live_journal(
     _shot(page, "journal-entry", tmp_path)
 
 
+def test_the_live_refresh_leaves_a_focused_row_alone(server: Server, browser_page: Any) -> None:
+    """The rows were swapped every 2 s whatever happened: a row link reached with Tab lost its
+    focus (Enter then did nothing) and selected text its selection."""
+    page = browser_page
+    marker = f"/_localexa/customers/amzn1.account.FOCUS{int(time.time())}"
+    assert server.admin.get(marker).status_code == 404
+    page.goto(f"{server.url}/console/journal")
+    page.wait_for_selector(f'#journal-rows >> text="{marker}"')
+    page.focus(f'#journal-rows >> text="{marker}"')
+    assert server.admin.get(marker + "-later").status_code == 404  # new rows arrive meanwhile
+    page.wait_for_timeout(4500)  # two refresh ticks
+    focused = page.evaluate("document.getElementById('journal-rows').contains(document.activeElement)")
+    assert focused is True
+    assert page.evaluate("document.activeElement.textContent").strip() == marker
+    page.evaluate("document.activeElement.blur()")
+    page.wait_for_selector(f'#journal-rows >> text="{marker}-later"')  # refreshed once it was free
+
+
 def test_faults_and_clock_through_the_forms(server: Server, browser_page: Any) -> None:
     page = browser_page
     page.goto(f"{server.url}/console/faults")

@@ -223,7 +223,34 @@ async def test_consent_without_csrf_token_does_nothing(admin: Admin, browser: Br
         response = await browser.http.post("/ap/oa", data=data)
         assert response.status_code == 400
         assert "location" not in response.headers
-        assert form_for(response.text, "signin")
+        # The session's own page again (still signed in), and its cookie is left as it was.
+        assert form_for(response.text, "consent")
+        assert "out of date" in response.text
+        assert "set-cookie" not in response.headers
+
+
+async def test_a_stale_form_of_another_tab_keeps_the_session(admin: Admin, browser: Browser) -> None:
+    """Two tabs on /ap/oa; sign in in one (a new session id), then submit the other's sign-in
+    form: it was refused with a new, signed-out cookie, so the first tab's Allow failed too."""
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    tab_a = await browser.get(authorize_url(client_id))
+    tab_b = await browser.get(authorize_url(client_id))
+    consent_b = await browser.submit(
+        tab_b, "signin", fill={"email": customer.email, "password": customer.password}
+    )
+    stale = dict(
+        form_for(tab_a.text, "signin").data({"email": customer.email, "password": customer.password})
+    )
+    refused = await browser.http.post("/ap/oa", data=stale)
+    assert refused.status_code == 400
+    assert "set-cookie" not in refused.headers
+    assert form_for(refused.text, "consent")  # still signed in
+    allowed = await browser.http.post(
+        "/ap/oa", data=dict(form_for(consent_b.text, "consent").data(button="allow"))
+    )
+    assert allowed.status_code in (302, 303)
+    assert "code=" in allowed.headers["location"]
 
 
 async def test_cross_site_post_without_cookie_is_refused(

@@ -457,3 +457,15 @@ async def test_profile_and_tokeninfo_calls_are_attributed(client: httpx.AsyncCli
         entry = (await journal(client, path=path))[0]
         assert (entry["caller"], entry["customer"]) == (client_id, customer.user_id), path
     assert len(await journal(client, customer=customer.user_id)) >= 2
+
+
+async def test_the_demo_callback_pages_code_is_redacted_in_the_journal(client: httpx.AsyncClient) -> None:
+    """The page shows a live code in `<code id="code">`: the query's `code=` was redacted, the
+    response body kept it, and a code copied from the console's journal could be exchanged."""
+    code = "ANliveCodeXYZ123"
+    page = await client.get("/_localexa/demo/callback", params={"code": code, "state": "s"})
+    assert page.status_code == 200
+    assert code in page.text
+    entry = (await journal(client, path="/_localexa/demo/callback"))[0]
+    assert code not in json.dumps(entry)
+    assert '<code id="code">[redacted]</code>' in entry["responseBody"]

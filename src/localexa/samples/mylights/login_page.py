@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from html import escape
 
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>My Lights: sign in</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>My Lights: sign in</title>
 <style>body{{font-family:sans-serif;max-width:24rem;margin:3rem auto}}label{{display:block;margin:.5rem 0}}
 .error{{color:#b00}}</style></head>
 <body><h1>My Lights</h1>

@@ -25,8 +25,8 @@ async def demo_callback(
     error_description: str | None = None,
 ) -> HTMLResponse:
     if error:
-        detail = escape(error_description or "")
-        body = f"<h1>Authorization failed</h1><p><code>{escape(error)}</code>: {detail}</p>"
+        detail = f": {escape(error_description)}" if error_description else ""  # no bare colon
+        body = f"<h1>Authorization failed</h1><p><code>{escape(error)}</code>{detail}</p>"
         return _page(body, status=400)
     if not code:
         return _page("<h1>No code</h1><p>This page expects <code>?code=…</code>.</p>", status=400)
@@ -42,7 +42,9 @@ async def demo_callback(
 def _page(body: str, *, status: int = 200) -> HTMLResponse:
     html = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<title>localexa demo callback</title>"
+        # Phones (app-to-app linking happens on one) render it at their width, not at 980 px.
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<link rel='icon' href='data:,'><title>localexa demo callback</title>"
         f"<link rel='stylesheet' href='{STYLESHEET_PATH}'></head>"
         f"<body><main class='card'>{body}</main></body></html>"
     )

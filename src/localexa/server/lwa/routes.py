@@ -224,7 +224,8 @@ async def authorize_form(
     form = await _read_form(request)
     if form is None:
         return pages.error_page("This form cannot be read", "Send the sign-in form as a browser does.")
-    browser = await sign_outs.live(request, box, signer.load_session(request.cookies.get(COOKIE_NAME)))
+    cookie_session = await sign_outs.live(request, box, signer.load_session(request.cookies.get(COOKIE_NAME)))
+    browser = cookie_session
     if browser is not None and not signer.check_csrf(browser, form.get("csrf_token")):
         browser = None
     action = form.get("action")
@@ -246,8 +247,13 @@ async def authorize_form(
                 "This form was sent from another site",
                 "Nothing was changed. Start signing in again from the app you came from.",
             )
-        # No session cookie (expired, signed out, blocked) or a token of an older session:
-        # nothing happens; the customer sees the sign-in page of a fresh session.
+        if cookie_session is not None:
+            # A form of an older page of this browser (another tab, reload, Back): nothing it asked
+            # is done, and the live session stays; it replaced the cookie, signing the customer
+            # out of every tab.
+            return await _page_for_session(service, signer, auth, client, cookie_session)
+        # No session cookie (expired, signed out, blocked): nothing happens; the customer sees the
+        # sign-in page of a fresh session.
         browser = signer.new_session()
         message = "Your sign-in session expired or this form is out of date. Please sign in again."
         response: Response = _signin_page(signer, auth, client, browser, message=message, status=400)
@@ -299,6 +305,24 @@ def _posted_from_another_site(request: Request) -> bool:
         return False
     host = request.headers.get("host", "")
     return origin.partition("://")[2].rstrip("/").lower() != host.lower()
+
+
+#: What a form of an older page gets, on its session's current page.
+_OUT_OF_DATE = "This form was out of date (another tab, or the page again); nothing was changed."
+
+
+async def _page_for_session(
+    service: AuthorizeService,
+    signer: PageSigner,
+    auth: AuthorizeRequest,
+    client: LwaClient,
+    session: BrowserSession,
+) -> Response:
+    """The page this session is at: consent when signed in, else sign-in; its cookie unchanged."""
+    customer = await service.customer(session.user_id) if session.user_id else None
+    if customer is not None:
+        return _consent_page(signer, auth, client, session, customer, message=_OUT_OF_DATE, status=400)
+    return _signin_page(signer, auth, client, session, message=_OUT_OF_DATE, status=400)
 
 
 async def _sign_in_budget(request: Request, email: str) -> int | None:

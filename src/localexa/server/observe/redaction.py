@@ -83,6 +83,12 @@ _HTML_FIELD = re.compile(
     rf"""(name=["'](?:{_FIELD_ALTERNATIVES})["'][^>]*?value=["'])[^"']*""", re.IGNORECASE
 )
 
+# The text of an element whose id names a secret (`<code id="code">…</code>` on the demo callback
+# page, which shows a live authorization code): bodies only, as the page's other fields.
+_HTML_ELEMENT = re.compile(
+    rf"""(<[A-Za-z][A-Za-z0-9]*\b[^>]*?\bid=["'](?:{_FIELD_ALTERNATIVES})["'][^>]*>)[^<]*""", re.IGNORECASE
+)
+
 # A part of a multipart/form-data body named like a secret: its value runs from the blank line
 # after the part's headers to the next boundary (or the end of a body cut at the cap).
 _MULTIPART_FIELD = re.compile(
@@ -262,4 +268,6 @@ def redact_body(
         text = _decode_name_escapes(text)
     if ":" in text:
         text = _LOOSE_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+    if "<" in text and "id=" in text:
+        text = _HTML_ELEMENT.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return redact_text(text)

@@ -6,15 +6,32 @@
   if (!table || !live || !table.dataset.rows) { return; }
   var body = document.getElementById("journal-rows");
   var busy = false;
+  var shown = null;  // the rows' HTML as last fetched: an unchanged answer changes nothing
+  // Someone is using the rows (a focused link, selected text to copy): swapping them now would
+  // drop the focus and the selection, so this tick is skipped.
+  function inUse() {
+    if (body.contains(document.activeElement)) { return true; }
+    var selection = window.getSelection();
+    return selection !== null && !selection.isCollapsed && body.contains(selection.anchorNode);
+  }
   function refresh() {
-    if (!live.checked || busy || document.hidden) { return; }
+    if (!live.checked || busy || document.hidden || inUse()) { return; }
     busy = true;
     fetch(table.dataset.rows, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) {
-        if (response.status === 401) { window.location.assign("/console/login"); return null; }
+        if (response.status === 401) {
+          // Back here after signing in again (the sign-in page honours `next`).
+          var here = window.location.pathname + window.location.search;
+          window.location.assign("/console/login?next=" + encodeURIComponent(here));
+          return null;
+        }
         return response.ok ? response.text() : null;
       })
-      .then(function (html) { if (html !== null && html !== undefined) { body.innerHTML = html; } })
+      .then(function (html) {
+        if (html === null || html === undefined || html === shown || inUse()) { return; }
+        shown = html;
+        body.innerHTML = html;
+      })
       .catch(function () { /* the next tick retries */ })
       .finally(function () { busy = false; });
   }
