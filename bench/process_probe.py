@@ -117,6 +117,33 @@ def _tcp_sockets(pid: int, inodes: set[int]) -> list[_Tcp]:
     return found
 
 
+def _socket_families(pid: int, inodes: set[int]) -> Counter[str]:
+    """The process's sockets by family (`unix`, `udp`, `tcp`; `unknown` for the rest, netlink
+    say), from the inodes `/proc/<pid>/net/*` lists: a socket no TCP category holds is named."""
+    families: Counter[str] = Counter()
+    seen: set[int] = set()
+    for table, family, column in (
+        ("tcp", "tcp", 9),
+        ("tcp6", "tcp", 9),
+        ("udp", "udp", 9),
+        ("udp6", "udp", 9),
+        ("unix", "unix", 6),
+    ):
+        try:
+            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()
+            if len(parts) > column and parts[column].isdigit():
+                inode = int(parts[column])
+                if inode in inodes and inode not in seen:
+                    seen.add(inode)
+                    families[family] += 1
+    families["unknown"] = len(inodes - seen)
+    return families
+
+
 def sockets_to_port(pid: int, port: int) -> int:
     """The process's open TCP connections to `port` (6379: Redis)."""
     _, inodes, _ = _fd_kinds(pid)
@@ -251,6 +278,8 @@ class Probe:
         values["open fds"] = sum(kinds.values())
         for kind in ("socket", "pipe", "file", "anon_inode", "other"):
             values[f"  fds: {kind}"] = kinds.get(kind, 0)
+        for family, count in sorted(_socket_families(self.pid, inodes).items()):
+            values[f"  sockets: {family}"] = count
         values["  SQLite files open"] = sum(1 for f in files if re.search(r"\.db(-wal|-shm)?$", f))
         values["  SQLite descriptors kept for reuse"] = _sqlite_spares(files)
         values["  deleted files open"] = sum(1 for f in files if f.endswith(" (deleted)"))

@@ -16,9 +16,10 @@ connection but its pools', nothing under way).
 What must hold at the end, against the sample after the warm-up (the slack is documented here):
 - open fds outside the database and Redis pools: no more (each sample waits until the open fds
   are the same in two samples in a row, so a socket on its way in or out is not counted: seen
-  both ways on loaded machines; SQLite keeps a closed connection's descriptor of a database file
-  to reuse it: those are counted apart and stay within the pool's overflow, `_sqlite_spares` in
-  bench/process_probe.py);
+  both ways on loaded machines; a last sample over the warm-up's is taken again for up to
+  `RESETTLE_SECONDS`, since one socket more was once seen to outlast that; SQLite keeps a closed
+  connection's descriptor of a database file to reuse it: those are counted apart and stay within
+  the pool's overflow, `_sqlite_spares` in bench/process_probe.py);
 - threads: at most one more (the default executor starts a thread when more password checks
   overlap than during the warm-up);
 - child processes (Lambda workers): as many, none a zombie, at most `MAX_IDLE_WORKERS`;
@@ -112,11 +113,23 @@ async def _rounds(soak: Soak, count: int) -> Sample:
     return await soak.probe.settle()
 
 
+#: How long a last sample with more descriptors than the warm-up's is taken again before it
+#: counts: a leak stays; a socket some round left to be closed later goes.
+RESETTLE_SECONDS = 10.0
+
+
 async def _measure(soak: Soak) -> tuple[Sample, Sample]:
     workload = soak.workload
     try:
         warm = await _rounds(soak, WARM_UP_ROUNDS)
         end = await _rounds(soak, ROUNDS)
+        # Seen in CI under load, once in many runs: one socket more (not TCP: every TCP category
+        # was as before) in two samples 0.1 s apart, gone by the next run. The report names the
+        # sockets' families (unix, udp, tcp, unknown) should it stay.
+        deadline = asyncio.get_running_loop().time() + RESETTLE_SECONDS
+        while _outside_pools(end) > _outside_pools(warm) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(1.0)
+            end = await soak.probe.settle()
     finally:
         await workload.aclose()
     return warm, end
