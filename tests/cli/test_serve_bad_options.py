@@ -76,6 +76,16 @@ def assert_refused(result: Result, code: int, *words: str) -> None:
         pytest.param(["--log-level", "loud"], ["--log-level", "'loud'"], id="log-level"),
         pytest.param(["--database-url", "mysql://u:pw@h/db"], ["--database-url", "'mysql'"], id="db-scheme"),
         pytest.param(["--database-url", "not a url"], ["--database-url"], id="db-not-a-url"),
+        # libpq's defaults filled these in: this machine's server, a database named after the user.
+        pytest.param(
+            ["--database-url", "postgresql+asyncpg://"], ["--database-url", "no host"], id="db-empty"
+        ),
+        pytest.param(
+            ["--database-url", "postgresql+asyncpg://u@127.0.0.1"], ["no database"], id="db-no-database"
+        ),
+        pytest.param(
+            ["--database-url", "postgresql+asyncpg://u@127.0.0.1:99999/db"], ["99999"], id="db-port"
+        ),
         pytest.param(["--outbound-ca-file", "/no/such.pem"], ["--outbound-ca-file"], id="ca-missing"),
     ],
 )

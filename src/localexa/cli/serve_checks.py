@@ -36,6 +36,8 @@ def check_options(database_url: str | None, outbound_ca_file: Path | None, log_l
                 f"not a URL of scheme {scheme if separator else '(none)'!r}",
                 param_hint="--database-url",
             )
+        if scheme.lower().startswith("postgresql"):
+            _check_postgresql_url(database_url)
     if outbound_ca_file is not None:
         import ssl
 
@@ -46,6 +48,30 @@ def check_options(database_url: str | None, outbound_ca_file: Path | None, log_l
             raise typer.BadParameter(
                 f"{outbound_ca_file} holds no PEM certificate ({reason})", param_hint="--outbound-ca-file"
             ) from None
+
+
+def _check_postgresql_url(database_url: str) -> None:
+    """A PostgreSQL URL names its host, port (when given: 1-65535) and database: without them the
+    driver took libpq's defaults (this machine's own server, a database named after the user) and
+    served whatever it found there, and port 99999 was reported as "connection refused"."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(database_url)
+        port = url.port
+    except (ArgumentError, ValueError):
+        raise typer.BadParameter(
+            "expected postgresql+asyncpg://user@host[:port]/db", param_hint="--database-url"
+        ) from None
+    missing = [part for part, value in (("host", url.host), ("database", url.database)) if not value]
+    if missing:
+        raise typer.BadParameter(
+            f"the URL names no {' and no '.join(missing)}: postgresql+asyncpg://user@host[:port]/db",
+            param_hint="--database-url",
+        )
+    if port is not None and not 0 < port <= MAX_PORT:
+        raise typer.BadParameter(f"port {port} is no TCP port (1-{MAX_PORT})", param_hint="--database-url")
 
 
 def settings_from(build: Callable[[], Settings]) -> Settings:
