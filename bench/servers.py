@@ -24,6 +24,7 @@ import httpx
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ADMIN_KEY = "bench-admin-key"
+SECRET_KEY = "bench-secret-key"
 
 
 def free_port() -> int:
@@ -106,6 +107,9 @@ def localexa(
         command += ["--database-url", database_url]
     env = {
         "LOCALEXA_ADMIN_KEY": ADMIN_KEY,
+        # One key for every run: a run's data dir is new, its PostgreSQL database is not, and a
+        # start refuses a database holding secrets sealed under another key.
+        "LOCALEXA_SECRET_KEY": SECRET_KEY,
         "LOCALEXA_RATE_LIMIT": "1000000000/minute",
         "LOCALEXA_LOG_LEVEL": "warning",
         "LOCALEXA_EU_PORT": str(free_port()),

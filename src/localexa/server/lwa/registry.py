@@ -91,7 +91,7 @@ class Registry:
 WRONG_KEY = (
     "the database holds secrets sealed under another secret key: serve it with the key it was "
     "written with (LOCALEXA_SECRET_KEY, else <data dir>/secret-key: the same --data-dir, or the "
-    "same LOCALEXA_SECRET_KEY for every process on one database)"
+    "same LOCALEXA_SECRET_KEY for every process on one database), or start on an empty database"
 )
 
 
