@@ -24,3 +24,15 @@ def test_the_admin_key_comes_from_where_the_server_took_it(tmp_path: Path) -> No
     from_env = walkthrough(Settings(data_dir=tmp_path, admin_key="k" * 20), STATE)
     assert "export ADMIN_KEY=$LOCALEXA_ADMIN_KEY" in from_env
     assert "admin-key" not in from_env
+
+
+def test_a_wildcard_host_is_printed_as_loopback(tmp_path: Path) -> None:
+    """`--host 0.0.0.0` printed `export LX=http://0.0.0.0:8080` and registered the demo's redirect
+    URI there: Windows cannot connect to 0.0.0.0 and Chrome blocks it."""
+    everywhere = "0.0.0.0"
+    text = walkthrough(Settings(data_dir=tmp_path, host=everywhere), STATE)
+    assert "export LX=http://127.0.0.1:8080" in text
+    assert everywhere not in text
+    assert Settings(data_dir=tmp_path, host="::").base_url() == "http://[::1]:8080"
+    assert Settings(data_dir=tmp_path, host="::1").base_url() == "http://[::1]:8080"
+    assert Settings(data_dir=tmp_path, host="192.168.1.20").base_url() == "http://192.168.1.20:8080"

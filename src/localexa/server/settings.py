@@ -119,9 +119,16 @@ class Settings(BaseSettings):
         return self.demo_port if self.demo_port is not None else self.port + 3
 
     def base_url(self) -> str:
+        """Where this machine reaches the NA listener: `public_base_url`, else the host served on.
+        A wildcard host (`--host 0.0.0.0` or `::`) is reached on loopback: the walk-through and
+        the demo's redirect URI said http://0.0.0.0:…, which Windows cannot connect to and
+        Chrome blocks."""
         if self.public_base_url:
             return self.public_base_url.rstrip("/")
-        return f"{self.scheme}://{self.host}:{self.port}"
+        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(self.host, self.host)  # noqa: S104
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"  # an IPv6 address in a URL
+        return f"{self.scheme}://{host}:{self.port}"
 
 
 def _read_or_create_secret(path: Path) -> str:
