@@ -1,6 +1,7 @@
 """`GET /v1/alexaApiEndpoint` names the host the caller used only when the `Host` header is a
 host (README walk-through: `Host: evil.com/path` was answered `["evil.com/path:8080"]`, which a
-client prefixing `https://` sends to evil.com); anything else gets the listening host."""
+client prefixing `https://` sends to evil.com); a `Host` that is none is refused (400) before
+any route, and an empty one gets the listening host."""
 
 from __future__ import annotations
 
@@ -12,13 +13,26 @@ from tests.factories import Admin
 
 
 @pytest.mark.parametrize(
-    "host", ["evil.com/path", "u@evil.com", "a b", "x?y", "[::1", "[::1]x", "[zz]:8080", "foo:bar", ":8080"]
+    "host", ["evil.com/path", "u@evil.com", "a b", "x?y", "[::1", "[::1]x", "[zz]:8080", "foo:bar", "a:99999"]
 )
-async def test_a_host_header_that_is_no_host_is_not_echoed(
+async def test_a_host_header_that_is_no_host_is_refused(
     client: httpx.AsyncClient, admin: Admin, host: str
 ) -> None:
+    """RFC 9112 §3.2: a Host header whose value is not uri-host [":" port] is a 400 (it was
+    served, answered with the listening host here, and a region was chosen from it)."""
     token = await customer_token(admin, await admin.customer(region="EU"))
     response = await client.get("/v1/alexaApiEndpoint", headers={**bearer(token), "Host": host})
+    assert response.status_code == 400, response.text
+    assert set(response.json()) == {"message"}
+    assert "is not a host[:port]" in response.json()["message"]
+
+
+async def test_an_empty_host_with_a_port_gets_the_listening_host(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """`:8080` is a Host of RFC 3986's grammar (an empty reg-name): served, and not echoed."""
+    token = await customer_token(admin, await admin.customer(region="EU"))
+    response = await client.get("/v1/alexaApiEndpoint", headers={**bearer(token), "Host": ":8080"})
     assert response.status_code == 200, response.text
     assert response.json() == {"endpoints": ["127.0.0.1:8081"]}
 

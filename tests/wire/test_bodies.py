@@ -176,3 +176,25 @@ def test_a_client_that_half_closes_after_its_request_gets_its_answer(served: Ser
     assert [answer.status for answer in parse_answers(data)] == [200], data
     assert closed
     assert len(stored(served, locker, pan)) == 1
+
+
+def test_a_body_that_trickles_in_is_refused_once_it_takes_three_client_timeouts(
+    served: Served, locker: Locker
+) -> None:
+    """One byte every few seconds, never a pause as long as the client timeout: nothing ended it,
+    and slow bodies on every connection the server takes held all its slots for ever."""
+    pan = "aaaaaaaa00000009"
+    body = network(pan)
+    head = put(locker, b"", length=len(body))
+    pause = CLIENT_TIMEOUT / 2  # each pause allowed on its own
+    trickle: list[bytes | float] = [head]
+    for byte in body[: int(4 * CLIENT_TIMEOUT / pause)]:  # ~4 client timeouts of trickling
+        trickle += [pause, bytes([byte])]
+    started = time.monotonic()
+    slow = exchange(served.port, *trickle, timeout=CLIENT_TIMEOUT + SLACK)
+    answer = slow.answer
+    assert answer.status == 408, slow
+    assert "took longer than 3 s" in answer.json()["message"]
+    assert answer.closes
+    assert time.monotonic() - started < 4 * CLIENT_TIMEOUT + SLACK
+    assert stored(served, locker, pan) == []

@@ -31,7 +31,11 @@ and a body that keeps coming.
 - **A body that stops.** A body that pauses longer than the client timeout (`localexa serve
   --client-timeout`, 10 s: `Settings.client_timeout`) is refused with 408 and the connection
   closed: a `Content-Length` larger than what was sent held the call (and its connection) open
-  for ever. A client that goes away before its body is complete gets the 400 it will never read,
+  for ever. A body that keeps coming but slowly must still be complete within
+  `BODY_TIME_FACTOR` client timeouts (30 s by default), else 408 the same way: one byte every few
+  seconds, on as many connections as the server takes, held every slot for ever (the wire guard
+  sheds connections waiting for a head, never one whose request runs). A client that goes away
+  before its body is complete gets the 400 it will never read,
   in place of Starlette's `ClientDisconnect`, which reached the log as a bug's traceback and a
   500 (nothing was written either way: the handler never had the body).
 - **`Expect: 100-continue` answered before the body was asked for** (any refusal, a 401): the
@@ -76,6 +80,10 @@ _MULTIPART = b"multipart/"
 #: otherwise (`localexa serve --client-timeout` sets it; cli/serve.py holds heads and unread
 #: answers to the same time).
 CLIENT_TIMEOUT_SECONDS = 10.0
+
+
+#: How many client timeouts a whole body may take to arrive (a 1 MiB body at 35 KB/s, in 30 s).
+BODY_TIME_FACTOR = 3
 
 
 class RequestTimeout(LocalexaError):
@@ -163,8 +171,31 @@ def body_timeout_message(seconds: float) -> str:
     )
 
 
+def body_deadline_message(seconds: float) -> str:
+    return f"The request's body took longer than {seconds:g} s to arrive; send it faster (or a smaller one)."
+
+
 def host_message(count: int) -> str:
     return f"The request carries {count} Host headers; HTTP/1.1 requires exactly one (RFC 9112 §3.2)."
+
+
+#: RFC 9112 §3.2's Host: uri-host [ ":" port ] (RFC 3986 §3.2.2: an IP literal in brackets, or a
+#: reg-name of unreserved, pct-encoded and sub-delim characters). Anything else (`a:xyz`, `a/b`,
+#: `u@a`, `a, b`) was served, and a region chosen from it.
+_HOST_VALUE = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::([0-9]{0,5}))?")
+
+
+def _is_host_value(value: bytes) -> bool:
+    match = _HOST_VALUE.fullmatch(value)
+    if match is None:
+        return False
+    port = match.group(1)
+    return not port or int(port) <= 65535
+
+
+def host_value_message(value: bytes) -> str:
+    shown = value.decode("latin-1")[:100]
+    return f"The Host header {shown!r} is not a host[:port] (RFC 9112 §3.2)."
 
 
 def coding_message(codings: bytes) -> str:
@@ -225,6 +256,8 @@ class RequestGuardMiddleware:
                 multipart = media.startswith(_MULTIPART)
             elif name == b"host":
                 hosts += 1
+                if not _is_host_value(value):
+                    refusal = BadRequest(host_value_message(value))
             elif name == b"transfer-encoding":
                 announced = True
                 codings = value.lower().replace(b" ", b"").replace(b"\t", b"")
@@ -264,19 +297,29 @@ class RequestGuardMiddleware:
         hinted = False
         complete = False  # the body's last message has come
         timeout = self.client_timeout
+        whole = BODY_TIME_FACTOR * timeout
+        deadline: float | None = None  # set when the body is first asked for
 
         async def guarded_receive() -> Message:
-            nonlocal received, carry, head, hinted, complete, asked
+            nonlocal received, carry, head, hinted, complete, asked, deadline
             asked = True
             if complete:  # only `http.disconnect` is left to come, whenever the client leaves
                 return await receive()
+            now = asyncio.get_running_loop().time()
+            if deadline is None:
+                deadline = now + whole
+            wait = min(timeout, deadline - now)
             try:
-                async with asyncio.timeout(timeout):
+                if wait <= 0:
+                    raise TimeoutError
+                async with asyncio.timeout(wait):
                     message = await receive()
             except TimeoutError:
                 # Closed after the answer: what the client sends later is the rest of a body
                 # nobody reads.
-                raise BodyTimedOut(body_timeout_message(timeout), headers={"Connection": "close"}) from None
+                late = asyncio.get_running_loop().time() >= deadline
+                reason = body_deadline_message(whole) if late else body_timeout_message(timeout)
+                raise BodyTimedOut(reason, headers={"Connection": "close"}) from None
             if message["type"] == "http.disconnect":
                 # Starlette raises ClientDisconnect for it, which reached the log as a bug (a 500
                 # and a traceback). Nobody reads this answer; the log and the journal do.
