@@ -15,6 +15,7 @@ import os
 import re
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -101,16 +102,21 @@ class _Tcp:
     remote_port: int
 
 
+def _net_rows(pid: int, table: str) -> Iterator[list[str]]:
+    """The rows of `/proc/<pid>/net/<table>` (the network namespace's sockets), split, no header."""
+    try:
+        lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+    except OSError:
+        return
+    for line in lines:
+        yield line.split()
+
+
 def _tcp_sockets(pid: int, inodes: set[int]) -> list[_Tcp]:
     """The process's own TCP sockets (by the inodes of its fds) from `/proc/<pid>/net/tcp*`."""
     found: list[_Tcp] = []
     for table in ("tcp", "tcp6"):
-        try:
-            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            parts = line.split()
+        for parts in _net_rows(pid, table):
             if int(parts[9]) in inodes:
                 local, remote = parts[1].rsplit(":", 1)[1], parts[2].rsplit(":", 1)[1]
                 found.append(_Tcp(_TCP_STATES.get(parts[3], parts[3]), int(local, 16), int(remote, 16)))
@@ -129,12 +135,7 @@ def _socket_families(pid: int, inodes: set[int]) -> Counter[str]:
         ("udp6", "udp", 9),
         ("unix", "unix", 6),
     ):
-        try:
-            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            parts = line.split()
+        for parts in _net_rows(pid, table):
             if len(parts) > column and parts[column].isdigit():
                 inode = int(parts[column])
                 if inode in inodes and inode not in seen:
