@@ -37,7 +37,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
-import functools
 import os
 import secrets
 import shutil
@@ -53,12 +52,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-import anyio.to_thread
 import httpx
 
 from localexa.testing.leftovers import OWNER_FILE, current_owner, sweep_data_dirs
 from localexa.testing.ports import free_port_block
 from localexa.testing.postgres import create_database, drop_database, is_postgresql, without_password
+from localexa.testing.watched_transport import WatchedAsyncTransport, WatchedTransport
 
 if TYPE_CHECKING:
     from localexa.client import AsyncClient, Client
@@ -71,11 +70,6 @@ _ATTEMPTS = 4
 #: (admin-api.md). The journal's listing is neither journaled nor subject to faults.
 _READY_PATH = "/_localexa/journal?limit=1"
 _ADMIN_KEY_HEADER = "X-Localexa-Admin-Key"
-#: How long a kit client waits, after a failed connection, for a dying server to be gone.
-_EXIT_GRACE = 0.5
-#: The failures a server that exited causes: refused, or reset mid-request. Not timeouts (a
-#: server that hangs is running) nor LocalProtocolError (a header httpx refuses to send).
-_CONNECTION_FAILURES = (httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 class LocalexaServerError(RuntimeError):
@@ -201,7 +195,7 @@ class LocalexaServer:
         options.setdefault("admin_key", self.admin_key)
         if options.get("http_client") is None:  # a caller's own httpx client is left as it is
             given = options.get("transport") or httpx.HTTPTransport(verify=self._verify(options))
-            options["transport"] = _WatchedTransport(given, self)
+            options["transport"] = WatchedTransport(given, self)
         return Client(base_url=self.url, ca_file=self.ca_file, **options)
 
     def async_client(self, **options: Any) -> AsyncClient:
@@ -213,7 +207,7 @@ class LocalexaServer:
         options.setdefault("admin_key", self.admin_key)
         if options.get("http_client") is None:
             given = options.get("transport") or httpx.AsyncHTTPTransport(verify=self._verify(options))
-            options["transport"] = _WatchedAsyncTransport(given, self)
+            options["transport"] = WatchedAsyncTransport(given, self)
         return AsyncClient(base_url=self.url, ca_file=self.ca_file, **options)
 
     def _verify(self, options: Mapping[str, Any]) -> bool | ssl.SSLContext:
@@ -223,7 +217,7 @@ class LocalexaServer:
 
         return _ssl_verify(options.get("verify", True), self.ca_file)
 
-    def _raise_if_exited(self, *, grace: float) -> None:
+    def raise_if_exited(self, *, grace: float) -> None:
         """`require_running()` after a kit client's connection failed (its exit code and log's tail
         once exited; "was stopped" after stop()), first waiting up to `grace` seconds for a dying
         process to be gone: a killed server's sockets close a moment before its exit code can be
@@ -405,46 +399,3 @@ class LocalexaServer:
     def __repr__(self) -> str:
         url = self.url if self.port else None
         return f"LocalexaServer(url={url!r}, running={self.running})"
-
-
-class _WatchedTransport(httpx.BaseTransport):
-    """The kit's clients' transport: a connection failure first asks whether the server exited.
-
-    Checked only when a request failed, so a call that works costs nothing more. Without it a
-    test whose server died (killed, crashed) failed with "Connection refused", and only the next
-    test's fixture said why."""
-
-    def __init__(self, transport: httpx.BaseTransport, server: LocalexaServer) -> None:
-        self._transport = transport
-        self._server = server
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return self._transport.handle_request(request)
-        except _CONNECTION_FAILURES:
-            self._server._raise_if_exited(grace=_EXIT_GRACE)  # the kit's error, the failure its context
-            raise
-
-    def close(self) -> None:
-        self._transport.close()
-
-
-class _WatchedAsyncTransport(httpx.AsyncBaseTransport):
-    """`_WatchedTransport` for async clients."""
-
-    def __init__(self, transport: httpx.AsyncBaseTransport, server: LocalexaServer) -> None:
-        self._transport = transport
-        self._server = server
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self._transport.handle_async_request(request)
-        except _CONNECTION_FAILURES:
-            # In a worker thread: the wait for a dying server must not block the event loop.
-            await anyio.to_thread.run_sync(
-                functools.partial(self._server._raise_if_exited, grace=_EXIT_GRACE)
-            )
-            raise
-
-    async def aclose(self) -> None:
-        await self._transport.aclose()

@@ -36,10 +36,15 @@ from localexa.server.lwa.any_case import any_case
 from localexa.server.lwa.authorize import (
     AuthorizePageError,
     AuthorizeRedirect,
-    AuthorizeRequest,
     AuthorizeService,
 )
-from localexa.server.lwa.models import Customer, LwaClient
+from localexa.server.lwa.authorize_pages import (
+    consent_page,
+    page_for_session,
+    posted_from_another_site,
+    set_session_cookie,
+    signin_page,
+)
 from localexa.server.lwa.oauth_errors import GrantRevoked
 from localexa.server.lwa.schemas import (
     AUTHORIZE_FORM_OPENAPI,
@@ -51,7 +56,7 @@ from localexa.server.lwa.schemas import (
     TokenResponse,
 )
 from localexa.server.lwa.service import ISSUER, LwaService
-from localexa.server.lwa.signing import COOKIE_NAME, COOKIE_PATH, BrowserSession, PageSigner
+from localexa.server.lwa.signing import COOKIE_NAME, PageSigner
 from localexa.server.lwa.token_endpoint import TokenEndpoint
 
 router = APIRouter(tags=["Login with Amazon"])
@@ -94,61 +99,6 @@ IssuingClock = Annotated[Clock, Depends(issuing_clock)]
 # -- /ap/oa: sign-in and consent pages ------------------------------------------------------------
 
 
-def _set_session(response: Response, request: Request, signer: PageSigner, browser: BrowserSession) -> None:
-    response.set_cookie(
-        COOKIE_NAME,
-        signer.cookie_value(browser),
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
-
-
-def _signin_page(
-    signer: PageSigner,
-    auth: AuthorizeRequest,
-    client: LwaClient,
-    browser: BrowserSession,
-    *,
-    message: str | None = None,
-    email: str = "",
-    status: int = 200,
-) -> HTMLResponse:
-    return pages.render(
-        "signin.html",
-        status=status,
-        client_name=client.name,
-        request_token=signer.sign_request(auth.to_dict()),
-        csrf=signer.csrf_token(browser),
-        message=message,
-        email=email,
-    )
-
-
-def _consent_page(
-    signer: PageSigner,
-    auth: AuthorizeRequest,
-    client: LwaClient,
-    browser: BrowserSession,
-    customer: Customer,
-    *,
-    message: str | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    return pages.render(
-        "consent.html",
-        status=status,
-        client_name=client.name,
-        scopes=AuthorizeService.scope_views(auth),
-        request_token=signer.sign_request(auth.to_dict()),
-        csrf=signer.csrf_token(browser),
-        customer_name=customer.name,
-        customer_email=customer.email,
-        message=message,
-    )
-
-
 def _redirect(location: str) -> RedirectResponse:
     return RedirectResponse(location, status_code=302, headers={**NO_STORE, "Referrer-Policy": "no-referrer"})
 
@@ -177,11 +127,11 @@ async def authorize_page(
     browser = browser or signer.new_session()
     customer = await service.customer(browser.user_id)
     if customer is not None:
-        response: Response = _consent_page(signer, auth, client, browser, customer)
+        response: Response = consent_page(signer, auth, client, browser, customer)
     else:
-        response = _signin_page(signer, auth, client, browser)
+        response = signin_page(signer, auth, client, browser)
     if fresh:
-        _set_session(response, request, signer, browser)
+        set_session_cookie(response, request, signer, browser)
     return response
 
 
@@ -240,7 +190,7 @@ async def authorize_form(
     except AuthorizePageError as exc:
         return pages.error_page(exc.title, exc.message)
     if browser is None:
-        if _posted_from_another_site(request):
+        if posted_from_another_site(request):
             # No new session cookie either: browsers store cookies set in answer to a cross-site
             # navigation, so a forged post replaced the customer's session cookie (signed out).
             return pages.error_page(
@@ -251,78 +201,47 @@ async def authorize_form(
             # A form of an older page of this browser (another tab, reload, Back): nothing it asked
             # is done, and the live session stays; it replaced the cookie, signing the customer
             # out of every tab.
-            return await _page_for_session(service, signer, auth, client, cookie_session)
+            return await page_for_session(service, signer, auth, client, cookie_session)
         # No session cookie (expired, signed out, blocked): nothing happens; the customer sees the
         # sign-in page of a fresh session.
         browser = signer.new_session()
         message = "Your sign-in session expired or this form is out of date. Please sign in again."
-        response: Response = _signin_page(signer, auth, client, browser, message=message, status=400)
-        _set_session(response, request, signer, browser)
+        response: Response = signin_page(signer, auth, client, browser, message=message, status=400)
+        set_session_cookie(response, request, signer, browser)
         return response
     if action == "signin":
         email = form.get("email", "")
         retry_after = await _sign_in_budget(request, email)
         if retry_after is not None:
             message = f"Too many sign-in attempts. Try again in {retry_after} seconds."
-            response = _signin_page(signer, auth, client, browser, message=message, email=email, status=429)
+            response = signin_page(signer, auth, client, browser, message=message, email=email, status=429)
             response.headers["Retry-After"] = str(retry_after)
             return response
         customer = await service.sign_in(email, form.get("password", ""))
         if customer is None:
             message = "Your email or password is incorrect."
-            return _signin_page(signer, auth, client, browser, message=message, email=email)
+            return signin_page(signer, auth, client, browser, message=message, email=email)
         browser = signer.new_session(customer.id)  # a new id on sign-in: no session fixation
-        response = _consent_page(signer, auth, client, browser, customer)
-        _set_session(response, request, signer, browser)
+        response = consent_page(signer, auth, client, browser, customer)
+        set_session_cookie(response, request, signer, browser)
         return response
     if action == "signout":  # recorded above
         browser = signer.new_session()
-        response = _signin_page(signer, auth, client, browser)
-        _set_session(response, request, signer, browser)
+        response = signin_page(signer, auth, client, browser)
+        set_session_cookie(response, request, signer, browser)
         return response
     if action == "consent":
         customer = await service.customer(browser.user_id)
         if customer is None:
-            return _signin_page(signer, auth, client, browser, message="Sign in to continue.")
+            return signin_page(signer, auth, client, browser, message="Sign in to continue.")
         decision = form.get("decision")
         if decision == "allow":
             return _redirect(await service.approve(auth, customer))
         if decision == "deny":
             return _redirect(service.deny(auth))
         message = "Choose Allow or Cancel."
-        return _consent_page(signer, auth, client, browser, customer, message=message, status=400)
+        return consent_page(signer, auth, client, browser, customer, message=message, status=400)
     return pages.error_page("This form cannot be read", f"Unknown form action {action!r}.")
-
-
-def _posted_from_another_site(request: Request) -> bool:
-    """The browser says the form came from another site (`Sec-Fetch-Site`), or its `Origin` is
-    not this server's. `Origin: null` (a page with `no-referrer`) and no header at all say
-    nothing either way."""
-    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
-        return True
-    origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return False
-    host = request.headers.get("host", "")
-    return origin.partition("://")[2].rstrip("/").lower() != host.lower()
-
-
-#: What a form of an older page gets, on its session's current page.
-_OUT_OF_DATE = "This form was out of date (another tab, or the page again); nothing was changed."
-
-
-async def _page_for_session(
-    service: AuthorizeService,
-    signer: PageSigner,
-    auth: AuthorizeRequest,
-    client: LwaClient,
-    session: BrowserSession,
-) -> Response:
-    """The page this session is at: consent when signed in, else sign-in; its cookie unchanged."""
-    customer = await service.customer(session.user_id) if session.user_id else None
-    if customer is not None:
-        return _consent_page(signer, auth, client, session, customer, message=_OUT_OF_DATE, status=400)
-    return _signin_page(signer, auth, client, session, message=_OUT_OF_DATE, status=400)
 
 
 async def _sign_in_budget(request: Request, email: str) -> int | None:
