@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from localexa.server.db.base import Base
@@ -83,3 +83,6 @@ class Token(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Issued to a public client (a PKCE exchange without the client's secret): a refresh token
+    #: so marked is refreshed with client_id alone.
+    public_client: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

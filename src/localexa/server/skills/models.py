@@ -38,4 +38,8 @@ class Skill(Base):
     account_linking: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     account_linking_secret_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     messaging_client_id: Mapped[str] = mapped_column(ForeignKey("lwa_clients.client_id"))
+    #: The skill's "Alexa Client Id" for app-to-app account linking: the LWA client whose customer
+    #: tokens (scope alexa::skills:account_linking) may enable and link this skill and no other.
+    #: None for a skill made before localexa had them (revision 0006).
+    alexa_client_id: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

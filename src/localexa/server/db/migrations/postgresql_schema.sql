@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0005_demo_seed
+-- localexa PostgreSQL schema at revision 0006_app_to_app
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -327,3 +327,11 @@ CREATE TABLE demo_seed (
 )
 ;
 UPDATE alembic_version SET version_num='0005_demo_seed' WHERE alembic_version.version_num = '0004_journal_cutoff'
+;
+ALTER TABLE skills ADD COLUMN alexa_client_id VARCHAR(200)
+;
+CREATE UNIQUE INDEX ix_skills_alexa_client_id ON skills (alexa_client_id)
+;
+ALTER TABLE lwa_tokens ADD COLUMN public_client BOOLEAN DEFAULT false NOT NULL
+;
+UPDATE alembic_version SET version_num='0006_app_to_app' WHERE alembic_version.version_num = '0005_demo_seed'

@@ -1,4 +1,4 @@
--- localexa SQLite schema at revision 0005_demo_seed
+-- localexa SQLite schema at revision 0006_app_to_app
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -115,7 +115,7 @@ CREATE TABLE lwa_tokens (
 	grant_id VARCHAR(64) NOT NULL, 
 	issued_at DATETIME NOT NULL, 
 	expires_at DATETIME, 
-	revoked BOOLEAN NOT NULL, 
+	revoked BOOLEAN NOT NULL, public_client BOOLEAN DEFAULT 0 NOT NULL, 
 	CONSTRAINT pk_lwa_tokens PRIMARY KEY (token_hash), 
 	CONSTRAINT fk_lwa_tokens_client_id_lwa_clients FOREIGN KEY(client_id) REFERENCES lwa_clients (client_id) ON DELETE CASCADE, 
 	CONSTRAINT fk_lwa_tokens_user_id_customers FOREIGN KEY(user_id) REFERENCES customers (id) ON DELETE CASCADE
@@ -165,7 +165,7 @@ CREATE TABLE skills (
 	account_linking JSON, 
 	account_linking_secret_sealed TEXT, 
 	messaging_client_id VARCHAR(200) NOT NULL, 
-	created_at DATETIME NOT NULL, 
+	created_at DATETIME NOT NULL, alexa_client_id VARCHAR(200), 
 	CONSTRAINT pk_skills PRIMARY KEY (id), 
 	CONSTRAINT fk_skills_messaging_client_id_lwa_clients FOREIGN KEY(messaging_client_id) REFERENCES lwa_clients (client_id), 
 	CONSTRAINT fk_skills_vendor_id_vendors FOREIGN KEY(vendor_id) REFERENCES vendors (id) ON DELETE CASCADE
@@ -317,3 +317,5 @@ CREATE TABLE demo_seed (
 	sealed TEXT NOT NULL, 
 	CONSTRAINT pk_demo_seed PRIMARY KEY (id)
 )
+;
+CREATE UNIQUE INDEX ix_skills_alexa_client_id ON skills (alexa_client_id)
