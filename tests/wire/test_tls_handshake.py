@@ -33,13 +33,9 @@ import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from localexa.cli.wire import (
-    LINGER_SECONDS,
-    ConnectionBudget,
-    WireGuard,
-    guarded_protocol,
-)
-from localexa.cli.wire_tls import server_tls_context
+from localexa.cli.wire import LINGER_SECONDS
+from localexa.cli.wire_budget import ConnectionBudget, WireGuard
+from localexa.cli.wire_tls import guarded_protocol, server_tls_context
 from localexa.server.core.tls import client_ssl_context, ensure_server_certificate, tls_dir
 from tests.servers import free_ports
 from tests.wire.conftest import (

@@ -38,15 +38,9 @@ from localexa.cli.serve_checks import (
     use_data_dir,
 )
 from localexa.cli.serve_servers import DEMO_HOST, DEMO_LISTENER, AnnouncingServer, serve_all
-from localexa.cli.wire import (
-    ConnectionBudget,
-    WireGuard,
-    connection_limit,
-    guarded_protocol,
-    raise_open_file_limit,
-    wire_renderer,
-)
-from localexa.cli.wire_tls import server_tls_context
+from localexa.cli.wire_answers import wire_renderer
+from localexa.cli.wire_budget import ConnectionBudget, WireGuard, connection_limit, raise_open_file_limit
+from localexa.cli.wire_tls import guarded_protocol, server_tls_context
 from localexa.server.observe.logging_setup import configure_logging
 from localexa.server.settings import Settings
 

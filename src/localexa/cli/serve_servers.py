@@ -21,7 +21,9 @@ from contextvars import ContextVar
 import typer
 import uvicorn
 
-from localexa.cli.wire import ConnectionBudget, WireGuard, connection_limit, guarded_protocol, wire_renderer
+from localexa.cli.wire_answers import wire_renderer
+from localexa.cli.wire_budget import ConnectionBudget, WireGuard, connection_limit
+from localexa.cli.wire_tls import guarded_protocol
 from localexa.server.settings import Settings
 
 logger = logging.getLogger("localexa.serve")

@@ -4,202 +4,43 @@
 otherwise give: a request's head is at most 64 KiB (its target 16 KiB) and must arrive within the
 client timeout (`--client-timeout`); an answer left unread that long ends its connection; a
 silent connection is closed after `--idle-timeout`, also one that never sent a byte; the open
-connections stay below the process's open-file limit (raised to its hard limit at start), the
-longest-waiting idle or unfinished one giving way to a new one; a request that is not HTTP is
-answered 400 in the API's shape, after the answers of the valid requests pipelined before it. The
-body's own timeout is the request guard's (server/core/request_guard.py).
+connections stay below the process's open-file limit (cli/wire_budget.py); a request that is not
+HTTP is answered 400 in the API's shape (cli/wire_answers.py), after the answers of the valid
+requests pipelined before it. The body's own timeout is the request guard's
+(server/core/request_guard.py).
 
-With `--tls` the guard does each TLS handshake itself (`TlsHandshake`, through the loop's public
-`start_tls`), rather than leaving it to the listener (uvicorn's ssl options): a connection is then
-counted against the budget from its accept, the handshake must end within the client timeout, and
-a closed TLS connection gives its file back once its close_notify is sent, not when the client's
-comes.
+With `--tls` the guard does each TLS handshake itself (cli/wire_tls.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
-import time
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import httptools
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-if TYPE_CHECKING:
-    from starlette.types import ASGIApp
+from localexa.cli.wire_answers import (
+    MAX_HEAD_BYTES,
+    Refused,
+    closing_answer,
+    head_too_large_message,
+    not_http_message,
+    peer_name,
+    target_path,
+)
+from localexa.cli.wire_budget import WireGuard
 
 logger = logging.getLogger("localexa.serve")
 
 #: Longest request target (the URL of the request line): longer is a 414. RFC 9112 §3 asks for at
 #: least 8000 octets; Amazon's front ends stop near 8 KiB.
 MAX_TARGET_BYTES = 16 * 1024
-#: Largest request head (request line and header fields): larger is a 431. uvicorn's httptools
-#: protocol kept any head whole in memory (a 200 MB header grew the process by 250 MB).
-MAX_HEAD_BYTES = 64 * 1024
 #: After a refusal the connection is read (and dropped) this long before it closes, so a client
 #: still sending its head or body reads the answer rather than a reset.
 LINGER_SECONDS = 2.0
-#: Open files kept back from clients' connections: the database pool, the log, outbound calls.
-FILE_RESERVE = 256
-#: How often, at most, shed connections (and TLS handshakes given up) are logged.
-SHED_LOG_SECONDS = 10.0
-
-#: A wire refusal's headers and body, rendered by `wire_renderer`.
-WireAnswer = tuple[list[tuple[bytes, bytes]], bytes]
-
-
-def raise_open_file_limit() -> int | None:
-    """Raise this process's soft limit on open files to its hard limit (many systems start
-    processes at 1024, where as many slow clients stopped the server from accepting anyone) and
-    return it; None where there is no such limit to read (Windows) or it is unlimited."""
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows
-        return None
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY:
-        return None
-    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
-    if target > soft:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            soft = target
-        except (ValueError, OSError):  # macOS caps the soft limit below an unlimited hard one
-            logger.debug("could not raise the open-file limit from %d to %d", soft, target)
-    return soft
-
-
-def connection_limit(open_files: int | None) -> int:
-    """How many client connections may be open at once: the open-file limit less a reserve."""
-    if open_files is None:
-        return 1 << 20
-    return max(1, open_files - min(FILE_RESERVE, open_files // 2))
-
-
-class Tally:
-    """How often something that comes in floods happened since it was last logged: it is logged
-    at most once per SHED_LOG_SECONDS, with the count."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.logged_at = 0.0
-
-    def due(self) -> int:
-        """Count one; the count to log now, or 0 within SHED_LOG_SECONDS of the last line."""
-        self.count += 1
-        now = time.monotonic()
-        if now - self.logged_at < SHED_LOG_SECONDS:
-            return 0
-        count, self.count, self.logged_at = self.count, 0, now
-        return count
-
-
-class Waiting(Protocol):
-    """A connection the budget may shed: a TLS handshake under way, or an HTTP connection waiting
-    for a request's head."""
-
-    @property
-    def transport(self) -> asyncio.BaseTransport: ...
-
-    def shed(self) -> None: ...
-
-
-class ConnectionBudget:
-    """The client connections of every listener of this process (localexa's three and My Lights'),
-    against one cap below the open-file limit.
-
-    Past the cap, the connection that has waited longest for a request (idle between requests,
-    still sending its head, or, with TLS, still in its handshake) is closed to let the new one in:
-    accepting nothing once the process ran out of files, uvicorn let ~1000 slow clients (or silent
-    ones) stop it answering anyone. A connection whose request is running is never shed; with none
-    to shed, the new one gets 503 (with TLS, a reset: see `TlsHandshake`).
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.open = 0
-        #: Connections waiting for a request's head (or their handshake), longest-waiting first (a
-        #: dict keeps order).
-        self.waiting: dict[Waiting, None] = {}
-        self._shed = Tally()
-
-    def admit(self, newcomer: Waiting) -> bool:
-        self.open += 1
-        if self.open <= self.limit:
-            return True
-        while self.waiting:
-            victim = next(iter(self.waiting))
-            del self.waiting[victim]
-            if victim is not newcomer and not victim.transport.is_closing():
-                victim.shed()
-                self._note_shed()
-                return True
-        return False
-
-    def _note_shed(self) -> None:
-        count = self._shed.due()
-        if count:
-            logger.warning(
-                "%d connections open, the most this process holds: closed %d idle or unfinished "
-                "ones to let new ones in",
-                self.limit,
-                count,
-            )
-
-
-@dataclass
-class WireGuard:
-    """What a server's connections share: the budget, the client timeout, the refusal renderer,
-    and with `--tls` the server's TLS context (uvicorn then gets no ssl options: the guard does
-    the handshakes, `TlsHandshake`)."""
-
-    budget: ConnectionBudget
-    client_timeout: float
-    render: Callable[[int, str, str], WireAnswer] = field(repr=False)
-    tls: ssl.SSLContext | None = field(default=None, repr=False)
-
-
-def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
-    """A refusal (status, message, path) as `app` answers it: in the API family of the path for
-    localexa (core/errors.py), `{"message": …}` for an app without families (My Lights)."""
-    from starlette.responses import JSONResponse, Response
-
-    from localexa.server.core.errors import render_error
-    from localexa.server.core.request_guard import refusal
-
-    def render(status: int, message: str, path: str) -> WireAnswer:
-        response: Response = JSONResponse({"message": message}, status_code=status)
-        families = getattr(getattr(app, "state", None), "families", None)
-        if families is not None:
-            try:
-                family = families.family_for(path)
-                response = render_error(refusal(status, message), family, str(uuid.uuid4()))
-            except Exception:  # a wire refusal must go out whatever the page renderer does
-                logger.exception("could not render a %d for %s; answered with a plain body", status, path)
-        return list(response.raw_headers), bytes(response.body)
-
-    return render
-
-
-def guarded_protocol(guard: WireGuard) -> type[asyncio.Protocol]:
-    """The protocol class uvicorn builds each connection with, bound to one server's guard: with
-    TLS, the handshake's (`TlsHandshake`), which hands the connection to the HTTP one."""
-    http = type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"guard": guard})
-    if guard.tls is None:
-        return http
-    from localexa.cli.wire_tls import TlsHandshake  # only with --tls
-
-    return type("TlsHandshake", (TlsHandshake,), {"guard": guard, "http_class": http})
-
-
-class _Refused(Exception):
-    """Raised from a parser callback to stop parsing; `refusal` says why."""
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -409,14 +250,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_url(url)
         if len(self.url) > MAX_TARGET_BYTES:
             self.refusal = (414, f"The request's target (its URL) is longer than {MAX_TARGET_BYTES} bytes.")
-            raise _Refused
+            raise Refused
 
     def on_header(self, name: bytes, value: bytes) -> None:
         super().on_header(name, value)
         self.field_bytes += len(name) + len(value) + 4  # ": " and CRLF
         if len(self.url) + self.field_bytes > MAX_HEAD_BYTES:
             self.refusal = (431, head_too_large_message())
-            raise _Refused
+            raise Refused
 
     def on_headers_complete(self) -> None:
         self.in_head = False
@@ -553,40 +394,4 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _target_path(self) -> str:
         """The path of the request's target as far as it came (for its API's error shape)."""
-        target = self.url
-        if target.startswith((b"http://", b"https://")):  # absolute form (RFC 9112 §3.2.2)
-            authority_and_path = target.split(b"//", 1)[1]
-            slash = authority_and_path.find(b"/")
-            target = authority_and_path[slash:] if slash >= 0 else b"/"
-        return target.split(b"?", 1)[0].decode("latin-1") or "/"
-
-
-def closing_answer(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
-    """The bytes of an answer the guard writes itself, followed by the connection's close."""
-    content = [STATUS_LINE[status]]
-    for name, value in [*headers, (b"connection", b"close")]:
-        content.extend([name, b": ", value, b"\r\n"])
-    content.extend([b"\r\n", body])
-    return b"".join(content)
-
-
-def head_too_large_message() -> str:
-    return f"The request's head (request line and header fields) is larger than {MAX_HEAD_BYTES} bytes."
-
-
-def not_http_message(exc: httptools.HttpParserError, data: bytes) -> str:
-    """What is wrong with a request the parser refused, in words a client's author can act on."""
-    if data.startswith(b"\x16\x03"):
-        return "This port speaks plain HTTP, and a TLS handshake came: use http://, or serve with --tls."
-    cause = exc.__context__
-    if isinstance(cause, UnicodeDecodeError):
-        return "The request's target holds bytes that are not ASCII; percent-encode them (RFC 3986 §2.1)."
-    if isinstance(cause, httptools.HttpParserInvalidURLError):
-        return "The request's target is not a valid URL."
-    if isinstance(exc, httptools.HttpParserCallbackError):
-        return "The request is not valid HTTP/1.1."
-    return f"The request is not valid HTTP/1.1: {exc}."
-
-
-def peer_name(client: tuple[str, int] | None) -> str:
-    return f"{client[0]}:{client[1]}" if client else "a client"
+        return target_path(self.url)

@@ -3,7 +3,9 @@
 uvicorn's ssl options would leave the handshake to the listener, uncounted and with asyncio's
 60 s to end; `TlsHandshake` counts the connection from its accept, holds the handshake to the
 client timeout and hands the connection, with its place in the budget, to the guarded HTTP
-protocol (`GuardedHttpToolsProtocol`).
+protocol (`GuardedHttpToolsProtocol`). It goes through the loop's public `start_tls`, and a
+closed TLS connection gives its file back once its close_notify is sent, not when the client's
+comes. `guarded_protocol` gives uvicorn the protocol class of a server's guard, with or without TLS.
 """
 
 from __future__ import annotations
@@ -15,14 +17,9 @@ from typing import Any, ClassVar, cast
 
 import uvicorn
 
-from localexa.cli.wire import (
-    LINGER_SECONDS,
-    GuardedHttpToolsProtocol,
-    Tally,
-    WireGuard,
-    closing_answer,
-    peer_name,
-)
+from localexa.cli.wire import LINGER_SECONDS, GuardedHttpToolsProtocol
+from localexa.cli.wire_answers import closing_answer, peer_name
+from localexa.cli.wire_budget import Tally, WireGuard
 
 logger = logging.getLogger("localexa.serve")
 
@@ -244,3 +241,12 @@ class TlsHandshake(asyncio.Protocol):
         if self.counted:
             self.counted = False
             self.guard.budget.open -= 1
+
+
+def guarded_protocol(guard: WireGuard) -> type[asyncio.Protocol]:
+    """The protocol class uvicorn builds each connection with, bound to one server's guard: with
+    TLS, the handshake's (`TlsHandshake`), which hands the connection to the HTTP one."""
+    http = type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"guard": guard})
+    if guard.tls is None:
+        return http
+    return type("TlsHandshake", (TlsHandshake,), {"guard": guard, "http_class": http})

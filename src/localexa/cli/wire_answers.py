@@ -1,0 +1,93 @@
+"""The answers `localexa serve`'s wire guard writes itself (cli/wire.py): refusals rendered in the
+API's own shape, the bytes of a closing answer, and the words that say what was wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import httptools
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+logger = logging.getLogger("localexa.serve")
+
+#: Largest request head (request line and header fields): larger is a 431. uvicorn's httptools
+#: protocol kept any head whole in memory (a 200 MB header grew the process by 250 MB).
+MAX_HEAD_BYTES = 64 * 1024
+
+#: A wire refusal's headers and body, rendered by `wire_renderer`.
+WireAnswer = tuple[list[tuple[bytes, bytes]], bytes]
+
+
+class Refused(Exception):
+    """Raised from a parser callback (cli/wire.py) to stop parsing; the protocol's `refusal` says
+    why."""
+
+
+def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
+    """A refusal (status, message, path) as `app` answers it: in the API family of the path for
+    localexa (core/errors.py), `{"message": …}` for an app without families (My Lights)."""
+    from starlette.responses import JSONResponse, Response
+
+    from localexa.server.core.errors import render_error
+    from localexa.server.core.request_guard import refusal
+
+    def render(status: int, message: str, path: str) -> WireAnswer:
+        response: Response = JSONResponse({"message": message}, status_code=status)
+        families = getattr(getattr(app, "state", None), "families", None)
+        if families is not None:
+            try:
+                family = families.family_for(path)
+                response = render_error(refusal(status, message), family, str(uuid.uuid4()))
+            except Exception:  # a wire refusal must go out whatever the page renderer does
+                logger.exception("could not render a %d for %s; answered with a plain body", status, path)
+        return list(response.raw_headers), bytes(response.body)
+
+    return render
+
+
+def closing_answer(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """The bytes of an answer the guard writes itself, followed by the connection's close."""
+    content = [STATUS_LINE[status]]
+    for name, value in [*headers, (b"connection", b"close")]:
+        content.extend([name, b": ", value, b"\r\n"])
+    content.extend([b"\r\n", body])
+    return b"".join(content)
+
+
+def head_too_large_message() -> str:
+    return f"The request's head (request line and header fields) is larger than {MAX_HEAD_BYTES} bytes."
+
+
+def not_http_message(exc: httptools.HttpParserError, data: bytes) -> str:
+    """What is wrong with a request the parser refused, in words a client's author can act on."""
+    if data.startswith(b"\x16\x03"):
+        return "This port speaks plain HTTP, and a TLS handshake came: use http://, or serve with --tls."
+    cause = exc.__context__
+    if isinstance(cause, UnicodeDecodeError):
+        return "The request's target holds bytes that are not ASCII; percent-encode them (RFC 3986 §2.1)."
+    if isinstance(cause, httptools.HttpParserInvalidURLError):
+        return "The request's target is not a valid URL."
+    if isinstance(exc, httptools.HttpParserCallbackError):
+        return "The request is not valid HTTP/1.1."
+    return f"The request is not valid HTTP/1.1: {exc}."
+
+
+def target_path(target: bytes) -> str:
+    """The path of a request target as far as it came: origin form, or absolute form (RFC 9112
+    §3.2.2) without its scheme and authority; no query."""
+    if target.startswith((b"http://", b"https://")):
+        authority_and_path = target.split(b"//", 1)[1]
+        slash = authority_and_path.find(b"/")
+        target = authority_and_path[slash:] if slash >= 0 else b"/"
+    return target.split(b"?", 1)[0].decode("latin-1") or "/"
+
+
+def peer_name(client: tuple[str, int] | None) -> str:
+    return f"{client[0]}:{client[1]}" if client else "a client"
