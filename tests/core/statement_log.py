@@ -80,7 +80,7 @@ class Call:
 #: The call being recorded, in the context of the task sending it and of every task it starts
 #: (SQLAlchemy closes an `async with engine.connect()` block in a task of its own).
 _recording: ContextVar[Call | None] = ContextVar("statement_log_call", default=None)
-#: Tasks a call starts that are not the call's own work: they outlive it (after_link.py).
+#: Tasks a call starts that are not the call's own work: they outlive it (after_link_runner.py).
 _OWN_WORK = ("after-link",)
 
 

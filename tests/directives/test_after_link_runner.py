@@ -6,12 +6,12 @@ import asyncio
 
 from fastapi import FastAPI
 
-from localexa.server.directives import after_link
+from localexa.server.directives import after_link_runner
 from localexa.server.directives.runtime import Runtime
 
 
 async def test_finished_follow_ups_are_forgotten(app: FastAPI) -> None:
-    runner = after_link.AfterLinkRunner(Runtime.of(app.state))
+    runner = after_link_runner.AfterLinkRunner(Runtime.of(app.state))
     try:
         # Unknown skills: each follow-up ends at once (nothing to mark pending).
         for number in range(5):
@@ -27,7 +27,7 @@ async def test_finished_follow_ups_are_forgotten(app: FastAPI) -> None:
 
 
 async def test_a_newer_follow_up_of_the_pair_is_kept(app: FastAPI) -> None:
-    runner = after_link.AfterLinkRunner(Runtime.of(app.state))
+    runner = after_link_runner.AfterLinkRunner(Runtime.of(app.state))
     key = ("amzn1.account.nobody", "amzn1.ask.skill.gone")
     try:
         await runner.start(*key)

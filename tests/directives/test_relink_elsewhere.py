@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from localexa.server.directives import after_link
+from localexa.server.directives import after_link_runner
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.runtime import Runtime
 from localexa.skill import accept_grant_response, discover_response, discovery_endpoint
@@ -83,8 +83,8 @@ async def test_an_older_follow_up_elsewhere_does_not_overwrite_the_relinks(
         await post_link(http, token, made.skill_id, mylights)
     assert await app.state.after_link_runner.wait(customer.user_id, made.skill_id, timeout=10)
     answering.slow_discovers = 1
-    process_b = after_link.AfterLinkRunner(Runtime.of(app.state))
-    process_a = after_link.AfterLinkRunner(Runtime.of(app.state))
+    process_b = after_link_runner.AfterLinkRunner(Runtime.of(app.state))
+    process_a = after_link_runner.AfterLinkRunner(Runtime.of(app.state))
     try:
         await process_b.start(customer.user_id, made.skill_id)  # the previous link's follow-up
         await asyncio.wait_for(answering.first_discover_arrived.wait(), 10)

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from localexa.server.directives import after_link
+from localexa.server.directives import after_link_runner
 from localexa.server.directives.runtime import Runtime
 from localexa.server.enablement.hooks import after_link_hooks
 from localexa.server.enablement.repository import EnablementRepository
@@ -79,7 +79,7 @@ def late_follow_up(app: FastAPI) -> Iterator[None]:
 async def follow_up_elsewhere(app: FastAPI) -> AsyncIterator[None]:
     """The follow-up runs in another runner (as in another server process): the GET's runner
     knows nothing of it."""
-    elsewhere = after_link.AfterLinkRunner(Runtime.of(app.state))
+    elsewhere = after_link_runner.AfterLinkRunner(Runtime.of(app.state))
 
     async def on_link_elsewhere(app: FastAPI, enablement_id: str) -> None:
         await asyncio.sleep(HOOK_DELAY)
@@ -89,10 +89,10 @@ async def follow_up_elsewhere(app: FastAPI) -> AsyncIterator[None]:
         await elsewhere.start(enablement.customer_id, enablement.skill_id)
 
     hooks = after_link_hooks(app)
-    index = hooks.index(after_link.on_link)
+    index = hooks.index(after_link_runner.on_link)
     hooks[index] = on_link_elsewhere
     yield
-    hooks[index] = after_link.on_link
+    hooks[index] = after_link_runner.on_link
     await elsewhere.aclose()
 
 

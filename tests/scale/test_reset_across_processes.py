@@ -8,7 +8,7 @@ or the state, and it must not go on to send AcceptGrant.
 - The skill answers right after the reset: the answer reaches B before B can have noticed the
   reset on its own, so what B does with it is checked (the journal, the stored status, the skill's
   messages, AcceptGrant).
-- The skill holds its answer: B stops waiting for it within the bound (after_link.py
+- The skill holds its answer: B stops waiting for it within the bound (after_link_runner.py
   `WATCH_SECONDS`), long before the skill answers.
 """
 
@@ -39,7 +39,7 @@ pytestmark = pytest.mark.slow
 ASYNC_EVENTS = "alexa::async_event:write"
 #: Longest a Discover is held (well under the directive timeout, 8 s).
 HOLD_SECONDS = 6.0
-#: How soon B must have stopped: after_link.py `WATCH_SECONDS` (0.5 s), a read of the database, and
+#: How soon B must have stopped: after_link_runner.py `WATCH_SECONDS` (0.5 s), a read of the database, and
 #: this test's own polling of B.
 STOPS_WITHIN = 1.5
 

@@ -1,8 +1,9 @@
 """What Alexa does once a customer has linked a skill: Discover, then AcceptGrant.
 
-The enablement area calls `on_link(app, enablement_id)` after the enable-and-link POST has
-committed (enablement/hooks.py). Like Amazon, localexa answers the app first: the hook starts the
-follow-up in the background (it first marks it PENDING), so the POST does not wait for the skill.
+The enablement area calls `on_link(app, enablement_id)` (after_link_runner.py) after the
+enable-and-link POST has committed (enablement/hooks.py). Like Amazon, localexa answers the app
+first: the hook starts the follow-up in the background (it first marks it PENDING), so the POST
+does not wait for the skill. This module holds the follow-up's steps and their stored status.
 
 1. `Alexa.Discovery.Discover` with the linked token; the endpoints found are stored.
 2. When the skill has the permission `alexa::async_event:write`: `Alexa.Authorization.AcceptGrant`
@@ -11,7 +12,8 @@ follow-up in the background (it first marks it PENDING), so the POST does not wa
 
 Each outcome (SUCCEEDED, or FAILED with the reason: no answer, an ErrorResponse, an invalid
 answer) is kept in `after_link_status` and shown by the admin API. The background run lives in
-the process that served the POST; `AfterLinkRunner.wait` lets tests and the admin API await it.
+the process that served the POST; `AfterLinkRunner.wait` (after_link_runner.py) lets tests and
+the admin API await it.
 
 The hook runs only once the POST's answer is sent, so a caller may ask before the follow-up has
 even been marked PENDING, and with several server processes the follow-up may run in another
@@ -27,18 +29,18 @@ A reset or restore replaces the state a follow-up serves. Through this process, 
 cancels the follow-ups (`AfterLinkRunner.on_state_replaced`). Through another process sharing the
 PostgreSQL database, the state's generation moves (observe/generation.py), and a follow-up that
 began in an older one
-- writes nothing more: each of its transactions first compares the generation (`_InState`), so
+- writes nothing more: each of its transactions first compares the generation (`InState`), so
   neither its outcome nor the skill's messages, the devices found or a grant code land, and it
   sends no further directive (`StateReplaced` ends it);
 - leaves nothing in the journal: the calls it makes are journaled only while its generation is
   current (observe/journal.py), checked in the transaction that writes them;
-- stops waiting for the skill within `WATCH_SECONDS` (plus one read): while follow-ups run, the
-  runner reads the generation that often and cancels those of an older one.
+- stops waiting for the skill within after_link_runner.py's `WATCH_SECONDS` (plus one read):
+  while follow-ups run, the runner reads the generation that often and cancels those of an older
+  one.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -52,7 +54,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import as_utc
 from localexa.server.core.errors import LocalexaError
-from localexa.server.db.engine import reading
 from localexa.server.directives.invoker import printable
 from localexa.server.directives.models import AfterLinkStatus
 from localexa.server.directives.repository import DirectiveRepository
@@ -63,10 +64,10 @@ from localexa.server.directives.service import (
     DirectiveResult,
     send_directive,
 )
-from localexa.server.enablement.models import NOT_LINKED, Enablement
+from localexa.server.enablement.models import NOT_LINKED
 from localexa.server.enablement.repository import EnablementRepository
 from localexa.server.lwa.repository import LwaRepository
-from localexa.server.observe.generation import read_generation, shared, work_generation
+from localexa.server.observe.generation import read_generation, shared
 from localexa.server.skills.repository import SkillRepository
 
 logger = logging.getLogger("localexa.directives")
@@ -77,23 +78,7 @@ FAILED = "FAILED"
 NOT_REQUIRED = "NOT_REQUIRED"
 NOT_SENT = "NOT_SENT"
 
-#: Whose link an enablement is (the after-link hook is given the enablement's id).
-_LINKED_PAIR = select(Enablement.customer_id, Enablement.skill_id).where(
-    Enablement.id == bindparam("enablement_id")
-)
-
-_PENDING_PAIRS = select(AfterLinkStatus.customer_id, AfterLinkStatus.skill_id).where(
-    (AfterLinkStatus.discovery_status == PENDING) | (AfterLinkStatus.accept_grant_status == PENDING)
-)
-
-#: How often `wait` reads the stored status while the follow-up is not (or not yet) running here.
-POLL_SECONDS = 0.05
-#: How often the runner reads the state's generation while follow-ups run on a shared database:
-#: the longest a follow-up goes on waiting for a skill after a reset through another process
-#: (the clock's refresh interval, core/clock.py, is the same).
-WATCH_SECONDS = 0.5
-
-#: Read first by each transaction of a follow-up on a shared database (`_InState`).
+#: Read first by each transaction of a follow-up on a shared database (`InState`).
 _STATUS_STAMP = select(AfterLinkStatus.updated_at).where(
     AfterLinkStatus.customer_id == bindparam("customer_id"), AfterLinkStatus.skill_id == bindparam("skill_id")
 )
@@ -116,7 +101,7 @@ class Stamp:
 
 
 @dataclass(frozen=True)
-class _InState(Runtime):
+class InState(Runtime):
     """The runtime of a follow-up on a shared database: each transaction first makes sure the
     state is still the generation the follow-up began in, or raises `StateReplaced`.
 
@@ -130,7 +115,7 @@ class _InState(Runtime):
     generation: int = 0
 
     @classmethod
-    def of_follow_up(cls, runtime: Runtime, customer_id: str, skill_id: str, generation: int) -> _InState:
+    def of_follow_up(cls, runtime: Runtime, customer_id: str, skill_id: str, generation: int) -> InState:
         kept = {f.name: getattr(runtime, f.name) for f in fields(Runtime)}
         return cls(**kept, customer_id=customer_id, skill_id=skill_id, generation=generation)
 
@@ -182,7 +167,7 @@ async def mark_pending(runtime: Runtime, customer_id: str, skill_id: str) -> Sta
         row.accept_grant_status = PENDING if ASYNC_EVENT_PERMISSION in skill.permissions else NOT_REQUIRED
         row.accept_grant_message = None
         row.updated_at = runtime.clock.now()
-        # Read after the skill: in the state the row is written to (see `_InState`).
+        # Read after the skill: in the state the row is written to (see `InState`).
         generation = await read_generation(session) if shared(session.get_bind().dialect.name) else None
         return Stamp(row.updated_at, generation=generation)
 
@@ -322,7 +307,7 @@ async def follow_link(runtime: Runtime, customer_id: str, skill_id: str, stamp: 
             await accept_grant(runtime, customer_id, skill_id, stamp)
 
 
-async def _fail_pending(
+async def fail_pending(
     runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None
 ) -> None:
     """Mark the steps still PENDING as FAILED (the follow-up broke off unexpectedly)."""
@@ -349,152 +334,3 @@ async def follow_up_done(runtime: Runtime, customer_id: str, skill_id: str) -> b
             return False
         # mark_pending stamps the row after the link; an older row is the previous link's.
         return as_utc(row.updated_at) >= as_utc(enablement.linked_at)
-
-
-class AfterLinkRunner:
-    """The background follow-ups of this process, one per (customer, skill) at a time."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
-        #: The state's generation each follow-up running here began in (shared databases only).
-        self._began: dict[asyncio.Task[Any], int] = {}
-        #: Reads the generation while `_began` holds any (`_watch_generation`).
-        self._watcher: asyncio.Task[None] | None = None
-
-    async def start(self, customer_id: str, skill_id: str) -> None:
-        key = (customer_id, skill_id)
-        # Registered before anything is awaited, so a `wait` from now on finds it.
-        task = asyncio.create_task(
-            self._run(customer_id, skill_id, self._tasks.get(key)), name=f"after-link {skill_id}"
-        )
-        self._tasks[key] = task
-        task.add_done_callback(lambda done: self._forget(key, done))
-
-    def __len__(self) -> int:
-        """Follow-ups this process holds (metrics): running ones, and finished ones until their
-        done callback has run."""
-        return len(self._tasks)
-
-    def _forget(self, key: tuple[str, str], done: asyncio.Task[None]) -> None:
-        # A finished follow-up is dropped, or the map would keep one task per link ever made;
-        # a newer follow-up of the pair may already hold the key and stays.
-        if self._tasks.get(key) is done:
-            del self._tasks[key]
-
-    async def _run(self, customer_id: str, skill_id: str, previous: asyncio.Task[None] | None) -> None:
-        if previous is not None and not previous.done():
-            previous.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await previous
-        runtime = self.runtime
-        stamp: Stamp | None = None
-        task = asyncio.current_task()
-        try:
-            stamp = await mark_pending(runtime, customer_id, skill_id)
-            if stamp is None:
-                return
-            if stamp.generation is not None and task is not None:
-                runtime = _InState.of_follow_up(runtime, customer_id, skill_id, stamp.generation)
-                # Set in this task's own context: the calls it makes carry it to the journal.
-                work_generation.set(stamp.generation)
-                self._watch(task, stamp.generation)
-            await follow_link(runtime, customer_id, skill_id, stamp)
-        except StateReplaced:
-            logger.info(
-                "after-link follow-up for skill %s stopped: a reset or restore replaced its state", skill_id
-            )
-        except Exception:
-            logger.exception("after-link follow-up failed for skill %s", skill_id)
-            # Not left PENDING: that would be untrue, and `wait` would wait for it to its end.
-            with contextlib.suppress(Exception):
-                await _fail_pending(runtime, customer_id, skill_id, stamp)
-        finally:
-            if task is not None:
-                self._began.pop(task, None)
-
-    def _watch(self, task: asyncio.Task[Any], generation: int) -> None:
-        self._began[task] = generation
-        if self._watcher is None or self._watcher.done():
-            self._watcher = asyncio.create_task(self._watch_generation(), name="after-link generation")
-
-    async def _watch_generation(self) -> None:
-        """While follow-ups run here, read the state's generation every `WATCH_SECONDS` and
-        cancel those that began in an older one: a reset or restore through another process
-        replaced their state. Their transactions and their journal entries would be refused
-        anyway (`_InState`); this ends their wait for a slow skill (up to the directive timeout)
-        and frees its connection or Lambda worker."""
-        while self._began:
-            await asyncio.sleep(WATCH_SECONDS)
-            # Taken before the read: each of these began in a generation no newer than it reads.
-            began = list(self._began.items())
-            try:
-                async with self.runtime.sessions() as session:
-                    current = await read_generation(session)
-            except Exception as exc:  # their own transactions still check it
-                logger.warning("could not read the state's generation: %s", type(exc).__name__)
-                continue
-            for task, generation in began:
-                if generation != current and not task.done():
-                    logger.info("after-link follow-up stopped: a reset or restore through another process")
-                    task.cancel()
-
-    async def wait(self, customer_id: str, skill_id: str, timeout: float) -> bool:
-        """Wait until the follow-up of the pair's current link is over, wherever it runs; False
-        on timeout."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            task = self._tasks.get((customer_id, skill_id))
-            if task is not None and not task.done():
-                # Runs here: its end is the moment to look, no polling needed.
-                await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
-            if await follow_up_done(self.runtime, customer_id, skill_id):
-                return True
-            left = deadline - loop.time()
-            if left <= 0:
-                return False
-            await asyncio.sleep(min(POLL_SECONDS, left))
-
-    async def aclose(self) -> None:
-        tasks = [t for t in self._tasks.values() if not t.done()]
-        if self._watcher is not None and not self._watcher.done():
-            tasks.append(self._watcher)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
-        self._watcher = None
-
-    async def on_state_replaced(self, _app: Any = None) -> None:
-        """A reset and restore hook (observe/state.py `on_reset`): the links these follow-ups
-        serve are gone.
-
-        Left running, a follow-up waiting for the skill would, once answered, put its outbound
-        call in the journal of the next test (answered after the reset's cutoff) and could still
-        send AcceptGrant for a link that no longer exists. Follow-ups in other processes sharing
-        the database learn it from the state's generation (module docstring).
-
-        A snapshot taken while a follow-up was under way holds it PENDING, and after a restore
-        nothing ran it any more (the process that did may be gone): `wait` waited for it to its
-        timeout. So the follow-ups a restored state holds as pending start again here."""
-        await self.aclose()
-        async with self.runtime.sessions() as session:
-            pending = (await session.execute(_PENDING_PAIRS)).all()
-        for customer_id, skill_id in pending:
-            await self.start(customer_id, skill_id)
-
-
-async def on_link(app: Any, enablement_id: str) -> None:
-    """The after-link hook (enablement/hooks.py signature): start the follow-up."""
-    runner: AfterLinkRunner = app.state.after_link_runner
-    # Only reads (the link is committed): no write transaction, which on SQLite queued behind the
-    # process's writers for the lock, and on PostgreSQL cost a BEGIN and a COMMIT.
-    async with app.state.engine.connect() as conn:
-        await reading(conn)
-        found = (await conn.execute(_LINKED_PAIR, {"enablement_id": enablement_id})).first()
-    if found is None:
-        return
-    await runner.start(found.customer_id, found.skill_id)

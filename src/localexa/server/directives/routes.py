@@ -3,7 +3,7 @@
 - `POST /_localexa/directives`: send any directive to a customer's endpoint, get the checked answer.
 - `GET  /_localexa/customers/{userId}/skills/{skillId}/endpoints`: discovered endpoints with their
   known state, and how Discover and AcceptGrant went after linking (`waitSeconds` waits until the
-  follow-up of the current link is over, in whichever process it runs: after_link.py).
+  follow-up of the current link is over, in whichever process it runs: after_link_runner.py).
 - `GET  /_localexa/customers/{userId}/skills/{skillId}/messages`: directives, answers and events.
 - `POST /_localexa/customers/{userId}/skills/{skillId}/discover` and `/accept-grant`: run again.
 
@@ -22,7 +22,7 @@ from fastapi import APIRouter, FastAPI, Path, Query, Request
 
 from localexa.server.core.auth import AdminKey, AdminKeyFirst
 from localexa.server.db.session import SessionDep
-from localexa.server.directives import after_link
+from localexa.server.directives import after_link, after_link_runner
 from localexa.server.directives.lambda_pool import LambdaPool
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.schemas import DirectiveIn, DirectiveOut, EndpointsOut, MessagesOut
@@ -37,9 +37,9 @@ from localexa.server.observe.state import on_reset
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     pool = LambdaPool.of(app.state)
-    runner = after_link.AfterLinkRunner(Runtime.of(app.state))
+    runner = after_link_runner.AfterLinkRunner(Runtime.of(app.state))
     app.state.after_link_runner = runner
-    add_after_link_hook(app, after_link.on_link)
+    add_after_link_hook(app, after_link_runner.on_link)
     on_reset(app, runner.on_state_replaced)
     try:
         yield
@@ -103,7 +103,7 @@ async def get_endpoints(
     wait_seconds: Annotated[float, Query(alias="waitSeconds", ge=0, le=60)] = 0,
 ) -> EndpointsOut:
     if wait_seconds:
-        runner: after_link.AfterLinkRunner = request.app.state.after_link_runner
+        runner: after_link_runner.AfterLinkRunner = request.app.state.after_link_runner
         await runner.wait(user_id, skill_id, wait_seconds)
     return await endpoints_view(session, user_id, skill_id)
 
