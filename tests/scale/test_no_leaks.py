@@ -46,7 +46,8 @@ from typing import Any
 import httpx
 import pytest
 from bench.process_probe import Sample, sockets_to_port
-from bench.soak import Mix, Soak, soak_server
+from bench.soak import Soak, soak_server
+from bench.soak_calls import Mix
 from fastapi import FastAPI
 
 from localexa.server.app import create_app
