@@ -63,6 +63,25 @@ def test_tlv_import_and_export_round_trip(cli: Cli, token: str) -> None:
     assert as_json == {"tlv": original, "complete": True}
 
 
+def test_export_names_the_defaults_it_filled_on_stderr(cli: Cli, token: str) -> None:
+    """The Credential Locker stores no mesh-local prefix, security policy, channel mask or active
+    timestamp: export fills OpenThread's and says so on one stderr line; stdout stays bare hex."""
+    cli.ok("thread", "put", "--tlv", dataset().to_tlv_hex(), token=token)
+    result = cli.ok("thread", "export", "--extended-pan-id", XPANID, token=token)
+    assert result.stdout == dataset().to_tlv_hex() + "\n"  # what `$(…)` takes
+    [note] = result.stderr.splitlines()
+    for named in (
+        "mesh-local prefix fdde:ad00:beef:0::/64",
+        "active timestamp 1",
+        "security policy 02a0f7f8",
+        "channel mask 11-26",
+    ):
+        assert named in note, note
+    # --minimal fills nothing, so it says nothing.
+    minimal = cli.ok("thread", "export", "--extended-pan-id", XPANID, "--minimal", token=token)
+    assert minimal.stderr == ""
+
+
 def test_a_border_routers_own_tlv_order_comes_back_as_the_same_dataset(
     cli: Cli, token: str, tmp_path: Path
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from localexa.thread import ActiveTimestamp, InvalidField, ThreadDataset, Tlv, TlvError, compute_pskc
@@ -121,6 +123,16 @@ def test_with_defaults_makes_a_complete_dataset() -> None:
     assert ThreadDataset.from_tlv_hex(full.to_tlv_hex()) == full
     with pytest.raises(InvalidField, match="panId"):
         ThreadDataset(network_name="n", channel=15).with_defaults()
+    # What it filled is named (the CLI's export says so); a full dataset needs none.
+    partial = ThreadDataset.from_credential_locker(network)
+    assert partial.missing_defaults() == [
+        "active timestamp 1",
+        "mesh-local prefix fdde:ad00:beef:0::/64",
+        "security policy 02a0f7f8",
+        "channel mask 11-26",
+    ]
+    assert full.missing_defaults() == []
+    assert replace(partial, channel_mask="0004001fffe0").missing_defaults()[-1] == "security policy 02a0f7f8"
 
 
 def test_json_to_dataset_checks_like_the_server() -> None:

@@ -278,5 +278,13 @@ def export(
     complete = not minimal and dataset.pan_id is not None and dataset.channel is not None
     if not minimal and not complete:
         print("note: no panId or channelNumber stored, so the dataset is not complete", file=sys.stderr)
+    if complete and (filled := dataset.missing_defaults()):
+        # stderr: stdout stays the bare hex, so `$(localexa thread export …)` keeps working. The
+        # Credential Locker stores none of these, so the values are OpenThread's, not the network's.
+        print(
+            f"note: filled in OpenThread defaults the Credential Locker does not store: {', '.join(filled)} "
+            "(--minimal leaves them out)",
+            file=sys.stderr,
+        )
     tlv = (dataset.with_defaults() if complete else dataset).to_tlv_hex()
     emit({"tlv": tlv, "complete": complete}, as_json=cli.json, text=tlv)

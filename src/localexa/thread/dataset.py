@@ -28,6 +28,14 @@ _MAX_TICKS = (1 << 15) - 1
 DEFAULT_MESH_LOCAL_PREFIX = "fddead00beef0000"  # fdde:ad00:beef:0::/64
 DEFAULT_SECURITY_POLICY = "02a0f7f8"  # key rotation 672 h, the flags OpenThread sets by default
 DEFAULT_CHANNEL_MASK = "0004001fffe0"  # page 0, channels 11-26
+#: What `with_defaults` fills, by field, as a person reads it: `localexa thread export` names what
+#: it filled (the values are OpenThread's, not the network's; a border router may differ).
+DEFAULT_DESCRIPTIONS = {
+    "active_timestamp": "active timestamp 1",
+    "mesh_local_prefix": "mesh-local prefix fdde:ad00:beef:0::/64",
+    "security_policy": f"security policy {DEFAULT_SECURITY_POLICY}",
+    "channel_mask": "channel mask 11-26",
+}
 
 
 @dataclass(frozen=True)
@@ -233,11 +241,17 @@ class ThreadDataset:
             )
         return replace(
             self,
+            # DEFAULT_DESCRIPTIONS says what these are: change both together.
             active_timestamp=self.active_timestamp or ActiveTimestamp(seconds=1),
             mesh_local_prefix=self.mesh_local_prefix or DEFAULT_MESH_LOCAL_PREFIX,
             security_policy=self.security_policy or DEFAULT_SECURITY_POLICY,
             channel_mask=self.channel_mask or DEFAULT_CHANNEL_MASK,
         )
+
+    def missing_defaults(self) -> list[str]:
+        """What `with_defaults` would fill in, described (DEFAULT_DESCRIPTIONS); empty when the
+        dataset carries all four itself."""
+        return [text for name, text in DEFAULT_DESCRIPTIONS.items() if getattr(self, name) is None]
 
 
 _NAMES = {

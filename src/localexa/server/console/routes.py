@@ -38,6 +38,7 @@ from localexa.server.console.session import (
     admin_key_ok,
     csrf_ok,
     end_session,
+    mark_admin,
     new_session,
     read_session,
     set_session_cookie,
@@ -118,6 +119,7 @@ async def login(
     if not admin_key_ok(request, admin_key):
         context = {"next": _safe_next(next), "error": "That is not this server's admin key."}
         return render(request, "login.html", context, session=session, status_code=401)
+    mark_admin(request)  # the right key signed this call in: the admin's, in the journal
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(request, response, new_session(signed_in=True))
     return response

@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.responses import Response
 
 from localexa.server.console.sign_outs import SignOuts
+from localexa.server.observe.exchange import ADMIN_AUTHENTICATED
 
 COOKIE = "localexa_console"
 MAX_AGE_SECONDS = 12 * 3600
@@ -78,7 +79,15 @@ async def read_session(request: Request) -> ConsoleSession | None:
         and hmac.compare_digest(fingerprint, admin_fingerprint(request))
         and not await sign_outs(request).signed_out(session_id)
     )
+    if signed_in:
+        mark_admin(request)
     return ConsoleSession(csrf=data["csrf"], signed_in=signed_in, session_id=session_id)
+
+
+def mark_admin(request: Request) -> None:
+    """The admin authenticated this call: the journal's caller is `admin` (observe/middleware.py
+    `is_admin`), not the anonymous caller of a console call that is not signed in."""
+    setattr(request.state, ADMIN_AUTHENTICATED, True)
 
 
 def new_session(*, signed_in: bool) -> ConsoleSession:

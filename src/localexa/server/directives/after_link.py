@@ -307,9 +307,7 @@ async def follow_link(runtime: Runtime, customer_id: str, skill_id: str, stamp: 
             await accept_grant(runtime, customer_id, skill_id, stamp)
 
 
-async def fail_pending(
-    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None
-) -> None:
+async def fail_pending(runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None) -> None:
     """Mark the steps still PENDING as FAILED (the follow-up broke off unexpectedly)."""
     async with runtime.transaction() as session:
         row = await DirectiveRepository(session).status(customer_id, skill_id)

@@ -51,6 +51,7 @@ POLL_SECONDS = 0.05
 #: (the clock's refresh interval, core/clock.py, is the same).
 WATCH_SECONDS = 0.5
 
+
 class AfterLinkRunner:
     """The background follow-ups of this process, one per (customer, skill) at a time."""
 

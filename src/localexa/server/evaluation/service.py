@@ -36,6 +36,7 @@ from localexa.server.core.pagination import (
 from localexa.server.evaluation.models import (
     ERROR,
     FAILED,
+    FINISHED,
     PASSED,
     PENDING,
     CapabilityEvaluation,
@@ -181,11 +182,21 @@ class EvaluationService:
     async def get(self, principal: Principal, skill_id: str, evaluation_id: str) -> EvaluationView:
         row = await self._run(principal, skill_id, evaluation_id)
         counts = await self.repo.result_counts(row.id)
+        passed, failed, errors = counts.get(PASSED, 0), counts.get(FAILED, 0), counts.get(ERROR, 0)
+        # Rule: a finished run counts what ran, so totalTestCases = passed + failed + error = the
+        # number of results its results list holds. Amazon's metrics have no "not run" count and
+        # `TestCaseResultStatus` no "not run" state, so a case that never ran (the run ended in
+        # ERROR before it: a prerequisite failed, the skill could not be discovered) can only be
+        # left out or passed off as ERROR; errorTestCases would then claim the skill erred on cases
+        # it was never sent, and the results list would need rows for them. The plan's size
+        # reported with every count 0 (until 2026-12-05) added up to nothing. While the run is
+        # going, totalTestCases is the plan's size: how many cases it will run (a progress bar).
+        total = passed + failed + errors if row.status in FINISHED else row.total_cases
         metrics = Metrics(
-            total_test_cases=row.total_cases,
-            passed_test_cases=counts.get(PASSED, 0),
-            failed_test_cases=counts.get(FAILED, 0),
-            error_test_cases=counts.get(ERROR, 0),
+            total_test_cases=total,
+            passed_test_cases=passed,
+            failed_test_cases=failed,
+            error_test_cases=errors,
         )
         error = (
             CapabilityError(code=row.error_code, message=row.error_message or row.error_code)

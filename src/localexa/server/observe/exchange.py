@@ -31,7 +31,12 @@ from localexa.server.observe.redaction import (
 SKILL_ID_PREFIX = "amzn1.ask.skill."
 _SKILL_PARAMS = ("skillId", "skill_id")
 _CUSTOMER_PARAMS = ("userId", "user_id")
-_ADMIN_PREFIXES = ("/_localexa", "/console")
+ADMIN_PREFIXES = ("/_localexa", "/console")
+#: The request-state key the console sets once a signed-in session (or the right key at sign-in)
+#: authenticated the call (console/session.py `read_session`, console/routes.py `login`). The
+#: admin API's key is checked by the middleware itself: it is one header, compared as
+#: core/auth.py `require_admin_key` does.
+ADMIN_AUTHENTICATED = "localexa_admin_authenticated"
 #: What stands for U+0000 in the journal (PostgreSQL cannot store NUL in text): SYMBOL FOR NULL.
 NUL_STAND_IN = "\N{SYMBOL FOR NULL}"
 #: Characters UTF-8 cannot encode (`"\ud800"` in JSON decodes to one): no database stores them.
@@ -71,6 +76,8 @@ class Exchange:
     #: principal, the path and the bodies say.
     customer: str | None = None
     skill: str | None = None
+    #: The admin key or a signed-in console session authenticated this call (middleware.py).
+    admin: bool = False
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
@@ -126,8 +133,12 @@ def attribute(ex: Exchange, request_json: Any, response_json: Any) -> Attributio
     customer = ex.customer or (principal.user_id if principal else None)
     if ex.direction == "outbound":
         caller: str | None = "localexa"
-    elif ex.path.startswith(_ADMIN_PREFIXES):
-        caller = "admin"
+    elif ex.path.startswith(ADMIN_PREFIXES):
+        # `admin` only when the admin authenticated the call: a path of the admin's (a wrong key,
+        # the console's sign-in, the demo's callback page a browser is sent to) names no caller,
+        # as an LWA or API call without credentials. No fallback to the body's `clientId`: an
+        # admin call's body names the client it acts on (POST /_localexa/tokens), not the caller.
+        caller = "admin" if ex.admin else None
     elif principal is not None:
         caller = principal.client_id
     else:

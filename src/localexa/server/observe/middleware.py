@@ -14,6 +14,7 @@ journaled). Snapshot and restore are journaled without bodies: they hold the who
 from __future__ import annotations
 
 import contextvars
+import hmac
 import logging
 import time
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from localexa.server.core.clock import Clock
 from localexa.server.core.http import OutboundCall
 from localexa.server.observe.behalf import on_behalf_of
-from localexa.server.observe.exchange import Exchange
+from localexa.server.observe.exchange import ADMIN_AUTHENTICATED, ADMIN_PREFIXES, Exchange
 from localexa.server.observe.journal import Journal
 from localexa.server.observe.metrics import Metrics
 
@@ -53,6 +54,21 @@ def is_journaled(method: str, path: str) -> bool:
 
 def _decode_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
+
+
+def is_admin(path: str, headers: list[tuple[str, str]], scope_state: dict[str, Any], state: Any) -> bool:
+    """Whether the admin authenticated this call to an admin path: a signed-in console session
+    (the console says so in the request's state) or the right `X-Localexa-Admin-Key`. The path
+    alone said `admin` for anyone, a wrong key and the demo's callback page included."""
+    if not path.startswith(ADMIN_PREFIXES):
+        return False
+    if scope_state.get(ADMIN_AUTHENTICATED) is True:
+        return True
+    expected = getattr(state, "admin_key", None)
+    given = next((value for key, value in headers if key.lower() == "x-localexa-admin-key"), "")
+    return (
+        bool(given) and isinstance(expected, str) and hmac.compare_digest(given.encode(), expected.encode())
+    )
 
 
 def route_template(scope: Scope) -> str:
@@ -158,6 +174,7 @@ class ObserveMiddleware:
             exchange.principal = scope_state.get("principal")
             exchange.path_params = dict(scope.get("path_params") or {})
             exchange.request_headers = _decode_headers(scope.get("headers", []))
+            exchange.admin = is_admin(path, exchange.request_headers, scope_state, state)
             exchange.request_body = bytes(request_body)
             exchange.response_body = bytes(response_body)
             exchange.fault_id = scope_state.get("fault_id")

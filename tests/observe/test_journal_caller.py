@@ -1,0 +1,86 @@
+"""The journal's caller is who called: `admin` only when the admin key or a signed-in console
+session authenticated the call, not for every call to an admin path.
+
+Before, the path prefix alone decided: a wrong key, the console's sign-in with a wrong key, a
+console form without a session and the demo's callback page were all journaled as `admin`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.conftest import ADMIN_KEY
+from tests.observe.helpers import ADMIN, journal
+
+
+async def newest_caller(client: httpx.AsyncClient, path: str, method: str = "POST") -> str | None:
+    entry = next(e for e in await journal(client, path=path) if e["method"] == method)
+    caller: str | None = entry["caller"]
+    return caller
+
+
+async def anonymous_caller(client: httpx.AsyncClient) -> str | None:
+    """What the journal names as the caller of an API call without credentials."""
+    assert (await client.get("/user/profile")).status_code == 401
+    return await newest_caller(client, "/user/profile", "GET")
+
+
+async def test_the_admin_api_is_the_admins_only_with_its_key(client: httpx.AsyncClient) -> None:
+    anonymous = await anonymous_caller(client)
+    assert anonymous is None
+    assert (await client.get("/_localexa/customers")).status_code == 401
+    assert await newest_caller(client, "/_localexa/customers", "GET") == anonymous
+    wrong = {"X-Localexa-Admin-Key": "not-the-key"}
+    assert (await client.get("/_localexa/clock", headers=wrong)).status_code == 401
+    assert await newest_caller(client, "/_localexa/clock", "GET") == anonymous
+    assert (await client.get("/_localexa/vendors", headers=ADMIN)).status_code == 200
+    assert await newest_caller(client, "/_localexa/vendors", "GET") == "admin"
+
+
+async def test_an_admin_bodys_client_id_is_not_the_caller(client: httpx.AsyncClient) -> None:
+    # POST /_localexa/tokens names the client to mint a token for; without the key it is refused,
+    # and that client did not call.
+    body = {"clientId": "amzn1.application-oa2-client.someone", "scopes": ["profile"]}
+    assert (await client.post("/_localexa/tokens", json=body)).status_code == 401
+    assert await newest_caller(client, "/_localexa/tokens") is None
+
+
+async def test_the_demo_callback_page_is_not_the_admins(client: httpx.AsyncClient) -> None:
+    page = await client.get("/_localexa/demo/callback", params={"code": "abc", "state": "s"})
+    assert page.status_code == 200
+    assert await newest_caller(client, "/_localexa/demo/callback", "GET") == await anonymous_caller(client)
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+async def _sign_in(client: httpx.AsyncClient, key: str) -> httpx.Response:
+    page = await client.get("/console/login")  # not journaled (a GET of the console)
+    return await client.post("/console/login", data={"admin_key": key, "csrf_token": _csrf(page.text)})
+
+
+async def test_the_console_is_the_admins_once_signed_in(client: httpx.AsyncClient) -> None:
+    anonymous = await anonymous_caller(client)
+    # A form without a session is sent to sign in: nobody authenticated it.
+    assert (await client.post("/console/clock", data={"seconds": "1"})).status_code == 303
+    assert await newest_caller(client, "/console/clock") == anonymous
+    # A wrong key at sign-in.
+    assert (await _sign_in(client, "wrong")).status_code == 401
+    assert await newest_caller(client, "/console/login") == anonymous
+    # The right key signs this call in: the admin's.
+    assert (await _sign_in(client, ADMIN_KEY)).status_code == 303
+    assert await newest_caller(client, "/console/login") == "admin"
+    # A form of the signed-in session.
+    clock_page = await client.get("/console/clock")
+    assert clock_page.status_code == 200
+    advanced = await client.post(
+        "/console/clock", data={"seconds": "1", "csrf_token": _csrf(clock_page.text)}
+    )
+    assert advanced.status_code == 303
+    assert advanced.headers["location"] == "/console/clock"
+    assert await newest_caller(client, "/console/clock") == "admin"
