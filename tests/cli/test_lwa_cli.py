@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import httpx
+
 from localexa.cli.main import app
-from localexa.testing import Localexa
+from localexa.testing import Localexa, TestCustomer
 from tests.cli.conftest import CLEAN_ENV, Cli
+from tests.lwa.browser import REDIRECT_URI, authorize_url, form_for, pkce_pair, redirect_params
 
 
 def test_token_info_and_profile_of_the_global_token(cli: Cli, localexa: Localexa) -> None:
@@ -121,3 +124,36 @@ def test_a_token_past_ascii_is_a_usage_error_and_nothing_is_sent(cli: Cli, local
             assert skill.developer.token not in result.stderr
     assert localexa.client.admin.journal.list(path="/v1/skills").first_page().items == []
     assert localexa.client.admin.journal.list(path="/user/profile").first_page().items == []
+
+
+def pkce_code(localexa: Localexa, client_id: str, customer: TestCustomer) -> tuple[str, str]:
+    """A code from the real server's /ap/oa with an S256 challenge, and its verifier."""
+    verifier, challenge = pkce_pair()
+    with httpx.Client(base_url=localexa.url) as http:
+        page = http.get(authorize_url(client_id, code_challenge=challenge, code_challenge_method="S256"))
+        signin = form_for(page.text, "signin")
+        page = http.post(
+            signin.action, data=dict(signin.data({"email": customer.email, "password": customer.password}))
+        )
+        consent = form_for(page.text, "consent")
+        answer = http.post(consent.action, data=dict(consent.data(button="allow")))
+    return redirect_params(answer)["code"], verifier
+
+
+def test_a_public_pkce_exchange_prints_a_refresh_token_that_refreshes_without_a_secret(
+    cli: Cli, localexa: Localexa
+) -> None:
+    app_client = localexa.create_lwa_client()
+    customer = localexa.create_customer()
+    code, verifier = pkce_code(localexa, app_client.client_id, customer)
+    issued = cli.json(
+        "lwa", "exchange-code", code, "--client-id", app_client.client_id,
+        "--redirect-uri", REDIRECT_URI, "--code-verifier", verifier,
+    )  # fmt: skip
+    assert issued["refresh_token"].startswith("Atzr|")
+    refreshed = cli.ok(
+        "lwa", "refresh", "--refresh-token", issued["refresh_token"],
+        "--client-id", app_client.client_id, "-q",
+    ).stdout.strip()  # fmt: skip
+    assert refreshed != issued["access_token"]
+    assert localexa.client.lwa.profile(refreshed).user_id == customer.user_id

@@ -3,11 +3,12 @@ sign-in page, the grants, tokeninfo, profile, and LwaTokenAuth across a time jum
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
 from localexa.client import AsyncClient, BadRequestError, Client
-from tests.client.contract import developer, email, in_thread, world
+from tests.client.contract import BASE, developer, email, in_thread, world
 from tests.lwa.browser import Browser, redirect_params
 
 REDIRECT = "https://app.example.com/cb"
@@ -97,3 +98,39 @@ async def test_token_auth_refreshes_after_the_server_clock_jumps(sdk: AsyncClien
     # The blocking client shares the auth and its fresh token.
     await in_thread(lambda: sync_sdk.with_options(auth=auth).enablement.enable(skill.skill_id))
     assert auth.refresh_count == 1
+
+
+async def test_a_public_pkce_client_keeps_its_refresh_token_and_refreshes_without_a_secret(
+    sdk: AsyncClient, app: FastAPI
+) -> None:
+    """The AVS companion app flow: the code is exchanged with the verifier and no secret, and
+    LwaTokenAuth refreshes with client_id alone once the server's clock has run past the hour."""
+    ada = await sdk.admin.customers.create(name="Ada", email=email(), password="pw")
+    app_client = await sdk.admin.lwa_clients.create(name="Device", redirect_uris=[REDIRECT])
+    request = sdk.lwa.authorization_url(
+        client_id=app_client.client_id, scope="profile", redirect_uri=REDIRECT
+    )
+    async with Browser(app) as browser:
+        answer = await browser.authorize(request.url, email=ada.email or "", password="pw")
+    token = await sdk.lwa.exchange_code(
+        redirect_params(answer)["code"],
+        redirect_uri=REDIRECT,
+        client_id=app_client.client_id,
+        code_verifier=request.code_verifier,
+    )
+    assert token.refresh_token is not None
+    assert token.refresh_token.startswith("Atzr|")
+    refreshed: list[str] = []
+    auth = sdk.lwa.token_auth(
+        client_id=app_client.client_id, token=token, on_refresh=lambda t: refreshed.append(t.access_token)
+    )
+    await sdk.admin.clock.advance(3700)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE, auth=auth) as device:
+        response = await device.get("/user/profile")
+    assert response.status_code == 200, response.text
+    assert response.json()["user_id"] == ada.user_id
+    assert auth.refresh_count == 1
+    assert auth.access_token == refreshed[0] != token.access_token
+    again = await sdk.lwa.refresh(token.refresh_token, client_id=app_client.client_id)
+    assert again.refresh_token == token.refresh_token

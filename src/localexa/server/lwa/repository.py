@@ -37,13 +37,22 @@ class TokenGrant:
     user_id: str | None
     scopes: str
     grant_id: str
+    #: Issued by a PKCE exchange without the secret: refreshed with client_id alone. Read with
+    #: the row the refresh reads anyway, so the public case costs no statement of its own.
+    public_client: bool
 
 
 _CLIENT_CREDENTIALS = select(LwaClient.client_id, LwaClient.secret_hash, LwaClient.skill_id).where(
     LwaClient.client_id == bindparam("client_id")
 )
 _TOKEN_GRANT = select(
-    Token.kind, Token.revoked, Token.client_id, Token.user_id, Token.scopes, Token.grant_id
+    Token.kind,
+    Token.revoked,
+    Token.client_id,
+    Token.user_id,
+    Token.scopes,
+    Token.grant_id,
+    Token.public_client,
 ).where(Token.token_hash == bindparam("token_hash"))
 _INSERT_TOKENS = insert(Token.__table__)  # type: ignore[arg-type]
 

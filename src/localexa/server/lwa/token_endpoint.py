@@ -6,7 +6,8 @@ Grants (../shared/spec/alexa-api-surface.md §3):
   authorization request, `code_verifier` must match a PKCE challenge) or an AcceptGrant code
   (no `redirect_uri`, exchanged by the skill messaging client). Issues an access and a refresh
   token sharing the code's grant id. A second use refuses and revokes that grant.
-- `refresh_token`: a new access token; the same refresh token comes back, as LWA does.
+- `refresh_token`: a new access token; the same refresh token comes back, as LWA does (never
+  rotated, so a public refresh token stays the one the exchange gave).
 - `client_credentials`: skill messaging clients only, scopes `alexa:skill_messaging` and
   `alexa::proactive_events`; an `Atc|` access token without a user and without a refresh token,
   answered with the granted `scope` as Amazon's skill messaging page shows.
@@ -14,9 +15,20 @@ Grants (../shared/spec/alexa-api-surface.md §3):
 Client authentication is `client_id`/`client_secret` in the body or HTTP Basic (RFC 6749
 §2.3.1), not both with different ids. Public clients (RFC 7636): an authorization code issued
 with a PKCE challenge may be exchanged with `client_id` and the correct `code_verifier` but no
-secret, as LWA documents for browser apps. Such an exchange gets an access token only: every
-localexa client holds a secret, and refreshing needs it (RFC 6749 §6, §10.4), so a refresh token
-handed to a caller that cannot use it would only be a liability.
+secret. Such an exchange gets a refresh token too, stored with `public_client` set, and that
+refresh token (only that one) is refreshed with `client_id` alone: a secret, if sent, must be
+right, and the token must be the named client's. Any other refresh without a secret is refused
+with `invalid_client`, as before public refresh tokens existed.
+
+Amazon's "Authorize an AVS Device Through a Companion App" (developer.amazon.com/docs/alexa/
+alexa-voice-service/authorize-companion-app.html): the device "uses this authorization code to
+obtain access and refresh tokens from LWA" with its code verifier, never holding the client's
+secret; the LWA mobile SDK page of Dash Replenishment (docs/dash/lwa-mobile-sdk.html) describes
+the same PKCE companion flow. The refresh request is `grant_type=refresh_token`, `refresh_token`,
+`client_id`, with `client_secret` marked "Optional" (Amazon Data Portability, "Use the refresh
+token to get new tokens", docs/amazon-data-portability/use-refresh-token.html). That page also
+says a request without the secret gets no refresh token back; localexa follows the AVS flow,
+where a device without a secret must be able to keep refreshing.
 """
 
 from __future__ import annotations
@@ -44,7 +56,7 @@ from localexa.server.lwa.oauth_errors import (
     UnauthorizedClient,
     UnsupportedGrantType,
 )
-from localexa.server.lwa.repository import ClientCredentials, LwaRepository
+from localexa.server.lwa.repository import ClientCredentials, LwaRepository, TokenGrant
 from localexa.server.lwa.scopes import CLIENT_CREDENTIALS_SCOPES, split_scopes
 from localexa.server.lwa.tokens import (
     ACCESS_PREFIX,
@@ -82,10 +94,10 @@ class TokenEndpoint:
         caller = await self.authenticate(params, basic)
         if grant_type == "authorization_code":
             return await self.authorization_code(params, caller)
+        if grant_type == "refresh_token":
+            return await self.refresh_token(params, caller)
         if not caller.with_secret:
             raise InvalidClient(f"The {grant_type} grant needs client authentication (client_secret).")
-        if grant_type == "refresh_token":
-            return await self.refresh_token(params, caller.client)
         return await self.client_credentials(params, caller.client)
 
     async def authenticate(self, params: Mapping[str, str], basic: tuple[str, str] | None) -> Caller:
@@ -142,7 +154,9 @@ class TokenEndpoint:
             user_id=row.user_id,
             scopes=split_scopes(row.scopes),
             grant_id=row.grant_id,
-            with_refresh=caller.with_secret,
+            with_refresh=True,
+            # Only a PKCE exchange gets here without the secret (_check_proof), never a grant code.
+            public_client=not caller.with_secret,
         )
         return issued.as_response()
 
@@ -160,11 +174,17 @@ class TokenEndpoint:
         elif not caller.with_secret:
             raise InvalidClient("client_secret is required unless the authorization request used PKCE.")
 
-    async def refresh_token(self, params: Mapping[str, str], client: ClientCredentials) -> dict[str, object]:
+    async def refresh_token(self, params: Mapping[str, str], caller: Caller) -> dict[str, object]:
+        client = caller.client
         token = params.get("refresh_token")
+        row = None if token is None else await self.repo.token_grant(self.box.hash_token(token))
+        if not caller.with_secret and not _refreshable_by_id(row, client.client_id):
+            # Without the secret only the named client's own public refresh token goes on; any
+            # other request is refused as it was before public refresh tokens existed, whether its
+            # token is unknown, confidential or another client's.
+            raise InvalidClient("The refresh_token grant needs client authentication (client_secret).")
         if token is None:
             raise InvalidRequest("The refresh_token parameter is required.")
-        row = await self.repo.token_grant(self.box.hash_token(token))
         if row is None or row.kind != "refresh" or row.revoked:
             raise InvalidGrant("The refresh token is not valid.")
         if row.client_id != client.client_id:
@@ -185,6 +205,7 @@ class TokenEndpoint:
             scopes=scopes,
             grant_id=row.grant_id,
             with_refresh=False,
+            public_client=row.public_client,  # the access row says which kind of grant it came from
         )
         body = issued.as_response()
         body["refresh_token"] = token
@@ -222,6 +243,7 @@ class TokenEndpoint:
         grant_id: str,
         with_refresh: bool,
         access_prefix: str = ACCESS_PREFIX,
+        public_client: bool = False,
     ) -> IssuedTokens:
         """Issue tokens, or refuse as a request made a moment later would be: the client or the
         customer was deleted (a reset, a restore, another call) after this request read them.
@@ -236,6 +258,7 @@ class TokenEndpoint:
                 grant_id=grant_id,
                 with_refresh=with_refresh,
                 access_prefix=access_prefix,
+                public_client=public_client,
             )
         except IntegrityError as exc:
             if violation(exc) is not Violation.FOREIGN_KEY:
@@ -244,3 +267,9 @@ class TokenEndpoint:
             if await self.repo.client_credentials(client_id) is None:
                 raise InvalidClient("Client authentication failed: unknown client.") from exc
             raise refused from exc
+
+
+def _refreshable_by_id(row: TokenGrant | None, client_id: str) -> bool:
+    """Whether `row` is a refresh token a public PKCE exchange issued to `client_id` (revoked or
+    not: a revoked one then gets `invalid_grant`, which tells the app to sign the customer in again)."""
+    return row is not None and row.kind == "refresh" and row.public_client and row.client_id == client_id

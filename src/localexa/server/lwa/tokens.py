@@ -1,9 +1,10 @@
 """Issuing and checking LWA tokens (access `Atza|…`, refresh `Atzr|…`, client access `Atc|…`).
 
 Access tokens live 3600 s by localexa's clock; refresh tokens never expire but die with their
-grant (a replayed authorization code revokes the whole grant, RFC 6749 §4.1.2). Only keyed
-hashes are stored. Other areas issue tokens through `TokenIssuer` (AcceptGrant exchanges, the
-admin token call) and check them through `LwaTokenVerifier`, wired into core.auth by app.py.
+grant (a replayed authorization code revokes the whole grant, RFC 6749 §4.1.2), public ones
+(`public_client`, a PKCE exchange without the secret) included. Only keyed hashes are stored.
+Other areas issue tokens through `TokenIssuer` (AcceptGrant exchanges, the admin token call) and
+check them through `LwaTokenVerifier`, wired into core.auth by app.py.
 """
 
 from __future__ import annotations
@@ -76,7 +77,10 @@ class TokenIssuer:
         grant_id: str,
         with_refresh: bool = True,
         access_prefix: str = ACCESS_PREFIX,
+        public_client: bool = False,
     ) -> IssuedTokens:
+        """`public_client` marks both rows: the refresh row so that it is refreshed with client_id
+        alone (lwa/token_endpoint.py), the access row for the record."""
         now = self.clock.now()
         row = {
             "client_id": client_id,
@@ -85,6 +89,7 @@ class TokenIssuer:
             "grant_id": grant_id,
             "issued_at": now,
             "revoked": False,
+            "public_client": public_client,
         }
         access = random_token(access_prefix, _ACCESS_TOKEN_BYTES)
         rows = [
