@@ -32,6 +32,7 @@ from localexa.client._errors import (
     status_error_from_response,
 )
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
+from localexa.client.bearer import BearerAuth, bearer_header_value
 from localexa.client.types.lwa import TokenResponse
 
 __all__ = ["DEFAULT_TOKEN_URL", "BearerAuth", "LwaTokenAuth"]
@@ -45,40 +46,6 @@ def _sleep(seconds: float) -> None:
 
 async def _async_sleep(seconds: float) -> None:
     await anyio.sleep(seconds)
-
-
-def _bearer_header_value(token: str | None) -> str:
-    """The `Authorization` value for `token`, or ConfigurationError when a header cannot carry it.
-
-    Every auth here sets its header through this, after httpx built the request: headers given to
-    a request as it is built are held to ASCII (an admin key with a byte-order mark is refused
-    there), but one assigned to a built request is encoded as UTF-8. A token read from a file with
-    a byte-order mark, or pasted with an "é" or a typographic quote, then went out and came back
-    as a 401 "The access token is not valid", as if the token had expired. RFC 9110 §5.5 leaves
-    such bytes opaque and no token has them: refuse it before anything is sent, naming the fault
-    and never the token (nor chaining an error that quotes it)."""
-    value = f"Bearer {token}"
-    if not value.isascii():
-        raise ConfigurationError(
-            "The request could not be sent: the access token is not text HTTP can carry (it holds a "
-            "character past ASCII, e.g. a byte-order mark from a file or a typographic quote). "
-            "Check the token."
-        )
-    return value
-
-
-class BearerAuth(httpx.Auth):
-    """A fixed access token as `Authorization: Bearer <token>`."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = _bearer_header_value(self._token)
-        yield request
-
-    def __repr__(self) -> str:
-        return "BearerAuth(token=***)"
 
 
 class _Lock(enum.Enum):
@@ -296,7 +263,7 @@ class LwaTokenAuth(httpx.Auth):
                 yield from self._refresh()
             yield _Lock.RELEASE
         sent = self._state.access_token
-        request.headers["Authorization"] = _bearer_header_value(sent)
+        request.headers["Authorization"] = bearer_header_value(sent)
         response = yield request
         assert response is not None
         if response.status_code != 401 or not self.can_refresh:
@@ -305,7 +272,7 @@ class LwaTokenAuth(httpx.Auth):
         if self._state.access_token == sent:  # nobody refreshed since this token was rejected
             yield from self._refresh()
         yield _Lock.RELEASE
-        request.headers["Authorization"] = _bearer_header_value(self._state.access_token)
+        request.headers["Authorization"] = bearer_header_value(self._state.access_token)
         yield request
 
     # -- drivers --------------------------------------------------------------------------
