@@ -25,6 +25,7 @@ import anyio
 import httpx
 import pydantic
 
+from localexa.client._bearer import BearerAuth, bearer_header_value
 from localexa.client._endpoints import redact
 from localexa.client._errors import (
     APIResponseValidationError,
@@ -32,7 +33,6 @@ from localexa.client._errors import (
     status_error_from_response,
 )
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
-from localexa.client.bearer import BearerAuth, bearer_header_value
 from localexa.client.types.lwa import TokenResponse
 
 __all__ = ["DEFAULT_TOKEN_URL", "BearerAuth", "LwaTokenAuth"]
