@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -13,12 +12,6 @@ from fastapi import FastAPI
 from tests.factories import Admin
 from tests.lwa.browser import REDIRECT_URI, Browser, authorize_url, form_for, parse_forms, redirect_params
 from tests.tampering import tampered
-
-
-@pytest.fixture
-async def browser(app: FastAPI) -> AsyncIterator[Browser]:
-    async with Browser(app) as b:
-        yield b
 
 
 async def test_sign_in_and_consent_redirects_with_code_and_state(admin: Admin, browser: Browser) -> None:

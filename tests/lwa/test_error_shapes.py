@@ -3,23 +3,14 @@ of the LWA path they hit: the token endpoint's RFC 6749 §5.2 codes, the /ap/ pa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from tests.factories import Admin
 from tests.lwa.browser import Browser, authorize_url, redirect_params
 from tests.observe.helpers import add_fault
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture
-async def browser(app: FastAPI) -> AsyncIterator[Browser]:
-    async with Browser(app) as b:
-        yield b
 
 
 @pytest.mark.parametrize("path", ["/auth/o2/token", "/auth/O2/token"])

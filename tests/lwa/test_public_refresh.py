@@ -5,7 +5,6 @@ need the secret."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,17 +16,6 @@ from localexa.server.lwa.models import Token
 from tests.factories import Admin, Customer
 from tests.lwa.browser import Browser, pkce_pair
 from tests.lwa.test_token_endpoint import TOKEN, assert_error, basic, exchange, profile_status
-
-
-@pytest.fixture
-async def browser(app: FastAPI) -> AsyncIterator[Browser]:
-    async with Browser(app) as b:
-        yield b
-
-
-@pytest.fixture
-async def ada(admin: Admin) -> Customer:
-    return await admin.customer()
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ sign-in's rate limit."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -46,17 +44,6 @@ NEAR_MISSES = [
     pytest.param("https://app.example.com/cb\t", id="trailing-tab"),
     pytest.param("//app.example.com/cb", id="scheme-relative"),
 ]
-
-
-@pytest.fixture
-async def browser(app: FastAPI) -> AsyncIterator[Browser]:
-    async with Browser(app) as b:
-        yield b
-
-
-@pytest.fixture
-async def ada(admin: Admin) -> Customer:
-    return await admin.customer()
 
 
 @pytest.mark.parametrize("redirect_uri", NEAR_MISSES)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,12 +16,6 @@ from tests.factories import Admin, Customer
 from tests.lwa.browser import REDIRECT_URI, Browser, pkce_pair
 
 TOKEN = "/auth/o2/token"
-
-
-@pytest.fixture
-async def browser(app: FastAPI) -> AsyncIterator[Browser]:
-    async with Browser(app) as b:
-        yield b
 
 
 def basic(client_id: str, secret: str) -> dict[str, str]:
@@ -57,11 +50,6 @@ async def exchange(
         data["client_secret"] = secret
     data.update(extra)
     return await client.post(TOKEN, data={k: v for k, v in data.items() if v != "-"})
-
-
-@pytest.fixture
-async def ada(admin: Admin) -> Customer:
-    return await admin.customer()
 
 
 @pytest.fixture
