@@ -199,7 +199,7 @@ def create_skill(
     quiet: QuietOption = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Create a smart home skill (and its messaging client)."""
+    """Create a smart home skill (and its messaging and Alexa clients)."""
     cli = state(ctx, json_output=json_output)
     linking = read_json_object(account_linking, "--account-linking") if account_linking else None
     with cli.client(admin=True) as client:
@@ -211,12 +211,14 @@ def create_skill(
             permissions=permission,
             account_linking=linking,
         )
-    messaging = created.skill_messaging_credentials
+    messaging, alexa = created.skill_messaging_credentials, created.alexa_client_credentials
     text = (
         f"skillId                {created.skill_id}\n"
         f"messaging clientId     {messaging.client_id}\n"
         f"messaging clientSecret {messaging.client_secret}"
     )
+    if alexa is not None:  # app-to-app account linking: the client of the customer's /ap/oa token
+        text += f"\nalexa clientId         {alexa.client_id}\nalexa clientSecret     {alexa.client_secret}"
     emit(created, as_json=cli.json, quiet=created.skill_id if quiet else None, text=text)
 
 
@@ -231,7 +233,7 @@ def list_skills(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
 @skills.command("get")
 def get_skill(ctx: typer.Context, skill_id: str, json_output: JsonOption = False) -> None:
-    """One skill as stored (no secrets; exit 3 when unknown)."""
+    """One skill as stored, with its Alexa client's id and secret (exit 3 when unknown)."""
     cli = state(ctx, json_output=json_output)
     with cli.client(admin=True) as client:
         found = client.admin.skills.get(skill_id)
@@ -244,7 +246,9 @@ def get_skill(ctx: typer.Context, skill_id: str, json_output: JsonOption = False
 @tokens.command("create")
 def create_tokens(
     ctx: typer.Context,
-    client_id: Annotated[str, typer.Option(help="The LWA client (an app's, or a skill's messaging client).")],
+    client_id: Annotated[
+        str, typer.Option(help="The LWA client (an app's, or a skill's messaging or Alexa client).")
+    ],
     user_id: Annotated[str, typer.Option(help="The customer the tokens act for.")],
     scope: Annotated[
         list[str], typer.Option(help="A scope (repeatable), e.g. alexa::skills:account_linking.")

@@ -95,7 +95,11 @@ class TestDeveloper:
 @dataclass(frozen=True)
 class TestSkill:
     """A skill; with `account_linking=True` its token endpoint is the kit's stub, so
-    `auth_code()` gives codes that enable-and-link accepts."""
+    `auth_code()` gives codes that enable-and-link accepts.
+
+    `alexa_client_id` and `alexa_client_secret` are the skill's Alexa client for app-to-app
+    account linking (the LWA client your app sends the customer to /ap/oa with, scope
+    `alexa::skills:account_linking`; its redirect URIs are the skill's redirectUrls)."""
 
     __test__ = False
 
@@ -105,6 +109,9 @@ class TestSkill:
     messaging_client_secret: str = field(repr=False)
     redirect_uri: str = DEFAULT_REDIRECT_URI
     stub: AccountLinkingStub | None = field(default=None, repr=False)
+    #: None from a localexa older than skills' Alexa clients.
+    alexa_client_id: str | None = None
+    alexa_client_secret: str | None = field(default=None, repr=False)
 
     def auth_code(self) -> str:
         """A one-time code from the skill's (stub) OAuth server, for `redirect_uri`."""
@@ -230,7 +237,7 @@ class Localexa:
             permissions=permissions,
             account_linking=linking,
         )
-        messaging = created.skill_messaging_credentials
+        messaging, alexa = created.skill_messaging_credentials, created.alexa_client_credentials
         return TestSkill(
             skill_id=created.skill_id,
             developer=developer,
@@ -238,6 +245,8 @@ class Localexa:
             messaging_client_secret=messaging.client_secret,
             redirect_uri=redirect_uri,
             stub=stub,
+            alexa_client_id=alexa.client_id if alexa is not None else None,
+            alexa_client_secret=alexa.client_secret if alexa is not None else None,
         )
 
     def link(
@@ -253,7 +262,9 @@ class Localexa:
                 f"endpoint is the kit's stub; {skill.skill_id} has none or your own accountLinking "
                 f"(link it with client.customer_enablement.enable_and_link and your server's code)"
             )
-        token = self.access_token(customer, ACCOUNT_LINKING)
+        # The customer's token from the skill's own Alexa client, as on Amazon (the kit's app
+        # client where the server has none).
+        token = self.access_token(customer, ACCOUNT_LINKING, client_id=skill.alexa_client_id)
         return self.client.customer_enablement.enable_and_link(
             skill.skill_id,
             auth_code=skill.auth_code(),

@@ -7,6 +7,7 @@ from localexa.client.types.account_linking import (
 )
 from localexa.client.types.admin import (
     AccountLinking,
+    AlexaClientCredentials,
     ClockTime,
     Customer,
     Fault,
@@ -68,6 +69,7 @@ __all__ = [
     "AccountLinking",
     "AccountLinkingConfig",
     "AlexaApiEndpoints",
+    "AlexaClientCredentials",
     "AuthorizationRequest",
     "CapabilityTestPlanRef",
     "ClockTime",

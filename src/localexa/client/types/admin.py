@@ -13,6 +13,7 @@ from localexa.client.types.credentials import SkillMessagingCredentials
 
 __all__ = [
     "AccountLinking",
+    "AlexaClientCredentials",
     "ClockTime",
     "Customer",
     "Fault",
@@ -81,15 +82,26 @@ class AccountLinking(WireModel):
     default_token_expiration_in_seconds: int | None = None
 
 
+class AlexaClientCredentials(WireModel):
+    """A skill's Alexa client for app-to-app account linking ("Alexa Client Id" and secret): the
+    LWA client whose customer tokens (`alexa::skills:account_linking`) enable and link the skill."""
+
+    client_id: str
+    client_secret: str = Field(repr=False)
+
+
 class SkillCreated(WireModel):
     """`POST /_localexa/skills` 201."""
 
     skill_id: str
     skill_messaging_credentials: SkillMessagingCredentials
+    #: None from a localexa older than skills' Alexa clients.
+    alexa_client_credentials: AlexaClientCredentials | None = None
 
 
 class SkillInfo(WireModel):
-    """`GET /_localexa/skills[/{skillId}]`: the skill as stored (no secrets)."""
+    """`GET /_localexa/skills[/{skillId}]`: the skill as stored. Only the single GET carries
+    `alexa_client_credentials` (with the secret); the list names the Alexa client by its id."""
 
     skill_id: str
     vendor_id: str | None = None
@@ -99,6 +111,9 @@ class SkillInfo(WireModel):
     permissions: list[str] = []
     account_linking: dict[str, Any] | None = None
     messaging_client_id: str | None = None
+    #: None for a skill made before localexa gave skills an Alexa client.
+    alexa_client_id: str | None = None
+    alexa_client_credentials: AlexaClientCredentials | None = None
     created_at: datetime | None = None
 
 

@@ -36,7 +36,7 @@ from localexa.server.lwa.repository import LwaRepository
 from localexa.server.settings import Settings
 from localexa.server.skills.models import Skill
 from localexa.server.skills.schemas import SkillSpec
-from localexa.server.skills.service import SkillService
+from localexa.server.skills.service import SkillService, follow_account_linking
 
 logger = logging.getLogger("localexa.demo")
 
@@ -138,16 +138,19 @@ async def _create(session: AsyncSession, app: FastAPI, settings: Settings) -> De
             },
         }
     )
-    skill, messaging = await skills.create_skill(spec)
+    # The skill gets its Alexa client here as every skill does, but the walk-through keeps linking
+    # through the "My Lights app" client: a demo seeded before skills had Alexa clients has none,
+    # and one walk-through for both kinds of seed needs a client every seed has.
+    created = await skills.create_skill(spec)
     return DemoState(
         customer_id=customer.id,
         developer_id=developer.id,
         vendor_id=vendor.id,
         app_client_id=app_client.client_id,
         app_client_secret=app_client.client_secret,
-        skill_id=skill.id,
-        messaging_client_id=messaging.client_id,
-        messaging_client_secret=messaging.client_secret,
+        skill_id=created.skill.id,
+        messaging_client_id=created.messaging.client_id,
+        messaging_client_secret=created.messaging.client_secret,
     )
 
 
@@ -203,6 +206,7 @@ async def _adopt_stale_addresses(session: AsyncSession, settings: Settings, stat
                 "accessTokenUrl": f"{ours.mylights}/token",
                 "redirectUrls": [ours.callback],
             }
+            await follow_account_linking(session, skill)  # its Alexa client's redirect URIs
     logger.info("demo: moved to this server's addresses (%s, %s)", ours.callback, ours.mylights)
     return True
 

@@ -29,11 +29,20 @@ from localexa.server.core.deps import BoxDep, ClockDep
 from localexa.server.core.errors import BadRequest, NotFound
 from localexa.server.db.session import SessionDep
 from localexa.server.lwa.models import Customer, LwaClient
-from localexa.server.lwa.registry import Registry
+from localexa.server.lwa.registry import Registry, is_alexa_client
 from localexa.server.lwa.repository import LwaRepository
+from localexa.server.lwa.scopes import ACCOUNT_LINKING, ALEXA_CLIENT_SCOPES
 from localexa.server.lwa.tokens import TokenIssuer, new_grant_id
+from localexa.server.skills.models import Skill
 from localexa.server.skills.repository import SkillRepository
-from localexa.server.skills.schemas import SkillCreated, SkillMessagingCredentials, SkillSpec, SkillView
+from localexa.server.skills.schemas import (
+    AlexaClientCredentials,
+    SkillCreated,
+    SkillDetail,
+    SkillMessagingCredentials,
+    SkillSpec,
+    SkillView,
+)
 from localexa.server.skills.service import SkillService
 
 router = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey], route_class=AdminKeyFirst)
@@ -137,40 +146,55 @@ async def list_lwa_clients(session: SessionDep) -> list[LwaClientView]:
 
 @router.post("/skills", status_code=201, response_model=SkillCreated, response_model_by_alias=True)
 async def create_skill(body: SkillSpec, session: SessionDep, box: BoxDep, clock: ClockDep) -> SkillCreated:
-    skill, messaging = await SkillService(session, box, clock).create_skill(body)
+    created = await SkillService(session, box, clock).create_skill(body)
     return SkillCreated(
-        skill_id=skill.id,
+        skill_id=created.skill.id,
         skill_messaging_credentials=SkillMessagingCredentials(
-            client_id=messaging.client_id, client_secret=messaging.client_secret
+            client_id=created.messaging.client_id, client_secret=created.messaging.client_secret
+        ),
+        alexa_client_credentials=AlexaClientCredentials(
+            client_id=created.alexa.client_id, client_secret=created.alexa.client_secret
         ),
     )
 
 
-def _skill_view(skill: Any) -> SkillView:
-    return SkillView(
-        skill_id=skill.id,
-        vendor_id=skill.vendor_id,
-        name=skill.name,
-        stages=skill.stages,
-        endpoint=skill.endpoint,
-        permissions=skill.permissions,
-        account_linking=skill.account_linking,
-        messaging_client_id=skill.messaging_client_id,
-        created_at=iso(skill.created_at),
-    )
+def _skill_fields(skill: Skill) -> dict[str, Any]:
+    return {
+        "skill_id": skill.id,
+        "vendor_id": skill.vendor_id,
+        "name": skill.name,
+        "stages": skill.stages,
+        "endpoint": skill.endpoint,
+        "permissions": skill.permissions,
+        "account_linking": skill.account_linking,
+        "messaging_client_id": skill.messaging_client_id,
+        "alexa_client_id": skill.alexa_client_id,
+        "created_at": iso(skill.created_at),
+    }
 
 
 @router.get("/skills", response_model=list[SkillView], response_model_by_alias=True)
 async def list_skills(session: SessionDep) -> list[SkillView]:
-    return [_skill_view(s) for s in await SkillRepository(session).skills()]
+    # Ids only: the list is what tables print (the console, `localexa admin skills list`).
+    return [SkillView(**_skill_fields(s)) for s in await SkillRepository(session).skills()]
 
 
-@router.get("/skills/{skill_id}", response_model=SkillView, response_model_by_alias=True)
-async def get_skill(skill_id: str, session: SessionDep) -> SkillView:
-    skill = await SkillRepository(session).skill(skill_id)
-    if skill is None:
+@router.get("/skills/{skill_id}", response_model=SkillDetail, response_model_by_alias=True)
+async def get_skill(skill_id: str, session: SessionDep, box: BoxDep, clock: ClockDep) -> SkillDetail:
+    """The skill, with its Alexa client's secret. Shown again, unlike an app client's: Amazon's
+    console shows the "Alexa Client Secret" any time, no SMAPI call gives it back (the messaging
+    secret has Skill Credentials), and the admin key already mints any client's tokens, so the
+    secret tells its holder nothing more. A suite that lost the 201 (or a skill made by the CLI or
+    the demo) gets it here."""
+    found = await SkillRepository(session).skill_and_alexa_secret(skill_id)
+    if found is None:
         raise NotFound(f"No skill {skill_id}.")
-    return _skill_view(skill)
+    skill, sealed = found
+    credentials = None
+    if skill.alexa_client_id is not None and sealed is not None:
+        secret = Registry(session, box, clock).open_secret(skill.alexa_client_id, sealed)
+        credentials = AlexaClientCredentials(client_id=skill.alexa_client_id, client_secret=secret)
+    return SkillDetail(**_skill_fields(skill), alexa_client_credentials=credentials)
 
 
 @router.post("/tokens", status_code=201)
@@ -185,8 +209,14 @@ async def create_tokens(
     own transaction (`Clock.read_within`), not in one of its own."""
     await clock.read_within(await session.connection())
     repo = LwaRepository(session)
-    if await repo.client(body.client_id) is None:
+    client = await repo.client(body.client_id)
+    if client is None:
         raise BadRequest(f"clientId {body.client_id} is not an LWA client.")
+    if is_alexa_client(client) and not set(body.scopes) <= ALEXA_CLIENT_SCOPES:
+        # As /ap/oa refuses it (invalid_scope): a token LWA could never issue this client.
+        raise BadRequest(
+            f"clientId {body.client_id} is a skill's Alexa client: it may be granted only {ACCOUNT_LINKING}."
+        )
     if await repo.customer(body.user_id) is None:
         raise BadRequest(f"userId {body.user_id} is not a customer.")
     issued = await TokenIssuer(session, box, clock).issue(

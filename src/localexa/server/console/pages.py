@@ -55,12 +55,16 @@ TABLE_PAGES: tuple[TablePage, ...] = (
             "endpoint",
             "permissions",
             "messaging_client_id",
+            "alexa_client_id",
             "account_linking",
             "created_at",
         ),
         filters=("vendor_id",),
         links={"id": JOURNAL_BY_SKILL},
-        hint="Smart home skills: endpoint, permissions, messaging client and account linking.",
+        hint=(
+            "Smart home skills: endpoint, permissions, messaging client, Alexa client (app-to-app "
+            "account linking; its secret: GET /_localexa/skills/{id}) and account linking."
+        ),
     ),
     TablePage(
         "lwa-clients",
@@ -68,7 +72,10 @@ TABLE_PAGES: tuple[TablePage, ...] = (
         ("lwa_clients",),
         ("client_id", "name", "redirect_uris", "skill_id", "created_at"),
         filters=("skill_id",),
-        hint="Login with Amazon security profiles; a skill id marks a skill's messaging client.",
+        hint=(
+            "Login with Amazon security profiles; a skill id marks a skill's messaging client (a "
+            "skill's Alexa client has none: the skills page names it)."
+        ),
     ),
     TablePage(
         "enablements",

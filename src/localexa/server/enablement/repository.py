@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from localexa.server.core.errors import Conflict
 from localexa.server.db.integrity import Violation, violation
@@ -49,21 +50,28 @@ class CustomerView:
     """What a customer call needs of the skill, read in one statement (`customer_view`)."""
 
     skill: Skill
-    #: The skill of the token's LWA client (None: not a skill's messaging client, or no client).
+    #: The skill the token's LWA client belongs to: the skill whose messaging client or Alexa
+    #: client it is (None: an app's own client, which localexa lets act for any skill).
     token_skill_id: str | None
     #: The customer's enablement of the skill, unlocked (None: not enabled).
     enablement: Enablement | None
 
 
-#: The skill, the skill of the token's client, and the customer's enablement: one statement for
-#: the customer calls (it was three, each through the ORM).
+#: Another skill than the one asked for: the skill whose Alexa client the token's client may be.
+_AlexaClientOf = aliased(Skill, name="alexa_client_of")
+
+#: The skill, the skill of the token's client (its messaging client's `skill_id`, else the skill
+#: whose Alexa client it is), and the customer's enablement: one statement for the customer calls
+#: (it was three, each through the ORM; the Alexa client's skill is one more indexed subquery).
 _CUSTOMER_VIEW = (
     select(
         Skill,
-        select(LwaClient.skill_id)
-        .where(LwaClient.client_id == bindparam("client_id"))
-        .scalar_subquery()
-        .label("token_skill_id"),
+        func.coalesce(
+            select(LwaClient.skill_id).where(LwaClient.client_id == bindparam("client_id")).scalar_subquery(),
+            select(_AlexaClientOf.id)
+            .where(_AlexaClientOf.alexa_client_id == bindparam("client_id"))
+            .scalar_subquery(),
+        ).label("token_skill_id"),
         Enablement,
     )
     .outerjoin(

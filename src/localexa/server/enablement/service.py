@@ -222,14 +222,18 @@ class EnablementService:
         return customer
 
     async def _customer_skill(self, principal: Principal, customer: Customer, skill_id: str) -> CustomerView:
-        """The skill (404 when unknown; 403 when the token was minted for another skill's client)
-        and the customer's enablement of it, read in one statement."""
+        """The skill (404 when unknown; 403 when the token was minted for another skill's client:
+        its messaging client or its Alexa client) and the customer's enablement of it, read in
+        one statement."""
         if not 1 <= len(skill_id) <= MAX_SKILL_ID:
             raise BadRequest(f"skillId must be 1 to {MAX_SKILL_ID} characters long.")
         view = await self.repo.customer_view(skill_id, principal.client_id, customer.id)
         if view is None:
             raise NotFound(f"The skill {skill_id} was not found.")
-        # A token minted for another skill's client is not "specific to your skill" (seed).
+        # A token minted for another skill's client is not "specific to your skill" (seed). A
+        # token of an app's own client (no skill) passes for every skill: localexa's leniency, so
+        # tokens minted with POST /_localexa/tokens for any app client keep working (on Amazon
+        # the token comes from the skill's own Alexa client).
         if view.token_skill_id is not None and view.token_skill_id != view.skill.id:
             raise Forbidden("The access token was issued for another skill.")
         return view

@@ -33,9 +33,16 @@ from localexa.server.core.errors import BadRequest, OAuthError, description_text
 from localexa.server.lwa import pkce
 from localexa.server.lwa.grants import KIND_LWA, store_code
 from localexa.server.lwa.models import Customer, LwaClient
+from localexa.server.lwa.registry import is_alexa_client
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.lwa.schemas import MAX_STATE_LENGTH
-from localexa.server.lwa.scopes import CLIENT_CREDENTIALS_SCOPES, authorize_scope_description, split_scopes
+from localexa.server.lwa.scopes import (
+    ACCOUNT_LINKING,
+    ALEXA_CLIENT_SCOPES,
+    CLIENT_CREDENTIALS_SCOPES,
+    authorize_scope_description,
+    split_scopes,
+)
 
 _dummy_hashes: WeakKeyDictionary[SecretBox, str] = WeakKeyDictionary()
 #: What `quote_state` emits: a signed page request holding anything else is refused as damaged.
@@ -181,11 +188,17 @@ class AuthorizeService:
         scopes = split_scopes(values.get("scope", [None])[0])
         if not scopes:  # RFC 6749 §3.3: no default scope, so the request fails as invalid_scope
             raise fail("invalid_scope", "The scope parameter is required.")
+        alexa_client = is_alexa_client(client)
         for scope in scopes:
             if scope in CLIENT_CREDENTIALS_SCOPES:
                 raise fail("invalid_scope", f"The scope {scope} is only available with client_credentials.")
             if authorize_scope_description(scope) is None:
                 raise fail("invalid_scope", f"The scope {scope} is not known.")
+            if alexa_client and scope not in ALEXA_CLIENT_SCOPES:
+                raise fail(
+                    "invalid_scope",
+                    f"A skill's Alexa client may ask only for {ACCOUNT_LINKING}, not {scope}.",
+                )
         challenge = values.get("code_challenge", [None])[0]
         method = values.get("code_challenge_method", [None])[0]
         if challenge is None and method is not None:

@@ -1,8 +1,9 @@
 """Login with Amazon tables: customers (Amazon accounts), LWA clients, codes, tokens, consents.
 
 No token, code or client secret is stored in clear: `*_hash` columns hold keyed hashes
-(core.crypto.SecretBox.hash_token). A messaging client's secret is also sealed, because Skill
-Credentials must show it again.
+(core.crypto.SecretBox.hash_token). The secrets of a skill's own two clients are also sealed,
+because they are shown again: its messaging client's (Skill Credentials) and its Alexa client's
+(the admin API, as Amazon's console shows it).
 """
 
 from __future__ import annotations
@@ -30,14 +31,16 @@ class Customer(Base):
 
 
 class LwaClient(Base):
-    """A Security Profile: an app's client, or a skill's messaging client (`skill_id` set)."""
+    """A Security Profile: an app's client, a skill's messaging client (`skill_id` set), or a
+    skill's Alexa client for app-to-app account linking (`skills.alexa_client_id` names it;
+    `skill_id` None, secret sealed: lwa/registry.py `is_alexa_client`)."""
 
     __tablename__ = "lwa_clients"
 
     client_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     secret_hash: Mapped[str] = mapped_column(String(64))
-    #: Sealed secret, only for messaging clients (Skill Credentials shows it again).
+    #: Sealed secret, only for a skill's messaging and Alexa clients (shown again).
     secret_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
     skill_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)

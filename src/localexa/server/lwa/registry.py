@@ -1,14 +1,17 @@
 """Creating Amazon accounts (customers) and LWA clients (Security Profiles).
 
 Used by the admin API and demo mode. Passwords get a slow hash; client secrets a keyed hash, and
-a sealed copy only for skill messaging clients (Skill Credentials shows that secret again).
+a sealed copy only for a skill's own two clients, whose secrets are shown again: its messaging
+client (Skill Credentials; `skill_id` set) and its Alexa client for app-to-app account linking
+(the admin API, as Amazon's console shows it any time; `skill_id` None, `skills.alexa_client_id`
+names it). An app's client keeps only the hash: its secret is shown once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +28,25 @@ from localexa.server.lwa.repository import LwaRepository
 class NewClient:
     client_id: str
     client_secret: str
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """A client to create: `skill_id` marks a skill's messaging client; `sealed` keeps a copy of
+    the secret that can be opened again (a skill's messaging and Alexa clients)."""
+
+    name: str
+    redirect_uris: list[str]
+    skill_id: str | None = None
+    sealed: bool = False
+
+
+def is_alexa_client(client: LwaClient) -> bool:
+    """Whether `client` is a skill's Alexa client (app-to-app account linking): the only clients
+    whose secret is sealed that are no skill's messaging client. Told from the client's own row,
+    which /ap/oa and the admin API read anyway: looking up `skills.alexa_client_id` there would
+    cost each of them a statement (tests/core/test_statement_budget.py)."""
+    return client.skill_id is None and client.secret_sealed is not None
 
 
 class Registry:
@@ -61,30 +83,53 @@ class Registry:
     async def create_client(
         self, *, name: str, redirect_uris: list[str], skill_id: str | None = None
     ) -> NewClient:
-        client_id = ids.lwa_client_id()
-        secret = ids.lwa_client_secret()
-        self.repo.add(
-            LwaClient(
-                client_id=client_id,
-                name=name,
-                secret_hash=self.box.hash_token(secret),
-                secret_sealed=self.box.seal(secret, context=client_id) if skill_id else None,
-                redirect_uris=redirect_uris,
-                skill_id=skill_id,
-                created_at=self.clock.now(),
-            )
+        spec = ClientSpec(
+            name=name, redirect_uris=redirect_uris, skill_id=skill_id, sealed=skill_id is not None
         )
+        (created,) = await self.create_clients(spec)
+        return created
+
+    async def create_clients(self, *specs: ClientSpec) -> list[NewClient]:
+        """The clients, written in one flush: a skill's two clients are one INSERT, so creating a
+        skill costs no more statements than when it had only its messaging client."""
+        created: list[NewClient] = []
+        for spec in specs:
+            client_id = ids.lwa_client_id()
+            secret = ids.lwa_client_secret()
+            self.repo.add(
+                LwaClient(
+                    client_id=client_id,
+                    name=spec.name,
+                    secret_hash=self.box.hash_token(secret),
+                    secret_sealed=self.box.seal(secret, context=client_id) if spec.sealed else None,
+                    redirect_uris=list(spec.redirect_uris),
+                    skill_id=spec.skill_id,
+                    created_at=self.clock.now(),
+                )
+            )
+            created.append(NewClient(client_id=client_id, client_secret=secret))
         await self.repo.flush()
-        return NewClient(client_id=client_id, client_secret=secret)
+        return created
 
     def messaging_secret(self, client: LwaClient) -> str:
         """The clear secret of a skill messaging client (sealed at rest)."""
         if client.secret_sealed is None:
-            raise ValueError("only messaging clients keep a readable secret")
+            raise ValueError("only a skill's own clients keep a readable secret")
+        return self.open_secret(client.client_id, client.secret_sealed)
+
+    def open_secret(self, client_id: str, sealed: str) -> str:
+        """The clear secret of a skill's messaging or Alexa client, from its sealed copy."""
         try:
-            return self.box.open(client.secret_sealed, context=client.client_id)
+            return self.box.open(sealed, context=client_id)
         except ValueError:  # was a 500 with a traceback; start-up refuses this case (below)
             raise ServiceUnavailable(WRONG_KEY) from None
+
+
+async def set_redirect_uris(session: AsyncSession, client_id: str, redirect_uris: list[str]) -> None:
+    """Replace a client's redirect URIs, in one UPDATE without loading the client."""
+    await session.execute(
+        update(LwaClient).where(LwaClient.client_id == client_id).values(redirect_uris=list(redirect_uris))
+    )
 
 
 #: Why a database written under another secret key cannot be served (start-up, or a sealed value).

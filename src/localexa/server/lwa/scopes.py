@@ -30,6 +30,10 @@ _SMAPI_DESCRIPTION = "Manage your Alexa skills (Alexa Skills Kit: {})"
 
 #: Only a skill messaging client may ask for these, and only with client_credentials.
 CLIENT_CREDENTIALS_SCOPES: frozenset[str] = frozenset({SKILL_MESSAGING, PROACTIVE_EVENTS})
+#: All a skill's Alexa client (app-to-app account linking) may be granted. Amazon's app-to-app
+#: debugging tips name this scope alone for the "Alexa Client Id", and the app's own security
+#: profile for the others (`profile` among them); nothing says the Alexa client may have those.
+ALEXA_CLIENT_SCOPES: frozenset[str] = frozenset({ACCOUNT_LINKING})
 
 #: RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`.
 _SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")

@@ -10,6 +10,9 @@ what certification published, so SMAPI lets no one edit it in place (403, BadReq
 The GET answer never carries `clientSecret` (absent from SMAPI's `AccountLinkingResponse`), so a
 PUT without one keeps the stored secret: a GET, edit, PUT round trip must not wipe it. Every GET
 and PUT answers an `ETag`; a PUT with `If-Match` that names another version is 412.
+
+The skill's Alexa client (app-to-app account linking) follows every write: its redirect URIs are
+the `redirectUrls` a PUT names, and none after a DELETE.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from localexa.server.core.errors import Forbidden, LocalexaError, NotFound
 from localexa.server.core.json_body import smapi_model
 from localexa.server.skills.models import Skill
 from localexa.server.skills.schemas import AccountLinkingSpec
-from localexa.server.skills.service import SkillService
+from localexa.server.skills.service import SkillService, follow_account_linking
 
 #: SMAPI's `stageV2` enum; localexa skills have the first two at most.
 STAGES_V2: tuple[str, ...] = ("development", "certified", "live")
@@ -117,6 +120,8 @@ class AccountLinkingService:
         skill.account_linking = spec.public()
         if spec.client_secret:
             skill.account_linking_secret_sealed = self.box.seal(spec.client_secret, context=skill.id)
+        # The skill's Alexa client sends customers back only to the redirect URLs named now.
+        await follow_account_linking(self.session, skill)
         await self.session.flush()
         return etag(skill)
 
@@ -128,6 +133,8 @@ class AccountLinkingService:
         # and marks the link NEEDS_RELINK (enablement.links), as after a config change on Amazon.
         skill.account_linking = None
         skill.account_linking_secret_sealed = None
+        # No redirect URL is left: /ap/oa refuses every redirect_uri of the skill's Alexa client.
+        await follow_account_linking(self.session, skill)
         await self.session.flush()
 
     @staticmethod

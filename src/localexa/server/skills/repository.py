@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from localexa.server.lwa.models import LwaClient
 from localexa.server.skills.models import Skill, Vendor
 
 #: A skill and whether a customer owns its vendor, in one statement (SMAPI's access rule, read on
@@ -16,6 +17,15 @@ _SKILL_AND_OWNER = select(
     Skill,
     exists().where(Vendor.id == Skill.vendor_id, Vendor.owner_user_id == bindparam("user_id")).label("owned"),
 ).where(Skill.id == bindparam("skill_id"))
+
+
+#: A skill and the sealed secret of its Alexa client (None for a skill made before it had one), in
+#: one statement: the admin GET of a skill shows that secret and stays one statement.
+_SKILL_AND_ALEXA_SECRET = (
+    select(Skill, LwaClient.secret_sealed)
+    .outerjoin(LwaClient, LwaClient.client_id == Skill.alexa_client_id)
+    .where(Skill.id == bindparam("skill_id"))
+)
 
 
 class SkillRepository:
@@ -40,6 +50,11 @@ class SkillRepository:
 
     async def skill(self, skill_id: str) -> Skill | None:
         return await self.session.get(Skill, skill_id)
+
+    async def skill_and_alexa_secret(self, skill_id: str) -> tuple[Skill, str | None] | None:
+        """The skill and its Alexa client's sealed secret; None when there is no such skill."""
+        row = (await self.session.execute(_SKILL_AND_ALEXA_SECRET, {"skill_id": skill_id})).first()
+        return None if row is None else (row[0], row[1])
 
     async def skills(self, vendor_id: str | None = None) -> Sequence[Skill]:
         query = select(Skill).order_by(Skill.created_at, Skill.id)

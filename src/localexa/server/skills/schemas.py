@@ -140,9 +140,19 @@ class SkillMessagingCredentials(CamelModel):
     client_secret: str
 
 
+class AlexaClientCredentials(CamelModel):
+    """A skill's Alexa client for app-to-app account linking ("Alexa Client Id" and "Alexa Client
+    Secret" in Amazon's console): the client of the customer tokens that enable and link it."""
+
+    client_id: str
+    client_secret: str
+
+
 class SkillCreated(CamelModel):
     skill_id: str
     skill_messaging_credentials: SkillMessagingCredentials
+    # A localexa addition to the contract's answer (admin-api.md allows more fields).
+    alexa_client_credentials: AlexaClientCredentials
 
 
 class SkillView(CamelModel):
@@ -154,4 +164,13 @@ class SkillView(CamelModel):
     permissions: list[str]
     account_linking: dict[str, object] | None
     messaging_client_id: str
+    #: None for a skill made before localexa gave skills an Alexa client (revision 0006).
+    alexa_client_id: str | None
     created_at: str
+
+
+class SkillDetail(SkillView):
+    """`GET /_localexa/skills/{id}`: the skill, with its Alexa client's secret too."""
+
+    #: None for a skill made before localexa gave skills an Alexa client (revision 0006).
+    alexa_client_credentials: AlexaClientCredentials | None

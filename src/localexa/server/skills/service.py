@@ -1,10 +1,17 @@
 """Rules of the skill registry: vendors, skills, and who may manage which skill.
 
-A skill gets its own LWA messaging client at creation (Skill Credentials, skill-credentials seed);
-its account-linking client secret is sealed, because localexa sends it to the skill's token URL.
+A skill gets two LWA clients of its own at creation: its messaging client (Skill Credentials,
+skill-credentials seed) and its Alexa client for app-to-app account linking (Amazon's "Alexa
+Client Id" and secret, unique to the skill): the customer's app gets the customer's
+`alexa::skills:account_linking` token through it, and the Alexa client's redirect URIs are the
+skill's `accountLinking.redirectUrls`. Its account-linking client secret is sealed, because
+localexa sends it to the skill's token URL.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,11 +22,34 @@ from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, Forbidden, NotFound
 from localexa.server.lwa.models import LwaClient
-from localexa.server.lwa.registry import NewClient, Registry
+from localexa.server.lwa.registry import ClientSpec, NewClient, Registry, set_redirect_uris
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.skills.models import Skill, Vendor
 from localexa.server.skills.repository import SkillRepository
 from localexa.server.skills.schemas import SkillSpec
+
+
+@dataclass(frozen=True)
+class NewSkill:
+    """A skill just created, with the clear secrets of its two clients (shown in the answer)."""
+
+    skill: Skill
+    messaging: NewClient
+    alexa: NewClient
+
+
+def redirect_urls(account_linking: dict[str, Any] | None) -> list[str]:
+    """The redirect URIs of a skill's Alexa client: its account linking's `redirectUrls` (none
+    without account linking), where LWA may send the customer back from /ap/oa."""
+    urls = (account_linking or {}).get("redirectUrls") or []
+    return [url for url in urls if isinstance(url, str)]
+
+
+async def follow_account_linking(session: AsyncSession, skill: Skill) -> None:
+    """Give the skill's Alexa client the redirect URIs of the skill's account linking as it is now
+    (a skill made before localexa had Alexa clients has none to update)."""
+    if skill.alexa_client_id is not None:
+        await set_redirect_uris(session, skill.alexa_client_id, redirect_urls(skill.account_linking))
 
 
 def check_skill_id(skill_id: str) -> None:
@@ -45,14 +75,26 @@ class SkillService:
         await self.repo.flush()
         return vendor
 
-    async def create_skill(self, spec: SkillSpec) -> tuple[Skill, NewClient]:
+    async def create_skill(self, spec: SkillSpec) -> NewSkill:
         if await self.repo.vendor(spec.vendor_id) is None:
             raise BadRequest(f"vendorId {spec.vendor_id} is not a vendor.")
         skill_id = ids.skill_id()
-        messaging = await Registry(self.session, self.box, self.clock).create_client(
-            name=messaging_client_name(spec.name), redirect_uris=[], skill_id=skill_id
-        )
         linking = spec.account_linking
+        # The Alexa client has no skill_id: that column marks a skill's messaging client, which
+        # the event gateway, the Credential Locker and AcceptGrant take for the skill itself.
+        messaging, alexa = await Registry(self.session, self.box, self.clock).create_clients(
+            ClientSpec(
+                name=skill_client_name(spec.name, _MESSAGING),
+                redirect_uris=[],
+                skill_id=skill_id,
+                sealed=True,
+            ),
+            ClientSpec(
+                name=skill_client_name(spec.name, _ALEXA),
+                redirect_uris=redirect_urls(linking.public() if linking else None),
+                sealed=True,
+            ),
+        )
         skill = Skill(
             id=skill_id,
             vendor_id=spec.vendor_id,
@@ -67,11 +109,12 @@ class SkillService:
                 else None
             ),
             messaging_client_id=messaging.client_id,
+            alexa_client_id=alexa.client_id,
             created_at=self.clock.now(),
         )
         self.repo.add(skill)
         await self.repo.flush()
-        return skill, messaging
+        return NewSkill(skill=skill, messaging=messaging, alexa=alexa)
 
     def account_linking_secret(self, skill: Skill) -> str | None:
         if skill.account_linking_secret_sealed is None:
@@ -95,11 +138,13 @@ class SkillService:
 
 
 _MESSAGING = " messaging"
+_ALEXA = " (Alexa)"
 
 
-def messaging_client_name(skill_name: str) -> str:
-    """The name of a skill's messaging client: "<skill> messaging", the skill's name cut so the
-    whole fits the client's column (PostgreSQL refuses a longer one; SQLite kept it)."""
+def skill_client_name(skill_name: str, suffix: str) -> str:
+    """The name of one of a skill's clients: "<skill> messaging" or "<skill> (Alexa)" (the name
+    the customer reads on the /ap/oa pages), the skill's name cut so the whole fits the client's
+    column (PostgreSQL refuses a longer one; SQLite kept it)."""
     column_type = LwaClient.__table__.c.name.type
     longest = column_type.length if isinstance(column_type, String) and column_type.length else 200
-    return skill_name[: longest - len(_MESSAGING)] + _MESSAGING
+    return skill_name[: longest - len(suffix)] + suffix
