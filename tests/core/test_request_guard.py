@@ -15,7 +15,7 @@ from starlette.types import Message
 from localexa.server.core.error_handlers import install_error_handlers
 from localexa.server.core.errors import ApiFamily
 from localexa.server.core.families import FamilyRouter
-from localexa.server.core.request_guard import holds_nul
+from localexa.server.core.request_guard import SERVED_METHODS, holds_nul
 from tests.conftest import ADMIN_KEY
 from tests.console.test_console import _csrf, sign_in
 from tests.factories import Admin
@@ -255,3 +255,10 @@ async def test_raw_bytes_in_a_query_are_a_400_in_the_apis_shape(app: FastAPI, pa
     assert status == 400
     assert says in body
     assert b"not ASCII" in body
+
+
+def test_options_asterisk_lists_every_method_a_route_answers(app: FastAPI) -> None:
+    """`OPTIONS *` answers `Allow: SERVED_METHODS` (RFC 9110 §9.3.7): a route with a method of its
+    own must be listed there (HEAD is answered wherever GET is, core/head.py)."""
+    routed = {method for _, methods, _ in app.state.families._routes for method in methods}
+    assert set(SERVED_METHODS) == routed | {"HEAD"}

@@ -237,7 +237,8 @@ def test_uvicorns_own_lines_keep_localexas_log_format_beside_the_demo(demo: tupl
     log = data_dir.parent / "serve.log"
     port = int(urlsplit(base).port or 0)
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(b"NOT-HTTP /x HTTP/1.1\r\nAuthorization: Bearer Atza|not-a-real-token\r\n\r\n")
+        # `<` is no token character: not HTTP at all (`NOT-HTTP` would be a method, a 501).
+        sock.sendall(b"<NOT-HTTP> /x HTTP/1.1\r\nAuthorization: Bearer Atza|not-a-real-token\r\n\r\n")
         assert sock.recv(100).startswith(b"HTTP/1.1 400")
     deadline = time.monotonic() + 10
     while "Invalid HTTP request" not in log.read_text() and time.monotonic() < deadline:

@@ -5,8 +5,9 @@ otherwise give: a request's head is at most 64 KiB (its target 16 KiB) and must 
 client timeout (`--client-timeout`); an answer left unread that long ends its connection; a
 silent connection is closed after `--idle-timeout`, also one that never sent a byte; the open
 connections stay below the process's open-file limit (cli/wire_budget.py); a request that is not
-HTTP is answered 400 in the API's shape (cli/wire_answers.py), after the answers of the valid
-requests pipelined before it. The body's own timeout is the request guard's
+HTTP is answered 400 in the API's shape (cli/wire_answers.py), one whose method nobody here knows
+501, one of an HTTP version other than 1.x 505 (cli/wire_request_line.py), after the answers of
+the valid requests pipelined before it. The body's own timeout is the request guard's
 (server/core/request_guard.py).
 
 With `--tls` the guard does each TLS handshake itself (cli/wire_tls.py).
@@ -24,14 +25,16 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from localexa.cli.wire_answers import (
     MAX_HEAD_BYTES,
+    AnswerTransport,
     Refused,
     closing_answer,
     head_too_large_message,
-    not_http_message,
     peer_name,
     target_path,
 )
 from localexa.cli.wire_budget import WireGuard
+from localexa.cli.wire_request_line import parser_refusal, served_version, use_target_host, version_refusal
+from localexa.cli.wire_unread import UnreadAnswer
 
 logger = logging.getLogger("localexa.serve")
 
@@ -82,6 +85,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
+        # Any digit.digit version reaches `on_headers_complete`: HTTP/1.2 is served as 1.1 and
+        # HTTP/3.0 answered 505 there (RFC 9112 §2.3); llhttp gave both its 400.
+        self.parser.set_dangerous_leniencies(lenient_version=True)
         self.url = b""
         self.in_head = False
         self.heads = 0  # heads begun on this connection
@@ -94,8 +100,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.lingering = False
         self.counted = False
         self.head_timer: asyncio.TimerHandle | None = None
-        self.send_timer: asyncio.TimerHandle | None = None
-        self.unsent = 0  # bytes waiting to be sent when the send timer was armed
+        self.unread = UnreadAnswer(self.loop, self.guard.client_timeout, self._unsent, self._send_stalled)
         #: Requests begun on this connection whose answers are not complete: uvicorn marks only the
         #: newest one when the connection goes, and an older one (pipelined before it) then wrote
         #: to a closed transport: uvloop raised, a 500 and a traceback in the log.
@@ -200,10 +205,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._end(abort=bool(self._unsent()))
 
     def _cancel_timers(self) -> None:
-        for timer in (self.head_timer, self.send_timer):
-            if timer is not None:
-                timer.cancel()
-        self.head_timer = self.send_timer = None
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+        self.unread.cancel()
         self._unset_keepalive_if_required()
 
     # -- reading ------------------------------------------------------------------------------
@@ -224,7 +229,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             if self.refusal is not None:
                 self._refuse(*self.refusal)
             else:
-                self._refuse(400, not_http_message(exc, data), not_http=True)
+                self._refuse(*parser_refusal(exc, data, self._method(), self.parser.get_http_version()))
             return
         if self.in_head:
             # Counted as it arrives: the parser keeps a header field's bytes until the field ends,
@@ -260,20 +265,22 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             raise Refused
 
     def on_headers_complete(self) -> None:
+        version = self.parser.get_http_version()
+        self.refusal = version_refusal(version)
+        if self.refusal is not None:
+            raise Refused
+        self.expect_100_continue &= version != "1.0"  # RFC 9110 §10.1.1: no 100 to HTTP/1.0
         self.in_head = False
         if self.head_timer is not None:
             self.head_timer.cancel()
             self.head_timer = None
         self.guard.budget.waiting.pop(self, None)  # a request runs: never shed
-        if self.url[:8].lower().startswith((b"http://", b"https://")):
-            # An absolute-form target names the host: RFC 9112 §3.2.2 has the server use it, not
-            # the Host header (which picks the region, core/regions.py).
-            authority = self.url.split(b"//", 1)[1].split(b"/", 1)[0].split(b"?", 1)[0]
-            self.headers[:] = [(name, value) for name, value in self.headers if name != b"host"]
-            self.headers.append((b"host", authority))
+        use_target_host(self.url, self.headers)
         before = self.cycle
         super().on_headers_complete()
         if self.cycle is not before:
+            self.scope["http_version"] = served_version(version)
+            self.cycle.transport = AnswerTransport(self.transport, self.cycle, self._linger)
             self.cycles = [cycle for cycle in self.cycles if not cycle.response_complete]
             self.cycles.append(self.cycle)
 
@@ -286,6 +293,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # -- answering ----------------------------------------------------------------------------
 
     def on_response_complete(self) -> None:
+        if self.lingering:  # its answer said `Connection: close` (`AnswerTransport`): no more
+            self.server_state.total_requests += 1
+            return
         if self.pending is not None and not self.pipeline:
             self.server_state.total_requests += 1
             status, message, path, not_http = self.pending
@@ -303,24 +313,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def pause_writing(self) -> None:
         super().pause_writing()
-        if self.send_timer is not None:
-            self.send_timer.cancel()
-        self.unsent = self._unsent()
-        self.send_timer = self.loop.call_later(self.guard.client_timeout, self._send_stalled)
+        self.unread.paused()
 
     def resume_writing(self) -> None:
         super().resume_writing()
-        if self.send_timer is not None:
-            self.send_timer.cancel()
-            self.send_timer = None
+        self.unread.cancel()
 
     def _send_stalled(self) -> None:
-        self.send_timer = None
-        unsent = self._unsent()
-        if unsent < self.unsent:  # read slowly, but read: give it another while
-            self.unsent = unsent
-            self.send_timer = self.loop.call_later(self.guard.client_timeout, self._send_stalled)
-            return
         logger.warning(
             "closed the connection of %s: it read nothing of its answer for %g s",
             peer_name(self.client),
@@ -328,9 +327,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         )
         self._end(abort=True)  # the task waiting to write sees a disconnect and ends
 
-    def _refuse(self, status: int, message: str, *, not_http: bool = False) -> None:
+    def _refuse(self, status: int, message: str, not_http: bool = False) -> None:
         self.refusal = None
-        path = self._target_path()
+        path = target_path(self.url)  # as far as it came, for its API's error shape
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
             if self.in_head or self.pipeline or not cycle.more_body:
@@ -353,7 +352,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         headers, body = self.guard.render(status, message, path)
-        if self._refused_head():
+        if self._method() == b"HEAD":
             body = b""  # RFC 9110 §9.3.2: no content, whatever the status; Content-Length stays
         self.transport.write(closing_answer(status, [*self.server_state.default_headers, *headers], body))
         self._cancel_timers()
@@ -367,6 +366,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if not linger:
             self._end()
             return
+        self._linger()
+
+    def _linger(self) -> None:
+        """Close after reading (and dropping) what still comes for LINGER_SECONDS: a client still
+        sending its head or body reads the answer rather than a reset."""
+        self._cancel_timers()
+        self.guard.budget.waiting.pop(self, None)
         self.lingering = True
         self.flow.resume_reading()
         if self.transport.can_write_eof():
@@ -377,21 +383,17 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
         self.loop.call_later(LINGER_SECONDS, self._end_linger)
 
-    def _refused_head(self) -> bool:
-        """Whether the request being refused is a HEAD. Its method is known once its target began
-        (uvicorn empties `url` at each message's begin); before that the parser still holds the
-        previous request's method, and a refusal of a head cut short after a HEAD keeps its body."""
+    def _method(self) -> bytes | None:
+        """The method of the request in progress. It is known once its target began (uvicorn
+        empties `url` at each message's begin); before that the parser still holds the previous
+        request's (a refusal of a head cut short after a HEAD keeps its body)."""
         if not self.url:
-            return False
+            return None
         try:
-            return bool(self.parser.get_method() == b"HEAD")
+            return bytes(self.parser.get_method())
         except httptools.HttpParserError:
-            return False
+            return None
 
     def _end_linger(self) -> None:
         if not (self.tcp or self.transport).is_closing():
             self._end(abort=True)
-
-    def _target_path(self) -> str:
-        """The path of the request's target as far as it came (for its API's error shape)."""
-        return target_path(self.url)

@@ -1,16 +1,18 @@
 """The answers `localexa serve`'s wire guard writes itself (cli/wire.py): refusals rendered in the
-API's own shape, the bytes of a closing answer, and the words that say what was wrong.
+API's own shape, the bytes of a closing answer, and the words that say what was wrong; and the
+transport the app's answers are written to (`AnswerTransport`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httptools
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -36,7 +38,7 @@ def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
     from starlette.responses import JSONResponse, Response
 
     from localexa.server.core.errors import render_error
-    from localexa.server.core.request_guard import refusal
+    from localexa.server.core.refusals import refusal
 
     def render(status: int, message: str, path: str) -> WireAnswer:
         response: Response = JSONResponse({"message": message}, status_code=status)
@@ -50,6 +52,36 @@ def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
         return list(response.raw_headers), bytes(response.body)
 
     return render
+
+
+class AnswerTransport(asyncio.Transport):
+    """What a request's cycle writes its answer to: the connection's transport, but for its close.
+
+    uvicorn closes the connection after an answer that says `Connection: close`; while the
+    request's body is still coming (a 413 for a `Content-Length` over the cap, a 401 to an
+    `Expect: 100-continue`), the connection lingers instead as after the guard's own refusals
+    (`linger`): a socket closed with unread bytes is reset, and the client could lose the answer
+    (RFC 9112 §9.6)."""
+
+    def __init__(
+        self, transport: asyncio.Transport, cycle: RequestResponseCycle, linger: Callable[[], None]
+    ) -> None:
+        super().__init__()
+        self._transport = transport
+        self._cycle = cycle
+        self._linger = linger
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self._transport.write(data)
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def close(self) -> None:
+        if self._cycle.more_body and not self._transport.is_closing():
+            self._linger()
+        else:
+            self._transport.close()
 
 
 def closing_answer(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:

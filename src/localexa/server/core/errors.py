@@ -164,6 +164,7 @@ _EVENT_CODES: dict[int, str] = {
     413: "REQUEST_ENTITY_TOO_LARGE_EXCEPTION",
     429: "THROTTLING_EXCEPTION",
     501: "INVALID_REQUEST_EXCEPTION",  # a method the wire does not know: the request is at fault
+    505: "INVALID_REQUEST_EXCEPTION",  # an HTTP version other than 1.x (cli/wire_request_line.py)
     503: "SERVICE_UNAVAILABLE_EXCEPTION",
 }
 
@@ -189,6 +190,7 @@ _LWA_CODES: dict[int, str] = {
     415: "invalid_request",
     431: "invalid_request",
     501: "invalid_request",
+    505: "invalid_request",
     429: "slow_down",
     500: "server_error",
     503: "temporarily_unavailable",

@@ -2,7 +2,8 @@
 and a body that keeps coming.
 
 - **Size.** A body over `max_bytes` is refused with 413: a `Content-Length` over the cap before
-  reading, a chunked body as it arrives.
+  reading, with `Connection: close` (nobody reads that body), a chunked body as it arrives (the
+  rest of it is read and dropped, and the connection goes on).
 - **NUL (U+0000).** A path, query or body that holds it is refused with 400. PostgreSQL cannot
   store NUL in text (SQLSTATE 22021): a customer named "A\\u0000b", or a customer id with `%00`
   in the path, was a 500 there and a 201 or a 404 on SQLite. Refusing it at the door gives one
@@ -28,6 +29,9 @@ and a body that keeps coming.
   with two, is refused with 400 (RFC 9112 §3.2: which one names the region?). A
   `Transfer-Encoding` other than plain `chunked` (`gzip, chunked`) is refused with 501 (RFC 9112
   §6.1): the parser strips the chunking and handed the handler the still-compressed bytes.
+- **The asterisk form.** `OPTIONS *` (RFC 9110 §9.3.7: the server as a whole) is answered 200
+  with `Allow` listing `SERVED_METHODS`; `*` with any other method is refused with 400 (RFC 9112
+  §3.2.4). Both were a 404 for the path `*`.
 - **A body that stops.** A body that pauses longer than the client timeout (`localexa serve
   --client-timeout`, 10 s: `Settings.client_timeout`) is refused with 408 and the connection
   closed: a `Content-Length` larger than what was sent held the call (and its connection) open
@@ -40,7 +44,8 @@ and a body that keeps coming.
   500 (nothing was written either way: the handler never had the body).
 - **`Expect: 100-continue` answered before the body was asked for** (any refusal, a 401): the
   answer says `Connection: close` (RFC 9110 §10.1.1). The client has not sent its body; on a
-  connection left open, whatever it sent next was read as that body.
+  connection left open, whatever it sent next was read as that body. An HTTP/1.0 client's
+  expectation is ignored: it gets no `100 Continue` (§10.1.1; cli/wire.py).
 
 Refusals met while the body is read are raised as `RequestRefused`, both a `LocalexaError` (so
 the error handlers render it with its own status and code) and a Starlette `HTTPException`:
@@ -57,19 +62,16 @@ import re
 from collections.abc import Callable, Mapping
 
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from localexa.server.core.errors import (
-    BadRequest,
-    LocalexaError,
-    PayloadTooLarge,
-    ServiceUnavailable,
-    render_error,
-)
+from localexa.server.core.errors import BadRequest, LocalexaError, PayloadTooLarge, render_error
+from localexa.server.core.refusals import NotImplementedHere, RequestTimeout
 from localexa.server.core.strict_json import SURROGATE_HINT, holds_lone_surrogate
 
 #: `\u0000` preceded by an even number of backslashes (none, or escaped backslashes): a JSON NUL.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_CLOSE = {"Connection": "close"}
 #: How much of the previous chunk is searched again with the next (a split escape or `%00`).
 _CARRY = 64
 _FORM = b"application/x-www-form-urlencoded"
@@ -86,41 +88,11 @@ CLIENT_TIMEOUT_SECONDS = 10.0
 BODY_TIME_FACTOR = 3
 
 
-class RequestTimeout(LocalexaError):
-    status = 408
-    default_code = "REQUEST_TIMEOUT"
-
-
-class UriTooLong(LocalexaError):
-    status = 414
-    default_code = "URI_TOO_LONG"
-
-
-class HeadTooLarge(LocalexaError):
-    status = 431
-    default_code = "REQUEST_HEADER_FIELDS_TOO_LARGE"
-
-
-class TransferCodingNotImplemented(LocalexaError):
-    status = 501
-    default_code = "NOT_IMPLEMENTED"
-
-
-_REFUSALS: dict[int, type[LocalexaError]] = {
-    400: BadRequest,
-    408: RequestTimeout,
-    413: PayloadTooLarge,
-    414: UriTooLong,
-    431: HeadTooLarge,
-    501: TransferCodingNotImplemented,
-    503: ServiceUnavailable,
-}
-
-
-def refusal(status: int, message: str) -> LocalexaError:
-    """The error of a request refused with `status` before any handler saw it (also the wire
-    refusals of cli/serve.py: a head too large or too slow, a request that is not HTTP)."""
-    return _REFUSALS.get(status, BadRequest)(message)
+#: The methods localexa serves on some path: its routes', and HEAD wherever GET is (core/head.py).
+#: `OPTIONS *` lists them (RFC 9110 §9.3.7); OPTIONS on a path is that path's 405, as no route
+#: answers OPTIONS (no origin is granted CORS). tests/core/test_request_guard.py holds this to the
+#: routes.
+SERVED_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
 
 
 class RequestRefused(LocalexaError, HTTPException):  # type: ignore[misc]  # both define `headers`
@@ -206,6 +178,13 @@ def coding_message(codings: bytes) -> str:
     )
 
 
+def asterisk_message(method: str) -> str:
+    return (
+        f"The target '*' asks about the server as a whole, which only OPTIONS may (RFC 9112 §3.2.4); "
+        f"a {method[:40]} names a path."
+    )
+
+
 def nul_message(where: str) -> str:
     return f"The request's {where} holds the character U+0000 (NUL), which localexa does not accept."
 
@@ -249,7 +228,12 @@ class RequestGuardMiddleware:
                     declared = 0
                 announced = declared > 0
                 if declared > self.max_bytes:
-                    refusal = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
+                    # Nobody reads that body: the connection closes after the answer, and says so
+                    # (RFC 9112 §9.6; the wire reads and drops what is still coming for a while,
+                    # so the client reads the answer, not a reset: cli/wire.py).
+                    refusal = PayloadTooLarge(
+                        f"The request body is larger than {self.max_bytes} bytes.", headers=_CLOSE
+                    )
             elif name == b"content-type":
                 media = value.lower()
                 form = media.startswith(_FORM)
@@ -262,7 +246,7 @@ class RequestGuardMiddleware:
                 announced = True
                 codings = value.lower().replace(b" ", b"").replace(b"\t", b"")
                 if codings != b"chunked" and refusal is None:
-                    refusal = TransferCodingNotImplemented(coding_message(value.strip()))
+                    refusal = NotImplementedHere(coding_message(value.strip()))
             elif name == b"expect":
                 expects_continue = value.lower() == b"100-continue"
         if "\x00" in scope["path"]:
@@ -280,8 +264,13 @@ class RequestGuardMiddleware:
             # Two hosts could name two regions (core/regions.py reads the first; a proxy in front
             # may have read the other).
             refusal = BadRequest(host_message(hosts))
+        asterisk = scope["path"] == "*"  # RFC 9112 §3.2.4: the server itself, for OPTIONS only
+        if asterisk and refusal is None and scope["method"] != "OPTIONS":
+            refusal = BadRequest(asterisk_message(scope["method"]))
         asked = False  # whether the body was asked for (uvicorn sends `100 Continue` then)
-        if expects_continue and announced:
+        # RFC 9110 §10.1.1: an HTTP/1.0 client's expectation is ignored (it gets no 100 Continue,
+        # cli/wire.py), and its connection closes after the answer anyway.
+        if expects_continue and announced and scope.get("http_version") != "1.0":
             send = _closing_unless_asked(send, lambda: asked)
         if refusal is not None:
             # Refused before routing, so render here in the family of the path.
@@ -289,6 +278,11 @@ class RequestGuardMiddleware:
             request_id = scope.get("state", {}).get("request_id", "-")
             response = render_error(refusal, families.family_for(scope["path"]), request_id)
             await response(scope, receive, send)
+            return
+        if asterisk:
+            # RFC 9110 §9.3.7: what the server as a whole offers; no content, so Content-Length 0.
+            allow = {"Allow": ", ".join(SERVED_METHODS)}
+            await Response(status_code=200, headers=allow)(scope, receive, send)
             return
         received = 0
         carry = b""
