@@ -29,6 +29,8 @@ class Skill:
     messaging_client_id: str
     messaging_client_secret: str
     body: dict[str, Any] = field(default_factory=dict)
+    #: Its Alexa client (app-to-app account linking), whose customer tokens link it.
+    alexa_client_id: str | None = None
 
 
 class Admin:
@@ -90,6 +92,7 @@ class Admin:
             messaging_client_id=creds["clientId"],
             messaging_client_secret=creds["clientSecret"],
             body=body,
+            alexa_client_id=answer["alexaClientCredentials"]["clientId"],
         )
 
     async def tokens(self, client_id: str, user_id: str, scopes: list[str]) -> dict[str, Any]:

@@ -103,6 +103,9 @@ def test_bad_values_are_usage_errors(tmp_path: Path, args: list[str], words: lis
         pytest.param("LOCALEXA_RATE_LIMIT", "garbage", ["not a rate limit"], id="rate-limit-garbage"),
         pytest.param("LOCALEXA_RATE_LIMIT", "0/minute", ["allows no call"], id="rate-limit-zero"),
         pytest.param("LOCALEXA_EU_PORT", "70000", ["65535"], id="eu-port"),
+        # An empty key (a script's unset variable) ran the server on it, every hash keyed by nothing.
+        pytest.param("LOCALEXA_SECRET_KEY", "", ["must not be empty"], id="secret-key-empty"),
+        pytest.param("LOCALEXA_ADMIN_KEY", "  ", ["must not be empty"], id="admin-key-blank"),
     ],
 )
 def test_bad_environment_values_are_usage_errors_naming_the_variable(

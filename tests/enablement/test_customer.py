@@ -185,17 +185,17 @@ async def test_other_customers_do_not_see_or_touch_an_enablement(
 async def test_token_of_another_skills_client_is_403(
     client: httpx.AsyncClient, admin: Admin, token_server: TokenServer
 ) -> None:
+    """A skill's own client for the customer's token is its Alexa client (app-to-app account
+    linking); its messaging client is never granted the scope (`POST /_localexa/tokens` 400)."""
     skill = await linked_skill(admin, token_server)
     other = await linked_skill(admin, token_server)
     customer = await admin.customer()
-    foreign = await admin.access_token(
-        customer.user_id, [ACCOUNT_LINKING], client_id=other.messaging_client_id
-    )
+    foreign = await admin.access_token(customer.user_id, [ACCOUNT_LINKING], client_id=other.alexa_client_id)
     code = new_code()
     response = await link(client, foreign, skill.skill_id, code)
     assert response.status_code == 403
     assert token_server.calls_with("code", code) == []
-    own = await admin.access_token(customer.user_id, [ACCOUNT_LINKING], client_id=skill.messaging_client_id)
+    own = await admin.access_token(customer.user_id, [ACCOUNT_LINKING], client_id=skill.alexa_client_id)
     assert (await link(client, own, skill.skill_id)).status_code == 201
 
 

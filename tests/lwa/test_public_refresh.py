@@ -199,3 +199,18 @@ async def token_rows(app: FastAPI, client_id: str) -> dict[str, RowMapping]:
     async with app.state.sessions() as session:
         found = (await session.execute(select(table).where(table.c.client_id == client_id))).mappings().all()
     return {row["token_hash"]: row for row in found}
+
+
+async def test_a_refresh_without_its_token_is_invalid_request_with_or_without_the_secret(
+    client: httpx.AsyncClient, app_client: tuple[str, str]
+) -> None:
+    """RFC 6749 §5.2: a missing parameter is `invalid_request`. Without a secret it was
+    `invalid_client` ("needs client authentication"), which sent a public client's developer
+    with an empty `$RT` looking for a secret it should not need."""
+    client_id, secret = app_client
+    for auth in ({"client_id": client_id}, {"client_id": client_id, "client_secret": secret}):
+        missing = await client.post(TOKEN, data={"grant_type": "refresh_token", **auth})
+        assert assert_error(missing, 400, "invalid_request")["error_description"] == (
+            "The refresh_token parameter is required."
+        )
+        assert_error(await refresh(client, "", **auth), 400, "invalid_request")

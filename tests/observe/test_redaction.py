@@ -374,3 +374,13 @@ async def test_no_token_or_secret_anywhere_in_the_journal(client: httpx.AsyncCli
         if "|" in secret:  # also the random part alone, in case the prefix was encoded
             assert secret.split("|", 1)[1] not in dumped
     assert "Atza|[redacted]" in dumped or "[redacted]" in dumped
+
+
+def test_a_pkce_challenge_is_redacted_in_the_authorize_query() -> None:
+    """A `plain` challenge is the verifier itself (RFC 7636 §4.2): the /ap/oa entry kept it in
+    clear while the token endpoint's entry hid the verifier."""
+    query = "client_id=app&scope=profile&code_challenge=the-verifier-itself&code_challenge_method=plain"
+    redacted = redact_query(query)
+    assert "the-verifier-itself" not in redacted
+    assert "code_challenge_method=plain" in redacted
+    assert "client_id=app" in redacted

@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     #: test run ended by SIGTERM or SIGKILL cannot stop its server, which would run on for ever).
     exit_with_parent: int | None = Field(default=None, gt=0)
 
+    @field_validator("admin_key", "secret_key")
+    @classmethod
+    def _key_is_not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        """`LOCALEXA_SECRET_KEY=` (empty, as a shell script with an unset variable writes it) ran
+        the server on an empty key: every hash and seal keyed by nothing, and no key file written.
+        Unset, localexa keeps a generated key in the data dir instead."""
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("must not be empty: leave it unset and localexa keeps one in the data dir")
+        return value
+
     @field_validator("rate_limit")
     @classmethod
     def _rate_limit_is_a_budget(cls, value: str) -> str:

@@ -217,6 +217,13 @@ async def create_tokens(
         raise BadRequest(
             f"clientId {body.client_id} is a skill's Alexa client: it may be granted only {ACCOUNT_LINKING}."
         )
+    if client.skill_id is not None and ACCOUNT_LINKING in body.scopes:
+        # A skill's messaging client has no /ap/oa (no redirect URI), so LWA never grants it the
+        # customer's account-linking scope: its token enabled and linked the skill (a POST only
+        # the customer's app makes), where the AcceptGrant token may only check and disable.
+        raise BadRequest(
+            f"clientId {body.client_id} is a skill's messaging client: it is never granted {ACCOUNT_LINKING}."
+        )
     if await repo.customer(body.user_id) is None:
         raise BadRequest(f"userId {body.user_id} is not a customer.")
     issued = await TokenIssuer(session, box, clock).issue(

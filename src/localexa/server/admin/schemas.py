@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from localexa.server.core.openapi import PYTHON_SPACE
+from localexa.server.lwa.schemas import REDIRECT_URI_ITEMS, check_redirect_uri
 
 #: One @, a dot after it, no white space. White space is Python's (`str.isspace`), spelled out so
 #: the document's pattern means the same to every reader (core/openapi.py PYTHON_SPACE): written
@@ -77,16 +78,13 @@ class LwaClientIn(CamelModel):
     redirect_uris: list[str] = Field(
         default_factory=list,
         max_length=100,
-        json_schema_extra={"items": {"type": "string", "maxLength": 2048, "pattern": r"^[^#]*://[^#]*$"}},
+        json_schema_extra={"items": REDIRECT_URI_ITEMS},
     )
 
     @field_validator("redirect_uris")
     @classmethod
     def _uris(cls, value: list[str]) -> list[str]:
-        for uri in value:
-            if "://" not in uri or "#" in uri or len(uri) > 2048:
-                raise ValueError(f"redirectUris entry {uri!r} is not an absolute URI without a fragment")
-        return value
+        return [check_redirect_uri(uri, "redirectUris") for uri in value]
 
 
 class LwaClientOut(CamelModel):

@@ -5,9 +5,27 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from pydantic.config import JsonDict
 
 #: authorize.py refuses a longer state (it would make the redirect URL unwieldy).
 MAX_STATE_LENGTH = 4096
+#: The longest redirect URI a client may register.
+MAX_REDIRECT_URI_LENGTH = 2048
+#: What the OpenAPI document says of each registered redirect URI.
+REDIRECT_URI_ITEMS: JsonDict = {
+    "type": "string",
+    "maxLength": MAX_REDIRECT_URI_LENGTH,
+    "pattern": r"^[^#]*://[^#]*$",
+}
+
+
+def check_redirect_uri(uri: str, field: str) -> str:
+    """A redirect URI a client may register: absolute, without a fragment (RFC 6749 §3.1.2), so
+    /ap/oa never sends a code into a fragment, a `javascript:` URL or back to itself. Custom
+    schemes stay allowed: an app-to-app redirect is often an app's own `myapp://` link."""
+    if "://" not in uri or "#" in uri or len(uri) > MAX_REDIRECT_URI_LENGTH:
+        raise ValueError(f"{field} entry {uri!r} is not an absolute URI without a fragment")
+    return uri
 
 
 class TokenResponse(BaseModel):

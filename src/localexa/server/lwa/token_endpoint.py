@@ -177,14 +177,16 @@ class TokenEndpoint:
     async def refresh_token(self, params: Mapping[str, str], caller: Caller) -> dict[str, object]:
         client = caller.client
         token = params.get("refresh_token")
-        row = None if token is None else await self.repo.token_grant(self.box.hash_token(token))
+        if not token:
+            # Said first (RFC 6749 §5.2 invalid_request), with or without the secret: a public
+            # client sent without its token was told to authenticate, a secret it does not have.
+            raise InvalidRequest("The refresh_token parameter is required.")
+        row = await self.repo.token_grant(self.box.hash_token(token))
         if not caller.with_secret and not _refreshable_by_id(row, client.client_id):
             # Without the secret only the named client's own public refresh token goes on; any
             # other request is refused as it was before public refresh tokens existed, whether its
             # token is unknown, confidential or another client's.
             raise InvalidClient("The refresh_token grant needs client authentication (client_secret).")
-        if token is None:
-            raise InvalidRequest("The refresh_token parameter is required.")
         if row is None or row.kind != "refresh" or row.revoked:
             raise InvalidGrant("The refresh token is not valid.")
         if row.client_id != client.client_id:

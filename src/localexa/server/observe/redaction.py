@@ -1,10 +1,10 @@
 """Redaction of every secret before anything reaches the journal (or a log line).
 
 What counts as secret (issue 7): `Authorization` and other credential headers; the fields
-access_token, refresh_token, client_secret, code, code_verifier, password, networkKey, pskc,
-auth_code, id_token, admin_key, csrf_token, client_confirmation, secret and token in JSON and form
-bodies and query strings (so `endpoint.scope.token`, `grantee.token` and `grant.code` of
-directives too), each in any case and spelled with `_`, `-` or nothing between its words
+access_token, refresh_token, client_secret, code, code_verifier, code_challenge, password,
+networkKey, pskc, auth_code, id_token, admin_key, csrf_token, client_confirmation, secret and
+token in JSON and form bodies and query strings (so `endpoint.scope.token`, `grantee.token` and
+`grant.code` of directives too), each in any case and spelled with `_`, `-` or nothing between its words
 (`networkKey`, `network_key`, `network-key`); and LWA tokens (`Atza|…`, `Atzr|…`,
 client_credentials `Atc|…`) anywhere in any text. A JSON `code` beside a `message` or
 `description` is an error code, not an authorization code, and stays readable.
@@ -40,6 +40,9 @@ _SECRET_WORDS: tuple[tuple[str, ...], ...] = (
     ("client", "secret"),
     ("code",),
     ("code", "verifier"),
+    # A `plain` PKCE challenge is the verifier itself (RFC 7636 §4.2); an S256 one is no secret,
+    # but telling them apart would need the method beside it.
+    ("code", "challenge"),
     ("password",),
     ("network", "key"),
     ("pskc",),

@@ -9,7 +9,7 @@
   carries a fingerprint of the key and restore refuses another.
 - Restore replaces every table but the journal in one transaction: it either all lands or
   nothing changes. It refuses (400) a document of another schema revision and any value that
-  does not have its column's type, before anything is written.
+  does not have its column's type, before anything is written (observe/snapshot_rows.py).
 - Reset and restore run while other calls write: on PostgreSQL their transaction first locks
   every state table (`_rewrite_state`), so each call is wholly before or wholly after them.
 - A run under way in a restored snapshot is due again at once (`_leases_ended`).
@@ -21,25 +21,14 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import math
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic import ValidationError
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Date,
-    DateTime,
-    Float,
     Integer,
-    LargeBinary,
-    String,
     Table,
     delete,
     func,
@@ -50,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from localexa.server.core.clock import as_utc, iso, offset_problem
+from localexa.server.core.clock import iso
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, ServiceUnavailable
 from localexa.server.db.migrate import known_revisions
@@ -58,10 +47,8 @@ from localexa.server.db.models import metadata
 from localexa.server.evaluation.models import IN_PROGRESS
 from localexa.server.evaluation.worker import wall_now, worker_of
 from localexa.server.observe.generation import next_generation
-from localexa.server.observe.schemas import FaultIn
+from localexa.server.observe.snapshot_rows import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, encode, validated_rows
 
-SNAPSHOT_FORMAT = "localexa.snapshot"
-SNAPSHOT_VERSION = 1
 #: Tables reset leaves alone: a reset must not bring a signed-out console cookie back to life, and
 #: it moves the journal's cutoff rather than deleting it (observe/journal.py).
 KEPT_BY_RESET = frozenset({"console_sign_outs", "journal_cutoff"})
@@ -179,75 +166,6 @@ def _state_tables() -> list[Table]:
     return [t for t in metadata.sorted_tables if t.name not in NOT_STATE]
 
 
-def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    return value
-
-
-#: The ranges of PostgreSQL's `integer` and `bigint` (SQLite stored any size, or raised a 500).
-_INTEGER_RANGE = (-(2**31), 2**31 - 1)
-_BIG_INTEGER_RANGE = (-(2**63), 2**63 - 1)
-
-
-class _Unfit(ValueError):
-    """Why a value does not fit its column, in words that never quote the value."""
-
-
-def _decode(table: Table, column: str, value: Any) -> Any:
-    """The column's value from its JSON form; `_Unfit` (or ValueError) when it has another type.
-
-    Checked here, not left to the database: SQLite stores a number in a text column, a string in
-    an integer one or a name longer than its column, and every later read of the row failed or
-    misbehaved (a restore must refuse what the admin API could never have written)."""
-    if value is None:
-        return None
-    kind = table.c[column].type
-    if isinstance(kind, DateTime):
-        if not isinstance(value, str):
-            raise _Unfit("must be an ISO-8601 date-time string")
-        try:
-            # In UTC, as stored: 9999-12-31T23:59:59-05:00 is past the last date Python reads.
-            return as_utc(datetime.fromisoformat(value)).astimezone(UTC)
-        except OverflowError:
-            raise _Unfit("is out of range") from None
-    if isinstance(kind, Date):
-        if not isinstance(value, str):
-            raise _Unfit("must be an ISO-8601 date string")
-        return date.fromisoformat(value)
-    if isinstance(kind, LargeBinary):
-        if not isinstance(value, str):
-            raise _Unfit("must be a base64 string")
-        try:
-            return base64.b64decode(value, validate=True)
-        except binascii.Error:
-            raise _Unfit("must be a base64 string") from None
-    if isinstance(kind, Boolean):
-        if not isinstance(value, bool):
-            raise _Unfit("must be true or false")
-        return value
-    if isinstance(kind, Integer):
-        low, high = _BIG_INTEGER_RANGE if isinstance(kind, BigInteger) else _INTEGER_RANGE
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise _Unfit(f"must be a whole number from {low} to {high}")
-        return value
-    if isinstance(kind, Float):
-        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-            raise _Unfit("must be a finite number")
-        return value
-    if isinstance(kind, String):  # Text too
-        if not isinstance(value, str):
-            raise _Unfit("must be a string")
-        if kind.length is not None and len(value) > kind.length:
-            raise _Unfit(f"must be at most {kind.length} characters")
-        return value
-    return value  # JSON: any JSON value (the engine's serializer refuses non-finite numbers)
-
-
 async def _revision(conn: AsyncConnection) -> str | None:
     try:
         return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
@@ -265,7 +183,7 @@ async def snapshot(app: FastAPI) -> dict[str, Any]:
         for table in _state_tables():
             order = list(table.primary_key.columns) or list(table.columns)
             rows = await conn.execute(select(table).order_by(*order))
-            tables[table.name] = [{k: _encode(v) for k, v in row._mapping.items()} for row in rows]
+            tables[table.name] = [{k: encode(v) for k, v in row._mapping.items()} for row in rows]
         revision = await _revision(conn)
     return {
         "format": SNAPSHOT_FORMAT,
@@ -275,77 +193,6 @@ async def snapshot(app: FastAPI) -> dict[str, Any]:
         "createdAt": iso(app.state.clock.now()),
         "tables": tables,
     }
-
-
-def _validated_rows(document: Any, box: SecretBox) -> dict[str, list[dict[str, Any]]]:
-    if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
-        raise BadRequest(f"The body is not a localexa snapshot (format {SNAPSHOT_FORMAT}).")
-    if document.get("version") != SNAPSHOT_VERSION:
-        raise BadRequest(f"Only snapshot version {SNAPSHOT_VERSION} can be restored.")
-    if document.get("keyFingerprint") != key_fingerprint(box):
-        raise BadRequest(
-            "The snapshot was taken by a server with another secret key; its sealed values and "
-            "token hashes would not open here. Restore it into a server with the same secret key."
-        )
-    tables = document.get("tables")
-    if not isinstance(tables, dict):
-        raise BadRequest("tables: must be an object of table name to rows.")
-    known = {t.name: t for t in _state_tables()}
-    unknown = sorted(set(tables) - set(known))
-    if unknown:
-        raise BadRequest(f"tables: unknown tables {', '.join(unknown)}.")
-    validated: dict[str, list[dict[str, Any]]] = {}
-    for name, rows in tables.items():
-        table = known[name]
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise BadRequest(f"tables.{name}: must be a list of row objects.")
-        validated[name] = [_decoded_row(table, index, row) for index, row in enumerate(rows)]
-        check = _ROW_CHECKS.get(name)
-        for index, row in enumerate(validated[name]):
-            problem = check(row) if check is not None else None
-            if problem is not None:
-                raise BadRequest(f"tables.{name}[{index}]: {problem}.")
-    return validated
-
-
-def _decoded_row(table: Table, index: int, row: dict[str, Any]) -> dict[str, Any]:
-    decoded: dict[str, Any] = {}
-    for column, value in row.items():
-        if column not in table.c:
-            raise BadRequest(f"tables.{table.name}: unknown column {column}.")
-        try:
-            decoded[column] = _decode(table, column, value)
-        except (TypeError, ValueError) as exc:
-            # The reason only, never the value: it may be a hash or a sealed secret.
-            reason = str(exc) if isinstance(exc, _Unfit) else "does not fit the column"
-            raise BadRequest(f"tables.{table.name}[{index}].{column}: {reason}.") from exc
-    return decoded
-
-
-def _clock_row(row: dict[str, Any]) -> str | None:
-    return offset_problem(row.get("offset_seconds", 0.0))
-
-
-def _fault_row(row: dict[str, Any]) -> str | None:
-    """The limits `POST /_localexa/faults` holds a fault to (a status of 200 or 1000 broke calls)."""
-    try:
-        FaultIn.model_validate({k: v for k, v in row.items() if k in FaultIn.model_fields})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        return f"{'.'.join(str(part) for part in first['loc']) or 'row'}: {first['msg']}"
-    for counter in ("remaining", "matched", "fired"):
-        value = row.get(counter)
-        if value is not None and (not isinstance(value, int) or value < 0):
-            return f"{counter} must be a whole number of 0 or more"
-    return None
-
-
-#: Rows restore checks the way the admin API checks what makes them (a clock far past the year
-#: 9999 made every later call a 500, health and reset included, until the database was deleted).
-_ROW_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
-    "clock_state": _clock_row,
-    "faults": _fault_row,
-}
 
 
 async def _advance_sequences(conn: AsyncConnection, tables: list[Table]) -> None:
@@ -391,7 +238,7 @@ def _lease_ended(run: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 async def restore(app: FastAPI, document: Any) -> dict[str, int]:
-    rows_by_table = _validated_rows(document, app.state.box)
+    rows_by_table = validated_rows(document, key_fingerprint(app.state.box), _state_tables())
     tables = _state_tables()
     engine = app.state.engine
 

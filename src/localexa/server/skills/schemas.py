@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from localexa.server.core.openapi import PYTHON_SPACE
+from localexa.server.lwa.schemas import REDIRECT_URI_ITEMS, check_redirect_uri
 
 Stage = Literal["development", "live"]
 STAGES: tuple[Stage, ...] = ("development", "live")
@@ -61,7 +62,11 @@ class AccountLinkingSpec(CamelModel):
     client_secret: str | None = Field(default=None, max_length=4096)
     access_token_scheme: Literal["HTTP_BASIC", "REQUEST_BODY_CREDENTIALS"] = "HTTP_BASIC"
     scopes: list[str] = Field(default_factory=list)
-    redirect_urls: list[str] = Field(default_factory=list)
+    # The redirect URIs of the skill's Alexa client too (app-to-app account linking): held to the
+    # rules of any client's (lwa/schemas.py), or /ap/oa would redirect a code to them.
+    redirect_urls: list[str] = Field(
+        default_factory=list, max_length=100, json_schema_extra={"items": REDIRECT_URI_ITEMS}
+    )
     domains: list[str] = Field(default_factory=list)
     # Below 10**9 s (~31 years), the bound a token server's own `expires_in` gets: a token's
     # expiry is now + this, and a larger one overflowed the date (a 500 at enable-and-link).
@@ -84,6 +89,11 @@ class AccountLinkingSpec(CamelModel):
     @classmethod
     def _reciprocal_url(cls, value: str | None) -> str | None:
         return None if value is None else check_http_url(value, "accountLinking.reciprocalAccessTokenUrl")
+
+    @field_validator("redirect_urls")
+    @classmethod
+    def _redirect_urls(cls, value: list[str]) -> list[str]:
+        return [check_redirect_uri(uri, "accountLinking.redirectUrls") for uri in value]
 
     @field_validator("authorization_url")
     @classmethod

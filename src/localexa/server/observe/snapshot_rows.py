@@ -1,0 +1,189 @@
+"""A snapshot's rows (observe/state.py): each value in its JSON form and back, and what restore
+checks before it writes anything: the document's format and key, every value against its column's
+type, the rows the admin API holds to limits, and references the database does not check.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, LargeBinary, String, Table
+
+from localexa.server.core.clock import as_utc, offset_problem
+from localexa.server.core.errors import BadRequest
+from localexa.server.observe.schemas import FaultIn
+
+SNAPSHOT_FORMAT = "localexa.snapshot"
+SNAPSHOT_VERSION = 1
+
+
+def encode(value: Any) -> Any:
+    """A column's value in its JSON form (the snapshot's)."""
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+#: The ranges of PostgreSQL's `integer` and `bigint` (SQLite stored any size, or raised a 500).
+_INTEGER_RANGE = (-(2**31), 2**31 - 1)
+_BIG_INTEGER_RANGE = (-(2**63), 2**63 - 1)
+
+
+class _Unfit(ValueError):
+    """Why a value does not fit its column, in words that never quote the value."""
+
+
+def _decode(table: Table, column: str, value: Any) -> Any:
+    """The column's value from its JSON form; `_Unfit` (or ValueError) when it has another type.
+
+    Checked here, not left to the database: SQLite stores a number in a text column, a string in
+    an integer one or a name longer than its column, and every later read of the row failed or
+    misbehaved (a restore must refuse what the admin API could never have written)."""
+    if value is None:
+        return None
+    kind = table.c[column].type
+    if isinstance(kind, DateTime):
+        if not isinstance(value, str):
+            raise _Unfit("must be an ISO-8601 date-time string")
+        try:
+            # In UTC, as stored: 9999-12-31T23:59:59-05:00 is past the last date Python reads.
+            return as_utc(datetime.fromisoformat(value)).astimezone(UTC)
+        except OverflowError:
+            raise _Unfit("is out of range") from None
+    if isinstance(kind, Date):
+        if not isinstance(value, str):
+            raise _Unfit("must be an ISO-8601 date string")
+        return date.fromisoformat(value)
+    if isinstance(kind, LargeBinary):
+        if not isinstance(value, str):
+            raise _Unfit("must be a base64 string")
+        try:
+            return base64.b64decode(value, validate=True)
+        except binascii.Error:
+            raise _Unfit("must be a base64 string") from None
+    if isinstance(kind, Boolean):
+        if not isinstance(value, bool):
+            raise _Unfit("must be true or false")
+        return value
+    if isinstance(kind, Integer):
+        low, high = _BIG_INTEGER_RANGE if isinstance(kind, BigInteger) else _INTEGER_RANGE
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise _Unfit(f"must be a whole number from {low} to {high}")
+        return value
+    if isinstance(kind, Float):
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+            raise _Unfit("must be a finite number")
+        return value
+    if isinstance(kind, String):  # Text too
+        if not isinstance(value, str):
+            raise _Unfit("must be a string")
+        if kind.length is not None and len(value) > kind.length:
+            raise _Unfit(f"must be at most {kind.length} characters")
+        return value
+    return value  # JSON: any JSON value (the engine's serializer refuses non-finite numbers)
+
+
+def validated_rows(
+    document: Any, fingerprint: str, state_tables: list[Table]
+) -> dict[str, list[dict[str, Any]]]:
+    """The snapshot's rows by table, each value decoded to its column's type; BadRequest naming
+    the first table, row and column that does not fit (never its value), before anything is
+    written."""
+    if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
+        raise BadRequest(f"The body is not a localexa snapshot (format {SNAPSHOT_FORMAT}).")
+    if document.get("version") != SNAPSHOT_VERSION:
+        raise BadRequest(f"Only snapshot version {SNAPSHOT_VERSION} can be restored.")
+    if document.get("keyFingerprint") != fingerprint:
+        raise BadRequest(
+            "The snapshot was taken by a server with another secret key; its sealed values and "
+            "token hashes would not open here. Restore it into a server with the same secret key."
+        )
+    tables = document.get("tables")
+    if not isinstance(tables, dict):
+        raise BadRequest("tables: must be an object of table name to rows.")
+    known = {t.name: t for t in state_tables}
+    unknown = sorted(set(tables) - set(known))
+    if unknown:
+        raise BadRequest(f"tables: unknown tables {', '.join(unknown)}.")
+    validated: dict[str, list[dict[str, Any]]] = {}
+    for name, rows in tables.items():
+        table = known[name]
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise BadRequest(f"tables.{name}: must be a list of row objects.")
+        validated[name] = [_decoded_row(table, index, row) for index, row in enumerate(rows)]
+        check = _ROW_CHECKS.get(name)
+        for index, row in enumerate(validated[name]):
+            problem = check(row) if check is not None else None
+            if problem is not None:
+                raise BadRequest(f"tables.{name}[{index}]: {problem}.")
+    _check_alexa_clients(validated)
+    return validated
+
+
+def _decoded_row(table: Table, index: int, row: dict[str, Any]) -> dict[str, Any]:
+    decoded: dict[str, Any] = {}
+    for column, value in row.items():
+        if column not in table.c:
+            raise BadRequest(f"tables.{table.name}: unknown column {column}.")
+        try:
+            decoded[column] = _decode(table, column, value)
+        except (TypeError, ValueError) as exc:
+            # The reason only, never the value: it may be a hash or a sealed secret.
+            reason = str(exc) if isinstance(exc, _Unfit) else "does not fit the column"
+            raise BadRequest(f"tables.{table.name}[{index}].{column}: {reason}.") from exc
+    return decoded
+
+
+def _clock_row(row: dict[str, Any]) -> str | None:
+    return offset_problem(row.get("offset_seconds", 0.0))
+
+
+def _fault_row(row: dict[str, Any]) -> str | None:
+    """The limits `POST /_localexa/faults` holds a fault to (a status of 200 or 1000 broke calls)."""
+    try:
+        FaultIn.model_validate({k: v for k, v in row.items() if k in FaultIn.model_fields})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return f"{'.'.join(str(part) for part in first['loc']) or 'row'}: {first['msg']}"
+    for counter in ("remaining", "matched", "fired"):
+        value = row.get(counter)
+        if value is not None and (not isinstance(value, int) or value < 0):
+            return f"{counter} must be a whole number of 0 or more"
+    return None
+
+
+#: Rows restore checks the way the admin API checks what makes them (a clock far past the year
+#: 9999 made every later call a 500, health and reset included, until the database was deleted).
+_ROW_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "clock_state": _clock_row,
+    "faults": _fault_row,
+}
+
+
+def _check_alexa_clients(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """A skill's `alexa_client_id` must name an Alexa client of the snapshot (an LWA client with
+    a sealed secret and no skill: lwa/registry.py `is_alexa_client`). The column has no foreign
+    key (migration 0006), so a hand-edited snapshot pointing it elsewhere restored: the skill's
+    own Alexa client, no longer named, then linked every skill, and one pointing at a messaging
+    client showed that client's secret as the Alexa client's."""
+    clients = {row.get("client_id"): row for row in rows.get("lwa_clients", [])}
+    for index, skill in enumerate(rows.get("skills", [])):
+        client_id = skill.get("alexa_client_id")
+        if client_id is None:
+            continue
+        client = clients.get(client_id)
+        if client is None or client.get("skill_id") is not None or client.get("secret_sealed") is None:
+            raise BadRequest(
+                f"tables.skills[{index}].alexa_client_id: names no Alexa client of the snapshot's "
+                "lwa_clients (one with a sealed secret and no skill_id)."
+            )
