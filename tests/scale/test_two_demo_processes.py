@@ -58,8 +58,8 @@ def test_two_demo_processes_on_one_new_database_share_one_demo(
     assert _count(url, "SELECT count(*) FROM customers") == 2
     assert _count(url, "SELECT count(*) FROM vendors") == 1
     assert _count(url, "SELECT count(*) FROM skills") == 1
-    # The app's client and the skill's messaging client.
-    assert _count(url, "SELECT count(*) FROM lwa_clients") == 2
+    # The app's client, the skill's messaging client and its Alexa client (app-to-app linking).
+    assert _count(url, "SELECT count(*) FROM lwa_clients") == 3
     # Both keep and print the same walk-through.
     states: list[dict[str, Any]] = [json.loads((s.data_dir / "demo.json").read_text()) for s in (a, b)]
     assert states[0] == states[1]
