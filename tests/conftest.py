@@ -33,6 +33,31 @@ SECRET_KEY = "test-secret-key"
 PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
 
 
+def _redis_database_per_worker() -> None:
+    """Under pytest-xdist each worker gets its own Redis database (15, 14, … counting down from the
+    one given): a worker's reset deletes every rate-limit key under localexa's prefix, and one
+    test's FLUSHDB would make another worker's counters start again. Modules read the variable at
+    import, after this conftest."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("LOCALEXA_TEST_REDIS_URL")
+    if not worker.startswith("gw") or not url:
+        return
+    parts = make_url_redis(url)
+    if parts is None:
+        return
+    base, number = parts
+    os.environ["LOCALEXA_TEST_REDIS_URL"] = f"{base}/{max(number - int(worker[2:]), 10)}"
+
+
+def make_url_redis(url: str) -> tuple[str, int] | None:
+    """("redis://host:port", db) of a Redis URL whose path is a database number, else None."""
+    base, _, path = url.rpartition("/")
+    return (base, int(path)) if path.isdigit() and base.count("/") == 2 else None
+
+
+_redis_database_per_worker()
+
+
 def _backends() -> list[object]:
     params: list[object] = [pytest.param("sqlite", id="sqlite")]
     if PG_URL:

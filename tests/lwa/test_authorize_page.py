@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import re
+import zlib
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.conftest import ADMIN_KEY
 from tests.factories import Admin
 from tests.lwa.browser import REDIRECT_URI, Browser, authorize_url, form_for, parse_forms, redirect_params
 from tests.tampering import tampered
@@ -302,3 +307,50 @@ async def test_stylesheet_is_served(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/css")
     assert ".card" in response.text
+
+
+def _readable_parts(value: str) -> str:
+    """What anyone could read of a form field: each `.`-separated part base64-decoded (and
+    inflated, as itsdangerous compresses a long payload)."""
+    texts = []
+    for part in value.split("."):
+        try:
+            raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        except ValueError:
+            continue
+        with contextlib.suppress(zlib.error):
+            raw = zlib.decompress(raw)
+        texts.append(raw.decode("latin-1"))
+    return "\n".join(texts)
+
+
+async def test_the_request_field_is_sealed_not_only_signed(admin: Admin, browser: Browser) -> None:
+    """The hidden `request` field reaches the journal with the form body: it must not carry the
+    authorization request readable, a `plain` PKCE challenge (the verifier itself) least of all."""
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    verifier = "plain-verifier-" + "v" * 40
+    url = authorize_url(
+        client_id, state="st-sealed-7", code_challenge=verifier, code_challenge_method="plain"
+    )
+    page = await browser.get(url)
+    field = form_for(page.text, "signin").value("request")
+    assert field
+    readable = _readable_parts(field)
+    for secret in (verifier, "st-sealed-7", REDIRECT_URI):
+        assert secret not in readable
+    consent = await browser.submit(
+        page, "signin", fill={"email": customer.email, "password": customer.password}
+    )
+    assert consent.status_code == 200
+    answer = await browser.submit(consent, "consent", button="allow")
+    assert redirect_params(answer)["state"] == "st-sealed-7"
+    journal = (
+        await browser.http.get("/_localexa/journal", headers={"X-Localexa-Admin-Key": ADMIN_KEY})
+    ).json()
+    bodies = " ".join(f"{e['requestBody']} {e['responseBody']}" for e in journal["entries"])
+    fields = re.findall(r'request=([^&\s]+)|name="request" value="([^"]+)"', bodies)
+    assert len(fields) >= 3  # the sign-in and consent forms posted, and the consent page's forms
+    for field in (posted or shown for posted, shown in fields):
+        assert verifier not in _readable_parts(field)
+    assert verifier not in bodies

@@ -2,7 +2,9 @@
 
 - The OAuth request travels between the steps in a hidden form field, signed with itsdangerous
   (a timestamped HMAC) and refused after `REQUEST_MAX_AGE`: the pages cannot be fed a request
-  /ap/oa did not validate, nor an old one.
+  /ap/oa did not validate, nor an old one. The signed value is then sealed (AES-GCM under the
+  server secret): signed alone it was base64 JSON, so the journal's copy of each form body showed
+  the request's `state`, redirect URI and PKCE challenge, and a `plain` challenge is the verifier.
 - The browser session is a signed cookie `{"s": session id, "u": customer id or None}`. A visitor
   gets an anonymous session on the first page; signing in replaces it with a new id (no session
   fixation). It is HttpOnly, SameSite=Lax, Path=/ap/ and Secure over HTTPS. The one thing
@@ -30,6 +32,7 @@ from localexa.server.core.crypto import SecretBox
 COOKIE_NAME = "localexa-lwa-session"
 COOKIE_PATH = "/ap/"
 REQUEST_MAX_AGE = timedelta(minutes=15)
+_REQUEST_SEAL_CONTEXT = "localexa:lwa:authorize-request"
 SESSION_MAX_AGE = timedelta(hours=12)
 
 
@@ -62,15 +65,16 @@ class PageSigner:
 
     # the OAuth request in a hidden field
     def sign_request(self, request: dict[str, Any]) -> str:
-        return self._requests.dumps(request)
+        return self._box.seal(self._requests.dumps(request), context=_REQUEST_SEAL_CONTEXT)
 
     def load_request(self, value: str | None) -> dict[str, Any] | None:
         """The signed request, or None when missing, tampered with or older than 15 minutes."""
         if not value:
             return None
         try:
-            data = self._requests.loads(value, max_age=int(REQUEST_MAX_AGE.total_seconds()))
-        except BadData:
+            signed = self._box.open(value, context=_REQUEST_SEAL_CONTEXT)
+            data = self._requests.loads(signed, max_age=int(REQUEST_MAX_AGE.total_seconds()))
+        except (BadData, ValueError):
             return None
         return data if isinstance(data, dict) else None
 
