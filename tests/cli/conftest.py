@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -14,6 +14,9 @@ from typer.testing import CliRunner, Result
 from localexa.cli.main import app
 from localexa.testing import Localexa
 from tests.cli.echo_skill import EchoSkill
+
+if TYPE_CHECKING:
+    from tests.cli.bad_server import BadServer
 
 #: The caller's own settings must not leak into the commands under test.
 CLEAN_ENV: dict[str, str | None] = {
@@ -70,3 +73,12 @@ def cli(localexa: Localexa) -> Cli:
 def echo_skill() -> Iterator[EchoSkill]:
     with EchoSkill() as skill:
         yield skill
+
+
+@pytest.fixture(scope="module")
+def bad_server() -> Iterator[BadServer]:
+    """A server answering every call badly, in the way its `mode` names (tests/cli/bad_server.py)."""
+    from tests.cli.bad_server import serve_badly  # it imports CLEAN_ENV from here
+
+    with serve_badly() as server:
+        yield server

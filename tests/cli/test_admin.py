@@ -128,6 +128,17 @@ def test_faults_create_list_delete(cli: Cli) -> None:
     assert cli.json("admin", "faults", "list") == []
 
 
+def test_region_options_take_any_case_and_fault_bounds_are_the_servers(cli: Cli) -> None:
+    cli.json("admin", "faults", "create", "--path", "/x", "--status", "503", "--region", "eu")
+    [fault] = cli.json("admin", "faults", "list")
+    assert fault["region"] == "EU"
+    assert cli.json("admin", "journal", "list", "--region", "Fe") == []
+    for option, value in (("--retry-after", "0"), ("--delay-ms", "60001")):  # the server's 400s, said first
+        refused = cli.run("admin", "faults", "create", "--path", "/x", "--status", "429", option, value)
+        assert refused.exit_code == 2, (option, refused.stdout, refused.stderr)
+        assert option in refused.stderr
+
+
 def test_journal_list_and_get(cli: Cli, localexa: Localexa) -> None:
     localexa.create_customer(name="Journaled")
     entries = cli.json("admin", "journal", "list", "--path", "/_localexa/customers", "--limit", "5")

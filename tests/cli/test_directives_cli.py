@@ -30,3 +30,29 @@ def test_discover_accept_grant_and_the_messages_they_leave(
 
     unknown = cli.run("admin", "directives", "messages", "no-such-user", skill.skill_id)
     assert unknown.exit_code == 3, (unknown.stdout, unknown.stderr)
+
+
+def test_send_takes_the_cookie_and_correlation_token_the_client_takes(
+    cli: Cli, localexa: Localexa, echo_skill: EchoSkill
+) -> None:
+    skill = localexa.create_skill(account_linking=True, endpoint=echo_skill.url)
+    customer = localexa.create_customer()
+    localexa.link(customer, skill)
+    pair = ("--user-id", customer.user_id, "--skill-id", skill.skill_id)
+    sent = cli.json(
+        "admin", "directives", "send", *pair, "--namespace", "Alexa.PowerController", "--name", "TurnOff",
+        "--endpoint-id", "lamp", "--cookie", '{"room": "hall"}', "--correlation-token", "corr-7",
+    )  # fmt: skip
+    assert sent["verdict"]["valid"] is True, sent
+    # The skill is shared by the module's tests, and the link's Discover may come after: find ours.
+    [directive] = [
+        d["directive"]
+        for d in echo_skill.received
+        if d["directive"]["header"].get("correlationToken") == "corr-7"
+    ]
+    assert directive["endpoint"]["cookie"] == {"room": "hall"}
+    assert directive["header"]["correlationToken"] == "corr-7"
+    bad = cli.run(*("admin", "directives", "send", *pair, "--namespace", "Alexa", "--name", "ReportState"),
+                  "--cookie", "[1]")  # fmt: skip
+    assert bad.exit_code == 2, (bad.stdout, bad.stderr)
+    assert "--cookie" in bad.stderr

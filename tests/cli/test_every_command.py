@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import socketserver
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +22,24 @@ import pytest
 import typer
 from typer import _click as click
 from typer.core import TyperGroup
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 import localexa.client
 from localexa.cli.main import app
 from localexa.testing import Localexa
 from localexa.testing.ports import free_port_block
+from tests.cli.bad_server import (
+    ANSWERS,
+    EXPECTED_EXIT,
+    TOKEN,
+    BadServer,
+    answer_bytes,
+    assert_clean_failure,
+    flat,
+    invoke,
+)
 from tests.cli.conftest import CLEAN_ENV, Cli
 
-ADMIN_KEY = "admin-key-SECRET-4f1c"
-TOKEN = "Atza|token-SECRET-9d2e"
-SECRETS = ("SECRET",)
 #: Commands that do not call a server (`serve` is tested in test_serve_bad_options.py).
 LOCAL_COMMANDS = {("serve",), ("ca",)}
 XPANID = "dead00beef00cafe"
@@ -102,130 +106,6 @@ def test_every_command_is_enumerated() -> None:
     assert len(names) >= 40
 
 
-# -- servers that answer badly ---------------------------------------------------------------------
-
-
-def _response(status: int, content_type: str, body: bytes) -> bytes:
-    head = f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
-    return head.encode() + b"Connection: close\r\n\r\n" + body
-
-
-#: What the bad server sends back, by mode.
-ANSWERS: dict[str, bytes] = {
-    "html-200": _response(200, "text/html", b"<html><body>\n<h1>Welcome</h1>\n</body></html>"),
-    "empty-200": _response(200, "application/json", b""),
-    "invalid-json-200": _response(200, "application/json", b"{not json"),
-    "list-200": _response(200, "application/json", b"[1, 2]"),
-    "null-200": _response(200, "application/json", b"null"),
-    "not-utf8-200": _response(200, "application/json; charset=utf-8", b'{"a": "\xff\xfe"}'),
-    "empty-204": b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n",
-    "html-500": _response(
-        500, "text/html", b"<html>\n<body>\n\x1b[31mInternal [bold]Error\n</body>\n</html>"
-    ),
-    "html-502": _response(502, "text/html", b"<html><h1>Bad Gateway</h1></html>"),
-    "html-404": _response(404, "text/html", b"<html>nope [/x]</html>"),
-    "json-400": _response(400, "application/json", b'{"message": "bad [/x] \\u001b[2J\\n second line"}'),
-    "invalid-json-401": _response(401, "application/json", b"{oops"),
-    "json-403": _response(403, "application/json", b'{"code": "ACCESS_DENIED", "message": "no"}'),
-    "json-409": _response(409, "application/json", b'{"message": "exists"}'),
-    "cut-mid-body": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
-    "closed-before-answer": b"",
-    "not-http": b"NOT HTTP AT ALL\r\n\r\n",
-}
-#: 2xx answers whose body does not parse: 6 when the command reads it, 0 when it reads none.
-BAD_BODIES = {
-    "html-200",
-    "empty-200",
-    "invalid-json-200",
-    "list-200",
-    "null-200",
-    "not-utf8-200",
-    "empty-204",
-}
-EXPECTED_EXIT = {
-    **{mode: {0, 6} for mode in BAD_BODIES},
-    "html-500": {6},
-    "html-502": {6},
-    "html-404": {3},
-    "json-400": {1},
-    "invalid-json-401": {4},
-    "json-403": {4},
-    "json-409": {5},
-    "cut-mid-body": {6},
-    "closed-before-answer": {6},
-    "not-http": {6},
-}
-
-
-class _Handler(socketserver.BaseRequestHandler):
-    server: BadServer
-
-    def handle(self) -> None:
-        sock: socket.socket = self.request
-        sock.settimeout(10)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return
-            data += chunk
-        self.server.hits += 1
-        if self.server.mode == "silent":  # never answers: the client's timeout must end the call
-            while sock.recv(65536):
-                pass
-            return
-        sock.sendall(ANSWERS[self.server.mode])
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-class BadServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    mode = "html-200"
-    hits = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-@pytest.fixture(scope="module")
-def bad_server() -> Iterator[BadServer]:
-    server = BadServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def invoke(args: Sequence[str], *, url: str, stdin: str | None = None) -> Result:
-    root = ["--url", url, "--admin-key", ADMIN_KEY, "--token", TOKEN, "--retries", "0"]
-    return CliRunner().invoke(app, [*root, *args], input=stdin, env=CLEAN_ENV)
-
-
-def flat(text: str) -> str:
-    """`text` without the frame and line breaks of Typer's error box, lower case, to search in."""
-    return " ".join(text.replace("│", " ").split()).lower()
-
-
-def assert_clean_failure(result: Result, expected: set[int], what: str, *, api_error: bool = True) -> None:
-    """No exception, the documented exit code, no secret; an API error in one line on stderr
-    (`api_error=False` for `skill status`, whose "not enabled" is an answer on stdout)."""
-    context = (what, result.exit_code, result.stdout[-500:], result.stderr[-500:])
-    exception = result.exception
-    assert exception is None or isinstance(exception, SystemExit), (*context, repr(exception))
-    assert result.exit_code in expected, context
-    output = result.stdout + result.stderr
-    assert "Traceback" not in output, context
-    assert not any(secret in output for secret in SECRETS), context
-    assert "\x1b" not in result.stderr, context  # the server's ESC reached the terminal
-    if api_error and result.exit_code not in (0, 2):
-        lines = result.stderr.splitlines()
-        assert lines, context
-        assert lines[0].startswith("error"), context
-        assert all(line.startswith("request id: ") for line in lines[1:]), context
-
-
 # -- properties ------------------------------------------------------------------------------------
 
 
@@ -290,7 +170,7 @@ def test_a_server_message_is_one_line_without_control_characters(bad_server: Bad
 def test_an_evaluation_status_in_square_brackets_is_text(bad_server: BadServer) -> None:
     """The evaluation id (the user's) and status (the server's) were read as Rich markup."""
     answer = json.dumps({"status": "[/y]", "metrics": {}}).encode()
-    ANSWERS["evaluation"] = _response(200, "application/json", answer)
+    ANSWERS["evaluation"] = answer_bytes(200, "application/json", answer)
     bad_server.mode = "evaluation"
     try:
         result = invoke(["evaluations", "status", "amzn1.ask.skill.x", "[/x]"], url=bad_server.url)
@@ -382,7 +262,7 @@ def test_a_bad_url_exits_2(url: str) -> None:
 
 def test_an_option_given_twice_takes_the_last(bad_server: BadServer) -> None:
     bad_server.mode = "json-404"
-    ANSWERS["json-404"] = _response(404, "application/json", b'{"message": "not enabled"}')
+    ANSWERS["json-404"] = answer_bytes(404, "application/json", b'{"message": "not enabled"}')
     try:
         result = invoke(
             ["skill", "status", "x", "--stage", "live", "--stage", "development", "--json"],
@@ -512,7 +392,8 @@ def test_a_bad_local_ca_in_the_data_dir_exits_2(tmp_path: Path) -> None:
 def test_a_snapshot_that_cannot_be_written_exits_2(
     bad_server: BadServer, tmp_path: Path, output: str
 ) -> None:
-    ANSWERS["snapshot"] = _response(200, "application/json", b'{"tables": {}}')
+    snapshot = b'{"format": "localexa.snapshot", "tables": {}}'
+    ANSWERS["snapshot"] = answer_bytes(200, "application/json", snapshot)
     bad_server.mode = "snapshot"
     try:
         result = invoke(["admin", "snapshot", "-o", str(tmp_path / output)], url=bad_server.url)

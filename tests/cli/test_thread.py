@@ -140,3 +140,7 @@ def test_bad_input_is_a_usage_error(cli: Cli, token: str, args: list[str], messa
 def test_export_of_nothing_is_not_found(cli: Cli, token: str) -> None:
     result = cli.run("thread", "export", "--extended-pan-id", XPANID, token=token)
     assert result.exit_code == 3
+    assert result.stderr.startswith(f"error: no Thread network with extended PAN ID {XPANID}")
+    named = cli.run("thread", "export", "--extended-pan-id", XPANID, "--network-name", "nope", token=token)
+    assert named.exit_code == 3
+    assert "network name 'nope'" in named.stderr

@@ -126,6 +126,9 @@ def _answer(request: httpx.Request) -> httpx.Response:
     the customer enablement calls reach their `/v1/users/~current/...` step."""
     if request.url.path == "/v1/alexaApiEndpoint":
         return httpx.Response(200, json={"endpoints": ["api.amazonalexa.com"]})
+    status = {"/_localexa/health": "ok", "/_localexa/ready": "ready"}.get(request.url.path)
+    if status:  # `localexa admin health` asks both, the second only when the first said ok
+        return httpx.Response(200, json={"status": status})
     return httpx.Response(200, json={})
 
 

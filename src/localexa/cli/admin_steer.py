@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from localexa.cli.context import state
-from localexa.cli.options import JsonOption, QuietOption, RegionName, read_json_object, region_literal
+from localexa.cli.options import (
+    JsonOption,
+    QuietOption,
+    RegionFilterOption,
+    read_json_object,
+    region_literal,
+)
 from localexa.cli.output import Column, emit, rows_of
 
 if TYPE_CHECKING:  # the client is imported when a command runs (cold start of `localexa`)
@@ -85,17 +91,22 @@ def create_fault(
     path: Annotated[str, typer.Option(help="Exact path, or with * / {param} / ** wildcards.")],
     status: Annotated[int | None, typer.Option(min=400, max=599, help="Answer this status.")] = None,
     method: Annotated[str | None, typer.Option(help="Only this method (default: any).")] = None,
-    delay_ms: Annotated[int | None, typer.Option(min=0, help="Wait this long first.")] = None,
+    delay_ms: Annotated[
+        int | None, typer.Option(min=0, max=60_000, help="Wait this long first (ms).")
+    ] = None,
     probability: Annotated[
         float | None, typer.Option(min=0.0, max=1.0, help="Share of calls that fault.")
     ] = None,
     count: Annotated[
-        int | None, typer.Option(min=1, help="Retire after this many (default: forever).")
+        int | None,
+        typer.Option(min=1, max=1_000_000_000, help="Retire after this many (default: forever)."),
     ] = None,
-    retry_after: Annotated[int | None, typer.Option(min=0, help="Retry-After seconds on a 429.")] = None,
+    retry_after: Annotated[
+        int | None, typer.Option(min=1, max=86_400, help="Retry-After seconds on a 429.")
+    ] = None,
     customer: Annotated[str | None, typer.Option(help="Only calls of this customer (userId).")] = None,
     skill: Annotated[str | None, typer.Option(help="Only calls about this skill.")] = None,
-    region: Annotated[RegionName | None, typer.Option(help="Only calls to this region.")] = None,
+    region: RegionFilterOption = None,
     seed: Annotated[int | None, typer.Option(help="Makes the probability draws repeat.")] = None,
     quiet: QuietOption = False,
     json_output: JsonOption = False,
@@ -147,7 +158,7 @@ def list_journal(
     status: Annotated[str | None, typer.Option(help="A status (503) or a class (5xx).")] = None,
     customer: Annotated[str | None, typer.Option(help="A customer's userId.")] = None,
     skill: Annotated[str | None, typer.Option(help="A skill id.")] = None,
-    region: Annotated[RegionName | None, typer.Option(help="Only calls to this region.")] = None,
+    region: RegionFilterOption = None,
     direction: Annotated[str | None, typer.Option(help="inbound or outbound.")] = None,
     request_id: Annotated[str | None, typer.Option(help="The X-Amzn-RequestId of a call.")] = None,
     since: Annotated[str | None, typer.Option(help="ISO-8601, by localexa's clock.")] = None,
@@ -196,11 +207,18 @@ def send_directive(
     endpoint_id: Annotated[str | None, typer.Option(help="The device's endpointId.")] = None,
     payload: Annotated[str | None, typer.Option(help="Payload: inline JSON, @file.json or -.")] = None,
     instance: Annotated[str | None, typer.Option(help="Instance of a Mode/Range/Toggle controller.")] = None,
+    cookie: Annotated[
+        str | None, typer.Option(help="endpoint.cookie: inline JSON, @file.json or - (default: discovery's).")
+    ] = None,
+    correlation_token: Annotated[
+        str | None, typer.Option(help="header.correlationToken (default: a new one).")
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Send a directive with the customer's linked token; print the skill's answer and its verdict."""
     cli = state(ctx, json_output=json_output)
     body = read_json_object(payload, "--payload") if payload else None
+    endpoint_cookie = read_json_object(cookie, "--cookie") if cookie else None
     with cli.client(admin=True) as client:
         result = client.admin.directives.send(
             user_id=user_id,
@@ -210,6 +228,8 @@ def send_directive(
             endpoint_id=endpoint_id,
             payload=body,
             instance=instance,
+            cookie=endpoint_cookie,
+            correlation_token=correlation_token,
         )
     _emit_directive(result, as_json=cli.json)
 

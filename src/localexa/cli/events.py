@@ -31,7 +31,7 @@ def send(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A JSON file with the event, or - for stdin.")] = "-",
     region: Annotated[
-        RegionName, typer.Option(help="The customer's region (its gateway host).")
+        RegionName, typer.Option(help="The customer's region (its gateway host).", case_sensitive=False)
     ] = RegionName.NA,
     token: TokenOption = None,
     json_output: JsonOption = False,

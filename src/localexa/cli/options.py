@@ -15,6 +15,7 @@ import typer
 __all__ = [
     "JsonOption",
     "QuietOption",
+    "RegionFilterOption",
     "RegionName",
     "StageName",
     "StageOption",
@@ -47,6 +48,10 @@ def region_literal(region: RegionName) -> Literal["NA", "EU", "FE"]:
     return "EU" if region is RegionName.EU else "FE" if region is RegionName.FE else "NA"
 
 
+#: A filter by region, in any letter case as the client and the admin API take it ("eu" too).
+RegionFilterOption = Annotated[
+    RegionName | None, typer.Option(help="Only calls to this region.", case_sensitive=False)
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (the API's wire shape) for scripts.")]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only the new id (or token), for $(...).")

@@ -270,7 +270,8 @@ def export(
     cli = state(ctx, json_output=json_output)
     networks = _networks(ctx, extended_pan_id, network_name, 2, token)
     if not networks:
-        typer.echo(f"no Thread network with extended PAN ID {extended_pan_id}", err=True)
+        named = f" and network name {network_name!r}" if network_name is not None else ""
+        typer.echo(f"error: no Thread network with extended PAN ID {extended_pan_id}{named}", err=True)
         raise typer.Exit(3)
     if len(networks) > 1:
         raise typer.BadParameter("several networks match; choose one with --network-name")

@@ -277,17 +277,47 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
 
 def parse_model(response: httpx.Response, model: type[M]) -> M:
     """The response body as `model`; a body that does not fit is APIResponseValidationError."""
+    problem: object
     try:
-        return model.model_validate_json(response.content)
+        parsed = model.model_validate_json(response.content)
     except pydantic.ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)[:3]
+        problem = exc.errors(include_url=False, include_input=False)[:3]
+    else:
+        unknown = _only_unknown_keys(parsed)
+        if not unknown:
+            return parsed
+        # Models keep unknown fields and default every list, so any JSON object fitted; an object
+        # with keys but none of the model's is another server's answer (a proxy's, a captive
+        # portal's), not an empty page.
+        problem = f"none of its fields, only {unknown}"
     # Raised outside the `except`, unchained: pydantic's own error quotes the input (a client
     # secret or token beside the field that failed) and would print it in every traceback.
     raise APIResponseValidationError(
         f"{response.request.method} {response.request.url.path} answered a body that is not a "
-        f"{model.__name__}: {errors}",
+        f"{model.__name__}: {problem}",
         response=response,
     )
+
+
+def expect_no_content(response: httpx.Response) -> None:
+    """Amazon answers these calls 204 with no body. A 2xx that carries one is not their answer (a
+    proxy's sign-in page, a captive portal, a wrong base URL): APIResponseValidationError, never
+    a success (an HTML 200 read as "enabled" is the risk)."""
+    if response.status_code != 204 and response.content.strip():
+        raise APIResponseValidationError(
+            f"{response.request.method} {response.request.url.path} answered {response.status_code} "
+            "with a body where 204 No Content was expected.",
+            response=response,
+        )
+
+
+def _only_unknown_keys(parsed: pydantic.BaseModel) -> list[str]:
+    """The keys of an object that set none of its model's fields (up to 5, cut to 40 characters);
+    empty when a field was set, or the object was `{}`."""
+    extra = parsed.model_extra or {}
+    if not extra or not type(parsed).model_fields or not parsed.model_fields_set <= extra.keys():
+        return []
+    return [key[:40] for key in list(extra)[:5]]
 
 
 def json_body(response: httpx.Response) -> Any:

@@ -289,7 +289,8 @@ class Localexa:
     # -- time, faults, state ---------------------------------------------------------------------
 
     def advance_clock(self, seconds: float) -> datetime:
-        """Move the server's clock forward: codes expire after 300 s, access tokens after 3600 s."""
+        """Move the server's clock forward: LWA codes expire after 300 s, access tokens after 3600 s
+        (the stub OAuth server's codes, `skill.auth_code()`, are not on localexa's clock)."""
         return self.client.admin.clock.advance(seconds).now
 
     def fault(self, path: str, status: int | Unset | None = UNSET, **options: Any) -> str:

@@ -79,16 +79,33 @@ def parse_list(response: httpx.Response, model: type[M]) -> list[M]:
     )
 
 
+def _unauthenticated(path: str) -> ApiRequest:
+    return ApiRequest("GET", PREFIX + path, service=Service.ADMIN, auth=AuthMode.NONE)
+
+
+def _status_is(response: httpx.Response, expected: str) -> bool:
+    """True when the body is localexa's `{"status": expected, …}`; another 2xx body (a proxy's
+    page, another server on the port) is APIResponseValidationError, never a healthy server."""
+    body = json_body(response)
+    if isinstance(body, dict) and body.get("status") == expected:
+        return True
+    raise APIResponseValidationError(
+        f'{response.request.url.path} answered no localexa status (expected "status": "{expected}").',
+        response=response,
+    )
+
+
 def health() -> Flow[bool]:
-    """`GET /_localexa/health`: True once the server is up (no admin key)."""
-    yield from call(ApiRequest("GET", PREFIX + "/health", service=Service.ADMIN, auth=AuthMode.NONE))
-    return True
+    """`GET /_localexa/health`: True once the server is up (no admin key). Never False: a server
+    that is down raises APIConnectionError, another answer APIResponseValidationError."""
+    response = yield from call(_unauthenticated("/health"))
+    return _status_is(response, "ok")
 
 
 def ready() -> Flow[bool]:
     """`GET /_localexa/ready`: True when the database answers; 503 ServiceUnavailableError otherwise."""
-    yield from call(ApiRequest("GET", PREFIX + "/ready", service=Service.ADMIN, auth=AuthMode.NONE))
-    return True
+    response = yield from call(_unauthenticated("/ready"))
+    return _status_is(response, "ready")
 
 
 def create_customer(

@@ -1,13 +1,14 @@
 """Developer skill enablement (SMAPI `/v1/skills/{skillId}/stages/{stage}/enablement`, spec §1.1).
 
 Enabling a stage disables the other one. GET answers 204 when enabled and 404 when not, which
-`is_enabled` turns into a bool (as ask-cli reads it).
+`is_enabled` turns into a bool (as ask-cli reads it). A 2xx with a body is no answer of
+Amazon's (a proxy's page): APIResponseValidationError.
 """
 
 from __future__ import annotations
 
 from localexa.client._async import AsyncResource, async_method
-from localexa.client._core import ApiRequest, Flow, call, segment
+from localexa.client._core import ApiRequest, Flow, call, expect_no_content, segment
 from localexa.client._errors import NotFoundError
 from localexa.client._sync import SyncResource, sync_method
 from localexa.client.types.enablement import Stage
@@ -21,27 +22,29 @@ def _path(skill_id: str, stage: str) -> str:
 
 def enable(skill_id: str, stage: Stage = "development") -> Flow[None]:
     """`PUT .../enablement` (204): enable the stage for the token's developer."""
-    yield from call(ApiRequest("PUT", _path(skill_id, stage)))
+    expect_no_content((yield from call(ApiRequest("PUT", _path(skill_id, stage)))))
 
 
 def get(skill_id: str, stage: Stage = "development") -> Flow[None]:
     """`GET .../enablement`: returns when enabled; raises NotFoundError when not."""
-    yield from call(ApiRequest("GET", _path(skill_id, stage)))
+    expect_no_content((yield from call(ApiRequest("GET", _path(skill_id, stage)))))
 
 
 def is_enabled(skill_id: str, stage: Stage = "development") -> Flow[bool]:
     """True when the stage is enabled, False on 404."""
     try:
-        yield from call(ApiRequest("GET", _path(skill_id, stage)))
+        response = yield from call(ApiRequest("GET", _path(skill_id, stage)))
     except NotFoundError:
         return False
+    expect_no_content(response)
     return True
 
 
 def disable(skill_id: str, stage: Stage = "development") -> Flow[None]:
     """`DELETE .../enablement` (204); NotFoundError when the stage is not enabled, unless an earlier
     attempt of this call may have disabled it (its answer lost, a 500/502/504): then it is done."""
-    yield from call(ApiRequest("DELETE", _path(skill_id, stage), gone_is_done=True))
+    response = yield from call(ApiRequest("DELETE", _path(skill_id, stage), gone_is_done=True))
+    expect_no_content(response)
 
 
 class Enablement(SyncResource):

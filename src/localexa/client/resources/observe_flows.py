@@ -134,8 +134,10 @@ def snapshot() -> Flow[dict[str, Any]]:
     """`POST /_localexa/snapshot`: every table but the journal, as one JSON document."""
     response = yield from call(admin_request("POST", "/snapshot", idempotent=True))
     body = json_body(response)
-    if not isinstance(body, dict):
-        raise APIResponseValidationError("/_localexa/snapshot answered no JSON object.", response=response)
+    if not isinstance(body, dict) or body.get("format") != "localexa.snapshot":
+        raise APIResponseValidationError(
+            "/_localexa/snapshot answered no localexa snapshot.", response=response
+        )
     return body
 
 
