@@ -252,3 +252,37 @@ async def test_overview_counts(client: httpx.AsyncClient, admin: Admin) -> None:
     page = (await client.get("/console")).text
     assert "Customers" in page
     assert "Journal entries" in page
+
+
+async def test_a_fault_forms_number_errors_say_which_numbers_it_takes(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/faults")).text)
+    for field, typed, expected in (
+        ("count", "1.5", "count: enter a whole number from 1 to 1,000,000,000, in digits."),
+        ("delayMs", "1e3", "delayMs: enter a whole number from 0 to 60,000, in digits."),
+        ("probability", "NaN", "probability: enter a number from 0 to 1, in digits."),
+    ):
+        data = {"csrf_token": csrf, "path": "/v1/x", "status": "503", field: typed}
+        response = await client.post("/console/faults", data=data)
+        assert response.status_code == 400, field
+        assert expected in response.text, (field, re.findall(r"<li[^>]*>([^<]*)</li>", response.text))
+        assert "Input should be" not in response.text
+
+
+async def test_a_filter_that_matches_nothing_says_so_and_region_takes_any_case(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    await admin.customer(name="Eve", region="EU")
+    await sign_in(client)
+    nothing = (await client.get("/console/customers?region=FE")).text
+    assert "No customers match these filters." in nothing
+    assert "Eve" in (await client.get("/console/customers?region=eu")).text
+
+
+async def test_the_clock_page_shows_a_fraction_of_a_second(client: httpx.AsyncClient) -> None:
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/clock")).text)
+    for seconds in ("0.5", "7"):
+        moved = await client.post("/console/clock", data={"csrf_token": csrf, "seconds": seconds})
+        assert moved.status_code == 303
+    assert "7.5 seconds ahead of the wall clock." in (await client.get("/console/clock")).text

@@ -125,6 +125,7 @@ def test_every_error_type_builds_a_valid_error_response(error_type: ErrorType) -
     assert payload(answer)["type"] == error_type.value
     verdict = validate_response(event, answer)
     assert verdict.ok, verdict.problems
+    assert verdict.valid  # the name a directive result's verdict uses
     assert verdict.error_type == error_type.value
 
 

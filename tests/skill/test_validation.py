@@ -110,6 +110,7 @@ def test_a_good_answer_is_ok() -> None:
 def test_broken_answers_name_the_problem(answer: dict[str, Any], path: str) -> None:
     verdict = validate_response(TURN_ON, answer)
     assert not verdict.ok
+    assert not verdict.valid
     assert path in [p.path for p in verdict.problems], verdict.problems
 
 

@@ -106,6 +106,12 @@ class Verdict:
         return not self.problems
 
     @property
+    def valid(self) -> bool:
+        """`ok` under the name a directive result's verdict uses (`client.admin.directives.send`),
+        so code that checks either kind of verdict reads the same."""
+        return self.ok
+
+    @property
     def is_error(self) -> bool:
         return self.error_type is not None
 

@@ -79,6 +79,8 @@ class Grid:
     columns: list[str] = field(default_factory=list)
     rows: list[list[Cell]] = field(default_factory=list)
     total: int = 0
+    #: Whether filters narrowed the rows (an empty page then says "match", not "yet").
+    filtered: bool = False
     #: Pass back as `cursor` for the rows after these; None on the last page.
     next_cursor: str | None = None
 
@@ -102,10 +104,14 @@ async def grid(
     newest_first = "created_at" in table.c
     query = select(table).order_by(*(c.desc() if newest_first else c.asc() for c in sort))
     count = select(func.count()).select_from(table)
+    filtered = False
     for column, value in (where or {}).items():
         if value and column in table.c:
+            if column == "region":  # stored upper case; the journal and the client take any case
+                value = value.upper()
             query = query.where(table.c[column] == value)
             count = count.where(table.c[column] == value)
+            filtered = True
     if cursor:
         query = query.where(_after(sort, _decode_cursor(cursor, sort), newest_first=newest_first))
     async with engine.connect() as conn:
@@ -119,6 +125,7 @@ async def grid(
         columns=names,
         rows=[[_cell(n, row._mapping[n], links or {}) for n in names] for row in rows],
         total=total,
+        filtered=filtered,
         next_cursor=_encode_cursor([rows[-1]._mapping[c.name] for c in sort]) if more else None,
     )
 

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from starlette.responses import RedirectResponse, Response
 
 from localexa.server.console.render import (
@@ -158,13 +159,45 @@ async def create_fault(request: Request) -> Response:
     try:
         spec = FaultIn.model_validate_strings(body)  # a form's text: "100" is a number here
     except ValidationError as exc:
-        errors = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'fault'}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        ]
+        errors = [_in_words(error) for error in exc.errors()]
         return await _faults_page(request, session, errors=errors, form=given, status_code=400)
     await request.app.state.faults.create(spec.model_dump(), now=request.app.state.clock.now())
     return RedirectResponse("/console/faults", status_code=303)
+
+
+#: Pydantic's errors for a number that is no number, or out of its bounds: the form says which
+#: numbers it takes instead ("count: Input should be a valid integer, unable to parse string as an
+#: integer" for 1.5, "probability: Input should be less than or equal to 1" for NaN).
+_NUMBER_ERRORS = frozenset(
+    {
+        "int_parsing",
+        "int_type",
+        "int_from_float",
+        "float_parsing",
+        "float_type",
+        "finite_number",
+        "greater_than_equal",
+        "less_than_equal",
+    }
+)
+
+
+def _in_words(error: ErrorDetails) -> str:
+    """One fault-form error as the form's field and what it takes."""
+    name = ".".join(str(part) for part in error["loc"]) or "fault"
+    field = next((f for f in FaultIn.model_fields.values() if f.alias == name), None)
+    bounds = {
+        key: getattr(m, key)
+        for m in (field.metadata if field else ())
+        for key in ("ge", "le")
+        if hasattr(m, key)
+    }
+    if error["type"] in _NUMBER_ERRORS and {"ge", "le"} <= bounds.keys() and field is not None:
+        whole = field.annotation in (int, int | None)
+        kind = "a whole number" if whole else "a number"
+        low, high = (f"{bounds[key]:,}" if whole else f"{bounds[key]:g}" for key in ("ge", "le"))
+        return f"{name}: enter {kind} from {low} to {high}, in digits."
+    return f"{name}: {error['msg'].removeprefix('Value error, ')}"
 
 
 @router.post("/faults/{fault_id}/delete")

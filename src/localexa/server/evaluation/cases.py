@@ -88,13 +88,22 @@ async def _send(channel: SkillChannel, directive: dict[str, Any], what: str) -> 
     return exchange
 
 
+def _detail(payload: Any) -> str:
+    """` TYPE: message` of an ErrorResponse's payload, as much of it as there is ('' for a payload
+    without either, such as a DeferredResponse's: it read "None: None")."""
+    if not isinstance(payload, dict):
+        return ""
+    kind, message = payload.get("type"), payload.get("message")
+    parts = [str(part) for part in (kind, message) if part is not None and part != ""]
+    return " " + ": ".join(parts) if parts else ""
+
+
 def _response_problems(exchange: Exchange, what: str) -> list[str]:
     if exchange.answer_name != RESPONSE:
         # The skill's answer: `event` and its `payload` may be any JSON value, the message any text.
         event = (exchange.response or {}).get("event")
         payload = event.get("payload") if isinstance(event, dict) else None
-        detail = f" {payload.get('type')}: {payload.get('message')}" if isinstance(payload, dict) else ""
-        answered = f"{what} was answered with {exchange.answer_name or 'no event'}{detail}".rstrip(": ")
+        answered = f"{what} was answered with {exchange.answer_name or 'no event'}{_detail(payload)}"
         return [printable(answered)]
     if not exchange.verdict.get("valid", True):
         return [f"{what}: invalid Alexa.Response: {p}" for p in exchange.problems()]
@@ -122,9 +131,18 @@ async def run_case(channel: SkillChannel, case: TestCase, endpoint_id: str) -> C
         exchange = await _send(channel, case.directive, _label(case.directive))
         outcome.directive, outcome.actual_response = exchange.directive, exchange.response
         problems = _response_problems(exchange, _label(case.directive))
-        report = await _send(
-            channel, {"header": {"namespace": "Alexa", "name": "ReportState"}}, "ReportState"
-        )
+        try:
+            report = await _send(
+                channel, {"header": {"namespace": "Alexa", "name": "ReportState"}}, "ReportState"
+            )
+        except _NoAnswer as exc:
+            if not problems:
+                raise
+            # The skill answered the directive wrongly (an INVALID_AUTHORIZATION_CREDENTIAL
+            # ErrorResponse makes the link NEEDS_RELINK, so ReportState cannot even be sent): the
+            # case failed on that answer; it is no case the skill left unanswered.
+            outcome.reasons = [*problems, exc.message]
+            return outcome
     except _NoAnswer as exc:
         outcome.status = ERROR
         outcome.error = {"code": ErrorCode.TEST_CASE_TIME_OUT.value, "message": exc.message}
