@@ -7,13 +7,18 @@ from tests.cli.conftest import Cli
 from tests.cli.echo_skill import EchoSkill
 
 
-def test_discover_accept_grant_and_the_messages_they_leave(
-    cli: Cli, localexa: Localexa, echo_skill: EchoSkill
-) -> None:
+def linked_pair(localexa: Localexa, echo_skill: EchoSkill) -> tuple[str, str]:
+    """(user id, skill id) of a customer who linked a skill answered by the echo skill."""
     skill = localexa.create_skill(account_linking=True, endpoint=echo_skill.url)
     customer = localexa.create_customer()
     localexa.link(customer, skill)
-    pair = (customer.user_id, skill.skill_id)
+    return customer.user_id, skill.skill_id
+
+
+def test_discover_accept_grant_and_the_messages_they_leave(
+    cli: Cli, localexa: Localexa, echo_skill: EchoSkill
+) -> None:
+    pair = linked_pair(localexa, echo_skill)
     cli.json("admin", "directives", "endpoints", *pair, "--wait", "10")  # the link's own Discover is done
 
     discovered = cli.json("admin", "directives", "discover", *pair)
@@ -28,17 +33,15 @@ def test_discover_accept_grant_and_the_messages_they_leave(
     assert len(cli.json("admin", "directives", "messages", *pair, "--limit", "1")) == 1
     assert "AcceptGrant" in cli.ok("admin", "directives", "messages", *pair).stdout  # the table
 
-    unknown = cli.run("admin", "directives", "messages", "no-such-user", skill.skill_id)
+    unknown = cli.run("admin", "directives", "messages", "no-such-user", pair[1])
     assert unknown.exit_code == 3, (unknown.stdout, unknown.stderr)
 
 
 def test_send_takes_the_cookie_and_correlation_token_the_client_takes(
     cli: Cli, localexa: Localexa, echo_skill: EchoSkill
 ) -> None:
-    skill = localexa.create_skill(account_linking=True, endpoint=echo_skill.url)
-    customer = localexa.create_customer()
-    localexa.link(customer, skill)
-    pair = ("--user-id", customer.user_id, "--skill-id", skill.skill_id)
+    user_id, skill_id = linked_pair(localexa, echo_skill)
+    pair = ("--user-id", user_id, "--skill-id", skill_id)
     sent = cli.json(
         "admin", "directives", "send", *pair, "--namespace", "Alexa.PowerController", "--name", "TurnOff",
         "--endpoint-id", "lamp", "--cookie", '{"room": "hall"}', "--correlation-token", "corr-7",

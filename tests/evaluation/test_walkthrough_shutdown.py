@@ -68,7 +68,12 @@ async def test_a_server_shutting_down_mid_step_hands_a_lambda_skills_run_over_at
         async with reader.state.sessions() as session:
             run = await session.get(CapabilityEvaluation, evaluation_id)
             assert run is not None
-            kept = (await session.execute(CapabilityTestCaseResult.__table__.select())).all()
+            # This run's results: on PostgreSQL the database is the session's, and no `app`
+            # fixture emptied it before this test (an earlier test's run may be left there).
+            results = CapabilityTestCaseResult.__table__
+            kept = (
+                await session.execute(results.select().where(results.c.evaluation_id == evaluation_id))
+            ).all()
     assert run.status == "IN_PROGRESS"
     assert run.lease_expires_at is not None
     lease = run.lease_expires_at.replace(tzinfo=run.lease_expires_at.tzinfo or UTC)

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     #: third of it), and the time one test case may take.
     evaluation_lease_seconds: float = Field(default=30.0, gt=0)
     evaluation_case_timeout: float = Field(default=60.0, gt=0)
+    #: Runs one process carries at once; more wait for a free slot (or another process).
+    evaluation_concurrent_runs: int = Field(default=4, ge=1, le=64)
     #: Journal entries kept; older ones are deleted.
     journal_retention: int = 10_000
     #: Seconds a client has to send a request's head, may pause within its body (the request

@@ -3,16 +3,29 @@ account, to one endpoint (the token is the linked one, refreshed when it expires
 
 Everything the runner needs is an `Exchange`: the directive as sent and the answer (both redacted),
 whether the skill answered at all, and the answer's verdict from the skill kit's checks.
+
+A skill may answer `Alexa.DeferredResponse` and post the real answer (`Alexa.Response`,
+`Alexa.StateReport`, an `ErrorResponse`) to the event gateway later, with the directive's
+correlationToken: the gateway files it under the directive's exchange, and the channel waits for
+it there, so the case is judged on that answer. The wait ends with the case's own time limit.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy import select
+
 from localexa.server.core.errors import LocalexaError
+from localexa.server.directives.models import EVENT, SkillMessage
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.service import DirectiveRequest, send_directive
+
+DEFERRED = "Alexa.DeferredResponse"
+#: How often the channel looks for a deferred directive's asynchronous answer.
+ASYNC_ANSWER_POLL_SECONDS = 0.1
 
 
 class ChannelClosed(Exception):
@@ -87,9 +100,37 @@ class DirectiveChannel:
         failure = result.error["message"] if result.error else None
         # The directive object itself ({header, endpoint, payload}), as test plans write it.
         inner = result.directive.get("directive")
-        return Exchange(
+        exchange = Exchange(
             directive=inner if isinstance(inner, dict) else result.directive,
             response=result.response,
             failure=failure,
             verdict=result.verdict,
         )
+        token = (exchange.directive.get("header") or {}).get("correlationToken")
+        if failure is None and exchange.answer_name == DEFERRED and isinstance(token, str) and token:
+            return await self._asynchronous_answer(exchange, token)
+        return exchange
+
+    async def _asynchronous_answer(self, deferred: Exchange, correlation_token: str) -> Exchange:
+        """The event the skill posted to the gateway with the directive's correlationToken, once it
+        is there (the gateway may be another process's: the database is where they meet). By the
+        token, not the exchange id: a skill quick enough posts before the directive's own rows are
+        committed, and the gateway then files its event under an exchange of its own."""
+        query = (
+            select(SkillMessage.body, SkillMessage.verdict)
+            .where(
+                SkillMessage.customer_id == self.user_id,
+                SkillMessage.skill_id == self.skill_id,
+                SkillMessage.direction == EVENT,
+                SkillMessage.correlation_token == correlation_token,
+            )
+            .order_by(SkillMessage.id)
+            .limit(1)
+        )
+        while True:
+            async with self.runtime.transaction() as session:
+                found = (await session.execute(query)).first()
+            if found is not None:
+                body, verdict = found
+                return Exchange(directive=deferred.directive, response=body, verdict=dict(verdict or {}))
+            await asyncio.sleep(ASYNC_ANSWER_POLL_SECONDS)

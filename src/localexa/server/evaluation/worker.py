@@ -2,14 +2,12 @@
 
 DESIGN.md "Capability evaluation": a run is a job in the database, so it survives the process
 that accepted it. The worker polls for due runs (and is woken at once by a POST in its own
-process), claims one (repository.py: SKIP LOCKED on PostgreSQL, compare-and-set on SQLite) with a
-lease by the wall clock, renews the lease while it works (heartbeat), and writes each test case as
-it finishes. A process that dies stops renewing; once the lease expires the next worker to poll
-claims the run again and resumes it at the first unfinished test case, or, after `max_attempts`
-claims, ends it in ERROR. A run is never left IN_PROGRESS.
-
-Lifecycle: `start_evaluation_worker(app)` in the lifespan, `stop_evaluation_worker(app)` at
-shutdown (which releases the lease of the run in hand, so another process resumes it at once).
+process), claims up to `concurrent_runs` (repository.py: SKIP LOCKED on PostgreSQL, compare-and-set
+on SQLite), each with a lease by the wall clock renewed while it works (heartbeat), and writes each
+test case as it finishes. A process that dies stops renewing; once a lease expires the next worker
+to poll resumes that run at its first unfinished test case, or, after `max_attempts` claims, ends
+it in ERROR. A run is never left IN_PROGRESS. Lifecycle: `start_evaluation_worker(app)` in the
+lifespan, `stop_evaluation_worker(app)` at shutdown (which hands the runs in hand over at once).
 """
 
 from __future__ import annotations
@@ -57,6 +55,8 @@ class WorkerConfig:
     poll_interval: float = 1.0
     lease_seconds: float = 30.0
     case_timeout: float = 60.0
+    #: Runs one process carries at once (each waits on its skill most of the time).
+    concurrent_runs: int = 4
     max_attempts: int = 3
     #: How long `stop` lets the run in hand reach the end of its current step.
     stop_grace: float = 10.0
@@ -152,19 +152,41 @@ class EvaluationWorker:
                 await task
 
     async def _loop(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                if self.engine is not None:
-                    await self.runtime.clock.refresh(self.engine)
-                if await self.run_once():
-                    continue
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("evaluation worker %s failed; polling again", self.owner)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.config.poll_interval)
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    if self.engine is not None:
+                        await self.runtime.clock.refresh(self.engine)
+                    await self._claim_while_free(running)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("evaluation worker %s failed; polling again", self.owner)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.config.poll_interval)
+        finally:
+            # Stopping: each run stops after its current step and is handed over (execute); a
+            # cancelled loop (past stop_grace) cancels them with it.
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+
+    async def _claim_while_free(self, running: set[asyncio.Task[None]]) -> None:
+        """Claim due runs until `concurrent_runs` are under way. One at a time, a skill that never
+        answers held every other developer's run behind it for a minute a case."""
+
+        def ended(task: asyncio.Task[None]) -> None:
+            running.discard(task)
+            self._wake.set()  # a free slot: look for the next due run at once
+
+        while len(running) < self.config.concurrent_runs and not self._stopping:
+            job = await self.claim()
+            if job is None:
+                return
+            task = asyncio.create_task(self.execute(job), name=f"evaluation run {job.id}")
+            running.add(task)
+            task.add_done_callback(ended)
 
     # -- one job ---------------------------------------------------------------------------------
 
@@ -365,6 +387,7 @@ async def start_evaluation_worker(app: Any) -> None:
     config = WorkerConfig(
         lease_seconds=state.settings.evaluation_lease_seconds,
         case_timeout=state.settings.evaluation_case_timeout,
+        concurrent_runs=state.settings.evaluation_concurrent_runs,
     )
     worker = EvaluationWorker(lambda: Runtime.of(state), engine=state.engine, config=config)
     app.state.evaluation_worker = worker

@@ -1,0 +1,147 @@
+"""A skill that answers the evaluation's directives with Alexa.DeferredResponse and posts the real
+answer to the event gateway afterwards (with the directive's correlationToken): each case is
+judged on that asynchronous answer, as for a skill answering at once (every case FAILED before,
+"set-up 1 … was answered with Alexa.DeferredResponse")."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from localexa.samples.mylights import build_skill
+from localexa.server.directives.runtime import Runtime
+from localexa.server.evaluation.plans import plan_id_for
+from localexa.server.evaluation.worker import EvaluationWorker, WorkerConfig
+from localexa.skill import Message
+from tests.evaluation.helpers import (
+    READWRITE,
+    Developer,
+    bearer,
+    evaluation,
+    finished,
+    link,
+    results,
+    start,
+)
+from tests.evaluation.skills import SkillServer, _cloud, _with_skill
+from tests.factories import Admin
+from tests.servers import serve_in_thread
+
+EVENTS = "alexa::async_event:write"
+
+
+class Deferring:
+    """Answers every directive but Discover, ReportState and AcceptGrant with DeferredResponse and
+    keeps the real answer for the test to post (`hold` answers nothing asynchronously)."""
+
+    def __init__(self) -> None:
+        self.pending: list[Message] = []
+        self.deferred = 0
+        self.hold = False
+        self._lock = threading.Lock()
+
+    def __call__(self, event: dict[str, Any], answer: Message) -> Message:
+        header = event["directive"]["header"]
+        if header["name"] in ("Discover", "ReportState", "AcceptGrant"):
+            return answer
+        with self._lock:
+            self.deferred += 1
+            if not self.hold:
+                self.pending.append(answer)
+        return {
+            "event": {
+                "header": {
+                    "namespace": "Alexa",
+                    "name": "DeferredResponse",
+                    "messageId": str(uuid.uuid4()),
+                    "correlationToken": header["correlationToken"],
+                    "payloadVersion": "3",
+                },
+                "payload": {"estimatedDeferralInSeconds": 2},
+            }
+        }
+
+    def take(self) -> list[Message]:
+        with self._lock:
+            taken, self.pending = self.pending, []
+        return taken
+
+
+@pytest.fixture
+def deferring() -> Iterator[tuple[SkillServer, Deferring]]:
+    cloud = _cloud()
+    hook = Deferring()
+    app = _with_skill(cloud, build_skill(cloud), hook)
+    with serve_in_thread(app) as url:
+        yield SkillServer(url, cloud, app.state.answered), hook
+
+
+async def _developer(client: httpx.AsyncClient, admin: Admin, server: SkillServer) -> tuple[Developer, str]:
+    """A developer whose skill may send events, linked; and the skill's event token for them."""
+    customer = await admin.customer(name="Dev")
+    skill = await admin.skill(
+        customer,
+        endpoint=f"{server.url}/skill",
+        account_linking=server.account_linking(),
+        permissions=[EVENTS],
+    )
+    dev = Developer(customer, skill, await admin.access_token(customer.user_id, [READWRITE]))
+    await link(client, admin, dev, server)
+    event_token = await admin.access_token(customer.user_id, [EVENTS], client_id=skill.messaging_client_id)
+    return dev, event_token
+
+
+async def _post_later(client: httpx.AsyncClient, hook: Deferring, token: str, stop: asyncio.Event) -> None:
+    """The skill's asynchronous answers, posted to the gateway as they come (scope: the event token)."""
+    while not stop.is_set():
+        for answer in hook.take():
+            answer["event"]["endpoint"]["scope"] = {"type": "BearerToken", "token": token}
+            posted = await client.post("/v3/events", json=answer, headers=bearer(token))
+            assert posted.status_code == 202, posted.text
+        await asyncio.sleep(0.02)
+
+
+async def test_deferred_answers_posted_to_the_gateway_pass_the_plan(
+    client: httpx.AsyncClient, admin: Admin, deferring: tuple[SkillServer, Deferring]
+) -> None:
+    server, hook = deferring
+    dev, token = await _developer(client, admin, server)
+    stop = asyncio.Event()
+    poster = asyncio.create_task(_post_later(client, hook, token, stop))
+    try:
+        evaluation_id = await start(client, dev, plan_id_for("PowerController"), "kitchen")
+        body = await finished(client, dev, evaluation_id)
+    finally:
+        stop.set()
+        await poster
+    found = await results(client, dev, evaluation_id)
+    assert body["status"] == "PASSED", [r.get("reasons") or r.get("error") for r in found]
+    assert hook.deferred >= 8  # every set-up and every directive under test was deferred
+    assert all(r["actualResponse"]["event"]["header"]["name"] == "Response" for r in found)
+
+
+async def test_a_deferred_answer_that_never_comes_is_the_cases_time_out(
+    client: httpx.AsyncClient, admin: Admin, app: FastAPI, deferring: tuple[SkillServer, Deferring]
+) -> None:
+    server, hook = deferring
+    hook.hold = True
+    await app.state.evaluation_worker.stop()
+    dev, _token = await _developer(client, admin, server)
+    evaluation_id = await start(client, dev, plan_id_for("PowerController"), "kitchen")
+    worker = EvaluationWorker(Runtime.of(app.state), config=WorkerConfig(case_timeout=0.5))
+    assert await worker.run_once()
+    body = await evaluation(client, dev, evaluation_id)
+    assert body["status"] == "ERROR"
+    found = await results(client, dev, evaluation_id)
+    assert found[0]["error"] == {
+        "code": "TEST_CASE_TIME_OUT",
+        "message": "The test case did not finish within 0.5 s.",
+    }
+    assert hook.deferred >= 1
