@@ -123,9 +123,22 @@ async def record_exchange(
             )
     await repo.flush()
     last = attempts[-1]
+    token = _deferred_correlation_token(last)
+    if token is not None:
+        await repo.adopt_early_events(customer_id, skill_id, token, exchange_id)
     if learn and last.invocation.answer is not None:
         await learn_from_answer(repo, customer_id, skill_id, last.message, last.invocation.answer, now)
     await repo.prune_messages(customer_id, skill_id)
+
+
+def _deferred_correlation_token(attempt: Attempt) -> str | None:
+    """The directive's correlationToken when the skill answered it with a DeferredResponse (its
+    real answer comes to the gateway, maybe before this exchange is recorded), else None."""
+    header = _header(attempt.invocation.answer, "event")
+    if (header.get("namespace"), header.get("name")) != ("Alexa", "DeferredResponse"):
+        return None
+    token = _header(attempt.message, "directive").get("correlationToken")
+    return token if isinstance(token, str) and token else None
 
 
 async def learn_from_answer(

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from localexa.server.directives.models import DIRECTIVE, AfterLinkStatus, DiscoveredEndpoint, SkillMessage
+from localexa.server.directives.models import (
+    DIRECTIVE,
+    EVENT,
+    AfterLinkStatus,
+    DiscoveredEndpoint,
+    SkillMessage,
+)
 
 #: Messages kept per customer and skill; older ones are deleted as new ones arrive.
 MESSAGES_KEPT = 2000
@@ -35,6 +41,24 @@ class DirectiveRepository:
         if before_id is not None:
             query = query.where(SkillMessage.id < before_id)
         return (await self.session.execute(query)).scalars().all()
+
+    async def adopt_early_events(
+        self, customer_id: str, skill_id: str, correlation_token: str, exchange_id: str
+    ) -> None:
+        """File under `exchange_id` the events with its directive's correlation token that reached
+        the gateway before the directive was recorded (a skill that posts its answer while its
+        DeferredResponse is still on the way): the gateway found no exchange to join then."""
+        await self.session.execute(
+            update(SkillMessage)
+            .where(
+                SkillMessage.customer_id == customer_id,
+                SkillMessage.skill_id == skill_id,
+                SkillMessage.direction == EVENT,
+                SkillMessage.correlation_token == correlation_token,
+                SkillMessage.exchange_id != exchange_id,
+            )
+            .values(exchange_id=exchange_id)
+        )
 
     async def exchange_of(self, customer_id: str, skill_id: str, correlation_token: str) -> str | None:
         """The exchange of the latest directive sent with this correlation token."""

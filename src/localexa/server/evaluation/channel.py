@@ -115,7 +115,7 @@ class DirectiveChannel:
         """The event the skill posted to the gateway with the directive's correlationToken, once it
         is there (the gateway may be another process's: the database is where they meet). By the
         token, not the exchange id: a skill quick enough posts before the directive's own rows are
-        committed, and the gateway then files its event under an exchange of its own."""
+        committed, and its event joins the exchange only then (recording.py)."""
         query = (
             select(SkillMessage.body, SkillMessage.verdict)
             .where(

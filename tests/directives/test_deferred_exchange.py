@@ -1,0 +1,72 @@
+"""A skill that posts its real answer to the event gateway while its DeferredResponse is still on
+the way (before localexa has recorded the directive): the messages API files that event under the
+directive's exchange all the same (the gateway found no exchange then, and gave it one of its own)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from localexa.skill import power_state, response
+from localexa.testing import Localexa
+from tests.cli.echo_skill import EchoSkill
+
+
+class PostsFirst(EchoSkill):
+    """The echo skill, but TurnOn's answer goes to the gateway first, then DeferredResponse."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gateway = ""
+        self.event_token = ""
+        self.posted: list[int] = []
+
+    def answer(self, directive: dict[str, Any]) -> dict[str, Any]:
+        header = directive["directive"]["header"]
+        if header["name"] != "TurnOn":
+            return super().answer(directive)
+        self.received.append(directive)
+        answer = response(directive, [power_state(True)])
+        answer["event"]["endpoint"]["scope"] = {"type": "BearerToken", "token": self.event_token}
+        auth = {"Authorization": f"Bearer {self.event_token}"}
+        self.posted.append(httpx.post(f"{self.gateway}/v3/events", json=answer, headers=auth).status_code)
+        return {
+            "event": {
+                "header": {
+                    "namespace": "Alexa",
+                    "name": "DeferredResponse",
+                    "messageId": str(uuid.uuid4()),
+                    "correlationToken": header["correlationToken"],
+                    "payloadVersion": "3",
+                },
+                "payload": {"estimatedDeferralInSeconds": 1},
+            }
+        }
+
+
+def test_an_event_posted_before_its_directive_was_recorded_joins_its_exchange(localexa: Localexa) -> None:
+    skill_server = PostsFirst()
+    with skill_server:
+        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
+        customer = localexa.create_customer()
+        localexa.link(customer, skill)
+        skill_server.gateway = localexa.server.url
+        skill_server.event_token = localexa.event_token(customer, skill)
+        sent = localexa.client.admin.directives.send(
+            user_id=customer.user_id,
+            skill_id=skill.skill_id,
+            namespace="Alexa.PowerController",
+            name="TurnOn",
+            endpoint_id="lamp",
+        )
+    assert skill_server.posted == [202]
+    assert sent.verdict.name == "Alexa.DeferredResponse"
+    messages = list(localexa.client.admin.directives.messages(customer.user_id, skill.skill_id))
+    mine = [m for m in messages if m.exchange_id == sent.exchange_id]
+    assert [(m.direction, m.name) for m in sorted(mine, key=lambda m: m.id)] == [
+        ("event", "Response"),  # it arrived first
+        ("directive", "TurnOn"),
+        ("response", "DeferredResponse"),
+    ]
