@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from localexa.testing import Localexa
 from localexa.thread import ThreadDataset, compute_pskc
-from localexa.thread.tlv import encode_tlvs
+from localexa.thread.tlv import Tlv, encode_tlvs
 from tests.cli.conftest import Cli
 
 XPANID = "dead00beef00cafe"
@@ -56,11 +57,24 @@ def test_put_by_fields_then_list(cli: Cli, token: str) -> None:
 
 def test_tlv_import_and_export_round_trip(cli: Cli, token: str) -> None:
     original = dataset().to_tlv_hex()
-    cli.ok("thread", "put", "--tlv", original, token=token)
+    put = cli.ok("thread", "put", "--tlv", original, token=token)
+    assert "not stored" not in put.stderr  # OpenThread's defaults: an export gives them back
     exported = cli.ok("thread", "export", "--extended-pan-id", XPANID, token=token).stdout.strip()
     assert exported == original
     as_json = cli.json("thread", "export", "--extended-pan-id", XPANID, token=token)
     assert as_json == {"tlv": original, "complete": True}
+
+
+def test_put_names_what_the_credential_locker_cannot_keep(cli: Cli, token: str) -> None:
+    """A border router's own mesh-local prefix and an unknown TLV: stored nothing of them, and an
+    export gives OpenThread's defaults instead, so put says so (it said nothing)."""
+    own = replace(dataset("lab"), mesh_local_prefix="fd000db800000000", extra_tlvs=(Tlv(74, b"\x01\x02"),))
+    put = cli.ok("thread", "put", "--tlv", own.to_tlv_hex(), token=token)
+    assert put.stderr.startswith("note: not stored"), put.stderr
+    assert "mesh-local prefix, TLV type 74" in put.stderr
+    assert "security policy" not in put.stderr  # the default's own value comes back as it was
+    exported = cli.ok("thread", "export", "--extended-pan-id", XPANID, token=token).stdout.strip()
+    assert ThreadDataset.from_tlv_hex(exported).mesh_local_prefix == "fddead00beef0000"
 
 
 def test_export_names_the_defaults_it_filled_on_stderr(cli: Cli, token: str) -> None:
@@ -113,8 +127,12 @@ def test_minimal_export_and_incomplete_networks(cli: Cli, token: str) -> None:
         KEY,
         token=token,
     )
-    result = cli.ok("thread", "export", "--extended-pan-id", XPANID, token=token)
-    assert "not complete" in result.stderr
+    refused = cli.run("thread", "export", "--extended-pan-id", XPANID, token=token)
+    assert refused.exit_code == 2, (refused.stdout, refused.stderr)
+    assert refused.stdout == ""  # nothing for $(…) to hand to ot-ctl
+    assert "no panId or channelNumber" in refused.stderr
+    assert "--minimal" in refused.stderr
+    result = cli.ok("thread", "export", "--extended-pan-id", XPANID, "--minimal", token=token)
     parsed = ThreadDataset.from_tlv_hex(result.stdout.strip())
     assert (parsed.network_name, parsed.network_key, parsed.channel) == ("bare", KEY, None)
     minimal = cli.json("thread", "export", "--extended-pan-id", XPANID, "--minimal", token=token)

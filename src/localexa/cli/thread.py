@@ -215,6 +215,15 @@ def put(
         network = network_from_options({**fields, f.DEFAULT_BORDER_AGENT_ID: border_agent_id}, passphrase)
     with cli.client(token=token) as client:
         client.thread_networks.put(**{_PUT_ARGUMENTS[name]: value for name, value in network.items()})  # type: ignore[arg-type]
+    if dataset is not None and (dropped := dataset.lost_in_credential_locker()):
+        # A border router's dataset may hold more than the Credential Locker keeps: say what an
+        # export will not give back, on stderr.
+        listed = ", ".join(dropped)
+        print(
+            f"note: not stored (the Credential Locker has no field for it; an export gives OpenThread's "
+            f"defaults instead): {listed}",
+            file=sys.stderr,
+        )
     summary = {
         f.EXTENDED_PAN_ID: network[f.EXTENDED_PAN_ID],
         f.NETWORK_NAME: network[f.NETWORK_NAME],
@@ -278,7 +287,14 @@ def export(
     dataset = dataset_of(networks[0])
     complete = not minimal and dataset.pan_id is not None and dataset.channel is not None
     if not minimal and not complete:
-        print("note: no panId or channelNumber stored, so the dataset is not complete", file=sys.stderr)
+        # Exit 2, not a note beside exit 0: `$(localexa thread export …)` would hand ot-ctl a
+        # dataset it refuses, and the script could not tell.
+        typer.echo(
+            "error: the stored network has no panId or channelNumber, so no complete dataset can be "
+            "made (ot-ctl would refuse it); --minimal exports the stored fields alone",
+            err=True,
+        )
+        raise typer.Exit(2)
     if complete and (filled := dataset.missing_defaults()):
         # stderr: stdout stays the bare hex, so `$(localexa thread export …)` keeps working. The
         # Credential Locker stores none of these, so the values are OpenThread's, not the network's.

@@ -248,6 +248,34 @@ class ThreadDataset:
             channel_mask=self.channel_mask or DEFAULT_CHANNEL_MASK,
         )
 
+    def lost_in_credential_locker(self) -> list[str]:
+        """What `to_credential_locker` loses, by name: the Credential Locker's JSON has no field for
+        the mesh-local prefix, security policy, active timestamp, channel mask or any other TLV,
+        and an export puts OpenThread's defaults in their place; values equal to those defaults
+        come back as they were, so they are not named."""
+        defaults = replace(
+            self,
+            active_timestamp=None,
+            mesh_local_prefix=None,
+            security_policy=None,
+            channel_mask=None,
+            extra_tlvs=(),
+        )
+        if self.pan_id is not None and self.channel is not None:
+            defaults = defaults.with_defaults()
+        names = {
+            "mesh_local_prefix": "mesh-local prefix",
+            "security_policy": "security policy",
+            "active_timestamp": "active timestamp",
+            "channel_mask": "channel mask",
+        }
+        lost = [
+            text
+            for name, text in names.items()
+            if getattr(self, name) is not None and getattr(self, name) != getattr(defaults, name)
+        ]
+        return lost + [f"TLV type {tlv.type}" for tlv in self.extra_tlvs]
+
     def missing_defaults(self) -> list[str]:
         """What `with_defaults` would fill in, described (DEFAULT_DESCRIPTIONS); empty when the
         dataset carries all four itself."""

@@ -31,9 +31,12 @@ def json_object(raw: bytes, *, shape: str, error: type[BadRequest] = BadRequest)
         # characters: refused as not UTF-8 (RFC 8259 §8.1), not as holding a U+0000 it has not.
         raise error(body_nul_message(raw))
     try:
-        body = strict_json.loads(raw)
+        body = strict_json.loads(raw, unique_keys=True)
     except strict_json.LoneSurrogate:
         raise error(SURROGATE_MESSAGE) from None
+    except strict_json.RepeatedKey as repeated:
+        # Two values for one field (two network keys, two stages): refused, not the last taken.
+        raise error(f"The request body gives the field {repeated.name} more than once.") from None
     except ValueError:  # UnicodeDecodeError, NaN, too deep: ValueErrors all
         raise error("The request body is not valid JSON.") from None
     if not isinstance(body, dict):

@@ -54,10 +54,28 @@ class TooDeep(ValueError):
     """A JSON text nested deeper than the parser's recursion limit (a RecursionError otherwise)."""
 
 
-def loads(text: str | bytes) -> Any:
+class RepeatedKey(ValueError):
+    """An object of a JSON text held a key twice (with `unique_keys`)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the key {name} is given twice in one object")
+        self.name = name
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in data:
+            raise RepeatedKey(name)
+        data[name] = value
+    return data
+
+
+def loads(text: str | bytes, *, unique_keys: bool = False) -> Any:
     """`json.loads`, refusing NaN, Infinity and numbers beyond a double (`NonFiniteNumber`) and
     unpaired surrogates (`LoneSurrogate`, in UTF-16 and UTF-32 bytes too) and nesting beyond the
-    recursion limit (`TooDeep`), each a `ValueError` like any other parse error."""
+    recursion limit (`TooDeep`), each a `ValueError` like any other parse error; with
+    `unique_keys`, an object holding a key twice too (`RepeatedKey`: which value was meant?)."""
     if isinstance(text, bytes) and json.detect_encoding(text) not in ("utf-8", "utf-8-sig"):
         # UTF-16 and UTF-32, which json.loads also reads: check their escapes as UTF-8.
         text = text.decode(json.detect_encoding(text))
@@ -65,7 +83,8 @@ def loads(text: str | bytes) -> Any:
     if SURROGATE_HINT.search(raw) is not None and holds_lone_surrogate(raw):
         raise LoneSurrogate("a string holds an unpaired UTF-16 surrogate, which is not a character")
     try:
-        return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+        hook = _unique_keys if unique_keys else None
+        return json.loads(text, parse_float=_finite, parse_constant=_no_constant, object_pairs_hook=hook)
     except RecursionError:
         raise TooDeep("the JSON text nests arrays and objects too deeply") from None
 

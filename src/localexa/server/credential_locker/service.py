@@ -67,6 +67,20 @@ def _not_utf8(query_string: bytes, name: str) -> bool:
     return False
 
 
+_QUERY_NAMES = (f.EXTENDED_PAN_ID, f.NETWORK_NAME, "maxResults", "nextToken")
+
+
+def _repeated(query_string: bytes) -> str | None:
+    """A parameter the query gives twice (Starlette keeps the last: `extendedPanId=A&extendedPanId=B`
+    listed B's networks), or None. `count` first: the hot path parses nothing."""
+    for name in _QUERY_NAMES:
+        if query_string.count(name.encode()) > 1:
+            keys = [key for key, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)]
+            if keys.count(name) > 1:
+                return name
+    return None
+
+
 @dataclass(frozen=True)
 class LockerCaller:
     """A skill acting for a customer."""
@@ -150,6 +164,8 @@ class CredentialLockerService:
         """One page of the customer's networks with this extended PAN ID (and name).
         `query_string` is the request's, undecoded: a name that is not UTF-8 is refused as the
         PUT refuses it, not read as the U+FFFD it was decoded to."""
+        if (twice := _repeated(query_string)) is not None:
+            raise BadRequest(f"The query parameter {twice} is given more than once.")
         if extended_pan_id is None:
             raise BadRequest(f"The query parameter {f.EXTENDED_PAN_ID} is required.")
         # Only a decoded name holding U+FFFD can have been bytes that are not UTF-8: a cheap test
