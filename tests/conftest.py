@@ -35,7 +35,7 @@ PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
 
 def _redis_database_per_worker() -> None:
     """Under pytest-xdist each worker gets its own Redis database (15, 14, … counting down from the
-    one given): a worker's reset deletes every rate-limit key under localexa's prefix, and one
+    one given, past 9): a worker's reset deletes every rate-limit key under localexa's prefix, and one
     test's FLUSHDB would make another worker's counters start again. Modules read the variable at
     import, after this conftest."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -46,7 +46,10 @@ def _redis_database_per_worker() -> None:
     if parts is None:
         return
     base, number = parts
-    os.environ["LOCALEXA_TEST_REDIS_URL"] = f"{base}/{max(number - int(worker[2:]), 10)}"
+    # Counting down from the given one through Redis's 16 databases, past 9 (test_redis_down_logs'
+    # own); only more than 15 workers share one.
+    free = [n for n in range(number, number - 16, -1) if n % 16 != 9]
+    os.environ["LOCALEXA_TEST_REDIS_URL"] = f"{base}/{free[int(worker[2:]) % len(free)] % 16}"
 
 
 def make_url_redis(url: str) -> tuple[str, int] | None:
