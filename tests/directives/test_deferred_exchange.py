@@ -4,12 +4,11 @@ directive's exchange all the same (the gateway found no exchange then, and gave 
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
 
-from localexa.skill import power_state, response
+from localexa.skill import deferred_response, power_state, response
 from localexa.testing import Localexa
 from tests.cli.echo_skill import EchoSkill
 
@@ -32,18 +31,7 @@ class PostsFirst(EchoSkill):
         answer["event"]["endpoint"]["scope"] = {"type": "BearerToken", "token": self.event_token}
         auth = {"Authorization": f"Bearer {self.event_token}"}
         self.posted.append(httpx.post(f"{self.gateway}/v3/events", json=answer, headers=auth).status_code)
-        return {
-            "event": {
-                "header": {
-                    "namespace": "Alexa",
-                    "name": "DeferredResponse",
-                    "messageId": str(uuid.uuid4()),
-                    "correlationToken": header["correlationToken"],
-                    "payloadVersion": "3",
-                },
-                "payload": {"estimatedDeferralInSeconds": 1},
-            }
-        }
+        return deferred_response(directive, estimated_deferral_seconds=1)
 
 
 def test_an_event_posted_before_its_directive_was_recorded_joins_its_exchange(localexa: Localexa) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +18,7 @@ from localexa.samples.mylights import build_skill
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.plans import plan_id_for
 from localexa.server.evaluation.worker import EvaluationWorker, WorkerConfig
-from localexa.skill import Message
+from localexa.skill import Message, deferred_response
 from tests.evaluation.helpers import (
     READWRITE,
     Developer,
@@ -55,18 +54,7 @@ class Deferring:
             self.deferred += 1
             if not self.hold:
                 self.pending.append(answer)
-        return {
-            "event": {
-                "header": {
-                    "namespace": "Alexa",
-                    "name": "DeferredResponse",
-                    "messageId": str(uuid.uuid4()),
-                    "correlationToken": header["correlationToken"],
-                    "payloadVersion": "3",
-                },
-                "payload": {"estimatedDeferralInSeconds": 2},
-            }
-        }
+        return deferred_response(event, estimated_deferral_seconds=2)
 
     def take(self) -> list[Message]:
         with self._lock:

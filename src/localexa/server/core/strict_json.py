@@ -62,7 +62,8 @@ class RepeatedKey(ValueError):
         self.name = name
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`object_pairs_hook` refusing a key given twice in one object (`RepeatedKey`)."""
     data: dict[str, Any] = {}
     for name, value in pairs:
         if name in data:
@@ -83,7 +84,7 @@ def loads(text: str | bytes, *, unique_keys: bool = False) -> Any:
     if SURROGATE_HINT.search(raw) is not None and holds_lone_surrogate(raw):
         raise LoneSurrogate("a string holds an unpaired UTF-16 surrogate, which is not a character")
     try:
-        hook = _unique_keys if unique_keys else None
+        hook = refuse_repeated_keys if unique_keys else None
         return json.loads(text, parse_float=_finite, parse_constant=_no_constant, object_pairs_hook=hook)
     except RecursionError:
         raise TooDeep("the JSON text nests arrays and objects too deeply") from None

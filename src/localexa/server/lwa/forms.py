@@ -27,6 +27,7 @@ import json
 import re
 from urllib.parse import unquote, unquote_plus
 
+from localexa.server.core import strict_json
 from localexa.server.lwa.oauth_errors import InvalidClient, InvalidRequest
 
 FORM = "application/x-www-form-urlencoded"
@@ -78,8 +79,8 @@ def parse_lenient_form(text: str) -> dict[str, str]:
 
 def _parse_json(text: str) -> dict[str, str]:
     try:
-        data = json.loads(text, object_pairs_hook=_refuse_repeated_keys) if text.strip() else {}
-    except _RepeatedKey as repeated:
+        data = json.loads(text, object_pairs_hook=strict_json.refuse_repeated_keys) if text.strip() else {}
+    except strict_json.RepeatedKey as repeated:
         raise InvalidRequest(f"The parameter {repeated.name} is included more than once.") from None
     except (ValueError, RecursionError):  # RecursionError: nested ~1,000 deep (a 500 before)
         raise InvalidRequest("The request body is not valid JSON.") from None
@@ -93,21 +94,6 @@ def _parse_json(text: str) -> dict[str, str]:
             raise InvalidRequest(f"The parameter {name} must be a string.")
         params[name] = value
     return params
-
-
-class _RepeatedKey(Exception):
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
-
-def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    data: dict[str, object] = {}
-    for name, value in pairs:
-        if name in data:
-            raise _RepeatedKey(name)
-        data[name] = value
-    return data
 
 
 def _put(params: dict[str, str], name: str, value: str) -> None:
