@@ -62,6 +62,22 @@ class ActiveTimestamp:
         return cls(seconds=number >> 16, ticks=(number >> 1) & _MAX_TICKS, authoritative=bool(number & 1))
 
 
+#: What `with_defaults` fills, by field (DEFAULT_DESCRIPTIONS says the same in words: change both
+#: together), and each field's name in a sentence.
+_DEFAULT_VALUES: dict[str, object] = {
+    "mesh_local_prefix": DEFAULT_MESH_LOCAL_PREFIX,
+    "security_policy": DEFAULT_SECURITY_POLICY,
+    "active_timestamp": ActiveTimestamp(seconds=1),
+    "channel_mask": DEFAULT_CHANNEL_MASK,
+}
+_FIELD_NAMES = {
+    "mesh_local_prefix": "mesh-local prefix",
+    "security_policy": "security policy",
+    "active_timestamp": "active timestamp",
+    "channel_mask": "channel mask",
+}
+
+
 def _hex_of(value: str | None, size: int | None, name: str) -> str | None:
     if value is None:
         return None
@@ -239,40 +255,21 @@ class ThreadDataset:
                 f.PAN_ID if self.pan_id is None else f.CHANNEL_NUMBER,
                 "A complete dataset needs panId and channelNumber.",
             )
-        return replace(
-            self,
-            # DEFAULT_DESCRIPTIONS says what these are: change both together.
-            active_timestamp=self.active_timestamp or ActiveTimestamp(seconds=1),
-            mesh_local_prefix=self.mesh_local_prefix or DEFAULT_MESH_LOCAL_PREFIX,
-            security_policy=self.security_policy or DEFAULT_SECURITY_POLICY,
-            channel_mask=self.channel_mask or DEFAULT_CHANNEL_MASK,
-        )
+        filled: dict[str, Any] = {
+            name: getattr(self, name) or default for name, default in _DEFAULT_VALUES.items()
+        }
+        return replace(self, **filled)
 
     def lost_in_credential_locker(self) -> list[str]:
         """What `to_credential_locker` loses, by name: the Credential Locker's JSON has no field for
         the mesh-local prefix, security policy, active timestamp, channel mask or any other TLV,
-        and an export puts OpenThread's defaults in their place; values equal to those defaults
-        come back as they were, so they are not named."""
-        defaults = replace(
-            self,
-            active_timestamp=None,
-            mesh_local_prefix=None,
-            security_policy=None,
-            channel_mask=None,
-            extra_tlvs=(),
-        )
-        if self.pan_id is not None and self.channel is not None:
-            defaults = defaults.with_defaults()
-        names = {
-            "mesh_local_prefix": "mesh-local prefix",
-            "security_policy": "security policy",
-            "active_timestamp": "active timestamp",
-            "channel_mask": "channel mask",
-        }
+        and an export puts OpenThread's defaults in their place (only for a complete dataset:
+        with panId and channelNumber); a value equal to its default comes back as it was."""
+        complete = self.pan_id is not None and self.channel is not None
         lost = [
-            text
-            for name, text in names.items()
-            if getattr(self, name) is not None and getattr(self, name) != getattr(defaults, name)
+            _FIELD_NAMES[name]
+            for name, default in _DEFAULT_VALUES.items()
+            if (value := getattr(self, name)) is not None and not (complete and value == default)
         ]
         return lost + [f"TLV type {tlv.type}" for tlv in self.extra_tlvs]
 
