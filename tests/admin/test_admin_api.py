@@ -115,6 +115,51 @@ async def test_lwa_client_rejects_fragment_redirects(client: httpx.AsyncClient) 
     assert response.status_code == 400
 
 
+#: Not absolute URIs a browser could be sent to with a code (QA of 2026-12-05: each was registered
+#: and /ap/oa redirected there): relative ones a browser resolves against localexa, script and data
+#: URLs, an http(s) URL without a host, and values holding spaces or control characters.
+NOT_ABSOLUTE = [
+    pytest.param("/x://y", id="relative-path-holding-scheme"),
+    pytest.param("://x", id="no-scheme"),
+    pytest.param("1http://x.example/cb", id="scheme-starting-with-digit"),
+    pytest.param("javascript://%0Aalert(document.domain)", id="javascript"),
+    pytest.param("JavaScript://x", id="javascript-any-case"),
+    pytest.param("data://text/html,x", id="data"),
+    pytest.param("vbscript://x", id="vbscript"),
+    pytest.param(" https://app.example.com/cb", id="leading-space"),
+    pytest.param("https://app.example.com/c b", id="space"),
+    pytest.param("https://app.example.com/cb\r\nX: y", id="crlf"),
+    pytest.param("https://app.example.com/cb\t", id="tab"),
+    pytest.param("https:///nohost", id="https-without-host"),
+    pytest.param("http://:80/cb", id="http-without-host"),
+]
+
+
+@pytest.mark.parametrize("uri", NOT_ABSOLUTE)
+async def test_lwa_client_rejects_redirects_that_are_not_absolute_uris(
+    client: httpx.AsyncClient, uri: str
+) -> None:
+    response = await client.post(
+        "/_localexa/lwa-clients", json={"name": "App", "redirectUris": [uri]}, headers=KEY
+    )
+    assert response.status_code == 400, response.text
+    assert "redirectUris entry" in response.json()["message"]
+    assert (await client.get("/_localexa/lwa-clients", headers=KEY)).json() == []
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["https://app.example.com/cb", "http://127.0.0.1:9000/cb?x=1", "myapp://cb", "com.example.app:/oauth"],
+)
+async def test_lwa_client_takes_absolute_redirect_uris(client: httpx.AsyncClient, uri: str) -> None:
+    """Custom schemes stay allowed (an app-to-app redirect is often the app's own link), with or
+    without an authority (RFC 8252 §7.1's `com.example.app:/oauth2redirect`)."""
+    response = await client.post(
+        "/_localexa/lwa-clients", json={"name": "App", "redirectUris": [uri]}, headers=KEY
+    )
+    assert response.status_code == 201, response.text
+
+
 async def test_create_skill_keeps_every_field(client: httpx.AsyncClient, admin: Admin) -> None:
     dev = await admin.customer(name="Dev")
     vendor_id = await admin.vendor(dev)

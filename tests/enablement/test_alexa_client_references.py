@@ -20,8 +20,17 @@ from tests.factories import Admin
 KEY = {"X-Localexa-Admin-Key": ADMIN_KEY}
 
 #: A fragment (the code would land inside it), no scheme (back to localexa itself), a script URL,
-#: nothing at all: each refused by `POST /_localexa/lwa-clients` already.
-BAD_REDIRECTS = ["https://app.example.com/cb#frag", "/relative", "javascript:alert(1)", ""]
+#: nothing at all, and (QA of the same evening) a relative path holding `://`, a script URL with
+#: `//`, a leading space: each refused by `POST /_localexa/lwa-clients` too.
+BAD_REDIRECTS = [
+    "https://app.example.com/cb#frag",
+    "/relative",
+    "javascript:alert(1)",
+    "",
+    "/x://y",
+    "javascript://%0Aalert(document.domain)",
+    " https://app.example.com/cb",
+]
 
 
 @pytest.mark.parametrize("bad", BAD_REDIRECTS)

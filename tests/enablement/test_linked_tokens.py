@@ -24,7 +24,7 @@ from tests.enablement.helpers import (
     linked_skill,
     new_code,
 )
-from tests.enablement.token_server import TokenServer
+from tests.enablement.token_server import REFRESH_REFUSED_FOR_NOW, TokenServer
 from tests.factories import Admin, Skill
 
 
@@ -124,6 +124,24 @@ async def test_broken_token_server_keeps_the_link(
     assert caught.value.code == "TOKEN_REFRESH_FAILED"
     status = await client.get(enablement_path(skill.skill_id), headers=bearer(token))
     assert status.json()["accountLink"] == {"status": "LINKED"}
+
+
+@pytest.mark.parametrize("mode", sorted(REFRESH_REFUSED_FOR_NOW))
+async def test_a_refusal_other_than_invalid_grant_keeps_the_link(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer, app: FastAPI, mode: str
+) -> None:
+    """Only `invalid_grant` says the refresh token is dead (RFC 6749 §5.2). A 429, a 408 or
+    `invalid_client` (a secret the developer then fixes) ended every customer's link before."""
+    skill, customer_id, token, code = await _linked(client, admin, token_server, mode=mode)
+    with pytest.raises(LinkUnavailable) as caught:
+        await _token(app, customer_id, skill.skill_id, force=True)
+    assert caught.value.code == "TOKEN_REFRESH_FAILED"
+    status = await client.get(enablement_path(skill.skill_id), headers=bearer(token))
+    assert status.json()["accountLink"] == {"status": "LINKED"}
+    # The stored tokens are kept: the next call tries the same refresh token again.
+    with pytest.raises(LinkUnavailable):
+        await _token(app, customer_id, skill.skill_id, force=True)
+    assert len(token_server.calls_with("refresh_token", f"rt-{code}")) == 2
 
 
 async def test_not_enabled_and_not_linked(

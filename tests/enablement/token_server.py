@@ -21,6 +21,7 @@ import base64
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,18 @@ class TokenServer:
     def calls_with(self, key: str, value: str) -> list[Recorded]:
         with self._lock:
             return [r for r in self.requests if r.form.get(key) == value]
+
+
+#: Refresh refusals that do not say the refresh token is dead (not `invalid_grant`): the link
+#: must survive them (a limit, a timeout, a client secret the developer is about to fix).
+REFRESH_REFUSED_FOR_NOW: dict[str, Callable[[], Response]] = {
+    "refresh-429": lambda: JSONResponse(
+        {"error": "slow_down"}, status_code=429, headers={"Retry-After": "5"}
+    ),
+    "refresh-408": lambda: PlainTextResponse("Request Timeout", status_code=408),
+    "refresh-invalid-client": lambda: JSONResponse({"error": "invalid_client"}, status_code=401),
+    "refresh-400-html": lambda: PlainTextResponse("<html>maintenance</html>", status_code=400),
+}
 
 
 def _client_ok(request: Request, form: dict[str, str]) -> bool:
@@ -104,6 +117,8 @@ def build_app(server: TokenServer) -> Starlette:
                 return JSONResponse({"error": "invalid_grant"}, status_code=400)
             if mode == "refresh-broken":
                 return JSONResponse({"error": "server_error"}, status_code=500)
+            if mode in REFRESH_REFUSED_FOR_NOW:
+                return REFRESH_REFUSED_FOR_NOW[mode]()
             body = {
                 "access_token": f"at-refreshed-{counter['n']}-{form['refresh_token']}",
                 "token_type": "bearer",

@@ -135,8 +135,10 @@ async def linked_access_token(
             outbound, client, refresh_token=refresh_token, timeout=settings.token_exchange_timeout
         )
     except TokenServerRefused as exc:
-        if exc.status is not None and 400 <= exc.status < 500:
-            # The skill's server rejected the refresh token (invalid_grant): only a new link helps.
+        if exc.error == "invalid_grant":
+            # The skill's server says the refresh token is dead (RFC 6749 §5.2): only a new link
+            # helps. Any other refusal (429, 408, invalid_client after a secret change, a 400
+            # without an OAuth error) may pass, so the link is kept and the next call tries again.
             forget_link(row, clock, NEEDS_RELINK)
             await repo.flush()
             raise LinkUnavailable(
