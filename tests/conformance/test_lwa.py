@@ -34,19 +34,31 @@ async def test_error_descriptions_quoting_the_request_stay_within_rfc_6749s_char
     answers = [
         await client.post(TOKEN, data={"grant_type": odd}),
         await client.post(TOKEN, data={"grant_type": "client_credentials", "scope": odd, **creds}),
-        await client.post(TOKEN, json={odd: 5}),
-        await client.post(TOKEN, content=f"{quote(odd)}=a&{quote(odd)}=b".encode()),
+        await client.post(TOKEN, json={"grant_type": odd}),
+        await client.post(TOKEN, content=f"grant_type={quote(odd)}".encode()),
     ]
     for answer in answers:
         assert answer.status_code == 400, answer.text
         description = answer.json()["error_description"]
         assert DESCRIPTION.fullmatch(description), description
         assert "U+00E9" in description  # what it quoted is still told
+    for answer in (answers[0], answers[2], answers[3]):
+        # Each character once, as sent: the value was quoted with repr() first, so one backslash
+        # read `U+005CU+005C` and a newline `U+005Cn` (QA of 2026-12-05).
+        description = answer.json()["error_description"]
+        assert "cafU+00E9 'q' U+005C U+2603" in description, description
+    newline = await client.post(TOKEN, data={"grant_type": "a\nb"})
+    assert "'aU+000Ab'" in newline.json()["error_description"]
     client_id, _ = await admin.lwa_client()
-    refused = await browser.get(authorize_url(client_id, response_type=odd))
-    params = redirect_params(refused)
-    assert params["error"] == "unsupported_response_type"
-    assert DESCRIPTION.fullmatch(params["error_description"]), params
+    for params_sent, error in (
+        ({"response_type": odd}, "unsupported_response_type"),
+        ({"code_challenge": "x" * 43, "code_challenge_method": "S\\256"}, "invalid_request"),
+    ):
+        refused = await browser.get(authorize_url(client_id, **params_sent))
+        params = redirect_params(refused)
+        assert params["error"] == error
+        assert DESCRIPTION.fullmatch(params["error_description"]), params
+    assert "'SU+005C256'" in params["error_description"]
 
 
 async def test_errors_core_renders_for_lwa_paths_stay_within_rfc_6749s_characters(

@@ -198,6 +198,16 @@ async def test_repeated_parameter_is_invalid_request(admin: Admin, browser: Brow
     assert redirect_params(response)["error"] == "invalid_request"
 
 
+async def test_an_unrecognized_parameter_is_ignored_even_repeated(admin: Admin, browser: Browser) -> None:
+    """RFC 6749 §3.1: "MUST ignore unrecognized request parameters" (RFC 8707 repeats `resource`);
+    it was an invalid_request redirect (QA of 2026-12-05)."""
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    url = authorize_url(client_id) + "&resource=https://a.example&resource=https://b.example&x=1&x=2"
+    answer = await browser.authorize(url, email=customer.email, password=customer.password)
+    assert "code" in redirect_params(answer), answer.headers.get("location")
+
+
 async def test_smapi_and_account_linking_scopes_are_grantable(admin: Admin, browser: Browser) -> None:
     customer = await admin.customer()
     client_id, _ = await admin.lwa_client()

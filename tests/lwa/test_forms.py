@@ -42,17 +42,33 @@ def test_real_refresh_tokens_survive_both_ways() -> None:
 
 
 def test_encoded_body_decodes_plus_and_percent() -> None:
-    body = urlencode({"scope": "profile postal_code", "code_verifier": "a~b.c", "x": "a+b|c"})
+    body = urlencode({"scope": "profile postal_code", "code_verifier": "a~b.c", "code": "a+b|c"})
     params = parse_lenient_form(body)
-    assert params == {"scope": "profile postal_code", "code_verifier": "a~b.c", "x": "a+b|c"}
+    assert params == {"scope": "profile postal_code", "code_verifier": "a~b.c", "code": "a+b|c"}
 
 
 def test_empty_values_are_omitted_and_repeats_refused() -> None:
-    assert parse_lenient_form("a=&b=1&&c") == {"b": "1"}
-    assert parse_lenient_form("a=&a=2") == {"a": "2"}
+    assert parse_lenient_form("code=&scope=1&&grant_type") == {"scope": "1"}
+    assert parse_lenient_form("code=&code=2") == {"code": "2"}
     with pytest.raises(OAuthError) as caught:
-        parse_lenient_form("a=1&a=2")
+        parse_lenient_form("code=1&code=2")
     assert caught.value.code == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "grant_type=client_credentials&resource=https://a.example&resource=https://b.example",
+        "grant_type=client_credentials&x=1&x=2&y=",
+        "grant_type=client_credentials&resource=a|b&resource=c",  # the unencoded kind of body
+    ],
+)
+def test_unrecognized_parameters_are_ignored_even_repeated(body: str) -> None:
+    """RFC 6749 §3.2: "MUST ignore unrecognized request parameters" (RFC 8707 repeats
+    `resource`): a repeated one was invalid_request (QA of 2026-12-05)."""
+    assert parse_lenient_form(body) == {"grant_type": "client_credentials"}
+    as_json = b'{"grant_type": "client_credentials", "resource": "a", "resource": "b", "n": 1}'
+    assert parse_token_body("application/json", as_json) == {"grant_type": "client_credentials"}
 
 
 @pytest.mark.parametrize(

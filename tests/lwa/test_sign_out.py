@@ -164,6 +164,50 @@ async def test_a_forged_sign_out_ends_nothing(app: FastAPI, admin: Admin) -> Non
         assert _actions(await browser.get(authorize_url(client_id))) == ["consent", "signout"]
 
 
+CROSS_SITE = [
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Origin": "https://evil.example"},
+    {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+]
+
+
+async def test_a_cross_site_form_does_nothing_even_with_the_cookie_and_its_token(
+    app: FastAPI, admin: Admin
+) -> None:
+    """A browser that sends the Lax cookie on a cross-site post (an old browser, a lax policy)
+    with a page's CSRF token: the README's promise holds all the same (QA of 2026-12-05: sign-in,
+    consent and "Not you?" went through, as the site check ran only after a failed token check)."""
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    async with Browser(app) as browser:
+        saved, consent = await _signed_in(browser, client_id, customer)
+        for headers in CROSS_SITE:
+            for action, button in (("consent", "allow"), ("signout", None)):
+                _use_cookie(browser.http, saved)
+                form = form_for(consent.text, action)
+                data = dict(form.data(button=button) if button else form.data())
+                refused = await browser.http.post("/ap/oa", data=data, headers=headers)
+                assert refused.status_code == 400, (headers, action)
+                assert "location" not in refused.headers
+                assert "set-cookie" not in refused.headers
+                assert "sent from another site" in refused.text
+        assert await _sign_out_rows(app) == []
+        # The sign-in form of a fresh page, posted cross-site: no sign-in, no new session cookie.
+        browser.http.cookies.clear()
+        page = await browser.get(authorize_url(client_id))
+        signin = dict(
+            form_for(page.text, "signin").data({"email": customer.email, "password": customer.password})
+        )
+        for headers in CROSS_SITE:
+            refused = await browser.http.post("/ap/oa", data=signin, headers=headers)
+            assert refused.status_code == 400, headers
+            assert "set-cookie" not in refused.headers
+            assert "sent from another site" in refused.text
+        # The same forms from the page's own site still work.
+        _use_cookie(browser.http, saved)
+        assert _actions(await browser.get(authorize_url(client_id))) == ["consent", "signout"]
+
+
 @asynccontextmanager
 async def _process(settings: Settings) -> AsyncIterator[tuple[FastAPI, Admin, Browser]]:
     app: FastAPI = create_app(settings)

@@ -137,6 +137,20 @@ class ScopeView:
     description: str
 
 
+#: The parameters /ap/oa reads (RFC 6749 §4.1.1, RFC 7636 §4.3).
+AUTHORIZE_PARAMETERS = frozenset(
+    {
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+    }
+)
+
+
 class AuthorizeService:
     def __init__(self, session: AsyncSession, box: SecretBox, clock: Clock) -> None:
         self.session = session
@@ -169,7 +183,9 @@ class AuthorizeService:
         def fail(code: str, description: str) -> AuthorizeRedirect:
             return AuthorizeRedirect(redirect_uri, state, code, description)
 
-        repeated = [name for name, vals in values.items() if len(vals) > 1]
+        # Only what /ap/oa reads may not repeat: others are ignored (RFC 6749 §3.1, RFC 8707's
+        # several `resource` parameters).
+        repeated = [name for name, vals in values.items() if len(vals) > 1 and name in AUTHORIZE_PARAMETERS]
         if repeated:
             raise fail("invalid_request", f"The parameter {repeated[0]} appears more than once.")
         if states and len(states[0]) > MAX_STATE_LENGTH:
@@ -181,7 +197,7 @@ class AuthorizeService:
             raise fail("invalid_request", "The response_type parameter is required.")
         if response_type != "code":
             raise fail(
-                "unsupported_response_type", f"response_type {response_type!r} is not supported; use code."
+                "unsupported_response_type", f"response_type '{response_type}' is not supported; use code."
             )
         if client.skill_id is not None:
             raise fail("unauthorized_client", "A skill messaging client cannot ask customers for consent.")
@@ -207,7 +223,7 @@ class AuthorizeService:
             method = method or pkce.DEFAULT_METHOD
             if method not in pkce.METHODS:
                 raise fail(
-                    "invalid_request", f"code_challenge_method {method!r} is not supported (S256, plain)."
+                    "invalid_request", f"code_challenge_method '{method}' is not supported (S256, plain)."
                 )
             if not pkce.valid_challenge(challenge, method):
                 raise fail("invalid_request", "code_challenge is not a valid RFC 7636 challenge.")

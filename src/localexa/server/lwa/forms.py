@@ -16,8 +16,9 @@ body, never per value, because an encoder encodes all values or none. `! ' ( )` 
 because JavaScript's `encodeURIComponent` and Node's `querystring` leave them raw: a redirect
 URI `…/cb(1)` encoded by them was read literally and its `%3A%2F%2F` never decoded.
 
-A JSON body with a key twice is refused like a form with a parameter twice (RFC 6749 §3.2),
-not read as its last value.
+A parameter the endpoint reads (`TOKEN_PARAMETERS`) given twice is refused (RFC 6749 §3.2), in a
+form or as a JSON key, not read as its last value. Any other parameter is ignored, repeated or
+not (§3.2: "MUST ignore unrecognized request parameters"; RFC 8707 sends `resource` several times).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import Any
 from urllib.parse import unquote, unquote_plus
 
 from localexa.server.core import strict_json
@@ -36,6 +38,20 @@ JSON = "application/json"
 #: JavaScript's encodeURIComponent / Node's querystring (which leave `! ' ( )` raw).
 _NOT_ENCODED = re.compile(r"[^A-Za-z0-9\-._~*!'()%+=&]")
 MULTIPART = "multipart/form-data"
+#: What the token endpoint reads: RFC 6749 §4.1.3, §4.4.2 and §6, client authentication in the
+#: body (§2.3.1), RFC 7636 §4.5's verifier.
+TOKEN_PARAMETERS = frozenset(
+    {
+        "grant_type",
+        "code",
+        "redirect_uri",
+        "client_id",
+        "client_secret",
+        "refresh_token",
+        "scope",
+        "code_verifier",
+    }
+)
 
 
 def media_type(content_type: str | None) -> str:
@@ -59,7 +75,7 @@ def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
     if kind in (FORM, ""):
         return parse_lenient_form(text)
     raise InvalidRequest(
-        f"The Content-Type {kind!r} is not supported: send application/x-www-form-urlencoded "
+        f"The Content-Type '{kind}' is not supported: send application/x-www-form-urlencoded "
         "(or application/json)."
     )
 
@@ -77,9 +93,19 @@ def parse_lenient_form(text: str) -> dict[str, str]:
     return {name: value for name, value in params.items() if value != ""}
 
 
+def _refuse_repeated_parameters(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads' object hook: a parameter the endpoint reads may come once; others may repeat."""
+    obj: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in obj and name in TOKEN_PARAMETERS:
+            raise strict_json.RepeatedKey(name)
+        obj[name] = value
+    return obj
+
+
 def _parse_json(text: str) -> dict[str, str]:
     try:
-        data = json.loads(text, object_pairs_hook=strict_json.refuse_repeated_keys) if text.strip() else {}
+        data = json.loads(text, object_pairs_hook=_refuse_repeated_parameters) if text.strip() else {}
     except strict_json.RepeatedKey as repeated:
         raise InvalidRequest(f"The parameter {repeated.name} is included more than once.") from None
     except (ValueError, RecursionError):  # RecursionError: nested ~1,000 deep (a 500 before)
@@ -88,7 +114,7 @@ def _parse_json(text: str) -> dict[str, str]:
         raise InvalidRequest("The JSON request body must be an object.")
     params: dict[str, str] = {}
     for name, value in data.items():
-        if value is None or value == "":
+        if name not in TOKEN_PARAMETERS or value is None or value == "":
             continue
         if not isinstance(value, str):
             raise InvalidRequest(f"The parameter {name} must be a string.")
@@ -97,6 +123,8 @@ def _parse_json(text: str) -> dict[str, str]:
 
 
 def _put(params: dict[str, str], name: str, value: str) -> None:
+    if name not in TOKEN_PARAMETERS:
+        return
     if name in params and value != "" and params[name] != "":
         raise InvalidRequest(f"The parameter {name} is included more than once.")
     if value != "" or name not in params:

@@ -174,6 +174,14 @@ async def authorize_form(
     form = await _read_form(request)
     if form is None:
         return pages.error_page("This form cannot be read", "Send the sign-in form as a browser does.")
+    if posted_from_another_site(request):
+        # Whatever it carries (a browser may still send the Lax cookie, and the page's token with
+        # it): nothing is done, and no session cookie is set either, since browsers store cookies
+        # set in answer to a cross-site navigation (a forged post replaced the customer's session).
+        return pages.error_page(
+            "This form was sent from another site",
+            "Nothing was changed. Start signing in again from the app you came from.",
+        )
     cookie_session = await sign_outs.live(request, box, signer.load_session(request.cookies.get(COOKIE_NAME)))
     browser = cookie_session
     if browser is not None and not signer.check_csrf(browser, form.get("csrf_token")):
@@ -190,13 +198,6 @@ async def authorize_form(
     except AuthorizePageError as exc:
         return pages.error_page(exc.title, exc.message)
     if browser is None:
-        if posted_from_another_site(request):
-            # No new session cookie either: browsers store cookies set in answer to a cross-site
-            # navigation, so a forged post replaced the customer's session cookie (signed out).
-            return pages.error_page(
-                "This form was sent from another site",
-                "Nothing was changed. Start signing in again from the app you came from.",
-            )
         if cookie_session is not None:
             # A form of an older page of this browser (another tab, reload, Back): nothing it asked
             # is done, and the live session stays; it replaced the cookie, signing the customer

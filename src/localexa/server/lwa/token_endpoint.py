@@ -90,7 +90,7 @@ class TokenEndpoint:
         if grant_type is None:
             raise InvalidRequest("The grant_type parameter is required.")
         if grant_type not in GRANT_TYPES:
-            raise UnsupportedGrantType(f"The grant_type {grant_type!r} is not supported.")
+            raise UnsupportedGrantType(f"The grant_type '{grant_type}' is not supported.")
         caller = await self.authenticate(params, basic)
         if grant_type == "authorization_code":
             return await self.authorization_code(params, caller)
