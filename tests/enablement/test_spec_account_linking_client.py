@@ -189,6 +189,37 @@ async def test_errors_take_smapi_shapes(
     assert (await client.get(_path(skill.skill_id), headers=bearer(token))).json()["clientId"] == CLIENT_ID
 
 
+async def test_a_code_grant_needs_a_token_url_and_a_secret_is_never_empty(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer
+) -> None:
+    """QA of 2026-12-05: an AUTH_CODE setup without `accessTokenUrl` was a 204, and every
+    enable-and-link then said the skill "does not use account linking with authorization codes";
+    `clientSecret: ""` was a 204 that kept the old secret without a word."""
+    skill = await linked_skill(admin, token_server)
+    token = await developer_token(admin, skill)
+    no_url = {k: v for k, v in account_linking(token_server).items() if k != "accessTokenUrl"}
+    empty_secret = {**account_linking(token_server), "clientSecret": ""}
+    for payload, named in ((no_url, "accessTokenUrl"), (empty_secret, "clientSecret")):
+        response = await client.put(_path(skill.skill_id), json=_wrapped(payload), headers=bearer(token))
+        assert response.status_code == 400, response.text
+        assert any(named in v["message"] for v in response.json()["violations"]), response.text
+        # The admin API's skill body holds the same rules.
+        vendor_id = await admin.vendor(await admin.customer())
+        body = {
+            "vendorId": vendor_id,
+            "name": "S",
+            "endpoint": "http://127.0.0.1:9/s",
+            "accountLinking": payload,
+        }
+        created = await client.post("/_localexa/skills", json=body, headers=admin.headers)
+        assert created.status_code == 400, created.text
+        assert named in created.json()["message"]
+    # An IMPLICIT grant has no token URL to need.
+    implicit = {**no_url, "type": "IMPLICIT"}
+    response = await client.put(_path(skill.skill_id), json=_wrapped(implicit), headers=bearer(token))
+    assert response.status_code == 204, response.text
+
+
 async def test_openapi_describes_the_routes(client: httpx.AsyncClient) -> None:
     document = (await client.get("/_localexa/openapi.json")).json()
     operations = document["paths"]["/v1/skills/{skill_id}/stages/{stage}/accountLinkingClient"]

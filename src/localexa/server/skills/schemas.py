@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from localexa.server.core.openapi import PYTHON_SPACE
@@ -59,7 +59,9 @@ class AccountLinkingSpec(CamelModel):
     authorization_url: Annotated[str, Field(json_schema_extra=_HTTP_URL_DOC)]
     access_token_url: Annotated[str, Field(json_schema_extra=_HTTP_URL_DOC)] | None = None
     client_id: str = Field(min_length=1, max_length=512)
-    client_secret: str | None = Field(default=None, max_length=4096)
+    # Left out, a PUT keeps the stored secret; an empty one would be kept silently too, so it is
+    # refused (QA of 2026-12-05).
+    client_secret: str | None = Field(default=None, min_length=1, max_length=4096)
     access_token_scheme: Literal["HTTP_BASIC", "REQUEST_BODY_CREDENTIALS"] = "HTTP_BASIC"
     scopes: list[str] = Field(default_factory=list)
     # The redirect URIs of the skill's Alexa client too (app-to-app account linking): held to the
@@ -104,6 +106,14 @@ class AccountLinkingSpec(CamelModel):
     @classmethod
     def _access_token_url(cls, value: str | None) -> str | None:
         return None if value is None else check_http_url(value, "accountLinking.accessTokenUrl")
+
+    @model_validator(mode="after")
+    def _code_grant_has_a_token_url(self) -> AccountLinkingSpec:
+        # Without one, every enable-and-link was refused as "does not use account linking with
+        # authorization codes" for a skill whose type said AUTH_CODE (QA of 2026-12-05).
+        if self.type == "AUTH_CODE" and self.access_token_url is None:
+            raise ValueError("accountLinking.accessTokenUrl is required when type is AUTH_CODE")
+        return self
 
     def public(self) -> dict[str, object]:
         """The stored form: everything but the client secret."""
