@@ -32,7 +32,12 @@ LINKING = AccountLinking(
 )
 SKILL = "amzn1.ask.skill.1"
 URL = f"{BASE}/v1/skills/{SKILL}/stages/development/accountLinkingClient"
-BODY = {"type": "AUTH_CODE", "authorizationUrl": "https://a.example/auth", "clientId": "c"}
+BODY = {
+    "type": "AUTH_CODE",
+    "authorizationUrl": "https://a.example/auth",
+    "accessTokenUrl": "https://a.example/token",
+    "clientId": "c",
+}
 
 
 async def test_get_update_delete_on_both_clients(sdk: AsyncClient, sync_sdk: Client) -> None:

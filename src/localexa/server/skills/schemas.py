@@ -120,7 +120,18 @@ class AccountLinkingSpec(CamelModel):
         return self.model_dump(by_alias=True, exclude={"client_secret"}, exclude_none=True)
 
 
+class AdminAccountLinkingSpec(AccountLinkingSpec):
+    """The admin skill body's `accountLinking`: the same fields, and one it does not know is a 400
+    (SMAPI's `PUT` stays lenient: Amazon's clients may send fields of a newer model)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
 class SkillSpec(CamelModel):
+    """The admin API's skill body (admin-api.md): a field it does not know is a 400."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
     vendor_id: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     stages: list[Stage] = Field(
@@ -130,7 +141,7 @@ class SkillSpec(CamelModel):
     permissions: list[str] = Field(
         default_factory=list, json_schema_extra={"items": {"type": "string", "pattern": _PERMISSION.pattern}}
     )
-    account_linking: AccountLinkingSpec | None = None
+    account_linking: AdminAccountLinkingSpec | None = None
 
     @field_validator("endpoint")
     @classmethod
