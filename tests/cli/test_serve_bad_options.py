@@ -106,6 +106,11 @@ def test_bad_values_are_usage_errors(tmp_path: Path, args: list[str], words: lis
         # An empty key (a script's unset variable) ran the server on it, every hash keyed by nothing.
         pytest.param("LOCALEXA_SECRET_KEY", "", ["must not be empty"], id="secret-key-empty"),
         pytest.param("LOCALEXA_ADMIN_KEY", "  ", ["must not be empty"], id="admin-key-blank"),
+        # Keys no client can send: every admin call was then a 401 (HTTP trims a header's outer
+        # spaces; curl sends UTF-8 where the server reads Latin-1).
+        pytest.param("LOCALEXA_ADMIN_KEY", " spaced key ", ["printable ASCII"], id="admin-key-outer-spaces"),
+        pytest.param("LOCALEXA_ADMIN_KEY", "clé-ünï", ["printable ASCII"], id="admin-key-not-ascii"),
+        pytest.param("LOCALEXA_ADMIN_KEY", "a\tb", ["printable ASCII"], id="admin-key-tab"),
     ],
 )
 def test_bad_environment_values_are_usage_errors_naming_the_variable(
@@ -158,6 +163,32 @@ def test_a_data_dir_that_cannot_be_used_is_one_line(tmp_path: Path, kind: str) -
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("name", ["admin-key", "secret-key"])
+def test_an_empty_key_file_is_one_line_not_an_empty_key(tmp_path: Path, name: str) -> None:
+    """An empty `admin-key` made every admin call a 401; an empty `secret-key` keyed every hash
+    and seal by nothing (QA of 2026-12-05). Nothing is written over it."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / name).write_text("\n")
+    result = serve("--port", str(free_port_block()), data_dir=data_dir)
+    assert_refused(result, 1, "cannot use the data directory", f"{name} is empty")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (data_dir / name).read_text() == "\n"
+
+
+def test_a_new_key_file_is_whole_and_the_first_process_key_wins(tmp_path: Path) -> None:
+    """Written aside and linked into place: no empty file after an interrupted start, and two
+    starts at once read one key (the second one's link fails and it reads the first's)."""
+    from localexa.server.settings import Settings
+
+    first = Settings(data_dir=tmp_path / "data").resolved_secret_key()
+    second = Settings(data_dir=tmp_path / "data").resolved_secret_key()
+    assert first == second
+    assert len(first) >= 40
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["secret-key"]  # nothing left aside
+    assert oct((tmp_path / "data" / "secret-key").stat().st_mode & 0o777) == "0o600"
+
+
 def test_ca_with_a_data_dir_that_cannot_be_used_is_one_line(tmp_path: Path) -> None:
     a_file = tmp_path / "file"
     a_file.write_text("")
@@ -204,3 +235,22 @@ def test_a_database_that_does_not_exist_is_named_in_the_one_line(tmp_path: Path)
     assert "localexa_no_such_database" in line, line
     assert "does not exist" in line, line
     assert "sqlalche.me" not in done.stderr
+
+
+def test_the_root_data_dir_option_counts_for_serve_and_ca(tmp_path: Path) -> None:
+    """`localexa --data-dir X serve` served from ./.localexa (QA of 2026-12-05): the README lists
+    `--data-dir` among the root options. The command's own option still wins."""
+    root, own = tmp_path / "root", tmp_path / "own"
+    runner = CliRunner()
+    result = runner.invoke(app, ["--data-dir", str(root), "serve", "--no-demo"], env=SERVE_ENV)
+    assert isinstance(result.exception, WouldStart), (result.exit_code, result.output)
+    assert (root / "admin-key").is_file()
+    result = runner.invoke(
+        app, ["--data-dir", str(root / "x"), "serve", "--no-demo", "--data-dir", str(own)], env=SERVE_ENV
+    )
+    assert isinstance(result.exception, WouldStart), result.output
+    assert (own / "admin-key").is_file()
+    assert not (root / "x").exists()
+    ca = runner.invoke(app, ["--data-dir", str(tmp_path / "ca-root"), "ca"], env=SERVE_ENV)
+    assert ca.exit_code == 0, ca.output
+    assert (tmp_path / "ca-root" / "tls" / "ca.pem").is_file()

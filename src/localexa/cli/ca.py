@@ -14,15 +14,18 @@ from typing import Annotated
 
 import typer
 
+from localexa.cli.options import data_dir_of
 from localexa.server.core.tls import ensure_ca, fingerprint_sha256, tls_dir
 
 
 def ca(
+    ctx: typer.Context,
     data_dir: Annotated[
         Path, typer.Option(envvar="LOCALEXA_DATA_DIR", help="Where the SQLite file, keys and CA live.")
     ] = Path(".localexa"),
 ) -> None:
     """Print the local CA's path and how to trust it (creates the CA when missing)."""
+    data_dir = data_dir_of(ctx, data_dir)
     try:
         # Made as `serve` makes it (0700: it will hold the keys and the database); made here as
         # the parent of tls/ it was 0755, and `serve` keeps an existing data dir's mode.

@@ -20,6 +20,7 @@ __all__ = [
     "StageName",
     "StageOption",
     "TokenOption",
+    "data_dir_of",
     "parse_duration",
     "read_json",
     "read_json_object",
@@ -27,6 +28,19 @@ __all__ = [
     "region_literal",
     "stage_literal",
 ]
+
+
+def data_dir_of(ctx: typer.Context, own: Path) -> Path:
+    """A command's `--data-dir`, or the root's (`localexa --data-dir X serve`) when the command's
+    was not given: the README lists `--data-dir` among the root options, and `serve` and `ca`
+    ignored it there (served from ./.localexa)."""
+    source = ctx.get_parameter_source("data_dir")
+    # By name: Typer brings its own copy of click, whose ParameterSource is not click's.
+    if source is not None and source.name == "DEFAULT":
+        root = getattr(ctx.find_root().obj, "data_dir", None)
+        if isinstance(root, Path):
+            return root
+    return own
 
 
 class StageName(enum.StrEnum):

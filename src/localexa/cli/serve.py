@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import typer
 import uvicorn
 
+from localexa.cli.options import data_dir_of
 from localexa.cli.serve_checks import (
     LOG_LEVELS,
     MAX_PORT,
@@ -186,6 +187,7 @@ async def freeze_startup_objects(_app: object) -> None:
 
 
 def serve(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(envvar="LOCALEXA_HOST", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[
         int,
@@ -243,6 +245,7 @@ def serve(
     ] = DEFAULT_IDLE_TIMEOUT,
 ) -> None:
     """Run localexa: every Alexa smart home cloud API on this machine."""
+    data_dir = data_dir_of(ctx, data_dir)
     check_options(database_url, outbound_ca_file, log_level)
     settings = settings_from(
         lambda: build_settings(

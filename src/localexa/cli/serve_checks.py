@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
-from localexa.server.settings import Settings
+from localexa.server.settings import KeyFileError, Settings
 
 MAX_PORT = 65535
 #: Python's levels, plus uvicorn's TRACE (registered when uvicorn is imported).
@@ -105,10 +105,14 @@ def use_data_dir(settings: Settings) -> None:
     try:
         settings.ensure_data_dir()
         settings.resolved_admin_key()  # reads or writes <data dir>/admin-key
+        settings.resolved_secret_key()  # and <data dir>/secret-key
     except OSError as exc:
         typer.echo(
             f"localexa: cannot use the data directory {settings.data_dir}: {exc.strerror or exc}. "
             "Choose a writable one with --data-dir.",
             err=True,
         )
+        raise typer.Exit(1) from None
+    except KeyFileError as exc:
+        typer.echo(f"localexa: cannot use the data directory {settings.data_dir}: {exc}.", err=True)
         raise typer.Exit(1) from None

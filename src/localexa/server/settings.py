@@ -7,11 +7,17 @@ first start, so a restart keeps every token and encrypted column readable.
 
 from __future__ import annotations
 
+import os
+import re
 import secrets
+import tempfile
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: What a client can send as the admin key: printable ASCII, no space at either end.
+_SENDABLE_KEY = re.compile(r"[!-~](?:[ -~]*[!-~])?")
 
 
 class Settings(BaseSettings):
@@ -75,6 +81,18 @@ class Settings(BaseSettings):
         Unset, localexa keeps a generated key in the data dir instead."""
         if value is not None and not value.get_secret_value().strip():
             raise ValueError("must not be empty: leave it unset and localexa keeps one in the data dir")
+        return value
+
+    @field_validator("admin_key")
+    @classmethod
+    def _admin_key_can_be_sent(cls, value: SecretStr | None) -> SecretStr | None:
+        """A key no client can send was taken, and then every admin call was a 401: HTTP trims a
+        header value's outer spaces, and curl sends `é` as UTF-8 where Starlette reads Latin-1."""
+        if value is not None and not _SENDABLE_KEY.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "must be printable ASCII without spaces at either end, as it is sent in the "
+                "X-Localexa-Admin-Key header"
+            )
         return value
 
     @field_validator("rate_limit")
@@ -143,11 +161,32 @@ class Settings(BaseSettings):
         return f"{self.scheme}://{host}:{self.port}"
 
 
+class KeyFileError(ValueError):
+    """A key file of the data dir that cannot be used as a key."""
+
+
 def _read_or_create_secret(path: Path) -> str:
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(32)
-    path.touch(mode=0o600)
-    path.write_text(value + "\n")
+    """The key kept in `path`, or a new one written there. A new file appears whole or not at all
+    (written aside, then linked into place, which fails if another process was first: its key is
+    read instead), so an interrupted first start leaves no empty key file behind."""
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(32)
+        fd, aside = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(value + "\n")
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(aside, path)
+            return value
+        except FileExistsError:
+            pass  # another process made it meanwhile: use theirs
+        finally:
+            os.unlink(aside)
+    value = path.read_text().strip()
+    if not value:
+        # Used as it was, an empty file keyed every hash and seal by nothing (secret-key), or
+        # made every admin call a 401 (admin-key).
+        raise KeyFileError(f"{path} is empty: delete it and localexa makes a new key")
     return value

@@ -8,7 +8,8 @@ is this stub: a real HTTP server on 127.0.0.1 (stdlib, in a daemon thread) that
 - issues codes through `issue_code(redirect_uri)` (what your OAuth server hands your app),
 - exchanges each code once, only with the redirect URI it was issued for (RFC 6749 §4.1.3),
   and only for the client id and secret configured on the skill (HTTP Basic or form body, §2.3.1),
-- refreshes its refresh tokens (§6); anything else answers `400 invalid_grant`.
+- refreshes its refresh tokens (§6); other client credentials answer `401 invalid_client`, another
+  grant `400 unsupported_grant_type`, anything else `400 invalid_grant`.
 
 `account_linking()` is the skill's `accountLinking` object pointing at the stub.
 """
