@@ -62,6 +62,7 @@ async def test_create_customer(client: httpx.AsyncClient) -> None:
         pytest.param({"name": "A", "email": "a@example.com", "password": "x", "region": "US"}, id="region"),
         pytest.param({"name": "A", "email": "not-an-email", "password": "x"}, id="email"),
         pytest.param({"name": "", "email": "a@example.com", "password": "x"}, id="empty-name"),
+        pytest.param({"name": " \t", "email": "a@example.com", "password": "x"}, id="blank-name"),
         pytest.param({"email": "a@example.com", "password": "x"}, id="missing-name"),
         pytest.param([], id="not-an-object"),
     ],
@@ -201,6 +202,13 @@ async def test_skill_defaults(admin: Admin, client: httpx.AsyncClient) -> None:
     assert view["accountLinking"] is None
 
 
+_LINKING = {
+    "authorizationUrl": "https://a.example/authorize",
+    "accessTokenUrl": "https://a.example/token",
+    "clientId": "c",
+}
+
+
 @pytest.mark.parametrize(
     ("change", "needle"),
     [
@@ -211,6 +219,23 @@ async def test_skill_defaults(admin: Admin, client: httpx.AsyncClient) -> None:
             {"accountLinking": {"authorizationUrl": "x", "clientId": "c"}}, "authorizationUrl", id="al-url"
         ),
         pytest.param({"vendorId": "MNOSUCHVENDOR"}, "vendorId", id="vendor"),
+        # QA of 2026-12-05: each was a 201, and failed at the first call or named nothing.
+        pytest.param({"name": "   "}, "name", id="blank-name"),
+        pytest.param({"endpoint": "http://127.0.0.1:99999/x"}, "endpoint", id="port-too-high"),
+        pytest.param({"endpoint": "http://127.0.0.1:0/x"}, "endpoint", id="port-zero"),
+        pytest.param({"endpoint": "http://127.0.0.1:x/x"}, "endpoint", id="port-not-a-number"),
+        pytest.param({"endpoint": "python:a..b:c"}, "endpoint", id="python-empty-part"),
+        pytest.param({"endpoint": "python:a.:c"}, "endpoint", id="python-trailing-dot"),
+        pytest.param({"accountLinking": {**_LINKING, "clientId": "  "}}, "clientId", id="al-blank-client"),
+        pytest.param({"accountLinking": {**_LINKING, "scopes": [""]}}, "scopes", id="al-empty-scope"),
+        pytest.param(
+            {"accountLinking": {**_LINKING, "scopes": ["a b"]}}, "scopes", id="al-two-scopes-in-one"
+        ),
+        pytest.param(
+            {"accountLinking": {**_LINKING, "accessTokenUrl": "https://a.example:70000/t"}},
+            "accessTokenUrl",
+            id="al-token-url-port",
+        ),
     ],
 )
 async def test_bad_skill_bodies_are_400(
@@ -221,6 +246,17 @@ async def test_bad_skill_bodies_are_400(
     response = await client.post("/_localexa/skills", json=body, headers=KEY)
     assert response.status_code == 400
     assert needle in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["HTTP://127.0.0.1:9/x", "Https://skill.example/x", "http://[::1]:9000/x", "python:a.b_c.d:e"]
+)
+async def test_skill_endpoints_that_are_fine(client: httpx.AsyncClient, admin: Admin, endpoint: str) -> None:
+    """A scheme in capitals is the same URL (RFC 3986 §3.1): it was refused."""
+    dev = await admin.customer(name="Dev")
+    body = {"vendorId": await admin.vendor(dev), "name": "S", "endpoint": endpoint}
+    response = await client.post("/_localexa/skills", json=body, headers=KEY)
+    assert response.status_code == 201, response.text
 
 
 async def test_tokens_issue_an_lwa_pair(client: httpx.AsyncClient, admin: Admin) -> None:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
+from localexa.server.core.fields import Name
 from localexa.server.core.openapi import PYTHON_SPACE
 from localexa.server.lwa.schemas import REDIRECT_URI_ITEMS, check_redirect_uri
 
@@ -32,7 +33,7 @@ class AdminBody(CamelModel):
 
 
 class CustomerIn(AdminBody):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     # The validator below checks it (and lowercases); the pattern only documents the rule.
     email: str = Field(
         min_length=3,
@@ -71,7 +72,7 @@ class CustomerOut(CamelModel):
 
 
 class VendorIn(AdminBody):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     owner_user_id: str = Field(min_length=1, max_length=128)
 
 
@@ -82,7 +83,7 @@ class VendorOut(CamelModel):
 
 
 class LwaClientIn(AdminBody):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     redirect_uris: list[str] = Field(
         default_factory=list,
         max_length=100,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from localexa.server.core.fields import SCOPE_TOKEN, Name, not_blank
 from localexa.server.core.openapi import PYTHON_SPACE
 from localexa.server.lwa.schemas import REDIRECT_URI_ITEMS, check_redirect_uri
 
@@ -19,19 +21,29 @@ def _default_stages() -> list[Stage]:
     return ["development"]
 
 
-_PYTHON_ENDPOINT = re.compile(r"^python:[A-Za-z_][\w.]*:[A-Za-z_]\w*$", re.ASCII)
+#: `python:package.module:function`: dotted identifiers, no empty part (`a..b` was taken).
+_PYTHON_ENDPOINT = re.compile(r"^python:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$", re.ASCII)
 #: White space is Python's, spelled out (core/openapi.py PYTHON_SPACE): written `\s` and `\S`, the
 #: document's pattern let "http://a\u00a0b" through and this validator refused it.
-_HTTP_URL = re.compile(rf"^https?://[^{PYTHON_SPACE}/]+(/[^{PYTHON_SPACE}]*)?$")
+#: The scheme in any case (RFC 3986 §3.1: `HTTP://` is the same URL); spelt out, as JSON Schema's
+#: patterns have no flags.
+_HTTP_URL = re.compile(rf"^[Hh][Tt][Tt][Pp][Ss]?://[^{PYTHON_SPACE}/]+(/[^{PYTHON_SPACE}]*)?$")
 _PERMISSION = re.compile(r"^[a-z][\w:.\-]*$", re.ASCII)
 #: What the validators below accept, for the OpenAPI document (they keep their own messages).
 _ENDPOINT_PATTERN = "|".join(f"(?:{rule.pattern})" for rule in (_HTTP_URL, _PYTHON_ENDPOINT))
 _HTTP_URL_DOC = {"pattern": _HTTP_URL.pattern}
+_SCOPE_ITEMS = {"type": "string", "pattern": f"^{SCOPE_TOKEN.pattern}$"}
 
 
 def check_http_url(value: str, field: str) -> str:
-    if not _HTTP_URL.fullmatch(value):
-        raise ValueError(f"{field} must be an http:// or https:// URL")
+    try:
+        parts = urlsplit(value)
+        usable = _HTTP_URL.fullmatch(value) is not None and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port past 65535 or not a number, an unbalanced IPv6 bracket
+        usable = False
+    if not usable:
+        # `http://127.0.0.1:99999/x` and `:0` were taken, and failed at the first call.
+        raise ValueError(f"{field} must be an http:// or https:// URL with a host (and a port in 1-65535)")
     return value
 
 
@@ -58,12 +70,15 @@ class AccountLinkingSpec(CamelModel):
     type: Literal["AUTH_CODE", "IMPLICIT"] = "AUTH_CODE"
     authorization_url: Annotated[str, Field(json_schema_extra=_HTTP_URL_DOC)]
     access_token_url: Annotated[str, Field(json_schema_extra=_HTTP_URL_DOC)] | None = None
-    client_id: str = Field(min_length=1, max_length=512)
+    client_id: Annotated[str, Field(min_length=1, max_length=512), AfterValidator(not_blank)]
     # Left out, a PUT keeps the stored secret; an empty one would be kept silently too, so it is
     # refused (QA of 2026-12-05).
     client_secret: str | None = Field(default=None, min_length=1, max_length=4096)
     access_token_scheme: Literal["HTTP_BASIC", "REQUEST_BODY_CREDENTIALS"] = "HTTP_BASIC"
-    scopes: list[str] = Field(default_factory=list)
+    scopes: list[str] = Field(
+        default_factory=list,
+        json_schema_extra={"items": {"type": "string", "pattern": f"^{SCOPE_TOKEN.pattern}$"}},
+    )
     # The redirect URIs of the skill's Alexa client too (app-to-app account linking): held to the
     # rules of any client's (lwa/schemas.py), or /ap/oa would redirect a code to them.
     redirect_urls: list[str] = Field(
@@ -86,6 +101,17 @@ class AccountLinkingSpec(CamelModel):
     authorization_urls_by_platform: list[PlatformAuthorizationUrl] | None = None
     skip_on_enablement: bool | None = Field(default=None, strict=True)  # 0 and "true" are no booleans
     voice_forward_account_linking: Literal["ENABLED", "DISABLED"] | None = None
+
+    @field_validator("scopes")
+    @classmethod
+    def _scopes(cls, value: list[str]) -> list[str]:
+        # Sent to the skill's OAuth server space-separated: "" or "a b" would be no scope or two.
+        for scope in value:
+            if not SCOPE_TOKEN.fullmatch(scope):
+                raise ValueError(
+                    f"accountLinking.scopes entry {scope!r} is not an OAuth scope (RFC 6749 §3.3)"
+                )
+        return value
 
     @field_validator("reciprocal_access_token_url")
     @classmethod
@@ -133,7 +159,7 @@ class SkillSpec(CamelModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     vendor_id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     stages: list[Stage] = Field(
         default_factory=_default_stages, min_length=1, json_schema_extra={"uniqueItems": True}
     )
@@ -146,9 +172,11 @@ class SkillSpec(CamelModel):
     @field_validator("endpoint")
     @classmethod
     def _endpoint(cls, value: str) -> str:
-        if _PYTHON_ENDPOINT.fullmatch(value) or _HTTP_URL.fullmatch(value):
+        if _PYTHON_ENDPOINT.fullmatch(value):
             return value
-        raise ValueError("endpoint must be an http(s):// URL or python:package.module:function")
+        if not _HTTP_URL.fullmatch(value):
+            raise ValueError("endpoint must be an http(s):// URL or python:package.module:function")
+        return check_http_url(value, "endpoint")
 
     @field_validator("stages")
     @classmethod
