@@ -101,6 +101,54 @@ async def test_profile_token_locations(client: httpx.AsyncClient, admin: Admin, 
     assert response.json()["name"] == "Ada"
 
 
+@pytest.mark.parametrize("path", ["/user/profile", "/auth/o2/tokeninfo"])
+@pytest.mark.parametrize(
+    "how",
+    ["header-and-query", "header-and-x-amz", "query-twice", "x-amz-twice", "two-authorization-headers"],
+)
+async def test_a_token_sent_twice_is_invalid_request(
+    client: httpx.AsyncClient, admin: Admin, path: str, how: str
+) -> None:
+    """RFC 6750 §3.1: a request that "repeats the same parameter, uses more than one method for
+    including an access token" is `invalid_request`, 400. The header won silently (QA of
+    2026-12-05), and of two query tokens the profile took one, tokeninfo said invalid_token."""
+    customer = await admin.customer(name="Ada")
+    token = await admin.access_token(customer.user_id, ["profile"])
+    other = await admin.access_token(customer.user_id, ["profile"])
+    bearer = ("Authorization", f"Bearer {token}")
+    headers: list[tuple[str, str]] = []
+    params: list[tuple[str, str]] = []
+    if how == "header-and-query":
+        headers, params = [bearer], [("access_token", other)]
+    elif how == "header-and-x-amz":
+        headers = [bearer, ("x-amz-access-token", other)]
+    elif how == "query-twice":
+        params = [("access_token", token), ("access_token", other)]
+    elif how == "x-amz-twice":
+        headers = [("x-amz-access-token", token), ("x-amz-access-token", other)]
+    else:
+        headers = [bearer, ("Authorization", f"Bearer {other}")]
+    response = await client.get(path, headers=headers, params=params)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request"
+    assert "one" in response.json()["error_description"]
+
+
+async def test_two_authorization_headers_are_a_400_on_the_other_apis(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """Whichever came first was used: the order of an NA and an EU token decided between 200 and
+    403 (QA of 2026-12-05)."""
+    customer = await admin.customer(name="Ada")
+    token = await admin.access_token(customer.user_id, ["alexa::skills:account_linking"])
+    headers = [("Authorization", f"Bearer {token}"), ("Authorization", "Bearer nope")]
+    response = await client.get("/v1/alexaApiEndpoint", headers=headers)
+    assert response.status_code == 400, response.text
+    assert "more than one Authorization header" in response.json()["message"]
+    single = await client.get("/v1/alexaApiEndpoint", headers=headers[:1])
+    assert single.status_code == 200, single.text
+
+
 async def test_profile_without_a_profile_scope_is_403(client: httpx.AsyncClient, admin: Admin) -> None:
     customer = await admin.customer()
     token = await admin.access_token(customer.user_id, ["alexa::skills:account_linking"])

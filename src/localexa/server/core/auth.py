@@ -20,7 +20,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 
-from localexa.server.core.errors import BEARER_CHALLENGE, Forbidden, Unauthorized
+from localexa.server.core.errors import BEARER_CHALLENGE, BadRequest, Forbidden, Unauthorized
 
 
 @dataclass(frozen=True)
@@ -42,23 +42,35 @@ class TokenVerifier(Protocol):
         ...
 
 
-def extract_bearer(request: Request, *, allow_query: bool = False) -> str | None:
-    header = request.headers.get("authorization")
+def extract_bearer(request: Request, *, allow_query: bool = False, ambiguous_ok: bool = False) -> str | None:
+    """The request's access token, or None. A token sent twice, in two Authorization headers or
+    two ways where the route allows more than one (header, `x-amz-access-token`, `?access_token=`),
+    is a 400 (RFC 6750 §3.1 `invalid_request`): the first one was used silently, so the order of
+    two tokens decided between a 200 and a 403. `ambiguous_ok` takes the first (fault matching,
+    which only looks)."""
+    headers = request.headers
+    header = headers.get("authorization")
+    found: list[str] = []
     if header:
+        if not ambiguous_ok and len(headers.getlist("authorization")) > 1:
+            raise BadRequest("The request has more than one Authorization header: send one.")
         value = header.strip()
         scheme, _, rest = value.partition(" ")
         if rest and scheme.lower() == "bearer":
-            return rest.strip() or None
-        if value and not rest and value.lower() != "bearer":
+            found.append(rest.strip())
+        elif value and not rest and value.lower() != "bearer":
             # A bare token, as ask-cli sends it; `Bearer ` alone (an empty variable in a script)
             # is no token at all, not the token "Bearer".
-            return value
+            found.append(value)
         # Another scheme (`Basic …`, `Digest …`): no bearer token in this header.
     if allow_query:
-        alt = request.headers.get("x-amz-access-token") or request.query_params.get("access_token")
-        if alt:
-            return alt.strip() or None
-    return None
+        found += headers.getlist("x-amz-access-token") + request.query_params.getlist("access_token")
+        if len(found) > 1 and not ambiguous_ok:
+            raise BadRequest(
+                "The access token is sent more than once (Authorization, x-amz-access-token or "
+                "access_token): send it one way (RFC 6750 §3.1)."
+            )
+    return (found[0].strip() or None) if found else None
 
 
 async def authenticate(request: Request, *, allow_query: bool = False) -> Principal:

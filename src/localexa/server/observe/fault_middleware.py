@@ -120,7 +120,7 @@ class _Caller:
         if not self._looked_up:
             self._looked_up = True
             request = Request(self._scope)
-            token = extract_bearer(request, allow_query=True)
+            token = extract_bearer(request, allow_query=True, ambiguous_ok=True)
             if token is not None:
                 try:
                     verifier = self._scope["app"].state.token_verifier
