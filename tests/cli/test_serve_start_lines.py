@@ -88,3 +88,15 @@ def test_a_failed_start_up_never_says_listening(tmp_path: Path) -> None:
     assert "listening" not in text
     assert "My Lights device cloud" not in text
     assert "Traceback" not in text
+
+
+def test_with_tls_my_lights_is_announced_as_https(tmp_path: Path) -> None:
+    from localexa.cli.serve import announcement
+    from localexa.server.admin.demo import mylights_url
+    from localexa.server.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, port=18500, tls=True, admin_key="k")
+    assert "My Lights device cloud: https://127.0.0.1:18503" in announcement(settings)
+    assert mylights_url(settings) == "https://127.0.0.1:18503"  # the demo skill's endpoint and URLs
+    plain = Settings(data_dir=tmp_path, port=18500, admin_key="k")
+    assert mylights_url(plain) == "http://127.0.0.1:18503"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -103,9 +104,9 @@ def _code_from(location: str) -> str:
     return params["code"]
 
 
-def my_lights_code(lights: str, callback: str) -> str:
+def my_lights_code(lights: str, callback: str, verify: ssl.SSLContext | bool = True) -> str:
     """Sign in to My Lights as the demo user, through its page: the app's My Lights code."""
-    with httpx.Client(base_url=lights, timeout=30) as device_cloud:
+    with httpx.Client(base_url=lights, timeout=30, verify=verify) as device_cloud:
         login = device_cloud.get(
             "/authorize",
             params={

@@ -128,7 +128,7 @@ async def test_a_token_sent_twice_is_invalid_request(
         headers = [("x-amz-access-token", token), ("x-amz-access-token", other)]
     else:
         headers = [bearer, ("Authorization", f"Bearer {other}")]
-    response = await client.get(path, headers=headers, params=params)
+    response = await client.get(path, headers=headers, params=tuple(params))
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "invalid_request"
     assert "one" in response.json()["error_description"]

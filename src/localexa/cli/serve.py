@@ -86,7 +86,9 @@ def announcement(settings: Settings) -> list[str]:
         ca_file = (tls_dir(settings.data_dir) / "ca.pem").resolve()
         lines.append(f"TLS: clients must trust {ca_file}  (`localexa ca` shows how)")
     if settings.demo:
-        lines.append(f"{DEMO_LISTENER} device cloud: http://{DEMO_HOST}:{settings.resolved_demo_port()}")
+        lines.append(
+            f"{DEMO_LISTENER} device cloud: {settings.scheme}://{DEMO_HOST}:{settings.resolved_demo_port()}"
+        )
     return lines
 
 
@@ -312,7 +314,7 @@ def run_server(settings: Settings) -> None:
     # uvicorn's own run() would pick the loop; serving several sockets (and the demo cloud) we run
     # the loop ourselves, so ask the config for its loop factory (uvloop) instead of asyncio.run.
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-        runner.run(serve_all(server, sockets, settings, budget, lines))
+        runner.run(serve_all(server, sockets, settings, budget, lines, tls))
 
 
 class OneLineStartupFailure:

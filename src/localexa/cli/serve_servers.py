@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import socket
+import ssl
 from collections.abc import Iterator
 from contextvars import ContextVar
 
@@ -39,15 +40,17 @@ async def serve_all(
     settings: Settings,
     budget: ConnectionBudget,
     lines: list[str],
+    tls: ssl.SSLContext | None = None,
 ) -> None:
     """localexa, and in demo mode the My Lights device cloud beside it until localexa stops;
-    `lines` are printed once both accept connections (after the app's start-up succeeded)."""
+    `lines` are printed once both accept connections (after the app's start-up succeeded). With
+    `tls` (--tls) My Lights speaks HTTPS too, with localexa's certificate."""
     if settings.exit_with_parent is not None:
         # Referenced until done: the loop itself keeps only weak references to tasks.
         watcher = asyncio.create_task(_stop_when_orphaned(server, settings.exit_with_parent))
         _watchers.add(watcher)
         watcher.add_done_callback(_watchers.discard)
-    mylights = build_demo_device_cloud(settings, budget) if settings.demo else None
+    mylights = build_demo_device_cloud(settings, budget, tls) if settings.demo else None
     servers = [server] if mylights is None else [server, mylights]
     announcer = asyncio.create_task(_announce_when_listening(servers, lines))
     try:
@@ -136,9 +139,13 @@ class _QuietServer(AnnouncingServer):
             _second_server.reset(mark)
 
 
-def build_demo_device_cloud(settings: Settings, budget: ConnectionBudget | None = None) -> AnnouncingServer:
+def build_demo_device_cloud(
+    settings: Settings, budget: ConnectionBudget | None = None, tls: ssl.SSLContext | None = None
+) -> AnnouncingServer:
     """The My Lights sample on `demo_port`, pointed at this server's LWA and event gateway, its
-    connections held to localexa's limits and counted against the same open-file budget."""
+    connections held to localexa's limits and counted against the same open-file budget. With
+    `tls` it speaks HTTPS (admin-api.md: with --tls "every listener speaks HTTPS"; it was plain
+    http), the certificate covering 127.0.0.1, and localexa calls it trusting its own CA."""
     from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app, use_shared_cloud
 
     if settings.tls and settings.outbound_ca_file is not None:
@@ -157,7 +164,7 @@ def build_demo_device_cloud(settings: Settings, budget: ConnectionBudget | None 
     # lines (startup, shutdown, a refused request, a trace) lost localexa's format, request ids and
     # redaction, and the level given with --log-level.
     guard = WireGuard(
-        budget or ConnectionBudget(connection_limit(None)), settings.client_timeout, wire_renderer(app)
+        budget or ConnectionBudget(connection_limit(None)), settings.client_timeout, wire_renderer(app), tls
     )
     server_config = uvicorn.Config(
         app,

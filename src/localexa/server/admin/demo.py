@@ -80,7 +80,7 @@ def callback_url(settings: Settings) -> str:
 
 
 def mylights_url(settings: Settings) -> str:
-    return f"http://127.0.0.1:{settings.resolved_demo_port()}"
+    return f"{settings.scheme}://127.0.0.1:{settings.resolved_demo_port()}"
 
 
 def _state_file(settings: Settings) -> Path:
