@@ -217,7 +217,7 @@ async def test_a_whole_float_integer_is_refused_and_the_document_says_so(
         assert "not `500.0`" in fault[name]["description"], name
     answer = await client.post("/_localexa/faults", json={"path": "/", "status": 503.0}, headers=ADMIN)
     assert answer.status_code == 400
-    linking = document["components"]["schemas"]["AccountLinkingSpec"]["properties"]
+    linking = document["components"]["schemas"]["AdminAccountLinkingSpec"]["properties"]
     assert "not `3600.0`" in linking["defaultTokenExpirationInSeconds"]["description"]
 
 

@@ -99,7 +99,7 @@ def test_event_gateway_documents_its_envelope(document: dict[str, Any]) -> None:
     [
         ("CustomerIn", "email", "@"),
         ("SkillSpec", "endpoint", "python:"),
-        ("AccountLinkingSpec", "authorizationUrl", "https?"),
+        ("AdminAccountLinkingSpec", "authorizationUrl", "[Ss]?://"),
     ],
 )
 def test_admin_bodies_document_their_rules(
