@@ -133,6 +133,11 @@ NOT_ABSOLUTE = [
     pytest.param("https://app.example.com/cb\t", id="tab"),
     pytest.param("https:///nohost", id="https-without-host"),
     pytest.param("http://:80/cb", id="http-without-host"),
+    pytest.param("https://app.example.com:99999/cb", id="port-too-high"),
+    pytest.param("myapp://host:0/cb", id="port-zero"),
+    pytest.param("file:///etc/cb", id="file"),
+    pytest.param("about:blank", id="about"),
+    pytest.param("blob:https://a.example/x", id="blob"),
 ]
 
 

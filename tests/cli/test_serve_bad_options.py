@@ -176,6 +176,32 @@ def test_an_empty_key_file_is_one_line_not_an_empty_key(tmp_path: Path, name: st
     assert (data_dir / name).read_text() == "\n"
 
 
+def test_an_admin_key_file_no_client_can_send_is_one_line(tmp_path: Path) -> None:
+    """Checked as LOCALEXA_ADMIN_KEY is: `clé` in the file started a server every admin call
+    of which was a 401."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "admin-key").write_text("clé\n")
+    result = serve("--port", str(free_port_block()), data_dir=data_dir)
+    assert_refused(result, 1, "cannot use the data directory", "admin-key", "printable ASCII")
+
+
+def test_a_key_file_is_made_where_no_hard_link_can_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vfat, some network mounts: the link fails with EPERM, the key is created in place."""
+    from localexa.server.settings import Settings
+
+    def no_links(_source: object, _target: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("localexa.server.settings.os.link", no_links)
+    key = Settings(data_dir=tmp_path / "data").resolved_secret_key()
+    assert (tmp_path / "data" / "secret-key").read_text().strip().encode() == key
+    assert Settings(data_dir=tmp_path / "data").resolved_secret_key() == key
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["secret-key"]
+
+
 def test_a_new_key_file_is_whole_and_the_first_process_key_wins(tmp_path: Path) -> None:
     """Written aside and linked into place: no empty file after an interrupted start, and two
     starts at once read one key (the second one's link fails and it reads the first's)."""
@@ -251,6 +277,17 @@ def test_the_root_data_dir_option_counts_for_serve_and_ca(tmp_path: Path) -> Non
     assert isinstance(result.exception, WouldStart), result.output
     assert (own / "admin-key").is_file()
     assert not (root / "x").exists()
+    # The root's option beats LOCALEXA_DATA_DIR, which the command also reads (admin commands
+    # would read the root's key while the server used the variable's directory).
+    env_dir, cli_dir = tmp_path / "from-env", tmp_path / "from-cli"
+    result = runner.invoke(
+        app,
+        ["--data-dir", str(cli_dir), "serve", "--no-demo"],
+        env={**SERVE_ENV, "LOCALEXA_DATA_DIR": str(env_dir)},
+    )
+    assert isinstance(result.exception, WouldStart), result.output
+    assert (cli_dir / "admin-key").is_file()
+    assert not env_dir.exists()
     ca = runner.invoke(app, ["--data-dir", str(tmp_path / "ca-root"), "ca"], env=SERVE_ENV)
     assert ca.exit_code == 0, ca.output
     assert (tmp_path / "ca-root" / "tls" / "ca.pem").is_file()

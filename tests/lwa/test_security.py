@@ -4,9 +4,12 @@ sign-in's rate limit."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from localexa.server.core.rate_limit import WindowLimiter
 from tests.factories import Admin, Customer
@@ -57,6 +60,28 @@ async def test_authorize_never_redirects_to_a_near_miss(
         assert "location" not in response.headers
         assert response.headers["content-type"].startswith("text/html")
         assert "not registered" in response.text
+
+
+@pytest.mark.parametrize(
+    "stored", ["javascript://x/%0aalert(document.domain)", "/x://y", " https://a.example/cb"]
+)
+async def test_a_stored_redirect_uri_that_breaks_todays_rules_is_never_sent_to(
+    app: FastAPI, admin: Admin, browser: Browser, stored: str
+) -> None:
+    """Registered before the rules (a restored snapshot, an older data dir): /ap/oa redirected
+    there, an error redirect included (QA of 2026-12-05). It is the error page now."""
+    client_id, _ = await admin.lwa_client()
+    async with app.state.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE lwa_clients SET redirect_uris = :uris WHERE client_id = :id"),
+            {"uris": json.dumps([REDIRECT_URI, stored]), "id": client_id},
+        )
+    for extra in ({}, {"scope": "nope"}):
+        response = await browser.get(authorize_url(client_id, redirect_uri=stored, **extra))
+        assert response.status_code == 400, response.text
+        assert "location" not in response.headers
+        assert "absolute URI" in response.text
+    assert (await browser.get(authorize_url(client_id))).status_code == 200  # the good one still works
 
 
 @pytest.mark.parametrize("redirect_uri", NEAR_MISSES)

@@ -34,13 +34,15 @@ def data_dir_of(ctx: typer.Context, own: Path) -> Path:
     """A command's `--data-dir`, or the root's (`localexa --data-dir X serve`) when the command's
     was not given: the README lists `--data-dir` among the root options, and `serve` and `ca`
     ignored it there (served from ./.localexa)."""
-    source = ctx.get_parameter_source("data_dir")
     # By name: Typer brings its own copy of click, whose ParameterSource is not click's.
-    if source is not None and source.name == "DEFAULT":
-        root = getattr(ctx.find_root().obj, "data_dir", None)
-        if isinstance(root, Path):
-            return root
-    return own
+    source = getattr(ctx.get_parameter_source("data_dir"), "name", None)
+    root_context = ctx.find_root()
+    root_source = getattr(root_context.get_parameter_source("data_dir"), "name", None)
+    root = getattr(root_context.obj, "data_dir", None)
+    # The root's given on the command line beats the command's from LOCALEXA_DATA_DIR, as it
+    # would beat its own from the variable (`localexa --data-dir X admin …` reads X's key).
+    root_wins = source == "DEFAULT" or (source == "ENVIRONMENT" and root_source == "COMMANDLINE")
+    return root if root_wins and isinstance(root, Path) else own
 
 
 class StageName(enum.StrEnum):

@@ -126,7 +126,11 @@ class Settings(BaseSettings):
         """The admin key: from settings, else from `<data dir>/admin-key`, else a new one saved there."""
         if self.admin_key is not None:
             return self.admin_key.get_secret_value()
-        return _read_or_create_secret(self.data_dir / "admin-key")
+        path = self.data_dir / "admin-key"
+        key = _read_or_create_secret(path)
+        if not _SENDABLE_KEY.fullmatch(key):  # as LOCALEXA_ADMIN_KEY is checked
+            raise KeyFileError(f"{path} holds a key no client can send in a header: printable ASCII only")
+        return key
 
     def resolved_secret_key(self) -> bytes:
         if self.secret_key is not None:
@@ -178,7 +182,12 @@ def _read_or_create_secret(path: Path) -> str:
                 file.write(value + "\n")
                 file.flush()
                 os.fsync(file.fileno())
-            os.link(aside, path)
+            try:
+                os.link(aside, path)
+            except FileExistsError:
+                raise
+            except OSError:  # a file system without hard links (vfat, some network mounts)
+                _create_exclusively(path, value)
             return value
         except FileExistsError:
             pass  # another process made it meanwhile: use theirs
@@ -190,3 +199,11 @@ def _read_or_create_secret(path: Path) -> str:
         # made every admin call a 401 (admin-key).
         raise KeyFileError(f"{path} is empty: delete it and localexa makes a new key")
     return value
+
+
+def _create_exclusively(path: Path, value: str) -> None:
+    """Where no hard link can be made: create `path` only if it does not exist (FileExistsError
+    otherwise, as the link would), then write the key into it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(value + "\n")

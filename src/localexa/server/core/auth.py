@@ -64,11 +64,13 @@ def extract_bearer(request: Request, *, allow_query: bool = False, ambiguous_ok:
             found.append(value)
         # Another scheme (`Basic …`, `Digest …`): no bearer token in this header.
     if allow_query:
-        found += headers.getlist("x-amz-access-token") + request.query_params.getlist("access_token")
+        # Empty ones count as absent, as an empty `Bearer ` does.
+        alternatives = headers.getlist("x-amz-access-token") + request.query_params.getlist("access_token")
+        found = [token for token in found if token] + [value for value in alternatives if value.strip()]
         if len(found) > 1 and not ambiguous_ok:
             raise BadRequest(
                 "The access token is sent more than once (Authorization, x-amz-access-token or "
-                "access_token): send it one way (RFC 6750 §3.1)."
+                "access_token): send it one way (RFC 6750 section 3.1)."
             )
     return (found[0].strip() or None) if found else None
 
@@ -125,9 +127,10 @@ AnyPrincipal = Annotated[Principal, Depends(any_token)]
 
 async def require_admin_key(request: Request) -> None:
     """Every admin call but health needs `X-Localexa-Admin-Key` (admin-api.md)."""
-    given = request.headers.get("x-localexa-admin-key", "")
+    given = request.headers.getlist("x-localexa-admin-key")
     expected: str = request.app.state.admin_key
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+    # Two keys are no key: the first one counted, so a wrong one after a right one passed.
+    if len(given) != 1 or not hmac.compare_digest(given[0].encode(), expected.encode()):
         raise Unauthorized("A valid X-Localexa-Admin-Key header is required.")
 
 

@@ -35,7 +35,7 @@ from localexa.server.lwa.grants import KIND_LWA, store_code
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.registry import is_alexa_client
 from localexa.server.lwa.repository import LwaRepository
-from localexa.server.lwa.schemas import MAX_STATE_LENGTH
+from localexa.server.lwa.schemas import MAX_STATE_LENGTH, check_redirect_uri
 from localexa.server.lwa.scopes import (
     ACCOUNT_LINKING,
     ALEXA_CLIENT_SCOPES,
@@ -249,6 +249,11 @@ class AuthorizeService:
             raise AuthorizePageError(
                 f"The redirect_uri {redirect_uri} is not registered for the application {client.name}."
             )
+        try:
+            # Registered before today's rules (a restored snapshot, an older data dir): never sent to.
+            check_redirect_uri(redirect_uri, "redirect_uri")
+        except ValueError as exc:
+            raise AuthorizePageError(str(exc)) from None
         return client
 
     async def resume(self, data: dict[str, Any] | None) -> tuple[AuthorizeRequest, LwaClient]:

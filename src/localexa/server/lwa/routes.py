@@ -45,7 +45,7 @@ from localexa.server.lwa.authorize_pages import (
     set_session_cookie,
     signin_page,
 )
-from localexa.server.lwa.oauth_errors import GrantRevoked
+from localexa.server.lwa.oauth_errors import GrantRevoked, InvalidRequest
 from localexa.server.lwa.schemas import (
     AUTHORIZE_FORM_OPENAPI,
     AUTHORIZE_PAGE_OPENAPI,
@@ -296,6 +296,9 @@ async def page_not_found(rest: str) -> Response:
 @errors_as(ApiFamily.LWA_TOKEN)
 async def token(request: Request, session: FunctionSession, box: BoxDep) -> Response:
     params = forms.parse_token_body(request.headers.get("content-type"), await request.body())
+    if len(request.headers.getlist("authorization")) > 1:
+        # The first was used: the order of two clients' credentials decided who was authenticated.
+        raise InvalidRequest("The request has more than one Authorization header: send one.")
     basic = forms.parse_basic_auth(request.headers.get("authorization"))
     # The clock re-read before anything is stamped (as `issuing_clock` does), as the first statement
     # of the request's own transaction rather than in one of its own; after the body is read, so

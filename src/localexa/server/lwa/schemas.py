@@ -24,8 +24,9 @@ REDIRECT_URI_ITEMS: JsonDict = {
 #: RFC 3986 §3.1's scheme, a colon, then printable ASCII without `#` (no fragment, no spaces, no
 #: control characters: a browser would drop or fix them and go somewhere else).
 _ABSOLUTE_URI = re.compile(r'[A-Za-z][A-Za-z0-9+.\-]*:[!"$-~]+')
-#: Schemes whose "page" is the code itself, run or shown by the browser.
-_SCRIPT_SCHEMES = frozenset({"javascript", "data", "vbscript"})
+#: Schemes whose "page" is the code itself, run or shown by the browser, or a local file or
+#: browser-internal page the code would sit in.
+_SCRIPT_SCHEMES = frozenset({"javascript", "data", "vbscript", "file", "about", "blob"})
 
 
 def check_redirect_uri(uri: str, field: str) -> str:
@@ -38,7 +39,8 @@ def check_redirect_uri(uri: str, field: str) -> str:
         return uri
     raise ValueError(
         f"{field} entry {uri!r} is not an absolute URI to send a browser to: a scheme, no fragment,"
-        " space or control character, a host for http(s), and not javascript:, data: or vbscript:"
+        " space or control character, a host for http(s), a port in 1-65535, and not javascript:,"
+        " data:, vbscript:, file:, about: or blob:"
     )
 
 
@@ -46,7 +48,9 @@ def _browser_target(uri: str) -> bool:
     try:
         parts = urlsplit(uri)
         host = parts.hostname
-    except ValueError:  # an unbalanced IPv6 bracket
+        if parts.port == 0:
+            return False
+    except ValueError:  # an unbalanced IPv6 bracket, a port past 65535 or not a number
         return False
     scheme = parts.scheme.lower()
     return scheme not in _SCRIPT_SCHEMES and (bool(host) or scheme not in ("http", "https"))

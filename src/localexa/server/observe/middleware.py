@@ -65,9 +65,11 @@ def is_admin(path: str, headers: list[tuple[str, str]], scope_state: dict[str, A
     if scope_state.get(ADMIN_AUTHENTICATED) is True:
         return True
     expected = getattr(state, "admin_key", None)
-    given = next((value for key, value in headers if key.lower() == "x-localexa-admin-key"), "")
+    given = [value for key, value in headers if key.lower() == "x-localexa-admin-key"]
     return (
-        bool(given) and isinstance(expected, str) and hmac.compare_digest(given.encode(), expected.encode())
+        len(given) == 1
+        and isinstance(expected, str)
+        and hmac.compare_digest(given[0].encode(), expected.encode())
     )
 
 
