@@ -39,6 +39,10 @@ async def _bodies(admin: Admin) -> dict[str, tuple[dict[str, Any], str]]:
             {**skill, "accountLinking": {**LINKING, "accesTokenScheme": "X"}},
             "accesTokenScheme",
         ),
+        "skills#platform": (
+            {**skill, "accountLinking": {**LINKING, "authorizationUrlsByPlatform": [PLATFORM]}},
+            "platfromType",
+        ),
         "tokens": (
             {"clientId": client_id, "userId": owner.user_id, "scopes": ["profile"], "scope": "x"},
             "scope",
@@ -47,7 +51,18 @@ async def _bodies(admin: Admin) -> dict[str, tuple[dict[str, Any], str]]:
     }
 
 
-ROUTES = ["customers", "vendors", "lwa-clients", "skills", "skills#linking", "tokens", "clock"]
+ROUTES = [
+    "customers",
+    "vendors",
+    "lwa-clients",
+    "skills",
+    "skills#linking",
+    "skills#platform",
+    "tokens",
+    "clock",
+]
+#: A platform URL with its type misspelt (the nested object is held to the same rule).
+PLATFORM = {"platfromType": "iOS", "platformType": "iOS", "platformAuthorizationUrl": "https://a.example/ios"}
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -79,6 +94,9 @@ async def test_the_same_bodies_without_the_unknown_field_work(
         good = {k: v for k, v in body.items() if k != unknown}
         if route == "skills#linking":
             good = {**body, "accountLinking": LINKING}
+        if route == "skills#platform":
+            platform = {k: v for k, v in PLATFORM.items() if k != unknown}
+            good = {**body, "accountLinking": {**LINKING, "authorizationUrlsByPlatform": [platform]}}
         answer = await client.post("/_localexa/" + route.partition("#")[0], json=good, headers=KEY)
         assert answer.status_code in (200, 201), (route, answer.text)
     # snake_case names of known fields stay accepted (populate_by_name), as before.

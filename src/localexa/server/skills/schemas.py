@@ -146,11 +146,17 @@ class AccountLinkingSpec(CamelModel):
         return self.model_dump(by_alias=True, exclude={"client_secret"}, exclude_none=True)
 
 
+class AdminPlatformAuthorizationUrl(PlatformAuthorizationUrl):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
 class AdminAccountLinkingSpec(AccountLinkingSpec):
     """The admin skill body's `accountLinking`: the same fields, and one it does not know is a 400
     (SMAPI's `PUT` stays lenient: Amazon's clients may send fields of a newer model)."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    authorization_urls_by_platform: list[AdminPlatformAuthorizationUrl] | None = None  # type: ignore[assignment]
 
 
 class SkillSpec(CamelModel):
