@@ -11,11 +11,12 @@ from localexa.client import (
     AuthenticationError,
     BadRequestError,
     Client,
+    ConfigurationError,
     Endpoints,
     NotFoundError,
     PermissionDeniedError,
 )
-from tests.client.conftest import Either, FakeAmazon, body, reply
+from tests.client.conftest import BASE, Either, FakeAmazon, body, reply
 
 SKILL = "amzn1.ask.skill.1"
 PATH = f"/v1/users/~current/skills/{SKILL}/enablement"
@@ -187,3 +188,27 @@ def test_on_amazon_the_customer_call_goes_to_the_answered_host() -> None:
         "https://api.amazonalexa.com/v1/alexaApiEndpoint",
         f"https://api.fe.amazonalexa.com{PATH}",
     ]
+
+
+async def test_admin_region_arguments_take_any_case(either: Either, amazon: FakeAmazon) -> None:
+    """`faults.create(region="eu")`, `customers.create(region="eu")` and the journal's filter send
+    `EU`, as `events.send` and the CLI take any case; an unknown region raises before any request
+    (both were the server's 400, and `XX` went to the server; QA of 2026-12-05)."""
+    amazon.on("POST", f"{BASE}/_localexa/faults", reply(201, {"faultId": "fault-1"}))
+    customer = {"userId": "amzn1.account.1", "name": "A", "email": "a@example.com", "region": "EU"}
+    amazon.on("POST", f"{BASE}/_localexa/customers", reply(201, customer))
+    amazon.on("GET", f"{BASE}/_localexa/journal", reply(200, {"entries": []}))
+    options = {"admin_key": "k"}
+    await either.run(lambda c: c.admin.faults.create(path="/x", status=503, region="eu"), **options)
+    await either.run(
+        lambda c: c.admin.customers.create(name="A", email="a@example.com", password="pw", region="eu"),
+        **options,
+    )
+    await either.run(lambda c: c.admin.journal.list(region="fe"), **options)
+    sent = [r for r in amazon.requests if r.url.path.startswith("/_localexa/")]
+    assert body(sent[0])["region"] == "EU"
+    assert body(sent[1])["region"] == "EU"
+    assert sent[2].url.params["region"] == "FE"
+    with pytest.raises(ConfigurationError):
+        await either.run(lambda c: c.admin.faults.create(path="/x", status=503, region="XX"), **options)
+    assert len([r for r in amazon.requests if r.url.path.startswith("/_localexa/")]) == 3

@@ -7,6 +7,7 @@ console form without a session and the demo's callback page were all journaled a
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -84,3 +85,14 @@ async def test_the_console_is_the_admins_once_signed_in(client: httpx.AsyncClien
     assert advanced.status_code == 303
     assert advanced.headers["location"] == "/console/clock"
     assert await newest_caller(client, "/console/clock") == "admin"
+
+
+async def test_a_token_pasted_into_a_skill_path_is_redacted_in_the_skill_field_too(
+    client: httpx.AsyncClient,
+) -> None:
+    """The path said `Atza|[redacted]`, the entry's `skill` the token in clear (QA of 2026-12-05)."""
+    await client.get("/v1/skills/Atza|SECRETINPATH/credentials", headers={"Authorization": "Bearer x"})
+    entries = (await client.get("/_localexa/journal", headers=ADMIN)).json()["entries"]
+    [entry] = [e for e in entries if e["path"].startswith("/v1/skills/")]
+    assert "SECRETINPATH" not in json.dumps(entry)
+    assert entry["skill"] is None or "[redacted]" in entry["skill"]

@@ -384,3 +384,14 @@ def test_a_pkce_challenge_is_redacted_in_the_authorize_query() -> None:
     assert "the-verifier-itself" not in redacted
     assert "code_challenge_method=plain" in redacted
     assert "client_id=app" in redacted
+
+
+def test_a_query_string_in_a_bytes_repr_is_scrubbed_from_its_first_field() -> None:
+    """uvicorn's trace line prints the ASGI scope: `'query_string': b'access_token=…'`. The first
+    field, after `b'`, was left in clear (only one after `&` was scrubbed; QA of 2026-12-05)."""
+    line = "{'query_string': b'access_token=PLAINSECRET1'} {'q': b\"client_secret=PLAINSECRET2&x=1\"}"
+    scrubbed = redact_text(line)
+    assert "PLAINSECRET1" not in scrubbed
+    assert "PLAINSECRET2" not in scrubbed
+    assert "access_token=[redacted]" in scrubbed
+    assert "&x=1" in scrubbed

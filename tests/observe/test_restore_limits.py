@@ -70,3 +70,28 @@ async def test_a_stored_clock_past_any_advance_is_ignored_not_a_500_on_every_cal
     assert (await client.get("/_localexa/clock", headers=ADMIN)).status_code == 200
     assert "stored clock offset is ignored" in caplog.text
     assert (await client.post("/_localexa/reset", headers=ADMIN)).status_code == 200
+
+
+@pytest.mark.parametrize("version", [True, 1.0, "1", None])
+async def test_the_version_is_the_integer_1(client: httpx.AsyncClient, version: Any) -> None:
+    """`true` and `1.0` passed as version 1 (they equal 1 in Python; QA of 2026-12-05)."""
+    document = await _snapshot(client)
+    answer = await client.post("/_localexa/restore", json={**document, "version": version}, headers=ADMIN)
+    assert answer.status_code == 400, answer.text
+    assert "version 1" in answer.json()["message"]
+
+
+async def test_a_customer_region_the_admin_api_would_refuse_is_refused(client: httpx.AsyncClient) -> None:
+    """`ZZ` restored, then the customer's calls that need the region answered 500."""
+    made = await client.post(
+        "/_localexa/customers",
+        json={"name": "R", "email": "r@example.com", "password": "pw", "region": "EU"},
+        headers=ADMIN,
+    )
+    assert made.status_code == 201
+    document = await _snapshot(client)
+    edited = copy.deepcopy(document)
+    edited["tables"]["customers"][0]["region"] = "ZZ"
+    answer = await client.post("/_localexa/restore", json=edited, headers=ADMIN)
+    assert answer.status_code == 400, answer.text
+    assert "tables.customers[0]: region" in answer.json()["message"]

@@ -23,7 +23,7 @@ from localexa.client._core import (
     parse_model,
     segment,
 )
-from localexa.client._endpoints import Service
+from localexa.client._endpoints import Region, Service
 from localexa.client._errors import APIResponseValidationError
 from localexa.client.types.admin import (
     AccountLinking,
@@ -112,7 +112,7 @@ def create_customer(
     *, name: str, email: str, password: str, region: RegionName = "NA", postal_code: str | None = None
 ) -> Flow[Customer]:
     """A customer (an Amazon account) who can sign in at `/ap/oa`."""
-    body = {"name": name, "email": email, "password": password, "region": region}
+    body = {"name": name, "email": email, "password": password, "region": Region(region).value}
     if postal_code is not None:
         body["postalCode"] = postal_code
     response = yield from call(admin_request("POST", "/customers", json=body))

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from localexa.client._core import Flow, Params, call, json_body, parse_model, segment
+from localexa.client._endpoints import Region
 from localexa.client._errors import APIResponseValidationError, ConfigurationError
 from localexa.client._pagination import Page, Paged
 from localexa.client.resources.admin_flows import admin_request, parse_list
@@ -43,7 +44,7 @@ def list_journal(
         "status": status,
         "customer": customer,
         "skill": skill,
-        "region": region,
+        "region": None if region is None else Region(region).value,  # any case, as events.send
         "direction": direction,
         "requestId": request_id,
         "since": since.isoformat() if isinstance(since, datetime) else since,
@@ -103,7 +104,7 @@ def create_fault(
         "retryAfter": retry_after,
         "customer": customer,
         "skill": skill,
-        "region": region,
+        "region": None if region is None else Region(region).value,  # any case, as events.send
         "seed": seed,
     }
     response = yield from call(

@@ -48,8 +48,9 @@ class LogThrottle:
     def failing(self) -> bool:
         return self._failing
 
-    def failed(self, message: str, *args: object) -> None:
-        """One failure: logged (`message % args`, a warning) unless one was logged recently."""
+    def failed(self, message: str, *args: object, exc_info: bool = False) -> None:
+        """One failure: logged (`message % args`, a warning; with `exc_info` the exception being
+        handled too) unless one was logged recently."""
         now = self._clock()
         self._failures += 1
         if self._failing and now - self._logged_at < self._interval:
@@ -61,9 +62,10 @@ class LogThrottle:
                 *args,
                 self._suppressed,
                 round(now - self._logged_at),
+                exc_info=exc_info,
             )
         else:
-            self._logger.warning(message, *args)
+            self._logger.warning(message, *args, exc_info=exc_info)
         self._failing = True
         self._logged_at = now
         self._suppressed = 0

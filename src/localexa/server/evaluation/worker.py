@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.cases import CaseOutcome, run_case, timed_out
@@ -115,6 +116,7 @@ class EvaluationWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._poll_failures = LogThrottle(logger, f"evaluation worker {self.owner}")  # not a line a second
 
     @property
     def runtime(self) -> Runtime:
@@ -160,10 +162,13 @@ class EvaluationWorker:
                     if self.engine is not None:
                         await self.runtime.clock.refresh(self.engine)
                     await self._claim_while_free(running)
+                    self._poll_failures.succeeded()
                 except asyncio.CancelledError:
                     raise
                 except Exception:
-                    logger.exception("evaluation worker %s failed; polling again", self.owner)
+                    self._poll_failures.failed(
+                        "evaluation worker %s: a poll failed", self.owner, exc_info=True
+                    )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.config.poll_interval)
         finally:

@@ -161,6 +161,15 @@ def attribute(ex: Exchange, request_json: Any, response_json: Any) -> Attributio
     return Attribution(caller=caller, customer=customer, skill=skill, client_id=client_id)
 
 
+def _path_of(url: str) -> str:
+    """The path of the URL called, read before redaction: the redacted URL's `[redacted]@` reads
+    as a broken IPv6 host to urlsplit, which raised, and the entry was skipped."""
+    try:
+        return urlsplit(url).path or "/"
+    except ValueError:
+        return "/"
+
+
 def to_row(ex: Exchange) -> tuple[dict[str, Any], Attribution]:
     """The redacted journal row of `ex` (without the skill of a messaging client, resolved later)."""
     request_type = _header(ex.request_headers, "content-type")
@@ -174,7 +183,7 @@ def to_row(ex: Exchange) -> tuple[dict[str, Any], Attribution]:
         "at": ex.at,
         "direction": ex.direction,
         "method": ex.method,
-        "path": redact_text(ex.path) if url is None else urlsplit(url).path or "/",
+        "path": redact_text(ex.path if ex.url is None else _path_of(ex.url)),
         "query": redact_query(ex.query) or None,
         "url": url,
         "route": ex.route,
@@ -183,7 +192,8 @@ def to_row(ex: Exchange) -> tuple[dict[str, Any], Attribution]:
         "request_id": ex.request_id,
         "caller": who.caller,
         "customer": who.customer,
-        "skill": who.skill,
+        # Read from the path, where a pasted token is redacted too (it stood here in clear).
+        "skill": redact_text(who.skill) if who.skill else who.skill,
         "region": ex.region,
         "request_headers": redact_headers(ex.request_headers),
         "request_body": _with_mark(

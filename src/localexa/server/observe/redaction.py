@@ -79,8 +79,9 @@ _LOOSE_FIELD = re.compile(
     r"""(?:"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|[^\s,}\]]+)""",
     re.IGNORECASE,
 )
-# field=value in forms and query strings.
-_FORM_FIELD = re.compile(rf"(^|[&?;\s])((?:{_FIELD_ALTERNATIVES})=)[^&\s\"'#]*", re.IGNORECASE)
+# field=value in forms and query strings, also the first one of a quoted string (uvicorn's trace
+# line prints the ASGI scope's `b'access_token=…'`).
+_FORM_FIELD = re.compile(rf"(^|[&?;\s\"'])((?:{_FIELD_ALTERNATIVES})=)[^&\s\"'#]*", re.IGNORECASE)
 # <input name="field" value="…"> in HTML pages.
 _HTML_FIELD = re.compile(
     rf"""(name=["'](?:{_FIELD_ALTERNATIVES})["'][^>]*?value=["'])[^"']*""", re.IGNORECASE

@@ -101,7 +101,9 @@ def validated_rows(
     written."""
     if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
         raise BadRequest(f"The body is not a localexa snapshot (format {SNAPSHOT_FORMAT}).")
-    if document.get("version") != SNAPSHOT_VERSION:
+    version = document.get("version")
+    # `True == 1` and `1.0 == 1` in Python: a JSON integer only, as every number localexa takes.
+    if type(version) is not int or version != SNAPSHOT_VERSION:
         raise BadRequest(f"Only snapshot version {SNAPSHOT_VERSION} can be restored.")
     if document.get("keyFingerprint") != fingerprint:
         raise BadRequest(
@@ -162,10 +164,19 @@ def _fault_row(row: dict[str, Any]) -> str | None:
     return None
 
 
+def _customer_row(row: dict[str, Any]) -> str | None:
+    """A region the admin API takes: `ZZ` restored, and every call of that customer that needed
+    the region (the API endpoint, enablement) was a 500."""
+    if row.get("region") not in ("NA", "EU", "FE"):
+        return "region must be NA, EU or FE"
+    return None
+
+
 #: Rows restore checks the way the admin API checks what makes them (a clock far past the year
 #: 9999 made every later call a 500, health and reset included, until the database was deleted).
 _ROW_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "clock_state": _clock_row,
+    "customers": _customer_row,
     "faults": _fault_row,
 }
 
