@@ -62,3 +62,22 @@ async def test_an_empty_alternative_is_no_second_token(client: httpx.AsyncClient
     ):
         response = await client.get("/user/profile", headers=headers, params=params)
         assert response.status_code == 200, (headers, params, response.text)
+
+
+async def test_a_scoped_fault_does_not_pick_one_of_two_tokens(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """A fault for customer A fired on `A, B` and not on `B, A` (the first token counted): a call
+    with two tokens names no customer, so it gets the route's 400 in either order."""
+    a, b = await admin.customer(name="A"), await admin.customer(name="B")
+    token_a = await admin.access_token(a.user_id, ["alexa::skills:account_linking"])
+    token_b = await admin.access_token(b.user_id, ["alexa::skills:account_linking"])
+    fault = {"path": "/v1/alexaApiEndpoint", "status": 503, "customer": a.user_id}
+    made = await client.post("/_localexa/faults", json=fault, headers={"X-Localexa-Admin-Key": ADMIN_KEY})
+    assert made.status_code == 201, made.text
+    for first, second in ((token_a, token_b), (token_b, token_a)):
+        headers = [("Authorization", f"Bearer {first}"), ("Authorization", f"Bearer {second}")]
+        response = await client.get("/v1/alexaApiEndpoint", headers=headers)
+        assert response.status_code == 400, response.text
+    alone = await client.get("/v1/alexaApiEndpoint", headers={"Authorization": f"Bearer {token_a}"})
+    assert alone.status_code == 503

@@ -96,3 +96,13 @@ async def test_a_token_pasted_into_a_skill_path_is_redacted_in_the_skill_field_t
     [entry] = [e for e in entries if e["path"].startswith("/v1/skills/")]
     assert "SECRETINPATH" not in json.dumps(entry)
     assert entry["skill"] is None or "[redacted]" in entry["skill"]
+    # Where a customer id or a client id goes (QA of the same evening): the same.
+    await client.get("/_localexa/customers/Atza|SECRETU2", headers=ADMIN)
+    await client.post(
+        "/auth/o2/token", data={"grant_type": "client_credentials", "client_id": "Atza|SECRETC4"}
+    )
+    entries = (await client.get("/_localexa/journal", headers=ADMIN)).json()["entries"]
+    assert "SECRETU2" not in json.dumps(entries)
+    assert "SECRETC4" not in json.dumps(entries)
+    [customer] = [e for e in entries if e["path"].startswith("/_localexa/customers/")]
+    assert customer["customer"] is None or "[redacted]" in customer["customer"]

@@ -42,17 +42,17 @@ class TokenVerifier(Protocol):
         ...
 
 
-def extract_bearer(request: Request, *, allow_query: bool = False, ambiguous_ok: bool = False) -> str | None:
+def extract_bearer(request: Request, *, allow_query: bool = False) -> str | None:
     """The request's access token, or None. A token sent twice, in two Authorization headers or
     two ways where the route allows more than one (header, `x-amz-access-token`, `?access_token=`),
     is a 400 (RFC 6750 §3.1 `invalid_request`): the first one was used silently, so the order of
-    two tokens decided between a 200 and a 403. `ambiguous_ok` takes the first (fault matching,
-    which only looks)."""
+    two tokens decided between a 200 and a 403 (fault matching treats such a call as naming no
+    customer or skill)."""
     headers = request.headers
     header = headers.get("authorization")
     found: list[str] = []
     if header:
-        if not ambiguous_ok and len(headers.getlist("authorization")) > 1:
+        if len(headers.getlist("authorization")) > 1:
             raise BadRequest("The request has more than one Authorization header: send one.")
         value = header.strip()
         scheme, _, rest = value.partition(" ")
@@ -67,7 +67,7 @@ def extract_bearer(request: Request, *, allow_query: bool = False, ambiguous_ok:
         # Empty ones count as absent, as an empty `Bearer ` does.
         alternatives = headers.getlist("x-amz-access-token") + request.query_params.getlist("access_token")
         found = [token for token in found if token] + [value for value in alternatives if value.strip()]
-        if len(found) > 1 and not ambiguous_ok:
+        if len(found) > 1:
             raise BadRequest(
                 "The access token is sent more than once (Authorization, x-amz-access-token or "
                 "access_token): send it one way (RFC 6750 section 3.1)."

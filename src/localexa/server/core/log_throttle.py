@@ -43,6 +43,7 @@ class LogThrottle:
         self._logged_at = 0.0
         self._suppressed = 0
         self._failures = 0
+        self._not_logged = 0  # of `_failures`: `_suppressed` restarts at each logged line
 
     @property
     def failing(self) -> bool:
@@ -55,6 +56,7 @@ class LogThrottle:
         self._failures += 1
         if self._failing and now - self._logged_at < self._interval:
             self._suppressed += 1
+            self._not_logged += 1
             return
         if self._suppressed:
             self._logger.warning(
@@ -79,8 +81,9 @@ class LogThrottle:
             "%s works again after %d failed calls (%d of them not logged)",
             self._part,
             self._failures,
-            self._suppressed,
+            self._not_logged,
         )
         self._failing = False
         self._suppressed = 0
         self._failures = 0
+        self._not_logged = 0

@@ -190,9 +190,9 @@ def to_row(ex: Exchange) -> tuple[dict[str, Any], Attribution]:
         "status": ex.status,
         "latency_ms": round(ex.latency_ms, 3),
         "request_id": ex.request_id,
-        "caller": who.caller,
-        "customer": who.customer,
-        # Read from the path, where a pasted token is redacted too (it stood here in clear).
+        # Read from the path, a body or client credentials, where a pasted token is redacted too.
+        "caller": redact_text(who.caller) if who.caller else who.caller,
+        "customer": redact_text(who.customer) if who.customer else who.customer,
         "skill": redact_text(who.skill) if who.skill else who.skill,
         "region": ex.region,
         "request_headers": redact_headers(ex.request_headers),
