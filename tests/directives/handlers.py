@@ -94,7 +94,7 @@ def moody(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def nap_then_pid(event: dict[str, Any], context: Any) -> dict[str, Any]:
     time.sleep(0.3)
-    return {"pid": os.getpid()}
+    return {"pid": os.getpid(), "remaining_ms": context.get_remaining_time_in_millis()}
 
 
 def raise_with_token(event: dict[str, Any], context: Any) -> dict[str, Any]:

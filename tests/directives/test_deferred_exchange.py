@@ -58,3 +58,54 @@ def test_an_event_posted_before_its_directive_was_recorded_joins_its_exchange(lo
         ("directive", "TurnOn"),
         ("response", "DeferredResponse"),
     ]
+
+
+class DefersOnly(EchoSkill):
+    """Answers TurnOn with a DeferredResponse and keeps the directive; the test posts the answers."""
+
+    def answer(self, directive: dict[str, Any]) -> dict[str, Any]:
+        if directive["directive"]["header"]["name"] != "TurnOn":
+            return super().answer(directive)
+        self.received.append(directive)
+        return deferred_response(directive, estimated_deferral_seconds=1)
+
+
+def test_an_asynchronous_answer_is_judged_against_its_directive(localexa: Localexa) -> None:
+    """After a DeferredResponse, a Response for another endpoint, or a StateReport answering a
+    TurnOn, were taken and filed under the directive as valid (QA of 2026-12-05): the gateway still
+    takes them (202), and their verdict now says what a synchronous answer's would."""
+    skill_server = DefersOnly()
+    with skill_server:
+        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
+        customer = localexa.create_customer()
+        localexa.link(customer, skill)
+        token = localexa.event_token(customer, skill)
+        sent = localexa.client.admin.directives.send(
+            user_id=customer.user_id,
+            skill_id=skill.skill_id,
+            namespace="Alexa.PowerController",
+            name="TurnOn",
+            endpoint_id="lamp",
+        )
+        directive = skill_server.received[-1]
+    right = response(directive, [power_state(True)])
+    wrong_endpoint = response(directive, [power_state(True)])
+    wrong_endpoint["event"]["endpoint"]["endpointId"] = "lamp-2"
+    state_report = response(directive, [power_state(True)])
+    state_report["event"]["header"]["name"] = "StateReport"
+    auth = {"Authorization": f"Bearer {token}"}
+    for answer in (wrong_endpoint, state_report, right):
+        answer["event"]["endpoint"]["scope"] = {"type": "BearerToken", "token": token}
+        posted = httpx.post(f"{localexa.server.url}/v3/events", json=answer, headers=auth)
+        assert posted.status_code == 202, posted.text
+    messages = list(localexa.client.admin.directives.messages(customer.user_id, skill.skill_id))
+    events = sorted(
+        (m for m in messages if m.exchange_id == sent.exchange_id and m.direction == "event"),
+        key=lambda m: m.id,
+    )
+    assert [m.endpoint_id for m in events] == ["lamp-2", "lamp", "lamp"]
+    verdicts = [m.verdict or {} for m in events]
+    assert verdicts[0]["valid"] is False
+    assert any(p["path"] == "event.endpoint.endpointId" for p in verdicts[0]["problems"]), verdicts[0]
+    assert verdicts[1]["valid"] is False, verdicts[1]
+    assert verdicts[2] == {"valid": True, "problems": [], "name": "Alexa.Response", "errorType": None}

@@ -92,6 +92,21 @@ async def test_a_call_that_waits_for_a_busy_worker_spends_its_own_budget() -> No
         await pool.aclose()
 
 
+async def test_a_call_that_queued_is_told_the_time_it_has_left() -> None:
+    """Lambda's `context.get_remaining_time_in_millis()` said the whole budget to a call that had
+    waited for a worker for part of it (QA of 2026-12-05), and the call was then cut off early."""
+    pool = LambdaPool(max_workers=1)
+    try:
+        target = "tests.directives.handlers:nap_then_pid"
+        first, second = await asyncio.gather(*(pool.invoke(target, {}, timeout=10) for _ in range(2)))
+        remaining = sorted(a.report["result"]["remaining_ms"] for a in (first, second))
+        # The second waited ~0.3 s for the first to finish (its own start-up aside).
+        assert remaining[1] > 9_000
+        assert remaining[0] < remaining[1] - 200, remaining
+    finally:
+        await pool.aclose()
+
+
 async def test_a_closed_pool_refuses_work() -> None:
     pool = LambdaPool()
     await calls(pool)

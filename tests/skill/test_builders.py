@@ -93,6 +93,18 @@ def test_property_builders_write_alexa_values() -> None:
         pytest.param(lambda: target_setpoint(20, "RANKINE"), id="scale"),  # type: ignore[arg-type]
         pytest.param(lambda: thermostat_mode("WARM"), id="mode"),
         pytest.param(lambda: power_state(True, uncertainty_ms=-1), id="uncertainty"),
+        # Built before, then refused by the gateway (QA of 2026-12-05); "5" was a TypeError.
+        pytest.param(lambda: power_state(True, uncertainty_ms=True), id="uncertainty-bool"),
+        pytest.param(lambda: power_state(True, uncertainty_ms=1.5), id="uncertainty-float"),  # type: ignore[arg-type]
+        pytest.param(lambda: power_state(True, uncertainty_ms="5"), id="uncertainty-str"),  # type: ignore[arg-type]
+        pytest.param(
+            lambda: deferred_response(directive("Alexa.PowerController", "TurnOn"), -1),
+            id="deferral-negative",
+        ),
+        pytest.param(
+            lambda: deferred_response(directive("Alexa.PowerController", "TurnOn"), "x"),  # type: ignore[arg-type]
+            id="deferral-str",
+        ),
     ],
 )
 def test_property_builders_refuse_values_alexa_refuses(build: Any) -> None:

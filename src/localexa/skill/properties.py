@@ -33,8 +33,10 @@ def property_value(
 ) -> dict[str, Any]:
     """Any property: the generic builder the named ones below use. Values of the interfaces
     `property_rules` knows are checked (ValueError)."""
-    if uncertainty_ms < 0:
-        raise ValueError("uncertaintyInMilliseconds cannot be negative")
+    # A whole number of 0 or more, as the gateway takes it: True and 1.5 built properties the
+    # gateway refused, and "5" raised a TypeError instead of this ValueError.
+    if type(uncertainty_ms) is not int or uncertainty_ms < 0:
+        raise ValueError(f"uncertaintyInMilliseconds must be an integer of 0 or more, not {uncertainty_ms!r}")
     reason = check_value(namespace, name, value)
     if reason:
         raise ValueError(f"{namespace}.{name} {reason}")

@@ -100,7 +100,15 @@ def state_report(
 
 
 def deferred_response(directive: DirectiveLike, estimated_deferral_seconds: int | None = None) -> Message:
-    """`Alexa.DeferredResponse`: the real answer will follow through the event gateway."""
+    """`Alexa.DeferredResponse`: the real answer will follow through the event gateway.
+    `estimated_deferral_seconds` is an integer of 0 or more (ValueError otherwise, as
+    `validate_response` would refuse the answer)."""
+    if estimated_deferral_seconds is not None and (
+        type(estimated_deferral_seconds) is not int or estimated_deferral_seconds < 0
+    ):
+        raise ValueError(
+            f"estimatedDeferralInSeconds must be an integer of 0 or more, not {estimated_deferral_seconds!r}"
+        )
     correlation_token, _ = origin(directive)
     payload = (
         {}

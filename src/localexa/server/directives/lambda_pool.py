@@ -141,7 +141,7 @@ class _Worker:
                 line = await stdout.readline()
         except TimeoutError:
             raise LambdaFailure(
-                "TIMEOUT", f"python:{self.target} did not return within {timeout:g} s"
+                "TIMEOUT", f"python:{self.target} did not return within {timeout:.3g} s"
             ) from None
         except (ValueError, asyncio.LimitOverrunError):
             raise LambdaFailure(
@@ -223,14 +223,10 @@ class LambdaPool:
         """Run `handler(event, context)` in a worker; raises LambdaFailure when it gives no answer."""
         if self._closed:
             raise LambdaFailure("PROCESS_CRASHED", "the server is shutting down")
-        request = json.dumps(
-            {"event": event, "timeoutMs": int(timeout * 1000), "requestId": str(uuid.uuid4())},
-            separators=(",", ":"),
-        ).encode()
         slots = self._slots.setdefault(target, asyncio.Semaphore(self.max_workers))
         self._calls[target] += 1
         try:
-            return await self._invoke(target, slots, request, timeout)
+            return await self._invoke(target, slots, event, timeout)
         finally:
             self._calls[target] -= 1
             if not self._calls[target]:
@@ -238,7 +234,7 @@ class LambdaPool:
                 self._forget_if_unused(target)
 
     async def _invoke(
-        self, target: str, slots: asyncio.Semaphore, request: bytes, timeout: float
+        self, target: str, slots: asyncio.Semaphore, event: dict[str, Any], timeout: float
     ) -> LambdaAnswer:
         started = time.monotonic()
         try:
@@ -250,11 +246,13 @@ class LambdaPool:
             ) from None
         try:
             worker = await self._checkout(target)
+            # Waiting for a worker used part of the budget: the call gets what is left, and the
+            # handler's context says so (`get_remaining_time_in_millis` said the whole budget
+            # to a call that had queued for most of it).
+            left = max(0.001, timeout - (time.monotonic() - started))
+            request = {"event": event, "timeoutMs": int(left * 1000), "requestId": str(uuid.uuid4())}
             try:
-                # Waiting for a worker used part of the budget: the call gets what is left.
-                report = await worker.call(
-                    request + b"\n", max(0.001, timeout - (time.monotonic() - started))
-                )
+                report = await worker.call(json.dumps(request, separators=(",", ":")).encode() + b"\n", left)
             except BaseException:
                 # A failed or abandoned call leaves the worker in an unknown state: end it.
                 self._busy.discard(worker)

@@ -60,10 +60,13 @@ class DirectiveRepository:
             .values(exchange_id=exchange_id)
         )
 
-    async def exchange_of(self, customer_id: str, skill_id: str, correlation_token: str) -> str | None:
-        """The exchange of the latest directive sent with this correlation token."""
+    async def answered_directive(
+        self, customer_id: str, skill_id: str, correlation_token: str
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        """The exchange and the (recorded) body of the latest directive sent with this correlation
+        token: an asynchronous answer joins that exchange and is judged against that directive."""
         query = (
-            select(SkillMessage.exchange_id)
+            select(SkillMessage.exchange_id, SkillMessage.body)
             .where(
                 SkillMessage.customer_id == customer_id,
                 SkillMessage.skill_id == skill_id,
@@ -73,7 +76,8 @@ class DirectiveRepository:
             .order_by(SkillMessage.id.desc())
             .limit(1)
         )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        row = (await self.session.execute(query)).first()
+        return None if row is None else (row.exchange_id, row.body)
 
     async def prune_messages(self, customer_id: str, skill_id: str, keep: int = MESSAGES_KEPT) -> None:
         """Delete all but the newest `keep` messages of the pair: one statement (the cutoff is a

@@ -51,7 +51,7 @@ from localexa.server.enablement.models import Enablement
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.tokens import TokenIssuer
 from localexa.server.skills.models import Skill
-from localexa.skill.validation import validate_event
+from localexa.skill.validation import validate_event, validate_response
 
 #: Alexa.Discovery interface limits: "Maximum payload size for AddOrUpdateReport event — 256 KB".
 MAX_EVENT_BYTES = 256 * 1024
@@ -156,7 +156,16 @@ class EventGateway:
         await self._check_scope(principal, event)
         header = event["event"]["header"]
         now = self.clock.now()
-        exchange_id = await self._exchange_of(principal.user_id, skill.id, header.get("correlationToken"))
+        exchange_id, answered = await self._exchange_of(
+            principal.user_id, skill.id, header.get("correlationToken")
+        )
+        # An asynchronous answer (after a DeferredResponse) is judged as the directive's answer,
+        # as a synchronous one is: the right name and endpointId. It is still taken (202): the
+        # verdict is what the messages API and an evaluation read (a Response for another
+        # endpoint, or a StateReport answering TurnOn, was filed under the directive as valid).
+        problems = (
+            [] if answered is None else list(validate_response(answered, event, now=self.clock.now).problems)
+        )
         self.repo.add_message(
             message_row(
                 at=now,
@@ -167,8 +176,8 @@ class EventGateway:
                 body=event,
                 key="event",
                 verdict={
-                    "valid": True,
-                    "problems": [],
+                    "valid": not problems,
+                    "problems": [{"path": p.path, "message": p.message} for p in problems],
                     "name": verdict.name,
                     "errorType": verdict.error_type,
                 },
@@ -192,13 +201,16 @@ class EventGateway:
                 "The event's scope token belongs to another customer or client.", code=INVALID_ACCESS_TOKEN
             )
 
-    async def _exchange_of(self, customer_id: str, skill_id: str, correlation_token: Any) -> str:
-        """An asynchronous answer joins the exchange of the directive it answers."""
+    async def _exchange_of(
+        self, customer_id: str, skill_id: str, correlation_token: Any
+    ) -> tuple[str, dict[str, Any] | None]:
+        """An asynchronous answer joins the exchange of the directive it answers: that exchange
+        and the directive's body; a new exchange and None for any other event."""
         if isinstance(correlation_token, str) and correlation_token:
-            found = await self.repo.exchange_of(customer_id, skill_id, correlation_token)
+            found = await self.repo.answered_directive(customer_id, skill_id, correlation_token)
             if found is not None:
                 return found
-        return str(uuid.uuid4())
+        return str(uuid.uuid4()), None
 
     async def _apply(self, customer_id: str, skill_id: str, event: Mapping[str, Any]) -> None:
         inner = event["event"]
