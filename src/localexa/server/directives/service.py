@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from localexa.server.core.errors import BadRequest, NotFound
+from localexa.server.core.errors import BadRequest, NotFound, ServiceUnavailable
 from localexa.server.directives import envelope
 from localexa.server.directives.invoker import Invocation
 from localexa.server.directives.recording import Attempt, record_exchange
@@ -236,6 +236,10 @@ async def _target(runtime: Runtime, request: DirectiveRequest, *, force_refresh:
     if failure is not None:
         if failure.code == "SKILL_NOT_ENABLED":
             raise NotFound(failure.message, code=failure.code) from failure
+        if failure.code == "TOKEN_REFRESH_FAILED":
+            # The skill's token server failed for now (5xx, timeout, garbage): nothing the caller
+            # sent is wrong and the link is kept, so not a 400; try again later.
+            raise ServiceUnavailable(failure.message, code=failure.code) from failure
         raise failure
     return _Target(endpoint=endpoint, token=token, cookie=cookie or {}, grant_code=grant_code)
 
