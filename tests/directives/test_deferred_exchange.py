@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 
+from localexa.client.types import DirectiveResult
 from localexa.skill import deferred_response, power_state, response
-from localexa.testing import Localexa
+from localexa.testing import Localexa, TestCustomer, TestSkill
 from tests.cli.echo_skill import EchoSkill
 
 
@@ -34,6 +35,16 @@ class PostsFirst(EchoSkill):
         return deferred_response(directive, estimated_deferral_seconds=1)
 
 
+def _turn_on(localexa: Localexa, customer: TestCustomer, skill: TestSkill) -> DirectiveResult:
+    return localexa.client.admin.directives.send(
+        user_id=customer.user_id,
+        skill_id=skill.skill_id,
+        namespace="Alexa.PowerController",
+        name="TurnOn",
+        endpoint_id="lamp",
+    )
+
+
 def test_an_event_posted_before_its_directive_was_recorded_joins_its_exchange(localexa: Localexa) -> None:
     skill_server = PostsFirst()
     with skill_server:
@@ -42,13 +53,7 @@ def test_an_event_posted_before_its_directive_was_recorded_joins_its_exchange(lo
         localexa.link(customer, skill)
         skill_server.gateway = localexa.server.url
         skill_server.event_token = localexa.event_token(customer, skill)
-        sent = localexa.client.admin.directives.send(
-            user_id=customer.user_id,
-            skill_id=skill.skill_id,
-            namespace="Alexa.PowerController",
-            name="TurnOn",
-            endpoint_id="lamp",
-        )
+        sent = _turn_on(localexa, customer, skill)
     assert skill_server.posted == [202]
     assert sent.verdict.name == "Alexa.DeferredResponse"
     messages = list(localexa.client.admin.directives.messages(customer.user_id, skill.skill_id))
@@ -80,13 +85,7 @@ def test_an_asynchronous_answer_is_judged_against_its_directive(localexa: Locale
         customer = localexa.create_customer()
         localexa.link(customer, skill)
         token = localexa.event_token(customer, skill)
-        sent = localexa.client.admin.directives.send(
-            user_id=customer.user_id,
-            skill_id=skill.skill_id,
-            namespace="Alexa.PowerController",
-            name="TurnOn",
-            endpoint_id="lamp",
-        )
+        sent = _turn_on(localexa, customer, skill)
         directive = skill_server.received[-1]
     right = response(directive, [power_state(True)])
     wrong_endpoint = response(directive, [power_state(True)])
