@@ -107,6 +107,24 @@ async def test_a_call_that_queued_is_told_the_time_it_has_left() -> None:
         await pool.aclose()
 
 
+async def test_a_queued_call_that_times_out_says_how_long_it_waited() -> None:
+    pool = LambdaPool(max_workers=1)
+    try:
+        first = asyncio.create_task(pool.invoke(MOODY, {"mode": "sleep"}, timeout=1.0))
+        await asyncio.sleep(0)  # let it take the only worker
+        with pytest.raises(LambdaFailure) as queued:
+            await pool.invoke(MOODY, {"mode": "sleep"}, timeout=1.6)
+        assert queued.value.kind == "TIMEOUT"
+        assert "did not return within" in queued.value.message
+        assert "of the call's 1.6 s" in queued.value.message
+        assert "went waiting for a worker" in queued.value.message
+        with pytest.raises(LambdaFailure) as alone:
+            await first
+        assert "waiting" not in alone.value.message
+    finally:
+        await pool.aclose()
+
+
 async def test_a_closed_pool_refuses_work() -> None:
     pool = LambdaPool()
     await calls(pool)

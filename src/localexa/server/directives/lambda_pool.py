@@ -253,7 +253,15 @@ class LambdaPool:
             request = {"event": event, "timeoutMs": int(left * 1000), "requestId": str(uuid.uuid4())}
             try:
                 report = await worker.call(json.dumps(request, separators=(",", ":")).encode() + b"\n", left)
-            except BaseException:
+            except BaseException as failure:
+                if (
+                    isinstance(failure, LambdaFailure)
+                    and failure.kind == "TIMEOUT"
+                    and timeout - left >= 0.01
+                ):
+                    failure.message += (
+                        f" (of the call's {timeout:g} s, {timeout - left:.2f} s went waiting for a worker)"
+                    )
                 # A failed or abandoned call leaves the worker in an unknown state: end it.
                 self._busy.discard(worker)
                 await worker.kill()
