@@ -95,3 +95,14 @@ async def test_a_customer_region_the_admin_api_would_refuse_is_refused(client: h
     answer = await client.post("/_localexa/restore", json=edited, headers=ADMIN)
     assert answer.status_code == 400, answer.text
     assert "tables.customers[0]: region" in answer.json()["message"]
+
+
+async def test_the_clock_is_one_row(client: httpx.AsyncClient) -> None:
+    """A second clock row (id 2) restored and was never read (QA of 2026-12-05)."""
+    document = await _snapshot(client)
+    edited = copy.deepcopy(document)
+    edited["tables"]["clock_state"].append({"id": 2, "offset_seconds": 5.0})
+    answer = await client.post("/_localexa/restore", json=edited, headers=ADMIN)
+    assert answer.status_code == 400, answer.text
+    assert "id must be 1" in answer.json()["message"]
+    assert (await client.post("/_localexa/restore", json=document, headers=ADMIN)).status_code == 200

@@ -147,6 +147,8 @@ def _decoded_row(table: Table, index: int, row: dict[str, Any]) -> dict[str, Any
 
 
 def _clock_row(row: dict[str, Any]) -> str | None:
+    if row.get("id") != 1:  # the clock is one row, id 1: another restored and was never read
+        return "id must be 1 (the clock is one row)"
     return offset_problem(row.get("offset_seconds", 0.0))
 
 
