@@ -21,6 +21,14 @@ async def pool() -> AsyncIterator[LambdaPool]:
     await lambdas.aclose()
 
 
+@pytest.fixture
+async def one_worker() -> AsyncIterator[LambdaPool]:
+    """A pool of one worker per handler: a second call waits for the first."""
+    lambdas = LambdaPool(max_workers=1)
+    yield lambdas
+    await lambdas.aclose()
+
+
 async def calls(pool: LambdaPool, target: str = MOODY) -> int:
     answer = await pool.invoke(target, {"mode": "count"}, timeout=10)
     count: int = answer.report["result"]["calls"]
@@ -64,65 +72,50 @@ async def test_an_edited_handler_runs_as_edited(
     assert (await pool.invoke(target, {}, timeout=10)).report["result"] == {"version": 2}
 
 
-async def test_concurrent_calls_get_their_own_workers_up_to_the_limit(pool: LambdaPool) -> None:
+async def test_concurrent_calls_get_their_own_workers_up_to_the_limit(
+    pool: LambdaPool, one_worker: LambdaPool
+) -> None:
     target = "tests.directives.handlers:nap_then_pid"
     answers = await asyncio.gather(*(pool.invoke(target, {}, timeout=10) for _ in range(2)))
     assert len({a.report["result"]["pid"] for a in answers}) == 2
-
-    single = LambdaPool(max_workers=1)
-    try:
-        answers = await asyncio.gather(*(single.invoke(target, {}, timeout=10) for _ in range(2)))
-        assert len({a.report["result"]["pid"] for a in answers}) == 1
-    finally:
-        await single.aclose()
+    answers = await asyncio.gather(*(one_worker.invoke(target, {}, timeout=10) for _ in range(2)))
+    assert len({a.report["result"]["pid"] for a in answers}) == 1
 
 
-async def test_a_call_that_waits_for_a_busy_worker_spends_its_own_budget() -> None:
-    pool = LambdaPool(max_workers=1)
-    try:
-        stuck = asyncio.create_task(pool.invoke(MOODY, {"mode": "sleep"}, timeout=3))
-        await asyncio.sleep(0)  # let it take the only worker
-        with pytest.raises(LambdaFailure) as waiting:
-            await pool.invoke(MOODY, {"mode": "count"}, timeout=0.5)
-        assert waiting.value.kind == "TIMEOUT"
-        assert "no free worker" in waiting.value.message
-        with pytest.raises(LambdaFailure):
-            await stuck
-    finally:
-        await pool.aclose()
+async def test_a_call_that_waits_for_a_busy_worker_spends_its_own_budget(one_worker: LambdaPool) -> None:
+    stuck = asyncio.create_task(one_worker.invoke(MOODY, {"mode": "sleep"}, timeout=3))
+    await asyncio.sleep(0)  # let it take the only worker
+    with pytest.raises(LambdaFailure) as waiting:
+        await one_worker.invoke(MOODY, {"mode": "count"}, timeout=0.5)
+    assert waiting.value.kind == "TIMEOUT"
+    assert "no free worker" in waiting.value.message
+    with pytest.raises(LambdaFailure):
+        await stuck
 
 
-async def test_a_call_that_queued_is_told_the_time_it_has_left() -> None:
+async def test_a_call_that_queued_is_told_the_time_it_has_left(one_worker: LambdaPool) -> None:
     """Lambda's `context.get_remaining_time_in_millis()` said the whole budget to a call that had
     waited for a worker for part of it (QA of 2026-12-05), and the call was then cut off early."""
-    pool = LambdaPool(max_workers=1)
-    try:
-        target = "tests.directives.handlers:nap_then_pid"
-        first, second = await asyncio.gather(*(pool.invoke(target, {}, timeout=10) for _ in range(2)))
-        remaining = sorted(a.report["result"]["remaining_ms"] for a in (first, second))
-        # The second waited ~0.3 s for the first to finish (its own start-up aside).
-        assert remaining[1] > 9_000
-        assert remaining[0] < remaining[1] - 200, remaining
-    finally:
-        await pool.aclose()
+    target = "tests.directives.handlers:nap_then_pid"
+    first, second = await asyncio.gather(*(one_worker.invoke(target, {}, timeout=10) for _ in range(2)))
+    remaining = sorted(a.report["result"]["remaining_ms"] for a in (first, second))
+    # The second waited ~0.3 s for the first to finish (its own start-up aside).
+    assert remaining[1] > 9_000
+    assert remaining[0] < remaining[1] - 200, remaining
 
 
-async def test_a_queued_call_that_times_out_says_how_long_it_waited() -> None:
-    pool = LambdaPool(max_workers=1)
-    try:
-        first = asyncio.create_task(pool.invoke(MOODY, {"mode": "sleep"}, timeout=1.0))
-        await asyncio.sleep(0)  # let it take the only worker
-        with pytest.raises(LambdaFailure) as queued:
-            await pool.invoke(MOODY, {"mode": "sleep"}, timeout=1.6)
-        assert queued.value.kind == "TIMEOUT"
-        assert "did not return within" in queued.value.message
-        assert "of the call's 1.6 s" in queued.value.message
-        assert "went waiting for a worker" in queued.value.message
-        with pytest.raises(LambdaFailure) as alone:
-            await first
-        assert "waiting" not in alone.value.message
-    finally:
-        await pool.aclose()
+async def test_a_queued_call_that_times_out_says_how_long_it_waited(one_worker: LambdaPool) -> None:
+    first = asyncio.create_task(one_worker.invoke(MOODY, {"mode": "sleep"}, timeout=1.0))
+    await asyncio.sleep(0)  # let it take the only worker
+    with pytest.raises(LambdaFailure) as queued:
+        await one_worker.invoke(MOODY, {"mode": "sleep"}, timeout=1.6)
+    assert queued.value.kind == "TIMEOUT"
+    assert "did not return within" in queued.value.message
+    assert "of the call's 1.6 s" in queued.value.message
+    assert "went waiting for a worker" in queued.value.message
+    with pytest.raises(LambdaFailure) as alone:
+        await first
+    assert "waiting" not in alone.value.message
 
 
 async def test_a_closed_pool_refuses_work() -> None:

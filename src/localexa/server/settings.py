@@ -170,29 +170,11 @@ class KeyFileError(ValueError):
 
 
 def _read_or_create_secret(path: Path) -> str:
-    """The key kept in `path`, or a new one written there. A new file appears whole or not at all
-    (written aside, then linked into place, which fails if another process was first: its key is
-    read instead), so an interrupted first start leaves no empty key file behind."""
+    """The key kept in `path`, or a new one written there (`_write_new_key`)."""
     if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        value = secrets.token_urlsafe(32)
-        fd, aside = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
-        try:
-            with os.fdopen(fd, "w") as file:
-                file.write(value + "\n")
-                file.flush()
-                os.fsync(file.fileno())
-            try:
-                os.link(aside, path)
-            except FileExistsError:
-                raise
-            except OSError:  # a file system without hard links (vfat, some network mounts)
-                _create_exclusively(path, value)
-            return value
-        except FileExistsError:
-            pass  # another process made it meanwhile: use theirs
-        finally:
-            os.unlink(aside)
+        made = _write_new_key(path)
+        if made is not None:
+            return made
     value = path.read_text().strip()
     if not value:
         # Used as it was, an empty file keyed every hash and seal by nothing (secret-key), or
@@ -201,9 +183,37 @@ def _read_or_create_secret(path: Path) -> str:
     return value
 
 
-def _create_exclusively(path: Path, value: str) -> None:
-    """Where no hard link can be made: create `path` only if it does not exist (FileExistsError
-    otherwise, as the link would), then write the key into it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def _write_new_key(path: Path) -> str | None:
+    """A new key in `path`, which appears whole or not at all (written aside, then linked into
+    place), so an interrupted first start leaves no empty key file behind; None when another
+    process made the file meanwhile (its key is read instead)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd, aside = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(value + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            return None
+        except OSError:  # a file system without hard links (vfat, some network mounts)
+            if not _create_exclusively(path, value):
+                return None
+        return value
+    finally:
+        os.unlink(aside)
+
+
+def _create_exclusively(path: Path, value: str) -> bool:
+    """Where no hard link can be made: create `path` only if it does not exist (False otherwise,
+    as the link would fail), then write the key into it."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
     with os.fdopen(fd, "w") as file:
         file.write(value + "\n")
+    return True
