@@ -32,6 +32,7 @@ from tests.scale.world import READWRITE, THREAD_PERMISSION, bearer, customer, sk
 pytestmark = pytest.mark.slow
 
 LOCKER = "/credentiallocker/v2/threadNetworks"
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def widen_varchar(tables: str) -> str:
@@ -104,6 +105,11 @@ def _calls(server: ServerProcess, round_: int, world: dict[str, Any]) -> list[ht
                 "client_secret": world["app"]["clientSecret"],
             },
         )
+        if refreshed.status_code == 503 and "schema changed" in refreshed.text:
+            # The refresh re-reads localexa's clock first when its refresh is due; the stale plan
+            # then comes mid-transaction, which answers 503 with Retry-After by design (the next
+            # test): a client retries (seen once in CI, 2026-12-05, when the clock was due).
+            refreshed = http.post("/auth/o2/token", content=refreshed.request.content, headers=_FORM)
         answers.append(refreshed)
         if refreshed.status_code == 200:
             world["refresh_token"] = refreshed.json()["refresh_token"]
