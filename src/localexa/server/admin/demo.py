@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
-from localexa.server.db.base import DemoSeed
+from localexa.server.db.base import DEMO_SEAL_CONTEXT, DemoSeed
 from localexa.server.enablement.links import find_enablement, mark_link_invalid
 from localexa.server.enablement.models import LINKED
 from localexa.server.lwa.registry import Registry
@@ -49,7 +49,6 @@ MYLIGHTS_CLIENT_SECRET = "mylights-secret"  # the sample's own default (samples/
 #: `pg_advisory_xact_lock` key: concurrent `--demo` starts on one PostgreSQL database take turns
 #: (the migrations' lock, db/migrate.py, is another key and is released before this one is taken).
 DEMO_LOCK_ID = 0x10CA1DE0
-_SEAL_CONTEXT = "localexa:demo-seed"
 
 
 @dataclass
@@ -240,7 +239,7 @@ def _is_unspecified(host: str) -> bool:
 
 
 def _seal(box: SecretBox, state: DemoState) -> str:
-    return box.seal(json.dumps(asdict(state)), context=_SEAL_CONTEXT)
+    return box.seal(json.dumps(asdict(state)), context=DEMO_SEAL_CONTEXT)
 
 
 async def _seeded(session: AsyncSession, box: SecretBox) -> DemoState | None:
@@ -249,7 +248,7 @@ async def _seeded(session: AsyncSession, box: SecretBox) -> DemoState | None:
     if row is None:
         return None
     try:
-        state = DemoState(**json.loads(box.open(row.sealed, context=_SEAL_CONTEXT)))
+        state = DemoState(**json.loads(box.open(row.sealed, context=DEMO_SEAL_CONTEXT)))
     except ValueError as exc:
         raise RuntimeError(
             # The key is LOCALEXA_SECRET_KEY or, unset, the data dir's own file: a second data dir

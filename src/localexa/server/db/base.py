@@ -32,6 +32,10 @@ class ClockState(Base):
     offset_seconds: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
 
 
+#: The associated data the demo's seed is sealed under.
+DEMO_SEAL_CONTEXT = "localexa:demo-seed"
+
+
 class DemoSeed(Base):
     """What `--demo` seeded (admin/demo.py), sealed with the secret key (it holds the app's client
     secret, which the database keeps only hashed): one row, id 1. Another process started with

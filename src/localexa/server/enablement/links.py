@@ -67,8 +67,13 @@ def link_client(skill: Skill, box: SecretBox) -> LinkClient | None:
 
 
 def _context(row: Enablement, kind: str) -> str:
-    # Bound as AES-GCM associated data: a ciphertext copied to another row does not open.
-    return f"enablement:{row.id}:{kind}"
+    return token_seal_context(row.id, kind)
+
+
+def token_seal_context(enablement_id: object, kind: str) -> str:
+    """The associated data a linked token (`kind` access or refresh) is sealed under: bound to the
+    row, a ciphertext copied to another row does not open."""
+    return f"enablement:{enablement_id}:{kind}"
 
 
 def store_grant(row: Enablement, grant: TokenGrant, box: SecretBox, clock: Clock, client: LinkClient) -> None:

@@ -48,6 +48,7 @@ from localexa.server.evaluation.models import IN_PROGRESS
 from localexa.server.evaluation.worker import wall_now, worker_of
 from localexa.server.observe.generation import next_generation
 from localexa.server.observe.snapshot_rows import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, encode, validated_rows
+from localexa.server.observe.snapshot_seals import check_sealed_values
 
 #: Tables reset leaves alone: a reset must not bring a signed-out console cookie back to life, and
 #: it moves the journal's cutoff rather than deleting it (observe/journal.py).
@@ -239,6 +240,7 @@ def _lease_ended(run: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 async def restore(app: FastAPI, document: Any) -> dict[str, int]:
     rows_by_table = validated_rows(document, key_fingerprint(app.state.box), _state_tables())
+    check_sealed_values(rows_by_table, app.state.box)
     tables = _state_tables()
     engine = app.state.engine
 
