@@ -395,3 +395,29 @@ def test_a_query_string_in_a_bytes_repr_is_scrubbed_from_its_first_field() -> No
     assert "PLAINSECRET2" not in scrubbed
     assert "access_token=[redacted]" in scrubbed
     assert "&x=1" in scrubbed
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "access%5Ftoken",
+        "access%5ftoken",
+        "%61ccess_token",
+        "client%5Fsecret",
+        "%63%6F%64%65",
+        "network%2Dkey",
+    ],
+)
+def test_a_field_name_with_percent_escapes_is_scrubbed(name: str) -> None:
+    """A form parser decodes the name (`access%5Ftoken` is access_token to Starlette and
+    parse_qsl), so the server read the secret; log text left it in clear (QA of 2026-12-05)."""
+    line = f"{{'query_string': b'{name}=PLAINSECRET1&x=1'}} GET /p?y=2&{name}=PLAINSECRET2 HTTP/1.1"
+    scrubbed = redact_text(line)
+    assert "PLAINSECRET" not in scrubbed
+    assert f"{name}=[redacted]" in scrubbed  # the name as sent
+    assert "&x=1" in scrubbed
+
+
+def test_an_ordinary_field_with_percent_escapes_stays() -> None:
+    line = "GET /p?redirect%5Furi=https%3A%2F%2Fx&state=a%20b HTTP/1.1"
+    assert redact_text(line) == line

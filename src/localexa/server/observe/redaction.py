@@ -27,7 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
 
@@ -82,6 +82,13 @@ _LOOSE_FIELD = re.compile(
 # field=value in forms and query strings, also the first one of a quoted string (uvicorn's trace
 # line prints the ASGI scope's `b'access_token=…'`).
 _FORM_FIELD = re.compile(rf"(^|[&?;\s\"'])((?:{_FIELD_ALTERNATIVES})=)[^&\s\"'#]*", re.IGNORECASE)
+# field=value whose name has percent-escapes (`access%5Ftoken=`, `%63lient_secret=`): a form
+# parser (parse_qsl, Starlette's) decodes the name, so the server reads the secret field, but the
+# plain pattern above does not see it. The name is decoded and checked; it stays as sent.
+_ENCODED_FORM_FIELD = re.compile(
+    r"(^|[&?;\s\"'])((?:[A-Za-z0-9_\-]|%[0-9A-Fa-f]{2})*%[0-9A-Fa-f]{2}(?:[A-Za-z0-9_\-]|%[0-9A-Fa-f]{2})*=)"
+    r"[^&\s\"'#]*"
+)
 # <input name="field" value="…"> in HTML pages.
 _HTML_FIELD = re.compile(
     rf"""(name=["'](?:{_FIELD_ALTERNATIVES})["'][^>]*?value=["'])[^"']*""", re.IGNORECASE
@@ -141,8 +148,17 @@ def redact_text(text: str) -> str:
         text = _JSON_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
     if "=" in text:
         text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+        if "%" in text:
+            text = _ENCODED_FORM_FIELD.sub(_redact_encoded_field, text)
         text = _HTML_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return text
+
+
+def _redact_encoded_field(match: re.Match[str]) -> str:
+    name = unquote(match.group(2)[:-1])
+    if not is_secret_field(name):
+        return match.group()
+    return f"{match.group(1)}{match.group(2)}{REDACTED}"
 
 
 def redact_json(value: Any) -> Any:
