@@ -40,3 +40,16 @@ def test_an_id_that_is_no_path_segment_is_a_usage_error(cli: Cli) -> None:
         result = cli.run("admin", "customers", "get", bad)
         assert result.exit_code == 2, (bad, result.stdout, result.stderr)
         assert "is not an id" in result.stderr
+
+
+def test_the_journal_lists_one_callers_calls(cli: Cli, localexa: Localexa) -> None:
+    """`--caller` (added 2026-12-05) passes through the client to the API's filter."""
+    skill = localexa.create_skill()
+    token = localexa.access_token(skill.developer.customer, "alexa::ask:skills:readwrite")
+    cli.ok("skill", "credentials", skill.skill_id, token=token)
+    everything = cli.json("admin", "journal", "list", "--path", f"/v1/skills/{skill.skill_id}/credentials")
+    [entry] = everything
+    assert entry["caller"] not in (None, "admin")
+    [same] = cli.json("admin", "journal", "list", "--caller", entry["caller"], "--path", "/v1/")
+    assert same["id"] == entry["id"]
+    assert cli.json("admin", "journal", "list", "--caller", "localexa", "--path", "/v1/") == []

@@ -13,6 +13,7 @@ import re
 import httpx
 
 from tests.conftest import ADMIN_KEY
+from tests.factories import Admin
 from tests.observe.helpers import ADMIN, journal
 
 
@@ -106,3 +107,26 @@ async def test_a_token_pasted_into_a_skill_path_is_redacted_in_the_skill_field_t
     assert "SECRETC4" not in json.dumps(entries)
     [customer] = [e for e in entries if e["path"].startswith("/_localexa/customers/")]
     assert customer["customer"] is None or "[redacted]" in customer["customer"]
+
+
+async def test_the_journal_filters_by_caller(client: httpx.AsyncClient, admin: Admin) -> None:
+    """`?caller=` (added 2026-12-05): the API, the console's journal form."""
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    token = await admin.access_token(customer.user_id, ["profile"], client_id=client_id)
+    profile = await client.get("/user/profile", headers={"Authorization": f"Bearer {token}"})
+    assert profile.status_code == 200
+    assert (await client.get("/user/profile")).status_code == 401
+
+    by_client = await journal(client, caller=client_id)
+    assert [(e["path"], e["caller"]) for e in by_client] == [("/user/profile", client_id)]
+    by_admin = await journal(client, caller="admin")
+    assert by_admin
+    assert {e["caller"] for e in by_admin} == {"admin"}
+    assert await journal(client, caller="amzn1.application-oa2-client.nobody") == []
+
+    assert (await _sign_in(client, ADMIN_KEY)).status_code == 303
+    page = await client.get("/console/journal", params={"caller": client_id})
+    assert page.status_code == 200
+    assert f'name="caller" value="{client_id}"' in page.text
+    assert page.text.count("/user/profile") == 1

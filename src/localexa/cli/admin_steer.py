@@ -158,6 +158,9 @@ def list_journal(
     status: Annotated[str | None, typer.Option(help="A status (503) or a class (5xx).")] = None,
     customer: Annotated[str | None, typer.Option(help="A customer's userId.")] = None,
     skill: Annotated[str | None, typer.Option(help="A skill id.")] = None,
+    caller: Annotated[
+        str | None, typer.Option(help="The caller: a token's LWA client id, admin or localexa.")
+    ] = None,
     region: RegionFilterOption = None,
     direction: Annotated[str | None, typer.Option(help="inbound or outbound.")] = None,
     request_id: Annotated[str | None, typer.Option(help="The X-Amzn-RequestId of a call.")] = None,
@@ -174,6 +177,7 @@ def list_journal(
             status=status,
             customer=customer,
             skill=skill,
+            caller=caller,
             region=region_literal(region) if region else None,
             direction=direction,
             request_id=request_id,

@@ -29,6 +29,7 @@ def list_journal(
     status: int | str | None = None,
     customer: str | None = None,
     skill: str | None = None,
+    caller: str | None = None,
     region: RegionName | None = None,
     direction: str | None = None,
     request_id: str | None = None,
@@ -38,12 +39,14 @@ def list_journal(
     cursor: str | None = None,
 ) -> Paged[JournalEntry]:
     """`GET /_localexa/journal`: recorded calls, newest first, filtered (`path` is a prefix,
-    `status` a code or a class such as "5xx", `direction` inbound or outbound)."""
+    `status` a code or a class such as "5xx", `direction` inbound or outbound, `caller` the
+    token's LWA client id, "admin" or "localexa")."""
     filters: dict[str, str | int | float | None] = {
         "path": path,
         "status": status,
         "customer": customer,
         "skill": skill,
+        "caller": caller,
         "region": None if region is None else Region(region).value,  # any case, as events.send
         "direction": direction,
         "requestId": request_id,

@@ -37,6 +37,7 @@ JOURNAL_FILTERS = (
     "status",
     "customer",
     "skill",
+    "caller",
     "region",
     "direction",
     "request_id",

@@ -24,6 +24,7 @@ class JournalFilter:
     status_class: int | None = None  # 4 for "4xx"
     customer: str | None = None
     skill: str | None = None
+    caller: str | None = None
     region: str | None = None
     direction: str | None = None
     request_id: str | None = None
@@ -51,6 +52,7 @@ async def journal_page(
     for column, value in (
         (JournalEntry.customer, where.customer),
         (JournalEntry.skill, where.skill),
+        (JournalEntry.caller, where.caller),
         (JournalEntry.region, where.region),
         (JournalEntry.direction, where.direction),
         (JournalEntry.request_id, where.request_id),

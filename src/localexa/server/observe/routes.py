@@ -66,6 +66,9 @@ async def journal(
     status: Annotated[str | None, Query(description="503, or a class such as 5xx")] = None,
     customer: str | None = None,
     skill: str | None = None,
+    caller: Annotated[
+        str | None, Query(description="an LWA client id, `admin` or `localexa` (the entry's caller)")
+    ] = None,
     region: str | None = None,
     direction: Annotated[str | None, Query(description="inbound or outbound")] = None,
     request_id: Annotated[str | None, Query(alias="requestId")] = None,
@@ -80,6 +83,7 @@ async def journal(
         status=status,
         customer=customer,
         skill=skill,
+        caller=caller,
         region=region,
         direction=direction,
         request_id=request_id,
