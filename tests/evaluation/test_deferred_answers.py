@@ -16,8 +16,9 @@ from fastapi import FastAPI
 
 from localexa.samples.mylights import build_skill
 from localexa.server.directives.runtime import Runtime
+from localexa.server.evaluation.jobs import WorkerConfig
 from localexa.server.evaluation.plans import plan_id_for
-from localexa.server.evaluation.worker import EvaluationWorker, WorkerConfig
+from localexa.server.evaluation.worker import EvaluationWorker
 from localexa.skill import Message, deferred_response
 from tests.evaluation.helpers import (
     READWRITE,

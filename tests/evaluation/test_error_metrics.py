@@ -16,7 +16,8 @@ from fastapi import FastAPI
 
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.channel import ChannelClosed, Exchange
-from localexa.server.evaluation.worker import EvaluationWorker, WorkerConfig, directive_channel
+from localexa.server.evaluation.jobs import WorkerConfig, directive_channel
+from localexa.server.evaluation.worker import EvaluationWorker
 from tests.evaluation.helpers import (
     Developer,
     developer_with_skill,

@@ -6,8 +6,9 @@ import httpx
 from fastapi import FastAPI
 
 from localexa.server.directives.runtime import Runtime
+from localexa.server.evaluation.jobs import WorkerConfig, directive_channel
 from localexa.server.evaluation.plans import plan_id_for
-from localexa.server.evaluation.worker import EvaluationWorker, WorkerConfig, directive_channel
+from localexa.server.evaluation.worker import EvaluationWorker
 from tests.evaluation import skills
 from tests.evaluation.helpers import evaluation, linked_developer, results, run, start
 from tests.evaluation.skills import USER, SkillServer

@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.channel import Exchange, SkillChannel
+from localexa.server.evaluation.jobs import WorkerConfig, directive_channel, wall_now
 from localexa.server.evaluation.models import CapabilityEvaluation
 from localexa.server.evaluation.plans import plan_id_for
 from localexa.server.evaluation.repository import EvaluationRepository
-from localexa.server.evaluation.worker import EvaluationWorker, WorkerConfig, directive_channel, wall_now
+from localexa.server.evaluation.worker import EvaluationWorker
 from tests.evaluation.helpers import Developer, evaluation, linked_developer, results, start, wait_until
 from tests.evaluation.skills import SkillServer
 from tests.factories import Admin

@@ -9,7 +9,8 @@ import logging
 
 import pytest
 
-from localexa.server.evaluation.worker import EvaluationWorker, WorkerConfig
+from localexa.server.evaluation.jobs import WorkerConfig
+from localexa.server.evaluation.worker import EvaluationWorker
 
 
 class FlakyWorker(EvaluationWorker):

@@ -19,8 +19,9 @@ from fastapi import FastAPI
 
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.channel import Exchange, SkillChannel
+from localexa.server.evaluation.jobs import Job, WorkerConfig, directive_channel
 from localexa.server.evaluation.plans import plan_id_for
-from localexa.server.evaluation.worker import EvaluationWorker, Job, WorkerConfig, directive_channel
+from localexa.server.evaluation.worker import EvaluationWorker
 from tests.evaluation import skills
 from tests.evaluation.helpers import Developer, evaluation, linked_developer, results, start, wait_until
 from tests.evaluation.skills import SkillServer

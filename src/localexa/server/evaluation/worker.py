@@ -19,8 +19,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +29,16 @@ from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.cases import CaseOutcome, run_case, timed_out
-from localexa.server.evaluation.channel import DirectiveChannel, SkillChannel
+from localexa.server.evaluation.channel import SkillChannel
+from localexa.server.evaluation.jobs import (
+    ChannelFactory,
+    Job,
+    LeaseLost,
+    Stopping,
+    WorkerConfig,
+    directive_channel,
+    wall_now,
+)
 from localexa.server.evaluation.models import ERROR, FAILED, PASSED, CapabilityTestCaseResult
 from localexa.server.evaluation.plans import TestPlan
 from localexa.server.evaluation.prerequisites import (
@@ -44,54 +52,6 @@ from localexa.server.evaluation.repository import EvaluationRepository
 from localexa.server.evaluation.schemas import ErrorCode
 
 logger = logging.getLogger("localexa.evaluation")
-
-
-def wall_now() -> datetime:
-    """Leases use the wall clock: localexa's clock can jump forward (time travel)."""
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class WorkerConfig:
-    poll_interval: float = 1.0
-    lease_seconds: float = 30.0
-    case_timeout: float = 60.0
-    #: Runs one process carries at once (each waits on its skill most of the time).
-    concurrent_runs: int = 4
-    max_attempts: int = 3
-    #: How long `stop` lets the run in hand reach the end of its current step.
-    stop_grace: float = 10.0
-
-
-@dataclass(frozen=True)
-class Job:
-    """A claimed run, as read at the claim."""
-
-    id: str
-    skill_id: str
-    customer_id: str
-    stage: str
-    endpoint_id: str
-    test_plan_id: str
-    next_case: int
-    attempts: int
-
-
-class LeaseLost(Exception):
-    """Another process holds the run now; this one must stop touching it."""
-
-
-class Stopping(Exception):
-    """This process is shutting down: hand the run in hand over between two steps."""
-
-
-ChannelFactory = Callable[[Runtime, Job], SkillChannel]
-
-
-def directive_channel(runtime: Runtime, job: Job) -> SkillChannel:
-    return DirectiveChannel(
-        runtime, user_id=job.customer_id, skill_id=job.skill_id, endpoint_id=job.endpoint_id
-    )
 
 
 class EvaluationWorker:

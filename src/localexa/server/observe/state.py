@@ -44,8 +44,9 @@ from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, ServiceUnavailable
 from localexa.server.db.migrate import known_revisions
 from localexa.server.db.models import metadata
+from localexa.server.evaluation.jobs import wall_now
 from localexa.server.evaluation.models import IN_PROGRESS
-from localexa.server.evaluation.worker import wall_now, worker_of
+from localexa.server.evaluation.worker import worker_of
 from localexa.server.observe.generation import next_generation
 from localexa.server.observe.snapshot_rows import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, encode, validated_rows
 from localexa.server.observe.snapshot_seals import check_sealed_values
