@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -277,3 +278,55 @@ def test_faults_and_clock_through_the_forms(server: Server, browser_page: Any) -
     page.click("text=+ 24 hours")
     page.wait_for_selector("#clock-now")
     assert page.locator("#clock-now").inner_text()[:10] != before[:10]
+
+
+def _authorize_url(server: Server, *, client_name: str, redirect_uri: str) -> str:
+    client = server.admin.post(
+        "/_localexa/lwa-clients", json={"name": client_name, "redirectUris": ["https://app.example.com/cb"]}
+    ).json()
+    query = urlencode(
+        {
+            "client_id": client["clientId"],
+            "scope": "profile",
+            "response_type": "code",
+            "redirect_uri": redirect_uri,
+        }
+    )
+    return f"{server.url}/ap/oa?{query}"
+
+
+@pytest.mark.parametrize("email", ["jürgen@exämple.com", '"odd"@example.com'])
+def test_every_address_the_admin_api_takes_signs_in(server: Server, browser_page: Any, email: str) -> None:
+    """The sign-in field was `type=email`: chromium refused to send an address with a non-ASCII
+    or quoted local part, which the admin API creates (QA 2026-12-05)."""
+    created = server.admin.post("/_localexa/customers", json={"name": "J", "email": email, "password": "pw"})
+    assert created.status_code == 201, created.text
+    page = browser_page
+    page.context.clear_cookies()
+    page.goto(_authorize_url(server, client_name="Acme app", redirect_uri="https://app.example.com/cb"))
+    page.fill("#email", email)
+    page.fill("#password", "pw")
+    page.click("button.primary")
+    page.wait_for_selector("text=would like to access")
+
+
+def test_the_sign_in_pages_fit_a_phone(server: Server, browser_page: Any) -> None:
+    """At 375 px an error page about an unregistered redirect URI was 434 px wide, and a long app
+    name made the sign-in page 2,201 px (QA 2026-12-05)."""
+    context = browser_page.context.browser.new_context(viewport={"width": 375, "height": 740})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        unregistered = "https://layla.amazon.com/api/skill/link/M2AB3CDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        long_name = "A" * 200
+        for url in (
+            _authorize_url(server, client_name="Acme app", redirect_uri=unregistered),
+            _authorize_url(server, client_name=long_name, redirect_uri="https://app.example.com/cb"),
+        ):
+            page.goto(url)
+            page.wait_for_selector("h1")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, (url, width)
+        assert long_name in page.content()
+    finally:
+        context.close()

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_KEY
+from tests.credential_locker.conftest import make_locker, network
 from tests.factories import Admin
 from tests.observe.helpers import ADMIN, add_fault, faults, journal
 
@@ -286,3 +287,53 @@ async def test_the_clock_page_shows_a_fraction_of_a_second(client: httpx.AsyncCl
         moved = await client.post("/console/clock", data={"csrf_token": csrf, "seconds": seconds})
         assert moved.status_code == 303
     assert "7.5 seconds ahead of the wall clock." in (await client.get("/console/clock")).text
+
+
+async def test_the_overview_shows_a_fraction_of_a_second(client: httpx.AsyncClient, admin: Admin) -> None:
+    """The overview rounded 0.5 s to "0 s ahead" (the clock page had been fixed; QA 2026-12-05)."""
+    await admin.advance_clock(0.5)
+    await sign_in(client)
+    assert "(0.5 s ahead of the wall clock)" in (await client.get("/console")).text
+
+
+async def test_filters_take_any_spelling_the_apis_take(client: httpx.AsyncClient, admin: Admin) -> None:
+    """`extended_pan_id` as the Credential Locker takes it (any case, `0x`), `stage` and
+    `link_status` in any case: the console matched the stored text only (QA 2026-12-05)."""
+    locker = await make_locker(client, admin)
+    assert (await locker.put(network(0, extendedPanId="0x11111111AAAAAAAA"))).status_code == 200
+    skill = await admin.skill()
+    token = await admin.access_token(skill.developer.user_id, ["alexa::ask:skills:readwrite"])
+    enabled = await client.put(
+        f"/v1/skills/{skill.skill_id}/stages/development/enablement",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert enabled.status_code in (200, 204), enabled.text
+    await sign_in(client)
+    for spelling in ("11111111aaaaaaaa", "11111111AAAAAAAA", "0x11111111AAAAAAAA", " 0X11111111aaaaaaaa "):
+        page = await client.get("/console/thread-networks", params={"extended_pan_id": spelling})
+        assert "11111111aaaaaaaa" in page.text, spelling
+        assert "No thread networks match" not in page.text, spelling
+    for params in ({"stage": "DEVELOPMENT"}, {"stage": "development"}, {"stage": "Development"}):
+        page = await client.get("/console/enablements", params=params)
+        assert skill.skill_id in page.text, params
+    stored_status = (await client.get("/console/enablements")).text
+    assert skill.skill_id in stored_status
+    nothing = await client.get("/console/enablements", params={"stage": "live"})
+    assert skill.skill_id not in nothing.text
+
+
+async def test_the_journal_form_keeps_the_request_id_and_takes_the_apis_spelling(
+    client: httpx.AsyncClient,
+) -> None:
+    """A request id reached from an entry was in no field, so the next Filter dropped it; the
+    admin API's `requestId` was ignored by the console (every entry showed; QA 2026-12-05)."""
+    marker = await client.get("/_localexa/customers/amzn1.account.NOBODY", headers=ADMIN)
+    request_id = marker.headers["X-Amzn-RequestId"]
+    await client.get("/_localexa/vendors", headers=ADMIN)
+    await sign_in(client)
+    for name in ("request_id", "requestId"):
+        page = await client.get("/console/journal", params={name: request_id})
+        assert page.status_code == 200
+        assert f'name="request_id" value="{request_id}"' in page.text
+        assert "amzn1.account.NOBODY" in page.text
+        assert "/_localexa/vendors" not in page.text

@@ -364,3 +364,32 @@ async def test_the_request_field_is_sealed_not_only_signed(admin: Admin, browser
     for field in (posted or shown for posted, shown in fields):
         assert verifier not in _readable_parts(field)
     assert verifier not in bodies
+
+
+@pytest.mark.parametrize("first", ["allow", "deny"])
+async def test_an_answered_consent_form_is_spent(admin: Admin, browser: Browser, first: str) -> None:
+    """Back after consent (or a second click) posted the same form again and got another code
+    (QA in Chromium, 2026-12-05); the answer now gives the session a new id, so the old form is an
+    out-of-date one. The browser stays signed in: the next authorization skips the password."""
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    page = await browser.get(authorize_url(client_id))
+    consent = await browser.submit(
+        page, "signin", fill={"email": customer.email, "password": customer.password}
+    )
+    answered = await browser.submit(consent, "consent", button=first)
+    assert answered.status_code == 302
+    assert ("code" if first == "allow" else "error") in redirect_params(answered)
+    assert "set-cookie" in answered.headers
+
+    again = await browser.http.post(
+        "/ap/oa", data=dict(form_for(consent.text, "consent").data(button="allow"))
+    )
+    assert again.status_code == 400
+    assert "location" not in again.headers
+    assert "out of date" in again.text
+    assert form_for(again.text, "consent")  # still signed in, on the session's own page
+
+    next_page = await browser.get(authorize_url(client_id))
+    assert form_for(next_page.text, "consent")
+    assert (await browser.submit(next_page, "consent", button="allow")).status_code == 302

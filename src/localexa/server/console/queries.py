@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -85,6 +85,24 @@ class Grid:
     next_cursor: str | None = None
 
 
+def _stored_hex(value: str) -> str:
+    """A hex filter as the Credential Locker stores it: lower case, without `0x` (the API finds
+    `DEAD…`, `dead…` and `0xdead…` alike; the console matched the stored text only)."""
+    value = value.strip()
+    return (value[2:] if value[:2].lower() == "0x" else value).lower()
+
+
+#: Filters of columns stored in one case, taken in any case as the APIs take them (else the
+#: value as typed, without outer spaces).
+_FILTER_SPELLING: dict[str, Callable[[str], str]] = {
+    "region": lambda value: value.strip().upper(),
+    "link_status": lambda value: value.strip().upper(),
+    "status": lambda value: value.strip().upper(),
+    "stage": lambda value: value.strip().lower(),
+    "extended_pan_id": _stored_hex,
+}
+
+
 async def grid(
     engine: AsyncEngine,
     title: str,
@@ -107,8 +125,7 @@ async def grid(
     filtered = False
     for column, value in (where or {}).items():
         if value and column in table.c:
-            if column == "region":  # stored upper case; the journal and the client take any case
-                value = value.upper()
+            value = _FILTER_SPELLING.get(column, str.strip)(value)
             query = query.where(table.c[column] == value)
             count = count.where(table.c[column] == value)
             filtered = True

@@ -67,7 +67,12 @@ _FAULT_FIELDS = (
 
 
 async def _journal_context(request: Request) -> dict[str, Any]:
-    filters = {name: request.query_params.get(name, "").strip() for name in JOURNAL_FILTERS}
+    query = request.query_params
+    filters = {name: query.get(name, "").strip() for name in JOURNAL_FILTERS}
+    if not filters["request_id"]:
+        # The admin API's spelling (`?requestId=`, README "Journal"), pasted into the console's URL,
+        # was ignored and every entry showed.
+        filters["request_id"] = query.get("requestId", "").strip()
     cursor = request.query_params.get("cursor") or None
     try:
         page = await read_page(request.app, build_filter(**filters), limit=JOURNAL_ROWS, cursor=cursor)

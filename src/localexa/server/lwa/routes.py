@@ -236,10 +236,14 @@ async def authorize_form(
         if customer is None:
             return signin_page(signer, auth, client, browser, message="Sign in to continue.")
         decision = form.get("decision")
-        if decision == "allow":
-            return _redirect(await service.approve(auth, customer))
-        if decision == "deny":
-            return _redirect(service.deny(auth))
+        if decision in ("allow", "deny"):
+            location = await service.approve(auth, customer) if decision == "allow" else service.deny(auth)
+            redirect = _redirect(location)
+            # The answered consent form is spent: the browser's session takes a new id, so this
+            # page's CSRF token no longer matches, and the form sent again (Back, a reload) is an
+            # out-of-date form instead of another code (it minted one per post until 2026-12-05).
+            set_session_cookie(redirect, request, signer, signer.new_session(customer.id))
+            return redirect
         message = "Choose Allow or Cancel."
         return consent_page(signer, auth, client, browser, customer, message=message, status=400)
     return pages.error_page("This form cannot be read", f"Unknown form action {action!r}.")
