@@ -182,3 +182,23 @@ async def test_profile_with_bad_tokens_is_401(client: httpx.AsyncClient, admin: 
     expired = await client.get("/user/profile", headers={"Authorization": f"Bearer {token}"})
     assert expired.status_code == 401
     assert expired.json()["error"] == "invalid_token"
+
+
+async def test_exp_counts_whole_seconds_rounded_up(client: httpx.AsyncClient, admin: Admin) -> None:
+    """A new token read 3599 (not its expires_in, 3600) and one with under a second left read 0
+    while it still worked (QA of 2026-12-05)."""
+    customer = await admin.customer()
+    token = await admin.access_token(customer.user_id, ["profile"])
+
+    async def exp() -> int:
+        answer = await client.get("/auth/o2/tokeninfo", params={"access_token": token})
+        assert answer.status_code == 200, answer.text
+        value: int = answer.json()["exp"]
+        return value
+
+    assert await exp() in (3599, 3600)  # 3600 unless a second passed since it was issued
+    await admin.advance_clock(3599.3)
+    assert await exp() == 1
+    assert (
+        await client.get("/user/profile", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 200

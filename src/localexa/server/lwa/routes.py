@@ -110,7 +110,7 @@ def _redirect(location: str) -> RedirectResponse:
     openapi_extra=AUTHORIZE_PAGE_OPENAPI,
 )
 async def authorize_page(
-    request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock
+    request: Request, session: FunctionSession, box: BoxDep, clock: IssuingClock
 ) -> Response:
     service, signer = AuthorizeService(session, box, clock), PageSigner(box, clock)
     try:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,7 +64,9 @@ class LwaService:
             raise InvalidRequest("The access_token parameter is required.")
         row = await self._live(token, status=400)
         expires_at = as_utc(row.expires_at) if row.expires_at is not None else None
-        left = int((expires_at - self.clock.now()).total_seconds()) if expires_at else 0
+        # Whole seconds rounded up: a live token never reads 0 (a client taking `exp <= 0` as
+        # expired threw away a token with 0.9 s left), and a new one reads its `expires_in`, 3600.
+        left = math.ceil((expires_at - self.clock.now()).total_seconds()) if expires_at else 0
         return TokenInfo(
             user_id=row.user_id,
             client_id=row.client_id,
