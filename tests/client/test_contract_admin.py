@@ -31,7 +31,10 @@ async def test_customers_vendors_clients_skills_and_tokens(sdk: AsyncClient) -> 
     assert (await sdk.admin.customers.get(bo.user_id)).postal_code == "98109"
 
     vendor = await sdk.admin.vendors.create(name="Acme", owner_user_id=ada.user_id)
-    assert vendor.vendor_id in {v.vendor_id for v in await sdk.admin.vendors.list()}
+    listed_vendor = {v.vendor_id: v for v in await sdk.admin.vendors.list()}[vendor.vendor_id]
+    # The answer is `{"vendorId"}`; the model holds what was sent (they were None; QA 2026-12-05).
+    assert (vendor.name, vendor.owner_user_id) == ("Acme", ada.user_id)
+    assert (listed_vendor.name, listed_vendor.owner_user_id) == ("Acme", ada.user_id)
 
     app_client = await sdk.admin.lwa_clients.create(name="App", redirect_uris=["https://app.example/cb"])
     assert app_client.client_id.startswith("amzn1.application-oa2-client.")

@@ -358,10 +358,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._cancel_timers()
         self.guard.budget.waiting.pop(self, None)
         if not_http:
-            # uvicorn's own line, as before (tests/demo/test_walkthrough.py reads it): the reason
-            # is in the answer.
+            # uvicorn's own line, as before (tests/demo/test_walkthrough.py reads it), then ours
+            # with the reason (it was only in the answer, so the log could not say what was wrong).
             self.logger.warning("Invalid HTTP request received.")
-        elif status != 503:
+        if status != 503:
             logger.warning("refused a request of %s with %d: %s", peer_name(self.client), status, message)
         if not linger:
             self._end()

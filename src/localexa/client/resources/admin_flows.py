@@ -133,7 +133,12 @@ def create_vendor(*, name: str, owner_user_id: str) -> Flow[Vendor]:
     """A vendor; its owner is the developer who manages its skills."""
     body = {"name": name, "ownerUserId": owner_user_id}
     response = yield from call(admin_request("POST", "/vendors", json=body))
-    return parse_model(response, Vendor)
+    created = parse_model(response, Vendor)
+    # The contract answers `{"vendorId"}` only: the vendor is what was sent, under that id (the
+    # model's name and owner were None, which read as a vendor without them).
+    return created.model_copy(
+        update={"name": created.name or name, "owner_user_id": created.owner_user_id or owner_user_id}
+    )
 
 
 def list_vendors() -> Flow[list[Vendor]]:
