@@ -415,3 +415,22 @@ async def test_tasks_and_threads_share_one_refresh_at_the_real_token_endpoint(
     assert auth.access_token != pair.access_token
     grants = [e async for e in sdk.admin.journal.list(path="/auth/o2/token")]
     assert len(grants) == 1
+
+
+def test_an_argument_the_request_body_refuses_is_a_configuration_error() -> None:
+    """`stage="cert"` raised pydantic's ValidationError (outside `except LocalexaClientError`,
+    quoting the input) before anything was sent (QA of 2026-12-05)."""
+    from localexa.client import Client
+
+    with Client(base_url=f"http://127.0.0.1:{closed_port()}", auth="Atza|x", max_retries=0) as client:
+        with pytest.raises(ConfigurationError, match="stage") as caught:
+            client.evaluations.create("amzn1.ask.skill.1", test_plan_id="p", endpoint_id="e", stage="cert")  # type: ignore[arg-type]
+        assert caught.value.__cause__ is None
+        assert caught.value.__context__ is None
+        with pytest.raises(ConfigurationError, match="stage"):
+            client.customer_enablement.enable_and_link(
+                "amzn1.ask.skill.1",
+                auth_code="SECRETCODE",
+                redirect_uri="https://x/cb",
+                stage="beta",  # type: ignore[arg-type]
+            )

@@ -131,6 +131,16 @@ async def test_a_deferred_answer_that_never_comes_is_the_cases_time_out(
     found = await results(client, dev, evaluation_id)
     assert found[0]["error"] == {
         "code": "TEST_CASE_TIME_OUT",
-        "message": "The test case did not finish within 0.5 s.",
+        "message": (
+            "The test case did not finish within 0.5 s: set-up 1 (Alexa.PowerController.TurnOff) "
+            "got no answer."
+        ),
     }
+    # The directive sent at that step, not the plan's template of the case's own directive
+    # (QA of 2026-12-05).
+    header = found[0]["directive"]["header"]
+    assert (header["namespace"], header["name"]) == ("Alexa.PowerController", "TurnOff")
+    assert header["messageId"]
+    assert header["correlationToken"]
+    assert found[0]["directive"]["endpoint"]["endpointId"] == "kitchen"
     assert hook.deferred >= 1

@@ -72,8 +72,14 @@ async def test_a_case_that_overruns_its_time_is_an_error(
     assert [r["status"] for r in found] == ["ERROR"] * 4
     assert found[0]["error"] == {
         "code": "TEST_CASE_TIME_OUT",
-        "message": "The test case did not finish within 0.2 s.",
+        "message": (
+            "The test case did not finish within 0.2 s: set-up 1 (Alexa.PowerController.TurnOff) "
+            "got no answer."
+        ),
     }
+    # The step's directive (this stalling channel never says what it sent): TurnOff, not the
+    # case's TurnOn.
+    assert found[0]["directive"]["header"]["name"] == "TurnOff"
 
 
 async def test_an_error_shows_the_directive_sent_at_the_step_that_got_no_answer(

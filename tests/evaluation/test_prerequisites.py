@@ -5,9 +5,19 @@ from __future__ import annotations
 import uuid
 
 import httpx
+from fastapi import FastAPI
 
-from localexa.server.evaluation.plans import plan_id_for
-from tests.evaluation.helpers import developer_with_skill, finished, link, linked_developer, run, start
+from localexa.server.evaluation.plans import all_plans, plan_id_for
+from localexa.server.evaluation.worker import worker_of
+from tests.evaluation.helpers import (
+    developer_with_skill,
+    evaluation,
+    finished,
+    link,
+    linked_developer,
+    run,
+    start,
+)
 from tests.evaluation.skills import SkillServer, kitchen_twice
 from tests.factories import Admin
 
@@ -99,3 +109,25 @@ async def test_the_endpoint_listed_twice_in_discovery_is_multiple_matched_endpoi
         other, _ = await run(client, dev, "PowerController", "porch")
         assert other["error"]["code"] == "DISCOVERY_FAILED"
         assert "endpointId values must be unique" in other["error"]["message"]
+
+
+async def test_a_run_waiting_for_a_worker_shows_its_plans_metrics(
+    client: httpx.AsyncClient, admin: Admin, app: FastAPI, mylights: SkillServer
+) -> None:
+    """A run no worker has claimed yet showed `"metrics": {}` (the plan's name was written at the
+    claim), and a poller reading metrics[plan name] failed on it (QA of 2026-12-05)."""
+    dev = await linked_developer(client, admin, mylights)
+    worker = worker_of(app)
+    assert worker is not None
+    await worker.stop()  # nothing claims the run: it waits, as behind four runs in progress
+    plan = next(p for p in all_plans() if p.id == plan_id_for("PowerController"))
+    body = await evaluation(client, dev, await start(client, dev, plan.id, "kitchen"))
+    assert body["status"] == "IN_PROGRESS"
+    assert body["metrics"] == {
+        plan.name: {
+            "totalTestCases": len(plan.test_cases),
+            "passedTestCases": 0,
+            "failedTestCases": 0,
+            "errorTestCases": 0,
+        }
+    }

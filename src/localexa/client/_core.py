@@ -275,6 +275,21 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
     return APIConnectionError(f"Connection error: {exc}", request=request, sent=sent)
 
 
+def arguments(build: Callable[[], M]) -> M:
+    """A request body built from the caller's arguments; one they do not fit (`stage="cert"`) is a
+    ConfigurationError naming the field, before anything is sent (pydantic's ValidationError
+    escaped `except LocalexaClientError`)."""
+    problem: str
+    try:
+        return build()
+    except pydantic.ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        problem = f"{where}: {first['msg']}" if where else str(first["msg"])
+    # Outside the `except`, unchained: pydantic's error quotes the input (a code, a verifier).
+    raise ConfigurationError(problem)
+
+
 def parse_model(response: httpx.Response, model: type[M]) -> M:
     """The response body as `model`; a body that does not fit is APIResponseValidationError."""
     problem: object

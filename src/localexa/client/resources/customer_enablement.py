@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import httpx
 
 from localexa.client._async import AsyncResource, async_method
-from localexa.client._core import ApiRequest, Flow, call, dump, parse_model, segment
+from localexa.client._core import ApiRequest, Flow, arguments, call, dump, parse_model, segment
 from localexa.client._endpoints import Region
 from localexa.client._errors import (
     APIConnectionError,
@@ -186,11 +186,13 @@ def enable_and_link(
     them at the skill's `accessTokenUrl`. Not retried by default (a POST).
     """
     body = dump(
-        EnableAndLinkRequest(
-            stage=stage,
-            account_link_request=AccountLinkRequest(
-                auth_code=auth_code, redirect_uri=redirect_uri, code_verifier=code_verifier
-            ),
+        arguments(
+            lambda: EnableAndLinkRequest(
+                stage=stage,
+                account_link_request=AccountLinkRequest(
+                    auth_code=auth_code, redirect_uri=redirect_uri, code_verifier=code_verifier
+                ),
+            )
         )
     )
     response = yield from _on_customer_endpoint(

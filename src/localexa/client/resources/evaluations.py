@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from localexa.client._async import AsyncResource, async_method, async_pager
-from localexa.client._core import ApiRequest, Flow, Params, call, dump, parse_model, segment
+from localexa.client._core import ApiRequest, Flow, Params, arguments, call, dump, parse_model, segment
 from localexa.client._pagination import Page, Paged
 from localexa.client._sync import SyncResource, sync_method, sync_pager
 from localexa.client.types.enablement import Stage
@@ -61,10 +61,12 @@ def create(
     skill_id: str, *, test_plan_id: str, endpoint_id: str, stage: Stage = "development"
 ) -> Flow[EvaluationCreated]:
     """`POST .../capabilityEvaluations` (200): start a run; 409 ConflictError if one is in progress."""
-    body = EvaluationRequest(
-        capability_test_plan=CapabilityTestPlanRef(id=test_plan_id),
-        endpoint=EndpointRef(endpoint_id=endpoint_id),
-        stage=stage,
+    body = arguments(
+        lambda: EvaluationRequest(
+            capability_test_plan=CapabilityTestPlanRef(id=test_plan_id),
+            endpoint=EndpointRef(endpoint_id=endpoint_id),
+            stage=stage,
+        )
     )
     path = f"{_base(skill_id)}/capabilityEvaluations"
     response = yield from call(ApiRequest("POST", path, json=dump(body)))

@@ -67,6 +67,9 @@ class DirectiveRequest:
     #: after-link follow-up passes one, so that a follow-up a relink has superseded (perhaps in
     #: another process) cannot store what the previous link's account discovered.
     still_current: Callable[[AsyncSession], Awaitable[bool]] | None = field(default=None, compare=False)
+    #: Told each message as it is sent (the first, and again after a token refresh): a caller
+    #: that gives up waiting (the evaluation's case time limit) can still say what it sent.
+    on_sent: Callable[[dict[str, Any]], None] | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -141,6 +144,8 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
     message = _build(request, target)
     notes: list[str] = []
     invoker = runtime.invoker()
+    if request.on_sent is not None:
+        request.on_sent(message)
     first = await invoker.invoke(target.endpoint, message)
     attempts = [Attempt(message, first)]
     if _error_type(first) == EXPIRED and request.key != ACCEPT_GRANT:
@@ -150,6 +155,8 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
             notes.append(f"The skill answered {EXPIRED}; refreshing the token failed: {exc.message}")
         else:
             message = envelope.with_new_message_id(message, fresh.token)
+            if request.on_sent is not None:
+                request.on_sent(message)
             attempts.append(Attempt(message, await invoker.invoke(target.endpoint, message)))
             notes.append(
                 f"The skill answered {EXPIRED}; the token was refreshed and the directive sent again."

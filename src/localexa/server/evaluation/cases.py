@@ -59,11 +59,15 @@ def expected_response(endpoint_id: str) -> dict[str, Any]:
     }
 
 
-def timed_out(case: TestCase, message: str, endpoint_id: str) -> CaseOutcome:
+def timed_out(
+    case: TestCase, message: str, endpoint_id: str, directive: dict[str, Any] | None = None
+) -> CaseOutcome:
+    """The case as an ERROR TEST_CASE_TIME_OUT; `directive` the one it waited on (the plan's
+    directive of the case without it)."""
     return CaseOutcome(
         name=case.name,
         status=ERROR,
-        directive=dict(case.directive),
+        directive=dict(directive if directive is not None else case.directive),
         expected_response=expected_response(endpoint_id),
         expected_states=[dict(s) for s in case.expected_states],
         error={"code": ErrorCode.TEST_CASE_TIME_OUT.value, "message": message},
@@ -75,7 +79,20 @@ def _label(directive: dict[str, Any]) -> str:
     return f"{header.get('namespace')}.{header.get('name')}"
 
 
-async def _send(channel: SkillChannel, directive: dict[str, Any], what: str) -> Exchange:
+@dataclass
+class Progress:
+    """The step a test case is at (its time limit may cut it off there): what it waits for, and
+    the plan's directive for it."""
+
+    what: str = ""
+    directive: dict[str, Any] = field(default_factory=dict)
+
+
+async def _send(
+    channel: SkillChannel, directive: dict[str, Any], what: str, progress: Progress | None = None
+) -> Exchange:
+    if progress is not None:
+        progress.what, progress.directive = what, dict(directive)
     header = directive.get("header") or {}
     try:
         exchange = await channel.send(
@@ -110,7 +127,9 @@ def _response_problems(exchange: Exchange, what: str) -> list[str]:
     return []
 
 
-async def run_case(channel: SkillChannel, case: TestCase, endpoint_id: str) -> CaseOutcome:
+async def run_case(
+    channel: SkillChannel, case: TestCase, endpoint_id: str, progress: Progress | None = None
+) -> CaseOutcome:
     expected_states = [dict(s) for s in case.expected_states]
     outcome = CaseOutcome(
         name=case.name,
@@ -122,18 +141,18 @@ async def run_case(channel: SkillChannel, case: TestCase, endpoint_id: str) -> C
     try:
         for number, setup in enumerate(case.initial_setups, start=1):
             what = f"set-up {number} ({_label(setup['directive'])})"
-            exchange = await _send(channel, setup["directive"], what)
+            exchange = await _send(channel, setup["directive"], what, progress)
             problems = _response_problems(exchange, what)
             if problems:
                 outcome.directive, outcome.actual_response = exchange.directive, exchange.response
                 outcome.reasons = problems
                 return outcome
-        exchange = await _send(channel, case.directive, _label(case.directive))
+        exchange = await _send(channel, case.directive, _label(case.directive), progress)
         outcome.directive, outcome.actual_response = exchange.directive, exchange.response
         problems = _response_problems(exchange, _label(case.directive))
         try:
             report = await _send(
-                channel, {"header": {"namespace": "Alexa", "name": "ReportState"}}, "ReportState"
+                channel, {"header": {"namespace": "Alexa", "name": "ReportState"}}, "ReportState", progress
             )
         except _NoAnswer as exc:
             if not problems:

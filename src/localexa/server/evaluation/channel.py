@@ -82,6 +82,13 @@ class DirectiveChannel:
         self.user_id = user_id
         self.skill_id = skill_id
         self.endpoint_id = endpoint_id
+        #: The directive object of the send under way, once built (None before): what a test case
+        #: cut off by its time limit was waiting on.
+        self.last_sent: dict[str, Any] | None = None
+
+    def _sent(self, message: dict[str, Any]) -> None:
+        inner = message.get("directive")
+        self.last_sent = inner if isinstance(inner, dict) else message
 
     async def send(self, namespace: str, name: str, payload: dict[str, Any] | None = None) -> Exchange:
         discover = (namespace, name) == ("Alexa.Discovery", "Discover")
@@ -92,7 +99,9 @@ class DirectiveChannel:
             name=name,
             endpoint_id=None if discover else self.endpoint_id,
             payload=dict(payload or {}),
+            on_sent=self._sent,
         )
+        self.last_sent = None
         try:
             result = await send_directive(self.runtime, request)
         except LocalexaError as exc:

@@ -42,7 +42,7 @@ from localexa.server.evaluation.models import (
     CapabilityEvaluation,
     CapabilityTestCaseResult,
 )
-from localexa.server.evaluation.plans import all_plans
+from localexa.server.evaluation.plans import all_plans, plan_by_id
 from localexa.server.evaluation.repository import EvaluationRepository, active_key
 from localexa.server.evaluation.schemas import (
     MAX_OFFSET,
@@ -148,6 +148,10 @@ class EvaluationService:
         skill = await self._skill(principal, skill_id)
         assert principal.user_id is not None  # skill_for_developer refuses tokens without a user
         key = active_key(skill.id, body.endpoint.endpoint_id)
+        # The plan's name and size from the start: a run waiting for a worker showed
+        # `"metrics": {}`, and a poller reading metrics[plan name] failed on it. An unknown plan
+        # stays unnamed; the worker ends that run NO_SUCH_TEST_PLAN.
+        plan = plan_by_id(body.capability_test_plan.id)
         # A run still active for the endpoint holds `key` (unique): the INSERT below fails, 409.
         # (It was first looked for with a SELECT, a statement on every start for the same answer.)
         row = CapabilityEvaluation(
@@ -159,7 +163,8 @@ class EvaluationService:
             test_plan_id=body.capability_test_plan.id,
             status=PENDING,
             active_key=key,
-            total_cases=0,
+            test_plan_name=plan.name if plan is not None else None,
+            total_cases=len(plan.test_cases) if plan is not None else 0,
             next_case=0,
             attempts=0,
             created_at=self.clock.now(),

@@ -28,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.directives.runtime import Runtime
-from localexa.server.evaluation.cases import CaseOutcome, run_case, timed_out
-from localexa.server.evaluation.channel import SkillChannel
+from localexa.server.evaluation.cases import CaseOutcome, Progress, run_case, timed_out
+from localexa.server.evaluation.channel import DirectiveChannel, SkillChannel
 from localexa.server.evaluation.jobs import (
     ChannelFactory,
     Job,
@@ -52,6 +52,9 @@ from localexa.server.evaluation.repository import EvaluationRepository
 from localexa.server.evaluation.schemas import ErrorCode
 
 logger = logging.getLogger("localexa.evaluation")
+#: A run's lease ends when another process takes it over, and when a reset or restore replaces
+#: the state under it (the line named only the first, also in a single process after a restore).
+LEASE_LOST = "lease lost (another process took the run over, or a reset or restore replaced it); stopped here"
 
 
 class EvaluationWorker:
@@ -191,9 +194,9 @@ class EvaluationWorker:
             current = asyncio.current_task()
             if current is not None and current.cancelling():
                 raise  # the worker is stopping
-            logger.warning("evaluation %s: lease lost to another process; stopped here", job.id)
+            logger.warning("evaluation %s: %s", job.id, LEASE_LOST)
         except LeaseLost:
-            logger.warning("evaluation %s: lease lost to another process; stopped here", job.id)
+            logger.warning("evaluation %s: %s", job.id, LEASE_LOST)
         except Stopping:
             logger.info("evaluation %s: handed over (this process is stopping)", job.id)
             await self._release(job.id)
@@ -284,10 +287,16 @@ class EvaluationWorker:
     async def _run_case(self, channel: SkillChannel, plan: TestPlan, ordinal: int, job: Job) -> CaseOutcome:
         case = plan.test_cases[ordinal]
         timeout = self.config.case_timeout
+        progress = Progress()
         try:
-            outcome = await asyncio.wait_for(run_case(channel, case, job.endpoint_id), timeout)
+            outcome = await asyncio.wait_for(run_case(channel, case, job.endpoint_id, progress), timeout)
         except TimeoutError:
-            outcome = timed_out(case, f"The test case did not finish within {timeout:g} s.", job.endpoint_id)
+            # The directive sent at the step that got no answer (the plan's template showed, without
+            # messageId or endpoint), and the step named in the message.
+            sent = channel.last_sent if isinstance(channel, DirectiveChannel) else None
+            waited = f": {progress.what} got no answer" if progress.what else ""
+            message = f"The test case did not finish within {timeout:g} s{waited}."
+            outcome = timed_out(case, message, job.endpoint_id, sent or progress.directive or None)
         if outcome.reasons:
             logger.info(
                 "evaluation %s: %s %s: %s", job.id, case.name, outcome.status, "; ".join(outcome.reasons)
