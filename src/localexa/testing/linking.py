@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from localexa.testing.ports import PORTS_VARIABLE, free_port_block
 
 __all__ = ["DEFAULT_REDIRECT_URI", "AccountLinkingStub", "Exchange"]
 
@@ -102,7 +105,7 @@ class AccountLinkingStub:
 
     def start(self) -> AccountLinkingStub:
         if self._server is None:
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+            self._server = _listen(_handler(self))
             self._server.daemon_threads = True
             self._thread = threading.Thread(
                 target=self._server.serve_forever, name="localexa-linking-stub", daemon=True
@@ -195,3 +198,16 @@ def _handler(stub: AccountLinkingStub) -> type[BaseHTTPRequestHandler]:
             return
 
     return Handler
+
+
+def _listen(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """A server on 127.0.0.1: any free port, or one of `LOCALEXA_TEST_PORTS` when it is set (a
+    port found free may be taken before the bind: another is tried)."""
+    if not os.environ.get(PORTS_VARIABLE, "").strip():
+        return ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    for _ in range(20):
+        try:
+            return ThreadingHTTPServer(("127.0.0.1", free_port_block(size=1)), handler)
+        except OSError:
+            continue
+    raise OSError(f"no free port of {PORTS_VARIABLE} could be bound for the account-linking stub")

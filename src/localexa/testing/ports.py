@@ -3,16 +3,35 @@
 A port found free can be taken by someone else before the server binds it, so the caller retries
 with another base when the server fails to bind (server.py does). Bases are drawn below Linux's
 ephemeral range (32768+), where outgoing connections take their local ports.
+
+`LOCALEXA_TEST_PORTS=LOW-HIGH` (inclusive) confines every port the kit listens on to a range of
+your own: a CI host that opens only some ports, or several suites on one machine kept apart.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 
-__all__ = ["free_port_block"]
+__all__ = ["PORTS_VARIABLE", "free_port_block", "port_range"]
 
 LOW, HIGH = 20000, 32000
+PORTS_VARIABLE = "LOCALEXA_TEST_PORTS"
+
+
+def port_range() -> tuple[int, int]:
+    """The ports the kit may listen on, inclusive: `LOCALEXA_TEST_PORTS` or 20000–31999. A value
+    that is no `LOW-HIGH` range of ports is a ValueError saying so (not a silent default)."""
+    text = os.environ.get(PORTS_VARIABLE, "").strip()
+    if not text:
+        return LOW, HIGH - 1
+    low_text, dash, high_text = text.partition("-")
+    if dash and low_text.strip().isdigit() and high_text.strip().isdigit():
+        low, high = int(low_text), int(high_text)
+        if 1 <= low <= high <= 65535:
+            return low, high
+    raise ValueError(f"{PORTS_VARIABLE}={text!r} is not a range of ports such as 18000-18999.")
 
 
 def _bindable(host: str, port: int) -> bool:
@@ -27,9 +46,12 @@ def _bindable(host: str, port: int) -> bool:
 
 def free_port_block(host: str = "127.0.0.1", size: int = 3, attempts: int = 200) -> int:
     """The first of `size` consecutive ports that are free on `host` right now."""
+    low, high = port_range()
+    if high - low + 1 < size:
+        raise ValueError(f"{PORTS_VARIABLE}: {low}-{high} holds fewer than the {size} ports needed.")
     rng = random.SystemRandom()
     for _ in range(attempts):
-        base = rng.randrange(LOW, HIGH - size)
+        base = rng.randint(low, high - size + 1)
         if all(_bindable(host, base + offset) for offset in range(size)):
             return base
-    raise OSError(f"no {size} consecutive free ports found on {host} between {LOW} and {HIGH}")
+    raise OSError(f"no {size} consecutive free ports found on {host} between {low} and {high}")

@@ -1,0 +1,48 @@
+"""`LOCALEXA_TEST_PORTS` keeps every port the kit listens on in a range of the user's: the kit
+drew from 20000–32000 and the linking stub took any free port, so a CI host that opens only some
+ports had to monkeypatch the kit (QA of 2026-12-05)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from localexa.testing import AccountLinkingStub, LocalexaServer
+from localexa.testing.ports import PORTS_VARIABLE, free_port_block, port_range
+
+LOW, HIGH = 19000, 19099  # below the kit's default range and the kernel's ephemeral ports
+
+
+def test_the_server_and_the_stub_listen_in_the_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PORTS_VARIABLE, f"{LOW}-{HIGH}")
+    with LocalexaServer() as server, AccountLinkingStub() as stub:
+        ports = [urlsplit(server.url).port, urlsplit(stub.token_url).port]
+        assert all(port is not None and LOW <= port <= HIGH for port in ports), ports
+        assert httpx.get(f"{server.url}/_localexa/health").status_code == 200
+
+
+def test_blocks_stay_inside_the_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PORTS_VARIABLE, " 19010-19013 ")
+    assert port_range() == (19010, 19013)
+    for _ in range(20):
+        assert 19010 <= free_port_block(size=3) <= 19011
+
+
+@pytest.mark.parametrize("value", ["19000", "19100-19000", "0-10", "a-b", "19000-70000", "19000:19100"])
+def test_a_value_that_is_no_range_is_an_error_saying_so(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(PORTS_VARIABLE, value)
+    with pytest.raises(ValueError, match=PORTS_VARIABLE):
+        free_port_block()
+
+
+def test_a_range_too_small_for_the_block_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PORTS_VARIABLE, "19000-19001")
+    with pytest.raises(ValueError, match="fewer than the 3 ports"):
+        free_port_block(size=3)
+
+
+def test_without_the_variable_the_range_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PORTS_VARIABLE, raising=False)
+    assert port_range() == (20000, 31999)
