@@ -151,3 +151,25 @@ async def test_pages_are_not_counted(client: httpx.AsyncClient, app: FastAPI) ->
     app.state.rate_limiter = WindowLimiter.from_settings("0/minute", None)
     assert (await client.get("/console/login")).status_code == 303
     assert (await client.get("/console")).status_code == 200
+
+
+async def test_a_form_from_another_site_is_refused_and_says_so(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Even with the session cookie and the page's token; the page said "Form expired ... reload
+    the page and submit it again", as to a form of an old tab (QA of 2026-12-05)."""
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/clock")).text)
+    before = app.state.clock.offset_seconds
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        refused = await client.post(
+            "/console/clock", data={"seconds": "60", "csrf_token": csrf}, headers=headers
+        )
+        assert refused.status_code == 403, headers
+        assert "sent from another site" in refused.text
+        assert "reload the page" not in refused.text
+    assert app.state.clock.offset_seconds == before
+    own_site = await client.post("/console/clock", data={"seconds": "60", "csrf_token": csrf})
+    assert own_site.status_code == 303
+    stale = await client.post("/console/clock", data={"seconds": "60", "csrf_token": "old"})
+    assert "Form expired" in stale.text

@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from localexa import __version__
 from localexa.server.console.pages import TABLE_PAGES
 from localexa.server.console.session import ConsoleSession, csrf_ok, read_session
+from localexa.server.core.cross_site import posted_from_another_site
 from localexa.server.core.errors import BadRequest
 from localexa.server.core.form_text import holds_non_text
 
@@ -103,7 +104,9 @@ async def checked_form(request: Request) -> tuple[ConsoleSession | None, FormDat
         return None, None
     body = await request.body()  # kept by the request: the form below parses the same bytes
     form = await request.form()
-    if not csrf_ok(session, form.get("csrf_token")):
+    # A form from another site is refused even with the right token (SameSite=Strict keeps the
+    # cookie off such posts in today's browsers; this holds without it).
+    if posted_from_another_site(request) or not csrf_ok(session, form.get("csrf_token")):
         return session, None
     if holds_non_text(body, request.headers.get("content-type"), (value for _, value in form.multi_items())):
         raise BadRequest(UNREADABLE_FORM)
@@ -111,17 +114,19 @@ async def checked_form(request: Request) -> tuple[ConsoleSession | None, FormDat
 
 
 def forbidden(request: Request, session: ConsoleSession | None) -> Response:
-    return render(
-        request,
-        "message.html",
-        {
+    if posted_from_another_site(request):
+        # A forged post was told to reload and submit again, as if its own page had expired.
+        refusal = {
+            "title": "Sent from another site",
+            "message": "This form was sent from another site, not from the console. Nothing was changed.",
+        }
+    else:
+        refusal = {
             "title": "Form expired",
             "message": "This form is out of date (its security token does not match your session). "
             "Go back, reload the page and submit it again.",
-        },
-        session=session,
-        status_code=403,
-    )
+        }
+    return render(request, "message.html", refusal, session=session, status_code=403)
 
 
 _ERROR_TITLES = {

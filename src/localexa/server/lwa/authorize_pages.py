@@ -71,19 +71,6 @@ def consent_page(
     )
 
 
-def posted_from_another_site(request: Request) -> bool:
-    """The browser says the form came from another site (`Sec-Fetch-Site`), or its `Origin` is
-    not this server's. `Origin: null` (a page with `no-referrer`) and no header at all say
-    nothing either way."""
-    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
-        return True
-    origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return False
-    host = request.headers.get("host", "")
-    return origin.partition("://")[2].rstrip("/").lower() != host.lower()
-
-
 #: What a form of an older page gets, on its session's current page.
 OUT_OF_DATE = "This form was out of date (another tab, or the page again); nothing was changed."
 

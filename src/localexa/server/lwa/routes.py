@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from localexa.server.core.auth import Principal, extract_bearer
 from localexa.server.core.clock import Clock
+from localexa.server.core.cross_site import posted_from_another_site
 from localexa.server.core.deps import BoxDep
 from localexa.server.core.errors import ERROR_PAGES, ApiFamily, BadRequest, render_error
 from localexa.server.core.families import errors_as
@@ -41,7 +42,6 @@ from localexa.server.lwa.authorize import (
 from localexa.server.lwa.authorize_pages import (
     consent_page,
     page_for_session,
-    posted_from_another_site,
     set_session_cookie,
     signin_page,
 )
