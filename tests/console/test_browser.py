@@ -330,3 +330,17 @@ def test_the_sign_in_pages_fit_a_phone(server: Server, browser_page: Any) -> Non
         assert long_name in page.content()
     finally:
         context.close()
+
+
+def test_the_first_tab_skips_to_the_content(server: Server, browser_page: Any) -> None:
+    """Reaching a page's own content took 13 Tabs past the navigation (QA 2026-12-05)."""
+    page = browser_page
+    page.goto(f"{server.url}/console/clock")
+    if "/console/login" in page.url:
+        page.fill("#admin_key", ADMIN_KEY)
+        page.click("button[type=submit]")
+        page.wait_for_selector("h1:has-text('Clock')")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").strip() == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
