@@ -143,4 +143,7 @@ async def test_a_deferred_answer_that_never_comes_is_the_cases_time_out(
     assert header["messageId"]
     assert header["correlationToken"]
     assert found[0]["directive"]["endpoint"]["endpointId"] == "kitchen"
+    # Redacted as every stored directive is (the first version of this stored the linked token
+    # in clear; re-verification of 2026-12-05).
+    assert found[0]["directive"]["endpoint"]["scope"]["token"] == "[redacted]"
     assert hook.deferred >= 1

@@ -24,7 +24,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +35,13 @@ from localexa.server.directives.recording import Attempt, record_exchange
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.scrub import redact_message, scrub_json, sent_secrets
-from localexa.server.enablement.links import LinkUnavailable, linked_access_token, mark_link_invalid
+from localexa.server.enablement.links import (
+    LinkUnavailable,
+    RefreshDue,
+    linked_access_token,
+    mark_link_invalid,
+    refresh_outside_transaction,
+)
 from localexa.server.lwa.grants import mint_grant_code
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.observe.behalf import acting_for
@@ -67,8 +73,9 @@ class DirectiveRequest:
     #: after-link follow-up passes one, so that a follow-up a relink has superseded (perhaps in
     #: another process) cannot store what the previous link's account discovered.
     still_current: Callable[[AsyncSession], Awaitable[bool]] | None = field(default=None, compare=False)
-    #: Told each message as it is sent (the first, and again after a token refresh): a caller
-    #: that gives up waiting (the evaluation's case time limit) can still say what it sent.
+    #: Told each message as it is sent (the first, and again after a token refresh), redacted as
+    #: the result's `directive` is (no token, no grant code): a caller that gives up waiting (the
+    #: evaluation's case time limit) can still say what it sent.
     on_sent: Callable[[dict[str, Any]], None] | None = field(default=None, compare=False)
 
     @property
@@ -145,7 +152,7 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
     notes: list[str] = []
     invoker = runtime.invoker()
     if request.on_sent is not None:
-        request.on_sent(message)
+        request.on_sent(redact_json(message))
     first = await invoker.invoke(target.endpoint, message)
     attempts = [Attempt(message, first)]
     if _error_type(first) == EXPIRED and request.key != ACCEPT_GRANT:
@@ -156,7 +163,7 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
         else:
             message = envelope.with_new_message_id(message, fresh.token)
             if request.on_sent is not None:
-                request.on_sent(message)
+                request.on_sent(redact_json(message))
             attempts.append(Attempt(message, await invoker.invoke(target.endpoint, message)))
             notes.append(
                 f"The skill answered {EXPIRED}; the token was refreshed and the directive sent again."
@@ -195,8 +202,42 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
     )
 
 
+#: Reads of the link around refreshes made outside the transaction (SQLite) before giving up: a
+#: token server answering tokens that are expired already would otherwise loop for ever.
+_REFRESH_PASSES = 3
+
+
 async def _target(runtime: Runtime, request: DirectiveRequest, *, force_refresh: bool = False) -> _Target:
-    """Everything needed to send, read (and the token refreshed) in one short transaction."""
+    """Everything needed to send, read (and the token refreshed) in one short transaction; on
+    SQLite the refresh runs between two such transactions (enablement/links.py `RefreshDue`)."""
+    inline = runtime.engine is None or runtime.engine.dialect.name != "sqlite"
+    for _ in range(_REFRESH_PASSES):
+        try:
+            return await _read_target(runtime, request, force_refresh=force_refresh, refresh_inline=inline)
+        except RefreshDue as due:
+            try:
+                await refresh_outside_transaction(
+                    runtime.transaction,
+                    runtime.box,
+                    runtime.clock,
+                    runtime.outbound,
+                    runtime.settings,
+                    customer_id=request.user_id,
+                    skill_id=request.skill_id,
+                    due=due,
+                )
+            except LinkUnavailable as failure:
+                _raise_link_failure(failure)
+            force_refresh = False  # refreshed (or by another task meanwhile): read it
+    raise ServiceUnavailable(
+        "The skill's token server answered tokens that had expired already; try again later.",
+        code="TOKEN_REFRESH_FAILED",
+    )
+
+
+async def _read_target(
+    runtime: Runtime, request: DirectiveRequest, *, force_refresh: bool, refresh_inline: bool
+) -> _Target:
     failure: LinkUnavailable | None = None
     grant_code: str | None = None
     token = ""
@@ -218,6 +259,7 @@ async def _target(runtime: Runtime, request: DirectiveRequest, *, force_refresh:
                 customer_id=request.user_id,
                 skill_id=request.skill_id,
                 force_refresh=force_refresh,
+                refresh_inline=refresh_inline,
             )
         except LinkUnavailable as exc:
             # Leave the block normally so what the enablement area marked (NEEDS_RELINK) commits.
@@ -241,14 +283,18 @@ async def _target(runtime: Runtime, request: DirectiveRequest, *, force_refresh:
             cookie = dict(known.cookie) if known is not None else {}
         endpoint = skill.endpoint
     if failure is not None:
-        if failure.code == "SKILL_NOT_ENABLED":
-            raise NotFound(failure.message, code=failure.code) from failure
-        if failure.code == "TOKEN_REFRESH_FAILED":
-            # The skill's token server failed for now (5xx, timeout, garbage): nothing the caller
-            # sent is wrong and the link is kept, so not a 400; try again later.
-            raise ServiceUnavailable(failure.message, code=failure.code) from failure
-        raise failure
+        _raise_link_failure(failure)
     return _Target(endpoint=endpoint, token=token, cookie=cookie or {}, grant_code=grant_code)
+
+
+def _raise_link_failure(failure: LinkUnavailable) -> NoReturn:
+    if failure.code == "SKILL_NOT_ENABLED":
+        raise NotFound(failure.message, code=failure.code) from failure
+    if failure.code == "TOKEN_REFRESH_FAILED":
+        # The skill's token server failed for now (5xx, timeout, garbage): nothing the caller
+        # sent is wrong and the link is kept, so not a 400; try again later.
+        raise ServiceUnavailable(failure.message, code=failure.code) from failure
+    raise failure
 
 
 def _build(request: DirectiveRequest, target: _Target) -> dict[str, Any]:

@@ -13,10 +13,21 @@ or always when `force_refresh` is set (after the skill answered EXPIRED_AUTHORIZ
 DESIGN.md "Directives"). It raises `LinkUnavailable` when there is no usable link. The refresh runs
 inside the caller's transaction and only flushes; the caller's session commits (or, on error,
 rolls back the new tokens and any NEEDS_RELINK mark with everything else).
+
+On SQLite the caller passes `refresh_inline=False`: a transaction there holds the whole file's
+write lock, and the skill's `accessTokenUrl` may be localexa's own token endpoint, which waited
+for that lock until the exchange timed out (every directive after the first hour was a 503).
+`RefreshDue` then tells the caller to leave its transaction and call
+`refresh_outside_transaction`, which refreshes once per (customer, skill) in this process and
+stores the grant only if nobody replaced the link meanwhile. On PostgreSQL the row lock held
+across the call is what makes concurrent directives (in any process) share one refresh.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +52,17 @@ class LinkUnavailable(BadRequest):
     """No usable linked token. `code` says why: SKILL_NOT_ENABLED, ACCOUNT_NOT_LINKED,
     ACCOUNT_LINK_INVALID (NEEDS_RELINK: the customer must link again) or TOKEN_REFRESH_FAILED
     (the skill's token server failed for now; the link is kept)."""
+
+
+class RefreshDue(Exception):
+    """The linked token must be refreshed, outside the caller's transaction (`refresh_inline=False`)."""
+
+    def __init__(self, client: LinkClient, refresh_token: str, sealed: str) -> None:
+        super().__init__("the linked token must be refreshed")
+        self.client = client
+        self.refresh_token = refresh_token
+        #: The refresh token as sealed on the row when it was read: changed means replaced.
+        self.sealed = sealed
 
 
 def link_client(skill: Skill, box: SecretBox) -> LinkClient | None:
@@ -112,8 +134,10 @@ async def linked_access_token(
     customer_id: str,
     skill_id: str,
     force_refresh: bool = False,
+    refresh_inline: bool = True,
 ) -> str:
-    """The skill's access token for this customer, refreshed first when it has expired."""
+    """The skill's access token for this customer, refreshed first when it has expired (or,
+    with `refresh_inline=False`, RefreshDue when it must be)."""
     repo = EnablementRepository(session)
     row = await repo.find(customer_id, skill_id, for_update=True)
     if row is None:
@@ -135,26 +159,94 @@ async def linked_access_token(
             "The linked token expired and cannot be refreshed.", code="ACCOUNT_LINK_INVALID"
         )
     refresh_token = box.open(row.refresh_token_sealed, context=_context(row, "refresh"))
+    if not refresh_inline:
+        raise RefreshDue(client, refresh_token, row.refresh_token_sealed)
     try:
         grant = await refresh(
             outbound, client, refresh_token=refresh_token, timeout=settings.token_exchange_timeout
         )
     except TokenServerRefused as exc:
         if exc.error == "invalid_grant":
-            # The skill's server says the refresh token is dead (RFC 6749 §5.2): only a new link
-            # helps. Any other refusal (429, 408, invalid_client after a secret change, a 400
-            # without an OAuth error) may pass, so the link is kept and the next call tries again.
             forget_link(row, clock, NEEDS_RELINK)
             await repo.flush()
-            raise LinkUnavailable(
-                f"The skill's token server refused the refresh ({exc.reason}).", code="ACCOUNT_LINK_INVALID"
-            ) from exc
-        raise LinkUnavailable(
-            f"The skill's token server failed to refresh ({exc.reason}).", code="TOKEN_REFRESH_FAILED"
-        ) from exc
+        raise _refused(exc) from exc
     store_grant(row, grant, box, clock, client)
     await repo.flush()
     return grant.access_token
+
+
+def _refused(exc: TokenServerRefused) -> LinkUnavailable:
+    """What a refused refresh means for the link. `invalid_grant`: the skill's server says the
+    refresh token is dead (RFC 6749 §5.2), only a new link helps (the caller marks it
+    NEEDS_RELINK). Any other refusal (429, 408, invalid_client after a secret change, a 400 without
+    an OAuth error) may pass, so the link is kept and the next call tries again."""
+    if exc.error == "invalid_grant":
+        return LinkUnavailable(
+            f"The skill's token server refused the refresh ({exc.reason}).", code="ACCOUNT_LINK_INVALID"
+        )
+    return LinkUnavailable(
+        f"The skill's token server failed to refresh ({exc.reason}).", code="TOKEN_REFRESH_FAILED"
+    )
+
+
+#: Refreshes under way in this process, by (customer, skill), and how many tasks want each.
+_REFRESHING: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+
+@asynccontextmanager
+async def _one_at_a_time(key: tuple[str, str]) -> AsyncIterator[None]:
+    lock, users = _REFRESHING.get(key, (asyncio.Lock(), 0))
+    _REFRESHING[key] = (lock, users + 1)
+    try:
+        async with lock:
+            yield
+    finally:
+        lock, users = _REFRESHING[key]
+        if users <= 1:
+            del _REFRESHING[key]
+        else:
+            _REFRESHING[key] = (lock, users - 1)
+
+
+async def refresh_outside_transaction(
+    transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    box: SecretBox,
+    clock: Clock,
+    outbound: OutboundHttp,
+    settings: Settings,
+    *,
+    customer_id: str,
+    skill_id: str,
+    due: RefreshDue,
+) -> None:
+    """Refresh the link `due` names with no transaction open during the call, then store the
+    grant in a short one, unless the link was replaced meanwhile (another task of this process
+    refreshed it first: the tasks take turns, and the later ones find it done). Raises
+    LinkUnavailable as `linked_access_token` does; the caller then reads the link again."""
+    async with _one_at_a_time((customer_id, skill_id)):
+        async with transaction() as session:
+            row = await EnablementRepository(session).find(customer_id, skill_id)
+            if row is None or row.refresh_token_sealed != due.sealed:
+                return
+        try:
+            grant = await refresh(
+                outbound, due.client, refresh_token=due.refresh_token, timeout=settings.token_exchange_timeout
+            )
+        except TokenServerRefused as exc:
+            if exc.error == "invalid_grant":
+                async with transaction() as session:
+                    repo = EnablementRepository(session)
+                    row = await repo.find(customer_id, skill_id, for_update=True)
+                    if row is not None and row.refresh_token_sealed == due.sealed:
+                        forget_link(row, clock, NEEDS_RELINK)
+                        await repo.flush()
+            raise _refused(exc) from exc
+        async with transaction() as session:
+            repo = EnablementRepository(session)
+            row = await repo.find(customer_id, skill_id, for_update=True)
+            if row is not None and row.refresh_token_sealed == due.sealed:
+                store_grant(row, grant, box, clock, due.client)
+                await repo.flush()
 
 
 async def mark_link_invalid(
