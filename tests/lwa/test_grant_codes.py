@@ -110,3 +110,28 @@ async def test_mint_refuses_a_client_that_is_not_the_skills(app: FastAPI, admin:
         await mint(app, wrong, customer.user_id)
     with pytest.raises(ValueError, match="not a customer"):
         await mint(app, skill, "amzn1.account.NOBODY")
+
+
+async def test_a_code_not_exchanged_before_the_skill_is_disabled_is_gone(
+    app: FastAPI, client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """Exchanged after the disable it gave the skill a new refresh token, refreshable for ever,
+    and with it the customer's Thread network keys (QA of 2026-12-05). Disabling ends the grant:
+    its refresh tokens and its codes."""
+    skill = await admin.skill(permissions=["alexa::async_event:write"])
+    other = await admin.skill(skill.developer, permissions=["alexa::async_event:write"], name="Other")
+    developer = skill.developer.user_id
+    smapi = await admin.access_token(developer, ["alexa::ask:skills:readwrite"])
+    path = f"/v1/skills/{skill.skill_id}/stages/development/enablement"
+    headers = {"Authorization": f"Bearer {smapi}"}
+    assert (await client.put(path, headers=headers)).status_code == 204
+    code = await mint(app, skill, developer)
+    kept = await mint(app, other, developer)
+
+    assert (await client.delete(path, headers=headers)).status_code == 204
+
+    late = await client.post(TOKEN, data=exchange_body(skill, code))
+    assert late.status_code == 400, late.text
+    assert late.json()["error"] == "invalid_grant"
+    # Another skill's grant of the same customer is not touched.
+    assert (await client.post(TOKEN, data=exchange_body(other, kept))).status_code == 200

@@ -5,17 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Executable, Row, Select, Table, bindparam, select
+from sqlalchemy import Executable, Row, Select, Table, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from localexa.server.core.pagination import KeysetPage, PageRequest, fitting_key, keyset_page
 from localexa.server.credential_locker.models import ThreadNetwork
-from localexa.server.lwa.models import LwaClient
+from localexa.server.lwa.models import LwaClient, Token
 from localexa.server.skills.models import Skill
 
 #: Built once: composing the statement cost as much as running it (profiled on the hot GET).
+_ACCESS, _REFRESH = aliased(Token), aliased(Token)
+#: Whether the grant the calling token belongs to has ended: its refresh token was revoked when
+#: the customer (or the developer) disabled the skill (lwa/repository.py `end_skill_grants`).
+_GRANT_ENDED = (
+    exists()
+    .where(
+        _ACCESS.token_hash == bindparam("token_hash"),
+        _REFRESH.grant_id == _ACCESS.grant_id,
+        _REFRESH.kind == "refresh",
+        _REFRESH.revoked.is_(True),
+    )
+    .label("grant_ended")
+)
 _MESSAGING_SKILL = (
-    select(LwaClient.client_id, Skill.id, Skill.permissions)
+    select(LwaClient.client_id, Skill.id, Skill.permissions, _GRANT_ENDED)
     .select_from(LwaClient)
     .outerjoin(Skill, LwaClient.skill_id == Skill.id)
     .where(LwaClient.client_id == bindparam("client_id"))
@@ -81,23 +95,26 @@ class CallerClient:
     is not a skill's messaging client."""
 
     skill: MessagingSkill | None
+    #: The token's grant ended (the skill was disabled for the customer since it was issued).
+    grant_ended: bool = False
 
 
 class CredentialLockerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def caller_client(self, client_id: str) -> CallerClient | None:
+    async def caller_client(self, client_id: str, token_hash: str) -> CallerClient | None:
         """The client `client_id` with the id and permissions of the skill it is the messaging
         client of, in one statement on every Credential Locker call; None when the client is gone
         (deleted, with its tokens, after the token was checked: a reset or restore meanwhile)."""
         # On the session's connection: a Core statement gains nothing from the ORM's execute path.
         conn = await self.session.connection()
-        row = (await conn.execute(_MESSAGING_SKILL, {"client_id": client_id})).first()
+        params = {"client_id": client_id, "token_hash": token_hash}
+        row = (await conn.execute(_MESSAGING_SKILL, params)).first()
         if row is None:
             return None
         skill = None if row[1] is None else MessagingSkill(id=row[1], permissions=list(row[2] or []))
-        return CallerClient(skill=skill)
+        return CallerClient(skill=skill, grant_ended=bool(row[3]))
 
     async def client_exists(self, client_id: str) -> bool:
         conn = await self.session.connection()

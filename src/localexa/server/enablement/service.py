@@ -191,7 +191,7 @@ class EnablementService:
     async def _disable(self, row: Enablement) -> None:
         """Delete the enablement (its sealed link tokens go with the row) and end the skill's event
         grant for the customer: refreshing it is `invalid_grant` from now on (spec §4)."""
-        await LwaRepository(self.session).revoke_skill_refresh_tokens(row.customer_id, row.skill_id)
+        await LwaRepository(self.session).end_skill_grants(row.customer_id, row.skill_id)
         await self.repo.delete(row)
 
     # -- customers (app-to-app account linking) ----------------------------------------------------

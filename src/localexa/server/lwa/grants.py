@@ -20,13 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
-from localexa.server.lwa.models import AuthorizationCode
+from localexa.server.lwa.models import KIND_GRANT, AuthorizationCode
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.lwa.tokens import new_grant_id
 
 CODE_LIFETIME = timedelta(minutes=5)
 KIND_LWA = "lwa"
-KIND_GRANT = "grant"
 # Amazon's codes are letters only ("ANUbUKCJqlBOpMhwYWxU"); 32 of them carry 182 bits.
 _CODE_ALPHABET = string.ascii_letters
 _CODE_LENGTH = 32

@@ -47,6 +47,9 @@ class LwaClient(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+KIND_GRANT = "grant"
+
+
 class AuthorizationCode(Base):
     """A one-time code from /ap/oa (kind `lwa`) or from an AcceptGrant (kind `grant`)."""
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from localexa.server.lwa.models import AuthorizationCode, Customer, LwaClient, Token
+from localexa.server.lwa.models import KIND_GRANT, AuthorizationCode, Customer, LwaClient, Token
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +115,21 @@ class LwaRepository:
     async def revoke_grant(self, grant_id: str) -> None:
         await self.session.execute(update(Token).where(Token.grant_id == grant_id).values(revoked=True))
 
-    async def revoke_skill_refresh_tokens(self, user_id: str, skill_id: str) -> None:
+    async def end_skill_grants(self, user_id: str, skill_id: str) -> None:
         """The skill was disabled for this customer: the refresh tokens its messaging client holds
-        for them (AcceptGrant's) stop working, `invalid_grant` (spec §4, event gateway). Access
-        tokens live out their hour: events then get 403 SKILL_DISABLED_EXCEPTION, as at Amazon."""
+        for them (AcceptGrant's) stop working, `invalid_grant` (spec §4, event gateway), and an
+        AcceptGrant code not exchanged yet is gone (`invalid_grant`): exchanged after the disable,
+        it gave the skill a new refresh token, for ever (QA of 2026-12-05). Access tokens live
+        out their hour: events then get 403 SKILL_DISABLED_EXCEPTION, as at Amazon."""
+        await self.session.execute(
+            delete(AuthorizationCode)
+            .where(
+                AuthorizationCode.user_id == user_id,
+                AuthorizationCode.skill_id == skill_id,
+                AuthorizationCode.kind == KIND_GRANT,
+            )
+            .execution_options(synchronize_session=False)
+        )
         messaging_clients = select(LwaClient.client_id).where(LwaClient.skill_id == skill_id)
         await self.session.execute(
             update(Token)

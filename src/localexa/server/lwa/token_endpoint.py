@@ -45,8 +45,7 @@ from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import OAuthError
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.lwa import pkce
-from localexa.server.lwa.grants import KIND_GRANT
-from localexa.server.lwa.models import AuthorizationCode
+from localexa.server.lwa.models import KIND_GRANT, AuthorizationCode
 from localexa.server.lwa.oauth_errors import (
     GrantRevoked,
     InvalidClient,
