@@ -92,6 +92,10 @@ async def build_world(
     app_client = await admin.lwa_client([REDIRECT_URI])
     tokens = await admin.tokens(app_client[0], developer.user_id, ["profile"])
     skill_tokens = await admin.tokens(skill.messaging_client_id, developer.user_id, [ASYNC_EVENTS])
+    # The Credential Locker's customer never enables the skill: the enablement operations below
+    # disable it for the developer, which ends the developer's grant (and its Locker access).
+    locker_customer = await admin.customer()
+    locker_tokens = await admin.tokens(skill.messaging_client_id, locker_customer.user_id, [ASYNC_EVENTS])
     world = World(
         client=client,
         admin=admin,
@@ -101,7 +105,7 @@ async def build_world(
         skill=skill,
         developer_token=developer_token,
         linking_token=linking_token,
-        locker_token=skill_tokens["access_token"],
+        locker_token=locker_tokens["access_token"],
         event_token=skill_tokens["access_token"],
         app_client=app_client,
         refresh_token=tokens["refresh_token"],

@@ -59,17 +59,20 @@ BUDGETS: dict[str, Budget] = {
     "client credentials": Budget(3, 3, transactions=(1, 1)),  # was 3, 3; 2, 2
     "tokeninfo": Budget(1, 1, transactions=(1, 1)),  # was 1, 1; 1, 1
     "profile": Budget(2, 2, transactions=(1, 1)),  # was 2, 2; 1, 1
-    "sign-in page GET /ap/oa (signed in)": Budget(3, 3, transactions=(2, 1)),  # was 3, 3; 2, 2
+    # + the clock re-read before the page stamps its request (2026-12-05: two processes).
+    "sign-in page GET /ap/oa (signed in)": Budget(4, 4, transactions=(2, 1)),  # was 3, 3; 2, 2
     "consent POST /ap/oa (allow)": Budget(5, 5, transactions=(3, 1)),  # was 5, 5; 3, 3
     "SMAPI enablement PUT": Budget(1, 1, transactions=(1, 1), redis=2),  # was 2, 3; 1, 1
     "SMAPI enablement GET": Budget(1, 1, transactions=(1, 1), redis=2),  # was 1, 1; 1, 1
-    "SMAPI enablement DELETE": Budget(4, 5, transactions=(1, 1), redis=4),  # was 4, 5; 1, 1
+    # + deleting the skill's unexchanged AcceptGrant codes (2026-12-05: disabling ends the grant).
+    "SMAPI enablement DELETE": Budget(5, 6, transactions=(1, 1), redis=4),  # was 4, 5; 1, 1
     "skill credentials GET": Budget(2, 2, transactions=(1, 1), redis=2),  # was 3, 3; 1, 1
     "alexaApiEndpoint": Budget(1, 1, transactions=(1, 1), redis=2),  # was 1, 1; 1, 1
     # The token check misses the cache here: the DELETE before it revoked (moved the token epoch).
     "customer enable-and-link POST": Budget(6, 7, transactions=(4, 2), redis=2),  # was 8, 9; 4, 4
     "customer enablement GET": Budget(2, 2, transactions=(1, 1), redis=2),  # was 4, 4; 1, 1
-    "customer enablement DELETE": Budget(4, 6, transactions=(1, 1), redis=4),  # was 6, 7; 1, 1
+    # + deleting the skill's unexchanged AcceptGrant codes (2026-12-05: disabling ends the grant).
+    "customer enablement DELETE": Budget(5, 7, transactions=(1, 1), redis=4),  # was 6, 7; 1, 1
     "Credential Locker PUT": Budget(2, 2, transactions=(1, 1), redis=2),  # was 3, 3; 1, 1
     "Credential Locker GET (first page)": Budget(2, 2, transactions=(1, 1), redis=2),  # was 2, 2; 1, 1
     "Credential Locker GET (later page)": Budget(2, 2, transactions=(1, 1), redis=2),  # was 2, 2; 1, 1

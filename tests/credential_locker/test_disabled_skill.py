@@ -37,3 +37,21 @@ async def test_a_token_of_an_ended_grant_is_refused(client: httpx.AsyncClient, a
     listed = await locker.get(extendedPanId="dead00beef00cafe")
     assert listed.status_code == 200
     assert [n["networkName"] for n in listed.json()["threadNetworks"]] == ["Home-0"]
+
+
+async def test_enabled_again_the_old_token_reads_again_as_at_the_gateway(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """As the event gateway (it checks the enablement): within the token's hour, enabling the
+    skill again lets the old token read again."""
+    locker = await make_locker(client, admin)
+    locker.customer = locker.skill.developer
+    await locker.refresh_token()
+    smapi = await admin.access_token(locker.customer.user_id, ["alexa::ask:skills:readwrite"])
+    enablement = f"/v1/skills/{locker.skill.skill_id}/stages/development/enablement"
+    headers = {"Authorization": f"Bearer {smapi}"}
+    assert (await client.put(enablement, headers=headers)).status_code == 204
+    assert (await client.delete(enablement, headers=headers)).status_code == 204
+    assert (await locker.put(network(0))).status_code == 403
+    assert (await client.put(enablement, headers=headers)).status_code == 204
+    assert (await locker.put(network(0))).status_code == 200

@@ -39,7 +39,7 @@ async def _restore(client: httpx.AsyncClient, document: Any) -> httpx.Response:
 async def _populate(admin: Admin, client: httpx.AsyncClient) -> None:
     customer = await admin.customer()
     skill = await admin.skill(customer)
-    await admin.tokens(skill.messaging_client_id, customer.user_id, ["profile"])
+    await admin.tokens(skill.messaging_client_id, customer.user_id, ["alexa::async_event:write"])
     await add_fault(client, path="/nowhere", status=503, count=3)
 
 

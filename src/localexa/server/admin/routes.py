@@ -31,7 +31,12 @@ from localexa.server.db.session import SessionDep
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.registry import Registry, is_alexa_client
 from localexa.server.lwa.repository import LwaRepository
-from localexa.server.lwa.scopes import ACCOUNT_LINKING, ALEXA_CLIENT_SCOPES
+from localexa.server.lwa.scopes import (
+    ACCOUNT_LINKING,
+    ALEXA_CLIENT_SCOPES,
+    CLIENT_CREDENTIALS_SCOPES,
+    authorize_scope_description,
+)
 from localexa.server.lwa.tokens import TokenIssuer, new_grant_id
 from localexa.server.skills.models import Skill
 from localexa.server.skills.repository import SkillRepository
@@ -224,12 +229,36 @@ async def create_tokens(
         raise BadRequest(
             f"clientId {body.client_id} is a skill's messaging client: it is never granted {ACCOUNT_LINKING}."
         )
+    refused = _never_granted(client.skill_id is not None, body.scopes)
+    if refused:
+        raise BadRequest(
+            f"clientId {body.client_id} is never granted {', '.join(refused)} for a customer: "
+            + (
+                "a skill's messaging client gets the customer's token from AcceptGrant, without the "
+                "sign-in page's scopes (profile, SMAPI), and client_credentials scopes only by that grant."
+                if client.skill_id is not None
+                else "client_credentials scopes go to a skill's messaging client, by that grant only."
+            )
+        )
     if await repo.customer(body.user_id) is None:
         raise BadRequest(f"userId {body.user_id} is not a customer.")
     issued = await TokenIssuer(session, box, clock).issue(
         client_id=body.client_id, user_id=body.user_id, scopes=body.scopes, grant_id=new_grant_id()
     )
     return issued.as_response()
+
+
+def _never_granted(messaging_client: bool, scopes: list[str]) -> list[str]:
+    """Scopes LWA never puts in a customer's token of this client (QA of 2026-12-05: a messaging
+    client's token minted with SMAPI scopes managed its own skill's credentials and linking as
+    the developer). A messaging client gets its customer token from the AcceptGrant exchange:
+    never a scope of the sign-in page (profile, SMAPI, account linking). Nobody gets the
+    client_credentials scopes in a customer's token. Other scopes stay free to mint."""
+    return [
+        scope
+        for scope in scopes
+        if scope in CLIENT_CREDENTIALS_SCOPES or (messaging_client and authorize_scope_description(scope))
+    ]
 
 
 @router.get("/clock", response_model=ClockOut)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from localexa.server.core.pagination import KeysetPage, PageRequest, fitting_key, keyset_page
 from localexa.server.credential_locker.models import ThreadNetwork
+from localexa.server.enablement.models import Enablement
 from localexa.server.lwa.models import LwaClient, Token
 from localexa.server.skills.models import Skill
 
@@ -28,8 +29,14 @@ _GRANT_ENDED = (
     )
     .label("grant_ended")
 )
+#: Whether the skill is enabled for the token's customer now (it may be again since a disable).
+_ENABLED = (
+    exists()
+    .where(Enablement.customer_id == bindparam("user_id"), Enablement.skill_id == Skill.id)
+    .label("enabled")
+)
 _MESSAGING_SKILL = (
-    select(LwaClient.client_id, Skill.id, Skill.permissions, _GRANT_ENDED)
+    select(LwaClient.client_id, Skill.id, Skill.permissions, _GRANT_ENDED, _ENABLED)
     .select_from(LwaClient)
     .outerjoin(Skill, LwaClient.skill_id == Skill.id)
     .where(LwaClient.client_id == bindparam("client_id"))
@@ -95,26 +102,29 @@ class CallerClient:
     is not a skill's messaging client."""
 
     skill: MessagingSkill | None
-    #: The token's grant ended (the skill was disabled for the customer since it was issued).
-    grant_ended: bool = False
+    #: The token's grant ended (the skill was disabled for the customer since it was issued),
+    #: and the skill is not enabled for them again.
+    disabled_since: bool = False
 
 
 class CredentialLockerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def caller_client(self, client_id: str, token_hash: str) -> CallerClient | None:
+    async def caller_client(
+        self, client_id: str, token_hash: str, user_id: str | None
+    ) -> CallerClient | None:
         """The client `client_id` with the id and permissions of the skill it is the messaging
         client of, in one statement on every Credential Locker call; None when the client is gone
         (deleted, with its tokens, after the token was checked: a reset or restore meanwhile)."""
         # On the session's connection: a Core statement gains nothing from the ORM's execute path.
         conn = await self.session.connection()
-        params = {"client_id": client_id, "token_hash": token_hash}
+        params = {"client_id": client_id, "token_hash": token_hash, "user_id": user_id}
         row = (await conn.execute(_MESSAGING_SKILL, params)).first()
         if row is None:
             return None
         skill = None if row[1] is None else MessagingSkill(id=row[1], permissions=list(row[2] or []))
-        return CallerClient(skill=skill, grant_ended=bool(row[3]))
+        return CallerClient(skill=skill, disabled_since=bool(row[3]) and not row[4])
 
     async def client_exists(self, client_id: str) -> bool:
         conn = await self.session.connection()

@@ -99,7 +99,7 @@ class CredentialLockerService:
 
     async def caller(self, principal: Principal) -> LockerCaller:
         """The skill and customer behind a live token, or 403."""
-        client = await self.repo.caller_client(principal.client_id, principal.token_hash)
+        client = await self.repo.caller_client(principal.client_id, principal.token_hash, principal.user_id)
         if client is None:
             raise _token_gone()
         skill = client.skill
@@ -110,10 +110,10 @@ class CredentialLockerService:
             )
         if principal.user_id is None:
             raise Forbidden("The access token does not belong to a customer.")
-        if client.grant_ended:
+        if client.disabled_since:
             # As the event gateway's SKILL_DISABLED_EXCEPTION: the grant this token came from
-            # ended when the skill was disabled; it read the customer's network keys until it
-            # expired (QA of 2026-12-05).
+            # ended when the skill was disabled, and it is not enabled again; the token read the
+            # customer's network keys until it expired (QA of 2026-12-05).
             raise Forbidden(
                 "The skill was disabled for this customer since this token was issued: its grant "
                 "ended. The skill gets a new one once the customer enables and links it again."

@@ -109,9 +109,13 @@ def _redirect(location: str) -> RedirectResponse:
     summary="Sign-in and consent page",
     openapi_extra=AUTHORIZE_PAGE_OPENAPI,
 )
-async def authorize_page(
-    request: Request, session: FunctionSession, box: BoxDep, clock: IssuingClock
-) -> Response:
+async def authorize_page(request: Request, session: FunctionSession, box: BoxDep) -> Response:
+    # The page stamps what expires (its signed request, a new session cookie): the clock is re-read
+    # now, as the token endpoint does, in the request's own transaction. With the clock read up to
+    # 0.5 s before, a page served just after an advance through another process was expired when
+    # its form reached that process, and that process's cookie was no session here.
+    clock: Clock = request.app.state.clock
+    await clock.read_within(await session.connection())
     service, signer = AuthorizeService(session, box, clock), PageSigner(box, clock)
     try:
         auth, client = await service.validate(
