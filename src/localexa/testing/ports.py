@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import socket
 
 __all__ = ["PORTS_VARIABLE", "free_port_block", "port_range"]
 
 LOW, HIGH = 20000, 32000
 PORTS_VARIABLE = "LOCALEXA_TEST_PORTS"
+#: ASCII digits only: str.isdigit() also takes "²", which int() then refused with its own message.
+_DIGITS = re.compile(r"[0-9]{1,5}")
 
 
 def port_range() -> tuple[int, int]:
@@ -27,7 +30,7 @@ def port_range() -> tuple[int, int]:
     if not text:
         return LOW, HIGH - 1
     low_text, dash, high_text = text.partition("-")
-    if dash and low_text.strip().isdigit() and high_text.strip().isdigit():
+    if dash and _DIGITS.fullmatch(low_text.strip()) and _DIGITS.fullmatch(high_text.strip()):
         low, high = int(low_text), int(high_text)
         if 1 <= low <= high <= 65535:
             return low, high
@@ -37,6 +40,10 @@ def port_range() -> tuple[int, int]:
 def _bindable(host: str, port: int) -> bool:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # As the servers bind (uvicorn, http.server): a port a closed connection left in TIME_WAIT
+        # is free to them, and counted as taken here a narrow LOCALEXA_TEST_PORTS failed for 60 s
+        # after each run.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
