@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from localexa.server.evaluation.plans import all_plans, plan_id_for
 from localexa.server.evaluation.worker import worker_of
+from tests.console.test_console import sign_in
 from tests.evaluation.helpers import (
     developer_with_skill,
     evaluation,
@@ -121,8 +122,15 @@ async def test_a_run_waiting_for_a_worker_shows_its_plans_metrics(
     assert worker is not None
     await worker.stop()  # nothing claims the run: it waits, as behind four runs in progress
     plan = next(p for p in all_plans() if p.id == plan_id_for("PowerController"))
-    body = await evaluation(client, dev, await start(client, dev, plan.id, "kitchen"))
+    evaluation_id = await start(client, dev, plan.id, "kitchen")
+    body = await evaluation(client, dev, evaluation_id)
     assert body["status"] == "IN_PROGRESS"
+    # The console's status filter says it as the API does: the waiting run (stored PENDING) is
+    # IN_PROGRESS there too (re-verification of 2026-12-05).
+    await sign_in(client)
+    for spelling in ("IN_PROGRESS", "in_progress"):
+        page = await client.get("/console/evaluations", params={"status": spelling})
+        assert evaluation_id in page.text, spelling
     assert body["metrics"] == {
         plan.name: {
             "totalTestCases": len(plan.test_cases),

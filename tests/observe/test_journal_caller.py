@@ -123,6 +123,8 @@ async def test_the_journal_filters_by_caller(client: httpx.AsyncClient, admin: A
     by_admin = await journal(client, caller="admin")
     assert by_admin
     assert {e["caller"] for e in by_admin} == {"admin"}
+    assert await journal(client, caller="ADMIN") == await journal(client, caller="admin")
+    assert await journal(client, caller=client_id.upper()) == []  # client ids are exact
     assert await journal(client, caller="amzn1.application-oa2-client.nobody") == []
 
     assert (await _sign_in(client, ADMIN_KEY)).status_code == 303

@@ -92,12 +92,19 @@ def _stored_hex(value: str) -> str:
     return (value[2:] if value[:2].lower() == "0x" else value).lower()
 
 
+def _run_status(value: str) -> str | tuple[str, ...]:
+    """An evaluation status as the API says it: IN_PROGRESS is also a run waiting for a worker,
+    stored PENDING (the API never answers PENDING)."""
+    status = value.strip().upper()
+    return ("PENDING", "IN_PROGRESS") if status == "IN_PROGRESS" else status
+
+
 #: Filters of columns stored in one case, taken in any case as the APIs take them (else the
-#: value as typed, without outer spaces).
-_FILTER_SPELLING: dict[str, Callable[[str], str]] = {
+#: value as typed, without outer spaces); a tuple matches any of its values.
+_FILTER_SPELLING: dict[str, Callable[[str], str | tuple[str, ...]]] = {
     "region": lambda value: value.strip().upper(),
     "link_status": lambda value: value.strip().upper(),
-    "status": lambda value: value.strip().upper(),
+    "status": _run_status,
     "stage": lambda value: value.strip().lower(),
     "extended_pan_id": _stored_hex,
 }
@@ -125,9 +132,11 @@ async def grid(
     filtered = False
     for column, value in (where or {}).items():
         if value and column in table.c:
-            value = _FILTER_SPELLING.get(column, str.strip)(value)
-            query = query.where(table.c[column] == value)
-            count = count.where(table.c[column] == value)
+            wanted = _FILTER_SPELLING.get(column, str.strip)(value)
+            cell = table.c[column]
+            condition = cell.in_(wanted) if isinstance(wanted, tuple) else cell == wanted
+            query = query.where(condition)
+            count = count.where(condition)
             filtered = True
     if cursor:
         query = query.where(_after(sort, _decode_cursor(cursor, sort), newest_first=newest_first))

@@ -22,6 +22,7 @@ from localexa.server.observe.schemas import JournalEntryOut, JournalPage
 MAX_LIMIT = 1000
 _CURSOR_PREFIX = "journal:"
 _REGIONS = frozenset({"NA", "EU", "FE"})
+_CALLER_KEYWORDS = frozenset({"admin", "localexa"})
 
 
 def parse_time(name: str, value: str | None) -> datetime | None:
@@ -79,13 +80,21 @@ def build_filter(
         status_class=status_class,
         customer=customer or None,
         skill=skill or None,
-        caller=caller or None,
+        caller=_caller(caller),
         region=region.upper() if region else None,
         direction=direction or None,
         request_id=request_id or None,
         since=parse_time("since", since),
         until=parse_time("until", until),
     )
+
+
+def _caller(value: str | None) -> str | None:
+    """The keywords `admin` and `localexa` in any case, as `region` is taken; a client id exactly
+    (LWA client ids are case-sensitive)."""
+    if not value:
+        return None
+    return value.lower() if value.lower() in _CALLER_KEYWORDS else value
 
 
 def encode_cursor(entry_id: int) -> str:
