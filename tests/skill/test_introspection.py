@@ -141,3 +141,23 @@ async def test_the_handler_answers_an_exp_that_is_no_time_without_a_traceback(
     assert answer["event"]["payload"]["type"] == "INTERNAL_ERROR"
     assert [r.exc_info for r in caplog.records if r.exc_info] == []  # a warning, not a stack trace
     assert any("exp that is no time" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (b'{"active": true, "sub": "u", "client_id": "alexa-skill"}', TokenStatus.VALID),
+        (b'{"active": true, "sub": "u", "aud": ["other", "alexa-skill"]}', TokenStatus.VALID),
+        (b'{"active": true, "sub": "u", "client_id": "other-app"}', TokenStatus.INVALID),
+        (b'{"active": true, "sub": "u", "aud": "someone-else"}', TokenStatus.INVALID),
+        (b'{"active": true, "sub": "u"}', TokenStatus.INVALID),
+    ],
+)
+async def test_issued_to_refuses_a_token_of_another_client(answer: bytes, status: TokenStatus) -> None:
+    """Without `issued_to` a token your server issued to another app passed as an Alexa link
+    (QA of 2026-12-05); with it, the answer must name that client (`client_id` or `aud`)."""
+    with _introspection_server(answer) as base_url:
+        strict = IntrospectionValidator(f"{base_url}/introspect", "rs", "secret", issued_to="alexa-skill")
+        assert (await strict.validate("t")).status is status
+        lenient = IntrospectionValidator(f"{base_url}/introspect", "rs", "secret")
+        assert (await lenient.validate("t")).status is TokenStatus.VALID

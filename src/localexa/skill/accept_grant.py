@@ -4,6 +4,7 @@ the user the grantee token identifies, answer AcceptGrant.Response (or ACCEPT_GR
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -15,6 +16,8 @@ from localexa.skill.messages import AcceptGrantPayload
 from localexa.skill.responses import Message, accept_grant_response
 
 SaveTokens = Callable[[str, GrantTokens], Awaitable[None] | None]
+
+log = logging.getLogger("localexa.skill")
 
 
 class AcceptGrantHandler:
@@ -49,7 +52,16 @@ class AcceptGrantHandler:
             tokens = await exchange_grant_code(
                 code, self.client_id, self._client_secret, self.lwa_base_url, transport=self._transport
             )
-        except GrantExchangeError:
+        except GrantExchangeError as error:
+            # Alexa gets Amazon's fixed message; the skill's own log says why (nothing did: a
+            # skill with the wrong messaging credentials failed every AcceptGrant without a trace).
+            # The OAuth error, its description and the status only: never the code or the secret.
+            log.warning(
+                "AcceptGrant: the grant code exchange at %s failed: %s (HTTP %s)",
+                self.lwa_base_url,
+                error,
+                error.status if error.status is not None else "-",
+            )
             raise AcceptGrantFailed() from None
         saved = self._save(request.user, tokens)
         if inspect.isawaitable(saved):

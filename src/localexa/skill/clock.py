@@ -14,7 +14,11 @@ def utc_now() -> datetime:
 
 
 def timestamp(moment: datetime | None = None) -> str:
-    moment = (moment or utc_now()).astimezone(UTC)
+    """`moment` as Alexa writes times (UTC, milliseconds, `Z`). A naive `moment` is UTC, as the
+    validators read one (`datetime.utcnow()`): it was read as the machine's local time, so a
+    sample time in New York lay five hours ahead and the gateway refused it."""
+    moment = moment or utc_now()
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

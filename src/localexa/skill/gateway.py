@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import inspect
+import json
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -84,6 +85,10 @@ class EventGatewayClient:
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
+        #: Refreshes sends finished trying, and how the last one failed: sends that waited for a
+        #: refresh that failed share its failure instead of each asking LWA again.
+        self._refreshes_done = 0
+        self._last_failure: GrantExchangeError | None = None
 
     def __repr__(self) -> str:
         return f"EventGatewayClient(base_url={self.base_url!r}, client_id={self._client_id!r})"
@@ -105,14 +110,24 @@ class EventGatewayClient:
         return lock
 
     async def _refresh_unless_replaced(self, stale: GrantTokens) -> GrantTokens:
-        """Refresh `stale`, unless a concurrent send refreshed it meanwhile: then use its tokens."""
+        """Refresh `stale`, unless a concurrent send refreshed it meanwhile: then use its tokens;
+        or its refresh failed while this one waited: then that failure (five sends waiting on a
+        refused refresh asked LWA five times)."""
+        done = self._refreshes_done  # read before waiting: a refresh that ends meanwhile counts
         async with self._refresh_lock():
             if self._tokens is not stale:
                 return self._tokens
+            if self._refreshes_done != done and self._last_failure is not None:
+                raise TokenRefreshFailed(self._last_failure) from None
             try:
-                return await self._refresh()
+                tokens = await self._refresh()
             except GrantExchangeError as error:
+                self._last_failure = error
                 raise TokenRefreshFailed(error) from None
+            finally:
+                self._refreshes_done += 1
+            self._last_failure = None
+            return tokens
 
     async def _refresh(self) -> GrantTokens:
         self._tokens = await refresh_grant_tokens(
@@ -149,9 +164,14 @@ class EventGatewayClient:
         token = tokens.access_token
         body = with_scope_token(event, token)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        try:
+            # allow_nan=False: NaN or Infinity is no JSON; httpx raised a bare ValueError for it.
+            content = json.dumps(body, allow_nan=False).encode()
+        except (TypeError, ValueError) as error:
+            raise EventGatewayError(None, "INVALID_EVENT", f"the event is not JSON: {error}") from None
         async with new_client(self._transport, self._timeout) as http:
             try:
-                return await http.post(self.base_url + EVENTS_PATH, json=body, headers=headers)
+                return await http.post(self.base_url + EVENTS_PATH, content=content, headers=headers)
             except httpx.HTTPError as error:
                 raise EventGatewayError(None, "UNREACHABLE", type(error).__name__) from None
 

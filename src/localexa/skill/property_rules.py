@@ -7,6 +7,7 @@ builders and `validate_response` both use it, so what one builds the other accep
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,9 @@ MIN_KELVIN, MAX_KELVIN = 1000, 10000
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A JSON number: no bool, and finite (NaN and Infinity are no JSON; the gateway refuses
+    them, and an encoder fails on them)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _in_range(low: float, high: float, *, integer: bool = False) -> Rule:

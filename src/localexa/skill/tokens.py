@@ -44,8 +44,17 @@ class TokenCheck:
         return self.status is TokenStatus.VALID
 
     @classmethod
-    def valid_for(cls, subject: str, **details: Any) -> TokenCheck:
-        return cls(TokenStatus.VALID, subject, **details)
+    def valid_for(
+        cls,
+        subject: str,
+        *,
+        scopes: tuple[str, ...] = (),
+        client_id: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> TokenCheck:
+        """VALID for `subject`. The details by name (they were `**details: Any`: a misspelt one
+        passed mypy and raised TypeError at run time)."""
+        return cls(TokenStatus.VALID, subject, tuple(scopes), client_id, expires_at)
 
     @classmethod
     def expired(cls) -> TokenCheck:
@@ -100,6 +109,10 @@ class IntrospectionValidator:
     `exp` is a NumericDate (a JSON number; a string of digits is read too). An `exp` that is no
     time (`"soon"`, `true`, a list, 1e20) makes the answer nonsense: TokenValidationError, never a
     token taken as unexpired.
+    `issued_to`: the OAuth client the skill's tokens are issued to (the account-linking client
+    Alexa uses). An active token whose answer names another `client_id` or `aud` is INVALID (a
+    token your server issued to another app is no Alexa link); without it, any client's token is
+    taken (RFC 7662 leaves the check to the resource server).
     """
 
     def __init__(
@@ -109,6 +122,7 @@ class IntrospectionValidator:
         client_secret: str,
         *,
         auth: Literal["basic", "body"] = "basic",
+        issued_to: str | None = None,
         timeout: float = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
         now: Now = utc_now,
@@ -117,6 +131,7 @@ class IntrospectionValidator:
         self._client_id = client_id
         self._client_secret = client_secret
         self._auth = auth
+        self._issued_to = issued_to
         self._timeout = timeout
         self._transport = transport
         self._now = now
@@ -168,6 +183,8 @@ class IntrospectionValidator:
             raise TokenValidationError("an active token must name its user (sub or username)")
         scope = body.get("scope")
         client_id = body.get("client_id")
+        if self._issued_to is not None and not _issued_to(body, self._issued_to):
+            return TokenCheck.invalid()
         return TokenCheck(
             TokenStatus.VALID,
             subject,
@@ -175,6 +192,17 @@ class IntrospectionValidator:
             client_id if isinstance(client_id, str) else None,
             expires_at,
         )
+
+
+def _issued_to(body: dict[str, Any], client_id: str) -> bool:
+    """The answer names `client_id` as the token's client, or among its audiences (`aud` is a
+    string or a list, RFC 7662 §2.2 / RFC 7519 §4.1.3); an answer naming neither cannot tell."""
+    named = body.get("client_id")
+    audience = body.get("aud")
+    audiences = [audience] if isinstance(audience, str) else audience if isinstance(audience, list) else []
+    if named is None and not audiences:
+        return False
+    return named == client_id or client_id in audiences
 
 
 #: How far ahead of the skill's clock an inactive token's `exp` may be and still read as expired

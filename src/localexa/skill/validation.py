@@ -121,15 +121,21 @@ def expected_answer(directive: Directive) -> tuple[str, str]:
     return _SPECIFIC_ANSWERS.get((directive.namespace, directive.name), ("Alexa", "Response"))
 
 
-def validate_response(directive: Mapping[str, Any], response: Any, *, now: Now = utc_now) -> Verdict:
-    """Check `response` as the synchronous answer to `directive` (either may be the envelope).
+def validate_response(
+    directive: Directive | Mapping[str, Any], response: Any, *, now: Now = utc_now
+) -> Verdict:
+    """Check `response` as the synchronous answer to `directive` (either may be the envelope; the
+    directive may be the model `parse_directive` returned, as the builders take it).
 
     `now` is the receiver's clock: a server that moves its clock passes its own."""
-    try:
-        wrapped = isinstance(directive, Mapping) and "directive" in directive
-        parsed = parse_directive(directive if wrapped else {"directive": directive})
-    except DirectiveError as error:
-        return Verdict((Problem("directive", f"not a valid directive ({error})"),))
+    if isinstance(directive, Directive):
+        parsed = directive
+    else:
+        try:
+            wrapped = isinstance(directive, Mapping) and "directive" in directive
+            parsed = parse_directive(directive if wrapped else {"directive": directive})
+        except DirectiveError as error:
+            return Verdict((Problem("directive", f"not a valid directive ({error})"),))
     envelope, problems = _parse_envelope(response)
     if envelope is None:
         return Verdict(tuple(problems))

@@ -92,18 +92,27 @@ def accepted_namespaces(error_type: ErrorType) -> frozenset[str]:
 
 
 TemperatureScale = Literal["CELSIUS", "FAHRENHEIT", "KELVIN"]
+#: A JSON number: an int or a float, finite; not `true`, not `"50"` (strict, as the schema's
+#: numbers are: lax pydantic took both, and NaN, which no JSON encoder writes).
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 class Temperature(WireModel):
-    value: float
+    value: Number
     scale: TemperatureScale
 
 
 class ValueRange(WireModel):
-    """`validRange` of VALUE_OUT_OF_RANGE: plain numbers."""
+    """`validRange` of VALUE_OUT_OF_RANGE: plain numbers, the minimum not above the maximum."""
 
-    minimum_value: float
-    maximum_value: float
+    minimum_value: Number
+    maximum_value: Number
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ValueRange:
+        if self.minimum_value > self.maximum_value:
+            raise ValueError("validRange.minimumValue must not be above maximumValue")
+        return self
 
 
 class TemperatureRange(WireModel):
@@ -122,7 +131,7 @@ class ErrorPayload(WireModel):
     valid_range: ValueRange | TemperatureRange | None = None
     current_device_mode: CurrentDeviceMode | None = None
     minimum_temperature_delta: Temperature | None = None
-    percentage_state: Annotated[int, Field(ge=0, le=100)] | None = None
+    percentage_state: Annotated[int, Field(ge=0, le=100, strict=True)] | None = None
 
     @model_validator(mode="after")
     def _extra_field_present(self) -> ErrorPayload:
