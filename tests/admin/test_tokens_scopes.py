@@ -16,13 +16,12 @@ from tests.observe.helpers import ADMIN
     "scopes",
     [
         ["alexa::ask:skills:readwrite"],
-        ["profile"],
-        ["alexa::async_event:write", "postal_code"],
+        ["alexa::ask:skills:read", "profile"],
         ["alexa:skill_messaging"],
         ["alexa::proactive_events"],
     ],
 )
-async def test_a_messaging_client_gets_no_sign_in_or_client_credentials_scope(
+async def test_a_messaging_client_gets_no_smapi_or_client_credentials_scope(
     client: httpx.AsyncClient, admin: Admin, scopes: list[str]
 ) -> None:
     skill = await admin.skill()
@@ -38,6 +37,7 @@ async def test_what_lwa_grants_still_mints(client: httpx.AsyncClient, admin: Adm
     user = skill.developer.user_id
     for client_id, scopes in (
         (skill.messaging_client_id, ["alexa::async_event:write"]),
+        (skill.messaging_client_id, ["profile"]),  # suites mint these; they reach only the profile
         (app_client, ["profile", "alexa::ask:skills:readwrite", "alexa::skills:account_linking"]),
     ):
         body = {"clientId": client_id, "userId": user, "scopes": scopes}

@@ -72,16 +72,29 @@ async def test_a_request_ends_its_session_without_a_task_of_its_own(
     """AsyncSession's `async with` closes in a new task (a trip round the loop per request);
     the session dependency closes in the request's task, as FastAPI shields that exit anyway."""
     customer = await admin.customer()
-    with TaskCounter() as tasks:
-        got = await client.get(f"/_localexa/customers/{customer.user_id}", headers=admin.headers)
-        made = await client.post(
-            "/_localexa/customers",
-            json={"name": "Bo", "email": "bo@example.com", "password": "pw-pw-pw-pw", "region": "NA"},
-            headers=admin.headers,
-        )
-        missing = await client.get("/_localexa/customers/amzn1.account.NOPE", headers=admin.headers)
-    assert (got.status_code, made.status_code, missing.status_code) == (200, 201, 404)
-    assert tasks.created == []
+    seen: list[list[str]] = []
+    # Three tries: a request that makes a task makes it every time, while the app's background
+    # work (a poll closing its connection) may start one in the same window now and then (seen
+    # once in CI on PostgreSQL: `AsyncConnection.close`).
+    for attempt in range(3):
+        with TaskCounter() as tasks:
+            got = await client.get(f"/_localexa/customers/{customer.user_id}", headers=admin.headers)
+            made = await client.post(
+                "/_localexa/customers",
+                json={
+                    "name": "Bo",
+                    "email": f"bo{attempt}@example.com",
+                    "password": "pw-pw-pw-pw",
+                    "region": "NA",
+                },
+                headers=admin.headers,
+            )
+            missing = await client.get("/_localexa/customers/amzn1.account.NOPE", headers=admin.headers)
+        assert (got.status_code, made.status_code, missing.status_code) == (200, 201, 404)
+        seen.append(list(tasks.created))
+        if not tasks.created:
+            break
+    assert seen[-1] == [], seen
     assert await checked_out_once_settled(app.state.engine) == 0
 
 

@@ -195,7 +195,8 @@ async def test_admin_tokens_grant_an_alexa_client_only_the_account_linking_scope
     body = {"clientId": alexa.client_id, "userId": customer.user_id, "scopes": [ACCOUNT_LINKING]}
     granted = await client.post("/_localexa/tokens", json=body, headers=headers)
     assert granted.status_code == 201, granted.text
-    # The messaging client and an app's client keep minting any scope (tests and suites do).
+    # The messaging client and an app's client keep minting `profile` (tests and suites do); the
+    # messaging client no SMAPI scope (tests/admin/test_tokens_scopes.py).
     for client_id in (alexa.skill.messaging_client_id, (await admin.lwa_client())[0]):
         body = {"clientId": client_id, "userId": customer.user_id, "scopes": ["profile"]}
         assert (await client.post("/_localexa/tokens", json=body, headers=headers)).status_code == 201

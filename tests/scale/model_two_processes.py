@@ -68,6 +68,9 @@ class State:
     offset: int = 0
     #: A reset has emptied everything (the batch's world is gone).
     gone: bool = False
+    #: `msg`'s grant was ended by a disable since it was issued: the Credential Locker refuses
+    #: it (403) while the skill stays disabled (README "Who may call").
+    msg_grant_ended: bool = False
 
     def token(self, key: str) -> str:
         """live, expired or invalid, by the model's clock."""
@@ -78,6 +81,8 @@ class State:
 
     def with_access(self, key: str) -> State:
         access = (*((k, v) for k, v in self.access if k != key), (key, self.offset))
+        if key == "msg":  # a new grant
+            return dataclasses.replace(self, access=access, msg_grant_ended=False)
         return dataclasses.replace(self, access=access)
 
     def keep_only(self, access_keys: Iterable[str], refresh_keys: Iterable[str]) -> State:
@@ -91,7 +96,7 @@ class State:
 
 def _revoked(state: State) -> State:
     """Disabling the skill for the customer ends its messaging client's refresh tokens (spec §4)."""
-    return dataclasses.replace(state, enabled=None, live_refresh=frozenset())
+    return dataclasses.replace(state, enabled=None, live_refresh=frozenset(), msg_grant_ended=True)
 
 
 # -- answers ------------------------------------------------------------------------------------
@@ -380,6 +385,8 @@ def locker_put(name: str, token_key: str) -> Callable[[State, Answer], State | N
             return state if refused else None
         if token_key == "app":  # not a skill's messaging client
             return state if smapi_error(answer, 403) else None
+        if _grant_ended(state, token_key):
+            return state if smapi_error(answer, 403, "FORBIDDEN") else None
         if name in state.networks:
             return state if smapi_error(answer, 409, "ALREADY_EXISTS") else None
         if answer.status != 200 or answer.text:
@@ -387,6 +394,10 @@ def locker_put(name: str, token_key: str) -> Callable[[State, Answer], State | N
         return dataclasses.replace(state, networks=(*state.networks, name))
 
     return apply
+
+
+def _grant_ended(state: State, token_key: str) -> bool:
+    return token_key == "msg" and state.msg_grant_ended and state.enabled is None
 
 
 def _locker_shape(code: str) -> Callable[[Answer, int], bool]:
@@ -398,6 +409,8 @@ def locker_get(token_key: str) -> Callable[[State, Answer], State | None]:
         refused = _token_refused(state, token_key, answer, _locker_shape(_expiry_code(state, token_key)))
         if refused is not None:
             return state if refused else None
+        if _grant_ended(state, token_key):
+            return state if smapi_error(answer, 403, "FORBIDDEN") else None
         if answer.status != 200 or not _keys(answer, "threadNetworks"):
             return None
         names = tuple(n.get("networkName") for n in answer.body["threadNetworks"])

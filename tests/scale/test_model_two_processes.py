@@ -181,7 +181,8 @@ class Harness:
             assert op.new_key is not None
             world.tokens["msg"] = op.answer.body["access_token"]
             world.minted_at["msg"] = time.monotonic()
-            states = [_rename_access(s, op.new_key, "msg") for s in states]
+            used = op.name[len("refresh(") : -1]  # the refresh token's key: its grant is msg's now
+            states = [_rename_access(s, op.new_key, "msg", grant=used) for s in states]
         world.refresh_keys = world.refresh_keys[-KEEP_REFRESH:]
         stale = time.monotonic() - REMINT_AFTER
         if any(s.token("app") != "live" for s in states) or world.minted_at["app"] < stale:
@@ -194,12 +195,16 @@ class Harness:
         self.states = list(dict.fromkeys(kept))
 
 
-def _rename_access(state: State, old: str, new: str) -> State:
+def _rename_access(state: State, old: str, new: str, *, grant: str) -> State:
     access = dict(state.access)
     if old not in access:
         return state
     access[new] = access.pop(old)
-    return dataclasses.replace(state, access=tuple(access.items()))
+    # The refreshed token's grant is the refresh token's: ended when a disable, later in the
+    # batch's order, revoked that refresh token.
+    return dataclasses.replace(
+        state, access=tuple(access.items()), msg_grant_ended=grant not in state.live_refresh
+    )
 
 
 def test_random_concurrent_batches_are_explained_by_a_serial_order(

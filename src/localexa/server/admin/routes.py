@@ -35,7 +35,7 @@ from localexa.server.lwa.scopes import (
     ACCOUNT_LINKING,
     ALEXA_CLIENT_SCOPES,
     CLIENT_CREDENTIALS_SCOPES,
-    authorize_scope_description,
+    SMAPI_PREFIX,
 )
 from localexa.server.lwa.tokens import TokenIssuer, new_grant_id
 from localexa.server.skills.models import Skill
@@ -234,8 +234,8 @@ async def create_tokens(
         raise BadRequest(
             f"clientId {body.client_id} is never granted {', '.join(refused)} for a customer: "
             + (
-                "a skill's messaging client gets the customer's token from AcceptGrant, without the "
-                "sign-in page's scopes (profile, SMAPI), and client_credentials scopes only by that grant."
+                "a skill's messaging client gets the customer's token from AcceptGrant, without SMAPI's "
+                "scopes, and client_credentials scopes only by that grant."
                 if client.skill_id is not None
                 else "client_credentials scopes go to a skill's messaging client, by that grant only."
             )
@@ -249,15 +249,16 @@ async def create_tokens(
 
 
 def _never_granted(messaging_client: bool, scopes: list[str]) -> list[str]:
-    """Scopes LWA never puts in a customer's token of this client (QA of 2026-12-05: a messaging
-    client's token minted with SMAPI scopes managed its own skill's credentials and linking as
-    the developer). A messaging client gets its customer token from the AcceptGrant exchange:
-    never a scope of the sign-in page (profile, SMAPI, account linking). Nobody gets the
-    client_credentials scopes in a customer's token. Other scopes stay free to mint."""
+    """Scopes LWA never puts in a customer's token of this client that would give it another
+    role (QA of 2026-12-05: a messaging client's token minted with SMAPI scopes managed its own
+    skill's credentials and linking as the developer). A messaging client gets its customer token
+    from the AcceptGrant exchange: never SMAPI's scopes (nor account linking, refused above).
+    Nobody gets the client_credentials scopes in a customer's token. Other scopes stay free to
+    mint (suites mint `profile` tokens of messaging clients; they reach nothing but the profile)."""
     return [
         scope
         for scope in scopes
-        if scope in CLIENT_CREDENTIALS_SCOPES or (messaging_client and authorize_scope_description(scope))
+        if scope in CLIENT_CREDENTIALS_SCOPES or (messaging_client and scope.startswith(SMAPI_PREFIX))
     ]
 
 

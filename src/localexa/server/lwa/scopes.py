@@ -25,7 +25,7 @@ AUTHORIZE_SCOPES: dict[str, str] = {
     ACCOUNT_LINKING: "Enable Alexa skills and link them to your accounts",
 }
 #: SMAPI scopes (ask-cli DEFAULT_SCOPES and the SMAPI docs) all share this prefix.
-_SMAPI_PREFIX = "alexa::ask:"
+SMAPI_PREFIX = "alexa::ask:"
 _SMAPI_DESCRIPTION = "Manage your Alexa skills (Alexa Skills Kit: {})"
 
 #: Only a skill messaging client may ask for these, and only with client_credentials.
@@ -60,6 +60,6 @@ def authorize_scope_description(scope: str) -> str | None:
     """The consent text of a scope /ap/oa grants, or None when /ap/oa does not grant it."""
     if scope in AUTHORIZE_SCOPES:
         return AUTHORIZE_SCOPES[scope]
-    if scope.startswith(_SMAPI_PREFIX) and len(scope) > len(_SMAPI_PREFIX) and is_scope_token(scope):
-        return _SMAPI_DESCRIPTION.format(scope[len(_SMAPI_PREFIX) :])
+    if scope.startswith(SMAPI_PREFIX) and len(scope) > len(SMAPI_PREFIX) and is_scope_token(scope):
+        return _SMAPI_DESCRIPTION.format(scope[len(SMAPI_PREFIX) :])
     return None
