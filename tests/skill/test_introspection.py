@@ -161,3 +161,13 @@ async def test_issued_to_refuses_a_token_of_another_client(answer: bytes, status
         assert (await strict.validate("t")).status is status
         lenient = IntrospectionValidator(f"{base_url}/introspect", "rs", "secret")
         assert (await lenient.validate("t")).status is TokenStatus.VALID
+
+
+async def test_issued_to_goes_by_client_id_before_aud() -> None:
+    """`client_id` names the token's client; `aud` counts only without it (a token of another
+    client listing ours among its audiences passed; re-verification of 2026-12-05)."""
+    with _introspection_server(
+        b'{"active": true, "sub": "u", "client_id": "other", "aud": "alexa-skill"}'
+    ) as url:
+        strict = IntrospectionValidator(f"{url}/introspect", "rs", "secret", issued_to="alexa-skill")
+        assert (await strict.validate("t")).status is TokenStatus.INVALID

@@ -143,3 +143,46 @@ async def test_sends_waiting_on_a_refused_refresh_share_its_failure(amazon: Fake
     with pytest.raises(TokenRefreshFailed):
         await client.send(change_report("lamp", [power_state(True)]))
     assert len(amazon.calls("/auth/o2/token")) - before == 2
+
+
+def test_a_temperature_range_is_ordered_whatever_its_scales() -> None:
+    def celsius(value: float, scale: str = "CELSIUS") -> dict[str, object]:
+        return {"value": value, "scale": scale}
+
+    with pytest.raises(ValueError, match="validRange"):
+        error_response(
+            LOW_POWER,
+            "TEMPERATURE_VALUE_OUT_OF_RANGE",
+            "no",
+            validRange={"minimumValue": celsius(30), "maximumValue": celsius(10)},
+        )
+    # 10 °C is 50 °F: ordered once both are in one scale.
+    assert error_response(
+        LOW_POWER,
+        "TEMPERATURE_VALUE_OUT_OF_RANGE",
+        "no",
+        validRange={"minimumValue": celsius(10), "maximumValue": celsius(60, "FAHRENHEIT")},
+    )
+
+
+def test_any_propertys_value_is_finite() -> None:
+    from localexa.skill.properties import property_value
+
+    for value in (math.nan, {"a": [1.0, math.inf]}):
+        with pytest.raises(ValueError, match="finite"):
+            property_value("Alexa.RangeController", "rangeValue", value, instance="x")
+
+
+def test_a_reversed_range_is_one_problem_at_a_wire_path() -> None:
+    answer = error_response(LOW_POWER, "ENDPOINT_UNREACHABLE", "no")
+    answer["event"]["payload"] = {
+        "type": "VALUE_OUT_OF_RANGE",
+        "message": "no",
+        "validRange": {"minimumValue": 100, "maximumValue": 0},
+    }
+    verdict = validate_response(LOW_POWER, answer)
+    assert not verdict.valid
+    payload_problems = [p for p in verdict.problems if p.path.startswith("event.payload")]
+    assert len(payload_problems) == 1, payload_problems
+    assert "function-after" not in payload_problems[0].path
+    assert "minimumValue must not be above maximumValue" in payload_problems[0].message

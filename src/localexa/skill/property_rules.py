@@ -91,6 +91,19 @@ RULES: dict[tuple[str, str], Rule] = {
 
 
 def check_value(namespace: str, name: str, value: Any) -> str | None:
-    """None when the value is allowed (or the property is not one the kit knows), else why not."""
+    """None when the value is allowed (or the property is not one the kit knows), else why not.
+    NaN and Infinity are refused anywhere in any property's value: they are no JSON."""
+    if not _finite(value):
+        return "must hold only finite numbers (NaN and Infinity are no JSON)"
     rule = RULES.get((namespace, name))
     return rule(value) if rule else None
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return all(_finite(item) for item in value)
+    return True

@@ -195,14 +195,14 @@ class IntrospectionValidator:
 
 
 def _issued_to(body: dict[str, Any], client_id: str) -> bool:
-    """The answer names `client_id` as the token's client, or among its audiences (`aud` is a
-    string or a list, RFC 7662 §2.2 / RFC 7519 §4.1.3); an answer naming neither cannot tell."""
+    """The answer's `client_id` is `client_id`; without one, its audiences (`aud`, a string or a
+    list, RFC 7662 §2.2 / RFC 7519 §4.1.3) hold it. An answer naming neither cannot tell."""
     named = body.get("client_id")
+    if named is not None:
+        return bool(named == client_id)
     audience = body.get("aud")
     audiences = [audience] if isinstance(audience, str) else audience if isinstance(audience, list) else []
-    if named is None and not audiences:
-        return False
-    return named == client_id or client_id in audiences
+    return client_id in audiences
 
 
 #: How far ahead of the skill's clock an inactive token's `exp` may be and still read as expired

@@ -57,11 +57,13 @@ class LinkUnavailable(BadRequest):
 class RefreshDue(Exception):
     """The linked token must be refreshed, outside the caller's transaction (`refresh_inline=False`)."""
 
-    def __init__(self, client: LinkClient, refresh_token: str, sealed: str) -> None:
+    def __init__(self, client: LinkClient, refresh_token: str, sealed: tuple[str | None, str | None]) -> None:
         super().__init__("the linked token must be refreshed")
         self.client = client
         self.refresh_token = refresh_token
-        #: The refresh token as sealed on the row when it was read: changed means replaced.
+        #: The tokens as sealed on the row when it was read (access, refresh): either changed means
+        #: replaced (a refresh answered without a new refresh token keeps the old one sealed, but
+        #: the access token is sealed anew on every store).
         self.sealed = sealed
 
 
@@ -160,7 +162,7 @@ async def linked_access_token(
         )
     refresh_token = box.open(row.refresh_token_sealed, context=_context(row, "refresh"))
     if not refresh_inline:
-        raise RefreshDue(client, refresh_token, row.refresh_token_sealed)
+        raise RefreshDue(client, refresh_token, (row.access_token_sealed, row.refresh_token_sealed))
     try:
         grant = await refresh(
             outbound, client, refresh_token=refresh_token, timeout=settings.token_exchange_timeout
@@ -189,23 +191,35 @@ def _refused(exc: TokenServerRefused) -> LinkUnavailable:
     )
 
 
-#: Refreshes under way in this process, by (customer, skill), and how many tasks want each.
-_REFRESHING: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+class _Turns:
+    """The tasks of this process that want one (customer, skill)'s link refreshed: one refreshes
+    at a time; `done` counts finished tries and `failure` is the last one's, so that tasks that
+    waited for a try that failed share its failure instead of each asking the token server."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+        self.done = 0
+        self.failure: LinkUnavailable | None = None
+
+
+#: Refreshes wanted in this process, by (customer, skill).
+_REFRESHING: dict[tuple[str, str], _Turns] = {}
 
 
 @asynccontextmanager
-async def _one_at_a_time(key: tuple[str, str]) -> AsyncIterator[None]:
-    lock, users = _REFRESHING.get(key, (asyncio.Lock(), 0))
-    _REFRESHING[key] = (lock, users + 1)
+async def _one_at_a_time(key: tuple[str, str]) -> AsyncIterator[tuple[_Turns, int]]:
+    """This task's turn, and how many tries had finished when it began to wait."""
+    turns = _REFRESHING.setdefault(key, _Turns())
+    turns.users += 1
+    done = turns.done
     try:
-        async with lock:
-            yield
+        async with turns.lock:
+            yield turns, done
     finally:
-        lock, users = _REFRESHING[key]
-        if users <= 1:
+        turns.users -= 1
+        if not turns.users:
             del _REFRESHING[key]
-        else:
-            _REFRESHING[key] = (lock, users - 1)
 
 
 async def refresh_outside_transaction(
@@ -223,10 +237,13 @@ async def refresh_outside_transaction(
     grant in a short one, unless the link was replaced meanwhile (another task of this process
     refreshed it first: the tasks take turns, and the later ones find it done). Raises
     LinkUnavailable as `linked_access_token` does; the caller then reads the link again."""
-    async with _one_at_a_time((customer_id, skill_id)):
+    async with _one_at_a_time((customer_id, skill_id)) as (turns, done_before):
+        if turns.done != done_before and turns.failure is not None:
+            # The try this task waited for failed: its answer is this one's.
+            raise LinkUnavailable(turns.failure.message, code=turns.failure.code)
         async with transaction() as session:
             row = await EnablementRepository(session).find(customer_id, skill_id)
-            if row is None or row.refresh_token_sealed != due.sealed:
+            if row is None or (row.access_token_sealed, row.refresh_token_sealed) != due.sealed:
                 return
         try:
             grant = await refresh(
@@ -237,14 +254,18 @@ async def refresh_outside_transaction(
                 async with transaction() as session:
                     repo = EnablementRepository(session)
                     row = await repo.find(customer_id, skill_id, for_update=True)
-                    if row is not None and row.refresh_token_sealed == due.sealed:
+                    if row is not None and (row.access_token_sealed, row.refresh_token_sealed) == due.sealed:
                         forget_link(row, clock, NEEDS_RELINK)
                         await repo.flush()
-            raise _refused(exc) from exc
+            turns.failure = _refused(exc)
+            raise turns.failure from exc
+        finally:
+            turns.done += 1
+        turns.failure = None
         async with transaction() as session:
             repo = EnablementRepository(session)
             row = await repo.find(customer_id, skill_id, for_update=True)
-            if row is not None and row.refresh_token_sealed == due.sealed:
+            if row is not None and (row.access_token_sealed, row.refresh_token_sealed) == due.sealed:
                 store_grant(row, grant, box, clock, due.client)
                 await repo.flush()
 

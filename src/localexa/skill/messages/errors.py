@@ -9,9 +9,9 @@ Amazon's samples put them. Four types carry an extra payload field that the sche
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from localexa.skill.messages.envelope import NonEmpty, WireModel
 
@@ -103,16 +103,10 @@ class Temperature(WireModel):
 
 
 class ValueRange(WireModel):
-    """`validRange` of VALUE_OUT_OF_RANGE: plain numbers, the minimum not above the maximum."""
+    """`validRange` of VALUE_OUT_OF_RANGE: plain numbers (ErrorPayload checks their order)."""
 
     minimum_value: Number
     maximum_value: Number
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ValueRange:
-        if self.minimum_value > self.maximum_value:
-            raise ValueError("validRange.minimumValue must not be above maximumValue")
-        return self
 
 
 class TemperatureRange(WireModel):
@@ -128,7 +122,9 @@ CurrentDeviceMode = Literal["COLOR", "ASLEEP", "NOT_PROVISIONED", "OTHER"]
 class ErrorPayload(WireModel):
     type: ErrorType
     message: NonEmpty
-    valid_range: ValueRange | TemperatureRange | None = None
+    #: Checked against the range its type needs in `_extra_field_present`: a union here reported
+    #: every member's errors (two of them about the wrong kind of range) at pydantic's paths.
+    valid_range: dict[str, Any] | None = None
     current_device_mode: CurrentDeviceMode | None = None
     minimum_temperature_delta: Temperature | None = None
     percentage_state: Annotated[int, Field(ge=0, le=100, strict=True)] | None = None
@@ -138,13 +134,37 @@ class ErrorPayload(WireModel):
         field = REQUIRED_EXTRA_FIELD.get(self.type)
         if field is not None and getattr(self, _snake(field)) is None:
             raise ValueError(f"{self.type.value} requires payload.{field}")
-        if self.type is ErrorType.TEMPERATURE_VALUE_OUT_OF_RANGE and not isinstance(
-            self.valid_range, TemperatureRange
-        ):
-            raise ValueError("TEMPERATURE_VALUE_OUT_OF_RANGE needs validRange of temperatures")
-        if self.type is ErrorType.VALUE_OUT_OF_RANGE and not isinstance(self.valid_range, ValueRange):
-            raise ValueError("VALUE_OUT_OF_RANGE needs validRange of numbers")
+        if self.type is ErrorType.TEMPERATURE_VALUE_OUT_OF_RANGE:
+            low, high = (
+                _kelvin(t) for t in _range(TemperatureRange, self.valid_range, "temperatures").values()
+            )
+        elif self.type is ErrorType.VALUE_OUT_OF_RANGE:
+            low, high = _range(ValueRange, self.valid_range, "numbers").values()
+        else:
+            return self
+        if low > high:
+            raise ValueError("validRange: minimumValue must not be above maximumValue")
         return self
+
+
+def _range(model: type[ValueRange] | type[TemperatureRange], value: Any, of: str) -> dict[str, Any]:
+    """`value` read as `model`: its minimum and maximum, or ValueError saying what is wrong in the
+    wire's words (`validRange.minimumValue: …`)."""
+    try:
+        parsed = model.model_validate(value)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in ("validRange", *first["loc"]))
+        raise ValueError(f"{where}: {first['msg']} (validRange holds {of})") from None
+    return {"minimum": parsed.minimum_value, "maximum": parsed.maximum_value}
+
+
+def _kelvin(temperature: Temperature) -> float:
+    if temperature.scale == "CELSIUS":
+        return temperature.value + 273.15
+    if temperature.scale == "FAHRENHEIT":
+        return (temperature.value - 32) * 5 / 9 + 273.15
+    return temperature.value
 
 
 def _snake(camel: str) -> str:
