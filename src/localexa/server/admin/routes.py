@@ -255,11 +255,13 @@ def _never_granted(messaging_client: bool, scopes: list[str]) -> list[str]:
     from the AcceptGrant exchange: never SMAPI's scopes (nor account linking, refused above).
     Nobody gets the client_credentials scopes in a customer's token. Other scopes stay free to
     mint (suites mint `profile` tokens of messaging clients; they reach nothing but the profile)."""
-    return [
-        scope
-        for scope in scopes
-        if scope in CLIENT_CREDENTIALS_SCOPES or (messaging_client and scope.startswith(SMAPI_PREFIX))
-    ]
+    return list(
+        dict.fromkeys(  # each named once, however often it was asked for
+            scope
+            for scope in scopes
+            if scope in CLIENT_CREDENTIALS_SCOPES or (messaging_client and scope.startswith(SMAPI_PREFIX))
+        )
+    )
 
 
 @router.get("/clock", response_model=ClockOut)
