@@ -39,6 +39,7 @@ from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
 
 from localexa.server.core import strict_json
+from localexa.server.db.deadlocks import answer_deadlocks_with_503
 from localexa.server.db.stale_plans import recover_from_stale_plans
 
 #: Execution option: this connection only reads (on SQLite its transactions take no write lock).
@@ -104,6 +105,8 @@ def create_engine(url: str) -> AsyncEngine:
     _drop_closed_connections(engine)
     # Another process's schema change (a rolling upgrade's migration) makes cached plans stale.
     recover_from_stale_plans(engine)
+    # A call PostgreSQL ends to settle a deadlock answers 503 (nothing of it was stored).
+    answer_deadlocks_with_503(engine)
     return engine
 
 

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -42,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from localexa.server.core.clock import iso
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, ServiceUnavailable
+from localexa.server.db.deadlocks import DeadlockVictim
 from localexa.server.db.migrate import known_revisions
 from localexa.server.db.models import metadata
 from localexa.server.evaluation.jobs import wall_now
@@ -91,6 +93,39 @@ _LOCK_PATIENCE_MS = 60_000
 Rewrite = Callable[[AsyncConnection], Awaitable[None]]
 
 
+async def _end_deadlocks_first(conn: AsyncConnection) -> None:
+    """Have this transaction be the one PostgreSQL ends in a deadlock with a call: the server
+    checks for deadlocks in the transaction that has waited `deadlock_timeout`, and ends that
+    one, so a short one here makes the rewrite give way (it is tried again) rather than the
+    call. Setting it needs a superuser (or the parameter granted): without, the lock timeout
+    below `deadlock_timeout` does most of the same."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(text("SET LOCAL deadlock_timeout = 50"))
+    except DBAPIError:
+        pass  # permission denied: the savepoint is rolled back, the transaction goes on
+
+
+async def _longest_lock_wait_ms(engine: AsyncEngine) -> float:
+    """How long one try may wait for the tables: `_LOCK_TIMEOUT_MAX_MS`, or less than the
+    server's `deadlock_timeout`. A call holding one state table and waiting for another the
+    rewrite holds is a deadlock PostgreSQL settles after `deadlock_timeout` (1 s by default) by
+    ending one of the two, and it often ended the call: a 500 "deadlock detected" on ordinary
+    calls during a reset under load (QA of 2026-12-05). Giving up first lets the call through."""
+    async with engine.connect() as conn:
+        shown = str((await conn.execute(text("SHOW deadlock_timeout"))).scalar() or "")
+    return max(50.0, min(_LOCK_TIMEOUT_MAX_MS, 0.8 * _milliseconds(shown, default=1000.0)))
+
+
+def _milliseconds(setting: str, *, default: float) -> float:
+    """A PostgreSQL time setting (`1s`, `500ms`, `2min`, `1000`) in milliseconds."""
+    found = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|min|h)?\s*", setting)
+    if found is None:
+        return default
+    factor = {"ms": 1.0, "s": 1000.0, "min": 60_000.0, "h": 3_600_000.0}[found.group(2) or "ms"]
+    return float(found.group(1)) * factor
+
+
 def _lock_given_up(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _LOCK_GIVEN_UP
 
@@ -115,21 +150,25 @@ async def _rewrite_state(engine: AsyncEngine, rewrite: Rewrite) -> None:
             await rewrite(conn)
         return
     names = ", ".join(engine.dialect.identifier_preparer.format_table(t) for t in tables)
-    timeout_ms, waited_ms = _LOCK_TIMEOUT_MS, 0
+    longest_ms = await _longest_lock_wait_ms(engine)
+    timeout_ms, waited_ms = min(float(_LOCK_TIMEOUT_MS), longest_ms), 0.0
     while waited_ms < _LOCK_PATIENCE_MS:
         try:
             async with engine.begin() as conn:
+                await _end_deadlocks_first(conn)
                 await conn.execute(text(f"SET LOCAL lock_timeout = {int(timeout_ms)}"))
                 await conn.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
                 await conn.execute(text("SET LOCAL lock_timeout = 0"))
                 await next_generation(conn)
                 await rewrite(conn)
             return
+        except DeadlockVictim:
+            pass  # the rewrite ended the deadlock by giving way (as it means to): try again
         except DBAPIError as exc:
             if not _lock_given_up(exc):
                 raise
         waited_ms += timeout_ms
-        timeout_ms = min(timeout_ms * 2, _LOCK_TIMEOUT_MAX_MS)
+        timeout_ms = min(timeout_ms * 2, longest_ms)
         await asyncio.sleep(0.01)  # the calls queued behind the locks go first
     raise ServiceUnavailable("Other calls kept the state's tables busy; nothing was changed. Retry.")
 
