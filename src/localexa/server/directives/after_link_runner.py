@@ -16,8 +16,10 @@ import logging
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
 
 from localexa.server.db.engine import reading
+from localexa.server.db.integrity import Violation, violation
 from localexa.server.directives.after_link import (
     PENDING,
     InState,
@@ -105,7 +107,15 @@ class AfterLinkRunner:
             logger.info(
                 "after-link follow-up for skill %s stopped: a reset or restore replaced its state", skill_id
             )
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, IntegrityError) and violation(exc) is Violation.FOREIGN_KEY:
+                # Its customer, skill or link was deleted under it (a reset or restore on SQLite,
+                # where no generation is kept, or a disable): nothing is left to write or to mark,
+                # so no traceback for an expected end (QA under load, 2026-12-05).
+                logger.info(
+                    "after-link follow-up for skill %s stopped: its data was deleted while it ran", skill_id
+                )
+                return
             logger.exception("after-link follow-up failed for skill %s", skill_id)
             # Not left PENDING: that would be untrue, and `wait` would wait for it to its end.
             with contextlib.suppress(Exception):

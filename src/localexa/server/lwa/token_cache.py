@@ -225,6 +225,10 @@ def watch_revocations(engine: AsyncEngine, cache: TokenCache) -> None:
 
     @event.listens_for(sync_engine, "rollback")
     def _on_rollback(conn: Any) -> None:
+        # A connection a cancelled query invalidated has no `info` to read (PendingRollbackError,
+        # which turned a follow-up's quiet stop into a logged failure): nothing of it commits.
+        if conn.invalidated:
+            return
         conn.info.pop(_DIRTY, None)
 
     @event.listens_for(sync_engine, "begin")

@@ -1,0 +1,26 @@
+"""A query cancelled mid-flight on PostgreSQL (a follow-up stopped by a reset or superseded
+link) invalidates its asyncpg connection; the rollback after it raised PendingRollbackError from
+the token cache's rollback listener (it read `conn.info` of the invalid connection), so the stop
+was logged as a failure with a traceback (QA under load, 2026-12-05)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+
+async def test_a_rollback_after_a_cancelled_query_is_quiet(app: FastAPI, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("asyncpg's cancelled query")
+    async with app.state.sessions() as session:
+        slow = asyncio.create_task(session.execute(text("SELECT pg_sleep(5)")))
+        await asyncio.sleep(0.3)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        await session.rollback()  # raised PendingRollbackError
+    async with app.state.sessions() as session:  # the pool goes on
+        assert (await session.execute(text("SELECT 1"))).scalar() == 1
