@@ -81,3 +81,37 @@ async def test_a_reset_gives_way_to_a_call_it_deadlocks_with(
     answered = await reset
     assert answered.status_code == 200, answered.text
     assert (await client.get("/_localexa/customers", headers=ADMIN)).json() == []
+
+
+@pytest.mark.usefixtures("postgresql_only")
+async def test_a_reset_that_keeps_giving_way_waits_its_patience_in_real_time(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each try that gave way counted its whole lock timeout (up to 800 ms) however soon it gave
+    way, so under steady load the reset's 60 s were spent in 9-15 s (re-verification of
+    2026-12-05). Here every lock try gives way at once, and patience is 1 s of real time."""
+    import time
+
+    from sqlalchemy import event
+
+    from localexa.server.observe import state
+
+    monkeypatch.setattr(state, "_LOCK_PATIENCE_MS", 1000)
+    tries = 0
+
+    def give_way(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        nonlocal tries
+        if statement.lstrip().upper().startswith("LOCK TABLE"):
+            tries += 1
+            raise DeadlockVictim()
+
+    engine = app.state.engine
+    event.listen(engine.sync_engine, "before_cursor_execute", give_way)
+    began = time.monotonic()
+    try:
+        answer = await client.post("/_localexa/reset", headers=ADMIN)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", give_way)
+    assert answer.status_code == 503
+    assert time.monotonic() - began >= 0.95
+    assert tries > 3  # the timeouts' sum (200 + 400 + 800 ms) ended it after three

@@ -184,5 +184,12 @@ def test_a_reversed_range_is_one_problem_at_a_wire_path() -> None:
     assert not verdict.valid
     payload_problems = [p for p in verdict.problems if p.path.startswith("event.payload")]
     assert len(payload_problems) == 1, payload_problems
-    assert "function-after" not in payload_problems[0].path
+    assert payload_problems[0].path == "event.payload.validRange"
     assert "minimumValue must not be above maximumValue" in payload_problems[0].message
+    # A problem inside the range is reported at the same place (it was at `event.payload`).
+    answer["event"]["payload"]["validRange"] = {"minimumValue": "0", "maximumValue": 1}
+    [inside] = [
+        p for p in validate_response(LOW_POWER, answer).problems if p.path.startswith("event.payload")
+    ]
+    assert inside.path == "event.payload.validRange"
+    assert "minimumValue" in inside.message

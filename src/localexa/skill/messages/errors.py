@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from localexa.skill.messages.envelope import NonEmpty, WireModel
 
@@ -122,39 +122,48 @@ CurrentDeviceMode = Literal["COLOR", "ASLEEP", "NOT_PROVISIONED", "OTHER"]
 class ErrorPayload(WireModel):
     type: ErrorType
     message: NonEmpty
-    #: Checked against the range its type needs in `_extra_field_present`: a union here reported
+    #: Checked against the range its type needs (`_range_of_its_type`): a union here reported
     #: every member's errors (two of them about the wrong kind of range) at pydantic's paths.
     valid_range: dict[str, Any] | None = None
     current_device_mode: CurrentDeviceMode | None = None
     minimum_temperature_delta: Temperature | None = None
     percentage_state: Annotated[int, Field(ge=0, le=100, strict=True)] | None = None
 
+    @field_validator("valid_range", mode="after")
+    @classmethod
+    def _range_of_its_type(cls, value: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any] | None:
+        """A problem here is reported at `…payload.validRange`, whatever it is (it was at
+        `…payload` for a problem inside the range and at `…validRange` for one that is no object)."""
+        kind = info.data.get("type")
+        if value is None or kind not in _RANGED:
+            return value
+        if kind is ErrorType.TEMPERATURE_VALUE_OUT_OF_RANGE:
+            low, high = (_kelvin(t) for t in _range(TemperatureRange, value, "temperatures").values())
+        else:
+            low, high = _range(ValueRange, value, "numbers").values()
+        if low > high:
+            raise ValueError("minimumValue must not be above maximumValue")
+        return value
+
     @model_validator(mode="after")
     def _extra_field_present(self) -> ErrorPayload:
         field = REQUIRED_EXTRA_FIELD.get(self.type)
         if field is not None and getattr(self, _snake(field)) is None:
             raise ValueError(f"{self.type.value} requires payload.{field}")
-        if self.type is ErrorType.TEMPERATURE_VALUE_OUT_OF_RANGE:
-            low, high = (
-                _kelvin(t) for t in _range(TemperatureRange, self.valid_range, "temperatures").values()
-            )
-        elif self.type is ErrorType.VALUE_OUT_OF_RANGE:
-            low, high = _range(ValueRange, self.valid_range, "numbers").values()
-        else:
-            return self
-        if low > high:
-            raise ValueError("validRange: minimumValue must not be above maximumValue")
         return self
+
+
+_RANGED = (ErrorType.TEMPERATURE_VALUE_OUT_OF_RANGE, ErrorType.VALUE_OUT_OF_RANGE)
 
 
 def _range(model: type[ValueRange] | type[TemperatureRange], value: Any, of: str) -> dict[str, Any]:
     """`value` read as `model`: its minimum and maximum, or ValueError saying what is wrong in the
-    wire's words (`validRange.minimumValue: …`)."""
+    wire's words (`minimumValue: …`)."""
     try:
         parsed = model.model_validate(value)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in ("validRange", *first["loc"]))
+        where = ".".join(str(part) for part in first["loc"]) or "validRange"
         raise ValueError(f"{where}: {first['msg']} (validRange holds {of})") from None
     return {"minimum": parsed.minimum_value, "maximum": parsed.maximum_value}
 
