@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -13,6 +15,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 from fastapi import FastAPI
+
+from localexa.server.app import create_app
+from localexa.server.settings import Settings
+from tests.conftest import ADMIN_KEY
+from tests.factories import Admin
 
 BASE_URL = "http://127.0.0.1:8080"
 REDIRECT_URI = "https://app.example.com/cb"
@@ -147,3 +154,17 @@ class Browser:
     async def code_for(self, client_id: str, email: str, password: str, **params: str) -> str:
         answer = await self.authorize(authorize_url(client_id, **params), email=email, password=password)
         return redirect_params(answer)["code"]
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[tuple[FastAPI, Admin, Browser]]:
+    """One more localexa process (an app with its lifespan) on `settings`: the app, an admin over
+    it and a browser of its own; tests of several processes behind one database use it."""
+    app: FastAPI = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client,
+            Browser(app) as browser,
+        ):
+            yield app, Admin(client, ADMIN_KEY), browser

@@ -6,22 +6,18 @@ by the clock as it stands now in every process (it was the clock read up to 0.5 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from localexa.server.app import create_app
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.lwa.signing import REQUEST_MAX_AGE, SESSION_MAX_AGE, SIGNED_CLOCK_SKEW, PageSigner
 from localexa.server.settings import Settings
 from tests.conftest import ADMIN_KEY, SECRET_KEY
 from tests.factories import Admin
-from tests.lwa.browser import BASE_URL, Browser, authorize_url, form_for
+from tests.lwa.browser import Browser, authorize_url, form_for, serving
 
 EXPIRED = "Sign-in page expired"
 
@@ -60,27 +56,15 @@ def test_values_signed_ahead_within_the_skew_are_taken() -> None:
 
 
 @pytest.mark.parametrize(("max_age", "kind"), [(REQUEST_MAX_AGE, "request"), (SESSION_MAX_AGE, "session")])
-def test_the_limit_is_exclusive_to_the_microsecond(max_age: object, kind: str) -> None:
+def test_the_limit_is_exclusive_to_the_microsecond(max_age: timedelta, kind: str) -> None:
     box = SecretBox(b"k" * 32)
     signer = PageSigner(box, Clock())
     value = signer.sign_request({"a": 1}) if kind == "request" else signer.cookie_value(signer.new_session())
-    limit = max_age.total_seconds()  # type: ignore[attr-defined]
+    limit = max_age.total_seconds()
     for offset, live in ((limit - 0.05, True), (limit + 0.001, False)):
         later = PageSigner(box, Clock(offset_seconds=offset))
         loaded = later.load_request(value) if kind == "request" else later.load_session(value)
         assert (loaded is not None) is live, offset
-
-
-@asynccontextmanager
-async def _process(settings: Settings) -> AsyncIterator[tuple[FastAPI, Admin, Browser]]:
-    app: FastAPI = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client,
-            Browser(app) as browser,
-        ):
-            yield app, Admin(client, ADMIN_KEY), browser
 
 
 async def test_two_processes_serve_one_sign_in_right_after_an_advance(
@@ -101,8 +85,8 @@ async def test_two_processes_serve_one_sign_in_right_after_an_advance(
         )
 
     async with (
-        _process(settings("a")) as (_, admin_a, browser_a),
-        _process(settings("b")) as (_, _, browser_b),
+        serving(settings("a")) as (_, admin_a, browser_a),
+        serving(settings("b")) as (_, _, browser_b),
     ):
         customer = await admin_a.customer()
         client_id, _ = await admin_a.lwa_client()

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +13,6 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from localexa.server.app import create_app
 from localexa.server.console.models import ConsoleSignOut
 from localexa.server.console.session import MAX_AGE_SECONDS
 from localexa.server.console.sign_outs import SignOuts
@@ -23,7 +20,15 @@ from localexa.server.lwa.signing import COOKIE_NAME, BrowserSession, PageSigner
 from localexa.server.settings import Settings
 from tests.conftest import ADMIN_KEY, SECRET_KEY
 from tests.factories import Admin, Customer
-from tests.lwa.browser import BASE_URL, Browser, authorize_url, form_for, parse_forms, redirect_params
+from tests.lwa.browser import (
+    BASE_URL,
+    Browser,
+    authorize_url,
+    form_for,
+    parse_forms,
+    redirect_params,
+    serving,
+)
 from tests.observe.helpers import ADMIN
 
 
@@ -208,18 +213,6 @@ async def test_a_cross_site_form_does_nothing_even_with_the_cookie_and_its_token
         assert _actions(await browser.get(authorize_url(client_id))) == ["consent", "signout"]
 
 
-@asynccontextmanager
-async def _process(settings: Settings) -> AsyncIterator[tuple[FastAPI, Admin, Browser]]:
-    app: FastAPI = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client,
-            Browser(app) as browser,
-        ):
-            yield app, Admin(client, ADMIN_KEY), browser
-
-
 async def test_not_you_holds_in_another_process_after_a_restart_and_a_restore(
     tmp_path: Path, database_url: str
 ) -> None:
@@ -234,12 +227,12 @@ async def test_not_you_holds_in_another_process_after_a_restart_and_a_restore(
             password_hash_n=1024,
         )
 
-    async with _process(process_settings("a")) as (_, admin, first):
+    async with serving(process_settings("a")) as (_, admin, first):
         customer = await admin.customer()
         client_id, _ = await admin.lwa_client()
         saved, consent = await _signed_in(first, client_id, customer)
         snapshot = (await admin.client.post("/_localexa/snapshot", headers=ADMIN)).json()
-        async with _process(process_settings("b")) as (_, _, second):
+        async with serving(process_settings("b")) as (_, _, second):
             _use_cookie(second.http, saved)
             page = await second.get(authorize_url(client_id))
             assert _actions(page) == ["consent", "signout"]  # one session, both processes
@@ -251,7 +244,7 @@ async def test_not_you_holds_in_another_process_after_a_restart_and_a_restore(
             assert restored.status_code == 200, restored.text
             _use_cookie(second.http, saved)
             assert _actions(await second.get(authorize_url(client_id))) == ["signin"]
-    async with _process(process_settings("c")) as (_, _, restarted):
+    async with serving(process_settings("c")) as (_, _, restarted):
         _use_cookie(restarted.http, saved)
         page = await restarted.get(authorize_url(client_id))
         assert page.status_code == 200
