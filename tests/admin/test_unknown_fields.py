@@ -102,3 +102,26 @@ async def test_the_same_bodies_without_the_unknown_field_work(
     # snake_case names of known fields stay accepted (populate_by_name), as before.
     snake = await client.post("/_localexa/clock", json={"advance_seconds": 1}, headers=KEY)
     assert snake.status_code == 200, snake.text
+
+
+async def test_a_region_in_any_case_is_taken_and_stored_upper_case(client: httpx.AsyncClient) -> None:
+    """`"eu"` was a 400 on customers and faults, while the journal filter and the client take any
+    case (QA of regions, 2026-12-05)."""
+    made = await client.post(
+        "/_localexa/customers",
+        json={"name": "Eu", "email": "eu@example.com", "password": "pw", "region": "eu"},
+        headers=KEY,
+    )
+    assert made.status_code == 201, made.text
+    stored = await client.get(f"/_localexa/customers/{made.json()['userId']}", headers=KEY)
+    assert stored.json()["region"] == "EU"
+    fault = await client.post(
+        "/_localexa/faults", json={"path": "/v1/alexaApiEndpoint", "status": 503, "region": "Fe"}, headers=KEY
+    )
+    assert fault.status_code == 201, fault.text
+    listed = (await client.get("/_localexa/faults", headers=KEY)).json()
+    assert [f["region"] for f in listed] == ["FE"]
+    bad = await client.post(
+        "/_localexa/faults", json={"path": "/x", "status": 503, "region": "us"}, headers=KEY
+    )
+    assert bad.status_code == 400

@@ -119,3 +119,33 @@ async def test_amazon_host_header_selects_the_region(
     # The spelling of the Skill Enablement reference page's host list.
     seed = {**bearer(token), "Host": "api.fe.amazon.com:443"}
     assert (await client.get(path, headers=seed)).status_code == 404
+
+
+async def test_calls_made_for_an_eu_customer_are_journaled_eu_whichever_port_asked(
+    admin: Admin, regional: dict[str, httpx.AsyncClient], token_server: TokenServer
+) -> None:
+    """A directive for an EU customer sent through the NA admin port journaled its calls (the
+    token refresh, the call to the skill) as NA; an evaluation run's calls had no region at all
+    (QA of regions, 2026-12-05). They are the customer's region now."""
+    skill = await linked_skill(admin, token_server)
+    customer = await admin.customer(region="EU")
+    token = await customer_token(admin, customer)
+    assert (await link(regional["EU"], token, skill.skill_id)).status_code == 201
+    await admin.advance_clock(3601)  # the directive refreshes the linked token first
+    directive = {
+        "userId": customer.user_id,
+        "skillId": skill.skill_id,
+        "endpointId": "lamp",
+        "namespace": "Alexa",
+        "name": "ReportState",
+    }
+    sent = await regional["NA"].post("/_localexa/directives", json=directive, headers=admin.headers)
+    assert sent.status_code == 200, sent.text
+    journal = await regional["NA"].get(
+        "/_localexa/journal",
+        params={"direction": "outbound", "requestId": sent.headers["X-Amzn-RequestId"]},
+        headers=admin.headers,
+    )
+    regions = [e["region"] for e in journal.json()["entries"]]
+    assert len(regions) >= 2, regions  # the refresh and the call to the skill
+    assert set(regions) == {"EU"}

@@ -132,3 +132,12 @@ async def test_the_journal_filters_by_caller(client: httpx.AsyncClient, admin: A
     assert page.status_code == 200
     assert f'name="caller" value="{client_id}"' in page.text
     assert page.text.count("/user/profile") == 1
+
+
+async def test_a_filter_given_twice_is_a_400_naming_it(client: httpx.AsyncClient) -> None:
+    """`?region=EU&region=FE` showed FE's entries without a word (QA of regions, 2026-12-05)."""
+    twice = await client.get("/_localexa/journal?region=EU&region=FE&path=/v1/", headers=ADMIN)
+    assert twice.status_code == 400
+    assert "region" in twice.json()["message"]
+    assert "path" not in twice.json()["message"]
+    assert (await client.get("/_localexa/journal?region=EU", headers=ADMIN)).status_code == 200

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-from localexa.server.core.fields import Name
+from localexa.server.core.fields import Name, RegionField
 from localexa.server.core.openapi import PYTHON_SPACE
 from localexa.server.lwa.schemas import REDIRECT_URI_ITEMS, check_redirect_uri
 
@@ -46,7 +45,7 @@ class CustomerIn(AdminBody):
         json_schema_extra={"pattern": _EMAIL.pattern},
     )
     password: str = Field(min_length=1, max_length=1024)
-    region: Literal["NA", "EU", "FE"] = "NA"
+    region: RegionField = "NA"
     postal_code: str | None = Field(default=None, max_length=32)
 
     @field_validator("email")

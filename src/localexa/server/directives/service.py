@@ -44,7 +44,7 @@ from localexa.server.enablement.links import (
 )
 from localexa.server.lwa.grants import mint_grant_code
 from localexa.server.lwa.repository import LwaRepository
-from localexa.server.observe.behalf import acting_for
+from localexa.server.observe.behalf import acting_for, in_region
 from localexa.server.observe.redaction import redact_json
 from localexa.server.skills.repository import SkillRepository
 from localexa.skill.clock import Now
@@ -242,8 +242,10 @@ async def _read_target(
     grant_code: str | None = None
     token = ""
     async with runtime.transaction() as session:
-        if await LwaRepository(session).customer(request.user_id) is None:
+        customer = await LwaRepository(session).customer(request.user_id)
+        if customer is None:
             raise NotFound(f"No customer {request.user_id}.")
+        in_region(customer.region)  # the journal's region of the calls it makes
         skill = await SkillRepository(session).skill(request.skill_id)
         if skill is None:
             raise NotFound(f"No skill {request.skill_id}.")

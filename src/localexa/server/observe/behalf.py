@@ -15,6 +15,7 @@ never see each other's.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 class Behalf:
     customer: str | None
     skill: str | None
+    #: The customer's region once the work has read it (None: the call's own, as before).
+    region: str | None = None
 
 
 #: Set while localexa works for one customer's skill; None (the default) inherits from the call.
@@ -40,3 +43,13 @@ def acting_for(customer: str | None, skill: str | None) -> Iterator[None]:
         yield
     finally:
         on_behalf_of.reset(token)
+
+
+def in_region(region: str) -> None:
+    """The customer's region, read inside `acting_for`: the outbound calls after it are
+    journaled in it. Before, they took the region of the call that caused them, so a directive
+    for an EU customer sent through the NA admin port was journaled NA, and an evaluation run's
+    calls (in no call at all) had none (QA of 2026-12-05)."""
+    current = on_behalf_of.get()
+    if current is not None:
+        on_behalf_of.set(dataclasses.replace(current, region=region))

@@ -227,8 +227,8 @@ class OutboundObserver:
         self._metrics.observe_outbound(call.method, call.url, call.status, call.latency_ms / 1000)
         parent = current_call.get() or {}
         parent_state: dict[str, Any] = parent.get("state", {})
-        region = parent_state.get("region")
         behalf = on_behalf_of.get()
+        region = behalf.region if behalf is not None and behalf.region else parent_state.get("region")
         self._journal.record(
             Exchange(
                 direction="outbound",

@@ -78,6 +78,12 @@ async def journal(
     cursor: str | None = None,
 ) -> JournalPage:
     """Newest first. `nextCursor` continues with older entries."""
+    # A filter given twice is a 400 naming it (the last one was taken, without a word), as the
+    # Credential Locker's query parameters are.
+    names = [name for name, _ in request.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise BadRequest(f"{', '.join(repeated)}: given more than once; give each filter once.")
     where = build_filter(
         path=path,
         status=status,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from localexa.server.core.fields import RegionField
 from localexa.server.core.openapi import PYTHON_SPACE
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -75,7 +76,7 @@ class FaultIn(CamelModel):
     retry_after: int | None = Field(strict=True, default=None, ge=1, le=86_400, description=_INTEGER)
     customer: str | None = Field(default=None, min_length=1, max_length=200)
     skill: str | None = Field(default=None, min_length=1, max_length=200)
-    region: Literal["NA", "EU", "FE"] | None = None
+    region: RegionField | None = None
     seed: int | None = Field(strict=True, default=None, ge=-(2**63), le=2**63 - 1, description=_INTEGER)
 
     @field_validator("method")

@@ -159,6 +159,8 @@ def _fault_row(row: dict[str, Any]) -> str | None:
     except ValidationError as exc:
         first = exc.errors()[0]
         return f"{'.'.join(str(part) for part in first['loc']) or 'row'}: {first['msg']}"
+    if row.get("region") not in (None, "NA", "EU", "FE"):  # stored upper case (FaultIn takes any)
+        return "region must be NA, EU or FE"
     for counter in ("remaining", "matched", "fired"):
         value = row.get(counter)
         if value is not None and (not isinstance(value, int) or value < 0):
