@@ -109,6 +109,33 @@ def test_skills_create_with_account_linking_from_a_file(cli: Cli, localexa: Loca
     assert skill_id in cli.ok("admin", "skills", "list").stdout
 
 
+def test_skills_create_with_regional_endpoints(cli: Cli, localexa: Localexa) -> None:
+    developer = localexa.create_developer()
+    created = cli.json(
+        "admin", "skills", "create", "--vendor-id", developer.vendor_id, "--name", "Regional",
+        "--endpoint", "http://127.0.0.1:9000/skill",
+        "--region-endpoint", "eu=http://127.0.0.1:9000/skill/eu",
+        "--region-endpoint", "FE=python:my_skill.fe:handler",
+    )  # fmt: skip
+    stored = cli.json("admin", "skills", "get", created["skillId"])
+    assert stored["regions"] == {
+        "EU": {"endpoint": "http://127.0.0.1:9000/skill/eu"},
+        "FE": {"endpoint": "python:my_skill.fe:handler"},
+    }
+    refused = cli.run(
+        "admin", "skills", "create", "--vendor-id", developer.vendor_id, "--name", "Regional",
+        "--endpoint", "http://127.0.0.1:9000/skill", "--region-endpoint", "EU",
+    )  # fmt: skip
+    assert refused.exit_code == 2
+    assert "REGION=ENDPOINT" in refused.stderr
+    unknown = cli.run(
+        "admin", "skills", "create", "--vendor-id", developer.vendor_id, "--name", "Regional",
+        "--endpoint", "http://127.0.0.1:9000/skill", "--region-endpoint", "XX=http://a:1/",
+    )  # fmt: skip
+    assert unknown.exit_code != 0
+    assert "XX" in unknown.stderr
+
+
 def test_clock_get_and_advance(cli: Cli) -> None:
     before = datetime.fromisoformat(cli.ok("admin", "clock", "get").stdout.strip())
     after = datetime.fromisoformat(cli.json("admin", "clock", "advance", "1h30m")["now"])

@@ -11,7 +11,9 @@ from localexa.client import (
     AuthenticationError,
     BadRequestError,
     Client,
+    ConfigurationError,
     NotFoundError,
+    Region,
     RetryPolicy,
     ServiceUnavailableError,
 )
@@ -74,6 +76,30 @@ async def test_customers_vendors_clients_skills_and_tokens(sdk: AsyncClient) -> 
     assert tokens.refresh_token is not None
     assert tokens.refresh_token.startswith("Atzr|")
     assert (tokens.token_type.lower(), tokens.expires_in) == ("bearer", 3600)
+
+
+async def test_skills_with_regional_endpoints(sdk: AsyncClient) -> None:
+    dev = await sdk.admin.customers.create(name="Dev", email=email(), password="pw")
+    vendor = await sdk.admin.vendors.create(name="Acme", owner_user_id=dev.user_id)
+    skill = await sdk.admin.skills.create(
+        vendor_id=vendor.vendor_id,
+        name="Regional",
+        endpoint="http://127.0.0.1:9/skill",
+        regional_endpoints={Region.EU: "http://127.0.0.1:9/skill/eu", "fe": "http://127.0.0.1:9/skill/fe"},
+    )
+    info = await sdk.admin.skills.get(skill.skill_id)
+    assert {region: given.endpoint for region, given in info.regions.items()} == {
+        "EU": "http://127.0.0.1:9/skill/eu",
+        "FE": "http://127.0.0.1:9/skill/fe",
+    }
+    plain = await sdk.admin.skills.create(
+        vendor_id=vendor.vendor_id, name="P", endpoint="http://127.0.0.1:9/p"
+    )
+    assert (await sdk.admin.skills.get(plain.skill_id)).regions == {}
+    with pytest.raises(ConfigurationError):  # refused before sending, as every Region(x)
+        await sdk.admin.skills.create(
+            vendor_id=vendor.vendor_id, name="X", endpoint="http://a:1/x", regional_endpoints={"ZZ": "x"}
+        )
 
 
 async def test_the_sync_client_drives_the_same_server(sdk: AsyncClient, sync_sdk: Client) -> None:

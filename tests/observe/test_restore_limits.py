@@ -97,6 +97,45 @@ async def test_a_customer_region_the_admin_api_would_refuse_is_refused(client: h
     assert "tables.customers[0]: region" in answer.json()["message"]
 
 
+@pytest.mark.parametrize(
+    "regional",
+    [["http://127.0.0.1:9/x"], {"ZZ": "http://127.0.0.1:9/x"}, {"EU": "ftp://x/"}, {"EU": 7}],
+    ids=["a-list", "unknown-region", "bad-endpoint", "not-a-string"],
+)
+async def test_regional_endpoints_the_admin_api_would_refuse_are_refused(
+    client: httpx.AsyncClient, regional: Any
+) -> None:
+    """A skill's `regional_endpoints` are held to the admin body's `regions` (a list restored, and
+    every directive of the skill was a 500)."""
+    developer = await client.post(
+        "/_localexa/customers",
+        json={"name": "D", "email": "d@example.com", "password": "pw", "region": "NA"},
+        headers=ADMIN,
+    )
+    vendor = await client.post(
+        "/_localexa/vendors", json={"name": "V", "ownerUserId": developer.json()["userId"]}, headers=ADMIN
+    )
+    made = await client.post(
+        "/_localexa/skills",
+        json={
+            "vendorId": vendor.json()["vendorId"],
+            "name": "S",
+            "endpoint": "http://127.0.0.1:9/s",
+            "regions": {"EU": {"endpoint": "http://127.0.0.1:9/eu"}},
+        },
+        headers=ADMIN,
+    )
+    assert made.status_code == 201, made.text
+    document = await _snapshot(client)
+    assert document["tables"]["skills"][0]["regional_endpoints"] == {"EU": "http://127.0.0.1:9/eu"}
+    assert (await client.post("/_localexa/restore", json=document, headers=ADMIN)).status_code == 200
+    edited = copy.deepcopy(document)
+    edited["tables"]["skills"][0]["regional_endpoints"] = regional
+    answer = await client.post("/_localexa/restore", json=edited, headers=ADMIN)
+    assert answer.status_code == 400, answer.text
+    assert "tables.skills[0]: regional_endpoints" in answer.json()["message"]
+
+
 async def test_the_clock_is_one_row(client: httpx.AsyncClient) -> None:
     """A second clock row (id 2) restored and was never read (QA of 2026-12-05)."""
     document = await _snapshot(client)

@@ -196,12 +196,17 @@ def create_skill(
     account_linking: Annotated[
         str | None, typer.Option(help="accountLinking object: inline JSON, @file.json or - (stdin).")
     ] = None,
+    region_endpoint: Annotated[
+        list[str] | None,
+        typer.Option(help="REGION=ENDPOINT, a region's own endpoint, e.g. EU=https://… (repeatable)."),
+    ] = None,
     quiet: QuietOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Create a smart home skill (and its messaging and Alexa clients)."""
     cli = state(ctx, json_output=json_output)
     linking = read_json_object(account_linking, "--account-linking") if account_linking else None
+    regional = _region_endpoints(region_endpoint or [])
     with cli.client(admin=True) as client:
         created = client.admin.skills.create(
             vendor_id=vendor_id,
@@ -210,6 +215,7 @@ def create_skill(
             stages=stage,
             permissions=permission,
             account_linking=linking,
+            regional_endpoints=regional,
         )
     messaging, alexa = created.skill_messaging_credentials, created.alexa_client_credentials
     text = (
@@ -220,6 +226,18 @@ def create_skill(
     if alexa is not None:  # app-to-app account linking: the client of the customer's /ap/oa token
         text += f"\nalexa clientId         {alexa.client_id}\nalexa clientSecret     {alexa.client_secret}"
     emit(created, as_json=cli.json, quiet=created.skill_id if quiet else None, text=text)
+
+
+def _region_endpoints(values: list[str]) -> dict[str, str]:
+    """`--region-endpoint EU=https://…` values as the skill body's regions (the server checks
+    the region and the endpoint)."""
+    found: dict[str, str] = {}
+    for value in values:
+        region, equals, endpoint = value.partition("=")
+        if not equals or not region.strip() or not endpoint:
+            raise typer.BadParameter(f"{value!r} is not REGION=ENDPOINT", param_hint="--region-endpoint")
+        found[region.strip()] = endpoint
+    return found
 
 
 @skills.command("list")

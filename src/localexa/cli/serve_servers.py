@@ -154,7 +154,13 @@ def build_demo_device_cloud(
         # My Lights calls this server's LWA (AcceptGrant) and gateway over https://: without
         # localexa's CA the kit refused the certificate and AcceptGrant failed in the demo.
         trust_ca_file(settings.outbound_ca_file)
-    config = MyLightsConfig(lwa_base_url=settings.base_url(), events_base_url=settings.base_url())
+    config = MyLightsConfig(
+        lwa_base_url=settings.base_url(),
+        events_base_url=settings.base_url(),
+        # The demo skill's EU and FE endpoints (admin/demo.py) send those customers' events to
+        # their own region's listener, which is the only one that takes them.
+        events_base_urls={region: settings.local_region_url(region) for region in settings.region_ports()},
+    )
     cloud = DeviceCloud(config)
     use_shared_cloud(cloud)
     app = create_mylights_app(cloud=cloud)

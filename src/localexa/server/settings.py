@@ -159,10 +159,20 @@ class Settings(BaseSettings):
         Chrome blocks."""
         if self.public_base_url:
             return self.public_base_url.rstrip("/")
+        return f"{self.scheme}://{self._local_host()}:{self.port}"
+
+    def _local_host(self) -> str:
         host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(self.host, self.host)  # noqa: S104
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"  # an IPv6 address in a URL
-        return f"{self.scheme}://{host}:{self.port}"
+        return host
+
+    def local_region_url(self, region: str) -> str:
+        """Where a process on this machine reaches a region's listener (NA: `base_url()`). The
+        demo's My Lights sends each region's customers' events there."""
+        if region == "NA":
+            return self.base_url()
+        return f"{self.scheme}://{self._local_host()}:{self.region_ports()[region]}"
 
 
 class KeyFileError(ValueError):

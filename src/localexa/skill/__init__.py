@@ -56,7 +56,13 @@ if TYPE_CHECKING:
         ValueOutOfRange,
         error_response,
     )
-    from localexa.skill.gateway import EventGatewayClient, EventGatewayError, EventReceipt, TokenRefreshFailed
+    from localexa.skill.gateway import (
+        EVENTS_BASE_URLS,
+        EventGatewayClient,
+        EventGatewayError,
+        EventReceipt,
+        TokenRefreshFailed,
+    )
     from localexa.skill.grants import (
         GrantExchangeError,
         GrantTokens,
@@ -135,6 +141,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "EVENTS_BASE_URLS",
     "AcceptGrantFailed",
     "AcceptGrantHandler",
     "AlreadyInOperation",

@@ -24,6 +24,14 @@ from localexa.skill.grants import LWA_BASE_URL, GrantExchangeError, GrantTokens,
 from localexa.skill.http import new_client
 
 EVENTS_BASE_URL = "https://api.amazonalexa.com"
+#: Amazon's event gateway of each region (docs "send events"): a skill sends a customer's events
+#: to the gateway of the customer's region, which it learns from the regional endpoint (the
+#: manifest's `regions`) that received the customer's AcceptGrant.
+EVENTS_BASE_URLS = {
+    "NA": EVENTS_BASE_URL,
+    "EU": "https://api.eu.amazonalexa.com",
+    "FE": "https://api.fe.amazonalexa.com",
+}
 EVENTS_PATH = "/v3/events"
 
 OnRefresh = Callable[[GrantTokens], Awaitable[None] | None]

@@ -212,11 +212,13 @@ class Localexa:
         permissions: Sequence[str] = (ASYNC_EVENTS, THREAD_CREDENTIALS),
         account_linking: bool | Mapping[str, Any] = False,
         redirect_uri: str = DEFAULT_REDIRECT_URI,
+        regional_endpoints: Mapping[str, str] | None = None,
     ) -> TestSkill:
         """A smart home skill (and a developer that owns it, unless given).
 
         `account_linking=True` points the skill's token endpoint at the kit's stub (linking.py);
-        a mapping is used as the `accountLinking` object itself (your own OAuth server)."""
+        a mapping is used as the `accountLinking` object itself (your own OAuth server).
+        `regional_endpoints` (`{"EU": url}`) sends directives for customers of those regions there."""
         if developer is not None:
             _expect(developer, TestDeveloper, "developer", "create_developer()")
         _strings(stages, "stages", "development")
@@ -236,6 +238,7 @@ class Localexa:
             stages=stages,
             permissions=permissions,
             account_linking=linking,
+            regional_endpoints=regional_endpoints,
         )
         messaging, alexa = created.skill_messaging_credentials, created.alexa_client_credentials
         return TestSkill(

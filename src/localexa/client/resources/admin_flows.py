@@ -166,9 +166,15 @@ def create_skill(
     stages: Sequence[str] | None = None,
     permissions: Sequence[str] | None = None,
     account_linking: AccountLinking | Mapping[str, Any] | None = None,
+    regional_endpoints: Mapping[Region | str, str] | None = None,
 ) -> Flow[SkillCreated]:
-    """A smart home skill; `endpoint` is an http(s) URL or `python:package.module:function`."""
+    """A smart home skill; `endpoint` is an http(s) URL or `python:package.module:function`.
+    `regional_endpoints` gives regions their own (`{Region.EU: "https://…/eu"}`): directives for
+    a customer of that region go there (the manifest's `regions`)."""
     body: dict[str, Any] = {"vendorId": vendor_id, "name": name, "endpoint": endpoint}
+    if regional_endpoints:
+        regions = regional_endpoints.items()
+        body["regions"] = {str(Region(region)): {"endpoint": uri} for region, uri in regions}
     if stages is not None:
         body["stages"] = list(stages)
     if permissions is not None:

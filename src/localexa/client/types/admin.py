@@ -99,6 +99,12 @@ class SkillCreated(WireModel):
     alexa_client_credentials: AlexaClientCredentials | None = None
 
 
+class RegionalEndpoint(WireModel):
+    """`regions.<region>` of a skill: where directives for that region's customers go."""
+
+    endpoint: str
+
+
 class SkillInfo(WireModel):
     """`GET /_localexa/skills[/{skillId}]`: the skill as stored. Only the single GET carries
     `alexa_client_credentials` (with the secret); the list names the Alexa client by its id."""
@@ -108,6 +114,8 @@ class SkillInfo(WireModel):
     name: str | None = None
     stages: list[str] = []
     endpoint: str | None = None
+    #: Each region's own endpoint (`{"EU": {"endpoint": "…"}}`); a region left out uses `endpoint`.
+    regions: dict[str, RegionalEndpoint] = {}
     permissions: list[str] = []
     account_linking: dict[str, Any] | None = None
     messaging_client_id: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from localexa.samples.mylights.app import run_mylights
+from localexa.samples.mylights.app import LOCAL_EVENTS_BASE_URLS, REGIONS, run_mylights
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -14,9 +14,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--lwa-base-url", default="http://127.0.0.1:8080", help="Login with Amazon (localexa)"
     )
-    parser.add_argument("--events-base-url", default="http://127.0.0.1:8080", help="Alexa event gateway")
+    parser.add_argument(
+        "--events-base-url",
+        default="http://127.0.0.1:8080",
+        help="Alexa event gateway of customers linked through POST /skill",
+    )
+    for region, url in LOCAL_EVENTS_BASE_URLS.items():
+        parser.add_argument(
+            f"--{region.lower()}-events-base-url",
+            default=url,
+            help=f"Alexa event gateway of customers linked through POST /skill/{region.lower()}",
+        )
     args = parser.parse_args(argv)
-    run_mylights(args.host, args.port, args.lwa_base_url, args.events_base_url)
+    regional = {region: getattr(args, f"{region.lower()}_events_base_url") for region in REGIONS}
+    run_mylights(args.host, args.port, args.lwa_base_url, args.events_base_url, events_base_urls=regional)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 
 Routes: `GET/POST /authorize`, `POST /token`, `POST /introspect`, `POST /admin/{expire,revoke,
 clock,alexa-credentials}`, `GET/PUT /lights[/{id}]`, `POST /skill` (a directive in, the answer
-out) and `GET /health`.
+out; `/skill/na`, `/skill/eu` and `/skill/fe` the same for one region's customers: their events go
+to that region's gateway, `MyLightsConfig.events_base_urls`) and `GET /health`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ from localexa.samples.mylights.config import MyLightsConfig
 from localexa.samples.mylights.errors import error_response, http_error, server_error
 from localexa.samples.mylights.skill import build_skill
 
+#: The regions whose own skill endpoint (`/skill/na`, `/skill/eu`, `/skill/fe`) My Lights serves.
+REGIONS = ("NA", "EU", "FE")
+#: `localexa serve`'s listeners with its default ports: each region's event gateway.
+LOCAL_EVENTS_BASE_URLS = {
+    "NA": "http://127.0.0.1:8080",
+    "EU": "http://127.0.0.1:8081",
+    "FE": "http://127.0.0.1:8082",
+}
 _shared: DeviceCloud | None = None
 _shared_lock = threading.Lock()
 
@@ -50,16 +59,21 @@ def create_mylights_app(
 ) -> Starlette:
     """A fresh My Lights (its own in-memory cloud unless `cloud` is given)."""
     cloud = cloud or DeviceCloud(config)
-    skill = build_skill(cloud)
 
-    async def skill_endpoint(request: Request) -> Response:
-        try:
-            event = json.loads(await request.body())
-        except ValueError:
-            event = None
-        if not isinstance(event, dict):
-            return error_response("invalid_request", "Send a directive as JSON.", 400)
-        return JSONResponse(await skill.handle(event))
+    def skill_endpoint(region: str | None) -> Route:
+        skill = build_skill(cloud, region)
+
+        async def answer(request: Request) -> Response:
+            try:
+                event = json.loads(await request.body())
+            except ValueError:
+                event = None
+            if not isinstance(event, dict):
+                return error_response("invalid_request", "Send a directive as JSON.", 400)
+            return JSONResponse(await skill.handle(event))
+
+        path = "/skill" if region is None else f"/skill/{region.lower()}"
+        return Route(path, answer, methods=["POST"])
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -68,7 +82,9 @@ def create_mylights_app(
         routes=[
             *oauth_routes.routes(cloud),
             *resource_routes.routes(cloud),
-            Route("/skill", skill_endpoint, methods=["POST"]),
+            # One endpoint per region, as a skill's manifest may name them (`regions`): the one a
+            # customer's AcceptGrant came to tells which region's gateway their events go to.
+            *(skill_endpoint(region) for region in (None, *REGIONS)),
             Route("/health", health, methods=["GET"]),
         ],
         # Routing's 404/405 and a bug's 500 in the sample's one error shape, not plain text.
@@ -99,10 +115,15 @@ def run_mylights(
     lwa_base_url: str = "http://127.0.0.1:8080",
     events_base_url: str = "http://127.0.0.1:8080",
     *,
+    events_base_urls: dict[str, str] | None = None,
     config: MyLightsConfig | None = None,
 ) -> None:
-    """Run My Lights until interrupted, pointed at localexa's LWA and event gateway by default."""
+    """Run My Lights until interrupted, pointed at localexa's LWA and event gateways by default
+    (`localexa serve`'s NA, EU and FE listeners on 8080, 8081 and 8082)."""
     config = config or MyLightsConfig()
     config.lwa_base_url = lwa_base_url
     config.events_base_url = events_base_url
+    config.events_base_urls = (
+        dict(LOCAL_EVENTS_BASE_URLS) if events_base_urls is None else dict(events_base_urls)
+    )
     build_mylights_server(host, port, config, log_level="info").run()

@@ -54,6 +54,8 @@ class DeviceCloud:
         self.oauth = AuthorizationServer(self.config, self.now)
         self._lights: dict[str, dict[str, Light]] = {}
         self._event_tokens: dict[str, GrantTokens] = {}
+        #: The region whose skill endpoint received each user's AcceptGrant (None: the default one).
+        self._event_regions: dict[str, str | None] = {}
         self.sent_events: deque[SentEvent] = deque(maxlen=100)
         self._lock = threading.Lock()
 
@@ -114,9 +116,22 @@ class DeviceCloud:
         self.config.alexa_client_id = client_id
         self.config.alexa_client_secret = client_secret
 
-    def save_event_tokens(self, user: str, tokens: GrantTokens) -> None:
+    def save_event_tokens(self, user: str, tokens: GrantTokens, region: str | None = None) -> None:
+        """Keep the user's event tokens; `region` is that of the skill endpoint the AcceptGrant
+        came to (its events go to that region's gateway; None: the default endpoint's)."""
         with self._lock:
             self._event_tokens[user] = tokens
+            self._event_regions[user] = region
+
+    def event_region(self, user: str) -> str | None:
+        with self._lock:
+            return self._event_regions.get(user)
+
+    def events_base_url(self, user: str) -> str:
+        """The gateway for the user's events: their region's, else the default one."""
+        region = self.event_region(user)
+        urls = self.config.events_base_urls
+        return urls.get(region, self.config.events_base_url) if region else self.config.events_base_url
 
     def event_tokens(self, user: str) -> GrantTokens | None:
         with self._lock:
@@ -125,6 +140,7 @@ class DeviceCloud:
     def event_client(self, user: str) -> EventGatewayClient | None:
         """A gateway client for the user, when AcceptGrant left tokens and credentials are set."""
         tokens = self.event_tokens(user)
+        region = self.event_region(user)
         client_id, secret = self.config.alexa_client_id, self.config.alexa_client_secret
         if tokens is None or not client_id or not secret:
             return None
@@ -132,9 +148,9 @@ class DeviceCloud:
             tokens,
             client_id,
             secret,
-            base_url=self.config.events_base_url,
+            base_url=self.events_base_url(user),
             lwa_base_url=self.config.lwa_base_url,
-            on_refresh=lambda fresh: self.save_event_tokens(user, fresh),
+            on_refresh=lambda fresh: self.save_event_tokens(user, fresh, region),
             now=self.now,
         )
 

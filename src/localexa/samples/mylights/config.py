@@ -16,6 +16,11 @@ class MyLightsConfig:
     not known in advance in a demo). `alexa_client_id/secret` are the skill's Alexa credentials
     (`skillMessagingCredentials`), needed for AcceptGrant and ChangeReports; set them once the
     skill exists (`DeviceCloud.set_alexa_credentials` or `POST /admin/alexa-credentials`).
+
+    `events_base_urls` names each region's event gateway (`{"EU": …, "FE": …}`): a customer whose
+    AcceptGrant came through that region's skill endpoint (`POST /skill/eu`, `/skill/fe`, as
+    the skill's `regions` give them) has their ChangeReports sent there; the rest go to
+    `events_base_url`.
     """
 
     client_id: str = "alexa-skill"
@@ -27,6 +32,7 @@ class MyLightsConfig:
     code_ttl: int = 300
     lwa_base_url: str = LWA_BASE_URL
     events_base_url: str = EVENTS_BASE_URL
+    events_base_urls: dict[str, str] = field(default_factory=dict)
     alexa_client_id: str | None = None
     alexa_client_secret: str | None = field(default=None, repr=False)
     send_change_reports: bool = True

@@ -52,8 +52,13 @@ def light_endpoint(light: Light) -> dict[str, Any]:
     )
 
 
-def build_skill(cloud: DeviceCloud) -> SkillHandler:
-    """A SkillHandler bound to one device cloud (tokens are checked against it directly)."""
+def build_skill(cloud: DeviceCloud, region: str | None = None) -> SkillHandler:
+    """A SkillHandler bound to one device cloud (tokens are checked against it directly).
+
+    `region` is that of the skill endpoint it answers (`/skill/eu`: "EU"), as Amazon sends a
+    customer's directives to the endpoint of the customer's region when the skill's manifest
+    names one: an AcceptGrant received there sends the customer's events to that region's gateway.
+    """
     skill = SkillHandler(CallableValidator(cloud.check_token))
 
     def user(request: SkillRequest) -> str:
@@ -129,7 +134,7 @@ def build_skill(cloud: DeviceCloud) -> SkillHandler:
         exchange = AcceptGrantHandler(
             config.alexa_client_id,
             config.alexa_client_secret,
-            cloud.save_event_tokens,
+            lambda user, tokens: cloud.save_event_tokens(user, tokens, region),
             lwa_base_url=config.lwa_base_url,
         )
         return await exchange(request)

@@ -82,6 +82,21 @@ def mylights_url(settings: Settings) -> str:
     return f"{settings.scheme}://127.0.0.1:{settings.resolved_demo_port()}"
 
 
+def _regional_endpoints(mylights: str) -> dict[str, str]:
+    """The demo skill's EU and FE endpoints: My Lights learns from them which region's gateway a
+    customer's events go to (NA customers use the skill's `endpoint`)."""
+    return {"EU": f"{mylights}/skill/eu", "FE": f"{mylights}/skill/fe"}
+
+
+async def _give_regional_endpoints(session: AsyncSession, settings: Settings, state: DemoState) -> None:
+    """A demo seeded before skills had regional endpoints (revision 0007) gets them, when its My
+    Lights is this process's: its EU and FE customers' events then reach their own gateway."""
+    skill = await session.get(Skill, state.skill_id)
+    ours = mylights_url(settings)
+    if skill is not None and skill.regional_endpoints is None and skill.endpoint == f"{ours}/skill":
+        skill.regional_endpoints = _regional_endpoints(ours)
+
+
 def _state_file(settings: Settings) -> Path:
     return settings.data_dir / "demo.json"
 
@@ -124,6 +139,7 @@ async def _create(session: AsyncSession, app: FastAPI, settings: Settings) -> De
             "name": "My Lights",
             "stages": ["development", "live"],
             "endpoint": f"{lights}/skill",
+            "regions": {region: {"endpoint": uri} for region, uri in _regional_endpoints(lights).items()},
             "permissions": ["alexa::async_event:write", "alexa::thread_network_credentials:read"],
             "accountLinking": {
                 "type": "AUTH_CODE",
@@ -198,6 +214,7 @@ async def _adopt_stale_addresses(session: AsyncSession, settings: Settings, stat
     skill = await session.get(Skill, state.skill_id)
     if skill is not None:
         skill.endpoint = f"{ours.mylights}/skill"
+        skill.regional_endpoints = _regional_endpoints(ours.mylights)
         if skill.account_linking is not None:
             skill.account_linking = {
                 **skill.account_linking,
@@ -295,6 +312,7 @@ async def ensure_demo(app: FastAPI) -> DemoState:
             state = await _create(session, app, settings)
             session.add(DemoSeed(id=1, sealed=_seal(box, state)))
         await _adopt_stale_addresses(session, settings, state)
+        await _give_regional_endpoints(session, settings, state)
         await _forget_dead_link(session, app.state.clock, settings, state)
         addresses = await _addresses(session, settings, state)
         await session.commit()

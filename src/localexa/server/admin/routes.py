@@ -170,6 +170,7 @@ def _skill_fields(skill: Skill) -> dict[str, Any]:
         "name": skill.name,
         "stages": skill.stages,
         "endpoint": skill.endpoint,
+        "regions": {region: {"endpoint": uri} for region, uri in (skill.regional_endpoints or {}).items()},
         "permissions": skill.permissions,
         "account_linking": skill.account_linking,
         "messaging_client_id": skill.messaging_client_id,

@@ -53,6 +53,7 @@ TABLE_PAGES: tuple[TablePage, ...] = (
             "vendor_id",
             "stages",
             "endpoint",
+            "regional_endpoints",
             "permissions",
             "messaging_client_id",
             "alexa_client_id",
@@ -62,8 +63,9 @@ TABLE_PAGES: tuple[TablePage, ...] = (
         filters=("vendor_id",),
         links={"id": JOURNAL_BY_SKILL},
         hint=(
-            "Smart home skills: endpoint, permissions, messaging client, Alexa client (app-to-app "
-            "account linking; its secret: GET /_localexa/skills/{id}) and account linking."
+            "Smart home skills: endpoint (and each region's own), permissions, messaging client, Alexa "
+            "client (app-to-app account linking; its secret: GET /_localexa/skills/{id}) and account "
+            "linking."
         ),
     ),
     TablePage(

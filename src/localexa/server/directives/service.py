@@ -283,7 +283,7 @@ async def _read_target(
                 request.user_id, request.skill_id, request.endpoint_id
             )
             cookie = dict(known.cookie) if known is not None else {}
-        endpoint = skill.endpoint
+        endpoint = skill.endpoint_for(customer.region)
     if failure is not None:
         _raise_link_failure(failure)
     return _Target(endpoint=endpoint, token=token, cookie=cookie or {}, grant_code=grant_code)

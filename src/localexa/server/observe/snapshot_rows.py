@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Larg
 from localexa.server.core.clock import as_utc, offset_problem
 from localexa.server.core.errors import BadRequest
 from localexa.server.observe.schemas import FaultIn
+from localexa.server.skills.schemas import check_endpoint
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
 SNAPSHOT_VERSION = 1
@@ -176,12 +177,37 @@ def _customer_row(row: dict[str, Any]) -> str | None:
     return None
 
 
+def _usable_endpoint(endpoint: str) -> bool:
+    try:
+        check_endpoint(endpoint)
+    except ValueError:
+        return False
+    return len(endpoint) <= 2048
+
+
+def _skill_row(row: dict[str, Any]) -> str | None:
+    """Each region's endpoint as the admin API takes it (a list or a bad URL restored, and every
+    directive of that skill was a 500)."""
+    regional = row.get("regional_endpoints")
+    if regional is None:
+        return None
+    if not isinstance(regional, dict):
+        return "regional_endpoints must be an object of region to endpoint"
+    for region, endpoint in regional.items():
+        if region not in ("NA", "EU", "FE"):
+            return "regional_endpoints: regions must be NA, EU or FE"
+        if not isinstance(endpoint, str) or not _usable_endpoint(endpoint):
+            return f"regional_endpoints.{region} must be an http(s):// URL or python:package.module:function"
+    return None
+
+
 #: Rows restore checks the way the admin API checks what makes them (a clock far past the year
 #: 9999 made every later call a 500, health and reset included, until the database was deleted).
 _ROW_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "clock_state": _clock_row,
     "customers": _customer_row,
     "faults": _fault_row,
+    "skills": _skill_row,
 }
 
 

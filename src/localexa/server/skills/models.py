@@ -33,6 +33,9 @@ class Skill(Base):
     name: Mapped[str] = mapped_column(String(200))
     stages: Mapped[list[str]] = mapped_column(JSON)
     endpoint: Mapped[str] = mapped_column(Text)
+    #: Region → that region's own endpoint (the manifest's `regions`); None when every region
+    #: uses `endpoint` (revision 0007).
+    regional_endpoints: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: The accountLinking object of the admin body, without clientSecret.
     account_linking: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -43,3 +46,8 @@ class Skill(Base):
     #: None for a skill made before localexa had them (revision 0006).
     alexa_client_id: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def endpoint_for(self, region: str) -> str:
+        """Where a directive for a customer of `region` goes: that region's endpoint, if the
+        skill gives one, else its endpoint."""
+        return (self.regional_endpoints or {}).get(region, self.endpoint)

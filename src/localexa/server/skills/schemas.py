@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from localexa.server.core.fields import SCOPE_TOKEN, Name, not_blank
+from localexa.server.core.fields import SCOPE_TOKEN, Name, RegionField, not_blank
 from localexa.server.core.openapi import PYTHON_SPACE
 from localexa.server.lwa.schemas import REDIRECT_URI_ITEMS, check_redirect_uri
 
@@ -45,6 +45,22 @@ def check_http_url(value: str, field: str) -> str:
         # `http://127.0.0.1:99999/x` and `:0` were taken, and failed at the first call.
         raise ValueError(f"{field} must be an http:// or https:// URL with a host (and a port in 1-65535)")
     return value
+
+
+def check_endpoint(value: str) -> str:
+    """A skill endpoint: an http(s) URL with a host, or `python:package.module:function`."""
+    if _PYTHON_ENDPOINT.fullmatch(value):
+        return value
+    if not _HTTP_URL.fullmatch(value):
+        raise ValueError("endpoint must be an http(s):// URL or python:package.module:function")
+    return check_http_url(value, "endpoint")
+
+
+SkillEndpoint = Annotated[
+    str,
+    Field(min_length=1, max_length=2048, json_schema_extra={"pattern": _ENDPOINT_PATTERN}),
+    AfterValidator(check_endpoint),
+]
 
 
 class CamelModel(BaseModel):
@@ -159,6 +175,14 @@ class AdminAccountLinkingSpec(AccountLinkingSpec):
     authorization_urls_by_platform: list[AdminPlatformAuthorizationUrl] | None = None  # type: ignore[assignment]
 
 
+class RegionalEndpoint(CamelModel):
+    """`regions.<region>` of the admin skill body: that region's endpoint."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    endpoint: SkillEndpoint
+
+
 class SkillSpec(CamelModel):
     """The admin API's skill body (admin-api.md): a field it does not know is a 400."""
 
@@ -169,20 +193,32 @@ class SkillSpec(CamelModel):
     stages: list[Stage] = Field(
         default_factory=_default_stages, min_length=1, json_schema_extra={"uniqueItems": True}
     )
-    endpoint: str = Field(min_length=1, max_length=2048, json_schema_extra={"pattern": _ENDPOINT_PATTERN})
+    endpoint: SkillEndpoint
+    #: Amazon's smart home manifest may give each region its own endpoint
+    #: (`apis.smartHome.regions.<region>.endpoint.uri`): directives for a customer of that region
+    #: go there, which is how a skill learns which event gateway a customer's events go to.
+    #: A region left out uses `endpoint`.
+    regions: dict[RegionField, RegionalEndpoint] = Field(default_factory=dict)
     permissions: list[str] = Field(
         default_factory=list, json_schema_extra={"items": {"type": "string", "pattern": _PERMISSION.pattern}}
     )
     account_linking: AdminAccountLinkingSpec | None = None
 
-    @field_validator("endpoint")
+    @field_validator("regions", mode="before")
     @classmethod
-    def _endpoint(cls, value: str) -> str:
-        if _PYTHON_ENDPOINT.fullmatch(value):
-            return value
-        if not _HTTP_URL.fullmatch(value):
-            raise ValueError("endpoint must be an http(s):// URL or python:package.module:function")
-        return check_http_url(value, "endpoint")
+    def _regions_once(cls, value: object) -> object:
+        if isinstance(value, dict):
+            seen: set[str] = set()
+            for key in value:
+                upper = key.upper() if isinstance(key, str) else key
+                if upper in seen:  # "eu" and "EU": one would silently win
+                    raise ValueError(f"region {upper} is given twice")
+                seen.add(upper)
+        return value
+
+    def regional_endpoints(self) -> dict[str, str] | None:
+        """What the skills table keeps: region → endpoint, None for a skill without any."""
+        return {region: spec.endpoint for region, spec in sorted(self.regions.items())} or None
 
     @field_validator("stages")
     @classmethod
@@ -220,12 +256,18 @@ class SkillCreated(CamelModel):
     alexa_client_credentials: AlexaClientCredentials
 
 
+class RegionalEndpointView(CamelModel):
+    endpoint: str
+
+
 class SkillView(CamelModel):
     skill_id: str
     vendor_id: str
     name: str
     stages: list[str]
     endpoint: str
+    #: Each region's own endpoint, as given (`{}`: every region uses `endpoint`).
+    regions: dict[str, RegionalEndpointView]
     permissions: list[str]
     account_linking: dict[str, object] | None
     messaging_client_id: str

@@ -101,6 +101,7 @@ class SkillService:
             name=spec.name,
             stages=list(spec.stages),
             endpoint=spec.endpoint,
+            regional_endpoints=spec.regional_endpoints(),
             permissions=list(spec.permissions),
             account_linking=linking.public() if linking else None,
             account_linking_secret_sealed=(

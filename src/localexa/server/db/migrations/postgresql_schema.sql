@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0006_app_to_app
+-- localexa PostgreSQL schema at revision 0007_regional_endpoints
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -335,3 +335,7 @@ CREATE UNIQUE INDEX ix_skills_alexa_client_id ON skills (alexa_client_id)
 ALTER TABLE lwa_tokens ADD COLUMN public_client BOOLEAN DEFAULT false NOT NULL
 ;
 UPDATE alembic_version SET version_num='0006_app_to_app' WHERE alembic_version.version_num = '0005_demo_seed'
+;
+ALTER TABLE skills ADD COLUMN regional_endpoints JSON
+;
+UPDATE alembic_version SET version_num='0007_regional_endpoints' WHERE alembic_version.version_num = '0006_app_to_app'

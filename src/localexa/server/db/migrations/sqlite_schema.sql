@@ -1,4 +1,4 @@
--- localexa SQLite schema at revision 0006_app_to_app
+-- localexa SQLite schema at revision 0007_regional_endpoints
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -165,7 +165,7 @@ CREATE TABLE skills (
 	account_linking JSON, 
 	account_linking_secret_sealed TEXT, 
 	messaging_client_id VARCHAR(200) NOT NULL, 
-	created_at DATETIME NOT NULL, alexa_client_id VARCHAR(200), 
+	created_at DATETIME NOT NULL, alexa_client_id VARCHAR(200), regional_endpoints JSON, 
 	CONSTRAINT pk_skills PRIMARY KEY (id), 
 	CONSTRAINT fk_skills_messaging_client_id_lwa_clients FOREIGN KEY(messaging_client_id) REFERENCES lwa_clients (client_id), 
 	CONSTRAINT fk_skills_vendor_id_vendors FOREIGN KEY(vendor_id) REFERENCES vendors (id) ON DELETE CASCADE

@@ -1,0 +1,62 @@
+"""My Lights' regional skill endpoints: the region an AcceptGrant came through picks the gateway
+of the customer's events (`MyLightsConfig.events_base_urls`), the default endpoint the default one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+import localexa.samples.mylights.__main__ as entry
+from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app
+from localexa.samples.mylights.__main__ import main
+from localexa.skill import GrantTokens
+
+NA, EU = "http://127.0.0.1:8080", "http://127.0.0.1:8081"
+
+
+def _tokens() -> GrantTokens:
+    expires_at = datetime.now(UTC) + timedelta(hours=1)
+    return GrantTokens(access_token="Atza|a", refresh_token="Atzr|r", expires_at=expires_at)
+
+
+def test_the_gateway_follows_the_region_of_the_accept_grant() -> None:
+    cloud = DeviceCloud(MyLightsConfig(events_base_url=NA, events_base_urls={"EU": EU}))
+    cloud.set_alexa_credentials("client", "secret")
+    cloud.save_event_tokens("demo", _tokens(), "EU")
+    client = cloud.event_client("demo")
+    assert client is not None
+    assert client.base_url == EU
+    cloud.save_event_tokens("demo", _tokens(), "FE")  # a region without a gateway of its own
+    assert cloud.events_base_url("demo") == NA
+    cloud.save_event_tokens("demo", _tokens())  # relinked through the default endpoint
+    assert cloud.event_region("demo") is None
+    assert cloud.events_base_url("demo") == NA
+
+
+async def test_each_regions_endpoint_answers_and_others_are_404() -> None:
+    app = create_mylights_app(MyLightsConfig())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mylights") as client:
+        for path in ("/skill", "/skill/na", "/skill/eu", "/skill/fe"):
+            answer = await client.post(path, content=b"not json")
+            assert answer.status_code == 400, path  # the skill's own refusal: the route exists
+        assert (await client.post("/skill/xx", content=b"{}")).status_code == 404
+
+
+def test_the_command_line_names_each_regions_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_run(*args: object, **kwargs: object) -> None:
+        seen.update(kwargs)
+
+    monkeypatch.setattr(entry, "run_mylights", fake_run)
+    main(["--eu-events-base-url", "http://eu.example:1"])
+    assert seen == {
+        "events_base_urls": {
+            "NA": "http://127.0.0.1:8080",
+            "EU": "http://eu.example:1",
+            "FE": "http://127.0.0.1:8082",
+        }
+    }
