@@ -47,5 +47,6 @@ def answer_deadlocks_with_503(engine: AsyncEngine) -> None:
                 # no warning (one reset logged it 45 times while its call was answered 200).
                 logger.debug("a reset's lock try gave way in a deadlock")
             else:
-                logger.warning("the database ended a transaction to settle a deadlock; answering 503")
+                # Answered 503 unless the caller stores again (a customer's account link does).
+                logger.warning("the database ended a transaction to settle a deadlock")
             raise DeadlockVictim() from context.sqlalchemy_exception

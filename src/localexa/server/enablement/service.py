@@ -14,6 +14,7 @@ Customer calls must reach the customer's own region (its data lives there): else
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import re
@@ -25,9 +26,17 @@ from localexa.server.core import ids
 from localexa.server.core.auth import Principal
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from localexa.server.core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from localexa.server.core.http import OutboundHttp
 from localexa.server.core.regions import AMAZON_HOSTS, Region, amazon_region_of_host
+from localexa.server.db.deadlocks import DeadlockVictim
 from localexa.server.enablement.links import forget_link, link_client, store_grant
 from localexa.server.enablement.models import LINKED, NOT_LINKED, Enablement
 from localexa.server.enablement.repository import CustomerView, DeveloperView, EnablementRepository
@@ -40,7 +49,7 @@ from localexa.server.enablement.schemas import (
     SkillRef,
     UserRef,
 )
-from localexa.server.enablement.token_server import TokenServerRefused, exchange_code
+from localexa.server.enablement.token_server import LinkClient, TokenGrant, TokenServerRefused, exchange_code
 from localexa.server.lwa.models import Customer
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.settings import Settings
@@ -108,6 +117,16 @@ def regional_endpoint(region: Region, request_host: str | None, settings: Settin
 #: How often an enable reads the enablement again after a concurrent request created one first
 #: (each retry follows a commit of another request: more than a few means a storm, not a race).
 ENABLE_ATTEMPTS = 4
+
+
+#: How often the link is stored after the database ended the storing transaction in a deadlock
+#: (PostgreSQL; a reset or restore taking the tables under load, say).
+STORE_ATTEMPTS = 3
+LINK_NOT_STORED = (
+    "The skill's token server exchanged the authCode, but the database ended the transaction "
+    "storing the link to settle deadlocks, three times; nothing was stored. The authCode is "
+    "spent: get a new one from the skill's authorization server and send the request again."
+)
 
 
 def _enabled_concurrently() -> Conflict:
@@ -293,6 +312,30 @@ class EnablementService:
         except TokenServerRefused as exc:
             logger.info("account link refused for %s: %s", skill_id, exc.reason)
             raise BadRequest(INVALID_LINK) from exc
+        # The app's authCode is spent now (a token server takes it once): a deadlock that ends
+        # the transaction storing the link is retried here with the tokens in hand, since the
+        # client retrying the call would only meet an exchange its code no longer passes.
+        for attempt in range(1, STORE_ATTEMPTS + 1):
+            try:
+                return await self._store_link(customer_id, skill_key, skill_id, stage, grant, client)
+            except DeadlockVictim as exc:
+                await self.repo.end_read()  # the transaction is over; the next try starts anew
+                if attempt == STORE_ATTEMPTS:
+                    raise ServiceUnavailable(LINK_NOT_STORED, headers={"Retry-After": "1"}) from exc
+                logger.info("storing the account link of %s met a deadlock; trying again", skill_id)
+                await asyncio.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
+
+    async def _store_link(
+        self,
+        customer_id: str,
+        skill_key: str,
+        skill_id: str,
+        stage: str,
+        grant: TokenGrant,
+        client: LinkClient,
+    ) -> Enablement:
+        """Write the exchanged tokens: link the customer's enablement of the stage, or create it."""
         for _attempt in range(ENABLE_ATTEMPTS):
             row = await self.repo.find(customer_id, skill_key, for_update=True)
             if row is not None and row.link_status == LINKED:
