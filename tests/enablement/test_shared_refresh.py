@@ -1,15 +1,14 @@
 """Concurrent directives whose linked token expired share one refresh at the skill's token URL,
 also when the token server answers without a new refresh token (RFC 6749 §6 allows it; on SQLite
 each directive then refreshed again, one after another), and on SQLite they share a refused
-refresh's answer instead of each asking again (re-verification of 2026-12-05)."""
+refresh's answer instead of each asking again (re-verification of 2026-12-05; on PostgreSQL since
+2026-12-06)."""
 
 from __future__ import annotations
 
 import asyncio
 
 import httpx
-import pytest
-from fastapi import FastAPI
 
 from tests.enablement.helpers import customer_token, link, linked_skill, new_code
 from tests.enablement.token_server import TokenServer
@@ -55,11 +54,13 @@ async def test_a_refresh_without_a_new_refresh_token_is_shared(
 
 
 async def test_a_refused_refresh_is_refused_once(
-    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer, app: FastAPI
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer
 ) -> None:
-    if app.state.engine.dialect.name != "sqlite":
-        pytest.skip("on PostgreSQL each directive tries in turn under the row lock (README)")
-    body, refresh = await _expired_link(client, admin, token_server, "refresh-broken")
+    """On SQLite the waiting directives share the try outside the transaction; on PostgreSQL
+    those waiting for the row lock the failed try held (each asked again until 2026-12-06)."""
+    # Slowly: the five directives all wait while the one try runs (one coming after it failed
+    # asks again, as it should).
+    body, refresh = await _expired_link(client, admin, token_server, "refresh-broken-slowly")
     answers = await _send_many(client, body)
     assert [a.status_code for a in answers] == [503] * 5
     assert all("failed to refresh" in a.json()["message"] for a in answers), answers[0].text

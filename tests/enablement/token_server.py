@@ -10,6 +10,7 @@ It runs uvicorn in a background thread and records every request. The path picks
     /token/no-access-token 200 JSON without access_token
     /token/refresh-denied  codes work, refresh answers 400 invalid_grant
     /token/refresh-broken  codes work, refresh answers 500
+    /token/refresh-broken-slowly  the same, after 0.5 s
 
 Client authentication is checked for real: `alexa-skill` / `s3cret`, by HTTP Basic or in the body.
 """
@@ -115,7 +116,9 @@ def build_app(server: TokenServer) -> Starlette:
         elif grant == "refresh_token":
             if mode == "refresh-denied":
                 return JSONResponse({"error": "invalid_grant"}, status_code=400)
-            if mode == "refresh-broken":
+            if mode in ("refresh-broken", "refresh-broken-slowly"):
+                if mode == "refresh-broken-slowly":  # long enough for every caller to queue
+                    await asyncio.sleep(0.5)
                 return JSONResponse({"error": "server_error"}, status_code=500)
             if mode in REFRESH_REFUSED_FOR_NOW:
                 return REFRESH_REFUSED_FOR_NOW[mode]()

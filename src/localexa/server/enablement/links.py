@@ -20,14 +20,15 @@ for that lock until the exchange timed out (every directive after the first hour
 `RefreshDue` then tells the caller to leave its transaction and call
 `refresh_outside_transaction`, which refreshes once per (customer, skill) in this process and
 stores the grant only if nobody replaced the link meanwhile. On PostgreSQL the row lock held
-across the call is what makes concurrent directives (in any process) share one refresh.
+across the call is what makes concurrent directives (in any process) share one refresh; those of
+one process that waited for a refresh that failed share its failure (`_Turns`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -140,6 +141,38 @@ async def linked_access_token(
 ) -> str:
     """The skill's access token for this customer, refreshed first when it has expired (or,
     with `refresh_inline=False`, RefreshDue when it must be)."""
+    # Counted among the tasks that want this link before waiting for its row lock: a refresh
+    # that fails while this task waits is this task's answer too (below).
+    with _waiting((customer_id, skill_id)) as (turns, done_before):
+        return await _linked_access_token(
+            session,
+            box,
+            clock,
+            outbound,
+            settings,
+            customer_id=customer_id,
+            skill_id=skill_id,
+            force_refresh=force_refresh,
+            refresh_inline=refresh_inline,
+            turns=turns,
+            done_before=done_before,
+        )
+
+
+async def _linked_access_token(
+    session: AsyncSession,
+    box: SecretBox,
+    clock: Clock,
+    outbound: OutboundHttp,
+    settings: Settings,
+    *,
+    customer_id: str,
+    skill_id: str,
+    force_refresh: bool,
+    refresh_inline: bool,
+    turns: _Turns,
+    done_before: int,
+) -> str:
     repo = EnablementRepository(session)
     row = await repo.find(customer_id, skill_id, for_update=True)
     if row is None:
@@ -163,6 +196,11 @@ async def linked_access_token(
     refresh_token = box.open(row.refresh_token_sealed, context=_context(row, "refresh"))
     if not refresh_inline:
         raise RefreshDue(client, refresh_token, (row.access_token_sealed, row.refresh_token_sealed))
+    if turns.done != done_before and turns.failure is not None:
+        # PostgreSQL: the row lock this task waited for was held by a refresh that failed (a
+        # token server answering 500 or timing out): its answer is this one's, rather than each
+        # waiting directive asking the token server again in turn (up to 4.5 s each).
+        raise LinkUnavailable(turns.failure.message, code=turns.failure.code)
     try:
         grant = await refresh(
             outbound, client, refresh_token=refresh_token, timeout=settings.token_exchange_timeout
@@ -171,7 +209,11 @@ async def linked_access_token(
         if exc.error == "invalid_grant":
             forget_link(row, clock, NEEDS_RELINK)
             await repo.flush()
-        raise _refused(exc) from exc
+        turns.failure = _refused(exc)
+        raise turns.failure from exc
+    finally:
+        turns.done += 1
+    turns.failure = None
     store_grant(row, grant, box, clock, client)
     await repo.flush()
     return grant.access_token
@@ -207,19 +249,26 @@ class _Turns:
 _REFRESHING: dict[tuple[str, str], _Turns] = {}
 
 
-@asynccontextmanager
-async def _one_at_a_time(key: tuple[str, str]) -> AsyncIterator[tuple[_Turns, int]]:
-    """This task's turn, and how many tries had finished when it began to wait."""
+@contextmanager
+def _waiting(key: tuple[str, str]) -> Iterator[tuple[_Turns, int]]:
+    """This task counted among those that want the link, and how many tries had finished when
+    it began to wait (for the row lock on PostgreSQL, for `_one_at_a_time`'s turn on SQLite)."""
     turns = _REFRESHING.setdefault(key, _Turns())
     turns.users += 1
-    done = turns.done
     try:
-        async with turns.lock:
-            yield turns, done
+        yield turns, turns.done
     finally:
         turns.users -= 1
         if not turns.users:
             del _REFRESHING[key]
+
+
+@asynccontextmanager
+async def _one_at_a_time(key: tuple[str, str]) -> AsyncIterator[tuple[_Turns, int]]:
+    """This task's turn, and how many tries had finished when it began to wait."""
+    with _waiting(key) as (turns, done):
+        async with turns.lock:
+            yield turns, done
 
 
 async def refresh_outside_transaction(
