@@ -3,15 +3,20 @@ of the customer's events (`MyLightsConfig.events_base_urls`), the default endpoi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 import localexa.samples.mylights.__main__ as entry
-from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app
+from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_mylights_app, lambda_handler
 from localexa.samples.mylights.__main__ import main
+from localexa.samples.mylights.app import use_shared_cloud
+from localexa.samples.mylights.lambda_handler import REMOTE_ENV
 from localexa.skill import GrantTokens
+from tests.skill.factories import accept_grant, header
+from tests.skill.live import FakeAmazon
 
 NA, EU = "http://127.0.0.1:8080", "http://127.0.0.1:8081"
 
@@ -60,3 +65,35 @@ def test_the_command_line_names_each_regions_gateway(monkeypatch: pytest.MonkeyP
             "FE": "http://127.0.0.1:8082",
         }
     }
+
+
+@pytest.fixture
+def fresh_shared_cloud() -> Iterator[None]:
+    yield
+    use_shared_cloud(DeviceCloud())  # leave no test's cloud behind for the next
+
+
+@pytest.mark.usefixtures("fresh_shared_cloud")
+@pytest.mark.parametrize("forwarded", [False, True], ids=["in-process", "forwarded"])
+def test_the_regional_lambda_handlers_accept_grants_for_their_region(
+    cloud: DeviceCloud, amazon: FakeAmazon, mylights: str, forwarded: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`handler_eu` is the EU region's function: the customer's events then go to the EU gateway
+    (in process, or handed to a running My Lights' `/skill/eu` with MYLIGHTS_URL)."""
+    use_shared_cloud(cloud)
+    if forwarded:
+        monkeypatch.setenv(REMOTE_ENV, mylights)
+    else:
+        monkeypatch.delenv(REMOTE_ENV, raising=False)
+    cloud.config.lwa_base_url = cloud.config.events_base_url = amazon.base_url
+    cloud.config.events_base_urls = {"EU": EU}
+    cloud.set_alexa_credentials(amazon.client_id, amazon.client_secret)
+    amazon.codes.add("second-code")
+    token = cloud.oauth.mint("demo").access_token
+    granted = lambda_handler.handler_eu(accept_grant(token, "good-code"))
+    assert header(granted)["name"] == "AcceptGrant.Response", granted
+    assert cloud.event_region("demo") == "EU"
+    assert cloud.events_base_url("demo") == EU
+    relinked = lambda_handler.handler(accept_grant(token, "second-code"))  # the default endpoint's
+    assert header(relinked)["name"] == "AcceptGrant.Response", relinked
+    assert cloud.event_region("demo") is None

@@ -1,6 +1,9 @@
 """My Lights as a Lambda-style function.
 
-Skill endpoint: `python:localexa.samples.mylights.lambda_handler:handler`.
+Skill endpoint: `python:localexa.samples.mylights.lambda_handler:handler`; `handler_na`,
+`handler_eu` and `handler_fe` are the same for one region's customers (a skill's `regions`, as a
+skill deployed in three AWS regions has a function in each): the events of a customer whose
+AcceptGrant came through one go to that region's gateway (`MyLightsConfig.events_base_urls`).
 
 It answers from the in-process device cloud (`shared_cloud()`), the same one a My Lights server
 started with `build_mylights_server` / `run_mylights` in this process uses. When the handler runs
@@ -29,7 +32,8 @@ if TYPE_CHECKING:
 REMOTE_ENV = "MYLIGHTS_URL"
 #: Seconds to wait for the remote My Lights.
 REMOTE_TIMEOUT = 7.0
-_bound: tuple[DeviceCloud, SkillHandler] | None = None
+#: The skills built for the current shared cloud, by region (None: the default endpoint).
+_bound: tuple[DeviceCloud, dict[str | None, SkillHandler]] | None = None
 
 
 class RemoteError(Exception):
@@ -46,29 +50,44 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
-def _skill() -> SkillHandler:
-    """The skill for the current shared cloud, built once per cloud."""
+def _skill(region: str | None = None) -> SkillHandler:
+    """The skill for the current shared cloud and `region`, built once per cloud."""
     from localexa.samples.mylights.app import shared_cloud
     from localexa.samples.mylights.skill import build_skill
 
     global _bound
     cloud = shared_cloud()
     if _bound is None or _bound[0] is not cloud:
-        _bound = (cloud, build_skill(cloud))
-    return _bound[1]
+        _bound = (cloud, {})
+    skills = _bound[1]
+    if region not in skills:
+        skills[region] = build_skill(cloud, region)
+    return skills[region]
 
 
-def handler(event: Mapping[str, Any], context: object = None) -> Message:
+def handler(event: Mapping[str, Any], context: object = None, *, region: str | None = None) -> Message:
     """Synchronous, as Lambda calls it. From async code run it off the event loop
     (`await asyncio.to_thread(handler, event, None)`), since AcceptGrant makes HTTP calls."""
     remote = os.environ.get(REMOTE_ENV)
     if remote:
-        return _forward(remote, event)
-    return _skill()(event, context)
+        return _forward(remote, event, region)
+    return _skill(region)(event, context)
 
 
-def _forward(base_url: str, event: Mapping[str, Any]) -> Message:
-    url = base_url.rstrip("/") + "/skill"
+def handler_na(event: Mapping[str, Any], context: object = None) -> Message:
+    return handler(event, context, region="NA")
+
+
+def handler_eu(event: Mapping[str, Any], context: object = None) -> Message:
+    return handler(event, context, region="EU")
+
+
+def handler_fe(event: Mapping[str, Any], context: object = None) -> Message:
+    return handler(event, context, region="FE")
+
+
+def _forward(base_url: str, event: Mapping[str, Any], region: str | None = None) -> Message:
+    url = base_url.rstrip("/") + ("/skill" if region is None else f"/skill/{region.lower()}")
     if not url.lower().startswith(("http://", "https://")):
         raise ValueError(f"{REMOTE_ENV} must be an http:// or https:// URL, not {base_url!r}")
     data = json.dumps(dict(event), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
