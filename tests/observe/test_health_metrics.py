@@ -114,3 +114,28 @@ def test_a_log_line_holds_no_control_character() -> None:
     assert not any(ord(c) < 0x20 and c != "\n" for c in written), repr(written)
     assert "\u2028" not in written
     assert 'msg="path=/x\\u0000y\\rz\\nw\\u001b[31mv\\u2028u"' in written
+
+
+def test_a_log_line_holds_no_bidirectional_control() -> None:
+    """A right-to-left override in a path reordered the rest of the line on a terminal."""
+    stream = io.StringIO()
+    handler = configure_logging("info", stream=stream)
+    try:
+        logging.getLogger("localexa.test").info("path=/a\u202eZ\u2066b\u200fc\u061c status=404")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    written = stream.getvalue()
+    assert not any(c in written for c in "\u202e\u2066\u200f\u061c"), repr(written)
+    assert 'msg="path=/a\\u202eZ\\u2066b\\u200fc\\u061c status=404"' in written
+
+
+def test_alembic_plugin_chatter_stays_out_of_the_info_log() -> None:
+    stream = io.StringIO()
+    handler = configure_logging("info", stream=stream)
+    try:
+        logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.autogenerate.schemas")
+        logging.getLogger("alembic.runtime.migration").info("Running upgrade 0006 -> 0007")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert "setup plugin" not in stream.getvalue()
+    assert "Running upgrade" in stream.getvalue()

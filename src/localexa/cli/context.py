@@ -100,6 +100,14 @@ class CliState:
             raise typer.BadParameter(str(exc), param_hint="--url") from None
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from localexa import __version__
+
+        typer.echo(f"localexa {__version__}")
+        raise typer.Exit()
+
+
 def global_options(
     ctx: typer.Context,
     url: Annotated[
@@ -143,6 +151,16 @@ def global_options(
             ),
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            expose_value=False,
+            help="Print localexa's version and exit.",
+        ),
+    ] = False,
 ) -> None:
     """The root options: where the server is and which credentials to send."""
     ctx.obj = CliState(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -48,7 +48,7 @@ class TokenCheck:
         cls,
         subject: str,
         *,
-        scopes: tuple[str, ...] = (),
+        scopes: Iterable[str] = (),
         client_id: str | None = None,
         expires_at: datetime | None = None,
     ) -> TokenCheck:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -41,10 +42,13 @@ def render_walkthrough(settings: Settings, state: DemoState, addresses: DemoAddr
         from localexa.server.core.tls import tls_dir
 
         # curl reads CURL_CA_BUNDLE (not SSL_CERT_FILE): without it every https:// call below fails.
-        trust = f"\n  export CURL_CA_BUNDLE={(tls_dir(settings.data_dir) / 'ca.pem').resolve()}"
+        ca_file = (tls_dir(settings.data_dir) / "ca.pem").resolve()
+        trust = f"\n  export CURL_CA_BUNDLE={shlex.quote(str(ca_file))}"
     # With LOCALEXA_ADMIN_KEY set, the data dir's admin-key file is not the server's key.
     key_file = settings.data_dir / "admin-key"
-    admin_key = "$LOCALEXA_ADMIN_KEY" if settings.admin_key is not None else f"$(cat {key_file})"
+    # Quoted: a data dir with a space ("/Users/ada/my data") broke `cat` (packaging QA).
+    read_key = f"$(cat {shlex.quote(str(key_file))})"
+    admin_key = "$LOCALEXA_ADMIN_KEY" if settings.admin_key is not None else read_key
     return f"""
 localexa demo: My Lights (device cloud on {lights}) is ready.
 

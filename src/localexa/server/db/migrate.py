@@ -118,10 +118,22 @@ def _check_foreign_keys(connection: Connection) -> None:
         )
 
 
+class NewerDatabase(RuntimeError):
+    """The database is at a revision this localexa does not know: a newer one wrote it."""
+
+
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     head = head_revision()
-    if head is not None and await current_revision(engine) == head:
+    current = await current_revision(engine)
+    if head is not None and current == head:
         return
+    if current is not None and current not in known_revisions():
+        # Alembic said only "Can't locate revision identified by '0008_…'" (packaging QA).
+        raise NewerDatabase(
+            f"the database is at revision {current}, which this localexa ({_version()}) does not "
+            "know: a newer localexa wrote it; upgrade localexa (pip install -U), or start this "
+            "one on another data dir or database"
+        )
     sqlite = engine.dialect.name == "sqlite"
     async with engine.connect() as conn:
         if sqlite:
@@ -141,3 +153,9 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
         finally:
             if sqlite:  # after COMMIT (or ROLLBACK): the pooled connection enforces them again
                 await conn.run_sync(_enforce_foreign_keys, True)
+
+
+def _version() -> str:
+    from localexa import __version__
+
+    return __version__

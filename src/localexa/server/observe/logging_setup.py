@@ -36,7 +36,10 @@ class RedactingFilter(logging.Filter):
 
 # Control characters (a `%00` or `%0d` in a request path reaches the access line decoded) and
 # Unicode's line breaks: one record stays one line, and grep does not take the log for binary.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+# The bidirectional controls too (U+202A–202E, U+2066–2069, U+200E/F, U+061C): a `%E2%80%AE` in a
+# path reversed the rest of the line on a terminal (status, latency: "Trojan Source"; security QA
+# of 2026-12-06).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\x85\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -89,4 +92,7 @@ def configure_logging(level: str = "info", *, stream: TextIO | None = None) -> l
         named = logging.getLogger(name)
         named.handlers.clear()
         named.propagate = True
+    # Alembic 1.16+ says "setup plugin alembic.autogenerate.…" seven times at info before every
+    # upgrade (packaging QA): its useful lines ("Running upgrade …") come from alembic.runtime.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(logging.WARNING, root.level))
     return handler
