@@ -85,25 +85,31 @@ _FORM_FIELD = re.compile(rf"(^|[&?;\s\"'])((?:{_FIELD_ALTERNATIVES})=)[^&\s\"'#]
 # field=value whose name has percent-escapes (`access%5Ftoken=`, `%63lient_secret=`): a form
 # parser (parse_qsl, Starlette's) decodes the name, so the server reads the secret field, but the
 # plain pattern above does not see it. The name is decoded and checked; it stays as sent.
+# The name's run is taken whole (possessive) and `_redact_encoded_field` checks it has a `%`: with
+# the `%` in the pattern, a long run of escapes not followed by `=` was tried at every split point
+# (`=&%41%41…`: 60 KB in one header stopped the event loop for 27 s; security QA of 2026-12-06).
 _ENCODED_FORM_FIELD = re.compile(
-    r"(^|[&?;\s\"'])((?:[A-Za-z0-9_\-]|%[0-9A-Fa-f]{2})*%[0-9A-Fa-f]{2}(?:[A-Za-z0-9_\-]|%[0-9A-Fa-f]{2})*=)"
-    r"[^&\s\"'#]*"
+    r"(^|[&?;\s\"'])((?:[A-Za-z0-9_\-]|%[0-9A-Fa-f]{2})++=)"
+    r"[^&\s\"'#]*+"
 )
 # <input name="field" value="…"> in HTML pages.
+# Bounded gaps: an unbounded `[^>]*?` scanned to the end of the text from every `name="code"`
+# (quadratic in a header of them). What stands between a field's name and value is short.
 _HTML_FIELD = re.compile(
-    rf"""(name=["'](?:{_FIELD_ALTERNATIVES})["'][^>]*?value=["'])[^"']*""", re.IGNORECASE
+    rf"""(name=["'](?:{_FIELD_ALTERNATIVES})["'][^<>]{{0,200}}?value=["'])[^"']*+""", re.IGNORECASE
 )
 
 # The text of an element whose id names a secret (`<code id="code">…</code>` on the demo callback
 # page, which shows a live authorization code): bodies only, as the page's other fields.
 _HTML_ELEMENT = re.compile(
-    rf"""(<[A-Za-z][A-Za-z0-9]*\b[^>]*?\bid=["'](?:{_FIELD_ALTERNATIVES})["'][^>]*>)[^<]*""", re.IGNORECASE
+    rf"""(<[A-Za-z][A-Za-z0-9]*+\b[^<>]{{0,1000}}?\bid=["'](?:{_FIELD_ALTERNATIVES})["'][^<>]{{0,1000}}>)[^<]*+""",
+    re.IGNORECASE,
 )
 
 # A part of a multipart/form-data body named like a secret: its value runs from the blank line
 # after the part's headers to the next boundary (or the end of a body cut at the cap).
 _MULTIPART_FIELD = re.compile(
-    rf"""(form-data;[^\r\n]*?\bname="(?:{_FIELD_ALTERNATIVES})"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n)"""
+    rf"""(form-data;[^\r\n]{{0,300}}?\bname="(?:{_FIELD_ALTERNATIVES})"[^\r\n]{{0,1000}}\r?\n(?:[^\r\n]++\r?\n){{0,10}}\r?\n)"""
     r"(?:.*?)(?=\r?\n--|\Z)",
     re.IGNORECASE | re.DOTALL,
 )
@@ -119,7 +125,9 @@ _NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 _BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)
 
 # user:password@ in a URL anywhere in text (a skill's accessTokenUrl may carry one; httpx logs it).
-_URL_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s@\"']+@")
+# The scheme starts where no scheme character stands before it, and each run is taken whole: from
+# every letter of a long word not followed by `://`, the pattern scanned the rest of it again.
+_URL_USERINFO = re.compile(r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*+://)[^/?#\s@\"']++@")
 
 
 def is_secret_field(name: str) -> bool:
@@ -155,6 +163,8 @@ def redact_text(text: str) -> str:
 
 
 def _redact_encoded_field(match: re.Match[str]) -> str:
+    if "%" not in match.group(2):  # a plain name: `_FORM_FIELD`'s
+        return match.group()
     name = unquote(match.group(2)[:-1])
     if not is_secret_field(name):
         return match.group()

@@ -1,0 +1,65 @@
+"""The journal's scrubbing patterns take time in proportion to the text: several backtracked
+quadratically, and one ~60 KB header (under the 64 KiB head limit) stopped the event loop for
+27 s after its 404 was sent, for every client of every listener (security QA of 2026-12-06).
+
+Each input below took 2–27 s before (measured in the QA); linear patterns take milliseconds, so
+the bound is a verdict on the pattern's shape, not a speed measurement."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from localexa.server.observe.redaction import redact_body, redact_text
+
+#: Far above what linear patterns need on a loaded machine, far below the quadratic times.
+BOUND_SECONDS = 1.5
+HEADER = 60_000
+BODY = 16_384  # the journal's body cap
+
+
+def _repeat(unit: str, size: int, prefix: str = "") -> str:
+    return prefix + unit * ((size - len(prefix)) // len(unit))
+
+
+CASES: dict[str, tuple[Callable[[str], object], str]] = {
+    "percent-escaped-form-name": (redact_text, _repeat("%41", HEADER, "=&")),
+    "url-userinfo-without-scheme": (redact_text, "a" * HEADER + "@://"),
+    "html-field-without-value": (redact_text, _repeat('name="code" ', HEADER, "=")),
+    "html-element-without-id": (lambda t: redact_body(t.encode(), "text/plain"), _repeat("<a ", BODY, "id=")),
+    "multipart-without-blank-line": (
+        lambda t: redact_body(t.encode(), "text/plain"),
+        _repeat('form-data; name="code"\r\n', BODY),
+    ),
+    "multipart-semicolons": (lambda t: redact_body(t.encode(), "text/plain"), _repeat("form-data;", BODY)),
+    "percent-escaped-body": (lambda t: redact_body(t.encode(), "text/plain"), _repeat("%41", BODY, "=&")),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_hostile_text_is_scrubbed_in_linear_time(case: str) -> None:
+    scrub, text = CASES[case]
+    started = time.perf_counter()
+    scrub(text)
+    assert time.perf_counter() - started < BOUND_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("text", "hidden"),
+    [
+        ("a=1&access%5Ftoken=SECRET1&b=2", "SECRET1"),
+        ("see https://user:SECRET2@example.com/x", "SECRET2"),
+        ('<input type="hidden" name="code" value="SECRET3">', "SECRET3"),
+    ],
+)
+def test_the_patterns_still_hide_what_they_hid(text: str, hidden: str) -> None:
+    assert hidden not in redact_text(text)
+
+
+def test_the_body_patterns_still_hide_what_they_hid() -> None:
+    page = b'<p>Yours</p><code id="code" class="x">SECRET4</code>'
+    multipart = b'--b\r\nContent-Disposition: form-data; name="password"\r\n\r\nSECRET5\r\n--b--'
+    assert "SECRET4" not in (redact_body(page, "text/html") or "")
+    assert "SECRET5" not in (redact_body(multipart, "multipart/form-data; boundary=b") or "")
