@@ -222,6 +222,8 @@ NETWORK = ["--extended-pan-id", XPANID, "--network-name", "home", "--network-key
         ),
         pytest.param(["admin", "clock", "advance", "soon"], "no duration", id="bad-duration"),
         pytest.param(["admin", "clock", "advance", "1e400"], "no duration", id="float-duration"),
+        pytest.param(["admin", "clock", "advance", "5m5m"], "'5m5m' is no duration", id="unit-twice"),
+        pytest.param(["admin", "clock", "advance", "2d5"], "'2d5' is no duration", id="trailing-number"),
         pytest.param([*SKILLS_CREATE, "--account-linking", '{"a": NaN}'], "NaN", id="json-nan"),
         pytest.param([*SKILLS_CREATE, "--account-linking", '{"a": 1e999}'], "too large", id="json-inf"),
         pytest.param([*SKILLS_CREATE, "--account-linking", "[1]"], "JSON object", id="json-wrong-shape"),

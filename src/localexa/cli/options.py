@@ -78,21 +78,43 @@ TokenOption = Annotated[
 ]
 StageOption = Annotated[StageName, typer.Option("--stage", "-g", help="The skill's stage.")]
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
-_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
+#: Each unit once, largest first (`1h30m`), so `5m5m` and `30m1h` are typos, not sums.
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_DURATION_EXAMPLES = "e.g. 3600, 90s, 5m, 1h, 2d, 1h30m"
 
 
 def parse_duration(text: str) -> float:
-    """Seconds from `90`, `90s`, `5m`, `1h`, `2d` or a sum such as `1h30m`."""
+    """Seconds from `90` (a number alone is seconds), `90s`, `5m`, `1h`, `2d` or a sum such as
+    `1h30m` (each unit once, largest first). `5m5m` (a unit twice: 10 minutes) and `2d5` (a
+    number without its unit after another part: 2 days and 5 s) were taken until 2026-12-06; each
+    is a usage error naming the value now."""
     compact = text.strip().lower().replace(" ", "")
-    total, position = 0.0, 0
-    for match in _DURATION.finditer(compact):
+    if _NUMBER.fullmatch(compact):
+        return float(compact)
+    units = list(_UNIT_SECONDS)
+    total, position, last = 0.0, 0, -1
+    for match in _DURATION_PART.finditer(compact):
         if match.start() != position:
             break
-        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        unit = match.group(2)
+        if units.index(unit) <= last:
+            raise typer.BadParameter(
+                f"{text!r} is no duration: {unit!r} comes twice or after a smaller unit; give each "
+                f"unit once, largest first ({_DURATION_EXAMPLES})."
+            )
+        last = units.index(unit)
+        total += float(match.group(1)) * _UNIT_SECONDS[unit]
         position = match.end()
-    if not compact or position != len(compact):
-        raise typer.BadParameter(f"{text!r} is no duration (e.g. 3600, 90s, 5m, 1h, 2d, 1h30m).")
+    rest = compact[position:]
+    if position and _NUMBER.fullmatch(rest):
+        raise typer.BadParameter(
+            f"{text!r} is no duration: {rest} has no unit (a number alone is seconds; after "
+            f"another part give its unit, as in {compact}s)."
+        )
+    if not compact or rest:
+        raise typer.BadParameter(f"{text!r} is no duration ({_DURATION_EXAMPLES}).")
     return total
 
 

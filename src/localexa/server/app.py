@@ -119,7 +119,10 @@ def create_app(
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(ClockRefreshMiddleware)
     app.add_middleware(
-        RequestGuardMiddleware, max_bytes=settings.max_body_bytes, client_timeout=settings.client_timeout
+        RequestGuardMiddleware,
+        max_bytes=settings.max_body_bytes,
+        client_timeout=settings.client_timeout,
+        restore_bytes=settings.max_restore_bytes,
     )
     install_observability(app, settings)
     # HEAD answers as GET (RFC 9110 §9.3.2), its body dropped just inside the journal (core/head.py).

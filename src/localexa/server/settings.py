@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     #: Requests whose body is larger than this get 413 before any handler runs.
     max_body_bytes: int = Field(default=1_048_576, gt=0)
+    #: The cap of `POST /_localexa/restore` alone (admin key only): a snapshot of a modestly used
+    #: server is larger than the 1 MiB every other route keeps. The larger of the two counts.
+    max_restore_bytes: int = Field(default=64 * 1_048_576, gt=0)
     #: Per caller and operation, in the `limits` notation ("600/minute").
     rate_limit: str = "6000/minute"
     #: CA bundle trusted for outbound HTTPS calls (skill token URLs, skill endpoints).

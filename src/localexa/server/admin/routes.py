@@ -23,7 +23,8 @@ from localexa.server.admin.schemas import (
     VendorIn,
     VendorOut,
 )
-from localexa.server.core.auth import AdminKey, AdminKeyFirst
+from localexa.server.core.admin_route import AdminRoute
+from localexa.server.core.auth import AdminKey
 from localexa.server.core.clock import iso
 from localexa.server.core.deps import BoxDep, ClockDep
 from localexa.server.core.errors import BadRequest, NotFound
@@ -50,7 +51,7 @@ from localexa.server.skills.schemas import (
 )
 from localexa.server.skills.service import SkillService
 
-router = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey], route_class=AdminKeyFirst)
+router = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey], route_class=AdminRoute)
 
 
 def _customer_out(customer: Customer) -> CustomerOut:

@@ -13,12 +13,11 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Protocol
 
-from fastapi import Depends, Request, Response
-from fastapi.routing import APIRoute
+from fastapi import Depends, Request
 
 from localexa.server.core.errors import BEARER_CHALLENGE, BadRequest, Forbidden, Unauthorized
 
@@ -135,22 +134,3 @@ async def require_admin_key(request: Request) -> None:
 
 
 AdminKey = Depends(require_admin_key)
-
-
-class AdminKeyFirst(APIRoute):
-    """The route class of the admin routers: the key is checked before FastAPI reads the body.
-
-    FastAPI parses a declared body before it runs the router's dependencies, so a call without
-    the key but with a broken body was answered 400, where the contract says 401 "without it, or
-    with a wrong one" (admin-api.md). The `AdminKey` dependency stays on the routers: the OpenAPI
-    document finds the admin operations by it.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            await require_admin_key(request)
-            return await handler(request)
-
-        return route

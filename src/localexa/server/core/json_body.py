@@ -20,6 +20,11 @@ from localexa.server.core.request_guard import SURROGATE_MESSAGE, body_nul_messa
 
 M = TypeVar("M", bound=BaseModel)
 
+NOT_FINITE_MESSAGE = (
+    "The request body is not valid JSON: a number is not finite (NaN, Infinity, or beyond ±1.8e308 "
+    "such as 1e400)."
+)
+
 
 def json_object(raw: bytes, *, shape: str, error: type[BadRequest] = BadRequest) -> dict[str, Any]:
     """The JSON object in `raw`; else `error` (a 400) saying what is wrong, with `shape` (the body
@@ -37,6 +42,8 @@ def json_object(raw: bytes, *, shape: str, error: type[BadRequest] = BadRequest)
     except strict_json.RepeatedKey as repeated:
         # Two values for one field (two network keys, two stages): refused, not the last taken.
         raise error(f"The request body gives the field {repeated.name} more than once.") from None
+    except strict_json.NonFiniteNumber:
+        raise error(NOT_FINITE_MESSAGE) from None
     except ValueError:  # UnicodeDecodeError, NaN, too deep: ValueErrors all
         raise error("The request body is not valid JSON.") from None
     if not isinstance(body, dict):

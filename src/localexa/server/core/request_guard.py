@@ -3,7 +3,12 @@ and a body that keeps coming.
 
 - **Size.** A body over `max_bytes` is refused with 413: a `Content-Length` over the cap before
   reading, with `Connection: close` (nobody reads that body), a chunked body as it arrives (the
-  rest of it is read and dropped, and the connection goes on).
+  rest of it is read and dropped, and the connection goes on). `POST /_localexa/restore` has a
+  cap of its own, `restore_bytes` (`LOCALEXA_MAX_RESTORE_BYTES`, 64 MiB; the larger of the two
+  counts): a snapshot of a modestly used server (27 customers, their skill messages and token
+  rows: 1.24 MB) could not be restored into the server it came from (since 2026-12-06). Its body
+  is still counted as it arrives, so no more than the cap is ever held, and read only once the
+  admin key has passed (core/admin_route.py).
 - **NUL (U+0000).** A path, query or body that holds it is refused with 400. PostgreSQL cannot
   store NUL in text (SQLSTATE 22021): a customer named "A\\u0000b", or a customer id with `%00`
   in the path, was a 500 there and a 201 or a 404 on SQLite. Refusing it at the door gives one
@@ -93,6 +98,9 @@ BODY_TIME_FACTOR = 3
 #: answers OPTIONS (no origin is granted CORS). tests/core/test_request_guard.py holds this to the
 #: routes.
 SERVED_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
+
+#: The one route with a body cap of its own (`restore_bytes`).
+RESTORE_PATH = "/_localexa/restore"
 
 
 class RequestRefused(LocalexaError, HTTPException):  # type: ignore[misc]  # both define `headers`
@@ -205,16 +213,30 @@ def body_nul_message(head: bytes) -> str:
 
 
 class RequestGuardMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int, client_timeout: float = CLIENT_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        client_timeout: float = CLIENT_TIMEOUT_SECONDS,
+        restore_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.client_timeout = client_timeout
+        self.restore_bytes = max(max_bytes, restore_bytes or 0)
+
+    def cap_of(self, scope: Scope) -> int:
+        """The body cap of this request: the restore's own, or every other route's."""
+        if scope["method"] == "POST" and scope["path"] == RESTORE_PATH:
+            return self.restore_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         refusal: LocalexaError | None = None
+        max_bytes = self.cap_of(scope)
         form = False
         multipart = False
         hosts = 0
@@ -227,12 +249,12 @@ class RequestGuardMiddleware:
                 except ValueError:
                     declared = 0
                 announced = declared > 0
-                if declared > self.max_bytes:
+                if declared > max_bytes:
                     # Nobody reads that body: the connection closes after the answer, and says so
                     # (RFC 9112 §9.6; the wire reads and drops what is still coming for a while,
                     # so the client reads the answer, not a reset: cli/wire.py).
                     refusal = PayloadTooLarge(
-                        f"The request body is larger than {self.max_bytes} bytes.", headers=_CLOSE
+                        f"The request body is larger than {max_bytes} bytes.", headers=_CLOSE
                     )
             elif name == b"content-type":
                 media = value.lower()
@@ -321,8 +343,8 @@ class RequestGuardMiddleware:
             if message["type"] == "http.request":
                 body: bytes = message.get("body", b"")
                 received += len(body)
-                if received > self.max_bytes:
-                    raise BodyTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
+                if received > max_bytes:
+                    raise BodyTooLarge(f"The request body is larger than {max_bytes} bytes.")
                 if body and multipart:
                     if b"\x00" in body:
                         raise BodyRefused(nul_message("body"))

@@ -20,7 +20,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 
-from localexa.server.core.auth import AdminKey, AdminKeyFirst
+from localexa.server.core.admin_route import AdminRoute
+from localexa.server.core.auth import AdminKey
 from localexa.server.db.session import SessionDep
 from localexa.server.directives import after_link, after_link_runner
 from localexa.server.directives.lambda_pool import LambdaPool
@@ -58,7 +59,7 @@ router = APIRouter(
     prefix="/_localexa",
     tags=["directives"],
     dependencies=[AdminKey],
-    route_class=AdminKeyFirst,
+    route_class=AdminRoute,
     lifespan=lifespan,
 )
 

@@ -7,7 +7,9 @@ on SQLite), each with a lease by the wall clock renewed while it works (heartbea
 test case as it finishes. A process that dies stops renewing; once a lease expires the next worker
 to poll resumes that run at its first unfinished test case, or, after `max_attempts` claims, ends
 it in ERROR. A run is never left IN_PROGRESS. Lifecycle: `start_evaluation_worker(app)` in the
-lifespan, `stop_evaluation_worker(app)` at shutdown (which hands the runs in hand over at once).
+lifespan, `stop_evaluation_worker(app)` at shutdown: once it begins no directive goes out (the one
+in flight is answered, within `stop_grace`), and each run is handed over with the test case it was
+in unrecorded, for the next worker to run again from its first set-up.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.cases import CaseOutcome, Progress, run_case, timed_out
-from localexa.server.evaluation.channel import DirectiveChannel, SkillChannel
+from localexa.server.evaluation.channel import DirectiveChannel, Exchange, SkillChannel
 from localexa.server.evaluation.jobs import (
     ChannelFactory,
     Job,
@@ -55,6 +57,30 @@ logger = logging.getLogger("localexa.evaluation")
 #: A run's lease ends when another process takes it over, and when a reset or restore replaces
 #: the state under it (the line named only the first, also in a single process after a restore).
 LEASE_LOST = "lease lost (another process took the run over, or a reset or restore replaced it); stopped here"
+
+
+class StopGate:
+    """A run's channel that sends nothing once its worker is stopping (`Stopping` instead).
+
+    A test case sends several directives (its set-ups, the directive under test, ReportState).
+    Stopped between two cases only, a worker went on sending the rest of the case in flight after
+    SIGTERM (QA of 2026-12-06: a directive sent and answered 3.8 s after it, then "handed over").
+    Now the directive in flight is answered and no new one goes out: the case is handed over
+    unrecorded, and the next worker runs it again from its first set-up."""
+
+    def __init__(self, inner: SkillChannel, stopping: Callable[[], bool]) -> None:
+        self.inner = inner
+        self.stopping = stopping
+
+    @property
+    def last_sent(self) -> dict[str, Any] | None:
+        """The directive the send under way carried, once built (worker.py `_run_case`)."""
+        return self.inner.last_sent if isinstance(self.inner, DirectiveChannel) else None
+
+    async def send(self, namespace: str, name: str, payload: dict[str, Any] | None = None) -> Exchange:
+        if self.stopping():
+            raise Stopping()
+        return await self.inner.send(namespace, name, payload)
 
 
 class EvaluationWorker:
@@ -98,7 +124,8 @@ class EvaluationWorker:
         self._wake.set()
 
     async def stop(self) -> None:
-        """Stop polling; the run in hand stops after its current step and is handed over at once.
+        """Stop polling; each run in hand stops after its current step (the directive in flight
+        is answered, no new one is sent: `StopGate`) and is handed over at once.
 
         The worker is not cancelled in the middle of a step if it can be helped: a task cancelled
         inside a database transaction can leave its connection holding SQLite's write lock. Only a
@@ -266,7 +293,7 @@ class EvaluationWorker:
                     await self._record(job, job.next_case, interrupted)
                 raise RunError(ErrorCode.TEST_CASE_TIME_OUT, message)
             await check_account(self.runtime, user_id=job.customer_id, skill_id=job.skill_id, stage=job.stage)
-            channel = self.channel_factory(self.runtime, job)
+            channel = StopGate(self.channel_factory(self.runtime, job), lambda: self._stopping)
             self._check_stopping()
             await discover(channel, job.endpoint_id)
             await check_endpoint(
@@ -284,7 +311,7 @@ class EvaluationWorker:
             logger.info("evaluation %s: %s", job.id, exc)
             await self._finish(job, ERROR, exc.code.value, exc.message)
 
-    async def _run_case(self, channel: SkillChannel, plan: TestPlan, ordinal: int, job: Job) -> CaseOutcome:
+    async def _run_case(self, channel: StopGate, plan: TestPlan, ordinal: int, job: Job) -> CaseOutcome:
         case = plan.test_cases[ordinal]
         timeout = self.config.case_timeout
         progress = Progress()
@@ -293,7 +320,7 @@ class EvaluationWorker:
         except TimeoutError:
             # The directive sent at the step that got no answer (the plan's template showed, without
             # messageId or endpoint), and the step named in the message.
-            sent = channel.last_sent if isinstance(channel, DirectiveChannel) else None
+            sent = channel.last_sent
             waited = f": {progress.what} got no answer" if progress.what else ""
             message = f"The test case did not finish within {timeout:g} s{waited}."
             outcome = timed_out(case, message, job.endpoint_id, sent or progress.directive or None)

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from starlette.responses import Response
 
 from localexa.server.core import strict_json
-from localexa.server.core.auth import AdminKey, AdminKeyFirst
+from localexa.server.core.admin_route import AdminRoute
+from localexa.server.core.auth import AdminKey
 from localexa.server.core.clock import as_utc, iso
 from localexa.server.core.deps import ClockDep
 from localexa.server.core.errors import BadRequest, NotFound
@@ -31,7 +32,7 @@ from localexa.server.observe.schemas import (
 )
 
 router = APIRouter()
-admin = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey], route_class=AdminKeyFirst)
+admin = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey], route_class=AdminRoute)
 
 
 @router.get("/_localexa/health", tags=["admin"])
@@ -169,7 +170,11 @@ async def restore(request: Request) -> RestoreOut:
     try:
         # Strict: nesting past the parser's depth was a RecursionError (a 500), and NaN, Infinity
         # or a lone surrogate would reach the database, which cannot store them.
-        document = strict_json.loads(await request.body())
+        # A key given twice (two `version`s, two values for a column) is refused, as in every
+        # admin body (core/admin_route.py): which one was meant?
+        document = strict_json.loads(await request.body(), unique_keys=True)
+    except strict_json.RepeatedKey as repeated:
+        raise BadRequest(f"The body gives the key {repeated.name} more than once in one object.") from None
     except ValueError as exc:  # UnicodeDecodeError and strict_json's refusals are ValueErrors
         raise BadRequest("The body is not valid JSON.") from exc
     return RestoreOut(restored=await state.restore(request.app, document))
