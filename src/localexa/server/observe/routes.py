@@ -29,6 +29,7 @@ from localexa.server.observe.schemas import (
     ResetOut,
     RestoreOut,
 )
+from localexa.server.observe.snapshot_rows import SNAPSHOT_DOCUMENT
 
 router = APIRouter()
 admin = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey], route_class=AdminKeyFirst)
@@ -157,13 +158,22 @@ async def reset(request: Request, clock: ClockDep) -> ResetOut:
     return ResetOut(reset=True, now=iso(clock.now()))
 
 
-@admin.post("/snapshot")
+_SNAPSHOT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The snapshot.", "content": {"application/json": {"schema": SNAPSHOT_DOCUMENT}}}
+}
+#: The body, documented by hand: the route reads it itself (strictly, below).
+_RESTORE_OPENAPI: dict[str, Any] = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": SNAPSHOT_DOCUMENT}}}
+}
+
+
+@admin.post("/snapshot", response_model=None, responses=_SNAPSHOT_RESPONSES)
 async def snapshot(request: Request) -> dict[str, Any]:
     """Every table but the journal, as one JSON document `restore` accepts."""
     return await state.snapshot(request.app)
 
 
-@admin.post("/restore", response_model=RestoreOut)
+@admin.post("/restore", response_model=RestoreOut, openapi_extra=_RESTORE_OPENAPI)
 async def restore(request: Request) -> RestoreOut:
     """Replaces all state with a snapshot's, in one transaction."""
     try:

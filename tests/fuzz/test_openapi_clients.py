@@ -1,0 +1,54 @@
+"""What a client generated from the document (openapi-python-client, datamodel-code-generator)
+needs from it: every body a handler reads itself, every credential and parameter a route takes,
+typed answers and schemas such generators read as the server means them (core/openapi.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import jsonschema_rs
+import pytest
+from fastapi import FastAPI
+
+from localexa.server.app import create_app
+from localexa.server.settings import Settings
+from tests.factories import Admin
+from tests.observe.helpers import ADMIN
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    app: FastAPI = create_app(Settings(demo=False))
+    return app.openapi()
+
+
+def validates(document: dict[str, Any], schema: dict[str, Any], value: Any) -> bool:
+    rooted = {**schema, "components": document["components"]}
+    return bool(jsonschema_rs.Draft202012Validator(rooted).is_valid(value))
+
+
+def json_schema(document: dict[str, Any], path: str, method: str, status: str | None = None) -> dict[str, Any]:
+    """The JSON schema of `status`'s answer, or of the request body without a status."""
+    operation = document["paths"][path][method]
+    part = operation["requestBody"] if status is None else operation["responses"][status]
+    schema: dict[str, Any] = part["content"]["application/json"]["schema"]
+    return schema
+
+
+async def test_restore_documents_the_snapshot_it_takes(
+    document: dict[str, Any], client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """The restore handler reads its body itself: without `requestBody` a generated client had no
+    body parameter and sent nothing (400)."""
+    body = document["paths"]["/_localexa/restore"]["post"]["requestBody"]
+    assert body["required"] is True
+    schema = json_schema(document, "/_localexa/restore", "post")
+    assert set(schema["required"]) >= {"format", "version", "keyFingerprint", "tables"}
+    assert json_schema(document, "/_localexa/snapshot", "post", "200") == schema
+    await admin.customer()
+    taken = (await client.post("/_localexa/snapshot", headers=ADMIN)).json()
+    assert validates(document, schema, taken)
+    assert not validates(document, schema, {"format": "localexa.snapshot"})
+    restored = await client.post("/_localexa/restore", json=taken, headers=ADMIN)
+    assert restored.status_code == 200, restored.text
