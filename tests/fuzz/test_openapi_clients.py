@@ -52,3 +52,23 @@ async def test_restore_documents_the_snapshot_it_takes(
     assert not validates(document, schema, {"format": "localexa.snapshot"})
     restored = await client.post("/_localexa/restore", json=taken, headers=ADMIN)
     assert restored.status_code == 200, restored.text
+
+
+@pytest.mark.parametrize("path", ["/auth/o2/tokeninfo", "/user/profile"])
+async def test_the_token_routes_declare_every_place_their_token_may_be(
+    document: dict[str, Any], client: httpx.AsyncClient, admin: Admin, path: str
+) -> None:
+    """They read the token themselves (no security, no parameters were documented): each place the
+    document names takes it, and the bearer scheme is one alternative beside the parameters."""
+    operation = document["paths"][path]["get"]
+    assert operation["security"] == [{"LwaBearer": []}, {}]
+    places = {(p["in"], p["name"]): p for p in operation["parameters"]}
+    assert set(places) == {("query", "access_token"), ("header", "x-amz-access-token")}
+    assert not any(p["required"] for p in places.values())
+    customer = await admin.customer()
+    token = await admin.access_token(customer.user_id, ["profile"])
+    sent: list[tuple[dict[str, str], dict[str, str]]] = [({"Authorization": f"Bearer {token}"}, {})]
+    sent += [({}, {name: token}) if where == "query" else ({name: token}, {}) for where, name in places]
+    for headers, params in sent:
+        answer = await client.get(path, headers=headers, params=params)
+        assert answer.status_code == 200, (headers.keys(), params.keys(), answer.text)

@@ -49,6 +49,7 @@ from localexa.server.lwa.oauth_errors import GrantRevoked, InvalidRequest
 from localexa.server.lwa.schemas import (
     AUTHORIZE_FORM_OPENAPI,
     AUTHORIZE_PAGE_OPENAPI,
+    TOKEN_LOCATIONS_OPENAPI,
     TOKEN_REQUEST_BODY,
     LwaError,
     ProfileResponse,
@@ -336,7 +337,8 @@ def _attribute(request: Request, client_id: str, user_id: str | None) -> None:
     response_model=TokenInfoResponse,
     response_model_exclude_none=True,
     responses=_ERRORS,
-    summary="What an access token is (access_token query parameter or Authorization header)",
+    openapi_extra=TOKEN_LOCATIONS_OPENAPI,
+    summary="What an access token is (Authorization, x-amz-access-token or ?access_token=)",
 )
 @router.get("/auth/O2/tokeninfo", include_in_schema=False)
 async def tokeninfo(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:
@@ -358,6 +360,7 @@ async def tokeninfo(request: Request, session: FunctionSession, box: BoxDep, clo
     response_model=ProfileResponse,
     response_model_exclude_none=True,
     responses={401: {"model": LwaError}, 403: {"model": LwaError}},
+    openapi_extra=TOKEN_LOCATIONS_OPENAPI,
     summary="The customer's profile (Bearer, x-amz-access-token or ?access_token=)",
 )
 async def profile(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:
