@@ -104,6 +104,9 @@ def create_app(
         description="The Alexa smart home cloud APIs on your own machine.",
         lifespan=lifespan,
         docs_url="/_localexa/docs",
+        # FastAPI served this page at /docs/oauth2-redirect, outside /_localexa/: Swagger UI needs it
+        # only for OAuth2 flows, and the document's schemes are bearer, basic and an API key.
+        swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
         openapi_url="/_localexa/openapi.json",
         # Amazon's APIs answer a path with a trailing slash as any unknown path; Starlette's 307 to

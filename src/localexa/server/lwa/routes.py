@@ -3,7 +3,7 @@
     GET  /ap/oa                 sign-in or consent page (RFC 6749 §4.1.1)
     POST /ap/oa                 the page's forms: action = signin | consent | signout
     POST /auth/o2/token         token endpoint (also /auth/O2/token, as Amazon's Python SDK posts,
-                                and any other letter case: any_case.py)
+                                and any other letter case: any_case.py, counted as /auth/o2/token)
     GET  /auth/o2/tokeninfo     what an access token is (in any letter case too)
     GET  /user/profile          the customer's profile, by scope
 
@@ -291,7 +291,8 @@ async def page_not_found(rest: str) -> Response:
 # -- api.amazon.com: token, tokeninfo, profile ------------------------------------------------------
 
 
-# Last of the three, so the literal paths keep naming their calls (any_case.py).
+# After the documented path, which it would match too: every other spelling (/auth/O2/token,
+# Amazon's runtime's, included) is this route, labelled /auth/o2/token all the same (any_case.py).
 @router.post(any_case("/auth/o2/token"), include_in_schema=False)
 @router.post(
     "/auth/o2/token",
@@ -301,7 +302,6 @@ async def page_not_found(rest: str) -> Response:
     openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
     summary="Token endpoint (authorization_code, refresh_token, client_credentials)",
 )
-@router.post("/auth/O2/token", include_in_schema=False)
 @errors_as(ApiFamily.LWA_TOKEN)
 async def token(request: Request, session: FunctionSession, box: BoxDep) -> Response:
     params = forms.parse_token_body(request.headers.get("content-type"), await request.body())
@@ -340,7 +340,6 @@ def _attribute(request: Request, client_id: str, user_id: str | None) -> None:
     openapi_extra=TOKEN_LOCATIONS_OPENAPI,
     summary="What an access token is (Authorization, x-amz-access-token or ?access_token=)",
 )
-@router.get("/auth/O2/tokeninfo", include_in_schema=False)
 async def tokeninfo(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:
     info = await LwaService(session, box, clock).token_info(extract_bearer(request, allow_query=True))
     _attribute(request, info.client_id, info.user_id)
