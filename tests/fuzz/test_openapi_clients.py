@@ -4,6 +4,7 @@ typed answers and schemas such generators read as the server means them (core/op
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -28,7 +29,9 @@ def validates(document: dict[str, Any], schema: dict[str, Any], value: Any) -> b
     return bool(jsonschema_rs.Draft202012Validator(rooted).is_valid(value))
 
 
-def json_schema(document: dict[str, Any], path: str, method: str, status: str | None = None) -> dict[str, Any]:
+def json_schema(
+    document: dict[str, Any], path: str, method: str, status: str | None = None
+) -> dict[str, Any]:
     """The JSON schema of `status`'s answer, or of the request body without a status."""
     operation = document["paths"][path][method]
     part = operation["requestBody"] if status is None else operation["responses"][status]
@@ -72,3 +75,26 @@ async def test_the_token_routes_declare_every_place_their_token_may_be(
     for headers, params in sent:
         answer = await client.get(path, headers=headers, params=params)
         assert answer.status_code == 200, (headers.keys(), params.keys(), answer.text)
+
+
+async def test_minted_tokens_have_a_typed_answer_with_the_same_bytes(
+    document: dict[str, Any], client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """The 201 was `additionalProperties: true`; it is the pair admin-api.md names, and the bytes
+    on the wire stay those LWA's token endpoint writes (its field order, compact JSON)."""
+    schema = json_schema(document, "/_localexa/tokens", "post", "201")
+    component = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    assert set(component["required"]) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert component["properties"]["token_type"]["const"] == "bearer"
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    answer = await client.post(
+        "/_localexa/tokens",
+        json={"clientId": client_id, "userId": customer.user_id, "scopes": ["profile"]},
+        headers=ADMIN,
+    )
+    assert answer.status_code == 201
+    body = answer.json()
+    assert validates(document, schema, body)
+    assert list(body) == ["access_token", "token_type", "expires_in", "refresh_token"]
+    assert answer.content == json.dumps(body, separators=(",", ":")).encode()
