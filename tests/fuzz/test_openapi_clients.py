@@ -98,3 +98,16 @@ async def test_minted_tokens_have_a_typed_answer_with_the_same_bytes(
     assert validates(document, schema, body)
     assert list(body) == ["access_token", "token_type", "expires_in", "refresh_token"]
     assert answer.content == json.dumps(body, separators=(",", ":")).encode()
+
+
+async def test_the_token_endpoint_declares_basic_client_authentication(
+    document: dict[str, Any], client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """Basic is accepted (RFC 6749 §2.3.1) but was not declared; the body's client_id and
+    client_secret are the other way, so Basic is one alternative beside none."""
+    assert document["components"]["securitySchemes"]["LwaClientBasic"]["scheme"] == "basic"
+    assert document["paths"]["/auth/o2/token"]["post"]["security"] == [{"LwaClientBasic": []}, {}]
+    skill = await admin.skill()
+    form = {"grant_type": "client_credentials", "scope": "alexa:skill_messaging"}
+    basic = httpx.BasicAuth(skill.messaging_client_id, skill.messaging_client_secret)
+    assert (await client.post("/auth/o2/token", data=form, auth=basic)).status_code == 200

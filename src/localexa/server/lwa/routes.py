@@ -51,6 +51,7 @@ from localexa.server.lwa.schemas import (
     AUTHORIZE_PAGE_OPENAPI,
     TOKEN_LOCATIONS_OPENAPI,
     TOKEN_REQUEST_BODY,
+    TOKEN_SECURITY,
     LwaError,
     ProfileResponse,
     TokenInfoResponse,
@@ -299,7 +300,7 @@ async def page_not_found(rest: str) -> Response:
     response_model=TokenResponse,
     response_model_exclude_none=True,
     responses=_ERRORS,
-    openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
+    openapi_extra={"requestBody": TOKEN_REQUEST_BODY, "security": TOKEN_SECURITY},
     summary="Token endpoint (authorization_code, refresh_token, client_credentials)",
 )
 @errors_as(ApiFamily.LWA_TOKEN)

@@ -119,6 +119,12 @@ TOKEN_REQUEST_BODY: dict[str, object] = {
 }
 
 
+#: The token endpoint authenticates a client by `Authorization: Basic` or by `client_id` and
+#: `client_secret` in the body (or not at all: a public client with PKCE), so Basic is one
+#: alternative beside none (`{}`); without it a generated client had no way to send Basic.
+TOKEN_SECURITY: list[dict[str, list[str]]] = [{"LwaClientBasic": []}, {}]
+
+
 def _query(
     name: str, description: str, *, required: bool = False, example: str | None = None
 ) -> dict[str, object]:
