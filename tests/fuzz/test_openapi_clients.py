@@ -5,6 +5,7 @@ typed answers and schemas such generators read as the server means them (core/op
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 from localexa.server.app import create_app
+from localexa.server.db.engine import create_engine
 from localexa.server.settings import Settings
 from tests.factories import Admin
 from tests.observe.helpers import ADMIN
@@ -111,3 +113,27 @@ async def test_the_token_endpoint_declares_basic_client_authentication(
     form = {"grant_type": "client_credentials", "scope": "alexa:skill_messaging"}
     basic = httpx.BasicAuth(skill.messaging_client_id, skill.messaging_client_secret)
     assert (await client.post("/auth/o2/token", data=form, auth=basic)).status_code == 200
+
+
+async def test_ready_documents_both_of_its_answers(
+    document: dict[str, Any],
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its 200 was `{}` and its 503 had no content, though both are JSON objects."""
+    ok = json_schema(document, "/_localexa/ready", "get", "200")
+    down = json_schema(document, "/_localexa/ready", "get", "503")
+    answer = await client.get("/_localexa/ready")
+    assert answer.status_code == 200
+    assert validates(document, ok, answer.json())
+    assert not validates(document, down, answer.json())
+    broken = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+    monkeypatch.setattr(app.state, "engine", broken)
+    answer = await client.get("/_localexa/ready")
+    monkeypatch.undo()
+    await broken.dispose()
+    assert answer.status_code == 503
+    assert validates(document, down, answer.json())
+    assert not validates(document, ok, answer.json())

@@ -26,6 +26,8 @@ from localexa.server.observe.schemas import (
     FaultOut,
     JournalEntryOut,
     JournalPage,
+    NotReady,
+    Ready,
     ResetOut,
     RestoreOut,
 )
@@ -41,7 +43,15 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/_localexa/ready", tags=["admin"], responses={503: {"description": "database unreachable"}})
+#: Documented by model, as the handler answers with JSONResponse (the document said `{}` and no
+#: content for the 503 until 2026-12-06).
+_READY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": Ready, "description": "The database answers."},
+    503: {"model": NotReady, "description": "The database is unreachable."},
+}
+
+
+@router.get("/_localexa/ready", tags=["admin"], responses=_READY_RESPONSES)
 async def ready(request: Request) -> Response:
     """200 when the database answers `SELECT 1`, else 503 (for load balancers). No admin key."""
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -155,6 +155,20 @@ class JournalEntryOut(CamelModel):
 class JournalPage(CamelModel):
     entries: list[JournalEntryOut]
     next_cursor: str | None
+
+
+class Ready(BaseModel):
+    """`GET /_localexa/ready`'s 200: the database answered `SELECT 1`."""
+
+    status: Literal["ready"]
+    database: Literal["ok"]
+
+
+class NotReady(BaseModel):
+    """`GET /_localexa/ready`'s 503: the database did not answer."""
+
+    status: Literal["unavailable"]
+    database: Literal["unreachable"]
 
 
 class ResetOut(CamelModel):
