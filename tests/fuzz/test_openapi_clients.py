@@ -17,6 +17,7 @@ from localexa.server.app import create_app
 from localexa.server.db.engine import create_engine
 from localexa.server.settings import Settings
 from tests.factories import Admin
+from tests.fuzz.test_openapi_bodies import FAULT_CASES
 from tests.observe.helpers import ADMIN
 
 
@@ -137,3 +138,47 @@ async def test_ready_documents_both_of_its_answers(
     assert answer.status_code == 503
     assert validates(document, down, answer.json())
     assert not validates(document, ok, answer.json())
+
+
+DIRECTIVE = {"userId": "amzn1.account.x", "skillId": "amzn1.ask.skill.x"}
+TURN_ON = {**DIRECTIVE, "namespace": "Alexa.PowerController", "name": "TurnOn"}
+UNION_CASES = [
+    pytest.param("FaultIn", case, accepted, id=f"fault-{index}")
+    for index, (case, accepted) in enumerate(FAULT_CASES)
+] + [
+    pytest.param("DirectiveIn", body, accepted, id=name)
+    for name, body, accepted in [
+        (
+            "turn-on-without-endpoint",
+            {**DIRECTIVE, "namespace": "Alexa.PowerController", "name": "TurnOn"},
+            False,
+        ),
+        (
+            "turn-on",
+            {**DIRECTIVE, "namespace": "Alexa.PowerController", "name": "TurnOn", "endpointId": "lamp-1"},
+            True,
+        ),
+        ("discover", {**DIRECTIVE, "namespace": "Alexa.Discovery", "name": "Discover"}, True),
+        ("accept-grant", {**DIRECTIVE, "namespace": "Alexa.Authorization", "name": "AcceptGrant"}, True),
+        ("without-user", {"skillId": "s", "namespace": "Alexa.Discovery", "name": "Discover"}, False),
+        ("unknown-field", {**DIRECTIVE, "namespace": "Alexa.Discovery", "name": "Discover", "x": 1}, False),
+        ("empty-namespace", {**DIRECTIVE, "namespace": "", "name": "TurnOn", "endpointId": "e"}, False),
+    ]
+]
+
+
+@pytest.mark.parametrize(("name", "body", "accepted"), UNION_CASES)
+def test_each_union_member_is_the_whole_body(
+    document: dict[str, Any], name: str, body: dict[str, Any], accepted: bool
+) -> None:
+    """openapi-python-client reads `anyOf` beside `properties` as a union of the branches alone and
+    dropped the shared fields (`DirectiveInType0(user_id=…)`). Each branch is now the whole body:
+    the branches alone take what the schema (and the server, test_openapi_bodies.py) takes."""
+    schema = document["components"]["schemas"][name]
+    for branch in schema["anyOf"]:
+        assert set(branch["properties"]) == set(schema["properties"]), branch.get("title")
+        assert set(branch["required"]) >= set(schema["required"])
+        assert branch["additionalProperties"] is False
+    union_only = {"anyOf": schema["anyOf"]}
+    assert validates(document, schema, body) is accepted
+    assert validates(document, union_only, body) is accepted
