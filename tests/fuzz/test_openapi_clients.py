@@ -5,6 +5,7 @@ typed answers and schemas such generators read as the server means them (core/op
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from localexa.server.db.engine import create_engine
 from localexa.server.settings import Settings
 from tests.factories import Admin
 from tests.fuzz.test_openapi_bodies import FAULT_CASES
+from tests.fuzz.test_openapi_document import operations
 from tests.observe.helpers import ADMIN
 
 
@@ -182,3 +184,18 @@ def test_each_union_member_is_the_whole_body(
     union_only = {"anyOf": schema["anyOf"]}
     assert validates(document, schema, body) is accepted
     assert validates(document, union_only, body) is accepted
+
+
+def test_operation_ids_are_short_camel_case_and_unique(document: dict[str, Any]) -> None:
+    """FastAPI's ids held the path and the method (53 characters on average, up to 122): a
+    generated client's method names. Each is now its handler's name in camelCase."""
+    ids = [op["operationId"] for _, _, op in operations(document)]
+    assert len(ids) == len(set(ids))
+    for operation_id in ids:
+        assert re.fullmatch(r"[a-z][A-Za-z0-9]*", operation_id), operation_id
+        assert len(operation_id) <= 40, operation_id
+    paths = document["paths"]
+    assert paths["/v1/skills/{skill_id}/stages/{stage}/accountLinkingClient"]["get"]["operationId"] == (
+        "getAccountLinkingInfo"
+    )
+    assert paths["/_localexa/restore"]["post"]["operationId"] == "restore"
