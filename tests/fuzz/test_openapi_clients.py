@@ -199,3 +199,18 @@ def test_operation_ids_are_short_camel_case_and_unique(document: dict[str, Any])
         "getAccountLinkingInfo"
     )
     assert paths["/_localexa/restore"]["post"]["operationId"] == "restore"
+
+
+@pytest.mark.parametrize(
+    ("schema", "values"),
+    [
+        pytest.param("AccountLink", ["LINKED", "NOT_LINKED", "NEEDS_RELINK"], id="account-link"),
+        pytest.param("EvaluationView", ["IN_PROGRESS", "PASSED", "FAILED", "ERROR"], id="evaluation"),
+        pytest.param("EvaluationSummary", ["IN_PROGRESS", "PASSED", "FAILED", "ERROR"], id="evaluation-list"),
+        pytest.param("TestCaseResultView", ["PASSED", "FAILED", "ERROR"], id="test-case"),
+    ],
+)
+def test_statuses_are_enumerated(document: dict[str, Any], schema: str, values: list[str]) -> None:
+    """They were plain strings: a generated client could not tell a run's end from a typo."""
+    status = document["components"]["schemas"][schema]["properties"]["status"]
+    assert status == {"type": "string", "enum": values, "title": "Status"}
