@@ -44,10 +44,8 @@ UNDOCUMENTED: dict[Operation, str] = {
     ("GET", "/ap/static/lwa.css"): "the consent page's stylesheet",
     ("GET", "/ap/{rest}"): "Amazon's other /ap/ browser paths (sign-in variants), answered as pages",
     ("POST", "/ap/{rest}"): "Amazon's other /ap/ browser paths (sign-in variants), answered as pages",
-    ("POST", "/auth/O2/token"): "a spelling of /auth/o2/token (client.lwa uses the documented one)",
-    ("POST", "/{auth_o2_token_in_any_case}"): "any-case spellings of /auth/o2/token",
-    ("GET", "/auth/O2/tokeninfo"): "a spelling of /auth/o2/tokeninfo (client.lwa.token_info)",
-    ("GET", "/{auth_o2_tokeninfo_in_any_case}"): "any-case spellings of /auth/o2/tokeninfo",
+    ("POST", "/{auth_o2_token_in_any_case}"): "other spellings of /auth/o2/token (/auth/O2/token …)",
+    ("GET", "/{auth_o2_tokeninfo_in_any_case}"): "other spellings of /auth/o2/tokeninfo",
     ("GET", "/_localexa/demo/callback"): "the demo's redirect URI: an HTML page for the browser",
     ("GET", "/metrics"): "Prometheus text for a scraper, not JSON for code",
     **{

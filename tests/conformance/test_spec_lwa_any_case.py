@@ -1,6 +1,6 @@
 """Spec §3 "Client quirks the fake LWA must tolerate": Amazon's Python runtime posts to
 `/auth/O2/token`, so "route the path case-insensitively": the token endpoint and tokeninfo answer
-in any letter case, while the literal paths still name their own calls in the journal."""
+in any letter case, and every spelling of one path is one route in the journal (and metrics)."""
 
 from __future__ import annotations
 
@@ -31,11 +31,11 @@ async def test_the_token_paths_answer_in_any_letter_case(client: httpx.AsyncClie
     wrong = await client.post("/Auth/O2/Token", data={**form, "client_secret": "wrong"})
     assert wrong.status_code == 401
     assert wrong.json()["error"] == "invalid_client"
-    # The literal paths keep their own routes (and journal and metrics names).
+    # Every spelling is named by the documented path (until 2026-12-06 three names: the two literal
+    # paths and `/{auth_o2_token_in_any_case}`), token and tokeninfo apart.
     assert (await client.post("/auth/o2/token", data=form)).status_code == 200
     assert (await client.post("/auth/O2/token", data=form)).status_code == 200
     routes = {(e["method"], e["path"]): e["route"] for e in await journal(client)}
-    assert routes["POST", "/auth/o2/token"] == "/auth/o2/token"
-    assert routes["POST", "/auth/O2/token"] == "/auth/O2/token"
-    # Any other casing has a route of its own per path, so token and tokeninfo stay apart.
-    assert routes["POST", "/AUTH/O2/TOKEN"] != routes["GET", "/AUTH/O2/TokenInfo"]
+    for path in ("/auth/o2/token", "/auth/O2/token", "/AUTH/O2/TOKEN", "/Auth/o2/Token"):
+        assert routes["POST", path] == "/auth/o2/token", path
+    assert routes["GET", "/AUTH/O2/TokenInfo"] == "/auth/o2/tokeninfo"

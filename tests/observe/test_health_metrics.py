@@ -139,3 +139,61 @@ def test_alembic_plugin_chatter_stays_out_of_the_info_log() -> None:
         logging.getLogger().removeHandler(handler)
     assert "setup plugin" not in stream.getvalue()
     assert "Running upgrade" in stream.getvalue()
+
+
+async def test_every_spelling_of_a_route_counts_under_its_documented_path(client: httpx.AsyncClient) -> None:
+    """The token endpoint and tokeninfo answer in any letter case (lwa/any_case.py); their calls
+    were three labels each (`/auth/o2/token`, `/auth/O2/token`, `/{auth_o2_token_in_any_case}`)."""
+    for path in ("/auth/o2/token", "/auth/O2/token", "/AUTH/o2/Token"):
+        await client.post(path, data={"grant_type": "password"})
+    for path in ("/auth/o2/tokeninfo", "/auth/O2/tokeninfo", "/Auth/O2/TokenInfo"):
+        await client.get(path)
+    routes = _routes(await client.get("/metrics"))
+    assert routes["POST", "/auth/o2/token"] == 3
+    assert routes["GET", "/auth/o2/tokeninfo"] == 3
+    assert {route for _, route in routes} == {"/auth/o2/token", "/auth/o2/tokeninfo"}
+
+
+async def test_the_document_and_its_page_have_route_labels(client: httpx.AsyncClient) -> None:
+    """They were `unmatched` with status 200; and FastAPI's `/docs/oauth2-redirect`, outside
+    `/_localexa/`, is not served (the page needs it for no scheme of the document)."""
+    assert (await client.get("/_localexa/openapi.json")).status_code == 200
+    page = await client.get("/_localexa/docs")
+    assert page.status_code == 200
+    assert "oauth2" not in page.text.lower()
+    assert (await client.get("/docs/oauth2-redirect")).status_code == 404
+    routes = _routes(await client.get("/metrics"))
+    assert routes["GET", "/_localexa/openapi.json"] == 1
+    assert routes["GET", "/_localexa/docs"] == 1
+    assert routes["GET", "unmatched"] == 1
+
+
+async def test_methods_outside_the_standard_ones_count_as_other(client: httpx.AsyncClient) -> None:
+    """Any token is a method to a client; each one (PROPFIND, MKCOL, …) was a series of its own."""
+    for method in ("PROPFIND", "MKCOL", "BREW"):
+        assert (await client.request(method, "/v3/events")).status_code == 405
+    await client.request("PATCH", "/v3/events")
+    routes = _routes(await client.get("/metrics"))
+    assert routes == {("other", "/v3/events"): 3, ("PATCH", "/v3/events"): 1}
+
+
+async def test_no_created_series(client: httpx.AsyncClient) -> None:
+    """prometheus-client's `*_created` series, one per label set, were a sixth of the text."""
+    await client.get("/_localexa/health")
+    await client.post("/_localexa/faults", json={"path": "/x", "status": 503}, headers=ADMIN)
+    await client.get("/x")
+    text = (await client.get("/metrics")).text
+    assert "localexa_http_requests_total{" in text
+    assert "localexa_http_request_duration_seconds_count{" in text
+    assert "_created" not in text
+
+
+def _routes(metrics: httpx.Response) -> dict[tuple[str, str], float]:
+    """(method, route) → calls counted, over every status."""
+    counted: dict[tuple[str, str], float] = {}
+    for (name, labels), value in _samples(metrics.text).items():
+        if name == "localexa_http_requests_total":
+            found = dict(labels)
+            key = (found["method"], found["route"])
+            counted[key] = counted.get(key, 0) + value
+    return counted

@@ -21,6 +21,7 @@ from localexa.server.core.error_handlers import install_error_handlers
 from localexa.server.core.head import install_head
 from localexa.server.core.http import OutboundHttp
 from localexa.server.core.openapi import install_openapi
+from localexa.server.core.operation_ids import operation_id
 from localexa.server.core.rate_limit import WindowLimiter, forget_rate_limits
 from localexa.server.core.regions import RegionMiddleware
 from localexa.server.core.request_guard import RequestGuardMiddleware
@@ -104,8 +105,12 @@ def create_app(
         description="The Alexa smart home cloud APIs on your own machine.",
         lifespan=lifespan,
         docs_url="/_localexa/docs",
+        # FastAPI served this page at /docs/oauth2-redirect, outside /_localexa/: Swagger UI needs it
+        # only for OAuth2 flows, and the document's schemes are bearer, basic and an API key.
+        swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
         openapi_url="/_localexa/openapi.json",
+        generate_unique_id_function=operation_id,  # short camelCase operationIds (core/operation_ids.py)
         # Amazon's APIs answer a path with a trailing slash as any unknown path; Starlette's 307 to
         # the path without it is an empty body no client follows (httpx does not by default).
         redirect_slashes=False,

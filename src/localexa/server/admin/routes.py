@@ -20,6 +20,7 @@ from localexa.server.admin.schemas import (
     LwaClientOut,
     LwaClientView,
     TokensIn,
+    TokensOut,
     VendorIn,
     VendorOut,
 )
@@ -204,7 +205,7 @@ async def get_skill(skill_id: str, session: SessionDep, box: BoxDep, clock: Cloc
     return SkillDetail(**_skill_fields(skill), alexa_client_credentials=credentials)
 
 
-@router.post("/tokens", status_code=201)
+@router.post("/tokens", status_code=201, response_model=TokensOut)
 async def create_tokens(
     body: TokensIn, session: SessionDep, box: BoxDep, clock: ClockDep
 ) -> dict[str, object]:

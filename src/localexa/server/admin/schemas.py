@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
@@ -123,6 +124,17 @@ class TokensIn(AdminBody):
             if not _SCOPE.fullmatch(scope):
                 raise ValueError(f"scope {scope!r} is not a scope token")
         return value
+
+
+class TokensOut(BaseModel):
+    """`POST /_localexa/tokens`' 201 (admin-api.md): the pair, as LWA's token endpoint sends it
+    (lwa/tokens.py `IssuedTokens.as_response`), in its field order, so the bytes stay LWA's. The
+    document said only "an object" until 2026-12-06."""
+
+    access_token: str = Field(examples=["Atza|IwEB…"])
+    token_type: Literal["bearer"]
+    expires_in: int = Field(examples=[3600], description="Seconds until the access token expires.")
+    refresh_token: str = Field(examples=["Atzr|IwEB…"])
 
 
 class ClockIn(AdminBody):

@@ -16,7 +16,8 @@ processes the generated document once, so no area has to declare its errors rout
 - the 422 FastAPI invented is dropped; what an area declared itself is kept as it is;
 - security schemes: an LWA bearer token (`Authorization: Bearer …`) or the admin key header,
   found from the route's own dependencies (core.auth), so a client (and a fuzzer) knows which
-  credential each call takes;
+  credential each call takes; the token endpoint's HTTP Basic client authentication, which its
+  route declares itself (lwa/schemas.py), as routes that read their token themselves do;
 - every response carries `X-Amzn-RequestId` (core.request_id); a 429 carries `Retry-After`; a
   401 of a token API `WWW-Authenticate` (as SMAPI's own spec.json lists it);
 - the error schemas of the gateway and LWA enumerate their `code` / `error` values (core.errors);
@@ -134,6 +135,12 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "the bare token is accepted too.",
     },
     "AdminKey": {"type": "apiKey", "in": "header", "name": "X-Localexa-Admin-Key"},
+    "LwaClientBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "Client authentication at the token endpoint (RFC 6749 §2.3.1): the client id "
+        "and secret; `client_id` and `client_secret` in the body do as well.",
+    },
 }
 
 _REQUEST_ID_HEADER = {

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from localexa.server.core.openapi_any_of import whole_branches
 from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
 from localexa.skill.messages import ENDPOINT_ID_PATTERN
 
@@ -15,22 +16,28 @@ class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
-def _without_endpoint(namespace: str, name: str) -> dict[str, Any]:
+def _without_endpoint(title: str, namespace: str, name: str) -> dict[str, Any]:
     return {
+        "title": title,
         "required": ["namespace", "name"],
         "properties": {"namespace": {"const": namespace}, "name": {"const": name}},
     }
 
 
 #: Every directive names its endpoint but Discover and AcceptGrant, which go to the skill as a
-#: whole (directives/service.py refuses the others without one): said in the document too.
-_NAMES_ITS_ENDPOINT: dict[str, Any] = {
-    "anyOf": [
-        {"required": ["endpointId"], "properties": {"endpointId": {"type": "string"}}},
-        _without_endpoint(*DISCOVER),
-        _without_endpoint(*ACCEPT_GRANT),
+#: whole (directives/service.py refuses the others without one): said in the document too, each
+#: branch the whole body (core/openapi_any_of.py).
+_NAMES_ITS_ENDPOINT = whole_branches(
+    [
+        {
+            "title": "EndpointDirectiveIn",
+            "required": ["endpointId"],
+            "properties": {"endpointId": {"type": "string"}},
+        },
+        _without_endpoint("DiscoverDirectiveIn", *DISCOVER),
+        _without_endpoint("AcceptGrantDirectiveIn", *ACCEPT_GRANT),
     ]
-}
+)
 
 
 class DirectiveIn(CamelModel):

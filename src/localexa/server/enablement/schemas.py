@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from localexa.server.core.json_body import inline_defs, smapi_model
+from localexa.server.enablement.models import LINKED, NEEDS_RELINK, NOT_LINKED
 
 Stage = Literal["development", "live"]
 STAGES: tuple[str, ...] = ("development", "live")
@@ -58,7 +59,9 @@ class UserRef(CamelModel):
 
 
 class AccountLink(CamelModel):
-    status: str  # LINKED | NOT_LINKED | NEEDS_RELINK
+    # A str, not a Literal: the document names the values (since 2026-12-06) while the answer
+    # still sends whatever the row holds, so a value the list lacks is never a 500 here.
+    status: str = Field(json_schema_extra={"enum": [LINKED, NOT_LINKED, NEEDS_RELINK]})
 
 
 class EnablementStatus(CamelModel):

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from localexa.server.evaluation.models import ERROR, FAILED, IN_PROGRESS, PASSED
 from localexa.skill.messages import ENDPOINT_ID_PATTERN
 
 Stage = Literal["development", "live"]
@@ -83,12 +84,19 @@ class Metrics(CamelModel):
     error_test_cases: int
 
 
+#: The statuses the document names (since 2026-12-06); the fields stay `str`, so an answer holds
+#: what the row does and a value outside the list is never a 500. A queued run shows IN_PROGRESS
+#: (service.wire_status); a test case is never in progress.
+_RUN_STATUS = Field(json_schema_extra={"enum": [IN_PROGRESS, PASSED, FAILED, ERROR]})
+_CASE_STATUS = Field(json_schema_extra={"enum": [PASSED, FAILED, ERROR]})
+
+
 class EvaluationView(CamelModel):
     """GetSHCapabilityEvaluationResponse."""
 
     start_timestamp: str
     end_timestamp: str | None = None
-    status: str
+    status: str = _RUN_STATUS
     error: CapabilityError | None = None
     input: EvaluationRequest
     metrics: dict[str, Metrics]
@@ -96,7 +104,7 @@ class EvaluationView(CamelModel):
 
 class EvaluationSummary(CamelModel):
     id: str
-    status: str
+    status: str = _RUN_STATUS
     start_timestamp: str
     end_timestamp: str | None = None
     endpoint_id: str
@@ -124,7 +132,7 @@ class TestCaseResultView(CamelModel):
     __test__ = False
 
     name: str
-    status: str
+    status: str = _CASE_STATUS
     directive: dict[str, Any] | None = None
     actual_response: dict[str, Any] | None = None
     expected_response: dict[str, Any] | None = None

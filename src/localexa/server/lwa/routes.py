@@ -3,7 +3,7 @@
     GET  /ap/oa                 sign-in or consent page (RFC 6749 §4.1.1)
     POST /ap/oa                 the page's forms: action = signin | consent | signout
     POST /auth/o2/token         token endpoint (also /auth/O2/token, as Amazon's Python SDK posts,
-                                and any other letter case: any_case.py)
+                                and any other letter case: any_case.py, counted as /auth/o2/token)
     GET  /auth/o2/tokeninfo     what an access token is (in any letter case too)
     GET  /user/profile          the customer's profile, by scope
 
@@ -49,7 +49,9 @@ from localexa.server.lwa.oauth_errors import GrantRevoked, InvalidRequest
 from localexa.server.lwa.schemas import (
     AUTHORIZE_FORM_OPENAPI,
     AUTHORIZE_PAGE_OPENAPI,
+    TOKEN_LOCATIONS_OPENAPI,
     TOKEN_REQUEST_BODY,
+    TOKEN_SECURITY,
     LwaError,
     ProfileResponse,
     TokenInfoResponse,
@@ -290,17 +292,17 @@ async def page_not_found(rest: str) -> Response:
 # -- api.amazon.com: token, tokeninfo, profile ------------------------------------------------------
 
 
-# Last of the three, so the literal paths keep naming their calls (any_case.py).
+# After the documented path, which it would match too: every other spelling (/auth/O2/token,
+# Amazon's runtime's, included) is this route, labelled /auth/o2/token all the same (any_case.py).
 @router.post(any_case("/auth/o2/token"), include_in_schema=False)
 @router.post(
     "/auth/o2/token",
     response_model=TokenResponse,
     response_model_exclude_none=True,
     responses=_ERRORS,
-    openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
+    openapi_extra={"requestBody": TOKEN_REQUEST_BODY, "security": TOKEN_SECURITY},
     summary="Token endpoint (authorization_code, refresh_token, client_credentials)",
 )
-@router.post("/auth/O2/token", include_in_schema=False)
 @errors_as(ApiFamily.LWA_TOKEN)
 async def token(request: Request, session: FunctionSession, box: BoxDep) -> Response:
     params = forms.parse_token_body(request.headers.get("content-type"), await request.body())
@@ -336,9 +338,9 @@ def _attribute(request: Request, client_id: str, user_id: str | None) -> None:
     response_model=TokenInfoResponse,
     response_model_exclude_none=True,
     responses=_ERRORS,
-    summary="What an access token is (access_token query parameter or Authorization header)",
+    openapi_extra=TOKEN_LOCATIONS_OPENAPI,
+    summary="What an access token is (Authorization, x-amz-access-token or ?access_token=)",
 )
-@router.get("/auth/O2/tokeninfo", include_in_schema=False)
 async def tokeninfo(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:
     info = await LwaService(session, box, clock).token_info(extract_bearer(request, allow_query=True))
     _attribute(request, info.client_id, info.user_id)
@@ -358,6 +360,7 @@ async def tokeninfo(request: Request, session: FunctionSession, box: BoxDep, clo
     response_model=ProfileResponse,
     response_model_exclude_none=True,
     responses={401: {"model": LwaError}, 403: {"model": LwaError}},
+    openapi_extra=TOKEN_LOCATIONS_OPENAPI,
     summary="The customer's profile (Bearer, x-amz-access-token or ?access_token=)",
 )
 async def profile(request: Request, session: FunctionSession, box: BoxDep, clock: FreshClock) -> Response:

@@ -119,6 +119,12 @@ TOKEN_REQUEST_BODY: dict[str, object] = {
 }
 
 
+#: The token endpoint authenticates a client by `Authorization: Basic` or by `client_id` and
+#: `client_secret` in the body (or not at all: a public client with PKCE), so Basic is one
+#: alternative beside none (`{}`); without it a generated client had no way to send Basic.
+TOKEN_SECURITY: list[dict[str, list[str]]] = [{"LwaClientBasic": []}, {}]
+
+
 def _query(
     name: str, description: str, *, required: bool = False, example: str | None = None
 ) -> dict[str, object]:
@@ -133,6 +139,30 @@ def _query(
         parameter["example"] = example
     return parameter
 
+
+#: `GET /auth/o2/tokeninfo` and `GET /user/profile` read the access token themselves
+#: (core.auth.extract_bearer with `allow_query`): from `Authorization` (`Bearer …` or the bare
+#: token), `x-amz-access-token` or `?access_token=`, exactly one of them. The header is the
+#: LwaBearer scheme; the other two are parameters, so the scheme is one alternative beside none
+#: (`{}`): a generated client that knew neither could only send the token it had no place for.
+TOKEN_LOCATIONS_OPENAPI: dict[str, object] = {
+    "security": [{"LwaBearer": []}, {}],
+    "parameters": [
+        _query(
+            "access_token",
+            "The access token, when it is sent neither in `Authorization` nor in `x-amz-access-token` "
+            "(a token sent two ways is `invalid_request`).",
+        ),
+        {
+            "name": "x-amz-access-token",
+            "in": "header",
+            "required": False,
+            "description": "The access token, when it is sent neither in `Authorization` nor as "
+            "`access_token` (a token sent two ways is `invalid_request`).",
+            "schema": {"type": "string"},
+        },
+    ],
+}
 
 _REDIRECT = {
     "description": (

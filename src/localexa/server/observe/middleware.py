@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from localexa.server.core.clock import Clock
 from localexa.server.core.http import OutboundCall
+from localexa.server.lwa.any_case import canonical_path
 from localexa.server.observe.behalf import on_behalf_of
 from localexa.server.observe.exchange import ADMIN_AUTHENTICATED, ADMIN_PREFIXES, Exchange
 from localexa.server.observe.journal import Journal
@@ -74,9 +75,26 @@ def is_admin(path: str, headers: list[tuple[str, str]], scope_state: dict[str, A
 
 
 def route_template(scope: Scope) -> str:
-    route = scope.get("route")
+    """The call's route in the metrics, the log line and the journal: the route's template, one
+    label for every spelling of an any-case path (lwa/any_case.py: three labels for the token
+    endpoint until 2026-12-06), the path of a plain Starlette route (the OpenAPI document and its
+    page, which were `unmatched`), else `unmatched`."""
+    route = scope.get("route") or _plain_route(scope)
+    canonical = canonical_path(route)
+    if canonical is not None:
+        return canonical
     template = getattr(route, "path_format", None) or getattr(route, "path", None)
     return template if isinstance(template, str) else "unmatched"
+
+
+def _plain_route(scope: Scope) -> object:
+    """The Starlette route that answered the call: only FastAPI's own routes put themselves in the
+    scope, others (`app.add_route`: the OpenAPI document, the docs page) leave their endpoint."""
+    endpoint = scope.get("endpoint")
+    if endpoint is None:
+        return None
+    routes = getattr(scope.get("app"), "routes", ())
+    return next((route for route in routes if getattr(route, "endpoint", None) is endpoint), None)
 
 
 async def _refresh(clock: Clock, state: Any) -> None:

@@ -27,9 +27,12 @@ from localexa.server.observe.schemas import (
     FaultOut,
     JournalEntryOut,
     JournalPage,
+    NotReady,
+    Ready,
     ResetOut,
     RestoreOut,
 )
+from localexa.server.observe.snapshot_rows import SNAPSHOT_DOCUMENT
 
 router = APIRouter()
 admin = APIRouter(prefix="/_localexa", tags=["admin"], dependencies=[AdminKey], route_class=AdminRoute)
@@ -41,7 +44,15 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/_localexa/ready", tags=["admin"], responses={503: {"description": "database unreachable"}})
+#: Documented by model, as the handler answers with JSONResponse (the document said `{}` and no
+#: content for the 503 until 2026-12-06).
+_READY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": Ready, "description": "The database answers."},
+    503: {"model": NotReady, "description": "The database is unreachable."},
+}
+
+
+@router.get("/_localexa/ready", tags=["admin"], responses=_READY_RESPONSES)
 async def ready(request: Request) -> Response:
     """200 when the database answers `SELECT 1`, else 503 (for load balancers). No admin key."""
     try:
@@ -158,13 +169,22 @@ async def reset(request: Request, clock: ClockDep) -> ResetOut:
     return ResetOut(reset=True, now=iso(clock.now()))
 
 
-@admin.post("/snapshot")
+_SNAPSHOT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The snapshot.", "content": {"application/json": {"schema": SNAPSHOT_DOCUMENT}}}
+}
+#: The body, documented by hand: the route reads it itself (strictly, below).
+_RESTORE_OPENAPI: dict[str, Any] = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": SNAPSHOT_DOCUMENT}}}
+}
+
+
+@admin.post("/snapshot", response_model=None, responses=_SNAPSHOT_RESPONSES)
 async def snapshot(request: Request) -> dict[str, Any]:
     """Every table but the journal, as one JSON document `restore` accepts."""
     return await state.snapshot(request.app)
 
 
-@admin.post("/restore", response_model=RestoreOut)
+@admin.post("/restore", response_model=RestoreOut, openapi_extra=_RESTORE_OPENAPI)
 async def restore(request: Request) -> RestoreOut:
     """Replaces all state with a snapshot's, in one transaction."""
     try:

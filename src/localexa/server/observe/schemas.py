@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from localexa.server.core.fields import RegionField
 from localexa.server.core.openapi import PYTHON_SPACE
+from localexa.server.core.openapi_any_of import whole_branches
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -36,13 +37,14 @@ class CamelModel(BaseModel):
 #: channelNumber, thread/fields.py), so the document says it in words.
 _INTEGER = "A JSON integer written without a fraction or exponent (`500`, not `500.0`)."
 
-#: A fault acts: it fails the call (`status`) or slows it (`delayMs` above 0), or both.
-_ACTS: dict[str, Any] = {
-    "anyOf": [
-        {"required": ["status"], "properties": {"status": {"type": "integer"}}},
-        {"required": ["delayMs"], "properties": {"delayMs": {"minimum": 1}}},
+#: A fault acts: it fails the call (`status`) or slows it (`delayMs` above 0), or both. Each
+#: branch is the whole body (core/openapi_any_of.py).
+_ACTS = whole_branches(
+    [
+        {"title": "FailingFaultIn", "required": ["status"], "properties": {"status": {"type": "integer"}}},
+        {"title": "DelayingFaultIn", "required": ["delayMs"], "properties": {"delayMs": {"minimum": 1}}},
     ]
-}
+)
 
 
 class FaultIn(CamelModel):
@@ -155,6 +157,20 @@ class JournalEntryOut(CamelModel):
 class JournalPage(CamelModel):
     entries: list[JournalEntryOut]
     next_cursor: str | None
+
+
+class Ready(BaseModel):
+    """`GET /_localexa/ready`'s 200: the database answered `SELECT 1`."""
+
+    status: Literal["ready"]
+    database: Literal["ok"]
+
+
+class NotReady(BaseModel):
+    """`GET /_localexa/ready`'s 503: the database did not answer."""
+
+    status: Literal["unavailable"]
+    database: Literal["unreachable"]
 
 
 class ResetOut(CamelModel):

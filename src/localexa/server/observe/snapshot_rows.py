@@ -23,6 +23,40 @@ from localexa.server.skills.schemas import check_endpoint
 SNAPSHOT_FORMAT = "localexa.snapshot"
 SNAPSHOT_VERSION = 1
 
+#: The document `POST /_localexa/snapshot` answers and `POST /_localexa/restore` takes, for the
+#: OpenAPI document: both handlers build or read the JSON themselves (restore parses its body
+#: strictly, core/strict_json.py), so FastAPI knew neither shape and a generated client had no
+#: body parameter for restore. `validated_rows` below checks what a schema cannot (the key, each
+#: value against its column).
+SNAPSHOT_DOCUMENT: dict[str, Any] = {
+    "title": "Snapshot",
+    "type": "object",
+    "description": "Every table but the journal, as `POST /_localexa/snapshot` answers it; restored "
+    "only into a server with the same secret key and a schema revision it knows.",
+    "required": ["format", "version", "schemaRevision", "keyFingerprint", "tables"],
+    "properties": {
+        "format": {"type": "string", "enum": [SNAPSHOT_FORMAT]},
+        "version": {"type": "integer", "enum": [SNAPSHOT_VERSION], "description": "A JSON integer."},
+        "schemaRevision": {
+            "type": ["string", "null"],
+            "description": "The database schema's revision (Alembic) when the snapshot was taken.",
+        },
+        "keyFingerprint": {
+            "type": "string",
+            "description": "Tells the server's secret key from another without revealing it.",
+        },
+        "createdAt": {"type": "string", "description": "ISO-8601, by localexa's clock."},
+        "tables": {
+            "type": "object",
+            "description": "Each table's rows, by table name; each row its columns' JSON values.",
+            "additionalProperties": {
+                "type": "array",
+                "items": {"type": "object", "additionalProperties": True},
+            },
+        },
+    },
+}
+
 
 def encode(value: Any) -> Any:
     """A column's value in its JSON form (the snapshot's)."""
