@@ -85,7 +85,9 @@ def create_app(
             await token_cache.epoch()  # Redis unreachable: said now (once), not at the first call
         app.state.token_verifier = LwaTokenVerifier(token_cache)
         await start_observability(app)
-        app.state.rate_limiter = WindowLimiter.from_settings(settings.rate_limit, settings.redis_url)
+        app.state.rate_limiter = WindowLimiter.from_settings(
+            settings.rate_limit, settings.redis_url, settings.sign_in_rate_limit
+        )
         try:
             for hook in hooks:
                 await hook(app)

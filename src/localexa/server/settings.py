@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     max_restore_bytes: int = Field(default=64 * 1_048_576, gt=0)
     #: Per caller and operation, in the `limits` notation ("600/minute").
     rate_limit: str = "6000/minute"
+    #: Sign-in attempts (`/ap/oa` per address and per account, the console's per address) and
+    #: wrong admin keys (per address), on top of `rate_limit`: slow enough to make guessing a
+    #: short password or LOCALEXA_ADMIN_KEY impractical, generous for a test suite's sign-ins.
+    sign_in_rate_limit: str = "100/minute"
     #: CA bundle trusted for outbound HTTPS calls (skill token URLs, skill endpoints).
     outbound_ca_file: Path | None = None
     #: Seconds allowed for the account-linking token exchange (Amazon allows 4.5 s).
@@ -98,7 +102,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "sign_in_rate_limit")
     @classmethod
     def _rate_limit_is_a_budget(cls, value: str) -> str:
         """Refused at start, not at the first call: `garbage` stopped the start with a bare

@@ -19,7 +19,8 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 
-from localexa.server.core.errors import BEARER_CHALLENGE, BadRequest, Forbidden, Unauthorized
+from localexa.server.core.errors import BEARER_CHALLENGE, BadRequest, Forbidden, TooManyRequests, Unauthorized
+from localexa.server.core.rate_limit import Limiter, caller_of
 
 
 @dataclass(frozen=True)
@@ -124,12 +125,29 @@ async def any_token(request: Request) -> Principal:
 AnyPrincipal = Annotated[Principal, Depends(any_token)]
 
 
+#: The budget of wrong admin keys per address (core/rate_limit.py SIGN_IN_OPERATIONS).
+ADMIN_KEY_OPERATION = "admin.key"
+
+
 async def require_admin_key(request: Request) -> None:
-    """Every admin call but health needs `X-Localexa-Admin-Key` (admin-api.md)."""
+    """Every admin call but health needs `X-Localexa-Admin-Key` (admin-api.md).
+
+    Wrong keys count against the address's sign-in budget, as the console's sign-in does (the key
+    may be a short one set through LOCALEXA_ADMIN_KEY; the header had no budget but the API's
+    6000/minute). Once it is spent no key is checked, the right one included, until it refills:
+    otherwise a guess that is right would still tell itself apart by its 200."""
+    limiter: Limiter | None = getattr(request.app.state, "rate_limiter", None)
+    caller = caller_of(request)
+    if limiter is not None and (wait := await limiter.spent(ADMIN_KEY_OPERATION, caller)) is not None:
+        raise TooManyRequests(
+            f"Too many wrong admin keys from this address; retry after {wait} s.", retry_after=wait
+        )
     given = request.headers.getlist("x-localexa-admin-key")
     expected: str = request.app.state.admin_key
     # Two keys are no key: the first one counted, so a wrong one after a right one passed.
     if len(given) != 1 or not hmac.compare_digest(given[0].encode(), expected.encode()):
+        if limiter is not None:
+            await limiter.hit(ADMIN_KEY_OPERATION, caller)
         raise Unauthorized("A valid X-Localexa-Admin-Key header is required.")
 
 

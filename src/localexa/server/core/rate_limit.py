@@ -35,9 +35,21 @@ from localexa.server.core.redis_pools import bounded_pool
 logger = logging.getLogger("localexa.rate_limit")
 
 
+#: Operations that try a secret a person may have chosen (a password, an admin key set through
+#: LOCALEXA_ADMIN_KEY): besides `rate_limit` they count against `sign_in_rate_limit`, so that
+#: guessing is slow while an API's own budget stays large enough for load tests.
+SIGN_IN_OPERATIONS = frozenset({"lwa.signin", "console.login", "admin.key"})
+#: Of those, the ones that count wrong keys only (core/auth.py `require_admin_key`).
+WRONG_KEY_OPERATIONS = frozenset({"admin.key"})
+
+
 class Limiter(Protocol):
     async def hit(self, operation: str, caller: str) -> int | None:
         """Count one call; None when allowed, else the seconds to wait before retrying."""
+        ...
+
+    async def spent(self, operation: str, caller: str) -> int | None:
+        """The seconds to wait when the budget is spent (counting nothing), else None."""
         ...
 
     async def reset(self) -> None:
@@ -60,30 +72,59 @@ class WindowLimiter:
     per call and cost ~15 % of a cheap authenticated GET under load (bench/).
     """
 
-    def __init__(self, limits: list[RateLimitItem], storage: Storage, closer: Any = None) -> None:
+    def __init__(
+        self,
+        limits: list[RateLimitItem],
+        storage: Storage,
+        closer: Any = None,
+        *,
+        sign_in_limits: list[RateLimitItem] | None = None,
+    ) -> None:
         self._limits = limits
+        # Sign-in attempts (SIGN_IN_OPERATIONS) also count against their own, smaller budget;
+        # wrong keys only against that one (the API's budget is not theirs to spend or check).
+        self._wrong_key_limits = sign_in_limits or []
+        self._sign_in_limits = limits + self._wrong_key_limits
         self._storage = storage
         self._strategy = SlidingWindowCounterRateLimiter(storage)
         self._closer = closer
         self._outage = LogThrottle(logger, "rate limit storage")
 
     @classmethod
-    def from_settings(cls, rate_limit: str, redis_url: str | None) -> WindowLimiter:
+    def from_settings(
+        cls, rate_limit: str, redis_url: str | None, sign_in_rate_limit: str | None = None
+    ) -> WindowLimiter:
         limits = parse_many(rate_limit)
+        sign_in = parse_many(sign_in_rate_limit) if sign_in_rate_limit else None
         if not redis_url:
-            return cls(limits, MemoryStorage())
+            return cls(limits, MemoryStorage(), sign_in_limits=sign_in)
         # Our own pool, so shutdown can close it (limits would otherwise leave sockets open), and
         # a bounded one (core/redis_pools.py).
         pool = bounded_pool(redis_url)
         uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
         options: dict[str, Any] = {"connection_pool": pool}  # passed through to redis.asyncio.Redis
         storage = RedisStorage(uri, implementation="redispy", key_prefix=REDIS_PREFIX, **options)
-        return cls(limits, storage, closer=pool)
+        return cls(limits, storage, closer=pool, sign_in_limits=sign_in)
+
+    def _items(self, operation: str) -> list[RateLimitItem]:
+        if operation in WRONG_KEY_OPERATIONS:
+            return self._wrong_key_limits
+        return self._sign_in_limits if operation in SIGN_IN_OPERATIONS else self._limits
 
     async def hit(self, operation: str, caller: str) -> int | None:
-        for item in self._limits:
+        return await self._check(operation, caller, count=True)
+
+    async def spent(self, operation: str, caller: str) -> int | None:
+        """Whether the budget is spent, without counting a call: the seconds to wait, or None."""
+        return await self._check(operation, caller, count=False)
+
+    async def _check(self, operation: str, caller: str, *, count: bool) -> int | None:
+        for item in self._items(operation):
             try:
-                allowed = await self._strategy.hit(item, operation, caller)
+                if count:
+                    allowed = await self._strategy.hit(item, operation, caller)
+                else:
+                    allowed = await self._strategy.test(item, operation, caller)
                 if allowed:
                     continue
                 stats = await self._strategy.get_window_stats(item, operation, caller)

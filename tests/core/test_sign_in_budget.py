@@ -1,0 +1,89 @@
+"""Wrong admin keys count against the address's sign-in budget (LOCALEXA_SIGN_IN_RATE_LIMIT),
+as console and `/ap/oa` sign-ins do: the header had no budget but the API's 6000/minute, so a
+short key set through LOCALEXA_ADMIN_KEY could be guessed at 100 a second (security QA of
+2026-12-06). Once the budget is spent no key is checked, the right one included."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from localexa.server.core.rate_limit import SIGN_IN_OPERATIONS
+from localexa.server.settings import Settings
+from tests.conftest import ADMIN_KEY
+
+PATH = "/_localexa/customers"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"sign_in_rate_limit": "3/minute"})
+
+
+def _client(app: FastAPI, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080")
+
+
+@pytest.fixture
+async def attacker(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with _client(app, "10.0.0.66") as client:
+        yield client
+
+
+async def test_wrong_admin_keys_spend_the_addresss_budget_then_nothing_is_checked(
+    app: FastAPI, attacker: httpx.AsyncClient
+) -> None:
+    statuses = [
+        (await attacker.get(PATH, headers={"X-Localexa-Admin-Key": f"guess-{n}"})).status_code
+        for n in range(3)
+    ]
+    assert statuses == [401, 401, 401]
+    refused = await attacker.get(PATH, headers={"X-Localexa-Admin-Key": "guess-4"})
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert "admin keys" in refused.json()["message"]
+    # The right key from that address is refused as well, so a right guess tells nothing apart.
+    assert (await attacker.get(PATH, headers={"X-Localexa-Admin-Key": ADMIN_KEY})).status_code == 429
+    # Another address is not held up, and right keys never spend anything.
+    async with _client(app, "10.0.0.7") as other:
+        for _ in range(10):
+            assert (await other.get(PATH, headers={"X-Localexa-Admin-Key": ADMIN_KEY})).status_code == 200
+
+
+async def test_a_reset_forgets_the_spent_budget(app: FastAPI, attacker: httpx.AsyncClient) -> None:
+    for n in range(4):
+        await attacker.get(PATH, headers={"X-Localexa-Admin-Key": f"guess-{n}"})
+    assert (await attacker.get(PATH, headers={"X-Localexa-Admin-Key": ADMIN_KEY})).status_code == 429
+    async with _client(app, "10.0.0.7") as other:
+        reset = await other.post("/_localexa/reset", headers={"X-Localexa-Admin-Key": ADMIN_KEY})
+        assert reset.status_code in (200, 204), reset.text
+    assert (await attacker.get(PATH, headers={"X-Localexa-Admin-Key": ADMIN_KEY})).status_code == 200
+
+
+async def test_console_sign_in_has_the_sign_in_budget(attacker: httpx.AsyncClient) -> None:
+    page = await attacker.get("/console/login")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    statuses = []
+    for n in range(4):
+        answer = await attacker.post(
+            "/console/login", data={"admin_key": f"guess-{n}", "csrf_token": token, "next": "/console"}
+        )
+        statuses.append(answer.status_code)
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_the_sign_in_operations_are_the_ones_the_areas_use() -> None:
+    from localexa.server.console.routes import SIGN_IN_OPERATION as CONSOLE
+    from localexa.server.core.auth import ADMIN_KEY_OPERATION
+    from localexa.server.lwa.routes import SIGN_IN_OPERATION as LWA
+
+    assert {CONSOLE, LWA, ADMIN_KEY_OPERATION} == SIGN_IN_OPERATIONS
+
+
+def test_a_sign_in_budget_that_is_no_budget_is_refused_at_start(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="not a rate limit"):
+        Settings.model_validate({**settings.model_dump(), "sign_in_rate_limit": "often"})
