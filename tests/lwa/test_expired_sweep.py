@@ -23,6 +23,7 @@ from localexa.server.lwa.grants import KIND_LWA, store_code
 from localexa.server.lwa.models import AuthorizationCode, Token
 from localexa.server.observe.state import _state_tables, reset
 from localexa.server.settings import Settings
+from tests.console.test_console import _csrf, sign_in
 from tests.factories import Admin, Customer, Skill
 from tests.lwa.test_grant_codes import mint
 from tests.lwa.test_token_cache import ENDPOINT, LINKING, bearer, cache_of, cached_token, token_lookups
@@ -159,6 +160,19 @@ async def test_an_advance_deletes_codes_and_access_tokens_a_day_past_their_expir
     }
     refreshed = await refresh(client, world.pair["refresh_token"], world.client_id, world.secret)
     assert refreshed.status_code == 200, refreshed.text
+
+
+async def test_the_consoles_clock_form_sweeps_too(
+    app: FastAPI, client: httpx.AsyncClient, admin: Admin
+) -> None:
+    await World.build(app, client, admin)
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/clock")).text)
+    moved = await client.post("/console/clock", data={"csrf_token": csrf, "seconds": str(HOUR + DAY + 60)})
+    assert moved.status_code == 303
+    assert await count(app, AuthorizationCode) == 0
+    assert await count(app, Token, Token.kind == "access") == 0
+    assert await count(app, Token, Token.kind == "refresh") == 2
 
 
 async def test_within_the_grace_expired_rows_stay_and_answer_as_before(
