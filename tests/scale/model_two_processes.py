@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from localexa.server.lwa.expired import EXPIRED_GRACE
 from tests.scale.processes import ServerProcess
 
 THREAD_PERMISSION = "alexa::thread_network_credentials:read"
@@ -39,6 +40,9 @@ TOKEN_URL = "/auth/o2/token"
 #: LWA access tokens live an hour; each advance is half of it, so the second one ends a token.
 TOKEN_LIFETIME = 3600
 ADVANCE = 1800
+#: An access token this long past its expiry is deleted by the advance that takes it there
+#: (lwa/expired.py): then it is an unknown token.
+SWEPT_AFTER = TOKEN_LIFETIME + int(EXPIRED_GRACE.total_seconds())
 #: Re-mint a token this long (wall clock) after it was issued, so wall time never adds up to an
 #: advance (a token one advance old has 1800 s left, far more than this).
 REMINT_AFTER = 600.0
@@ -73,9 +77,9 @@ class State:
     msg_grant_ended: bool = False
 
     def token(self, key: str) -> str:
-        """live, expired or invalid, by the model's clock."""
+        """live, expired or invalid (unknown, or swept a day after it expired), by the model's clock."""
         issued = dict(self.access).get(key)
-        if self.gone or issued is None:
+        if self.gone or issued is None or self.offset - issued >= SWEPT_AFTER:
             return "invalid"
         return "expired" if self.offset - issued >= TOKEN_LIFETIME else "live"
 

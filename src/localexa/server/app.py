@@ -31,6 +31,7 @@ from localexa.server.db.engine import create_engine
 from localexa.server.db.migrate import upgrade_to_head
 from localexa.server.db.session import ReadsOnlyMiddleware
 from localexa.server.evaluation.worker import start_evaluation_worker, stop_evaluation_worker
+from localexa.server.lwa.expired import ExpiredSweeper, Swept
 from localexa.server.lwa.registry import check_secret_key
 from localexa.server.lwa.token_cache import TokenCache, watch_revocations
 from localexa.server.lwa.tokens import LwaTokenVerifier
@@ -88,12 +89,21 @@ def create_app(
         app.state.rate_limiter = WindowLimiter.from_settings(
             settings.rate_limit, settings.redis_url, settings.sign_in_rate_limit
         )
+        metrics = app.state.metrics
+
+        def count_swept(swept: Swept) -> None:
+            metrics.count_expired_deleted(swept.codes, swept.access_tokens)
+
+        # Expired codes and access tokens go a day after they expire (lwa/expired.py).
+        app.state.expired_sweeper = sweeper = ExpiredSweeper(engine, clock, on_swept=count_swept)
         try:
             for hook in hooks:
                 await hook(app)
             await start_evaluation_worker(app)
+            sweeper.start()
             yield
         finally:
+            await sweeper.stop()
             await stop_evaluation_worker(app)
             await stop_observability(app)
             await app.state.rate_limiter.aclose()

@@ -30,6 +30,7 @@ from localexa.server.core.clock import iso
 from localexa.server.core.deps import BoxDep, ClockDep
 from localexa.server.core.errors import BadRequest, NotFound
 from localexa.server.db.session import SessionDep
+from localexa.server.lwa.expired import ExpiredSweeper
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.registry import Registry, is_alexa_client
 from localexa.server.lwa.repository import LwaRepository
@@ -275,6 +276,10 @@ async def get_clock(request: Request, clock: ClockDep) -> ClockOut:
 
 @router.post("/clock", response_model=ClockOut)
 async def advance_clock(body: ClockIn, request: Request, clock: ClockDep) -> ClockOut:
-    """Moves localexa's clock forward for every expiry (codes, tokens, page tokens)."""
+    """Moves localexa's clock forward for every expiry (codes, tokens, page tokens), then deletes
+    the codes and access tokens the move took past a day after their expiry (lwa/expired.py), so
+    time travel shows it at once (a failed sweep is logged; the advance stands)."""
     now = await clock.advance(request.app.state.engine, body.advance_seconds)
+    sweeper: ExpiredSweeper = request.app.state.expired_sweeper
+    await sweeper.sweep()
     return ClockOut(now=iso(now))

@@ -258,4 +258,6 @@ async def advance_clock(request: Request) -> Response:
         await request.app.state.clock.advance(request.app.state.engine, seconds)
     except BadRequest as exc:  # past the clock's total (core/clock.py MAX_OFFSET_YEARS)
         return await _clock_page(request, session, error=exc.message, status_code=400)
+    # As POST /_localexa/clock: codes and access tokens a day past their expiry go (lwa/expired.py).
+    await request.app.state.expired_sweeper.sweep()
     return RedirectResponse("/console/clock", status_code=303)

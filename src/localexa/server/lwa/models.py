@@ -63,7 +63,8 @@ class AuthorizationCode(Base):
     scopes: Mapped[str] = mapped_column(Text)  # space-separated
     code_challenge: Mapped[str | None] = mapped_column(String(256), nullable=True)
     code_challenge_method: Mapped[str | None] = mapped_column(String(8), nullable=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Indexed for the sweep of expired codes (lwa/expired.py).
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     #: Tokens issued from this code share this grant id, so a replayed code revokes them all.
     grant_id: Mapped[str] = mapped_column(String(64))
@@ -76,7 +77,11 @@ class Token(Base):
     token."""
 
     __tablename__ = "lwa_tokens"
-    __table_args__ = (Index("ix_lwa_tokens_grant_id", "grant_id"),)
+    __table_args__ = (
+        Index("ix_lwa_tokens_grant_id", "grant_id"),
+        # The sweep of expired access tokens (lwa/expired.py); refresh tokens have none (NULL).
+        Index("ix_lwa_tokens_expires_at", "expires_at"),
+    )
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))  # access | refresh

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Delete, bindparam, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from localexa.server.lwa.models import KIND_GRANT, AuthorizationCode, Customer, LwaClient, Token
+from localexa.server.lwa.token_cache import ENDS_NO_LIVE_TOKEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,46 @@ _TOKEN_GRANT = select(
     Token.public_client,
 ).where(Token.token_hash == bindparam("token_hash"))
 _INSERT_TOKENS = insert(Token.__table__)  # type: ignore[arg-type]
+
+
+def _expired_batch(key: Any, expires_at: Any, *only: Any) -> Delete:
+    """`DELETE … WHERE key IN (SELECT key … WHERE expires_at < :before LIMIT :batch FOR UPDATE
+    SKIP LOCKED)`: one range scan of the expiry's index. On PostgreSQL a row another transaction
+    holds (a code being exchanged, a grant being revoked, another process's sweep) is skipped, not
+    waited for, so sweeps never wait on rows nor deadlock on them; SQLite has no FOR UPDATE (its
+    write lock serializes writers)."""
+    expired = (
+        select(key)
+        .where(expires_at < bindparam("before"), *only)
+        .limit(bindparam("batch"))
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        delete(key.class_)
+        .where(key.in_(expired))
+        # Only rows expired by the shared clock: no live token ends (lwa/token_cache.py).
+        .execution_options(synchronize_session=False, **{ENDS_NO_LIVE_TOKEN: True})
+    )
+
+
+_EXPIRED_CODES = _expired_batch(AuthorizationCode.code_hash, AuthorizationCode.expires_at)
+#: Access tokens only: refresh tokens never expire (their `expires_at` is NULL), and `kind` says so
+#: again should one ever get an expiry.
+_EXPIRED_ACCESS_TOKENS = _expired_batch(Token.token_hash, Token.expires_at, Token.kind == "access")
+
+
+async def delete_expired_codes(conn: AsyncConnection, *, before: datetime, batch: int) -> int:
+    """Delete up to `batch` authorization codes (every kind, used or not) that expired before
+    `before`; the number deleted (lwa/expired.py)."""
+    result = await conn.execute(_EXPIRED_CODES, {"before": before, "batch": batch})
+    return int(result.rowcount or 0)
+
+
+async def delete_expired_access_tokens(conn: AsyncConnection, *, before: datetime, batch: int) -> int:
+    """Delete up to `batch` access tokens (`Atza|`, `Atc|`) that expired before `before`; the
+    number deleted (lwa/expired.py)."""
+    result = await conn.execute(_EXPIRED_ACCESS_TOKENS, {"before": before, "batch": batch})
+    return int(result.rowcount or 0)
 
 
 class LwaRepository:

@@ -15,6 +15,12 @@ naming a table a token depends on, or any schema change. The epoch moves twice: 
 starts, and once it is done (the connection goes back to the pool, before the caller continues),
 so an entry read while the commit was under way is not trusted either.
 
+One statement says it ends no live token (execution option `ENDS_NO_LIVE_TOKEN`): the sweep's
+DELETE of access tokens that expired a day ago by the shared clock (lwa/expired.py). An answer
+cached for such a token while it lived carries its expiry, so it answers "expired" as before;
+moving the epoch for it made every process forget every live answer at each sweep, and a Redis
+outage stopped the sweep (its commit refused, as a revocation's is).
+
 - This process: a counter in memory.
 - Other processes: with Redis (`LOCALEXA_REDIS_URL`), a shared counter, INCRed at both moves and
   read (one GET) before a cached answer is used. When Redis fails, calls go to the database (a
@@ -67,6 +73,8 @@ _MAY_REVOKE = re.compile(
     r"^\s*(?:(?:UPDATE|DELETE)\b.*\b(?:" + "|".join(TOKEN_TABLES) + r")\b|DROP\b|ALTER\b|TRUNCATE\b)",
     re.IGNORECASE | re.DOTALL,
 )
+#: Execution option of a statement that deletes only tokens past their expiry (module docstring).
+ENDS_NO_LIVE_TOKEN = "localexa_ends_no_live_token"
 _DIRTY = "localexa_may_revoke"
 _COMMITTED = "localexa_revoked_committed"
 REDIS_KEY = "localexa:token-epoch"
@@ -212,8 +220,10 @@ def watch_revocations(engine: AsyncEngine, cache: TokenCache) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "before_cursor_execute")
-    def _on_execute(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if may_revoke(statement):
+    def _on_execute(conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, *_: Any) -> None:
+        if may_revoke(statement) and not (
+            context is not None and context.execution_options.get(ENDS_NO_LIVE_TOKEN)
+        ):
             conn.info[_DIRTY] = True
 
     @event.listens_for(sync_engine, "commit")

@@ -99,6 +99,12 @@ class Metrics:
             "Journal entries left out because a reset (through any process) came after their call.",
             registry=self.registry,
         )
+        self.expired_deleted = Counter(
+            "localexa_lwa_expired_deleted",
+            "LWA authorization codes and access tokens deleted a day after they expired, by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
         self.journal_pending = Gauge(
             "localexa_journal_pending",
             "Journal entries queued and not yet written.",
@@ -133,6 +139,11 @@ class Metrics:
         self.latency.labels(route).observe(seconds)
         if status >= 400:
             self.errors.labels(route, "5xx" if status >= 500 else "4xx").inc()
+
+    def count_expired_deleted(self, codes: int, access_tokens: int) -> None:
+        """A sweep of expired LWA rows (lwa/expired.py) deleted these."""
+        self.expired_deleted.labels("authorization_code").inc(codes)
+        self.expired_deleted.labels("access_token").inc(access_tokens)
 
     def observe_outbound(self, method: str, url_or_host: str, status: int | None, seconds: float) -> None:
         host = outbound_host(url_or_host)

@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0007_regional_endpoints
+-- localexa PostgreSQL schema at revision 0008_expiry_indexes
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -339,3 +339,9 @@ UPDATE alembic_version SET version_num='0006_app_to_app' WHERE alembic_version.v
 ALTER TABLE skills ADD COLUMN regional_endpoints JSON
 ;
 UPDATE alembic_version SET version_num='0007_regional_endpoints' WHERE alembic_version.version_num = '0006_app_to_app'
+;
+CREATE INDEX ix_lwa_authorization_codes_expires_at ON lwa_authorization_codes (expires_at)
+;
+CREATE INDEX ix_lwa_tokens_expires_at ON lwa_tokens (expires_at)
+;
+UPDATE alembic_version SET version_num='0008_expiry_indexes' WHERE alembic_version.version_num = '0007_regional_endpoints'

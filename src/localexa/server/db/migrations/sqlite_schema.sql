@@ -1,4 +1,4 @@
--- localexa SQLite schema at revision 0007_regional_endpoints
+-- localexa SQLite schema at revision 0008_expiry_indexes
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -319,3 +319,7 @@ CREATE TABLE demo_seed (
 )
 ;
 CREATE UNIQUE INDEX ix_skills_alexa_client_id ON skills (alexa_client_id)
+;
+CREATE INDEX ix_lwa_authorization_codes_expires_at ON lwa_authorization_codes (expires_at)
+;
+CREATE INDEX ix_lwa_tokens_expires_at ON lwa_tokens (expires_at)
