@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -206,6 +208,22 @@ def test_snapshot_to_a_file_and_restore_from_it(cli: Cli, localexa: Localexa, tm
     from_stdin = cli.ok("admin", "restore", "-", input=document)
     assert "customers" in from_stdin.stdout
     assert localexa.client.admin.customers.list()[0].user_id == customer.user_id
+
+
+def test_a_snapshot_file_is_its_owners_only(cli: Cli, localexa: Localexa, tmp_path: Path) -> None:
+    """It holds password hashes and sealed secrets: 0600 whatever the umask, an older file too."""
+    localexa.create_customer(name="Kept")
+    fresh, older = tmp_path / "fresh.json", tmp_path / "older.json"
+    older.write_text("{}")
+    older.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        for path in (fresh, older):
+            cli.ok("admin", "snapshot", "-o", str(path))
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+            assert json.loads(path.read_text())["format"] == "localexa.snapshot"
+    finally:
+        os.umask(previous)
 
 
 def test_health_needs_no_admin_key(cli: Cli) -> None:

@@ -14,6 +14,7 @@ health (the server's README: Observe and steer; Directives).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -325,6 +326,16 @@ def reset(
     emit(result, as_json=cli.json, text="reset")
 
 
+def _write_owner_only(path: Path, text: str) -> None:
+    """Write `path` readable by its owner only, whatever the umask, as the data dir's files are: a
+    snapshot holds password hashes and sealed secrets (it was written 0644; security QA of
+    2026-12-06). A file that was there is narrowed too before it is written."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), 0o600)
+        file.write(text)
+
+
 def snapshot(
     ctx: typer.Context,
     output: Annotated[
@@ -340,7 +351,7 @@ def snapshot(
         typer.echo(text)
         return
     try:
-        output.write_text(text + "\n")
+        _write_owner_only(output, text + "\n")
     except OSError as exc:  # a directory, a missing folder, no permission: say so, no traceback
         raise typer.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="--output") from None
     tables = document.get("tables") or {}
