@@ -44,7 +44,9 @@ def json_object(raw: bytes, *, shape: str, error: type[BadRequest] = BadRequest)
         raise error(f"The request body gives the field {repeated.name} more than once.") from None
     except strict_json.NonFiniteNumber:
         raise error(NOT_FINITE_MESSAGE) from None
-    except ValueError:  # UnicodeDecodeError, NaN, too deep: ValueErrors all
+    except strict_json.TooDeep:
+        raise error(strict_json.TOO_DEEP_MESSAGE) from None
+    except ValueError:  # UnicodeDecodeError and the rest: ValueErrors all
         raise error("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise error(f"The request body must be a JSON object: {shape}.")

@@ -54,6 +54,13 @@ class TooDeep(ValueError):
     """A JSON text nested deeper than the parser's recursion limit (a RecursionError otherwise)."""
 
 
+#: What a body nested past the parser's depth is told: valid JSON (RFC 8259 §9 lets a parser
+#: limit nesting), so "not valid JSON" was the wrong reason (security QA of 2026-12-06).
+TOO_DEEP_MESSAGE = (
+    "The request body nests arrays and objects too deeply to be read (a few hundred levels at most)."
+)
+
+
 class RepeatedKey(ValueError):
     """An object of a JSON text held a key twice (with `unique_keys`)."""
 

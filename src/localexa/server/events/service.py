@@ -251,6 +251,8 @@ def _parse(body: bytes) -> Any:
             f"The event holds a number that is not finite ({exc}); nothing of it was stored.",
             code=INVALID_REQUEST,
         ) from exc
+    except strict_json.TooDeep as exc:
+        raise BadRequest(strict_json.TOO_DEEP_MESSAGE, code=INVALID_REQUEST) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("The request body is not valid JSON.", code=INVALID_REQUEST) from exc
     if not isinstance(event, dict):

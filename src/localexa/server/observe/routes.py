@@ -195,6 +195,8 @@ async def restore(request: Request) -> RestoreOut:
         document = strict_json.loads(await request.body(), unique_keys=True)
     except strict_json.RepeatedKey as repeated:
         raise BadRequest(f"The body gives the key {repeated.name} more than once in one object.") from None
+    except strict_json.TooDeep:
+        raise BadRequest(strict_json.TOO_DEEP_MESSAGE) from None
     except ValueError as exc:  # UnicodeDecodeError and strict_json's refusals are ValueErrors
         raise BadRequest("The body is not valid JSON.") from exc
     return RestoreOut(restored=await state.restore(request.app, document))
