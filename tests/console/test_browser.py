@@ -344,3 +344,33 @@ def test_the_first_tab_skips_to_the_content(server: Server, browser_page: Any) -
     assert page.evaluate("document.activeElement.textContent").strip() == "Skip to content"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "content"
+
+
+def test_the_api_docs_render_offline_from_localexas_own_assets(server: Server, browser_page: Any) -> None:
+    """Swagger UI came from cdn.jsdelivr.net: blank without the internet, and a foreign script in
+    localexa's origin (QA of 2026-12-06). Every request off this server is refused here."""
+    page = browser_page
+    elsewhere: list[str] = []
+    refused: list[str] = []
+
+    def only_localexa(route: Any) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security" in message.text else None,
+    )
+    page.route("**/*", only_localexa)
+    try:
+        page.goto(f"{server.url}/_localexa/docs")
+        page.wait_for_selector(".opblock")
+        operations = page.locator(".opblock").count()
+    finally:
+        page.unroute("**/*")
+    assert operations >= 40, operations
+    assert elsewhere == []
+    assert refused == []

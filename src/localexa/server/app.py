@@ -17,6 +17,7 @@ from localexa import __version__
 from localexa.server.api import include_areas
 from localexa.server.core.clock import Clock, ClockRefreshMiddleware
 from localexa.server.core.crypto import SecretBox
+from localexa.server.core.docs_page import install_docs_page
 from localexa.server.core.error_handlers import install_error_handlers
 from localexa.server.core.head import install_head
 from localexa.server.core.http import OutboundHttp
@@ -116,9 +117,10 @@ def create_app(
         version=__version__,
         description="The Alexa smart home cloud APIs on your own machine.",
         lifespan=lifespan,
-        docs_url="/_localexa/docs",
-        # FastAPI served this page at /docs/oauth2-redirect, outside /_localexa/: Swagger UI needs it
-        # only for OAuth2 flows, and the document's schemes are bearer, basic and an API key.
+        # The page is localexa's own, with Swagger UI served from the package (core/docs_page.py).
+        # FastAPI also served /docs/oauth2-redirect, outside /_localexa/: Swagger UI needs it only
+        # for OAuth2 flows, and the document's schemes are bearer, basic and an API key.
+        docs_url=None,
         swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
         openapi_url="/_localexa/openapi.json",
@@ -127,6 +129,7 @@ def create_app(
         # the path without it is an empty body no client follows (httpx does not by default).
         redirect_slashes=False,
     )
+    install_docs_page(app, "/_localexa/openapi.json")
     families = include_areas(app)
     install_error_handlers(app, families)
     app.state.families = families
