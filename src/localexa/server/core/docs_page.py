@@ -29,13 +29,15 @@ _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 def _page(openapi_url: str) -> tuple[bytes, str]:
     """The page and its Content-Security-Policy."""
-    html = get_swagger_ui_html(
-        openapi_url=openapi_url,
-        title="localexa API docs",
-        swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
-        swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
-        swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
-    ).body
+    html = bytes(
+        get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title="localexa API docs",
+            swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
+        ).body
+    )
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
         for script in _INLINE_SCRIPT.findall(html.decode())
@@ -49,7 +51,7 @@ def _page(openapi_url: str) -> tuple[bytes, str]:
         "connect-src 'self'; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     )
-    return bytes(html), policy
+    return html, policy
 
 
 def install_docs_page(app: FastAPI, openapi_url: str) -> None:
