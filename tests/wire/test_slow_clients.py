@@ -6,10 +6,12 @@ after the timeouts (`--client-timeout`, `--idle-timeout`; 1 s here)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from localexa.cli.serve import DEFAULT_CLIENT_TIMEOUT
@@ -77,6 +79,10 @@ async def test_hundreds_of_slow_or_silent_connections_do_not_stop_a_new_client(s
         for writer in held:
             writer.close()
     assert "idle or unfinished ones to let new ones in" in served.log()
+    metrics = (await asyncio.to_thread(httpx.get, f"{served.base_url}/metrics", timeout=10)).text
+    shed = re.search(r"^localexa_connections_shed_total (\S+)$", metrics, re.MULTILINE)
+    assert shed is not None
+    assert float(shed.group(1)) >= 100  # 300 held past a cap of ~128 (counted since 2026-12-06)
 
 
 def test_the_open_file_limit_is_raised_to_the_hard_limit(served: Served) -> None:

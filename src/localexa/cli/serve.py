@@ -294,6 +294,7 @@ def run_server(settings: Settings) -> None:
     # and held to the client timeout. Given to uvicorn, they were the listener's, with 60 s to end.
     tls = server_tls_context(**prepare_tls(settings)) if settings.tls else None
     budget = ConnectionBudget(connection_limit(raise_open_file_limit()))
+    budget.on_shed = localexa.state.metrics.connections_shed.inc
     config = uvicorn.Config(
         app,
         log_level=settings.log_level,

@@ -41,9 +41,14 @@ def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
     from localexa.server.core.errors import render_error
     from localexa.server.core.refusals import refusal
 
+    state = getattr(app, "state", None)
+    metrics = getattr(state, "metrics", None)  # localexa's; My Lights has none
+
     def render(status: int, message: str, path: str) -> WireAnswer:
+        if metrics is not None:
+            metrics.count_wire_refusal(status)
         response: Response = JSONResponse({"message": message}, status_code=status)
-        families = getattr(getattr(app, "state", None), "families", None)
+        families = getattr(state, "families", None)
         if families is not None:
             try:
                 family = families.family_for(path)

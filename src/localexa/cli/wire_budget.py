@@ -99,6 +99,8 @@ class ConnectionBudget:
         #: dict keeps order).
         self.waiting: dict[Waiting, None] = {}
         self._shed = Tally()
+        #: Called for each connection shed (localexa's metrics, `localexa serve`).
+        self.on_shed: Callable[[], object] | None = None
 
     def admit(self, newcomer: Waiting) -> bool:
         self.open += 1
@@ -114,6 +116,8 @@ class ConnectionBudget:
         return False
 
     def _note_shed(self) -> None:
+        if self.on_shed is not None:
+            self.on_shed()
         count = self._shed.due()
         if count:
             logger.warning(

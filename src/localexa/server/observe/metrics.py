@@ -105,6 +105,20 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        # Answers the wire guard gives before a request reaches the app (cli/wire.py: a head too
+        # large or too slow, broken framing, not HTTP, HTTPS expected), and connections it closed
+        # at the connection limit: invisible in the request series (QA of 2026-12-06).
+        self.wire_refusals = Counter(
+            "localexa_http_refused",
+            "Requests refused on the wire before reaching the app, by status.",
+            ["status"],
+            registry=self.registry,
+        )
+        self.connections_shed = Counter(
+            "localexa_connections_shed",
+            "Idle or unfinished connections closed to let new ones in at the connection limit.",
+            registry=self.registry,
+        )
         self.journal_pending = Gauge(
             "localexa_journal_pending",
             "Journal entries queued and not yet written.",
@@ -139,6 +153,9 @@ class Metrics:
         self.latency.labels(route).observe(seconds)
         if status >= 400:
             self.errors.labels(route, "5xx" if status >= 500 else "4xx").inc()
+
+    def count_wire_refusal(self, status: int) -> None:
+        self.wire_refusals.labels(str(status)).inc()
 
     def count_expired_deleted(self, codes: int, access_tokens: int) -> None:
         """A sweep of expired LWA rows (lwa/expired.py) deleted these."""
