@@ -162,6 +162,20 @@ async def test_an_advance_deletes_codes_and_access_tokens_a_day_past_their_expir
     assert refreshed.status_code == 200, refreshed.text
 
 
+async def test_a_restore_sweeps_what_the_snapshot_held_past_the_grace(
+    app: FastAPI, client: httpx.AsyncClient, admin: Admin
+) -> None:
+    await World.build(app, client, admin)
+    headers = admin.headers
+    document = (await client.post("/_localexa/snapshot", headers=headers)).json()
+    codes = document["tables"]["lwa_authorization_codes"]
+    assert len(codes) == 3
+    codes[0]["expires_at"] = "2000-01-01T00:00:00+00:00"  # long past, by any clock
+    restored = await client.post("/_localexa/restore", headers=headers, json=document)
+    assert restored.status_code == 200, restored.text
+    assert await count(app, AuthorizationCode) == 2  # not left for the next hourly sweep
+
+
 async def test_the_consoles_clock_form_sweeps_too(
     app: FastAPI, client: httpx.AsyncClient, admin: Admin
 ) -> None:
