@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 from localexa.samples.mylights import build_skill
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.jobs import WorkerConfig
+from localexa.server.evaluation.models import CapabilityEvaluation
 from localexa.server.evaluation.plans import plan_id_for
 from localexa.server.evaluation.worker import EvaluationWorker
 from localexa.skill import Message, deferred_response
@@ -147,3 +149,36 @@ async def test_a_deferred_answer_that_never_comes_is_the_cases_time_out(
     # in clear; re-verification of 2026-12-05).
     assert found[0]["directive"]["endpoint"]["scope"]["token"] == "[redacted]"
     assert hook.deferred >= 1
+
+
+async def test_a_stopping_worker_hands_over_a_case_waiting_for_a_deferred_answer(
+    client: httpx.AsyncClient, admin: Admin, app: FastAPI, deferring: tuple[SkillServer, Deferring]
+) -> None:
+    """The wait for the skill's asynchronous answer ends with the stop: before, it went on until
+    the stop grace (10 s) cut it off, and the run then waited out its lease."""
+    server, hook = deferring
+    hook.hold = True  # the skill never posts its answer
+    await app.state.evaluation_worker.stop()
+    dev, _token = await _developer(client, admin, server)
+    evaluation_id = await start(client, dev, plan_id_for("PowerController"), "kitchen")
+    worker = EvaluationWorker(
+        Runtime.of(app.state),
+        owner="leaving",
+        config=WorkerConfig(lease_seconds=300, poll_interval=0.01, case_timeout=60, stop_grace=30),
+    )
+    worker.start()
+    for _ in range(1500):  # until its first set-up was deferred and is waited for
+        if hook.deferred:
+            break
+        await asyncio.sleep(0.01)
+    assert hook.deferred == 1
+    await asyncio.wait_for(worker.stop(), 5)  # not the 30 s grace
+    async with app.state.sessions() as session:
+        run = await session.get(CapabilityEvaluation, evaluation_id)
+        assert run is not None
+        assert run.status == "IN_PROGRESS"
+        assert run.next_case == 0  # the case in flight: handed over unrecorded
+        assert run.lease_expires_at is not None
+        lease = run.lease_expires_at.replace(tzinfo=run.lease_expires_at.tzinfo or UTC)
+        assert lease <= datetime.now(UTC)  # no wait for the 300 s lease
+    assert await results(client, dev, evaluation_id) == []

@@ -13,6 +13,7 @@ it there, so the case is judged on that answer. The wait ends with the case's ow
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,6 +27,10 @@ from localexa.server.directives.service import DirectiveRequest, send_directive
 DEFERRED = "Alexa.DeferredResponse"
 #: How often the channel looks for a deferred directive's asynchronous answer.
 ASYNC_ANSWER_POLL_SECONDS = 0.1
+
+
+class Stopping(Exception):
+    """This process is shutting down: hand the run in hand over between two steps."""
 
 
 class ChannelClosed(Exception):
@@ -85,6 +90,9 @@ class DirectiveChannel:
         #: The directive object of the send under way, once built (None before): what a test case
         #: cut off by its time limit was waiting on.
         self.last_sent: dict[str, Any] | None = None
+        #: Whether the worker is stopping (set by worker.py `StopGate`): a deferred answer is
+        #: then no longer waited for.
+        self.stopping: Callable[[], bool] = _never
 
     def _sent(self, message: dict[str, Any]) -> None:
         inner = message.get("directive")
@@ -142,4 +150,13 @@ class DirectiveChannel:
             if found is not None:
                 body, verdict = found
                 return Exchange(directive=deferred.directive, response=body, verdict=dict(verdict or {}))
+            if self.stopping():
+                # The skill may take minutes to post its answer: the case is handed over now (the
+                # next worker runs it again), not when the stop grace cuts the wait off and the
+                # run waits out its lease (re-verification of 2026-12-06).
+                raise Stopping()
             await asyncio.sleep(ASYNC_ANSWER_POLL_SECONDS)
+
+
+def _never() -> bool:
+    return False

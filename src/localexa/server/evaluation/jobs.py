@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.channel import DirectiveChannel, SkillChannel
 
+# Defined with the channel, which raises it too (a deferred answer's wait); imported from here.
+from localexa.server.evaluation.channel import Stopping as Stopping
+
 
 def wall_now() -> datetime:
     """Leases use the wall clock: localexa's clock can jump forward (time travel)."""
@@ -44,10 +47,6 @@ class Job:
 
 class LeaseLost(Exception):
     """Another process holds the run now; this one must stop touching it."""
-
-
-class Stopping(Exception):
-    """This process is shutting down: hand the run in hand over between two steps."""
 
 
 ChannelFactory = Callable[[Runtime, Job], SkillChannel]

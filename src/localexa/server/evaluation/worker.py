@@ -71,6 +71,8 @@ class StopGate:
     def __init__(self, inner: SkillChannel, stopping: Callable[[], bool]) -> None:
         self.inner = inner
         self.stopping = stopping
+        if isinstance(inner, DirectiveChannel):  # nor waits for a deferred answer (channel.py)
+            inner.stopping = stopping
 
     @property
     def last_sent(self) -> dict[str, Any] | None:
