@@ -144,79 +144,50 @@ async def linked_access_token(
     # Counted among the tasks that want this link before waiting for its row lock: a refresh
     # that fails while this task waits is this task's answer too (below).
     with _waiting((customer_id, skill_id)) as (turns, done_before):
-        return await _linked_access_token(
-            session,
-            box,
-            clock,
-            outbound,
-            settings,
-            customer_id=customer_id,
-            skill_id=skill_id,
-            force_refresh=force_refresh,
-            refresh_inline=refresh_inline,
-            turns=turns,
-            done_before=done_before,
-        )
-
-
-async def _linked_access_token(
-    session: AsyncSession,
-    box: SecretBox,
-    clock: Clock,
-    outbound: OutboundHttp,
-    settings: Settings,
-    *,
-    customer_id: str,
-    skill_id: str,
-    force_refresh: bool,
-    refresh_inline: bool,
-    turns: _Turns,
-    done_before: int,
-) -> str:
-    repo = EnablementRepository(session)
-    row = await repo.find(customer_id, skill_id, for_update=True)
-    if row is None:
-        raise LinkUnavailable("The skill is not enabled for this customer.", code="SKILL_NOT_ENABLED")
-    if row.link_status == NEEDS_RELINK:
-        raise LinkUnavailable("The customer must link the account again.", code="ACCOUNT_LINK_INVALID")
-    if row.link_status != LINKED or row.access_token_sealed is None:
-        raise LinkUnavailable("The customer's account is not linked.", code="ACCOUNT_NOT_LINKED")
-    expires_at = row.access_token_expires_at
-    fresh = expires_at is not None and as_utc(expires_at) > clock.now()
-    if fresh and not force_refresh:
-        return box.open(row.access_token_sealed, context=_context(row, "access"))
-    skill = await SkillRepository(session).skill(skill_id)
-    client = link_client(skill, box) if skill is not None else None
-    if client is None or row.refresh_token_sealed is None:
-        forget_link(row, clock, NEEDS_RELINK)
-        await repo.flush()
-        raise LinkUnavailable(
-            "The linked token expired and cannot be refreshed.", code="ACCOUNT_LINK_INVALID"
-        )
-    refresh_token = box.open(row.refresh_token_sealed, context=_context(row, "refresh"))
-    if not refresh_inline:
-        raise RefreshDue(client, refresh_token, (row.access_token_sealed, row.refresh_token_sealed))
-    if turns.done != done_before and turns.failure is not None:
-        # PostgreSQL: the row lock this task waited for was held by a refresh that failed (a
-        # token server answering 500 or timing out): its answer is this one's, rather than each
-        # waiting directive asking the token server again in turn (up to 4.5 s each).
-        raise LinkUnavailable(turns.failure.message, code=turns.failure.code)
-    try:
-        grant = await refresh(
-            outbound, client, refresh_token=refresh_token, timeout=settings.token_exchange_timeout
-        )
-    except TokenServerRefused as exc:
-        if exc.error == "invalid_grant":
+        repo = EnablementRepository(session)
+        row = await repo.find(customer_id, skill_id, for_update=True)
+        if row is None:
+            raise LinkUnavailable("The skill is not enabled for this customer.", code="SKILL_NOT_ENABLED")
+        if row.link_status == NEEDS_RELINK:
+            raise LinkUnavailable("The customer must link the account again.", code="ACCOUNT_LINK_INVALID")
+        if row.link_status != LINKED or row.access_token_sealed is None:
+            raise LinkUnavailable("The customer's account is not linked.", code="ACCOUNT_NOT_LINKED")
+        expires_at = row.access_token_expires_at
+        fresh = expires_at is not None and as_utc(expires_at) > clock.now()
+        if fresh and not force_refresh:
+            return box.open(row.access_token_sealed, context=_context(row, "access"))
+        skill = await SkillRepository(session).skill(skill_id)
+        client = link_client(skill, box) if skill is not None else None
+        if client is None or row.refresh_token_sealed is None:
             forget_link(row, clock, NEEDS_RELINK)
             await repo.flush()
-        turns.failure = _refused(exc)
-        raise turns.failure from exc
-    finally:
-        turns.done += 1
-    turns.failure = None
-    store_grant(row, grant, box, clock, client)
-    await repo.flush()
-    return grant.access_token
+            raise LinkUnavailable(
+                "The linked token expired and cannot be refreshed.", code="ACCOUNT_LINK_INVALID"
+            )
+        refresh_token = box.open(row.refresh_token_sealed, context=_context(row, "refresh"))
+        if not refresh_inline:
+            raise RefreshDue(client, refresh_token, (row.access_token_sealed, row.refresh_token_sealed))
+        if turns.done != done_before and turns.failure is not None:
+            # PostgreSQL: the row lock this task waited for was held by a refresh that failed (a
+            # token server answering 500 or timing out): its answer is this one's, rather than each
+            # waiting directive asking the token server again in turn (up to 4.5 s each).
+            raise LinkUnavailable(turns.failure.message, code=turns.failure.code)
+        try:
+            grant = await refresh(
+                outbound, client, refresh_token=refresh_token, timeout=settings.token_exchange_timeout
+            )
+        except TokenServerRefused as exc:
+            if exc.error == "invalid_grant":
+                forget_link(row, clock, NEEDS_RELINK)
+                await repo.flush()
+            turns.failure = _refused(exc)
+            raise turns.failure from exc
+        finally:
+            turns.done += 1
+        turns.failure = None
+        store_grant(row, grant, box, clock, client)
+        await repo.flush()
+        return grant.access_token
 
 
 def _refused(exc: TokenServerRefused) -> LinkUnavailable:
