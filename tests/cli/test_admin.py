@@ -130,6 +130,13 @@ def test_skills_create_with_regional_endpoints(cli: Cli, localexa: Localexa) -> 
     )  # fmt: skip
     assert refused.exit_code == 2
     assert "REGION=ENDPOINT" in refused.stderr
+    twice = cli.run(
+        "admin", "skills", "create", "--vendor-id", developer.vendor_id, "--name", "Regional",
+        "--endpoint", "http://127.0.0.1:9000/skill",
+        "--region-endpoint", "EU=http://a:1/", "--region-endpoint", "eu=http://b:1/",
+    )  # fmt: skip
+    assert twice.exit_code == 2
+    assert "given twice" in twice.stderr
     unknown = cli.run(
         "admin", "skills", "create", "--vendor-id", developer.vendor_id, "--name", "Regional",
         "--endpoint", "http://127.0.0.1:9000/skill", "--region-endpoint", "XX=http://a:1/",

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from localexa.testing.ports import free_port_block
 
@@ -100,3 +101,20 @@ def test_with_tls_my_lights_is_announced_as_https(tmp_path: Path) -> None:
     assert mylights_url(settings) == "https://127.0.0.1:18503"  # the demo skill's endpoint and URLs
     plain = Settings(data_dir=tmp_path, port=18500, admin_key="k")
     assert mylights_url(plain) == "http://127.0.0.1:18503"
+
+
+def test_the_tls_hint_names_the_data_dir_when_it_is_not_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`localexa ca` reads ./.localexa unless told: as the hint said with another data dir, it
+    made a CA of its own, which the server's certificate does not chain to (QA of 2026-12-06)."""
+    from localexa.cli.serve import announcement
+    from localexa.server.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    elsewhere = Settings(data_dir=tmp_path / "my data", port=18500, tls=True, admin_key="k")
+    [hint] = [line for line in announcement(elsewhere) if line.startswith("TLS:")]
+    assert f"(`localexa --data-dir '{tmp_path / 'my data'}' ca` shows how)" in hint
+    default = Settings(data_dir=Path(".localexa"), port=18500, tls=True, admin_key="k")
+    [hint] = [line for line in announcement(default) if line.startswith("TLS:")]
+    assert hint.endswith("(`localexa ca` shows how)")

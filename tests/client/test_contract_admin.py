@@ -96,6 +96,13 @@ async def test_skills_with_regional_endpoints(sdk: AsyncClient) -> None:
         vendor_id=vendor.vendor_id, name="P", endpoint="http://127.0.0.1:9/p"
     )
     assert (await sdk.admin.skills.get(plain.skill_id)).regions == {}
+    with pytest.raises(ConfigurationError, match="twice"):  # "eu" and "EU": one was dropped
+        await sdk.admin.skills.create(
+            vendor_id=vendor.vendor_id,
+            name="X",
+            endpoint="http://a:1/x",
+            regional_endpoints={"eu": "http://a:1/1", "EU": "http://a:1/2"},
+        )
     with pytest.raises(ConfigurationError):  # refused before sending, as every Region(x)
         await sdk.admin.skills.create(
             vendor_id=vendor.vendor_id, name="X", endpoint="http://a:1/x", regional_endpoints={"ZZ": "x"}

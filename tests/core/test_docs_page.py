@@ -29,4 +29,7 @@ async def test_the_docs_page_loads_only_localexas_assets(client: httpx.AsyncClie
     assert "SwaggerUIBundle" in bundle
     assert SWAGGER_UI_VERSION.startswith("5.")  # OpenAPI 3.1 needs Swagger UI 5
     assert (await client.get("/_localexa/docs/assets/nothing.js")).status_code == 404
+    assert (await client.get("/_localexa/docs/assets/LICENSE.txt")).status_code == 404
+    metrics = (await client.get("/metrics")).text
+    assert 'route="/_localexa/docs/assets/{name}",status="200"' in metrics  # not `unmatched`
     assert (await client.get("/docs/oauth2-redirect")).status_code == 404

@@ -87,3 +87,32 @@ def test_the_sign_in_operations_are_the_ones_the_areas_use() -> None:
 def test_a_sign_in_budget_that_is_no_budget_is_refused_at_start(settings: Settings) -> None:
     with pytest.raises(ValueError, match="not a rate limit"):
         Settings.model_validate({**settings.model_dump(), "sign_in_rate_limit": "often"})
+
+
+async def test_a_missing_or_empty_key_spends_nothing(attacker: httpx.AsyncClient) -> None:
+    """Not a guess: a script without its key (or a test asserting the 401) locked the CLI out of
+    its own 127.0.0.1 (re-verification of 2026-12-06)."""
+    for headers in ({}, {"X-Localexa-Admin-Key": ""}, {"X-Localexa-Admin-Key": "  "}) * 3:
+        assert (await attacker.get(PATH, headers=headers)).status_code == 401
+    assert (await attacker.get(PATH, headers={"X-Localexa-Admin-Key": ADMIN_KEY})).status_code == 200
+
+
+async def _console_sign_in(client: httpx.AsyncClient, key: str) -> int:
+    page = await client.get("/console/login")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    answer = await client.post(
+        "/console/login", data={"admin_key": key, "csrf_token": token, "next": "/console"}
+    )
+    return answer.status_code
+
+
+async def test_the_console_and_the_header_share_one_budget_of_wrong_keys(app: FastAPI) -> None:
+    """Each had its own: the same key could be guessed at twice the rate from one address."""
+    async with _client(app, "10.0.0.21") as first:
+        for n in range(3):
+            assert await _console_sign_in(first, f"guess-{n}") == 401
+        assert (await first.get(PATH, headers={"X-Localexa-Admin-Key": ADMIN_KEY})).status_code == 429
+    async with _client(app, "10.0.0.22") as second:
+        for n in range(3):
+            assert (await second.get(PATH, headers={"X-Localexa-Admin-Key": f"guess-{n}"})).status_code == 401
+        assert await _console_sign_in(second, ADMIN_KEY) == 429

@@ -215,6 +215,7 @@ async def test_bad_regions_are_400_and_create_nothing(admin: Admin, regions: Any
     )
     assert answer.status_code == 400, answer.text
     assert problem in answer.json()["message"]
+    assert "[key]" not in answer.json()["message"]
     after = (await admin.client.get("/_localexa/skills", headers=admin.headers)).json()
     assert after == before
 

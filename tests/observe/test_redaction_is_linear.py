@@ -35,6 +35,14 @@ CASES: dict[str, tuple[Callable[[str], object], str]] = {
     ),
     "multipart-semicolons": (lambda t: redact_body(t.encode(), "text/plain"), _repeat("form-data;", BODY)),
     "percent-escaped-body": (lambda t: redact_body(t.encode(), "text/plain"), _repeat("%41", BODY, "=&")),
+    "html-ids-in-one-unclosed-tag": (
+        lambda t: redact_body(t.encode(), "text/plain"),
+        _repeat('id="code"', BODY, "<a "),
+    ),
+    "multipart-names-in-one-line": (
+        lambda t: redact_body(t.encode(), "text/plain"),
+        _repeat(' name="code"', BODY, "form-data;"),
+    ),
 }
 
 
@@ -52,6 +60,9 @@ def test_hostile_text_is_scrubbed_in_linear_time(case: str) -> None:
         ("a=1&access%5Ftoken=SECRET1&b=2", "SECRET1"),
         ("see https://user:SECRET2@example.com/x", "SECRET2"),
         ('<input type="hidden" name="code" value="SECRET3">', "SECRET3"),
+        # A long class list between name and value (a gap bounded at 200 characters let it leak).
+        ('<input type="hidden" name="code" class="' + "a " * 1000 + '" value="SECRET6">', "SECRET6"),
+        ('<input name="code" data-name="y" value="SECRET7">', "SECRET7"),
     ],
 )
 def test_the_patterns_still_hide_what_they_hid(text: str, hidden: str) -> None:
@@ -59,7 +70,8 @@ def test_the_patterns_still_hide_what_they_hid(text: str, hidden: str) -> None:
 
 
 def test_the_body_patterns_still_hide_what_they_hid() -> None:
-    page = b'<p>Yours</p><code id="code" class="x">SECRET4</code>'
+    # Attributes past 1,000 characters before the id (a gap bounded by length let it leak).
+    page = b"<p>Yours</p><code " + b'data-x="1" ' * 200 + b'id="code" class="x">SECRET4</code>'
     multipart = b'--b\r\nContent-Disposition: form-data; name="password"\r\n\r\nSECRET5\r\n--b--'
     assert "SECRET4" not in (redact_body(page, "text/html") or "")
     assert "SECRET5" not in (redact_body(multipart, "multipart/form-data; boundary=b") or "")

@@ -14,7 +14,7 @@ from localexa.samples.mylights import DeviceCloud, MyLightsConfig, create_myligh
 from localexa.samples.mylights.__main__ import main
 from localexa.samples.mylights.app import use_shared_cloud
 from localexa.samples.mylights.lambda_handler import REMOTE_ENV
-from localexa.skill import GrantTokens
+from localexa.skill import EVENTS_BASE_URLS, GrantTokens
 from tests.skill.factories import accept_grant, header
 from tests.skill.live import FakeAmazon
 
@@ -65,6 +65,17 @@ def test_the_command_line_names_each_regions_gateway(monkeypatch: pytest.MonkeyP
             "FE": "http://127.0.0.1:8082",
         }
     }
+    # localexa on another port: its EU and FE listeners follow it (they stayed 8081 and 8082).
+    main(["--events-base-url", "http://127.0.0.1:27000"])
+    assert seen["events_base_urls"] == {
+        "NA": "http://127.0.0.1:27000",
+        "EU": "http://127.0.0.1:27001",
+        "FE": "http://127.0.0.1:27002",
+    }
+    main(["--events-base-url", "https://api.amazonalexa.com"])
+    assert seen["events_base_urls"] == EVENTS_BASE_URLS  # Amazon's own three
+    main(["--events-base-url", "https://gateway.example"])  # no port: one gateway for all
+    assert seen["events_base_urls"] == {}
 
 
 @pytest.fixture

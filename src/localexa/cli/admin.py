@@ -236,6 +236,10 @@ def _region_endpoints(values: list[str]) -> dict[str, str]:
         region, equals, endpoint = value.partition("=")
         if not equals or not region.strip() or not endpoint:
             raise typer.BadParameter(f"{value!r} is not REGION=ENDPOINT", param_hint="--region-endpoint")
+        if region.strip().upper() in (given.upper() for given in found):
+            # Kept as the last one silently, where the admin body refuses it (re-verification).
+            message = f"region {region.strip()} is given twice"
+            raise typer.BadParameter(message, param_hint="--region-endpoint")
         found[region.strip()] = endpoint
     return found
 

@@ -20,6 +20,7 @@ import asyncio
 import gc
 import importlib.util
 import logging
+import shlex
 import socket
 import warnings
 from pathlib import Path
@@ -84,7 +85,12 @@ def announcement(settings: Settings) -> list[str]:
         from localexa.server.core.tls import tls_dir
 
         ca_file = (tls_dir(settings.data_dir) / "ca.pem").resolve()
-        lines.append(f"TLS: clients must trust {ca_file}  (`localexa ca` shows how)")
+        # `localexa ca` reads ./.localexa unless told: run as the hint said with another data dir,
+        # it made a CA of its own there, which the server's certificate does not chain to.
+        show = "localexa ca"
+        if settings.data_dir.resolve() != Path(".localexa").resolve():
+            show = f"localexa --data-dir {shlex.quote(str(settings.data_dir))} ca"
+        lines.append(f"TLS: clients must trust {ca_file}  (`{show}` shows how)")
     if settings.demo:
         lines.append(
             f"{DEMO_LISTENER} device cloud: {settings.scheme}://{DEMO_HOST}:{settings.resolved_demo_port()}"

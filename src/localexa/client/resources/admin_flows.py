@@ -24,7 +24,7 @@ from localexa.client._core import (
     segment,
 )
 from localexa.client._endpoints import Region, Service
-from localexa.client._errors import APIResponseValidationError
+from localexa.client._errors import APIResponseValidationError, ConfigurationError
 from localexa.client.types.admin import (
     AccountLinking,
     ClockTime,
@@ -173,8 +173,13 @@ def create_skill(
     a customer of that region go there (the manifest's `regions`)."""
     body: dict[str, Any] = {"vendorId": vendor_id, "name": name, "endpoint": endpoint}
     if regional_endpoints:
-        regions = regional_endpoints.items()
-        body["regions"] = {str(Region(region)): {"endpoint": uri} for region, uri in regions}
+        regions: dict[str, dict[str, str]] = {}
+        for region, uri in regional_endpoints.items():
+            name = str(Region(region))
+            if name in regions:  # "eu" and "EU": the server refuses it, the dict dropped one
+                raise ConfigurationError(f"regional_endpoints gives the region {name} twice.")
+            regions[name] = {"endpoint": uri}
+        body["regions"] = regions
     if stages is not None:
         body["stages"] = list(stages)
     if permissions is not None:

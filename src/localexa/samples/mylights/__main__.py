@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from localexa.samples.mylights.app import LOCAL_EVENTS_BASE_URLS, REGIONS, run_mylights
+from localexa.samples.mylights.app import REGIONS, regional_gateways, run_mylights
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,14 +19,21 @@ def main(argv: list[str] | None = None) -> None:
         default="http://127.0.0.1:8080",
         help="Alexa event gateway of customers linked through POST /skill",
     )
-    for region, url in LOCAL_EVENTS_BASE_URLS.items():
+    for region in REGIONS:
         parser.add_argument(
             f"--{region.lower()}-events-base-url",
-            default=url,
-            help=f"Alexa event gateway of customers linked through POST /skill/{region.lower()}",
+            default=None,
+            help=(
+                f"Alexa event gateway of customers linked through POST /skill/{region.lower()} "
+                "(default: localexa serve's, from --events-base-url: EU on its port + 1, FE + 2)"
+            ),
         )
     args = parser.parse_args(argv)
-    regional = {region: getattr(args, f"{region.lower()}_events_base_url") for region in REGIONS}
+    regional = regional_gateways(args.events_base_url)
+    for region in REGIONS:
+        given = getattr(args, f"{region.lower()}_events_base_url")
+        if given is not None:
+            regional[region] = given
     run_mylights(args.host, args.port, args.lwa_base_url, args.events_base_url, events_base_urls=regional)
 
 

@@ -28,12 +28,28 @@ from localexa.samples.mylights.skill import build_skill
 
 #: The regions whose own skill endpoint (`/skill/na`, `/skill/eu`, `/skill/fe`) My Lights serves.
 REGIONS = ("NA", "EU", "FE")
-#: `localexa serve`'s listeners with its default ports: each region's event gateway.
-LOCAL_EVENTS_BASE_URLS = {
-    "NA": "http://127.0.0.1:8080",
-    "EU": "http://127.0.0.1:8081",
-    "FE": "http://127.0.0.1:8082",
-}
+
+
+def regional_gateways(events_base_url: str) -> dict[str, str]:
+    """Each region's event gateway, from the NA one: Amazon's own three for Amazon's, else
+    `localexa serve`'s layout (EU on the port after NA's, FE on the one after that). A URL without
+    a port names one gateway for every region."""
+    from urllib.parse import urlsplit
+
+    from localexa.skill.gateway import EVENTS_BASE_URL, EVENTS_BASE_URLS
+
+    if events_base_url.rstrip("/") == EVENTS_BASE_URL:
+        return dict(EVENTS_BASE_URLS)
+    parts = urlsplit(events_base_url.rstrip("/"))
+    if parts.port is None:
+        return {}
+    host = parts.netloc.rsplit(":", 1)[0]
+    return {
+        region: f"{parts.scheme}://{host}:{parts.port + offset}{parts.path}"
+        for offset, region in enumerate(REGIONS)
+    }
+
+
 _shared: DeviceCloud | None = None
 _shared_lock = threading.Lock()
 
@@ -119,11 +135,11 @@ def run_mylights(
     config: MyLightsConfig | None = None,
 ) -> None:
     """Run My Lights until interrupted, pointed at localexa's LWA and event gateways by default
-    (`localexa serve`'s NA, EU and FE listeners on 8080, 8081 and 8082)."""
+    (`localexa serve`'s NA, EU and FE listeners: 8080, 8081 and 8082, or after another NA port)."""
     config = config or MyLightsConfig()
     config.lwa_base_url = lwa_base_url
     config.events_base_url = events_base_url
     config.events_base_urls = (
-        dict(LOCAL_EVENTS_BASE_URLS) if events_base_urls is None else dict(events_base_urls)
+        regional_gateways(events_base_url) if events_base_urls is None else dict(events_base_urls)
     )
     build_mylights_server(host, port, config, log_level="info").run()

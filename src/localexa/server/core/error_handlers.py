@@ -58,6 +58,9 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[st
         # further on lost its name, and `{"status": 503}` was just "Field required".
         if parts and parts[0] in ("body", "query", "path", "header"):
             parts = parts[1:]
+        # pydantic marks a dict key that failed with "[key]": `regions.XX.[key]` says no more than
+        # `regions.XX` (re-verification of 2026-12-06).
+        parts = [part for part in parts if part != "[key]"]
         loc = ".".join(str(part) for part in parts)
         msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         if err.get("type") == "json_invalid":

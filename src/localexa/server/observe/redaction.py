@@ -93,23 +93,27 @@ _ENCODED_FORM_FIELD = re.compile(
     r"[^&\s\"'#]*+"
 )
 # <input name="field" value="…"> in HTML pages.
-# Bounded gaps: an unbounded `[^>]*?` scanned to the end of the text from every `name="code"`
-# (quadratic in a header of them). What stands between a field's name and value is short.
+# The gap to `value=` stops at the next attribute called `name` (any tag's `name=`, not
+# `data-name=`): from every `name="code"` of a header full of them, `[^>]*?` scanned to the end of
+# the text (quadratic: 60 KB stopped the event loop for seconds), and a gap bounded by length
+# let a long class list between name and value leak the value (re-verification of 2026-12-06).
 _HTML_FIELD = re.compile(
-    rf"""(name=["'](?:{_FIELD_ALTERNATIVES})["'][^<>]{{0,200}}?value=["'])[^"']*+""", re.IGNORECASE
+    rf"""(name=["'](?:{_FIELD_ALTERNATIVES})["'](?:(?!(?<![\w-])name=)[^>])*?value=["'])[^"']*+""",
+    re.IGNORECASE,
 )
 
 # The text of an element whose id names a secret (`<code id="code">…</code>` on the demo callback
 # page, which shows a live authorization code): bodies only, as the page's other fields.
 _HTML_ELEMENT = re.compile(
-    rf"""(<[A-Za-z][A-Za-z0-9]*+\b[^<>]{{0,1000}}?\bid=["'](?:{_FIELD_ALTERNATIVES})["'][^<>]{{0,1000}}>)[^<]*+""",
+    # Atomic up to the id: if the tag does not close after the first one, it closes after none.
+    rf"""((?><[A-Za-z][A-Za-z0-9]*+\b[^<>]*?\bid=["'](?:{_FIELD_ALTERNATIVES})["'])[^<>]*+>)[^<]*+""",
     re.IGNORECASE,
 )
 
 # A part of a multipart/form-data body named like a secret: its value runs from the blank line
 # after the part's headers to the next boundary (or the end of a body cut at the cap).
 _MULTIPART_FIELD = re.compile(
-    rf"""(form-data;[^\r\n]{{0,300}}?\bname="(?:{_FIELD_ALTERNATIVES})"[^\r\n]{{0,1000}}\r?\n(?:[^\r\n]++\r?\n){{0,10}}\r?\n)"""
+    rf"""((?>form-data;(?:(?!form-data;)[^\r\n])*?\bname="(?:{_FIELD_ALTERNATIVES})")[^\r\n]*+\r?\n(?:[^\r\n]++\r?\n){{0,10}}\r?\n)"""
     r"(?:.*?)(?=\r?\n--|\Z)",
     re.IGNORECASE | re.DOTALL,
 )

@@ -192,7 +192,12 @@ async def restore(request: Request) -> RestoreOut:
         # or a lone surrogate would reach the database, which cannot store them.
         # A key given twice (two `version`s, two values for a column) is refused, as in every
         # admin body (core/admin_route.py): which one was meant?
-        document = strict_json.loads(await request.body(), unique_keys=True)
+        raw = await request.body()
+        if not raw.strip():  # as every other admin body says (core/admin_route.py)
+            raise BadRequest(
+                "The request body is required: a snapshot (what POST /_localexa/snapshot answers)."
+            )
+        document = strict_json.loads(raw, unique_keys=True)
     except strict_json.RepeatedKey as repeated:
         raise BadRequest(f"The body gives the key {repeated.name} more than once in one object.") from None
     except strict_json.TooDeep:
