@@ -43,7 +43,7 @@ from localexa.server.console.session import (
     read_session,
     set_session_cookie,
 )
-from localexa.server.core.auth import ADMIN_KEY_OPERATION
+from localexa.server.core.auth import ADMIN_KEY_OPERATION, count_wrong_key
 from localexa.server.core.clock import iso
 from localexa.server.core.errors import ERROR_PAGES, ApiFamily, MethodNotAllowed
 from localexa.server.core.rate_limit import Limiter, caller_of
@@ -123,7 +123,7 @@ async def login(
         response.headers["Retry-After"] = str(retry_after)
         return response
     if not admin_key_ok(request, admin_key):
-        await limiter.hit(ADMIN_KEY_OPERATION, caller)
+        await count_wrong_key(request, limiter, caller)
         context = {"next": _safe_next(next), "error": "That is not this server's admin key."}
         return render(request, "login.html", context, session=session, status_code=401)
     mark_admin(request)  # the right key signed this call in: the admin's, in the journal
