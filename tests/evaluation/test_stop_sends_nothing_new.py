@@ -91,6 +91,8 @@ async def test_a_stopping_worker_sends_no_new_directive_and_hands_the_case_over(
         assert run is not None
         assert run.status == "IN_PROGRESS"
         assert run.next_case == 0
+        # A clean hand-over gives its claim back: three restarts ended a run in ERROR (README QA).
+        assert run.attempts == 0
         assert run.lease_expires_at is not None
         lease = run.lease_expires_at.replace(tzinfo=run.lease_expires_at.tzinfo or UTC)
         assert lease <= datetime.now(UTC)  # handed over: no wait for the 300 s lease

@@ -130,8 +130,16 @@ class EvaluationRepository:
         """Heartbeat: False when this owner no longer holds the run."""
         return await self._update(self._held(evaluation_id, owner), lease_expires_at=lease_until)
 
-    async def release_lease(self, evaluation_id: str, owner: str, now: datetime) -> bool:
-        """Let another process resume the run at once (this one is shutting down)."""
+    async def release_lease(
+        self, evaluation_id: str, owner: str, now: datetime, *, handed_over: bool = False
+    ) -> bool:
+        """Let another process resume the run at once (this one is shutting down). A run handed
+        over by a clean stop gives its claim back: only interruptions count towards the claims
+        that end a run in ERROR (three clean restarts of a server ended a run; README QA)."""
+        if handed_over:
+            return await self._update(
+                self._held(evaluation_id, owner), lease_expires_at=now, attempts=Evaluation.attempts - 1
+            )
         return await self._update(self._held(evaluation_id, owner), lease_expires_at=now)
 
     async def record_result(self, owner: str, row: Result, lease_until: datetime) -> bool:

@@ -228,7 +228,7 @@ class EvaluationWorker:
             logger.warning("evaluation %s: %s", job.id, LEASE_LOST)
         except Stopping:
             logger.info("evaluation %s: handed over (this process is stopping)", job.id)
-            await self._release(job.id)
+            await self._release(job.id, handed_over=True)
         except IntegrityError as exc:
             if violation(exc) is not Violation.FOREIGN_KEY:
                 logger.exception("evaluation %s failed in this process; handing it back", job.id)
@@ -247,11 +247,12 @@ class EvaluationWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
 
-    async def _release(self, run_id: str) -> None:
+    async def _release(self, run_id: str, *, handed_over: bool = False) -> None:
         """Let any process (this one included) claim the run again now."""
         with contextlib.suppress(Exception):
             async with self.runtime.transaction() as session:
-                await EvaluationRepository(session).release_lease(run_id, self.owner, self.wall())
+                repo = EvaluationRepository(session)
+                await repo.release_lease(run_id, self.owner, self.wall(), handed_over=handed_over)
 
     def _check_stopping(self) -> None:
         if self._stopping:
