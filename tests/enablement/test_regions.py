@@ -131,6 +131,14 @@ async def test_calls_made_for_an_eu_customer_are_journaled_eu_whichever_port_ask
     customer = await admin.customer(region="EU")
     token = await customer_token(admin, customer)
     assert (await link(regional["EU"], token, skill.skill_id)).status_code == 201
+    # The link's follow-ups (Discover) run in the background: done before the advance, else one
+    # that started after it refreshed the token instead of the directive (PostgreSQL, 3 runs in 5).
+    done = await admin.client.get(
+        f"/_localexa/customers/{customer.user_id}/skills/{skill.skill_id}/endpoints",
+        params={"waitSeconds": 30},
+        headers=admin.headers,
+    )
+    assert done.status_code == 200, done.text
     await admin.advance_clock(3601)  # the directive refreshes the linked token first
     directive = {
         "userId": customer.user_id,
