@@ -172,19 +172,16 @@ async def linked_access_token(
             # token server answering 500 or timing out): its answer is this one's, rather than each
             # waiting directive asking the token server again in turn (up to 4.5 s each).
             raise LinkUnavailable(turns.failure.message, code=turns.failure.code)
-        try:
-            grant = await refresh(
-                outbound, client, refresh_token=refresh_token, timeout=settings.token_exchange_timeout
-            )
-        except TokenServerRefused as exc:
-            if exc.error == "invalid_grant":
-                forget_link(row, clock, NEEDS_RELINK)
-                await repo.flush()
-            turns.failure = _refused(exc)
-            raise turns.failure from exc
-        finally:
-            turns.done += 1
-        turns.failure = None
+        with turns.trying():
+            try:
+                grant = await refresh(
+                    outbound, client, refresh_token=refresh_token, timeout=settings.token_exchange_timeout
+                )
+            except TokenServerRefused as exc:
+                if exc.error == "invalid_grant":
+                    forget_link(row, clock, NEEDS_RELINK)
+                    await repo.flush()
+                raise _refused(exc) from exc
         store_grant(row, grant, box, clock, client)
         await repo.flush()
         return grant.access_token
@@ -214,6 +211,20 @@ class _Turns:
         self.users = 0
         self.done = 0
         self.failure: LinkUnavailable | None = None
+
+    @contextmanager
+    def trying(self) -> Iterator[None]:
+        """One try at the token server: its refusal (a LinkUnavailable) is kept for the tasks
+        that waited for it, a success clears it, and either way the try is counted."""
+        try:
+            yield
+        except LinkUnavailable as failure:
+            self.failure = failure
+            raise
+        else:
+            self.failure = None
+        finally:
+            self.done += 1
 
 
 #: Refreshes wanted in this process, by (customer, skill).
@@ -265,23 +276,26 @@ async def refresh_outside_transaction(
             row = await EnablementRepository(session).find(customer_id, skill_id)
             if row is None or (row.access_token_sealed, row.refresh_token_sealed) != due.sealed:
                 return
-        try:
-            grant = await refresh(
-                outbound, due.client, refresh_token=due.refresh_token, timeout=settings.token_exchange_timeout
-            )
-        except TokenServerRefused as exc:
-            if exc.error == "invalid_grant":
-                async with transaction() as session:
-                    repo = EnablementRepository(session)
-                    row = await repo.find(customer_id, skill_id, for_update=True)
-                    if row is not None and (row.access_token_sealed, row.refresh_token_sealed) == due.sealed:
-                        forget_link(row, clock, NEEDS_RELINK)
-                        await repo.flush()
-            turns.failure = _refused(exc)
-            raise turns.failure from exc
-        finally:
-            turns.done += 1
-        turns.failure = None
+        with turns.trying():
+            try:
+                grant = await refresh(
+                    outbound,
+                    due.client,
+                    refresh_token=due.refresh_token,
+                    timeout=settings.token_exchange_timeout,
+                )
+            except TokenServerRefused as exc:
+                if exc.error == "invalid_grant":
+                    async with transaction() as session:
+                        repo = EnablementRepository(session)
+                        row = await repo.find(customer_id, skill_id, for_update=True)
+                        if (
+                            row is not None
+                            and (row.access_token_sealed, row.refresh_token_sealed) == due.sealed
+                        ):
+                            forget_link(row, clock, NEEDS_RELINK)
+                            await repo.flush()
+                raise _refused(exc) from exc
         async with transaction() as session:
             repo = EnablementRepository(session)
             row = await repo.find(customer_id, skill_id, for_update=True)

@@ -31,7 +31,7 @@ from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.cases import CaseOutcome, Progress, run_case, timed_out
-from localexa.server.evaluation.channel import DirectiveChannel, Exchange, SkillChannel
+from localexa.server.evaluation.channel import StopGate
 from localexa.server.evaluation.jobs import (
     ChannelFactory,
     Job,
@@ -57,32 +57,6 @@ logger = logging.getLogger("localexa.evaluation")
 #: A run's lease ends when another process takes it over, and when a reset or restore replaces
 #: the state under it (the line named only the first, also in a single process after a restore).
 LEASE_LOST = "lease lost (another process took the run over, or a reset or restore replaced it); stopped here"
-
-
-class StopGate:
-    """A run's channel that sends nothing once its worker is stopping (`Stopping` instead).
-
-    A test case sends several directives (its set-ups, the directive under test, ReportState).
-    Stopped between two cases only, a worker went on sending the rest of the case in flight after
-    SIGTERM (QA of 2026-12-06: a directive sent and answered 3.8 s after it, then "handed over").
-    Now the directive in flight is answered and no new one goes out: the case is handed over
-    unrecorded, and the next worker runs it again from its first set-up."""
-
-    def __init__(self, inner: SkillChannel, stopping: Callable[[], bool]) -> None:
-        self.inner = inner
-        self.stopping = stopping
-        if isinstance(inner, DirectiveChannel):  # nor waits for a deferred answer (channel.py)
-            inner.stopping = stopping
-
-    @property
-    def last_sent(self) -> dict[str, Any] | None:
-        """The directive the send under way carried, once built (worker.py `_run_case`)."""
-        return self.inner.last_sent if isinstance(self.inner, DirectiveChannel) else None
-
-    async def send(self, namespace: str, name: str, payload: dict[str, Any] | None = None) -> Exchange:
-        if self.stopping():
-            raise Stopping()
-        return await self.inner.send(namespace, name, payload)
 
 
 class EvaluationWorker:
