@@ -230,62 +230,44 @@ async def discover(
         "Discover",
         still_current=still_current if stamp is not None else None,
     )
-    try:
-        result = await send_directive(runtime, request)
-    except LocalexaError as exc:
-        await _save(
-            runtime,
-            customer_id,
-            skill_id,
-            stamp,
-            discovery_status=FAILED,
-            discovery_message=exc.message,
-            discovery_at=runtime.clock.now(),
-        )
-        raise
-    status, message = outcome(result, "Alexa.Discovery.Discover.Response")
-    await _save(
-        runtime,
-        customer_id,
-        skill_id,
-        stamp,
-        discovery_status=status,
-        discovery_message=message,
-        discovery_at=runtime.clock.now(),
-    )
-    return result
+    return await _send_and_keep(runtime, request, "discovery", "Alexa.Discovery.Discover.Response", stamp)
 
 
 async def accept_grant(
     runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None
 ) -> DirectiveResult:
     """Send AcceptGrant and keep its outcome. Raises (after keeping the reason) when it could not be sent."""
-    try:
-        result = await send_directive(
-            runtime, DirectiveRequest(customer_id, skill_id, "Alexa.Authorization", "AcceptGrant")
-        )
-    except LocalexaError as exc:
-        await _save(
-            runtime,
-            customer_id,
-            skill_id,
-            stamp,
-            accept_grant_status=FAILED,
-            accept_grant_message=exc.message,
-            accept_grant_at=runtime.clock.now(),
-        )
-        raise
-    status, message = outcome(result, "Alexa.Authorization.AcceptGrant.Response")
-    await _save(
-        runtime,
-        customer_id,
-        skill_id,
-        stamp,
-        accept_grant_status=status,
-        accept_grant_message=message,
-        accept_grant_at=runtime.clock.now(),
+    request = DirectiveRequest(customer_id, skill_id, "Alexa.Authorization", "AcceptGrant")
+    return await _send_and_keep(
+        runtime, request, "accept_grant", "Alexa.Authorization.AcceptGrant.Response", stamp
     )
+
+
+async def _send_and_keep(
+    runtime: Runtime, request: DirectiveRequest, step: str, expected_name: str, stamp: Stamp | None
+) -> DirectiveResult:
+    """Send one follow-up step and keep its outcome in the `<step>_status/_message/_at` columns,
+    also when it could not be sent (then raise)."""
+    try:
+        result = await send_directive(runtime, request)
+    except LocalexaError as exc:
+        await _keep(runtime, request, step, FAILED, exc.message, stamp)
+        raise
+    status, reason = outcome(result, expected_name)
+    await _keep(runtime, request, step, status, reason, stamp)
     return result
+
+
+async def _keep(
+    runtime: Runtime,
+    request: DirectiveRequest,
+    step: str,
+    status: str,
+    message: str | None,
+    stamp: Stamp | None,
+) -> None:
+    fields = {f"{step}_status": status, f"{step}_message": message, f"{step}_at": runtime.clock.now()}
+    await _save(runtime, request.user_id, request.skill_id, stamp, **fields)
 
 
 async def follow_link(runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None) -> None:
