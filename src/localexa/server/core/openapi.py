@@ -218,6 +218,21 @@ def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+#: Schemas an area describes by hand and uses in more than one place, added to
+#: `components.schemas` under their names (`component`).
+SHARED_SCHEMAS: dict[str, dict[str, Any]] = {}
+
+
+def component(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A reference to `schema` as the component `name`, which the document then holds once: the
+    snapshot `POST /_localexa/snapshot` answers and `POST /_localexa/restore` takes was written
+    out in both places (since 2026-12-06 it is `#/components/schemas/Snapshot`)."""
+    known = SHARED_SCHEMAS.setdefault(name, schema)
+    if known != schema:
+        raise ValueError(f"two schemas named {name}")
+    return _ref(name)
+
+
 def error_content(family: ApiFamily, status: int) -> dict[str, Any]:
     """The `content` of an error response of `family` (the shapes core.errors.render_error sends)."""
     if family is ApiFamily.LWA_PAGE:  # sign-in pages answer a person with HTML, errors too
@@ -285,7 +300,7 @@ def add_error_responses(doc: dict[str, Any], app: FastAPI, families: FamilyRoute
     """Describe each operation's errors, credentials and headers in `doc` (in place; returned)."""
     components = doc.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
-    for name, schema in ERROR_SCHEMAS.items():
+    for name, schema in {**ERROR_SCHEMAS, **SHARED_SCHEMAS}.items():
         schemas.setdefault(name, schema)
     components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
     paths: dict[str, dict[str, Any]] = doc.get("paths", {})

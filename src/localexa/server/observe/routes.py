@@ -18,6 +18,7 @@ from localexa.server.core.auth import AdminKey
 from localexa.server.core.clock import as_utc, iso
 from localexa.server.core.deps import ClockDep
 from localexa.server.core.errors import BadRequest, NotFound
+from localexa.server.core.openapi import component
 from localexa.server.observe import state
 from localexa.server.observe.journal_query import build_filter, read_entry, read_page
 from localexa.server.observe.metrics import CONTENT_TYPE
@@ -169,12 +170,14 @@ async def reset(request: Request, clock: ClockDep) -> ResetOut:
     return ResetOut(reset=True, now=iso(clock.now()))
 
 
+#: One component, `Snapshot`, for the answer of snapshot and the body of restore.
+_SNAPSHOT = component("Snapshot", SNAPSHOT_DOCUMENT)
 _SNAPSHOT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The snapshot.", "content": {"application/json": {"schema": SNAPSHOT_DOCUMENT}}}
+    200: {"description": "The snapshot.", "content": {"application/json": {"schema": _SNAPSHOT}}}
 }
 #: The body, documented by hand: the route reads it itself (strictly, below).
 _RESTORE_OPENAPI: dict[str, Any] = {
-    "requestBody": {"required": True, "content": {"application/json": {"schema": SNAPSHOT_DOCUMENT}}}
+    "requestBody": {"required": True, "content": {"application/json": {"schema": _SNAPSHOT}}}
 }
 
 
