@@ -166,3 +166,9 @@ async def test_an_expecting_client_is_told_the_connection_closes(client: httpx.A
     answer = await client.post("/_localexa/customers", content=JSON_BODY, headers=headers)
     assert answer.status_code == 415
     assert answer.headers["connection"] == "close"
+
+
+async def test_a_method_no_route_answers_stays_a_405(client: httpx.AsyncClient) -> None:
+    headers = {**ADMIN, "Content-Encoding": "gzip"}
+    answer = await client.request("PATCH", "/_localexa/customers", content=JSON_BODY, headers=headers)
+    assert answer.status_code == 405

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from localexa.server.core.errors import UnsupportedMediaType
 
-#: The methods whose routes read a body (core/openapi.py documents the 415 on the same writes).
-BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The methods of the routes that read a body (no route answers PATCH: it stays a 405). The OpenAPI
+#: document lists the 415 on these operations (core/openapi.py).
+BODY_METHODS = frozenset({"POST", "PUT", "DELETE"})
 #: What a refused request may send instead (RFC 9110 §15.5.16: say which codings would do).
 ACCEPT_IDENTITY = {"Accept-Encoding": "identity"}
 _SHOWN = 100
