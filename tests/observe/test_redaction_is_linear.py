@@ -43,6 +43,35 @@ CASES: dict[str, tuple[Callable[[str], object], str]] = {
         lambda t: redact_body(t.encode(), "text/plain"),
         _repeat(' name="code"', BODY, "form-data;"),
     ),
+    # The patterns of 2026-12-06 (value before name, nested encoded URLs, any number of multipart
+    # header lines), each at 60 KB.
+    "html-values-without-name": (redact_text, _repeat('value="x" ', HEADER, "=")),
+    "html-value-then-names-of-nothing": (redact_text, _repeat('value="x" name=', HEADER, "=")),
+    "html-value-then-a-long-gap": (redact_text, _repeat("a ", HEADER, 'value="x" ')),
+    "html-value-unclosed": (redact_text, _repeat("value='", HEADER, "=")),
+    "nested-encoded-fields": (redact_text, _repeat("%3Fcode%3D", HEADER)),
+    "nested-encoded-value": (redact_text, _repeat("%41", HEADER, "%3Fcode%3D")),
+    "nested-encoded-names-without-equals": (redact_text, _repeat("%26code%3", HEADER)),
+    "multipart-many-header-lines-without-blank-line": (
+        lambda t: redact_body(t.encode(), "text/plain"),
+        _repeat("X: y\r\n", HEADER, 'form-data; name="code"\r\n'),
+    ),
+    "multipart-names-and-header-lines": (
+        lambda t: redact_body(t.encode(), "text/plain"),
+        _repeat('form-data; name="code"\r\nX: y\r\nX: y\r\n', HEADER),
+    ),
+    "multipart-names-in-one-line-then-a-long-line": (
+        lambda t: redact_body(t.encode(), "text/plain"),
+        _repeat('form-data; name="code"', HEADER // 2) + "\r\n" + "a" * (HEADER // 2),
+    ),
+    "multipart-names-in-one-line-then-many-lines": (
+        lambda t: redact_body(t.encode(), "text/plain"),
+        _repeat('form-data; name="code"', HEADER // 2) + "\r\n" + "a\r\n" * (HEADER // 6),
+    ),
+    "multipart-header-lines-of-semicolons": (
+        lambda t: redact_body(t.encode(), "text/plain"),
+        _repeat("form-data\r\n", HEADER, 'form-data; name="code"\r\n'),
+    ),
 }
 
 
@@ -63,6 +92,8 @@ def test_hostile_text_is_scrubbed_in_linear_time(case: str) -> None:
         # A long class list between name and value (a gap bounded at 200 characters let it leak).
         ('<input type="hidden" name="code" class="' + "a " * 1000 + '" value="SECRET6">', "SECRET6"),
         ('<input name="code" data-name="y" value="SECRET7">', "SECRET7"),
+        ('<input value="SECRET8" name="password">', "SECRET8"),
+        ("redirect_uri=https%3A%2F%2Fx%2Fcb%3Fcode%3DSECRET9", "SECRET9"),
     ],
 )
 def test_the_patterns_still_hide_what_they_hid(text: str, hidden: str) -> None:

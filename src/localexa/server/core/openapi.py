@@ -11,8 +11,10 @@ processes the generated document once, so no area has to declare its errors rout
 - which statuses: 400 (validation), 429 (rate limits and injected faults), 500 and 503 on every
   operation, as Amazon lists them on every operation; 401 when the route takes a credential, 403
   when it takes an LWA token (scopes, permissions); 404 when the path, the token or the body
-  names something (every call but the unauthenticated reads); 409 and 413 when it writes (413
-  only for the event gateway and LWA's token endpoint, whose writes cannot conflict);
+  names something (every call but the unauthenticated reads); 409, 413 and 415 when it writes
+  (413 and 415 only for the event gateway and LWA's token endpoint, whose writes cannot
+  conflict); a 415 (a body with a `Content-Encoding` other than identity, core/codings.py)
+  carries `Accept-Encoding`;
 - the 422 FastAPI invented is dropped; what an area declared itself is kept as it is;
 - security schemes: an LWA bearer token (`Authorization: Bearer …`) or the admin key header,
   found from the route's own dependencies (core.auth), so a client (and a fuzzer) knows which
@@ -122,6 +124,7 @@ _REASONS = {
     404: "The resource does not exist.",
     409: "The request conflicts with the current state.",
     413: "The request body is too large.",
+    415: "The request body has a Content-Encoding other than identity (gzip, br, …); send it uncoded.",
     429: "Too many requests: retry after `Retry-After` seconds.",
     500: "An internal error occurred.",
     503: "The service is unavailable.",
@@ -148,6 +151,13 @@ _REQUEST_ID_HEADER = {
         "description": "The request's id, also in the server's log lines.",
         "required": True,
         "schema": {"type": "string"},
+    }
+}
+_ACCEPT_ENCODING_HEADER = {
+    "Accept-Encoding": {
+        "description": "The content codings a body may come in: `identity` (RFC 9110 §12.5.3).",
+        "required": True,
+        "schema": {"type": "string", "enum": ["identity"]},
     }
 }
 _RETRY_AFTER_HEADER = {
@@ -218,6 +228,21 @@ def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+#: Schemas an area describes by hand and uses in more than one place, added to
+#: `components.schemas` under their names (`component`).
+SHARED_SCHEMAS: dict[str, dict[str, Any]] = {}
+
+
+def component(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A reference to `schema` as the component `name`, which the document then holds once: the
+    snapshot `POST /_localexa/snapshot` answers and `POST /_localexa/restore` takes was written
+    out in both places (since 2026-12-06 it is `#/components/schemas/Snapshot`)."""
+    known = SHARED_SCHEMAS.setdefault(name, schema)
+    if known != schema:
+        raise ValueError(f"two schemas named {name}")
+    return _ref(name)
+
+
 def error_content(family: ApiFamily, status: int) -> dict[str, Any]:
     """The `content` of an error response of `family` (the shapes core.errors.render_error sends)."""
     if family is ApiFamily.LWA_PAGE:  # sign-in pages answer a person with HTML, errors too
@@ -277,7 +302,7 @@ def error_statuses(
     if "{" in path or bearer or admin or method in _WRITES:
         statuses.append(404)  # the path, the token or the body names something that may not exist
     if method in _WRITES:
-        statuses += [413] if family in _NO_CONFLICT else [409, 413]
+        statuses += [413, 415] if family in _NO_CONFLICT else [409, 413, 415]
     return [*statuses, 429, 500, 503]
 
 
@@ -285,7 +310,7 @@ def add_error_responses(doc: dict[str, Any], app: FastAPI, families: FamilyRoute
     """Describe each operation's errors, credentials and headers in `doc` (in place; returned)."""
     components = doc.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
-    for name, schema in ERROR_SCHEMAS.items():
+    for name, schema in {**ERROR_SCHEMAS, **SHARED_SCHEMAS}.items():
         schemas.setdefault(name, schema)
     components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
     paths: dict[str, dict[str, Any]] = doc.get("paths", {})
@@ -326,6 +351,9 @@ def _describe(
             headers.setdefault(name, header)
         if code == "429":
             for name, header in _RETRY_AFTER_HEADER.items():
+                headers.setdefault(name, header)
+        if code == "415":
+            for name, header in _ACCEPT_ENCODING_HEADER.items():
                 headers.setdefault(name, header)
         if code == "401" and not admin and family in _CHALLENGED:
             # As SMAPI's spec.json lists it on its 401s (core.errors sends it on every one).

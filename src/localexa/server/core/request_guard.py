@@ -33,7 +33,8 @@ and a body that keeps coming.
 - **Framing the server passed on.** An HTTP/1.1 request without a `Host` header, or any request
   with two, is refused with 400 (RFC 9112 §3.2: which one names the region?). A
   `Transfer-Encoding` other than plain `chunked` (`gzip, chunked`) is refused with 501 (RFC 9112
-  §6.1): the parser strips the chunking and handed the handler the still-compressed bytes.
+  §6.1): the parser strips the chunking and handed the handler the still-compressed bytes. A
+  body with a `Content-Encoding` other than `identity` is refused with 415 (core/codings.py).
 - **The asterisk form.** `OPTIONS *` (RFC 9110 §9.3.7: the server as a whole) is answered 200
   with `Allow` listing `SERVED_METHODS`; `*` with any other method is refused with 400 (RFC 9112
   §3.2.4). Both were a 404 for the path `*`.
@@ -70,6 +71,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from localexa.server.core.codings import BODY_METHODS, coding_message, content_coding, content_coding_refusal
 from localexa.server.core.errors import BadRequest, LocalexaError, PayloadTooLarge, render_error
 from localexa.server.core.refusals import NotImplementedHere, RequestTimeout
 from localexa.server.core.strict_json import SURROGATE_HINT, holds_lone_surrogate
@@ -178,14 +180,6 @@ def host_value_message(value: bytes) -> str:
     return f"The Host header {shown!r} is not a host[:port] (RFC 9112 §3.2)."
 
 
-def coding_message(codings: bytes) -> str:
-    named = codings.decode("latin-1")
-    return (
-        f"localexa does not accept the transfer coding '{named}' (RFC 9112 §6.1); send the body "
-        "with Content-Length, or chunked with no other coding."
-    )
-
-
 def asterisk_message(method: str) -> str:
     return (
         f"The target '*' asks about the server as a whole, which only OPTIONS may (RFC 9112 §3.2.4); "
@@ -242,6 +236,7 @@ class RequestGuardMiddleware:
         hosts = 0
         announced = False  # a body follows the head (Content-Length over 0, or chunked)
         expects_continue = False
+        coded: bytes | None = None  # a Content-Encoding other than identity
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -271,6 +266,10 @@ class RequestGuardMiddleware:
                     refusal = NotImplementedHere(coding_message(value.strip()))
             elif name == b"expect":
                 expects_continue = value.lower() == b"100-continue"
+            elif name == b"content-encoding" and coded is None:
+                coded = content_coding(value)
+        if coded is not None and announced and refusal is None and scope["method"] in BODY_METHODS:
+            refusal = content_coding_refusal(coded)
         if "\x00" in scope["path"]:
             refusal = BadRequest(nul_message("path"))
         else:

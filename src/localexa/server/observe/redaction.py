@@ -101,6 +101,23 @@ _HTML_FIELD = re.compile(
     rf"""(name=["'](?:{_FIELD_ALTERNATIVES})["'](?:(?!(?<![\w-])name=)[^>])*?value=["'])[^"']*+""",
     re.IGNORECASE,
 )
+# The same with the value first (`<input value="…" name="password">`, which leaked: since
+# 2026-12-06). The gap from the value to `name=` stops at the tag's end and at the next `value=` or
+# `name=` attribute, so each `value=` scans only to the next one: linear, as the pattern above.
+_HTML_VALUE_FIRST = re.compile(
+    r"""((?<![\w-])value=["'])[^"'>]*+"""
+    rf"""(["'](?:(?!(?<![\w-])(?:value|name)=)[^>])*?(?<![\w-])name=["'](?:{_FIELD_ALTERNATIVES})["'])""",
+    re.IGNORECASE,
+)
+# field%3Dvalue: a secret field of a URL carried percent-encoded in another URL's query
+# (`redirect_uri=https%3A%2F%2Fx%2Fcb%3Fcode%3DSECRET`), after `%3F` (?), `%26` (&) or `%3B` (;)
+# or where a form field could start (since 2026-12-06). The value runs to the next encoded `&`
+# (or an unencoded delimiter); each run is taken whole.
+_NESTED_FORM_FIELD = re.compile(
+    rf"""((?:^|[&?;\s"'=]|%3[Ff]|%26|%3[Bb])(?:{_FIELD_ALTERNATIVES})%3[Dd])"""
+    r"""(?:[^&\s"'#%]|%(?!26))*+""",
+    re.IGNORECASE,
+)
 
 # The text of an element whose id names a secret (`<code id="code">…</code>` on the demo callback
 # page, which shows a live authorization code): bodies only, as the page's other fields.
@@ -112,10 +129,16 @@ _HTML_ELEMENT = re.compile(
 
 # A part of a multipart/form-data body named like a secret: its value runs from the blank line
 # after the part's headers to the next boundary (or the end of a body cut at the cap).
+# Since 2026-12-06: any number of header lines (at most 10 were allowed, and an eleventh let the
+# value leak), and a part's line is tried once, from its start: from every `form-data;` of a line
+# full of them, the rest of the line (and the lines after it) were scanned again (quadratic: 60 KB
+# took 0.3 s, 240 KB 4.7 s). The header lines stop at the next line that names a `form-data;`
+# part, so from each part the scan runs no further than the next part's: linear.
 _MULTIPART_FIELD = re.compile(
-    rf"""((?>form-data;(?:(?!form-data;)[^\r\n])*?\bname="(?:{_FIELD_ALTERNATIVES})")[^\r\n]*+\r?\n(?:[^\r\n]++\r?\n){{0,10}}\r?\n)"""
+    rf"""^((?>[^\r\n]*?form-data;[^\r\n]*?\bname="(?:{_FIELD_ALTERNATIVES})"[^\r\n]*+\r?\n)"""
+    r"""(?:(?![^\r\n]*?form-data;)[^\r\n]++\r?\n)*+\r?\n)"""
     r"(?:.*?)(?=\r?\n--|\Z)",
-    re.IGNORECASE | re.DOTALL,
+    re.IGNORECASE | re.DOTALL | re.MULTILINE,
 )
 
 # A JSON escape, each in turn, so that `\\\\` is one escape and not the start of another.
@@ -163,7 +186,22 @@ def redact_text(text: str) -> str:
         if "%" in text:
             text = _ENCODED_FORM_FIELD.sub(_redact_encoded_field, text)
         text = _HTML_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+        text = _HTML_VALUE_FIRST.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(2)}", text)
+    if "%3" in text:
+        text = _NESTED_FORM_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return text
+
+
+def _redact_value(value: str) -> str:
+    """A field's value (a form's or query's pair, a JSON string): LWA tokens and userinfo, and the
+    secret fields of a URL or form it carries (`redirect_uri=https://x/cb?code=…`, decoded from
+    `https%3A%2F%2Fx%2Fcb%3Fcode%3D…`; since 2026-12-06)."""
+    value = _redact_embedded_secrets(value)
+    if "=" in value:
+        value = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", value)
+    if "%3" in value:
+        value = _NESTED_FORM_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", value)
+    return value
 
 
 def _redact_encoded_field(match: re.Match[str]) -> str:
@@ -189,14 +227,12 @@ def redact_json(value: Any) -> Any:
     if isinstance(value, list):
         return [redact_json(item) for item in value]
     if isinstance(value, str):
-        return _redact_embedded_secrets(value)
+        return _redact_value(value)
     return value
 
 
 def redact_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [
-        (key, REDACTED if is_secret_field(key) else _redact_embedded_secrets(value)) for key, value in pairs
-    ]
+    return [(key, REDACTED if is_secret_field(key) else _redact_value(value)) for key, value in pairs]
 
 
 def redact_query(query: str) -> str:

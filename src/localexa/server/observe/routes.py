@@ -18,6 +18,8 @@ from localexa.server.core.auth import AdminKey
 from localexa.server.core.clock import as_utc, iso
 from localexa.server.core.deps import ClockDep
 from localexa.server.core.errors import BadRequest, NotFound
+from localexa.server.core.json_body import json_object
+from localexa.server.core.openapi import component
 from localexa.server.observe import state
 from localexa.server.observe.journal_query import build_filter, read_entry, read_page
 from localexa.server.observe.metrics import CONTENT_TYPE
@@ -162,19 +164,39 @@ async def delete_fault(fault_id: str, request: Request) -> Response:
     return Response(status_code=204)
 
 
+RESET_TAKES_NO_OPTIONS = "POST /_localexa/reset takes no options: send no body, or {}."
+
+
+def refuse_reset_options(raw: bytes) -> None:
+    """A reset's body must be empty or `{}` (since 2026-12-06): one with fields (`{"keepSkills":
+    true}`), or that is not a JSON object, was taken and ignored, and everything was erased anyway."""
+    if not raw.strip():
+        return
+    try:
+        body = json_object(raw, shape="{}")
+    except BadRequest as refused:
+        raise BadRequest(f"{RESET_TAKES_NO_OPTIONS} {refused.message}") from None
+    if body:
+        names = ", ".join(name[:40] for name in list(body)[:5])
+        raise BadRequest(f"{RESET_TAKES_NO_OPTIONS} The body gives: {names}. Nothing was reset.")
+
+
 @admin.post("/reset", response_model=ResetOut)
 async def reset(request: Request, clock: ClockDep) -> ResetOut:
-    """Empties all state; keeps the admin key and the server secret."""
+    """Empties all state; keeps the admin key and the server secret. Takes no body (or `{}`)."""
+    refuse_reset_options(await request.body())
     await state.reset(request.app)
     return ResetOut(reset=True, now=iso(clock.now()))
 
 
+#: One component, `Snapshot`, for the answer of snapshot and the body of restore.
+_SNAPSHOT = component("Snapshot", SNAPSHOT_DOCUMENT)
 _SNAPSHOT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The snapshot.", "content": {"application/json": {"schema": SNAPSHOT_DOCUMENT}}}
+    200: {"description": "The snapshot.", "content": {"application/json": {"schema": _SNAPSHOT}}}
 }
 #: The body, documented by hand: the route reads it itself (strictly, below).
 _RESTORE_OPENAPI: dict[str, Any] = {
-    "requestBody": {"required": True, "content": {"application/json": {"schema": SNAPSHOT_DOCUMENT}}}
+    "requestBody": {"required": True, "content": {"application/json": {"schema": _SNAPSHOT}}}
 }
 
 

@@ -1,0 +1,50 @@
+"""The codings a request's body may come in, checked by the request guard (core/request_guard.py)
+from its header fields alone: nothing is read or decoded.
+
+- **Transfer codings.** Only plain `chunked` (RFC 9112 §6.1); any other is refused with 501.
+- **Content codings** (since 2026-12-06). No route decodes a body, so one sent with a
+  `Content-Encoding` other than `identity` (`gzip`, `br`, one nobody knows) is refused with 415
+  Unsupported Media Type, in the API's own error shape, naming the coding, with
+  `Accept-Encoding: identity` (RFC 9110 §8.4, §12.5.3, §15.5.16). It was read as if it were
+  plain, and a gzip JSON body got "The request body is not valid JSON.". Only a request that
+  carries a body (a `Content-Length` over 0, or chunked) of a method that takes one is refused: a
+  GET, or a POST without a body, has nothing coded, and is served.
+"""
+
+from __future__ import annotations
+
+from localexa.server.core.errors import UnsupportedMediaType
+
+#: The methods of the routes that read a body (no route answers PATCH: it stays a 405). The OpenAPI
+#: document lists the 415 on these operations (core/openapi.py).
+BODY_METHODS = frozenset({"POST", "PUT", "DELETE"})
+#: What a refused request may send instead (RFC 9110 §15.5.16: say which codings would do).
+ACCEPT_IDENTITY = {"Accept-Encoding": "identity"}
+_SHOWN = 100
+
+
+def coding_message(codings: bytes) -> str:
+    named = codings.decode("latin-1")
+    return (
+        f"localexa does not accept the transfer coding '{named}' (RFC 9112 §6.1); send the body "
+        "with Content-Length, or chunked with no other coding."
+    )
+
+
+def content_coding(value: bytes) -> bytes | None:
+    """The value of a `Content-Encoding` field when it names a coding other than `identity`
+    (any case, in a list: `identity, gzip`), else None."""
+    for coding in value.split(b","):
+        if coding.strip(b" \t").lower() not in (b"", b"identity"):
+            return value.strip(b" \t")
+    return None
+
+
+def content_coding_refusal(codings: bytes) -> UnsupportedMediaType:
+    named = codings.decode("latin-1")[:_SHOWN]
+    return UnsupportedMediaType(
+        # No `§`: LWA's error_description has no room for it (it showed as U+00A7).
+        f"localexa does not accept a body with Content-Encoding '{named}'; send it uncoded "
+        "(identity), without a Content-Encoding (RFC 9110 section 8.4).",
+        headers=ACCEPT_IDENTITY,
+    )
