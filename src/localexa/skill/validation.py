@@ -35,7 +35,7 @@ from localexa.skill.messages import (
 from localexa.skill.messages.envelope import UtcTimestamp
 from localexa.skill.messages.errors import ERROR_NAMESPACES, ErrorType, accepted_namespaces
 from localexa.skill.problems import Problem, from_validation_error
-from localexa.skill.property_rules import check_value
+from localexa.skill.property_rules import check_property
 
 WAKE_UP = ("Alexa.WakeOnLANController", "WakeUp")
 
@@ -327,11 +327,9 @@ def _check_values(properties: list[Any], path: str) -> list[Problem]:
     for index, prop in enumerate(properties):
         if not isinstance(prop, Mapping):
             continue  # the schema check reports it
-        namespace, name = prop.get("namespace"), prop.get("name")
-        if isinstance(namespace, str) and isinstance(name, str):
-            reason = check_value(namespace, name, prop.get("value"))
-            if reason:
-                problems.append(Problem(f"{path}.{index}.value", f"{namespace}.{name} {reason}"))
+        found = check_property(prop)
+        if found:
+            problems.append(Problem(f"{path}.{index}.{found[0]}", found[1]))
     return problems
 
 
