@@ -109,3 +109,26 @@ def test_an_asynchronous_answer_is_judged_against_its_directive(localexa: Locale
     assert any(p["path"] == "event.endpoint.endpointId" for p in verdicts[0]["problems"]), verdicts[0]
     assert verdicts[1]["valid"] is False, verdicts[1]
     assert verdicts[2] == {"valid": True, "problems": [], "name": "Alexa.Response", "errorType": None}
+
+
+def test_a_wake_up_joins_the_turn_ons_exchange_without_being_judged_its_answer(localexa: Localexa) -> None:
+    """Alexa.WakeOnLANController: DeferredResponse to TurnOn, WakeUp to the gateway (with TurnOn's
+    correlationToken), then the real answer. The WakeUp was refused (400) before 2026-12-06."""
+    skill_server = DefersOnly()
+    with skill_server:
+        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
+        customer = localexa.create_customer()
+        localexa.link(customer, skill)
+        token = localexa.event_token(customer, skill)
+        sent = _turn_on(localexa, customer, skill)
+        [directive] = [d for d in skill_server.received if d["directive"]["header"]["name"] == "TurnOn"]
+    wake_up = response(directive, [power_state(False)])
+    wake_up["event"]["header"].update(namespace="Alexa.WakeOnLANController", name="WakeUp")
+    wake_up["event"]["endpoint"]["scope"] = {"type": "BearerToken", "token": token}
+    auth = {"Authorization": f"Bearer {token}"}
+    posted = httpx.post(f"{localexa.server.url}/v3/events", json=wake_up, headers=auth)
+    assert posted.status_code == 202, posted.text
+    messages = list(localexa.client.admin.directives.messages(customer.user_id, skill.skill_id))
+    [event] = [m for m in messages if m.exchange_id == sent.exchange_id and m.direction == "event"]
+    assert event.name == "WakeUp"
+    assert (event.verdict or {})["valid"] is True, event.verdict

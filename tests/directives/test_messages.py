@@ -81,3 +81,14 @@ def test_a_sample_time_without_an_offset_is_taken_as_utc() -> None:
     older = {"namespace": "N", "name": "p", "value": 3, "timeOfSample": "2024-01-01T09:30:00"}
     assert merge_properties(stored, [newer])["N.p"]["value"] == 2
     assert merge_properties(stored, [older])["N.p"]["value"] == 1
+
+
+def test_a_sample_without_a_time_never_overwrites_one_with_a_time() -> None:
+    timed = {"namespace": "N", "name": "p", "value": 1, "timeOfSample": "2026-01-01T10:00:00Z"}
+    untimed = {"namespace": "N", "name": "p", "value": 2}
+    state = merge_properties({}, [timed])
+    assert merge_properties(state, [untimed])["N.p"]["value"] == 1
+    assert merge_properties(state, [{**untimed, "timeOfSample": "not a time"}])["N.p"]["value"] == 1
+    # Nothing known yet, or nothing timed known: the sample is all there is.
+    assert merge_properties({}, [untimed])["N.p"]["value"] == 2
+    assert merge_properties(merge_properties({}, [untimed]), [{**untimed, "value": 3}])["N.p"]["value"] == 3

@@ -166,6 +166,26 @@ async def test_a_broken_transport_is_a_clean_error_within_the_deadline(
     assert invocation.error.message.isprintable(), invocation.error.message
 
 
+@pytest.mark.parametrize(
+    ("script", "said"),
+    [
+        pytest.param(raw(b""), "closed the connection without answering", id="read-then-hung-up"),
+        pytest.param(cut_mid_body(), "closed the connection before its answer was complete", id="mid-body"),
+        pytest.param(raw(b"HELLO\r\n\r\n"), "did not answer in valid HTTP", id="not-http"),
+    ],
+)
+async def test_a_skill_that_hangs_up_is_not_called_unreachable(
+    invoker: SkillInvoker, script: Script, said: str
+) -> None:
+    """It read the request, then closed the connection: "could not be reached (RemoteProtocolError)"
+    sent developers looking for a network problem (QA of 2026-12-06)."""
+    async with misbehaving_server({"/skill": script}) as server:
+        invocation = await invoker.invoke(server.url("/skill"), MESSAGE)
+    assert invocation.error is not None
+    assert said in invocation.error.message, invocation.error.message
+    assert "could not be reached" not in invocation.error.message
+
+
 @pytest.mark.parametrize("script", GOOD_TRANSPORT_CASES)
 async def test_an_odd_but_readable_answer_is_read(invoker: SkillInvoker, script: Script) -> None:
     async with misbehaving_server({"/skill": script}) as server:

@@ -159,7 +159,12 @@ async def test_events_the_gateway_does_not_take_are_refused_and_change_nothing(
     ("namespace", "name", "payload"),
     [
         pytest.param("Alexa", "StateReport", {}, id="state-report"),
-        pytest.param("Alexa.SceneController", "ActivationStarted", {}, id="scene-activation-started"),
+        pytest.param(
+            "Alexa.SceneController",
+            "ActivationStarted",
+            {"cause": {"type": "VOICE_INTERACTION"}, "timestamp": "2026-01-01T10:00:00Z"},
+            id="scene-activation-started",
+        ),
         pytest.param(
             "Alexa.ThermostatController",
             "ErrorResponse",

@@ -37,7 +37,7 @@ from localexa.skill import (
     validate_event,
     validate_response,
 )
-from localexa.skill.errors import ERRORS_BY_TYPE
+from localexa.skill.errors import ERRORS_BY_TYPE, RequestedSetpointsTooClose
 from localexa.skill.messages import error_namespace
 from tests.skill.factories import accept_grant, directive, discover, header, payload
 
@@ -165,7 +165,6 @@ def test_extra_fields_of_error_types() -> None:
     [
         "VALUE_OUT_OF_RANGE",
         "TEMPERATURE_VALUE_OUT_OF_RANGE",
-        "REQUESTED_SETPOINTS_TOO_CLOSE",
         "ENDPOINT_LOW_POWER",
         "NOT_SUPPORTED_IN_CURRENT_MODE",
     ],
@@ -173,6 +172,17 @@ def test_extra_fields_of_error_types() -> None:
 def test_error_response_refuses_a_type_without_its_extra_field(error_type: str) -> None:
     with pytest.raises(ValueError, match=error_type):
         error_response(TURN_ON, error_type, "missing the extra field")
+
+
+def test_minimum_temperature_delta_is_optional() -> None:
+    """alexa-thermostatcontroller-errorresponse: "optionally include … minimumTemperatureDelta"."""
+    answer = RequestedSetpointsTooClose().response(TURN_ON)
+    assert "minimumTemperatureDelta" not in payload(answer)
+    assert header(answer)["namespace"] == "Alexa.ThermostatController"
+    assert validate_response(TURN_ON, answer).ok
+    bad = error_response(TURN_ON, "REQUESTED_SETPOINTS_TOO_CLOSE", "x")
+    bad["event"]["payload"]["minimumTemperatureDelta"] = {"value": 2}  # no scale: still checked
+    assert not validate_response(TURN_ON, bad).ok
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,9 @@ TURN_ON = directive("Alexa.PowerController", "TurnOn")
 REPORT_STATE = directive("Alexa", "ReportState")
 LAMP = discovery_endpoint("lamp", "Lamp", [], description="d", manufacturer_name="m")
 
+#: The scene answers' payload (docs: Alexa.SceneController): checked since 2026-12-06.
+SCENE_STARTED = {"cause": {"type": "VOICE_INTERACTION"}, "timestamp": "2026-01-01T10:00:00Z"}
+
 
 def at_now() -> datetime:
     return NOW
@@ -69,7 +72,7 @@ ANSWER = response(TURN_ON, [power_state(True, time_of_sample=NOW)], scope_token=
         pytest.param(
             renamed(
                 error_response(TURN_ON, "ENDPOINT_UNREACHABLE", "x", scope_token="t"),
-                "Alexa.Video",
+                "Alexa.PowerController",  # no ErrorResponse of its own (Alexa.Video has one)
                 "ErrorResponse",
             ),
             id="error-response-of-an-unlisted-interface",
@@ -114,6 +117,7 @@ def test_a_synchronous_only_answer_is_said_to_be_one() -> None:
                 directive("Alexa.SceneController", "Activate"),
                 "Alexa.SceneController",
                 "ActivationStarted",
+                SCENE_STARTED,
                 scope_token="t",
             ),
             id="scene-activation-started",
@@ -123,6 +127,7 @@ def test_a_synchronous_only_answer_is_said_to_be_one() -> None:
                 directive("Alexa.SceneController", "Deactivate"),
                 "Alexa.SceneController",
                 "DeactivationStarted",
+                SCENE_STARTED,
                 scope_token="t",
             ),
             id="scene-deactivation-started",

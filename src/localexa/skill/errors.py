@@ -14,56 +14,20 @@ Types, namespaces and extra payload fields follow spec §4::
     ├── ExpiredAuthorizationCredential, InvalidAuthorizationCredential
     └── with extra fields: EndpointLowPower(percentageState), NotSupportedInCurrentMode
         (currentDeviceMode), ValueOutOfRange(validRange), TemperatureValueOutOfRange(validRange),
-        RequestedSetpointsTooClose(minimumTemperatureDelta)
+        RequestedSetpointsTooClose(optional minimumTemperatureDelta)
+
+and, in interface_errors.py, the other types of the interfaces' own ErrorResponse pages (thermostat,
+thermostat configuration and schedule, cooking, data, safety, video).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from localexa.skill.messages.errors import (
-    CurrentDeviceMode,
-    ErrorPayload,
-    ErrorType,
-    TemperatureScale,
-    error_namespace,
-)
-from localexa.skill.responses import DirectiveLike, Message, reply
-
-
-def error_response(
-    directive: DirectiveLike,
-    error_type: ErrorType | str,
-    message: str,
-    *,
-    namespace: str | None = None,
-    scope_token: str | None = None,
-    **extras: Any,
-) -> Message:
-    """An ErrorResponse answering `directive`; `extras` are the type's extra payload fields
-    (camelCase, e.g. `validRange=...`). Raises ValueError when the type needs a field not given."""
-    kind = ErrorType(error_type)
-    payload = {"type": kind.value, "message": message, **extras}
-    ErrorPayload.model_validate(payload)  # refuse a payload the schema would refuse
-    return reply(
-        directive, namespace or error_namespace(kind), "ErrorResponse", payload, scope_token=scope_token
-    )
-
-
-class SkillError(Exception):
-    type: ClassVar[ErrorType] = ErrorType.INTERNAL_ERROR
-    default_message: ClassVar[str] = "The skill could not handle the directive."
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = message or self.default_message
-        super().__init__(self.message)
-
-    def extras(self) -> dict[str, Any]:
-        """The type's extra payload fields, camelCase."""
-        return {}
-
-    def response(self, directive: DirectiveLike, *, scope_token: str | None = None) -> Message:
-        return error_response(directive, self.type, self.message, scope_token=scope_token, **self.extras())
+from localexa.skill.error_base import SkillError as SkillError
+from localexa.skill.error_base import error_response as error_response
+from localexa.skill.interface_errors import INTERFACE_ERRORS
+from localexa.skill.messages.errors import CurrentDeviceMode, ErrorType, TemperatureScale
 
 
 class AlreadyInOperation(SkillError):
@@ -271,51 +235,57 @@ class RequestedSetpointsTooClose(SkillError):
     default_message = "The temperature setpoints are too close together."
 
     def __init__(
-        self, minimum_delta: float, scale: TemperatureScale = "CELSIUS", message: str | None = None
+        self,
+        minimum_delta: float | None = None,
+        scale: TemperatureScale = "CELSIUS",
+        message: str | None = None,
     ) -> None:
         super().__init__(message)
         self.minimum_delta, self.scale = minimum_delta, scale
 
     def extras(self) -> dict[str, Any]:
+        """minimumTemperatureDelta is optional (alexa-thermostatcontroller-errorresponse)."""
+        if self.minimum_delta is None:
+            return {}
         return {"minimumTemperatureDelta": {"value": self.minimum_delta, "scale": self.scale}}
 
 
+_GENERIC_AND_KNOWN: tuple[type[SkillError], ...] = (
+    AlreadyInOperation,
+    BridgeUnreachable,
+    CloudControlDisabled,
+    EndpointBusy,
+    EndpointUnreachable,
+    ExpiredAuthorizationCredential,
+    FirmwareOutOfDate,
+    HardwareMalfunction,
+    InsufficientPermissions,
+    InternalError,
+    InvalidAuthorizationCredential,
+    InvalidDirective,
+    InvalidValue,
+    NoSuchEndpoint,
+    NotCalibrated,
+    NotInOperation,
+    PowerLevelNotSupported,
+    RateLimitExceeded,
+    TooManyFailedAttempts,
+    NoActiveMonitorableDevices,
+    CookDurationTooLong,
+    ThermostatIsOff,
+    AuthorizationRequired,
+    BypassNeeded,
+    NotReady,
+    Unauthorized,
+    UnclearedAlarm,
+    UnclearedTrouble,
+    AcceptGrantFailed,
+    EndpointLowPower,
+    NotSupportedInCurrentMode,
+    ValueOutOfRange,
+    TemperatureValueOutOfRange,
+    RequestedSetpointsTooClose,
+)
 ERRORS_BY_TYPE: dict[ErrorType, type[SkillError]] = {
-    cls.type: cls
-    for cls in (
-        AlreadyInOperation,
-        BridgeUnreachable,
-        CloudControlDisabled,
-        EndpointBusy,
-        EndpointUnreachable,
-        ExpiredAuthorizationCredential,
-        FirmwareOutOfDate,
-        HardwareMalfunction,
-        InsufficientPermissions,
-        InternalError,
-        InvalidAuthorizationCredential,
-        InvalidDirective,
-        InvalidValue,
-        NoSuchEndpoint,
-        NotCalibrated,
-        NotInOperation,
-        PowerLevelNotSupported,
-        RateLimitExceeded,
-        TooManyFailedAttempts,
-        NoActiveMonitorableDevices,
-        CookDurationTooLong,
-        ThermostatIsOff,
-        AuthorizationRequired,
-        BypassNeeded,
-        NotReady,
-        Unauthorized,
-        UnclearedAlarm,
-        UnclearedTrouble,
-        AcceptGrantFailed,
-        EndpointLowPower,
-        NotSupportedInCurrentMode,
-        ValueOutOfRange,
-        TemperatureValueOutOfRange,
-        RequestedSetpointsTooClose,
-    )
+    cls.type: cls for cls in (*_GENERIC_AND_KNOWN, *INTERFACE_ERRORS)
 }

@@ -1,20 +1,27 @@
 """What a reported property value may be, per interface (Alexa interface reference pages).
 
-`check_value` knows the properties of the lighting, power, health, thermostat and temperature
-interfaces; others pass unchecked, since a skill may report any interface Alexa has. The property
-builders and `validate_response` both use it, so what one builds the other accepts.
+`check_value` knows the properties of the lighting, power, health, thermostat, temperature,
+speaker, toggle and range interfaces; others pass unchecked, since a skill may report any
+interface Alexa has. `check_property` adds what the property itself must be: of an `Alexa`
+interface, and with an `instance` for the multi-instance controllers. The property builders and
+`validate_response` both use them, so what one builds the other accepts.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 Rule = Callable[[Any], str | None]
 SCALES = ("CELSIUS", "FAHRENHEIT", "KELVIN")
 THERMOSTAT_MODES = frozenset({"AUTO", "COOL", "HEAT", "ECO", "OFF", "EM_HEAT", "CUSTOM"})
 MIN_KELVIN, MAX_KELVIN = 1000, 10000
+#: A setpoint Amazon's schema takes: −100 to 100 (validation_schemas/alexa_smart_home_message_schema.json
+#: bounds the value whatever its scale; read here as degrees Celsius and their equivalents).
+MIN_SETPOINT_C, MAX_SETPOINT_C = -100.0, 100.0
+#: Interfaces whose properties name their `instance` (docs: generic controllers).
+MULTI_INSTANCE = frozenset({"Alexa.ToggleController", "Alexa.RangeController", "Alexa.ModeController"})
 
 
 def _number(value: Any) -> bool:
@@ -48,6 +55,30 @@ def _temperature(value: Any) -> str | None:
     return None if value.get("scale") in SCALES else f"scale must be one of {', '.join(SCALES)}"
 
 
+def _setpoint(value: Any) -> str | None:
+    problem = _temperature(value)
+    if problem:
+        return problem
+    celsius = _celsius(value["value"], value["scale"])
+    if MIN_SETPOINT_C <= celsius <= MAX_SETPOINT_C:
+        return None
+    return f"must be between {MIN_SETPOINT_C:g} and {MAX_SETPOINT_C:g} °C (or the same in {value['scale']})"
+
+
+def _celsius(value: float, scale: str) -> float:
+    if scale == "FAHRENHEIT":
+        return (value - 32) * 5 / 9
+    return value - 273.15 if scale == "KELVIN" else value
+
+
+def _a_number(value: Any) -> str | None:
+    return None if _number(value) else "must be a number"
+
+
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
 def _color(value: Any) -> str | None:
     if not isinstance(value, dict):
         return "must be an object {hue, saturation, brightness}"
@@ -79,14 +110,18 @@ RULES: dict[tuple[str, str], Rule] = {
     ("Alexa.PercentageController", "percentage"): _in_range(0, 100, integer=True),
     ("Alexa.PowerLevelController", "powerLevel"): _in_range(0, 100, integer=True),
     ("Alexa.EndpointHealth", "connectivity"): _connectivity,
-    ("Alexa.ThermostatController", "targetSetpoint"): _temperature,
-    ("Alexa.ThermostatController", "lowerSetpoint"): _temperature,
-    ("Alexa.ThermostatController", "upperSetpoint"): _temperature,
+    ("Alexa.ThermostatController", "targetSetpoint"): _setpoint,
+    ("Alexa.ThermostatController", "lowerSetpoint"): _setpoint,
+    ("Alexa.ThermostatController", "upperSetpoint"): _setpoint,
     ("Alexa.ThermostatController", "thermostatMode"): _thermostat_mode,
     ("Alexa.TemperatureSensor", "temperature"): _temperature,
     ("Alexa.LockController", "lockState"): _one_of("LOCKED", "UNLOCKED", "JAMMED"),
     ("Alexa.ContactSensor", "detectionState"): _one_of("DETECTED", "NOT_DETECTED"),
     ("Alexa.MotionSensor", "detectionState"): _one_of("DETECTED", "NOT_DETECTED"),
+    ("Alexa.Speaker", "volume"): _in_range(0, 100, integer=True),
+    ("Alexa.Speaker", "muted"): _boolean,
+    ("Alexa.ToggleController", "toggleState"): _one_of("ON", "OFF"),
+    ("Alexa.RangeController", "rangeValue"): _a_number,
 }
 
 
@@ -97,6 +132,21 @@ def check_value(namespace: str, name: str, value: Any) -> str | None:
         return "must hold only finite numbers (NaN and Infinity are no JSON)"
     rule = RULES.get((namespace, name))
     return rule(value) if rule else None
+
+
+def check_property(prop: Mapping[str, Any]) -> tuple[str, str] | None:
+    """None when the reported property is allowed, else (the field at fault, why not): its
+    namespace must be `Alexa` or `Alexa.*`, a multi-instance controller's must name its
+    `instance`, and its value must pass `check_value`."""
+    namespace, name = prop.get("namespace"), prop.get("name")
+    if not isinstance(namespace, str) or not isinstance(name, str):
+        return None  # the schema check reports it
+    if namespace != "Alexa" and not namespace.startswith("Alexa."):
+        return "namespace", f"{namespace} is not an Alexa interface"
+    if namespace in MULTI_INSTANCE and not (isinstance(prop.get("instance"), str) and prop["instance"]):
+        return "instance", f"{namespace}.{name} must name the instance it reports"
+    reason = check_value(namespace, name, prop.get("value"))
+    return ("value", f"{namespace}.{name} {reason}") if reason else None
 
 
 def _finite(value: Any) -> bool:

@@ -29,11 +29,15 @@ from localexa.skill.messages import (
     DoorbellPressPayload,
     ErrorPayload,
     EventEnvelope,
+    SceneStartedPayload,
+    WakeUpPayload,
 )
 from localexa.skill.messages.envelope import UtcTimestamp
-from localexa.skill.messages.errors import ErrorType, accepted_namespaces, error_namespace
+from localexa.skill.messages.errors import ERROR_NAMESPACES, ErrorType, accepted_namespaces
 from localexa.skill.problems import Problem, from_validation_error
-from localexa.skill.property_rules import check_value
+from localexa.skill.property_rules import check_property
+
+WAKE_UP = ("Alexa.WakeOnLANController", "WakeUp")
 
 # Answers named after the directive's own interface (interface docs); everything else is Alexa.Response.
 _SPECIFIC_ANSWERS: dict[tuple[str, str], tuple[str, str]] = {
@@ -51,7 +55,14 @@ _EVENT_PAYLOADS: dict[tuple[str, str], type[BaseModel]] = {
     ("Alexa.Discovery", "AddOrUpdateReport"): AddOrUpdateReportPayload,
     ("Alexa.Discovery", "DeleteReport"): DeleteReportPayload,
     ("Alexa.DoorbellEventSource", "DoorbellPress"): DoorbellPressPayload,
+    # After a DeferredResponse to TurnOn: Alexa wakes the endpoint over the LAN (docs:
+    # Alexa.WakeOnLANController); it echoes TurnOn's correlationToken, as an answer does.
+    WAKE_UP: WakeUpPayload,
 }
+_SCENE_ANSWERS = (
+    ("Alexa.SceneController", "ActivationStarted"),
+    ("Alexa.SceneController", "DeactivationStarted"),
+)
 
 # Answers a skill may send later, through the gateway, instead of in line (docs "asynchronous
 # responses"): Alexa.Response, Alexa.StateReport and the scene answers. The gateway used to take any
@@ -78,11 +89,10 @@ _SYNCHRONOUS_ONLY: frozenset[tuple[str, str]] = frozenset(
 #: Every event `POST /v3/events` takes besides an ErrorResponse (see `_ERROR_NAMESPACES`).
 GATEWAY_EVENTS: frozenset[tuple[str, str]] = frozenset(_EVENT_PAYLOADS) | ASYNC_ANSWERS
 
-# An ErrorResponse goes in `Alexa` or in the interface whose error it reports (errors.py):
-# Alexa.ThermostatController, Alexa.SecurityPanelController, Alexa.Cooking. Alexa.Authorization is
-# among them only so that its one type, ACCEPT_GRANT_FAILED, is refused with the precise reason
-# (`_check_payload`): AcceptGrant is answered synchronously only.
-_ERROR_NAMESPACES: frozenset[str] = frozenset({"Alexa"} | {error_namespace(t) for t in ErrorType})
+# An ErrorResponse goes in `Alexa` or in an interface's namespace (errors.py: Alexa.ThermostatController,
+# Alexa.Video, …). Alexa.Authorization is among them only so that its one type, ACCEPT_GRANT_FAILED,
+# is refused with the precise reason (`_check_payload`): AcceptGrant is answered synchronously only.
+_ERROR_NAMESPACES: frozenset[str] = ERROR_NAMESPACES
 
 # A device cloud's clock and Alexa's differ by a few seconds, sometimes minutes (a drifting
 # device, NTP not yet synced): five minutes ahead still passes. Anything further is no sample of
@@ -182,7 +192,7 @@ def validate_event(event: Any, *, now: Now = utc_now) -> Verdict:
             )
         # Only an answer the gateway takes is told to echo a correlationToken: "Foo.ChangeReport"
         # or "Alexa.Bogus" would not have been right with one either.
-        if is_answer and not header.correlation_token:
+        if (is_answer or key == WAKE_UP) and not header.correlation_token:
             problems.append(Problem("event.header.correlationToken", "an asynchronous answer must echo it"))
     if error_type is not None and error_type in ErrorType.__members__:
         allowed = accepted_namespaces(ErrorType(error_type))
@@ -273,7 +283,7 @@ def _check_payload(
     header, payload = envelope.event.header, envelope.event.payload
     problems: list[Problem] = []
     if error_type is not None:
-        problems += _check_model(ErrorPayload, payload, "event.payload")
+        problems += _check_model(ErrorPayload, payload, "event.payload", {"namespace": header.namespace})
         if header.namespace == "Alexa.Authorization" and error_type != ErrorType.ACCEPT_GRANT_FAILED:
             problems.append(
                 Problem("event.payload.type", "an AcceptGrant failure must be ACCEPT_GRANT_FAILED")
@@ -287,6 +297,8 @@ def _check_payload(
             )
     elif (header.namespace, header.name) == ("Alexa.Discovery", "Discover.Response"):
         problems += _check_model(DiscoverResponsePayload, payload, "event.payload")
+    elif (header.namespace, header.name) in _SCENE_ANSWERS:
+        problems += _check_model(SceneStartedPayload, payload, "event.payload")
     elif (header.namespace, header.name) == ("Alexa", "DeferredResponse"):
         seconds = payload.get("estimatedDeferralInSeconds")
         if seconds is not None and (not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0):
@@ -300,9 +312,11 @@ def _check_payload(
     return problems
 
 
-def _check_model(model: type[BaseModel], value: Any, path: str) -> list[Problem]:
+def _check_model(
+    model: type[BaseModel], value: Any, path: str, context: dict[str, Any] | None = None
+) -> list[Problem]:
     try:
-        model.model_validate(value)
+        model.model_validate(value, context=context)
     except ValidationError as error:
         return from_validation_error(error, path)
     return []
@@ -313,11 +327,9 @@ def _check_values(properties: list[Any], path: str) -> list[Problem]:
     for index, prop in enumerate(properties):
         if not isinstance(prop, Mapping):
             continue  # the schema check reports it
-        namespace, name = prop.get("namespace"), prop.get("name")
-        if isinstance(namespace, str) and isinstance(name, str):
-            reason = check_value(namespace, name, prop.get("value"))
-            if reason:
-                problems.append(Problem(f"{path}.{index}.value", f"{namespace}.{name} {reason}"))
+        found = check_property(prop)
+        if found:
+            problems.append(Problem(f"{path}.{index}.{found[0]}", found[1]))
     return problems
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from localexa.server.core.outbound_failures import failure_reason
+
 if TYPE_CHECKING:
     import httpx
 
@@ -341,7 +343,7 @@ class OutboundHttp:
             # OSError and ValueError: what a socket refuses that httpx does not wrap; zlib.error: a
             # compressed answer that does not decompress.
             await self._notify(request, None, b"", started, type(exc).__name__)
-            raise OutboundError(f"{shown_safely(url)} could not be reached ({type(exc).__name__})") from exc
+            raise OutboundError(f"{shown_safely(url)} {failure_reason(exc)} ({type(exc).__name__})") from exc
         body = bytes(received if complete else received[:cap])
         seen = journaled(body) if journaled is not None else body
         await self._notify(

@@ -5,7 +5,9 @@
 - `AddOrUpdateReport` adds or replaces the endpoints it names; `DeleteReport` removes them
   (docs: proactively manage endpoints).
 - Properties reported in an answer's `context`, a `StateReport` or a `ChangeReport` update the
-  endpoint's known state; a report older than what is known (`timeOfSample`) does not overwrite.
+  endpoint's known state; a report older than what is known (`timeOfSample`) does not overwrite,
+  and neither does a sample without a `timeOfSample` (or one that is no timestamp) overwrite a
+  known sample that has one: it cannot be shown to be newer.
   A sample further ahead of localexa's clock than the skill kit's `MAX_SAMPLE_AHEAD` is never
   kept (the gateway refuses it, a synchronous answer's verdict calls it invalid): it would outrank
   every later report for good. One kept before that rule no longer outranks anything.
@@ -47,7 +49,8 @@ def _sample_time(prop: Mapping[str, Any]) -> datetime | None:
 def merge_properties(
     state: Mapping[str, Any], properties: Iterable[Any], now: datetime | None = None
 ) -> dict[str, Any]:
-    """A new state with `properties` applied, unless a known sample is newer.
+    """A new state with `properties` applied, unless a known sample is newer (a sample without a
+    readable `timeOfSample` never replaces one that has it).
 
     With `now` (localexa's clock), a sample more than MAX_SAMPLE_AHEAD ahead of it is skipped, and
     a known one that far ahead (stored before the rule) is overwritten rather than outranking."""
@@ -62,7 +65,7 @@ def merge_properties(
             continue
         if now is not None and old_time is not None and _too_far_ahead(old_time, now):
             old_time = None
-        if new_time is not None and old_time is not None and new_time < old_time:
+        if old_time is not None and (new_time is None or new_time < old_time):
             continue
         merged[key] = dict(prop)
     return merged

@@ -2,9 +2,12 @@
 
 Each attempt becomes two `skill_messages` rows (the directive, then the answer or the failure),
 redacted with the journal's rules (observe/redaction.py) and of the secrets the directive carried
-wherever the answer echoes them (scrub.py). From a checked answer Alexa learns:
-`Discover.Response` lists the customer's endpoints (each one that passes the discovery schema is
-kept), and `context.properties` of any other success answer update the endpoint's known state.
+wherever the answer echoes them (scrub.py). From an answer its verdict calls valid Alexa learns:
+`Discover.Response` lists the customer's endpoints (the list is replaced), and `context.properties`
+of any other success answer update the endpoint's known state. Nothing is learned from an answer
+the verdict calls invalid: a brightness of 150 was stored as the light's state, and a discovery
+marked FAILED (an endpoint without the `Alexa` interface, say) replaced 13 known endpoints with
+the few that passed on their own.
 """
 
 from __future__ import annotations
@@ -95,7 +98,8 @@ async def record_exchange(
     verdicts: Sequence[dict[str, Any]],
     learn: bool = True,
 ) -> None:
-    """Record the exchange; with `learn`, also what the last answer tells (endpoints, state)."""
+    """Record the exchange; with `learn`, also what the last answer tells (endpoints, state), when
+    its verdict (`verdicts[-1]`) calls it valid."""
     repo = DirectiveRepository(session)
     # Every attempt's: an answer to the retry may still echo the expired token.
     secrets = sent_secrets(attempt.message for attempt in attempts)
@@ -126,7 +130,7 @@ async def record_exchange(
     token = _deferred_correlation_token(last)
     if token is not None:
         await repo.adopt_early_events(customer_id, skill_id, token, exchange_id)
-    if learn and last.invocation.answer is not None:
+    if learn and last.invocation.answer is not None and verdicts[-1].get("valid") is True:
         await learn_from_answer(repo, customer_id, skill_id, last.message, last.invocation.answer, now)
     await repo.prune_messages(customer_id, skill_id)
 
@@ -172,7 +176,8 @@ async def learn_from_answer(
 
 
 def valid_endpoints(payload: Any) -> list[dict[str, Any]]:
-    """The endpoints of a discovery payload that pass the discovery schema (Alexa skips the rest)."""
+    """The endpoints of a discovery payload that pass the discovery schema (an AddOrUpdateReport's
+    others are skipped; a Discover.Response with any of them is invalid and learned from not at all)."""
     endpoints = payload.get("endpoints") if isinstance(payload, Mapping) else None
     kept: list[dict[str, Any]] = []
     seen: set[str] = set()

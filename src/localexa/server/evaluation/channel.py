@@ -23,6 +23,7 @@ from localexa.server.core.errors import LocalexaError
 from localexa.server.directives.models import EVENT, SkillMessage
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.service import DirectiveRequest, send_directive
+from localexa.skill.validation import WAKE_UP
 
 DEFERRED = "Alexa.DeferredResponse"
 #: How often the channel looks for a deferred directive's asynchronous answer.
@@ -140,6 +141,8 @@ class DirectiveChannel:
                 SkillMessage.skill_id == self.skill_id,
                 SkillMessage.direction == EVENT,
                 SkillMessage.correlation_token == correlation_token,
+                # A WakeUp echoes TurnOn's token too, and is no answer (Alexa.WakeOnLANController).
+                SkillMessage.name != WAKE_UP[1],
             )
             .order_by(SkillMessage.id)
             .limit(1)

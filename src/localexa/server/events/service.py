@@ -51,7 +51,7 @@ from localexa.server.enablement.models import Enablement
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.tokens import TokenIssuer
 from localexa.server.skills.models import Skill
-from localexa.skill.validation import validate_event, validate_response
+from localexa.skill.validation import WAKE_UP, validate_event, validate_response
 
 #: Alexa.Discovery interface limits: "Maximum payload size for AddOrUpdateReport event — 256 KB".
 MAX_EVENT_BYTES = 256 * 1024
@@ -163,8 +163,11 @@ class EventGateway:
         # as a synchronous one is: the right name and endpointId. It is still taken (202): the
         # verdict is what the messages API and an evaluation read (a Response for another
         # endpoint, or a StateReport answering TurnOn, was filed under the directive as valid).
+        # A WakeUp shares the TurnOn's correlationToken without being its answer: filed, not judged.
         problems = (
-            [] if answered is None else list(validate_response(answered, event, now=self.clock.now).problems)
+            list(validate_response(answered, event, now=self.clock.now).problems)
+            if answered is not None and not _is_wake_up(header)
+            else []
         )
         self.repo.add_message(
             message_row(
@@ -238,6 +241,10 @@ class EventGateway:
             await apply_properties(
                 self.repo, customer_id, skill_id, str(endpoint["endpointId"]), properties, now
             )
+
+
+def _is_wake_up(header: Mapping[str, Any]) -> bool:
+    return (header.get("namespace"), header.get("name")) == WAKE_UP
 
 
 def _parse(body: bytes) -> Any:

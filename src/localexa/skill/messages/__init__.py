@@ -43,6 +43,8 @@ from localexa.skill.messages.reports import (
     Change,
     ChangeReportPayload,
     DoorbellPressPayload,
+    SceneStartedPayload,
+    WakeUpPayload,
 )
 
 __all__ = [
@@ -74,9 +76,11 @@ __all__ = [
     "Grant",
     "Header",
     "Property",
+    "SceneStartedPayload",
     "Temperature",
     "TemperatureRange",
     "ValueRange",
+    "WakeUpPayload",
     "WireModel",
     "error_namespace",
 ]

@@ -1,9 +1,14 @@
-"""`Alexa.ErrorResponse` payloads (spec §4, Amazon's schema enum).
+"""`Alexa.ErrorResponse` payloads (spec §4, Amazon's schema enum and interface reference pages).
 
-Most types go in the `Alexa` namespace. The thermostat types go in
+The generic types go in the `Alexa` namespace. An interface's own types go in that interface's
+namespace (its `<interface>.ErrorResponse` page): the thermostat types in
 `Alexa.ThermostatController`, the security-panel types in `Alexa.SecurityPanelController`, the
-cooking type in `Alexa.Cooking` and AcceptGrant failures in `Alexa.Authorization`: that is where
-Amazon's samples put them. Four types carry an extra payload field that the schema requires.
+cooking types in `Alexa.Cooking`, and so on (`INTERFACE_TYPES`); AcceptGrant failures in
+`Alexa.Authorization`. An interface's namespace takes the generic types too ("in addition to the
+… error types, you can also use Alexa error types"; Amazon's sample
+ErrorResponse.ThermostatController.TEMPERATURE_VALUE_OUT_OF_RANGE.json), and `Alexa` takes an
+interface's types (as it always did here). Four types carry an extra payload field that the schema
+requires.
 """
 
 from __future__ import annotations
@@ -11,7 +16,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from localexa.skill.messages.envelope import NonEmpty, WireModel
 
@@ -51,44 +64,154 @@ class ErrorType(StrEnum):
     COOK_DURATION_TOO_LONG = "COOK_DURATION_TOO_LONG"
     THERMOSTAT_IS_OFF = "THERMOSTAT_IS_OFF"
     ACCEPT_GRANT_FAILED = "ACCEPT_GRANT_FAILED"
+    # Alexa.ThermostatController.ErrorResponse
+    UNSUPPORTED_THERMOSTAT_MODE = "UNSUPPORTED_THERMOSTAT_MODE"
+    DUAL_SETPOINTS_UNSUPPORTED = "DUAL_SETPOINTS_UNSUPPORTED"
+    TRIPLE_SETPOINTS_UNSUPPORTED = "TRIPLE_SETPOINTS_UNSUPPORTED"
+    UNWILLING_TO_SET_SCHEDULE = "UNWILLING_TO_SET_SCHEDULE"
+    UNWILLING_TO_SET_VALUE = "UNWILLING_TO_SET_VALUE"
+    # Alexa.ThermostatController.Configuration.ErrorResponse
+    CONFIGURATION_UPDATE_NOT_ALLOWED = "CONFIGURATION_UPDATE_NOT_ALLOWED"
+    MISSING_SETUP_INFORMATION = "MISSING_SETUP_INFORMATION"
+    INVALID_TARGET_STATE = "INVALID_TARGET_STATE"
+    INVALID_TEMPERATURE_SCALE = "INVALID_TEMPERATURE_SCALE"
+    INVALID_TERMINAL_CONNECTION = "INVALID_TERMINAL_CONNECTION"
+    # Alexa.ThermostatController.Schedule.ErrorResponse
+    INSUFFICIENT_SPACE = "INSUFFICIENT_SPACE"
+    # Alexa.Cooking.ErrorResponse (besides COOK_DURATION_TOO_LONG)
+    CHILD_LOCK = "CHILD_LOCK"
+    DOOR_CLOSED_TOO_LONG = "DOOR_CLOSED_TOO_LONG"
+    DOOR_OPEN = "DOOR_OPEN"
+    PREHEAT_REQUIRED = "PREHEAT_REQUIRED"
+    PROBE_REQUIRED = "PROBE_REQUIRED"
+    REMOTE_START_NOT_SUPPORTED = "REMOTE_START_NOT_SUPPORTED"
+    REMOVE_PROBE = "REMOVE_PROBE"
+    REMOTE_START_DISABLED = "REMOTE_START_DISABLED"
+    # Alexa.DataController.ErrorResponse
+    DATA_DELETION_NOT_SUPPORTED = "DATA_DELETION_NOT_SUPPORTED"
+    DATA_RETRIEVAL_NOT_SUPPORTED = "DATA_RETRIEVAL_NOT_SUPPORTED"
+    # Alexa.Safety.ErrorResponse
+    OBSTACLE_DETECTED = "OBSTACLE_DETECTED"
+    SAFETY_BEAM_BREACHED = "SAFETY_BEAM_BREACHED"
+    # Alexa.Video.ErrorResponse
+    ACTION_NOT_PERMITTED_FOR_CONTENT = "ACTION_NOT_PERMITTED_FOR_CONTENT"
+    CONFIRMATION_REQUIRED = "CONFIRMATION_REQUIRED"
+    CONTENT_NOT_RECORDABLE = "CONTENT_NOT_RECORDABLE"
+    NOT_SUBSCRIBED = "NOT_SUBSCRIBED"
+    RECORDING_EXISTS = "RECORDING_EXISTS"
+    STORAGE_FULL = "STORAGE_FULL"
+    TITLE_DISAMBIGUATION_REQUIRED = "TITLE_DISAMBIGUATION_REQUIRED"
+    TUNER_OCCUPIED = "TUNER_OCCUPIED"
 
 
-_NAMESPACES: dict[ErrorType, str] = {
-    ErrorType.THERMOSTAT_IS_OFF: "Alexa.ThermostatController",
-    ErrorType.REQUESTED_SETPOINTS_TOO_CLOSE: "Alexa.ThermostatController",
-    ErrorType.AUTHORIZATION_REQUIRED: "Alexa.SecurityPanelController",
-    ErrorType.BYPASS_NEEDED: "Alexa.SecurityPanelController",
-    ErrorType.NOT_READY: "Alexa.SecurityPanelController",
-    ErrorType.UNAUTHORIZED: "Alexa.SecurityPanelController",
-    ErrorType.UNCLEARED_ALARM: "Alexa.SecurityPanelController",
-    ErrorType.UNCLEARED_TROUBLE: "Alexa.SecurityPanelController",
-    ErrorType.COOK_DURATION_TOO_LONG: "Alexa.Cooking",
-    ErrorType.ACCEPT_GRANT_FAILED: "Alexa.Authorization",
+_T = ErrorType
+#: Each interface's own ErrorResponse types (developer.amazon.com/docs/device-apis/
+#: alexa-<interface>-errorresponse.html). Every other type but ACCEPT_GRANT_FAILED is generic.
+INTERFACE_TYPES: dict[str, frozenset[ErrorType]] = {
+    "Alexa.ThermostatController": frozenset(
+        {
+            _T.THERMOSTAT_IS_OFF,
+            _T.REQUESTED_SETPOINTS_TOO_CLOSE,
+            _T.UNSUPPORTED_THERMOSTAT_MODE,
+            _T.DUAL_SETPOINTS_UNSUPPORTED,
+            _T.TRIPLE_SETPOINTS_UNSUPPORTED,
+            _T.UNWILLING_TO_SET_SCHEDULE,
+            _T.UNWILLING_TO_SET_VALUE,
+        }
+    ),
+    "Alexa.ThermostatController.Configuration": frozenset(
+        {
+            _T.CONFIGURATION_UPDATE_NOT_ALLOWED,
+            _T.MISSING_SETUP_INFORMATION,
+            _T.INVALID_TARGET_STATE,
+            _T.INVALID_TEMPERATURE_SCALE,
+            _T.INVALID_TERMINAL_CONNECTION,
+        }
+    ),
+    "Alexa.ThermostatController.Schedule": frozenset({_T.INSUFFICIENT_SPACE}),
+    "Alexa.SecurityPanelController": frozenset(
+        {
+            _T.AUTHORIZATION_REQUIRED,
+            _T.BYPASS_NEEDED,
+            _T.NOT_READY,
+            _T.UNAUTHORIZED,
+            _T.UNCLEARED_ALARM,
+            _T.UNCLEARED_TROUBLE,
+        }
+    ),
+    "Alexa.Cooking": frozenset(
+        {
+            _T.COOK_DURATION_TOO_LONG,
+            _T.CHILD_LOCK,
+            _T.DOOR_CLOSED_TOO_LONG,
+            _T.DOOR_OPEN,
+            _T.PREHEAT_REQUIRED,
+            _T.PROBE_REQUIRED,
+            _T.REMOTE_START_NOT_SUPPORTED,
+            _T.REMOVE_PROBE,
+            _T.REMOTE_START_DISABLED,
+        }
+    ),
+    "Alexa.DataController": frozenset({_T.DATA_DELETION_NOT_SUPPORTED, _T.DATA_RETRIEVAL_NOT_SUPPORTED}),
+    "Alexa.Safety": frozenset({_T.OBSTACLE_DETECTED, _T.SAFETY_BEAM_BREACHED}),
+    "Alexa.Video": frozenset(
+        {
+            _T.ACTION_NOT_PERMITTED_FOR_CONTENT,
+            _T.CONFIRMATION_REQUIRED,
+            _T.CONTENT_NOT_RECORDABLE,
+            _T.NOT_SUBSCRIBED,
+            _T.RECORDING_EXISTS,
+            _T.STORAGE_FULL,
+            _T.TITLE_DISAMBIGUATION_REQUIRED,
+            _T.TUNER_OCCUPIED,
+        }
+    ),
+    "Alexa.Authorization": frozenset({_T.ACCEPT_GRANT_FAILED}),
 }
+_INTERFACE_OF: dict[ErrorType, str] = {t: ns for ns, types in INTERFACE_TYPES.items() for t in types}
+#: The `Alexa.ErrorResponse` types: usable in `Alexa` and in every interface's namespace.
+GENERIC_TYPES: tuple[ErrorType, ...] = tuple(t for t in ErrorType if t not in _INTERFACE_OF)
+#: Every header namespace an ErrorResponse may have.
+ERROR_NAMESPACES: frozenset[str] = frozenset({"Alexa", *INTERFACE_TYPES})
 
-# The payload field each type requires besides `type` and `message` (spec §4).
+# The payload field each type requires besides `type` and `message` (spec §4). The thermostat
+# page makes REQUESTED_SETPOINTS_TOO_CLOSE's minimumTemperatureDelta optional ("optionally
+# include"): checked when present, not required.
 REQUIRED_EXTRA_FIELD: dict[ErrorType, str] = {
     ErrorType.ENDPOINT_LOW_POWER: "percentageState",
     ErrorType.NOT_SUPPORTED_IN_CURRENT_MODE: "currentDeviceMode",
     ErrorType.VALUE_OUT_OF_RANGE: "validRange",
     ErrorType.TEMPERATURE_VALUE_OUT_OF_RANGE: "validRange",
-    ErrorType.REQUESTED_SETPOINTS_TOO_CLOSE: "minimumTemperatureDelta",
 }
 
 
 def error_namespace(error_type: ErrorType) -> str:
-    """The header namespace Amazon's samples use for this error type."""
-    return _NAMESPACES.get(error_type, "Alexa")
+    """The header namespace the kit writes for this error type: its interface's, else `Alexa`."""
+    return _INTERFACE_OF.get(error_type, "Alexa")
 
 
 def accepted_namespaces(error_type: ErrorType) -> frozenset[str]:
-    """Namespaces a receiver should accept: the specific one, and the generic `Alexa`.
+    """Namespaces a receiver should accept for this type: an interface's own type in that
+    interface or `Alexa`; a generic type in `Alexa` or any interface's namespace.
 
     ACCEPT_GRANT_FAILED is no `Alexa.ErrorResponse` type (spec §4): only `Alexa.Authorization`,
     and only in answer to AcceptGrant (validation.py checks which directive it answers)."""
     if error_type is ErrorType.ACCEPT_GRANT_FAILED:
         return frozenset({"Alexa.Authorization"})
-    return frozenset({"Alexa", error_namespace(error_type)})
+    if error_type in _INTERFACE_OF:
+        return frozenset({"Alexa", _INTERFACE_OF[error_type]})
+    return ERROR_NAMESPACES - {"Alexa.Authorization"}
+
+
+def types_of(namespace: str) -> str:
+    """What an ErrorResponse in `namespace` may say, in a few words (for a refusal's message)."""
+    generic = ", ".join(GENERIC_TYPES)
+    if namespace == "Alexa.Authorization":
+        return "ACCEPT_GRANT_FAILED (in answer to AcceptGrant only)"
+    own = INTERFACE_TYPES.get(namespace)
+    if own is None:
+        return f"the Alexa.ErrorResponse types ({generic}) or an interface's own"
+    return f"{', '.join(sorted(own))} or an Alexa.ErrorResponse type"
 
 
 TemperatureScale = Literal["CELSIUS", "FAHRENHEIT", "KELVIN"]
@@ -120,6 +243,9 @@ CurrentDeviceMode = Literal["COLOR", "ASLEEP", "NOT_PROVISIONED", "OTHER"]
 
 
 class ErrorPayload(WireModel):
+    """Validate with `context={"namespace": <header namespace>}` for an unknown type's message to
+    say what that namespace takes."""
+
     type: ErrorType
     message: NonEmpty
     #: Checked against the range its type needs (`_range_of_its_type`): a union here reported
@@ -128,6 +254,21 @@ class ErrorPayload(WireModel):
     current_device_mode: CurrentDeviceMode | None = None
     minimum_temperature_delta: Temperature | None = None
     percentage_state: Annotated[int, Field(ge=0, le=100, strict=True)] | None = None
+
+    @field_validator("type", mode="wrap")
+    @classmethod
+    def _known_type(cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        """A short refusal naming what the namespace takes (pydantic's listed every type, ~1,000
+        characters, ACCEPT_GRANT_FAILED among them where it is refused)."""
+        try:
+            return handler(value)
+        except ValidationError:
+            namespace = (info.context or {}).get("namespace", "Alexa")
+            raise PydanticCustomError(
+                "error_type",
+                "{value} is no ErrorResponse type of {namespace}; it takes {allowed}",
+                {"value": repr(value)[:80], "namespace": namespace, "allowed": types_of(str(namespace))},
+            ) from None
 
     @field_validator("valid_range", mode="after")
     @classmethod

@@ -1,5 +1,8 @@
-"""Proactive reports sent to the event gateway: `Alexa.ChangeReport` (docs: state reporting)
-and `Alexa.DoorbellEventSource.DoorbellPress` (docs: Alexa.DoorbellEventSource).
+"""Proactive reports sent to the event gateway: `Alexa.ChangeReport` (docs: state reporting),
+`Alexa.DoorbellEventSource.DoorbellPress` (docs: Alexa.DoorbellEventSource) and
+`Alexa.WakeOnLANController.WakeUp` (docs: Alexa.WakeOnLANController); and the payload of the scene
+answers ActivationStarted and DeactivationStarted (docs: Alexa.SceneController), which has the
+doorbell's shape.
 
 `change.properties` are the properties that changed, `context.properties` the unchanged ones.
 The cause says why the state changed.
@@ -41,3 +44,16 @@ class DoorbellPressPayload(WireModel):
 
     cause: Cause
     timestamp: UtcTimestamp
+
+
+class SceneStartedPayload(WireModel):
+    """`ActivationStarted`/`DeactivationStarted`: why (`cause`) and when, in UTC, as a doorbell press."""
+
+    cause: Cause
+    timestamp: UtcTimestamp
+
+
+class WakeUpPayload(WireModel):
+    """`WakeUp` asks Alexa to send a Wake-on-LAN packet to the MAC addresses given at discovery:
+    its payload is an empty object (Amazon's sample WakeUp.event.json); the endpoint's state goes
+    in `context.properties`."""
