@@ -18,6 +18,8 @@ start of 1.5-3 s, once per pytest session with the plugin's session-scoped serve
 - Environment: the child gets none of the caller's `LOCALEXA_*` variables, only what is passed
   here (plus `env=`), so a developer's own settings never leak into a test server. Passwords are
   hashed with a cheap scrypt cost (`LOCALEXA_PASSWORD_HASH_N=1024`): test customers sign in fast.
+  Its PYTHONPATH carries the test process's import path (child_env.py): `python:` skill endpoints
+  import from where the tests do (pytest's `pythonpath = ["src"]`).
 - Ready means an admin call with this server's own key answers 200, not merely that something
   answers on the port: another server (an xdist worker's, another test run's) that took the same
   ports first would answer `/_localexa/health` too, while this one fails to bind and retries.
@@ -54,6 +56,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import httpx
 
+from localexa.testing.child_env import child_environment
 from localexa.testing.leftovers import OWNER_FILE, current_owner, sweep_data_dirs
 from localexa.testing.ports import free_port_block
 from localexa.testing.postgres import create_database, drop_database, is_postgresql, without_password
@@ -291,19 +294,17 @@ class LocalexaServer:
         return command
 
     def _child_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALEXA_")}
-        env.update(
-            LOCALEXA_ADMIN_KEY=self.admin_key,
-            LOCALEXA_PASSWORD_HASH_N="1024",
-            LOCALEXA_LOG_LEVEL="warning",
+        settings = {
+            "LOCALEXA_PASSWORD_HASH_N": "1024",
+            "LOCALEXA_LOG_LEVEL": "warning",
             # The server stops by itself if this process dies without stopping it (SIGTERM or
             # SIGKILL from a CI timeout or an IDE's stop button skip atexit and fixtures).
-            LOCALEXA_EXIT_WITH_PARENT=str(os.getpid()),
-            PYTHONUNBUFFERED="1",
+            "LOCALEXA_EXIT_WITH_PARENT": str(os.getpid()),
+            "PYTHONUNBUFFERED": "1",
+        }
+        return child_environment(
+            python=self._python, given=self._env, settings=settings, admin_key=self.admin_key
         )
-        env.update(self._env)
-        env["LOCALEXA_ADMIN_KEY"] = self.admin_key  # `admin_key=` wins over one in `env=`
-        return env
 
     def _spawn(self) -> None:
         self._log = self.log_file.open("ab")
