@@ -259,8 +259,11 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
     """
     # Nothing left when no connection was made: then even a POST may be sent again.
     sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    where = request_target(request)
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"Request timed out: {type(exc).__name__}.", request=request, sent=sent)
+        return APITimeoutError(
+            f"Request timed out: {where}: {type(exc).__name__}.", request=request, sent=sent
+        )
     if isinstance(exc, httpx.LocalProtocolError):
         return ConfigurationError(
             f"The request could not be sent ({type(exc).__name__}): a header value is not valid "
@@ -272,7 +275,17 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
             "does not match its bytes).",
             request=request,
         )
-    return APIConnectionError(f"Connection error: {exc}", request=request, sent=sent)
+    return APIConnectionError(
+        f"Connection error: {where}: {exc or type(exc).__name__}", request=request, sent=sent
+    )
+
+
+def request_target(request: httpx.Request) -> str:
+    """`GET http://host:port/path` for messages: which call failed where (until 2026-12-06 a
+    connection error said only "[Errno 111] Connection refused"). The query (a tokeninfo's
+    `access_token`), fragment and user info are left out: they may hold secrets."""
+    url = request.url.copy_with(query=None, fragment=None, userinfo=b"")
+    return f"{request.method} {url}"
 
 
 def arguments(build: Callable[[], M]) -> M:
