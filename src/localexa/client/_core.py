@@ -139,11 +139,14 @@ class Core:
         admin_key: str | None,
         retry: RetryPolicy,
         headers: Mapping[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.auth = auth
         self.admin_key = admin_key
         self.retry = retry
+        #: A `with_options(timeout=)` twin's own timeout; None: its httpx client's.
+        self.timeout = timeout
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
 
     def base_url(self, request: ApiRequest) -> str:
@@ -178,6 +181,8 @@ class Core:
                 json=request.json,
                 data=_clean(request.form),
                 headers=headers,
+                # httpx puts in its client's timeout only where a request has none of its own.
+                extensions={} if self.timeout is None else {"timeout": self.timeout.as_dict()},
             )
         except UnicodeEncodeError:
             failure = unsendable()
