@@ -47,7 +47,7 @@ def test_a_loop_of_another_thread_is_refused_while_the_first_runs() -> None:
         def other_loop() -> None:
             try:
                 asyncio.run(client.admin.customers.list())
-            except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            except BaseException as exc:
                 failures.append(exc)
 
         thread = threading.Thread(target=other_loop)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from localexa.client import DEFAULT_TIMEOUT, APITimeoutError, AsyncClient, Client
+from localexa.testing.ports import free_port_block
 
 BASE = "http://127.0.0.1:8080"
 
@@ -49,7 +50,7 @@ async def test_the_async_twin_has_its_own_timeout_too() -> None:
 
 def test_a_twins_timeout_cuts_a_call_to_a_server_that_never_answers() -> None:
     with socket.socket() as silent:  # accepts connections (the backlog) and never answers
-        silent.bind(("127.0.0.1", 0))
+        silent.bind(("127.0.0.1", free_port_block(size=1)))
         silent.listen()
         base = f"http://127.0.0.1:{silent.getsockname()[1]}"
         with Client(base_url=base, admin_key="k") as client:

@@ -73,7 +73,7 @@ def test_a_start_that_finds_no_free_ports_is_a_server_error(monkeypatch: pytest.
     """Until 2026-12-06 the start raised free_port_block's bare OSError, although LocalexaServer
     promises LocalexaServerError for a start that fails."""
     with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
+        taken.bind(("127.0.0.1", free_port_block(size=1)))
         port = taken.getsockname()[1]
         taken.listen()
         monkeypatch.setenv(PORTS_VARIABLE, f"{port - 1}-{port + 1}")  # its one block holds `port`
