@@ -34,6 +34,14 @@ def test_a_second_asyncio_run_is_refused_before_sending() -> None:
     with pytest.raises(EventLoopError):  # a twin shares the connections, and so the loop
         asyncio.run(client.with_options(max_retries=0).admin.customers.list())
     assert len(sent) == 1
+    with pytest.raises(EventLoopError):  # its connections can be closed only in their loop
+        asyncio.run(client.aclose())
+
+
+def test_a_client_never_called_closes_in_any_loop() -> None:
+    client = _client([])
+    asyncio.run(client.aclose())
+    asyncio.run(client.aclose())  # closing twice is harmless, in any loop
 
 
 def test_a_loop_of_another_thread_is_refused_while_the_first_runs() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from localexa.client._async import AsyncRunner
+from localexa.client._async import AsyncRunner, check_event_loop
 from localexa.client._core import Core
 from localexa.client._endpoints import Endpoints, redact
 from localexa.client._errors import ConfigurationError
@@ -345,7 +345,11 @@ class AsyncClient:
         return AsyncAdmin(self)
 
     async def aclose(self) -> None:
+        """Close the connections (a `with_options` twin's: nothing). In an event loop other than
+        the one of the client's first call, EventLoopError: those connections are that loop's."""
         if self._owns_http:
+            if not self._http.is_closed:
+                check_event_loop(self._http)
             await self._http.aclose()
 
     async def __aenter__(self) -> AsyncClient:
