@@ -103,10 +103,10 @@ class EventLoopError(LocalexaClientError, RuntimeError):
     error it replaces."""
 
     def __init__(self, *, first_loop_closed: bool) -> None:
-        state = "is closed now" if first_loop_closed else "is another one, still open"
+        state = "closed now" if first_loop_closed else "still open"
         super().__init__(
-            "This AsyncClient was first used in another event loop, which "
-            f"{state}: its connections belong to that loop. Create one AsyncClient per event loop "
+            f"This AsyncClient was first used in another event loop ({state}): its connections "
+            "belong to that loop. Create one AsyncClient per event loop "
             "(inside the coroutine asyncio.run runs, or in a fixture of the same loop scope as the "
             "tests that use it)."
         )
