@@ -107,7 +107,7 @@ async def test_the_real_server_lists_from_the_start_given_an_empty_token(
     async_plans = [p.id async for p in smapi.evaluations.test_plans(skill_id, next_token="")]
     async_runs = [e.id async for e in smapi.evaluations.list(skill_id, next_token="")]
 
-    def blocking() -> tuple[list[str | None], list[str], list[str]]:
+    def blocking() -> tuple[list[str], list[str], list[str]]:
         networks = [
             n.network_name
             for n in sync_sdk.thread_networks.list(

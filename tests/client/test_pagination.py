@@ -33,11 +33,14 @@ def paged(pages: dict[str | None, tuple[list[Any], str | None]], shape: str, key
 async def test_thread_networks_follow_top_level_next_token(either: Either, amazon: FakeAmazon) -> None:
     pages = {
         None: (
-            [{"extendedPanId": "e", "networkName": "a"}, {"extendedPanId": "e", "networkName": "b"}],
+            [
+                {"extendedPanId": "e", "networkName": "a", "networkKey": "k"},
+                {"extendedPanId": "e", "networkName": "b", "networkKey": "k"},
+            ],
             "t1",
         ),
-        "t1": ([{"extendedPanId": "e", "networkName": "c"}], "t2"),
-        "t2": ([{"extendedPanId": "e", "networkName": "d"}], None),
+        "t1": ([{"extendedPanId": "e", "networkName": "c", "networkKey": "k"}], "t2"),
+        "t2": ([{"extendedPanId": "e", "networkName": "d", "networkKey": "k"}], None),
     }
     amazon.on("GET", f"{BASE}/credentiallocker/v2/threadNetworks", paged(pages, "top", "threadNetworks"))
     networks = await either.run(

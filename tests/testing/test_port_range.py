@@ -4,12 +4,13 @@ ports had to monkeypatch the kit (QA of 2026-12-05)."""
 
 from __future__ import annotations
 
+import socket
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from localexa.testing import AccountLinkingStub, LocalexaServer
+from localexa.testing import AccountLinkingStub, LocalexaServer, LocalexaServerError
 from localexa.testing.ports import PORTS_VARIABLE, free_port_block, port_range
 
 LOW, HIGH = 19000, 19099  # below the kit's default range and the kernel's ephemeral ports
@@ -66,3 +67,18 @@ def test_a_port_a_closed_connection_left_in_time_wait_is_free(monkeypatch: pytes
         client.close()
     monkeypatch.setenv(PORTS_VARIABLE, f"{port}-{port}")
     assert free_port_block(size=1) == port
+
+
+def test_a_start_that_finds_no_free_ports_is_a_server_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Until 2026-12-06 the start raised free_port_block's bare OSError, although LocalexaServer
+    promises LocalexaServerError for a start that fails."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", free_port_block(size=1)))
+        port = taken.getsockname()[1]
+        taken.listen()
+        monkeypatch.setenv(PORTS_VARIABLE, f"{port - 1}-{port + 1}")  # its one block holds `port`
+        server = LocalexaServer()
+        with pytest.raises(LocalexaServerError, match=rf"no 3 consecutive free ports.*{PORTS_VARIABLE}"):
+            server.start()
+    assert not server.running
+    assert not server.data_dir.exists()

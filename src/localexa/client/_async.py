@@ -5,8 +5,10 @@ Flows are plain generators, so the same flow functions serve both runners.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
@@ -22,7 +24,7 @@ from localexa.client._core import (
     transport_error,
     unsendable,
 )
-from localexa.client._errors import APIError, ClientClosedError, ConfigurationError
+from localexa.client._errors import APIError, ClientClosedError, ConfigurationError, EventLoopError
 from localexa.client._pagination import AsyncPager, Paged
 
 if TYPE_CHECKING:
@@ -38,6 +40,23 @@ async def _sleep(seconds: float) -> None:
     await anyio.sleep(seconds)
 
 
+#: The event loop each httpx client's connections belong to (the loop of its first call), shared
+#: by every AsyncClient on those connections (a `with_options` twin, a shared `http_client=`).
+_LOOPS: weakref.WeakKeyDictionary[httpx.AsyncClient, asyncio.AbstractEventLoop] = weakref.WeakKeyDictionary()
+
+
+def check_event_loop(http: httpx.AsyncClient) -> None:
+    """EventLoopError unless this runs in the asyncio loop of `http`'s first call (which it
+    becomes now, on the first). Under another async library (trio) there is no loop to compare."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    first = _LOOPS.setdefault(http, loop)
+    if first is not loop:
+        raise EventLoopError(first_loop_closed=first.is_closed())
+
+
 class AsyncRunner:
     def __init__(self, http: httpx.AsyncClient, core: Core) -> None:
         self.http = http
@@ -45,7 +64,9 @@ class AsyncRunner:
 
     async def send(self, request: ApiRequest) -> httpx.Response:
         """One request, retried per the policy; any answer but a 2xx raises its APIStatusError
-        (but see `Core.answer`), and a closed client ClientClosedError."""
+        (but see `Core.answer`), a closed client ClientClosedError, a call in an event loop other
+        than the client's first EventLoopError."""
+        check_event_loop(self.http)
         http_request, auth = self.core.build(request)
         safe = self.core.is_safe(request)
         started, retries, maybe_done = self.core.retry.clock(), 0, False

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from localexa.client._async import AsyncRunner
+from localexa.client._async import AsyncRunner, check_event_loop
 from localexa.client._core import Core
 from localexa.client._endpoints import Endpoints, redact
 from localexa.client._errors import ConfigurationError
@@ -102,12 +102,14 @@ def _derived(core: Core, overrides: dict[str, Any]) -> Core:
     retry = overrides.get("retry") or core.retry
     if overrides.get("max_retries") is not None:
         retry = dataclasses.replace(retry, max_retries=overrides["max_retries"])
+    timeout = overrides.get("timeout")
     return Core(
         endpoints=endpoints,
         auth=_auth(auth, endpoints),
         admin_key=overrides.get("admin_key", core.admin_key),
         retry=retry,
         headers=core.headers,
+        timeout=core.timeout if timeout is None else httpx.Timeout(timeout),
     )
 
 
@@ -161,13 +163,20 @@ class Client:
         retry: RetryPolicy | _Unset = _UNSET,
         max_retries: int | _Unset = _UNSET,
         endpoints: Endpoints | _Unset = _UNSET,
+        timeout: float | httpx.Timeout | _Unset = _UNSET,
     ) -> Client:
-        """A client sharing this one's connections, with some options replaced."""
+        """A client sharing this one's connections, with some options replaced. `timeout` (a
+        number of seconds for each phase, or an `httpx.Timeout`) applies to this twin's calls."""
         twin = Client.__new__(Client)
-        core = _derived(
-            self._core,
-            _given(auth=auth, admin_key=admin_key, retry=retry, max_retries=max_retries, endpoints=endpoints),
+        given = _given(
+            auth=auth,
+            admin_key=admin_key,
+            retry=retry,
+            max_retries=max_retries,
+            endpoints=endpoints,
+            timeout=timeout,
         )
+        core = _derived(self._core, given)
         twin._setup(self._http, core, owns_http=False)
         return twin
 
@@ -274,13 +283,20 @@ class AsyncClient:
         retry: RetryPolicy | _Unset = _UNSET,
         max_retries: int | _Unset = _UNSET,
         endpoints: Endpoints | _Unset = _UNSET,
+        timeout: float | httpx.Timeout | _Unset = _UNSET,
     ) -> AsyncClient:
-        """A client sharing this one's connections, with some options replaced."""
+        """A client sharing this one's connections, with some options replaced. `timeout` (a
+        number of seconds for each phase, or an `httpx.Timeout`) applies to this twin's calls."""
         twin = AsyncClient.__new__(AsyncClient)
-        core = _derived(
-            self._core,
-            _given(auth=auth, admin_key=admin_key, retry=retry, max_retries=max_retries, endpoints=endpoints),
+        given = _given(
+            auth=auth,
+            admin_key=admin_key,
+            retry=retry,
+            max_retries=max_retries,
+            endpoints=endpoints,
+            timeout=timeout,
         )
+        core = _derived(self._core, given)
         twin._setup(self._http, core, owns_http=False)
         return twin
 
@@ -329,7 +345,11 @@ class AsyncClient:
         return AsyncAdmin(self)
 
     async def aclose(self) -> None:
+        """Close the connections (a `with_options` twin's: nothing). In an event loop other than
+        the one of the client's first call, EventLoopError: those connections are that loop's."""
         if self._owns_http:
+            if not self._http.is_closed:
+                check_event_loop(self._http)
             await self._http.aclose()
 
     async def __aenter__(self) -> AsyncClient:

@@ -139,11 +139,14 @@ class Core:
         admin_key: str | None,
         retry: RetryPolicy,
         headers: Mapping[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.auth = auth
         self.admin_key = admin_key
         self.retry = retry
+        #: A `with_options(timeout=)` twin's own timeout; None: its httpx client's.
+        self.timeout = timeout
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
 
     def base_url(self, request: ApiRequest) -> str:
@@ -178,6 +181,8 @@ class Core:
                 json=request.json,
                 data=_clean(request.form),
                 headers=headers,
+                # httpx puts in its client's timeout only where a request has none of its own.
+                extensions={} if self.timeout is None else {"timeout": self.timeout.as_dict()},
             )
         except UnicodeEncodeError:
             failure = unsendable()
@@ -259,8 +264,11 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
     """
     # Nothing left when no connection was made: then even a POST may be sent again.
     sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    where = request_target(request)
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"Request timed out: {type(exc).__name__}.", request=request, sent=sent)
+        return APITimeoutError(
+            f"Request timed out: {where}: {type(exc).__name__}.", request=request, sent=sent
+        )
     if isinstance(exc, httpx.LocalProtocolError):
         return ConfigurationError(
             f"The request could not be sent ({type(exc).__name__}): a header value is not valid "
@@ -272,7 +280,17 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
             "does not match its bytes).",
             request=request,
         )
-    return APIConnectionError(f"Connection error: {exc}", request=request, sent=sent)
+    return APIConnectionError(
+        f"Connection error: {where}: {exc or type(exc).__name__}", request=request, sent=sent
+    )
+
+
+def request_target(request: httpx.Request) -> str:
+    """`GET http://host:port/path` for messages: which call failed where (until 2026-12-06 a
+    connection error said only "[Errno 111] Connection refused"). The query (a tokeninfo's
+    `access_token`), fragment and user info are left out: they may hold secrets."""
+    url = request.url.copy_with(query=None, fragment=None, userinfo=b"")
+    return f"{request.method} {url}"
 
 
 def arguments(build: Callable[[], M]) -> M:

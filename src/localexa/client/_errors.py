@@ -3,6 +3,7 @@
     LocalexaClientError               anything this package raises on purpose
     ├── ConfigurationError            a call the client cannot make as asked (admin API on Amazon, id "..")
     ├── ClientClosedError             a call on a client whose connections are closed (also a RuntimeError)
+    ├── EventLoopError                an AsyncClient called in an event loop not its first (a RuntimeError)
     └── APIError                      something went wrong talking to an API
         ├── APIConnectionError        no response (DNS, refused, TLS, reset)
         │   └── APITimeoutError       no response in time
@@ -50,6 +51,7 @@ __all__ = [
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
+    "EventLoopError",
     "InternalServerError",
     "LocalexaClientError",
     "NotFoundError",
@@ -89,6 +91,24 @@ class ClientClosedError(LocalexaClientError, RuntimeError):
             message
             or "The client is closed (close()/aclose() was called or its `with` block ended, or that "
             "of the client or httpx client whose connections it shares): create a new client."
+        )
+
+
+class EventLoopError(LocalexaClientError, RuntimeError):
+    """A call of an `AsyncClient` in an event loop other than the one it was first used in (a
+    second `asyncio.run`, a thread with a loop of its own, a test whose loop is not the one of a
+    wider-scoped fixture's client). Its connections belong to that first loop: httpx failed with a
+    bare "Event loop is closed" and left the socket open (until 2026-12-06). Raised before the
+    connection pool is touched; make one AsyncClient per event loop. A `RuntimeError` too, as the
+    error it replaces."""
+
+    def __init__(self, *, first_loop_closed: bool) -> None:
+        state = "closed now" if first_loop_closed else "still open"
+        super().__init__(
+            f"This AsyncClient was first used in another event loop ({state}): its connections "
+            "belong to that loop. Create one AsyncClient per event loop "
+            "(inside the coroutine asyncio.run runs, or in a fixture of the same loop scope as the "
+            "tests that use it)."
         )
 
 

@@ -21,7 +21,7 @@ import httpx
 
 from localexa.skill.clock import Now, utc_now
 from localexa.skill.grants import LWA_BASE_URL, GrantExchangeError, GrantTokens, refresh_grant_tokens
-from localexa.skill.http import new_client
+from localexa.skill.http import failure_text, new_client
 
 EVENTS_BASE_URL = "https://api.amazonalexa.com"
 #: Amazon's event gateway of each region (docs "send events"): a skill sends a customer's events
@@ -181,7 +181,7 @@ class EventGatewayClient:
             try:
                 return await http.post(self.base_url + EVENTS_PATH, content=content, headers=headers)
             except httpx.HTTPError as error:
-                raise EventGatewayError(None, "UNREACHABLE", type(error).__name__) from None
+                raise EventGatewayError(None, "UNREACHABLE", failure_text(error)) from None
 
 
 def with_scope_token(event: Mapping[str, Any], token: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from localexa.skill.clock import Now, utc_now
-from localexa.skill.http import new_client
+from localexa.skill.http import failure_text, new_client
 
 LWA_BASE_URL = "https://api.amazon.com"
 TOKEN_PATH = "/auth/o2/token"
@@ -103,7 +103,8 @@ async def _token_request(
         try:
             answer = await http.post(url, data=form, headers={"Accept": "application/json"})
         except httpx.HTTPError as error:
-            raise GrantExchangeError("server_error", f"LWA unreachable ({type(error).__name__})") from None
+            reason = failure_text(error)  # an untrusted CA says so (since 2026-12-06)
+            raise GrantExchangeError("server_error", f"LWA unreachable ({reason})") from None
     body = _json_object(answer)
     if answer.status_code != 200:
         code = body.get("error")

@@ -45,3 +45,8 @@ def __getattr__(name: str) -> Any:
     if name in _WHERE:
         return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'localexa.testing' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The lazily imported names too (`dir()`, completion), since 2026-12-06."""
+    return sorted({*globals(), *__all__})

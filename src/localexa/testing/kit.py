@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 from localexa.client import AsyncClient, Client
 from localexa.client.types import CustomerEnablement, LwaClient, Stage, TokenResponse
 from localexa.client.types.admin import RegionName
+from localexa.testing.clients import AsyncClientOptions
 from localexa.testing.linking import DEFAULT_REDIRECT_URI, AccountLinkingStub
 from localexa.testing.server import LocalexaServer
 
@@ -146,8 +147,9 @@ class Localexa:
     def ca_file(self) -> Path | None:
         return self.server.ca_file
 
-    def async_client(self, **options: Any) -> AsyncClient:
-        """An AsyncClient for this server with the admin key (use it with `async with`)."""
+    def async_client(self, **options: Unpack[AsyncClientOptions]) -> AsyncClient:
+        """An AsyncClient for this server with the admin key (use it with `async with`); the
+        options are `AsyncClient`'s but `base_url`, `endpoints` and `ca_file`."""
         return self.server.async_client(**options)
 
     def client_for(self, token: str) -> Client:
@@ -296,17 +298,44 @@ class Localexa:
         (the stub OAuth server's codes, `skill.auth_code()`, are not on localexa's clock)."""
         return self.client.admin.clock.advance(seconds).now
 
-    def fault(self, path: str, status: int | Unset | None = UNSET, **options: Any) -> str:
+    def fault(
+        self,
+        path: str,
+        status: int | Unset | None = UNSET,
+        *,
+        method: str | None = None,
+        delay_ms: int | None = None,
+        probability: float | None = None,
+        count: int | None = None,
+        retry_after: int | None = None,
+        customer: str | None = None,
+        skill: str | None = None,
+        region: RegionName | None = None,
+        seed: int | None = None,
+    ) -> str:
         """Make matching calls fail or slow down (`count=`, `probability=`, `method=`,
-        `delay_ms=` …); returns the fault id.
+        `delay_ms=` …, as `client.admin.faults.create`); returns the fault id.
 
         Without `status`, the calls fail with 503, unless `delay_ms` is given: then they are only
         delayed and go through, as the admin API does with a fault that has no status (a kit
         that turned `fault(path, delay_ms=500)` into a 503 after half a second surprised every
         test that wanted latency). `status=` with `delay_ms=` delays, then fails."""
         if isinstance(status, Unset):
-            status = None if options.get("delay_ms") else 503
-        return self.client.admin.faults.create(path=path, status=status, **options).fault_id
+            status = None if delay_ms else 503
+        created = self.client.admin.faults.create(
+            path=path,
+            status=status,
+            method=method,
+            delay_ms=delay_ms,
+            probability=probability,
+            count=count,
+            retry_after=retry_after,
+            customer=customer,
+            skill=skill,
+            region=region,
+            seed=seed,
+        )
+        return created.fault_id
 
     def reset(self) -> None:
         """Empty every table; the clock goes back to the wall clock; the linking stub forgets its

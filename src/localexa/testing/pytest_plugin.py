@@ -5,11 +5,16 @@ Fixtures:
 - `localexa`: a `Localexa` (kit.py) on the session's server, emptied (`POST /_localexa/reset`)
   before the test: a ready `client`, `url`, `admin_key`, and `create_customer`, `create_developer`,
   `create_skill`, `access_token`, `link`, `advance_clock`, `fault`, `reset`.
-- `localexa_server`: the session's `LocalexaServer` (one per pytest session, or per xdist worker).
+- `localexa_server`: the session's `LocalexaServer` (one per pytest session, or per xdist worker),
+  made with the arguments of `localexa_server_options`.
+- `localexa_server_options`: those arguments (a dict of `LocalexaServer` keywords); override it in
+  a conftest.py to set the server up (a fixture of that name may take the plugin's own and add).
+- `localexa_session`: the session's `Localexa`, not emptied (what `localexa` resets and hands out).
 
 Options: `--localexa-database-url URL` (or `LOCALEXA_TEST_DATABASE_URL`): run the server on a
 fresh database made on that PostgreSQL server instead of SQLite; `--localexa-tls`: serve HTTPS
-from a local CA that the kit's clients trust. `-p no:localexa` turns the plugin off.
+from a local CA that the kit's clients trust; the ini option `localexa_env` (lines of
+`NAME=VALUE`): the server's settings. `-p no:localexa` turns the plugin off.
 
 This module stays tiny: it imports only pytest, and the kit (client, subprocess handling) when a
 fixture first runs, so loading the plugin costs nothing in suites that never use it.
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -28,6 +33,7 @@ if TYPE_CHECKING:
     from localexa.testing.server import LocalexaServer
 
 DATABASE_URL_ENV = "LOCALEXA_TEST_DATABASE_URL"
+ENV_INI = "localexa_env"
 
 
 def _rewrite_only_the_kit(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -55,27 +61,70 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "default: SQLite in a temporary directory).",
     )
     group.addoption("--localexa-tls", action="store_true", default=False, help="Serve HTTPS from a local CA.")
+    parser.addini(
+        ENV_INI,
+        type="linelist",
+        default=[],
+        help="The test server's environment, one NAME=VALUE a line (e.g. LOCALEXA_DIRECTIVE_TIMEOUT=2).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _ini_env(config)  # a bad `localexa_env` line stops the run at its start, not at the first test
+
+
+def _ini_env(config: pytest.Config) -> dict[str, str]:
+    """`localexa_env`'s lines as a mapping; a line that is no NAME=VALUE is a usage error."""
+    env: dict[str, str] = {}
+    for line in config.getini(ENV_INI):
+        name, equals, value = str(line).partition("=")
+        if not equals or not name.strip() or any(c.isspace() for c in name.strip()):
+            example = "LOCALEXA_DIRECTIVE_TIMEOUT=2"
+            raise pytest.UsageError(f"{ENV_INI}: {line!r} is not NAME=VALUE (e.g. {example})")
+        env[name.strip()] = value.strip()
+    return env
+
+
+@pytest.fixture(scope="session")
+def localexa_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
+    """The `LocalexaServer` arguments of the session's server: `database_url` (from
+    `--localexa-database-url` or LOCALEXA_TEST_DATABASE_URL), `tls` (`--localexa-tls`) and `env`
+    (the ini option `localexa_env`). Override it in a conftest.py, e.g. to add settings:
+
+        @pytest.fixture(scope="session")
+        def localexa_server_options(localexa_server_options):
+            env = {**localexa_server_options["env"], "LOCALEXA_DIRECTIVE_TIMEOUT": "2"}
+            return {**localexa_server_options, "env": env}
+    """
+    database_url = pytestconfig.getoption("localexa_database_url") or os.environ.get(DATABASE_URL_ENV)
+    return {
+        "database_url": database_url or None,
+        "tls": bool(pytestconfig.getoption("localexa_tls")),
+        "env": _ini_env(pytestconfig),
+    }
 
 
 @pytest.fixture(scope="session")
 def localexa_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    localexa_server_options: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalexaServer]:
-    """One localexa server for the whole session (its data and `server.log` in a pytest temp dir)."""
+    """One localexa server for the whole session (its data and `server.log` in a pytest temp dir
+    unless `localexa_server_options` names a `data_dir`)."""
     from localexa.testing.server import LocalexaServer
 
-    database_url = request.config.getoption("localexa_database_url") or os.environ.get(DATABASE_URL_ENV)
-    server = LocalexaServer(
-        data_dir=tmp_path_factory.mktemp("localexa"),
-        database_url=database_url or None,
-        tls=bool(request.config.getoption("localexa_tls")),
-    )
+    options = dict(localexa_server_options)
+    if options.get("data_dir") is None:
+        options["data_dir"] = tmp_path_factory.mktemp("localexa")
+    server = LocalexaServer(**options)
     with server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def localexa_session(localexa_server: LocalexaServer) -> Iterator[Localexa]:
+    """The session's `Localexa` on `localexa_server`, never emptied by itself: the `localexa`
+    fixture is this object, reset before each test. Use it where `localexa` cannot be (a fixture
+    of a wider scope); what it makes lasts until the next test that asks for `localexa`."""
     from localexa.testing.kit import Localexa
 
     kit = Localexa(localexa_server)

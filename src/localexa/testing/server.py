@@ -18,12 +18,15 @@ start of 1.5-3 s, once per pytest session with the plugin's session-scoped serve
 - Environment: the child gets none of the caller's `LOCALEXA_*` variables, only what is passed
   here (plus `env=`), so a developer's own settings never leak into a test server. Passwords are
   hashed with a cheap scrypt cost (`LOCALEXA_PASSWORD_HASH_N=1024`): test customers sign in fast.
+  Its PYTHONPATH carries the test process's import path (child_env.py): `python:` skill endpoints
+  import from where the tests do (pytest's `pythonpath = ["src"]`).
 - Ready means an admin call with this server's own key answers 200, not merely that something
   answers on the port: another server (an xdist worker's, another test run's) that took the same
   ports first would answer `/_localexa/health` too, while this one fails to bind and retries.
 - Killed (SIGKILL) before it could stop the server, a test run leaves a temporary data directory
   and a fresh database: the next start on this machine removes them (leftovers.py).
-- Failing to start (a database it cannot reach, ports taken on every attempt, Ctrl-C meanwhile)
+- Failing to start (a database it cannot reach, ports taken on every attempt or no free ones left
+  in the range, Ctrl-C meanwhile)
   leaves nothing behind: the child is stopped, the fresh database dropped, a temporary data
   directory removed; the error is a `LocalexaServerError` (ending with the log's tail once the
   child ran; the admin key left out of it).
@@ -50,14 +53,13 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Unpack
 
-import httpx
-
+from localexa.testing.child_env import child_environment
+from localexa.testing.clients import AsyncClientOptions, ClientOptions, make_async_client, make_client
 from localexa.testing.leftovers import OWNER_FILE, current_owner, sweep_data_dirs
-from localexa.testing.ports import free_port_block
+from localexa.testing.ports import PORTS_VARIABLE, free_port_block
 from localexa.testing.postgres import create_database, drop_database, is_postgresql, without_password
-from localexa.testing.watched_transport import WatchedAsyncTransport, WatchedTransport
 
 if TYPE_CHECKING:
     from localexa.client import AsyncClient, Client
@@ -184,38 +186,18 @@ class LocalexaServer:
             "the localexa server is not started: call start(), or use `with LocalexaServer() as server`"
         )
 
-    def client(self, **options: Any) -> Client:
-        """A blocking client for this server, with the admin key (close it, or use `with`).
+    def client(self, **options: Unpack[ClientOptions]) -> Client:
+        """A blocking client for this server, with the admin key (close it, or use `with`); the
+        options are `Client`'s but `base_url`, `endpoints` and `ca_file` (clients.py).
 
         Its connection failures check the server: once it has exited, a call raises
         `LocalexaServerError` with its exit code and log's tail, not a bare connection error."""
-        from localexa.client import Client
+        return make_client(self, options)
 
-        self.require_running()
-        options.setdefault("admin_key", self.admin_key)
-        if options.get("http_client") is None:  # a caller's own httpx client is left as it is
-            given = options.get("transport") or httpx.HTTPTransport(verify=self._verify(options))
-            options["transport"] = WatchedTransport(given, self)
-        return Client(base_url=self.url, ca_file=self.ca_file, **options)
-
-    def async_client(self, **options: Any) -> AsyncClient:
+    def async_client(self, **options: Unpack[AsyncClientOptions]) -> AsyncClient:
         """An async client for this server, with the admin key (use `async with`); its connection
         failures check the server, as `client()`'s do."""
-        from localexa.client import AsyncClient
-
-        self.require_running()
-        options.setdefault("admin_key", self.admin_key)
-        if options.get("http_client") is None:
-            given = options.get("transport") or httpx.AsyncHTTPTransport(verify=self._verify(options))
-            options["transport"] = WatchedAsyncTransport(given, self)
-        return AsyncClient(base_url=self.url, ca_file=self.ca_file, **options)
-
-    def _verify(self, options: Mapping[str, Any]) -> bool | ssl.SSLContext:
-        """What the client would verify TLS with: a transport given to it is used as it is, so the
-        kit's own transport must trust this server's CA (or the caller's `verify=`) itself."""
-        from localexa.client._client import _ssl_verify
-
-        return _ssl_verify(options.get("verify", True), self.ca_file)
+        return make_async_client(self, options)
 
     def raise_if_exited(self, *, grace: float) -> None:
         """`require_running()` after a kit client's connection failed (its exit code and log's tail
@@ -271,7 +253,10 @@ class LocalexaServer:
                 ) from exc
         failure = ""
         for _ in range(_ATTEMPTS):
-            self.port = free_port_block(self.host)
+            try:
+                self.port = free_port_block(self.host)
+            except OSError as exc:  # every port of the range taken (a narrow LOCALEXA_TEST_PORTS)
+                raise LocalexaServerError(f"{exc} (see {PORTS_VARIABLE})") from exc
             self._spawn()
             failure = self._wait_until_healthy()
             if not failure:
@@ -291,19 +276,17 @@ class LocalexaServer:
         return command
 
     def _child_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALEXA_")}
-        env.update(
-            LOCALEXA_ADMIN_KEY=self.admin_key,
-            LOCALEXA_PASSWORD_HASH_N="1024",
-            LOCALEXA_LOG_LEVEL="warning",
+        settings = {
+            "LOCALEXA_PASSWORD_HASH_N": "1024",
+            "LOCALEXA_LOG_LEVEL": "warning",
             # The server stops by itself if this process dies without stopping it (SIGTERM or
             # SIGKILL from a CI timeout or an IDE's stop button skip atexit and fixtures).
-            LOCALEXA_EXIT_WITH_PARENT=str(os.getpid()),
-            PYTHONUNBUFFERED="1",
+            "LOCALEXA_EXIT_WITH_PARENT": str(os.getpid()),
+            "PYTHONUNBUFFERED": "1",
+        }
+        return child_environment(
+            python=self._python, given=self._env, settings=settings, admin_key=self.admin_key
         )
-        env.update(self._env)
-        env["LOCALEXA_ADMIN_KEY"] = self.admin_key  # `admin_key=` wins over one in `env=`
-        return env
 
     def _spawn(self) -> None:
         self._log = self.log_file.open("ab")

@@ -10,11 +10,14 @@ __all__ = ["ThreadNetwork", "ThreadNetworkList"]
 
 
 class ThreadNetwork(WireModel):
-    """One Thread network; `network_key` and `pskc` are secrets and stay out of reprs."""
+    """One Thread network; `network_key` and `pskc` are secrets and stay out of reprs.
+
+    `network_name` and `network_key` are required, as the Credential Locker's fields are (a GET
+    always answers them): `str`, not `str | None`, since 2026-12-06."""
 
     extended_pan_id: str
-    network_name: str | None = None
-    network_key: str | None = Field(default=None, repr=False)
+    network_name: str
+    network_key: str = Field(repr=False)
     pskc: str | None = Field(default=None, repr=False)
     pan_id: str | None = None
     channel_number: int | None = None

@@ -1,0 +1,79 @@
+"""A skill process that does not trust the CA of the LWA or event gateway it calls is told so:
+"LWA unreachable (ConnectError)" hid CERTIFICATE_VERIFY_FAILED until 2026-12-06, and read like
+a server that is down."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from localexa.server.core.tls import ensure_server_certificate
+from localexa.skill import (
+    EventGatewayClient,
+    EventGatewayError,
+    GrantExchangeError,
+    GrantTokens,
+    change_report,
+    exchange_grant_code,
+    power_state,
+)
+from localexa.skill.clock import utc_now
+from localexa.skill.http import failure_text
+from localexa.testing.ports import free_port_block
+
+UNTRUSTED = "TLS certificate verify failed"
+
+
+class _Quiet(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # the client's refused handshake
+
+
+@pytest.fixture
+def https_url(tmp_path: Path) -> Iterator[str]:
+    """An HTTPS server whose certificate comes from a CA nobody here trusts."""
+    paths = ensure_server_certificate(tmp_path / "tls")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(paths.cert_file, paths.key_file)
+    server = _Server(("127.0.0.1", free_port_block(size=1)), _Quiet)  # LOCALEXA_TEST_PORTS
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_the_code_exchange_names_the_untrusted_certificate(https_url: str) -> None:
+    with pytest.raises(GrantExchangeError) as caught:
+        await exchange_grant_code("code", "id", "secret", https_url)
+    assert caught.value.error == "server_error"
+    assert UNTRUSTED in str(caught.value)
+    assert "trust_ca_file" in str(caught.value)
+
+
+async def test_the_event_gateway_names_the_untrusted_certificate(https_url: str) -> None:
+    tokens = GrantTokens("Atza|a", "Atzr|r", utc_now() + timedelta(hours=1))
+    client = EventGatewayClient(tokens, "id", "secret", base_url=https_url, lwa_base_url=https_url)
+    with pytest.raises(EventGatewayError) as caught:
+        await client.send(change_report("lamp", [power_state(True)]))
+    assert caught.value.code == "UNREACHABLE"
+    assert UNTRUSTED in str(caught.value)
+
+
+def test_other_failures_keep_their_type_name() -> None:
+    assert failure_text(httpx.ConnectError("[Errno 111] Connection refused")) == "ConnectError"
