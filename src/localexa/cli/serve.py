@@ -49,7 +49,7 @@ from localexa.server.settings import Settings
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from localexa.server.app import StartupHook
+    from localexa.server.app import StartCheck, StartupHook
 
 logger = logging.getLogger("localexa.serve")
 
@@ -168,6 +168,15 @@ def demo_hooks(settings: Settings) -> list[StartupHook]:
     from localexa.server.admin.demo import seed_demo
 
     return [seed_demo]
+
+
+def demo_checks(settings: Settings) -> list[StartCheck]:
+    """The demo's refusals, decided before the start's migration commits (admin/demo_checks.py)."""
+    if not settings.demo:
+        return []
+    from localexa.server.admin.demo_checks import refuse_demo_start
+
+    return [refuse_demo_start]
 
 
 def pause_collection_for_startup() -> None:
@@ -294,7 +303,11 @@ def run_server(settings: Settings) -> None:
     defer_model_building()
     from localexa.server.app import create_app
 
-    localexa = create_app(settings, startup_hooks=[*demo_hooks(settings), freeze_startup_objects])
+    localexa = create_app(
+        settings,
+        startup_hooks=[*demo_hooks(settings), freeze_startup_objects],
+        start_checks=demo_checks(settings),
+    )
     app = OneLineStartupFailure(localexa)
     # With --tls the wire guard does the handshakes (cli/wire.py, TlsHandshake): counted from accept
     # and held to the client timeout. Given to uvicorn, they were the listener's, with 60 s to end.

@@ -26,6 +26,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from localexa.server.admin.demo_checks import CUSTOMER_EMAIL as CUSTOMER_EMAIL
+from localexa.server.admin.demo_checks import DEMO_JSON_MISSING, developer_email_taken, open_seed
+from localexa.server.admin.demo_checks import DEVELOPER_EMAIL as DEVELOPER_EMAIL
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.db.base import DEMO_SEAL_CONTEXT, DemoSeed
@@ -40,9 +43,7 @@ from localexa.server.skills.service import SkillService, follow_account_linking
 
 logger = logging.getLogger("localexa.demo")
 
-CUSTOMER_EMAIL = "demo@localexa.test"
 CUSTOMER_PASSWORD = "demo-password"
-DEVELOPER_EMAIL = "developer@localexa.test"
 DEVELOPER_PASSWORD = "developer-password"
 MYLIGHTS_CLIENT_ID = "alexa-skill"
 MYLIGHTS_CLIENT_SECRET = "mylights-secret"  # the sample's own default (samples/mylights/config.py)
@@ -264,16 +265,7 @@ async def _seeded(session: AsyncSession, box: SecretBox) -> DemoState | None:
     row = await session.get(DemoSeed, 1)
     if row is None:
         return None
-    try:
-        state = DemoState(**json.loads(box.open(row.sealed, context=DEMO_SEAL_CONTEXT)))
-    except ValueError as exc:
-        raise RuntimeError(
-            # The key is LOCALEXA_SECRET_KEY or, unset, the data dir's own file: a second data dir
-            # on the same database is the usual way to meet this, and the message named only the
-            # variable, which the user had not set.
-            "the demo in this database was seeded under another secret key (LOCALEXA_SECRET_KEY, "
-            "else <data dir>/secret-key); start every process on it with the same key or --data-dir"
-        ) from exc
+    state = DemoState(**open_seed(box, row.sealed))  # another key: refused (admin/demo_checks.py)
     if await LwaRepository(session).customer(state.customer_id) is None:
         await session.delete(row)  # its records are gone (a restore without them): seed anew
         await session.flush()
@@ -299,16 +291,12 @@ async def ensure_demo(app: FastAPI) -> DemoState:
         elif seeded is not None:
             state = seeded
         else:
+            # The refusals of admin/demo_checks.py (a start with the check met them before this).
             if await LwaRepository(session).customer_by_email(CUSTOMER_EMAIL) is not None:
                 # Seeded by an older localexa that kept it only in its own data dir's demo.json.
-                raise RuntimeError("demo customer exists but demo.json is missing; start with --no-demo")
+                raise RuntimeError(DEMO_JSON_MISSING)
             if await LwaRepository(session).customer_by_email(DEVELOPER_EMAIL) is not None:
-                # A customer of the user's own: creating the demo's would stop on a bare Conflict
-                # that named neither the demo nor the way out (`--demo` is serve's default).
-                raise RuntimeError(
-                    f"a customer of this database has the demo developer's e-mail {DEVELOPER_EMAIL}, "
-                    "so the demo cannot be created; start with --no-demo"
-                )
+                raise RuntimeError(developer_email_taken())
             state = await _create(session, app, settings)
             session.add(DemoSeed(id=1, sealed=_seal(box, state)))
         await _adopt_stale_addresses(session, settings, state)
