@@ -8,8 +8,8 @@ They are also kept in the database, sealed with the secret key (db/base.py `Demo
 On PostgreSQL they take turns with an advisory lock held until the seed commits (SQLite's write
 lock does the same), so the first seeds and the others reuse its ids and secrets.
 My Lights itself runs beside the server (cli/serve_servers.py) on `settings.resolved_demo_port()`. It
-keeps its accounts and tokens in memory, so a start marks the demo customer's link to the skill
-NEEDS_RELINK when that link was made with an earlier My Lights at this address (`_forget_dead_link`).
+keeps its accounts and tokens in memory, so a start marks every link to the skill NEEDS_RELINK
+when those links were made with an earlier My Lights at this address (`_forget_dead_link`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from localexa.server.admin.demo_checks import DEVELOPER_EMAIL as DEVELOPER_EMAIL
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.db.base import DEMO_SEAL_CONTEXT, DemoSeed
-from localexa.server.enablement.links import find_enablement, mark_link_invalid
-from localexa.server.enablement.models import LINKED
+from localexa.server.enablement.links import mark_link_invalid
+from localexa.server.enablement.models import LINKED, Enablement
 from localexa.server.lwa.registry import Registry
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.settings import Settings
@@ -173,23 +173,35 @@ async def _create(session: AsyncSession, app: FastAPI, settings: Settings) -> De
 async def _forget_dead_link(
     session: AsyncSession, clock: Clock, settings: Settings, state: DemoState
 ) -> bool:
-    """Mark the demo customer's link to the demo skill NEEDS_RELINK when the My Lights it was made
-    with is gone: the skill's device cloud is the one this process is about to start (same
-    address), and My Lights keeps its accounts and tokens in memory only.
+    """Mark every link to the demo skill NEEDS_RELINK when the My Lights it was made with is gone:
+    the skill's device cloud is the one this process is about to start (same address), and My
+    Lights keeps its accounts and tokens in memory only. Every link to the demo skill is to My
+    Lights' one account (`demo`, samples/mylights/config.py), so every one is dead: the demo
+    customer's (step 3), and the demo developer's that the evaluations section has them make
+    (since 2026-12-06; only the demo customer's was marked, and the developer's next evaluation
+    ended in an error at its Discover).
 
     Left LINKED, the printed walk-through failed after every restart on the same data dir: step 3
     was refused (409, "already enabled and linked") and step 4 got INVALID_AUTHORIZATION_CREDENTIAL
     from My Lights. As NEEDS_RELINK, step 3 links again (a new token exchange and AcceptGrant).
     A process whose My Lights is not the skill's (another `--demo` process on the same database,
-    on other ports) leaves the link alone: the My Lights that holds its tokens still runs."""
+    on other ports) leaves the links alone: the My Lights that holds their tokens still runs."""
     skill = await session.get(Skill, state.skill_id)
     if skill is None or skill.endpoint != f"{mylights_url(settings)}/skill":
         return False
-    row = await find_enablement(session, customer_id=state.customer_id, skill_id=state.skill_id)
-    if row is None or row.link_status != LINKED:
+    linked = select(Enablement.customer_id).where(
+        Enablement.skill_id == state.skill_id, Enablement.link_status == LINKED
+    )
+    customers = sorted((await session.execute(linked)).scalars())
+    if not customers:
         return False
-    logger.info("demo: My Lights starts empty, so the demo customer's earlier account link needs relinking")
-    return await mark_link_invalid(session, clock, customer_id=state.customer_id, skill_id=state.skill_id)
+    logger.info(
+        "demo: My Lights starts empty, so %d earlier account link(s) to the demo skill need relinking",
+        len(customers),
+    )
+    for customer_id in customers:
+        await mark_link_invalid(session, clock, customer_id=customer_id, skill_id=state.skill_id)
+    return True
 
 
 async def _adopt_stale_addresses(session: AsyncSession, settings: Settings, state: DemoState) -> bool:
