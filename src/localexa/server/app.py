@@ -29,6 +29,7 @@ from localexa.server.core.request_guard import RequestGuardMiddleware
 from localexa.server.core.request_id import RequestIdMiddleware
 from localexa.server.core.unexpected import UnexpectedErrorMiddleware
 from localexa.server.db.engine import create_engine
+from localexa.server.db.file_modes import warn_if_open_to_others
 from localexa.server.db.migrate import upgrade_to_head
 from localexa.server.db.session import ReadsOnlyMiddleware
 from localexa.server.evaluation.worker import start_evaluation_worker, stop_evaluation_worker
@@ -101,6 +102,8 @@ def create_app(
             await token_cache.epoch()  # Redis unreachable: said now (once), not at the first call
         app.state.token_verifier = LwaTokenVerifier(token_cache)
         await start_observability(app)
+        # After the journal's file is created: an upgraded data dir may be readable by others.
+        warn_if_open_to_others(settings.data_dir, settings.resolved_database_url())
         app.state.rate_limiter = WindowLimiter.from_settings(
             settings.rate_limit, settings.redis_url, settings.sign_in_rate_limit
         )
