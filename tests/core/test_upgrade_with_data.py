@@ -28,7 +28,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
-from localexa.cli.serve import demo_hooks
+from localexa.cli.serve import demo_checks, demo_hooks
 from localexa.server.admin.demo import CUSTOMER_EMAIL, DEVELOPER_EMAIL, load_state
 from localexa.server.app import create_app
 from localexa.server.db import migrate, schema_snapshot
@@ -337,7 +337,7 @@ BEFORE_DEMO_SEED = revisions()[revisions().index(DEMO_SEED) - 1]
 def demo_app(url: str, data_dir: Path) -> FastAPI:
     """The app as `localexa serve --demo` builds it (with the demo's start-up hook)."""
     settings = settings_for(url, data_dir, demo=True)
-    return create_app(settings, startup_hooks=demo_hooks(settings))
+    return create_app(settings, startup_hooks=demo_hooks(settings), start_checks=demo_checks(settings))
 
 
 async def start_and_stop(app: FastAPI) -> None:
@@ -362,7 +362,7 @@ async def test_a_demo_seeded_before_the_demo_seed_migration_is_reused(
     before = await read_database(old_url)
 
     # Another data dir first: it cannot tell the demo from a user's customer, and says so.
-    with pytest.raises(RuntimeError, match=r"demo\.json is missing; start with --no-demo"):
+    with pytest.raises(RuntimeError, match=r"demo\.json is missing: .*or start with --no-demo"):
         await start_and_stop(demo_app(old_url, tmp_path / "other"))
     # The data dir that seeded it: same demo, now kept in the database for every process.
     (tmp_path / "data").mkdir()
@@ -392,7 +392,7 @@ async def test_a_demo_start_on_user_data_with_a_demo_email_changes_nothing(
     # Both say why and what to do (admin/demo.py); the developer's e-mail used to stop the start
     # on a bare Conflict, which named neither the demo nor --no-demo.
     told = (
-        r"demo\.json is missing; start with --no-demo"
+        r"demo\.json is missing: .*or start with --no-demo"
         if email == CUSTOMER_EMAIL
         else rf"demo developer's e-mail {re.escape(email)}, .*start with --no-demo"
     )
@@ -400,7 +400,7 @@ async def test_a_demo_start_on_user_data_with_a_demo_email_changes_nothing(
         await start_and_stop(demo_app(old_url, tmp_path / "data"))
     after = await read_all(old_url)
     assert restricted(after, before) == before  # nothing half-seeded
-    assert after["demo_seed"] == []
+    assert "demo_seed" not in after  # nor migrated: the refusal rolled the migration back
     app = create_app(settings_for(old_url, tmp_path / "data"))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -25,14 +25,15 @@ from localexa.server.skills.models import Skill
 from localexa.testing.ports import free_port_block
 
 
-async def _link(app: FastAPI, state: DemoState) -> None:
-    """The row step 3 leaves behind: the demo skill enabled and linked for the demo customer."""
+async def _link(app: FastAPI, state: DemoState, customer_id: str | None = None) -> None:
+    """The row step 3 leaves behind: the demo skill enabled and linked for the demo customer
+    (or for `customer_id`: the demo developer links it too, for evaluations)."""
     now = app.state.clock.now()
     async with app.state.sessions() as session:
         session.add(
             Enablement(
                 id=uuid.uuid4().hex,
-                customer_id=state.customer_id,
+                customer_id=customer_id or state.customer_id,
                 skill_id=state.skill_id,
                 stage="development",
                 skill_user_id=f"amzn1.ask.account.{uuid.uuid4().hex.upper()}",
@@ -44,9 +45,10 @@ async def _link(app: FastAPI, state: DemoState) -> None:
         await session.commit()
 
 
-async def _link_status(app: FastAPI, state: DemoState) -> str | None:
+async def _link_status(app: FastAPI, state: DemoState, customer_id: str | None = None) -> str | None:
     async with app.state.sessions() as session:
-        row = await find_enablement(session, customer_id=state.customer_id, skill_id=state.skill_id)
+        customer = customer_id or state.customer_id
+        row = await find_enablement(session, customer_id=customer, skill_id=state.skill_id)
         return None if row is None else row.link_status
 
 
@@ -85,6 +87,19 @@ async def test_a_restart_asks_the_demo_customer_to_link_again(app: FastAPI) -> N
     settings.port -= 10  # the next start on the same data dir: a new, empty My Lights
     assert await ensure_demo(app) == state
     assert await _link_status(app, state) == NEEDS_RELINK
+
+
+async def test_a_restart_asks_every_account_linked_to_the_demo_skill_to_link_again(app: FastAPI) -> None:
+    """My Lights (in memory) forgot every link made to it, the demo developer's own among them
+    (README: link it for evaluations); only the demo customer's was marked (QA, 2026-12-06)."""
+    settings = app.state.settings
+    settings.port = free_port_block()
+    state = await ensure_demo(app)
+    await _link(app, state)
+    await _link(app, state, state.developer_id)
+    assert await ensure_demo(app) == state  # the next start: a new, empty My Lights
+    assert await _link_status(app, state) == NEEDS_RELINK
+    assert await _link_status(app, state, state.developer_id) == NEEDS_RELINK
 
 
 async def test_the_same_data_dir_on_other_ports_or_https_moves_the_demo_there(app: FastAPI) -> None:

@@ -24,7 +24,7 @@ import shlex
 import socket
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
@@ -40,6 +40,7 @@ from localexa.cli.serve_checks import (
     use_data_dir,
 )
 from localexa.cli.serve_servers import DEMO_HOST, DEMO_LISTENER, AnnouncingServer, serve_all
+from localexa.cli.start_failure import OneLineStartupFailure
 from localexa.cli.wire_answers import wire_renderer
 from localexa.cli.wire_budget import ConnectionBudget, WireGuard, connection_limit, raise_open_file_limit
 from localexa.cli.wire_tls import guarded_protocol, server_tls_context
@@ -47,9 +48,7 @@ from localexa.server.observe.logging_setup import configure_logging
 from localexa.server.settings import Settings
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-    from localexa.server.app import StartupHook
+    from localexa.server.app import StartCheck, StartupHook
 
 logger = logging.getLogger("localexa.serve")
 
@@ -168,6 +167,15 @@ def demo_hooks(settings: Settings) -> list[StartupHook]:
     from localexa.server.admin.demo import seed_demo
 
     return [seed_demo]
+
+
+def demo_checks(settings: Settings) -> list[StartCheck]:
+    """The demo's refusals, decided before the start's migration commits (admin/demo_checks.py)."""
+    if not settings.demo:
+        return []
+    from localexa.server.admin.demo_checks import refuse_demo_start
+
+    return [refuse_demo_start]
 
 
 def pause_collection_for_startup() -> None:
@@ -294,7 +302,11 @@ def run_server(settings: Settings) -> None:
     defer_model_building()
     from localexa.server.app import create_app
 
-    localexa = create_app(settings, startup_hooks=[*demo_hooks(settings), freeze_startup_objects])
+    localexa = create_app(
+        settings,
+        startup_hooks=[*demo_hooks(settings), freeze_startup_objects],
+        start_checks=demo_checks(settings),
+    )
     app = OneLineStartupFailure(localexa)
     # With --tls the wire guard does the handshakes (cli/wire.py, TlsHandshake): counted from accept
     # and held to the client timeout. Given to uvicorn, they were the listener's, with 60 s to end.
@@ -322,45 +334,6 @@ def run_server(settings: Settings) -> None:
     # the loop ourselves, so ask the config for its loop factory (uvloop) instead of asyncio.run.
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(serve_all(server, sockets, settings, budget, lines, tls))
-
-
-class OneLineStartupFailure:
-    """The app, with a failed start-up (an unreachable PostgreSQL, a database it cannot open)
-    reported in one line: Starlette hands uvicorn the whole traceback as the failure message,
-    which uvicorn logs as an error. The traceback is still logged, at debug level."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    def __getattr__(self, name: str) -> Any:
-        # Everything else is the app's (`router`, `state`): code that reaches through uvicorn's
-        # config to the FastAPI app keeps working.
-        return getattr(self.app, name)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_one_line(message: Message) -> None:
-            if message["type"] == "lifespan.startup.failed" and message.get("message"):
-                logger.debug("start-up failed: %s", message["message"])
-                message = {**message, "message": f"cannot start: {last_line(message['message'])}"}
-            await send(message)
-
-        await self.app(scope, receive, send_one_line)
-
-
-#: Lines SQLAlchemy appends after a database error's own message: not what went wrong.
-_SQLALCHEMY_TRAILERS = ("(Background on this error at:", "[SQL:", "[parameters:")
-
-
-def last_line(text: str) -> str:
-    """The last line of a traceback that says what went wrong: the exception and its message
-    (`database "x" does not exist`), not SQLAlchemy's link to its error page after it."""
-    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
-    told = [line for line in lines if not line.startswith(_SQLALCHEMY_TRAILERS)]
-    return told[-1] if told else lines[-1] if lines else "unknown error"
 
 
 def prepare_tls(settings: Settings) -> dict[str, str]:

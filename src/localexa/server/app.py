@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 
 from localexa import __version__
 from localexa.server.api import include_areas
@@ -29,6 +29,7 @@ from localexa.server.core.request_guard import RequestGuardMiddleware
 from localexa.server.core.request_id import RequestIdMiddleware
 from localexa.server.core.unexpected import UnexpectedErrorMiddleware
 from localexa.server.db.engine import create_engine
+from localexa.server.db.file_modes import warn_if_open_to_others
 from localexa.server.db.migrate import upgrade_to_head
 from localexa.server.db.session import ReadsOnlyMiddleware
 from localexa.server.evaluation.worker import start_evaluation_worker, stop_evaluation_worker
@@ -45,32 +46,46 @@ logger = logging.getLogger("localexa")
 
 #: Run after the database is ready, in order (demo seeding, background workers).
 StartupHook = Callable[[FastAPI], Awaitable[None]]
+#: A refusal to start, decided in the migration's transaction before it commits (db/migrate.py):
+#: raising, it leaves an older database at its own revision. Given the connection, the settings
+#: and the secret box.
+StartCheck = Callable[[AsyncConnection, Settings, SecretBox], Awaitable[None]]
 
 
 def create_app(
-    settings: Settings | None = None, *, startup_hooks: list[StartupHook] | None = None
+    settings: Settings | None = None,
+    *,
+    startup_hooks: list[StartupHook] | None = None,
+    start_checks: list[StartCheck] | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     hooks = list(startup_hooks or [])
+    checks = list(start_checks or [])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.ensure_data_dir()
         engine = create_engine(settings.resolved_database_url())
-        await upgrade_to_head(engine)
+        box = SecretBox(settings.resolved_secret_key(), password_hash_n=settings.password_hash_n)
+
+        async def refuse(conn: AsyncConnection) -> None:
+            await check_secret_key(conn, box)
+            for check in checks:
+                await check(conn, settings, box)
+
+        try:
+            await upgrade_to_head(engine, refuse)  # a refusal leaves the database unmigrated
+        except BaseException:
+            await engine.dispose()
+            raise
         clock = Clock()
         await clock.refresh(engine, force=True)
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessions = async_sessionmaker(engine, expire_on_commit=False)
         app.state.clock = clock
-        app.state.box = SecretBox(settings.resolved_secret_key(), password_hash_n=settings.password_hash_n)
+        app.state.box = box
         app.state.admin_key = settings.resolved_admin_key()
-        try:
-            await check_secret_key(app.state.sessions, app.state.box)
-        except BaseException:
-            await engine.dispose()
-            raise
         if engine.dialect.name == "postgresql" and not settings.redis_url:
             # lwa/token_cache.py: without Redis no other process hears of a revocation made here.
             logger.warning(
@@ -87,6 +102,8 @@ def create_app(
             await token_cache.epoch()  # Redis unreachable: said now (once), not at the first call
         app.state.token_verifier = LwaTokenVerifier(token_cache)
         await start_observability(app)
+        # After the journal's file is created: an upgraded data dir may be readable by others.
+        warn_if_open_to_others(settings.data_dir, settings.resolved_database_url())
         app.state.rate_limiter = WindowLimiter.from_settings(
             settings.rate_limit, settings.redis_url, settings.sign_in_rate_limit
         )

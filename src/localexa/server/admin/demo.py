@@ -8,8 +8,8 @@ They are also kept in the database, sealed with the secret key (db/base.py `Demo
 On PostgreSQL they take turns with an advisory lock held until the seed commits (SQLite's write
 lock does the same), so the first seeds and the others reuse its ids and secrets.
 My Lights itself runs beside the server (cli/serve_servers.py) on `settings.resolved_demo_port()`. It
-keeps its accounts and tokens in memory, so a start marks the demo customer's link to the skill
-NEEDS_RELINK when that link was made with an earlier My Lights at this address (`_forget_dead_link`).
+keeps its accounts and tokens in memory, so a start marks every link to the skill NEEDS_RELINK
+when those links were made with an earlier My Lights at this address (`_forget_dead_link`).
 """
 
 from __future__ import annotations
@@ -26,11 +26,14 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from localexa.server.admin.demo_checks import CUSTOMER_EMAIL as CUSTOMER_EMAIL
+from localexa.server.admin.demo_checks import DEMO_JSON_MISSING, developer_email_taken, open_seed
+from localexa.server.admin.demo_checks import DEVELOPER_EMAIL as DEVELOPER_EMAIL
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.db.base import DEMO_SEAL_CONTEXT, DemoSeed
-from localexa.server.enablement.links import find_enablement, mark_link_invalid
-from localexa.server.enablement.models import LINKED
+from localexa.server.enablement.links import mark_link_invalid
+from localexa.server.enablement.models import LINKED, Enablement
 from localexa.server.lwa.registry import Registry
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.settings import Settings
@@ -40,9 +43,7 @@ from localexa.server.skills.service import SkillService, follow_account_linking
 
 logger = logging.getLogger("localexa.demo")
 
-CUSTOMER_EMAIL = "demo@localexa.test"
 CUSTOMER_PASSWORD = "demo-password"
-DEVELOPER_EMAIL = "developer@localexa.test"
 DEVELOPER_PASSWORD = "developer-password"
 MYLIGHTS_CLIENT_ID = "alexa-skill"
 MYLIGHTS_CLIENT_SECRET = "mylights-secret"  # the sample's own default (samples/mylights/config.py)
@@ -172,23 +173,35 @@ async def _create(session: AsyncSession, app: FastAPI, settings: Settings) -> De
 async def _forget_dead_link(
     session: AsyncSession, clock: Clock, settings: Settings, state: DemoState
 ) -> bool:
-    """Mark the demo customer's link to the demo skill NEEDS_RELINK when the My Lights it was made
-    with is gone: the skill's device cloud is the one this process is about to start (same
-    address), and My Lights keeps its accounts and tokens in memory only.
+    """Mark every link to the demo skill NEEDS_RELINK when the My Lights it was made with is gone:
+    the skill's device cloud is the one this process is about to start (same address), and My
+    Lights keeps its accounts and tokens in memory only. Every link to the demo skill is to My
+    Lights' one account (`demo`, samples/mylights/config.py), so every one is dead: the demo
+    customer's (step 3), and the demo developer's that the evaluations section has them make
+    (since 2026-12-06; only the demo customer's was marked, and the developer's next evaluation
+    ended in an error at its Discover).
 
     Left LINKED, the printed walk-through failed after every restart on the same data dir: step 3
     was refused (409, "already enabled and linked") and step 4 got INVALID_AUTHORIZATION_CREDENTIAL
     from My Lights. As NEEDS_RELINK, step 3 links again (a new token exchange and AcceptGrant).
     A process whose My Lights is not the skill's (another `--demo` process on the same database,
-    on other ports) leaves the link alone: the My Lights that holds its tokens still runs."""
+    on other ports) leaves the links alone: the My Lights that holds their tokens still runs."""
     skill = await session.get(Skill, state.skill_id)
     if skill is None or skill.endpoint != f"{mylights_url(settings)}/skill":
         return False
-    row = await find_enablement(session, customer_id=state.customer_id, skill_id=state.skill_id)
-    if row is None or row.link_status != LINKED:
+    linked = select(Enablement.customer_id).where(
+        Enablement.skill_id == state.skill_id, Enablement.link_status == LINKED
+    )
+    customers = sorted((await session.execute(linked)).scalars())
+    if not customers:
         return False
-    logger.info("demo: My Lights starts empty, so the demo customer's earlier account link needs relinking")
-    return await mark_link_invalid(session, clock, customer_id=state.customer_id, skill_id=state.skill_id)
+    logger.info(
+        "demo: My Lights starts empty, so %d earlier account link(s) to the demo skill need relinking",
+        len(customers),
+    )
+    for customer_id in customers:
+        await mark_link_invalid(session, clock, customer_id=customer_id, skill_id=state.skill_id)
+    return True
 
 
 async def _adopt_stale_addresses(session: AsyncSession, settings: Settings, state: DemoState) -> bool:
@@ -264,16 +277,7 @@ async def _seeded(session: AsyncSession, box: SecretBox) -> DemoState | None:
     row = await session.get(DemoSeed, 1)
     if row is None:
         return None
-    try:
-        state = DemoState(**json.loads(box.open(row.sealed, context=DEMO_SEAL_CONTEXT)))
-    except ValueError as exc:
-        raise RuntimeError(
-            # The key is LOCALEXA_SECRET_KEY or, unset, the data dir's own file: a second data dir
-            # on the same database is the usual way to meet this, and the message named only the
-            # variable, which the user had not set.
-            "the demo in this database was seeded under another secret key (LOCALEXA_SECRET_KEY, "
-            "else <data dir>/secret-key); start every process on it with the same key or --data-dir"
-        ) from exc
+    state = DemoState(**open_seed(box, row.sealed))  # another key: refused (admin/demo_checks.py)
     if await LwaRepository(session).customer(state.customer_id) is None:
         await session.delete(row)  # its records are gone (a restore without them): seed anew
         await session.flush()
@@ -299,16 +303,12 @@ async def ensure_demo(app: FastAPI) -> DemoState:
         elif seeded is not None:
             state = seeded
         else:
+            # The refusals of admin/demo_checks.py (a start with the check met them before this).
             if await LwaRepository(session).customer_by_email(CUSTOMER_EMAIL) is not None:
                 # Seeded by an older localexa that kept it only in its own data dir's demo.json.
-                raise RuntimeError("demo customer exists but demo.json is missing; start with --no-demo")
+                raise RuntimeError(DEMO_JSON_MISSING)
             if await LwaRepository(session).customer_by_email(DEVELOPER_EMAIL) is not None:
-                # A customer of the user's own: creating the demo's would stop on a bare Conflict
-                # that named neither the demo nor the way out (`--demo` is serve's default).
-                raise RuntimeError(
-                    f"a customer of this database has the demo developer's e-mail {DEVELOPER_EMAIL}, "
-                    "so the demo cannot be created; start with --no-demo"
-                )
+                raise RuntimeError(developer_email_taken())
             state = await _create(session, app, settings)
             session.add(DemoSeed(id=1, sealed=_seal(box, state)))
         await _adopt_stale_addresses(session, settings, state)

@@ -13,18 +13,26 @@ A database already at the newest revision (every start but the first) is recogni
 query, without loading alembic at all: importing alembic and its scripts is a good part of a
 cold start, and a restart should be quick. A new database (SQLite or PostgreSQL) is created from
 the snapshot of what the scripts build (schema_snapshot.py), for the same reason.
+
+The start's refusals (`check`: another secret key, the demo's) run in the migration's own
+transaction, after it: a refusal rolls the migration back, and the database stays at its own
+revision, which the older localexa the user goes back to still opens (since 2026-12-06; before,
+a refused start had already migrated it). Both databases undo schema changes with the
+transaction: PostgreSQL's DDL is transactional, and on SQLite the transaction is the engine's
+`BEGIN IMMEDIATE` (db/engine.py), which Alembic joins.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -122,10 +130,17 @@ class NewerDatabase(RuntimeError):
     """The database is at a revision this localexa does not know: a newer one wrote it."""
 
 
-async def upgrade_to_head(engine: AsyncEngine) -> None:
+#: A refusal to start, run on the migrated schema before the migration commits (module docstring).
+StartCheck = Callable[[AsyncConnection], Awaitable[None]]
+
+
+async def upgrade_to_head(engine: AsyncEngine, check: StartCheck | None = None) -> None:
     head = head_revision()
     current = await current_revision(engine)
     if head is not None and current == head:
+        if check is not None:  # nothing to migrate: the check has the connection to itself
+            async with engine.connect() as conn:
+                await check(conn)
         return
     if current is not None and current not in known_revisions():
         # Alembic said only "Can't locate revision identified by '0008_…'" (packaging QA).
@@ -145,11 +160,15 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
                 if head is not None:
                     from localexa.server.db.schema_snapshot import create_from_snapshot
 
-                    if await conn.run_sync(create_from_snapshot, head):
-                        return
-                await conn.run_sync(_upgrade)
-                if sqlite:
-                    await conn.run_sync(_check_foreign_keys)
+                    created = await conn.run_sync(create_from_snapshot, head)
+                else:
+                    created = False
+                if not created:
+                    await conn.run_sync(_upgrade)
+                    if sqlite:
+                        await conn.run_sync(_check_foreign_keys)
+                if check is not None:
+                    await check(conn)  # raising, it rolls the migration back
         finally:
             if sqlite:  # after COMMIT (or ROLLBACK): the pooled connection enforces them again
                 await conn.run_sync(_enforce_foreign_keys, True)

@@ -34,6 +34,10 @@ class Stopping(Exception):
     """This process is shutting down: hand the run in hand over between two steps."""
 
 
+class StateReplaced(Exception):
+    """A reset or restore in this process replaced the run's state: stop, hand nothing over."""
+
+
 class ChannelClosed(Exception):
     """The directive could not be sent at all (no usable link, skill not enabled)."""
 
@@ -170,9 +174,14 @@ class StopGate:
     Now the directive in flight is answered and no new one goes out: the case is handed over
     unrecorded, and the next worker runs it again from its first set-up."""
 
-    def __init__(self, inner: SkillChannel, stopping: Callable[[], bool]) -> None:
+    def __init__(
+        self, inner: SkillChannel, stopping: Callable[[], bool], replaced: Callable[[], bool] | None = None
+    ) -> None:
         self.inner = inner
         self.stopping = stopping
+        #: True once a reset or restore replaced the run's state: nothing more goes out
+        #: (`StateReplaced`; since 2026-12-06 the run sent the rest of its test case first).
+        self.replaced = replaced or _never
         if isinstance(inner, DirectiveChannel):  # nor waits for a deferred answer (above)
             inner.stopping = stopping
 
@@ -184,6 +193,8 @@ class StopGate:
     async def send(self, namespace: str, name: str, payload: dict[str, Any] | None = None) -> Exchange:
         if self.stopping():
             raise Stopping()
+        if self.replaced():
+            raise StateReplaced()
         return await self.inner.send(namespace, name, payload)
 
 

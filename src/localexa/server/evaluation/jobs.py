@@ -43,6 +43,8 @@ class Job:
     test_plan_id: str
     next_case: int
     attempts: int
+    #: When the claim began (wall clock): its calls are journaled only while no reset came since.
+    claimed_at: float | None = None
 
 
 class LeaseLost(Exception):

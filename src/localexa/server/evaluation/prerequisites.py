@@ -22,7 +22,7 @@ from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.runtime import Runtime
 from localexa.server.enablement.links import find_enablement
 from localexa.server.enablement.models import LINKED
-from localexa.server.evaluation.channel import ChannelClosed, SkillChannel
+from localexa.server.evaluation.channel import ChannelClosed, Exchange, SkillChannel
 from localexa.server.evaluation.plans import TestPlan, plan_by_id
 from localexa.server.evaluation.schemas import ErrorCode
 from localexa.server.skills.repository import SkillRepository
@@ -82,9 +82,29 @@ async def discover(channel: SkillChannel, endpoint_id: str) -> None:
             ErrorCode.MULTIPLE_MATCHED_ENDPOINTS,
             f"The skill reported {matches} endpoints with endpointId {endpoint_id} in Discover.Response.",
         )
+    if exchange.answer_name == "Alexa.ErrorResponse":
+        raise RunError(ErrorCode.DISCOVERY_FAILED, _error_response(exchange))
     if exchange.answer_name != DISCOVER_RESPONSE or not exchange.verdict.get("valid", False):
         reasons = "; ".join(exchange.problems()) or f"it answered {exchange.answer_name or 'nothing'}"
         raise RunError(ErrorCode.DISCOVERY_FAILED, f"Discover failed: {reasons}")
+
+
+def _error_response(exchange: Exchange) -> str:
+    """Discover answered with an error: its type and message, and for a link the skill no longer
+    knows, the way out (since 2026-12-06 it said only "it answered Alexa.ErrorResponse")."""
+    event = (exchange.response or {}).get("event")
+    payload = event.get("payload") if isinstance(event, dict) else None
+    payload = payload if isinstance(payload, dict) else {}
+    kind, said = str(payload.get("type") or "no type"), payload.get("message")
+    told = f"Discover failed: the skill answered Alexa.ErrorResponse {kind}" + (f": {said}" if said else "")
+    if kind == "INVALID_AUTHORIZATION_CREDENTIAL":
+        # The demo's My Lights forgets every link at a restart (admin/demo.py `_forget_dead_link`).
+        told += (
+            ". The skill no longer accepts the developer account's link (a device cloud that keeps "
+            "its accounts in memory, such as the demo's My Lights, forgets it when it restarts): "
+            "link the account to the skill again, then start the evaluation again"
+        )
+    return told
 
 
 def _discovered_ids(response: dict[str, Any] | None) -> list[Any]:

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -31,7 +33,7 @@ from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.cases import CaseOutcome, Progress, run_case, timed_out
-from localexa.server.evaluation.channel import StopGate
+from localexa.server.evaluation.channel import StateReplaced, StopGate
 from localexa.server.evaluation.jobs import (
     ChannelFactory,
     Job,
@@ -52,6 +54,7 @@ from localexa.server.evaluation.prerequisites import (
 )
 from localexa.server.evaluation.repository import EvaluationRepository
 from localexa.server.evaluation.schemas import ErrorCode
+from localexa.server.observe.generation import work_began
 
 logger = logging.getLogger("localexa.evaluation")
 #: A run's lease ends when another process takes it over, and when a reset or restore replaces
@@ -81,6 +84,8 @@ class EvaluationWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        #: When a reset or restore through this process last replaced the state (wall clock).
+        self._replaced_at = 0.0
         self._poll_failures = LogThrottle(logger, f"evaluation worker {self.owner}")  # not a line a second
 
     @property
@@ -98,6 +103,12 @@ class EvaluationWorker:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def state_replaced(self) -> None:
+        """A reset or restore through this process (observe/state.py): the runs claimed before it
+        send nothing more (the directive in flight is answered, and journaled no more)."""
+        self._replaced_at = time.time()
+        self._wake.set()  # a restored run under way is due at once
 
     async def stop(self) -> None:
         """Stop polling; each run in hand stops after its current step (the directive in flight
@@ -165,6 +176,7 @@ class EvaluationWorker:
         return self.wall() + timedelta(seconds=self.config.lease_seconds)
 
     async def claim(self) -> Job | None:
+        claimed_at = time.time()  # before the claim: a reset after it cuts the run's calls
         async with self.runtime.transaction() as session:
             row = await EvaluationRepository(session).claim_next(self.owner, self.wall(), self._lease_until())
             if row is None:
@@ -178,6 +190,7 @@ class EvaluationWorker:
                 test_plan_id=row.test_plan_id,
                 next_case=row.next_case,
                 attempts=row.attempts,
+                claimed_at=claimed_at,
             )
 
     async def run_once(self) -> bool:
@@ -189,7 +202,9 @@ class EvaluationWorker:
         return True
 
     async def execute(self, job: Job) -> None:
-        work = asyncio.create_task(self._work(job), name=f"evaluation {job.id}")
+        context = contextvars.copy_context()  # the calls of the run carry when it was claimed
+        context.run(work_began.set, job.claimed_at)
+        work = asyncio.create_task(self._work(job), name=f"evaluation {job.id}", context=context)
         beat = asyncio.create_task(self._heartbeat(job.id, work), name=f"evaluation heartbeat {job.id}")
         try:
             await work
@@ -200,6 +215,8 @@ class EvaluationWorker:
             logger.warning("evaluation %s: %s", job.id, LEASE_LOST)
         except LeaseLost:
             logger.warning("evaluation %s: %s", job.id, LEASE_LOST)
+        except StateReplaced:
+            logger.info("evaluation %s: a reset or restore replaced its state; stopped here", job.id)
         except Stopping:
             logger.info("evaluation %s: handed over (this process is stopping)", job.id)
             await self._release(job.id, handed_over=True)
@@ -270,7 +287,11 @@ class EvaluationWorker:
                     await self._record(job, job.next_case, interrupted)
                 raise RunError(ErrorCode.TEST_CASE_TIME_OUT, message)
             await check_account(self.runtime, user_id=job.customer_id, skill_id=job.skill_id, stage=job.stage)
-            channel = StopGate(self.channel_factory(self.runtime, job), lambda: self._stopping)
+            channel = StopGate(
+                self.channel_factory(self.runtime, job),
+                lambda: self._stopping,
+                lambda: job.claimed_at is not None and self._replaced_at >= job.claimed_at,
+            )
             self._check_stopping()
             await discover(channel, job.endpoint_id)
             await check_endpoint(

@@ -15,6 +15,12 @@ row is generation 0.
 
 Only on PostgreSQL (`shared`): a SQLite file is served by one process, whose reset hooks stop
 its own work; there nothing of this runs.
+
+`work_began` is the journal's side of the same, on every database: the wall-clock time the
+current task's background work began (an evaluation run's claim). The journal compares it, not
+the time a call of that work was answered, with the cutoff of the last reset, so a call the work
+made before a reset and the skill answered after it stays out of the emptied journal (since
+2026-12-06; an evaluation run's directive in flight at a reset landed there).
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ GENERATION_ROW = 2
 #: The generation the current task's work began in (None: work that serves no state of its own,
 #: such as a request). Entries of the calls it makes are journaled only while it is current.
 work_generation: ContextVar[int | None] = ContextVar("localexa_work_generation", default=None)
+
+#: When the current task's work began (wall clock; None: a request, or work that keeps none).
+work_began: ContextVar[float | None] = ContextVar("localexa_work_began", default=None)
 
 _READ = select(JournalCutoff.not_before).where(JournalCutoff.id == GENERATION_ROW)
 

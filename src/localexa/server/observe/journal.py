@@ -22,7 +22,8 @@ after-link follow-up that another process began for a link the reset erased, ans
 slow skill. Such work runs under the state's generation it began in (observe/generation.py
 `work_generation`); each entry keeps it, and a batch holding such entries reads the current
 generation the same way, `FOR SHARE` in the transaction that inserts it, leaving out (and
-counting) those of an older one.
+counting) those of an older one. On every database, the calls of work that began before the
+cutoff (an evaluation run claimed before a reset: `work_began`) are cut with it too.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from localexa.server.db.engine import reading
 from localexa.server.lwa.models import LwaClient
 from localexa.server.observe.exchange import Exchange, to_row
-from localexa.server.observe.generation import read_generation, work_generation
+from localexa.server.observe.generation import read_generation, work_began, work_generation
 from localexa.server.observe.models import JournalCutoff, JournalEntry
 
 logger = logging.getLogger("localexa.journal")
@@ -94,7 +95,10 @@ class Journal:
     # hot path ---------------------------------------------------------------------------
     def record(self, exchange: Exchange) -> None:
         try:
-            self._queue.put_nowait((self._generation, time.time(), work_generation.get(), exchange))
+            answered, began = time.time(), work_began.get()
+            # Work begun before a reset is cut with it, whenever its calls are answered.
+            at = answered if began is None else min(answered, began)
+            self._queue.put_nowait((self._generation, at, work_generation.get(), exchange))
         except asyncio.QueueFull:
             if self._on_drop is not None:
                 self._on_drop()

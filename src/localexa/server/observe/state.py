@@ -73,7 +73,7 @@ async def _after_change(app: FastAPI) -> None:
     app.state.journal.forget_lookups()
     worker = worker_of(app)
     if worker is not None:
-        worker.wake()  # a restored run under way is due at once
+        worker.state_replaced()  # its runs stop; a restored run under way is due at once
     for hook in app.state.reset_hooks:
         await hook(app)
 
