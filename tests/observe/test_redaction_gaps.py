@@ -74,3 +74,33 @@ def test_a_multipart_part_with_many_header_lines_is_hidden(lines: int) -> None:
     assert "SECRET1" not in redacted
     assert "visible" in redacted
     assert "X-Header-10: y" in redacted
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        b"form-data; name=admin_key",  # unquoted, as Starlette reads it: the console's key leaked
+        b"form-data; name='password'",
+        b"form-data; name*=utf-8''password",
+        b"form-data; name*=UTF-8'en'client%5Fsecret",
+        b'form-data; filename="a.txt"; name="code"',
+    ],
+)
+def test_a_secret_part_is_hidden_however_its_name_is_written(disposition: bytes) -> None:
+    body = (
+        b"--b\r\nContent-Disposition: " + disposition + b"\r\n\r\nSECRET1\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="user"\r\n\r\nvisible\r\n--b--\r\n'
+    )
+    redacted = redact_body(body, "multipart/form-data; boundary=b") or ""
+    assert "SECRET1" not in redacted
+    assert "visible" in redacted
+
+
+def test_a_secret_value_runs_to_the_bodys_own_boundary() -> None:
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="password"\r\n\r\nline\r\n--not-the-boundary\r\n'
+        b'SECRET1\r\n--b\r\nContent-Disposition: form-data; name="user"\r\n\r\nvisible\r\n--b--\r\n'
+    )
+    redacted = redact_body(body, "multipart/form-data; boundary=b") or ""
+    assert "SECRET1" not in redacted
+    assert redacted.endswith('name="user"\r\n\r\nvisible\r\n--b--\r\n')

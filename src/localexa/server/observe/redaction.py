@@ -29,6 +29,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
+from localexa.server.observe.multipart_redaction import redact_multipart
+
 REDACTED = "[redacted]"
 
 #: The secret field names, as their words. Names are compared after lower-casing and dropping `_`
@@ -125,20 +127,6 @@ _HTML_ELEMENT = re.compile(
     # Atomic up to the id: if the tag does not close after the first one, it closes after none.
     rf"""((?><[A-Za-z][A-Za-z0-9]*+\b[^<>]*?\bid=["'](?:{_FIELD_ALTERNATIVES})["'])[^<>]*+>)[^<]*+""",
     re.IGNORECASE,
-)
-
-# A part of a multipart/form-data body named like a secret: its value runs from the blank line
-# after the part's headers to the next boundary (or the end of a body cut at the cap).
-# Since 2026-12-06: any number of header lines (at most 10 were allowed, and an eleventh let the
-# value leak), and a part's line is tried once, from its start: from every `form-data;` of a line
-# full of them, the rest of the line (and the lines after it) were scanned again (quadratic: 60 KB
-# took 0.3 s, 240 KB 4.7 s). The header lines stop at the next line that names a `form-data;`
-# part, so from each part the scan runs no further than the next part's: linear.
-_MULTIPART_FIELD = re.compile(
-    rf"""^((?>[^\r\n]*?form-data;[^\r\n]*?\bname="(?:{_FIELD_ALTERNATIVES})"[^\r\n]*+\r?\n)"""
-    r"""(?:(?![^\r\n]*?form-data;)[^\r\n]++\r?\n)*+\r?\n)"""
-    r"(?:.*?)(?=\r?\n--|\Z)",
-    re.IGNORECASE | re.DOTALL | re.MULTILINE,
 )
 
 # A JSON escape, each in turn, so that `\\\\` is one escape and not the start of another.
@@ -332,8 +320,8 @@ def redact_body(
     if decoded is not None:
         return json.dumps(redact_json(decoded), ensure_ascii=False, separators=(",", ":"))
     text = _body_text(body)
-    if "form-data" in text:
-        text = _MULTIPART_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    if "form-data" in text.lower():
+        text = redact_multipart(text, is_secret_field, REDACTED)
     if "\\u" in text:  # a field name may hide behind escapes
         text = _decode_name_escapes(text)
     if ":" in text:
