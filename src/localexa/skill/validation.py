@@ -192,7 +192,7 @@ def validate_event(event: Any, *, now: Now = utc_now) -> Verdict:
         # Only an answer the gateway takes is told to echo a correlationToken: "Foo.ChangeReport"
         # or "Alexa.Bogus" would not have been right with one either.
         if (is_answer or key == WAKE_UP) and not header.correlation_token:
-            problems.append(Problem("event.header.correlationToken", "an asynchronous answer must echo it"))
+            problems.append(Problem("event.header.correlationToken", _echo_missing(key)))
     if error_type is not None and error_type in ErrorType.__members__ and not foreign:
         wrong = misplaced(ErrorType(error_type), key[0])
         if wrong:
@@ -211,6 +211,14 @@ def validate_event(event: Any, *, now: Now = utc_now) -> Verdict:
         problems += _check_sample_times(changed_list, path, moment)
     problems += _check_state_report(envelope)
     return Verdict(tuple(problems), f"{header.namespace}.{header.name}", error_type)
+
+
+def _echo_missing(key: tuple[str, str]) -> str:
+    """A WakeUp is no answer, but wakes the endpoint for a TurnOn (docs: Alexa.WakeOnLANController):
+    it was told "an asynchronous answer must echo it" (until 2026-12-06)."""
+    if key == WAKE_UP:
+        return "a WakeUp must carry the correlationToken of the TurnOn it wakes the endpoint for"
+    return "an asynchronous answer must echo it"
 
 
 def _not_a_gateway_event(namespace: str, name: str) -> str:
