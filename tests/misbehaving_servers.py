@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import ssl
+import struct
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -181,6 +183,21 @@ def trickle(interval: float = 0.05) -> Script:
 def cut_mid_body() -> Script:
     """Promise 100 bytes, send 10, close."""
     return raw(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"event":')
+
+
+def reset_after(data: bytes) -> Script:
+    """Write `data`, then reset the connection (an RST, not a close: the client reads a
+    ConnectionResetError, httpx a ReadError)."""
+
+    async def script(request: RawRequest, writer: asyncio.StreamWriter, release: asyncio.Event) -> None:
+        writer.write(data)
+        await writer.drain()
+        await asyncio.sleep(0.05)  # the client reads what was written before the reset
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()
+
+    return script
 
 
 def lying_length(body: bytes, claimed: int) -> Script:

@@ -172,3 +172,22 @@ async def test_a_method_no_route_answers_stays_a_405(client: httpx.AsyncClient) 
     headers = {**ADMIN, "Content-Encoding": "gzip"}
     answer = await client.request("PATCH", "/_localexa/customers", content=JSON_BODY, headers=headers)
     assert answer.status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("POST", "/nonexistent", 404),
+        ("PUT", "/_localexa/nothing/here", 404),
+        ("DELETE", "/v1/skills/x/nothing", 404),
+        ("PUT", "/_localexa/customers", 405),  # the path exists, the method does not
+    ],
+)
+async def test_a_coded_body_to_no_route_is_the_routers_answer(
+    client: httpx.AsyncClient, method: str, path: str, status: int
+) -> None:
+    """Only a route that would read the body refuses its coding (since the evening of 2026-12-06:
+    `POST /nonexistent` with a gzip body was a 415, not the 404 it is without one)."""
+    headers = {**ADMIN, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+    answer = await client.request(method, path, content=JSON_BODY, headers=headers)
+    assert answer.status_code == status, answer.text

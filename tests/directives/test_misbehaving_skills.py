@@ -40,6 +40,7 @@ from tests.misbehaving_servers import (
     lying_length,
     misbehaving_server,
     raw,
+    reset_after,
     silent,
     trickle,
 )
@@ -172,6 +173,14 @@ async def test_a_broken_transport_is_a_clean_error_within_the_deadline(
         pytest.param(raw(b""), "closed the connection without answering", id="read-then-hung-up"),
         pytest.param(cut_mid_body(), "closed the connection before its answer was complete", id="mid-body"),
         pytest.param(raw(b"HELLO\r\n\r\n"), "did not answer in valid HTTP", id="not-http"),
+        # A reset: before any answer, and (since 2026-12-06) after a 200 and part of the body,
+        # which was said to come "before answering".
+        pytest.param(reset_after(b""), "broke the connection off before answering", id="reset"),
+        pytest.param(
+            reset_after(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"event":'),
+            "broke the connection off after answering 200, before its answer was complete",
+            id="reset-mid-body",
+        ),
     ],
 )
 async def test_a_skill_that_hangs_up_is_not_called_unreachable(

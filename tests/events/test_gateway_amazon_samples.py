@@ -96,4 +96,8 @@ async def test_a_wake_up_must_echo_the_turn_ons_correlation_token(
 ) -> None:
     refused = await post(client, _wake_up_without_token(who), who.headers())
     assert_gateway_error(refused, 400, INVALID_REQUEST)
-    assert "event.header.correlationToken" in refused.json()["payload"]["description"]
+    description = refused.json()["payload"]["description"]
+    assert "event.header.correlationToken" in description
+    # A WakeUp is no answer (since 2026-12-06 the message says what it must carry).
+    assert "a WakeUp must carry the correlationToken of the TurnOn it wakes the endpoint for" in description
+    assert "answer" not in description

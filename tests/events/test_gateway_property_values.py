@@ -1,7 +1,8 @@
 """Property values the gateway refused only since 2026-12-06 (each was a 202, and stored as the
 endpoint's state): a speaker's volume of 150 or muted "yes", a toggle state "MAYBE" or a toggle
 property without its instance, a range value "high", a property of no Alexa interface, and a
-thermostat setpoint outside Amazon's schema (−100 to 100 °C, or the same in °F or K)."""
+thermostat setpoint outside −100 to 100 °C (Amazon's schema bound read as degrees Celsius), or the
+same in °F or K (told in the value's own scale since the evening of 2026-12-06)."""
 
 from __future__ import annotations
 
@@ -64,13 +65,13 @@ REFUSED = [
     pytest.param(
         _prop("Alexa.ThermostatController", "upperSetpoint", _temperature(250, "FAHRENHEIT")),
         "value",
-        "between -100 and 100 °C",
+        "must be between -148 and 212 °F",
         id="setpoint-250f",
     ),
     pytest.param(
         _prop("Alexa.ThermostatController", "lowerSetpoint", _temperature(10, "KELVIN")),
         "value",
-        "between -100 and 100 °C",
+        "must be between 173.15 and 373.15 K",
         id="setpoint-10k",
     ),
 ]
@@ -88,6 +89,19 @@ TAKEN = [
     pytest.param(
         _prop("Alexa.ThermostatController", "targetSetpoint", _temperature(295.15, "KELVIN")),
         id="setpoint-kelvin",
+    ),
+    # The bounds the messages give, each in its own scale, are taken.
+    *(
+        pytest.param(
+            _prop("Alexa.ThermostatController", "targetSetpoint", _temperature(value, scale)),
+            id=f"setpoint-bound-{value}-{scale}",
+        )
+        for value, scale in [
+            (-148, "FAHRENHEIT"),
+            (212, "FAHRENHEIT"),
+            (173.15, "KELVIN"),
+            (373.15, "KELVIN"),
+        ]
     ),
 ]
 

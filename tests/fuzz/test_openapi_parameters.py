@@ -90,7 +90,7 @@ def test_event_gateway_documents_its_envelope(document: dict[str, Any]) -> None:
     assert body["required"] is True
     assert schema["required"] == ["event"]
     header = schema["properties"]["event"]["properties"]["header"]
-    assert header["properties"]["payloadVersion"]["enum"] == ["3"]
+    assert header["properties"]["payloadVersion"]["enum"] == ["3", "1.0", "1.1"]  # 1.x: ErrorResponse
     assert set(header["required"]) == {"namespace", "name", "payloadVersion", "messageId"}
 
 

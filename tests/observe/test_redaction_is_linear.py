@@ -7,6 +7,7 @@ the bound is a verdict on the pattern's shape, not a speed measurement."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -22,6 +23,28 @@ BODY = 16_384  # the journal's body cap
 
 def _repeat(unit: str, size: int, prefix: str = "") -> str:
     return prefix + unit * ((size - len(prefix)) // len(unit))
+
+
+def _json_string(text: str) -> str:
+    """A JSON body whose one string holds `text`."""
+    return json.dumps({"value": text})
+
+
+def _json_body(text: str) -> object:
+    return redact_body(text.encode(), "application/json")
+
+
+def _cut_body(text: str) -> object:
+    """A body cut at the journal's cap: scrubbed by pattern."""
+    return redact_body(text.encode(), "application/json", truncated=True)
+
+
+def _nested_json(size: int) -> str:
+    """JSON in a JSON string in a JSON string …, as deep as `size` characters allow."""
+    body = json.dumps({"password": "x", "list": list(range(50))})
+    while len(body) < size:
+        body = json.dumps({"inner": body, "pad": "y" * 10})
+    return body
 
 
 CASES: dict[str, tuple[Callable[[str], object], str]] = {
@@ -90,6 +113,26 @@ CASES: dict[str, tuple[Callable[[str], object], str]] = {
         lambda t: redact_body(t.encode(), "text/plain"),
         _repeat("form-data; name*=utf-8''", BODY),
     ),
+    # The patterns changed in the evening of 2026-12-06 (a field after `#` or `%23`, encoded any
+    # number of times, JSON in JSON strings, form fields in JSON strings), each at 60 KB.
+    "form-fields-after-hashes": (redact_text, _repeat("#code=", HEADER)),
+    "form-names-after-hashes-without-equals": (redact_text, _repeat("#code", HEADER, "=")),
+    "encoded-form-names-after-hashes": (redact_text, _repeat("#%41", HEADER, "=&")),
+    "nested-one-long-run-of-25": (redact_text, "%" + "25" * (HEADER // 2)),
+    "nested-runs-of-25-without-3d": (redact_text, _repeat("%252525", HEADER, "%3F")),
+    "nested-encoded-hash-names-without-equals": (redact_text, _repeat("%2523code%25253", HEADER)),
+    "nested-value-of-25-runs": (redact_text, _repeat("%252525x", HEADER, "%23code%3D")),
+    "nested-value-one-long-run": (redact_text, "%23code%3D%" + "25" * (HEADER // 2)),
+    "json-string-of-form-fields": (_json_body, _json_string(_repeat("#code=", HEADER, "https://x?"))),
+    "json-string-of-form-names": (_json_body, _json_string(_repeat("&code", HEADER, "code="))),
+    "json-string-long-form-name": (_json_body, _json_string("a" * HEADER + "=")),
+    "json-string-of-json-openings": (_json_body, _json_string(_repeat('{"code":', HEADER))),
+    "json-string-of-json-names": (_json_body, _json_string(_repeat('{"', HEADER))),
+    "json-in-json-strings": (_json_body, _nested_json(HEADER)),
+    "escaped-json-one-run-of-backslashes": (_cut_body, ":" + "\\" * BODY),
+    "escaped-json-names-without-colon": (_cut_body, _repeat('\\"code\\"', BODY, ":")),
+    "escaped-json-fields": (_cut_body, _repeat('\\"code\\":\\"', BODY)),
+    "escaped-json-value-of-escapes": (_cut_body, _repeat("\\n", BODY, '\\"code\\":\\"')),
 }
 
 

@@ -33,13 +33,20 @@ async def test_a_reset_with_options_is_refused_and_erases_nothing(
     message = answer.json()["message"]
     assert message.startswith("POST /_localexa/reset takes no options: send no body, or {}.")
     assert said in message
+    assert message.endswith(". Nothing was reset."), message  # every refusal (since 2026-12-06)
     assert len((await client.get("/_localexa/customers", headers=ADMIN)).json()) == 1
 
 
-@pytest.mark.parametrize("body", [b"", b"{}", b" { } \n", b"\r\n"])
-async def test_a_reset_without_options_resets(client: httpx.AsyncClient, admin: Admin, body: bytes) -> None:
+@pytest.mark.parametrize("content_type", [None, "application/json"])
+@pytest.mark.parametrize("body", [b"", b"{}", b" { } \n", b"\r\n", b" \t "])
+async def test_a_reset_without_options_resets(
+    client: httpx.AsyncClient, admin: Admin, body: bytes, content_type: str | None
+) -> None:
+    """White space is no body, with or without a JSON Content-Type (README says so since
+    2026-12-06)."""
     await admin.customer()
-    answer = await client.post("/_localexa/reset", content=body, headers=ADMIN)
+    headers = {**ADMIN, "Content-Type": content_type} if content_type else ADMIN
+    answer = await client.post("/_localexa/reset", content=body, headers=headers)
     assert answer.status_code == 200, answer.text
     assert answer.json()["reset"] is True
     assert (await client.get("/_localexa/customers", headers=ADMIN)).json() == []

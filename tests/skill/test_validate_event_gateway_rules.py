@@ -69,14 +69,6 @@ ANSWER = response(TURN_ON, [power_state(True, time_of_sample=NOW)], scope_token=
         pytest.param(
             reply(TURN_ON, "Alexa.Authorization", "AcceptGrant.Response"), id="accept-grant-response"
         ),
-        pytest.param(
-            renamed(
-                error_response(TURN_ON, "ENDPOINT_UNREACHABLE", "x", scope_token="t"),
-                "Alexa.PowerController",  # no ErrorResponse of its own (Alexa.Video has one)
-                "ErrorResponse",
-            ),
-            id="error-response-of-an-unlisted-interface",
-        ),
     ],
 )
 def test_an_event_the_gateway_does_not_take_is_named(event: dict[str, Any]) -> None:

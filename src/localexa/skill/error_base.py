@@ -31,6 +31,8 @@ def error_response(
 class SkillError(Exception):
     type: ClassVar[ErrorType] = ErrorType.INTERNAL_ERROR
     default_message: ClassVar[str] = "The skill could not handle the directive."
+    #: The header namespace; None: `error_namespace(type)` (a type of one interface or generic).
+    namespace: ClassVar[str | None] = None
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message
@@ -41,4 +43,11 @@ class SkillError(Exception):
         return {}
 
     def response(self, directive: DirectiveLike, *, scope_token: str | None = None) -> Message:
-        return error_response(directive, self.type, self.message, scope_token=scope_token, **self.extras())
+        return error_response(
+            directive,
+            self.type,
+            self.message,
+            namespace=self.namespace,
+            scope_token=scope_token,
+            **self.extras(),
+        )

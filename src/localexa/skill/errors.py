@@ -17,7 +17,7 @@ Types, namespaces and extra payload fields follow spec §4::
         RequestedSetpointsTooClose(optional minimumTemperatureDelta)
 
 and, in interface_errors.py, the other types of the interfaces' own ErrorResponse pages (thermostat,
-thermostat configuration and schedule, cooking, data, safety, video).
+thermostat configuration and schedule, cooking, data, safety, video, smart vision).
 """
 
 from __future__ import annotations

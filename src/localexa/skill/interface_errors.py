@@ -186,6 +186,27 @@ class TunerOccupied(SkillError):
     default_message = "The tuner is busy with another recording."
 
 
+# -- Alexa.SmartVision.ObjectDetectionSensor and Alexa.SmartVision.SnapshotProvider (since 2026-12-06) --
+# SUBSCRIPTION_REQUIRED is a type of both: one class per namespace.
+
+
+class ObjectDetectionSubscriptionRequired(SkillError):
+    type = ErrorType.SUBSCRIPTION_REQUIRED
+    namespace = "Alexa.SmartVision.ObjectDetectionSensor"
+    default_message = "Detecting that object class needs a subscription."
+
+
+class SnapshotSubscriptionRequired(SkillError):
+    type = ErrorType.SUBSCRIPTION_REQUIRED
+    namespace = "Alexa.SmartVision.SnapshotProvider"
+    default_message = "Snapshots need a subscription."
+
+
+class DisabledByUser(SkillError):
+    type = ErrorType.DISABLED_BY_USER
+    default_message = "The user turned snapshots off in the camera app."
+
+
 INTERFACE_ERRORS: tuple[type[SkillError], ...] = (
     UnsupportedThermostatMode,
     DualSetpointsUnsupported,
@@ -218,4 +239,7 @@ INTERFACE_ERRORS: tuple[type[SkillError], ...] = (
     StorageFull,
     TitleDisambiguationRequired,
     TunerOccupied,
+    ObjectDetectionSubscriptionRequired,
+    SnapshotSubscriptionRequired,
+    DisabledByUser,
 )

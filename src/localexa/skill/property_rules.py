@@ -17,9 +17,17 @@ Rule = Callable[[Any], str | None]
 SCALES = ("CELSIUS", "FAHRENHEIT", "KELVIN")
 THERMOSTAT_MODES = frozenset({"AUTO", "COOL", "HEAT", "ECO", "OFF", "EM_HEAT", "CUSTOM"})
 MIN_KELVIN, MAX_KELVIN = 1000, 10000
-#: A setpoint Amazon's schema takes: −100 to 100 (validation_schemas/alexa_smart_home_message_schema.json
-#: bounds the value whatever its scale; read here as degrees Celsius and their equivalents).
+#: A thermostat setpoint: Amazon's schema (alexa-smarthome validation_schemas/
+#: alexa_smart_home_message_schema.json, its current version) bounds the raw `value` of target,
+#: lower and upper setpoints to −100…100 whatever the `scale` (its older version: no bound). Taken
+#: literally that refuses every room temperature in KELVIN (~293) and 101 °F; localexa reads the
+#: bound as degrees Celsius and takes their equivalents: −148…212 °F, 173.15…373.15 K.
 MIN_SETPOINT_C, MAX_SETPOINT_C = -100.0, 100.0
+_SETPOINT_BOUNDS = {
+    "CELSIUS": "between -100 and 100 °C",
+    "FAHRENHEIT": "between -148 and 212 °F",
+    "KELVIN": "between 173.15 and 373.15 K",
+}
 #: Interfaces whose properties name their `instance` (docs: generic controllers).
 MULTI_INSTANCE = frozenset({"Alexa.ToggleController", "Alexa.RangeController", "Alexa.ModeController"})
 
@@ -62,7 +70,8 @@ def _setpoint(value: Any) -> str | None:
     celsius = _celsius(value["value"], value["scale"])
     if MIN_SETPOINT_C <= celsius <= MAX_SETPOINT_C:
         return None
-    return f"must be between {MIN_SETPOINT_C:g} and {MAX_SETPOINT_C:g} °C (or the same in {value['scale']})"
+    # In the value's own scale (since 2026-12-06: "-100 and 100 °C (or the same in FAHRENHEIT)").
+    return f"must be {_SETPOINT_BOUNDS[value['scale']]}"
 
 
 def _celsius(value: float, scale: str) -> float:

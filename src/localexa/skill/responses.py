@@ -1,7 +1,8 @@
 """Answers to directives (Alexa.Response docs, spec §4): Response, StateReport, DeferredResponse,
 Discover.Response and AcceptGrant.Response.
 
-Every answer carries a fresh `messageId`, `payloadVersion` "3", the directive's
+Every answer carries a fresh `messageId`, `payloadVersion` "3" (an interface's own ErrorResponse
+its interface's version, `payload_version`), the directive's
 `correlationToken` and (for endpoint directives) its `endpointId`. `scope_token` adds
 `endpoint.scope`, which asynchronous answers sent to the event gateway need. A directive that is
 no object at all (a list, a string) raises DirectiveError.
@@ -16,7 +17,7 @@ from typing import Any
 from localexa.skill.clock import new_message_id
 from localexa.skill.directives import DirectiveError
 from localexa.skill.messages import Directive
-from localexa.skill.messages.envelope import ENDPOINT_ID_PATTERN
+from localexa.skill.messages.envelope import ENDPOINT_ID_PATTERN, payload_version
 from localexa.skill.problems import Problem
 
 DirectiveLike = Directive | Mapping[str, Any] | None
@@ -46,7 +47,12 @@ def origin(directive: DirectiveLike) -> tuple[str | None, str | None]:
 
 
 def event_header(namespace: str, name: str, correlation_token: str | None = None) -> dict[str, Any]:
-    header = {"namespace": namespace, "name": name, "payloadVersion": "3", "messageId": new_message_id()}
+    header = {
+        "namespace": namespace,
+        "name": name,
+        "payloadVersion": payload_version(namespace, name),
+        "messageId": new_message_id(),
+    }
     if correlation_token:
         header["correlationToken"] = correlation_token
     return header

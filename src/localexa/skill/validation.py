@@ -33,7 +33,7 @@ from localexa.skill.messages import (
     WakeUpPayload,
 )
 from localexa.skill.messages.envelope import UtcTimestamp
-from localexa.skill.messages.errors import ERROR_NAMESPACES, ErrorType, accepted_namespaces
+from localexa.skill.messages.errors import ErrorType, misplaced
 from localexa.skill.problems import Problem, from_validation_error
 from localexa.skill.property_rules import check_property
 
@@ -86,13 +86,10 @@ _SYNCHRONOUS_ONLY: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
-#: Every event `POST /v3/events` takes besides an ErrorResponse (see `_ERROR_NAMESPACES`).
+#: Every event `POST /v3/events` takes besides an ErrorResponse (in `Alexa` or an interface's own
+#: ErrorResponse namespace, errors.py; `misplaced` says where a misplaced one belongs).
 GATEWAY_EVENTS: frozenset[tuple[str, str]] = frozenset(_EVENT_PAYLOADS) | ASYNC_ANSWERS
 
-# An ErrorResponse goes in `Alexa` or in an interface's namespace (errors.py: Alexa.ThermostatController,
-# Alexa.Video, …). Alexa.Authorization is among them only so that its one type, ACCEPT_GRANT_FAILED,
-# is refused with the precise reason (`_check_payload`): AcceptGrant is answered synchronously only.
-_ERROR_NAMESPACES: frozenset[str] = ERROR_NAMESPACES
 
 # A device cloud's clock and Alexa's differ by a few seconds, sometimes minutes (a drifting
 # device, NTP not yet synced): five minutes ahead still passes. Anything further is no sample of
@@ -181,7 +178,9 @@ def validate_event(event: Any, *, now: Now = utc_now) -> Verdict:
     if foreign:
         # Every smart home interface is `Alexa` or `Alexa.*`; the gateway took "Foo.Bar" with 202.
         problems.append(Problem("event.header.namespace", f"{key[0]} is not an Alexa smart home interface"))
-    is_answer = key in ASYNC_ANSWERS or (error_type is not None and key[0] in _ERROR_NAMESPACES)
+    # An ErrorResponse in any Alexa namespace is an answer: one in a namespace without ErrorResponse
+    # of its own (Alexa.PowerController) is told where it belongs (`misplaced`).
+    is_answer = key in ASYNC_ANSWERS or (error_type is not None and not foreign)
     if not foreign and not is_answer and key not in _EVENT_PAYLOADS:
         problems.append(Problem("event.header", _not_a_gateway_event(header.namespace, header.name)))
     if key[0] != "Alexa.Discovery":
@@ -193,15 +192,11 @@ def validate_event(event: Any, *, now: Now = utc_now) -> Verdict:
         # Only an answer the gateway takes is told to echo a correlationToken: "Foo.ChangeReport"
         # or "Alexa.Bogus" would not have been right with one either.
         if (is_answer or key == WAKE_UP) and not header.correlation_token:
-            problems.append(Problem("event.header.correlationToken", "an asynchronous answer must echo it"))
-    if error_type is not None and error_type in ErrorType.__members__:
-        allowed = accepted_namespaces(ErrorType(error_type))
-        if key[0] in _ERROR_NAMESPACES and key[0] not in allowed:
-            problems.append(
-                Problem(
-                    "event.header.namespace", f"ErrorResponse of {error_type} belongs in {sorted(allowed)}"
-                )
-            )
+            problems.append(Problem("event.header.correlationToken", _echo_missing(key)))
+    if error_type is not None and error_type in ErrorType.__members__ and not foreign:
+        wrong = misplaced(ErrorType(error_type), key[0])
+        if wrong:
+            problems.append(Problem("event.header.namespace", wrong))
     moment = now()
     # AcceptGrant is only ever answered synchronously: ACCEPT_GRANT_FAILED is no event.
     problems += _check_payload(envelope, error_type, answers_accept_grant=False, now=moment)
@@ -216,6 +211,14 @@ def validate_event(event: Any, *, now: Now = utc_now) -> Verdict:
         problems += _check_sample_times(changed_list, path, moment)
     problems += _check_state_report(envelope)
     return Verdict(tuple(problems), f"{header.namespace}.{header.name}", error_type)
+
+
+def _echo_missing(key: tuple[str, str]) -> str:
+    """A WakeUp is no answer, but wakes the endpoint for a TurnOn (docs: Alexa.WakeOnLANController):
+    it was told "an asynchronous answer must echo it" (until 2026-12-06)."""
+    if key == WAKE_UP:
+        return "a WakeUp must carry the correlationToken of the TurnOn it wakes the endpoint for"
+    return "an asynchronous answer must echo it"
 
 
 def _not_a_gateway_event(namespace: str, name: str) -> str:
@@ -256,18 +259,13 @@ def _check_names(directive: Directive, namespace: str, name: str, error_type: st
     expected = expected_answer(directive)
     if error_type is not None:
         if (directive.namespace, directive.name) == ACCEPT_GRANT:
-            allowed = frozenset({"Alexa.Authorization"})
+            allowed = ["Alexa.Authorization"]
+            wrong = None if namespace in allowed else f"ErrorResponse of {error_type} belongs in {allowed}"
         elif error_type in ErrorType.__members__:
-            allowed = accepted_namespaces(ErrorType(error_type))
+            wrong = misplaced(ErrorType(error_type), namespace)
         else:
             return []  # the payload check reports the unknown type
-        if namespace not in allowed:
-            return [
-                Problem(
-                    "event.header.namespace", f"ErrorResponse of {error_type} belongs in {sorted(allowed)}"
-                )
-            ]
-        return []
+        return [Problem("event.header.namespace", wrong)] if wrong else []
     if (namespace, name) == ("Alexa", "DeferredResponse") and directive.endpoint is not None:
         return []
     if (namespace, name) != expected:

@@ -8,10 +8,16 @@ from its header fields alone: nothing is read or decoded.
   `Accept-Encoding: identity` (RFC 9110 §8.4, §12.5.3, §15.5.16). It was read as if it were
   plain, and a gzip JSON body got "The request body is not valid JSON.". Only a request that
   carries a body (a `Content-Length` over 0, or chunked) of a method that takes one is refused: a
-  GET, or a POST without a body, has nothing coded, and is served.
+  GET, or a POST without a body, has nothing coded, and is served. And only one a route would
+  take (`routed`, since the evening of 2026-12-06): `POST /nonexistent` with a gzip body is the
+  router's 404, and a method the path does not answer its 405; both were a 415, which sent the
+  caller to fix a body nobody would read.
 """
 
 from __future__ import annotations
+
+from starlette.routing import Match
+from starlette.types import Scope
 
 from localexa.server.core.errors import UnsupportedMediaType
 
@@ -48,3 +54,14 @@ def content_coding_refusal(codings: bytes) -> UnsupportedMediaType:
         "(identity), without a Content-Encoding (RFC 9110 section 8.4).",
         headers=ACCEPT_IDENTITY,
     )
+
+
+def routed(scope: Scope) -> bool:
+    """Whether a route takes this request (its path and method): asked only of a coded body, so
+    the rare refusal pays for the walk over the routes, no other request does."""
+    if scope["method"] not in BODY_METHODS:
+        return False
+    routes = getattr(scope.get("app"), "routes", None)
+    if routes is None:  # no app to ask (a bare ASGI test harness): refuse, as before
+        return True
+    return any(route.matches(scope)[0] is Match.FULL for route in routes)

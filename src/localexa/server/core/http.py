@@ -309,12 +309,13 @@ class OutboundHttp:
         )
         hard_cap = max_body_bytes is None
         cap = MAX_ANSWER_BYTES if max_body_bytes is None else max_body_bytes
-        complete = True
+        complete, status = True, None  # status: that of the answer whose head arrived
         try:
             # httpx's timeout is per read: a peer trickling a byte a second would hold the call
             # for ever. `timeout` is the whole exchange's deadline, as Amazon's 8 s for a skill.
             async with asyncio.timeout(timeout):
                 response = await self._client.send(request, stream=True, auth=_auth_for(request))
+                status = response.status_code  # its head arrived: a later failure broke off its answer
                 try:
                     received = bytearray()
                     if response.is_stream_consumed:
@@ -343,7 +344,8 @@ class OutboundHttp:
             # OSError and ValueError: what a socket refuses that httpx does not wrap; zlib.error: a
             # compressed answer that does not decompress.
             await self._notify(request, None, b"", started, type(exc).__name__)
-            raise OutboundError(f"{shown_safely(url)} {failure_reason(exc)} ({type(exc).__name__})") from exc
+            reason = failure_reason(exc, answering=status)
+            raise OutboundError(f"{shown_safely(url)} {reason} ({type(exc).__name__})") from exc
         body = bytes(received if complete else received[:cap])
         seen = journaled(body) if journaled is not None else body
         await self._notify(

@@ -71,7 +71,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from localexa.server.core.codings import BODY_METHODS, coding_message, content_coding, content_coding_refusal
+from localexa.server.core.codings import coding_message, content_coding, content_coding_refusal, routed
 from localexa.server.core.errors import BadRequest, LocalexaError, PayloadTooLarge, render_error
 from localexa.server.core.refusals import NotImplementedHere, RequestTimeout
 from localexa.server.core.strict_json import SURROGATE_HINT, holds_lone_surrogate
@@ -268,7 +268,7 @@ class RequestGuardMiddleware:
                 expects_continue = value.lower() == b"100-continue"
             elif name == b"content-encoding" and coded is None:
                 coded = content_coding(value)
-        if coded is not None and announced and refusal is None and scope["method"] in BODY_METHODS:
+        if coded is not None and announced and refusal is None and routed(scope):
             refusal = content_coding_refusal(coded)
         if "\x00" in scope["path"]:
             refusal = BadRequest(nul_message("path"))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from localexa.skill.messages.envelope import MESSAGE_ID_PATTERN
+from localexa.skill.messages.envelope import ERROR_PAYLOAD_VERSIONS, MESSAGE_ID_PATTERN
 
 _OBJECT: dict[str, Any] = {"type": "object"}
+#: "3", and the versions of the interfaces' own ErrorResponse (`"1.0"`, `"1.1"`: only there).
+PAYLOAD_VERSIONS: list[str] = ["3", *sorted(set(ERROR_PAYLOAD_VERSIONS.values()))]
 #: The envelope model takes null as absent for these, so the document must not call null invalid.
 _OBJECT_OR_NULL: dict[str, Any] = {"type": ["object", "null"]}
 
@@ -30,7 +32,7 @@ EVENT_ENVELOPE: dict[str, Any] = {
                     "properties": {
                         "namespace": {"type": "string", "minLength": 1},
                         "name": {"type": "string", "minLength": 1},
-                        "payloadVersion": {"type": "string", "enum": ["3"]},
+                        "payloadVersion": {"type": "string", "enum": PAYLOAD_VERSIONS},
                         "messageId": {"type": "string", "pattern": MESSAGE_ID_PATTERN},
                     },
                 },

@@ -73,6 +73,13 @@ _LWA_TOKEN = re.compile(r"(Atz[ar]|Atc)(?:\||%7C|%7c)[A-Za-z0-9\-_.~%|+/=]+")
 _FIELD_ALTERNATIVES = "|".join("[_-]?".join(words) for words in _SECRET_WORDS)
 # "field": "value" (the value may be cut off by the cap: no closing quote needed).
 _JSON_FIELD = re.compile(rf'("(?:{_FIELD_ALTERNATIVES})"\s*:\s*)"(?:[^"\\]|\\.)*"?', re.IGNORECASE)
+# The same escaped, as JSON in a JSON string writes it (`\\"client_secret\\": \\"…\\"`), in a body
+# cut at the cap (since 2026-12-06; a whole body's strings are parsed). A run of backslashes is
+# entered at its start only and taken whole; the value stops at the next escaped quote.
+_ESCAPED_JSON_FIELD = re.compile(
+    rf"""((?<!\\)\\++"(?:{_FIELD_ALTERNATIVES})\\++"\s*+:\s*+\\++")(?:[^"\\]|\\[^"\\])*+""",
+    re.IGNORECASE,
+)
 # The same in a body that is not JSON: keys in single, double or no quotes, values quoted either
 # way or bare up to the next `,`, `}`, `]` or space. Bodies only: a header or log line saying
 # `token: …` is rare, and this pattern costs more than the JSON one on every header.
@@ -82,8 +89,14 @@ _LOOSE_FIELD = re.compile(
     re.IGNORECASE,
 )
 # field=value in forms and query strings, also the first one of a quoted string (uvicorn's trace
-# line prints the ASGI scope's `b'access_token=…'`).
-_FORM_FIELD = re.compile(rf"(^|[&?;\s\"'])((?:{_FIELD_ALTERNATIVES})=)[^&\s\"'#]*", re.IGNORECASE)
+# line prints the ASGI scope's `b'access_token=…'`) and of a URL's fragment (`#access_token=…`, the
+# implicit grant's; since 2026-12-06).
+_FORM_FIELD = re.compile(rf"(^|[&?;#\s\"'])((?:{_FIELD_ALTERNATIVES})=)[^&\s\"'#]*", re.IGNORECASE)
+# The same in a JSON string or a form's value, where a field starts only at the start or after `?`,
+# `&`, `;` or `#`: after a space it is prose (`"status code=500; see …"` stays readable).
+_VALUE_FORM_FIELD = re.compile(rf"(^|[&?;#])((?:{_FIELD_ALTERNATIVES})=)[^&\s\"'#]*", re.IGNORECASE)
+# A string shaped as a form (`code=…&state=…`): its first field is a field, not prose.
+_FORM_SHAPE = re.compile(r"[A-Za-z0-9_.\-%]++=")
 # field=value whose name has percent-escapes (`access%5Ftoken=`, `%63lient_secret=`): a form
 # parser (parse_qsl, Starlette's) decodes the name, so the server reads the secret field, but the
 # plain pattern above does not see it. The name is decoded and checked; it stays as sent.
@@ -91,7 +104,7 @@ _FORM_FIELD = re.compile(rf"(^|[&?;\s\"'])((?:{_FIELD_ALTERNATIVES})=)[^&\s\"'#]
 # the `%` in the pattern, a long run of escapes not followed by `=` was tried at every split point
 # (`=&%41%41…`: 60 KB in one header stopped the event loop for 27 s; security QA of 2026-12-06).
 _ENCODED_FORM_FIELD = re.compile(
-    r"(^|[&?;\s\"'])((?:[A-Za-z0-9_\-]|%[0-9A-Fa-f]{2})++=)"
+    r"(^|[&?;#\s\"'])((?:[A-Za-z0-9_\-]|%[0-9A-Fa-f]{2})++=)"
     r"[^&\s\"'#]*+"
 )
 # <input name="field" value="…"> in HTML pages.
@@ -112,12 +125,13 @@ _HTML_VALUE_FIRST = re.compile(
     re.IGNORECASE,
 )
 # field%3Dvalue: a secret field of a URL carried percent-encoded in another URL's query
-# (`redirect_uri=https%3A%2F%2Fx%2Fcb%3Fcode%3DSECRET`), after `%3F` (?), `%26` (&) or `%3B` (;)
-# or where a form field could start (since 2026-12-06). The value runs to the next encoded `&`
-# (or an unencoded delimiter); each run is taken whole.
+# (`redirect_uri=https%3A%2F%2Fx%2Fcb%3Fcode%3DSECRET`), after `%3F` (?), `%26` (&), `%3B` (;) or
+# `%23` (#) or where a form field could start (since 2026-12-06). Encoded any number of times
+# (`%25253D` is `=` encoded thrice; since 2026-12-06 too): every `%` may be followed by `25`s. The
+# value runs to the next encoded `&` (or an unencoded delimiter); each run is taken whole.
 _NESTED_FORM_FIELD = re.compile(
-    rf"""((?:^|[&?;\s"'=]|%3[Ff]|%26|%3[Bb])(?:{_FIELD_ALTERNATIVES})%3[Dd])"""
-    r"""(?:[^&\s"'#%]|%(?!26))*+""",
+    rf"""((?:^|[&?;#\s"'=]|%(?:25)*+(?:3[Ff]|26|3[Bb]|23))(?:{_FIELD_ALTERNATIVES})%(?:25)*+3[Dd])"""
+    r"""(?:[^&\s"'#%]|%(?!(?:25)*+26))*+""",
     re.IGNORECASE,
 )
 
@@ -175,21 +189,36 @@ def redact_text(text: str) -> str:
             text = _ENCODED_FORM_FIELD.sub(_redact_encoded_field, text)
         text = _HTML_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
         text = _HTML_VALUE_FIRST.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(2)}", text)
-    if "%3" in text:
+    if "%3" in text or "%2" in text:
         text = _NESTED_FORM_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return text
 
 
 def _redact_value(value: str) -> str:
-    """A field's value (a form's or query's pair, a JSON string): LWA tokens and userinfo, and the
+    """A field's value (a form's or query's pair, a JSON string): LWA tokens and userinfo, the
     secret fields of a URL or form it carries (`redirect_uri=https://x/cb?code=…`, decoded from
-    `https%3A%2F%2Fx%2Fcb%3Fcode%3D…`; since 2026-12-06)."""
+    `https%3A%2F%2Fx%2Fcb%3Fcode%3D…`, or after `#`), and of JSON it carries (`"{\"client_secret\":
+    …}"`); since 2026-12-06. Only a value shaped as a URL or a form is read as one: prose
+    (`"status code=500; see …"`) stays as it is."""
     value = _redact_embedded_secrets(value)
-    if "=" in value:
-        value = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", value)
-    if "%3" in value:
+    if value[:1] in ("{", "[") or '{"' in value:
+        value = _redact_json_text(value)
+    if "=" in value and ("://" in value or "?" in value or "#" in value or _FORM_SHAPE.match(value)):
+        value = _VALUE_FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", value)
+    if "%3" in value or "%2" in value:
         value = _NESTED_FORM_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", value)
     return value
+
+
+def _redact_json_text(text: str) -> str:
+    """JSON carried in a string: parsed and rebuilt when a secret is in it (nested strings in
+    turn: each level is shorter than the one holding it), else scrubbed by pattern."""
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):
+        return _JSON_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text) if '"' in text else text
+    redacted = redact_json(parsed)
+    return text if redacted == parsed else json.dumps(redacted, ensure_ascii=False)
 
 
 def _redact_encoded_field(match: re.Match[str]) -> str:
@@ -326,6 +355,8 @@ def redact_body(
         text = _decode_name_escapes(text)
     if ":" in text:
         text = _LOOSE_FIELD.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+        if '\\"' in text:
+            text = _ESCAPED_JSON_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     if "<" in text and "id=" in text:
         text = _HTML_ELEMENT.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return redact_text(text)

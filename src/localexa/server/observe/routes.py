@@ -169,13 +169,17 @@ RESET_TAKES_NO_OPTIONS = "POST /_localexa/reset takes no options: send no body, 
 
 def refuse_reset_options(raw: bytes) -> None:
     """A reset's body must be empty or `{}` (since 2026-12-06): one with fields (`{"keepSkills":
-    true}`), or that is not a JSON object, was taken and ignored, and everything was erased anyway."""
+    true}`), or that is not a JSON object, was taken and ignored, and everything was erased anyway.
+    White space alone is no body, whatever the Content-Type. Every refusal ends "Nothing was
+    reset." (since the evening of 2026-12-06; one about the JSON itself did not say it)."""
     if not raw.strip():
         return
     try:
         body = json_object(raw, shape="{}")
     except BadRequest as refused:
-        raise BadRequest(f"{RESET_TAKES_NO_OPTIONS} {refused.message}") from None
+        said = refused.message.rstrip()
+        said += "" if said.endswith(".") else "."
+        raise BadRequest(f"{RESET_TAKES_NO_OPTIONS} {said} Nothing was reset.") from None
     if body:
         names = ", ".join(name[:40] for name in list(body)[:5])
         raise BadRequest(f"{RESET_TAKES_NO_OPTIONS} The body gives: {names}. Nothing was reset.")

@@ -1,7 +1,8 @@
 """The smart home v3 envelope: directives in, events (responses and reports) out.
 
 Constraints follow Amazon's message schema (`alexa-smarthome/validation_schemas`, definitions
-`common`), as summarised in spec §4: `payloadVersion` is `"3"`, `messageId` is 1–127 characters of
+`common`), as summarised in spec §4: `payloadVersion` is `"3"` (an interface's own ErrorResponse
+carries that interface's version: `ERROR_PAYLOAD_VERSIONS`), `messageId` is 1–127 characters of
 `[a-zA-Z0-9-]`, `correlationToken` is non-empty, `scope` is a `BearerToken`, `endpointId` is 1–256
 characters of `[a-zA-Z0-9_\\-=#;:?@&]`.
 """
@@ -19,8 +20,11 @@ from pydantic import (
     Field,
     StrictInt,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 MESSAGE_ID_PATTERN = r"^[a-zA-Z0-9\-]{1,127}$"
 ENDPOINT_ID_PATTERN = r"^[a-zA-Z0-9_\-=#;:?@&]{1,256}$"
@@ -45,6 +49,23 @@ def _utc_timestamp(value: Any) -> Any:
 
 UtcTimestamp = Annotated[AwareDatetime, BeforeValidator(_utc_timestamp)]
 
+#: The interfaces whose own ErrorResponse has a payloadVersion other than "3" (since 2026-12-06):
+#: "Alexa.ErrorResponse and this interface might have different payload versions. Make sure to use
+#: the payload version of the interface that you respond with" (each `…-errorresponse` page).
+ERROR_PAYLOAD_VERSIONS: dict[str, str] = {
+    "Alexa.DataController": "1.0",
+    "Alexa.SmartVision.ObjectDetectionSensor": "1.0",
+    "Alexa.SmartVision.SnapshotProvider": "1.1",
+}
+
+
+def payload_version(namespace: str, name: str) -> str:
+    """The `payloadVersion` a message of this namespace and name carries: "3", but an
+    ErrorResponse of an interface in ERROR_PAYLOAD_VERSIONS carries that interface's version."""
+    if name == "ErrorResponse":
+        return ERROR_PAYLOAD_VERSIONS.get(namespace, "3")
+    return "3"
+
 
 class WireModel(BaseModel):
     """camelCase on the wire, snake_case in Python; unknown fields kept (Alexa adds fields over time)."""
@@ -68,10 +89,23 @@ class BearerScope(WireModel):
 class Header(WireModel):
     namespace: NonEmpty
     name: NonEmpty
-    payload_version: Literal["3"]
+    payload_version: str
     message_id: MessageId
     correlation_token: NonEmpty | None = None
     instance: str | None = None
+
+    @field_validator("payload_version", mode="before")
+    @classmethod
+    def _its_version(cls, value: Any, info: ValidationInfo) -> Any:
+        """ "3", or the interface's own version for its ErrorResponse (the message says which)."""
+        namespace, name = info.data.get("namespace"), info.data.get("name")
+        expected = payload_version(namespace, name) if namespace and name else "3"
+        if value != expected:
+            whose = f" (the payload version of {namespace}.ErrorResponse)" if expected != "3" else ""
+            raise PydanticCustomError(
+                "literal_error", "Input should be '{expected}'{whose}", {"expected": expected, "whose": whose}
+            )
+        return value
 
 
 class DirectiveEndpoint(WireModel):

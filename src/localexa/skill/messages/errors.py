@@ -102,6 +102,10 @@ class ErrorType(StrEnum):
     STORAGE_FULL = "STORAGE_FULL"
     TITLE_DISAMBIGUATION_REQUIRED = "TITLE_DISAMBIGUATION_REQUIRED"
     TUNER_OCCUPIED = "TUNER_OCCUPIED"
+    # Alexa.SmartVision.ObjectDetectionSensor.ErrorResponse and …SnapshotProvider.ErrorResponse
+    SUBSCRIPTION_REQUIRED = "SUBSCRIPTION_REQUIRED"
+    # Alexa.SmartVision.SnapshotProvider.ErrorResponse
+    DISABLED_BY_USER = "DISABLED_BY_USER"
 
 
 _T = ErrorType
@@ -166,11 +170,19 @@ INTERFACE_TYPES: dict[str, frozenset[ErrorType]] = {
             _T.TUNER_OCCUPIED,
         }
     ),
+    # Since 2026-12-06; their ErrorResponse carries payloadVersion "1.0" and "1.1"
+    # (envelope.ERROR_PAYLOAD_VERSIONS). SUBSCRIPTION_REQUIRED is a type of both.
+    "Alexa.SmartVision.ObjectDetectionSensor": frozenset({_T.SUBSCRIPTION_REQUIRED}),
+    "Alexa.SmartVision.SnapshotProvider": frozenset({_T.SUBSCRIPTION_REQUIRED, _T.DISABLED_BY_USER}),
     "Alexa.Authorization": frozenset({_T.ACCEPT_GRANT_FAILED}),
 }
-_INTERFACE_OF: dict[ErrorType, str] = {t: ns for ns, types in INTERFACE_TYPES.items() for t in types}
+_INTERFACES_OF: dict[ErrorType, frozenset[str]] = {
+    t: frozenset(ns for ns, types in INTERFACE_TYPES.items() if t in types)
+    for t in ErrorType
+    if any(t in types for types in INTERFACE_TYPES.values())
+}
 #: The `Alexa.ErrorResponse` types: usable in `Alexa` and in every interface's namespace.
-GENERIC_TYPES: tuple[ErrorType, ...] = tuple(t for t in ErrorType if t not in _INTERFACE_OF)
+GENERIC_TYPES: tuple[ErrorType, ...] = tuple(t for t in ErrorType if t not in _INTERFACES_OF)
 #: Every header namespace an ErrorResponse may have.
 ERROR_NAMESPACES: frozenset[str] = frozenset({"Alexa", *INTERFACE_TYPES})
 
@@ -186,8 +198,14 @@ REQUIRED_EXTRA_FIELD: dict[ErrorType, str] = {
 
 
 def error_namespace(error_type: ErrorType) -> str:
-    """The header namespace the kit writes for this error type: its interface's, else `Alexa`."""
-    return _INTERFACE_OF.get(error_type, "Alexa")
+    """The header namespace the kit writes for this error type: its interface's, else `Alexa`.
+    A type of several interfaces (SUBSCRIPTION_REQUIRED) has no one namespace: ValueError."""
+    interfaces = _INTERFACES_OF.get(error_type, frozenset({"Alexa"}))
+    if len(interfaces) > 1:
+        raise ValueError(
+            f"{error_type.value} is a type of {' and '.join(sorted(interfaces))}: say which (namespace=…)"
+        )
+    return next(iter(interfaces))
 
 
 def accepted_namespaces(error_type: ErrorType) -> frozenset[str]:
@@ -198,9 +216,27 @@ def accepted_namespaces(error_type: ErrorType) -> frozenset[str]:
     and only in answer to AcceptGrant (validation.py checks which directive it answers)."""
     if error_type is ErrorType.ACCEPT_GRANT_FAILED:
         return frozenset({"Alexa.Authorization"})
-    if error_type in _INTERFACE_OF:
-        return frozenset({"Alexa", _INTERFACE_OF[error_type]})
+    if error_type in _INTERFACES_OF:
+        return frozenset({"Alexa", *_INTERFACES_OF[error_type]})
     return ERROR_NAMESPACES - {"Alexa.Authorization"}
+
+
+def misplaced(error_type: ErrorType, namespace: str) -> str | None:
+    """Why an ErrorResponse of `error_type` may not go in `namespace`, shortly; None if it may.
+
+    A generic type used in a namespace without an ErrorResponse of its own (`Alexa.PowerController`)
+    is told to use `Alexa` (since 2026-12-06; the message listed the ten namespaces it may use)."""
+    allowed = accepted_namespaces(error_type)
+    if namespace in allowed:
+        return None
+    if error_type in GENERIC_TYPES:
+        whose = (
+            "takes only ACCEPT_GRANT_FAILED"
+            if namespace == "Alexa.Authorization"
+            else "has no ErrorResponse of its own"
+        )
+        return f"ErrorResponse of {error_type.value} belongs in namespace Alexa ({namespace} {whose})"
+    return f"ErrorResponse of {error_type.value} belongs in {sorted(allowed)}"
 
 
 def types_of(namespace: str) -> str:
