@@ -18,8 +18,9 @@ start of 1.5-3 s, once per pytest session with the plugin's session-scoped serve
 - Environment: the child gets none of the caller's `LOCALEXA_*` variables, only what is passed
   here (plus `env=`), so a developer's own settings never leak into a test server. Passwords are
   hashed with a cheap scrypt cost (`LOCALEXA_PASSWORD_HASH_N=1024`): test customers sign in fast.
-  Its PYTHONPATH carries the test process's import path (child_env.py): `python:` skill endpoints
-  import from where the tests do (pytest's `pythonpath = ["src"]`).
+  It gets the test process's project directories in `LOCALEXA_EXTRA_PYTHONPATH` (child_env.py),
+  after its own stdlib and site-packages: `python:` skill endpoints import from where the tests
+  do (pytest's `pythonpath = ["src"]`).
 - Ready means an admin call with this server's own key answers 200, not merely that something
   answers on the port: another server (an xdist worker's, another test run's) that took the same
   ports first would answer `/_localexa/health` too, while this one fails to bind and retries.
@@ -284,9 +285,7 @@ class LocalexaServer:
             "LOCALEXA_EXIT_WITH_PARENT": str(os.getpid()),
             "PYTHONUNBUFFERED": "1",
         }
-        return child_environment(
-            python=self._python, given=self._env, settings=settings, admin_key=self.admin_key
-        )
+        return child_environment(given=self._env, settings=settings, admin_key=self.admin_key)
 
     def _spawn(self) -> None:
         self._log = self.log_file.open("ab")
@@ -319,7 +318,11 @@ class LocalexaServer:
         while time.monotonic() < deadline:
             assert self._process is not None
             if self._process.poll() is not None:
-                return f"localexa serve exited with {self._process.returncode}.\n{self.log_tail()}"
+                tail = self.log_tail()
+                hint = ""
+                if "No module named localexa" in tail or "No module named 'localexa'" in tail:
+                    hint = f" localexa is not installed for {self._python}."
+                return f"localexa serve exited with {self._process.returncode}.{hint}\n{tail}"
             context = self._health_context()
             if (context is not None or not self.tls) and self._answers_as_ours(context):
                 return ""
