@@ -59,7 +59,7 @@ from typing import IO, TYPE_CHECKING, Unpack
 from localexa.testing.child_env import child_environment
 from localexa.testing.clients import AsyncClientOptions, ClientOptions, make_async_client, make_client
 from localexa.testing.leftovers import OWNER_FILE, current_owner, sweep_data_dirs
-from localexa.testing.ports import PORTS_VARIABLE, free_port_block
+from localexa.testing.ports import PORTS_VARIABLE, PortRangeTooNarrowError, check_room, free_port_block
 from localexa.testing.postgres import create_database, drop_database, is_postgresql, without_password
 
 if TYPE_CHECKING:
@@ -236,6 +236,10 @@ class LocalexaServer:
         return self
 
     def _start(self) -> None:
+        try:  # before anything is made; a value that is no range stays a ValueError (README)
+            check_room(3)
+        except PortRangeTooNarrowError as exc:
+            raise LocalexaServerError(str(exc)) from exc
         self._terminate()  # a child that exited by itself (crashed): its log file closes
         if self._own_data_dir:
             sweep_data_dirs(self.data_dir.parent)  # what killed test runs left (leftovers.py)
