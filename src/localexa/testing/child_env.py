@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 from localexa.cli.import_path import EXTRA_VARIABLE
 
-__all__ = ["EXTRA_VARIABLE", "child_environment", "import_path_entries"]
+__all__ = ["EXTRA_VARIABLE", "child_environment", "import_path_entries", "missing_hint"]
 
 
 def _normal(entry: str) -> str:
@@ -88,3 +88,11 @@ def child_environment(
         given_extra = given.get(EXTRA_VARIABLE)
         env[EXTRA_VARIABLE] = os.pathsep.join([given_extra, *extra] if given_extra else extra)
     return env
+
+
+def missing_hint(python: str, log_tail: str) -> str:
+    """What a child that could not import localexa lacks (`python=` of an interpreter without
+    it), for the start failure's message; "" otherwise."""
+    if "No module named localexa" in log_tail or "No module named 'localexa'" in log_tail:
+        return f" localexa is not installed for {python}."
+    return ""

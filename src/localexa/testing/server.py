@@ -56,9 +56,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Unpack
 
-from localexa.testing.child_env import child_environment
+from localexa.testing.child_env import child_environment, missing_hint
 from localexa.testing.clients import AsyncClientOptions, ClientOptions, make_async_client, make_client
-from localexa.testing.leftovers import OWNER_FILE, current_owner, sweep_data_dirs
+from localexa.testing.leftovers import (
+    OWNER_FILE,
+    claim_data_dir,
+    current_owner,
+    release_data_dir,
+    sweep_data_dirs,
+)
 from localexa.testing.ports import PORTS_VARIABLE, PortRangeTooNarrowError, check_room, free_port_block
 from localexa.testing.postgres import create_database, drop_database, is_postgresql, without_password
 
@@ -243,6 +249,8 @@ class LocalexaServer:
         self._terminate()  # a child that exited by itself (crashed): its log file closes
         if self._own_data_dir:
             sweep_data_dirs(self.data_dir.parent)  # what killed test runs left (leftovers.py)
+        elif in_use := claim_data_dir(self.data_dir):  # yours: not another live test's (xdist)
+            raise LocalexaServerError(in_use)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         owner = current_owner()
         if self._own_data_dir and owner is not None:
@@ -322,11 +330,8 @@ class LocalexaServer:
         while time.monotonic() < deadline:
             assert self._process is not None
             if self._process.poll() is not None:
-                tail = self.log_tail()
-                hint = ""
-                if "No module named localexa" in tail or "No module named 'localexa'" in tail:
-                    hint = f" localexa is not installed for {self._python}."
-                return f"localexa serve exited with {self._process.returncode}.{hint}\n{tail}"
+                tail, code = self.log_tail(), self._process.returncode
+                return f"localexa serve exited with {code}.{missing_hint(self._python, tail)}\n{tail}"
             context = self._health_context()
             if (context is not None or not self.tls) and self._answers_as_ours(context):
                 return ""
@@ -369,6 +374,8 @@ class LocalexaServer:
         finally:
             if self._own_data_dir:
                 shutil.rmtree(self.data_dir, ignore_errors=True)
+            else:
+                release_data_dir(self.data_dir)
 
     def __enter__(self) -> LocalexaServer:
         return self.start()
