@@ -161,3 +161,22 @@ def test_resource_methods_show_their_real_signatures() -> None:
     linking = inspect.signature(AsyncClient().customer_enablement.enable_and_link)
     assert linking.return_annotation == "CustomerEnablement"
     assert Client().enablement.enable.__doc__ is not None
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://127.0.0.1:8080/?access_token=SECRET#frag",
+        "http://alice:SECRET@127.0.0.1:8080/#SECRET",
+        "http://127.0.0.1:8080#SECRET",
+    ],
+)
+def test_the_base_url_error_does_not_echo_a_query_or_fragment(base_url: str) -> None:
+    """It echoed `?access_token=SECRET#frag` (until 2026-12-06), unlike connection errors."""
+    with pytest.raises(ConfigurationError) as caught:
+        Client(base_url=base_url)
+    message = str(caught.value)
+    assert "SECRET" not in message
+    assert "#frag" not in message
+    assert "127.0.0.1:8080" in message
+    assert "query and fragment not shown" in message

@@ -10,7 +10,7 @@ import threading
 import httpx
 import pytest
 
-from localexa.client import AsyncClient, EventLoopError, LocalexaClientError
+from localexa.client import AsyncClient, ClientClosedError, EventLoopError, LocalexaClientError
 
 
 def _client(sent: list[httpx.Request]) -> AsyncClient:
@@ -66,3 +66,21 @@ def test_a_loop_of_another_thread_is_refused_while_the_first_runs() -> None:
     assert [type(failure) for failure in failures] == [EventLoopError]
     assert "still open" in str(failures[0])
     assert len(sent) == 2
+
+
+def test_a_closed_client_says_closed_in_any_loop() -> None:
+    """A closed client used in a new loop raised EventLoopError (until 2026-12-06): being closed
+    is what the caller has to fix, whatever the loop."""
+    sent: list[httpx.Request] = []
+    client = _client(sent)
+
+    async def use_and_close() -> None:
+        await client.admin.customers.list()
+        await client.aclose()
+
+    asyncio.run(use_and_close())
+    with pytest.raises(ClientClosedError):
+        asyncio.run(client.admin.customers.list())
+    with pytest.raises(ClientClosedError):  # a twin shares the closed connections
+        asyncio.run(client.with_options(max_retries=0).admin.customers.list())
+    assert len(sent) == 1

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from localexa.client import DEFAULT_TIMEOUT, APITimeoutError, AsyncClient, Client
+from localexa.client import DEFAULT_TIMEOUT, APITimeoutError, AsyncClient, Client, ConfigurationError
 from localexa.testing.ports import free_port_block
 
 BASE = "http://127.0.0.1:8080"
@@ -58,3 +58,30 @@ def test_a_twins_timeout_cuts_a_call_to_a_server_that_never_answers() -> None:
             with pytest.raises(APITimeoutError, match="ReadTimeout"):
                 client.with_options(timeout=0.3, max_retries=0).admin.customers.list()
             assert time.monotonic() - began < 5
+
+
+def test_none_means_no_timeout_in_with_options_too() -> None:
+    """`with_options(timeout=None)` kept the client's timeout while `Client(timeout=None)` meant
+    none (until 2026-12-06)."""
+    seen: list[dict[str, float | None]] = []
+    with Client(base_url=BASE, admin_key="k", timeout=5, transport=_recorder(seen)) as client:
+        client.with_options(timeout=None).admin.customers.list()
+        client.admin.customers.list()
+    with Client(base_url=BASE, admin_key="k", timeout=None, transport=_recorder(seen)) as client:
+        client.admin.customers.list()
+    none = {"connect": None, "read": None, "write": None, "pool": None}
+    assert seen == [none, httpx.Timeout(5).as_dict(), none]
+
+
+@pytest.mark.parametrize("bad", [-1, 0, float("nan"), float("inf"), "5", True, httpx.Timeout(5, connect=-1)])
+def test_a_timeout_that_is_no_timeout_is_refused_where_it_is_given(bad: object) -> None:
+    """-1, 0, NaN, "5" were accepted until the call (2026-12-06)."""
+    client = Client(base_url=BASE, admin_key="k", transport=_recorder([]))
+    with client, pytest.raises(ConfigurationError, match="timeout"):
+        client.with_options(timeout=bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="timeout"):
+        Client(base_url=BASE, timeout=bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="timeout"):
+        AsyncClient(base_url=BASE, timeout=bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="timeout"):
+        AsyncClient(base_url=BASE).with_options(timeout=bad)  # type: ignore[arg-type]

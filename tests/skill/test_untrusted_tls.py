@@ -77,3 +77,41 @@ async def test_the_event_gateway_names_the_untrusted_certificate(https_url: str)
 
 def test_other_failures_keep_their_type_name() -> None:
     assert failure_text(httpx.ConnectError("[Errno 111] Connection refused")) == "ConnectError"
+
+
+def _verify_failure(code: int, message: str) -> httpx.ConnectError:
+    cause = ssl.SSLCertVerificationError(1, f"[SSL: CERTIFICATE_VERIFY_FAILED] {message}")
+    cause.verify_code, cause.verify_message = code, message
+    error = httpx.ConnectError(str(cause))
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (62, "Hostname mismatch, certificate is not valid for 'localhost'."),
+        (64, "IP address mismatch, certificate is not valid for '127.0.0.2'."),
+        (10, "certificate has expired"),
+    ],
+)
+def test_a_certificate_that_is_trusted_but_wrong_is_not_blamed_on_the_ca(code: int, message: str) -> None:
+    """Until 2026-12-06 every verify failure said "this process does not trust the server's CA;
+    call trust_ca_file(...)": trusting a CA fixes no wrong host name and no expired certificate."""
+    text = failure_text(_verify_failure(code, message))
+    assert text == f"ConnectError: TLS certificate verify failed ({message})"
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (20, "unable to get local issuer certificate"),
+        (19, "self-signed certificate in certificate chain"),
+        (21, "unable to verify the first certificate"),
+        (18, "self-signed certificate"),
+    ],
+)
+def test_an_unknown_issuer_is_blamed_on_the_ca(code: int, message: str) -> None:
+    text = failure_text(_verify_failure(code, message))
+    assert text.startswith(f"ConnectError: TLS certificate verify failed ({message})")
+    assert "trust_ca_file" in text

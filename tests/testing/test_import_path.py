@@ -5,13 +5,16 @@ src-layout project runs (until 2026-12-06 its discovery failed with ModuleNotFou
 from __future__ import annotations
 
 import os
+import site
 import sys
 import sysconfig
 from pathlib import Path
 
 import pytest
 
-from localexa.testing import Localexa, LocalexaServer
+from localexa.testing import Localexa, LocalexaServer, LocalexaServerError
+
+EXTRA_VARIABLE = "LOCALEXA_EXTRA_PYTHONPATH"
 
 HANDLER = """
 def handler(event, context):
@@ -38,14 +41,14 @@ def test_the_child_gets_the_test_processes_import_path_and_not_the_interpreters(
     monkeypatch.syspath_prepend(str(src))
     monkeypatch.delenv("PYTHONPATH", raising=False)
     server = LocalexaServer(data_dir=tmp_path / "data")
-    entries = server._child_env()["PYTHONPATH"].split(os.pathsep)
+    entries = _extra(server._child_env())
     assert entries[0] == str(src)
     stdlib, purelib = sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]
     assert stdlib not in entries  # the child has those by itself
     assert purelib not in entries
 
 
-def test_env_pythonpath_comes_first_and_the_inherited_one_last(
+def test_env_pythonpath_keeps_its_place_and_the_inherited_one_is_not_repeated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     src, extra, inherited = _src_layout(tmp_path), tmp_path / "extra", tmp_path / "inherited"
@@ -54,13 +57,15 @@ def test_env_pythonpath_comes_first_and_the_inherited_one_last(
     monkeypatch.syspath_prepend(str(src))
     monkeypatch.setenv("PYTHONPATH", str(inherited))
     monkeypatch.setattr(sys, "path", [*sys.path, str(inherited)])
-    alone = LocalexaServer(data_dir=tmp_path / "a")._child_env()["PYTHONPATH"].split(os.pathsep)
-    assert (alone[0], alone[-1], alone.count(str(inherited))) == (str(src), str(inherited), 1)
-    given = LocalexaServer(data_dir=tmp_path / "b", env={"PYTHONPATH": str(extra)})
-    # env= replaces the inherited PYTHONPATH, as every env= value does; sys.path's entries stay.
-    entries = given._child_env()["PYTHONPATH"].split(os.pathsep)
-    assert entries[:2] == [str(extra), str(src)]
-    assert (entries[-1], entries.count(str(inherited))) == (str(inherited), 1)
+    alone = LocalexaServer(data_dir=tmp_path / "a")._child_env()
+    # The inherited PYTHONPATH reaches the child as it is; its entries are not passed twice.
+    assert (alone["PYTHONPATH"], _extra(alone)[0]) == (str(inherited), str(src))
+    assert str(inherited) not in _extra(alone)
+    given = LocalexaServer(data_dir=tmp_path / "b", env={"PYTHONPATH": str(extra)})._child_env()
+    # env= replaces the inherited PYTHONPATH (in front, as PYTHONPATH is), as every env= value
+    # does; the test process's entries, the inherited one among them, come after the child's own.
+    assert (given["PYTHONPATH"], _extra(given)[0]) == (str(extra), str(src))
+    assert _extra(given)[-1] == str(inherited)
 
 
 @pytest.mark.slow
@@ -68,7 +73,6 @@ def test_a_python_endpoint_of_a_src_layout_project_is_discovered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.syspath_prepend(str(_src_layout(tmp_path)))
-    monkeypatch.delenv("PYTHONPATH", raising=False)
     with LocalexaServer() as server, Localexa(server) as kit:
         skill = kit.create_skill(account_linking=True, endpoint="python:acme_lambda_kit.handler:handler")
         customer = kit.create_customer()
@@ -76,3 +80,80 @@ def test_a_python_endpoint_of_a_src_layout_project_is_discovered(
         ends = kit.client.admin.directives.endpoints(customer.user_id, skill.skill_id, wait_seconds=20)
         assert ends.discovery is not None
         assert ends.discovery.status == "SUCCEEDED", ends.discovery.message
+
+
+def _extra(env: dict[str, str]) -> list[str]:
+    return [e for e in env.get(EXTRA_VARIABLE, "").split(os.pathsep) if e]
+
+
+def _interpreter_dirs() -> set[str]:
+    dirs = {path for name, path in sysconfig.get_paths().items() if name != "data"}
+    dirs |= {*site.getsitepackages(), site.getusersitepackages(), sys.prefix, sys.base_prefix}
+    return {os.path.realpath(d) for d in dirs}
+
+
+def test_a_project_module_named_like_the_stdlibs_does_not_shadow_it_in_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tests/token.py (a test helper) came before the standard library in the child's
+    PYTHONPATH: `localexa serve` imported it and did not start (2026-12-06)."""
+    tests_dir = tmp_path / "tests"
+    tests_dir.mkdir()
+    (tests_dir / "token.py").write_text("def make():\n    return 'Atza|x'\n")
+    src = _src_layout(tmp_path)
+    monkeypatch.syspath_prepend(str(src))
+    monkeypatch.syspath_prepend(str(tests_dir))
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    env = LocalexaServer(data_dir=tmp_path / "data")._child_env()
+    assert "PYTHONPATH" not in env  # nothing goes in front of the child's standard library
+    assert _extra(env)[:2] == [str(tests_dir), str(src)]
+
+
+def test_another_interpreter_gets_none_of_the_test_interpreters_own_directories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python=` of another venv or version got this interpreter's stdlib, lib-dynload and
+    site-packages in its PYTHONPATH: "SRE module mismatch", or our copy of a dependency."""
+    src = _src_layout(tmp_path)
+    monkeypatch.syspath_prepend(str(src))
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    other = "/root/.pyenv/versions/3.12.1/bin/python3.12"
+    env = LocalexaServer(data_dir=tmp_path / "data", python=other)._child_env()
+    passed = [*env.get("PYTHONPATH", "").split(os.pathsep), *_extra(env)]
+    ours = _interpreter_dirs()
+    leaked = [
+        entry for entry in passed if entry and any(os.path.realpath(entry).startswith(mine) for mine in ours)
+    ]
+    assert leaked == []
+    assert _extra(env)[0] == str(src)
+
+
+@pytest.mark.slow
+def test_a_src_layout_endpoint_works_beside_a_tests_token_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tests_dir = tmp_path / "tests"
+    tests_dir.mkdir()
+    (tests_dir / "token.py").write_text("def make():\n    return 'Atza|x'\n")
+    (tests_dir / "types.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(_src_layout(tmp_path)))
+    monkeypatch.syspath_prepend(str(tests_dir))
+    # The inherited PYTHONPATH stays: it is how a checkout's localexa is the one that runs.
+    with LocalexaServer() as server, Localexa(server) as kit:
+        skill = kit.create_skill(account_linking=True, endpoint="python:acme_lambda_kit.handler:handler")
+        customer = kit.create_customer()
+        kit.link(customer, skill)
+        ends = kit.client.admin.directives.endpoints(customer.user_id, skill.skill_id, wait_seconds=20)
+        assert ends.discovery is not None
+        assert ends.discovery.status == "SUCCEEDED", ends.discovery.message
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/root/.pyenv/versions/3.12.1/bin/python3.12"), reason="no 3.12")
+def test_another_python_without_localexa_fails_clearly(tmp_path: Path) -> None:
+    other = "/root/.pyenv/versions/3.12.1/bin/python3.12"
+    with pytest.raises(LocalexaServerError) as info:
+        LocalexaServer(python=other, env={"PYTHONPATH": ""}, startup_timeout=30).start()
+    assert "No module named localexa" in str(info.value)
+    assert f"localexa is not installed for {other}" in str(info.value)
+    assert "SRE" not in str(info.value)

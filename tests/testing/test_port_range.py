@@ -5,6 +5,7 @@ ports had to monkeypatch the kit (QA of 2026-12-05)."""
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -82,3 +83,15 @@ def test_a_start_that_finds_no_free_ports_is_a_server_error(monkeypatch: pytest.
             server.start()
     assert not server.running
     assert not server.data_dir.exists()
+
+
+def test_a_server_start_in_a_range_too_small_is_a_server_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """README: a start that finds no three neighbouring free ports (`LOCALEXA_TEST_PORTS` too
+    narrow, or taken) raises LocalexaServerError; too narrow was a ValueError until 2026-12-06."""
+    monkeypatch.setenv(PORTS_VARIABLE, "19000-19001")
+    server = LocalexaServer(data_dir=tmp_path / "data")
+    with pytest.raises(LocalexaServerError, match="fewer than the 3 ports"):
+        server.start()
+    assert not (tmp_path / "data").exists()  # checked before anything is made

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import typer
 import uvicorn
 
+from localexa.cli.import_path import append_extra_import_path
 from localexa.cli.options import data_dir_of
 from localexa.cli.serve_checks import (
     LOG_LEVELS,
@@ -261,6 +262,7 @@ def serve(
     ] = DEFAULT_IDLE_TIMEOUT,
 ) -> None:
     """Run localexa: every Alexa smart home cloud API on this machine."""
+    append_extra_import_path()  # before any worker of a `python:` endpoint starts (import_path.py)
     data_dir = data_dir_of(ctx, data_dir)
     check_options(database_url, outbound_ca_file, log_level)
     settings = settings_from(

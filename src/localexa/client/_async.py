@@ -65,7 +65,10 @@ class AsyncRunner:
     async def send(self, request: ApiRequest) -> httpx.Response:
         """One request, retried per the policy; any answer but a 2xx raises its APIStatusError
         (but see `Core.answer`), a closed client ClientClosedError, a call in an event loop other
-        than the client's first EventLoopError."""
+        than the client's first EventLoopError (a closed client's is ClientClosedError, whatever
+        the loop: until 2026-12-06 a closed client in a new loop said EventLoopError)."""
+        if self.http.is_closed:
+            raise ClientClosedError
         check_event_loop(self.http)
         http_request, auth = self.core.build(request)
         safe = self.core.is_safe(request)

@@ -27,6 +27,7 @@ from localexa.client._endpoints import Endpoints, redact
 from localexa.client._errors import ConfigurationError
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client._sync import SyncRunner
+from localexa.client._timeouts import TimeoutArg, timeout_of
 from localexa.client.auth import BearerAuth, LwaTokenAuth
 from localexa.client.resources.account_linking import AccountLinkingResource, AsyncAccountLinkingResource
 from localexa.client.resources.admin import Admin, AsyncAdmin
@@ -102,14 +103,15 @@ def _derived(core: Core, overrides: dict[str, Any]) -> Core:
     retry = overrides.get("retry") or core.retry
     if overrides.get("max_retries") is not None:
         retry = dataclasses.replace(retry, max_retries=overrides["max_retries"])
-    timeout = overrides.get("timeout")
+    # None is "no timeout", as in Client(timeout=None); only an absent timeout keeps the core's.
+    timeout = timeout_of(overrides["timeout"]) if "timeout" in overrides else core.timeout
     return Core(
         endpoints=endpoints,
         auth=_auth(auth, endpoints),
         admin_key=overrides.get("admin_key", core.admin_key),
         retry=retry,
         headers=core.headers,
-        timeout=core.timeout if timeout is None else httpx.Timeout(timeout),
+        timeout=timeout,
     )
 
 
@@ -135,7 +137,7 @@ class Client:
         admin_key: str | None = None,
         retry: RetryPolicy | None = None,
         max_retries: int | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: TimeoutArg = DEFAULT_TIMEOUT,
         verify: VerifyArg = True,
         ca_file: str | os.PathLike[str] | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -143,6 +145,7 @@ class Client:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         core = _core(base_url, endpoints, auth, admin_key, retry, max_retries, headers)
+        timeout = timeout_of(timeout)
         if http_client is None:
             http = httpx.Client(timeout=timeout, verify=_ssl_verify(verify, ca_file), transport=transport)
         else:
@@ -163,10 +166,11 @@ class Client:
         retry: RetryPolicy | _Unset = _UNSET,
         max_retries: int | _Unset = _UNSET,
         endpoints: Endpoints | _Unset = _UNSET,
-        timeout: float | httpx.Timeout | _Unset = _UNSET,
+        timeout: TimeoutArg | _Unset = _UNSET,
     ) -> Client:
         """A client sharing this one's connections, with some options replaced. `timeout` (a
-        number of seconds for each phase, or an `httpx.Timeout`) applies to this twin's calls."""
+        number of seconds for each phase, an `httpx.Timeout`, or None: none) applies to this
+        twin's calls."""
         twin = Client.__new__(Client)
         given = _given(
             auth=auth,
@@ -253,7 +257,7 @@ class AsyncClient:
         admin_key: str | None = None,
         retry: RetryPolicy | None = None,
         max_retries: int | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: TimeoutArg = DEFAULT_TIMEOUT,
         verify: VerifyArg = True,
         ca_file: str | os.PathLike[str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -261,6 +265,7 @@ class AsyncClient:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         core = _core(base_url, endpoints, auth, admin_key, retry, max_retries, headers)
+        timeout = timeout_of(timeout)
         if http_client is None:
             http = httpx.AsyncClient(
                 timeout=timeout, verify=_ssl_verify(verify, ca_file), transport=transport
@@ -283,10 +288,11 @@ class AsyncClient:
         retry: RetryPolicy | _Unset = _UNSET,
         max_retries: int | _Unset = _UNSET,
         endpoints: Endpoints | _Unset = _UNSET,
-        timeout: float | httpx.Timeout | _Unset = _UNSET,
+        timeout: TimeoutArg | _Unset = _UNSET,
     ) -> AsyncClient:
         """A client sharing this one's connections, with some options replaced. `timeout` (a
-        number of seconds for each phase, or an `httpx.Timeout`) applies to this twin's calls."""
+        number of seconds for each phase, an `httpx.Timeout`, or None: none) applies to this
+        twin's calls."""
         twin = AsyncClient.__new__(AsyncClient)
         given = _given(
             auth=auth,

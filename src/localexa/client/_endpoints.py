@@ -18,6 +18,7 @@ localexa serves EU and FE on the two ports after the NA port, as its `serve` com
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 import httpx
@@ -86,6 +87,14 @@ def redact(url: str | None) -> str | None:
     return str(parsed.copy_with(username=parsed.username, password="***"))
 
 
+def _shown(url: str) -> str:
+    """`url` for a message: its password as *** (`redact`), its query and fragment left out (a
+    `?access_token=` was echoed until 2026-12-06; connection errors already left them out)."""
+    head = re.split(r"[?#]", url, maxsplit=1)[0]
+    shown = repr(redact(head))
+    return shown if head == url else f"{shown} (its query and fragment not shown)"
+
+
 @dataclass(frozen=True, repr=False)
 class Endpoints:
     """Base URL of every service the client talks to (no trailing slash)."""
@@ -110,15 +119,15 @@ class Endpoints:
             base = httpx.URL()
         # Every path is appended to base_url: after a query or fragment it would land in them
         # ("http://h?x=1" sent GET /?x=1/_localexa/health). The value is shown with its password
-        # as ***, as repr() shows it.
+        # as ***, as repr() shows it, and without its query and fragment (`_shown`).
         if base.scheme not in ("http", "https") or not base.host or base.query or base.fragment:
             raise ConfigurationError(
-                f"base_url must be an http(s) URL with no query or fragment, not {redact(base_url)!r}"
+                f"base_url must be an http(s) URL with no query or fragment, not {_shown(base_url)}"
             )
         port = base.port if base.port is not None else (443 if base.scheme == "https" else 80)
         # httpx keeps a port past 65535, which the socket layer wraps onto another port.
         if not 0 < port < 65536:
-            raise ConfigurationError(f"base_url's port must be 1-65535, not {port} ({redact(base_url)!r})")
+            raise ConfigurationError(f"base_url's port must be 1-65535, not {port} ({_shown(base_url)})")
         if port > 65533 and not (eu_base_url and fe_base_url):
             raise ConfigurationError(
                 f"base_url's port {port} leaves no room for the EU and FE listeners on port+1 and "

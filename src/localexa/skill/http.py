@@ -26,22 +26,34 @@ def trust_ca_file(path: str | Path) -> None:
     _tls().load_verify_locations(cafile=str(path))
 
 
+#: OpenSSL's verify results that trusting the right CA fixes: 18 self-signed certificate, 19
+#: self-signed certificate in the chain, 20 unable to get the local issuer, 21 unable to verify
+#: the first certificate. Not a wrong host name (62) or IP address (64), nor an expired one (10).
+_UNTRUSTED_ISSUER = frozenset({18, 19, 20, 21})
+_UNTRUSTED_TEXTS = ("self-signed certificate", "unable to get local issuer", "unable to verify the first")
+
+
 def failure_text(error: httpx.HTTPError) -> str:
     """Why a call got no answer, for the kit's errors and logs: the httpx error's type name, or,
-    when the server's TLS certificate is not trusted, that (with OpenSSL's reason) and the fix.
-    Until 2026-12-06 an untrusted CA read only "ConnectError", like a server that is down."""
+    when the server's TLS certificate failed verification, that with OpenSSL's reason, and the
+    fix when the CA is what is not trusted. Until 2026-12-06 an untrusted CA read only
+    "ConnectError", like a server that is down; and for part of that day every verify failure,
+    a wrong host name or an expired certificate too, said to trust the CA."""
     cause: BaseException | None = error
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
-            return _untrusted(error, cause.verify_message or str(cause))
+            reason = cause.verify_message or str(cause)
+            return _verify_failed(error, reason, untrusted=cause.verify_code in _UNTRUSTED_ISSUER)
         cause = cause.__cause__ or cause.__context__
-    if "CERTIFICATE_VERIFY_FAILED" in str(error):  # httpx's own text, when it kept no cause
-        return _untrusted(error, str(error))
+    text = str(error)
+    if "CERTIFICATE_VERIFY_FAILED" in text:  # httpx's own text, when it kept no cause
+        return _verify_failed(error, text, untrusted=any(t in text for t in _UNTRUSTED_TEXTS))
     return type(error).__name__
 
 
-def _untrusted(error: httpx.HTTPError, reason: str) -> str:
-    return (
-        f"{type(error).__name__}: TLS certificate verify failed ({reason}): this process does not "
-        "trust the server's CA; call localexa.skill.http.trust_ca_file(<its ca.pem>)"
-    )
+def _verify_failed(error: httpx.HTTPError, reason: str, *, untrusted: bool) -> str:
+    text = f"{type(error).__name__}: TLS certificate verify failed ({reason})"
+    if not untrusted:
+        return text
+    fix = "call localexa.skill.http.trust_ca_file(<its ca.pem>)"
+    return f"{text}: this process does not trust the server's CA; {fix}"

@@ -48,5 +48,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    """The lazily imported names too (`dir()`, completion), since 2026-12-06."""
-    return sorted({*globals(), *__all__})
+    """The public names, the lazily imported ones included (`dir()`, completion), since
+    2026-12-06; not this module's own imports and helpers (Any, importlib, _WHERE, …)."""
+    return sorted(__all__)

@@ -3,87 +3,96 @@
 The child inherits `os.environ` but none of the `sys.path` entries the test process gained after
 it started: pytest's `pythonpath = ["src"]`, the rootdir and conftest directories it inserts, a
 conftest's own `sys.path.insert`. A `python:package.module:function` skill endpoint of a
-src-layout project then failed in the server with ModuleNotFoundError (until 2026-12-06). So the
-child's PYTHONPATH carries every entry of this process's `sys.path` that the child would not have
-by itself; what the child has by itself (its interpreter's standard library, site-packages and
-their `.pth` entries, an inherited PYTHONPATH) is asked of the child's interpreter once (about
-30 ms) and remembered.
+src-layout project then failed in the server with ModuleNotFoundError (until 2026-12-06).
+
+So the child gets this process's project directories in `LOCALEXA_EXTRA_PYTHONPATH`, which
+`localexa serve` appends to its `sys.path` at start (cli/import_path.py): after its own standard
+library and site-packages, so a project's `tests/token.py` does not shadow the stdlib's `token`.
+Only entries outside this interpreter's own directories (prefixes, stdlib, lib-dynload,
+site-packages) are passed: a child of another interpreter (`python=`) must not import this one's
+standard library ("SRE module mismatch") or its copies of dependencies. Both happened for part
+of 2026-12-06, when the entries went into the child's PYTHONPATH, in front of everything.
+A PYTHONPATH in `env=` (or the inherited one) reaches the child as it is.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import os
-import subprocess
+import site
 import sys
 import sysconfig
 from collections.abc import Mapping
 
-__all__ = ["child_environment", "import_path_entries"]
+from localexa.cli.import_path import EXTRA_VARIABLE
 
-#: What decides the path an interpreter starts with, besides the interpreter itself.
-_PATH_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "PYTHONSAFEPATH")
-_PROBE = "import json, sys; print(json.dumps(sys.path))"
+__all__ = ["EXTRA_VARIABLE", "child_environment", "import_path_entries", "missing_hint"]
 
 
 def _normal(entry: str) -> str:
     return os.path.normcase(os.path.realpath(entry))
 
 
-@functools.lru_cache(maxsize=8)
-def _own_path(python: str, path_settings: tuple[tuple[str, str], ...]) -> frozenset[str]:
-    """The `sys.path` `python` starts with under these settings (normalized)."""
-    env = {k: v for k, v in os.environ.items() if k not in _PATH_VARIABLES}
-    env.update(path_settings)
-    try:
-        answer = subprocess.run(  # noqa: S603 - the interpreter the server runs with, our own code
-            [python, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=30, check=True
-        )
-        entries = [str(entry) for entry in json.loads(answer.stdout)]
-    except (OSError, subprocess.SubprocessError, ValueError):
-        # An interpreter that cannot answer cannot serve either (start() says why): count this
-        # process's own standard library and site-packages as the child's.
-        entries = [path for name, path in sysconfig.get_paths().items() if name != "scripts"]
-    return frozenset(_normal(entry) for entry in entries if entry)
+@functools.lru_cache(maxsize=1)
+def _interpreter_dirs() -> tuple[frozenset[str], tuple[str, ...]]:
+    """This interpreter's own directories: (prefixes and their `lib` dirs, whose direct entries
+    are its own: `DLLs`, `python311.zip`; trees whose every entry is its own: stdlib,
+    lib-dynload, site-packages of the venv and of its base, the user site, the scripts dir).
+    Not everything under `sys.prefix`: with a system Python that is `/usr`, and a project in
+    `/usr/src/app` is a project."""
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    parents = {_normal(p) for p in prefixes} | {_normal(os.path.join(p, "lib")) for p in prefixes}
+    trees = set(sysconfig.get_paths().values())
+    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
+    trees |= set(sysconfig.get_paths(vars=base).values())
+    trees |= set(site.getsitepackages()) | {site.getusersitepackages()}
+    trees -= prefixes  # "data" is the prefix itself
+    return frozenset(parents), tuple(sorted({_normal(t) for t in trees if t}))
 
 
-def import_path_entries(python: str, env: Mapping[str, str]) -> list[str]:
-    """The entries of this process's `sys.path` (absolute, in order, existing) that `python`
-    started with `env` would not have: what the child needs to import what the tests import."""
-    settings = tuple((name, env[name]) for name in _PATH_VARIABLES if name in env)
-    own = _own_path(python, settings) | {_normal(sysconfig.get_paths()["scripts"])}
+def _interpreters_own(normal: str) -> bool:
+    parents, trees = _interpreter_dirs()
+    if normal in parents or os.path.dirname(normal) in parents:
+        return True
+    return any(normal == tree or normal.startswith(tree + os.sep) for tree in trees)
+
+
+def import_path_entries(env: Mapping[str, str]) -> list[str]:
+    """The entries of this process's `sys.path` (absolute, in order, existing) that are project
+    directories, less those the child gets from the PYTHONPATH of `env`."""
+    own = {_normal(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p}
     entries: list[str] = []
-    seen: set[str] = set()
     for entry in sys.path:
         if not entry or not os.path.exists(entry):  # "" is the working directory: the child's too
             continue
         normal = _normal(entry)
-        if normal in own or normal in seen:
+        if normal in own or _interpreters_own(normal):
             continue
-        seen.add(normal)
+        own.add(normal)
         entries.append(os.path.abspath(entry))
     return entries
 
 
 def child_environment(
-    *, python: str, given: Mapping[str, str], settings: Mapping[str, str], admin_key: str
+    *, given: Mapping[str, str], settings: Mapping[str, str], admin_key: str
 ) -> dict[str, str]:
     """The child's environment: this process's without its `LOCALEXA_*` variables, then the
-    kit's `settings`, then `given` (`env=`), the admin key last; PYTHONPATH is `env=`'s (else the
-    inherited one) with this process's import path put in (see the module's docstring)."""
+    kit's `settings`, then `given` (`env=`), the admin key last; `LOCALEXA_EXTRA_PYTHONPATH` is
+    `env=`'s (if any) followed by this process's project directories (module docstring)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALEXA_")}
     env.update(settings)
     env.update(given)
     env["LOCALEXA_ADMIN_KEY"] = admin_key  # `admin_key=` wins over one in `env=`
-    extra = import_path_entries(python, env)
+    extra = import_path_entries(env)
     if extra:
-        # env='s PYTHONPATH first (what the caller asked for wins), then the test process's
-        # entries in its order; an inherited PYTHONPATH last, as it comes after them in sys.path.
-        given_path, inherited = given.get("PYTHONPATH"), os.environ.get("PYTHONPATH")
-        parts = [given_path] if given_path else []
-        parts += extra
-        if given_path is None and inherited:
-            parts.append(inherited)
-        env["PYTHONPATH"] = os.pathsep.join(parts)
+        given_extra = given.get(EXTRA_VARIABLE)
+        env[EXTRA_VARIABLE] = os.pathsep.join([given_extra, *extra] if given_extra else extra)
     return env
+
+
+def missing_hint(python: str, log_tail: str) -> str:
+    """What a child that could not import localexa lacks (`python=` of an interpreter without
+    it), for the start failure's message; "" otherwise."""
+    if "No module named localexa" in log_tail or "No module named 'localexa'" in log_tail:
+        return f" localexa is not installed for {python}."
+    return ""

@@ -30,7 +30,7 @@ class _CommonOptions(TypedDict, total=False):
     admin_key: str | None
     retry: RetryPolicy | None
     max_retries: int | None
-    timeout: float | httpx.Timeout
+    timeout: float | httpx.Timeout | None
     verify: bool | str | os.PathLike[str] | ssl.SSLContext
     headers: Mapping[str, str] | None
 

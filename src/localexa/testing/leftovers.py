@@ -21,9 +21,20 @@ import os
 import shutil
 from pathlib import Path
 
-__all__ = ["COMMENT_PREFIX", "OWNER_FILE", "current_owner", "owner_gone", "sweep_data_dirs"]
+__all__ = [
+    "COMMENT_PREFIX",
+    "OWNER_FILE",
+    "claim_data_dir",
+    "current_owner",
+    "owner_gone",
+    "release_data_dir",
+    "sweep_data_dirs",
+]
 
 OWNER_FILE = ".localexa-testing-owner"
+#: In a data directory the caller named (`data_dir=`): the tag of the test process whose server
+#: uses it, so a second live one (another xdist worker) is refused instead of sharing it.
+USER_FILE = ".localexa-testing-in-use"
 COMMENT_PREFIX = "localexa.testing owner="
 DATA_DIR_PREFIX = "localexa-"
 
@@ -83,3 +94,38 @@ def sweep_data_dirs(parent: Path) -> list[Path]:
             shutil.rmtree(directory, ignore_errors=True)
             removed.append(directory)
     return removed
+
+
+def _owner_alive(tag: str) -> bool:
+    """True only when `tag`'s process certainly still runs (same boot, pid namespace, start)."""
+    head, _, started = tag.rpartition(":")
+    where, _, pid = head.rpartition(":")
+    return where == _machine() and pid.isdigit() and _start_time(int(pid)) == started
+
+
+def claim_data_dir(directory: Path) -> str:
+    """Mark `directory` (a `data_dir=` of the caller's) as this process's: "" when done (or not
+    possible: no /proc), else why not: another live test process's server uses it."""
+    owner = current_owner()
+    if owner is None:
+        return ""
+    marker = directory / USER_FILE
+    tag = _read(str(marker))
+    if tag and tag != owner and _owner_alive(tag):
+        pid = tag.rsplit(":", 2)[-2]
+        return (
+            f"data_dir {directory} is in use by the server of another live test process (pid "
+            f"{pid}): a reset of one would wipe the other's data. Under pytest-xdist give each "
+            "worker its own, e.g. with os.environ['PYTEST_XDIST_WORKER'] in its name."
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    marker.write_text(owner)
+    return ""
+
+
+def release_data_dir(directory: Path) -> None:
+    """Remove this process's mark from `directory` (another's stays)."""
+    marker = directory / USER_FILE
+    owner = current_owner()
+    if owner is not None and _read(str(marker)) == owner:
+        marker.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ import random
 import re
 import socket
 
-__all__ = ["PORTS_VARIABLE", "free_port_block", "port_range"]
+__all__ = ["PORTS_VARIABLE", "PortRangeTooNarrowError", "check_room", "free_port_block", "port_range"]
 
 LOW, HIGH = 20000, 32000
 PORTS_VARIABLE = "LOCALEXA_TEST_PORTS"
@@ -37,6 +37,21 @@ def port_range() -> tuple[int, int]:
     raise ValueError(f"{PORTS_VARIABLE}={text!r} is not a range of ports such as 18000-18999.")
 
 
+class PortRangeTooNarrowError(ValueError):
+    """`LOCALEXA_TEST_PORTS` is a range, but one too small for the ports needed
+    (`LocalexaServer.start()` raises it as LocalexaServerError)."""
+
+
+def check_room(size: int) -> tuple[int, int]:
+    """The range (`port_range()`), or PortRangeTooNarrowError when it holds fewer than `size`."""
+    low, high = port_range()
+    if high - low + 1 < size:
+        raise PortRangeTooNarrowError(
+            f"{PORTS_VARIABLE}: {low}-{high} holds fewer than the {size} ports needed."
+        )
+    return low, high
+
+
 def _bindable(host: str, port: int) -> bool:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
@@ -53,9 +68,7 @@ def _bindable(host: str, port: int) -> bool:
 
 def free_port_block(host: str = "127.0.0.1", size: int = 3, attempts: int = 200) -> int:
     """The first of `size` consecutive ports that are free on `host` right now."""
-    low, high = port_range()
-    if high - low + 1 < size:
-        raise ValueError(f"{PORTS_VARIABLE}: {low}-{high} holds fewer than the {size} ports needed.")
+    low, high = check_room(size)
     rng = random.SystemRandom()
     for _ in range(attempts):
         base = rng.randint(low, high - size + 1)

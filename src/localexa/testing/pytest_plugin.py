@@ -89,7 +89,9 @@ def _ini_env(config: pytest.Config) -> dict[str, str]:
 def localexa_server_options(pytestconfig: pytest.Config) -> dict[str, Any]:
     """The `LocalexaServer` arguments of the session's server: `database_url` (from
     `--localexa-database-url` or LOCALEXA_TEST_DATABASE_URL), `tls` (`--localexa-tls`) and `env`
-    (the ini option `localexa_env`). Override it in a conftest.py, e.g. to add settings:
+    (the ini option `localexa_env`); override it in a conftest.py to change them.
+
+    For example, to add settings:
 
         @pytest.fixture(scope="session")
         def localexa_server_options(localexa_server_options):

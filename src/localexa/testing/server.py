@@ -18,8 +18,9 @@ start of 1.5-3 s, once per pytest session with the plugin's session-scoped serve
 - Environment: the child gets none of the caller's `LOCALEXA_*` variables, only what is passed
   here (plus `env=`), so a developer's own settings never leak into a test server. Passwords are
   hashed with a cheap scrypt cost (`LOCALEXA_PASSWORD_HASH_N=1024`): test customers sign in fast.
-  Its PYTHONPATH carries the test process's import path (child_env.py): `python:` skill endpoints
-  import from where the tests do (pytest's `pythonpath = ["src"]`).
+  It gets the test process's project directories in `LOCALEXA_EXTRA_PYTHONPATH` (child_env.py),
+  after its own stdlib and site-packages: `python:` skill endpoints import from where the tests
+  do (pytest's `pythonpath = ["src"]`).
 - Ready means an admin call with this server's own key answers 200, not merely that something
   answers on the port: another server (an xdist worker's, another test run's) that took the same
   ports first would answer `/_localexa/health` too, while this one fails to bind and retries.
@@ -55,10 +56,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Unpack
 
-from localexa.testing.child_env import child_environment
+from localexa.testing.child_env import child_environment, missing_hint
 from localexa.testing.clients import AsyncClientOptions, ClientOptions, make_async_client, make_client
-from localexa.testing.leftovers import OWNER_FILE, current_owner, sweep_data_dirs
-from localexa.testing.ports import PORTS_VARIABLE, free_port_block
+from localexa.testing.leftovers import (
+    OWNER_FILE,
+    claim_data_dir,
+    current_owner,
+    release_data_dir,
+    sweep_data_dirs,
+)
+from localexa.testing.ports import PORTS_VARIABLE, PortRangeTooNarrowError, check_room, free_port_block
 from localexa.testing.postgres import create_database, drop_database, is_postgresql, without_password
 
 if TYPE_CHECKING:
@@ -235,9 +242,15 @@ class LocalexaServer:
         return self
 
     def _start(self) -> None:
+        try:  # before anything is made; a value that is no range stays a ValueError (README)
+            check_room(3)
+        except PortRangeTooNarrowError as exc:
+            raise LocalexaServerError(str(exc)) from exc
         self._terminate()  # a child that exited by itself (crashed): its log file closes
         if self._own_data_dir:
             sweep_data_dirs(self.data_dir.parent)  # what killed test runs left (leftovers.py)
+        elif in_use := claim_data_dir(self.data_dir):  # yours: not another live test's (xdist)
+            raise LocalexaServerError(in_use)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         owner = current_owner()
         if self._own_data_dir and owner is not None:
@@ -284,9 +297,7 @@ class LocalexaServer:
             "LOCALEXA_EXIT_WITH_PARENT": str(os.getpid()),
             "PYTHONUNBUFFERED": "1",
         }
-        return child_environment(
-            python=self._python, given=self._env, settings=settings, admin_key=self.admin_key
-        )
+        return child_environment(given=self._env, settings=settings, admin_key=self.admin_key)
 
     def _spawn(self) -> None:
         self._log = self.log_file.open("ab")
@@ -319,7 +330,8 @@ class LocalexaServer:
         while time.monotonic() < deadline:
             assert self._process is not None
             if self._process.poll() is not None:
-                return f"localexa serve exited with {self._process.returncode}.\n{self.log_tail()}"
+                tail, code = self.log_tail(), self._process.returncode
+                return f"localexa serve exited with {code}.{missing_hint(self._python, tail)}\n{tail}"
             context = self._health_context()
             if (context is not None or not self.tls) and self._answers_as_ours(context):
                 return ""
@@ -362,6 +374,8 @@ class LocalexaServer:
         finally:
             if self._own_data_dir:
                 shutil.rmtree(self.data_dir, ignore_errors=True)
+            else:
+                release_data_dir(self.data_dir)
 
     def __enter__(self) -> LocalexaServer:
         return self.start()
