@@ -106,11 +106,16 @@ def loads(text: str | bytes, *, unique_keys: bool = False) -> Any:
 
 
 def refuse_too_deep(text: str | bytes, value: Any) -> None:
-    """`TooDeep` when `value`, parsed from `text`, nests deeper than `MAX_DEPTH`. Walked only when
-    `text` opens more than `MAX_DEPTH` arrays and objects, which any deeper text does."""
-    opened = text.count("[") + text.count("{") if isinstance(text, str) else text.count(b"[") + text.count(b"{")
-    if opened > MAX_DEPTH and nests_deeper_than(value, MAX_DEPTH):
+    """`TooDeep` when `value`, parsed from `text`, nests deeper than `MAX_DEPTH`."""
+    if parsed_deeper_than(text, value, MAX_DEPTH):
         raise TooDeep(f"the JSON text nests arrays and objects more than {MAX_DEPTH} levels deep")
+
+
+def parsed_deeper_than(text: str | bytes, value: Any, limit: int) -> bool:
+    """Whether `value`, parsed from `text`, nests deeper than `limit`. Walked only when `text`
+    opens more than `limit` arrays and objects, which any deeper text does."""
+    opened = text.count("[") + text.count("{") if isinstance(text, str) else text.count(b"[") + text.count(b"{")
+    return opened > limit and nests_deeper_than(value, limit)
 
 
 def nests_deeper_than(value: Any, limit: int) -> bool:
