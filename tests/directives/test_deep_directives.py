@@ -60,7 +60,9 @@ async def test_a_directive_nested_too_deep_is_a_400_and_not_sent(
     assert _sent_directives(skill) == before
 
 
-async def test_a_directive_deeper_than_any_body_is_a_400_and_not_sent(admin: Admin, skill: LinkedSkill) -> None:
+async def test_a_directive_deeper_than_any_body_is_a_400_and_not_sent(
+    admin: Admin, skill: LinkedSkill
+) -> None:
     before = _sent_directives(skill)
     body = json.dumps({**skill.directive(), "payload": {}})[:-3] + "[" * 2000 + "]" * 2000 + "}"
     answered = await admin.client.post(

@@ -22,12 +22,18 @@ SECRET = "client-secret-0123456789abcdef"
 
 def _deep_body(levels: int) -> bytes:
     return ('{"grant_type": "client_credentials", "client_secret": "' + SECRET + '", "x": ').encode() + (
-        b"[" * levels + b"]" * levels + b"}"
+        _nesting(levels) + b"}"
     )
 
 
+def _nesting(levels: int) -> bytes:
+    return b"[" * levels + b"]" * levels
+
+
 @pytest.mark.parametrize("levels", [MAX_DEPTH, 900, 995, 5000, 50_000])
-async def test_a_deep_body_is_journaled_with_its_secrets_hidden(client: httpx.AsyncClient, levels: int) -> None:
+async def test_a_deep_body_is_journaled_with_its_secrets_hidden(
+    client: httpx.AsyncClient, levels: int
+) -> None:
     answered = await client.post(
         "/auth/o2/token", content=_deep_body(levels), headers={"Content-Type": "application/json"}
     )
@@ -51,7 +57,7 @@ def test_to_row_scrubs_a_deep_body_as_text(levels: int) -> None:
         request_headers=[("content-type", "application/json")],
         request_body=_deep_body(levels),
         response_headers=[("content-type", "application/json")],
-        response_body=b'{"access_token": "Atza|' + b"x" * 40 + b'", "a": ' + b"[" * levels + b"]" * levels + b"}",
+        response_body=b'{"access_token": "Atza|' + b"x" * 40 + b'", "a": ' + _nesting(levels) + b"}",
     )
     row, _ = to_row(exchange)
     assert SECRET not in row["request_body"]

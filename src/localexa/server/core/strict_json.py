@@ -114,7 +114,10 @@ def refuse_too_deep(text: str | bytes, value: Any) -> None:
 def parsed_deeper_than(text: str | bytes, value: Any, limit: int) -> bool:
     """Whether `value`, parsed from `text`, nests deeper than `limit`. Walked only when `text`
     opens more than `limit` arrays and objects, which any deeper text does."""
-    opened = text.count("[") + text.count("{") if isinstance(text, str) else text.count(b"[") + text.count(b"{")
+    if isinstance(text, str):
+        opened = text.count("[") + text.count("{")
+    else:
+        opened = text.count(b"[") + text.count(b"{")
     return opened > limit and nests_deeper_than(value, limit)
 
 
