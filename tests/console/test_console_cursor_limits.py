@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -41,6 +43,12 @@ IN_RANGE = [
     ("customers", ["0001-01-01T00:00:00+00:00", "id"]),
     ("customers", ["9999-12-31T23:59:59+00:00", "id"]),
     ("customers", ["9999-12-31T23:59:59", "id"]),
+    # Naive dates are UTC (as stored): bound naive, asyncpg read them as local time through
+    # `astimezone()`, which fails at year 1 (and, on Python 3.12+, within a day of year 9999):
+    # a 500 on PostgreSQL until 2026-12-06.
+    ("customers", ["9999-12-31T00:00:00", "id"]),
+    ("customers", ["0001-01-01T00:00:00", "id"]),
+    ("customers", ["0001-01-01T12:00:00", "id"]),
 ]
 
 
@@ -50,4 +58,22 @@ async def test_a_cursor_at_a_column_limit_pages_on(
 ) -> None:
     await sign_in(client)
     answer = await client.get(f"/console/{slug}", params={"cursor": _cursor(values)})
+    assert answer.status_code == 200, answer.text[:300]
+
+
+@pytest.fixture
+def local_time_twelve_hours_behind(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server's local time zone is UTC-12 (POSIX spells it Etc/GMT+12)."""
+    monkeypatch.setenv("TZ", "Etc/GMT+12")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("local_time_twelve_hours_behind")
+async def test_a_naive_cursor_is_utc_whatever_the_servers_time_zone(client: httpx.AsyncClient) -> None:
+    """Read as local time 12 hours behind UTC, 9999-12-31T23:59:59 is past year 9999 in UTC."""
+    await sign_in(client)
+    answer = await client.get("/console/customers", params={"cursor": _cursor(["9999-12-31T23:59:59", "id"])})
     assert answer.status_code == 200, answer.text[:300]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Generator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -57,7 +57,8 @@ class TaskCounter:
         ) -> asyncio.Task[Any]:
             if asyncio.current_task(loop) is owner:
                 self.created.append(getattr(coro, "__qualname__", repr(coro)))
-            return asyncio.Task(coro, loop=loop, **kw)
+            # Python 3.12+ types Task's coroutine as a Coroutine only (no generator-based ones).
+            return asyncio.Task(cast(Coroutine[Any, Any, Any], coro), loop=loop, **kw)
 
         loop.set_task_factory(factory)
         return self

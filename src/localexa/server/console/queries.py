@@ -194,8 +194,11 @@ def _cursor_value(column: Column[Any], value: object) -> Any:
     if expected is datetime and isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value)
-            if moment.tzinfo is not None:
-                moment.astimezone(UTC)  # OverflowError past year 9999 or before year 1 in UTC
+            if moment.tzinfo is None:
+                # Stored in UTC. Bound naive, asyncpg reads it as local time through
+                # `astimezone()`, which fails near year 1 (and 9999 on Python 3.12+): a 500.
+                return moment.replace(tzinfo=UTC)
+            moment.astimezone(UTC)  # OverflowError past year 9999 or before year 1 in UTC
             return moment
         except (ValueError, OverflowError):
             pass

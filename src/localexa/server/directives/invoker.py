@@ -202,21 +202,8 @@ def _from_report(answer: LambdaAnswer, started: float) -> Invocation:
 
 
 def too_deep(value: Any, limit: int = MAX_ANSWER_DEPTH) -> bool:
-    """Whether a decoded JSON value nests objects and arrays more than `limit` levels (walked
-    without recursion, so any depth can be measured)."""
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        pending.extend((child, depth + 1) for child in children)
-    return False
+    """Whether a decoded JSON value nests objects and arrays more than `limit` levels."""
+    return strict_json.nests_deeper_than(value, limit)
 
 
 def unusable(answer: Any) -> str | None:

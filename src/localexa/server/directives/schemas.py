@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from localexa.server.core.openapi_any_of import whole_branches
+from localexa.server.directives.invoker import MAX_ANSWER_DEPTH, too_deep
 from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
 from localexa.skill.messages import ENDPOINT_ID_PATTERN
 
@@ -58,6 +59,15 @@ class DirectiveIn(CamelModel):
     cookie: dict[str, Any] | None = None
     correlation_token: str | None = Field(default=None, min_length=1, max_length=4096)
     instance: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("payload", "cookie")
+    @classmethod
+    def _not_too_deep(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Refused before anything is sent: a payload ~300 deep went to the skill, then its
+        `DirectiveOut` could not be serialized (a 500 saying "Retry", for a directive delivered)."""
+        if value is not None and too_deep(value):
+            raise ValueError(f"nests objects and arrays more than {MAX_ANSWER_DEPTH} levels deep")
+        return value
 
 
 class Problem(CamelModel):

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import String
 
+from localexa.server.core import strict_json
 from localexa.server.core.auth import Principal
 from localexa.server.observe.models import JournalEntry
 from localexa.server.observe.redaction import (
@@ -28,6 +29,10 @@ from localexa.server.observe.redaction import (
     redact_url,
 )
 
+#: The deepest JSON body the journal redacts field by field. The redaction recurses, two frames a
+#: level on Python 3.11 (a list comprehension is a frame of its own there), within a recursion
+#: limit of 1,000: half of what a body may nest (core/strict_json.py), deeper ones as text.
+JOURNAL_JSON_DEPTH = strict_json.MAX_DEPTH // 2
 SKILL_ID_PREFIX = "amzn1.ask.skill."
 _SKILL_PARAMS = ("skillId", "skill_id")
 _CUSTOMER_PARAMS = ("userId", "user_id")
@@ -174,8 +179,8 @@ def to_row(ex: Exchange) -> tuple[dict[str, Any], Attribution]:
     """The redacted journal row of `ex` (without the skill of a messaging client, resolved later)."""
     request_type = _header(ex.request_headers, "content-type")
     response_type = _header(ex.response_headers, "content-type")
-    request_json = None if ex.request_truncated else decode_body(ex.request_body, request_type)
-    response_json = None if ex.response_truncated else decode_body(ex.response_body, response_type)
+    request_json = None if ex.request_truncated else _decoded(ex.request_body, request_type)
+    response_json = None if ex.response_truncated else _decoded(ex.response_body, response_type)
     who = attribute(ex, request_json, response_json)
     # A token pasted into a path (`/foo/Atza|…`) is redacted there too, as everywhere else.
     url = redact_text(redact_url(ex.url)) if ex.url else None
@@ -211,6 +216,19 @@ def to_row(ex: Exchange) -> tuple[dict[str, Any], Attribution]:
         "fault_id": ex.fault_id,
     }
     return storable(row), who
+
+
+def _decoded(body: bytes, content_type: str | None) -> Any | None:
+    """`decode_body`, or None (the body is then scrubbed as text) for JSON nested deeper than
+    `JOURNAL_JSON_DEPTH`: the redaction walks a decoded body recursively, and a body a few
+    hundred levels deep ended in a RecursionError, the call missing from the journal."""
+    try:
+        decoded = decode_body(body, content_type)
+    except RecursionError:  # deeper than the parser reads from here
+        return None
+    if strict_json.parsed_deeper_than(body, decoded, JOURNAL_JSON_DEPTH):
+        return None
+    return decoded
 
 
 def storable(row: dict[str, Any]) -> dict[str, Any]:
