@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Larg
 from localexa.server.core.clock import as_utc, offset_problem
 from localexa.server.core.errors import BadRequest
 from localexa.server.observe.schemas import FaultIn
+from localexa.server.observe.snapshot_json import json_column_problem
 from localexa.server.skills.schemas import check_endpoint
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
@@ -125,7 +126,11 @@ def _decode(table: Table, column: str, value: Any) -> Any:
         if kind.length is not None and len(value) > kind.length:
             raise _Unfit(f"must be at most {kind.length} characters")
         return value
-    return value  # JSON: any JSON value (the engine's serializer refuses non-finite numbers)
+    # JSON (the engine's serializer refuses non-finite numbers): the model's shape, a bounded depth.
+    problem = json_column_problem(table, column, value)
+    if problem is not None:
+        raise _Unfit(problem)
+    return value
 
 
 def validated_rows(
