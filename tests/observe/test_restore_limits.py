@@ -188,3 +188,15 @@ async def test_the_clock_is_one_row(client: httpx.AsyncClient) -> None:
     assert answer.status_code == 400, answer.text
     assert "id must be 1" in answer.json()["message"]
     assert (await client.post("/_localexa/restore", json=document, headers=ADMIN)).status_code == 200
+
+
+@pytest.mark.parametrize("error", [{"x": 1}, {"code": "X"}, {"code": 1, "message": "m"}, ["X", "m"]])
+async def test_a_case_result_error_of_another_shape_is_refused(client: httpx.AsyncClient, error: Any) -> None:
+    """`{"x": 1}` restored as a case's error, and every read of the run's results was a 500 (the
+    answer shows `{"code", "message"}`; QA of 2026-12-06)."""
+    document = await _snapshot(client)
+    document["tables"]["capability_test_case_results"] = [{"error": error}]
+    answer = await client.post("/_localexa/restore", json=document, headers=ADMIN)
+    assert answer.status_code == 400, answer.text
+    assert "tables.capability_test_case_results[0]" in answer.json()["message"]
+    assert "error" in answer.json()["message"]

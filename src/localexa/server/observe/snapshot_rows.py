@@ -240,9 +240,21 @@ def _skill_row(row: dict[str, Any]) -> str | None:
     return None
 
 
+def _case_result_row(row: dict[str, Any]) -> str | None:
+    """A case's `error` as the results answer shows it (`{"code", "message"}`: `{"x": 1}` restored,
+    and every read of the run's results was a 500)."""
+    error = row.get("error")
+    if error is None:
+        return None
+    if set(error) != {"code", "message"} or not all(isinstance(v, str) for v in error.values()):
+        return 'error must be {"code": "…", "message": "…"}'
+    return None
+
+
 #: Rows restore checks the way the admin API checks what makes them (a clock far past the year
 #: 9999 made every later call a 500, health and reset included, until the database was deleted).
 _ROW_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "capability_test_case_results": _case_result_row,
     "clock_state": _clock_row,
     "customers": _customer_row,
     "faults": _fault_row,
