@@ -118,6 +118,48 @@ async def test_a_worker_whose_run_was_restored_under_it_writes_nothing_more(
     assert (run["status"], run["next_case"], run["lease_owner"]) == ("IN_PROGRESS", 1, None)
 
 
+async def test_a_claim_a_restore_ended_writes_nothing_into_its_workers_new_claim(
+    client: httpx.AsyncClient, admin: Admin, app: FastAPI, mylights: SkillServer
+) -> None:
+    """The same worker (one process) claims the restored run again while its old claim still
+    waits for an answer: the old claim's writes must fail. With the worker's name as the lease
+    they passed (the lease was the same string again): the old claim recorded its case into the
+    restored run, the new one then hit a duplicate result, and two processes handed the run back
+    and forth thousands of times (QA of 2026-12-06)."""
+    await app.state.evaluation_worker.stop()
+    gate = asyncio.Event()
+    dev = await linked_developer(client, admin, mylights)
+    evaluation_id = await start(client, dev, plan_id_for("PowerController"), "kitchen")
+    worker = EvaluationWorker(
+        Runtime.of(app.state),
+        owner="one-process",
+        config=WorkerConfig(lease_seconds=30),
+        channel_factory=lambda runtime, job: Gated(directive_channel(runtime, job), FIRST_CASE_SENDS, gate),
+    )
+    old = await worker.claim()
+    assert old is not None
+    running = asyncio.create_task(worker.execute(old))
+
+    async def one_case_done() -> bool:
+        metrics = (await evaluation(client, dev, evaluation_id))["metrics"]
+        return bool(metrics.get("PowerController", {}).get("passedTestCases", 0) >= 1)
+
+    await wait_until(one_case_done)
+    snapshot = (await client.post("/_localexa/snapshot", headers=ADMIN)).json()
+    restored = await client.post("/_localexa/restore", headers=ADMIN, content=json.dumps(snapshot))
+    assert restored.status_code == 200, restored.text
+    new = await worker.claim()  # the same worker resumes the restored run
+    assert new is not None
+    assert new.id == evaluation_id
+    assert new.lease != old.lease
+    gate.set()
+    await running  # the old claim's next write finds its lease gone: it stops, writing nothing
+    after = (await client.post("/_localexa/snapshot", headers=ADMIN)).json()["tables"]
+    assert [r["ordinal"] for r in after["capability_test_case_results"]] == [0]
+    [run] = after["capability_evaluations"]
+    assert (run["status"], run["next_case"], run["lease_owner"]) == ("IN_PROGRESS", 1, new.lease)
+
+
 async def test_a_reset_under_a_run_leaves_nothing_of_it_and_the_worker_goes_on(
     client: httpx.AsyncClient, admin: Admin, app: FastAPI, mylights: SkillServer
 ) -> None:

@@ -118,13 +118,14 @@ async def test_a_run_restored_mid_attempt_resumes_that_attempt(
     for _ in range(2):
         job = await worker.claim()
         assert job is not None
-        await worker._release(job.id)  # interrupted: due again at once
+        await worker._release(job)  # interrupted: due again at once
     job = await worker.claim()
     assert job is not None
     assert job.attempts == 3  # its third claim, under way
     taken = (await client.post("/_localexa/snapshot", headers=ADMIN)).json()
     [row] = taken["tables"]["capability_evaluations"]
-    assert (row["status"], row["lease_owner"]) == ("IN_PROGRESS", "interrupted")
+    assert (row["status"], row["lease_owner"]) == ("IN_PROGRESS", job.lease)
+    assert job.lease.startswith("interrupted#")  # the worker's name and its claim's token
     assert row["attempts"] == 3
 
     for _ in range(2):  # a restore, then the restored state's own snapshot restored again

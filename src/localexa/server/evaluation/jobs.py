@@ -45,6 +45,10 @@ class Job:
     attempts: int
     #: When the claim began (wall clock): its calls are journaled only while no reset came since.
     claimed_at: float | None = None
+    #: This claim's `lease_owner`: the worker's name and a token of the claim. Every write of the
+    #: run is guarded by it, so a claim that a restore ended cannot write into the run a new claim
+    #: of the same worker resumed (with the worker's name alone it could: QA of 2026-12-06).
+    lease: str = ""
 
 
 class LeaseLost(Exception):

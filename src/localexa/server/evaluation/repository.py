@@ -7,7 +7,9 @@ Claiming a job (DESIGN.md "Jobs are claimed from the database"):
   rowcount tells whether this process won (SQLite serialises writers, so exactly one does).
 A run is due when it is PENDING, or IN_PROGRESS with a lease that expired by the wall clock.
 Every later write of the claimer is guarded by `lease_owner = :me`, so a process that lost its
-lease (paused too long, and another took over) cannot overwrite the run.
+lease (paused too long, and another took over) cannot overwrite the run. `:me` is the claim's
+own token (the worker's name and a random part, evaluation/jobs.py `Job.lease`), so a claim that
+a restore ended cannot write into a new claim of the same worker either.
 """
 
 from __future__ import annotations

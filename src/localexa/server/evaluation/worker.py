@@ -1,15 +1,14 @@
 """The background worker: every server process runs one, and any of them runs any run.
 
-DESIGN.md "Capability evaluation": a run is a job in the database, so it survives the process
-that accepted it. The worker polls for due runs (and is woken at once by a POST in its own
-process), claims up to `concurrent_runs` (repository.py: SKIP LOCKED on PostgreSQL, compare-and-set
-on SQLite), each with a lease by the wall clock renewed while it works (heartbeat), and writes each
-test case as it finishes. A process that dies stops renewing; once a lease expires the next worker
-to poll resumes that run at its first unfinished test case, or, after `max_attempts` claims, ends
-it in ERROR. A run is never left IN_PROGRESS. Lifecycle: `start_evaluation_worker(app)` in the
-lifespan, `stop_evaluation_worker(app)` at shutdown: once it begins no directive goes out (the one
-in flight is answered, within `stop_grace`), and each run is handed over with the test case it was
-in unrecorded, for the next worker to run again from its first set-up.
+DESIGN.md "Capability evaluation": a run is a job in the database, so it survives the process that accepted
+it. The worker polls for due runs (and is woken at once by a POST in its own process), claims up to
+`concurrent_runs` (repository.py: SKIP LOCKED on PostgreSQL, compare-and-set on SQLite), each with a lease
+by the wall clock renewed while it works (heartbeat), and writes each test case as it finishes. A process
+that dies stops renewing; once a lease expires the next worker to poll resumes that run at its first
+unfinished test case, or, after `max_attempts` claims, ends it in ERROR. A run is never left IN_PROGRESS.
+Lifecycle: `start_evaluation_worker(app)` in the lifespan, `stop_evaluation_worker(app)` at shutdown: once
+it begins no directive goes out (the one in flight is answered, within `stop_grace`), and each run is handed
+over with the test case it was in unrecorded, for the next worker to run again from its first set-up.
 """
 
 from __future__ import annotations
@@ -170,15 +169,14 @@ class EvaluationWorker:
             running.add(task)
             task.add_done_callback(ended)
 
-    # -- one job ---------------------------------------------------------------------------------
-
     def _lease_until(self) -> datetime:
         return self.wall() + timedelta(seconds=self.config.lease_seconds)
 
     async def claim(self) -> Job | None:
         claimed_at = time.time()  # before the claim: a reset after it cuts the run's calls
+        lease = f"{self.owner}#{uuid.uuid4().hex[:8]}"
         async with self.runtime.transaction() as session:
-            row = await EvaluationRepository(session).claim_next(self.owner, self.wall(), self._lease_until())
+            row = await EvaluationRepository(session).claim_next(lease, self.wall(), self._lease_until())
             if row is None:
                 return None
             return Job(
@@ -191,6 +189,7 @@ class EvaluationWorker:
                 next_case=row.next_case,
                 attempts=row.attempts,
                 claimed_at=claimed_at,
+                lease=lease,
             )
 
     async def run_once(self) -> bool:
@@ -205,7 +204,7 @@ class EvaluationWorker:
         context = contextvars.copy_context()  # the calls of the run carry when it was claimed
         context.run(work_began.set, job.claimed_at)
         work = asyncio.create_task(self._work(job), name=f"evaluation {job.id}", context=context)
-        beat = asyncio.create_task(self._heartbeat(job.id, work), name=f"evaluation heartbeat {job.id}")
+        beat = asyncio.create_task(self._heartbeat(job, work), name=f"evaluation heartbeat {job.id}")
         try:
             await work
         except asyncio.CancelledError:
@@ -219,7 +218,7 @@ class EvaluationWorker:
             logger.info("evaluation %s: a reset or restore replaced its state; stopped here", job.id)
         except Stopping:
             logger.info("evaluation %s: handed over (this process is stopping)", job.id)
-            await self._release(job.id, handed_over=True)
+            await self._release(job, handed_over=True)
         except IntegrityError as exc:
             if violation(exc) is not Violation.FOREIGN_KEY:
                 logger.exception("evaluation %s failed in this process; handing it back", job.id)
@@ -227,39 +226,39 @@ class EvaluationWorker:
                 # Its skill, customer or the run itself was deleted under it (a reset or restore
                 # elsewhere): nothing is left to resume, so no stack trace for an expected end.
                 logger.info("evaluation %s: its data was deleted while it ran; stopped here", job.id)
-            await self._release(job.id)
+            await self._release(job)
         except Exception:
             # Not the skill's fault (a database error, a bug): hand the run back at once, so it is
             # claimed again and resumed; `max_attempts` bounds how often.
             logger.exception("evaluation %s failed in this process; handing it back", job.id)
-            await self._release(job.id)
+            await self._release(job)
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
 
-    async def _release(self, run_id: str, *, handed_over: bool = False) -> None:
+    async def _release(self, job: Job, *, handed_over: bool = False) -> None:
         """Let any process (this one included) claim the run again now."""
         with contextlib.suppress(Exception):
             async with self.runtime.transaction() as session:
                 repo = EvaluationRepository(session)
-                await repo.release_lease(run_id, self.owner, self.wall(), handed_over=handed_over)
+                await repo.release_lease(job.id, job.lease, self.wall(), handed_over=handed_over)
 
     def _check_stopping(self) -> None:
         if self._stopping:
             raise Stopping()
 
-    async def _heartbeat(self, run_id: str, work: asyncio.Task[None]) -> None:
+    async def _heartbeat(self, job: Job, work: asyncio.Task[None]) -> None:
         interval = self.config.lease_seconds / 3
         while True:
             await asyncio.sleep(interval)
             try:
                 async with self.runtime.transaction() as session:
                     held = await EvaluationRepository(session).renew_lease(
-                        run_id, self.owner, self._lease_until()
+                        job.id, job.lease, self._lease_until()
                     )
             except Exception:
-                logger.warning("evaluation %s: heartbeat failed; retrying", run_id, exc_info=True)
+                logger.warning("evaluation %s: heartbeat failed; retrying", job.id, exc_info=True)
                 continue
             if not held:
                 work.cancel()
@@ -270,7 +269,7 @@ class EvaluationWorker:
             plan = find_plan(job.test_plan_id)
             await self._held(
                 lambda repo: repo.set_plan(
-                    job.id, self.owner, name=plan.name, total_cases=len(plan.test_cases)
+                    job.id, job.lease, name=plan.name, total_cases=len(plan.test_cases)
                 )
             )
             if job.attempts > self.config.max_attempts:
@@ -284,7 +283,8 @@ class EvaluationWorker:
                     # The case it was in never finished: an error case, so the metrics and the
                     # results say which one (the cases after it never ran and are not listed).
                     interrupted = timed_out(cases[job.next_case], message, job.endpoint_id)
-                    await self._record(job, job.next_case, interrupted)
+                    with contextlib.suppress(IntegrityError):  # recorded already: end all the same
+                        await self._record(job, job.next_case, interrupted)
                 raise RunError(ErrorCode.TEST_CASE_TIME_OUT, message)
             await check_account(self.runtime, user_id=job.customer_id, skill_id=job.skill_id, stage=job.stage)
             channel = StopGate(
@@ -342,7 +342,7 @@ class EvaluationWorker:
             error=outcome.error,
             reasons=outcome.reasons or None,
         )
-        await self._held(lambda repo: repo.record_result(self.owner, row, self._lease_until()))
+        await self._held(lambda repo: repo.record_result(job.lease, row, self._lease_until()))
 
     async def _conclude(self, job: Job) -> None:
         async with self.runtime.transaction() as session:
@@ -363,7 +363,7 @@ class EvaluationWorker:
         ended = self.runtime.clock.now()
         await self._held(
             lambda repo: repo.finish(
-                job.id, self.owner, status=status, ended_at=ended, error_code=code, error_message=message
+                job.id, job.lease, status=status, ended_at=ended, error_code=code, error_message=message
             )
         )
         logger.info("evaluation %s ended %s%s", job.id, status, f" ({code})" if code else "")
