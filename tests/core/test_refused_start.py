@@ -8,6 +8,7 @@ the migration's own transaction (db/migrate.py `upgrade_to_head`), which a refus
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from localexa.cli.serve import demo_checks, demo_hooks
+from localexa.cli.start_failure import last_line
 from localexa.server.admin.demo import CUSTOMER_EMAIL
 from localexa.server.app import create_app
 from localexa.server.core.crypto import SecretBox
@@ -73,9 +75,12 @@ async def test_a_start_under_another_secret_key_leaves_an_older_database_at_its_
         now=datetime.now(UTC),
     )
     settings = settings_for(old_url, tmp_path / "data", secret_key=OTHER_KEY)
-    with pytest.raises(RuntimeError, match="sealed under another secret key"):
+    with pytest.raises(RuntimeError, match="sealed under another secret key") as refused:
         await start_and_stop(create_app(settings))
     assert await revision_of(old_url) == FIRST  # an older localexa still opens it
+    # `cannot start:` shows the message as the README quotes it, not "RuntimeError: …".
+    shown = last_line("".join(traceback.format_exception_only(refused.value)))
+    assert shown.startswith("the database holds secrets sealed under another secret key"), shown
 
 
 async def test_a_refused_demo_start_leaves_an_older_database_at_its_revision(

@@ -140,6 +140,11 @@ WRONG_KEY = (
 )
 
 
+class WrongSecretKey(RuntimeError):
+    """The database holds secrets sealed under another key: the start stops (`cannot start:`
+    prints this message alone, as the README quotes it, not "RuntimeError: …")."""
+
+
 async def check_secret_key(conn: AsyncConnection, box: SecretBox) -> None:
     """Refuse to start on a database whose sealed secrets this key cannot open (a second process
     with its own data dir, or a restart under another key): it started and reported ready, then
@@ -158,4 +163,4 @@ async def check_secret_key(conn: AsyncConnection, box: SecretBox) -> None:
     try:
         box.open(row.secret_sealed, context=row.client_id)
     except ValueError:
-        raise RuntimeError(WRONG_KEY) from None
+        raise WrongSecretKey(WRONG_KEY) from None
