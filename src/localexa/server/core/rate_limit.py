@@ -21,11 +21,12 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage.base import SlidingWindowCounterSupport
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from localexa.server.core.errors import TooManyRequests
@@ -64,6 +65,30 @@ class Limiter(Protocol):
 REDIS_PREFIX = "localexa-rate"
 
 
+class StrictSlidingWindowCounter(SlidingWindowCounterRateLimiter):
+    """`limits`' sliding window counter without its rounding down.
+
+    `limits` floors the weighted count (the last window's calls times the share of it still
+    overlapping, plus this window's), so the first call after a window boundary found 2 × 0.99 =
+    1 of "2/minute" spent and went through: three calls in one second, when the three straddled
+    a boundary (a test of the 429 failed about once in 60 s / its duration). A call is allowed
+    only when the unrounded count plus its cost fits; then `limits`' own acquire counts it (its
+    floor only ever allows more, so it refuses nothing this test let through but a racing call).
+    """
+
+    async def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        window = cast("SlidingWindowCounterSupport", self.storage)
+        previous, previous_left, current, _ = await window.get_sliding_window(
+            item.key_for(*identifiers), item.get_expiry()
+        )
+        return self._weighted_count(item, previous, previous_left, current) + cost <= item.amount
+
+    async def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        return await self.test(item, *identifiers, cost=cost) and await super().hit(
+            item, *identifiers, cost=cost
+        )
+
+
 class WindowLimiter:
     """A sliding-window-counter limiter over a `limits` storage (memory or Redis).
 
@@ -86,7 +111,7 @@ class WindowLimiter:
         self._wrong_key_limits = sign_in_limits or []
         self._sign_in_limits = limits + self._wrong_key_limits
         self._storage = storage
-        self._strategy = SlidingWindowCounterRateLimiter(storage)
+        self._strategy = StrictSlidingWindowCounter(storage)
         self._closer = closer
         self._outage = LogThrottle(logger, "rate limit storage")
 
