@@ -28,7 +28,7 @@ from tests.factories import Admin
 ADMIN_KEY = "test-admin-key"
 #: One secret key for every in-process app of the session: on PostgreSQL the tests share one
 #: database, whose rows a test's app sees before it empties them, and a start refuses a database
-#: holding secrets sealed under another key (lwa/registry.py, check_secret_key).
+#: holding secrets sealed under another key (lwa/key_check.py).
 SECRET_KEY = "test-secret-key"
 PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
 

@@ -115,6 +115,26 @@ def test_postgresql_gets_a_fresh_database_that_is_dropped_afterwards() -> None:
     assert not database_exists(name)
 
 
+@pytest.mark.skipif(not PG_URL, reason="LOCALEXA_TEST_DATABASE_URL is not set")
+def test_servers_sharing_a_database_need_one_secret_key() -> None:
+    """`fresh_database=False`: a temporary data dir makes a new secret key, so a second server on
+    the database is refused, even when the first left it empty (lwa/key_check.py); one
+    LOCALEXA_SECRET_KEY in `env` serves it from any data dir."""
+    from tests.scale.processes import postgres_database
+
+    key = {"LOCALEXA_SECRET_KEY": "one-key-for-the-database-" + "0" * 16}
+    with postgres_database("kit_shared") as url:
+        with LocalexaServer(database_url=url, fresh_database=False, env=key) as first:
+            first.reset()
+        with pytest.raises(LocalexaServerError, match="LOCALEXA_SECRET_KEY"):
+            LocalexaServer(database_url=url, fresh_database=False, startup_timeout=30).start()
+        with (
+            LocalexaServer(database_url=url, fresh_database=False, env=key) as again,
+            again.client() as client,
+        ):
+            assert client.admin.customers.list() == []
+
+
 def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
     server = LocalexaServer(data_dir=tmp_path, database_url="mysql://nowhere/none", startup_timeout=30)
     with pytest.raises(LocalexaServerError, match="exited with"):

@@ -34,7 +34,7 @@ from localexa.server.db.migrate import upgrade_to_head
 from localexa.server.db.session import ReadsOnlyMiddleware
 from localexa.server.evaluation.worker import start_evaluation_worker, stop_evaluation_worker
 from localexa.server.lwa.expired import ExpiredSweeper, Swept
-from localexa.server.lwa.registry import check_secret_key
+from localexa.server.lwa.key_check import check_secret_key
 from localexa.server.lwa.token_cache import TokenCache, watch_revocations
 from localexa.server.lwa.tokens import LwaTokenVerifier
 from localexa.server.observe.install import install_observability, start_observability, stop_observability

@@ -1,4 +1,5 @@
-"""The declarative base every area's tables derive from, the shared clock row and the demo's row.
+"""The declarative base every area's tables derive from, the shared clock row, the demo's row and
+the secret key's check.
 
 Times are stored as timezone-aware UTC (`DateTime(timezone=True)`); SQLite hands them back naive,
 so read them through `core.clock.as_utc`.
@@ -42,6 +43,17 @@ class DemoSeed(Base):
     `--demo` on the same database, with a data dir of its own, reuses it instead of seeding again."""
 
     __tablename__ = "demo_seed"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sealed: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class SecretKeyCheck(Base):
+    """Which secret key serves this database: one row, id 1, holding a fixed text sealed under it
+    (lwa/key_check.py). Written by the first start; every later start must open it. Reset and
+    restore leave it alone and snapshots leave it out: it belongs to the database, not its state."""
+
+    __tablename__ = "secret_key_check"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     sealed: Mapped[str] = mapped_column(Text, nullable=False)

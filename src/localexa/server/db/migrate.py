@@ -138,8 +138,8 @@ async def upgrade_to_head(engine: AsyncEngine, check: StartCheck | None = None) 
     head = head_revision()
     current = await current_revision(engine)
     if head is not None and current == head:
-        if check is not None:  # nothing to migrate: the check has the connection to itself
-            async with engine.connect() as conn:
+        if check is not None:  # nothing to migrate: the check has a transaction to itself (it
+            async with engine.begin() as conn:  # may write: lwa/key_check.py)
                 await check(conn)
         return
     if current is not None and current not in known_revisions():

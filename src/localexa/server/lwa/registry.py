@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core import ids
 from localexa.server.core.clock import Clock
@@ -143,24 +143,3 @@ WRONG_KEY = (
 class WrongSecretKey(RuntimeError):
     """The database holds secrets sealed under another key: the start stops (`cannot start:`
     prints this message alone, as the README quotes it, not "RuntimeError: …")."""
-
-
-async def check_secret_key(conn: AsyncConnection, box: SecretBox) -> None:
-    """Refuse to start on a database whose sealed secrets this key cannot open (a second process
-    with its own data dir, or a restart under another key): it started and reported ready, then
-    refused every token and answered Skill Credentials with a 500. One sealed value tells, when
-    there is one: every skill's messaging client keeps its secret sealed. Run in the start's
-    migration transaction (db/migrate.py), so a refusal leaves an older database unmigrated."""
-    row = (
-        await conn.execute(
-            select(LwaClient.client_id, LwaClient.secret_sealed)
-            .where(LwaClient.secret_sealed.is_not(None))
-            .limit(1)
-        )
-    ).first()
-    if row is None or row.secret_sealed is None:
-        return
-    try:
-        box.open(row.secret_sealed, context=row.client_id)
-    except ValueError:
-        raise WrongSecretKey(WRONG_KEY) from None

@@ -53,9 +53,10 @@ from localexa.server.observe.generation import next_generation
 from localexa.server.observe.snapshot_rows import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, encode, validated_rows
 from localexa.server.observe.snapshot_seals import check_sealed_values
 
-#: Tables reset leaves alone: a reset must not bring a signed-out console cookie back to life, and
-#: it moves the journal's cutoff rather than deleting it (observe/journal.py).
-KEPT_BY_RESET = frozenset({"console_sign_outs", "journal_cutoff"})
+#: Tables reset leaves alone: a reset must not bring a signed-out console cookie back to life, it
+#: moves the journal's cutoff rather than deleting it (observe/journal.py), and the secret key's
+#: check belongs to the database, not its state (lwa/key_check.py).
+KEPT_BY_RESET = frozenset({"console_sign_outs", "journal_cutoff", "secret_key_check"})
 #: Tables a snapshot leaves out and restore leaves alone.
 NOT_STATE = frozenset({"journal_entries"}) | KEPT_BY_RESET
 

@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0008_expiry_indexes
+-- localexa PostgreSQL schema at revision 0009_secret_key_check
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -345,3 +345,11 @@ CREATE INDEX ix_lwa_authorization_codes_expires_at ON lwa_authorization_codes (e
 CREATE INDEX ix_lwa_tokens_expires_at ON lwa_tokens (expires_at)
 ;
 UPDATE alembic_version SET version_num='0008_expiry_indexes' WHERE alembic_version.version_num = '0007_regional_endpoints'
+;
+CREATE TABLE secret_key_check (
+    id INTEGER NOT NULL, 
+    sealed TEXT NOT NULL, 
+    CONSTRAINT pk_secret_key_check PRIMARY KEY (id)
+)
+;
+UPDATE alembic_version SET version_num='0009_secret_key_check' WHERE alembic_version.version_num = '0008_expiry_indexes'

@@ -1,4 +1,4 @@
--- localexa SQLite schema at revision 0008_expiry_indexes
+-- localexa SQLite schema at revision 0009_secret_key_check
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -323,3 +323,9 @@ CREATE UNIQUE INDEX ix_skills_alexa_client_id ON skills (alexa_client_id)
 CREATE INDEX ix_lwa_authorization_codes_expires_at ON lwa_authorization_codes (expires_at)
 ;
 CREATE INDEX ix_lwa_tokens_expires_at ON lwa_tokens (expires_at)
+;
+CREATE TABLE secret_key_check (
+	id INTEGER NOT NULL, 
+	sealed TEXT NOT NULL, 
+	CONSTRAINT pk_secret_key_check PRIMARY KEY (id)
+)

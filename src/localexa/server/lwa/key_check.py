@@ -1,0 +1,89 @@
+"""Refusing to start under another secret key than the one a database was written with.
+
+A second process with its own data dir (hence its own `secret-key`), or a restart under another
+`LOCALEXA_SECRET_KEY`, started and reported ready, then refused every token the other processes
+issued and answered Skill Credentials with a 500. Before 2026-12-06 a start could tell only from
+a sealed client secret, so on a database holding none (right after a reset) such a process
+started, and a skill it created sealed its secret under the wrong key, after which the right
+processes refused to start. Now the database keeps a fixed text sealed under its key
+(`secret_key_check`, row 1): the first start writes it, every later start must open it. A
+database written before that row existed is checked by a sealed client secret once, as before.
+
+Run in the start's migration transaction (db/migrate.py), so a refusal leaves an older database
+unmigrated. Two first starts racing with different keys: the row is inserted "if missing" and read
+back, so the second finds the first's row and refuses.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Executable, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from localexa.server.core.crypto import SecretBox
+from localexa.server.db.base import SecretKeyCheck
+from localexa.server.lwa.models import LwaClient
+from localexa.server.lwa.registry import WRONG_KEY, WrongSecretKey
+
+#: The sealed text, and the associated data it is sealed under (no other sealed value uses it).
+MARKER = "localexa secret key check"
+CONTEXT = "localexa:secret-key-check"
+
+
+async def check_secret_key(conn: AsyncConnection, box: SecretBox) -> None:
+    """Refuse (`WrongSecretKey`) unless `box`'s key is the one this database was written with."""
+    sealed = await _stored(conn)
+    if sealed is None:
+        await _check_a_sealed_client_secret(conn, box)
+        await conn.execute(_insert_once(conn.dialect.name, box.seal(MARKER, context=CONTEXT)))
+        sealed = await _stored(conn)  # another start's row, if it won the race
+    if sealed is None or not _opens(box, sealed):
+        raise WrongSecretKey(WRONG_KEY)
+
+
+async def _stored(conn: AsyncConnection) -> str | None:
+    return (await conn.execute(select(SecretKeyCheck.sealed).where(SecretKeyCheck.id == 1))).scalar()
+
+
+def _opens(box: SecretBox, sealed: str) -> bool:
+    try:
+        return box.open(sealed, context=CONTEXT) == MARKER
+    except ValueError:
+        return False
+
+
+async def _check_a_sealed_client_secret(conn: AsyncConnection, box: SecretBox) -> None:
+    """A database from before the check's row: every skill's messaging client keeps its secret
+    sealed, so one of them tells the key, when there is one."""
+    row = (
+        await conn.execute(
+            select(LwaClient.client_id, LwaClient.secret_sealed)
+            .where(LwaClient.secret_sealed.is_not(None))
+            .limit(1)
+        )
+    ).first()
+    if row is None or row.secret_sealed is None:
+        return
+    try:
+        box.open(row.secret_sealed, context=row.client_id)
+    except ValueError:
+        raise WrongSecretKey(WRONG_KEY) from None
+
+
+def _insert_once(dialect: str, sealed: str) -> Executable:
+    """INSERT of the check's row that does nothing when it exists; each database's own dialect
+    module, imported on use (a PostgreSQL process never loads SQLite's)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return (
+            pg_insert(SecretKeyCheck)
+            .values(id=1, sealed=sealed)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return (
+        sqlite_insert(SecretKeyCheck)
+        .values(id=1, sealed=sealed)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
