@@ -5,13 +5,15 @@ short key set through LOCALEXA_ADMIN_KEY could be guessed at 100 a second (secur
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from localexa.server.core.rate_limit import SIGN_IN_OPERATIONS
+from localexa.server.core.rate_limit import SIGN_IN_OPERATIONS, WindowLimiter
 from localexa.server.settings import Settings
 from tests.conftest import ADMIN_KEY
 
@@ -116,3 +118,63 @@ async def test_the_console_and_the_header_share_one_budget_of_wrong_keys(app: Fa
         for n in range(3):
             assert (await second.get(PATH, headers={"X-Localexa-Admin-Key": f"guess-{n}"})).status_code == 401
         assert await _console_sign_in(second, ADMIN_KEY) == 429
+
+
+REDIS_URL = os.environ.get("LOCALEXA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+async def redis_limited(app: FastAPI) -> AsyncIterator[FastAPI]:
+    """The app's limiter in Redis (as several processes share it): each count is a round trip,
+    so wrong keys sent at once interleave between the budget's check and their count."""
+    import redis.asyncio
+
+    probe = redis.asyncio.Redis.from_url(REDIS_URL)
+    try:
+        await probe.ping()
+    except Exception as exc:
+        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+    finally:
+        await probe.aclose()
+    limiter = WindowLimiter.from_settings("6000/minute", REDIS_URL, "3/minute")
+    await limiter.reset()
+    previous, app.state.rate_limiter = app.state.rate_limiter, limiter
+    try:
+        yield app
+    finally:
+        app.state.rate_limiter = previous
+        await limiter.reset()
+        await limiter.aclose()
+
+
+async def test_wrong_keys_sent_at_once_stay_within_the_budget(redis_limited: FastAPI) -> None:
+    """200 at once got 114 401s of a budget of 100 before 429s (QA of 2026-12-06): each passed
+    the check before any was counted. The count itself decides now."""
+    async with _client(redis_limited, "10.0.0.31") as attacker:
+        answers = await asyncio.gather(
+            *(attacker.get(PATH, headers={"X-Localexa-Admin-Key": f"guess-{n}"}) for n in range(40))
+        )
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses.count(401) == 3, statuses
+        assert statuses.count(429) == 37, statuses
+        assert (await attacker.get(PATH, headers={"X-Localexa-Admin-Key": ADMIN_KEY})).status_code == 429
+
+
+async def test_console_wrong_keys_sent_at_once_stay_within_the_budget(redis_limited: FastAPI) -> None:
+    """The console counts every attempt against its own sign-in budget first (an atomic count),
+    then wrong keys against the one it shares with the header."""
+    async with _client(redis_limited, "10.0.0.32") as attacker:
+        page = await attacker.get("/console/login")
+        token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        answers = await asyncio.gather(
+            *(
+                attacker.post(
+                    "/console/login",
+                    data={"admin_key": f"guess-{n}", "csrf_token": token, "next": "/console"},
+                )
+                for n in range(20)
+            )
+        )
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses.count(401) == 3, statuses
+        assert statuses.count(429) == 17, statuses

@@ -35,6 +35,7 @@ from localexa.server.console.render import (
 )
 from localexa.server.console.router import router as router  # api.py includes it from here
 from localexa.server.console.session import (
+    ConsoleSession,
     admin_key_ok,
     csrf_ok,
     end_session,
@@ -97,6 +98,16 @@ async def login_page(request: Request, next: str | None = None) -> Response:
     return response
 
 
+def _too_many_sign_ins(
+    request: Request, session: ConsoleSession | None, next: str, retry_after: int
+) -> Response:
+    error = f"Too many sign-in attempts. Try again in {retry_after} seconds."
+    context = {"next": _safe_next(next), "error": error}
+    response = render(request, "login.html", context, session=session, status_code=429)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 @router.post("/login")
 async def login(
     request: Request,
@@ -117,13 +128,10 @@ async def login(
         SIGN_IN_OPERATION, caller
     )
     if retry_after is not None:
-        error = f"Too many sign-in attempts. Try again in {retry_after} seconds."
-        context = {"next": _safe_next(next), "error": error}
-        response = render(request, "login.html", context, session=session, status_code=429)
-        response.headers["Retry-After"] = str(retry_after)
-        return response
+        return _too_many_sign_ins(request, session, next, retry_after)
     if not admin_key_ok(request, admin_key):
-        await count_wrong_key(request, limiter, caller)
+        if (retry_after := await count_wrong_key(request, limiter, caller)) is not None:
+            return _too_many_sign_ins(request, session, next, retry_after)  # spent meanwhile
         context = {"next": _safe_next(next), "error": "That is not this server's admin key."}
         return render(request, "login.html", context, session=session, status_code=401)
     mark_admin(request)  # the right key signed this call in: the admin's, in the journal

@@ -157,10 +157,21 @@ class WrongKeyCallers:
         return True
 
 
-async def count_wrong_key(request: Request, limiter: Limiter, caller: str) -> None:
-    """A wrong admin key from `caller` (the header's or the console's sign-in form's)."""
+async def count_wrong_key(request: Request, limiter: Limiter, caller: str) -> int | None:
+    """A wrong admin key from `caller` (the header's or the console's sign-in form's): None when
+    the budget had room for it, else the seconds to wait (the caller answers 429, not 401).
+
+    Counting is what decides: wrong keys sent at once all passed the budget's check before any
+    of them was counted (200 at once got 114 401s of a budget of 100); a count the budget refuses
+    is atomic, in memory as in Redis."""
     _wrong_key_callers(request.app.state).note(caller)
-    await limiter.hit(ADMIN_KEY_OPERATION, caller)
+    return await limiter.hit(ADMIN_KEY_OPERATION, caller)
+
+
+def too_many_wrong_keys(wait: int) -> TooManyRequests:
+    return TooManyRequests(
+        f"Too many wrong admin keys from this address; retry after {wait} s.", retry_after=wait
+    )
 
 
 def _wrong_key_callers(state: Any) -> WrongKeyCallers:
@@ -188,17 +199,19 @@ async def require_admin_key(request: Request) -> None:
         and suspects.seen(caller)
         and (wait := await limiter.spent(ADMIN_KEY_OPERATION, caller)) is not None
     ):
-        raise TooManyRequests(
-            f"Too many wrong admin keys from this address; retry after {wait} s.", retry_after=wait
-        )
+        raise too_many_wrong_keys(wait)
     given = request.headers.getlist("x-localexa-admin-key")
     expected: str = request.app.state.admin_key
     # Two keys are no key: the first one counted, so a wrong one after a right one passed.
     if len(given) != 1 or not hmac.compare_digest(given[0].encode(), expected.encode()):
         # A missing or empty header guesses nothing: counted, one misconfigured script on
         # 127.0.0.1 (or a test asserting the 401) locked the CLI out (re-verification).
-        if limiter is not None and any(value.strip() for value in given):
-            await count_wrong_key(request, limiter, caller)
+        if (
+            limiter is not None
+            and any(value.strip() for value in given)
+            and (wait := await count_wrong_key(request, limiter, caller)) is not None
+        ):
+            raise too_many_wrong_keys(wait)
         raise Unauthorized("A valid X-Localexa-Admin-Key header is required.")
 
 
