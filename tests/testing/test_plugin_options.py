@@ -91,3 +91,44 @@ def test_a_localexa_env_line_that_is_no_assignment_stops_the_run(tmp_path: Path)
     result = _pytest(tmp_path, "-p", "no:cacheprovider")
     assert result.returncode == 4, result.stdout + result.stderr
     assert "localexa_env: 'LOCALEXA_DIRECTIVE_TIMEOUT 2' is not NAME=VALUE" in result.stderr
+
+
+MISSPELT = "[pytest]\nlocalexa_env =\n    LOCALEXA_RATE_LIMT=2/minute\n"
+
+
+def test_a_misspelt_setting_in_localexa_env_stops_the_run(tmp_path: Path) -> None:
+    """It was passed on, and the server ignored it: the default budget, without a word."""
+    (tmp_path / "pytest.ini").write_text(MISSPELT)
+    (tmp_path / "test_nothing.py").write_text("def test_it():\n    pass\n")
+    result = _pytest(tmp_path, "-p", "no:cacheprovider")
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "LOCALEXA_RATE_LIMT is not a setting of localexa serve; did you mean LOCALEXA_RATE_LIMIT?" in (
+        result.stderr
+    )
+
+
+COMMENTED = """[pytest]
+localexa_env =
+    LOCALEXA_DIRECTIVE_TIMEOUT=2  # seconds
+    LOCALEXA_RATE_LIMIT=100/second; 6000/minute
+    LOCALEXA_ADMIN_KEY="key#1 # kept"
+    ACME_URL=http://example.test/#fragment
+"""
+
+SHOW_ENV = """
+def test_show(localexa_server_options):
+    print("ENV", sorted(localexa_server_options["env"].items()))
+"""
+
+
+def test_localexa_env_drops_comments_after_a_value(tmp_path: Path) -> None:
+    """pytest keeps the rest of the line: `2  # seconds` reached the server as the timeout."""
+    (tmp_path / "pytest.ini").write_text(COMMENTED)
+    (tmp_path / "test_show.py").write_text(SHOW_ENV)
+    result = _pytest(tmp_path, "-p", "no:cacheprovider", "-s")
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = next(line for line in result.stdout.splitlines() if line.startswith("ENV") or "ENV [" in line)
+    assert (
+        "[('ACME_URL', 'http://example.test/#fragment'), ('LOCALEXA_ADMIN_KEY', 'key#1 # kept'), "
+        "('LOCALEXA_DIRECTIVE_TIMEOUT', '2'), ('LOCALEXA_RATE_LIMIT', '100/second; 6000/minute')]"
+    ) in shown

@@ -20,6 +20,7 @@ import asyncio
 import gc
 import importlib.util
 import logging
+import os
 import shlex
 import socket
 import warnings
@@ -39,6 +40,7 @@ from localexa.cli.serve_checks import (
     check_ports,
     settings_from,
     use_data_dir,
+    warn_of_misspelt_names,
 )
 from localexa.cli.serve_servers import DEMO_HOST, DEMO_LISTENER, AnnouncingServer, serve_all
 from localexa.cli.start_failure import OneLineStartupFailure
@@ -301,6 +303,7 @@ def run_server(settings: Settings) -> None:
     use_data_dir(settings)
     pause_collection_for_startup()
     configure_logging(settings.log_level)
+    warn_of_misspelt_names(os.environ)
     defer_model_building()
     from localexa.server.app import create_app
 

@@ -5,13 +5,17 @@ one line and exit 1 (each of these used to end in a traceback; tests/cli/test_se
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import typer
 from pydantic import ValidationError
 
+from localexa.env_names import misspelt
 from localexa.server.settings import KeyFileError, Settings
+
+logger = logging.getLogger("localexa.serve")
 
 MAX_PORT = 65535
 #: Python's levels, plus uvicorn's TRACE (registered when uvicorn is imported).
@@ -116,3 +120,10 @@ def use_data_dir(settings: Settings) -> None:
     except KeyFileError as exc:
         typer.echo(f"localexa: cannot use the data directory {settings.data_dir}: {exc}.", err=True)
         raise typer.Exit(1) from None
+
+
+def warn_of_misspelt_names(environ: Mapping[str, str]) -> None:
+    """One warning per `LOCALEXA_*` variable that no part of localexa reads but that is close to
+    one that does: it is ignored, and its value with it (env_names.py)."""
+    for given, meant in misspelt(environ):
+        logger.warning("%s is not a setting of localexa and is ignored; did you mean %s?", given, meant)

@@ -74,15 +74,40 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _ini_env(config: pytest.Config) -> dict[str, str]:
-    """`localexa_env`'s lines as a mapping; a line that is no NAME=VALUE is a usage error."""
+    """`localexa_env`'s lines as a mapping; a line that is no NAME=VALUE, or a `LOCALEXA_*` name
+    that is no setting of the server (a misspelt one was ignored silently), is a usage error."""
     env: dict[str, str] = {}
-    for line in config.getini(ENV_INI):
+    lines = config.getini(ENV_INI)
+    if not lines:
+        return env
+    from localexa.env_names import PREFIX, nearest, server_names
+
+    known = server_names()
+    for line in lines:
         name, equals, value = str(line).partition("=")
-        if not equals or not name.strip() or any(c.isspace() for c in name.strip()):
+        name = name.strip()
+        if not equals or not name or any(c.isspace() for c in name):
             example = "LOCALEXA_DIRECTIVE_TIMEOUT=2"
             raise pytest.UsageError(f"{ENV_INI}: {line!r} is not NAME=VALUE (e.g. {example})")
-        env[name.strip()] = value.strip()
+        if name.upper().startswith(PREFIX) and name.upper() not in known:
+            meant = nearest(name, known)
+            hint = f"did you mean {meant}?" if meant else "the README's settings table lists them"
+            raise pytest.UsageError(f"{ENV_INI}: {name} is not a setting of localexa serve; {hint}")
+        env[name] = _ini_value(value)
     return env
+
+
+def _ini_value(value: str) -> str:
+    """A value as the server should see it. pytest keeps what follows it on its line, so a
+    comment after ` #` reached the server as part of the value (`2  # seconds` as the directive
+    timeout): it is dropped. A value in matching quotes is taken as it is, `#` included."""
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    for index, char in enumerate(value):
+        if char == "#" and index > 0 and value[index - 1].isspace():
+            return value[:index].rstrip()
+    return value
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,42 @@
+"""`localexa serve` warns of a `LOCALEXA_*` variable that is close to a setting's name but none:
+pydantic-settings ignores it, so `LOCALEXA_RATE_LIMT=2/minute` left the default budget in place
+without a word (env_names.py)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from localexa.cli.serve_checks import warn_of_misspelt_names
+from localexa.env_names import misspelt, server_names
+
+
+def test_close_names_are_taken_for_misspellings() -> None:
+    environ = {
+        "LOCALEXA_RATE_LIMT": "2/minute",
+        "LOCALEXA_REDIS_ULR": "redis://",
+        "localexa_directive_timeout": "2",  # pydantic-settings reads names in any case
+        "LOCALEXA_TOKEN": "t",  # the CLI's and the client's
+        "LOCALEXA_TEST_PORTS": "20000-20100",  # the testing kit's
+        "LOCALEXA_FUZZ_SEED": "1",  # far from every name: someone else's
+        "RATE_LIMIT": "1/second",
+    }
+    assert misspelt(environ) == [
+        ("LOCALEXA_RATE_LIMT", "LOCALEXA_RATE_LIMIT"),
+        ("LOCALEXA_REDIS_ULR", "LOCALEXA_REDIS_URL"),
+    ]
+
+
+def test_every_setting_and_the_import_path_are_known() -> None:
+    names = server_names()
+    assert {"LOCALEXA_RATE_LIMIT", "LOCALEXA_SECRET_KEY", "LOCALEXA_EXTRA_PYTHONPATH"} <= names
+    assert misspelt(dict.fromkeys(names, "x")) == []
+
+
+def test_serve_warns_once_per_misspelt_name(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="localexa.serve")
+    warn_of_misspelt_names({"LOCALEXA_RATE_LIMT": "2/minute", "LOCALEXA_PORT": "9000"})
+    assert [r.getMessage() for r in caplog.records] == [
+        "LOCALEXA_RATE_LIMT is not a setting of localexa and is ignored; did you mean LOCALEXA_RATE_LIMIT?"
+    ]
