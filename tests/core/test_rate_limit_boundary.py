@@ -8,7 +8,10 @@ case lands exactly where it means to.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -61,3 +64,42 @@ async def test_the_last_windows_calls_fade_with_its_overlap(clock: FrozenTime) -
     clock.now = BOUNDARY + 2 * MINUTE + 0.001  # both windows gone
     assert await limiter.hit("things.list", "user:a") is None
     assert await limiter.hit("things.list", "other") is None
+
+
+REDIS_URL = os.environ.get("LOCALEXA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+async def redis_limiter() -> AsyncIterator[WindowLimiter]:
+    limiter = WindowLimiter.from_settings("2/second", REDIS_URL)
+    try:
+        await limiter.reset()
+    except Exception as exc:  # reset logs and swallows; a ping tells
+        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+    try:
+        yield limiter
+    finally:
+        await limiter.reset()
+        await limiter.aclose()
+
+
+async def test_in_redis_the_last_windows_calls_count_unrounded(redis_limiter: WindowLimiter) -> None:
+    """Redis's windows start at a key's first call: 1.1 s after two calls of "2/second" the last
+    window still overlaps by ~0.9, so 2 × 0.9 = 1.8 of 2 are spent (rounded down, 1: a third call
+    went through). One script counts and decides (core/strict_window.py), in one round trip."""
+    import redis.asyncio
+
+    probe = redis.asyncio.Redis.from_url(REDIS_URL)
+    try:
+        await probe.ping()
+    except Exception as exc:
+        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+    finally:
+        await probe.aclose()
+    assert getattr(redis_limiter._storage, "_localexa_counts_strictly", False)
+    assert await redis_limiter.hit("things.list", "user:r") is None
+    assert await redis_limiter.hit("things.list", "user:r") is None
+    await asyncio.sleep(1.1)
+    assert await redis_limiter.hit("things.list", "user:r") is not None
+    await asyncio.sleep(1.0)  # 2.1 s: ~0.1 of the last window overlaps
+    assert await redis_limiter.hit("things.list", "user:r") is None

@@ -21,17 +21,16 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.storage.base import SlidingWindowCounterSupport
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from localexa.server.core.errors import TooManyRequests
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.core.redis_pools import bounded_pool
+from localexa.server.core.strict_window import StrictSlidingWindowCounter, count_strictly_in_redis
 
 logger = logging.getLogger("localexa.rate_limit")
 
@@ -63,30 +62,6 @@ class Limiter(Protocol):
 #: The Redis key prefix of the counters: their own, so that forgetting them (`reset`, which
 #: deletes every key under the prefix) leaves the token cache's keys (`localexa:…`) alone.
 REDIS_PREFIX = "localexa-rate"
-
-
-class StrictSlidingWindowCounter(SlidingWindowCounterRateLimiter):
-    """`limits`' sliding window counter without its rounding down.
-
-    `limits` floors the weighted count (the last window's calls times the share of it still
-    overlapping, plus this window's), so the first call after a window boundary found 2 × 0.99 =
-    1 of "2/minute" spent and went through: three calls in one second, when the three straddled
-    a boundary (a test of the 429 failed about once in 60 s / its duration). A call is allowed
-    only when the unrounded count plus its cost fits; then `limits`' own acquire counts it (its
-    floor only ever allows more, so it refuses nothing this test let through but a racing call).
-    """
-
-    async def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
-        window = cast("SlidingWindowCounterSupport", self.storage)
-        previous, previous_left, current, _ = await window.get_sliding_window(
-            item.key_for(*identifiers), item.get_expiry()
-        )
-        return self._weighted_count(item, previous, previous_left, current) + cost <= item.amount
-
-    async def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
-        return await self.test(item, *identifiers, cost=cost) and await super().hit(
-            item, *identifiers, cost=cost
-        )
 
 
 class WindowLimiter:
@@ -129,6 +104,7 @@ class WindowLimiter:
         uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
         options: dict[str, Any] = {"connection_pool": pool}  # passed through to redis.asyncio.Redis
         storage = RedisStorage(uri, implementation="redispy", key_prefix=REDIS_PREFIX, **options)
+        count_strictly_in_redis(storage)
         return cls(limits, storage, closer=pool, sign_in_limits=sign_in)
 
     def _items(self, operation: str) -> list[RateLimitItem]:
