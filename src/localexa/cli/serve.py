@@ -331,6 +331,12 @@ def run_server(settings: Settings) -> None:
         http=guarded_protocol(WireGuard(budget, settings.client_timeout, wire_renderer(localexa), tls)),
         timeout_keep_alive=settings.idle_timeout,
         ws="none",  # no API here is a WebSocket; "auto" would load the websockets package at start
+        # Whose X-Forwarded-For/-Proto to believe: only the proxies named. uvicorn's default
+        # believed any process on 127.0.0.1 (or FORWARDED_ALLOW_IPS), so a local script, or a
+        # remote one through a proxy that passes the header on, chose its own address and with
+        # it a fresh sign-in budget per request (proxy QA of 2026-12-06).
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips or "",
     )
     server = AnnouncingServer(config)
     sockets = bind_region_sockets(settings)

@@ -181,5 +181,6 @@ def build_demo_device_cloud(
         lifespan="off",
         http=guarded_protocol(guard),
         timeout_keep_alive=settings.idle_timeout,
+        proxy_headers=False,  # the demo's cloud is reached directly (uvicorn believed loopback)
     )
     return _QuietServer(server_config)

@@ -7,11 +7,13 @@ first start, so a restart keeps every token and encrypted column readable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,8 +69,15 @@ class Settings(BaseSettings):
     #: Seconds a connection may stay silent between requests, or after it opens (`--idle-timeout`).
     idle_timeout: int = Field(default=5, ge=1)
     log_level: str = "info"
-    #: Base URL of the public listener (used in printed hints and in demo seeding).
+    #: Base URL of the public listener (used in printed hints and in demo seeding), and where
+    #: clients reach each region when a proxy or port mapping stands in front (EU and FE: their
+    #: own; `GET /v1/alexaApiEndpoint` names them).
     public_base_url: str | None = None
+    eu_public_base_url: str | None = None
+    fe_public_base_url: str | None = None
+    #: Addresses of the proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
+    #: (comma-separated addresses or networks, or `*`); none by default (core/rate_limit.py).
+    forwarded_allow_ips: str | None = None
     #: Ports of the EU and FE listeners; default port+1 and port+2.
     eu_port: int | None = Field(default=None, ge=1, le=65535)
     fe_port: int | None = Field(default=None, ge=1, le=65535)
@@ -101,6 +110,46 @@ class Settings(BaseSettings):
                 "X-Localexa-Admin-Key header"
             )
         return value
+
+    @field_validator("public_base_url", "eu_public_base_url", "fe_public_base_url")
+    @classmethod
+    def _public_url_is_an_origin(cls, value: str | None) -> str | None:
+        """http(s)://host[:port]: the address a client is given must be one it can use."""
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        try:
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:
+            port_ok = False
+        if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+            raise ValueError(
+                f"{value!r} is not an http:// or https:// URL with a host (https://lx.example:8443)"
+            )
+        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError(f"{value!r} must be scheme://host[:port] only: no path, query or user")
+        return value.strip()
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str | None) -> str | None:
+        """Each item an address or network (`*` for any): uvicorn took anything, and a typo trusted
+        no proxy without a word."""
+        if value is None:
+            return None
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if not items:
+            raise ValueError("names no proxy: leave it unset to believe none, or give addresses")
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (127.0.0.1, 10.0.0.0/8, *)"
+                ) from None
+        return ",".join(items)
 
     @field_validator("rate_limit", "sign_in_rate_limit")
     @classmethod
@@ -155,6 +204,10 @@ class Settings(BaseSettings):
             "EU": self.eu_port if self.eu_port is not None else self.port + 1,
             "FE": self.fe_port if self.fe_port is not None else self.port + 2,
         }
+
+    def public_origins(self) -> dict[str, str | None]:
+        """The public base URL of each region's listener, where one is set."""
+        return {"NA": self.public_base_url, "EU": self.eu_public_base_url, "FE": self.fe_public_base_url}
 
     def resolved_demo_port(self) -> int:
         return self.demo_port if self.demo_port is not None else self.port + 3

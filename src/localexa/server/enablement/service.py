@@ -19,6 +19,7 @@ import ipaddress
 import logging
 import re
 import uuid
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,10 +105,16 @@ def regional_endpoint(region: Region, request_host: str | None, settings: Settin
     """The endpoint of `region` as `GET /v1/alexaApiEndpoint` names it: Amazon's host name when the
     request came through one (a hosts-file entry or proxy), else `host:port` of the region's
     listener on the host the caller used (so a phone on the LAN gets a reachable address), or on
-    the listening host when the request named none."""
+    the listening host when the request named none. Behind a proxy or a port mapping the
+    listener's port is not the one clients reach: the region's public base URL, when set
+    (LOCALEXA_PUBLIC_BASE_URL, LOCALEXA_EU_PUBLIC_BASE_URL, LOCALEXA_FE_PUBLIC_BASE_URL), is
+    named instead (its host, and its port unless the scheme's own)."""
     host = _host_of(request_host)
     if host is not None and amazon_region_of_host(host) is not None:
         return AMAZON_HOSTS[region]
+    public = settings.public_origins()[region.value]
+    if public is not None:
+        return urlsplit(public).netloc
     if host is None:
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
     port = settings.region_ports()[region.value]
