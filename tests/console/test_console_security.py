@@ -239,3 +239,36 @@ async def test_other_sites_stay_refused_behind_a_proxy(
     assert out.status_code == 403
     assert app.state.clock.offset_seconds == before
     assert (await client.get("/console")).status_code == 200  # still signed in
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+)
+async def test_a_sign_in_from_another_site_is_refused(
+    client: httpx.AsyncClient, app: FastAPI, headers: dict[str, str]
+) -> None:
+    """QA of 2026-12-06: with the login page's cookie and token and the right key, a sign-in
+    posted from another site answered 303 signed in. It is refused before any budget is spent."""
+    app.state.rate_limiter = WindowLimiter.from_settings("2/minute", None)
+    page = await client.get("/console/login")
+    csrf = _csrf(page.text)
+    for key in (ADMIN_KEY, "guess", "guess"):
+        refused = await client.post(
+            "/console/login", data={"admin_key": key, "csrf_token": csrf}, headers=headers
+        )
+        assert refused.status_code == 403, refused.text
+        assert "sent from another site" in refused.text
+        assert "set-cookie" not in refused.headers
+        assert (await client.get("/console")).status_code == 303  # not signed in
+    # None of them counted: the admin's own sign-in still has its whole budget.
+    assert (
+        await client.post("/console/login", data={"admin_key": "guess", "csrf_token": csrf})
+    ).status_code == 401
+    signed_in = await client.post("/console/login", data={"admin_key": ADMIN_KEY, "csrf_token": csrf})
+    assert signed_in.status_code == 303
+    assert (await client.get("/console")).status_code == 200
