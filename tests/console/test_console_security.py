@@ -173,3 +173,102 @@ async def test_a_form_from_another_site_is_refused_and_says_so(
     assert own_site.status_code == 303
     stale = await client.post("/console/clock", data={"seconds": "60", "csrf_token": "old"})
     assert "Form expired" in stale.text
+
+
+#: What nginx terminating TLS on https://localhost:18143 passes on with `proxy_set_header Host
+#: $host;` (the port dropped), under Chromium's own headers for the console's forms.
+BEHIND_A_PROXY = {"Host": "localhost", "Origin": "https://localhost:18143", "Sec-Fetch-Site": "same-origin"}
+
+
+async def test_forms_work_behind_a_proxy_that_rewrites_host(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """QA of 2026-12-06: the clock form and Sign out were refused with 403 "Sent from another site"
+    as the Origin's host:port was compared with the rewritten Host alone."""
+    page = await client.get("/console/login", headers=BEHIND_A_PROXY)
+    signed_in = await client.post(
+        "/console/login",
+        data={"admin_key": ADMIN_KEY, "csrf_token": _csrf(page.text)},
+        headers=BEHIND_A_PROXY,
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    csrf = _csrf((await client.get("/console/clock", headers=BEHIND_A_PROXY)).text)
+    before = app.state.clock.offset_seconds
+    moved = await client.post(
+        "/console/clock", data={"seconds": "60", "csrf_token": csrf}, headers=BEHIND_A_PROXY
+    )
+    assert moved.status_code == 303, moved.text
+    assert app.state.clock.offset_seconds == pytest.approx(before + 60)
+    out = await client.post("/console/logout", data={"csrf_token": csrf}, headers=BEHIND_A_PROXY)
+    assert out.status_code == 303, out.text
+    assert out.headers["location"] == "/console/login"
+    assert (await client.get("/console")).status_code == 303  # signed out
+
+
+async def test_an_origin_of_the_public_base_url_is_this_site(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """A browser that sends no Sec-Fetch-Site (plain HTTP to a LAN address, an older browser):
+    LOCALEXA_PUBLIC_BASE_URL tells the proxy's origin."""
+    app.state.settings.public_base_url = "https://localhost:18143/"
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/clock")).text)
+    proxied = {"Host": "localhost", "Origin": "https://localhost:18143"}
+    moved = await client.post("/console/clock", data={"seconds": "60", "csrf_token": csrf}, headers=proxied)
+    assert moved.status_code == 303, moved.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "localhost", "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Host": "localhost", "Origin": "https://evil.example"},
+        # The public origin, forged or from a redirect: the browser's cross-site decides.
+        {"Host": "localhost", "Origin": "https://localhost:18143", "Sec-Fetch-Site": "cross-site"},
+        # Another port of localhost is the same site, and another origin.
+        {"Host": "localhost", "Origin": "https://localhost:18144", "Sec-Fetch-Site": "same-site"},
+    ],
+)
+async def test_other_sites_stay_refused_behind_a_proxy(
+    client: httpx.AsyncClient, app: FastAPI, headers: dict[str, str]
+) -> None:
+    app.state.settings.public_base_url = "https://localhost:18143"
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/clock")).text)
+    before = app.state.clock.offset_seconds
+    refused = await client.post("/console/clock", data={"seconds": "60", "csrf_token": csrf}, headers=headers)
+    assert refused.status_code == 403
+    assert "sent from another site" in refused.text
+    out = await client.post("/console/logout", data={"csrf_token": csrf}, headers=headers)
+    assert out.status_code == 403
+    assert app.state.clock.offset_seconds == before
+    assert (await client.get("/console")).status_code == 200  # still signed in
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+)
+async def test_a_sign_in_from_another_site_is_refused(
+    client: httpx.AsyncClient, app: FastAPI, headers: dict[str, str]
+) -> None:
+    """QA of 2026-12-06: with the login page's cookie and token and the right key, a sign-in
+    posted from another site answered 303 signed in. It is refused before any budget is spent."""
+    app.state.rate_limiter = WindowLimiter.from_settings("2/minute", None)
+    page = await client.get("/console/login")
+    csrf = _csrf(page.text)
+    for key in (ADMIN_KEY, "guess", "guess"):
+        refused = await client.post(
+            "/console/login", data={"admin_key": key, "csrf_token": csrf}, headers=headers
+        )
+        assert refused.status_code == 403, refused.text
+        assert "sent from another site" in refused.text
+        assert "set-cookie" not in refused.headers
+        assert (await client.get("/console")).status_code == 303  # not signed in
+    # None of them counted: the admin's own sign-in still has its whole budget.
+    assert (
+        await client.post("/console/login", data={"admin_key": "guess", "csrf_token": csrf})
+    ).status_code == 401
+    signed_in = await client.post("/console/login", data={"admin_key": ADMIN_KEY, "csrf_token": csrf})
+    assert signed_in.status_code == 303
+    assert (await client.get("/console")).status_code == 200

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -211,6 +212,59 @@ async def test_a_cross_site_form_does_nothing_even_with_the_cookie_and_its_token
         # The same forms from the page's own site still work.
         _use_cookie(browser.http, saved)
         assert _actions(await browser.get(authorize_url(client_id))) == ["consent", "signout"]
+
+
+#: nginx terminating TLS on https://localhost:18143 with `proxy_set_header Host $host;` (the port
+#: dropped), and what a browser sends with the pages' own forms.
+PROXIED = {"Host": "localhost", "Origin": "https://localhost:18143"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "public_base_url"),
+    [
+        ({**PROXIED, "Sec-Fetch-Site": "same-origin"}, None),
+        (PROXIED, "https://localhost:18143"),  # a browser that sends no Sec-Fetch-Site
+    ],
+)
+async def test_the_pages_work_behind_a_proxy_that_rewrites_host(
+    app: FastAPI, admin: Admin, headers: dict[str, str], public_base_url: str | None
+) -> None:
+    """QA of 2026-12-06: a browser that sent its page's Origin got "This form was sent from
+    another site" for sign-in, consent and "Not you?" (Chromium escaped only as the pages send
+    `Referrer-Policy: no-referrer`, so its Origin was null)."""
+    app.state.settings.public_base_url = public_base_url
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    async with Browser(app) as browser:
+        browser.http.headers.update(headers)
+        answer = await browser.authorize(
+            authorize_url(client_id), email=customer.email, password=customer.password
+        )
+        assert "code" in redirect_params(answer)
+        consent = await browser.get(authorize_url(client_id))
+        signin = await browser.submit(consent, "signout")
+        assert _actions(signin) == ["signin"], signin.text
+        assert len(await _sign_out_rows(app)) == 1
+
+
+async def test_a_cross_site_form_stays_refused_behind_a_proxy(app: FastAPI, admin: Admin) -> None:
+    """The public origin does not outweigh the browser's own `cross-site`, and another port of
+    localhost (`same-site`) is another origin."""
+    app.state.settings.public_base_url = "https://localhost:18143"
+    customer = await admin.customer()
+    client_id, _ = await admin.lwa_client()
+    async with Browser(app) as browser:
+        saved, consent = await _signed_in(browser, client_id, customer)
+        for headers in [
+            *({**PROXIED, **forged} for forged in CROSS_SITE),
+            {"Host": "localhost", "Origin": "https://localhost:18144", "Sec-Fetch-Site": "same-site"},
+        ]:
+            _use_cookie(browser.http, saved)
+            data = dict(form_for(consent.text, "consent").data(button="allow"))
+            refused = await browser.http.post("/ap/oa", data=data, headers=headers)
+            assert refused.status_code == 400, headers
+            assert "location" not in refused.headers
+            assert "sent from another site" in refused.text
 
 
 async def test_not_you_holds_in_another_process_after_a_restart_and_a_restore(

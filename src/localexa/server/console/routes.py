@@ -46,6 +46,7 @@ from localexa.server.console.session import (
 )
 from localexa.server.core.auth import ADMIN_KEY_OPERATION, count_wrong_key
 from localexa.server.core.clock import iso
+from localexa.server.core.cross_site import posted_from_another_site
 from localexa.server.core.errors import ERROR_PAGES, ApiFamily, MethodNotAllowed
 from localexa.server.core.rate_limit import Limiter, caller_of
 
@@ -116,7 +117,10 @@ async def login(
     next: Annotated[str, Form()] = "/console",
 ) -> Response:
     session = await read_session(request)
-    if not csrf_ok(session, csrf_token):
+    # Refused as every console form is (render.checked_form), before the budget or the key: with
+    # the cookie and the login page's token a sign-in posted from another site went through (QA
+    # of 2026-12-06), and such posts could spend the admin's own address's budget on guesses.
+    if posted_from_another_site(request) or not csrf_ok(session, csrf_token):
         return forbidden(request, session)
     # Every attempt counts against the address's budget (LOCALEXA_RATE_LIMIT): the admin key may be
     # a short one set through LOCALEXA_ADMIN_KEY. Once it is spent the key is not even checked.
