@@ -68,6 +68,7 @@ async def test_amazons_host_names_still_win(proxied: httpx.AsyncClient) -> None:
         ("lx.example.test:18143", "http:// or https:// URL with a host"),
         ("ftp://lx.example.test", "http:// or https:// URL with a host"),
         ("https://lx.example.test:99999", "http:// or https:// URL with a host"),
+        ("http://[", "http:// or https:// URL with a host"),
         ("https://lx.example.test/alexa", "no path, query or user"),
         ("https://user@lx.example.test", "no path, query or user"),
     ],

@@ -117,11 +117,11 @@ class Settings(BaseSettings):
         """http(s)://host[:port]: the address a client is given must be one it can use."""
         if value is None:
             return None
-        parts = urlsplit(value.strip())
         try:
+            parts = urlsplit(value.strip())
             port_ok = parts.port is None or parts.port > 0
-        except ValueError:
-            port_ok = False
+        except ValueError:  # a port out of range or not a number, an unbalanced `[`
+            parts, port_ok = urlsplit(""), False
         if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
             raise ValueError(
                 f"{value!r} is not an http:// or https:// URL with a host (https://lx.example:8443)"

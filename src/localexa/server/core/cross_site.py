@@ -33,7 +33,7 @@ def posted_from_another_site(request: Request) -> bool:
 
     Otherwise (`none`, or no header: browsers send none over plain HTTP to an address that is not
     localhost) the `Origin` decides: this server's when it is the `Host` the request came with, or
-    the origin of LOCALEXA_PUBLIC_BASE_URL (what a proxy in front shows the browser). Here
+    the origin of a region's public base URL (what a proxy in front shows the browser). Here
     `Origin: null` (the sign-in pages send `no-referrer`) and no `Origin` say nothing either way."""
     fetch_site = request.headers.get("sec-fetch-site", "").lower()
     if fetch_site == "cross-site":
@@ -76,13 +76,10 @@ def _is_host(origin: _Origin, host: str) -> bool:
 
 
 def _is_public_origin(origin: _Origin, settings: Settings) -> bool:
-    """The origin of LOCALEXA_PUBLIC_BASE_URL, whatever its path: the address browsers are given
-    for this server when a proxy in front of it passes another `Host` on. There is no public URL
-    of the EU and FE listeners to compare with: behind a proxy, pass the browser's `Host` on."""
-    if not settings.public_base_url:
-        return False
-    try:
-        parts = urlsplit(settings.public_base_url.strip())
-    except ValueError:  # not a URL: no origin of this server either
-        return False
-    return _origin_of(f"{parts.scheme}://{parts.netloc}") == origin
+    """The origin of a region's public base URL (LOCALEXA_PUBLIC_BASE_URL and its EU and FE
+    twins): the address browsers are given for this server when a proxy in front of it passes
+    another `Host` on. Settings holds each to scheme://host[:port]."""
+    for url in settings.public_origins().values():
+        if url and _origin_of(url.strip().rstrip("/")) == origin:
+            return True
+    return False
