@@ -39,8 +39,10 @@ def _redis_database_per_worker() -> None:
     test's FLUSHDB would make another worker's counters start again. Modules read the variable at
     import, after this conftest."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    url = os.environ.get("LOCALEXA_TEST_REDIS_URL")
-    if not worker.startswith("gw") or not url:
+    # Unset, the tests' default (tests/redis_probe.py) is split the same way: the workers shared
+    # it, and one's reset emptied another's counters mid-test.
+    url = os.environ.get("LOCALEXA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if not worker.startswith("gw"):
         return
     parts = make_url_redis(url)
     if parts is None:

@@ -6,7 +6,6 @@ short key set through LOCALEXA_ADMIN_KEY could be guessed at 100 a second (secur
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 
 import httpx
@@ -16,6 +15,7 @@ from fastapi import FastAPI
 from localexa.server.core.rate_limit import SIGN_IN_OPERATIONS, WindowLimiter
 from localexa.server.settings import Settings
 from tests.conftest import ADMIN_KEY
+from tests.redis_probe import REDIS_URL, redis_or_skip
 
 PATH = "/_localexa/customers"
 
@@ -120,22 +120,11 @@ async def test_the_console_and_the_header_share_one_budget_of_wrong_keys(app: Fa
         assert await _console_sign_in(second, ADMIN_KEY) == 429
 
 
-REDIS_URL = os.environ.get("LOCALEXA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
 @pytest.fixture
 async def redis_limited(app: FastAPI) -> AsyncIterator[FastAPI]:
     """The app's limiter in Redis (as several processes share it): each count is a round trip,
     so wrong keys sent at once interleave between the budget's check and their count."""
-    import redis.asyncio
-
-    probe = redis.asyncio.Redis.from_url(REDIS_URL)
-    try:
-        await probe.ping()
-    except Exception as exc:
-        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
-    finally:
-        await probe.aclose()
+    await redis_or_skip()
     limiter = WindowLimiter.from_settings("6000/minute", REDIS_URL, "3/minute")
     await limiter.reset()
     previous, app.state.rate_limiter = app.state.rate_limiter, limiter

@@ -3,7 +3,6 @@ shared through Redis by several server processes."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -18,8 +17,7 @@ from localexa.server.settings import Settings
 from tests.conftest import ADMIN_KEY
 from tests.enablement.helpers import READWRITE, bearer, customer_token, developer_path, developer_token
 from tests.factories import Admin
-
-REDIS_URL = os.environ.get("LOCALEXA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.redis_probe import REDIS_URL, redis_or_skip
 
 
 @pytest.fixture
@@ -73,15 +71,7 @@ async def test_the_same_customer_with_two_tokens_shares_one_budget(
 @pytest.fixture
 async def redis_apps(settings: Settings) -> AsyncIterator[list[httpx.AsyncClient]]:
     """Two server instances over one database and one Redis, as behind a load balancer."""
-    import redis.asyncio
-
-    probe = redis.asyncio.Redis.from_url(REDIS_URL)
-    try:
-        await probe.ping()
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
-    finally:
-        await probe.aclose()
+    await redis_or_skip()
     shared = settings.model_copy(update={"redis_url": REDIS_URL, "rate_limit": "3/minute"})
     async with AsyncExitStack() as stack:
         clients = []
