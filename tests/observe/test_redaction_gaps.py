@@ -104,3 +104,27 @@ def test_a_secret_value_runs_to_the_bodys_own_boundary() -> None:
     redacted = redact_body(body, "multipart/form-data; boundary=b") or ""
     assert "SECRET1" not in redacted
     assert redacted.endswith('name="user"\r\n\r\nvisible\r\n--b--\r\n')
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("http://127.0.0.1:21001/token?key=APIKEYzz", "APIKEYzz"),
+        ("https://h.example/token?api_key=AK1&x=1", "AK1"),
+        ("https://h.example/token?apiKey=AK2", "AK2"),
+        ("https://acct.blob.core.windows.net/t?sv=2022&sig=SASsig%3D&se=2030", "SASsig"),
+        ("https://b.s3.amazonaws.com/o?X-Amz-Signature=abc123&X-Amz-Date=20261206", "abc123"),
+        ("https://b.s3.amazonaws.com/o?X-Amz-Credential=AKIAX%2F2026&X-Amz-Security-Token=FQo", "AKIAX"),
+    ],
+)
+def test_credentials_in_a_token_urls_query_are_redacted_in_log_lines(url: str, secret: str) -> None:
+    """A skill's accessTokenUrl with an API key in its query was logged in clear when it could not
+    be reached (`account link refused …: <url> could not be reached`; QA of 2026-12-06)."""
+    line = redact_text(
+        f"account link refused for amzn1.ask.skill.x: {url} could not be reached (ConnectError)"
+    )
+    assert secret not in line
+    assert "[redacted]" in line
+    assert "X-Amz-Date=20261206" in redact_url(
+        "https://b.s3.amazonaws.com/o?X-Amz-Signature=a&X-Amz-Date=20261206"
+    )

@@ -55,6 +55,16 @@ _SECRET_WORDS: tuple[tuple[str, ...], ...] = (
     ("admin", "key"),
     ("csrf", "token"),
     ("client", "confirmation"),
+    # Credentials a token URL may carry in its query (QA, 2026-12-06: a skill's accessTokenUrl
+    # `…/token?key=APIKEY` was logged in clear when it could not be reached): API keys, Azure SAS
+    # signatures, S3 pre-signed URLs' signature, credential and session token.
+    ("key",),
+    ("api", "key"),
+    ("sig",),
+    ("signature",),
+    ("x", "amz", "signature"),
+    ("x", "amz", "credential"),
+    ("x", "amz", "security", "token"),
 )
 _SECRET_FIELDS = frozenset("".join(words) for words in _SECRET_WORDS)
 _SECRET_HEADERS = frozenset(
