@@ -306,6 +306,7 @@ def run_server(settings: Settings) -> None:
     warn_of_misspelt_names(os.environ)
     defer_model_building()
     from localexa.server.app import create_app
+    from localexa.server.stopping import begin_stopping
 
     localexa = create_app(
         settings,
@@ -338,7 +339,7 @@ def run_server(settings: Settings) -> None:
         proxy_headers=settings.forwarded_allow_ips is not None,
         forwarded_allow_ips=settings.forwarded_allow_ips or "",
     )
-    server = AnnouncingServer(config)
+    server = AnnouncingServer(config, on_stopping=lambda: begin_stopping(localexa))
     sockets = bind_region_sockets(settings)
     lines = announcement(settings)
     # uvicorn's own run() would pick the loop; serving several sockets (and the demo cloud) we run

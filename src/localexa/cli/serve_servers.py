@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
 import typer
@@ -78,16 +78,25 @@ async def _announce_when_listening(servers: list[AnnouncingServer], lines: list[
 class AnnouncingServer(uvicorn.Server):
     """A uvicorn server whose `listening` is set once it accepts connections: its app's start-up
     (migrations, the database, the demo seed) succeeded and its sockets are served. A failed
-    start-up never gets there (uvicorn exits with status 3 first)."""
+    start-up never gets there (uvicorn exits with status 3 first). `on_stopping` is called as its
+    shutdown begins (server/stopping.py)."""
 
-    def __init__(self, config: uvicorn.Config) -> None:
+    def __init__(self, config: uvicorn.Config, on_stopping: Callable[[], None] | None = None) -> None:
         super().__init__(config)
         self.listening = asyncio.Event()
+        self.on_stopping = on_stopping
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if not self.should_exit:  # a SIGTERM during start-up: it stops at once, so it never listened
             self.listening.set()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn's shutdown waits for every connection to close before the app's lifespan hears
+        # of it: the app's background work is told now, so it sends nothing new meanwhile.
+        if self.on_stopping is not None:
+            self.on_stopping()
+        await super().shutdown(sockets=sockets)
 
 
 _watchers: set[asyncio.Task[None]] = set()

@@ -12,8 +12,8 @@ does not wait for the skill. This module holds the follow-up's steps and their s
 
 Each outcome (SUCCEEDED, or FAILED with the reason: no answer, an ErrorResponse, an invalid
 answer) is kept in `after_link_status` and shown by the admin API. The background run lives in
-the process that served the POST; `AfterLinkRunner.wait` (after_link_runner.py) lets tests and
-the admin API await it.
+the process that served the POST, which finishes it, within a bound, when it stops;
+`AfterLinkRunner.wait` (after_link_runner.py) lets tests and the admin API await it.
 
 The hook runs only once the POST's answer is sent, so a caller may ask before the follow-up has
 even been marked PENDING, and with several server processes the follow-up may run in another
@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -270,36 +270,73 @@ async def _keep(
     await _save(runtime, request.user_id, request.skill_id, stamp, **fields)
 
 
-async def follow_link(runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None) -> None:
+def stopped_reason(customer_id: str, skill_id: str, step: str, why: str) -> str:
+    """Why a step ended FAILED as its server process stopped, with the call that sends it again
+    (`step`: discovery or accept_grant)."""
+    path = "discover" if step == "discovery" else "accept-grant"
+    retry = f"POST /_localexa/customers/{customer_id}/skills/{skill_id}/{path}"
+    return f"{why}: the server process running the follow-up was stopping; send it with {retry}"
+
+
+async def _not_sent(
+    runtime: Runtime, customer_id: str, skill_id: str, step: str, stamp: Stamp | None
+) -> None:
+    reason = stopped_reason(customer_id, skill_id, step, "not sent")
+    fields = {f"{step}_status": FAILED, f"{step}_message": reason, f"{step}_at": runtime.clock.now()}
+    await _save(runtime, customer_id, skill_id, stamp, **fields)
+
+
+def _always() -> bool:
+    return True
+
+
+async def follow_link(
+    runtime: Runtime,
+    customer_id: str,
+    skill_id: str,
+    stamp: Stamp | None = None,
+    may_send: Callable[[], bool] = _always,
+) -> None:
     """The whole follow-up: Discover, then AcceptGrant when the skill may send events.
 
     A step that cannot be sent has its reason kept; the next step still runs. A follow-up that a
     newer link's took over (`stamp`) stops: its AcceptGrant would hand out a grant for the old link.
+    A step that `may_send` no longer allows (its process is stopping: after_link_runner.py) ends
+    FAILED with the call that sends it, instead of PENDING with nothing left to run it.
     """
-    with contextlib.suppress(LocalexaError):
-        await discover(runtime, customer_id, skill_id, stamp)
+    if may_send():
+        with contextlib.suppress(LocalexaError):
+            await discover(runtime, customer_id, skill_id, stamp)
+    else:
+        await _not_sent(runtime, customer_id, skill_id, "discovery", stamp)
     async with runtime.transaction() as session:
         skill = await SkillRepository(session).skill(skill_id)
         wants_grant = skill is not None and ASYNC_EVENT_PERMISSION in skill.permissions
         row = await DirectiveRepository(session).status(customer_id, skill_id)
         if row is not None and _taken_over(row, stamp):
             return
-    if wants_grant:
+    if wants_grant and not may_send():
+        await _not_sent(runtime, customer_id, skill_id, "accept_grant", stamp)
+    elif wants_grant:
         with contextlib.suppress(LocalexaError):
             await accept_grant(runtime, customer_id, skill_id, stamp)
 
 
-async def fail_pending(runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None) -> None:
-    """Mark the steps still PENDING as FAILED (the follow-up broke off unexpectedly)."""
+async def fail_pending(
+    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None, *, stopping: bool = False
+) -> None:
+    """Mark the steps still PENDING as FAILED: the follow-up broke off unexpectedly, or (`stopping`)
+    its process stopped before it ended."""
     async with runtime.transaction() as session:
         row = await DirectiveRepository(session).status(customer_id, skill_id)
         if row is None or _taken_over(row, stamp):
             return
-        reason = "the follow-up stopped on an internal error (see the server log)"
-        if row.discovery_status == PENDING:
-            row.discovery_status, row.discovery_message = FAILED, reason
-        if row.accept_grant_status == PENDING:
-            row.accept_grant_status, row.accept_grant_message = FAILED, reason
+        internal = "the follow-up stopped on an internal error (see the server log)"
+        for step in ("discovery", "accept_grant"):
+            if getattr(row, f"{step}_status") == PENDING:
+                why = stopped_reason(customer_id, skill_id, step, "not finished") if stopping else internal
+                setattr(row, f"{step}_status", FAILED)
+                setattr(row, f"{step}_message", why)
         row.updated_at = runtime.clock.now()
 
 

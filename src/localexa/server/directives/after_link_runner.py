@@ -6,6 +6,13 @@ one per (customer, skill) at a time (a relink cancels the older one), and `wait`
 the admin API await it wherever it runs. While follow-ups run on a shared database, the runner
 reads the state's generation every `WATCH_SECONDS` and cancels those a reset or restore through
 another process replaced.
+
+A process that stops finishes its follow-ups instead of dropping them (`begin_stop`, `drain`):
+each goes on, as does one a link answered while the connections drain starts, but sends no
+directive later than the directive timeout after the stop began; a step it could not send by
+then, or whose answer it could not wait for, ends FAILED with the call that sends it again.
+Before (QA of 2026-12-06), shutdown cancelled them and left them PENDING with no process ever to
+run them: `waitSeconds` waited to its end, in every process.
 """
 
 from __future__ import annotations
@@ -52,6 +59,9 @@ POLL_SECONDS = 0.05
 #: the longest a follow-up goes on waiting for a skill after a reset through another process
 #: (the clock's refresh interval, core/clock.py, is the same).
 WATCH_SECONDS = 0.5
+#: How long a stopping process waits for its follow-ups past its last directive's timeout (a
+#: token refresh before it, the writes after it) before it cuts them off (`drain`).
+DRAIN_SLACK_SECONDS = 5.0
 
 
 class AfterLinkRunner:
@@ -64,6 +74,10 @@ class AfterLinkRunner:
         self._began: dict[asyncio.Task[Any], int] = {}
         #: Reads the generation while `_began` holds any (`_watch_generation`).
         self._watcher: asyncio.Task[None] | None = None
+        #: Once the process begins to stop: the loop time after which no directive is sent.
+        self._send_until: float | None = None
+        #: Set while `drain` cancels the follow-ups that overran it (`_run` marks them FAILED).
+        self._cutting_off = False
 
     async def start(self, customer_id: str, skill_id: str) -> None:
         key = (customer_id, skill_id)
@@ -102,7 +116,12 @@ class AfterLinkRunner:
                 # Set in this task's own context: the calls it makes carry it to the journal.
                 work_generation.set(stamp.generation)
                 self._watch(task, stamp.generation)
-            await follow_link(runtime, customer_id, skill_id, stamp)
+            await follow_link(runtime, customer_id, skill_id, stamp, self._may_send)
+        except asyncio.CancelledError:
+            if self._cutting_off:  # not a reset or a relink: nothing else will run it
+                with contextlib.suppress(Exception):
+                    await fail_pending(runtime, customer_id, skill_id, stamp, stopping=True)
+            raise
         except StateReplaced:
             logger.info(
                 "after-link follow-up for skill %s stopped: a reset or restore replaced its state", skill_id
@@ -166,6 +185,41 @@ class AfterLinkRunner:
             if left <= 0:
                 return False
             await asyncio.sleep(min(POLL_SECONDS, left))
+
+    def begin_stop(self) -> None:
+        """The server begins to stop (server/stopping.py; its connections still drain): from the
+        directive timeout on, the follow-ups send nothing more (module docstring)."""
+        if self._send_until is None:
+            timeout = self.runtime.settings.directive_timeout
+            self._send_until = asyncio.get_running_loop().time() + timeout
+
+    def _may_send(self) -> bool:
+        return self._send_until is None or asyncio.get_running_loop().time() < self._send_until
+
+    async def drain(self) -> None:
+        """At shutdown: wait for this process's follow-ups to end, those started while the
+        connections drained too. The last directive one may send has the directive timeout to be
+        answered, and `DRAIN_SLACK_SECONDS` more for the rest; one still running then is cut off
+        and its PENDING steps end FAILED. With the defaults a stop waits at most 21 s for them."""
+        self.begin_stop()
+        assert self._send_until is not None
+        loop = asyncio.get_running_loop()
+        cut_off_at = self._send_until + self.runtime.settings.directive_timeout + DRAIN_SLACK_SECONDS
+        if running := [t for t in self._tasks.values() if not t.done()]:
+            # Why the stop takes a while: the process manager's log shows nothing else meanwhile.
+            left = max(0.0, cut_off_at - loop.time())
+            logger.info("waiting for %d after-link follow-up(s), at most %.0f s", len(running), left)
+        while running := [t for t in self._tasks.values() if not t.done()]:
+            left = cut_off_at - loop.time()
+            if left <= 0:
+                logger.warning("%d after-link follow-up(s) cut off: the server is stopping", len(running))
+                self._cutting_off = True
+                try:
+                    await self.aclose()
+                finally:
+                    self._cutting_off = False
+                return
+            await asyncio.wait(running, timeout=left)
 
     async def aclose(self) -> None:
         tasks = [t for t in self._tasks.values() if not t.done()]

@@ -9,7 +9,8 @@
 
 The router's lifespan registers the after-link hook with the enablement area and owns the
 background follow-ups and the Lambda workers (ended at shutdown, before the database closes, and
-after the capability evaluation worker, which drives directives through them, has stopped).
+after the capability evaluation worker, which drives directives through them, has stopped). The
+follow-ups are waited for at shutdown, within a bound (after_link_runner.py `drain`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from localexa.server.directives.views import endpoints_view, messages_view
 from localexa.server.enablement.hooks import add_after_link_hook
 from localexa.server.evaluation.worker import stop_evaluation_worker
 from localexa.server.observe.state import on_reset
+from localexa.server.stopping import begin_stopping
 
 
 @asynccontextmanager
@@ -45,12 +47,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        # Both below began as `localexa serve` began to stop (server/stopping.py); an app served
+        # otherwise begins here, the follow-ups' bounded drain alongside the worker's stop.
+        begin_stopping(app)
         # The capability evaluation worker sends its directives through this pool. This router's
         # lifespan ends before the app's, which stops the worker: stop it here first, so the step
         # in flight finishes and the run is handed over at once, instead of the pool killing the
         # step's Lambda worker and the run waiting out its lease (30 s) in no process.
         await stop_evaluation_worker(app)
         app.state.reset_hooks.remove(runner.on_state_replaced)
+        await runner.drain()
         await runner.aclose()
         await pool.aclose()
 

@@ -13,15 +13,19 @@ for a test case. The whole case also runs under a timeout (worker.py).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from localexa.server.directives.invoker import printable
-from localexa.server.evaluation.channel import ChannelClosed, Exchange, SkillChannel
+from localexa.server.evaluation.channel import ChannelClosed, Exchange, SkillChannel, StopGate
 from localexa.server.evaluation.compare import mismatches, relevant_states
 from localexa.server.evaluation.models import ERROR, FAILED, PASSED
 from localexa.server.evaluation.plans import TestCase
 from localexa.server.evaluation.schemas import ErrorCode
+
+logger = logging.getLogger("localexa.evaluation")
 
 RESPONSE = "Alexa.Response"
 STATE_REPORT = "Alexa.StateReport"
@@ -175,4 +179,23 @@ async def run_case(
     problems += mismatches(expected_states, reported, case.tolerances)
     outcome.reasons = problems
     outcome.status = FAILED if problems else PASSED
+    return outcome
+
+
+async def run_case_in_time(
+    channel: StopGate, case: TestCase, endpoint_id: str, timeout: float, run_id: str
+) -> CaseOutcome:
+    """`run_case` within the case's time limit (worker.py); a case over it is an ERROR case."""
+    progress = Progress()
+    try:
+        outcome = await asyncio.wait_for(run_case(channel, case, endpoint_id, progress), timeout)
+    except TimeoutError:
+        # The directive sent at the step that got no answer (the plan's template showed, without
+        # messageId or endpoint), and the step named in the message.
+        sent = channel.last_sent
+        waited = f": {progress.what} got no answer" if progress.what else ""
+        message = f"The test case did not finish within {timeout:g} s{waited}."
+        outcome = timed_out(case, message, endpoint_id, sent or progress.directive or None)
+    if outcome.reasons:
+        logger.info("evaluation %s: %s %s: %s", run_id, case.name, outcome.status, "; ".join(outcome.reasons))
     return outcome

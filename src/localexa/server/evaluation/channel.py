@@ -187,7 +187,7 @@ class StopGate:
 
     @property
     def last_sent(self) -> dict[str, Any] | None:
-        """The directive the send under way carried, once built (worker.py `_run_case`)."""
+        """The directive the send under way carried, once built (cases.py `run_case_in_time`)."""
         return self.inner.last_sent if isinstance(self.inner, DirectiveChannel) else None
 
     async def send(self, namespace: str, name: str, payload: dict[str, Any] | None = None) -> Exchange:

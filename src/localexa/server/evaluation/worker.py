@@ -6,9 +6,10 @@ it. The worker polls for due runs (and is woken at once by a POST in its own pro
 by the wall clock renewed while it works (heartbeat), and writes each test case as it finishes. A process
 that dies stops renewing; once a lease expires the next worker to poll resumes that run at its first
 unfinished test case, or, after `max_attempts` claims, ends it in ERROR. A run is never left IN_PROGRESS.
-Lifecycle: `start_evaluation_worker(app)` in the lifespan, `stop_evaluation_worker(app)` at shutdown: once
-it begins no directive goes out (the one in flight is answered, within `stop_grace`), and each run is handed
-over with the test case it was in unrecorded, for the next worker to run again from its first set-up.
+Lifecycle: `start_evaluation_worker(app)` in the lifespan; `begin_stop` as the server begins to stop
+(server/stopping.py), `stop_evaluation_worker(app)` at shutdown. Once the stop begins no directive goes out
+(the one in flight is answered, within `stop_grace`), and each run is handed over with the test case it was
+in unrecorded, for the next worker to run again from its first set-up.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.directives.runtime import Runtime
-from localexa.server.evaluation.cases import CaseOutcome, Progress, run_case, timed_out
+from localexa.server.evaluation.cases import CaseOutcome, run_case_in_time, timed_out
 from localexa.server.evaluation.channel import StateReplaced, StopGate
 from localexa.server.evaluation.jobs import (
     ChannelFactory,
@@ -43,7 +44,6 @@ from localexa.server.evaluation.jobs import (
     wall_now,
 )
 from localexa.server.evaluation.models import ERROR, FAILED, PASSED, CapabilityTestCaseResult
-from localexa.server.evaluation.plans import TestPlan
 from localexa.server.evaluation.prerequisites import (
     RunError,
     check_account,
@@ -108,6 +108,13 @@ class EvaluationWorker:
         send nothing more (the directive in flight is answered, and journaled no more)."""
         self._replaced_at = time.time()
         self._wake.set()  # a restored run under way is due at once
+
+    def begin_stop(self) -> None:
+        """The server begins to stop (server/stopping.py): from now on no run is claimed and no
+        directive sent; each run in hand is handed over once its directive in flight is answered,
+        while the server's connections still drain. `stop` then waits for that."""
+        self._stopping = True
+        self._wake.set()
 
     async def stop(self) -> None:
         """Stop polling; each run in hand stops after its current step (the directive in flight
@@ -303,30 +310,13 @@ class EvaluationWorker:
             )
             for ordinal in range(job.next_case, len(plan.test_cases)):
                 self._check_stopping()
-                await self._record(job, ordinal, await self._run_case(channel, plan, ordinal, job))
+                test_case, timeout = plan.test_cases[ordinal], self.config.case_timeout
+                outcome = await run_case_in_time(channel, test_case, job.endpoint_id, timeout, job.id)
+                await self._record(job, ordinal, outcome)
             await self._conclude(job)
         except RunError as exc:
             logger.info("evaluation %s: %s", job.id, exc)
             await self._finish(job, ERROR, exc.code.value, exc.message)
-
-    async def _run_case(self, channel: StopGate, plan: TestPlan, ordinal: int, job: Job) -> CaseOutcome:
-        case = plan.test_cases[ordinal]
-        timeout = self.config.case_timeout
-        progress = Progress()
-        try:
-            outcome = await asyncio.wait_for(run_case(channel, case, job.endpoint_id, progress), timeout)
-        except TimeoutError:
-            # The directive sent at the step that got no answer (the plan's template showed, without
-            # messageId or endpoint), and the step named in the message.
-            sent = channel.last_sent
-            waited = f": {progress.what} got no answer" if progress.what else ""
-            message = f"The test case did not finish within {timeout:g} s{waited}."
-            outcome = timed_out(case, message, job.endpoint_id, sent or progress.directive or None)
-        if outcome.reasons:
-            logger.info(
-                "evaluation %s: %s %s: %s", job.id, case.name, outcome.status, "; ".join(outcome.reasons)
-            )
-        return outcome
 
     async def _record(self, job: Job, ordinal: int, outcome: CaseOutcome) -> None:
         row = CapabilityTestCaseResult(
