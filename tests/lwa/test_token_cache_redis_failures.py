@@ -97,6 +97,7 @@ async def test_a_revocation_redis_cannot_share_is_refused_and_nothing_changes(
 
     assert reset.status_code == 503, reset.text
     assert "nothing was changed" in reset.json()["message"]
+    assert reset.headers["Retry-After"] == "1"  # since 2026-12-06, as the database's 503s
     # Rolled back: the customer and their token are still there (checked in the database, as
     # the cache cannot be trusted without Redis).
     profile = await client.get("/user/profile", headers={"Authorization": f"Bearer {token}"})

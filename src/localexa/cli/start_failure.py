@@ -51,9 +51,11 @@ _OWN_EXCEPTION = re.compile(r"^localexa(?:\.\w+)+: ")
 def last_line(text: str) -> str:
     """The last line of a traceback that says what went wrong: the exception and its message
     (`database "x" does not exist`), not SQLAlchemy's link to its error page after it. One of
-    localexa's own exceptions (db/migrate.py `NewerDatabase`) says only its message, written for
-    the user: its class path (`localexa.server.db.migrate.NewerDatabase:`) told them nothing
-    (since 2026-12-06); other exceptions keep their type's name (`ConnectionRefusedError: …`)."""
+    localexa's own exceptions (db/migrate.py `NewerDatabase`; db/outage.py `DatabaseUnreachable`,
+    which names the database and the driver's error: `the database at postgresql+asyncpg://…
+    cannot be reached (ConnectionRefusedError: …)`) says only its message, written for the user:
+    its class path (`localexa.server.db.migrate.NewerDatabase:`) told them nothing (since
+    2026-12-06); other exceptions keep their type's name."""
     lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
     told = [line for line in lines if not line.startswith(_SQLALCHEMY_TRAILERS)]
     line = told[-1] if told else lines[-1] if lines else "unknown error"

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from localexa.server.core.errors import BadRequest
+from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.base import ClockState
 from localexa.server.db.engine import reading
 
@@ -55,8 +56,8 @@ class Clock:
         """The current time as localexa sees it: wall clock plus every advance (UTC, aware)."""
         return datetime.now(UTC) + timedelta(seconds=self._offset)
 
-    async def refresh(self, engine: AsyncEngine, *, force: bool = False) -> None:
-        """Read the shared offset unless it was read moments ago.
+    async def refresh(self, engine: AsyncEngine, *, force: bool = False) -> bool:
+        """Read the shared offset unless it was read moments ago (True when it read it now).
 
         Several coroutines refresh concurrently (each request, the evaluation worker, the
         directive runtime): a read that began before another one never replaces what the later one
@@ -68,7 +69,7 @@ class Clock:
             pending = self._in_flight
             if pending is not None and mono - self._applied_at >= self._refresh_interval:
                 await _read_under_way(pending)  # checked here: no coroutine on the hot path
-            return
+            return False
         # Throttled from the attempt, not from its success: with the database down, every
         # request's two refreshes (ClockRefreshMiddleware and the journal's, before it stamps) and
         # every concurrent request tried the database again; the request's own statements report
@@ -81,6 +82,7 @@ class Clock:
             self._apply(ticket, offset, mono)
         finally:
             done.set_result(None)
+        return True
 
     async def read_within(self, conn: AsyncConnection) -> None:
         """Read the shared offset now, on `conn`: a connection of the caller's own transaction.
@@ -209,15 +211,32 @@ def iso(value: datetime) -> str:
 
 class ClockRefreshMiddleware:
     """Before each request, re-read the shared clock offset (throttled by `Clock.refresh`), so an
-    advance made through another server process counts here within `refresh_interval`."""
+    advance made through another server process counts here within `refresh_interval`.
+
+    A read that fails (the database out of reach) never fails the request: it goes on with the
+    offset read before, and its own statements report the outage, or not (a call that needs no
+    database). Raised here, outside `UnexpectedErrorMiddleware`, the exception reached Starlette's
+    outermost handler: a second traceback from uvicorn, the call counted as `unmatched`, and the
+    keep-alive connection closed, so the client's next request on it got no answer at all
+    (QA of 2026-12-06, with PostgreSQL stopped)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._failures = LogThrottle(logger, "the shared clock's re-read before requests")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             state = scope["app"].state
             clock: Clock | None = getattr(state, "clock", None)
             if clock is not None:
-                await clock.refresh(state.engine)
+                try:
+                    if await clock.refresh(state.engine):
+                        self._failures.succeeded()  # a read made, not one skipped as recent
+                except Exception as exc:
+                    self._failures.failed(
+                        "the shared clock offset was not re-read (requests go on with the one read "
+                        "before): %s: %s",
+                        type(exc).__name__,
+                        exc,
+                    )
         await self.app(scope, receive, send)

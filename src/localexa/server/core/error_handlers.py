@@ -3,7 +3,8 @@
 `install_error_handlers` registers one handler per kind: localexa's own errors (core/errors.py
 renders them), FastAPI's validation errors (400, naming each field), Starlette's HTTP errors (404,
 405 with `Allow`), database refusals that are the request's fault or a race (400, 409, 404, 503,
-no stack trace) and, last, anything else (500, logged with its trace). Nothing leaks a stack
+no stack trace), a database out of reach (503 with `Retry-After`, logged once per outage:
+db/outage.py) and, last, anything else (500, logged with its trace). Nothing leaks a stack
 trace to the client.
 """
 
@@ -37,6 +38,7 @@ from localexa.server.core.errors import (
 )
 from localexa.server.core.strict_json import NonFiniteNumber
 from localexa.server.db.integrity import Violation, violation
+from localexa.server.db.outage import outage_answer
 
 if TYPE_CHECKING:
     from localexa.server.core.families import FamilyRouter
@@ -152,11 +154,11 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
                     "Something this request refers to was deleted while it ran (by a reset, a restore "
                     "or another call); nothing of it was stored."
                 )
-        elif isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            # The database went away under this request (restart, failover): nothing was
-            # committed, the pool reconnects, and a retry succeeds. Not a bug, so no stack trace.
-            logger.warning("database connection lost during %s %s", request.method, request.url.path)
-            error = ServiceUnavailable("The database connection was lost. Retry the request.")
+        elif (outage := outage_answer(exc, getattr(request.app.state, "engine", None))) is not None:
+            # The database went away under this request (restart, failover) or cannot be reached:
+            # nothing was committed, the pool reconnects, and a retry succeeds once it answers.
+            # Not a bug, so no stack trace; the engine logs it once per outage (db/outage.py).
+            error = outage
         else:
             logger.exception("unhandled error on %s %s", request.method, request.url.path)
             error = LocalexaError("An internal error occurred. Retry the request.")

@@ -40,6 +40,7 @@ from sqlalchemy.util.concurrency import in_greenlet
 
 from localexa.server.core import strict_json
 from localexa.server.db.deadlocks import answer_deadlocks_with_503
+from localexa.server.db.outage import Outage, watch_outages, watch_writes
 from localexa.server.db.stale_plans import recover_from_stale_plans
 
 #: Execution option: this connection only reads (on SQLite its transactions take no write lock).
@@ -92,7 +93,9 @@ def create_engine(url: str) -> AsyncEngine:
             json_serializer=strict_json.dumps,
             hide_parameters=True,
         )
-        _configure_sqlite(engine, make_url(url).database)
+        # A file it cannot open, or a full disk: 503s, logged once per outage (db/outage.py).
+        outage = watch_outages(engine, url)
+        _configure_sqlite(engine, make_url(url).database, outage)
         return engine
     # Enough steady connections for a busy process: connections past `pool_size` are closed on
     # return and opened again on the next burst (measured: reconnects on the hot path).
@@ -107,6 +110,8 @@ def create_engine(url: str) -> AsyncEngine:
     recover_from_stale_plans(engine)
     # A call PostgreSQL ends to settle a deadlock answers 503 (nothing of it was stored).
     answer_deadlocks_with_503(engine)
+    # A database it cannot connect to, or a connection it loses: 503s, logged once per outage.
+    watch_outages(engine, url)
     return engine
 
 
@@ -152,8 +157,10 @@ def _writers_of(database: str | None, own: asyncio.Lock) -> asyncio.Lock:
     return locks.setdefault(os.path.realpath(database), own)
 
 
-def _configure_sqlite(engine: AsyncEngine, database: str | None) -> None:
+def _configure_sqlite(engine: AsyncEngine, database: str | None, outage: Outage) -> None:
     own = asyncio.Lock()
+    # A transaction holding the writers' lock is a write: its commit says a full disk has room again.
+    watch_writes(engine, outage, lambda conn: bool(conn.connection.info.get(_HOLDS_LOCK)))
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -187,7 +187,8 @@ class TokenCache:
                     raise RevocationNotShared(
                         "This change could end access tokens, and the other localexa processes could "
                         f"not be told (Redis: {type(exc).__name__}); nothing was changed. Retry the "
-                        "request."
+                        "request.",
+                        headers={"Retry-After": "1"},  # as the database's 503s (db/outage.py)
                     ) from exc
                 logger.warning("a revocation is not shared yet: %s", type(exc).__name__)
         # Outside a request (a connection closed by garbage collection) or Redis failing after

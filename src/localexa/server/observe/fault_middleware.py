@@ -37,6 +37,7 @@ from localexa.server.core.errors import (
     render_error,
 )
 from localexa.server.core.families import FamilyRouter
+from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.evaluation.routes import BAD_REQUEST_SHAPED, EvaluationRoute
 from localexa.server.observe.exchange import skill_in_path
 from localexa.server.observe.faults import FaultRule, FaultStore
@@ -185,6 +186,10 @@ async def _read_for_journal(receive: Receive) -> None:
 class FaultMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # With the database out of reach every call fails to load the faults: a warning per call
+        # flooded the log (QA of 2026-12-06); once per 30 s now, and once when they load again.
+        self._unavailable = LogThrottle(logger, "the faults' store")
+        self._matching = LogThrottle(logger, "fault matching")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_exempt(scope["path"]):
@@ -198,8 +203,10 @@ class FaultMiddleware:
         try:
             rules = await store.active()
         except Exception as exc:  # a fault store problem must not fail real calls
-            logger.warning("faults unavailable: %s", type(exc).__name__)
+            self._unavailable.failed("faults unavailable: %s", type(exc).__name__)
             rules = []
+        else:
+            self._unavailable.succeeded()
         region = scope.get("state", {}).get("region")
         method: str = scope["method"]
         candidates = [
@@ -214,8 +221,10 @@ class FaultMiddleware:
         try:
             answer, delay_ms, fired_id = await self._decide(scope, store, candidates, caller)
         except Exception as exc:
-            logger.warning("fault matching failed: %s", type(exc).__name__)
+            self._matching.failed("fault matching failed: %s", type(exc).__name__)
             answer, delay_ms, fired_id = None, 0, None
+        else:
+            self._matching.succeeded()
         if fired_id is not None:
             scope.setdefault("state", {})["fault_id"] = fired_id
         if delay_ms:

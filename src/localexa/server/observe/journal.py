@@ -39,7 +39,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.engine import reading
+from localexa.server.db.outage import is_outage
 from localexa.server.lwa.models import LwaClient
 from localexa.server.observe.exchange import Exchange, to_row
 from localexa.server.observe.generation import read_generation, work_began, work_generation
@@ -91,6 +93,10 @@ class Journal:
         #: LWA client id -> skill id of a messaging client ("" when the client is not one).
         self._skill_of_client: dict[str, str] = {}
         self.max_client_lookups = MAX_CLIENT_LOOKUPS
+        # With the database out of reach every batch failed, and each of its entries again one by
+        # one: a warning per call (QA of 2026-12-06). Once per 30 s now, and once when it writes.
+        self._write_failures = LogThrottle(logger, "the journal's writer")
+        self._skips = LogThrottle(logger, "the journal's entries")
 
     # hot path ---------------------------------------------------------------------------
     def record(self, exchange: Exchange) -> None:
@@ -203,7 +209,11 @@ class Journal:
                     if current:
                         await self._write(current)
             except Exception as exc:  # the journal must never take the server down
-                logger.warning("journal write of %d entries failed: %s", len(batch), type(exc).__name__)
+                self._write_failures.failed(
+                    "journal write of %d entries failed: %s", len(batch), type(exc).__name__
+                )
+            else:
+                self._write_failures.succeeded()
             finally:
                 for _ in batch:
                     self._queue.task_done()
@@ -218,7 +228,7 @@ class Journal:
             try:
                 row, who = to_row(exchange)
             except Exception as exc:  # one odd body must not lose the batch
-                logger.warning("journal entry skipped: %s", type(exc).__name__)
+                self._skips.failed("journal entry skipped: %s", type(exc).__name__)
                 continue
             if who.skill is None and who.client_id:
                 wanted[len(rows)] = who.client_id
@@ -231,8 +241,8 @@ class Journal:
         try:
             await self._insert(rows, answered)
         except Exception as exc:
-            if len(rows) == 1:
-                raise
+            if len(rows) == 1 or is_outage(exc):
+                raise  # a database out of reach refuses every row alike: the batch is lost
             # One row the database refuses must not lose the others: write them one by one.
             logger.warning(
                 "journal batch of %d entries refused (%s); writing one by one", len(rows), type(exc).__name__
@@ -241,7 +251,9 @@ class Journal:
                 try:
                     await self._insert([row], [when])
                 except Exception as row_exc:
-                    logger.warning("journal entry skipped: %s", type(row_exc).__name__)
+                    if is_outage(row_exc):
+                        raise
+                    self._skips.failed("journal entry skipped: %s", type(row_exc).__name__)
 
     async def _insert(self, rows: list[dict[str, Any]], answered: list[tuple[float, int | None]]) -> None:
         async with self._engine.begin() as conn:

@@ -112,7 +112,7 @@ async def _refresh(clock: Clock, state: Any) -> None:
     """Re-read the shared clock offset (throttled, as ClockRefreshMiddleware does further in)
     before the call is stamped: else the first call after an advance through another process was
     journaled by the clock before it, though the routes judged it by the moved one. A failure is
-    left to ClockRefreshMiddleware, which answers it as before."""
+    left to ClockRefreshMiddleware further in, which logs it (throttled) and lets the call go on."""
     engine = getattr(state, "engine", None)
     if engine is None:
         return

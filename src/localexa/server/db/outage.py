@@ -1,0 +1,228 @@
+"""The database out of reach, a connection to it lost, or its disk full: a 503, and a log line per
+outage rather than one per call.
+
+QA of 2026-12-06 (two processes on PostgreSQL under load, PostgreSQL stopped for 20-33 s): every
+call answered 500 "An internal error occurred" and logged a traceback, ~16 MB of log per process;
+only calls whose live connection broke got a 503. Connect failures came in every form: the
+socket's own (`ConnectionRefusedError`, `OSError`, a timeout) unwrapped, asyncpg's
+(`CannotConnectNowError` while PostgreSQL starts or stops, `TooManyConnectionsError`) wrapped by
+SQLAlchemy. A SQLite file on a full disk ("database or disk is full") gave the same 500 per write.
+
+Each engine now gets (`watch_outages`, from db/engine.py):
+- every failure to connect raised as `DatabaseUnreachable`, whatever the driver raised: a 503 in
+  the API's own shape with `Retry-After`, a message for the client that names nothing of the
+  server, and a `str()` for the operator that names the database (its URL without the password,
+  or the SQLite file) and the cause. A failed start says that one line (cli/start_failure.py);
+- a SQLite write refused for a full disk raised as `DatabaseFull` (503, `Retry-After`);
+- one `LogThrottle` per kind (core/log_throttle.py, as for Redis): the first failure is logged,
+  then at most one line per 30 s saying how many were left out, and one when it works again (a
+  connection made; for a full disk, a write committed).
+
+A connect failure before the engine ever connected is not logged here: that is a start failing,
+and the start reports it itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from localexa.server.core.errors import ServiceUnavailable
+from localexa.server.core.log_throttle import LogThrottle
+
+logger = logging.getLogger("localexa.db")
+
+#: Seconds a client is asked to wait: as for a deadlock (db/deadlocks.py). A restarted PostgreSQL
+#: takes connections again within a second or two, and a lost connection is renewed at once.
+RETRY_AFTER_SECONDS = 1
+_RETRY_AFTER = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+#: SQLSTATEs of a connection PostgreSQL ended (class 08; admin or crash shutdown): the connection
+#: is dead even when asyncpg has not marked it closed yet.
+_ENDED = frozenset({"57P01", "57P02", "57P03"})
+#: Marks, on the pool's record of a connection, a write commit that may show a full disk has room.
+_PROBE = "localexa_write_after_full"
+
+
+class DatabaseUnreachable(ServiceUnavailable):
+    """No connection to the database could be made."""
+
+    def __init__(self, where: str, cause: str) -> None:
+        super().__init__("The database cannot be reached now. Retry the request.", headers=_RETRY_AFTER)
+        self.where = where
+        self.cause = cause
+
+    def __str__(self) -> str:
+        # What logs and a failed start show; the client gets `message`, which names no server.
+        return f"the database at {self.where} cannot be reached ({self.cause})"
+
+
+class DatabaseFull(ServiceUnavailable):
+    """SQLite refused a write: the disk its file is on has no room left."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            "The database is full (its disk has no room left), so nothing can be stored now. "
+            "Retry the request later.",
+            headers=_RETRY_AFTER,
+        )
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"the database at {self.where} is full: its disk has no room left"
+
+
+class ConnectionLost(ServiceUnavailable):
+    """The database ended a connection a request was using (restart, failover, an idle kill)."""
+
+    def __init__(self) -> None:
+        super().__init__("The database connection was lost. Retry the request.", headers=_RETRY_AFTER)
+
+
+def where_of(url: str) -> str:
+    """How logs name a database: a server's URL without user, password or query (which may hold
+    one), a SQLite file's path. Without the user too: the log's redaction shows any `user@` of a
+    URL as `[redacted]@` (observe/redaction.py), which read as if a secret had been there."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    # Built anew: `URL.set(password=None)` leaves the password as it is.
+    shown = URL.create(parsed.drivername, host=parsed.host, port=parsed.port, database=parsed.database)
+    return shown.render_as_string(hide_password=False)
+
+
+def cause_of(exc: BaseException) -> str:
+    """`Type: first line of its message`, for the driver's own exception: SQLAlchemy's wrappers
+    (and its asyncpg adapter's) said only `OperationalError`."""
+    shown = exc
+    while shown.__cause__ is not None and type(shown).__module__.startswith("sqlalchemy"):
+        shown = shown.__cause__
+    lines = str(shown).strip().splitlines()
+    return f"{type(shown).__name__}: {lines[0]}" if lines else type(shown).__name__
+
+
+class Outage:
+    """One engine's database: how logs name it, and a throttle per kind of failure."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        #: Failures to connect before the first success are a failing start, which reports them.
+        self.connected = False
+        self.unreachable = LogThrottle(logger, f"the database at {where}")
+        self.lost = LogThrottle(logger, f"connections to the database at {where}")
+        self.busy = LogThrottle(logger, f"the connection pool of the database at {where}")
+        self.full = LogThrottle(logger, f"writing to the database at {where}")
+
+
+_outages: weakref.WeakKeyDictionary[Any, Outage] = weakref.WeakKeyDictionary()
+
+
+def outage_of(engine: AsyncEngine) -> Outage | None:
+    return _outages.get(engine.sync_engine)
+
+
+def watch_outages(engine: AsyncEngine, url: str) -> Outage:
+    """Raise `DatabaseUnreachable` for every failed connect and log outages throttled."""
+    outage = _outages[engine.sync_engine] = Outage(where_of(url))
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            connection = dialect.connect(*cargs, **cparams)
+        except Exception as exc:
+            cause = cause_of(exc)
+            if outage.connected:
+                outage.unreachable.failed("the database at %s cannot be reached: %s", outage.where, cause)
+            raise DatabaseUnreachable(outage.where, cause) from exc
+        outage.connected = True
+        outage.unreachable.succeeded()
+        return connection
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        original = context.original_exception
+        if _full(original):
+            outage.full.failed("the database at %s is full: its disk has no room left", outage.where)
+            raise DatabaseFull(outage.where) from (context.sqlalchemy_exception or original)
+        if not context.is_disconnect and _ended(original):
+            context.is_disconnect = True  # the pool drops it; the request answers 503 (ConnectionLost)
+        if context.is_disconnect and not context.is_pre_ping:
+            outage.lost.failed(
+                "a connection to the database at %s was lost: %s", outage.where, cause_of(original)
+            )
+
+    return outage
+
+
+def watch_writes(engine: AsyncEngine, outage: Outage, writes: Callable[[Connection], bool]) -> None:
+    """Say once that writes work again after a full disk: at the first write transaction whose
+    commit succeeds (`writes` tells a write transaction; reads commit on a full disk too). The
+    commit event comes before the commit, so the commit itself is wrapped; while nothing failed
+    both cost one attribute test."""
+
+    @event.listens_for(engine.sync_engine, "commit")
+    def _on_commit(conn: Connection) -> None:
+        if outage.full.failing and writes(conn):
+            conn.connection.info[_PROBE] = True
+
+    dialect: Any = engine.sync_engine.dialect  # this engine's own (create_async_engine makes one each)
+    commit = dialect.do_commit
+
+    def do_commit(connection: Any) -> None:  # the pool's proxy of the driver's connection
+        if not outage.full.failing:
+            commit(connection)
+            return
+        probing = connection.info.pop(_PROBE, False)
+        commit(connection)  # raising, the failure is counted (handle_error) and nothing more
+        if probing:
+            outage.full.succeeded()
+
+    dialect.do_commit = do_commit
+
+
+#: sqlite3.SQLITE_FULL, written out: a process on PostgreSQL never imports sqlite3 (db/engine.py).
+_SQLITE_FULL = 13
+
+
+def _full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL: "database or disk is full" (or past `max_page_count`). Extended
+    codes keep the primary code in their low byte."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == _SQLITE_FULL
+
+
+def _ended(exc: BaseException) -> bool:
+    state = getattr(exc, "sqlstate", None)
+    return isinstance(state, str) and (state.startswith("08") or state in _ENDED)
+
+
+def outage_answer(exc: Exception, engine: AsyncEngine | None) -> ServiceUnavailable | None:
+    """The 503 for an exception that reached the error handler because the database is out of
+    reach (the engine logged it, throttled), or None. `DatabaseUnreachable` and `DatabaseFull`
+    are localexa's own errors and answer as such."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return ConnectionLost()
+    if isinstance(exc, PoolTimeout):
+        # Every pooled connection stayed busy for the pool's timeout: connects hanging on a
+        # database that does not answer, or more load than the pool holds.
+        outage = outage_of(engine) if engine is not None else None
+        where = outage.where if outage is not None else "(unknown)"
+        if outage is not None:
+            outage.busy.failed("no connection to the database at %s came free in time", where)
+        return DatabaseUnreachable(where, "no pooled connection came free in time")
+    return None
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` says the database is out of reach (not that one statement was refused)."""
+    return isinstance(exc, DatabaseUnreachable | DatabaseFull | PoolTimeout) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
