@@ -9,6 +9,7 @@ import logging
 
 import pytest
 
+from localexa.server.db.outage import DatabaseUnreachable
 from localexa.server.evaluation.jobs import WorkerConfig
 from localexa.server.evaluation.worker import EvaluationWorker
 
@@ -48,5 +49,31 @@ async def test_failed_polls_are_logged_once_then_their_end(caplog: pytest.LogCap
         back = [r for r in caplog.records if "works again" in r.getMessage()]
         assert len(back) == 1
         assert "evaluation worker w1" in back[0].getMessage()
+    finally:
+        await worker.stop()
+
+
+class OutageWorker(FlakyWorker):
+    async def _claim_while_free(self, running: set[asyncio.Task[None]]) -> None:
+        self.polls += 1
+        if self.polls >= self.target:
+            self.reached.set()
+        raise DatabaseUnreachable(
+            "postgresql+asyncpg://127.0.0.1:5544/qa3", "ConnectionRefusedError: refused"
+        )
+
+
+async def test_a_database_outage_is_one_line_without_a_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """The outage is the database's, said once by db/outage.py: the worker's line names it and
+    adds no traceback (QA of 2026-12-06: the only traceback left of a PostgreSQL outage)."""
+    caplog.set_level(logging.INFO, logger="localexa.evaluation")
+    worker = OutageWorker(runtime=lambda: None, owner="w2", config=WorkerConfig(poll_interval=0.001))  # type: ignore[arg-type, return-value]
+    worker.start()
+    try:
+        await _poll_until(worker, 5)
+        failures = [r for r in caplog.records if "a poll failed" in r.getMessage()]
+        assert len(failures) == 1
+        assert not failures[0].exc_info
+        assert "127.0.0.1:5544/qa3 cannot be reached" in failures[0].getMessage()
     finally:
         await worker.stop()

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.integrity import Violation, violation
+from localexa.server.db.outage import cause_of, is_outage
 from localexa.server.directives.runtime import Runtime
 from localexa.server.evaluation.cases import CaseOutcome, run_case_in_time, timed_out
 from localexa.server.evaluation.channel import StateReplaced, StopGate
@@ -148,9 +149,12 @@ class EvaluationWorker:
                     self._poll_failures.succeeded()
                 except asyncio.CancelledError:
                     raise
-                except Exception:
+                except Exception as exc:  # a traceback only for what is no database outage
                     self._poll_failures.failed(
-                        "evaluation worker %s: a poll failed", self.owner, exc_info=True
+                        "evaluation worker %s: a poll failed: %s",
+                        self.owner,
+                        cause_of(exc),
+                        exc_info=not is_outage(exc),
                     )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.config.poll_interval)
