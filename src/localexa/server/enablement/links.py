@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import Clock, as_utc
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import BadRequest
+from localexa.server.core.errors import BadRequest, ServiceUnavailable
 from localexa.server.core.http import OutboundHttp
 from localexa.server.enablement.models import LINKED, NEEDS_RELINK, NOT_LINKED, Enablement
 from localexa.server.enablement.repository import EnablementRepository
@@ -319,3 +319,14 @@ async def mark_link_invalid(
     forget_link(row, clock, status)
     await repo.flush()
     return True
+
+
+def link_not_stored(why: str) -> ServiceUnavailable:
+    """The token server took the app's authCode, and the link could not be stored: the client's
+    retry would only meet a code the token server no longer accepts, so the answer says so."""
+    return ServiceUnavailable(
+        f"The skill's token server exchanged the authCode, but {why}; nothing was stored. The "
+        "authCode is spent: get a new one from the skill's authorization server and send the "
+        "request again.",
+        headers={"Retry-After": "1"},
+    )

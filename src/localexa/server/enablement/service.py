@@ -32,13 +32,13 @@ from localexa.server.core.errors import (
     Conflict,
     Forbidden,
     NotFound,
-    ServiceUnavailable,
     Unauthorized,
 )
 from localexa.server.core.http import OutboundHttp
 from localexa.server.core.regions import AMAZON_HOSTS, Region, amazon_region_of_host
 from localexa.server.db.deadlocks import DeadlockVictim
-from localexa.server.enablement.links import forget_link, link_client, store_grant
+from localexa.server.db.outage import is_outage
+from localexa.server.enablement.links import forget_link, link_client, link_not_stored, store_grant
 from localexa.server.enablement.models import LINKED, NOT_LINKED, Enablement
 from localexa.server.enablement.repository import CustomerView, DeveloperView, EnablementRepository
 from localexa.server.enablement.schemas import (
@@ -129,11 +129,6 @@ ENABLE_ATTEMPTS = 4
 #: How often the link is stored after the database ended the storing transaction in a deadlock
 #: (PostgreSQL; a reset or restore taking the tables under load, say).
 STORE_ATTEMPTS = 3
-LINK_NOT_STORED = (
-    "The skill's token server exchanged the authCode, but the database ended the transaction "
-    "storing the link to settle deadlocks, three times; nothing was stored. The authCode is "
-    "spent: get a new one from the skill's authorization server and send the request again."
-)
 
 
 def _enabled_concurrently() -> Conflict:
@@ -328,9 +323,15 @@ class EnablementService:
             except DeadlockVictim as exc:
                 await self.repo.end_read()  # the transaction is over; the next try starts anew
                 if attempt == STORE_ATTEMPTS:
-                    raise ServiceUnavailable(LINK_NOT_STORED, headers={"Retry-After": "1"}) from exc
+                    raise link_not_stored(
+                        "the database ended the transaction storing the link to settle deadlocks, three times"
+                    ) from exc
                 logger.info("storing the account link of %s met a deadlock; trying again", skill_id)
                 await asyncio.sleep(0.05 * attempt)
+            except Exception as exc:  # "Retry" would only meet the spent code (operations QA)
+                if not is_outage(exc):
+                    raise
+                raise link_not_stored("the database could not be reached to store the link") from exc
         raise AssertionError("unreachable")
 
     async def _store_link(
