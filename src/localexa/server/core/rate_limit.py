@@ -26,11 +26,11 @@ from typing import Any, Protocol
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 
 from localexa.server.core.errors import TooManyRequests
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.core.redis_pools import bounded_pool
-from localexa.server.core.strict_window import StrictSlidingWindowCounter, count_strictly_in_redis
 
 logger = logging.getLogger("localexa.rate_limit")
 
@@ -64,12 +64,21 @@ class Limiter(Protocol):
 REDIS_PREFIX = "localexa-rate"
 
 
-class WindowLimiter:
-    """A sliding-window-counter limiter over a `limits` storage (memory or Redis).
+#: Budgets of at most this many calls per period are counted exactly (WindowLimiter).
+EXACT_UP_TO = 1000
 
-    Two counters per (operation, caller): this window's and the last one's, weighted by how much
-    of the last window still overlaps. O(1) per call; the exact moving window keeps a timestamp
-    per call and cost ~15 % of a cheap authenticated GET under load (bench/).
+
+class WindowLimiter:
+    """A limiter over a `limits` storage (memory or Redis), exact for small budgets.
+
+    A budget of up to EXACT_UP_TO calls per period keeps each call's time (`limits`' moving
+    window): never more than N calls in any period, and `Retry-After` is when the oldest of them
+    leaves it. A larger one (the APIs' 6000/minute) keeps two counters per (operation, caller),
+    this window's and the last one's weighted by how much of it still overlaps: O(1) per call,
+    where the moving window's timestamps cost ~15 % of a cheap authenticated GET under load
+    (bench/), and its rounding (one call more at a window boundary) is noise at that size. The
+    counter alone let three calls of "2/minute" through when they straddled a minute: a test of
+    the 429 failed about once per 60 s ÷ its duration (CI saw it; since 2026-12-06).
     """
 
     def __init__(
@@ -86,7 +95,8 @@ class WindowLimiter:
         self._wrong_key_limits = sign_in_limits or []
         self._sign_in_limits = limits + self._wrong_key_limits
         self._storage = storage
-        self._strategy = StrictSlidingWindowCounter(storage)
+        self._counter = SlidingWindowCounterRateLimiter(storage)
+        self._exact = MovingWindowRateLimiter(storage)
         self._closer = closer
         self._outage = LogThrottle(logger, "rate limit storage")
 
@@ -104,7 +114,6 @@ class WindowLimiter:
         uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
         options: dict[str, Any] = {"connection_pool": pool}  # passed through to redis.asyncio.Redis
         storage = RedisStorage(uri, implementation="redispy", key_prefix=REDIS_PREFIX, **options)
-        count_strictly_in_redis(storage)
         return cls(limits, storage, closer=pool, sign_in_limits=sign_in)
 
     def _items(self, operation: str) -> list[RateLimitItem]:
@@ -122,18 +131,20 @@ class WindowLimiter:
     async def _check(self, operation: str, caller: str, *, count: bool) -> int | None:
         for item in self._items(operation):
             try:
+                strategy = self._exact if item.amount <= EXACT_UP_TO else self._counter
                 if count:
-                    allowed = await self._strategy.hit(item, operation, caller)
+                    allowed = await strategy.hit(item, operation, caller)
                 else:
-                    allowed = await self._strategy.test(item, operation, caller)
+                    allowed = await strategy.test(item, operation, caller)
                 if allowed:
                     continue
-                stats = await self._strategy.get_window_stats(item, operation, caller)
+                stats = await strategy.get_window_stats(item, operation, caller)
             except Exception as exc:  # the storage is down: let the call through (module doc)
                 self._outage.failed("rate limit storage failed (%s); not limiting", type(exc).__name__)
                 return None
             self._outage.succeeded()
-            return max(1, math.ceil(stats.reset_time - time.time()))
+            # Whole seconds strictly past the reset: a call made exactly at it is still refused.
+            return max(1, math.floor(stats.reset_time - time.time()) + 1)
         self._outage.succeeded()
         return None
 
