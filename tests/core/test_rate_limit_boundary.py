@@ -93,6 +93,9 @@ async def test_large_budgets_keep_the_counter(clock: FrozenTime) -> None:
         assert await limiter.hit("things.list", "user:big") is None
     assert await limiter.hit("things.list", "user:big") is not None
     assert limiter.counters_held() == 1  # one counter, not a thousand timestamps' key
+    small = WindowLimiter.from_settings("2/minute", None)
+    await small.hit("things.list", "user:small")
+    assert small.counters_held() == 1  # its list of call times
 
 
 @pytest.fixture

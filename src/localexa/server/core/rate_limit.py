@@ -163,10 +163,11 @@ class WindowLimiter:
             await self._closer.aclose()
 
     def counters_held(self) -> int | None:
-        """Counters kept in this process's memory (metrics); None when they live in Redis."""
+        """Counters kept in this process's memory (metrics): the sliding counters' keys and the
+        exact budgets' lists of call times; None when they live in Redis."""
         if not isinstance(self._storage, MemoryStorage):
             return None
-        return len(self._storage.storage)
+        return len(self._storage.storage) + len(self._storage.events)
 
 
 def caller_of(request: Request) -> str:
