@@ -120,6 +120,16 @@ async def test_the_console_and_the_header_share_one_budget_of_wrong_keys(app: Fa
         assert await _console_sign_in(second, ADMIN_KEY) == 429
 
 
+async def test_empty_console_sign_ins_spend_no_wrong_key_budget(app: FastAPI) -> None:
+    """Three empty submissions of the console's form locked the address's admin calls out (the
+    header's own empty key spends nothing; re-verification of 2026-12-06). They still count
+    against the console's sign-in budget."""
+    async with _client(app, "10.0.0.23") as browser:
+        for _ in range(3):
+            assert await _console_sign_in(browser, "") == 401
+        assert (await browser.get(PATH, headers={"X-Localexa-Admin-Key": ADMIN_KEY})).status_code == 200
+
+
 @pytest.fixture
 async def redis_limited(app: FastAPI) -> AsyncIterator[FastAPI]:
     """The app's limiter in Redis (as several processes share it): each count is a round trip,

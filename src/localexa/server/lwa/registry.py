@@ -136,7 +136,7 @@ async def set_redirect_uris(session: AsyncSession, client_id: str, redirect_uris
 WRONG_KEY = (
     "the database holds secrets sealed under another secret key: serve it with the key it was "
     "written with (LOCALEXA_SECRET_KEY, else <data dir>/secret-key: the same --data-dir, or the "
-    "same LOCALEXA_SECRET_KEY for every process on one database), or start on an empty database"
+    "same LOCALEXA_SECRET_KEY for every process on one database), or start on a new database"
 )
 
 
