@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from localexa.server.app import create_app
 from localexa.server.db.base import SecretKeyCheck
@@ -114,3 +115,40 @@ async def test_the_check_is_neither_state_nor_emptied_by_a_reset(app: FastAPI) -
     await reset(app)
     async with engine.connect() as conn:
         assert (await conn.execute(select(SecretKeyCheck.id))).scalars().all() == [1]
+
+
+@pytest.fixture
+def unconfirmed_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    yield from database(backend, tmp_path, "keycheck_unconfirmed")
+
+
+async def test_an_older_database_that_nothing_sealed_can_confirm_is_not_recorded(
+    unconfirmed_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An upgraded database with clients and tokens but no skill: the first start's key could be
+    the wrong one, and recording it locked the right one out for good (re-verification of
+    2026-12-06). It is recorded once the database can tell, here after a reset."""
+    await migrate_to(unconfirmed_url, "0008_expiry_indexes")
+    engine = create_engine(unconfirmed_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO lwa_clients (client_id, name, secret_hash, redirect_uris, created_at)"
+                    " VALUES ('client-1', 'app', 'hash-under-key-a', '[]', :now)"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+    finally:
+        await engine.dispose()
+    await start_and_stop(app_for(unconfirmed_url, tmp_path / "b", KEY_B))  # as before 0009
+    assert "written before localexa recorded the secret key" in caplog.text
+    assert await stored_checks(unconfirmed_url) == []
+    right = app_for(unconfirmed_url, tmp_path / "a", KEY_A)
+    async with right.router.lifespan_context(right):
+        assert await stored_checks(unconfirmed_url) == []
+        await reset(right)
+    await start_and_stop(app_for(unconfirmed_url, tmp_path / "a", KEY_A))
+    assert len(await stored_checks(unconfirmed_url)) == 1
+    with pytest.raises(WrongSecretKey):
+        await start_and_stop(app_for(unconfirmed_url, tmp_path / "b", KEY_B))

@@ -16,14 +16,24 @@ back, so the second finds the first's row and refuses.
 
 from __future__ import annotations
 
-from sqlalchemy import Executable, select
+import logging
+
+from sqlalchemy import Executable, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from localexa.server.core.crypto import SecretBox
 from localexa.server.db.base import SecretKeyCheck
-from localexa.server.lwa.models import LwaClient
+from localexa.server.lwa.models import AuthorizationCode, LwaClient, Token
 from localexa.server.lwa.registry import WRONG_KEY, WrongSecretKey
 
+logger = logging.getLogger("localexa.lwa")
+UNCONFIRMED = (
+    "this database was written before localexa recorded the secret key that serves it, and holds "
+    "nothing sealed that tells this key from another: it is not recorded yet (a start under "
+    "another key would still start, and refuse the tokens and client secrets the database holds: "
+    "serve it with the key it was written with). It is recorded at the first start that finds a "
+    "skill's sealed secret, or the database emptied by a reset"
+)
 #: The sealed text, and the associated data it is sealed under (no other sealed value uses it).
 MARKER = "localexa secret key check"
 CONTEXT = "localexa:secret-key-check"
@@ -33,7 +43,13 @@ async def check_secret_key(conn: AsyncConnection, box: SecretBox) -> None:
     """Refuse (`WrongSecretKey`) unless `box`'s key is the one this database was written with."""
     sealed = await _stored(conn)
     if sealed is None:
-        await _check_a_sealed_client_secret(conn, box)
+        if not await _check_a_sealed_client_secret(conn, box) and await _holds_keyed_rows(conn):
+            # Written before the check existed, and nothing sealed to tell this key from another:
+            # recording it could lock the database's own key out for good (re-verification of
+            # 2026-12-06: one start under a wrong key after the upgrade, then the right one was
+            # refused). Recorded at a later start, once a sealed secret or an empty database allows.
+            logger.warning(UNCONFIRMED)
+            return
         await conn.execute(_insert_once(conn.dialect.name, box.seal(MARKER, context=CONTEXT)))
         sealed = await _stored(conn)  # another start's row, if it won the race
     if sealed is None or not _opens(box, sealed):
@@ -51,9 +67,17 @@ def _opens(box: SecretBox, sealed: str) -> bool:
         return False
 
 
-async def _check_a_sealed_client_secret(conn: AsyncConnection, box: SecretBox) -> None:
+async def _holds_keyed_rows(conn: AsyncConnection) -> bool:
+    """Rows whose hashes only this database's key matches: LWA clients' secrets, tokens, codes."""
+    for table in (LwaClient, Token, AuthorizationCode):
+        if (await conn.execute(select(literal(1)).select_from(table).limit(1))).first() is not None:
+            return True
+    return False
+
+
+async def _check_a_sealed_client_secret(conn: AsyncConnection, box: SecretBox) -> bool:
     """A database from before the check's row: every skill's messaging client keeps its secret
-    sealed, so one of them tells the key, when there is one."""
+    sealed, so one of them tells the key, when there is one (True: it opened)."""
     row = (
         await conn.execute(
             select(LwaClient.client_id, LwaClient.secret_sealed)
@@ -62,11 +86,12 @@ async def _check_a_sealed_client_secret(conn: AsyncConnection, box: SecretBox) -
         )
     ).first()
     if row is None or row.secret_sealed is None:
-        return
+        return False
     try:
         box.open(row.secret_sealed, context=row.client_id)
     except ValueError:
         raise WrongSecretKey(WRONG_KEY) from None
+    return True
 
 
 def _insert_once(dialect: str, sealed: str) -> Executable:
