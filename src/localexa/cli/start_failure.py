@@ -41,7 +41,7 @@ class OneLineStartupFailure:
 
 
 #: Lines SQLAlchemy appends after a database error's own message: not what went wrong.
-_SQLALCHEMY_TRAILERS = ("(Background on this error at:", "[SQL:", "[parameters:")
+_SQLALCHEMY_TRAILERS = ("(Background on this error at:", "[SQL:", "[SQL parameters hidden", "[parameters:")
 
 
 #: A traceback's last line for one of localexa's own exceptions: its class path, then its message.
@@ -57,6 +57,11 @@ def last_line(text: str) -> str:
     its class path (`localexa.server.db.migrate.NewerDatabase:`) told them nothing (since
     2026-12-06); other exceptions keep their type's name."""
     lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    statements = [index for index, line in enumerate(lines) if line.startswith("[SQL:")]
+    if statements and statements[-1] > 0:
+        # The message is the line before the statement, which may span many lines (a CREATE
+        # TABLE): its last one, `)]`, was shown (`cannot start: )]`; re-verification 2026-12-06).
+        return _OWN_EXCEPTION.sub("", lines[statements[-1] - 1], count=1)
     told = [line for line in lines if not line.startswith(_SQLALCHEMY_TRAILERS)]
     line = told[-1] if told else lines[-1] if lines else "unknown error"
     return _OWN_EXCEPTION.sub("", line, count=1)
