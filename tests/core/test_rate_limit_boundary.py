@@ -118,3 +118,19 @@ async def test_in_redis_a_burst_is_refused_and_retry_after_holds(redis_limiter: 
     await asyncio.sleep(wait)
     assert await redis_limiter.hit("things.list", "user:w") is None
     assert await redis_limiter.hit("things.list", "user:w") is not None  # the second is still in
+
+
+async def test_a_call_one_budget_refuses_spends_none_of_the_others(clock: FrozenTime) -> None:
+    """ "3/10second;5/minute": two calls the minute refused were counted in the 10 seconds, so a
+    call after waiting the minute's Retry-After was refused by those (re-verification, 2026-12-06)."""
+    limiter = WindowLimiter.from_settings("3/10second;5/minute", None)
+    start = BOUNDARY + 0.5
+    for at, calls in ((0, 1), (45, 3), (56, 1)):
+        clock.now = start + at
+        for _ in range(calls):
+            assert await limiter.hit("things.list", "user:m") is None
+    clock.now = start + 58
+    waits = [await limiter.hit("things.list", "user:m") for _ in range(2)]
+    assert all(wait is not None for wait in waits)
+    clock.now += max(w for w in waits if w is not None)
+    assert await limiter.hit("things.list", "user:m") is None

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
+from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
 
 from localexa.server.core.errors import TooManyRequests
 from localexa.server.core.log_throttle import LogThrottle
@@ -129,24 +129,47 @@ class WindowLimiter:
         return await self._check(operation, caller, count=False)
 
     async def _check(self, operation: str, caller: str, *, count: bool) -> int | None:
-        for item in self._items(operation):
-            try:
-                strategy = self._exact if item.amount <= EXACT_UP_TO else self._counter
-                if count:
-                    allowed = await strategy.hit(item, operation, caller)
-                else:
-                    allowed = await strategy.test(item, operation, caller)
-                if allowed:
-                    continue
-                stats = await strategy.get_window_stats(item, operation, caller)
-            except Exception as exc:  # the storage is down: let the call through (module doc)
-                self._outage.failed("rate limit storage failed (%s); not limiting", type(exc).__name__)
-                return None
-            self._outage.succeeded()
-            # Whole seconds strictly past the reset: a call made exactly at it is still refused.
-            return max(1, math.floor(stats.reset_time - time.time()) + 1)
+        """With several budgets ("3/minute;10/hour") every one is tested before any is counted: a
+        call one of them refused still spent the others, so waiting its `Retry-After` was not
+        enough (re-verification of 2026-12-06). A call two racers both tested may still find a
+        budget full when it counts; it is refused then, as with one budget."""
+        items = [(item, self._strategy_for(item)) for item in self._items(operation)]
+        # One budget (the usual case) is counted at once: one storage round trip per call.
+        testing = not count or len(items) > 1
+        try:
+            waits = [
+                await self._wait(item, strategy, operation, caller, count=False)
+                for item, strategy in items
+                if testing
+            ]
+            refused = [wait for wait in waits if wait is not None]
+            if count and not refused:
+                for item, strategy in items:
+                    if (wait := await self._wait(item, strategy, operation, caller, count=True)) is not None:
+                        refused.append(wait)
+                        break
+        except Exception as exc:  # the storage is down: let the call through (module doc)
+            self._outage.failed("rate limit storage failed (%s); not limiting", type(exc).__name__)
+            return None
         self._outage.succeeded()
-        return None
+        return max(refused) if refused else None
+
+    def _strategy_for(self, item: RateLimitItem) -> RateLimiter:
+        return self._exact if item.amount <= EXACT_UP_TO else self._counter
+
+    async def _wait(
+        self, item: RateLimitItem, strategy: RateLimiter, operation: str, caller: str, *, count: bool
+    ) -> int | None:
+        """None when `item` has room for the call (counting it if `count`), else the seconds until
+        it has: whole seconds strictly past the reset, as a call made exactly at it is refused."""
+        if count:
+            allowed = await strategy.hit(item, operation, caller)
+        else:
+            allowed = await strategy.test(item, operation, caller)
+        if allowed:
+            return None
+        stats = await strategy.get_window_stats(item, operation, caller)
+        return max(1, math.floor(stats.reset_time - time.time()) + 1)
 
     async def reset(self) -> None:
         """Forget every counter, so a test suite's reset leaves no budget spent by the test before

@@ -50,10 +50,15 @@ async def check_secret_key(conn: AsyncConnection, box: SecretBox) -> None:
             # refused). Recorded at a later start, once a sealed secret or an empty database allows.
             logger.warning(UNCONFIRMED)
             return
-        await conn.execute(_insert_once(conn.dialect.name, box.seal(MARKER, context=CONTEXT)))
+        await record_secret_key(conn, box)
         sealed = await _stored(conn)  # another start's row, if it won the race
     if sealed is None or not _opens(box, sealed):
         raise WrongSecretKey(WRONG_KEY)
+
+
+async def record_secret_key(conn: AsyncConnection, box: SecretBox) -> None:
+    """Record `box`'s key where none is (a reset's emptied database); a recorded one stays."""
+    await conn.execute(_insert_once(conn.dialect.name, box.seal(MARKER, context=CONTEXT)))
 
 
 async def _stored(conn: AsyncConnection) -> str | None:

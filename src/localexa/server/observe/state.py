@@ -49,6 +49,7 @@ from localexa.server.db.models import metadata
 from localexa.server.evaluation.jobs import wall_now
 from localexa.server.evaluation.models import IN_PROGRESS
 from localexa.server.evaluation.worker import worker_of
+from localexa.server.lwa.key_check import record_secret_key
 from localexa.server.observe.generation import next_generation
 from localexa.server.observe.snapshot_rows import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, encode, validated_rows
 from localexa.server.observe.snapshot_seals import check_sealed_values
@@ -193,6 +194,9 @@ async def reset(app: FastAPI) -> None:
         # their entries stayed in the journal. Calls answered after this wait for the reset.
         cutoff[:] = [time.time()]
         await _delete_state(conn)
+        # An upgraded database whose key nothing could confirm (lwa/key_check.py) is empty now:
+        # the key that reset it is its key from here on, not the next start's, whichever it is.
+        await record_secret_key(conn, app.state.box)
 
     async with app.state.journal.paused():
         app.state.journal.discard_queued()
