@@ -70,14 +70,16 @@ async def test_amazons_host_names_still_win(proxied: httpx.AsyncClient) -> None:
         ("https://lx.example.test:99999", "http:// or https:// URL with a host"),
         ("http://[", "http:// or https:// URL with a host"),
         ("https://lx.example.test/alexa", "no path, query or user"),
-        ("https://user@lx.example.test", "no path, query or user"),
+        ("https://user@lx.example.test", "no user or password in it"),
+        ("https://user:pw-SECRET@lx.example.test", "no user or password in it"),
     ],
 )
 def test_a_public_url_that_is_no_origin_is_refused_at_start(
     settings: Settings, value: str, says: str
 ) -> None:
-    with pytest.raises(ValidationError, match=says):
+    with pytest.raises(ValidationError, match=says) as refused:
         Settings(**{**settings.model_dump(), "eu_public_base_url": value})
+    assert "pw-SECRET" not in str(refused.value).split("input_value")[0]
 
 
 @pytest.mark.parametrize(

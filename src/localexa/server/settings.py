@@ -122,6 +122,8 @@ class Settings(BaseSettings):
             port_ok = parts.port is None or parts.port > 0
         except ValueError:  # a port out of range or not a number, an unbalanced `[`
             parts, port_ok = urlsplit(""), False
+        if parts.password is not None or "@" in parts.netloc:
+            raise ValueError("must be scheme://host[:port] only: no user or password in it")
         if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
             raise ValueError(
                 f"{value!r} is not an http:// or https:// URL with a host (https://lx.example:8443)"
