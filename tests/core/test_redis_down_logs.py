@@ -7,10 +7,7 @@ unreachable Redis) until `up()`, then relaying to the real Redis, DB 9.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -20,6 +17,7 @@ from redis.asyncio import Redis
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.lwa.token_cache import REDIS_KEY
 from localexa.server.settings import Settings
+from tests.core.tcp_relay import Relay
 from tests.enablement.helpers import bearer, customer_token
 from tests.factories import Admin
 
@@ -27,52 +25,6 @@ REDIS_ADDRESS = ("127.0.0.1", 6379)
 REDIS_URL = "redis://127.0.0.1:6379/9"  # this test's own DB number
 CALLS = 20
 PARTS = ("localexa.lwa", "localexa.rate_limit")
-
-
-class Relay:
-    """A TCP relay from a free local port to the real Redis, refusing connections until `up()`."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port: int = probe.getsockname()[1]
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._writers: list[asyncio.StreamWriter] = []
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/9"
-
-    async def up(self) -> None:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
-
-    async def close(self) -> None:
-        """Stop listening and cut every relayed connection (closed, not cancelled: a cancelled
-        connection task is logged as an error by asyncio's stream server)."""
-        if self._server is not None:
-            self._server.close()
-        for writer in self._writers:
-            writer.close()
-        await asyncio.wait_for(asyncio.gather(*self._tasks), timeout=5)
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        self._writers.append(writer)
-        with contextlib.suppress(OSError):
-            to_reader, to_writer = await asyncio.open_connection(*REDIS_ADDRESS)
-            self._writers.append(to_writer)
-            await asyncio.gather(_pipe(reader, to_writer), _pipe(to_reader, writer))
-        writer.close()
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    while data := await reader.read(65536):
-        writer.write(data)
-        await writer.drain()
-    writer.close()
 
 
 @pytest.fixture
@@ -84,14 +36,14 @@ def backend() -> str:
 
 @pytest.fixture
 async def relay() -> AsyncIterator[Relay]:
-    relay = Relay()
+    relay = Relay(*REDIS_ADDRESS)
     yield relay
-    await relay.close()
+    await relay.down()
 
 
 @pytest.fixture
 def settings(settings: Settings, relay: Relay) -> Settings:
-    return settings.model_copy(update={"redis_url": relay.url})
+    return settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{relay.port}/9"})
 
 
 async def _calls(client: httpx.AsyncClient, token: str, count: int) -> None:

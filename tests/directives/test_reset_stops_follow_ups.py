@@ -11,50 +11,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from localexa.skill import accept_grant_response, discover_response
 from tests.directives.conftest import ACCOUNT_LINKING, ASYNC_EVENTS, MyLights, post_link
+from tests.directives.slow_skill import SlowSkill, slow_skill_served
 from tests.factories import Admin
 from tests.observe.helpers import ADMIN, journal
-from tests.servers import serve_in_loop
 
 #: How long the skill holds its Discover answer; well under the directive timeout.
 SLOW_DISCOVER = 1.0
 
 
-class SlowSkill:
-    """Answers Discover after `SLOW_DISCOVER` seconds, AcceptGrant at once; counts what came."""
-
-    def __init__(self) -> None:
-        self.discover_arrived = asyncio.Event()
-        self.discovers_answered = 0
-        self.accept_grants = 0
-
-    async def answer(self, request: Request) -> Response:
-        message: dict[str, Any] = await request.json()
-        if message["directive"]["header"]["name"] == "Discover":
-            self.discover_arrived.set()
-            await asyncio.sleep(SLOW_DISCOVER)
-            self.discovers_answered += 1
-            return JSONResponse(discover_response(message, []))
-        self.accept_grants += 1
-        return JSONResponse(accept_grant_response(message))
-
-
 @pytest.fixture
 async def slow_skill() -> AsyncIterator[tuple[SlowSkill, str]]:
-    skill = SlowSkill()
-    async with serve_in_loop(Starlette(routes=[Route("/skill", skill.answer, methods=["POST"])])) as url:
-        yield skill, f"{url}/skill"
+    async with slow_skill_served(SLOW_DISCOVER) as served:
+        yield served
 
 
 @pytest.mark.parametrize("reset", ["reset", "restore"])

@@ -15,19 +15,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from localexa.server.directives import after_link_runner
 from localexa.server.directives.after_link_runner import AfterLinkRunner
 from localexa.server.settings import Settings
-from localexa.skill import accept_grant_response, discover_response
 from tests.directives.conftest import ACCOUNT_LINKING, ASYNC_EVENTS, MyLights, post_link
+from tests.directives.slow_skill import SlowSkill, slow_skill_served
 from tests.factories import Admin
 from tests.observe.helpers import ADMIN
-from tests.servers import serve_in_loop
 
 #: Short, so a stop's window for sending passes quickly.
 DIRECTIVE_TIMEOUT = 1.0
@@ -40,26 +35,10 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"directive_timeout": DIRECTIVE_TIMEOUT})
 
 
-class SlowSkill:
-    def __init__(self) -> None:
-        self.discover_arrived = asyncio.Event()
-        self.accept_grants = 0
-
-    async def answer(self, request: Request) -> Response:
-        message: dict[str, Any] = await request.json()
-        if message["directive"]["header"]["name"] == "Discover":
-            self.discover_arrived.set()
-            await asyncio.sleep(SLOW_DISCOVER)
-            return JSONResponse(discover_response(message, []))
-        self.accept_grants += 1
-        return JSONResponse(accept_grant_response(message))
-
-
 @pytest.fixture
 async def slow_skill() -> AsyncIterator[tuple[SlowSkill, str]]:
-    skill = SlowSkill()
-    async with serve_in_loop(Starlette(routes=[Route("/skill", skill.answer, methods=["POST"])])) as url:
-        yield skill, f"{url}/skill"
+    async with slow_skill_served(SLOW_DISCOVER) as served:
+        yield served
 
 
 async def _link(admin: Admin, http: httpx.AsyncClient, mylights: MyLights, endpoint: str) -> str:
