@@ -272,6 +272,7 @@ async def test_postgresql_out_of_reach_answers_503_in_each_api_shape_and_logs_on
                     assert shape(response) == EXPECTED[name], (name, response.text)
             ready = await client.get("/_localexa/ready")
             assert (ready.status_code, ready.json()["database"]) == (503, "unreachable")
+            assert ready.headers["Retry-After"] == "1"
             await outage_app.state.journal.flush()
             during = _warned(caplog, "localexa")
             caplog.clear()

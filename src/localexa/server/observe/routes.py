@@ -61,7 +61,12 @@ async def ready(request: Request) -> Response:
         async with request.app.state.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception:
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        # Retry-After as every other 503 of an outage (db/outage.py; re-verification 2026-12-06).
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
     return JSONResponse({"status": "ready", "database": "ok"})
 
 
