@@ -65,14 +65,21 @@ async def refuse_demo_start(conn: AsyncConnection, settings: Settings, box: Secr
     """Raise what `ensure_demo` would refuse with, reading only (the seeding itself is later)."""
     from localexa.server.admin.demo import load_state
 
+    # The e-mails first, the seed after: another process's `ensure_demo` commits the customers and
+    # the seed together, and each read here sees what was committed before it (READ COMMITTED; no
+    # lock is held). Read the other way round, a seeding committed between the reads looked like an
+    # older localexa's demo (no seed, e-mail taken) and refused one of two processes started at once.
+    customer_taken = await _email_taken(conn, CUSTOMER_EMAIL)
+    developer_taken = await _email_taken(conn, DEVELOPER_EMAIL)
     sealed = (await conn.execute(select(DemoSeed.sealed).where(DemoSeed.id == 1))).scalar()
     seeded = open_seed(box, sealed) if sealed is not None else None  # another key: refused
+    if not (customer_taken or developer_taken):
+        return
     local = load_state(settings)
     if local is not None and await _customer_exists(conn, local.customer_id):
         return
     if seeded is not None and await _customer_exists(conn, seeded["customer_id"]):
         return
-    if await _email_taken(conn, CUSTOMER_EMAIL):
+    if customer_taken:
         raise RuntimeError(DEMO_JSON_MISSING)
-    if await _email_taken(conn, DEVELOPER_EMAIL):
-        raise RuntimeError(developer_email_taken())
+    raise RuntimeError(developer_email_taken())
