@@ -64,3 +64,59 @@ async def test_concurrent_writes_and_reads_all_land(app: FastAPI, client: httpx.
     listed = await client.get("/_localexa/customers", headers=HEADERS)
     emails = {c["email"] for c in listed.json()}
     assert {f"ada-{n}@example.com" for n in range(1, 31)} <= emails
+
+
+async def test_a_write_waits_for_another_process_without_stopping_the_server(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Another process (an operator's `sqlite3` shell, a second localexa on the file) holds the write
+    lock. The write used to wait in SQLite's busy handler, on the event loop's thread: the whole
+    server stopped for up to 30 s (health checks included), then answered 500. Now it waits off
+    the loop, and answers 503 in its API's shape with Retry-After when the lock stays taken."""
+    path = sqlite_file(app)
+    monkeypatch.setattr("localexa.server.db.engine.WRITE_LOCK_TIMEOUT", 1.5)
+    other = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        write = asyncio.create_task(make_customer(client, 1))
+        await asyncio.sleep(0.2)
+        health = await asyncio.wait_for(client.get("/_localexa/health"), 10)
+        assert health.status_code == 200
+        assert not write.done()  # the server answered while the write was waiting
+        refused = await asyncio.wait_for(write, 30)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["Retry-After"] == "1"
+    body = refused.json()
+    assert body == {
+        "message": "The database is locked by another process, so nothing can be stored now. "
+        "Retry the request."
+    }, body
+    said = [r.getMessage() for r in caplog.records if r.name == "localexa.db"]
+    assert [m for m in said if "stayed locked by another connection" in m] == [
+        f"the database at {path} stayed locked by another connection for 1.5 s"
+    ], said
+    # Nothing of it was stored, and with the lock free the same write lands.
+    listed = await client.get("/_localexa/customers", headers=HEADERS)
+    assert "ada-1@example.com" not in {c["email"] for c in listed.json()}
+    assert (await make_customer(client, 1)).status_code == 201
+
+
+async def test_a_write_lands_once_another_process_lets_the_lock_go(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    path = sqlite_file(app)
+    other = sqlite3.connect(path, timeout=30, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    write = asyncio.create_task(make_customer(client, 2))
+    await asyncio.sleep(0.3)
+    assert not write.done()
+    other.execute("ROLLBACK")
+    other.close()
+    made = await asyncio.wait_for(write, 10)
+    assert made.status_code == 201, made.text

@@ -1,15 +1,17 @@
 """Engine creation for the embedded SQLite file and for PostgreSQL.
 
-SQLite runs in WAL mode with foreign keys on and a busy timeout, so several connections (and
-processes) share the file safely; every write waits for the lock instead of failing.
+SQLite runs in WAL mode with foreign keys on, so several connections (and processes) share the
+file safely; every write waits for the lock (up to `WRITE_LOCK_TIMEOUT`, then 503) instead of
+failing at once.
 
 Locking on SQLite, and why it is done this way:
 - A transaction that may write starts with `BEGIN IMMEDIATE`, so two writers never deadlock
   upgrading read locks. Within one process those transactions also take turns on an asyncio lock
   held from BEGIN until the connection goes back to the pool: waiting there costs nothing, while
   waiting in SQLite's busy handler means sleeping in steps of up to 100 ms after the lock is free
-  (measured: 16 concurrent requests served ~150/s with p99 over 1 s; the handler now only arbitrates
-  between processes).
+  (measured: 16 concurrent requests served ~150/s with p99 over 1 s). Between processes there is
+  no busy handler at all (it slept on the loop's thread): `BEGIN IMMEDIATE` is tried again off
+  the loop.
 - A transaction that only reads starts with a plain `BEGIN`: in WAL mode readers never wait for
   a writer, nor a writer for them. Those are the transactions of GET and HEAD requests (safe
   methods, RFC 9110 §9.2.1: `ReadsOnlyMiddleware` in db/session.py marks the request's context)
@@ -27,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 import weakref
 from contextvars import ContextVar
 from typing import Any
@@ -40,13 +43,16 @@ from sqlalchemy.util.concurrency import in_greenlet
 
 from localexa.server.core import strict_json
 from localexa.server.db.deadlocks import answer_deadlocks_with_503
-from localexa.server.db.outage import Outage, watch_outages, watch_writes
+from localexa.server.db.outage import DatabaseLocked, Outage, watch_outages, watch_writes
 from localexa.server.db.stale_plans import recover_from_stale_plans
 
 #: Execution option: this connection only reads (on SQLite its transactions take no write lock).
 READ_ONLY = "localexa_read_only"
-#: How long a writer waits for the other writers of its process (SQLite's busy timeout is the same).
+#: How long a write transaction waits for the write lock: for the other writers of its process,
+#: then for another process's (`_begin_immediate`). Past it: 503 (db/outage.py `DatabaseLocked`).
 WRITE_LOCK_TIMEOUT = 30.0
+#: The longest pause between two tries of `BEGIN IMMEDIATE` while another process writes.
+_LONGEST_PAUSE = 0.05
 _HOLDS_LOCK = "localexa_holds_write_lock"
 #: True while a safe-method request (GET, HEAD) is handled: its transactions only read.
 reads_only: ContextVar[bool] = ContextVar("localexa_reads_only", default=False)
@@ -169,7 +175,11 @@ def _configure_sqlite(engine: AsyncEngine, database: str | None, outage: Outage)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # No busy handler: it sleeps on the loop's thread (statements run inline, inline_sqlite.py),
+        # and another process holding the write lock stopped the whole server for up to 30 s (QA
+        # of 2026-12-06). A write's BEGIN tries again off the loop instead (`_begin_immediate`);
+        # readers never wait in WAL mode.
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # 512 KiB of page cache per connection, not SQLite's 2 MiB: the OS caches the file anyway,
         # and the pools of two engines (state and journal) kept 1-2 MB more resident (bench/).
@@ -183,18 +193,43 @@ def _configure_sqlite(engine: AsyncEngine, database: str | None, outage: Outage)
             return
         info = conn.connection.info
         acquired = False
+        deadline = time.monotonic() + WRITE_LOCK_TIMEOUT
         if not info.get(_HOLDS_LOCK) and in_greenlet():
             writers = _writers_of(database, own)
-            await_only(_acquire_within(writers, WRITE_LOCK_TIMEOUT))
+            try:
+                await_only(_acquire_within(writers, WRITE_LOCK_TIMEOUT))
+            except TimeoutError:  # the writer ahead waited as long for another process
+                raise DatabaseLocked(outage.where) from None
             info[_HOLDS_LOCK] = writers  # the lock to release when the transaction is over
             acquired = True
         try:
-            # Take the write lock at BEGIN so two writers never deadlock upgrading read locks.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(conn, deadline, outage)
         except BaseException:
             if acquired:
                 _release(info)
             raise
+
+    def _begin_immediate(conn: Any, deadline: float, outage: Outage) -> None:
+        """Take the write lock at BEGIN, so two writers never deadlock upgrading read locks. While
+        another process holds it, try again after a pause that lets the loop serve others."""
+        pause = 0.002
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except DatabaseLocked:  # SQLITE_BUSY (db/outage.py)
+                if not in_greenlet() or time.monotonic() + pause > deadline:
+                    outage.locked.failed(
+                        "the database at %s stayed locked by another connection for %g s",
+                        outage.where,
+                        WRITE_LOCK_TIMEOUT,
+                    )
+                    raise
+                await_only(asyncio.sleep(pause))
+                pause = min(pause * 2, _LONGEST_PAUSE)
+                continue
+            if outage.locked.failing:
+                outage.locked.succeeded()
+            return
 
     def _release(info: dict[str, Any]) -> None:
         writers = info.pop(_HOLDS_LOCK, None)

@@ -9,9 +9,8 @@ WAL mode takes microseconds, far less than the hop itself.
 
 What makes running inline safe here (db/engine.py):
 - readers never wait in WAL mode, and the writers of one process take turns on an asyncio lock
-  BEFORE `BEGIN IMMEDIATE`, so SQLite's busy handler (which would block the loop) only ever
-  waits for another process writing the same file, which localexa does not do in normal use
-  (several processes share PostgreSQL, not a SQLite file);
+  BEFORE `BEGIN IMMEDIATE`; SQLite's busy handler (which would block the loop) is off, and a
+  write meeting another process's lock tries again off the loop (db/engine.py);
 - `synchronous=NORMAL` in WAL mode makes a commit a write to the WAL without fsync.
 
 The dialect is pysqlite's (same types, same SQL) marked async. SQLAlchemy's asyncio layer needs

@@ -14,6 +14,8 @@ Each engine now gets (`watch_outages`, from db/engine.py):
   server, and a `str()` for the operator that names the database (its URL without the password,
   or the SQLite file) and the cause. A failed start says that one line (cli/start_failure.py);
 - a SQLite write refused for a full disk raised as `DatabaseFull` (503, `Retry-After`);
+- SQLite's write lock held by another connection past a write's wait raised as `DatabaseLocked`
+  (503, `Retry-After`; before 2026-12-06 a 500 after 30 s of a stopped server, db/engine.py);
 - one `LogThrottle` per kind (core/log_throttle.py, as for Redis): the first failure is logged,
   then at most one line per 30 s saying how many were left out, and one when it works again (a
   connection made; for a full disk, a write committed).
@@ -80,6 +82,21 @@ class DatabaseFull(ServiceUnavailable):
         return f"the database at {self.where} is full: its disk has no room left"
 
 
+class DatabaseLocked(ServiceUnavailable):
+    """SQLite's write lock stayed with another connection (another process on the file, an
+    operator's `sqlite3` shell) for as long as a write may wait (db/engine.py)."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            "The database is locked by another process, so nothing can be stored now. Retry the request.",
+            headers=_RETRY_AFTER,
+        )
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"the database at {self.where} is locked by another connection"
+
+
 class ConnectionLost(ServiceUnavailable):
     """The database ended a connection a request was using (restart, failover, an idle kill)."""
 
@@ -120,6 +137,7 @@ class Outage:
         self.lost = LogThrottle(logger, f"connections to the database at {where}")
         self.busy = LogThrottle(logger, f"the connection pool of the database at {where}")
         self.full = LogThrottle(logger, f"writing to the database at {where}")
+        self.locked = LogThrottle(logger, f"the write lock of the database at {where}")
 
 
 _outages: weakref.WeakKeyDictionary[Any, Outage] = weakref.WeakKeyDictionary()
@@ -152,6 +170,10 @@ def watch_outages(engine: AsyncEngine, url: str) -> Outage:
         if _full(original):
             outage.full.failed("the database at %s is full: its disk has no room left", outage.where)
             raise DatabaseFull(outage.where) from (context.sqlalchemy_exception or original)
+        if _locked(original):
+            # Not logged here: a write's BEGIN meets this while another process writes, and tries
+            # again (db/engine.py); it logs when it gives up.
+            raise DatabaseLocked(outage.where) from (context.sqlalchemy_exception or original)
         if not context.is_disconnect and _ended(original):
             context.is_disconnect = True  # the pool drops it; the request answers 503 (ConnectionLost)
         if context.is_disconnect and not context.is_pre_ping:
@@ -190,6 +212,9 @@ def watch_writes(engine: AsyncEngine, outage: Outage, writes: Callable[[Connecti
 
 #: sqlite3.SQLITE_FULL, written out: a process on PostgreSQL never imports sqlite3 (db/engine.py).
 _SQLITE_FULL = 13
+#: sqlite3.SQLITE_BUSY (another connection holds the lock) and SQLITE_LOCKED (one of the same
+#: connection's, or a shared-cache one).
+_SQLITE_BUSY = frozenset({5, 6})
 
 
 def _full(exc: BaseException) -> bool:
@@ -197,6 +222,11 @@ def _full(exc: BaseException) -> bool:
     codes keep the primary code in their low byte."""
     code = getattr(exc, "sqlite_errorcode", None)
     return isinstance(code, int) and code & 0xFF == _SQLITE_FULL
+
+
+def _locked(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _SQLITE_BUSY
 
 
 def _ended(exc: BaseException) -> bool:
@@ -223,6 +253,6 @@ def outage_answer(exc: Exception, engine: AsyncEngine | None) -> ServiceUnavaila
 
 def is_outage(exc: BaseException) -> bool:
     """Whether `exc` says the database is out of reach (not that one statement was refused)."""
-    return isinstance(exc, DatabaseUnreachable | DatabaseFull | PoolTimeout) or (
+    return isinstance(exc, DatabaseUnreachable | DatabaseFull | DatabaseLocked | PoolTimeout) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
