@@ -17,7 +17,7 @@ import time
 from typing import TextIO
 
 from localexa.server.core.request_id import RequestIdLogFilter
-from localexa.server.observe.redaction import redact_text
+from localexa.server.observe.redaction import redact_header_pairs, redact_text
 
 _HANDLER_NAME = "localexa"
 
@@ -27,7 +27,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        scrubbed = redact_text(message)
+        scrubbed = redact_header_pairs(redact_text(message))
         if scrubbed != message or record.args:
             record.msg = scrubbed
             record.args = None
@@ -64,7 +64,7 @@ class KeyValueFormatter(logging.Formatter):
         )
         if record.exc_info:
             # Scrubbed like the message: an exception's text may quote request data.
-            line += f" exc={_quoted(redact_text(self.formatException(record.exc_info)))}"
+            line += f" exc={_quoted(redact_header_pairs(redact_text(self.formatException(record.exc_info))))}"
         return line
 
 

@@ -184,6 +184,28 @@ def _redact_embedded_secrets(text: str) -> str:
     return text
 
 
+# A credential header as a pair in a repr: httpcore's debug trace of an outbound call prints the
+# response's headers as `(b'Set-Cookie', b'…')` (QA of 2026-12-06: a skill's cookie in the log),
+# a dict as `'set-cookie': '…'`. The value ends at its own closing quote.
+_HEADER_PAIR = re.compile(
+    r"""(b?(['"])(?:"""
+    + "|".join(re.escape(name) for name in sorted(_SECRET_HEADERS))
+    + r""")\2\s*[,:]\s*b?(['"]))(?:\\.|(?!\3).)*+\3?""",
+    re.IGNORECASE,
+)
+
+
+def redact_header_pairs(text: str) -> str:
+    """Scrub the values of credential headers printed as pairs (log lines only: the journal
+    records headers as headers, `redact_headers`)."""
+    if "'" not in text and '"' not in text:
+        return text
+    lowered = text.lower()
+    if not any(name in lowered for name in _SECRET_HEADERS):
+        return text
+    return _HEADER_PAIR.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
+
+
 def redact_text(text: str) -> str:
     """Pattern-based scrub for text of unknown shape (also used on log messages).
 
