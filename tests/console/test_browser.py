@@ -374,3 +374,54 @@ def test_the_api_docs_render_offline_from_localexas_own_assets(server: Server, b
     assert operations >= 40, operations
     assert elsewhere == []
     assert refused == []
+
+
+@pytest.fixture
+def other_site(server: Server) -> Iterator[str]:
+    """A page on another site (127.0.0.2 is another host than 127.0.0.1) linking to the console."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    link = f'<a id="go" href="{server.url}/console/customers">localexa</a>'.encode()
+
+    class LinkPage(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(link)))
+            self.end_headers()
+            self.wfile.write(link)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    site = ThreadingHTTPServer(("127.0.0.2", 0), LinkPage)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.2:{site.server_address[1]}/"
+    finally:
+        site.shutdown()
+        site.server_close()
+
+
+def test_a_link_from_another_site_keeps_the_admin_signed_in(
+    server: Server, browser_page: Any, other_site: str
+) -> None:
+    """The session cookie is SameSite=Strict, so a link from another site (a bug report, a chat)
+    arrives without it: the console answered with its sign-in page, whose fresh cookie replaced
+    the session, and the admin was signed out (QA of 2026-12-06). Now such a visit without the
+    cookie loads the page again from the console itself, which sends it."""
+    page = browser_page
+    page.goto(f"{server.url}/console")
+    if "/console/login" in page.url:
+        page.fill("#admin_key", ADMIN_KEY)
+        page.click("button[type=submit]")
+    page.wait_for_selector("h1:has-text('Overview')")
+    page.goto(other_site)
+    page.click("#go")
+    page.wait_for_selector("h1")
+    assert page.url == f"{server.url}/console/customers", page.url
+    assert page.locator("h1").inner_text() == "Customers"
+    page.goto(f"{server.url}/console")  # still signed in
+    assert page.url == f"{server.url}/console", page.url
+    assert page.locator("h1").inner_text() == "Overview"

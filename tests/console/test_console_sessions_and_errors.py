@@ -153,3 +153,50 @@ async def test_other_apis_keep_their_error_shapes(client: httpx.AsyncClient) -> 
     assert lwa_page.status_code == 405
     assert "text/html" in lwa_page.headers["content-type"]
     assert "localexa console" not in lwa_page.text
+
+
+CROSS_SITE_NAVIGATION = {
+    "Sec-Fetch-Site": "cross-site",
+    "Sec-Fetch-Mode": "navigate",
+    "Sec-Fetch-Dest": "document",
+}
+
+
+async def test_a_cross_site_visit_without_the_cookie_is_loaded_again_from_the_console(
+    client: httpx.AsyncClient,
+) -> None:
+    """SameSite=Strict withholds the session cookie from a link followed from another site: the
+    page is loaded again by a navigation of the console's own (which sends it), and no cookie is
+    set meanwhile (the sign-in page's anonymous cookie replaced the session). The browser test
+    `test_a_link_from_another_site_keeps_the_admin_signed_in` follows such a link in Chromium."""
+    cookie, _ = await _signed_in_cookie(client)
+    client.cookies.clear()  # what the browser sends cross-site: no cookie
+    for path in ("/console/customers?page=2", "/console/login?next=%2Fconsole%2Fjournal"):
+        answer = await client.get(path, headers=CROSS_SITE_NAVIGATION)
+        assert answer.status_code == 200, path
+        assert "set-cookie" not in answer.headers, path
+        assert f'content="0;url={path.replace("&", "&amp;")}"' in answer.text, answer.text
+        assert answer.headers["Cache-Control"] == "no-store"
+    # The console's own navigation carries the cookie: the page itself.
+    client.cookies.set(COOKIE, cookie, path="/console")
+    same = {**CROSS_SITE_NAVIGATION, "Sec-Fetch-Site": "same-origin"}
+    assert (await client.get("/console/customers", headers=same)).status_code == 200
+    # With the cookie sent (a Lax-like browser, a bookmark) the page is served at once.
+    assert (
+        "<h1>Customers</h1>" in (await client.get("/console/customers", headers=CROSS_SITE_NAVIGATION)).text
+    )
+
+
+async def test_only_a_browser_navigation_without_the_cookie_is_loaded_again(
+    client: httpx.AsyncClient,
+) -> None:
+    # Not a navigation (a fetch), a same-origin one, and a client sending no Sec-Fetch-* at all go
+    # to the sign-in page as before.
+    for headers in (
+        {**CROSS_SITE_NAVIGATION, "Sec-Fetch-Mode": "cors"},
+        {"Sec-Fetch-Site": "same-origin"},
+        {},
+    ):
+        answer = await client.get("/console/customers", headers=headers)
+        assert answer.status_code == 303, headers
+        assert answer.headers["location"] == "/console/login?next=%2Fconsole%2Fcustomers"

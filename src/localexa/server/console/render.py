@@ -7,6 +7,7 @@ never needs it).
 
 from __future__ import annotations
 
+import html
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from localexa import __version__
 from localexa.server.console.pages import TABLE_PAGES
-from localexa.server.console.session import ConsoleSession, csrf_ok, read_session
+from localexa.server.console.session import COOKIE, ConsoleSession, csrf_ok, read_session
 from localexa.server.core.cross_site import posted_from_another_site
 from localexa.server.core.errors import BadRequest
 from localexa.server.core.form_text import holds_non_text
@@ -62,9 +63,39 @@ async def signed_in(request: Request) -> ConsoleSession | None:
     return session if session is not None and session.signed_in else None
 
 
-def to_login(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/console/login?next={quote(target, safe='')}", status_code=303)
+def _here(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def cookie_withheld(request: Request) -> bool:
+    """A browser's visit from another site's link, without the session cookie: SameSite=Strict
+    keeps it out of such a navigation (and of the redirects that follow it), signed in or not."""
+    headers = request.headers
+    return (
+        request.method in ("GET", "HEAD")
+        and headers.get("sec-fetch-site") == "cross-site"
+        and headers.get("sec-fetch-mode") == "navigate"
+        and COOKIE not in request.cookies
+    )
+
+
+def reload_from_here(request: Request) -> HTMLResponse:
+    """Load the page again from the console itself: a navigation a page of this site starts is
+    same-site, so the browser sends the Strict cookie with it. Without this, a link from another
+    site showed the sign-in page, whose fresh cookie replaced the session: the admin was signed out
+    (QA of 2026-12-06). Sets no cookie; a visitor who is not signed in gets the sign-in page next."""
+    target = html.escape(_here(request), quote=True)
+    body = (
+        f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={target}">'
+        f'<title>localexa console</title><p><a href="{target}">Continue to the localexa console</a></p>'
+    )
+    return HTMLResponse(body, headers=_HEADERS)
+
+
+def to_login(request: Request) -> Response:
+    if cookie_withheld(request):
+        return reload_from_here(request)
+    return RedirectResponse(f"/console/login?next={quote(_here(request), safe='')}", status_code=303)
 
 
 def render(

@@ -27,8 +27,10 @@ from localexa.server.console.pages import (
 from localexa.server.console.render import (
     HERE,
     checked_form,
+    cookie_withheld,
     error_page,
     forbidden,
+    reload_from_here,
     render,
     signed_in,
     to_login,
@@ -89,6 +91,8 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login")
 async def login_page(request: Request, next: str | None = None) -> Response:
+    if cookie_withheld(request):  # a signed-in admin's cookie would be replaced below
+        return reload_from_here(request)
     session = await read_session(request)
     if session is not None and session.signed_in:
         return RedirectResponse(_safe_next(next), status_code=303)
