@@ -130,3 +130,25 @@ async def test_a_closed_pool_refuses_work() -> None:
     await pool.aclose()
     with pytest.raises(LambdaFailure):
         await calls(pool)
+
+
+async def test_a_lone_call_that_times_out_does_not_say_it_waited(
+    one_worker: LambdaPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's start (fork and exec) took 10 ms and more on a loaded machine, and a lone call's
+    timeout said that time "went waiting for a worker" (CI of 2026-12-06). A slow start stands in
+    for the load here."""
+    from localexa.server.directives import lambda_pool
+
+    spawn = lambda_pool._Worker.spawn.__func__  # type: ignore[attr-defined]
+
+    async def slow_spawn(cls: type[lambda_pool._Worker], target: str) -> lambda_pool._Worker:
+        await asyncio.sleep(0.05)
+        worker: lambda_pool._Worker = await spawn(cls, target)
+        return worker
+
+    monkeypatch.setattr(lambda_pool._Worker, "spawn", classmethod(slow_spawn))
+    with pytest.raises(LambdaFailure) as alone:
+        await one_worker.invoke(MOODY, {"mode": "sleep"}, timeout=1.0)
+    assert alone.value.kind == "TIMEOUT"
+    assert "waiting" not in alone.value.message, alone.value.message

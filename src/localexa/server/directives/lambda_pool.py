@@ -244,6 +244,10 @@ class LambdaPool:
                 "TIMEOUT",
                 f"python:{target} had no free worker within {timeout:g} s ({self.max_workers} busy)",
             ) from None
+        # What the call queued behind other calls of its handler: the message below names it. Not
+        # the worker's start, which every cold call pays (a fork and exec: 10 ms and more on a
+        # loaded machine, and a lone call's timeout said it "went waiting for a worker").
+        queued = time.monotonic() - started
         try:
             worker = await self._checkout(target)
             # Waiting for a worker used part of the budget: the call gets what is left, and the
@@ -254,13 +258,9 @@ class LambdaPool:
             try:
                 report = await worker.call(json.dumps(request, separators=(",", ":")).encode() + b"\n", left)
             except BaseException as failure:
-                if (
-                    isinstance(failure, LambdaFailure)
-                    and failure.kind == "TIMEOUT"
-                    and timeout - left >= 0.01
-                ):
+                if isinstance(failure, LambdaFailure) and failure.kind == "TIMEOUT" and queued >= 0.01:
                     failure.message += (
-                        f" (of the call's {timeout:g} s, {timeout - left:.2f} s went waiting for a worker)"
+                        f" (of the call's {timeout:g} s, {queued:.2f} s went waiting for a worker)"
                     )
                 # A failed or abandoned call leaves the worker in an unknown state: end it.
                 self._busy.discard(worker)
