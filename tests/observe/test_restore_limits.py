@@ -121,7 +121,7 @@ async def test_regional_endpoints_the_admin_api_would_refuse_are_refused(
     assert any(f"tables.skills[0]{joint}regional_endpoints" in message for joint in (": ", "."))
 
 
-async def _regional_skill(client: httpx.AsyncClient) -> None:
+async def _regional_skill(client: httpx.AsyncClient, account_linking: dict[str, Any] | None = None) -> None:
     developer = await client.post(
         "/_localexa/customers",
         json={"name": "D", "email": "d@example.com", "password": "pw", "region": "NA"},
@@ -137,6 +137,7 @@ async def _regional_skill(client: httpx.AsyncClient) -> None:
             "name": "S",
             "endpoint": "http://127.0.0.1:9/s",
             "regions": {"EU": {"endpoint": "http://127.0.0.1:9/eu"}},
+            **({"accountLinking": account_linking} if account_linking else {}),
         },
         headers=ADMIN,
     )
@@ -175,7 +176,13 @@ async def test_a_json_column_of_another_shape_or_too_deep_is_refused(
     assert says.split(": ", 1)[1] in answer.json()["message"]
     assert (await client.get("/_localexa/skills", headers=ADMIN)).status_code == 200
     deep_enough = copy.deepcopy(document)
-    deep_enough["tables"]["skills"][0]["account_linking"] = {"extra": _nested(127)}
+    # A field of a newer model is kept, as SMAPI's PUT keeps it (the linking itself must be valid).
+    deep_enough["tables"]["skills"][0]["account_linking"] = {
+        "authorizationUrl": "http://127.0.0.1:9/authorize",
+        "accessTokenUrl": "http://127.0.0.1:9/token",
+        "clientId": "c",
+        "extra": _nested(127),
+    }
     assert (await client.post("/_localexa/restore", json=deep_enough, headers=ADMIN)).status_code == 200
 
 
@@ -200,3 +207,44 @@ async def test_a_case_result_error_of_another_shape_is_refused(client: httpx.Asy
     assert answer.status_code == 400, answer.text
     assert "tables.capability_test_case_results[0]" in answer.json()["message"]
     assert "error" in answer.json()["message"]
+
+
+LINKING = {
+    "type": "AUTH_CODE",
+    "authorizationUrl": "http://127.0.0.1:9/authorize",
+    "accessTokenUrl": "http://127.0.0.1:9/token",
+    "clientId": "skill-client",
+    "clientSecret": "skill-secret",
+    "accessTokenScheme": "HTTP_BASIC",
+}
+
+
+@pytest.mark.parametrize(
+    ("column", "edit", "says"),
+    [
+        ("account_linking", {"accessTokenUrl": "ftp://127.0.0.1/token"}, "accessTokenUrl"),
+        ("account_linking", {"accessTokenScheme": "PLAIN"}, "accessTokenScheme"),
+        ("account_linking", {"defaultTokenExpirationInSeconds": 10**12}, "defaultTokenExpirationInSeconds"),
+        ("account_linking", {"clientId": ""}, "clientId"),
+        ("endpoint", "ftp://127.0.0.1/skill", "endpoint"),
+    ],
+    ids=["token-url-not-http", "unknown-scheme", "expiry-past-any-date", "no-client-id", "endpoint-not-http"],
+)
+async def test_a_skill_the_admin_api_would_refuse_is_refused(
+    client: httpx.AsyncClient, column: str, edit: Any, says: str
+) -> None:
+    """A skill's endpoint and account linking are held to what the admin API and SMAPI take (until
+    2026-12-06 restore checked neither: an expiry of 10**12 s overflowed the date at every
+    enable-and-link, a token URL of another scheme was called)."""
+    await _regional_skill(client, account_linking=LINKING)
+    document = await _snapshot(client)
+    assert document["tables"]["skills"][0]["account_linking"]["accessTokenUrl"] == LINKING["accessTokenUrl"]
+    assert (await client.post("/_localexa/restore", json=document, headers=ADMIN)).status_code == 200
+    edited = copy.deepcopy(document)
+    row = edited["tables"]["skills"][0]
+    row[column] = {**row[column], **edit} if isinstance(edit, dict) else edit
+    answer = await client.post("/_localexa/restore", json=edited, headers=ADMIN)
+    assert answer.status_code == 400, answer.text
+    message = answer.json()["message"]
+    assert message.startswith(f"tables.skills[0]: {column}"), message
+    assert says in message, message

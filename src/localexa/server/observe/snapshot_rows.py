@@ -19,7 +19,7 @@ from localexa.server.core.clock import as_utc, offset_problem
 from localexa.server.core.errors import BadRequest
 from localexa.server.observe.schemas import FaultIn
 from localexa.server.observe.snapshot_json import json_column_problem
-from localexa.server.skills.schemas import check_endpoint
+from localexa.server.skills.schemas import AccountLinkingSpec, check_endpoint
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
 SNAPSHOT_VERSION = 1
@@ -225,8 +225,22 @@ def _usable_endpoint(endpoint: str) -> bool:
 
 
 def _skill_row(row: dict[str, Any]) -> str | None:
-    """Each region's endpoint as the admin API takes it (a list or a bad URL restored, and every
-    directive of that skill was a 500)."""
+    """The endpoints and the account linking as the admin API takes them (a list or a bad URL
+    restored, and every directive of that skill was a 500; until 2026-12-06 the endpoint and the
+    account linking were not checked: an expiry of 10**12 s overflowed the date at every
+    enable-and-link, a token URL of another scheme was called)."""
+    endpoint = row.get("endpoint")
+    if not isinstance(endpoint, str) or not _usable_endpoint(endpoint):
+        return "endpoint must be an http(s):// URL or python:package.module:function"
+    linking = row.get("account_linking")
+    if linking is not None:
+        # The stored form (`AccountLinkingSpec.public()`: camelCase, no secret).
+        try:
+            AccountLinkingSpec.model_validate(linking)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            return f"account_linking{'.' + where if where else ''}: {first['msg']}"
     regional = row.get("regional_endpoints")
     if regional is None:
         return None
