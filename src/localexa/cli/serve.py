@@ -40,6 +40,7 @@ from localexa.cli.serve_checks import (
     check_ports,
     settings_from,
     use_data_dir,
+    warn_of_a_padded_secret_key,
     warn_of_misspelt_names,
 )
 from localexa.cli.serve_servers import DEMO_HOST, DEMO_LISTENER, AnnouncingServer, serve_all
@@ -304,6 +305,7 @@ def run_server(settings: Settings) -> None:
     pause_collection_for_startup()
     configure_logging(settings.log_level)
     warn_of_misspelt_names(os.environ)
+    warn_of_a_padded_secret_key(settings)
     defer_model_building()
     from localexa.server.app import create_app
     from localexa.server.stopping import begin_stopping

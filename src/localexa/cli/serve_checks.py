@@ -127,3 +127,20 @@ def warn_of_misspelt_names(environ: Mapping[str, str]) -> None:
     one that does: it is ignored, and its value with it (env_names.py)."""
     for given, meant in misspelt(environ):
         logger.warning("%s is not a setting of localexa and is ignored; did you mean %s?", given, meant)
+
+
+def warn_of_a_padded_secret_key(settings: Settings) -> None:
+    """A `LOCALEXA_SECRET_KEY` that ends (or starts) with a line break or a space: a Kubernetes
+    secret or a Docker env file written from a file keeps the file's newline. The value is the key
+    as given (changing that would lock out the databases written with it), while the data dir's
+    `secret-key` file is read stripped: the same key given the other way is another key, and the
+    database refuses it (QA of 2026-12-06)."""
+    if settings.secret_key is None:
+        return
+    key = settings.secret_key.get_secret_value()
+    if key != key.strip():
+        logger.warning(
+            "LOCALEXA_SECRET_KEY starts or ends with white space (a line break?): it is part of the "
+            "key, so the same key without it is another key to this database; give it the same "
+            "way to every process, or strip it before the first start"
+        )
