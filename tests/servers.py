@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import socketserver
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -94,3 +95,18 @@ async def serve_in_loop(app: ASGIApp) -> AsyncIterator[str]:
         server.should_exit = True
         await asyncio.wait_for(task, 15)
         sock.close()
+
+
+@contextmanager
+def serve_stdlib(server: socketserver.TCPServer, scheme: str = "http") -> Iterator[str]:
+    """A `http.server` server (bound already, TLS-wrapped or not) serving in a thread; yields its
+    base URL and stops it on exit."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield f"{scheme}://{host!s}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

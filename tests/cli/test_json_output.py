@@ -8,7 +8,6 @@ of an evaluation run, `"postalCode": null` for a customer created without one, a
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,6 +20,7 @@ from localexa.cli.main import app
 from localexa.client.resources.thread_networks import PATH as THREAD_NETWORKS
 from localexa.testing import Localexa
 from tests.cli.conftest import CLEAN_ENV, Cli
+from tests.servers import serve_stdlib
 
 SKILL = "amzn1.ask.skill.json-output"
 RUN = "run-1"
@@ -66,14 +66,8 @@ class _Api(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
     """An HTTP server on 127.0.0.1 answering the evaluation API's two GETs with the bodies above."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_stdlib(ThreadingHTTPServer(("127.0.0.1", 0), _Api)) as url:
+        yield url
 
 
 def _json(url: str, *args: str) -> Any:

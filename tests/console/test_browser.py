@@ -24,6 +24,7 @@ import uvicorn
 
 from localexa.server.app import create_app
 from localexa.server.settings import Settings
+from tests.servers import serve_stdlib
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -394,14 +395,8 @@ def other_site(server: Server) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             """Quiet."""
 
-    site = ThreadingHTTPServer(("127.0.0.2", 0), LinkPage)
-    thread = threading.Thread(target=site.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.2:{site.server_address[1]}/"
-    finally:
-        site.shutdown()
-        site.server_close()
+    with serve_stdlib(ThreadingHTTPServer(("127.0.0.2", 0), LinkPage)) as url:
+        yield f"{url}/"
 
 
 def test_a_link_from_another_site_keeps_the_admin_signed_in(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from localexa.server.observe.logging_setup import configure_logging
+from tests.servers import serve_stdlib
 
 
 class _CookieSkill(BaseHTTPRequestHandler):
@@ -34,14 +34,8 @@ class _CookieSkill(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def skill_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _CookieSkill)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/skill"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_stdlib(ThreadingHTTPServer(("127.0.0.1", 0), _CookieSkill)) as url:
+        yield f"{url}/skill"
 
 
 def test_debug_logs_of_outbound_calls_hold_no_cookie_or_authorization(skill_url: str) -> None:

@@ -5,7 +5,6 @@ a server that is down."""
 from __future__ import annotations
 
 import ssl
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +26,7 @@ from localexa.skill import (
 from localexa.skill.clock import utc_now
 from localexa.skill.http import failure_text
 from localexa.testing.ports import free_port_block
+from tests.servers import serve_stdlib
 
 UNTRUSTED = "TLS certificate verify failed"
 
@@ -49,13 +49,8 @@ def https_url(tmp_path: Path) -> Iterator[str]:
     context.load_cert_chain(paths.cert_file, paths.key_file)
     server = _Server(("127.0.0.1", free_port_block(size=1)), _Quiet)  # LOCALEXA_TEST_PORTS
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_stdlib(server, "https") as url:
+        yield url
 
 
 async def test_the_code_exchange_names_the_untrusted_certificate(https_url: str) -> None:

@@ -8,7 +8,6 @@ import os
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ import httpx
 import pytest
 
 from localexa.server.core.tls import client_ssl_context
-from tests.servers import free_ports
+from tests.servers import free_ports, serve_stdlib
 
 #: Variables that would change what a child process trusts or where it keeps its data.
 SCRUBBED = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS")
@@ -104,11 +103,5 @@ def https_endpoint(cert_file: Path, key_file: Path) -> Iterator[str]:
     context.load_cert_chain(str(cert_file), str(key_file))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_stdlib(server, "https") as url:
+        yield url
