@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from localexa.server.app import create_app
-from localexa.server.db.base import Base
+from localexa.server.db.base import Base, SecretKeyCheck
 from localexa.server.db.engine import create_engine
 from localexa.server.settings import Settings
 from tests.factories import Admin
@@ -122,13 +122,19 @@ async def _truncate_all(app: FastAPI) -> None:
 
     DELETE, children first, rather than TRUNCATE: on tables of a few rows TRUNCATE costs ~45 ms
     (new files for every table, an exclusive lock on each) against ~4 ms, and it runs before
-    each of the ~800 PostgreSQL tests."""
+    each of the ~800 PostgreSQL tests.
+
+    The secret key's check stays, as a reset leaves it (lwa/key_check.py): every app on this
+    database has the session's key. Emptied, a later start on the rows a test left (one that
+    serves the database without this fixture) could not confirm the key, and such a process
+    writes nothing under its key until a secret confirms it (lwa/key_confirmation.py)."""
     engine = app.state.engine
     if engine.dialect.name != "postgresql":
         return
     async with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
-            await conn.execute(table.delete())
+            if table.name != SecretKeyCheck.__tablename__:
+                await conn.execute(table.delete())
         await conn.execute(text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"))
     await app.state.clock.refresh(engine, force=True)
 

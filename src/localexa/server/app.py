@@ -35,6 +35,7 @@ from localexa.server.db.session import ReadsOnlyMiddleware
 from localexa.server.evaluation.worker import start_evaluation_worker, stop_evaluation_worker
 from localexa.server.lwa.expired import ExpiredSweeper, Swept
 from localexa.server.lwa.key_check import check_secret_key
+from localexa.server.lwa.key_confirmation import settle
 from localexa.server.lwa.token_cache import TokenCache, watch_revocations
 from localexa.server.lwa.tokens import LwaTokenVerifier
 from localexa.server.observe.install import install_observability, start_observability, stop_observability
@@ -69,7 +70,9 @@ def create_app(
         box = SecretBox(settings.resolved_secret_key(), password_hash_n=settings.password_hash_n)
 
         async def refuse(conn: AsyncConnection) -> None:
-            await check_secret_key(conn, box)
+            # Unconfirmed (an upgraded database that cannot tell): nothing is written under the
+            # key until a secret the database holds confirms it (lwa/key_confirmation.py).
+            box.key_confirmed = await check_secret_key(conn, box)
             for check in checks:
                 await check(conn, settings, box)
 
@@ -127,6 +130,7 @@ def create_app(
             await app.state.rate_limiter.aclose()
             await token_cache.aclose()
             await app.state.outbound.aclose()
+            await settle(box)  # a confirmed key's recording, before its engine goes
             await engine.dispose()
 
     app = FastAPI(

@@ -34,6 +34,7 @@ from localexa.server.core.crypto import SecretBox
 from localexa.server.db.base import DEMO_SEAL_CONTEXT, DemoSeed
 from localexa.server.enablement.links import mark_link_invalid
 from localexa.server.enablement.models import LINKED, Enablement
+from localexa.server.lwa.key_confirmation import DEMO_NOT_SEEDED
 from localexa.server.lwa.registry import Registry
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.settings import Settings
@@ -340,6 +341,13 @@ async def _addresses(session: AsyncSession, settings: Settings, state: DemoState
 async def seed_demo(app: FastAPI) -> None:
     """Startup hook of `localexa serve` in demo mode."""
     settings: Settings = app.state.settings
+    if not app.state.box.key_confirmed:
+        # An upgraded database that cannot tell this key from another (lwa/key_confirmation.py):
+        # seeding seals the skill's secrets, and under a wrong key the database then refused its
+        # own at every start (QA of 2026-12-06). A seed from before the key was recorded always
+        # has a sealed secret that confirms it, so there is nothing to reuse either.
+        logger.warning(DEMO_NOT_SEEDED)
+        return
     state = await ensure_demo(app)
     try:
         from localexa.samples.mylights import shared_cloud

@@ -41,6 +41,11 @@ class SecretBox:
         self._hash_key = _derive(secret, b"hash")
         self._aead = AESGCM(_derive(secret, b"aes-gcm"))
         self._password_n = password_hash_n
+        #: Whether this key is known to be the one its database was written with. False only while
+        #: a database from before localexa recorded its key has not confirmed it (since 2026-12-06,
+        #: lwa/key_confirmation.py): nothing is then hashed or sealed under it into the database.
+        #: A plain attribute: the token checks read it on every lookup past their cache.
+        self.key_confirmed = True
         # Set as the server starts (create_app makes its box), so any large buffer is handed back.
         hand_back_large_blocks()
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
+from localexa.server.lwa.key_confirmation import require_confirmed_key
 from localexa.server.lwa.models import KIND_GRANT, AuthorizationCode
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.lwa.tokens import new_grant_id
@@ -49,7 +50,11 @@ async def store_code(
     code_challenge_method: str | None = None,
     skill_id: str | None = None,
 ) -> str:
-    """Store a new one-time code and return it (the only time it exists in clear)."""
+    """Store a new one-time code and return it (the only time it exists in clear). Refused while
+    the secret key is not confirmed: its hash would pass for a proof of this key
+    (lwa/key_confirmation.py)."""
+    if not box.key_confirmed:
+        await require_confirmed_key(session, box)
     code = new_code()
     repo = LwaRepository(session)
     repo.add(

@@ -8,6 +8,9 @@ started, and a skill it created sealed its secret under the wrong key, after whi
 processes refused to start. Now the database keeps a fixed text sealed under its key
 (`secret_key_check`, row 1): the first start writes it, every later start must open it. A
 database written before that row existed is checked by a sealed client secret once, as before.
+One that holds keyed rows but nothing sealed cannot tell: the start goes on unconfirmed, and the
+process writes nothing under its key until a secret the database holds confirms it
+(lwa/key_confirmation.py).
 
 Run in the start's migration transaction (db/migrate.py), so a refusal leaves an older database
 unmigrated. Two first starts racing with different keys: the row is inserted "if missing" and read
@@ -24,36 +27,63 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from localexa.server.core.crypto import SecretBox
 from localexa.server.db.base import SecretKeyCheck
 from localexa.server.lwa.models import AuthorizationCode, LwaClient, Token
-from localexa.server.lwa.registry import WRONG_KEY, WrongSecretKey
 
 logger = logging.getLogger("localexa.lwa")
+#: Why a database written under another secret key cannot be served (start-up, or a sealed value).
+WRONG_KEY = (
+    "the database holds secrets sealed under another secret key: serve it with the key it was "
+    "written with (LOCALEXA_SECRET_KEY, else <data dir>/secret-key: the same --data-dir, or the "
+    "same LOCALEXA_SECRET_KEY for every process on one database), or start on a new database"
+)
 UNCONFIRMED = (
     "this database was written before localexa recorded the secret key that serves it, and holds "
-    "nothing sealed that tells this key from another: it is not recorded yet (a start under "
-    "another key would still start, and refuse the tokens and client secrets the database holds: "
-    "serve it with the key it was written with). It is recorded at the first start that finds a "
-    "skill's sealed secret, or the database emptied by a reset"
+    "nothing sealed that tells this key from another: this key is not confirmed yet, so this "
+    "process writes nothing under it (no demo seed, no skill, LWA client, sign-in code or admin "
+    "token: those answer 409) until a token or client secret the database holds is used with it "
+    "once (a refresh at /auth/o2/token, any call with an access token), which confirms and "
+    "records the key; a reset (POST /_localexa/reset, which empties the database) records it too. "
+    "Under another key than the one the database was written with, nothing it holds is accepted "
+    "and nothing confirms the key: serve the database with that key"
 )
+
+
+class WrongSecretKey(RuntimeError):
+    """The database holds secrets sealed under another key: the start stops (`cannot start:`
+    prints this message alone, as the README quotes it, not "RuntimeError: …")."""
+
+
 #: The sealed text, and the associated data it is sealed under (no other sealed value uses it).
 MARKER = "localexa secret key check"
 CONTEXT = "localexa:secret-key-check"
 
 
-async def check_secret_key(conn: AsyncConnection, box: SecretBox) -> None:
-    """Refuse (`WrongSecretKey`) unless `box`'s key is the one this database was written with."""
-    sealed = await _stored(conn)
+async def check_secret_key(conn: AsyncConnection, box: SecretBox) -> bool:
+    """Refuse (`WrongSecretKey`) unless `box`'s key is the one this database was written with;
+    False (said in a warning): nothing tells yet, the key is not confirmed (module docstring)."""
+    confirmed = await key_confirmed(conn, box)
+    if not confirmed:
+        logger.warning(UNCONFIRMED)
+    return confirmed
+
+
+async def key_confirmed(conn: AsyncConnection, box: SecretBox) -> bool:
+    """Whether the database tells that `box`'s key serves it (its row opens; recorded here when a
+    sealed client secret opens or nothing keyed is held); `WrongSecretKey` when it tells another
+    key. Also run, on the refusal path only, by a process that started unconfirmed: another
+    process may have confirmed the key since, or a reset recorded it (lwa/key_confirmation.py)."""
+    sealed = await stored_check(conn)
     if sealed is None:
         if not await _check_a_sealed_client_secret(conn, box) and await _holds_keyed_rows(conn):
             # Written before the check existed, and nothing sealed to tell this key from another:
             # recording it could lock the database's own key out for good (re-verification of
             # 2026-12-06: one start under a wrong key after the upgrade, then the right one was
-            # refused). Recorded at a later start, once a sealed secret or an empty database allows.
-            logger.warning(UNCONFIRMED)
-            return
+            # refused). Recorded once a secret the database holds, a sealed one or a reset tells.
+            return False
         await record_secret_key(conn, box)
-        sealed = await _stored(conn)  # another start's row, if it won the race
-    if sealed is None or not _opens(box, sealed):
+        sealed = await stored_check(conn)  # another start's row, if it won the race
+    if sealed is None or not opens(box, sealed):
         raise WrongSecretKey(WRONG_KEY)
+    return True
 
 
 async def record_secret_key(conn: AsyncConnection, box: SecretBox) -> None:
@@ -61,11 +91,11 @@ async def record_secret_key(conn: AsyncConnection, box: SecretBox) -> None:
     await conn.execute(_insert_once(conn.dialect.name, box.seal(MARKER, context=CONTEXT)))
 
 
-async def _stored(conn: AsyncConnection) -> str | None:
+async def stored_check(conn: AsyncConnection) -> str | None:
     return (await conn.execute(select(SecretKeyCheck.sealed).where(SecretKeyCheck.id == 1))).scalar()
 
 
-def _opens(box: SecretBox, sealed: str) -> bool:
+def opens(box: SecretBox, sealed: str) -> bool:
     try:
         return box.open(sealed, context=CONTEXT) == MARKER
     except ValueError:

@@ -20,6 +20,9 @@ from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import Conflict, ServiceUnavailable
 from localexa.server.db.integrity import Violation, violation
+from localexa.server.lwa.key_check import WRONG_KEY as WRONG_KEY
+from localexa.server.lwa.key_check import WrongSecretKey as WrongSecretKey
+from localexa.server.lwa.key_confirmation import require_confirmed_key
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.repository import LwaRepository
 
@@ -91,7 +94,11 @@ class Registry:
 
     async def create_clients(self, *specs: ClientSpec) -> list[NewClient]:
         """The clients, written in one flush: a skill's two clients are one INSERT, so creating a
-        skill costs no more statements than when it had only its messaging client."""
+        skill costs no more statements than when it had only its messaging client. Refused while
+        the secret key is not confirmed (lwa/key_confirmation.py): their hashes and sealed secrets
+        would be under a key that may be the wrong one."""
+        if not self.box.key_confirmed:
+            await require_confirmed_key(self.repo.session, self.box)
         created: list[NewClient] = []
         for spec in specs:
             client_id = ids.lwa_client_id()
@@ -130,16 +137,3 @@ async def set_redirect_uris(session: AsyncSession, client_id: str, redirect_uris
     await session.execute(
         update(LwaClient).where(LwaClient.client_id == client_id).values(redirect_uris=list(redirect_uris))
     )
-
-
-#: Why a database written under another secret key cannot be served (start-up, or a sealed value).
-WRONG_KEY = (
-    "the database holds secrets sealed under another secret key: serve it with the key it was "
-    "written with (LOCALEXA_SECRET_KEY, else <data dir>/secret-key: the same --data-dir, or the "
-    "same LOCALEXA_SECRET_KEY for every process on one database), or start on a new database"
-)
-
-
-class WrongSecretKey(RuntimeError):
-    """The database holds secrets sealed under another key: the start stops (`cannot start:`
-    prints this message alone, as the README quotes it, not "RuntimeError: …")."""

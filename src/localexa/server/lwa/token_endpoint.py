@@ -45,6 +45,7 @@ from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import OAuthError
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.lwa import pkce
+from localexa.server.lwa.key_confirmation import key_proven
 from localexa.server.lwa.models import KIND_GRANT, AuthorizationCode
 from localexa.server.lwa.oauth_errors import (
     GrantRevoked,
@@ -120,6 +121,10 @@ class TokenEndpoint:
             return Caller(client, with_secret=False)
         if not self.box.verify_token(secret, client.secret_hash):
             raise InvalidClient("Client authentication failed: wrong client secret.")
+        if not self.box.key_confirmed:
+            # A presented secret matched a keyed hash: the key is the database's, whatever the
+            # grant then answers (lwa/key_confirmation.py); likewise a code or token found below.
+            key_proven(self.box, self.repo.session)
         return Caller(client, with_secret=True)
 
     async def authorization_code(self, params: Mapping[str, str], caller: Caller) -> dict[str, object]:
@@ -128,6 +133,8 @@ class TokenEndpoint:
             raise InvalidRequest("The code parameter is required.")
         code_hash = self.box.hash_token(code)
         row = await self.repo.code(code_hash)
+        if row is not None and not self.box.key_confirmed:
+            key_proven(self.box, self.repo.session)
         if row is None or row.client_id != caller.client.client_id:
             raise InvalidGrant("The authorization code is not valid.")
         # Prove the caller before anything else, so nobody without the secret or the verifier can
@@ -181,6 +188,8 @@ class TokenEndpoint:
             # client sent without its token was told to authenticate, a secret it does not have.
             raise InvalidRequest("The refresh_token parameter is required.")
         row = await self.repo.token_grant(self.box.hash_token(token))
+        if row is not None and not self.box.key_confirmed:
+            key_proven(self.box, self.repo.session)
         if not caller.with_secret and not _refreshable_by_id(row, client.client_id):
             # Without the secret only the named client's own public refresh token goes on; any
             # other request is refused as it was before public refresh tokens existed, whether its

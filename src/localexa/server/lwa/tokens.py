@@ -22,6 +22,7 @@ from localexa.server.core.clock import Clock, as_utc
 from localexa.server.core.crypto import SecretBox, random_token
 from localexa.server.core.errors import Unauthorized
 from localexa.server.db.engine import reading
+from localexa.server.lwa.key_confirmation import key_proven, require_confirmed_key
 from localexa.server.lwa.models import Token
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.lwa.token_cache import CachedToken, TokenCache
@@ -80,7 +81,10 @@ class TokenIssuer:
         public_client: bool = False,
     ) -> IssuedTokens:
         """`public_client` marks both rows: the refresh row so that it is refreshed with client_id
-        alone (lwa/token_endpoint.py), the access row for the record."""
+        alone (lwa/token_endpoint.py), the access row for the record. Refused while the secret key
+        is not confirmed (lwa/key_confirmation.py); the token endpoint has confirmed it by then."""
+        if not self.box.key_confirmed:
+            await require_confirmed_key(self.repo.session, self.box)
         now = self.clock.now()
         row = {
             "client_id": client_id,
@@ -117,6 +121,8 @@ class TokenIssuer:
     async def live_access_token(self, token: str) -> Token:
         """The stored row of a live access token, or Unauthorized."""
         row = await self.repo.token(self.box.hash_token(token))
+        if row is not None and not self.box.key_confirmed:
+            key_proven(self.box, self.repo.session)  # its hash matched (lwa/key_confirmation.py)
         if row is None or row.kind != "access" or row.revoked:
             raise Unauthorized("The access token is not valid.", code="INVALID_TOKEN")
         if row.expires_at is not None and as_utc(row.expires_at) <= self.clock.now():
@@ -150,6 +156,10 @@ class LwaTokenVerifier:
         found = None if epoch is None else self.cache.get(token_hash, epoch)
         if found is None:
             found = await self._lookup(state.engine, token_hash)
+            if found is not None and not box.key_confirmed:
+                # Its hash matched: the key is the database's (lwa/key_confirmation.py). Tested only
+                # here, past the cache: a cached token was found by a lookup that tested it.
+                key_proven(box, state.engine)
             if found is not None and epoch is not None:
                 self.cache.put(token_hash, epoch, found)
         if found is None:

@@ -1,0 +1,138 @@
+"""A process on a database that cannot tell its secret key writes nothing under the key until a
+secret the database holds confirms it (since 2026-12-06).
+
+A database written before localexa recorded its key (lwa/key_check.py) that holds LWA clients,
+tokens or codes but nothing sealed starts unconfirmed: nothing tells this process's key from
+another. Such a process under a wrong key used to seal the demo's skill secrets, or those of a
+skill a user created, and from then on the database refused its own key at every start
+("sealed under another secret key", QA of 2026-12-06): locked to the wrong key for good.
+
+While the key is unconfirmed (`SecretBox.key_confirmed` False) nothing is hashed or sealed under
+it into the database: no LWA client (a skill's clients included), no authorization code, no token
+(`require_confirmed_key`: 409 in the API's own shape, no partial write), and `--demo` does not
+seed. Hashes count too: a client, code or token this process wrote would match its own key when
+presented again, and pass for the proof below.
+
+The key is proven the moment a presented secret matches a keyed hash the database holds (an
+access or refresh token or a code found by its hash, a client secret whose hash matches): those
+rows were written under the database's key, by an older localexa or a confirmed process, as an
+unconfirmed one writes none. Then the process is confirmed at once and the key recorded
+(`record_secret_key`, insert-once) in a transaction of its own, in the background: the secret is
+often found inside a request whose transaction holds SQLite's write lock, which a second write
+transaction of the same request would wait for. Another process's confirmation (the row appears)
+or a reset is seen on the refusal path, where the database's check is read again; the token
+checks pay one boolean test, and only on a lookup that missed the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import weakref
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from localexa.server.core.crypto import SecretBox
+from localexa.server.core.errors import Conflict, ServiceUnavailable
+from localexa.server.lwa.key_check import (
+    WRONG_KEY,
+    WrongSecretKey,
+    key_confirmed,
+    opens,
+    record_secret_key,
+    stored_check,
+)
+
+logger = logging.getLogger("localexa.lwa")
+
+#: How to confirm, said by the refusals and the demo's skipped seed.
+HOW_TO_CONFIRM = (
+    "use a token or client secret the database holds once with this server (refresh a refresh "
+    "token at /auth/o2/token, or call any API with an access token), or reset the database "
+    "(POST /_localexa/reset, which empties it)"
+)
+NOT_CONFIRMED = (
+    "The secret key of this server is not confirmed yet for this database (it was written before "
+    "localexa recorded its key, and holds nothing sealed that tells it), so nothing is hashed or "
+    "sealed under it yet: under a wrong key that would lock the database's own key out. To "
+    f"confirm it, {HOW_TO_CONFIRM}; then send this request again. Nothing was changed."
+)
+DEMO_NOT_SEEDED = (
+    "demo: not seeded: the secret key is not confirmed yet for this database (see the warning "
+    f"above). To confirm it, {HOW_TO_CONFIRM}; the next start with --demo seeds it"
+)
+
+#: The recording a proof started, per box: awaited when the app stops (`settle`).
+_recording: weakref.WeakKeyDictionary[SecretBox, asyncio.Task[None]] = weakref.WeakKeyDictionary()
+
+
+class KeyNotConfirmed(Conflict):
+    """409, not 503: waiting does not confirm the key, someone has to act (use a token or reset),
+    so the request is refused as one that conflicts with the database's state, which clients do
+    not retry on their own (localexa's outage 503s ask for a retry in a second)."""
+
+
+def key_proven(box: SecretBox, bind: AsyncEngine | AsyncSession) -> None:
+    """A presented secret matched a keyed hash the database holds: `box`'s key is the database's.
+    Called only while `box.key_confirmed` is False (the caller tests it, the hot path's one
+    test). Confirms the process now; records the key in the background (module docstring)."""
+    box.key_confirmed = True
+    engine = _engine(bind)
+    if engine is None:
+        return
+    logger.info("the secret key is confirmed: a secret the database holds matched it; recording it")
+    # A context of its own: a GET's request marks its context read-only (db/session.py), and the
+    # copy a task gets by default would make the recording's transaction one that only reads.
+    task = asyncio.get_running_loop().create_task(_record(box, engine), context=contextvars.Context())
+    _recording[box] = task
+
+
+async def require_confirmed_key(session: AsyncSession, box: SecretBox) -> None:
+    """Refuse to write under an unconfirmed key (`KeyNotConfirmed`), unless the database tells by
+    now (another process's record, a reset, a sealed secret). Callers test `box.key_confirmed`
+    first: once confirmed, this costs nothing."""
+    if box.key_confirmed:
+        return
+    try:
+        confirmed = await key_confirmed(await session.connection(), box)
+    except WrongSecretKey:
+        raise ServiceUnavailable(WRONG_KEY) from None  # as a sealed value that does not open
+    if not confirmed:
+        raise KeyNotConfirmed(NOT_CONFIRMED)
+    box.key_confirmed = True
+
+
+async def settle(box: SecretBox) -> None:
+    """Wait for the recording a proof started, if any (the app stops: the engine goes next)."""
+    task = _recording.pop(box, None)
+    if task is not None:
+        await task
+
+
+async def _record(box: SecretBox, engine: AsyncEngine) -> None:
+    try:
+        async with engine.begin() as conn:
+            await record_secret_key(conn, box)
+            sealed = await stored_check(conn)
+    except Exception as exc:  # an outage: the proof holds; a later start records the key
+        logger.warning(
+            "the secret key is confirmed but could not be recorded now (%s): this process goes on "
+            "under it; a later start is unconfirmed again until a secret confirms it",
+            type(exc).__name__,
+        )
+        return
+    if sealed is None or not opens(box, sealed):
+        # Another key's row: a process under it reset the database between the proof and here
+        # (a reset records the resetting key, lwa/key_check.py). Confirmed no longer.
+        box.key_confirmed = False
+        logger.warning("the database recorded another secret key meanwhile: this key is not confirmed")
+        return
+    logger.info("the secret key is recorded: a start under another key is refused from now on")
+
+
+def _engine(bind: AsyncEngine | AsyncSession) -> AsyncEngine | None:
+    if isinstance(bind, AsyncEngine):
+        return bind
+    target = bind.bind
+    return target.engine if isinstance(target, AsyncConnection) else target
