@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Address
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -17,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from localexa.client import APIConnectionError, AsyncClient, Client
+from localexa.client import APIConnectionError, AsyncClient, Client, ConfigurationError
 
 
 def _name(common_name: str) -> x509.Name:
@@ -137,3 +138,21 @@ def test_without_the_ca_the_certificate_is_refused(https_server: tuple[str, Path
         pytest.raises(APIConnectionError, match="CERTIFICATE"),
     ):
         client.admin.health()
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient])
+@pytest.mark.parametrize("as_verify", [False, True], ids=["ca_file", "verify"])
+def test_a_ca_file_that_cannot_be_trusted_is_a_configuration_error_naming_it(
+    tmp_path: Path, client_class: Any, as_verify: bool
+) -> None:
+    """A missing file raised a bare `FileNotFoundError` and one holding no certificate
+    `ssl.SSLError: [X509: NO_CERTIFICATE_OR_CRL_FOUND]`, neither naming the file (QA of 2026-12-06)."""
+    no_certificate = tmp_path / "hostname"
+    no_certificate.write_text("not a certificate\n")
+    for path, reason in ((tmp_path / "missing.pem", "No such file"), (no_certificate, "NO_CERTIFICATE")):
+        given = {"verify": str(path)} if as_verify else {"ca_file": path}
+        with pytest.raises(ConfigurationError) as refused:
+            client_class(base_url="https://127.0.0.1:9", **given)
+        assert isinstance(refused.value, ValueError)
+        assert str(refused.value).startswith(f"cannot trust {path} as a CA: "), str(refused.value)
+        assert reason in str(refused.value)

@@ -175,3 +175,12 @@ def test_builders_refuse_a_directive_that_is_no_object(not_a_directive: Any) -> 
 def test_validate_response_reports_a_directive_that_is_no_object(not_a_directive: Any) -> None:
     verdict = validate_response(not_a_directive, response(REPORT_STATE))
     assert [p.path for p in verdict.problems] == ["directive"]
+
+
+def test_an_event_gateway_error_without_an_answer_names_no_status() -> None:
+    """`str()` began "None UNREACHABLE: …" when the gateway gave no answer (QA of 2026-12-06)."""
+    assert str(EventGatewayError(None, "UNREACHABLE", "ConnectError")) == "UNREACHABLE: ConnectError"
+    assert str(EventGatewayError(None, "INVALID_EVENT")) == "INVALID_EVENT"
+    assert str(EventGatewayError(403, "SKILL_DISABLED_EXCEPTION", "disabled")) == (
+        "403 SKILL_DISABLED_EXCEPTION: disabled"
+    )

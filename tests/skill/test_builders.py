@@ -266,3 +266,31 @@ def test_gateway_events_are_valid_events() -> None:
     assert validate_event(delete_report(["lamp-1"], token="t")).ok
     with pytest.raises(ValueError, match="at least one"):
         change_report("lamp-1", [])
+
+
+@pytest.mark.parametrize(
+    ("build", "given", "value"),
+    [
+        (power_state, True, "ON"),
+        (power_state, False, "OFF"),
+        (power_state, "ON", "ON"),
+        (power_state, "OFF", "OFF"),
+        (connectivity, True, {"value": "OK"}),
+        (connectivity, "UNREACHABLE", {"value": "UNREACHABLE"}),
+    ],
+)
+def test_switch_builders_take_a_bool_or_the_interfaces_value(build: Any, given: Any, value: Any) -> None:
+    assert build(given)["value"] == value
+
+
+@pytest.mark.parametrize("given", ["maybe", "off", 1, 0, None, "OK"])
+def test_power_state_refuses_what_is_neither(given: Any) -> None:
+    """`power_state("OFF")` built ON (the argument's truthiness was read; QA of 2026-12-06)."""
+    with pytest.raises(ValueError, match=r"power_state\(\) takes True, False, 'ON' or 'OFF'"):
+        power_state(given)
+
+
+@pytest.mark.parametrize("given", ["MAYBE", "ON", 1, None])
+def test_connectivity_refuses_what_is_neither(given: Any) -> None:
+    with pytest.raises(ValueError, match=r"connectivity\(\) takes True, False, 'OK' or 'UNREACHABLE'"):
+        connectivity(given)

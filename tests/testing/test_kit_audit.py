@@ -90,7 +90,8 @@ def leftovers(directory: Path) -> list[str]:
 async def test_the_fixture_in_an_async_test(localexa: Localexa) -> None:
     """pytest-asyncio's auto mode (this suite's); strict mode runs in test_xdist.py."""
     skill = localexa.create_skill(account_linking=True)
-    customer = localexa.create_customer(region="FE")
+    customer = localexa.create_customer(region="fe")  # type: ignore[arg-type]
+    assert customer.region == "FE"  # as the server stores it (it kept "fe"; QA of 2026-12-06)
     token = localexa.access_token(customer, "alexa::skills:account_linking")
     client: AsyncClient
     async with localexa.async_client() as client:

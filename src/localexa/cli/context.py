@@ -80,6 +80,7 @@ class CliState:
         import httpx
 
         from localexa.client import Client
+        from localexa.client._errors import CaFileError
 
         admin_key = self.resolved_admin_key() if admin else None
         auth = None if admin or anonymous else self.resolved_token(token)
@@ -91,9 +92,9 @@ class CliState:
         # A usage error (exit 2) naming the option, not a traceback: the client refuses a URL
         # that is no http(s) URL with ValueError (httpx.InvalidURL is one too), and a CA file
         # that is missing or holds no certificate with OSError (ssl.SSLError is one).
-        except OSError as exc:
+        except CaFileError as exc:
             hint = "--ca-file" if self.ca_file is not None else "--data-dir"
-            reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
+            reason = exc.reason
             raise typer.BadParameter(f"cannot trust {ca_file} as a CA: {reason}", param_hint=hint) from None
         except (ValueError, httpx.InvalidURL) as exc:
             # The client's message names the fault and shows the URL with its password as ***.

@@ -24,7 +24,7 @@ import httpx
 from localexa.client._async import AsyncRunner, check_event_loop
 from localexa.client._core import Core
 from localexa.client._endpoints import Endpoints, redact
-from localexa.client._errors import ConfigurationError
+from localexa.client._errors import CaFileError, ConfigurationError
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client._sync import SyncRunner
 from localexa.client._timeouts import TimeoutArg, timeout_of
@@ -56,11 +56,17 @@ _UNSET = _Unset()
 
 def _ssl_verify(verify: VerifyArg, ca_file: str | os.PathLike[str] | None) -> bool | ssl.SSLContext:
     """`ca_file` (or a path as `verify`) trusts that CA, e.g. localexa's `<data dir>/tls/ca.pem`."""
-    if ca_file is not None:
-        return ssl.create_default_context(cafile=os.fspath(ca_file))
-    if isinstance(verify, str | os.PathLike):
-        return ssl.create_default_context(cafile=os.fspath(verify))
-    return verify
+    if ca_file is None and isinstance(verify, str | os.PathLike):
+        ca_file = verify
+    if ca_file is None:
+        assert not isinstance(verify, str | os.PathLike)
+        return verify
+    path = os.fspath(ca_file)
+    try:
+        return ssl.create_default_context(cafile=path)
+    except OSError as exc:  # ssl.SSLError is one
+        reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
+        raise CaFileError(str(path), str(reason)) from None
 
 
 def _auth(auth: AuthArg, endpoints: Endpoints) -> httpx.Auth | None:

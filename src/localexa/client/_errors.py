@@ -341,3 +341,14 @@ def status_error_from_response(response: httpx.Response) -> APIStatusError:
         message = snippet or response.reason_phrase or f"HTTP {response.status_code}"
     cls = status_error_class(response.status_code)
     return cls(message, response=response, body=body, code=code, violations=violations)
+
+
+class CaFileError(ConfigurationError):
+    """`ca_file=` (or a path as `verify=`) names no file, or one holding no certificate: said with
+    the file's name (ssl raised a bare `FileNotFoundError` or `SSLError: [X509: NO_CERTIFICATE_OR_CRL_FOUND]`
+    naming neither the file nor the argument; QA of 2026-12-06)."""
+
+    def __init__(self, ca_file: str, reason: str) -> None:
+        super().__init__(f"cannot trust {ca_file} as a CA: {reason}")
+        self.ca_file = ca_file
+        self.reason = reason

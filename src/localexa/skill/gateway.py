@@ -41,7 +41,10 @@ class EventGatewayError(Exception):
     """The gateway refused the event (`code` e.g. SKILL_DISABLED_EXCEPTION) or was unreachable."""
 
     def __init__(self, status: int | None, code: str, description: str | None = None) -> None:
-        super().__init__(f"{status} {code}: {description}" if description else f"{status} {code}")
+        # No status when there was no answer (unreachable, or the event was refused before sending):
+        # the text began "None UNREACHABLE: …".
+        head = f"{status} {code}" if status is not None else code
+        super().__init__(f"{head}: {description}" if description else head)
         self.status = status
         self.code = code
         self.description = description

@@ -48,9 +48,20 @@ def property_value(
     return prop
 
 
-def power_state(on: bool, **sample: Unpack[Sample]) -> dict[str, Any]:
-    """`Alexa.PowerController.powerState`: `ON` or `OFF`."""
-    return property_value("Alexa.PowerController", "powerState", "ON" if on else "OFF", **sample)
+def _switch(given: object, on: str, off: str, builder: str) -> str:
+    """True/False, or the interface's own value: any other value (`"OFF"` read as truthy) built
+    the opposite of what was meant without a word (QA of 2026-12-06)."""
+    if given is True or given == on:
+        return on
+    if given is False or given == off:
+        return off
+    raise ValueError(f"{builder}() takes True, False, {on!r} or {off!r}, not {given!r}")
+
+
+def power_state(on: bool | Literal["ON", "OFF"], **sample: Unpack[Sample]) -> dict[str, Any]:
+    """`Alexa.PowerController.powerState`: `ON` or `OFF` (True or False)."""
+    value = _switch(on, "ON", "OFF", "power_state")
+    return property_value("Alexa.PowerController", "powerState", value, **sample)
 
 
 def brightness(percent: int, **sample: Unpack[Sample]) -> dict[str, Any]:
@@ -105,9 +116,9 @@ def thermostat_mode(mode: str, *, custom_name: str | None = None, **sample: Unpa
     return property_value("Alexa.ThermostatController", "thermostatMode", value, **sample)
 
 
-def connectivity(reachable: bool, **sample: Unpack[Sample]) -> dict[str, Any]:
-    """`Alexa.EndpointHealth.connectivity`: `{"value": "OK" | "UNREACHABLE"}`."""
-    value = {"value": "OK" if reachable else "UNREACHABLE"}
+def connectivity(reachable: bool | Literal["OK", "UNREACHABLE"], **sample: Unpack[Sample]) -> dict[str, Any]:
+    """`Alexa.EndpointHealth.connectivity`: `{"value": "OK" | "UNREACHABLE"}` (True or False)."""
+    value = {"value": _switch(reachable, "OK", "UNREACHABLE", "connectivity")}
     return property_value("Alexa.EndpointHealth", "connectivity", value, **sample)
 
 

@@ -173,7 +173,8 @@ class Localexa:
             password=password,
             region=region,
         )
-        return TestCustomer(created.user_id, name, email, password, region)
+        # The region as the server stores it (`"fe"` is FE): the one given kept its case.
+        return TestCustomer(created.user_id, name, email, password, created.region or region.upper())
 
     def create_lwa_client(
         self, *, name: str = "Test App", redirect_uris: Sequence[str] = ("https://app.example.com/cb",)
