@@ -164,6 +164,18 @@ async def test_a_success_body_that_does_not_fit_is_a_validation_error(
     with pytest.raises(APIResponseValidationError) as caught:
         await either.run(lambda c: c.credentials.get(SKILL), auth="Atza|dev")
     assert caught.value.status_code == 200
+    assert str(caught.value).startswith(f"GET /v1/skills/{SKILL}/credentials answered a body that is not a ")
+
+
+async def test_a_success_body_that_is_not_json_says_so(either: Either, amazon: FakeAmazon) -> None:
+    """It said pydantic's error list (`… not a SkillCredentials: [{'type': 'json_invalid', …}]`)
+    where calls that read JSON without a model said "not JSON" (QA of 2026-12-06)."""
+    portal = {"Content-Type": "text/html"}
+    page = httpx.Response(200, text="<html>Sign in to the Wi-Fi</html>", headers=portal)
+    amazon.on("GET", f"{BASE}/v1/skills/{SKILL}/credentials", page)
+    with pytest.raises(APIResponseValidationError) as caught:
+        await either.run(lambda c: c.credentials.get(SKILL), auth="Atza|dev")
+    assert str(caught.value) == f"GET /v1/skills/{SKILL}/credentials answered a body that is not JSON."
 
 
 def _refuse(request: httpx.Request) -> httpx.Response:

@@ -315,6 +315,12 @@ def parse_model(response: httpx.Response, model: type[M]) -> M:
         parsed = model.model_validate_json(response.content)
     except pydantic.ValidationError as exc:
         problem = exc.errors(include_url=False, include_input=False)[:3]
+        if any(error["type"] == "json_invalid" for error in problem):
+            # As `json_body` says it (a proxy's HTML page, a captive portal), not pydantic's list.
+            raise APIResponseValidationError(
+                f"{response.request.method} {response.request.url.path} answered a body that is not JSON.",
+                response=response,
+            ) from None
     else:
         unknown = _only_unknown_keys(parsed)
         if not unknown:
