@@ -161,6 +161,8 @@ def test_a_data_dir_that_cannot_be_used_is_one_line(tmp_path: Path, kind: str) -
     result = serve("--port", str(free_port_block()), data_dir=data_dir)
     assert_refused(result, 1, "cannot use the data directory", str(data_dir))
     assert len(result.stderr.strip().splitlines()) == 1
+    if kind == "a-file":  # it said mkdir's "File exists"
+        assert f"{data_dir}: it is a file, not a directory." in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("name", ["admin-key", "secret-key"])

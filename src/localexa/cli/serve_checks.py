@@ -111,8 +111,10 @@ def use_data_dir(settings: Settings) -> None:
         settings.resolved_admin_key()  # reads or writes <data dir>/admin-key
         settings.resolved_secret_key()  # and <data dir>/secret-key
     except OSError as exc:
+        # "File exists" (mkdir's words for a path that is a file) puzzled (QA of 2026-12-06).
+        reason = "it is a file, not a directory" if settings.data_dir.is_file() else exc.strerror or exc
         typer.echo(
-            f"localexa: cannot use the data directory {settings.data_dir}: {exc.strerror or exc}. "
+            f"localexa: cannot use the data directory {settings.data_dir}: {reason}. "
             "Choose a writable one with --data-dir.",
             err=True,
         )
