@@ -216,8 +216,19 @@ async def test_a_code_grant_needs_a_token_url_and_a_secret_is_never_empty(
         assert named in created.json()["message"]
     # An IMPLICIT grant has no token URL to need.
     implicit = {**no_url, "type": "IMPLICIT"}
+    implicit.pop("accessTokenScheme", None)
     response = await client.put(_path(skill.skill_id), json=_wrapped(implicit), headers=bearer(token))
     assert response.status_code == 204, response.text
+    # Its GET shows no token scheme it was never given (it showed the default HTTP_BASIC; QA of
+    # 2026-12-06); one given is shown.
+    shown = (await client.get(_path(skill.skill_id), headers=bearer(token))).json()
+    assert "accessTokenScheme" not in shown, shown
+    given = {**implicit, "accessTokenScheme": "REQUEST_BODY_CREDENTIALS"}
+    assert (
+        await client.put(_path(skill.skill_id), json=_wrapped(given), headers=bearer(token))
+    ).status_code == 204
+    shown = (await client.get(_path(skill.skill_id), headers=bearer(token))).json()
+    assert shown["accessTokenScheme"] == "REQUEST_BODY_CREDENTIALS"
 
 
 async def test_openapi_describes_the_routes(client: httpx.AsyncClient) -> None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from localexa.server.core.fields import Name, RegionField
+from localexa.server.core.null_fields import NullMeansAbsent
 from localexa.server.core.openapi import PYTHON_SPACE
 from localexa.server.lwa.schemas import REDIRECT_URI_ITEMS, check_redirect_uri
 
@@ -24,7 +25,7 @@ class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
-class AdminBody(CamelModel):
+class AdminBody(NullMeansAbsent, CamelModel):
     """A body the admin API reads: a field it does not know is a 400 naming it, as for faults and
     directives (a misspelt `permisions` or `Region` was dropped without a word: an NA customer,
     a skill without permissions)."""

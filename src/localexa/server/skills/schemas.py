@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic.alias_generators import to_camel
 
 from localexa.server.core.fields import SCOPE_TOKEN, Name, RegionField, not_blank
+from localexa.server.core.null_fields import NullMeansAbsent
 from localexa.server.core.openapi import PYTHON_SPACE
 from localexa.server.lwa.schemas import REDIRECT_URI_ITEMS, check_redirect_uri
 
@@ -79,7 +80,7 @@ class PlatformAuthorizationUrl(CamelModel):
         return check_http_url(value, "authorizationUrlsByPlatform.platformAuthorizationUrl")
 
 
-class AccountLinkingSpec(CamelModel):
+class AccountLinkingSpec(NullMeansAbsent, CamelModel):
     """The account-linking fields of spec §5 (ask-smapi-model `AccountLinkingRequestPayload`).
     localexa acts on the token fields; the others are kept and shown back, as SMAPI does."""
 
@@ -158,8 +159,13 @@ class AccountLinkingSpec(CamelModel):
         return self
 
     def public(self) -> dict[str, object]:
-        """The stored form: everything but the client secret."""
-        return self.model_dump(by_alias=True, exclude={"client_secret"}, exclude_none=True)
+        """The stored form: everything but the client secret. An implicit grant's token scheme only
+        when it was given: the default means nothing without a token URL, and SMAPI's GET showed
+        `"accessTokenScheme": "HTTP_BASIC"` for a config that never set it (QA of 2026-12-06)."""
+        left_out = {"client_secret"}
+        if self.type == "IMPLICIT" and "access_token_scheme" not in self.model_fields_set:
+            left_out.add("access_token_scheme")
+        return self.model_dump(by_alias=True, exclude=left_out, exclude_none=True)
 
 
 class AdminPlatformAuthorizationUrl(PlatformAuthorizationUrl):
@@ -183,7 +189,7 @@ class RegionalEndpoint(CamelModel):
     endpoint: SkillEndpoint
 
 
-class SkillSpec(CamelModel):
+class SkillSpec(NullMeansAbsent, CamelModel):
     """The admin API's skill body (admin-api.md): a field it does not know is a 400."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
