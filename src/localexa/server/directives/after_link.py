@@ -13,7 +13,10 @@ does not wait for the skill. This module holds the follow-up's steps and their s
 Each outcome (SUCCEEDED, or FAILED with the reason: no answer, an ErrorResponse, an invalid
 answer) is kept in `after_link_status` and shown by the admin API. The background run lives in
 the process that served the POST, which finishes it, within a bound, when it stops;
-`AfterLinkRunner.wait` (after_link_runner.py) lets tests and the admin API await it.
+`AfterLinkRunner.wait` (after_link_runner.py) lets tests and the admin API await it. While it
+runs, that process holds a lease on the row; a follow-up whose process died (its lease ran out)
+is taken over by another process or the restart, which sends the steps still PENDING again
+(since 2026-12-06: after_link_leases.py).
 
 The hook runs only once the POST's answer is sent, so a caller may ask before the follow-up has
 even been marked PENDING, and with several server processes the follow-up may run in another
@@ -22,8 +25,9 @@ the row was written since the link (an older row belongs to the previous link).
 
 A relink through another process starts a new follow-up there while this one may still wait for
 the skill; the relink's process cannot cancel it. So each follow-up writes the status row only
-while the row still carries the stamp (`updated_at`) of its own last write (`Stamp`): once a newer
-follow-up has marked the row PENDING, the older one's outcome is dropped and it sends nothing more.
+while the row still carries the stamp (`updated_at`) of its own last write and its own lease
+(`Stamp`): once a newer follow-up has marked the row PENDING, or another process took it over
+(after_link_leases.py), the older one's outcome is dropped and it sends nothing more.
 
 A reset or restore replaces the state a follow-up serves. Through this process, its reset hook
 cancels the follow-ups (`AfterLinkRunner.on_state_replaced`). Through another process sharing the
@@ -77,6 +81,8 @@ SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 NOT_REQUIRED = "NOT_REQUIRED"
 NOT_SENT = "NOT_SENT"
+#: The steps of a follow-up, as the prefixes of their columns.
+STEPS = ("discovery", "accept_grant")
 
 #: Read first by each transaction of a follow-up on a shared database (`InState`).
 _STATUS_STAMP = select(AfterLinkStatus.updated_at).where(
@@ -90,9 +96,15 @@ class StateReplaced(Exception):
 
 @dataclass
 class Stamp:
-    """A follow-up's claim on the status row: the `updated_at` of its own last write."""
+    """A follow-up's claim on the status row: the `updated_at` of its own last write, and the
+    lease it holds (after_link_leases.py)."""
 
     at: datetime
+    #: Its `lease_owner` while a step is PENDING; None once its own write ended the lease (or for
+    #: a row without one).
+    owner: str | None = None
+    #: The steps it sends: both for a new link, those still PENDING for one taken over.
+    steps: tuple[str, ...] = STEPS
     #: Set once a newer follow-up (a relink, in this process or another) took the row over.
     superseded: bool = False
     #: The state's generation the follow-up began in (observe/generation.py); None on SQLite,
@@ -150,9 +162,15 @@ def outcome(result: DirectiveResult, expected_name: str) -> tuple[str, str | Non
     return SUCCEEDED, None
 
 
-async def mark_pending(runtime: Runtime, customer_id: str, skill_id: str) -> Stamp | None:
-    """Reset the follow-up status to PENDING; the follow-up's claim on the row, None when the
-    skill is gone."""
+async def mark_pending(
+    runtime: Runtime,
+    customer_id: str,
+    skill_id: str,
+    owner: str | None = None,
+    lease_until: datetime | None = None,
+) -> Stamp | None:
+    """Reset the follow-up status to PENDING under the lease of `owner` (a first run); the
+    follow-up's claim on the row, None when the skill is gone."""
     async with runtime.transaction() as session:
         skill = await SkillRepository(session).skill(skill_id)
         if skill is None:
@@ -167,19 +185,30 @@ async def mark_pending(runtime: Runtime, customer_id: str, skill_id: str) -> Sta
         row.accept_grant_status = PENDING if ASYNC_EVENT_PERMISSION in skill.permissions else NOT_REQUIRED
         row.accept_grant_message = None
         row.updated_at = runtime.clock.now()
+        row.lease_owner, row.lease_expires_at, row.attempts = owner, lease_until, 1
         # Read after the skill: in the state the row is written to (see `InState`).
         generation = await read_generation(session) if shared(session.get_bind().dialect.name) else None
-        return Stamp(row.updated_at, generation=generation)
+        return Stamp(row.updated_at, owner=owner, generation=generation)
 
 
 def _taken_over(row: AfterLinkStatus, stamp: Stamp | None) -> bool:
-    """Whether a newer follow-up wrote the row since `stamp` (never for calls without a stamp:
-    the admin API's single directives)."""
+    """Whether a newer follow-up (or another process taking this one over) wrote the row since
+    `stamp` (never for calls without a stamp: the admin API's single directives)."""
     if stamp is None:
         return False
     if not stamp.superseded:
-        stamp.superseded = as_utc(row.updated_at) != as_utc(stamp.at)
+        moved = as_utc(row.updated_at) != as_utc(stamp.at)
+        # The owner too: two writes may carry one `updated_at` (clocks of two hosts).
+        stamp.superseded = moved or (stamp.owner is not None and row.lease_owner != stamp.owner)
     return stamp.superseded
+
+
+def end_lease_when_done(row: AfterLinkStatus, stamp: Stamp | None = None) -> None:
+    """The write that leaves no step PENDING ends the lease: no process is to run it any more."""
+    if PENDING not in (row.discovery_status, row.accept_grant_status):
+        row.lease_owner = row.lease_expires_at = None
+        if stamp is not None:
+            stamp.owner = None
 
 
 async def _save(
@@ -210,6 +239,7 @@ async def _save(
             # PostgreSQL refuse the whole row, and the follow-up would end as an internal error.
             setattr(row, name, printable(value) if name.endswith("_message") and value else value)
         row.updated_at = runtime.clock.now()
+        end_lease_when_done(row, stamp)
         if stamp is not None:
             stamp.at = row.updated_at
 
@@ -273,9 +303,14 @@ async def _keep(
 def stopped_reason(customer_id: str, skill_id: str, step: str, why: str) -> str:
     """Why a step ended FAILED as its server process stopped, with the call that sends it again
     (`step`: discovery or accept_grant)."""
-    path = "discover" if step == "discovery" else "accept-grant"
-    retry = f"POST /_localexa/customers/{customer_id}/skills/{skill_id}/{path}"
+    retry = retry_call(customer_id, skill_id, step)
     return f"{why}: the server process running the follow-up was stopping; send it with {retry}"
+
+
+def retry_call(customer_id: str, skill_id: str, step: str) -> str:
+    """The admin call that sends a step again."""
+    path = "discover" if step == "discovery" else "accept-grant"
+    return f"POST /_localexa/customers/{customer_id}/skills/{skill_id}/{path}"
 
 
 async def _not_sent(
@@ -302,12 +337,14 @@ async def follow_link(
     A step that cannot be sent has its reason kept; the next step still runs. A follow-up that a
     newer link's took over (`stamp`) stops: its AcceptGrant would hand out a grant for the old link.
     A step that `may_send` no longer allows (its process is stopping: after_link_runner.py) ends
-    FAILED with the call that sends it, instead of PENDING with nothing left to run it.
+    FAILED with the call that sends it, instead of PENDING with nothing left to run it. A follow-up
+    taken over from a process that died (after_link_leases.py) sends only `stamp.steps`.
     """
-    if may_send():
+    steps = stamp.steps if stamp is not None else STEPS
+    if "discovery" in steps and may_send():
         with contextlib.suppress(LocalexaError):
             await discover(runtime, customer_id, skill_id, stamp)
-    else:
+    elif "discovery" in steps:
         await _not_sent(runtime, customer_id, skill_id, "discovery", stamp)
     async with runtime.transaction() as session:
         skill = await SkillRepository(session).skill(skill_id)
@@ -315,6 +352,13 @@ async def follow_link(
         row = await DirectiveRepository(session).status(customer_id, skill_id)
         if row is not None and _taken_over(row, stamp):
             return
+        grant_pending = row is not None and row.accept_grant_status == PENDING
+    if grant_pending and not wants_grant:
+        # The skill lost the permission since the link: nothing to send, and left PENDING no
+        # one would ever end it (a takeover would only find the same).
+        await _save(runtime, customer_id, skill_id, stamp, accept_grant_status=NOT_REQUIRED)
+        return
+    wants_grant = wants_grant and "accept_grant" in steps
     if wants_grant and not may_send():
         await _not_sent(runtime, customer_id, skill_id, "accept_grant", stamp)
     elif wants_grant:
@@ -332,12 +376,13 @@ async def fail_pending(
         if row is None or _taken_over(row, stamp):
             return
         internal = "the follow-up stopped on an internal error (see the server log)"
-        for step in ("discovery", "accept_grant"):
+        for step in STEPS:
             if getattr(row, f"{step}_status") == PENDING:
                 why = stopped_reason(customer_id, skill_id, step, "not finished") if stopping else internal
                 setattr(row, f"{step}_status", FAILED)
                 setattr(row, f"{step}_message", why)
         row.updated_at = runtime.clock.now()
+        end_lease_when_done(row, stamp)
 
 
 async def follow_up_done(runtime: Runtime, customer_id: str, skill_id: str) -> bool:

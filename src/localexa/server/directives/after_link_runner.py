@@ -13,6 +13,9 @@ directive later than the directive timeout after the stop began; a step it could
 then, or whose answer it could not wait for, ends FAILED with the call that sends it again.
 Before (QA of 2026-12-06), shutdown cancelled them and left them PENDING with no process ever to
 run them: `waitSeconds` waited to its end, in every process.
+
+A process killed outright finishes nothing: every process renews the leases of the follow-ups it
+runs and takes over those whose lease ran out (`keep_leases`; after_link_leases.py).
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ import contextlib
 import logging
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
+from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.engine import reading
 from localexa.server.db.integrity import Violation, violation
+from localexa.server.directives import after_link_leases as leases
 from localexa.server.directives.after_link import (
-    PENDING,
     InState,
     Stamp,
     StateReplaced,
@@ -37,7 +41,7 @@ from localexa.server.directives.after_link import (
     follow_up_done,
     mark_pending,
 )
-from localexa.server.directives.models import AfterLinkStatus
+from localexa.server.directives.models import FOLLOW_UP_PENDING, AfterLinkStatus
 from localexa.server.directives.runtime import Runtime
 from localexa.server.enablement.models import Enablement
 from localexa.server.observe.generation import read_generation, work_generation
@@ -49,9 +53,7 @@ _LINKED_PAIR = select(Enablement.customer_id, Enablement.skill_id).where(
     Enablement.id == bindparam("enablement_id")
 )
 
-_PENDING_PAIRS = select(AfterLinkStatus.customer_id, AfterLinkStatus.skill_id).where(
-    (AfterLinkStatus.discovery_status == PENDING) | (AfterLinkStatus.accept_grant_status == PENDING)
-)
+_PENDING_PAIRS = select(AfterLinkStatus.customer_id, AfterLinkStatus.skill_id).where(text(FOLLOW_UP_PENDING))
 
 #: How often `wait` reads the stored status while the follow-up is not (or not yet) running here.
 POLL_SECONDS = 0.05
@@ -78,12 +80,19 @@ class AfterLinkRunner:
         self._send_until: float | None = None
         #: Set while `drain` cancels the follow-ups that overran it (`_run` marks them FAILED).
         self._cutting_off = False
+        #: The follow-ups running here that hold a lease on their row: (customer, skill, stamp).
+        self._leased: dict[asyncio.Task[Any], tuple[str, str, Stamp]] = {}
+        #: Renews those leases and takes over abandoned follow-ups (`keep_leases`).
+        self._keeper: asyncio.Task[None] | None = None
+        self._keeper_failures = LogThrottle(logger, "after-link leases")
 
-    async def start(self, customer_id: str, skill_id: str) -> None:
+    async def start(self, customer_id: str, skill_id: str, *, take_over: bool = False) -> None:
+        """Run the pair's follow-up here: a new link's (from the top), or (`take_over`) one whose
+        process stopped renewing its lease, if this process wins the claim."""
         key = (customer_id, skill_id)
         # Registered before anything is awaited, so a `wait` from now on finds it.
         task = asyncio.create_task(
-            self._run(customer_id, skill_id, self._tasks.get(key)), name=f"after-link {skill_id}"
+            self._run(customer_id, skill_id, self._tasks.get(key), take_over), name=f"after-link {skill_id}"
         )
         self._tasks[key] = task
         task.add_done_callback(lambda done: self._forget(key, done))
@@ -99,7 +108,9 @@ class AfterLinkRunner:
         if self._tasks.get(key) is done:
             del self._tasks[key]
 
-    async def _run(self, customer_id: str, skill_id: str, previous: asyncio.Task[None] | None) -> None:
+    async def _run(
+        self, customer_id: str, skill_id: str, previous: asyncio.Task[None] | None, take_over: bool = False
+    ) -> None:
         if previous is not None and not previous.done():
             previous.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -107,10 +118,23 @@ class AfterLinkRunner:
         runtime = self.runtime
         stamp: Stamp | None = None
         task = asyncio.current_task()
+        owner = leases.new_owner()
         try:
-            stamp = await mark_pending(runtime, customer_id, skill_id)
+            if take_over:
+                stamp = await leases.claim(runtime, customer_id, skill_id, owner)
+            else:
+                stamp = await mark_pending(runtime, customer_id, skill_id, owner, leases.lease_until(runtime))
             if stamp is None:
                 return
+            if take_over:
+                logger.warning(
+                    "after-link follow-up for skill %s taken over (%s): the process running it "
+                    "stopped renewing its lease",
+                    skill_id,
+                    ", ".join(stamp.steps),
+                )
+            if task is not None:
+                self._leased[task] = (customer_id, skill_id, stamp)
             if stamp.generation is not None and task is not None:
                 runtime = InState.of_follow_up(runtime, customer_id, skill_id, stamp.generation)
                 # Set in this task's own context: the calls it makes carry it to the journal.
@@ -142,6 +166,12 @@ class AfterLinkRunner:
         finally:
             if task is not None:
                 self._began.pop(task, None)
+                self._leased.pop(task, None)
+            if stamp is not None and stamp.superseded and stamp.owner is not None:
+                # Overtaken while it still held the lease (a single step sent through the admin
+                # API): a step it no longer sends may still be PENDING; any process takes it now.
+                with contextlib.suppress(Exception):
+                    await leases.release(self.runtime, customer_id, skill_id, owner)
 
     def _watch(self, task: asyncio.Task[Any], generation: int) -> None:
         self._began[task] = generation
@@ -168,6 +198,49 @@ class AfterLinkRunner:
                 if generation != current and not task.done():
                     logger.info("after-link follow-up stopped: a reset or restore through another process")
                     task.cancel()
+
+    def keep_leases(self) -> None:
+        """From now on, renew the leases of the follow-ups running here and take over those no
+        live process runs, at once and then every third of a lease (the directives router's
+        lifespan calls it; it runs until `close`)."""
+        if self._keeper is None or self._keeper.done():
+            self._keeper = asyncio.create_task(self._keep_leases(), name="after-link leases")
+
+    async def _keep_leases(self) -> None:
+        interval = self.runtime.settings.after_link_lease_seconds / 3
+        while True:
+            try:
+                await self._renew()
+                if self._send_until is None:  # a stopping process takes nothing more on
+                    await self._take_over_abandoned()
+                self._keeper_failures.succeeded()
+            except Exception as exc:  # the database is away: the next round tries again
+                self._keeper_failures.failed("after-link leases not kept: %s", type(exc).__name__)
+            await asyncio.sleep(interval)
+
+    async def _renew(self) -> None:
+        # Not those whose own last write ended the lease (`stamp.owner` None): nothing to hold.
+        held = [(task, c, s, stamp) for task, (c, s, stamp) in self._leased.items() if stamp.owner]
+        if not held:
+            return
+        kept = await leases.renew(self.runtime, [(c, s, stamp.owner or "") for _, c, s, stamp in held])
+        for (task, _, skill_id, stamp), ok in zip(held, kept, strict=True):
+            if not ok and stamp.owner is not None and not task.done():
+                # Paused past its lease (another process runs it now) or overtaken by a relink:
+                # its writes would be dropped anyway; this ends its wait for the skill.
+                logger.warning("after-link follow-up for skill %s stopped: it lost its lease", skill_id)
+                task.cancel()
+
+    async def _take_over_abandoned(self) -> None:
+        found = await leases.due(self.runtime)
+        unleased = [(c, s) for c, s, expires in found if expires is None]
+        if unleased:
+            await leases.arm(self.runtime, unleased)
+        for customer_id, skill_id, expires in found:
+            running = self._tasks.get((customer_id, skill_id))
+            # One running here renews its own lease (above); a claim would only lose to it.
+            if expires is not None and (running is None or running.done()):
+                await self.start(customer_id, skill_id, take_over=True)
 
     async def wait(self, customer_id: str, skill_id: str, timeout: float) -> bool:
         """Wait until the follow-up of the pair's current link is over, wherever it runs; False
@@ -233,6 +306,15 @@ class AfterLinkRunner:
         self._tasks.clear()
         self._watcher = None
 
+    async def close(self) -> None:
+        """At the very end: the follow-ups (`aclose`), and the renewals and takeovers."""
+        await self.aclose()
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._keeper
+            self._keeper = None
+
     async def on_state_replaced(self, _app: Any = None) -> None:
         """A reset and restore hook (observe/state.py `on_reset`): the links these follow-ups
         serve are gone.
@@ -244,7 +326,8 @@ class AfterLinkRunner:
 
         A snapshot taken while a follow-up was under way holds it PENDING, and after a restore
         nothing ran it any more (the process that did may be gone): `wait` waited for it to its
-        timeout. So the follow-ups a restored state holds as pending start again here."""
+        timeout. So the follow-ups a restored state holds as pending start again here (a restore
+        leaves them without a lease: observe/state.py, so no other process takes them first)."""
         await self.aclose()
         async with self.runtime.sessions() as session:
             pending = (await session.execute(_PENDING_PAIRS)).all()

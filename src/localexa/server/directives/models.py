@@ -7,7 +7,8 @@
   `AddOrUpdateReport`) for a customer, with their cookie and the last known state of their
   properties (from answers, StateReports and ChangeReports).
 - `after_link_status`: how Discover and AcceptGrant went after the customer linked the skill,
-  so a failed AcceptGrant or an ErrorResponse stays visible.
+  so a failed AcceptGrant or an ErrorResponse stays visible. While a step is PENDING the process
+  running the follow-up holds a lease on the row (directives/after_link_leases.py).
 """
 
 from __future__ import annotations
@@ -71,8 +72,21 @@ class DiscoveredEndpoint(Base):
     state_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+#: A follow-up under way: a step still to be answered (after_link.py's PENDING). Written as SQL
+#: text so the partial index below and the sweep's query (after_link_leases.py) carry the very
+#: same term, which is what lets SQLite use the index; in parentheses, as it is ANDed in as is.
+FOLLOW_UP_PENDING = "(discovery_status = 'PENDING' OR accept_grant_status = 'PENDING')"
+
+
 class AfterLinkStatus(Base):
     __tablename__ = "after_link_status"
+    __table_args__ = (
+        # Partial in the database (migration 0010_after_link_leases: `WHERE FOLLOW_UP_PENDING`), so
+        # it holds only the follow-ups under way, few: the sweep for abandoned ones reads it every
+        # third of a lease in every process (since 2026-12-06). Not declared here: `sqlite_where`
+        # and `postgresql_where` load both SQL dialects at import, in every process.
+        Index("ix_after_link_status_pending_lease", "lease_expires_at"),
+    )
 
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
     skill_id: Mapped[str] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True)
@@ -85,3 +99,13 @@ class AfterLinkStatus(Base):
     accept_grant_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     accept_grant_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: While a step is PENDING: which follow-up runs it (a token of its own per run) and until
+    #: when, by the wall clock (never localexa's movable clock). Renewed while it runs; once it
+    #: runs out any process takes the follow-up over (directives/after_link_leases.py). Cleared
+    #: when no step is PENDING any more.
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: Runs of the current link's follow-up so far: the first, and each takeover of an abandoned
+    #: one. One abandoned too often ends FAILED instead of being taken over again (a follow-up
+    #: that kills its process must not kill every process in turn for ever).
+    attempts: Mapped[int | None] = mapped_column(Integer, nullable=True)

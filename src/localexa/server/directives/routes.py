@@ -44,6 +44,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.after_link_runner = runner
     add_after_link_hook(app, after_link_runner.on_link)
     on_reset(app, runner.on_state_replaced)
+    runner.keep_leases()
     try:
         yield
     finally:
@@ -57,7 +58,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await stop_evaluation_worker(app)
         app.state.reset_hooks.remove(runner.on_state_replaced)
         await runner.drain()
-        await runner.aclose()
+        await runner.close()
         await pool.aclose()
 
 

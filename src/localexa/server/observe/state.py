@@ -12,7 +12,8 @@
   does not have its column's type, before anything is written (observe/snapshot_rows.py).
 - Reset and restore run while other calls write: on PostgreSQL their transaction first locks
   every state table (`_rewrite_state`), so each call is wholly before or wholly after them.
-- A run under way in a restored snapshot is due again at once (`_leases_ended`).
+- A run under way in a restored snapshot is due again at once (`_leases_ended`); an after-link
+  follow-up under way in it loses its lease (`_follow_ups_unleased`).
 - Reset and restore stop the after-link follow-ups of the state they replace: in this process
   through its reset hooks (`on_reset`), in the others sharing a PostgreSQL database through the
   state's generation, which the rewrite moves (observe/generation.py).
@@ -285,6 +286,15 @@ def _lease_ended(run: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {**run, "lease_owner": None, "lease_expires_at": now}
 
 
+def _follow_ups_unleased(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """After-link follow-ups as restored: with no lease. The restoring process starts those under
+    way again (after_link_runner.py `on_state_replaced`); the lease a snapshot kept named a run
+    that serves another state (its late writes must find the row taken), and had it run out, any
+    process sharing the database would have taken the follow-up over at once as well. Without one,
+    the others first give it a lease of no one's (directives/after_link_leases.py `arm`)."""
+    return [{**row, "lease_owner": None, "lease_expires_at": None} for row in rows]
+
+
 async def restore(app: FastAPI, document: Any) -> dict[str, int]:
     rows_by_table = validated_rows(document, key_fingerprint(app.state.box), _state_tables())
     check_sealed_values(rows_by_table, app.state.box)
@@ -310,6 +320,8 @@ async def restore(app: FastAPI, document: Any) -> dict[str, int]:
             if rows:
                 if table.name == "capability_evaluations":
                     rows = _leases_ended(rows)
+                elif table.name == "after_link_status":
+                    rows = _follow_ups_unleased(rows)
                 await conn.execute(insert(table), rows)
         if engine.dialect.name == "postgresql":
             await _advance_sequences(conn, tables)

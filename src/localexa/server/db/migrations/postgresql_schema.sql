@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0009_secret_key_check
+-- localexa PostgreSQL schema at revision 0010_after_link_leases
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -353,3 +353,13 @@ CREATE TABLE secret_key_check (
 )
 ;
 UPDATE alembic_version SET version_num='0009_secret_key_check' WHERE alembic_version.version_num = '0008_expiry_indexes'
+;
+ALTER TABLE after_link_status ADD COLUMN lease_owner VARCHAR(200)
+;
+ALTER TABLE after_link_status ADD COLUMN lease_expires_at TIMESTAMP WITH TIME ZONE
+;
+ALTER TABLE after_link_status ADD COLUMN attempts INTEGER
+;
+CREATE INDEX ix_after_link_status_pending_lease ON after_link_status (lease_expires_at) WHERE (discovery_status = 'PENDING' OR accept_grant_status = 'PENDING')
+;
+UPDATE alembic_version SET version_num='0010_after_link_leases' WHERE alembic_version.version_num = '0009_secret_key_check'

@@ -1,4 +1,4 @@
--- localexa SQLite schema at revision 0009_secret_key_check
+-- localexa SQLite schema at revision 0010_after_link_leases
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -182,7 +182,7 @@ CREATE TABLE after_link_status (
 	accept_grant_status VARCHAR(16) NOT NULL, 
 	accept_grant_message TEXT, 
 	accept_grant_at DATETIME, 
-	updated_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, lease_owner VARCHAR(200), lease_expires_at DATETIME, attempts INTEGER, 
 	CONSTRAINT pk_after_link_status PRIMARY KEY (customer_id, skill_id), 
 	CONSTRAINT fk_after_link_status_customer_id_customers FOREIGN KEY(customer_id) REFERENCES customers (id) ON DELETE CASCADE, 
 	CONSTRAINT fk_after_link_status_skill_id_skills FOREIGN KEY(skill_id) REFERENCES skills (id) ON DELETE CASCADE
@@ -329,3 +329,5 @@ CREATE TABLE secret_key_check (
 	sealed TEXT NOT NULL, 
 	CONSTRAINT pk_secret_key_check PRIMARY KEY (id)
 )
+;
+CREATE INDEX ix_after_link_status_pending_lease ON after_link_status (lease_expires_at) WHERE (discovery_status = 'PENDING' OR accept_grant_status = 'PENDING')

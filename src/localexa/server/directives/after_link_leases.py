@@ -1,0 +1,177 @@
+"""Leases on the after-link follow-ups: one that no live process runs is run again.
+
+Until 2026-12-06 a follow-up lived only in the task of the process that answered the link. A
+process killed (SIGKILL, the OOM killer, Docker's kill after its 10 s grace, a second Ctrl-C) left
+its steps PENDING for ever: `waitSeconds` waited to its end in every process, also after a
+restart, on SQLite and on PostgreSQL. Now, as the evaluation worker's runs (evaluation/
+repository.py):
+
+- While a step is PENDING the row carries a lease: `lease_owner`, a token of that one run (the
+  host, the process and a random part), and `lease_expires_at`, by the wall clock (localexa's own
+  clock moves at the admin API's word). `mark_pending` (after_link.py) sets it, the runner renews
+  it every third of the lease while the follow-up runs (after_link_runner.py), and the write that
+  leaves no step PENDING clears it.
+- Every process looks, at its start and then every third of a lease, for PENDING rows whose lease
+  ran out (`due`: one read of a partial index that holds only the PENDING rows) and takes each
+  over with a guarded UPDATE (`claim`): on PostgreSQL a second claimer waits for the first one's
+  row lock, reads the new lease and updates nothing; SQLite runs one writer at a time. So exactly
+  one process runs it again. It sends the steps still PENDING: a Discover the skill answered but
+  the dead process had not stored is sent again, so a skill may see a step twice.
+- A claim moves `updated_at` and the owner: a process that was only paused past its lease (not
+  dead) finds its follow-up taken over at its next write and writes and sends nothing more
+  (after_link.py `_taken_over`); its renewal fails too and the runner stops it.
+- A PENDING row without a lease (from before this revision, written by an older localexa serving
+  the same database, or restored from a snapshot) is first given one owned by no process (`arm`):
+  whatever may still run it has a lease's time, then it is taken over like any other.
+- `attempts` counts the runs of the link's follow-up: one abandoned `MAX_ATTEMPTS` times ends
+  FAILED with the call that sends each step, instead of taking down process after process.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from localexa.server.db.engine import reading
+from localexa.server.directives.after_link import (
+    FAILED,
+    PENDING,
+    STEPS,
+    Stamp,
+    end_lease_when_done,
+    retry_call,
+)
+from localexa.server.directives.models import FOLLOW_UP_PENDING, AfterLinkStatus
+from localexa.server.directives.runtime import Runtime
+from localexa.server.observe.generation import read_generation, shared
+
+#: Runs of one link's follow-up (the first and the takeovers) before a takeover gives up.
+MAX_ATTEMPTS = 3
+#: Abandoned follow-ups one sweep takes over at most (the rest at the next ones): after a crash
+#: under load, not hundreds of Discovers at once from the first process to look.
+SWEEP_LIMIT = 50
+
+_Status = AfterLinkStatus
+
+#: The pending rows whose lease ran out or that have none; oldest lease first.
+_DUE = (
+    select(_Status.customer_id, _Status.skill_id, _Status.lease_expires_at)
+    .where(text(FOLLOW_UP_PENDING))
+    .where(or_(_Status.lease_expires_at.is_(None), _Status.lease_expires_at < bindparam("now")))
+    .order_by(_Status.lease_expires_at)
+    .limit(SWEEP_LIMIT)
+)
+
+
+def wall_now() -> datetime:
+    """Leases use the wall clock: localexa's clock can jump forward (time travel)."""
+    return datetime.now(UTC)
+
+
+def lease_until(runtime: Runtime) -> datetime:
+    return wall_now() + timedelta(seconds=runtime.settings.after_link_lease_seconds)
+
+
+def new_owner() -> str:
+    """A lease owner for one run of a follow-up: the process, and a part of the run's own, so a
+    run that ended cannot be taken for a newer one of the same process."""
+    return f"{socket.gethostname()[:120]}:{os.getpid()}#{uuid.uuid4().hex[:8]}"
+
+
+def _pair(customer_id: str, skill_id: str) -> ColumnElement[bool]:
+    return and_(_Status.customer_id == customer_id, _Status.skill_id == skill_id)
+
+
+async def _update(session: AsyncSession, where: ColumnElement[bool], **values: Any) -> bool:
+    result = await session.execute(
+        update(_Status).where(where).values(**values).execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+async def due(runtime: Runtime) -> list[tuple[str, str, datetime | None]]:
+    """(customer, skill, lease end or None) of the follow-ups no process holds a lease on."""
+    if runtime.engine is None:  # a runtime made by hand
+        async with runtime.sessions() as session:
+            rows = (await session.execute(_DUE, {"now": wall_now()})).all()
+    else:
+        # Only a read, every third of a lease in every process: on SQLite no write lock (which
+        # would queue behind the process's writers), on PostgreSQL no BEGIN and COMMIT.
+        async with runtime.engine.connect() as conn:
+            await reading(conn)
+            rows = (await conn.execute(_DUE, {"now": wall_now()})).all()
+    return [(row.customer_id, row.skill_id, row.lease_expires_at) for row in rows]
+
+
+async def arm(runtime: Runtime, pairs: Sequence[tuple[str, str]]) -> None:
+    """Give the PENDING rows without a lease one owned by no process (module docstring)."""
+    until = lease_until(runtime)
+    unleased = and_(
+        text(FOLLOW_UP_PENDING), _Status.lease_owner.is_(None), _Status.lease_expires_at.is_(None)
+    )
+    async with runtime.transaction() as session:
+        for customer_id, skill_id in pairs:
+            await _update(session, and_(_pair(customer_id, skill_id), unleased), lease_expires_at=until)
+
+
+async def renew(runtime: Runtime, held: Sequence[tuple[str, str, str]]) -> list[bool]:
+    """Renew the leases (customer, skill, owner) this process holds, in one transaction; for
+    each, whether it still held it."""
+    until = lease_until(runtime)
+    async with runtime.transaction() as session:
+        return [
+            await _update(session, and_(_pair(c, s), _Status.lease_owner == owner), lease_expires_at=until)
+            for c, s, owner in held
+        ]
+
+
+async def release(runtime: Runtime, customer_id: str, skill_id: str, owner: str) -> None:
+    """Let any process take the follow-up over at once: it ended here with a step still PENDING
+    (a single Discover or AcceptGrant through the admin API overtook it)."""
+    async with runtime.transaction() as session:
+        held = and_(_pair(customer_id, skill_id), _Status.lease_owner == owner, text(FOLLOW_UP_PENDING))
+        await _update(session, held, lease_expires_at=wall_now())
+
+
+async def claim(runtime: Runtime, customer_id: str, skill_id: str, owner: str) -> Stamp | None:
+    """Take the pair's abandoned follow-up over for `owner`: its stamp, with the steps still
+    PENDING; None when it is not due any more (another process took it, it ended, it was given
+    up on here)."""
+    now = wall_now()
+    async with runtime.transaction() as session:
+        taken = await _update(
+            session,
+            and_(_pair(customer_id, skill_id), text(FOLLOW_UP_PENDING), _Status.lease_expires_at < now),
+            lease_owner=owner,
+            lease_expires_at=lease_until(runtime),
+            updated_at=runtime.clock.now(),
+            attempts=func.coalesce(_Status.attempts, 1) + 1,
+        )
+        if not taken:
+            return None
+        row = await session.get(_Status, (customer_id, skill_id), populate_existing=True)
+        assert row is not None
+        steps = tuple(step for step in STEPS if getattr(row, f"{step}_status") == PENDING)
+        attempts = row.attempts or 0
+        if attempts > MAX_ATTEMPTS:
+            for step in steps:
+                setattr(row, f"{step}_status", FAILED)
+                reason = (
+                    f"not finished: the server processes that ran the follow-up stopped "
+                    f"{attempts - 1} times before it ended; send it with "
+                    f"{retry_call(customer_id, skill_id, step)}"
+                )
+                setattr(row, f"{step}_message", reason)
+            end_lease_when_done(row)
+            return None
+        # Read after the row: in the state the follow-up runs in (after_link.py `InState`).
+        generation = await read_generation(session) if shared(session.get_bind().dialect.name) else None
+        return Stamp(row.updated_at, owner=owner, steps=steps, generation=generation)
