@@ -36,6 +36,7 @@ from localexa.server.core.errors import (
     ValidationFailed,
     render_error,
 )
+from localexa.server.core.public_admin_paths import admin_key_first
 from localexa.server.core.strict_json import NonFiniteNumber
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.db.outage import outage_answer
@@ -108,6 +109,16 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code in (404, 405) and admin_key_first(request.url.path):
+            # "Every call under /_localexa/ except health needs the header" (admin-api.md): a
+            # caller without the key told the admin routes that exist by their 405 from the 404
+            # of the others (QA of 2026-12-06). The key first, as on every admin route.
+            from localexa.server.core.auth import require_admin_key
+
+            try:
+                await require_admin_key(request)
+            except LocalexaError as refused:
+                return render_error(refused, families.family_for(request.url.path), _request_id(request))
         error_type = _STATUS_ERRORS.get(exc.status_code, LocalexaError)
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
         if exc.status_code == 404 and detail == "Not Found":
