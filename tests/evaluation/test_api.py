@@ -69,6 +69,15 @@ async def test_max_results_is_checked(client: httpx.AsyncClient, admin: Admin) -
             f"{dev.base}/capabilityTestPlans", params={"maxResults": max_results}, headers=dev.headers
         )
         assert_bad_request_error(answer, 400)
+    # Given twice, it was the last one, silently (the Credential Locker refused it; QA of 2026-12-06).
+    for query in ("maxResults=5&maxResults=6", "stage=development&maxResults=5&stage=live"):
+        answer = await client.get(f"{dev.base}/capabilityEvaluations?{query}", headers=dev.headers)
+        assert_bad_request_error(answer, 400)
+        twice = query.split("&")[-1].split("=")[0]
+        assert (
+            answer.json()["violations"][0]["message"]
+            == f"The query parameter {twice} is given more than once."
+        )
 
 
 async def test_auth_and_vendor_rules(client: httpx.AsyncClient, admin: Admin) -> None:

@@ -30,6 +30,7 @@ from localexa.server.core.pagination import (
     next_page_token,
     read_page_request,
 )
+from localexa.server.core.query_params import repeated_parameter
 from localexa.server.credential_locker.models import seal_context
 from localexa.server.credential_locker.repository import CredentialLockerRepository
 from localexa.server.credential_locker.schemas import ThreadNetworkOut
@@ -71,14 +72,8 @@ _QUERY_NAMES = (f.EXTENDED_PAN_ID, f.NETWORK_NAME, "maxResults", "nextToken")
 
 
 def _repeated(query_string: bytes) -> str | None:
-    """A parameter the query gives twice (Starlette keeps the last: `extendedPanId=A&extendedPanId=B`
-    listed B's networks), or None. `count` first: the hot path parses nothing."""
-    for name in _QUERY_NAMES:
-        if query_string.count(name.encode()) > 1:
-            keys = [key for key, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)]
-            if keys.count(name) > 1:
-                return name
-    return None
+    """A parameter of this API the query gives twice (core/query_params.py), or None."""
+    return repeated_parameter(query_string, _QUERY_NAMES)
 
 
 @dataclass(frozen=True)

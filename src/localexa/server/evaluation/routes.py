@@ -22,10 +22,11 @@ from fastapi.routing import APIRoute
 
 from localexa.server.core.auth import Principal, require_scopes
 from localexa.server.core.deps import BoxDep, ClockDep
-from localexa.server.core.errors import ApiFamily, LocalexaError, status_of
+from localexa.server.core.errors import ApiFamily, LocalexaError, ValidationFailed, status_of
 from localexa.server.core.json_body import inline_defs, smapi_model
 from localexa.server.core.openapi import documented, error_content
 from localexa.server.core.pagination import PageCodecDep
+from localexa.server.core.query_params import repeated_parameter
 from localexa.server.core.rate_limit import rate_limited
 from localexa.server.db.session import SessionDep
 from localexa.server.evaluation.schemas import (
@@ -54,6 +55,10 @@ class EvaluationRoute(APIRoute):
 
         async def route(request: Request) -> Response:
             try:
+                if (twice := repeated_parameter(request.scope["query_string"])) is not None:
+                    # Starlette kept the last (`maxResults=5&maxResults=6` paged by 6), where the
+                    # Credential Locker refused it (QA of 2026-12-06): refused here too.
+                    raise ValidationFailed(f"The query parameter {twice} is given more than once.")
                 return await handler(request)
             except LocalexaError as exc:
                 if status_of(exc) in BAD_REQUEST_SHAPED and getattr(exc, "violations", None) is None:
