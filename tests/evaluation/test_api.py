@@ -78,6 +78,10 @@ async def test_max_results_is_checked(client: httpx.AsyncClient, admin: Admin) -
             answer.json()["violations"][0]["message"]
             == f"The query parameter {twice} is given more than once."
         )
+        # Without a valid token: 401 first, as for every other bad parameter (re-verification).
+        for headers in ({}, {"Authorization": "Bearer nope"}):
+            refused = await client.get(f"{dev.base}/capabilityEvaluations?{query}", headers=headers)
+            assert refused.status_code == 401, refused.text
 
 
 async def test_auth_and_vendor_rules(client: httpx.AsyncClient, admin: Admin) -> None:

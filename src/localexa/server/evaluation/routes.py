@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from localexa.server.core.auth import Principal, require_scopes
+from localexa.server.core.auth import Principal, authenticate, require_scopes
 from localexa.server.core.deps import BoxDep, ClockDep
 from localexa.server.core.errors import ApiFamily, LocalexaError, ValidationFailed, status_of
 from localexa.server.core.json_body import inline_defs, smapi_model
@@ -57,7 +57,9 @@ class EvaluationRoute(APIRoute):
             try:
                 if (twice := repeated_parameter(request.scope["query_string"])) is not None:
                     # Starlette kept the last (`maxResults=5&maxResults=6` paged by 6), where the
-                    # Credential Locker refused it (QA of 2026-12-06): refused here too.
+                    # Credential Locker refused it (QA of 2026-12-06): refused here too, after
+                    # the token, as every other bad parameter (a caller without one gets 401).
+                    await authenticate(request)
                     raise ValidationFailed(f"The query parameter {twice} is given more than once.")
                 return await handler(request)
             except LocalexaError as exc:
