@@ -176,12 +176,18 @@ async def test_a_json_column_of_another_shape_or_too_deep_is_refused(
     assert says.split(": ", 1)[1] in answer.json()["message"]
     assert (await client.get("/_localexa/skills", headers=ADMIN)).status_code == 200
     deep_enough = copy.deepcopy(document)
-    # A field of a newer model is kept, as SMAPI's PUT keeps it (the linking itself must be valid).
+    # 128 levels in all, inside a valid linking (its platform URLs' objects are not checked
+    # field by field).
+    platform = {
+        "platformType": "iOS",
+        "platformAuthorizationUrl": "https://a.example/",
+        "extra": _nested(125),
+    }
     deep_enough["tables"]["skills"][0]["account_linking"] = {
         "authorizationUrl": "http://127.0.0.1:9/authorize",
         "accessTokenUrl": "http://127.0.0.1:9/token",
         "clientId": "c",
-        "extra": _nested(127),
+        "authorizationUrlsByPlatform": [platform],
     }
     assert (await client.post("/_localexa/restore", json=deep_enough, headers=ADMIN)).status_code == 200
 
@@ -226,9 +232,23 @@ LINKING = {
         ("account_linking", {"accessTokenScheme": "PLAIN"}, "accessTokenScheme"),
         ("account_linking", {"defaultTokenExpirationInSeconds": 10**12}, "defaultTokenExpirationInSeconds"),
         ("account_linking", {"clientId": ""}, "clientId"),
+        ("account_linking", {"type": None}, "account_linking.type: must not be null"),
+        ("account_linking", {"clientSecret": "leaked"}, "account_linking.clientSecret: not a field"),
+        ("account_linking", {"authorization_url": "http://127.0.0.1:9/a"}, "authorization_url: not a field"),
+        ("account_linking", {"fooBar": 1}, "account_linking.fooBar: not a field"),
         ("endpoint", "ftp://127.0.0.1/skill", "endpoint"),
     ],
-    ids=["token-url-not-http", "unknown-scheme", "expiry-past-any-date", "no-client-id", "endpoint-not-http"],
+    ids=[
+        "token-url-not-http",
+        "unknown-scheme",
+        "expiry-past-any-date",
+        "no-client-id",
+        "null-type",
+        "a-secret",
+        "snake-case",
+        "unknown-key",
+        "endpoint-not-http",
+    ],
 )
 async def test_a_skill_the_admin_api_would_refuse_is_refused(
     client: httpx.AsyncClient, column: str, edit: Any, says: str

@@ -234,13 +234,7 @@ def _skill_row(row: dict[str, Any]) -> str | None:
         return "endpoint must be an http(s):// URL or python:package.module:function"
     linking = row.get("account_linking")
     if linking is not None:
-        # The stored form (`AccountLinkingSpec.public()`: camelCase, no secret).
-        try:
-            AccountLinkingSpec.model_validate(linking)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            return f"account_linking{'.' + where if where else ''}: {first['msg']}"
+        return _account_linking_problem(linking)
     regional = row.get("regional_endpoints")
     if regional is None:
         return None
@@ -251,6 +245,33 @@ def _skill_row(row: dict[str, Any]) -> str | None:
             return "regional_endpoints: regions must be NA, EU or FE"
         if not isinstance(endpoint, str) or not _usable_endpoint(endpoint):
             return f"regional_endpoints.{region} must be an http(s):// URL or python:package.module:function"
+    return None
+
+
+#: The keys of the stored account linking (`AccountLinkingSpec.public()`): camelCase, no secret.
+_STORED_LINKING_KEYS = frozenset(
+    info.alias or name for name, info in AccountLinkingSpec.model_fields.items() if name != "client_secret"
+)
+
+
+def _account_linking_problem(linking: Any) -> str | None:
+    """The stored form, as SMAPI's PUT and the admin API write it. The model alone was not enough
+    (re-verification of 2026-12-06): it reads `authorization_url` and `null`s too, while the
+    server reads the stored keys as written (`snake_case` keys or `"type": null` restored, and
+    every enable-and-link said the skill does not link with codes), and a `clientSecret` there was
+    shown by both GETs."""
+    if isinstance(linking, dict):
+        for key, value in linking.items():
+            if key not in _STORED_LINKING_KEYS:
+                return f"account_linking.{key}: not a field of a stored account linking"
+            if value is None:
+                return f"account_linking.{key}: must not be null (left out when not set)"
+    try:
+        AccountLinkingSpec.model_validate(linking)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"account_linking{'.' + where if where else ''}: {first['msg']}"
     return None
 
 
