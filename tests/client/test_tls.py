@@ -149,10 +149,14 @@ def test_a_ca_file_that_cannot_be_trusted_is_a_configuration_error_naming_it(
     `ssl.SSLError: [X509: NO_CERTIFICATE_OR_CRL_FOUND]`, neither naming the file (QA of 2026-12-06)."""
     no_certificate = tmp_path / "hostname"
     no_certificate.write_text("not a certificate\n")
-    for path, reason in ((tmp_path / "missing.pem", "No such file"), (no_certificate, "NO_CERTIFICATE")):
+    cases = ((tmp_path / "missing.pem", "No such file"), (no_certificate, "NO_CERTIFICATE"))
+    for path, reason in cases:
         given = {"verify": str(path)} if as_verify else {"ca_file": path}
         with pytest.raises(ConfigurationError) as refused:
             client_class(base_url="https://127.0.0.1:9", **given)
         assert isinstance(refused.value, ValueError)
         assert str(refused.value).startswith(f"cannot trust {path} as a CA: "), str(refused.value)
         assert reason in str(refused.value)
+    # "" was read by ssl as no file, and the system's CAs were trusted without a word.
+    with pytest.raises(ConfigurationError, match="cannot trust '' as a CA: the path is empty"):
+        client_class(base_url="https://127.0.0.1:9", **({"verify": ""} if as_verify else {"ca_file": ""}))

@@ -64,6 +64,15 @@ async def test_a_query_parameter_given_twice_is_refused(locker: Locker, name: st
     assert response.json()["message"] == f"The query parameter {name} is given more than once."
 
 
+async def test_an_encoded_repetition_is_refused_too(locker: Locker) -> None:
+    """`extended%50anId` is `extendedPanId` once parsed: the byte count missed it, and the second
+    network was listed (re-verification of 2026-12-06)."""
+    query = "extendedPanId=1111111122222222&extended%50anId=dead00beef00cafe"
+    response = await locker.client.get(f"{PATH}?{query}", headers=locker.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["message"] == "The query parameter extendedPanId is given more than once."
+
+
 async def test_the_same_name_inside_other_values_is_no_repetition(locker: Locker) -> None:
     """Only a parameter given twice counts, not its name inside a value (`count` is only a hint)."""
     assert (await locker.put(network(networkName="extendedPanId"))).status_code == 200

@@ -62,6 +62,8 @@ def _ssl_verify(verify: VerifyArg, ca_file: str | os.PathLike[str] | None) -> bo
         assert not isinstance(verify, str | os.PathLike)
         return verify
     path = os.fspath(ca_file)
+    if not path:  # ssl reads "" as no file at all, and trusted the system's CAs without a word
+        raise CaFileError("''", "the path is empty")
     try:
         return ssl.create_default_context(cafile=path)
     except OSError as exc:  # ssl.SSLError is one

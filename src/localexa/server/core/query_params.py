@@ -13,7 +13,13 @@ def repeated_parameter(query_string: bytes, names: Iterable[str] | None = None) 
     name that occurs once in the bytes is not parsed for."""
     if b"&" not in query_string:
         return None
-    if names is not None and not any(query_string.count(name.encode()) > 1 for name in names):
+    # The shortcut reads raw bytes: an encoded name (`extended%50anId`) is only seen parsed
+    # (re-verification of 2026-12-06: the Credential Locker listed the second network).
+    if (
+        names is not None
+        and b"%" not in query_string
+        and not any(query_string.count(name.encode()) > 1 for name in names)
+    ):
         return None
     keys = [key for key, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)]
     wanted = set(keys) if names is None else set(names)

@@ -7,7 +7,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-from localexa.server.core.null_fields import NullMeansAbsent
 from localexa.server.core.openapi_any_of import whole_branches
 from localexa.server.directives.invoker import MAX_ANSWER_DEPTH, too_deep
 from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
@@ -42,7 +41,7 @@ _NAMES_ITS_ENDPOINT = whole_branches(
 )
 
 
-class DirectiveIn(NullMeansAbsent, CamelModel):
+class DirectiveIn(CamelModel):
     """`POST /_localexa/directives`: any directive to one of a customer's endpoints."""
 
     model_config = ConfigDict(
