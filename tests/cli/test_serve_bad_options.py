@@ -103,6 +103,9 @@ def test_bad_values_are_usage_errors(tmp_path: Path, args: list[str], words: lis
         pytest.param("LOCALEXA_RATE_LIMIT", "garbage", ["not a rate limit"], id="rate-limit-garbage"),
         pytest.param("LOCALEXA_RATE_LIMIT", "0/minute", ["allows no call"], id="rate-limit-zero"),
         pytest.param("LOCALEXA_EU_PORT", "70000", ["65535"], id="eu-port"),
+        # Leases past any date: every follow-up or run then failed with an OverflowError.
+        pytest.param("LOCALEXA_AFTER_LINK_LEASE_SECONDS", "1e12", ["86400"], id="after-link-lease-huge"),
+        pytest.param("LOCALEXA_EVALUATION_LEASE_SECONDS", "1e12", ["86400"], id="evaluation-lease-huge"),
         # An empty key (a script's unset variable) ran the server on it, every hash keyed by nothing.
         pytest.param("LOCALEXA_SECRET_KEY", "", ["must not be empty"], id="secret-key-empty"),
         pytest.param("LOCALEXA_ADMIN_KEY", "  ", ["must not be empty"], id="admin-key-blank"),

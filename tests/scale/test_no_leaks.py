@@ -52,6 +52,7 @@ from fastapi import FastAPI
 
 from localexa.server.app import create_app
 from localexa.server.core.redis_pools import MAX_CONNECTIONS
+from localexa.server.db.engine import SQLITE_MAX_OVERFLOW
 from localexa.server.directives.lambda_pool import MAX_IDLE_WORKERS, LambdaPool
 from localexa.server.observe.metrics import MAX_OUTBOUND_HOSTS, Metrics
 from localexa.server.settings import Settings
@@ -65,9 +66,9 @@ from tests.scale.processes import (
 
 #: Pooled connections (SQLite, PostgreSQL, Redis) a later round may add to the warm-up's.
 POOL_SLACK = 3
-#: SQLite descriptors kept for reuse: at most SQLAlchemy's default overflow (10 connections) for
-#: each of the two engines on SQLite files (the state's and the journal's).
-SQLITE_SPARES = 2 * 10
+#: SQLite descriptors kept for reuse: at most the pool's overflow (db/engine.py) for each of the
+#: two engines on SQLite files (the state's and the journal's).
+SQLITE_SPARES = 2 * SQLITE_MAX_OVERFLOW
 WARM_UP_ROUNDS = 1
 ROUNDS = 1
 #: As many new `python:` handlers per round as idle workers are kept (so the warm-up reaches the

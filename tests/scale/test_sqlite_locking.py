@@ -120,3 +120,27 @@ async def test_a_write_lands_once_another_process_lets_the_lock_go(
     other.close()
     made = await asyncio.wait_for(write, 10)
     assert made.status_code == 201, made.text
+
+
+async def test_reads_are_served_while_many_writes_wait_for_another_process(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each write waiting for the lock holds a pooled connection (it waits in its BEGIN): with 15
+    or more waiting, the pool (5 + 10) had none left, and reads, health included, waited for one
+    until the writes gave up (34.8 s; re-verification of 2026-12-06)."""
+    path = sqlite_file(app)
+    monkeypatch.setattr("localexa.server.db.engine.WRITE_LOCK_TIMEOUT", 6.0)
+    other = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        writes = [asyncio.create_task(make_customer(client, 100 + n)) for n in range(24)]
+        await asyncio.sleep(0.5)
+        health = await asyncio.wait_for(client.get("/_localexa/health"), 30)
+        listed = await asyncio.wait_for(client.get("/_localexa/customers", headers=HEADERS), 30)
+        assert (health.status_code, listed.status_code) == (200, 200)
+        assert not any(w.done() for w in writes)  # answered while every write still waited
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    answers = await asyncio.wait_for(asyncio.gather(*writes), 60)
+    assert [a.status_code for a in answers] == [201] * 24

@@ -57,12 +57,14 @@ class Settings(BaseSettings):
     directive_timeout: float = Field(default=8.0, gt=0)
     #: Capability evaluation runs: the wall-clock lease a worker holds on a run (renewed every
     #: third of it), and the time one test case may take.
-    evaluation_lease_seconds: float = Field(default=30.0, gt=0)
+    #: At most a day, as the after-link lease: a lease of 1e12 s put its expiry past any date, and
+    #: every run (or follow-up) failed with an OverflowError (re-verification of 2026-12-06).
+    evaluation_lease_seconds: float = Field(default=30.0, gt=0, le=86_400)
     evaluation_case_timeout: float = Field(default=60.0, gt=0)
     #: After-link follow-ups: the wall-clock lease the process running one holds on it (renewed
     #: every third of it); once it runs out, another process (or the restart) takes it over
     #: (directives/after_link_leases.py). At least 1 s: renewals come every third of it.
-    after_link_lease_seconds: float = Field(default=30.0, ge=1.0)
+    after_link_lease_seconds: float = Field(default=30.0, ge=1.0, le=86_400)
     #: Runs one process carries at once; more wait for a free slot (or another process).
     evaluation_concurrent_runs: int = Field(default=4, ge=1, le=64)
     #: Journal entries kept; older ones are deleted.

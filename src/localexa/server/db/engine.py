@@ -51,6 +51,8 @@ READ_ONLY = "localexa_read_only"
 #: How long a write transaction waits for the write lock: for the other writers of its process,
 #: then for another process's (`_begin_immediate`). Past it: 503 (db/outage.py `DatabaseLocked`).
 WRITE_LOCK_TIMEOUT = 30.0
+#: Connections past the pool's 5 a SQLite engine opens while they are needed (`create_engine`).
+SQLITE_MAX_OVERFLOW = 45
 #: The longest pause between two tries of `BEGIN IMMEDIATE` while another process writes.
 _LONGEST_PAUSE = 0.05
 _HOLDS_LOCK = "localexa_holds_write_lock"
@@ -95,6 +97,12 @@ def create_engine(url: str) -> AsyncEngine:
 
         engine = create_async_engine(
             inline_url(url),
+            # Writes waiting for another process's lock hold their connections (they wait in
+            # their BEGIN): with 15 waiting, SQLAlchemy's default pool (5 + 10) had none left
+            # for reads, and health answered only when the writes gave up (re-verification of
+            # 2026-12-06). Past 5 they are opened on demand and closed on return, as before.
+            pool_size=5,
+            max_overflow=SQLITE_MAX_OVERFLOW,
             connect_args={"timeout": 30},
             json_serializer=strict_json.dumps,
             hide_parameters=True,
