@@ -200,3 +200,12 @@ async def test_only_a_browser_navigation_without_the_cookie_is_loaded_again(
         answer = await client.get("/console/customers", headers=headers)
         assert answer.status_code == 303, headers
         assert answer.headers["location"] == "/console/login?next=%2Fconsole%2Fcustomers"
+
+
+async def test_a_sign_out_without_a_session_goes_to_the_sign_in_page_alone(client: httpx.AsyncClient) -> None:
+    """It sent the browser to `/console/login?next=/console/logout`: a cross-site sign-out form
+    (no Strict cookie) then ended, after the sign-in page's reload, on a GET of the sign-out,
+    "Method not allowed" (re-verification of 2026-12-06). There is nothing to come back to."""
+    answer = await client.post("/console/logout", data={}, headers=CROSS_SITE_NAVIGATION)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/login"

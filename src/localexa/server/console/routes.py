@@ -154,7 +154,9 @@ async def login(
 async def logout(request: Request) -> Response:
     session, form = await checked_form(request)
     if session is None:
-        return to_login(request)
+        # No `next`: coming back to the sign-out after signing in was a GET of a POST-only page
+        # (a cross-site sign-out form, re-verification of 2026-12-06).
+        return RedirectResponse("/console/login", status_code=303)
     if form is None:
         return forbidden(request, session)
     response = RedirectResponse("/console/login", status_code=303)
