@@ -53,17 +53,23 @@ def _bearer(token: str) -> dict[str, str]:
 # -- connect failures of every kind become DatabaseUnreachable (no PostgreSQL needed) -----------
 
 
-async def test_a_refused_connection_names_the_database_without_its_password() -> None:
-    engine = create_engine(f"postgresql+asyncpg://postgres:{PASSWORD}@127.0.0.1:1/nothing")
+async def _unreachable(url: str) -> DatabaseUnreachable:
+    """What connecting an engine on `url` raises (it must be DatabaseUnreachable)."""
+    engine = create_engine(url)
     try:
         with pytest.raises(DatabaseUnreachable) as refused:
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
     finally:
         await engine.dispose()
-    assert refused.value.message == MESSAGE  # what a client reads: nothing of the server
-    assert refused.value.headers == {"Retry-After": "1"}
-    shown = str(refused.value)  # what logs and a failed start say
+    return refused.value
+
+
+async def test_a_refused_connection_names_the_database_without_its_password() -> None:
+    refused = await _unreachable(f"postgresql+asyncpg://postgres:{PASSWORD}@127.0.0.1:1/nothing")
+    assert refused.message == MESSAGE  # what a client reads: nothing of the server
+    assert refused.headers == {"Retry-After": "1"}
+    shown = str(refused)  # what logs and a failed start say
     assert shown.startswith("the database at postgresql+asyncpg://127.0.0.1:1/nothing cannot be")
     assert "ConnectionRefusedError" in shown
     assert PASSWORD not in shown
@@ -102,15 +108,11 @@ async def test_postgresql_refusing_a_connection_is_out_of_reach_too(
     """asyncpg's refusals reach SQLAlchemy as its own `DBAPIError`s, not as socket errors."""
     server = await _refusing_postgres(sqlstate, message)
     port = server.sockets[0].getsockname()[1]
-    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/qa?ssl=disable")
     try:
-        with pytest.raises(DatabaseUnreachable) as refused:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+        refused = await _unreachable(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/qa?ssl=disable")
     finally:
-        await engine.dispose()
         server.close()
-    assert str(refused.value) == (
+    assert str(refused) == (
         f"the database at postgresql+asyncpg://127.0.0.1:{port}/qa cannot be reached "
         f"({driver_error}: {message})"
     )

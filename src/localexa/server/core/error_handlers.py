@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from localexa.server.core.auth import require_admin_key
 from localexa.server.core.errors import (
     LWA_FAMILIES,
     BadRequest,
@@ -113,8 +114,6 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
             # "Every call under /_localexa/ except health needs the header" (admin-api.md): a
             # caller without the key told the admin routes that exist by their 405 from the 404
             # of the others (QA of 2026-12-06). The key first, as on every admin route.
-            from localexa.server.core.auth import require_admin_key
-
             try:
                 await require_admin_key(request)
             except LocalexaError as refused:
