@@ -56,7 +56,7 @@ from pathlib import Path
 from bench import servers
 from bench.process_probe import Probe, Sample
 from bench.soak_calls import MYLIGHTS_CLIENT, MYLIGHTS_SECRET, Mix
-from bench.soak_host import DIRECTIVE_TIMEOUT, serve_in_thread, skill_host_app
+from bench.soak_host import DIRECTIVE_TIMEOUT, TOKEN_EXCHANGE_TIMEOUT, serve_in_thread, skill_host_app
 from bench.soak_workload import Workload
 from localexa.samples.mylights import DeviceCloud, MyLightsConfig
 
@@ -81,7 +81,7 @@ def server_environment(
         # The Lambda-style handler (My Lights') hands each directive to the skill host's /skill.
         "MYLIGHTS_URL": skill_host,
         "LOCALEXA_DIRECTIVE_TIMEOUT": str(DIRECTIVE_TIMEOUT),
-        "LOCALEXA_TOKEN_EXCHANGE_TIMEOUT": str(DIRECTIVE_TIMEOUT),
+        "LOCALEXA_TOKEN_EXCHANGE_TIMEOUT": str(TOKEN_EXCHANGE_TIMEOUT),
         # Temp files the process makes land here, where the probe counts them.
         "TMPDIR": str(tmp_dir),
         # Snapshots of a few rounds' state are over the default 1 MiB a restore may send.
@@ -187,6 +187,7 @@ async def _run(soak: Soak, seconds: float, warm_up_rounds: int) -> None:
     failures = workload.failures()
     print()
     print("server errors (5xx other than injected faults):", failures or "none")
+    print("refusals of calls that must succeed:", workload.refused_what_must_succeed() or "none")
     print(
         "answers by operation:",
         dict(sorted(Counter({f"{op} {s}": n for (op, s), n in workload.statuses.items()}).items())),

@@ -103,6 +103,9 @@ class SoakCalls:
         self.handlers = handlers
         self.mix = mix
         self.statuses: Counter[tuple[str, int]] = Counter()
+        #: The first body of each operation's 4xx answer: what a refusal said (the statuses alone
+        #: told only that a link answered 400 in a CI run, not why).
+        self.refusals: dict[tuple[str, int], str] = {}
         self.rounds = 0
         self.world: World | None = None
         self.http = httpx.AsyncClient(base_url=base_url, timeout=30)
@@ -121,6 +124,8 @@ class SoakCalls:
         if "x-localexa-fault" in response.headers:
             op = f"{op} (injected fault)"
         self.statuses[(op, response.status_code)] += 1
+        if 400 <= response.status_code < 500:
+            self.refusals.setdefault((op, response.status_code), response.text[:300])
         return response
 
     async def admin(self, path: str, body: Any, *, method: str = "POST") -> Any:

@@ -25,6 +25,11 @@ from localexa.samples.mylights.skill import build_skill
 DIRECTIVE_TIMEOUT = 1.0
 SLOW_SECONDS = 0.2
 HANG_SECONDS = DIRECTIVE_TIMEOUT + 1.5
+#: Seconds the server waits for a token URL, and how long `/slow-token` takes to answer. Not the
+#: directive deadline's 1 s: My Lights' own `/token` (served by a thread of the test's process)
+#: once took longer than that on a loaded CI machine, and a link that must succeed answered 400.
+TOKEN_EXCHANGE_TIMEOUT = 3.0
+SLOW_TOKEN_SECONDS = TOKEN_EXCHANGE_TIMEOUT + 1.5
 
 
 # -- the skill host: My Lights with misbehaving corners -------------------------------------------
@@ -56,7 +61,7 @@ def skill_host_app(cloud: DeviceCloud, *, close_connections: bool = False) -> An
         return JSONResponse(await skill.handle(event))
 
     async def slow_token(request: Request) -> Response:
-        await asyncio.sleep(HANG_SECONDS)
+        await asyncio.sleep(SLOW_TOKEN_SECONDS)
         return JSONResponse({"error": "too_late"}, 400)
 
     app = Starlette(

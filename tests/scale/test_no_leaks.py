@@ -157,8 +157,10 @@ def test_a_served_process_holds_no_more_after_rounds_of_the_mix(soak: Soak) -> N
     report = "\n".join(
         [f"{name}: {before.get(name)} -> {after.get(name)}" for name in dict.fromkeys([*before, *after])]
         + [f"new series: {name}" for name in sorted(end.series - warm.series)]
+        + [f"refused: {op} {status}: {body}" for (op, status), body in soak.workload.refusals.items()]
     )
     assert not soak.workload.failures(), soak.workload.failures()
+    assert not soak.workload.refused_what_must_succeed(), soak.workload.refused_what_must_succeed()
 
     assert _outside_pools(end) <= _outside_pools(warm), report
     assert after["  SQLite descriptors kept for reuse"] <= SQLITE_SPARES, report
