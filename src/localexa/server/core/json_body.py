@@ -46,6 +46,8 @@ def json_object(raw: bytes, *, shape: str, error: type[BadRequest] = BadRequest)
         raise error(NOT_FINITE_MESSAGE) from None
     except strict_json.TooDeep:
         raise error(strict_json.TOO_DEEP_MESSAGE) from None
+    except strict_json.TooLongNumber:
+        raise error(strict_json.too_long_number_message()) from None
     except ValueError:  # UnicodeDecodeError and the rest: ValueErrors all
         raise error("The request body is not valid JSON.") from None
     if not isinstance(body, dict):

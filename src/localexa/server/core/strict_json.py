@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from typing import Any
 
 #: Where a surrogate may be: an escape `\uD8..` to `\uDF..`, or one encoded raw (ED A0-BF).
@@ -44,6 +45,23 @@ def _finite(text: str) -> float:
 
 def _no_constant(name: str) -> Any:
     raise NonFiniteNumber(f"{name} is not a JSON number")
+
+
+class TooLongNumber(ValueError):
+    """A JSON integer with more digits than Python converts (`sys.get_int_max_str_digits()`, 4300
+    by default): valid JSON, but `json` refuses it with a ValueError that read as "not valid JSON"."""
+
+
+def too_long_number_message(subject: str = "The request body") -> str:
+    limit = sys.get_int_max_str_digits()
+    return f"{subject} holds a number of more than {limit} digits, more than can be read."
+
+
+def bounded_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise TooLongNumber(f"a number of {len(text)} digits") from None
 
 
 class LoneSurrogate(ValueError):
@@ -86,7 +104,8 @@ def refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def loads(text: str | bytes, *, unique_keys: bool = False) -> Any:
-    """`json.loads`, refusing NaN, Infinity and numbers beyond a double (`NonFiniteNumber`) and
+    """`json.loads`, refusing NaN, Infinity and numbers beyond a double (`NonFiniteNumber`), integers
+    of more digits than Python converts (`TooLongNumber`), and
     unpaired surrogates (`LoneSurrogate`, in UTF-16 and UTF-32 bytes too) and nesting deeper than
     `MAX_DEPTH` (`TooDeep`), each a `ValueError` like any other parse error; with
     `unique_keys`, an object holding a key twice too (`RepeatedKey`: which value was meant?)."""
@@ -98,7 +117,13 @@ def loads(text: str | bytes, *, unique_keys: bool = False) -> Any:
         raise LoneSurrogate("a string holds an unpaired UTF-16 surrogate, which is not a character")
     try:
         hook = refuse_repeated_keys if unique_keys else None
-        value = json.loads(text, parse_float=_finite, parse_constant=_no_constant, object_pairs_hook=hook)
+        value = json.loads(
+            text,
+            parse_float=_finite,
+            parse_int=bounded_int,
+            parse_constant=_no_constant,
+            object_pairs_hook=hook,
+        )
     except RecursionError:
         raise TooDeep("the JSON text nests arrays and objects too deeply") from None
     refuse_too_deep(raw, value)

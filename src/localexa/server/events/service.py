@@ -260,6 +260,8 @@ def _parse(body: bytes) -> Any:
         ) from exc
     except strict_json.TooDeep as exc:
         raise BadRequest(strict_json.TOO_DEEP_MESSAGE, code=INVALID_REQUEST) from exc
+    except strict_json.TooLongNumber as exc:
+        raise BadRequest(strict_json.too_long_number_message("The event"), code=INVALID_REQUEST) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("The request body is not valid JSON.", code=INVALID_REQUEST) from exc
     if not isinstance(event, dict):

@@ -105,7 +105,11 @@ def _refuse_repeated_parameters(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _parse_json(text: str) -> dict[str, str]:
     try:
-        data = json.loads(text, object_pairs_hook=_refuse_repeated_parameters) if text.strip() else {}
+        data = (
+            json.loads(text, object_pairs_hook=_refuse_repeated_parameters, parse_int=strict_json.bounded_int)
+            if text.strip()
+            else {}
+        )
         strict_json.refuse_too_deep(text, data)
     except strict_json.TooDeep:  # deeper than MAX_DEPTH: valid JSON, too deep to read
         raise InvalidRequest(strict_json.TOO_DEEP_MESSAGE) from None
@@ -113,6 +117,8 @@ def _parse_json(text: str) -> dict[str, str]:
         raise InvalidRequest(f"The parameter {repeated.name} is included more than once.") from None
     except RecursionError:  # nested ~1,000 deep (a 500 before): valid JSON, too deep to read
         raise InvalidRequest(strict_json.TOO_DEEP_MESSAGE) from None
+    except strict_json.TooLongNumber:
+        raise InvalidRequest(strict_json.too_long_number_message()) from None
     except ValueError:
         raise InvalidRequest("The request body is not valid JSON.") from None
     if not isinstance(data, dict):

@@ -233,6 +233,8 @@ async def restore(request: Request) -> RestoreOut:
         raise BadRequest(f"The body gives the key {repeated.name} more than once in one object.") from None
     except strict_json.TooDeep:
         raise BadRequest(strict_json.TOO_DEEP_MESSAGE) from None
+    except strict_json.TooLongNumber:
+        raise BadRequest(strict_json.too_long_number_message("The body")) from None
     except ValueError as exc:  # UnicodeDecodeError and strict_json's refusals are ValueErrors
         raise BadRequest("The body is not valid JSON.") from exc
     restored = await state.restore(request.app, document)

@@ -1,0 +1,77 @@
+"""Valid JSON holding an integer of more digits than Python converts (4300) is refused with that
+reason, not as "not valid JSON" (console and CLI QA of 2026-12-06: a 5,000-digit `delayMs`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_KEY
+from tests.factories import Admin
+
+LONG = "1" * (sys.get_int_max_str_digits() + 1)
+ADMIN = {"X-Localexa-Admin-Key": ADMIN_KEY, "Content-Type": "application/json"}
+REASON = f"holds a number of more than {sys.get_int_max_str_digits()} digits"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "headers", "message_of"),
+    [
+        pytest.param(
+            "/_localexa/faults",
+            f'{{"path": "/v1/alexaApiEndpoint", "status": 503, "delayMs": {LONG}}}',
+            ADMIN,
+            lambda b: b["message"],
+            id="admin",
+        ),
+        pytest.param(
+            "/_localexa/restore", f'{{"version": {LONG}}}', ADMIN, lambda b: b["message"], id="restore"
+        ),
+        pytest.param(
+            "/auth/o2/token",
+            f'{{"grant_type": "refresh_token", "refresh_token": {LONG}}}',
+            {"Content-Type": "application/json"},
+            lambda b: b["error_description"],
+            id="lwa-token",
+        ),
+    ],
+)
+async def test_a_body_with_a_number_too_long_to_read_says_so(
+    client: httpx.AsyncClient,
+    path: str,
+    body: str,
+    headers: dict[str, str],
+    message_of: Callable[[Any], str],
+) -> None:
+    answer = await client.post(path, content=body, headers=headers)
+    assert answer.status_code == 400, answer.text
+    assert REASON in message_of(answer.json()), answer.text
+    # As long as Python reads it, the number is a number (refused by the field's own rule).
+    readable = body.replace(LONG, LONG[1:])
+    answer = await client.post(path, content=readable, headers=headers)
+    assert answer.status_code == 400, answer.text
+    assert REASON not in message_of(answer.json()), answer.text
+
+
+async def test_an_event_with_a_number_too_long_to_read_says_so(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    skill = await admin.skill(permissions=["alexa::async_event:write"])
+    developer = await admin.access_token(skill.developer.user_id, ["alexa::ask:skills:readwrite"])
+    enabled = await client.put(
+        f"/v1/skills/{skill.skill_id}/stages/development/enablement",
+        headers={"Authorization": f"Bearer {developer}"},
+    )
+    assert enabled.status_code == 204, enabled.text
+    token = await admin.access_token(
+        skill.developer.user_id, ["profile"], client_id=skill.messaging_client_id
+    )
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    answer = await client.post("/v3/events", content=f'{{"event": {LONG}}}', headers=headers)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["payload"]["code"] == "INVALID_REQUEST_EXCEPTION", answer.text
+    assert REASON in answer.json()["payload"]["description"], answer.text
