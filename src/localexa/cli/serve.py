@@ -57,11 +57,26 @@ if TYPE_CHECKING:
 logger = logging.getLogger("localexa.serve")
 
 
+#: Connections the kernel queues for a listener before it is accepted: uvicorn's default.
+LISTEN_BACKLOG = 2048
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port (connections wait in the queue until the server starts).
+
+    It listens at once: bound only, with SO_REUSEADDR (so a restart is not refused for the last
+    run's connections in TIME_WAIT), two processes started at the same moment on overlapping
+    ports both bound the same port, both said "listening", and one listener never answered
+    (admin contract QA of 2026-12-06: the testing kit's servers under pytest -n 2)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+        sock.listen(LISTEN_BACKLOG)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
 
