@@ -22,12 +22,15 @@ class SlowSkill:
     def __init__(self, discover_seconds: float) -> None:
         self.discover_seconds = discover_seconds
         self.discover_arrived = asyncio.Event()
+        #: Discovers that came, also those whose sender gave up before the answer.
+        self.discovers = 0
         self.discovers_answered = 0
         self.accept_grants = 0
 
     async def answer(self, request: Request) -> Response:
         message: dict[str, Any] = await request.json()
         if message["directive"]["header"]["name"] == "Discover":
+            self.discovers += 1
             self.discover_arrived.set()
             await asyncio.sleep(self.discover_seconds)
             self.discovers_answered += 1

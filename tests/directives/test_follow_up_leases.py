@@ -2,13 +2,16 @@
 
 The processes themselves (one killed, one beside it or its restart) are in
 tests/scale/test_killed_follow_ups.py; here the parts a process cannot show in time: two claims
-of one abandoned follow-up, a row without a lease, the end of a follow-up taken over too often,
-a single step through the admin API overtaking a follow-up, and what a restore leaves.
+of one abandoned follow-up, a row without a lease, the end of a follow-up taken over too often
+(also by processes that stopped gracefully and handed it over), a single step through the admin
+API overtaking a follow-up, and what a restore leaves. The handover itself is in
+tests/directives/test_stop_finishes_follow_ups.py and tests/scale/test_stop_finishes_follow_ups.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -17,6 +20,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from localexa.server.core.clock import as_utc
 from localexa.server.directives import after_link_leases as leases
 from localexa.server.directives.after_link_runner import AfterLinkRunner
 from localexa.server.directives.models import AfterLinkStatus
@@ -38,7 +42,12 @@ def settings(settings: Settings) -> Settings:
 
 
 async def _pending_row(app: FastAPI, admin: Admin, **lease: Any) -> tuple[str, str]:
-    """A follow-up under way, as a process that then died left it: (customer, skill)."""
+    """A follow-up under way, as a process that then died left it: (customer, skill).
+
+    The app's own process sweeps no more from here on: its keeper (every half second) claimed or
+    armed the row before the test's own claims and sweeps could, now and then on a loaded machine
+    (the two-claims and restore tests failed so)."""
+    await app.state.after_link_runner.close()
     made = await admin.skill(permissions=[ASYNC_EVENTS])
     customer = await admin.customer()
     runtime = Runtime.of(app.state)
@@ -129,6 +138,42 @@ async def test_a_follow_up_abandoned_too_often_ends_failed_with_the_call_that_se
     assert (row.discovery_status, row.lease_owner, row.lease_expires_at) == ("SUCCEEDED", None, None)
 
 
+async def test_each_handover_of_a_stopping_process_counts_as_one_of_the_follow_up_s_runs(
+    app: FastAPI, admin: Admin
+) -> None:
+    """Since 2026-12-06 a process that stops before it could send a step hands the follow-up over
+    (left PENDING, its lease ended) instead of failing it. Each handover counts toward
+    `MAX_ATTEMPTS`, as a killed run does: a follow-up that makes every process that takes it
+    stop ends FAILED, instead of going from process to process for ever."""
+    pair = await _pending_row(app, admin, attempts=1, **_ran_out())  # its first process was killed
+    runtime = Runtime.of(app.state)
+    # A process that took the follow-up over and then began to stop, its window for sending past.
+    quick = runtime.settings.model_copy(update={"directive_timeout": 0.01})
+    for runs in range(2, leases.MAX_ATTEMPTS + 1):
+        stopping = AfterLinkRunner(dataclasses.replace(runtime, settings=quick))
+        stopping.begin_stop()
+        await asyncio.sleep(0.05)
+        try:
+            await stopping._take_over_abandoned()
+            await stopping.drain()
+        finally:
+            await stopping.close()
+        row = await _row(app, *pair)
+        assert (row.accept_grant_status, row.attempts, row.lease_owner) == ("PENDING", runs, None)
+        assert row.lease_expires_at is not None
+        assert as_utc(row.lease_expires_at) <= leases.wall_now()  # taken over at the next sweep
+    last = AfterLinkRunner(runtime)
+    try:
+        await last._take_over_abandoned()
+        await asyncio.gather(*last._tasks.values())
+    finally:
+        await last.close()
+    row = await _row(app, *pair)
+    assert row.accept_grant_status == "FAILED"
+    assert f"stopped {leases.MAX_ATTEMPTS} times" in (row.accept_grant_message or "")
+    assert (row.lease_owner, row.lease_expires_at) == (None, None)
+
+
 async def test_a_restore_leaves_follow_ups_under_way_without_a_lease(app: FastAPI, admin: Admin) -> None:
     """A snapshot's lease named a run that serves another state; run out, another process
     sharing the database would have taken the restored follow-up over at once, beside the
@@ -136,7 +181,7 @@ async def test_a_restore_leaves_follow_ups_under_way_without_a_lease(app: FastAP
     pair = await _pending_row(app, admin, attempts=1, **_ran_out())
     document = await state.snapshot(app)
     runner: AfterLinkRunner = app.state.after_link_runner
-    app.state.reset_hooks.remove(runner.on_state_replaced)  # what another process finds
+    app.state.reset_hooks.remove(runner.on_state_replaced)  # what another process finds (no sweep)
     try:
         await state.restore(app, document)
     finally:

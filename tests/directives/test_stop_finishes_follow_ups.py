@@ -1,23 +1,31 @@
-"""A stopping process finishes its after-link follow-ups, within a bound, and leaves none PENDING.
+"""A stopping process finishes its after-link follow-ups, within a bound, and leaves none to no one.
 
 Shutdown cancelled the follow-ups and left Discover and AcceptGrant `PENDING` with no process
-ever to run them (QA of 2026-12-06; tests/scale/test_stop_finishes_follow_ups.py has the two
-served processes). Now the runner waits for them (after_link_runner.py `drain`): a step it can no
-longer send, or a follow-up it cuts off, ends `FAILED` naming the call that sends it again.
+ever to run them (QA of 2026-12-06; tests/scale/test_stop_finishes_follow_ups.py has the served
+processes). Now the runner waits for them (after_link_runner.py `drain`). A step it can no longer
+send, or a follow-up it cuts off, ended `FAILED` naming the call that sends it again; since
+2026-12-06 it is handed over instead: left `PENDING` with the lease ended at once, for another
+process (here a second runner on the same database, as another process's sweep) to take over.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from localexa.server.core.clock import as_utc
+from localexa.server.directives import after_link_leases as leases
 from localexa.server.directives import after_link_runner
+from localexa.server.directives.after_link import mark_pending
 from localexa.server.directives.after_link_runner import AfterLinkRunner
+from localexa.server.directives.models import AfterLinkStatus
+from localexa.server.directives.runtime import Runtime
 from localexa.server.settings import Settings
 from tests.directives.conftest import ACCOUNT_LINKING, ASYNC_EVENTS, MyLights, post_link
 from tests.directives.slow_skill import SlowSkill, slow_skill_served
@@ -25,7 +33,7 @@ from tests.factories import Admin
 from tests.observe.helpers import ADMIN
 
 #: Short, so a stop's window for sending passes quickly.
-DIRECTIVE_TIMEOUT = 1.0
+DIRECTIVE_TIMEOUT = 2.0
 #: How long the skill holds its Discover answer (within the directive timeout).
 SLOW_DISCOVER = 0.6
 
@@ -52,6 +60,51 @@ async def _link(admin: Admin, http: httpx.AsyncClient, mylights: MyLights, endpo
     return f"/_localexa/customers/{customer.user_id}/skills/{made.skill_id}/endpoints"
 
 
+def _pair(path: str) -> tuple[str, str]:
+    """(customer, skill) of an endpoints view's path."""
+    parts = path.split("/")
+    return parts[3], parts[5]
+
+
+async def _find(app: FastAPI, pair: tuple[str, str]) -> AfterLinkStatus | None:
+    async with app.state.sessions() as session:
+        row: AfterLinkStatus | None = await session.get(AfterLinkStatus, pair)
+    return row
+
+
+async def _row(app: FastAPI, pair: tuple[str, str]) -> AfterLinkStatus:
+    row = await _find(app, pair)
+    assert row is not None
+    return row
+
+
+async def _handed_over(app: FastAPI, pair: tuple[str, str]) -> AfterLinkStatus:
+    """The row once the stopping process gave up its lease (the follow-up runs in the
+    background: not even marked PENDING, perhaps, when the link's answer came)."""
+    for _ in range(200):
+        row = await _find(app, pair)
+        if row is not None and row.lease_owner is None:
+            return row
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never handed over: {row and row.lease_owner}")
+
+
+def _lease_ended(row: AfterLinkStatus) -> bool:
+    """No process holds the follow-up: the next sweep of any takes it over, not a lease later."""
+    ended = row.lease_expires_at
+    return row.lease_owner is None and ended is not None and as_utc(ended) <= leases.wall_now()
+
+
+async def _taken_over_by_another(app: FastAPI, pair: tuple[str, str]) -> None:
+    """Another process sharing the database, at its next sweep."""
+    other = AfterLinkRunner(Runtime.of(app.state))
+    try:
+        await other._take_over_abandoned()
+        assert await other.wait(*pair, timeout=10)
+    finally:
+        await other.close()
+
+
 async def _status(http: httpx.AsyncClient, path: str) -> dict[str, Any]:
     answer = await http.get(path, headers=ADMIN)
     assert answer.status_code == 200, answer.text
@@ -74,52 +127,85 @@ async def test_the_drain_waits_for_a_follow_up_under_way(
     assert skill.accept_grants == 1
 
 
-async def test_a_follow_up_past_the_window_for_sending_fails_with_the_retry(
+async def test_a_follow_up_past_the_window_for_sending_is_handed_over_unsent(
     app: FastAPI, admin: Admin, localexa_url: str, mylights: MyLights, slow_skill: tuple[SlowSkill, str]
 ) -> None:
     """A link answered while the connections drain starts its follow-up after the stop began;
-    past the directive timeout it sends nothing, and says how to send it."""
+    past the directive timeout it sends nothing and hands both steps over (until 2026-12-06 they
+    ended FAILED `not sent: …`, and only an admin call got them done)."""
     skill, endpoint = slow_skill
     runner: AfterLinkRunner = app.state.after_link_runner
     runner.begin_stop()
     await asyncio.sleep(DIRECTIVE_TIMEOUT + 0.05)
     async with httpx.AsyncClient(base_url=localexa_url, timeout=30) as http:
         path = await _link(admin, http, mylights, endpoint)
-        answer = await http.get(path, params={"waitSeconds": 10}, headers=ADMIN)
-        body = answer.json()
-    assert not skill.discover_arrived.is_set()
-    base = path.removesuffix("/endpoints")
-    discovery, grant = body["discovery"], body["acceptGrant"]
-    assert discovery["status"] == grant["status"] == "FAILED", body
-    assert discovery["message"] == (
-        f"not sent: the server process running the follow-up was stopping; send it with POST {base}/discover"
-    )
-    assert grant["message"].endswith(f"send it with POST {base}/accept-grant")
+        pair = _pair(path)
+        row = await _handed_over(app, pair)
+        assert (row.discovery_status, row.accept_grant_status) == ("PENDING", "PENDING")
+        assert _lease_ended(row), (row.lease_owner, row.lease_expires_at)
+        assert row.attempts == 1
+        assert skill.discovers == 0  # the stopping process sent nothing
+        await _taken_over_by_another(app, pair)
+        body = await _status(http, path)
+    assert body["discovery"]["status"] == body["acceptGrant"]["status"] == "SUCCEEDED", body
+    assert (skill.discovers, skill.accept_grants) == (1, 1)
+    row = await _row(app, pair)
+    # The handed-over run counts as one of the link's runs (after_link_leases.py `MAX_ATTEMPTS`).
+    assert (row.lease_owner, row.lease_expires_at, row.attempts) == (None, None, 2)
 
 
-async def test_a_follow_up_that_overruns_the_drain_is_cut_off_and_failed(
+@pytest.fixture
+async def held_skill() -> AsyncIterator[tuple[SlowSkill, str]]:
+    """Holds Discover past the directive timeout: the drain cuts the follow-ups off before."""
+    async with slow_skill_served(1.5 * DIRECTIVE_TIMEOUT) as served:
+        yield served
+
+
+async def test_a_follow_up_that_overruns_the_drain_is_cut_off_and_handed_over(
     app: FastAPI,
     admin: Admin,
     localexa_url: str,
     mylights: MyLights,
-    slow_skill: tuple[SlowSkill, str],
+    held_skill: tuple[SlowSkill, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    skill, endpoint = slow_skill
+    """Cut off while its Discover waits for the skill: left PENDING for another process, which
+    sends Discover again (the skill sees it twice). A follow-up whose link was made again
+    through another process meanwhile is that process's: its row is left as that one wrote it."""
+    skill, endpoint = held_skill
     runner: AfterLinkRunner = app.state.after_link_runner
     # The bound already past: the drain cuts off what still runs at once.
     monkeypatch.setattr(after_link_runner, "DRAIN_SLACK_SECONDS", -3 * DIRECTIVE_TIMEOUT)
     async with httpx.AsyncClient(base_url=localexa_url, timeout=30) as http:
-        path = await _link(admin, http, mylights, endpoint)
-        await asyncio.wait_for(skill.discover_arrived.wait(), 10)
+        path, relinked_path = await asyncio.gather(
+            _link(admin, http, mylights, endpoint), _link(admin, http, mylights, endpoint)
+        )
+        pair, relinked = _pair(path), _pair(relinked_path)
+        for _ in range(500):  # both Discovers wait for the skill
+            if skill.discovers == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert skill.discovers == 2
+        # What a relink through another process writes while this one's Discover waits.
+        b_lease = leases.wall_now() + timedelta(seconds=60)
+        await mark_pending(Runtime.of(app.state), *relinked, "process-b#1", b_lease)
         await runner.drain()
+        assert runner._tasks == {}
+        row = await _row(app, pair)
+        assert (row.discovery_status, row.accept_grant_status) == ("PENDING", "PENDING")
+        assert _lease_ended(row), (row.lease_owner, row.lease_expires_at)
+        b_row = await _row(app, relinked)
+        assert (b_row.discovery_status, b_row.lease_owner) == ("PENDING", "process-b#1")
+        assert _same_instant(b_row.lease_expires_at, b_lease)
+
+        skill.discover_seconds = 0.0
+        await _taken_over_by_another(app, pair)
         body = await _status(http, path)
-    base = path.removesuffix("/endpoints")
-    discovery, grant = body["discovery"], body["acceptGrant"]
-    assert discovery["status"] == grant["status"] == "FAILED", body
-    assert discovery["message"] == (
-        "not finished: the server process running the follow-up was stopping; "
-        f"send it with POST {base}/discover"
-    )
-    assert grant["message"].endswith(f"send it with POST {base}/accept-grant")
-    assert runner._tasks == {}
+    assert body["discovery"]["status"] == body["acceptGrant"]["status"] == "SUCCEEDED", body
+    # Both cut-off Discovers, then the takeover's; the relinked one stays with process B.
+    assert (skill.discovers, skill.accept_grants) == (3, 1)
+    assert (await _row(app, relinked)).lease_owner == "process-b#1"
+
+
+def _same_instant(stored: datetime | None, expected: datetime) -> bool:
+    return stored is not None and abs(as_utc(stored) - expected) < timedelta(milliseconds=1)

@@ -15,11 +15,9 @@ The lease is short here (`LOCALEXA_AFTER_LINK_LEASE_SECONDS`), so no test waits 
 from __future__ import annotations
 
 import asyncio
-import secrets
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,14 +31,8 @@ from starlette.routing import Route
 
 from localexa.skill import accept_grant_response, discover_response, discovery_endpoint
 from tests.scale.conftest import REDIRECT, MyLights
-from tests.scale.processes import (
-    ServerProcess,
-    postgres_database,
-    postgres_unreachable_reason,
-    query,
-    redis_unreachable_reason,
-    redis_url_for_test,
-)
+from tests.scale.follow_up_servers import BACKENDS, STATUS, endpoints_view, follow_up_servers, usable
+from tests.scale.processes import ServerProcess, query
 from tests.scale.world import ACCOUNT_LINKING, app_token, bearer, customer, skill
 from tests.servers import serve_in_thread
 
@@ -54,10 +46,6 @@ KILL_LEASE_SECONDS = 2.0
 LIVE_LEASE_SECONDS = 3.0
 #: Longer than the skill is held (two leases), so the held Discover is answered, not timed out.
 DIRECTIVE_TIMEOUT = "30"
-STATUS = (
-    "SELECT discovery_status, accept_grant_status, lease_owner, lease_expires_at, attempts "
-    "FROM after_link_status"
-)
 
 
 @dataclass
@@ -92,46 +80,9 @@ def held_skill() -> Iterator[tuple[HeldSkill, str]]:
         answering.release.set()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
-    if request.param == "postgresql":
-        for reason in (postgres_unreachable_reason(), redis_unreachable_reason()):
-            if reason:
-                pytest.skip(f"two processes on PostgreSQL need PostgreSQL and Redis: {reason}")
-    return str(request.param)
-
-
-@dataclass
-class Servers:
-    """Two `localexa serve` of one database, not started: A and B."""
-
-    a: ServerProcess
-    b: ServerProcess
-    database_url: str
-
-
-@contextmanager
-def _servers(root: Path, backend: str, lease: float) -> Iterator[Servers]:
-    env = {
-        "LOCALEXA_SECRET_KEY": secrets.token_urlsafe(32),
-        "LOCALEXA_PASSWORD_HASH_N": "1024",
-        "LOCALEXA_AFTER_LINK_LEASE_SECONDS": str(lease),
-        "LOCALEXA_DIRECTIVE_TIMEOUT": DIRECTIVE_TIMEOUT,
-    }
-    admin_key = secrets.token_urlsafe(16)
-    if backend == "sqlite":
-        # One data dir: B is A started again (on one SQLite file, as two processes, for the
-        # live-lease test).
-        url = f"sqlite+aiosqlite:///{root / 'a' / 'localexa.db'}"
-        a = ServerProcess(root / "a", admin_key, env)
-        b = ServerProcess(root / "a", admin_key, env, database_url=url)
-        yield Servers(a, b, url)
-        return
-    env["LOCALEXA_REDIS_URL"] = redis_url_for_test()
-    with postgres_database("localexa_leases") as url:
-        a = ServerProcess(root / "a", admin_key, env, database_url=url)
-        b = ServerProcess(root / "b", admin_key, env, database_url=url)
-        yield Servers(a, b, url)
+    return usable(request.param)
 
 
 def _link(server: ServerProcess, mylights: MyLights, endpoint: str) -> tuple[str, str]:
@@ -150,15 +101,6 @@ def _link(server: ServerProcess, mylights: MyLights, endpoint: str) -> tuple[str
     return user_id, owner.skill_id
 
 
-def _view(server: ServerProcess, user_id: str, skill_id: str, wait: float) -> dict[str, Any]:
-    with server.client(timeout=wait + 30) as http:
-        path = f"/_localexa/customers/{user_id}/skills/{skill_id}/endpoints"
-        answer = http.get(path, params={"waitSeconds": wait}, headers=server.admin_headers)
-    assert answer.status_code == 200, answer.text
-    view: dict[str, Any] = answer.json()
-    return view
-
-
 def _as_utc(value: Any) -> datetime:
     """A lease end as read back: PostgreSQL gives an aware datetime, SQLite a naive UTC one."""
     if isinstance(value, str):
@@ -171,7 +113,7 @@ def test_a_killed_process_s_follow_up_is_run_again_by_another(
     tmp_path: Path, backend: str, mylights: MyLights, held_skill: tuple[HeldSkill, str]
 ) -> None:
     answering, endpoint = held_skill
-    with _servers(tmp_path, backend, KILL_LEASE_SECONDS) as servers:
+    with follow_up_servers(tmp_path, backend, KILL_LEASE_SECONDS, DIRECTIVE_TIMEOUT) as servers:
         a, b = servers.a, servers.b
         try:
             a.start()
@@ -188,7 +130,7 @@ def test_a_killed_process_s_follow_up_is_run_again_by_another(
             if backend == "sqlite":
                 b.start()  # the restart, on the same file
             # No call but the read: B takes the follow-up over once A's lease runs out.
-            view = _view(b, user_id, skill_id, wait=30)
+            view = endpoints_view(b, user_id, skill_id, wait=30)
             done = query(servers.database_url, STATUS)
         finally:
             a.stop()
@@ -208,7 +150,7 @@ def test_a_live_process_s_follow_up_is_not_taken_over_while_it_renews_its_lease(
 ) -> None:
     answering, endpoint = held_skill
     lease = timedelta(seconds=LIVE_LEASE_SECONDS)
-    with _servers(tmp_path, backend, LIVE_LEASE_SECONDS) as servers:
+    with follow_up_servers(tmp_path, backend, LIVE_LEASE_SECONDS, DIRECTIVE_TIMEOUT) as servers:
         a, b = servers.a, servers.b
         try:
             a.start()
@@ -226,7 +168,7 @@ def test_a_live_process_s_follow_up_is_not_taken_over_while_it_renews_its_lease(
                 latest_end = max(latest_end, _as_utc(row[3]))
                 time.sleep(0.2)
             answering.release.set()
-            view = _view(b, user_id, skill_id, wait=30)
+            view = endpoints_view(b, user_id, skill_id, wait=30)
             done = query(servers.database_url, STATUS)
         finally:
             a.stop()

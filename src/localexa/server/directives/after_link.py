@@ -16,7 +16,8 @@ the process that served the POST, which finishes it, within a bound, when it sto
 `AfterLinkRunner.wait` (after_link_runner.py) lets tests and the admin API await it. While it
 runs, that process holds a lease on the row; a follow-up whose process died (its lease ran out)
 is taken over by another process or the restart, which sends the steps still PENDING again
-(since 2026-12-06: after_link_leases.py).
+(since 2026-12-06: after_link_leases.py). One its stopping process could not finish is handed
+over the same way, its lease ended at once (`StopSending`, after_link_runner.py).
 
 The hook runs only once the POST's answer is sent, so a caller may ask before the follow-up has
 even been marked PENDING, and with several server processes the follow-up may run in another
@@ -92,6 +93,11 @@ _STATUS_STAMP = select(AfterLinkStatus.updated_at).where(
 
 class StateReplaced(Exception):
     """A reset or restore (through any process) replaced the state the follow-up began in."""
+
+
+class StopSending(Exception):
+    """The follow-up's process is stopping and sends no directive more: the steps still PENDING
+    stay so, for another process or the restart to take over (after_link_runner.py)."""
 
 
 @dataclass
@@ -300,25 +306,10 @@ async def _keep(
     await _save(runtime, request.user_id, request.skill_id, stamp, **fields)
 
 
-def stopped_reason(customer_id: str, skill_id: str, step: str, why: str) -> str:
-    """Why a step ended FAILED as its server process stopped, with the call that sends it again
-    (`step`: discovery or accept_grant)."""
-    retry = retry_call(customer_id, skill_id, step)
-    return f"{why}: the server process running the follow-up was stopping; send it with {retry}"
-
-
 def retry_call(customer_id: str, skill_id: str, step: str) -> str:
     """The admin call that sends a step again."""
     path = "discover" if step == "discovery" else "accept-grant"
     return f"POST /_localexa/customers/{customer_id}/skills/{skill_id}/{path}"
-
-
-async def _not_sent(
-    runtime: Runtime, customer_id: str, skill_id: str, step: str, stamp: Stamp | None
-) -> None:
-    reason = stopped_reason(customer_id, skill_id, step, "not sent")
-    fields = {f"{step}_status": FAILED, f"{step}_message": reason, f"{step}_at": runtime.clock.now()}
-    await _save(runtime, customer_id, skill_id, stamp, **fields)
 
 
 def _always() -> bool:
@@ -336,16 +327,17 @@ async def follow_link(
 
     A step that cannot be sent has its reason kept; the next step still runs. A follow-up that a
     newer link's took over (`stamp`) stops: its AcceptGrant would hand out a grant for the old link.
-    A step that `may_send` no longer allows (its process is stopping: after_link_runner.py) ends
-    FAILED with the call that sends it, instead of PENDING with nothing left to run it. A follow-up
-    taken over from a process that died (after_link_leases.py) sends only `stamp.steps`.
+    Before a step that `may_send` no longer allows (its process is stopping: after_link_runner.py)
+    it raises `StopSending`, the step left PENDING for a takeover (until 2026-12-06 it ended FAILED
+    with the call that sends it). A follow-up taken over from another process sends only
+    `stamp.steps`.
     """
     steps = stamp.steps if stamp is not None else STEPS
-    if "discovery" in steps and may_send():
+    if "discovery" in steps:
+        if not may_send():
+            raise StopSending
         with contextlib.suppress(LocalexaError):
             await discover(runtime, customer_id, skill_id, stamp)
-    elif "discovery" in steps:
-        await _not_sent(runtime, customer_id, skill_id, "discovery", stamp)
     async with runtime.transaction() as session:
         skill = await SkillRepository(session).skill(skill_id)
         wants_grant = skill is not None and ASYNC_EVENT_PERMISSION in skill.permissions
@@ -358,19 +350,15 @@ async def follow_link(
         # one would ever end it (a takeover would only find the same).
         await _save(runtime, customer_id, skill_id, stamp, accept_grant_status=NOT_REQUIRED)
         return
-    wants_grant = wants_grant and "accept_grant" in steps
-    if wants_grant and not may_send():
-        await _not_sent(runtime, customer_id, skill_id, "accept_grant", stamp)
-    elif wants_grant:
+    if wants_grant and "accept_grant" in steps:
+        if not may_send():
+            raise StopSending
         with contextlib.suppress(LocalexaError):
             await accept_grant(runtime, customer_id, skill_id, stamp)
 
 
-async def fail_pending(
-    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None, *, stopping: bool = False
-) -> None:
-    """Mark the steps still PENDING as FAILED: the follow-up broke off unexpectedly, or (`stopping`)
-    its process stopped before it ended."""
+async def fail_pending(runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None) -> None:
+    """Mark the steps still PENDING as FAILED: the follow-up broke off unexpectedly."""
     async with runtime.transaction() as session:
         row = await DirectiveRepository(session).status(customer_id, skill_id)
         if row is None or _taken_over(row, stamp):
@@ -378,9 +366,8 @@ async def fail_pending(
         internal = "the follow-up stopped on an internal error (see the server log)"
         for step in STEPS:
             if getattr(row, f"{step}_status") == PENDING:
-                why = stopped_reason(customer_id, skill_id, step, "not finished") if stopping else internal
                 setattr(row, f"{step}_status", FAILED)
-                setattr(row, f"{step}_message", why)
+                setattr(row, f"{step}_message", internal)
         row.updated_at = runtime.clock.now()
         end_lease_when_done(row, stamp)
 

@@ -23,8 +23,13 @@ repository.py):
 - A PENDING row without a lease (from before this revision, written by an older localexa serving
   the same database, or restored from a snapshot) is first given one owned by no process (`arm`):
   whatever may still run it has a lease's time, then it is taken over like any other.
-- `attempts` counts the runs of the link's follow-up: one abandoned `MAX_ATTEMPTS` times ends
-  FAILED with the call that sends each step, instead of taking down process after process.
+- A process that stops gracefully (SIGTERM, Ctrl-C) hands over, since 2026-12-06, the steps it
+  could not send before its stop deadline or that were cut off (`release`, after_link_runner.py):
+  they stay PENDING and its lease ends at once, so the next sweep of another process (or of the
+  restart) takes them over without waiting out a lease. Before, they ended FAILED.
+- `attempts` counts the runs of the link's follow-up, a handed-over run as much as a killed one:
+  one that ended unfinished `MAX_ATTEMPTS` times ends FAILED with the call that sends each step,
+  instead of taking down (or stopping with) process after process.
 """
 
 from __future__ import annotations
@@ -133,12 +138,18 @@ async def renew(runtime: Runtime, held: Sequence[tuple[str, str, str]]) -> list[
         ]
 
 
-async def release(runtime: Runtime, customer_id: str, skill_id: str, owner: str) -> None:
-    """Let any process take the follow-up over at once: it ended here with a step still PENDING
-    (a single Discover or AcceptGrant through the admin API overtook it)."""
+async def release(runtime: Runtime, customer_id: str, skill_id: str, owner: str) -> bool:
+    """End `owner`'s lease at once, so any process takes the follow-up over at its next sweep: it
+    ended here with a step still PENDING (its process is stopping, or a single Discover or
+    AcceptGrant through the admin API overtook it); whether it still held one.
+
+    The lease is left owned by no one: a renewal this process already had under way then updates
+    nothing (`renew`), where it would have held the follow-up a whole lease more. A run that is
+    not `owner`'s (a relink, a takeover, a restore: each writes an owner of its own or none) is
+    left alone, so a follow-up its link no longer wants is never revived."""
     async with runtime.transaction() as session:
         held = and_(_pair(customer_id, skill_id), _Status.lease_owner == owner, text(FOLLOW_UP_PENDING))
-        await _update(session, held, lease_expires_at=wall_now())
+        return await _update(session, held, lease_owner=None, lease_expires_at=wall_now())
 
 
 async def claim(runtime: Runtime, customer_id: str, skill_id: str, owner: str) -> Stamp | None:

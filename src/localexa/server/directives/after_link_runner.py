@@ -9,10 +9,13 @@ another process replaced.
 
 A process that stops finishes its follow-ups instead of dropping them (`begin_stop`, `drain`):
 each goes on, as does one a link answered while the connections drain starts, but sends no
-directive later than the directive timeout after the stop began; a step it could not send by
-then, or whose answer it could not wait for, ends FAILED with the call that sends it again.
-Before (QA of 2026-12-06), shutdown cancelled them and left them PENDING with no process ever to
-run them: `waitSeconds` waited to its end, in every process.
+directive later than the directive timeout after the stop began. A step it could not send by
+then (`StopSending`), or whose answer it could not wait for (cut off), is handed over
+(`_hand_over`): left PENDING, its lease ended at once, so another process serving the database
+takes it over at its next sweep, or the restart does; this process sends nothing more. Until
+2026-12-06 those steps ended FAILED with the call that sends them again; before that (QA of
+2026-12-06), shutdown cancelled the follow-ups and left them PENDING with no process ever to run
+them: `waitSeconds` waited to its end, in every process.
 
 A process killed outright finishes nothing: every process renews the leases of the follow-ups it
 runs and takes over those whose lease ran out (`keep_leases`; after_link_leases.py).
@@ -36,6 +39,7 @@ from localexa.server.directives.after_link import (
     InState,
     Stamp,
     StateReplaced,
+    StopSending,
     fail_pending,
     follow_link,
     follow_up_done,
@@ -78,7 +82,7 @@ class AfterLinkRunner:
         self._watcher: asyncio.Task[None] | None = None
         #: Once the process begins to stop: the loop time after which no directive is sent.
         self._send_until: float | None = None
-        #: Set while `drain` cancels the follow-ups that overran it (`_run` marks them FAILED).
+        #: Set while `drain` cancels the follow-ups that overran it (`_run` hands them over).
         self._cutting_off = False
         #: The follow-ups running here that hold a lease on their row: (customer, skill, stamp).
         self._leased: dict[asyncio.Task[Any], tuple[str, str, Stamp]] = {}
@@ -141,10 +145,11 @@ class AfterLinkRunner:
                 work_generation.set(stamp.generation)
                 self._watch(task, stamp.generation)
             await follow_link(runtime, customer_id, skill_id, stamp, self._may_send)
+        except StopSending:
+            await self._hand_over(customer_id, skill_id, owner, stamp, "not sent")
         except asyncio.CancelledError:
-            if self._cutting_off:  # not a reset or a relink: nothing else will run it
-                with contextlib.suppress(Exception):
-                    await fail_pending(runtime, customer_id, skill_id, stamp, stopping=True)
+            if self._cutting_off:  # not a reset or a relink: those want it gone, not run again
+                await self._hand_over(customer_id, skill_id, owner, stamp, "cut off")
             raise
         except StateReplaced:
             logger.info(
@@ -172,6 +177,36 @@ class AfterLinkRunner:
                 # API): a step it no longer sends may still be PENDING; any process takes it now.
                 with contextlib.suppress(Exception):
                     await leases.release(self.runtime, customer_id, skill_id, owner)
+
+    async def _hand_over(
+        self, customer_id: str, skill_id: str, owner: str, stamp: Stamp | None, why: str
+    ) -> None:
+        """The process stops with steps of this follow-up still PENDING: end its lease now, so
+        another process (or the restart) takes them over at its next sweep, not a lease later.
+        A step cut off while the skill had it is sent again there: the skill may see it twice.
+
+        By `owner`, not by the stamp: the cut-off may have come between a write's commit and the
+        stamp's update, or before `mark_pending` returned its stamp. The guarded update leaves a
+        row a relink, a takeover or a restore wrote since alone (after_link_leases.py `release`)."""
+        if stamp is not None:
+            stamp.owner = None  # renewed no more (`_renew`)
+        try:
+            handed = await leases.release(self.runtime, customer_id, skill_id, owner)
+        except Exception as exc:  # the database is away: the lease, no longer renewed, runs out
+            logger.warning(
+                "after-link follow-up for skill %s not handed over (%s): another process takes it "
+                "over once its lease runs out",
+                skill_id,
+                type(exc).__name__,
+            )
+            return
+        if handed:
+            logger.warning(
+                "after-link follow-up for skill %s handed over (%s): the server is stopping; "
+                "another process or the restart takes it over",
+                skill_id,
+                why,
+            )
 
     def _watch(self, task: asyncio.Task[Any], generation: int) -> None:
         self._began[task] = generation
@@ -273,7 +308,7 @@ class AfterLinkRunner:
         """At shutdown: wait for this process's follow-ups to end, those started while the
         connections drained too. The last directive one may send has the directive timeout to be
         answered, and `DRAIN_SLACK_SECONDS` more for the rest; one still running then is cut off
-        and its PENDING steps end FAILED. With the defaults a stop waits at most 21 s for them."""
+        and handed over (`_hand_over`). With the defaults a stop waits at most 21 s for them."""
         self.begin_stop()
         assert self._send_until is not None
         loop = asyncio.get_running_loop()
@@ -285,7 +320,9 @@ class AfterLinkRunner:
         while running := [t for t in self._tasks.values() if not t.done()]:
             left = cut_off_at - loop.time()
             if left <= 0:
-                logger.warning("%d after-link follow-up(s) cut off: the server is stopping", len(running))
+                logger.warning(
+                    "%d after-link follow-up(s) cut off and handed over: the server is stopping", len(running)
+                )
                 self._cutting_off = True
                 try:
                     await self.aclose()
