@@ -1,103 +1,26 @@
 """The console in a real browser (Debian's chromium driven by Playwright) against a real server.
 
-The server runs under uvicorn in a thread on a free port. Without chromium or Playwright these
-tests skip, except on CI (`CI` set), where they must run. `LOCALEXA_SCREENSHOTS=1` writes the
-screenshots to docs/screenshots/ (the ones the README shows).
+The server runs under uvicorn in a thread on a free port (tests/console/conftest.py). Without
+chromium or Playwright these tests skip, except on CI (`CI` set), where they must run.
+`LOCALEXA_SCREENSHOTS=1` writes the screenshots to docs/screenshots/ (the ones the README shows).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 
-from localexa.server.app import create_app
-from localexa.server.settings import Settings
+from tests.console.browser import ADMIN_KEY, SCREENSHOTS, WAIT_MS, Server, needs_browser
 from tests.servers import serve_stdlib
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ADMIN_KEY = "browser-admin-key"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-WAIT_MS = 15_000
-
-
-def _unavailable() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is not installed (pip install playwright)"
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        return f"{CHROMIUM} is missing (apt-get install chromium; scripts/test does it as root)"
-    return None
-
-
-_reason = _unavailable()
-if _reason is not None and os.environ.get("CI"):
-    pytest.fail(f"browser tests must run on CI: {_reason}", pytrace=False)
-pytestmark = pytest.mark.skipif(_reason is not None, reason=_reason or "")
-
-
-@dataclass
-class Server:
-    url: str
-    admin: httpx.Client
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("browser")
-    port = _free_port()
-    settings = Settings(
-        data_dir=data,
-        database_url=f"sqlite+aiosqlite:///{data / 'localexa.db'}",
-        demo=False,
-        admin_key=ADMIN_KEY,
-        password_hash_n=1024,
-        port=port,
-    )
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"
-    )
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert thread.is_alive(), "the server did not start"
-        assert time.monotonic() < deadline, "the server did not start in time"
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, headers={"X-Localexa-Admin-Key": ADMIN_KEY}, timeout=10) as admin:
-        yield Server(url=url, admin=admin)
-    uv.should_exit = True
-    thread.join(timeout=15)
+pytestmark = needs_browser()
 
 
 def _seed(admin: httpx.Client) -> dict[str, Any]:
@@ -165,21 +88,6 @@ def _seed(admin: httpx.Client) -> dict[str, Any]:
     )
     admin.get("/v1/alexaApiEndpoint")
     return {"skill": skill, "customer": customer}
-
-
-@pytest.fixture(scope="module")
-def browser_page(server: Server) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 860})
-        page = context.new_page()
-        page.set_default_timeout(WAIT_MS)
-        yield page
-        context.close()
-        browser.close()
 
 
 def _shot(page: Any, name: str, tmp_path: Path) -> None:

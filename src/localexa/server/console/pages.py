@@ -92,7 +92,7 @@ TABLE_PAGES: tuple[TablePage, ...] = (
         "Thread networks",
         ("thread_networks",),
         filters=("user_id", "extended_pan_id"),
-        links={"user_id": JOURNAL_BY_CUSTOMER},
+        links={"user_id": JOURNAL_BY_CUSTOMER, "created_by_skill_id": JOURNAL_BY_SKILL},
         hint="Credential Locker. Network keys and PSKc are sealed and shown masked.",
     ),
     TablePage(
@@ -113,7 +113,7 @@ TABLE_PAGES: tuple[TablePage, ...] = (
             "ended_at",
         ),
         filters=("skill_id", "status"),
-        links={"id": "/console/evaluations?evaluation_id={}", "skill_id": JOURNAL_BY_SKILL},
+        links={"id": "/console/evaluations?evaluation_id={}#results", "skill_id": JOURNAL_BY_SKILL},
         hint="Capability evaluation runs. Click a run's id for its test case results below.",
     ),
 )

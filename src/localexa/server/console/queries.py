@@ -64,6 +64,10 @@ class BadCursor(ValueError):
     """A `cursor` this table did not hand out."""
 
 
+class BadFilter(ValueError):
+    """A filter value the column can never hold (a region that is none of NA, EU, FE)."""
+
+
 @dataclass(frozen=True)
 class Cell:
     text: str
@@ -83,6 +87,8 @@ class Grid:
     filtered: bool = False
     #: Pass back as `cursor` for the rows after these; None on the last page.
     next_cursor: str | None = None
+    #: How the rows are ordered, in words ("newest first").
+    order: str = "newest first"
 
 
 def _stored_hex(value: str) -> str:
@@ -95,17 +101,30 @@ def _stored_hex(value: str) -> str:
 def _run_status(value: str) -> str | tuple[str, ...]:
     """An evaluation status as the API says it: IN_PROGRESS is also a run waiting for a worker,
     stored PENDING (the API never answers PENDING)."""
-    status = value.strip().upper()
+    status = _one_of("status", value, ("IN_PROGRESS", "PASSED", "FAILED", "ERROR", "PENDING"), str.upper)
     return ("PENDING", "IN_PROGRESS") if status == "IN_PROGRESS" else status
 
 
+def _one_of(name: str, value: str, allowed: Sequence[str], spelled: Callable[[str], str]) -> str:
+    """`value` in any letter case when it is one of `allowed`; else BadFilter naming them (an
+    unknown value, `region=xx`, quietly matched nothing: "No customers match", QA of 2026-12-06)."""
+    wanted = spelled(value.strip())
+    if wanted not in allowed:
+        listed = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
+        raise BadFilter(f"{name}: {value.strip()!r} is not one of {listed}.")
+    return wanted
+
+
 #: Filters of columns stored in one case, taken in any case as the APIs take them (else the
-#: value as typed, without outer spaces); a tuple matches any of its values.
+#: value as typed, without outer spaces); a tuple matches any of its values. Those with a fixed
+#: set of values refuse any other (BadFilter), as the journal's `region` and `direction` do.
 _FILTER_SPELLING: dict[str, Callable[[str], str | tuple[str, ...]]] = {
-    "region": lambda value: value.strip().upper(),
-    "link_status": lambda value: value.strip().upper(),
+    "region": lambda value: _one_of("region", value, ("NA", "EU", "FE"), str.upper),
+    "link_status": lambda value: _one_of(
+        "link status", value, ("LINKED", "NOT_LINKED", "NEEDS_RELINK"), str.upper
+    ),
     "status": _run_status,
-    "stage": lambda value: value.strip().lower(),
+    "stage": lambda value: _one_of("stage", value, ("development", "live"), str.lower),
     "extended_pan_id": _stored_hex,
 }
 
@@ -120,7 +139,8 @@ async def grid(
     links: dict[str, str] | None = None,
     cursor: str | None = None,
 ) -> Grid:
-    """One page of a table; raises BadCursor for a cursor this table did not hand out."""
+    """One page of a table; raises BadCursor for a cursor this table did not hand out, BadFilter
+    for a filter value its column never holds."""
     table = table_named(*candidates)
     if table is None:
         return Grid(title=title, available=False)
@@ -153,7 +173,16 @@ async def grid(
         total=total,
         filtered=filtered,
         next_cursor=_encode_cursor([rows[-1]._mapping[c.name] for c in sort]) if more else None,
+        order=_order_in_words(sort, newest_first=newest_first),
     )
+
+
+def _order_in_words(sort: list[Column[Any]], *, newest_first: bool) -> str:
+    """A table without `created_at` (test case results) is in key order: it said "newest first"
+    over results listed by ordinal 0, 1, 2 (QA of 2026-12-06)."""
+    if newest_first:
+        return "newest first"
+    return "by " + ", then ".join(column.name.replace("_", " ") for column in sort)
 
 
 def _sort_columns(table: Table) -> list[Column[Any]]:

@@ -95,6 +95,14 @@ def reload_from_here(request: Request) -> HTMLResponse:
 def to_login(request: Request) -> Response:
     if cookie_withheld(request):
         return reload_from_here(request)
+    if request.method == "POST":
+        # A form sent after the session ended (signed out in another tab, expired): the sign-in
+        # page says it was not saved (it said nothing, QA of 2026-12-06), then returns to the
+        # form's page. A deletion's own path only takes POST: back to the list it was on.
+        page = request.url.path
+        if page.endswith("/delete"):
+            page = page.rsplit("/", 2)[0]
+        return RedirectResponse(f"/console/login?next={quote(page, safe='')}&unsaved=1", status_code=303)
     return RedirectResponse(f"/console/login?next={quote(_here(request), safe='')}", status_code=303)
 
 

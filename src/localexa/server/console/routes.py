@@ -10,20 +10,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from fastapi import Form, Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 # Imported for its routes (journal, faults, clock): registered on the shared router before this
 # module's, so before the catch-all table page `/{slug}`.
-from localexa.server.console import queries, steer  # noqa: F401
-from localexa.server.console.pages import (
-    EVALUATION_RESULT_COLUMNS,
-    EVALUATION_RESULTS,
-    PAGES_BY_SLUG,
-    TABLE_PAGES,
-)
+from localexa.server.console import evaluation_runs, queries, steer  # noqa: F401
+from localexa.server.console.pages import PAGES_BY_SLUG, TABLE_PAGES
 from localexa.server.console.render import (
     HERE,
     checked_form,
@@ -83,14 +78,21 @@ _CONSOLE_PATH = re.compile(r"/console(?:[/?#][^\\\s\x00-\x1f\x7f-\x9f]*)?")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only paths inside the console: never an open redirect, never a header's line break."""
-    if target and _CONSOLE_PATH.fullmatch(target):
+    """Only paths inside the console: never an open redirect, never a header's line break, and no
+    `.` or `..` segment, which the browser resolves (`/console/../_localexa/docs` landed on the
+    admin API's docs, QA of 2026-12-06; `%2e%2e` is resolved alike)."""
+    if target and _CONSOLE_PATH.fullmatch(target) and not _dot_segments(target):
         return target
     return "/console"
 
 
+def _dot_segments(target: str) -> bool:
+    path = re.split(r"[?#]", target, maxsplit=1)[0]
+    return any(unquote(segment) in (".", "..") for segment in path.split("/"))
+
+
 @router.get("/login")
-async def login_page(request: Request, next: str | None = None) -> Response:
+async def login_page(request: Request, next: str | None = None, unsaved: str = "") -> Response:
     if cookie_withheld(request):  # a signed-in admin's cookie would be replaced below
         return reload_from_here(request)
     session = await read_session(request)
@@ -98,16 +100,17 @@ async def login_page(request: Request, next: str | None = None) -> Response:
         return RedirectResponse(_safe_next(next), status_code=303)
     # An anonymous session only carries the CSRF token that guards this form.
     session = session or new_session(signed_in=False)
-    response = render(request, "login.html", {"next": _safe_next(next), "error": None}, session=session)
+    context = {"next": _safe_next(next), "error": None, "unsaved": bool(unsaved)}
+    response = render(request, "login.html", context, session=session)
     set_session_cookie(request, response, session)
     return response
 
 
 def _too_many_sign_ins(
-    request: Request, session: ConsoleSession | None, next: str, retry_after: int
+    request: Request, session: ConsoleSession | None, next: str, unsaved: bool, retry_after: int
 ) -> Response:
     error = f"Too many sign-in attempts. Try again in {retry_after} seconds."
-    context = {"next": _safe_next(next), "error": error}
+    context = {"next": _safe_next(next), "error": error, "unsaved": unsaved}
     response = render(request, "login.html", context, session=session, status_code=429)
     response.headers["Retry-After"] = str(retry_after)
     return response
@@ -119,6 +122,7 @@ async def login(
     admin_key: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/console",
+    unsaved: Annotated[str, Form()] = "",
 ) -> Response:
     session = await read_session(request)
     # Refused as every console form is (render.checked_form), before the budget or the key: with
@@ -136,13 +140,14 @@ async def login(
         SIGN_IN_OPERATION, caller
     )
     if retry_after is not None:
-        return _too_many_sign_ins(request, session, next, retry_after)
+        return _too_many_sign_ins(request, session, next, bool(unsaved), retry_after)
     if not admin_key_ok(request, admin_key):
         # An empty key guesses nothing: not a wrong key, as a header without one is not
         # (core/auth.py); three empty submissions locked the address's admin calls out.
         if admin_key.strip() and (retry_after := await count_wrong_key(request, limiter, caller)) is not None:
-            return _too_many_sign_ins(request, session, next, retry_after)  # spent meanwhile
-        context = {"next": _safe_next(next), "error": "That is not this server's admin key."}
+            return _too_many_sign_ins(request, session, next, bool(unsaved), retry_after)  # spent meanwhile
+        error = "That is not this server's admin key."
+        context = {"next": _safe_next(next), "error": error, "unsaved": bool(unsaved)}
         return render(request, "login.html", context, session=session, status_code=401)
     mark_admin(request)  # the right key signed this call in: the admin's, in the journal
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -223,20 +228,21 @@ async def table_page(slug: str, request: Request) -> Response:
     except queries.BadCursor as exc:
         refusal = {"title": "Bad request", "message": f"{exc} Start again from the newest rows."}
         return render(request, "message.html", refusal, session=session, status_code=400)
-    extra: list[queries.Grid] = []
+    except queries.BadFilter as exc:
+        # The page with its filters, the value to correct in its field and what is wrong with it.
+        refused: dict[str, Any] = {"page": page, "grid": None, "where": where, "extra": [], "error": str(exc)}
+        return render(request, "table.html", refused, session=session, active=slug, status_code=400)
+    extra: list[tuple[str, queries.Grid]] = []
     if slug == "evaluations":
-        run = {"evaluation_id": request.query_params.get("evaluation_id", "")}
-        extra.append(
-            await queries.grid(
-                engine, "Test case results", EVALUATION_RESULTS, columns=EVALUATION_RESULT_COLUMNS, where=run
-            )
-        )
+        await evaluation_runs.show_api_totals(engine, grid)
+        extra.append(await evaluation_runs.results_of(engine, request.query_params.get("evaluation_id", "")))
     active_filters = {name: value for name, value in where.items() if value}
     context: dict[str, Any] = {
         "page": page,
         "grid": grid,
         "where": where,
         "extra": extra,
+        "error": None,
         "paged": cursor is not None,
         "newest": urlencode(active_filters),
         "older": urlencode({**active_filters, "cursor": grid.next_cursor}) if grid.next_cursor else None,

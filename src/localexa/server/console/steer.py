@@ -66,6 +66,17 @@ _FAULT_FIELDS = (
 )
 
 
+def _console_spelling(filters: dict[str, str]) -> None:
+    """The journal's filters as the console takes them: `region` and `direction` in any letter
+    case (`direction=INBOUND` was a 400 while `region=na` was taken), and a path that can match
+    (`path=v1` matched nothing, silently: every recorded path starts with `/`)."""
+    filters["region"] = filters["region"].upper()
+    filters["direction"] = filters["direction"].lower()
+    path = filters["path"]
+    if path and not path.startswith("/"):
+        raise BadRequest(f"path: {path!r} matches no call: a path starts with / (such as /{path}).")
+
+
 async def _journal_context(request: Request) -> dict[str, Any]:
     query = request.query_params
     filters = {name: query.get(name, "").strip() for name in JOURNAL_FILTERS}
@@ -75,6 +86,7 @@ async def _journal_context(request: Request) -> dict[str, Any]:
         filters["request_id"] = query.get("requestId", "").strip()
     cursor = request.query_params.get("cursor") or None
     try:
+        _console_spelling(filters)
         page = await read_page(request.app, build_filter(**filters), limit=JOURNAL_ROWS, cursor=cursor)
     except BadRequest as exc:
         return {"filters": filters, "entries": [], "error": exc.message, "next_cursor": None, "query": ""}
@@ -103,15 +115,25 @@ async def journal(request: Request) -> Response:
     )
 
 
+#: The rows fragment's header naming the page after its rows ("" on the last page).
+OLDER_HEADER = "X-Journal-Older"
+
+
 @router.get("/journal/rows")
 async def journal_rows(request: Request) -> Response:
-    """The table body alone, for the page's 2-second refresh."""
+    """The table body alone, for the page's 2-second refresh, and in OLDER_HEADER the link to the
+    entries after these rows: the page swaps both, as entries that scrolled off the first page
+    were on no page while its "Older entries →" still started after the rows first shown (QA of
+    2026-12-06)."""
     session = await signed_in(request)
     if session is None:
         return Response("Signed out.", status_code=401, media_type="text/plain")
     context = await _journal_context(request)
     status_code = 400 if context["error"] else 200
-    return render(request, "_journal_rows.html", context, session=session, status_code=status_code)
+    response = render(request, "_journal_rows.html", context, session=session, status_code=status_code)
+    older = context.get("older")
+    response.headers[OLDER_HEADER] = f"/console/journal?{older}" if older else ""
+    return response
 
 
 @router.get("/journal/{entry_id}")
@@ -134,7 +156,8 @@ async def _faults_page(
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    faults = [fault_out(row) for row in await request.app.state.faults.listing()]
+    # Newest first, as every other console page (the listing is oldest first, as the admin API's).
+    faults = [fault_out(row) for row in reversed(await request.app.state.faults.listing())]
     context = {"faults": faults, "errors": errors or [], "form": form or {}}
     return render(request, "faults.html", context, session=session, active="faults", status_code=status_code)
 
@@ -223,11 +246,22 @@ async def delete_fault(fault_id: str, request: Request) -> Response:
 
 
 async def _clock_page(
-    request: Request, session: ConsoleSession, *, error: str | None = None, status_code: int = 200
+    request: Request,
+    session: ConsoleSession,
+    *,
+    error: str | None = None,
+    typed: str = "",
+    status_code: int = 200,
 ) -> Response:
     state = request.app.state
     await state.clock.refresh(state.engine, force=True)
-    context = {"now": iso(state.clock.now()), "offset": state.clock.offset_seconds, "error": error}
+    # A refused value stays in its field to be corrected, as on the fault form (it came back empty).
+    context = {
+        "now": iso(state.clock.now()),
+        "offset": state.clock.offset_seconds,
+        "error": error,
+        "typed": typed,
+    }
     return render(request, "clock.html", context, session=session, active="clock", status_code=status_code)
 
 
@@ -253,11 +287,11 @@ async def advance_clock(request: Request) -> Response:
             f"Enter a number of seconds greater than 0 and at most {MAX_ADVANCE_SECONDS} (10 years), "
             "in digits with an optional decimal point, such as 3600 or 0.5 (the clock only moves forward)."
         )
-        return await _clock_page(request, session, error=error, status_code=400)
+        return await _clock_page(request, session, error=error, typed=typed, status_code=400)
     try:
         await request.app.state.clock.advance(request.app.state.engine, seconds)
     except BadRequest as exc:  # past the clock's total (core/clock.py MAX_OFFSET_YEARS)
-        return await _clock_page(request, session, error=exc.message, status_code=400)
+        return await _clock_page(request, session, error=exc.message, typed=typed, status_code=400)
     # As POST /_localexa/clock: codes and access tokens a day past their expiry go (lwa/expired.py).
     await request.app.state.expired_sweeper.sweep()
     return RedirectResponse("/console/clock", status_code=303)

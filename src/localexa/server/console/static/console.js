@@ -5,6 +5,7 @@
   var live = document.getElementById("live");
   if (!table || !live || !table.dataset.rows) { return; }
   var body = document.getElementById("journal-rows");
+  var older = document.getElementById("journal-older");
   var busy = false;
   var shown = null;  // the rows' HTML as last fetched: an unchanged answer changes nothing
   // Someone is using the rows (a focused link, selected text to copy): swapping them now would
@@ -25,12 +26,20 @@
           window.location.assign("/console/login?next=" + encodeURIComponent(here));
           return null;
         }
-        return response.ok ? response.text() : null;
+        if (!response.ok) { return null; }
+        // Where the entries after these rows start: swapped with the rows, or the entries that
+        // scrolled off this page would be on no page until a reload.
+        var next = response.headers.get("X-Journal-Older") || "";
+        return response.text().then(function (html) { return { html: html, older: next }; });
       })
-      .then(function (html) {
-        if (html === null || html === undefined || html === shown || inUse()) { return; }
-        shown = html;
-        body.innerHTML = html;
+      .then(function (answer) {
+        if (!answer || answer.html === shown || inUse()) { return; }
+        shown = answer.html;
+        body.innerHTML = answer.html;
+        if (older) {
+          older.hidden = answer.older === "";
+          older.querySelector("a").setAttribute("href", answer.older);
+        }
       })
       .catch(function () { /* the next tick retries */ })
       .finally(function () { busy = false; });

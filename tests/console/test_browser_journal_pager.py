@@ -1,0 +1,74 @@
+"""The live journal's pager and long words in tables, in chromium (QA of 2026-12-06)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from tests.console.browser import Server, needs_browser, sign_in_if_asked
+
+pytestmark = needs_browser()
+
+_SHOWN_IDS = """() => Array.from(document.querySelectorAll('#journal-rows a[href^="/console/journal/"]'))
+    .map((link) => link.getAttribute('href').split('/').pop())"""
+
+
+def _recorded(admin: httpx.Client, path: str, count: int) -> None:
+    """Wait until the journal's writer has recorded `count` calls under `path`."""
+    deadline = time.monotonic() + 15
+    while True:
+        entries = admin.get("/_localexa/journal", params={"path": path, "limit": 1000}).json()["entries"]
+        if len(entries) >= count:
+            return
+        assert time.monotonic() < deadline, f"{len(entries)} of {count} calls recorded"
+        time.sleep(0.1)
+
+
+def test_the_live_refresh_moves_older_entries_along_with_the_rows(server: Server, browser_page: Any) -> None:
+    """The refresh swapped the rows but not "Older entries →": after 15 more calls the first page
+    showed the newest 100 and its Older link still started after the rows first shown, so the 15
+    entries between were on no page until a reload."""
+    page = browser_page
+    marker = f"/_localexa/customers/amzn1.account.PAGER{time.time_ns()}"
+    for n in range(101):
+        server.admin.get(f"{marker}-{n:03d}")
+    _recorded(server.admin, marker, 101)
+    page.goto(f"{server.url}/console/journal?path={marker}")
+    sign_in_if_asked(page, server)
+    page.wait_for_selector(f'#journal-rows >> text="{marker}-100"')
+    assert page.is_visible("text=Older entries →")
+    for n in range(101, 116):
+        server.admin.get(f"{marker}-{n:03d}")
+    _recorded(server.admin, marker, 116)
+    page.wait_for_selector(f'#journal-rows >> text="{marker}-115"')  # refreshed
+    first = set(page.evaluate(_SHOWN_IDS))
+    assert len(first) == 100
+    page.click("text=Older entries →")
+    page.wait_for_selector(f'#journal-rows >> text="{marker}-000"')
+    second = set(page.evaluate(_SHOWN_IDS))
+    assert len(first | second) == 116, f"{116 - len(first | second)} entries on no page"
+
+
+def test_a_long_word_does_not_widen_its_column(server: Server, browser_page: Any) -> None:
+    """A 200-character skill name without spaces made its column 200 characters wide."""
+    long_name = "N" * 200
+    developer = server.admin.post(
+        "/_localexa/customers",
+        json={"name": "Wide", "email": f"wide{time.time_ns()}@example.com", "password": "pw"},
+    ).json()
+    vendor = server.admin.post(
+        "/_localexa/vendors", json={"name": "Wide Co", "ownerUserId": developer["userId"]}
+    ).json()
+    created = server.admin.post(
+        "/_localexa/skills",
+        json={"vendorId": vendor["vendorId"], "name": long_name, "endpoint": "http://127.0.0.1:9/skill"},
+    )
+    assert created.status_code == 201, created.text
+    page = browser_page
+    page.goto(f"{server.url}/console/skills")
+    sign_in_if_asked(page, server)
+    cell = page.locator(f'td:text-is("{long_name}")')
+    width = cell.evaluate("(td) => td.getBoundingClientRect().width")
+    assert width < 400, width
