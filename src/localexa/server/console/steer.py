@@ -200,6 +200,7 @@ async def create_fault(request: Request) -> Response:
 _NUMBER_ERRORS = frozenset(
     {
         "int_parsing",
+        "int_parsing_size",  # more than 4,300 digits: "exceeded maximum size" (QA of 2026-12-06)
         "int_type",
         "int_from_float",
         "float_parsing",
