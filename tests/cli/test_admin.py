@@ -221,7 +221,7 @@ def test_a_snapshot_file_is_its_owners_only(cli: Cli, localexa: Localexa, tmp_pa
     """It holds password hashes and sealed secrets: 0600 whatever the umask, an older file too."""
     localexa.create_customer(name="Kept")
     fresh, older = tmp_path / "fresh.json", tmp_path / "older.json"
-    older.write_text("{}")
+    older.write_text('{"format": "localexa.snapshot"}')  # -o replaces only a snapshot (or --force)
     older.chmod(0o644)
     previous = os.umask(0o022)
     try:

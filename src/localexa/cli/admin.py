@@ -22,10 +22,12 @@ import typer
 from localexa.cli import admin_steer
 from localexa.cli.context import state
 from localexa.cli.options import (
+    REGION_METAVAR,
     JsonOption,
     QuietOption,
     RegionName,
-    parse_duration,
+    parse_clock_advance,
+    parse_region,
     read_json_object,
     region_literal,
 )
@@ -50,29 +52,31 @@ admin.add_typer(clock, name="clock")
 admin_steer.register(admin)
 
 
-RegionOption = Annotated[RegionName, typer.Option(help="The customer's region.", case_sensitive=False)]
+RegionOption = Annotated[
+    RegionName, typer.Option(help="The customer's region.", parser=parse_region, metavar=REGION_METAVAR)
+]
 
 CUSTOMER_COLUMNS = [
-    Column.attr("userId", "user_id"),
+    Column.attr("userId", "user_id", identifier=True),
     Column.attr("name", "name"),
     Column.attr("email", "email"),
     Column.attr("region", "region"),
 ]
 VENDOR_COLUMNS = [
-    Column.attr("vendorId", "vendor_id"),
+    Column.attr("vendorId", "vendor_id", identifier=True),
     Column.attr("name", "name"),
-    Column.attr("ownerUserId", "owner_user_id"),
+    Column.attr("ownerUserId", "owner_user_id", identifier=True),
 ]
 LWA_CLIENT_COLUMNS = [
-    Column.attr("clientId", "client_id"),
+    Column.attr("clientId", "client_id", identifier=True),
     Column.attr("name", "name"),
     Column.attr("redirectUris", "redirect_uris"),
-    Column.attr("skillId", "skill_id"),
+    Column.attr("skillId", "skill_id", identifier=True),
 ]
 SKILL_COLUMNS = [
-    Column.attr("skillId", "skill_id"),
+    Column.attr("skillId", "skill_id", identifier=True),
     Column.attr("name", "name"),
-    Column.attr("vendorId", "vendor_id"),
+    Column.attr("vendorId", "vendor_id", identifier=True),
     Column.attr("stages", "stages"),
     Column.attr("endpoint", "endpoint"),
 ]
@@ -305,9 +309,10 @@ def advance_clock(
     duration: Annotated[str, typer.Argument(help="Seconds, or 90s, 5m, 1h, 2d, 1h30m.")],
     json_output: JsonOption = False,
 ) -> None:
-    """Move the server's clock forward (codes expire in 5 min, access tokens in 1 h)."""
+    """Move the server's clock forward, by more than 0 and at most 3650d (codes expire in 5 min,
+    access tokens in 1 h)."""
     cli = state(ctx, json_output=json_output)
-    seconds = parse_duration(duration)
+    seconds = parse_clock_advance(duration)
     with cli.client(admin=True) as client:
         now = client.admin.clock.advance(seconds)
     emit(now, as_json=cli.json, text=now.now.isoformat())

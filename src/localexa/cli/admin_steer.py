@@ -14,7 +14,6 @@ health (the server's README: Observe and steer; Directives).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -29,7 +28,9 @@ from localexa.cli.options import (
     read_json_object,
     region_literal,
 )
-from localexa.cli.output import Column, emit, rows_of
+from localexa.cli.output import Column, ExitCode, emit, print_error, rows_of
+from localexa.cli.snapshot_file import refuse_to_replace, write_owner_only
+from localexa.client import APIStatusError
 
 if TYPE_CHECKING:  # the client is imported when a command runs (cold start of `localexa`)
     from localexa.client.types.directives import DirectiveResult
@@ -39,7 +40,7 @@ journal = typer.Typer(no_args_is_help=True, help="Every recorded call, newest fi
 directives = typer.Typer(no_args_is_help=True, help="Talk to a customer's skill as Alexa does.")
 
 FAULT_COLUMNS = [
-    Column.attr("faultId", "fault_id"),
+    Column.attr("faultId", "fault_id", identifier=True),
     Column.attr("method", "method"),
     Column.attr("path", "path"),
     Column.attr("status", "status"),
@@ -49,28 +50,28 @@ FAULT_COLUMNS = [
     Column.attr("active", "active"),
 ]
 JOURNAL_COLUMNS = [
-    Column.attr("id", "id"),
+    Column.attr("id", "id", identifier=True),
     Column.attr("time", "time"),
     Column.attr("direction", "direction"),
     Column.attr("method", "method"),
     Column("path", lambda e: e.path or e.url),
     Column.attr("status", "status"),
-    Column.attr("requestId", "request_id"),
+    Column.attr("requestId", "request_id", identifier=True),
 ]
 ENDPOINT_COLUMNS = [
-    Column.attr("endpointId", "endpoint_id"),
+    Column.attr("endpointId", "endpoint_id", identifier=True),
     Column.attr("friendlyName", "friendly_name"),
     Column.attr("categories", "display_categories"),
     Column("state", lambda e: ", ".join(f"{k}={v}" for k, v in e.state.items())),
 ]
 MESSAGE_COLUMNS = [
-    Column.attr("id", "id"),
+    Column.attr("id", "id", identifier=True),
     Column.attr("at", "at"),
     Column.attr("direction", "direction"),
     Column.attr("namespace", "namespace"),
     Column.attr("name", "name"),
-    Column.attr("endpointId", "endpoint_id"),
-    Column.attr("exchangeId", "exchange_id"),
+    Column.attr("endpointId", "endpoint_id", identifier=True),
+    Column.attr("exchangeId", "exchange_id", identifier=True),
     Column.attr("latencyMs", "latency_ms"),
 ]
 
@@ -326,24 +327,22 @@ def reset(
     emit(result, as_json=cli.json, text="reset")
 
 
-def _write_owner_only(path: Path, text: str) -> None:
-    """Write `path` readable by its owner only, whatever the umask, as the data dir's files are: a
-    snapshot holds password hashes and sealed secrets (it was written 0644; security QA of
-    2026-12-06). A file that was there is narrowed too before it is written."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        os.fchmod(file.fileno(), 0o600)
-        file.write(text)
-
-
 def snapshot(
     ctx: typer.Context,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here (default: stdout).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write here (default: stdout); replaces only an empty file or a snapshot."
+        ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --output even when it is not a localexa snapshot.")
+    ] = False,
 ) -> None:
     """The whole state (but the journal) as one JSON document, for `restore`."""
     cli = state(ctx)
+    if output is not None and not force:
+        refuse_to_replace(output)
     with cli.client(admin=True) as client:
         document = client.admin.snapshot()
     text = json.dumps(document, indent=2)
@@ -351,7 +350,7 @@ def snapshot(
         typer.echo(text)
         return
     try:
-        _write_owner_only(output, text + "\n")
+        write_owner_only(output, text + "\n")
     except OSError as exc:  # a directory, a missing folder, no permission: say so, no traceback
         raise typer.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="--output") from None
     tables = document.get("tables") or {}
@@ -375,9 +374,16 @@ def restore(
 
 
 def health(ctx: typer.Context, json_output: JsonOption = False) -> None:
-    """Whether the server answers (exit 0) or not (exit 6); needs no admin key."""
+    """Whether localexa answers healthy and ready (exit 0) or not (exit 6: no answer, or any
+    other answer, such as another server's 404); needs no admin key."""
     cli = state(ctx, json_output=json_output)
-    with cli.client(anonymous=True) as client:
-        client.admin.health()
-        client.admin.ready()
+    try:
+        with cli.client(anonymous=True) as client:
+            client.admin.health()
+            client.admin.ready()
+    except APIStatusError as error:
+        # Any answer but localexa's "ok" is "not healthy" (6), as the help says: another server on
+        # that port answered 404 and health exited 3, "not found" (QA of 2026-12-06).
+        print_error(error, as_json=cli.json)
+        raise typer.Exit(int(ExitCode.UNAVAILABLE)) from None
     emit({"health": "ok", "ready": True, "url": cli.url}, as_json=cli.json, text=f"{cli.url}: ok")

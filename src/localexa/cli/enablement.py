@@ -120,9 +120,9 @@ def credentials(
 
 
 _RECORD_COLUMNS = [
-    Column("skill", lambda r: r.skill.id),
+    Column("skill", lambda r: r.skill.id, identifier=True),
     Column("stage", lambda r: r.skill.stage),
-    Column("user", lambda r: r.user.id),
+    Column("user", lambda r: r.user.id, identifier=True),
     Column("status", lambda r: r.status),
     Column("account link", lambda r: r.account_link.status if r.account_link else None),
 ]

@@ -135,7 +135,7 @@ def plans(
     cli = state(ctx, json_output=json_output)
     with cli.client(token=token) as client:
         found = list(client.evaluations.test_plans(skill_id))
-    columns = [Column.attr("name", "name"), Column.attr("id", "id")]
+    columns = [Column.attr("name", "name"), Column.attr("id", "id", identifier=True)]
     emit(found, as_json=cli.json, columns=columns, title="Capability test plans")
 
 
@@ -255,10 +255,10 @@ def list_runs(
     with cli.client(token=token) as client:
         found = list(client.evaluations.list(skill_id, stage=stage_literal(stage)))
     columns = [
-        Column.attr("id", "id"),
+        Column.attr("id", "id", identifier=True),
         Column.attr("status", "status"),
-        Column.attr("test plan", "test_plan_id"),
-        Column.attr("endpoint", "endpoint_id"),
+        Column.attr("test plan", "test_plan_id", identifier=True),
+        Column.attr("endpoint", "endpoint_id", identifier=True),
         Column.attr("started", "start_timestamp"),
         Column.attr("ended", "end_timestamp"),
     ]

@@ -15,7 +15,14 @@ from typing import Annotated
 import typer
 
 from localexa.cli.context import state
-from localexa.cli.options import JsonOption, RegionName, TokenOption, read_json_object
+from localexa.cli.options import (
+    REGION_METAVAR,
+    JsonOption,
+    RegionName,
+    TokenOption,
+    parse_region,
+    read_json_object,
+)
 from localexa.cli.output import emit
 
 events = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -31,7 +38,10 @@ def send(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A JSON file with the event, or - for stdin.")] = "-",
     region: Annotated[
-        RegionName, typer.Option(help="The customer's region (its gateway host).", case_sensitive=False)
+        RegionName,
+        typer.Option(
+            help="The customer's region (its gateway host).", parser=parse_region, metavar=REGION_METAVAR
+        ),
     ] = RegionName.NA,
     token: TokenOption = None,
     json_output: JsonOption = False,

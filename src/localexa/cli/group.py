@@ -5,13 +5,17 @@ so main.py names each command by "module:attribute" and this group imports the o
 `localexa --help` imports them all to show their help lines.
 
 Errors the client raises (and missing credentials) are caught here, once for every command, and
-printed by output.print_error with the exit code of output.ExitCode.
+printed by output.print_error with the exit code of output.ExitCode. So are a stdout that cannot
+be written (stdout_guard.py: one line, exit 7) and, under `--json`, usage errors (one JSON
+object on stderr, as API errors are, not Rich's box).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+import json
+import sys
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import typer
@@ -19,6 +23,7 @@ from typer import _click as click  # Typer ships its own Click; its classes live
 from typer.core import TyperGroup
 
 from localexa.cli.context import CliState
+from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT, GuardedStdout, OutputLost, report_lost_output
 
 __all__ = ["lazy_group"]
 
@@ -36,10 +41,59 @@ def _load(name: str, target: str) -> click.Command:
     return command
 
 
+#: `ctx.meta` key: the command line asked for `--json` (known before any command parsed it).
+_JSON_WANTED = "localexa.json_wanted"
+
+
+def _json_wanted(args: Sequence[str]) -> bool:
+    words = list(args)
+    return "--json" in (words[: words.index("--")] if "--" in words else words)
+
+
+def _print_usage_error_as_json(error: click.ClickException) -> None:
+    """A usage error as the one JSON object on stderr that API errors are under `--json`."""
+    body = {"status": None, "code": None, "message": error.format_message(), "requestId": None}
+    click.echo(json.dumps({"error": body}), err=True)
+
+
 class LazyGroup(TyperGroup):
     """A Typer group whose commands are `{name: "module:attribute"}`, loaded on first use."""
 
     lazy_commands: ClassVar[Mapping[str, str]] = {}
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Typer's main with stdout guarded: a write that fails ends the run with one line on
+        stderr and exit 7 (a closed pipe, `| head`, exits 7 without the line; it exited 1, the
+        code of an API refusal)."""
+        guarded = GuardedStdout(sys.stdout)
+        sys.stdout = guarded
+        try:
+            try:
+                return super().main(*args, **kwargs)
+            finally:
+                guarded.flush()  # what is still buffered is output too
+        except OutputLost as lost:
+            if not kwargs.get("standalone_mode", True):
+                raise
+            report_lost_output(lost, guarded)
+            sys.exit(OUTPUT_LOST_EXIT)
+        finally:
+            if sys.stdout is guarded:
+                sys.stdout = guarded.stream
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        wanted = _json_wanted(args)
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as error:  # a bad root option: `localexa --retries x … --json`
+            if not wanted:
+                raise
+            _print_usage_error_as_json(error)
+            raise typer.Exit(error.exit_code) from None
+        ctx.meta[_JSON_WANTED] = wanted
+        return ctx
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*self.commands, *(name for name in self.lazy_commands if name not in self.commands)]
@@ -52,6 +106,14 @@ class LazyGroup(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.ClickException as error:
+            # A usage error of a command, raised by Click's parsing or by the command itself:
+            # under --json it was a Rich box while API errors were JSON (QA of 2026-12-06).
+            found = ctx.find_object(CliState)
+            if not (ctx.meta.get(_JSON_WANTED) or (found is not None and found.json)):
+                raise
+            _print_usage_error_as_json(error)
+            raise typer.Exit(error.exit_code) from None
         except Exception as error:
             # Imported here, not at the top: `localexa serve` never loads the client (cold start).
             from localexa.cli.output import ExitCode, exit_code_for, print_error

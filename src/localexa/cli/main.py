@@ -25,7 +25,7 @@ app = typer.Typer(
     add_completion=False,
     help="localexa: Alexa smart home cloud APIs, locally.",
     epilog="Exit codes: 0 ok, 1 refused by the API (4xx), 2 usage, 3 not found, 4 authentication, "
-    "5 conflict, 6 server error or no connection.",
+    "5 conflict, 6 server error or no connection, 7 done but its output could not be written.",
 )
 app.callback()(global_options)
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 __all__ = [
+    "REGION_METAVAR",
     "JsonOption",
     "QuietOption",
     "RegionFilterOption",
@@ -21,7 +22,10 @@ __all__ = [
     "StageOption",
     "TokenOption",
     "data_dir_of",
+    "parse_clock_advance",
     "parse_duration",
+    "parse_region",
+    "parse_stage",
     "read_json",
     "read_json_object",
     "read_text",
@@ -64,9 +68,25 @@ def region_literal(region: RegionName) -> Literal["NA", "EU", "FE"]:
     return "EU" if region is RegionName.EU else "FE" if region is RegionName.FE else "NA"
 
 
+def parse_region(value: str | RegionName) -> RegionName:
+    """A region option's value, in any letter case (`eu`), as the client and the admin API take
+    it. A usage error in the CLI's words: it read "Value error, 'XX' is not one of 'na', 'eu',
+    'fe'" (pydantic's prefix, the values lower case) until 2026-12-06."""
+    if isinstance(value, RegionName):
+        return value
+    try:
+        return RegionName(value.strip().upper())
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is no region: give NA, EU or FE.") from None
+
+
+#: The value metavar of a region option in help (the parser hides the enum's choices).
+REGION_METAVAR = "[NA|EU|FE]"
+
 #: A filter by region, in any letter case as the client and the admin API take it ("eu" too).
 RegionFilterOption = Annotated[
-    RegionName | None, typer.Option(help="Only calls to this region.", case_sensitive=False)
+    RegionName | None,
+    typer.Option(help="Only calls to this region.", parser=parse_region, metavar=REGION_METAVAR),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (the API's wire shape) for scripts.")]
 QuietOption = Annotated[
@@ -76,7 +96,25 @@ TokenOption = Annotated[
     str | None,
     typer.Option("--token", help="LWA access token (overrides the global --token / LOCALEXA_TOKEN)."),
 ]
-StageOption = Annotated[StageName, typer.Option("--stage", "-g", help="The skill's stage.")]
+
+
+def parse_stage(value: str | StageName) -> StageName:
+    """A `--stage` value, said in the CLI's words when it is none (it was pydantic's "Value error,
+    'x' is not one of 'development', 'live'" until 2026-12-06)."""
+    if isinstance(value, StageName):
+        return value
+    try:
+        return StageName(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is no stage: give development or live.") from None
+
+
+StageOption = Annotated[
+    StageName,
+    typer.Option(
+        "--stage", "-g", help="The skill's stage.", parser=parse_stage, metavar="[development|live]"
+    ),
+]
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
@@ -116,6 +154,29 @@ def parse_duration(text: str) -> float:
     if not compact or rest:
         raise typer.BadParameter(f"{text!r} is no duration ({_DURATION_EXAMPLES}).")
     return total
+
+
+#: The admin API's bound on one advance (shared/spec/admin-api.md: advanceSeconds ≤ 315360000).
+MAX_CLOCK_ADVANCE_SECONDS = 10 * 365 * 86400
+
+
+def parse_clock_advance(text: str) -> float:
+    """`parse_duration(text)` for `admin clock advance`: more than nothing and at most ten years,
+    checked here so the message is the CLI's (exit 2). Until 2026-12-06 `0` exited 0 having done
+    nothing, and `99999d` went to the server, whose 400 (`advanceSeconds: Input should be less
+    than or equal to 315360000`) exited 1."""
+    seconds = parse_duration(text)
+    if seconds <= 0:
+        raise typer.BadParameter(
+            f"{text!r} moves the clock by nothing; give a duration above 0 ({_DURATION_EXAMPLES})."
+        )
+    if seconds > MAX_CLOCK_ADVANCE_SECONDS:
+        days = MAX_CLOCK_ADVANCE_SECONDS // 86400
+        raise typer.BadParameter(
+            f"{text!r} is too far: the clock advances at most {days}d "
+            f"({MAX_CLOCK_ADVANCE_SECONDS} seconds) at a time."
+        )
+    return seconds
 
 
 def read_text(source: str, what: str) -> str:

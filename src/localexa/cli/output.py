@@ -9,6 +9,7 @@
 | 4 | authentication or permission (401, 403), or no token / admin key to send |
 | 5 | conflict (409), e.g. a Thread network that already exists; 412, a stale If-Match |
 | 6 | server error (5xx), or no answer at all (connection refused, timeout, TLS failure) |
+| 7 | done, but the output is lost: stdout could not be written (stdout_guard.py) |
 
 An API error prints its status, code, message and request id (`X-Amzn-RequestId`, to find the
 call in `localexa admin journal list --request-id`) to stderr; as one JSON object with `--json`.
@@ -28,12 +29,14 @@ from typing import Any
 
 import typer
 from pydantic import BaseModel
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from localexa.cli.errors import MissingCredentials
+from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT
 from localexa.client import APIConnectionError, APIError, APIStatusError, ConfigurationError
 
 __all__ = [
@@ -57,6 +60,7 @@ class ExitCode(enum.IntEnum):
     AUTH = 4
     CONFLICT = 5
     UNAVAILABLE = 6
+    OUTPUT_LOST = OUTPUT_LOST_EXIT
 
 
 def exit_code_for(error: Exception) -> ExitCode:
@@ -149,14 +153,19 @@ def to_jsonable(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Column:
-    """A table column: its header and how to read the cell from a row."""
+    """A table column: its header, how to read the cell from a row, and whether its cells are ids
+    (`identifier`: for every row, or for the rows a function picks), which are never wrapped."""
 
     header: str
     read: Callable[[Any], Any]
+    identifier: bool | Callable[[Any], bool] = False
 
     @classmethod
-    def attr(cls, header: str, name: str) -> Column:
-        return cls(header, lambda row: getattr(row, name, None))
+    def attr(cls, header: str, name: str, *, identifier: bool = False) -> Column:
+        return cls(header, lambda row: getattr(row, name, None), identifier)
+
+    def keeps_whole(self, row: Any) -> bool:
+        return self.identifier(row) if callable(self.identifier) else self.identifier
 
 
 def _cell(value: Any) -> str:
@@ -178,15 +187,88 @@ def _stdout() -> Console:
     return Console(highlight=False, width=None if sys.stdout.isatty() else 4096)
 
 
-def _table(rows: Sequence[Any], columns: Sequence[Column], title: str | None) -> Table:
+# Width a table adds to its cells: Rich's default box (a border before each column and after the
+# last, a space each side of a cell), or no box (two spaces between columns).
+def _boxed_frame(columns: int) -> int:
+    return 3 * columns + 1
+
+
+def _bare_frame(columns: int) -> int:
+    return 2 * (columns - 1)
+
+
+def _text_width(text: str) -> int:
+    return max((cell_len(line) for line in text.splitlines()), default=0)
+
+
+#: A wrapped column narrower than this is a ribbon of fragments (a path 5 wide): rows print as
+#: records instead.
+_READABLE = 12
+
+
+def _column_widths(
+    headers: Sequence[str], cells: Sequence[Sequence[str]], whole: Sequence[Sequence[bool]], available: int
+) -> list[int] | None:
+    """Content widths of the columns, `available` columns in all: an id cell (`whole`) and a
+    header keep their full width, other cells wrap (to no less than `_READABLE`); the widest
+    shrinks first. None when that does not fit."""
+    natural, floors = [], []
+    for index, header in enumerate(headers):
+        column = [row[index] for row in cells]
+        kept = [
+            _text_width(cell) for cell, keep in zip(column, (w[index] for w in whole), strict=True) if keep
+        ]
+        natural.append(max([cell_len(header), *(_text_width(cell) for cell in column)]))
+        floors.append(max([cell_len(header), min(natural[-1], _READABLE), *kept]))
+    if sum(floors) > available:
+        return None
+    widths = list(natural)
+    for _ in range(sum(widths) - available):
+        shrinkable = [index for index, w in enumerate(widths) if w > floors[index]]
+        widths[max(shrinkable, key=lambda index: widths[index])] -= 1
+    return widths
+
+
+def _print_table(console: Console, rows: Sequence[Any], columns: Sequence[Column], title: str | None) -> None:
+    """A table in the console's width. Ids are never wrapped and headers never split (an 80-column
+    terminal folded `amzn1.account.…` over three lines and `remaining` into "remainin"/"g" until
+    2026-12-06); when the ids do not fit side by side, each row prints as `header  value` lines."""
+    headers = [column.header for column in columns]
+    cells = [[_cell(column.read(row)) for column in columns] for row in rows]
+    whole = [[column.keeps_whole(row) for column in columns] for row in rows]
+    boxed = True
+    widths = _column_widths(headers, cells, whole, console.width - _boxed_frame(len(columns)))
+    if widths is None:  # no box: two spaces between columns, as `ls -l` and `kubectl get`
+        boxed = False
+        widths = _column_widths(headers, cells, whole, console.width - _bare_frame(len(columns)))
+    if widths is None:
+        _print_records(console, headers, cells, title)
+        return
     table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column.header, overflow="fold")
-    for row in rows:
+    if not boxed:
+        table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    for column, column_width in zip(columns, widths, strict=True):
+        table.add_column(column.header, width=column_width, overflow="fold")
+    for row_cells in cells:
         # Text, not str: Rich reads a str cell as markup, so "[redacted]" showed as "" and a name
         # like "[/x]" crashed the command.
-        table.add_row(*(Text(_cell(column.read(row))) for column in columns))
-    return table
+        table.add_row(*(Text(cell) for cell in row_cells))
+    console.print(table)
+
+
+def _print_records(
+    console: Console, headers: Sequence[str], cells: Sequence[Sequence[str]], title: str | None
+) -> None:
+    """Rows too wide for a table: each as `header  value` lines, a blank line between rows, never
+    wrapped by Rich (the terminal may wrap a long line, which still copies whole)."""
+    if title:
+        console.print(Text(title, style="italic"))
+    pad = max(cell_len(header) for header in headers)
+    for index, row_cells in enumerate(cells):
+        if index:
+            console.print()
+        for header, cell in zip(headers, row_cells, strict=True):
+            console.print(Text(f"{header.ljust(pad)}  {cell}"), soft_wrap=True)
 
 
 def _fields(value: Any) -> list[tuple[str, Any]]:
@@ -219,10 +301,20 @@ def emit(
         return
     console = _stdout()
     if isinstance(value, list) and columns is not None:
-        console.print(_table(value, columns, title))
+        _print_table(console, value, columns, title)
         return
-    pairs = _fields(value)
-    console.print(_table(pairs, [Column("field", lambda p: p[0]), Column("value", lambda p: p[1])], title))
+    _print_table(console, _fields(value), FIELD_COLUMNS, title)
+
+
+def _is_id_field(pair: tuple[str, Any]) -> bool:
+    return pair[0] == "id" or pair[0].endswith("Id")
+
+
+#: One object as a field/value table; the value of an id field (`userId`, `id`) is never wrapped.
+FIELD_COLUMNS = [
+    Column("field", lambda p: p[0], identifier=True),
+    Column("value", lambda p: p[1], _is_id_field),
+]
 
 
 def rows_of(values: Iterable[Any], limit: int | None) -> list[Any]:

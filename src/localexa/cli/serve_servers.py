@@ -22,6 +22,7 @@ from contextvars import ContextVar
 import typer
 import uvicorn
 
+from localexa.cli.stdout_guard import OutputLost
 from localexa.cli.wire_answers import wire_renderer
 from localexa.cli.wire_budget import ConnectionBudget, WireGuard, connection_limit
 from localexa.cli.wire_tls import guarded_protocol
@@ -71,8 +72,13 @@ async def serve_all(
 async def _announce_when_listening(servers: list[AnnouncingServer], lines: list[str]) -> None:
     for each in servers:
         await each.listening.wait()
-    for line in lines:
-        typer.echo(line)
+    try:
+        for line in lines:
+            typer.echo(line)
+    except OutputLost:
+        # A server whose stdout is full or closed keeps serving (the root group's stdout guard
+        # would end a command; a server is no command's output).
+        return
 
 
 class AnnouncingServer(uvicorn.Server):

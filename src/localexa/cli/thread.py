@@ -38,11 +38,11 @@ ExtendedPanId = Annotated[str, typer.Option(help="Extended PAN ID (8 bytes of he
 NetworkName = Annotated[str | None, typer.Option(help="Only the network with this name.")]
 
 _COLUMNS = [
-    Column.attr("extendedPanId", "extended_pan_id"),
+    Column.attr("extendedPanId", "extended_pan_id", identifier=True),
     Column.attr("networkName", "network_name"),
     Column.attr("panId", "pan_id"),
     Column.attr("channel", "channel_number"),
-    Column.attr("defaultBorderAgentId", "default_border_agent_id"),
+    Column.attr("defaultBorderAgentId", "default_border_agent_id", identifier=True),
 ]
 #: Keyword arguments of client.thread_networks.put, by Credential Locker JSON name.
 _PUT_ARGUMENTS = {
