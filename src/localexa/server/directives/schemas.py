@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
+from localexa.server.core.null_fields import NullMeansAbsent
 from localexa.server.core.openapi_any_of import AsComponent, whole_branches
 from localexa.server.directives.invoker import MAX_ANSWER_DEPTH, too_deep
 from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
@@ -46,7 +47,7 @@ DirectivePayload = Annotated[dict[str, Any], AsComponent("DirectivePayload")]
 DirectiveCookie = Annotated[dict[str, Any], AsComponent("DirectiveCookie")]
 
 
-class DirectiveIn(CamelModel):
+class DirectiveIn(NullMeansAbsent, CamelModel):
     """`POST /_localexa/directives`: any directive to one of a customer's endpoints."""
 
     model_config = ConfigDict(
