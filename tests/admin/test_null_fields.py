@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import httpx
 
+from localexa.server.directives.schemas import DirectiveIn
 from tests.conftest import ADMIN_KEY
 from tests.factories import Admin
 
@@ -60,3 +61,33 @@ async def test_a_required_fields_null_is_still_refused(client: httpx.AsyncClient
     )
     assert answer.status_code == 400, answer.text
     assert answer.json()["message"].startswith("name: ")
+
+
+async def test_a_faults_nulls_take_the_defaults(client: httpx.AsyncClient) -> None:
+    """Since 2026-12-06: `"delayMs": null` or `"probability": null` was a 400 ("Input should be a
+    valid integer") while the other admin bodies took null as absent."""
+    body = {
+        "path": "/v1/x",
+        "status": 503,
+        "delayMs": None,
+        "probability": None,
+        "method": None,
+        "count": None,
+    }
+    created = await client.post("/_localexa/faults", json=body, headers=KEY)
+    assert created.status_code == 201, created.text
+    (shown,) = (await client.get("/_localexa/faults", headers=KEY)).json()
+    assert (shown["delayMs"], shown["probability"], shown["method"], shown["count"]) == (0, 1.0, None, None)
+    # A fault still acts: a delayMs null is no delay, so without a status it is refused.
+    answer = await client.post("/_localexa/faults", json={"path": "/v1/x", "delayMs": None}, headers=KEY)
+    assert answer.status_code == 400, answer.text
+    assert "a fault needs a status, a delayMs, or both" in answer.json()["message"]
+
+
+def test_a_directives_nulls_take_the_defaults() -> None:
+    """A directive's `payload: null` is sent as `{}`, `payloadVersion: null` as "3" (they were 400s)."""
+    body = DirectiveIn.model_validate(
+        {"userId": "u", "skillId": "s", "namespace": "Alexa.Discovery", "name": "Discover", "payload": None}
+        | {"payloadVersion": None, "cookie": None, "endpointId": None}
+    )
+    assert (body.payload, body.payload_version, body.cookie, body.endpoint_id) == ({}, "3", None, None)

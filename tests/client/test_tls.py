@@ -4,6 +4,7 @@ as `serve --tls` makes it (admin-api.md). A real HTTPS server on 127.0.0.1 in a 
 from __future__ import annotations
 
 import http.server
+import re
 import ssl
 import threading
 from collections.abc import Iterator
@@ -108,7 +109,9 @@ def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    # The handshake in the request's thread, not in accept(): a client that connects and never
+    # shakes hands (one whose TLS setup broke) held serve_forever, and teardown waited forever.
+    server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"https://127.0.0.1:{server.server_address[1]}", ca_file
@@ -160,3 +163,33 @@ def test_a_ca_file_that_cannot_be_trusted_is_a_configuration_error_naming_it(
     # "" was read by ssl as no file, and the system's CAs were trusted without a word.
     with pytest.raises(ConfigurationError, match="cannot trust '' as a CA: the path is empty"):
         client_class(base_url="https://127.0.0.1:9", **({"verify": ""} if as_verify else {"ca_file": ""}))
+
+
+def test_a_bytes_path_trusts_the_ca_as_text_does(https_server: tuple[str, Path]) -> None:
+    """`verify=b"…/ca.pem"` went to httpx as it was and the first call raised AttributeError
+    (QA of 2026-12-06): a bytes path is a path like text, as `verify=` and as `ca_file=`."""
+    url, ca_file = https_server
+    with Client(base_url=url, verify=bytes(ca_file), max_retries=0) as client:
+        assert client.admin.health() is True
+    with Client(base_url=url, ca_file=bytes(ca_file), max_retries=0) as client:
+        assert client.admin.health() is True
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient])
+def test_a_verify_or_ca_file_of_another_kind_is_a_configuration_error(
+    tmp_path: Path, client_class: Any
+) -> None:
+    """Named as text (not `b'…'`); a value that is no path, bool or SSLContext is refused where it
+    is given (an int went to httpx and failed at the first HTTPS call)."""
+    missing = tmp_path / "missing.pem"
+    with pytest.raises(ConfigurationError, match=re.escape(f"cannot trust {missing} as a CA: ")):
+        client_class(base_url="https://127.0.0.1:9", verify=bytes(missing))
+    with pytest.raises(ConfigurationError, match="cannot trust '' as a CA: the path is empty"):
+        client_class(base_url="https://127.0.0.1:9", verify=b"")
+    kinds = "True, False, the path of a CA file or an ssl.SSLContext"
+    with pytest.raises(ConfigurationError, match=re.escape(f"verify must be {kinds}, not int")):
+        client_class(base_url="https://127.0.0.1:9", verify=1)
+    with pytest.raises(
+        ConfigurationError, match=re.escape("ca_file must be a path (str, bytes or os.PathLike), not list")
+    ):
+        client_class(base_url="https://127.0.0.1:9", ca_file=["ca.pem"])

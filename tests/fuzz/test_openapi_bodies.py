@@ -63,6 +63,13 @@ FAULT_CASES: list[tuple[dict[str, Any], bool]] = [
     ({"path": "/v1/x"}, False),
     ({"path": "/v1/x", "delayMs": 0}, False),
     ({"path": "/v1/x", "status": None}, False),
+    # null is the field left out (core/null_fields.py), since 2026-12-06: a delayMs or probability
+    # null was a 400 while the other admin bodies took it; a required field's null still is.
+    ({"path": "/v1/x", "status": 503, "delayMs": None, "probability": None, "method": None}, True),
+    ({"path": "/v1/x", "delayMs": 5, "status": None, "count": None, "seed": None}, True),
+    ({"path": "/v1/x", "delayMs": None}, False),
+    ({"path": "/v1/x", "delayMs": None, "status": None}, False),
+    ({"path": None, "status": 503}, False),
 ]
 
 
@@ -192,6 +199,37 @@ async def test_a_directive_without_an_endpoint_is_discover_or_accept_grant(
     assert allows(document, DIRECTIVES, {**turn_on, "endpointId": "lamp-1"})
     assert allows(document, DIRECTIVES, {**base, "namespace": "Alexa.Discovery", "name": "Discover"})
     assert allows(document, DIRECTIVES, {**base, "namespace": "Alexa.Authorization", "name": "AcceptGrant"})
+
+
+_BASE = {"userId": "amzn1.account.x", "skillId": "amzn1.ask.skill.x"}
+_DISCOVER = {**_BASE, "namespace": "Alexa.Discovery", "name": "Discover"}
+_TURN_ON = {**_BASE, "namespace": "Alexa.PowerController", "name": "TurnOn"}
+_UNSET = {"payload": None, "payloadVersion": None, "cookie": None, "correlationToken": None, "instance": None}
+
+
+@pytest.mark.parametrize(
+    ("body", "accepted"),
+    [
+        pytest.param({**_DISCOVER, **_UNSET, "endpointId": None}, True, id="discover"),
+        pytest.param({**_TURN_ON, **_UNSET, "endpointId": "lamp-1"}, True, id="turn-on"),
+        pytest.param({**_TURN_ON, "endpointId": None}, False, id="turn-on-endpoint-null"),
+        pytest.param({**_DISCOVER, "userId": None}, False, id="user-null"),
+        pytest.param({**_DISCOVER, "namespace": None}, False, id="namespace-null"),
+    ],
+)
+async def test_a_directives_nulls_are_absent_and_the_document_says_so(
+    document: dict[str, Any], client: httpx.AsyncClient, body: dict[str, Any], accepted: bool
+) -> None:
+    """A defaulted field's null is the field left out, since 2026-12-06 (a `payload` or
+    `payloadVersion` null was a 400, and each `anyOf` branch of the document refused it); a
+    required field's null, and an `endpointId` null where the directive needs one, are refused.
+    The ids are unknown: a body taken for its shape is a 404."""
+    answer = await client.post("/_localexa/directives", json=body, headers=ADMIN)
+    assert answer.status_code == (404 if accepted else 400), answer.text
+    assert allows(document, DIRECTIVES, body) is accepted
+    branches = {"anyOf": document["components"]["schemas"]["DirectiveIn"]["anyOf"]}
+    rooted = {**branches, "components": document["components"]}
+    assert jsonschema_rs.Draft202012Validator(rooted).is_valid(body) is accepted  # a generator's union
 
 
 # What JSON Schema cannot say: said in words, refused by the handler, kept out of the fuzz.

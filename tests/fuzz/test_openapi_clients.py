@@ -191,6 +191,68 @@ def test_each_union_member_is_the_whole_body(
     assert validates(document, union_only, body) is accepted
 
 
+def _written_out_objects(schema: Any, where: str) -> list[str]:
+    """Where `schema` holds an object schema written out rather than referenced (`$ref`)."""
+    if not isinstance(schema, dict) or "$ref" in schema:
+        return []
+    found = [where] if schema.get("type") == "object" or "properties" in schema else []
+    inner = [(f"{where}.{name}", part) for name, part in schema.get("properties", {}).items()]
+    inner += [
+        (f"{where}|{i}", part)
+        for key in ("anyOf", "oneOf", "allOf")
+        for i, part in enumerate(schema.get(key, []))
+    ]
+    inner += [(f"{where}[]", schema.get("items")), (f"{where}{{}}", schema.get("additionalProperties"))]
+    return found + [hit for path, part in inner for hit in _written_out_objects(part, path)]
+
+
+def _union_members(tree: Any, where: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Every `anyOf` / `oneOf` member written out anywhere in the document, with where it is."""
+    if isinstance(tree, list):
+        return [found for i, item in enumerate(tree) for found in _union_members(item, f"{where}/{i}")]
+    if not isinstance(tree, dict):
+        return []
+    members = [
+        (f"{where}/{key}/{i}", member)
+        for key in ("anyOf", "oneOf")
+        for i, member in enumerate(tree.get(key, []))
+        if isinstance(member, dict) and "$ref" not in member
+    ]
+    return members + [
+        found for key, value in tree.items() for found in _union_members(value, f"{where}/{key}")
+    ]
+
+
+def test_union_members_hold_no_written_out_models(document: dict[str, Any]) -> None:
+    """openapi-python-client builds a union member's model twice (with the union, then in its pass
+    over models): a model written out inside the member met itself the second time ("duplicate
+    models with name EndpointDirectiveInPayload") and it dropped the three `DirectiveIn_*` models
+    (QA of 2026-12-06). An object inside a member is a component (core/openapi_any_of.py), and
+    the components' model names (the title, else the name) are unique."""
+    nested = [
+        hit
+        for where, member in _union_members(document)
+        for name, part in member.get("properties", {}).items()
+        for hit in _written_out_objects(part, f"{where}.{name}")
+    ]
+    assert nested == []
+    schemas = document["components"]["schemas"]
+    models = [
+        re.sub("[^a-z0-9]", "", (schema.get("title") or name).lower()) for name, schema in schemas.items()
+    ]
+    assert len(models) == len(set(models))
+    directive = schemas["DirectiveIn"]
+    for branch in directive["anyOf"]:
+        assert branch["properties"]["payload"]["anyOf"][0] == {
+            "$ref": "#/components/schemas/DirectivePayload"
+        }
+    assert schemas["DirectivePayload"] == {
+        "type": "object",
+        "additionalProperties": True,
+        "title": "DirectivePayload",
+    }
+
+
 def test_operation_ids_are_short_camel_case_and_unique(document: dict[str, Any]) -> None:
     """FastAPI's ids held the path and the method (53 characters on average, up to 122): a
     generated client's method names. Each is now its handler's name in camelCase."""

@@ -44,7 +44,10 @@ __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 AuthArg = str | httpx.Auth | None
-VerifyArg = bool | str | os.PathLike[str] | ssl.SSLContext
+#: A path is text, bytes or a path object (`os.fspath` takes each; ssl reads bytes as the file
+#: system's encoding).
+CaPath = str | bytes | os.PathLike[str] | os.PathLike[bytes]
+VerifyArg = bool | CaPath | ssl.SSLContext
 
 
 class _Unset:
@@ -54,21 +57,32 @@ class _Unset:
 _UNSET = _Unset()
 
 
-def _ssl_verify(verify: VerifyArg, ca_file: str | os.PathLike[str] | None) -> bool | ssl.SSLContext:
-    """`ca_file` (or a path as `verify`) trusts that CA, e.g. localexa's `<data dir>/tls/ca.pem`."""
-    if ca_file is None and isinstance(verify, str | os.PathLike):
+def _ssl_verify(verify: VerifyArg, ca_file: CaPath | None) -> bool | ssl.SSLContext:
+    """`ca_file` (or a path as `verify`) trusts that CA, e.g. localexa's `<data dir>/tls/ca.pem`.
+
+    A bytes path is a path as text is (since 2026-12-06: `verify=b"ca.pem"` went to httpx as it
+    was, and the first call raised AttributeError); anything else but a bool or an SSLContext is a
+    ConfigurationError here, not an AttributeError at the first HTTPS call."""
+    if ca_file is None and isinstance(verify, str | bytes | os.PathLike):
         ca_file = verify
     if ca_file is None:
-        assert not isinstance(verify, str | os.PathLike)
+        if verify is not None and not isinstance(verify, bool | ssl.SSLContext):
+            kinds = "True, False, the path of a CA file or an ssl.SSLContext"
+            raise ConfigurationError(f"verify must be {kinds}, not {type(verify).__name__}")
         return verify
+    if not isinstance(ca_file, str | bytes | os.PathLike):
+        raise ConfigurationError(
+            f"ca_file must be a path (str, bytes or os.PathLike), not {type(ca_file).__name__}"
+        )
     path = os.fspath(ca_file)
+    shown = os.fsdecode(path)  # the name as text: "b'/x/ca.pem'" named no file a person knows
     if not path:  # ssl reads "" as no file at all, and trusted the system's CAs without a word
         raise CaFileError("''", "the path is empty")
     try:
         return ssl.create_default_context(cafile=path)
     except OSError as exc:  # ssl.SSLError is one
         reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
-        raise CaFileError(str(path), str(reason)) from None
+        raise CaFileError(shown, str(reason)) from None
 
 
 def _auth(auth: AuthArg, endpoints: Endpoints) -> httpx.Auth | None:
@@ -147,7 +161,7 @@ class Client:
         max_retries: int | None = None,
         timeout: TimeoutArg = DEFAULT_TIMEOUT,
         verify: VerifyArg = True,
-        ca_file: str | os.PathLike[str] | None = None,
+        ca_file: CaPath | None = None,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
         headers: Mapping[str, str] | None = None,
@@ -267,7 +281,7 @@ class AsyncClient:
         max_retries: int | None = None,
         timeout: TimeoutArg = DEFAULT_TIMEOUT,
         verify: VerifyArg = True,
-        ca_file: str | os.PathLike[str] | None = None,
+        ca_file: CaPath | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
         headers: Mapping[str, str] | None = None,

@@ -31,7 +31,7 @@ class _CommonOptions(TypedDict, total=False):
     retry: RetryPolicy | None
     max_retries: int | None
     timeout: float | httpx.Timeout | None
-    verify: bool | str | os.PathLike[str] | ssl.SSLContext
+    verify: bool | str | bytes | os.PathLike[str] | os.PathLike[bytes] | ssl.SSLContext
     headers: Mapping[str, str] | None
 
 

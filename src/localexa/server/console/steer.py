@@ -30,7 +30,7 @@ from localexa.server.core.clock import iso
 from localexa.server.core.errors import BadRequest
 from localexa.server.observe.journal_query import build_filter, read_entry, read_page
 from localexa.server.observe.routes import fault_out
-from localexa.server.observe.schemas import FaultIn
+from localexa.server.observe.schemas import FaultFields
 
 JOURNAL_FILTERS = (
     "path",
@@ -186,7 +186,7 @@ async def create_fault(request: Request) -> Response:
     given = {name: str(form.get(name, "")).strip() for name in _FAULT_FIELDS}
     body = {name: value for name, value in given.items() if value}
     try:
-        spec = FaultIn.model_validate_strings(body)  # a form's text: "100" is a number here
+        spec = FaultFields.model_validate_strings(body)  # a form's text: "100" is a number here
     except ValidationError as exc:
         errors = [_in_words(error) for error in exc.errors()]
         return await _faults_page(request, session, errors=errors, form=given, status_code=400)
@@ -215,7 +215,7 @@ _NUMBER_ERRORS = frozenset(
 def _in_words(error: ErrorDetails) -> str:
     """One fault-form error as the form's field and what it takes."""
     name = ".".join(str(part) for part in error["loc"]) or "fault"
-    field = next((f for f in FaultIn.model_fields.values() if f.alias == name), None)
+    field = next((f for f in FaultFields.model_fields.values() if f.alias == name), None)
     bounds = {
         key: getattr(m, key)
         for m in (field.metadata if field else ())

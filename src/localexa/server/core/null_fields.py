@@ -64,15 +64,24 @@ class NullMeansAbsent(BaseModel):
     ) -> JsonSchemaValue:
         schema = handler(core_schema)
         target = handler.resolve_ref_schema(schema)
-        properties: dict[str, Any] = target.get("properties", {})
-        for name, info in cls.model_fields.items():
-            if info.is_required():
-                continue
-            key = info.alias if info.alias in properties else name
-            shown = properties.get(key)
-            if not isinstance(shown, dict) or _takes_null(shown):
-                continue
-            # As pydantic shows an optional field: the annotations outside, the value's schema in.
-            outer = {k: shown.pop(k) for k in ("title", "description", "default") if k in shown}
-            properties[key] = {**outer, "anyOf": [shown, {"type": "null"}]}
+        defaulted = sorted(_defaulted(cls))  # names and aliases: the schema is keyed by either
+        _say_null(target.get("properties", {}), defaulted)
+        # The whole-body branches of core/openapi_any_of.py (FaultIn, DirectiveIn) copied the
+        # properties before this ran: each says null too, but for a field the branch requires
+        # (the FailingFaultIn branch's `status`), whose null is absent and fails the branch.
+        for branch in target.get("anyOf", []):
+            if isinstance(branch, dict) and "properties" in branch:
+                required = set(branch.get("required", []))
+                _say_null(branch["properties"], [key for key in defaulted if key not in required])
         return schema
+
+
+def _say_null(properties: dict[str, Any], keys: list[str]) -> None:
+    """Make each of `keys` in `properties` take `null` too (in place)."""
+    for key in keys:
+        shown = properties.get(key)
+        if not isinstance(shown, dict) or _takes_null(shown):
+            continue
+        # As pydantic shows an optional field: the annotations outside, the value's schema in.
+        outer = {k: shown.pop(k) for k in ("title", "description", "default") if k in shown}
+        properties[key] = {**outer, "anyOf": [shown, {"type": "null"}]}

@@ -7,6 +7,12 @@ alone and drops the shared fields (`DirectiveInType0(user_id=…)` was a TypeErr
 makes each branch the whole object, every property the body takes with the branch's narrowing
 merged in, so a generator's union members carry every field; the object's own `properties` stay,
 so the schema accepts exactly what it did.
+
+An object inside such a branch (a directive's `payload`) must be a component, not written out:
+openapi-python-client builds a union member's model twice, once with the union and once in its
+pass over models, and a model nested in the member (named after it: `EndpointDirectiveInPayload`)
+met itself the second time ("Attempted to generate duplicate models"), so it dropped all three
+`DirectiveIn_*` branches until 2026-12-06. `AsComponent` makes a field's value a component.
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from typing import Any
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 #: How a branch's keyword combines with the property's own: the stricter bound wins.
 _TIGHTER: dict[str, Callable[[Any, Any], Any]] = {
@@ -73,3 +83,24 @@ def _narrow(name: str, field: dict[str, Any], narrowing: dict[str, Any]) -> dict
         else:
             merged[keyword] = value
     return merged
+
+
+class AsComponent:
+    """`Annotated[dict[str, Any], AsComponent("DirectivePayload")]`: the value's schema is the
+    component `name` (its title too, the name a generator gives the model), referenced by `$ref`
+    where the field is. Validation is the annotated type's own."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        # A core schema with a `ref` is a definition of its own: pydantic writes it to `$defs`
+        # (FastAPI: `components.schemas`) and refers to it.
+        return {**handler(source), "ref": self.name}
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        shown = handler(schema)
+        handler.resolve_ref_schema(shown)["title"] = self.name
+        return shown

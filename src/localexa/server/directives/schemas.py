@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-from localexa.server.core.openapi_any_of import whole_branches
+from localexa.server.core.null_fields import NullMeansAbsent
+from localexa.server.core.openapi_any_of import AsComponent, whole_branches
 from localexa.server.directives.invoker import MAX_ANSWER_DEPTH, too_deep
 from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
 from localexa.skill.messages import ENDPOINT_ID_PATTERN
@@ -41,7 +42,12 @@ _NAMES_ITS_ENDPOINT = whole_branches(
 )
 
 
-class DirectiveIn(CamelModel):
+#: Components, not written out in each branch (core/openapi_any_of.py: a generator dropped them).
+DirectivePayload = Annotated[dict[str, Any], AsComponent("DirectivePayload")]
+DirectiveCookie = Annotated[dict[str, Any], AsComponent("DirectiveCookie")]
+
+
+class DirectiveIn(NullMeansAbsent, CamelModel):
     """`POST /_localexa/directives`: any directive to one of a customer's endpoints."""
 
     model_config = ConfigDict(
@@ -54,9 +60,9 @@ class DirectiveIn(CamelModel):
     name: str = Field(min_length=1, max_length=200)
     # The v3 envelope's rule (spec §4), so localexa never sends a directive it would itself refuse.
     endpoint_id: str | None = Field(default=None, min_length=1, max_length=256, pattern=ENDPOINT_ID_PATTERN)
-    payload: dict[str, Any] = Field(default_factory=dict)
+    payload: DirectivePayload = Field(default_factory=dict)
     payload_version: Literal["3"] = "3"
-    cookie: dict[str, Any] | None = None
+    cookie: DirectiveCookie | None = None
     correlation_token: str | None = Field(default=None, min_length=1, max_length=4096)
     instance: str | None = Field(default=None, min_length=1, max_length=200)
 

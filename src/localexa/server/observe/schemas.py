@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.alias_generators import to_camel
 
 from localexa.server.core.fields import RegionField
+from localexa.server.core.null_fields import NullMeansAbsent
 from localexa.server.core.openapi import PYTHON_SPACE
 from localexa.server.core.openapi_any_of import whole_branches
 
@@ -47,8 +48,10 @@ _ACTS = whole_branches(
 )
 
 
-class FaultIn(CamelModel):
-    """`POST /_localexa/faults`: fail or slow matching calls (README: Observe and steer)."""
+class FaultFields(CamelModel):
+    """A fault's fields and rules, without `FaultIn`'s null-as-absent: what the console's form
+    (`model_validate_strings`: a model `mode="before"` validator makes pydantic stop parsing the
+    form's "503" as a number) and a restored row (whose null stays a null) are held to."""
 
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", json_schema_extra=_ACTS
@@ -100,10 +103,15 @@ class FaultIn(CamelModel):
         return value
 
     @model_validator(mode="after")
-    def _acts(self) -> FaultIn:
+    def _acts(self) -> FaultFields:
         if self.status is None and self.delay_ms == 0:
             raise ValueError("a fault needs a status, a delayMs, or both")
         return self
+
+
+class FaultIn(NullMeansAbsent, FaultFields):
+    """`POST /_localexa/faults`: fail or slow matching calls (README: Observe and steer). A
+    defaulted field's `null` is the field left out (core/null_fields.py), since 2026-12-06."""
 
 
 class FaultCreated(CamelModel):

@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Larg
 
 from localexa.server.core.clock import as_utc, offset_problem
 from localexa.server.core.errors import BadRequest
-from localexa.server.observe.schemas import FaultIn
+from localexa.server.observe.schemas import FaultFields
 from localexa.server.observe.snapshot_json import json_column_problem
 from localexa.server.skills.schemas import AccountLinkingSpec, check_endpoint
 
@@ -195,11 +195,13 @@ def _clock_row(row: dict[str, Any]) -> str | None:
 def _fault_row(row: dict[str, Any]) -> str | None:
     """The limits `POST /_localexa/faults` holds a fault to (a status of 200 or 1000 broke calls)."""
     try:
-        FaultIn.model_validate({k: v for k, v in row.items() if k in FaultIn.model_fields})
+        # FaultFields, not FaultIn: a row keeps its nulls (FaultIn's null-as-absent let a null
+        # delay_ms through to the insert, refused there as "does not fit").
+        FaultFields.model_validate({k: v for k, v in row.items() if k in FaultFields.model_fields})
     except ValidationError as exc:
         first = exc.errors()[0]
         return f"{'.'.join(str(part) for part in first['loc']) or 'row'}: {first['msg']}"
-    if row.get("region") not in (None, "NA", "EU", "FE"):  # stored upper case (FaultIn takes any)
+    if row.get("region") not in (None, "NA", "EU", "FE"):  # stored upper case (FaultFields takes any)
         return "region must be NA, EU or FE"
     for counter in ("remaining", "matched", "fired"):
         value = row.get(counter)
