@@ -5,6 +5,9 @@ the key."""
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 from pathlib import Path
 
 from tests.cli.conftest import Cli
@@ -32,3 +35,18 @@ def test_a_snapshot_an_empty_file_or_a_new_path_is_written(cli: Cli, tmp_path: P
     for path in (tmp_path / "new.json", empty, tmp_path / "new.json"):
         cli.ok("admin", "snapshot", "-o", str(path))
         assert json.loads(path.read_text())["format"] == "localexa.snapshot"
+
+
+def test_a_pipe_keeps_its_mode(cli: Cli, tmp_path: Path) -> None:
+    """`-o` a FIFO (as `/dev/stdout` into a pipe, or `/dev/null`) writes it and leaves its mode:
+    narrowed to 0600, root's `-o /dev/null` made /dev/null unwritable for everyone else."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo, 0o644)
+    fifo.chmod(0o644)
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(fifo.read_bytes()))
+    reader.start()
+    cli.ok("admin", "snapshot", "-o", str(fifo))
+    reader.join(10)
+    assert json.loads(read[0])["format"] == "localexa.snapshot"
+    assert stat.S_IMODE(fifo.stat().st_mode) == 0o644

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 import typer
@@ -14,10 +15,13 @@ __all__ = ["SNAPSHOT_FORMAT", "refuse_to_replace", "write_owner_only"]
 def write_owner_only(path: Path, text: str) -> None:
     """Write `path` readable by its owner only, whatever the umask, as the data dir's files are: a
     snapshot holds password hashes and sealed secrets (it was written 0644; security QA of
-    2026-12-06). A file that was there is narrowed too before it is written."""
+    2026-12-06). A file that was there is narrowed too before it is written; a device or a pipe
+    (`-o /dev/stdout`, `/dev/null`) keeps its mode: narrowed, root's `-o /dev/null` left /dev/null
+    writable by root only (re-verification of 2026-12-06)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as file:
-        os.fchmod(file.fileno(), 0o600)
+        if stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            os.fchmod(file.fileno(), 0o600)
         file.write(text)
 
 
