@@ -68,10 +68,22 @@ class BadFilter(ValueError):
     """A filter value the column can never hold (a region that is none of NA, EU, FE)."""
 
 
+#: Characters past which a word (no white space in it) may break in a table cell: ids (~60) and
+#: timestamps stay whole, a 200-character name breaks instead of widening its column.
+LONG_WORD = 64
+
+
 @dataclass(frozen=True)
 class Cell:
     text: str
     href: str | None = None
+
+    @property
+    def long_word(self) -> bool:
+        """Whether the text holds a word that may break (the `long` class of its cell): breaking
+        every cell's words let the table split "Delete" and short ids to fit (re-verification of
+        2026-12-06)."""
+        return any(len(word) > LONG_WORD for word in self.text.split())
 
 
 @dataclass
