@@ -131,6 +131,38 @@ async def test_429_retry_after_defaults_to_one_second(client: httpx.AsyncClient)
     assert response.json() == {"message": "Rate exceeded."}
 
 
+@pytest.mark.parametrize(
+    ("status", "sent"),
+    [
+        pytest.param(503, "7", id="503"),
+        pytest.param(500, "7", id="500"),
+        pytest.param(599, "7", id="599"),
+        pytest.param(413, "7", id="413"),
+        pytest.param(404, None, id="404-sends-none"),
+        pytest.param(400, None, id="400-sends-none"),
+    ],
+)
+async def test_retry_after_is_sent_where_it_means_something_and_listed_as_sent(
+    client: httpx.AsyncClient, status: int, sent: str | None
+) -> None:
+    """`retryAfter` on a 503 was taken, stored and listed, and never sent (QA of 2026-12-06):
+    only a 429 carried it. Now 413, 429 and 5xx carry it, and the listing shows what is sent."""
+    await add_fault(client, path="/v1/alexaApiEndpoint", status=status, retryAfter=7)
+    response = await client.get("/v1/alexaApiEndpoint")
+    assert response.status_code == status
+    assert response.headers.get("Retry-After") == sent
+    [listed] = await faults(client)
+    assert listed["retryAfter"] == (int(sent) if sent else None)
+
+
+async def test_a_429_lists_the_retry_after_it_sends_by_default(client: httpx.AsyncClient) -> None:
+    await add_fault(client, path="/v1/alexaApiEndpoint", status=429)
+    await add_fault(client, path="/v1/alexaApiEndpoint", status=503)
+    await add_fault(client, path="/v1/alexaApiEndpoint", delayMs=5, retryAfter=9)
+    listed = {f["status"]: f["retryAfter"] for f in await faults(client)}
+    assert listed == {429: 1, 503: None, None: None}
+
+
 async def test_a_fault_acts_before_any_state_change(client: httpx.AsyncClient) -> None:
     await add_fault(client, method="POST", path="/_localexa/customers", status=503, count=1)
     body = {"name": "Ada", "email": "ada@example.com", "password": "pw", "region": "NA"}

@@ -112,6 +112,26 @@ class FaultRule:
         return rng.random() < self.probability
 
 
+#: Statuses whose answer carries a fault's `retryAfter` as `Retry-After`, besides 429 (RFC 6585
+#: §4, which always does: 1 s by default): 413 (RFC 9110 §15.5.14, a temporary condition), 503
+#: (§10.2.3, §15.6.4) and the rest of 5xx, the failures a client retries (RFC 9110 gives it no
+#: meaning there, but clients that honor it on any retried answer exist, and a fault is how one
+#: tests them). Any other 4xx, and a delay-only fault, send none: a 4xx tells the client its
+#: request is wrong, and a fault's status is never a 3xx (400-599).
+def sends_retry_after(status: int | None) -> bool:
+    return status is not None and (status in (413, 429) or status >= 500)
+
+
+def retry_after_sent(status: int | None, retry_after: int | None) -> int | None:
+    """The `Retry-After` a fault's answers carry (None: none), as the listing shows it.
+
+    Before 2026-12-06 only a 429 carried it: `retryAfter` on a 503 was taken, stored and listed,
+    and never sent."""
+    if status == 429:
+        return retry_after or 1
+    return retry_after if sends_retry_after(status) else None
+
+
 def new_fault_id() -> str:
     return "fault-" + uuid.uuid4().hex[:16]
 
