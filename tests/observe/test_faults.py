@@ -249,6 +249,50 @@ async def test_matching_by_customer(client: httpx.AsyncClient, admin: Admin) -> 
     assert FAULT_HEADER not in anonymous.headers
 
 
+@pytest.mark.parametrize(
+    "customer",
+    [
+        pytest.param("bob", id="not-an-id"),
+        pytest.param("amzn1.account." + "A" * 28, id="nobody-has-it"),
+        pytest.param("Atza|IwEBIpasted-token", id="a-token-is-not-echoed"),
+    ],
+)
+async def test_a_fault_for_a_customer_nobody_is_refused(
+    client: httpx.AsyncClient, admin: Admin, customer: str
+) -> None:
+    """`"customer": "bob"` was a 201 and the fault could never match (QA of 2026-12-06)."""
+    await admin.customer(name="Ada")
+    response = await client.post(
+        "/_localexa/faults", json={"path": "/x", "status": 500, "customer": customer}, headers=ADMIN
+    )
+    assert response.status_code == 400, response.text
+    message = response.json()["message"]
+    assert message.startswith("customer: ")
+    assert customer not in message
+    assert await faults(client) == []
+
+
+async def test_a_fault_for_a_restored_customer_of_any_id_is_taken(client: httpx.AsyncClient) -> None:
+    """A restored snapshot may hold a customer id of any form: the check is the customers table."""
+    snapshot = (await client.post("/_localexa/snapshot", headers=ADMIN)).json()
+    snapshot["tables"]["customers"] = [
+        {
+            "id": "bob",
+            "name": "Bob",
+            "email": "bob@example.com",
+            "password_hash": "x",
+            "region": "NA",
+            "postal_code": None,
+            "created_at": "2026-12-06T00:00:00Z",
+        }
+    ]
+    restored = await client.post("/_localexa/restore", json=snapshot, headers=ADMIN)
+    assert restored.status_code == 200, restored.text
+    await add_fault(client, path="/x", status=500, customer="bob")
+    [listed] = await faults(client)
+    assert listed["customer"] == "bob"
+
+
 async def test_matching_by_skill_in_path_and_by_messaging_token(
     client: httpx.AsyncClient, admin: Admin
 ) -> None:

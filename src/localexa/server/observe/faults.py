@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from localexa.server.core.errors import BadRequest
 from localexa.server.db.engine import reading, reads_only
 from localexa.server.observe import repository
 
@@ -187,9 +188,24 @@ class FaultStore:
         return self._rules
 
     async def create(self, values: dict[str, Any], *, now: datetime) -> str:
+        """Store a new fault; BadRequest (nothing stored) for a `customer` no customer has.
+
+        A fault's customer is the user of the call's token, a customer's id. Ids are made by
+        localexa (`amzn1.account.` + 28 characters, core/ids.py), but a restored snapshot may hold
+        any id, so the form alone cannot tell: the customers table can. A fault for an id it
+        lacks could never match (a customer is never made with a chosen id, and a restore that
+        brings one replaces the faults), and `"customer": "bob"` was taken and never fired
+        (QA of 2026-12-06). Checked in the transaction that stores the fault."""
         fault_id = new_fault_id()
         count = values.get("count")
         async with self._engine.begin() as conn:
+            customer = values.get("customer")
+            if customer is not None and not await repository.customer_exists(conn, customer):
+                # The id is not repeated: a token pasted here must not come back in the answer.
+                raise BadRequest(
+                    "customer: no customer has this id, so the fault could never match; a customer "
+                    "id is the `userId` POST /_localexa/customers answered (amzn1.account.…)."
+                )
             await repository.add_fault(
                 conn,
                 {

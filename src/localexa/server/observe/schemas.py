@@ -85,7 +85,15 @@ class FaultIn(CamelModel):
             "status sends none (and lists `retryAfter` as null). " + _INTEGER
         ),
     )
-    customer: str | None = Field(default=None, min_length=1, max_length=200)
+    customer: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description=(
+            "Only calls whose bearer token belongs to this customer: the `userId` of an existing "
+            "customer (`amzn1.account.…`); an id no customer has is a 400."
+        ),
+    )
     skill: str | None = Field(default=None, min_length=1, max_length=200)
     region: RegionField | None = None
     seed: int | None = Field(strict=True, default=None, ge=-(2**63), le=2**63 - 1, description=_INTEGER)
