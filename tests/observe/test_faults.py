@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -369,6 +371,21 @@ async def test_when_several_match_the_oldest_status_answers_and_every_delay_adds
     assert (listed[oldest]["matched"], listed[oldest]["fired"]) == (1, 1)
     assert (listed[newer]["matched"], listed[newer]["fired"], listed[newer]["remaining"]) == (1, 0, 2)
     assert (listed[slow]["matched"], listed[slow]["fired"]) == (1, 1)
+
+
+async def test_only_the_faults_that_fire_add_their_delays(client: httpx.AsyncClient) -> None:
+    """README "Faults" (corrected 2026-12-06, which said every matching fault's delay added up):
+    a newer fault with a status does not fire once an older one answers, so its delay is not
+    waited; a fault whose draw does not fire adds none."""
+    oldest = await add_fault(client, path="/v1/alexaApiEndpoint", status=500)
+    newer = await add_fault(client, path="/v1/alexaApiEndpoint", status=503, delayMs=3000)
+    never = await add_fault(client, path="/v1/alexaApiEndpoint", delayMs=3000, probability=0.0)
+    started = time.monotonic()
+    answer = await client.get("/v1/alexaApiEndpoint")
+    assert time.monotonic() - started < 2.5  # neither 3 s delay was waited
+    assert (answer.status_code, answer.headers[FAULT_HEADER]) == (500, oldest)
+    listed = {f["faultId"]: (f["matched"], f["fired"]) for f in await faults(client)}
+    assert listed == {oldest: (1, 1), newer: (1, 0), never: (1, 0)}
 
 
 async def test_a_faulted_call_is_journaled_with_its_caller_customer_route_and_skill(
