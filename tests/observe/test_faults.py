@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -131,6 +133,38 @@ async def test_429_retry_after_defaults_to_one_second(client: httpx.AsyncClient)
     assert response.json() == {"message": "Rate exceeded."}
 
 
+@pytest.mark.parametrize(
+    ("status", "sent"),
+    [
+        pytest.param(503, "7", id="503"),
+        pytest.param(500, "7", id="500"),
+        pytest.param(599, "7", id="599"),
+        pytest.param(413, "7", id="413"),
+        pytest.param(404, None, id="404-sends-none"),
+        pytest.param(400, None, id="400-sends-none"),
+    ],
+)
+async def test_retry_after_is_sent_where_it_means_something_and_listed_as_sent(
+    client: httpx.AsyncClient, status: int, sent: str | None
+) -> None:
+    """`retryAfter` on a 503 was taken, stored and listed, and never sent (QA of 2026-12-06):
+    only a 429 carried it. Now 413, 429 and 5xx carry it, and the listing shows what is sent."""
+    await add_fault(client, path="/v1/alexaApiEndpoint", status=status, retryAfter=7)
+    response = await client.get("/v1/alexaApiEndpoint")
+    assert response.status_code == status
+    assert response.headers.get("Retry-After") == sent
+    [listed] = await faults(client)
+    assert listed["retryAfter"] == (int(sent) if sent else None)
+
+
+async def test_a_429_lists_the_retry_after_it_sends_by_default(client: httpx.AsyncClient) -> None:
+    await add_fault(client, path="/v1/alexaApiEndpoint", status=429)
+    await add_fault(client, path="/v1/alexaApiEndpoint", status=503)
+    await add_fault(client, path="/v1/alexaApiEndpoint", delayMs=5, retryAfter=9)
+    listed = {f["status"]: f["retryAfter"] for f in await faults(client)}
+    assert listed == {429: 1, 503: None, None: None}
+
+
 async def test_a_fault_acts_before_any_state_change(client: httpx.AsyncClient) -> None:
     await add_fault(client, method="POST", path="/_localexa/customers", status=503, count=1)
     body = {"name": "Ada", "email": "ada@example.com", "password": "pw", "region": "NA"}
@@ -217,6 +251,50 @@ async def test_matching_by_customer(client: httpx.AsyncClient, admin: Admin) -> 
     assert FAULT_HEADER not in anonymous.headers
 
 
+@pytest.mark.parametrize(
+    "customer",
+    [
+        pytest.param("bob", id="not-an-id"),
+        pytest.param("amzn1.account." + "A" * 28, id="nobody-has-it"),
+        pytest.param("Atza|IwEBIpasted-token", id="a-token-is-not-echoed"),
+    ],
+)
+async def test_a_fault_for_a_customer_nobody_is_refused(
+    client: httpx.AsyncClient, admin: Admin, customer: str
+) -> None:
+    """`"customer": "bob"` was a 201 and the fault could never match (QA of 2026-12-06)."""
+    await admin.customer(name="Ada")
+    response = await client.post(
+        "/_localexa/faults", json={"path": "/x", "status": 500, "customer": customer}, headers=ADMIN
+    )
+    assert response.status_code == 400, response.text
+    message = response.json()["message"]
+    assert message.startswith("customer: ")
+    assert customer not in message
+    assert await faults(client) == []
+
+
+async def test_a_fault_for_a_restored_customer_of_any_id_is_taken(client: httpx.AsyncClient) -> None:
+    """A restored snapshot may hold a customer id of any form: the check is the customers table."""
+    snapshot = (await client.post("/_localexa/snapshot", headers=ADMIN)).json()
+    snapshot["tables"]["customers"] = [
+        {
+            "id": "bob",
+            "name": "Bob",
+            "email": "bob@example.com",
+            "password_hash": "x",
+            "region": "NA",
+            "postal_code": None,
+            "created_at": "2026-12-06T00:00:00Z",
+        }
+    ]
+    restored = await client.post("/_localexa/restore", json=snapshot, headers=ADMIN)
+    assert restored.status_code == 200, restored.text
+    await add_fault(client, path="/x", status=500, customer="bob")
+    [listed] = await faults(client)
+    assert listed["customer"] == "bob"
+
+
 async def test_matching_by_skill_in_path_and_by_messaging_token(
     client: httpx.AsyncClient, admin: Admin
 ) -> None:
@@ -293,6 +371,21 @@ async def test_when_several_match_the_oldest_status_answers_and_every_delay_adds
     assert (listed[oldest]["matched"], listed[oldest]["fired"]) == (1, 1)
     assert (listed[newer]["matched"], listed[newer]["fired"], listed[newer]["remaining"]) == (1, 0, 2)
     assert (listed[slow]["matched"], listed[slow]["fired"]) == (1, 1)
+
+
+async def test_only_the_faults_that_fire_add_their_delays(client: httpx.AsyncClient) -> None:
+    """README "Faults" (corrected 2026-12-06, which said every matching fault's delay added up):
+    a newer fault with a status does not fire once an older one answers, so its delay is not
+    waited; a fault whose draw does not fire adds none."""
+    oldest = await add_fault(client, path="/v1/alexaApiEndpoint", status=500)
+    newer = await add_fault(client, path="/v1/alexaApiEndpoint", status=503, delayMs=3000)
+    never = await add_fault(client, path="/v1/alexaApiEndpoint", delayMs=3000, probability=0.0)
+    started = time.monotonic()
+    answer = await client.get("/v1/alexaApiEndpoint")
+    assert time.monotonic() - started < 2.5  # neither 3 s delay was waited
+    assert (answer.status_code, answer.headers[FAULT_HEADER]) == (500, oldest)
+    listed = {f["faultId"]: (f["matched"], f["fired"]) for f in await faults(client)}
+    assert listed == {oldest: (1, 1), newer: (1, 0), never: (1, 0)}
 
 
 async def test_a_faulted_call_is_journaled_with_its_caller_customer_route_and_skill(

@@ -3,8 +3,9 @@
 It runs inside RegionMiddleware (faults may match a region) and inside the journal middleware
 (so a faulted call is journaled and carries its request id). The answer takes the matched API's
 own error shape (core.errors.render_error with the app's FamilyRouter), adds `Retry-After` for
-429 and names the fault in `X-Localexa-Fault`. It reads the call's body first (up to the
-journal's cap, for at most a second), so the journal entry shows what the faulted call sent.
+429, 413 and 5xx (faults.retry_after_sent) and names the fault in `X-Localexa-Fault`. It reads
+the call's body first (up to the journal's cap, for at most a second), so the journal entry
+shows what the faulted call sent.
 
 Customer and skill are looked up only when a matching fault asks for them: the customer is the
 user of the call's bearer token (hashed and checked by the LWA verifier, like any API would);
@@ -40,7 +41,7 @@ from localexa.server.core.families import FamilyRouter
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.evaluation.routes import BAD_REQUEST_SHAPED, EvaluationRoute
 from localexa.server.observe.exchange import skill_in_path
-from localexa.server.observe.faults import FaultRule, FaultStore
+from localexa.server.observe.faults import FaultRule, FaultStore, retry_after_sent
 from localexa.server.observe.middleware import BODY_CAP
 
 logger = logging.getLogger("localexa.faults")
@@ -94,11 +95,13 @@ def fault_error(rule: FaultRule, route: object = None) -> LocalexaError:
     route that would have answered the call, if any)."""
     status = rule.status or 500
     message = _MESSAGES.get(status, f"The request failed with status {status}.")
-    error = (
-        TooManyRequests(message, retry_after=rule.retry_after or 1)
-        if status == 429
-        else _error_type(status)(message)
-    )
+    retry_after = retry_after_sent(status, rule.retry_after)
+    if status == 429:
+        error: LocalexaError = TooManyRequests(message, retry_after=retry_after or 1)
+    else:
+        error = _error_type(status)(message)
+        if retry_after is not None:
+            error.headers["Retry-After"] = str(retry_after)
     if isinstance(route, EvaluationRoute) and status in BAD_REQUEST_SHAPED:
         # The evaluation API answers these with BadRequestError, as its route class makes every
         # error raised under it (a fault's 401, 404 or 429 there was a StandardizedError).

@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from localexa.server.core.errors import BadRequest
 from localexa.server.db.engine import reading, reads_only
 from localexa.server.observe import repository
 
@@ -112,6 +113,26 @@ class FaultRule:
         return rng.random() < self.probability
 
 
+#: Statuses whose answer carries a fault's `retryAfter` as `Retry-After`, besides 429 (RFC 6585
+#: §4, which always does: 1 s by default): 413 (RFC 9110 §15.5.14, a temporary condition), 503
+#: (§10.2.3, §15.6.4) and the rest of 5xx, the failures a client retries (RFC 9110 gives it no
+#: meaning there, but clients that honor it on any retried answer exist, and a fault is how one
+#: tests them). Any other 4xx, and a delay-only fault, send none: a 4xx tells the client its
+#: request is wrong, and a fault's status is never a 3xx (400-599).
+def sends_retry_after(status: int | None) -> bool:
+    return status is not None and (status in (413, 429) or status >= 500)
+
+
+def retry_after_sent(status: int | None, retry_after: int | None) -> int | None:
+    """The `Retry-After` a fault's answers carry (None: none), as the listing shows it.
+
+    Before 2026-12-06 only a 429 carried it: `retryAfter` on a 503 was taken, stored and listed,
+    and never sent."""
+    if status == 429:
+        return retry_after or 1
+    return retry_after if sends_retry_after(status) else None
+
+
 def new_fault_id() -> str:
     return "fault-" + uuid.uuid4().hex[:16]
 
@@ -167,9 +188,24 @@ class FaultStore:
         return self._rules
 
     async def create(self, values: dict[str, Any], *, now: datetime) -> str:
+        """Store a new fault; BadRequest (nothing stored) for a `customer` no customer has.
+
+        A fault's customer is the user of the call's token, a customer's id. Ids are made by
+        localexa (`amzn1.account.` + 28 characters, core/ids.py), but a restored snapshot may hold
+        any id, so the form alone cannot tell: the customers table can. A fault for an id it
+        lacks could never match (a customer is never made with a chosen id, and a restore that
+        brings one replaces the faults), and `"customer": "bob"` was taken and never fired
+        (QA of 2026-12-06). Checked in the transaction that stores the fault."""
         fault_id = new_fault_id()
         count = values.get("count")
         async with self._engine.begin() as conn:
+            customer = values.get("customer")
+            if customer is not None and not await repository.customer_exists(conn, customer):
+                # The id is not repeated: a token pasted here must not come back in the answer.
+                raise BadRequest(
+                    "customer: no customer has this id, so the fault could never match; a customer "
+                    "id is the `userId` POST /_localexa/customers answered (amzn1.account.…)."
+                )
             await repository.add_fault(
                 conn,
                 {

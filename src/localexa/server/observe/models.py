@@ -23,6 +23,9 @@ class JournalEntry(Base):
     """One call into localexa (`inbound`) or one call localexa made (`outbound`)."""
 
     __tablename__ = "journal_entries"
+    # On SQLite the ids are AUTOINCREMENT (never reused after a reset, as PostgreSQL's identity):
+    # migration 0011 and journal_store.py say so, not a `sqlite_autoincrement` here, which would
+    # load SQLAlchemy's SQLite dialect in every process, PostgreSQL's too (db/engine.py).
 
     id: Mapped[int] = mapped_column(_JournalId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

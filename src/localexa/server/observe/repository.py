@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from localexa.server.lwa.models import LwaClient
+from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.observe.models import Fault, JournalEntry
 
 
@@ -121,3 +121,8 @@ async def skill_of_client(conn: AsyncConnection, client_id: str) -> str | None:
     result = await conn.execute(select(LwaClient.skill_id).where(LwaClient.client_id == client_id))
     value = result.scalar()
     return str(value) if value else None
+
+
+async def customer_exists(conn: AsyncConnection, customer_id: str) -> bool:
+    result = await conn.execute(select(Customer.id).where(Customer.id == customer_id))
+    return result.first() is not None

@@ -21,6 +21,7 @@ from localexa.server.core.errors import BadRequest, NotFound
 from localexa.server.core.json_body import json_object
 from localexa.server.core.openapi import component
 from localexa.server.observe import state
+from localexa.server.observe.faults import retry_after_sent
 from localexa.server.observe.journal_query import build_filter, read_entry, read_page
 from localexa.server.observe.metrics import CONTENT_TYPE
 from localexa.server.observe.schemas import (
@@ -138,7 +139,8 @@ def fault_out(row: dict[str, Any]) -> FaultOut:
         probability=row["probability"],
         count=row["count"],
         remaining=remaining,
-        retry_after=row["retry_after"],
+        # What the fault's answers carry: none on a 404 given one, 1 on a 429 given none.
+        retry_after=retry_after_sent(row["status"], row["retry_after"]),
         customer=row["customer"],
         skill=row["skill"],
         region=row["region"],

@@ -78,8 +78,25 @@ class FaultFields(CamelModel):
     delay_ms: int = Field(strict=True, default=0, ge=0, le=60_000, description=_INTEGER)
     probability: float = Field(strict=True, default=1.0, ge=0.0, le=1.0)
     count: int | None = Field(strict=True, default=None, ge=1, le=1_000_000_000, description=_INTEGER)
-    retry_after: int | None = Field(strict=True, default=None, ge=1, le=86_400, description=_INTEGER)
-    customer: str | None = Field(default=None, min_length=1, max_length=200)
+    retry_after: int | None = Field(
+        strict=True,
+        default=None,
+        ge=1,
+        le=86_400,
+        description=(
+            "Seconds for `Retry-After` on a 429 (default 1), a 413 or a 5xx; a fault with another "
+            "status sends none (and lists `retryAfter` as null). " + _INTEGER
+        ),
+    )
+    customer: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description=(
+            "Only calls whose bearer token belongs to this customer: the `userId` of an existing "
+            "customer (`amzn1.account.…`); an id no customer has is a 400."
+        ),
+    )
     skill: str | None = Field(default=None, min_length=1, max_length=200)
     region: RegionField | None = None
     seed: int | None = Field(strict=True, default=None, ge=-(2**63), le=2**63 - 1, description=_INTEGER)

@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0010_after_link_leases
+-- localexa PostgreSQL schema at revision 0011_journal_ids_never_reused
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -363,3 +363,5 @@ ALTER TABLE after_link_status ADD COLUMN attempts INTEGER
 CREATE INDEX ix_after_link_status_pending_lease ON after_link_status (lease_expires_at) WHERE (discovery_status = 'PENDING' OR accept_grant_status = 'PENDING')
 ;
 UPDATE alembic_version SET version_num='0010_after_link_leases' WHERE alembic_version.version_num = '0009_secret_key_check'
+;
+UPDATE alembic_version SET version_num='0011_journal_ids_never_reused' WHERE alembic_version.version_num = '0010_after_link_leases'

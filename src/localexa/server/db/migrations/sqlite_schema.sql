@@ -1,4 +1,4 @@
--- localexa SQLite schema at revision 0010_after_link_leases
+-- localexa SQLite schema at revision 0011_journal_ids_never_reused
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -41,39 +41,6 @@ CREATE TABLE faults (
 	created_at DATETIME NOT NULL, 
 	CONSTRAINT pk_faults PRIMARY KEY (id)
 )
-;
-CREATE TABLE journal_entries (
-	id INTEGER NOT NULL, 
-	at DATETIME NOT NULL, 
-	direction VARCHAR(8) NOT NULL, 
-	method VARCHAR(16) NOT NULL, 
-	path TEXT NOT NULL, 
-	"query" TEXT, 
-	url TEXT, 
-	route TEXT, 
-	status INTEGER, 
-	latency_ms FLOAT NOT NULL, 
-	request_id VARCHAR(64), 
-	caller VARCHAR(200), 
-	customer VARCHAR(200), 
-	skill VARCHAR(200), 
-	region VARCHAR(2), 
-	request_headers JSON NOT NULL, 
-	request_body TEXT, 
-	response_headers JSON NOT NULL, 
-	response_body TEXT, 
-	error TEXT, 
-	fault_id VARCHAR(64), 
-	CONSTRAINT pk_journal_entries PRIMARY KEY (id)
-)
-;
-CREATE INDEX ix_journal_entries_at ON journal_entries (at)
-;
-CREATE INDEX ix_journal_entries_customer ON journal_entries (customer)
-;
-CREATE INDEX ix_journal_entries_request_id ON journal_entries (request_id)
-;
-CREATE INDEX ix_journal_entries_skill ON journal_entries (skill)
 ;
 CREATE TABLE lwa_clients (
 	client_id VARCHAR(200) NOT NULL, 
@@ -331,3 +298,35 @@ CREATE TABLE secret_key_check (
 )
 ;
 CREATE INDEX ix_after_link_status_pending_lease ON after_link_status (lease_expires_at) WHERE (discovery_status = 'PENDING' OR accept_grant_status = 'PENDING')
+;
+CREATE TABLE "journal_entries" (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	at DATETIME NOT NULL, 
+	direction VARCHAR(8) NOT NULL, 
+	method VARCHAR(16) NOT NULL, 
+	path TEXT NOT NULL, 
+	"query" TEXT, 
+	url TEXT, 
+	route TEXT, 
+	status INTEGER, 
+	latency_ms FLOAT NOT NULL, 
+	request_id VARCHAR(64), 
+	caller VARCHAR(200), 
+	customer VARCHAR(200), 
+	skill VARCHAR(200), 
+	region VARCHAR(2), 
+	request_headers JSON NOT NULL, 
+	request_body TEXT, 
+	response_headers JSON NOT NULL, 
+	response_body TEXT, 
+	error TEXT, 
+	fault_id VARCHAR(64)
+)
+;
+CREATE INDEX ix_journal_entries_at ON journal_entries (at)
+;
+CREATE INDEX ix_journal_entries_customer ON journal_entries (customer)
+;
+CREATE INDEX ix_journal_entries_request_id ON journal_entries (request_id)
+;
+CREATE INDEX ix_journal_entries_skill ON journal_entries (skill)
