@@ -272,6 +272,18 @@ async def test_a_fault_forms_number_errors_say_which_numbers_it_takes(client: ht
         assert "Input should be" not in response.text
 
 
+async def test_a_fault_for_a_customer_nobody_is_said_on_the_form(client: httpx.AsyncClient) -> None:
+    """The store refuses it (no customer has the id): the form says why, not "Bad request"."""
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/faults")).text)
+    data = {"csrf_token": csrf, "path": "/v1/x", "status": "503", "customer": "amzn1.account.NOBODY"}
+    response = await client.post("/console/faults", data=data)
+    assert response.status_code == 400
+    assert "customer: no customer has this id" in response.text
+    assert 'value="amzn1.account.NOBODY"' in response.text  # the form keeps what was typed
+    assert await faults(client) == []
+
+
 async def test_a_filter_that_matches_nothing_says_so_and_region_takes_any_case(
     client: httpx.AsyncClient, admin: Admin
 ) -> None:

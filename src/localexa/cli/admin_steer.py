@@ -104,7 +104,8 @@ def create_fault(
         typer.Option(min=1, max=1_000_000_000, help="Retire after this many (default: forever)."),
     ] = None,
     retry_after: Annotated[
-        int | None, typer.Option(min=1, max=86_400, help="Retry-After seconds on a 429.")
+        int | None,
+        typer.Option(min=1, max=86_400, help="Retry-After seconds: on a 429 (default 1), a 413 or a 5xx."),
     ] = None,
     customer: Annotated[str | None, typer.Option(help="Only calls of this customer (userId).")] = None,
     skill: Annotated[str | None, typer.Option(help="Only calls about this skill.")] = None,

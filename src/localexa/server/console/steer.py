@@ -190,7 +190,10 @@ async def create_fault(request: Request) -> Response:
     except ValidationError as exc:
         errors = [_in_words(error) for error in exc.errors()]
         return await _faults_page(request, session, errors=errors, form=given, status_code=400)
-    await request.app.state.faults.create(spec.model_dump(), now=request.app.state.clock.now())
+    try:
+        await request.app.state.faults.create(spec.model_dump(), now=request.app.state.clock.now())
+    except BadRequest as exc:  # what only the store can tell (a customer nobody is): on the form
+        return await _faults_page(request, session, errors=[exc.message], form=given, status_code=400)
     return RedirectResponse("/console/faults", status_code=303)
 
 
