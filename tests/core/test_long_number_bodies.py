@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from localexa.server.core.json_body import NOT_FINITE_MESSAGE
 from tests.conftest import ADMIN_KEY
 from tests.factories import Admin
 
@@ -75,3 +76,33 @@ async def test_an_event_with_a_number_too_long_to_read_says_so(
     assert answer.status_code == 400, answer.text
     assert answer.json()["payload"]["code"] == "INVALID_REQUEST_EXCEPTION", answer.text
     assert REASON in answer.json()["payload"]["description"], answer.text
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e5000"])
+@pytest.mark.parametrize(
+    ("path", "body", "headers", "message_of"),
+    [
+        pytest.param("/_localexa/restore", '{"version": %s}', ADMIN, lambda b: b["message"], id="restore"),
+        pytest.param(
+            "/auth/o2/token",
+            '{"grant_type": "refresh_token", "refresh_token": "x", "extra": %s}',
+            {"Content-Type": "application/json"},
+            lambda b: b["error_description"],
+            id="lwa-token",
+        ),
+    ],
+)
+async def test_a_number_that_is_not_finite_says_so(
+    client: httpx.AsyncClient,
+    number: str,
+    path: str,
+    body: str,
+    headers: dict[str, str],
+    message_of: Callable[[Any], str],
+) -> None:
+    """Restore said "not valid JSON", and the token endpoint took NaN for a number or ignored it
+    (re-verification of 2026-12-06): as every other JSON body, it is no JSON number."""
+    answer = await client.post(path, content=body % number, headers=headers)
+    assert answer.status_code == 400, answer.text
+    # The start of the message: LWA's error_description is ASCII (RFC 6749 §5.2), so ± is spelt U+00B1.
+    assert message_of(answer.json()).startswith(NOT_FINITE_MESSAGE.split("±")[0]), answer.text

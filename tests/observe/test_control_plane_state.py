@@ -21,6 +21,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.util import await_only
 
+from localexa.server.core.json_body import NOT_FINITE_MESSAGE
 from localexa.server.core.strict_json import TOO_DEEP_MESSAGE
 from tests.factories import Admin
 from tests.observe.helpers import ADMIN, add_fault
@@ -332,8 +333,9 @@ async def test_a_body_json_cannot_hold_is_refused_in_the_admin_shape(
 ) -> None:
     response = await client.post("/_localexa/restore", headers=ADMIN, content=body)
     assert response.status_code == 400, response.text
-    # Nested too deep is valid JSON, told as such since 2026-12-06 (core/strict_json.py).
-    expected = TOO_DEEP_MESSAGE if body.count("[") >= 5000 else "The body is not valid JSON."
+    # Nested too deep is valid JSON, told as such since 2026-12-06 (core/strict_json.py); NaN is
+    # told as every other admin body tells it (since 2026-12-06; before, "not valid JSON").
+    expected = TOO_DEEP_MESSAGE if body.count("[") >= 5000 else NOT_FINITE_MESSAGE
     assert response.json() == {"message": expected}
 
 

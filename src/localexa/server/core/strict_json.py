@@ -36,14 +36,14 @@ def dumps(value: Any) -> str:
         raise NonFiniteNumber(str(exc)) from exc
 
 
-def _finite(text: str) -> float:
+def finite_float(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):
         raise NonFiniteNumber(f"the number {text[:40]} is beyond ±1.8e308")
     return number
 
 
-def _no_constant(name: str) -> Any:
+def no_constant(name: str) -> Any:
     raise NonFiniteNumber(f"{name} is not a JSON number")
 
 
@@ -119,9 +119,9 @@ def loads(text: str | bytes, *, unique_keys: bool = False) -> Any:
         hook = refuse_repeated_keys if unique_keys else None
         value = json.loads(
             text,
-            parse_float=_finite,
+            parse_float=finite_float,
             parse_int=bounded_int,
-            parse_constant=_no_constant,
+            parse_constant=no_constant,
             object_pairs_hook=hook,
         )
     except RecursionError:

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import unquote, unquote_plus
 
 from localexa.server.core import strict_json
+from localexa.server.core.json_body import NOT_FINITE_MESSAGE
 from localexa.server.lwa.oauth_errors import InvalidClient, InvalidRequest
 
 FORM = "application/x-www-form-urlencoded"
@@ -106,7 +107,15 @@ def _refuse_repeated_parameters(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _parse_json(text: str) -> dict[str, str]:
     try:
         data = (
-            json.loads(text, object_pairs_hook=_refuse_repeated_parameters, parse_int=strict_json.bounded_int)
+            json.loads(
+                text,
+                object_pairs_hook=_refuse_repeated_parameters,
+                parse_int=strict_json.bounded_int,
+                # NaN, Infinity and 1e400 are no JSON numbers (RFC 8259 §6): a parameter holding one
+                # was taken as a number, or ignored (re-verification of 2026-12-06).
+                parse_float=strict_json.finite_float,
+                parse_constant=strict_json.no_constant,
+            )
             if text.strip()
             else {}
         )
@@ -119,6 +128,8 @@ def _parse_json(text: str) -> dict[str, str]:
         raise InvalidRequest(strict_json.TOO_DEEP_MESSAGE) from None
     except strict_json.TooLongNumber:
         raise InvalidRequest(strict_json.too_long_number_message()) from None
+    except strict_json.NonFiniteNumber:
+        raise InvalidRequest(NOT_FINITE_MESSAGE) from None
     except ValueError:
         raise InvalidRequest("The request body is not valid JSON.") from None
     if not isinstance(data, dict):

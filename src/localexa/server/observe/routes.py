@@ -18,7 +18,7 @@ from localexa.server.core.auth import AdminKey
 from localexa.server.core.clock import as_utc, iso
 from localexa.server.core.deps import ClockDep
 from localexa.server.core.errors import BadRequest, NotFound
-from localexa.server.core.json_body import json_object
+from localexa.server.core.json_body import NOT_FINITE_MESSAGE, json_object
 from localexa.server.core.openapi import component
 from localexa.server.observe import state
 from localexa.server.observe.faults import retry_after_sent
@@ -237,6 +237,8 @@ async def restore(request: Request) -> RestoreOut:
         raise BadRequest(strict_json.TOO_DEEP_MESSAGE) from None
     except strict_json.TooLongNumber:
         raise BadRequest(strict_json.too_long_number_message("The body")) from None
+    except strict_json.NonFiniteNumber:  # as every other admin body says (core/json_body.py)
+        raise BadRequest(NOT_FINITE_MESSAGE) from None
     except ValueError as exc:  # UnicodeDecodeError and strict_json's refusals are ValueErrors
         raise BadRequest("The body is not valid JSON.") from exc
     restored = await state.restore(request.app, document)
