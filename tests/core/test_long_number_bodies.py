@@ -12,6 +12,7 @@ import pytest
 
 from localexa.server.core.json_body import NOT_FINITE_MESSAGE
 from tests.conftest import ADMIN_KEY
+from tests.core.test_too_deep_bodies import event_headers
 from tests.factories import Admin
 
 LONG = "1" * (sys.get_int_max_str_digits() + 1)
@@ -61,17 +62,7 @@ async def test_a_body_with_a_number_too_long_to_read_says_so(
 async def test_an_event_with_a_number_too_long_to_read_says_so(
     client: httpx.AsyncClient, admin: Admin
 ) -> None:
-    skill = await admin.skill(permissions=["alexa::async_event:write"])
-    developer = await admin.access_token(skill.developer.user_id, ["alexa::ask:skills:readwrite"])
-    enabled = await client.put(
-        f"/v1/skills/{skill.skill_id}/stages/development/enablement",
-        headers={"Authorization": f"Bearer {developer}"},
-    )
-    assert enabled.status_code == 204, enabled.text
-    token = await admin.access_token(
-        skill.developer.user_id, ["profile"], client_id=skill.messaging_client_id
-    )
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    headers = await event_headers(client, admin)
     answer = await client.post("/v3/events", content=f'{{"event": {LONG}}}', headers=headers)
     assert answer.status_code == 400, answer.text
     assert answer.json()["payload"]["code"] == "INVALID_REQUEST_EXCEPTION", answer.text

@@ -39,7 +39,8 @@ async def test_a_body_nested_too_deep_says_so(
     assert "not valid JSON" in message_of(broken.json())  # type: ignore[operator]
 
 
-async def test_an_event_nested_too_deep_says_so(client: httpx.AsyncClient, admin: Admin) -> None:
+async def event_headers(client: httpx.AsyncClient, admin: Admin) -> dict[str, str]:
+    """Headers of an event the gateway accepts from a skill its developer enabled."""
     skill = await admin.skill(permissions=["alexa::async_event:write"])
     developer = await admin.access_token(skill.developer.user_id, ["alexa::ask:skills:readwrite"])
     enabled = await client.put(
@@ -50,7 +51,11 @@ async def test_an_event_nested_too_deep_says_so(client: httpx.AsyncClient, admin
     token = await admin.access_token(
         skill.developer.user_id, ["profile"], client_id=skill.messaging_client_id
     )
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    return {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+
+async def test_an_event_nested_too_deep_says_so(client: httpx.AsyncClient, admin: Admin) -> None:
+    headers = await event_headers(client, admin)
     deep = await client.post("/v3/events", content=DEEP, headers=headers)
     assert deep.status_code == 400, deep.text
     assert deep.json()["payload"]["description"] == TOO_DEEP_MESSAGE, deep.text
