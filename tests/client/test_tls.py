@@ -186,10 +186,44 @@ def test_a_verify_or_ca_file_of_another_kind_is_a_configuration_error(
         client_class(base_url="https://127.0.0.1:9", verify=bytes(missing))
     with pytest.raises(ConfigurationError, match="cannot trust '' as a CA: the path is empty"):
         client_class(base_url="https://127.0.0.1:9", verify=b"")
-    kinds = "True, False, the path of a CA file or an ssl.SSLContext"
+    kinds = "True (or None: the same), False, the path of a CA file or an ssl.SSLContext"
     with pytest.raises(ConfigurationError, match=re.escape(f"verify must be {kinds}, not int")):
         client_class(base_url="https://127.0.0.1:9", verify=1)
     with pytest.raises(
         ConfigurationError, match=re.escape("ca_file must be a path (str, bytes or os.PathLike), not list")
     ):
         client_class(base_url="https://127.0.0.1:9", ca_file=["ca.pem"])
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient])
+def test_a_verify_that_conflicts_with_ca_file_is_a_configuration_error_naming_both(
+    https_server: tuple[str, Path], client_class: Any
+) -> None:
+    """`ca_file=` made `verify=` ignored: `verify=False, ca_file=…` quietly checked certificates and
+    `verify=3` went through (QA of 2026-12-06). Only True (the default) or None goes with it."""
+    url, ca_file = https_server
+    conflicting: list[tuple[Any, str]] = [
+        (False, "verify=False and ca_file= conflict: "),
+        (str(ca_file), "verify=<a CA file> and ca_file= conflict: "),
+        (ssl.create_default_context(cafile=str(ca_file)), "verify=<ssl.SSLContext> and ca_file= conflict: "),
+    ]
+    for verify, start in conflicting:
+        with pytest.raises(ConfigurationError) as refused:
+            client_class(base_url=url, verify=verify, ca_file=ca_file)
+        assert str(refused.value).startswith(start), str(refused.value)
+        assert "verify= may only be True (the default) or None" in str(refused.value)
+        assert str(ca_file) not in str(refused.value)
+    with pytest.raises(ConfigurationError, match=r"verify must be .*, not int"):
+        client_class(base_url=url, verify=3, ca_file=ca_file)
+
+
+def test_verify_none_is_the_default_with_and_without_ca_file(https_server: tuple[str, Path]) -> None:
+    url, ca_file = https_server
+    for given in ({"verify": True}, {"verify": None}, {}):
+        with Client(base_url=url, ca_file=ca_file, max_retries=0, **given) as client:
+            assert client.admin.health() is True
+    with (
+        Client(base_url=url, verify=None, max_retries=0) as client,
+        pytest.raises(APIConnectionError, match="CERTIFICATE"),
+    ):
+        client.admin.health()

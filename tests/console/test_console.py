@@ -284,6 +284,18 @@ async def test_a_fault_for_a_customer_nobody_is_said_on_the_form(client: httpx.A
     assert await faults(client) == []
 
 
+async def test_a_fault_for_a_skill_nobody_has_is_said_on_the_form(client: httpx.AsyncClient) -> None:
+    """As a customer nobody is (since 2026-12-06 the store refuses it): the form says why."""
+    await sign_in(client)
+    csrf = _csrf((await client.get("/console/faults")).text)
+    data = {"csrf_token": csrf, "path": "/v1/x", "status": "503", "skill": "amzn1.ask.skill.nobody"}
+    response = await client.post("/console/faults", data=data)
+    assert response.status_code == 400
+    assert "skill: no skill has this id" in response.text
+    assert 'value="amzn1.ask.skill.nobody"' in response.text
+    assert await faults(client) == []
+
+
 async def test_a_filter_that_matches_nothing_says_so_and_region_takes_any_case(
     client: httpx.AsyncClient, admin: Admin
 ) -> None:

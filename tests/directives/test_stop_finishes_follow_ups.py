@@ -18,6 +18,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from localexa.server.core.clock import as_utc
 from localexa.server.directives import after_link_leases as leases
@@ -31,6 +35,7 @@ from tests.directives.conftest import ACCOUNT_LINKING, ASYNC_EVENTS, MyLights, p
 from tests.directives.slow_skill import SlowSkill, slow_skill_served
 from tests.factories import Admin
 from tests.observe.helpers import ADMIN
+from tests.servers import serve_in_loop
 
 #: Short, so a stop's window for sending passes quickly.
 DIRECTIVE_TIMEOUT = 2.0
@@ -209,3 +214,100 @@ async def test_a_follow_up_that_overruns_the_drain_is_cut_off_and_handed_over(
 
 def _same_instant(stored: datetime | None, expected: datetime) -> bool:
     return stored is not None and abs(as_utc(stored) - expected) < timedelta(milliseconds=1)
+
+
+#: How long the skill's token URL takes over a refresh: past the window for sending, within the
+#: token exchange timeout (4.5 s).
+SLOW_REFRESH = 1.5 * DIRECTIVE_TIMEOUT
+
+
+class SlowRefreshes:
+    """The skill's token URL: codes at once (tokens for an hour), refreshes after `delays` (one
+    per refresh, the last for the rest), each refreshed token good for `refreshed_lifetime` s."""
+
+    def __init__(self, delays: list[float], refreshed_lifetime: int = 3600) -> None:
+        self.delays = delays
+        self.refreshed_lifetime = refreshed_lifetime
+        self.refreshes = 0
+
+    async def token(self, request: Request) -> Response:
+        form = await request.form()
+        if form.get("grant_type") != "refresh_token":
+            code = str(form.get("code"))
+            return JSONResponse(
+                {"access_token": f"at-{code}", "refresh_token": f"rt-{code}", "expires_in": 3600}
+            )
+        delay = self.delays[min(self.refreshes, len(self.delays) - 1)]
+        self.refreshes += 1
+        await asyncio.sleep(delay)
+        lifetime = self.refreshed_lifetime
+        return JSONResponse({"access_token": f"at-refreshed-{self.refreshes}", "expires_in": lifetime})
+
+
+async def _linked_with_slow_refreshes(
+    app: FastAPI, admin: Admin, http: httpx.AsyncClient, mylights: MyLights, endpoint: str, token_url: str
+) -> tuple[str, str]:
+    """A customer whose link's follow-up is done and whose linked token has expired since."""
+    linking = {**mylights.account_linking(), "accessTokenUrl": token_url}
+    made = await admin.skill(endpoint=endpoint, permissions=[ASYNC_EVENTS], account_linking=linking)
+    customer = await admin.customer()
+    token = await admin.access_token(customer.user_id, [ACCOUNT_LINKING])
+    await post_link(http, token, made.skill_id, mylights)
+    pair = (customer.user_id, made.skill_id)
+    assert await app.state.after_link_runner.wait(*pair, timeout=10)
+    await admin.advance_clock(3601)
+    return pair
+
+
+async def _follow_up_while_stopping(runner: AfterLinkRunner, pair: tuple[str, str]) -> None:
+    """A relink's follow-up begun as the process begins to stop, run to its end."""
+    runner.begin_stop()
+    await runner.start(*pair)
+    await asyncio.wait_for(runner._tasks[pair], 20)
+
+
+async def test_a_step_whose_token_refresh_outlasts_the_window_is_handed_over_unsent(
+    app: FastAPI, admin: Admin, localexa_url: str, mylights: MyLights, slow_skill: tuple[SlowSkill, str]
+) -> None:
+    """Discover is allowed as the stop begins, but its token is refreshed first, past the window:
+    it is not sent (until 2026-12-06 it went out after the refresh, 1 s after the window closed)."""
+    skill, endpoint = slow_skill
+    tokens = SlowRefreshes([SLOW_REFRESH])
+    runner: AfterLinkRunner = app.state.after_link_runner
+    async with (
+        serve_in_loop(Starlette(routes=[Route("/token", tokens.token, methods=["POST"])])) as token_url,
+        httpx.AsyncClient(base_url=localexa_url, timeout=30) as http,
+    ):
+        pair = await _linked_with_slow_refreshes(app, admin, http, mylights, endpoint, f"{token_url}/token")
+        await _follow_up_while_stopping(runner, pair)
+        row = await _row(app, pair)
+        assert tokens.refreshes == 1
+        assert (row.discovery_status, row.accept_grant_status) == ("PENDING", "PENDING")
+        assert _lease_ended(row), (row.lease_owner, row.lease_expires_at)
+        assert skill.discovers == 1  # the first link's: the stopping process sent none
+        await _taken_over_by_another(app, pair)
+    assert (await _row(app, pair)).discovery_status == "SUCCEEDED"
+    assert (skill.discovers, skill.accept_grants) == (2, 2)
+
+
+async def test_accept_grant_whose_token_refresh_outlasts_the_window_is_handed_over_unsent(
+    app: FastAPI, admin: Admin, localexa_url: str, mylights: MyLights, slow_skill: tuple[SlowSkill, str]
+) -> None:
+    """Discover goes out in the window (its refresh is quick, the token lasts a second); AcceptGrant,
+    allowed once Discover is answered, needs the token refreshed again, past the window: it is
+    not sent, Discover's outcome stays."""
+    skill, endpoint = slow_skill
+    skill.discover_seconds = 0.65 * DIRECTIVE_TIMEOUT  # the token expires meanwhile
+    tokens = SlowRefreshes([0.0, SLOW_REFRESH], refreshed_lifetime=1)
+    runner: AfterLinkRunner = app.state.after_link_runner
+    async with (
+        serve_in_loop(Starlette(routes=[Route("/token", tokens.token, methods=["POST"])])) as token_url,
+        httpx.AsyncClient(base_url=localexa_url, timeout=30) as http,
+    ):
+        pair = await _linked_with_slow_refreshes(app, admin, http, mylights, endpoint, f"{token_url}/token")
+        await _follow_up_while_stopping(runner, pair)
+        row = await _row(app, pair)
+        assert tokens.refreshes == 2
+        assert (row.discovery_status, row.accept_grant_status) == ("SUCCEEDED", "PENDING")
+        assert _lease_ended(row), (row.lease_owner, row.lease_expires_at)
+        assert (skill.discovers, skill.accept_grants) == (2, 1)  # the stopping process sent no AcceptGrant

@@ -300,9 +300,10 @@ def _run(world: World, machine: Machine) -> Outcome:
                 # steps would meet its status rather than the API. This one names a path no call
                 # takes: it never fires, and is still deleted through the document's links.
                 body.update(method="GET", path="/_localexa/stateful/unmatched")
-                # A generated customer is nobody's (a 400 since 2026-12-06): the fault would not
-                # be made, and its delete links would not run.
+                # A generated customer or skill is nobody's (each a 400 since 2026-12-06): the
+                # fault would not be made, and its delete links would not run.
                 body.pop("customer", None)
+                body.pop("skill", None)
             output: StepOutput = super().step(input)
             if input.transition is not None and input.is_applied:
                 outcome.linked[input.transition.id.rsplit("] ", 1)[-1].split(" -> ", 1)[0]] += 1

@@ -295,6 +295,39 @@ async def test_a_fault_for_a_restored_customer_of_any_id_is_taken(client: httpx.
     assert listed["customer"] == "bob"
 
 
+@pytest.mark.parametrize(
+    "skill",
+    [
+        pytest.param("nope", id="not-an-id"),
+        pytest.param("amzn1.ask.skill." + "0" * 36, id="nobody-has-it"),
+        pytest.param("Atza|IwEBIpasted-token", id="a-token-is-not-echoed"),
+    ],
+)
+async def test_a_fault_for_a_skill_nobody_has_is_refused(
+    client: httpx.AsyncClient, admin: Admin, skill: str
+) -> None:
+    """`"skill": "nope"` was a 201 and the fault could never match (QA of 2026-12-06)."""
+    await admin.skill(name="One")
+    response = await client.post(
+        "/_localexa/faults", json={"path": "/x", "status": 500, "skill": skill}, headers=ADMIN
+    )
+    assert response.status_code == 400, response.text
+    message = response.json()["message"]
+    assert message.startswith("skill: ")
+    assert skill not in message
+    assert await faults(client) == []
+
+
+async def test_a_fault_for_an_existing_skill_and_customer_is_taken(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    made = await admin.skill(name="One")
+    customer = await admin.customer(name="Ada")
+    await add_fault(client, path="/x", status=500, skill=made.skill_id, customer=customer.user_id)
+    [listed] = await faults(client)
+    assert (listed["skill"], listed["customer"]) == (made.skill_id, customer.user_id)
+
+
 async def test_matching_by_skill_in_path_and_by_messaging_token(
     client: httpx.AsyncClient, admin: Admin
 ) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -63,6 +64,12 @@ def test_tls_with_one_argument_and_the_cli_trusting_the_same_ca(tmp_path: Path) 
         assert server.ca_file is not None
         assert server.ca_file.is_file()
         with server.client() as client:
+            assert client.admin.health() is True
+        # The caller's own `verify=` says what to trust: the kit then gives the client no CA file,
+        # which the client would refuse beside it (since 2026-12-06).
+        with server.client(verify=False) as client:
+            assert client.admin.health() is True
+        with server.client(verify=ssl.create_default_context(cafile=server.ca_file)) as client:
             assert client.admin.health() is True
         runner = CliRunner()
         base = ["--url", server.url, "--admin-key", server.admin_key]

@@ -31,7 +31,7 @@ class _CommonOptions(TypedDict, total=False):
     retry: RetryPolicy | None
     max_retries: int | None
     timeout: float | httpx.Timeout | None
-    verify: bool | str | bytes | os.PathLike[str] | os.PathLike[bytes] | ssl.SSLContext
+    verify: bool | str | bytes | os.PathLike[str] | os.PathLike[bytes] | ssl.SSLContext | None
     headers: Mapping[str, str] | None
 
 
@@ -67,12 +67,20 @@ class KitServer(Protocol):
     def raise_if_exited(self, *, grace: float) -> None: ...
 
 
+def _ca_file(server: KitServer, options: _CommonOptions) -> Path | None:
+    """The server's CA, unless the caller's own `verify=` says what to trust: since 2026-12-06 the
+    client refuses `ca_file=` with any `verify=` but True or None (it was ignored: `verify=False`
+    quietly checked certificates), so the kit gives the CA only where it used to count."""
+    verify = options.get("verify", True)
+    return server.ca_file if verify is True or verify is None else None
+
+
 def _verify(server: KitServer, options: _CommonOptions) -> bool | ssl.SSLContext:
     """What the client would verify TLS with: a transport given to it is used as it is, so the
     kit's own transport must trust this server's CA (or the caller's `verify=`) itself."""
     from localexa.client._client import _ssl_verify
 
-    return _ssl_verify(options.get("verify", True), server.ca_file)
+    return _ssl_verify(options.get("verify", True), _ca_file(server, options))
 
 
 def make_client(server: KitServer, options: ClientOptions) -> Client:
@@ -84,7 +92,7 @@ def make_client(server: KitServer, options: ClientOptions) -> Client:
     if options.get("http_client") is None:  # a caller's own httpx client is left as it is
         given = options.get("transport") or httpx.HTTPTransport(verify=_verify(server, options))
         options["transport"] = WatchedTransport(given, server)
-    return Client(base_url=server.url, ca_file=server.ca_file, **options)
+    return Client(base_url=server.url, ca_file=_ca_file(server, options), **options)
 
 
 def make_async_client(server: KitServer, options: AsyncClientOptions) -> AsyncClient:
@@ -96,4 +104,4 @@ def make_async_client(server: KitServer, options: AsyncClientOptions) -> AsyncCl
     if options.get("http_client") is None:
         given = options.get("transport") or httpx.AsyncHTTPTransport(verify=_verify(server, options))
         options["transport"] = WatchedAsyncTransport(given, server)
-    return AsyncClient(base_url=server.url, ca_file=server.ca_file, **options)
+    return AsyncClient(base_url=server.url, ca_file=_ca_file(server, options), **options)

@@ -67,6 +67,7 @@ from localexa.server.directives.service import (
     ASYNC_EVENT_PERMISSION,
     DirectiveRequest,
     DirectiveResult,
+    StopSending,
     send_directive,
 )
 from localexa.server.enablement.models import NOT_LINKED
@@ -93,11 +94,6 @@ _STATUS_STAMP = select(AfterLinkStatus.updated_at).where(
 
 class StateReplaced(Exception):
     """A reset or restore (through any process) replaced the state the follow-up began in."""
-
-
-class StopSending(Exception):
-    """The follow-up's process is stopping and sends no directive more: the steps still PENDING
-    stay so, for another process or the restart to take over (after_link_runner.py)."""
 
 
 @dataclass
@@ -251,9 +247,14 @@ async def _save(
 
 
 async def discover(
-    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None
+    runtime: Runtime,
+    customer_id: str,
+    skill_id: str,
+    stamp: Stamp | None = None,
+    may_send: Callable[[], bool] | None = None,
 ) -> DirectiveResult:
-    """Send Discover and keep its outcome. Raises (after keeping the reason) when it could not be sent."""
+    """Send Discover and keep its outcome. Raises (after keeping the reason) when it could not be
+    sent; `StopSending` (nothing kept) when `may_send` says no right before it goes out."""
 
     async def still_current(session: AsyncSession) -> bool:
         row = await DirectiveRepository(session).status(customer_id, skill_id)
@@ -265,15 +266,21 @@ async def discover(
         "Alexa.Discovery",
         "Discover",
         still_current=still_current if stamp is not None else None,
+        may_send=may_send,
     )
     return await _send_and_keep(runtime, request, "discovery", "Alexa.Discovery.Discover.Response", stamp)
 
 
 async def accept_grant(
-    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None
+    runtime: Runtime,
+    customer_id: str,
+    skill_id: str,
+    stamp: Stamp | None = None,
+    may_send: Callable[[], bool] | None = None,
 ) -> DirectiveResult:
-    """Send AcceptGrant and keep its outcome. Raises (after keeping the reason) when it could not be sent."""
-    request = DirectiveRequest(customer_id, skill_id, "Alexa.Authorization", "AcceptGrant")
+    """Send AcceptGrant and keep its outcome. Raises (after keeping the reason) when it could not
+    be sent; `StopSending` (nothing kept) when `may_send` says no right before it goes out."""
+    request = DirectiveRequest(customer_id, skill_id, "Alexa.Authorization", "AcceptGrant", may_send=may_send)
     return await _send_and_keep(
         runtime, request, "accept_grant", "Alexa.Authorization.AcceptGrant.Response", stamp
     )
@@ -329,15 +336,17 @@ async def follow_link(
     newer link's took over (`stamp`) stops: its AcceptGrant would hand out a grant for the old link.
     Before a step that `may_send` no longer allows (its process is stopping: after_link_runner.py)
     it raises `StopSending`, the step left PENDING for a takeover (until 2026-12-06 it ended FAILED
-    with the call that sends it). A follow-up taken over from another process sends only
-    `stamp.steps`.
+    with the call that sends it). `may_send` is asked again right before the directive goes out,
+    after the token was refreshed (which may take the token exchange timeout): until 2026-12-06 a
+    step allowed before a slow refresh was sent after it, past the window. A follow-up taken over
+    from another process sends only `stamp.steps`.
     """
     steps = stamp.steps if stamp is not None else STEPS
     if "discovery" in steps:
         if not may_send():
             raise StopSending
         with contextlib.suppress(LocalexaError):
-            await discover(runtime, customer_id, skill_id, stamp)
+            await discover(runtime, customer_id, skill_id, stamp, may_send)
     async with runtime.transaction() as session:
         skill = await SkillRepository(session).skill(skill_id)
         wants_grant = skill is not None and ASYNC_EVENT_PERMISSION in skill.permissions
@@ -354,7 +363,7 @@ async def follow_link(
         if not may_send():
             raise StopSending
         with contextlib.suppress(LocalexaError):
-            await accept_grant(runtime, customer_id, skill_id, stamp)
+            await accept_grant(runtime, customer_id, skill_id, stamp, may_send)
 
 
 async def fail_pending(runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None) -> None:

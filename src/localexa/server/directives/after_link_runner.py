@@ -9,8 +9,10 @@ another process replaced.
 
 A process that stops finishes its follow-ups instead of dropping them (`begin_stop`, `drain`):
 each goes on, as does one a link answered while the connections drain starts, but sends no
-directive later than the directive timeout after the stop began. A step it could not send by
-then (`StopSending`), or whose answer it could not wait for (cut off), is handed over
+directive later than the directive timeout after the stop began: the window is asked before each
+step and again right before its directive goes out, after the token refresh (since 2026-12-06;
+a slow token URL let a step allowed before its refresh be sent after the window). A step it could
+not send by then (`StopSending`), or whose answer it could not wait for (cut off), is handed over
 (`_hand_over`): left PENDING, its lease ended at once, so another process serving the database
 takes it over at its next sweep, or the restart does; this process sends nothing more. Until
 2026-12-06 those steps ended FAILED with the call that sends them again; before that (QA of
@@ -39,7 +41,6 @@ from localexa.server.directives.after_link import (
     InState,
     Stamp,
     StateReplaced,
-    StopSending,
     fail_pending,
     follow_link,
     follow_up_done,
@@ -47,6 +48,7 @@ from localexa.server.directives.after_link import (
 )
 from localexa.server.directives.models import FOLLOW_UP_PENDING, AfterLinkStatus
 from localexa.server.directives.runtime import Runtime
+from localexa.server.directives.service import StopSending
 from localexa.server.enablement.models import Enablement
 from localexa.server.observe.generation import read_generation, work_generation
 

@@ -56,6 +56,12 @@ EXPIRED = "EXPIRED_AUTHORIZATION_CREDENTIAL"
 INVALID = "INVALID_AUTHORIZATION_CREDENTIAL"
 
 
+class StopSending(Exception):
+    """The sender's process is stopping and sends no directive more (`DirectiveRequest.may_send`):
+    the after-link follow-up leaves its step PENDING for another process or the restart to take
+    over (after_link_runner.py)."""
+
+
 @dataclass(frozen=True)
 class DirectiveRequest:
     user_id: str
@@ -77,6 +83,10 @@ class DirectiveRequest:
     #: the result's `directive` is (no token, no grant code): a caller that gives up waiting (the
     #: evaluation's case time limit) can still say what it sent.
     on_sent: Callable[[dict[str, Any]], None] | None = field(default=None, compare=False)
+    #: Asked right before each message goes out (after the token was read, and refreshed if need
+    #: be, which may take up to the token exchange timeout): False raises `StopSending` instead.
+    #: The after-link follow-up of a stopping process passes its window for sending.
+    may_send: Callable[[], bool] | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -151,6 +161,7 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
     message = _build(request, target)
     notes: list[str] = []
     invoker = runtime.invoker()
+    _still_may_send(request)
     if request.on_sent is not None:
         request.on_sent(redact_json(message))
     first = await invoker.invoke(target.endpoint, message)
@@ -162,6 +173,7 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
             notes.append(f"The skill answered {EXPIRED}; refreshing the token failed: {exc.message}")
         else:
             message = envelope.with_new_message_id(message, fresh.token)
+            _still_may_send(request)
             if request.on_sent is not None:
                 request.on_sent(redact_json(message))
             attempts.append(Attempt(message, await invoker.invoke(target.endpoint, message)))
@@ -200,6 +212,13 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
         attempts=len(attempts),
         notes=tuple(notes),
     )
+
+
+def _still_may_send(request: DirectiveRequest) -> None:
+    """Checked after the token refresh, not only before it: a refresh at a slow token URL once let
+    a stopping process send Discover a second after its window had closed (QA of 2026-12-06)."""
+    if request.may_send is not None and not request.may_send():
+        raise StopSending
 
 
 #: Reads of the link around refreshes made outside the transaction (SQLite) before giving up: a

@@ -188,14 +188,17 @@ class FaultStore:
         return self._rules
 
     async def create(self, values: dict[str, Any], *, now: datetime) -> str:
-        """Store a new fault; BadRequest (nothing stored) for a `customer` no customer has.
+        """Store a new fault; BadRequest (nothing stored) for a `customer` no customer has, or
+        (since 2026-12-06 too) a `skill` no skill has.
 
         A fault's customer is the user of the call's token, a customer's id. Ids are made by
         localexa (`amzn1.account.` + 28 characters, core/ids.py), but a restored snapshot may hold
         any id, so the form alone cannot tell: the customers table can. A fault for an id it
         lacks could never match (a customer is never made with a chosen id, and a restore that
         brings one replaces the faults), and `"customer": "bob"` was taken and never fired
-        (QA of 2026-12-06). Checked in the transaction that stores the fault."""
+        (QA of 2026-12-06). The same holds for a skill's id (the skill in the call's path, or the
+        one whose messaging client made its token), checked against the skills table: `"skill":
+        "nope"` was taken as well. Checked in the transaction that stores the fault."""
         fault_id = new_fault_id()
         count = values.get("count")
         async with self._engine.begin() as conn:
@@ -205,6 +208,12 @@ class FaultStore:
                 raise BadRequest(
                     "customer: no customer has this id, so the fault could never match; a customer "
                     "id is the `userId` POST /_localexa/customers answered (amzn1.account.…)."
+                )
+            skill = values.get("skill")
+            if skill is not None and not await repository.skill_exists(conn, skill):
+                raise BadRequest(
+                    "skill: no skill has this id, so the fault could never match; a skill id is "
+                    "the `skillId` POST /_localexa/skills answered (amzn1.ask.skill.…)."
                 )
             await repository.add_fault(
                 conn,

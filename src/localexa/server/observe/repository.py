@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.observe.models import Fault, JournalEntry
+from localexa.server.skills.models import Skill
 
 
 @dataclass(frozen=True)
@@ -125,4 +126,9 @@ async def skill_of_client(conn: AsyncConnection, client_id: str) -> str | None:
 
 async def customer_exists(conn: AsyncConnection, customer_id: str) -> bool:
     result = await conn.execute(select(Customer.id).where(Customer.id == customer_id))
+    return result.first() is not None
+
+
+async def skill_exists(conn: AsyncConnection, skill_id: str) -> bool:
+    result = await conn.execute(select(Skill.id).where(Skill.id == skill_id))
     return result.first() is not None

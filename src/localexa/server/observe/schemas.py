@@ -97,7 +97,15 @@ class FaultFields(CamelModel):
             "customer (`amzn1.account.…`); an id no customer has is a 400."
         ),
     )
-    skill: str | None = Field(default=None, min_length=1, max_length=200)
+    skill: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description=(
+            "Only calls about this skill (its id in the path, or a token of its messaging client): "
+            "the `skillId` of an existing skill (`amzn1.ask.skill.…`); an id no skill has is a 400."
+        ),
+    )
     region: RegionField | None = None
     seed: int | None = Field(strict=True, default=None, ge=-(2**63), le=2**63 - 1, description=_INTEGER)
 
