@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.console.browser import ADMIN_KEY, SCREENSHOTS, WAIT_MS, Server, needs_browser
+from tests.console.browser import ADMIN_KEY, SCREENSHOTS, WAIT_MS, Server, needs_browser, sign_in_if_asked
 from tests.servers import serve_stdlib
 
 pytestmark = needs_browser()
@@ -171,6 +171,7 @@ def test_the_live_refresh_leaves_a_focused_row_alone(server: Server, browser_pag
 def test_faults_and_clock_through_the_forms(server: Server, browser_page: Any) -> None:
     page = browser_page
     page.goto(f"{server.url}/console/faults")
+    sign_in_if_asked(page, server)  # run alone, no earlier test signed the page in
     page.select_option("select[name=method]", "POST")
     page.fill("input[name=path]", "/v1/users/~current/skills/{skillId}/enablement")
     page.select_option("select[name=status]", "500")
