@@ -78,25 +78,47 @@ def test_a_long_word_does_not_widen_its_column(server: Server, browser_page: Any
     assert broken == [], broken
 
 
-#: Words of table cells (other than `skip`) wider than their cell, so split inside: a word is what
-#: lies between spaces, hyphens and slashes, where lines may break anyway (ids and timestamps
-#: wrap at their hyphens in a narrow column, as text does).
+#: Words of table cells (other than `skip`) that a line break splits although they would fit on one
+#: line of their cell: a word is what lies between spaces (in a path, between its slashes, `?` and
+#: `&` too). A single-word cell (an id, a timestamp) must not wrap at all, not even at a hyphen.
 _CELLS_ON_SEVERAL_LINES = r"""(skip) => {
     const split = [];
+    const linesOf = (range) => {
+        const tops = [...range.getClientRects()].map((r) => r.top).sort((a, b) => a - b);
+        return tops.filter((top, i) => i === 0 || top - tops[i - 1] > 2).length;
+    };
     for (const td of document.querySelectorAll("td")) {
-        const text = td.textContent.trim();
-        if (!text || text === skip) continue;
+        const text = td.textContent;
         const style = getComputedStyle(td);
+        // Empty, the long word itself, or cut with an ellipsis by design (its title holds it whole).
+        if (!text.trim() || text.trim() === skip || style.textOverflow === "ellipsis") continue;
         const room = td.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-        for (const word of text.split(/[\s\-\/]+/)) {
+        const nodes = [];
+        const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(), at = 0; node; node = walker.nextNode()) {
+            nodes.push([node, at]);
+            at += node.data.length;
+        }
+        const place = (offset) => {
+            for (let i = nodes.length - 1; i >= 0; i--) {
+                if (nodes[i][1] <= offset) return [nodes[i][0], offset - nodes[i][1]];
+            }
+        };
+        const single = !td.classList.contains("path") && text.trim().split(/\s+/).length === 1;
+        const pattern = td.classList.contains("path") ? /[^\s\/?&]+/g : /\S+/g;
+        for (const match of text.matchAll(pattern)) {
+            const range = document.createRange();
+            range.setStart(...place(match.index));
+            range.setEnd(...place(match.index + match[0].length));
+            if (linesOf(range) < 2) continue;
             const probe = document.createElement("span");
-            probe.style.font = style.font;
+            probe.style.font = getComputedStyle(range.startContainer.parentElement).font;
             probe.style.whiteSpace = "nowrap";
-            probe.textContent = word;
+            probe.textContent = match[0];
             document.body.appendChild(probe);
             const width = probe.getBoundingClientRect().width;
             probe.remove();
-            if (width > room + 1) { split.push(word); break; }
+            if (single || width <= room) { split.push(match[0]); break; }
         }
     }
     return split;

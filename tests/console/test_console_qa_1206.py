@@ -169,7 +169,7 @@ async def _run(app: FastAPI, skill_id: str, customer_id: str, status: str, total
 
 def _total_of(page: str, run_id: str) -> str:
     [row] = [row for row in page.split("<tr>") if f"evaluation_id={run_id}#results" in row]
-    cells: list[str] = re.findall(r"<td>(.*?)</td>", row, re.S)
+    cells: list[str] = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     return cells[6]  # id, skill id, stage, endpoint id, test plan id, status, total test cases
 
 

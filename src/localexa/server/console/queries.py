@@ -79,11 +79,15 @@ class Cell:
     href: str | None = None
 
     @property
-    def long_word(self) -> bool:
-        """Whether the text holds a word that may break (the `long` class of its cell): breaking
-        every cell's words let the table split "Delete" and short ids to fit (re-verification of
-        2026-12-06)."""
-        return any(len(word) > LONG_WORD for word in self.text.split())
+    def css_class(self) -> str | None:
+        """`long`: the text holds a word that may break; `word`: one word (an id, a timestamp), never
+        wrapped, not even at its hyphens. Breaking every cell's words split "Delete" and short ids
+        to fit, and ids and timestamps wrapped at their hyphens (re-verifications of 2026-12-06);
+        the table scrolls sideways instead."""
+        words = self.text.split()
+        if any(len(word) > LONG_WORD for word in words):
+            return "long"
+        return "word" if len(words) == 1 else None
 
 
 @dataclass
