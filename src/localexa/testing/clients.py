@@ -83,9 +83,24 @@ def _verify(server: KitServer, options: _CommonOptions) -> bool | ssl.SSLContext
     return _ssl_verify(options.get("verify", True), _ca_file(server, options))
 
 
+#: `Client`'s keywords the server decides: given to `server.client()`, `Client()` refused them with
+#: "got multiple values for keyword argument 'ca_file'" (re-verification of 2026-12-06).
+SERVER_DECIDES = ("base_url", "endpoints", "ca_file")
+
+
+def _refuse_what_the_server_decides(options: Mapping[str, object], call: str) -> None:
+    given = [name for name in SERVER_DECIDES if name in options]
+    if given:
+        raise TypeError(
+            f"{call}() takes no {', '.join(given)}: the server decides it (its URL, regions and CA); "
+            "to trust another CA, pass verify= (an ssl.SSLContext or a CA file)."
+        )
+
+
 def make_client(server: KitServer, options: ClientOptions) -> Client:
     from localexa.client import Client
 
+    _refuse_what_the_server_decides(options, "server.client")
     server.require_running()
     options = ClientOptions(**options)
     options.setdefault("admin_key", server.admin_key)
@@ -98,6 +113,7 @@ def make_client(server: KitServer, options: ClientOptions) -> Client:
 def make_async_client(server: KitServer, options: AsyncClientOptions) -> AsyncClient:
     from localexa.client import AsyncClient
 
+    _refuse_what_the_server_decides(options, "server.async_client")
     server.require_running()
     options = AsyncClientOptions(**options)
     options.setdefault("admin_key", server.admin_key)
