@@ -105,6 +105,9 @@ async def test_a_form_sent_after_sign_out_says_it_was_not_saved(client: httpx.As
     assert [f["faultId"] for f in await listed_faults(client)] == [fault_id]  # nothing changed
     plain = await client.get("/console/login", params={"next": "/console/clock"})
     assert "not saved" not in plain.text  # only after a form
+    for forged in ("0", "false", "no"):  # only the console's own "1" says it (re-verification)
+        page_text = (await client.get("/console/login", params={"unsaved": forged})).text
+        assert "not saved" not in page_text, forged
     wrong = await client.post(
         "/console/login",
         data={"admin_key": "wrong", "csrf_token": _csrf(plain.text), "next": "/console", "unsaved": "1"},

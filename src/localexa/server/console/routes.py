@@ -100,7 +100,7 @@ async def login_page(request: Request, next: str | None = None, unsaved: str = "
         return RedirectResponse(_safe_next(next), status_code=303)
     # An anonymous session only carries the CSRF token that guards this form.
     session = session or new_session(signed_in=False)
-    context = {"next": _safe_next(next), "error": None, "unsaved": bool(unsaved)}
+    context = {"next": _safe_next(next), "error": None, "unsaved": unsaved == "1"}
     response = render(request, "login.html", context, session=session)
     set_session_cookie(request, response, session)
     return response
@@ -140,14 +140,14 @@ async def login(
         SIGN_IN_OPERATION, caller
     )
     if retry_after is not None:
-        return _too_many_sign_ins(request, session, next, bool(unsaved), retry_after)
+        return _too_many_sign_ins(request, session, next, unsaved == "1", retry_after)
     if not admin_key_ok(request, admin_key):
         # An empty key guesses nothing: not a wrong key, as a header without one is not
         # (core/auth.py); three empty submissions locked the address's admin calls out.
         if admin_key.strip() and (retry_after := await count_wrong_key(request, limiter, caller)) is not None:
-            return _too_many_sign_ins(request, session, next, bool(unsaved), retry_after)  # spent meanwhile
+            return _too_many_sign_ins(request, session, next, unsaved == "1", retry_after)  # spent meanwhile
         error = "That is not this server's admin key."
-        context = {"next": _safe_next(next), "error": error, "unsaved": bool(unsaved)}
+        context = {"next": _safe_next(next), "error": error, "unsaved": unsaved == "1"}
         return render(request, "login.html", context, session=session, status_code=401)
     mark_admin(request)  # the right key signed this call in: the admin's, in the journal
     response = RedirectResponse(_safe_next(next), status_code=303)

@@ -68,6 +68,8 @@ def build_filter(
     until: str | None = None,
 ) -> JournalFilter:
     exact, status_class = parse_status(status)
+    # Any case, as region and the console's filter take it (`INBOUND` was a 400 here only).
+    direction = direction.lower() if direction else None
     if direction and direction not in ("inbound", "outbound"):
         raise BadRequest("direction: must be inbound or outbound.")
     # Checked as direction is: an unknown region (`US`, a typo) matched nothing and answered an
