@@ -252,25 +252,30 @@ async def test_matching_by_customer(client: httpx.AsyncClient, admin: Admin) -> 
 
 
 @pytest.mark.parametrize(
-    "customer",
+    ("field", "value"),
     [
-        pytest.param("bob", id="not-an-id"),
-        pytest.param("amzn1.account." + "A" * 28, id="nobody-has-it"),
-        pytest.param("Atza|IwEBIpasted-token", id="a-token-is-not-echoed"),
+        pytest.param("customer", "bob", id="customer-not-an-id"),
+        pytest.param("customer", "amzn1.account." + "A" * 28, id="customer-nobody-has-it"),
+        pytest.param("customer", "Atza|IwEBIpasted-token", id="customer-a-token-is-not-echoed"),
+        pytest.param("skill", "nope", id="skill-not-an-id"),
+        pytest.param("skill", "amzn1.ask.skill." + "0" * 36, id="skill-nobody-has-it"),
+        pytest.param("skill", "Atza|IwEBIpasted-token", id="skill-a-token-is-not-echoed"),
     ],
 )
-async def test_a_fault_for_a_customer_nobody_is_refused(
-    client: httpx.AsyncClient, admin: Admin, customer: str
+async def test_a_fault_for_a_customer_or_skill_nobody_has_is_refused(
+    client: httpx.AsyncClient, admin: Admin, field: str, value: str
 ) -> None:
-    """`"customer": "bob"` was a 201 and the fault could never match (QA of 2026-12-06)."""
+    """`"customer": "bob"` or `"skill": "nope"` was a 201 and the fault could never match (QA of
+    2026-12-06)."""
     await admin.customer(name="Ada")
+    await admin.skill(name="One")
     response = await client.post(
-        "/_localexa/faults", json={"path": "/x", "status": 500, "customer": customer}, headers=ADMIN
+        "/_localexa/faults", json={"path": "/x", "status": 500, field: value}, headers=ADMIN
     )
     assert response.status_code == 400, response.text
     message = response.json()["message"]
-    assert message.startswith("customer: ")
-    assert customer not in message
+    assert message.startswith(f"{field}: ")
+    assert value not in message
     assert await faults(client) == []
 
 
@@ -293,29 +298,6 @@ async def test_a_fault_for_a_restored_customer_of_any_id_is_taken(client: httpx.
     await add_fault(client, path="/x", status=500, customer="bob")
     [listed] = await faults(client)
     assert listed["customer"] == "bob"
-
-
-@pytest.mark.parametrize(
-    "skill",
-    [
-        pytest.param("nope", id="not-an-id"),
-        pytest.param("amzn1.ask.skill." + "0" * 36, id="nobody-has-it"),
-        pytest.param("Atza|IwEBIpasted-token", id="a-token-is-not-echoed"),
-    ],
-)
-async def test_a_fault_for_a_skill_nobody_has_is_refused(
-    client: httpx.AsyncClient, admin: Admin, skill: str
-) -> None:
-    """`"skill": "nope"` was a 201 and the fault could never match (QA of 2026-12-06)."""
-    await admin.skill(name="One")
-    response = await client.post(
-        "/_localexa/faults", json={"path": "/x", "status": 500, "skill": skill}, headers=ADMIN
-    )
-    assert response.status_code == 400, response.text
-    message = response.json()["message"]
-    assert message.startswith("skill: ")
-    assert skill not in message
-    assert await faults(client) == []
 
 
 async def test_a_fault_for_an_existing_skill_and_customer_is_taken(

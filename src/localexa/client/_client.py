@@ -12,8 +12,6 @@ twins they hand out.
 from __future__ import annotations
 
 import dataclasses
-import os
-import ssl
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
@@ -24,10 +22,11 @@ import httpx
 from localexa.client._async import AsyncRunner, check_event_loop
 from localexa.client._core import Core
 from localexa.client._endpoints import Endpoints, redact
-from localexa.client._errors import CaFileError, ConfigurationError
+from localexa.client._errors import ConfigurationError
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client._sync import SyncRunner
 from localexa.client._timeouts import TimeoutArg, timeout_of
+from localexa.client._tls import CaPath, VerifyArg, ssl_verify
 from localexa.client.auth import BearerAuth, LwaTokenAuth
 from localexa.client.resources.account_linking import AccountLinkingResource, AsyncAccountLinkingResource
 from localexa.client.resources.admin import Admin, AsyncAdmin
@@ -44,14 +43,6 @@ __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 AuthArg = str | httpx.Auth | None
-#: A path is text, bytes or a path object (`os.fspath` takes each; ssl reads bytes as the file
-#: system's encoding).
-CaPath = str | bytes | os.PathLike[str] | os.PathLike[bytes]
-#: None is the default, True (httpx read it so too), said since 2026-12-06.
-VerifyArg = bool | CaPath | ssl.SSLContext | None
-
-#: What `verify=` takes, as its errors say.
-_VERIFY_KINDS = "True (or None: the same), False, the path of a CA file or an ssl.SSLContext"
 
 
 class _Unset:
@@ -59,55 +50,6 @@ class _Unset:
 
 
 _UNSET = _Unset()
-
-
-def _ssl_verify(verify: VerifyArg, ca_file: CaPath | None) -> bool | ssl.SSLContext:
-    """`ca_file` (or a path as `verify`) trusts that CA, e.g. localexa's `<data dir>/tls/ca.pem`.
-
-    A bytes path is a path as text is (since 2026-12-06: `verify=b"ca.pem"` went to httpx as it
-    was, and the first call raised AttributeError); anything else but a bool, None or an
-    SSLContext is a ConfigurationError here, not an AttributeError at the first HTTPS call.
-    `ca_file=` goes only with `verify=True` (the default) or None: since 2026-12-06 any other
-    `verify=` with it is a ConfigurationError (it was ignored, so `verify=False, ca_file=…` quietly
-    checked certificates)."""
-    if verify is not None and not isinstance(verify, bool | str | bytes | os.PathLike | ssl.SSLContext):
-        raise ConfigurationError(f"verify must be {_VERIFY_KINDS}, not {type(verify).__name__}")
-    if ca_file is not None and verify is not True and verify is not None:
-        raise ConfigurationError(_conflict(verify))
-    if ca_file is None:
-        if not isinstance(verify, str | bytes | os.PathLike):
-            return True if verify is None else verify
-        ca_file = verify
-    if not isinstance(ca_file, str | bytes | os.PathLike):
-        raise ConfigurationError(
-            f"ca_file must be a path (str, bytes or os.PathLike), not {type(ca_file).__name__}"
-        )
-    path = os.fspath(ca_file)
-    shown = os.fsdecode(path)  # the name as text: "b'/x/ca.pem'" named no file a person knows
-    if not path:  # ssl reads "" as no file at all, and trusted the system's CAs without a word
-        raise CaFileError("''", "the path is empty")
-    try:
-        return ssl.create_default_context(cafile=path)
-    except OSError as exc:  # ssl.SSLError is one
-        reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
-        raise CaFileError(shown, str(reason)) from None
-
-
-def _conflict(verify: bool | CaPath | ssl.SSLContext) -> str:
-    """Why `verify=` cannot go with `ca_file=` (a path is not shown: `ca_file=` names it)."""
-    if verify is False:
-        given, why = "verify=False", "verify=False checks no certificate, ca_file= checks them against its CA"
-    elif isinstance(verify, ssl.SSLContext):
-        given, why = (
-            "verify=<ssl.SSLContext>",
-            "the context decides what is trusted, ca_file= would be ignored",
-        )
-    else:
-        given, why = "verify=<a CA file>", "each names a CA to trust"
-    return (
-        f"{given} and ca_file= conflict: {why}. Pass one of them; with ca_file=, verify= may only be "
-        "True (the default) or None."
-    )
 
 
 def _auth(auth: AuthArg, endpoints: Endpoints) -> httpx.Auth | None:
@@ -194,7 +136,7 @@ class Client:
         core = _core(base_url, endpoints, auth, admin_key, retry, max_retries, headers)
         timeout = timeout_of(timeout)
         if http_client is None:
-            http = httpx.Client(timeout=timeout, verify=_ssl_verify(verify, ca_file), transport=transport)
+            http = httpx.Client(timeout=timeout, verify=ssl_verify(verify, ca_file), transport=transport)
         else:
             http = http_client
         self._setup(http, core, owns_http=http_client is None)
@@ -314,9 +256,7 @@ class AsyncClient:
         core = _core(base_url, endpoints, auth, admin_key, retry, max_retries, headers)
         timeout = timeout_of(timeout)
         if http_client is None:
-            http = httpx.AsyncClient(
-                timeout=timeout, verify=_ssl_verify(verify, ca_file), transport=transport
-            )
+            http = httpx.AsyncClient(timeout=timeout, verify=ssl_verify(verify, ca_file), transport=transport)
         else:
             http = http_client
         self._setup(http, core, owns_http=http_client is None)

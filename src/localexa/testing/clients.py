@@ -78,9 +78,9 @@ def _ca_file(server: KitServer, options: _CommonOptions) -> Path | None:
 def _verify(server: KitServer, options: _CommonOptions) -> bool | ssl.SSLContext:
     """What the client would verify TLS with: a transport given to it is used as it is, so the
     kit's own transport must trust this server's CA (or the caller's `verify=`) itself."""
-    from localexa.client._client import _ssl_verify
+    from localexa.client._tls import ssl_verify
 
-    return _ssl_verify(options.get("verify", True), _ca_file(server, options))
+    return ssl_verify(options.get("verify", True), _ca_file(server, options))
 
 
 #: `Client`'s keywords the server decides: given to `server.client()`, `Client()` refused them with
