@@ -110,6 +110,16 @@ def _stderr() -> Console:
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 
+def _own_code(error: Exception) -> str | None:
+    """The `--json` code of an error the CLI finds itself, before or instead of a call (README
+    "Exit codes"); None for the client's other errors, whose code is the API's (or none)."""
+    if isinstance(error, MissingCredentials):
+        return "MISSING_CREDENTIALS"
+    if isinstance(error, ConfigurationError):  # an id `..`, a URL that is none: a usage error
+        return "INVALID_VALUE"
+    return None
+
+
 def print_error(error: Exception, *, as_json: bool) -> None:
     """Status, code, message and request id of `error`, to stderr."""
     status = getattr(error, "status_code", None)
@@ -117,6 +127,8 @@ def print_error(error: Exception, *, as_json: bool) -> None:
     message = getattr(error, "message", None) or str(error)
     request_id = getattr(error, "request_id", None)
     if as_json:
+        # The CLI's own errors have no API code; `"code"` was null for them until 2026-12-06.
+        code = code if code is not None else _own_code(error)
         body = {"status": status, "code": code, "message": message, "requestId": request_id}
         typer.echo(json.dumps({"error": body}), err=True)
         return
