@@ -46,8 +46,10 @@ __all__ = [
     "exit_code_for",
     "one_line",
     "print_error",
+    "print_table",
     "printable",
     "rows_of",
+    "stdout_console",
     "to_jsonable",
 ]
 
@@ -171,6 +173,8 @@ class Column:
     header: str
     read: Callable[[Any], Any]
     identifier: bool | Callable[[Any], bool] = False
+    #: A Rich style for the row's cell (a status in its colour); the text stays text, not markup.
+    style: Callable[[Any], str] | None = None
 
     @classmethod
     def attr(cls, header: str, name: str, *, identifier: bool = False) -> Column:
@@ -178,6 +182,9 @@ class Column:
 
     def keeps_whole(self, row: Any) -> bool:
         return self.identifier(row) if callable(self.identifier) else self.identifier
+
+    def style_of(self, row: Any) -> str:
+        return self.style(row) if self.style is not None else ""
 
 
 def _cell(value: Any) -> str:
@@ -197,6 +204,11 @@ def _cell(value: Any) -> str:
 def _stdout() -> Console:
     # Piped output is never wrapped (an id cut in two is useless to grep); a terminal wraps.
     return Console(highlight=False, width=None if sys.stdout.isatty() else 4096)
+
+
+def stdout_console() -> Console:
+    """The console every command prints its tables and lines to (its width rules: `_stdout`)."""
+    return _stdout()
 
 
 # Width a table adds to its cells: Rich's default box (a border before each column and after the
@@ -261,11 +273,18 @@ def _print_table(console: Console, rows: Sequence[Any], columns: Sequence[Column
         table = Table(title=title, title_justify="left", box=None, pad_edge=False)
     for column, column_width in zip(columns, widths, strict=True):
         table.add_column(column.header, width=column_width, overflow="fold")
-    for row_cells in cells:
+    for row, row_cells in zip(rows, cells, strict=True):
         # Text, not str: Rich reads a str cell as markup, so "[redacted]" showed as "" and a name
         # like "[/x]" crashed the command.
-        table.add_row(*(Text(cell) for cell in row_cells))
+        styles = (column.style_of(row) for column in columns)
+        table.add_row(*(Text(cell, style=style) for cell, style in zip(row_cells, styles, strict=True)))
     console.print(table)
+
+
+def print_table(console: Console, rows: Sequence[Any], columns: Sequence[Column], title: str | None) -> None:
+    """`rows` as `emit` prints a list, on `console` (for a command that prints more than a table
+    on the same console, as `evaluations run` prints its summary and progress)."""
+    _print_table(console, rows, columns, title)
 
 
 def _print_records(
