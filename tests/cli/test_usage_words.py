@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from localexa.cli.main import app
-from localexa.cli.usage_errors import USAGE_CODES
+from localexa.cli.usage_errors import OWN_CODES, USAGE_CODES
 from tests.cli.conftest import CLEAN_ENV, Cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -122,4 +122,4 @@ def test_the_readme_lists_every_code() -> None:
     text = README.read_text(encoding="utf-8")
     section = text[text.index("### Exit codes") :]
     listed = set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE))
-    assert listed == {*USAGE_CODES, "MISSING_CREDENTIALS"}
+    assert listed == {*USAGE_CODES, *OWN_CODES}

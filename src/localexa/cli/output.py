@@ -45,6 +45,7 @@ __all__ = [
     "emit",
     "exit_code_for",
     "one_line",
+    "print_cli_error",
     "print_error",
     "print_table",
     "printable",
@@ -142,6 +143,17 @@ def print_error(error: Exception, *, as_json: bool) -> None:
     console.print(line, markup=True)
     if request_id:
         console.print(f"request id: {one_line(str(request_id))}", markup=False)
+
+
+def print_cli_error(message: str, code: str, *, as_json: bool) -> None:
+    """An error the CLI finds itself (a code of usage_errors.OWN_CODES): `error: message` on
+    stderr, or the one JSON object of an API error under `--json` (it printed the line then too
+    until 2026-12-06)."""
+    if as_json:
+        body = {"status": None, "code": code, "message": message, "requestId": None}
+        typer.echo(json.dumps({"error": body}), err=True)
+        return
+    typer.echo(f"error: {printable(message)}", err=True)
 
 
 # -- output --------------------------------------------------------------------------------------

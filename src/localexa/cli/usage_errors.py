@@ -17,7 +17,7 @@ from typing import Any
 from typer import _click as click  # Typer ships its own Click; its classes live here
 from typer._click import exceptions as errors
 
-__all__ = ["USAGE_CODES", "in_own_words", "print_usage_error_as_json", "usage_code"]
+__all__ = ["OWN_CODES", "USAGE_CODES", "in_own_words", "print_usage_error_as_json", "usage_code"]
 
 #: Every code a usage error (exit 2) can carry under `--json`, and what it means (README).
 USAGE_CODES = {
@@ -28,6 +28,13 @@ USAGE_CODES = {
     "UNEXPECTED_ARGUMENT": "more arguments than the command takes",
     "INVALID_VALUE": "a value the option or argument does not take (`--status 99`, an id `..`)",
     "USAGE_ERROR": "any other misuse of the command line",
+}
+
+#: The codes of the CLI's other errors of its own (README "Exit codes"): none is the API's.
+OWN_CODES = {
+    "MISSING_CREDENTIALS": "no token or admin key to send (exit 4)",
+    "NETWORK_NOT_FOUND": "`thread export`: no stored network matches (exit 3)",
+    "INCOMPLETE_DATASET": "`thread export`: the stored network makes no complete dataset (exit 2)",
 }
 
 
