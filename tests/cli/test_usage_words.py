@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import localexa.client
 from localexa.cli.main import app
 from localexa.cli.usage_errors import OWN_CODES, USAGE_CODES
+from tests.cli.bad_server import BadServer, invoke
 from tests.cli.conftest import CLEAN_ENV, Cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -123,3 +126,34 @@ def test_the_readme_lists_every_code() -> None:
     section = text[text.index("### Exit codes") :]
     listed = set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE))
     assert listed == {*USAGE_CODES, *OWN_CODES}
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "exit_code"),
+    [
+        ("closed-before-answer", "NO_CONNECTION", 6),
+        ("not-http", "NO_CONNECTION", 6),
+        ("html-200", "INVALID_RESPONSE", 6),
+        ("json-403", "ACCESS_DENIED", 4),  # the API's own code, as it sent it
+        ("html-404", None, 3),  # an answer without a code: none is made up
+    ],
+)
+def test_a_call_without_an_answer_of_the_api_has_a_code(
+    bad_server: BadServer, mode: str, code: str | None, exit_code: int
+) -> None:
+    bad_server.mode = mode
+    result = invoke(["admin", "customers", "list", "--json"], url=bad_server.url)
+    assert result.exit_code == exit_code, (result.stdout, result.stderr)
+    assert json.loads(result.stderr)["error"]["code"] == code
+
+
+def test_a_call_that_times_out_has_its_code(bad_server: BadServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    class QuickClient(localexa.client.Client):  # the CLI's client, with a 0.2 s timeout
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **{**kwargs, "timeout": 0.2})
+
+    monkeypatch.setattr(localexa.client, "Client", QuickClient)
+    bad_server.mode = "silent"
+    result = invoke(["admin", "customers", "list", "--json"], url=bad_server.url)
+    assert result.exit_code == 6, (result.stdout, result.stderr)
+    assert json.loads(result.stderr)["error"]["code"] == "TIMEOUT"

@@ -37,7 +37,14 @@ from rich.text import Text
 
 from localexa.cli.errors import MissingCredentials
 from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT
-from localexa.client import APIConnectionError, APIError, APIStatusError, ConfigurationError
+from localexa.client import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    ConfigurationError,
+)
 
 __all__ = [
     "Column",
@@ -114,12 +121,19 @@ def _stderr() -> Console:
 
 
 def _own_code(error: Exception) -> str | None:
-    """The `--json` code of an error the CLI finds itself, before or instead of a call (README
-    "Exit codes"); None for the client's other errors, whose code is the API's (or none)."""
+    """The `--json` code of an error the CLI or the client finds itself, before, instead of or
+    after a call (README "Exit codes"); None for an API's refusal, whose code is the API's (or
+    none: a 404 page of another server)."""
     if isinstance(error, MissingCredentials):
         return "MISSING_CREDENTIALS"
     if isinstance(error, ConfigurationError):  # an id `..`, a URL that is none: a usage error
         return "INVALID_VALUE"
+    if isinstance(error, APITimeoutError):
+        return "TIMEOUT"
+    if isinstance(error, APIConnectionError):  # refused, reset, TLS, no HTTP at all
+        return "NO_CONNECTION"
+    if isinstance(error, APIResponseValidationError):  # a 2xx that is no answer of the API
+        return "INVALID_RESPONSE"
     return None
 
 
