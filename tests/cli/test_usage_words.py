@@ -47,7 +47,11 @@ BAD_VALUES = [
     (("thread", "put", "--extended-pan-id", "x", "--network-name", "n", "--network-key", "k",
       "--channel", "x"), "'x' is no whole number."),
     (("evaluations", "run", "amzn1.ask.skill.x", "--endpoint", "e", "--poll", "soon"),
-     "'soon' is no number."),
+     "'soon' is no number: give 0 or more."),
+    (("evaluations", "run", "amzn1.ask.skill.x", "--endpoint", "e", "--poll", "-1"),
+     "-1 is out of range: give 0 or more."),
+    (("evaluations", "run", "amzn1.ask.skill.x", "--endpoint", "e", "--timeout", "nan"),
+     "'nan' is no number: give 0 or more."),
     (("serve", "--port", "0"), "0 is out of range: give 1 to 65535."),
     (("serve", "--client-timeout", "x"), "'x' is no number: give 0.1 or more."),
 ]  # fmt: skip

@@ -165,8 +165,10 @@ def run(
     endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="The endpointId to test.")],
     stage: StageOption = StageName.development,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the run to its end.")] = True,
-    poll: Annotated[float, typer.Option(help="Seconds between status checks.")] = 0.5,
-    timeout: Annotated[float, typer.Option(help="Give up following after this many seconds.")] = 900.0,
+    # 0 or more (since 2026-12-06): a negative --poll went on to time.sleep, which raises
+    # ValueError for it, and a negative or NaN --timeout was taken.
+    poll: Annotated[float, typer.Option(min=0, help="Seconds between status checks.")] = 0.5,
+    timeout: Annotated[float, typer.Option(min=0, help="Give up following after this many seconds.")] = 900.0,
     token: TokenOption = None,
     json_output: JsonOption = False,
 ) -> None:
