@@ -199,7 +199,7 @@ NETWORK = ["--extended-pan-id", XPANID, "--network-name", "home", "--network-key
     [
         pytest.param(["admin", "customers", "get"], "Missing argument", id="missing-argument"),
         pytest.param(["skill", "status", "x", "y"], "unexpected extra argument", id="extra-argument"),
-        pytest.param(["admin", "journal", "get", "abc"], "integer", id="not-an-int"),
+        pytest.param(["admin", "journal", "get", "abc"], "'abc' is no whole number", id="not-an-int"),
         pytest.param(["admin", "journal", "list", "--limit", "0"], "--limit", id="int-below-min"),
         pytest.param(
             ["admin", "faults", "create", "--path", "/x", "--status", "200"], "--status", id="int-range"

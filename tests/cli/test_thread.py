@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -162,3 +163,23 @@ def test_export_of_nothing_is_not_found(cli: Cli, token: str) -> None:
     named = cli.run("thread", "export", "--extended-pan-id", XPANID, "--network-name", "nope", token=token)
     assert named.exit_code == 3
     assert "network name 'nope'" in named.stderr
+
+
+def test_export_errors_are_json_under_json(cli: Cli, token: str) -> None:
+    """`thread export --json` printed its own errors as `error: …` lines (QA of 2026-12-06)."""
+    missing = cli.run("thread", "export", "--extended-pan-id", XPANID, "--json", token=token)
+    assert missing.exit_code == 3
+    assert json.loads(missing.stderr)["error"] == {
+        "status": None,
+        "code": "NETWORK_NOT_FOUND",
+        "message": f"no Thread network with extended PAN ID {XPANID}",
+        "requestId": None,
+    }
+    cli.ok("thread", "put", "--extended-pan-id", XPANID, "--network-name", "bare", "--network-key", KEY,
+           token=token)  # fmt: skip
+    partial = cli.run("thread", "export", "--extended-pan-id", XPANID, "--json", token=token)
+    assert partial.exit_code == 2
+    assert partial.stdout == ""
+    error = json.loads(partial.stderr)["error"]
+    assert error["code"] == "INCOMPLETE_DATASET"
+    assert "no panId or channelNumber" in error["message"]

@@ -13,6 +13,7 @@ from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -224,6 +225,49 @@ def test_verify_none_is_the_default_with_and_without_ca_file(https_server: tuple
             assert client.admin.health() is True
     with (
         Client(base_url=url, verify=None, max_retries=0) as client,
+        pytest.raises(APIConnectionError, match="CERTIFICATE"),
+    ):
+        client.admin.health()
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient])
+def test_verify_or_ca_file_beside_http_client_is_a_configuration_error(
+    https_server: tuple[str, Path], client_class: Any
+) -> None:
+    """`http_client=` is used as it is, so `verify=`, `ca_file=` and `transport=` beside it were
+    ignored without a word: `verify=False` still checked certificates, `ca_file=` trusted nothing
+    (QA of 2026-12-06)."""
+    url, ca_file = https_server
+    # Never opened: no connection to close (an AsyncClient's aclose would need a loop).
+    own = httpx.AsyncClient() if client_class is AsyncClient else httpx.Client()
+    conflicting: list[tuple[dict[str, Any], str]] = [
+        ({"verify": False}, "http_client= and verify= conflict: "),
+        ({"verify": str(ca_file)}, "http_client= and verify= conflict: "),
+        ({"verify": ssl.create_default_context()}, "http_client= and verify= conflict: "),
+        ({"ca_file": ca_file}, "http_client= and ca_file= conflict: "),
+        ({"verify": False, "ca_file": ca_file}, "http_client= and verify= and ca_file= conflict: "),
+        (
+            {"transport": httpx.MockTransport(lambda request: httpx.Response(200))},
+            "http_client= and transport= conflict: ",
+        ),
+    ]
+    for given, start in conflicting:
+        with pytest.raises(ConfigurationError) as refused:
+            client_class(base_url=url, http_client=own, **given)
+        assert str(refused.value).startswith(start), str(refused.value)
+        assert "set them on the httpx client you pass" in str(refused.value)
+        assert isinstance(refused.value, ValueError)
+
+
+def test_http_client_trusts_what_it_was_given(https_server: tuple[str, Path]) -> None:
+    url, ca_file = https_server
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(ca_file))) as own:
+        for given in ({"verify": True}, {"verify": None}, {}):
+            with Client(base_url=url, http_client=own, max_retries=0, **given) as client:
+                assert client.admin.health() is True
+    with (
+        httpx.Client() as own,
+        Client(base_url=url, http_client=own, max_retries=0) as client,
         pytest.raises(APIConnectionError, match="CERTIFICATE"),
     ):
         client.admin.health()

@@ -7,6 +7,7 @@ where they must run. The `server` and `browser_page` fixtures are in tests/conso
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 from dataclasses import dataclass
@@ -68,3 +69,15 @@ def sign_in_if_asked(page: Any, server: Server) -> None:
         page.fill("#admin_key", ADMIN_KEY)
         page.click("button[type=submit]")
         page.wait_for_selector("main h1")
+
+
+def journal_link(page: Any, path: str) -> Any:
+    """The journal row's link to a call of `path`, by what a user reads: its accessible name, the
+    whole path. (`text="…"` finds it no more: the `<wbr>` after each "/" splits the link's text
+    into nodes, and Playwright's text engine matches none of them whole.)"""
+    return page.locator("#journal-rows").get_by_role("link", name=path, exact=True)
+
+
+def path_cell(page: Any, path: str) -> Any:
+    """The `td.path` code of `path` on the faults page, its text the whole path (see journal_link)."""
+    return page.locator("td.path code").filter(has_text=re.compile(f"^{re.escape(path)}$"))

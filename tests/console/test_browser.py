@@ -17,7 +17,17 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.console.browser import ADMIN_KEY, SCREENSHOTS, WAIT_MS, Server, needs_browser, sign_in_if_asked
+from tests.console.browser import (
+    ADMIN_KEY,
+    SCREENSHOTS,
+    WAIT_MS,
+    Server,
+    journal_link,
+    needs_browser,
+    path_cell,
+    sign_in_if_asked,
+)
+from tests.console.html_text import shown
 from tests.servers import serve_stdlib
 
 pytestmark = needs_browser()
@@ -137,12 +147,12 @@ def test_a_call_made_through_the_api_appears_in_the_live_journal(
     page.goto(f"{server.url}/console/journal")
     page.wait_for_selector("h1:has-text('Journal')")
     marker = f"/_localexa/customers/amzn1.account.BROWSER{int(time.time())}"
-    assert marker not in page.content()
+    assert marker not in shown(page.content())
     answer = server.admin.get(marker)  # made after the page loaded: only the 2 s refresh can show it
     assert answer.status_code == 404
-    page.wait_for_selector(f'#journal-rows >> text="{marker}"')
+    journal_link(page, marker).wait_for()
     _shot(page, "journal", tmp_path)
-    page.click(f'#journal-rows >> text="{marker}"')
+    journal_link(page, marker).click()
     page.wait_for_selector("h2:has-text('Response')")
     assert answer.headers["X-Amzn-RequestId"] in page.content()
     assert "[redacted]" in page.content()  # the admin key header
@@ -157,15 +167,15 @@ def test_the_live_refresh_leaves_a_focused_row_alone(server: Server, browser_pag
     marker = f"/_localexa/customers/amzn1.account.FOCUS{int(time.time())}"
     assert server.admin.get(marker).status_code == 404
     page.goto(f"{server.url}/console/journal")
-    page.wait_for_selector(f'#journal-rows >> text="{marker}"')
-    page.focus(f'#journal-rows >> text="{marker}"')
+    journal_link(page, marker).wait_for()
+    journal_link(page, marker).focus()
     assert server.admin.get(marker + "-later").status_code == 404  # new rows arrive meanwhile
     page.wait_for_timeout(4500)  # two refresh ticks
     focused = page.evaluate("document.getElementById('journal-rows').contains(document.activeElement)")
     assert focused is True
     assert page.evaluate("document.activeElement.textContent").strip() == marker
     page.evaluate("document.activeElement.blur()")
-    page.wait_for_selector(f'#journal-rows >> text="{marker}-later"')  # refreshed once it was free
+    journal_link(page, f"{marker}-later").wait_for()  # refreshed once it was free
 
 
 def test_faults_and_clock_through_the_forms(server: Server, browser_page: Any) -> None:
@@ -177,7 +187,7 @@ def test_faults_and_clock_through_the_forms(server: Server, browser_page: Any) -
     page.select_option("select[name=status]", "500")
     page.fill("input[name=count]", "1")
     page.click("text=Create fault")
-    page.wait_for_selector('td.path >> text="/v1/users/~current/skills/{skillId}/enablement"')
+    path_cell(page, "/v1/users/~current/skills/{skillId}/enablement").wait_for()
     created = [f for f in server.admin.get("/_localexa/faults").json() if f["status"] == 500]
     assert len(created) == 1
     page.click(f"button[aria-label='Delete {created[0]['faultId']}']")

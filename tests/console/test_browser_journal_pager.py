@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.console.browser import Server, needs_browser, sign_in_if_asked
+from tests.console.browser import Server, journal_link, needs_browser, sign_in_if_asked
 
 pytestmark = needs_browser()
 
@@ -37,16 +37,16 @@ def test_the_live_refresh_moves_older_entries_along_with_the_rows(server: Server
     _recorded(server.admin, marker, 101)
     page.goto(f"{server.url}/console/journal?path={marker}")
     sign_in_if_asked(page, server)
-    page.wait_for_selector(f'#journal-rows >> text="{marker}-100"')
+    journal_link(page, f"{marker}-100").wait_for()
     assert page.is_visible("text=Older entries →")
     for n in range(101, 116):
         server.admin.get(f"{marker}-{n:03d}")
     _recorded(server.admin, marker, 116)
-    page.wait_for_selector(f'#journal-rows >> text="{marker}-115"')  # refreshed
+    journal_link(page, f"{marker}-115").wait_for()  # refreshed
     first = set(page.evaluate(_SHOWN_IDS))
     assert len(first) == 100
     page.click("text=Older entries →")
-    page.wait_for_selector(f'#journal-rows >> text="{marker}-000"')
+    journal_link(page, f"{marker}-000").wait_for()
     second = set(page.evaluate(_SHOWN_IDS))
     assert len(first | second) == 116, f"{116 - len(first | second)} entries on no page"
 
@@ -123,3 +123,48 @@ _CELLS_ON_SEVERAL_LINES = r"""(skip) => {
     }
     return split;
 }"""
+
+
+#: The lines a link's text is laid out on, as the characters each holds.
+_LINES_OF = r"""(link) => {
+    const lines = [];
+    let lastTop = null;
+    const walker = document.createTreeWalker(link, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let i = 0; i < node.data.length; i++) {
+            const range = document.createRange();
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const rect = range.getClientRects()[0];
+            if (!rect) continue;
+            if (lastTop === null || rect.top - lastTop > 2) { lines.push(""); lastTop = rect.top; }
+            lines[lines.length - 1] += node.data[i];
+        }
+    }
+    return lines;
+}"""
+
+
+def test_a_narrow_journal_breaks_a_path_only_after_a_slash(server: Server, browser_page: Any) -> None:
+    """A narrow path column broke a path at any character ("…/stage" then "s/development"); it
+    breaks only after a "/" now (a `<wbr>` there), and the link's text is still the path."""
+    marker = (
+        f"/_localexa/customers/amzn1.account.NARROW{time.time_ns()}/stages/development/enablement"
+        "/capabilities/brightness/thresholds/minimum"
+    )
+    assert server.admin.get(marker).status_code == 404
+    _recorded(server.admin, marker, 1)
+    page = browser_page
+    page.set_viewport_size({"width": 420, "height": 800})
+    try:
+        page.goto(f"{server.url}/console/journal?path={marker}")
+        sign_in_if_asked(page, server)
+        link = journal_link(page, marker)
+        link.wait_for()
+        assert link.inner_text() == marker
+        lines = link.evaluate(_LINES_OF)
+    finally:
+        page.set_viewport_size({"width": 1360, "height": 860})
+    assert len(lines) >= 3, lines  # the column is narrow: the path wraps
+    assert "".join(lines) == marker
+    assert all(line.endswith("/") for line in lines[:-1]), lines

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_KEY
+from tests.console.html_text import shown
 from tests.credential_locker.conftest import make_locker, network
 from tests.factories import Admin
 from tests.observe.helpers import ADMIN, add_fault, faults, journal
@@ -196,16 +197,16 @@ async def test_journal_page_and_live_rows_show_calls(client: httpx.AsyncClient, 
     customer = await admin.customer(name="Hopper")
     await sign_in(client)
     page = await client.get("/console/journal")
-    assert "/_localexa/customers" in page.text
+    assert "/_localexa/customers" in shown(page.text)
     assert 'data-rows="/console/journal/rows"' in page.text
     await client.get("/v1/alexaApiEndpoint")
     rows = await client.get("/console/journal/rows")
     assert rows.status_code == 200
-    assert "/v1/alexaApiEndpoint" in rows.text
+    assert "/v1/alexaApiEndpoint" in shown(rows.text)
     assert "<html" not in rows.text  # a fragment
     filtered = await client.get("/console/journal/rows", params={"customer": customer.user_id})
-    assert "/_localexa/customers" in filtered.text
-    assert "/v1/alexaApiEndpoint" not in filtered.text
+    assert "/_localexa/customers" in shown(filtered.text)
+    assert "/v1/alexaApiEndpoint" not in shown(filtered.text)
     [entry] = await journal(client, path="/v1/alexaApiEndpoint")
     detail = await client.get(f"/console/journal/{entry['id']}")
     assert detail.status_code == 200
@@ -362,4 +363,4 @@ async def test_the_journal_form_keeps_the_request_id_and_takes_the_apis_spelling
         assert page.status_code == 200
         assert f'name="request_id" value="{request_id}"' in page.text
         assert "amzn1.account.NOBODY" in page.text
-        assert "/_localexa/vendors" not in page.text
+        assert "/_localexa/vendors" not in shown(page.text)

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -70,6 +71,11 @@ def test_tls_with_one_argument_and_the_cli_trusting_the_same_ca(tmp_path: Path) 
         with server.client(verify=False) as client:
             assert client.admin.health() is True
         with server.client(verify=ssl.create_default_context(cafile=server.ca_file)) as client:
+            assert client.admin.health() is True
+        # A caller's own httpx client trusts what it was given: the kit passes no CA file beside
+        # it, which the client refuses (since 2026-12-06; before, it was ignored).
+        trusting = ssl.create_default_context(cafile=server.ca_file)
+        with httpx.Client(verify=trusting) as own, server.client(http_client=own) as client:
             assert client.admin.health() is True
         runner = CliRunner()
         base = ["--url", server.url, "--admin-key", server.admin_key]

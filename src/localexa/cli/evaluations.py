@@ -15,7 +15,6 @@ progress) and 1 when it FAILED or ended in ERROR; API errors exit as output.py s
 from __future__ import annotations
 
 import json
-import sys
 import time
 from typing import Annotated, Any
 
@@ -23,11 +22,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from localexa.cli.context import state
 from localexa.cli.options import JsonOption, StageName, StageOption, TokenOption, stage_literal
-from localexa.cli.output import Column, emit, printable, to_jsonable
+from localexa.cli.output import Column, emit, print_table, printable, stdout_console, to_jsonable
 from localexa.client import Client
 from localexa.client.types.evaluations import Evaluation, TestCaseResult
 
@@ -42,7 +40,10 @@ EvaluationId = Annotated[str, typer.Argument(help="The id `run` printed.")]
 
 
 def _console() -> Console:
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    # The console of every other command: a table fits the terminal's width without cutting an
+    # id, and piped output is not wrapped (this group made its own until 2026-12-06, which
+    # folded test case names and directives at any character and wrapped piped output at 160).
+    return stdout_console()
 
 
 # -- what failed, in words -----------------------------------------------------------------------
@@ -82,25 +83,34 @@ def print_results(results: list[TestCaseResult], console: Console) -> None:
         # has none: say so rather than draw an empty table.
         console.print("no test case ran")
         return
-    table = Table(title="Test cases")
-    table.add_column("Test case")
-    table.add_column("Status")
-    table.add_column("Directive")
-    table.add_column("Actual vs expected")
-    colour = {"PASSED": "green", "FAILED": "red", "ERROR": "yellow"}
-    for result in results:
-        header = (result.directive or {}).get("header") or {}
-        directive = f"{header.get('namespace', '')}.{header.get('name', '')}".strip(".")
-        details = "\n".join(differences(result)) if result.status != "PASSED" else ""
-        # Names and values come from test plans and the skill's answers: text, not markup.
-        # Control characters too: an ESC from a skill's answer must not reach the terminal.
-        table.add_row(
-            escape(printable(result.name)),
-            f"[{colour.get(result.status, 'white')}]{escape(printable(result.status))}[/]",
-            escape(printable(directive)),
-            escape(printable(details)),
-        )
-    console.print(table)
+    print_table(console, results, RESULT_COLUMNS, "Test cases")
+
+
+_COLOUR = {"PASSED": "green", "FAILED": "red", "ERROR": "yellow"}
+
+
+def _directive(result: TestCaseResult) -> str:
+    header = (result.directive or {}).get("header") or {}
+    return f"{header.get('namespace', '')}.{header.get('name', '')}".strip(".")
+
+
+#: Names and values come from test plans and the skill's answers: the shared table prints them as
+#: text, not markup, with control characters escaped (an ESC from a skill's answer must not reach
+#: the terminal). A name, a status and a directive are one word each and never wrap.
+RESULT_COLUMNS = [
+    Column("Test case", lambda result: result.name, identifier=True),
+    Column(
+        "Status",
+        lambda result: result.status,
+        identifier=True,
+        style=lambda result: _COLOUR.get(result.status, "white"),
+    ),
+    Column("Directive", _directive, identifier=True),
+    Column(
+        "Actual vs expected",
+        lambda result: "\n".join(differences(result)) if result.status != "PASSED" else "",
+    ),
+]
 
 
 def print_summary(evaluation_id: str, evaluation: Evaluation, console: Console) -> None:
@@ -155,8 +165,10 @@ def run(
     endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="The endpointId to test.")],
     stage: StageOption = StageName.development,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the run to its end.")] = True,
-    poll: Annotated[float, typer.Option(help="Seconds between status checks.")] = 0.5,
-    timeout: Annotated[float, typer.Option(help="Give up following after this many seconds.")] = 900.0,
+    # 0 or more (since 2026-12-06): a negative --poll went on to time.sleep, which raises
+    # ValueError for it, and a negative or NaN --timeout was taken.
+    poll: Annotated[float, typer.Option(min=0, help="Seconds between status checks.")] = 0.5,
+    timeout: Annotated[float, typer.Option(min=0, help="Give up following after this many seconds.")] = 900.0,
     token: TokenOption = None,
     json_output: JsonOption = False,
 ) -> None:

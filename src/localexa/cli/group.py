@@ -13,7 +13,6 @@ object on stderr, as API errors are, not Rich's box).
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -24,6 +23,7 @@ from typer.core import TyperGroup
 
 from localexa.cli.context import CliState
 from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT, GuardedStdout, OutputLost, report_lost_output
+from localexa.cli.usage_errors import in_own_words, print_usage_error_as_json
 
 __all__ = ["lazy_group"]
 
@@ -48,12 +48,6 @@ _JSON_WANTED = "localexa.json_wanted"
 def _json_wanted(args: Sequence[str]) -> bool:
     words = list(args)
     return "--json" in (words[: words.index("--")] if "--" in words else words)
-
-
-def _print_usage_error_as_json(error: click.ClickException) -> None:
-    """A usage error as the one JSON object on stderr that API errors are under `--json`."""
-    body = {"status": None, "code": None, "message": error.format_message(), "requestId": None}
-    click.echo(json.dumps({"error": body}), err=True)
 
 
 class LazyGroup(TyperGroup):
@@ -89,8 +83,9 @@ class LazyGroup(TyperGroup):
             ctx = super().make_context(info_name, args, parent=parent, **extra)
         except click.ClickException as error:  # a bad root option: `localexa --retries x … --json`
             if not wanted:
+                in_own_words(error)
                 raise
-            _print_usage_error_as_json(error)
+            print_usage_error_as_json(error)
             raise typer.Exit(error.exit_code) from None
         ctx.meta[_JSON_WANTED] = wanted
         return ctx
@@ -111,13 +106,14 @@ class LazyGroup(TyperGroup):
             # under --json it was a Rich box while API errors were JSON (QA of 2026-12-06).
             found = ctx.find_object(CliState)
             if not (ctx.meta.get(_JSON_WANTED) or (found is not None and found.json)):
+                in_own_words(error)  # Typer's box prints the rewritten message
                 raise
-            _print_usage_error_as_json(error)
+            print_usage_error_as_json(error)
             raise typer.Exit(error.exit_code) from None
         except Exception as error:
             # Imported here, not at the top: `localexa serve` never loads the client (cold start).
             from localexa.cli.output import ExitCode, exit_code_for, print_error
-            from localexa.client import LocalexaClientError
+            from localexa.client import ConfigurationError, LocalexaClientError
 
             found = ctx.find_object(CliState)
             as_json = found is not None and found.json
@@ -125,7 +121,8 @@ class LazyGroup(TyperGroup):
                 # An argument that is not text: a byte that is no UTF-8 in argv arrives as a lone
                 # surrogate (PEP 383), which no URL or JSON body can carry. A usage error.
                 bad = error.object[error.start : error.end]
-                print_error(ValueError(f"an argument is not valid UTF-8 text: {bad!r}"), as_json=as_json)
+                problem = ConfigurationError(f"an argument is not valid UTF-8 text: {bad!r}")
+                print_error(problem, as_json=as_json)
                 raise typer.Exit(int(ExitCode.USAGE)) from None
             if not isinstance(error, LocalexaClientError):
                 raise

@@ -37,7 +37,14 @@ from rich.text import Text
 
 from localexa.cli.errors import MissingCredentials
 from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT
-from localexa.client import APIConnectionError, APIError, APIStatusError, ConfigurationError
+from localexa.client import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    ConfigurationError,
+)
 
 __all__ = [
     "Column",
@@ -45,9 +52,12 @@ __all__ = [
     "emit",
     "exit_code_for",
     "one_line",
+    "print_cli_error",
     "print_error",
+    "print_table",
     "printable",
     "rows_of",
+    "stdout_console",
     "to_jsonable",
 ]
 
@@ -110,6 +120,23 @@ def _stderr() -> Console:
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 
+def _own_code(error: Exception) -> str | None:
+    """The `--json` code of an error the CLI or the client finds itself, before, instead of or
+    after a call (README "Exit codes"); None for an API's refusal, whose code is the API's (or
+    none: a 404 page of another server)."""
+    if isinstance(error, MissingCredentials):
+        return "MISSING_CREDENTIALS"
+    if isinstance(error, ConfigurationError):  # an id `..`, a URL that is none: a usage error
+        return "INVALID_VALUE"
+    if isinstance(error, APITimeoutError):
+        return "TIMEOUT"
+    if isinstance(error, APIConnectionError):  # refused, reset, TLS, no HTTP at all
+        return "NO_CONNECTION"
+    if isinstance(error, APIResponseValidationError):  # a 2xx that is no answer of the API
+        return "INVALID_RESPONSE"
+    return None
+
+
 def print_error(error: Exception, *, as_json: bool) -> None:
     """Status, code, message and request id of `error`, to stderr."""
     status = getattr(error, "status_code", None)
@@ -117,6 +144,8 @@ def print_error(error: Exception, *, as_json: bool) -> None:
     message = getattr(error, "message", None) or str(error)
     request_id = getattr(error, "request_id", None)
     if as_json:
+        # The CLI's own errors have no API code; `"code"` was null for them until 2026-12-06.
+        code = code if code is not None else _own_code(error)
         body = {"status": status, "code": code, "message": message, "requestId": request_id}
         typer.echo(json.dumps({"error": body}), err=True)
         return
@@ -128,6 +157,17 @@ def print_error(error: Exception, *, as_json: bool) -> None:
     console.print(line, markup=True)
     if request_id:
         console.print(f"request id: {one_line(str(request_id))}", markup=False)
+
+
+def print_cli_error(message: str, code: str, *, as_json: bool) -> None:
+    """An error the CLI finds itself (a code of usage_errors.OWN_CODES): `error: message` on
+    stderr, or the one JSON object of an API error under `--json` (it printed the line then too
+    until 2026-12-06)."""
+    if as_json:
+        body = {"status": None, "code": code, "message": message, "requestId": None}
+        typer.echo(json.dumps({"error": body}), err=True)
+        return
+    typer.echo(f"error: {printable(message)}", err=True)
 
 
 # -- output --------------------------------------------------------------------------------------
@@ -159,6 +199,8 @@ class Column:
     header: str
     read: Callable[[Any], Any]
     identifier: bool | Callable[[Any], bool] = False
+    #: A Rich style for the row's cell (a status in its colour); the text stays text, not markup.
+    style: Callable[[Any], str] | None = None
 
     @classmethod
     def attr(cls, header: str, name: str, *, identifier: bool = False) -> Column:
@@ -166,6 +208,9 @@ class Column:
 
     def keeps_whole(self, row: Any) -> bool:
         return self.identifier(row) if callable(self.identifier) else self.identifier
+
+    def style_of(self, row: Any) -> str:
+        return self.style(row) if self.style is not None else ""
 
 
 def _cell(value: Any) -> str:
@@ -185,6 +230,11 @@ def _cell(value: Any) -> str:
 def _stdout() -> Console:
     # Piped output is never wrapped (an id cut in two is useless to grep); a terminal wraps.
     return Console(highlight=False, width=None if sys.stdout.isatty() else 4096)
+
+
+def stdout_console() -> Console:
+    """The console every command prints its tables and lines to (its width rules: `_stdout`)."""
+    return _stdout()
 
 
 # Width a table adds to its cells: Rich's default box (a border before each column and after the
@@ -249,11 +299,18 @@ def _print_table(console: Console, rows: Sequence[Any], columns: Sequence[Column
         table = Table(title=title, title_justify="left", box=None, pad_edge=False)
     for column, column_width in zip(columns, widths, strict=True):
         table.add_column(column.header, width=column_width, overflow="fold")
-    for row_cells in cells:
+    for row, row_cells in zip(rows, cells, strict=True):
         # Text, not str: Rich reads a str cell as markup, so "[redacted]" showed as "" and a name
         # like "[/x]" crashed the command.
-        table.add_row(*(Text(cell) for cell in row_cells))
+        styles = (column.style_of(row) for column in columns)
+        table.add_row(*(Text(cell, style=style) for cell, style in zip(row_cells, styles, strict=True)))
     console.print(table)
+
+
+def print_table(console: Console, rows: Sequence[Any], columns: Sequence[Column], title: str | None) -> None:
+    """`rows` as `emit` prints a list, on `console` (for a command that prints more than a table
+    on the same console, as `evaluations run` prints its summary and progress)."""
+    _print_table(console, rows, columns, title)
 
 
 def _print_records(

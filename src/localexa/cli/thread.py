@@ -25,7 +25,7 @@ import typer
 
 from localexa.cli.context import state
 from localexa.cli.options import JsonOption, TokenOption
-from localexa.cli.output import Column, emit, rows_of
+from localexa.cli.output import Column, emit, print_cli_error, rows_of
 from localexa.client.types import ThreadNetwork
 from localexa.thread import InvalidField, ThreadDataset, TlvError, compute_pskc
 from localexa.thread import fields as f
@@ -280,7 +280,8 @@ def export(
     networks = _networks(ctx, extended_pan_id, network_name, 2, token)
     if not networks:
         named = f" and network name {network_name!r}" if network_name is not None else ""
-        typer.echo(f"error: no Thread network with extended PAN ID {extended_pan_id}{named}", err=True)
+        message = f"no Thread network with extended PAN ID {extended_pan_id}{named}"
+        print_cli_error(message, "NETWORK_NOT_FOUND", as_json=cli.json)
         raise typer.Exit(3)
     if len(networks) > 1:
         raise typer.BadParameter("several networks match; choose one with --network-name")
@@ -289,10 +290,11 @@ def export(
     if not minimal and not complete:
         # Exit 2, not a note beside exit 0: `$(localexa thread export …)` would hand ot-ctl a
         # dataset it refuses, and the script could not tell.
-        typer.echo(
-            "error: the stored network has no panId or channelNumber, so no complete dataset can be "
+        print_cli_error(
+            "the stored network has no panId or channelNumber, so no complete dataset can be "
             "made (ot-ctl would refuse it); --minimal exports the stored fields alone",
-            err=True,
+            "INCOMPLETE_DATASET",
+            as_json=cli.json,
         )
         raise typer.Exit(2)
     if complete and (filled := dataset.missing_defaults()):

@@ -26,7 +26,7 @@ from localexa.client._errors import ConfigurationError
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client._sync import SyncRunner
 from localexa.client._timeouts import TimeoutArg, timeout_of
-from localexa.client._tls import CaPath, VerifyArg, ssl_verify
+from localexa.client._tls import CaPath, VerifyArg, ssl_verify, tls_options_given
 from localexa.client.auth import BearerAuth, LwaTokenAuth
 from localexa.client.resources.account_linking import AccountLinkingResource, AsyncAccountLinkingResource
 from localexa.client.resources.admin import Admin, AsyncAdmin
@@ -104,6 +104,20 @@ def _derived(core: Core, overrides: dict[str, Any]) -> Core:
     )
 
 
+def _refuse_beside_http_client(verify: VerifyArg, ca_file: CaPath | None, transport: object) -> None:
+    """`http_client=` is used as it is, with its own TLS settings and transport: since 2026-12-06
+    `verify=` (but True/None), `ca_file=` or `transport=` beside it is a ConfigurationError (each
+    was ignored, so `Client(http_client=own, verify=False)` still checked certificates)."""
+    given = [*tls_options_given(verify, ca_file), *(["transport"] if transport is not None else [])]
+    if given:
+        options = " and ".join(f"{name}=" for name in given)
+        raise ConfigurationError(
+            f"http_client= and {options} conflict: the client sends through http_client= as it "
+            f"is, so {options} would be ignored. Pass one of them; set them on the httpx client "
+            "you pass (httpx.Client(verify=…, transport=…))."
+        )
+
+
 def _given(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not _UNSET}
 
@@ -138,6 +152,7 @@ class Client:
         if http_client is None:
             http = httpx.Client(timeout=timeout, verify=ssl_verify(verify, ca_file), transport=transport)
         else:
+            _refuse_beside_http_client(verify, ca_file, transport)
             http = http_client
         self._setup(http, core, owns_http=http_client is None)
 
@@ -258,6 +273,7 @@ class AsyncClient:
         if http_client is None:
             http = httpx.AsyncClient(timeout=timeout, verify=ssl_verify(verify, ca_file), transport=transport)
         else:
+            _refuse_beside_http_client(verify, ca_file, transport)
             http = http_client
         self._setup(http, core, owns_http=http_client is None)
 

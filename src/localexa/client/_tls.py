@@ -8,7 +8,7 @@ import ssl
 
 from localexa.client._errors import CaFileError, ConfigurationError
 
-__all__ = ["CaPath", "VerifyArg", "ssl_verify"]
+__all__ = ["CaPath", "VerifyArg", "ssl_verify", "tls_options_given"]
 
 #: A path is text, bytes or a path object (`os.fspath` takes each; ssl reads bytes as the file
 #: system's encoding).
@@ -50,6 +50,17 @@ def ssl_verify(verify: VerifyArg, ca_file: CaPath | None) -> bool | ssl.SSLConte
     except OSError as exc:  # ssl.SSLError is one
         reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
         raise CaFileError(shown, str(reason)) from None
+
+
+def tls_options_given(verify: VerifyArg, ca_file: CaPath | None) -> list[str]:
+    """`verify=` and `ca_file=`, those of them given something but their defaults (for the error
+    of `http_client=` beside them: the client sends through it as it is)."""
+    given = []
+    if verify is not True and verify is not None:
+        given.append("verify")
+    if ca_file is not None:
+        given.append("ca_file")
+    return given
 
 
 def _conflict(verify: bool | CaPath | ssl.SSLContext) -> str:

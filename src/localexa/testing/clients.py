@@ -71,6 +71,8 @@ def _ca_file(server: KitServer, options: _CommonOptions) -> Path | None:
     """The server's CA, unless the caller's own `verify=` says what to trust: since 2026-12-06 the
     client refuses `ca_file=` with any `verify=` but True or None (it was ignored: `verify=False`
     quietly checked certificates), so the kit gives the CA only where it used to count."""
+    if options.get("http_client") is not None:  # the caller's httpx client trusts what it trusts
+        return None
     verify = options.get("verify", True)
     return server.ca_file if verify is True or verify is None else None
 

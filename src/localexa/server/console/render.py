@@ -34,7 +34,18 @@ HERE = Path(__file__).parent
 def templates() -> Jinja2Templates:
     from starlette.templating import Jinja2Templates
 
-    return Jinja2Templates(directory=str(HERE / "templates"))
+    loaded = Jinja2Templates(directory=str(HERE / "templates"))
+    loaded.env.filters["path_breaks"] = path_breaks
+    return loaded
+
+
+def path_breaks(path: str) -> str:
+    """A path (or URL) as HTML that a narrow column breaks only after a "/" (`<wbr>`, which adds
+    no text: the link's text, copied or read, is the path). Until 2026-12-06 it broke anywhere,
+    "…/stage" then "s/development"."""
+    from markupsafe import Markup, escape
+
+    return Markup("/<wbr>").join(escape(part) for part in str(path).split("/"))
 
 
 NAV: tuple[tuple[str, str], ...] = (
