@@ -127,3 +127,28 @@ def test_a_json_body_with_a_key_twice_is_refused() -> None:
         )
     assert caught.value.code == "invalid_request"
     assert caught.value.message == "The parameter grant_type is included more than once."
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("scope=profile:user_id", id="colon"),
+        pytest.param("scope=alexa::ask:skills:read", id="double-colon"),
+        pytest.param("redirect_uri=https://app.example.com/cb?x=1,2;3$@", id="uri-characters"),
+    ],
+)
+def test_a_raw_uri_query_character_does_not_make_the_body_literal(raw: str) -> None:
+    """`curl --data-urlencode refresh_token=$REFRESH -d scope=profile:user_id` (README "3. Refresh"):
+    `: / , ; $ @ ?` may stand raw in a URI query (RFC 3986 §3.4) and parse_qsl and the WHATWG form
+    parser decode such a body. A raw `:` made the whole body literal, so `%7C` stayed `%7C` and the
+    refresh token was `invalid_grant` (QA of 2026-12-06)."""
+    body = f"refresh_token=Atzr%7Cabc-_9&{raw}&client_secret=a%2Bb&grant_type=refresh_token"
+    params = parse_lenient_form(body)
+    assert params["refresh_token"] == "Atzr|abc-_9"
+    assert params["client_secret"] == "a+b"
+    name, _, value = raw.partition("=")
+    assert params[name] == value
+    # A raw `|` still makes the whole body literal, `:` or not.
+    literal = parse_lenient_form(f"refresh_token=Atzr|a+b&{raw}&code=a%7Cb")
+    assert literal["refresh_token"] == "Atzr|a+b"
+    assert literal["code"] == "a%7Cb"

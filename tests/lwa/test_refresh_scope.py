@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 import pytest
 
@@ -22,3 +24,27 @@ async def test_a_blank_scope_is_invalid_scope(client: httpx.AsyncClient, admin: 
     )
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_scope"
+
+
+async def test_a_half_encoded_body_with_a_raw_colon_refreshes(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """The body of `curl --data-urlencode refresh_token=$REFRESH -d scope=profile:user_id …`, as the
+    README advises: the token's `|` is `%7C`, the scope's `:` raw. Such a body was read literally
+    for its `:` and answered `invalid_grant` for a good refresh token (QA of 2026-12-06)."""
+    customer = await admin.customer()
+    client_id, secret = await admin.lwa_client()
+    pair = await admin.tokens(client_id, customer.user_id, ["profile", "profile:user_id"])
+    body = (
+        f"refresh_token={quote(pair['refresh_token'], safe='')}&scope=profile:user_id"
+        f"&grant_type=refresh_token&client_id={client_id}&client_secret={secret}"
+    )
+    answer = await client.post(
+        "/auth/o2/token", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["refresh_token"] == pair["refresh_token"]
+    profile = await client.get(
+        "/user/profile", headers={"Authorization": f"Bearer {answer.json()['access_token']}"}
+    )
+    assert profile.json() == {"user_id": customer.user_id}  # profile:user_id only: no name, no email

@@ -241,6 +241,12 @@ LINKING = {
         ("account_linking", {"authorization_url": "http://127.0.0.1:9/a"}, "authorization_url: not a field"),
         ("account_linking", {"fooBar": 1}, "account_linking.fooBar: not a field"),
         ("endpoint", "ftp://127.0.0.1/skill", "endpoint"),
+        (
+            "permissions",
+            ["alexa::thread_network_credential:read"],
+            "did you mean 'alexa::thread_network_credentials:read'?",
+        ),
+        ("regional_endpoints", {"ZZ": "http://127.0.0.1:9/x"}, "regions must be NA, EU or FE"),
     ],
     ids=[
         "token-url-not-http",
@@ -252,6 +258,8 @@ LINKING = {
         "snake-case",
         "unknown-key",
         "endpoint-not-http",
+        "misspelt-permission",  # stored, and the skill failed later without a word (2026-12-06)
+        "regions-beside-account-linking",  # were not checked when the skill had account linking
     ],
 )
 async def test_a_skill_the_admin_api_would_refuse_is_refused(

@@ -8,13 +8,21 @@ differ (../shared/spec/alexa-api-surface.md §3 "Client quirks"):
   `|` in `Atzr|…`, and whatever else the values hold (`+`, `/`, `=`) unescaped.
 - ask-cli posts JSON.
 
-So a form body is parsed by hand. A body that holds a character no form encoder leaves raw
-(anything but `A-Z a-z 0-9 - . _ ~ * ! ' ( )`, the `%` of escapes, the `+` of spaces and the `=`
-and `&` delimiters) was not encoded: its values are taken literally, so a `+` inside a token
-stays a `+`. Any other body is decoded as usual (`+` is a space, `%XX` a byte). One rule per
-body, never per value, because an encoder encodes all values or none. `! ' ( )` are in the set
-because JavaScript's `encodeURIComponent` and Node's `querystring` leave them raw: a redirect
-URI `…/cb(1)` encoded by them was read literally and its `%3A%2F%2F` never decoded.
+So a form body is parsed by hand. A body that holds a character a URI query cannot hold raw (RFC
+3986 §3.4 allows `A-Z a-z 0-9 - . _ ~`, the sub-delims `! $ & ' ( ) * + , ; =`, `: @ / ?` and the
+`%` of escapes) was not encoded: `|` (every LWA token has one), a space, `"`, `<`, `>`, a
+backslash, `^`, a backquote, `{`, `}`, `[`, `]`, `#` or anything beyond ASCII. Its values are taken
+literally, so a `+` inside a token stays a `+` and `%7C` stays `%7C`. Any other body is decoded as
+usual (`+` is a space, `%XX` a byte), as the WHATWG URL standard's form parser, Python's
+`parse_qsl` and api.amazon.com read it. One rule per body, never per value. `! ' ( )` are in the
+set because JavaScript's `encodeURIComponent` and Node's `querystring` leave them raw (a redirect
+URI `…/cb(1)` encoded by them was read literally and its `%3A%2F%2F` never decoded); `: / , ; $ @
+?` since 2026-12-06, because `curl -d` leaves what it is given raw: `--data-urlencode
+refresh_token=$REFRESH -d scope=profile:user_id` was read literally for its `:`, so the refresh
+token's `%7C` was never decoded and the answer was a misleading `invalid_grant` (QA of 2026-12-06).
+A body holding one of them and nothing else unencoded was sent by an encoder that leaves them raw,
+or by hand; every value localexa issues (hex secrets, URL-safe tokens after `Atzr|`) reads the same
+either way apart from that `|`.
 
 A parameter the endpoint reads (`TOKEN_PARAMETERS`) given twice is refused (RFC 6749 §3.2), in a
 form or as a JSON key, not read as its last value. Any other parameter is ignored, repeated or
@@ -35,9 +43,10 @@ from localexa.server.lwa.oauth_errors import InvalidClient, InvalidRequest
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
-#: Characters outside what form encoders emit: WHATWG/RFC 1866, Python's urlencode, and
-#: JavaScript's encodeURIComponent / Node's querystring (which leave `! ' ( )` raw).
-_NOT_ENCODED = re.compile(r"[^A-Za-z0-9\-._~*!'()%+=&]")
+#: Characters a URI query cannot hold raw (RFC 3986 §3.4: unreserved, sub-delims, `: @ / ?` and
+#: `%`): what no encoder emits, neither WHATWG/RFC 1866 forms, Python's urlencode, JavaScript's
+#: encodeURIComponent / Node's querystring (`! ' ( )` raw) nor `curl -d` given a URL-safe value.
+_NOT_ENCODED = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]")
 MULTIPART = "multipart/form-data"
 #: What the token endpoint reads: RFC 6749 §4.1.3, §4.4.2 and §6, client authentication in the
 #: body (§2.3.1), RFC 7636 §4.5's verifier.

@@ -19,6 +19,7 @@ from localexa.server.core.clock import as_utc, offset_problem
 from localexa.server.core.errors import BadRequest
 from localexa.server.observe.schemas import FaultFields
 from localexa.server.observe.snapshot_json import json_column_problem
+from localexa.server.skills.permissions import unknown_permission_message
 from localexa.server.skills.schemas import AccountLinkingSpec, check_endpoint
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
@@ -234,9 +235,17 @@ def _skill_row(row: dict[str, Any]) -> str | None:
     endpoint = row.get("endpoint")
     if not isinstance(endpoint, str) or not _usable_endpoint(endpoint):
         return "endpoint must be an http(s):// URL or python:package.module:function"
+    # The names the admin API takes (a misspelt one restored, and the skill failed later without
+    # a word; since 2026-12-06). The column's decoding already made it a list of strings.
+    for permission in row.get("permissions") or []:
+        problem = unknown_permission_message(permission)
+        if problem is not None:
+            return f"permissions: {problem}"
     linking = row.get("account_linking")
     if linking is not None:
-        return _account_linking_problem(linking)
+        problem = _account_linking_problem(linking)
+        if problem is not None:
+            return problem
     regional = row.get("regional_endpoints")
     if regional is None:
         return None

@@ -13,6 +13,7 @@ from localexa.server.core.fields import SCOPE_TOKEN, Name, RegionField, not_blan
 from localexa.server.core.null_fields import NullMeansAbsent
 from localexa.server.core.openapi import PYTHON_SPACE
 from localexa.server.lwa.schemas import REDIRECT_URI_ITEMS, check_redirect_uri
+from localexa.server.skills.permissions import KNOWN_PERMISSIONS, unknown_permission_message
 
 Stage = Literal["development", "live"]
 STAGES: tuple[Stage, ...] = ("development", "live")
@@ -29,7 +30,6 @@ _PYTHON_ENDPOINT = re.compile(r"^python:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_
 #: The scheme in any case (RFC 3986 §3.1: `HTTP://` is the same URL); spelt out, as JSON Schema's
 #: patterns have no flags.
 _HTTP_URL = re.compile(rf"^[Hh][Tt][Tt][Pp][Ss]?://[^{PYTHON_SPACE}/]+(/[^{PYTHON_SPACE}]*)?$")
-_PERMISSION = re.compile(r"^[a-z][\w:.\-]*$", re.ASCII)
 #: What the validators below accept, for the OpenAPI document (they keep their own messages).
 _ENDPOINT_PATTERN = "|".join(f"(?:{rule.pattern})" for rule in (_HTTP_URL, _PYTHON_ENDPOINT))
 _HTTP_URL_DOC = {"pattern": _HTTP_URL.pattern}
@@ -205,8 +205,9 @@ class SkillSpec(NullMeansAbsent, CamelModel):
     #: go there, which is how a skill learns which event gateway a customer's events go to.
     #: A region left out uses `endpoint`.
     regions: dict[RegionField, RegionalEndpoint] = Field(default_factory=dict)
+    #: Names of Amazon's skill manifest (skills/permissions.py); another is a 400 naming it.
     permissions: list[str] = Field(
-        default_factory=list, json_schema_extra={"items": {"type": "string", "pattern": _PERMISSION.pattern}}
+        default_factory=list, json_schema_extra={"items": {"type": "string", "enum": list(KNOWN_PERMISSIONS)}}
     )
     account_linking: AdminAccountLinkingSpec | None = None
 
@@ -237,8 +238,9 @@ class SkillSpec(NullMeansAbsent, CamelModel):
     @classmethod
     def _permissions(cls, value: list[str]) -> list[str]:
         for permission in value:
-            if not _PERMISSION.fullmatch(permission):
-                raise ValueError(f"permission {permission!r} is not a permission name")
+            problem = unknown_permission_message(permission)
+            if problem is not None:  # a misspelt one was stored, and failed later without a word
+                raise ValueError(problem)
         return sorted(set(value))
 
 
