@@ -106,6 +106,24 @@ def test_bad_values_are_usage_errors(tmp_path: Path, args: list[str], words: lis
         # Leases past any date: every follow-up or run then failed with an OverflowError.
         pytest.param("LOCALEXA_AFTER_LINK_LEASE_SECONDS", "1e12", ["86400"], id="after-link-lease-huge"),
         pytest.param("LOCALEXA_EVALUATION_LEASE_SECONDS", "1e12", ["86400"], id="evaluation-lease-huge"),
+        # Taken without a word, and the journal then kept one entry (QA of 2026-12-06).
+        pytest.param(
+            "LOCALEXA_JOURNAL_RETENTION",
+            "-1",
+            ["greater than or equal to 1"],
+            id="journal-retention-negative",
+        ),
+        pytest.param(
+            "LOCALEXA_JOURNAL_RETENTION", "0", ["greater than or equal to 1"], id="journal-retention-zero"
+        ),
+        pytest.param(
+            "LOCALEXA_JOURNAL_RETENTION", "1e30", ["integer"], id="journal-retention-not-an-integer"
+        ),
+        pytest.param("LOCALEXA_JOURNAL_RETENTION", "100000001", ["100000000"], id="journal-retention-huge"),
+        # Started, and every password hash then failed (scrypt: "n must be a power of 2", "memory
+        # limit exceeded").
+        pytest.param("LOCALEXA_PASSWORD_HASH_N", "1025", ["power of two"], id="hash-cost-not-a-power-of-two"),
+        pytest.param("LOCALEXA_PASSWORD_HASH_N", "32768", ["16384"], id="hash-cost-too-large"),
         # An empty key (a script's unset variable) ran the server on it, every hash keyed by nothing.
         pytest.param("LOCALEXA_SECRET_KEY", "", ["must not be empty"], id="secret-key-empty"),
         pytest.param("LOCALEXA_ADMIN_KEY", "  ", ["must not be empty"], id="admin-key-blank"),

@@ -244,6 +244,25 @@ async def test_live_tokens_are_left_alone_and_keep_their_cached_answer(
     assert await count(app, Token, Token.kind == "access") == 1
 
 
+async def test_a_token_cached_while_live_answers_as_the_database_once_expired(
+    app: FastAPI, client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """The sweep does not move the token epoch, and the sweeping process's cached answer for a
+    token it deleted said "has expired." for ever, where README (and every other process) says
+    an unknown token: "is not valid." (QA of 2026-12-06)."""
+    token = await cached_token(app, client, admin)
+    await admin.advance_clock(HOUR + 60)
+    expired = await client.get(ENDPOINT, headers=bearer(token))
+    assert expired.status_code == 401
+    assert expired.json() == {"message": "The access token has expired."}
+    await admin.advance_clock(DAY)  # a day past its expiry: swept
+    assert await count(app, Token, Token.kind == "access") == 0
+    for _ in range(2):  # and it stays so
+        gone = await client.get(ENDPOINT, headers=bearer(token))
+        assert gone.status_code == 401
+        assert gone.json() == {"message": "The access token is not valid."}
+
+
 async def test_a_start_sweeps_what_an_older_localexa_left(
     app: FastAPI, client: httpx.AsyncClient, admin: Admin, settings: Settings
 ) -> None:

@@ -197,3 +197,12 @@ def _routes(metrics: httpx.Response) -> dict[tuple[str, str], float]:
             key = (found["method"], found["route"])
             counted[key] = counted.get(key, 0) + value
     return counted
+
+
+async def test_wire_refusal_series_are_there_at_zero_before_any_refusal(client: httpx.AsyncClient) -> None:
+    """Prometheus's advice for known label values: a fresh server listed no
+    `localexa_http_refused_total` at all, so an alert on its rate had no data (QA of 2026-12-06).
+    tests/wire/test_refusals_counted.py holds the statuses to those the wire answers with."""
+    samples = _samples((await client.get("/metrics")).text)
+    for status in ("400", "408", "414", "431", "501", "503", "505"):
+        assert samples[("localexa_http_refused_total", frozenset({("status", status)}))] == 0.0

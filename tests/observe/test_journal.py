@@ -21,6 +21,7 @@ from localexa.server.app import create_app
 from localexa.server.db.engine import create_engine
 from localexa.server.observe import journal as journal_writer
 from localexa.server.observe.journal_store import journal_file, open_journal_engine
+from localexa.server.observe.routes import JOURNAL_PARAMETERS
 from localexa.server.settings import Settings
 from tests.conftest import _truncate_all
 from tests.factories import Admin
@@ -173,6 +174,14 @@ def _cursor(id_text: str) -> str:
         pytest.param({"until": "9999-12-31T23:59:59-01:00"}, "out of range", id="until-after-9999"),
         pytest.param({"status": "teapot"}, "status", id="status"),
         pytest.param({"direction": "sideways"}, "direction", id="direction"),
+        # Matched nothing and answered an empty page, while the console said 400 (QA 2026-12-06).
+        pytest.param(
+            {"path": "v1"}, "path: 'v1' matches no call: a path starts with / (such as /v1).", id="path"
+        ),
+        # Ignored, and every entry listed as if filtered (QA of 2026-12-06).
+        pytest.param({"method": "HEAD"}, "method: not a parameter of the journal", id="unknown"),
+        pytest.param({"reqestId": "x", "limit": "1"}, "reqestId: not a parameter", id="misspelt"),
+        pytest.param({"request_id": "x"}, "it takes caller, cursor, customer,", id="unknown-lists-them"),
     ],
 )
 async def test_bad_parameters_are_400(
@@ -181,6 +190,14 @@ async def test_bad_parameters_are_400(
     response = await client.get("/_localexa/journal", params=params, headers=ADMIN)
     assert response.status_code == 400
     assert fragment in response.json()["message"]
+
+
+def test_the_journal_takes_the_parameters_its_route_declares(app: FastAPI) -> None:
+    """`JOURNAL_PARAMETERS` (the 400 for any other) is the route's own list, as the OpenAPI
+    document shows it: a filter added to the route and not to the list would be refused."""
+    operation = app.openapi()["paths"]["/_localexa/journal"]["get"]
+    declared = {parameter["name"] for parameter in operation["parameters"] if parameter["in"] == "query"}
+    assert declared == JOURNAL_PARAMETERS
 
 
 async def test_journal_needs_the_admin_key(client: httpx.AsyncClient) -> None:

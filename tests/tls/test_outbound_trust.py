@@ -3,18 +3,24 @@ so a skill endpoint with a certificate from either answers over https://."""
 
 from __future__ import annotations
 
+import logging
 import ssl
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
 from localexa.cli.main import app as cli
 from localexa.cli.serve import build_settings, certificate_names, prepare_tls
 from localexa.server.app import create_app
-from localexa.server.core.http import OutboundError, OutboundHttp
+from localexa.server.core.http import OutboundCall, OutboundError, OutboundHttp
 from localexa.server.core.tls import ensure_server_certificate
 from localexa.server.settings import Settings
+from tests.enablement.helpers import customer_token, link
+from tests.enablement.token_server import CLIENT_ID, CLIENT_SECRET
+from tests.factories import Admin
+from tests.observe.helpers import journal
 from tests.tls.conftest import https_endpoint
 
 
@@ -98,3 +104,50 @@ def test_a_named_ca_file_that_is_not_pem_stops_the_start(tmp_path: Path) -> None
     garbage.write_text("not a certificate\n")
     with pytest.raises(ssl.SSLError):
         OutboundHttp(ca_file=garbage)
+
+
+async def test_a_token_url_whose_certificate_is_not_trusted_says_so_in_the_log_and_journal(
+    tmp_path: Path, client: httpx.AsyncClient, admin: Admin, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The customer still gets Amazon's 400 "Invalid account linking credentials"; the log line
+    and the journal's outbound entry said only "could not be reached (ConnectError)" and
+    "ConnectError", as for a port nobody listens on (QA of 2026-12-06)."""
+    stranger = ensure_server_certificate(tmp_path / "stranger-ca")
+    with https_endpoint(stranger.cert_file, stranger.key_file) as url:
+        linking = {
+            "type": "AUTH_CODE",
+            "authorizationUrl": "https://skill.example.com/authorize",
+            "accessTokenUrl": f"{url}/token",
+            "clientId": CLIENT_ID,
+            "clientSecret": CLIENT_SECRET,
+        }
+        skill = await admin.skill(account_linking=linking)
+        token = await customer_token(admin, await admin.customer())
+        with caplog.at_level(logging.INFO, logger="localexa.enablement"):
+            response = await link(client, token, skill.skill_id)
+    assert response.status_code == 400
+    assert response.json() == {"message": "Invalid account linking credentials"}
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("account link refused")]
+    assert "presented a TLS certificate localexa does not trust (" in line, line
+    assert "--outbound-ca-file" in line, line
+    [entry] = await journal(client, direction="outbound")
+    assert entry["error"].startswith("ConnectError: TLS certificate verify failed ("), entry
+    assert "certificate" in entry["error"].split("(", 1)[1], entry
+
+
+async def test_a_port_nobody_listens_on_is_still_a_connect_error(tmp_path: Path) -> None:
+    """Only a certificate failure says TLS: a refused connection stays "could not be reached"."""
+    calls: list[OutboundCall] = []
+
+    async def seen(call: OutboundCall) -> None:
+        calls.append(call)
+
+    outbound = OutboundHttp(ca_file=None)
+    outbound.observers.append(seen)
+    try:
+        with pytest.raises(OutboundError) as refused:
+            await fetch(outbound, "https://127.0.0.1:9")
+    finally:
+        await outbound.aclose()
+    assert "could not be reached (ConnectError)" in refused.value.reason
+    assert [call.error for call in calls] == ["ConnectError"]

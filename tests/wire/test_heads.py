@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.wire.conftest import Served
@@ -219,3 +220,37 @@ def test_a_wire_refusal_has_each_apis_own_error_code(
         assert refused.answer.status in (414, 431), refused
         code = read_code(refused.answer.json())
         assert code in ("invalid_request", "INVALID_REQUEST_EXCEPTION"), code
+
+
+@pytest.mark.parametrize("codings", ["gzip", "gzip, deflate", "identity", ""])
+def test_a_last_coding_other_than_chunked_is_only_the_parsers_400(served: Served, codings: str) -> None:
+    """The client got the parser's 400 while the app, started on the complete head, journaled,
+    logged and counted a 501 it never sent, under a request id the client never saw (QA of
+    2026-12-06). Now the 400 is the only record: its log line carries the answer's request id,
+    and no route sees the request."""
+    path = f"/_localexa/te-probe-{codings.replace(' ', '').replace(',', '-') or 'empty'}"
+    refused = exchange(served.port, request("POST", path, f"Transfer-Encoding: {codings}", body=b"abc"))
+    answer = refused.answer
+    assert answer.status == 400, refused
+    assert "Transfer-Encoding" in answer.json()["message"]
+    assert answer.closes
+    assert refused.closed
+    request_id = answer.headers["x-amzn-requestid"]
+    deadline = time.monotonic() + 5
+    while f"request_id={request_id} " not in served.log():
+        assert time.monotonic() < deadline, served.log()[-3000:]
+        time.sleep(0.05)
+    lines = [line for line in served.log().splitlines() if f"request_id={request_id} " in line]
+    assert [line for line in lines if "refused a request of" in line and "with 400:" in line], lines
+    assert not [line for line in lines if "logger=localexa.access" in line], lines
+    # A call the app does see, to the same path, is journaled after anything queued before it.
+    headers = {"X-Localexa-Admin-Key": served.admin_key}
+    assert httpx.get(f"{served.base_url}{path}", headers=headers, timeout=10).status_code == 404
+    entries: list[dict[str, Any]] = []
+    while not entries:
+        assert time.monotonic() < deadline + 5
+        journal = httpx.get(f"{served.base_url}/_localexa/journal", params={"path": path}, headers=headers)
+        entries = journal.json()["entries"]
+    assert [(entry["method"], entry["status"]) for entry in entries] == [("GET", 404)]
+    logged = served.log().splitlines()
+    assert not [line for line in logged if f"path={path} " in line and "status=501" in line]

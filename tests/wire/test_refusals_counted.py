@@ -8,6 +8,7 @@ import re
 
 import httpx
 
+from localexa.server.observe.metrics import WIRE_REFUSAL_STATUSES
 from tests.wire.conftest import Served
 from tests.wire.raw import exchange, request
 
@@ -29,3 +30,7 @@ def test_wire_refusals_are_counted_by_status(served: Served) -> None:
     assert _refused(served, 400) == before[400] + 1
     text = httpx.get(f"{served.base_url}/metrics", timeout=10).text
     assert "localexa_connections_shed_total" in text
+    # Each status the wire answers with has its series from the start (observe/metrics.py): one
+    # counted that is not in that list would appear only after its first refusal.
+    listed = set(re.findall(r'^localexa_http_refused_total\{status="(\d+)"\}', text, re.MULTILINE))
+    assert listed == {str(status) for status in WIRE_REFUSAL_STATUSES}

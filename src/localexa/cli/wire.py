@@ -33,10 +33,18 @@ from localexa.cli.wire_answers import (
     target_path,
 )
 from localexa.cli.wire_budget import WireGuard
-from localexa.cli.wire_request_line import parser_refusal, served_version, use_target_host, version_refusal
+from localexa.cli.wire_request_line import (
+    framing_refusal,
+    parser_refusal,
+    served_version,
+    use_target_host,
+    version_refusal,
+)
 from localexa.cli.wire_unread import UnreadAnswer
+from localexa.server.core.request_id import REQUEST_ID_HEADER, current_request_id
 
 logger = logging.getLogger("localexa.serve")
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode("ascii")
 
 #: Longest request target (the URL of the request line): longer is a 414. RFC 9112 §3 asks for at
 #: least 8000 octets; Amazon's front ends stop near 8 KiB.
@@ -266,7 +274,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         version = self.parser.get_http_version()
-        self.refusal = version_refusal(version)
+        self.refusal = version_refusal(version) or framing_refusal(self.headers)
         if self.refusal is not None:
             raise Refused
         self.expect_100_continue &= version != "1.0"  # RFC 9110 §10.1.1: no 100 to HTTP/1.0
@@ -357,12 +365,19 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.write(closing_answer(status, [*self.server_state.default_headers, *headers], body))
         self._cancel_timers()
         self.guard.budget.waiting.pop(self, None)
-        if not_http:
-            # uvicorn's own line, as before (tests/demo/test_walkthrough.py reads it), then ours
-            # with the reason (it was only in the answer, so the log could not say what was wrong).
-            self.logger.warning("Invalid HTTP request received.")
-        if status != 503:
-            logger.warning("refused a request of %s with %d: %s", peer_name(self.client), status, message)
+        # The log lines carry the request id the answer gave the client (`X-Amzn-RequestId`), so
+        # the id a client was given leads to them (they said `request_id=-`).
+        request_id = next((v.decode("latin-1") for k, v in headers if k.lower() == _REQUEST_ID), "-")
+        token = current_request_id.set(request_id)
+        try:
+            if not_http:
+                # uvicorn's own line, as before (tests/demo/test_walkthrough.py reads it), then ours
+                # with the reason (it was only in the answer, so the log could not say what was wrong).
+                self.logger.warning("Invalid HTTP request received.")
+            if status != 503:
+                logger.warning("refused a request of %s with %d: %s", peer_name(self.client), status, message)
+        finally:
+            current_request_id.reset(token)
         if not linger:
             self._end()
             return

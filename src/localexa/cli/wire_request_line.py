@@ -54,6 +54,30 @@ def version_refusal(version: str) -> tuple[int, str] | None:
     return 505, f"This port speaks HTTP/1.1 (and 1.0); the request is HTTP/{version}."
 
 
+#: llhttp's own words for a request whose last transfer coding is not `chunked` (RFC 9112 §6.3:
+#: its body's length cannot be told, so 400 and close).
+TRANSFER_ENCODING_MESSAGE = "The request is not valid HTTP/1.1: Request has invalid `Transfer-Encoding`."
+
+
+def framing_refusal(headers: list[tuple[bytes, bytes]]) -> tuple[int, str] | None:
+    """The 400 of a request that has a `Transfer-Encoding` whose last coding is not `chunked`
+    (`gzip`; `gzip, chunked` is the request guard's 501), or None.
+
+    llhttp refuses it only once the head is complete, after uvicorn has started the app on it: the
+    client got the parser's 400 while the app's 501 (server/core/request_guard.py), never sent,
+    was journaled, logged and counted under a request id the client never saw (QA of
+    2026-12-06). Refused here, from the head, no app runs for it, as for the other wire refusals."""
+    present = False
+    codings: list[bytes] = []
+    for name, value in headers:
+        if name == b"transfer-encoding":
+            present = True
+            codings.extend(c for c in (part.strip(b" \t").lower() for part in value.split(b",")) if c)
+    if present and (not codings or codings[-1] != b"chunked"):
+        return 400, TRANSFER_ENCODING_MESSAGE
+    return None
+
+
 def served_version(version: str) -> str:
     """The HTTP version a 1.x request is served as (the ASGI scope's `http_version`)."""
     return version if version in ("1.0", "1.1") else "1.1"

@@ -67,8 +67,10 @@ class Settings(BaseSettings):
     after_link_lease_seconds: float = Field(default=30.0, ge=1.0, le=86_400)
     #: Runs one process carries at once; more wait for a free slot (or another process).
     evaluation_concurrent_runs: int = Field(default=4, ge=1, le=64)
-    #: Journal entries kept; older ones are deleted.
-    journal_retention: int = 10_000
+    #: Journal entries kept; older ones are deleted. At least 1 (-1 was taken and kept one entry)
+    #: and at most 100 million (a larger one is past what a trim's OFFSET reads as a number on
+    #: SQLite); a usage error otherwise, as every sibling setting (QA of 2026-12-06).
+    journal_retention: int = Field(default=10_000, ge=1, le=100_000_000)
     #: Seconds a client has to send a request's head, may pause within its body (the request
     #: guard's 408), or may leave an answer unread (`--client-timeout`, cli/wire.py).
     client_timeout: float = Field(default=10.0, gt=0)
@@ -90,7 +92,10 @@ class Settings(BaseSettings):
     #: Port of the My Lights sample device cloud that demo mode runs beside the server (port+3).
     demo_port: int | None = Field(default=None, ge=1, le=65535)
     #: Password hashing cost (scrypt N); tests may lower it.
-    password_hash_n: int = Field(default=2**14, ge=2**10)
+    #: A power of two from 1024 to 16384: scrypt takes no other, and past 16384 (r=8) it needs
+    #: more than the 32 MiB OpenSSL allows; 1025 or 32768 started a server whose every password
+    #: hash failed (since 2026-12-06 a usage error).
+    password_hash_n: int = Field(default=2**14, ge=2**10, le=2**14)
     #: Stop when the process with this pid is no longer the parent (the testing kit sets it: a
     #: test run ended by SIGTERM or SIGKILL cannot stop its server, which would run on for ever).
     exit_with_parent: int | None = Field(default=None, gt=0)
@@ -158,6 +163,13 @@ class Settings(BaseSettings):
                     f"{item!r} is not an IP address or network (127.0.0.1, 10.0.0.0/8, *)"
                 ) from None
         return ",".join(items)
+
+    @field_validator("password_hash_n")
+    @classmethod
+    def _hash_cost_is_a_power_of_two(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError(f"{value} is not a power of two (scrypt's cost is one: 1024, 2048, … 16384)")
+        return value
 
     @field_validator("rate_limit", "sign_in_rate_limit")
     @classmethod

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from localexa.server.core.outbound_failures import failure_reason
+from localexa.server.core.outbound_failures import failure_reason, journal_error
 
 if TYPE_CHECKING:
     import httpx
@@ -343,7 +343,7 @@ class OutboundHttp:
         except (httpx.HTTPError, OSError, ValueError, zlib.error) as exc:
             # OSError and ValueError: what a socket refuses that httpx does not wrap; zlib.error: a
             # compressed answer that does not decompress.
-            await self._notify(request, None, b"", started, type(exc).__name__)
+            await self._notify(request, None, b"", started, journal_error(exc))
             reason = failure_reason(exc, answering=status)
             raise OutboundError(f"{shown_safely(url)} {reason} ({type(exc).__name__})") from exc
         body = bytes(received if complete else received[:cap])

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import ssl
+
+#: OpenSSL's verify results that trusting the right CA fixes: 18 self-signed certificate, 19
+#: self-signed certificate in the chain, 20 unable to get the local issuer, 21 unable to verify
+#: the first certificate. Not a wrong host name (62) or IP address (64), nor an expired one (10).
+UNTRUSTED_ISSUER = frozenset({18, 19, 20, 21})
+
 
 def failure_reason(exc: BaseException, *, answering: int | None = None) -> str:
     """What went wrong, in words: a remote that took the request and hung up without an answer was
@@ -18,8 +25,44 @@ def failure_reason(exc: BaseException, *, answering: int | None = None) -> str:
         if "without sending complete message body" in text:
             return "closed the connection before its answer was complete"
         return "did not answer in valid HTTP"
+    verify = certificate_failure(exc)
+    if verify is not None:
+        reason, untrusted = verify
+        if untrusted:
+            return (
+                f"presented a TLS certificate localexa does not trust ({reason}): name the CA that "
+                "signed it with --outbound-ca-file (LOCALEXA_OUTBOUND_CA_FILE)"
+            )
+        return f"presented a TLS certificate that failed verification ({reason})"
     if isinstance(exc, httpx.ReadError):
         if answering is not None:
             return f"broke the connection off after answering {answering}, before its answer was complete"
         return "broke the connection off before answering"
     return "could not be reached"
+
+
+def certificate_failure(exc: BaseException) -> tuple[str, bool] | None:
+    """OpenSSL's reason when `exc` is (or was caused by) a failed verification of the remote's
+    TLS certificate, and whether trusting its CA would fix it; None for any other failure.
+
+    A certificate of a CA localexa does not trust read "could not be reached (ConnectError)",
+    in the log and, as `ConnectError`, in the journal, like a port nobody listens on (QA of
+    2026-12-06)."""
+    cause: BaseException | None = exc
+    seen = 0
+    while cause is not None and seen < 10:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return cause.verify_message or str(cause), cause.verify_code in UNTRUSTED_ISSUER
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return None
+
+
+def journal_error(exc: BaseException) -> str:
+    """The journal's `error` of an outbound call that got no answer: the error's type name, and
+    for a certificate that failed verification OpenSSL's reason too
+    (`ConnectError: TLS certificate verify failed (self-signed certificate in certificate chain)`,
+    as the skill kit says it: localexa/skill/http.py)."""
+    verify = certificate_failure(exc)
+    name = type(exc).__name__
+    return name if verify is None else f"{name}: TLS certificate verify failed ({verify[0]})"

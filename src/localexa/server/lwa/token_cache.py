@@ -16,10 +16,13 @@ starts, and once it is done (the connection goes back to the pool, before the ca
 so an entry read while the commit was under way is not trusted either.
 
 One statement says it ends no live token (execution option `ENDS_NO_LIVE_TOKEN`): the sweep's
-DELETE of access tokens that expired a day ago by the shared clock (lwa/expired.py). An answer
-cached for such a token while it lived carries its expiry, so it answers "expired" as before;
-moving the epoch for it made every process forget every live answer at each sweep, and a Redis
-outage stopped the sweep (its commit refused, as a revocation's is).
+DELETE of access tokens that expired a day ago by the shared clock (lwa/expired.py). Moving the
+epoch for it made every process forget every live answer at each sweep, and a Redis outage
+stopped the sweep (its commit refused, as a revocation's is). An answer cached for such a token
+while it lived is not trusted once its expiry has passed: the verifier forgets it and asks the
+database (lwa/tokens.py), which says "expired" until the sweep deleted the row and "not valid"
+after, in every process alike (the sweeping process's cached answer said "expired" for ever:
+QA of 2026-12-06).
 
 - This process: a counter in memory.
 - Other processes: with Redis (`LOCALEXA_REDIS_URL`), a shared counter, INCRed at both moves and
@@ -168,6 +171,10 @@ class TokenCache:
         if len(self._entries) >= self._max_entries:
             self._entries.pop(next(iter(self._entries)))  # the oldest entry
         self._entries[token_hash] = (epoch, token)
+
+    def discard(self, token_hash: str) -> None:
+        """Forget one answer (a token found expired: lwa/tokens.py asks the database again)."""
+        self._entries.pop(token_hash, None)
 
     def __len__(self) -> int:
         return len(self._entries)

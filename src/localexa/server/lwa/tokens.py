@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import Request
 from sqlalchemy import bindparam, select
@@ -153,18 +153,25 @@ class LwaTokenVerifier:
         token_hash = box.hash_token(token)
         # Read before the database is asked, so a revocation committed meanwhile voids the entry.
         epoch = await self.cache.epoch()
+        now = clock.now()
         found = None if epoch is None else self.cache.get(token_hash, epoch)
+        if found is not None and _expired(found, now):
+            # Expired since it was cached: the database says whether the row is still there
+            # ("expired") or the sweep deleted it a day after its expiry ("not valid", as for any
+            # unknown token; the sweep does not move the epoch: lwa/token_cache.py).
+            self.cache.discard(token_hash)
+            found = None
         if found is None:
             found = await self._lookup(state.engine, token_hash)
             if found is not None and not box.key_confirmed:
                 # Its hash matched: the key is the database's (lwa/key_confirmation.py). Tested only
                 # here, past the cache: a cached token was found by a lookup that tested it.
                 key_proven(box, state.engine)
-            if found is not None and epoch is not None:
+            if found is not None and epoch is not None and not _expired(found, now):
                 self.cache.put(token_hash, epoch, found)
         if found is None:
             raise Unauthorized("The access token is not valid.", code="INVALID_TOKEN")
-        if found.expires_at is not None and found.expires_at <= clock.now():
+        if _expired(found, now):
             raise Unauthorized("The access token has expired.", code="EXPIRED_TOKEN")
         return Principal(
             client_id=found.client_id, user_id=found.user_id, scopes=found.scopes, token_hash=token_hash
@@ -182,3 +189,7 @@ class LwaTokenVerifier:
             scopes=frozenset(row.scopes.split()),
             expires_at=None if row.expires_at is None else as_utc(row.expires_at),
         )
+
+
+def _expired(token: CachedToken, now: datetime) -> bool:
+    return token.expires_at is not None and token.expires_at <= now

@@ -67,6 +67,10 @@ def build_filter(
     since: str | None = None,
     until: str | None = None,
 ) -> JournalFilter:
+    # Every recorded path starts with `/`: `path=v1` matched nothing and answered an empty page,
+    # which reads as "no such calls" (the console said so; the admin API, since 2026-12-06, too).
+    if path and not path.startswith("/"):
+        raise BadRequest(f"path: {path!r} matches no call: a path starts with / (such as /{path}).")
     exact, status_class = parse_status(status)
     # Any case, as region and the console's filter take it (`INBOUND` was a 400 here only).
     direction = direction.lower() if direction else None

@@ -44,6 +44,10 @@ _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 #: Outbound hosts that keep series; the least recently called one's are removed past it.
 MAX_OUTBOUND_HOSTS = 64
+#: The statuses the wire guard answers with (cli/wire.py, cli/wire_tls.py): not HTTP, broken
+#: framing or plain HTTP to a TLS port 400; a head too slow 408; a target too long 414; a head too
+#: large 431; an unknown method 501; at the connection limit 503; another HTTP version 505.
+WIRE_REFUSAL_STATUSES = (400, 408, 414, 431, 501, 503, 505)
 #: The methods the `method` label names; every other is `other` (`method_label`).
 STANDARD_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -114,6 +118,11 @@ class Metrics:
             ["status"],
             registry=self.registry,
         )
+        # Every status the wire guard answers with has its series from the start, at 0: a
+        # dashboard's `rate(localexa_http_refused_total[5m])` said "no data" until the first
+        # refusal, where the other families said 0 (QA of 2026-12-06).
+        for status in WIRE_REFUSAL_STATUSES:
+            self.wire_refusals.labels(str(status))
         self.connections_shed = Counter(
             "localexa_connections_shed",
             "Idle or unfinished connections closed to let new ones in at the connection limit.",
