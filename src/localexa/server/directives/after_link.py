@@ -290,11 +290,18 @@ async def _send_and_keep(
     runtime: Runtime, request: DirectiveRequest, step: str, expected_name: str, stamp: Stamp | None
 ) -> DirectiveResult:
     """Send one follow-up step and keep its outcome in the `<step>_status/_message/_at` columns,
-    also when it could not be sent (then raise)."""
+    also when a follow-up's step could not be sent (then raise).
+
+    A single step the admin API asked for (no `stamp`) that is refused before anything goes out
+    (no such customer or skill, not enabled or linked, a skill without the permission for
+    AcceptGrant, the token server down) keeps nothing: the caller has the refusal, and the stored
+    status stays the outcome of the last step sent (until 2026-12-06 a refused `…/accept-grant`
+    turned `NOT_REQUIRED` into `FAILED`, and any refused call stopped a follow-up under way)."""
     try:
         result = await send_directive(runtime, request)
     except LocalexaError as exc:
-        await _keep(runtime, request, step, FAILED, exc.message, stamp)
+        if stamp is not None:
+            await _keep(runtime, request, step, FAILED, exc.message, stamp)
         raise
     status, reason = outcome(result, expected_name)
     await _keep(runtime, request, step, status, reason, stamp)
