@@ -74,6 +74,7 @@ from localexa.server.enablement.models import NOT_LINKED
 from localexa.server.enablement.repository import EnablementRepository
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.observe.generation import read_generation, shared
+from localexa.server.observe.redaction import redact_json
 from localexa.server.skills.repository import SkillRepository
 
 logger = logging.getLogger("localexa.directives")
@@ -239,7 +240,11 @@ async def _save(
         for name, value in fields.items():
             # A reason may quote the skill (an ErrorResponse's message): a NUL in it would make
             # PostgreSQL refuse the whole row, and the follow-up would end as an internal error.
-            setattr(row, name, printable(value) if name.endswith("_message") and value else value)
+            # It may quote the skill's or its token server's text too: redacted as the journal
+            # redacts a JSON string (an `Atza|…` token, a secret field of a URL or JSON it holds).
+            if name.endswith("_message") and isinstance(value, str) and value:
+                value = printable(redact_json(value))
+            setattr(row, name, value)
         row.updated_at = runtime.clock.now()
         end_lease_when_done(row, stamp)
         if stamp is not None:
