@@ -133,6 +133,30 @@ async def test_accept_grant_needs_the_event_permission(
 
     assert answer.status_code == 400
     assert "alexa::async_event:write" in answer.json()["message"]
+    # A refused call changes nothing: until 2026-12-06 the status became FAILED with the refusal.
+    after = await admin.client.get(linked.path("endpoints"), headers=admin.headers)
+    assert after.json()["acceptGrant"] == view["acceptGrant"]
+    assert after.json()["discovery"] == view["discovery"]
+
+
+async def test_a_refused_discover_keeps_the_stored_status(admin: Admin, client: httpx.AsyncClient) -> None:
+    skill = await admin.skill()
+    user_id = skill.developer.user_id
+    token = await admin.access_token(user_id, [READWRITE])
+    enabled = await client.put(
+        f"/v1/skills/{skill.skill_id}/stages/development/enablement",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert enabled.status_code == 204
+    path = f"/_localexa/customers/{user_id}/skills/{skill.skill_id}"
+    before = (await admin.client.get(f"{path}/endpoints", headers=admin.headers)).json()
+
+    refused = await admin.client.post(f"{path}/discover", headers=admin.headers)
+
+    assert refused.status_code == 400
+    assert "not linked" in refused.json()["message"]
+    after = (await admin.client.get(f"{path}/endpoints", headers=admin.headers)).json()
+    assert (after["discovery"], after["acceptGrant"]) == (before["discovery"], before["acceptGrant"])
 
 
 async def test_messages_are_paged_newest_first(

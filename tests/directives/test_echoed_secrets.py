@@ -154,3 +154,48 @@ async def test_a_password_in_the_skill_endpoint_url_is_not_in_the_error() -> Non
     assert invocation.error.kind is InvocationErrorKind.HTTP_STATUS
     assert "hunter2pw" not in invocation.error.message
     assert invocation.error.message.startswith(f"{url}/skill answered HTTP 503")
+
+
+OTHER_TOKEN = "Atza|IwEBIOlderTokenNeverSent0123456789abcdef"
+
+
+async def _quotes_another_token(request: Request) -> Response:
+    """Fails every directive quoting an LWA token localexa did not send it (an older one, say)."""
+    return PlainTextResponse(f'{{"error":"boom {OTHER_TOKEN} token"}}', status_code=500)
+
+
+async def test_an_lwa_token_the_skill_was_never_sent_is_redacted_as_the_journal_does(
+    admin: Admin, client: httpx.AsyncClient, mylights: MyLights
+) -> None:
+    """The journal hides `Atza|…` anywhere in any text; the directive's answer, the follow-up
+    status and the message log hid only the secrets the directive carried until 2026-12-06."""
+    app = Starlette(routes=[Route("/skill", _quotes_another_token, methods=["POST"])])
+    async with serve_in_loop(app) as url:
+        linked = await link_customer(admin, client, mylights, endpoint=f"{url}/skill")
+        view = await endpoints_after_link(admin, linked)
+        answer = await send(
+            admin,
+            {
+                "userId": linked.user_id,
+                "skillId": linked.skill_id,
+                "endpointId": "light-1",
+                "namespace": "Alexa.PowerController",
+                "name": "TurnOn",
+            },
+        )
+    messages = (await admin.client.get(linked.path("messages"), headers=admin.headers)).json()
+    journaled = await journal(client, limit=1000)
+
+    assert answer.status_code == 200, answer.text
+    told = f"boom Atza|{REDACTED} token"
+    assert told in answer.json()["error"]["message"]
+    assert told in answer.json()["verdict"]["problems"][0]["message"]
+    assert told in view["discovery"]["message"]
+    assert view["discovery"]["status"] == "FAILED"
+    answered = [m for m in messages["messages"] if m["direction"] == "response"]
+    assert answered
+    assert all(
+        told in m["error"]["message"] and told in m["verdict"]["problems"][0]["message"] for m in answered
+    )
+    for shown in (view, answer.json(), messages, journaled):
+        assert "OlderTokenNeverSent" not in json.dumps(shown)

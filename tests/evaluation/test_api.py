@@ -130,13 +130,19 @@ async def test_bad_bodies_are_400(client: httpx.AsyncClient, admin: Admin) -> No
     dev = await developer_with_skill(admin)
     for bad in BAD_BODIES:
         answer = await client.post(f"{dev.base}/capabilityEvaluations", json=bad, headers=dev.headers)
-        assert_bad_request_error(answer, 400)
+        payload = assert_bad_request_error(answer, 400)
+        # One code for every 400 of this API, top level and violations (the paging parameters'
+        # too: test_spec_evaluation.py); a schema violation said INVALID_REQUEST_PARAMETER.
+        assert payload["code"] == "INVALID_REQUEST", (bad, payload)
+        assert isinstance(payload["violations"], list)
+        assert {v["code"] for v in payload["violations"]} == {"INVALID_REQUEST"}, (bad, payload)
     broken = await client.post(
         f"{dev.base}/capabilityEvaluations",
         content=b"{not json",
         headers={**dev.headers, "Content-Type": "application/json"},
     )
-    assert_bad_request_error(broken, 400)
+    payload = assert_bad_request_error(broken, 400)
+    assert payload["violations"] == [{"code": "INVALID_REQUEST", "message": payload["message"]}]
     listed = await client.get(f"{dev.base}/capabilityEvaluations?stage=development", headers=dev.headers)
     assert listed.json()["evaluations"] == []  # nothing half-written
 

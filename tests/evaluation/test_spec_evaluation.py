@@ -88,3 +88,19 @@ async def test_a_started_run_answers_its_location(client: httpx.AsyncClient, adm
         "200"
     ]
     assert ok["headers"]["Location"]["required"] is True
+
+
+async def test_an_unknown_path_under_the_api_is_its_own_404(client: httpx.AsyncClient, admin: Admin) -> None:
+    """A path no route has under `…/smartHome/testing/` answers the 404 of an unknown run:
+    BadRequestError with `violations` (it lacked them until 2026-12-06). Elsewhere under SMAPI a
+    404 stays StandardizedError."""
+    dev = await developer_with_skill(admin)
+    for tail in ("capabilityTestPlans/", "capabilityEvaluations/x/y/z", "nothing", ""):
+        answer = await client.get(f"{dev.base}/{tail}", headers=dev.headers)
+        body = assert_bad_request_error(answer, 404)
+        assert body["code"] == "NOT_FOUND", (tail, body)
+        assert str(body["message"]).startswith("No resource at GET "), (tail, body)
+        assert body["violations"] == [{"code": "NOT_FOUND", "message": body["message"]}], tail
+    elsewhere = await client.get("/v1/skills/x/nothingHere", headers=dev.headers)
+    assert elsewhere.status_code == 404
+    assert "violations" not in elsewhere.json()

@@ -189,7 +189,7 @@ def test_disabled_by_user_is_no_type_of_object_detection() -> None:
     )
     [problem] = validate_response(SET_TARGET, answer).problems
     assert problem.message == (
-        "ErrorResponse of DISABLED_BY_USER belongs in ['Alexa', 'Alexa.SmartVision.SnapshotProvider']"
+        "ErrorResponse of DISABLED_BY_USER belongs in namespace Alexa or Alexa.SmartVision.SnapshotProvider"
     )
 
 

@@ -24,7 +24,7 @@ from localexa.skill import (
 from localexa.skill.reports import add_or_update_report, delete_report
 from localexa.skill.responses import deferred_response, reply
 from localexa.skill.validation import MAX_SAMPLE_AHEAD
-from tests.skill.factories import directive, discover
+from tests.skill.factories import accept_grant, directive, discover
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 TURN_ON = directive("Alexa.PowerController", "TurnOn")
@@ -136,8 +136,23 @@ def test_an_error_response_in_another_interfaces_namespace_is_refused() -> None:
     assert [(p.path, p.message) for p in validate_event(cooking, now=at_now).problems] == [
         (
             "event.header.namespace",
-            "ErrorResponse of THERMOSTAT_IS_OFF belongs in ['Alexa', 'Alexa.ThermostatController']",
+            "ErrorResponse of THERMOSTAT_IS_OFF belongs in namespace Alexa or Alexa.ThermostatController",
         )
+    ]
+
+
+def test_accept_grant_failed_outside_its_namespace_is_told_in_words() -> None:
+    """Human text, not a Python list (until 2026-12-06: "belongs in ['Alexa.Authorization']"),
+    from the gateway's check and from that of an answer to AcceptGrant alike."""
+    told = "ErrorResponse of ACCEPT_GRANT_FAILED belongs in namespace Alexa.Authorization"
+    failed = error_response(TURN_ON, "ACCEPT_GRANT_FAILED", "x", namespace="Alexa", scope_token="t")
+    assert ("event.header.namespace", told) in [
+        (p.path, p.message) for p in validate_event(failed, now=at_now).problems
+    ]
+    grant = accept_grant()
+    answer = error_response(grant, "ACCEPT_GRANT_FAILED", "x", namespace="Alexa")
+    assert ("event.header.namespace", told) in [
+        (p.path, p.message) for p in validate_response(grant, answer).problems
     ]
 
 

@@ -33,7 +33,7 @@ from localexa.skill.messages import (
     WakeUpPayload,
 )
 from localexa.skill.messages.envelope import UtcTimestamp
-from localexa.skill.messages.errors import ErrorType, misplaced
+from localexa.skill.messages.errors import ErrorType, misplaced, namespaces_text
 from localexa.skill.problems import Problem, from_validation_error
 from localexa.skill.property_rules import check_property
 
@@ -260,7 +260,11 @@ def _check_names(directive: Directive, namespace: str, name: str, error_type: st
     if error_type is not None:
         if (directive.namespace, directive.name) == ACCEPT_GRANT:
             allowed = ["Alexa.Authorization"]
-            wrong = None if namespace in allowed else f"ErrorResponse of {error_type} belongs in {allowed}"
+            wrong = (
+                None
+                if namespace in allowed
+                else f"ErrorResponse of {error_type} belongs in {namespaces_text(allowed)}"
+            )
         elif error_type in ErrorType.__members__:
             wrong = misplaced(ErrorType(error_type), namespace)
         else:

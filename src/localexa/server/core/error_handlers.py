@@ -11,6 +11,7 @@ trace to the client.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from starlette.responses import Response
 from localexa.server.core.auth import require_admin_key
 from localexa.server.core.errors import (
     LWA_FAMILIES,
+    ApiFamily,
     BadRequest,
     Conflict,
     Forbidden,
@@ -44,6 +46,10 @@ from localexa.server.db.outage import outage_answer
 
 if TYPE_CHECKING:
     from localexa.server.core.families import FamilyRouter
+
+#: The evaluation API's paths (evaluation/routes.py): its 404 is a BadRequestError, with
+#: `violations`, also for a path under it that no route has.
+_EVALUATION_PATH = re.compile(r"/v1/skills/[^/]+/smartHome/testing(?:/|$)")
 
 # The logger keeps its name: operators' log filters match "localexa.errors".
 logger = logging.getLogger("localexa.errors")
@@ -130,7 +136,13 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
             if allowed:  # a route that raised 405 itself keeps its own headers
                 headers = {**(headers or {}), "Allow": allowed}
         error = error_type(detail, headers=headers)
-        response = render_error(error, families.family_for(request.url.path), _request_id(request))
+        family = families.family_for(request.url.path)
+        if exc.status_code == 404 and family is ApiFamily.SMAPI and _EVALUATION_PATH.match(request.url.path):
+            # As the API's own 404s (an unknown run or skill): until 2026-12-06 an unknown path
+            # under it answered StandardizedError, without `violations`.
+            error = NotFound(detail, headers=headers)
+            error.violations = [{"code": error.code, "message": error.message}]  # type: ignore[attr-defined]
+        response = render_error(error, family, _request_id(request))
         if exc.status_code not in _STATUS_ERRORS:
             response.status_code = exc.status_code
         return response

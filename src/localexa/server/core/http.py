@@ -119,14 +119,17 @@ def _checked_url(url: str) -> httpx.URL:
 
     try:
         parsed = httpx.URL(url)
+        # httpx decodes an IDNA host only when asked: `http://xn--/` parsed, and its `host` then
+        # raised IDNAError (a ValueError), a 500 at the directive (QA of 2026-12-06).
+        host, port = parsed.host, parsed.port
     except (httpx.InvalidURL, TypeError, ValueError):
         raise OutboundError(f"{shown_safely(url)} is not a valid URL") from None
     if parsed.scheme not in _SCHEMES:
         raise OutboundError(f"{shown_safely(url)} is not an http:// or https:// URL")
-    if not parsed.host:
+    if not host:
         raise OutboundError(f"{shown_safely(url)} names no host")
-    if parsed.port is not None and not 0 < parsed.port <= 65535:
-        raise OutboundError(f"{shown_safely(url)} names the port {parsed.port}, which is not 1-65535")
+    if port is not None and not 0 < port <= 65535:
+        raise OutboundError(f"{shown_safely(url)} names the port {port}, which is not 1-65535")
     return parsed
 
 

@@ -55,9 +55,12 @@ def json_object(raw: bytes, *, shape: str, error: type[BadRequest] = BadRequest)
     return body
 
 
-def smapi_model(model: type[M], raw: bytes, *, shape: str) -> M:
+def smapi_model(
+    model: type[M], raw: bytes, *, shape: str, violation_code: str = "INVALID_REQUEST_PARAMETER"
+) -> M:
     """The SMAPI body `raw` as `model`; a 400 BadRequestError whose `violations` name each broken
-    field (`INVALID_REQUEST_PARAMETER`, as SMAPI's own)."""
+    field (`violation_code`: `INVALID_REQUEST_PARAMETER`, as SMAPI's own, unless the API has one
+    code for all its 400s, as the evaluation API has)."""
     body = json_object(raw, shape=shape, error=ValidationFailed)
     try:
         return model.model_validate(body)
@@ -66,7 +69,7 @@ def smapi_model(model: type[M], raw: bytes, *, shape: str) -> M:
         for err in exc.errors():
             where = ".".join(str(part) for part in err["loc"])
             message = f"{where}: {err['msg']}" if where else err["msg"]
-            violations.append({"code": "INVALID_REQUEST_PARAMETER", "message": message})
+            violations.append({"code": violation_code, "message": message})
         raise ValidationFailed(violations[0]["message"], violations) from None
 
 

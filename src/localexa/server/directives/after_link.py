@@ -74,6 +74,7 @@ from localexa.server.enablement.models import NOT_LINKED
 from localexa.server.enablement.repository import EnablementRepository
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.observe.generation import read_generation, shared
+from localexa.server.observe.redaction import redact_json
 from localexa.server.skills.repository import SkillRepository
 
 logger = logging.getLogger("localexa.directives")
@@ -239,7 +240,11 @@ async def _save(
         for name, value in fields.items():
             # A reason may quote the skill (an ErrorResponse's message): a NUL in it would make
             # PostgreSQL refuse the whole row, and the follow-up would end as an internal error.
-            setattr(row, name, printable(value) if name.endswith("_message") and value else value)
+            # It may quote the skill's or its token server's text too: redacted as the journal
+            # redacts a JSON string (an `Atza|…` token, a secret field of a URL or JSON it holds).
+            if name.endswith("_message") and isinstance(value, str) and value:
+                value = printable(redact_json(value))
+            setattr(row, name, value)
         row.updated_at = runtime.clock.now()
         end_lease_when_done(row, stamp)
         if stamp is not None:
@@ -290,11 +295,18 @@ async def _send_and_keep(
     runtime: Runtime, request: DirectiveRequest, step: str, expected_name: str, stamp: Stamp | None
 ) -> DirectiveResult:
     """Send one follow-up step and keep its outcome in the `<step>_status/_message/_at` columns,
-    also when it could not be sent (then raise)."""
+    also when a follow-up's step could not be sent (then raise).
+
+    A single step the admin API asked for (no `stamp`) that is refused before anything goes out
+    (no such customer or skill, not enabled or linked, a skill without the permission for
+    AcceptGrant, the token server down) keeps nothing: the caller has the refusal, and the stored
+    status stays the outcome of the last step sent (until 2026-12-06 a refused `…/accept-grant`
+    turned `NOT_REQUIRED` into `FAILED`, and any refused call stopped a follow-up under way)."""
     try:
         result = await send_directive(runtime, request)
     except LocalexaError as exc:
-        await _keep(runtime, request, step, FAILED, exc.message, stamp)
+        if stamp is not None:
+            await _keep(runtime, request, step, FAILED, exc.message, stamp)
         raise
     status, reason = outcome(result, expected_name)
     await _keep(runtime, request, step, status, reason, stamp)

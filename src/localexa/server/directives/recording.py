@@ -24,7 +24,7 @@ from localexa.server.directives.endpoints import apply_properties, upsert_endpoi
 from localexa.server.directives.invoker import Invocation
 from localexa.server.directives.models import DIRECTIVE, RESPONSE, SkillMessage
 from localexa.server.directives.repository import DirectiveRepository
-from localexa.server.directives.scrub import Secrets, redact_message, scrub_json, sent_secrets
+from localexa.server.directives.scrub import Secrets, redact_message, sent_secrets
 from localexa.skill.messages import DiscoveryEndpoint
 
 
@@ -81,8 +81,10 @@ def message_row(
         endpoint_id=_endpoint_id(body, key),
         correlation_token=_text(header.get("correlationToken"), 4096),
         body=redact_message(body, secrets) if body is not None else None,
-        verdict=verdict,
-        error=scrub_json(error, secrets),
+        # Both may quote the skill's text: redacted as its body is (until 2026-12-06 only of the
+        # secrets the directive carried, so an `Atza|…` token the skill echoed stayed in clear).
+        verdict=redact_message(verdict, secrets) if verdict is not None else None,
+        error=redact_message(error, secrets) if error is not None else None,
         latency_ms=latency_ms,
     )
 

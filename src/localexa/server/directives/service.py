@@ -34,7 +34,7 @@ from localexa.server.directives.invoker import Invocation
 from localexa.server.directives.recording import Attempt, record_exchange
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.runtime import Runtime
-from localexa.server.directives.scrub import redact_message, scrub_json, sent_secrets
+from localexa.server.directives.scrub import redact_message, sent_secrets
 from localexa.server.enablement.links import (
     LinkUnavailable,
     RefreshDue,
@@ -206,9 +206,11 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
         exchange_id=exchange_id,
         directive=redact_json(message),
         response=redact_message(last.answer, secrets) if last.answer is not None else None,
-        verdict=verdict,
+        # The verdict and the failure quote the skill's text: the journal's redaction too (an
+        # `Atza|…` token it echoes that localexa never sent it stayed in clear until 2026-12-06).
+        verdict=redact_message(verdict, secrets),
         latency_ms=last.latency_ms,
-        error=scrub_json(last.error.wire(), secrets) if last.error else None,
+        error=redact_message(last.error.wire(), secrets) if last.error else None,
         attempts=len(attempts),
         notes=tuple(notes),
     )

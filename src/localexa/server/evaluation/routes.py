@@ -196,7 +196,11 @@ async def create_capability_evaluation(
     """Start a run (200 with its id and `Location`); 409 while a run for the endpoint is in progress."""
     # Read after the token and the rate limit: a caller without a valid token gets 401 whatever
     # it sent (FastAPI parsing the body first answered a broken body 400 before the token).
-    body = smapi_model(EvaluationRequest, await request.body(), shape=_CREATE_SHAPE)
+    # Every 400 of this API is INVALID_REQUEST, in `code` and in each violation: a body that broke
+    # the schema said INVALID_REQUEST_PARAMETER in its violations until 2026-12-06.
+    body = smapi_model(
+        EvaluationRequest, await request.body(), shape=_CREATE_SHAPE, violation_code="INVALID_REQUEST"
+    )
     started = await service.start(principal, skill_id, body)
     response = _json(started)
     path = BASE.format(skill_id=quote(skill_id, safe=""))

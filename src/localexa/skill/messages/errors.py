@@ -13,6 +13,7 @@ requires.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -236,7 +237,16 @@ def misplaced(error_type: ErrorType, namespace: str) -> str | None:
             else "has no ErrorResponse of its own"
         )
         return f"ErrorResponse of {error_type.value} belongs in namespace Alexa ({namespace} {whose})"
-    return f"ErrorResponse of {error_type.value} belongs in {sorted(allowed)}"
+    return f"ErrorResponse of {error_type.value} belongs in {namespaces_text(allowed)}"
+
+
+def namespaces_text(namespaces: Iterable[str]) -> str:
+    """`namespace Alexa`, `namespace Alexa or Alexa.Cooking`, `namespace A, B or C`: for a
+    refusal's message (until 2026-12-06 those said `['Alexa', 'Alexa.Cooking']`)."""
+    names = sorted(namespaces)
+    if len(names) <= 1:
+        return f"namespace {''.join(names)}"
+    return f"namespace {', '.join(names[:-1])} or {names[-1]}"
 
 
 def types_of(namespace: str) -> str:
