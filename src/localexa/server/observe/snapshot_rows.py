@@ -19,7 +19,6 @@ from localexa.server.core.clock import as_utc, offset_problem
 from localexa.server.core.errors import BadRequest
 from localexa.server.observe.schemas import FaultFields
 from localexa.server.observe.snapshot_json import json_column_problem
-from localexa.server.skills.permissions import unknown_permission_message
 from localexa.server.skills.schemas import AccountLinkingSpec, check_endpoint
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
@@ -235,12 +234,11 @@ def _skill_row(row: dict[str, Any]) -> str | None:
     endpoint = row.get("endpoint")
     if not isinstance(endpoint, str) or not _usable_endpoint(endpoint):
         return "endpoint must be an http(s):// URL or python:package.module:function"
-    # The names the admin API takes (a misspelt one restored, and the skill failed later without
-    # a word; since 2026-12-06). The column's decoding already made it a list of strings.
-    for permission in row.get("permissions") or []:
-        problem = unknown_permission_message(permission)
-        if problem is not None:
-            return f"permissions: {problem}"
+    # The permission names are restored as stored (the column's decoding already made them a list
+    # of strings): the admin API holds a new skill to the names Amazon's manifest knows since
+    # 2026-12-06, but a skill stored before then may hold another, and a snapshot the server takes
+    # of it, or an older localexa's snapshot, must restore (for an hour on 2026-12-06 restore
+    # refused them with a 400, even the server's own snapshot; rev1 QA F6).
     linking = row.get("account_linking")
     if linking is not None:
         problem = _account_linking_problem(linking)
