@@ -73,8 +73,8 @@ def sign_in_if_asked(page: Any, server: Server) -> None:
 
 def journal_link(page: Any, path: str) -> Any:
     """The journal row's link to a call of `path`, by what a user reads: its accessible name, the
-    whole path. (`text="…"` finds it no more: the `<wbr>` after each "/" splits the link's text
-    into nodes, and Playwright's text engine matches none of them whole.)"""
+    whole path. (`text="…"` finds it no more: a path's pieces, a span each with a `<wbr>` between,
+    split the link's text into nodes, and Playwright's text engine matches none of them whole.)"""
     return page.locator("#journal-rows").get_by_role("link", name=path, exact=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -145,14 +146,26 @@ _LINES_OF = r"""(link) => {
 }"""
 
 
+#: The text a selection of the whole element holds (what a copy takes).
+_SELECTED = """(element) => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const selection = getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    return selection.toString();
+}"""
+
+
 def test_a_narrow_journal_breaks_a_path_only_after_a_slash(server: Server, browser_page: Any) -> None:
-    """A narrow path column broke a path at any character ("…/stage" then "s/development"); it
-    breaks only after a "/" now (a `<wbr>` there), and the link's text is still the path."""
-    marker = (
-        f"/_localexa/customers/amzn1.account.NARROW{time.time_ns()}/stages/development/enablement"
-        "/capabilities/brightness/thresholds/minimum"
-    )
-    assert server.admin.get(marker).status_code == 404
+    """A narrow path column broke a path at any character ("…/stage" then "s/development"), then
+    (the first fix) still at each "-" inside an id: `amzn1.ask.skill.5b53d81f-8d1f-` then
+    `4e33-…` (Chromium breaks after a hyphen; this test used a hyphen-free id and missed it, rev1
+    QA F3). It breaks only after a "/" now, the entry page's heading and route too (the route
+    broke anywhere, F4), and the link's text is still the path."""
+    skill = f"amzn1.ask.skill.{uuid.uuid4()}"
+    marker = f"/v1/skills/{skill}/smartHome/testing/capabilityEvaluations/{uuid.uuid4()}/results"
+    assert httpx.get(f"{server.url}{marker}").status_code in (401, 403, 404)
     _recorded(server.admin, marker, 1)
     page = browser_page
     page.set_viewport_size({"width": 420, "height": 800})
@@ -162,9 +175,29 @@ def test_a_narrow_journal_breaks_a_path_only_after_a_slash(server: Server, brows
         link = journal_link(page, marker)
         link.wait_for()
         assert link.inner_text() == marker
+        assert link.evaluate("(a) => a.textContent") == marker
         lines = link.evaluate(_LINES_OF)
+        page.set_viewport_size({"width": 1100, "height": 800})  # an id fits a line, the path does not
+        link.click()
+        heading = page.locator("main h1")
+        heading.wait_for()
+        assert heading.inner_text() == f"GET {marker}"
+        heading_lines = heading.evaluate(_LINES_OF)
+        copied = heading.evaluate(_SELECTED)
+        page.set_viewport_size({"width": 420, "height": 800})
+        route = page.locator("dl.facts dd code").first
+        route_text = route.inner_text()
+        route_lines = route.evaluate(_LINES_OF)
     finally:
         page.set_viewport_size({"width": 1360, "height": 860})
     assert len(lines) >= 3, lines  # the column is narrow: the path wraps
     assert "".join(lines) == marker
     assert all(line.endswith("/") for line in lines[:-1]), lines
+    assert any(skill in line for line in lines), lines  # the id whole on one line
+    assert len(heading_lines) >= 3, heading_lines
+    assert copied == f"GET {marker}"  # what a copy takes: the pieces add no spaces or newlines
+    assert all(line.endswith("/") for line in heading_lines[:-1]), heading_lines
+    assert route_text.startswith("/v1/skills/{"), route_text
+    assert len(route_lines) >= 2, route_lines
+    assert "".join(route_lines) == route_text
+    assert all(line.endswith("/") for line in route_lines[:-1]), route_lines

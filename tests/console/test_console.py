@@ -364,3 +364,28 @@ async def test_the_journal_form_keeps_the_request_id_and_takes_the_apis_spelling
         assert f'name="request_id" value="{request_id}"' in page.text
         assert "amzn1.account.NOBODY" in page.text
         assert "/_localexa/vendors" not in shown(page.text)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "https://skill.example:8443/alexa/smarthome?x=/y",
+        "/v1/skills/amzn1.ask.skill.5b53d81f-8d1f-4e33-9a6b-59097e6491e4/stages/development/enablement",
+        "//double//slashes/",
+    ],
+)
+def test_a_path_breaks_only_after_a_slash_and_never_inside_a_scheme(path: str) -> None:
+    """Each piece up to its "/" is one unbreakable span (so not at an id's hyphens, rev1 QA F3),
+    and an outbound call's `https://host/` is one piece: its `<wbr>` after each "/" made a line
+    that could end "https:/"; the text shown is the path."""
+    from localexa.server.console.render import path_breaks
+
+    html = str(path_breaks(path))
+    assert shown(html) == path
+    pieces = re.findall(r'<span class="seg">([^<]*)</span>', html)
+    assert "".join(pieces) == path.replace("&", "&amp;")
+    assert html == "<wbr>".join(f'<span class="seg">{piece}</span>' for piece in pieces)
+    assert all(piece.endswith("/") for piece in pieces[:-1]), pieces
+    assert all(piece.strip("/") for piece in pieces), pieces  # no line of slashes alone
+    if path.startswith("https://"):
+        assert pieces[0] == "https://skill.example:8443/"

@@ -8,6 +8,7 @@ never needs it).
 from __future__ import annotations
 
 import html
+import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,13 +40,29 @@ def templates() -> Jinja2Templates:
     return loaded
 
 
+#: A URL's `scheme://host/` (the outbound calls' URLs): one piece, so no line ends in "https:/".
+_URL_START = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/]*/?")
+
+
 def path_breaks(path: str) -> str:
-    """A path (or URL) as HTML that a narrow column breaks only after a "/" (`<wbr>`, which adds
-    no text: the link's text, copied or read, is the path). Until 2026-12-06 it broke anywhere,
-    "…/stage" then "s/development"."""
+    """A path (or URL) as HTML that a narrow column breaks only after a "/": each piece up to and
+    with its "/" is a `<span class="seg">` that does not wrap (console.css), a `<wbr>` between
+    them. Neither adds text: the link's text, copied or read, is the path. Until 2026-12-06 it
+    broke anywhere ("…/stage" then "s/development"), and then still at each "-" inside an id
+    (`amzn1.ask.skill.5b53d81f-8d1f-` then `4e33-…`; Chromium breaks after a hyphen, rev1 QA F3)."""
     from markupsafe import Markup, escape
 
-    return Markup("/<wbr>").join(escape(part) for part in str(path).split("/"))
+    text = str(path)
+    start = _URL_START.match(text)
+    pieces: list[str] = [start.group(0)] if start else []
+    rest = text[start.end() :] if start else text
+    for piece in re.findall(r"[^/]*/|[^/]+$", rest):
+        if pieces and (piece == "/" or not pieces[-1].strip("/")):
+            pieces[-1] += piece  # a leading "/" or a "//": no line of slashes alone
+        else:
+            pieces.append(piece)
+    span = Markup('<span class="seg">{}</span>')
+    return Markup("<wbr>").join(span.format(escape(piece)) for piece in pieces)
 
 
 NAV: tuple[tuple[str, str], ...] = (
