@@ -25,7 +25,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from localexa.cli.context import state
 from localexa.cli.options import JsonOption, StageName, StageOption, TokenOption, stage_literal
-from localexa.cli.output import Column, emit, print_table, printable, stdout_console, to_jsonable
+from localexa.cli.output import (
+    Column,
+    emit,
+    print_cli_error,
+    print_table,
+    printable,
+    stdout_console,
+    to_jsonable,
+)
 from localexa.client import Client
 from localexa.client.types.evaluations import Evaluation, TestCaseResult
 
@@ -130,6 +138,10 @@ def print_summary(evaluation_id: str, evaluation: Evaluation, console: Console) 
         )
 
 
+#: The longest pause between status checks (`--poll`), in seconds.
+MAX_POLL = 86400.0
+
+
 def _exit_code(status: str) -> int:
     return 0 if status == "PASSED" else 1
 
@@ -166,9 +178,15 @@ def run(
     stage: StageOption = StageName.development,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the run to its end.")] = True,
     # 0 or more (since 2026-12-06): a negative --poll went on to time.sleep, which raises
-    # ValueError for it, and a negative or NaN --timeout was taken.
-    poll: Annotated[float, typer.Option(min=0, help="Seconds between status checks.")] = 0.5,
-    timeout: Annotated[float, typer.Option(min=0, help="Give up following after this many seconds.")] = 900.0,
+    # ValueError for it, and a negative or NaN --timeout was taken. --poll is at most a day:
+    # `inf` and `1e308` went on to time.sleep too, an OverflowError traceback (rev1 QA F1).
+    # --timeout may be `inf`: follow the run until it ends.
+    poll: Annotated[
+        float, typer.Option(min=0, max=MAX_POLL, help="Seconds between status checks (at most a day).")
+    ] = 0.5,
+    timeout: Annotated[
+        float, typer.Option(min=0, help="Give up following after this many seconds (inf: never).")
+    ] = 900.0,
     token: TokenOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -185,7 +203,11 @@ def run(
             return
         if not cli.json:
             console.print(f"started evaluation {started.id}")
-        evaluation = follow(client, skill_id, started.id, poll=poll, timeout=timeout, console=console)
+        evaluation = follow(
+            client, skill_id, started.id, poll=poll, timeout=timeout, console=console, quiet=cli.json
+        )
+        if evaluation.status == "IN_PROGRESS":
+            _gave_up(skill_id, started.id, timeout, as_json=cli.json)
         found = list(client.evaluations.results(skill_id, started.id))
     if cli.json:
         typer.echo(
@@ -198,23 +220,44 @@ def run(
 
 
 def follow(
-    client: Client, skill_id: str, evaluation_id: str, *, poll: float, timeout: float, console: Console
+    client: Client,
+    skill_id: str,
+    evaluation_id: str,
+    *,
+    poll: float,
+    timeout: float,
+    console: Console,
+    quiet: bool = False,
 ) -> Evaluation:
+    """The run once it ended, or still IN_PROGRESS once `timeout` passed. `quiet`: no progress
+    bar (under `--json`, whose stdout held a blank line of it before the JSON until 2026-12-06)."""
     deadline = time.monotonic() + timeout
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
         task = progress.add_task("test cases", total=None)
         while True:
             evaluation = client.evaluations.get(skill_id, evaluation_id)
             for metrics in (evaluation.metrics or {}).values():
                 done = metrics.passed_test_cases + metrics.failed_test_cases + metrics.error_test_cases
                 progress.update(task, total=metrics.total_test_cases or None, completed=done)
-            if evaluation.status != "IN_PROGRESS":
-                return evaluation
-            if time.monotonic() > deadline:
-                console.print(f"still IN_PROGRESS after {timeout:g} s; follow it with `status`")
-                raise typer.Exit(1)
-            time.sleep(poll)
+            left = deadline - time.monotonic()
+            if evaluation.status != "IN_PROGRESS" or left <= 0:
+                return evaluation  # still IN_PROGRESS past the deadline: run() gives up
+            # Never past the deadline: `--poll 100 --timeout 1` slept the 100 s (rev1 QA F1).
+            time.sleep(min(poll, left))
+
+
+def _gave_up(skill_id: str, evaluation_id: str, timeout: float, *, as_json: bool) -> None:
+    """The run is still IN_PROGRESS after `--timeout`: the code TIMEOUT, exit 6 (README "Exit
+    codes"; a run that ended FAILED or ERROR is exit 1). Until 2026-12-06 a text line on stdout
+    and exit 1, under `--json` too, which also left out the run's id (rev1 QA F5)."""
+    message = (
+        f"evaluation {evaluation_id} still IN_PROGRESS after {timeout:g} s; follow it with "
+        f"`localexa evaluations status {skill_id} {evaluation_id}`"
+    )
+    extra = {"evaluationId": evaluation_id, "evaluationStatus": "IN_PROGRESS"}
+    print_cli_error(message, "TIMEOUT", as_json=as_json, extra=extra)
+    raise typer.Exit(6)
 
 
 @evaluations.command("status")

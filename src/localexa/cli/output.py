@@ -159,12 +159,12 @@ def print_error(error: Exception, *, as_json: bool) -> None:
         console.print(f"request id: {one_line(str(request_id))}", markup=False)
 
 
-def print_cli_error(message: str, code: str, *, as_json: bool) -> None:
+def print_cli_error(message: str, code: str, *, as_json: bool, extra: dict[str, str] | None = None) -> None:
     """An error the CLI finds itself (a code of usage_errors.OWN_CODES): `error: message` on
     stderr, or the one JSON object of an API error under `--json` (it printed the line then too
-    until 2026-12-06)."""
+    until 2026-12-06), with the fields of `extra` after its four (`evaluationId`, …)."""
     if as_json:
-        body = {"status": None, "code": code, "message": message, "requestId": None}
+        body = {"status": None, "code": code, "message": message, "requestId": None, **(extra or {})}
         typer.echo(json.dumps({"error": body}), err=True)
         return
     typer.echo(f"error: {printable(message)}", err=True)

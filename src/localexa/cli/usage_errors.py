@@ -36,7 +36,7 @@ OWN_CODES = {
     "NETWORK_NOT_FOUND": "`thread export`: no stored network matches (exit 3)",
     "INCOMPLETE_DATASET": "`thread export`: the stored network makes no complete dataset (exit 2)",
     "NO_CONNECTION": "no answer: connection refused or closed, TLS failure, no HTTP (exit 6)",
-    "TIMEOUT": "no answer in time (exit 6)",
+    "TIMEOUT": "no answer in time, or `evaluations run` gave up on a run still IN_PROGRESS (exit 6)",
     "INVALID_RESPONSE": "a 2xx that is no answer of the API: HTML, not JSON, the wrong shape (exit 6)",
 }
 
