@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from localexa.client import APIConnectionError, AsyncClient, Client, ConfigurationError
+from localexa.client import DEFAULT_TIMEOUT, APIConnectionError, AsyncClient, Client, ConfigurationError
 
 
 def _name(common_name: str) -> x509.Name:
@@ -250,6 +250,11 @@ def test_verify_or_ca_file_beside_http_client_is_a_configuration_error(
             {"transport": httpx.MockTransport(lambda request: httpx.Response(200))},
             "http_client= and transport= conflict: ",
         ),
+        # timeout= was ignored too: timeout=1 still waited the httpx client's own (rev1 QA F2).
+        ({"timeout": 1}, "http_client= and timeout= conflict: "),
+        ({"timeout": None}, "http_client= and timeout= conflict: "),
+        ({"timeout": httpx.Timeout(30.0, connect=10.0)}, "http_client= and timeout= conflict: "),
+        ({"verify": False, "timeout": 5}, "http_client= and verify= and timeout= conflict: "),
     ]
     for given, start in conflicting:
         with pytest.raises(ConfigurationError) as refused:
@@ -257,6 +262,15 @@ def test_verify_or_ca_file_beside_http_client_is_a_configuration_error(
         assert str(refused.value).startswith(start), str(refused.value)
         assert "set them on the httpx client you pass" in str(refused.value)
         assert isinstance(refused.value, ValueError)
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient])
+def test_timeout_left_out_beside_http_client_is_taken(client_class: Any) -> None:
+    """The default is no conflict, nor the default's own object passed back (`DEFAULT_TIMEOUT`)."""
+    own = httpx.AsyncClient() if client_class is AsyncClient else httpx.Client()
+    for given in ({}, {"timeout": DEFAULT_TIMEOUT}):
+        client = client_class(base_url="http://127.0.0.1:9", http_client=own, **given)
+        assert client._http is own
 
 
 def test_http_client_trusts_what_it_was_given(https_server: tuple[str, Path]) -> None:

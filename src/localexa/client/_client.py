@@ -104,17 +104,27 @@ def _derived(core: Core, overrides: dict[str, Any]) -> Core:
     )
 
 
-def _refuse_beside_http_client(verify: VerifyArg, ca_file: CaPath | None, transport: object) -> None:
-    """`http_client=` is used as it is, with its own TLS settings and transport: since 2026-12-06
-    `verify=` (but True/None), `ca_file=` or `transport=` beside it is a ConfigurationError (each
-    was ignored, so `Client(http_client=own, verify=False)` still checked certificates)."""
-    given = [*tls_options_given(verify, ca_file), *(["transport"] if transport is not None else [])]
+def _refuse_beside_http_client(
+    verify: VerifyArg, ca_file: CaPath | None, transport: object, timeout: object
+) -> None:
+    """`http_client=` is used as it is, with its own TLS settings, transport and timeout: since
+    2026-12-06 `verify=` (but True/None), `ca_file=`, `transport=` or `timeout=` beside it is a
+    ConfigurationError (each was ignored, so `Client(http_client=own, verify=False)` still checked
+    certificates and `timeout=1` still waited the httpx client's 20 s; rev1 QA F2). `timeout` is
+    given unless it is the default's own object, `DEFAULT_TIMEOUT` (an equal `httpx.Timeout` is
+    given: only passing the default object itself cannot be told from leaving it out)."""
+    given = [
+        *tls_options_given(verify, ca_file),
+        *(["transport"] if transport is not None else []),
+        *(["timeout"] if timeout is not DEFAULT_TIMEOUT else []),
+    ]
     if given:
         options = " and ".join(f"{name}=" for name in given)
         raise ConfigurationError(
             f"http_client= and {options} conflict: the client sends through http_client= as it "
             f"is, so {options} would be ignored. Pass one of them; set them on the httpx client "
-            "you pass (httpx.Client(verify=…, transport=…))."
+            "you pass (httpx.Client(verify=…, transport=…, timeout=…)), or a timeout for some "
+            "calls with client.with_options(timeout=…)."
         )
 
 
@@ -148,11 +158,12 @@ class Client:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         core = _core(base_url, endpoints, auth, admin_key, retry, max_retries, headers)
-        timeout = timeout_of(timeout)
         if http_client is None:
-            http = httpx.Client(timeout=timeout, verify=ssl_verify(verify, ca_file), transport=transport)
+            http = httpx.Client(
+                timeout=timeout_of(timeout), verify=ssl_verify(verify, ca_file), transport=transport
+            )
         else:
-            _refuse_beside_http_client(verify, ca_file, transport)
+            _refuse_beside_http_client(verify, ca_file, transport, timeout)
             http = http_client
         self._setup(http, core, owns_http=http_client is None)
 
@@ -269,11 +280,12 @@ class AsyncClient:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         core = _core(base_url, endpoints, auth, admin_key, retry, max_retries, headers)
-        timeout = timeout_of(timeout)
         if http_client is None:
-            http = httpx.AsyncClient(timeout=timeout, verify=ssl_verify(verify, ca_file), transport=transport)
+            http = httpx.AsyncClient(
+                timeout=timeout_of(timeout), verify=ssl_verify(verify, ca_file), transport=transport
+            )
         else:
-            _refuse_beside_http_client(verify, ca_file, transport)
+            _refuse_beside_http_client(verify, ca_file, transport, timeout)
             http = http_client
         self._setup(http, core, owns_http=http_client is None)
 
