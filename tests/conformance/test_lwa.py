@@ -73,6 +73,28 @@ async def test_errors_core_renders_for_lwa_paths_stay_within_rfc_6749s_character
     assert "tokU+00E9n'" in description
 
 
+async def test_localexas_own_typography_reads_as_ascii_words_in_lwa_descriptions(
+    client: httpx.AsyncClient,
+) -> None:
+    """`§6.1` read `U+00A76.1` in an error_description (re-verification of 2026-12-06): the
+    section sign of localexa's own text is the word `section`, `±` `+/-`, `…` `...`; the JSON
+    families keep the characters."""
+    coded = {"Transfer-Encoding": "gzip", "Content-Type": "application/x-www-form-urlencoded"}
+    refused = await client.post(TOKEN, content=b"grant_type=x", headers=coded)
+    assert refused.status_code == 501, refused.text
+    description = refused.json()["error_description"]
+    assert "(RFC 9112 section 6.1)" in description, description
+    assert DESCRIPTION.fullmatch(description), description
+    beyond = await client.post(
+        TOKEN, content=b'{"grant_type": "x", "n": 1e400}', headers={"Content-Type": "application/json"}
+    )
+    assert beyond.status_code == 400, beyond.text
+    assert "+/-1.8e308" in beyond.json()["error_description"], beyond.text
+    customer = await client.post("/v1/alexaApiEndpoint", content=b"x", headers={"Transfer-Encoding": "gzip"})
+    assert customer.status_code == 501, customer.text
+    assert "(RFC 9112 §6.1)" in customer.json()["message"], customer.text
+
+
 async def test_tokens_have_amazons_prefixes_and_sizes(client: httpx.AsyncClient, admin: Admin) -> None:
     """Access tokens `Atza|` (`Atc|` for client_credentials, Amazon's skill messaging page), at
     least 350 characters, at most 2048 bytes; refresh tokens `Atzr|`, at most 2048 bytes (spec §3

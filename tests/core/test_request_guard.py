@@ -262,3 +262,14 @@ def test_options_asterisk_lists_every_method_a_route_answers(app: FastAPI) -> No
     own must be listed there (HEAD is answered wherever GET is, core/head.py)."""
     routed = {method for _, methods, _ in app.state.families._routes for method in methods}
     assert set(SERVED_METHODS) == routed | {"HEAD"}
+
+
+async def test_two_transfer_encoding_fields_are_named_as_one_list(client: httpx.AsyncClient) -> None:
+    """`Transfer-Encoding: gzip` then `Transfer-Encoding: chunked` is the list `gzip, chunked`
+    (RFC 9110 §5.3); the 501 named only 'gzip' (re-verification of 2026-12-06)."""
+    headers = [("Transfer-Encoding", "gzip"), ("Transfer-Encoding", "chunked")]
+    refused = await client.post("/_localexa/customers", content=b"{}", headers=headers)
+    assert refused.status_code == 501, refused.text
+    assert "the transfer coding 'gzip, chunked' (" in refused.json()["message"], refused.text
+    alone = await client.post("/_localexa/customers", content=b"{}", headers={"Transfer-Encoding": "gzip"})
+    assert "the transfer coding 'gzip' (" in alone.json()["message"], alone.text

@@ -199,3 +199,42 @@ async def test_an_lwa_token_the_skill_was_never_sent_is_redacted_as_the_journal_
     )
     for shown in (view, answer.json(), messages, journaled):
         assert "OlderTokenNeverSent" not in json.dumps(shown)
+
+
+async def _token_in_its_header(request: Request) -> Response:
+    """Answers an ErrorResponse whose header `name` and `endpointId` are an LWA token."""
+    message: dict[str, Any] = await request.json()
+    answer = error_response(message, "ENDPOINT_UNREACHABLE", "unreachable")
+    answer["event"]["header"]["name"] = f"Bogus{OTHER_TOKEN}"
+    answer["event"]["endpoint"] = {"endpointId": OTHER_TOKEN}
+    return JSONResponse(answer)
+
+
+async def test_the_message_logs_name_and_endpoint_id_columns_are_redacted_as_its_body(
+    admin: Admin, client: httpx.AsyncClient, mylights: MyLights
+) -> None:
+    """The message log's `name` and `endpointId` were taken from the body before its redaction,
+    so an `Atza|…` the skill put there stood in clear beside the redacted body (re-verification
+    of 2026-12-06)."""
+    app = Starlette(routes=[Route("/skill", _token_in_its_header, methods=["POST"])])
+    async with serve_in_loop(app) as url:
+        linked = await link_customer(admin, client, mylights, endpoint=f"{url}/skill")
+        await endpoints_after_link(admin, linked)
+        answer = await send(
+            admin,
+            {
+                "userId": linked.user_id,
+                "skillId": linked.skill_id,
+                "endpointId": "light-1",
+                "namespace": "Alexa.PowerController",
+                "name": "TurnOn",
+            },
+        )
+    assert answer.status_code == 200, answer.text
+    messages = (await admin.client.get(linked.path("messages"), headers=admin.headers)).json()
+    answered = [m for m in messages["messages"] if m["direction"] == "response"]
+    assert answered
+    for shown in answered:
+        assert shown["name"] == f"BogusAtza|{REDACTED}", shown
+        assert shown["endpointId"] == f"Atza|{REDACTED}", shown
+    assert "OlderTokenNeverSent" not in json.dumps(messages)

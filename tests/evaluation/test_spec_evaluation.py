@@ -104,3 +104,15 @@ async def test_an_unknown_path_under_the_api_is_its_own_404(client: httpx.AsyncC
     elsewhere = await client.get("/v1/skills/x/nothingHere", headers=dev.headers)
     assert elsewhere.status_code == 404
     assert "violations" not in elsewhere.json()
+
+
+async def test_a_wrong_method_under_the_api_is_its_own_405(client: httpx.AsyncClient, admin: Admin) -> None:
+    """`DELETE …/capabilityEvaluations` answered 405 StandardizedError, without `violations`, after
+    the 404 got them (re-verification of 2026-12-06): BadRequestError, with `Allow`."""
+    dev = await developer_with_skill(admin)
+    for method, tail in (("DELETE", "capabilityEvaluations"), ("PUT", "capabilityTestPlans")):
+        answer = await client.request(method, f"{dev.base}/{tail}", headers=dev.headers)
+        body = assert_bad_request_error(answer, 405)
+        assert body["code"] == "METHOD_NOT_ALLOWED", (tail, body)
+        assert body["violations"] == [{"code": "METHOD_NOT_ALLOWED", "message": body["message"]}], tail
+        assert "GET" in answer.headers["allow"], tail

@@ -105,3 +105,11 @@ def https_endpoint(cert_file: Path, key_file: Path) -> Iterator[str]:
     server.socket = context.wrap_socket(server.socket, server_side=True)
     with serve_stdlib(server, "https") as url:
         yield url
+
+
+@contextmanager
+def plain_http_endpoint() -> Iterator[str]:
+    """A plain-HTTP server on 127.0.0.1 (no TLS); yields its base URL (`http://…`)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    with serve_stdlib(server, "http") as url:
+        yield url

@@ -21,7 +21,7 @@ from tests.enablement.helpers import customer_token, link
 from tests.enablement.token_server import CLIENT_ID, CLIENT_SECRET
 from tests.factories import Admin
 from tests.observe.helpers import journal
-from tests.tls.conftest import https_endpoint
+from tests.tls.conftest import https_endpoint, plain_http_endpoint
 
 
 def tls_settings(tmp_path: Path, outbound_ca_file: Path | None) -> Settings:
@@ -151,3 +151,31 @@ async def test_a_port_nobody_listens_on_is_still_a_connect_error(tmp_path: Path)
         await outbound.aclose()
     assert "could not be reached (ConnectError)" in refused.value.reason
     assert [call.error for call in calls] == ["ConnectError"]
+
+
+async def test_an_https_token_url_of_a_plain_http_server_says_the_handshake_failed(
+    client: httpx.AsyncClient, admin: Admin, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`https://` to a plain-HTTP server (the commonest mix-up) read "could not be reached
+    (ConnectError)" and `ConnectError` in the journal, like a closed port (re-verification of
+    2026-12-06)."""
+    with plain_http_endpoint() as url:
+        linking = {
+            "type": "AUTH_CODE",
+            "authorizationUrl": "https://skill.example.com/authorize",
+            "accessTokenUrl": f"{url.replace('http://', 'https://')}/token",
+            "clientId": CLIENT_ID,
+            "clientSecret": CLIENT_SECRET,
+        }
+        skill = await admin.skill(account_linking=linking)
+        token = await customer_token(admin, await admin.customer())
+        with caplog.at_level(logging.INFO, logger="localexa.enablement"):
+            response = await link(client, token, skill.skill_id)
+    assert response.status_code == 400
+    assert response.json() == {"message": "Invalid account linking credentials"}
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("account link refused")]
+    assert "did not complete a TLS handshake (" in line, line
+    assert "is it serving plain HTTP?" in line, line
+    assert "could not be reached" not in line, line
+    [entry] = await journal(client, direction="outbound")
+    assert entry["error"].startswith("ConnectError: TLS handshake failed ("), entry

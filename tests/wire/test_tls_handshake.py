@@ -381,5 +381,14 @@ def test_plain_http_to_the_tls_port_is_a_400_saying_to_use_https(tls_served: Tls
     assert answer.headers["connection"] == "close"
     assert answer.json()["code"]  # the Credential Locker's {"code", "message"}
     assert "https://" in answer.json()["message"]
+    # Its log line carries the request id the client got (it said `request_id=-`).
+    request_id = answer.headers["x-amzn-requestid"]
+    deadline = time.monotonic() + 5
+    while f"request_id={request_id} " not in tls_served.log():
+        assert time.monotonic() < deadline, tls_served.log()[-3000:]
+        time.sleep(0.05)
+    [line] = [line for line in tls_served.log().splitlines() if f"request_id={request_id} " in line]
+    assert "plain-HTTP request" in line, line
+    assert "level=warning" in line, line
     with httpx.Client(verify=tls_served.context) as client:
         assert client.get(f"{tls_served.base_url}/_localexa/health").status_code == 200

@@ -20,8 +20,10 @@ import uvicorn
 from localexa.cli.wire import LINGER_SECONDS, GuardedHttpToolsProtocol
 from localexa.cli.wire_answers import closing_answer, peer_name
 from localexa.cli.wire_budget import Tally, WireGuard
+from localexa.server.core.request_id import REQUEST_ID_HEADER, current_request_id
 
 logger = logging.getLogger("localexa.serve")
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode("ascii")
 
 
 def server_tls_context(ssl_certfile: str, ssl_keyfile: str) -> ssl.SSLContext:
@@ -208,10 +210,17 @@ class TlsHandshake(asyncio.Protocol):
         if tcp.can_write_eof():
             tcp.write_eof()
         self.loop.call_later(LINGER_SECONDS, tcp.abort)
-        logger.info(
-            "answered a plain-HTTP request of %s on a TLS port with 400",
-            peer_name(tcp.get_extra_info("peername")),
-        )
+        # With the request id the answer gave the client, as every other wire refusal's line (it
+        # said `request_id=-`), and at their level (it was `info`).
+        request_id = next((v.decode("latin-1") for k, v in headers if k.lower() == _REQUEST_ID), "-")
+        token = current_request_id.set(request_id)
+        try:
+            logger.warning(
+                "answered a plain-HTTP request of %s on a TLS port with 400",
+                peer_name(tcp.get_extra_info("peername")),
+            )
+        finally:
+            current_request_id.reset(token)
         return True
 
     def _replay_early(self) -> None:

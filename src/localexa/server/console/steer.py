@@ -26,6 +26,7 @@ from localexa.server.console.render import (
 )
 from localexa.server.console.router import router
 from localexa.server.console.session import ConsoleSession
+from localexa.server.core.admin_route import check_query
 from localexa.server.core.clock import iso
 from localexa.server.core.errors import BadRequest
 from localexa.server.observe.journal_query import build_filter, read_entry, read_page
@@ -75,9 +76,19 @@ def _console_spelling(filters: dict[str, str]) -> None:
     filters["direction"] = filters["direction"].lower()
 
 
+#: What the journal page takes: its form's fields, the admin API's `requestId` and the cursor (the
+#: links the console builds hold no other); another name is the admin API's 400, as a page.
+_JOURNAL_QUERY = frozenset({*JOURNAL_FILTERS, "requestId", "cursor"})
+
+
 async def _journal_context(request: Request) -> dict[str, Any]:
     query = request.query_params
     filters = {name: query.get(name, "").strip() for name in JOURNAL_FILTERS}
+    try:
+        # Ignored until 2026-12-06: `?method=HEAD` showed every entry as if filtered.
+        check_query(request, _JOURNAL_QUERY, "the console's journal")
+    except BadRequest as exc:
+        return {"filters": filters, "entries": [], "error": exc.message, "next_cursor": None, "query": ""}
     if not filters["request_id"]:
         # The admin API's spelling (`?requestId=`, README "Journal"), pasted into the console's URL,
         # was ignored and every entry showed.

@@ -137,10 +137,14 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
                 headers = {**(headers or {}), "Allow": allowed}
         error = error_type(detail, headers=headers)
         family = families.family_for(request.url.path)
-        if exc.status_code == 404 and family is ApiFamily.SMAPI and _EVALUATION_PATH.match(request.url.path):
+        if (
+            exc.status_code in (404, 405)
+            and family is ApiFamily.SMAPI
+            and _EVALUATION_PATH.match(request.url.path)
+        ):
             # As the API's own 404s (an unknown run or skill): until 2026-12-06 an unknown path
-            # under it answered StandardizedError, without `violations`.
-            error = NotFound(detail, headers=headers)
+            # under it, and then a wrong method (`DELETE …/capabilityEvaluations`), answered
+            # StandardizedError, without `violations`.
             error.violations = [{"code": error.code, "message": error.message}]  # type: ignore[attr-defined]
         response = render_error(error, family, _request_id(request))
         if exc.status_code not in _STATUS_ERRORS:

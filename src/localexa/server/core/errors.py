@@ -233,10 +233,19 @@ ERROR_PAGES: dict[ApiFamily, Callable[[int, str, dict[str, str]], Response]] = {
 _NOT_DESCRIPTION = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 
 
+#: The typography of localexa's own messages, in ASCII words: `RFC 9112 §6.1` read
+#: `RFC 9112 U+00A76.1` (re-verification of 2026-12-06). Only before a digit for `§` and `±`, so a
+#: lone `§` the request sent is still told as its code point.
+_ASCII_WORDS = re.compile(r"§ ?(?=\d)|±(?=\d)|…")
+_WORDS = {"±": "+/-", "…": "..."}
+
+
 def description_text(text: str) -> str:
-    """`text` within RFC 6749's error_description characters: `"` becomes `'`, any other character
-    outside them its code point (`é` → `U+00E9`), so nothing it named is lost. A description may
-    quote what the request sent (a grant_type, a scope, a path)."""
+    """`text` within RFC 6749's error_description characters: `"` becomes `'`, a section sign
+    before a number `section ` (`§6.1` → `section 6.1`), `±` before one `+/-`, `…` `...`; any other
+    character outside them its code point (`é` → `U+00E9`), so nothing it named is lost. A
+    description may quote what the request sent (a grant_type, a scope, a path)."""
+    text = _ASCII_WORDS.sub(lambda m: _WORDS.get(m.group(), "section "), text)
     return _NOT_DESCRIPTION.sub(lambda m: "'" if m.group() == '"' else f"U+{ord(m.group()):04X}", text)
 
 

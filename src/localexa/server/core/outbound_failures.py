@@ -8,6 +8,18 @@ import ssl
 #: self-signed certificate in the chain, 20 unable to get the local issuer, 21 unable to verify
 #: the first certificate. Not a wrong host name (62) or IP address (64), nor an expired one (10).
 UNTRUSTED_ISSUER = frozenset({18, 19, 20, 21})
+#: OpenSSL's reasons for a remote whose first bytes were no TLS record (OpenSSL 3.0
+#: WRONG_VERSION_NUMBER, 3.2+ RECORD_LAYER_FAILURE, older HTTP_REQUEST / UNKNOWN_PROTOCOL): most
+#: often a plain-HTTP server behind an `https://` URL, answering the ClientHello with a 400.
+_NOT_TLS = frozenset(
+    {
+        "WRONG_VERSION_NUMBER",
+        "RECORD_LAYER_FAILURE",
+        "HTTP_REQUEST",
+        "UNKNOWN_PROTOCOL",
+        "PACKET_LENGTH_TOO_LONG",
+    }
+)
 
 
 def failure_reason(exc: BaseException, *, answering: int | None = None) -> str:
@@ -34,6 +46,15 @@ def failure_reason(exc: BaseException, *, answering: int | None = None) -> str:
                 "signed it with --outbound-ca-file (LOCALEXA_OUTBOUND_CA_FILE)"
             )
         return f"presented a TLS certificate that failed verification ({reason})"
+    handshake = handshake_failure(exc)
+    if handshake is not None:
+        reason, not_tls = handshake
+        if not_tls:
+            return (
+                f"did not complete a TLS handshake ({reason}): is it serving plain HTTP? "
+                "An https:// URL needs a TLS server; use http:// for a plain one"
+            )
+        return f"did not complete a TLS handshake ({reason})"
     if isinstance(exc, httpx.ReadError):
         if answering is not None:
             return f"broke the connection off after answering {answering}, before its answer was complete"
@@ -58,11 +79,34 @@ def certificate_failure(exc: BaseException) -> tuple[str, bool] | None:
     return None
 
 
+def handshake_failure(exc: BaseException) -> tuple[str, bool] | None:
+    """OpenSSL's reason, in words, when `exc` is (or was caused by) a TLS handshake that failed for
+    another reason than the certificate's verification, and whether the remote spoke no TLS at
+    all; None for any other failure.
+
+    An `https://` URL of a plain-HTTP server read "could not be reached (ConnectError)", like a
+    port nobody listens on (re-verification of 2026-12-06)."""
+    cause: BaseException | None = exc
+    seen = 0
+    while cause is not None and seen < 10:
+        if isinstance(cause, ssl.SSLError) and not isinstance(cause, ssl.SSLCertVerificationError):
+            code = cause.reason if isinstance(cause.reason, str) else None
+            reason = code.lower().replace("_", " ") if code else str(cause)
+            return reason, code in _NOT_TLS
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return None
+
+
 def journal_error(exc: BaseException) -> str:
     """The journal's `error` of an outbound call that got no answer: the error's type name, and
     for a certificate that failed verification OpenSSL's reason too
     (`ConnectError: TLS certificate verify failed (self-signed certificate in certificate chain)`,
-    as the skill kit says it: localexa/skill/http.py)."""
+    as the skill kit says it: localexa/skill/http.py), and for another failed handshake its reason
+    (`ConnectError: TLS handshake failed (wrong version number)`)."""
     verify = certificate_failure(exc)
     name = type(exc).__name__
-    return name if verify is None else f"{name}: TLS certificate verify failed ({verify[0]})"
+    if verify is not None:
+        return f"{name}: TLS certificate verify failed ({verify[0]})"
+    handshake = handshake_failure(exc)
+    return name if handshake is None else f"{name}: TLS handshake failed ({handshake[0]})"

@@ -237,6 +237,8 @@ class RequestGuardMiddleware:
         announced = False  # a body follows the head (Content-Length over 0, or chunked)
         expects_continue = False
         coded: bytes | None = None  # a Content-Encoding other than identity
+        codings_sent: list[bytes] = []  # every Transfer-Encoding field's value, in order
+        coding_refusal: LocalexaError | None = None
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -261,13 +263,17 @@ class RequestGuardMiddleware:
                     refusal = BadRequest(host_value_message(value))
             elif name == b"transfer-encoding":
                 announced = True
+                codings_sent.append(value.strip())
                 codings = value.lower().replace(b" ", b"").replace(b"\t", b"")
                 if codings != b"chunked" and refusal is None:
-                    refusal = NotImplementedHere(coding_message(value.strip()))
+                    refusal = coding_refusal = NotImplementedHere(coding_message(value.strip()))
             elif name == b"expect":
                 expects_continue = value.lower() == b"100-continue"
             elif name == b"content-encoding" and coded is None:
                 coded = content_coding(value)
+        if refusal is not None and refusal is coding_refusal and len(codings_sent) > 1:
+            # Two fields are one list (RFC 9110 §5.3): `gzip` then `chunked` named only 'gzip'.
+            refusal = NotImplementedHere(coding_message(b", ".join(codings_sent)))
         if coded is not None and announced and refusal is None and routed(scope):
             refusal = content_coding_refusal(coded)
         if "\x00" in scope["path"]:

@@ -69,7 +69,11 @@ def message_row(
 ) -> SkillMessage:
     """A `skill_messages` row; `key` is "directive" or "event" (where the header sits);
     `secrets` are hidden wherever the body holds them (scrub.py)."""
-    header = _header(body, key)
+    redacted = redact_message(body, secrets) if body is not None else None
+    # The columns shown beside the body come from the redacted body (until 2026-12-06 from the raw
+    # one, so an `Atza|…` token echoed in a header `name` or an `endpointId` stood in clear). The
+    # correlation token is matched against the one sent (evaluation/channel.py) and never shown.
+    header = _header(redacted, key)
     return SkillMessage(
         at=at,
         customer_id=customer_id,
@@ -78,9 +82,9 @@ def message_row(
         exchange_id=exchange_id,
         namespace=_text(header.get("namespace")),
         name=_text(header.get("name")),
-        endpoint_id=_endpoint_id(body, key),
-        correlation_token=_text(header.get("correlationToken"), 4096),
-        body=redact_message(body, secrets) if body is not None else None,
+        endpoint_id=_endpoint_id(redacted, key),
+        correlation_token=_text(_header(body, key).get("correlationToken"), 4096),
+        body=redacted,
         # Both may quote the skill's text: redacted as its body is (until 2026-12-06 only of the
         # secrets the directive carried, so an `Atza|…` token the skill echoed stayed in clear).
         verdict=redact_message(verdict, secrets) if verdict is not None else None,

@@ -67,6 +67,9 @@ def build_filter(
     since: str | None = None,
     until: str | None = None,
 ) -> JournalFilter:
+    # Trimmed, as the console's fields are: `path=%20/v1` was refused here "(such as / /v1)"
+    # while the console took it (re-verification of 2026-12-06).
+    path = path.strip() if path else path
     # Every recorded path starts with `/`: `path=v1` matched nothing and answered an empty page,
     # which reads as "no such calls" (the console said so; the admin API, since 2026-12-06, too).
     if path and not path.startswith("/"):
