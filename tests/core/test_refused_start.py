@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 
 from localexa.cli.serve import demo_checks, demo_hooks
 from localexa.cli.start_failure import last_line
@@ -41,10 +41,18 @@ def old_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 async def execute(url: str, sql: str, **values: object) -> None:
+    # A datetime is bound as the models bind it (DateTime(timezone=True)): passed untyped, SQLite
+    # got it through sqlite3's default datetime adapter, deprecated since Python 3.12 (a
+    # DeprecationWarning, an error under the suite's filterwarnings).
+    times = [
+        bindparam(name, type_=DateTime(timezone=True))
+        for name, v in values.items()
+        if isinstance(v, datetime)
+    ]
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(text(sql), values)
+            await conn.execute(text(sql).bindparams(*times), values)
     finally:
         await engine.dispose()
 

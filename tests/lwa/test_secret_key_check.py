@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select, text
+from sqlalchemy import DateTime, bindparam, select, text
 
 from localexa.server.app import create_app
 from localexa.server.db.base import SecretKeyCheck
@@ -132,11 +132,13 @@ async def test_an_older_database_that_nothing_sealed_can_confirm_is_not_recorded
     engine = create_engine(unconfirmed_url)
     try:
         async with engine.begin() as conn:
+            # `now` typed as the models bind it: untyped, SQLite got it through sqlite3's default
+            # datetime adapter, a DeprecationWarning since Python 3.12 (an error in this suite).
             await conn.execute(
                 text(
                     "INSERT INTO lwa_clients (client_id, name, secret_hash, redirect_uris, created_at)"
                     " VALUES ('client-1', 'app', 'hash-under-key-a', '[]', :now)"
-                ),
+                ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
                 {"now": datetime.now(UTC)},
             )
     finally:

@@ -22,6 +22,7 @@ refresh both with `python -m localexa.server.db.schema_snapshot`.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 import tempfile
@@ -122,7 +123,9 @@ def _sqlite_schema() -> list[str]:
         with engine.begin() as connection:
             _upgrade(connection)
         engine.dispose()
-        with sqlite3.connect(path) as database:
+        # Closed before the folder goes: sqlite3's `with` commits but leaves the connection open
+        # (a ResourceWarning on Python 3.13, "unclosed database").
+        with contextlib.closing(sqlite3.connect(path)) as database:
             return dump(database)
 
 
