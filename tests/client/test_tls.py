@@ -261,6 +261,9 @@ def test_verify_or_ca_file_beside_http_client_is_a_configuration_error(
             client_class(base_url=url, http_client=own, **given)
         assert str(refused.value).startswith(start), str(refused.value)
         assert "set them on the httpx client you pass" in str(refused.value)
+        # The class the caller passes (the AsyncClient's message named httpx.Client; rev3 QA).
+        httpx_class = "httpx.AsyncClient(" if client_class is AsyncClient else "httpx.Client("
+        assert httpx_class in str(refused.value), str(refused.value)
         assert isinstance(refused.value, ValueError)
 
 

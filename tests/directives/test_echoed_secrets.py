@@ -206,6 +206,7 @@ async def _token_in_its_header(request: Request) -> Response:
     message: dict[str, Any] = await request.json()
     answer = error_response(message, "ENDPOINT_UNREACHABLE", "unreachable")
     answer["event"]["header"]["name"] = f"Bogus{OTHER_TOKEN}"
+    answer["event"]["header"]["correlationToken"] = OTHER_TOKEN
     answer["event"]["endpoint"] = {"endpointId": OTHER_TOKEN}
     return JSONResponse(answer)
 
@@ -238,3 +239,8 @@ async def test_the_message_logs_name_and_endpoint_id_columns_are_redacted_as_its
         assert shown["name"] == f"BogusAtza|{REDACTED}", shown
         assert shown["endpointId"] == f"Atza|{REDACTED}", shown
     assert "OlderTokenNeverSent" not in json.dumps(messages)
+    # Nor in the message log's correlation token column, which a snapshot writes to a file (the
+    # skill's answer echoed it as its correlationToken; re-verification of 2026-12-06).
+    snapshot = await admin.client.post("/_localexa/snapshot", headers=admin.headers)
+    assert snapshot.status_code == 200, snapshot.text
+    assert "OlderTokenNeverSent" not in snapshot.text

@@ -302,6 +302,13 @@ async def test_a_skill_stored_with_a_permission_no_longer_taken_restores_as_stor
     older["tables"]["skills"][0]["permissions"] = ["alexa::thread_network_credential:read"]
     answer = await client.post("/_localexa/restore", json=older, headers=ADMIN)
     assert answer.status_code == 200, answer.text
+    # Names no localexa ever stored are still refused, naming the field (rev3 QA).
+    for never in ["", "  spaced  ", "a" * 300, "Alexa::Upper"]:
+        odd = copy.deepcopy(document)
+        odd["tables"]["skills"][0]["permissions"] = [never]
+        answer = await client.post("/_localexa/restore", json=odd, headers=ADMIN)
+        assert answer.status_code == 400, (never, answer.text)
+        assert "permissions" in answer.json()["message"], answer.text
     vendor = document["tables"]["skills"][0]["vendor_id"]
     made = await client.post(
         "/_localexa/skills",

@@ -105,7 +105,7 @@ def _derived(core: Core, overrides: dict[str, Any]) -> Core:
 
 
 def _refuse_beside_http_client(
-    verify: VerifyArg, ca_file: CaPath | None, transport: object, timeout: object
+    verify: VerifyArg, ca_file: CaPath | None, transport: object, timeout: object, httpx_class: str
 ) -> None:
     """`http_client=` is used as it is, with its own TLS settings, transport and timeout: since
     2026-12-06 `verify=` (but True/None), `ca_file=`, `transport=` or `timeout=` beside it is a
@@ -123,7 +123,7 @@ def _refuse_beside_http_client(
         raise ConfigurationError(
             f"http_client= and {options} conflict: the client sends through http_client= as it "
             f"is, so {options} would be ignored. Pass one of them; set them on the httpx client "
-            "you pass (httpx.Client(verify=…, transport=…, timeout=…)), or a timeout for some "
+            f"you pass ({httpx_class}(verify=…, transport=…, timeout=…)), or a timeout for some "
             "calls with client.with_options(timeout=…)."
         )
 
@@ -163,7 +163,7 @@ class Client:
                 timeout=timeout_of(timeout), verify=ssl_verify(verify, ca_file), transport=transport
             )
         else:
-            _refuse_beside_http_client(verify, ca_file, transport, timeout)
+            _refuse_beside_http_client(verify, ca_file, transport, timeout, "httpx.Client")
             http = http_client
         self._setup(http, core, owns_http=http_client is None)
 
@@ -285,7 +285,7 @@ class AsyncClient:
                 timeout=timeout_of(timeout), verify=ssl_verify(verify, ca_file), transport=transport
             )
         else:
-            _refuse_beside_http_client(verify, ca_file, transport, timeout)
+            _refuse_beside_http_client(verify, ca_file, transport, timeout, "httpx.AsyncClient")
             http = http_client
         self._setup(http, core, owns_http=http_client is None)
 

@@ -72,8 +72,13 @@ def message_row(
     redacted = redact_message(body, secrets) if body is not None else None
     # The columns shown beside the body come from the redacted body (until 2026-12-06 from the raw
     # one, so an `Atza|…` token echoed in a header `name` or an `endpointId` stood in clear). The
-    # correlation token is matched against the one sent (evaluation/channel.py) and never shown.
+    # correlation token is matched against the one sent (evaluation/channel.py): a directive's is
+    # kept as sent (localexa's own, or the one its caller chose); a skill's answer or event keeps
+    # it redacted too, since a snapshot writes the column to a file (an answer that echoed the
+    # customer's token as its correlationToken put the token there). A redacted one matches no
+    # directive's: localexa never sends an `Atza|…` correlation token of its own.
     header = _header(redacted, key)
+    correlation_header = _header(body, key) if direction == DIRECTIVE else header
     return SkillMessage(
         at=at,
         customer_id=customer_id,
@@ -83,7 +88,7 @@ def message_row(
         namespace=_text(header.get("namespace")),
         name=_text(header.get("name")),
         endpoint_id=_endpoint_id(redacted, key),
-        correlation_token=_text(_header(body, key).get("correlationToken"), 4096),
+        correlation_token=_text(correlation_header.get("correlationToken"), 4096),
         body=redacted,
         # Both may quote the skill's text: redacted as its body is (until 2026-12-06 only of the
         # secrets the directive carried, so an `Atza|…` token the skill echoed stayed in clear).

@@ -19,6 +19,7 @@ from localexa.server.core.clock import as_utc, offset_problem
 from localexa.server.core.errors import BadRequest
 from localexa.server.observe.schemas import FaultFields
 from localexa.server.observe.snapshot_json import json_column_problem
+from localexa.server.skills.permissions import stored_permission_problem
 from localexa.server.skills.schemas import AccountLinkingSpec, check_endpoint
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
@@ -239,6 +240,11 @@ def _skill_row(row: dict[str, Any]) -> str | None:
     # 2026-12-06, but a skill stored before then may hold another, and a snapshot the server takes
     # of it, or an older localexa's snapshot, must restore (for an hour on 2026-12-06 restore
     # refused them with a 400, even the server's own snapshot; rev1 QA F6).
+    # Their shape still holds: what no localexa could have stored is refused (rev3 QA).
+    for permission in row.get("permissions") or []:
+        problem = stored_permission_problem(permission)
+        if problem is not None:
+            return f"permissions: {problem}"
     linking = row.get("account_linking")
     if linking is not None:
         problem = _account_linking_problem(linking)

@@ -18,6 +18,7 @@ not publish (../shared/spec/admin-api.md).
 from __future__ import annotations
 
 import difflib
+import re
 
 #: Of these localexa acts on two: `alexa::async_event:write` (AcceptGrant, the event gateway) and
 #: `alexa::thread_network_credentials:read` (the Credential Locker). The others are stored and shown.
@@ -77,3 +78,20 @@ def unknown_permission_message(name: str) -> str | None:
     if close:
         message += f" (did you mean {close[0]!r}?)"
     return message + " (the names taken: /_localexa/openapi.json, SkillSpec.permissions)"
+
+
+#: What the admin API took before the list above (2026-12-06), so what an upgraded database or an
+#: older localexa's snapshot may hold: restore takes such names as stored, and refuses the rest
+#: (an empty name, white space, a 300-character one: no localexa stored those).
+_STORED_SHAPE = re.compile(r"[a-z][\w:.\-]{0,199}", re.ASCII)
+
+
+def stored_permission_problem(name: str) -> str | None:
+    """None for a name some localexa could have stored; else why a restore refuses it."""
+    if _STORED_SHAPE.fullmatch(name):
+        return None
+    shown = name if len(name) <= 120 else name[:120] + "…"
+    return (
+        f"{shown!r} is not a permission name"
+        " (a small letter, then letters, digits, '_', ':', '.', '-'; at most 200)"
+    )
