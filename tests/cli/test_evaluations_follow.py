@@ -107,3 +107,12 @@ def test_a_pause_time_cannot_overflow(api: str, poll: str) -> None:
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert "give 0 to 86400" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_text_mode_leaves_no_empty_line_of_the_progress_bar(api: str, slept: list[float]) -> None:
+    """Piped (not a terminal), the transient progress bar left an empty line on stdout after
+    "started evaluation …" until 2026-12-06 (rev3 QA); under --json it was already gone."""
+    result = run(api, "--poll", "0.05", "--timeout", "0.2")
+    assert result.exit_code == 6, (result.stdout, result.stderr)
+    assert "\n\n" not in result.stdout, repr(result.stdout)
+    assert result.stdout.splitlines() == [f"started evaluation {RUN}"], repr(result.stdout)

@@ -230,10 +230,13 @@ def follow(
     quiet: bool = False,
 ) -> Evaluation:
     """The run once it ended, or still IN_PROGRESS once `timeout` passed. `quiet`: no progress
-    bar (under `--json`, whose stdout held a blank line of it before the JSON until 2026-12-06)."""
+    bar (under `--json`, whose stdout held a blank line of it before the JSON until 2026-12-06).
+    Nor is there one when stdout is no terminal: the transient bar, which nothing can erase
+    there, left an empty line after "started evaluation …" until 2026-12-06 (rev3 QA)."""
     deadline = time.monotonic() + timeout
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
+    no_bar = quiet or not console.is_terminal
+    with Progress(*columns, console=console, transient=True, disable=no_bar) as progress:
         task = progress.add_task("test cases", total=None)
         while True:
             evaluation = client.evaluations.get(skill_id, evaluation_id)
