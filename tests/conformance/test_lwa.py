@@ -95,6 +95,23 @@ async def test_localexas_own_typography_reads_as_ascii_words_in_lwa_descriptions
     assert "(RFC 9112 §6.1)" in customer.json()["message"], customer.text
 
 
+async def test_a_quoted_request_value_keeps_its_code_points_beside_localexas_ascii_words(
+    client: httpx.AsyncClient,
+) -> None:
+    """The ASCII words are localexa's own text's: a grant_type `a…b§1±2` was quoted back as
+    `'a...bsection 1+/-2'`, as if the client had sent that (rev3 QA)."""
+    sent = "a\u2026b\u00a71\u00b12"
+    for value, told in ((sent, "'aU+2026bU+00A71U+00B12'"), ("x'\u00a71' y", "'x'U+00A71' y'")):
+        refused = await client.post(TOKEN, data={"grant_type": value})
+        assert refused.status_code == 400, refused.text
+        description = refused.json()["error_description"]
+        assert f"The grant_type {told} is not supported." == description, description
+        assert DESCRIPTION.fullmatch(description), description
+    coded = {"Transfer-Encoding": "gzip", "Content-Type": "application/x-www-form-urlencoded"}
+    own = await client.post(TOKEN, content=b"grant_type=x", headers=coded)
+    assert "(RFC 9112 section 6.1)" in own.json()["error_description"], own.text
+
+
 async def test_tokens_have_amazons_prefixes_and_sizes(client: httpx.AsyncClient, admin: Admin) -> None:
     """Access tokens `Atza|` (`Atc|` for client_credentials, Amazon's skill messaging page), at
     least 350 characters, at most 2048 bytes; refresh tokens `Atzr|`, at most 2048 bytes (spec §3

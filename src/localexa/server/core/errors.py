@@ -238,15 +238,33 @@ _NOT_DESCRIPTION = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 #: lone `§` the request sent is still told as its code point.
 _ASCII_WORDS = re.compile(r"§ ?(?=\d)|±(?=\d)|…")
 _WORDS = {"±": "+/-", "…": "..."}
+#: A value a message quotes, as every message quotes what the request sent (`'{value}'` or
+#: `{value!r}`): from a quote that starts a word to the last same quote before white space,
+#: sentence punctuation or the end, so a quote inside the value does not end it.
+_QUOTED = re.compile(r"""(?<!\w)(?:'.*?'|".*?")(?=[\s.,;:!?)\]]|$)""", re.DOTALL)
+
+
+def _ascii_words(text: str) -> str:
+    return _ASCII_WORDS.sub(lambda m: _WORDS.get(m.group(), "section "), text)
 
 
 def description_text(text: str) -> str:
     """`text` within RFC 6749's error_description characters: `"` becomes `'`, a section sign
     before a number `section ` (`§6.1` → `section 6.1`), `±` before one `+/-`, `…` `...`; any other
     character outside them its code point (`é` → `U+00E9`), so nothing it named is lost. A
-    description may quote what the request sent (a grant_type, a scope, a path)."""
-    text = _ASCII_WORDS.sub(lambda m: _WORDS.get(m.group(), "section "), text)
-    return _NOT_DESCRIPTION.sub(lambda m: "'" if m.group() == '"' else f"U+{ord(m.group()):04X}", text)
+    description may quote what the request sent (a grant_type, a scope, a path): the words are
+    for localexa's own text only, a quoted value's `…§1±2` reads `U+2026U+00A71U+00B12` (since
+    2026-12-06 evening; it read `...section 1+/-2`, as if the client had sent that, rev3 QA)."""
+    parts: list[str] = []
+    end = 0
+    for quoted in _QUOTED.finditer(text):
+        parts.append(_ascii_words(text[end : quoted.start()]))
+        parts.append(quoted.group())
+        end = quoted.end()
+    parts.append(_ascii_words(text[end:]))
+    return _NOT_DESCRIPTION.sub(
+        lambda m: "'" if m.group() == '"' else f"U+{ord(m.group()):04X}", "".join(parts)
+    )
 
 
 def status_of(error: LocalexaError) -> int:
