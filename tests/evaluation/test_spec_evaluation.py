@@ -3,6 +3,7 @@ and its OpenAPI document agree with Amazon's model and with what it answers."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -116,3 +117,44 @@ async def test_a_wrong_method_under_the_api_is_its_own_405(client: httpx.AsyncCl
         assert body["code"] == "METHOD_NOT_ALLOWED", (tail, body)
         assert body["violations"] == [{"code": "METHOD_NOT_ALLOWED", "message": body["message"]}], tail
         assert "GET" in answer.headers["allow"], tail
+
+
+async def test_the_request_guards_refusals_under_the_api_carry_violations(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """A 413, 415 or 501 refused before any handler answered `{code, message}` without
+    `violations` under the API, while its 400/404/405 had them (rev3 QA): a generated client's
+    BadRequestError saw two shapes. Elsewhere under SMAPI they stay StandardizedError."""
+    dev = await developer_with_skill(admin)
+    url = f"{dev.base}/capabilityEvaluations"
+    json_type = {**dev.headers, "Content-Type": "application/json"}
+    refused = [
+        (415, "UNSUPPORTED_MEDIA_TYPE", {**json_type, "Content-Encoding": "br"}, b"{}"),
+        (501, "NOT_IMPLEMENTED", {**json_type, "Transfer-Encoding": "gzip"}, b"{}"),
+        (413, "REQUEST_ENTITY_TOO_LARGE", json_type, b" " * (1024 * 1024 + 1)),
+    ]
+    for status, code, headers, content in refused:
+        answer = await client.post(url, headers=headers, content=content)
+        body = assert_bad_request_error(answer, status)
+        assert body["code"] == code, body
+        assert body["violations"] == [{"code": code, "message": body["message"]}], body
+        linking = f"/v1/skills/{dev.skill.skill_id}/stages/development/accountLinkingClient"
+        elsewhere = await client.put(linking, headers=headers, content=content)
+        assert elsewhere.status_code == status, elsewhere.text
+        assert "violations" not in elsewhere.json(), elsewhere.text
+
+
+async def test_a_streamed_body_over_the_cap_under_the_api_carries_its_violation(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """A body with no Content-Length found too large while read: the same 413, with violations."""
+    dev = await developer_with_skill(admin)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b" " * (64 * 1024)
+
+    headers = {**dev.headers, "Content-Type": "application/json"}
+    answer = await client.post(f"{dev.base}/capabilityEvaluations", headers=headers, content=chunks())
+    body = assert_bad_request_error(answer, 413)
+    assert body["violations"] == [{"code": body["code"], "message": body["message"]}], body

@@ -34,3 +34,18 @@ def test_wire_refusals_are_counted_by_status(served: Served) -> None:
     # counted that is not in that list would appear only after its first refusal.
     listed = set(re.findall(r'^localexa_http_refused_total\{status="(\d+)"\}', text, re.MULTILINE))
     assert listed == {str(status) for status in WIRE_REFUSAL_STATUSES}
+
+
+def test_wire_refusals_under_the_evaluation_api_carry_violations(served: Served) -> None:
+    """The evaluation API's errors are BadRequestError with `violations`; the wire guard's 431
+    and 414 there were `{code, message}` (rev3 QA). Elsewhere under SMAPI they stay so."""
+    evaluations = "/v1/skills/amzn1.ask.skill.x/smartHome/testing/capabilityEvaluations"
+    for target, status in ((evaluations, 431), (f"{evaluations}?{'a' * 70_000}", 414)):
+        extra = (f"X-Big: {'a' * 70_000}",) if status == 431 else ()
+        answer = exchange(served.port, request("GET", target, *extra)).answer
+        assert answer.status == status, answer
+        body = answer.json()
+        assert body["violations"] == [{"code": body["code"], "message": body["message"]}], body
+    elsewhere = exchange(served.port, request("GET", "/v1/skills/x/nothing", f"X-Big: {'a' * 70_000}")).answer
+    assert elsewhere.status == 431, elsewhere
+    assert "violations" not in elsewhere.json()

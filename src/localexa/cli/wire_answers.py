@@ -38,7 +38,7 @@ def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
     localexa (core/errors.py), `{"message": …}` for an app without families (My Lights)."""
     from starlette.responses import JSONResponse, Response
 
-    from localexa.server.core.errors import render_error
+    from localexa.server.core.errors import refused_in_shape, render_error
     from localexa.server.core.refusals import refusal
 
     state = getattr(app, "state", None)
@@ -52,7 +52,9 @@ def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
         if families is not None:
             try:
                 family = families.family_for(path)
-                response = render_error(refusal(status, message), family, str(uuid.uuid4()))
+                response = render_error(
+                    refused_in_shape(refusal(status, message), path), family, str(uuid.uuid4())
+                )
             except Exception:  # a wire refusal must go out whatever the page renderer does
                 logger.exception("could not render a %d for %s; answered with a plain body", status, path)
         return list(response.raw_headers), bytes(response.body)

@@ -11,7 +11,6 @@ trace to the client.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from starlette.responses import Response
 
 from localexa.server.core.auth import require_admin_key
 from localexa.server.core.errors import (
+    EVALUATION_PATH,
     LWA_FAMILIES,
     ApiFamily,
     BadRequest,
@@ -37,9 +37,11 @@ from localexa.server.core.errors import (
     Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
+    refused_in_shape,
     render_error,
 )
 from localexa.server.core.public_admin_paths import admin_key_first
+from localexa.server.core.request_guard import RequestRefused
 from localexa.server.core.strict_json import NonFiniteNumber
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.db.outage import outage_answer
@@ -47,9 +49,6 @@ from localexa.server.db.outage import outage_answer
 if TYPE_CHECKING:
     from localexa.server.core.families import FamilyRouter
 
-#: The evaluation API's paths (evaluation/routes.py): its 404 is a BadRequestError, with
-#: `violations`, also for a path under it that no route has.
-_EVALUATION_PATH = re.compile(r"/v1/skills/[^/]+/smartHome/testing(?:/|$)")
 
 # The logger keeps its name: operators' log filters match "localexa.errors".
 logger = logging.getLogger("localexa.errors")
@@ -103,6 +102,8 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
 
     async def on_localexa_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LocalexaError)
+        if isinstance(exc, RequestRefused):  # a body too large or too slow, read by a route
+            exc = refused_in_shape(exc, request.url.path)
         return render_error(exc, families.family_for(request.url.path), _request_id(request))
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
@@ -140,7 +141,7 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
         if (
             exc.status_code in (404, 405)
             and family is ApiFamily.SMAPI
-            and _EVALUATION_PATH.match(request.url.path)
+            and EVALUATION_PATH.match(request.url.path)
         ):
             # As the API's own 404s (an unknown run or skill): until 2026-12-06 an unknown path
             # under it, and then a wrong method (`DELETE …/capabilityEvaluations`), answered

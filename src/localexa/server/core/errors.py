@@ -267,6 +267,21 @@ def description_text(text: str) -> str:
     )
 
 
+#: The Smart Home Capability Evaluation API's paths (evaluation/routes.py), where every error
+#: but the run's 409 is a BadRequestError, with `violations`, also for a path no route has.
+EVALUATION_PATH = re.compile(r"/v1/skills/[^/]+/smartHome/testing(?:/|$)")
+
+
+def refused_in_shape(error: LocalexaError, path: str) -> LocalexaError:
+    """`error`, a refusal before any handler (the request guard's 413, 415 and 501, a body too
+    large or too slow, the wire guard's), with its violation when `path` is under the evaluation
+    API, as the API's own errors: until 2026-12-06 (rev3 QA) they lacked `violations` there, so a
+    generated client's BadRequestError saw two shapes."""
+    if EVALUATION_PATH.match(path) and getattr(error, "violations", None) is None:
+        error.violations = [{"code": error.code, "message": error.message}]  # type: ignore[attr-defined]
+    return error
+
+
 def status_of(error: LocalexaError) -> int:
     if isinstance(error, OAuthError):
         return error.instance_status

@@ -72,7 +72,13 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from localexa.server.core.codings import coding_message, content_coding, content_coding_refusal, routed
-from localexa.server.core.errors import BadRequest, LocalexaError, PayloadTooLarge, render_error
+from localexa.server.core.errors import (
+    BadRequest,
+    LocalexaError,
+    PayloadTooLarge,
+    refused_in_shape,
+    render_error,
+)
 from localexa.server.core.refusals import NotImplementedHere, RequestTimeout
 from localexa.server.core.strict_json import SURROGATE_HINT, holds_lone_surrogate
 
@@ -303,6 +309,7 @@ class RequestGuardMiddleware:
             # Refused before routing, so render here in the family of the path.
             families = scope["app"].state.families
             request_id = scope.get("state", {}).get("request_id", "-")
+            refusal = refused_in_shape(refusal, scope["path"])
             response = render_error(refusal, families.family_for(scope["path"]), request_id)
             await response(scope, receive, send)
             return
