@@ -222,3 +222,34 @@ async def test_ids_link_to_their_journal_and_faults_list_newest_first(
     assert f'<a href="/console/journal?skill={skill_id}"' in networks  # created by skill id
     listed = (await client.get("/console/faults")).text
     assert listed.index(second) < listed.index(first)
+
+
+async def test_a_table_page_refuses_a_name_it_does_not_take(client: httpx.AsyncClient, admin: Admin) -> None:
+    """`/console/enablements?customer=…` (the field is `customer_id`) or `/console/customers?name=`
+    listed every row as if filtered (rev3 QA); as the journal page, a 400 naming what it takes."""
+    await admin.customer(name="Eve", region="EU")
+    await sign_in(client)
+    for path, params, expected in (
+        ("/console/customers", {"name": "Eve"}, "name: not a parameter of the console&#39;s customers page"),
+        ("/console/enablements", {"customer": "c"}, "cursor, customer_id, link_status, skill_id, stage."),
+        ("/console/evaluations", {"skillId": "s"}, "it takes cursor, evaluation_id, skill_id"),
+        ("/console/vendors", {"name": "x"}, "name: not a parameter of the console&#39;s vendors page"),
+        ("/console/customers", {"region": ["EU", "NA"]}, "region: given more than once"),
+    ):
+        refused = await client.get(path, params=params)
+        assert refused.status_code == 400, (path, params)
+        assert expected in refused.text, (params, re.findall(r'class="error"[^>]*>([^<]*)<', refused.text))
+        assert "<table>" not in refused.text, params  # no rows that read as filtered
+    # What the console's own forms and links send is still taken.
+    for path, params in (
+        ("/console/customers", {"region": "eu", "cursor": ""}),
+        ("/console/enablements", {"skill_id": "", "customer_id": "", "link_status": "", "stage": ""}),
+        ("/console/thread-networks", {"user_id": "", "extended_pan_id": ""}),
+        ("/console/evaluations", {"skill_id": "", "status": "", "evaluation_id": str(uuid.uuid4())}),
+        ("/console/skills", {"vendor_id": ""}),
+        ("/console/lwa-clients", {"skill_id": ""}),
+        ("/console/vendors", {}),
+    ):
+        taken = await client.get(path, params=params)
+        assert taken.status_code == 200, (path, params, taken.text[-400:])
+    assert "Eve" in (await client.get("/console/customers", params={"region": "eu"})).text

@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 # Imported for its routes (journal, faults, clock): registered on the shared router before this
 # module's, so before the catch-all table page `/{slug}`.
 from localexa.server.console import evaluation_runs, queries, steer  # noqa: F401
-from localexa.server.console.pages import PAGES_BY_SLUG, TABLE_PAGES
+from localexa.server.console.pages import PAGES_BY_SLUG, TABLE_PAGES, TablePage
 from localexa.server.console.render import (
     HERE,
     checked_form,
@@ -41,10 +41,11 @@ from localexa.server.console.session import (
     read_session,
     set_session_cookie,
 )
+from localexa.server.core.admin_route import check_query
 from localexa.server.core.auth import ADMIN_KEY_OPERATION, count_wrong_key
 from localexa.server.core.clock import iso
 from localexa.server.core.cross_site import posted_from_another_site
-from localexa.server.core.errors import ERROR_PAGES, ApiFamily, MethodNotAllowed
+from localexa.server.core.errors import ERROR_PAGES, ApiFamily, BadRequest, MethodNotAllowed
 from localexa.server.core.rate_limit import Limiter, caller_of
 
 # Errors under /console raised outside these handlers (request guard, routing, validation of a path
@@ -196,6 +197,14 @@ async def overview(request: Request) -> Response:
     return render(request, "overview.html", context, session=session, active="overview")
 
 
+def _table_query(page: TablePage) -> frozenset[str]:
+    """What a table page takes: its form's fields and the cursor of **Older rows →**, and on the
+    evaluations page the `evaluation_id` of a run's link (the links the console builds hold no
+    other)."""
+    extra = {"evaluation_id"} if page.slug == "evaluations" else set()
+    return frozenset({*page.filters, "cursor", *extra})
+
+
 #: Console paths of one segment that only take POST: `/{slug}` below would answer their GET 404.
 _POST_ONLY = frozenset({"logout"})
 
@@ -213,6 +222,19 @@ async def table_page(slug: str, request: Request) -> Response:
         missing = {"title": "Not found", "message": f"The console has no page {slug}."}
         return render(request, "message.html", missing, session=session, status_code=404)
     where = {name: request.query_params.get(name, "") for name in page.filters}
+    try:
+        # Ignored until 2026-12-06 (rev3 QA): `?customer=…` on enablements, whose field is
+        # `customer_id`, listed every row as if filtered. As the journal page (console/steer.py).
+        check_query(request, _table_query(page), f"the console's {page.title.lower()} page")
+    except BadRequest as exc:
+        unknown: dict[str, Any] = {
+            "page": page,
+            "grid": None,
+            "where": where,
+            "extra": [],
+            "error": exc.message,
+        }
+        return render(request, "table.html", unknown, session=session, active=slug, status_code=400)
     cursor = request.query_params.get("cursor") or None
     engine = request.app.state.engine
     try:
