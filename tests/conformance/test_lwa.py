@@ -112,6 +112,23 @@ async def test_a_quoted_request_value_keeps_its_code_points_beside_localexas_asc
     assert "(RFC 9112 section 6.1)" in own.json()["error_description"], own.text
 
 
+async def test_an_unknown_scope_is_quoted_so_it_keeps_its_code_points(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """The client_credentials grant named an unknown scope unquoted, so `x…§1` read `x...section 1`
+    (rev4 QA); quoted, it keeps its code points as every other value a request sent."""
+    skill = await admin.skill()
+    refused = await client.post(
+        TOKEN,
+        data={"grant_type": "client_credentials", "scope": "x\u2026\u00a71"},
+        auth=(skill.messaging_client_id, skill.messaging_client_secret),
+    )
+    assert refused.status_code == 400, refused.text
+    description = refused.json()["error_description"]
+    assert description == "The scope 'xU+2026U+00A71' is not available with client_credentials.", description
+    assert DESCRIPTION.fullmatch(description), description
+
+
 async def test_tokens_have_amazons_prefixes_and_sizes(client: httpx.AsyncClient, admin: Admin) -> None:
     """Access tokens `Atza|` (`Atc|` for client_credentials, Amazon's skill messaging page), at
     least 350 characters, at most 2048 bytes; refresh tokens `Atzr|`, at most 2048 bytes (spec §3

@@ -209,7 +209,7 @@ class AuthorizeService:
             if scope in CLIENT_CREDENTIALS_SCOPES:
                 raise fail("invalid_scope", f"The scope {scope} is only available with client_credentials.")
             if authorize_scope_description(scope) is None:
-                raise fail("invalid_scope", f"The scope {scope} is not known.")
+                raise fail("invalid_scope", f"The scope '{scope}' is not known.")
             if alexa_client and scope not in ALEXA_CLIENT_SCOPES:
                 raise fail(
                     "invalid_scope",

@@ -231,7 +231,7 @@ class TokenEndpoint:
             raise InvalidScope("The scope parameter is required (alexa:skill_messaging).")
         unknown = [s for s in scopes if s not in CLIENT_CREDENTIALS_SCOPES]
         if unknown:
-            raise InvalidScope(f"The scope {' '.join(unknown)} is not available with client_credentials.")
+            raise InvalidScope(f"The scope '{' '.join(unknown)}' is not available with client_credentials.")
         issued = await self._issue(
             InvalidClient("Client authentication failed: unknown client."),
             client_id=client.client_id,

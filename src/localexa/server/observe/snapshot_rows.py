@@ -241,6 +241,9 @@ def _skill_row(row: dict[str, Any]) -> str | None:
     # of it, or an older localexa's snapshot, must restore (for an hour on 2026-12-06 restore
     # refused them with a 400, even the server's own snapshot; rev1 QA F6).
     # Their shape still holds: what no localexa could have stored is refused (rev3 QA).
+    # A JSON null restored and every read of the skill was a 500 (rev4 QA): a list, or left out.
+    if "permissions" in row and not isinstance(row["permissions"], list):
+        return "permissions must be a list of permission names"
     for permission in row.get("permissions") or []:
         problem = stored_permission_problem(permission)
         if problem is not None:

@@ -82,8 +82,8 @@ def unknown_permission_message(name: str) -> str | None:
 
 #: What the admin API took before the list above (2026-12-06), so what an upgraded database or an
 #: older localexa's snapshot may hold: restore takes such names as stored, and refuses the rest
-#: (an empty name, white space, a 300-character one: no localexa stored those).
-_STORED_SHAPE = re.compile(r"[a-z][\w:.\-]{0,199}", re.ASCII)
+#: (an empty name, white space, `é`: no localexa stored those). The rule had no length limit.
+_STORED_SHAPE = re.compile(r"[a-z][\w:.\-]*", re.ASCII)
 
 
 def stored_permission_problem(name: str) -> str | None:
@@ -91,7 +91,4 @@ def stored_permission_problem(name: str) -> str | None:
     if _STORED_SHAPE.fullmatch(name):
         return None
     shown = name if len(name) <= 120 else name[:120] + "…"
-    return (
-        f"{shown!r} is not a permission name"
-        " (a small letter, then letters, digits, '_', ':', '.', '-'; at most 200)"
-    )
+    return f"{shown!r} is not a permission name (a small letter, then letters, digits, '_', ':', '.', '-')"
