@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import inspect
-import ssl
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -33,6 +32,7 @@ from localexa.client._errors import (
     status_error_from_response,
 )
 from localexa.client._retry import RetryPolicy
+from localexa.client._tls import plain_http_reason
 from localexa.client.auth import BearerAuth
 
 T = TypeVar("T")
@@ -281,7 +281,7 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
             "does not match its bytes).",
             request=request,
         )
-    plain = _plain_http_reason(exc)
+    plain = plain_http_reason(exc)
     if plain is not None:
         return APIConnectionError(
             f"Connection error: {where}: TLS handshake failed ({plain}): is the server serving plain "
@@ -292,34 +292,6 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
     return APIConnectionError(
         f"Connection error: {where}: {exc or type(exc).__name__}", request=request, sent=sent
     )
-
-
-#: OpenSSL's reasons for a server whose first bytes were no TLS record (as the server's own
-#: outbound wording, server/core/outbound_failures.py, which the client does not import).
-_NOT_TLS = frozenset(
-    {
-        "WRONG_VERSION_NUMBER",
-        "RECORD_LAYER_FAILURE",
-        "HTTP_REQUEST",
-        "UNKNOWN_PROTOCOL",
-        "PACKET_LENGTH_TOO_LONG",
-    }
-)
-
-
-def _plain_http_reason(exc: BaseException) -> str | None:
-    """OpenSSL's reason in words (`wrong version number`) when `exc` was caused by a TLS handshake
-    with a server that spoke no TLS: an https:// URL of a localexa started without --tls read
-    OpenSSL's raw `[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)` until
-    2026-12-06 (rev3 QA)."""
-    cause: BaseException | None = exc
-    for _ in range(10):
-        if cause is None:
-            return None
-        if isinstance(cause, ssl.SSLError) and isinstance(cause.reason, str) and cause.reason in _NOT_TLS:
-            return cause.reason.lower().replace("_", " ")
-        cause = cause.__cause__ or cause.__context__
-    return None
 
 
 def request_target(request: httpx.Request) -> str:
