@@ -1,0 +1,62 @@
+"""httpx's command-line client (Rich, Pygments) loads on first use, not with localexa
+(src/localexa/_httpx_cli.py). Each case runs in a new interpreter: this one imported httpx long ago."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", code]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize(
+    ("entry", "click"),
+    [
+        ("localexa.client", False),
+        ("localexa.skill", False),
+        # uvicorn imports click for its own command line; Rich and Pygments came only from httpx.
+        ("localexa.samples.mylights.app", True),
+    ],
+)
+def test_importing_localexa_loads_no_command_line_client(entry: str, click: bool) -> None:
+    done = run_python(
+        f"import sys, json, {entry}, httpx\n"
+        "print(json.dumps({name: name in sys.modules for name in ('rich', 'pygments', 'click')}))"
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"rich": False, "pygments": False, "click": click}
+
+
+def test_httpx_main_still_runs_the_real_command() -> None:
+    done = run_python("import localexa, httpx\nhttpx.main(['--help'])")
+    assert done.returncode == 0, done.stderr
+    assert "Usage: httpx <URL> [OPTIONS]" in done.stdout
+    assert "--method" in done.stdout
+
+
+def test_other_names_of_the_command_module_load_it() -> None:
+    done = run_python(
+        "import sys, localexa, httpx\n"
+        "print(repr(sys.modules['httpx._main']), 'rich' in sys.modules)\n"
+        "from httpx._main import print_response\n"
+        "module = sys.modules['httpx._main']\n"
+        "print(callable(print_response), module.__file__.endswith('_main.py'), 'rich' in sys.modules)"
+    )
+    assert done.returncode == 0, done.stderr
+    # repr() of the stand-in answers for itself; the first real name loads the real module.
+    assert done.stdout.splitlines() == ["<module 'httpx._main'> False", "True True True"]
+
+
+def test_httpx_imported_first_is_left_alone() -> None:
+    done = run_python(
+        "import sys, httpx, localexa\n"
+        "print(sys.modules['httpx._main'].__file__.endswith('_main.py'), 'rich' in sys.modules)"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
