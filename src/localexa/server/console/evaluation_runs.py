@@ -1,5 +1,5 @@
 """The evaluations page's extras: each run's test case count as the API reports it, and the
-results of the run that was clicked, titled with its id.
+results of the run that was clicked, titled with its id, or else of the runs the page shows.
 """
 
 from __future__ import annotations
@@ -37,16 +37,35 @@ async def show_api_totals(engine: AsyncEngine, runs: queries.Grid) -> None:
     runs.columns[at["total_cases"]] = TOTAL_COLUMN
 
 
-async def results_of(engine: AsyncEngine, evaluation_id: str) -> tuple[str, queries.Grid]:
-    """The heading and the test case results of the run clicked: the heading names the run
-    (nothing said whose results they were); without one, every run's, and the heading says so."""
+async def results_of(
+    engine: AsyncEngine, evaluation_id: str, runs: queries.Grid, *, every_run: bool
+) -> tuple[str, queries.Grid]:
+    """The heading and the test case results of the run clicked, the heading naming it (nothing
+    said whose results they were); without one, those of the runs the page shows (`every_run`: all
+    of them, unfiltered and on one page). A filter that left no run still listed every run's
+    results (rev4 QA of 2026-12-06): now it says there are none."""
     run = evaluation_id.strip()
-    heading = f"Test case results of run {run}" if run else "Test case results of every run"
+    if run:
+        return f"Test case results of run {run}", await queries.grid(
+            engine,
+            "Test case results",
+            EVALUATION_RESULTS,
+            columns=EVALUATION_RESULT_COLUMNS,
+            where={"evaluation_id": run},
+        )
+    shown = [row[runs.columns.index("id")].text for row in runs.rows] if "id" in runs.columns else []
     grid = await queries.grid(
         engine,
         "Test case results",
         EVALUATION_RESULTS,
         columns=EVALUATION_RESULT_COLUMNS,
-        where={"evaluation_id": run},
+        among=("evaluation_id", shown),
     )
-    return heading, grid
+    if every_run:
+        grid.empty = "No test case results yet."
+    elif not shown:
+        where = "matches these filters" if runs.filtered else "is shown above"
+        grid.empty = f"No test case results: no run {where}."
+    else:
+        grid.empty = "No test case results of the runs shown."
+    return ("Test case results of every run" if every_run else "Test case results of the runs shown"), grid

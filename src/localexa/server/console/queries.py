@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import BigInteger, Column, ColumnElement, SmallInteger, Table, and_, func, or_, select
+from sqlalchemy import BigInteger, Column, ColumnElement, SmallInteger, Table, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from localexa.server.core.clock import as_utc, iso
@@ -105,6 +105,9 @@ class Grid:
     next_cursor: str | None = None
     #: How the rows are ordered, in words ("newest first").
     order: str = "newest first"
+    #: What the page says when there are no rows, when the usual "No … yet." or "No … match these
+    #: filters." would not be right ("" for those).
+    empty: str = ""
 
 
 def _stored_hex(value: str) -> str:
@@ -154,9 +157,11 @@ async def grid(
     where: dict[str, str] | None = None,
     links: dict[str, str] | None = None,
     cursor: str | None = None,
+    among: tuple[str, Sequence[str]] | None = None,
 ) -> Grid:
     """One page of a table; raises BadCursor for a cursor this table did not hand out, BadFilter
-    for a filter value its column never holds."""
+    for a filter value its column never holds. `among` (a column, its values) keeps the rows whose
+    column holds one of the values: none for no values."""
     table = table_named(*candidates)
     if table is None:
         return Grid(title=title, available=False)
@@ -174,6 +179,9 @@ async def grid(
             query = query.where(condition)
             count = count.where(condition)
             filtered = True
+    if among is not None and among[0] in table.c:
+        condition = table.c[among[0]].in_(list(among[1])) if among[1] else false()
+        query, count, filtered = query.where(condition), count.where(condition), True
     if cursor:
         query = query.where(_after(sort, _decode_cursor(cursor, sort), newest_first=newest_first))
     async with engine.connect() as conn:

@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from localexa import __version__
 from localexa.server.console.pages import TABLE_PAGES
 from localexa.server.console.session import COOKIE, ConsoleSession, csrf_ok, read_session
+from localexa.server.core.admin_route import check_query
 from localexa.server.core.cross_site import posted_from_another_site
 from localexa.server.core.errors import BadRequest
 from localexa.server.core.form_text import holds_non_text
@@ -37,7 +38,25 @@ def templates() -> Jinja2Templates:
 
     loaded = Jinja2Templates(directory=str(HERE / "templates"))
     loaded.env.filters["path_breaks"] = path_breaks
+    loaded.env.filters["code_spans"] = code_spans
     return loaded
+
+
+#: A Markdown code span of a message written for the JSON APIs (`userId`, `?=…`).
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def code_spans(message: str) -> str:
+    """A message as HTML, each `…` of it a `<code>`: the messages the console shares with the
+    JSON APIs mark names so, and the pages showed the backticks literally ("a parameter with an
+    empty name (`?=…`)", QA of 2026-12-06). A lone backtick stays as typed; two in a name a
+    user typed (`?a`b`c=`) show a code span between them, escaped as any text."""
+    from markupsafe import Markup, escape
+
+    code = Markup("<code>{}</code>")
+    # split() alternates the text between spans (odd indexes: a span's inside).
+    pieces = _CODE_SPAN.split(str(message))
+    return Markup("").join(code.format(piece) if i % 2 else escape(piece) for i, piece in enumerate(pieces))
 
 
 #: A URL's `scheme://host/` (the outbound calls' URLs): one piece, so no line ends in "https:/".
@@ -152,6 +171,25 @@ def render(
         **context,
     }
     return templates().TemplateResponse(request, name, full, status_code=status_code, headers=_HEADERS)
+
+
+def refused_query(
+    request: Request,
+    session: ConsoleSession | None,
+    accepted: frozenset[str],
+    where: str,
+    back: tuple[str, str],
+) -> Response | None:
+    """The 400 message page for a query parameter the page does not take, or one given twice,
+    worded as every admin GET's (core/admin_route.py `check_query`), with `back` (its path, the
+    link's text) to the page without them; None when the query is fine. The overview, faults and
+    clock pages took any name silently until 2026-12-06 (rev4 QA)."""
+    try:
+        check_query(request, accepted, where)
+    except BadRequest as exc:
+        refusal = {"title": "Bad request", "message": exc.message, "back": back}
+        return render(request, "message.html", refusal, session=session, status_code=400)
+    return None
 
 
 UNREADABLE_FORM = (

@@ -25,6 +25,7 @@ from localexa.server.console.render import (
     cookie_withheld,
     error_page,
     forbidden,
+    refused_query,
     reload_from_here,
     render,
     signed_in,
@@ -62,10 +63,14 @@ _STATIC = {
 
 
 @router.get("/static/{name}")
-async def static(name: str) -> Response:
+async def static(name: str, request: Request) -> Response:
     media_type = _STATIC.get(name)
     if media_type is None:
         return Response("Not found.", status_code=404, media_type="text/plain")
+    try:
+        check_query(request, frozenset(), "the console's static files")  # as every console GET
+    except BadRequest as exc:
+        return Response(exc.message, status_code=400, media_type="text/plain")
     return FileResponse(
         Path(HERE / "static" / name),
         media_type=media_type,
@@ -92,11 +97,18 @@ def _dot_segments(target: str) -> bool:
     return any(unquote(segment) in (".", "..") for segment in path.split("/"))
 
 
+#: What the sign-in page takes: the page to return to and the flag of a form that was not saved.
+_LOGIN_QUERY = frozenset({"next", "unsaved"})
+
+
 @router.get("/login")
 async def login_page(request: Request, next: str | None = None, unsaved: str = "") -> Response:
     if cookie_withheld(request):  # a signed-in admin's cookie would be replaced below
         return reload_from_here(request)
     session = await read_session(request)
+    where, back = "the console's sign-in page", ("/console/login", "Back to the sign-in page")
+    if refusal := refused_query(request, session, _LOGIN_QUERY, where, back):
+        return refusal  # before the redirect: a signed-in admin's `next` given twice is no target
     if session is not None and session.signed_in:
         return RedirectResponse(_safe_next(next), status_code=303)
     # An anonymous session only carries the CSRF token that guards this form.
@@ -170,12 +182,17 @@ async def logout(request: Request) -> Response:
     return response
 
 
+_OVERVIEW = ("/console", "Back to the overview")
+
+
 @router.get("")
 @router.get("/")
 async def overview(request: Request) -> Response:
     session = await signed_in(request)
     if session is None:
         return to_login(request)
+    if refusal := refused_query(request, session, frozenset(), "the console's overview", _OVERVIEW):
+        return refusal
     state = request.app.state
     found = {page.slug: queries.table_named(*page.candidates) for page in TABLE_PAGES}
     names = [t.name for t in found.values() if t is not None]
@@ -257,7 +274,9 @@ async def table_page(slug: str, request: Request) -> Response:
     extra: list[tuple[str, queries.Grid]] = []
     if slug == "evaluations":
         await evaluation_runs.show_api_totals(engine, grid)
-        extra.append(await evaluation_runs.results_of(engine, request.query_params.get("evaluation_id", "")))
+        run = request.query_params.get("evaluation_id", "")
+        every_run = not grid.filtered and cursor is None and grid.next_cursor is None
+        extra.append(await evaluation_runs.results_of(engine, run, grid, every_run=every_run))
     active_filters = {name: value for name, value in where.items() if value}
     context: dict[str, Any] = {
         "page": page,

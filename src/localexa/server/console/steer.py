@@ -20,6 +20,7 @@ from localexa.server.console.render import (
     UNREADABLE_FORM,
     checked_form,
     forbidden,
+    refused_query,
     render,
     signed_in,
     to_login,
@@ -150,6 +151,9 @@ async def journal_entry(entry_id: int, request: Request) -> Response:
     session = await signed_in(request)
     if session is None:
         return to_login(request)
+    back = (f"/console/journal/{entry_id}", f"Back to journal entry {entry_id}")
+    if refusal := refused_query(request, session, frozenset(), "the console's journal entry page", back):
+        return refusal
     entry = await read_entry(request.app, entry_id) if entry_id in _ENTRY_IDS else None
     if entry is None:
         context = {"title": "Not found", "message": f"No journal entry {entry_id} (it may have aged out)."}
@@ -176,6 +180,9 @@ async def faults(request: Request) -> Response:
     session = await signed_in(request)
     if session is None:
         return to_login(request)
+    back = ("/console/faults", "Back to the faults page")
+    if refusal := refused_query(request, session, frozenset(), "the console's faults page", back):
+        return refusal
     return await _faults_page(request, session)
 
 
@@ -283,6 +290,9 @@ async def clock(request: Request) -> Response:
     session = await signed_in(request)
     if session is None:
         return to_login(request)
+    back = ("/console/clock", "Back to the clock page")
+    if refusal := refused_query(request, session, frozenset(), "the console's clock page", back):
+        return refusal
     return await _clock_page(request, session)
 
 
