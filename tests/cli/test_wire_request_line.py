@@ -6,25 +6,32 @@ from __future__ import annotations
 
 import pytest
 
-from localexa.cli.wire_request_line import refused_method, served_version, version_refusal
+from localexa.cli.wire_request_line import refused_request_line, served_version, version_refusal
 
 
 @pytest.mark.parametrize(
-    ("data", "method"),
+    ("data", "refused"),
     [
-        pytest.param(b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", b"FOO", id="unknown"),
-        pytest.param(b"get / HTTP/1.1\r\n", b"get", id="lowercase"),
-        pytest.param(b"\r\nFOO / HTTP/1.1\r\n", b"FOO", id="after-stray-line-ends"),
-        pytest.param(b"FOO / HT", b"FOO", id="line-still-coming"),
-        pytest.param(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nFOO /a HTTP/1.1\r\n", b"FOO", id="pipelined"),
+        pytest.param(b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", (b"FOO", b"/"), id="unknown"),
+        pytest.param(b"get /auth/o2/token HTTP/1.1\r\n", (b"get", b"/auth/o2/token"), id="lowercase"),
+        pytest.param(b"\r\nFOO /x?a=1 HTTP/1.1\r\n", (b"FOO", b"/x?a=1"), id="after-stray-line-ends"),
+        pytest.param(b"FOO /auth/o2 HT", (b"FOO", b"/auth/o2"), id="line-still-coming"),
+        pytest.param(b"FOO /auth/o", (b"FOO", b"/auth/o"), id="target-still-coming"),
+        pytest.param(b"FOO", (b"FOO", b""), id="no-target-yet"),
+        pytest.param(
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\nFOO /a HTTP/1.1\r\n", (b"FOO", b"/a"), id="pipelined"
+        ),
         pytest.param(b"hello world\r\n\r\n", None, id="words"),
         pytest.param(b"<GET> / HTTP/1.1\r\n", None, id="not-a-token"),
         pytest.param(b"FOO / SPDY/3\r\n", None, id="not-http"),
         pytest.param(b"\x16\x03\x01\x00\xa5\x01", None, id="tls"),
     ],
 )
-def test_a_refused_method_in_a_request_line_or_none(data: bytes, method: bytes | None) -> None:
-    assert refused_method(data) == method
+def test_a_refused_method_in_a_request_line_with_its_target_or_none(
+    data: bytes, refused: tuple[bytes, bytes] | None
+) -> None:
+    """The target picks the 501's error shape (the parser stops before reading it)."""
+    assert refused_request_line(data) == refused
 
 
 @pytest.mark.parametrize(

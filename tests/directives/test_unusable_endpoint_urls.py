@@ -1,9 +1,14 @@
 """A skill endpoint the skill routes take but the outbound client cannot call fails at the
 directive as `UNREACHABLE` ("… is not a valid URL"), without a connection attempt: an IPvFuture
 literal, a DEL in the host, and (since 2026-12-06; it was a 500, and the after-link follow-up
-ended on an internal error) an IDNA host that does not decode."""
+ended on an internal error) an IDNA host that does not decode. A host any label of which IDNA
+2008 refuses is one (rev5 QA: `http://a.xn--/` went to DNS, and `http://☃.com/`, taken by IDNA
+2003, was told apart only by httpx's first-label check), in the same words at the directive and
+at the token URL of account linking."""
 
 from __future__ import annotations
+
+import logging
 
 import httpx
 import pytest
@@ -11,17 +16,27 @@ import pytest
 from tests.directives.conftest import MyLights, endpoints_after_link, link_customer, send
 from tests.factories import Admin
 
+#: What an outbound call says of a host IDNA 2008 refuses (core/idna_hosts.py), after the URL.
+NOT_IDNA = " is not a valid URL: its host is not a domain name IDNA 2008 takes (RFC 5891)"
+IDNA_HOSTS = [
+    pytest.param("xn--", id="idna-first-label"),
+    pytest.param("a.xn--", id="idna-later-label"),
+    pytest.param("A.XN--", id="idna-later-label-upper-case"),
+    pytest.param("\u2603.com", id="idna-2003-only"),
+    pytest.param("xn--n3h.com", id="idna-2003-only-as-a-label"),
+]
+
 
 @pytest.mark.parametrize(
-    "endpoint",
+    ("endpoint", "says"),
     [
-        pytest.param("http://xn--/skill", id="idna-host"),
-        pytest.param("http://[v1.x]/skill", id="ipvfuture"),
-        pytest.param("http://a\x7f/skill", id="del-in-host"),
+        *(pytest.param(f"http://{p.values[0]}/skill", NOT_IDNA, id=p.id) for p in IDNA_HOSTS),
+        pytest.param("http://[v1.x]/skill", " is not a valid URL", id="ipvfuture"),
+        pytest.param("http://a\x7f/skill", " is not a valid URL", id="del-in-host"),
     ],
 )
 async def test_an_endpoint_the_client_cannot_call_is_unreachable(
-    admin: Admin, client: httpx.AsyncClient, mylights: MyLights, endpoint: str
+    admin: Admin, client: httpx.AsyncClient, mylights: MyLights, endpoint: str, says: str
 ) -> None:
     linked = await link_customer(admin, client, mylights, endpoint=endpoint)
     view = await endpoints_after_link(admin, linked)
@@ -37,16 +52,18 @@ async def test_an_endpoint_the_client_cannot_call_is_unreachable(
     )
 
     assert view["discovery"]["status"] == "FAILED"
-    assert view["discovery"]["message"].endswith("/skill is not a valid URL"), view["discovery"]
+    assert view["discovery"]["message"].endswith(f"/skill{says}"), view["discovery"]
     assert answer.status_code == 200, answer.text
     assert answer.json()["error"]["type"] == "UNREACHABLE"
-    assert answer.json()["error"]["message"].endswith("/skill is not a valid URL")
+    assert answer.json()["error"]["message"].endswith(f"/skill{says}")
 
 
+@pytest.mark.parametrize("host", IDNA_HOSTS)
 async def test_a_token_url_the_client_cannot_call_refuses_the_link(
-    admin: Admin, client: httpx.AsyncClient, mylights: MyLights
+    admin: Admin, client: httpx.AsyncClient, mylights: MyLights, caplog: pytest.LogCaptureFixture, host: str
 ) -> None:
-    linking = {**mylights.account_linking(), "accessTokenUrl": "http://xn--/token"}
+    caplog.set_level(logging.INFO, logger="localexa.enablement")
+    linking = {**mylights.account_linking(), "accessTokenUrl": f"http://{host}/token"}
     skill = await admin.skill(endpoint=f"{mylights.url}/skill", account_linking=linking)
     customer = await admin.customer()
     token = await admin.access_token(customer.user_id, ["alexa::skills:account_linking"])
@@ -65,3 +82,7 @@ async def test_a_token_url_the_client_cannot_call_refuses_the_link(
     )
     assert answer.status_code == 400, answer.text
     assert answer.json() == {"message": "Invalid account linking credentials"}
+    # The log says why, in the directive's words (it was "could not be reached" for `a.xn--`).
+    refused = [r.getMessage() for r in caplog.records if "account link refused" in r.getMessage()]
+    assert refused, caplog.text
+    assert refused[-1].endswith(f"/token{NOT_IDNA}"), refused

@@ -6,6 +6,7 @@ served as 1.1, 3.0 and 1.2 were a 400), `*` is for OPTIONS only (both were a 404
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -55,10 +56,76 @@ def test_a_method_nobody_here_knows_is_a_501_naming_it(served: Served, raw: byte
     refused = exchange(served.port, raw)
     assert [answer.status for answer in refused.answers][-1] == 501, refused
     answer = refused.answers[-1]
-    assert says in answer.json()["message"]  # in the shape of `/`: its target was not read
+    assert says in answer.json()["message"]  # `/` and `/pot` speak the admin shape, {"message"}
     assert answer.closes
     assert refused.closed
     assert "with 501: The method" in served.log()  # logged as the wire's 414 and 431 are
+
+
+EVALUATIONS = "/v1/skills/amzn1.ask.skill.x/smartHome/testing/capabilityEvaluations"
+#: What each family's 501 says of the method, and where: LWA's error_description has no `§`.
+UNKNOWN_METHOD = "The method 'FOO' is not implemented here (RFC 9110 §9.1)"
+
+
+def _refused_count(served: Served, status: int) -> float:
+    text = httpx.get(f"{served.base_url}/metrics", timeout=10).text
+    found = re.search(rf'^localexa_http_refused_total\{{status="{status}"\}} (\S+)$', text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "shape"),
+    [
+        pytest.param(b"FOO /auth/o2/token HTTP/1.1\r\nHost: x\r\n\r\n", "lwa", id="lwa-token"),
+        pytest.param(
+            f"FOO {EVALUATIONS} HTTP/1.1\r\nHost: x\r\n\r\n".encode(), "evaluation", id="evaluation"
+        ),
+        pytest.param(f"FOO {LOCKER} HTTP/1.1\r\nHost: x\r\n\r\n".encode(), "code", id="credential-locker"),
+        pytest.param(b"FOO /v3/events HTTP/1.1\r\nHost: x\r\n\r\n", "events", id="event-gateway"),
+        pytest.param(b"FOO http://x/auth/o2/token HTTP/1.1\r\nHost: x\r\n\r\n", "lwa", id="absolute-form"),
+        pytest.param(b"FOO /auth/o2/token", "lwa", id="line-cut-short"),
+        pytest.param(request("GET", HEALTH) + b"FOO /auth/o2/token HTTP/1.1\r\n\r\n", "lwa", id="pipelined"),
+    ],
+)
+def test_a_501_takes_the_shape_of_the_api_its_path_names(served: Served, raw: bytes, shape: str) -> None:
+    """The parser refuses the method before it reads the target, so the guard answered every API
+    with `/`'s `{"message"}` (rev5 QA: `curl -X FOO …/auth/o2/token`); the refused line's own
+    target now picks the family, as for the wire's 414 and 431. One log line and one count, under
+    the request id of the answer; no journal entry (no route saw it)."""
+    before = _refused_count(served, 501)
+    refused = exchange(served.port, raw)
+    answer = refused.answers[-1]
+    assert answer.status == 501, refused
+    body = answer.json()
+    if shape == "lwa":
+        assert body == {
+            "error": "invalid_request",
+            "error_description": UNKNOWN_METHOD.replace("§", "section ") + "; localexa serves GET, HEAD, "
+            "POST, PUT, DELETE.",
+        }
+    elif shape == "events":
+        assert body["payload"]["code"] == "INVALID_REQUEST_EXCEPTION", body
+        assert body["payload"]["description"].startswith(UNKNOWN_METHOD), body
+    else:
+        assert body["message"].startswith(UNKNOWN_METHOD), body
+        assert body["code"] == "NOT_IMPLEMENTED", body
+        if shape == "evaluation":
+            assert body["violations"] == [{"code": body["code"], "message": body["message"]}], body
+        else:
+            assert "violations" not in body
+    request_id = answer.headers["x-amzn-requestid"]
+    logged = [line for line in served.log().splitlines() if f"request_id={request_id}" in line]
+    assert len(logged) == 1, logged
+    assert "with 501: The method 'FOO'" in logged[0], logged
+    assert _refused_count(served, 501) == before + 1
+    journal = httpx.get(
+        f"{served.base_url}/_localexa/journal",
+        params={"requestId": request_id},
+        headers={"X-Localexa-Admin-Key": served.admin_key},
+        timeout=10,
+    )
+    assert journal.status_code == 200, journal.text
+    assert request_id not in journal.text
 
 
 @pytest.mark.parametrize(

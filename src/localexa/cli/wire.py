@@ -29,22 +29,22 @@ from localexa.cli.wire_answers import (
     Refused,
     closing_answer,
     head_too_large_message,
+    log_refusal,
     peer_name,
     target_path,
 )
 from localexa.cli.wire_budget import WireGuard
 from localexa.cli.wire_request_line import (
     framing_refusal,
+    method_in_progress,
     parser_refusal,
     served_version,
     use_target_host,
     version_refusal,
 )
 from localexa.cli.wire_unread import UnreadAnswer
-from localexa.server.core.request_id import REQUEST_ID_HEADER, current_request_id
 
 logger = logging.getLogger("localexa.serve")
-_REQUEST_ID = REQUEST_ID_HEADER.lower().encode("ascii")
 
 #: Longest request target (the URL of the request line): longer is a 414. RFC 9112 §3 asks for at
 #: least 8000 octets; Amazon's front ends stop near 8 KiB.
@@ -335,9 +335,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         )
         self._end(abort=True)  # the task waiting to write sees a disconnect and ends
 
-    def _refuse(self, status: int, message: str, not_http: bool = False) -> None:
+    def _refuse(self, status: int, message: str, not_http: bool = False, target: bytes | None = None) -> None:
         self.refusal = None
-        path = target_path(self.url)  # as far as it came, for its API's error shape
+        # As far as it came, for its API's error shape: the parser's, or the refused line's own.
+        path = target_path(self.url if target is None else target)
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
             if self.in_head or self.pipeline or not cycle.more_body:
@@ -365,19 +366,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.write(closing_answer(status, [*self.server_state.default_headers, *headers], body))
         self._cancel_timers()
         self.guard.budget.waiting.pop(self, None)
-        # The log lines carry the request id the answer gave the client (`X-Amzn-RequestId`), so
-        # the id a client was given leads to them (they said `request_id=-`).
-        request_id = next((v.decode("latin-1") for k, v in headers if k.lower() == _REQUEST_ID), "-")
-        token = current_request_id.set(request_id)
-        try:
-            if not_http:
-                # uvicorn's own line, as before (tests/demo/test_walkthrough.py reads it), then ours
-                # with the reason (it was only in the answer, so the log could not say what was wrong).
-                self.logger.warning("Invalid HTTP request received.")
-            if status != 503:
-                logger.warning("refused a request of %s with %d: %s", peer_name(self.client), status, message)
-        finally:
-            current_request_id.reset(token)
+        log_refusal(self.logger if not_http else None, peer_name(self.client), status, message, headers)
         if not linger:
             self._end()
             return
@@ -399,15 +388,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.loop.call_later(LINGER_SECONDS, self._end_linger)
 
     def _method(self) -> bytes | None:
-        """The method of the request in progress. It is known once its target began (uvicorn
-        empties `url` at each message's begin); before that the parser still holds the previous
-        request's (a refusal of a head cut short after a HEAD keeps its body)."""
-        if not self.url:
-            return None
-        try:
-            return bytes(self.parser.get_method())
-        except httptools.HttpParserError:
-            return None
+        return method_in_progress(self.parser, self.url)
 
     def _end_linger(self) -> None:
         if not (self.tcp or self.transport).is_closing():

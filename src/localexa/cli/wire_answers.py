@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
 
+from localexa.server.core.request_id import REQUEST_ID_HEADER, current_request_id
+
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
 logger = logging.getLogger("localexa.serve")
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode("ascii")
 
 #: Largest request head (request line and header fields): larger is a 431. uvicorn's httptools
 #: protocol kept any head whole in memory (a 200 MB header grew the process by 250 MB).
@@ -104,6 +107,30 @@ def closing_answer(status: int, headers: list[tuple[bytes, bytes]], body: bytes)
         content.extend([name, b": ", value, b"\r\n"])
     content.extend([b"\r\n", body])
     return b"".join(content)
+
+
+def log_refusal(
+    uvicorn_logger: logging.Logger | None,
+    peer: str,
+    status: int,
+    message: str,
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    """The log line of a refusal the guard answered with `headers`: it carries the request id the
+    answer gave the client (`X-Amzn-RequestId`), so the id a client was given leads to it (it
+    said `request_id=-`). With `uvicorn_logger` (a request that is not HTTP), uvicorn's own line
+    first, as before (tests/demo/test_walkthrough.py reads it); ours says the reason, which was
+    only in the answer. A 503 (the connection budget's, when the process holds all the
+    connections it can) is counted in the metrics (`wire_renderer`) and not logged line by line."""
+    request_id = next((v.decode("latin-1") for k, v in headers if k.lower() == _REQUEST_ID), "-")
+    token = current_request_id.set(request_id)
+    try:
+        if uvicorn_logger is not None:
+            uvicorn_logger.warning("Invalid HTTP request received.")
+        if status != 503:
+            logger.warning("refused a request of %s with %d: %s", peer, status, message)
+    finally:
+        current_request_id.reset(token)
 
 
 def head_too_large_message() -> str:

@@ -17,9 +17,10 @@ import httptools
 from localexa.cli.wire_answers import not_http_message
 from localexa.server.core.request_guard import SERVED_METHODS
 
-#: A wire refusal: status, message, and whether the request was not HTTP at all (cli/wire.py logs
-#: uvicorn's own line for that).
-Refusal = tuple[int, str, bool]
+#: A wire refusal: status, message, whether the request was not HTTP at all (cli/wire.py logs
+#: uvicorn's own line for that), and the target of the refused request line when the parser
+#: stopped before reading it (None: the guard takes the target the parser read).
+Refusal = tuple[int, str, bool, bytes | None]
 
 #: The methods RFC 9110 §9.3 and RFC 5789 define: one of them in another case (`get`) is that
 #: method misspelt, as methods are case-sensitive (RFC 9110 §9.1).
@@ -27,9 +28,9 @@ _STANDARD_METHODS = frozenset({*SERVED_METHODS, "CONNECT", "OPTIONS", "TRACE", "
 #: RFC 9110 §5.6.2's token (a method is one, §9.1).
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 #: A whole request line (RFC 9112 §3): method SP request-target SP HTTP-version.
-_REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") [^ \r\n]+ HTTP/[0-9]\.[0-9]\r?")
-#: The start of one whose end has not come yet.
-_REQUEST_LINE_START = re.compile(rb"(" + _TOKEN + rb")(?: [^ \r\n]*(?: [^ \r\n]*)?)?")
+_REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") ([^ \r\n]+) HTTP/[0-9]\.[0-9]\r?")
+#: The start of one whose end has not come yet (its target as far as it came).
+_REQUEST_LINE_START = re.compile(rb"(" + _TOKEN + rb")(?: ([^ \r\n]*)(?: [^ \r\n]*)?)?")
 #: How many places where a request may begin are tried (pipelined requests before the refused one).
 _STARTS = 64
 #: How much of a method a message quotes.
@@ -100,18 +101,34 @@ def parser_refusal(
     `version` are what the parser read of its request line (`method` None before its target)."""
     if method == b"PRI" and version == "2.0":
         # The HTTP/2 connection preface (RFC 9113 §3.4): llhttp stops at it.
-        return 505, HTTP2_MESSAGE, False
+        return 505, HTTP2_MESSAGE, False, None
     if isinstance(exc, httptools.HttpParserInvalidMethodError) and not data.startswith(b"\x16\x03"):
-        refused = refused_method(data)
+        refused = refused_request_line(data)
         if refused is not None:
-            return 501, method_message(refused), False
-    return 400, not_http_message(exc, data), True
+            # The parser stops at the method, before the target: its path is read here, so the 501
+            # takes the shape of the API it names (it was `/`'s, `{"message"}`, on every API).
+            refused_method, target = refused
+            return 501, method_message(refused_method), False, target
+    return 400, not_http_message(exc, data), True, None
 
 
-def refused_method(data: bytes) -> bytes | None:
-    """The method of the request line in `data` the parser refused, when the rest of the line is
-    HTTP (RFC 9110 §9.1: 501 for a method the server does not recognise); None for bytes that are
-    not a request line at all (a 400).
+def method_in_progress(parser: httptools.HttpRequestParser, url: bytes) -> bytes | None:
+    """The method of the request in progress. It is known once its target began (uvicorn
+    empties `url` at each message's begin); before that the parser still holds the previous
+    request's (a refusal of a head cut short after a HEAD keeps its body)."""
+    if not url:
+        return None
+    try:
+        return bytes(parser.get_method())
+    except httptools.HttpParserError:
+        return None
+
+
+def refused_request_line(data: bytes) -> tuple[bytes, bytes] | None:
+    """The method and target of the request line in `data` the parser refused, when the rest of
+    the line is HTTP (RFC 9110 §9.1: 501 for a method the server does not recognise); None for
+    bytes that are not a request line at all (a 400). A target still coming is given as far as it
+    came (empty when none has).
 
     The refused line is the first that begins a message in `data` (its start, or after a head's
     blank line: pipelined requests before it) and whose method the parser refuses. A method split
@@ -123,7 +140,7 @@ def refused_method(data: bytes) -> bytes | None:
             continue
         shape = _REQUEST_LINE_START if end < 0 else _REQUEST_LINE
         match = shape.fullmatch(line)
-        return match.group(1) if match is not None else None
+        return (match.group(1), match.group(2) or b"") if match is not None else None
     return None
 
 

@@ -72,7 +72,7 @@ def extract_bearer(request: Request, *, allow_query: bool = False) -> str | None
         if len(found) > 1:
             raise BadRequest(
                 "The access token is sent more than once (Authorization, x-amz-access-token or "
-                "access_token): send it one way (RFC 6750 section 3.1)."
+                "access_token): send it one way (RFC 6750 §3.1)."
             )
     return (found[0].strip() or None) if found else None
 

@@ -49,9 +49,10 @@ def content_coding(value: bytes) -> bytes | None:
 def content_coding_refusal(codings: bytes) -> UnsupportedMediaType:
     named = codings.decode("latin-1")[:_SHOWN]
     return UnsupportedMediaType(
-        # No `§`: LWA's error_description has no room for it (it showed as U+00A7).
+        # `§`, as the other refusals before a route (the wire's 501, the Host 400) write it; LWA's
+        # error_description says `section 8.4` (core/errors.py `description_text`).
         f"localexa does not accept a body with Content-Encoding '{named}'; send it uncoded "
-        "(identity), without a Content-Encoding (RFC 9110 section 8.4).",
+        "(identity), without a Content-Encoding (RFC 9110 §8.4).",
         headers=ACCEPT_IDENTITY,
     )
 

@@ -6,7 +6,7 @@ goes through `observers`, so the journal can record it without the services know
 
 What localexa will call (the URLs come from skill registrations: endpoints, `accessTokenUrl`):
 only `http` and `https` URLs with a valid host and port (anything else, `file:`, `gopher:`, a
-port beyond 65535, a broken IPv6 literal, is `OutboundError` before a connection is tried);
+port beyond 65535, a broken IPv6 literal or IDNA label, is `OutboundError` before a connection is tried);
 redirects are never followed (a 3xx is the answer); the whole exchange has one deadline; and an
 answer is read up to a cap (`max_body_bytes`, else `MAX_ANSWER_BYTES`) and never held whole,
 also when it comes compressed (the cap counts decompressed bytes, and no more are inflated).
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from localexa.server.core.idna_hosts import bad_idna_host, invalid_url_reason
 from localexa.server.core.outbound_failures import failure_reason, journal_error
 
 if TYPE_CHECKING:
@@ -120,10 +121,14 @@ def _checked_url(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
         # httpx decodes an IDNA host only when asked: `http://xn--/` parsed, and its `host` then
-        # raised IDNAError (a ValueError), a 500 at the directive (QA of 2026-12-06).
+        # raised IDNAError (a ValueError), a 500 at the directive (QA of 2026-12-06); it checks
+        # only a first label: `http://a.xn--/` went to DNS (core/idna_hosts.py).
         host, port = parsed.host, parsed.port
+        usable = not bad_idna_host(parsed.raw_host.decode("ascii", "replace"))
     except (httpx.InvalidURL, TypeError, ValueError):
-        raise OutboundError(f"{shown_safely(url)} is not a valid URL") from None
+        usable = False
+    if not usable:
+        raise OutboundError(invalid_url_reason(url, shown_safely(url)))
     if parsed.scheme not in _SCHEMES:
         raise OutboundError(f"{shown_safely(url)} is not an http:// or https:// URL")
     if not host:

@@ -20,7 +20,7 @@ from localexa.server.core.errors import BadRequest
 from localexa.server.observe.schemas import FaultFields
 from localexa.server.observe.snapshot_json import json_column_problem
 from localexa.server.skills.permissions import stored_permission_problem
-from localexa.server.skills.schemas import AccountLinkingSpec, check_endpoint
+from localexa.server.skills.schemas import STAGES, AccountLinkingSpec, check_endpoint
 
 SNAPSHOT_FORMAT = "localexa.snapshot"
 SNAPSHOT_VERSION = 1
@@ -248,6 +248,9 @@ def _skill_row(row: dict[str, Any]) -> str | None:
         problem = stored_permission_problem(permission)
         if problem is not None:
             return f"permissions: {problem}"
+    problem = _list_problem(row)
+    if problem is not None:
+        return problem
     linking = row.get("account_linking")
     if linking is not None:
         problem = _account_linking_problem(linking)
@@ -263,6 +266,37 @@ def _skill_row(row: dict[str, Any]) -> str | None:
             return "regional_endpoints: regions must be NA, EU or FE"
         if not isinstance(endpoint, str) or not _usable_endpoint(endpoint):
             return f"regional_endpoints.{region} must be an http(s):// URL or python:package.module:function"
+    return None
+
+
+def _repeated(values: list[str]) -> str | None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
+def _list_problem(row: dict[str, Any]) -> str | None:
+    """The skill's lists as the admin API stores them: it refuses a stage given twice ("stages must
+    not repeat") and keeps one of a permission given twice (SkillSpec), so no localexa stored a
+    duplicate; restored, `alexa::async_event:write` twice showed twice in every read of the skill.
+    A restore that holds one is refused naming it and the skill, rather than changed silently.
+    (The account linking's `scopes`, `redirectUrls` and `domains` are stored as given, repeats
+    included, by the admin API and SMAPI alike, so restore takes them so too.)"""
+    skill = str(row.get("id"))[:200]
+    stages = row.get("stages")
+    if isinstance(stages, list):
+        if not stages or any(stage not in STAGES for stage in stages):
+            return f"stages must be one or more of development, live (skill {skill})"
+        twice = _repeated(stages)
+        if twice is not None:
+            return f"stages: {twice!r} is given twice (skill {skill})"
+    twice = _repeated(row.get("permissions") or [])
+    if twice is not None:
+        shown = twice if len(twice) <= 120 else twice[:120] + "…"
+        return f"permissions: {shown!r} is given twice (skill {skill})"
     return None
 
 
