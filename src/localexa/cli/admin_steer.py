@@ -295,8 +295,13 @@ def discovered_endpoints(
     ctx: typer.Context,
     user_id: str,
     skill_id: str,
+    # At most 60, the admin API's bound on waitSeconds: `--wait inf` or `--wait 100` went to the
+    # server, whose 400 exited 1 (a usage error in the CLI's words, exit 2, since 2026-12-06).
     wait: Annotated[
-        float | None, typer.Option(min=0, help="Wait up to this many seconds for Discover after a link.")
+        float | None,
+        typer.Option(
+            min=0, max=60, help="Wait up to this many seconds (at most 60) for Discover after a link."
+        ),
     ] = None,
     json_output: JsonOption = False,
 ) -> None:

@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.text import Text
 
 from localexa.cli.context import state
 from localexa.cli.options import JsonOption, StageName, StageOption, TokenOption, stage_literal
@@ -34,6 +35,7 @@ from localexa.cli.output import (
     stdout_console,
     to_jsonable,
 )
+from localexa.cli.unbroken import print_unbroken
 from localexa.client import Client
 from localexa.client.types.evaluations import Evaluation, TestCaseResult
 
@@ -132,10 +134,13 @@ def print_summary(evaluation_id: str, evaluation: Evaluation, console: Console) 
             f"{metrics.error_test_cases} errors of {metrics.total_test_cases}"
         )
     if evaluation.error is not None:
-        console.print(
+        # Its message may hold a path or URL (NO_SUCH_SKILL_STAGE: `PUT /v1/skills/…/enablement`):
+        # broken only at spaces, never inside one (unbroken.py).
+        line = Text.from_markup(
             f"  [yellow]{escape(printable(str(evaluation.error.code)))}[/]: "
             f"{escape(printable(str(evaluation.error.message)))}"
         )
+        print_unbroken(console, line, indent="  ")
 
 
 #: The longest pause between status checks (`--poll`), in seconds.

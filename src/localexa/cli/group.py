@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 
 from localexa.cli.context import CliState
 from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT, GuardedStdout, OutputLost, report_lost_output
-from localexa.cli.usage_errors import in_own_words, print_usage_error_as_json
+from localexa.cli.usage_errors import in_own_words, print_usage_error_as_json, shown_without_box
 
 __all__ = ["lazy_group"]
 
@@ -83,7 +83,8 @@ class LazyGroup(TyperGroup):
             ctx = super().make_context(info_name, args, parent=parent, **extra)
         except click.ClickException as error:  # a bad root option: `localexa --retries x … --json`
             if not wanted:
-                in_own_words(error)
+                if shown_without_box(in_own_words(error)):
+                    raise typer.Exit(error.exit_code) from None
                 raise
             print_usage_error_as_json(error)
             raise typer.Exit(error.exit_code) from None
@@ -106,8 +107,9 @@ class LazyGroup(TyperGroup):
             # under --json it was a Rich box while API errors were JSON (QA of 2026-12-06).
             found = ctx.find_object(CliState)
             if not (ctx.meta.get(_JSON_WANTED) or (found is not None and found.json)):
-                in_own_words(error)  # Typer's box prints the rewritten message
-                raise
+                if shown_without_box(in_own_words(error)):  # the box would cut a URL in it
+                    raise typer.Exit(error.exit_code) from None
+                raise  # Typer's box prints the rewritten message
             print_usage_error_as_json(error)
             raise typer.Exit(error.exit_code) from None
         except Exception as error:

@@ -37,6 +37,7 @@ from rich.text import Text
 
 from localexa.cli.errors import MissingCredentials
 from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT
+from localexa.cli.unbroken import print_unbroken
 from localexa.client import (
     APIConnectionError,
     APIError,
@@ -154,7 +155,7 @@ def print_error(error: Exception, *, as_json: bool) -> None:
     # The server's words are text, not markup: "[/x]" in a message raised Rich's MarkupError.
     # One line: a server's (or a proxy's) multi-line HTML page as a message flooded the terminal.
     line = f"[bold red]error[/]{' ' + escape(head) if head else ''}: {escape(one_line(str(message)))}"
-    console.print(line, markup=True)
+    print_unbroken(console, Text.from_markup(line))  # a URL in it is never cut (unbroken.py)
     if request_id:
         console.print(f"request id: {one_line(str(request_id))}", markup=False)
 

@@ -17,7 +17,14 @@ from typing import Any
 from typer import _click as click  # Typer ships its own Click; its classes live here
 from typer._click import exceptions as errors
 
-__all__ = ["OWN_CODES", "USAGE_CODES", "in_own_words", "print_usage_error_as_json", "usage_code"]
+__all__ = [
+    "OWN_CODES",
+    "USAGE_CODES",
+    "in_own_words",
+    "print_usage_error_as_json",
+    "shown_without_box",
+    "usage_code",
+]
 
 #: Every code a usage error (exit 2) can carry under `--json`, and what it means (README).
 USAGE_CODES = {
@@ -62,6 +69,18 @@ def _range(low: Any, high: Any) -> str | None:
     return None
 
 
+def _not_finite(shown: str, number: float, wanted: str | None, param: click.Parameter | None) -> str:
+    """The words for `inf`, `-inf`, `nan` (or `1e999`, which is `inf`) out of an option's range.
+    They said "'inf' is no number" until 2026-12-06, which is false: Python reads each as a float.
+    An option with no upper bound takes `inf` (`evaluations run --timeout inf`: never give up),
+    so there `-inf` is merely out of range and `nan` no number at all."""
+    tail = f": {wanted}." if wanted else "."
+    if getattr(param, "max", None) is None:
+        what = "is not a number" if math.isnan(number) else "is out of range"
+        return f"{shown} {what}{tail}"
+    return f"{shown} is not a finite number{tail}"
+
+
 def _said(kind: str, given: Any, param: click.Parameter | None) -> str:
     """The CLI's words for pydantic's error `kind` about the value `given`."""
     wanted = _range(getattr(param, "min", None), getattr(param, "max", None))
@@ -71,8 +90,8 @@ def _said(kind: str, given: Any, param: click.Parameter | None) -> str:
         if kind in ("float_parsing", "int_parsing") or not isinstance(given, int | float):
             return f"{shown} is no {what}" + (f": {wanted}." if wanted else ".")
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than", "finite_number"):
-        if not _finite(given):  # `nan` parses, and is neither in nor out of any range
-            return f"{shown} is no number" + (f": {wanted}." if wanted else ".")
+        if not _finite(given):  # `inf`, `nan` and `1e999` parse: numbers, but no finite ones
+            return _not_finite(shown, float(given), wanted, param)
         return f"{str(given).strip()} is out of range" + (f": {wanted}." if wanted else ".")
     if kind.startswith("bool_"):
         return f"{shown} is neither true nor false: give true or false (yes/no, on/off, 1/0)."
@@ -119,3 +138,31 @@ def print_usage_error_as_json(error: click.ClickException) -> None:
         "requestId": None,
     }
     click.echo(json.dumps({"error": body}), err=True)
+
+
+#: What Typer's error box takes from a line: its border and a space on each side.
+_BOX_FRAME = 4
+
+
+def shown_without_box(error: click.ClickException) -> bool:
+    """Print `error` as Click does, without Typer's box, when the box would cut a URL in it (True),
+    and only then: the box folds a word wider than itself at any character, so `--url` with a long
+    URL showed that URL broken over two lines (rev4 QA). The lines are Typer's but for the box: the
+    usage, where to get help, and `Error: …` broken only at spaces (unbroken.py)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from localexa.cli.unbroken import fits_unbroken, print_unbroken
+
+    console = Console(stderr=True, highlight=False)
+    message = error.format_message()
+    if fits_unbroken(message, console.width - _BOX_FRAME):
+        return False
+    ctx: click.Context | None = getattr(error, "ctx", None)
+    if ctx is not None:
+        console.print(ctx.get_usage(), markup=False, soft_wrap=True)
+        if ctx.command.get_help_option(ctx) is not None:
+            hint = f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help."
+            console.print(hint, markup=False, soft_wrap=True)
+    print_unbroken(console, Text.assemble(("Error", "bold red"), f": {message}"))
+    return True

@@ -104,6 +104,18 @@ def _derived(core: Core, overrides: dict[str, Any]) -> Core:
     )
 
 
+def _refuse_other_http_client(http_client: object, wanted: type, ours: str, other: str) -> None:
+    """`http_client=` of the other kind (an httpx.AsyncClient for Client, or the reverse) was taken
+    until 2026-12-06 and failed only at the first call, with httpx's words (rev4 QA)."""
+    if not isinstance(http_client, wanted):
+        given = type(http_client)
+        name = f"httpx.{given.__name__}" if given.__module__.startswith("httpx") else given.__name__
+        raise ConfigurationError(
+            f"{ours}(http_client=) takes an httpx.{wanted.__name__}, not {name}: pass "
+            f"httpx.{wanted.__name__}(…), or use localexa.client.{other} for an httpx.{other}."
+        )
+
+
 def _refuse_beside_http_client(
     verify: VerifyArg, ca_file: CaPath | None, transport: object, timeout: object, httpx_class: str
 ) -> None:
@@ -163,6 +175,7 @@ class Client:
                 timeout=timeout_of(timeout), verify=ssl_verify(verify, ca_file), transport=transport
             )
         else:
+            _refuse_other_http_client(http_client, httpx.Client, "Client", "AsyncClient")
             _refuse_beside_http_client(verify, ca_file, transport, timeout, "httpx.Client")
             http = http_client
         self._setup(http, core, owns_http=http_client is None)
@@ -285,6 +298,7 @@ class AsyncClient:
                 timeout=timeout_of(timeout), verify=ssl_verify(verify, ca_file), transport=transport
             )
         else:
+            _refuse_other_http_client(http_client, httpx.AsyncClient, "AsyncClient", "Client")
             _refuse_beside_http_client(verify, ca_file, transport, timeout, "httpx.AsyncClient")
             http = http_client
         self._setup(http, core, owns_http=http_client is None)

@@ -34,6 +34,7 @@ from localexa.client._errors import (
 from localexa.client._retry import RetryPolicy
 from localexa.client._tls import plain_http_reason
 from localexa.client.auth import BearerAuth
+from localexa.tls_failures import plain_http_hint
 
 T = TypeVar("T")
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -284,10 +285,7 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
     plain = plain_http_reason(exc)
     if plain is not None:
         return APIConnectionError(
-            f"Connection error: {where}: TLS handshake failed ({plain}): is the server serving plain "
-            "HTTP? (started without --tls) Use an http:// URL for it.",
-            request=request,
-            sent=sent,
+            f"Connection error: {where}: {plain_http_hint(plain)}", request=request, sent=sent
         )
     return APIConnectionError(
         f"Connection error: {where}: {exc or type(exc).__name__}", request=request, sent=sent

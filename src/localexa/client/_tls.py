@@ -1,6 +1,7 @@
 """What the clients trust over HTTPS: `verify=` and `ca_file=` as one SSL setting, checked where
 they are given (kept apart from _client.py, which builds the clients from it), and the TLS
-handshake failure that means the server speaks plain HTTP (_core.py words its connection error)."""
+handshake failure that means the server speaks plain HTTP (localexa/tls_failures.py, which the
+skill kit shares; _core.py words its connection error)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import ssl
 
 from localexa.client._errors import CaFileError, ConfigurationError
+from localexa.tls_failures import plain_http_reason  # shared with the skill kit
 
 __all__ = ["CaPath", "VerifyArg", "plain_http_reason", "ssl_verify", "tls_options_given"]
 
@@ -79,31 +81,3 @@ def _conflict(verify: bool | CaPath | ssl.SSLContext) -> str:
         f"{given} and ca_file= conflict: {why}. Pass one of them; with ca_file=, verify= may only be "
         "True (the default) or None."
     )
-
-
-#: OpenSSL's reasons for a server whose first bytes were no TLS record (as the server's own
-#: outbound wording, server/core/outbound_failures.py, which the client does not import).
-_NOT_TLS = frozenset(
-    {
-        "WRONG_VERSION_NUMBER",
-        "RECORD_LAYER_FAILURE",
-        "HTTP_REQUEST",
-        "UNKNOWN_PROTOCOL",
-        "PACKET_LENGTH_TOO_LONG",
-    }
-)
-
-
-def plain_http_reason(exc: BaseException) -> str | None:
-    """OpenSSL's reason in words (`wrong version number`) when `exc` was caused by a TLS handshake
-    with a server that spoke no TLS: an https:// URL of a localexa started without --tls read
-    OpenSSL's raw `[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)` until
-    2026-12-06 (rev3 QA)."""
-    cause: BaseException | None = exc
-    for _ in range(10):
-        if cause is None:
-            return None
-        if isinstance(cause, ssl.SSLError) and isinstance(cause.reason, str) and cause.reason in _NOT_TLS:
-            return cause.reason.lower().replace("_", " ")
-        cause = cause.__cause__ or cause.__context__
-    return None

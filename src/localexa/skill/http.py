@@ -10,6 +10,8 @@ from pathlib import Path
 
 import httpx
 
+from localexa.tls_failures import plain_http_hint, plain_http_reason
+
 
 @cache
 def _tls() -> ssl.SSLContext:
@@ -36,7 +38,8 @@ _UNTRUSTED_TEXTS = ("self-signed certificate", "unable to get local issuer", "un
 def failure_text(error: httpx.HTTPError) -> str:
     """Why a call got no answer, for the kit's errors and logs: the httpx error's type name, or,
     when the server's TLS certificate failed verification, that with OpenSSL's reason, and the
-    fix when the CA is what is not trusted. Until 2026-12-06 an untrusted CA read only
+    fix when the CA is what is not trusted; when the server spoke no TLS (an https:// URL of a
+    plain-HTTP server), the client's words for that. Until 2026-12-06 an untrusted CA read only
     "ConnectError", like a server that is down; and for part of that day every verify failure,
     a wrong host name or an expired certificate too, said to trust the CA."""
     cause: BaseException | None = error
@@ -45,6 +48,9 @@ def failure_text(error: httpx.HTTPError) -> str:
             reason = cause.verify_message or str(cause)
             return _verify_failed(error, reason, untrusted=cause.verify_code in _UNTRUSTED_ISSUER)
         cause = cause.__cause__ or cause.__context__
+    plain = plain_http_reason(error)
+    if plain is not None:  # an https:// URL of a plain-HTTP server, worded as the client words it
+        return f"{type(error).__name__}: {plain_http_hint(plain)}"
     text = str(error)
     if "CERTIFICATE_VERIFY_FAILED" in text:  # httpx's own text, when it kept no cause
         return _verify_failed(error, text, untrusted=any(t in text for t in _UNTRUSTED_TEXTS))

@@ -1,0 +1,56 @@
+"""Error lines whose words are never cut: a URL, a path or an id stays whole on one line.
+
+Rich wraps a line to the terminal's width and folds a word longer than what is left of the line
+at any character, so on a terminal of 50 columns `NO_SUCH_SKILL_STAGE: … enable it (PUT
+/v1/skills/amzn1.ask.skill.9d3c…/stages/development/enablement)` came out with a line break in
+the middle of the path (rev4 QA), which a person can neither copy nor click. Here a line breaks
+only at spaces; a word longer than the terminal is alone on its line, with no break in it, and
+the terminal shows the rest of it on the next row as it shows any long line (copying it gives
+the word whole). Output that is no terminal is not wrapped at all: one line, for grep.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+__all__ = ["URL", "fits_unbroken", "print_unbroken"]
+
+#: A URL as error messages hold one (`http://127.0.0.1:8080/v1/…`, `https://…`).
+URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+_WORD = re.compile(r"\S+\s*")
+
+
+def _breaks(plain: str, width: int, indent: int) -> list[int]:
+    """Offsets in `plain` to break at: greedy, at spaces only, never inside a word."""
+    offsets: list[int] = []
+    used = 0  # cells on the current line
+    for match in _WORD.finditer(plain):
+        word = match.group().rstrip()
+        if used and used + cell_len(word) > width:
+            offsets.append(match.start())
+            used = indent
+        used += cell_len(match.group())
+    return offsets
+
+
+def print_unbroken(console: Console, text: Text, *, indent: str = "") -> None:
+    """`text` (one paragraph) on `console`, broken only at spaces to fit a terminal's width, each
+    line after the first starting with `indent`."""
+    if not console.is_terminal:
+        console.print(text, soft_wrap=True)  # no wrapping, no cropping
+        return
+    lines = text.divide(_breaks(text.plain, console.width, cell_len(indent)))
+    for number, line in enumerate(lines):
+        line.rstrip()
+        # soft_wrap: Rich neither folds nor crops the line; one longer than the terminal is the
+        # terminal's to show on more rows, without a line break in it.
+        console.print(Text(indent) + line if number else line, soft_wrap=True)
+
+
+def fits_unbroken(message: str, width: int) -> bool:
+    """Whether every URL in `message` fits a line `width` cells wide (Rich would fold any other)."""
+    return all(cell_len(found.group()) <= width for found in URL.finditer(message))

@@ -1,0 +1,47 @@
+"""A TLS handshake with a server that speaks no TLS, in words: shared by the client and the skill
+kit, which import neither each other nor the server (the server words its own outbound calls in
+server/core/outbound_failures.py). Until 2026-12-06 the client kept this in client/_tls.py, and
+the skill kit said only "ConnectError" for an https:// URL of a plain-HTTP server, like a server
+that is down (rev4 QA)."""
+
+from __future__ import annotations
+
+import ssl
+
+__all__ = ["plain_http_hint", "plain_http_reason"]
+
+#: OpenSSL's reasons for a server whose first bytes were no TLS record (1.1.1/3.0
+#: WRONG_VERSION_NUMBER, 3.2+ RECORD_LAYER_FAILURE, older HTTP_REQUEST / UNKNOWN_PROTOCOL): most
+#: often a plain-HTTP server behind an `https://` URL, answering the ClientHello with a 400.
+_NOT_TLS = frozenset(
+    {
+        "WRONG_VERSION_NUMBER",
+        "RECORD_LAYER_FAILURE",
+        "HTTP_REQUEST",
+        "UNKNOWN_PROTOCOL",
+        "PACKET_LENGTH_TOO_LONG",
+    }
+)
+
+
+def plain_http_reason(exc: BaseException) -> str | None:
+    """OpenSSL's reason in words (`wrong version number`) when `exc` was caused by a TLS handshake
+    with a server that spoke no TLS: an https:// URL of a localexa started without --tls read
+    OpenSSL's raw `[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)` until
+    2026-12-06 (rev3 QA)."""
+    cause: BaseException | None = exc
+    for _ in range(10):
+        if cause is None:
+            return None
+        if isinstance(cause, ssl.SSLError) and isinstance(cause.reason, str) and cause.reason in _NOT_TLS:
+            return cause.reason.lower().replace("_", " ")
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def plain_http_hint(reason: str) -> str:
+    """What a failed handshake with `reason` (plain_http_reason's) means and how to fix it."""
+    return (
+        f"TLS handshake failed ({reason}): is the server serving plain HTTP? (started without "
+        "--tls) Use an http:// URL for it."
+    )

@@ -1,0 +1,120 @@
+"""URLs and paths in error messages are never broken across lines on a terminal: Rich folded a
+word longer than what was left of the line at any character, so on 50 columns the path in a
+NO_SUCH_SKILL_STAGE message (`PUT /v1/skills/…/stages/development/enablement`) and a long
+`--url` in a usage error came out cut in two (rev4 QA). Each command runs in a real terminal (a
+pty) of 50 columns (COLUMNS=50)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from tests.cli.conftest import CLEAN_ENV
+from tests.servers import serve_stdlib
+
+SKILL = "amzn1.ask.skill.9d3c42c9-46f5-4f7a-a81a-f53fd52441c4"
+RUN = "5c1e6a3e-2f1d-4e0a-8d7c-9b8a7f6e5d4c"
+PATH = f"/v1/skills/{SKILL}/stages/development/enablement"
+MESSAGE = (
+    "The skill is not enabled at stage development in the developer's account; enable it "
+    f"(PUT {PATH}) and link the account first."
+)
+ERROR = {"code": "NO_SUCH_SKILL_STAGE", "message": MESSAGE}
+_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class _Api(BaseHTTPRequestHandler):
+    """A run that ended in NO_SUCH_SKILL_STAGE (GET), and a refused start of one (POST)."""
+
+    def _send(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0].endswith("/capabilityTestPlans"):
+            self._send(200, {"testPlans": [{"id": "plan-1", "name": "PowerController"}]})
+        else:
+            self._send(200, {"id": RUN, "status": "ERROR", "metrics": {}, "error": ERROR})
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._send(400, {"message": MESSAGE, "code": "NO_SUCH_SKILL_STAGE"})
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[str]:
+    with serve_stdlib(ThreadingHTTPServer(("127.0.0.1", 0), _Api)) as url:
+        yield url
+
+
+def on_terminal(*args: str, columns: int = 50) -> list[str]:
+    """`localexa ARGS` with stdout and stderr a terminal `columns` wide: the lines it showed."""
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
+    env.update(COLUMNS=str(columns), TERM="xterm")
+    with subprocess.Popen(
+        [sys.executable, "-m", "localexa", *args],
+        stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env,
+    ) as process:  # fmt: skip
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the command ended and closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=60)
+    os.close(leader)
+    text = _ESCAPES.sub("", b"".join(chunks).decode())
+    return text.replace("\r\n", "\n").splitlines()
+
+
+def whole_in_one_line(word: str, lines: list[str]) -> bool:
+    return any(word in line for line in lines)
+
+
+def test_the_error_of_a_run_keeps_its_path_whole(api: str) -> None:
+    lines = on_terminal("--url", api, "--token", "t", "evaluations", "status", SKILL, RUN)
+    assert "NO_SUCH_SKILL_STAGE" in "\n".join(lines)
+    assert whole_in_one_line(PATH + ")", lines), lines
+    assert all(len(line) <= 50 or PATH in line for line in lines), lines  # still wrapped, at spaces
+
+
+def test_an_api_error_keeps_its_path_whole(api: str) -> None:
+    args = ("--url", api, "--token", "t", "--retries", "0", "evaluations", "run", SKILL)
+    lines = on_terminal(*args, "--plan", "PowerController", "--endpoint", "e")
+    assert any("400 NO_SUCH_SKILL_STAGE" in line for line in lines), lines
+    assert whole_in_one_line(PATH + ")", lines), lines
+    assert all(len(line) <= 50 or PATH in line for line in lines), lines
+
+
+def test_a_usage_error_keeps_its_url_whole() -> None:
+    url = "http://127.0.0.1:9/" + "/".join(["a" * 20, "b" * 20, "c" * 20])
+    lines = on_terminal("--url", url + "?x=1", "admin", "health")
+    assert whole_in_one_line(url, lines), lines
+    assert any("no query or fragment" in line for line in lines), lines
+
+
+def test_a_short_url_keeps_the_box(api: str) -> None:
+    lines = on_terminal("--url", api + "/?x=1", "admin", "health", columns=100)
+    assert any("╭" in line for line in lines), lines
+    assert whole_in_one_line(api, lines), lines
