@@ -7,18 +7,23 @@ command it never runs: 4 MB of resident memory and ~40 ms of import (measured in
 interpreter on top of FastAPI and SQLAlchemy: 5.9 → 1.8 MB, 57 → 17 ms). That is the served demo
 (My Lights calls out with httpx), every client and skill-kit user, every CLI call and test run.
 
-`defer()` puts a stand-in for `httpx._main` in `sys.modules` before httpx is first imported. The
-stand-in's `main` (what `httpx.main` becomes) and any other attribute load the real module on
-first use, so `httpx.main()`, `from httpx._main import print_response` and the `httpx` command
-(its own process, which never imports localexa) behave as without it. Where httpx is already
-imported, it does nothing.
+`defer()` adds a one-shot import finder: the first import of `httpx._main` (httpx's own, from its
+`__init__`) gets a stand-in, and the finder removes itself. The stand-in's `main` (what
+`httpx.main` becomes) and any other attribute load the real module on first use, so
+`httpx.main()`, `from httpx._main import print_response` and the `httpx` command (its own
+process, which never imports localexa) behave as without it. Until httpx is imported nothing of
+it is in `sys.modules`; where httpx is already imported, `defer()` does nothing.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import sys
 import types
+from collections.abc import Sequence
 from typing import Any
 
 MODULE = "httpx._main"
@@ -50,10 +55,32 @@ def _main(*args: Any, **kwargs: Any) -> Any:
     return _real().main(*args, **kwargs)
 
 
+class _StandInLoader(importlib.abc.Loader):
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return _StandIn(spec.name, "httpx's command-line client, imported on first use (localexa._httpx_cli)")
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.main = _main  # type: ignore[attr-defined]
+
+
+class _StandInFinder(importlib.abc.MetaPathFinder):
+    """Answers the first import of `httpx._main` with the stand-in, then steps aside."""
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: types.ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != MODULE:
+            return None
+        sys.meta_path.remove(self)  # later imports (`_real()`) find the real module
+        return importlib.util.spec_from_loader(MODULE, _StandInLoader())
+
+
 def defer() -> None:
-    """Install the stand-in, unless httpx (or its command) is imported already."""
+    """Install the one-shot finder, unless httpx (or its command) is imported already."""
     if "httpx" in sys.modules or MODULE in sys.modules:
         return
-    stand_in = _StandIn(MODULE, "httpx's command-line client, imported on first use (localexa._httpx_cli)")
-    stand_in.main = _main  # type: ignore[attr-defined]
-    sys.modules[MODULE] = stand_in
+    if not any(isinstance(finder, _StandInFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _StandInFinder())

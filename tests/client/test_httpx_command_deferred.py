@@ -43,14 +43,23 @@ def test_httpx_main_still_runs_the_real_command() -> None:
 def test_other_names_of_the_command_module_load_it() -> None:
     done = run_python(
         "import sys, localexa, httpx\n"
-        "print(repr(sys.modules['httpx._main']), 'rich' in sys.modules)\n"
+        "shown = repr(sys.modules['httpx._main'])\n"
+        "print(shown.startswith(\"<module 'httpx._main'\"), 'rich' in sys.modules)\n"
         "from httpx._main import print_response\n"
         "module = sys.modules['httpx._main']\n"
         "print(callable(print_response), module.__file__.endswith('_main.py'), 'rich' in sys.modules)"
     )
     assert done.returncode == 0, done.stderr
     # repr() of the stand-in answers for itself; the first real name loads the real module.
-    assert done.stdout.splitlines() == ["<module 'httpx._main'> False", "True True True"]
+    assert done.stdout.splitlines() == ["True False", "True True True"]
+
+
+def test_nothing_of_httpx_is_loaded_before_httpx_is() -> None:
+    done = run_python(
+        "import sys, localexa\nprint(sorted(name for name in sys.modules if name.startswith('httpx')))"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_httpx_imported_first_is_left_alone() -> None:

@@ -14,14 +14,13 @@ Loopback and private addresses are allowed: skills under development run there.
 
 httpx and the TLS trust store are loaded on the first outbound call, not at start: a server
 that never calls a skill (most test runs, every benchmark) starts ~60 ms sooner and holds ~10 MB
-less (bench/README.md). httpx is loaded without its command-line client (`_load_httpx`).
+less (bench/README.md). httpx comes without its command-line client (localexa/_httpx_cli.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
-import sys
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -87,24 +86,6 @@ class OutboundResponse:
         return json.loads(self.body)
 
 
-def _load_httpx() -> None:
-    """Import httpx without `httpx._main`, its command-line client (`httpx https://...`): that
-    module imports rich, pygments and click whenever they are installed (rich is: the CLI's
-    tables), ~70 modules and 3 MB resident that a served process would hold for nothing.
-
-    With `httpx._main` set to None in `sys.modules`, httpx's own `from ._main import main` fails
-    with ImportError and httpx defines its stand-in `main` (its path when `httpx[cli]` is not
-    installed); the entry is removed again, so an explicit `import httpx._main` still works."""
-    if "httpx" in sys.modules or "httpx._main" in sys.modules:
-        return
-    sys.modules["httpx._main"] = None  # type: ignore[assignment]
-    try:
-        import httpx  # noqa: F401
-    finally:
-        if sys.modules.get("httpx._main", ...) is None:
-            del sys.modules["httpx._main"]
-
-
 def shown(url: str) -> str:
     """The URL without a `user:password@` (what a log line or a stored message may say)."""
     parts = urlsplit(url)
@@ -115,7 +96,6 @@ def shown(url: str) -> str:
 
 def _checked_url(url: str) -> httpx.URL:
     """`url` parsed, or OutboundError when localexa will not call it (module doc)."""
-    _load_httpx()
     import httpx
 
     try:
@@ -226,7 +206,6 @@ class OutboundHttp:
     @property
     def _client(self) -> httpx.AsyncClient:
         if self._opened is None:
-            _load_httpx()
             import httpx
 
             self._opened = httpx.AsyncClient(
@@ -307,7 +286,6 @@ class OutboundHttp:
         max_body_bytes: int | None = None,
         journaled: Callable[[bytes], bytes] | None = None,
     ) -> OutboundResponse:
-        _load_httpx()
         import httpx
 
         started = time.perf_counter()
