@@ -169,9 +169,13 @@ async def test_token_answers_are_never_cached(
     replay = await client.post(TOKEN, data=data)
     unauthenticated = await client.post(TOKEN, data={**data, "client_secret": "wrong"})
     info = await client.get("/auth/o2/tokeninfo", params={"access_token": ok.json()["access_token"]})
-    for response in (ok, replay, unauthenticated, info):
+    bad_grant = await client.post(TOKEN, data={"grant_type": "x"})
+    no_token = await client.get("/auth/o2/tokeninfo")
+    no_profile = await client.get("/user/profile")
+    for response in (ok, replay, unauthenticated, info, bad_grant, no_token, no_profile):
         assert response.headers["Cache-Control"] == "no-store", response.text
-    assert ok.headers["Pragma"] == "no-cache"  # RFC 6749 §5.1, for HTTP/1.0 caches
+        # RFC 6749 §5.1, for HTTP/1.0 caches: the errors too, as the successes (spec QA L3).
+        assert response.headers["Pragma"] == "no-cache", response.text
 
 
 # -- codes and PKCE -----------------------------------------------------------------------------

@@ -153,6 +153,15 @@ EVENT_GATEWAY_CODES: tuple[str, ...] = (
     "INTERNAL_SERVICE_EXCEPTION",
     "SERVICE_UNAVAILABLE_EXCEPTION",
 )
+#: Alexa.Discovery interface limits: "Maximum payload size for AddOrUpdateReport event — 256 KB".
+MAX_EVENT_BYTES = 256 * 1024
+#: The one thing a too-large event is told, by the gateway (events/service.py) and by the guards
+#: that refuse a body past LOCALEXA_MAX_BODY_BYTES before it (refused_in_shape): the second said
+#: "larger than 1048576 bytes", a limit the gateway does not have.
+EVENT_TOO_LARGE_MESSAGE = (
+    f"The event is larger than the gateway accepts: at most {MAX_EVENT_BYTES} bytes (256 KB)."
+)
+EVENTS_PREFIX = "/v3/"
 # Gateway codes by status, for errors that reach /v3/events without one of the gateway's own
 # codes (an unknown path, the wire's refusals, an injected fault). A 404 is not
 # SKILL_NOT_FOUND_EXCEPTION: that names a failed lookup of the token's skill (events/service.py
@@ -276,7 +285,10 @@ def refused_in_shape(error: LocalexaError, path: str) -> LocalexaError:
     """`error`, a refusal before any handler (the request guard's 413, 415 and 501, a body too
     large or too slow, the wire guard's), with its violation when `path` is under the evaluation
     API, as the API's own errors: until 2026-12-06 (rev3 QA) they lacked `violations` there, so a
-    generated client's BadRequestError saw two shapes."""
+    generated client's BadRequestError saw two shapes. Under the event gateway a body too large
+    is told the gateway's own limit."""
+    if path.startswith(EVENTS_PREFIX) and status_of(error) == 413:
+        error.message = EVENT_TOO_LARGE_MESSAGE
     if EVALUATION_PATH.match(path) and getattr(error, "violations", None) is None:
         error.violations = [{"code": error.code, "message": error.message}]  # type: ignore[attr-defined]
     return error
@@ -331,5 +343,7 @@ def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Re
     else:
         body = {"message": error.message}
     if family in LWA_FAMILIES:
+        # As on LWA's successes (RFC 6749 §5.1): an HTTP/1.0 cache reads only Pragma.
         headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
     return JSONResponse(body, status_code=status, headers=headers)

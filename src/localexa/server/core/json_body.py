@@ -55,12 +55,21 @@ def json_object(raw: bytes, *, shape: str, error: type[BadRequest] = BadRequest)
     return body
 
 
-def smapi_model(
-    model: type[M], raw: bytes, *, shape: str, violation_code: str = "INVALID_REQUEST_PARAMETER"
-) -> M:
+#: pydantic's errors for a value that should have been an object name the model's class ("a valid
+#: dictionary or instance of EndpointRef"): an implementation name, said in the API's words instead.
+_OBJECT_ERRORS = frozenset({"model_type", "dataclass_type", "dict_type", "model_attributes_type"})
+OBJECT_EXPECTED = "Input should be a JSON object"
+
+
+def field_message(error_type: str, message: str) -> str:
+    """pydantic's `message` for an error of `error_type`, without the model class it may name."""
+    return OBJECT_EXPECTED if error_type in _OBJECT_ERRORS else message
+
+
+def smapi_model(model: type[M], raw: bytes, *, shape: str) -> M:
     """The SMAPI body `raw` as `model`; a 400 BadRequestError whose `violations` name each broken
-    field (`violation_code`: `INVALID_REQUEST_PARAMETER`, as SMAPI's own, unless the API has one
-    code for all its 400s, as the evaluation API has)."""
+    field. Each violation's code is the error's own, INVALID_REQUEST (accountLinkingClient said
+    INVALID_REQUEST_PARAMETER in its violations under an INVALID_REQUEST `code`)."""
     body = json_object(raw, shape=shape, error=ValidationFailed)
     try:
         return model.model_validate(body)
@@ -68,8 +77,9 @@ def smapi_model(
         violations = []
         for err in exc.errors():
             where = ".".join(str(part) for part in err["loc"])
-            message = f"{where}: {err['msg']}" if where else err["msg"]
-            violations.append({"code": violation_code, "message": message})
+            text = field_message(err["type"], err["msg"])
+            message = f"{where}: {text}" if where else text
+            violations.append({"code": ValidationFailed.default_code, "message": message})
         raise ValidationFailed(violations[0]["message"], violations) from None
 
 

@@ -22,7 +22,6 @@ from localexa.server.enablement.schemas import (
     ApiEndpoints,
     EnablementStatus,
     enable_and_link_openapi,
-    parse_enable_and_link,
 )
 from localexa.server.enablement.service import EnablementService
 from localexa.server.lwa.repository import LwaRepository
@@ -148,9 +147,9 @@ async def enable_skill_and_link_account(
     """Enable the skill for the token's customer and link the account (the authCode is exchanged
     at the skill's accessTokenUrl first; a failed exchange leaves nothing behind)."""
     # Read here, not as a FastAPI body parameter: FastAPI parses a body before any dependency,
-    # so a malformed body without a token was a 400 instead of the 401.
-    body = parse_enable_and_link(await request.body())
-    row = await service.enable_and_link(principal, _region(request), skill_id, body)
+    # so a malformed body without a token was a 400 instead of the 401. The service parses it
+    # after the region and the skill (403 and 404 win over a bad body).
+    row = await service.enable_and_link(principal, _region(request), skill_id, await request.body())
     app, enablement_id = request.app, row.id
     after_commit.add(lambda: run_after_link_hooks(app, enablement_id))
     return _json(service.link_view(row), status_code=201)

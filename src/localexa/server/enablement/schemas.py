@@ -39,7 +39,8 @@ _BODY_SHAPE = '{"stage": "development", "accountLinkRequest": {...}}'
 def parse_enable_and_link(raw: bytes) -> EnableAndLinkRequest:
     """The customer POST body, read by the route itself after the token and the rate limit (so
     a caller without a valid token gets 401 whatever it sent, as from Amazon's gateway, and a
-    refused call costs no parsing; core/json_body.py). 400 names what is wrong."""
+    refused call costs no parsing; core/json_body.py), and parsed by the service after the
+    region and the skill (403 and 404 first). 400 names what is wrong."""
     return smapi_model(EnableAndLinkRequest, raw, shape=_BODY_SHAPE)
 
 

@@ -15,9 +15,7 @@ Customer calls must reach the customer's own region (its data lives there): else
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import re
 import uuid
 from urllib.parse import urlsplit
 
@@ -38,6 +36,7 @@ from localexa.server.core.http import OutboundHttp
 from localexa.server.core.regions import AMAZON_HOSTS, Region, amazon_region_of_host
 from localexa.server.db.deadlocks import DeadlockVictim
 from localexa.server.db.outage import is_outage
+from localexa.server.enablement.endpoint_host import host_of
 from localexa.server.enablement.links import forget_link, link_client, link_not_stored, store_grant
 from localexa.server.enablement.models import LINKED, NOT_LINKED, Enablement
 from localexa.server.enablement.repository import CustomerView, DeveloperView, EnablementRepository
@@ -45,10 +44,10 @@ from localexa.server.enablement.schemas import (
     STAGES,
     AccountLink,
     ApiEndpoints,
-    EnableAndLinkRequest,
     EnablementStatus,
     SkillRef,
     UserRef,
+    parse_enable_and_link,
 )
 from localexa.server.enablement.token_server import LinkClient, TokenGrant, TokenServerRefused, exchange_code
 from localexa.server.lwa.models import Customer
@@ -63,44 +62,6 @@ INVALID_LINK = "Invalid account linking credentials"
 MAX_SKILL_ID = 255
 
 
-#: A DNS name or IPv4 address (RFC 3986 §3.2.2 reg-name, as host names are written; `_` too,
-#: which Docker and Windows host names carry).
-_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
-_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
-
-
-def _host_of(request_host: str | None) -> str | None:
-    """The host of a `Host` header (`name[:port]` or `[IPv6][:port]`), lower case; None when the
-    header is missing or is no host at all (`a b`, `evil.com/path`, `u@h`, `[::1`): the answer
-    is an address a client prefixes with `https://`, so it must not echo anything else."""
-    if not request_host:
-        return None
-    if request_host.startswith("["):
-        end = request_host.find("]")
-        if end < 0 or not _is_ipv6(request_host[1:end]):
-            return None
-        host, after = f"[{request_host[1:end].lower()}]", request_host[end + 1 :]
-    else:
-        name, colon, port = request_host.partition(":")
-        # One trailing dot is a fully qualified name (`api.eu.amazonalexa.com.`), the same host.
-        name = name.removesuffix(".") if name.endswith(".") and not name.endswith("..") else name
-        if not _HOST_NAME.fullmatch(name):
-            return None
-        host, after = name.lower(), colon + port
-    port = after.removeprefix(":")
-    if after and (not after.startswith(":") or not (port == "" or (port.isascii() and port.isdigit()))):
-        return None
-    return host
-
-
-def _is_ipv6(literal: str) -> bool:
-    try:
-        ipaddress.IPv6Address(literal)
-    except ValueError:
-        return False
-    return True
-
-
 def regional_endpoint(region: Region, request_host: str | None, settings: Settings) -> str:
     """The endpoint of `region` as `GET /v1/alexaApiEndpoint` names it: Amazon's host name when the
     request came through one (a hosts-file entry or proxy), else `host:port` of the region's
@@ -109,7 +70,7 @@ def regional_endpoint(region: Region, request_host: str | None, settings: Settin
     listener's port is not the one clients reach: the region's public base URL, when set
     (LOCALEXA_PUBLIC_BASE_URL, LOCALEXA_EU_PUBLIC_BASE_URL, LOCALEXA_FE_PUBLIC_BASE_URL), is
     named instead (its host, and its port unless the scheme's own)."""
-    host = _host_of(request_host)
+    host = host_of(request_host)  # a Host that is no host is a 400 (endpoint_host.py)
     if host is not None and amazon_region_of_host(host) is not None:
         return AMAZON_HOSTS[region]
     public = settings.public_origins()[region.value]
@@ -284,10 +245,13 @@ class EnablementService:
         await self._disable(row)
 
     async def enable_and_link(
-        self, principal: Principal, region: Region, skill_id: str, body: EnableAndLinkRequest
+        self, principal: Principal, region: Region, skill_id: str, raw_body: bytes
     ) -> Enablement:
         customer = await self.customer(principal, region)
         view = await self._customer_skill(principal, customer, skill_id)
+        # The body is parsed once the region, the skill and the token's skill are checked (as
+        # accountLinkingClient PUT): parsed first, a wrong region or an unknown skill was a 400.
+        body = parse_enable_and_link(raw_body)
         skill, existing = view.skill, view.enablement
         stage, link = body.stage, body.account_link_request
         if stage not in skill.stages:

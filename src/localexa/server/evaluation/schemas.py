@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from localexa.server.core.json_body import smapi_model
 from localexa.server.evaluation.models import ERROR, FAILED, IN_PROGRESS, PASSED
 from localexa.skill.messages import ENDPOINT_ID_PATTERN
 
@@ -64,6 +65,16 @@ class EvaluationRequest(CamelModel):
     capability_test_plan: TestPlanRef
     endpoint: EndpointRef
     stage: Stage
+
+
+_REQUEST_SHAPE = '{"capabilityTestPlan": {"id": …}, "endpoint": {"endpointId": …}, "stage": …}'
+
+
+def parse_evaluation_request(raw: bytes) -> EvaluationRequest:
+    """The run body, parsed by the service once the caller may use the skill (a caller without
+    access learns nothing of the schema from a 400). Every 400 of this API is INVALID_REQUEST, in
+    `code` and in each violation."""
+    return smapi_model(EvaluationRequest, raw, shape=_REQUEST_SHAPE)
 
 
 class EvaluationStarted(EvaluationRequest):

@@ -63,6 +63,7 @@ from localexa.server.evaluation.schemas import (
     TestPlanList,
     TestPlanRef,
     TestPlanView,
+    parse_evaluation_request,
 )
 from localexa.server.skills.models import Skill
 from localexa.server.skills.service import SkillService
@@ -144,8 +145,12 @@ class EvaluationService:
 
     # -- runs ------------------------------------------------------------------------------------
 
-    async def start(self, principal: Principal, skill_id: str, body: EvaluationRequest) -> EvaluationStarted:
+    async def start(self, principal: Principal, skill_id: str, raw_body: bytes) -> EvaluationStarted:
         skill = await self._skill(principal, skill_id)
+        # The body is parsed once the caller may use the skill (auth, access, resource, body, as
+        # accountLinkingClient PUT): an unknown skill is 404 and another vendor's 403 whatever
+        # was sent; parsed first, both were a 400 listing the schema's fields.
+        body = parse_evaluation_request(raw_body)
         assert principal.user_id is not None  # skill_for_developer refuses tokens without a user
         key = active_key(skill.id, body.endpoint.endpoint_id)
         # The plan's name and size from the start: a run waiting for a worker showed

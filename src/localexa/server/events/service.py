@@ -39,7 +39,15 @@ from localexa.server.core import strict_json
 from localexa.server.core.auth import Principal, insufficient_scope
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from localexa.server.core.errors import (
+    EVENT_TOO_LARGE_MESSAGE,
+    MAX_EVENT_BYTES,
+    BadRequest,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+)
 from localexa.server.core.strict_json import NonFiniteNumber
 from localexa.server.directives.endpoints import apply_properties, upsert_endpoints
 from localexa.server.directives.invoker import MAX_ANSWER_DEPTH, too_deep
@@ -53,8 +61,6 @@ from localexa.server.lwa.tokens import TokenIssuer
 from localexa.server.skills.models import Skill
 from localexa.skill.validation import WAKE_UP, validate_event, validate_response
 
-#: Alexa.Discovery interface limits: "Maximum payload size for AddOrUpdateReport event — 256 KB".
-MAX_EVENT_BYTES = 256 * 1024
 #: Problems listed in a 400's description; the rest are counted.
 _PROBLEMS_SHOWN = 5
 
@@ -70,7 +76,7 @@ THROTTLING = "THROTTLING_EXCEPTION"
 def check_size(body: bytes) -> None:
     if len(body) > MAX_EVENT_BYTES:
         raise PayloadTooLarge(
-            f"The event is {len(body)} bytes; the gateway accepts at most {MAX_EVENT_BYTES}.",
+            EVENT_TOO_LARGE_MESSAGE,
             code=REQUEST_ENTITY_TOO_LARGE,
         )
 

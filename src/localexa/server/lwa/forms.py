@@ -90,6 +90,18 @@ def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
     )
 
 
+def _decoded(name: str, raw_value: str) -> str:
+    """`raw_value` with its escapes decoded; escapes that are not UTF-8 (`%ff`) are refused, as the
+    Credential Locker refuses them: decoded with replacement they became U+FFFD, a character the
+    client never sent, quoted back in the error ("The grant_type '\ufffd' is not supported")."""
+    try:
+        return unquote_plus(raw_value, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidRequest(
+            f"The parameter {name} must be valid UTF-8 once its %XX escapes are decoded."
+        ) from None
+
+
 def parse_lenient_form(text: str) -> dict[str, str]:
     encoded = not _NOT_ENCODED.search(text)
     params: dict[str, str] = {}
@@ -97,9 +109,12 @@ def parse_lenient_form(text: str) -> dict[str, str]:
         if not part:
             continue
         raw_name, _, raw_value = part.partition("=")
-        name = unquote_plus(raw_name) if encoded else raw_name
-        value = unquote_plus(raw_value) if encoded else raw_value
-        _put(params, name.strip(), value)
+        # A name that is not UTF-8 names no parameter the endpoint reads: ignored as any other.
+        name = (unquote_plus(raw_name) if encoded else raw_name).strip()
+        if name not in TOKEN_PARAMETERS:
+            continue
+        value = _decoded(name, raw_value) if encoded else raw_value
+        _put(params, name, value)
     return {name: value for name, value in params.items() if value != ""}
 
 
@@ -183,4 +198,9 @@ def parse_basic_auth(header: str | None) -> tuple[str, str] | None:
     client_id, colon, secret = decoded.partition(":")
     if not colon or not client_id:
         raise InvalidClient("The HTTP Basic credentials must be client_id:client_secret.")
-    return unquote(client_id), unquote(secret)
+    try:
+        return unquote(client_id, errors="strict"), unquote(secret, errors="strict")
+    except UnicodeDecodeError:  # `%ff` was read as U+FFFD, a client the caller never named
+        raise InvalidClient(
+            "The HTTP Basic credentials are not UTF-8 once their %XX escapes are decoded."
+        ) from None
