@@ -69,3 +69,49 @@ def test_httpx_imported_first_is_left_alone() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True"]
+
+
+def test_httpx_main_is_the_click_command_to_whoever_reads_it() -> None:
+    # CliRunner reads the command's `name` first: a plain function failed with AttributeError.
+    done = run_python(
+        "import sys, localexa, httpx\n"
+        "from click.testing import CliRunner\n"
+        "print('rich' in sys.modules)\n"
+        "result = CliRunner().invoke(httpx.main, ['--help'])\n"
+        "print(result.exit_code, 'Usage: httpx' in result.output, type(httpx.main).__name__)"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["False", "0 True Command"]
+
+
+def test_threads_loading_the_command_at_once_all_get_it() -> None:
+    done = run_python(
+        "import threading, localexa, httpx\n"
+        "failed = []\n"
+        "def load():\n"
+        "    try:\n"
+        "        from httpx._main import print_response  # noqa: F401\n"
+        "    except Exception as error:\n"
+        "        failed.append(repr(error))\n"
+        "threads = [threading.Thread(target=load) for _ in range(32)]\n"
+        "for thread in threads: thread.start()\n"
+        "for thread in threads: thread.join()\n"
+        "print(failed)"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_without_the_commands_packages_httpx_keeps_its_own_fallback() -> None:
+    # Without Pygments (a skill kit in a Lambda, say) httpx cannot import its command and says so
+    # itself; the stand-in would have turned that into a ModuleNotFoundError at `httpx.main()`.
+    done = run_python(
+        "import sys\n"
+        "sys.modules['pygments'] = None\n"
+        "import localexa, httpx\n"
+        "print(any(type(finder).__name__ == '_StandInFinder' for finder in sys.meta_path))\n"
+        "httpx.main()"
+    )
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0] == "False"
+    assert "pip install 'httpx[cli]'" in done.stdout
