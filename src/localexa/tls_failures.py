@@ -1,19 +1,19 @@
 """A TLS handshake with a server that speaks no TLS, in words: shared by the client and the skill
 kit, which import neither each other nor the server (the server words its own outbound calls in
-server/core/outbound_failures.py). Until 2026-12-06 the client kept this in client/_tls.py, and
-the skill kit said only "ConnectError" for an https:// URL of a plain-HTTP server, like a server
-that is down (rev4 QA)."""
+server/core/outbound_failures.py, with the same NOT_TLS). Until 2026-12-06 the client kept this
+in client/_tls.py, and the skill kit said only "ConnectError" for an https:// URL of a
+plain-HTTP server, like a server that is down (rev4 QA)."""
 
 from __future__ import annotations
 
 import ssl
 
-__all__ = ["plain_http_hint", "plain_http_reason"]
+__all__ = ["NOT_TLS", "plain_http_hint", "plain_http_reason"]
 
 #: OpenSSL's reasons for a server whose first bytes were no TLS record (1.1.1/3.0
 #: WRONG_VERSION_NUMBER, 3.2+ RECORD_LAYER_FAILURE, older HTTP_REQUEST / UNKNOWN_PROTOCOL): most
 #: often a plain-HTTP server behind an `https://` URL, answering the ClientHello with a 400.
-_NOT_TLS = frozenset(
+NOT_TLS = frozenset(
     {
         "WRONG_VERSION_NUMBER",
         "RECORD_LAYER_FAILURE",
@@ -33,7 +33,7 @@ def plain_http_reason(exc: BaseException) -> str | None:
     for _ in range(10):
         if cause is None:
             return None
-        if isinstance(cause, ssl.SSLError) and isinstance(cause.reason, str) and cause.reason in _NOT_TLS:
+        if isinstance(cause, ssl.SSLError) and isinstance(cause.reason, str) and cause.reason in NOT_TLS:
             return cause.reason.lower().replace("_", " ")
         cause = cause.__cause__ or cause.__context__
     return None

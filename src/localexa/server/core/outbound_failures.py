@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import ssl
 
+from localexa.tls_failures import NOT_TLS
+
 #: OpenSSL's verify results that trusting the right CA fixes: 18 self-signed certificate, 19
 #: self-signed certificate in the chain, 20 unable to get the local issuer, 21 unable to verify
 #: the first certificate. Not a wrong host name (62) or IP address (64), nor an expired one (10).
 UNTRUSTED_ISSUER = frozenset({18, 19, 20, 21})
-#: OpenSSL's reasons for a remote whose first bytes were no TLS record (OpenSSL 3.0
-#: WRONG_VERSION_NUMBER, 3.2+ RECORD_LAYER_FAILURE, older HTTP_REQUEST / UNKNOWN_PROTOCOL): most
-#: often a plain-HTTP server behind an `https://` URL, answering the ClientHello with a 400.
-_NOT_TLS = frozenset(
-    {
-        "WRONG_VERSION_NUMBER",
-        "RECORD_LAYER_FAILURE",
-        "HTTP_REQUEST",
-        "UNKNOWN_PROTOCOL",
-        "PACKET_LENGTH_TOO_LONG",
-    }
-)
 
 
 def failure_reason(exc: BaseException, *, answering: int | None = None) -> str:
@@ -92,7 +82,7 @@ def handshake_failure(exc: BaseException) -> tuple[str, bool] | None:
         if isinstance(cause, ssl.SSLError) and not isinstance(cause, ssl.SSLCertVerificationError):
             code = cause.reason if isinstance(cause.reason, str) else None
             reason = code.lower().replace("_", " ") if code else str(cause)
-            return reason, code in _NOT_TLS
+            return reason, code in NOT_TLS
         cause = cause.__cause__ or cause.__context__
         seen += 1
     return None
