@@ -118,3 +118,32 @@ def test_a_short_url_keeps_the_box(api: str) -> None:
     lines = on_terminal("--url", api + "/?x=1", "admin", "health", columns=100)
     assert any("╭" in line for line in lines), lines
     assert whole_in_one_line(api, lines), lines
+
+
+def test_a_quoted_url_one_cell_too_wide_leaves_the_box() -> None:
+    """The box fits 76 cells at 80 columns: `'http://…?x=1'` with its two quotes 77 wide kept the
+    box, only the URL and its closing quote having been measured, and lost the quote (revB QA)."""
+    url = "http://127.0.0.1:9/" + "a" * 56
+    lines = on_terminal("--url", url + "?x=1", "admin", "health", columns=80)
+    assert not any("╭" in line for line in lines), lines
+    assert whole_in_one_line(f"'{url}'", lines), lines
+
+
+def test_a_long_file_path_is_not_cut() -> None:
+    path = "/tmp/" + "/".join(["d" * 30, "e" * 30]) + "/dataset.tlv"
+    args = ("--token", "t", "thread", "put", "--extended-pan-id", "dead00beef00cafe", "--tlv-file", path)
+    lines = on_terminal(*args, columns=50)
+    assert whole_in_one_line(path, lines), lines
+
+
+def test_a_piped_usage_error_is_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
+    done = subprocess.run(
+        [sys.executable, "-m", "localexa", "--url", "http://127.0.0.1:9/?x=1", "admin", "health"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert not any(c in done.stderr for c in "╭│╰"), done.stderr
+    error = [line for line in done.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(error) == 1, done.stderr
+    assert "no query or fragment" in error[0], done.stderr

@@ -16,8 +16,10 @@ import pytest
 from tests.directives.conftest import MyLights, endpoints_after_link, link_customer, send
 from tests.factories import Admin
 
-#: What an outbound call says of a host IDNA 2008 refuses (core/idna_hosts.py), after the URL.
+#: What an outbound call says of a host IDNA 2008 refuses (localexa/idna_hosts.py), after the URL.
 NOT_IDNA = " is not a valid URL: its host is not a domain name IDNA 2008 takes (RFC 5891)"
+EMPTY_LABEL = " is not a valid URL: its host has an empty label (two dots in a row, or a dot first)"
+LONG_LABEL = " is not a valid URL: its host has a label longer than 63 characters (RFC 1035 §2.3.4)"
 IDNA_HOSTS = [
     pytest.param("xn--", id="idna-first-label"),
     pytest.param("a.xn--", id="idna-later-label"),
@@ -31,6 +33,8 @@ IDNA_HOSTS = [
     ("endpoint", "says"),
     [
         *(pytest.param(f"http://{p.values[0]}/skill", NOT_IDNA, id=p.id) for p in IDNA_HOSTS),
+        pytest.param("http://a..b/skill", EMPTY_LABEL, id="empty-label"),
+        pytest.param(f"http://{'a' * 64}.com/skill", LONG_LABEL, id="label-over-63"),
         pytest.param("http://[v1.x]/skill", " is not a valid URL", id="ipvfuture"),
         pytest.param("http://a\x7f/skill", " is not a valid URL", id="del-in-host"),
     ],

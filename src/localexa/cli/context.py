@@ -74,6 +74,18 @@ class CliState:
             return local_ca
         return None
 
+    def check_url(self) -> None:
+        """A usage error (exit 2, INVALID_VALUE) for a `--url` whose host no client can send
+        (`a..b`, a 64-character label, `xn--`, `☃.com`), in the CLI's words, naming the URL and
+        why: the first was a traceback with exit 1, `xn--` showed idna's words without the URL,
+        and `☃.com` was said to have a query or fragment (revB QA)."""
+        from localexa.client._endpoints import _shown
+        from localexa.idna_hosts import url_host_fault
+
+        fault = url_host_fault(self.url)
+        if fault is not None:
+            raise typer.BadParameter(f"{_shown(self.url)} is not a valid URL: {fault}.", param_hint="--url")
+
     def client(self, *, admin: bool = False, token: str | None = None, anonymous: bool = False) -> Client:
         """A client on `--url`: with the admin key when `admin`, with no credentials when
         `anonymous`, else with the bearer token."""
@@ -82,6 +94,7 @@ class CliState:
         from localexa.client import Client
         from localexa.client._errors import CaFileError
 
+        self.check_url()
         admin_key = self.resolved_admin_key() if admin else None
         auth = None if admin or anonymous else self.resolved_token(token)
         ca_file = self.trusted_ca()

@@ -145,10 +145,12 @@ _BOX_FRAME = 4
 
 
 def shown_without_box(error: click.ClickException) -> bool:
-    """Print `error` as Click does, without Typer's box, when the box would cut a URL in it (True),
-    and only then: the box folds a word wider than itself at any character, so `--url` with a long
-    URL showed that URL broken over two lines (rev4 QA). The lines are Typer's but for the box: the
-    usage, where to get help, and `Error: …` broken only at spaces (unbroken.py)."""
+    """Print `error` as Click does, without Typer's box, when the box would cut a word in it (a
+    URL, a file path) or the output is no terminal (True): the box folds a word wider than itself
+    at any character, so `--url` with a long URL showed that URL broken over two lines (rev4 QA),
+    and piped, the box was drawn 80 columns wide, where other errors are one line for grep (revB
+    QA). The lines are Typer's but for the box: the usage, where to get help, and `Error: …`
+    broken only at spaces on a terminal, on one line otherwise (unbroken.py)."""
     from rich.console import Console
     from rich.text import Text
 
@@ -156,7 +158,7 @@ def shown_without_box(error: click.ClickException) -> bool:
 
     console = Console(stderr=True, highlight=False)
     message = error.format_message()
-    if fits_unbroken(message, console.width - _BOX_FRAME):
+    if console.is_terminal and fits_unbroken(message, console.width - _BOX_FRAME):
         return False
     ctx: click.Context | None = getattr(error, "ctx", None)
     if ctx is not None:

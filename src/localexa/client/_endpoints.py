@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import httpx
 
 from localexa.client._errors import ConfigurationError
+from localexa.idna_hosts import url_host_fault
 
 __all__ = ["Endpoints", "Region", "Service"]
 
@@ -113,6 +114,13 @@ class Endpoints:
         cls, base_url: str, *, eu_base_url: str | None = None, fe_base_url: str | None = None
     ) -> Endpoints:
         """Every host mapped to one localexa server; EU and FE on port+1 and port+2 unless given."""
+        # A host no client can send (`a..b`, a 64-character label, `xn--`, `a.xn--`, `☃.com`)
+        # raised a bare UnicodeError at the first call, idna's IDNAError here, went to DNS, or
+        # was called "no http(s) URL" (revB QA): refused now, saying why (localexa/idna_hosts.py).
+        for name, url in (("base_url", base_url), ("eu_base_url", eu_base_url), ("fe_base_url", fe_base_url)):
+            fault = url_host_fault(url) if url else None
+            if fault is not None:
+                raise ConfigurationError(f"{name} {_shown(url or '')} is not a valid URL: {fault}")
         try:
             base = httpx.URL(_strip(base_url))
         except httpx.InvalidURL:  # "http://[::1", a NUL

@@ -21,7 +21,7 @@ import httpx
 
 from localexa.skill.clock import Now, utc_now
 from localexa.skill.grants import LWA_BASE_URL, GrantExchangeError, GrantTokens, refresh_grant_tokens
-from localexa.skill.http import failure_text, new_client
+from localexa.skill.http import failure_text, new_client, unsendable_url
 
 EVENTS_BASE_URL = "https://api.amazonalexa.com"
 #: Amazon's event gateway of each region (docs "send events"): a skill sends a customer's events
@@ -180,6 +180,9 @@ class EventGatewayClient:
             content = json.dumps(body, allow_nan=False).encode()
         except (TypeError, ValueError) as error:
             raise EventGatewayError(None, "INVALID_EVENT", f"the event is not JSON: {error}") from None
+        unsendable = unsendable_url(self.base_url + EVENTS_PATH)
+        if unsendable is not None:
+            raise EventGatewayError(None, "UNREACHABLE", unsendable)
         async with new_client(self._transport, self._timeout) as http:
             try:
                 return await http.post(self.base_url + EVENTS_PATH, content=content, headers=headers)

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from localexa.skill.clock import Now, utc_now
-from localexa.skill.http import failure_text, new_client
+from localexa.skill.http import failure_text, new_client, unsendable_url
 
 LWA_BASE_URL = "https://api.amazon.com"
 TOKEN_PATH = "/auth/o2/token"
@@ -99,6 +99,9 @@ async def _token_request(
     previous_refresh: str | None,
 ) -> GrantTokens:
     url = base_url.rstrip("/") + TOKEN_PATH
+    unsendable = unsendable_url(url)
+    if unsendable is not None:  # no answer, as from an LWA that is down (README "skill kit")
+        raise GrantExchangeError("server_error", f"LWA unreachable ({unsendable})")
     async with new_client(transport, timeout) as http:
         try:
             answer = await http.post(url, data=form, headers={"Accept": "application/json"})

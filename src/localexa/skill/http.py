@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from localexa.idna_hosts import invalid_url_reason, url_host_fault
 from localexa.tls_failures import plain_http_hint, plain_http_reason
 
 
@@ -26,6 +27,24 @@ def trust_ca_file(path: str | Path) -> None:
     """Also trust this PEM CA bundle for the kit's calls made in this process (a local LWA and
     event gateway over HTTPS: `localexa serve --tls` adds its own CA for the demo's My Lights)."""
     _tls().load_verify_locations(cafile=str(path))
+
+
+def unsendable_url(url: str) -> str | None:
+    """Why `url` cannot be sent, in the words the server and the client use for its host
+    (`… is not a valid URL: its host is not a domain name IDNA 2008 takes (RFC 5891)`), or None:
+    `http://xn--` raised idna's IDNAError out of the kit, and `http://a..b` said only
+    "ConnectError" (revB QA). Checked before the call; no connection or DNS lookup is made."""
+    if url_host_fault(url) is None:
+        return None
+    return invalid_url_reason(url, repr(_without_password(url)))
+
+
+def _without_password(url: str) -> str:
+    head, at, tail = url.partition("@")
+    if not at or "/" in head.partition("://")[2]:
+        return url
+    scheme, _, user_info = head.partition("://")
+    return f"{scheme}://{user_info.partition(':')[0]}:***@{tail}"
 
 
 #: OpenSSL's verify results that trusting the right CA fixes: 18 self-signed certificate, 19

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from localexa.server.core.idna_hosts import bad_idna_host, invalid_url_reason
+from localexa.idna_hosts import host_fault, invalid_url_reason
 from localexa.server.core.outbound_failures import failure_reason, journal_error
 
 if TYPE_CHECKING:
@@ -102,9 +102,9 @@ def _checked_url(url: str) -> httpx.URL:
         parsed = httpx.URL(url)
         # httpx decodes an IDNA host only when asked: `http://xn--/` parsed, and its `host` then
         # raised IDNAError (a ValueError), a 500 at the directive (QA of 2026-12-06); it checks
-        # only a first label: `http://a.xn--/` went to DNS (core/idna_hosts.py).
+        # only a first label: `http://a.xn--/` went to DNS (localexa/idna_hosts.py).
         host, port = parsed.host, parsed.port
-        usable = not bad_idna_host(parsed.raw_host.decode("ascii", "replace"))
+        usable = host_fault(parsed.raw_host.decode("ascii", "replace")) is None
     except (httpx.InvalidURL, TypeError, ValueError):
         usable = False
     if not usable:

@@ -169,20 +169,23 @@ def host_message(count: int) -> str:
 
 #: RFC 9112 §3.2's Host: uri-host [ ":" port ] (RFC 3986 §3.2.2: an IP literal in brackets, or a
 #: reg-name of unreserved, pct-encoded and sub-delim characters). Anything else (`a:xyz`, `a/b`,
-#: `u@a`, `a, b`) was served, and a region chosen from it.
-_HOST_VALUE = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::([0-9]{0,5}))?")
+#: `u@a`, `a, b`) was served, and a region chosen from it. The port is `*DIGIT`, leading zeros
+#: allowed, as browsers, curl and Python's urllib read one: `localhost:021700` is port 21700 (it
+#: was a 400 while `localhost:00080` passed, 5 digits being the limit; revA QA).
+_HOST_VALUE = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::([0-9]*))?")
 
 
 def _is_host_value(value: bytes) -> bool:
     match = _HOST_VALUE.fullmatch(value)
     if match is None:
         return False
-    port = match.group(1)
-    return not port or int(port) <= 65535
+    digits = (match.group(1) or b"").lstrip(b"0")
+    return len(digits) <= 5 and int(digits or b"0") <= 65535
 
 
 def host_value_message(value: bytes) -> str:
-    shown = value.decode("latin-1")[:100]
+    # UTF-8, as clients send a non-ASCII name (`☃.com` read as latin-1 was quoted `'â\x98\x83.com'`).
+    shown = value.decode("utf-8", "backslashreplace")[:100]
     return f"The Host header {shown!r} is not a host[:port] (RFC 9112 §3.2)."
 
 

@@ -3,8 +3,12 @@
 The answer is an address a client prefixes with `https://`, so a `Host` it follows must be a host
 and nothing else: a host name of RFC 1123 labels (1 to 63 letters, digits and hyphens, neither
 first nor last; `_` too, which Docker and Windows host names carry; 253 characters at most; one
-trailing dot, a fully qualified name, is the same host), an IPv4 address, or an IPv6 address in
-brackets; then an optional port from 1 to 65535. Anything else is a 400 (README "Customer: find
+trailing dot, a fully qualified name, is the same host; its last label not a number, all digits
+or `0x` hex, for then it is an attempt at an IPv4 address as RFC 1123 §2.1 and the WHATWG URL
+standard read it: `0x7f.1` is 127.0.0.1 to a browser and `a.123` no URL at all), an IPv4 address
+(dotted quad), or an IPv6 address in brackets; then an optional port from 1 to 65535, leading
+zeros allowed (RFC 3986's `port = *DIGIT`: `021700` is 21700 to browsers, curl and Python's
+urllib alike). Anything else is a 400 (README "Customer: find
 the endpoint"): the request guard refuses only what RFC 9112 §3.2's grammar does, which lets
 `a..b`, `-foo.com`, a 64-character label or port 0 through, and these were quietly answered with
 the listening host.
@@ -18,7 +22,8 @@ import re
 from localexa.server.core.errors import BadRequest
 
 _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
-_DOTTED_NUMBERS = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+#: A label WHATWG's "ends in a number" checker reads as a number: decimal, or `0x` and hex digits.
+_NUMBER = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
 MAX_NAME = 253
 MAX_PORT = 65535
 
@@ -27,13 +32,13 @@ def _refused(value: str) -> BadRequest:
     shown = value[:100]
     return BadRequest(
         f"The Host header {shown!r} is not a host[:port]: a host name (labels of 1 to 63 letters, "
-        "digits and hyphens, no hyphen first or last), an IPv4 address or a bracketed IPv6 "
-        f"address, then an optional port from 1 to {MAX_PORT}."
+        "digits, hyphens and underscores, no hyphen first or last, the last label not a number), "
+        f"an IPv4 address or a bracketed IPv6 address, then an optional port from 1 to {MAX_PORT}."
     )
 
 
 def _is_name(name: str) -> bool:
-    if _DOTTED_NUMBERS.fullmatch(name):  # 999.1.1.1 is no address, and no name either
+    if _NUMBER.fullmatch(name.rsplit(".", 1)[-1]):  # an IPv4 attempt: 999.1.1.1, 0x7f.1, a.123
         try:
             ipaddress.IPv4Address(name)
         except ValueError:
@@ -76,7 +81,9 @@ def host_of(request_host: str | None) -> str | None:
 
 
 def _is_port(port: str) -> bool:
-    """RFC 3986 allows an empty port (the scheme's own); a number must name a port (1-65535)."""
+    """RFC 3986 allows an empty port (the scheme's own); a number must name a port (1-65535),
+    written with leading zeros or not, as the request guard takes it (core/request_guard.py)."""
     if port == "":
         return True
-    return len(port) <= 5 and port.isascii() and port.isdigit() and 1 <= int(port) <= MAX_PORT
+    digits = port.lstrip("0")
+    return port.isascii() and port.isdigit() and len(digits) <= 5 and 1 <= int(digits or "0") <= MAX_PORT

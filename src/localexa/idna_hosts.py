@@ -1,0 +1,84 @@
+"""Whether the host of a URL is one an HTTP client can send, in one rule and one wording: for
+the server's outbound calls (skill endpoints, account-linking token URLs: server/core/http.py),
+the client's and the CLI's base URL (client/_endpoints.py) and the skill kit's LWA and event
+gateway URLs (skill/http.py). Neutral, as tls_failures.py is: the client and the skill kit import
+no server code (until 2026-12-06 this rule lived in server/core/idna_hosts.py, and the client and
+the kit let these hosts through to a bare UnicodeError, idna's IDNAError or DNS: revB QA).
+
+httpx sends a non-ASCII host encoded by the `idna` package (IDNA 2008, RFC 5891) and refuses one
+that does not encode; an ASCII host it sends as written, and decodes (`URL.host`) only when the
+whole host begins with `xn--`. So `http://xn--/` was refused, while `http://a.xn--/`, a broken
+A-label that is not the first, went to DNS, and `http://☃.com/` (a name IDNA 2003 took, IDNA 2008
+does not) was refused, but its own A-label form `http://xn--n3h.com/`'s second label would not
+have been (rev5 QA). An empty label (`a..b`) or one over 63 characters passed httpx and failed in
+the socket layer's `idna` codec with "label empty or too long" (a UnicodeError, no
+connection error). The rule here: every label of the host is 1 to 63 characters (one trailing
+dot, a fully qualified name, is allowed) and encodes and decodes under IDNA 2008 as httpx does
+it; a host that does not is refused before any connection or DNS lookup (`host_fault`).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+__all__ = ["host_fault", "invalid_url_reason", "url_host_fault"]
+
+#: RFC 1035 §2.3.4: a label is at most 63 octets.
+MAX_LABEL = 63
+NOT_IDNA = "its host is not a domain name IDNA 2008 takes (RFC 5891)"
+EMPTY_LABEL = "its host has an empty label (two dots in a row, or a dot first)"
+LONG_LABEL = f"its host has a label longer than {MAX_LABEL} characters (RFC 1035 §2.3.4)"
+
+
+def _ascii_host(host: str) -> str | None:
+    """`host` as httpx sends it (IDNA 2008 for a non-ASCII one), lower case; None when any label
+    IDNA 2008 refuses: a non-ASCII name that does not encode, or an `xn--` label, in any letter
+    case and in any place, that does not decode to a name IDNA 2008 takes."""
+    # Loaded with the first URL checked, not at import (the server's core/http.py module doc).
+    import idna
+
+    try:
+        ascii_host = host.lower() if host.isascii() else idna.encode(host.lower()).decode("ascii")
+        for label in ascii_host.split("."):
+            if label.startswith("xn--"):
+                idna.decode(label)
+    except UnicodeError:  # idna.IDNAError is one
+        return None
+    return ascii_host
+
+
+def host_fault(host: str) -> str | None:
+    """Why `host` (as the URL writes it, without brackets' contents checked: an IP literal passes)
+    cannot be sent, in words that follow "is not a valid URL: " (`its host …`); None when it can."""
+    if not host or host.startswith("["):
+        return None
+    ascii_host = _ascii_host(host)
+    if ascii_host is None:
+        return NOT_IDNA
+    labels = ascii_host.removesuffix(".").split(".")
+    if any(not label for label in labels):
+        return EMPTY_LABEL
+    if any(len(label) > MAX_LABEL for label in labels):
+        return LONG_LABEL
+    return None
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url.strip()).hostname or ""
+    except ValueError:  # an unbalanced IPv6 bracket: the caller's own parser words that
+        return ""
+
+
+def url_host_fault(url: str) -> str | None:
+    """`host_fault` of the host `url` names (none for a URL with no host, or one that does not
+    split: the caller's own checks word those)."""
+    return host_fault(_host(url))
+
+
+def invalid_url_reason(url: str, shown: str) -> str:
+    """What an outbound call says of `url` (written `shown`, without its password) when it cannot
+    be sent: the same words for a skill endpoint, a token URL, a client's base URL and the skill
+    kit's LWA, whether httpx refused the host (`☃.com`, `xn--`) or would have sent it (`a.xn--`)."""
+    fault = url_host_fault(url)
+    return f"{shown} is not a valid URL: {fault}" if fault else f"{shown} is not a valid URL"

@@ -1,0 +1,51 @@
+"""A base_url whose host no client can send is a ConfigurationError at construction, naming the
+URL and why (README "Python client"): `http://a..b/` and a 64-character label were taken and
+raised a bare UnicodeError at the first call, `http://xn--` raised idna's IDNAError, `http://a.xn--/`
+went to DNS, and `http://☃.com/` was said to have a query or fragment (revB QA of 2026-12-06)."""
+
+from __future__ import annotations
+
+import pytest
+
+from localexa.client import AsyncClient, Client, ConfigurationError, Endpoints
+from tests.unsendable_hosts import UNSENDABLE
+
+
+@pytest.mark.parametrize(("url", "why"), UNSENDABLE)
+def test_an_unsendable_host_is_refused_at_construction(url: str, why: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Client(base_url=url)
+    assert str(caught.value) == f"base_url {url!r} is not a valid URL: {why}"
+
+
+@pytest.mark.parametrize(("url", "why"), UNSENDABLE[:1] + UNSENDABLE[4:5])
+def test_the_async_client_refuses_them_too(url: str, why: str) -> None:
+    with pytest.raises(ConfigurationError, match="is not a valid URL: its host"):
+        AsyncClient(base_url=url)
+
+
+def test_the_password_is_not_shown() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Client(base_url="http://me:s3cret@a..b/?token=x")
+    assert "s3cret" not in str(caught.value)
+    assert "token=x" not in str(caught.value)
+    assert "'http://me:***@a..b/'" in str(caught.value)
+
+
+def test_a_regional_base_url_is_checked_too() -> None:
+    with pytest.raises(ConfigurationError, match=r"^eu_base_url 'http://a\.xn--:8081' is not a valid URL"):
+        Endpoints.local("http://localhost:8080", eu_base_url="http://a.xn--:8081")
+
+
+SENDABLE = [
+    "http://localhost:8080",
+    "http://127.0.0.1",
+    "http://[::1]:8080",
+    "http://a.b.:9",
+    "http://my_box",
+]
+
+
+@pytest.mark.parametrize("url", [*SENDABLE, "http://xn--bcher-kva.example", "http://b\u00fccher.example"])
+def test_sendable_hosts_are_taken(url: str) -> None:
+    Client(base_url=url).close()

@@ -1,0 +1,23 @@
+"""URLs whose host no HTTP client can send, and what localexa says of each (localexa/idna_hosts.py):
+shared by the client's, the CLI's and the skill kit's tests, which hold all three to the server's
+words (tests/directives/test_unusable_endpoint_urls.py)."""
+
+from __future__ import annotations
+
+NOT_IDNA = "its host is not a domain name IDNA 2008 takes (RFC 5891)"
+EMPTY_LABEL = "its host has an empty label (two dots in a row, or a dot first)"
+LONG_LABEL = "its host has a label longer than 63 characters (RFC 1035 §2.3.4)"
+
+#: (URL, why): a bare UnicodeError at the first call, idna's IDNAError, a DNS lookup or the wrong
+#: reason ("no query or fragment") until the revB QA of 2026-12-06.
+UNSENDABLE = [
+    ("http://a..b/", EMPTY_LABEL),
+    ("http://.a:8080", EMPTY_LABEL),
+    (f"http://{'a' * 64}/", LONG_LABEL),
+    ("http://xn--", NOT_IDNA),
+    ("http://xn--/", NOT_IDNA),
+    ("http://a.xn--/", NOT_IDNA),
+    ("http://A.XN--:8080", NOT_IDNA),
+    ("http://\u2603.com/", NOT_IDNA),
+    ("http://xn--n3h.com/", NOT_IDNA),
+]
