@@ -32,6 +32,16 @@ def test_the_password_is_not_shown() -> None:
     assert "'http://me:***@a..b/'" in str(caught.value)
 
 
+@pytest.mark.parametrize("host", ["\u2603.com", "\u2167.com:5"])
+def test_the_url_is_still_shown_when_httpx_cannot_parse_its_host(host: str) -> None:
+    # The password used to be hidden by parsing the URL with httpx, which refuses just these
+    # hosts: the message then said '<a URL that is not valid>' (revC QA of 2026-12-06).
+    with pytest.raises(ConfigurationError) as caught:
+        Client(base_url=f"http://u:s3cret@{host}/")
+    assert "s3cret" not in str(caught.value)
+    assert str(caught.value).startswith(f"base_url 'http://u:***@{host}/' is not a valid URL: its host")
+
+
 def test_a_regional_base_url_is_checked_too() -> None:
     with pytest.raises(ConfigurationError, match=r"^eu_base_url 'http://a\.xn--:8081' is not a valid URL"):
         Endpoints.local("http://localhost:8080", eu_base_url="http://a.xn--:8081")

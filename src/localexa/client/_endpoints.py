@@ -82,10 +82,23 @@ def redact(url: str | None) -> str | None:
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
-        return "<a URL that is not valid>"
+        # A host httpx refuses (`☃.com`, `a..b`) is just what a message about it must show.
+        return _password_cut(url)
     if not parsed.password:
         return url
     return str(parsed.copy_with(username=parsed.username, password="***"))
+
+
+def _password_cut(url: str) -> str:
+    """`url` (which holds an `@`) with the password of its authority's user info as `***`, by its
+    text alone; with no `scheme://`, where a password would be is unclear: nothing of it shown."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "<a URL that is not valid>"
+    authority, tail = re.match(r"([^/?#]*)(.*)", rest, re.S).groups()  # type: ignore[union-attr]
+    user_info, at, host = authority.rpartition("@")
+    user, colon, _ = user_info.partition(":")
+    return f"{scheme}://{user}:***@{host}{tail}" if at and colon else url
 
 
 def _shown(url: str) -> str:
