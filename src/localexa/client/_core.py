@@ -34,7 +34,7 @@ from localexa.client._errors import (
 from localexa.client._retry import RetryPolicy
 from localexa.client._tls import plain_http_reason
 from localexa.client.auth import BearerAuth
-from localexa.tls_failures import plain_http_hint
+from localexa.tls_failures import certificate_failure, plain_http_hint
 
 T = TypeVar("T")
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -286,6 +286,16 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
     if plain is not None:
         return APIConnectionError(
             f"Connection error: {where}: {plain_http_hint(plain)}", request=request, sent=sent
+        )
+    verify = certificate_failure(exc)
+    if verify is not None and verify[1]:
+        # OpenSSL's "[SSL: CERTIFICATE_VERIFY_FAILED] … (_ssl.c:1006)" named no fix (revB QA).
+        return APIConnectionError(
+            f"Connection error: {where}: TLS certificate verify failed ({verify[0]}): this client "
+            "does not trust the server's CA; pass ca_file=<its ca.pem> (a localexa started with "
+            "--tls: <data dir>/tls/ca.pem)",
+            request=request,
+            sent=sent,
         )
     return APIConnectionError(
         f"Connection error: {where}: {exc or type(exc).__name__}", request=request, sent=sent

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from localexa.idna_hosts import invalid_url_reason, url_host_fault
-from localexa.tls_failures import plain_http_hint, plain_http_reason
+from localexa.tls_failures import UNTRUSTED_ISSUER, plain_http_hint, plain_http_reason
 
 
 @cache
@@ -47,10 +47,6 @@ def _without_password(url: str) -> str:
     return f"{scheme}://{user_info.partition(':')[0]}:***@{tail}"
 
 
-#: OpenSSL's verify results that trusting the right CA fixes: 18 self-signed certificate, 19
-#: self-signed certificate in the chain, 20 unable to get the local issuer, 21 unable to verify
-#: the first certificate. Not a wrong host name (62) or IP address (64), nor an expired one (10).
-_UNTRUSTED_ISSUER = frozenset({18, 19, 20, 21})
 _UNTRUSTED_TEXTS = ("self-signed certificate", "unable to get local issuer", "unable to verify the first")
 
 
@@ -65,7 +61,7 @@ def failure_text(error: httpx.HTTPError) -> str:
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
             reason = cause.verify_message or str(cause)
-            return _verify_failed(error, reason, untrusted=cause.verify_code in _UNTRUSTED_ISSUER)
+            return _verify_failed(error, reason, untrusted=cause.verify_code in UNTRUSTED_ISSUER)
         cause = cause.__cause__ or cause.__context__
     plain = plain_http_reason(error)
     if plain is not None:  # an https:// URL of a plain-HTTP server, worded as the client words it

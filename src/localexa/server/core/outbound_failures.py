@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import ssl
 
-from localexa.tls_failures import NOT_TLS
-
-#: OpenSSL's verify results that trusting the right CA fixes: 18 self-signed certificate, 19
-#: self-signed certificate in the chain, 20 unable to get the local issuer, 21 unable to verify
-#: the first certificate. Not a wrong host name (62) or IP address (64), nor an expired one (10).
-UNTRUSTED_ISSUER = frozenset({18, 19, 20, 21})
+from localexa.tls_failures import NOT_TLS, certificate_failure
 
 
 def failure_reason(exc: BaseException, *, answering: int | None = None) -> str:
@@ -50,23 +45,6 @@ def failure_reason(exc: BaseException, *, answering: int | None = None) -> str:
             return f"broke the connection off after answering {answering}, before its answer was complete"
         return "broke the connection off before answering"
     return "could not be reached"
-
-
-def certificate_failure(exc: BaseException) -> tuple[str, bool] | None:
-    """OpenSSL's reason when `exc` is (or was caused by) a failed verification of the remote's
-    TLS certificate, and whether trusting its CA would fix it; None for any other failure.
-
-    A certificate of a CA localexa does not trust read "could not be reached (ConnectError)",
-    in the log and, as `ConnectError`, in the journal, like a port nobody listens on (QA of
-    2026-12-06)."""
-    cause: BaseException | None = exc
-    seen = 0
-    while cause is not None and seen < 10:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return cause.verify_message or str(cause), cause.verify_code in UNTRUSTED_ISSUER
-        cause = cause.__cause__ or cause.__context__
-        seen += 1
-    return None
 
 
 def handshake_failure(exc: BaseException) -> tuple[str, bool] | None:
