@@ -7,6 +7,7 @@ import socket
 import ssl
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -91,3 +92,32 @@ def test_requests_trusts_the_server_through_requests_ca_bundle(tls_server: TlsSe
     url = tls_server.url(host="localhost") + "/_localexa/health"
     assert run_python(REQUESTS_SCRIPT, url, REQUESTS_CA_BUNDLE=str(tls_server.ca_file)) == "200 ok"
     assert run_python(REQUESTS_SCRIPT, url).startswith("ssl-error")
+
+
+def test_the_cli_without_the_ca_names_its_own_options(tls_server: TlsServer, tmp_path: Path) -> None:
+    """The client's fix for an untrusted CA names `ca_file=`; the CLI words it as its options
+    (revB QA of 2026-12-06: both showed OpenSSL's raw CERTIFICATE_VERIFY_FAILED text)."""
+    command = [sys.executable, "-m", "localexa", "--url", tls_server.url(), "--admin-key", "k"]
+    command += ["--retries", "0", "--data-dir", str(tmp_path / "another")]
+    done = subprocess.run(
+        [*command, "admin", "health"],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 6, done.stderr
+    assert done.stderr.strip().endswith(
+        "TLS certificate verify failed (unable to get local issuer certificate): this client does not trust"
+        " the server's CA; give --ca-file <its ca.pem>, or the --data-dir of the localexa serving it"
+    ), done.stderr
+    trusted = subprocess.run(
+        [*command[:-1], str(tls_server.data_dir), "admin", "health"],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert trusted.returncode == 0, trusted.stderr

@@ -46,6 +46,7 @@ from localexa.client import (
     APITimeoutError,
     ConfigurationError,
 )
+from localexa.client._core import UNTRUSTED_CA_FIX
 
 __all__ = [
     "Column",
@@ -103,6 +104,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BREAKS = re.compile(r"\s*[\r\n\t]\s*")
 #: An error line longer than this is cut: a proxy's HTML error page is not worth a screenful.
 MAX_ERROR_CHARS = 500
+#: The client's fix for an untrusted CA in the CLI's options (an https:// --url trusts the
+#: `tls/ca.pem` of --data-dir, context.py).
+CLI_UNTRUSTED_CA_FIX = "give --ca-file <its ca.pem>, or the --data-dir of the localexa serving it"
 
 
 def printable(text: str) -> str:
@@ -143,6 +147,8 @@ def print_error(error: Exception, *, as_json: bool) -> None:
     status = getattr(error, "status_code", None)
     code = getattr(error, "code", None)
     message = getattr(error, "message", None) or str(error)
+    if isinstance(error, APIConnectionError):  # the client names its argument, the CLI its options
+        message = message.replace(UNTRUSTED_CA_FIX, CLI_UNTRUSTED_CA_FIX)
     request_id = getattr(error, "request_id", None)
     if as_json:
         # The CLI's own errors have no API code; `"code"` was null for them until 2026-12-06.

@@ -43,6 +43,8 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 Flow = Generator["ApiRequest", httpx.Response, T]
 
 ADMIN_KEY_HEADER = "X-Localexa-Admin-Key"
+#: How a caller trusts a CA the server's certificate chains to (the CLI words it as its options).
+UNTRUSTED_CA_FIX = "pass ca_file=<its ca.pem> (a localexa started with --tls: <data dir>/tls/ca.pem)"
 USER_AGENT = f"localexa-client/{__version__}"
 
 
@@ -292,8 +294,7 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
         # OpenSSL's "[SSL: CERTIFICATE_VERIFY_FAILED] … (_ssl.c:1006)" named no fix (revB QA).
         return APIConnectionError(
             f"Connection error: {where}: TLS certificate verify failed ({verify[0]}): this client "
-            "does not trust the server's CA; pass ca_file=<its ca.pem> (a localexa started with "
-            "--tls: <data dir>/tls/ca.pem)",
+            f"does not trust the server's CA; {UNTRUSTED_CA_FIX}",
             request=request,
             sent=sent,
         )
