@@ -4,10 +4,10 @@ begun before a change and the change itself (the clock's and the faults' caches)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Generator
 from typing import Any
 
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
@@ -29,6 +29,9 @@ class SlowRead:
         await self._gate.wait()
         return result
 
+    async def close(self) -> None:
+        await self._conn.close()
+
 
 class SlowEngine:
     def __init__(self, engine: AsyncEngine) -> None:
@@ -36,7 +39,31 @@ class SlowEngine:
         self.read = asyncio.Event()
         self.gate = asyncio.Event()
 
-    @asynccontextmanager
-    async def connect(self) -> AsyncIterator[SlowRead]:
-        async with self.engine.connect() as conn:
-            yield SlowRead(conn, self.read, self.gate)
+    @property
+    def dialect(self) -> Dialect:
+        return self.engine.dialect
+
+    def connect(self) -> SlowConnect:
+        """As `AsyncEngine.connect()`: awaited, or used with `async with`."""
+        return SlowConnect(self)
+
+
+class SlowConnect:
+    def __init__(self, slow: SlowEngine) -> None:
+        self._slow = slow
+        self._opened: SlowRead | None = None
+
+    def __await__(self) -> Generator[Any, None, SlowRead]:
+        return self._open().__await__()
+
+    async def _open(self) -> SlowRead:
+        conn = await self._slow.engine.connect()
+        return SlowRead(conn, self._slow.read, self._slow.gate)
+
+    async def __aenter__(self) -> SlowRead:
+        self._opened = await self._open()
+        return self._opened
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._opened is not None
+        await self._opened.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from types import SimpleNamespace
 from typing import Any, cast
 
 from fastapi import FastAPI
@@ -42,6 +43,9 @@ async def test_a_read_begun_before_an_advance_does_not_put_the_old_offset_back(a
 
 class _DownEngine:
     """An engine whose database is down: every connection attempt fails (and is counted)."""
+
+    #: As a PostgreSQL engine's: a connection that cannot be made is refused at `connect()`.
+    dialect = SimpleNamespace(driver="asyncpg", name="postgresql")
 
     def __init__(self) -> None:
         self.attempts = 0

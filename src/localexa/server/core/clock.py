@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from localexa.server.core.errors import BadRequest
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.base import ClockState
-from localexa.server.db.engine import reading
+from localexa.server.db.engine import read_only_connection
 
 #: How far ahead of the wall clock advances may take it in all. Each advance is at most 10 years;
 #: without a total, about 800 of them passed the year 9999 and every request failed (a 500:
@@ -76,8 +76,7 @@ class Clock:
         # the outage. A read in flight also spares the others theirs.
         ticket, done = self._begin_read(mono)
         try:
-            async with engine.connect() as conn:
-                await reading(conn)  # no SQLite write lock (db/engine.py)
+            async with read_only_connection(engine) as conn:  # no SQLite write lock (db/engine.py)
                 offset = (await conn.execute(_READ_OFFSET)).scalar()
             self._apply(ticket, offset, mono)
         finally:

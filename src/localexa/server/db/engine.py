@@ -31,6 +31,7 @@ import contextlib
 import os
 import time
 import weakref
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -48,6 +49,8 @@ from localexa.server.db.stale_plans import recover_from_stale_plans
 
 #: Execution option: this connection only reads (on SQLite its transactions take no write lock).
 READ_ONLY = "localexa_read_only"
+#: The driver name of localexa's SQLite URLs (`sqlite+localexa:///path`, db/inline_sqlite.py).
+INLINE_DRIVER = "localexa"
 #: How long a write transaction waits for the write lock: for the other writers of its process,
 #: then for another process's (`_begin_immediate`). Past it: 503 (db/outage.py `DatabaseLocked`).
 WRITE_LOCK_TIMEOUT = 30.0
@@ -69,6 +72,31 @@ async def reading(conn: AsyncConnection) -> AsyncConnection:
     if marked.dialect.name == "postgresql":
         await marked.execution_options(isolation_level="AUTOCOMMIT")
     return marked
+
+
+@contextlib.asynccontextmanager
+async def read_only_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection that only reads (`reading`), given back to the pool without a trip round the loop.
+
+    `async with engine.connect()` closes the connection in a task of its own (SQLAlchemy shields
+    the close from cancellation): a trip through the loop's queue, behind every other request,
+    with the connection still checked out. Under 16 concurrent GETs the faults' and the clock's
+    re-reads (every 0.5 s) each held a connection through that trip while the next requests
+    started theirs: SQLite's pool (5) opened and closed up to 12 more connections every half
+    second (tests/core/test_pool_under_concurrency.py). On the inline SQLite driver the close
+    never waits, so it runs in place; elsewhere it is a round trip (asyncpg's reset) and keeps
+    SQLAlchemy's shielded close."""
+    if engine.dialect.driver != INLINE_DRIVER:
+        async with engine.connect() as conn:
+            await reading(conn)
+            yield conn
+        return
+    conn = await engine.connect()
+    try:
+        await reading(conn)
+        yield conn
+    finally:
+        await conn.close()
 
 
 def is_sqlite(url: str) -> bool:

@@ -30,8 +30,10 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.util import await_only
 
+from localexa.server.db.engine import INLINE_DRIVER
+
 #: The driver name localexa's SQLite URLs are rewritten to (`sqlite+localexa:///path`).
-DRIVER = "localexa"
+DRIVER = INLINE_DRIVER
 
 
 async def _awaited() -> None:

@@ -21,7 +21,7 @@ from localexa.server.core.auth import Principal
 from localexa.server.core.clock import Clock, as_utc
 from localexa.server.core.crypto import SecretBox, random_token
 from localexa.server.core.errors import Unauthorized
-from localexa.server.db.engine import reading
+from localexa.server.db.engine import read_only_connection
 from localexa.server.lwa.key_confirmation import key_proven, require_confirmed_key
 from localexa.server.lwa.models import Token
 from localexa.server.lwa.repository import LwaRepository
@@ -178,8 +178,7 @@ class LwaTokenVerifier:
         )
 
     async def _lookup(self, engine: AsyncEngine, token_hash: str) -> CachedToken | None:
-        async with engine.connect() as conn:
-            await reading(conn)
+        async with read_only_connection(engine) as conn:
             row = (await conn.execute(self._LIVE_ACCESS, {"token_hash": token_hash})).first()
         if row is None:
             return None

@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from localexa.server.core.errors import BadRequest
-from localexa.server.db.engine import reading, reads_only
+from localexa.server.db.engine import read_only_connection, reading, reads_only
 from localexa.server.observe import repository
 
 
@@ -174,9 +174,8 @@ class FaultStore:
         now = time.monotonic()
         if self._loaded_at is None or now - self._loaded_at >= self._refresh_interval:
             generation = self._generation
-            async with self._engine.connect() as conn:
-                # Only reads: on SQLite it must not queue behind writers, even inside a POST.
-                await reading(conn)
+            # Only reads: on SQLite it must not queue behind writers, even inside a POST.
+            async with read_only_connection(self._engine) as conn:
                 rows = await repository.faults(conn)
             rules = [FaultRule.from_row(r) for r in rows if r["remaining"] is None or r["remaining"] > 0]
             if generation != self._generation:

@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from localexa.server.core.log_throttle import LogThrottle
-from localexa.server.db.engine import reading
+from localexa.server.db.engine import read_only_connection
 from localexa.server.db.outage import is_outage
 from localexa.server.lwa.models import LwaClient
 from localexa.server.observe.exchange import Exchange, to_row
@@ -299,11 +299,10 @@ class Journal:
         skill_of = {c: self._skill_of_client[c] for c in wanted.values() if c in self._skill_of_client}
         unknown = set(wanted.values()) - skill_of.keys()
         if unknown:
-            async with self._state_engine.connect() as conn:
-                # Only reads: on SQLite a transaction of the state's engine takes the file's write
-                # lock unless it says so (db/engine.py), and the writer held it against every
-                # call of the process while it looked the names up.
-                await reading(conn)
+            # Only reads: on SQLite a transaction of the state's engine takes the file's write
+            # lock unless it says so (db/engine.py), and the writer held it against every call of
+            # the process while it looked the names up.
+            async with read_only_connection(self._state_engine) as conn:
                 found = (
                     await conn.execute(
                         select(LwaClient.client_id, LwaClient.skill_id).where(
