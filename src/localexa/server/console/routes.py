@@ -32,6 +32,7 @@ from localexa.server.console.render import (
     to_login,
 )
 from localexa.server.console.router import router as router  # api.py includes it from here
+from localexa.server.console.said import refused_names
 from localexa.server.console.session import (
     ConsoleSession,
     admin_key_ok,
@@ -239,18 +240,11 @@ async def table_page(slug: str, request: Request) -> Response:
         missing = {"title": "Not found", "message": f"The console has no page {slug}."}
         return render(request, "message.html", missing, session=session, status_code=404)
     where = {name: request.query_params.get(name, "") for name in page.filters}
-    try:
-        # Ignored until 2026-12-06 (rev3 QA): `?customer=…` on enablements, whose field is
-        # `customer_id`, listed every row as if filtered. As the journal page (console/steer.py).
-        check_query(request, _table_query(page), f"the console's {page.title.lower()} page")
-    except BadRequest as exc:
-        unknown: dict[str, Any] = {
-            "page": page,
-            "grid": None,
-            "where": where,
-            "extra": [],
-            "error": exc.message,
-        }
+    # Ignored until 2026-12-06 (rev3 QA): `?customer=…` on enablements, whose field is
+    # `customer_id`, listed every row as if filtered. As the journal page (console/steer.py).
+    names = refused_names(request, _table_query(page), f"the console's {page.title.lower()} page")
+    if names is not None:
+        unknown: dict[str, Any] = {"page": page, "grid": None, "where": where, "extra": [], "error": names}
         return render(request, "table.html", unknown, session=session, active=slug, status_code=400)
     cursor = request.query_params.get("cursor") or None
     engine = request.app.state.engine
