@@ -266,12 +266,15 @@ async def table_page(slug: str, request: Request) -> Response:
         refused: dict[str, Any] = {"page": page, "grid": None, "where": where, "extra": [], "error": str(exc)}
         return render(request, "table.html", refused, session=session, active=slug, status_code=400)
     extra: list[tuple[str, queries.Grid]] = []
+    active_filters = {name: value for name, value in where.items() if value}
     if slug == "evaluations":
         await evaluation_runs.show_api_totals(engine, grid)
+        evaluation_runs.keep_in_links(grid, {**active_filters, **({"cursor": cursor} if cursor else {})})
         run = request.query_params.get("evaluation_id", "")
         every_run = not grid.filtered and cursor is None and grid.next_cursor is None
-        extra.append(await evaluation_runs.results_of(engine, run, grid, every_run=every_run))
-    active_filters = {name: value for name, value in where.items() if value}
+        extra.append(
+            await evaluation_runs.results_of(engine, run, grid, every_run=every_run, filters=active_filters)
+        )
     context: dict[str, Any] = {
         "page": page,
         "grid": grid,
