@@ -47,7 +47,7 @@ from localexa.client import (
     APITimeoutError,
     ConfigurationError,
 )
-from localexa.client._core import UNTRUSTED_CA_FIX
+from localexa.client.messages import UNTRUSTED_CA_FIX
 
 __all__ = [
     "Column",
