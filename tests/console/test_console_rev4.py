@@ -170,4 +170,4 @@ async def test_results_follow_the_runs_shown(client: httpx.AsyncClient, app: Fas
     assert "passed case" not in chosen
     unknown = str(uuid.uuid4())
     nothing = (await client.get("/console/evaluations", params={"evaluation_id": unknown})).text
-    assert "No test case results match these filters." in nothing
+    assert f"No run {unknown}: no evaluation has this id." in nothing

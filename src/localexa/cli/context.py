@@ -79,20 +79,20 @@ class CliState:
         (`a..b`, a 64-character label, `xn--`, `☃.com`), in the CLI's words, naming the URL and
         why: the first was a traceback with exit 1, `xn--` showed idna's words without the URL,
         and `☃.com` was said to have a query or fragment (revB QA)."""
-        from localexa.client._endpoints import _shown
+        from localexa.client.messages import shown_url
         from localexa.idna_hosts import url_host_fault
 
         fault = url_host_fault(self.url)
         if fault is not None:
-            raise typer.BadParameter(f"{_shown(self.url)} is not a valid URL: {fault}.", param_hint="--url")
+            message = f"{shown_url(self.url)} is not a valid URL: {fault}."
+            raise typer.BadParameter(message, param_hint="--url")
 
     def client(self, *, admin: bool = False, token: str | None = None, anonymous: bool = False) -> Client:
         """A client on `--url`: with the admin key when `admin`, with no credentials when
         `anonymous`, else with the bearer token."""
         import httpx
 
-        from localexa.client import Client
-        from localexa.client._errors import CaFileError
+        from localexa.client import CaFileError, Client
 
         self.check_url()
         admin_key = self.resolved_admin_key() if admin else None

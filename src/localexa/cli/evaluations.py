@@ -106,7 +106,9 @@ def _directive(result: TestCaseResult) -> str:
 
 #: Names and values come from test plans and the skill's answers: the shared table prints them as
 #: text, not markup, with control characters escaped (an ESC from a skill's answer must not reach
-#: the terminal). A name, a status and a directive are one word each and never wrap.
+#: the terminal). A name, a status and a directive are one word each and never wrap; actual vs
+#: expected wraps at spaces only, its values and ids whole (`words_whole`: Rich cut them anywhere,
+#: `'amzn1.ask.device.AEXAM` then `PLE0123…'`, QA of 2026-12-06).
 RESULT_COLUMNS = [
     Column("Test case", lambda result: result.name, identifier=True),
     Column(
@@ -119,6 +121,7 @@ RESULT_COLUMNS = [
     Column(
         "Actual vs expected",
         lambda result: "\n".join(differences(result)) if result.status != "PASSED" else "",
+        words_whole=True,
     ),
 ]
 

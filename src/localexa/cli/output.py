@@ -36,6 +36,7 @@ from rich.table import Table
 from rich.text import Text
 
 from localexa.cli.errors import MissingCredentials
+from localexa.cli.records import print_records
 from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT
 from localexa.cli.unbroken import print_unbroken
 from localexa.client import (
@@ -46,7 +47,7 @@ from localexa.client import (
     APITimeoutError,
     ConfigurationError,
 )
-from localexa.client._core import UNTRUSTED_CA_FIX
+from localexa.client.messages import UNTRUSTED_CA_FIX
 
 __all__ = [
     "Column",
@@ -208,6 +209,9 @@ class Column:
     identifier: bool | Callable[[Any], bool] = False
     #: A Rich style for the row's cell (a status in its colour); the text stays text, not markup.
     style: Callable[[Any], str] | None = None
+    #: A wrapped column whose words are never cut (values and ids in a sentence): the table gives
+    #: it its longest word's width, or the rows print as records, where it breaks at spaces.
+    words_whole: bool = False
 
     @classmethod
     def attr(cls, header: str, name: str, *, identifier: bool = False) -> Column:
@@ -264,19 +268,22 @@ _READABLE = 12
 
 
 def _column_widths(
-    headers: Sequence[str], cells: Sequence[Sequence[str]], whole: Sequence[Sequence[bool]], available: int
+    columns: Sequence[Column], cells: Sequence[Sequence[str]], whole: Sequence[Sequence[bool]], available: int
 ) -> list[int] | None:
     """Content widths of the columns, `available` columns in all: an id cell (`whole`) and a
-    header keep their full width, other cells wrap (to no less than `_READABLE`); the widest
-    shrinks first. None when that does not fit."""
+    header keep their full width, other cells wrap (to no less than `_READABLE`, nor than their
+    longest word in a `words_whole` column); the widest shrinks first. None when that does not
+    fit."""
     natural, floors = [], []
-    for index, header in enumerate(headers):
+    for index, described in enumerate(columns):
         column = [row[index] for row in cells]
         kept = [
             _text_width(cell) for cell, keep in zip(column, (w[index] for w in whole), strict=True) if keep
         ]
-        natural.append(max([cell_len(header), *(_text_width(cell) for cell in column)]))
-        floors.append(max([cell_len(header), min(natural[-1], _READABLE), *kept]))
+        if described.words_whole:  # Rich folds a word longer than its column at any character
+            kept += [cell_len(word) for cell in column for word in cell.split()]
+        natural.append(max([cell_len(described.header), *(_text_width(cell) for cell in column)]))
+        floors.append(max([cell_len(described.header), min(natural[-1], _READABLE), *kept]))
     if sum(floors) > available:
         return None
     widths = list(natural)
@@ -294,12 +301,12 @@ def _print_table(console: Console, rows: Sequence[Any], columns: Sequence[Column
     cells = [[_cell(column.read(row)) for column in columns] for row in rows]
     whole = [[column.keeps_whole(row) for column in columns] for row in rows]
     boxed = True
-    widths = _column_widths(headers, cells, whole, console.width - _boxed_frame(len(columns)))
+    widths = _column_widths(columns, cells, whole, console.width - _boxed_frame(len(columns)))
     if widths is None:  # no box: two spaces between columns, as `ls -l` and `kubectl get`
         boxed = False
-        widths = _column_widths(headers, cells, whole, console.width - _bare_frame(len(columns)))
+        widths = _column_widths(columns, cells, whole, console.width - _bare_frame(len(columns)))
     if widths is None:
-        _print_records(console, headers, cells, title)
+        print_records(console, headers, cells, title, [column.words_whole for column in columns])
         return
     table = Table(title=title, title_justify="left")
     if not boxed:
@@ -318,21 +325,6 @@ def print_table(console: Console, rows: Sequence[Any], columns: Sequence[Column]
     """`rows` as `emit` prints a list, on `console` (for a command that prints more than a table
     on the same console, as `evaluations run` prints its summary and progress)."""
     _print_table(console, rows, columns, title)
-
-
-def _print_records(
-    console: Console, headers: Sequence[str], cells: Sequence[Sequence[str]], title: str | None
-) -> None:
-    """Rows too wide for a table: each as `header  value` lines, a blank line between rows, never
-    wrapped by Rich (the terminal may wrap a long line, which still copies whole)."""
-    if title:
-        console.print(Text(title, style="italic"))
-    pad = max(cell_len(header) for header in headers)
-    for index, row_cells in enumerate(cells):
-        if index:
-            console.print()
-        for header, cell in zip(headers, row_cells, strict=True):
-            console.print(Text(f"{header.ljust(pad)}  {cell}"), soft_wrap=True)
 
 
 def _fields(value: Any) -> list[tuple[str, Any]]:

@@ -21,13 +21,14 @@ import httpx
 
 from localexa.client._async import AsyncRunner, check_event_loop
 from localexa.client._core import Core
-from localexa.client._endpoints import Endpoints, redact
+from localexa.client._endpoints import Endpoints
 from localexa.client._errors import ConfigurationError
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client._sync import SyncRunner
 from localexa.client._timeouts import TimeoutArg, timeout_of
 from localexa.client._tls import CaPath, VerifyArg, ssl_verify, tls_options_given
 from localexa.client.auth import BearerAuth, LwaTokenAuth
+from localexa.client.messages import redact
 from localexa.client.resources.account_linking import AccountLinkingResource, AsyncAccountLinkingResource
 from localexa.client.resources.admin import Admin, AsyncAdmin
 from localexa.client.resources.credentials import AsyncCredentials, Credentials

@@ -20,7 +20,7 @@ import httpx
 import pydantic
 
 from localexa import __version__
-from localexa.client._endpoints import Endpoints, Region, Service, redact
+from localexa.client._endpoints import Endpoints, Region, Service
 from localexa.client._errors import (
     REQUEST_ID_HEADER,
     APIConnectionError,
@@ -34,6 +34,7 @@ from localexa.client._errors import (
 from localexa.client._retry import RetryPolicy
 from localexa.client._tls import plain_http_reason
 from localexa.client.auth import BearerAuth
+from localexa.client.messages import UNTRUSTED_CA_FIX, redact
 from localexa.tls_failures import certificate_failure, plain_http_hint
 
 T = TypeVar("T")
@@ -43,8 +44,6 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 Flow = Generator["ApiRequest", httpx.Response, T]
 
 ADMIN_KEY_HEADER = "X-Localexa-Admin-Key"
-#: How a caller trusts a CA the server's certificate chains to (the CLI words it as its options).
-UNTRUSTED_CA_FIX = "pass ca_file=<its ca.pem> (a localexa started with --tls: <data dir>/tls/ca.pem)"
 USER_AGENT = f"localexa-client/{__version__}"
 
 

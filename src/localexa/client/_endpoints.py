@@ -18,12 +18,12 @@ localexa serves EU and FE on the two ports after the NA port, as its `serve` com
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 
 import httpx
 
 from localexa.client._errors import ConfigurationError
+from localexa.client.messages import redact, shown_url
 from localexa.idna_hosts import url_host_fault
 
 __all__ = ["Endpoints", "Region", "Service"]
@@ -74,41 +74,6 @@ def _strip(url: str) -> str:
     return url.rstrip("/")
 
 
-def redact(url: str | None) -> str | None:
-    """`url` with the password of its user info (`http://user:pw@host`, a proxy's basic auth)
-    replaced by `***`, for reprs and messages."""
-    if url is None or "@" not in url:
-        return url
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        # A host httpx refuses (`☃.com`, `a..b`) is just what a message about it must show.
-        return _password_cut(url)
-    if not parsed.password:
-        return url
-    return str(parsed.copy_with(username=parsed.username, password="***"))
-
-
-def _password_cut(url: str) -> str:
-    """`url` (which holds an `@`) with the password of its authority's user info as `***`, by its
-    text alone; with no `scheme://`, where a password would be is unclear: nothing of it shown."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return "<a URL that is not valid>"
-    authority, tail = re.match(r"([^/?#]*)(.*)", rest, re.S).groups()  # type: ignore[union-attr]
-    user_info, at, host = authority.rpartition("@")
-    user, colon, _ = user_info.partition(":")
-    return f"{scheme}://{user}:***@{host}{tail}" if at and colon else url
-
-
-def _shown(url: str) -> str:
-    """`url` for a message: its password as *** (`redact`), its query and fragment left out (a
-    `?access_token=` was echoed until 2026-12-06; connection errors already left them out)."""
-    head = re.split(r"[?#]", url, maxsplit=1)[0]
-    shown = repr(redact(head))
-    return shown if head == url else f"{shown} (its query and fragment not shown)"
-
-
 @dataclass(frozen=True, repr=False)
 class Endpoints:
     """Base URL of every service the client talks to (no trailing slash)."""
@@ -133,22 +98,22 @@ class Endpoints:
         for name, url in (("base_url", base_url), ("eu_base_url", eu_base_url), ("fe_base_url", fe_base_url)):
             fault = url_host_fault(url) if url else None
             if fault is not None:
-                raise ConfigurationError(f"{name} {_shown(url or '')} is not a valid URL: {fault}")
+                raise ConfigurationError(f"{name} {shown_url(url or '')} is not a valid URL: {fault}")
         try:
             base = httpx.URL(_strip(base_url))
         except httpx.InvalidURL:  # "http://[::1", a NUL
             base = httpx.URL()
         # Every path is appended to base_url: after a query or fragment it would land in them
         # ("http://h?x=1" sent GET /?x=1/_localexa/health). The value is shown with its password
-        # as ***, as repr() shows it, and without its query and fragment (`_shown`).
+        # as ***, as repr() shows it, and without its query and fragment (`shown_url`).
         if base.scheme not in ("http", "https") or not base.host or base.query or base.fragment:
             raise ConfigurationError(
-                f"base_url must be an http(s) URL with no query or fragment, not {_shown(base_url)}"
+                f"base_url must be an http(s) URL with no query or fragment, not {shown_url(base_url)}"
             )
         port = base.port if base.port is not None else (443 if base.scheme == "https" else 80)
         # httpx keeps a port past 65535, which the socket layer wraps onto another port.
         if not 0 < port < 65536:
-            raise ConfigurationError(f"base_url's port must be 1-65535, not {port} ({_shown(base_url)})")
+            raise ConfigurationError(f"base_url's port must be 1-65535, not {port} ({shown_url(base_url)})")
         if port > 65533 and not (eu_base_url and fe_base_url):
             raise ConfigurationError(
                 f"base_url's port {port} leaves no room for the EU and FE listeners on port+1 and "

@@ -26,13 +26,13 @@ import httpx
 import pydantic
 
 from localexa.client._bearer import BearerAuth, bearer_header_value
-from localexa.client._endpoints import redact
 from localexa.client._errors import (
     APIResponseValidationError,
     ConfigurationError,
     status_error_from_response,
 )
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
+from localexa.client.messages import redact
 from localexa.client.types.lwa import TokenResponse
 
 __all__ = ["DEFAULT_TOKEN_URL", "BearerAuth", "LwaTokenAuth"]

@@ -108,6 +108,8 @@ class Grid:
     #: What the page says when there are no rows, when the usual "No … yet." or "No … match these
     #: filters." would not be right ("" for those).
     empty: str = ""
+    #: A link after `empty` (its path, its text): the way to what the page does not show.
+    empty_link: tuple[str, str] | None = None
 
 
 def _stored_hex(value: str) -> str:

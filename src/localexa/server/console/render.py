@@ -20,8 +20,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from localexa import __version__
 from localexa.server.console.pages import TABLE_PAGES
+from localexa.server.console.said import markdown, refused_names, said
 from localexa.server.console.session import COOKIE, ConsoleSession, csrf_ok, read_session
-from localexa.server.core.admin_route import check_query
 from localexa.server.core.cross_site import posted_from_another_site
 from localexa.server.core.errors import BadRequest
 from localexa.server.core.form_text import holds_non_text
@@ -38,25 +38,8 @@ def templates() -> Jinja2Templates:
 
     loaded = Jinja2Templates(directory=str(HERE / "templates"))
     loaded.env.filters["path_breaks"] = path_breaks
-    loaded.env.filters["code_spans"] = code_spans
+    loaded.env.filters["said"] = said
     return loaded
-
-
-#: A Markdown code span of a message written for the JSON APIs (`userId`, `?=…`).
-_CODE_SPAN = re.compile(r"`([^`]+)`")
-
-
-def code_spans(message: str) -> str:
-    """A message as HTML, each `…` of it a `<code>`: the messages the console shares with the
-    JSON APIs mark names so, and the pages showed the backticks literally ("a parameter with an
-    empty name (`?=…`)", QA of 2026-12-06). A lone backtick stays as typed; two in a name a
-    user typed (`?a`b`c=`) show a code span between them, escaped as any text."""
-    from markupsafe import Markup, escape
-
-    code = Markup("<code>{}</code>")
-    # split() alternates the text between spans (odd indexes: a span's inside).
-    pieces = _CODE_SPAN.split(str(message))
-    return Markup("").join(code.format(piece) if i % 2 else escape(piece) for i, piece in enumerate(pieces))
 
 
 #: A URL's `scheme://host/` (the outbound calls' URLs): one piece, so no line ends in "https:/".
@@ -184,12 +167,11 @@ def refused_query(
     worded as every admin GET's (core/admin_route.py `check_query`), with `back` (its path, the
     link's text) to the page without them; None when the query is fine. The overview, faults and
     clock pages took any name silently until 2026-12-06 (rev4 QA)."""
-    try:
-        check_query(request, accepted, where)
-    except BadRequest as exc:
-        refusal = {"title": "Bad request", "message": exc.message, "back": back}
-        return render(request, "message.html", refusal, session=session, status_code=400)
-    return None
+    refusal = refused_names(request, accepted, where)
+    if refusal is None:
+        return None
+    page = {"title": "Bad request", "message": refusal, "back": back}
+    return render(request, "message.html", page, session=session, status_code=400)
 
 
 UNREADABLE_FORM = (
@@ -247,6 +229,12 @@ _ERROR_TITLES = {
 }
 
 
+#: Core's errors whose messages quote the request's path as typed ("No resource at GET /console/…",
+#: "DELETE is not allowed on /console/…"): text, a backtick in the path the user's. Core's other
+#: messages under /console quote nothing typed and may mark code (the 503 before the lifespan ran).
+_QUOTING_THE_PATH = frozenset({404, 405})
+
+
 def error_page(status: int, message: str, headers: dict[str, str]) -> Response:
     """The message page for an error core renders under /console (the request guard's NUL or size
     refusals, a wrong method, an invalid path parameter, a raised error). Core passes no request,
@@ -258,7 +246,7 @@ def error_page(status: int, message: str, headers: dict[str, str]) -> Response:
         "signed_in": False,
         "version": __version__,
         "title": _ERROR_TITLES.get(status, "Something went wrong"),
-        "message": message,
+        "message": message if status in _QUOTING_THE_PATH else markdown(message),
     }
     html = templates().env.get_template("message.html").render(context)
     return HTMLResponse(html, status_code=status, headers={**_HEADERS, **headers})

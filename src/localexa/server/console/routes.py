@@ -32,6 +32,7 @@ from localexa.server.console.render import (
     to_login,
 )
 from localexa.server.console.router import router as router  # api.py includes it from here
+from localexa.server.console.said import refused_names
 from localexa.server.console.session import (
     ConsoleSession,
     admin_key_ok,
@@ -239,18 +240,11 @@ async def table_page(slug: str, request: Request) -> Response:
         missing = {"title": "Not found", "message": f"The console has no page {slug}."}
         return render(request, "message.html", missing, session=session, status_code=404)
     where = {name: request.query_params.get(name, "") for name in page.filters}
-    try:
-        # Ignored until 2026-12-06 (rev3 QA): `?customer=…` on enablements, whose field is
-        # `customer_id`, listed every row as if filtered. As the journal page (console/steer.py).
-        check_query(request, _table_query(page), f"the console's {page.title.lower()} page")
-    except BadRequest as exc:
-        unknown: dict[str, Any] = {
-            "page": page,
-            "grid": None,
-            "where": where,
-            "extra": [],
-            "error": exc.message,
-        }
+    # Ignored until 2026-12-06 (rev3 QA): `?customer=…` on enablements, whose field is
+    # `customer_id`, listed every row as if filtered. As the journal page (console/steer.py).
+    names = refused_names(request, _table_query(page), f"the console's {page.title.lower()} page")
+    if names is not None:
+        unknown: dict[str, Any] = {"page": page, "grid": None, "where": where, "extra": [], "error": names}
         return render(request, "table.html", unknown, session=session, active=slug, status_code=400)
     cursor = request.query_params.get("cursor") or None
     engine = request.app.state.engine
@@ -272,12 +266,15 @@ async def table_page(slug: str, request: Request) -> Response:
         refused: dict[str, Any] = {"page": page, "grid": None, "where": where, "extra": [], "error": str(exc)}
         return render(request, "table.html", refused, session=session, active=slug, status_code=400)
     extra: list[tuple[str, queries.Grid]] = []
+    active_filters = {name: value for name, value in where.items() if value}
     if slug == "evaluations":
         await evaluation_runs.show_api_totals(engine, grid)
+        evaluation_runs.keep_in_links(grid, {**active_filters, **({"cursor": cursor} if cursor else {})})
         run = request.query_params.get("evaluation_id", "")
         every_run = not grid.filtered and cursor is None and grid.next_cursor is None
-        extra.append(await evaluation_runs.results_of(engine, run, grid, every_run=every_run))
-    active_filters = {name: value for name, value in where.items() if value}
+        extra.append(
+            await evaluation_runs.results_of(engine, run, grid, every_run=every_run, filters=active_filters)
+        )
     context: dict[str, Any] = {
         "page": page,
         "grid": grid,

@@ -8,6 +8,7 @@ core.clock), so the console and `/_localexa/...` always agree. The journal page 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,8 +27,8 @@ from localexa.server.console.render import (
     to_login,
 )
 from localexa.server.console.router import router
+from localexa.server.console.said import Said, markdown, refused_names
 from localexa.server.console.session import ConsoleSession
-from localexa.server.core.admin_route import check_query
 from localexa.server.core.clock import iso
 from localexa.server.core.errors import BadRequest
 from localexa.server.observe.journal_query import build_filter, read_entry, read_page
@@ -85,11 +86,10 @@ _JOURNAL_QUERY = frozenset({*JOURNAL_FILTERS, "requestId", "cursor"})
 async def _journal_context(request: Request) -> dict[str, Any]:
     query = request.query_params
     filters = {name: query.get(name, "").strip() for name in JOURNAL_FILTERS}
-    try:
-        # Ignored until 2026-12-06: `?method=HEAD` showed every entry as if filtered.
-        check_query(request, _JOURNAL_QUERY, "the console's journal")
-    except BadRequest as exc:
-        return {"filters": filters, "entries": [], "error": exc.message, "next_cursor": None, "query": ""}
+    # Ignored until 2026-12-06: `?method=HEAD` showed every entry as if filtered.
+    refusal = refused_names(request, _JOURNAL_QUERY, "the console's journal")
+    if refusal is not None:
+        return {"filters": filters, "entries": [], "error": refusal, "next_cursor": None, "query": ""}
     if not filters["request_id"]:
         # The admin API's spelling (`?requestId=`, README "Journal"), pasted into the console's URL,
         # was ignored and every entry showed.
@@ -165,13 +165,13 @@ async def _faults_page(
     request: Request,
     session: ConsoleSession,
     *,
-    errors: list[str] | None = None,
+    errors: Sequence[str | Said] = (),
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     # Newest first, as every other console page (the listing is oldest first, as the admin API's).
     faults = [fault_out(row) for row in reversed(await request.app.state.faults.listing())]
-    context = {"faults": faults, "errors": errors or [], "form": form or {}}
+    context = {"faults": faults, "errors": errors, "form": form or {}}
     return render(request, "faults.html", context, session=session, active="faults", status_code=status_code)
 
 
@@ -209,7 +209,9 @@ async def create_fault(request: Request) -> Response:
     try:
         await request.app.state.faults.create(spec.model_dump(), now=request.app.state.clock.now())
     except BadRequest as exc:  # what only the store can tell (a customer nobody is): on the form
-        return await _faults_page(request, session, errors=[exc.message], form=given, status_code=400)
+        # Its words mark `userId` as code and quote nothing typed (the id is not repeated).
+        marked = [markdown(exc.message)]
+        return await _faults_page(request, session, errors=marked, form=given, status_code=400)
     return RedirectResponse("/console/faults", status_code=303)
 
 

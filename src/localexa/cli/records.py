@@ -1,0 +1,63 @@
+"""Rows too wide for a table, each printed as `header  value` lines (output.py falls back to them).
+
+A value is never wrapped by Rich: a terminal may wrap a long line, which still copies whole.
+A column whose words must stay whole (`Column.words_whole`: the values and ids in `evaluations`'
+"Actual vs expected") is wrapped here instead, only at spaces, as the CLI's error lines are
+(unbroken.py): beside its header, each line after the first under the value's first character,
+when its every word fits there; else on the lines below the header, indented by two. Such a
+value used to run past the terminal's edge, which cut its words anywhere (`…AEXAM` then
+`PLE0123…`, QA of 2026-12-06), and its second line started at the left edge, under the headers.
+A word longer than the whole line is alone on its line, with no break in it (the terminal's
+to show on more rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+from localexa.cli.unbroken import print_unbroken
+
+__all__ = ["print_records"]
+
+#: The indent of a value printed below its header.
+_BELOW = "  "
+
+
+def _print_whole_words(console: Console, label: str, value: str) -> None:
+    """`label` (its header, padded) and `value`, broken only at spaces (see the module docstring)."""
+    hanging = " " * cell_len(label)
+    lines = value.splitlines() or [""]
+    room = console.width - cell_len(hanging)
+    if not console.is_terminal or all(cell_len(word) <= room for word in value.split()):
+        for number, line in enumerate(lines):
+            print_unbroken(console, Text((hanging if number else label) + line), indent=hanging)
+        return
+    console.print(Text(label.rstrip()), soft_wrap=True)
+    for line in lines:
+        print_unbroken(console, Text(_BELOW + line), indent=_BELOW)
+
+
+def print_records(
+    console: Console,
+    headers: Sequence[str],
+    cells: Sequence[Sequence[str]],
+    title: str | None,
+    words_whole: Sequence[bool],
+) -> None:
+    """Each row as `header  value` lines, a blank line between rows; `words_whole`: per column."""
+    if title:
+        console.print(Text(title, style="italic"))
+    pad = max(cell_len(header) for header in headers)
+    for index, row_cells in enumerate(cells):
+        if index:
+            console.print()
+        for header, cell, whole in zip(headers, row_cells, words_whole, strict=True):
+            label = f"{header.ljust(pad)}  "
+            if whole:
+                _print_whole_words(console, label, cell)
+            else:
+                console.print(Text(label + cell), soft_wrap=True)

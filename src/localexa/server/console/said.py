@@ -1,0 +1,92 @@
+"""What the console says, as parts: text, shown as it is, and code, shown as `<code>`.
+
+The console's messages used to be strings whose Markdown code spans (`userId`) became `<code>`
+when shown, so a name or value a user typed with two backticks in it (`/console?a`b`c=1`, a
+journal filter `path=a`b`c`, a page `/console/a`b`c`) showed its middle as code (QA of
+2026-12-06; escaped, so no injection, but not what was typed). Now a message is either:
+
+- a `str`: text, every character shown as written (`{{ message | said }}` escapes it and marks
+  nothing); anything a user typed may go in one;
+- a `Said`: text parts and `Code` parts, built by the console with the user's names as data
+  (`refused_names`), or read from a message of localexa's own wording that quotes nothing typed
+  (`markdown`: the fault store's "the `userId` POST /_localexa/customers answered").
+
+`str(said)` is the message as the JSON APIs write it (code in backticks), so the console and the
+admin API keep one wording (tests/console compare them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fastapi import Request
+from markupsafe import Markup, escape
+
+
+@dataclass(frozen=True)
+class Code:
+    """A name shown as code: `<code>` on a page, in backticks as text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Said:
+    """A message as parts: a `str` is text, a `Code` code."""
+
+    parts: tuple[str | Code, ...]
+
+    def __str__(self) -> str:
+        return "".join(f"`{part.text}`" if isinstance(part, Code) else part for part in self.parts)
+
+    def html(self) -> Markup:
+        code = Markup("<code>{}</code>")
+        return Markup("").join(
+            code.format(part.text) if isinstance(part, Code) else escape(part) for part in self.parts
+        )
+
+
+#: A Markdown code span of localexa's own wording (`userId`, `?=…`).
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def markdown(message: str) -> Said:
+    """A message of localexa's own wording whose `…` spans are code; only for one that quotes
+    nothing a user typed (their backticks would be read as marks)."""
+    # split() alternates the text between spans (odd indexes: a span's inside).
+    pieces = _CODE_SPAN.split(message)
+    return Said(tuple(Code(piece) if i % 2 else piece for i, piece in enumerate(pieces) if piece))
+
+
+def said(message: str | Said) -> Markup:
+    """The templates' `said` filter: a `Said` with its code as `<code>`, a `str` as text."""
+    return message.html() if isinstance(message, Said) else escape(message)
+
+
+#: An empty parameter name, as the admin API names it (core/admin_route.py `_shown`).
+_EMPTY_NAME: tuple[str | Code, ...] = ("a parameter with an empty name (", Code("?=…"), ")")
+
+
+def _names(names: list[str]) -> list[str | Code]:
+    parts: list[str | Code] = []
+    for i, name in enumerate(names):
+        parts.extend([", "] if i else [])
+        parts.extend([name] if name else _EMPTY_NAME)
+    return parts
+
+
+def refused_names(request: Request, accepted: frozenset[str], where: str) -> Said | None:
+    """The refusal of a query parameter `where` does not take, or one given twice, worded as
+    every admin GET's (core/admin_route.py `check_query`, whose message is `str()` of this one),
+    each name a part of its own; None when the query is fine."""
+    names = [name for name, _ in request.query_params.multi_items()]
+    unknown = sorted(set(names) - accepted)
+    if unknown:
+        what = "a parameter" if len(unknown) == 1 else "parameters"
+        takes = f"it takes {', '.join(sorted(accepted))}" if accepted else "it takes none"
+        return Said((*_names(unknown), f": not {what} of {where}; {takes}."))
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        return Said((*_names(repeated), ": given more than once; give each parameter once."))
+    return None

@@ -1,0 +1,104 @@
+"""`evaluations results` keeps the words of "Actual vs expected" whole in a real terminal (a pty)
+of 50 and 80 columns: Rich folded an endpoint id or a mode's value at the column's edge
+(`'amzn1.ask.device.AEXAM` then `PLE0123…'`), and the records of a narrow terminal ran past its
+edge, where the terminal cut them anywhere (QA of 2026-12-06). A word now wraps only at spaces;
+the table gives the column its longest word, or the rows print as records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from tests.cli.test_urls_unbroken import on_terminal
+from tests.servers import serve_stdlib
+
+SKILL = "amzn1.ask.skill.words"
+LONG_ID = "'amzn1.ask.device.AEXAMPLE0123456789ABCDEF0123456789'"
+POWER = "Alexa.PowerController powerState: expected EQUAL_TO 'ON' (±0%), got 'OFF'"
+ENDPOINT = f"event.endpoint.endpointId: expected 'porch', got {LONG_ID}"
+MODE = "Washer.Mode.DelicateCycleWithExtraRinse"
+
+
+def _case(name: str, namespace: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "status": "FAILED",
+        "directive": {"header": {"namespace": namespace, "name": name}},
+        **fields,
+    }
+
+
+LONG_WORDS = [
+    _case("TurnOn", "Alexa.PowerController", reasons=[POWER, ENDPOINT]),
+    _case(
+        "SetMode",
+        "Alexa.ModeController",
+        expectedCapabilityStates=[{"namespace": "Alexa.ModeController", "name": "mode", "value": MODE}],
+        actualCapabilityStates=[
+            {"namespace": "Alexa.ModeController", "name": "mode", "value": "Washer.Mode.Normal"}
+        ],
+    ),
+]
+SHORT_WORDS = [_case("TurnOn", "Alexa.PowerController", reasons=[POWER])]
+
+
+class _Api(BaseHTTPRequestHandler):
+    """The results of run `long` (long words) or of any other run (short words)."""
+
+    def do_GET(self) -> None:
+        cases = LONG_WORDS if "/long/" in self.path else SHORT_WORDS
+        body = json.dumps({"testCaseResults": cases}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[str]:
+    with serve_stdlib(ThreadingHTTPServer(("127.0.0.1", 0), _Api)) as url:
+        yield url
+
+
+def _results(api: str, run: str, columns: int) -> list[str]:
+    return on_terminal("--url", api, "--token", "t", "evaluations", "results", SKILL, run, columns=columns)
+
+
+def _words(*texts: str) -> list[str]:
+    return [word for text in texts for word in text.split()]
+
+
+@pytest.mark.parametrize("columns", [50, 80])
+def test_long_words_are_never_cut(api: str, columns: int) -> None:
+    lines = _results(api, "long", columns)
+    for word in _words(POWER, ENDPOINT, f"expected {MODE}, actual Washer.Mode.Normal"):
+        assert any(word in line for line in lines), (word, lines)
+    # Broken at spaces to the terminal's width: only a word longer than a line runs past it.
+    assert all(len(line) <= columns or LONG_ID in line for line in lines), lines
+    # Each line of a value starts under the value (beside its header) or indented below it: the
+    # second line of "Actual vs expected" started at the left edge, among the headers.
+    headers = ("Test cases", "Test case ", "Status ", "Directive ", "Actual vs expected")
+    assert all(line.startswith((*headers, " ")) for line in lines if line), lines
+
+
+def test_at_80_columns_a_value_wraps_beside_its_header(api: str) -> None:
+    lines = _results(api, "long", 80)
+    start = lines.index(next(line for line in lines if line.startswith("Actual vs expected  Alexa.")))
+    assert lines[start + 1].startswith(" " * 20)  # under the value's first character
+    assert LONG_ID in lines[start + 3]
+
+
+def test_a_table_whose_words_fit_stays_a_table(api: str) -> None:
+    lines = _results(api, "short", 80)
+    assert any("│" in line for line in lines), lines  # the words fit: no records
+    for word in _words(POWER):
+        assert any(word in line for line in lines), (word, lines)
+    assert all(len(line) <= 80 for line in lines), lines
