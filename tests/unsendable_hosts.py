@@ -7,6 +7,10 @@ from __future__ import annotations
 NOT_IDNA = "its host is not a domain name IDNA 2008 takes (RFC 5891)"
 EMPTY_LABEL = "its host has an empty label (two dots in a row, or a dot first)"
 LONG_LABEL = "its host has a label longer than 63 characters (RFC 1035 §2.3.4)"
+LEADING_ZERO = (
+    "its host is an IPv4 address with a leading zero, and leading zeros in an IPv4 address are "
+    "refused: some parsers read them as octal (010 is 8), others as decimal"
+)
 
 #: (URL, why): a bare UnicodeError at the first call, idna's IDNAError, a DNS lookup or the wrong
 #: reason ("no query or fragment") until the revB QA of 2026-12-06.
@@ -20,4 +24,7 @@ UNSENDABLE = [
     ("http://A.XN--:8080", NOT_IDNA),
     ("http://\u2603.com/", NOT_IDNA),
     ("http://xn--n3h.com/", NOT_IDNA),
+    # Said only "is not a valid URL" (httpx's refusal) until the night of 2026-12-06.
+    ("http://1.2.3.04/", LEADING_ZERO),
+    ("http://010.0.0.1:8080", LEADING_ZERO),
 ]

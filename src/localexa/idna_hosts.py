@@ -15,19 +15,40 @@ the socket layer's `idna` codec with "label empty or too long" (a UnicodeError, 
 connection error). The rule here: every label of the host is 1 to 63 characters (one trailing
 dot, a fully qualified name, is allowed) and encodes and decodes under IDNA 2008 as httpx does
 it; a host that does not is refused before any connection or DNS lookup (`host_fault`).
+
+A dotted quad with a leading zero in a part (`1.2.3.04`) is refused with why (since the night of
+2026-12-06 it read only "… is not a valid URL", httpx's refusal): some parsers read such a part as
+octal (`010` is 8: inet_aton, WHATWG URL parsers), others as decimal, and Python's own
+`ipaddress` refuses it, so it names no one address. The customer endpoint's `Host` rule refuses it
+in the same words (server/enablement/endpoint_host.py).
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
-__all__ = ["host_fault", "invalid_url_reason", "url_host_fault"]
+__all__ = ["IPV4_LEADING_ZEROS", "host_fault", "invalid_url_reason", "leading_zero_ipv4", "url_host_fault"]
 
 #: RFC 1035 §2.3.4: a label is at most 63 octets.
 MAX_LABEL = 63
 NOT_IDNA = "its host is not a domain name IDNA 2008 takes (RFC 5891)"
 EMPTY_LABEL = "its host has an empty label (two dots in a row, or a dot first)"
 LONG_LABEL = f"its host has a label longer than {MAX_LABEL} characters (RFC 1035 §2.3.4)"
+#: Why an IPv4 address with a leading zero is refused, here and at the customer endpoint's `Host`.
+IPV4_LEADING_ZEROS = (
+    "leading zeros in an IPv4 address are refused: some parsers read them as octal (010 is 8), "
+    "others as decimal"
+)
+LEADING_ZERO_IPV4 = f"its host is an IPv4 address with a leading zero, and {IPV4_LEADING_ZEROS}"
+_DOTTED_QUAD = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+
+
+def leading_zero_ipv4(host: str) -> bool:
+    """Whether `host` is a dotted quad of decimal parts one of which has a leading zero (`04`)."""
+    return bool(_DOTTED_QUAD.fullmatch(host)) and any(
+        len(part) > 1 and part.startswith("0") for part in host.split(".")
+    )
 
 
 def _ascii_host(host: str) -> str | None:
@@ -52,6 +73,8 @@ def host_fault(host: str) -> str | None:
     cannot be sent, in words that follow "is not a valid URL: " (`its host …`); None when it can."""
     if not host or host.startswith("["):
         return None
+    if leading_zero_ipv4(host):
+        return LEADING_ZERO_IPV4
     ascii_host = _ascii_host(host)
     if ascii_host is None:
         return NOT_IDNA

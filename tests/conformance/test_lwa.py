@@ -4,6 +4,7 @@ and the authorization request and JSON exchange ask-cli makes."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from localexa.server.core.errors import description_text
 from tests.factories import Admin
 from tests.lwa.browser import REDIRECT_URI, Browser, authorize_url, redirect_params
 
@@ -110,6 +112,74 @@ async def test_a_quoted_request_value_keeps_its_code_points_beside_localexas_asc
     coded = {"Transfer-Encoding": "gzip", "Content-Type": "application/x-www-form-urlencoded"}
     own = await client.post(TOKEN, content=b"grant_type=x", headers=coded)
     assert "(RFC 9112 section 6.1)" in own.json()["error_description"], own.text
+
+
+#: A value holding `' ` (apostrophe, space): its quote ended at that apostrophe, and the rest read as
+#: localexa's own text, in ASCII words (`it' s section 1 ... U+00E9'`, QA of 2026-12-06).
+APOSTROPHE_SPACE = "it' s \u00a71 \u2026 \u00e9"
+APOSTROPHE_SPACE_TOLD = "'it' s U+00A71 U+2026 U+00E9'"
+
+
+async def test_a_quoted_value_holding_an_apostrophe_and_a_space_is_quoted_whole(
+    client: httpx.AsyncClient, admin: Admin, browser: Browser
+) -> None:
+    for value, told in (
+        (APOSTROPHE_SPACE, APOSTROPHE_SPACE_TOLD),
+        ("it'. \u2026", "'it'. U+2026'"),  # any end of a quote: a full stop, a comma, …
+        ("a' \u2026' \u2026", "'a' U+2026' U+2026'"),
+    ):
+        refused = await client.post(TOKEN, data={"grant_type": value})
+        assert refused.status_code == 400, refused.text
+        description = refused.json()["error_description"]
+        assert description == f"The grant_type {told} is not supported.", description
+    skill = await admin.skill()
+    scoped = await client.post(
+        TOKEN,
+        data={"grant_type": "client_credentials", "scope": APOSTROPHE_SPACE},
+        auth=(skill.messaging_client_id, skill.messaging_client_secret),
+    )
+    assert scoped.status_code == 400, scoped.text
+    description = scoped.json()["error_description"]
+    assert description == f"The scope {APOSTROPHE_SPACE_TOLD} is not available with client_credentials.", (
+        description
+    )
+    client_id, _ = await admin.lwa_client()
+    for params_sent, said in (
+        # A scope ends at a space: `'.` ended the quote as `' ` did.
+        ({"scope": "it'.\u2026\u00a71"}, "The scope 'it'.U+2026U+00A71' is not known."),
+        (
+            {"response_type": APOSTROPHE_SPACE},
+            f"response_type {APOSTROPHE_SPACE_TOLD} is not supported; use code.",
+        ),
+    ):
+        params = redirect_params(await browser.get(authorize_url(client_id, **params_sent)))
+        assert params["error_description"] == said, params
+
+
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        # localexa's own words between two quoted values, and after them.
+        ("'a' \u00a71 'b' \u2026", "'a' section 1 'b' ..."),
+        ("'it' s \u00a71' (\u00a71) 'b' \u2026", "'it' s U+00A71' (section 1) 'b' ..."),
+        # A quote inside a value that could start one ('s), and its own words after.
+        ("'it ' s \u00a71' \u2026", "'it ' s U+00A71' ..."),
+        ('"it" s \u00a71" \u2026', "'it' s U+00A71' ..."),
+        # No quote closes it: nothing is a value, and an apostrophe in a word opens none.
+        ("'a \u00a71, localexa's \u2026", "'a section 1, localexa's ..."),
+        ("", ""),
+    ],
+)
+def test_description_text_quotes_each_value_whole(text: str, told: str) -> None:
+    assert description_text(text) == told
+
+
+def test_description_text_takes_linear_time_on_many_quotes() -> None:
+    """Quotes that open and never close, or close and never open: each is looked at once."""
+    for text in ("'a " * 20_000, "a' " * 20_000, "'a' " * 20_000, " '" * 20_000 + "'"):
+        started = time.perf_counter()
+        assert DESCRIPTION.fullmatch(description_text(text + "x"))
+        assert time.perf_counter() - started < 1.0, text[:12]
 
 
 async def test_an_unknown_scope_is_quoted_so_it_keeps_its_code_points(

@@ -2,13 +2,16 @@
 (core/log_throttle.py, used by core/rate_limit.py and lwa/token_cache.py).
 
 Redis sits behind a relay of this test's own on a free port: closed (connection refused, as an
-unreachable Redis) until `up()`, then relaying to the real Redis, DB 9.
+unreachable Redis) until `up()`, then relaying to the real Redis, in the database the test run
+gives this xdist worker (tests/conftest.py, tests/redis_probe.py), as every Redis test. It had a
+database of its own, 9, which the worker allocation skipped and nobody else could use.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -17,12 +20,12 @@ from redis.asyncio import Redis
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.lwa.token_cache import REDIS_KEY
 from localexa.server.settings import Settings
+from tests.conftest import make_url_redis
 from tests.core.tcp_relay import Relay
 from tests.enablement.helpers import bearer, customer_token
 from tests.factories import Admin
+from tests.redis_probe import REDIS_URL, redis_or_skip
 
-REDIS_ADDRESS = ("127.0.0.1", 6379)
-REDIS_URL = "redis://127.0.0.1:6379/9"  # this test's own DB number
 CALLS = 20
 PARTS = ("localexa.lwa", "localexa.rate_limit")
 
@@ -34,16 +37,28 @@ def backend() -> str:
     return "sqlite"
 
 
+def _worker_redis() -> tuple[str, int, int]:
+    """Host, port and database number of this worker's Redis (`LOCALEXA_TEST_REDIS_URL`'s)."""
+    parts = make_url_redis(REDIS_URL)
+    if parts is None:
+        pytest.skip(f"LOCALEXA_TEST_REDIS_URL {REDIS_URL!r} names no database number to relay to")
+    base, number = parts
+    address = urlsplit(base)
+    return address.hostname or "127.0.0.1", address.port or 6379, number
+
+
 @pytest.fixture
 async def relay() -> AsyncIterator[Relay]:
-    relay = Relay(*REDIS_ADDRESS)
+    host, port, _ = _worker_redis()
+    relay = Relay(host, port)
     yield relay
     await relay.down()
 
 
 @pytest.fixture
 def settings(settings: Settings, relay: Relay) -> Settings:
-    return settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{relay.port}/9"})
+    _, _, number = _worker_redis()
+    return settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{relay.port}/{number}"})
 
 
 async def _calls(client: httpx.AsyncClient, token: str, count: int) -> None:
@@ -73,20 +88,14 @@ async def test_an_unreachable_redis_is_logged_once_per_part(
     assert "not limiting" in _warnings(caplog, "localexa.rate_limit")[0]
 
 
-async def _redis_db9() -> Redis:
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        await redis.ping()
-    except Exception:
-        await redis.aclose()
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    return redis
+async def _worker_db() -> Redis:
+    return Redis.from_url(await redis_or_skip(REDIS_URL))
 
 
 async def test_redis_answering_again_is_logged_once_per_part(
     client: httpx.AsyncClient, admin: Admin, relay: Relay, caplog: pytest.LogCaptureFixture
 ) -> None:
-    redis = await _redis_db9()
+    redis = await _worker_db()
     try:
         token = await customer_token(admin, await admin.customer())
         caplog.set_level(logging.WARNING)
@@ -102,7 +111,8 @@ async def test_redis_answering_again_is_logged_once_per_part(
             assert len(lines) == 1, caplog.text
             assert f"works again after {failed} failed calls ({failed - 1} of them not logged)" in lines[0]
     finally:
-        # Only what this test wrote into DB 9: the token epoch and its rate-limit counters.
+        # Only what this test wrote into the worker's database: the token epoch and its
+        # rate-limit counters (the worker's next tests start their own apps).
         keys = [REDIS_KEY, *[key async for key in redis.scan_iter("localexa-rate*")]]
         await redis.delete(*keys)
         await redis.aclose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from localexa.client.types import DirectiveResult
 from localexa.skill import deferred_response, power_state, response
@@ -35,17 +36,25 @@ class PostsFirst(EchoSkill):
         return deferred_response(directive, estimated_deferral_seconds=1)
 
 
-def _turn_on(localexa: Localexa, customer: TestCustomer, skill: TestSkill) -> DirectiveResult:
+def _turn_on(
+    localexa: Localexa, customer: TestCustomer, skill: TestSkill, correlation_token: str | None = None
+) -> DirectiveResult:
     return localexa.client.admin.directives.send(
         user_id=customer.user_id,
         skill_id=skill.skill_id,
         namespace="Alexa.PowerController",
         name="TurnOn",
         endpoint_id="lamp",
+        correlation_token=correlation_token,
     )
 
 
-def test_an_event_posted_before_its_directive_was_recorded_joins_its_exchange(localexa: Localexa) -> None:
+# localexa's own (base64), and one the caller chose (`Atza|…` ones are refused:
+# tests/directives/test_chosen_correlation_tokens.py).
+@pytest.mark.parametrize("correlation_token", [None, "run-42/turn-on"])
+def test_an_event_posted_before_its_directive_was_recorded_joins_its_exchange(
+    localexa: Localexa, correlation_token: str | None
+) -> None:
     skill_server = PostsFirst()
     with skill_server:
         skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
@@ -53,7 +62,7 @@ def test_an_event_posted_before_its_directive_was_recorded_joins_its_exchange(lo
         localexa.link(customer, skill)
         skill_server.gateway = localexa.server.url
         skill_server.event_token = localexa.event_token(customer, skill)
-        sent = _turn_on(localexa, customer, skill)
+        sent = _turn_on(localexa, customer, skill, correlation_token)
     assert skill_server.posted == [202]
     assert sent.verdict.name == "Alexa.DeferredResponse"
     messages = list(localexa.client.admin.directives.messages(customer.user_id, skill.skill_id))

@@ -20,6 +20,10 @@ from tests.factories import Admin
 NOT_IDNA = " is not a valid URL: its host is not a domain name IDNA 2008 takes (RFC 5891)"
 EMPTY_LABEL = " is not a valid URL: its host has an empty label (two dots in a row, or a dot first)"
 LONG_LABEL = " is not a valid URL: its host has a label longer than 63 characters (RFC 1035 §2.3.4)"
+LEADING_ZERO = (
+    " is not a valid URL: its host is an IPv4 address with a leading zero, and leading zeros in an IPv4"
+    " address are refused: some parsers read them as octal (010 is 8), others as decimal"
+)
 IDNA_HOSTS = [
     pytest.param("xn--", id="idna-first-label"),
     pytest.param("a.xn--", id="idna-later-label"),
@@ -37,6 +41,7 @@ IDNA_HOSTS = [
         pytest.param(f"http://{'a' * 64}.com/skill", LONG_LABEL, id="label-over-63"),
         pytest.param("http://[v1.x]/skill", " is not a valid URL", id="ipvfuture"),
         pytest.param("http://a\x7f/skill", " is not a valid URL", id="del-in-host"),
+        pytest.param("http://1.2.3.04/skill", LEADING_ZERO, id="ipv4-leading-zero"),
     ],
 )
 async def test_an_endpoint_the_client_cannot_call_is_unreachable(

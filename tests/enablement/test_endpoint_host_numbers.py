@@ -66,3 +66,28 @@ async def test_a_non_ascii_host_is_quoted_as_sent(client: httpx.AsyncClient, adm
     response = await _ask(client, admin, "\u2603.com".encode())
     assert response.status_code == 400, response.text
     assert "The Host header '\u2603.com' is not a host[:port]" in response.json()["message"]
+
+
+@pytest.mark.parametrize("host", ["1.2.3.04", "01.2.3.4", "10.0.0.010:8080", "127.000.0.1", "1.2.3.04."])
+async def test_an_ipv4_address_with_a_leading_zero_is_refused_saying_why(
+    client: httpx.AsyncClient, admin: Admin, host: str
+) -> None:
+    """Octal to inet_aton and WHATWG URL parsers, decimal to others, refused by Python's
+    `ipaddress`: it names no one address. It was refused in the words of a name ending in a number,
+    which did not say what was wrong with it."""
+    response = await _ask(client, admin, host)
+    assert response.status_code == 400, response.text
+    message = response.json()["message"]
+    assert message == (
+        f"The Host header {host!r} is not a host[:port]: leading zeros in an IPv4 address are refused: "
+        "some parsers read them as octal (010 is 8), others as decimal."
+    ), message
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.0", "100.20.3.0:8080"])
+async def test_an_ipv4_address_with_zero_parts_is_followed(
+    client: httpx.AsyncClient, admin: Admin, host: str
+) -> None:
+    response = await _ask(client, admin, host)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"endpoints": [f"{host.partition(':')[0]}:8081"]}

@@ -249,3 +249,47 @@ async def test_a_sign_in_issues_no_code_under_an_unconfirmed_key(upgraded_url: s
         assert answer.status_code == 409, answer.text
         assert NOT_CONFIRMED in answer.text, answer.text
     assert await count(upgraded_url, select(func.count()).select_from(AuthorizationCode)) == 0
+
+
+def refused_as_another_key(answer: httpx.Response) -> None:
+    """409 in the API's own shape, not 503: waiting (or retrying) changes nothing, the process
+    must be restarted with the database's key."""
+    assert answer.status_code == 409, answer.text
+    message = answer.json()["message"]
+    assert "sealed under another secret key" in message, message
+    assert "cannot write" in message, message
+    assert "restart" in message, message
+    assert "LOCALEXA_SECRET_KEY" in message, message
+    assert NOT_CONFIRMED not in message, message  # nothing this process could do confirms it
+
+
+async def test_a_wrong_key_process_beside_a_database_another_process_confirmed_answers_409(
+    upgraded_url: str, tmp_path: Path
+) -> None:
+    """Started under a wrong key while nothing told (unconfirmed); a right-key process then
+    confirmed and recorded the key. The wrong one reads that record on its refusal path: its
+    writes were a 503 ("holds secrets sealed under another key"), which clients retry in vain."""
+    await write_upgraded(upgraded_url)
+    wrong = create_app(settings_for(upgraded_url, tmp_path / "wrong", secret_key=WRONG))
+    async with serving(wrong) as client, Browser(wrong) as browser:
+        refused_as_unconfirmed(await create_skill(client))
+        right = create_app(settings_for(upgraded_url, tmp_path / "right", secret_key=RIGHT))
+        async with serving(right) as other:
+            assert (await refresh(other)).status_code == 200
+        # `right` stopped: its recording is done.
+        assert len(await stored_checks(upgraded_url)) == 1
+        refused_as_another_key(await create_skill(client))
+        app_client = {"name": "App", "redirectUris": [REDIRECT_URI]}
+        refused_as_another_key(await client.post("/_localexa/lwa-clients", json=app_client, headers=ADMIN))
+        tokens = {"clientId": CLIENT_ID, "userId": "amzn1.account.ADA", "scopes": ["profile"]}
+        refused_as_another_key(await client.post("/_localexa/tokens", json=tokens, headers=ADMIN))
+        # /ap/oa answers its own page, with the same words.
+        customer = await Admin(client, ADMIN_KEY).customer()
+        page = await browser.get(authorize_url(CLIENT_ID))
+        signed_in = {"email": customer.email, "password": customer.password}
+        consent = await browser.submit(page, "signin", fill=signed_in)
+        answer = await browser.submit(consent, "consent", button="allow")
+        assert answer.status_code == 409, answer.text
+        assert "sealed under another secret key" in answer.text, answer.text
+    assert await count(upgraded_url, select(func.count()).select_from(LwaClient)) == 1
+    assert await count(upgraded_url, select(func.count()).select_from(AuthorizationCode)) == 0

@@ -39,6 +39,12 @@ def unsendable_url(url: str) -> str | None:
     return invalid_url_reason(url, repr(_without_password(url)))
 
 
+def not_a_url(url: str) -> str:
+    """What the kit says of a URL httpx refuses for another reason than its host (`http://[::1`, a
+    NUL), in the same words, without its password."""
+    return invalid_url_reason(url, repr(_without_password(url)))
+
+
 def _without_password(url: str) -> str:
     head, at, tail = url.partition("@")
     if not at or "/" in head.partition("://")[2]:

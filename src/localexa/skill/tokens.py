@@ -20,7 +20,7 @@ import httpx
 
 from localexa.skill.clock import Now, utc_now
 from localexa.skill.errors import ExpiredAuthorizationCredential, InvalidAuthorizationCredential, SkillError
-from localexa.skill.http import new_client
+from localexa.skill.http import new_client, not_a_url, unsendable_url
 
 
 class TokenStatus(StrEnum):
@@ -146,11 +146,19 @@ class IntrospectionValidator:
             basic = httpx.BasicAuth(self._client_id, self._client_secret)
         else:
             form |= {"client_id": self._client_id, "client_secret": self._client_secret}
+        # A host no client can send, refused before any connection in the words of the kit's LWA
+        # and gateway calls (localexa/idna_hosts.py); it went to httpx, which raised idna's
+        # IDNAError or its own InvalidURL out of the kit, or to the socket layer or DNS.
+        unsendable = unsendable_url(self.url)
+        if unsendable is not None:
+            raise TokenValidationError(f"introspection failed: {unsendable}")
         async with new_client(self._transport, self._timeout) as http:
             try:
                 answer = await http.post(self.url, data=form, auth=basic or httpx.USE_CLIENT_DEFAULT)
             except httpx.HTTPError as error:
                 raise TokenValidationError(f"introspection failed: {type(error).__name__}") from None
+            except httpx.InvalidURL:  # no HTTPError: it escaped the kit as itself
+                raise TokenValidationError(f"introspection failed: {not_a_url(self.url)}") from None
         if answer.status_code != 200:
             raise TokenValidationError(f"introspection answered HTTP {answer.status_code}")
         try:

@@ -247,14 +247,57 @@ _NOT_DESCRIPTION = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 #: lone `§` the request sent is still told as its code point.
 _ASCII_WORDS = re.compile(r"§ ?(?=\d)|±(?=\d)|…")
 _WORDS = {"±": "+/-", "…": "..."}
-#: A value a message quotes, as every message quotes what the request sent (`'{value}'` or
-#: `{value!r}`): from a quote that starts a word to the last same quote before white space,
-#: sentence punctuation or the end, so a quote inside the value does not end it.
-_QUOTED = re.compile(r"""(?<!\w)(?:'.*?'|".*?")(?=[\s.,;:!?)\]]|$)""", re.DOTALL)
+#: A quote that may open a value a message quotes, as every message quotes what the request sent
+#: (`'{value}'` or `{value!r}`): one that starts a word. One that may close it: before white
+#: space, sentence punctuation or the end.
+_OPENS = re.compile(r"""(?<!\w)['"]""")
+_CLOSES = re.compile(r"""['"](?=[\s.,;:!?)\]]|$)""")
 
 
 def _ascii_words(text: str) -> str:
     return _ASCII_WORDS.sub(lambda m: _WORDS.get(m.group(), "section "), text)
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each quoted value of `text`, its quotes included.
+
+    A value runs from a quote that may open one to the last same quote that may close one before
+    the next quote that can only open another (or before the end): a value's own `' ` (`it' s`) does
+    not end it, while two values stay two, with localexa's words between them. Until the night of
+    2026-12-06 a value ended at its first `' `, and the rest of it read as localexa's own text
+    (`'it' s section 1 ...'` for `it' s §1 …`); that lazy pattern also took time quadratic in
+    a text of many opening quotes that nothing closes. Each quote is looked at once here."""
+    opens = [m.start() for m in _OPENS.finditer(text)]
+    closes: dict[str, list[int]] = {"'": [], '"': []}
+    for m in _CLOSES.finditer(text):
+        closes[m.group()].append(m.start())
+    # A quote between a non-word character and white space (`it ' s`, `… '`) may open or close:
+    # inside a value it does not end the value by opening another.
+    both = set(closes["'"]) | set(closes['"'])
+    spans: list[tuple[int, int]] = []
+    at = {"'": 0, '"': 0}  # the next close of each quote not yet passed
+    i = 0
+    while i < len(opens):
+        start = opens[i]
+        quote = text[start]
+        ends = closes[quote]
+        while at[quote] < len(ends) and ends[at[quote]] <= start:
+            at[quote] += 1
+        if at[quote] == len(ends):  # nothing closes it: a quote of localexa's own text
+            i += 1
+            continue
+        # The first later opener with a close of this quote before it ends the value there.
+        j = i + 1
+        while j < len(opens) and (ends[at[quote]] >= opens[j] or opens[j] in both):
+            j += 1
+        limit = opens[j] if j < len(opens) else len(text)
+        while at[quote] + 1 < len(ends) and ends[at[quote] + 1] < limit:
+            at[quote] += 1
+        end = ends[at[quote]] + 1
+        spans.append((start, end))
+        while i < len(opens) and opens[i] < end:
+            i += 1
+    return spans
 
 
 def description_text(text: str) -> str:
@@ -266,10 +309,10 @@ def description_text(text: str) -> str:
     2026-12-06 evening; it read `...section 1+/-2`, as if the client had sent that, rev3 QA)."""
     parts: list[str] = []
     end = 0
-    for quoted in _QUOTED.finditer(text):
-        parts.append(_ascii_words(text[end : quoted.start()]))
-        parts.append(quoted.group())
-        end = quoted.end()
+    for start, stop in _quoted_spans(text):
+        parts.append(_ascii_words(text[end:start]))
+        parts.append(text[start:stop])
+        end = stop
     parts.append(_ascii_words(text[end:]))
     return _NOT_DESCRIPTION.sub(
         lambda m: "'" if m.group() == '"' else f"U+{ord(m.group()):04X}", "".join(parts)

@@ -76,7 +76,8 @@ def message_row(
     # kept as sent (localexa's own, or the one its caller chose); a skill's answer or event keeps
     # it redacted too, since a snapshot writes the column to a file (an answer that echoed the
     # customer's token as its correlationToken put the token there). A redacted one matches no
-    # directive's: localexa never sends an `Atza|…` correlation token of its own.
+    # directive's: localexa never sends an `Atza|…` correlation token of its own, and refuses one
+    # a caller chooses (directives/schemas.py).
     header = _header(redacted, key)
     correlation_header = _header(body, key) if direction == DIRECTIVE else header
     return SkillMessage(

@@ -10,6 +10,7 @@ from pydantic.alias_generators import to_camel
 from localexa.server.core.null_fields import NullMeansAbsent
 from localexa.server.core.openapi_any_of import AsComponent, whole_branches
 from localexa.server.directives.invoker import MAX_ANSWER_DEPTH, too_deep
+from localexa.server.observe.redaction import redact_json
 from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
 from localexa.skill.messages import ENDPOINT_ID_PATTERN
 
@@ -73,6 +74,26 @@ class DirectiveIn(NullMeansAbsent, CamelModel):
         `DirectiveOut` could not be serialized (a 500 saying "Retry", for a directive delivered)."""
         if value is not None and too_deep(value):
             raise ValueError(f"nests objects and arrays more than {MAX_ANSWER_DEPTH} levels deep")
+        return value
+
+    @field_validator("correlation_token")
+    @classmethod
+    def _kept_as_given(cls, value: str | None) -> str | None:
+        """Refused when localexa would keep it redacted (an `Atza|…`-shaped value, say): the
+        directive and the skill's answers are kept and shown redacted (observe/redaction.py), so an
+        event the skill posts before its DeferredResponse never joined the directive, and a later
+        answer was judged against `Atza|[redacted]` (QA of 2026-12-06). localexa's own tokens are
+        base64, which nothing redacts. The value is not echoed: it may be a customer's token."""
+        if value is None:
+            return value
+        kept = redact_json(value)
+        if kept != value:
+            raise ValueError(
+                f"would be kept and shown as {kept!r}: localexa hides LWA tokens (`Atza|…`, "
+                "`Atzr|…`, `Atc|…`) and secret fields wherever it keeps or shows a message, so the "
+                "skill's answer could not be matched to this directive. Choose another value, or "
+                "leave it out for a new one."
+            )
         return value
 
 

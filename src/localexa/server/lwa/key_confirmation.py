@@ -34,9 +34,8 @@ import weakref
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import Conflict, ServiceUnavailable
+from localexa.server.core.errors import Conflict
 from localexa.server.lwa.key_check import (
-    WRONG_KEY,
     WrongSecretKey,
     key_confirmed,
     opens,
@@ -58,6 +57,14 @@ NOT_CONFIRMED = (
     "sealed under it yet: under a wrong key that would lock the database's own key out. To "
     f"confirm it, {HOW_TO_CONFIRM}; then send this request again. Nothing was changed."
 )
+#: A process that started unconfirmed under a wrong key, once the database recorded its own key
+#: (another process confirmed it, or a reset under that key): nothing it can do confirms its key.
+SEALED_UNDER_ANOTHER_KEY = (
+    "The database's secrets are sealed under another secret key than this server's (its key is "
+    "recorded now, by the process that confirmed it), so this server cannot write under its own "
+    "key: restart it with the database's key (LOCALEXA_SECRET_KEY, else <data dir>/secret-key: the "
+    "same LOCALEXA_SECRET_KEY for every process on one database). Nothing was changed."
+)
 DEMO_NOT_SEEDED = (
     "demo: not seeded: the secret key is not confirmed yet for this database (see the warning "
     f"above). To confirm it, {HOW_TO_CONFIRM}; the next start with --demo seeds it"
@@ -71,6 +78,12 @@ class KeyNotConfirmed(Conflict):
     """409, not 503: waiting does not confirm the key, someone has to act (use a token or reset),
     so the request is refused as one that conflicts with the database's state, which clients do
     not retry on their own (localexa's outage 503s ask for a retry in a second)."""
+
+
+class SealedUnderAnotherKey(Conflict):
+    """409, not 503, for the same reason: the database recorded another key since this process
+    started unconfirmed, and only a restart under that key serves it (it was a 503 until the night
+    of 2026-12-06, which clients retried in vain)."""
 
 
 def key_proven(box: SecretBox, bind: AsyncEngine | AsyncSession) -> None:
@@ -97,7 +110,7 @@ async def require_confirmed_key(session: AsyncSession, box: SecretBox) -> None:
     try:
         confirmed = await key_confirmed(await session.connection(), box)
     except WrongSecretKey:
-        raise ServiceUnavailable(WRONG_KEY) from None  # as a sealed value that does not open
+        raise SealedUnderAnotherKey(SEALED_UNDER_ANOTHER_KEY) from None
     if not confirmed:
         raise KeyNotConfirmed(NOT_CONFIRMED)
     box.key_confirmed = True
