@@ -13,6 +13,8 @@ import httpx
 from localexa.idna_hosts import invalid_url_reason, url_host_fault
 from localexa.tls_failures import UNTRUSTED_ISSUER, plain_http_hint, plain_http_reason
 
+MAX_PORT = 65535
+
 
 @cache
 def _tls() -> ssl.SSLContext:
@@ -33,10 +35,23 @@ def unsendable_url(url: str) -> str | None:
     """Why `url` cannot be sent, in the words the server and the client use for its host
     (`… is not a valid URL: its host is not a domain name IDNA 2008 takes (RFC 5891)`), or None:
     `http://xn--` raised idna's IDNAError out of the kit, and `http://a..b` said only
-    "ConnectError" (revB QA). Checked before the call; no connection or DNS lookup is made."""
-    if url_host_fault(url) is None:
-        return None
-    return invalid_url_reason(url, repr(_without_password(url)))
+    "ConnectError" (revB QA). Checked before the call; no connection or DNS lookup is made.
+
+    So is a URL httpx refuses for another reason (`http://[::1`, a control character, a lone
+    surrogate: `… is not a valid URL`) and one whose port no socket takes (`… names the port 99999,
+    which is not 1-65535`, the server's words in server/core/http.py): httpx's InvalidURL, a bare
+    UnicodeEncodeError and the socket layer's OverflowError in an ExceptionGroup escaped the code
+    exchange and the gateway's send as themselves until the night of 2026-12-06."""
+    if url_host_fault(url) is not None:
+        return invalid_url_reason(url, repr(_without_password(url)))
+    try:
+        port = httpx.URL(url).port
+    except (httpx.InvalidURL, ValueError):  # UnicodeEncodeError is a ValueError; InvalidURL is not
+        return not_a_url(url)
+    # httpx keeps a port past 65535 (and -1): the socket layer raised OverflowError at connect.
+    if port is not None and not 0 < port <= MAX_PORT:
+        return f"{_without_password(url)!r} names the port {port}, which is not 1-{MAX_PORT}"
+    return None
 
 
 def not_a_url(url: str) -> str:
