@@ -11,6 +11,7 @@ LEADING_ZERO = (
     "its host is an IPv4 address with a leading zero, and leading zeros in an IPv4 address are "
     "refused: some parsers read them as octal (010 is 8), others as decimal"
 )
+PART_OVER_255 = "its host is a dotted quad with a part over 255, and an IPv4 address's parts are 0-255"
 
 #: (URL, why): a bare UnicodeError at the first call, idna's IDNAError, a DNS lookup or the wrong
 #: reason ("no query or fragment") until the revB QA of 2026-12-06.
@@ -27,4 +28,9 @@ UNSENDABLE = [
     # Said only "is not a valid URL" (httpx's refusal) until the night of 2026-12-06.
     ("http://1.2.3.04/", LEADING_ZERO),
     ("http://010.0.0.1:8080", LEADING_ZERO),
+    # Said only "is not a valid URL" (the Python client and the CLI "must be an http(s) URL with no
+    # query or fragment") until the night of 2026-12-06.
+    ("http://999.1.1.1/", PART_OVER_255),
+    ("http://1.2.3.256:8080", PART_OVER_255),
+    (f"http://{'9' * 20}.0.0.1", PART_OVER_255),
 ]

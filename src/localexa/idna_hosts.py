@@ -20,7 +20,9 @@ A dotted quad with a leading zero in a part (`1.2.3.04`) is refused with why (si
 2026-12-06 it read only "… is not a valid URL", httpx's refusal): some parsers read such a part as
 octal (`010` is 8: inet_aton, WHATWG URL parsers), others as decimal, and Python's own
 `ipaddress` refuses it, so it names no one address. The customer endpoint's `Host` rule refuses it
-in the same words (server/enablement/endpoint_host.py).
+in the same words (server/enablement/endpoint_host.py). So is a dotted quad with a part over 255
+(`999.1.1.1`: "… an IPv4 address's parts are 0-255"; it too read only "… is not a valid URL", and
+the Python client's and the CLI's "must be an http(s) URL with no query or fragment").
 """
 
 from __future__ import annotations
@@ -28,7 +30,15 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-__all__ = ["IPV4_LEADING_ZEROS", "host_fault", "invalid_url_reason", "leading_zero_ipv4", "url_host_fault"]
+__all__ = [
+    "IPV4_LEADING_ZEROS",
+    "IPV4_PARTS",
+    "host_fault",
+    "invalid_url_reason",
+    "ipv4_part_over_255",
+    "leading_zero_ipv4",
+    "url_host_fault",
+]
 
 #: RFC 1035 §2.3.4: a label is at most 63 octets.
 MAX_LABEL = 63
@@ -41,6 +51,9 @@ IPV4_LEADING_ZEROS = (
     "others as decimal"
 )
 LEADING_ZERO_IPV4 = f"its host is an IPv4 address with a leading zero, and {IPV4_LEADING_ZEROS}"
+#: Why a dotted quad with a part over 255 is refused, here and at the customer endpoint's `Host`.
+IPV4_PARTS = "an IPv4 address's parts are 0-255"
+IPV4_PART_OVER_255 = f"its host is a dotted quad with a part over 255, and {IPV4_PARTS}"
 _DOTTED_QUAD = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 
 
@@ -48,6 +61,15 @@ def leading_zero_ipv4(host: str) -> bool:
     """Whether `host` is a dotted quad of decimal parts one of which has a leading zero (`04`)."""
     return bool(_DOTTED_QUAD.fullmatch(host)) and any(
         len(part) > 1 and part.startswith("0") for part in host.split(".")
+    )
+
+
+def ipv4_part_over_255(host: str) -> bool:
+    """Whether `host` is a dotted quad of decimal parts one of which is over 255 (`999.1.1.1`):
+    httpx refuses it as an IPv4 address, and it is no host name either (its last label is a number)."""
+    # Length first: int() refuses a part of over 4,300 digits with a ValueError (CVE-2020-10735).
+    return bool(_DOTTED_QUAD.fullmatch(host)) and any(
+        len(part.lstrip("0")) > 3 or int(part) > 255 for part in host.split(".")
     )
 
 
@@ -75,6 +97,8 @@ def host_fault(host: str) -> str | None:
         return None
     if leading_zero_ipv4(host):
         return LEADING_ZERO_IPV4
+    if ipv4_part_over_255(host):
+        return IPV4_PART_OVER_255
     ascii_host = _ascii_host(host)
     if ascii_host is None:
         return NOT_IDNA

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from localexa.client import AsyncClient, Client, ConfigurationError, Endpoints
-from tests.unsendable_hosts import UNSENDABLE
+from tests.unsendable_hosts import PART_OVER_255, UNSENDABLE
 
 
 @pytest.mark.parametrize(("url", "why"), UNSENDABLE)
@@ -59,3 +59,11 @@ SENDABLE = [
 @pytest.mark.parametrize("url", [*SENDABLE, "http://xn--bcher-kva.example", "http://b\u00fccher.example"])
 def test_sendable_hosts_are_taken(url: str) -> None:
     Client(base_url=url).close()
+
+
+def test_a_part_of_thousands_of_digits_is_over_255_too() -> None:
+    """int() refuses a string of over 4,300 digits with a ValueError, which the rule must not raise."""
+    url = f"http://{'1' * 5000}.0.0.1"
+    with pytest.raises(ConfigurationError) as caught:
+        Client(base_url=url)
+    assert str(caught.value).endswith(f"is not a valid URL: {PART_OVER_255}")

@@ -24,6 +24,10 @@ LEADING_ZERO = (
     " is not a valid URL: its host is an IPv4 address with a leading zero, and leading zeros in an IPv4"
     " address are refused: some parsers read them as octal (010 is 8), others as decimal"
 )
+PART_OVER_255 = (
+    " is not a valid URL: its host is a dotted quad with a part over 255, and an IPv4 address's parts"
+    " are 0-255"
+)
 IDNA_HOSTS = [
     pytest.param("xn--", id="idna-first-label"),
     pytest.param("a.xn--", id="idna-later-label"),
@@ -42,6 +46,7 @@ IDNA_HOSTS = [
         pytest.param("http://[v1.x]/skill", " is not a valid URL", id="ipvfuture"),
         pytest.param("http://a\x7f/skill", " is not a valid URL", id="del-in-host"),
         pytest.param("http://1.2.3.04/skill", LEADING_ZERO, id="ipv4-leading-zero"),
+        pytest.param("http://999.1.1.1/skill", PART_OVER_255, id="ipv4-part-over-255"),
     ],
 )
 async def test_an_endpoint_the_client_cannot_call_is_unreachable(

@@ -84,6 +84,19 @@ async def test_an_ipv4_address_with_a_leading_zero_is_refused_saying_why(
     ), message
 
 
+@pytest.mark.parametrize("host", ["999.1.1.1", "1.2.3.256:8080", "256.0.0.1.", "1.2.300.4"])
+async def test_an_ipv4_address_with_a_part_over_255_is_refused_saying_why(
+    client: httpx.AsyncClient, admin: Admin, host: str
+) -> None:
+    """In the words outbound URLs use (localexa/idna_hosts.py); it was refused in the words of a
+    name ending in a number, which did not say what was wrong with it."""
+    response = await _ask(client, admin, host)
+    assert response.status_code == 400, response.text
+    message = response.json()["message"]
+    expected = f"The Host header {host!r} is not a host[:port]: an IPv4 address's parts are 0-255."
+    assert message == expected, message
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.0", "100.20.3.0:8080"])
 async def test_an_ipv4_address_with_zero_parts_is_followed(
     client: httpx.AsyncClient, admin: Admin, host: str

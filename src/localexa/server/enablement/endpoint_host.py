@@ -6,7 +6,8 @@ first nor last; `_` too, which Docker and Windows host names carry; 253 characte
 trailing dot, a fully qualified name, is the same host; its last label not a number, all digits
 or `0x` hex, for then it is an attempt at an IPv4 address as RFC 1123 §2.1 and the WHATWG URL
 standard read it: `0x7f.1` is 127.0.0.1 to a browser and `a.123` no URL at all), an IPv4 address
-(dotted quad, no part with a leading zero, which some parsers read as octal: the 400 says so), or
+(dotted quad, no part with a leading zero, which some parsers read as octal, and no part over 255:
+the 400 says so), or
 an IPv6 address in brackets; then an optional port from 1 to 65535, leading
 zeros allowed (RFC 3986's `port = *DIGIT`: `021700` is 21700 to browsers, curl and Python's
 urllib alike). Anything else is a 400 (README "Customer: find
@@ -20,7 +21,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from localexa.idna_hosts import IPV4_LEADING_ZEROS, leading_zero_ipv4
+from localexa.idna_hosts import IPV4_LEADING_ZEROS, IPV4_PARTS, ipv4_part_over_255, leading_zero_ipv4
 from localexa.server.core.errors import BadRequest
 
 _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
@@ -43,6 +44,11 @@ def _leading_zeros(value: str) -> BadRequest:
     """`1.2.3.04` was refused in the words above, which did not say what was wrong with it
     (localexa/idna_hosts.py says why it names no one address)."""
     return BadRequest(f"The Host header {value[:100]!r} is not a host[:port]: {IPV4_LEADING_ZEROS}.")
+
+
+def _part_over_255(value: str) -> BadRequest:
+    """`999.1.1.1` likewise, in the words outbound URLs use for it (localexa/idna_hosts.py)."""
+    return BadRequest(f"The Host header {value[:100]!r} is not a host[:port]: {IPV4_PARTS}.")
 
 
 def _is_name(name: str) -> bool:
@@ -81,6 +87,8 @@ def host_of(request_host: str | None) -> str | None:
         bare = name[:-1] if name.endswith(".") and not name.endswith("..") else name
         if leading_zero_ipv4(bare):
             raise _leading_zeros(request_host)
+        if ipv4_part_over_255(bare):
+            raise _part_over_255(request_host)
         if name and not (bare and _is_name(bare)):
             raise _refused(request_host)
         host, after = (bare.lower() or None), colon + port
