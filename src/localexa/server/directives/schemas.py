@@ -84,17 +84,33 @@ class DirectiveIn(NullMeansAbsent, CamelModel):
         event the skill posts before its DeferredResponse never joined the directive, and a later
         answer was judged against `Atza|[redacted]` (QA of 2026-12-06). localexa's own tokens are
         base64, which nothing redacts. The value is not echoed: it may be a customer's token."""
-        if value is None:
-            return value
-        kept = redact_json(value)
-        if kept != value:
-            raise ValueError(
-                f"would be kept and shown as {kept!r}: localexa hides LWA tokens (`Atza|…`, "
-                "`Atzr|…`, `Atc|…`) and secret fields wherever it keeps or shows a message, so the "
-                "skill's answer could not be matched to this directive. Choose another value, or "
-                "leave it out for a new one."
-            )
+        _refuse_if_redacted(value, "Choose another value, or leave it out for a new one.")
         return value
+
+    @field_validator("endpoint_id")
+    @classmethod
+    def _endpoint_kept_as_given(cls, value: str | None) -> str | None:
+        """The same for the endpointId: the pattern above refuses an LWA token's shape (no `|`),
+        but takes a secret field's `name=value` (`lamp?code=1`), which was sent as given and kept
+        as `lamp?code=[redacted]`; the skill's later answer was then judged against a kept
+        directive that no longer matched the pattern, "not a valid directive" (QA of the night of
+        2026-12-06). Runs after the pattern, so an `Atza|…` value gets the pattern's words."""
+        _refuse_if_redacted(value, "localexa cannot direct an endpoint with such an endpointId.")
+        return value
+
+
+def _refuse_if_redacted(value: str | None, advice: str) -> None:
+    """ValueError (a 400 naming the field) when localexa would keep `value` other than as given,
+    saying what it would be kept as; the value itself is not echoed."""
+    if value is None:
+        return
+    kept = redact_json(value)
+    if kept != value:
+        raise ValueError(
+            f"would be kept and shown as {kept!r}: localexa hides LWA tokens (`Atza|…`, "
+            "`Atzr|…`, `Atc|…`) and secret fields wherever it keeps or shows a message, so the "
+            f"skill's answer could not be matched to this directive. {advice}"
+        )
 
 
 class Problem(CamelModel):
