@@ -12,6 +12,10 @@ LEADING_ZERO = (
     "refused: some parsers read them as octal (010 is 8), others as decimal"
 )
 PART_OVER_255 = "its host is a dotted quad with a part over 255, and an IPv4 address's parts are 0-255"
+NUMBER_LAST = (
+    "its host ends in a number, which URL parsers read as an IPv4 address, and it is not one "
+    "(four parts, each 0-255)"
+)
 
 #: (URL, why): a bare UnicodeError at the first call, idna's IDNAError, a DNS lookup or the wrong
 #: reason ("no query or fragment") until the revB QA of 2026-12-06.
@@ -33,4 +37,12 @@ UNSENDABLE = [
     ("http://999.1.1.1/", PART_OVER_255),
     ("http://1.2.3.256:8080", PART_OVER_255),
     (f"http://{'9' * 20}.0.0.1", PART_OVER_255),
+    # With a fully qualified name's trailing dot, or a host that ends in a number but is no dotted
+    # quad, these went to DNS (re-verification of the night of 2026-12-06).
+    ("http://1.2.3.04./", LEADING_ZERO),
+    ("http://999.1.1.1.:8080", PART_OVER_255),
+    ("http://1.2.3.4.5/", NUMBER_LAST),
+    ("http://a.123/", NUMBER_LAST),
+    ("http://0x7f.1/", NUMBER_LAST),
+    ("http://127.1:8080", NUMBER_LAST),
 ]

@@ -22,7 +22,10 @@ octal (`010` is 8: inet_aton, WHATWG URL parsers), others as decimal, and Python
 `ipaddress` refuses it, so it names no one address. The customer endpoint's `Host` rule refuses it
 in the same words (server/enablement/endpoint_host.py). So is a dotted quad with a part over 255
 (`999.1.1.1`: "… an IPv4 address's parts are 0-255"; it too read only "… is not a valid URL", and
-the Python client's and the CLI's "must be an http(s) URL with no query or fragment").
+the Python client's and the CLI's "must be an http(s) URL with no query or fragment"). Both hold
+with a fully qualified name's trailing dot (`1.2.3.04.`), and a host that ends in a number but is
+no dotted quad (`1.2.3.4.5`, `a.123`, `0x7f.1`, `127.1`) is refused as an attempt at an IPv4
+address that is not one (they went to DNS: re-verification of the night of 2026-12-06).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ __all__ = [
     "invalid_url_reason",
     "ipv4_part_over_255",
     "leading_zero_ipv4",
+    "number_last_not_ipv4",
     "url_host_fault",
 ]
 
@@ -54,11 +58,21 @@ LEADING_ZERO_IPV4 = f"its host is an IPv4 address with a leading zero, and {IPV4
 #: Why a dotted quad with a part over 255 is refused, here and at the customer endpoint's `Host`.
 IPV4_PARTS = "an IPv4 address's parts are 0-255"
 IPV4_PART_OVER_255 = f"its host is a dotted quad with a part over 255, and {IPV4_PARTS}"
+#: Why a host that ends in a number but is no IPv4 address is refused (`1.2.3.4.5`, `a.123`).
+NUMBER_LAST = (
+    "its host ends in a number, which URL parsers read as an IPv4 address, and it is not one "
+    "(four parts, each 0-255)"
+)
 _DOTTED_QUAD = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+#: A label WHATWG's "ends in a number" checker reads as a number: decimal, or `0x` and hex digits.
+_NUMBER = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
 
 
 def leading_zero_ipv4(host: str) -> bool:
-    """Whether `host` is a dotted quad of decimal parts one of which has a leading zero (`04`)."""
+    """Whether `host` is a dotted quad of decimal parts one of which has a leading zero (`04`),
+    with or without the trailing dot of a fully qualified name (`1.2.3.04.`: re-verification of
+    the night of 2026-12-06 found it went to DNS)."""
+    host = host.removesuffix(".")
     return bool(_DOTTED_QUAD.fullmatch(host)) and any(
         len(part) > 1 and part.startswith("0") for part in host.split(".")
     )
@@ -67,10 +81,24 @@ def leading_zero_ipv4(host: str) -> bool:
 def ipv4_part_over_255(host: str) -> bool:
     """Whether `host` is a dotted quad of decimal parts one of which is over 255 (`999.1.1.1`):
     httpx refuses it as an IPv4 address, and it is no host name either (its last label is a number)."""
+    host = host.removesuffix(".")
     # Length first: int() refuses a part of over 4,300 digits with a ValueError (CVE-2020-10735).
     return bool(_DOTTED_QUAD.fullmatch(host)) and any(
         len(part.lstrip("0")) > 3 or int(part) > 255 for part in host.split(".")
     )
+
+
+def number_last_not_ipv4(host: str) -> bool:
+    """Whether `host`'s last label is a number (decimal, or `0x` hex) while the host is no IPv4
+    address in four decimal parts: `1.2.3.4.5`, `a.123`, `0x7f.1`, `127.1`. URL parsers read such a
+    host as an attempt at an IPv4 address (WHATWG's "ends in a number"), the libc resolver reads
+    some of them as one (`127.1` is 127.0.0.1 to inet_aton) and the rest went to DNS; the customer
+    endpoint's `Host` rule refuses them too (server/enablement/endpoint_host.py)."""
+    name = host.removesuffix(".")
+    if not _NUMBER.fullmatch(name.rsplit(".", 1)[-1]):
+        return False
+    parts = name.split(".")
+    return not (len(parts) == 4 and all(part.isascii() and part.isdigit() for part in parts))
 
 
 def _ascii_host(host: str) -> str | None:
@@ -99,6 +127,8 @@ def host_fault(host: str) -> str | None:
         return LEADING_ZERO_IPV4
     if ipv4_part_over_255(host):
         return IPV4_PART_OVER_255
+    if number_last_not_ipv4(host):
+        return NUMBER_LAST
     ascii_host = _ascii_host(host)
     if ascii_host is None:
         return NOT_IDNA

@@ -28,6 +28,10 @@ PART_OVER_255 = (
     " is not a valid URL: its host is a dotted quad with a part over 255, and an IPv4 address's parts"
     " are 0-255"
 )
+NUMBER_LAST = (
+    " is not a valid URL: its host ends in a number, which URL parsers read as an IPv4 address, and it"
+    " is not one (four parts, each 0-255)"
+)
 IDNA_HOSTS = [
     pytest.param("xn--", id="idna-first-label"),
     pytest.param("a.xn--", id="idna-later-label"),
@@ -47,6 +51,8 @@ IDNA_HOSTS = [
         pytest.param("http://a\x7f/skill", " is not a valid URL", id="del-in-host"),
         pytest.param("http://1.2.3.04/skill", LEADING_ZERO, id="ipv4-leading-zero"),
         pytest.param("http://999.1.1.1/skill", PART_OVER_255, id="ipv4-part-over-255"),
+        pytest.param("http://1.2.3.04./skill", LEADING_ZERO, id="ipv4-leading-zero-trailing-dot"),
+        pytest.param("http://1.2.3.4.5/skill", NUMBER_LAST, id="number-last-not-ipv4"),
     ],
 )
 async def test_an_endpoint_the_client_cannot_call_is_unreachable(
