@@ -40,6 +40,8 @@ from typing import Any
 
 import httpx
 
+from localexa.error_pickling import reduce_error
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -67,6 +69,10 @@ REQUEST_ID_HEADER = "X-Amzn-RequestId"
 
 class LocalexaClientError(Exception):
     """Base of every error the client raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled without calling __init__, which may take more than the message (error_pickling.py).
+        return reduce_error(self)
 
 
 class ConfigurationError(LocalexaClientError, ValueError):

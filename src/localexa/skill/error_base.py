@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from localexa.error_pickling import reduce_error
 from localexa.skill.messages.errors import ErrorPayload, ErrorType, error_namespace
 from localexa.skill.responses import DirectiveLike, Message, reply
 
@@ -29,6 +30,10 @@ def error_response(
 
 
 class SkillError(Exception):
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled without calling __init__, which may take more than the message (error_pickling.py).
+        return reduce_error(self)
+
     type: ClassVar[ErrorType] = ErrorType.INTERNAL_ERROR
     default_message: ClassVar[str] = "The skill could not handle the directive."
     #: The header namespace; None: `error_namespace(type)` (a type of one interface or generic).

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from localexa.error_pickling import reduce_error
 from localexa.skill.clock import Now, utc_now
 from localexa.skill.grants import LWA_BASE_URL, GrantExchangeError, GrantTokens, refresh_grant_tokens
 from localexa.skill.http import failure_text, new_client, unsendable_url
@@ -39,6 +40,10 @@ OnRefresh = Callable[[GrantTokens], Awaitable[None] | None]
 
 class EventGatewayError(Exception):
     """The gateway refused the event (`code` e.g. SKILL_DISABLED_EXCEPTION) or was unreachable."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled without calling __init__, which may take more than the message (error_pickling.py).
+        return reduce_error(self)
 
     def __init__(self, status: int | None, code: str, description: str | None = None) -> None:
         # No status when there was no answer (unreachable, or the event was refused before sending):

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from localexa.error_pickling import reduce_error
 from localexa.skill.clock import Now, utc_now
 from localexa.skill.http import failure_text, new_client, unsendable_url
 
@@ -38,6 +39,10 @@ class GrantTokens:
 
 class GrantExchangeError(Exception):
     """LWA refused the code or refresh token, or could not be reached (`error` is the OAuth code)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled without calling __init__, which may take more than the message (error_pickling.py).
+        return reduce_error(self)
 
     def __init__(self, error: str, description: str | None = None, status: int | None = None) -> None:
         super().__init__(f"{error}: {description}" if description else error)

@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
+from localexa.error_pickling import reduce_error
 from localexa.skill.clock import Now, utc_now
 from localexa.skill.errors import ExpiredAuthorizationCredential, InvalidAuthorizationCredential, SkillError
 from localexa.skill.http import new_client, not_a_url, unsendable_url
@@ -67,6 +68,10 @@ class TokenCheck:
 
 class TokenValidationError(Exception):
     """The validator could not decide (the device cloud did not answer, or answered nonsense)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled without calling __init__, which may take more than the message (error_pickling.py).
+        return reduce_error(self)
 
 
 class TokenValidator(Protocol):
