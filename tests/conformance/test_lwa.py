@@ -204,6 +204,25 @@ async def test_a_value_that_looks_like_two_quoted_values_keeps_its_code_points(
     assert params["error_description"] == f"response_type {LOOKS_LIKE_TWO[0][1]} is not supported; use code."
 
 
+@pytest.mark.parametrize(
+    ("path", "told"),
+    [
+        ("/auth/o2/a%C2%A71", "/auth/o2/aU+00A71"),
+        ("/auth/o2/a%E2%80%A6b", "/auth/o2/aU+2026b"),
+        ("/auth/o2/%C2%B11", "/auth/o2/U+00B11"),
+    ],
+)
+async def test_an_unknown_path_under_auth_o2_keeps_its_code_points(
+    client: httpx.AsyncClient, path: str, told: str
+) -> None:
+    """A path is the request's, not localexa's words: `/auth/o2/a%C2%A71` read
+    `No resource at GET /auth/o2/asection 1.` (revn QA F3)."""
+    for method in ("GET", "PUT"):
+        unknown = await client.request(method, path)
+        assert unknown.status_code == 404, unknown.text
+        assert unknown.json()["error_description"] == f"No resource at {method} {told}.", unknown.text
+
+
 def test_described_parts_keep_the_request_values_as_sent() -> None:
     from localexa.server.core.errors import Described, Sent
 
