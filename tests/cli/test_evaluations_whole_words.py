@@ -44,6 +44,15 @@ LONG_WORDS = [
     ),
 ]
 SHORT_WORDS = [_case("TurnOn", "Alexa.PowerController", reasons=[POWER])]
+#: A real plan's directive, 43 characters: beside its 20-character header it made a 63-character
+#: line, which a 50-column terminal cut (`Alexa.BrightnessController.Adju` / `stBrightness`, revn
+#: QA), as it cut a long test case name; only "Actual vs expected" was kept whole.
+DIRECTIVE = "Alexa.BrightnessController.AdjustBrightness"
+LONG_NAME = "AdjustBrightnessOfThePorchLightByMinusTwentyFivePercentAtDusk"
+LONG_NAMES = [
+    _case("AdjustBrightness", "Alexa.BrightnessController", reasons=[POWER]),
+    {**_case("AdjustBrightness", "Alexa.BrightnessController"), "name": LONG_NAME},
+]
 
 
 class _Api(BaseHTTPRequestHandler):
@@ -51,6 +60,7 @@ class _Api(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         cases = LONG_WORDS if "/long/" in self.path else SHORT_WORDS
+        cases = LONG_NAMES if "/names/" in self.path else cases
         body = json.dumps({"testCaseResults": cases}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -102,3 +112,22 @@ def test_a_table_whose_words_fit_stays_a_table(api: str) -> None:
     for word in _words(POWER):
         assert any(word in line for line in lines), (word, lines)
     assert all(len(line) <= 80 for line in lines), lines
+
+
+@pytest.mark.parametrize("columns", [50, 80])
+def test_every_value_of_a_record_keeps_its_words_whole(api: str, columns: int) -> None:
+    lines = _results(api, "names", columns)
+    assert any(DIRECTIVE in line for line in lines), lines
+    assert any(LONG_NAME in line for line in lines), lines
+    # Only a word longer than any line (the 61-character name at 50 columns) runs past the edge.
+    assert all(len(line) <= columns or LONG_NAME in line for line in lines), lines
+    headers = ("Test case", "Status", "Directive", "Actual vs expected")
+    assert all(line.startswith((*headers, " ")) for line in lines if line), lines
+    # A value whose word does not fit beside its header is on its own line below it, indented by
+    # two as the long values of "Actual vs expected" are.
+    assert f"  {LONG_NAME}" in lines
+    assert lines[lines.index(f"  {LONG_NAME}") - 1] == "Test case"
+    if columns == 50:
+        assert lines[lines.index(f"  {DIRECTIVE}") - 1] == "Directive"
+    else:
+        assert f"Directive           {DIRECTIVE}" in lines

@@ -174,6 +174,63 @@ def test_description_text_quotes_each_value_whole(text: str, told: str) -> None:
     assert description_text(text) == told
 
 
+#: Values that read as two quoted values with localexa's words between them: their quoted spans
+#: were guessed from the finished text, so `a' §1 'b` read `'a' section 1 'b'` (revn QA F2).
+LOOKS_LIKE_TWO = (
+    ("a' \u00a71 'b", "'a' U+00A71 'b'"),
+    ("x' \u2026 'y \u00b12", "'x' U+2026 'y U+00B12'"),
+)
+
+
+async def test_a_value_that_looks_like_two_quoted_values_keeps_its_code_points(
+    client: httpx.AsyncClient, admin: Admin, browser: Browser
+) -> None:
+    for value, told in LOOKS_LIKE_TWO:
+        refused = await client.post(TOKEN, data={"grant_type": value})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error_description"] == f"The grant_type {told} is not supported.", refused.text
+    skill = await admin.skill()
+    scoped = await client.post(
+        TOKEN,
+        data={"grant_type": "client_credentials", "scope": "alexa::x' \u00a71 'b"},
+        auth=(skill.messaging_client_id, skill.messaging_client_secret),
+    )
+    description = scoped.json()["error_description"]
+    assert description == "The scope 'alexa::x' U+00A71 'b' is not available with client_credentials.", (
+        description
+    )
+    client_id, _ = await admin.lwa_client()
+    params = redirect_params(await browser.get(authorize_url(client_id, response_type=LOOKS_LIKE_TWO[0][0])))
+    assert params["error_description"] == f"response_type {LOOKS_LIKE_TWO[0][1]} is not supported; use code."
+
+
+@pytest.mark.parametrize(
+    ("path", "told"),
+    [
+        ("/auth/o2/a%C2%A71", "/auth/o2/aU+00A71"),
+        ("/auth/o2/a%E2%80%A6b", "/auth/o2/aU+2026b"),
+        ("/auth/o2/%C2%B11", "/auth/o2/U+00B11"),
+    ],
+)
+async def test_an_unknown_path_under_auth_o2_keeps_its_code_points(
+    client: httpx.AsyncClient, path: str, told: str
+) -> None:
+    """A path is the request's, not localexa's words: `/auth/o2/a%C2%A71` read
+    `No resource at GET /auth/o2/asection 1.` (revn QA F3)."""
+    for method in ("GET", "PUT"):
+        unknown = await client.request(method, path)
+        assert unknown.status_code == 404, unknown.text
+        assert unknown.json()["error_description"] == f"No resource at {method} {told}.", unknown.text
+
+
+def test_described_parts_keep_the_request_values_as_sent() -> None:
+    from localexa.server.core.errors import Described, Sent
+
+    described = Described.of("\u00a71 '", Sent("a' \u00a71 'b"), "' \u2026 ", Sent('\u00b12"'))
+    assert description_text(described) == "section 1 'a' U+00A71 'b' ... U+00B12'"
+    assert str(described) == "\u00a71 'a' \u00a71 'b' \u2026 \u00b12\""
+
+
 def test_description_text_takes_linear_time_on_many_quotes() -> None:
     """Quotes that open and never close, or close and never open: each is looked at once."""
     for text in ("'a " * 20_000, "a' " * 20_000, "'a' " * 20_000, " '" * 20_000 + "'"):

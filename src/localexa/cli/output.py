@@ -306,7 +306,7 @@ def _print_table(console: Console, rows: Sequence[Any], columns: Sequence[Column
         boxed = False
         widths = _column_widths(columns, cells, whole, console.width - _bare_frame(len(columns)))
     if widths is None:
-        print_records(console, headers, cells, title, [column.words_whole for column in columns])
+        print_records(console, headers, cells, title)
         return
     table = Table(title=title, title_justify="left")
     if not boxed:

@@ -1,14 +1,15 @@
 """Rows too wide for a table, each printed as `header  value` lines (output.py falls back to them).
 
-A value is never wrapped by Rich: a terminal may wrap a long line, which still copies whole.
-A column whose words must stay whole (`Column.words_whole`: the values and ids in `evaluations`'
-"Actual vs expected") is wrapped here instead, only at spaces, as the CLI's error lines are
-(unbroken.py): beside its header, each line after the first under the value's first character,
-when its every word fits there; else on the lines below the header, indented by two. Such a
-value used to run past the terminal's edge, which cut its words anywhere (`…AEXAM` then
-`PLE0123…`, QA of 2026-12-06), and its second line started at the left edge, under the headers.
-A word longer than the whole line is alone on its line, with no break in it (the terminal's
-to show on more rows).
+A value is never wrapped by Rich, which folds a word at any character. Every value is wrapped
+here instead, only at spaces, as the CLI's error lines are (unbroken.py): beside its header,
+each line after the first under the value's first character, when its every word fits there;
+else on the lines below the header, indented by two. A value used to run past the terminal's
+edge, which cut its words anywhere (`…AEXAM` then `PLE0123…`, QA of 2026-12-06), its second line
+at the left edge, under the headers; until 2026-12-06 (night) only the values of `evaluations`'
+"Actual vs expected" were kept whole, so a directive (`Alexa.BrightnessController.Adju` then
+`stBrightness`), a test case name or an id beside its header still ran past the edge (revn QA).
+A word longer than the whole line is alone on its line, with no break in it (the terminal's to
+show on more rows). Output that is no terminal is not wrapped at all: `header  value`, for grep.
 """
 
 from __future__ import annotations
@@ -46,18 +47,13 @@ def print_records(
     headers: Sequence[str],
     cells: Sequence[Sequence[str]],
     title: str | None,
-    words_whole: Sequence[bool],
 ) -> None:
-    """Each row as `header  value` lines, a blank line between rows; `words_whole`: per column."""
+    """Each row as `header  value` lines, a blank line between rows, every value's words whole."""
     if title:
         console.print(Text(title, style="italic"))
     pad = max(cell_len(header) for header in headers)
     for index, row_cells in enumerate(cells):
         if index:
             console.print()
-        for header, cell, whole in zip(headers, row_cells, words_whole, strict=True):
-            label = f"{header.ljust(pad)}  "
-            if whole:
-                _print_whole_words(console, label, cell)
-            else:
-                console.print(Text(label + cell), soft_wrap=True)
+        for header, cell in zip(headers, row_cells, strict=True):
+            _print_whole_words(console, f"{header.ljust(pad)}  ", cell)

@@ -27,12 +27,14 @@ from localexa.server.core.errors import (
     ApiFamily,
     BadRequest,
     Conflict,
+    Described,
     Forbidden,
     LocalexaError,
     MethodNotAllowed,
     NotFound,
     OAuthError,
     PayloadTooLarge,
+    Sent,
     ServiceUnavailable,
     Unauthorized,
     UnsupportedMediaType,
@@ -126,12 +128,15 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
             except LocalexaError as refused:
                 return render_error(refused, families.family_for(request.url.path), _request_id(request))
         error_type = _STATUS_ERRORS.get(exc.status_code, LocalexaError)
-        detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        detail: str | Described = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        # The path as parts (`Sent`): LWA's error_description keeps its `§`, `…`, `±` as sent; they
+        # read as localexa's own words (`/auth/o2/asection 1`, revn QA of 2026-12-06).
+        path = Sent(request.url.path)
         if exc.status_code == 404 and detail == "Not Found":
-            detail = f"No resource at {request.method} {request.url.path}."
+            detail = Described.of(f"No resource at {request.method} ", path, ".")
         headers = exc.headers
         if exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}."
+            detail = Described.of(f"{request.method} is not allowed on ", path, ".")
             # A 405 must list the methods in `Allow` (RFC 9110 §15.5.6).
             allowed = families.allowed_methods(request.url.path)
             if allowed:  # a route that raised 405 itself keeps its own headers

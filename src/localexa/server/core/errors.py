@@ -32,6 +32,11 @@ from typing import Any, ClassVar
 
 from starlette.responses import JSONResponse, Response
 
+# Re-exported: LWA's errors (lwa/oauth_errors.py) and their tests import them from here.
+from localexa.server.core.descriptions import Described as Described
+from localexa.server.core.descriptions import Sent as Sent
+from localexa.server.core.descriptions import description_text as description_text
+
 
 class ApiFamily(enum.StrEnum):
     """Each family of Amazon APIs has its own error body."""
@@ -55,13 +60,16 @@ class LocalexaError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: str | Described,
         *,
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(str(message))
+        self.message = str(message)
+        #: The message as parts when it quotes the request (LWA's error_description keeps them
+        #: as sent, core/descriptions.py); None for a message of localexa's words alone.
+        self.described = message if isinstance(message, Described) else None
         self.code = code or self.default_code
         self.headers: dict[str, str] = dict(headers or {})
 
@@ -238,87 +246,6 @@ _BEARER_FAMILIES = frozenset(
 ERROR_PAGES: dict[ApiFamily, Callable[[int, str, dict[str, str]], Response]] = {}
 
 
-#: Outside RFC 6749's error_description set (§5.2, §4.1.2.1): %x20-21 / %x23-5B / %x5D-7E.
-_NOT_DESCRIPTION = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
-
-
-#: The typography of localexa's own messages, in ASCII words: `RFC 9112 §6.1` read
-#: `RFC 9112 U+00A76.1` (re-verification of 2026-12-06). Only before a digit for `§` and `±`, so a
-#: lone `§` the request sent is still told as its code point.
-_ASCII_WORDS = re.compile(r"§ ?(?=\d)|±(?=\d)|…")
-_WORDS = {"±": "+/-", "…": "..."}
-#: A quote that may open a value a message quotes, as every message quotes what the request sent
-#: (`'{value}'` or `{value!r}`): one that starts a word. One that may close it: before white
-#: space, sentence punctuation or the end.
-_OPENS = re.compile(r"""(?<!\w)['"]""")
-_CLOSES = re.compile(r"""['"](?=[\s.,;:!?)\]]|$)""")
-
-
-def _ascii_words(text: str) -> str:
-    return _ASCII_WORDS.sub(lambda m: _WORDS.get(m.group(), "section "), text)
-
-
-def _quoted_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each quoted value of `text`, its quotes included.
-
-    A value runs from a quote that may open one to the last same quote that may close one before
-    the next quote that can only open another (or before the end): a value's own `' ` (`it' s`) does
-    not end it, while two values stay two, with localexa's words between them. Until the night of
-    2026-12-06 a value ended at its first `' `, and the rest of it read as localexa's own text
-    (`'it' s section 1 ...'` for `it' s §1 …`); that lazy pattern also took time quadratic in
-    a text of many opening quotes that nothing closes. Each quote is looked at once here."""
-    opens = [m.start() for m in _OPENS.finditer(text)]
-    closes: dict[str, list[int]] = {"'": [], '"': []}
-    for m in _CLOSES.finditer(text):
-        closes[m.group()].append(m.start())
-    # A quote between a non-word character and white space (`it ' s`, `… '`) may open or close:
-    # inside a value it does not end the value by opening another.
-    both = set(closes["'"]) | set(closes['"'])
-    spans: list[tuple[int, int]] = []
-    at = {"'": 0, '"': 0}  # the next close of each quote not yet passed
-    i = 0
-    while i < len(opens):
-        start = opens[i]
-        quote = text[start]
-        ends = closes[quote]
-        while at[quote] < len(ends) and ends[at[quote]] <= start:
-            at[quote] += 1
-        if at[quote] == len(ends):  # nothing closes it: a quote of localexa's own text
-            i += 1
-            continue
-        # The first later opener with a close of this quote before it ends the value there.
-        j = i + 1
-        while j < len(opens) and (ends[at[quote]] >= opens[j] or opens[j] in both):
-            j += 1
-        limit = opens[j] if j < len(opens) else len(text)
-        while at[quote] + 1 < len(ends) and ends[at[quote] + 1] < limit:
-            at[quote] += 1
-        end = ends[at[quote]] + 1
-        spans.append((start, end))
-        while i < len(opens) and opens[i] < end:
-            i += 1
-    return spans
-
-
-def description_text(text: str) -> str:
-    """`text` within RFC 6749's error_description characters: `"` becomes `'`, a section sign
-    before a number `section ` (`§6.1` → `section 6.1`), `±` before one `+/-`, `…` `...`; any other
-    character outside them its code point (`é` → `U+00E9`), so nothing it named is lost. A
-    description may quote what the request sent (a grant_type, a scope, a path): the words are
-    for localexa's own text only, a quoted value's `…§1±2` reads `U+2026U+00A71U+00B12` (since
-    2026-12-06 evening; it read `...section 1+/-2`, as if the client had sent that, rev3 QA)."""
-    parts: list[str] = []
-    end = 0
-    for start, stop in _quoted_spans(text):
-        parts.append(_ascii_words(text[end:start]))
-        parts.append(text[start:stop])
-        end = stop
-    parts.append(_ascii_words(text[end:]))
-    return _NOT_DESCRIPTION.sub(
-        lambda m: "'" if m.group() == '"' else f"U+{ord(m.group()):04X}", "".join(parts)
-    )
-
-
 #: The Smart Home Capability Evaluation API's paths (evaluation/routes.py), where every error
 #: but the run's 409 is a BadRequestError, with `violations`, also for a path no route has.
 EVALUATION_PATH = re.compile(r"/v1/skills/[^/]+/smartHome/testing(?:/|$)")
@@ -363,7 +290,9 @@ def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Re
         code = error.code if isinstance(error, OAuthError) else codes.get(status, fallback)
         if code == "invalid_client":  # a 401 of the token endpoint (an injected fault, say)
             headers.setdefault("WWW-Authenticate", 'Basic realm="localexa"')
-        body = {"error": code, "error_description": description_text(error.message)}
+        # The parts, unless the message was replaced since (refused_in_shape).
+        described = error.described if str(error.described) == error.message else None
+        body = {"error": code, "error_description": description_text(described or error.message)}
     elif family is ApiFamily.EVENTS:
         code = error.code if error.code in EVENT_GATEWAY_CODES else event_code(status)
         body = {

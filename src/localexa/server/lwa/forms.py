@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import unquote, unquote_plus
 
 from localexa.server.core import strict_json
+from localexa.server.core.errors import Described, Sent
 from localexa.server.core.json_body import NOT_FINITE_MESSAGE
 from localexa.server.lwa.oauth_errors import InvalidClient, InvalidRequest
 
@@ -85,8 +86,11 @@ def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
     if kind in (FORM, ""):
         return parse_lenient_form(text)
     raise InvalidRequest(
-        f"The Content-Type '{kind}' is not supported: send application/x-www-form-urlencoded "
-        "(or application/json)."
+        Described.of(
+            "The Content-Type '",
+            Sent(kind),
+            "' is not supported: send application/x-www-form-urlencoded (or application/json).",
+        )
     )
 
 

@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import Clock, as_utc
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import OAuthError
+from localexa.server.core.errors import Described, OAuthError, Sent
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.lwa import pkce
 from localexa.server.lwa.key_confirmation import key_proven
@@ -90,7 +90,9 @@ class TokenEndpoint:
         if grant_type is None:
             raise InvalidRequest("The grant_type parameter is required.")
         if grant_type not in GRANT_TYPES:
-            raise UnsupportedGrantType(f"The grant_type '{grant_type}' is not supported.")
+            raise UnsupportedGrantType(
+                Described.of("The grant_type '", Sent(grant_type), "' is not supported.")
+            )
         caller = await self.authenticate(params, basic)
         if grant_type == "authorization_code":
             return await self.authorization_code(params, caller)
@@ -231,7 +233,11 @@ class TokenEndpoint:
             raise InvalidScope("The scope parameter is required (alexa:skill_messaging).")
         unknown = [s for s in scopes if s not in CLIENT_CREDENTIALS_SCOPES]
         if unknown:
-            raise InvalidScope(f"The scope '{' '.join(unknown)}' is not available with client_credentials.")
+            raise InvalidScope(
+                Described.of(
+                    "The scope '", Sent(" ".join(unknown)), "' is not available with client_credentials."
+                )
+            )
         issued = await self._issue(
             InvalidClient("Client authentication failed: unknown client."),
             client_id=client.client_id,
