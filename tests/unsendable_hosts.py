@@ -46,3 +46,21 @@ UNSENDABLE = [
     ("http://0x7f.1/", NUMBER_LAST),
     ("http://127.1:8080", NUMBER_LAST),
 ]
+
+#: Hosts every client sends (the shared rule lets them through): an IPv6 literal whose last part is
+#: an IPv4 address was refused as "ends in a number" for an hour on the night of 2026-12-06.
+SENDABLE = [
+    "http://[::ffff:127.0.0.1]:8080",
+    "http://[::ffff:1.2.3.4]/",
+    "http://[64:ff9b::192.0.2.1]/",
+    "http://[::1.2.3.4]/",
+    "http://[::1]:8080",
+    "http://127.0.0.1:8080",
+    "http://localhost:8080",
+    "http://example.com./",
+    "http://v2.api.example.com/",
+    "http://123.example.com/",
+    "http://1password.com/",
+    "http://0.0.0.0:8080",
+    "http://host.docker.internal:8080",
+]

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 __all__ = [
     "IPV4_LEADING_ZEROS",
     "IPV4_PARTS",
+    "NUMBER_LAST_WHY",
     "host_fault",
     "invalid_url_reason",
     "ipv4_part_over_255",
@@ -59,10 +60,10 @@ LEADING_ZERO_IPV4 = f"its host is an IPv4 address with a leading zero, and {IPV4
 IPV4_PARTS = "an IPv4 address's parts are 0-255"
 IPV4_PART_OVER_255 = f"its host is a dotted quad with a part over 255, and {IPV4_PARTS}"
 #: Why a host that ends in a number but is no IPv4 address is refused (`1.2.3.4.5`, `a.123`).
-NUMBER_LAST = (
-    "its host ends in a number, which URL parsers read as an IPv4 address, and it is not one "
-    "(four parts, each 0-255)"
+NUMBER_LAST_WHY = (
+    "ends in a number, which URL parsers read as an IPv4 address, and it is not one (four parts, each 0-255)"
 )
+NUMBER_LAST = f"its host {NUMBER_LAST_WHY}"
 _DOTTED_QUAD = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 #: A label WHATWG's "ends in a number" checker reads as a number: decimal, or `0x` and hex digits.
 _NUMBER = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
@@ -121,7 +122,10 @@ def _ascii_host(host: str) -> str | None:
 def host_fault(host: str) -> str | None:
     """Why `host` (as the URL writes it, without brackets' contents checked: an IP literal passes)
     cannot be sent, in words that follow "is not a valid URL: " (`its host …`); None when it can."""
-    if not host or host.startswith("["):
+    if not host or host.startswith("[") or ":" in host:
+        # An IPv6 literal, with or without its brackets (`urlsplit(...).hostname` drops them): its
+        # last part may be an IPv4 address (`::ffff:127.0.0.1`), which the rules below would read as
+        # a name ending in a number (re-verification of the night of 2026-12-06). httpx checks it.
         return None
     if leading_zero_ipv4(host):
         return LEADING_ZERO_IPV4

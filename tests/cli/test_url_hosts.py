@@ -38,3 +38,13 @@ def test_no_traceback_from_the_env_variable_either(url: str) -> None:
     assert result.exit_code == 2, (result.output, result.exception)
     assert "Traceback" not in result.output
     assert "is not a valid URL: its host" in json.loads(result.stderr)["error"]["message"]
+
+
+@pytest.mark.parametrize("url", ["http://[::ffff:127.0.0.1]:9", "http://[::1]:9", "http://127.0.0.1.:9"])
+def test_a_sendable_url_is_no_usage_error(url: str) -> None:
+    """Taken and tried (the shared rule's other sendable hosts: tests/client/test_base_url_hosts.py):
+    nothing listens on port 9, so the CLI says it could not connect (exit 1), not INVALID_VALUE."""
+    args = ["--url", url, "--admin-key", "k", "--retries", "0", "admin", "health", "--json"]
+    result = CliRunner().invoke(app, args, env=CLEAN_ENV)
+    assert result.exit_code != 2, result.output
+    assert "INVALID_VALUE" not in result.stderr, result.stderr

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from localexa.client import AsyncClient, Client, ConfigurationError, Endpoints
-from tests.unsendable_hosts import PART_OVER_255, UNSENDABLE
+from tests.unsendable_hosts import PART_OVER_255, SENDABLE, UNSENDABLE
 
 
 @pytest.mark.parametrize(("url", "why"), UNSENDABLE)
@@ -47,16 +47,16 @@ def test_a_regional_base_url_is_checked_too() -> None:
         Endpoints.local("http://localhost:8080", eu_base_url="http://a.xn--:8081")
 
 
-SENDABLE = [
-    "http://localhost:8080",
+MORE_SENDABLE = [
     "http://127.0.0.1",
-    "http://[::1]:8080",
     "http://a.b.:9",
     "http://my_box",
+    "http://xn--bcher-kva.example",
+    "http://b\u00fccher.example",
 ]
 
 
-@pytest.mark.parametrize("url", [*SENDABLE, "http://xn--bcher-kva.example", "http://b\u00fccher.example"])
+@pytest.mark.parametrize("url", [*SENDABLE, *MORE_SENDABLE])
 def test_sendable_hosts_are_taken(url: str) -> None:
     Client(base_url=url).close()
 

@@ -23,7 +23,8 @@ from localexa.skill import (
     power_state,
 )
 from localexa.skill.clock import utc_now
-from tests.unsendable_hosts import UNSENDABLE
+from localexa.skill.http import unsendable_url
+from tests.unsendable_hosts import SENDABLE, UNSENDABLE
 
 
 @pytest.mark.parametrize(("url", "why"), UNSENDABLE)
@@ -195,3 +196,8 @@ async def test_the_introspection_validator_refuses_a_surrogate_and_a_port_no_soc
     reason = _port_refused(url, 99999) if ":99999" in url else _refused(url)
     assert str(caught.value) == f"introspection failed: {reason}"
     assert asked == []
+
+
+@pytest.mark.parametrize("url", SENDABLE)
+def test_a_sendable_url_is_not_refused(url: str) -> None:
+    assert unsendable_url(url) is None

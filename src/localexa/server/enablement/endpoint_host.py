@@ -21,7 +21,14 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from localexa.idna_hosts import IPV4_LEADING_ZEROS, IPV4_PARTS, ipv4_part_over_255, leading_zero_ipv4
+from localexa.idna_hosts import (
+    IPV4_LEADING_ZEROS,
+    IPV4_PARTS,
+    NUMBER_LAST_WHY,
+    ipv4_part_over_255,
+    leading_zero_ipv4,
+    number_last_not_ipv4,
+)
 from localexa.server.core.errors import BadRequest
 
 _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
@@ -49,6 +56,11 @@ def _leading_zeros(value: str) -> BadRequest:
 def _part_over_255(value: str) -> BadRequest:
     """`999.1.1.1` likewise, in the words outbound URLs use for it (localexa/idna_hosts.py)."""
     return BadRequest(f"The Host header {value[:100]!r} is not a host[:port]: {IPV4_PARTS}.")
+
+
+def _number_last(value: str) -> BadRequest:
+    """`a.123`, `127.1`, `1.2.3.4.5` likewise (they were refused in the words above)."""
+    return BadRequest(f"The Host header {value[:100]!r} is not a host[:port]: it {NUMBER_LAST_WHY}.")
 
 
 def _is_name(name: str) -> bool:
@@ -89,6 +101,8 @@ def host_of(request_host: str | None) -> str | None:
             raise _leading_zeros(request_host)
         if ipv4_part_over_255(bare):
             raise _part_over_255(request_host)
+        if bare and number_last_not_ipv4(bare):
+            raise _number_last(request_host)
         if name and not (bare and _is_name(bare)):
             raise _refused(request_host)
         host, after = (bare.lower() or None), colon + port
