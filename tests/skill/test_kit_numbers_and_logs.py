@@ -130,6 +130,34 @@ async def test_a_failed_accept_grant_exchange_is_logged_without_secrets(
     assert "wrong-secret" not in caplog.text
 
 
+async def test_the_lwa_url_is_logged_without_its_password_and_quoted(
+    amazon: FakeAmazon, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A `user:password@` in lwa_base_url stood in the log in clear, and a line break in it
+    started a log line of its own (re-verification of the night of 2026-12-06)."""
+    skill = SkillHandler(CallableValidator(lambda token: TokenCheck.valid_for("user-7")))
+    base = amazon.base_url.replace("://", "://me:s3cret@")
+    handler = AcceptGrantHandler(
+        amazon.client_id, "wrong-secret", lambda user, tokens: None, lwa_base_url=base
+    )
+    assert "s3cret" not in repr(handler)
+    skill.add("Alexa.Authorization", "AcceptGrant", handler)
+    caplog.set_level(logging.WARNING, logger="localexa.skill")
+    answer = await skill.handle(accept_grant(code="good-code"))
+    assert payload(answer)["type"] == "ACCEPT_GRANT_FAILED"
+    assert "s3cret" not in caplog.text
+    assert "me:***@" in caplog.text
+    caplog.clear()
+    broken = AcceptGrantHandler(
+        amazon.client_id, "wrong-secret", lambda user, tokens: None, lwa_base_url="http://[::1\nFORGED"
+    )
+    skill.add("Alexa.Authorization", "AcceptGrant", broken)
+    answer = await skill.handle(accept_grant(code="good-code"))
+    assert payload(answer)["type"] == "ACCEPT_GRANT_FAILED"
+    assert "\nFORGED" not in caplog.text
+    assert "'http://[::1\\nFORGED'" in caplog.text
+
+
 async def test_sends_waiting_on_a_refused_refresh_share_its_failure(amazon: FakeAmazon) -> None:
     client, _ = await _gateway(amazon, expires_at=utc_now() - timedelta(seconds=1))
     amazon.refresh_tokens.clear()  # disabled: the refresh token is revoked

@@ -25,13 +25,18 @@ _WORD = re.compile(r"\S+\s*")
 def _breaks(plain: str, width: int, indent: int) -> list[int]:
     """Offsets in `plain` to break at: greedy, at spaces only, never inside a word."""
     offsets: list[int] = []
-    used = 0  # cells on the current line
+    # Cells on the current line: a paragraph's own leading indent (a record's value below its
+    # header) takes its cells too; uncounted, such a first line came out two cells too wide, and
+    # the terminal cut its last word (re-verification of the night of 2026-12-06).
+    used = cell_len(plain) - cell_len(plain.lstrip(" "))
+    words = 0  # on the current line: the first word of a line is never moved to the next
     for match in _WORD.finditer(plain):
         word = match.group().rstrip()
-        if used and used + cell_len(word) > width:
+        if words and used + cell_len(word) > width:
             offsets.append(match.start())
-            used = indent
+            used, words = indent, 0
         used += cell_len(match.group())
+        words += 1
     return offsets
 
 

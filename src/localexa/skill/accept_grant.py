@@ -12,6 +12,7 @@ import httpx
 from localexa.skill.errors import AcceptGrantFailed
 from localexa.skill.grants import LWA_BASE_URL, GrantExchangeError, GrantTokens, exchange_grant_code
 from localexa.skill.handler import SkillRequest
+from localexa.skill.http import shown_url
 from localexa.skill.messages import AcceptGrantPayload
 from localexa.skill.responses import Message, accept_grant_response
 
@@ -42,7 +43,9 @@ class AcceptGrantHandler:
         self._transport = transport
 
     def __repr__(self) -> str:
-        return f"AcceptGrantHandler(client_id={self.client_id!r}, lwa_base_url={self.lwa_base_url!r})"
+        return (
+            f"AcceptGrantHandler(client_id={self.client_id!r}, lwa_base_url={shown_url(self.lwa_base_url)})"
+        )
 
     async def __call__(self, request: SkillRequest) -> Message:
         if request.user is None:
@@ -56,9 +59,11 @@ class AcceptGrantHandler:
             # Alexa gets Amazon's fixed message; the skill's own log says why (nothing did: a
             # skill with the wrong messaging credentials failed every AcceptGrant without a trace).
             # The OAuth error, its description and the status only: never the code or the secret.
+            # The URL without its password, quoted (a `user:password@` in lwa_base_url stood in
+            # the log in clear: re-verification of the night of 2026-12-06).
             log.warning(
                 "AcceptGrant: the grant code exchange at %s failed: %s (HTTP %s)",
-                self.lwa_base_url,
+                shown_url(self.lwa_base_url),
                 error,
                 error.status if error.status is not None else "-",
             )

@@ -60,6 +60,12 @@ def not_a_url(url: str) -> str:
     return invalid_url_reason(url, repr(_without_password(url)))
 
 
+def shown_url(url: str) -> str:
+    """`url` as the kit writes it in its errors and logs: without its password (`user:***@`), and
+    quoted (repr), so a control character in it (a NUL, a line break) cannot forge a log line."""
+    return repr(_without_password(url))
+
+
 def _without_password(url: str) -> str:
     head, at, tail = url.partition("@")
     if not at or "/" in head.partition("://")[2]:
