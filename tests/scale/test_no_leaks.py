@@ -22,7 +22,12 @@ What must hold at the end, against the sample after the warm-up (the slack is do
   the pool's overflow, `_sqlite_spares` in bench/process_probe.py);
 - threads: at most one more (the default executor starts a thread when more password checks
   overlap than during the warm-up);
-- child processes (Lambda workers): as many, none a zombie, at most `MAX_IDLE_WORKERS`;
+- child processes (Lambda workers): none a zombie, at most `MAX_IDLE_WORKERS`. Not "as many":
+  how many idle workers a sample finds depends on when the pool's reaper last retired the
+  workers whose handler file a round deleted, which load moves (CI runs of the night of
+  2026-12-06 on a slower machine found 2 -> 3 and 3 -> 7, and passed alone every time); their
+  descriptors (a socket pair per standard stream, `FDS_PER_WORKER`) are counted apart for the
+  same reason. Growth past the cap fails, and the cap is pinned on its own below;
 - database connections and Redis clients: every one is a pooled one (PostgreSQL backends are the
   pool's connections, none idle in a transaction) and at most `POOL_SLACK` more than after the
   warm-up (a pool opens a connection when calls overlap more than before, and keeps it);
@@ -145,9 +150,14 @@ async def _measure(soak: Soak) -> tuple[Sample, Sample]:
     return warm, end
 
 
+#: Descriptors the server holds for each Lambda worker: its stdin, stdout and stderr (unix sockets).
+FDS_PER_WORKER = 3
+
+
 def _outside_pools(sample: Sample) -> float:
     v = sample.values
-    return v["open fds"] - v["  SQLite files open"] - v.get("TCP to PostgreSQL", 0) - v.get("TCP to Redis", 0)
+    pools = v["  SQLite files open"] + v.get("TCP to PostgreSQL", 0) + v.get("TCP to Redis", 0)
+    return v["open fds"] - pools - FDS_PER_WORKER * v["child processes"]
 
 
 @pytest.mark.slow
@@ -165,7 +175,6 @@ def test_a_served_process_holds_no_more_after_rounds_of_the_mix(soak: Soak) -> N
     assert _outside_pools(end) <= _outside_pools(warm), report
     assert after["  SQLite descriptors kept for reuse"] <= SQLITE_SPARES, report
     assert after["threads"] <= before["threads"] + 1, report
-    assert after["child processes"] == before["child processes"], report
     assert after["child processes"] <= MAX_IDLE_WORKERS, report
     assert after["  of which zombies"] == 0, report
     outbound = "  of which outbound calls'"
