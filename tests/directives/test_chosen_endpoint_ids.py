@@ -1,23 +1,25 @@
-"""An `endpointId` localexa would keep redacted, at `POST /_localexa/directives`.
+"""An `endpointId` the journal's rules would read as a secret field, at `POST /_localexa/directives`.
 
-The v3 envelope's endpointId pattern (`[a-zA-Z0-9_\\-=#;:?@&]{1,256}`, spec §4) already refuses an
-LWA token's shape (`Atza|…`: no `|`), but takes a secret field's `name=value` (`lamp?code=1`,
+The v3 envelope's endpointId pattern (`[a-zA-Z0-9_\\-=#;:?@&]{1,256}`, spec §4) refuses an LWA
+token's shape (`Atza|…`: no `|`), but takes a secret field's `name=value` (`lamp?code=1`,
 `#access_token=…`), which localexa hides wherever it keeps or shows a message
 (observe/redaction.py). Such a directive was sent as given and kept as `lamp?code=[redacted]`, so
-the skill's later asynchronous answer was judged against the kept directive, which no longer
-matched the pattern: "not a valid directive" (QA of the night of 2026-12-06). It is now refused with
-a 400 saying what it would be kept as, never the value itself, and nothing is sent, as a
-correlationToken of that kind is (tests/directives/test_chosen_correlation_tokens.py).
+the skill's later asynchronous answer was judged against a kept directive that no longer matched
+the pattern: "not a valid directive" (QA of the night of 2026-12-06). It was then refused with a
+400; an endpointId is an identifier, not a secret, and is now kept as given wherever a message is
+kept (directives/scrub.py), so it is sent, and the late answer is judged against it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
+from localexa.server.directives.scrub import redact_message
 from localexa.skill import power_state, response
 from localexa.testing import Localexa
 from tests.directives.conftest import endpoints_after_link, send
@@ -40,37 +42,38 @@ def _sent_directives(skill: LinkedSkill) -> int:
     return sum(1 for request in skill.server.requests if request.path == "/skill")
 
 
-@pytest.mark.parametrize(
-    ("chosen", "kept_as"),
-    [
-        ("lamp?code=chosen", "lamp?code=[redacted]"),
-        ("code=chosen", "code=[redacted]"),
-        ("#access_token=chosen", "#access_token=[redacted]"),
-        ("?sig=chosen", "?sig=[redacted]"),
-        ("a?client_secret=chosen&b=1", "a?client_secret=[redacted]&b=1"),
-        ("password=chosen", "password=[redacted]"),
-    ],
-)
-async def test_an_endpoint_id_localexa_would_redact_is_a_400_and_not_sent(
-    admin: Admin, skill: LinkedSkill, chosen: str, kept_as: str
+#: Each a secret field to the journal's rules, each a valid endpointId.
+FORM_SHAPED = [
+    "lamp?code=chosen",
+    "code=chosen",
+    "#access_token=chosen",
+    "?sig=chosen",
+    "a?client_secret=chosen&b=1",
+    "password=chosen",
+]
+
+
+@pytest.mark.parametrize("chosen", FORM_SHAPED)
+async def test_an_endpoint_id_shaped_like_a_secret_field_is_sent_and_kept_as_given(
+    admin: Admin, client: httpx.AsyncClient, skill: LinkedSkill, chosen: str
 ) -> None:
-    before = _sent_directives(skill)
     answered = await send(admin, {**skill.directive(), "endpointId": chosen})
 
-    assert answered.status_code == 400, answered.text
-    message = answered.json()["message"]
-    assert message.startswith("endpointId: "), message
-    assert repr(kept_as) in message, message  # what it would be kept and shown as
-    assert "secret field" in message, message
-    # Its own reason (until the night of 2026-12-06 the correlationToken's, "the skill's answer
-    # could not be matched to this directive", which is not what goes wrong for an endpointId).
-    assert "could not be matched" not in message, message
-    assert "breaks the v3 pattern" in message, message
-    assert "asynchronous answer would be judged against" in message, message
-    assert '"not a valid directive"' in message, message
-    assert "chosen" not in message.replace(kept_as, ""), message  # the value itself is not echoed
-    assert "chosen" not in answered.text.replace(json.dumps(kept_as)[1:-1], ""), answered.text
-    assert _sent_directives(skill) == before
+    assert answered.status_code == 200, answered.text  # a 400 earlier on the night of 2026-12-06
+    directive = answered.json()["directive"]["directive"]
+    assert directive["endpoint"]["endpointId"] == chosen
+    assert directive["endpoint"]["scope"]["token"] == "[redacted]"  # the secret beside it: hidden
+    [sent] = [r for r in skill.server.requests if r.path == "/skill"][-1:]
+    assert json.loads(sent.body)["directive"]["endpoint"]["endpointId"] == chosen
+    path = f"/_localexa/customers/{skill.user_id}/skills/{skill.skill_id}/messages"
+    messages = (await client.get(path, headers=admin.headers)).json()["messages"]
+    [kept] = [
+        m
+        for m in messages
+        if m["exchangeId"] == answered.json()["exchangeId"] and m["direction"] == "directive"
+    ]
+    assert kept["endpointId"] == chosen
+    assert kept["body"]["directive"]["endpoint"]["endpointId"] == chosen
 
 
 LWA_SHAPED = ["Atza|chosen", "Atzr|chosen", "Atc|chosen", "Atza%7Cchosen", "run-1:Atza|x"]
@@ -103,10 +106,13 @@ async def test_any_other_endpoint_id_is_sent_and_kept_as_given(
     assert json.loads(sent.body)["directive"]["endpoint"]["endpointId"] == chosen
 
 
-def test_a_late_answer_for_an_endpoint_id_with_form_characters_is_judged_valid(localexa: Localexa) -> None:
-    """An endpointId localexa keeps as given, with the pattern's `?`, `=`, `&`, `#` and `;`, is
-    matched by the skill's asynchronous answer (the redacted one was "not a valid directive")."""
-    endpoint_id = "room#2;x=1&y?z=2"
+@pytest.mark.parametrize("endpoint_id", ["room#2;x=1&y?z=2", "lamp?code=1"])
+def test_a_late_answer_for_an_endpoint_id_with_form_characters_is_judged_valid(
+    localexa: Localexa, endpoint_id: str
+) -> None:
+    """An endpointId with the pattern's `?`, `=`, `&`, `#` and `;`, a secret field's shape
+    included, is matched by the skill's asynchronous answer (the redacted one was "not a valid
+    directive")."""
     skill_server = DefersOnly()
     with skill_server:
         skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
@@ -130,3 +136,36 @@ def test_a_late_answer_for_an_endpoint_id_with_form_characters_is_judged_valid(l
     [event] = [m for m in messages if m.exchange_id == sent.exchange_id and m.direction == "event"]
     assert event.endpoint_id == endpoint_id
     assert event.verdict == {"valid": True, "problems": [], "name": "Alexa.Response", "errorType": None}
+
+
+def _answer(endpoint_id: str, *, listed: bool = False) -> dict[str, Any]:
+    if listed:
+        return {"event": {"header": {}, "payload": {"endpoints": [{"endpointId": endpoint_id}]}}}
+    return {"event": {"header": {}, "endpoint": {"endpointId": endpoint_id}, "payload": {}}}
+
+
+def _kept(message: dict[str, Any]) -> Any:
+    event = message["event"]
+    return (
+        event["endpoint"]["endpointId"]
+        if "endpoint" in event
+        else event["payload"]["endpoints"][0]["endpointId"]
+    )
+
+
+@pytest.mark.parametrize("listed", [False, True])
+def test_only_an_endpoint_id_of_the_pattern_holding_no_sent_secret_is_kept_as_given(listed: bool) -> None:
+    """What scrub.py keeps: an `Atza|…` token or a URL is no endpointId and stays redacted, and so
+    does a sent secret (the customer's token) a skill echoes as its endpointId."""
+    secret = "the-customers-token-1234"
+    assert _kept(redact_message(_answer("lamp?code=1", listed=listed), (secret,))) == "lamp?code=1"
+    assert _kept(redact_message(_answer("Atza|abc", listed=listed), (secret,))) == "Atza|[redacted]"
+    url = "https://x.example/?code=abc"
+    assert (
+        _kept(redact_message(_answer(url, listed=listed), (secret,))) == "https://x.example/?code=[redacted]"
+    )
+    assert _kept(redact_message(_answer(f"{secret}-1", listed=listed), (secret,))) == "[redacted]-1"
+    # The message itself is left as it was.
+    given = _answer("lamp?code=1", listed=listed)
+    redact_message(given, (secret,))
+    assert _kept(given) == "lamp?code=1"

@@ -60,6 +60,8 @@ class DirectiveIn(NullMeansAbsent, CamelModel):
     namespace: str = Field(min_length=1, max_length=200)
     name: str = Field(min_length=1, max_length=200)
     # The v3 envelope's rule (spec §4), so localexa never sends a directive it would itself refuse.
+    # Kept as given, also one the journal's rules would read as a secret field (`lamp?code=1`,
+    # directives/scrub.py): refused until the night of 2026-12-06, as it was kept redacted.
     endpoint_id: str | None = Field(default=None, min_length=1, max_length=256, pattern=ENDPOINT_ID_PATTERN)
     payload: DirectivePayload = Field(default_factory=dict)
     payload_version: Literal["3"] = "3"
@@ -84,44 +86,21 @@ class DirectiveIn(NullMeansAbsent, CamelModel):
         event the skill posts before its DeferredResponse never joined the directive, and a later
         answer was judged against `Atza|[redacted]` (QA of 2026-12-06). localexa's own tokens are
         base64, which nothing redacts. The value is not echoed: it may be a customer's token."""
-        _refuse_if_redacted(
-            value,
-            "so the skill's answer could not be matched to this directive",
-            "Choose another value, or leave it out for a new one.",
-        )
-        return value
-
-    @field_validator("endpoint_id")
-    @classmethod
-    def _endpoint_kept_as_given(cls, value: str | None) -> str | None:
-        """The same for the endpointId: the pattern above refuses an LWA token's shape (no `|`),
-        but takes a secret field's `name=value` (`lamp?code=1`), which was sent as given and kept
-        as `lamp?code=[redacted]`; the skill's later answer was then judged against a kept
-        directive that no longer matched the pattern, "not a valid directive" (QA of the night of
-        2026-12-06). Runs after the pattern, so an `Atza|…` value gets the pattern's words."""
-        _refuse_if_redacted(
-            value,
-            "so the directive it keeps would name an endpointId that breaks the v3 pattern (`[` and "
-            "`]` are not in it), and the skill's later asynchronous answer would be judged against "
-            'that directive: "not a valid directive"',
-            "localexa cannot direct an endpoint with such an endpointId.",
-        )
+        _refuse_if_redacted(value, "Choose another value, or leave it out for a new one.")
         return value
 
 
-def _refuse_if_redacted(value: str | None, consequence: str, advice: str) -> None:
+def _refuse_if_redacted(value: str | None, advice: str) -> None:
     """ValueError (a 400 naming the field) when localexa would keep `value` other than as given,
-    saying what it would be kept as and what would then go wrong for this field (`consequence`,
-    its own: the endpointId's said the correlationToken's until the night of 2026-12-06); the
-    value itself is not echoed."""
+    saying what it would be kept as; the value itself is not echoed."""
     if value is None:
         return
     kept = redact_json(value)
     if kept != value:
         raise ValueError(
             f"would be kept and shown as {kept!r}: localexa hides LWA tokens (`Atza|…`, "
-            "`Atzr|…`, `Atc|…`) and secret fields wherever it keeps or shows a message, "
-            f"{consequence}. {advice}"
+            "`Atzr|…`, `Atc|…`) and secret fields wherever it keeps or shows a message, so the "
+            f"skill's answer could not be matched to this directive. {advice}"
         )
 
 

@@ -6,14 +6,24 @@ a skill may echo it anywhere: in the body of an HTTP 500, in an ErrorResponse `p
 in a handler's exception. So the values localexa sent (the scope token, AcceptGrant's grant code
 and grantee token) are also replaced wherever they appear before an answer or a failure is
 stored, shown or journaled.
+
+An `endpointId` is an identifier, not a secret: one of the v3 envelope's pattern
+(1-256 of `a-zA-Z0-9_-=#;:?@&`) is kept as given, where the journal's rules read `lamp?code=1` as a
+URL's secret field and kept `lamp?code=[redacted]` (until the night of 2026-12-06). The kept
+directive was then no valid directive, the skill's asynchronous answer was judged against it ("not
+a valid directive") and a run's Discover counted the endpoint under test nowhere. The pattern
+leaves no room for a secret localexa knows the shape of (an LWA token's `|`, a client secret's
+`.`), and a value that holds a secret localexa sent is still replaced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from localexa.server.observe.redaction import REDACTED, redact_json
+from localexa.skill.messages import ENDPOINT_ID_PATTERN
 
 #: Shorter values would also hit ordinary words of an answer; real tokens and codes are longer.
 MIN_SECRET_LENGTH = 8
@@ -79,5 +89,35 @@ def scrub_json(value: Any, secrets: Secrets) -> Any:
 
 
 def redact_message(value: Any, secrets: Secrets) -> Any:
-    """The journal's redaction (by field name) plus the sent secrets (by value)."""
-    return scrub_json(redact_json(value), secrets)
+    """The journal's redaction (by field name) plus the sent secrets (by value), endpointIds of
+    the v3 pattern kept as given (module docstring)."""
+    redacted = scrub_json(redact_json(value), secrets)
+    for given, kept in _endpoint_holders(value, redacted):
+        endpoint_id = given.get("endpointId")
+        if (
+            isinstance(endpoint_id, str)
+            and _ENDPOINT_ID.fullmatch(endpoint_id)
+            and scrub_text(endpoint_id, secrets) == endpoint_id
+        ):
+            kept["endpointId"] = endpoint_id
+    return redacted
+
+
+_ENDPOINT_ID = re.compile(ENDPOINT_ID_PATTERN)
+
+
+def _endpoint_holders(given: Any, kept: Any) -> Iterator[tuple[Mapping[str, Any], dict[str, Any]]]:
+    """The objects of a message that name an endpoint, as given and in the redacted copy (the same
+    shape: redaction maps each object and list to one of its own): the directive's or event's
+    `endpoint`, and the `payload.endpoints` of Discover.Response, AddOrUpdateReport and
+    DeleteReport. A pair whose key the redaction changed is skipped."""
+    for key in ("directive", "event"):
+        inner, inner_kept = _at(given, key), _at(kept, key)
+        endpoint, endpoint_kept = _at(inner, "endpoint"), _at(inner_kept, "endpoint")
+        if isinstance(endpoint, Mapping) and isinstance(endpoint_kept, dict):
+            yield endpoint, endpoint_kept
+        listed, listed_kept = _at(inner, "payload", "endpoints"), _at(inner_kept, "payload", "endpoints")
+        if isinstance(listed, list) and isinstance(listed_kept, list) and len(listed) == len(listed_kept):
+            for one, one_kept in zip(listed, listed_kept, strict=True):
+                if isinstance(one, Mapping) and isinstance(one_kept, dict):
+                    yield one, one_kept

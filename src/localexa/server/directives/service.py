@@ -45,7 +45,6 @@ from localexa.server.enablement.links import (
 from localexa.server.lwa.grants import mint_grant_code
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.observe.behalf import acting_for, in_region
-from localexa.server.observe.redaction import redact_json
 from localexa.server.skills.repository import SkillRepository
 from localexa.skill.clock import Now
 from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
@@ -163,7 +162,7 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
     invoker = runtime.invoker()
     _still_may_send(request)
     if request.on_sent is not None:
-        request.on_sent(redact_json(message))
+        request.on_sent(redact_message(message, ()))
     first = await invoker.invoke(target.endpoint, message)
     attempts = [Attempt(message, first)]
     if _error_type(first) == EXPIRED and request.key != ACCEPT_GRANT:
@@ -175,7 +174,7 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
             message = envelope.with_new_message_id(message, fresh.token)
             _still_may_send(request)
             if request.on_sent is not None:
-                request.on_sent(redact_json(message))
+                request.on_sent(redact_message(message, ()))
             attempts.append(Attempt(message, await invoker.invoke(target.endpoint, message)))
             notes.append(
                 f"The skill answered {EXPIRED}; the token was refreshed and the directive sent again."
@@ -204,7 +203,7 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
         )
     return DirectiveResult(
         exchange_id=exchange_id,
-        directive=redact_json(message),
+        directive=redact_message(message, ()),
         response=redact_message(last.answer, secrets) if last.answer is not None else None,
         # The verdict and the failure quote the skill's text: the journal's redaction too (an
         # `Atza|…` token it echoes that localexa never sent it stayed in clear until 2026-12-06).
