@@ -91,6 +91,14 @@ async def record_secret_key(conn: AsyncConnection, box: SecretBox) -> None:
     await conn.execute(_insert_once(conn.dialect.name, box.seal(MARKER, context=CONTEXT)))
 
 
+async def recorded_another_key(conn: AsyncConnection, box: SecretBox) -> bool:
+    """Whether the database recorded a key, and it is not `box`'s: a process that started while
+    the database could not tell its key, once another process confirmed the database's key or a
+    reset under it recorded it. Such a process may not reset or restore it (observe/state.py)."""
+    sealed = await stored_check(conn)
+    return sealed is not None and not opens(box, sealed)
+
+
 async def stored_check(conn: AsyncConnection) -> str | None:
     return (await conn.execute(select(SecretKeyCheck.sealed).where(SecretKeyCheck.id == 1))).scalar()
 

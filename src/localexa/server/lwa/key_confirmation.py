@@ -57,13 +57,42 @@ NOT_CONFIRMED = (
     "sealed under it yet: under a wrong key that would lock the database's own key out. To "
     f"confirm it, {HOW_TO_CONFIRM}; then send this request again. Nothing was changed."
 )
-#: A process that started unconfirmed under a wrong key, once the database recorded its own key
-#: (another process confirmed it, or a reset under that key): nothing it can do confirms its key.
-SEALED_UNDER_ANOTHER_KEY = (
-    "The database's secrets are sealed under another secret key than this server's (its key is "
-    "recorded now, by the process that confirmed it), so this server cannot write under its own "
-    "key: restart it with the database's key (LOCALEXA_SECRET_KEY, else <data dir>/secret-key: the "
-    "same LOCALEXA_SECRET_KEY for every process on one database). Nothing was changed."
+
+
+def sealed_under_another_key(so: str, outcome: str = "Nothing was changed.") -> str:
+    """Why a process under another key than the one the database recorded (another process
+    confirmed its key, or reset the database, after this one started unconfirmed) cannot do what
+    it was asked: nothing it can do confirms its key. `so` says what it cannot do; the words are
+    the same for a write, a read of a sealed secret, a reset and a restore."""
+    return (
+        "The database's secrets are sealed under another secret key than this server's (its key is "
+        "recorded now, by a process under it that confirmed it or reset the database), "
+        f"{so}: restart it with the database's "
+        "key (LOCALEXA_SECRET_KEY, else <data dir>/secret-key: the same LOCALEXA_SECRET_KEY for "
+        f"every process on one database). {outcome}"
+    )
+
+
+#: A write (a skill, an LWA client, a token, a sign-in code).
+SEALED_UNDER_ANOTHER_KEY = sealed_under_another_key("so this server cannot write under its own key")
+#: A read of a sealed secret (a skill's Alexa or messaging client secret): a 503 until the night of
+#: 2026-12-06, which clients retried in vain, as they did the writes' 503.
+CANNOT_OPEN_UNDER_ANOTHER_KEY = sealed_under_another_key(
+    "so this server cannot open the secrets it holds, sealed under that key"
+)
+#: A reset (observe/state.py): it would empty a database the processes under its key serve, and
+#: leave this server unable to write to it all the same, as a reset keeps the recorded key.
+CANNOT_RESET_UNDER_ANOTHER_KEY = sealed_under_another_key(
+    "so this server may not reset it: a reset keeps the database's key, so it would empty the "
+    "database its processes serve and this server could still write nothing to it",
+    "Nothing was reset.",
+)
+#: A restore: the snapshot's secrets are sealed under this server's key, which the database's
+#: processes cannot open.
+CANNOT_RESTORE_UNDER_ANOTHER_KEY = sealed_under_another_key(
+    "so this server may not restore a snapshot into it: the snapshot's secrets are sealed under "
+    "this server's key, which the processes serving the database cannot open",
+    "Nothing was restored.",
 )
 DEMO_NOT_SEEDED = (
     "demo: not seeded: the secret key is not confirmed yet for this database (see the warning "

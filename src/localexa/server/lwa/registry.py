@@ -18,11 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from localexa.server.core import ids
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import Conflict, ServiceUnavailable
+from localexa.server.core.errors import Conflict
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.lwa.key_check import WRONG_KEY as WRONG_KEY
 from localexa.server.lwa.key_check import WrongSecretKey as WrongSecretKey
-from localexa.server.lwa.key_confirmation import require_confirmed_key
+from localexa.server.lwa.key_confirmation import (
+    CANNOT_OPEN_UNDER_ANOTHER_KEY,
+    SealedUnderAnotherKey,
+    require_confirmed_key,
+)
 from localexa.server.lwa.models import Customer, LwaClient
 from localexa.server.lwa.repository import LwaRepository
 
@@ -125,11 +129,19 @@ class Registry:
         return self.open_secret(client.client_id, client.secret_sealed)
 
     def open_secret(self, client_id: str, sealed: str) -> str:
-        """The clear secret of a skill's messaging or Alexa client, from its sealed copy."""
+        """The clear secret of a skill's messaging or Alexa client, from its sealed copy.
+
+        One this key does not open was sealed under another: a start refuses such a database
+        (lwa/key_check.py), so this process started while the database could not tell its key,
+        and a process under the database's key has since sealed secrets (or a reset recorded
+        that key). 409 in the API's own shape, in the words of the writes refused then
+        (lwa/key_confirmation.py), not 503: waiting changes nothing, only a restart under the
+        database's key opens them (a 503 with the start-up's words until the night of 2026-12-06,
+        a 500 with a traceback before)."""
         try:
             return self.box.open(sealed, context=client_id)
-        except ValueError:  # was a 500 with a traceback; start-up refuses this case (below)
-            raise ServiceUnavailable(WRONG_KEY) from None
+        except ValueError:
+            raise SealedUnderAnotherKey(CANNOT_OPEN_UNDER_ANOTHER_KEY) from None
 
 
 async def set_redirect_uris(session: AsyncSession, client_id: str, redirect_uris: list[str]) -> None:

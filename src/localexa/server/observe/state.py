@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -45,15 +46,23 @@ from localexa.server.core.clock import iso
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, ServiceUnavailable
 from localexa.server.db.deadlocks import DeadlockVictim
+from localexa.server.db.engine import read_only_connection
 from localexa.server.db.migrate import known_revisions
 from localexa.server.db.models import metadata
 from localexa.server.evaluation.jobs import wall_now
 from localexa.server.evaluation.models import IN_PROGRESS
 from localexa.server.evaluation.worker import worker_of
-from localexa.server.lwa.key_check import record_secret_key
+from localexa.server.lwa.key_check import record_secret_key, recorded_another_key, stored_check
+from localexa.server.lwa.key_confirmation import (
+    CANNOT_RESET_UNDER_ANOTHER_KEY,
+    CANNOT_RESTORE_UNDER_ANOTHER_KEY,
+    SealedUnderAnotherKey,
+)
 from localexa.server.observe.generation import next_generation
 from localexa.server.observe.snapshot_rows import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, encode, validated_rows
 from localexa.server.observe.snapshot_seals import check_sealed_values
+
+logger = logging.getLogger("localexa.lwa")  # the secret key's messages' logger (lwa/key_check.py)
 
 #: Tables reset leaves alone: a reset must not bring a signed-out console cookie back to life, it
 #: moves the journal's cutoff rather than deleting it (observe/journal.py), and the secret key's
@@ -183,10 +192,30 @@ async def _delete_state(conn: AsyncConnection) -> None:
         await conn.execute(delete(table))
 
 
+async def _refuse_under_another_key(app: FastAPI, refusal: str) -> None:
+    """409 (`SealedUnderAnotherKey`) before anything is touched when the database recorded another
+    secret key than this process's (it started while the database could not tell its key). The
+    recorded key never changes once written (insert-once, kept by reset and restore), so this
+    read is final for a refusal; a key recorded after it is caught in the rewrite's transaction."""
+    async with read_only_connection(app.state.engine) as conn:
+        if await recorded_another_key(conn, app.state.box):
+            raise SealedUnderAnotherKey(refusal)
+
+
 async def reset(app: FastAPI) -> None:
+    """Empty the state. Refused (409) by a process under another key than the one the database
+    recorded (since the night of 2026-12-06): it emptied a database the processes under its key
+    serve, and could still write nothing to it. Where the database recorded no key (an upgraded
+    one nothing could confirm, lwa/key_check.py), the reset records this process's key, as the
+    way to confirm it: from then on a process under another key is refused (its writes answer
+    409, its start stops), which the log says."""
+    await _refuse_under_another_key(app, CANNOT_RESET_UNDER_ANOTHER_KEY)
     engine = app.state.engine
+    box: SecretBox = app.state.box
     #: The journal's cutoff: calls answered before it, through any process, leave the journal.
     cutoff: list[float] = []
+    #: Whether this reset recorded the key (the database had none).
+    recorded: list[bool] = []
 
     async def delete_and_cut(conn: AsyncConnection) -> None:
         # Taken once the tables are held (the locks on PostgreSQL, the write lock on SQLite), not
@@ -197,12 +226,22 @@ async def reset(app: FastAPI) -> None:
         await _delete_state(conn)
         # An upgraded database whose key nothing could confirm (lwa/key_check.py) is empty now:
         # the key that reset it is its key from here on, not the next start's, whichever it is.
-        await record_secret_key(conn, app.state.box)
+        recorded[:] = [await stored_check(conn) is None]
+        await record_secret_key(conn, box)
+        if await recorded_another_key(conn, box):  # another process's, since the check above
+            raise SealedUnderAnotherKey(CANNOT_RESET_UNDER_ANOTHER_KEY)  # the deletes roll back
 
     async with app.state.journal.paused():
         app.state.journal.discard_queued()
         await _rewrite_state(engine, delete_and_cut)
         await app.state.journal.delete_all(not_before=cutoff[0])
+    box.key_confirmed = True  # the database's key is this one now
+    if recorded[0]:
+        logger.warning(
+            "the reset recorded this server's secret key for the database, which had recorded "
+            "none: a process under another key is refused from now on (its writes answer 409, its "
+            "start stops)"
+        )
     await _after_change(app)
 
 
@@ -298,6 +337,9 @@ def _follow_ups_unleased(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def restore(app: FastAPI, document: Any) -> dict[str, int]:
     rows_by_table = validated_rows(document, key_fingerprint(app.state.box), _state_tables())
     check_sealed_values(rows_by_table, app.state.box)
+    # The snapshot's secrets are sealed under this process's key: into a database that recorded
+    # another, they would be secrets its own processes cannot open (since the night of 2026-12-06).
+    await _refuse_under_another_key(app, CANNOT_RESTORE_UNDER_ANOTHER_KEY)
     tables = _state_tables()
     engine = app.state.engine
 
@@ -314,6 +356,8 @@ async def restore(app: FastAPI, document: Any) -> dict[str, int]:
                 f"does not know (its database is at {revision}). Restore it into a server of the "
                 "localexa version that took it, or a newer one."
             )
+        if await recorded_another_key(conn, app.state.box):  # recorded since the check above
+            raise SealedUnderAnotherKey(CANNOT_RESTORE_UNDER_ANOTHER_KEY)
         await _delete_state(conn)
         for table in tables:
             rows = rows_by_table.get(table.name)
