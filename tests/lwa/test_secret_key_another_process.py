@@ -5,8 +5,9 @@ Such a process started while the database could not tell its key (an upgraded da
 sealed: lwa/key_check.py); a process under the right key then confirmed and recorded the key.
 Since the night of 2026-12-06 the wrong one's writes answer 409 (tests/lwa/test_secret_key_unconfirmed.py).
 Still open until now:
-- reading a secret the right process sealed (a skill's Alexa client secret) answered 503 with the
-  start-up's words, which clients retry in vain: 409 now, in the writes' words;
+- reading a secret the right process sealed answered 503 with the start-up's words, which clients
+  retry in vain (a skill's Alexa client secret), or 500 "Retry" (a directive over a link whose
+  tokens it sealed): 409 now, in the writes' words;
 - its reset emptied the database the right process serves (every customer, client, token, skill),
   while the recorded key stayed the right one, so the wrong process could still write nothing:
   refused now, 409, nothing deleted;
@@ -19,14 +20,19 @@ confirm it), and says so in the log.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from localexa.server.app import create_app
+from localexa.server.core.crypto import SecretBox
+from localexa.server.db.engine import create_engine
+from localexa.server.enablement.links import token_seal_context
+from localexa.server.enablement.models import Enablement
 from localexa.server.lwa.models import Customer, LwaClient, Token
 from tests.core.upgrade_data import settings_for
 from tests.lwa.test_secret_key_check import database, stored_checks
@@ -41,6 +47,9 @@ from tests.lwa.test_secret_key_unconfirmed import (
     serving,
     write_upgraded,
 )
+
+#: The customer write_upgraded creates.
+CUSTOMER = "amzn1.account.ADA"
 
 
 @pytest.fixture
@@ -102,6 +111,58 @@ async def test_a_wrong_key_process_reading_a_secret_sealed_under_the_database_ke
         shown = await client.get(f"/_localexa/skills/{skill['skillId']}", headers=ADMIN)
         assert shown.status_code == 200, shown.text
         assert shown.json()["alexaClientCredentials"]["clientSecret"]
+
+
+async def _linked_under_right(url: str, skill_id: str) -> None:
+    """The upgraded database's customer linked to the skill, the linked tokens sealed under RIGHT
+    as the right process seals them when the customer links (enablement/links.py)."""
+    box = SecretBox(RIGHT.encode())
+    now = datetime.now(UTC)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                insert(Enablement).values(
+                    id="enablement-1",
+                    customer_id=CUSTOMER,
+                    skill_id=skill_id,
+                    stage="development",
+                    skill_user_id="skill-user-1",
+                    link_status="LINKED",
+                    access_token_sealed=box.seal(
+                        "linked-access-token", context=token_seal_context("enablement-1", "access")
+                    ),
+                    refresh_token_sealed=box.seal(
+                        "linked-refresh-token", context=token_seal_context("enablement-1", "refresh")
+                    ),
+                    access_token_expires_at=now + timedelta(hours=1),
+                    linked_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_a_wrong_key_process_sending_a_directive_over_a_link_sealed_under_the_database_key_answers_409(
+    shared_url: str, tmp_path: Path
+) -> None:
+    """The linked token is a sealed secret too: the directive answered 500, "An internal error
+    occurred. Retry the request.", nothing sent."""
+    await write_upgraded(shared_url)
+    wrong = create_app(settings_for(shared_url, tmp_path / "wrong", secret_key=WRONG))
+    async with serving(wrong) as client:
+        skill = await _right_confirms_and_creates_a_skill(shared_url, tmp_path)
+        await _linked_under_right(shared_url, skill["skillId"])
+        directive = {
+            "userId": CUSTOMER,
+            "skillId": skill["skillId"],
+            "namespace": "Alexa.Discovery",
+            "name": "Discover",
+        }
+        answer = await client.post("/_localexa/directives", json=directive, headers=ADMIN)
+        refused_under_another_key(answer, "cannot open the secrets it holds", "Nothing was changed.")
 
 
 async def test_a_wrong_key_process_may_not_reset_a_database_another_process_recorded_its_key_for(

@@ -34,6 +34,12 @@ def _scrypt(password: str, salt: bytes, n: int) -> bytes:
     return hashlib.scrypt(password.encode(), salt=salt, n=n, r=8, p=1, dklen=32)
 
 
+class NotOpened(ValueError):
+    """A sealed value this key does not open: sealed under another key, or damaged. A ValueError,
+    as `open` raised before; its own class so that a caller can tell it from the other
+    ValueErrors of its work (directives/service.py answers it as a key mismatch, 409)."""
+
+
 class SecretBox:
     """Hashing and sealing under keys derived from one server secret."""
 
@@ -67,7 +73,7 @@ class SecretBox:
             raw = base64.urlsafe_b64decode(token.encode())
             return self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode()).decode()
         except (InvalidTag, ValueError) as exc:
-            raise ValueError("sealed value does not open under this key") from exc
+            raise NotOpened("sealed value does not open under this key") from exc
 
     def hash_password(self, password: str) -> str:
         salt = os.urandom(16)

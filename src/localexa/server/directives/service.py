@@ -28,6 +28,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from localexa.server.core.crypto import NotOpened
 from localexa.server.core.errors import BadRequest, NotFound, ServiceUnavailable
 from localexa.server.directives import envelope
 from localexa.server.directives.invoker import Invocation
@@ -43,6 +44,7 @@ from localexa.server.enablement.links import (
     refresh_outside_transaction,
 )
 from localexa.server.lwa.grants import mint_grant_code
+from localexa.server.lwa.key_confirmation import CANNOT_OPEN_UNDER_ANOTHER_KEY, SealedUnderAnotherKey
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.observe.behalf import acting_for, in_region
 from localexa.server.skills.repository import SkillRepository
@@ -286,6 +288,12 @@ async def _read_target(
         except LinkUnavailable as exc:
             # Leave the block normally so what the enablement area marked (NEEDS_RELINK) commits.
             failure = exc
+        except NotOpened:
+            # The linked tokens were sealed by a process under the database's key, and this one
+            # started under another while the database could not tell (lwa/key_check.py): 409 in
+            # the words of its refused writes, not a 500 saying "Retry" (QA of the night of
+            # 2026-12-06); only a restart under the database's key opens them.
+            raise SealedUnderAnotherKey(CANNOT_OPEN_UNDER_ANOTHER_KEY) from None
         else:
             if request.key == ACCEPT_GRANT:
                 grant_code = await mint_grant_code(

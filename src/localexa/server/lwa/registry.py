@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core import ids
 from localexa.server.core.clock import Clock
-from localexa.server.core.crypto import SecretBox
+from localexa.server.core.crypto import NotOpened, SecretBox
 from localexa.server.core.errors import Conflict
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.lwa.key_check import WRONG_KEY as WRONG_KEY
@@ -140,7 +140,7 @@ class Registry:
         a 500 with a traceback before)."""
         try:
             return self.box.open(sealed, context=client_id)
-        except ValueError:
+        except NotOpened:
             raise SealedUnderAnotherKey(CANNOT_OPEN_UNDER_ANOTHER_KEY) from None
 
 
