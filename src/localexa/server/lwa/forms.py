@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import unquote, unquote_plus
 
 from localexa.server.core import strict_json
-from localexa.server.core.errors import Described, Sent
+from localexa.server.core.errors import Parts, Sent
 from localexa.server.core.json_body import NOT_FINITE_MESSAGE
 from localexa.server.lwa.oauth_errors import InvalidClient, InvalidRequest
 
@@ -86,7 +86,7 @@ def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
     if kind in (FORM, ""):
         return parse_lenient_form(text)
     raise InvalidRequest(
-        Described.of(
+        Parts.of(
             "The Content-Type '",
             Sent(kind),
             "' is not supported: send application/x-www-form-urlencoded (or application/json).",
