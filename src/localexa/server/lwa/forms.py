@@ -70,7 +70,8 @@ def media_type(content_type: str | None) -> str:
 
 
 def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
-    """The parameters of a token request; parameters without a value are omitted (RFC 6749 §3.1).
+    """The parameters of a token request (`content_type`: its Content-Type header as Starlette
+    reads it); parameters without a value are omitted (RFC 6749 §3.1).
 
     Raises InvalidRequest for an unsupported content type, bytes that are not UTF-8, JSON that is
     not an object of strings, or a repeated parameter (RFC 6749 §3.2).
@@ -88,10 +89,22 @@ def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
     raise InvalidRequest(
         Parts.of(
             "The Content-Type '",
-            Sent(kind),
+            _sent(content_type or ""),
             "' is not supported: send application/x-www-form-urlencoded (or application/json).",
         )
     )
+
+
+def _sent(header: str) -> Sent:
+    """A header's value as sent: Starlette reads a header's bytes as latin-1, clients send a
+    non-ASCII one as UTF-8 (as the Host and Content-Encoding refusals read it,
+    core/message_parts.py `Sent.header`). Until the night of 2026-12-06 the Content-Type was
+    quoted lower-cased and without its parameters (`Text/Plain; charset=UTF-8` read `text/plain`),
+    not as the client sent it."""
+    try:
+        return Sent.header(header.encode("latin-1"))
+    except UnicodeEncodeError:  # not read from the wire (a caller's own text): as it is
+        return Sent(header)
 
 
 def _decoded(name: str, raw_value: str) -> str:
