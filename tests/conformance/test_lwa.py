@@ -159,18 +159,19 @@ async def test_a_quoted_value_holding_an_apostrophe_and_a_space_is_quoted_whole(
 @pytest.mark.parametrize(
     ("text", "told"),
     [
-        # localexa's own words between two quoted values, and after them.
+        # A `str` is localexa's own text, all of it: nothing in it is guessed to be a value (a
+        # value the request sent comes as a `Sent` part, core/message_parts.py).
         ("'a' \u00a71 'b' \u2026", "'a' section 1 'b' ..."),
-        ("'it' s \u00a71' (\u00a71) 'b' \u2026", "'it' s U+00A71' (section 1) 'b' ..."),
-        # A quote inside a value that could start one ('s), and its own words after.
-        ("'it ' s \u00a71' \u2026", "'it ' s U+00A71' ..."),
-        ('"it" s \u00a71" \u2026', "'it' s U+00A71' ..."),
-        # No quote closes it: nothing is a value, and an apostrophe in a word opens none.
-        ("'a \u00a71, localexa's \u2026", "'a section 1, localexa's ..."),
+        ("'it' s \u00a71' (\u00a71) 'b' \u2026", "'it' s section 1' (section 1) 'b' ..."),
+        ('"it" s \u00a71" \u2026', "'it' s section 1' ..."),
+        # A section sign or a plus-minus before no number names none: its code point.
+        ("\u00a7 \u00b1x caf\u00e9", "U+00A7 U+00B1x cafU+00E9"),
         ("", ""),
     ],
 )
-def test_description_text_quotes_each_value_whole(text: str, told: str) -> None:
+def test_description_text_reads_a_str_as_localexas_own_words(text: str, told: str) -> None:
+    """Until the night of 2026-12-06 a `str`'s quoted spans were guessed to be the request's
+    values, and a value whose quotes the guess misread was cut in two."""
     assert description_text(text) == told
 
 

@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from localexa import __version__
 from localexa.server.console.pages import TABLE_PAGES
-from localexa.server.console.said import markdown, refused_names, said
+from localexa.server.console.said import Said, markdown, refused_names, said
 from localexa.server.console.session import COOKIE, ConsoleSession, csrf_ok, read_session
 from localexa.server.core.cross_site import posted_from_another_site
 from localexa.server.core.errors import BadRequest
@@ -229,13 +229,16 @@ _ERROR_TITLES = {
 }
 
 
-#: Core's errors whose messages quote the request's path as typed ("No resource at GET /console/…",
-#: "DELETE is not allowed on /console/…"): text, a backtick in the path the user's. Core's other
-#: messages under /console quote nothing typed and may mark code (the 503 before the lifespan ran).
+#: The statuses of errors whose messages, given as text, may quote what the user typed (a 404 a
+#: route raised, naming the id in its path): shown as text, a backtick in them the user's. Core's
+#: other text under /console quotes nothing typed and may mark code (the 503 before the lifespan
+#: ran). A message given as parts (core/message_parts.py: its 404 and 405 quoting the path, the
+#: request guard's refusals quoting a header, validation errors naming a field) says itself which
+#: of it was typed.
 _QUOTING_THE_PATH = frozenset({404, 405})
 
 
-def error_page(status: int, message: str, headers: dict[str, str]) -> Response:
+def error_page(status: int, message: str | Said, headers: dict[str, str]) -> Response:
     """The message page for an error core renders under /console (the request guard's NUL or size
     refusals, a wrong method, an invalid path parameter, a raised error). Core passes no request,
     so the page is rendered without the session: it shows the message and the way back."""
@@ -246,7 +249,7 @@ def error_page(status: int, message: str, headers: dict[str, str]) -> Response:
         "signed_in": False,
         "version": __version__,
         "title": _ERROR_TITLES.get(status, "Something went wrong"),
-        "message": message if status in _QUOTING_THE_PATH else markdown(message),
+        "message": message if status in _QUOTING_THE_PATH and isinstance(message, str) else markdown(message),
     }
     html = templates().env.get_template("message.html").render(context)
     return HTMLResponse(html, status_code=status, headers={**_HEADERS, **headers})

@@ -1,4 +1,5 @@
-"""What the console says, as parts: text, shown as it is, and code, shown as `<code>`.
+"""What the console says: messages as parts (core/message_parts.py), text shown as it is and code
+shown as `<code>`.
 
 The console's messages used to be strings whose Markdown code spans (`userId`) became `<code>`
 when shown, so a name or value a user typed with two backticks in it (`/console?a`b`c=1`, a
@@ -7,9 +8,10 @@ journal filter `path=a`b`c`, a page `/console/a`b`c`) showed its middle as code 
 
 - a `str`: text, every character shown as written (`{{ message | said }}` escapes it and marks
   nothing); anything a user typed may go in one;
-- a `Said`: text parts and `Code` parts, built by the console with the user's names as data
-  (`refused_names`), or read from a message of localexa's own wording that quotes nothing typed
-  (`markdown`: the fault store's "the `userId` POST /_localexa/customers answered").
+- a `Said` (core's `Parts`, the one message type LWA's error descriptions use too): text parts,
+  `Code` parts and `Sent` parts (what the user typed), built by the console with the user's names
+  as data (`refused_names`), or read from a message of localexa's own wording that quotes nothing
+  typed (`markdown`: the fault store's "the `userId` POST /_localexa/customers answered").
 
 `str(said)` is the message as the JSON APIs write it (code in backticks), so the console and the
 admin API keep one wording (tests/console compare them).
@@ -18,45 +20,37 @@ admin API keep one wording (tests/console compare them).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from fastapi import Request
 from markupsafe import Markup, escape
 
+from localexa.server.core.message_parts import Code, Part, Parts, Sent
 
-@dataclass(frozen=True)
-class Code:
-    """A name shown as code: `<code>` on a page, in backticks as text."""
+__all__ = ["Code", "Said", "Sent", "markdown", "refused_names", "said"]
 
-    text: str
-
-
-@dataclass(frozen=True)
-class Said:
-    """A message as parts: a `str` is text, a `Code` code."""
-
-    parts: tuple[str | Code, ...]
-
-    def __str__(self) -> str:
-        return "".join(f"`{part.text}`" if isinstance(part, Code) else part for part in self.parts)
-
-    def html(self) -> Markup:
-        code = Markup("<code>{}</code>")
-        return Markup("").join(
-            code.format(part.text) if isinstance(part, Code) else escape(part) for part in self.parts
-        )
+#: The console's name for a message as parts.
+Said = Parts
 
 
 #: A Markdown code span of localexa's own wording (`userId`, `?=…`).
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
-def markdown(message: str) -> Said:
-    """A message of localexa's own wording whose `…` spans are code; only for one that quotes
-    nothing a user typed (their backticks would be read as marks)."""
+def markdown(message: str | Said) -> Said:
+    """A message of localexa's own wording whose `…` spans are code; a `str` only when it quotes
+    nothing a user typed (their backticks would be read as marks). Given as parts, only its own
+    text is read: its `Code` and `Sent` parts stay as they are."""
+    if isinstance(message, Said):
+        return Said(tuple(mine for part in message.parts for mine in _marked(part)))
+    return Said(_marked(message))
+
+
+def _marked(part: Part) -> tuple[Part, ...]:
+    if not isinstance(part, str):
+        return (part,)
     # split() alternates the text between spans (odd indexes: a span's inside).
-    pieces = _CODE_SPAN.split(message)
-    return Said(tuple(Code(piece) if i % 2 else piece for i, piece in enumerate(pieces) if piece))
+    pieces = _CODE_SPAN.split(part)
+    return tuple(Code(piece) if i % 2 else piece for i, piece in enumerate(pieces) if piece)
 
 
 def said(message: str | Said) -> Markup:
@@ -65,14 +59,14 @@ def said(message: str | Said) -> Markup:
 
 
 #: An empty parameter name, as the admin API names it (core/admin_route.py `_shown`).
-_EMPTY_NAME: tuple[str | Code, ...] = ("a parameter with an empty name (", Code("?=…"), ")")
+_EMPTY_NAME: tuple[Part, ...] = ("a parameter with an empty name (", Code("?=…"), ")")
 
 
-def _names(names: list[str]) -> list[str | Code]:
-    parts: list[str | Code] = []
+def _names(names: list[str]) -> list[Part]:
+    parts: list[Part] = []
     for i, name in enumerate(names):
         parts.extend([", "] if i else [])
-        parts.extend([name] if name else _EMPTY_NAME)
+        parts.extend([Sent(name)] if name else _EMPTY_NAME)
     return parts
 
 

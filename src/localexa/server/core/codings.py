@@ -12,6 +12,10 @@ from its header fields alone: nothing is read or decoded.
   take (`routed`, since the evening of 2026-12-06): `POST /nonexistent` with a gzip body is the
   router's 404, and a method the path does not answer its 405; both were a 415, which sent the
   caller to fix a body nobody would read.
+
+Both refusals quote the codings as sent (`Sent` parts: LWA's error_description keeps their code
+points, core/message_parts.py), read as UTF-8 as the Host header is (core/host_header.py): until the
+night of 2026-12-06 they were read as latin-1, so `Content-Encoding: §1` was quoted `Â§1`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from localexa.server.core.errors import UnsupportedMediaType
+from localexa.server.core.message_parts import Parts, Sent
 
 #: The methods of the routes that read a body (no route answers PATCH: it stays a 405). The OpenAPI
 #: document lists the 415 on these operations (core/openapi.py).
@@ -29,11 +34,11 @@ ACCEPT_IDENTITY = {"Accept-Encoding": "identity"}
 _SHOWN = 100
 
 
-def coding_message(codings: bytes) -> str:
-    named = codings.decode("latin-1")
-    return (
-        f"localexa does not accept the transfer coding '{named}' (RFC 9112 §6.1); send the body "
-        "with Content-Length, or chunked with no other coding."
+def coding_message(codings: bytes) -> Parts:
+    return Parts.of(
+        "localexa does not accept the transfer coding '",
+        Sent.header(codings),
+        "' (RFC 9112 §6.1); send the body with Content-Length, or chunked with no other coding.",
     )
 
 
@@ -47,12 +52,14 @@ def content_coding(value: bytes) -> bytes | None:
 
 
 def content_coding_refusal(codings: bytes) -> UnsupportedMediaType:
-    named = codings.decode("latin-1")[:_SHOWN]
     return UnsupportedMediaType(
         # `§`, as the other refusals before a route (the wire's 501, the Host 400) write it; LWA's
-        # error_description says `section 8.4` (core/errors.py `description_text`).
-        f"localexa does not accept a body with Content-Encoding '{named}'; send it uncoded "
-        "(identity), without a Content-Encoding (RFC 9110 §8.4).",
+        # error_description says `section 8.4` (core/message_parts.py `description_text`).
+        Parts.of(
+            "localexa does not accept a body with Content-Encoding '",
+            Sent.header(codings, _SHOWN),
+            "'; send it uncoded (identity), without a Content-Encoding (RFC 9110 §8.4).",
+        ),
         headers=ACCEPT_IDENTITY,
     )
 

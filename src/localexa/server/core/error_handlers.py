@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,12 +28,12 @@ from localexa.server.core.errors import (
     ApiFamily,
     BadRequest,
     Conflict,
-    Described,
     Forbidden,
     LocalexaError,
     MethodNotAllowed,
     NotFound,
     OAuthError,
+    Parts,
     PayloadTooLarge,
     Sent,
     ServiceUnavailable,
@@ -42,6 +43,7 @@ from localexa.server.core.errors import (
     refused_in_shape,
     render_error,
 )
+from localexa.server.core.message_parts import Part
 from localexa.server.core.public_admin_paths import admin_key_first
 from localexa.server.core.request_guard import RequestRefused
 from localexa.server.core.strict_json import NonFiniteNumber
@@ -61,8 +63,15 @@ def _request_id(request: Request) -> str:
     return rid if isinstance(rid, str) else str(uuid.uuid4())
 
 
-def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, str]]]:
-    violations: list[dict[str, str]] = []
+def _describe_validation(exc: RequestValidationError) -> tuple[Parts, list[dict[str, str]]]:
+    """The first violation's message as parts, and every violation (their messages as text).
+
+    Parts, so LWA's error_description keeps what the request sent as sent: the field's place
+    (`regions.XX`: a key the request named is as much the request's as a value) and pydantic's
+    words, which quote the input (a UUID's "found `…` at 0"), are `Sent`; a message of localexa's own
+    validators is its own text, unless the validator raised it as parts
+    (`ValueError(Parts.of(…, Sent(value), …))`), which are kept."""
+    messages: list[Parts] = []
     for err in exc.errors():
         parts = list(err.get("loc", ()))
         # Only the first part says where (body, query, ...): a field named `path` (a fault's)
@@ -73,13 +82,26 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[st
         # `regions.XX` (re-verification of 2026-12-06).
         parts = [part for part in parts if part != "[key]"]
         loc = ".".join(str(part) for part in parts)
-        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        said = _violation(err)
         if err.get("type") == "json_invalid":
-            msg = "The request body is not valid JSON."
+            said = ("The request body is not valid JSON.",)
             loc = ""
-        violations.append({"code": "INVALID_REQUEST_PARAMETER", "message": f"{loc}: {msg}" if loc else msg})
-    message = violations[0]["message"] if violations else "The request is not valid."
-    return message, violations
+        messages.append(Parts.of(Sent(loc), ": ", *said) if loc else Parts(said))
+    violations = [{"code": "INVALID_REQUEST_PARAMETER", "message": str(message)} for message in messages]
+    return (messages[0] if messages else Parts.of("The request is not valid.")), violations
+
+
+def _violation(err: Mapping[str, Any]) -> tuple[Part, ...]:
+    """What one violation says, without its place."""
+    msg = str(err.get("msg", "invalid value"))
+    if err.get("type") == "value_error":
+        # Raised by localexa's own validators: their words, or their parts.
+        raised = (err.get("ctx") or {}).get("error")
+        told = raised.args[0] if isinstance(raised, ValueError) and len(raised.args) == 1 else None
+        return told.parts if isinstance(told, Parts) else (msg.removeprefix("Value error, "),)
+    if err.get("type") == "assertion_error":  # localexa's own words too
+        return (msg,)
+    return (Sent(msg),)
 
 
 _STATUS_ERRORS: dict[int, type[LocalexaError]] = {
@@ -128,15 +150,15 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
             except LocalexaError as refused:
                 return render_error(refused, families.family_for(request.url.path), _request_id(request))
         error_type = _STATUS_ERRORS.get(exc.status_code, LocalexaError)
-        detail: str | Described = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        detail: str | Parts = exc.detail if isinstance(exc.detail, str) else "Request failed."
         # The path as parts (`Sent`): LWA's error_description keeps its `§`, `…`, `±` as sent; they
         # read as localexa's own words (`/auth/o2/asection 1`, revn QA of 2026-12-06).
         path = Sent(request.url.path)
         if exc.status_code == 404 and detail == "Not Found":
-            detail = Described.of(f"No resource at {request.method} ", path, ".")
+            detail = Parts.of(f"No resource at {request.method} ", path, ".")
         headers = exc.headers
         if exc.status_code == 405:
-            detail = Described.of(f"{request.method} is not allowed on ", path, ".")
+            detail = Parts.of(f"{request.method} is not allowed on ", path, ".")
             # A 405 must list the methods in `Allow` (RFC 9110 §15.5.6).
             allowed = families.allowed_methods(request.url.path)
             if allowed:  # a route that raised 405 itself keeps its own headers

@@ -33,9 +33,12 @@ from typing import Any, ClassVar
 from starlette.responses import JSONResponse, Response
 
 # Re-exported: LWA's errors (lwa/oauth_errors.py) and their tests import them from here.
-from localexa.server.core.descriptions import Described as Described
-from localexa.server.core.descriptions import Sent as Sent
-from localexa.server.core.descriptions import description_text as description_text
+from localexa.server.core.message_parts import Parts as Parts
+from localexa.server.core.message_parts import Sent as Sent
+from localexa.server.core.message_parts import description_text as description_text
+
+#: The name LWA's messages as parts had before core/message_parts.py (tests/conformance use it).
+Described = Parts
 
 
 class ApiFamily(enum.StrEnum):
@@ -60,16 +63,17 @@ class LocalexaError(Exception):
 
     def __init__(
         self,
-        message: str | Described,
+        message: str | Parts,
         *,
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(str(message))
         self.message = str(message)
-        #: The message as parts when it quotes the request (LWA's error_description keeps them
-        #: as sent, core/descriptions.py); None for a message of localexa's words alone.
-        self.described = message if isinstance(message, Described) else None
+        #: The message as parts when it names code or quotes the request (LWA's error_description
+        #: keeps the request's values as sent, the console's page shows its code as code:
+        #: core/message_parts.py); None for a message of localexa's words alone.
+        self.message_parts = message if isinstance(message, Parts) else None
         self.code = code or self.default_code
         self.headers: dict[str, str] = dict(headers or {})
 
@@ -82,9 +86,9 @@ class BadRequest(LocalexaError):
 class ValidationFailed(BadRequest):
     """A request whose fields break the rules; `violations` names each one."""
 
-    def __init__(self, message: str, violations: list[dict[str, str]] | None = None) -> None:
+    def __init__(self, message: str | Parts, violations: list[dict[str, str]] | None = None) -> None:
         super().__init__(message)
-        self.violations = violations or [{"code": "INVALID_REQUEST", "message": message}]
+        self.violations = violations or [{"code": "INVALID_REQUEST", "message": self.message}]
 
 
 class Unauthorized(LocalexaError):
@@ -142,7 +146,7 @@ class OAuthError(LocalexaError):
     status = 400
     default_code = "invalid_request"
 
-    def __init__(self, code: str, description: str, *, status: int = 400) -> None:
+    def __init__(self, code: str, description: str | Parts, *, status: int = 400) -> None:
         headers = {"WWW-Authenticate": 'Basic realm="localexa"'} if status == 401 else None
         super().__init__(description, code=code, headers=headers)
         self.instance_status = status
@@ -243,7 +247,7 @@ _BEARER_FAMILIES = frozenset(
 )
 #: The families whose errors are HTML pages, (status, message, headers) → page: set by the area
 #: that owns the pages (core holds no template).
-ERROR_PAGES: dict[ApiFamily, Callable[[int, str, dict[str, str]], Response]] = {}
+ERROR_PAGES: dict[ApiFamily, Callable[[int, str | Parts, dict[str, str]], Response]] = {}
 
 
 #: The Smart Home Capability Evaluation API's paths (evaluation/routes.py), where every error
@@ -264,6 +268,13 @@ def refused_in_shape(error: LocalexaError, path: str) -> LocalexaError:
     return error
 
 
+def message_parts(error: LocalexaError) -> str | Parts:
+    """`error`'s message as parts when it was given so and not replaced since (refused_in_shape),
+    else its text: all localexa's own words."""
+    parts = error.message_parts
+    return parts if parts is not None and str(parts) == error.message else error.message
+
+
 def status_of(error: LocalexaError) -> int:
     if isinstance(error, OAuthError):
         return error.instance_status
@@ -280,7 +291,7 @@ def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Re
         headers.setdefault("WWW-Authenticate", INVALID_TOKEN_CHALLENGE)
     page = ERROR_PAGES.get(family)
     if page is not None:
-        return page(status, error.message, headers)
+        return page(status, message_parts(error), headers)
     body: dict[str, Any]
     if family in LWA_FAMILIES:
         codes = _LWA_TOKEN_CODES if family is ApiFamily.LWA_TOKEN else _LWA_CODES
@@ -290,9 +301,7 @@ def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Re
         code = error.code if isinstance(error, OAuthError) else codes.get(status, fallback)
         if code == "invalid_client":  # a 401 of the token endpoint (an injected fault, say)
             headers.setdefault("WWW-Authenticate", 'Basic realm="localexa"')
-        # The parts, unless the message was replaced since (refused_in_shape).
-        described = error.described if str(error.described) == error.message else None
-        body = {"error": code, "error_description": description_text(described or error.message)}
+        body = {"error": code, "error_description": description_text(message_parts(error))}
     elif family is ApiFamily.EVENTS:
         code = error.code if error.code in EVENT_GATEWAY_CODES else event_code(status)
         body = {

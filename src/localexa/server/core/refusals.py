@@ -5,6 +5,7 @@ them through `refusal`, in the API family of the path)."""
 from __future__ import annotations
 
 from localexa.server.core.errors import BadRequest, LocalexaError, PayloadTooLarge, ServiceUnavailable
+from localexa.server.core.message_parts import Parts
 
 
 class RequestTimeout(LocalexaError):
@@ -49,8 +50,13 @@ _REFUSALS: dict[int, type[LocalexaError]] = {
 }
 
 
-def refusal(status: int, message: str) -> LocalexaError:
+def refusal(status: int, message: str | Parts) -> LocalexaError:
     """The error of a request refused with `status` before any handler saw it (also the wire
     refusals of cli/wire.py: a head too large or too slow, a request that is not HTTP, a method
-    nobody here knows, an HTTP version other than 1.x)."""
+    nobody here knows, an HTTP version other than 1.x).
+
+    A `str` message is localexa's own text, all of it (LWA's error_description spells its `§` as
+    `section`): one that quotes a value of the request comes as parts, the value `Sent`
+    (core/message_parts.py). The wire's text quotes a method only, an RFC 9110 token (ASCII
+    letters, digits and `!#$%&'*+-.^_`|~`), which reads the same either way."""
     return _REFUSALS.get(status, BadRequest)(message)

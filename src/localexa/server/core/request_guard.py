@@ -31,7 +31,7 @@ and a body that keeps coming.
   emoji) passes.
 
 - **Framing the server passed on.** An HTTP/1.1 request without a `Host` header, or any request
-  with two, is refused with 400 (RFC 9112 §3.2: which one names the region?). A
+  with two, or one whose value is not a host[:port], is refused with 400 (core/host_header.py). A
   `Transfer-Encoding` other than plain `chunked` (`gzip, chunked`) is refused with 501 (RFC 9112
   §6.1): the parser strips the chunking and handed the handler the still-compressed bytes. A
   body with a `Content-Encoding` other than `identity` is refused with 415 (core/codings.py).
@@ -79,6 +79,8 @@ from localexa.server.core.errors import (
     refused_in_shape,
     render_error,
 )
+from localexa.server.core.host_header import host_message, host_value_message, is_host_value
+from localexa.server.core.message_parts import Parts, Sent
 from localexa.server.core.refusals import NotImplementedHere, RequestTimeout
 from localexa.server.core.strict_json import SURROGATE_HINT, holds_lone_surrogate
 
@@ -163,36 +165,11 @@ def body_deadline_message(seconds: float) -> str:
     return f"The request's body took longer than {seconds:g} s to arrive; send it faster (or a smaller one)."
 
 
-def host_message(count: int) -> str:
-    return f"The request carries {count} Host headers; HTTP/1.1 requires exactly one (RFC 9112 §3.2)."
-
-
-#: RFC 9112 §3.2's Host: uri-host [ ":" port ] (RFC 3986 §3.2.2: an IP literal in brackets, or a
-#: reg-name of unreserved, pct-encoded and sub-delim characters). Anything else (`a:xyz`, `a/b`,
-#: `u@a`, `a, b`) was served, and a region chosen from it. The port is `*DIGIT`, leading zeros
-#: allowed, as browsers, curl and Python's urllib read one: `localhost:021700` is port 21700 (it
-#: was a 400 while `localhost:00080` passed, 5 digits being the limit; revA QA).
-_HOST_VALUE = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::([0-9]*))?")
-
-
-def _is_host_value(value: bytes) -> bool:
-    match = _HOST_VALUE.fullmatch(value)
-    if match is None:
-        return False
-    digits = (match.group(1) or b"").lstrip(b"0")
-    return len(digits) <= 5 and int(digits or b"0") <= 65535
-
-
-def host_value_message(value: bytes) -> str:
-    # UTF-8, as clients send a non-ASCII name (`☃.com` read as latin-1 was quoted `'â\x98\x83.com'`).
-    shown = value.decode("utf-8", "backslashreplace")[:100]
-    return f"The Host header {shown!r} is not a host[:port] (RFC 9112 §3.2)."
-
-
-def asterisk_message(method: str) -> str:
-    return (
-        f"The target '*' asks about the server as a whole, which only OPTIONS may (RFC 9112 §3.2.4); "
-        f"a {method[:40]} names a path."
+def asterisk_message(method: str) -> Parts:
+    return Parts.of(
+        "The target '*' asks about the server as a whole, which only OPTIONS may (RFC 9112 §3.2.4); a ",
+        Sent(method[:40]),
+        " names a path.",
     )
 
 
@@ -268,7 +245,7 @@ class RequestGuardMiddleware:
                 multipart = media.startswith(_MULTIPART)
             elif name == b"host":
                 hosts += 1
-                if not _is_host_value(value):
+                if not is_host_value(value):
                     refusal = BadRequest(host_value_message(value))
             elif name == b"transfer-encoding":
                 announced = True
@@ -297,8 +274,6 @@ class RequestGuardMiddleware:
                 # a 500.
                 refusal = BadRequest(QUERY_NOT_ASCII)
         if hosts > 1 or (hosts == 0 and scope.get("http_version") == "1.1"):
-            # Two hosts could name two regions (core/regions.py reads the first; a proxy in front
-            # may have read the other).
             refusal = BadRequest(host_message(hosts))
         asterisk = scope["path"] == "*"  # RFC 9112 §3.2.4: the server itself, for OPTIONS only
         if asterisk and refusal is None and scope["method"] != "OPTIONS":

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import BadRequest, Described, OAuthError, Sent, description_text
+from localexa.server.core.errors import BadRequest, OAuthError, Parts, Sent, description_text
 from localexa.server.lwa import pkce
 from localexa.server.lwa.grants import KIND_LWA, store_code
 from localexa.server.lwa.models import Customer, LwaClient
@@ -112,7 +112,7 @@ class AuthorizePageError(BadRequest):
 class AuthorizeRedirect(OAuthError):
     """An RFC 6749 §4.1.2.1 error sent back to the client's registered `redirect_uri`."""
 
-    def __init__(self, redirect_uri: str, state: str | None, code: str, description: str | Described) -> None:
+    def __init__(self, redirect_uri: str, state: str | None, code: str, description: str | Parts) -> None:
         """`state`: percent-encoded (`AuthorizeRequest.state`)."""
         told = description_text(description)
         super().__init__(code, told)
@@ -180,7 +180,7 @@ class AuthorizeService:
             octets = raw_states(query_string) if query_string is not None else []
             state = quote_state(octets[0] if len(octets) == 1 else states[0].encode("utf-8", "surrogatepass"))
 
-        def fail(code: str, description: str | Described) -> AuthorizeRedirect:
+        def fail(code: str, description: str | Parts) -> AuthorizeRedirect:
             return AuthorizeRedirect(redirect_uri, state, code, description)
 
         # Only what /ap/oa reads may not repeat: others are ignored (RFC 6749 §3.1, RFC 8707's
@@ -198,7 +198,7 @@ class AuthorizeService:
         if response_type != "code":
             raise fail(
                 "unsupported_response_type",
-                Described.of("response_type '", Sent(response_type), "' is not supported; use code."),
+                Parts.of("response_type '", Sent(response_type), "' is not supported; use code."),
             )
         if client.skill_id is not None:
             raise fail("unauthorized_client", "A skill messaging client cannot ask customers for consent.")
@@ -210,7 +210,7 @@ class AuthorizeService:
             if scope in CLIENT_CREDENTIALS_SCOPES:
                 raise fail("invalid_scope", f"The scope {scope} is only available with client_credentials.")
             if authorize_scope_description(scope) is None:
-                raise fail("invalid_scope", Described.of("The scope '", Sent(scope), "' is not known."))
+                raise fail("invalid_scope", Parts.of("The scope '", Sent(scope), "' is not known."))
             if alexa_client and scope not in ALEXA_CLIENT_SCOPES:
                 raise fail(
                     "invalid_scope",
@@ -225,9 +225,7 @@ class AuthorizeService:
             if method not in pkce.METHODS:
                 raise fail(
                     "invalid_request",
-                    Described.of(
-                        "code_challenge_method '", Sent(method), "' is not supported (S256, plain)."
-                    ),
+                    Parts.of("code_challenge_method '", Sent(method), "' is not supported (S256, plain)."),
                 )
             if not pkce.valid_challenge(challenge, method):
                 raise fail("invalid_request", "code_challenge is not a valid RFC 7636 challenge.")

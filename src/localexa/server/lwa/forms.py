@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import unquote, unquote_plus
 
 from localexa.server.core import strict_json
-from localexa.server.core.errors import Described, Sent
+from localexa.server.core.errors import Parts, Sent
 from localexa.server.core.json_body import NOT_FINITE_MESSAGE
 from localexa.server.lwa.oauth_errors import InvalidClient, InvalidRequest
 
@@ -70,7 +70,8 @@ def media_type(content_type: str | None) -> str:
 
 
 def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
-    """The parameters of a token request; parameters without a value are omitted (RFC 6749 §3.1).
+    """The parameters of a token request (`content_type`: its Content-Type header as Starlette
+    reads it); parameters without a value are omitted (RFC 6749 §3.1).
 
     Raises InvalidRequest for an unsupported content type, bytes that are not UTF-8, JSON that is
     not an object of strings, or a repeated parameter (RFC 6749 §3.2).
@@ -86,12 +87,24 @@ def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
     if kind in (FORM, ""):
         return parse_lenient_form(text)
     raise InvalidRequest(
-        Described.of(
+        Parts.of(
             "The Content-Type '",
-            Sent(kind),
+            _sent(content_type or ""),
             "' is not supported: send application/x-www-form-urlencoded (or application/json).",
         )
     )
+
+
+def _sent(header: str) -> Sent:
+    """A header's value as sent: Starlette reads a header's bytes as latin-1, clients send a
+    non-ASCII one as UTF-8 (as the Host and Content-Encoding refusals read it,
+    core/message_parts.py `Sent.header`). Until the night of 2026-12-06 the Content-Type was
+    quoted lower-cased and without its parameters (`Text/Plain; charset=UTF-8` read `text/plain`),
+    not as the client sent it."""
+    try:
+        return Sent.header(header.encode("latin-1"))
+    except UnicodeEncodeError:  # not read from the wire (a caller's own text): as it is
+        return Sent(header)
 
 
 def _decoded(name: str, raw_value: str) -> str:

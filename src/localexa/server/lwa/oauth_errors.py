@@ -8,26 +8,26 @@ still commit: the replayed code's tokens are revoked even though the answer is a
 Every description passes `description_text`: RFC 6749 §5.2 (and §4.1.2.1 for the redirect's
 `error_description`) allows only printable ASCII without `"` and `\\`, and a description may
 quote what the request sent (a grant_type, a scope): such a description is built as parts
-(`Described`), its values `Sent`, so they keep their code points whatever they hold.
+(`Parts`, core/message_parts.py), its values `Sent`, so they keep their code points whatever they hold.
 """
 
 from __future__ import annotations
 
-from localexa.server.core.errors import Described, OAuthError, description_text
+from localexa.server.core.errors import OAuthError, Parts, description_text
 
 
 class InvalidRequest(OAuthError):
-    def __init__(self, description: str | Described) -> None:
+    def __init__(self, description: str | Parts) -> None:
         super().__init__("invalid_request", description_text(description))
 
 
 class InvalidClient(OAuthError):
-    def __init__(self, description: str | Described) -> None:
+    def __init__(self, description: str | Parts) -> None:
         super().__init__("invalid_client", description_text(description), status=401)
 
 
 class InvalidGrant(OAuthError):
-    def __init__(self, description: str | Described) -> None:
+    def __init__(self, description: str | Parts) -> None:
         super().__init__("invalid_grant", description_text(description))
 
 
@@ -39,17 +39,17 @@ class GrantRevoked(InvalidGrant):
 
 
 class UnauthorizedClient(OAuthError):
-    def __init__(self, description: str | Described) -> None:
+    def __init__(self, description: str | Parts) -> None:
         super().__init__("unauthorized_client", description_text(description))
 
 
 class UnsupportedGrantType(OAuthError):
-    def __init__(self, description: str | Described) -> None:
+    def __init__(self, description: str | Parts) -> None:
         super().__init__("unsupported_grant_type", description_text(description))
 
 
 class InvalidScope(OAuthError):
-    def __init__(self, description: str | Described) -> None:
+    def __init__(self, description: str | Parts) -> None:
         super().__init__("invalid_scope", description_text(description))
 
 
@@ -59,7 +59,7 @@ class InvalidToken(OAuthError):
     401 with a Bearer challenge at a resource (RFC 6750 §3.1); tokeninfo answers 400 instead.
     """
 
-    def __init__(self, description: str | Described, *, status: int = 401, token_sent: bool = True) -> None:
+    def __init__(self, description: str | Parts, *, status: int = 401, token_sent: bool = True) -> None:
         super().__init__("invalid_token", description_text(description), status=status)
         if status != 401:
             self.headers.pop("WWW-Authenticate", None)
@@ -72,7 +72,7 @@ class InvalidToken(OAuthError):
 
 
 class InsufficientScope(OAuthError):
-    def __init__(self, description: str | Described, *, scope: str) -> None:
+    def __init__(self, description: str | Parts, *, scope: str) -> None:
         super().__init__("insufficient_scope", description_text(description), status=403)
         self.headers["WWW-Authenticate"] = (
             f'Bearer realm="localexa", error="insufficient_scope", scope="{scope}"'

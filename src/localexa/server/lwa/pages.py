@@ -17,6 +17,8 @@ from starlette.responses import HTMLResponse
 if TYPE_CHECKING:
     from jinja2 import Environment
 
+    from localexa.server.core.message_parts import Parts
+
 STYLESHEET_PATH = "/ap/static/lwa.css"
 
 
@@ -68,9 +70,10 @@ _TITLES = {
 }
 
 
-def status_page(status: int, message: str, headers: dict[str, str]) -> HTMLResponse:
+def status_page(status: int, message: str | Parts, headers: dict[str, str]) -> HTMLResponse:
     """The error page of an error raised anywhere under /ap/ (request guard, faults, routing), with
-    the error's own headers (Allow, Retry-After) and the request id."""
-    response = error_page(_TITLES.get(status, "Something went wrong"), message, status=status)
+    the error's own headers (Allow, Retry-After) and the request id. Its message is text, all of
+    it (parts as the JSON APIs write them)."""
+    response = error_page(_TITLES.get(status, "Something went wrong"), str(message), status=status)
     response.headers.update(headers)
     return response

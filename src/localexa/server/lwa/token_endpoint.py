@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import Clock, as_utc
 from localexa.server.core.crypto import SecretBox
-from localexa.server.core.errors import Described, OAuthError, Sent
+from localexa.server.core.errors import OAuthError, Parts, Sent
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.lwa import pkce
 from localexa.server.lwa.key_confirmation import key_proven
@@ -90,9 +90,7 @@ class TokenEndpoint:
         if grant_type is None:
             raise InvalidRequest("The grant_type parameter is required.")
         if grant_type not in GRANT_TYPES:
-            raise UnsupportedGrantType(
-                Described.of("The grant_type '", Sent(grant_type), "' is not supported.")
-            )
+            raise UnsupportedGrantType(Parts.of("The grant_type '", Sent(grant_type), "' is not supported."))
         caller = await self.authenticate(params, basic)
         if grant_type == "authorization_code":
             return await self.authorization_code(params, caller)
@@ -234,7 +232,7 @@ class TokenEndpoint:
         unknown = [s for s in scopes if s not in CLIENT_CREDENTIALS_SCOPES]
         if unknown:
             raise InvalidScope(
-                Described.of(
+                Parts.of(
                     "The scope '", Sent(" ".join(unknown)), "' is not available with client_credentials."
                 )
             )
