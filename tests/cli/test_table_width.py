@@ -21,7 +21,8 @@ SKILL_ID = "amzn1.ask.skill.7f7a5413-1bbb-4a98-a770-b5baa633f0f7"
 
 
 def render(monkeypatch: pytest.MonkeyPatch, value: Any, columns: Any = None) -> str:
-    console = Console(file=io.StringIO(), width=80, highlight=False, color_system=None)
+    # A terminal 80 columns wide (output that is no terminal is never wrapped).
+    console = Console(file=io.StringIO(), width=80, highlight=False, color_system=None, force_terminal=True)
     monkeypatch.setattr(output, "_stdout", lambda: console)
     output.emit(value, as_json=False, columns=columns, title="T")
     text = console.file.getvalue()  # type: ignore[attr-defined]

@@ -66,9 +66,9 @@ BAD_VALUES = [
     (("admin", "directives", "endpoints", "u", "s", "--wait", "inf"),
      "'inf' is not a finite number: give 0 to 60."),
     (("admin", "directives", "endpoints", "u", "s", "--wait", "61"), "61 is out of range: give 0 to 60."),
-    (("serve", "--client-timeout", "nan"), "'nan' is not a number: give 0.1 or more."),
+    (("serve", "--client-timeout", "nan"), "'nan' is not a finite number: give 0.1 to 86400."),
     (("serve", "--port", "0"), "0 is out of range: give 1 to 65535."),
-    (("serve", "--client-timeout", "x"), "'x' is no number: give 0.1 or more."),
+    (("serve", "--client-timeout", "x"), "'x' is no number: give 0.1 to 86400."),
 ]  # fmt: skip
 
 

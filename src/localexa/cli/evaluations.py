@@ -19,6 +19,7 @@ import time
 from typing import Annotated, Any
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -107,8 +108,8 @@ def _directive(result: TestCaseResult) -> str:
 #: Names and values come from test plans and the skill's answers: the shared table prints them as
 #: text, not markup, with control characters escaped (an ESC from a skill's answer must not reach
 #: the terminal). A name, a status and a directive are one word each and never wrap; actual vs
-#: expected wraps at spaces only, its values and ids whole (`words_whole`: Rich cut them anywhere,
-#: `'amzn1.ask.device.AEXAM` then `PLE0123…'`, QA of 2026-12-06).
+#: expected wraps at spaces only, its values and ids whole, as every column's words are (Rich cut
+#: them anywhere, `'amzn1.ask.device.AEXAM` then `PLE0123…'`, QA of 2026-12-06).
 RESULT_COLUMNS = [
     Column("Test case", lambda result: result.name, identifier=True),
     Column(
@@ -121,21 +122,30 @@ RESULT_COLUMNS = [
     Column(
         "Actual vs expected",
         lambda result: "\n".join(differences(result)) if result.status != "PASSED" else "",
-        words_whole=True,
     ),
 ]
 
 
 def print_summary(evaluation_id: str, evaluation: Evaluation, console: Console) -> None:
+    """`evaluation <id>: STATUS`, then each plan's metrics and the run's error, broken only at
+    spaces (unbroken.py). A terminal too narrow for the first line gets `evaluation <id>` and
+    `status: STATUS`: on 36 columns `<id>:` is a cell wider than a line, and Rich put the colon
+    on the next line (`: ERROR`), as it put a plan's metrics at the left edge (lead's QA of the
+    night of 2026-12-06). Output that is no terminal keeps the one line, for grep."""
     # The id is the user's argument, the rest the server's: text, not markup ("[/x]" crashed).
-    status = escape(printable(evaluation.status))
-    console.print(f"evaluation {escape(printable(evaluation_id))}: [bold]{status}[/]")
+    run_id, status = printable(evaluation_id), Text(printable(evaluation.status), style="bold")
+    line = Text.assemble(f"evaluation {run_id}: ", status)
+    if console.is_terminal and cell_len(line.plain) > console.width:
+        print_unbroken(console, Text(f"evaluation {run_id}"))
+        print_unbroken(console, Text.assemble("status: ", status))
+    else:
+        print_unbroken(console, line)
     for plan, metrics in (evaluation.metrics or {}).items():
-        console.print(
-            f"  {escape(printable(plan))}: {metrics.passed_test_cases} passed, "
-            f"{metrics.failed_test_cases} failed, "
-            f"{metrics.error_test_cases} errors of {metrics.total_test_cases}"
+        counts = (
+            f"  {printable(plan)}: {metrics.passed_test_cases} passed, {metrics.failed_test_cases} "
+            f"failed, {metrics.error_test_cases} errors of {metrics.total_test_cases}"
         )
+        print_unbroken(console, Text(counts), indent="    ")  # further lines under the plan
     if evaluation.error is not None:
         # Its message may hold a path or URL (NO_SUCH_SKILL_STAGE: `PUT /v1/skills/…/enablement`):
         # broken only at spaces, never inside one (unbroken.py).
@@ -210,7 +220,7 @@ def run(
             emit(started, as_json=cli.json, quiet=started.id)
             return
         if not cli.json:
-            console.print(f"started evaluation {started.id}")
+            print_unbroken(console, Text(f"started evaluation {printable(started.id)}"))
         evaluation = follow(
             client, skill_id, started.id, poll=poll, timeout=timeout, console=console, quiet=cli.json
         )

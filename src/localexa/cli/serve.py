@@ -153,6 +153,9 @@ def _other_ports_hint(settings: Settings, *, demo_port: bool) -> str:
 #: `--client-timeout` and `--idle-timeout` when not given: Settings' own defaults.
 DEFAULT_CLIENT_TIMEOUT: float = Settings.model_fields["client_timeout"].default
 DEFAULT_IDLE_TIMEOUT: int = Settings.model_fields["idle_timeout"].default
+#: The longest `--client-timeout`, a day: `inf`, taken until the night of 2026-12-06, let a client
+#: that paused its body for ever keep SIGTERM from stopping the server (uvicorn waits for it).
+MAX_CLIENT_TIMEOUT = 86_400.0
 
 
 def build_settings(
@@ -266,8 +269,9 @@ def serve(
         typer.Option(
             envvar="LOCALEXA_CLIENT_TIMEOUT",
             min=0.1,
+            max=MAX_CLIENT_TIMEOUT,
             help="Seconds a client has to send a request's head, may pause in its body, "
-            "or may leave an answer unread.",
+            "or may leave an answer unread (at most a day).",
         ),
     ] = DEFAULT_CLIENT_TIMEOUT,
     idle_timeout: Annotated[

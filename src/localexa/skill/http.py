@@ -4,6 +4,7 @@ since building that context is the costly part (about 40 ms; the client itself i
 
 from __future__ import annotations
 
+import re
 import ssl
 from functools import cache
 from pathlib import Path
@@ -66,12 +67,25 @@ def shown_url(url: str) -> str:
     return repr(_without_password(url))
 
 
+#: A URL's `scheme://` (when it has one), its authority, and the rest (path, query, fragment).
+_PARTS = re.compile(r"(?P<scheme>[^:/?#]*://)?(?P<authority>[^/?#]*)(?P<rest>.*)", re.DOTALL)
+
+
 def _without_password(url: str) -> str:
-    head, at, tail = url.partition("@")
-    if not at or "/" in head.partition("://")[2]:
+    """`url` with the password of its user info as `***`; only a password is hidden.
+
+    Until the night of 2026-12-06 a user without one (`http://user@host/`) showed as `user:***@`;
+    the URL was cut at its first `@`, so a password holding one showed its end (`u:p@ss@host` as
+    `u:***@ss@host`) and an `@` in a query was taken for user info; and a URL without `scheme://`
+    (`user:pw@host`) showed its password in clear (lead's QA). The user info is now what the
+    authority holds before its last `@`, as httpx and browsers read it."""
+    parts = _PARTS.match(url)
+    assert parts is not None  # every part may be empty: the pattern matches any text
+    user_info, at, host = parts["authority"].rpartition("@")
+    user, colon, password = user_info.partition(":")
+    if not at or not colon or not password:  # no user info, or no password in it
         return url
-    scheme, _, user_info = head.partition("://")
-    return f"{scheme}://{user_info.partition(':')[0]}:***@{tail}"
+    return f"{parts['scheme'] or ''}{user}:***@{host}{parts['rest']}"
 
 
 _UNTRUSTED_TEXTS = ("self-signed certificate", "unable to get local issuer", "unable to verify the first")
