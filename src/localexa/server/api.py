@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 from localexa.server.admin.demo_routes import router as demo_router
 from localexa.server.admin.routes import router as admin_router
 from localexa.server.console.routes import router as console_router
 from localexa.server.core.errors import ApiFamily
 from localexa.server.core.families import FamilyRouter
+from localexa.server.core.operation_ids import operation_id
 from localexa.server.credential_locker.routes import router as credential_locker_router
 from localexa.server.credentials.routes import router as credentials_router
 from localexa.server.directives.routes import router as directives_router
@@ -53,11 +57,38 @@ FAMILIES: tuple[tuple[str, ApiFamily], ...] = (
 )
 
 
+@cache
+def _built_routes() -> tuple[tuple[BaseRoute, ...], ...]:
+    """Each area's routes as an app includes them, built once per process.
+
+    FastAPI (0.165) builds an included route's state (its dependencies' analysis, its response
+    fields) lazily, per app, at the first request that walks past it: every new app paid ~30 ms at
+    its first requests, ~5,000 times in a run of the test suite (an app per test) and in every
+    test of a project using the pytest plugin. Routes hold no state of an app (areas read
+    `request.app.state`), so every app of the process shares these. The template app is bare: its
+    one difference from a served app is that `app.dependency_overrides` is not consulted, which
+    localexa never uses."""
+    # As create_app's FastAPI includes them: its operationIds (tests/core/test_built_routes.py).
+    template = FastAPI(
+        openapi_url=None, docs_url=None, redoc_url=None, generate_unique_id_function=operation_id
+    )
+    built: list[tuple[BaseRoute, ...]] = []
+    for router in ROUTERS:
+        before = len(template.router.routes)
+        template.include_router(router)
+        built.append(tuple(template.router.routes[before:]))
+    return tuple(built)
+
+
 def include_areas(app: FastAPI) -> FamilyRouter:
     families = FamilyRouter(default=ApiFamily.ADMIN)
     for prefix, family in FAMILIES:
         families.register(prefix, family)
-    for router in ROUTERS:
+    for router, built in zip(ROUTERS, _built_routes(), strict=True):
         families.register_routes(router.routes)
+        before = len(app.router.routes)
+        # The include itself still merges the router's lifespan into the app's (directives own
+        # one); the routes it added are swapped for the process's built ones.
         app.include_router(router)
+        app.router.routes[before:] = built
     return families
