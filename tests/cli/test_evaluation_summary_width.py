@@ -8,9 +8,7 @@ still the one line, for grep."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,9 +16,9 @@ from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from localexa.cli.main import app
+from tests.cli.canned_api import serve_canned
 from tests.cli.conftest import CLEAN_ENV
 from tests.cli.test_urls_unbroken import on_terminal
-from tests.servers import serve_stdlib
 
 SKILL = "amzn1.ask.skill.summary"
 RUN = "5c1e6a3e-2f1d-4e0a-8d7c-9b8a7f6e5d4c"  # 36 characters, as every run id
@@ -29,22 +27,13 @@ METRICS = {"passedTestCases": 3, "failedTestCases": 1, "errorTestCases": 0, "tot
 RUN_BODY = {"id": RUN, "status": "FAILED", "metrics": {PLAN: METRICS}}
 
 
-class _Api(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps(RUN_BODY).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+def _answer(method: str, path: str) -> tuple[int, Any]:
+    return 200, RUN_BODY
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
-    with serve_stdlib(ThreadingHTTPServer(("127.0.0.1", 0), _Api)) as url:
+    with serve_canned(_answer) as url:
         yield url
 
 

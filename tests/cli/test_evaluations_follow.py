@@ -8,48 +8,31 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from localexa.cli.main import app
+from tests.cli.canned_api import serve_canned
 from tests.cli.conftest import CLEAN_ENV
-from tests.servers import serve_stdlib
 
 SKILL = "amzn1.ask.skill.6d3f52a4-5b0e-4c57-9a3b-0f3c2f7f9e11"
 RUN = "5c1e6a3e-2f1d-4e0a-8d7c-9b8a7f6e5d4c"
 
 
-class _Api(BaseHTTPRequestHandler):
+def _answer(method: str, path: str) -> tuple[int, Any]:
     """A run that stays IN_PROGRESS."""
-
-    def _send(self, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        if self.path.split("?")[0].endswith("/capabilityTestPlans"):
-            self._send({"testPlans": [{"id": "plan-1", "name": "PowerController"}]})
-        else:
-            self._send({"status": "IN_PROGRESS", "metrics": {}})
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._send({"id": RUN})
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    if method == "POST":
+        return 200, {"id": RUN}
+    if path.endswith("/capabilityTestPlans"):
+        return 200, {"testPlans": [{"id": "plan-1", "name": "PowerController"}]}
+    return 200, {"status": "IN_PROGRESS", "metrics": {}}
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
-    with serve_stdlib(ThreadingHTTPServer(("127.0.0.1", 0), _Api)) as url:
+    with serve_canned(_answer) as url:
         yield url
 
 

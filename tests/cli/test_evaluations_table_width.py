@@ -7,9 +7,7 @@ directives at any character and wrapped piped output at 160 columns."""
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,8 +16,8 @@ from typer.testing import CliRunner
 
 from localexa.cli import output
 from localexa.cli.main import app
+from tests.cli.canned_api import serve_canned
 from tests.cli.conftest import CLEAN_ENV
-from tests.servers import serve_stdlib
 
 SKILL = "amzn1.ask.skill.narrow"
 RUN = "run-narrow"
@@ -38,22 +36,13 @@ RESULTS = {
 }
 
 
-class _Api(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps(RESULTS).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+def _answer(method: str, path: str) -> tuple[int, Any]:
+    return 200, RESULTS
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
-    with serve_stdlib(ThreadingHTTPServer(("127.0.0.1", 0), _Api)) as url:
+    with serve_canned(_answer) as url:
         yield url
 
 

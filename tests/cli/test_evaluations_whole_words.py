@@ -6,15 +6,13 @@ the table gives the column its longest word, or the rows print as records."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from tests.cli.canned_api import serve_canned
 from tests.cli.test_urls_unbroken import on_terminal
-from tests.servers import serve_stdlib
 
 SKILL = "amzn1.ask.skill.words"
 LONG_ID = "'amzn1.ask.device.AEXAMPLE0123456789ABCDEF0123456789'"
@@ -55,26 +53,15 @@ LONG_NAMES = [
 ]
 
 
-class _Api(BaseHTTPRequestHandler):
+def _answer(method: str, path: str) -> tuple[int, Any]:
     """The results of run `long` (long words) or of any other run (short words)."""
-
-    def do_GET(self) -> None:
-        cases = LONG_WORDS if "/long/" in self.path else SHORT_WORDS
-        cases = LONG_NAMES if "/names/" in self.path else cases
-        body = json.dumps({"testCaseResults": cases}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    cases = LONG_WORDS if "/long/" in path else SHORT_WORDS
+    return 200, {"testCaseResults": LONG_NAMES if "/names/" in path else cases}
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
-    with serve_stdlib(ThreadingHTTPServer(("127.0.0.1", 0), _Api)) as url:
+    with serve_canned(_answer) as url:
         yield url
 
 

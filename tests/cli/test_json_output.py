@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -19,8 +18,8 @@ from typer.testing import CliRunner
 from localexa.cli.main import app
 from localexa.client.resources.thread_networks import PATH as THREAD_NETWORKS
 from localexa.testing import Localexa
+from tests.cli.canned_api import serve_canned
 from tests.cli.conftest import CLEAN_ENV, Cli
-from tests.servers import serve_stdlib
 
 SKILL = "amzn1.ask.skill.json-output"
 RUN = "run-1"
@@ -50,23 +49,14 @@ RESULTS = {
 ANSWERS = {BASE: EVALUATION, f"{BASE}/results": RESULTS}
 
 
-class _Api(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps(ANSWERS[self.path.split("?")[0]]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: the test output is the CLI's
-        pass
+def _answer(method: str, path: str) -> tuple[int, Any]:
+    return 200, ANSWERS[path]
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
     """An HTTP server on 127.0.0.1 answering the evaluation API's two GETs with the bodies above."""
-    with serve_stdlib(ThreadingHTTPServer(("127.0.0.1", 0), _Api)) as url:
+    with serve_canned(_answer) as url:
         yield url
 
 

@@ -6,20 +6,18 @@ pty) of 50 columns (COLUMNS=50)."""
 
 from __future__ import annotations
 
-import json
 import os
 import pty
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from tests.cli.canned_api import serve_canned
 from tests.cli.conftest import CLEAN_ENV
-from tests.servers import serve_stdlib
 
 SKILL = "amzn1.ask.skill.9d3c42c9-46f5-4f7a-a81a-f53fd52441c4"
 RUN = "5c1e6a3e-2f1d-4e0a-8d7c-9b8a7f6e5d4c"
@@ -32,34 +30,18 @@ ERROR = {"code": "NO_SUCH_SKILL_STAGE", "message": MESSAGE}
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-class _Api(BaseHTTPRequestHandler):
+def _answer(method: str, path: str) -> tuple[int, Any]:
     """A run that ended in NO_SUCH_SKILL_STAGE (GET), and a refused start of one (POST)."""
-
-    def _send(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        if self.path.split("?")[0].endswith("/capabilityTestPlans"):
-            self._send(200, {"testPlans": [{"id": "plan-1", "name": "PowerController"}]})
-        else:
-            self._send(200, {"id": RUN, "status": "ERROR", "metrics": {}, "error": ERROR})
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._send(400, {"message": MESSAGE, "code": "NO_SUCH_SKILL_STAGE"})
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    if method == "POST":
+        return 400, {"message": MESSAGE, "code": "NO_SUCH_SKILL_STAGE"}
+    if path.endswith("/capabilityTestPlans"):
+        return 200, {"testPlans": [{"id": "plan-1", "name": "PowerController"}]}
+    return 200, {"id": RUN, "status": "ERROR", "metrics": {}, "error": ERROR}
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
-    with serve_stdlib(ThreadingHTTPServer(("127.0.0.1", 0), _Api)) as url:
+    with serve_canned(_answer) as url:
         yield url
 
 
