@@ -9,6 +9,7 @@ ignored. The servers here run with a client timeout of 30 s, so any wait for it 
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import signal
@@ -21,9 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from localexa.cli.serve import MAX_CLIENT_TIMEOUT
 from localexa.cli.wire import LINGER_SECONDS
 from localexa.cli.wire_stop import STOP_GRACE_SECONDS, stop_grace
+from localexa.server.settings import Settings
 from tests.scale.processes import ServerProcess
 from tests.wire.raw import Answer, parse_answers, request
 
@@ -242,3 +246,19 @@ def test_the_stop_grace_is_the_client_timeout_at_most_five_seconds() -> None:
     assert stop_grace(1.0) == 1.0
     assert stop_grace(10.0) == STOP_GRACE_SECONDS == 5.0
     assert stop_grace(86_400.0) == 5.0
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, 0, 0.09, -1, 86_401, 1e999, "inf"])
+def test_settings_hold_the_client_timeout_to_the_cli_s_bounds(value: float | str) -> None:
+    """A server built in code (`create_app(Settings(...))`) took `inf`, which the CLI refuses."""
+    with pytest.raises(ValidationError) as raised:
+        Settings(client_timeout=value)
+    (error,) = raised.value.errors()
+    assert error["loc"] == ("client_timeout",)
+    assert "give 0.1 to 86400 seconds" in error["msg"], error["msg"]
+
+
+@pytest.mark.parametrize("value", [0.1, 10, 86_400, "2.5"])
+def test_settings_take_a_client_timeout_within_the_bounds(value: float | str) -> None:
+    assert Settings(client_timeout=value).client_timeout == float(value)
+    assert MAX_CLIENT_TIMEOUT == 86_400  # the CLI's bound is the same
