@@ -106,7 +106,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield server
         # SIGTERM while a client's body has stalled: uvicorn waits for every running call, and
         # this one waited for its body for ever (the server never stopped). It ends with the
-        # client timeout now.
+        # stop's grace now, the client timeout here (cli/wire_stop.py; tests/crash has the rest).
         stalled = socket.create_connection(("127.0.0.1", na))
         stalled.sendall(
             f"POST /_localexa/customers HTTP/1.1\r\nHost: x\r\nX-Localexa-Admin-Key: {admin_key}\r\n"

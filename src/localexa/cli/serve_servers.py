@@ -18,6 +18,7 @@ import socket
 import ssl
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from types import FrameType
 
 import typer
 import uvicorn
@@ -45,7 +46,12 @@ async def serve_all(
 ) -> None:
     """localexa, and in demo mode the My Lights device cloud beside it until localexa stops;
     `lines` are printed once both accept connections (after the app's start-up succeeded). With
-    `tls` (--tls) My Lights speaks HTTPS too, with localexa's certificate."""
+    `tls` (--tls) My Lights speaks HTTPS too, with localexa's certificate.
+
+    SIGTERM and SIGINT are held around both servers (`AnnouncingServer.process_signals`), and
+    re-raised once both have stopped. uvicorn held them around localexa's alone: the signal was
+    re-raised as soon as localexa had drained, so the process died (SIGTERM) with My Lights'
+    requests in flight, or (SIGINT) cancelled them: a 500 and a traceback in the log."""
     if settings.exit_with_parent is not None:
         # Referenced until done: the loop itself keeps only weak references to tasks.
         watcher = asyncio.create_task(_stop_when_orphaned(server, settings.exit_with_parent))
@@ -54,19 +60,23 @@ async def serve_all(
     mylights = build_demo_device_cloud(settings, budget, tls) if settings.demo else None
     servers = [server] if mylights is None else [server, mylights]
     announcer = asyncio.create_task(_announce_when_listening(servers, lines))
-    try:
-        if mylights is None:
-            await server.serve(sockets=sockets)
-            return
-        *regions, demo_socket = sockets  # bind_region_sockets put My Lights' socket last
-        task = asyncio.create_task(mylights.serve(sockets=[demo_socket]))
+    with server.process_signals():
         try:
-            await server.serve(sockets=regions)
+            if mylights is None:
+                await server.serve(sockets=sockets)
+                return
+            server.beside.append(mylights)
+            *regions, demo_socket = sockets  # bind_region_sockets put My Lights' socket last
+            task = asyncio.create_task(mylights.serve(sockets=[demo_socket]))
+            try:
+                await server.serve(sockets=regions)
+            finally:
+                # My Lights stops once localexa has: a directive localexa still sends reaches it.
+                mylights.should_exit = True
+                mylights.force_exit |= server.force_exit
+                await task
         finally:
-            mylights.should_exit = True
-            await task
-    finally:
-        announcer.cancel()  # a start that failed or was stopped says nothing
+            announcer.cancel()  # a start that failed or was stopped says nothing
 
 
 async def _announce_when_listening(servers: list[AnnouncingServer], lines: list[str]) -> None:
@@ -91,11 +101,32 @@ class AnnouncingServer(uvicorn.Server):
         super().__init__(config)
         self.listening = asyncio.Event()
         self.on_stopping = on_stopping
+        #: Servers of the same process that stop after this one (My Lights): a second signal
+        #: stops them at once too.
+        self.beside: list[uvicorn.Server] = []
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Not around `serve`: `serve_all` holds the signals around every server of the process."""
+        yield
+
+    def process_signals(self) -> contextlib.AbstractContextManager[None]:
+        """uvicorn's signal handling (`handle_exit`; the signals re-raised on leaving)."""
+        return super().capture_signals()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if not self.should_exit:  # a SIGTERM during start-up: it stops at once, so it never listened
             self.listening.set()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """SIGTERM or SIGINT: the first stops gracefully (cli/wire_stop.py), a second at once,
+        without waiting for any connection. uvicorn stopped at once on a second SIGINT only: a
+        second SIGTERM (a supervisor's retry, `kill` typed twice) waited like the first."""
+        if self.should_exit:
+            for each in (self, *self.beside):
+                each.force_exit = True
+        super().handle_exit(sig, frame)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         # uvicorn's shutdown waits for every connection to close before the app's lifespan hears
@@ -138,12 +169,8 @@ _ONCE_PER_PROCESS = _OncePerProcess()
 
 
 class _QuietServer(AnnouncingServer):
-    """A uvicorn server beside the main one: signal handling and the process's own lines are the
-    main server's."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+    """A uvicorn server beside the main one: signal handling (`serve_all`) and the process's own
+    lines are the main server's."""
 
     async def serve(self, sockets: list[socket.socket] | None = None) -> None:
         logging.getLogger("uvicorn.error").addFilter(_ONCE_PER_PROCESS)  # once: addFilter ignores repeats

@@ -10,7 +10,8 @@ HTTP is answered 400 in the API's shape (cli/wire_answers.py), one whose method 
 the valid requests pipelined before it. The body's own timeout is the request guard's
 (server/core/request_guard.py).
 
-With `--tls` the guard does each TLS handshake itself (cli/wire_tls.py).
+With `--tls` the guard does each TLS handshake itself (cli/wire_tls.py). When the server stops, a
+request still arriving has a short grace to arrive whole, then a 503 (cli/wire_stop.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import Any, ClassVar
 
 import httptools
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from localexa.cli.wire_answers import (
     MAX_HEAD_BYTES,
@@ -42,6 +42,7 @@ from localexa.cli.wire_request_line import (
     use_target_host,
     version_refusal,
 )
+from localexa.cli.wire_stop import StopGrace
 from localexa.cli.wire_unread import UnreadAnswer
 
 logger = logging.getLogger("localexa.serve")
@@ -54,7 +55,7 @@ MAX_TARGET_BYTES = 16 * 1024
 LINGER_SECONDS = 2.0
 
 
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
+class GuardedHttpToolsProtocol(StopGrace):
     """uvicorn's httptools protocol, held to limits uvicorn leaves to a proxy in front of it.
 
     - a head over MAX_HEAD_BYTES is a 431, a target over MAX_TARGET_BYTES a 414 (uvicorn kept
@@ -76,6 +77,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
       only the newest, and an older pipelined one wrote to the closed transport: a 500);
     - the open connections are counted against the process's `ConnectionBudget` (with TLS, from
       their accept: `TlsHandshake`);
+    - when the server stops, a request still arriving has a short grace, then a 503 (`StopGrace`);
     - with TLS, a close gives the connection's file back once nothing is left to send (`_let_go`):
       the TLS close waited up to 30 s for the client's close_notify, and a shed or idle connection
       freed nothing for that long. A refusal is read and dropped for LINGER_SECONDS as without TLS
@@ -155,14 +157,6 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def shed(self) -> None:
         """Closed to let a new connection in (ConnectionBudget)."""
         self._end()
-
-    def shutdown(self) -> None:
-        """The server stops: an idle TLS connection goes at once, as a plain one does (its TLS
-        close would wait up to the client timeout for the client's close_notify)."""
-        if self.tcp is not None and (self.cycle is None or self.cycle.response_complete):
-            self._end()
-            return
-        super().shutdown()
 
     def _end(self, *, abort: bool = False) -> None:
         """Close the connection, every request on it told its client has gone first: uvloop
@@ -289,6 +283,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self.cycle is not before:
             self.scope["http_version"] = served_version(version)
             self.cycle.transport = AnswerTransport(self.transport, self.cycle, self._linger)
+            self.cycle.keep_alive &= not self.stopping
             self.cycles = [cycle for cycle in self.cycles if not cycle.response_complete]
             self.cycles.append(self.cycle)
 
@@ -331,7 +326,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         logger.warning(
             "closed the connection of %s: it read nothing of its answer for %g s",
             peer_name(self.client),
-            self.guard.client_timeout,
+            self.unread.timeout,  # the stop's grace once the server stops
         )
         self._end(abort=True)  # the task waiting to write sees a disconnect and ends
 
@@ -366,7 +361,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.write(closing_answer(status, [*self.server_state.default_headers, *headers], body))
         self._cancel_timers()
         self.guard.budget.waiting.pop(self, None)
-        log_refusal(self.logger if not_http else None, peer_name(self.client), status, message, headers)
+        peer = peer_name(self.client)
+        log_refusal(self.logger if not_http else None, peer, status, message, headers, logged=linger)
         if not linger:
             self._end()
             return

@@ -115,19 +115,22 @@ def log_refusal(
     status: int,
     message: str,
     headers: list[tuple[bytes, bytes]],
+    *,
+    logged: bool = True,
 ) -> None:
     """The log line of a refusal the guard answered with `headers`: it carries the request id the
     answer gave the client (`X-Amzn-RequestId`), so the id a client was given leads to it (it
     said `request_id=-`). With `uvicorn_logger` (a request that is not HTTP), uvicorn's own line
     first, as before (tests/demo/test_walkthrough.py reads it); ours says the reason, which was
-    only in the answer. A 503 (the connection budget's, when the process holds all the
-    connections it can) is counted in the metrics (`wire_renderer`) and not logged line by line."""
+    only in the answer. Not `logged`: the connection budget's 503 at an accept, when the process
+    holds all the connections it can (they come in floods), is only counted in the metrics
+    (`wire_renderer`)."""
     request_id = next((v.decode("latin-1") for k, v in headers if k.lower() == _REQUEST_ID), "-")
     token = current_request_id.set(request_id)
     try:
         if uvicorn_logger is not None:
             uvicorn_logger.warning("Invalid HTTP request received.")
-        if status != 503:
+        if logged:
             logger.warning("refused a request of %s with %d: %s", peer, status, message)
     finally:
         current_request_id.reset(token)

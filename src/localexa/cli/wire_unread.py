@@ -35,6 +35,13 @@ class UnreadAnswer:
         self.left = self.unsent()
         self.timer = self.loop.call_later(self.timeout, self._check)
 
+    def hurry(self, timeout: float) -> None:
+        """The server stops: the client may read nothing for `timeout` at most from now on (a
+        client that reads nothing kept a stopping server for the client timeout, up to a day)."""
+        self.timeout = min(self.timeout, timeout)
+        if self.timer is not None:
+            self.paused()
+
     def cancel(self) -> None:
         if self.timer is not None:
             self.timer.cancel()

@@ -8,6 +8,7 @@ first start, so a restart keeps every token and encrypted column readable.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import secrets
@@ -17,6 +18,11 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: `client_timeout`'s bounds, as `localexa serve --client-timeout`'s: at most a day. `inf` was
+#: taken by a server built in code (`create_app(Settings(...))`, which the CLI refused): a client
+#: that paused its body for ever then kept such a server from ever timing it out.
+CLIENT_TIMEOUT_BOUNDS = (0.1, 86_400.0)
 
 #: What a client can send as the admin key: printable ASCII, no space at either end.
 _SENDABLE_KEY = re.compile(r"[!-~](?:[ -~]*[!-~])?")
@@ -72,8 +78,9 @@ class Settings(BaseSettings):
     #: SQLite); a usage error otherwise, as every sibling setting (QA of 2026-12-06).
     journal_retention: int = Field(default=10_000, ge=1, le=100_000_000)
     #: Seconds a client has to send a request's head, may pause within its body (the request
-    #: guard's 408), or may leave an answer unread (`--client-timeout`, cli/wire.py).
-    client_timeout: float = Field(default=10.0, gt=0)
+    #: guard's 408), or may leave an answer unread (`--client-timeout`, cli/wire.py): 0.1 to a
+    #: day (CLIENT_TIMEOUT_BOUNDS).
+    client_timeout: float = 10.0
     #: Seconds a connection may stay silent between requests, or after it opens (`--idle-timeout`).
     idle_timeout: int = Field(default=5, ge=1)
     log_level: str = "info"
@@ -99,6 +106,18 @@ class Settings(BaseSettings):
     #: Stop when the process with this pid is no longer the parent (the testing kit sets it: a
     #: test run ended by SIGTERM or SIGKILL cannot stop its server, which would run on for ever).
     exit_with_parent: int | None = Field(default=None, gt=0)
+
+    @field_validator("client_timeout")
+    @classmethod
+    def _client_timeout_in_bounds(cls, value: float) -> float:
+        low, high = CLIENT_TIMEOUT_BOUNDS
+        if not math.isfinite(value):
+            raise ValueError(
+                f"{value:g} is not a finite number: give {low:g} to {high:g} seconds (a day at most)"
+            )
+        if not low <= value <= high:
+            raise ValueError(f"{value:g} is out of range: give {low:g} to {high:g} seconds (a day at most)")
+        return value
 
     @field_validator("admin_key", "secret_key")
     @classmethod
