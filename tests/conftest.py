@@ -155,11 +155,14 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 #: Every table but the secret key's check emptied, children first, and every sequence restarted,
 #: as one script: one round trip (`_truncate_all`).
-_EMPTY_ALL = "".join(
-    f'DELETE FROM "{table.name}";'
-    for table in reversed(Base.metadata.sorted_tables)
-    if table.name != SecretKeyCheck.__tablename__
-) + "SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S';"
+_EMPTY_ALL = (
+    "".join(
+        f'DELETE FROM "{table.name}";'
+        for table in reversed(Base.metadata.sorted_tables)
+        if table.name != SecretKeyCheck.__tablename__
+    )
+    + "SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S';"
+)
 
 
 async def _truncate_all(app: FastAPI) -> None:
