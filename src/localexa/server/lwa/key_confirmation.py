@@ -63,7 +63,7 @@ def sealed_under_another_key(so: str, outcome: str = "Nothing was changed.") -> 
     """Why a process under another key than the one the database recorded (another process
     confirmed its key, or reset the database, after this one started unconfirmed) cannot do what
     it was asked: nothing it can do confirms its key. `so` says what it cannot do; the words are
-    the same for a write, a read of a sealed secret, a reset and a restore."""
+    the same for a write, a read of a sealed secret, a reset, a snapshot and a restore."""
     return (
         "The database's secrets are sealed under another secret key than this server's (its key is "
         "recorded now, by a process under it that confirmed it or reset the database), "
@@ -93,6 +93,13 @@ CANNOT_RESTORE_UNDER_ANOTHER_KEY = sealed_under_another_key(
     "so this server may not restore a snapshot into it: the snapshot's secrets are sealed under "
     "this server's key, which the processes serving the database cannot open",
     "Nothing was restored.",
+)
+#: A snapshot: it would carry this server's key's fingerprint over rows sealed and hashed under the
+#: database's key, so it restored into no server (200 until the night of 2026-12-06).
+CANNOT_SNAPSHOT_UNDER_ANOTHER_KEY = sealed_under_another_key(
+    "so this server may not take a snapshot of it: the snapshot would carry this server's key "
+    "over secrets sealed under the database's key, and restore into no server",
+    "No snapshot was taken.",
 )
 DEMO_NOT_SEEDED = (
     "demo: not seeded: the secret key is not confirmed yet for this database (see the warning "
