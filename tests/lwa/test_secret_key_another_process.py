@@ -31,11 +31,19 @@ import httpx
 import pytest
 from sqlalchemy import func, insert, select
 
+from localexa.cli.output import MAX_ERROR_CHARS
 from localexa.server.app import create_app
 from localexa.server.core.crypto import SecretBox
 from localexa.server.db.engine import create_engine
 from localexa.server.enablement.links import token_seal_context
 from localexa.server.enablement.models import Enablement
+from localexa.server.lwa.key_confirmation import (
+    CANNOT_OPEN_UNDER_ANOTHER_KEY,
+    CANNOT_RESET_UNDER_ANOTHER_KEY,
+    CANNOT_RESTORE_UNDER_ANOTHER_KEY,
+    CANNOT_SNAPSHOT_UNDER_ANOTHER_KEY,
+    SEALED_UNDER_ANOTHER_KEY,
+)
 from localexa.server.lwa.models import Customer, LwaClient, Token
 from localexa.server.observe.state import key_fingerprint
 from tests.core.upgrade_data import settings_for
@@ -285,3 +293,17 @@ async def test_a_wrong_key_process_restoring_the_database_key_snapshot_is_refuse
             answer = await client.post("/_localexa/restore", json=document, headers=ADMIN)
             refused_under_another_key(answer, "may not restore a snapshot into it", "Nothing was restored.")
         assert await rows(shared_url) == before
+
+
+def test_the_refusals_fit_the_cli_error_line_whole() -> None:
+    """The CLI shows a server's message up to MAX_ERROR_CHARS: the reset's and the restore's were
+    503 characters, so `localexa admin reset` under the wrong key ended "Nothing was rese…"."""
+    refusals = (
+        SEALED_UNDER_ANOTHER_KEY,
+        CANNOT_OPEN_UNDER_ANOTHER_KEY,
+        CANNOT_RESET_UNDER_ANOTHER_KEY,
+        CANNOT_RESTORE_UNDER_ANOTHER_KEY,
+        CANNOT_SNAPSHOT_UNDER_ANOTHER_KEY,
+    )
+    for refusal in refusals:
+        assert len(refusal) <= MAX_ERROR_CHARS, (len(refusal), refusal)
