@@ -1,5 +1,5 @@
 """A process under a wrong secret key beside a database whose key another process recorded: its
-reads of sealed secrets, its reset and its restore.
+reads of sealed secrets, its reset, its snapshot and its restore.
 
 Such a process started while the database could not tell its key (an upgraded database, nothing
 sealed: lwa/key_check.py); a process under the right key then confirmed and recorded the key.
@@ -12,7 +12,10 @@ Still open until now:
   while the recorded key stayed the right one, so the wrong process could still write nothing:
   refused now, 409, nothing deleted;
 - its restore of a snapshot it took elsewhere put secrets sealed under its key into the database,
-  which the right process could then not open: refused now, 409.
+  which the right process could then not open: refused now, 409;
+- its snapshot answered 200, stamped with its own key over rows sealed under the database's, and
+  restored into no server: refused now, 409, as is its restore of the right process's snapshot
+  (a 400 that blamed the document).
 Where the database recorded no key, a reset still records the resetting key (the documented way to
 confirm it), and says so in the log.
 """
@@ -28,12 +31,21 @@ import httpx
 import pytest
 from sqlalchemy import func, insert, select
 
+from localexa.cli.output import MAX_ERROR_CHARS
 from localexa.server.app import create_app
 from localexa.server.core.crypto import SecretBox
 from localexa.server.db.engine import create_engine
 from localexa.server.enablement.links import token_seal_context
 from localexa.server.enablement.models import Enablement
+from localexa.server.lwa.key_confirmation import (
+    CANNOT_OPEN_UNDER_ANOTHER_KEY,
+    CANNOT_RESET_UNDER_ANOTHER_KEY,
+    CANNOT_RESTORE_UNDER_ANOTHER_KEY,
+    CANNOT_SNAPSHOT_UNDER_ANOTHER_KEY,
+    SEALED_UNDER_ANOTHER_KEY,
+)
 from localexa.server.lwa.models import Customer, LwaClient, Token
+from localexa.server.observe.state import key_fingerprint
 from tests.core.upgrade_data import settings_for
 from tests.lwa.test_secret_key_check import database, stored_checks
 from tests.lwa.test_secret_key_unconfirmed import (
@@ -233,3 +245,65 @@ async def test_a_reset_where_the_database_recorded_no_key_records_the_resetting_
         again = await client.post("/_localexa/reset", headers=ADMIN)  # its key is recorded: no word
         assert again.status_code == 200, again.text
         assert "the reset recorded" not in caplog.text
+
+
+async def test_a_wrong_key_process_may_not_take_a_snapshot_of_a_database_another_process_recorded_its_key_for(
+    shared_url: str, tmp_path: Path
+) -> None:
+    """Its snapshot answered 200, stamped with its own key's fingerprint over rows sealed and
+    hashed under the database's key: it restored into neither key's server (400 under each), a
+    backup found useless only when needed (re-verification of 2026-12-06, C1)."""
+    await write_upgraded(shared_url)
+    wrong = create_app(settings_for(shared_url, tmp_path / "wrong", secret_key=WRONG))
+    async with serving(wrong) as client:
+        await _right_confirms_and_creates_a_skill(shared_url, tmp_path)
+        answer = await client.post("/_localexa/snapshot", headers=ADMIN)
+        refused_under_another_key(answer, "may not take a snapshot of it", "No snapshot was taken.")
+        assert "tables" not in answer.json()
+    # The right process's snapshot is taken, and restores into it, as ever.
+    before = await rows(shared_url)
+    right = create_app(settings_for(shared_url, tmp_path / "right", secret_key=RIGHT))
+    async with serving(right) as client:
+        taken = await client.post("/_localexa/snapshot", headers=ADMIN)
+        assert taken.status_code == 200, taken.text
+        assert taken.json()["keyFingerprint"] == key_fingerprint(SecretBox(RIGHT.encode()))
+        restored = await client.post("/_localexa/restore", json=taken.json(), headers=ADMIN)
+        assert restored.status_code == 200, restored.text
+    assert await rows(shared_url) == before
+
+
+async def test_a_wrong_key_process_restoring_the_database_key_snapshot_is_refused_for_its_own_key(
+    shared_url: str, tmp_path: Path
+) -> None:
+    """A snapshot of the right process: the wrong one answered 400 "The snapshot was taken by a
+    server with another secret key" (or, for a document stamped with its own key, "does not open
+    under this server's key … (edited, or copied from another row)"), blaming the document. What
+    stands in the way is this server's key, whatever the document: the same 409 as its reset."""
+    await write_upgraded(shared_url)
+    wrong = create_app(settings_for(shared_url, tmp_path / "wrong", secret_key=WRONG))
+    async with serving(wrong) as client:
+        await _right_confirms_and_creates_a_skill(shared_url, tmp_path)
+        right = create_app(settings_for(shared_url, tmp_path / "right", secret_key=RIGHT))
+        async with serving(right) as right_client:
+            taken = await right_client.post("/_localexa/snapshot", headers=ADMIN)
+            assert taken.status_code == 200, taken.text
+        before = await rows(shared_url)
+        stamped_wrong = {**taken.json(), "keyFingerprint": key_fingerprint(SecretBox(WRONG.encode()))}
+        for document in (taken.json(), stamped_wrong):
+            answer = await client.post("/_localexa/restore", json=document, headers=ADMIN)
+            refused_under_another_key(answer, "may not restore a snapshot into it", "Nothing was restored.")
+        assert await rows(shared_url) == before
+
+
+def test_the_refusals_fit_the_cli_error_line_whole() -> None:
+    """The CLI shows a server's message up to MAX_ERROR_CHARS: the reset's and the restore's were
+    503 characters, so `localexa admin reset` under the wrong key ended "Nothing was rese…"."""
+    refusals = (
+        SEALED_UNDER_ANOTHER_KEY,
+        CANNOT_OPEN_UNDER_ANOTHER_KEY,
+        CANNOT_RESET_UNDER_ANOTHER_KEY,
+        CANNOT_RESTORE_UNDER_ANOTHER_KEY,
+        CANNOT_SNAPSHOT_UNDER_ANOTHER_KEY,
+    )
+    for refusal in refusals:
+        assert len(refusal) <= MAX_ERROR_CHARS, (len(refusal), refusal)

@@ -15,7 +15,9 @@ from its header fields alone: nothing is read or decoded.
 
 Both refusals quote the codings as sent (`Sent` parts: LWA's error_description keeps their code
 points, core/message_parts.py), read as UTF-8 as the Host header is (core/host_header.py): until the
-night of 2026-12-06 they were read as latin-1, so `Content-Encoding: §1` was quoted `Â§1`.
+night of 2026-12-06 they were read as latin-1, so `Content-Encoding: §1` was quoted `Â§1`. They
+quote at most 100 characters (`quoted`, the cut marked after the quote): the transfer coding was
+quoted whole (a 60 KB header, a 180 KB error_description), the Content-Encoding cut without a mark.
 """
 
 from __future__ import annotations
@@ -24,21 +26,20 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from localexa.server.core.errors import UnsupportedMediaType
-from localexa.server.core.message_parts import Parts, Sent
+from localexa.server.core.message_parts import Parts, Sent, quoted
 
 #: The methods of the routes that read a body (no route answers PATCH: it stays a 405). The OpenAPI
 #: document lists the 415 on these operations (core/openapi.py).
 BODY_METHODS = frozenset({"POST", "PUT", "DELETE"})
 #: What a refused request may send instead (RFC 9110 §15.5.16: say which codings would do).
 ACCEPT_IDENTITY = {"Accept-Encoding": "identity"}
-_SHOWN = 100
 
 
 def coding_message(codings: bytes) -> Parts:
     return Parts.of(
-        "localexa does not accept the transfer coding '",
-        Sent.header(codings),
-        "' (RFC 9112 §6.1); send the body with Content-Length, or chunked with no other coding.",
+        "localexa does not accept the transfer coding ",
+        *quoted(Sent.header(codings)),
+        " (RFC 9112 §6.1); send the body with Content-Length, or chunked with no other coding.",
     )
 
 
@@ -56,9 +57,9 @@ def content_coding_refusal(codings: bytes) -> UnsupportedMediaType:
         # `§`, as the other refusals before a route (the wire's 501, the Host 400) write it; LWA's
         # error_description says `section 8.4` (core/message_parts.py `description_text`).
         Parts.of(
-            "localexa does not accept a body with Content-Encoding '",
-            Sent.header(codings, _SHOWN),
-            "'; send it uncoded (identity), without a Content-Encoding (RFC 9110 §8.4).",
+            "localexa does not accept a body with Content-Encoding ",
+            *quoted(Sent.header(codings)),
+            "; send it uncoded (identity), without a Content-Encoding (RFC 9110 §8.4).",
         ),
         headers=ACCEPT_IDENTITY,
     )

@@ -7,17 +7,17 @@ exactly one in HTTP/1.1, and its value a host[:port] (RFC 9112 §3.2).
 - **host[:port].** RFC 3986 §3.2.2's host: an IP literal in brackets, or a reg-name of unreserved,
   pct-encoded and sub-delim characters, then an optional port. Anything else (`a:xyz`, `a/b`,
   `u@a`, `a, b`) was served, and a region chosen from it. The refusal quotes the value as sent
-  (a `Sent` part: LWA's error_description keeps its code points, core/message_parts.py).
+  (a `Sent` part, core/message_parts.py `quoted`: its first 100 characters, a cut marked after the
+  quote), in every API family. It went through Python's repr until the night of 2026-12-06, so
+  LWA's error_description read the backslashes repr adds (`a' §1 "b` as `'aU+005C' U+00A71 'b'`).
 """
 
 from __future__ import annotations
 
 import re
 
-from localexa.server.core.message_parts import Parts, Sent
+from localexa.server.core.message_parts import Parts, Sent, quoted
 
-#: How much of a refused value the refusal quotes.
-_SHOWN = 100
 #: RFC 9112 §3.2's Host: uri-host [ ":" port ]. The port is `*DIGIT`, leading zeros allowed, as
 #: browsers, curl and Python's urllib read one: `localhost:021700` is port 21700 (it was a 400
 #: while `localhost:00080` passed, 5 digits being the limit; revA QA).
@@ -37,7 +37,4 @@ def host_message(count: int) -> str:
 
 
 def host_value_message(value: bytes) -> Parts:
-    # Quoted as Python quotes it (repr), as before the message was parts: the JSON APIs' wording
-    # is unchanged.
-    shown = repr(Sent.header(value, _SHOWN).text)
-    return Parts.of("The Host header ", Sent(shown), " is not a host[:port] (RFC 9112 §3.2).")
+    return Parts.of("The Host header ", *quoted(Sent.header(value)), " is not a host[:port] (RFC 9112 §3.2).")

@@ -13,8 +13,12 @@ Each API writes the same parts its own way:
 - `str(parts)`: the JSON APIs' message, code in backticks, values as sent;
 - `parts.html()`: the console's pages (console/said.py), code as `<code>`, everything else escaped;
 - `description_text(parts)`: LWA's error_description, in RFC 6749's characters, localexa's own
-  typography in ASCII words (`§6.1` reads `section 6.1`) and the request's values in code points
-  (`§` reads `U+00A7`), whatever they hold.
+  typography in ASCII words (`§6.1` reads `section 6.1`) and the request's values with each
+  character outside that set as its code point (`§` reads `U+00A7`, `\\` `U+005C`), whatever
+  they hold, but for `"`, which reads `'` in both.
+
+A header field's value is quoted with `quoted`: at most `SHOWN` characters, a cut marked after the
+closing quote, where no one reads the mark as sent.
 
 Until the night of 2026-12-06 two modules held this shape, one use each (console/said.py's `Said`
 with `Code` parts, core/descriptions.py's `Described` with `Sent` parts), and a message given as a
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-__all__ = ["Code", "Part", "Parts", "Sent", "description_text"]
+__all__ = ["CUT", "SHOWN", "Code", "Part", "Parts", "Sent", "description_text", "quoted"]
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,29 @@ class Sent:
     text: str
 
     @classmethod
-    def header(cls, value: bytes, limit: int | None = None) -> Sent:
-        """A header field's value (its first `limit` characters): UTF-8, as clients send a
-        non-ASCII name (`☃.com` read as latin-1 was `â\\x98\\x83.com`), a byte that is not
-        UTF-8 as `\\xNN`."""
-        return cls(value.decode("utf-8", "backslashreplace")[:limit])
+    def header(cls, value: bytes) -> Sent:
+        """A header field's value: UTF-8, as clients send a non-ASCII name (`☃.com` read as
+        latin-1 was `â\\x98\\x83.com`), a byte that is not UTF-8 as `\\xNN`."""
+        return cls(value.decode("utf-8", "backslashreplace"))
 
 
 #: One part of a message.
 Part = str | Code | Sent
+
+#: How many characters of a header field's value a refusal quotes (the Host, the codings, the
+#: token endpoint's Content-Type): whole, a 60 KB header made a 180 KB error_description.
+SHOWN = 100
+#: localexa's mark of a value it cut, its own text (`...` in LWA's error_description).
+CUT = "…"
+
+
+def quoted(sent: Sent, limit: int = SHOWN) -> tuple[Part, ...]:
+    """`'value'`, or for a value of more than `limit` characters its first `limit` then the cut
+    mark after the closing quote (`'aaa'…`): inside the quotes the mark read as part of what the
+    client sent, and without one the value read as all it sent (the night of 2026-12-06)."""
+    if len(sent.text) <= limit:
+        return ("'", sent, "'")
+    return ("'", Sent(sent.text[:limit]), "'" + CUT)
 
 
 @dataclass(frozen=True)
@@ -106,12 +124,14 @@ def _described(part: Part) -> str:
 
 
 def description_text(text: str | Parts) -> str:
-    """`text` within RFC 6749's error_description characters: `"` becomes `'`, a section sign
-    before a number `section ` (`§6.1` → `section 6.1`), `±` before one `+/-`, `…` `...`; any other
-    character outside them its code point (`é` → `U+00E9`), so nothing it named is lost. The words
-    are for localexa's own text only (a `str`, and the text of a `Code`): a value of the request (a
-    `Sent` part) keeps its code points, `…§1±2` reads `U+2026U+00A71U+00B12` (since 2026-12-06
-    evening; it read `...section 1+/-2`, as if the client had sent that, rev3 QA)."""
+    """`text` within RFC 6749's error_description characters (%x20-21 / %x23-5B / %x5D-7E): `"`
+    becomes `'`, a section sign before a number `section ` (`§6.1` → `section 6.1`), `±` before one
+    `+/-`, `…` `...`; any other character outside them its code point (`é` → `U+00E9`, `\\` →
+    `U+005C`). The words are for localexa's own text only (a `str`, and the text of a `Code`): a
+    value of the request (a `Sent` part) keeps every character of the set as it is and spells
+    every other one as its code point, `…§1±2` reads `U+2026U+00A71U+00B12` (since 2026-12-06
+    evening; it read `...section 1+/-2`, as if the client had sent that, rev3 QA), but for `"`,
+    which reads `'` there too: `it"s` and `it's` read the same."""
     parts = text.parts if isinstance(text, Parts) else (text,)
     joined = "".join(_described(part) for part in parts)
     return _NOT_DESCRIPTION.sub(lambda m: "'" if m.group() == '"' else f"U+{ord(m.group()):04X}", joined)

@@ -40,6 +40,7 @@ from urllib.parse import unquote, unquote_plus
 from localexa.server.core import strict_json
 from localexa.server.core.errors import Parts, Sent
 from localexa.server.core.json_body import NOT_FINITE_MESSAGE
+from localexa.server.core.message_parts import quoted
 from localexa.server.lwa.oauth_errors import InvalidClient, InvalidRequest
 
 FORM = "application/x-www-form-urlencoded"
@@ -88,9 +89,9 @@ def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
         return parse_lenient_form(text)
     raise InvalidRequest(
         Parts.of(
-            "The Content-Type '",
-            _sent(content_type or ""),
-            "' is not supported: send application/x-www-form-urlencoded (or application/json).",
+            "The Content-Type ",
+            *quoted(_sent(content_type or "")),
+            " is not supported: send application/x-www-form-urlencoded (or application/json).",
         )
     )
 
@@ -100,7 +101,8 @@ def _sent(header: str) -> Sent:
     non-ASCII one as UTF-8 (as the Host and Content-Encoding refusals read it,
     core/message_parts.py `Sent.header`). Until the night of 2026-12-06 the Content-Type was
     quoted lower-cased and without its parameters (`Text/Plain; charset=UTF-8` read `text/plain`),
-    not as the client sent it."""
+    not as the client sent it. Its first 100 characters are quoted (`quoted`): it was quoted whole,
+    so a 60 KB header made a 180 KB error_description (re-verification of 2026-12-06)."""
     try:
         return Sent.header(header.encode("latin-1"))
     except UnicodeEncodeError:  # not read from the wire (a caller's own text): as it is

@@ -63,7 +63,9 @@ def sealed_under_another_key(so: str, outcome: str = "Nothing was changed.") -> 
     """Why a process under another key than the one the database recorded (another process
     confirmed its key, or reset the database, after this one started unconfirmed) cannot do what
     it was asked: nothing it can do confirms its key. `so` says what it cannot do; the words are
-    the same for a write, a read of a sealed secret, a reset and a restore."""
+    the same for a write, a read of a sealed secret, a reset, a snapshot and a restore. Each
+    message fits the CLI's error line whole (cli/output.py MAX_ERROR_CHARS, 500 characters): the
+    reset's and the restore's were 503, and `localexa admin reset` ended "Nothing was rese…"."""
     return (
         "The database's secrets are sealed under another secret key than this server's (its key is "
         "recorded now, by a process under it that confirmed it or reset the database), "
@@ -83,16 +85,23 @@ CANNOT_OPEN_UNDER_ANOTHER_KEY = sealed_under_another_key(
 #: A reset (observe/state.py): it would empty a database the processes under its key serve, and
 #: leave this server unable to write to it all the same, as a reset keeps the recorded key.
 CANNOT_RESET_UNDER_ANOTHER_KEY = sealed_under_another_key(
-    "so this server may not reset it: a reset keeps the database's key, so it would empty the "
-    "database its processes serve and this server could still write nothing to it",
+    "so this server may not reset it: a reset keeps that key, so it would empty the database its "
+    "processes serve and this server could still write nothing",
     "Nothing was reset.",
 )
-#: A restore: the snapshot's secrets are sealed under this server's key, which the database's
-#: processes cannot open.
+#: A restore: this server restores only a snapshot of its own key, whose secrets the database's
+#: processes cannot open (said of whatever snapshot it is sent: it is refused before it is read).
 CANNOT_RESTORE_UNDER_ANOTHER_KEY = sealed_under_another_key(
-    "so this server may not restore a snapshot into it: the snapshot's secrets are sealed under "
-    "this server's key, which the processes serving the database cannot open",
+    "so this server may not restore a snapshot into it: it restores only snapshots of its own key, "
+    "whose secrets the database's processes cannot open",
     "Nothing was restored.",
+)
+#: A snapshot: it would carry this server's key's fingerprint over rows sealed and hashed under the
+#: database's key, so it restored into no server (200 until the night of 2026-12-06).
+CANNOT_SNAPSHOT_UNDER_ANOTHER_KEY = sealed_under_another_key(
+    "so this server may not take a snapshot of it: one would bear this server's key over secrets "
+    "sealed under the database's, and restore nowhere",
+    "No snapshot was taken.",
 )
 DEMO_NOT_SEEDED = (
     "demo: not seeded: the secret key is not confirmed yet for this database (see the warning "

@@ -56,6 +56,7 @@ from localexa.server.lwa.key_check import record_secret_key, recorded_another_ke
 from localexa.server.lwa.key_confirmation import (
     CANNOT_RESET_UNDER_ANOTHER_KEY,
     CANNOT_RESTORE_UNDER_ANOTHER_KEY,
+    CANNOT_SNAPSHOT_UNDER_ANOTHER_KEY,
     SealedUnderAnotherKey,
 )
 from localexa.server.observe.generation import next_generation
@@ -262,11 +263,18 @@ async def _revision(conn: AsyncConnection) -> str | None:
 
 
 async def snapshot(app: FastAPI) -> dict[str, Any]:
+    """Every state table's rows, stamped with this process's key. Refused (409, nothing read) by
+    a process under another key than the one the database recorded (since the night of
+    2026-12-06): its document carried its own key's fingerprint over rows sealed and hashed under
+    the database's, so it restored into no server, a backup found useless only when needed."""
     engine = app.state.engine
     async with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             # One consistent view of every table.
             await conn.execution_options(isolation_level="REPEATABLE READ")
+        # In the snapshot's own view: the recorded key never changes once written.
+        if await recorded_another_key(conn, app.state.box):
+            raise SealedUnderAnotherKey(CANNOT_SNAPSHOT_UNDER_ANOTHER_KEY)
         tables: dict[str, list[dict[str, Any]]] = {}
         for table in _state_tables():
             order = list(table.primary_key.columns) or list(table.columns)
@@ -335,11 +343,14 @@ def _follow_ups_unleased(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def restore(app: FastAPI, document: Any) -> dict[str, int]:
-    rows_by_table = validated_rows(document, key_fingerprint(app.state.box), _state_tables())
-    check_sealed_values(rows_by_table, app.state.box)
     # The snapshot's secrets are sealed under this process's key: into a database that recorded
     # another, they would be secrets its own processes cannot open (since the night of 2026-12-06).
+    # Before the document's checks: whatever it holds, this server's key is what stands in the way
+    # (they answered 400 blaming the document, "taken by a server with another secret key" or "does
+    # not open under this server's key … (edited, or copied from another row)").
     await _refuse_under_another_key(app, CANNOT_RESTORE_UNDER_ANOTHER_KEY)
+    rows_by_table = validated_rows(document, key_fingerprint(app.state.box), _state_tables())
+    check_sealed_values(rows_by_table, app.state.box)
     tables = _state_tables()
     engine = app.state.engine
 
