@@ -48,6 +48,11 @@ def refused_with(served: Served, raw: bytes, status: int) -> dict[str, Any]:
             "The method 'BREW' is not implemented",
             id="pipelined-after-a-GET",
         ),
+        pytest.param(
+            b"X" * 45 + b" / HTTP/1.1\r\nHost: x\r\n\r\n",
+            f"The method '{'X' * 40}'… is not implemented here",
+            id="cut-after-its-quote",
+        ),
     ],
 )
 def test_a_method_nobody_here_knows_is_a_501_naming_it(served: Served, raw: bytes, says: str) -> None:

@@ -146,14 +146,16 @@ def refused_request_line(data: bytes) -> tuple[bytes, bytes] | None:
 
 def method_message(method: bytes) -> str:
     named = method.decode("ascii")
-    shown = named if len(named) <= _QUOTED else f"{named[:_QUOTED]}…"
+    # localexa's cut mark after the closing quote, as the server's quoted headers have it: inside,
+    # it read as part of the method the client sent (revo QA of 2026-12-06).
+    shown = f"'{named}'" if len(named) <= _QUOTED else f"'{named[:_QUOTED]}'…"
     if named.upper() in _STANDARD_METHODS:
         return (
-            f"The method '{shown}' is not implemented: methods are case-sensitive (RFC 9110 §9.1); "
+            f"The method {shown} is not implemented: methods are case-sensitive (RFC 9110 §9.1); "
             f"send '{named.upper()}'."
         )
     served = ", ".join(SERVED_METHODS)
-    return f"The method '{shown}' is not implemented here (RFC 9110 §9.1); localexa serves {served}."
+    return f"The method {shown} is not implemented here (RFC 9110 §9.1); localexa serves {served}."
 
 
 def _message_starts(data: bytes) -> Iterator[int]:
