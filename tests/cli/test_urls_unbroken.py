@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 
 from tests.cli.canned_api import serve_canned
 from tests.cli.conftest import CLEAN_ENV
@@ -68,6 +69,15 @@ def on_terminal(*args: str, columns: int = 50) -> list[str]:
     os.close(leader)
     text = _ESCAPES.sub("", b"".join(chunks).decode())
     return text.replace("\r\n", "\n").splitlines()
+
+
+def within_terminal(line: str, columns: int) -> bool:
+    """`line` fits a terminal `columns` wide, or is one word wider than the terminal itself (the
+    terminal's to show on more rows). A word that fits the terminal but not after an indent is no
+    excuse: accepted as any one-word line, `  <36-character id>` on 36 columns passed while the
+    terminal cut the id's last two characters onto the next row (re-verification D1 of the night
+    of 2026-12-06)."""
+    return cell_len(line) <= columns or (len(line.split()) == 1 and cell_len(line.strip()) > columns)
 
 
 def whole_in_one_line(word: str, lines: list[str]) -> bool:

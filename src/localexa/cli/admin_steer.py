@@ -248,7 +248,9 @@ def _emit_directive(result: DirectiveResult, *, as_json: bool) -> None:
         "answer": result.verdict.name,
         "valid": result.verdict.valid,
         "errorType": result.verdict.error_type,
-        "problems": [f"{p.path}: {p.message}" for p in result.verdict.problems],
+        # A problem of the whole exchange has no path (the skill could not be reached): its
+        # message alone; `f"{path}: …"` printed it as `problems  : http://…` (revo D2).
+        "problems": [f"{p.path}: {p.message}" if p.path else p.message for p in result.verdict.problems],
         "error": f"{result.error.type}: {result.error.message}" if result.error else None,
         "latencyMs": result.latency_ms,
     }

@@ -3,7 +3,9 @@
 A value is never wrapped by Rich, which folds a word at any character. Every value is wrapped
 here instead, only at spaces, as the CLI's error lines are (unbroken.py): beside its header,
 each line after the first under the value's first character, when its every word fits there;
-else on the lines below the header, indented by two. A value used to run past the terminal's
+else on the lines below the header, indented by two (a word that fits the terminal only without
+the indent goes without it: a 36-character id on 36 columns ran two cells past the edge until the
+night of 2026-12-06, re-verification D1). A value used to run past the terminal's
 edge, which cut its words anywhere (`…AEXAM` then `PLE0123…`, QA of 2026-12-06), its second line
 at the left edge, under the headers; until 2026-12-06 (night) only the values of `evaluations`'
 "Actual vs expected" were kept whole, so a directive (`Alexa.BrightnessController.Adju` then

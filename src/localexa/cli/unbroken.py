@@ -6,7 +6,9 @@ at any character, so on a terminal of 50 columns `NO_SUCH_SKILL_STAGE: … enabl
 the middle of the path (rev4 QA), which a person can neither copy nor click. Here a line breaks
 only at spaces; a word longer than the terminal is alone on its line, with no break in it, and
 the terminal shows the rest of it on the next row as it shows any long line (copying it gives
-the word whole). Output that is no terminal is not wrapped at all: one line, for grep.
+the word whole). A word that fits the terminal but not after a line's indent is printed without
+the indent, so no line is wider than the terminal while every word fits it. Output that is no
+terminal is not wrapped at all: one line, for grep.
 """
 
 from __future__ import annotations
@@ -51,7 +53,20 @@ def print_unbroken(console: Console, text: Text, *, indent: str = "") -> None:
         line.rstrip()
         # soft_wrap: Rich neither folds nor crops the line; one longer than the terminal is the
         # terminal's to show on more rows, without a line break in it.
-        console.print(Text(indent) + line if number else line, soft_wrap=True)
+        console.print(_fitted(Text(indent) + line if number else line, console.width), soft_wrap=True)
+
+
+def _fitted(line: Text, width: int) -> Text:
+    """`line` without its indent when only the indent keeps it from fitting `width`: its word then
+    fits the terminal unindented (a line too wide holds one word, see `_breaks`). On 36 columns a
+    36-cell id below its header ran two cells past the edge, and the terminal put its last two
+    characters at the left edge, among the headers (re-verification D1 of the night of
+    2026-12-06). A word wider than the terminal keeps the indent: no line holds it anyway."""
+    plain = line.plain
+    indent = len(plain) - len(plain.lstrip(" "))
+    if 0 < indent < len(plain) and cell_len(plain) > width >= cell_len(plain) - indent:
+        return line.divide([indent])[1]
+    return line
 
 
 def fits_unbroken(message: str, width: int) -> bool:

@@ -36,6 +36,7 @@ from localexa.client._tls import plain_http_reason
 from localexa.client.auth import BearerAuth
 from localexa.client.messages import UNTRUSTED_CA_FIX, redact
 from localexa.tls_failures import certificate_failure, plain_http_hint
+from localexa.url_passwords import without_password
 
 T = TypeVar("T")
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -305,9 +306,12 @@ def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIError
 def request_target(request: httpx.Request) -> str:
     """`GET http://host:port/path` for messages: which call failed where (until 2026-12-06 a
     connection error said only "[Errno 111] Connection refused"). The query (a tokeninfo's
-    `access_token`), fragment and user info are left out: they may hold secrets."""
+    `access_token`), fragment and user info are left out: they may hold secrets. So is what may
+    be a password httpx read as a port and a path: `http://127.0.0.1:1/pw@host` is the password
+    `1/pw` to whoever put a `/` in it (re-verification E1 of the night of 2026-12-06); the
+    client's own path segments have no `@`, they are quoted."""
     url = request.url.copy_with(query=None, fragment=None, userinfo=b"")
-    return f"{request.method} {url}"
+    return f"{request.method} {without_password(str(url))}"
 
 
 def arguments(build: Callable[[], M]) -> M:

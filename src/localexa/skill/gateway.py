@@ -22,7 +22,7 @@ import httpx
 from localexa.error_pickling import reduce_error
 from localexa.skill.clock import Now, utc_now
 from localexa.skill.grants import LWA_BASE_URL, GrantExchangeError, GrantTokens, refresh_grant_tokens
-from localexa.skill.http import failure_text, new_client, unsendable_url
+from localexa.skill.http import failure_text, new_client, sent_url, shown_url, unsendable_url
 
 EVENTS_BASE_URL = "https://api.amazonalexa.com"
 #: Amazon's event gateway of each region (docs "send events"): a skill sends a customer's events
@@ -107,7 +107,8 @@ class EventGatewayClient:
         self._last_failure: GrantExchangeError | None = None
 
     def __repr__(self) -> str:
-        return f"EventGatewayClient(base_url={self.base_url!r}, client_id={self._client_id!r})"
+        # shown_url: without a password in the URL (it stood in the repr in clear until 2026-12-06).
+        return f"EventGatewayClient(base_url={shown_url(self.base_url)}, client_id={self._client_id!r})"
 
     @property
     def tokens(self) -> GrantTokens:
@@ -190,7 +191,8 @@ class EventGatewayClient:
             raise EventGatewayError(None, "UNREACHABLE", unsendable)
         async with new_client(self._transport, self._timeout) as http:
             try:
-                return await http.post(self.base_url + EVENTS_PATH, content=content, headers=headers)
+                target, auth = sent_url(self.base_url + EVENTS_PATH)  # no password in httpx's log line
+                return await http.post(target, content=content, headers=headers, auth=auth)
             except httpx.HTTPError as error:
                 raise EventGatewayError(None, "UNREACHABLE", failure_text(error)) from None
 

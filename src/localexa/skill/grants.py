@@ -16,7 +16,7 @@ import httpx
 
 from localexa.error_pickling import reduce_error
 from localexa.skill.clock import Now, utc_now
-from localexa.skill.http import failure_text, new_client, unsendable_url
+from localexa.skill.http import failure_text, new_client, sent_url, unsendable_url
 
 LWA_BASE_URL = "https://api.amazon.com"
 TOKEN_PATH = "/auth/o2/token"
@@ -109,7 +109,8 @@ async def _token_request(
         raise GrantExchangeError("server_error", f"LWA unreachable ({unsendable})")
     async with new_client(transport, timeout) as http:
         try:
-            answer = await http.post(url, data=form, headers={"Accept": "application/json"})
+            target, auth = sent_url(url)  # no password in httpx's log line
+            answer = await http.post(target, data=form, headers={"Accept": "application/json"}, auth=auth)
         except httpx.HTTPError as error:
             reason = failure_text(error)  # an untrusted CA says so (since 2026-12-06)
             raise GrantExchangeError("server_error", f"LWA unreachable ({reason})") from None

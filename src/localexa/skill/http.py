@@ -4,7 +4,6 @@ since building that context is the costly part (about 40 ms; the client itself i
 
 from __future__ import annotations
 
-import re
 import ssl
 from functools import cache
 from pathlib import Path
@@ -13,6 +12,7 @@ import httpx
 
 from localexa.idna_hosts import invalid_url_reason, url_host_fault
 from localexa.tls_failures import UNTRUSTED_ISSUER, plain_http_hint, plain_http_reason
+from localexa.url_passwords import without_password
 
 MAX_PORT = 65535
 
@@ -30,6 +30,19 @@ def trust_ca_file(path: str | Path) -> None:
     """Also trust this PEM CA bundle for the kit's calls made in this process (a local LWA and
     event gateway over HTTPS: `localexa serve --tls` adds its own CA for the demo's My Lights)."""
     _tls().load_verify_locations(cafile=str(path))
+
+
+def sent_url(url: str, auth: httpx.Auth | None = None) -> tuple[httpx.URL, httpx.Auth]:
+    """The URL a call sends to and the auth it sends with: a user info in `url` taken out of the
+    URL and given as the basic auth httpx makes of it when no other auth is given, so the same
+    Authorization header goes out. httpx logs each request's URL (`HTTP Request: POST
+    http://me:pw@…` at INFO, logger `httpx`): a password in the LWA or gateway URL stood in any
+    log of a skill logging at INFO, in clear, until the night of 2026-12-06."""
+    parsed = httpx.URL(url)
+    if auth is None and (parsed.username or parsed.password):  # httpx's own test
+        auth = httpx.BasicAuth(parsed.username, parsed.password)
+    # httpx.Auth() sends nothing, as httpx does for a URL without user info and no auth given.
+    return parsed.copy_with(userinfo=b""), auth or httpx.Auth()
 
 
 def unsendable_url(url: str) -> str | None:
@@ -67,25 +80,16 @@ def shown_url(url: str) -> str:
     return repr(_without_password(url))
 
 
-#: A URL's `scheme://` (when it has one), its authority, and the rest (path, query, fragment).
-_PARTS = re.compile(r"(?P<scheme>[^:/?#]*://)?(?P<authority>[^/?#]*)(?P<rest>.*)", re.DOTALL)
-
-
 def _without_password(url: str) -> str:
-    """`url` with the password of its user info as `***`; only a password is hidden.
+    """`url` with everything that may be its user info's password as `***` (localexa/url_passwords.py).
 
-    Until the night of 2026-12-06 a user without one (`http://user@host/`) showed as `user:***@`;
-    the URL was cut at its first `@`, so a password holding one showed its end (`u:p@ss@host` as
-    `u:***@ss@host`) and an `@` in a query was taken for user info; and a URL without `scheme://`
-    (`user:pw@host`) showed its password in clear (lead's QA). The user info is now what the
-    authority holds before its last `@`, as httpx and browsers read it."""
-    parts = _PARTS.match(url)
-    assert parts is not None  # every part may be empty: the pattern matches any text
-    user_info, at, host = parts["authority"].rpartition("@")
-    user, colon, password = user_info.partition(":")
-    if not at or not colon or not password:  # no user info, or no password in it
-        return url
-    return f"{parts['scheme'] or ''}{user}:***@{host}{parts['rest']}"
+    Until the night of 2026-12-06 a user without one (`http://user@host/`) showed as `user:***@`
+    and a password holding an `@` showed its end (lead's QA). The fix then looked for the user
+    info in the authority as parsed, which a password holding an unescaped `#`, `?` or `/` ends
+    early: `http://me:pa#ss@host` stood in clear in the kit's log saying it is not a valid URL
+    (re-verification E1). The password now runs from the first `:` after the scheme to the
+    URL's last `@`, found by text."""
+    return without_password(url)
 
 
 _UNTRUSTED_TEXTS = ("self-signed certificate", "unable to get local issuer", "unable to verify the first")

@@ -21,7 +21,7 @@ import httpx
 from localexa.error_pickling import reduce_error
 from localexa.skill.clock import Now, utc_now
 from localexa.skill.errors import ExpiredAuthorizationCredential, InvalidAuthorizationCredential, SkillError
-from localexa.skill.http import new_client, not_a_url, unsendable_url
+from localexa.skill.http import new_client, not_a_url, sent_url, shown_url, unsendable_url
 
 
 class TokenStatus(StrEnum):
@@ -142,7 +142,8 @@ class IntrospectionValidator:
         self._now = now
 
     def __repr__(self) -> str:
-        return f"IntrospectionValidator(url={self.url!r}, client_id={self._client_id!r})"
+        # shown_url: without a password in the URL (it stood in the repr in clear until 2026-12-06).
+        return f"IntrospectionValidator(url={shown_url(self.url)}, client_id={self._client_id!r})"
 
     async def validate(self, token: str) -> TokenCheck:
         form = {"token": token, "token_type_hint": "access_token"}
@@ -159,7 +160,8 @@ class IntrospectionValidator:
             raise TokenValidationError(f"introspection failed: {unsendable}")
         async with new_client(self._transport, self._timeout) as http:
             try:
-                answer = await http.post(self.url, data=form, auth=basic or httpx.USE_CLIENT_DEFAULT)
+                target, auth = sent_url(self.url, basic)  # no password in httpx's log line
+                answer = await http.post(target, data=form, auth=auth)
             except httpx.HTTPError as error:
                 raise TokenValidationError(f"introspection failed: {type(error).__name__}") from None
             except httpx.InvalidURL:  # no HTTPError: it escaped the kit as itself
