@@ -201,6 +201,14 @@ def test_sigterm_waits_only_a_short_grace_for_clients_that_stalled(served: Serve
     assert log.count("with 503: localexa is stopping") == 2, log
     assert f"it read nothing of its answer for {GRACE:g} s" in log, log
     assert not _bugs(log), _bugs(log)
+    # The 503 is the token request's one status: its access line said `status=400` (under
+    # another request id), an answer nobody got; now it says the request was cut off.
+    token_lines = [
+        line for line in log.splitlines() if "logger=localexa.access" in line and "/auth/o2/token" in line
+    ]
+    assert len(token_lines) == 1, token_lines
+    assert "status=- " in token_lines[0], token_lines
+    assert "cut off" in token_lines[0], token_lines
 
 
 @pytest.mark.parametrize(
@@ -240,6 +248,11 @@ def test_my_lights_gets_the_same_grace_and_its_requests_are_not_cut(demo_served:
     assert paused.ended < GRACE + SLACK, paused
     assert paused.answer.status == 503, paused
     assert "localexa is stopping" in paused.answer.json()["message"]
+    # The skill's handler, waiting for the body, learns its connection has ended: one warning,
+    # where Starlette's ClientDisconnect was logged at level error with a traceback.
+    log = demo_served.log()
+    assert "POST /skill: The connection ended before the request's body arrived whole" in log, log
+    assert not _bugs(log), _bugs(log)
 
 
 def test_the_stop_grace_is_the_client_timeout_at_most_five_seconds() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from typing import Any
 
 import httpx
 
@@ -82,16 +83,71 @@ def test_a_body_shorter_than_its_content_length_is_a_408_and_nothing_is_stored(
     assert stored(served, locker, pan) == []
 
 
+def cut_off_entries(served: Served) -> list[dict[str, Any]]:
+    """The journal's entries of locker calls cut off mid-body, newest first."""
+    response = httpx.get(
+        f"{served.base_url}/_localexa/journal",
+        params={"path": LOCKER},
+        headers={"X-Localexa-Admin-Key": served.admin_key},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    entries: list[dict[str, Any]] = response.json()["entries"]
+    return [e for e in entries if e["method"] == "PUT" and (e["error"] or "").startswith("cut off")]
+
+
 def test_a_body_cut_off_by_its_client_writes_nothing_and_is_no_bug(served: Served, locker: Locker) -> None:
-    """Starlette's ClientDisconnect reached the log as a bug: a traceback and a 500."""
+    """Starlette's ClientDisconnect reached the log as a bug: a traceback and a 500. Then the
+    access line said `status=400`, an answer nobody got (since 2026-12-06: it says cut off)."""
     pan = "aaaaaaaa00000002"
     body = network(pan)
     since = served.log_path.stat().st_size
+    before = len(cut_off_entries(served))
     with socket.create_connection(("127.0.0.1", served.port)) as sock:
         sock.sendall(put(locker, body[: len(body) // 2], length=len(body)))
         time.sleep(0.2)  # the handler is reading the body
-    assert "status=400" in access_line(served, since, "method=PUT")
+    line = access_line(served, since, "method=PUT")
+    assert "status=- " in line, line
+    assert "cut off: the connection ended before" in line, line
+    assert "level=info" in line
     assert stored(served, locker, pan) == []
+    entries = cut_off_entries(served)
+    assert len(entries) == before + 1, entries
+    assert entries[0]["status"] is None, entries[0]  # no answer: the guard's 400 reached nobody
+    assert not entries[0]["responseBody"], entries[0]
+    assert not entries[0]["responseHeaders"], entries[0]
+
+
+def test_a_body_the_wire_answered_itself_leaves_no_second_status(served: Served, locker: Locker) -> None:
+    """The wire answers a running request itself when its body breaks (a bad chunk's 400; the
+    stop's 503 the same way): its line carries the request id its client got. The app's access
+    line said `status=400` under another id, for a 400 nobody got; now it says the request was
+    cut off, with no status (the wire's line is the one that says what the client got)."""
+    since = served.log_path.stat().st_size
+    head = request(
+        "PUT",
+        LOCKER,
+        f"Authorization: Bearer {locker.token}",
+        "Content-Type: application/json",
+        "Transfer-Encoding: chunked",
+    )
+    broken = exchange(served.port, head + b"1\r\n{\r\n", 0.2, b"zz\r\n")
+    answer = broken.answer
+    assert answer.status == 400, broken
+    assert "Invalid character in chunk size" in answer.json()["message"]
+    request_id = answer.headers["x-amzn-requestid"]
+    line = access_line(served, since, "method=PUT")
+    assert "status=- " in line, line
+    assert "cut off" in line, line
+    with served.log_path.open("rb") as log:
+        log.seek(since)
+        added = log.read().decode(errors="replace").splitlines()
+    refused = [entry for entry in added if "logger=localexa.serve" in entry and "refused a" in entry]
+    assert len(refused) == 1, added
+    assert f"request_id={request_id} " in refused[0], refused
+    assert "with 400" in refused[0], refused
+    statuses = [entry for entry in added if "logger=localexa.access" in entry and "status=4" in entry]
+    assert statuses == [], statuses  # one status for the request: the wire's, which the client got
 
 
 def test_a_request_sent_whole_and_abandoned_is_done_once_or_not_at_all(

@@ -16,14 +16,14 @@ import threading
 import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from localexa.samples.mylights import oauth_routes, resource_routes
 from localexa.samples.mylights.cloud import DeviceCloud
 from localexa.samples.mylights.config import MyLightsConfig
-from localexa.samples.mylights.errors import error_response, http_error, server_error
+from localexa.samples.mylights.errors import cut_off, error_response, http_error, server_error
 from localexa.samples.mylights.skill import build_skill
 
 #: The regions whose own skill endpoint (`/skill/na`, `/skill/eu`, `/skill/fe`) My Lights serves.
@@ -103,8 +103,9 @@ def create_mylights_app(
             *(skill_endpoint(region) for region in (None, *REGIONS)),
             Route("/health", health, methods=["GET"]),
         ],
-        # Routing's 404/405 and a bug's 500 in the sample's one error shape, not plain text.
-        exception_handlers={HTTPException: http_error, Exception: server_error},
+        # Routing's 404/405 and a bug's 500 in the sample's one error shape, not plain text; a
+        # body cut off mid-upload is no bug (one warning line, not a 500 and a traceback).
+        exception_handlers={HTTPException: http_error, ClientDisconnect: cut_off, Exception: server_error},
     )
     app.state.cloud = cloud
     return app

@@ -7,11 +7,16 @@ answer the same, instead of a second `{"error", "message"}` shape and plain-text
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
+
+logger = logging.getLogger("localexa.samples.mylights")
+
+CUT_OFF_MESSAGE = "The connection ended before the request's body arrived whole; nothing of it was done."
 
 # RFC 6749 §5.2 wants no-store on token errors; no other error is worth caching either.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -44,3 +49,17 @@ async def server_error(request: Request, exc: Exception) -> Response:
     """A bug answers RFC 6749's `server_error`, not Starlette's plain text (Starlette raises the
     exception on after this answer, so the server still logs it)."""
     return error_response("server_error", "My Lights failed; see its log.", 500)
+
+
+async def cut_off(request: Request, exc: Exception) -> Response:
+    """A body whose connection ended before it arrived whole (Starlette's `ClientDisconnect`, from
+    any route that reads one: `/skill`, `/token`, `PUT /lights/…`): its client left mid-upload, or
+    `localexa serve`'s wire answered it itself (the stop's 503, a broken chunk's 400). No bug, so
+    one warning line with the request's method and path, no traceback (it reached the log as
+    "Exception in ASGI application" at level error). Nothing was done; the 400 goes to a
+    connection still open, and nowhere otherwise (the server drops it). A warning, not info: run
+    on its own (`python -m localexa.samples.mylights`) only uvicorn's loggers have a handler, and
+    Python still prints a warning."""
+    assert isinstance(exc, ClientDisconnect)  # registered for ClientDisconnect only
+    logger.warning("%s %s: %s", request.method, request.url.path, CUT_OFF_MESSAGE)
+    return error_response("invalid_request", CUT_OFF_MESSAGE, 400)

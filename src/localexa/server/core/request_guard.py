@@ -47,7 +47,10 @@ and a body that keeps coming.
   sheds connections waiting for a head, never one whose request runs). A client that goes away
   before its body is complete gets the 400 it will never read,
   in place of Starlette's `ClientDisconnect`, which reached the log as a bug's traceback and a
-  500 (nothing was written either way: the handler never had the body).
+  500 (nothing was written either way: the handler never had the body). The request's state is
+  marked `BODY_CUT_OFF`, so its access line and journal entry say it was cut off rather than
+  answered 400 (nobody got that 400; when the wire answered it itself, its client got another
+  status under another request id).
 - **`Expect: 100-continue` answered before the body was asked for** (any refusal, a 401): the
   answer says `Connection: close` (RFC 9110 §10.1.1). The client has not sent its body; on a
   connection left open, whatever it sent next was read as that body. An HTTP/1.0 client's
@@ -152,6 +155,11 @@ QUERY_NOT_ASCII = (
 
 
 CUT_OFF_MESSAGE = "The client closed the connection before the request was read; nothing of it was done."
+
+#: Set in the request's state when its connection ended before its body arrived whole: the 400
+#: rendered for it reaches nobody (the client left, or the wire answered it itself, cli/wire.py),
+#: so the access log and the journal say "cut off" instead of a status (observe/middleware.py).
+BODY_CUT_OFF = "body_cut_off"
 
 
 def body_timeout_message(seconds: float) -> str:
@@ -328,7 +336,9 @@ class RequestGuardMiddleware:
                 raise BodyTimedOut(reason, headers={"Connection": "close"}) from None
             if message["type"] == "http.disconnect":
                 # Starlette raises ClientDisconnect for it, which reached the log as a bug (a 500
-                # and a traceback). Nobody reads this answer; the log and the journal do.
+                # and a traceback). Nobody reads this answer: the access log and the journal say
+                # the request was cut off, not that it was answered 400.
+                scope.setdefault("state", {})[BODY_CUT_OFF] = True
                 raise BodyRefused(CUT_OFF_MESSAGE)
             if message["type"] == "http.request":
                 body: bytes = message.get("body", b"")

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from localexa.server.core.clock import Clock
 from localexa.server.core.http import OutboundCall
+from localexa.server.core.request_guard import BODY_CUT_OFF
 from localexa.server.lwa.any_case import canonical_path
 from localexa.server.observe.behalf import on_behalf_of
 from localexa.server.observe.exchange import ADMIN_AUTHENTICATED, ADMIN_PREFIXES, Exchange
@@ -49,6 +50,16 @@ _BOUNDARY = ("POST", "/_localexa/reset", 200)
 
 def _is_the_boundary(method: str, path: str, status: int) -> bool:
     return (method, path, status) == _BOUNDARY
+
+
+#: What the access line of a call cut off mid-body says in place of a status, and its journal
+#: entry's `error` (its `status` is null: the app's answer reached nobody).
+CUT_OFF_NOTE = (
+    "cut off: the connection ended before the request's body arrived whole (its client left, or "
+    "the server answered it itself: see localexa.serve's 'refused a request' line); nothing of it "
+    "was done"
+)
+CUT_OFF_ERROR = "cut off: the connection ended before the request's body arrived whole"
 
 
 #: The scope of the inbound call in progress, so outbound calls it makes inherit its request id,
@@ -182,6 +193,9 @@ class ObserveMiddleware:
             elapsed = time.perf_counter() - started
             status = exchange.status or 500
             template = route_template(scope)
+            if scope_state.get(BODY_CUT_OFF) is True:
+                record_cut_off(template, elapsed)
+                return
             if metrics is not None:
                 metrics.observe_request(method, template, status, elapsed)
             logger.info(
@@ -194,6 +208,31 @@ class ObserveMiddleware:
             )
             if not keep or journal is None or _is_the_boundary(method, path, status):
                 return
+            journal_call(journal, status, template, elapsed, error)
+
+        def record_cut_off(template: str, elapsed: float) -> None:
+            """The connection ended before the body arrived whole (core/request_guard.py): the 400
+            the guard rendered reached nobody. The client left, or the wire answered it itself
+            (the stop's 503, a broken chunk's 400) and logged that answer under the request id
+            its client got; this line and the journal entry claimed a 400 under another id. No
+            status, then, and not counted as an answered request in the metrics."""
+            logger.info(
+                "method=%s path=%s route=%s status=- latency_ms=%.1f %s",
+                method,
+                path,
+                template,
+                elapsed * 1000,
+                CUT_OFF_NOTE,
+            )
+            if keep and journal is not None:
+                exchange.response_headers = []  # the guard's 400, which never left
+                exchange.response_truncated = False
+                response_body.clear()
+                journal_call(journal, None, template, elapsed, CUT_OFF_ERROR)
+
+        def journal_call(
+            journal: Journal, status: int | None, template: str, elapsed: float, error: str | None
+        ) -> None:
             exchange.status = status
             exchange.latency_ms = elapsed * 1000
             if path in _STAMPED_AFTER_PATHS and clock is not None:
