@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
@@ -209,6 +210,22 @@ def test_sigterm_waits_only_a_short_grace_for_clients_that_stalled(served: Serve
     assert len(token_lines) == 1, token_lines
     assert "status=- " in token_lines[0], token_lines
     assert "cut off" in token_lines[0], token_lines
+    # One request id for it: the 503 and the wire's line had a new id of their own, so the id the
+    # client got found neither the app's access line nor its journal entry (read after a restart).
+    token_id = paused_body.answer.headers["x-amzn-requestid"]
+    assert f"request_id={token_id} " in token_lines[0], (token_id, token_lines)
+    refused = [line for line in log.splitlines() if "with 503: localexa is stopping" in line]
+    assert sum(f"request_id={token_id} " in line for line in refused) == 1, (token_id, refused)
+    served.start()
+    journal = httpx.get(
+        f"{served.base_url}/_localexa/journal",
+        params={"requestId": token_id},
+        headers=served.admin_headers,
+        timeout=10,
+    )
+    assert journal.status_code == 200, journal.text
+    (entry,) = journal.json()["entries"]
+    assert (entry["path"], entry["status"]) == ("/auth/o2/token", None), entry
 
 
 @pytest.mark.parametrize(

@@ -83,16 +83,22 @@ def test_a_body_shorter_than_its_content_length_is_a_408_and_nothing_is_stored(
     assert stored(served, locker, pan) == []
 
 
-def cut_off_entries(served: Served) -> list[dict[str, Any]]:
-    """The journal's entries of locker calls cut off mid-body, newest first."""
+def journal_entries(served: Served, **params: str) -> list[dict[str, Any]]:
+    """The journal's entries that `params` (the journal API's filters) select, newest first."""
     response = httpx.get(
         f"{served.base_url}/_localexa/journal",
-        params={"path": LOCKER},
+        params=params,
         headers={"X-Localexa-Admin-Key": served.admin_key},
         timeout=10,
     )
     assert response.status_code == 200, response.text
     entries: list[dict[str, Any]] = response.json()["entries"]
+    return entries
+
+
+def cut_off_entries(served: Served) -> list[dict[str, Any]]:
+    """The journal's entries of locker calls cut off mid-body, newest first."""
+    entries = journal_entries(served, path=LOCKER)
     return [e for e in entries if e["method"] == "PUT" and (e["error"] or "").startswith("cut off")]
 
 
@@ -122,7 +128,9 @@ def test_a_body_the_wire_answered_itself_leaves_no_second_status(served: Served,
     """The wire answers a running request itself when its body breaks (a bad chunk's 400; the
     stop's 503 the same way): its line carries the request id its client got. The app's access
     line said `status=400` under another id, for a 400 nobody got; now it says the request was
-    cut off, with no status (the wire's line is the one that says what the client got)."""
+    cut off, with no status (the wire's line is the one that says what the client got). And one
+    id for the request: the wire answered and logged under a new one of its own, so the id the
+    client got found neither the app's access line nor its journal entry."""
     since = served.log_path.stat().st_size
     head = request(
         "PUT",
@@ -139,6 +147,10 @@ def test_a_body_the_wire_answered_itself_leaves_no_second_status(served: Served,
     line = access_line(served, since, "method=PUT")
     assert "status=- " in line, line
     assert "cut off" in line, line
+    assert f"request_id={request_id} " in line, (request_id, line)
+    (entry,) = journal_entries(served, requestId=request_id)
+    assert (entry["method"], entry["path"], entry["status"]) == ("PUT", LOCKER, None), entry
+    assert entry["error"].startswith("cut off"), entry
     with served.log_path.open("rb") as log:
         log.seek(since)
         added = log.read().decode(errors="replace").splitlines()

@@ -330,7 +330,9 @@ def test_the_handshake_on_asyncio_s_own_loop(
     connection is reset before its handshake."""
     server_context, client_context = tls_files
     budget = ConnectionBudget(limit)
-    guard = WireGuard(budget, CLIENT_TIMEOUT, lambda status, message, path: ([], b""), server_context)
+    guard = WireGuard(
+        budget, CLIENT_TIMEOUT, lambda status, message, path, request_id=None: ([], b""), server_context
+    )
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(

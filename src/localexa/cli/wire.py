@@ -4,11 +4,10 @@
 otherwise give: a request's head is at most 64 KiB (its target 16 KiB) and must arrive within the
 client timeout (`--client-timeout`); an answer left unread that long ends its connection; a
 silent connection is closed after `--idle-timeout`, also one that never sent a byte; the open
-connections stay below the process's open-file limit (cli/wire_budget.py); a request that is not
-HTTP is answered 400 in the API's shape (cli/wire_answers.py), one whose method nobody here knows
-501, one of an HTTP version other than 1.x 505 (cli/wire_request_line.py), after the answers of
-the valid requests pipelined before it. The body's own timeout is the request guard's
-(server/core/request_guard.py).
+connections stay below the process's open-file limit (cli/wire_budget.py); a request that is not HTTP
+is answered 400 in the API's shape (cli/wire_answers.py), one whose method nobody here knows 501, one
+of an HTTP version other than 1.x 505 (cli/wire_request_line.py), after the answers of the valid
+requests pipelined before it. The body's own timeout is the request guard's (core/request_guard.py).
 
 With `--tls` the guard does each TLS handshake itself (cli/wire_tls.py). When the server stops, a
 request still arriving has a short grace to arrive whole, then a 503 (cli/wire_stop.py).
@@ -27,6 +26,7 @@ from localexa.cli.wire_answers import (
     MAX_HEAD_BYTES,
     AnswerTransport,
     Refused,
+    app_request_id,
     closing_answer,
     head_too_large_message,
     log_refusal,
@@ -334,7 +334,7 @@ class GuardedHttpToolsProtocol(StopGrace):
         self.refusal = None
         # As far as it came, for its API's error shape: the parser's, or the refused line's own.
         path = target_path(self.url if target is None else target)
-        cycle = self.cycle
+        cycle, request_id = self.cycle, None
         if cycle is not None and not cycle.response_complete:
             if self.in_head or self.pipeline or not cycle.more_body:
                 # A later request is refused: the answers due before it go first, in order.
@@ -345,17 +345,25 @@ class GuardedHttpToolsProtocol(StopGrace):
                 logger.warning("closed the connection of %s: %s", peer_name(self.client), message)
                 self._end()
                 return
-            # The running request's own body is broken: it is answered here, and its handler
-            # sees a client that left.
+            # The running request's own body is broken: answered here under the app's request id
+            # (its access line's and journal entry's; it had a new one), its handler sees a client gone.
             self._drop_requests()
-        self._answer_and_close(status, message, path, not_http=not_http)
+            request_id = app_request_id(cycle)
+        self._answer_and_close(status, message, path, not_http=not_http, request_id=request_id)
 
     def _answer_and_close(
-        self, status: int, message: str, path: str, *, linger: bool = True, not_http: bool = False
+        self,
+        status: int,
+        message: str,
+        path: str,
+        *,
+        linger: bool = True,
+        not_http: bool = False,
+        request_id: str | None = None,
     ) -> None:
         if self.transport.is_closing():
             return
-        headers, body = self.guard.render(status, message, path)
+        headers, body = self.guard.render(status, message, path, request_id)
         if self._method() == b"HEAD":
             body = b""  # RFC 9110 §9.3.2: no content, whatever the status; Content-Length stays
         self.transport.write(closing_answer(status, [*self.server_state.default_headers, *headers], body))

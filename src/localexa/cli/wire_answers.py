@@ -10,7 +10,7 @@ import logging
 import uuid
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
@@ -31,14 +31,32 @@ MAX_HEAD_BYTES = 64 * 1024
 WireAnswer = tuple[list[tuple[bytes, bytes]], bytes]
 
 
+class WireRender(Protocol):
+    """Renders a wire refusal (`wire_renderer`): under `request_id` when the app has given the
+    request one (`app_request_id`), else under a new one."""
+
+    def __call__(self, status: int, message: str, path: str, request_id: str | None = None) -> WireAnswer: ...
+
+
+def app_request_id(cycle: RequestResponseCycle) -> str | None:
+    """The request id the app gave a request it runs (core/request_id.py RequestIdMiddleware puts
+    it in the scope's state before any handler reads the body), or None: the app has not run yet,
+    or has no ids (My Lights). A refusal of that request answers and logs under it, so the id the
+    client gets finds the app's access line and journal entry of the same request."""
+    state = cycle.scope.get("state")
+    request_id = state.get("request_id") if isinstance(state, dict) else None
+    return request_id if isinstance(request_id, str) else None
+
+
 class Refused(Exception):
     """Raised from a parser callback (cli/wire.py) to stop parsing; the protocol's `refusal` says
     why."""
 
 
-def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
+def wire_renderer(app: ASGIApp) -> WireRender:
     """A refusal (status, message, path) as `app` answers it: in the API family of the path for
-    localexa (core/errors.py), `{"message": …}` for an app without families (My Lights)."""
+    localexa (core/errors.py), `{"message": …}` for an app without families (My Lights); with
+    `request_id` (the app's, for a request it runs) or a new one in `X-Amzn-RequestId`."""
     from starlette.responses import JSONResponse, Response
 
     from localexa.server.core.errors import refused_in_shape, render_error
@@ -47,7 +65,7 @@ def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
     state = getattr(app, "state", None)
     metrics = getattr(state, "metrics", None)  # localexa's; My Lights has none
 
-    def render(status: int, message: str, path: str) -> WireAnswer:
+    def render(status: int, message: str, path: str, request_id: str | None = None) -> WireAnswer:
         if metrics is not None:
             metrics.count_wire_refusal(status)
         response: Response = JSONResponse({"message": message}, status_code=status)
@@ -56,7 +74,9 @@ def wire_renderer(app: ASGIApp) -> Callable[[int, str, str], WireAnswer]:
             try:
                 family = families.family_for(path)
                 response = render_error(
-                    refused_in_shape(refusal(status, message), path), family, str(uuid.uuid4())
+                    refused_in_shape(refusal(status, message), path),
+                    family,
+                    request_id or str(uuid.uuid4()),
                 )
             except Exception:  # a wire refusal must go out whatever the page renderer does
                 logger.exception("could not render a %d for %s; answered with a plain body", status, path)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from localexa.cli.wire_answers import WireAnswer
+from localexa.cli.wire_answers import WireRender
 
 logger = logging.getLogger("localexa.serve")
 
@@ -136,5 +136,5 @@ class WireGuard:
 
     budget: ConnectionBudget
     client_timeout: float
-    render: Callable[[int, str, str], WireAnswer] = field(repr=False)
+    render: WireRender = field(repr=False)
     tls: ssl.SSLContext | None = field(default=None, repr=False)
