@@ -7,10 +7,11 @@ import json
 import os
 import subprocess
 import sys
+import traceback
 
 import pytest
 
-from localexa.samples.mylights import DeviceCloud
+from localexa.samples.mylights import DeviceCloud, lambda_handler
 from localexa.samples.mylights.lambda_handler import REMOTE_ENV
 from localexa.skill import validate_response
 from tests.skill.factories import directive
@@ -72,3 +73,30 @@ def test_a_forwarding_handler_says_which_my_lights_failed(monkeypatch: pytest.Mo
     monkeypatch.setenv(lambda_handler.REMOTE_ENV, "ftp://127.0.0.1/")
     with pytest.raises(ValueError, match="http:// or https://"):
         lambda_handler.handler({"directive": {}})
+
+
+@pytest.mark.parametrize(
+    ("base_url", "error", "says"),
+    [
+        ("ftp://me:s3cret@127.0.0.1/", ValueError, "https:// URL, not 'ftp://me:***@127.0.0.1/'"),
+        (
+            "http://me:s3cret@127.0.0.1:9",
+            lambda_handler.RemoteError,
+            "at http://me:***@127.0.0.1:9/skill could",
+        ),
+        ("http://me:s3cret@127.0.0.1", ValueError, "not a valid URL: 'http://me:***@127.0.0.1'"),
+        ("http://me:s3#cret@127.0.0.1:9", ValueError, "not a valid URL: 'http://me:***@127.0.0.1:9'"),
+    ],
+    ids=["not-http", "unreachable", "no-port", "hash-in-password"],
+)
+def test_a_forwarding_handler_s_errors_hide_the_url_s_password(
+    monkeypatch: pytest.MonkeyPatch, base_url: str, error: type[Exception], says: str
+) -> None:
+    """`MYLIGHTS_URL`'s password stood in clear in each error naming the URL (and urllib's own
+    "nonnumeric port: 's3cret@127.0.0.1'" for a URL without a port)."""
+    monkeypatch.setenv(lambda_handler.REMOTE_ENV, base_url)
+    with pytest.raises(error) as raised:
+        lambda_handler.handler({"directive": {}})
+    shown = "".join(traceback.format_exception(raised.value))
+    assert says in str(raised.value), str(raised.value)
+    assert not [part for part in ("s3cret", "s3#", "cret@") if part in shown], shown

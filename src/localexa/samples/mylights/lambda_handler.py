@@ -18,12 +18,15 @@ app, the skill kit and pydantic load on the first in-process call.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from localexa.url_passwords import without_password
 
 if TYPE_CHECKING:
     from localexa.samples.mylights.cloud import DeviceCloud
@@ -88,8 +91,13 @@ def handler_fe(event: Mapping[str, Any], context: object = None) -> Message:
 
 def _forward(base_url: str, event: Mapping[str, Any], region: str | None = None) -> Message:
     url = base_url.rstrip("/") + ("/skill" if region is None else f"/skill/{region.lower()}")
+    # The URL as errors show it: without the password of a user info (`http://me:pw@host`), which
+    # stood in clear in each of them (and urllib sends no user info anyway).
+    shown = without_password(url)
     if not url.lower().startswith(("http://", "https://")):
-        raise ValueError(f"{REMOTE_ENV} must be an http:// or https:// URL, not {base_url!r}")
+        raise ValueError(
+            f"{REMOTE_ENV} must be an http:// or https:// URL, not {without_password(base_url)!r}"
+        )
     data = json.dumps(dict(event), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
         url, data=data, method="POST", headers={"Content-Type": "application/json"}
@@ -99,9 +107,12 @@ def _forward(base_url: str, event: Mapping[str, Any], region: str | None = None)
             content = answer.read()
     except urllib.error.HTTPError as failed:
         with failed:
-            raise RemoteError(f"My Lights at {url} answered {failed.code} {failed.reason}") from None
+            raise RemoteError(f"My Lights at {shown} answered {failed.code} {failed.reason}") from None
     except urllib.error.URLError as failed:
-        raise RemoteError(f"My Lights at {url} could not be reached: {failed.reason}") from failed
+        raise RemoteError(f"My Lights at {shown} could not be reached: {failed.reason}") from failed
+    except http.client.InvalidURL:
+        # Its message quotes the URL's "port", which is the password's text for `http://me:pw@host`.
+        raise ValueError(f"{REMOTE_ENV} is not a valid URL: {without_password(base_url)!r}") from None
     body: Message = json.loads(content)
     return body
 
