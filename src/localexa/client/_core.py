@@ -35,6 +35,7 @@ from localexa.client._retry import RetryPolicy
 from localexa.client._tls import plain_http_reason
 from localexa.client.auth import BearerAuth
 from localexa.client.messages import UNTRUSTED_CA_FIX, redact
+from localexa.httpx_userinfo import userinfo_as_auth
 from localexa.tls_failures import certificate_failure, plain_http_hint
 from localexa.url_passwords import without_password
 
@@ -201,7 +202,9 @@ class Core:
                 "carry (a float argument such as clock.advance(seconds), or a payload or event)."
             )
         else:
-            return _userinfo_as_auth(http_request, auth)
+            # Its user info as basic auth, out of the URL httpx logs at INFO (httpx_userinfo.py).
+            http_request.url, auth = userinfo_as_auth(http_request.url, auth)
+            return http_request, auth
         raise failure
 
     def is_safe(self, request: ApiRequest) -> bool:
@@ -394,20 +397,3 @@ def json_body(response: httpx.Response) -> Any:
 def dump(model: pydantic.BaseModel) -> Any:
     """A request model in its wire form: camelCase aliases, unset optionals left out."""
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def _userinfo_as_auth(
-    http_request: httpx.Request, auth: httpx.Auth | None
-) -> tuple[httpx.Request, httpx.Auth | None]:
-    """The request without the user info of its URL, given instead as the basic auth httpx makes
-    of it when no other auth is given, so the same Authorization header goes out. httpx logs each
-    request's URL at INFO (`HTTP Request: GET http://me:pw@…`, logger `httpx`): a password in
-    `base_url` or an endpoint stood in clear in any log of an app logging at INFO (as the skill
-    kit's did, skill/http.py `sent_url`; the night of 2026-12-06)."""
-    url = http_request.url
-    if not url.userinfo:
-        return http_request, auth
-    if auth is None:  # httpx's own rule when send() gets no auth (httpx.Client._build_request_auth)
-        auth = httpx.BasicAuth(url.username, url.password)
-    http_request.url = url.copy_with(userinfo=b"")
-    return http_request, auth

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from localexa.httpx_userinfo import userinfo_as_auth
 from localexa.idna_hosts import invalid_url_reason, url_host_fault
 from localexa.tls_failures import UNTRUSTED_ISSUER, plain_http_hint, plain_http_reason
 from localexa.url_passwords import without_password
@@ -33,16 +34,11 @@ def trust_ca_file(path: str | Path) -> None:
 
 
 def sent_url(url: str, auth: httpx.Auth | None = None) -> tuple[httpx.URL, httpx.Auth]:
-    """The URL a call sends to and the auth it sends with: a user info in `url` taken out of the
-    URL and given as the basic auth httpx makes of it when no other auth is given, so the same
-    Authorization header goes out. httpx logs each request's URL (`HTTP Request: POST
-    http://me:pw@…` at INFO, logger `httpx`): a password in the LWA or gateway URL stood in any
-    log of a skill logging at INFO, in clear, until the night of 2026-12-06."""
-    parsed = httpx.URL(url)
-    if auth is None and (parsed.username or parsed.password):  # httpx's own test
-        auth = httpx.BasicAuth(parsed.username, parsed.password)
+    """The URL a call sends to and the auth it sends with: its user info as basic auth, out of
+    the URL httpx logs (localexa/httpx_userinfo.py)."""
+    target, auth = userinfo_as_auth(httpx.URL(url), auth)
     # httpx.Auth() sends nothing, as httpx does for a URL without user info and no auth given.
-    return parsed.copy_with(userinfo=b""), auth or httpx.Auth()
+    return target, auth or httpx.Auth()
 
 
 def unsendable_url(url: str) -> str | None:
