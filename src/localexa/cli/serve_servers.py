@@ -23,10 +23,12 @@ from types import FrameType
 import typer
 import uvicorn
 
+from localexa.cli.demo_access import DemoAccessLog
 from localexa.cli.stdout_guard import OutputLost
 from localexa.cli.wire_answers import wire_renderer
 from localexa.cli.wire_budget import ConnectionBudget, WireGuard, connection_limit
 from localexa.cli.wire_tls import guarded_protocol
+from localexa.server.core.request_id import RequestIdMiddleware
 from localexa.server.settings import Settings
 
 logger = logging.getLogger("localexa.serve")
@@ -206,6 +208,9 @@ def build_demo_device_cloud(
     cloud = DeviceCloud(config)
     use_shared_cloud(cloud)
     app = create_mylights_app(cloud=cloud)
+    # Each answer with an `X-Amzn-RequestId` and an access line under it, as localexa's (the wire's
+    # refusals of a request it runs then answer and log under that id too: wire_answers.py).
+    served = RequestIdMiddleware(DemoAccessLog(app))
     port = settings.resolved_demo_port()  # announced with localexa's listeners (announcement)
     # No log_config and no log_level: a second uvicorn.Config would otherwise run uvicorn's own
     # logging set-up again over the one configure_logging made for the whole process, so uvicorn's
@@ -215,11 +220,12 @@ def build_demo_device_cloud(
         budget or ConnectionBudget(connection_limit(None)), settings.client_timeout, wire_renderer(app), tls
     )
     server_config = uvicorn.Config(
-        app,
+        served,
         host=DEMO_HOST,
         port=port,
         log_config=None,
         access_log=False,
+        server_header=False,  # as localexa's listeners: no `server: uvicorn`
         lifespan="off",
         http=guarded_protocol(guard),
         timeout_keep_alive=settings.idle_timeout,
