@@ -217,7 +217,11 @@ def build_demo_device_cloud(
     # lines (startup, shutdown, a refused request, a trace) lost localexa's format, request ids and
     # redaction, and the level given with --log-level.
     guard = WireGuard(
-        budget or ConnectionBudget(connection_limit(None)), settings.client_timeout, wire_renderer(app), tls
+        budget or ConnectionBudget(connection_limit(None)),
+        settings.client_timeout,
+        wire_renderer(app),
+        tls,
+        settings.stop_grace,
     )
     server_config = uvicorn.Config(
         served,

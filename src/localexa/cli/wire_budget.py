@@ -131,10 +131,12 @@ class ConnectionBudget:
 @dataclass
 class WireGuard:
     """What a server's connections share: the budget, the client timeout, the refusal renderer,
-    and with `--tls` the server's TLS context (uvicorn then gets no ssl options: the guard does
-    the handshakes, `TlsHandshake`)."""
+    with `--tls` the server's TLS context (uvicorn then gets no ssl options: the guard does the
+    handshakes, `TlsHandshake`), and the stop's grace when given (`--stop-grace`;
+    cli/wire_stop.py `stop_grace`)."""
 
     budget: ConnectionBudget
     client_timeout: float
     render: WireRender = field(repr=False)
     tls: ssl.SSLContext | None = field(default=None, repr=False)
+    stop_grace: float | None = None
