@@ -17,7 +17,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,7 @@ SLACK = 3.0
 _BUG_WORDS = ("level=error", "Traceback")
 
 
-def _server(tmp_path: Path, *, demo: bool = False, **more_env: str) -> Iterator[ServerProcess]:
+def _server(tmp_path: Path, *, demo: bool = False, **more_env: str) -> Generator[ServerProcess, None, None]:
     env = {
         **more_env,
         "LOCALEXA_CLIENT_TIMEOUT": str(CLIENT_TIMEOUT),

@@ -256,7 +256,7 @@ def run_server(settings: Settings) -> None:
     warn_of_a_padded_secret_key(settings)
     defer_model_building()
     from localexa.server.app import create_app
-    from localexa.server.stopping import begin_stopping
+    from localexa.server.stopping import begin_stopping, hand_over_runs
 
     localexa = create_app(
         settings,
@@ -291,7 +291,9 @@ def run_server(settings: Settings) -> None:
         proxy_headers=settings.forwarded_allow_ips is not None,
         forwarded_allow_ips=settings.forwarded_allow_ips or "",
     )
-    server = AnnouncingServer(config, on_stopping=lambda: begin_stopping(localexa))
+    server = AnnouncingServer(
+        config, on_stopping=lambda: begin_stopping(localexa), on_forced=lambda: hand_over_runs(localexa)
+    )
     sockets = bind_region_sockets(settings)
     lines = announcement(settings)
     # uvicorn's own run() would pick the loop; serving several sockets (and the demo cloud) we run

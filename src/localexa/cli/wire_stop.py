@@ -16,8 +16,9 @@ client that had sent half a head was cut off without a word. So when the server 
 - a request that has arrived whole runs to its end, however long its handler takes;
 - an answer its client reads nothing of for the grace ends its connection (the client timeout
   otherwise: `UnreadAnswer`);
-- a second SIGTERM or SIGINT stops at once, without waiting for anything
-  (cli/serve_servers.py `AnnouncingServer.handle_exit`).
+- a second SIGTERM or SIGINT stops at once, without waiting for any connection: the evaluation
+  runs in hand have a second to be handed over, then the process ends by the signal
+  (cli/serve_servers.py `AnnouncingServer`).
 """
 
 from __future__ import annotations
