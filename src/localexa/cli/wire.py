@@ -369,7 +369,8 @@ class GuardedHttpToolsProtocol(StopGrace):
         self._cancel_timers()
         self.guard.budget.waiting.pop(self, None)
         peer = peer_name(self.client)
-        log_refusal(self.logger if not_http else None, peer, status, message, headers, logged=linger)
+        logged = linger or self.guard.budget.log_full_now()  # not lingering: the budget's 503
+        log_refusal(self.logger if not_http else None, peer, status, message, headers, logged=logged)
         if not linger:
             self._end()
             return

@@ -171,8 +171,8 @@ def log_refusal(
     said `request_id=-`). With `uvicorn_logger` (a request that is not HTTP), uvicorn's own line
     first, as before (tests/demo/test_walkthrough.py reads it); ours says the reason, which was
     only in the answer. Not `logged`: the connection budget's 503 at an accept, when the process
-    holds all the connections it can (they come in floods), is only counted in the metrics
-    (`wire_renderer`)."""
+    holds all the connections it can (they come in floods), past the first in a while
+    (`ConnectionBudget.log_full_now`), is only counted in the metrics (`wire_renderer`)."""
     request_id = next((v.decode("latin-1") for k, v in headers if k.lower() == _REQUEST_ID), "-")
     token = current_request_id.set(request_id)
     try:
