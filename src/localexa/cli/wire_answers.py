@@ -41,8 +41,9 @@ class WireRender(Protocol):
 def app_request_id(cycle: RequestResponseCycle) -> str | None:
     """The request id the app gave a request it runs (core/request_id.py RequestIdMiddleware puts
     it in the scope's state before any handler reads the body), or None: the app has not run yet,
-    or has no ids (My Lights). A refusal of that request answers and logs under it, so the id the
-    client gets finds the app's access line and journal entry of the same request."""
+    or gives none (an app served without that middleware). A refusal of that request answers and
+    logs under it, so the id the client gets finds the app's access line and journal entry of the
+    same request."""
     state = cycle.scope.get("state")
     request_id = state.get("request_id") if isinstance(state, dict) else None
     return request_id if isinstance(request_id, str) else None
