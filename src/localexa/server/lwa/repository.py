@@ -16,7 +16,7 @@ from sqlalchemy import Delete, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from localexa.server.lwa.models import KIND_GRANT, AuthorizationCode, Customer, LwaClient, Token
-from localexa.server.lwa.token_cache import ENDS_NO_LIVE_TOKEN
+from localexa.server.lwa.token_cache import ENDS_NO_LIVE_TOKEN, REVOKES_REFRESH_TOKENS_ONLY
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +180,9 @@ class LwaRepository:
                 Token.client_id.in_(messaging_clients),
             )
             .values(revoked=True)
-            .execution_options(synchronize_session=False)
+            # No answer is cached for a refresh token: other processes need not be told, so this
+            # needs no Redis (lwa/token_cache.py).
+            .execution_options(synchronize_session=False, **{REVOKES_REFRESH_TOKENS_ONLY: True})
         )
 
     async def tokens_of_grant(self, grant_id: str) -> Sequence[Token]:
