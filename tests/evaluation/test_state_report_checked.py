@@ -33,7 +33,10 @@ def _old_version(answer: Message) -> None:
 
 CASES: dict[str, tuple[Callable[[Message], None], str]] = {
     "another endpoint": (_other_endpoint, "event.endpoint.endpointId: does not match the directive's"),
-    "another correlationToken": (_other_token, "event.header.correlationToken: does not match the directive's"),
+    "another correlationToken": (
+        _other_token,
+        "event.header.correlationToken: does not match the directive's",
+    ),
     "payloadVersion 2": (_old_version, "event.header.payloadVersion"),
 }
 
@@ -48,7 +51,9 @@ def _on_report_state(change: Callable[[Message], None]) -> Callable[[dict[str, A
 
 
 @pytest.mark.parametrize("case", list(CASES))
-async def test_an_invalid_state_report_fails_the_case(client: httpx.AsyncClient, admin: Admin, case: str) -> None:
+async def test_an_invalid_state_report_fails_the_case(
+    client: httpx.AsyncClient, admin: Admin, case: str
+) -> None:
     change, reason = CASES[case]
     cloud = _cloud()
     app = _with_skill(cloud, build_skill(cloud), _on_report_state(change))

@@ -129,7 +129,11 @@ class DirectiveChannel:
             verdict=result.verdict,
         )
         token = (exchange.directive.get("header") or {}).get("correlationToken")
-        if failure is None and exchange.answer_name == DEFERRED and isinstance(token, str) and token:
+        # A DeferredResponse that is itself wrong (another correlationToken, a bad header) is the
+        # step's answer: the case fails on it, as on a synchronous answer that echoes another
+        # token (it passed on the answer posted later until 2026-12-07).
+        deferred_well = exchange.answer_name == DEFERRED and exchange.verdict.get("valid", True)
+        if failure is None and deferred_well and isinstance(token, str) and token:
             return await self._asynchronous_answer(exchange, token)
         return exchange
 
