@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +25,7 @@ import typer
 from localexa.cli.context import state
 from localexa.cli.options import JsonOption, TokenOption
 from localexa.cli.output import Column, emit, print_cli_error, rows_of
+from localexa.cli.unbroken import print_lines
 from localexa.client.types import ThreadNetwork
 from localexa.thread import InvalidField, ThreadDataset, TlvError, compute_pskc
 from localexa.thread import fields as f
@@ -219,10 +219,10 @@ def put(
         # A border router's dataset may hold more than the Credential Locker keeps: say what an
         # export will not give back, on stderr.
         listed = ", ".join(dropped)
-        print(
+        print_lines(
             f"note: not stored (the Credential Locker has no field for it; an export gives OpenThread's "
             f"defaults instead): {listed}",
-            file=sys.stderr,
+            err=True,
         )
     summary = {
         f.EXTENDED_PAN_ID: network[f.EXTENDED_PAN_ID],
@@ -300,10 +300,10 @@ def export(
     if complete and (filled := dataset.missing_defaults()):
         # stderr: stdout stays the bare hex, so `$(localexa thread export …)` keeps working. The
         # Credential Locker stores none of these, so the values are OpenThread's, not the network's.
-        print(
+        print_lines(
             f"note: filled in OpenThread defaults the Credential Locker does not store: {', '.join(filled)} "
             "(--minimal leaves them out)",
-            file=sys.stderr,
+            err=True,
         )
     tlv = (dataset.with_defaults() if complete else dataset).to_tlv_hex()
     emit({"tlv": tlv, "complete": complete}, as_json=cli.json, text=tlv)
