@@ -15,7 +15,6 @@ converts it (MeshCoP TLVs).
 
 from __future__ import annotations
 
-import codecs
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +22,7 @@ from typing import Annotated, Any
 import typer
 
 from localexa.cli.context import state
-from localexa.cli.options import JsonOption, TokenOption
+from localexa.cli.options import TEXT_BOMS, JsonOption, TokenOption
 from localexa.cli.output import Column, emit, print_cli_error, rows_of
 from localexa.cli.unbroken import print_lines
 from localexa.client.types import ThreadNetwork
@@ -96,9 +95,6 @@ OT_CTL_DONE = "Done"
 
 
 _TEXT = re.compile(r"[\x20-\x7e\t\n\r]*")
-#: The byte order marks a Windows editor or shell writes first: Notepad's UTF-8 (and PowerShell 7's
-#: `Out-File -Encoding utf8BOM`), and the UTF-16 of Notepad's "Unicode" or Windows PowerShell's `>`.
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 def _text_of(data: bytes) -> str | None:
@@ -107,7 +103,7 @@ def _text_of(data: bytes) -> str | None:
     and UTF-16 had a NUL between every two digits). Raw bytes that happen to start like a BOM (a
     TLV of type 0xef or 0xff) are not printable after it, so they stay raw bytes."""
     encoding, body = "ascii", data
-    for bom, bom_encoding in _BOMS:
+    for bom, bom_encoding in TEXT_BOMS:
         if data.startswith(bom):
             encoding, body = bom_encoding, data[len(bom) :]
             break
