@@ -48,3 +48,17 @@ def test_a_sendable_url_is_no_usage_error(url: str) -> None:
     result = CliRunner().invoke(app, args, env=CLEAN_ENV)
     assert result.exit_code != 2, result.output
     assert "INVALID_VALUE" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", [["skill", "status", "amzn1.ask.skill.x"], ["admin", "health"]])
+def test_an_empty_url_is_a_usage_error_not_amazons_hosts(command: list[str]) -> None:
+    """`localexa --url "$LX" …` with LX unset called api.amazonalexa.com with the token (or said
+    the admin API needs `base_url=`): now a usage error naming --url (cliq QA of 2026-12-07)."""
+    args = ["--url", "", "--token", "t", "--admin-key", "k", "--retries", "0", *command, "--json"]
+    result = CliRunner().invoke(app, args, env=CLEAN_ENV)
+    assert result.exit_code == 2, (result.output, result.exception)
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "INVALID_VALUE"
+    assert error["message"] == (
+        "Invalid value for --url: the URL is empty: give the localexa server's, e.g. http://127.0.0.1:8080."
+    )

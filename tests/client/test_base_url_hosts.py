@@ -67,3 +67,16 @@ def test_a_part_of_thousands_of_digits_is_over_255_too() -> None:
     with pytest.raises(ConfigurationError) as caught:
         Client(base_url=url)
     assert str(caught.value).endswith(f"is not a valid URL: {PART_OVER_255}")
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient])
+def test_an_empty_base_url_is_refused_not_taken_for_amazons_hosts(client_class: type) -> None:
+    """`Client(base_url=os.environ.get("LX", ""))` with LX unset sent every call, its token with
+    it, to api.amazonalexa.com: only None means Amazon's hosts (cliq QA of 2026-12-07)."""
+    with pytest.raises(ConfigurationError, match=r"^base_url must be an http\(s\) URL .*not ''$"):
+        client_class(base_url="")
+
+
+def test_an_empty_base_url_beside_endpoints_is_both() -> None:
+    with pytest.raises(ConfigurationError, match="not both"):
+        Client(base_url="", endpoints=Endpoints.local("http://127.0.0.1:8080"))

@@ -82,6 +82,10 @@ class CliState:
         from localexa.client.messages import shown_url
         from localexa.idna_hosts import url_host_fault
 
+        if not self.url.strip():  # `--url "$LX"` with LX unset: it called Amazon's hosts (cliq QA)
+            raise typer.BadParameter(
+                f"the URL is empty: give the localexa server's, e.g. {DEFAULT_URL}.", param_hint="--url"
+            )
         fault = url_host_fault(self.url)
         if fault is not None:
             message = f"{shown_url(self.url)} is not a valid URL: {fault}."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import enum
 import json
 import math
@@ -14,6 +15,7 @@ import typer
 
 __all__ = [
     "REGION_METAVAR",
+    "TEXT_BOMS",
     "JsonOption",
     "QuietOption",
     "RegionFilterOption",
@@ -179,18 +181,36 @@ def parse_clock_advance(text: str) -> float:
     return seconds
 
 
+#: The byte order marks a Windows editor or shell writes first: Notepad's UTF-8 (and PowerShell 7's
+#: `Out-File -Encoding utf8BOM`), and the UTF-16 of Notepad's "Unicode" or Windows PowerShell's `>`.
+TEXT_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
 def read_text(source: str, what: str) -> str:
-    """`-` reads stdin; anything else is a file path. The text must be UTF-8 (JSON's encoding)."""
+    """`-` reads stdin; anything else is a file path. The text is UTF-8 (JSON's encoding), or the
+    encoding a byte order mark names, without the mark (RFC 8259 §8.1 lets a parser ignore it):
+    a JSON file with one was refused until 2026-12-07 (`Unexpected UTF-8 BOM`; cliq QA), while a
+    `--tlv-file` with one was taken."""
     where = "stdin" if source == "-" else source
     try:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise typer.BadParameter(f"cannot read {what} from {where}: {exc.strerror}") from None
+    encoding = "utf-8"
+    for bom, bom_encoding in TEXT_BOMS:
+        if data.startswith(bom):
+            encoding, data = bom_encoding, data[len(bom) :]
+            break
     try:
-        return data.decode("utf-8")
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
+        shown = "UTF-8" if encoding == "utf-8" else encoding.upper()
         raise typer.BadParameter(
-            f"{what} in {where} is not UTF-8 text (byte {exc.start}: {data[exc.start : exc.end]!r})"
+            f"{what} in {where} is not {shown} text (byte {exc.start}: {data[exc.start : exc.end]!r})"
         ) from None
 
 

@@ -38,7 +38,7 @@ from rich.text import Text
 from localexa.cli.errors import MissingCredentials
 from localexa.cli.records import print_records
 from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT
-from localexa.cli.unbroken import print_unbroken
+from localexa.cli.unbroken import print_lines, print_unbroken
 from localexa.client import (
     APIConnectionError,
     APIError,
@@ -163,8 +163,8 @@ def print_error(error: Exception, *, as_json: bool) -> None:
     # One line: a server's (or a proxy's) multi-line HTML page as a message flooded the terminal.
     line = f"[bold red]error[/]{' ' + escape(head) if head else ''}: {escape(one_line(str(message)))}"
     print_unbroken(console, Text.from_markup(line))  # a URL in it is never cut (unbroken.py)
-    if request_id:
-        console.print(f"request id: {one_line(str(request_id))}", markup=False)
+    if request_id:  # at a space only: a narrow terminal cut the id in two (cliq QA)
+        print_unbroken(console, Text(f"request id: {one_line(str(request_id))}"))
 
 
 def print_cli_error(message: str, code: str, *, as_json: bool, extra: dict[str, str] | None = None) -> None:
@@ -175,7 +175,7 @@ def print_cli_error(message: str, code: str, *, as_json: bool, extra: dict[str, 
         body = {"status": None, "code": code, "message": message, "requestId": None, **(extra or {})}
         typer.echo(json.dumps({"error": body}), err=True)
         return
-    typer.echo(f"error: {printable(message)}", err=True)
+    print_lines(f"error: {printable(message)}", err=True)
 
 
 # -- output --------------------------------------------------------------------------------------
@@ -361,7 +361,7 @@ def emit(
         typer.echo(printable(quiet))
         return
     if text is not None:
-        typer.echo(printable(text))
+        print_lines(printable(text))  # at spaces only on a terminal, as error lines (unbroken.py)
         return
     console = _stdout()
     if isinstance(value, list) and columns is not None:

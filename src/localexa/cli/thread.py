@@ -15,17 +15,16 @@ converts it (MeshCoP TLVs).
 
 from __future__ import annotations
 
-import codecs
 import re
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from localexa.cli.context import state
-from localexa.cli.options import JsonOption, TokenOption
+from localexa.cli.options import TEXT_BOMS, JsonOption, TokenOption
 from localexa.cli.output import Column, emit, print_cli_error, rows_of
+from localexa.cli.unbroken import print_lines
 from localexa.client.types import ThreadNetwork
 from localexa.thread import InvalidField, ThreadDataset, TlvError, compute_pskc
 from localexa.thread import fields as f
@@ -109,9 +108,6 @@ OT_CTL_DONE = "Done"
 
 
 _TEXT = re.compile(r"[\x20-\x7e\t\n\r]*")
-#: The byte order marks a Windows editor or shell writes first: Notepad's UTF-8 (and PowerShell 7's
-#: `Out-File -Encoding utf8BOM`), and the UTF-16 of Notepad's "Unicode" or Windows PowerShell's `>`.
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 def _text_of(data: bytes) -> str | None:
@@ -120,7 +116,7 @@ def _text_of(data: bytes) -> str | None:
     and UTF-16 had a NUL between every two digits). Raw bytes that happen to start like a BOM (a
     TLV of type 0xef or 0xff) are not printable after it, so they stay raw bytes."""
     encoding, body = "ascii", data
-    for bom, bom_encoding in _BOMS:
+    for bom, bom_encoding in TEXT_BOMS:
         if data.startswith(bom):
             encoding, body = bom_encoding, data[len(bom) :]
             break
@@ -232,10 +228,10 @@ def put(
         # A border router's dataset may hold more than the Credential Locker keeps: say what an
         # export will not give back, on stderr.
         listed = ", ".join(dropped)
-        print(
+        print_lines(
             f"note: not stored (the Credential Locker has no field for it; an export gives OpenThread's "
             f"defaults instead): {listed}",
-            file=sys.stderr,
+            err=True,
         )
     summary = {
         f.EXTENDED_PAN_ID: network[f.EXTENDED_PAN_ID],
@@ -313,10 +309,10 @@ def export(
     if complete and (filled := dataset.missing_defaults()):
         # stderr: stdout stays the bare hex, so `$(localexa thread export …)` keeps working. The
         # Credential Locker stores none of these, so the values are OpenThread's, not the network's.
-        print(
+        print_lines(
             f"note: filled in OpenThread defaults the Credential Locker does not store: {', '.join(filled)} "
             "(--minimal leaves them out)",
-            file=sys.stderr,
+            err=True,
         )
     tlv = (dataset.with_defaults() if complete else dataset).to_tlv_hex()
     emit({"tlv": tlv, "complete": complete}, as_json=cli.json, text=tlv)

@@ -19,7 +19,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-__all__ = ["fits_unbroken", "print_unbroken"]
+__all__ = ["fits_unbroken", "print_lines", "print_unbroken"]
 
 _WORD = re.compile(r"\S+\s*")
 
@@ -76,3 +76,12 @@ def fits_unbroken(message: str, width: int) -> bool:
     too wide kept the box and lost its closing quote to the next line, and a long `--tlv-file`
     or `--ca-file` path was cut inside the box (revB QA)."""
     return all(cell_len(word) <= width for word in message.split())
+
+
+def print_lines(text: str, *, err: bool = False) -> None:
+    """Plain `text` (no markup) on stdout, or stderr when `err`, each of its lines broken at spaces
+    only on a terminal. Lines printed as they were (`skill status`, a `thread export` note, the
+    CLI's own errors) were cut by the terminal at its edge, inside a skill id (cliq QA)."""
+    console = Console(stderr=err, highlight=False)
+    for line in text.split("\n"):
+        print_unbroken(console, Text(line))

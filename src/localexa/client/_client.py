@@ -6,7 +6,7 @@
 
 Both build the same request core (`_core.Core`: endpoints, auth, admin key, retry policy) from
 the same arguments; they differ only in their runner (blocking or awaited I/O) and in the resource
-twins they hand out.
+twins they hand out. Only `base_url=None` means Amazon's hosts: `""` is a ConfigurationError.
 """
 
 from __future__ import annotations
@@ -70,9 +70,10 @@ def _core(
     max_retries: int | None,
     headers: Mapping[str, str] | None,
 ) -> Core:
+    # Only None means Amazon's: base_url="" (an unset variable) sent the token to Amazon (cliq QA).
     if endpoints is None:
-        endpoints = Endpoints.local(base_url) if base_url else Endpoints()
-    elif base_url:
+        endpoints = Endpoints() if base_url is None else Endpoints.local(base_url)
+    elif base_url is not None:
         raise ConfigurationError("Pass base_url= or endpoints=, not both.")
     retry = retry or DEFAULT_RETRY
     if max_retries is not None:
@@ -172,9 +173,8 @@ class Client:
     ) -> None:
         core = _core(base_url, endpoints, auth, admin_key, retry, max_retries, headers)
         if http_client is None:
-            http = httpx.Client(
-                timeout=timeout_of(timeout), verify=ssl_verify(verify, ca_file), transport=transport
-            )
+            phases = timeout_of(timeout)
+            http = httpx.Client(timeout=phases, verify=ssl_verify(verify, ca_file), transport=transport)
         else:
             _refuse_other_http_client(http_client, httpx.Client, "Client", "AsyncClient")
             _refuse_beside_http_client(verify, ca_file, transport, timeout, "httpx.Client")
