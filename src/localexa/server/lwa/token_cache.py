@@ -18,17 +18,18 @@ so an entry read while the commit was under way is not trusted either.
 One statement says it ends no live token (execution option `ENDS_NO_LIVE_TOKEN`): the sweep's
 DELETE of access tokens that expired a day ago by the shared clock (lwa/expired.py). Moving the
 epoch for it made every process forget every live answer at each sweep, and a Redis outage
-stopped the sweep (its commit refused, as a revocation's is). Another says it revokes refresh
-tokens only (`REVOKES_REFRESH_TOKENS_ONLY`): disabling a skill ends its AcceptGrant grant
-(lwa/repository.py `end_skill_grants`), and no answer is cached for a refresh token (the refresh
-grant reads the database). Moving the epoch for it refused every disable while Redis was out of
-reach, and an enable-and-link that moved the customer to the other stage after the skill's token
-server had taken the app's authCode (a 503 "Retry" that could only meet the spent code; QA of
-2026-12-07). An answer cached for such a token
+stopped the sweep (its commit refused, as a revocation's is). An answer cached for such a token
 while it lived is not trusted once its expiry has passed: the verifier forgets it and asks the
 database (lwa/tokens.py), which says "expired" until the sweep deleted the row and "not valid"
 after, in every process alike (the sweeping process's cached answer said "expired" for ever:
 QA of 2026-12-06).
+
+Another says it revokes refresh tokens only (`REVOKES_REFRESH_TOKENS_ONLY`): disabling a skill ends
+its AcceptGrant grant (lwa/repository.py `end_skill_grants`), and no answer is cached for a refresh
+token (the refresh grant reads the database). Moving the epoch for it refused every disable while
+Redis was out of reach, and an enable-and-link that moved the customer to the other stage after
+the skill's token server had taken the app's authCode (a 503 "Retry" that could only meet the
+spent code; QA of 2026-12-07).
 
 - This process: a counter in memory.
 - Other processes: with Redis (`LOCALEXA_REDIS_URL`), a shared counter, INCRed at both moves and
