@@ -162,3 +162,26 @@ async def test_a_bad_if_match_is_refused_before_any_request(
     with pytest.raises(ConfigurationError, match="if_match"):
         await either.run(lambda c: c.account_linking.update(SKILL, BODY, if_match=if_match), auth="Atza|dev")
     assert amazon.requests == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param({"accountLinkingResponse": BODY}, id="amazon"),
+        pytest.param(BODY, id="ask-smapi-model"),
+        pytest.param({**BODY, "accountLinkingResponse": BODY}, id="localexa"),
+    ],
+)
+async def test_get_reads_the_fields_wherever_the_answer_holds_them(
+    answer: dict[str, object], either: Either, amazon: FakeAmazon
+) -> None:
+    """Amazon answers the fields under `accountLinkingResponse`, ask-smapi-model reads them at the
+    top level and localexa sends both; a get, edit, update round trip sends only the fields."""
+    amazon.on("GET", URL, reply(200, answer, headers={"ETag": '"1"'}))
+    amazon.on("PUT", URL, reply(204, headers={"ETag": '"2"'}))
+    config = await either.run(lambda c: c.account_linking.get(SKILL), auth="Atza|dev")
+    assert (config.client_id, config.access_token_url, config.etag) == ("c", BODY["accessTokenUrl"], '"1"')
+    assert config.model_extra == {}
+    await either.run(lambda c: c.account_linking.update(SKILL, config), auth="Atza|dev")
+    [put] = [r for r in amazon.calls(URL.removeprefix(BASE)) if r.method == "PUT"]
+    assert "accountLinkingResponse" not in json.loads(put.content)["accountLinkingRequest"]

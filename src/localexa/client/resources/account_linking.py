@@ -19,8 +19,11 @@ is still retried when the server cannot have acted (a 429, or no connection made
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
+
+import httpx
 
 from localexa.client._async import AsyncResource, async_method
 from localexa.client._core import ApiRequest, Flow, call, dump, parse_model, segment
@@ -32,6 +35,7 @@ from localexa.client.types.admin import AccountLinking
 __all__ = ["AccountLinkingResource", "AsyncAccountLinkingResource"]
 
 ETAG_HEADER = "ETag"
+WRAPPER = "accountLinkingResponse"
 
 
 def _path(skill_id: str, stage: str) -> str:
@@ -47,12 +51,32 @@ def _if_match(value: str) -> dict[str, str]:
     return {"If-Match": value}
 
 
+def _unwrapped(response: httpx.Response) -> httpx.Response:
+    """The answer with the fields under `accountLinkingResponse` when it has them there: Amazon
+    answers that way (the SMAPI reference's example; what `ask smapi get-account-linking-info`
+    prints), ask-smapi-model reads them at the top level, and localexa sends both. Left as it is
+    when there is no such object: `parse_model` says what is wrong with it."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return response
+    inner = body.get(WRAPPER) if isinstance(body, dict) else None
+    if not isinstance(inner, dict):
+        return response
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        content=json.dumps(inner).encode(),
+        request=response.request,
+    )
+
+
 def get(skill_id: str, stage: LinkingStage = "development") -> Flow[AccountLinkingConfig]:
     """`GET .../accountLinkingClient`: the configuration (never its client secret), with `.etag`
     set from the answer's `ETag`. NotFoundError when the skill, its stage or its account linking
     does not exist."""
     response = yield from call(ApiRequest("GET", _path(skill_id, stage)))
-    config = parse_model(response, AccountLinkingConfig)
+    config = parse_model(_unwrapped(response), AccountLinkingConfig)
     config.etag = response.headers.get(ETAG_HEADER)
     return config
 

@@ -46,12 +46,23 @@ class PreconditionFailed(LocalexaError):
     default_code = "PRECONDITION_FAILED"
 
 
+class _PutPayload(AccountLinkingSpec):
+    """The PUT's payload: the fields, and the GET's `accountLinkingResponse` copy tolerated and
+    dropped, so a GET body sent back whole under `accountLinkingRequest` is a round trip."""
+
+    account_linking_response: Any = Field(
+        default=None,
+        exclude=True,
+        description="Ignored: the copy of the fields a GET answers (skills/routes.py), if sent back.",
+    )
+
+
 class AccountLinkingRequest(BaseModel):
     """SMAPI's PUT body: the payload wrapped as `{"accountLinkingRequest": {...}}` (spec §5)."""
 
     model_config = ConfigDict(populate_by_name=True)
 
-    account_linking_request: AccountLinkingSpec = Field(alias="accountLinkingRequest")
+    account_linking_request: _PutPayload = Field(alias="accountLinkingRequest")
 
 
 def parse_request(raw: bytes) -> AccountLinkingSpec:

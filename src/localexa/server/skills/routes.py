@@ -49,12 +49,25 @@ def _put_openapi() -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
+#: Amazon's clients disagree on the GET's body: ask-smapi-model (Python, Node.js) and Amazon's
+#: own SMAPI spec read the fields at the top level; the SMAPI reference's example, `ask smapi
+#: get-account-linking-info`'s output as Jovo's CLI reads it, and Alexa.NET.Management read them
+#: under `accountLinkingResponse`. The answer carries both, so each of them finds its fields.
+WRAPPER = "accountLinkingResponse"
+
+
 def _view_schema() -> dict[str, Any]:
-    """SMAPI's `AccountLinkingResponse`: the request payload without the write-only secret."""
+    """SMAPI's `AccountLinkingResponse`: the request payload without the write-only secret, its
+    fields at the top level and again under `accountLinkingResponse` (see `answered`)."""
     schema = inline_defs(AccountLinkingSpec.model_json_schema(by_alias=True))
     schema["properties"].pop("clientSecret", None)
     schema["title"] = "AccountLinkingResponse"
-    return schema
+    wrapped = {key: value for key, value in schema.items() if key != "title"}
+    return {**schema, "properties": {**schema["properties"], WRAPPER: wrapped}}
+
+
+def answered(config: dict[str, Any]) -> dict[str, Any]:
+    return {**config, WRAPPER: config}
 
 
 _ETAG = {
@@ -86,7 +99,7 @@ async def get_account_linking_info(
 ) -> JSONResponse:
     """The skill's account linking (SMAPI `AccountLinkingResponse`: never the client secret)."""
     config, tag = await service.get(principal, skill_id, stage)
-    return JSONResponse(config, headers={"ETag": tag})
+    return JSONResponse(answered(config), headers={"ETag": tag})
 
 
 @router.put(
