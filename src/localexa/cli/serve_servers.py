@@ -141,8 +141,9 @@ class AnnouncingServer(uvicorn.Server):
             try:
                 yield
             finally:
-                if self.force_exit:
-                    forced, self._captured_signals[:] = list(self._captured_signals), []
+                if self.force_exit:  # re-raised below, not by uvicorn
+                    forced = list(self._captured_signals)
+                    self._captured_signals.clear()
         for sig in reversed(forced):  # as uvicorn re-raises them: the last one first
             signal.signal(sig, signal.SIG_DFL)
             signal.raise_signal(sig)
