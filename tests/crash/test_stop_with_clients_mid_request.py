@@ -265,7 +265,9 @@ def test_my_lights_gets_the_same_grace_and_its_requests_are_not_cut(demo_served:
     assert paused.ended is not None
     assert paused.ended < GRACE + SLACK, paused
     assert paused.answer.status == 503, paused
-    assert "localexa is stopping" in paused.answer.json()["message"]
+    # In My Lights' one error shape (RFC 6749 §5.2), not the wire's `{"message"}` (until 2026-12-07).
+    assert paused.answer.json()["error"] == "temporarily_unavailable", paused.answer.json()
+    assert "localexa is stopping" in paused.answer.json()["error_description"]
     # The skill's handler, waiting for the body, learns its connection has ended: one warning,
     # where Starlette's ClientDisconnect was logged at level error with a traceback.
     log = demo_served.log()

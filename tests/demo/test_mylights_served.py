@@ -5,6 +5,7 @@ wire's refusals on its port had no id either."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -68,7 +69,10 @@ def test_a_wire_refusal_on_my_lights_port_carries_an_id_its_line_has(demo: tuple
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
-    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").lower()
+    raw_head, body = data.split(b"\r\n\r\n", 1)
+    # My Lights' one error shape (RFC 6749 §5.2), where the wire answered `{"message"}`.
+    assert json.loads(body)["error"] == "invalid_request", body
+    head = raw_head.decode("latin-1").lower()
     assert head.startswith("http/1.1 400"), head
     assert "server:" not in head, head
     fields = [line.split(":", 1) for line in head.split("\r\n")[1:]]

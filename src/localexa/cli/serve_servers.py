@@ -24,9 +24,8 @@ from types import FrameType
 import typer
 import uvicorn
 
-from localexa.cli.demo_access import DemoAccessLog
+from localexa.cli.serve_demo import DemoAccessLog, mylights_wire_renderer
 from localexa.cli.stdout_guard import OutputLost
-from localexa.cli.wire_answers import wire_renderer
 from localexa.cli.wire_budget import ConnectionBudget, WireGuard, connection_limit
 from localexa.cli.wire_tls import guarded_protocol
 from localexa.server.core.request_id import RequestIdMiddleware
@@ -141,8 +140,9 @@ class AnnouncingServer(uvicorn.Server):
             try:
                 yield
             finally:
-                if self.force_exit:
-                    forced, self._captured_signals[:] = list(self._captured_signals), []
+                if self.force_exit:  # re-raised below, not by uvicorn
+                    forced = list(self._captured_signals)
+                    self._captured_signals.clear()
         for sig in reversed(forced):  # as uvicorn re-raises them: the last one first
             signal.signal(sig, signal.SIG_DFL)
             signal.raise_signal(sig)
@@ -270,7 +270,7 @@ def build_demo_device_cloud(
     guard = WireGuard(
         budget or ConnectionBudget(connection_limit(None)),
         settings.client_timeout,
-        wire_renderer(app),
+        mylights_wire_renderer(),
         tls,
         settings.stop_grace,
     )

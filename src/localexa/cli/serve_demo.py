@@ -1,5 +1,7 @@
-"""The access line of each request `localexa serve`'s My Lights demo answers (cli/serve_servers.py
-`build_demo_device_cloud` wraps the sample's app in it, inside localexa's request id middleware).
+"""What `localexa serve` adds to the My Lights demo it serves (cli/serve_servers.py
+`build_demo_device_cloud`): an access line for each request it answers (the sample's app wrapped
+in it, inside localexa's request id middleware), and the wire's refusals in My Lights' own error
+shape (`mylights_wire_renderer`).
 
 localexa's own answers each carry an `X-Amzn-RequestId` and leave an access line under it
 (observe/middleware.py); My Lights, beside it in the same process and log, answered with neither,
@@ -12,8 +14,12 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from localexa.cli.wire_answers import WireAnswer, WireRender
+from localexa.server.core.request_id import REQUEST_ID_HEADER
 
 logger = logging.getLogger("localexa.mylights.access")
 
@@ -63,3 +69,20 @@ class DemoAccessLog:
                 (time.perf_counter() - started) * 1000,
                 f" {CUT_OFF_NOTE}" if cut_off else "",
             )
+
+
+def mylights_wire_renderer() -> WireRender:
+    """The wire's refusals on My Lights' port (a request that is not HTTP, a head too large or too
+    slow, the stop's 503) in My Lights' one error shape, `{"error", "error_description"}` (RFC 6749
+    §5.2, samples/mylights/errors.py), with a request id: they were `{"message": …}`, a second
+    shape none of its routes answers with. The stop's and a full server's 503 are RFC 6749's
+    `temporarily_unavailable`; every other refusal is the client's `invalid_request`."""
+    from localexa.samples.mylights.errors import error_response
+
+    def render(status: int, message: str, path: str, request_id: str | None = None) -> WireAnswer:
+        error = "temporarily_unavailable" if status == 503 else "invalid_request"
+        headers = {REQUEST_ID_HEADER: request_id or str(uuid.uuid4())}
+        response = error_response(error, message, status, headers)
+        return list(response.raw_headers), bytes(response.body)
+
+    return render
