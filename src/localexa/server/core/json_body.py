@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from localexa.server.core import strict_json
 from localexa.server.core.errors import BadRequest, ValidationFailed
 from localexa.server.core.request_guard import SURROGATE_MESSAGE, body_nul_message, holds_nul
+from localexa.skill.problems import field_message  # "Input should be a JSON object", no class names
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -58,17 +59,6 @@ def json_object(raw: bytes, *, shape: str, error: type[BadRequest] = BadRequest)
     if not isinstance(body, dict):
         raise error(f"The request body must be a JSON object: {shape}.")
     return body
-
-
-#: pydantic's errors for a value that should have been an object name the model's class ("a valid
-#: dictionary or instance of EndpointRef"): an implementation name, said in the API's words instead.
-_OBJECT_ERRORS = frozenset({"model_type", "dataclass_type", "dict_type", "model_attributes_type"})
-OBJECT_EXPECTED = "Input should be a JSON object"
-
-
-def field_message(error_type: str, message: str) -> str:
-    """pydantic's `message` for an error of `error_type`, without the model class it may name."""
-    return OBJECT_EXPECTED if error_type in _OBJECT_ERRORS else message
 
 
 def smapi_model(model: type[M], raw: bytes, *, shape: str) -> M:
