@@ -1,6 +1,6 @@
 """`python -m localexa ...` is the same as the `localexa` command."""
 
-from localexa.cli.main import app
+from localexa.cli.entry import main
 
 if __name__ == "__main__":
-    app()
+    main()
