@@ -61,12 +61,38 @@ class _Log(io.StringIO):
         return self.getvalue()[-MAX_LOG_CHARS:]
 
 
+class _Output(io.TextIOBase):
+    """`sys.stdout` and `sys.stderr` for the worker's whole life: what is written goes to the log
+    of the invocation under way (to the worker's real stderr between invocations).
+
+    One stream, not a new one per invocation: a handler module that configures `logging` when it
+    is imported (`logging.basicConfig(...)`, in the first invocation) binds its handler to the
+    `sys.stderr` of that moment. Swapped per invocation, every later invocation's log lines went
+    to the first invocation's buffer, which nobody read and which grew for the worker's life
+    (QA of 2026-12-07)."""
+
+    def __init__(self, fallback: Any) -> None:
+        self.fallback = fallback
+        self.target: Any = fallback
+
+    def write(self, text: str) -> int:
+        self.target.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def writable(self) -> bool:
+        return True
+
+
 class Worker:
     def __init__(self, target: str) -> None:
         self.target = target
         self.module_name, _, self.function_name = target.partition(":")
         self._handler: Any = None
         self.module_file: str | None = None
+        self._output = _Output(sys.stderr)
 
     def _load(self) -> Any:
         if self._handler is None:
@@ -83,7 +109,8 @@ class Worker:
         )
         log = _Log()
         saved = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = log
+        sys.stdout = sys.stderr = self._output
+        self._output.target = log
         try:
             result = self._load()(request["event"], context)
             # Lambda refuses answers it cannot serialise, so do we; NaN and Infinity are no JSON
@@ -94,6 +121,7 @@ class Worker:
         else:
             answer = {"ok": True, "resultJson": encoded}
         finally:
+            self._output.target = self._output.fallback
             sys.stdout, sys.stderr = saved
         answer["logs"] = log.text()
         if self.module_file:
