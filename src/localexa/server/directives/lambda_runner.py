@@ -66,8 +66,8 @@ class _Output(io.TextIOBase):
     """`sys.stdout` and `sys.stderr` for the worker's whole life: what is written goes to the log
     of the invocation under way (to the worker's real stderr between invocations).
 
-    One stream, not a new one per invocation: a handler module that configures `logging` when it
-    is imported (`logging.basicConfig(...)`, in the first invocation) binds its handler to the
+    One stream, not a new one per invocation: a handler module that makes a logging handler when
+    it is imported (`logging.StreamHandler()`, in the first invocation) binds it to the
     `sys.stderr` of that moment. Swapped per invocation, every later invocation's log lines went
     to the first invocation's buffer, which nobody read and which grew for the worker's life
     (QA of 2026-12-07)."""
