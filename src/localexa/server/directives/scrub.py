@@ -62,7 +62,9 @@ def _char_written(char: str) -> str:
     letter or digit: as is, after backslashes (JSON's `\\/`, as PHP writes `/`; `\\"`; one level
     more for JSON inside a JSON string), as `\\u003d` (Gson writes `=` so) or `%3D` (a URL)."""
     code = f"{ord(char):02x}"
-    return rf"(?:\\*{re.escape(char)}|\\+u00(?i:{code})|%(?i:{code}))"
+    # At most three backslashes (JSON inside a JSON string): an unbounded run made the search
+    # quadratic in a run of backslashes (40 KB of them took 10 s; an answer may hold 6 MB).
+    return rf"(?:\\{{0,3}}{re.escape(char)}|\\{{1,3}}u00(?i:{code})|%(?i:{code}))"
 
 
 @functools.lru_cache(maxsize=256)
