@@ -129,7 +129,7 @@ def _answered_otherwise(exchange: Exchange, what: str) -> list[str]:
     name = exchange.answer_name or "no event"
     answered = [printable(f"{what} was answered with {name}{_detail(payload)}")]
     if exchange.answer_name and not exchange.verdict.get("valid", True):
-        answered += [f"{what}: invalid {name}: {p}" for p in exchange.problems()]
+        answered += [printable(f"{what}: invalid {name}: {p}") for p in exchange.problems()]
     return answered
 
 
