@@ -207,7 +207,15 @@ async def run_case_in_time(
         # The directive sent at the step that got no answer (the plan's template showed, without
         # messageId or endpoint), and the step named in the message.
         sent = channel.last_sent
-        waited = f": {progress.what} got no answer" if progress.what else ""
+        # A step answered with a DeferredResponse whose answer never reached the gateway is not a
+        # step "that got no answer" (which sent a developer looking at the skill's endpoint).
+        got = (
+            "was answered with Alexa.DeferredResponse, but the answer it announced never reached "
+            "the event gateway"
+            if channel.deferred
+            else "got no answer"
+        )
+        waited = f": {progress.what} {got}" if progress.what else ""
         message = f"The test case did not finish within {timeout:g} s{waited}."
         outcome = timed_out(case, message, endpoint_id, sent or progress.directive or None)
     if outcome.reasons:
