@@ -244,3 +244,65 @@ async def test_the_message_logs_name_and_endpoint_id_columns_are_redacted_as_its
     snapshot = await admin.client.post("/_localexa/snapshot", headers=admin.headers)
     assert snapshot.status_code == 200, snapshot.text
     assert "OlderTokenNeverSent" not in snapshot.text
+
+
+#: A skill's token with the characters JSON encoders and URLs write otherwise (base64: `/`, `+`, `=`).
+BASE64_TOKEN = "c2tpbGwvdG9rZW4rYWJj/ZGVmZ2hp+ams/bG1ub3A="
+#: How skills' encoders write it: Gson (`=` as `\u003d`), PHP's json_encode (`/` as `\/`), a URL.
+ESCAPED = {
+    "gson": BASE64_TOKEN.replace("=", "\\u003d"),
+    "php": BASE64_TOKEN.replace("/", "\\/"),
+    "url": BASE64_TOKEN.replace("/", "%2F").replace("+", "%2B").replace("=", "%3D"),
+}
+
+
+async def _echoes_escaped(request: Request) -> Response:
+    """Answers an ErrorResponse (or, with ?status=500, an HTTP 500 in a few words) quoting the
+    token as the encoder named by ?style= writes it, in the raw body."""
+    quoted = f"token {ESCAPED[request.query_params['style']]} unknown"
+    if request.query_params.get("status") == "500":
+        return PlainTextResponse(quoted, status_code=500)
+    body = (
+        '{"event":{"header":{"namespace":"Alexa","name":"ErrorResponse","payloadVersion":"3",'
+        '"messageId":"m-1","correlationToken":"c-1"},"endpoint":{"endpointId":"e-1"},'
+        f'"payload":{{"type":"INVALID_AUTHORIZATION_CREDENTIAL","message":"{quoted}"}}}}}}'
+    )
+    return Response(body, media_type="application/json")
+
+
+@pytest.mark.parametrize("style", list(ESCAPED))
+async def test_a_token_echoed_with_escaped_characters_is_hidden(style: str) -> None:
+    """The token was found only as sent: the rest of it stayed in clear in the journal's body and
+    in an HTTP error's text, the `/`, `=` or `+` written otherwise (QA of 2026-12-07)."""
+    outbound, lambdas = OutboundHttp(), LambdaPool()
+    seen: list[OutboundCall] = []
+
+    async def observer(call: OutboundCall) -> None:
+        seen.append(call)
+
+    outbound.observers.append(observer)
+    message = {
+        "directive": {
+            "header": {"namespace": "Alexa", "name": "ReportState", "correlationToken": "c-1"},
+            "endpoint": {"endpointId": "e-1", "scope": {"type": "BearerToken", "token": BASE64_TOKEN}},
+            "payload": {},
+        }
+    }
+    app = Starlette(routes=[Route("/skill", _echoes_escaped, methods=["POST"])])
+    try:
+        async with serve_in_loop(app) as url:
+            invoker = SkillInvoker(outbound, lambdas, timeout=5)
+            answered = await invoker.invoke(f"{url}/skill?style={style}", message)
+            failed = await invoker.invoke(f"{url}/skill?style={style}&status=500", message)
+    finally:
+        await outbound.aclose()
+        await lambdas.aclose()
+
+    assert failed.error is not None
+    assert failed.error.kind is InvocationErrorKind.HTTP_STATUS
+    assert f"token {REDACTED} unknown" in failed.error.message
+    assert answered.answer is not None  # stored redacted (recording.py), as before
+    journaled = [call.response_body.decode() for call in seen]
+    assert len(journaled) == 2
+    assert all(f"token {REDACTED} unknown" in body for body in journaled), journaled
+    assert "ZGVmZ2hp" not in failed.error.message + "".join(journaled)

@@ -135,9 +135,10 @@ async def test_a_deferred_answer_that_never_comes_is_the_cases_time_out(
         "code": "TEST_CASE_TIME_OUT",
         "message": (
             "The test case did not finish within 0.5 s: set-up 1 (Alexa.PowerController.TurnOff) "
-            "got no answer."
+            "was answered with Alexa.DeferredResponse, but the answer it announced never reached "
+            "the event gateway."
         ),
-    }
+    }  # it said "… got no answer.", and the developer looked at the skill's endpoint (2026-12-07)
     # The directive sent at that step, not the plan's template of the case's own directive
     # (QA of 2026-12-05).
     header = found[0]["directive"]["header"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import logging
 import os
 import sys
 import time
@@ -61,12 +62,70 @@ class _Log(io.StringIO):
         return self.getvalue()[-MAX_LOG_CHARS:]
 
 
+class _Output(io.TextIOBase):
+    """`sys.stdout` and `sys.stderr` for the worker's whole life: what is written goes to the log
+    of the invocation under way (to the worker's real stderr between invocations).
+
+    One stream, not a new one per invocation: a handler module that makes a logging handler when
+    it is imported (`logging.StreamHandler()`, in the first invocation) binds it to the
+    `sys.stderr` of that moment. Swapped per invocation, every later invocation's log lines went
+    to the first invocation's buffer, which nobody read and which grew for the worker's life
+    (QA of 2026-12-07)."""
+
+    def __init__(self, fallback: Any) -> None:
+        self.fallback = fallback
+        self.target: Any = fallback
+
+    def write(self, text: str) -> int:
+        self.target.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def writable(self) -> bool:
+        return True
+
+
+class _RequestId(logging.Filter):
+    """Stamps each log record with the request id of the invocation under way, as Lambda's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
+#: The format of the Python runtime's root handler on AWS Lambda (awslambdaric's bootstrap).
+LAMBDA_LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
+
+
+def _install_lambda_logging(output: io.TextIOBase, request_id: _RequestId) -> None:
+    """The root logger's handler as Lambda's Python runtime installs it: a handler writing to the
+    invocation's log in Lambda's format, the root level left at WARNING. So the logging AWS's docs
+    show (`logging.getLogger().setLevel("INFO")`, then `logger.info(...)`) shows in the log, as it
+    does on Lambda; it showed nothing (no handler: Python's last resort prints warnings only). And
+    as on Lambda, `logging.basicConfig(...)` does nothing (the root has a handler already)."""
+    handler = logging.StreamHandler(output)
+    formatter = logging.Formatter(LAMBDA_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.terminator = ""  # the format ends its line, as Lambda's does
+    handler.addFilter(request_id)
+    logging.getLogger().addHandler(handler)
+
+
 class Worker:
     def __init__(self, target: str) -> None:
         self.target = target
         self.module_name, _, self.function_name = target.partition(":")
         self._handler: Any = None
         self.module_file: str | None = None
+        self._output = _Output(sys.stderr)
+        self._request_id = _RequestId()
 
     def _load(self) -> Any:
         if self._handler is None:
@@ -83,7 +142,9 @@ class Worker:
         )
         log = _Log()
         saved = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = log
+        sys.stdout = sys.stderr = self._output
+        self._output.target = log
+        self._request_id.request_id = context.aws_request_id
         try:
             result = self._load()(request["event"], context)
             # Lambda refuses answers it cannot serialise, so do we; NaN and Infinity are no JSON
@@ -94,6 +155,7 @@ class Worker:
         else:
             answer = {"ok": True, "resultJson": encoded}
         finally:
+            self._output.target = self._output.fallback
             sys.stdout, sys.stderr = saved
         answer["logs"] = log.text()
         if self.module_file:
@@ -129,6 +191,7 @@ def _encode(answer: dict[str, Any]) -> bytes:
 
 def main() -> None:
     worker = Worker(sys.argv[1])
+    _install_lambda_logging(worker._output, worker._request_id)
     # Keep the real stdout for answers; anything written to fd 1 from here on goes to stderr.
     answers = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)

@@ -18,6 +18,7 @@ leaves no room for a secret localexa knows the shape of (an LWA token's `|`, a c
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -56,10 +57,34 @@ def sent_secrets(messages: Iterable[Mapping[str, Any]]) -> Secrets:
     return tuple(sorted(found, key=len, reverse=True))
 
 
+def _char_written(char: str) -> str:
+    """A pattern of the ways a skill's text may write `char`, a character of a secret that is no
+    letter or digit: as is, after backslashes (JSON's `\\/`, as PHP writes `/`; `\\"`; one level
+    more for JSON inside a JSON string), as `\\u003d` (Gson writes `=` so) or `%3D` (a URL)."""
+    code = f"{ord(char):02x}"
+    # At most three backslashes (JSON inside a JSON string): an unbounded run made the search
+    # quadratic in a run of backslashes (40 KB of them took 10 s; an answer may hold 6 MB).
+    return rf"(?:\\{{0,3}}{re.escape(char)}|\\{{1,3}}u00(?i:{code})|%(?i:{code}))"
+
+
+@functools.lru_cache(maxsize=256)
+def _written(secret: str) -> tuple[re.Pattern[str], re.Pattern[bytes]] | None:
+    """`secret` however a skill's text writes it (`_char_written`), as text and as bytes; None for
+    a secret that only letters and digits make up (it is found as is) or that is not ASCII."""
+    if not secret.isascii() or secret.isalnum():
+        return None
+    pattern = "".join(char if char.isalnum() else _char_written(char) for char in secret)
+    return re.compile(pattern), re.compile(pattern.encode())
+
+
 def scrub_text(text: str, secrets: Secrets) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+        # Escaped: a skill's JSON encoder or a URL may write its `/`, `=` or `+` otherwise (a
+        # Gson skill's `…\u003d` showed the rest of the token in clear until 2026-12-07).
+        if ("\\" in text or "%" in text) and (written := _written(secret)) is not None:
+            text = written[0].sub(REDACTED, text)
     return text
 
 
@@ -69,6 +94,8 @@ def scrub_bytes(body: bytes, secrets: Secrets) -> bytes:
         raw = secret.encode()
         if raw in body:
             body = body.replace(raw, REDACTED.encode())
+        if (b"\\" in body or b"%" in body) and (written := _written(secret)) is not None:
+            body = written[1].sub(REDACTED.encode(), body)
     return body
 
 

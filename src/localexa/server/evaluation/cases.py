@@ -129,7 +129,7 @@ def _answered_otherwise(exchange: Exchange, what: str) -> list[str]:
     name = exchange.answer_name or "no event"
     answered = [printable(f"{what} was answered with {name}{_detail(payload)}")]
     if exchange.answer_name and not exchange.verdict.get("valid", True):
-        answered += [f"{what}: invalid {name}: {p}" for p in exchange.problems()]
+        answered += [printable(f"{what}: invalid {name}: {p}") for p in exchange.problems()]
     return answered
 
 
@@ -207,7 +207,15 @@ async def run_case_in_time(
         # The directive sent at the step that got no answer (the plan's template showed, without
         # messageId or endpoint), and the step named in the message.
         sent = channel.last_sent
-        waited = f": {progress.what} got no answer" if progress.what else ""
+        # A step answered with a DeferredResponse whose answer never reached the gateway is not a
+        # step "that got no answer" (which sent a developer looking at the skill's endpoint).
+        got = (
+            "was answered with Alexa.DeferredResponse, but the answer it announced never reached "
+            "the event gateway"
+            if channel.deferred
+            else "got no answer"
+        )
+        waited = f": {progress.what} {got}" if progress.what else ""
         message = f"The test case did not finish within {timeout:g} s{waited}."
         outcome = timed_out(case, message, endpoint_id, sent or progress.directive or None)
     if outcome.reasons:

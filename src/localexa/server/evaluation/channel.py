@@ -98,6 +98,9 @@ class DirectiveChannel:
         #: Whether the worker is stopping (set by `StopGate`): a deferred answer is
         #: then no longer waited for.
         self.stopping: Callable[[], bool] = _never
+        #: True while the send under way waits for the answer the skill announced with its
+        #: DeferredResponse (a case cut off then says so, not that the step got no answer).
+        self.deferred = False
 
     def _sent(self, message: dict[str, Any]) -> None:
         inner = message.get("directive")
@@ -114,7 +117,7 @@ class DirectiveChannel:
             payload=dict(payload or {}),
             on_sent=self._sent,
         )
-        self.last_sent = None
+        self.last_sent, self.deferred = None, False
         try:
             result = await send_directive(self.runtime, request)
         except LocalexaError as exc:
@@ -134,7 +137,10 @@ class DirectiveChannel:
         # token (it passed on the answer posted later until 2026-12-07).
         deferred_well = exchange.answer_name == DEFERRED and exchange.verdict.get("valid", True)
         if failure is None and deferred_well and isinstance(token, str) and token:
-            return await self._asynchronous_answer(exchange, token)
+            self.deferred = True
+            answer = await self._asynchronous_answer(exchange, token)
+            self.deferred = False
+            return answer
         return exchange
 
     async def _asynchronous_answer(self, deferred: Exchange, correlation_token: str) -> Exchange:
@@ -203,6 +209,11 @@ class StopGate:
     def last_sent(self) -> dict[str, Any] | None:
         """The directive the send under way carried, once built (cases.py `run_case_in_time`)."""
         return self.inner.last_sent if isinstance(self.inner, DirectiveChannel) else None
+
+    @property
+    def deferred(self) -> bool:
+        """Whether the send under way waits for an answer announced by a DeferredResponse."""
+        return isinstance(self.inner, DirectiveChannel) and self.inner.deferred
 
     async def send(self, namespace: str, name: str, payload: dict[str, Any] | None = None) -> Exchange:
         if self.stopping():
