@@ -169,3 +169,40 @@ def test_a_wake_up_joins_the_turn_ons_exchange_without_being_judged_its_answer(l
     [event] = [m for m in messages if m.exchange_id == sent.exchange_id and m.direction == "event"]
     assert event.name == "WakeUp"
     assert (event.verdict or {})["valid"] is True, event.verdict
+
+
+def test_an_asynchronous_answer_judged_invalid_teaches_no_state(localexa: Localexa) -> None:
+    """A synchronous answer whose verdict is invalid teaches localexa nothing; an asynchronous one
+    did: a StateReport answering the TurnOn, with the lamp OFF, was filed as invalid and still
+    turned the lamp's known state OFF (QA of 2026-12-07)."""
+    skill_server = DefersOnly()
+    with skill_server:
+        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
+        customer = localexa.create_customer()
+        localexa.link(customer, skill)
+        token = localexa.event_token(customer, skill)
+        sent = _turn_on(localexa, customer, skill)
+        [directive] = [d for d in skill_server.received if d["directive"]["header"]["name"] == "TurnOn"]
+    right = response(directive, [power_state(True)])
+    state_report = response(directive, [power_state(False)])
+    state_report["event"]["header"]["name"] = "StateReport"
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def lamp_power() -> Any:
+        known = localexa.client.admin.directives.endpoints(customer.user_id, skill.skill_id)
+        [lamp] = [e for e in known.endpoints if e.endpoint_id == "lamp"]
+        return lamp.state.get("Alexa.PowerController.powerState")
+
+    for answer, power in ((right, "ON"), (state_report, "ON")):
+        answer["event"]["endpoint"]["scope"] = {"type": "BearerToken", "token": token}
+        posted = httpx.post(f"{localexa.server.url}/v3/events", json=answer, headers=auth)
+        assert posted.status_code == 202, posted.text
+        shown = lamp_power()
+        assert shown["value"] == power, shown
+    messages = list(localexa.client.admin.directives.messages(customer.user_id, skill.skill_id))
+    verdicts = [
+        (m.verdict or {}).get("valid")
+        for m in sorted(messages, key=lambda m: m.id)
+        if m.exchange_id == sent.exchange_id and m.direction == "event"
+    ]
+    assert verdicts == [True, False]

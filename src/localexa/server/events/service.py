@@ -193,7 +193,11 @@ class EventGateway:
             )
         )
         await self.repo.flush()
-        await self._apply(principal.user_id, skill.id, event)
+        # As from a synchronous answer (directives/), nothing is learned from an asynchronous one
+        # its verdict calls invalid: a StateReport answering a TurnOn, or a Response for another
+        # endpoint, turned that endpoint's known state (QA of 2026-12-07).
+        if not problems:
+            await self._apply(principal.user_id, skill.id, event)
         await self.repo.prune_messages(principal.user_id, skill.id)
 
     async def _check_scope(self, principal: Principal, event: Mapping[str, Any]) -> None:
