@@ -123,7 +123,9 @@ def one_line(text: str, limit: int = MAX_ERROR_CHARS) -> str:
 
 
 def _stderr() -> Console:
-    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+    # stderr=True, not file=sys.stderr: with stderr closed (`2>&-`, None) Rich took file=None for
+    # stdout, and an API error landed in the output a script captured (cliq QA).
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _own_code(error: Exception) -> str | None:

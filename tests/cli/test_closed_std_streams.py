@@ -2,7 +2,8 @@
 it or ask on it is a usage error naming stdin (exit 2), never a traceback: `events send`,
 `admin restore -`, `skill linking update --file -`, a `-` JSON argument and `admin reset` without
 `--yes` died of `AttributeError: 'NoneType' object has no attribute 'buffer'` (or `'isatty'`) with
-exit 1 (cliq QA of 2026-12-07)."""
+exit 1. And with stderr closed (`2>&-`) an error went to stdout, into the output a script
+captures (`ID=$(localexa … 2>&-)`) (cliq QA of 2026-12-07)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,11 @@ DIRECTIVE = (
 )
 
 
-def _with_stdin_closed(*args: str) -> subprocess.CompletedProcess[str]:
+def _started_with(*args: str, closed: str = "<&-") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
     command = [sys.executable, "-m", "localexa", "--url", "http://127.0.0.1:9", "--admin-key", "k", *args]
     # `exec … <&-`: the command starts with no descriptor 0 at all, as from a shell or a service.
-    shell = ["sh", "-c", 'exec "$@" <&-', "sh", *command]
+    shell = ["sh", "-c", f'exec "$@" {closed}', "sh", *command]
     return subprocess.run(shell, capture_output=True, text=True, env=env, timeout=60, check=False)
 
 
@@ -49,7 +50,7 @@ def _with_stdin_closed(*args: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_reading_a_closed_stdin_is_a_usage_error(args: tuple[str, ...], what: str) -> None:
-    done = _with_stdin_closed(*args, "--json")
+    done = _started_with(*args, "--json")
     assert done.returncode == 2, done.stderr
     error = json.loads(done.stderr)["error"]
     assert error["code"] == "INVALID_VALUE"
@@ -57,7 +58,14 @@ def test_reading_a_closed_stdin_is_a_usage_error(args: tuple[str, ...], what: st
 
 
 def test_reset_without_yes_and_without_stdin_erases_nothing() -> None:
-    done = _with_stdin_closed("admin", "reset")
+    done = _started_with("admin", "reset")
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "pass --yes to confirm" in done.stderr
+
+
+@pytest.mark.parametrize("json_output", [(), ("--json",)])
+def test_with_stderr_closed_an_error_stays_out_of_stdout(json_output: tuple[str, ...]) -> None:
+    done = _started_with("admin", "health", *json_output, closed="2>&-")
+    assert done.returncode == 6
+    assert done.stdout == ""
