@@ -87,6 +87,10 @@ def assert_refused(result: Result, code: int, *words: str) -> None:
             ["--database-url", "postgresql+asyncpg://u@127.0.0.1:99999/db"], ["99999"], id="db-port"
         ),
         pytest.param(["--outbound-ca-file", "/no/such.pem"], ["--outbound-ca-file"], id="ca-missing"),
+        pytest.param(["--stop-grace", "0"], ["--stop-grace", "give 0.1 to 600"], id="stop-grace-0"),
+        pytest.param(["--stop-grace", "601"], ["--stop-grace", "give 0.1 to 600"], id="stop-grace-huge"),
+        pytest.param(["--stop-grace", "inf"], ["--stop-grace"], id="stop-grace-inf"),
+        pytest.param(["--stop-grace", "nan"], ["--stop-grace"], id="stop-grace-nan"),
     ],
 )
 def test_bad_values_are_usage_errors(tmp_path: Path, args: list[str], words: list[str]) -> None:
@@ -132,6 +136,7 @@ def test_bad_values_are_usage_errors(tmp_path: Path, args: list[str], words: lis
         pytest.param("LOCALEXA_ADMIN_KEY", " spaced key ", ["printable ASCII"], id="admin-key-outer-spaces"),
         pytest.param("LOCALEXA_ADMIN_KEY", "clé-ünï", ["printable ASCII"], id="admin-key-not-ascii"),
         pytest.param("LOCALEXA_ADMIN_KEY", "a\tb", ["printable ASCII"], id="admin-key-tab"),
+        pytest.param("LOCALEXA_STOP_GRACE", "1000", ["--stop-grace", "give 0.1 to 600"], id="stop-grace-env"),
     ],
 )
 def test_bad_environment_values_are_usage_errors_naming_the_variable(

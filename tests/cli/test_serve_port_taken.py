@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from localexa.cli.serve import bind_socket
+from localexa.cli.serve_listen import bind_socket
 from localexa.testing.ports import free_port_block
 
 

@@ -92,7 +92,7 @@ def test_a_failed_start_up_never_says_listening(tmp_path: Path) -> None:
 
 
 def test_with_tls_my_lights_is_announced_as_https(tmp_path: Path) -> None:
-    from localexa.cli.serve import announcement
+    from localexa.cli.serve_listen import announcement
     from localexa.server.admin.demo import mylights_url
     from localexa.server.settings import Settings
 
@@ -108,7 +108,7 @@ def test_the_tls_hint_names_the_data_dir_when_it_is_not_the_default(
 ) -> None:
     """`localexa ca` reads ./.localexa unless told: as the hint said with another data dir, it
     made a CA of its own, which the server's certificate does not chain to (QA of 2026-12-06)."""
-    from localexa.cli.serve import announcement
+    from localexa.cli.serve_listen import announcement
     from localexa.server.settings import Settings
 
     monkeypatch.chdir(tmp_path)

@@ -17,7 +17,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +43,9 @@ SLACK = 3.0
 _BUG_WORDS = ("level=error", "Traceback")
 
 
-def _server(tmp_path: Path, *, demo: bool = False) -> Iterator[ServerProcess]:
+def _server(tmp_path: Path, *, demo: bool = False, **more_env: str) -> Generator[ServerProcess, None, None]:
     env = {
+        **more_env,
         "LOCALEXA_CLIENT_TIMEOUT": str(CLIENT_TIMEOUT),
         "LOCALEXA_IDLE_TIMEOUT": "30",  # an idle connection closes with the stop, not its timer
         "LOCALEXA_LOG_LEVEL": "info",
@@ -276,6 +277,43 @@ def test_the_stop_grace_is_the_client_timeout_at_most_five_seconds() -> None:
     assert stop_grace(1.0) == 1.0
     assert stop_grace(10.0) == STOP_GRACE_SECONDS == 5.0
     assert stop_grace(86_400.0) == 5.0
+    # Unless told (`--stop-grace`): then it is that, below or above the client timeout.
+    assert stop_grace(86_400.0, 1.5) == 1.5
+    assert stop_grace(1.0, 20.0) == 20.0
+
+
+def test_a_stop_grace_given_is_the_one_a_stopping_server_gives(tmp_path: Path) -> None:
+    """`--stop-grace` (here `LOCALEXA_STOP_GRACE`, which the option reads): a body paused at the
+    stop is answered 503 that long after it, and its message says so. The grace was min(client
+    timeout, 5 s) whatever the supervisor's own deadline."""
+    grace = 1.5
+    server = next(served := _server(tmp_path, LOCALEXA_STOP_GRACE=str(grace)))
+    try:
+        paused = _connect(server.port, _post("/auth/o2/token", b"g" * 40, sent=1))
+        time.sleep(0.3)
+        stopped = [time.monotonic()]
+        assert server.process is not None
+        server.process.send_signal(signal.SIGTERM)
+        (reader,) = _read_all([paused], stopped, GRACE + 2 * SLACK)
+        _stops_within(server, grace + LINGER_SECONDS + 2 * SLACK)
+        reader.join(SLACK)
+        assert paused.ended is not None, paused
+        assert grace - 0.5 <= paused.ended < GRACE - 1.0, paused  # its own grace, not the default 5 s
+        assert paused.answer.status == 503, paused
+        assert f"had not arrived whole {grace:g} s later" in paused.answer.json()["error_description"]
+        assert not _bugs(server.log()), _bugs(server.log())
+    finally:
+        served.close()
+
+
+@pytest.mark.parametrize("value", [0, 0.09, 600.5, math.inf, math.nan])
+def test_settings_hold_the_stop_grace_to_the_cli_s_bounds(value: float) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(stop_grace=value)
+    assert raised.value.errors()[0]["loc"] == ("stop_grace",)
+    assert Settings(stop_grace=0.1).stop_grace == 0.1
+    assert Settings(stop_grace=600).stop_grace == 600
+    assert Settings().stop_grace is None
 
 
 @pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, 0, 0.09, -1, 86_401, 1e999, "inf"])

@@ -81,3 +81,12 @@ async def test_the_same_name_inside_other_values_is_no_repetition(locker: Locker
     )
     assert response.status_code == 200, response.text
     assert [n["networkName"] for n in response.json()["threadNetworks"]] == ["extendedPanId"]
+
+
+async def test_a_long_field_given_twice_is_named_cut_short(locker: Locker) -> None:
+    """The name is the client's text: a 500,000-character key given twice was echoed whole, a
+    500 KB answer (QA of 2026-12-07)."""
+    name = "k" * 500_000
+    response = await _put_raw(locker, f'{{"threadNetwork": {{"{name}": 1, "{name}": 2}}}}')
+    assert response.status_code == 400
+    assert response.json()["message"] == f"The request body gives the field {'k' * 64}… more than once."

@@ -16,13 +16,15 @@ from tests.cli.echo_skill import EchoSkill
 
 
 class PostsFirst(EchoSkill):
-    """The echo skill, but TurnOn's answer goes to the gateway first, then DeferredResponse."""
+    """The echo skill, but TurnOn's answer goes to the gateway first, then DeferredResponse
+    (`answer_for` the endpointId that answer names: another endpoint's, to test its verdict)."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer_for: str | None = None) -> None:
         super().__init__()
         self.gateway = ""
         self.event_token = ""
         self.posted: list[int] = []
+        self.answer_for = answer_for
 
     def answer(self, directive: dict[str, Any]) -> dict[str, Any]:
         header = directive["directive"]["header"]
@@ -31,6 +33,8 @@ class PostsFirst(EchoSkill):
         self.received.append(directive)
         answer = response(directive, [power_state(True)])
         answer["event"]["endpoint"]["scope"] = {"type": "BearerToken", "token": self.event_token}
+        if self.answer_for is not None:
+            answer["event"]["endpoint"]["endpointId"] = self.answer_for
         auth = {"Authorization": f"Bearer {self.event_token}"}
         self.posted.append(httpx.post(f"{self.gateway}/v3/events", json=answer, headers=auth).status_code)
         return deferred_response(directive, estimated_deferral_seconds=1)
@@ -72,6 +76,30 @@ def test_an_event_posted_before_its_directive_was_recorded_joins_its_exchange(
         ("directive", "TurnOn"),
         ("response", "DeferredResponse"),
     ]
+
+
+def test_an_event_posted_before_its_directive_is_judged_against_it(localexa: Localexa) -> None:
+    """The gateway had no directive to judge such an answer against when it came: an Alexa.Response
+    for another endpoint kept the verdict valid, and an evaluation passed its case on it (QA of
+    2026-12-07). It is judged when its directive is recorded, as one that comes after is."""
+    skill_server = PostsFirst(answer_for="lamp-2")
+    with skill_server:
+        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
+        customer = localexa.create_customer()
+        localexa.link(customer, skill)
+        skill_server.gateway = localexa.server.url
+        skill_server.event_token = localexa.event_token(customer, skill)
+        sent = _turn_on(localexa, customer, skill)
+    assert skill_server.posted == [202]
+    messages = list(localexa.client.admin.directives.messages(customer.user_id, skill.skill_id))
+    [event] = [m for m in messages if m.exchange_id == sent.exchange_id and m.direction == "event"]
+    assert event.endpoint_id == "lamp-2"
+    verdict = event.verdict or {}
+    assert verdict["valid"] is False, verdict
+    assert verdict["problems"] == [
+        {"path": "event.endpoint.endpointId", "message": "does not match the directive's"}
+    ]
+    assert verdict["name"] == "Alexa.Response"
 
 
 class DefersOnly(EchoSkill):

@@ -268,3 +268,27 @@ async def test_get_of_a_skill_without_account_linking_omits_account_link(
     assert "accountLink" not in body
     assert body["status"] == "ENABLED"
     assert body["skill"] == {"id": skill.skill_id, "stage": "development"}
+
+
+async def test_a_post_naming_the_other_stage_of_an_unlinked_enablement_moves_it(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer
+) -> None:
+    """README: a POST on an enablement that is not linked is taken whichever stage it names; the
+    other stage is enabled afresh (one stage at a time), so its user id is new (it read "keeps its
+    user id, whichever stage it names": QA of 2026-12-07)."""
+    skill = await linked_skill(admin, token_server, stages=["development", "live"])
+    developer = await admin.access_token(skill.developer.user_id, [READWRITE])
+    customer = await customer_token(admin, skill.developer)
+    assert (
+        await client.put(developer_path(skill.skill_id, "live"), headers=bearer(developer))
+    ).status_code == 204
+    before = (await client.get(enablement_path(skill.skill_id), headers=bearer(customer))).json()
+
+    linked = await link(client, customer, skill.skill_id, stage="development")
+
+    assert linked.status_code == 201, linked.text
+    assert linked.json()["skill"]["stage"] == "development"
+    assert linked.json()["accountLink"] == {"status": "LINKED"}
+    assert linked.json()["user"]["id"] != before["user"]["id"]
+    live = await client.get(developer_path(skill.skill_id, "live"), headers=bearer(developer))
+    assert live.status_code == 404

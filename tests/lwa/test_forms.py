@@ -152,3 +152,12 @@ def test_a_raw_uri_query_character_does_not_make_the_body_literal(raw: str) -> N
     literal = parse_lenient_form(f"refresh_token=Atzr|a+b&{raw}&code=a%7Cb")
     assert literal["refresh_token"] == "Atzr|a+b"
     assert literal["code"] == "a%7Cb"
+
+
+def test_a_json_body_opening_with_a_byte_order_mark_is_read() -> None:
+    """RFC 8259 §8.1 lets a parser ignore a byte order mark, and every other JSON body of localexa
+    does (core/strict_json.py): the token endpoint answered "The request body is not valid JSON."
+    (QA of 2026-12-07)."""
+    body = b'\xef\xbb\xbf{"grant_type": "refresh_token", "refresh_token": "Atzr|x"}'
+    params = parse_token_body("application/json", body)
+    assert params == {"grant_type": "refresh_token", "refresh_token": "Atzr|x"}

@@ -162,6 +162,39 @@ def test_a_body_the_wire_answered_itself_leaves_no_second_status(served: Served,
     assert statuses == [], statuses  # one status for the request: the wire's, which the client got
 
 
+def test_a_body_broken_before_the_app_began_is_refused_by_the_wire_alone(
+    served: Served, locker: Locker
+) -> None:
+    """A bad chunk in the same packet as its head is refused before the app has begun the
+    request: the app then ran it all the same, under a request id of its own, and logged (and
+    journaled) an answer nobody got (a 401 or a 400 `status=` line) beside the wire's 400 under
+    another id. Now the app never runs it: the one line about the request is the wire's, under
+    the id the client got, and nothing of it is journaled, as for the other wire refusals."""
+    since = served.log_path.stat().st_size
+    head = request(
+        "PUT",
+        LOCKER,
+        f"Authorization: Bearer {locker.token}",
+        "Content-Type: application/json",
+        "Transfer-Encoding: chunked",
+    )
+    broken = exchange(served.port, head + b"zz\r\n")
+    answer = broken.answer
+    assert answer.status == 400, broken
+    assert "Invalid character in chunk size" in answer.json()["message"]
+    request_id = answer.headers["x-amzn-requestid"]
+    time.sleep(0.5)  # an app that ran it would have logged by now
+    with served.log_path.open("rb") as log:
+        log.seek(since)
+        added = log.read().decode(errors="replace").splitlines()
+    refused = [line for line in added if "logger=localexa.serve" in line and "refused a" in line]
+    assert len(refused) == 1, added
+    assert f"request_id={request_id} " in refused[0], refused
+    accessed = [line for line in added if "logger=localexa.access" in line and "method=PUT" in line]
+    assert accessed == [], accessed  # the app never ran it: no second status, no other id
+    assert journal_entries(served, requestId=request_id) == []
+
+
 def test_a_request_sent_whole_and_abandoned_is_done_once_or_not_at_all(
     served: Served, locker: Locker
 ) -> None:

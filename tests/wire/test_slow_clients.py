@@ -6,6 +6,7 @@ after the timeouts (`--client-timeout`, `--idle-timeout`; 1 s here)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import socket
 import time
@@ -118,3 +119,43 @@ def test_a_client_that_never_reads_its_answers_is_let_go_and_others_are_answered
 
 def test_the_body_and_the_head_wait_as_long_by_default() -> None:
     assert DEFAULT_CLIENT_TIMEOUT == CLIENT_TIMEOUT_SECONDS
+
+
+def test_a_connection_refused_at_the_cap_is_logged_under_its_request_id(served: Served) -> None:
+    """Past the cap with none to shed (every connection's request is running), a new connection
+    is answered 503. Its `X-Amzn-RequestId` found nothing in the log: those 503s come in floods
+    and were only counted. Now the first in 10 s is logged, under the id its answer carried."""
+    admin = (f"X-Localexa-Admin-Key: {served.admin_key}", "Content-Type: application/json")
+    running = request("POST", "/_localexa/customers", *admin, "Content-Length: 10")  # body never sent
+    since = served.log_path.stat().st_size
+    held: list[socket.socket] = []
+    ids: list[str] = []
+    try:
+        for _ in range(HARD_FILES // 2 + 8):  # past the cap (128 here): each one's request runs
+            sock = socket.create_connection(("127.0.0.1", served.port))
+            sock.sendall(running)
+            held.append(sock)
+        time.sleep(0.2)  # every head has arrived: none waits for one, so none can be shed
+        refused = exchange(served.port, request("GET", "/_localexa/health"), timeout=CLIENT_TIMEOUT + SLACK)
+        for sock in held:  # those past the cap, when nothing was left to shed, got the 503 too
+            sock.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                answers = parse_answers(sock.recv(65536))
+                ids += [answer.headers["x-amzn-requestid"] for answer in answers if answer.status == 503]
+    finally:
+        for sock in held:
+            sock.close()
+    assert refused.answer.status == 503, refused
+    ids.append(refused.answer.headers["x-amzn-requestid"])
+    deadline = time.monotonic() + SLACK
+    while True:
+        with served.log_path.open("rb") as log:
+            log.seek(since)
+            added = log.read().decode(errors="replace").splitlines()
+        lines = [line for line in added if "with 503: localexa holds as many connections as it can" in line]
+        if lines or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(lines) == 1, lines  # one line for the flood, not one per connection
+    logged_id = lines[0].split("request_id=", 1)[1].split(" ", 1)[0]
+    assert logged_id in ids, (logged_id, ids)  # the id one of the 503s carried

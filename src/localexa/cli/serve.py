@@ -21,8 +21,6 @@ import gc
 import importlib.util
 import logging
 import os
-import shlex
-import socket
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -43,111 +41,20 @@ from localexa.cli.serve_checks import (
     warn_of_a_padded_secret_key,
     warn_of_misspelt_names,
 )
-from localexa.cli.serve_servers import DEMO_HOST, DEMO_LISTENER, AnnouncingServer, serve_all
+from localexa.cli.serve_listen import announcement, bind_region_sockets
+from localexa.cli.serve_servers import AnnouncingServer, serve_all
 from localexa.cli.start_failure import OneLineStartupFailure
 from localexa.cli.wire_answers import wire_renderer
 from localexa.cli.wire_budget import ConnectionBudget, WireGuard, connection_limit, raise_open_file_limit
+from localexa.cli.wire_stop import STOP_GRACE_SECONDS
 from localexa.cli.wire_tls import guarded_protocol, server_tls_context
 from localexa.server.observe.logging_setup import configure_logging
-from localexa.server.settings import Settings
+from localexa.server.settings import STOP_GRACE_BOUNDS, Settings
 
 if TYPE_CHECKING:
     from localexa.server.app import StartCheck, StartupHook
 
 logger = logging.getLogger("localexa.serve")
-
-
-#: Connections the kernel queues for a listener before it is accepted: uvicorn's default.
-LISTEN_BACKLOG = 2048
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A socket listening on host:port (connections wait in the queue until the server starts).
-
-    It listens at once: bound only, with SO_REUSEADDR (so a restart is not refused for the last
-    run's connections in TIME_WAIT), two processes started at the same moment on overlapping
-    ports both bound the same port, both said "listening", and one listener never answered
-    (admin contract QA of 2026-12-06: the testing kit's servers under pytest -n 2)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(LISTEN_BACKLOG)
-    except OSError:
-        sock.close()
-        raise
-    sock.set_inheritable(True)
-    return sock
-
-
-def announcement(settings: Settings) -> list[str]:
-    """What `localexa serve` prints once every listener accepts connections (`_serve_all`): where
-    it listens, the admin key, the CA to trust with --tls, and My Lights' address in demo mode.
-
-    Printed before the app's start-up, "listening" was a claim the start-up could still break (a
-    missing PostgreSQL database, another secret key): the user read it, then the error."""
-    ports = ", ".join(
-        f"{region} {settings.scheme}://{settings.host}:{p}" for region, p in settings.region_ports().items()
-    )
-    # Say where the key comes from: with LOCALEXA_ADMIN_KEY set, the data dir's file is not read
-    # (and may hold another key from an earlier run). A key the caller set is not echoed: they
-    # have it, and the banner often ends up in a CI log or a process manager's journal.
-    if settings.admin_key is not None:
-        key_line = "admin key: set by LOCALEXA_ADMIN_KEY (not shown)"
-    else:
-        # Resolved now, before start-up, as the app does: a new data dir's key file is written here.
-        key_line = f"admin key: {settings.resolved_admin_key()}  (kept in {settings.data_dir / 'admin-key'})"
-    lines = [f"localexa listening: {ports}", key_line]
-    if settings.tls:
-        from localexa.server.core.tls import tls_dir
-
-        ca_file = (tls_dir(settings.data_dir) / "ca.pem").resolve()
-        # `localexa ca` reads ./.localexa unless told: run as the hint said with another data dir,
-        # it made a CA of its own there, which the server's certificate does not chain to.
-        show = "localexa ca"
-        if settings.data_dir.resolve() != Path(".localexa").resolve():
-            show = f"localexa --data-dir {shlex.quote(str(settings.data_dir))} ca"
-        lines.append(f"TLS: clients must trust {ca_file}  (`{show}` shows how)")
-    if settings.demo:
-        lines.append(
-            f"{DEMO_LISTENER} device cloud: {settings.scheme}://{DEMO_HOST}:{settings.resolved_demo_port()}"
-        )
-    return lines
-
-
-def bind_region_sockets(settings: Settings) -> list[socket.socket]:
-    """One listening socket per region, then in demo mode My Lights' (last), or a one-line error
-    (exit 1) naming the port that is taken: not a traceback.
-
-    My Lights' port is bound here too, before anything starts: left to its own uvicorn server, a
-    taken port+3 ended the start in "cannot start: CancelledError" and a traceback (exit 3)."""
-    listeners = [(region, settings.host, port) for region, port in settings.region_ports().items()]
-    if settings.demo:
-        # The demo cloud listens on the loopback interface whatever --host is (build_demo_device_cloud).
-        listeners.append((DEMO_LISTENER, DEMO_HOST, settings.resolved_demo_port()))
-    sockets: list[socket.socket] = []
-    for name, host, port in listeners:
-        try:
-            sockets.append(bind_socket(host, port))
-        except OSError as exc:
-            for sock in sockets:
-                sock.close()
-            typer.echo(
-                f"localexa: cannot listen on {host}:{port} ({name}): {exc.strerror or exc}. "
-                f"Stop what uses it, or {_other_ports_hint(settings, demo_port=name == DEMO_LISTENER)}.",
-                err=True,
-            )
-            raise typer.Exit(1) from None
-    return sockets
-
-
-def _other_ports_hint(settings: Settings, *, demo_port: bool) -> str:
-    if settings.demo:
-        hint = "choose other ports with --port (NA; EU, FE and the My Lights demo take the next three)"
-        # --no-demo frees only My Lights' port: no use when a region's port is the one taken.
-        return f"{hint}, or serve with --no-demo" if demo_port else hint
-    return "choose other ports with --port (NA; EU and FE take the next two)"
 
 
 #: `--client-timeout` and `--idle-timeout` when not given: Settings' own defaults.
@@ -168,6 +75,7 @@ def build_settings(
     outbound_ca_file: Path | None = None,
     client_timeout: float = DEFAULT_CLIENT_TIMEOUT,
     idle_timeout: int = DEFAULT_IDLE_TIMEOUT,
+    stop_grace: float | None = None,
 ) -> Settings:
     return Settings(
         host=host,
@@ -179,6 +87,7 @@ def build_settings(
         outbound_ca_file=outbound_ca_file,
         client_timeout=client_timeout,
         idle_timeout=idle_timeout,
+        stop_grace=stop_grace,
     )
 
 
@@ -282,6 +191,17 @@ def serve(
             help="Seconds a connection may stay silent between requests before it is closed.",
         ),
     ] = DEFAULT_IDLE_TIMEOUT,
+    stop_grace: Annotated[
+        float | None,
+        typer.Option(
+            envvar="LOCALEXA_STOP_GRACE",
+            min=STOP_GRACE_BOUNDS[0],
+            max=STOP_GRACE_BOUNDS[1],
+            show_default=False,
+            help="Seconds a stopping server waits for a request still arriving or an answer left "
+            f"unread (0.1 to 600; default: the client timeout, at most {STOP_GRACE_SECONDS:g}).",
+        ),
+    ] = None,
 ) -> None:
     """Run localexa: every Alexa smart home cloud API on this machine."""
     append_extra_import_path()  # before any worker of a `python:` endpoint starts (import_path.py)
@@ -289,7 +209,16 @@ def serve(
     check_options(database_url, outbound_ca_file, log_level)
     settings = settings_from(
         lambda: build_settings(
-            host, port, data_dir, database_url, demo, tls, outbound_ca_file, client_timeout, idle_timeout
+            host,
+            port,
+            data_dir,
+            database_url,
+            demo,
+            tls,
+            outbound_ca_file,
+            client_timeout,
+            idle_timeout,
+            stop_grace,
         )
     )
     settings.log_level = log_level.lower()
@@ -327,7 +256,7 @@ def run_server(settings: Settings) -> None:
     warn_of_a_padded_secret_key(settings)
     defer_model_building()
     from localexa.server.app import create_app
-    from localexa.server.stopping import begin_stopping
+    from localexa.server.stopping import begin_stopping, hand_over_runs
 
     localexa = create_app(
         settings,
@@ -350,7 +279,9 @@ def run_server(settings: Settings) -> None:
         # The fastest loop uvicorn[standard] brings (bench/README.md); asyncio's otherwise.
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         # httptools (a dependency), held to the limits uvicorn leaves to a proxy in front of it.
-        http=guarded_protocol(WireGuard(budget, settings.client_timeout, wire_renderer(localexa), tls)),
+        http=guarded_protocol(
+            WireGuard(budget, settings.client_timeout, wire_renderer(localexa), tls, settings.stop_grace)
+        ),
         timeout_keep_alive=settings.idle_timeout,
         ws="none",  # no API here is a WebSocket; "auto" would load the websockets package at start
         # Whose X-Forwarded-For/-Proto to believe: only the proxies named. uvicorn's default
@@ -360,7 +291,9 @@ def run_server(settings: Settings) -> None:
         proxy_headers=settings.forwarded_allow_ips is not None,
         forwarded_allow_ips=settings.forwarded_allow_ips or "",
     )
-    server = AnnouncingServer(config, on_stopping=lambda: begin_stopping(localexa))
+    server = AnnouncingServer(
+        config, on_stopping=lambda: begin_stopping(localexa), on_forced=lambda: hand_over_runs(localexa)
+    )
     sockets = bind_region_sockets(settings)
     lines = announcement(settings)
     # uvicorn's own run() would pick the loop; serving several sockets (and the demo cloud) we run
@@ -393,6 +326,3 @@ def certificate_names(settings: Settings) -> list[str]:
         if public_host:
             names.append(public_host)
     return names
-
-
-# -- the wire: what one connection may do -------------------------------------------------------

@@ -14,19 +14,22 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from types import FrameType
 
 import typer
 import uvicorn
 
+from localexa.cli.demo_access import DemoAccessLog
 from localexa.cli.stdout_guard import OutputLost
 from localexa.cli.wire_answers import wire_renderer
 from localexa.cli.wire_budget import ConnectionBudget, WireGuard, connection_limit
 from localexa.cli.wire_tls import guarded_protocol
+from localexa.server.core.request_id import RequestIdMiddleware
 from localexa.server.settings import Settings
 
 logger = logging.getLogger("localexa.serve")
@@ -91,28 +94,58 @@ async def _announce_when_listening(servers: list[AnnouncingServer], lines: list[
         return
 
 
+#: How long a force stop (a second SIGTERM or SIGINT) waits for the app's runs in hand to be
+#: handed over (`AnnouncingServer.on_forced`) before the process ends; a third signal waits no more.
+FORCE_STOP_SECONDS = 1.0
+
+
 class AnnouncingServer(uvicorn.Server):
     """A uvicorn server whose `listening` is set once it accepts connections: its app's start-up
     (migrations, the database, the demo seed) succeeded and its sockets are served. A failed
     start-up never gets there (uvicorn exits with status 3 first). `on_stopping` is called as its
-    shutdown begins (server/stopping.py)."""
+    shutdown begins, `on_forced` when a second signal cuts it short (server/stopping.py)."""
 
-    def __init__(self, config: uvicorn.Config, on_stopping: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        on_stopping: Callable[[], None] | None = None,
+        on_forced: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         super().__init__(config)
         self.listening = asyncio.Event()
         self.on_stopping = on_stopping
+        self.on_forced = on_forced
         #: Servers of the same process that stop after this one (My Lights): a second signal
         #: stops them at once too.
         self.beside: list[uvicorn.Server] = []
+        #: A third signal: the force stop waits for nothing more.
+        self.stop_now = False
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         """Not around `serve`: `serve_all` holds the signals around every server of the process."""
         yield
 
-    def process_signals(self) -> contextlib.AbstractContextManager[None]:
-        """uvicorn's signal handling (`handle_exit`; the signals re-raised on leaving)."""
-        return super().capture_signals()
+    @contextlib.contextmanager
+    def process_signals(self) -> Iterator[None]:
+        """uvicorn's signal handling (`handle_exit`; the signals re-raised on leaving), but for a
+        force stop, which ends the process as the signal's own default action does.
+
+        Re-raised into Python, a second SIGINT (Ctrl-C twice) became a KeyboardInterrupt, and
+        asyncio's runner cancelled what still ran on its way out: each request in flight logged
+        "Exception in ASGI application" with a traceback at level error and was answered 500, and
+        the app's lifespan logged a traceback too. A second SIGTERM ended the process at once
+        already (its default action); now a second SIGINT does as well (exit status 130)."""
+        forced: list[int] = []
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                if self.force_exit:
+                    forced, self._captured_signals[:] = list(self._captured_signals), []
+        for sig in reversed(forced):  # as uvicorn re-raises them: the last one first
+            signal.signal(sig, signal.SIG_DFL)
+            signal.raise_signal(sig)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
@@ -123,6 +156,8 @@ class AnnouncingServer(uvicorn.Server):
         """SIGTERM or SIGINT: the first stops gracefully (cli/wire_stop.py), a second at once,
         without waiting for any connection. uvicorn stopped at once on a second SIGINT only: a
         second SIGTERM (a supervisor's retry, `kill` typed twice) waited like the first."""
+        if self.force_exit:
+            self.stop_now = True
         if self.should_exit:
             for each in (self, *self.beside):
                 each.force_exit = True
@@ -134,6 +169,24 @@ class AnnouncingServer(uvicorn.Server):
         if self.on_stopping is not None:
             self.on_stopping()
         await super().shutdown(sockets=sockets)
+        if self.force_exit and self.on_forced is not None:
+            await self._briefly(self.on_forced())
+
+    async def _briefly(self, step: Awaitable[None]) -> None:
+        """`step`, for FORCE_STOP_SECONDS at most (or until a third signal). Cut short, it is
+        left as it is: the process ends with the signal next, never cancelling it mid-write."""
+        task = asyncio.ensure_future(step)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FORCE_STOP_SECONDS
+        while not task.done() and not self.stop_now and loop.time() < deadline:
+            await asyncio.wait({task}, timeout=0.05)
+        if not task.done():
+            logger.warning(
+                "stopping at once: the evaluation runs still waiting on a directive are taken over "
+                "when their leases expire"
+            )
+        elif not task.cancelled() and task.exception() is not None:
+            logger.warning("could not hand the evaluation runs over: %s", task.exception())
 
 
 _watchers: set[asyncio.Task[None]] = set()
@@ -206,20 +259,28 @@ def build_demo_device_cloud(
     cloud = DeviceCloud(config)
     use_shared_cloud(cloud)
     app = create_mylights_app(cloud=cloud)
+    # Each answer with an `X-Amzn-RequestId` and an access line under it, as localexa's (the wire's
+    # refusals of a request it runs then answer and log under that id too: wire_answers.py).
+    served = RequestIdMiddleware(DemoAccessLog(app))
     port = settings.resolved_demo_port()  # announced with localexa's listeners (announcement)
     # No log_config and no log_level: a second uvicorn.Config would otherwise run uvicorn's own
     # logging set-up again over the one configure_logging made for the whole process, so uvicorn's
     # lines (startup, shutdown, a refused request, a trace) lost localexa's format, request ids and
     # redaction, and the level given with --log-level.
     guard = WireGuard(
-        budget or ConnectionBudget(connection_limit(None)), settings.client_timeout, wire_renderer(app), tls
+        budget or ConnectionBudget(connection_limit(None)),
+        settings.client_timeout,
+        wire_renderer(app),
+        tls,
+        settings.stop_grace,
     )
     server_config = uvicorn.Config(
-        app,
+        served,
         host=DEMO_HOST,
         port=port,
         log_config=None,
         access_log=False,
+        server_header=False,  # as localexa's listeners: no `server: uvicorn`
         lifespan="off",
         http=guarded_protocol(guard),
         timeout_keep_alive=settings.idle_timeout,

@@ -67,6 +67,12 @@ _OPTIONS = {
 }
 
 
+#: The most of a `--tlv-file` read: far more than any dataset's text (OpenThread's datasets hold at
+#: most 254 bytes: 508 hex digits, twice that in UTF-16). It read the whole file, and
+#: `--tlv-file /dev/zero` ran out of memory (QA of 2026-12-07).
+MAX_TLV_FILE_BYTES = 64 * 1024
+
+
 def read_tlv(tlv: str | None, tlv_file: Path | None) -> ThreadDataset | None:
     """The dataset of `--tlv` hex or of `--tlv-file` (hex text, or the raw TLV bytes)."""
     if tlv is not None and tlv_file is not None:
@@ -75,9 +81,16 @@ def read_tlv(tlv: str | None, tlv_file: Path | None) -> ThreadDataset | None:
     if tlv_file is not None:
         option = "--tlv-file"
         try:
-            data = tlv_file.read_bytes()
+            with tlv_file.open("rb") as stream:
+                data = stream.read(MAX_TLV_FILE_BYTES + 1)
         except OSError as exc:
             raise typer.BadParameter(f"cannot read {tlv_file}: {exc.strerror}", param_hint=option) from None
+        if len(data) > MAX_TLV_FILE_BYTES:
+            raise typer.BadParameter(
+                f"{tlv_file} holds more than {MAX_TLV_FILE_BYTES} bytes: no Thread dataset is that long "
+                "(OpenThread's hold at most 254 bytes)",
+                param_hint=option,
+            )
         # Printable text is what ot-ctl or a person wrote; anything else is the dataset's own bytes,
         # which are never all printable (the network key's TLV alone starts 05 10).
         text = _text_of(data)

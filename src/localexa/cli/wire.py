@@ -1,16 +1,9 @@
-"""What `localexa serve` holds each connection to on the wire, where uvicorn leaves it to a proxy.
-
-`GuardedHttpToolsProtocol` is uvicorn's httptools protocol with the limits a front end would
-otherwise give: a request's head is at most 64 KiB (its target 16 KiB) and must arrive within the
-client timeout (`--client-timeout`); an answer left unread that long ends its connection; a
-silent connection is closed after `--idle-timeout`, also one that never sent a byte; the open
-connections stay below the process's open-file limit (cli/wire_budget.py); a request that is not HTTP
-is answered 400 in the API's shape (cli/wire_answers.py), one whose method nobody here knows 501, one
-of an HTTP version other than 1.x 505 (cli/wire_request_line.py), after the answers of the valid
-requests pipelined before it. The body's own timeout is the request guard's (core/request_guard.py).
-
-With `--tls` the guard does each TLS handshake itself (cli/wire_tls.py). When the server stops, a
-request still arriving has a short grace to arrive whole, then a 503 (cli/wire_stop.py).
+"""What `localexa serve` holds each connection to on the wire, where uvicorn leaves it to a proxy:
+`GuardedHttpToolsProtocol`, uvicorn's httptools protocol with the limits a front end would
+otherwise give (its docstring lists them). Its parts: the connection budget (cli/wire_budget.py),
+the refusals' answers (cli/wire_answers.py) and request lines (cli/wire_request_line.py), unread
+answers (cli/wire_unread.py), the stop (cli/wire_stop.py) and TLS handshakes (cli/wire_tls.py).
+The body's own timeout is the request guard's (core/request_guard.py).
 """
 
 from __future__ import annotations
@@ -25,12 +18,14 @@ import uvicorn
 from localexa.cli.wire_answers import (
     MAX_HEAD_BYTES,
     AnswerTransport,
+    AppUnlessRefused,
     Refused,
     app_request_id,
     closing_answer,
     head_too_large_message,
     log_refusal,
     peer_name,
+    refused_before_run,
     target_path,
 )
 from localexa.cli.wire_budget import WireGuard
@@ -95,6 +90,7 @@ class GuardedHttpToolsProtocol(StopGrace):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
+        self.app = AppUnlessRefused(self.app)
         # Any digit.digit version reaches `on_headers_complete`: HTTP/1.2 is served as 1.1 and
         # HTTP/3.0 answered 505 there (RFC 9112 §2.3); llhttp gave both its 400.
         self.parser.set_dangerous_leniencies(lenient_version=True)
@@ -346,9 +342,12 @@ class GuardedHttpToolsProtocol(StopGrace):
                 self._end()
                 return
             # The running request's own body is broken: answered here under the app's request id
-            # (its access line's and journal entry's; it had a new one), its handler sees a client gone.
+            # (its access line's and journal entry's), its handler sees a client gone; or, the
+            # app not begun yet (no id), the app never runs it (`AppUnlessRefused`).
             self._drop_requests()
             request_id = app_request_id(cycle)
+            if request_id is None:
+                refused_before_run(cycle)
         self._answer_and_close(status, message, path, not_http=not_http, request_id=request_id)
 
     def _answer_and_close(
@@ -370,7 +369,8 @@ class GuardedHttpToolsProtocol(StopGrace):
         self._cancel_timers()
         self.guard.budget.waiting.pop(self, None)
         peer = peer_name(self.client)
-        log_refusal(self.logger if not_http else None, peer, status, message, headers, logged=linger)
+        logged = linger or self.guard.budget.log_full_now()  # not lingering: the budget's 503
+        log_refusal(self.logger if not_http else None, peer, status, message, headers, logged=logged)
         if not linger:
             self._end()
             return

@@ -18,7 +18,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCy
 from localexa.server.core.request_id import REQUEST_ID_HEADER, current_request_id
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 logger = logging.getLogger("localexa.serve")
 _REQUEST_ID = REQUEST_ID_HEADER.lower().encode("ascii")
@@ -41,11 +41,39 @@ class WireRender(Protocol):
 def app_request_id(cycle: RequestResponseCycle) -> str | None:
     """The request id the app gave a request it runs (core/request_id.py RequestIdMiddleware puts
     it in the scope's state before any handler reads the body), or None: the app has not run yet,
-    or has no ids (My Lights). A refusal of that request answers and logs under it, so the id the
-    client gets finds the app's access line and journal entry of the same request."""
+    or gives none (an app served without that middleware). A refusal of that request answers and
+    logs under it, so the id the client gets finds the app's access line and journal entry of the
+    same request."""
     state = cycle.scope.get("state")
     request_id = state.get("request_id") if isinstance(state, dict) else None
     return request_id if isinstance(request_id, str) else None
+
+
+#: Set in the scope state of a request the wire refused before its app began it (`AppUnlessRefused`).
+_REFUSED_BEFORE_RUN = "localexa_refused_before_run"
+
+
+def refused_before_run(cycle: RequestResponseCycle) -> None:
+    """The wire refuses a request whose app has not begun it (a bad chunk in the head's own
+    packet): the app is then never run for it (`AppUnlessRefused`)."""
+    cycle.scope.setdefault("state", {})[_REFUSED_BEFORE_RUN] = True
+
+
+class AppUnlessRefused:
+    """A server's app, never run for a request the wire refused before the app began it
+    (`refused_before_run`). uvicorn starts the app's task as a head ends, and the task ran the
+    request all the same, under a request id of its own: its access line and journal entry
+    claimed an answer nobody got (a 401, or `cut off`) beside the wire's 400 under another id.
+    Not run, the wire's line is the only one about it, as for every other wire refusal."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope.get("state")
+        if isinstance(state, dict) and state.get(_REFUSED_BEFORE_RUN):
+            return
+        await self.app(scope, receive, send)
 
 
 class Refused(Exception):
@@ -68,16 +96,17 @@ def wire_renderer(app: ASGIApp) -> WireRender:
     def render(status: int, message: str, path: str, request_id: str | None = None) -> WireAnswer:
         if metrics is not None:
             metrics.count_wire_refusal(status)
-        response: Response = JSONResponse({"message": message}, status_code=status)
+        # Every answer carries an id, the plain one too (My Lights', or when the shape fails):
+        # the refusal's log line (`log_refusal`) carries the same one.
+        request_id = request_id or str(uuid.uuid4())
+        response: Response = JSONResponse(
+            {"message": message}, status_code=status, headers={REQUEST_ID_HEADER: request_id}
+        )
         families = getattr(state, "families", None)
         if families is not None:
             try:
                 family = families.family_for(path)
-                response = render_error(
-                    refused_in_shape(refusal(status, message), path),
-                    family,
-                    request_id or str(uuid.uuid4()),
-                )
+                response = render_error(refused_in_shape(refusal(status, message), path), family, request_id)
             except Exception:  # a wire refusal must go out whatever the page renderer does
                 logger.exception("could not render a %d for %s; answered with a plain body", status, path)
         return list(response.raw_headers), bytes(response.body)
@@ -143,8 +172,8 @@ def log_refusal(
     said `request_id=-`). With `uvicorn_logger` (a request that is not HTTP), uvicorn's own line
     first, as before (tests/demo/test_walkthrough.py reads it); ours says the reason, which was
     only in the answer. Not `logged`: the connection budget's 503 at an accept, when the process
-    holds all the connections it can (they come in floods), is only counted in the metrics
-    (`wire_renderer`)."""
+    holds all the connections it can (they come in floods), past the first in a while
+    (`ConnectionBudget.log_full_now`), is only counted in the metrics (`wire_renderer`)."""
     request_id = next((v.decode("latin-1") for k, v in headers if k.lower() == _REQUEST_ID), "-")
     token = current_request_id.set(request_id)
     try:

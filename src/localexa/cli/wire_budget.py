@@ -99,6 +99,7 @@ class ConnectionBudget:
         #: dict keeps order).
         self.waiting: dict[Waiting, None] = {}
         self._shed = Tally()
+        self._full = Tally()
         #: Called for each connection shed (localexa's metrics, `localexa serve`).
         self.on_shed: Callable[[], object] | None = None
 
@@ -114,6 +115,13 @@ class ConnectionBudget:
                 self._note_shed()
                 return True
         return False
+
+    def log_full_now(self) -> bool:
+        """A new connection was answered 503, with no connection to shed: whether to log it. They
+        come in floods, so the first in SHED_LOG_SECONDS is logged, under the request id its
+        answer carried, and every one is counted (`localexa_http_refused_total`). None was
+        logged, and a client holding such a 503's id found nothing in the log."""
+        return bool(self._full.due())
 
     def _note_shed(self) -> None:
         if self.on_shed is not None:
@@ -131,10 +139,12 @@ class ConnectionBudget:
 @dataclass
 class WireGuard:
     """What a server's connections share: the budget, the client timeout, the refusal renderer,
-    and with `--tls` the server's TLS context (uvicorn then gets no ssl options: the guard does
-    the handshakes, `TlsHandshake`)."""
+    with `--tls` the server's TLS context (uvicorn then gets no ssl options: the guard does the
+    handshakes, `TlsHandshake`), and the stop's grace when given (`--stop-grace`;
+    cli/wire_stop.py `stop_grace`)."""
 
     budget: ConnectionBudget
     client_timeout: float
     render: WireRender = field(repr=False)
     tls: ssl.SSLContext | None = field(default=None, repr=False)
+    stop_grace: float | None = None

@@ -9,14 +9,16 @@ client that had sent half a head was cut off without a word. So when the server 
 
 - a connection with no request in hand (idle between requests) is closed at once, as before;
 - a request still arriving (its head, or the body its head announced) has the stop's grace,
-  `stop_grace` (the client timeout, at most STOP_GRACE_SECONDS), to arrive whole. Whole by then,
+  `stop_grace` (`--stop-grace`; unset, the client timeout, at most STOP_GRACE_SECONDS), to arrive
+  whole. Whole by then,
   it is served; else it is answered 503 in its API's shape with `Connection: close` and nothing
   of it is done;
 - a request that has arrived whole runs to its end, however long its handler takes;
 - an answer its client reads nothing of for the grace ends its connection (the client timeout
   otherwise: `UnreadAnswer`);
-- a second SIGTERM or SIGINT stops at once, without waiting for anything
-  (cli/serve_servers.py `AnnouncingServer.handle_exit`).
+- a second SIGTERM or SIGINT stops at once, without waiting for any connection: the evaluation
+  runs in hand have a second to be handed over, then the process ends by the signal
+  (cli/serve_servers.py `AnnouncingServer`).
 """
 
 from __future__ import annotations
@@ -28,14 +30,16 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 from localexa.cli.wire_budget import WireGuard
 from localexa.cli.wire_unread import UnreadAnswer
 
-#: The longest a stopping server waits for a request still arriving (its head or its body).
+#: The longest a stopping server waits for a request still arriving (its head or its body),
+#: unless told (`--stop-grace`).
 STOP_GRACE_SECONDS = 5.0
 
 
-def stop_grace(client_timeout: float) -> float:
-    """Seconds a stopping server gives a request still arriving, and an answer left unread: no
-    more than one pause of the client timeout, and no more than STOP_GRACE_SECONDS."""
-    return min(client_timeout, STOP_GRACE_SECONDS)
+def stop_grace(client_timeout: float, given: float | None = None) -> float:
+    """Seconds a stopping server gives a request still arriving, and an answer left unread: the
+    `given` grace (`--stop-grace`), else no more than one pause of the client timeout and no more
+    than STOP_GRACE_SECONDS."""
+    return given if given is not None else min(client_timeout, STOP_GRACE_SECONDS)
 
 
 def body_arriving(cycle: RequestResponseCycle | None) -> bool:
@@ -69,7 +73,7 @@ class StopGrace(HttpToolsProtocol):
         until its 408, and cut off a head under way); a request in hand is answered, then the
         connection closes."""
         self.stopping = True
-        grace = stop_grace(self.guard.client_timeout)
+        grace = stop_grace(self.guard.client_timeout, self.guard.stop_grace)
         self.unread.hurry(grace)
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
@@ -88,7 +92,7 @@ class StopGrace(HttpToolsProtocol):
             return
         cycle = self.cycle
         if body_arriving(cycle) or (self.in_head and (cycle is None or cycle.response_complete)):
-            self._refuse(503, stopping_message(stop_grace(self.guard.client_timeout)))
+            self._refuse(503, stopping_message(stop_grace(self.guard.client_timeout, self.guard.stop_grace)))
 
     def _refuse(self, status: int, message: str, not_http: bool = False, target: bytes | None = None) -> None:
         raise NotImplementedError  # GuardedHttpToolsProtocol's

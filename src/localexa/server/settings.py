@@ -24,6 +24,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 #: that paused its body for ever then kept such a server from ever timing it out.
 CLIENT_TIMEOUT_BOUNDS = (0.1, 86_400.0)
 
+#: `stop_grace`'s bounds, as `localexa serve --stop-grace`'s: a tenth of a second to ten minutes.
+STOP_GRACE_BOUNDS = (0.1, 600.0)
+
 #: What a client can send as the admin key: printable ASCII, no space at either end.
 _SENDABLE_KEY = re.compile(r"[!-~](?:[ -~]*[!-~])?")
 
@@ -83,6 +86,10 @@ class Settings(BaseSettings):
     client_timeout: float = 10.0
     #: Seconds a connection may stay silent between requests, or after it opens (`--idle-timeout`).
     idle_timeout: int = Field(default=5, ge=1)
+    #: Seconds a stopping server gives a request still arriving and an answer left unread
+    #: (`--stop-grace`, cli/wire_stop.py); unset: the client timeout, at most 5 s. At most ten
+    #: minutes (STOP_GRACE_BOUNDS): a supervisor kills a server that takes longer.
+    stop_grace: float | None = Field(default=None, ge=STOP_GRACE_BOUNDS[0], le=STOP_GRACE_BOUNDS[1])
     log_level: str = "info"
     #: Base URL of the public listener (used in printed hints and in demo seeding), and where
     #: clients reach each region when a proxy or port mapping stands in front (EU and FE: their

@@ -22,9 +22,19 @@ import logging
 from typing import Any
 
 from localexa.server.directives.after_link_runner import AfterLinkRunner
-from localexa.server.evaluation.worker import worker_of
+from localexa.server.evaluation.worker import stop_evaluation_worker, worker_of
 
 logger = logging.getLogger("localexa.serve")
+
+
+async def hand_over_runs(app: Any) -> None:
+    """A force stop (a second SIGTERM or SIGINT, cli/serve_servers.py): wait for the evaluation
+    worker's runs in hand to be handed over, as the lifespan's shutdown would. Only the worker
+    is stopped: the rest of the shutdown (the outbound client, the rate limiter, the journal's
+    writer, the database engine) is not run, as requests may still be running on them, and a
+    force stop cuts them rather than fail them with a 500 and a traceback each. The caller
+    bounds the wait (a run whose directive is still in flight hands over when it is answered)."""
+    await stop_evaluation_worker(app)
 
 
 def begin_stopping(app: Any) -> None:

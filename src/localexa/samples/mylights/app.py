@@ -123,7 +123,10 @@ def build_mylights_server(
     cloud = DeviceCloud(config)
     use_shared_cloud(cloud)
     app = create_mylights_app(cloud=cloud)
-    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off"))
+    # No `server: uvicorn` header, as `localexa serve` (and its demo's My Lights) sends none.
+    return uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off", server_header=False)
+    )
 
 
 def run_mylights(

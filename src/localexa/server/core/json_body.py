@@ -20,6 +20,9 @@ from localexa.server.core.request_guard import SURROGATE_MESSAGE, body_nul_messa
 
 M = TypeVar("M", bound=BaseModel)
 
+#: How much of a repeated field's name a 400 shows.
+_NAME_CHARS = 64
+
 NOT_FINITE_MESSAGE = (
     "The request body is not valid JSON: a number is not finite (NaN, Infinity, or beyond ±1.8e308 "
     "such as 1e400)."
@@ -41,7 +44,9 @@ def json_object(raw: bytes, *, shape: str, error: type[BadRequest] = BadRequest)
         raise error(SURROGATE_MESSAGE) from None
     except strict_json.RepeatedKey as repeated:
         # Two values for one field (two network keys, two stages): refused, not the last taken.
-        raise error(f"The request body gives the field {repeated.name} more than once.") from None
+        # The name is the client's text, any length: cut short (one of 500,000 characters was echoed).
+        name = repeated.name if len(repeated.name) <= _NAME_CHARS else f"{repeated.name[:_NAME_CHARS]}…"
+        raise error(f"The request body gives the field {name} more than once.") from None
     except strict_json.NonFiniteNumber:
         raise error(NOT_FINITE_MESSAGE) from None
     except strict_json.TooDeep:

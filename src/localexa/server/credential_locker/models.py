@@ -8,12 +8,15 @@ so a ciphertext copied into another row does not open.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from localexa.server.db.base import Base
+from localexa.thread import fields as f
 
 
 class ThreadNetwork(Base):
@@ -42,3 +45,33 @@ class ThreadNetwork(Base):
 def seal_context(user_id: str, extended_pan_id: str, network_name: str, column: str) -> str:
     """The associated data a sealed column is bound to: the row's identity and the column."""
     return f"thread-network\x1f{user_id}\x1f{extended_pan_id}\x1f{network_name}\x1f{column}"
+
+
+#: The plain columns a PUT stores, each with the check that normalized it (`localexa.thread.fields`).
+#: The identity and the sealed columns are bound to the row by their seal (observe/snapshot_seals.py).
+_STORED_FORMS: dict[str, Callable[[object], str | int]] = {
+    "extended_pan_id": f.check_extended_pan_id,
+    "network_name": f.check_network_name,
+    "pan_id": f.check_pan_id,
+    "channel_number": f.check_channel_number,
+    "default_border_agent_id": f.check_border_agent_id,
+}
+
+
+def stored_row_problem(row: Mapping[str, Any]) -> str | None:
+    """What a restored row holds that no PUT stores, as `<column>: <rule>`; None when it fits.
+
+    A value must pass the PUT's check and be in the form the PUT stores (hex in lower case, no
+    `0x`): a channel of 99 restored made every GET of its extended PAN ID a 500, and `pan_id` "zzzz"
+    reached skills (QA of 2026-12-07). Messages name the rule, never the value."""
+    for column, check in _STORED_FORMS.items():
+        value = row.get(column)
+        if value is None:
+            continue
+        try:
+            normalized = check(value)
+        except f.InvalidField as exc:
+            return f"{column}: {exc.message.rstrip('.')}"
+        if normalized != value:
+            return f"{column}: must be written as a PUT stores it (hex in lower case, without 0x)"
+    return None

@@ -20,6 +20,7 @@ from localexa.thread.fields import (
     NETWORK_NAME_MAX_BYTES,
     InvalidField,
     check_thread_network,
+    listed_names,
 )
 
 THREAD_NETWORK = "threadNetwork"
@@ -114,7 +115,7 @@ def parse_put_body(raw: bytes) -> dict[str, str | int]:
     body = json_object(raw, shape='{"threadNetwork": {...}}')
     unknown = sorted(str(name) for name in body if name != THREAD_NETWORK)
     if unknown:
-        raise BadRequest(f"The request body has unknown field(s): {', '.join(unknown)}.")
+        raise BadRequest(f"The request body has unknown field(s): {listed_names(unknown)}.")
     if body.get(THREAD_NETWORK) is None:
         raise BadRequest("threadNetwork is required.")
     try:

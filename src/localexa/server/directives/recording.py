@@ -26,6 +26,7 @@ from localexa.server.directives.models import DIRECTIVE, RESPONSE, SkillMessage
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.scrub import Secrets, redact_message, sent_secrets
 from localexa.skill.messages import DiscoveryEndpoint
+from localexa.skill.validation import WAKE_UP, validate_response
 
 
 @dataclass(frozen=True)
@@ -141,10 +142,35 @@ async def record_exchange(
     last = attempts[-1]
     token = _deferred_correlation_token(last)
     if token is not None:
-        await repo.adopt_early_events(customer_id, skill_id, token, exchange_id)
+        await _adopt_early_events(repo, customer_id, skill_id, token, exchange_id, last.message, now)
     if learn and last.invocation.answer is not None and verdicts[-1].get("valid") is True:
         await learn_from_answer(repo, customer_id, skill_id, last.message, last.invocation.answer, now)
     await repo.prune_messages(customer_id, skill_id)
+
+
+async def _adopt_early_events(
+    repo: DirectiveRepository,
+    customer_id: str,
+    skill_id: str,
+    token: str,
+    exchange_id: str,
+    directive: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """File the answers that reached the gateway before their directive was recorded under its
+    exchange, judged against it as the gateway judges one that comes after (events/service.py):
+    the gateway had no directive to judge them against, so an `Alexa.Response` for another
+    endpoint kept a verdict of valid, and an evaluation passed its case on it (until 2026-12-07)."""
+    for row in await repo.early_events(customer_id, skill_id, token, exchange_id):
+        row.exchange_id = exchange_id
+        if (row.namespace, row.name) == WAKE_UP or row.body is None:
+            continue  # shares TurnOn's token without being its answer: filed, not judged
+        problems = validate_response(directive, row.body, now=lambda: now).problems
+        row.verdict = {
+            **(row.verdict or {}),
+            "valid": not problems,
+            "problems": [{"path": p.path, "message": p.message} for p in problems],
+        }
 
 
 def _deferred_correlation_token(attempt: Attempt) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.directives.models import (
@@ -42,23 +42,20 @@ class DirectiveRepository:
             query = query.where(SkillMessage.id < before_id)
         return (await self.session.execute(query)).scalars().all()
 
-    async def adopt_early_events(
+    async def early_events(
         self, customer_id: str, skill_id: str, correlation_token: str, exchange_id: str
-    ) -> None:
-        """File under `exchange_id` the events with its directive's correlation token that reached
-        the gateway before the directive was recorded (a skill that posts its answer while its
+    ) -> Sequence[SkillMessage]:
+        """The events with a directive's correlation token that reached the gateway before the
+        directive was recorded as `exchange_id` (a skill that posts its answer while its
         DeferredResponse is still on the way): the gateway found no exchange to join then."""
-        await self.session.execute(
-            update(SkillMessage)
-            .where(
-                SkillMessage.customer_id == customer_id,
-                SkillMessage.skill_id == skill_id,
-                SkillMessage.direction == EVENT,
-                SkillMessage.correlation_token == correlation_token,
-                SkillMessage.exchange_id != exchange_id,
-            )
-            .values(exchange_id=exchange_id)
+        query = select(SkillMessage).where(
+            SkillMessage.customer_id == customer_id,
+            SkillMessage.skill_id == skill_id,
+            SkillMessage.direction == EVENT,
+            SkillMessage.correlation_token == correlation_token,
+            SkillMessage.exchange_id != exchange_id,
         )
+        return (await self.session.execute(query)).scalars().all()
 
     async def answered_directive(
         self, customer_id: str, skill_id: str, correlation_token: str

@@ -119,13 +119,23 @@ def _detail(payload: Any) -> str:
     return " " + ": ".join(parts) if parts else ""
 
 
+def _answered_otherwise(exchange: Exchange, what: str) -> list[str]:
+    """`<what> was answered with <name> TYPE: message`, then what is wrong with that answer itself
+    (an ErrorResponse of a type the directive cannot have, a DeferredResponse echoing another
+    correlationToken): the verdict's problems were dropped."""
+    # The skill's answer: `event` and its `payload` may be any JSON value, the message any text.
+    event = (exchange.response or {}).get("event")
+    payload = event.get("payload") if isinstance(event, dict) else None
+    name = exchange.answer_name or "no event"
+    answered = [printable(f"{what} was answered with {name}{_detail(payload)}")]
+    if exchange.answer_name and not exchange.verdict.get("valid", True):
+        answered += [f"{what}: invalid {name}: {p}" for p in exchange.problems()]
+    return answered
+
+
 def _response_problems(exchange: Exchange, what: str) -> list[str]:
     if exchange.answer_name != RESPONSE:
-        # The skill's answer: `event` and its `payload` may be any JSON value, the message any text.
-        event = (exchange.response or {}).get("event")
-        payload = event.get("payload") if isinstance(event, dict) else None
-        answered = f"{what} was answered with {exchange.answer_name or 'no event'}{_detail(payload)}"
-        return [printable(answered)]
+        return _answered_otherwise(exchange, what)
     if not exchange.verdict.get("valid", True):
         return [f"{what}: invalid Alexa.Response: {p}" for p in exchange.problems()]
     return []
@@ -173,7 +183,11 @@ async def run_case(
             outcome.directive = exc.directive
         return outcome
     if report.answer_name != STATE_REPORT:
-        problems.append(f"ReportState was answered with {report.answer_name or 'no event'}")
+        problems += _answered_otherwise(report, "ReportState")
+    elif not report.verdict.get("valid", True):
+        # A StateReport with another endpoint's endpointId, a foreign correlationToken or a broken
+        # header is no report of this endpoint's state: the case passed on it until 2026-12-07.
+        problems += [f"ReportState: invalid Alexa.StateReport: {p}" for p in report.problems()]
     reported = report.properties()
     outcome.actual_states = relevant_states(reported, expected_states)
     problems += mismatches(expected_states, reported, case.tolerances)

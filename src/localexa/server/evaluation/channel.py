@@ -23,7 +23,7 @@ from localexa.server.core.errors import LocalexaError
 from localexa.server.directives.models import EVENT, SkillMessage
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.service import DirectiveRequest, send_directive
-from localexa.skill.validation import WAKE_UP
+from localexa.skill.validation import WAKE_UP, validate_response
 
 DEFERRED = "Alexa.DeferredResponse"
 #: How often the channel looks for a deferred directive's asynchronous answer.
@@ -129,7 +129,11 @@ class DirectiveChannel:
             verdict=result.verdict,
         )
         token = (exchange.directive.get("header") or {}).get("correlationToken")
-        if failure is None and exchange.answer_name == DEFERRED and isinstance(token, str) and token:
+        # A DeferredResponse that is itself wrong (another correlationToken, a bad header) is the
+        # step's answer: the case fails on it, as on a synchronous answer that echoes another
+        # token (it passed on the answer posted later until 2026-12-07).
+        deferred_well = exchange.answer_name == DEFERRED and exchange.verdict.get("valid", True)
+        if failure is None and deferred_well and isinstance(token, str) and token:
             return await self._asynchronous_answer(exchange, token)
         return exchange
 
@@ -139,7 +143,7 @@ class DirectiveChannel:
         token, not the exchange id: a skill quick enough posts before the directive's own rows are
         committed, and its event joins the exchange only then (recording.py)."""
         query = (
-            select(SkillMessage.body, SkillMessage.verdict)
+            select(SkillMessage.body)
             .where(
                 SkillMessage.customer_id == self.user_id,
                 SkillMessage.skill_id == self.skill_id,
@@ -155,8 +159,18 @@ class DirectiveChannel:
             async with self.runtime.transaction() as session:
                 found = (await session.execute(query)).first()
             if found is not None:
-                body, verdict = found
-                return Exchange(directive=deferred.directive, response=body, verdict=dict(verdict or {}))
+                # Judged here against the directive, not by the verdict stored with the event: one
+                # that reached another process's gateway while this directive was being recorded
+                # found no directive to be judged against there, nor was it adopted (and judged)
+                # by the recording, which had not seen it yet; it kept a verdict of valid.
+                problems = validate_response(
+                    deferred.directive, found.body, now=self.runtime.clock.now
+                ).problems
+                verdict = {
+                    "valid": not problems,
+                    "problems": [{"path": p.path, "message": p.message} for p in problems],
+                }
+                return Exchange(directive=deferred.directive, response=found.body, verdict=verdict)
             if self.stopping():
                 # The skill may take minutes to post its answer: the case is handed over now (the
                 # next worker runs it again), not when the stop grace cuts the wait off and the

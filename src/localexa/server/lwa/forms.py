@@ -83,7 +83,8 @@ def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
     except UnicodeDecodeError:
         raise InvalidRequest("The request body is not UTF-8.") from None
     if kind == JSON or (kind.startswith("application/") and kind.endswith("+json")):
-        return _parse_json(text)
+        # RFC 8259 §8.1: a parser may ignore a byte order mark, as localexa's other JSON bodies do.
+        return _parse_json(text.removeprefix("\ufeff"))
     # No content type at all is read as a form: what `curl --data` and RFC 6749 send.
     if kind in (FORM, ""):
         return parse_lenient_form(text)

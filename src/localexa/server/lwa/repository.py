@@ -16,7 +16,7 @@ from sqlalchemy import Delete, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from localexa.server.lwa.models import KIND_GRANT, AuthorizationCode, Customer, LwaClient, Token
-from localexa.server.lwa.token_cache import ENDS_NO_LIVE_TOKEN
+from localexa.server.lwa.token_cache import ENDS_NO_LIVE_TOKEN, REVOKES_REFRESH_TOKENS_ONLY
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +46,28 @@ class TokenGrant:
 _CLIENT_CREDENTIALS = select(LwaClient.client_id, LwaClient.secret_hash, LwaClient.skill_id).where(
     LwaClient.client_id == bindparam("client_id")
 )
-_TOKEN_GRANT = select(
-    Token.kind,
-    Token.revoked,
-    Token.client_id,
-    Token.user_id,
-    Token.scopes,
-    Token.grant_id,
-    Token.public_client,
-).where(Token.token_hash == bindparam("token_hash"))
+#: Read `FOR SHARE` (PostgreSQL; SQLite serialises writers): held until the refresh commits, so a
+#: replayed code's revocation waits for the access token the refresh is issuing and revokes it too
+#: (`LwaRepository.revoke_grant`); concurrent refreshes of one token share the lock.
+_TOKEN_GRANT = (
+    select(
+        Token.kind,
+        Token.revoked,
+        Token.client_id,
+        Token.user_id,
+        Token.scopes,
+        Token.grant_id,
+        Token.public_client,
+    )
+    .where(Token.token_hash == bindparam("token_hash"))
+    .with_for_update(read=True)
+)
+#: The grant's refresh token, locked before its tokens are revoked (`LwaRepository.revoke_grant`).
+_LOCK_GRANT_REFRESH = (
+    select(Token.token_hash)
+    .where(Token.grant_id == bindparam("grant_id"), Token.kind == "refresh")
+    .with_for_update()
+)
 _INSERT_TOKENS = insert(Token.__table__)  # type: ignore[arg-type]
 
 
@@ -154,6 +167,15 @@ class LwaRepository:
         await conn.execute(_INSERT_TOKENS, rows)
 
     async def revoke_grant(self, grant_id: str) -> None:
+        """Revoke every token of the grant (a replayed code, RFC 6749 §4.1.2), those a refresh is
+        issuing now included. On PostgreSQL an UPDATE sees only rows committed before it began: a
+        refresh that read its refresh token before this revocation and committed its access token
+        after it kept that token (QA of 2026-12-07). So the refresh token is locked first, which
+        waits for refreshes under way (they hold it FOR SHARE, `_TOKEN_GRANT`); the UPDATE, a
+        statement of its own begun after that, then sees what they issued. A refresh coming later
+        waits for this lock and reads the refresh token revoked."""
+        conn = await self.session.connection()
+        await conn.execute(_LOCK_GRANT_REFRESH, {"grant_id": grant_id})
         await self.session.execute(update(Token).where(Token.grant_id == grant_id).values(revoked=True))
 
     async def end_skill_grants(self, user_id: str, skill_id: str) -> None:
@@ -180,7 +202,9 @@ class LwaRepository:
                 Token.client_id.in_(messaging_clients),
             )
             .values(revoked=True)
-            .execution_options(synchronize_session=False)
+            # No answer is cached for a refresh token: other processes need not be told, so this
+            # needs no Redis (lwa/token_cache.py).
+            .execution_options(synchronize_session=False, **{REVOKES_REFRESH_TOKENS_ONLY: True})
         )
 
     async def tokens_of_grant(self, grant_id: str) -> Sequence[Token]:

@@ -263,10 +263,13 @@ async def _sign_in_budget(request: Request, email: str) -> int | None:
     account across addresses. The password is not checked once the budget is spent, so the
     answer tells nothing about it."""
     limiter: Limiter = request.app.state.rate_limiter
+    # The account's counter is named by a keyed hash of what was typed, not by the text: Redis (or
+    # its MONITOR) held every e-mail typed in clear, and a password typed into the e-mail field
+    # with it (QA of 2026-12-07). One key per account in every process that shares the secret.
+    account = request.app.state.box.hash_token("lwa-sign-in-account:" + email.strip().lower())
     waits = [
         await limiter.hit(SIGN_IN_OPERATION, caller_of(request)),
-        # An email is at most 320 characters (RFC 5321); a longer key only costs the counter store.
-        await limiter.hit(SIGN_IN_OPERATION, "account:" + email.strip().lower()[:320]),
+        await limiter.hit(SIGN_IN_OPERATION, "account:" + account),
     ]
     spent = [wait for wait in waits if wait is not None]
     return max(spent) if spent else None

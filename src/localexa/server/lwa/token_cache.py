@@ -24,6 +24,13 @@ database (lwa/tokens.py), which says "expired" until the sweep deleted the row a
 after, in every process alike (the sweeping process's cached answer said "expired" for ever:
 QA of 2026-12-06).
 
+Another says it revokes refresh tokens only (`REVOKES_REFRESH_TOKENS_ONLY`): disabling a skill ends
+its AcceptGrant grant (lwa/repository.py `end_skill_grants`), and no answer is cached for a refresh
+token (the refresh grant reads the database). Moving the epoch for it refused every disable while
+Redis was out of reach, and an enable-and-link that moved the customer to the other stage after
+the skill's token server had taken the app's authCode (a 503 "Retry" that could only meet the
+spent code; QA of 2026-12-07).
+
 - This process: a counter in memory.
 - Other processes: with Redis (`LOCALEXA_REDIS_URL`), a shared counter, INCRed at both moves and
   read (one GET) before a cached answer is used. When Redis fails, calls go to the database (a
@@ -78,6 +85,10 @@ _MAY_REVOKE = re.compile(
 )
 #: Execution option of a statement that deletes only tokens past their expiry (module docstring).
 ENDS_NO_LIVE_TOKEN = "localexa_ends_no_live_token"
+#: Execution option of a statement that revokes refresh tokens and nothing else (module docstring).
+REVOKES_REFRESH_TOKENS_ONLY = "localexa_revokes_refresh_tokens_only"
+#: The options that say a statement ends no answer the cache may hold.
+_ENDS_NO_CACHED_ANSWER = (ENDS_NO_LIVE_TOKEN, REVOKES_REFRESH_TOKENS_ONLY)
 _DIRTY = "localexa_may_revoke"
 _COMMITTED = "localexa_revoked_committed"
 REDIS_KEY = "localexa:token-epoch"
@@ -230,7 +241,7 @@ def watch_revocations(engine: AsyncEngine, cache: TokenCache) -> None:
     @event.listens_for(sync_engine, "before_cursor_execute")
     def _on_execute(conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, *_: Any) -> None:
         if may_revoke(statement) and not (
-            context is not None and context.execution_options.get(ENDS_NO_LIVE_TOKEN)
+            context is not None and any(context.execution_options.get(o) for o in _ENDS_NO_CACHED_ANSWER)
         ):
             conn.info[_DIRTY] = True
 

@@ -196,6 +196,11 @@ class TokenEndpoint:
             # token is unknown, confidential or another client's.
             raise InvalidClient("The refresh_token grant needs client authentication (client_secret).")
         if row is None or row.kind != "refresh" or row.revoked:
+            if row is None and await self.repo.client_credentials(client.client_id) is None:
+                # The refresh token is read FOR SHARE (lwa/repository.py): a reset deleting the
+                # client with its tokens made this read wait, and the client is gone now; a request
+                # made a moment later gets invalid_client, so this one does too.
+                raise InvalidClient("Client authentication failed: unknown client.")
             raise InvalidGrant("The refresh token is not valid.")
         if row.client_id != client.client_id:
             raise InvalidGrant("The refresh token was issued to another client.")

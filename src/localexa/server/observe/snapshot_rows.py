@@ -17,6 +17,7 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Larg
 
 from localexa.server.core.clock import as_utc, offset_problem
 from localexa.server.core.errors import BadRequest
+from localexa.server.credential_locker.models import stored_row_problem as thread_network_problem
 from localexa.server.observe.schemas import FaultFields
 from localexa.server.observe.snapshot_json import json_column_problem
 from localexa.server.skills.permissions import stored_permission_problem
@@ -346,6 +347,7 @@ _ROW_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "customers": _customer_row,
     "faults": _fault_row,
     "skills": _skill_row,
+    "thread_networks": thread_network_problem,
 }
 
 
