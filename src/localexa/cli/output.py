@@ -152,6 +152,8 @@ def print_error(error: Exception, *, as_json: bool) -> None:
     message = getattr(error, "message", None) or str(error)
     if isinstance(error, APIConnectionError):  # the client names its argument, the CLI its options
         message = message.replace(UNTRUSTED_CA_FIX, CLI_UNTRUSTED_CA_FIX)
+    if isinstance(error, ConfigurationError) and message.startswith("endpoint= "):  # `--endpoint x`
+        message = "--endpoint " + message.removeprefix("endpoint= ")
     request_id = getattr(error, "request_id", None)
     if as_json:
         # The CLI's own errors have no API code; `"code"` was null for them until 2026-12-06.
