@@ -157,3 +157,15 @@ def test_another_python_without_localexa_fails_clearly(tmp_path: Path) -> None:
     assert "No module named localexa" in str(info.value)
     assert f"localexa is not installed for {other}" in str(info.value)
     assert "SRE" not in str(info.value)
+
+
+def test_a_python_that_cannot_run_is_the_kits_error(tmp_path: Path) -> None:
+    """`python=` naming no program raised a bare FileNotFoundError (cliq QA of 2026-12-07): now the
+    kit's error saying which, and the start leaves nothing behind (its data dir is removed)."""
+    missing = str(tmp_path / "no-such-python")
+    server = LocalexaServer(python=missing)
+    with pytest.raises(LocalexaServerError) as info:
+        server.start()
+    assert str(info.value) == f"cannot run python={missing!r}: No such file or directory"
+    assert not server.data_dir.exists()
+    assert server.pid is None

@@ -327,7 +327,7 @@ def reset(
     """Erase all state: customers, skills, tokens, networks, faults, the journal; the clock too."""
     cli = state(ctx, json_output=json_output)
     if not yes:
-        if not sys.stdin.isatty():
+        if sys.stdin is None or not sys.stdin.isatty():  # no terminal to ask on (`<&-` too)
             raise typer.BadParameter("reset erases everything; pass --yes to confirm", param_hint="--yes")
         typer.confirm(f"Erase all state of {cli.url}?", abort=True)
     with cli.client(admin=True) as client:

@@ -196,6 +196,8 @@ def read_text(source: str, what: str) -> str:
     a JSON file with one was refused until 2026-12-07 (`Unexpected UTF-8 BOM`; cliq QA), while a
     `--tlv-file` with one was taken."""
     where = "stdin" if source == "-" else source
+    if source == "-" and sys.stdin is None:  # started with stdin closed (`<&-`): it was a traceback
+        raise typer.BadParameter(f"cannot read {what} from stdin: stdin is closed")
     try:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:

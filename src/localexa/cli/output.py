@@ -123,7 +123,9 @@ def one_line(text: str, limit: int = MAX_ERROR_CHARS) -> str:
 
 
 def _stderr() -> Console:
-    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+    # stderr=True, not file=sys.stderr: with stderr closed (`2>&-`, None) Rich took file=None for
+    # stdout, and an API error landed in the output a script captured (cliq QA).
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _own_code(error: Exception) -> str | None:
@@ -150,6 +152,8 @@ def print_error(error: Exception, *, as_json: bool) -> None:
     message = getattr(error, "message", None) or str(error)
     if isinstance(error, APIConnectionError):  # the client names its argument, the CLI its options
         message = message.replace(UNTRUSTED_CA_FIX, CLI_UNTRUSTED_CA_FIX)
+    if isinstance(error, ConfigurationError) and message.startswith("endpoint= "):  # `--endpoint x`
+        message = "--endpoint " + message.removeprefix("endpoint= ")
     request_id = getattr(error, "request_id", None)
     if as_json:
         # The CLI's own errors have no API code; `"code"` was null for them until 2026-12-06.

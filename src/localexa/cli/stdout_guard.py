@@ -59,6 +59,11 @@ class GuardedStdout:
 
     def __init__(self, stream: IO[str] | None) -> None:
         self.stream: Any = stream if stream is not None else _ClosedStream()
+        # A character stdout's encoding has no byte for (`Zoë` in a table, on an ASCII or cp1252
+        # stdout) is written as `\xeb`, as stderr writes it: it raised UnicodeEncodeError, which
+        # the root group took for an argument that is not UTF-8 (exit 2, the output lost; cliq QA).
+        if getattr(self.stream, "errors", None) == "strict" and hasattr(self.stream, "reconfigure"):
+            self.stream.reconfigure(errors="backslashreplace")
 
     def write(self, text: Any) -> int:
         try:

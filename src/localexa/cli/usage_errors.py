@@ -158,6 +158,8 @@ def shown_without_box(error: click.ClickException) -> bool:
 
     console = Console(stderr=True, highlight=False)
     message = error.format_message()
+    if not message:  # `localexa admin` alone: its help is printed, as Typer prints it (no box)
+        return True  # piped, an empty `Error: ` line followed it (cliq QA)
     if console.is_terminal and fits_unbroken(message, console.width - _BOX_FRAME):
         return False
     ctx: click.Context | None = getattr(error, "ctx", None)

@@ -12,6 +12,7 @@ It talks to Amazon's real hosts by default, and to a localexa server with one ar
 It imports httpx, anyio and pydantic only, never localexa.server (a test keeps it so).
 """
 
+from localexa.client import _log_redaction
 from localexa.client._client import DEFAULT_TIMEOUT, AsyncClient, Client
 from localexa.client._endpoints import Endpoints, Region
 from localexa.client._errors import (
@@ -36,13 +37,12 @@ from localexa.client._errors import (
     ServiceUnavailableError,
     Violation,
 )
-from localexa.client._log_redaction import hide_query_secrets_in_httpx_log
 from localexa.client._pagination import AsyncPager, Page, SyncPager
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client.auth import BearerAuth, LwaTokenAuth
 from localexa.client.pkce import code_challenge_s256, generate_code_verifier, generate_state
 
-hide_query_secrets_in_httpx_log()  # a tokeninfo call's ?access_token= stays out of httpx's log
+_log_redaction.hide_query_secrets_in_httpx_log()  # a tokeninfo call's ?access_token= stays out of httpx's log
 
 __all__ = [
     "DEFAULT_RETRY",

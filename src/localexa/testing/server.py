@@ -105,11 +105,8 @@ class LocalexaServer:
         env = dict(env or {})
         self._own_data_dir = data_dir is None
         # Made by start(), so a server that never starts leaves nothing behind.
-        self.data_dir = (
-            Path(data_dir)
-            if data_dir is not None
-            else Path(tempfile.gettempdir()) / f"localexa-{secrets.token_hex(6)}"
-        )
+        temporary = Path(tempfile.gettempdir()) / f"localexa-{secrets.token_hex(6)}"
+        self.data_dir = Path(data_dir) if data_dir is not None else temporary
         # A key given through `env=` is the one the child uses: the kit's clients must send it.
         self.admin_key = admin_key or env.get("LOCALEXA_ADMIN_KEY") or secrets.token_urlsafe(24)
         self.tls = tls
@@ -301,9 +298,12 @@ class LocalexaServer:
 
     def _spawn(self) -> None:
         self._log = self.log_file.open("ab")
-        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            self._command(), stdout=self._log, stderr=subprocess.STDOUT, env=self._child_env()
-        )
+        try:  # a python= that cannot run: the kit's error, not a bare FileNotFoundError (cliq QA)
+            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                self._command(), stdout=self._log, stderr=subprocess.STDOUT, env=self._child_env()
+            )
+        except OSError as exc:
+            raise LocalexaServerError(f"cannot run python={self._python!r}: {exc.strerror}") from exc
 
     def _health_context(self) -> ssl.SSLContext | None:
         if not self.tls:
