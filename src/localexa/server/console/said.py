@@ -20,6 +20,7 @@ admin API keep one wording (tests/console compare them).
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from markupsafe import Markup, escape
@@ -73,7 +74,8 @@ def _names(names: list[str]) -> list[Part]:
 def refused_names(request: Request, accepted: frozenset[str], where: str) -> Said | None:
     """The refusal of a query parameter `where` does not take, or one given twice, worded as
     every admin GET's (core/admin_route.py `check_query`, whose message is `str()` of this one),
-    each name a part of its own; None when the query is fine."""
+    each name a part of its own, or of a value that is not text (`not_text_value`); None when the
+    query is fine."""
     names = [name for name, _ in request.query_params.multi_items()]
     unknown = sorted(set(names) - accepted)
     if unknown:
@@ -83,4 +85,32 @@ def refused_names(request: Request, accepted: frozenset[str], where: str) -> Sai
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         return Said((*_names(repeated), ": given more than once; give each parameter once."))
+    return not_text_value(request)
+
+
+def not_text_value(request: Request) -> Said | None:
+    """The refusal of the first query value that is not UTF-8 once its %XX escapes are decoded
+    (`%ff`, or the unpaired surrogate `%ED%A0%80`), naming its parameter as a refused form value
+    is named; None when every value is text.
+
+    Starlette decodes the query with replacement, so `?caller=%ff` reached a page as U+FFFD: a
+    filter that matched nothing, shown back as if typed ("No run �"), where the console's forms
+    refuse the same bytes (render.py `UNREADABLE_FORM`). A U+FFFD the user typed (`%EF%BF%BD`) is
+    text like any other."""
+    if not any("\ufffd" in value for _, value in request.query_params.multi_items()):
+        return None  # only a replaced escape becomes U+FFFD: the raw query is read again only then
+    raw = request.scope.get("query_string", b"").decode("latin-1")  # ASCII (core/request_guard.py)
+    for name, value in parse_qsl(raw, keep_blank_values=True, encoding="latin-1"):
+        try:
+            value.encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            shown = name.encode("latin-1").decode("utf-8", "replace")
+            return Said((*_names([shown]), f": {NOT_TEXT}"))
     return None
+
+
+#: Why a query value that is not text is refused (after its parameter's name).
+NOT_TEXT = (
+    "not text: its %XX escapes decode to bytes that are not UTF-8 or to an unpaired UTF-16 "
+    "surrogate (such as %ED%A0%80). Give the value as UTF-8 text."
+)
