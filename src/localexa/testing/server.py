@@ -56,6 +56,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Unpack
 
+from localexa.testing.arguments import checked_host, checked_startup_timeout, url_host
 from localexa.testing.child_env import child_environment, missing_hint
 from localexa.testing.clients import AsyncClientOptions, ClientOptions, make_async_client, make_client
 from localexa.testing.leftovers import (
@@ -110,14 +111,14 @@ class LocalexaServer:
         # A key given through `env=` is the one the child uses: the kit's clients must send it.
         self.admin_key = admin_key or env.get("LOCALEXA_ADMIN_KEY") or secrets.token_urlsafe(24)
         self.tls = tls
-        self.host = host
+        self.host = checked_host(host)
         self.port = 0
         self._database_url = database_url
         self._fresh_database = fresh_database and database_url is not None and is_postgresql(database_url)
         self._created_database: str | None = None
         self.database_url: str | None = database_url
         self._env = env
-        self._startup_timeout = startup_timeout
+        self._startup_timeout = checked_startup_timeout(startup_timeout)
         self._python = python
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -151,7 +152,7 @@ class LocalexaServer:
                 "the localexa server is not started, so it has no URL yet: call start(), or use "
                 "`with LocalexaServer() as server`"
             )
-        return f"{self.scheme}://{self.host}:{self.port + offset}"
+        return f"{self.scheme}://{url_host(self.host)}:{self.port + offset}"
 
     @property
     def ca_file(self) -> Path | None:
