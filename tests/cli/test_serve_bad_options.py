@@ -243,12 +243,27 @@ def test_a_new_key_file_is_whole_and_the_first_process_key_wins(tmp_path: Path) 
     assert oct((tmp_path / "data" / "secret-key").stat().st_mode & 0o777) == "0o600"
 
 
-def test_ca_with_a_data_dir_that_cannot_be_used_is_one_line(tmp_path: Path) -> None:
-    a_file = tmp_path / "file"
-    a_file.write_text("")
-    result = CliRunner().invoke(app, ["ca", "--data-dir", str(a_file)], env=SERVE_ENV)
-    assert_refused(result, 1, "cannot keep the CA")
-    assert len(result.stderr.strip().splitlines()) == 1
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ("file", "{tmp}/file is a file, not a directory"),
+        ("file/data", "{tmp}/file is a file, so {tmp}/file/data cannot be a directory under it"),
+        ("has-tls-file", "{tmp}/has-tls-file/tls is a file, not a directory"),
+    ],
+)
+def test_ca_with_a_data_dir_that_is_a_file_is_a_usage_error_saying_so(
+    tmp_path: Path, where: str, says: str
+) -> None:
+    """It said mkdir's "cannot keep the CA in …/tls: File exists" with exit 1 (cliq QA of
+    2026-12-07): a --data-dir that cannot be one is a bad value, exit 2, as other bad paths."""
+    (tmp_path / "file").write_text("")
+    (tmp_path / "has-tls-file").mkdir()
+    (tmp_path / "has-tls-file" / "tls").write_text("")
+    for args in (["ca", "--data-dir", str(tmp_path / where)], ["--data-dir", str(tmp_path / where), "ca"]):
+        result = CliRunner().invoke(app, args, env=SERVE_ENV)
+        assert_refused(result, 2, "Invalid value for --data-dir:", says.format(tmp=tmp_path))
+        assert "File exists" not in result.stderr
+        assert result.stdout == ""
 
 
 def serve_process(tmp_path: Path, database_url: str) -> subprocess.CompletedProcess[str]:

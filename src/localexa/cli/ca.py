@@ -8,6 +8,7 @@ through `SSL_CERT_FILE`, Node (ask-cli) through `NODE_EXTRA_CA_CERTS`, or the wh
 
 from __future__ import annotations
 
+import errno
 import shlex
 from pathlib import Path
 from typing import Annotated
@@ -31,14 +32,29 @@ def ca(
         # the parent of tls/ it was 0755, and `serve` keeps an existing data dir's mode.
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         paths = ensure_ca(tls_dir(data_dir))
-    except OSError as exc:  # the data dir is a file, or not writable: one line, not a traceback
-        typer.echo(
-            f"localexa: cannot keep the CA in {tls_dir(data_dir)}: {exc.strerror or exc}. "
-            "Choose a writable --data-dir.",
-            err=True,
-        )
+    except OSError as exc:
+        if exc.errno in _BAD_PATH:  # the data dir (or its tls/) is a file, or not writable
+            raise typer.BadParameter(_why_not(data_dir, exc), param_hint="--data-dir") from None
+        # Anything else (a full disk) is no misuse of the option: one line, not a traceback.
+        typer.echo(f"localexa: cannot keep the CA in {tls_dir(data_dir)}: {exc.strerror or exc}.", err=True)
         raise typer.Exit(1) from None
     typer.echo(trust_instructions(paths.ca_file.resolve()))
+
+
+#: mkdir's and open's errors for a --data-dir that cannot be one: a usage error (exit 2), as any
+#: other path an option names that cannot be used; `ca` said mkdir's "File exists", exit 1.
+_BAD_PATH = frozenset({errno.EEXIST, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def _why_not(data_dir: Path, exc: OSError) -> str:
+    """What is wrong with the data dir, in words: "File exists" named no file."""
+    for path in (data_dir, tls_dir(data_dir)):
+        if path.is_file():
+            return f"{path} is a file, not a directory: choose a directory for the CA and the server's data."
+    for parent in data_dir.parents:
+        if parent.is_file():
+            return f"{parent} is a file, so {data_dir} cannot be a directory under it: choose another."
+    return f"cannot keep the CA in {tls_dir(data_dir)}: {exc.strerror or exc}: choose a writable --data-dir."
 
 
 def trust_instructions(ca_file: Path) -> str:
