@@ -22,6 +22,7 @@ from typer import _click as click  # Typer ships its own Click; its classes live
 from typer.core import TyperGroup
 
 from localexa.cli.context import CliState
+from localexa.cli.stderr_guard import QuietStderr
 from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT, GuardedStdout, OutputLost, report_lost_output
 from localexa.cli.usage_errors import in_own_words, print_usage_error_as_json, shown_without_box
 
@@ -61,6 +62,10 @@ class LazyGroup(TyperGroup):
         code of an API refusal)."""
         guarded = GuardedStdout(sys.stdout)
         sys.stdout = guarded
+        # A closed stderr (None) stays None: Rich and the error printers write nothing then.
+        stderr = sys.stderr
+        if stderr is not None:
+            sys.stderr = QuietStderr(stderr)  # its failures change no exit code (stderr_guard.py)
         try:
             try:
                 return super().main(*args, **kwargs)
@@ -74,6 +79,8 @@ class LazyGroup(TyperGroup):
         finally:
             if sys.stdout is guarded:
                 sys.stdout = guarded.stream
+            if isinstance(sys.stderr, QuietStderr):
+                sys.stderr = stderr
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any

@@ -1,0 +1,60 @@
+"""Stderr that cannot be written (`2>/dev/full`) changes no exit code.
+
+Stderr only carries diagnostics: the exit code says what happened (README "Exit codes"). A write
+to a full stderr raised `OSError: [Errno 28]` out of Rich while it printed the error, and the
+traceback could not be written either, so every error exited 1, the code of an API refusal (a
+404's 3, a usage error's 2, no connection's 6 were lost; cliq QA of 2026-12-07).
+
+For one run of the CLI, `sys.stderr` is a `QuietStderr`: a write or flush that fails is dropped,
+and the descriptor is pointed at /dev/null, so the bytes its buffer still holds cannot fail the
+interpreter's last flush at exit (which would print "Exception ignored" nowhere and exit 120).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import IO, Any
+
+__all__ = ["QuietStderr"]
+
+
+class QuietStderr:
+    """`sys.stderr` whose failed writes and flushes are dropped; anything else is the stream's own
+    (Click and Rich read `encoding`, `isatty()`, `fileno()` …)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream: Any = stream
+
+    def write(self, text: Any) -> int:
+        try:
+            return int(self.stream.write(text))
+        except OSError:
+            self._silence()
+            return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError:
+            self._silence()
+        except ValueError:  # flush of a closed file: nothing more can be lost
+            return
+
+    def _silence(self) -> None:
+        """Point a real process's stderr at /dev/null: the rest of the run's diagnostics (and the
+        buffer the failed write left) go nowhere instead of failing again."""
+        if self.stream is sys.__stderr__ and sys.__stderr__ is not None:
+            with contextlib.suppress(OSError, ValueError):
+                sink = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(sink, sys.__stderr__.fileno())
+                os.close(sink)
+                sys.__stderr__.flush()  # what the failed write left goes to /dev/null now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
