@@ -66,7 +66,8 @@ def create(
             capability_test_plan=CapabilityTestPlanRef(id=test_plan_id),
             endpoint=EndpointRef(endpoint_id=endpoint_id),
             stage=stage,
-        )
+        ),
+        names={"id": "test_plan_id"},  # the plan's reference is built alone: its field is `id`
     )
     path = f"{_base(skill_id)}/capabilityEvaluations"
     response = yield from call(ApiRequest("POST", path, json=dump(body)))
