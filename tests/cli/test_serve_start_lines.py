@@ -118,3 +118,16 @@ def test_the_tls_hint_names_the_data_dir_when_it_is_not_the_default(
     default = Settings(data_dir=Path(".localexa"), port=18500, tls=True, admin_key="k")
     [hint] = [line for line in announcement(default) if line.startswith("TLS:")]
     assert hint.endswith("(`localexa ca` shows how)")
+
+
+@pytest.mark.parametrize("host", ["::1", "::"])
+def test_an_ipv6_host_is_announced_in_brackets(tmp_path: Path, host: str) -> None:
+    """`--host ::1` was announced as `http://::1:18500`, no URL a browser or curl takes (clilows2,
+    2026-12-07)."""
+    from localexa.cli.serve_listen import announcement
+    from localexa.server.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, host=host, port=18500, admin_key="k", demo=False)
+    assert announcement(settings)[0] == (
+        f"localexa listening: NA http://[{host}]:18500, EU http://[{host}]:18501, FE http://[{host}]:18502"
+    )

@@ -42,8 +42,10 @@ def announcement(settings: Settings) -> list[str]:
 
     Printed before the app's start-up, "listening" was a claim the start-up could still break (a
     missing PostgreSQL database, another secret key): the user read it, then the error."""
+    # An IPv6 address in brackets, as a URL writes it: `http://::1:8080` was no URL to paste.
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
     ports = ", ".join(
-        f"{region} {settings.scheme}://{settings.host}:{p}" for region, p in settings.region_ports().items()
+        f"{region} {settings.scheme}://{host}:{p}" for region, p in settings.region_ports().items()
     )
     # Say where the key comes from: with LOCALEXA_ADMIN_KEY set, the data dir's file is not read
     # (and may hold another key from an earlier run). A key the caller set is not echoed: they
