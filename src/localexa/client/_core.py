@@ -320,16 +320,14 @@ def request_target(request: httpx.Request) -> str:
 def arguments(build: Callable[[], M], names: Mapping[str, str] | None = None) -> M:
     """A request body built from the caller's arguments; one they do not fit (`stage="cert"`) is a
     ConfigurationError naming the field, before anything is sent (pydantic's ValidationError
-    escaped `except LocalexaClientError`). `names` maps a wire field to the parameter the caller
-    gave it as (`{"id": "test_plan_id"}`): the error named the wire's `id`, which the caller never
-    wrote (cliq QA of 2026-12-07)."""
+    escaped `except LocalexaClientError`). `names` maps a wire field to the caller's parameter
+    (`{"id": "test_plan_id"}`: the error named the wire's `id`; cliq QA of 2026-12-07)."""
     problem: str
     try:
         return build()
     except pydantic.ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in first["loc"])
-        where = (names or {}).get(where, where)
+        where = (names or {}).get(wire := ".".join(str(part) for part in first["loc"]), wire)
         problem = f"{where}: {first['msg']}" if where else str(first["msg"])
     # Outside the `except`, unchained: pydantic's error quotes the input (a code, a verifier).
     raise ConfigurationError(problem)
