@@ -58,6 +58,17 @@ async def test_max_results_out_of_range_is_400(locker: Locker, value: str) -> No
     assert "maxResults" in response.json()["message"]
 
 
+async def test_a_long_max_results_is_shown_cut(locker: Locker) -> None:
+    """The refused value is shown as a repeated field's name is (its first 64 characters, then the
+    cut mark): 16,000 nines were echoed whole in the 400 (QA of 2026-12-07)."""
+    response = await locker.get(extendedPanId=XPAN, maxResults="9" * 16_000)
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert message == f"maxResults must be an integer from 1 to 100; got '{'9' * 64}'…."
+    short = await locker.get(extendedPanId=XPAN, maxResults="9" * 64)
+    assert short.json()["message"].endswith(f"got '{'9' * 64}'.")  # 64 characters: whole
+
+
 async def test_max_results_100_is_allowed(locker: Locker) -> None:
     assert (await locker.get(extendedPanId=XPAN, maxResults=100)).status_code == 200
 

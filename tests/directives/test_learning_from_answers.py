@@ -133,3 +133,34 @@ async def test_an_invalid_answer_does_not_change_the_known_state(
     verdict = await _set_brightness(admin, discovered, _brightness_answer(150, "2026-01-01T10:00:05Z"))
     assert verdict["valid"] is False, verdict
     assert _brightness_of(await _endpoints(admin, discovered)) == 40
+
+
+def _credential_error(correlation_token: str) -> dict[str, Any]:
+    header = {"namespace": "Alexa", "name": "ErrorResponse", "correlationToken": correlation_token, **HEADER}
+    payload = {"type": "INVALID_AUTHORIZATION_CREDENTIAL", "message": "The token is not valid."}
+    return {"event": {"header": header, "endpoint": {"endpointId": "light-1"}, "payload": payload}}
+
+
+async def test_an_invalid_answer_saying_the_credential_is_invalid_leaves_the_link(
+    admin: Admin, discovered: LinkedSkill
+) -> None:
+    """An INVALID_AUTHORIZATION_CREDENTIAL ErrorResponse whose verdict is invalid (here it echoes
+    another correlationToken) teaches nothing, the link's state neither: it marked the link
+    NEEDS_RELINK, and every directive after it was refused (QA of 2026-12-07)."""
+    verdict = await _set_brightness(admin, discovered, _credential_error("another-token"))
+    assert verdict["valid"] is False, verdict
+    assert verdict["errorType"] == "INVALID_AUTHORIZATION_CREDENTIAL"
+    # Still linked: the next directive is sent and its answer judged.
+    verdict = await _set_brightness(admin, discovered, _brightness_answer(40, "2026-01-01T10:00:00Z"))
+    assert verdict["valid"] is True, verdict
+
+
+async def test_a_valid_answer_saying_the_credential_is_invalid_marks_the_link(
+    admin: Admin, discovered: LinkedSkill
+) -> None:
+    verdict = await _set_brightness(admin, discovered, _credential_error(TOKEN))
+    assert verdict["valid"] is True, verdict
+    discovered.switch.script = answer(200, _brightness_answer(40, "2026-01-01T10:00:00Z"))
+    refused = await send(admin, {**discovered.directive(), "correlationToken": TOKEN})
+    assert refused.status_code == 400, refused.text
+    assert "link" in refused.json()["message"]

@@ -161,3 +161,15 @@ def test_a_json_body_opening_with_a_byte_order_mark_is_read() -> None:
     body = b'\xef\xbb\xbf{"grant_type": "refresh_token", "refresh_token": "Atzr|x"}'
     params = parse_token_body("application/json", body)
     assert params == {"grant_type": "refresh_token", "refresh_token": "Atzr|x"}
+
+
+@pytest.mark.parametrize("content_type", [FORM, None], ids=["form", "no-content-type"])
+def test_a_form_body_opening_with_a_byte_order_mark_is_read_as_a_json_one_is(
+    content_type: str | None,
+) -> None:
+    """The byte order mark is skipped before the form is read, as for JSON: it made the body
+    "unencoded" (its `%7C` stayed `%7C`) and its first name `\ufeffgrant_type`, so the token
+    endpoint answered that the request had no grant_type (QA of 2026-12-07)."""
+    body = b"\xef\xbb\xbfgrant_type=refresh_token&refresh_token=Atzr%7Cx"
+    params = parse_token_body(content_type, body)
+    assert params == {"grant_type": "refresh_token", "refresh_token": "Atzr|x"}

@@ -126,6 +126,53 @@ async def test_429_adds_retry_after_in_each_family(
     assert set(response.json()) == keys
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "field", "client_code", "server_code"),
+    [
+        pytest.param("POST", "/auth/o2/token", ("error",), "invalid_request", "server_error", id="lwa"),
+        pytest.param(
+            "POST",
+            "/v3/events",
+            ("payload", "code"),
+            "INVALID_REQUEST_EXCEPTION",
+            "INTERNAL_SERVICE_EXCEPTION",
+            id="events",
+        ),
+        pytest.param(
+            "GET", "/v1/skills/x/credentials", ("code",), "INVALID_REQUEST", "INTERNAL_ERROR", id="smapi"
+        ),
+        pytest.param(
+            "GET",
+            "/credentiallocker/v2/threadNetworks",
+            ("code",),
+            "INVALID_REQUEST",
+            "INTERNAL_ERROR",
+            id="credential-locker",
+        ),
+    ],
+)
+@pytest.mark.parametrize("status", [418, 402, 502])
+async def test_a_status_without_its_own_code_gets_its_familys_client_or_server_code(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    field: tuple[str, ...],
+    client_code: str,
+    server_code: str,
+    status: int,
+) -> None:
+    """A 4xx the families have no code for is the client's to fix in every family: the Credential
+    Locker and SMAPI answered a 418 fault INTERNAL_ERROR (QA of 2026-12-07)."""
+    await add_fault(client, method=method, path=path, status=status)
+    response = await client.request(method, path)
+    assert response.status_code == status
+    code = response.json()
+    for key in field:
+        code = code[key]
+    assert code == (client_code if status < 500 else server_code)
+    assert str(status) in response.text
+
+
 async def test_429_retry_after_defaults_to_one_second(client: httpx.AsyncClient) -> None:
     await add_fault(client, path="/v1/alexaApiEndpoint", status=429)
     response = await client.get("/v1/alexaApiEndpoint")

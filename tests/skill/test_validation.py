@@ -165,6 +165,25 @@ def test_accept_grant_answers() -> None:
     assert not validate_response(grant, response(grant)).ok
 
 
+@pytest.mark.parametrize("namespace", ["Alexa", "Alexa.PowerController"])
+def test_an_accept_grant_failure_of_another_type_and_namespace_is_one_problem_saying_what_is_right(
+    namespace: str,
+) -> None:
+    """It said "ErrorResponse of INTERNAL_ERROR belongs in namespace Alexa.Authorization", which
+    read as if INTERNAL_ERROR were right there (QA of 2026-12-07)."""
+    grant = accept_grant()
+    wrong = error_response(grant, "INTERNAL_ERROR", "nope", namespace=namespace)
+    [problem] = validate_response(grant, wrong).problems
+    assert problem.path == "event.header.namespace"
+    assert problem.message == (
+        "an AcceptGrant failure is an ErrorResponse of ACCEPT_GRANT_FAILED in namespace"
+        f" Alexa.Authorization, not of INTERNAL_ERROR in namespace {namespace}"
+    )
+    right_type = error_response(grant, "ACCEPT_GRANT_FAILED", "no", namespace=namespace)
+    [problem] = validate_response(grant, right_type).problems
+    assert problem.message == "ErrorResponse of ACCEPT_GRANT_FAILED belongs in namespace Alexa.Authorization"
+
+
 def test_accept_grant_failed_answers_only_accept_grant() -> None:
     grant = accept_grant()
     assert validate_response(grant, error_response(grant, "ACCEPT_GRANT_FAILED", "no")).ok

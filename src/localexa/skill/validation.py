@@ -33,7 +33,7 @@ from localexa.skill.messages import (
     WakeUpPayload,
 )
 from localexa.skill.messages.envelope import UtcTimestamp
-from localexa.skill.messages.errors import ErrorType, misplaced, namespaces_text
+from localexa.skill.messages.errors import ErrorType, misplaced
 from localexa.skill.problems import Problem, from_validation_error
 from localexa.skill.property_rules import check_property
 
@@ -259,12 +259,7 @@ def _check_names(directive: Directive, namespace: str, name: str, error_type: st
     expected = expected_answer(directive)
     if error_type is not None:
         if (directive.namespace, directive.name) == ACCEPT_GRANT:
-            allowed = ["Alexa.Authorization"]
-            wrong = (
-                None
-                if namespace in allowed
-                else f"ErrorResponse of {error_type} belongs in {namespaces_text(allowed)}"
-            )
+            wrong = _accept_grant_namespace(namespace, error_type)
         elif error_type in ErrorType.__members__:
             wrong = misplaced(ErrorType(error_type), namespace)
         else:
@@ -277,6 +272,21 @@ def _check_names(directive: Directive, namespace: str, name: str, error_type: st
             Problem("event.header", f"expected {'.'.join(expected)} or ErrorResponse, got {namespace}.{name}")
         ]
     return []
+
+
+def _accept_grant_namespace(namespace: str, error_type: str) -> str | None:
+    """What is wrong with the namespace of an AcceptGrant failure, and what is right, in one
+    problem: for another type it said "ErrorResponse of INTERNAL_ERROR belongs in namespace
+    Alexa.Authorization", as if the type were right there, and the type's own problem showed only
+    once the namespace was right (QA of 2026-12-07)."""
+    if namespace == "Alexa.Authorization":
+        return None  # the payload check says whether the type is ACCEPT_GRANT_FAILED
+    if error_type == ErrorType.ACCEPT_GRANT_FAILED:
+        return f"ErrorResponse of {error_type} belongs in namespace Alexa.Authorization"
+    return (
+        "an AcceptGrant failure is an ErrorResponse of ACCEPT_GRANT_FAILED in namespace"
+        f" Alexa.Authorization, not of {error_type} in namespace {namespace}"
+    )
 
 
 def _check_payload(

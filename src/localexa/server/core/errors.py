@@ -252,7 +252,7 @@ ERROR_PAGES: dict[ApiFamily, Callable[[int, str | Parts, dict[str, str]], Respon
 
 #: The Smart Home Capability Evaluation API's paths (evaluation/routes.py), where every error
 #: but the run's 409 is a BadRequestError, with `violations`, also for a path no route has.
-EVALUATION_PATH = re.compile(r"/v1/skills/[^/]+/smartHome/testing(?:/|$)")
+EVALUATION_PATH = re.compile(r"/v1/skills/[^/]*/smartHome/testing(?:/|$)")
 
 
 def refused_in_shape(error: LocalexaError, path: str) -> LocalexaError:

@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import as_utc
 from localexa.server.core.errors import BadRequest
+from localexa.server.core.message_parts import CUT
 
 T = TypeVar("T")
 
@@ -214,9 +215,22 @@ class PageSize:
         value = int(text) if _DIGITS.fullmatch(text) else None
         if value is None or not self.minimum <= value <= self.maximum:
             raise BadRequest(
-                f"{self.param} must be an integer from {self.minimum} to {self.maximum}; got {raw!r}."
+                f"{self.param} must be an integer from {self.minimum} to {self.maximum}; got {_shown(raw)}."
             )
         return value
+
+
+#: How much of a refused `maxResults` a 400 shows, as core/json_body.py shows a repeated field's
+#: name: the query is the client's text, up to the 16 KB URL limit (it was echoed whole).
+_SHOWN_CHARS = 64
+
+
+def _shown(raw: str | int) -> str:
+    """`raw` quoted, or its first _SHOWN_CHARS characters quoted then the cut mark (`'999…9'…`,
+    outside the quotes as core/message_parts.py `quoted` puts it)."""
+    if isinstance(raw, str) and len(raw) > _SHOWN_CHARS:
+        return f"{raw[:_SHOWN_CHARS]!r}{CUT}"
+    return repr(raw)
 
 
 @dataclass(frozen=True)

@@ -24,41 +24,34 @@ even been marked PENDING, and with several server processes the follow-up may ru
 one. So `wait` trusts the stored status in the end: it is done when neither step is PENDING and
 the row was written since the link (an older row belongs to the previous link).
 
-A relink through another process starts a new follow-up there while this one may still wait for
-the skill; the relink's process cannot cancel it. So each follow-up writes the status row only
-while the row still carries the stamp (`updated_at`) of its own last write and its own lease
-(`Stamp`): once a newer follow-up has marked the row PENDING, or another process took it over
-(after_link_leases.py), the older one's outcome is dropped and it sends nothing more.
-
-A reset or restore replaces the state a follow-up serves. Through this process, its reset hook
-cancels the follow-ups (`AfterLinkRunner.on_state_replaced`). Through another process sharing the
-PostgreSQL database, the state's generation moves (observe/generation.py), and a follow-up that
-began in an older one
-- writes nothing more: each of its transactions first compares the generation (`InState`), so
-  neither its outcome nor the skill's messages, the devices found or a grant code land, and it
-  sends no further directive (`StateReplaced` ends it);
-- leaves nothing in the journal: the calls it makes are journaled only while its generation is
-  current (observe/journal.py), checked in the transaction that writes them;
-- stops waiting for the skill within after_link_runner.py's `WATCH_SECONDS` (plus one read):
-  while follow-ups run, the runner reads the generation that often and cancels those of an older
-  one.
+A follow-up writes only while it still holds its claim on the row and on the state it began in
+(a relink or a takeover may supersede it, a reset or restore replace its state):
+after_link_claim.py says how.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, fields
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import as_utc
 from localexa.server.core.errors import LocalexaError
+from localexa.server.directives.after_link_claim import (
+    FAILED,
+    NOT_REQUIRED,
+    NOT_SENT,
+    PENDING,
+    STEPS,
+    SUCCEEDED,
+    Stamp,
+    end_lease_when_done,
+    taken_over,
+)
 from localexa.server.directives.invoker import printable
 from localexa.server.directives.models import AfterLinkStatus
 from localexa.server.directives.repository import DirectiveRepository
@@ -78,73 +71,6 @@ from localexa.server.observe.redaction import redact_json
 from localexa.server.skills.repository import SkillRepository
 
 logger = logging.getLogger("localexa.directives")
-
-PENDING = "PENDING"
-SUCCEEDED = "SUCCEEDED"
-FAILED = "FAILED"
-NOT_REQUIRED = "NOT_REQUIRED"
-NOT_SENT = "NOT_SENT"
-#: The steps of a follow-up, as the prefixes of their columns.
-STEPS = ("discovery", "accept_grant")
-
-#: Read first by each transaction of a follow-up on a shared database (`InState`).
-_STATUS_STAMP = select(AfterLinkStatus.updated_at).where(
-    AfterLinkStatus.customer_id == bindparam("customer_id"), AfterLinkStatus.skill_id == bindparam("skill_id")
-)
-
-
-class StateReplaced(Exception):
-    """A reset or restore (through any process) replaced the state the follow-up began in."""
-
-
-@dataclass
-class Stamp:
-    """A follow-up's claim on the status row: the `updated_at` of its own last write, and the
-    lease it holds (after_link_leases.py)."""
-
-    at: datetime
-    #: Its `lease_owner` while a step is PENDING; None once its own write ended the lease (or for
-    #: a row without one).
-    owner: str | None = None
-    #: The steps it sends: both for a new link, those still PENDING for one taken over.
-    steps: tuple[str, ...] = STEPS
-    #: Set once a newer follow-up (a relink, in this process or another) took the row over.
-    superseded: bool = False
-    #: The state's generation the follow-up began in (observe/generation.py); None on SQLite,
-    #: whose one process stops its follow-ups itself.
-    generation: int | None = None
-
-
-@dataclass(frozen=True)
-class InState(Runtime):
-    """The runtime of a follow-up on a shared database: each transaction first makes sure the
-    state is still the generation the follow-up began in, or raises `StateReplaced`.
-
-    Every write of the follow-up goes through it: the status row, the skill's messages and the
-    devices found (directives/service.py), and also the reads before each directive (the token,
-    refreshed if need be, and AcceptGrant's grant code), so no directive is sent once the state
-    is replaced."""
-
-    customer_id: str = ""
-    skill_id: str = ""
-    generation: int = 0
-
-    @classmethod
-    def of_follow_up(cls, runtime: Runtime, customer_id: str, skill_id: str, generation: int) -> InState:
-        kept = {f.name: getattr(runtime, f.name) for f in fields(Runtime)}
-        return cls(**kept, customer_id=customer_id, skill_id=skill_id, generation=generation)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        async with super().transaction() as session:
-            # A state table first: a reset or restore under way holds every one (observe/state.py),
-            # so this waits until it has committed, and none can commit before this transaction
-            # ends; the generation read next is the one the whole transaction works in.
-            pair = {"customer_id": self.customer_id, "skill_id": self.skill_id}
-            await session.execute(_STATUS_STAMP, pair)
-            if await read_generation(session) != self.generation:
-                raise StateReplaced
-            yield session
 
 
 def outcome(result: DirectiveResult, expected_name: str) -> tuple[str, str | None]:
@@ -194,26 +120,6 @@ async def mark_pending(
         return Stamp(row.updated_at, owner=owner, generation=generation)
 
 
-def _taken_over(row: AfterLinkStatus, stamp: Stamp | None) -> bool:
-    """Whether a newer follow-up (or another process taking this one over) wrote the row since
-    `stamp` (never for calls without a stamp: the admin API's single directives)."""
-    if stamp is None:
-        return False
-    if not stamp.superseded:
-        moved = as_utc(row.updated_at) != as_utc(stamp.at)
-        # The owner too: two writes may carry one `updated_at` (clocks of two hosts).
-        stamp.superseded = moved or (stamp.owner is not None and row.lease_owner != stamp.owner)
-    return stamp.superseded
-
-
-def end_lease_when_done(row: AfterLinkStatus, stamp: Stamp | None = None) -> None:
-    """The write that leaves no step PENDING ends the lease: no process is to run it any more."""
-    if PENDING not in (row.discovery_status, row.accept_grant_status):
-        row.lease_owner = row.lease_expires_at = None
-        if stamp is not None:
-            stamp.owner = None
-
-
 async def _save(
     runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None, **fields: Any
 ) -> None:
@@ -222,7 +128,7 @@ async def _save(
     async with runtime.transaction() as session:
         repo = DirectiveRepository(session)
         row = await repo.status(customer_id, skill_id)
-        if row is not None and _taken_over(row, stamp):
+        if row is not None and taken_over(row, stamp):
             logger.info("after-link outcome for skill %s dropped: a newer link's follow-up runs", skill_id)
             return
         if row is None:
@@ -263,7 +169,7 @@ async def discover(
 
     async def still_current(session: AsyncSession) -> bool:
         row = await DirectiveRepository(session).status(customer_id, skill_id)
-        return row is None or not _taken_over(row, stamp)
+        return row is None or not taken_over(row, stamp)
 
     request = DirectiveRequest(
         customer_id,
@@ -363,7 +269,7 @@ async def follow_link(
         skill = await SkillRepository(session).skill(skill_id)
         wants_grant = skill is not None and ASYNC_EVENT_PERMISSION in skill.permissions
         row = await DirectiveRepository(session).status(customer_id, skill_id)
-        if row is not None and _taken_over(row, stamp):
+        if row is not None and taken_over(row, stamp):
             return
         grant_pending = row is not None and row.accept_grant_status == PENDING
     if grant_pending and not wants_grant:
@@ -382,7 +288,7 @@ async def fail_pending(runtime: Runtime, customer_id: str, skill_id: str, stamp:
     """Mark the steps still PENDING as FAILED: the follow-up broke off unexpectedly."""
     async with runtime.transaction() as session:
         row = await DirectiveRepository(session).status(customer_id, skill_id)
-        if row is None or _taken_over(row, stamp):
+        if row is None or taken_over(row, stamp):
             return
         internal = "the follow-up stopped on an internal error (see the server log)"
         for step in STEPS:

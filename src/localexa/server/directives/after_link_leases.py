@@ -19,7 +19,7 @@ repository.py):
   the dead process had not stored is sent again, so a skill may see a step twice.
 - A claim moves `updated_at` and the owner: a process that was only paused past its lease (not
   dead) finds its follow-up taken over at its next write and writes and sends nothing more
-  (after_link.py `_taken_over`); its renewal fails too and the runner stops it.
+  (after_link_claim.py `taken_over`); its renewal fails too and the runner stops it.
 - A PENDING row without a lease (from before this revision, written by an older localexa serving
   the same database, or restored from a snapshot) is first given one owned by no process (`arm`):
   whatever may still run it has a lease's time, then it is taken over like any other.
@@ -45,14 +45,8 @@ from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, func, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.db.engine import reading
-from localexa.server.directives.after_link import (
-    FAILED,
-    PENDING,
-    STEPS,
-    Stamp,
-    end_lease_when_done,
-    retry_call,
-)
+from localexa.server.directives.after_link import retry_call
+from localexa.server.directives.after_link_claim import FAILED, PENDING, STEPS, Stamp, end_lease_when_done
 from localexa.server.directives.models import FOLLOW_UP_PENDING, AfterLinkStatus
 from localexa.server.directives.runtime import Runtime
 from localexa.server.observe.generation import read_generation, shared
@@ -183,6 +177,6 @@ async def claim(runtime: Runtime, customer_id: str, skill_id: str, owner: str) -
                 setattr(row, f"{step}_message", reason)
             end_lease_when_done(row)
             return None
-        # Read after the row: in the state the follow-up runs in (after_link.py `InState`).
+        # Read after the row: in the state the follow-up runs in (after_link_claim.py `InState`).
         generation = await read_generation(session) if shared(session.get_bind().dialect.name) else None
         return Stamp(row.updated_at, owner=owner, steps=steps, generation=generation)

@@ -37,15 +37,8 @@ from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.engine import reading
 from localexa.server.db.integrity import Violation, violation
 from localexa.server.directives import after_link_leases as leases
-from localexa.server.directives.after_link import (
-    InState,
-    Stamp,
-    StateReplaced,
-    fail_pending,
-    follow_link,
-    follow_up_done,
-    mark_pending,
-)
+from localexa.server.directives.after_link import fail_pending, follow_link, follow_up_done, mark_pending
+from localexa.server.directives.after_link_claim import InState, Stamp, StateReplaced
 from localexa.server.directives.models import FOLLOW_UP_PENDING, AfterLinkStatus
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.service import StopSending

@@ -72,7 +72,7 @@ class DiscoveredEndpoint(Base):
     state_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-#: A follow-up under way: a step still to be answered (after_link.py's PENDING). Written as SQL
+#: A follow-up under way: a step still to be answered (after_link_claim.py's PENDING). Written as SQL
 #: text so the partial index below and the sweep's query (after_link_leases.py) carry the very
 #: same term, which is what lets SQLite use the index; in parentheses, as it is ANDed in as is.
 FOLLOW_UP_PENDING = "(discovery_status = 'PENDING' OR accept_grant_status = 'PENDING')"

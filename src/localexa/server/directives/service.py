@@ -182,13 +182,19 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
                 f"The skill answered {EXPIRED}; the token was refreshed and the directive sent again."
             )
     last = attempts[-1].invocation
-    if _error_type(last) == INVALID:
-        async with runtime.transaction() as session:
-            await mark_link_invalid(
-                session, runtime.clock, customer_id=request.user_id, skill_id=request.skill_id
-            )
-        notes.append(f"The skill answered {INVALID}; the account link is marked NEEDS_RELINK.")
     verdict = _verdict(message, last, runtime.clock.now)
+    if _error_type(last) == INVALID:
+        if verdict["valid"]:
+            async with runtime.transaction() as session:
+                await mark_link_invalid(
+                    session, runtime.clock, customer_id=request.user_id, skill_id=request.skill_id
+                )
+            notes.append(f"The skill answered {INVALID}; the account link is marked NEEDS_RELINK.")
+        else:
+            # Nothing is learned from an answer whose verdict is invalid, the link's state neither:
+            # an INVALID_AUTHORIZATION_CREDENTIAL answering AcceptGrant (whose only failure is
+            # Alexa.Authorization's ACCEPT_GRANT_FAILED) ended the link (QA of 2026-12-07).
+            notes.append(f"The skill answered {INVALID} in an invalid answer; the account link is kept.")
     secrets = sent_secrets(attempt.message for attempt in attempts)
     exchange_id = str(uuid.uuid4())
     async with runtime.transaction() as session:

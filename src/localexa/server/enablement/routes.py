@@ -54,8 +54,10 @@ CustomerOrSkillToken = Annotated[Principal, Depends(_customer_or_skill_token)]
 #: Checked by the service (400 INVALID_STAGE in SMAPI's shape), only documented here.
 StagePath = Annotated[str, Path(json_schema_extra={"enum": list(STAGES)})]
 
-DEVELOPER_PATH = "/v1/skills/{skill_id}/stages/{stage}/enablement"
-CUSTOMER_PATH = "/v1/users/~current/skills/{skill_id}/enablement"
+# `:path` so that an empty skillId (`/v1/skills//stages/…`) reaches the 1-255 check (400
+# INVALID_STRING_LENGTH, as a 256-character one and Skill Credentials) instead of "no such route".
+DEVELOPER_PATH = "/v1/skills/{skill_id:path}/stages/{stage}/enablement"
+CUSTOMER_PATH = "/v1/users/~current/skills/{skill_id:path}/enablement"
 
 
 async def _service(request: Request, session: SessionDep) -> EnablementService:

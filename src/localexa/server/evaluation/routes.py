@@ -112,7 +112,9 @@ SKILLS_READ = "alexa::ask:skills:read"
 Writer = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE))]
 Reader = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE, SKILLS_READ))]
 
-BASE = "/v1/skills/{skill_id}/smartHome/testing"
+# `:path` so that an empty skillId reaches the 1-255 check (400 INVALID_STRING_LENGTH, as a
+# 256-character one) instead of "no such route".
+BASE = "/v1/skills/{skill_id:path}/smartHome/testing"
 
 
 async def _service(
@@ -197,7 +199,7 @@ async def create_capability_evaluation(
     # 400 before the token); the service parses it after the skill and the caller's access.
     started = await service.start(principal, skill_id, await request.body())
     response = _json(started)
-    path = BASE.format(skill_id=quote(skill_id, safe=""))
+    path = f"/v1/skills/{quote(skill_id, safe='')}/smartHome/testing"
     response.headers["Location"] = f"{path}/capabilityEvaluations/{quote(started.id, safe='')}"
     return response
 

@@ -82,9 +82,12 @@ def parse_token_body(content_type: str | None, body: bytes) -> dict[str, str]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidRequest("The request body is not UTF-8.") from None
+    # RFC 8259 §8.1: a parser may ignore a byte order mark, as localexa's other JSON bodies do; a
+    # form too (an editor's or PowerShell's file sent with `curl --data @file`): kept, it made the
+    # form "unencoded" and its first name `\ufeffgrant_type`, so the request had no grant_type.
+    text = text.removeprefix("\ufeff")
     if kind == JSON or (kind.startswith("application/") and kind.endswith("+json")):
-        # RFC 8259 §8.1: a parser may ignore a byte order mark, as localexa's other JSON bodies do.
-        return _parse_json(text.removeprefix("\ufeff"))
+        return _parse_json(text)
     # No content type at all is read as a form: what `curl --data` and RFC 6749 send.
     if kind in (FORM, ""):
         return parse_lenient_form(text)

@@ -83,11 +83,17 @@ def is_exempt(path: str) -> bool:
 
 @functools.cache
 def _error_type(status: int) -> type[LocalexaError]:
-    """An error class answering `status` (for statuses the core tree does not name)."""
+    """An error class answering `status` (for statuses the core tree does not name). Its code
+    (SMAPI's and the Credential Locker's `code`) says whose it is to fix, as the other families
+    answer such a fault: a 4xx (418, 402) is INVALID_REQUEST, as LWA's `invalid_request` and the
+    gateway's INVALID_REQUEST_EXCEPTION; it was INTERNAL_ERROR, a server's code on a client error
+    (QA of 2026-12-07). A 5xx keeps INTERNAL_ERROR."""
     known = _ERROR_TYPES.get(status)
     if known is not None:
         return known
-    return cast(type[LocalexaError], type(f"InjectedError{status}", (LocalexaError,), {"status": status}))
+    code = BadRequest.default_code if status < 500 else LocalexaError.default_code
+    attributes = {"status": status, "default_code": code}
+    return cast(type[LocalexaError], type(f"InjectedError{status}", (LocalexaError,), attributes))
 
 
 def fault_error(rule: FaultRule, route: object = None) -> LocalexaError:

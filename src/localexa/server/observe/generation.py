@@ -5,7 +5,7 @@ the state it began in. A reset or restore through the same process stops it ther
 hooks), but with several processes on one PostgreSQL database the reset may come through another
 one, and nothing else tells this process. So reset and restore add 1 to the generation in the
 transaction that replaces the state (observe/state.py), and such work remembers the generation it
-began in: it compares it in each transaction it writes in (directives/after_link.py), and the
+began in: it compares it in each transaction it writes in (directives/after_link_claim.py), and the
 journal compares it in the transaction that inserts the entries of the calls the work made
 (`work_generation`), so nothing the work brings back after the reset lands, through any process.
 

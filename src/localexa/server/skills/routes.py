@@ -28,7 +28,9 @@ from localexa.server.skills.schemas import AccountLinkingSpec
 
 router = APIRouter(tags=["account linking"])
 
-PATH = "/v1/skills/{skill_id}/stages/{stage}/accountLinkingClient"
+# `:path` so that an empty skillId reaches the 1-255 check (400 INVALID_STRING_LENGTH, as a
+# 256-character one and Skill Credentials) instead of "no such route".
+PATH = "/v1/skills/{skill_id:path}/stages/{stage}/accountLinkingClient"
 Writer = Annotated[Principal, Depends(require_scopes("alexa::ask:skills:readwrite"))]
 Reader = Annotated[
     Principal, Depends(require_scopes("alexa::ask:skills:readwrite", "alexa::ask:skills:read"))
