@@ -53,7 +53,7 @@ def test_no_request_matches_routes_of_two_areas() -> None:
 
 
 def test_the_hot_apis_come_before_the_admin_api() -> None:
-    paths = [route.path for _, route in area_routes() if isinstance(route, APIRoute)]
+    paths = [route.path_format for _, route in area_routes() if isinstance(route, APIRoute)]
     assert ROUTERS[0] is lwa_router
     first_admin = next(i for i, p in enumerate(paths) if p.startswith("/_localexa/"))
     for hot in (
