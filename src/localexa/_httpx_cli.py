@@ -22,7 +22,6 @@ nothing. Left as they are until first use: `isinstance(httpx.main, click.Command
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
@@ -79,7 +78,7 @@ class _LazyCommand:
         return getattr(_real().main, name)
 
 
-class _StandInLoader(importlib.abc.Loader):
+class _StandInLoader:
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         return _StandIn(spec.name, "httpx's command-line client, imported on first use (localexa._httpx_cli)")
 
@@ -87,7 +86,7 @@ class _StandInLoader(importlib.abc.Loader):
         module.main = _LazyCommand()  # type: ignore[attr-defined]
 
 
-class _StandInFinder(importlib.abc.MetaPathFinder):
+class _StandInFinder:
     """Answers the first import of `httpx._main` with the stand-in, then steps aside."""
 
     def find_spec(
@@ -99,7 +98,9 @@ class _StandInFinder(importlib.abc.MetaPathFinder):
         if fullname != MODULE:
             return None
         sys.meta_path.remove(self)  # later imports (`_real()`) find the real module
-        return importlib.util.spec_from_loader(MODULE, _StandInLoader())
+        # Duck-typed, as the import system takes it: importlib.abc's base classes cost ~20 ms of
+        # every start (importlib.resources), before the CLI's Ctrl-C guard (cli/entry.py) is on.
+        return importlib.util.spec_from_loader(MODULE, _StandInLoader())  # type: ignore[arg-type]
 
 
 def defer() -> None:

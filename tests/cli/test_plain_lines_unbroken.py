@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from localexa.cli.unbroken import print_lines
 from tests.cli.test_urls_unbroken import on_terminal, within_terminal
 
 SKILL = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
@@ -88,3 +89,12 @@ def test_the_clis_own_error_keeps_its_words(api: str) -> None:
     args = ("--url", api, "--token", "t", "thread", "export", "--extended-pan-id", "dead00beef00cafe")
     lines = on_terminal(*args, "--network-name", "nope", columns=40)
     _checked(lines, "error: no Thread network", "dead00beef00cafe")
+
+
+@pytest.mark.parametrize("err", [False, True])
+def test_piped_plain_lines_are_written_as_they_are(capsys: pytest.CaptureFixture[str], err: bool) -> None:
+    """No terminal, no wrapping and no rewriting: a tab (a Thread network name may hold one)
+    stays a tab, where Rich expanded it to spaces (review of 2026-12-07)."""
+    print_lines("stored a\tb (x)\nsecond line", err=err)
+    captured = capsys.readouterr()
+    assert (captured.err if err else captured.out) == "stored a\tb (x)\nsecond line\n"

@@ -58,3 +58,26 @@ def test_json_output_was_ascii_already(api: str) -> None:
     done = _run(api, "admin", "customers", "get", "amzn1.account.ZOE", "--json")
     assert done.returncode == 0, done.stderr.decode()
     assert b'"name": "Zo\\u00eb"' in done.stdout
+
+
+def test_running_the_cli_in_process_leaves_stdout_as_it_was() -> None:
+    """The CLI writes what an ASCII stdout cannot hold as `\\xeb`; a program running it in its own
+    process gets its stdout back strict, as it had it (review of 2026-12-07)."""
+    code = (
+        "import sys\n"
+        "from localexa.cli.main import app\n"
+        "try:\n"
+        "    app(['--version'], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sys.stdout.errors, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "strict"

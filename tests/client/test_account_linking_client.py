@@ -3,8 +3,10 @@ against the real app on both clients, and its retry rules against a fake Amazon.
 
 from __future__ import annotations
 
+import gzip
 import json
 
+import httpx
 import pytest
 
 from localexa.client import (
@@ -185,3 +187,17 @@ async def test_get_reads_the_fields_wherever_the_answer_holds_them(
     await either.run(lambda c: c.account_linking.update(SKILL, config), auth="Atza|dev")
     [put] = [r for r in amazon.calls(URL.removeprefix(BASE)) if r.method == "PUT"]
     assert "accountLinkingResponse" not in json.loads(put.content)["accountLinkingRequest"]
+
+
+async def test_get_reads_a_compressed_wrapped_answer(either: Either, amazon: FakeAmazon) -> None:
+    """Amazon's wrapped answer, or localexa's behind a compressing proxy, sent gzip'd: the fields
+    taken from under `accountLinkingResponse` are not decoded a second time (review of 2026-12-07:
+    httpx.DecodingError)."""
+    body = gzip.compress(json.dumps({**BODY, "accountLinkingResponse": BODY}).encode())
+    amazon.on(
+        "GET",
+        URL,
+        httpx.Response(200, content=body, headers={"Content-Encoding": "gzip", "ETag": '"1"'}),
+    )
+    config = await either.run(lambda c: c.account_linking.get(SKILL), auth="Atza|dev")
+    assert (config.client_id, config.etag) == ("c", '"1"')

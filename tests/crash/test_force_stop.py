@@ -1,6 +1,6 @@
 """A force stop (a second SIGTERM or SIGINT) ends `localexa serve` at once, cleanly, and still
-hands over an evaluation run whose directive is answered within a second of it
-(cli/serve_servers.py `AnnouncingServer`, server/stopping.py `hand_over_runs`).
+hands over an evaluation run whose directive is answered within the force stop's wait (1 s, or
+`LOCALEXA_FORCE_STOP_SECONDS`) (cli/serve_servers.py `AnnouncingServer`, server/stopping.py `hand_over_runs`).
 
 Until 2026-12-07 a force stop skipped the app's shutdown: a run in hand was given back only when
 its lease expired (30 s by default), its claim counted as an interruption; and Ctrl-C twice with a
@@ -21,7 +21,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from localexa.cli.serve_servers import FORCE_STOP_SECONDS
 from localexa.server.evaluation.plans import plan_id_for
 from tests.evaluation.helpers import linked_developer, start
 from tests.evaluation.processes import ADMIN_KEY, server_process
@@ -36,14 +35,19 @@ __all__ = ["skill"]  # the fixture, shared with the graceful stop's test
 
 #: How long past a deadline the process may take on a loaded CI machine.
 SLACK = 3.0
+#: The force stop's wait for the hand-over in these tests (`LOCALEXA_FORCE_STOP_SECONDS`; 1 s by
+#: default): long enough that a loaded machine answers the run's directive within it, so the test
+#: checks the hand-over, not the machine's speed (two runs in twelve failed at 1 s under load).
+FORCE_STOP_SECONDS = 10.0
 
 
-async def test_a_force_stop_still_hands_over_a_run_answered_within_a_second(
+async def test_a_force_stop_still_hands_over_a_run_answered_within_its_wait(
     tmp_path: Path, skill: tuple[SkillServer, Arrivals]
 ) -> None:
     server, arrivals = skill
     data_dir = tmp_path / "data"
-    with server_process(data_dir) as (process, url):
+    env = {"LOCALEXA_FORCE_STOP_SECONDS": str(FORCE_STOP_SECONDS)}
+    with server_process(data_dir, env=env) as (process, url):
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             admin = Admin(client, ADMIN_KEY)
             dev = await linked_developer(client, admin, server)
@@ -73,7 +77,9 @@ async def test_a_force_stop_still_hands_over_a_run_answered_within_a_second(
             read_at = datetime.now(UTC)
             with pytest.raises(httpx.TransportError):
                 await held  # cut by the force stop
-    assert took < FORCE_STOP_SECONDS + 1.0, took
+    # Not the budget: the process ended once the run was handed over (the held directive, 4 s,
+    # was cut, not waited for).
+    assert took < FORCE_STOP_SECONDS, took
     assert process.returncode == -signal.SIGTERM
     # Handed over: its claim given back (an interruption would have counted it) and its lease
     # ended, where the run waited for its lease to expire in no process.

@@ -9,7 +9,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,15 +37,19 @@ def free_ports(count: int = 3) -> int:
 
 
 @contextmanager
-def server_process(data_dir: Path, *, tls: bool = False) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def server_process(
+    data_dir: Path, *, tls: bool = False, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """The server on free ports with a 2 s evaluation lease; yields the process and its NA URL."""
     port = free_ports()
+    extra = env or {}
     env = dict(
         os.environ,
         LOCALEXA_ADMIN_KEY=ADMIN_KEY,
         LOCALEXA_EVALUATION_LEASE_SECONDS="2",
         LOCALEXA_PASSWORD_HASH_N="1024",
     )
+    env.update(extra)
     command = [
         sys.executable,
         "-m",

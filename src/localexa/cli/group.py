@@ -78,7 +78,7 @@ class LazyGroup(TyperGroup):
             sys.exit(OUTPUT_LOST_EXIT)
         finally:
             if sys.stdout is guarded:
-                sys.stdout = guarded.stream
+                sys.stdout = guarded.release()
             if isinstance(sys.stderr, QuietStderr):
                 sys.stderr = stderr
 

@@ -13,6 +13,7 @@ output.py, which imports the client: the guard runs for `localexa serve` too.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
@@ -62,8 +63,18 @@ class GuardedStdout:
         # A character stdout's encoding has no byte for (`Zoë` in a table, on an ASCII or cp1252
         # stdout) is written as `\xeb`, as stderr writes it: it raised UnicodeEncodeError, which
         # the root group took for an argument that is not UTF-8 (exit 2, the output lost; cliq QA).
-        if getattr(self.stream, "errors", None) == "strict" and hasattr(self.stream, "reconfigure"):
-            self.stream.reconfigure(errors="backslashreplace")
+        reconfigure = getattr(self.stream, "reconfigure", None)
+        self.replaced = getattr(self.stream, "errors", None) == "strict" and callable(reconfigure)
+        if self.replaced and callable(reconfigure):
+            reconfigure(errors="backslashreplace")
+
+    def release(self) -> Any:
+        """The stream as it was given (its `errors` strict again): a program running the CLI in
+        its own process keeps its stdout as it had it (review of 2026-12-07)."""
+        if self.replaced:
+            with contextlib.suppress(ValueError, OSError):
+                self.stream.reconfigure(errors="strict")
+        return self.stream
 
     def write(self, text: Any) -> int:
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+import typer
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
@@ -83,5 +84,9 @@ def print_lines(text: str, *, err: bool = False) -> None:
     only on a terminal. Lines printed as they were (`skill status`, a `thread export` note, the
     CLI's own errors) were cut by the terminal at its edge, inside a skill id (cliq QA)."""
     console = Console(stderr=err, highlight=False)
+    if not console.is_terminal:
+        # As it is, for grep: Rich would expand a tab (a Thread network name may hold one).
+        typer.echo(text, err=err)
+        return
     for line in text.split("\n"):
         print_unbroken(console, Text(line))

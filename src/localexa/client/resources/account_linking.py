@@ -36,6 +36,7 @@ __all__ = ["AccountLinkingResource", "AsyncAccountLinkingResource"]
 
 ETAG_HEADER = "ETag"
 WRAPPER = "accountLinkingResponse"
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 def _path(skill_id: str, stage: str) -> str:
@@ -63,11 +64,11 @@ def _unwrapped(response: httpx.Response) -> httpx.Response:
     inner = body.get(WRAPPER) if isinstance(body, dict) else None
     if not isinstance(inner, dict):
         return response
+    # The body is new and plain: the answer's own coding and length headers would have httpx
+    # decode it again (a gzip'd answer raised httpx.DecodingError).
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_HEADERS]
     return httpx.Response(
-        response.status_code,
-        headers=response.headers,
-        content=json.dumps(inner).encode(),
-        request=response.request,
+        response.status_code, headers=headers, content=json.dumps(inner).encode(), request=response.request
     )
 
 
