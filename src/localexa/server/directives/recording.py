@@ -160,8 +160,7 @@ async def _adopt_early_events(
     """File the answers that reached the gateway before their directive was recorded under its
     exchange, judged against it as the gateway judges one that comes after (events/service.py):
     the gateway had no directive to judge them against, so an `Alexa.Response` for another
-    endpoint kept a verdict of valid, and an evaluation passed its case on it (until 2026-12-07).
-    The state a valid one reports is learned here; an invalid one teaches nothing."""
+    endpoint kept a verdict of valid, and an evaluation passed its case on it (until 2026-12-07)."""
     for row in await repo.early_events(customer_id, skill_id, token, exchange_id):
         row.exchange_id = exchange_id
         if (row.namespace, row.name) == WAKE_UP or row.body is None:
@@ -172,9 +171,6 @@ async def _adopt_early_events(
             "valid": not problems,
             "problems": [{"path": p.path, "message": p.message} for p in problems],
         }
-        # The gateway learned nothing from it (it could not judge it): a valid one teaches now.
-        if not problems:
-            await learn_from_answer(repo, customer_id, skill_id, directive, row.body, now)
 
 
 def _deferred_correlation_token(attempt: Attempt) -> str | None:

@@ -196,10 +196,7 @@ class EventGateway:
         # As from a synchronous answer (directives/), nothing is learned from an asynchronous one
         # its verdict calls invalid: a StateReport answering a TurnOn, or a Response for another
         # endpoint, turned that endpoint's known state (QA of 2026-12-07).
-        # One that came before its directive was recorded (a token no exchange answers yet) is
-        # judged, and learned from if valid, when the directive is (directives/recording.py).
-        early = answered is None and bool(header.get("correlationToken")) and not _is_wake_up(header)
-        if not problems and not early:
+        if not problems:
             await self._apply(principal.user_id, skill.id, event)
         await self.repo.prune_messages(principal.user_id, skill.id)
 
