@@ -95,7 +95,9 @@ async def test_a_post_that_timed_out_after_sending_is_not_repeated(
             mode,
             live,
             lambda c: c.admin.vendors.create(name="Acme", owner_user_id=user.user_id),
-            timeout=httpx.Timeout(0.3),
+            # Only the read times out: a connect slower than 0.3 s on a loaded machine is a
+            # ConnectTimeout, safe to retry, and would send the POST again (seen in CI).
+            timeout=httpx.Timeout(10.0, read=0.3),
         )
     assert caught.value.sent is True
     assert sleeps == []
@@ -108,7 +110,7 @@ async def test_a_get_that_timed_out_is_retried_then_raised_as_a_timeout(
 ) -> None:
     fault = await sdk.admin.faults.create(path="/_localexa/clock", method="GET", delay_ms=1000, count=3)
     with pytest.raises(APITimeoutError):
-        await on_live(mode, live, lambda c: c.admin.clock.get(), timeout=httpx.Timeout(0.2))
+        await on_live(mode, live, lambda c: c.admin.clock.get(), timeout=httpx.Timeout(10.0, read=0.2))
     (listed,) = [f for f in await sdk.admin.faults.list() if f.fault_id == fault.fault_id]
     assert listed.matched == 1 + RetryPolicy().max_retries
     assert len(sleeps) == RetryPolicy().max_retries

@@ -207,6 +207,7 @@ async def test_a_step_a_single_admin_call_left_pending_is_taken_over(
     overtakes the follow-up: its Discover's outcome is dropped, and Discover stayed PENDING with
     nothing left to run it (before 2026-12-06). Now it is taken over and sent again."""
     skill, endpoint = slow_skill
+    skill.release = asyncio.Event()  # Discover waits until the admin's AcceptGrant is answered
     made = await admin.skill(
         endpoint=endpoint, permissions=[ASYNC_EVENTS], account_linking=mylights.account_linking()
     )
@@ -218,6 +219,7 @@ async def test_a_step_a_single_admin_call_left_pending_is_taken_over(
         await asyncio.wait_for(skill.discover_arrived.wait(), 10)
         granted = await http.post(f"{base}/accept-grant", headers=ADMIN)
         assert granted.status_code == 200, granted.text
+        skill.release.set()
         done = await http.get(f"{base}/endpoints", params={"waitSeconds": 20}, headers=ADMIN)
     view = done.json()
     assert view["discovery"]["status"] == "SUCCEEDED", view

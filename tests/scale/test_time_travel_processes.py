@@ -37,20 +37,24 @@ REFRESH = 0.5
 #: What a loaded two-core machine may add to that bound before the first call that shows it.
 SLACK = 1.5
 FAULT_HEADER = "X-Localexa-Fault"
+#: httpx keeps an idle connection 5 s, as long as the servers' `--idle-timeout`: a request sent on
+#: one just as its server closed it got no answer ("Server disconnected", seen in CI). The walk
+#: leaves its browsers idle for seconds, so its clients give idle connections up well before.
+LIMITS = httpx.Limits(keepalive_expiry=2.0)
 
 
 class RemoteBrowser(Browser):
     """The /ap/oa browser of tests/lwa/browser.py, on a real server."""
 
     def __init__(self, base_url: str) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=30)
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=30, limits=LIMITS)
 
 
 @asynccontextmanager
 async def _clients(pair: Pair) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     async with (
-        httpx.AsyncClient(base_url=pair.a.base_url, timeout=30) as a,
-        httpx.AsyncClient(base_url=pair.b.base_url, timeout=30) as b,
+        httpx.AsyncClient(base_url=pair.a.base_url, timeout=30, limits=LIMITS) as a,
+        httpx.AsyncClient(base_url=pair.b.base_url, timeout=30, limits=LIMITS) as b,
     ):
         yield a, b
 

@@ -25,7 +25,7 @@ from localexa.client._endpoints import Endpoints
 from localexa.client._errors import ConfigurationError
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client._sync import SyncRunner
-from localexa.client._timeouts import TimeoutArg, timeout_of
+from localexa.client._timeouts import POOL_LIMITS, TimeoutArg, timeout_of
 from localexa.client._tls import CaPath, VerifyArg, ssl_verify, tls_options_given
 from localexa.client.auth import BearerAuth, LwaTokenAuth
 from localexa.client.messages import redact
@@ -174,7 +174,9 @@ class Client:
         core = _core(base_url, endpoints, auth, admin_key, retry, max_retries, headers)
         if http_client is None:
             phases = timeout_of(timeout)
-            http = httpx.Client(timeout=phases, verify=ssl_verify(verify, ca_file), transport=transport)
+            http = httpx.Client(
+                timeout=phases, verify=ssl_verify(verify, ca_file), transport=transport, limits=POOL_LIMITS
+            )
         else:
             _refuse_other_http_client(http_client, httpx.Client, "Client", "AsyncClient")
             _refuse_beside_http_client(verify, ca_file, transport, timeout, "httpx.Client")
@@ -296,7 +298,10 @@ class AsyncClient:
         core = _core(base_url, endpoints, auth, admin_key, retry, max_retries, headers)
         if http_client is None:
             http = httpx.AsyncClient(
-                timeout=timeout_of(timeout), verify=ssl_verify(verify, ca_file), transport=transport
+                timeout=timeout_of(timeout),
+                verify=ssl_verify(verify, ca_file),
+                transport=transport,
+                limits=POOL_LIMITS,
             )
         else:
             _refuse_other_http_client(http_client, httpx.AsyncClient, "AsyncClient", "Client")

@@ -16,6 +16,11 @@ from localexa.client._errors import ConfigurationError
 
 TimeoutArg = float | httpx.Timeout | None
 
+#: httpx's own pool limits, but an idle connection is given up after 4 s, not 5: `localexa serve`
+#: closes a connection idle for its `--idle-timeout` (5 s), and a request written on it at that
+#: moment got no answer, which a POST cannot be sent again after (it may have been acted on).
+POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=4.0)
+
 
 def _seconds(name: str, value: object) -> None:
     if value is None:
