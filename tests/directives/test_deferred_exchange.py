@@ -208,3 +208,32 @@ def test_an_asynchronous_answer_judged_invalid_teaches_no_state(localexa: Locale
         if m.exchange_id == sent.exchange_id and m.direction == "event"
     ]
     assert verdicts == [True, False]
+
+
+@pytest.mark.parametrize(("name", "on", "learned"), [("Response", True, "ON"), ("StateReport", False, None)])
+def test_an_event_posted_before_its_directive_is_recorded_is_judged_against_it_at_once(
+    localexa: Localexa, name: str, on: bool, learned: str | None
+) -> None:
+    """An answer reaching the gateway while its directive is still in flight (not recorded yet) is
+    judged against that directive at once, and nothing is learned from an invalid one: a
+    StateReport posted as the TurnOn's answer, the lamp OFF, turned the lamp's known state OFF,
+    and was judged invalid only at the recording (review of 2026-12-07)."""
+    skill_server = PostsFirst(name=name, on=on)
+    with skill_server:
+        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
+        customer = localexa.create_customer()
+        localexa.link(customer, skill)
+        skill_server.gateway = localexa.server.url
+        skill_server.event_token = localexa.event_token(customer, skill)
+        sent = _turn_on(localexa, customer, skill)
+    assert skill_server.posted == [202]
+    known = localexa.client.admin.directives.endpoints(customer.user_id, skill.skill_id)
+    [lamp] = [e for e in known.endpoints if e.endpoint_id == "lamp"]
+    power = lamp.state.get("Alexa.PowerController.powerState")
+    assert (power or {}).get("value") == learned, power
+    verdicts = [
+        (m.verdict or {}).get("valid")
+        for m in localexa.client.admin.directives.messages(customer.user_id, skill.skill_id)
+        if m.exchange_id == sent.exchange_id and m.direction == "event"
+    ]
+    assert verdicts == [learned == "ON"]

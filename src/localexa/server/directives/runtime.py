@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.http import OutboundHttp
+from localexa.server.directives.in_flight import InFlightDirectives
 from localexa.server.directives.invoker import SkillInvoker
 from localexa.server.directives.lambda_pool import LambdaPool
 from localexa.server.settings import Settings
@@ -36,6 +37,8 @@ class Runtime:
     lambdas: LambdaPool
     #: For reading the shared clock offset (another process may have moved the clock).
     engine: AsyncEngine | None = None
+    #: Directives sent and not yet recorded: what an early asynchronous answer is judged against.
+    in_flight: InFlightDirectives | None = None
 
     @classmethod
     def of(cls, state: Any) -> Runtime:
@@ -48,6 +51,7 @@ class Runtime:
             settings=state.settings,
             lambdas=LambdaPool.of(state),
             engine=getattr(state, "engine", None),
+            in_flight=InFlightDirectives.of(state),
         )
 
     @asynccontextmanager

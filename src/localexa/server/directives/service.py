@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from localexa.server.core.crypto import NotOpened
 from localexa.server.core.errors import BadRequest, NotFound, ServiceUnavailable
 from localexa.server.directives import envelope
+from localexa.server.directives.in_flight import InFlightDirectives
 from localexa.server.directives.invoker import Invocation
 from localexa.server.directives.recording import Attempt, record_exchange
 from localexa.server.directives.repository import DirectiveRepository
@@ -160,6 +161,16 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
     await runtime.refresh_clock(force=request.key == ACCEPT_GRANT)
     target = await _target(runtime, request)
     message = _build(request, target)
+    # Until its exchange is recorded, an answer the skill posts to the gateway is judged against
+    # it there (directives/in_flight.py).
+    in_flight = runtime.in_flight or InFlightDirectives()
+    with in_flight.sending(request.user_id, request.skill_id, message):
+        return await _deliver(runtime, request, target, message)
+
+
+async def _deliver(
+    runtime: Runtime, request: DirectiveRequest, target: _Target, message: dict[str, Any]
+) -> DirectiveResult:
     notes: list[str] = []
     invoker = runtime.invoker()
     _still_may_send(request)

@@ -14,6 +14,7 @@ from localexa.server.core.deps import BoxDep, ClockDep
 from localexa.server.core.errors import TooManyRequests, Unauthorized
 from localexa.server.core.rate_limit import Limiter
 from localexa.server.db.session import SessionDep
+from localexa.server.directives.in_flight import InFlightDirectives
 from localexa.server.events.schemas import event_body_openapi
 from localexa.server.events.service import INVALID_ACCESS_TOKEN, THROTTLING, EventGateway, check_size
 
@@ -45,7 +46,7 @@ async def post_event(request: Request, session: SessionDep, box: BoxDep, clock: 
     check_size(body)
     await clock.refresh(request.app.state.engine)  # token expiry by the shared clock
     principal = await _principal(request)
-    gateway = EventGateway(session, box, clock)
+    gateway = EventGateway(session, box, clock, InFlightDirectives.of(request.app.state))
     region = getattr(request.state, "region", None)
     skill = await gateway.sender_skill(principal, str(region) if region is not None else None)
     await _throttle(request, skill.id)

@@ -50,6 +50,7 @@ from localexa.server.core.errors import (
 )
 from localexa.server.core.strict_json import NonFiniteNumber
 from localexa.server.directives.endpoints import apply_properties, upsert_endpoints
+from localexa.server.directives.in_flight import InFlightDirectives
 from localexa.server.directives.invoker import MAX_ANSWER_DEPTH, too_deep
 from localexa.server.directives.models import EVENT
 from localexa.server.directives.recording import message_row, valid_endpoints
@@ -108,11 +109,20 @@ _SENDER = (
 
 
 class EventGateway:
-    def __init__(self, session: AsyncSession, box: SecretBox, clock: Clock) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        box: SecretBox,
+        clock: Clock,
+        in_flight: InFlightDirectives | None = None,
+    ) -> None:
         self.session = session
         self.box = box
         self.clock = clock
         self.repo = DirectiveRepository(session)
+        #: This process's directives not yet recorded, to judge an answer that comes before its
+        #: directive's recording against (directives/in_flight.py).
+        self.in_flight = in_flight or InFlightDirectives()
 
     async def sender_skill(self, principal: Principal, region: str | None) -> SenderSkill:
         """The skill the event token speaks for, once it may send this customer's events."""
@@ -218,11 +228,16 @@ class EventGateway:
         self, customer_id: str, skill_id: str, correlation_token: Any
     ) -> tuple[str, dict[str, Any] | None]:
         """An asynchronous answer joins the exchange of the directive it answers: that exchange
-        and the directive's body; a new exchange and None for any other event."""
+        and the directive's body. One whose directive is still in flight (not recorded yet) gets
+        a new exchange, which the recording adopts, and is judged against that directive here.
+        A new exchange and None for any other event."""
         if isinstance(correlation_token, str) and correlation_token:
             found = await self.repo.answered_directive(customer_id, skill_id, correlation_token)
             if found is not None:
                 return found
+            sending = self.in_flight.directive(customer_id, skill_id, correlation_token)
+            if sending is not None:
+                return str(uuid.uuid4()), dict(sending)
         return str(uuid.uuid4()), None
 
     async def _apply(self, customer_id: str, skill_id: str, event: Mapping[str, Any]) -> None:
