@@ -62,11 +62,11 @@ def follow_up_servers(root: Path, backend: str, lease: float, directive_timeout:
     }
     admin_key = secrets.token_urlsafe(16)
     if backend == "sqlite":
-        # One data dir: B is A started again (on one SQLite file, as two processes, for the
-        # live-lease test).
+        # One SQLite file: B is A started again (as two processes on that file, for the live-lease
+        # test), with a data dir of its own (one `localexa serve` per data dir: cli/serve_lock.py).
         url = f"sqlite+aiosqlite:///{root / 'a' / 'localexa.db'}"
         a = ServerProcess(root / "a", admin_key, env)
-        b = ServerProcess(root / "a", admin_key, env, database_url=url)
+        b = ServerProcess(root / "b", admin_key, env, database_url=url)
         yield Servers(a, b, url)
         return
     env["LOCALEXA_REDIS_URL"] = redis_url_for_test()

@@ -42,6 +42,7 @@ from localexa.cli.serve_checks import (
     warn_of_misspelt_names,
 )
 from localexa.cli.serve_listen import announcement, bind_region_sockets
+from localexa.cli.serve_lock import DataDirLock
 from localexa.cli.serve_servers import AnnouncingServer, serve_all
 from localexa.cli.start_failure import OneLineStartupFailure
 from localexa.cli.wire_answers import wire_renderer
@@ -250,6 +251,11 @@ def defer_model_building() -> None:
 
 def run_server(settings: Settings) -> None:
     use_data_dir(settings)
+    with DataDirLock(settings.data_dir):  # one process per data dir (cli/serve_lock.py)
+        _serve(settings)
+
+
+def _serve(settings: Settings) -> None:
     pause_collection_for_startup()
     configure_logging(settings.log_level)
     warn_of_misspelt_names(os.environ)
