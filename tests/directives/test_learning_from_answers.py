@@ -102,6 +102,12 @@ async def test_a_valid_discovery_still_replaces_the_list(admin: Admin, discovere
 
 
 async def _set_brightness(admin: Admin, linked: LinkedSkill, answered: dict[str, Any]) -> dict[str, Any]:
+    verdict: dict[str, Any] = (await _sent(admin, linked, answered))["verdict"]
+    return verdict
+
+
+async def _sent(admin: Admin, linked: LinkedSkill, answered: dict[str, Any]) -> dict[str, Any]:
+    """The admin API's result of a SetBrightness the skill answers with `answered`."""
     linked.switch.script = answer(200, answered)
     body = {
         "userId": linked.user_id,
@@ -114,8 +120,8 @@ async def _set_brightness(admin: Admin, linked: LinkedSkill, answered: dict[str,
     }
     result = await send(admin, body)
     assert result.status_code == 200, result.text
-    verdict: dict[str, Any] = result.json()["verdict"]
-    return verdict
+    sent: dict[str, Any] = result.json()
+    return sent
 
 
 def _brightness_of(view: dict[str, Any]) -> Any:
@@ -135,9 +141,11 @@ async def test_an_invalid_answer_does_not_change_the_known_state(
     assert _brightness_of(await _endpoints(admin, discovered)) == 40
 
 
-def _credential_error(correlation_token: str) -> dict[str, Any]:
+def _credential_error(
+    correlation_token: str, error_type: str = "INVALID_AUTHORIZATION_CREDENTIAL"
+) -> dict[str, Any]:
     header = {"namespace": "Alexa", "name": "ErrorResponse", "correlationToken": correlation_token, **HEADER}
-    payload = {"type": "INVALID_AUTHORIZATION_CREDENTIAL", "message": "The token is not valid."}
+    payload = {"type": error_type, "message": "The token is not valid."}
     return {"event": {"header": header, "endpoint": {"endpointId": "light-1"}, "payload": payload}}
 
 
@@ -164,3 +172,22 @@ async def test_a_valid_answer_saying_the_credential_is_invalid_marks_the_link(
     refused = await send(admin, {**discovered.directive(), "correlationToken": TOKEN})
     assert refused.status_code == 400, refused.text
     assert "link" in refused.json()["message"]
+
+
+@pytest.mark.parametrize(("correlation_token", "attempts"), [("another-token", 1), (TOKEN, 2)])
+async def test_an_expired_credential_answer_is_acted_on_only_when_valid(
+    admin: Admin, discovered: LinkedSkill, correlation_token: str, attempts: int
+) -> None:
+    """EXPIRED_AUTHORIZATION_CREDENTIAL makes localexa refresh the token and send once more, but not
+    in an answer whose verdict is invalid (here it echoes another correlationToken): as with
+    INVALID_AUTHORIZATION_CREDENTIAL, nothing is learned from it. It refreshed and resent."""
+    sent = await _sent(
+        admin, discovered, _credential_error(correlation_token, "EXPIRED_AUTHORIZATION_CREDENTIAL")
+    )
+    assert sent["attempts"] == attempts, sent
+    assert sent["verdict"]["errorType"] == "EXPIRED_AUTHORIZATION_CREDENTIAL"
+    if attempts == 1:
+        assert sent["notes"] == [
+            "The skill answered EXPIRED_AUTHORIZATION_CREDENTIAL in an invalid answer; "
+            "the token was not refreshed."
+        ], sent

@@ -26,7 +26,15 @@ from localexa.server.directives.models import DIRECTIVE, RESPONSE, SkillMessage
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.scrub import Secrets, redact_message, sent_secrets
 from localexa.skill.messages import DiscoveryEndpoint
+from localexa.skill.problems import Problem
 from localexa.skill.validation import WAKE_UP, validate_response
+
+
+def judged(problems: Sequence[Problem]) -> dict[str, Any]:
+    """A verdict as `skill_messages` keeps it and the messages API shows it (`valid`, and each
+    problem's `path` and `message`): one shape for a synchronous answer, an event at the gateway,
+    an early event adopted at the recording and an evaluation's asynchronous answer."""
+    return {"valid": not problems, "problems": [{"path": p.path, "message": p.message} for p in problems]}
 
 
 @dataclass(frozen=True)
@@ -166,11 +174,7 @@ async def _adopt_early_events(
         if (row.namespace, row.name) == WAKE_UP or row.body is None:
             continue  # shares TurnOn's token without being its answer: filed, not judged
         problems = validate_response(directive, row.body, now=lambda: now).problems
-        row.verdict = {
-            **(row.verdict or {}),
-            "valid": not problems,
-            "problems": [{"path": p.path, "message": p.message} for p in problems],
-        }
+        row.verdict = {**(row.verdict or {}), **judged(problems)}
 
 
 def _deferred_correlation_token(attempt: Attempt) -> str | None:

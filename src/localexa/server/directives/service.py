@@ -33,7 +33,7 @@ from localexa.server.core.errors import BadRequest, NotFound, ServiceUnavailable
 from localexa.server.directives import envelope
 from localexa.server.directives.in_flight import InFlightDirectives
 from localexa.server.directives.invoker import Invocation
-from localexa.server.directives.recording import Attempt, record_exchange
+from localexa.server.directives.recording import Attempt, judged, record_exchange
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.scrub import redact_message, sent_secrets
@@ -51,6 +51,7 @@ from localexa.server.observe.behalf import acting_for, in_region
 from localexa.server.skills.repository import SkillRepository
 from localexa.skill.clock import Now
 from localexa.skill.directives import ACCEPT_GRANT, DISCOVER
+from localexa.skill.problems import Problem
 from localexa.skill.validation import validate_response
 
 ASYNC_EVENT_PERMISSION = "alexa::async_event:write"
@@ -178,7 +179,12 @@ async def _deliver(
         request.on_sent(redact_message(message, ()))
     first = await invoker.invoke(target.endpoint, message)
     attempts = [Attempt(message, first)]
-    if _error_type(first) == EXPIRED and request.key != ACCEPT_GRANT:
+    expired = _error_type(first) == EXPIRED and request.key != ACCEPT_GRANT
+    if expired and not _verdict(message, first, runtime.clock.now)["valid"]:
+        # Nothing is learned from an invalid answer (as with INVALID_AUTHORIZATION_CREDENTIAL
+        # below): one echoing another correlationToken refreshed the token and sent it again.
+        notes.append(f"The skill answered {EXPIRED} in an invalid answer; the token was not refreshed.")
+    elif expired:
         try:
             fresh = await _target(runtime, request, force_refresh=True)
         except LinkUnavailable as exc:
@@ -381,16 +387,6 @@ def _verdict(message: dict[str, Any], invocation: Invocation, now: Now) -> dict[
     sample is "ahead" against the time Alexa believes it is)."""
     if invocation.answer is None:
         reason = invocation.error.message if invocation.error else "no answer"
-        return {
-            "valid": False,
-            "problems": [{"path": "", "message": reason}],
-            "name": None,
-            "errorType": None,
-        }
+        return {**judged([Problem(path="", message=reason)]), "name": None, "errorType": None}
     verdict = validate_response(message, invocation.answer, now=now)
-    return {
-        "valid": verdict.ok,
-        "problems": [{"path": p.path, "message": p.message} for p in verdict.problems],
-        "name": verdict.name,
-        "errorType": verdict.error_type,
-    }
+    return {**judged(verdict.problems), "name": verdict.name, "errorType": verdict.error_type}

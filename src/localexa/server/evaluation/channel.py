@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from localexa.server.core.errors import LocalexaError
 from localexa.server.directives.models import EVENT, SkillMessage
+from localexa.server.directives.recording import judged
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.service import DirectiveRequest, send_directive
 from localexa.skill.validation import WAKE_UP, validate_response
@@ -172,11 +173,7 @@ class DirectiveChannel:
                 problems = validate_response(
                     deferred.directive, found.body, now=self.runtime.clock.now
                 ).problems
-                verdict = {
-                    "valid": not problems,
-                    "problems": [{"path": p.path, "message": p.message} for p in problems],
-                }
-                return Exchange(directive=deferred.directive, response=found.body, verdict=verdict)
+                return Exchange(directive=deferred.directive, response=found.body, verdict=judged(problems))
             if self.stopping():
                 # The skill may take minutes to post its answer: the case is handed over now (the
                 # next worker runs it again), not when the stop grace cuts the wait off and the

@@ -53,7 +53,7 @@ from localexa.server.directives.endpoints import apply_properties, upsert_endpoi
 from localexa.server.directives.in_flight import InFlightDirectives
 from localexa.server.directives.invoker import MAX_ANSWER_DEPTH, too_deep
 from localexa.server.directives.models import EVENT
-from localexa.server.directives.recording import message_row, valid_endpoints
+from localexa.server.directives.recording import judged, message_row, valid_endpoints
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.service import ASYNC_EVENT_PERMISSION
 from localexa.server.enablement.models import Enablement
@@ -194,12 +194,7 @@ class EventGateway:
                 exchange_id=exchange_id,
                 body=event,
                 key="event",
-                verdict={
-                    "valid": not problems,
-                    "problems": [{"path": p.path, "message": p.message} for p in problems],
-                    "name": verdict.name,
-                    "errorType": verdict.error_type,
-                },
+                verdict={**judged(problems), "name": verdict.name, "errorType": verdict.error_type},
             )
         )
         await self.repo.flush()
