@@ -42,6 +42,10 @@ MAX_ANSWER_BYTES = 1_048_576
 #: Seconds without an outbound call after which the pool and its keep-alive sockets are closed
 #: (httpx keeps an idle connection 5 s, but only looks when the pool is used: `_close_when_idle`).
 IDLE_CLOSE_SECONDS = 5.0
+#: Seconds an idle keep-alive connection to a skill or token server is reused: below the idle
+#: timeouts servers close them at (uvicorn 5 s, gunicorn 2 s). At httpx's 5 s a directive written
+#: on a connection as its server closed it got no answer, and a POST is not sent again.
+KEEPALIVE_SECONDS = 1.0
 _SCHEMES = ("http", "https")
 
 
@@ -213,6 +217,9 @@ class OutboundHttp:
                 transport=self._transport,
                 follow_redirects=False,
                 headers={"User-Agent": "localexa"},
+                limits=httpx.Limits(
+                    max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_SECONDS
+                ),
             )
         return self._opened
 
