@@ -8,7 +8,8 @@
 - `POST /_localexa/customers/{userId}/skills/{skillId}/discover` and `/accept-grant`: run again.
 
 The router's lifespan registers the after-link hook with the enablement area and owns the
-background follow-ups and the Lambda workers (ended at shutdown, before the database closes, and
+background follow-ups, the Lambda workers and, with Redis, the shared side of the directives in
+flight (in_flight_redis.py) (ended at shutdown, before the database closes, and
 after the capability evaluation worker, which drives directives through them, has stopped). The
 follow-ups are waited for at shutdown, within a bound (after_link_runner.py `drain`).
 """
@@ -25,6 +26,7 @@ from localexa.server.core.admin_route import AdminRoute
 from localexa.server.core.auth import AdminKey
 from localexa.server.db.session import SessionDep
 from localexa.server.directives import after_link, after_link_runner
+from localexa.server.directives.in_flight import InFlightDirectives
 from localexa.server.directives.lambda_pool import LambdaPool
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.schemas import DirectiveIn, DirectiveOut, EndpointsOut, MessagesOut
@@ -40,6 +42,14 @@ from localexa.server.stopping import begin_stopping
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     pool = LambdaPool.of(app.state)
+    # With Redis, the other processes' gateways judge an early answer too (in_flight_redis.py).
+    in_flight = InFlightDirectives.of(app.state)
+    settings = app.state.settings
+    in_flight.share(
+        settings.redis_url,
+        directive_timeout=settings.directive_timeout,
+        token_exchange_timeout=settings.token_exchange_timeout,
+    )
     runner = after_link_runner.AfterLinkRunner(Runtime.of(app.state))
     app.state.after_link_runner = runner
     add_after_link_hook(app, after_link_runner.on_link)
@@ -60,6 +70,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runner.drain()
         await runner.close()
         await pool.aclose()
+        await in_flight.aclose()
 
 
 router = APIRouter(

@@ -165,7 +165,7 @@ async def _send(runtime: Runtime, request: DirectiveRequest) -> DirectiveResult:
     # Until its exchange is recorded, an answer the skill posts to the gateway is judged against
     # it there (directives/in_flight.py).
     in_flight = runtime.in_flight or InFlightDirectives()
-    with in_flight.sending(request.user_id, request.skill_id, message):
+    async with in_flight.sending(request.user_id, request.skill_id, message):
         return await _deliver(runtime, request, target, message)
 
 

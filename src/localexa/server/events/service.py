@@ -230,7 +230,7 @@ class EventGateway:
             found = await self.repo.answered_directive(customer_id, skill_id, correlation_token)
             if found is not None:
                 return found
-            sending = self.in_flight.directive(customer_id, skill_id, correlation_token)
+            sending = await self.in_flight.directive(customer_id, skill_id, correlation_token)
             if sending is not None:
                 return str(uuid.uuid4()), dict(sending)
         return str(uuid.uuid4()), None
