@@ -55,6 +55,20 @@ def _turn_on(
     )
 
 
+def _turned_on_posting_first(
+    localexa: Localexa, skill_server: PostsFirst, correlation_token: str | None = None
+) -> tuple[TestCustomer, TestSkill, DirectiveResult]:
+    """A customer linked to the skill served by `skill_server`, and the TurnOn sent to it (whose
+    answer the skill posts to the gateway before its DeferredResponse)."""
+    with skill_server:
+        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
+        customer = localexa.create_customer()
+        localexa.link(customer, skill)
+        skill_server.gateway = localexa.server.url
+        skill_server.event_token = localexa.event_token(customer, skill)
+        return customer, skill, _turn_on(localexa, customer, skill, correlation_token)
+
+
 # localexa's own (base64), and one the caller chose (`Atza|…` ones are refused:
 # tests/directives/test_chosen_correlation_tokens.py).
 @pytest.mark.parametrize("correlation_token", [None, "run-42/turn-on"])
@@ -62,13 +76,7 @@ def test_an_event_posted_before_its_directive_was_recorded_joins_its_exchange(
     localexa: Localexa, correlation_token: str | None
 ) -> None:
     skill_server = PostsFirst()
-    with skill_server:
-        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
-        customer = localexa.create_customer()
-        localexa.link(customer, skill)
-        skill_server.gateway = localexa.server.url
-        skill_server.event_token = localexa.event_token(customer, skill)
-        sent = _turn_on(localexa, customer, skill, correlation_token)
+    customer, skill, sent = _turned_on_posting_first(localexa, skill_server, correlation_token)
     assert skill_server.posted == [202]
     assert sent.verdict.name == "Alexa.DeferredResponse"
     messages = list(localexa.client.admin.directives.messages(customer.user_id, skill.skill_id))
@@ -85,13 +93,7 @@ def test_an_event_posted_before_its_directive_is_judged_against_it(localexa: Loc
     for another endpoint kept the verdict valid, and an evaluation passed its case on it (QA of
     2026-12-07). It is judged when its directive is recorded, as one that comes after is."""
     skill_server = PostsFirst(answer_for="lamp-2")
-    with skill_server:
-        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
-        customer = localexa.create_customer()
-        localexa.link(customer, skill)
-        skill_server.gateway = localexa.server.url
-        skill_server.event_token = localexa.event_token(customer, skill)
-        sent = _turn_on(localexa, customer, skill)
+    customer, skill, sent = _turned_on_posting_first(localexa, skill_server)
     assert skill_server.posted == [202]
     messages = list(localexa.client.admin.directives.messages(customer.user_id, skill.skill_id))
     [event] = [m for m in messages if m.exchange_id == sent.exchange_id and m.direction == "event"]
@@ -219,13 +221,7 @@ def test_an_event_posted_before_its_directive_is_recorded_is_judged_against_it_a
     StateReport posted as the TurnOn's answer, the lamp OFF, turned the lamp's known state OFF,
     and was judged invalid only at the recording (review of 2026-12-07)."""
     skill_server = PostsFirst(name=name, on=on)
-    with skill_server:
-        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
-        customer = localexa.create_customer()
-        localexa.link(customer, skill)
-        skill_server.gateway = localexa.server.url
-        skill_server.event_token = localexa.event_token(customer, skill)
-        sent = _turn_on(localexa, customer, skill)
+    customer, skill, sent = _turned_on_posting_first(localexa, skill_server)
     assert skill_server.posted == [202]
     known = localexa.client.admin.directives.endpoints(customer.user_id, skill.skill_id)
     [lamp] = [e for e in known.endpoints if e.endpoint_id == "lamp"]
