@@ -42,6 +42,10 @@ MAX_ANSWER_BYTES = 1_048_576
 #: Seconds without an outbound call after which the pool and its keep-alive sockets are closed
 #: (httpx keeps an idle connection 5 s, but only looks when the pool is used: `_close_when_idle`).
 IDLE_CLOSE_SECONDS = 5.0
+#: Seconds an idle keep-alive connection is kept for the next call: below the 5 s a skill host
+#: commonly keeps it (uvicorn's and Node's default), where httpx's own 5 s sent a directive on a
+#: connection the host was closing at that moment, and it got no answer ("Server disconnected").
+KEEPALIVE_SECONDS = 4.0
 _SCHEMES = ("http", "https")
 
 
@@ -213,6 +217,9 @@ class OutboundHttp:
                 transport=self._transport,
                 follow_redirects=False,
                 headers={"User-Agent": "localexa"},
+                limits=httpx.Limits(
+                    max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_SECONDS
+                ),
             )
         return self._opened
 
