@@ -11,10 +11,15 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
 START_TIMEOUT = 10.0
+#: For a test's own httpx client of a `localexa serve` process: httpx keeps an idle connection 5 s,
+#: as long as the server's `--idle-timeout`, and a request sent on one just as the server closed
+#: it got no answer ("Server disconnected", seen in CI). Idle connections are given up well before.
+SERVED_LIMITS = httpx.Limits(keepalive_expiry=2.0)
 
 
 def free_ports(count: int) -> list[int]:

@@ -12,13 +12,14 @@ import httpx
 import pytest
 
 from localexa.testing import LocalexaServer
+from tests.servers import SERVED_LIMITS
 
 pytestmark = pytest.mark.slow
 BUDGET = {"LOCALEXA_SIGN_IN_RATE_LIMIT": "3/minute"}
 
 
 def wrong_keys(server: LocalexaServer, forwarded_for: list[str]) -> list[int]:
-    with httpx.Client(base_url=server.url) as http:
+    with httpx.Client(limits=SERVED_LIMITS, base_url=server.url) as http:
         return [
             http.get(
                 "/_localexa/customers",

@@ -20,6 +20,7 @@ from localexa.client.resources.thread_networks import PATH as THREAD_NETWORKS
 from localexa.testing import Localexa
 from tests.cli.canned_api import serve_canned
 from tests.cli.conftest import CLEAN_ENV, Cli
+from tests.servers import SERVED_LIMITS
 
 SKILL = "amzn1.ask.skill.json-output"
 RUN = "run-1"
@@ -79,7 +80,7 @@ def test_a_real_servers_answers_come_out_as_it_sent_them(cli: Cli, localexa: Loc
     key = ["--network-key", "00112233445566778899aabbccddeeff", "--pskc", "445f2b5ca6f2a93a55ce570a70efeecb"]
     cli.ok("thread", "put", *network, *key, token=token)  # no border agent id, PAN id nor channel
 
-    with httpx.Client(base_url=localexa.url) as http:
+    with httpx.Client(limits=SERVED_LIMITS, base_url=localexa.url) as http:
         customers = http.get("/_localexa/customers", headers={"X-Localexa-Admin-Key": localexa.admin_key})
         networks = http.get(
             THREAD_NETWORKS,

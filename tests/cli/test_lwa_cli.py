@@ -10,6 +10,7 @@ from localexa.cli.main import app
 from localexa.testing import Localexa, TestCustomer
 from tests.cli.conftest import CLEAN_ENV, Cli
 from tests.lwa.browser import REDIRECT_URI, authorize_url, form_for, pkce_pair, redirect_params
+from tests.servers import SERVED_LIMITS
 
 
 def test_token_info_and_profile_of_the_global_token(cli: Cli, localexa: Localexa) -> None:
@@ -129,7 +130,7 @@ def test_a_token_past_ascii_is_a_usage_error_and_nothing_is_sent(cli: Cli, local
 def pkce_code(localexa: Localexa, client_id: str, customer: TestCustomer) -> tuple[str, str]:
     """A code from the real server's /ap/oa with an S256 challenge, and its verifier."""
     verifier, challenge = pkce_pair()
-    with httpx.Client(base_url=localexa.url) as http:
+    with httpx.Client(limits=SERVED_LIMITS, base_url=localexa.url) as http:
         page = http.get(authorize_url(client_id, code_challenge=challenge, code_challenge_method="S256"))
         signin = form_for(page.text, "signin")
         page = http.post(

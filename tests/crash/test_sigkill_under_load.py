@@ -22,6 +22,7 @@ import pytest
 
 from tests.scale.processes import ServerProcess, postgres_database, postgres_unreachable_reason
 from tests.scale.world import THREAD_PERMISSION, bearer, customer, skill, token
+from tests.servers import SERVED_LIMITS
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +64,7 @@ class Acknowledged:
 def _load(
     server: ServerProcess, access: str, acked: Acknowledged, stop: threading.Event, worker: int
 ) -> None:
-    with httpx.Client(base_url=server.base_url, timeout=10) as http:
+    with httpx.Client(limits=SERVED_LIMITS, base_url=server.base_url, timeout=10) as http:
         n = 0
         while not stop.is_set():
             n += 1

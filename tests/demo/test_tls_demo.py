@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.demo.test_walkthrough import _free_base_port, enable_and_link, my_lights_code, serving
+from tests.servers import SERVED_LIMITS
 
 
 @pytest.mark.slow
@@ -29,7 +30,7 @@ def test_acceptgrant_succeeds_in_the_tls_demo(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         ca = ssl.create_default_context(cafile=str(data_dir / "tls" / "ca.pem"))
-        with httpx.Client(base_url=base, verify=ca, timeout=30) as app:
+        with httpx.Client(limits=SERVED_LIMITS, base_url=base, verify=ca, timeout=30) as app:
             while True:
                 try:
                     if app.get("/_localexa/health").status_code == 200:

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.lwa.browser import form_for, parse_forms
+from tests.servers import SERVED_LIMITS
 
 
 def _free_base_port() -> int:
@@ -148,7 +149,7 @@ def test_walkthrough_turns_the_kitchen_light_on(demo: tuple[str, Path, str]) -> 
     admin_key = (data_dir / "admin-key").read_text().strip()
     callback = f"{base}/_localexa/demo/callback"
 
-    with httpx.Client(base_url=base, timeout=30) as browser:
+    with httpx.Client(limits=SERVED_LIMITS, base_url=base, timeout=30) as browser:
         # 1. Sign in with Amazon as the demo customer, through the real pages.
         page = browser.get(
             "/ap/oa",
@@ -189,7 +190,7 @@ def test_walkthrough_turns_the_kitchen_light_on(demo: tuple[str, Path, str]) -> 
     # 2. Sign in to My Lights for the app's My Lights code.
     lights_code = my_lights_code(lights, callback)
 
-    with httpx.Client(base_url=base, timeout=30) as app:
+    with httpx.Client(limits=SERVED_LIMITS, base_url=base, timeout=30) as app:
         # 3. Enable the skill and link the accounts in one call.
         endpoint = app.get("/v1/alexaApiEndpoint", headers={"Authorization": f"Bearer {amazon_token}"})
         assert endpoint.json()["endpoints"] == [f"127.0.0.1:{urlsplit(base).port}"]

@@ -17,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.directives.conftest import ACCOUNT_LINKING, ASYNC_EVENTS, MyLights, post_link
+from tests.directives.live import eventually
 from tests.directives.slow_skill import SlowSkill, slow_skill_served
 from tests.factories import Admin
 from tests.observe.helpers import ADMIN, journal
@@ -41,6 +42,9 @@ async def test_a_reset_stops_the_follow_up_of_an_erased_link(
     reset: str,
 ) -> None:
     skill, endpoint = slow_skill
+    # Discover waits until the reset is answered, not a timer a slow reset could outlast (the
+    # follow-up would then be done, AcceptGrant sent, before the reset).
+    skill.release = asyncio.Event()
     async with httpx.AsyncClient(base_url=localexa_url, timeout=30) as http:
         snapshot = (await http.post("/_localexa/snapshot", headers=ADMIN)).json()
         made = await admin.skill(
@@ -61,8 +65,9 @@ async def test_a_reset_stops_the_follow_up_of_an_erased_link(
         assert app.state.after_link_runner._tasks == {}
 
         # The skill answers its Discover (the connection was dropped, but the handler runs on).
-        await asyncio.sleep(SLOW_DISCOVER + 0.3)
-        assert skill.discovers_answered == 1
+        skill.release.set()
+        await eventually(lambda: skill.discovers_answered == 1)
+        await asyncio.sleep(0.3)  # room for an AcceptGrant, had the follow-up gone on to send one
         after = await journal(http)
     # Nothing of the erased link after the reset: no message to the skill in the journal (a restore
     # keeps the journal, so the link's own token exchange with My Lights is still there), and no
@@ -86,6 +91,7 @@ async def test_a_restored_follow_up_under_way_runs_again(
     """A snapshot taken while Discover waited for the skill holds the follow-up PENDING; after a
     restore, nothing ran it any more and `waitSeconds` waited for it to its end."""
     skill, endpoint = slow_skill
+    skill.release = asyncio.Event()  # Discover waits until the snapshot is taken, not a timer
     made = await admin.skill(
         endpoint=endpoint, permissions=[ASYNC_EVENTS], account_linking=mylights.account_linking()
     )
@@ -97,6 +103,7 @@ async def test_a_restored_follow_up_under_way_runs_again(
         await post_link(http, token, made.skill_id, mylights)
         await asyncio.wait_for(skill.discover_arrived.wait(), 10)
         snapshot = (await http.post("/_localexa/snapshot", headers=ADMIN)).json()
+        skill.release.set()
         done = await http.get(endpoints, params={"waitSeconds": 10}, headers=ADMIN)
         assert done.json()["discovery"]["status"] == "SUCCEEDED", done.text
         assert (skill.discovers_answered, skill.accept_grants) == (1, 1)

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from tests.servers import free_ports
+from tests.servers import SERVED_LIMITS, free_ports
 
 #: Variables that would change what the child trusts or which data it uses.
 _SCRUBBED = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS")
@@ -47,7 +47,7 @@ class Served:
         verify: ssl.SSLContext | bool = True
         if self.base_url.startswith("https"):
             verify = ssl.create_default_context(cafile=str(self.ca_file))
-        return httpx.Client(base_url=self.base_url, verify=verify, timeout=30)
+        return httpx.Client(limits=SERVED_LIMITS, base_url=self.base_url, verify=verify, timeout=30)
 
     def admin(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.http() as client:

@@ -21,6 +21,7 @@ from tests.evaluation.helpers import READWRITE, linked_developer
 from tests.evaluation.processes import ADMIN_KEY, server_process
 from tests.evaluation.skills import SkillServer
 from tests.factories import Admin
+from tests.servers import SERVED_LIMITS
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +33,7 @@ async def test_the_amazon_sdk_runs_an_evaluation(tmp_path: Path, mylights: Skill
     with server_process(data_dir, tls=True) as (_, url):
         ca_file = str(data_dir / "tls" / "ca.pem")
         trust = ssl.create_default_context(cafile=ca_file)
-        async with httpx.AsyncClient(base_url=url, verify=trust, timeout=30) as client:
+        async with httpx.AsyncClient(limits=SERVED_LIMITS, base_url=url, verify=trust, timeout=30) as client:
             admin = Admin(client, ADMIN_KEY)
             dev = await linked_developer(client, admin, mylights)
             client_id, client_secret = await admin.lwa_client()

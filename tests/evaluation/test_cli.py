@@ -22,6 +22,7 @@ from localexa.server.settings import Settings
 from tests.evaluation.helpers import linked_developer
 from tests.evaluation.skills import SkillServer
 from tests.factories import Admin
+from tests.servers import SERVED_LIMITS
 
 ADMIN_KEY = "cli-admin-key"
 
@@ -64,7 +65,7 @@ async def test_run_follows_the_run_and_shows_actual_vs_expected(
     tmp_path: Path, dim_liar: SkillServer, mylights: SkillServer
 ) -> None:
     with localexa_server(tmp_path) as url:
-        async with httpx.AsyncClient(base_url=url) as client:
+        async with httpx.AsyncClient(limits=SERVED_LIMITS, base_url=url) as client:
             admin = Admin(client, ADMIN_KEY)
             liar = await linked_developer(client, admin, dim_liar)
             good = await linked_developer(client, admin, mylights)

@@ -126,7 +126,9 @@ async def test_a_deferred_answer_that_never_comes_is_the_cases_time_out(
     await app.state.evaluation_worker.stop()
     dev, _token = await _developer(client, admin, server)
     evaluation_id = await start(client, dev, plan_id_for("PowerController"), "kitchen")
-    worker = EvaluationWorker(Runtime.of(app.state), config=WorkerConfig(case_timeout=0.5))
+    # Each case waits all of it; long enough for the set-up's DeferredResponse to come back on a
+    # loaded machine (with 0.5 s it could be cut off before, and the message named no answer).
+    worker = EvaluationWorker(Runtime.of(app.state), config=WorkerConfig(case_timeout=2.0))
     assert await worker.run_once()
     body = await evaluation(client, dev, evaluation_id)
     assert body["status"] == "ERROR"
@@ -134,7 +136,7 @@ async def test_a_deferred_answer_that_never_comes_is_the_cases_time_out(
     assert found[0]["error"] == {
         "code": "TEST_CASE_TIME_OUT",
         "message": (
-            "The test case did not finish within 0.5 s: set-up 1 (Alexa.PowerController.TurnOff) "
+            "The test case did not finish within 2 s: set-up 1 (Alexa.PowerController.TurnOff) "
             "was answered with Alexa.DeferredResponse, but the answer it announced never reached "
             "the event gateway."
         ),

@@ -22,6 +22,7 @@ from tests.evaluation.helpers import linked_developer
 from tests.evaluation.processes import ADMIN_KEY, server_process
 from tests.evaluation.skills import SkillServer
 from tests.factories import Admin
+from tests.servers import SERVED_LIMITS
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +36,7 @@ def slow_mylights() -> Iterator[SkillServer]:
 async def test_a_killed_server_leaves_its_run_to_another(tmp_path: Path, slow_mylights: SkillServer) -> None:
     data_dir = tmp_path / "shared"
     with server_process(data_dir) as (first, first_url):
-        async with httpx.AsyncClient(base_url=first_url, timeout=30) as client:
+        async with httpx.AsyncClient(limits=SERVED_LIMITS, base_url=first_url, timeout=30) as client:
             dev = await linked_developer(client, Admin(client, ADMIN_KEY), slow_mylights)
             body = {
                 "capabilityTestPlan": {"id": plan_id_for("BrightnessController")},
@@ -59,7 +60,7 @@ async def test_a_killed_server_leaves_its_run_to_another(tmp_path: Path, slow_my
     assert done_when_killed < 6
 
     with server_process(data_dir) as (_, second_url):
-        async with httpx.AsyncClient(base_url=second_url, timeout=30) as client:
+        async with httpx.AsyncClient(limits=SERVED_LIMITS, base_url=second_url, timeout=30) as client:
             deadline = time.monotonic() + 60
             while True:
                 state = (await client.get(run, headers=dev.headers)).json()

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from localexa.server.db.engine import create_engine
-from tests.servers import free_ports
+from tests.servers import SERVED_LIMITS, free_ports
 
 PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("LOCALEXA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -122,6 +122,7 @@ class ServerProcess:
             self.kill()
 
     def client(self, **kwargs: Any) -> httpx.Client:
+        kwargs.setdefault("limits", SERVED_LIMITS)
         return httpx.Client(base_url=self.base_url, timeout=kwargs.pop("timeout", 30), **kwargs)
 
     def admin(self, path: str, body: dict[str, Any]) -> dict[str, Any]:

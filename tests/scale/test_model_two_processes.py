@@ -61,6 +61,7 @@ from tests.scale.processes import (
     shared_secrets,
 )
 from tests.scale.world import customer
+from tests.servers import SERVED_LIMITS
 
 pytestmark = pytest.mark.slow
 
@@ -122,8 +123,8 @@ class Harness:
 
     async def run(self, batches: int, generator: Generator) -> None:
         async with (
-            httpx.AsyncClient(base_url=self.servers[0].base_url, timeout=30) as a,
-            httpx.AsyncClient(base_url=self.servers[1].base_url, timeout=30) as b,
+            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=self.servers[0].base_url, timeout=30) as a,
+            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=self.servers[1].base_url, timeout=30) as b,
         ):
             clients = [a, b]
             for number in range(batches):
@@ -269,7 +270,10 @@ def test_a_developer_put_that_meets_a_concurrent_enablement_is_idempotent(
     path = f"/v1/skills/{world.skill_id}/stages/development/enablement"
 
     async def scenario() -> httpx.Response:
-        async with _blocker(database_url) as conn, httpx.AsyncClient(base_url=a.base_url, timeout=30) as http:
+        async with (
+            _blocker(database_url) as conn,
+            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=a.base_url, timeout=30) as http,
+        ):
             await conn.execute(  # the other request's enablement, not committed yet
                 text(
                     "INSERT INTO enablements (id, customer_id, skill_id, stage, skill_user_id, "
@@ -318,8 +322,8 @@ def test_a_disable_waiting_for_a_stage_switch_disables_the_new_stage(
     async def scenario() -> tuple[httpx.Response, httpx.Response]:
         async with (
             _blocker(database_url) as conn,
-            httpx.AsyncClient(base_url=a.base_url, timeout=30) as on_a,
-            httpx.AsyncClient(base_url=b.base_url, timeout=30) as on_b,
+            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=a.base_url, timeout=30) as on_a,
+            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=b.base_url, timeout=30) as on_b,
         ):
             # The switch revokes the messaging refresh token (enablement/service.py `_disable`):
             # holding that row holds the switch inside its transaction.
@@ -369,7 +373,10 @@ def test_a_locker_get_whose_client_goes_while_it_runs_is_401(
         assert http.get(LOCKER, **_locker_get(world)).status_code == 200
 
     async def scenario() -> httpx.Response:
-        async with _blocker(database_url) as conn, httpx.AsyncClient(base_url=a.base_url, timeout=30) as http:
+        async with (
+            _blocker(database_url) as conn,
+            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=a.base_url, timeout=30) as http,
+        ):
             await conn.execute(text(f"LOCK TABLE {held_table} IN ACCESS EXCLUSIVE MODE"))
             get = asyncio.create_task(http.get(LOCKER, **_locker_get(world)))
             await _waiting_for_locks(database_url, 1)
@@ -414,7 +421,10 @@ def test_a_refresh_whose_client_or_customer_goes_while_it_runs_is_refused_as_oau
     }
 
     async def scenario() -> httpx.Response:
-        async with _blocker(database_url) as conn, httpx.AsyncClient(base_url=a.base_url, timeout=30) as http:
+        async with (
+            _blocker(database_url) as conn,
+            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=a.base_url, timeout=30) as http,
+        ):
             if deleted == "client":
                 await conn.execute(text("DELETE FROM skills WHERE id = :s"), {"s": world.skill_id})
                 await conn.execute(

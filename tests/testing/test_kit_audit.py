@@ -30,6 +30,7 @@ from localexa.testing import Localexa, LocalexaServer, LocalexaServerError, pyte
 from localexa.testing.leftovers import OWNER_FILE, current_owner
 from localexa.testing.ports import free_port_block
 from tests.lwa.browser import authorize_url, form_for
+from tests.servers import SERVED_LIMITS
 
 PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
 KEY = "a-key-of-the-callers-choice"
@@ -239,7 +240,7 @@ def wrong_sign_ins(kit: Localexa, email: str, attempts: int) -> list[int]:
     app = kit.create_lwa_client()
     kit.create_customer(email=email)
     statuses = []
-    with httpx.Client(base_url=kit.url, timeout=10) as browser:
+    with httpx.Client(limits=SERVED_LIMITS, base_url=kit.url, timeout=10) as browser:
         page = browser.get(authorize_url(app.client_id))
         for _ in range(attempts):
             form = form_for(page.text, "signin")

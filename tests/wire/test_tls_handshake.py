@@ -211,7 +211,9 @@ def test_silent_connections_do_not_stop_a_new_https_client(tls_served: TlsServed
         time.sleep(0.1)
         started = time.monotonic()
         assert tls_served.health_now() == 200
-        assert time.monotonic() - started < 2.0
+        # Not the 60 s of asyncio's handshake timeout; 2 s was too little for a loaded machine's
+        # TLS handshake beside 300 accepts, and the bound is not what is tested.
+        assert time.monotonic() - started < 5.0
     finally:
         for sock in held:
             sock.close()
