@@ -233,3 +233,52 @@ def test_an_event_posted_before_its_directive_is_recorded_is_judged_against_it_a
         if m.exchange_id == sent.exchange_id and m.direction == "event"
     ]
     assert verdicts == [learned == "ON"]
+
+
+def test_an_early_answer_is_judged_against_the_directive_in_flight_not_an_older_one_with_its_token(
+    localexa: Localexa,
+) -> None:
+    """A caller may reuse a correlationToken: a ReportState with token T is recorded, then a TurnOn
+    with T is in flight when the skill posts a StateReport (the lamp OFF) as its answer. It was
+    judged against the recorded ReportState (valid there) and the lamp learned OFF, then judged
+    invalid at the TurnOn's recording (review of 2026-12-07)."""
+    skill_server = PostsFirst(name="StateReport", on=False)
+    with skill_server:
+        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
+        customer = localexa.create_customer()
+        localexa.link(customer, skill)
+        skill_server.gateway = localexa.server.url
+        skill_server.event_token = localexa.event_token(customer, skill)
+        send = localexa.client.admin.directives.send
+        mine: dict[str, Any] = {
+            "user_id": customer.user_id,
+            "skill_id": skill.skill_id,
+            "endpoint_id": "lamp",
+        }
+        send(namespace="Alexa", name="ReportState", correlation_token="reused-1", **mine)
+        sent = send(namespace="Alexa.PowerController", name="TurnOn", correlation_token="reused-1", **mine)
+    assert skill_server.posted == [202]
+    known = localexa.client.admin.directives.endpoints(customer.user_id, skill.skill_id)
+    [lamp] = [e for e in known.endpoints if e.endpoint_id == "lamp"]
+    assert lamp.state.get("Alexa.PowerController.powerState") is None, lamp.state
+    messages = localexa.client.admin.directives.messages(customer.user_id, skill.skill_id)
+    events = [m for m in messages if m.exchange_id == sent.exchange_id and m.direction == "event"]
+    assert [(m.verdict or {}).get("valid") for m in events] == [False]
+
+
+def test_a_reused_token_leaves_each_exchange_its_own_early_answer(localexa: Localexa) -> None:
+    """Two TurnOns with one correlationToken, each answered early: the second one's recording took
+    the first exchange's answer into its own (the events split 0 and 2; review of 2026-12-07)."""
+    skill_server = PostsFirst()
+    with skill_server:
+        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
+        customer = localexa.create_customer()
+        localexa.link(customer, skill)
+        skill_server.gateway = localexa.server.url
+        skill_server.event_token = localexa.event_token(customer, skill)
+        first = _turn_on(localexa, customer, skill, "reused-2")
+        second = _turn_on(localexa, customer, skill, "reused-2")
+    assert skill_server.posted == [202, 202]
+    messages = localexa.client.admin.directives.messages(customer.user_id, skill.skill_id)
+    events = [m.exchange_id for m in messages if m.direction == "event"]
+    assert (events.count(first.exchange_id), events.count(second.exchange_id)) == (1, 1)

@@ -7,7 +7,9 @@ down, sending and reading go on as per process, and the outage is logged once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -186,3 +188,30 @@ def test_with_redis_down_a_server_sends_directives_and_judges_early_answers_as_o
             assert verdicts == [learned == "ON"]
         log = server.log_file.read_text()
     assert log.count("a directive in flight is not shared (Redis: ConnectionError)") == 1, log
+
+
+async def test_a_hung_redis_holds_directives_and_events_up_a_quarter_second_once() -> None:
+    """A Redis that accepts connections and never answers (paused, overloaded, a dead peer behind
+    a load balancer): each directive waited 1 s for its socket timeout, and with 100 at once up to
+    5 s for a pooled connection (review of 2026-12-07). Now a command waits at most 0.25 s, and
+    after it fails Redis is left alone for 5 s: ten directives and ten lookups wait once."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # holds the connection until the client closes it
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    url = f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
+    sender, other = _registry(url), _registry(url)
+    try:
+        began = time.monotonic()
+        for number in range(10):
+            message = _turn_on(f"m-{number}")
+            async with sender.sending(CUSTOMER, SKILL, message):
+                assert await sender.directive(CUSTOMER, SKILL, TOKEN) is message
+            assert await other.directive(CUSTOMER, SKILL, f"unknown-{number}") is None
+        took = time.monotonic() - began
+    finally:
+        await sender.aclose()
+        await other.aclose()
+        server.close()
+    assert took < 3.0, took  # 0.5 s once each waits; 5 s if every call waited 0.25 s, 20 s before

@@ -12,6 +12,7 @@ finds a stale lock; the file keeps the holder's pid for the message.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import IO, NoReturn
@@ -39,10 +40,18 @@ class DataDirLock:
         try:
             handle = self.path.open("a+", encoding="utf-8")
         except OSError as exc:
-            _refuse(f"cannot open {self.path}: {exc.strerror or exc}")
+            # A read-only data dir (its keys already there, the database elsewhere) served before
+            # the lock existed: it still does, unguarded (review of 2026-12-07).
+            _warn(f"cannot lock the data directory ({self.path}: {exc.strerror or exc})")
+            return self
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                # No locks on this filesystem (ENOLCK, an NFS without a lock daemon): not a holder.
+                handle.close()
+                _warn(f"cannot lock the data directory ({self.path}: {exc.strerror or exc})")
+                return self
             handle.seek(0)
             holder = handle.read(32).strip()
             handle.close()
@@ -63,6 +72,11 @@ class DataDirLock:
         if self._file is not None:
             self._file.close()  # closing releases the flock
             self._file = None
+
+
+def _warn(reason: str) -> None:
+    # Before logging is configured: one line on stderr, as the start's other refusals.
+    typer.echo(f"localexa: warning: {reason}; a second localexa serve on it would not be refused.", err=True)
 
 
 def _refuse(reason: str) -> NoReturn:

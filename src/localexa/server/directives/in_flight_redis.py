@@ -18,7 +18,8 @@ once (a StateReport answering a TurnOn turned the lamp OFF in the other process:
 Redis failing fails no directive and no event: the directive is still sent and held in its own
 process, the event still judged against what the database and the receiving process know (the
 per-process behaviour), and the outage is logged once per 30 s (core/log_throttle.py), as the
-token epoch's and the rate limiter's are.
+token epoch's and the rate limiter's are. A Redis that hangs costs a command at most
+`COMMAND_SECONDS`, and after a failure Redis is left alone for `REST_SECONDS`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import hashlib
 import json
 import logging
 import math
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -44,10 +46,15 @@ logger = logging.getLogger("localexa.directives")
 KEY_PREFIX = "localexa:in-flight:"
 #: Seconds past the longest stay in flight before a copy left behind expires.
 TTL_MARGIN_SECONDS = 5.0
-#: A Redis that does not answer holds a directive or an event up this long at most, per command.
+#: The socket's own timeout (a command is cut off sooner, by `COMMAND_SECONDS`).
 SOCKET_TIMEOUT_SECONDS = 1.0
-#: How long a removal may still take once the request that sent the directive was cancelled.
-RELEASE_SECONDS = 2.0
+#: A Redis that does not answer holds a directive or an event up this long at most per command,
+#: the wait for a free pooled connection included (that alone was up to 5 s under a hung Redis:
+#: review of 2026-12-07, 100 directives at once waited 3 s in the median).
+COMMAND_SECONDS = 0.25
+#: After a failed command, Redis is not asked again for this long: a hung Redis costs one wait
+#: per spell, not one per directive and per event.
+REST_SECONDS = 5.0
 
 
 def ttl_seconds(directive_timeout: float, token_exchange_timeout: float) -> int:
@@ -68,6 +75,15 @@ class SharedInFlight:
         self._redis = redis
         self._ttl = ttl
         self._outage = LogThrottle(logger, "the directives in flight in Redis")
+        #: Until when (time.monotonic) Redis is left alone after a failure.
+        self._rest_until = 0.0
+
+    def _resting(self) -> bool:
+        return time.monotonic() < self._rest_until
+
+    def _failed(self, message: str, exc: BaseException | None) -> None:
+        self._rest_until = time.monotonic() + REST_SECONDS
+        self._outage.failed(message, type(exc).__name__ if exc is not None else "TimeoutError")
 
     @classmethod
     def open(cls, redis_url: str, ttl: int) -> SharedInFlight:
@@ -83,14 +99,20 @@ class SharedInFlight:
 
     async def hold(self, key: str, message: Mapping[str, Any]) -> str | None:
         """Push `message`, redacted; what was pushed (to `release` it), or None when Redis failed."""
+        if self._resting():
+            return None
         kept = json.dumps(redact_message(message, sent_secrets([message])), separators=(",", ":"))
-        try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.rpush(key, kept)
-                pipe.expire(key, self._ttl)
-                await pipe.execute()
-        except Exception as exc:
-            self._outage.failed("a directive in flight is not shared (Redis: %s)", type(exc).__name__)
+        failure: BaseException | None = None
+        with anyio.move_on_after(COMMAND_SECONDS) as scope:
+            try:
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    pipe.rpush(key, kept)
+                    pipe.expire(key, self._ttl)
+                    await pipe.execute()
+            except Exception as exc:
+                failure = exc
+        if failure is not None or scope.cancelled_caught:
+            self._failed("a directive in flight is not shared (Redis: %s)", failure)
             return None
         self._outage.succeeded()
         return kept
@@ -98,22 +120,32 @@ class SharedInFlight:
     async def release(self, key: str, kept: str) -> None:
         """Remove one copy pushed by `hold` (its TTL removes it when this fails). Shielded: the
         request that sent the directive may be cancelled, and its copy must go all the same."""
-        with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_SECONDS):
+        if self._resting():
+            return  # the TTL removes it
+        failure: BaseException | None = None
+        with anyio.CancelScope(shield=True), anyio.move_on_after(COMMAND_SECONDS) as scope:
             try:
                 await self._redis.lrem(key, 1, kept)
             except Exception as exc:
-                self._outage.failed(
-                    "a directive in flight stays in Redis until its TTL (Redis: %s)", type(exc).__name__
-                )
-                return
-            self._outage.succeeded()
+                failure = exc
+        if failure is not None or scope.cancelled_caught:
+            self._failed("a directive in flight stays in Redis until its TTL (Redis: %s)", failure)
+            return
+        self._outage.succeeded()
 
     async def newest(self, key: str) -> dict[str, Any] | None:
         """The newest directive held under `key` by any process, or None (also when Redis fails)."""
-        try:
-            kept = await self._redis.lindex(key, -1)
-        except Exception as exc:
-            self._outage.failed("the directives in flight are not read (Redis: %s)", type(exc).__name__)
+        if self._resting():
+            return None
+        kept: Any = None
+        failure: BaseException | None = None
+        with anyio.move_on_after(COMMAND_SECONDS) as scope:
+            try:
+                kept = await self._redis.lindex(key, -1)
+            except Exception as exc:
+                failure = exc
+        if failure is not None or scope.cancelled_caught:
+            self._failed("the directives in flight are not read (Redis: %s)", failure)
             return None
         self._outage.succeeded()
         if kept is None:

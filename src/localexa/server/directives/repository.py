@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from localexa.server.directives.models import (
     DIRECTIVE,
@@ -48,12 +49,26 @@ class DirectiveRepository:
         """The events with a directive's correlation token that reached the gateway before the
         directive was recorded as `exchange_id` (a skill that posts its answer while its
         DeferredResponse is still on the way): the gateway found no exchange to join then."""
-        query = select(SkillMessage).where(
-            SkillMessage.customer_id == customer_id,
-            SkillMessage.skill_id == skill_id,
-            SkillMessage.direction == EVENT,
-            SkillMessage.correlation_token == correlation_token,
-            SkillMessage.exchange_id != exchange_id,
+        early = aliased(SkillMessage)
+        # Only events of exchanges with no directive (the gateway's own): a caller may reuse a
+        # correlationToken, and a later directive's recording took an earlier exchange's answers.
+        directive_of_exchange = (
+            select(SkillMessage.id)
+            .where(
+                SkillMessage.customer_id == customer_id,
+                SkillMessage.skill_id == skill_id,
+                SkillMessage.direction == DIRECTIVE,
+                SkillMessage.exchange_id == early.exchange_id,
+            )
+            .exists()
+        )
+        query = select(early).where(
+            early.customer_id == customer_id,
+            early.skill_id == skill_id,
+            early.direction == EVENT,
+            early.correlation_token == correlation_token,
+            early.exchange_id != exchange_id,
+            ~directive_of_exchange,
         )
         return (await self.session.execute(query)).scalars().all()
 

@@ -225,14 +225,19 @@ class EventGateway:
         """An asynchronous answer joins the exchange of the directive it answers: that exchange
         and the directive's body. One whose directive is still in flight (not recorded yet) gets
         a new exchange, which the recording adopts, and is judged against that directive here.
-        A new exchange and None for any other event."""
+        A new exchange and None for any other event.
+
+        The directives in flight are looked at first: a caller may reuse a correlationToken, and
+        an early answer to the directive in flight was judged against an older recorded one with
+        that token, and learned from on that verdict (review of 2026-12-07). Looked at first, they
+        also leave no gap: a directive leaves them only once its recording is committed."""
         if isinstance(correlation_token, str) and correlation_token:
-            found = await self.repo.answered_directive(customer_id, skill_id, correlation_token)
-            if found is not None:
-                return found
             sending = await self.in_flight.directive(customer_id, skill_id, correlation_token)
             if sending is not None:
                 return str(uuid.uuid4()), dict(sending)
+            found = await self.repo.answered_directive(customer_id, skill_id, correlation_token)
+            if found is not None:
+                return found
         return str(uuid.uuid4()), None
 
     async def _apply(self, customer_id: str, skill_id: str, event: Mapping[str, Any]) -> None:
