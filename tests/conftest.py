@@ -187,6 +187,22 @@ async def _truncate_all(app: FastAPI) -> None:
     await app.state.clock.refresh(engine, force=True)
 
 
+async def empty_before_start(database_url: str) -> None:
+    """Empty the session's PostgreSQL database before an app starts on it, for fixtures that make
+    their own app: a start takes over at once the after-link follow-ups an earlier test left
+    (a lease run out), before `_truncate_all` could run, and the database outage test saw that
+    follow-up fail in its logs (CI, 2026-12-07). A database no app has migrated yet is left."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            if await raw.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL"):
+                await raw.execute(_EMPTY_ALL)
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)

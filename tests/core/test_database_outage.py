@@ -30,7 +30,7 @@ from localexa.server.db.engine import create_engine
 from localexa.server.db.outage import DatabaseUnreachable, outage_of
 from localexa.server.db.session import SessionDep
 from localexa.server.settings import Settings
-from tests.conftest import ADMIN_KEY, SECRET_KEY
+from tests.conftest import ADMIN_KEY, SECRET_KEY, empty_before_start
 from tests.core.tcp_relay import Relay
 from tests.factories import Admin
 
@@ -169,6 +169,7 @@ async def relay(pg_database_url: str | None) -> AsyncIterator[Relay]:
 async def outage_app(relay: Relay, pg_database_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
     # A password in the URL (trust authentication ignores it): no log line may show it.
     url = make_url(pg_database_url).set(port=relay.port, password=PASSWORD)
+    await empty_before_start(pg_database_url)
     settings = Settings(
         data_dir=tmp_path / "data",
         database_url=url.render_as_string(hide_password=False),
