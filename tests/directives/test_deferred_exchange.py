@@ -4,6 +4,8 @@ directive's exchange all the same (the gateway found no exchange then, and gave 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -55,17 +57,26 @@ def _turn_on(
     )
 
 
-def _turned_on_posting_first(
-    localexa: Localexa, skill_server: PostsFirst, correlation_token: str | None = None
-) -> tuple[TestCustomer, TestSkill, DirectiveResult]:
-    """A customer linked to the skill served by `skill_server`, and the TurnOn sent to it (whose
-    answer the skill posts to the gateway before its DeferredResponse)."""
+@contextmanager
+def _linked_posting_first(
+    localexa: Localexa, skill_server: PostsFirst
+) -> Iterator[tuple[TestCustomer, TestSkill]]:
+    """A customer linked to the skill `skill_server` serves (for the block), which posts its
+    answers to this localexa's gateway before its DeferredResponse."""
     with skill_server:
         skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
         customer = localexa.create_customer()
         localexa.link(customer, skill)
         skill_server.gateway = localexa.server.url
         skill_server.event_token = localexa.event_token(customer, skill)
+        yield customer, skill
+
+
+def _turned_on_posting_first(
+    localexa: Localexa, skill_server: PostsFirst, correlation_token: str | None = None
+) -> tuple[TestCustomer, TestSkill, DirectiveResult]:
+    """`_linked_posting_first`, and the TurnOn sent to the skill."""
+    with _linked_posting_first(localexa, skill_server) as (customer, skill):
         return customer, skill, _turn_on(localexa, customer, skill, correlation_token)
 
 
@@ -243,12 +254,7 @@ def test_an_early_answer_is_judged_against_the_directive_in_flight_not_an_older_
     judged against the recorded ReportState (valid there) and the lamp learned OFF, then judged
     invalid at the TurnOn's recording (review of 2026-12-07)."""
     skill_server = PostsFirst(name="StateReport", on=False)
-    with skill_server:
-        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
-        customer = localexa.create_customer()
-        localexa.link(customer, skill)
-        skill_server.gateway = localexa.server.url
-        skill_server.event_token = localexa.event_token(customer, skill)
+    with _linked_posting_first(localexa, skill_server) as (customer, skill):
         send = localexa.client.admin.directives.send
         mine: dict[str, Any] = {
             "user_id": customer.user_id,
@@ -270,12 +276,7 @@ def test_a_reused_token_leaves_each_exchange_its_own_early_answer(localexa: Loca
     """Two TurnOns with one correlationToken, each answered early: the second one's recording took
     the first exchange's answer into its own (the events split 0 and 2; review of 2026-12-07)."""
     skill_server = PostsFirst()
-    with skill_server:
-        skill = localexa.create_skill(account_linking=True, endpoint=skill_server.url)
-        customer = localexa.create_customer()
-        localexa.link(customer, skill)
-        skill_server.gateway = localexa.server.url
-        skill_server.event_token = localexa.event_token(customer, skill)
+    with _linked_posting_first(localexa, skill_server) as (customer, skill):
         first = _turn_on(localexa, customer, skill, "reused-2")
         second = _turn_on(localexa, customer, skill, "reused-2")
     assert skill_server.posted == [202, 202]

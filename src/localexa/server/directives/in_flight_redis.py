@@ -29,7 +29,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -97,58 +97,55 @@ class SharedInFlight:
     async def aclose(self) -> None:
         await self._redis.aclose()
 
+    async def _command(
+        self, failure_message: str, call: Callable[[], Awaitable[Any]], *, shield: bool = False
+    ) -> tuple[bool, Any]:
+        """Run one Redis command, cut at `COMMAND_SECONDS`: (True, its result), or (False, None)
+        when Redis rests or the command failed (logged once, and Redis then rests)."""
+        if self._resting():
+            return False, None
+        result: Any = None
+        failure: BaseException | None = None
+        with anyio.CancelScope(shield=shield), anyio.move_on_after(COMMAND_SECONDS) as scope:
+            try:
+                result = await call()
+            except Exception as exc:
+                failure = exc
+        if failure is not None or scope.cancelled_caught:
+            self._failed(failure_message, failure)
+            return False, None
+        self._outage.succeeded()
+        return True, result
+
     async def hold(self, key: str, message: Mapping[str, Any]) -> str | None:
         """Push `message`, redacted; what was pushed (to `release` it), or None when Redis failed."""
-        if self._resting():
-            return None
         kept = json.dumps(redact_message(message, sent_secrets([message])), separators=(",", ":"))
-        failure: BaseException | None = None
-        with anyio.move_on_after(COMMAND_SECONDS) as scope:
-            try:
-                async with self._redis.pipeline(transaction=True) as pipe:
-                    pipe.rpush(key, kept)
-                    pipe.expire(key, self._ttl)
-                    await pipe.execute()
-            except Exception as exc:
-                failure = exc
-        if failure is not None or scope.cancelled_caught:
-            self._failed("a directive in flight is not shared (Redis: %s)", failure)
-            return None
-        self._outage.succeeded()
-        return kept
+
+        async def push() -> None:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.rpush(key, kept)
+                pipe.expire(key, self._ttl)
+                await pipe.execute()
+
+        done, _ = await self._command("a directive in flight is not shared (Redis: %s)", push)
+        return kept if done else None
 
     async def release(self, key: str, kept: str) -> None:
-        """Remove one copy pushed by `hold` (its TTL removes it when this fails). Shielded: the
-        request that sent the directive may be cancelled, and its copy must go all the same."""
-        if self._resting():
-            return  # the TTL removes it
-        failure: BaseException | None = None
-        with anyio.CancelScope(shield=True), anyio.move_on_after(COMMAND_SECONDS) as scope:
-            try:
-                await self._redis.lrem(key, 1, kept)
-            except Exception as exc:
-                failure = exc
-        if failure is not None or scope.cancelled_caught:
-            self._failed("a directive in flight stays in Redis until its TTL (Redis: %s)", failure)
-            return
-        self._outage.succeeded()
+        """Remove one copy pushed by `hold` (its TTL removes it when this fails, or while Redis
+        rests). Shielded: the request that sent the directive may be cancelled, and its copy must
+        go all the same."""
+        await self._command(
+            "a directive in flight stays in Redis until its TTL (Redis: %s)",
+            lambda: self._redis.lrem(key, 1, kept),
+            shield=True,
+        )
 
     async def newest(self, key: str) -> dict[str, Any] | None:
         """The newest directive held under `key` by any process, or None (also when Redis fails)."""
-        if self._resting():
-            return None
-        kept: Any = None
-        failure: BaseException | None = None
-        with anyio.move_on_after(COMMAND_SECONDS) as scope:
-            try:
-                kept = await self._redis.lindex(key, -1)
-            except Exception as exc:
-                failure = exc
-        if failure is not None or scope.cancelled_caught:
-            self._failed("the directives in flight are not read (Redis: %s)", failure)
-            return None
-        self._outage.succeeded()
-        if kept is None:
+        done, kept = await self._command(
+            "the directives in flight are not read (Redis: %s)", lambda: self._redis.lindex(key, -1)
+        )
+        if not done or kept is None:
             return None
         found = json.loads(kept)
         return found if isinstance(found, dict) else None
