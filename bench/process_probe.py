@@ -22,6 +22,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+#: The prefix of a sample's Redis clients by name ("  named localexa-rate-limits", say).
+REDIS_CLIENTS_NAMED = "named "
+
 _TCP_STATES = {
     "01": "ESTABLISHED",
     "02": "SYN_SENT",
@@ -243,7 +246,9 @@ class Probe:
                 values[f"PostgreSQL backends: {state}"] = count
         if self.redis_url:
             clients, keys = await self._redis_clients()
-            values["Redis clients (CLIENT LIST, its db)"] = clients
+            values["Redis clients (CLIENT LIST, its db)"] = sum(clients.values())
+            for name, count in sorted(clients.items()):
+                values[f"  {REDIS_CLIENTS_NAMED}{name or '(no name)'}"] = count
             values["Redis keys (its db)"] = keys
         return Sample(requests, values, frozenset(series))
 
@@ -343,7 +348,9 @@ class Probe:
         found.update({str(r["state"]): int(r["n"]) for r in rows if r["state"] == "idle in transaction"})
         return found
 
-    async def _redis_clients(self) -> tuple[int, int]:
+    async def _redis_clients(self) -> tuple[Counter[str], int]:
+        """The clients of the server's Redis database by name (localexa's pools name their
+        connections, core/redis_pools.py; "" for a client without a name), and its keys."""
         from redis.asyncio import Redis
 
         redis = Redis.from_url(self.redis_url or "")
@@ -351,7 +358,9 @@ class Probe:
             own = await redis.client_id()
             clients = await redis.client_list()
             db = redis.connection_pool.connection_kwargs.get("db", 0)
-            mine = sum(1 for c in clients if int(c["db"]) == int(db) and int(c["id"]) != own)
+            mine = Counter(
+                str(c.get("name", "")) for c in clients if int(c["db"]) == int(db) and int(c["id"]) != own
+            )
             return mine, int(await redis.dbsize())
         finally:
             await redis.aclose()

@@ -5,6 +5,8 @@ socket in CLOSE_WAIT until the next outbound call (tests/scale/test_no_leaks.py 
 from __future__ import annotations
 
 import asyncio
+import ssl
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +52,38 @@ async def test_the_pool_closes_its_connections_after_a_quiet_spell(monkeypatch: 
         await http.aclose()
         server.close()
         await server.wait_closed()
+
+
+async def test_a_reopened_pool_reuses_the_trust_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the system trust store takes 20-40 ms of the event loop: it was read again each
+    time the pool re-opened after a quiet spell, holding every request of the process up."""
+    monkeypatch.setattr(outbound, "IDLE_CLOSE_SECONDS", 0.05)
+    made: list[ssl.SSLContext] = []
+    real = outbound.ssl_context
+
+    def counted(ca_file: Path | None) -> ssl.SSLContext:
+        made.append(real(ca_file))
+        return made[-1]
+
+    monkeypatch.setattr(outbound, "ssl_context", counted)
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(ANSWER)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    http = outbound.OutboundHttp()
+    try:
+        for _ in range(3):
+            answer = await http.request("GET", f"http://127.0.0.1:{port}/", timeout=5)
+            assert answer.body == b"ok"
+            await asyncio.sleep(0.2)  # the pool closes, and the next call opens a new one
+            assert http._opened is None
+    finally:
+        await http.aclose()
+        server.close()
+        await server.wait_closed()
+    assert len(made) == 1, made

@@ -198,6 +198,9 @@ class OutboundHttp:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         # A CA file the user named is read now: a bad one stops the start, not the first skill call.
+        # The system trust store is read at the first call (20-40 ms of the event loop, so not at
+        # start), then kept: the pool closes after a quiet spell, and reading it again at each
+        # re-open held every request of the process up that long (soak, 2026-12-07).
         self._verify = ssl_context(ca_file) if ca_file is not None else None
         self._transport = transport
         self._opened: httpx.AsyncClient | None = None
@@ -212,8 +215,10 @@ class OutboundHttp:
         if self._opened is None:
             import httpx
 
+            if self._verify is None:
+                self._verify = ssl_context(None)
             self._opened = httpx.AsyncClient(
-                verify=self._verify or ssl_context(None),
+                verify=self._verify,
                 transport=self._transport,
                 follow_redirects=False,
                 headers={"User-Agent": "localexa"},

@@ -110,7 +110,7 @@ class WindowLimiter:
             return cls(limits, MemoryStorage(), sign_in_limits=sign_in)
         # Our own pool, so shutdown can close it (limits would otherwise leave sockets open), and
         # a bounded one (core/redis_pools.py).
-        pool = bounded_pool(redis_url)
+        pool = bounded_pool(redis_url, "rate-limits")
         uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
         options: dict[str, Any] = {"connection_pool": pool}  # passed through to redis.asyncio.Redis
         storage = RedisStorage(uri, implementation="redispy", key_prefix=REDIS_PREFIX, **options)

@@ -7,6 +7,11 @@ hold at most `MAX_CONNECTIONS` each (the PostgreSQL pool holds 20, db/engine.py)
 up to `WAIT_SECONDS` for a free one, then fails as when Redis is down (the token cache asks the
 database, the rate limiter lets the call through). redis is imported on first use: a process
 without Redis never loads it (README "Resident memory").
+
+Each pool names its connections (`CLIENT SETNAME`, `client_name(use)`): a shared Redis's
+`CLIENT LIST` says which localexa pool holds each connection (`localexa-token-epoch`,
+`localexa-rate-limits`, `localexa-in-flight`), and tests/scale/test_no_leaks.py checks every
+client is one of them and that each pool stays within its bound.
 """
 
 from __future__ import annotations
@@ -18,12 +23,25 @@ if TYPE_CHECKING:
 
 MAX_CONNECTIONS = 20
 WAIT_SECONDS = 5.0
+#: What each pool is for; its connections' client name (`client_name`).
+USES = ("token-epoch", "rate-limits", "in-flight")
 
 
-def bounded_pool(redis_url: str, **connection_options: Any) -> BlockingConnectionPool:
-    """A pool of at most `MAX_CONNECTIONS` connections to `redis_url`."""
+def client_name(use: str) -> str:
+    """The name a pool's connections give themselves in Redis (`CLIENT SETNAME`)."""
+    return f"localexa-{use}"
+
+
+def bounded_pool(redis_url: str, use: str, **connection_options: Any) -> BlockingConnectionPool:
+    """A pool of at most `MAX_CONNECTIONS` connections to `redis_url`, named for `use` (`USES`)."""
     from redis.asyncio import BlockingConnectionPool
 
+    if use not in USES:
+        raise ValueError(f"unknown Redis pool use {use!r}")
     return BlockingConnectionPool.from_url(
-        redis_url, max_connections=MAX_CONNECTIONS, timeout=WAIT_SECONDS, **connection_options
+        redis_url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=WAIT_SECONDS,
+        client_name=client_name(use),
+        **connection_options,
     )

@@ -231,7 +231,7 @@ def open_redis(redis_url: str | None, *, on_new_connection: Callable[[], None]) 
         on_new_connection()
 
     # Bounded (core/redis_pools.py); the client owns the pool and closes it with itself.
-    return Redis.from_pool(bounded_pool(redis_url, redis_connect_func=connected))
+    return Redis.from_pool(bounded_pool(redis_url, "token-epoch", redis_connect_func=connected))
 
 
 def watch_revocations(engine: AsyncEngine, cache: TokenCache) -> None:
