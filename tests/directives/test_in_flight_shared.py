@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from localexa.server.core.redis_guard import COMMAND_SECONDS
 from localexa.server.directives.in_flight import InFlightDirectives
-from localexa.server.directives.in_flight_redis import COMMAND_SECONDS, redis_key, ttl_seconds
+from localexa.server.directives.in_flight_redis import redis_key, ttl_seconds
 from localexa.skill import power_state, response
 from localexa.skill.validation import validate_response
 from localexa.testing import Localexa, LocalexaServer

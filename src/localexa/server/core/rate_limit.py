@@ -13,11 +13,13 @@ token's customer (or LWA client) rather than the token string or the client addr
 
 If Redis cannot be reached the request goes through and a warning is logged: a limiter outage
 must not take every API down with it. The warning is logged once per 30 s of outage, not per call,
-and once more when Redis answers again (core/log_throttle.py).
+and once more when Redis answers again (core/log_throttle.py). A Redis that hangs holds a call up
+2 s at most, then is left alone for 5 s (core/redis_guard.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -30,6 +32,7 @@ from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter, SlidingW
 
 from localexa.server.core.errors import TooManyRequests
 from localexa.server.core.log_throttle import LogThrottle
+from localexa.server.core.redis_guard import RedisGuard, RedisUnavailable
 from localexa.server.core.redis_pools import bounded_pool
 
 logger = logging.getLogger("localexa.rate_limit")
@@ -98,7 +101,12 @@ class WindowLimiter:
         self._counter = SlidingWindowCounterRateLimiter(storage)
         self._exact = MovingWindowRateLimiter(storage)
         self._closer = closer
-        self._outage = LogThrottle(logger, "rate limit storage")
+        #: Redis's commands are guarded; the memory storage's need no guard (the hot path).
+        self._guard = (
+            RedisGuard(LogThrottle(logger, "rate limit storage"))
+            if isinstance(storage, RedisStorage)
+            else None
+        )
 
     @classmethod
     def from_settings(
@@ -136,7 +144,8 @@ class WindowLimiter:
         items = [(item, self._strategy_for(item)) for item in self._items(operation)]
         # One budget (the usual case) is counted at once: one storage round trip per call.
         testing = not count or len(items) > 1
-        try:
+
+        async def refusals() -> list[int]:
             waits = [
                 await self._wait(item, strategy, operation, caller, count=False)
                 for item, strategy in items
@@ -148,10 +157,15 @@ class WindowLimiter:
                     if (wait := await self._wait(item, strategy, operation, caller, count=True)) is not None:
                         refused.append(wait)
                         break
-        except Exception as exc:  # the storage is down: let the call through (module doc)
-            self._outage.failed("rate limit storage failed (%s); not limiting", type(exc).__name__)
-            return None
-        self._outage.succeeded()
+            return refused
+
+        if self._guard is None:
+            refused = await refusals()
+        else:
+            try:
+                refused = await self._guard.run("rate limit storage failed (%s); not limiting", refusals)
+            except RedisUnavailable:  # let the call through (module docstring)
+                return None
         return max(refused) if refused else None
 
     def _strategy_for(self, item: RateLimitItem) -> RateLimiter:
@@ -176,10 +190,14 @@ class WindowLimiter:
         (three wrong sign-ins, then a reset: the next test's first sign-in was a 429). With Redis
         this deletes the counters of every process sharing it (`KEYS localexa-rate:*`, then `DEL`:
         fine for the few keys a test server holds)."""
-        try:
+        if self._guard is None:
             await self._storage.reset()
-        except Exception as exc:  # the storage is down: the counters expire on their own
-            logger.warning("rate limit storage failed (%s); counters not reset", type(exc).__name__)
+            return
+        # Redis failing: the counters expire on their own. Tried even while Redis rests.
+        with contextlib.suppress(RedisUnavailable):
+            await self._guard.run(
+                "rate limit storage failed (%s); counters not reset", self._storage.reset, rested=False
+            )
 
     async def aclose(self) -> None:
         if self._closer is not None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from localexa.server.core.redis_guard import COMMAND_SECONDS
+
 if TYPE_CHECKING:
     from redis.asyncio import BlockingConnectionPool
 
@@ -38,6 +40,10 @@ def bounded_pool(redis_url: str, use: str, **connection_options: Any) -> Blockin
 
     if use not in USES:
         raise ValueError(f"unknown Redis pool use {use!r}")
+    # A socket that never answers is given up as a command is (core/redis_guard.py), also where
+    # redis-py waits outside a guarded command (connecting, its own retries).
+    connection_options.setdefault("socket_timeout", COMMAND_SECONDS)
+    connection_options.setdefault("socket_connect_timeout", COMMAND_SECONDS)
     return BlockingConnectionPool.from_url(
         redis_url,
         max_connections=MAX_CONNECTIONS,

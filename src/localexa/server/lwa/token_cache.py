@@ -67,6 +67,7 @@ from sqlalchemy.util.concurrency import in_greenlet
 
 from localexa.server.core.errors import ServiceUnavailable
 from localexa.server.core.log_throttle import LogThrottle
+from localexa.server.core.redis_guard import RedisGuard, RedisUnavailable
 from localexa.server.core.redis_pools import bounded_pool
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ class TokenCache:
         self._entries: dict[str, tuple[Epoch, CachedToken]] = {}
         #: A committed revocation the shared counter has not counted yet (Redis failed then).
         self._unshared = False
-        self._outage = LogThrottle(logger, "the token epoch in Redis")
+        self._guard = RedisGuard(LogThrottle(logger, "the token epoch in Redis"))
 
     @classmethod
     def open(cls, *, redis_url: str | None, single_process: bool) -> TokenCache:
@@ -148,22 +149,26 @@ class TokenCache:
             return None
         shared = 0
         if self._redis is not None:
-            try:
+            redis = self._redis
+
+            async def read() -> Any:
                 if self._unshared:
-                    await self._redis.eval(_INCR_FROM_RANDOM_BASE, 1, REDIS_KEY, _random_base())
+                    await redis.eval(_INCR_FROM_RANDOM_BASE, 1, REDIS_KEY, _random_base())
                     self._unshared = False
-                value = await self._redis.get(REDIS_KEY)
+                value = await redis.get(REDIS_KEY)
                 if value is None:  # lost (FLUSHDB, eviction) or never counted: see the docstring
                     self.forget()
-                    await self._redis.set(REDIS_KEY, _random_base(), nx=True)
-                    value = await self._redis.get(REDIS_KEY)
-            except Exception as exc:  # Redis down: ask the database, cache nothing
-                self._outage.failed("token epoch unavailable: %s", type(exc).__name__)
+                    await redis.set(REDIS_KEY, _random_base(), nx=True)
+                    value = await redis.get(REDIS_KEY)
+                return value
+
+            try:
+                value = await self._guard.run("token epoch unavailable: %s", read)
+            except RedisUnavailable:  # Redis down, hung or resting: ask the database, cache nothing
                 # What was cached before the outage is not trusted after it: a revocation
                 # elsewhere may have been refused or lost with a restarted Redis meanwhile.
                 self.forget()
                 return None
-            self._outage.succeeded()
             shared = int(value or 0)
         return (self._local, shared)
 
@@ -197,18 +202,24 @@ class TokenCache:
         if self._redis is None:
             return
         if in_greenlet():
+            redis = self._redis
             try:
-                await_only(self._redis.eval(_INCR_FROM_RANDOM_BASE, 1, REDIS_KEY, _random_base()))
+                # Tried even while Redis rests after a failure: refusing the write is the cost.
+                await_only(
+                    self._guard.run(
+                        "a revocation is not shared yet: %s",
+                        lambda: redis.eval(_INCR_FROM_RANDOM_BASE, 1, REDIS_KEY, _random_base()),
+                        rested=False,
+                    )
+                )
                 return
-            except Exception as exc:
+            except RedisUnavailable as exc:
                 if before_commit:
                     raise RevocationNotShared(
                         "This change could end access tokens, and the other localexa processes could "
-                        f"not be told (Redis: {type(exc).__name__}); nothing was changed. Retry the "
-                        "request.",
+                        f"not be told (Redis: {exc.reason}); nothing was changed. Retry the request.",
                         headers={"Retry-After": "1"},  # as the database's 503s (db/outage.py)
                     ) from exc
-                logger.warning("a revocation is not shared yet: %s", type(exc).__name__)
         # Outside a request (a connection closed by garbage collection) or Redis failing after
         # the commit: the next epoch read shares it, and nothing is trusted until it has.
         self._unshared = True

@@ -1,0 +1,87 @@
+"""A Redis that accepts connections and never answers (paused, swapping, a dead peer behind a load
+balancer) holds a call up once per spell, not on every call (core/redis_guard.py).
+
+Before, every authenticated call waited 5 s for the token epoch and 5 s for its rate limit: 10 s
+each, 30 at once as well (measured 2026-12-07 against this test's silent listener).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from localexa.server.core.redis_guard import COMMAND_SECONDS, NO_ANSWER
+from localexa.server.settings import Settings
+from tests.enablement.helpers import bearer, customer_token
+from tests.factories import Admin
+
+
+@pytest.fixture
+def backend() -> str:
+    # SQLite only: the guard is the same on both (and on PostgreSQL the `app` fixture's emptying
+    # deletes tokens, which with Redis out of reach is refused by design: lwa/token_cache.py).
+    return "sqlite"
+
+
+@pytest.fixture
+async def silent_redis() -> AsyncIterator[str]:
+    """A listener that takes every connection and never answers."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # holds the connection until the client closes it
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    yield f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
+    server.close()
+
+
+@pytest.fixture
+def settings(settings: Settings, silent_redis: str) -> Settings:
+    return settings.model_copy(update={"redis_url": silent_redis})
+
+
+async def test_a_hung_redis_holds_authenticated_calls_up_once_per_spell(
+    client: httpx.AsyncClient, admin: Admin, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    token = await customer_token(admin, await admin.customer())
+
+    began = time.monotonic()
+    for _ in range(10):
+        answer = await client.get("/v1/alexaApiEndpoint", headers=bearer(token))
+        assert answer.status_code == 200, answer.text
+    answers = await asyncio.gather(
+        *(client.get("/v1/alexaApiEndpoint", headers=bearer(token)) for _ in range(30))
+    )
+    took = time.monotonic() - began
+
+    assert {a.status_code for a in answers} == {200}
+    # The rate limiter's first command waits once (the token epoch's wait was at start); 400 s before.
+    assert took < 2 * COMMAND_SECONDS, took
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert f"rate limit storage failed ({NO_ANSWER}); not limiting" in warnings, warnings
+
+
+async def test_a_revocation_a_hung_redis_cannot_share_is_refused_within_the_cut(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """A write that may end tokens must tell the other processes first (lwa/token_cache.py): with
+    Redis hung it is refused as with Redis down, after one cut, and nothing changed."""
+    customer = await admin.customer()
+    token = await admin.access_token(customer.user_id, ["profile"])
+
+    began = time.monotonic()
+    reset = await client.post("/_localexa/reset", headers=admin.headers)
+    took = time.monotonic() - began
+
+    assert reset.status_code == 503, reset.text
+    assert f"(Redis: {NO_ANSWER}); nothing was changed" in reset.json()["message"]
+    assert took < 2 * COMMAND_SECONDS, took
+    profile = await client.get("/user/profile", headers={"Authorization": f"Bearer {token}"})
+    assert profile.status_code == 200, profile.text  # rolled back
