@@ -23,10 +23,11 @@ from localexa.client._async import AsyncRunner, check_event_loop
 from localexa.client._core import Core
 from localexa.client._endpoints import Endpoints
 from localexa.client._errors import ConfigurationError
+from localexa.client._http_client_checks import refuse_beside_http_client, refuse_other_http_client
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
 from localexa.client._sync import SyncRunner
-from localexa.client._timeouts import POOL_LIMITS, TimeoutArg, timeout_of
-from localexa.client._tls import CaPath, VerifyArg, ssl_verify, tls_options_given
+from localexa.client._timeouts import DEFAULT_TIMEOUT, POOL_LIMITS, TimeoutArg, timeout_of
+from localexa.client._tls import CaPath, VerifyArg, ssl_verify
 from localexa.client.auth import BearerAuth, LwaTokenAuth
 from localexa.client.messages import redact
 from localexa.client.resources.account_linking import AccountLinkingResource, AsyncAccountLinkingResource
@@ -40,8 +41,6 @@ from localexa.client.resources.lwa import TOKEN_PATH, AsyncLwa, Lwa
 from localexa.client.resources.thread_networks import AsyncThreadNetworks, ThreadNetworks
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
-
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 AuthArg = str | httpx.Auth | None
 
@@ -106,42 +105,6 @@ def _derived(core: Core, overrides: dict[str, Any]) -> Core:
     )
 
 
-def _refuse_other_http_client(http_client: object, wanted: type, ours: str, other: str) -> None:
-    """`http_client=` of the other kind (an httpx.AsyncClient for Client, or the reverse) was taken
-    until 2026-12-06 and failed only at the first call, with httpx's words (rev4 QA)."""
-    if not isinstance(http_client, wanted):
-        given = type(http_client)
-        name = f"httpx.{given.__name__}" if given.__module__.startswith("httpx") else given.__name__
-        raise ConfigurationError(
-            f"{ours}(http_client=) takes an httpx.{wanted.__name__}, not {name}: pass "
-            f"httpx.{wanted.__name__}(…), or use localexa.client.{other} for an httpx.{other}."
-        )
-
-
-def _refuse_beside_http_client(
-    verify: VerifyArg, ca_file: CaPath | None, transport: object, timeout: object, httpx_class: str
-) -> None:
-    """`http_client=` is used as it is, with its own TLS settings, transport and timeout: since
-    2026-12-06 `verify=` (but True/None), `ca_file=`, `transport=` or `timeout=` beside it is a
-    ConfigurationError (each was ignored, so `Client(http_client=own, verify=False)` still checked
-    certificates and `timeout=1` still waited the httpx client's 20 s; rev1 QA F2). `timeout` is
-    given unless it is the default's own object, `DEFAULT_TIMEOUT` (an equal `httpx.Timeout` is
-    given: only passing the default object itself cannot be told from leaving it out)."""
-    given = [
-        *tls_options_given(verify, ca_file),
-        *(["transport"] if transport is not None else []),
-        *(["timeout"] if timeout is not DEFAULT_TIMEOUT else []),
-    ]
-    if given:
-        options = " and ".join(f"{name}=" for name in given)
-        raise ConfigurationError(
-            f"http_client= and {options} conflict: the client sends through http_client= as it "
-            f"is, so {options} would be ignored. Pass one of them; set them on the httpx client "
-            f"you pass ({httpx_class}(verify=…, transport=…, timeout=…)), or a timeout for some "
-            "calls with client.with_options(timeout=…)."
-        )
-
-
 def _given(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not _UNSET}
 
@@ -178,8 +141,8 @@ class Client:
                 timeout=phases, verify=ssl_verify(verify, ca_file), transport=transport, limits=POOL_LIMITS
             )
         else:
-            _refuse_other_http_client(http_client, httpx.Client, "Client", "AsyncClient")
-            _refuse_beside_http_client(verify, ca_file, transport, timeout, "httpx.Client")
+            refuse_other_http_client(http_client, httpx.Client, "Client", "AsyncClient")
+            refuse_beside_http_client(verify, ca_file, transport, timeout, "httpx.Client")
             http = http_client
         self._setup(http, core, owns_http=http_client is None)
 
@@ -304,8 +267,8 @@ class AsyncClient:
                 limits=POOL_LIMITS,
             )
         else:
-            _refuse_other_http_client(http_client, httpx.AsyncClient, "AsyncClient", "Client")
-            _refuse_beside_http_client(verify, ca_file, transport, timeout, "httpx.AsyncClient")
+            refuse_other_http_client(http_client, httpx.AsyncClient, "AsyncClient", "Client")
+            refuse_beside_http_client(verify, ca_file, transport, timeout, "httpx.AsyncClient")
             http = http_client
         self._setup(http, core, owns_http=http_client is None)
 

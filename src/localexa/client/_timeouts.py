@@ -16,6 +16,9 @@ from localexa.client._errors import ConfigurationError
 
 TimeoutArg = float | httpx.Timeout | None
 
+#: 30 s for each phase but connecting, 10 s (`Client(timeout=…)` when not given).
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
 #: httpx's own pool limits, but an idle connection is given up after 4 s, not 5: `localexa serve`
 #: closes a connection idle for its `--idle-timeout` (5 s), and a request written on it at that
 #: moment got no answer, which a POST cannot be sent again after (it may have been acted on).
