@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,22 @@ import pytest
 from localexa.server.core import http as outbound
 
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@asynccontextmanager
+async def _outbound_to(handler: Handler) -> AsyncIterator[tuple[outbound.OutboundHttp, str]]:
+    """localexa's outbound HTTP and the URL of a server on 127.0.0.1 that `handler` runs."""
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    http = outbound.OutboundHttp()
+    try:
+        yield http, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+    finally:
+        await http.aclose()
+        server.close()
+        await server.wait_closed()
 
 
 async def test_the_pool_closes_its_connections_after_a_quiet_spell(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,22 +54,15 @@ async def test_the_pool_closes_its_connections_after_a_quiet_spell(monkeypatch: 
         finally:
             writer.close()
 
-    server = await asyncio.start_server(serve_until_closed, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    http = outbound.OutboundHttp()
-    try:
+    async with _outbound_to(serve_until_closed) as (http, url):
         for _ in range(2):
-            answer = await http.request("GET", f"http://127.0.0.1:{port}/", timeout=5)
+            answer = await http.request("GET", url, timeout=5)
             assert (answer.status, answer.body) == (200, b"ok")
         assert connections == 1  # kept alive between the two calls
         await asyncio.wait_for(closed_by_client.wait(), 3)
-        answer = await http.request("GET", f"http://127.0.0.1:{port}/", timeout=5)
+        answer = await http.request("GET", url, timeout=5)
         assert answer.body == b"ok"  # a new pool opens with the next call
         assert connections == 2
-    finally:
-        await http.aclose()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_a_reopened_pool_reuses_the_trust_store(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,17 +84,10 @@ async def test_a_reopened_pool_reuses_the_trust_store(monkeypatch: pytest.Monkey
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    http = outbound.OutboundHttp()
-    try:
+    async with _outbound_to(serve) as (http, url):
         for _ in range(3):
-            answer = await http.request("GET", f"http://127.0.0.1:{port}/", timeout=5)
+            answer = await http.request("GET", url, timeout=5)
             assert answer.body == b"ok"
             await asyncio.sleep(0.2)  # the pool closes, and the next call opens a new one
             assert http._opened is None
-    finally:
-        await http.aclose()
-        server.close()
-        await server.wait_closed()
     assert len(made) == 1, made

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import pytest
 
@@ -12,40 +14,48 @@ from localexa.server.core import redis_guard
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.core.redis_guard import REST_SECONDS, SLOW_FAILURE_SECONDS, RedisGuard, RedisUnavailable
 
+T = TypeVar("T")
 
-class Clock:
+
+class Redis:
+    """A guard on a clock the test moves, and the commands it ran (`calls`)."""
+
     def __init__(self) -> None:
         self.now = 100.0
+        self.calls: list[str] = []
+        throttle = LogThrottle(logging.getLogger("localexa.test"), "the part", clock=self.clock)
+        self.guard = RedisGuard(throttle, clock=self.clock)
 
-    def __call__(self) -> float:
+    def clock(self) -> float:
         return self.now
 
+    async def run(self, call: Callable[[], Awaitable[T]], *, rested: bool = True) -> T:
+        return await self.guard.run("the part failed (%s)", call, rested=rested)
 
-def _guard(clock: Clock) -> RedisGuard:
-    return RedisGuard(LogThrottle(logging.getLogger("localexa.test"), "the part", clock=clock), clock=clock)
+    async def answered(self) -> str:
+        self.calls.append("answered")
+        return "value"
+
+    async def refused(self) -> None:
+        self.calls.append("refused")
+        raise ConnectionError("refused")
+
+    async def connect_timeout(self) -> None:
+        self.now += SLOW_FAILURE_SECONDS + 0.01  # the error came after a while
+        raise TimeoutError
 
 
 async def test_a_refused_connection_leaves_redis_asked_at_the_next_call(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock, calls = Clock(), []
-    guard = _guard(clock)
-
-    async def refused() -> None:
-        calls.append("refused")
-        raise ConnectionError("refused")
-
-    async def answered() -> str:
-        calls.append("answered")
-        return "value"
-
     caplog.set_level(logging.WARNING)
+    redis = Redis()
     with pytest.raises(RedisUnavailable) as failed:
-        await guard.run("the part failed (%s)", refused)
+        await redis.run(redis.refused)
     assert failed.value.reason == "ConnectionError"
-    assert not guard.resting  # a fast failure cost nothing: Redis is asked again at once
-    assert await guard.run("the part failed (%s)", answered) == "value"
-    assert calls == ["refused", "answered"]
+    assert not redis.guard.resting  # a fast failure cost nothing: Redis is asked again at once
+    assert await redis.run(redis.answered) == "value"
+    assert redis.calls == ["refused", "answered"]
     assert [r.getMessage() for r in caplog.records] == [
         "the part failed (ConnectionError)",
         "the part works again after 1 failed calls (0 of them not logged)",
@@ -55,30 +65,20 @@ async def test_a_refused_connection_leaves_redis_asked_at_the_next_call(
 async def test_a_slow_failure_rests_redis_and_only_a_revocation_asks_meanwhile(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock, calls = Clock(), []
-    guard = _guard(clock)
-
-    async def connect_timeout() -> None:
-        clock.now += SLOW_FAILURE_SECONDS + 0.01  # the error came after a while
-        raise TimeoutError
-
-    async def answered() -> str:
-        calls.append("answered")
-        return "value"
-
     caplog.set_level(logging.WARNING)
+    redis = Redis()
     with pytest.raises(RedisUnavailable):
-        await guard.run("the part failed (%s)", connect_timeout)
-    assert guard.resting
+        await redis.run(redis.connect_timeout)
+    assert redis.guard.resting
     with pytest.raises(RedisUnavailable) as resting:
-        await guard.run("the part failed (%s)", answered)
+        await redis.run(redis.answered)
     assert resting.value.reason == "resting after a failure"
-    assert calls == []
-    assert await guard.run("the part failed (%s)", answered, rested=False) == "value"
-    clock.now += REST_SECONDS
-    assert not guard.resting
-    assert await guard.run("the part failed (%s)", answered) == "value"
-    assert calls == ["answered", "answered"]
+    assert redis.calls == []
+    assert await redis.run(redis.answered, rested=False) == "value"
+    redis.now += REST_SECONDS
+    assert not redis.guard.resting
+    assert await redis.run(redis.answered) == "value"
+    assert redis.calls == ["answered", "answered"]
     assert [r.getMessage() for r in caplog.records] == [
         "the part failed (TimeoutError)",
         "the part works again after 1 failed calls (0 of them not logged)",  # the revocation's
@@ -87,10 +87,10 @@ async def test_a_slow_failure_rests_redis_and_only_a_revocation_asks_meanwhile(
 
 async def test_a_command_with_no_answer_is_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(redis_guard, "COMMAND_SECONDS", 0.05)
-    guard = RedisGuard(LogThrottle(logging.getLogger("localexa.test"), "the part"))
+    redis = Redis()  # on its own clock: the cut is asyncio's, in real time
     never = asyncio.Event()
 
     with pytest.raises(RedisUnavailable) as cut:
-        await asyncio.wait_for(guard.run("the part failed (%s)", never.wait), 5)
+        await asyncio.wait_for(redis.run(never.wait), 5)
     assert cut.value.reason == redis_guard.NO_ANSWER
-    assert guard.resting
+    assert redis.guard.resting
