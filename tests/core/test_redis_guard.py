@@ -12,7 +12,13 @@ import pytest
 
 from localexa.server.core import redis_guard
 from localexa.server.core.log_throttle import LogThrottle
-from localexa.server.core.redis_guard import REST_SECONDS, SLOW_FAILURE_SECONDS, RedisGuard, RedisUnavailable
+from localexa.server.core.redis_guard import (
+    REST_SECONDS,
+    SLOW_FAILURE_SECONDS,
+    RedisGuard,
+    RedisHealth,
+    RedisUnavailable,
+)
 
 T = TypeVar("T")
 
@@ -24,7 +30,7 @@ class Redis:
         self.now = 100.0
         self.calls: list[str] = []
         throttle = LogThrottle(logging.getLogger("localexa.test"), "the part", clock=self.clock)
-        self.guard = RedisGuard(throttle, clock=self.clock)
+        self.guard = RedisGuard(throttle, RedisHealth(clock=self.clock))
 
     def clock(self) -> float:
         return self.now
@@ -81,7 +87,8 @@ async def test_a_slow_failure_rests_redis_and_only_a_revocation_asks_meanwhile(
     assert redis.calls == ["answered", "answered"]
     assert [r.getMessage() for r in caplog.records] == [
         "the part failed (TimeoutError)",
-        "the part works again after 1 failed calls (0 of them not logged)",  # the revocation's
+        # the revocation's; the call that went without Redis while it rested counted
+        "the part works again after 2 failed calls (1 of them not logged)",
     ]
 
 

@@ -22,8 +22,12 @@ from tests.lwa.browser import Browser, authorize_url, form_for, serving
 EXPIRED = "Sign-in page expired"
 
 
-@pytest.mark.parametrize(("advance", "live"), [(899.5, True), (900.0, False)])
-async def test_a_page_lives_fifteen_minutes_to_the_second(
+# The page ages by the advance plus the real time the test takes between the page and the submit:
+# at 899.5 s a loaded CI machine took 1.2 s for the clock call alone and the page had expired (CI,
+# 2026-12-07). The live case keeps 5 s for that; the limit itself, exclusive to the microsecond,
+# is pinned on a fake clock below (test_the_limit_is_exclusive_to_the_microsecond).
+@pytest.mark.parametrize(("advance", "live"), [(895.0, True), (900.0, False)])
+async def test_a_page_lives_fifteen_minutes_and_no_more(
     admin: Admin, browser: Browser, advance: float, live: bool
 ) -> None:
     customer = await admin.customer()

@@ -8,7 +8,9 @@ Each test runs its own redis-server, so stopping it touches nothing else.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -212,6 +214,32 @@ async def test_a_revocation_redis_refused_after_the_commit_is_shared_before_anyt
         # The revocation Redis missed was counted before the read: the restarted Redis's counter
         # exists and is no value read before it.
         assert await _counter(cache) == epoch[1] != first[1]
+    finally:
+        await cache.aclose()
+
+
+async def test_a_revocation_cancelled_after_the_commit_is_shared_before_anything_is_trusted(
+    own_redis: OwnRedis,
+) -> None:
+    """The request whose commit ended a token may be cancelled while its second move waits on a
+    Redis that does not answer (paused here with SIGSTOP): the move was lost for good, and another
+    process that cached the token during the commit went on trusting it (review of 2026-12-07)."""
+    cache = TokenCache.open(redis_url=own_redis.url, single_process=False)
+    try:
+        assert await cache.epoch() is not None
+        assert own_redis.process is not None
+        own_redis.process.send_signal(signal.SIGSTOP)
+        try:
+            revoking = asyncio.create_task(greenlet_spawn(cache.revoked))  # after a commit
+            await asyncio.sleep(0.3)
+            revoking.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await revoking
+        finally:
+            own_redis.process.send_signal(signal.SIGCONT)
+        before = await _counter(cache)
+        assert await cache.epoch() is not None
+        assert await _counter(cache) > before  # the read made the move the cancelled one did not
     finally:
         await cache.aclose()
 

@@ -371,5 +371,6 @@ async def test_a_burst_of_calls_leaves_a_bounded_number_of_redis_connections(tmp
             await redis.aclose()
         db = str(redis.connection_pool.connection_kwargs.get("db", 0))
         names = Counter(c["name"] for c in listed if c["db"] == db and int(c["id"]) != own)
-        assert set(names) == {client_name("token-epoch"), client_name("rate-limits")}, names
-        assert max(names.values()) <= MAX_CONNECTIONS, names
+        ours = {client_name("token-epoch"), client_name("rate-limits")}
+        assert ours <= set(names), names  # another app on the database may hold more
+        assert max(names[name] for name in ours) <= MAX_CONNECTIONS, names

@@ -24,6 +24,7 @@ from localexa.server.core.http import OutboundHttp
 from localexa.server.core.openapi import install_openapi
 from localexa.server.core.operation_ids import operation_id
 from localexa.server.core.rate_limit import WindowLimiter, forget_rate_limits
+from localexa.server.core.redis_guard import RedisHealth
 from localexa.server.core.regions import RegionMiddleware
 from localexa.server.core.request_guard import RequestGuardMiddleware
 from localexa.server.core.request_id import RequestIdMiddleware
@@ -97,8 +98,10 @@ def create_app(
             )
         app.state.outbound = OutboundHttp(ca_file=settings.outbound_ca_file)
         # Cached token checks need every revocation to reach this process (lwa/token_cache.py).
+        # One rest after a slow Redis failure for every Redis use of the app (core/redis_guard.py).
+        app.state.redis_health = redis_health = RedisHealth()
         token_cache = TokenCache.open(
-            redis_url=settings.redis_url, single_process=engine.dialect.name == "sqlite"
+            redis_url=settings.redis_url, single_process=engine.dialect.name == "sqlite", health=redis_health
         )
         watch_revocations(engine, token_cache)
         if settings.redis_url:
@@ -108,7 +111,7 @@ def create_app(
         # After the journal's file is created: an upgraded data dir may be readable by others.
         warn_if_open_to_others(settings.data_dir, settings.resolved_database_url())
         app.state.rate_limiter = WindowLimiter.from_settings(
-            settings.rate_limit, settings.redis_url, settings.sign_in_rate_limit
+            settings.rate_limit, settings.redis_url, settings.sign_in_rate_limit, health=redis_health
         )
         metrics = app.state.metrics
 

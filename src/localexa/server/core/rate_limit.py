@@ -32,7 +32,7 @@ from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter, SlidingW
 
 from localexa.server.core.errors import TooManyRequests
 from localexa.server.core.log_throttle import LogThrottle
-from localexa.server.core.redis_guard import RedisGuard, RedisUnavailable
+from localexa.server.core.redis_guard import RedisGuard, RedisHealth, RedisUnavailable
 from localexa.server.core.redis_pools import bounded_pool
 
 logger = logging.getLogger("localexa.rate_limit")
@@ -91,6 +91,7 @@ class WindowLimiter:
         closer: Any = None,
         *,
         sign_in_limits: list[RateLimitItem] | None = None,
+        health: RedisHealth | None = None,
     ) -> None:
         self._limits = limits
         # Sign-in attempts (SIGN_IN_OPERATIONS) also count against their own, smaller budget;
@@ -103,14 +104,19 @@ class WindowLimiter:
         self._closer = closer
         #: Redis's commands are guarded; the memory storage's need no guard (the hot path).
         self._guard = (
-            RedisGuard(LogThrottle(logger, "rate limit storage"))
+            RedisGuard(LogThrottle(logger, "rate limit storage"), health)
             if isinstance(storage, RedisStorage)
             else None
         )
 
     @classmethod
     def from_settings(
-        cls, rate_limit: str, redis_url: str | None, sign_in_rate_limit: str | None = None
+        cls,
+        rate_limit: str,
+        redis_url: str | None,
+        sign_in_rate_limit: str | None = None,
+        *,
+        health: RedisHealth | None = None,
     ) -> WindowLimiter:
         limits = parse_many(rate_limit)
         sign_in = parse_many(sign_in_rate_limit) if sign_in_rate_limit else None
@@ -122,7 +128,7 @@ class WindowLimiter:
         uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
         options: dict[str, Any] = {"connection_pool": pool}  # passed through to redis.asyncio.Redis
         storage = RedisStorage(uri, implementation="redispy", key_prefix=REDIS_PREFIX, **options)
-        return cls(limits, storage, closer=pool, sign_in_limits=sign_in)
+        return cls(limits, storage, closer=pool, sign_in_limits=sign_in, health=health)
 
     def _items(self, operation: str) -> list[RateLimitItem]:
         if operation in WRONG_KEY_OPERATIONS:

@@ -15,11 +15,16 @@ A `RedisGuard` runs one use's commands:
   arrived (under the soak's mix a healthy local Redis took 11 ms in the median, 245 ms at p99 and
   366 ms at most; a cut at 0.25 s took it for down every round: CI at 3f2623a);
 - after a failure that took time (a cut, or any error after `SLOW_FAILURE_SECONDS`: a connect
-  timeout), Redis is left alone for `REST_SECONDS`: a hung Redis costs one wait per spell, not
-  one per call. A fast failure (connection refused) costs nothing, so the next call asks again
-  and finds Redis as soon as it is back;
+  timeout), Redis is left alone for `REST_SECONDS` by every use of the process: the app's one
+  `RedisHealth` (`app.state.redis_health`) holds the rest for the three guards, so a hung Redis
+  costs a call one wait per spell, not one per use (a guard of its own each held a call up 4 s,
+  the token epoch's cut then the rate limit's, and their rests drifted apart: review of
+  2026-12-07). A fast failure (connection refused) costs nothing, so the next call asks again and
+  finds Redis as soon as it is back;
 - failures are logged through the use's `LogThrottle` (once per 30 s, and once when Redis works
-  again), with the error's name or `NO_ANSWER`.
+  again), with the error's name or `NO_ANSWER`; a call that left Redis alone while it rested
+  counts as one more failure of the last one's kind, so "works again after N failed calls" counts
+  every call that went without Redis.
 """
 
 from __future__ import annotations
@@ -53,19 +58,37 @@ class RedisUnavailable(Exception):
         self.reason = reason
 
 
-class RedisGuard:
-    """The commands of one Redis use (module docstring); `clock` is `time.monotonic`, never
-    localexa's movable clock."""
+class RedisHealth:
+    """Whether the process leaves Redis alone now, after a slow failure of any use (one per app;
+    `clock` is `time.monotonic`, never localexa's movable clock)."""
 
-    def __init__(self, outage: LogThrottle, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self._outage = outage
-        self._clock = clock
-        #: Until when (`clock`) Redis is left alone after a slow failure.
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        #: Until when (`clock`) Redis is left alone.
         self._rest_until = 0.0
+        #: Why it is, for the calls that go without it meanwhile.
+        self.reason = NO_ANSWER
 
     @property
     def resting(self) -> bool:
-        return self._clock() < self._rest_until
+        return self.clock() < self._rest_until
+
+    def rest(self, reason: str) -> None:
+        self._rest_until = self.clock() + REST_SECONDS
+        self.reason = reason
+
+
+class RedisGuard:
+    """The commands of one Redis use (module docstring); `health` is the app's, shared by its
+    uses (a guard of its own when none is given)."""
+
+    def __init__(self, outage: LogThrottle, health: RedisHealth | None = None) -> None:
+        self._outage = outage
+        self._health = health or RedisHealth()
+
+    @property
+    def resting(self) -> bool:
+        return self._health.resting
 
     async def run(
         self, message: str, call: Callable[[], Awaitable[T]], *, shield: bool = False, rested: bool = True
@@ -75,9 +98,11 @@ class RedisGuard:
         must try even then, a revocation, passes False), the command failed or was cut; a failure
         is logged as `message % reason`. `shield`: a cancellation of the caller waits for the
         command (at most `COMMAND_SECONDS`), which must run all the same."""
-        if rested and self.resting:
+        health = self._health
+        if rested and health.resting:
+            self._outage.failed(message, health.reason)  # counted; logged once per 30 s
             raise RedisUnavailable("resting after a failure")
-        began = self._clock()
+        began = health.clock()
         try:
             if shield:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(COMMAND_SECONDS) as scope:
@@ -87,14 +112,15 @@ class RedisGuard:
             else:
                 result = await _within_the_cut(call)
         except _Cut:
-            self._rest_until = self._clock() + REST_SECONDS
+            health.rest(NO_ANSWER)
             self._outage.failed(message, NO_ANSWER)
             raise RedisUnavailable(NO_ANSWER) from None
         except Exception as exc:
-            if self._clock() - began > SLOW_FAILURE_SECONDS:
-                self._rest_until = self._clock() + REST_SECONDS
-            self._outage.failed(message, type(exc).__name__)
-            raise RedisUnavailable(type(exc).__name__) from exc
+            reason = type(exc).__name__
+            if health.clock() - began > SLOW_FAILURE_SECONDS:
+                health.rest(reason)
+            self._outage.failed(message, reason)
+            raise RedisUnavailable(reason) from exc
         self._outage.succeeded()
         return result
 

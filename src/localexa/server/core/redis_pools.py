@@ -11,17 +11,23 @@ without Redis never loads it (README "Resident memory").
 Each pool names its connections (`CLIENT SETNAME`, `client_name(use)`): a shared Redis's
 `CLIENT LIST` says which localexa pool holds each connection (`localexa-token-epoch`,
 `localexa-rate-limits`, `localexa-in-flight`), and tests/scale/test_no_leaks.py checks every
-client is one of them and that each pool stays within its bound.
+client is one of them and that each pool stays within its bound. The name is asked for, not
+required: a Redis that refuses it (an ACL user without `@connection`, a proxy without `CLIENT`, a
+renamed command) serves unnamed connections; with redis-py's own `client_name` every connection
+failed there, and with it the token cache, the rate limits and every revoking write (a 503; review
+of 2026-12-07). A `client_name=` in `LOCALEXA_REDIS_URL` is the user's, and kept.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from localexa.server.core.redis_guard import COMMAND_SECONDS
 
 if TYPE_CHECKING:
     from redis.asyncio import BlockingConnectionPool
+    from redis.asyncio.connection import AbstractConnection
 
 MAX_CONNECTIONS = 20
 WAIT_SECONDS = 5.0
@@ -34,12 +40,33 @@ def client_name(use: str) -> str:
     return f"localexa-{use}"
 
 
-def bounded_pool(redis_url: str, use: str, **connection_options: Any) -> BlockingConnectionPool:
-    """A pool of at most `MAX_CONNECTIONS` connections to `redis_url`, named for `use` (`USES`)."""
+def bounded_pool(
+    redis_url: str,
+    use: str,
+    *,
+    on_new_connection: Callable[[], None] | None = None,
+    **connection_options: Any,
+) -> BlockingConnectionPool:
+    """A pool of at most `MAX_CONNECTIONS` connections to `redis_url`, named for `use` (`USES`);
+    `on_new_connection` runs each time one connects."""
     from redis.asyncio import BlockingConnectionPool
+    from redis.exceptions import ResponseError
 
     if use not in USES:
         raise ValueError(f"unknown Redis pool use {use!r}")
+    name = client_name(use)
+
+    async def connected(connection: AbstractConnection) -> None:
+        await connection.on_connect()  # what redis-py does when no function is given
+        if not connection.client_name:
+            try:
+                await connection.send_command("CLIENT", "SETNAME", name)
+                await connection.read_response()
+            except ResponseError:
+                pass  # refused (module docstring): the connection serves unnamed
+        if on_new_connection is not None:
+            on_new_connection()
+
     # A socket that never answers is given up as a command is (core/redis_guard.py), also where
     # redis-py waits outside a guarded command (connecting, its own retries).
     connection_options.setdefault("socket_timeout", COMMAND_SECONDS)
@@ -48,6 +75,6 @@ def bounded_pool(redis_url: str, use: str, **connection_options: Any) -> Blockin
         redis_url,
         max_connections=MAX_CONNECTIONS,
         timeout=WAIT_SECONDS,
-        client_name=client_name(use),
+        redis_connect_func=connected,
         **connection_options,
     )

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+from localexa.server.core.redis_guard import RedisHealth
 from localexa.server.directives.in_flight_redis import SharedInFlight, redis_key, ttl_seconds
 
 _Key = tuple[str, str, str]
@@ -45,13 +46,18 @@ class InFlightDirectives:
         return found
 
     def share(
-        self, redis_url: str | None, *, directive_timeout: float, token_exchange_timeout: float
+        self,
+        redis_url: str | None,
+        *,
+        directive_timeout: float,
+        token_exchange_timeout: float,
+        health: RedisHealth | None = None,
     ) -> None:
         """Hold directives in Redis too from now on (the directives router's lifespan: the same
         registry object, which runtimes made before may already hold)."""
         if redis_url and self.shared is None:
             self.shared = SharedInFlight.open(
-                redis_url, ttl_seconds(directive_timeout, token_exchange_timeout)
+                redis_url, ttl_seconds(directive_timeout, token_exchange_timeout), health
             )
 
     async def aclose(self) -> None:

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from localexa.server.core.log_throttle import LogThrottle
-from localexa.server.core.redis_guard import RedisGuard, RedisUnavailable
+from localexa.server.core.redis_guard import RedisGuard, RedisHealth, RedisUnavailable
 from localexa.server.core.redis_pools import bounded_pool
 from localexa.server.directives.scrub import redact_message, sent_secrets
 
@@ -61,17 +61,17 @@ def redis_key(customer_id: str, skill_id: str, correlation_token: str) -> str:
 class SharedInFlight:
     """The Redis side of the in-flight registry; every method swallows (and logs) Redis errors."""
 
-    def __init__(self, redis: Redis, ttl: int) -> None:
+    def __init__(self, redis: Redis, ttl: int, health: RedisHealth | None = None) -> None:
         self._redis = redis
         self._ttl = ttl
-        self._guard = RedisGuard(LogThrottle(logger, "the directives in flight in Redis"))
+        self._guard = RedisGuard(LogThrottle(logger, "the directives in flight in Redis"), health)
 
     @classmethod
-    def open(cls, redis_url: str, ttl: int) -> SharedInFlight:
+    def open(cls, redis_url: str, ttl: int, health: RedisHealth | None = None) -> SharedInFlight:
         from redis.asyncio import Redis
 
         # The client owns the pool and closes it with itself.
-        return cls(Redis.from_pool(bounded_pool(redis_url, "in-flight")), ttl)
+        return cls(Redis.from_pool(bounded_pool(redis_url, "in-flight")), ttl, health)
 
     async def aclose(self) -> None:
         await self._redis.aclose()

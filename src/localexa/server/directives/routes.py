@@ -49,6 +49,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.redis_url,
         directive_timeout=settings.directive_timeout,
         token_exchange_timeout=settings.token_exchange_timeout,
+        health=getattr(app.state, "redis_health", None),
     )
     runner = after_link_runner.AfterLinkRunner(Runtime.of(app.state))
     app.state.after_link_runner = runner

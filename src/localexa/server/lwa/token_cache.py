@@ -53,6 +53,7 @@ Redis failing must not let another process go on trusting an answer a revocation
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import secrets
@@ -67,14 +68,13 @@ from sqlalchemy.util.concurrency import in_greenlet
 
 from localexa.server.core.errors import ServiceUnavailable
 from localexa.server.core.log_throttle import LogThrottle
-from localexa.server.core.redis_guard import RedisGuard, RedisUnavailable
+from localexa.server.core.redis_guard import RedisGuard, RedisHealth, RedisUnavailable
 from localexa.server.core.redis_pools import bounded_pool
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from redis.asyncio import Redis
-    from redis.asyncio.connection import AbstractConnection
 
 logger = logging.getLogger("localexa.lwa")
 
@@ -122,20 +122,33 @@ class RevocationNotShared(ServiceUnavailable):
 
 
 class TokenCache:
-    def __init__(self, *, enabled: bool, redis: Redis | None = None, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(
+        self,
+        *,
+        enabled: bool,
+        redis: Redis | None = None,
+        max_entries: int = MAX_ENTRIES,
+        health: RedisHealth | None = None,
+    ) -> None:
         self.enabled = enabled
         self._redis = redis
         self._max_entries = max_entries
         self._local = 0
         self._entries: dict[str, tuple[Epoch, CachedToken]] = {}
-        #: A committed revocation the shared counter has not counted yet (Redis failed then).
-        self._unshared = False
-        self._guard = RedisGuard(LogThrottle(logger, "the token epoch in Redis"))
+        #: Revocations the shared counter may not have counted yet (Redis failed, or the request
+        #: was cancelled, while a move was under way): one ticket each, dropped once a move made
+        #: after it is in Redis. A flag cleared by whoever moved next lost one raised meanwhile,
+        #: and a cancellation never raised it (review of 2026-12-07).
+        self._unshared: set[int] = set()
+        self._tickets = itertools.count()
+        self._guard = RedisGuard(LogThrottle(logger, "the token epoch in Redis"), health)
 
     @classmethod
-    def open(cls, *, redis_url: str | None, single_process: bool) -> TokenCache:
+    def open(
+        cls, *, redis_url: str | None, single_process: bool, health: RedisHealth | None = None
+    ) -> TokenCache:
         """On when one process serves the database or Redis carries the epoch to the others."""
-        cache = cls(enabled=single_process or bool(redis_url))
+        cache = cls(enabled=single_process or bool(redis_url), health=health)
         cache._redis = open_redis(redis_url, on_new_connection=cache.forget)
         return cache
 
@@ -152,9 +165,10 @@ class TokenCache:
             redis = self._redis
 
             async def read() -> Any:
-                if self._unshared:
+                pending = set(self._unshared)
+                if pending:
                     await redis.eval(_INCR_FROM_RANDOM_BASE, 1, REDIS_KEY, _random_base())
-                    self._unshared = False
+                    self._unshared -= pending
                 value = await redis.get(REDIS_KEY)
                 if value is None:  # lost (FLUSHDB, eviction) or never counted: see the docstring
                     self.forget()
@@ -201,6 +215,8 @@ class TokenCache:
         self.forget()
         if self._redis is None:
             return
+        ticket = next(self._tickets)
+        self._unshared.add(ticket)  # until this move is in Redis (a failure or a cancellation leaves it)
         if in_greenlet():
             redis = self._redis
             try:
@@ -212,17 +228,19 @@ class TokenCache:
                         rested=False,
                     )
                 )
-                return
             except RedisUnavailable as exc:
                 if before_commit:
+                    self._unshared.discard(ticket)  # nothing is committed: nothing to share
                     raise RevocationNotShared(
                         "This change could end access tokens, and the other localexa processes could "
                         f"not be told (Redis: {exc.reason}); nothing was changed. Retry the request.",
                         headers={"Retry-After": "1"},  # as the database's 503s (db/outage.py)
                     ) from exc
+            else:
+                self._unshared.discard(ticket)
         # Outside a request (a connection closed by garbage collection) or Redis failing after
-        # the commit: the next epoch read shares it, and nothing is trusted until it has.
-        self._unshared = True
+        # the commit: the ticket stays, and the next epoch read shares it before anything is
+        # trusted.
 
 
 def may_revoke(statement: str) -> bool:
@@ -237,12 +255,8 @@ def open_redis(redis_url: str | None, *, on_new_connection: Callable[[], None]) 
         return None
     from redis.asyncio import Redis
 
-    async def connected(connection: AbstractConnection) -> None:
-        await connection.on_connect()  # what redis-py does when no function is given
-        on_new_connection()
-
     # Bounded (core/redis_pools.py); the client owns the pool and closes it with itself.
-    return Redis.from_pool(bounded_pool(redis_url, "token-epoch", redis_connect_func=connected))
+    return Redis.from_pool(bounded_pool(redis_url, "token-epoch", on_new_connection=on_new_connection))
 
 
 def watch_revocations(engine: AsyncEngine, cache: TokenCache) -> None:
