@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.per_request get|thread|refresh [--requests 2000]
     .venv/bin/python -m bench.per_request get --instructions    # needs valgrind (Debian's package)
+    .venv/bin/python -m bench.per_request get --instructions --redis-url redis://127.0.0.1:6379/14
 
 The whole app (`create_app` with `localexa serve`'s deferred model building) runs on a new SQLite
 file, seeded like bench/run.py's servers, and requests go straight into it as ASGI calls (no
@@ -9,6 +10,8 @@ socket, no HTTP parser, no client library): what is counted is localexa and its 
 
 - Without options: CPU time of this thread per request (`time.thread_time()`), best of 3 runs.
   On a shared machine it moves by 20-30 % from one minute to the next.
+- `--redis-url`: the token epoch and the rate limits go to Redis, as with several processes
+  (the client's side is counted; Redis's own work is another process's).
 - `--instructions`: the same app run twice under `valgrind --tool=callgrind` (100 and 400
   requests, hash seed fixed) and the instructions per request, their difference / 300. Counted
   one run at a time it moves ~1 % (two runs at once differed by up to ~10 %: timed work such as
@@ -150,7 +153,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--instructions", action="store_true", help="count instructions under callgrind")
+    parser.add_argument(
+        "--redis-url", help="serve with LOCALEXA_REDIS_URL (the token epoch and the rate limits in Redis)"
+    )
     args = parser.parse_args()
+    if args.redis_url:
+        os.environ["LOCALEXA_REDIS_URL"] = args.redis_url  # Settings reads it, here and under callgrind
     os.environ.setdefault("LOCALEXA_ADMIN_KEY", servers.ADMIN_KEY)
     os.environ.setdefault("LOCALEXA_RATE_LIMIT", "1000000000/minute")
     os.environ.setdefault("LOCALEXA_LOG_LEVEL", "warning")
