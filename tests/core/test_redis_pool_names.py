@@ -18,6 +18,7 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from localexa.server.lwa.token_cache import TokenCache
 from localexa.server.settings import Settings
 from tests.enablement.helpers import bearer, customer_token
 from tests.factories import Admin
@@ -81,3 +82,18 @@ async def test_a_redis_that_refuses_names_is_used_with_unnamed_connections(
         await watcher.aclose()
     assert theirs, "the app used no connection as that user"
     assert {c["name"] for c in theirs} == {""}, theirs
+
+
+async def test_a_name_in_the_redis_url_is_kept() -> None:
+    """`?client_name=` in `LOCALEXA_REDIS_URL` is the user's choice: localexa does not rename."""
+    url = await redis_or_skip(REDIS_URL)
+    name = f"users-own-{secrets.token_hex(4)}"
+    cache = TokenCache.open(redis_url=f"{url}?client_name={name}", single_process=False)
+    watcher = Redis.from_url(url)
+    try:
+        assert await cache.epoch() is not None
+        names = {c["name"] for c in await watcher.client_list()}
+    finally:
+        await cache.aclose()
+        await watcher.aclose()
+    assert name in names, names
