@@ -1,5 +1,6 @@
-"""Redis down: calls go through, and the log says so once per part, not once per call
-(core/log_throttle.py, used by core/rate_limit.py and lwa/token_cache.py).
+"""Redis down: calls go through (the rate limits counted in the process's memory), and the log
+says so once per part, not once per call (core/log_throttle.py, used by core/rate_limit.py and
+lwa/token_cache.py).
 
 Redis sits behind a relay of this test's own on a free port: closed (connection refused, as an
 unreachable Redis) until `up()`, then relaying to the real Redis, in the database the test run
@@ -18,6 +19,7 @@ import pytest
 from redis.asyncio import Redis
 
 from localexa.server.core.log_throttle import LogThrottle
+from localexa.server.core.rate_limit import COUNTED_HERE
 from localexa.server.lwa.token_cache import REDIS_KEY
 from localexa.server.settings import Settings
 from tests.conftest import make_url_redis
@@ -85,7 +87,7 @@ async def test_an_unreachable_redis_is_logged_once_per_part(
     assert len(started) == 1, started
     assert "token epoch unavailable: ConnectionError" in started[0]
     assert [len(_warnings(caplog, part)) for part in PARTS] == [0, 1], caplog.text
-    assert "not limiting" in _warnings(caplog, "localexa.rate_limit")[0]
+    assert COUNTED_HERE in _warnings(caplog, "localexa.rate_limit")[0]
 
 
 async def _worker_db() -> Redis:

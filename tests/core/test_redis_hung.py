@@ -17,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 
 from localexa.server.core import redis_guard
+from localexa.server.core.rate_limit import COUNTED_HERE
 from localexa.server.core.redis_guard import COMMAND_SECONDS, NO_ANSWER
 from localexa.server.settings import Settings
 from tests.enablement.helpers import bearer, customer_token
@@ -67,7 +68,7 @@ async def test_a_hung_redis_holds_authenticated_calls_up_once_per_spell(
     # No wait at all: the start's epoch read waited once, and every use rests (400 s before).
     assert took < COMMAND_SECONDS, took
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-    assert f"rate limit storage failed ({NO_ANSWER}); not limiting" in warnings, warnings
+    assert f"rate limit storage failed ({NO_ANSWER}); {COUNTED_HERE}" in warnings, warnings
 
 
 async def test_a_revocation_a_hung_redis_cannot_share_is_refused_within_the_cut(

@@ -11,10 +11,13 @@ token's customer (or LWA client) rather than the token string or the client addr
     @router.get("/v1/things", dependencies=[...])
     async def things(principal: ..., _: None = rate_limited("things.list")) -> ...
 
-If Redis cannot be reached the request goes through and a warning is logged: a limiter outage
-must not take every API down with it. The warning is logged once per 30 s of outage, not per call,
-and once more when Redis answers again (core/log_throttle.py). A Redis that hangs holds a call up
-2 s at most, then is left alone for 5 s (core/redis_guard.py).
+If Redis cannot be reached (or is left alone after it hung: core/redis_guard.py) the call is
+counted in this process's memory instead, against the same budget: a limiter outage must not take
+every API down with it, nor lift every budget (the sign-in budget is what slows password guessing).
+With N processes the budget is then N times as large, one per process, until Redis answers again;
+Redis's counters then apply once more (the calls of the outage are not in them). A warning is
+logged once per 30 s of outage, not per call, and once more when Redis answers again
+(core/log_throttle.py).
 """
 
 from __future__ import annotations
@@ -70,6 +73,20 @@ REDIS_PREFIX = "localexa-rate"
 #: Budgets of at most this many calls per period are counted exactly (WindowLimiter).
 EXACT_UP_TO = 1000
 
+#: What the warning says is done while the limiter's Redis fails.
+COUNTED_HERE = "counting calls in this process only"
+
+
+class _Strategies:
+    """The two ways of counting (see WindowLimiter) over one storage."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.counter = SlidingWindowCounterRateLimiter(storage)
+        self.exact = MovingWindowRateLimiter(storage)
+
+    def for_item(self, item: RateLimitItem) -> RateLimiter:
+        return self.exact if item.amount <= EXACT_UP_TO else self.counter
+
 
 class WindowLimiter:
     """A limiter over a `limits` storage (memory or Redis), exact for small budgets.
@@ -99,15 +116,16 @@ class WindowLimiter:
         self._wrong_key_limits = sign_in_limits or []
         self._sign_in_limits = limits + self._wrong_key_limits
         self._storage = storage
-        self._counter = SlidingWindowCounterRateLimiter(storage)
-        self._exact = MovingWindowRateLimiter(storage)
+        self._strategies = _Strategies(storage)
         self._closer = closer
         #: Redis's commands are guarded; the memory storage's need no guard (the hot path).
-        self._guard = (
-            RedisGuard(LogThrottle(logger, "rate limit storage"), health)
-            if isinstance(storage, RedisStorage)
-            else None
-        )
+        self._guard: RedisGuard | None = None
+        #: Where calls are counted while Redis fails or rests: this process's memory.
+        self._fallback: MemoryStorage | None = None
+        if isinstance(storage, RedisStorage):
+            self._guard = RedisGuard(LogThrottle(logger, "rate limit storage"), health)
+            self._fallback = MemoryStorage()
+        self._fallback_strategies = _Strategies(self._fallback) if self._fallback is not None else None
 
     @classmethod
     def from_settings(
@@ -147,11 +165,11 @@ class WindowLimiter:
         call one of them refused still spent the others, so waiting its `Retry-After` was not
         enough (re-verification of 2026-12-06). A call two racers both tested may still find a
         budget full when it counts; it is refused then, as with one budget."""
-        items = [(item, self._strategy_for(item)) for item in self._items(operation)]
         # One budget (the usual case) is counted at once: one storage round trip per call.
-        testing = not count or len(items) > 1
+        testing = not count or len(self._items(operation)) > 1
 
-        async def refusals() -> list[int]:
+        async def refusals(strategies: _Strategies) -> list[int]:
+            items = [(item, strategies.for_item(item)) for item in self._items(operation)]
             waits = [
                 await self._wait(item, strategy, operation, caller, count=False)
                 for item, strategy in items
@@ -165,17 +183,16 @@ class WindowLimiter:
                         break
             return refused
 
-        if self._guard is None:
-            refused = await refusals()
+        if self._guard is None or self._fallback_strategies is None:
+            refused = await refusals(self._strategies)
         else:
             try:
-                refused = await self._guard.run("rate limit storage failed (%s); not limiting", refusals)
-            except RedisUnavailable:  # let the call through (module docstring)
-                return None
+                refused = await self._guard.run(
+                    f"rate limit storage failed (%s); {COUNTED_HERE}", lambda: refusals(self._strategies)
+                )
+            except RedisUnavailable:  # counted in this process's memory (module docstring)
+                refused = await refusals(self._fallback_strategies)
         return max(refused) if refused else None
-
-    def _strategy_for(self, item: RateLimitItem) -> RateLimiter:
-        return self._exact if item.amount <= EXACT_UP_TO else self._counter
 
     async def _wait(
         self, item: RateLimitItem, strategy: RateLimiter, operation: str, caller: str, *, count: bool
@@ -196,6 +213,8 @@ class WindowLimiter:
         (three wrong sign-ins, then a reset: the next test's first sign-in was a 429). With Redis
         this deletes the counters of every process sharing it (`KEYS localexa-rate:*`, then `DEL`:
         fine for the few keys a test server holds)."""
+        if self._fallback is not None:
+            await self._fallback.reset()
         if self._guard is None:
             await self._storage.reset()
             return
@@ -209,12 +228,13 @@ class WindowLimiter:
         if self._closer is not None:
             await self._closer.aclose()
 
-    def counters_held(self) -> int | None:
+    def counters_held(self) -> int:
         """Counters kept in this process's memory (metrics): the sliding counters' keys and the
-        exact budgets' lists of call times; None when they live in Redis."""
-        if not isinstance(self._storage, MemoryStorage):
-            return None
-        return len(self._storage.storage) + len(self._storage.events)
+        exact budgets' lists of call times; with Redis, those of the calls counted while it
+        failed (until they expire or a reset)."""
+        memory = self._fallback if self._fallback is not None else self._storage
+        assert isinstance(memory, MemoryStorage)  # without Redis, the storage is memory
+        return len(memory.storage) + len(memory.events)
 
 
 def caller_of(request: Request) -> str:

@@ -1,0 +1,130 @@
+"""While the limiter's Redis is down, hung or left alone after a failure, calls are counted in the
+process's memory against the same budget (core/rate_limit.py): before, every call went through
+unlimited, the sign-in budget's included, so an outage of Redis lifted the brake on guessing
+passwords and admin keys. Redis's counters apply again once it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from localexa.server.core.rate_limit import REDIS_PREFIX, WindowLimiter
+from localexa.server.core.redis_guard import COMMAND_SECONDS, RedisHealth
+from localexa.server.settings import Settings
+from tests.redis_probe import REDIS_URL, redis_or_skip
+
+
+def _refusing_url() -> str:
+    """A Redis URL whose port refuses connections (as Redis down): a port just let go."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+@pytest.fixture
+async def silent_redis() -> AsyncIterator[str]:
+    """A listener that takes every connection and never answers (Redis hung)."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    yield f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
+    server.close()
+
+
+async def test_a_redis_that_is_down_leaves_each_budget_counted_in_memory() -> None:
+    limiter = WindowLimiter.from_settings("3/minute", _refusing_url(), "2/minute", health=RedisHealth())
+    try:
+        assert [await limiter.hit("things.list", "user:a") for _ in range(3)] == [None, None, None]
+        retry_after = await limiter.hit("things.list", "user:a")
+        assert retry_after is not None
+        assert 1 <= retry_after <= 60, retry_after
+        assert await limiter.spent("things.list", "user:a") is not None
+        assert await limiter.hit("things.list", "user:b") is None  # each caller its own budget
+        # The sign-in budget (2/minute), which slows the guessing of passwords and admin keys.
+        assert [await limiter.hit("lwa.signin", "addr:10.0.0.66") for _ in range(2)] == [None, None]
+        assert await limiter.hit("lwa.signin", "addr:10.0.0.66") is not None
+        assert limiter.counters_held() > 0
+
+        await limiter.reset()  # POST /_localexa/reset forgets these counters too
+        assert limiter.counters_held() == 0
+        assert await limiter.hit("things.list", "user:a") is None
+    finally:
+        await limiter.aclose()
+
+
+async def test_a_hung_redis_leaves_the_budget_counted_in_memory_after_one_cut(silent_redis: str) -> None:
+    limiter = WindowLimiter.from_settings("2/minute", silent_redis, health=RedisHealth())
+    try:
+        began = time.monotonic()
+        answers = [await limiter.hit("things.list", "user:a") for _ in range(3)]
+        took = time.monotonic() - began
+        # The first call waits out the cut, then Redis rests and the calls are counted here.
+        assert answers[:2] == [None, None]
+        assert answers[2] is not None
+        assert took < 2 * COMMAND_SECONDS, took
+    finally:
+        await limiter.aclose()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_redis_counts_again_once_it_is_asked_again() -> None:
+    url = await redis_or_skip(REDIS_URL)
+    clock = _Clock()
+    health = RedisHealth(clock=clock)
+    limiter = WindowLimiter.from_settings("2/minute", url, health=health)
+    caller = f"user:memory-then-redis-{time.time_ns()}"
+    redis = Redis.from_url(url)
+    try:
+        health.rest("a test's outage")  # left alone: counted in memory
+        assert [await limiter.hit("things.list", caller) for _ in range(2)] == [None, None]
+        assert await limiter.hit("things.list", caller) is not None
+
+        clock.now += 60  # the rest is over: Redis's counters apply, which hold none of these calls
+        assert [await limiter.hit("things.list", caller) for _ in range(2)] == [None, None]
+        assert await limiter.hit("things.list", caller) is not None
+        assert [key async for key in redis.scan_iter(f"{REDIS_PREFIX}*{caller}*")], "counted in Redis"
+    finally:
+        keys = [key async for key in redis.scan_iter(f"{REDIS_PREFIX}*{caller}*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+        await limiter.aclose()
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # the limiter is the same on both
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"redis_url": _refusing_url(), "sign_in_rate_limit": "3/minute"})
+
+
+async def test_wrong_admin_keys_are_still_limited_with_redis_down(app: FastAPI) -> None:
+    transport = httpx.ASGITransport(app=app, client=("10.0.0.66", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as attacker:
+        statuses = []
+        for n in range(4):
+            guess = {"X-Localexa-Admin-Key": f"guess-{n}"}
+            statuses.append((await attacker.get("/_localexa/customers", headers=guess)).status_code)
+    assert statuses == [401, 401, 401, 429]
