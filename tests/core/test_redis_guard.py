@@ -30,7 +30,8 @@ class Redis:
         self.now = 100.0
         self.calls: list[str] = []
         throttle = LogThrottle(logging.getLogger("localexa.test"), "the part", clock=self.clock)
-        self.guard = RedisGuard(throttle, RedisHealth(clock=self.clock))
+        self.health = RedisHealth(clock=self.clock)
+        self.guard = RedisGuard(throttle, self.health)
 
     def clock(self) -> float:
         return self.now
@@ -101,3 +102,19 @@ async def test_a_command_with_no_answer_is_cut(monkeypatch: pytest.MonkeyPatch) 
         await asyncio.wait_for(redis.run(never.wait), 5)
     assert cut.value.reason == redis_guard.NO_ANSWER
     assert redis.guard.resting
+
+
+async def test_a_revocation_redis_answered_ends_the_rest_for_every_use() -> None:
+    """Redis answering a call made while it rested (a revocation) shows it is back: the other uses
+    ask it again at once rather than going without it for the rest of `REST_SECONDS`."""
+    redis = Redis()
+    other_use = RedisGuard(LogThrottle(logging.getLogger("localexa.test"), "another part"), redis.health)
+    with pytest.raises(RedisUnavailable):
+        await redis.run(redis.connect_timeout)
+    assert other_use.resting
+
+    assert await redis.run(redis.answered, rested=False) == "value"
+
+    assert not other_use.resting
+    assert await other_use.run("another part failed (%s)", redis.answered) == "value"
+    assert redis.calls == ["answered", "answered"]

@@ -20,7 +20,8 @@ A `RedisGuard` runs one use's commands:
   costs a call one wait per spell, not one per use (a guard of its own each held a call up 4 s,
   the token epoch's cut then the rate limit's, and their rests drifted apart: review of
   2026-12-07). A fast failure (connection refused) costs nothing, so the next call asks again and
-  finds Redis as soon as it is back;
+  finds Redis as soon as it is back; a command that must run while Redis rests (a revocation) and
+  is answered ends the rest for every use;
 - failures are logged through the use's `LogThrottle` (once per 30 s, and once when Redis works
   again), with the error's name or `NO_ANSWER`; a call that left Redis alone while it rested
   counts as one more failure of the last one's kind, so "works again after N failed calls" counts
@@ -77,6 +78,10 @@ class RedisHealth:
         self._rest_until = self.clock() + REST_SECONDS
         self.reason = reason
 
+    def answered(self) -> None:
+        """Redis answered a command: a rest ends at once (a revocation asks while it rests)."""
+        self._rest_until = 0.0
+
 
 class RedisGuard:
     """The commands of one Redis use (module docstring); `health` is the app's, shared by its
@@ -121,6 +126,7 @@ class RedisGuard:
                 health.rest(reason)
             self._outage.failed(message, reason)
             raise RedisUnavailable(reason) from exc
+        health.answered()
         self._outage.succeeded()
         return result
 
