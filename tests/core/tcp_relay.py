@@ -1,4 +1,5 @@
-"""A TCP relay from a free local port to a real server, for outages that touch nothing shared.
+"""A TCP relay from a free local port to a real server, for outages that touch nothing shared;
+and `silent_redis()`, a Redis that takes connections and never answers (hung).
 
 `down()` stops listening and cuts every relayed connection: to whoever connects through it the
 server has gone (connection refused, the open connections closed), as a stopped PostgreSQL is,
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from collections.abc import AsyncIterator
 
 
 class Relay:
@@ -62,3 +64,19 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
             writer.write(data)
             await writer.drain()
     writer.close()
+
+
+@contextlib.asynccontextmanager
+async def silent_redis() -> AsyncIterator[str]:
+    """The URL of a listener that takes every connection and never answers: a Redis paused,
+    swapping, or a dead peer behind a load balancer (core/redis_guard.py)."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # holds the connection until the client closes it
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    try:
+        yield f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
+    finally:
+        server.close()

@@ -6,7 +6,6 @@ passwords and admin keys. Redis's counters apply again once it answers.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -19,6 +18,7 @@ from redis.asyncio import Redis
 from localexa.server.core.rate_limit import REDIS_PREFIX, WindowLimiter
 from localexa.server.core.redis_guard import COMMAND_SECONDS, RedisHealth
 from localexa.server.settings import Settings
+from tests.core.tcp_relay import silent_redis as hung_redis
 from tests.redis_probe import REDIS_URL, redis_or_skip
 
 
@@ -32,15 +32,8 @@ def _refusing_url() -> str:
 
 @pytest.fixture
 async def silent_redis() -> AsyncIterator[str]:
-    """A listener that takes every connection and never answers (Redis hung)."""
-
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read()
-        writer.close()
-
-    server = await asyncio.start_server(silent, "127.0.0.1", 0)
-    yield f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
-    server.close()
+    async with hung_redis() as url:
+        yield url
 
 
 async def test_a_redis_that_is_down_leaves_each_budget_counted_in_memory() -> None:

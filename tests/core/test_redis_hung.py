@@ -20,6 +20,7 @@ from localexa.server.core import redis_guard
 from localexa.server.core.rate_limit import COUNTED_HERE
 from localexa.server.core.redis_guard import COMMAND_SECONDS, NO_ANSWER
 from localexa.server.settings import Settings
+from tests.core.tcp_relay import silent_redis as hung_redis
 from tests.enablement.helpers import bearer, customer_token
 from tests.factories import Admin
 
@@ -33,15 +34,8 @@ def backend() -> str:
 
 @pytest.fixture
 async def silent_redis() -> AsyncIterator[str]:
-    """A listener that takes every connection and never answers."""
-
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read()  # holds the connection until the client closes it
-        writer.close()
-
-    server = await asyncio.start_server(silent, "127.0.0.1", 0)
-    yield f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
-    server.close()
+    async with hung_redis() as url:
+        yield url
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from localexa.server.directives.in_flight_redis import redis_key, ttl_seconds
 from localexa.skill import power_state, response
 from localexa.skill.validation import validate_response
 from localexa.testing import Localexa, LocalexaServer
+from tests.core.tcp_relay import silent_redis as hung_redis
 from tests.directives.test_deferred_exchange import PostsFirst
 from tests.redis_probe import REDIS_URL, redis_or_skip
 from tests.servers import free_ports
@@ -221,24 +222,19 @@ async def test_a_hung_redis_holds_directives_and_events_up_once(caplog: pytest.L
     wait once in each process."""
     caplog.set_level(logging.WARNING, logger="localexa.directives")
 
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read()  # holds the connection until the client closes it
-
-    server = await asyncio.start_server(silent, "127.0.0.1", 0)
-    url = f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
-    sender, other = _registry(url), _registry(url)
-    try:
-        began = time.monotonic()
-        for number in range(10):
-            message = _turn_on(f"m-{number}")
-            async with sender.sending(CUSTOMER, SKILL, message):
-                assert await sender.directive(CUSTOMER, SKILL, TOKEN) is message
-            assert await other.directive(CUSTOMER, SKILL, f"unknown-{number}") is None
-        took = time.monotonic() - began
-    finally:
-        await sender.aclose()
-        await other.aclose()
-        server.close()
+    async with hung_redis() as url:
+        sender, other = _registry(url), _registry(url)
+        try:
+            began = time.monotonic()
+            for number in range(10):
+                message = _turn_on(f"m-{number}")
+                async with sender.sending(CUSTOMER, SKILL, message):
+                    assert await sender.directive(CUSTOMER, SKILL, TOKEN) is message
+                assert await other.directive(CUSTOMER, SKILL, f"unknown-{number}") is None
+            took = time.monotonic() - began
+        finally:
+            await sender.aclose()
+            await other.aclose()
     # 2 x 2 s: each registry waits once; 40 s if every call waited, 20 s of socket timeouts before.
     assert 2 * COMMAND_SECONDS <= took < 4 * COMMAND_SECONDS, took
     assert (
