@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+from localexa.server.core.app_state import made_once
 from localexa.server.core.redis_guard import RedisHealth
 from localexa.server.directives.in_flight_redis import SharedInFlight, redis_key, ttl_seconds
 
@@ -39,11 +40,7 @@ class InFlightDirectives:
     @classmethod
     def of(cls, state: Any) -> InFlightDirectives:
         """The app's registry (`app.state.in_flight_directives`), made on first use."""
-        found: InFlightDirectives | None = getattr(state, "in_flight_directives", None)
-        if found is None:
-            found = cls()
-            state.in_flight_directives = found
-        return found
+        return made_once(state, "in_flight_directives", cls)
 
     def share(
         self,

@@ -32,6 +32,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from localexa.server.core.app_state import made_once
+
 logger = logging.getLogger("localexa.directives")
 
 _RUNNER = "localexa.server.directives.lambda_runner"
@@ -194,11 +196,7 @@ class LambdaPool:
     def of(cls, state: Any) -> LambdaPool:
         """The app's pool (`app.state.lambda_pool`), made on first use: other areas' start-up
         steps may build a Runtime before the directives router's lifespan runs."""
-        pool: LambdaPool | None = getattr(state, "lambda_pool", None)
-        if pool is None:
-            pool = cls()
-            state.lambda_pool = pool
-        return pool
+        return made_once(state, "lambda_pool", cls)
 
     def __init__(
         self, *, max_workers: int = 4, idle_seconds: float = 300.0, max_idle: int = MAX_IDLE_WORKERS
