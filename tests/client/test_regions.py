@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from localexa.client import (
+    APITimeoutError,
     AuthenticationError,
     BadRequestError,
     Client,
@@ -139,6 +140,66 @@ async def test_only_wrong_region_answers_raise_the_first(either: Either, amazon:
     amazon.on("GET", f"{EU}{PATH}", reply(403, {"message": "eu"}))
     with pytest.raises(PermissionDeniedError, match="na"):
         await either.run(lambda c: c.customer_enablement.get(SKILL, token="t"))
+
+
+def _lost_answer(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("timed out reading the answer", request=request)  # the request was sent
+
+
+def _refused(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)  # nothing was sent
+
+
+async def test_a_link_whose_answer_was_lost_is_raised_and_not_sent_to_another_region(
+    either: Either, amazon: FakeAmazon
+) -> None:
+    """The customer's own region may have linked the account (review of 2026-12-07): the client
+    raised the next region's 403 ("registered in the NA region"), the opposite of what the caller
+    needed to know, and had sent the spent authCode on to that region."""
+    amazon.on(
+        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
+    )
+    amazon.on("POST", f"{NA}{PATH}", _lost_answer)
+    amazon.on("POST", f"{EU}{PATH}", reply(403, {"message": "registered in the NA region"}))
+    with pytest.raises(APITimeoutError) as raised:
+        await either.run(
+            lambda c: c.customer_enablement.enable_and_link(
+                SKILL, auth_code="x", redirect_uri="https://a/cb", token="t"
+            )
+        )
+    assert raised.value.sent
+    assert hosts(amazon) == ["127.0.0.1:8080"]
+
+
+async def test_a_read_whose_answer_was_lost_wins_over_other_regions_mismatches(
+    either: Either, amazon: FakeAmazon
+) -> None:
+    amazon.on(
+        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
+    )
+    amazon.on("GET", f"{NA}{PATH}", _lost_answer)
+    amazon.on("GET", f"{EU}{PATH}", reply(403, {"message": "registered in the NA region"}))
+    with pytest.raises(APITimeoutError):
+        await either.run(lambda c: c.customer_enablement.get(SKILL, token="t"), max_retries=0)
+    assert hosts(amazon) == ["127.0.0.1:8080", "127.0.0.1:8081"]  # a read may try every endpoint
+
+
+async def test_a_link_refused_a_connection_goes_on_to_the_next_endpoint(
+    either: Either, amazon: FakeAmazon
+) -> None:
+    amazon.on(
+        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
+    )
+    amazon.on("POST", f"{NA}{PATH}", _refused)
+    amazon.on("POST", f"{EU}{PATH}", reply(201, RECORD))
+    record = await either.run(
+        lambda c: c.customer_enablement.enable_and_link(
+            SKILL, auth_code="x", redirect_uri="https://a/cb", token="t"
+        ),
+        max_retries=0,
+    )
+    assert record.status == "ENABLED"
+    assert hosts(amazon) == ["127.0.0.1:8080", "127.0.0.1:8081"]
 
 
 async def test_an_explicit_endpoint_skips_discovery(either: Either, amazon: FakeAmazon) -> None:

@@ -130,10 +130,13 @@ _MISMATCH_RANK = {404: 0, 401: 1, 403: 2}
 
 
 def _most_telling(errors: Sequence[APIError]) -> APIError:
-    """The error to raise when every endpoint failed: the first that is not a region mismatch,
+    """The error to raise when every endpoint failed: the first that is not a region mismatch
+    (an answer lost after the request was sent is none: that endpoint may have acted on it),
     else the first 404, else the first 401, else the last."""
     for error in errors:
         if isinstance(error, APIStatusError) and error.status_code not in _REGION_MISMATCH:
+            return error
+        if isinstance(error, APIConnectionError) and error.sent:
             return error
     ranked = [
         (_MISMATCH_RANK[e.status_code], index)
@@ -154,9 +157,16 @@ def _on_customer_endpoint(
         raise APIError("/v1/alexaApiEndpoint answered no endpoints.")
     errors: list[APIError] = []
     for target in targets:
+        request = make(target)
         try:
-            return (yield from call(make(target)))
-        except (APIStatusError, APIConnectionError) as exc:
+            return (yield from call(request))
+        except APIConnectionError as exc:
+            if exc.sent and request.method == "POST":
+                # That endpoint may have linked the account with the authCode: raised as is, and
+                # the code not sent on (review of 2026-12-07: the next region's 403 was raised).
+                raise
+            errors.append(exc)
+        except APIStatusError as exc:
             errors.append(exc)
     raise _most_telling(errors)
 
