@@ -16,6 +16,8 @@
   those it takes, and one given twice a 400 naming it; both were ignored (the last one taken),
   which read as the answer asked for. The names are the route's own query parameters, those the
   OpenAPI document lists, by their wire names (`query_names`).
+- **No cache keeps an answer** (`Cache-Control: no-store`, core/no_store.py): admin answers carry
+  client secrets, tokens and whole snapshots.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pydantic import BaseModel
 from localexa.server.core.auth import require_admin_key
 from localexa.server.core.errors import BadRequest
 from localexa.server.core.json_body import json_object
+from localexa.server.core.no_store import not_stored
 
 _JSON = (b"content-type", b"application/json")
 
@@ -83,7 +86,7 @@ class AdminRoute(APIRoute):
                 await require_admin_key(request)
                 if reads:
                     check_query(request, accepted, where)
-                return await handler(request)
+                return not_stored(await handler(request))
 
             return route
         shape = body_shape(self.body_field.field_info.annotation)
@@ -99,6 +102,6 @@ class AdminRoute(APIRoute):
             parsed = Request(scope, request.receive)
             parsed._body = raw
             parsed._json = body
-            return await handler(parsed)
+            return not_stored(await handler(parsed))
 
         return route_with_body

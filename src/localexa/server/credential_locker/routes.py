@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from localexa.server.core.auth import AnyPrincipal
+from localexa.server.core.no_store import NO_STORE
 from localexa.server.core.openapi import documented
 from localexa.server.core.pagination import get_page_codec
 from localexa.server.core.rate_limit import rate_limited
@@ -121,4 +122,4 @@ async def get_thread_networks(
     # Serialized here, once: returned as a model, FastAPI would validate it again against the
     # response_model (which stays for the OpenAPI document).
     body = page.model_dump_json(by_alias=True, exclude_none=True)
-    return Response(content=body, media_type="application/json")
+    return Response(content=body, media_type="application/json", headers=NO_STORE)  # network keys

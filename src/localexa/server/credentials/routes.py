@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from localexa.server.core.auth import Principal, require_scopes
 from localexa.server.core.deps import BoxDep, ClockDep
+from localexa.server.core.no_store import NO_STORE
 from localexa.server.core.rate_limit import rate_limited
 from localexa.server.credentials.schemas import SkillCredentials
 from localexa.server.credentials.service import skill_credentials
@@ -33,4 +34,4 @@ async def get_skill_credentials(
     clock: ClockDep,
 ) -> JSONResponse:
     credentials = await skill_credentials(session, box, clock, principal, skill_id)
-    return JSONResponse(credentials.model_dump(by_alias=True))
+    return JSONResponse(credentials.model_dump(by_alias=True), headers=NO_STORE)  # a client secret

@@ -29,6 +29,7 @@ from localexa.server.core.deps import BoxDep
 from localexa.server.core.errors import ERROR_PAGES, ApiFamily, BadRequest, render_error
 from localexa.server.core.families import errors_as
 from localexa.server.core.form_text import holds_non_text
+from localexa.server.core.no_store import NO_STORE
 from localexa.server.core.rate_limit import Limiter, caller_of
 from localexa.server.core.request_guard import RequestRefused
 from localexa.server.db.session import get_session
@@ -66,7 +67,6 @@ router = APIRouter(tags=["Login with Amazon"])
 #: Committed when the handler returns, before the response is sent (FastAPI's default scope
 #: "request" would commit only after the client already holds the answer).
 FunctionSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 #: The rate limit's operation for sign-in attempts at /ap/oa.
 SIGN_IN_OPERATION = "lwa.signin"
 _ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": LwaError}, 401: {"model": LwaError}}
