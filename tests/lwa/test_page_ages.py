@@ -6,7 +6,7 @@ by the clock as it stands now in every process (it was the clock read up to 0.5 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -59,14 +59,28 @@ def test_values_signed_ahead_within_the_skew_are_taken() -> None:
         )
 
 
+class _StoppedClock(Clock):
+    """localexa's clock stopped at `at` plus its offset: no real time passes between signing and
+    loading (with the wall clock running, the live case had 50 ms, and a loaded machine's stall
+    between the two calls expired the value)."""
+
+    def __init__(self, at: datetime, offset_seconds: float = 0.0) -> None:
+        super().__init__(offset_seconds=offset_seconds)
+        self._at = at
+
+    def now(self) -> datetime:
+        return self._at + timedelta(seconds=self.offset_seconds)
+
+
 @pytest.mark.parametrize(("max_age", "kind"), [(REQUEST_MAX_AGE, "request"), (SESSION_MAX_AGE, "session")])
 def test_the_limit_is_exclusive_to_the_microsecond(max_age: timedelta, kind: str) -> None:
     box = SecretBox(b"k" * 32)
-    signer = PageSigner(box, Clock())
+    at = datetime.now(UTC)
+    signer = PageSigner(box, _StoppedClock(at))
     value = signer.sign_request({"a": 1}) if kind == "request" else signer.cookie_value(signer.new_session())
     limit = max_age.total_seconds()
-    for offset, live in ((limit - 0.05, True), (limit + 0.001, False)):
-        later = PageSigner(box, Clock(offset_seconds=offset))
+    for offset, live in ((limit - 0.000_001, True), (limit, False), (limit + 0.000_001, False)):
+        later = PageSigner(box, _StoppedClock(at, offset))
         loaded = later.load_request(value) if kind == "request" else later.load_session(value)
         assert (loaded is not None) is live, offset
 
