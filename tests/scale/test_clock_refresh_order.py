@@ -15,9 +15,11 @@ import contextlib
 from types import SimpleNamespace
 from typing import Any, cast
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from localexa.server.core import clock as clock_module
 from localexa.server.core.clock import Clock
 from tests.slow_reads import SlowEngine
 
@@ -71,16 +73,24 @@ async def test_with_the_database_down_the_clock_is_tried_once_per_interval() -> 
     assert down.attempts == 2
 
 
-async def test_a_call_past_the_interval_waits_for_the_read_under_way(app: FastAPI) -> None:
+async def test_a_call_past_the_interval_waits_for_the_read_under_way(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A call that came while another coroutine's read was in flight used to skip its refresh and
     judge (and journal) by the offset read before: under CI load a call 0.65 s after a reset
-    through another process was stamped ten days ahead (test_two_processes_caches.py)."""
+    through another process was stamped ten days ahead (test_two_processes_caches.py).
+
+    The clock's throttle runs on a stopped monotonic clock: on the real one, with a 0.05 s
+    interval, a 60 ms stall between the read's start and the call (a loaded machine) put the call
+    past the throttle, so it read for itself, and it was done."""
+    mono = [1000.0]
+    monkeypatch.setattr(clock_module, "time", SimpleNamespace(monotonic=lambda: mono[0]))
     engine: AsyncEngine = app.state.engine
     clock = Clock(refresh_interval=0.05)
     await clock.refresh(engine, force=True)
     before = clock.offset_seconds
     await Clock().advance(engine, 3600)  # through another process
-    await asyncio.sleep(0.1)  # past the interval: the next refresh is due
+    mono[0] += 0.1  # past the interval: the next refresh is due
     slow = SlowEngine(engine)
     under_way = asyncio.create_task(clock.refresh(cast(AsyncEngine, slow)))  # the worker's, say
     await asyncio.wait_for(slow.read.wait(), 10)  # it has read the advanced offset
