@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,9 @@ from localexa.server.directives.schemas import (
 from localexa.server.enablement.links import find_enablement
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.skills.repository import SkillRepository
+
+#: A message id as a `nextToken`: up to 18 ASCII digits, within a 64-bit id.
+_MESSAGE_ID = re.compile(r"[0-9]{1,18}")
 
 MAX_RESULTS = 500
 
@@ -109,7 +113,9 @@ async def messages_view(
         raise BadRequest(f"maxResults must be between 1 and {MAX_RESULTS}.")
     before: int | None = None
     if next_token is not None:
-        if not next_token.isdigit():
+        # A message id as this API writes it: ASCII digits within the id column (int64). `isdigit`
+        # also took "²" (int() refused it: a 500) and too many digits (the query's overflow: a 500).
+        if not _MESSAGE_ID.fullmatch(next_token):
             raise BadRequest("nextToken is not a token this API issued.")
         before = int(next_token)
     rows = await DirectiveRepository(session).messages(

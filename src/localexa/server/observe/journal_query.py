@@ -49,7 +49,7 @@ def parse_status(value: str | None) -> tuple[int | None, int | None]:
     text = value.strip().lower()
     if len(text) == 3 and text.endswith("xx") and text[0] in "12345":
         return None, int(text[0])
-    if text.isdigit() and 100 <= int(text) <= 599:
+    if text.isascii() and text.isdigit() and 100 <= int(text) <= 599:  # "²" and "٥٠٣" are digits too
         return int(text), None
     raise BadRequest(f"status: {value!r} is not a status (503) or a status class (5xx).")
 
