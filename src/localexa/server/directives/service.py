@@ -29,8 +29,9 @@ from typing import Any, NoReturn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.crypto import NotOpened
-from localexa.server.core.errors import BadRequest, NotFound, ServiceUnavailable
+from localexa.server.core.errors import BadRequest, LocalexaError, NotFound, ServiceUnavailable
 from localexa.server.directives import envelope
+from localexa.server.directives.credential_answers import EXPIRED, INVALID, error_type, learn_invalid
 from localexa.server.directives.in_flight import InFlightDirectives
 from localexa.server.directives.invoker import Invocation
 from localexa.server.directives.recording import Attempt, judged, record_exchange
@@ -41,7 +42,6 @@ from localexa.server.enablement.links import (
     LinkUnavailable,
     RefreshDue,
     linked_access_token,
-    mark_link_invalid,
     refresh_outside_transaction,
 )
 from localexa.server.lwa.grants import mint_grant_code
@@ -55,8 +55,6 @@ from localexa.skill.problems import Problem
 from localexa.skill.validation import validate_response
 
 ASYNC_EVENT_PERMISSION = "alexa::async_event:write"
-EXPIRED = "EXPIRED_AUTHORIZATION_CREDENTIAL"
-INVALID = "INVALID_AUTHORIZATION_CREDENTIAL"
 
 
 class StopSending(Exception):
@@ -179,7 +177,8 @@ async def _deliver(
         request.on_sent(redact_message(message, ()))
     first = await invoker.invoke(target.endpoint, message)
     attempts = [Attempt(message, first)]
-    expired = _error_type(first) == EXPIRED and request.key != ACCEPT_GRANT
+    sent_token = target.token
+    expired = error_type(first) == EXPIRED and request.key != ACCEPT_GRANT
     if expired and not _verdict(message, first, runtime.clock.now)["valid"]:
         # Nothing is learned from an invalid answer (as with INVALID_AUTHORIZATION_CREDENTIAL
         # below): one echoing another correlationToken refreshed the token and sent it again.
@@ -187,10 +186,14 @@ async def _deliver(
     elif expired:
         try:
             fresh = await _target(runtime, request, force_refresh=True)
-        except LinkUnavailable as exc:
+        except LocalexaError as exc:
+            # The directive was delivered and answered: that answer is returned and recorded. The
+            # refresh's failure (the token server's 503, the link gone meanwhile) was raised as
+            # the call's own, a 503 "try again" for a directive sent (review of 2026-12-07).
             notes.append(f"The skill answered {EXPIRED}; refreshing the token failed: {exc.message}")
         else:
             message = envelope.with_new_message_id(message, fresh.token)
+            sent_token = fresh.token
             _still_may_send(request)
             if request.on_sent is not None:
                 request.on_sent(redact_message(message, ()))
@@ -200,18 +203,16 @@ async def _deliver(
             )
     last = attempts[-1].invocation
     verdict = _verdict(message, last, runtime.clock.now)
-    if _error_type(last) == INVALID:
-        if verdict["valid"]:
-            async with runtime.transaction() as session:
-                await mark_link_invalid(
-                    session, runtime.clock, customer_id=request.user_id, skill_id=request.skill_id
-                )
-            notes.append(f"The skill answered {INVALID}; the account link is marked NEEDS_RELINK.")
-        else:
-            # Nothing is learned from an answer whose verdict is invalid, the link's state neither:
-            # an INVALID_AUTHORIZATION_CREDENTIAL answering AcceptGrant (whose only failure is
-            # Alexa.Authorization's ACCEPT_GRANT_FAILED) ended the link (QA of 2026-12-07).
-            notes.append(f"The skill answered {INVALID} in an invalid answer; the account link is kept.")
+    if error_type(last) == INVALID:
+        notes.append(
+            await learn_invalid(
+                runtime,
+                customer_id=request.user_id,
+                skill_id=request.skill_id,
+                token=sent_token,
+                valid=verdict["valid"],
+            )
+        )
     secrets = sent_secrets(attempt.message for attempt in attempts)
     exchange_id = str(uuid.uuid4())
     async with runtime.transaction() as session:
@@ -368,18 +369,6 @@ def _build(request: DirectiveRequest, target: _Target) -> dict[str, Any]:
         correlation_token=request.correlation_token,
         instance=request.instance,
     )
-
-
-def _error_type(invocation: Invocation) -> str | None:
-    """The ErrorResponse type of an answer, if it is one."""
-    event = (invocation.answer or {}).get("event")
-    if not isinstance(event, dict):
-        return None
-    header, payload = event.get("header"), event.get("payload")
-    if not isinstance(header, dict) or header.get("name") != "ErrorResponse" or not isinstance(payload, dict):
-        return None
-    value = payload.get("type")
-    return value if isinstance(value, str) else None
 
 
 def _verdict(message: dict[str, Any], invocation: Invocation, now: Now) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import Clock, as_utc
-from localexa.server.core.crypto import SecretBox
+from localexa.server.core.crypto import NotOpened, SecretBox
 from localexa.server.core.errors import BadRequest, ServiceUnavailable
 from localexa.server.core.http import OutboundHttp
 from localexa.server.enablement.models import LINKED, NEEDS_RELINK, NOT_LINKED, Enablement
@@ -319,6 +319,30 @@ async def mark_link_invalid(
     forget_link(row, clock, status)
     await repo.flush()
     return True
+
+
+async def mark_link_invalid_unless_replaced(
+    session: AsyncSession, box: SecretBox, clock: Clock, *, customer_id: str, skill_id: str, token: str
+) -> bool:
+    """`mark_link_invalid` for the skill's INVALID_AUTHORIZATION_CREDENTIAL answer to `token`,
+    unless the link holds another access token now: refreshed, or linked again while the directive
+    was in flight, which the answer says nothing of (a late answer to the previous link's token
+    ended the link the customer had just made: review of 2026-12-07). Returns True when the link
+    was kept for that reason. Flushes; the caller's session commits."""
+    repo = EnablementRepository(session)
+    row = await repo.find(customer_id, skill_id, for_update=True)
+    if row is None:
+        return False
+    if row.access_token_sealed is not None:
+        try:
+            current = box.open(row.access_token_sealed, context=_context(row, "access"))
+        except NotOpened:  # sealed under another key: the answer is taken as about it
+            current = token
+        if current != token:
+            return True
+    forget_link(row, clock, NEEDS_RELINK)
+    await repo.flush()
+    return False
 
 
 def link_not_stored(why: str) -> ServiceUnavailable:
