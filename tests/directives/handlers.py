@@ -65,6 +65,11 @@ def raise_error(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raise RuntimeError("the device cloud is on fire")
 
 
+def raise_huge_error(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # An exception quoting a big payload: over Lambda's 6 MB answer limit on its own.
+    raise ValueError("payload: " + "x" * 7_000_000)
+
+
 def return_list(event: dict[str, Any], context: Any) -> list[int]:
     return [1, 2, 3]
 

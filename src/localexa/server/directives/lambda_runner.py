@@ -171,12 +171,24 @@ def _mtime(path: str) -> int | None:
         return None
 
 
+#: The most of an exception's text (and of each stack frame's) a report carries: an exception
+#: quoting a big payload ran past the pool's 6 MB line and was told as ANSWER_TOO_LARGE, its type
+#: and trace lost (review of 2026-12-07). The logs have their own cap (MAX_LOG_CHARS).
+MAX_ERROR_CHARS = 64 * 1024
+
+
+def _cut(text: str) -> str:
+    if len(text) <= MAX_ERROR_CHARS:
+        return text
+    return f"{text[:MAX_ERROR_CHARS]}… ({len(text) - MAX_ERROR_CHARS} characters cut)"
+
+
 def _failure(exc: BaseException) -> dict[str, Any]:
     return {
         "ok": False,
         "errorType": type(exc).__name__,
-        "errorMessage": str(exc),
-        "stackTrace": traceback.format_exception(exc)[-20:],
+        "errorMessage": _cut(str(exc)),
+        "stackTrace": [_cut(line) for line in traceback.format_exception(exc)[-20:]],
     }
 
 
