@@ -4,6 +4,7 @@ the port) must never read as success: `skill status` said "development enabled" 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,7 @@ from localexa.client import APIResponseValidationError
 from tests.cli.bad_server import BadServer, assert_clean_failure, invoke
 
 SKILL = "amzn1.ask.skill.x"
+KEY = "00112233445566778899aabbccddeeff"
 COMMANDS = [
     pytest.param(["skill", "status", SKILL], False, id="skill-status"),
     pytest.param(["admin", "health"], True, id="admin-health"),
@@ -33,6 +35,48 @@ def test_a_foreign_2xx_is_no_success(
     result = invoke(args, url=bad_server.url)
     assert_clean_failure(result, {6}, f"{mode}: {' '.join(args)}", api_error=api_error)
     assert "enabled" not in result.stdout
+
+
+#: Commands whose call's answer has no body: each printed its success line ("accepted", "stored
+#: N", "disabled and unlinked", "updated (etag None)", "deleted") and exited 0 for a captive
+#: portal's page until 2026-12-07 (review36b #1). `{url}`/`{event}` are filled in by the test.
+NO_BODY_COMMANDS = [
+    pytest.param(["events", "send", "{event}"], id="events-send"),
+    pytest.param(
+        [
+            "thread",
+            "put",
+            "--extended-pan-id",
+            "dead00beef00cafe",
+            "--network-name",
+            "N",
+            "--network-key",
+            KEY,
+        ],
+        id="thread-put",
+    ),
+    pytest.param(["skill", "unlink", SKILL, "--endpoint", "{url}"], id="skill-unlink"),
+    pytest.param(["skill", "linking", "update", SKILL, "--file", "{linking}"], id="linking-update"),
+    pytest.param(["skill", "linking", "delete", SKILL], id="linking-delete"),
+    pytest.param(["admin", "faults", "delete", "fault-1"], id="faults-delete"),
+]
+
+
+@pytest.mark.parametrize("mode", ["html-200", "object-200"])
+@pytest.mark.parametrize("args", NO_BODY_COMMANDS)
+def test_a_body_where_the_answer_has_none_is_no_success(
+    bad_server: BadServer, tmp_path: Path, mode: str, args: list[str]
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"event": {"header": {"namespace": "Alexa", "name": "ChangeReport"}}}))
+    linking = tmp_path / "linking.json"
+    linking.write_text(json.dumps({"authorizationUrl": "https://a.example/auth", "clientId": "c"}))
+    filled = [a.format(url=bad_server.url, event=event, linking=linking) for a in args]
+    bad_server.mode = mode
+    result = invoke(filled, url=bad_server.url)
+    assert_clean_failure(result, {6}, f"{mode}: {' '.join(args)}")
+    assert "with a body where" in result.stderr, result.stderr
+    assert result.stdout == "", result.stdout
 
 
 @pytest.mark.parametrize("mode", ["html-200", "object-200"])

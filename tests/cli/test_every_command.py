@@ -30,6 +30,7 @@ from localexa.testing import Localexa
 from localexa.testing.ports import free_port_block
 from tests.cli.bad_server import (
     ANSWERS,
+    BAD_BODIES,
     EXPECTED_EXIT,
     TOKEN,
     BadServer,
@@ -109,9 +110,27 @@ def test_every_command_is_enumerated() -> None:
 # -- properties ------------------------------------------------------------------------------------
 
 
-def expected_exit(path: tuple[str, ...], codes: set[int]) -> set[int]:
+#: Commands whose call's answer has no body (events 202, the Credential Locker's PUT and the
+#: customer's DELETE 200, the rest 204): one with a body is no answer of the API, so exit 6. They
+#: printed "accepted", "stored" or "deleted" and exited 0 for any 2xx until 2026-12-07 (review36b #1).
+NO_BODY_COMMANDS = {
+    ("events", "send"),
+    ("thread", "put"),
+    ("skill", "unlink"),
+    ("skill", "linking", "update"),
+    ("skill", "linking", "delete"),
+    ("admin", "faults", "delete"),
+}
+#: The bad 2xx answers that carry a body (all of BAD_BODIES but the empty ones).
+BODY_MODES = sorted(BAD_BODIES - {"empty-200", "empty-204"})
+
+
+def expected_exit(path: tuple[str, ...], codes: set[int], mode: str = "") -> set[int]:
     """`admin health` exits 6 for any answer but localexa's "ok", a 4xx too (README; since
-    2026-12-06: it exited with the 4xx's code, 3 for another server's 404)."""
+    2026-12-06: it exited with the 4xx's code, 3 for another server's 404). A command whose
+    answer has no body exits 6 for a 2xx with one."""
+    if path in NO_BODY_COMMANDS and mode in BODY_MODES:
+        return {6}
     return {6} if path == ("admin", "health") and 0 not in codes else codes
 
 
@@ -142,7 +161,28 @@ def test_every_bad_answer_against_some_commands(bad_server: BadServer, tmp_path:
             bad_server.mode = mode
             result = invoke(command_line(path, command, tmp_path), url=bad_server.url)
             assert_clean_failure(
-                result, expected_exit(path, EXPECTED_EXIT[mode]), f"{mode}: {' '.join(path)}"
+                result, expected_exit(path, EXPECTED_EXIT[mode], mode), f"{mode}: {' '.join(path)}"
+            )
+
+
+def test_a_command_whose_answer_has_no_body_refuses_one(bad_server: BadServer, tmp_path: Path) -> None:
+    """Every 2xx with a body (HTML, an object, a list, null, not UTF-8) against every command whose
+    answer has none: exit 6 with the error on stderr, never the success line; the empty 200 and
+    204 (what localexa and Amazon answer) still succeed where the command makes only that call."""
+    commands = [(path, command) for path, command in COMMANDS if path in NO_BODY_COMMANDS]
+    assert {path for path, _ in commands} == NO_BODY_COMMANDS
+    for path, command in commands:
+        for mode in BODY_MODES:
+            bad_server.mode = mode
+            result = invoke(command_line(path, command, tmp_path), url=bad_server.url)
+            assert_clean_failure(result, {6}, f"{mode}: {' '.join(path)}")
+            assert result.stdout == "", (mode, path, result.stdout)
+        for mode in ("empty-200", "empty-204"):
+            bad_server.mode = mode
+            result = invoke(command_line(path, command, tmp_path), url=bad_server.url)
+            # `skill unlink` asks /v1/alexaApiEndpoint first, whose empty answer is no answer.
+            assert_clean_failure(
+                result, {6} if path == ("skill", "unlink") else {0}, f"{mode}: {' '.join(path)}"
             )
 
 

@@ -13,6 +13,7 @@ import enum
 import inspect
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -363,14 +364,22 @@ def parse_model(response: httpx.Response, model: type[M]) -> M:
     )
 
 
-def expect_no_content(response: httpx.Response) -> None:
-    """Amazon answers these calls 204 with no body. A 2xx that carries one is not their answer (a
-    proxy's sign-in page, a captive portal, a wrong base URL): APIResponseValidationError, never
-    a success (an HTML 200 read as "enabled" is the risk)."""
+def expect_no_content(response: httpx.Response, expected: int = 204) -> None:
+    """These calls' answer has no body: `expected` is the status Amazon (and localexa) answer them
+    with (204; 202 for events, 200 for the Credential Locker's PUT and the customer's DELETE).
+    Nothing of the answer is read, so without this check any 2xx passed: a 2xx that carries a
+    body is not their answer (a proxy's sign-in page, a captive portal, a wrong base URL) but
+    APIResponseValidationError, never a success (an HTML 200 read as "enabled", or as an event
+    accepted, is the risk). Only the body is checked: another 2xx without one is let through."""
     if response.status_code != 204 and response.content.strip():
+        where = (
+            "204 No Content was expected"
+            if expected == 204
+            else f"{expected} {HTTPStatus(expected).phrase} without a body was expected"
+        )
         raise APIResponseValidationError(
             f"{response.request.method} {response.request.url.path} answered {response.status_code} "
-            "with a body where 204 No Content was expected.",
+            f"with a body where {where}.",
             response=response,
         )
 

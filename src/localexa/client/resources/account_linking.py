@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from localexa.client._async import AsyncResource, async_method
-from localexa.client._core import ApiRequest, Flow, call, dump, parse_model, segment
+from localexa.client._core import ApiRequest, Flow, call, dump, expect_no_content, parse_model, segment
 from localexa.client._errors import ConfigurationError
 from localexa.client._sync import SyncResource, sync_method
 from localexa.client.types.account_linking import AccountLinkingConfig, LinkingStage
@@ -108,6 +108,8 @@ def update(
             idempotent=False if if_match is not None else None,
         )
     )
+    # Nothing but the ETag is read: a 2xx with a body (a proxy's page) would pass for a write.
+    expect_no_content(response)
     etag: str | None = response.headers.get(ETAG_HEADER)
     return etag
 
@@ -116,7 +118,7 @@ def delete(skill_id: str, stage: LinkingStage = "development") -> Flow[None]:
     """`DELETE .../accountLinkingClient` (204): remove the skill's account linking. NotFoundError
     when it has none (unless an earlier attempt of this call may have removed it: then it is
     done); PermissionDeniedError (403) for the `live` stage."""
-    yield from call(ApiRequest("DELETE", _path(skill_id, stage), gone_is_done=True))
+    expect_no_content((yield from call(ApiRequest("DELETE", _path(skill_id, stage), gone_is_done=True))))
 
 
 class AccountLinkingResource(SyncResource):

@@ -19,7 +19,16 @@ from collections.abc import Callable, Sequence
 import httpx
 
 from localexa.client._async import AsyncResource, async_method
-from localexa.client._core import ApiRequest, Flow, arguments, call, dump, parse_model, segment
+from localexa.client._core import (
+    ApiRequest,
+    Flow,
+    arguments,
+    call,
+    dump,
+    expect_no_content,
+    parse_model,
+    segment,
+)
 from localexa.client._endpoints import Region
 from localexa.client._errors import (
     APIConnectionError,
@@ -220,10 +229,12 @@ def get(skill_id: str, *, token: str | None = None, endpoint: str | None = None)
 
 
 def disable(skill_id: str, *, token: str | None = None, endpoint: str | None = None) -> Flow[None]:
-    """`DELETE .../enablement`: disable the skill and unlink the account."""
-    yield from _on_customer_endpoint(
+    """`DELETE .../enablement` (200, no body): disable the skill and unlink the account. A 2xx
+    with a body (a captive portal's page) is APIResponseValidationError, not "unlinked"."""
+    response = yield from _on_customer_endpoint(
         lambda target: _request("DELETE", skill_id, target, token), token, endpoint
     )
+    expect_no_content(response, 200)
 
 
 class CustomerEnablements(SyncResource):

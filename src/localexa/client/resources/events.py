@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from localexa.client._async import AsyncResource, async_method
-from localexa.client._core import ApiRequest, Flow, call, dump
+from localexa.client._core import ApiRequest, Flow, call, dump, expect_no_content
 from localexa.client._endpoints import Region
 from localexa.client._sync import SyncResource, sync_method
 
@@ -23,10 +23,14 @@ def send(
 ) -> Flow[None]:
     """Send one event message (`{"event": {...}, "context": {...}}`); the gateway answers 202.
 
-    Not retried by default: the gateway might have taken it.
+    Not retried by default: the gateway might have taken it. A 2xx with a body is not the
+    gateway's answer (a captive portal's page): APIResponseValidationError, not "accepted".
     """
     body = dump(event) if isinstance(event, BaseModel) else dict(event)
-    yield from call(ApiRequest("POST", "/v3/events", region=Region(region), json=body, token=token))
+    response = yield from call(
+        ApiRequest("POST", "/v3/events", region=Region(region), json=body, token=token)
+    )
+    expect_no_content(response, 202)
 
 
 class Events(SyncResource):

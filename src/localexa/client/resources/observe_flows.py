@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from localexa.client._core import Flow, Params, call, json_body, parse_model, segment
+from localexa.client._core import Flow, Params, call, expect_no_content, json_body, parse_model, segment
 from localexa.client._endpoints import Region
 from localexa.client._errors import APIResponseValidationError, ConfigurationError
 from localexa.client._pagination import Page, Paged
@@ -125,7 +125,9 @@ def list_faults() -> Flow[list[Fault]]:
 def delete_fault(fault_id: str) -> Flow[None]:
     """`DELETE /_localexa/faults/{id}` (204); NotFoundError for a rule that does not exist, unless
     an earlier attempt of this call may have deleted it (its answer lost): then it is done."""
-    yield from call(admin_request("DELETE", f"/faults/{segment(fault_id)}", gone_is_done=True))
+    expect_no_content(
+        (yield from call(admin_request("DELETE", f"/faults/{segment(fault_id)}", gone_is_done=True)))
+    )
 
 
 def reset() -> Flow[ResetResult]:

@@ -7,7 +7,7 @@ customer, so every call takes `token=` (else the client's auth is used).
 from __future__ import annotations
 
 from localexa.client._async import AsyncResource, async_method, async_pager
-from localexa.client._core import ApiRequest, Flow, call, dump, parse_model
+from localexa.client._core import ApiRequest, Flow, call, dump, expect_no_content, parse_model
 from localexa.client._endpoints import Service
 from localexa.client._pagination import Page, Paged
 from localexa.client._sync import SyncResource, sync_method, sync_pager
@@ -34,7 +34,8 @@ def put(
     A PUT, but not one that is safe to repeat: a second PUT of the same network answers 409, so a
     retry after a lost answer (a reset, a read timeout, a 5xx) would turn a network this call
     stored into a ConflictError. It is retried only when the server cannot have stored it (429,
-    no connection made), as a POST is.
+    no connection made), as a POST is. The Locker answers 200 without a body; a 2xx with one
+    (a captive portal's page) is APIResponseValidationError, not a stored network.
     """
     network = ThreadNetwork(
         extended_pan_id=extended_pan_id,
@@ -45,7 +46,7 @@ def put(
         channel_number=channel_number,
         default_border_agent_id=default_border_agent_id,
     )
-    yield from call(
+    response = yield from call(
         ApiRequest(
             "PUT",
             PATH,
@@ -55,6 +56,7 @@ def put(
             idempotent=False,
         )
     )
+    expect_no_content(response, 200)
 
 
 def list_networks(
