@@ -24,7 +24,7 @@ from localexa.client._core import Core
 from localexa.client._endpoints import Endpoints
 from localexa.client._errors import ConfigurationError
 from localexa.client._http_client_checks import refuse_beside_http_client, refuse_other_http_client
-from localexa.client._retry import DEFAULT_RETRY, RetryPolicy
+from localexa.client._retry import DEFAULT_RETRY, RetryPolicy, check_max_retries, check_retry
 from localexa.client._sync import SyncRunner
 from localexa.client._timeouts import DEFAULT_TIMEOUT, POOL_LIMITS, TimeoutArg, timeout_of
 from localexa.client._tls import CaPath, VerifyArg, ssl_verify
@@ -74,9 +74,10 @@ def _core(
         endpoints = Endpoints() if base_url is None else Endpoints.local(base_url)
     elif base_url is not None:
         raise ConfigurationError("Pass base_url= or endpoints=, not both.")
-    retry = retry or DEFAULT_RETRY
+    # Checked here, as timeout= is: not at the first retryable error (review36b #3).
+    retry = check_retry(retry) or DEFAULT_RETRY
     if max_retries is not None:
-        retry = dataclasses.replace(retry, max_retries=max_retries)
+        retry = dataclasses.replace(retry, max_retries=check_max_retries(max_retries))
     return Core(
         endpoints=endpoints,
         auth=_auth(auth, endpoints),
@@ -90,9 +91,9 @@ def _derived(core: Core, overrides: dict[str, Any]) -> Core:
     """The core of `with_options`: the same, with what was given replaced."""
     endpoints = overrides.get("endpoints") or core.endpoints
     auth = overrides.get("auth", core.auth)
-    retry = overrides.get("retry") or core.retry
+    retry = check_retry(overrides.get("retry")) or core.retry
     if overrides.get("max_retries") is not None:
-        retry = dataclasses.replace(retry, max_retries=overrides["max_retries"])
+        retry = dataclasses.replace(retry, max_retries=check_max_retries(overrides["max_retries"]))
     # None is "no timeout", as in Client(timeout=None); only an absent timeout keeps the core's.
     timeout = timeout_of(overrides["timeout"]) if "timeout" in overrides else core.timeout
     return Core(

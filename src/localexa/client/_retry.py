@@ -26,15 +26,62 @@ such a 404 ends the call as done (`Core.answer`); a 404 to a first attempt still
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_RETRY", "RetryPolicy"]
+from localexa.client._errors import ConfigurationError
+
+__all__ = ["DEFAULT_RETRY", "RetryPolicy", "check_max_retries", "check_retry"]
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def _shown(value: object) -> str:
+    """`str '2'`, `float 1.5`, or the bare value for an int (`-1`): what was given, for messages."""
+    return repr(value) if type(value) is int else f"{type(value).__name__} {value!r}"
+
+
+def check_max_retries(value: object, name: str = "max_retries") -> int:
+    """`value` if it is a count of retries, else ConfigurationError where it is given: until
+    2026-12-07 `max_retries="2"` (from an environment variable) was taken and raised TypeError
+    at the first 503, in place of the API error; -1 and 1.5 were taken silently (review36b #3)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(
+            f"{name} must be a whole number >= 0 (retries after the first attempt; 0: none), "
+            f"not {_shown(value)}."
+        )
+    return value
+
+
+def check_retry(value: object) -> RetryPolicy | None:
+    """`retry=` if it is a RetryPolicy or None: `retry=5` raised AttributeError on every call."""
+    if value is not None and not isinstance(value, RetryPolicy):
+        raise ConfigurationError(
+            "retry must be a localexa.client.RetryPolicy or None (the default policy), not "
+            f"{_shown(value)}; for a number of retries pass max_retries=."
+        )
+    return value
+
+
+def _seconds(name: str, value: object) -> None:
+    # As `timeout=` is checked (_timeouts.py); 0 is allowed: no wait, or no time for any retry.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ConfigurationError(
+            f"RetryPolicy({name}=) must be a finite number of seconds >= 0, not {_shown(value)}."
+        )
+
+
+def _set_of(name: str, value: object, kind: type, what: str) -> frozenset[object]:
+    # A str is iterable but no set of methods: "GET" would be the methods G, E and T.
+    if not isinstance(value, set | frozenset) or not all(
+        isinstance(item, kind) and not isinstance(item, bool) for item in value
+    ):
+        raise ConfigurationError(f"RetryPolicy({name}=) must be a set of {what}, not {_shown(value)}.")
+    return frozenset(value)
 
 
 @dataclass(frozen=True)
@@ -59,6 +106,29 @@ class RetryPolicy:
     rand: Callable[[], float] = field(default=random.random, repr=False, compare=False)
     #: Monotonic seconds, for the `max_elapsed` budget; replace it to simulate time.
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Every field checked here, where the policy is made: a wrong one otherwise surfaced only
+        at the first retryable error, as a TypeError from inside the client (review36b #3)."""
+        check_max_retries(self.max_retries, "RetryPolicy(max_retries=)")
+        for name in ("initial_delay", "max_delay", "max_elapsed"):
+            _seconds(name, getattr(self, name))
+        # Frozen: set through object.__setattr__; a set becomes the frozenset the type says.
+        statuses = _set_of("statuses", self.statuses, int, "HTTP statuses (ints, as {503})")
+        object.__setattr__(self, "statuses", statuses)
+        methods = _set_of("safe_methods", self.safe_methods, str, 'HTTP methods (strs, as {"GET"})')
+        object.__setattr__(self, "safe_methods", methods)
+        for name in ("retry_unsafe", "retry_connection_errors"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigurationError(
+                    f"RetryPolicy({name}=) must be True or False, not {_shown(getattr(self, name))}."
+                )
+        for name in ("rand", "clock"):
+            if not callable(getattr(self, name)):
+                raise ConfigurationError(
+                    f"RetryPolicy({name}=) must be callable (a function returning a float), "
+                    f"not {_shown(getattr(self, name))}."
+                )
 
     def is_safe(self, method: str, idempotent: bool | None) -> bool:
         """Whether a request may be repeated: its own flag wins, else its method decides."""
