@@ -23,7 +23,11 @@ from localexa.client._async import AsyncRunner, check_event_loop
 from localexa.client._core import Core
 from localexa.client._endpoints import Endpoints
 from localexa.client._errors import ConfigurationError
-from localexa.client._http_client_checks import refuse_beside_http_client, refuse_other_http_client
+from localexa.client._http_client_checks import (
+    refuse_beside_http_client,
+    refuse_other_http_client,
+    refuse_other_transport,
+)
 from localexa.client._retry import DEFAULT_RETRY, RetryPolicy, check_max_retries, check_retry
 from localexa.client._sync import SyncRunner
 from localexa.client._timeouts import DEFAULT_TIMEOUT, POOL_LIMITS, TimeoutArg, timeout_of
@@ -137,6 +141,7 @@ class Client:
     ) -> None:
         core = _core(base_url, endpoints, auth, admin_key, retry, max_retries, headers)
         if http_client is None:
+            refuse_other_transport(transport, "Client")
             phases = timeout_of(timeout)
             http = httpx.Client(
                 timeout=phases, verify=ssl_verify(verify, ca_file), transport=transport, limits=POOL_LIMITS
@@ -261,6 +266,7 @@ class AsyncClient:
     ) -> None:
         core = _core(base_url, endpoints, auth, admin_key, retry, max_retries, headers)
         if http_client is None:
+            refuse_other_transport(transport, "AsyncClient")
             http = httpx.AsyncClient(
                 timeout=timeout_of(timeout),
                 verify=ssl_verify(verify, ca_file),
