@@ -21,6 +21,7 @@ from localexa.client._core import (
     Flow,
     ResourceBase,
     method_signature,
+    stop_iteration_error,
     transport_error,
     unsendable,
 )
@@ -81,7 +82,12 @@ class AsyncRunner:
                 failure = transport_error(exc, http_request)
             except UnicodeEncodeError:  # a header the auth sets (a token) that is not ASCII/UTF-8
                 failure = unsendable()
-            except RuntimeError:  # httpx's "the client has been closed", also before a refresh
+            except RuntimeError as exc:  # httpx's "the client has been closed", also before a refresh
+                stopped = stop_iteration_error(exc)
+                if stopped is not None:
+                    # Python's "coroutine raised StopIteration" (PEP 479), from a transport or
+                    # auth that ran out of items: the sync client's words (review36b #11).
+                    raise stopped from exc.__cause__
                 if not self.http.is_closed:
                     raise
                 failure = ClientClosedError()

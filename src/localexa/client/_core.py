@@ -250,6 +250,24 @@ class Core:
         )
 
 
+STOP_ITERATION_TEXT = "the request's transport (or auth) raised StopIteration"
+
+
+def stop_iteration_error(exc: BaseException) -> RuntimeError | None:
+    """The RuntimeError both clients raise for a StopIteration from under a request (a transport,
+    auth or event hook that ran out of items: a test's `next(iter(replies))`), or None when `exc`
+    is no such thing. It comes as itself from a plain function (the sync runner would read it as
+    the flow's return, answering None as if the call had worked), or as Python's "coroutine (or
+    generator) raised StopIteration" (PEP 479) from a coroutine or an auth flow: one wording for
+    all, the same in both clients (the async one said Python's until 2026-12-07, review36b #11).
+    Raise it `from` the StopIteration."""
+    if isinstance(exc, StopIteration) or (
+        isinstance(exc, RuntimeError) and isinstance(exc.__cause__, StopIteration)
+    ):
+        return RuntimeError(STOP_ITERATION_TEXT)
+    return None
+
+
 def unsendable() -> ConfigurationError:
     """A value httpx cannot encode: a header that is not ASCII (an admin key or token read from a
     file with a byte-order mark, a typographic quote) or text that is not UTF-8 (a lone surrogate

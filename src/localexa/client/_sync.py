@@ -20,6 +20,7 @@ from localexa.client._core import (
     Flow,
     ResourceBase,
     method_signature,
+    stop_iteration_error,
     transport_error,
     unsendable,
 )
@@ -100,12 +101,16 @@ class SyncRunner:
     def _send_outside_the_flow(self, request: ApiRequest) -> httpx.Response:
         """`send`, with a StopIteration from under it (a transport, auth or event hook that ran out
         of items: a test's `next(iter(replies))`) turned into RuntimeError. `run` reads
-        StopIteration as the flow's return, so the call answered None as if it had succeeded; the
-        async runner gets RuntimeError from Python itself (PEP 479, a coroutine cannot raise it)."""
+        StopIteration as the flow's return, so the call answered None as if it had succeeded. An
+        auth flow's, which Python already made "generator raised StopIteration" (PEP 479), gets
+        the same words (`stop_iteration_error`; the async runner uses them too)."""
         try:
             return self.send(request)
-        except StopIteration as exc:
-            raise RuntimeError("the request's transport (or auth) raised StopIteration") from exc
+        except (StopIteration, RuntimeError) as exc:
+            failure = stop_iteration_error(exc)
+            if failure is None:
+                raise
+            raise failure from (exc if isinstance(exc, StopIteration) else exc.__cause__)
 
 
 class SyncResource(ResourceBase):
