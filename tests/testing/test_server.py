@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import ssl
+import stat
 import subprocess
 import sys
 import time
@@ -36,6 +37,10 @@ def test_a_server_of_its_own_ignoring_the_callers_settings(monkeypatch: pytest.M
     monkeypatch.setenv("LOCALEXA_ADMIN_KEY", "the-callers-key")
     with LocalexaServer() as server:
         data_dir = server.data_dir
+        # Only its owner may read it (it holds password hashes): the server then has no warning
+        # about it to log, which would be the log tail shown if the server died (review 36b).
+        assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+        assert "readable by other users" not in (data_dir / "server.log").read_text()
         assert server.admin_key != "the-callers-key"
         assert [listening(server.port + offset) for offset in range(3)] == [True, True, True]
         with server.client() as client:

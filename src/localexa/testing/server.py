@@ -249,7 +249,13 @@ class LocalexaServer:
             sweep_data_dirs(self.data_dir.parent)  # what killed test runs left (leftovers.py)
         elif in_use := claim_data_dir(self.data_dir):  # yours: not another live test's (xdist)
             raise LocalexaServerError(in_use)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._own_data_dir:
+            # 0700, as tempfile.mkdtemp makes them: it holds password hashes and sealed secrets, and
+            # the server warns about a directory others may read; that warning would be the log
+            # tail shown when the server dies. The name stays the one `data_dir` gave before start.
+            self.data_dir.mkdir(mode=0o700, exist_ok=True)
+        else:  # the caller's: made as they would make it (the server warns if others may read it)
+            self.data_dir.mkdir(parents=True, exist_ok=True)
         owner = current_owner()
         if self._own_data_dir and owner is not None:
             (self.data_dir / OWNER_FILE).write_text(owner)
