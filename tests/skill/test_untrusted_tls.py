@@ -19,6 +19,8 @@ from localexa.skill import (
     EventGatewayError,
     GrantExchangeError,
     GrantTokens,
+    IntrospectionValidator,
+    TokenValidationError,
     change_report,
     exchange_grant_code,
     power_state,
@@ -68,6 +70,16 @@ async def test_the_event_gateway_names_the_untrusted_certificate(https_url: str)
         await client.send(change_report("lamp", [power_state(True)]))
     assert caught.value.code == "UNREACHABLE"
     assert UNTRUSTED in str(caught.value)
+
+
+async def test_introspection_names_the_untrusted_certificate(https_url: str) -> None:
+    """Until review 36b introspection said only "introspection failed: ConnectError", the one line
+    in the skill's log for a token check that could not reach a development CA's HTTPS server."""
+    validator = IntrospectionValidator(https_url + "/introspect", "id", "secret")
+    with pytest.raises(TokenValidationError) as caught:
+        await validator.validate("Atza|a")
+    assert str(caught.value).startswith(f"introspection failed: ConnectError: {UNTRUSTED}")
+    assert "trust_ca_file" in str(caught.value)
 
 
 def test_other_failures_keep_their_type_name() -> None:

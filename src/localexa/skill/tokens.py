@@ -21,7 +21,7 @@ import httpx
 from localexa.error_pickling import reduce_error
 from localexa.skill.clock import Now, utc_now
 from localexa.skill.errors import ExpiredAuthorizationCredential, InvalidAuthorizationCredential, SkillError
-from localexa.skill.http import new_client, not_a_url, sent_url, shown_url, unsendable_url
+from localexa.skill.http import failure_text, new_client, not_a_url, sent_url, shown_url, unsendable_url
 
 
 class TokenStatus(StrEnum):
@@ -163,7 +163,9 @@ class IntrospectionValidator:
                 target, auth = sent_url(self.url, basic)  # no password in httpx's log line
                 answer = await http.post(target, data=form, auth=auth)
             except httpx.HTTPError as error:
-                raise TokenValidationError(f"introspection failed: {type(error).__name__}") from None
+                # failure_text, as the kit's LWA and gateway calls: an untrusted CA, or a plain-HTTP
+                # server behind an https:// URL, says so; it read only "ConnectError" (review 36b).
+                raise TokenValidationError(f"introspection failed: {failure_text(error)}") from None
             except httpx.InvalidURL:  # no HTTPError: it escaped the kit as itself
                 raise TokenValidationError(f"introspection failed: {not_a_url(self.url)}") from None
         if answer.status_code != 200:
