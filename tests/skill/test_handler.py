@@ -176,6 +176,31 @@ async def test_a_validator_returning_garbage_is_internal_error() -> None:
     assert payload(answer)["type"] == "INTERNAL_ERROR"
 
 
+async def test_a_token_check_that_raises_is_logged_as_its_own(caplog: pytest.LogCaptureFixture) -> None:
+    """Until review 36b a check that raised (its user database down, say) was logged as "handler
+    for Alexa.PowerController.TurnOn raised", blaming a directive handler that never ran."""
+
+    def down(token: str) -> TokenCheck:
+        raise ConnectionError("user database down")
+
+    ran: list[SkillRequest] = []
+
+    def turn_on(request: SkillRequest) -> Message:
+        ran.append(request)
+        return response(request.directive)
+
+    skill = SkillHandler(CallableValidator(down))
+    skill.add("Alexa.PowerController", "TurnOn", turn_on)
+    with caplog.at_level("WARNING", logger="localexa.skill"):
+        answer = await skill.handle(directive("Alexa.PowerController", "TurnOn", "good"))
+    assert payload(answer)["type"] == "INTERNAL_ERROR"
+    assert ran == []
+    [record] = [r for r in caplog.records if r.name.startswith("localexa.skill")]
+    assert record.getMessage() == "token check for Alexa.PowerController.TurnOn raised"
+    assert record.exc_info is not None  # with its traceback
+    assert isinstance(record.exc_info[1], ConnectionError)
+
+
 def test_an_event_that_is_not_an_object_is_invalid_directive() -> None:
     skill, _ = build()
     answer = skill(["not", "a", "directive"])  # type: ignore[arg-type]

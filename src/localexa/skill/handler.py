@@ -43,6 +43,13 @@ from localexa.skill.responses import Message
 from localexa.skill.tokens import TokenCheck, TokenValidationError, TokenValidator, credential_error
 
 log = logging.getLogger("localexa.skill")
+
+
+class _TokenCheckRaised(Exception):
+    """The validator raised something other than TokenValidationError (its cause): `handle` logs
+    it as the token check's failure, not the directive handler's."""
+
+
 T = TypeVar("T")
 
 
@@ -119,6 +126,11 @@ class SkillHandler:
             log.warning("token check failed for %s.%s: %s", *key, error)
             failure: SkillError = AcceptGrantFailed() if key == ACCEPT_GRANT else InternalError()
             return failure.response(directive)
+        except _TokenCheckRaised as raised:
+            # The token check's failure (its user database down, say), with its traceback: it was
+            # logged as "handler for … raised", blaming a directive handler that never ran.
+            log.error("token check for %s.%s raised", *key, exc_info=raised.__cause__)
+            return (AcceptGrantFailed() if key == ACCEPT_GRANT else InternalError()).response(directive)
         except Exception:
             log.exception("handler for %s.%s raised", *key)
             return (AcceptGrantFailed() if key == ACCEPT_GRANT else InternalError()).response(directive)
@@ -129,7 +141,12 @@ class SkillHandler:
         if self.validator is not None:
             if token is None:
                 raise InvalidAuthorizationCredential("The directive carries no access token.")
-            identity = await self.validator.validate(token)
+            try:
+                identity = await self.validator.validate(token)
+            except (SkillError, TokenValidationError):
+                raise  # a check's own verdict or failure, answered and logged as such by handle
+            except Exception as error:
+                raise _TokenCheckRaised from error
             failure = credential_error(identity)
             if failure is not None:
                 raise failure
