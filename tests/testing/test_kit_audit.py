@@ -35,7 +35,9 @@ from tests.servers import SERVED_LIMITS
 PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
 KEY = "a-key-of-the-callers-choice"
 #: The `localexa` fixture's own function (pytest's decorator hides it), run as before each test.
-localexa_fixture: Callable[[Localexa], Localexa] = inspect.unwrap(pytest_plugin.localexa)
+localexa_fixture: Callable[[Localexa, pytest.FixtureRequest], Localexa] = inspect.unwrap(
+    pytest_plugin.localexa
+)
 
 
 def listening(port: int) -> bool:
@@ -112,7 +114,9 @@ async def test_the_fixture_in_an_async_test(localexa: Localexa) -> None:
     assert set(exchanges[1:]) <= {("refresh_token", 200)}, exchanges
 
 
-def test_a_test_closing_the_kit_or_its_client_breaks_no_later_test(localexa: Localexa) -> None:
+def test_a_test_closing_the_kit_or_its_client_breaks_no_later_test(
+    localexa: Localexa, request: pytest.FixtureRequest
+) -> None:
     """`with localexa.client as client:` (as with `server.client()`) and `with localexa:` in a
     test leave the session's kit usable: the next test's fixture and calls work."""
     with localexa.client as client:
@@ -121,7 +125,7 @@ def test_a_test_closing_the_kit_or_its_client_breaks_no_later_test(localexa: Loc
     with localexa as kit:
         kit.create_skill(account_linking=True)
     localexa.close()
-    assert localexa_fixture(localexa) is localexa  # the next test's fixture
+    assert localexa_fixture(localexa, request) is localexa  # the next test's fixture
     assert localexa.client.admin.customers.list() == []
     skill = localexa.create_skill(account_linking=True)  # the linking stub still answers
     assert localexa.link(localexa.create_customer(), skill).status == "ENABLED"
@@ -341,7 +345,10 @@ def test_what_killed_runs_left_goes_at_the_next_start(
 
 @pytest.mark.slow
 def test_ports_another_localexa_holds_a_restart_and_a_crash(
-    localexa_server: LocalexaServer, own_tmp: Path, monkeypatch: pytest.MonkeyPatch
+    localexa_server: LocalexaServer,
+    own_tmp: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     """Another localexa server on the ports chosen (an xdist worker's that drew the same ones)
     answers `/_localexa/health` too: only an answer with this server's own key means it is up."""
@@ -378,7 +385,7 @@ def test_ports_another_localexa_holds_a_restart_and_a_crash(
         os.kill(pid, signal.SIGKILL)  # it crashes: the `localexa` fixture says so in the next test
         assert wait_until_gone(pid, within=10) < 10
         with pytest.raises(LocalexaServerError, match="has exited with -9") as crashed:
-            localexa_fixture(kit)
+            localexa_fixture(kit, request)
         assert "localexa listening" in str(crashed.value)  # the log's tail
         assert KEY not in str(crashed.value)
         with pytest.raises(LocalexaServerError, match="has exited with -9"):
