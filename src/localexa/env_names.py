@@ -12,6 +12,48 @@ import difflib
 from collections.abc import Iterable, Mapping
 
 PREFIX = "LOCALEXA_"
+#: The settings of `localexa serve` (server/settings.py's `Settings` fields), listed here so that
+#: checking a name imports no server: the pytest plugin checks `localexa_env` in every pytest
+#: process, and importing the settings brought FastAPI into each (review 36b). A unit test
+#: (tests/cli/test_misspelt_names.py) fails when this list and `Settings` differ.
+SETTING_NAMES = frozenset(
+    {
+        "LOCALEXA_ADMIN_KEY",
+        "LOCALEXA_AFTER_LINK_LEASE_SECONDS",
+        "LOCALEXA_CLIENT_TIMEOUT",
+        "LOCALEXA_DATABASE_URL",
+        "LOCALEXA_DATA_DIR",
+        "LOCALEXA_DEMO",
+        "LOCALEXA_DEMO_PORT",
+        "LOCALEXA_DIRECTIVE_TIMEOUT",
+        "LOCALEXA_EU_PORT",
+        "LOCALEXA_EU_PUBLIC_BASE_URL",
+        "LOCALEXA_EVALUATION_CASE_TIMEOUT",
+        "LOCALEXA_EVALUATION_CONCURRENT_RUNS",
+        "LOCALEXA_EVALUATION_LEASE_SECONDS",
+        "LOCALEXA_EXIT_WITH_PARENT",
+        "LOCALEXA_FE_PORT",
+        "LOCALEXA_FE_PUBLIC_BASE_URL",
+        "LOCALEXA_FORWARDED_ALLOW_IPS",
+        "LOCALEXA_HOST",
+        "LOCALEXA_IDLE_TIMEOUT",
+        "LOCALEXA_JOURNAL_RETENTION",
+        "LOCALEXA_LOG_LEVEL",
+        "LOCALEXA_MAX_BODY_BYTES",
+        "LOCALEXA_MAX_RESTORE_BYTES",
+        "LOCALEXA_OUTBOUND_CA_FILE",
+        "LOCALEXA_PASSWORD_HASH_N",
+        "LOCALEXA_PORT",
+        "LOCALEXA_PUBLIC_BASE_URL",
+        "LOCALEXA_RATE_LIMIT",
+        "LOCALEXA_REDIS_URL",
+        "LOCALEXA_SECRET_KEY",
+        "LOCALEXA_SIGN_IN_RATE_LIMIT",
+        "LOCALEXA_STOP_GRACE",
+        "LOCALEXA_TLS",
+        "LOCALEXA_TOKEN_EXCHANGE_TIMEOUT",
+    }
+)
 #: Read by `localexa serve` besides its settings (cli/import_path.py).
 SERVER_EXTRA = frozenset({"LOCALEXA_EXTRA_PYTHONPATH"})
 #: Read by the client, the CLI's other commands and the testing kit.
@@ -33,9 +75,7 @@ CLOSE = 0.85
 
 def server_names() -> frozenset[str]:
     """Every variable `localexa serve` reads: its settings' and SERVER_EXTRA."""
-    from localexa.server.settings import Settings
-
-    return frozenset(PREFIX + name.upper() for name in Settings.model_fields) | SERVER_EXTRA
+    return SETTING_NAMES | SERVER_EXTRA
 
 
 def nearest(name: str, known: Iterable[str]) -> str | None:

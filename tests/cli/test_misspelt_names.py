@@ -9,7 +9,8 @@ import logging
 import pytest
 
 from localexa.cli.serve_checks import warn_of_misspelt_names
-from localexa.env_names import misspelt, server_names
+from localexa.env_names import PREFIX, SERVER_EXTRA, SETTING_NAMES, misspelt, server_names
+from localexa.server.settings import Settings
 
 
 def test_close_names_are_taken_for_misspellings() -> None:
@@ -32,6 +33,14 @@ def test_every_setting_and_the_import_path_are_known() -> None:
     names = server_names()
     assert {"LOCALEXA_RATE_LIMIT", "LOCALEXA_SECRET_KEY", "LOCALEXA_EXTRA_PYTHONPATH"} <= names
     assert misspelt(dict.fromkeys(names, "x")) == []
+
+
+def test_the_static_setting_names_are_the_settings_fields() -> None:
+    """env_names.py lists them by hand so that checking a name imports no server (pytest's
+    `localexa_env` check ran `localexa.server.settings`, and FastAPI, in every pytest process
+    until review 36b). A setting added to Settings fails here until it is listed there too."""
+    assert {PREFIX + name.upper() for name in Settings.model_fields} == SETTING_NAMES
+    assert server_names() == SETTING_NAMES | SERVER_EXTRA
 
 
 def test_serve_warns_once_per_misspelt_name(caplog: pytest.LogCaptureFixture) -> None:

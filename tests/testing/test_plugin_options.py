@@ -132,3 +132,26 @@ def test_localexa_env_drops_comments_after_a_value(tmp_path: Path) -> None:
         "[('ACME_URL', 'http://example.test/#fragment'), ('LOCALEXA_ADMIN_KEY', 'key#1 # kept'), "
         "('LOCALEXA_DIRECTIVE_TIMEOUT', '2'), ('LOCALEXA_RATE_LIMIT', '100/second; 6000/minute')]"
     ) in shown
+
+
+def test_localexa_env_keeps_the_server_out_of_the_test_process(tmp_path: Path) -> None:
+    """Its names are checked at the run's start without importing `localexa.server.settings`:
+    until review 36b that import (FastAPI, Starlette) came into every pytest process of a project
+    setting `localexa_env`, tests that never start a server included."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\naddopts = "-p no:cacheprovider -p no:asyncio"\n'
+        'localexa_env = ["LOCALEXA_DIRECTIVE_TIMEOUT=2"]\n'
+    )
+    (tmp_path / "test_unit.py").write_text(
+        "import sys\n\n\ndef test_no_server_here():\n"
+        "    assert [m for m in sys.modules if m.startswith(('localexa.server', 'fastapi'))] == []\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
