@@ -21,12 +21,15 @@ import typer
 from typer import _click as click  # Typer ships its own Click; its classes live here
 from typer.core import TyperGroup
 
+from localexa.cli import flag_help
 from localexa.cli.context import CliState
 from localexa.cli.stderr_guard import QuietStderr
 from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT, GuardedStdout, OutputLost, report_lost_output
 from localexa.cli.usage_errors import in_own_words, print_usage_error_as_json, shown_without_box
 
 __all__ = ["lazy_group"]
+
+flag_help.install()  # before any help is shown: flags read `--json`, not `--json <bool>`
 
 
 def _load(name: str, target: str) -> click.Command:
