@@ -2,7 +2,7 @@
 
 `localexa serve` imports the whole server (about 2 s); `localexa admin customers list` should not,
 so main.py names each command by "module:attribute" and this group imports the one that runs.
-`localexa --help` imports them all to show their help lines.
+`localexa --help` imports none: it lists each group with the short help main.py keeps beside it.
 
 Errors the client raises (and missing credentials) are caught here, once for every command, and
 printed by output.print_error with the exit code of output.ExitCode. So are a stdout that cannot
@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import typer
 from typer import _click as click  # Typer ships its own Click; its classes live here
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from localexa.cli import flag_help
 from localexa.cli.context import CliState
@@ -58,6 +58,10 @@ class LazyGroup(TyperGroup):
     """A Typer group whose commands are `{name: "module:attribute"}`, loaded on first use."""
 
     lazy_commands: ClassVar[Mapping[str, str]] = {}
+    #: Short help of lazy commands, for this group's own help: listing them needs no import.
+    lazy_help: ClassVar[Mapping[str, str]] = {}
+    #: True while this group's help is written (format_help): get_command then gives a stand-in.
+    _listing = False
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Typer's main with stdout guarded: a write that fails ends the run with one line on
@@ -104,7 +108,18 @@ class LazyGroup(TyperGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*self.commands, *(name for name in self.lazy_commands if name not in self.commands)]
 
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if self._listing and cmd_name not in self.commands and cmd_name in self.lazy_help:
+            # Only its name and short help are shown: a stand-in, kept nowhere, spares the import.
+            # As `help`, as the group's own is: plain help shortens it to the width the same way.
+            return TyperCommand(cmd_name, help=self.lazy_help[cmd_name])
         if cmd_name not in self.commands and cmd_name in self.lazy_commands:
             self.commands[cmd_name] = _load(cmd_name, self.lazy_commands[cmd_name])
         return self.commands.get(cmd_name)
@@ -142,6 +157,8 @@ class LazyGroup(TyperGroup):
             raise typer.Exit(int(exit_code_for(error))) from None
 
 
-def lazy_group(commands: Mapping[str, str]) -> type[LazyGroup]:
-    """The group class for `typer.Typer(cls=...)` with these commands."""
-    return type("LocalexaGroup", (LazyGroup,), {"lazy_commands": dict(commands)})
+def lazy_group(commands: Mapping[str, str], short_help: Mapping[str, str] | None = None) -> type[LazyGroup]:
+    """The group class for `typer.Typer(cls=...)` with these commands; a command with a short
+    help here is listed in the group's help without being imported."""
+    attributes = {"lazy_commands": dict(commands), "lazy_help": dict(short_help or {})}
+    return type("LocalexaGroup", (LazyGroup,), attributes)
