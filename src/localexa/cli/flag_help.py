@@ -23,9 +23,9 @@ _Display = Callable[[TyperOption, click.Context], "str | None"]
 
 def install() -> None:
     """Show no metavar for flags and counters in Rich help; a second call changes nothing."""
-    current: Any = TyperOption.display_type_rich
-    if getattr(current, "_localexa_flags", False):
-        return
+    current: Any = getattr(TyperOption, "display_type_rich", None)
+    if current is None or getattr(current, "_localexa_flags", False):
+        return  # a Typer without the hook shows help as it does: never a CLI that cannot start
     original: _Display = current
 
     def display_type_rich(self: TyperOption, ctx: click.Context) -> str | None:
