@@ -30,6 +30,13 @@ RECORD = {
 NA, EU, FE = "http://127.0.0.1:8080", "http://127.0.0.1:8081", "http://127.0.0.1:8082"
 
 
+def na_then_eu(amazon: FakeAmazon) -> None:
+    """`/v1/alexaApiEndpoint` lists the NA endpoint, then the EU one."""
+    amazon.on(
+        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
+    )
+
+
 def hosts(amazon: FakeAmazon, path: str = PATH) -> list[str]:
     return [f"{r.url.host}:{r.url.port}" for r in amazon.calls(path)]
 
@@ -96,9 +103,7 @@ async def test_a_4xx_from_discovery_is_raised(either: Either, amazon: FakeAmazon
 
 
 async def test_the_telling_error_wins_when_every_endpoint_fails(either: Either, amazon: FakeAmazon) -> None:
-    amazon.on(
-        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
-    )
+    na_then_eu(amazon)
     amazon.on("POST", f"{NA}{PATH}", reply(404, {"message": "Unknown customer in this region."}))
     amazon.on("POST", f"{EU}{PATH}", reply(400, {"message": "Invalid account linking credentials"}))
     with pytest.raises(BadRequestError, match="Invalid account linking credentials"):
@@ -111,9 +116,7 @@ async def test_the_telling_error_wins_when_every_endpoint_fails(either: Either, 
 
 async def test_among_region_mismatches_a_404_wins(either: Either, amazon: FakeAmazon) -> None:
     # The customer's own region says "not enabled" (404); the others only "wrong region" (403).
-    amazon.on(
-        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
-    )
+    na_then_eu(amazon)
     amazon.on("GET", f"{NA}{PATH}", reply(404, {"message": "na"}))
     amazon.on("GET", f"{EU}{PATH}", reply(403, {"message": "eu"}))
     with pytest.raises(NotFoundError, match="na"):
@@ -133,9 +136,7 @@ async def test_after_a_5xx_lookup_the_own_regions_404_wins_over_the_others_403(
 
 
 async def test_only_wrong_region_answers_raise_the_first(either: Either, amazon: FakeAmazon) -> None:
-    amazon.on(
-        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
-    )
+    na_then_eu(amazon)
     amazon.on("GET", f"{NA}{PATH}", reply(403, {"message": "na"}))
     amazon.on("GET", f"{EU}{PATH}", reply(403, {"message": "eu"}))
     with pytest.raises(PermissionDeniedError, match="na"):
@@ -156,9 +157,7 @@ async def test_a_link_whose_answer_was_lost_is_raised_and_not_sent_to_another_re
     """The customer's own region may have linked the account (review of 2026-12-07): the client
     raised the next region's 403 ("registered in the NA region"), the opposite of what the caller
     needed to know, and had sent the spent authCode on to that region."""
-    amazon.on(
-        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
-    )
+    na_then_eu(amazon)
     amazon.on("POST", f"{NA}{PATH}", _lost_answer)
     amazon.on("POST", f"{EU}{PATH}", reply(403, {"message": "registered in the NA region"}))
     with pytest.raises(APITimeoutError) as raised:
@@ -174,9 +173,7 @@ async def test_a_link_whose_answer_was_lost_is_raised_and_not_sent_to_another_re
 async def test_a_read_whose_answer_was_lost_wins_over_other_regions_mismatches(
     either: Either, amazon: FakeAmazon
 ) -> None:
-    amazon.on(
-        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
-    )
+    na_then_eu(amazon)
     amazon.on("GET", f"{NA}{PATH}", _lost_answer)
     amazon.on("GET", f"{EU}{PATH}", reply(403, {"message": "registered in the NA region"}))
     with pytest.raises(APITimeoutError):
@@ -187,9 +184,7 @@ async def test_a_read_whose_answer_was_lost_wins_over_other_regions_mismatches(
 async def test_a_link_refused_a_connection_goes_on_to_the_next_endpoint(
     either: Either, amazon: FakeAmazon
 ) -> None:
-    amazon.on(
-        "GET", f"{NA}/v1/alexaApiEndpoint", reply(200, {"endpoints": ["127.0.0.1:8080", "127.0.0.1:8081"]})
-    )
+    na_then_eu(amazon)
     amazon.on("POST", f"{NA}{PATH}", _refused)
     amazon.on("POST", f"{EU}{PATH}", reply(201, RECORD))
     record = await either.run(
