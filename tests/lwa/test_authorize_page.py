@@ -171,6 +171,8 @@ async def test_messaging_client_cannot_use_the_page(admin: Admin, browser: Brows
         # RFC 6749 §3.3: only a space separates scopes (a tab or a no-break space was taken as one).
         pytest.param({"scope": "profile\tpostal_code"}, "invalid_scope", id="tab-separated"),
         pytest.param({"scope": "profile\u00a0postal_code"}, "invalid_scope", id="nbsp-separated"),
+        # A trailing line feed passed a `^…$` pattern (Python's `$` matches before it): granted.
+        pytest.param({"scope": "alexa::ask:skills:readwrite\n"}, "invalid_scope", id="trailing-line-feed"),
         pytest.param(
             {"code_challenge": "x" * 43, "code_challenge_method": "S512"}, "invalid_request", id="method"
         ),

@@ -253,7 +253,7 @@ def _check_verifier(record: _Code, verifier: str | None) -> None:
                 "invalid_grant", "code_verifier sent, but the authorization request had no challenge."
             )
         return
-    if verifier is None or not VERIFIER.match(verifier):
+    if verifier is None or not VERIFIER.fullmatch(verifier):  # `$` lets a trailing line feed by
         raise OAuthError("invalid_grant", "A valid code_verifier is required.")
     if not pkce_matches(verifier, record.challenge, record.method or "plain"):
         raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge.")

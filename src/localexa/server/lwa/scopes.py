@@ -36,7 +36,7 @@ CLIENT_CREDENTIALS_SCOPES: frozenset[str] = frozenset({SKILL_MESSAGING, PROACTIV
 ALEXA_CLIENT_SCOPES: frozenset[str] = frozenset({ACCOUNT_LINKING})
 
 #: RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`.
-_SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 
 
 def split_scopes(value: str | None) -> tuple[str, ...]:
@@ -53,7 +53,8 @@ def split_scopes(value: str | None) -> tuple[str, ...]:
 
 
 def is_scope_token(scope: str) -> bool:
-    return bool(_SCOPE_TOKEN.match(scope))
+    # fullmatch: `$` also matches before a trailing line feed, and `readwrite\n` was granted.
+    return bool(_SCOPE_TOKEN.fullmatch(scope))
 
 
 def authorize_scope_description(scope: str) -> str | None:

@@ -170,7 +170,9 @@ _URL_USERINFO = re.compile(r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*+://)[^/
 
 
 def is_secret_field(name: str) -> bool:
-    return name.lower().replace("_", "").replace("-", "") in _SECRET_FIELDS
+    # Stripped as the token endpoint strips a form parameter's name (lwa/forms.py): `+client_secret`
+    # was read as the secret there and shown in clear here (review of 2026-12-07).
+    return name.strip().lower().replace("_", "").replace("-", "") in _SECRET_FIELDS
 
 
 def _redact_embedded_secrets(text: str) -> str:
