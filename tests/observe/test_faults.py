@@ -8,7 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from localexa.server.observe.faults import FaultRule, compile_pattern
+from localexa.server.observe.faults import FaultRule
+from localexa.server.observe.path_patterns import compile_pattern
 from tests.factories import Admin
 from tests.observe.helpers import ADMIN, add_fault, faults, journal
 
@@ -37,7 +38,7 @@ FAULT_HEADER = "X-Localexa-Fault"
     ],
 )
 def test_path_patterns(pattern: str, path: str, matches: bool) -> None:
-    assert (compile_pattern(pattern).match(path) is not None) is matches
+    assert compile_pattern(pattern).matches(path) is matches
 
 
 async def test_create_list_delete(client: httpx.AsyncClient) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -37,25 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from localexa.server.core.errors import BadRequest
 from localexa.server.db.engine import read_only_connection, reading, reads_only
 from localexa.server.observe import repository
-
-
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    parts: list[str] = []
-    index = 0
-    while index < len(pattern):
-        if pattern.startswith("**", index):
-            parts.append(".*")
-            index += 2
-        elif pattern[index] == "*":
-            parts.append("[^/]*")
-            index += 1
-        elif pattern[index] == "{" and "}" in pattern[index:]:
-            parts.append("[^/]+")
-            index = pattern.index("}", index) + 1
-        else:
-            parts.append(re.escape(pattern[index]))
-            index += 1
-    return re.compile("^" + "".join(parts) + "$", re.IGNORECASE)
+from localexa.server.observe.path_patterns import PathPattern, compile_pattern
 
 
 @dataclass(frozen=True)
@@ -63,7 +44,7 @@ class FaultRule:
     id: str
     method: str | None
     path: str
-    pattern: re.Pattern[str]
+    pattern: PathPattern
     status: int | None
     delay_ms: int
     probability: float
@@ -101,7 +82,7 @@ class FaultRule:
             return False
         if self.region is not None and self.region != region:
             return False
-        return self.pattern.match(path) is not None
+        return self.pattern.matches(path)
 
     def draws(self, n: int) -> bool:
         """Whether the n-th matching call fires."""
