@@ -8,8 +8,10 @@ Border routers hand datasets around as MeshCoP TLV hex (`ot-ctl dataset active -
     hex  --from_tlv_hex-->  ThreadDataset  --to_credential_locker-->  JSON
     hex  <--to_tlv_hex----  ThreadDataset  <--from_credential_locker--  JSON
 
-Round trips are exact: TLVs this module does not know (e.g. 74, the wake-up channel) are kept
-byte for byte, and the TLV order of a parsed dataset is kept. Every field is checked by
+Round trips keep every value: TLVs this module does not know (e.g. 74, the wake-up channel) are
+kept byte for byte, and the TLV order of a parsed dataset is kept; a known TLV written with the
+extended length form (`35ff0006…`) is written back with the short one (`3506…`), the same
+value (review of 2026-12-07: "exact" was not so). Every field is checked by
 `localexa.thread.fields`, the same checks the server applies.
 """
 
