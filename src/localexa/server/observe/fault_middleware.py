@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from localexa.server.core.auth import Principal, extract_bearer
 from localexa.server.core.errors import (
+    ApiFamily,
     BadRequest,
     Conflict,
     Forbidden,
@@ -96,9 +97,17 @@ def _error_type(status: int) -> type[LocalexaError]:
     return cast(type[LocalexaError], type(f"InjectedError{status}", (LocalexaError,), attributes))
 
 
-def fault_error(rule: FaultRule, route: object = None) -> LocalexaError:
+#: The codes a family's own routes answer a status with, where they are not core's (the
+#: Credential Locker's 401 and 409 said UNAUTHORIZED and CONFLICT, which it never sends).
+_OWN_CODES: dict[tuple[ApiFamily, int], str] = {
+    (ApiFamily.CREDENTIAL_LOCKER, 401): "INVALID_TOKEN",
+    (ApiFamily.CREDENTIAL_LOCKER, 409): "ALREADY_EXISTS",
+}
+
+
+def fault_error(rule: FaultRule, route: object = None, family: ApiFamily | None = None) -> LocalexaError:
     """The error a fault answers with, as the matched route itself would raise it (`route`: the
-    route that would have answered the call, if any)."""
+    route that would have answered the call, if any; `family`: the API the path is of)."""
     status = rule.status or 500
     message = _MESSAGES.get(status, f"The request failed with status {status}.")
     retry_after = retry_after_sent(status, rule.retry_after)
@@ -108,6 +117,8 @@ def fault_error(rule: FaultRule, route: object = None) -> LocalexaError:
         error = _error_type(status)(message)
         if retry_after is not None:
             error.headers["Retry-After"] = str(retry_after)
+    if family is not None and (own := _OWN_CODES.get((family, status))) is not None:
+        error.code = own
     if isinstance(route, EvaluationRoute) and status in BAD_REQUEST_SHAPED:
         # The evaluation API answers these with BadRequestError, as its route class makes every
         # error raised under it (a fault's 401, 404 or 429 there was a StandardizedError).
@@ -244,8 +255,8 @@ class FaultMiddleware:
         await _attribute(scope, caller, state.families)
         await _read_for_journal(receive)
         request_id = scope.get("state", {}).get("request_id", "-")
-        error = fault_error(answer, scope.get("route"))
         family = state.families.family_for(scope["path"])
+        error = fault_error(answer, scope.get("route"), family)
         # A 401 gets its family's challenge from render_error, as the route's own 401 does.
         response = render_error(error, family, request_id)
         response.headers[FAULT_HEADER] = answer.id
