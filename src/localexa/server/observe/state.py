@@ -26,16 +26,12 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import (
-    Integer,
     Table,
     delete,
-    func,
-    insert,
     select,
     text,
 )
@@ -49,8 +45,6 @@ from localexa.server.db.deadlocks import DeadlockVictim
 from localexa.server.db.engine import read_only_connection
 from localexa.server.db.migrate import known_revisions
 from localexa.server.db.models import metadata
-from localexa.server.evaluation.jobs import wall_now
-from localexa.server.evaluation.models import IN_PROGRESS
 from localexa.server.evaluation.worker import worker_of
 from localexa.server.lwa.key_check import record_secret_key, recorded_another_key, stored_check
 from localexa.server.lwa.key_confirmation import (
@@ -60,6 +54,7 @@ from localexa.server.lwa.key_confirmation import (
     SealedUnderAnotherKey,
 )
 from localexa.server.observe.generation import next_generation
+from localexa.server.observe.restore_rows import advance_sequences, insert_rows
 from localexa.server.observe.snapshot_rows import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, encode, validated_rows
 from localexa.server.observe.snapshot_seals import check_sealed_values
 
@@ -291,57 +286,6 @@ async def snapshot(app: FastAPI) -> dict[str, Any]:
     }
 
 
-async def _advance_sequences(conn: AsyncConnection, tables: list[Table]) -> None:
-    """PostgreSQL: move serial sequences past restored ids, so new rows do not collide."""
-    for table in tables:
-        keys = list(table.primary_key.columns)
-        if len(keys) != 1 or not isinstance(keys[0].type, Integer):
-            continue
-        column = keys[0]
-        highest = (await conn.execute(select(func.max(column)))).scalar()
-        if highest is None:
-            continue
-        await conn.execute(
-            text("SELECT setval(pg_get_serial_sequence(:table, :column), :value)"),
-            {"table": table.name, "column": column.name, "value": int(highest)},
-        )
-
-
-def _leases_ended(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Runs under way when the snapshot was taken, made due again at once.
-
-    A restored lease named the worker that held it then: that worker (if it still ran the run)
-    went on writing its later test cases into the restored run, past the ones the snapshot
-    lacks; if it had finished, the run waited IN_PROGRESS for the lease to run out (30 s), and
-    in another server for a process that never existed. With no owner and an expiry now, every
-    write of the old worker finds the lease lost and the next worker to poll resumes the run at
-    its first unfinished test case (evaluation/worker.py)."""
-    now = wall_now()
-    return [_lease_ended(run, now) if run.get("status") == IN_PROGRESS else run for run in runs]
-
-
-def _lease_ended(run: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """One run under way, due again now. The next claim counts one more attempt, but resuming a
-    restored run is no interruption of it: its count goes back by the claim the snapshot's worker
-    held, so the claim after the restore makes it the snapshot's again (a run restored during its
-    third attempt ended in ERROR, "interrupted 3 times", instead of resuming). A run whose lease a
-    restore ended already (no owner: a snapshot taken after a restore, before any claim) keeps its
-    count, so snapshots and restores in a row do not lower it."""
-    attempts = run.get("attempts")
-    if run.get("lease_owner") is not None and isinstance(attempts, int) and attempts > 0:
-        run = {**run, "attempts": attempts - 1}
-    return {**run, "lease_owner": None, "lease_expires_at": now}
-
-
-def _follow_ups_unleased(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """After-link follow-ups as restored: with no lease. The restoring process starts those under
-    way again (after_link_runner.py `on_state_replaced`); the lease a snapshot kept named a run
-    that serves another state (its late writes must find the row taken), and had it run out, any
-    process sharing the database would have taken the follow-up over at once as well. Without one,
-    the others first give it a lease of no one's (directives/after_link_leases.py `arm`)."""
-    return [{**row, "lease_owner": None, "lease_expires_at": None} for row in rows]
-
-
 async def restore(app: FastAPI, document: Any) -> dict[str, int]:
     # The snapshot's secrets are sealed under this process's key: into a database that recorded
     # another, they would be secrets its own processes cannot open (since the night of 2026-12-06).
@@ -371,15 +315,9 @@ async def restore(app: FastAPI, document: Any) -> dict[str, int]:
             raise SealedUnderAnotherKey(CANNOT_RESTORE_UNDER_ANOTHER_KEY)
         await _delete_state(conn)
         for table in tables:
-            rows = rows_by_table.get(table.name)
-            if rows:
-                if table.name == "capability_evaluations":
-                    rows = _leases_ended(rows)
-                elif table.name == "after_link_status":
-                    rows = _follow_ups_unleased(rows)
-                await conn.execute(insert(table), rows)
+            await insert_rows(conn, table, rows_by_table.get(table.name, []))
         if engine.dialect.name == "postgresql":
-            await _advance_sequences(conn, tables)
+            await advance_sequences(conn, tables)
 
     try:
         await _rewrite_state(engine, replace)
