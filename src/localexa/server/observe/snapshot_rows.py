@@ -75,6 +75,11 @@ def encode(value: Any) -> Any:
 #: The ranges of PostgreSQL's `integer` and `bigint` (SQLite stored any size, or raised a 500).
 _INTEGER_RANGE = (-(2**31), 2**31 - 1)
 _BIG_INTEGER_RANGE = (-(2**63), 2**63 - 1)
+#: How many new rows a restored autoincrement id must leave room for below its type's maximum:
+#: `thread_networks.id = 2147483647` restored, and on PostgreSQL the sequence was spent (every later
+#: Credential Locker PUT a 500), on SQLite the next id was past the range below, so the server's own
+#: next snapshot did not restore (until 2026-12-07, review36e F3).
+ID_ROOM = 2**20
 
 
 class _Unfit(ValueError):
@@ -115,8 +120,12 @@ def _decode(table: Table, column: str, value: Any) -> Any:
         return value
     if isinstance(kind, Integer):
         low, high = _BIG_INTEGER_RANGE if isinstance(kind, BigInteger) else _INTEGER_RANGE
+        room = ""
+        if table.autoincrement_column is table.c[column]:
+            high -= ID_ROOM
+            room = f" (an id leaves room for {ID_ROOM} new rows after it)"
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise _Unfit(f"must be a whole number from {low} to {high}")
+            raise _Unfit(f"must be a whole number from {low} to {high}{room}")
         return value
     if isinstance(kind, Float):
         if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
