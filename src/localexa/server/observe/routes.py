@@ -168,13 +168,12 @@ async def delete_fault(fault_id: str, request: Request) -> Response:
 
 
 RESET_TAKES_NO_OPTIONS = "POST /_localexa/reset takes no options: send no body, or {}."
+SNAPSHOT_TAKES_NO_OPTIONS = "POST /_localexa/snapshot takes no options: send no body, or {}."
 
 
-def refuse_reset_options(raw: bytes) -> None:
-    """A reset's body must be empty or `{}` (since 2026-12-06): one with fields (`{"keepSkills":
-    true}`), or that is not a JSON object, was taken and ignored, and everything was erased anyway.
-    White space alone is no body, whatever the Content-Type. Every refusal ends "Nothing was
-    reset." (since the evening of 2026-12-06; one about the JSON itself did not say it)."""
+def _refuse_options(raw: bytes, takes_none: str, nothing_done: str) -> None:
+    """A body that is empty, white space (whatever the Content-Type) or `{}`; else BadRequest:
+    `takes_none`, what the body says, then `nothing_done`."""
     if not raw.strip():
         return
     try:
@@ -182,10 +181,25 @@ def refuse_reset_options(raw: bytes) -> None:
     except BadRequest as refused:
         said = refused.message.rstrip()
         said += "" if said.endswith(".") else "."
-        raise BadRequest(f"{RESET_TAKES_NO_OPTIONS} {said} Nothing was reset.") from None
+        raise BadRequest(f"{takes_none} {said} {nothing_done}") from None
     if body:
         names = ", ".join(name[:40] for name in list(body)[:5])
-        raise BadRequest(f"{RESET_TAKES_NO_OPTIONS} The body gives: {names}. Nothing was reset.")
+        raise BadRequest(f"{takes_none} The body gives: {names}. {nothing_done}")
+
+
+def refuse_reset_options(raw: bytes) -> None:
+    """A reset's body must be empty or `{}` (since 2026-12-06): one with fields (`{"keepSkills":
+    true}`), or that is not a JSON object, was taken and ignored, and everything was erased anyway.
+    White space alone is no body, whatever the Content-Type. Every refusal ends "Nothing was
+    reset." (since the evening of 2026-12-06; one about the JSON itself did not say it)."""
+    _refuse_options(raw, RESET_TAKES_NO_OPTIONS, "Nothing was reset.")
+
+
+def refuse_snapshot_options(raw: bytes) -> None:
+    """A snapshot's body must be empty or `{}`, as a reset's (since 2026-12-07, review36e F4): one
+    with fields (`{"tables": ["customers"]}`), or not JSON at all, was taken and ignored, and the
+    whole state answered. Every refusal ends "No snapshot was taken."."""
+    _refuse_options(raw, SNAPSHOT_TAKES_NO_OPTIONS, "No snapshot was taken.")
 
 
 @admin.post("/reset", response_model=ResetOut)
@@ -209,7 +223,8 @@ _RESTORE_OPENAPI: dict[str, Any] = {
 
 @admin.post("/snapshot", response_model=None, responses=_SNAPSHOT_RESPONSES)
 async def snapshot(request: Request) -> dict[str, Any]:
-    """Every table but the journal, as one JSON document `restore` accepts."""
+    """Every table but the journal, as one JSON document `restore` accepts. Takes no body (or `{}`)."""
+    refuse_snapshot_options(await request.body())
     return await state.snapshot(request.app)
 
 
