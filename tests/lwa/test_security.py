@@ -362,6 +362,28 @@ async def test_sign_in_budget_is_per_address_across_accounts(app: FastAPI, admin
     assert statuses == [200, 200, 429]
 
 
+async def test_attempts_an_address_may_no_longer_make_spend_no_accounts_budget(
+    app: FastAPI, admin: Admin, ada: Customer
+) -> None:
+    """Once an address's budget is spent its attempts check no password, and count against no
+    account: one address kept any account it named locked for everyone, though no password of it
+    was tried (review of 2026-12-07)."""
+    app.state.rate_limiter = WindowLimiter.from_settings("2/minute", None)
+    client_id, _ = await admin.lwa_client()
+    async with browser_at(app, "203.0.113.7") as someone:
+        page = await someone.get(authorize_url(client_id))
+        statuses = []
+        for email in ("u0@example.com", "u1@example.com", ada.email, ada.email, ada.email):
+            page = await someone.submit(page, "signin", fill={"email": email, "password": "x"})
+            statuses.append(page.status_code)
+    assert statuses == [200, 200, 429, 429, 429]
+    async with browser_at(app, "198.51.100.4") as owner:  # Ada herself, elsewhere
+        page = await owner.get(authorize_url(client_id))
+        answer = await owner.submit(page, "signin", fill={"email": ada.email, "password": ada.password})
+    assert answer.status_code == 200
+    assert form_for(answer.text, "consent")
+
+
 async def test_other_page_actions_are_not_counted(app: FastAPI, admin: Admin, browser: Browser) -> None:
     app.state.rate_limiter = WindowLimiter.from_settings("0/minute", None)
     client_id, _ = await admin.lwa_client()

@@ -261,16 +261,18 @@ async def _sign_in_budget(request: Request, email: str) -> int | None:
 
     Every attempt counts, right or wrong: password guessing is bounded per address, and per
     account across addresses. The password is not checked once the budget is spent, so the
-    answer tells nothing about it."""
+    answer tells nothing about it; and an attempt refused so (its address's or the account's
+    budget spent) counts against neither: one address could keep any account it named locked for
+    everyone, though no password of it was tried (review of 2026-12-07)."""
     limiter: Limiter = request.app.state.rate_limiter
     # The account's counter is named by a keyed hash of what was typed, not by the text: Redis (or
     # its MONITOR) held every e-mail typed in clear, and a password typed into the e-mail field
     # with it (QA of 2026-12-07). One key per account in every process that shares the secret.
     account = request.app.state.box.hash_token("lwa-sign-in-account:" + email.strip().lower())
-    waits = [
-        await limiter.hit(SIGN_IN_OPERATION, caller_of(request)),
-        await limiter.hit(SIGN_IN_OPERATION, "account:" + account),
-    ]
+    callers = (caller_of(request), "account:" + account)
+    waits = [await limiter.spent(SIGN_IN_OPERATION, caller) for caller in callers]
+    if all(wait is None for wait in waits):  # room in both: counted in both (a racer may fill one)
+        waits = [await limiter.hit(SIGN_IN_OPERATION, caller) for caller in callers]
     spent = [wait for wait in waits if wait is not None]
     return max(spent) if spent else None
 
