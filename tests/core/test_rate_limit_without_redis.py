@@ -121,3 +121,30 @@ async def test_wrong_admin_keys_are_still_limited_with_redis_down(app: FastAPI) 
             guess = {"X-Localexa-Admin-Key": f"guess-{n}"}
             statuses.append((await attacker.get("/_localexa/customers", headers=guess)).status_code)
     assert statuses == [401, 401, 401, 429]
+
+
+async def test_an_outages_counts_are_forgotten_once_redis_answers() -> None:
+    """A reset through another process while Redis answered empties Redis, not this process's
+    memory: the next outage counted from the last one's calls (review of 2026-12-07). The memory
+    is for an outage only: forgotten when Redis answers again."""
+    url = await redis_or_skip(REDIS_URL)
+    clock = _Clock()
+    health = RedisHealth(clock=clock)
+    limiter = WindowLimiter.from_settings("2/minute", url, health=health)
+    caller = f"user:two-outages-{time.time_ns()}"
+    redis = Redis.from_url(url)
+    try:
+        health.rest("the first outage")
+        assert [await limiter.hit("things.list", caller) for _ in range(3)][2] is not None
+        clock.now += 60  # Redis answers again
+        assert await limiter.hit("things.list", caller) is None
+        assert limiter.counters_held() == 0
+        await redis.delete(*[key async for key in redis.scan_iter(f"{REDIS_PREFIX}*{caller}*")])  # a reset
+        health.rest("the second outage, within the minute")
+        assert [await limiter.hit("things.list", caller) for _ in range(2)] == [None, None]
+    finally:
+        keys = [key async for key in redis.scan_iter(f"{REDIS_PREFIX}*{caller}*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+        await limiter.aclose()

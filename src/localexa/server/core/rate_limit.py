@@ -15,7 +15,8 @@ If Redis cannot be reached (or is left alone after it hung: core/redis_guard.py)
 counted in this process's memory instead, against the same budget: a limiter outage must not take
 every API down with it, nor lift every budget (the sign-in budget is what slows password guessing).
 With N processes the budget is then N times as large, one per process, until Redis answers again;
-Redis's counters then apply once more (the calls of the outage are not in them). A warning is
+Redis's counters then apply once more (the calls of the outage are not in them), and the memory's
+are forgotten. A warning is
 logged once per 30 s of outage, not per call, and once more when Redis answers again
 (core/log_throttle.py).
 """
@@ -81,6 +82,7 @@ class _Strategies:
     """The two ways of counting (see WindowLimiter) over one storage."""
 
     def __init__(self, storage: Storage) -> None:
+        self.storage = storage
         self.counter = SlidingWindowCounterRateLimiter(storage)
         self.exact = MovingWindowRateLimiter(storage)
 
@@ -126,6 +128,8 @@ class WindowLimiter:
             self._guard = RedisGuard(LogThrottle(logger, "rate limit storage"), health)
             self._fallback = MemoryStorage()
         self._fallback_strategies = _Strategies(self._fallback) if self._fallback is not None else None
+        #: Whether calls were counted in `_fallback` since Redis last answered.
+        self._outage_counted = False
 
     @classmethod
     def from_settings(
@@ -191,7 +195,15 @@ class WindowLimiter:
                     f"rate limit storage failed (%s); {COUNTED_HERE}", lambda: refusals(self._strategies)
                 )
             except RedisUnavailable:  # counted in this process's memory (module docstring)
+                self._outage_counted = True
                 refused = await refusals(self._fallback_strategies)
+            else:
+                if self._outage_counted:
+                    # The memory is for an outage only: a reset through another process meanwhile
+                    # emptied Redis, not this memory, and the next outage counted from this one's
+                    # calls (review of 2026-12-07).
+                    self._outage_counted = False
+                    await self._fallback_strategies.storage.reset()
         return max(refused) if refused else None
 
     async def _wait(
