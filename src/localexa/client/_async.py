@@ -21,12 +21,10 @@ from localexa.client._core import (
     Flow,
     ResourceBase,
     method_signature,
-    stop_iteration_error,
-    transport_error,
-    unsendable,
 )
 from localexa.client._errors import APIError, ClientClosedError, ConfigurationError, EventLoopError
 from localexa.client._pagination import AsyncPager, Paged
+from localexa.client._send_errors import stop_iteration_error, transport_error, unsendable
 
 if TYPE_CHECKING:
     from localexa.client._client import AsyncClient

@@ -20,12 +20,10 @@ from localexa.client._core import (
     Flow,
     ResourceBase,
     method_signature,
-    stop_iteration_error,
-    transport_error,
-    unsendable,
 )
 from localexa.client._errors import APIError, ClientClosedError, ConfigurationError
 from localexa.client._pagination import Paged, SyncPager
+from localexa.client._send_errors import stop_iteration_error, transport_error, unsendable
 
 if TYPE_CHECKING:
     from localexa.client._client import Client
