@@ -44,13 +44,10 @@ import contextlib
 import os
 import secrets
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -68,6 +65,7 @@ from localexa.testing.leftovers import (
 )
 from localexa.testing.ports import PORTS_VARIABLE, PortRangeTooNarrowError, check_room, free_port_block
 from localexa.testing.postgres import create_database, drop_database, is_postgresql, without_password
+from localexa.testing.readiness import answers_as_ours, ca_context
 
 if TYPE_CHECKING:
     from localexa.client import AsyncClient, Client
@@ -76,10 +74,6 @@ __all__ = ["LocalexaServer", "LocalexaServerError"]
 
 #: Start attempts: another process may take a port between our check and the server's bind.
 _ATTEMPTS = 4
-#: Answers only this server gives: every `/_localexa/` call but health needs its admin key
-#: (admin-api.md). The journal's listing is neither journaled nor subject to faults.
-_READY_PATH = "/_localexa/journal?limit=1"
-_ADMIN_KEY_HEADER = "X-Localexa-Admin-Key"
 
 
 class LocalexaServerError(RuntimeError):
@@ -312,25 +306,6 @@ class LocalexaServer:
         except OSError as exc:
             raise LocalexaServerError(f"cannot run python={self._python!r}: {exc.strerror}") from exc
 
-    def _health_context(self) -> ssl.SSLContext | None:
-        if not self.tls:
-            return None
-        ca_file = self.ca_file
-        assert ca_file is not None
-        return ssl.create_default_context(cafile=str(ca_file)) if ca_file.is_file() else None
-
-    def _answers_as_ours(self, context: ssl.SSLContext | None) -> bool:
-        """True when the server on our port is this one: it knows our admin key. Before our
-        child binds, or when it never can, another server may answer there (with 401)."""
-        request = urllib.request.Request(  # noqa: S310 - our own http(s) URL
-            self.url + _READY_PATH, headers={_ADMIN_KEY_HEADER: self.admin_key}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=2, context=context) as response:  # noqa: S310
-                return bool(response.status == 200)
-        except (urllib.error.URLError, OSError):  # HTTPError (401: not ours) is a URLError
-            return False
-
     def _wait_until_healthy(self) -> str:
         """ "" once the server answers an admin call with its key; else why not (log's tail)."""
         deadline = time.monotonic() + self._startup_timeout
@@ -339,8 +314,8 @@ class LocalexaServer:
             if self._process.poll() is not None:
                 tail, code = self.log_tail(), self._process.returncode
                 return f"localexa serve exited with {code}.{missing_hint(self._python, tail)}\n{tail}"
-            context = self._health_context()
-            if (context is not None or not self.tls) and self._answers_as_ours(context):
+            context = ca_context(self.ca_file) if self.tls else None
+            if (context is not None or not self.tls) and answers_as_ours(self.url, self.admin_key, context):
                 return ""
             time.sleep(0.05)
         return f"localexa serve did not answer within {self._startup_timeout:g} s.\n{self.log_tail()}"
