@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -79,28 +80,54 @@ class _Clock:
         return self.now
 
 
-async def test_redis_counts_again_once_it_is_asked_again() -> None:
+@dataclass
+class RedisLimiter:
+    """A limiter on the worker's Redis, on a clock the test moves, and a caller of its own."""
+
+    limiter: WindowLimiter
+    health: RedisHealth
+    clock: _Clock
+    redis: Redis
+    caller: str
+
+    async def counter_keys(self) -> list[bytes]:
+        return [key async for key in self.redis.scan_iter(f"{REDIS_PREFIX}*{self.caller}*")]
+
+    async def hits(self, count: int) -> list[int | None]:
+        return [await self.limiter.hit("things.list", self.caller) for _ in range(count)]
+
+
+@pytest.fixture
+async def on_redis() -> AsyncIterator[RedisLimiter]:
     url = await redis_or_skip(REDIS_URL)
     clock = _Clock()
     health = RedisHealth(clock=clock)
-    limiter = WindowLimiter.from_settings("2/minute", url, health=health)
-    caller = f"user:memory-then-redis-{time.time_ns()}"
-    redis = Redis.from_url(url)
+    used = RedisLimiter(
+        WindowLimiter.from_settings("2/minute", url, health=health),
+        health,
+        clock,
+        Redis.from_url(url),
+        f"user:limited-{time.time_ns()}",
+    )
     try:
-        health.rest("a test's outage")  # left alone: counted in memory
-        assert [await limiter.hit("things.list", caller) for _ in range(2)] == [None, None]
-        assert await limiter.hit("things.list", caller) is not None
-
-        clock.now += 60  # the rest is over: Redis's counters apply, which hold none of these calls
-        assert [await limiter.hit("things.list", caller) for _ in range(2)] == [None, None]
-        assert await limiter.hit("things.list", caller) is not None
-        assert [key async for key in redis.scan_iter(f"{REDIS_PREFIX}*{caller}*")], "counted in Redis"
+        yield used
     finally:
-        keys = [key async for key in redis.scan_iter(f"{REDIS_PREFIX}*{caller}*")]
+        keys = await used.counter_keys()
         if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
-        await limiter.aclose()
+            await used.redis.delete(*keys)
+        await used.redis.aclose()
+        await used.limiter.aclose()
+
+
+async def test_redis_counts_again_once_it_is_asked_again(on_redis: RedisLimiter) -> None:
+    on_redis.health.rest("a test's outage")  # left alone: counted in memory
+    assert await on_redis.hits(2) == [None, None]
+    assert (await on_redis.hits(1))[0] is not None
+
+    on_redis.clock.now += 60  # the rest is over: Redis's counters apply, which hold none of these calls
+    assert await on_redis.hits(2) == [None, None]
+    assert (await on_redis.hits(1))[0] is not None
+    assert await on_redis.counter_keys(), "counted in Redis"
 
 
 @pytest.fixture
@@ -123,28 +150,15 @@ async def test_wrong_admin_keys_are_still_limited_with_redis_down(app: FastAPI) 
     assert statuses == [401, 401, 401, 429]
 
 
-async def test_an_outages_counts_are_forgotten_once_redis_answers() -> None:
+async def test_an_outages_counts_are_forgotten_once_redis_answers(on_redis: RedisLimiter) -> None:
     """A reset through another process while Redis answered empties Redis, not this process's
     memory: the next outage counted from the last one's calls (review of 2026-12-07). The memory
     is for an outage only: forgotten when Redis answers again."""
-    url = await redis_or_skip(REDIS_URL)
-    clock = _Clock()
-    health = RedisHealth(clock=clock)
-    limiter = WindowLimiter.from_settings("2/minute", url, health=health)
-    caller = f"user:two-outages-{time.time_ns()}"
-    redis = Redis.from_url(url)
-    try:
-        health.rest("the first outage")
-        assert [await limiter.hit("things.list", caller) for _ in range(3)][2] is not None
-        clock.now += 60  # Redis answers again
-        assert await limiter.hit("things.list", caller) is None
-        assert limiter.counters_held() == 0
-        await redis.delete(*[key async for key in redis.scan_iter(f"{REDIS_PREFIX}*{caller}*")])  # a reset
-        health.rest("the second outage, within the minute")
-        assert [await limiter.hit("things.list", caller) for _ in range(2)] == [None, None]
-    finally:
-        keys = [key async for key in redis.scan_iter(f"{REDIS_PREFIX}*{caller}*")]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
-        await limiter.aclose()
+    on_redis.health.rest("the first outage")
+    assert (await on_redis.hits(3))[2] is not None
+    on_redis.clock.now += 60  # Redis answers again
+    assert await on_redis.hits(1) == [None]
+    assert on_redis.limiter.counters_held() == 0
+    await on_redis.redis.delete(*await on_redis.counter_keys())  # a reset through another process
+    on_redis.health.rest("the second outage, within the minute")
+    assert await on_redis.hits(2) == [None, None]
