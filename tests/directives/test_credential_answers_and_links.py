@@ -4,7 +4,9 @@ and a token server of this test's own (review of 2026-12-07):
 - EXPIRED, then the token server fails the refresh: the directive was delivered and answered, so
   the answer is returned and recorded with a note (it was a 503 "try again", nothing recorded);
 - INVALID to a directive sent with an earlier link's token, answered after the customer linked
-  again: the new link stays (it was marked NEEDS_RELINK and its fresh tokens forgotten).
+  again: the new link stays (it was marked NEEDS_RELINK and its fresh tokens forgotten);
+- EXPIRED to a token the link has refreshed since: sent again with the link's token, no second
+  refresh (each late EXPIRED answer refreshed the link once more).
 """
 
 from __future__ import annotations
@@ -66,6 +68,11 @@ class Cloud:
     #: Set once two endpoint directives have come.
     two_came: asyncio.Event = field(default_factory=asyncio.Event)
     issued: int = 0
+    #: An access token the skill answers EXPIRED_AUTHORIZATION_CREDENTIAL to: the first two
+    #: directives carrying it are held until both came, the second also until `release`.
+    expired_for: str | None = None
+    expired_came: int = 0
+    both_expired_came: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def token(self, request: Request) -> JSONResponse:
         form = dict(await request.form())
@@ -91,18 +98,28 @@ class Cloud:
         self.tokens.append((name, scope.get("token", "")))
         if name == "Discover":
             return JSONResponse(discover_response(message, [LAMP]))
+        error_type = self.error_type
+        if self.expired_for is not None and scope.get("token") == self.expired_for:
+            error_type = "EXPIRED_AUTHORIZATION_CREDENTIAL"
+            self.expired_came += 1
+            turn = self.expired_came
+            if turn == 2:
+                self.both_expired_came.set()
+            await self.both_expired_came.wait()
+            if turn == 2:
+                await self.release.wait()
         if sum(1 for sent, _ in self.tokens if sent != "Discover") == 2:
             self.two_came.set()
             if self.hold_second:
                 await self.release.wait()  # an event, not a delay: a loaded machine took longer
         header = {
             "namespace": "Alexa",
-            "name": "ErrorResponse" if self.error_type else "StateReport",
+            "name": "ErrorResponse" if error_type else "StateReport",
             "payloadVersion": "3",
             "messageId": "answer-1",
             "correlationToken": directive["header"]["correlationToken"],
         }
-        payload: dict[str, Any] = {"type": self.error_type, "message": "no"} if self.error_type else {}
+        payload: dict[str, Any] = {"type": error_type, "message": "no"} if error_type else {}
         event = {
             "header": header,
             "endpoint": {"endpointId": directive["endpoint"]["endpointId"]},
@@ -255,3 +272,32 @@ async def test_an_invalid_answer_to_the_current_token_still_marks_the_link(
         "The skill answered INVALID_AUTHORIZATION_CREDENTIAL; the account link is marked NEEDS_RELINK."
     ]
     assert await _link_status(client, linked) == "NEEDS_RELINK"
+
+
+async def test_an_expired_answer_to_a_token_refreshed_since_is_sent_again_without_a_refresh(
+    admin: Admin, client: httpx.AsyncClient, cloud: Cloud
+) -> None:
+    """Two directives in flight with the same token, both answered EXPIRED: the first answer's
+    refresh serves the second (it refreshed the new token once more)."""
+    linked = await _linked(admin, client, cloud)
+    cloud.expired_for = "skill-access-1"
+    sent = [asyncio.create_task(send(admin, _report_state(linked))) for _ in range(2)]
+    await asyncio.wait_for(cloud.both_expired_came.wait(), 30)
+    done, pending = await asyncio.wait(sent, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    (first,), (late,) = done, pending
+    assert first.result().json()["attempts"] == 2, first.result().text
+    assert cloud.grants == ["authorization_code", "refresh_token"]
+
+    cloud.release.set()
+    answer = await late
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["attempts"] == 2
+    assert answer.json()["verdict"]["errorType"] is None, answer.text
+    assert cloud.grants == ["authorization_code", "refresh_token"]  # no second refresh
+    assert [token for name, token in cloud.tokens if name == "ReportState"] == [
+        "skill-access-1",
+        "skill-access-1",
+        "skill-access-2",
+        "skill-access-2",
+    ]

@@ -29,6 +29,9 @@ from tests.factories import Admin, Skill
 
 
 async def _token(app: FastAPI, customer_id: str, skill_id: str, *, force: bool = False) -> str:
+    """The link's token; `force`: as after the skill answered EXPIRED_AUTHORIZATION_CREDENTIAL to
+    the token the link holds."""
+    expired = await _token(app, customer_id, skill_id) if force else None
     state = app.state
     async with state.sessions() as session:
         try:
@@ -40,7 +43,7 @@ async def _token(app: FastAPI, customer_id: str, skill_id: str, *, force: bool =
                 state.settings,
                 customer_id=customer_id,
                 skill_id=skill_id,
-                force_refresh=force,
+                expired_token=expired,
             )
         finally:
             await session.commit()  # as a caller would: keeps a NEEDS_RELINK mark
@@ -92,6 +95,29 @@ async def test_force_refresh(
     skill, customer_id, _, code = await _linked(client, admin, token_server)
     forced = await _token(app, customer_id, skill.skill_id, force=True)
     assert forced != f"at-{code}"
+    assert len(token_server.calls_with("refresh_token", f"rt-{code}")) == 1
+
+
+async def test_an_expired_token_the_link_no_longer_holds_is_not_refreshed(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer, app: FastAPI
+) -> None:
+    """An EXPIRED answer to the token a refresh has replaced since: the link's token as it is."""
+    skill, customer_id, _, code = await _linked(client, admin, token_server)
+    forced = await _token(app, customer_id, skill.skill_id, force=True)
+    state = app.state
+    async with state.sessions() as session:
+        again = await linked_access_token(
+            session,
+            state.box,
+            state.clock,
+            state.outbound,
+            state.settings,
+            customer_id=customer_id,
+            skill_id=skill.skill_id,
+            expired_token=f"at-{code}",
+        )
+        await session.commit()
+    assert again == forced
     assert len(token_server.calls_with("refresh_token", f"rt-{code}")) == 1
 
 

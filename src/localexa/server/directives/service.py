@@ -185,7 +185,7 @@ async def _deliver(
         notes.append(f"The skill answered {EXPIRED} in an invalid answer; the token was not refreshed.")
     elif expired:
         try:
-            fresh = await _target(runtime, request, force_refresh=True)
+            fresh = await _target(runtime, request, expired_token=target.token)
         except LocalexaError as exc:
             # The directive was delivered and answered: that answer is returned and recorded. The
             # refresh's failure (the token server's 503, the link gone meanwhile) was raised as
@@ -253,13 +253,15 @@ def _still_may_send(request: DirectiveRequest) -> None:
 _REFRESH_PASSES = 3
 
 
-async def _target(runtime: Runtime, request: DirectiveRequest, *, force_refresh: bool = False) -> _Target:
+async def _target(
+    runtime: Runtime, request: DirectiveRequest, *, expired_token: str | None = None
+) -> _Target:
     """Everything needed to send, read (and the token refreshed) in one short transaction; on
     SQLite the refresh runs between two such transactions (enablement/links.py `RefreshDue`)."""
     inline = runtime.engine is None or runtime.engine.dialect.name != "sqlite"
     for _ in range(_REFRESH_PASSES):
         try:
-            return await _read_target(runtime, request, force_refresh=force_refresh, refresh_inline=inline)
+            return await _read_target(runtime, request, expired_token=expired_token, refresh_inline=inline)
         except RefreshDue as due:
             try:
                 await refresh_outside_transaction(
@@ -274,7 +276,7 @@ async def _target(runtime: Runtime, request: DirectiveRequest, *, force_refresh:
                 )
             except LinkUnavailable as failure:
                 _raise_link_failure(failure)
-            force_refresh = False  # refreshed (or by another task meanwhile): read it
+            expired_token = None  # refreshed (or by another task meanwhile): read it
     raise ServiceUnavailable(
         "The skill's token server answered tokens that had expired already; try again later.",
         code="TOKEN_REFRESH_FAILED",
@@ -282,7 +284,7 @@ async def _target(runtime: Runtime, request: DirectiveRequest, *, force_refresh:
 
 
 async def _read_target(
-    runtime: Runtime, request: DirectiveRequest, *, force_refresh: bool, refresh_inline: bool
+    runtime: Runtime, request: DirectiveRequest, *, expired_token: str | None, refresh_inline: bool
 ) -> _Target:
     failure: LinkUnavailable | None = None
     grant_code: str | None = None
@@ -306,7 +308,7 @@ async def _read_target(
                 runtime.settings,
                 customer_id=request.user_id,
                 skill_id=request.skill_id,
-                force_refresh=force_refresh,
+                expired_token=expired_token,
                 refresh_inline=refresh_inline,
             )
         except LinkUnavailable as exc:

@@ -9,10 +9,12 @@ Public service functions for other areas (directives, evaluation, events, consol
 
 `linked_access_token` refreshes at the skill's `accessTokenUrl` (`grant_type=refresh_token`, the
 same client authentication as the link) once the access token has expired by localexa's clock,
-or always when `force_refresh` is set (after the skill answered EXPIRED_AUTHORIZATION_CREDENTIAL,
-DESIGN.md "Directives"). It raises `LinkUnavailable` when there is no usable link. The refresh runs
-inside the caller's transaction and only flushes; the caller's session commits (or, on error,
-rolls back the new tokens and any NEEDS_RELINK mark with everything else).
+or when `expired_token` is given and the link still holds it (the skill answered
+EXPIRED_AUTHORIZATION_CREDENTIAL to it, DESIGN.md "Directives"; a link that holds another token by
+then was refreshed or linked again meanwhile, and that token is handed out as it is). It raises
+`LinkUnavailable` when there is no usable link. The refresh runs inside the caller's transaction
+and only flushes; the caller's session commits (or, on error, rolls back the new tokens and any
+NEEDS_RELINK mark with everything else).
 
 On SQLite the caller passes `refresh_inline=False`: a transaction there holds the whole file's
 write lock, and the skill's `accessTokenUrl` may be localexa's own token endpoint, which waited
@@ -136,11 +138,11 @@ async def linked_access_token(
     *,
     customer_id: str,
     skill_id: str,
-    force_refresh: bool = False,
+    expired_token: str | None = None,
     refresh_inline: bool = True,
 ) -> str:
-    """The skill's access token for this customer, refreshed first when it has expired (or,
-    with `refresh_inline=False`, RefreshDue when it must be)."""
+    """The skill's access token for this customer, refreshed first when it has expired or is
+    `expired_token` (or, with `refresh_inline=False`, RefreshDue when it must be)."""
     # Counted among the tasks that want this link before waiting for its row lock: a refresh
     # that fails while this task waits is this task's answer too (below).
     with _waiting((customer_id, skill_id)) as (turns, done_before):
@@ -153,9 +155,13 @@ async def linked_access_token(
         if row.link_status != LINKED or row.access_token_sealed is None:
             raise LinkUnavailable("The customer's account is not linked.", code="ACCOUNT_NOT_LINKED")
         expires_at = row.access_token_expires_at
-        fresh = expires_at is not None and as_utc(expires_at) > clock.now()
-        if fresh and not force_refresh:
-            return box.open(row.access_token_sealed, context=_context(row, "access"))
+        if expires_at is not None and as_utc(expires_at) > clock.now():
+            current = box.open(row.access_token_sealed, context=_context(row, "access"))
+            # Two directives answered EXPIRED to one token refreshed it twice, the second time the
+            # token the first had just stored (review of 2026-12-07): only the token answered
+            # EXPIRED is refreshed.
+            if current != expired_token:
+                return current
         skill = await SkillRepository(session).skill(skill_id)
         client = link_client(skill, box) if skill is not None else None
         if client is None or row.refresh_token_sealed is None:
