@@ -112,7 +112,7 @@ async def seed(app: Any, route: str) -> Call:
 
 async def measure(route: str, requests: int, repeats: int) -> list[float]:
     """µs of CPU per request for each of `repeats` runs of `requests` requests."""
-    from localexa.cli.serve import defer_model_building
+    from localexa.cli.serve_run import defer_model_building
 
     defer_model_building()
     from localexa.server.app import create_app

@@ -25,7 +25,7 @@ def never_start(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse() -> None:
         raise WouldStart
 
-    monkeypatch.setattr("localexa.cli.serve.pause_collection_for_startup", refuse)
+    monkeypatch.setattr("localexa.cli.serve_run.pause_collection_for_startup", refuse)
 
 
 def _serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Result:

@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import DateTime, bindparam, text
 
-from localexa.cli.serve import demo_checks, demo_hooks
+from localexa.cli.serve_run import demo_checks, demo_hooks
 from localexa.cli.start_failure import last_line
 from localexa.server.admin.demo import CUSTOMER_EMAIL
 from localexa.server.app import create_app

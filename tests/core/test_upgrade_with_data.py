@@ -28,7 +28,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
-from localexa.cli.serve import demo_checks, demo_hooks
+from localexa.cli.serve_run import demo_checks, demo_hooks
 from localexa.server.admin.demo import CUSTOMER_EMAIL, DEVELOPER_EMAIL, load_state
 from localexa.server.app import create_app
 from localexa.server.db import migrate, schema_snapshot

@@ -25,7 +25,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from localexa.cli.serve import MAX_CLIENT_TIMEOUT
+from localexa.cli.serve_limits import MAX_CLIENT_TIMEOUT
 from localexa.cli.wire import LINGER_SECONDS
 from localexa.cli.wire_stop import STOP_GRACE_SECONDS, stop_grace
 from localexa.server.settings import Settings

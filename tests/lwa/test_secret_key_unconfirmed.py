@@ -20,7 +20,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, insert, select
 
-from localexa.cli.serve import demo_checks, demo_hooks
+from localexa.cli.serve_run import demo_checks, demo_hooks
 from localexa.server.app import create_app
 from localexa.server.core.crypto import SecretBox
 from localexa.server.db.base import DemoSeed

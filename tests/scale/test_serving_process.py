@@ -1,4 +1,4 @@
-"""What only the serving process does (cli/serve.py): deferred pydantic builds and a frozen start.
+"""What only the serving process does (cli/serve_run.py): deferred pydantic builds and a frozen start.
 
 The rest of the suite builds apps in process, where models build eagerly and warnings are
 errors; `localexa serve` builds models on first use and freezes its start-up objects, so it gets
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from localexa.cli.serve import freeze_startup_objects, pause_collection_for_startup
+from localexa.cli.serve_run import freeze_startup_objects, pause_collection_for_startup
 from localexa.testing.ports import free_port_block
 from tests.scale.processes import ServerProcess, shared_secrets
 
@@ -114,7 +114,7 @@ _START_WITHOUT_SERVING = """
 import gc, json, sys
 from pathlib import Path
 import uvicorn
-from localexa.cli.serve import build_settings, run_server
+from localexa.cli.serve_run import build_settings, run_server
 
 seen = {}
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from localexa.cli.main import app as cli
-from localexa.cli.serve import build_settings, certificate_names, prepare_tls
+from localexa.cli.serve_run import build_settings, certificate_names, prepare_tls
 from localexa.server.app import create_app
 from localexa.server.core.http import OutboundCall, OutboundError, OutboundHttp
 from localexa.server.core.tls import ensure_server_certificate
@@ -90,7 +90,7 @@ def test_outbound_ca_file_option_must_name_an_existing_file(tmp_path: Path) -> N
 def test_serve_passes_the_outbound_ca_file_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ca_file = ensure_server_certificate(tmp_path / "user-ca").ca_file
     seen: list[Settings] = []
-    monkeypatch.setattr("localexa.cli.serve.run_server", seen.append)
+    monkeypatch.setattr("localexa.cli.serve_run.run_server", seen.append)
     args = ["serve", "--tls", "--data-dir", str(tmp_path / "data"), "--outbound-ca-file", str(ca_file)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output

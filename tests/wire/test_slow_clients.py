@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from localexa.cli.serve import DEFAULT_CLIENT_TIMEOUT
+from localexa.cli.serve_limits import DEFAULT_CLIENT_TIMEOUT
 from localexa.server.core.request_guard import CLIENT_TIMEOUT_SECONDS
 from tests.wire.conftest import CLIENT_TIMEOUT, HARD_FILES, IDLE_TIMEOUT, Served
 from tests.wire.raw import exchange, parse_answers, read_until_closed, request

@@ -137,8 +137,11 @@ class LazyGroup(TyperGroup):
                 raise  # Typer's box prints the rewritten message
             print_usage_error_as_json(error)
             raise typer.Exit(error.exit_code) from None
+        except (typer.Exit, typer.Abort):
+            raise  # `--help`, a command's own exit code, Ctrl-C: nothing to turn into an exit code
         except Exception as error:
-            # Imported here, not at the top: `localexa serve` never loads the client (cold start).
+            # Imported here, not at the top: `localexa serve` never loads the client (cold start),
+            # nor its `--help`.
             from localexa.cli.output import ExitCode, exit_code_for, print_error
             from localexa.client import ConfigurationError, LocalexaClientError
 

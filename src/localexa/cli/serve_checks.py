@@ -12,14 +12,12 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
+from localexa.cli.serve_limits import LOG_LEVELS, MAX_PORT
 from localexa.env_names import misspelt
 from localexa.server.settings import KeyFileError, Settings
 
 logger = logging.getLogger("localexa.serve")
 
-MAX_PORT = 65535
-#: Python's levels, plus uvicorn's TRACE (registered when uvicorn is imported).
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 #: The databases localexa runs on: its SQLite file, or PostgreSQL through asyncpg.
 DATABASE_SCHEMES = ("postgresql+asyncpg", "sqlite", "sqlite+aiosqlite")
 

@@ -1,4 +1,4 @@
-"""Where `localexa serve` listens: its sockets, bound before anything starts (cli/serve.py), and
+"""Where `localexa serve` listens: its sockets, bound before anything starts (cli/serve_run.py), and
 the lines it prints once every listener accepts connections."""
 
 from __future__ import annotations

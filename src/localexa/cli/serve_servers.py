@@ -1,5 +1,5 @@
 """The uvicorn servers one `localexa serve` process runs: localexa's (NA, EU and FE sockets) and,
-in demo mode, the My Lights device cloud beside it (cli/serve.py builds the first and calls
+in demo mode, the My Lights device cloud beside it (cli/serve_run.py builds the first and calls
 `serve_all`).
 
 They share the process's open-file budget and the wire guard's limits; the lines saying where

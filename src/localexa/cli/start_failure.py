@@ -1,5 +1,5 @@
 """A failed start-up (an unreachable PostgreSQL, a database it cannot open, a refusal) reported
-in one line, `cannot start: …` (cli/serve.py wraps the app in `OneLineStartupFailure`)."""
+in one line, `cannot start: …` (cli/serve_run.py wraps the app in `OneLineStartupFailure`)."""
 
 from __future__ import annotations
 

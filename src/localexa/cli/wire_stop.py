@@ -27,12 +27,9 @@ from typing import ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
+from localexa.cli.serve_limits import STOP_GRACE_SECONDS as STOP_GRACE_SECONDS
 from localexa.cli.wire_budget import WireGuard
 from localexa.cli.wire_unread import UnreadAnswer
-
-#: The longest a stopping server waits for a request still arriving (its head or its body),
-#: unless told (`--stop-grace`).
-STOP_GRACE_SECONDS = 5.0
 
 
 def stop_grace(client_timeout: float, given: float | None = None) -> float:

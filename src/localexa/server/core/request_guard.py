@@ -97,7 +97,7 @@ _MULTIPART = b"multipart/"
 
 
 #: Seconds a body may pause before it is refused with 408, unless `Settings.client_timeout` says
-#: otherwise (`localexa serve --client-timeout` sets it; cli/serve.py holds heads and unread
+#: otherwise (`localexa serve --client-timeout` sets it; cli/serve_run.py holds heads and unread
 #: answers to the same time).
 CLIENT_TIMEOUT_SECONDS = 10.0
 
