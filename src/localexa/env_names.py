@@ -9,7 +9,8 @@ option `localexa_env`, which holds the server's settings only.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 
 PREFIX = "LOCALEXA_"
 #: The settings of `localexa serve` (server/settings.py's `Settings` fields), listed here so that
@@ -54,8 +55,8 @@ SETTING_NAMES = frozenset(
         "LOCALEXA_TOKEN_EXCHANGE_TIMEOUT",
     }
 )
-#: Read by `localexa serve` besides its settings (cli/import_path.py).
-SERVER_EXTRA = frozenset({"LOCALEXA_EXTRA_PYTHONPATH"})
+#: Read by `localexa serve` besides its settings (cli/import_path.py, cli/serve_servers.py).
+SERVER_EXTRA = frozenset({"LOCALEXA_EXTRA_PYTHONPATH", "LOCALEXA_FORCE_STOP_SECONDS"})
 #: Read by the client, the CLI's other commands and the testing kit.
 OTHERS = frozenset(
     {
@@ -93,3 +94,29 @@ def misspelt(environ: Mapping[str, str]) -> list[tuple[str, str]]:
         if upper.startswith(PREFIX) and upper not in known and (meant := nearest(name, known)):
             pairs.append((name, meant))
     return pairs
+
+
+@contextmanager
+def read_in_any_case(environ: MutableMapping[str, str]) -> Iterator[None]:
+    """Within: each known variable set in another case (`localexa_data_dir`) moved to its
+    upper-case name, unless that is set too, which wins; the other-case copy is dropped either
+    way. The variables are as they were after (an in-process run, CliRunner's, leaves none behind).
+
+    pydantic-settings reads the server's settings in any case, and the command line's options
+    (Typer), `LOCALEXA_EXTRA_PYTHONPATH` and `LOCALEXA_FORCE_STOP_SECONDS` were read in upper case
+    only: `localexa_data_dir=…` served from ./.localexa without a word (readme37a F1). One name per
+    setting also leaves pydantic-settings no two spellings to choose between."""
+    known = server_names() | OTHERS
+    moved = {name: environ[name] for name in environ if name.upper() != name and name.upper() in known}
+    added = []
+    for name, value in moved.items():
+        del environ[name]
+        if name.upper() not in environ:
+            environ[name.upper()] = value
+            added.append(name.upper())
+    try:
+        yield
+    finally:
+        for name in added:
+            environ.pop(name, None)
+        environ.update(moved)

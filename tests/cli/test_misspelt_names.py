@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from localexa.cli.serve_checks import warn_of_misspelt_names
-from localexa.env_names import PREFIX, SERVER_EXTRA, SETTING_NAMES, misspelt, server_names
+from localexa.env_names import PREFIX, SERVER_EXTRA, SETTING_NAMES, misspelt, read_in_any_case, server_names
 from localexa.server.settings import Settings
 
 
@@ -49,3 +49,24 @@ def test_serve_warns_once_per_misspelt_name(caplog: pytest.LogCaptureFixture) ->
     assert [r.getMessage() for r in caplog.records] == [
         "LOCALEXA_RATE_LIMT is not a setting of localexa and is ignored; did you mean LOCALEXA_RATE_LIMIT?"
     ]
+
+
+def test_variables_in_another_case_are_read_under_their_own_name_and_left_as_they_were() -> None:
+    environ = {
+        "localexa_port": "9000",
+        "Localexa_Data_Dir": "/tmp/x",
+        "localexa_tls": "1",
+        "LOCALEXA_TLS": "0",
+        "localexa_unknown": "kept",
+        "HOME": "/root",
+    }
+    before = dict(environ)
+    with read_in_any_case(environ):
+        assert environ == {
+            "LOCALEXA_PORT": "9000",
+            "LOCALEXA_DATA_DIR": "/tmp/x",
+            "LOCALEXA_TLS": "0",  # set in upper case too: that one wins
+            "localexa_unknown": "kept",
+            "HOME": "/root",
+        }
+    assert environ == before

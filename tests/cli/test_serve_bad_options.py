@@ -336,3 +336,37 @@ def test_the_root_data_dir_option_counts_for_serve_and_ca(tmp_path: Path) -> Non
     ca = runner.invoke(app, ["--data-dir", str(tmp_path / "ca-root"), "ca"], env=SERVE_ENV)
     assert ca.exit_code == 0, ca.output
     assert (tmp_path / "ca-root" / "tls" / "ca.pem").is_file()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        pytest.param("localexa_client_timeout", "inf", ["'inf'", "finite"], id="lower-case"),
+        pytest.param("Localexa_Port", "70000", ["65535"], id="mixed-case"),
+    ],
+)
+def test_an_option_variable_is_read_in_any_case(
+    tmp_path: Path, name: str, value: str, words: list[str]
+) -> None:
+    """README: "Variable names are read in any case". pydantic-settings reads its settings so, and
+    the command line's options took theirs in upper case only: `localexa_data_dir=…` served from
+    ./.localexa without a word (readme37a F1)."""
+    result = CliRunner().invoke(
+        app, ["serve", "--no-demo", "--data-dir", str(tmp_path)], env={**SERVE_ENV, name: value}
+    )
+    assert_refused(result, 2, *words)
+
+
+def test_an_option_variable_in_upper_case_wins_over_another_case(tmp_path: Path) -> None:
+    env = {**SERVE_ENV, "localexa_client_timeout": "inf", "LOCALEXA_CLIENT_TIMEOUT": "2"}
+    result = CliRunner().invoke(app, ["serve", "--no-demo", "--data-dir", str(tmp_path)], env=env)
+    assert isinstance(result.exception, WouldStart), (result.exit_code, result.stderr)
+
+
+@pytest.mark.parametrize("value", ["61", "-1", "soon", "nan"])
+def test_a_force_stop_wait_out_of_range_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    """`LOCALEXA_FORCE_STOP_SECONDS` (0 to 60) out of range was replaced by 1 s without a word,
+    where every other setting out of range exits 2 (readme37a F2)."""
+    env = {**SERVE_ENV, "LOCALEXA_FORCE_STOP_SECONDS": value}
+    result = CliRunner().invoke(app, ["serve", "--no-demo", "--data-dir", str(tmp_path)], env=env)
+    assert_refused(result, 2, "LOCALEXA_FORCE_STOP_SECONDS", "0 to 60")

@@ -13,6 +13,7 @@ object on stderr, as API errors are, not Rich's box).
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -26,6 +27,7 @@ from localexa.cli.context import CliState
 from localexa.cli.stderr_guard import QuietStderr
 from localexa.cli.stdout_guard import OUTPUT_LOST_EXIT, GuardedStdout, OutputLost, report_lost_output
 from localexa.cli.usage_errors import in_own_words, print_usage_error_as_json, shown_without_box
+from localexa.env_names import read_in_any_case
 
 __all__ = ["lazy_group"]
 
@@ -64,6 +66,11 @@ class LazyGroup(TyperGroup):
     _listing = False
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Before any option reads its variable: `localexa_port` is LOCALEXA_PORT (env_names.py).
+        with read_in_any_case(os.environ):
+            return self._guarded_main(*args, **kwargs)
+
+    def _guarded_main(self, *args: Any, **kwargs: Any) -> Any:
         """Typer's main with stdout guarded: a write that fails ends the run with one line on
         stderr and exit 7 (a closed pipe, `| head`, exits 7 without the line; it exited 1, the
         code of an API refusal)."""

@@ -6,13 +6,14 @@ one line and exit 1 (each of these used to end in a traceback; tests/cli/test_se
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import typer
 from pydantic import ValidationError
 
-from localexa.cli.serve_limits import LOG_LEVELS, MAX_PORT
+from localexa.cli.serve_limits import LOG_LEVELS, MAX_FORCE_STOP_SECONDS, MAX_PORT
 from localexa.env_names import misspelt
 from localexa.server.settings import KeyFileError, Settings
 
@@ -20,6 +21,23 @@ logger = logging.getLogger("localexa.serve")
 
 #: The databases localexa runs on: its SQLite file, or PostgreSQL through asyncpg.
 DATABASE_SCHEMES = ("postgresql+asyncpg", "sqlite", "sqlite+aiosqlite")
+
+
+def check_force_stop_seconds(environ: Mapping[str, str]) -> None:
+    """`LOCALEXA_FORCE_STOP_SECONDS` (cli/serve_servers.py) from 0 to 60, or a usage error: out of
+    range it was replaced by 1 s without a word, where every other setting exits 2 (readme37a F2)."""
+    value = environ.get("LOCALEXA_FORCE_STOP_SECONDS")
+    if value is None:
+        return
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= MAX_FORCE_STOP_SECONDS:
+        raise typer.BadParameter(
+            f"{value!r} is not a number of seconds from 0 to {MAX_FORCE_STOP_SECONDS:g}",
+            param_hint="LOCALEXA_FORCE_STOP_SECONDS",
+        )
 
 
 def check_options(database_url: str | None, outbound_ca_file: Path | None, log_level: str) -> None:

@@ -23,3 +23,5 @@ STOP_GRACE_BOUNDS = (0.1, 600.0)
 #: The longest a stopping server waits for a request still arriving (its head or its body),
 #: unless told (`--stop-grace`).
 STOP_GRACE_SECONDS = 5.0
+#: `LOCALEXA_FORCE_STOP_SECONDS`'s bound (cli/serve_servers.py).
+MAX_FORCE_STOP_SECONDS = 60.0

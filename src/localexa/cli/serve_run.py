@@ -30,6 +30,7 @@ import uvicorn
 
 from localexa.cli.import_path import append_extra_import_path
 from localexa.cli.serve_checks import (
+    check_force_stop_seconds,
     check_options,
     check_ports,
     settings_from,
@@ -138,6 +139,7 @@ def start(
     """`localexa serve` once its options are read (cli/serve.py): check them, then serve."""
     append_extra_import_path()  # before any worker of a `python:` endpoint starts (import_path.py)
     check_options(database_url, outbound_ca_file, log_level)
+    check_force_stop_seconds(os.environ)
     settings = settings_from(
         lambda: build_settings(
             host,

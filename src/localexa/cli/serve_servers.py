@@ -25,6 +25,7 @@ import typer
 import uvicorn
 
 from localexa.cli.serve_demo import DemoAccessLog, mylights_wire_renderer
+from localexa.cli.serve_limits import MAX_FORCE_STOP_SECONDS
 from localexa.cli.stdout_guard import OutputLost
 from localexa.cli.wire_budget import ConnectionBudget, WireGuard, connection_limit
 from localexa.cli.wire_tls import guarded_protocol
@@ -106,7 +107,7 @@ def force_stop_seconds() -> float:
         chosen = float(os.environ.get("LOCALEXA_FORCE_STOP_SECONDS", FORCE_STOP_SECONDS))
     except ValueError:
         return FORCE_STOP_SECONDS
-    return chosen if 0 <= chosen <= 60 else FORCE_STOP_SECONDS
+    return chosen if 0 <= chosen <= MAX_FORCE_STOP_SECONDS else FORCE_STOP_SECONDS
 
 
 class AnnouncingServer(uvicorn.Server):
