@@ -44,3 +44,18 @@ async def test_admin_answers_are_not_stored(client: httpx.AsyncClient, admin: Ad
             "/_localexa/lwa-clients", headers=key, json={"name": "app", "redirectUris": ["https://a/cb"]}
         )
     )
+
+
+async def test_admin_errors_are_not_stored_either(client: httpx.AsyncClient, admin: Admin) -> None:
+    """README: "Every admin answer says `Cache-Control: no-store`"; its 400, 401 and 404 said
+    nothing, and a cache keeps a 404 by heuristics (RFC 9111 §4.2.2): a skill created next
+    would stay missing behind it (readme37a F3)."""
+    answers = [
+        await client.get("/_localexa/skills/amzn1.ask.skill.none", headers=admin.headers),
+        await client.get("/_localexa/clock", headers={"X-Localexa-Admin-Key": "wrong"}),
+        await client.post("/_localexa/clock", headers=admin.headers, json={"advanceSeconds": "soon"}),
+    ]
+    assert [answer.status_code for answer in answers] == [404, 401, 400]
+    for answer in answers:
+        assert answer.headers.get("Cache-Control") == "no-store", (answer.request.url, answer.headers)
+        assert answer.headers.get("Pragma") == "no-cache"

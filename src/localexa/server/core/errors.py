@@ -36,6 +36,7 @@ from starlette.responses import JSONResponse, Response
 from localexa.server.core.message_parts import Parts as Parts
 from localexa.server.core.message_parts import Sent as Sent
 from localexa.server.core.message_parts import description_text as description_text
+from localexa.server.core.no_store import NO_STORE
 
 #: The name LWA's messages as parts had before core/message_parts.py (tests/conformance use it).
 Described = Parts
@@ -289,6 +290,11 @@ def render_error(error: LocalexaError, family: ApiFamily, request_id: str) -> Re
     if status == 401 and family in _BEARER_FAMILIES:
         # A route's own refusal (a bad token) and a fault standing in for it alike.
         headers.setdefault("WWW-Authenticate", INVALID_TOKEN_CHALLENGE)
+    if family is ApiFamily.ADMIN:
+        # As its answers (core/no_store.py): a cache keeps a 404 by heuristics, and a skill made
+        # next stayed missing behind it (readme37a F3).
+        for name, value in NO_STORE.items():
+            headers.setdefault(name, value)
     page = ERROR_PAGES.get(family)
     if page is not None:
         return page(status, message_parts(error), headers)
