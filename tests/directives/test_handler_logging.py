@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from localexa.server.directives.invoker import handler_log
 from localexa.server.directives.lambda_pool import LambdaPool
 
 HANDLER = "tests.directives.logging_handler:handler"
@@ -37,3 +38,11 @@ async def test_each_warm_call_logs_its_own_lines(pool: LambdaPool) -> None:
         stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
         assert re.fullmatch(rf"\[INFO\]\t{stamp}\t{result['requestId']}\tturning on, call {call}", lines[0])
         assert lines[1:] == [f"audited call {call}", f"printed in call {call}"]
+
+
+def test_the_journals_log_tail_keeps_lambdas_tabs() -> None:
+    """The journal's `x-localexa-handler-log` showed each TAB of Lambda's format as `\\t`, so the
+    tail no longer split into its fields as Lambda's does (readme37a F7); other control characters
+    stay escaped (a terminal showing the log)."""
+    logs = "[INFO]\t2026-12-07T12:00:00.000Z\tid-1\tturning on\x1b[2J\nplain\n"
+    assert handler_log(logs, ()) == "[INFO]\t2026-12-07T12:00:00.000Z\tid-1\tturning on\\x1b[2J\nplain"

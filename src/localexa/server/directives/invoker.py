@@ -167,9 +167,12 @@ class SkillInvoker:
 def handler_log(logs: str, secrets: Secrets) -> str:
     """The tail of a handler's log as the journal shows it: the directive's secrets replaced
     (before the cut, so no prefix of one is left), each line printable, at most
-    `HANDLER_LOG_CHARS` characters (Lambda's tail is 4 KB)."""
+    `HANDLER_LOG_CHARS` characters (Lambda's tail is 4 KB). TABs are kept: they separate the
+    fields of Lambda's log format (`[INFO]\t<time>\t<request id>\t<message>`)."""
     tail = scrub_text(logs, secrets)[-HANDLER_LOG_CHARS:]
-    return "\n".join(printable(line) for line in tail.strip().splitlines())
+    return "\n".join(
+        "\t".join(printable(field) for field in line.split("\t")) for line in tail.strip().splitlines()
+    )
 
 
 def printable(text: str) -> str:
