@@ -13,6 +13,7 @@ fault and the clock are as they were; and the schema is a new database's, at the
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 import sqlite3
@@ -364,6 +365,17 @@ async def test_a_demo_seeded_before_the_demo_seed_migration_is_reused(
     # Another data dir first: it cannot tell the demo from a user's customer, and says so.
     with pytest.raises(RuntimeError, match=r"demo\.json is missing: .*or start with --no-demo"):
         await start_and_stop(demo_app(old_url, tmp_path / "other"))
+    # One whose demo.json names a demo that is gone (a restore of an older snapshot replaced it):
+    # it said "demo.json is missing" of a file that was there (upgrade37 F1).
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    named = json.loads((seeded / "data" / "demo.json").read_text())
+    (stale / "demo.json").write_text(json.dumps({**named, "customer_id": "amzn1.account.GONE"}))
+    with pytest.raises(RuntimeError) as refused:
+        await start_and_stop(demo_app(old_url, stale))
+    assert "demo.json names a demo that is not in the database" in str(refused.value)
+    assert "copy that data dir's demo.json here" in str(refused.value)
+    assert "missing" not in str(refused.value)
     # The data dir that seeded it: same demo, now kept in the database for every process.
     (tmp_path / "data").mkdir()
     shutil.copy(seeded / "data" / "demo.json", tmp_path / "data" / "demo.json")

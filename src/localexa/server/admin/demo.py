@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.admin.demo_checks import CUSTOMER_EMAIL as CUSTOMER_EMAIL
-from localexa.server.admin.demo_checks import DEMO_JSON_MISSING, developer_email_taken, open_seed
+from localexa.server.admin.demo_checks import developer_email_taken, older_demo_refusal, open_seed
 from localexa.server.admin.demo_checks import DEVELOPER_EMAIL as DEVELOPER_EMAIL
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
@@ -307,7 +307,7 @@ async def ensure_demo(app: FastAPI) -> DemoState:
             # The refusals of admin/demo_checks.py (a start with the check met them before this).
             if await LwaRepository(session).customer_by_email(CUSTOMER_EMAIL) is not None:
                 # Seeded by an older localexa that kept it only in its own data dir's demo.json.
-                raise RuntimeError(DEMO_JSON_MISSING)
+                raise RuntimeError(older_demo_refusal(local is not None))
             if await LwaRepository(session).customer_by_email(DEVELOPER_EMAIL) is not None:
                 raise RuntimeError(developer_email_taken())
             state = await _create(session, app, settings)

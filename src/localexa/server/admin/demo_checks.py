@@ -26,6 +26,21 @@ DEMO_JSON_MISSING = (
     "ids in the data dir that seeded it only; start once from the data dir that seeded it (its "
     "demo.json; every data dir reuses the demo after that), or start with --no-demo"
 )
+DEMO_JSON_STALE = (
+    "demo customer exists but this data dir's demo.json names a demo that is not in the database "
+    "(a restore replaced it; a snapshot of a localexa older than 2026-12-04 keeps no demo seed): an "
+    "older localexa seeded the demo in the database and kept its ids in the data dir that seeded it "
+    "only; copy that data dir's demo.json here (every data dir reuses the demo after that), or start "
+    "with --no-demo"
+)
+
+
+def older_demo_refusal(has_demo_json: bool) -> str:
+    """Why a `--demo` start stops on an older localexa's demo: no demo.json here, or one naming a
+    demo the database no longer holds (it said "missing" of a file that was there: upgrade37 F1)."""
+    return DEMO_JSON_STALE if has_demo_json else DEMO_JSON_MISSING
+
+
 OTHER_KEY = (
     # The key is LOCALEXA_SECRET_KEY or, unset, the data dir's own file: a second data dir on the
     # same database is the usual way to meet this, and the message named only the variable.
@@ -81,5 +96,5 @@ async def refuse_demo_start(conn: AsyncConnection, settings: Settings, box: Secr
     if seeded is not None and await _customer_exists(conn, seeded["customer_id"]):
         return
     if customer_taken:
-        raise RuntimeError(DEMO_JSON_MISSING)
+        raise RuntimeError(older_demo_refusal(local is not None))
     raise RuntimeError(developer_email_taken())
