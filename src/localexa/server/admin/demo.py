@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.admin.demo_checks import CUSTOMER_EMAIL as CUSTOMER_EMAIL
-from localexa.server.admin.demo_checks import developer_email_taken, older_demo_refusal, open_seed
 from localexa.server.admin.demo_checks import DEVELOPER_EMAIL as DEVELOPER_EMAIL
+from localexa.server.admin.demo_checks import developer_email_taken, older_demo_refusal, open_seed
 from localexa.server.core.clock import Clock
 from localexa.server.core.crypto import SecretBox
 from localexa.server.db.base import DEMO_SEAL_CONTEXT, DemoSeed
