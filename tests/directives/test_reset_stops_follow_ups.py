@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -117,3 +118,47 @@ async def test_a_restored_follow_up_under_way_runs_again(
     assert again.json()["acceptGrant"]["status"] == "SUCCEEDED", again.text
     assert (skill.discovers_answered, skill.accept_grants) == (2, 2)
     assert waited < 9, waited
+
+
+async def test_a_follow_ups_call_answered_between_the_reset_and_its_hooks_stays_out_of_the_journal(
+    app: FastAPI,
+    admin: Admin,
+    localexa_url: str,
+    mylights: MyLights,
+    slow_skill: tuple[SlowSkill, str],
+) -> None:
+    """The reset's hooks stop the follow-ups once the state is emptied and the journal cut; a
+    call of one answered in between was journaled (answered after the cutoff), so the next test of
+    a suite found the previous one's AcceptGrant in its emptied journal, 3 runs in 8 on SQLite
+    (readme37b F1). The follow-up's entries are now cut by when it began, as an evaluation run's."""
+    skill, endpoint = slow_skill
+    skill.release = asyncio.Event()
+    runner = app.state.after_link_runner
+    hooks: list[Any] = app.state.reset_hooks
+    stop_follow_ups = next(hook for hook in hooks if getattr(hook, "__self__", None) is runner)
+
+    async def late_stop(app: FastAPI) -> None:
+        # The skill answers while the reset is between its cutoff and this hook.
+        assert skill.release is not None
+        skill.release.set()
+        await eventually(lambda: runner._tasks == {})  # the follow-up saw its state gone
+        await stop_follow_ups(app)
+
+    hooks[hooks.index(stop_follow_ups)] = late_stop
+    try:
+        made = await admin.skill(
+            endpoint=endpoint, permissions=[ASYNC_EVENTS], account_linking=mylights.account_linking()
+        )
+        mylights.cloud.set_alexa_credentials(made.messaging_client_id, made.messaging_client_secret)
+        customer = await admin.customer()
+        token = await admin.access_token(customer.user_id, [ACCOUNT_LINKING])
+        async with httpx.AsyncClient(base_url=localexa_url, timeout=30) as http:
+            await post_link(http, token, made.skill_id, mylights)
+            await asyncio.wait_for(skill.discover_arrived.wait(), 10)
+            answer = await http.post("/_localexa/reset", headers=ADMIN)
+            assert answer.status_code in (200, 204), answer.text
+            assert skill.discovers_answered == 1
+            after = await journal(http)
+    finally:
+        hooks[hooks.index(late_stop)] = stop_follow_ups
+    assert after == [], after

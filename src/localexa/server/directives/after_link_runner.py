@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from sqlalchemy import bindparam, select, text
@@ -43,7 +44,7 @@ from localexa.server.directives.models import FOLLOW_UP_PENDING, AfterLinkStatus
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.service import StopSending
 from localexa.server.enablement.models import Enablement
-from localexa.server.observe.generation import read_generation, work_generation
+from localexa.server.observe.generation import read_generation, work_began, work_generation
 
 logger = logging.getLogger("localexa.directives")
 
@@ -118,6 +119,10 @@ class AfterLinkRunner:
         stamp: Stamp | None = None
         task = asyncio.current_task()
         owner = leases.new_owner()
+        # In this task's own context: its calls are journaled by when it began, so one answered
+        # after a reset's cutoff but before the reset's hooks stop this task stays out of the
+        # emptied journal on every database (on SQLite it landed there: readme37b F1).
+        work_began.set(time.time())
         try:
             if take_over:
                 stamp = await leases.claim(runtime, customer_id, skill_id, owner)

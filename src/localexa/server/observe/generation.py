@@ -17,10 +17,12 @@ Only on PostgreSQL (`shared`): a SQLite file is served by one process, whose res
 its own work; there nothing of this runs.
 
 `work_began` is the journal's side of the same, on every database: the wall-clock time the
-current task's background work began (an evaluation run's claim). The journal compares it, not
+current task's background work began (an evaluation run's claim, an after-link follow-up's
+start). The journal compares it, not
 the time a call of that work was answered, with the cutoff of the last reset, so a call the work
 made before a reset and the skill answered after it stays out of the emptied journal (since
-2026-12-06; an evaluation run's directive in flight at a reset landed there).
+2026-12-06; an evaluation run's directive in flight at a reset landed there; since 2026-12-07 a
+follow-up's call answered between a reset's cutoff and its hooks on SQLite too).
 """
 
 from __future__ import annotations
