@@ -16,6 +16,7 @@ from localexa.skill.properties import brightness, power_state
 from localexa.skill.reports import add_or_update_report, delete_report
 from localexa.skill.responses import event_endpoint, event_header
 from tests.factories import Admin, Customer, Skill
+from tests.observe.helpers import journal
 
 ASYNC_EVENTS = "alexa::async_event:write"
 READWRITE = "alexa::ask:skills:readwrite"
@@ -281,3 +282,15 @@ async def test_a_number_that_is_not_finite_is_refused_and_nothing_is_kept(
     assert_gateway_error(answer, 400, "INVALID_REQUEST_EXCEPTION")
     assert "not finite" in answer.json()["payload"]["description"]
     assert await known_endpoints(admin, who) == {}
+
+
+async def test_a_refused_event_is_journaled_without_its_body(client: httpx.AsyncClient) -> None:
+    """README (Journal): a request refused before its route read the body, a 401 for a missing or
+    invalid token, is journaled with `requestBody: null`; the gateway read the body first, so its
+    401s kept it (readme37b F2)."""
+    for headers in ({}, {"Authorization": "Bearer Atza|not-a-token"}):
+        answer = await client.post("/v3/events", content=b'{"event": {"sent": "anyway"}}', headers=headers)
+        assert answer.status_code == 401, answer.text
+    entries = await journal(client, path="/v3/events")
+    assert [entry["status"] for entry in entries] == [401, 401]
+    assert [entry["requestBody"] for entry in entries] == [None, None]

@@ -42,13 +42,15 @@ async def _throttle(request: Request, skill_id: str) -> None:
 
 @router.post("/v3/events", status_code=202, response_class=Response, openapi_extra=event_body_openapi())
 async def post_event(request: Request, session: SessionDep, box: BoxDep, clock: ClockDep) -> Response:
-    body = await request.body()
-    check_size(body)
     await clock.refresh(request.app.state.engine)  # token expiry by the shared clock
     principal = await _principal(request)
     gateway = EventGateway(session, box, clock, InFlightDirectives.of(request.app.state))
     region = getattr(request.state, "region", None)
     skill = await gateway.sender_skill(principal, str(region) if region is not None else None)
     await _throttle(request, skill.id)
+    # Read once the sender may send: a 401 or 429 is journaled without the body, as every other
+    # route's (README "Journal"; it read the body first: readme37b F2).
+    body = await request.body()
+    check_size(body)
     await gateway.accept(principal, skill, body)
     return Response(status_code=202)
