@@ -111,7 +111,7 @@ def test_a_forwarding_handler_sends_the_urls_user_info_as_basic_auth(monkeypatch
     seen: list[tuple[str, str | None]] = []
 
     class Skill(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
             seen.append((self.path, self.headers.get("Authorization")))
             body = json.dumps({"event": {"header": {"name": "Seen"}}}).encode()
