@@ -9,6 +9,7 @@ Each test runs its own redis-server, so stopping it touches nothing else.
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import signal
 import socket
@@ -89,16 +90,26 @@ def settings(settings: Settings, own_redis: OwnRedis) -> Settings:
 
 
 async def test_a_revocation_redis_cannot_share_is_refused_and_nothing_changes(
-    app: FastAPI, client: httpx.AsyncClient, admin: Admin, own_redis: OwnRedis
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    admin: Admin,
+    own_redis: OwnRedis,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     customer = await admin.customer()
     token = await admin.access_token(customer.user_id, ["profile"])
     own_redis.stop()
 
-    reset = await client.post("/_localexa/reset", headers=admin.headers)
+    with caplog.at_level(logging.WARNING):
+        reset = await client.post("/_localexa/reset", headers=admin.headers)
 
     assert reset.status_code == 503, reset.text
     assert "nothing was changed" in reset.json()["message"]
+    # The log says what happened: it said "a revocation is not shared yet" though nothing was
+    # revoked (review36f N1).
+    warned = [record.getMessage() for record in caplog.records]
+    assert any("refused" in line and "nothing was changed" in line for line in warned), warned
+    assert not any("not shared yet" in line for line in warned), warned
     assert reset.headers["Retry-After"] == "1"  # since 2026-12-06, as the database's 503s
     # Rolled back: the customer and their token are still there (checked in the database, as
     # the cache cannot be trusted without Redis).

@@ -223,7 +223,12 @@ class TokenCache:
                 # Tried even while Redis rests after a failure: refusing the write is the cost.
                 await_only(
                     self._guard.run(
-                        "a revocation is not shared yet: %s",
+                        # Before the commit the write is refused, nothing revoked: the line said
+                        # "not shared yet" of a reset that changed nothing (review36f N1).
+                        "a change that could end tokens was refused, nothing was changed (Redis, "
+                        "which tells the other processes, failed: %s)"
+                        if before_commit
+                        else "a revocation is not shared yet: %s",
                         lambda: redis.eval(_INCR_FROM_RANDOM_BASE, 1, REDIS_KEY, _random_base()),
                         rested=False,
                     )
