@@ -85,7 +85,7 @@ def _flip(token: str, index: int) -> str:
         ),
         pytest.param(
             lambda c: c.issue(PageBinding("things", BINDING.caller, {"kind": "b"}), (1,), now=NOW),
-            "other filter",
+            "issued for other parameters",
             id="other-query",
         ),
         pytest.param(

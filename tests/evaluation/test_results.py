@@ -62,6 +62,21 @@ async def test_results_page_by_token_and_by_offset(
     )
     assert_bad_request_error(listed, 400)
 
+    # Nor another run's results: the message named "filter parameters" only (review36c).
+    await run(client, dev, "BrightnessController", "porch")
+    runs = await client.get(
+        f"{dev.base}/capabilityEvaluations", params={"stage": "development"}, headers=dev.headers
+    )
+    other_id = runs.json()["evaluations"][0]["id"]
+    assert other_id != evaluation_id
+    other = await client.get(
+        f"{dev.base}/capabilityEvaluations/{other_id}/results",
+        params={"nextToken": token},
+        headers=dev.headers,
+    )
+    assert_bad_request_error(other, 400)
+    assert "issued for other parameters (the path's or the filters')" in other.json()["message"], other.text
+
 
 async def test_page_tokens_expire_after_24_hours(
     client: httpx.AsyncClient, admin: Admin, mylights: SkillServer

@@ -166,7 +166,11 @@ class PageTokenCodec:
         if not hmac.compare_digest(str(caller), binding.caller_digest()):
             raise InvalidPageToken(f"{param} was issued to another caller.")
         if not hmac.compare_digest(str(query), binding.query_digest()):
-            raise InvalidPageToken(f"{param} was issued for other filter parameters; send the same ones.")
+            # The query binds the path's ids too (an evaluation's results): "filter parameters"
+            # alone misled for another run's token (review36c).
+            raise InvalidPageToken(
+                f"{param} was issued for other parameters (the path's or the filters'); send the same ones."
+            )
         if issued > as_utc(now) + PAGE_TOKEN_CLOCK_SKEW:
             # Issued under a clock that was later moved back (a reset or restore under time
             # travel): by that clock it would outlive `lifetime`, and it points into state that
