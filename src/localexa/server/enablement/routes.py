@@ -31,6 +31,8 @@ router = APIRouter(tags=["skill enablement"])
 SKILLS_READWRITE = "alexa::ask:skills:readwrite"
 SKILLS_READ = "alexa::ask:skills:read"
 ACCOUNT_LINKING = "alexa::skills:account_linking"
+#: The scope of the grant AcceptGrant gives a skill (its messaging client) for the customer.
+ACCEPT_GRANT_SCOPE = "alexa::async_event:write"
 
 DeveloperWriter = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE))]
 DeveloperReader = Annotated[Principal, Depends(require_scopes(SKILLS_READWRITE, SKILLS_READ))]
@@ -44,8 +46,12 @@ async def _customer_or_skill_token(request: Request, session: SessionDep) -> Pri
     principal = await authenticate(request)
     if principal.has_scope(ACCOUNT_LINKING):
         return principal
+    if not principal.has_scope(ACCEPT_GRANT_SCOPE) or principal.user_id is None:
+        # AcceptGrant's grant carries its scope: a messaging client's token minted with `profile`
+        # alone read and ended the enablement (authz37 F1).
+        raise insufficient_scope(f"The access token lacks the scope {ACCOUNT_LINKING}.", [ACCOUNT_LINKING])
     client = await LwaRepository(session).client(principal.client_id)
-    if client is None or client.skill_id is None or principal.user_id is None:
+    if client is None or client.skill_id is None:
         raise insufficient_scope(f"The access token lacks the scope {ACCOUNT_LINKING}.", [ACCOUNT_LINKING])
     return principal
 

@@ -136,6 +136,15 @@ class EventGateway:
                 "The access token was not issued to a skill's messaging client for a customer.",
                 code=INSUFFICIENT_PERMISSION,
             )
+        if not principal.has_scope(ASYNC_EVENT_PERMISSION):
+            # A messaging client's token minted with other scopes (`profile`) is no event token:
+            # AcceptGrant's grant carries this scope (authz37 F1: such a token sent events).
+            raise insufficient_scope(
+                f"The access token lacks the scope {ASYNC_EVENT_PERMISSION}, which AcceptGrant's "
+                "grant carries.",
+                [ASYNC_EVENT_PERMISSION],
+                code=INSUFFICIENT_PERMISSION,
+            )
         if row.skill_id is None:
             raise NotFound("The skill of this token no longer exists.", code=SKILL_NOT_FOUND)
         if ASYNC_EVENT_PERMISSION not in (row.permissions or []):
