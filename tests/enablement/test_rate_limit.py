@@ -15,7 +15,14 @@ from localexa.server.app import create_app
 from localexa.server.core.rate_limit import WindowLimiter
 from localexa.server.settings import Settings
 from tests.conftest import ADMIN_KEY
-from tests.enablement.helpers import READWRITE, bearer, customer_token, developer_path, developer_token
+from tests.enablement.helpers import (
+    ACCOUNT_LINKING,
+    READWRITE,
+    bearer,
+    customer_token,
+    developer_path,
+    developer_token,
+)
 from tests.factories import Admin
 from tests.redis_probe import REDIS_URL, redis_or_skip
 
@@ -61,8 +68,11 @@ async def test_customer_429_in_the_customer_shape(client: httpx.AsyncClient, adm
 async def test_the_same_customer_with_two_tokens_shares_one_budget(
     client: httpx.AsyncClient, admin: Admin
 ) -> None:
+    """Two tokens of one client (an app) for the customer: one budget, however many it mints."""
     customer = await admin.customer()
-    first, second = await customer_token(admin, customer), await customer_token(admin, customer)
+    app_client, _ = await admin.lwa_client()
+    first = await admin.access_token(customer.user_id, [ACCOUNT_LINKING], client_id=app_client)
+    second = await admin.access_token(customer.user_id, [ACCOUNT_LINKING], client_id=app_client)
     assert (await client.get("/v1/alexaApiEndpoint", headers=bearer(first))).status_code == 200
     assert (await client.get("/v1/alexaApiEndpoint", headers=bearer(second))).status_code == 200
     assert (await client.get("/v1/alexaApiEndpoint", headers=bearer(first))).status_code == 429
@@ -193,3 +203,20 @@ async def test_resetting_the_redis_counters_leaves_the_token_cache_keys() -> Non
         await redis.delete(REDIS_KEY)
         await redis.aclose()
         await limiter.aclose()
+
+
+@pytest.mark.usefixtures("tight")
+async def test_one_skill_cannot_spend_another_skills_budget_for_the_same_customer(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """Budgets were per customer whatever the client: another vendor's skill (or anyone holding
+    a token of that customer) spent a skill's budget for the customer, refused calls included,
+    and the customer's own app got 429 (authz37 F2). Amazon's limits are the skill's: each of the
+    customer's clients has its own budget now."""
+    customer = await admin.customer()
+    app_token = await customer_token(admin, customer)
+    other_app = await customer_token(admin, customer)  # a second client of the customer's
+    for _ in range(2):
+        assert (await client.get("/v1/alexaApiEndpoint", headers=bearer(other_app))).status_code == 200
+    assert (await client.get("/v1/alexaApiEndpoint", headers=bearer(other_app))).status_code == 429
+    assert (await client.get("/v1/alexaApiEndpoint", headers=bearer(app_token))).status_code == 200

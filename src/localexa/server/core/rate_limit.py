@@ -250,11 +250,16 @@ class WindowLimiter:
 
 
 def caller_of(request: Request) -> str:
-    """Who is calling: the authenticated customer or client, else the client address."""
+    """Who is calling: the authenticated customer through one client (an app, a skill), the
+    client alone for tokens without a customer, else the client address.
+
+    Per customer and client: a budget per customer alone was spent by any client of the
+    customer's, refused calls included, so another vendor's skill could make a skill's (or the
+    customer's own app's) calls 429 (authz37 F2); Amazon's limits are the skill's."""
     principal = getattr(request.state, "principal", None)
     if principal is not None:
         user_id: str | None = principal.user_id
-        return f"user:{user_id}" if user_id else f"client:{principal.client_id}"
+        return f"user:{user_id}:client:{principal.client_id}" if user_id else f"client:{principal.client_id}"
     host = request.client.host if request.client else "-"
     return f"addr:{host}"
 
