@@ -220,6 +220,9 @@ async def test_insufficient_permission(admin: Admin, client: httpx.AsyncClient) 
         pytest.param("bad-brightness", "brightness", id="bad-property-value"),
         pytest.param("no-scope", "scope", id="no-scope"),
         pytest.param("foreign-namespace", "not an Alexa smart home interface", id="foreign-namespace"),
+        # A key twice: the last one won, so a bogus scope token before a valid one was a 202
+        # (fuzz37 F4), where every other API refuses it.
+        pytest.param("token-twice", "gives the field token more than once", id="key-twice"),
     ],
 )
 async def test_invalid_events(admin: Admin, client: httpx.AsyncClient, body: Any, fragment: str) -> None:
@@ -229,6 +232,10 @@ async def test_invalid_events(admin: Admin, client: httpx.AsyncClient, body: Any
     elif body == "no-scope":
         body = change_report("light-1", [power_state(True)], token=who.token)
         del body["event"]["endpoint"]["scope"]
+    elif body == "token-twice":
+        event = change_report("light-1", [power_state(True)], token=who.token)
+        text = json.dumps(event)
+        body = text.replace('"token": ', '"token": "Atza|bogus", "token": ', 1).encode()
     elif body == "foreign-namespace":
         body = change_report("light-1", [power_state(True)], token=who.token)
         body["event"]["header"].update(namespace="Foo.Bar", name="Baz", correlationToken="c")
