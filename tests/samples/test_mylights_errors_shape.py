@@ -119,3 +119,30 @@ async def test_resource_and_skill_errors_use_error_description(
     assert_error(await http.post("/skill", content=b"not json"), 400, "invalid_request")
     narrow = {"Authorization": f"Bearer {cloud.oauth.mint('demo', 'profile').access_token}"}
     assert_error(await http.get("/lights", headers=narrow), 403, "insufficient_scope")
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize("path", ["/skill", "/skill/eu", "/admin/reset", "/lights", "/lights/porch"])
+async def test_json_nested_too_deep_is_a_bad_body(
+    http: httpx.AsyncClient, cloud: DeviceCloud, path: str
+) -> None:
+    """`json.loads` raises RecursionError, no ValueError, for JSON nested 100,000 deep: each
+    handler caught only ValueError, so My Lights answered 500 and logged a traceback (fuzz37 F3)."""
+    if path.startswith("/lights"):
+        headers = {"Authorization": f"Bearer {cloud.oauth.mint('demo').access_token}"}
+        answer = await http.put(path, content=DEEP, headers=headers)
+    else:
+        answer = await http.post(path, content=DEEP, auth=BASIC)
+    assert_error(answer, 400, "invalid_request")
+
+
+async def test_a_redirect_uri_that_is_no_url_gets_the_error_page(http: httpx.AsyncClient) -> None:
+    """`http://[` made `urlsplit` raise ValueError: a 500 (fuzz37 F3). The README: `/authorize`
+    answers a bad `redirect_uri` with its own HTML error page."""
+    params = {"client_id": "alexa-skill", "response_type": "code", "redirect_uri": "http://["}
+    answer = await http.get("/authorize", params=params)
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "redirect_uri" in answer.text

@@ -10,7 +10,6 @@ to that region's gateway, `MyLightsConfig.events_base_urls`) and `GET /health`.
 
 from __future__ import annotations
 
-import json
 import threading
 
 import uvicorn
@@ -23,7 +22,7 @@ from starlette.routing import Route
 from localexa.samples.mylights import oauth_routes, resource_routes
 from localexa.samples.mylights.cloud import DeviceCloud
 from localexa.samples.mylights.config import MyLightsConfig
-from localexa.samples.mylights.errors import cut_off, error_response, http_error, server_error
+from localexa.samples.mylights.errors import cut_off, error_response, http_error, json_or_none, server_error
 from localexa.samples.mylights.skill import build_skill
 
 #: The regions whose own skill endpoint (`/skill/na`, `/skill/eu`, `/skill/fe`) My Lights serves.
@@ -80,10 +79,7 @@ def create_mylights_app(
         skill = build_skill(cloud, region)
 
         async def answer(request: Request) -> Response:
-            try:
-                event = json.loads(await request.body())
-            except ValueError:
-                event = None
+            event = json_or_none(await request.body())
             if not isinstance(event, dict):
                 return error_response("invalid_request", "Send a directive as JSON.", 400)
             return JSONResponse(await skill.handle(event))

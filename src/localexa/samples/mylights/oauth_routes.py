@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
@@ -20,7 +19,7 @@ from starlette.routing import Route
 
 from localexa.samples.mylights.authz import PKCE_METHODS, OAuthError
 from localexa.samples.mylights.cloud import DeviceCloud
-from localexa.samples.mylights.errors import NO_STORE, error_response
+from localexa.samples.mylights.errors import NO_STORE, error_response, json_or_none
 from localexa.samples.mylights.login_page import error_page, login_page
 
 AUTHORIZE_FIELDS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
@@ -65,6 +64,14 @@ def _with_query(uri: str, params: Mapping[str, str | None]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def _scheme(uri: str) -> str | None:
+    """The URI's scheme, None when it is no URL (`http://[` raised ValueError: a 500, fuzz37 F3)."""
+    try:
+        return urlsplit(uri).scheme
+    except ValueError:
+        return None
+
+
 def routes(cloud: DeviceCloud) -> list[Route]:
     config = cloud.config
 
@@ -75,7 +82,7 @@ def routes(cloud: DeviceCloud) -> list[Route]:
         redirect_uri = params.get("redirect_uri") or (
             config.redirect_uris[0] if len(config.redirect_uris) == 1 else None
         )
-        if redirect_uri is None or urlsplit(redirect_uri).scheme not in ("http", "https"):
+        if redirect_uri is None or _scheme(redirect_uri) not in ("http", "https"):
             return None, "A valid redirect_uri is required."
         if config.redirect_uris and redirect_uri not in config.redirect_uris:
             return None, "redirect_uri is not registered for this client."
@@ -163,10 +170,7 @@ def routes(cloud: DeviceCloud) -> list[Route]:
             cloud.oauth.authenticate_client(*client_credentials(request, {}))
         except OAuthError as error:
             return oauth_error(error)
-        try:
-            body: Any = json.loads(await request.body() or b"{}")
-        except ValueError:
-            body = None
+        body: Any = json_or_none(await request.body() or b"{}")
         if not isinstance(body, dict):
             return error_response("invalid_request", "Send a JSON object.", 400)
         return admin_action(cloud, request.path_params["action"], body)

@@ -7,7 +7,6 @@ APP_INTERACTION, after the answer is sent.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.background import BackgroundTasks
@@ -16,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from localexa.samples.mylights.cloud import DeviceCloud, UnknownLight
-from localexa.samples.mylights.errors import error_response
+from localexa.samples.mylights.errors import error_response, json_or_none
 from localexa.samples.mylights.lights import Light, LightValueError
 from localexa.skill import CauseType, TokenStatus
 
@@ -51,10 +50,7 @@ def current_user(cloud: DeviceCloud, request: Request) -> str:
 
 
 async def _changes(request: Request) -> dict[str, Any] | None:
-    try:
-        body = json.loads(await request.body())
-    except ValueError:
-        return None
+    body = json_or_none(await request.body())
     return body if isinstance(body, dict) else None
 
 
