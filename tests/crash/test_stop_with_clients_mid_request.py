@@ -332,3 +332,15 @@ def test_settings_hold_the_client_timeout_to_the_cli_s_bounds(value: float | str
 def test_settings_take_a_client_timeout_within_the_bounds(value: float | str) -> None:
     assert Settings(client_timeout=value).client_timeout == float(value)
     assert MAX_CLIENT_TIMEOUT == 86_400  # the CLI's bound is the same
+
+
+def test_a_hangup_stops_gracefully_as_sigterm_does(served: ServerProcess) -> None:
+    """SIGHUP (the terminal that ran `localexa serve` closed) ended the process at once, exit
+    129, with no drain and no log line (ops37 F6): it stops as SIGTERM does now."""
+    assert served.process is not None
+    served.process.send_signal(signal.SIGHUP)
+    _stops_within(served, GRACE + LINGER_SECONDS + 2 * SLACK)
+    assert served.process.returncode == -signal.SIGHUP  # re-raised once stopped, as SIGTERM is
+    log = served.log()
+    assert "Shutting down" in log, log
+    assert not _bugs(log), _bugs(log)

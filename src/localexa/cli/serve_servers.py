@@ -17,9 +17,11 @@ import os
 import signal
 import socket
 import ssl
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from types import FrameType
+from typing import Any
 
 import typer
 import uvicorn
@@ -110,6 +112,20 @@ def force_stop_seconds() -> float:
     return chosen if 0 <= chosen <= MAX_FORCE_STOP_SECONDS else FORCE_STOP_SECONDS
 
 
+def _capture_hangup(handler: Callable[[int, FrameType | None], None]) -> Any:
+    """Handle SIGHUP with `handler` where this process can (a POSIX main thread); the handler it
+    had, to restore, or None when it was not changed."""
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is None or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(hangup, handler)
+
+
+def _restore_hangup(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGHUP, previous)
+
+
 class AnnouncingServer(uvicorn.Server):
     """A uvicorn server whose `listening` is set once it accepts connections: its app's start-up
     (migrations, the database, the demo seed) succeeded and its sockets are served. A failed
@@ -149,9 +165,14 @@ class AnnouncingServer(uvicorn.Server):
         already (its default action); now a second SIGINT does as well (exit status 130)."""
         forced: list[int] = []
         with super().capture_signals():
+            # SIGHUP too (the terminal that ran `localexa serve` closed, a supervisor's hang-up):
+            # it ended the process at once, no drain, no line (ops37 F6); it stops as SIGTERM does,
+            # and is re-raised once stopped as uvicorn re-raises the others.
+            hangup = _capture_hangup(self.handle_exit)
             try:
                 yield
             finally:
+                _restore_hangup(hangup)
                 if self.force_exit:  # re-raised below, not by uvicorn
                     forced = list(self._captured_signals)
                     self._captured_signals.clear()
@@ -165,7 +186,7 @@ class AnnouncingServer(uvicorn.Server):
             self.listening.set()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        """SIGTERM or SIGINT: the first stops gracefully (cli/wire_stop.py), a second at once,
+        """SIGTERM, SIGINT or SIGHUP: the first stops gracefully (cli/wire_stop.py), a second at once,
         without waiting for any connection. uvicorn stopped at once on a second SIGINT only: a
         second SIGTERM (a supervisor's retry, `kill` typed twice) waited like the first."""
         if self.force_exit:
