@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from localexa.server.core import redis_guard
 from localexa.server.core.rate_limit import SIGN_IN_OPERATIONS, WindowLimiter
 from localexa.server.settings import Settings
 from tests.conftest import ADMIN_KEY
@@ -131,9 +132,14 @@ async def test_empty_console_sign_ins_spend_no_wrong_key_budget(app: FastAPI) ->
 
 
 @pytest.fixture
-async def redis_limited(app: FastAPI) -> AsyncIterator[FastAPI]:
+async def redis_limited(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FastAPI]:
     """The app's limiter in Redis (as several processes share it): each count is a round trip,
-    so wrong keys sent at once interleave between the budget's check and their count."""
+    so wrong keys sent at once interleave between the budget's check and their count.
+
+    Redis's answers are waited for 30 s, not 2: these tests are of counting, not of outages, and
+    a loaded machine's loop read a healthy Redis's answer after the 2 s cut, so the calls were
+    counted in memory meanwhile, 6 wrong keys through of 3 (CI of 2026-12-07, 4 helpers busy)."""
+    monkeypatch.setattr(redis_guard, "COMMAND_SECONDS", 30.0)
     await redis_or_skip()
     limiter = WindowLimiter.from_settings("6000/minute", REDIS_URL, "3/minute")
     await limiter.reset()
