@@ -20,11 +20,21 @@ from fastapi import FastAPI
 from tests.directives.conftest import ACCOUNT_LINKING, ASYNC_EVENTS, MyLights, post_link
 from tests.directives.live import eventually
 from tests.directives.slow_skill import SlowSkill, slow_skill_served
-from tests.factories import Admin
+from tests.factories import Admin, Skill
 from tests.observe.helpers import ADMIN, journal
 
 #: How long the skill holds its Discover answer; well under the directive timeout.
 SLOW_DISCOVER = 1.0
+
+
+async def _linked(admin: Admin, mylights: MyLights, endpoint: str) -> tuple[Skill, str]:
+    """A skill at `endpoint` linked to My Lights, and a customer's account-linking token."""
+    made = await admin.skill(
+        endpoint=endpoint, permissions=[ASYNC_EVENTS], account_linking=mylights.account_linking()
+    )
+    mylights.cloud.set_alexa_credentials(made.messaging_client_id, made.messaging_client_secret)
+    customer = await admin.customer()
+    return made, await admin.access_token(customer.user_id, [ACCOUNT_LINKING])
 
 
 @pytest.fixture
@@ -146,12 +156,7 @@ async def test_a_follow_ups_call_answered_between_the_reset_and_its_hooks_stays_
 
     hooks[hooks.index(stop_follow_ups)] = late_stop
     try:
-        made = await admin.skill(
-            endpoint=endpoint, permissions=[ASYNC_EVENTS], account_linking=mylights.account_linking()
-        )
-        mylights.cloud.set_alexa_credentials(made.messaging_client_id, made.messaging_client_secret)
-        customer = await admin.customer()
-        token = await admin.access_token(customer.user_id, [ACCOUNT_LINKING])
+        made, token = await _linked(admin, mylights, endpoint)
         async with httpx.AsyncClient(base_url=localexa_url, timeout=30) as http:
             await post_link(http, token, made.skill_id, mylights)
             await asyncio.wait_for(skill.discover_arrived.wait(), 10)

@@ -28,10 +28,13 @@ from tests.enablement.token_server import REFRESH_REFUSED_FOR_NOW, TokenServer
 from tests.factories import Admin, Skill
 
 
-async def _token(app: FastAPI, customer_id: str, skill_id: str, *, force: bool = False) -> str:
+async def _token(
+    app: FastAPI, customer_id: str, skill_id: str, *, force: bool = False, expired: str | None = None
+) -> str:
     """The link's token; `force`: as after the skill answered EXPIRED_AUTHORIZATION_CREDENTIAL to
-    the token the link holds."""
-    expired = await _token(app, customer_id, skill_id) if force else None
+    the token the link holds (`expired`: to that token)."""
+    if force:
+        expired = await _token(app, customer_id, skill_id)
     state = app.state
     async with state.sessions() as session:
         try:
@@ -104,19 +107,7 @@ async def test_an_expired_token_the_link_no_longer_holds_is_not_refreshed(
     """An EXPIRED answer to the token a refresh has replaced since: the link's token as it is."""
     skill, customer_id, _, code = await _linked(client, admin, token_server)
     forced = await _token(app, customer_id, skill.skill_id, force=True)
-    state = app.state
-    async with state.sessions() as session:
-        again = await linked_access_token(
-            session,
-            state.box,
-            state.clock,
-            state.outbound,
-            state.settings,
-            customer_id=customer_id,
-            skill_id=skill.skill_id,
-            expired_token=f"at-{code}",
-        )
-        await session.commit()
+    again = await _token(app, customer_id, skill.skill_id, expired=f"at-{code}")
     assert again == forced
     assert len(token_server.calls_with("refresh_token", f"rt-{code}")) == 1
 

@@ -94,18 +94,23 @@ def serve(
 ) -> None:
     """Run localexa: every Alexa smart home cloud API on this machine."""
     # Imported here: uvicorn, FastAPI and the server are what serving needs, not `--help`.
-    from localexa.cli.serve_run import start
+    from localexa.cli.serve_run import build_settings, start
 
+    directory = data_dir_of(ctx, data_dir)
     start(
-        host,
-        port,
-        data_dir_of(ctx, data_dir),
         database_url,
-        demo,
-        tls,
         outbound_ca_file,
         log_level,
-        client_timeout,
-        idle_timeout,
-        stop_grace,
+        lambda: build_settings(
+            host,
+            port,
+            directory,
+            database_url,
+            demo,
+            tls,
+            outbound_ca_file,
+            client_timeout,
+            idle_timeout,
+            stop_grace,
+        ),
     )

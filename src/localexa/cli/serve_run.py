@@ -22,6 +22,7 @@ import importlib.util
 import logging
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -124,39 +125,20 @@ async def freeze_startup_objects(_app: object) -> None:
 
 
 def start(
-    host: str,
-    port: int,
-    data_dir: Path,
     database_url: str | None,
-    demo: bool,
-    tls: bool,
     outbound_ca_file: Path | None,
     log_level: str,
-    client_timeout: float,
-    idle_timeout: int,
-    stop_grace: float | None,
+    settings: Callable[[], Settings],
 ) -> None:
-    """`localexa serve` once its options are read (cli/serve.py): check them, then serve."""
+    """`localexa serve` once its options are read (cli/serve.py): check them, build the settings
+    (`build_settings` over the options), then serve."""
     append_extra_import_path()  # before any worker of a `python:` endpoint starts (import_path.py)
     check_options(database_url, outbound_ca_file, log_level)
     check_force_stop_seconds(os.environ)
-    settings = settings_from(
-        lambda: build_settings(
-            host,
-            port,
-            data_dir,
-            database_url,
-            demo,
-            tls,
-            outbound_ca_file,
-            client_timeout,
-            idle_timeout,
-            stop_grace,
-        )
-    )
-    settings.log_level = log_level.lower()
-    check_ports(settings)
-    run_server(settings)
+    built = settings_from(settings)
+    built.log_level = log_level.lower()
+    check_ports(built)
+    run_server(built)
 
 
 def defer_model_building() -> None:
