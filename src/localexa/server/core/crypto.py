@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 
 from cryptography.exceptions import InvalidTag
@@ -23,6 +24,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from localexa.server.core.native_memory import hand_back_large_blocks
 
 _NONCE_BYTES = 12
+
+#: What `SecretBox.hash_token` writes: a SHA-256 HMAC's hex digest, 64 lower-case hex digits.
+#: Restore holds the keyed-hash columns to it (observe/snapshot_rows.py).
+KEYED_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 def _derive(secret: bytes, purpose: bytes) -> bytes:
@@ -60,7 +65,12 @@ class SecretBox:
         return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
 
     def verify_token(self, value: str, stored_hash: str) -> bool:
-        return hmac.compare_digest(self.hash_token(value), stored_hash)
+        # Bytes, not text: `compare_digest` raises TypeError on a str with a non-ASCII character,
+        # and a stored hash restored as "\u0661" made every token request of its client a 500
+        # (until 2026-12-07, fuzz37 F2). "surrogatepass": a lone surrogate encodes too.
+        return hmac.compare_digest(
+            self.hash_token(value).encode(), stored_hash.encode("utf-8", "surrogatepass")
+        )
 
     def seal(self, plaintext: str, *, context: str = "") -> str:
         nonce = os.urandom(_NONCE_BYTES)
@@ -85,9 +95,10 @@ class SecretBox:
         try:
             _, n, salt_hex, digest_hex = stored.split("$")
             digest = _scrypt(password, bytes.fromhex(salt_hex), int(n))
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: an n below 0 or past 2**64 (hashlib's check)
             return False
-        return hmac.compare_digest(digest.hex(), digest_hex)
+        # Bytes, as in verify_token: a non-ASCII digest made the sign-in a 500.
+        return hmac.compare_digest(digest.hex().encode(), digest_hex.encode("utf-8", "surrogatepass"))
 
 
 def random_token(prefix: str, length: int = 48) -> str:

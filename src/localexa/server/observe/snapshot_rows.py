@@ -16,8 +16,12 @@ from pydantic import ValidationError
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, LargeBinary, String, Table
 
 from localexa.server.core.clock import as_utc, offset_problem
+from localexa.server.core.crypto import KEYED_HASH
 from localexa.server.core.errors import BadRequest
 from localexa.server.credential_locker.models import stored_row_problem as thread_network_problem
+from localexa.server.evaluation.schemas import STAGES as EVALUATION_STAGES
+from localexa.server.evaluation.schemas import EndpointRef, TestPlanRef
+from localexa.server.lwa.models import AuthorizationCode, LwaClient, Token
 from localexa.server.observe.schemas import FaultFields
 from localexa.server.observe.snapshot_json import json_column_problem
 from localexa.server.skills.permissions import stored_permission_problem
@@ -82,6 +86,17 @@ _BIG_INTEGER_RANGE = (-(2**63), 2**63 - 1)
 ID_ROOM = 2**20
 
 
+#: The columns that hold a keyed hash (`SecretBox.hash_token`), as (table, column). The console's
+#: `console_sign_outs.session_hash` is not a state table: a snapshot never holds it.
+_KEYED_HASH_COLUMNS = frozenset(
+    {
+        (LwaClient.__tablename__, LwaClient.secret_hash.key),
+        (Token.__tablename__, Token.token_hash.key),
+        (AuthorizationCode.__tablename__, AuthorizationCode.code_hash.key),
+    }
+)
+
+
 class _Unfit(ValueError):
     """Why a value does not fit its column, in words that never quote the value."""
 
@@ -136,6 +151,11 @@ def _decode(table: Table, column: str, value: Any) -> Any:
             raise _Unfit("must be a string")
         if kind.length is not None and len(value) > kind.length:
             raise _Unfit(f"must be at most {kind.length} characters")
+        if (table.name, column) in _KEYED_HASH_COLUMNS and not KEYED_HASH.fullmatch(value):
+            # What the server writes, and nothing else: a non-ASCII hash restored and every token
+            # request of that client was a 500 (until 2026-12-07, fuzz37 F2); another one is a
+            # hash no token or secret has.
+            raise _Unfit("must be a keyed hash as localexa writes it, 64 lower-case hex digits")
         return value
     # JSON (the engine's serializer refuses non-finite numbers): the model's shape, a bounded depth.
     problem = json_column_problem(table, column, value)
@@ -156,6 +176,12 @@ def validated_rows(
     # `True == 1` and `1.0 == 1` in Python: a JSON integer only, as every number localexa takes.
     if type(version) is not int or version != SNAPSHOT_VERSION:
         raise BadRequest(f"Only snapshot version {SNAPSHOT_VERSION} can be restored.")
+    # A string or null, as the document's schema says: `[]` or `{}` was a 500 at the lookup of
+    # known revisions (observe/state.py; until 2026-12-07, fuzz37 F1).
+    if not isinstance(document.get("schemaRevision"), str | None):
+        raise BadRequest(
+            "schemaRevision: must be a string, the schema revision the snapshot was taken at (or null)."
+        )
     if document.get("keyFingerprint") != fingerprint:
         raise BadRequest(
             "The snapshot was taken by a server with another secret key; its sealed values and "
@@ -179,6 +205,7 @@ def validated_rows(
             problem = check(row) if check is not None else None
             if problem is not None:
                 raise BadRequest(f"tables.{name}[{index}]: {problem}.")
+            _check_not_null(table, index, row)
     _check_alexa_clients(validated)
     return validated
 
@@ -195,6 +222,17 @@ def _decoded_row(table: Table, index: int, row: dict[str, Any]) -> dict[str, Any
             reason = str(exc) if isinstance(exc, _Unfit) else "does not fit the column"
             raise BadRequest(f"tables.{table.name}[{index}].{column}: {reason}.") from exc
     return decoded
+
+
+def _check_not_null(table: Table, index: int, row: dict[str, Any]) -> None:
+    """A null only where the column takes one (after the row's own check, whose words are more
+    precise where it has any). The database does not refuse them all: SQLAlchemy writes `None` to a
+    JSON column as the JSON text `null`, so `lwa_clients.redirect_uris: null` or `skills.stages:
+    null` restored and every later read of the row was a 500 (until 2026-12-07, fuzz37 F2); in
+    another column it was the insert's IntegrityError, which named no column."""
+    for column, value in row.items():
+        if value is None and not table.c[column].nullable:
+            raise BadRequest(f"tables.{table.name}[{index}].{column}: must not be null.")
 
 
 def _clock_row(row: dict[str, Any]) -> str | None:
@@ -348,9 +386,28 @@ def _case_result_row(row: dict[str, Any]) -> str | None:
     return None
 
 
+def _evaluation_row(row: dict[str, Any]) -> str | None:
+    """The stage, endpoint id and test plan id as the evaluation API takes them (its models, so
+    the same limits): a stage of `"beta"`, an endpoint id its pattern refuses or an empty test plan
+    id restored, and the run's GET and its results were a 500 (evaluation/service.py `_input`;
+    until 2026-12-07, fuzz37 F2)."""
+    if row.get("stage") not in EVALUATION_STAGES:
+        return f"stage must be {' or '.join(EVALUATION_STAGES)}"
+    for column, model, field in (
+        ("endpoint_id", EndpointRef, "endpoint_id"),
+        ("test_plan_id", TestPlanRef, "id"),
+    ):
+        try:
+            model.model_validate({field: row.get(column)})
+        except ValidationError as exc:
+            return f"{column}: {exc.errors()[0]['msg']}"
+    return None
+
+
 #: Rows restore checks the way the admin API checks what makes them (a clock far past the year
 #: 9999 made every later call a 500, health and reset included, until the database was deleted).
 _ROW_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "capability_evaluations": _evaluation_row,
     "capability_test_case_results": _case_result_row,
     "clock_state": _clock_row,
     "customers": _customer_row,
