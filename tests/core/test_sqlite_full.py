@@ -8,6 +8,7 @@ past the pages it has), which SQLite refuses with the same SQLITE_FULL.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -112,6 +113,56 @@ async def test_writes_on_a_full_disk_answer_503_and_are_logged_once(
     database = app.state.settings.resolved_database_url().split("///", 1)[1]
     messages = [r.getMessage() for r in during]
     assert messages == [f"the database at {database} is full: its disk has no room left"], messages
+    assert again.status_code == 201, again.text
+    assert after == [
+        f"writing to the database at {database} works again after 3 failed calls (2 of them not logged)"
+    ], after
+
+
+async def test_a_full_disk_is_not_said_to_work_again_by_writes_that_store_nothing(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    admin: Admin,
+    disk: FullDisk,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ops37 F3 (2026-12-07): while the disk stayed full, "works again" was logged about once a
+    second beside "is full": any commit of a transaction holding the write lock counted, and the
+    background tasks (the evaluation worker's claim poll) commit such transactions that change
+    nothing. Only a commit that stored a row says writes work again."""
+    await admin.customer()
+    await disk.fill()
+    body = {"name": "Ada", "password": "correct horse", "region": "NA"}
+    refused = 0
+    with caplog.at_level(logging.WARNING, logger="localexa"):
+        for number in range(300):
+            created = await client.post(
+                "/_localexa/customers",
+                json={**body, "email": f"flap-{number}-{'x' * 200}@example.com"},
+                headers=admin.headers,
+            )
+            if created.status_code != 201:
+                assert created.status_code == 503, created.text
+                refused += 1
+                # A write transaction that stores nothing commits on a full disk too.
+                async with app.state.engine.begin():
+                    pass
+            if refused == 3:
+                break
+        await asyncio.sleep(2.5)  # the background tasks' transactions while the disk stays full
+        during = [r.getMessage() for r in _warned(caplog, "localexa.db")]
+        caplog.clear()
+        await disk.room()
+        again = await client.post(
+            "/_localexa/customers", json={**body, "email": "flap-again@example.com"}, headers=admin.headers
+        )
+        async with app.state.engine.begin():
+            pass
+        after = [r.getMessage() for r in _warned(caplog, "localexa.db")]
+
+    assert refused == 3, "no write was refused"
+    database = app.state.settings.resolved_database_url().split("///", 1)[1]
+    assert during == [f"the database at {database} is full: its disk has no room left"], during
     assert again.status_code == 201, again.text
     assert after == [
         f"writing to the database at {database} works again after 3 failed calls (2 of them not logged)"

@@ -59,6 +59,8 @@ SQLITE_MAX_OVERFLOW = 45
 #: The longest pause between two tries of `BEGIN IMMEDIATE` while another process writes.
 _LONGEST_PAUSE = 0.05
 _HOLDS_LOCK = "localexa_holds_write_lock"
+#: On the pool's record of a SQLite connection: its file could not be opened for writing.
+_OPENED_READ_ONLY = "localexa_opened_read_only"
 #: True while a safe-method request (GET, HEAD) is handled: its transactions only read.
 reads_only: ContextVar[bool] = ContextVar("localexa_reads_only", default=False)
 
@@ -191,6 +193,18 @@ _file_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, as
 )
 
 
+def _writable(database: str | None) -> bool:
+    """Whether the SQLite file can be opened for writing, as SQLite tries first (an in-memory
+    database can). `os.access` would do, but the open is what SQLite does."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return True
+    try:
+        os.close(os.open(database, os.O_RDWR))
+    except OSError:
+        return False
+    return True
+
+
 def _writers_of(database: str | None, own: asyncio.Lock) -> asyncio.Lock:
     """The lock the writers of `database` take in the running loop (`own` for an in-memory one)."""
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -201,11 +215,13 @@ def _writers_of(database: str | None, own: asyncio.Lock) -> asyncio.Lock:
 
 def _configure_sqlite(engine: AsyncEngine, database: str | None, outage: Outage) -> None:
     own = asyncio.Lock()
+    #: The open connections that may be read-only (`_on_connect`).
+    read_only_alive: weakref.WeakSet[Any] = weakref.WeakSet()
     # A transaction holding the writers' lock is a write: its commit says a full disk has room again.
     watch_writes(engine, outage, lambda conn: bool(conn.connection.info.get(_HOLDS_LOCK)))
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # The driver must not open transactions itself: `_on_begin` does, with the right lock.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -221,6 +237,16 @@ def _configure_sqlite(engine: AsyncEngine, database: str | None, outage: Outage)
         # and the pools of two engines (state and journal) kept 1-2 MB more resident (bench/).
         cursor.execute("PRAGMA cache_size=-512")
         cursor.close()
+        # SQLite opens a file it cannot write read-only, and the connection stays so: after a
+        # read-only mount or `chattr +i` was lifted, each such pooled connection refused every
+        # write (503) until a restart. SQLite also shares the `-shm` it could open only
+        # read-only among all of the process's connections to the file until the last one
+        # closes: a connection opened while such a one lives is read-only too, though the file
+        # can be written by then. Both are closed when given back (`_on_checkin`), never pooled,
+        # so once the file can be written the first moment none is in use ends it.
+        if read_only_alive or not _writable(database):
+            record.info[_OPENED_READ_ONLY] = True
+            read_only_alive.add(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -284,11 +310,14 @@ def _configure_sqlite(engine: AsyncEngine, database: str | None, outage: Outage)
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
         if record is not None:
             _release(record.info)
+            if record.info.get(_OPENED_READ_ONLY):
+                record.invalidate()  # closed now; the record connects anew when next taken
 
     @event.listens_for(pool, "invalidate")
     def _on_invalidate(_dbapi_connection: Any, record: Any, _exception: Any) -> None:
         _release(record.info)
 
     @event.listens_for(pool, "close")
-    def _on_close(_dbapi_connection: Any, record: Any) -> None:
+    def _on_close(dbapi_connection: Any, record: Any) -> None:
         _release(record.info)
+        read_only_alive.discard(dbapi_connection)

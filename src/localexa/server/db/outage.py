@@ -13,12 +13,17 @@ Each engine now gets (`watch_outages`, from db/engine.py):
   the API's own shape with `Retry-After`, a message for the client that names nothing of the
   server, and a `str()` for the operator that names the database (its URL without the password,
   or the SQLite file) and the cause. A failed start says that one line (cli/start_failure.py);
-- a SQLite write refused for a full disk raised as `DatabaseFull` (503, `Retry-After`);
+- a SQLite write refused for a full disk raised as `DatabaseFull` (503, `Retry-After`); one
+  refused because the file cannot be written (SQLITE_READONLY: made immutable, a read-only mount)
+  as `DatabaseReadOnly`, and one failed by the disk (SQLITE_IOERR and its extended codes, or
+  SQLITE_CANTOPEN for a file it needs) as `DatabaseIOError`, both alike (ops37 F1, 2026-12-07:
+  they were 500s with a traceback per request);
 - SQLite's write lock held by another connection past a write's wait raised as `DatabaseLocked`
   (503, `Retry-After`; before 2026-12-06 a 500 after 30 s of a stopped server, db/engine.py);
 - one `LogThrottle` per kind (core/log_throttle.py, as for Redis): the first failure is logged,
   then at most one line per 30 s saying how many were left out, and one when it works again (a
-  connection made; for a full disk, a write committed).
+  connection made; for a full disk, a read-only or failing one, a write that stored a row
+  committed: `watch_writes`).
 
 A connect failure before the engine ever connected is not logged here: that is a start failing,
 and the start reports it itself.
@@ -50,8 +55,11 @@ _RETRY_AFTER = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 #: SQLSTATEs of a connection PostgreSQL ended (class 08; admin or crash shutdown): the connection
 #: is dead even when asyncpg has not marked it closed yet.
 _ENDED = frozenset({"57P01", "57P02", "57P03"})
-#: Marks, on the pool's record of a connection, a write commit that may show a full disk has room.
+#: Marks, on the pool's record of a connection, a write commit that may show writes work again.
 _PROBE = "localexa_write_after_full"
+#: On the pool's record of a connection: its count of changed rows when its transaction began
+#: during a write outage (`watch_writes`).
+_CHANGES_AT_BEGIN = "localexa_changes_at_begin"
 
 
 class DatabaseUnreachable(ServiceUnavailable):
@@ -80,6 +88,40 @@ class DatabaseFull(ServiceUnavailable):
 
     def __str__(self) -> str:
         return f"the database at {self.where} is full: its disk has no room left"
+
+
+class DatabaseReadOnly(ServiceUnavailable):
+    """SQLite refused a write: its file (or the file's directory, or its `-wal`) cannot be written,
+    as on a read-only mount or a file made immutable (`chattr +i`) under the server."""
+
+    def __init__(self, where: str, cause: str) -> None:
+        super().__init__(
+            "The database cannot be written (its file or disk is read-only), so nothing of this "
+            "request was stored. Retry the request later.",
+            headers=_RETRY_AFTER,
+        )
+        self.where = where
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return f"the database at {self.where} cannot be written: its file or disk is read-only ({self.cause})"
+
+
+class DatabaseIOError(ServiceUnavailable):
+    """SQLite's reads or writes of its file failed in the operating system: a failing disk, a
+    filesystem remounted read-only after errors, a `-wal` made immutable under the server."""
+
+    def __init__(self, where: str, cause: str) -> None:
+        super().__init__(
+            "The database's disk failed to read or write it (an I/O error), so nothing of this "
+            "request was stored. Retry the request later.",
+            headers=_RETRY_AFTER,
+        )
+        self.where = where
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return f"the database at {self.where} cannot be read or written: an I/O error ({self.cause})"
 
 
 class DatabaseLocked(ServiceUnavailable):
@@ -137,7 +179,19 @@ class Outage:
         self.lost = LogThrottle(logger, f"connections to the database at {where}")
         self.busy = LogThrottle(logger, f"the connection pool of the database at {where}")
         self.full = LogThrottle(logger, f"writing to the database at {where}")
+        self.read_only = LogThrottle(logger, f"writing to the database at {where}")
+        self.io_error = LogThrottle(logger, f"writing to the database at {where}")
         self.locked = LogThrottle(logger, f"the write lock of the database at {where}")
+
+    @property
+    def writes_failing(self) -> bool:
+        """A full disk, a read-only file or an I/O error was logged and no write has stored since."""
+        return self.full.failing or self.read_only.failing or self.io_error.failing
+
+    def writes_work(self) -> None:
+        """A write stored a row: each of those outages that was logged says it is over."""
+        for throttle in (self.full, self.read_only, self.io_error):
+            throttle.succeeded()
 
 
 _outages: weakref.WeakKeyDictionary[Any, Outage] = weakref.WeakKeyDictionary()
@@ -170,6 +224,14 @@ def watch_outages(engine: AsyncEngine, url: str) -> Outage:
         if _full(original):
             outage.full.failed("the database at %s is full: its disk has no room left", outage.where)
             raise DatabaseFull(outage.where) from (context.sqlalchemy_exception or original)
+        if _read_only(original):
+            read_only = DatabaseReadOnly(outage.where, _sqlite_cause(original))
+            outage.read_only.failed("%s", read_only)
+            raise read_only from (context.sqlalchemy_exception or original)
+        if _io_error(original):
+            io_error = DatabaseIOError(outage.where, _sqlite_cause(original))
+            outage.io_error.failed("%s", io_error)
+            raise io_error from (context.sqlalchemy_exception or original)
         if _locked(original):
             # Not logged here: a write's BEGIN meets this while another process writes, and tries
             # again (db/engine.py); it logs when it gives up.
@@ -185,27 +247,40 @@ def watch_outages(engine: AsyncEngine, url: str) -> Outage:
 
 
 def watch_writes(engine: AsyncEngine, outage: Outage, writes: Callable[[Connection], bool]) -> None:
-    """Say once that writes work again after a full disk: at the first write transaction whose
-    commit succeeds (`writes` tells a write transaction; reads commit on a full disk too). The
-    commit event comes before the commit, so the commit itself is wrapped; while nothing failed
-    both cost one attribute test."""
+    """Say once that writes work again after a full disk, a read-only file or an I/O error: at
+    the first write transaction that changed a row and whose commit succeeds (`writes` tells a
+    write transaction; reads commit on a full disk too). The commit event comes before the
+    commit, so the commit itself is wrapped; while nothing failed each costs three attribute tests.
+
+    A write transaction that changed nothing commits on a full disk or a read-only file too
+    (SQLite writes nothing for it): the evaluation worker's claim poll, once a second, said
+    "works again" beside every "is full" (ops37 F3, 2026-12-07). The rows it changed are
+    SQLite's `total_changes` of the connection, taken when the transaction begins."""
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if outage.writes_failing:
+            conn.connection.info[_CHANGES_AT_BEGIN] = _changes(conn)
 
     @event.listens_for(engine.sync_engine, "commit")
     def _on_commit(conn: Connection) -> None:
-        if outage.full.failing and writes(conn):
+        if not outage.writes_failing:
+            return
+        before = conn.connection.info.pop(_CHANGES_AT_BEGIN, None)
+        if before is not None and writes(conn) and _changes(conn) > before:
             conn.connection.info[_PROBE] = True
 
     dialect: Any = engine.sync_engine.dialect  # this engine's own (create_async_engine makes one each)
     commit = dialect.do_commit
 
     def do_commit(connection: Any) -> None:  # the pool's proxy of the driver's connection
-        if not outage.full.failing:
+        if not outage.writes_failing:
             commit(connection)
             return
         probing = connection.info.pop(_PROBE, False)
         commit(connection)  # raising, the failure is counted (handle_error) and nothing more
         if probing:
-            outage.full.succeeded()
+            outage.writes_work()
 
     dialect.do_commit = do_commit
 
@@ -215,6 +290,22 @@ _SQLITE_FULL = 13
 #: sqlite3.SQLITE_BUSY (another connection holds the lock) and SQLITE_LOCKED (one of the same
 #: connection's, or a shared-cache one).
 _SQLITE_BUSY = frozenset({5, 6})
+#: sqlite3.SQLITE_READONLY: a write on a connection that could open its file only for reading.
+_SQLITE_READONLY = 8
+#: sqlite3.SQLITE_IOERR (its extended codes say which call failed: SQLITE_IOERR_WRITE, ...) and
+#: SQLITE_CANTOPEN (a file SQLite needs, its `-wal` or a temporary one, could not be opened).
+_SQLITE_IO = frozenset({10, 14})
+
+
+def _changes(conn: Connection) -> int:
+    """Rows the connection's INSERT, UPDATE and DELETE statements changed since it was opened."""
+    return int(getattr(conn.connection.dbapi_connection, "total_changes", 0))
+
+
+def _sqlite_cause(exc: BaseException) -> str:
+    """`SQLITE_IOERR_WRITE: disk I/O error`: the extended code's name says which call failed."""
+    name = getattr(exc, "sqlite_errorname", None)
+    return f"{name}: {exc}" if name else cause_of(exc)
 
 
 def _full(exc: BaseException) -> bool:
@@ -222,6 +313,16 @@ def _full(exc: BaseException) -> bool:
     codes keep the primary code in their low byte."""
     code = getattr(exc, "sqlite_errorcode", None)
     return isinstance(code, int) and code & 0xFF == _SQLITE_FULL
+
+
+def _read_only(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == _SQLITE_READONLY
+
+
+def _io_error(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _SQLITE_IO
 
 
 def _locked(exc: BaseException) -> bool:
@@ -253,6 +354,7 @@ def outage_answer(exc: Exception, engine: AsyncEngine | None) -> ServiceUnavaila
 
 def is_outage(exc: BaseException) -> bool:
     """Whether `exc` says the database is out of reach (not that one statement was refused)."""
-    return isinstance(exc, DatabaseUnreachable | DatabaseFull | DatabaseLocked | PoolTimeout) or (
+    storage = DatabaseFull | DatabaseReadOnly | DatabaseIOError
+    return isinstance(exc, DatabaseUnreachable | storage | DatabaseLocked | PoolTimeout) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
