@@ -49,7 +49,7 @@ async def event_headers(client: httpx.AsyncClient, admin: Admin) -> dict[str, st
     )
     assert enabled.status_code == 204, enabled.text
     token = await admin.access_token(
-        skill.developer.user_id, ["profile"], client_id=skill.messaging_client_id
+        skill.developer.user_id, ["alexa::async_event:write"], client_id=skill.messaging_client_id
     )
     return {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
 

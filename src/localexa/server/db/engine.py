@@ -194,15 +194,19 @@ _file_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, as
 
 
 def _writable(database: str | None) -> bool:
-    """Whether the SQLite file can be opened for writing, as SQLite tries first (an in-memory
-    database can). `os.access` would do, but the open is what SQLite does."""
+    """Whether the SQLite file can be written (an in-memory database can, and a file not made yet,
+    which SQLite creates for writing or fails to connect to).
+
+    Asked with `access(2)`, which opens nothing: the first version opened and closed the file,
+    and closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+    own included (SQLite's documented pitfall), so two processes on one file wrote past each
+    other's locks (an after-link follow-up's lease renewal was lost: CI of 2026-12-07). access(2)
+    answers EROFS on a read-only mount and EPERM for an immutable file, root or not."""
     if not database or database == ":memory:" or database.startswith("file:"):
         return True
-    try:
-        os.close(os.open(database, os.O_RDWR))
-    except OSError:
-        return False
-    return True
+    if not os.path.exists(database):
+        return True
+    return os.access(database, os.W_OK)
 
 
 def _writers_of(database: str | None, own: asyncio.Lock) -> asyncio.Lock:
