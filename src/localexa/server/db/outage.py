@@ -168,6 +168,27 @@ def cause_of(exc: BaseException) -> str:
     return f"{type(shown).__name__}: {lines[0]}" if lines else type(shown).__name__
 
 
+class DatabaseDamaged(ServiceUnavailable):
+    """SQLite found its file damaged, or no SQLite database at all (SQLITE_CORRUPT, SQLITE_NOTADB):
+    nothing a retry mends, so no Retry-After. At start, the one line names the file: the state's
+    and the journal's said alike `file is not a database` (ops37 F7, 2026-12-07)."""
+
+    def __init__(self, where: str, cause: str) -> None:
+        super().__init__(
+            "The database file is damaged or is not a SQLite database, so this request could not "
+            "be served. Restore it from a backup or a snapshot."
+        )
+        self.where = where
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return (
+            f"the database at {self.where} is damaged or is not a SQLite database ({self.cause}): "
+            "restore it from a backup (a snapshot restores into a new data dir), or move it away "
+            "to start on a new one"
+        )
+
+
 class Outage:
     """One engine's database: how logs name it, and a throttle per kind of failure."""
 
@@ -182,6 +203,7 @@ class Outage:
         self.read_only = LogThrottle(logger, f"writing to the database at {where}")
         self.io_error = LogThrottle(logger, f"writing to the database at {where}")
         self.locked = LogThrottle(logger, f"the write lock of the database at {where}")
+        self.damaged = LogThrottle(logger, f"the database file at {where}")
 
     @property
     def writes_failing(self) -> bool:
@@ -228,6 +250,10 @@ def watch_outages(engine: AsyncEngine, url: str) -> Outage:
             read_only = DatabaseReadOnly(outage.where, _sqlite_cause(original))
             outage.read_only.failed("%s", read_only)
             raise read_only from (context.sqlalchemy_exception or original)
+        if _damaged(original):
+            damaged = DatabaseDamaged(outage.where, _sqlite_cause(original))
+            outage.damaged.failed("%s", damaged)
+            raise damaged from (context.sqlalchemy_exception or original)
         if _io_error(original):
             io_error = DatabaseIOError(outage.where, _sqlite_cause(original))
             outage.io_error.failed("%s", io_error)
@@ -320,6 +346,15 @@ def _read_only(exc: BaseException) -> bool:
     return isinstance(code, int) and code & 0xFF == _SQLITE_READONLY
 
 
+#: sqlite3.SQLITE_CORRUPT (a damaged page) and SQLITE_NOTADB (not a SQLite file at all).
+_SQLITE_DAMAGED = frozenset({11, 26})
+
+
+def _damaged(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _SQLITE_DAMAGED
+
+
 def _io_error(exc: BaseException) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     return isinstance(code, int) and code & 0xFF in _SQLITE_IO
@@ -354,7 +389,7 @@ def outage_answer(exc: Exception, engine: AsyncEngine | None) -> ServiceUnavaila
 
 def is_outage(exc: BaseException) -> bool:
     """Whether `exc` says the database is out of reach (not that one statement was refused)."""
-    storage = DatabaseFull | DatabaseReadOnly | DatabaseIOError
+    storage = DatabaseFull | DatabaseReadOnly | DatabaseIOError | DatabaseDamaged
     return isinstance(exc, DatabaseUnreachable | storage | DatabaseLocked | PoolTimeout) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
