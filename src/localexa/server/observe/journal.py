@@ -6,7 +6,8 @@ writer redacts each `Exchange` (observe/exchange.py), inserts a batch in one tra
 trims the table to `settings.journal_retention` rows (each time 1 % of that was written).
 `flush()` waits until everything queued so far is written (the journal API calls it before
 reading); `discard_queued()` (reset) drops what is queued. A failed write is logged without its
-content and the entries are lost, never retried into a loop.
+content and the entries are lost, never retried into a loop; only a connection cut before the commit
+(PostgreSQL restarted, failed over) gets one more attempt on a new connection.
 
 Several processes share one journal, and each queues its own entries: a reset through one
 process must also keep the others' queued entries out. So reset moves the journal's cutoff
@@ -36,7 +37,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from localexa.server.core.log_throttle import LogThrottle
@@ -57,6 +58,12 @@ LINGER_SECONDS = 0.02
 #: and restore emptied the map, so a server that never resets (a shared one) kept one entry per
 #: client that ever called, for good (tests/scale/test_no_leaks.py).
 MAX_CLIENT_LOOKUPS = 10_000
+
+
+class _Attempt:
+    """How far one attempt at a batch's transaction got."""
+
+    committing = False
 
 
 class Journal:
@@ -256,6 +263,25 @@ class Journal:
                     self._skips.failed("journal entry skipped: %s", type(row_exc).__name__)
 
     async def _insert(self, rows: list[dict[str, Any]], answered: list[tuple[float, int | None]]) -> None:
+        """One transaction; once more on a new connection when the first was cut before its commit.
+
+        A restart, failover or idle-kill of PostgreSQL cuts the connection in hand: the pool
+        replaces it, and a second attempt keeps the batch. Not when the cut came during the
+        commit, which may have landed (the entries would be written twice).
+        """
+        for attempt in (1, 2):
+            progress = _Attempt()
+            try:
+                await self._insert_once(rows, answered, progress)
+                return
+            except DBAPIError as exc:
+                if attempt == 2 or progress.committing or not exc.connection_invalidated:
+                    raise
+                logger.warning("journal write lost its database connection; writing it again on a new one")
+
+    async def _insert_once(
+        self, rows: list[dict[str, Any]], answered: list[tuple[float, int | None]], progress: _Attempt
+    ) -> None:
         async with self._engine.begin() as conn:
             not_before = await self._cutoff(conn)
             generation = None
@@ -275,6 +301,7 @@ class Journal:
             await conn.execute(insert(JournalEntry), rows)
             self._since_trim += len(rows)
             if self._since_trim < self._trim_every:
+                progress.committing = True  # what fails from here may have landed
                 return
             self._since_trim = 0
             cutoff = (
@@ -285,6 +312,7 @@ class Journal:
                 .scalar_subquery()
             )
             await conn.execute(delete(JournalEntry).where(JournalEntry.id <= cutoff))
+            progress.committing = True  # what fails from here may have landed
 
     async def _cutoff(self, conn: AsyncConnection) -> float:
         """The last reset's start; on PostgreSQL the row stays locked against a reset until commit."""
