@@ -29,6 +29,7 @@ from localexa.server.core.auth import AdminKey
 from localexa.server.core.clock import iso
 from localexa.server.core.deps import BoxDep, ClockDep
 from localexa.server.core.errors import BadRequest, NotFound
+from localexa.server.core.message_parts import Parts, named
 from localexa.server.db.session import SessionDep
 from localexa.server.lwa.expired import ExpiredSweeper
 from localexa.server.lwa.models import Customer, LwaClient
@@ -105,7 +106,7 @@ async def list_customers(session: SessionDep) -> list[CustomerOut]:
 async def get_customer(user_id: str, session: SessionDep) -> CustomerOut:
     customer = await LwaRepository(session).customer(user_id)
     if customer is None:
-        raise NotFound(f"No customer {user_id}.")
+        raise NotFound(Parts.of("No customer ", *named(user_id), "."))
     return _customer_out(customer)
 
 
@@ -197,7 +198,7 @@ async def get_skill(skill_id: str, session: SessionDep, box: BoxDep, clock: Cloc
     the demo) gets it here."""
     found = await SkillRepository(session).skill_and_alexa_secret(skill_id)
     if found is None:
-        raise NotFound(f"No skill {skill_id}.")
+        raise NotFound(Parts.of("No skill ", *named(skill_id), "."))
     skill, sealed = found
     credentials = None
     if skill.alexa_client_id is not None and sealed is not None:

@@ -43,7 +43,7 @@ from localexa.server.core.errors import (
     refused_in_shape,
     render_error,
 )
-from localexa.server.core.message_parts import Part
+from localexa.server.core.message_parts import Part, named
 from localexa.server.core.public_admin_paths import admin_key_first
 from localexa.server.core.request_guard import RequestRefused
 from localexa.server.core.strict_json import NonFiniteNumber
@@ -104,6 +104,9 @@ def _violation(err: Mapping[str, Any]) -> tuple[Part, ...]:
     return (Sent(msg),)
 
 
+#: How much of an unknown path a 404 or 405 names (the longest route's path with its ids is ~150).
+PATH_SHOWN = 300
+
 _STATUS_ERRORS: dict[int, type[LocalexaError]] = {
     400: BadRequest,
     401: Unauthorized,
@@ -153,12 +156,13 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
         detail: str | Parts = exc.detail if isinstance(exc.detail, str) else "Request failed."
         # The path as parts (`Sent`): LWA's error_description keeps its `§`, `…`, `±` as sent; they
         # read as localexa's own words (`/auth/o2/asection 1`, revn QA of 2026-12-06).
-        path = Sent(request.url.path)
+        # At most PATH_SHOWN characters of it: whole, a 60 KB path came back in the answer.
+        path = named(request.url.path, PATH_SHOWN)
         if exc.status_code == 404 and detail == "Not Found":
-            detail = Parts.of(f"No resource at {request.method} ", path, ".")
+            detail = Parts.of(f"No resource at {request.method} ", *path, ".")
         headers = exc.headers
         if exc.status_code == 405:
-            detail = Parts.of(f"{request.method} is not allowed on ", path, ".")
+            detail = Parts.of(f"{request.method} is not allowed on ", *path, ".")
             # A 405 must list the methods in `Allow` (RFC 9110 §15.5.6).
             allowed = families.allowed_methods(request.url.path)
             if allowed:  # a route that raised 405 itself keeps its own headers

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-__all__ = ["CUT", "SHOWN", "Code", "Part", "Parts", "Sent", "description_text", "quoted"]
+__all__ = ["CUT", "SHOWN", "Code", "Part", "Parts", "Sent", "description_text", "named", "quoted"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,15 @@ def quoted(sent: Sent, limit: int = SHOWN) -> tuple[Part, ...]:
     if len(sent.text) <= limit:
         return ("'", sent, "'")
     return ("'", Sent(sent.text[:limit]), "'" + CUT)
+
+
+def named(value: str, limit: int = SHOWN) -> tuple[Part, ...]:
+    """An id or path the request named, unquoted as messages have always shown it: whole up to
+    `limit` characters, a longer one's first `limit` then `… (7,000 characters)`. Whole, a 404
+    for an id of 7,000 characters echoed all of them (session 36's review)."""
+    if len(value) <= limit:
+        return (Sent(value),)
+    return (Sent(value[:limit]), f"{CUT} ({len(value):,} characters)")
 
 
 @dataclass(frozen=True)

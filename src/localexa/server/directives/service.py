@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.crypto import NotOpened
 from localexa.server.core.errors import BadRequest, LocalexaError, NotFound, ServiceUnavailable
+from localexa.server.core.message_parts import Parts, named
 from localexa.server.directives import envelope
 from localexa.server.directives.credential_answers import EXPIRED, INVALID, error_type, learn_invalid
 from localexa.server.directives.in_flight import InFlightDirectives
@@ -292,11 +293,11 @@ async def _read_target(
     async with runtime.transaction() as session:
         customer = await LwaRepository(session).customer(request.user_id)
         if customer is None:
-            raise NotFound(f"No customer {request.user_id}.")
+            raise NotFound(Parts.of("No customer ", *named(request.user_id), "."))
         in_region(customer.region)  # the journal's region of the calls it makes
         skill = await SkillRepository(session).skill(request.skill_id)
         if skill is None:
-            raise NotFound(f"No skill {request.skill_id}.")
+            raise NotFound(Parts.of("No skill ", *named(request.skill_id), "."))
         if request.key == ACCEPT_GRANT and ASYNC_EVENT_PERMISSION not in skill.permissions:
             raise BadRequest(f"The skill does not have the permission {ASYNC_EVENT_PERMISSION}.")
         try:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from localexa.server.core.clock import iso
 from localexa.server.core.errors import BadRequest, NotFound
+from localexa.server.core.message_parts import Parts, named
 from localexa.server.directives.models import AfterLinkStatus, DiscoveredEndpoint, SkillMessage
 from localexa.server.directives.repository import DirectiveRepository
 from localexa.server.directives.schemas import (
@@ -34,11 +35,12 @@ def _iso(value: datetime | None) -> str | None:
 
 async def _check_pair(session: AsyncSession, user_id: str, skill_id: str, *, enabled: bool) -> None:
     if await LwaRepository(session).customer(user_id) is None:
-        raise NotFound(f"No customer {user_id}.")
+        raise NotFound(Parts.of("No customer ", *named(user_id), "."))
     if await SkillRepository(session).skill(skill_id) is None:
-        raise NotFound(f"No skill {skill_id}.")
+        raise NotFound(Parts.of("No skill ", *named(skill_id), "."))
     if enabled and await find_enablement(session, customer_id=user_id, skill_id=skill_id) is None:
-        raise NotFound(f"The skill {skill_id} is not enabled for the customer {user_id}.")
+        said = ("The skill ", *named(skill_id), " is not enabled for the customer ", *named(user_id), ".")
+        raise NotFound(Parts.of(*said))
 
 
 def _endpoint_out(row: DiscoveredEndpoint) -> EndpointOut:

@@ -24,6 +24,7 @@ from localexa.server.core.auth import Principal
 from localexa.server.core.clock import Clock, as_utc, iso
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, NotFound
+from localexa.server.core.message_parts import Parts, named
 from localexa.server.core.pagination import (
     PageBinding,
     PageRequest,
@@ -186,7 +187,9 @@ class EvaluationService:
         skill = await self._skill(principal, skill_id)
         row = await self.repo.get(evaluation_id) if len(evaluation_id) <= 64 else None
         if row is None or row.skill_id != skill.id:
-            raise NotFound(f"The evaluation {evaluation_id} was not found.", code="NOT_FOUND")
+            raise NotFound(
+                Parts.of("The evaluation ", *named(evaluation_id), " was not found."), code="NOT_FOUND"
+            )
         return row
 
     async def get(self, principal: Principal, skill_id: str, evaluation_id: str) -> EvaluationView:

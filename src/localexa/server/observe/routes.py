@@ -19,6 +19,7 @@ from localexa.server.core.clock import as_utc, iso
 from localexa.server.core.deps import ClockDep
 from localexa.server.core.errors import BadRequest, NotFound
 from localexa.server.core.json_body import NOT_FINITE_MESSAGE, json_object
+from localexa.server.core.message_parts import Parts, named
 from localexa.server.core.openapi import component
 from localexa.server.observe import state
 from localexa.server.observe.faults import retry_after_sent
@@ -163,7 +164,7 @@ async def list_faults(request: Request) -> list[FaultOut]:
 @admin.delete("/faults/{fault_id}", status_code=204)
 async def delete_fault(fault_id: str, request: Request) -> Response:
     if not await request.app.state.faults.delete(fault_id):
-        raise NotFound(f"No fault {fault_id}.")
+        raise NotFound(Parts.of("No fault ", *named(fault_id), "."))
     return Response(status_code=204)
 
 
