@@ -277,7 +277,8 @@ class Journal:
             except DBAPIError as exc:
                 if attempt == 2 or progress.committing or not exc.connection_invalidated:
                     raise
-                logger.warning("journal write lost its database connection; writing it again on a new one")
+                # Info, not a warning: nothing is lost yet, and the lost connection was logged (db/outage.py).
+                logger.info("journal write lost its database connection; writing it again on a new one")
 
     async def _insert_once(
         self, rows: list[dict[str, Any]], answered: list[tuple[float, int | None]], progress: _Attempt
