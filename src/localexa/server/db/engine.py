@@ -45,6 +45,7 @@ from sqlalchemy.util.concurrency import in_greenlet
 from localexa.server.core import strict_json
 from localexa.server.db.deadlocks import answer_deadlocks_with_503
 from localexa.server.db.outage import DatabaseLocked, Outage, watch_outages, watch_writes
+from localexa.server.db.sqlite_file import FileIdentity
 from localexa.server.db.stale_plans import recover_from_stale_plans
 
 #: Execution option: this connection only reads (on SQLite its transactions take no write lock).
@@ -219,6 +220,8 @@ def _writers_of(database: str | None, own: asyncio.Lock) -> asyncio.Lock:
 
 def _configure_sqlite(engine: AsyncEngine, database: str | None, outage: Outage) -> None:
     own = asyncio.Lock()
+    # The file deleted or replaced under the server: 503s, not writes into a lost file (ops37 F2).
+    identity = FileIdentity(database)
     #: The open connections that may be read-only (`_on_connect`).
     read_only_alive: weakref.WeakSet[Any] = weakref.WeakSet()
     # A transaction holding the writers' lock is a write: its commit says a full disk has room again.
@@ -241,6 +244,7 @@ def _configure_sqlite(engine: AsyncEngine, database: str | None, outage: Outage)
         # and the pools of two engines (state and journal) kept 1-2 MB more resident (bench/).
         cursor.execute("PRAGMA cache_size=-512")
         cursor.close()
+        identity.remember()
         # SQLite opens a file it cannot write read-only, and the connection stays so: after a
         # read-only mount or `chattr +i` was lifted, each such pooled connection refused every
         # write (503) until a restart. SQLite also shares the `-shm` it could open only
@@ -254,6 +258,7 @@ def _configure_sqlite(engine: AsyncEngine, database: str | None, outage: Outage)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        identity.check(outage)
         if reads_only.get() or conn.get_execution_options().get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
             return

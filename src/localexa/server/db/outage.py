@@ -204,6 +204,7 @@ class Outage:
         self.io_error = LogThrottle(logger, f"writing to the database at {where}")
         self.locked = LogThrottle(logger, f"the write lock of the database at {where}")
         self.damaged = LogThrottle(logger, f"the database file at {where}")
+        self.replaced = LogThrottle(logger, f"the database file at {where}")
 
     @property
     def writes_failing(self) -> bool:
