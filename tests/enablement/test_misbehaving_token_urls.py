@@ -279,3 +279,47 @@ async def test_secrets_a_token_url_echoes_stay_out_of_the_journal(
     assert any(entry["url"] == token_url.server.url("/token") for entry in entries), entries
     for secret in (CODE, client_secret):
         assert secret not in journal.text
+
+
+async def _outbound_token_calls(admin: Admin, token_url: TokenUrl) -> list[dict[str, Any]]:
+    journal = await admin.client.get(
+        "/_localexa/journal", params={"direction": "outbound"}, headers=admin.headers
+    )
+    assert journal.status_code == 200, journal.text
+    return [e for e in journal.json()["entries"] if e["url"] == token_url.server.url("/token")]
+
+
+@pytest.mark.parametrize(
+    "script", [pytest.param(silent(), id="never-answers"), pytest.param(trickle(), id="trickles")]
+)
+async def test_a_token_exchange_that_times_out_is_journaled(
+    client: httpx.AsyncClient, admin: Admin, token_url: TokenUrl, script: Script
+) -> None:
+    # The exchange's own deadline and OutboundHttp's were the same number of seconds, the outer set
+    # first: it cancelled the call before OutboundHttp could record it, so a token URL that never
+    # answered left no outbound entry at all (review of hang-ups, 2026-12-07).
+    token_url.switch.script = script
+    skill = await admin.skill(account_linking=account_linking(token_url.server, "/token"))  # type: ignore[arg-type]
+    token = await customer_token(admin, await admin.customer())
+
+    answered = await link(client, token, skill.skill_id)
+
+    assert answered.status_code == 400, answered.text
+    calls = await _outbound_token_calls(admin, token_url)
+    assert [(c["status"], c["error"]) for c in calls] == [(None, "timed out")], calls
+    assert calls[0]["requestId"] == answered.headers["x-amzn-requestid"]
+
+
+async def test_a_refresh_that_times_out_is_journaled(
+    client: httpx.AsyncClient, admin: Admin, token_url: TokenUrl
+) -> None:
+    directive = await _linked_and_expired(client, admin, token_url)
+    token_url.switch.script = silent()
+
+    answered = await admin.client.post("/_localexa/directives", json=directive, headers=admin.headers)
+
+    assert answered.status_code == 503, answered.text
+    assert "did not answer within" in answered.json()["message"], answered.text
+    calls = await _outbound_token_calls(admin, token_url)
+    # The link's exchange (200), then the refresh that timed out.
+    assert [(c["status"], c["error"]) for c in calls] == [(None, "timed out"), (200, None)], calls

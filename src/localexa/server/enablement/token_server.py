@@ -16,7 +16,6 @@ turns it into the API's error. httpx never leaks out of here (core.http wraps it
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from dataclasses import dataclass, field
@@ -107,20 +106,21 @@ async def _token_request(
         sorted({v for v in sent if v is not None and len(v) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
     )
     try:
-        # httpx's timeout bounds each phase; asyncio's bounds the whole exchange (a server that
-        # trickles bytes must not stretch the 4.5 s budget).
-        async with asyncio.timeout(timeout):
-            answer = await outbound.request(
-                "POST",
-                client.token_url,
-                timeout=timeout,
-                headers=headers,
-                data=form,
-                journaled=lambda body: scrub_bytes(body, secrets),
-            )
-    except TimeoutError as exc:
-        raise TokenServerRefused(f"the token endpoint did not answer within {timeout:g} s") from exc
+        # `timeout` bounds the whole exchange (OutboundHttp's own deadline: a server that trickles
+        # bytes cannot stretch the 4.5 s budget). No deadline of our own around it: set first and
+        # as long, it fired first and cancelled the call before OutboundHttp journaled it, so an
+        # exchange that timed out left no outbound entry (review of hang-ups, 2026-12-07).
+        answer = await outbound.request(
+            "POST",
+            client.token_url,
+            timeout=timeout,
+            headers=headers,
+            data=form,
+            journaled=lambda body: scrub_bytes(body, secrets),
+        )
     except OutboundError as exc:
+        if exc.timed_out:
+            raise TokenServerRefused(f"the token endpoint did not answer within {timeout:g} s") from exc
         raise TokenServerRefused(exc.reason) from exc
     body = _json_object(answer.body)
     if not 200 <= answer.status < 300:
