@@ -265,7 +265,11 @@ def watch_outages(engine: AsyncEngine, url: str) -> Outage:
             raise DatabaseLocked(outage.where) from (context.sqlalchemy_exception or original)
         if not context.is_disconnect and _ended(original):
             context.is_disconnect = True  # the pool drops it; the request answers 503 (ConnectionLost)
-        if context.is_disconnect and not context.is_pre_ping:
+        # A cancelled query (a superseded follow-up, a reset, a test case's time limit) is no loss:
+        # SQLAlchemy drops its connection all the same, but it was logged as one, dozens of times
+        # under a relink storm, and a real loss after them went into the throttle's count.
+        cancelled = not isinstance(original, Exception)
+        if context.is_disconnect and not context.is_pre_ping and not cancelled:
             outage.lost.failed(
                 "a connection to the database at %s was lost: %s", outage.where, cause_of(original)
             )
