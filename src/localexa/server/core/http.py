@@ -332,6 +332,13 @@ class OutboundHttp:
                         complete = len(received) <= cap
                 finally:
                     await response.aclose()
+        except asyncio.CancelledError:
+            # Cut off by the caller (a test case over its time limit, a superseded follow-up): the
+            # request went out all the same, so it is journaled (it was not: the skill had a
+            # directive nobody heard of). The observers do not suspend, so a cancellation that
+            # comes again cannot cut this short.
+            await self._notify(request, status, b"", started, "cancelled")
+            raise
         except (httpx.TimeoutException, TimeoutError) as exc:
             await self._notify(request, None, b"", started, "timed out")
             # The reason is logged and stored: the URL without a password.

@@ -44,7 +44,13 @@ from localexa.server.directives.models import FOLLOW_UP_PENDING, AfterLinkStatus
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.service import StopSending
 from localexa.server.enablement.models import Enablement
-from localexa.server.observe.generation import read_generation, work_began, work_generation
+from localexa.server.observe.generation import (
+    Erased,
+    read_generation,
+    work_began,
+    work_erased,
+    work_generation,
+)
 
 logger = logging.getLogger("localexa.directives")
 
@@ -82,6 +88,8 @@ class AfterLinkRunner:
         self._cutting_off = False
         #: The follow-ups running here that hold a lease on their row: (customer, skill, stamp).
         self._leased: dict[asyncio.Task[Any], tuple[str, str, Stamp]] = {}
+        #: Each follow-up's marker, set before a reset or restore cancels it (generation.py).
+        self._erased: dict[asyncio.Task[Any], Erased] = {}
         #: Renews those leases and takes over abandoned follow-ups (`keep_leases`).
         self._keeper: asyncio.Task[None] | None = None
         self._keeper_failures = LogThrottle(logger, "after-link leases")
@@ -123,6 +131,9 @@ class AfterLinkRunner:
         # after a reset's cutoff but before the reset's hooks stop this task stays out of the
         # emptied journal on every database (on SQLite it landed there: readme37b F1).
         work_began.set(time.time())
+        work_erased.set(erased := Erased())
+        if task is not None:
+            self._erased[task] = erased
         try:
             if take_over:
                 stamp = await leases.claim(runtime, customer_id, skill_id, owner)
@@ -171,6 +182,7 @@ class AfterLinkRunner:
         finally:
             if task is not None:
                 self._began.pop(task, None)
+                self._erased.pop(task, None)
                 self._leased.pop(task, None)
             if stamp is not None and stamp.superseded and stamp.owner is not None:
                 # Overtaken while it still held the lease (a single step sent through the admin
@@ -232,6 +244,7 @@ class AfterLinkRunner:
             for task, generation in began:
                 if generation != current and not task.done():
                     logger.info("after-link follow-up stopped: a reset or restore through another process")
+                    self._erased.get(task, Erased()).erased = True
                     task.cancel()
 
     def keep_leases(self) -> None:
@@ -365,6 +378,8 @@ class AfterLinkRunner:
         nothing ran it any more (the process that did may be gone): `wait` waited for it to its
         timeout. So the follow-ups a restored state holds as pending start again here (a restore
         leaves them without a lease: observe/state.py, so no other process takes them first)."""
+        for erased in self._erased.values():
+            erased.erased = True  # a call under way is not journaled as cancelled: its state is gone
         await self.aclose()
         async with self.runtime.sessions() as session:
             pending = (await session.execute(_PENDING_PAIRS)).all()

@@ -44,6 +44,18 @@ work_generation: ContextVar[int | None] = ContextVar("localexa_work_generation",
 #: When the current task's work began (wall clock; None: a request, or work that keeps none).
 work_began: ContextVar[float | None] = ContextVar("localexa_work_began", default=None)
 
+
+class Erased:
+    """Set on a background work's marker (`work_erased`) just before a reset or restore through
+    this process cancels the work: a call it had under way is then left out of the journal, as
+    the calls of that state are (an outbound call cut off otherwise is journaled, `cancelled`)."""
+
+    erased = False
+
+
+#: The current task's background work's marker (None: a request, or work no reset cancels).
+work_erased: ContextVar[Erased | None] = ContextVar("localexa_work_erased", default=None)
+
 _READ = select(JournalCutoff.not_before).where(JournalCutoff.id == GENERATION_ROW)
 
 

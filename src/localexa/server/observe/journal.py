@@ -45,7 +45,7 @@ from localexa.server.db.engine import read_only_connection
 from localexa.server.db.outage import is_outage
 from localexa.server.lwa.models import LwaClient
 from localexa.server.observe.exchange import Exchange, to_row
-from localexa.server.observe.generation import read_generation, work_began, work_generation
+from localexa.server.observe.generation import read_generation, work_began, work_erased, work_generation
 from localexa.server.observe.models import JournalCutoff, JournalEntry
 
 logger = logging.getLogger("localexa.journal")
@@ -107,6 +107,9 @@ class Journal:
 
     # hot path ---------------------------------------------------------------------------
     def record(self, exchange: Exchange) -> None:
+        erased = work_erased.get()
+        if erased is not None and erased.erased:
+            return  # work of a state a reset or restore replaced, cut off by it (generation.py)
         try:
             answered, began = time.time(), work_began.get()
             # Work begun before a reset is cut with it, whenever its calls are answered.
