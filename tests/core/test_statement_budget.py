@@ -74,8 +74,9 @@ BUDGETS: dict[str, Budget] = {
     # + deleting the skill's unexchanged AcceptGrant codes (2026-12-05: disabling ends the grant).
     "customer enablement DELETE": Budget(5, 7, transactions=(1, 1), redis=4),  # was 6, 7; 1, 1
     "Credential Locker PUT": Budget(2, 2, transactions=(1, 1), redis=2),  # was 3, 3; 1, 1
-    "Credential Locker GET (first page)": Budget(2, 2, transactions=(1, 1), redis=2),  # was 2, 2; 1, 1
-    "Credential Locker GET (later page)": Budget(2, 2, transactions=(1, 1), redis=2),  # was 2, 2; 1, 1
+    # + the clock re-read before a page with a next page stamps its nextToken (timetravel38).
+    "Credential Locker GET (first page)": Budget(3, 3, transactions=(1, 1), redis=2),  # was 2, 2; 1, 1
+    "Credential Locker GET (later page)": Budget(3, 3, transactions=(1, 1), redis=2),  # was 2, 2; 1, 1
     "/v3/events ChangeReport": Budget(5, 7, transactions=(1, 1), redis=2),  # was 9, 10; 1, 1
     "evaluation start": Budget(2, 2, transactions=(1, 1), redis=2),  # was 4, 4; 1, 1
     "evaluation get": Budget(3, 3, transactions=(1, 1), redis=2),  # was 4, 4; 1, 1

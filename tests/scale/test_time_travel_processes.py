@@ -7,6 +7,8 @@
   (token checks, pages, sessions) outlives an advance made through A.
 - A token minted through B right after an advance through A lives its hour (`POST
   /_localexa/tokens` reads the shared clock before it stamps the expiry).
+- A page token issued through B right after an advance through A lives its 24 hours (the page
+  reads the shared clock before it stamps its `nextToken`).
 - A fault's `count` is one budget for both processes, spent exactly, under concurrent calls; a
   seeded fault draws the same decision for its n-th matching call whichever process serves it;
   and B answers a fault in the API's own shape, as A does.
@@ -26,7 +28,16 @@ import pytest
 from localexa.server.observe.faults import FaultRule
 from tests.factories import Admin
 from tests.lwa.browser import Browser
-from tests.observe.test_time_travel_every_expiry import Sides, skill_side, walk
+from tests.observe.test_time_travel_every_expiry import (
+    EVENTS,
+    LOCKER,
+    READWRITE,
+    THREAD,
+    XPAN,
+    Sides,
+    skill_side,
+    walk,
+)
 from tests.scale.conftest import Pair
 from tests.scale.processes import ServerProcess
 
@@ -243,3 +254,69 @@ async def test_a_token_refreshed_right_after_an_advance_elsewhere_lives_its_hour
             )
             assert info.status_code == 200, info.text  # was 400: "The access token has expired."
             assert 3600 - 60 < info.json()["exp"] <= 3600
+
+
+async def _stale_b_then_advance(
+    a: httpx.AsyncClient, b: httpx.AsyncClient, pair: Pair, seconds: float
+) -> None:
+    """B re-reads the clock now, then A moves it: B's copy is stale for up to 0.5 s."""
+    headers = pair.b.admin_headers
+    assert (await b.get("/_localexa/clock", headers=headers)).status_code == 200
+    await Admin(a, pair.a.admin_key).advance_clock(seconds)
+
+
+def _next_token(body: dict[str, Any]) -> str:
+    """A page's `nextToken`: at the top (Credential Locker) or in `paginationContext` (SMAPI)."""
+    token: str = body["nextToken"] if "nextToken" in body else body["paginationContext"]["nextToken"]
+    return token
+
+
+async def test_a_page_token_issued_right_after_an_advance_elsewhere_lives_its_day(pair: Pair) -> None:
+    """Page tokens live 24 hours by localexa's clock. Issued through B moments after an advance of
+    two days through A, a Credential Locker `nextToken` (and a test plans one) was stamped by B's
+    clock before the advance, so the next page, asked a moment later, said "nextToken has
+    expired (page tokens live 24 hours)." A page token is now stamped by the shared clock as it is."""
+    async with _clients(pair) as (a, b):
+        admin = Admin(a, pair.a.admin_key)
+        dev = await admin.customer(name="Pager")
+        skill = await admin.skill(dev, permissions=[THREAD, EVENTS])
+        customer = await admin.customer(name="Paged")
+
+        console, _ = await admin.lwa_client(name="Console")
+
+        async def bearer(user_id: str, scope: str, client_id: str) -> dict[str, str]:
+            """One call: B's copy of the clock is stale for 0.5 s at most after an advance."""
+            return {
+                "Authorization": "Bearer " + (await admin.tokens(client_id, user_id, [scope]))["access_token"]
+            }
+
+        locker = await bearer(customer.user_id, EVENTS, skill.messaging_client_id)
+        for name in ("Home", "Cabin"):
+            network = {
+                "extendedPanId": XPAN,
+                "networkName": name,
+                "networkKey": "00112233445566778899aabbccddeeff",
+                "pskc": "445f2b5ca6f2a93a55ce570a70efeecb",
+                "panId": "1234",
+                "channelNumber": 15,
+            }
+            put = await a.put(LOCKER, json={"threadNetwork": network}, headers=locker)
+            assert put.status_code in (200, 204), put.text
+        plans = f"/v1/skills/{skill.skill_id}/smartHome/testing/capabilityTestPlans"
+        for path, query, scope, client_id in (
+            (LOCKER, {"extendedPanId": XPAN}, EVENTS, skill.messaging_client_id),
+            (plans, {}, READWRITE, console),
+        ):
+            user_id = customer.user_id if path == LOCKER else dev.user_id
+            await _stale_b_then_advance(a, b, pair, 2 * 86400)
+            headers = await bearer(user_id, scope, client_id)  # after the advance (the old one is swept)
+            first = await b.get(path, params=query | {"maxResults": "1"}, headers=headers)
+            assert first.status_code == 200, first.text
+            for client in (a, b):
+                assert (await client.get("/_localexa/clock", headers=pair.b.admin_headers)).status_code == 200
+                second = await client.get(
+                    path,
+                    params=query | {"maxResults": "1", "nextToken": _next_token(first.json())},
+                    headers=headers,
+                )
+                assert second.status_code == 200, (path, second.text)  # was 400: "nextToken has expired"

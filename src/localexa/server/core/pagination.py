@@ -22,7 +22,7 @@ Use (service and repository of a paged area):
                                 size=PageSize(default=10, maximum=100), now=clock.now())
     page = await fetch_keyset_page(session, select(Row).where(...), (Row.created_at, Row.id),
                                    request, key_of=lambda row: (row.created_at, row.id))
-    token = next_page_token(codec, binding, page, now=clock.now())   # None on the last page
+    token = await fresh_page_token(codec, binding, page.next_key, clock=clock, session=session)  # None: last
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Select, SQLColumnExpression, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from localexa.server.core.clock import as_utc
+from localexa.server.core.clock import Clock, as_utc
 from localexa.server.core.errors import BadRequest
 from localexa.server.core.message_parts import CUT
 
@@ -327,6 +327,25 @@ def next_page_token(
 ) -> str | None:
     """The `nextToken` to answer with: None on the last page."""
     return None if page.next_key is None else codec.issue(binding, page.next_key, now=now)
+
+
+async def fresh_page_token(
+    codec: PageTokenCodec,
+    binding: PageBinding,
+    last_key: Sequence[KeyPart] | None,
+    *,
+    clock: Clock,
+    session: AsyncSession,
+) -> str | None:
+    """The `nextToken` after `last_key` (None on the last page), stamped by the shared clock as it
+    is now: read in the caller's transaction (`Clock.read_within`), and only when a token is
+    issued. By this process's copy of the clock (up to 0.5 s old), a token issued right after an
+    advance of a day or more through another process had expired on arrival: the next page, a
+    moment later, was a 400 "nextToken has expired" (helper timetravel38)."""
+    if last_key is None:
+        return None
+    await clock.read_within(await session.connection())
+    return codec.issue(binding, last_key, now=clock.now())
 
 
 async def get_page_codec(request: Request) -> PageTokenCodec:

@@ -27,7 +27,7 @@ from localexa.server.core.pagination import (
     PageBinding,
     PageSize,
     PageTokenCodec,
-    next_page_token,
+    fresh_page_token,
     read_page_request,
 )
 from localexa.server.core.query_params import repeated_parameter
@@ -195,7 +195,9 @@ class CredentialLockerService:
             # its emptiness belongs to a moment the token no longer existed.
             raise _token_gone()
         networks = [self._view(row) for row in page.items]
-        return networks, next_page_token(self.codec, binding, page, now=now)
+        return networks, await fresh_page_token(
+            self.codec, binding, page.next_key, clock=self.clock, session=self.repo.session
+        )
 
     def _view(self, row: Row[Any]) -> ThreadNetworkOut:
         """A stored network as the API shows it (`row`: thread_networks' columns)."""

@@ -31,7 +31,7 @@ from localexa.server.core.pagination import (
     PageSize,
     PageTokenCodec,
     fetch_keyset_page,
-    next_page_token,
+    fresh_page_token,
     read_page_request,
 )
 from localexa.server.evaluation.models import (
@@ -134,10 +134,12 @@ class EvaluationService:
         after = str(page.after[0]) if page.after else None
         rest = [plan for plan in plans if after is None or plan.name > after]
         items = rest[: page.limit]
-        token = (
-            self.codec.issue(binding, (items[-1].name,), now=self.clock.now())
-            if len(rest) > page.limit
-            else None
+        token = await fresh_page_token(
+            self.codec,
+            binding,
+            (items[-1].name,) if len(rest) > page.limit else None,
+            clock=self.clock,
+            session=self.session,
         )
         return TestPlanList(
             pagination_context=PaginationContext(next_token=token, total_count=len(plans)) if token else None,
@@ -260,7 +262,9 @@ class EvaluationService:
             key_of=lambda row: (as_utc(row.created_at), row.id),
             descending=True,  # newest first
         )
-        token = next_page_token(self.codec, binding, page, now=self.clock.now())
+        token = await fresh_page_token(
+            self.codec, binding, page.next_key, clock=self.clock, session=self.session
+        )
         return EvaluationList(
             pagination_context_token=NextToken(next_token=token) if token else None,
             evaluations=[
@@ -311,7 +315,9 @@ class EvaluationService:
             request,
             key_of=lambda result: (result.ordinal,),
         )
-        token = next_page_token(self.codec, binding, page, now=self.clock.now())
+        token = await fresh_page_token(
+            self.codec, binding, page.next_key, clock=self.clock, session=self.session
+        )
         total = await self.repo.result_count(row.id)
         return ResultList(
             pagination_context=PaginationContext(next_token=token, total_count=total) if token else None,
