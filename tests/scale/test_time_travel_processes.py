@@ -9,6 +9,8 @@
   /_localexa/tokens` reads the shared clock before it stamps the expiry).
 - A page token issued through B right after an advance through A lives its 24 hours (the page
   reads the shared clock before it stamps its `nextToken`).
+- A link stored through B right after an advance through A keeps its token's lifetime (the link
+  reads the shared clock before it stamps the token's expiry).
 - A fault's `count` is one budget for both processes, spent exactly, under concurrent calls; a
   seeded fault draws the same decision for its n-th matching call whichever process serves it;
   and B answers a fault in the API's own shape, as A does.
@@ -26,10 +28,12 @@ import httpx
 import pytest
 
 from localexa.server.observe.faults import FaultRule
+from tests.enablement.helpers import account_linking, link_body, new_code
 from tests.factories import Admin
 from tests.lwa.browser import Browser
 from tests.observe.test_time_travel_every_expiry import (
     EVENTS,
+    LINKING,
     LOCKER,
     READWRITE,
     THREAD,
@@ -320,3 +324,42 @@ async def test_a_page_token_issued_right_after_an_advance_elsewhere_lives_its_da
                     headers=headers,
                 )
                 assert second.status_code == 200, (path, second.text)  # was 400: "nextToken has expired"
+
+
+async def test_a_link_stored_right_after_an_advance_elsewhere_keeps_its_tokens_lifetime(pair: Pair) -> None:
+    """The link's token lives its `expires_in` (3600 s here) by localexa's clock. Linked through B
+    moments after an advance through A, its expiry was stamped by B's clock before the advance: the
+    token was taken for expired that much early, and a directive 20 minutes later refreshed a
+    token with 40 minutes left."""
+    async with _clients(pair) as (a, b):
+        admin = Admin(a, pair.a.admin_key)
+        with skill_side() as side:
+            made = await admin.skill(
+                await admin.customer(name="Linker"),
+                endpoint=f"{side.url}/skill",
+                permissions=[EVENTS],
+                account_linking=account_linking(side.tokens),
+            )
+            customer = await admin.customer(name="Linked")
+            app_token = await admin.access_token(customer.user_id, ["profile", LINKING])
+            await _stale_b_then_advance(a, b, pair, 3000)
+            linked = await b.post(
+                f"/v1/users/~current/skills/{made.skill_id}/enablement",
+                json=link_body(new_code()),
+                headers={"Authorization": f"Bearer {app_token}"},
+            )
+            assert linked.status_code == 201, linked.text
+            links = f"/_localexa/customers/{customer.user_id}/skills/{made.skill_id}"
+            followed = await a.get(f"{links}/endpoints", params={"waitSeconds": 10}, headers=admin.headers)
+            assert followed.json()["acceptGrant"]["status"] == "SUCCEEDED", followed.text
+            refreshed = side.refreshes()
+            await admin.advance_clock(1200)
+            assert (await b.get("/_localexa/clock", headers=pair.b.admin_headers)).status_code == 200
+            body = {"userId": customer.user_id, "skillId": made.skill_id, "endpointId": "light-1"}
+            sent = await b.post(
+                "/_localexa/directives",
+                json=body | {"namespace": "Alexa", "name": "ReportState"},
+                headers=pair.b.admin_headers,
+            )
+            assert sent.status_code == 200, sent.text
+            assert side.refreshes() == refreshed, "the link's token was refreshed 40 minutes early"

@@ -105,7 +105,8 @@ def token_seal_context(enablement_id: object, kind: str) -> str:
 
 def store_grant(row: Enablement, grant: TokenGrant, box: SecretBox, clock: Clock, client: LinkClient) -> None:
     """Seal the token pair onto `row` and mark it LINKED. A refresh that returns no new refresh
-    token keeps the old one (RFC 6749 §6)."""
+    token keeps the old one (RFC 6749 §6). The caller has read the shared clock in its transaction
+    (`Clock.read_within`): the expiry is stamped by `clock.now()`."""
     now = clock.now()
     lifetime = grant.expires_in or client.default_expires_in or FALLBACK_EXPIRES_IN
     row.access_token_sealed = box.seal(grant.access_token, context=_context(row, "access"))
@@ -188,6 +189,7 @@ async def linked_access_token(
                     forget_link(row, clock, NEEDS_RELINK)
                     await repo.flush()
                 raise _refused(exc) from exc
+        await clock.read_within(await session.connection())  # the expiry by the shared clock as it is
         store_grant(row, grant, box, clock, client)
         await repo.flush()
         return grant.access_token
@@ -306,6 +308,7 @@ async def refresh_outside_transaction(
             repo = EnablementRepository(session)
             row = await repo.find(customer_id, skill_id, for_update=True)
             if row is not None and (row.access_token_sealed, row.refresh_token_sealed) == due.sealed:
+                await clock.read_within(await session.connection())  # the expiry by the shared clock
                 store_grant(row, grant, box, clock, due.client)
                 await repo.flush()
 

@@ -307,7 +307,12 @@ class EnablementService:
         grant: TokenGrant,
         client: LinkClient,
     ) -> Enablement:
-        """Write the exchanged tokens: link the customer's enablement of the stage, or create it."""
+        """Write the exchanged tokens: link the customer's enablement of the stage, or create it.
+
+        The token's expiry is stamped by the shared clock as it is now (`Clock.read_within`): by
+        this process's copy, up to 0.5 s old, a link stored right after an advance through another
+        process took its token for expired that much early, and refreshed it."""
+        await self.clock.read_within(await self.session.connection())
         for _attempt in range(ENABLE_ATTEMPTS):
             row = await self.repo.find(customer_id, skill_key, for_update=True)
             if row is not None and row.link_status == LINKED:
