@@ -11,6 +11,8 @@
   reads the shared clock before it stamps its `nextToken`).
 - A link stored through B right after an advance through A keeps its token's lifetime (the link
   reads the shared clock before it stamps the token's expiry).
+- A capability evaluation started through B right after an advance through A starts by the moved
+  clock.
 - A fault's `count` is one budget for both processes, spent exactly, under concurrent calls; a
   seeded fault draws the same decision for its n-th matching call whichever process serves it;
   and B answers a fault in the API's own shape, as A does.
@@ -363,3 +365,32 @@ async def test_a_link_stored_right_after_an_advance_elsewhere_keeps_its_tokens_l
             )
             assert sent.status_code == 200, sent.text
             assert side.refreshes() == refreshed, "the link's token was refreshed 40 minutes early"
+
+
+async def test_a_run_started_right_after_an_advance_elsewhere_starts_by_the_moved_clock(pair: Pair) -> None:
+    """A capability evaluation's `startTimestamp` is localexa's clock when it was started. Started
+    through B moments after an advance of a day through A, it was stamped by B's clock before the
+    advance: a day before the time the advance answered, so `startTimestampFrom` that time left it
+    out of the list."""
+    async with _clients(pair) as (a, b):
+        admin = Admin(a, pair.a.admin_key)
+        dev = await admin.customer(name="Evaluator")
+        skill = await admin.skill(dev, permissions=[EVENTS])
+        console, _ = await admin.lwa_client(name="Console")
+        runs = f"/v1/skills/{skill.skill_id}/smartHome/testing/capabilityEvaluations"
+        await _stale_b_then_advance(a, b, pair, 86400)
+        moved_to = await admin.advance_clock(0)  # A's clock, after the advance
+        token = (await admin.tokens(console, dev.user_id, [READWRITE]))["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        body = {
+            "capabilityTestPlan": {"id": "x"},
+            "endpoint": {"endpointId": "porch"},
+            "stage": "development",
+        }
+        started = await b.post(runs, json=body, headers=headers)
+        assert started.status_code == 200, started.text
+        listed = await a.get(
+            runs, params={"stage": "development", "startTimestampFrom": moved_to}, headers=headers
+        )
+        assert listed.status_code == 200, listed.text
+        assert [run["id"] for run in listed.json()["evaluations"]] == [started.json()["id"]]  # was []

@@ -160,6 +160,9 @@ class EvaluationService:
         # `"metrics": {}`, and a poller reading metrics[plan name] failed on it. An unknown plan
         # stays unnamed; the worker ends that run NO_SUCH_TEST_PLAN.
         plan = plan_by_id(body.capability_test_plan.id)
+        # `startTimestamp` by the shared clock as it is now: by this process's copy (up to 0.5 s
+        # old), a run started right after an advance through another process was stamped before it.
+        await self.clock.read_within(await self.session.connection())
         # A run still active for the endpoint holds `key` (unique): the INSERT below fails, 409.
         # (It was first looked for with a SELECT, a statement on every start for the same answer.)
         row = CapabilityEvaluation(
