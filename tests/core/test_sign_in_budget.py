@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from localexa.server.core import redis_guard
+from localexa.server.core import redis_guard, redis_pools
 from localexa.server.core.rate_limit import SIGN_IN_OPERATIONS, WindowLimiter
 from localexa.server.settings import Settings
 from tests.conftest import ADMIN_KEY
@@ -140,6 +140,9 @@ async def redis_limited(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> AsyncI
     a loaded machine's loop read a healthy Redis's answer after the 2 s cut, so the calls were
     counted in memory meanwhile, 6 wrong keys through of 3 (CI of 2026-12-07, 4 helpers busy)."""
     monkeypatch.setattr(redis_guard, "COMMAND_SECONDS", 30.0)
+    # The pool's socket timeout too (redis_pools took the value by name at import): at 2 s the
+    # socket's own TimeoutError still sent calls to the in-memory count (a run at load 12).
+    monkeypatch.setattr(redis_pools, "COMMAND_SECONDS", 30.0)
     await redis_or_skip()
     limiter = WindowLimiter.from_settings("6000/minute", REDIS_URL, "3/minute")
     await limiter.reset()
