@@ -29,6 +29,7 @@ from localexa.server.core.regions import RegionMiddleware
 from localexa.server.core.request_guard import RequestGuardMiddleware
 from localexa.server.core.request_id import RequestIdMiddleware
 from localexa.server.core.unexpected import UnexpectedErrorMiddleware
+from localexa.server.db.autovacuum import warn_without_autovacuum
 from localexa.server.db.engine import create_engine
 from localexa.server.db.file_modes import warn_if_open_to_others
 from localexa.server.db.migrate import upgrade_to_head
@@ -96,6 +97,8 @@ def create_app(
                 "PostgreSQL without LOCALEXA_REDIS_URL: serve this database from this one process "
                 "only; processes that use Redis would not learn of the tokens this one revokes"
             )
+        if engine.dialect.name == "postgresql":
+            await warn_without_autovacuum(engine)  # else the journal's table grows for ever
         app.state.outbound = OutboundHttp(ca_file=settings.outbound_ca_file)
         # Cached token checks need every revocation to reach this process (lwa/token_cache.py).
         # One rest after a slow Redis failure for every Redis use of the app (core/redis_guard.py).
