@@ -178,6 +178,15 @@ async def test_messaging_client_cannot_use_the_page(admin: Admin, browser: Brows
         ),
         pytest.param({"code_challenge_method": "S256"}, "invalid_request", id="method-without-challenge"),
         pytest.param({"code_challenge": "short"}, "invalid_request", id="short-challenge"),
+        # RFC 7636 §4.2: an S256 challenge is BASE64URL(SHA-256) without padding, 43 characters.
+        pytest.param(
+            {"code_challenge": "A" * 44, "code_challenge_method": "S256"}, "invalid_request", id="s256-44"
+        ),
+        pytest.param(
+            {"code_challenge": "A" * 42 + "=", "code_challenge_method": "S256"},
+            "invalid_request",
+            id="s256-padded",
+        ),
     ],
 )
 async def test_other_errors_redirect_with_error_and_state(

@@ -347,6 +347,27 @@ async def test_two_client_ids_at_once_is_invalid_request(
     assert_error(response, 400, "invalid_request")
 
 
+async def test_two_different_secrets_at_once_is_invalid_request(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """A request that carries a wrong secret is never answered with tokens, whichever of HTTP
+    Basic and the body holds the right one; the same secret in both places is fine."""
+    skill = await admin.skill()
+    right, wrong = skill.messaging_client_secret, "amzn1.oa2-cs.v1.wrong"
+    form = {"grant_type": "client_credentials", "scope": "alexa:skill_messaging"}
+    for in_basic, in_body in ((right, wrong), (wrong, right)):
+        response = await client.post(
+            TOKEN,
+            data=form | {"client_secret": in_body},
+            headers=basic(skill.messaging_client_id, in_basic),
+        )
+        assert_error(response, 400, "invalid_request")
+    same = await client.post(
+        TOKEN, data=form | {"client_secret": right}, headers=basic(skill.messaging_client_id, right)
+    )
+    assert same.status_code == 200, same.text
+
+
 @pytest.mark.parametrize(
     "auth",
     [
