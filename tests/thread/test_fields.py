@@ -44,6 +44,8 @@ def test_valid_values_are_normalized(
         pytest.param(f.check_extended_pan_id, "ab cd ef 01", "extendedPanId", "8 bytes", id="xpan-spaces"),
         pytest.param(f.check_network_name, "", "networkName", "got 0 bytes", id="name-empty"),
         pytest.param(f.check_network_name, "é" * 9, "networkName", "got 18 bytes", id="name-18-bytes"),
+        # A JSON "\ud800" escape decodes to a lone surrogate, which no UTF-8 encodes.
+        pytest.param(f.check_network_name, "\ud800", "networkName", "UTF-8", id="name-lone-surrogate"),
         pytest.param(f.check_pan_id, "FFFF", "panId", "broadcast", id="panId-ffff"),
         pytest.param(f.check_pan_id, "123", "panId", "2 bytes", id="panId-3-digits"),
         pytest.param(f.check_channel_number, 0, "channelNumber", "between 11 and 26", id="channel-0"),
