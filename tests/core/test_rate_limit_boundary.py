@@ -73,6 +73,20 @@ async def test_a_call_leaves_the_budget_a_period_after_it_was_made(clock: Frozen
     assert await limiter.hit("things.list", "other") is None
 
 
+async def test_less_than_a_second_left_is_a_retry_after_of_one(clock: FrozenTime) -> None:
+    """Whole seconds strictly past the reset: 0.5 s left is 1, not 0 (a retry at once is refused
+    again) nor 2 (a client would wait a second for nothing)."""
+    limiter = WindowLimiter.from_settings("2/minute", None)
+    clock.now = BOUNDARY + 10
+    assert await limiter.hit("things.list", "user:a") is None
+    assert await limiter.hit("things.list", "user:a") is None
+    clock.now = BOUNDARY + 69.5
+    assert await limiter.hit("things.list", "user:a") == 1
+    assert await limiter.spent("things.list", "user:a") == 1
+    clock.now += 1
+    assert await limiter.hit("things.list", "user:a") is None
+
+
 @pytest.mark.parametrize("limit", ["5/second", "2/minute", "3/minute", "10/hour", "3/minute;10/hour"])
 async def test_a_call_after_waiting_retry_after_passes(clock: FrozenTime, limit: str) -> None:
     """Re-verification of 2026-12-06: `Retry-After` came from `limits`' rounded count, and a call
