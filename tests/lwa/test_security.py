@@ -241,6 +241,27 @@ async def test_plain_verifier_must_be_43_to_128_unreserved_characters(
     assert (await client.post(TOKEN, data=data)).json()["error"] == "invalid_grant"
 
 
+async def test_a_plain_verifier_is_compared_case_sensitively(
+    client: httpx.AsyncClient, admin: Admin, browser: Browser, ada: Customer
+) -> None:
+    """RFC 7636 §4.6: `plain` compares the verifier with the challenge as sent; one that differs
+    only in letter case (each letter's case a guess fewer to make) is no match."""
+    client_id, _ = await admin.lwa_client()
+    challenge = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-._~xYz"
+    code = await browser.code_for(client_id, ada.email, ada.password, code_challenge=challenge)
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "client_id": client_id,
+    }
+    for wrong in (challenge.lower(), challenge.upper(), challenge.swapcase()):
+        answer = await client.post(TOKEN, data=data | {"code_verifier": wrong})
+        assert answer.json()["error"] == "invalid_grant", answer.text
+    ok = await client.post(TOKEN, data=data | {"code_verifier": challenge})
+    assert ok.status_code == 200, ok.text
+
+
 async def test_replayed_code_revokes_access_and_refresh_tokens(
     client: httpx.AsyncClient, admin: Admin, browser: Browser, ada: Customer
 ) -> None:
