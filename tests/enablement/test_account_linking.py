@@ -136,6 +136,22 @@ async def test_missing_expires_in_falls_back(
     assert expected - 60 < lifetime <= expected
 
 
+async def test_the_token_servers_expires_in_wins_over_the_skills_default(
+    client: httpx.AsyncClient, admin: Admin, token_server: TokenServer, app: FastAPI
+) -> None:
+    """README: the expiry is `expires_in`, else the skill's `defaultTokenExpirationInSeconds`,
+    else 3600 s; the default is for a token server that says nothing."""
+    skill = await linked_skill(
+        admin, token_server, mode="ok", linking={"defaultTokenExpirationInSeconds": 600}
+    )
+    customer = await admin.customer()
+    assert (await link(client, await customer_token(admin, customer), skill.skill_id)).status_code == 201
+    [row] = [r for r in await _rows(app) if r.customer_id == customer.user_id]
+    assert row.access_token_expires_at is not None
+    lifetime = (as_utc(row.access_token_expires_at) - app.state.clock.now()).total_seconds()
+    assert 3600 - 60 < lifetime <= 3600  # the token server's expires_in, not the default's 600
+
+
 @pytest.mark.parametrize("default", [10**9, 10**12, 0])
 async def test_a_default_expiration_out_of_range_is_refused(
     client: httpx.AsyncClient, admin: Admin, token_server: TokenServer, default: int
