@@ -3,18 +3,27 @@ and the after-link hooks."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from localexa.server.enablement import links as links_module
 from localexa.server.enablement.hooks import add_after_link_hook
 from localexa.server.enablement.links import (
     LinkUnavailable,
+    RefreshDue,
     find_enablement,
     linked_access_token,
     mark_link_invalid,
+    refresh_outside_transaction,
 )
+from localexa.server.enablement.token_server import TokenGrant
 from tests.enablement.helpers import (
+    ACCOUNT_LINKING,
     READWRITE,
     bearer,
     customer_token,
@@ -110,6 +119,65 @@ async def test_an_expired_token_the_link_no_longer_holds_is_not_refreshed(
     again = await _token(app, customer_id, skill.skill_id, expired=f"at-{code}")
     assert again == forced
     assert len(token_server.calls_with("refresh_token", f"rt-{code}")) == 1
+
+
+async def test_a_refresh_outside_the_transaction_never_overwrites_a_link_made_meanwhile(
+    client: httpx.AsyncClient,
+    admin: Admin,
+    token_server: TokenServer,
+    app: FastAPI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLite's way (`refresh_inline=False`): the skill's token server is asked with no
+    transaction open, so the customer may disable the skill and link it again before it answers.
+    The late answer belongs to the old link and is dropped; the new link's tokens stay."""
+    # No after-link follow-up (a Discover directive) refreshing the link beside this test.
+    monkeypatch.setattr(app.state, "after_link_hooks", [])
+    skill, customer_id, _, _ = await _linked(client, admin, token_server)
+    await admin.advance_clock(3601)
+    state = app.state
+    await state.clock.refresh(state.engine, force=True)
+    token = await admin.access_token(customer_id, [ACCOUNT_LINKING])  # the first one expired too
+    async with state.sessions() as session:
+        with pytest.raises(RefreshDue) as caught:
+            await linked_access_token(
+                session,
+                state.box,
+                state.clock,
+                state.outbound,
+                state.settings,
+                customer_id=customer_id,
+                skill_id=skill.skill_id,
+                refresh_inline=False,
+            )
+    new_code_ = new_code()
+
+    async def slow_refresh(*args: object, **kwargs: object) -> TokenGrant:
+        # The customer disables the skill and enables it again, linking anew.
+        disabled = await client.delete(enablement_path(skill.skill_id), headers=bearer(token))
+        assert disabled.status_code == 200, disabled.text
+        assert (await link(client, token, skill.skill_id, new_code_)).status_code == 201
+        return TokenGrant(access_token="at-late-refresh", refresh_token="rt-late-refresh", expires_in=3600)
+
+    monkeypatch.setattr(links_module, "refresh", slow_refresh)
+
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[AsyncSession]:
+        async with state.sessions() as session:
+            yield session
+            await session.commit()
+
+    await refresh_outside_transaction(
+        transaction,
+        state.box,
+        state.clock,
+        state.outbound,
+        state.settings,
+        customer_id=customer_id,
+        skill_id=skill.skill_id,
+        due=caught.value,
+    )
+    assert await _token(app, customer_id, skill.skill_id) == f"at-{new_code_}"
 
 
 async def test_refused_refresh_marks_needs_relink_and_post_relinks(
