@@ -48,3 +48,21 @@ async def test_a_half_encoded_body_with_a_raw_colon_refreshes(
         "/user/profile", headers={"Authorization": f"Bearer {answer.json()['access_token']}"}
     )
     assert profile.json() == {"user_id": customer.user_id}  # profile:user_id only: no name, no email
+
+
+async def test_the_whole_granted_scope_may_be_asked_for_again(
+    client: httpx.AsyncClient, admin: Admin
+) -> None:
+    """RFC 6749 §6: the scope of a refresh may be the granted one, in any order, or narrower; one
+    scope more is `invalid_scope`."""
+    customer = await admin.customer()
+    client_id, secret = await admin.lwa_client()
+    pair = await admin.tokens(client_id, customer.user_id, ["profile", "postal_code"])
+    data = {"grant_type": "refresh_token", "refresh_token": pair["refresh_token"]}
+    for scope in ("profile postal_code", "postal_code profile", "profile"):
+        answer = await client.post("/auth/o2/token", data=data | {"scope": scope}, auth=(client_id, secret))
+        assert answer.status_code == 200, (scope, answer.text)
+    wider_scope = {"scope": "profile postal_code profile:user_id"}
+    wider = await client.post("/auth/o2/token", data=data | wider_scope, auth=(client_id, secret))
+    assert wider.status_code == 400, wider.text
+    assert wider.json()["error"] == "invalid_scope"
