@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from localexa.server.observe.exchange import Exchange
 from tests.conftest import ADMIN_KEY
 
 ADMIN = {"X-Localexa-Admin-Key": ADMIN_KEY}
@@ -30,3 +32,17 @@ async def faults(client: httpx.AsyncClient) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
     listed: list[dict[str, Any]] = response.json()
     return listed
+
+
+def inbound_call(path: str) -> Exchange:
+    """A GET answered 200 as the journal's writer gets it, for tests that record entries themselves
+    (a second writer standing for another process, a writer whose connection is cut)."""
+    return Exchange(
+        direction="inbound",
+        at=datetime.now(UTC),
+        method="GET",
+        path=path,
+        status=200,
+        latency_ms=1.0,
+        request_id=path.rsplit("/", 1)[-1],
+    )

@@ -8,7 +8,6 @@ locked; the writer's batch waits on that lock, its backend is terminated, and th
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -16,20 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from localexa.server.observe.exchange import Exchange
-from tests.observe.helpers import journal
-
-
-def _call(path: str) -> Exchange:
-    return Exchange(
-        direction="inbound",
-        at=datetime.now(UTC),
-        method="GET",
-        path=path,
-        status=200,
-        latency_ms=1.0,
-        request_id=path.rsplit("/", 1)[-1],
-    )
+from tests.observe.helpers import inbound_call, journal
 
 
 async def _waiting_writer(conn: AsyncConnection) -> int:
@@ -59,7 +45,7 @@ async def test_a_batch_whose_connection_was_cut_is_written_on_a_new_one(
     try:
         async with holder_engine.connect() as holder:
             await holder.execute(text("LOCK TABLE journal_cutoff IN ACCESS EXCLUSIVE MODE"))
-            app.state.journal.record(_call("/v1/written-across-a-cut-connection"))
+            app.state.journal.record(inbound_call("/v1/written-across-a-cut-connection"))
             writer = await _waiting_writer(holder)
             cut = await holder.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": writer})
             assert cut.scalar_one() is True

@@ -8,27 +8,12 @@ write the calls it answers after the reset.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import httpx
 from fastapi import FastAPI
 
-from localexa.server.observe.exchange import Exchange
 from localexa.server.observe.journal import Journal
 from localexa.server.observe.journal_store import open_journal_engine
-from tests.observe.helpers import ADMIN, journal
-
-
-def _call(path: str) -> Exchange:
-    return Exchange(
-        direction="inbound",
-        at=datetime.now(UTC),
-        method="GET",
-        path=path,
-        status=200,
-        latency_ms=1.0,
-        request_id=path.rsplit("/", 1)[-1],
-    )
+from tests.observe.helpers import ADMIN, inbound_call, journal
 
 
 async def _other_process(app: FastAPI, discarded: list[int]) -> Journal:
@@ -50,11 +35,11 @@ async def test_entries_another_process_queued_before_a_reset_never_land(
     other = await _other_process(app, discarded)
     try:
         async with other.paused():  # its writer takes the batch, then waits here
-            other.record(_call("/v1/before-the-reset"))
+            other.record(inbound_call("/v1/before-the-reset"))
             reset = await client.post("/_localexa/reset", headers=ADMIN)
             assert reset.status_code == 200, reset.text
         await other.flush()
-        other.record(_call("/v1/after-the-reset"))
+        other.record(inbound_call("/v1/after-the-reset"))
         await other.flush()
     finally:
         await other.stop()
@@ -71,7 +56,7 @@ async def test_a_second_reset_moves_the_cutoff_again(app: FastAPI, client: httpx
     try:
         for round_ in range(2):
             async with other.paused():
-                other.record(_call(f"/v1/round-{round_}"))
+                other.record(inbound_call(f"/v1/round-{round_}"))
                 assert (await client.post("/_localexa/reset", headers=ADMIN)).status_code == 200
             await other.flush()
     finally:
