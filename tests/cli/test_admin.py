@@ -164,6 +164,23 @@ def test_faults_create_list_delete(cli: Cli) -> None:
     assert cli.json("admin", "faults", "list") == []
 
 
+def test_customers_and_skills_delete(cli: Cli) -> None:
+    dev = cli.ok(
+        "admin", "customers", "create", "--name", "Dev", "--email", "dev-del@example.com",
+        "--password", "pw", "-q",
+    ).stdout.strip()  # fmt: skip
+    vendor = cli.ok(
+        "admin", "vendors", "create", "--name", "Acme", "--owner-user-id", dev, "-q"
+    ).stdout.strip()
+    skill = cli.ok(
+        "admin", "skills", "create", "--vendor-id", vendor, "--name", "S", "--endpoint",
+        "http://127.0.0.1:9/s", "-q",
+    ).stdout.strip()  # fmt: skip
+    assert cli.json("admin", "skills", "delete", skill) == {"skillId": skill, "deleted": True}
+    assert cli.json("admin", "customers", "delete", dev) == {"userId": dev, "deleted": True}
+    assert cli.run("admin", "customers", "delete", dev).exit_code == 3
+
+
 def test_region_options_take_any_case_and_fault_bounds_are_the_servers(cli: Cli) -> None:
     cli.json("admin", "faults", "create", "--path", "/x", "--status", "503", "--region", "eu")
     [fault] = cli.json("admin", "faults", "list")

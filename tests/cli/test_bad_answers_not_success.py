@@ -59,6 +59,8 @@ NO_BODY_COMMANDS = [
     pytest.param(["skill", "linking", "update", SKILL, "--file", "{linking}"], id="linking-update"),
     pytest.param(["skill", "linking", "delete", SKILL], id="linking-delete"),
     pytest.param(["admin", "faults", "delete", "fault-1"], id="faults-delete"),
+    pytest.param(["admin", "customers", "delete", "amzn1.account.X"], id="customers-delete"),
+    pytest.param(["admin", "skills", "delete", SKILL], id="skills-delete"),
 ]
 
 

@@ -120,6 +120,8 @@ NO_BODY_COMMANDS = {
     ("skill", "linking", "update"),
     ("skill", "linking", "delete"),
     ("admin", "faults", "delete"),
+    ("admin", "customers", "delete"),
+    ("admin", "skills", "delete"),
 }
 #: The bad 2xx answers that carry a body (all of BAD_BODIES but the empty ones).
 BODY_MODES = sorted(BAD_BODIES - {"empty-200", "empty-204"})

@@ -12,6 +12,7 @@ from localexa.client import (
     BadRequestError,
     Client,
     ConfigurationError,
+    ConflictError,
     NotFoundError,
     Region,
     RetryPolicy,
@@ -127,6 +128,34 @@ async def test_admin_errors_are_typed(sdk: AsyncClient) -> None:
         await sdk.admin.customers.create(name="X", email="not-an-email", password="pw")
     with pytest.raises(NotFoundError):
         await sdk.admin.skills.get("amzn1.ask.skill.nope")
+
+
+async def test_customers_and_skills_are_deleted(sdk: AsyncClient, sync_sdk: Client) -> None:
+    """`customers.delete` and `skills.delete`, async and sync: done on 204, NotFoundError for an
+    unknown id, ConflictError for a developer whose vendor still has skills; the tokens go too."""
+    dev = await sdk.admin.customers.create(name="Dev", email=email(), password="pw")
+    vendor = await sdk.admin.vendors.create(name="Acme", owner_user_id=dev.user_id)
+    skill = await sdk.admin.skills.create(
+        vendor_id=vendor.vendor_id, name="S", endpoint="http://127.0.0.1:9/s"
+    )
+    ada = await sdk.admin.customers.create(name="Ada", email=email(), password="pw")
+    bo = await in_thread(lambda: sync_sdk.admin.customers.create(name="Bo", email=email(), password="pw"))
+    with pytest.raises(ConflictError) as refused:
+        await sdk.admin.customers.delete(dev.user_id)
+    assert vendor.vendor_id in refused.value.message
+    await sdk.admin.skills.delete(skill.skill_id)
+    with pytest.raises(NotFoundError):
+        await in_thread(lambda: sync_sdk.admin.skills.delete(skill.skill_id))
+    await sdk.admin.customers.delete(ada.user_id)
+    await in_thread(lambda: sync_sdk.admin.customers.delete(bo.user_id))
+    await sdk.admin.customers.delete(dev.user_id)
+    for gone in (ada, bo, dev):
+        with pytest.raises(NotFoundError):
+            await sdk.admin.customers.get(gone.user_id)
+    with pytest.raises(NotFoundError):
+        await sdk.admin.customers.delete(ada.user_id)
+    with pytest.raises(NotFoundError):
+        await sdk.admin.skills.delete(skill.skill_id)
 
 
 async def test_health_and_ready_need_no_key(sdk: AsyncClient) -> None:

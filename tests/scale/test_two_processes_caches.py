@@ -8,7 +8,9 @@ through A then B:
 - the clock offset: re-read at most every 0.5 s, and every call after that is judged and
   journaled by the moved clock, the first one included;
 - a reset or restore through A: its clock and faults are B's within the same bound, and a
-  token B had cached ends at once (the Redis token epoch).
+  token B had cached ends at once (the Redis token epoch);
+- a customer or a skill deleted through A: the tokens B had cached of them end at once (the same
+  epoch; the rows go by ON DELETE CASCADE, which no Python code sees).
 
 Faults here match only paths of this test's own customer, and each test deletes its faults, so
 they touch no other test of the module.
@@ -29,7 +31,7 @@ import pytest
 from localexa.server.core.clock import as_utc
 from tests.scale.conftest import Pair
 from tests.scale.processes import ServerProcess, query
-from tests.scale.world import READWRITE, app_token, bearer, customer, skill
+from tests.scale.world import ACCOUNT_LINKING, READWRITE, app_token, bearer, customer, skill, token
 
 pytestmark = pytest.mark.slow
 
@@ -239,6 +241,26 @@ def test_a_reset_on_one_process_is_the_others_clock_and_faults(pair: Pair) -> No
     # By the clock before the reset it would be ten days ahead.
     assert abs((_when(entry["time"]) - wall).total_seconds()) < 60, (entry["time"], wall)
     assert fault_id not in _faults_of(pair.a)
+
+
+def test_tokens_of_a_customer_or_skill_deleted_on_one_process_end_on_the_other_at_once(pair: Pair) -> None:
+    """B cached the answers of a customer's app token and of the skill's messaging-client token;
+    deleting the skill through A ends the messaging token on B at once (the app token stays),
+    deleting the customer through A ends the app token on B at once."""
+    owner = skill(pair.a)
+    user_id = customer(pair.a)
+    linking = app_token(pair.a, user_id, [ACCOUNT_LINKING])
+    messaging = token(pair.a, owner.messaging_client_id, user_id, ["profile"])
+    with _clients(pair) as (a, b):
+        assert b.get("/v1/alexaApiEndpoint", headers=bearer(linking)).status_code == 200  # cached on B
+        assert b.get("/user/profile", headers=bearer(messaging)).status_code == 200
+        assert a.delete(f"/_localexa/skills/{owner.skill_id}").status_code == 204
+        assert b.get("/user/profile", headers=bearer(messaging)).status_code == 401
+        assert b.get("/v1/alexaApiEndpoint", headers=bearer(linking)).status_code == 200
+        assert a.delete(f"/_localexa/customers/{user_id}").status_code == 204
+        assert b.get("/v1/alexaApiEndpoint", headers=bearer(linking)).status_code == 401
+        assert b.delete(f"/_localexa/customers/{user_id}").status_code == 404
+        assert b.delete(f"/_localexa/customers/{owner.developer}").status_code == 204
 
 
 def _faults_of(server: ServerProcess) -> dict[str, dict[str, Any]]:

@@ -6,6 +6,7 @@
     localexa admin skills create --vendor-id … --name "My Lights" --endpoint http://127.0.0.1:9000/skill
     localexa admin tokens create --client-id … --user-id … --scope alexa::ask:skills:readwrite -q
     localexa admin clock advance 1h
+    localexa admin customers delete amzn1.account.… | skills delete amzn1.ask.skill.…
     localexa admin faults | journal | directives …    (admin_steer.py)
     localexa admin reset --yes | snapshot -o state.json | restore state.json | health
 
@@ -125,6 +126,16 @@ def get_customer(ctx: typer.Context, user_id: str, json_output: JsonOption = Fal
     with cli.client(admin=True) as client:
         found = client.admin.customers.get(user_id)
     emit(found, as_json=cli.json)
+
+
+@customers.command("delete")
+def delete_customer(ctx: typer.Context, user_id: str, json_output: JsonOption = False) -> None:
+    """Delete a customer and everything that is theirs; their tokens stop at once (exit 3 when
+    unknown; refused while a vendor they own has skills: delete those first)."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        client.admin.customers.delete(user_id)
+    emit({"userId": user_id, "deleted": True}, as_json=cli.json, text=f"deleted {user_id}")
 
 
 # -- vendors -------------------------------------------------------------------------------------
@@ -264,6 +275,16 @@ def get_skill(ctx: typer.Context, skill_id: str, json_output: JsonOption = False
     with cli.client(admin=True) as client:
         found = client.admin.skills.get(skill_id)
     emit(found, as_json=cli.json)
+
+
+@skills.command("delete")
+def delete_skill(ctx: typer.Context, skill_id: str, json_output: JsonOption = False) -> None:
+    """Delete a skill, its messaging and Alexa clients and everything that is theirs; their tokens
+    stop at once (exit 3 when unknown)."""
+    cli = state(ctx, json_output=json_output)
+    with cli.client(admin=True) as client:
+        client.admin.skills.delete(skill_id)
+    emit({"skillId": skill_id, "deleted": True}, as_json=cli.json, text=f"deleted {skill_id}")
 
 
 # -- tokens and the clock ------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """`client.admin`: localexa's own admin API, grouped as the contract groups it.
 
-    client.admin.customers.create/list/get     client.admin.journal.list/get
-    client.admin.vendors.create/list           client.admin.faults.create/list/delete
-    client.admin.lwa_clients.create/list       client.admin.directives.send/endpoints/messages/
-    client.admin.skills.create/list/get            discover/accept_grant
-    client.admin.tokens.create                 client.admin.reset/snapshot/restore/health/ready
+    client.admin.customers.create/list/get/delete  client.admin.journal.list/get
+    client.admin.vendors.create/list               client.admin.faults.create/list/delete
+    client.admin.lwa_clients.create/list           client.admin.directives.send/endpoints/messages/
+    client.admin.skills.create/list/get/delete         discover/accept_grant
+    client.admin.tokens.create                     client.admin.reset/snapshot/restore/health/ready
     client.admin.clock.get/advance
 
 The flows live in admin_flows.py, observe_flows.py and directive_flows.py; these classes bind them.
@@ -27,6 +27,7 @@ class Customers(SyncResource):
     create = sync_method(a.create_customer)
     list = sync_method(a.list_customers)
     get = sync_method(a.get_customer)
+    delete = sync_method(a.delete_customer)
 
 
 class Vendors(SyncResource):
@@ -43,6 +44,7 @@ class Skills(SyncResource):
     create = sync_method(a.create_skill)
     list = sync_method(a.list_skills)
     get = sync_method(a.get_skill)
+    delete = sync_method(a.delete_skill)
 
 
 class Tokens(SyncResource):
@@ -123,6 +125,7 @@ class AsyncCustomers(AsyncResource):
     create = async_method(a.create_customer)
     list = async_method(a.list_customers)
     get = async_method(a.get_customer)
+    delete = async_method(a.delete_customer)
 
 
 class AsyncVendors(AsyncResource):
@@ -139,6 +142,7 @@ class AsyncSkills(AsyncResource):
     create = async_method(a.create_skill)
     list = async_method(a.list_skills)
     get = async_method(a.get_skill)
+    delete = async_method(a.delete_skill)
 
 
 class AsyncTokens(AsyncResource):

@@ -19,6 +19,7 @@ from localexa.client._core import (
     Params,
     call,
     dump,
+    expect_no_content,
     json_body,
     parse_model,
     segment,
@@ -129,6 +130,17 @@ def get_customer(user_id: str) -> Flow[Customer]:
     return parse_model(response, Customer)
 
 
+def delete_customer(user_id: str) -> Flow[None]:
+    """`DELETE /_localexa/customers/{id}` (204): the customer and everything that is theirs
+    (tokens, codes, enablements and links, Thread networks, messages, the vendors they own); their
+    tokens stop working at once. NotFoundError for an unknown customer, unless an earlier attempt
+    of this call may have deleted it (its answer lost): then it is done. ConflictError when a
+    vendor they own still has skills (delete those first, `skills.delete`)."""
+    expect_no_content(
+        (yield from call(admin_request("DELETE", f"/customers/{segment(user_id)}", gone_is_done=True)))
+    )
+
+
 def create_vendor(*, name: str, owner_user_id: str) -> Flow[Vendor]:
     """A vendor; its owner is the developer who manages its skills."""
     body = {"name": name, "ownerUserId": owner_user_id}
@@ -199,6 +211,16 @@ def list_skills() -> Flow[list[SkillInfo]]:
 def get_skill(skill_id: str) -> Flow[SkillInfo]:
     response = yield from call(admin_request("GET", f"/skills/{segment(skill_id)}"))
     return parse_model(response, SkillInfo)
+
+
+def delete_skill(skill_id: str) -> Flow[None]:
+    """`DELETE /_localexa/skills/{id}` (204): the skill, its messaging and Alexa clients and their
+    tokens, its enablements, messages and evaluations; those tokens stop working at once.
+    NotFoundError for an unknown skill, unless an earlier attempt of this call may have deleted it
+    (its answer lost): then it is done."""
+    expect_no_content(
+        (yield from call(admin_request("DELETE", f"/skills/{segment(skill_id)}", gone_is_done=True)))
+    )
 
 
 def create_tokens(*, client_id: str, user_id: str, scopes: Sequence[str]) -> Flow[TokenResponse]:

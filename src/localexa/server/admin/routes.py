@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
+from localexa.server.admin import deletion
 from localexa.server.admin.schemas import (
     ClockIn,
     ClockOut,
@@ -110,6 +111,16 @@ async def get_customer(user_id: str, session: SessionDep) -> CustomerOut:
     return _customer_out(customer)
 
 
+@router.delete("/customers/{user_id}", status_code=204, response_class=Response)
+async def delete_customer(user_id: str, session: SessionDep) -> Response:
+    """Deletes the customer and everything that is theirs (admin/deletion.py): 204, 404 when
+    unknown, 409 when a vendor they own still has skills. Their tokens stop at once, in every
+    process (the token epoch moves at the commit); the journal keeps its entries."""
+    if not await deletion.delete_customer(session, user_id):
+        raise NotFound(Parts.of("No customer ", *named(user_id), "."))
+    return Response(status_code=204)
+
+
 @router.post(
     "/vendors",
     status_code=201,
@@ -205,6 +216,16 @@ async def get_skill(skill_id: str, session: SessionDep, box: BoxDep, clock: Cloc
         secret = Registry(session, box, clock).open_secret(skill.alexa_client_id, sealed)
         credentials = AlexaClientCredentials(client_id=skill.alexa_client_id, client_secret=secret)
     return SkillDetail(**_skill_fields(skill), alexa_client_credentials=credentials)
+
+
+@router.delete("/skills/{skill_id}", status_code=204, response_class=Response)
+async def delete_skill(skill_id: str, session: SessionDep) -> Response:
+    """Deletes the skill, its messaging and Alexa clients and everything that is theirs
+    (enablements, their tokens and codes, messages, evaluations: admin/deletion.py): 204, 404
+    when unknown. Their tokens stop at once, in every process; the journal keeps its entries."""
+    if not await deletion.delete_skill(session, skill_id):
+        raise NotFound(Parts.of("No skill ", *named(skill_id), "."))
+    return Response(status_code=204)
 
 
 @router.post("/tokens", status_code=201, response_model=TokensOut)
