@@ -264,3 +264,45 @@ async def test_a_run_whose_data_vanished_stops_without_a_stack_trace(
     assert f"evaluation {evaluation_id}: its data was deleted while it ran" in caplog.text
     # Handed back all the same: another worker may claim it at once.
     assert await EvaluationWorker(Runtime.of(app.state), owner="next", config=LEASE).claim() is not None
+
+
+class DeletingSkill:
+    """A channel whose first send deletes the run's skill through the admin API, then sends."""
+
+    def __init__(self, inner: SkillChannel, client: httpx.AsyncClient, admin: Admin, skill_id: str) -> None:
+        self.inner, self.client, self.admin, self.skill_id = inner, client, admin, skill_id
+
+    async def send(self, namespace: str, name: str, payload: dict[str, Any] | None = None) -> Exchange:
+        if self.skill_id:
+            deleted = await self.client.delete(
+                f"/_localexa/skills/{self.skill_id}", headers=self.admin.headers
+            )
+            assert deleted.status_code == 204, deleted.text
+            self.skill_id = ""
+        return await self.inner.send(namespace, name, payload)
+
+
+async def test_a_run_whose_skill_is_deleted_through_the_admin_api_stops_quietly(
+    client: httpx.AsyncClient,
+    admin: Admin,
+    app: FastAPI,
+    mylights: SkillServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`DELETE /_localexa/skills/{id}` while its run is under way: the run and its rows go with the
+    skill, and the worker ends it without a stack trace or a warning, claiming nothing after."""
+    dev, evaluation_id = await queued_run(client, admin, app, mylights)
+    worker = EvaluationWorker(
+        Runtime.of(app.state),
+        owner="w",
+        config=LEASE,
+        channel_factory=lambda runtime, job: DeletingSkill(
+            directive_channel(runtime, job), client, admin, dev.skill.skill_id
+        ),
+    )
+    with caplog.at_level(logging.INFO, logger="localexa.evaluation"):
+        assert await worker.run_once()
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == [], caplog.text
+    async with app.state.sessions() as session:
+        assert await session.get(CapabilityEvaluation, evaluation_id) is None
+    assert await EvaluationWorker(Runtime.of(app.state), owner="next", config=LEASE).claim() is None

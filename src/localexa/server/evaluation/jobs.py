@@ -55,6 +55,10 @@ class LeaseLost(Exception):
     """Another process holds the run now; this one must stop touching it."""
 
 
+class RunDeleted(LeaseLost):
+    """The run is gone: its skill or customer was deleted while it ran (the admin API's DELETE)."""
+
+
 ChannelFactory = Callable[[Runtime, Job], SkillChannel]
 
 

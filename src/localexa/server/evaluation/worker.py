@@ -39,12 +39,19 @@ from localexa.server.evaluation.jobs import (
     ChannelFactory,
     Job,
     LeaseLost,
+    RunDeleted,
     Stopping,
     WorkerConfig,
     directive_channel,
     wall_now,
 )
-from localexa.server.evaluation.models import ERROR, FAILED, PASSED, CapabilityTestCaseResult
+from localexa.server.evaluation.models import (
+    ERROR,
+    FAILED,
+    PASSED,
+    CapabilityEvaluation,
+    CapabilityTestCaseResult,
+)
 from localexa.server.evaluation.prerequisites import (
     RunError,
     check_account,
@@ -223,6 +230,10 @@ class EvaluationWorker:
             if current is not None and current.cancelling():
                 raise  # the worker is stopping
             logger.warning("evaluation %s: %s", job.id, LEASE_LOST)
+        except RunDeleted:
+            # `DELETE /_localexa/skills/{id}` or `/customers/{id}` took the run with it: an
+            # expected end, not a lease another process took.
+            logger.info("evaluation %s: its data was deleted while it ran; stopped here", job.id)
         except LeaseLost:
             logger.warning("evaluation %s: %s", job.id, LEASE_LOST)
         except StateReplaced:
@@ -279,9 +290,10 @@ class EvaluationWorker:
         try:
             plan = find_plan(job.test_plan_id)
             await self._held(
+                job,
                 lambda repo: repo.set_plan(
                     job.id, job.lease, name=plan.name, total_cases=len(plan.test_cases)
-                )
+                ),
             )
             if job.attempts > self.config.max_attempts:
                 cases = plan.test_cases
@@ -336,7 +348,7 @@ class EvaluationWorker:
             error=outcome.error,
             reasons=outcome.reasons or None,
         )
-        await self._held(lambda repo: repo.record_result(job.lease, row, self._lease_until()))
+        await self._held(job, lambda repo: repo.record_result(job.lease, row, self._lease_until()))
 
     async def _conclude(self, job: Job) -> None:
         async with self.runtime.transaction() as session:
@@ -356,16 +368,20 @@ class EvaluationWorker:
     ) -> None:
         ended = self.runtime.clock.now()
         await self._held(
+            job,
             lambda repo: repo.finish(
                 job.id, job.lease, status=status, ended_at=ended, error_code=code, error_message=message
-            )
+            ),
         )
         logger.info("evaluation %s ended %s%s", job.id, status, f" ({code})" if code else "")
 
-    async def _held(self, write: Callable[[EvaluationRepository], Awaitable[bool]]) -> None:
-        """Run a guarded write in its own transaction; LeaseLost when this owner lost the run."""
+    async def _held(self, job: Job, write: Callable[[EvaluationRepository], Awaitable[bool]]) -> None:
+        """Run a guarded write in its own transaction; LeaseLost when this owner lost the run,
+        RunDeleted when the run is gone."""
         async with self.runtime.transaction() as session:
             if not await write(EvaluationRepository(session)):
+                if await session.get(CapabilityEvaluation, job.id) is None:
+                    raise RunDeleted()
                 raise LeaseLost()
 
 
