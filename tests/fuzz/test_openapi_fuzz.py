@@ -74,9 +74,12 @@ CONTROL_PLANE = {
     "/_localexa/clock": "moving the clock forward expires the run's own tokens",
     "/_localexa/(faults.*|reset|restore|snapshot)": "faults make later calls answer 5xx on purpose; "
     "reset and restore wipe or replace all state",
+    # Last: after it the run's own customer and skill may be gone.
+    "/_localexa/(customers|skills)/[^/]+": "deleting the run's customer or skill revokes the tokens "
+    "every other run sends",
 }
 #: Parts of the control plane no link starts or ends at: their runs skip the stateful phase.
-WITHOUT_LINKS = frozenset({"/_localexa/clock"})
+WITHOUT_LINKS = frozenset({"/_localexa/clock", "/_localexa/(customers|skills)/[^/]+"})
 ASYNC_EVENTS = "alexa::async_event:write"
 MAX_EXAMPLES = int(os.environ.get("LOCALEXA_FUZZ_MAX_EXAMPLES", "6"))
 TIMEOUT_SECONDS = int(os.environ.get("LOCALEXA_FUZZ_TIMEOUT", "170"))
