@@ -38,6 +38,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from localexa.server.core.clock import as_utc
 from localexa.server.core.errors import LocalexaError
@@ -124,7 +125,19 @@ async def _save(
     runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None, **fields: Any
 ) -> None:
     """Update the follow-up status of the pair (created on first use), unless a newer follow-up
-    has taken the row over since `stamp`."""
+    has taken the row over since `stamp`, or the row went with its customer or skill."""
+    try:
+        await _save_once(runtime, customer_id, skill_id, stamp, **fields)
+    except StaleDataError:
+        # The row was read, then deleted before its UPDATE: its customer or skill was deleted
+        # (`DELETE /_localexa/customers|skills` cascades it). Nothing is left to keep; it was
+        # logged as a failed follow-up with a traceback (PostgreSQL, 2026-12-07).
+        logger.info("after-link outcome for skill %s dropped: its customer or skill was deleted", skill_id)
+
+
+async def _save_once(
+    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None, **fields: Any
+) -> None:
     async with runtime.transaction() as session:
         repo = DirectiveRepository(session)
         row = await repo.status(customer_id, skill_id)
