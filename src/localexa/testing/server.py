@@ -315,10 +315,26 @@ class LocalexaServer:
                 tail, code = self.log_tail(), self._process.returncode
                 return f"localexa serve exited with {code}.{missing_hint(self._python, tail)}\n{tail}"
             context = ca_context(self.ca_file) if self.tls else None
-            if (context is not None or not self.tls) and answers_as_ours(self.url, self.admin_key, context):
+            if (
+                (context is not None or not self.tls)
+                and self._child_listens()
+                and answers_as_ours(self.url, self.admin_key, context)
+            ):
                 return ""
             time.sleep(0.05)
         return f"localexa serve did not answer within {self._startup_timeout:g} s.\n{self.log_tail()}"
+
+    def _child_listens(self) -> bool:
+        """Whether our own child said it listens on our port (`localexa listening: NA <url>, …`,
+        printed once its sockets are bound). The admin key alone could not tell it from another
+        worker's server given the same key (`localexa_env`, `env=`) that holds the port our child
+        then fails to bind: that worker's tests and resets went to the other's server (xdist38 F1)."""
+        try:
+            text = self.log_file.read_text(errors="replace")
+        except OSError:
+            return False
+        said = f"localexa listening: NA {self.url}"
+        return any(line == said or line.startswith(said + ",") for line in text.splitlines())
 
     def log_tail(self, lines: int = 30) -> str:
         """The log's last lines, the admin key left out (they end up in CI logs)."""
