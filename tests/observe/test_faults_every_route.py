@@ -453,6 +453,10 @@ def operations(client: httpx.AsyncClient, w: World) -> list[Op]:
             json={**w.skill.body, "name": "Another"},
         ),
         op("GET", "/_localexa/skills/{skill_id}", f"/_localexa/skills/{k}", ADMIN, 200, skill=k),
+        # Unknown ids: a fault answers them as any other, and without one they are 404s, so the
+        # world the other operations use stays whole.
+        op("DELETE", "/_localexa/customers/{user_id}", "/_localexa/customers/amzn1.account.GONE", ADMIN, 404),
+        op("DELETE", "/_localexa/skills/{skill_id}", "/_localexa/skills/amzn1.ask.skill.gone", ADMIN, 404),
         op(
             "POST",
             "/_localexa/tokens",
