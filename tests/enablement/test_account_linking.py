@@ -152,6 +152,43 @@ async def test_the_token_servers_expires_in_wins_over_the_skills_default(
     assert 3600 - 60 < lifetime <= 3600  # the token server's expires_in, not the default's 600
 
 
+@pytest.mark.parametrize(
+    ("expires_in", "expected"),
+    [
+        pytest.param("0.5", 1, id="half-a-second-is-one"),
+        pytest.param("1.2", 2, id="rounds-up"),
+        pytest.param("0.001", 1, id="a-millisecond-is-one"),
+        pytest.param("%220.5%22", 1, id="a-numeric-string"),
+        pytest.param("3599.5", 3600, id="near-an-hour"),
+        pytest.param("0", 600, id="zero-is-the-default"),
+        pytest.param("-1", 600, id="negative-is-the-default"),
+    ],
+)
+async def test_a_fractional_expires_in_rounds_up_to_whole_seconds(
+    client: httpx.AsyncClient,
+    admin: Admin,
+    token_server: TokenServer,
+    app: FastAPI,
+    expires_in: str,
+    expected: int,
+) -> None:
+    """A token server's `expires_in` of 0.5 was kept as 3600 s (`int(0.5)` is 0, read as no
+    `expires_in`): a positive lifetime rounds up to whole seconds; 0 or less is no lifetime, so
+    the skill's default (600 here) applies."""
+    skill = await linked_skill(
+        admin, token_server, mode=f"expires-in-{expires_in}", linking={"defaultTokenExpirationInSeconds": 600}
+    )
+    customer = await admin.customer()
+    token = await customer_token(admin, customer)
+    before = app.state.clock.now()
+    assert (await link(client, token, skill.skill_id)).status_code == 201
+    after = app.state.clock.now()
+    [row] = [r for r in await _rows(app) if r.customer_id == customer.user_id]
+    assert row.access_token_expires_at is not None
+    expires_at = as_utc(row.access_token_expires_at)
+    assert before + timedelta(seconds=expected) <= expires_at <= after + timedelta(seconds=expected)
+
+
 @pytest.mark.parametrize("default", [10**9, 10**12, 0])
 async def test_a_default_expiration_out_of_range_is_refused(
     client: httpx.AsyncClient, admin: Admin, token_server: TokenServer, default: int

@@ -11,6 +11,7 @@ It runs uvicorn in a background thread and records every request. The path picks
     /token/refresh-denied  codes work, refresh answers 400 invalid_grant
     /token/refresh-broken  codes work, refresh answers 500
     /token/refresh-broken-slowly  the same, after 0.5 s
+    /token/expires-in-VALUE  like ok, with `expires_in` VALUE read as JSON (`0.5`, `-1`, `"2"`)
 
 Client authentication is checked for real: `alexa-skill` / `s3cret`, by HTTP Basic or in the body.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import socket
 import threading
 import time
@@ -129,7 +131,9 @@ def build_app(server: TokenServer) -> Starlette:
             }
         else:
             return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
-        if mode != "no-expiry":
+        if mode.startswith("expires-in-"):
+            body["expires_in"] = json.loads(mode.removeprefix("expires-in-"))
+        elif mode != "no-expiry":
             body["expires_in"] = 3600
         return JSONResponse(body)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,8 +166,9 @@ def _grant(body: dict[str, Any], status: int) -> TokenGrant:
 
 
 def _expires_in(body: dict[str, Any]) -> int | None:
-    """`expires_in` as a positive whole number of seconds; absent or unusable values fall back to
-    the skill's default (spec §5: defaultTokenExpirationInSeconds)."""
+    """`expires_in` as a positive whole number of seconds, a fraction rounded up (0.5 -> 1,
+    1.2 -> 2); absent or unusable values (0, negative, not a number, 10**9 s or more) fall back
+    to the skill's default (spec §5: defaultTokenExpirationInSeconds)."""
     value = body.get("expires_in")
     if isinstance(value, bool):
         return None
@@ -175,6 +177,9 @@ def _expires_in(body: dict[str, Any]) -> int | None:
             value = float(value)
         except ValueError:
             return None
+    # Rounded up, never down: int(0.5) is 0, which `store_grant` reads as "no expires_in" and
+    # kept a half-second token for the default's hour. Kept below 10**9 s as the skill's own
+    # default is bounded.
     if isinstance(value, int | float) and 0 < value < 10**9:
-        return int(value)
+        return min(math.ceil(value), 10**9 - 1)
     return None
