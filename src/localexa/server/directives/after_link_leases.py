@@ -34,6 +34,8 @@ repository.py):
 
 from __future__ import annotations
 
+import enum
+import logging
 import os
 import socket
 import uuid
@@ -50,6 +52,8 @@ from localexa.server.directives.after_link_claim import FAILED, PENDING, STEPS, 
 from localexa.server.directives.models import FOLLOW_UP_PENDING, AfterLinkStatus
 from localexa.server.directives.runtime import Runtime
 from localexa.server.observe.generation import read_generation, shared
+
+logger = logging.getLogger("localexa.directives")
 
 #: Runs of one link's follow-up (the first and the takeovers) before a takeover gives up.
 MAX_ATTEMPTS = 3
@@ -121,15 +125,43 @@ async def arm(runtime: Runtime, pairs: Sequence[tuple[str, str]]) -> None:
             await _update(session, and_(_pair(customer_id, skill_id), unleased), lease_expires_at=until)
 
 
-async def renew(runtime: Runtime, held: Sequence[tuple[str, str, str]]) -> list[bool]:
+class Renewal(enum.Enum):
+    """What a lease renewal found (`renew`)."""
+
+    KEPT = "kept"
+    #: Another owner holds the row: a takeover (this process paused past its lease) or a relink.
+    LOST = "lost"
+    #: No row: its customer or skill was deleted (the admin API's DELETE cascades it) or a reset
+    #: emptied the table.
+    GONE = "gone"
+
+
+async def renew(runtime: Runtime, held: Sequence[tuple[str, str, str]]) -> list[Renewal]:
     """Renew the leases (customer, skill, owner) this process holds, in one transaction; for
-    each, whether it still held it."""
+    each, whether it still held it, and if not, whether its row is still there."""
     until = lease_until(runtime)
+    found: list[Renewal] = []
     async with runtime.transaction() as session:
-        return [
-            await _update(session, and_(_pair(c, s), _Status.lease_owner == owner), lease_expires_at=until)
-            for c, s, owner in held
-        ]
+        for c, s, owner in held:
+            if await _update(
+                session, and_(_pair(c, s), _Status.lease_owner == owner), lease_expires_at=until
+            ):
+                found.append(Renewal.KEPT)
+            elif (await session.execute(select(_Status.skill_id).where(_pair(c, s)))).first() is None:
+                found.append(Renewal.GONE)
+            else:
+                found.append(Renewal.LOST)
+    return found
+
+
+def log_stopped(skill_id: str, renewal: Renewal) -> None:
+    """The line for a follow-up stopped because its lease could not be renewed."""
+    if renewal is Renewal.GONE:
+        # An expected end, as an evaluation run's (evaluation/worker.py `RunDeleted`): it warned
+        # that the follow-up had lost its lease, which was not so (admindelete F3).
+        logger.info("after-link follow-up for skill %s stopped: its data was deleted while it ran", skill_id)
+    else:
+        logger.warning("after-link follow-up for skill %s stopped: it lost its lease", skill_id)
 
 
 async def release(runtime: Runtime, customer_id: str, skill_id: str, owner: str) -> bool:

@@ -271,12 +271,12 @@ class AfterLinkRunner:
         held = [(task, c, s, stamp) for task, (c, s, stamp) in self._leased.items() if stamp.owner]
         if not held:
             return
-        kept = await leases.renew(self.runtime, [(c, s, stamp.owner or "") for _, c, s, stamp in held])
-        for (task, _, skill_id, stamp), ok in zip(held, kept, strict=True):
-            if not ok and stamp.owner is not None and not task.done():
-                # Paused past its lease (another process runs it now) or overtaken by a relink:
-                # its writes would be dropped anyway; this ends its wait for the skill.
-                logger.warning("after-link follow-up for skill %s stopped: it lost its lease", skill_id)
+        renewed = await leases.renew(self.runtime, [(c, s, stamp.owner or "") for _, c, s, stamp in held])
+        for (task, _, skill_id, stamp), renewal in zip(held, renewed, strict=True):
+            if renewal is not leases.Renewal.KEPT and stamp.owner is not None and not task.done():
+                # Paused past its lease (another process runs it now), overtaken by a relink, or
+                # its row deleted: its writes would be dropped anyway; this ends its wait for the skill.
+                leases.log_stopped(skill_id, renewal)
                 task.cancel()
 
     async def _take_over_abandoned(self) -> None:
