@@ -44,7 +44,8 @@ from sqlalchemy.util.concurrency import in_greenlet
 
 from localexa.server.core import strict_json
 from localexa.server.db.deadlocks import answer_deadlocks_with_503
-from localexa.server.db.outage import DatabaseLocked, Outage, watch_outages, watch_writes
+from localexa.server.db.outage import DatabaseLocked, Outage, watch_outages, watch_writes, where_of
+from localexa.server.db.sequences import answer_exhausted_sequences
 from localexa.server.db.sqlite_file import FileIdentity
 from localexa.server.db.stale_plans import recover_from_stale_plans
 
@@ -157,6 +158,8 @@ def create_engine(url: str) -> AsyncEngine:
     recover_from_stale_plans(engine)
     # A call PostgreSQL ends to settle a deadlock answers 503 (nothing of it was stored).
     answer_deadlocks_with_503(engine)
+    # A table whose id sequence is at its end refuses its inserts: 503, the sequence in the log.
+    answer_exhausted_sequences(engine, where_of(url))
     # A database it cannot connect to, or a connection it loses: 503s, logged once per outage.
     watch_outages(engine, url)
     return engine

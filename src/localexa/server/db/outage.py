@@ -25,8 +25,7 @@ Each engine now gets (`watch_outages`, from db/engine.py):
   connection made; for a full disk, a read-only or failing one, a write that stored a row
   committed: `watch_writes`).
 
-A connect failure before the engine ever connected is not logged here: that is a start failing,
-and the start reports it itself.
+A connect failure before the engine ever connected is not logged here: the failing start says it.
 """
 
 from __future__ import annotations
@@ -44,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from localexa.server.core.errors import ServiceUnavailable
 from localexa.server.core.log_throttle import LogThrottle
+from localexa.server.db.sequences import SequenceExhausted
 
 logger = logging.getLogger("localexa.db")
 
@@ -393,8 +393,8 @@ def outage_answer(exc: Exception, engine: AsyncEngine | None) -> ServiceUnavaila
 
 
 def is_outage(exc: BaseException) -> bool:
-    """Whether `exc` says the database is out of reach (not that one statement was refused)."""
-    storage = DatabaseFull | DatabaseReadOnly | DatabaseIOError | DatabaseDamaged
+    """Whether `exc` says the database is out of reach or refuses a whole kind of write (not one row)."""
+    storage = DatabaseFull | DatabaseReadOnly | DatabaseIOError | DatabaseDamaged | SequenceExhausted
     return isinstance(exc, DatabaseUnreachable | storage | DatabaseLocked | PoolTimeout) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
