@@ -217,7 +217,8 @@ async def test_within_the_grace_expired_rows_stay_and_answer_as_before(
     assert (await tokeninfo(client, world.minted["access_token"])).json()["error_description"] == (
         "The access token has expired."
     )
-    # The revoked refresh token stays revoked (refresh tokens are never swept).
+    # The revoked refresh token stays revoked: revoked 2 minutes ago, it goes a day after that
+    # (tests/lwa/test_revoked_sweep.py).
     assert await count(app, Token, Token.kind == "refresh", Token.revoked.is_(True)) == 1
 
 

@@ -119,7 +119,7 @@ def create_app(
         metrics = app.state.metrics
 
         def count_swept(swept: Swept) -> None:
-            metrics.count_expired_deleted(swept.codes, swept.access_tokens)
+            metrics.count_expired_deleted(swept.codes, swept.access_tokens, swept.revoked_tokens)
 
         # Expired codes and access tokens go a day after they expire (lwa/expired.py).
         app.state.expired_sweeper = sweeper = ExpiredSweeper(engine, clock, on_swept=count_swept)

@@ -1,10 +1,14 @@
-"""The sweep: authorization codes and access tokens are deleted a day after they expire.
+"""The sweep: authorization codes and access tokens are deleted a day after they expire, and
+tokens of every kind a day after they were revoked.
 
 Nothing else deleted them (QA of 2026-12-06): a staging server with years of time travel held
 129 codes, all expired, and ~530 access tokens expired years before, in tables that only grew
 (a SQLite file of 4 KB became 1.6 MB) and in every snapshot, which then outgrew the restore body
 cap. Such rows never authenticate again: an expired code is `invalid_grant`, an expired token
-401 / `invalid_token`, deleted or not.
+401 / `invalid_token`, deleted or not. Refresh tokens never expire (README "Login with Amazon"),
+and a revoked one stayed for ever (soak review of 2026-12-07, F2): it goes a day after its
+revocation (`lwa_tokens.revoked_at`, localexa's clock; migration 0012 stamped the rows revoked
+before it with the upgrade's time). A live refresh token is never swept.
 
 **The grace, `EXPIRED_GRACE` (1 day of localexa's clock).** Until a row is deleted, what reads
 expired rows answers as documented: tokeninfo and the APIs say "The access token has expired."
@@ -14,25 +18,34 @@ localexa stamps (codes 5 minutes, access tokens an hour) and past the time trave
 see them expire (`advanceSeconds` 301 or 3601), and keeps the tables at about a day's worth of
 codes and access tokens (the latest day's plus up to `SWEEP_INTERVAL` more). After it, such a
 token is an unknown one and a replayed code an unknown one: `invalid_grant` without revoking the
-grant, whose tokens by then have expired too, apart from its refresh token. Refresh tokens are
-never swept: they do not expire (README "Login with Amazon"); a revoked one stays, so refreshing
-with it is `invalid_grant` as before.
+grant, whose tokens by then have expired too, apart from its refresh token.
+
+A revoked refresh token answers as an unknown one before and after its deletion: `invalid_grant`
+"The refresh token is not valid." (lwa/token_endpoint.py checks `revoked` with the unknown case).
+One exception: a public client's (PKCE) refresh token refreshed without the secret is
+`invalid_grant` while its revoked row is there and `invalid_client` ("The refresh_token grant
+needs client authentication") once deleted, as any unknown token sent without the secret is.
+Within the day the Credential Locker still reads the revoked refresh token to refuse the grant's
+access tokens (a skill disabled); they have all expired within an hour of the revocation.
 
 **When.** At start and then every `SWEEP_INTERVAL` seconds of wall time in each process (a
 background task of the lifespan), and at once after `POST /_localexa/clock` moves the clock
 (admin/routes.py), so time travel shows it. Never on a token request.
 
-**Cost and locks.** One transaction per batch (`BATCH_SIZE` rows of each table at most, so
+**Cost and locks.** One transaction per batch (`BATCH_SIZE` rows of each kind at most, so
 usually one in all): read the shared clock's offset (`Clock.read_within`, so a reset or restore
 that moved the clock back through another process is seen, and no token issued since is taken
-for an old one), then one DELETE per table through the expiry's index (lwa/repository.py
-`_expired_batch`). On PostgreSQL the DELETE
+for an old one), then one DELETE per kind through its index (lwa/repository.py
+`_expired_batch`: `expires_at` for codes and access tokens, the partial index on `revoked_at`
+for revoked tokens). On PostgreSQL the DELETE
 skips rows other transactions hold (`FOR UPDATE SKIP LOCKED`): concurrent sweeps of several
-processes, an exchange holding its code, a revocation: none waits for another. Its tables are
+processes, an exchange holding its code, a revocation, a refresh reading its token: none waits
+for another. Its tables are
 taken in the order a reset takes them (clock_state, lwa_authorization_codes, lwa_tokens:
 observe/state.py), so a sweep and a reset never deadlock. On SQLite a batch holds the file's
-write lock for its two DELETEs; other writers of the process go first between batches. The DELETE ends
-no live token, so it does not move the token epoch (lwa/token_cache.py `ENDS_NO_LIVE_TOKEN`).
+write lock for its three DELETEs; other writers of the process go first between batches. The
+DELETEs end no live token (an expired or an already revoked one), so they do not move the token
+epoch (lwa/token_cache.py `ENDS_NO_LIVE_TOKEN`; no answer is cached for a revoked token).
 A failed sweep is logged (its kind of failure only) and tried again at the next one.
 """
 
@@ -48,11 +61,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from localexa.server.core.clock import Clock
-from localexa.server.lwa.repository import delete_expired_access_tokens, delete_expired_codes
+from localexa.server.lwa.repository import (
+    delete_expired_access_tokens,
+    delete_expired_codes,
+    delete_revoked_tokens,
+)
 
 logger = logging.getLogger("localexa.lwa")
 
-#: How long after its expiry (localexa's clock) a code or access token is kept (module docstring).
+#: How long after its expiry, or a token's revocation (localexa's clock), a row is kept (module
+#: docstring).
 EXPIRED_GRACE = timedelta(days=1)
 #: Seconds of wall time between two sweeps of one process.
 SWEEP_INTERVAL = 3600.0
@@ -66,21 +84,29 @@ class Swept:
 
     codes: int = 0
     access_tokens: int = 0
+    #: Tokens revoked more than the grace ago (refresh tokens mostly: module docstring).
+    revoked_tokens: int = 0
 
 
 async def sweep_expired(
     engine: AsyncEngine, clock: Clock, *, grace: timedelta = EXPIRED_GRACE, batch: int = BATCH_SIZE
 ) -> Swept:
-    """Delete the codes and access tokens that expired more than `grace` ago by localexa's clock:
-    at most `batch` rows of each table per transaction, until fewer are left."""
+    """Delete the codes and access tokens that expired, and the tokens that were revoked, more
+    than `grace` ago by localexa's clock: at most `batch` rows of each kind per transaction,
+    until fewer are left."""
     swept = Swept()
     while True:
         async with engine.begin() as conn:
             before = await _cutoff(conn, clock, grace)
             codes = await delete_expired_codes(conn, before=before, batch=batch)
             tokens = await delete_expired_access_tokens(conn, before=before, batch=batch)
-        swept = Swept(codes=swept.codes + codes, access_tokens=swept.access_tokens + tokens)
-        if codes < batch and tokens < batch:
+            revoked = await delete_revoked_tokens(conn, before=before, batch=batch)
+        swept = Swept(
+            codes=swept.codes + codes,
+            access_tokens=swept.access_tokens + tokens,
+            revoked_tokens=swept.revoked_tokens + revoked,
+        )
+        if codes < batch and tokens < batch and revoked < batch:
             return swept
         await asyncio.sleep(0)  # the writers queued meanwhile go first
 
@@ -129,7 +155,7 @@ class ExpiredSweeper:
                 swept = await sweep_expired(self._engine, self._clock, grace=self.grace)
             except Exception as exc:  # the database down, a reset's locks: the next one tries again
                 logger.warning(
-                    "the sweep of expired LWA codes and access tokens failed: %s", type(exc).__name__
+                    "the sweep of expired and revoked LWA codes and tokens failed: %s", type(exc).__name__
                 )
                 return None
         hours = f"{self.grace / timedelta(hours=1):g} h"
@@ -141,8 +167,16 @@ class ExpiredSweeper:
                 swept.access_tokens,
                 hours,
             )
-        else:
-            logger.debug("no authorization code or access token expired more than %s ago", hours)
+        if swept.revoked_tokens:
+            logger.info(
+                "deleted %d LWA tokens revoked more than %s ago by localexa's clock",
+                swept.revoked_tokens,
+                hours,
+            )
+        if not (swept.codes or swept.access_tokens or swept.revoked_tokens):
+            logger.debug(
+                "no authorization code or access token expired, nor token revoked, more than %s ago", hours
+            )
         if self._on_swept is not None:
             self._on_swept(swept)
         return swept

@@ -81,6 +81,11 @@ class Token(Base):
         Index("ix_lwa_tokens_grant_id", "grant_id"),
         # The sweep of expired access tokens (lwa/expired.py); refresh tokens have none (NULL).
         Index("ix_lwa_tokens_expires_at", "expires_at"),
+        # The sweep of revoked tokens (lwa/expired.py). Partial in the database (migration
+        # 0012_revoked_at: `WHERE revoked_at IS NOT NULL`), so issuing a token (the hot path)
+        # writes no entry of it. Not declared here: `sqlite_where` and `postgresql_where` load
+        # both SQL dialects at import, in every process (as directives/models.py).
+        Index("ix_lwa_tokens_revoked_at", "revoked_at"),
     )
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -94,6 +99,10 @@ class Token(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When it was revoked, by localexa's clock (set with `revoked`; NULL while it is not): the
+    #: sweep deletes it a day later (lwa/expired.py). Rows revoked before migration 0012 carry
+    #: the migration's time.
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     #: Issued to a public client (a PKCE exchange without the client's secret): a refresh token
     #: so marked is refreshed with client_id alone.
     public_client: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

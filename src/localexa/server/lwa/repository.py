@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Delete, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from localexa.server.core.clock import usable_offset
+from localexa.server.db.base import ClockState
 from localexa.server.lwa.models import KIND_GRANT, AuthorizationCode, Customer, LwaClient, Token
 from localexa.server.lwa.token_cache import ENDS_NO_LIVE_TOKEN, REVOKES_REFRESH_TOKENS_ONLY
 
@@ -69,14 +71,23 @@ _LOCK_GRANT_REFRESH = (
     .with_for_update()
 )
 _INSERT_TOKENS = insert(Token.__table__)  # type: ignore[arg-type]
+_CLOCK_OFFSET = select(ClockState.offset_seconds).where(ClockState.id == 1)
+
+
+async def _localexa_now(conn: AsyncConnection) -> datetime:
+    """localexa's clock as this transaction reads the shared offset (core/clock.py `read_within`):
+    a revocation's `revoked_at`. Read here rather than passed in: a revocation is rare (a replayed
+    code, a disabled skill) and its callers hold no clock of their own to pass."""
+    offset = usable_offset((await conn.execute(_CLOCK_OFFSET)).scalar())
+    return datetime.now(UTC) + timedelta(seconds=offset)
 
 
 def _expired_batch(key: Any, expires_at: Any, *only: Any) -> Delete:
     """`DELETE … WHERE key IN (SELECT key … WHERE expires_at < :before LIMIT :batch FOR UPDATE
-    SKIP LOCKED)`: one range scan of the expiry's index. On PostgreSQL a row another transaction
-    holds (a code being exchanged, a grant being revoked, another process's sweep) is skipped, not
-    waited for, so sweeps never wait on rows nor deadlock on them; SQLite has no FOR UPDATE (its
-    write lock serializes writers)."""
+    SKIP LOCKED)`: one range scan of the index on `expires_at` (or `revoked_at`). On PostgreSQL a
+    row another transaction holds (a code being exchanged, a grant being revoked, a refresh reading
+    its token, another process's sweep) is skipped, not waited for, so sweeps never wait on rows
+    nor deadlock on them; SQLite has no FOR UPDATE (its write lock serializes writers)."""
     expired = (
         select(key)
         .where(expires_at < bindparam("before"), *only)
@@ -86,7 +97,7 @@ def _expired_batch(key: Any, expires_at: Any, *only: Any) -> Delete:
     return (
         delete(key.class_)
         .where(key.in_(expired))
-        # Only rows expired by the shared clock: no live token ends (lwa/token_cache.py).
+        # Only rows expired or revoked by the shared clock: no live token ends (lwa/token_cache.py).
         .execution_options(synchronize_session=False, **{ENDS_NO_LIVE_TOKEN: True})
     )
 
@@ -95,6 +106,10 @@ _EXPIRED_CODES = _expired_batch(AuthorizationCode.code_hash, AuthorizationCode.e
 #: Access tokens only: refresh tokens never expire (their `expires_at` is NULL), and `kind` says so
 #: again should one ever get an expiry.
 _EXPIRED_ACCESS_TOKENS = _expired_batch(Token.token_hash, Token.expires_at, Token.kind == "access")
+#: Tokens of every kind revoked before `before` (the partial index `ix_lwa_tokens_revoked_at`):
+#: revoked refresh tokens, which nothing else deletes, and the revoked access tokens not yet gone
+#: with their expiry (they expired within an hour of their revocation).
+_REVOKED_TOKENS = _expired_batch(Token.token_hash, Token.revoked_at)
 
 
 async def delete_expired_codes(conn: AsyncConnection, *, before: datetime, batch: int) -> int:
@@ -108,6 +123,13 @@ async def delete_expired_access_tokens(conn: AsyncConnection, *, before: datetim
     """Delete up to `batch` access tokens (`Atza|`, `Atc|`) that expired before `before`; the
     number deleted (lwa/expired.py)."""
     result = await conn.execute(_EXPIRED_ACCESS_TOKENS, {"before": before, "batch": batch})
+    return int(result.rowcount or 0)
+
+
+async def delete_revoked_tokens(conn: AsyncConnection, *, before: datetime, batch: int) -> int:
+    """Delete up to `batch` tokens of any kind revoked before `before`; the number deleted
+    (lwa/expired.py)."""
+    result = await conn.execute(_REVOKED_TOKENS, {"before": before, "batch": batch})
     return int(result.rowcount or 0)
 
 
@@ -176,7 +198,12 @@ class LwaRepository:
         waits for this lock and reads the refresh token revoked."""
         conn = await self.session.connection()
         await conn.execute(_LOCK_GRANT_REFRESH, {"grant_id": grant_id})
-        await self.session.execute(update(Token).where(Token.grant_id == grant_id).values(revoked=True))
+        now = await _localexa_now(conn)
+        await self.session.execute(
+            update(Token)
+            .where(Token.grant_id == grant_id, Token.revoked.is_(False))
+            .values(revoked=True, revoked_at=now)
+        )
 
     async def end_skill_grants(self, user_id: str, skill_id: str) -> None:
         """The skill was disabled for this customer: the refresh tokens its messaging client holds
@@ -200,8 +227,9 @@ class LwaRepository:
                 Token.user_id == user_id,
                 Token.kind == "refresh",
                 Token.client_id.in_(messaging_clients),
+                Token.revoked.is_(False),
             )
-            .values(revoked=True)
+            .values(revoked=True, revoked_at=await _localexa_now(await self.session.connection()))
             # No answer is cached for a refresh token: other processes need not be told, so this
             # needs no Redis (lwa/token_cache.py).
             .execution_options(synchronize_session=False, **{REVOKES_REFRESH_TOKENS_ONLY: True})

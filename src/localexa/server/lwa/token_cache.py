@@ -15,10 +15,11 @@ naming a table a token depends on, or any schema change. The epoch moves twice: 
 starts, and once it is done (the connection goes back to the pool, before the caller continues),
 so an entry read while the commit was under way is not trusted either.
 
-One statement says it ends no live token (execution option `ENDS_NO_LIVE_TOKEN`): the sweep's
-DELETE of access tokens that expired a day ago by the shared clock (lwa/expired.py). Moving the
-epoch for it made every process forget every live answer at each sweep, and a Redis outage
-stopped the sweep (its commit refused, as a revocation's is). An answer cached for such a token
+Two statements say they end no live token (execution option `ENDS_NO_LIVE_TOKEN`): the sweep's
+DELETEs of access tokens that expired, and of tokens that were revoked, a day ago by the shared
+clock (lwa/expired.py; no answer is cached for a revoked token). Moving the epoch for them made
+every process forget every live answer at each sweep, and a Redis outage stopped the sweep (its
+commit refused, as a revocation's is). An answer cached for such a token
 while it lived is not trusted once its expiry has passed: the verifier forgets it and asks the
 database (lwa/tokens.py), which says "expired" until the sweep deleted the row and "not valid"
 after, in every process alike (the sweeping process's cached answer said "expired" for ever:
@@ -84,7 +85,8 @@ _MAY_REVOKE = re.compile(
     r"^\s*(?:(?:UPDATE|DELETE)\b.*\b(?:" + "|".join(TOKEN_TABLES) + r")\b|DROP\b|ALTER\b|TRUNCATE\b)",
     re.IGNORECASE | re.DOTALL,
 )
-#: Execution option of a statement that deletes only tokens past their expiry (module docstring).
+#: Execution option of a statement that deletes only tokens past their expiry or already revoked
+#: (module docstring).
 ENDS_NO_LIVE_TOKEN = "localexa_ends_no_live_token"
 #: Execution option of a statement that revokes refresh tokens and nothing else (module docstring).
 REVOKES_REFRESH_TOKENS_ONLY = "localexa_revokes_refresh_tokens_only"

@@ -105,7 +105,8 @@ class Metrics:
         )
         self.expired_deleted = Counter(
             "localexa_lwa_expired_deleted",
-            "LWA authorization codes and access tokens deleted a day after they expired, by kind.",
+            "LWA authorization codes and access tokens deleted a day after they expired, and "
+            "tokens a day after they were revoked, by kind.",
             ["kind"],
             registry=self.registry,
         )
@@ -166,10 +167,11 @@ class Metrics:
     def count_wire_refusal(self, status: int) -> None:
         self.wire_refusals.labels(str(status)).inc()
 
-    def count_expired_deleted(self, codes: int, access_tokens: int) -> None:
-        """A sweep of expired LWA rows (lwa/expired.py) deleted these."""
+    def count_expired_deleted(self, codes: int, access_tokens: int, revoked_tokens: int = 0) -> None:
+        """A sweep of expired and revoked LWA rows (lwa/expired.py) deleted these."""
         self.expired_deleted.labels("authorization_code").inc(codes)
         self.expired_deleted.labels("access_token").inc(access_tokens)
+        self.expired_deleted.labels("revoked_token").inc(revoked_tokens)
 
     def observe_outbound(self, method: str, url_or_host: str, status: int | None, seconds: float) -> None:
         host = outbound_host(url_or_host)

@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0011_journal_ids_never_reused
+-- localexa PostgreSQL schema at revision 0012_revoked_at
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -365,3 +365,9 @@ CREATE INDEX ix_after_link_status_pending_lease ON after_link_status (lease_expi
 UPDATE alembic_version SET version_num='0010_after_link_leases' WHERE alembic_version.version_num = '0009_secret_key_check'
 ;
 UPDATE alembic_version SET version_num='0011_journal_ids_never_reused' WHERE alembic_version.version_num = '0010_after_link_leases'
+;
+ALTER TABLE lwa_tokens ADD COLUMN revoked_at TIMESTAMP WITH TIME ZONE
+;
+CREATE INDEX ix_lwa_tokens_revoked_at ON lwa_tokens (revoked_at) WHERE revoked_at IS NOT NULL
+;
+UPDATE alembic_version SET version_num='0012_revoked_at' WHERE alembic_version.version_num = '0011_journal_ids_never_reused'

@@ -1,4 +1,4 @@
--- localexa SQLite schema at revision 0011_journal_ids_never_reused
+-- localexa SQLite schema at revision 0012_revoked_at
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -82,7 +82,7 @@ CREATE TABLE lwa_tokens (
 	grant_id VARCHAR(64) NOT NULL, 
 	issued_at DATETIME NOT NULL, 
 	expires_at DATETIME, 
-	revoked BOOLEAN NOT NULL, public_client BOOLEAN DEFAULT 0 NOT NULL, 
+	revoked BOOLEAN NOT NULL, public_client BOOLEAN DEFAULT 0 NOT NULL, revoked_at DATETIME, 
 	CONSTRAINT pk_lwa_tokens PRIMARY KEY (token_hash), 
 	CONSTRAINT fk_lwa_tokens_client_id_lwa_clients FOREIGN KEY(client_id) REFERENCES lwa_clients (client_id) ON DELETE CASCADE, 
 	CONSTRAINT fk_lwa_tokens_user_id_customers FOREIGN KEY(user_id) REFERENCES customers (id) ON DELETE CASCADE
@@ -330,3 +330,5 @@ CREATE INDEX ix_journal_entries_customer ON journal_entries (customer)
 CREATE INDEX ix_journal_entries_request_id ON journal_entries (request_id)
 ;
 CREATE INDEX ix_journal_entries_skill ON journal_entries (skill)
+;
+CREATE INDEX ix_lwa_tokens_revoked_at ON lwa_tokens (revoked_at) WHERE revoked_at IS NOT NULL
