@@ -60,6 +60,8 @@ WRITE_LOCK_TIMEOUT = 30.0
 SQLITE_MAX_OVERFLOW = 45
 #: Bytes a SQLite `-wal` file keeps after the log restarts (`PRAGMA journal_size_limit`).
 WAL_SIZE_LIMIT = 8 * 1024 * 1024
+#: `PRAGMA auto_vacuum`'s answer for INCREMENTAL (`release_free_pages`).
+_INCREMENTAL = 2
 #: The longest pause between two tries of `BEGIN IMMEDIATE` while another process writes.
 _LONGEST_PAUSE = 0.05
 _HOLDS_LOCK = "localexa_holds_write_lock"
@@ -103,6 +105,36 @@ async def read_only_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnec
         yield conn
     finally:
         await conn.close()
+
+
+async def release_free_pages(conn: AsyncConnection) -> int:
+    """SQLite: give the file's free pages back to the filesystem, in the caller's write
+    transaction (a reset's); the pages given back. A file made with `auto_vacuum=INCREMENTAL`
+    (every new one since 2026-12-07) shrinks once the log is checkpointed; an older one has
+    nothing to give (`auto_vacuum` none): its free pages are reused by later rows, as before."""
+    if conn.dialect.name != "sqlite":
+        return 0
+    database = (await conn.get_raw_connection()).driver_connection
+    if database is None or database.execute("PRAGMA auto_vacuum").fetchone()[0] != _INCREMENTAL:
+        return 0
+    free = int(database.execute("PRAGMA freelist_count").fetchone()[0])
+    # Python's sqlite3 steps a statement to its first row only, and the pragma frees one page a
+    # row: once per page (a few µs each; none for a small state, whose tables keep their pages).
+    for _ in range(free):
+        database.execute("PRAGMA incremental_vacuum").close()
+    return free
+
+
+async def checkpoint(engine: AsyncEngine) -> None:
+    """SQLite: copy the write-ahead log into the file now and empty the log (`TRUNCATE`), so the
+    pages `release_free_pages` gave back leave the file, and the log its peak, at once rather
+    than at the next automatic checkpoint, which a reader under way may put off. It waits for no
+    one (no busy handler): with a reader or writer under way it does what it can, and the next
+    automatic checkpoint the rest. Outside any transaction."""
+    async with engine.connect() as conn:
+        database = (await conn.get_raw_connection()).driver_connection
+        if database is not None:
+            database.execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
 
 
 def is_sqlite(url: str) -> bool:
@@ -237,6 +269,14 @@ def _configure_sqlite(engine: AsyncEngine, database: str | None, outage: Outage)
         # The driver must not open transactions itself: `_on_begin` does, with the right lock.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # A new file gives the pages of deleted rows back (`release_free_pages`, after a reset):
+        # it kept its high-water size (soak review F6). Only a file without a page takes the
+        # setting, so it comes before WAL mode, which writes the file's header; an existing file
+        # keeps its mode (changing it takes a VACUUM, which localexa never runs). Asked only of
+        # an empty file: setting it opens a write transaction, on every connection (a read-only
+        # file refused its connections, and writers of other connections met a lock).
+        if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+            cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # No busy handler: it sleeps on the loop's thread (statements run inline, inline_sqlite.py),

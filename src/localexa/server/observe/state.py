@@ -42,7 +42,7 @@ from localexa.server.core.clock import iso
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, ServiceUnavailable
 from localexa.server.db.deadlocks import DeadlockVictim
-from localexa.server.db.engine import read_only_connection
+from localexa.server.db.engine import checkpoint, read_only_connection, release_free_pages
 from localexa.server.db.migrate import known_revisions
 from localexa.server.db.models import metadata
 from localexa.server.evaluation.worker import worker_of
@@ -212,6 +212,8 @@ async def reset(app: FastAPI) -> None:
     cutoff: list[float] = []
     #: Whether this reset recorded the key (the database had none).
     recorded: list[bool] = []
+    #: SQLite pages the reset gave back (db/engine.py `release_free_pages`).
+    released: list[int] = []
 
     async def delete_and_cut(conn: AsyncConnection) -> None:
         # Taken once the tables are held (the locks on PostgreSQL, the write lock on SQLite), not
@@ -220,6 +222,8 @@ async def reset(app: FastAPI) -> None:
         # their entries stayed in the journal. Calls answered after this wait for the reset.
         cutoff[:] = [time.time()]
         await _delete_state(conn)
+        # SQLite: the emptied pages go back to the filesystem (a file made since 2026-12-07).
+        released[:] = [await release_free_pages(conn)]
         # An upgraded database whose key nothing could confirm (lwa/key_check.py) is empty now:
         # the key that reset it is its key from here on, not the next start's, whichever it is.
         recorded[:] = [await stored_check(conn) is None]
@@ -231,6 +235,8 @@ async def reset(app: FastAPI) -> None:
         app.state.journal.discard_queued()
         await _rewrite_state(engine, delete_and_cut)
         await app.state.journal.delete_all(not_before=cutoff[0])
+    if released and released[0]:
+        await checkpoint(engine)  # the file shrinks now, not at some later checkpoint
     box.key_confirmed = True  # the database's key is this one now
     if recorded[0]:
         logger.warning(
