@@ -25,6 +25,8 @@ class ThreadNetwork(Base):
         UniqueConstraint("user_id", "extended_pan_id", "network_name", name="uq_thread_networks_identity"),
         # Keyset pages: WHERE user_id = ? AND extended_pan_id = ? AND id > ? ORDER BY id.
         Index("ix_thread_networks_keyset", "user_id", "extended_pan_id", "id"),
+        # Newest-first pages of the console: read in order, not sorted (0013).
+        Index("ix_thread_networks_created_at", "created_at", "id"),
     )
 
     #: Monotonic: the sort key of the keyset pages (core.pagination).

@@ -31,7 +31,11 @@ EVENT = "event"
 
 class SkillMessage(Base):
     __tablename__ = "skill_messages"
-    __table_args__ = (Index("ix_skill_messages_customer_skill", "customer_id", "skill_id", "id"),)
+    __table_args__ = (
+        Index("ix_skill_messages_customer_skill", "customer_id", "skill_id", "id"),
+        # A skill's delete cascades to its messages through this one (0013).
+        Index("ix_skill_messages_skill_id", "skill_id"),
+    )
 
     id: Mapped[int] = mapped_column(_MessageId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -56,6 +60,8 @@ class SkillMessage(Base):
 
 class DiscoveredEndpoint(Base):
     __tablename__ = "discovered_endpoints"
+    #: A skill's delete cascades to its endpoints through this (the key leads with the customer).
+    __table_args__ = (Index("ix_discovered_endpoints_skill_id", "skill_id"),)
 
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
     skill_id: Mapped[str] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True)
@@ -86,6 +92,8 @@ class AfterLinkStatus(Base):
         # third of a lease in every process (since 2026-12-06). Not declared here: `sqlite_where`
         # and `postgresql_where` load both SQL dialects at import, in every process.
         Index("ix_after_link_status_pending_lease", "lease_expires_at"),
+        # A skill's delete cascades to its follow-ups through this (the key leads with the customer).
+        Index("ix_after_link_status_skill_id", "skill_id"),
     )
 
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)

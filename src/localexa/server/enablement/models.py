@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from localexa.server.db.base import Base
@@ -30,7 +30,11 @@ NEEDS_RELINK = "NEEDS_RELINK"
 
 class Enablement(Base):
     __tablename__ = "enablements"
-    __table_args__ = (UniqueConstraint("customer_id", "skill_id", name="uq_enablements_customer_skill"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "skill_id", name="uq_enablements_customer_skill"),
+        #: Newest-first pages of the console: read in order, not sorted (0013).
+        Index("ix_enablements_created_at", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))

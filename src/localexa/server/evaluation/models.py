@@ -37,6 +37,8 @@ class CapabilityEvaluation(Base):
     __table_args__ = (
         Index("ix_capability_evaluations_skill_stage_created", "skill_id", "stage", "created_at", "id"),
         Index("ix_capability_evaluations_status_lease", "status", "lease_expires_at"),
+        # Newest-first pages of the console over every skill's runs (0013).
+        Index("ix_capability_evaluations_created_at", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

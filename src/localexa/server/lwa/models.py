@@ -20,6 +20,8 @@ class Customer(Base):
     """An Amazon account: signs in at /ap/oa, owns vendors as a developer, enables skills."""
 
     __tablename__ = "customers"
+    #: Newest-first pages (the console, the admin listing): read in order, not sorted (0013).
+    __table_args__ = (Index("ix_customers_created_at", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)  # amzn1.account.…
     name: Mapped[str] = mapped_column(String(200))
@@ -36,6 +38,7 @@ class LwaClient(Base):
     `skill_id` None, secret sealed: lwa/registry.py `is_alexa_client`)."""
 
     __tablename__ = "lwa_clients"
+    __table_args__ = (Index("ix_lwa_clients_created_at", "created_at", "client_id"),)
 
     client_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -54,6 +57,11 @@ class AuthorizationCode(Base):
     """A one-time code from /ap/oa (kind `lwa`) or from an AcceptGrant (kind `grant`)."""
 
     __tablename__ = "lwa_authorization_codes"
+    #: The deletes' ON DELETE CASCADE finds a client's and a customer's codes by them (0013).
+    __table_args__ = (
+        Index("ix_lwa_authorization_codes_client_id", "client_id"),
+        Index("ix_lwa_authorization_codes_user_id", "user_id"),
+    )
 
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default="lwa")
@@ -86,6 +94,8 @@ class Token(Base):
         # writes no entry of it. Not declared here: `sqlite_where` and `postgresql_where` load
         # both SQL dialects at import, in every process (as directives/models.py).
         Index("ix_lwa_tokens_revoked_at", "revoked_at"),
+        # A client's delete (its skill's) cascades to its tokens through this one (0013).
+        Index("ix_lwa_tokens_client_id", "client_id"),
     )
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)

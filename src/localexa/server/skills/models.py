@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from localexa.server.db.base import Base
@@ -18,6 +18,8 @@ from localexa.server.db.base import Base
 
 class Vendor(Base):
     __tablename__ = "vendors"
+    #: Newest-first pages (the console, the admin listing): read in order, not sorted (0013).
+    __table_args__ = (Index("ix_vendors_created_at", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -27,6 +29,11 @@ class Vendor(Base):
 
 class Skill(Base):
     __tablename__ = "skills"
+    __table_args__ = (
+        Index("ix_skills_created_at", "created_at", "id"),
+        # A client's delete checks no skill still names it as its messaging client (0013).
+        Index("ix_skills_messaging_client_id", "messaging_client_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)  # amzn1.ask.skill.…
     vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"), index=True)

@@ -1,4 +1,4 @@
--- localexa PostgreSQL schema at revision 0012_revoked_at
+-- localexa PostgreSQL schema at revision 0013_big_state_indexes
 CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -371,3 +371,33 @@ ALTER TABLE lwa_tokens ADD COLUMN revoked_at TIMESTAMP WITH TIME ZONE
 CREATE INDEX ix_lwa_tokens_revoked_at ON lwa_tokens (revoked_at) WHERE revoked_at IS NOT NULL
 ;
 UPDATE alembic_version SET version_num='0012_revoked_at' WHERE alembic_version.version_num = '0011_journal_ids_never_reused'
+;
+CREATE INDEX ix_customers_created_at ON customers (created_at, id)
+;
+CREATE INDEX ix_vendors_created_at ON vendors (created_at, id)
+;
+CREATE INDEX ix_skills_created_at ON skills (created_at, id)
+;
+CREATE INDEX ix_lwa_clients_created_at ON lwa_clients (created_at, client_id)
+;
+CREATE INDEX ix_enablements_created_at ON enablements (created_at, id)
+;
+CREATE INDEX ix_thread_networks_created_at ON thread_networks (created_at, id)
+;
+CREATE INDEX ix_capability_evaluations_created_at ON capability_evaluations (created_at, id)
+;
+CREATE INDEX ix_lwa_tokens_client_id ON lwa_tokens (client_id)
+;
+CREATE INDEX ix_lwa_authorization_codes_client_id ON lwa_authorization_codes (client_id)
+;
+CREATE INDEX ix_lwa_authorization_codes_user_id ON lwa_authorization_codes (user_id)
+;
+CREATE INDEX ix_skill_messages_skill_id ON skill_messages (skill_id)
+;
+CREATE INDEX ix_discovered_endpoints_skill_id ON discovered_endpoints (skill_id)
+;
+CREATE INDEX ix_after_link_status_skill_id ON after_link_status (skill_id)
+;
+CREATE INDEX ix_skills_messaging_client_id ON skills (messaging_client_id)
+;
+UPDATE alembic_version SET version_num='0013_big_state_indexes' WHERE alembic_version.version_num = '0012_revoked_at'
