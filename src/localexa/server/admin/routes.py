@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 
-from localexa.server.admin import deletion
+from localexa.server.admin import deletion, listing
 from localexa.server.admin.schemas import (
     ClockIn,
     ClockOut,
@@ -43,7 +42,7 @@ from localexa.server.lwa.scopes import (
     SMAPI_PREFIX,
 )
 from localexa.server.lwa.tokens import TokenIssuer, new_grant_id
-from localexa.server.skills.models import Skill
+from localexa.server.skills.models import Skill, Vendor
 from localexa.server.skills.repository import SkillRepository
 from localexa.server.skills.schemas import (
     AlexaClientCredentials,
@@ -93,8 +92,16 @@ async def create_customer(body: CustomerIn, session: SessionDep, box: BoxDep, cl
     response_model_by_alias=True,
     response_model_exclude_none=True,
 )
-async def list_customers(session: SessionDep) -> list[CustomerOut]:
-    rows = (await session.execute(select(Customer).order_by(Customer.created_at, Customer.id))).scalars()
+async def list_customers(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    limit: listing.Limit = None,
+    after: listing.After = None,
+) -> list[CustomerOut]:
+    """Oldest first; every one without `limit` (admin/listing.py)."""
+    rows, more = await listing.page(session, Customer, Customer.id, limit=limit, after=after, what="customer")
+    listing.link_next(request, response, limit, rows[-1].id if more else None)
     return [_customer_out(c) for c in rows]
 
 
@@ -136,11 +143,17 @@ async def create_vendor(body: VendorIn, session: SessionDep, box: BoxDep, clock:
 
 
 @router.get("/vendors", response_model=list[VendorOut], response_model_by_alias=True)
-async def list_vendors(session: SessionDep) -> list[VendorOut]:
-    return [
-        VendorOut(vendor_id=v.id, name=v.name, owner_user_id=v.owner_user_id)
-        for v in await SkillRepository(session).vendors()
-    ]
+async def list_vendors(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    limit: listing.Limit = None,
+    after: listing.After = None,
+) -> list[VendorOut]:
+    """Oldest first; every one without `limit` (admin/listing.py)."""
+    rows, more = await listing.page(session, Vendor, Vendor.id, limit=limit, after=after, what="vendor")
+    listing.link_next(request, response, limit, rows[-1].id if more else None)
+    return [VendorOut(vendor_id=v.id, name=v.name, owner_user_id=v.owner_user_id) for v in rows]
 
 
 @router.post("/lwa-clients", status_code=201, response_model=LwaClientOut, response_model_by_alias=True)
@@ -154,10 +167,18 @@ async def create_lwa_client(
 
 
 @router.get("/lwa-clients", response_model=list[LwaClientView], response_model_by_alias=True)
-async def list_lwa_clients(session: SessionDep) -> list[LwaClientView]:
-    rows = (
-        await session.execute(select(LwaClient).order_by(LwaClient.created_at, LwaClient.client_id))
-    ).scalars()
+async def list_lwa_clients(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    limit: listing.Limit = None,
+    after: listing.After = None,
+) -> list[LwaClientView]:
+    """Oldest first; every one without `limit` (admin/listing.py)."""
+    rows, more = await listing.page(
+        session, LwaClient, LwaClient.client_id, limit=limit, after=after, what="LWA client"
+    )
+    listing.link_next(request, response, limit, rows[-1].client_id if more else None)
     return [
         LwaClientView(client_id=c.client_id, name=c.name, redirect_uris=c.redirect_uris, skill_id=c.skill_id)
         for c in rows
@@ -195,9 +216,18 @@ def _skill_fields(skill: Skill) -> dict[str, Any]:
 
 
 @router.get("/skills", response_model=list[SkillView], response_model_by_alias=True)
-async def list_skills(session: SessionDep) -> list[SkillView]:
+async def list_skills(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    limit: listing.Limit = None,
+    after: listing.After = None,
+) -> list[SkillView]:
+    """Oldest first; every one without `limit` (admin/listing.py)."""
     # Ids only: the list is what tables print (the console, `localexa admin skills list`).
-    return [SkillView(**_skill_fields(s)) for s in await SkillRepository(session).skills()]
+    rows, more = await listing.page(session, Skill, Skill.id, limit=limit, after=after, what="skill")
+    listing.link_next(request, response, limit, rows[-1].id if more else None)
+    return [SkillView(**_skill_fields(s)) for s in rows]
 
 
 @router.get("/skills/{skill_id}", response_model=SkillDetail, response_model_by_alias=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,13 +33,6 @@ class SkillRepository:
     async def vendor(self, vendor_id: str) -> Vendor | None:
         return await self.session.get(Vendor, vendor_id)
 
-    async def vendors(self) -> Sequence[Vendor]:
-        return (
-            (await self.session.execute(select(Vendor).order_by(Vendor.created_at, Vendor.id)))
-            .scalars()
-            .all()
-        )
-
     async def skill_and_ownership(self, skill_id: str, user_id: str) -> tuple[Skill, bool] | None:
         """The skill and whether `user_id` owns its vendor; None when there is no such skill."""
         params = {"skill_id": skill_id, "user_id": user_id}
@@ -55,12 +46,6 @@ class SkillRepository:
         """The skill and its Alexa client's sealed secret; None when there is no such skill."""
         row = (await self.session.execute(_SKILL_AND_ALEXA_SECRET, {"skill_id": skill_id})).first()
         return None if row is None else (row[0], row[1])
-
-    async def skills(self, vendor_id: str | None = None) -> Sequence[Skill]:
-        query = select(Skill).order_by(Skill.created_at, Skill.id)
-        if vendor_id is not None:
-            query = query.where(Skill.vendor_id == vendor_id)
-        return (await self.session.execute(query)).scalars().all()
 
     def add(self, row: object) -> None:
         self.session.add(row)
