@@ -117,3 +117,25 @@ async def test_every_foreign_key_leads_an_index(tmp_path: Path) -> None:
             missing += [f"{table}({', '.join(cols)})" for cols in keys.values() if tuple(cols) not in indexed]
     database.close()
     assert missing == []
+
+
+@SQLITE_ONLY
+async def test_a_deep_page_of_a_listing_starts_at_its_place_in_the_index(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """`?after=` seeks to the row in the index (a range), not a scan from the first row."""
+    headers = {"X-Localexa-Admin-Key": ADMIN_KEY}
+    made = await client.post(
+        "/_localexa/customers",
+        json={"name": "A", "email": "a@example.com", "password": "pw", "region": "NA"},
+        headers=headers,
+    )
+    with captured(app) as seen:
+        answer = await client.get(
+            f"/_localexa/customers?limit=2&after={made.json()['userId']}", headers=headers
+        )
+    assert answer.status_code == 200, answer.text
+    (statement, parameters) = next((s, p) for s, p in seen if "ORDER BY" in s and "FROM customers" in s)
+    plan = await plan_of(app, statement, parameters)
+    assert "SEARCH customers USING INDEX ix_customers_created_at" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Query, Request, Response
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -51,7 +51,9 @@ async def page(
         anchor = (await session.execute(select(created).where(key == after))).scalar_one_or_none()
         if anchor is None:
             raise BadRequest(Parts.of("after: there is no ", what, " ", *named(after), "."))
-        statement = statement.where(or_(created > anchor, and_(created == anchor, key > after)))
+        # A row value, which SQLite (3.15+) and PostgreSQL seek to in the index; spelled out as
+        # `a > x OR (a = x AND b > y)`, SQLite walked the index from its first row.
+        statement = statement.where(tuple_(created, key) > tuple_(anchor, after))
     if limit is not None:
         statement = statement.limit(limit + 1)
     rows = list((await session.execute(statement)).scalars())
