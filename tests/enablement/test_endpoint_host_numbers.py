@@ -14,6 +14,13 @@ from tests.enablement.helpers import bearer, customer_token
 from tests.factories import Admin
 
 
+@pytest.fixture
+def backend() -> str:
+    """The Host rule is checked before any route or database: SQLite only (conftest's `backend`
+    would run each case on PostgreSQL too, for CI's time)."""
+    return "sqlite"
+
+
 async def _ask(client: httpx.AsyncClient, admin: Admin, host: str | bytes) -> httpx.Response:
     token = await customer_token(admin, await admin.customer(region="EU"))
     raw = host if isinstance(host, bytes) else host.encode()

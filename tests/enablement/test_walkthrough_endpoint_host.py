@@ -12,6 +12,13 @@ from tests.enablement.helpers import bearer, customer_token
 from tests.factories import Admin
 
 
+@pytest.fixture
+def backend() -> str:
+    """The Host rule is checked before any route or database: SQLite only (conftest's `backend`
+    would run each case on PostgreSQL too, for CI's time)."""
+    return "sqlite"
+
+
 @pytest.mark.parametrize(
     "host",
     [
