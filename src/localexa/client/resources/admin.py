@@ -7,7 +7,8 @@
     client.admin.tokens.create                     client.admin.reset/snapshot/restore/health/ready
     client.admin.clock.get/advance
 
-The flows live in admin_flows.py, observe_flows.py and directive_flows.py; these classes bind them.
+`list()` answers every row; `list(limit=N)` a pager of pages of N (admin_listing.py). The flows
+live in admin_flows.py, observe_flows.py and directive_flows.py; these classes bind them.
 """
 
 from __future__ import annotations
@@ -17,32 +18,35 @@ from functools import cached_property
 from localexa.client._async import AsyncResource, async_method, async_pager
 from localexa.client._sync import SyncResource, sync_method, sync_pager
 from localexa.client.resources import admin_flows as a
+from localexa.client.resources import admin_listing as listing
 from localexa.client.resources import directive_flows as d
 from localexa.client.resources import observe_flows as o
+from localexa.client.resources.admin_listing import AsyncListed, SyncListed
+from localexa.client.types.admin import Customer, LwaClientInfo, SkillInfo, Vendor
 
 __all__ = ["Admin", "AsyncAdmin"]
 
 
-class Customers(SyncResource):
+class Customers(SyncListed[Customer]):
+    _listing = listing.CUSTOMERS
     create = sync_method(a.create_customer)
-    list = sync_method(a.list_customers)
     get = sync_method(a.get_customer)
     delete = sync_method(a.delete_customer)
 
 
-class Vendors(SyncResource):
+class Vendors(SyncListed[Vendor]):
+    _listing = listing.VENDORS
     create = sync_method(a.create_vendor)
-    list = sync_method(a.list_vendors)
 
 
-class LwaClients(SyncResource):
+class LwaClients(SyncListed[LwaClientInfo]):
+    _listing = listing.LWA_CLIENTS
     create = sync_method(a.create_lwa_client)
-    list = sync_method(a.list_lwa_clients)
 
 
-class Skills(SyncResource):
+class Skills(SyncListed[SkillInfo]):
+    _listing = listing.SKILLS
     create = sync_method(a.create_skill)
-    list = sync_method(a.list_skills)
     get = sync_method(a.get_skill)
     delete = sync_method(a.delete_skill)
 
@@ -121,26 +125,26 @@ class Admin(SyncResource):
         return Directives(self._client)
 
 
-class AsyncCustomers(AsyncResource):
+class AsyncCustomers(AsyncListed[Customer]):
+    _listing = listing.CUSTOMERS
     create = async_method(a.create_customer)
-    list = async_method(a.list_customers)
     get = async_method(a.get_customer)
     delete = async_method(a.delete_customer)
 
 
-class AsyncVendors(AsyncResource):
+class AsyncVendors(AsyncListed[Vendor]):
+    _listing = listing.VENDORS
     create = async_method(a.create_vendor)
-    list = async_method(a.list_vendors)
 
 
-class AsyncLwaClients(AsyncResource):
+class AsyncLwaClients(AsyncListed[LwaClientInfo]):
+    _listing = listing.LWA_CLIENTS
     create = async_method(a.create_lwa_client)
-    list = async_method(a.list_lwa_clients)
 
 
-class AsyncSkills(AsyncResource):
+class AsyncSkills(AsyncListed[SkillInfo]):
+    _listing = listing.SKILLS
     create = async_method(a.create_skill)
-    list = async_method(a.list_skills)
     get = async_method(a.get_skill)
     delete = async_method(a.delete_skill)
 

@@ -31,7 +31,6 @@ from localexa.client.types.admin import (
     ClockTime,
     Customer,
     LwaClient,
-    LwaClientInfo,
     RegionName,
     SkillCreated,
     SkillInfo,
@@ -120,11 +119,6 @@ def create_customer(
     return parse_model(response, Customer)
 
 
-def list_customers() -> Flow[list[Customer]]:
-    response = yield from call(admin_request("GET", "/customers"))
-    return parse_list(response, Customer)
-
-
 def get_customer(user_id: str) -> Flow[Customer]:
     response = yield from call(admin_request("GET", f"/customers/{segment(user_id)}"))
     return parse_model(response, Customer)
@@ -153,21 +147,11 @@ def create_vendor(*, name: str, owner_user_id: str) -> Flow[Vendor]:
     )
 
 
-def list_vendors() -> Flow[list[Vendor]]:
-    response = yield from call(admin_request("GET", "/vendors"))
-    return parse_list(response, Vendor)
-
-
 def create_lwa_client(*, name: str, redirect_uris: Sequence[str] = ()) -> Flow[LwaClient]:
     """An LWA security profile; its secret is answered only here."""
     body = {"name": name, "redirectUris": list(redirect_uris)}
     response = yield from call(admin_request("POST", "/lwa-clients", json=body))
     return parse_model(response, LwaClient)
-
-
-def list_lwa_clients() -> Flow[list[LwaClientInfo]]:
-    response = yield from call(admin_request("GET", "/lwa-clients"))
-    return parse_list(response, LwaClientInfo)
 
 
 def create_skill(
@@ -201,11 +185,6 @@ def create_skill(
         body["accountLinking"] = dump(linking) if isinstance(linking, AccountLinking) else dict(linking)
     response = yield from call(admin_request("POST", "/skills", json=body))
     return parse_model(response, SkillCreated)
-
-
-def list_skills() -> Flow[list[SkillInfo]]:
-    response = yield from call(admin_request("GET", "/skills"))
-    return parse_list(response, SkillInfo)
 
 
 def get_skill(skill_id: str) -> Flow[SkillInfo]:
