@@ -22,6 +22,7 @@ import typer
 
 from localexa.cli import admin_steer
 from localexa.cli.context import state
+from localexa.cli.listing import AfterOption, LimitOption, print_listing, read_listing
 from localexa.cli.options import (
     REGION_METAVAR,
     JsonOption,
@@ -111,12 +112,14 @@ def create_customer(
 
 
 @customers.command("list")
-def list_customers(ctx: typer.Context, json_output: JsonOption = False) -> None:
-    """Every customer."""
+def list_customers(
+    ctx: typer.Context, limit: LimitOption = None, after: AfterOption = None, json_output: JsonOption = False
+) -> None:
+    """Every customer, oldest first (--limit N: a page, and how to get the next)."""
     cli = state(ctx, json_output=json_output)
     with cli.client(admin=True) as client:
-        found = client.admin.customers.list()
-    emit(found, as_json=cli.json, columns=CUSTOMER_COLUMNS, title="Customers")
+        page = read_listing(client.admin.customers, limit, after)
+    print_listing(page, cli, "localexa admin customers list", limit, CUSTOMER_COLUMNS, "Customers")
 
 
 @customers.command("get")
@@ -157,12 +160,14 @@ def create_vendor(
 
 
 @vendors.command("list")
-def list_vendors(ctx: typer.Context, json_output: JsonOption = False) -> None:
-    """Every vendor."""
+def list_vendors(
+    ctx: typer.Context, limit: LimitOption = None, after: AfterOption = None, json_output: JsonOption = False
+) -> None:
+    """Every vendor, oldest first (--limit N: a page, and how to get the next)."""
     cli = state(ctx, json_output=json_output)
     with cli.client(admin=True) as client:
-        found = client.admin.vendors.list()
-    emit(found, as_json=cli.json, columns=VENDOR_COLUMNS, title="Vendors")
+        page = read_listing(client.admin.vendors, limit, after)
+    print_listing(page, cli, "localexa admin vendors list", limit, VENDOR_COLUMNS, "Vendors")
 
 
 # -- LWA clients ---------------------------------------------------------------------------------
@@ -187,12 +192,15 @@ def create_lwa_client(
 
 
 @lwa_clients.command("list")
-def list_lwa_clients(ctx: typer.Context, json_output: JsonOption = False) -> None:
-    """Every LWA client (no secrets), skills' messaging clients included."""
+def list_lwa_clients(
+    ctx: typer.Context, limit: LimitOption = None, after: AfterOption = None, json_output: JsonOption = False
+) -> None:
+    """Every LWA client (no secrets), skills' messaging clients included, oldest first (--limit N:
+    a page, and how to get the next)."""
     cli = state(ctx, json_output=json_output)
     with cli.client(admin=True) as client:
-        found = client.admin.lwa_clients.list()
-    emit(found, as_json=cli.json, columns=LWA_CLIENT_COLUMNS, title="LWA clients")
+        page = read_listing(client.admin.lwa_clients, limit, after)
+    print_listing(page, cli, "localexa admin lwa-clients list", limit, LWA_CLIENT_COLUMNS, "LWA clients")
 
 
 # -- skills --------------------------------------------------------------------------------------
@@ -260,12 +268,14 @@ def _region_endpoints(values: list[str]) -> dict[str, str]:
 
 
 @skills.command("list")
-def list_skills(ctx: typer.Context, json_output: JsonOption = False) -> None:
-    """Every skill."""
+def list_skills(
+    ctx: typer.Context, limit: LimitOption = None, after: AfterOption = None, json_output: JsonOption = False
+) -> None:
+    """Every skill, oldest first (--limit N: a page, and how to get the next)."""
     cli = state(ctx, json_output=json_output)
     with cli.client(admin=True) as client:
-        found = client.admin.skills.list()
-    emit(found, as_json=cli.json, columns=SKILL_COLUMNS, title="Skills")
+        page = read_listing(client.admin.skills, limit, after)
+    print_listing(page, cli, "localexa admin skills list", limit, SKILL_COLUMNS, "Skills")
 
 
 @skills.command("get")

@@ -1,0 +1,57 @@
+"""`localexa admin customers|vendors|lwa-clients|skills list [--limit N] [--after ID]`.
+
+Without `--limit` the command prints every row, as it always did. With it, one page of at most N
+(the server takes 1-1000: anything else is its 400, printed as every API error) and, while more
+follow, how to get the next page on stderr (`next page: localexa admin customers list --limit 2
+--after amzn1.account.…`), so stdout holds only the page: the table, or with `--json` the same
+JSON array the whole list is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, Protocol, overload
+
+import typer
+
+from localexa.cli.context import CliState
+from localexa.cli.output import Column, emit, printable
+from localexa.cli.unbroken import print_lines
+from localexa.client import Page, SyncPager
+
+LimitOption = Annotated[
+    int | None,
+    typer.Option(help="Print one page of at most this many (1-1000), then how to get the next."),
+]
+AfterOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Start after this id (the last of the previous page; the next page's hint names it).",
+        metavar="ID",
+    ),
+]
+
+
+class Listed(Protocol):
+    """A client resource with an admin listing (`client.admin.customers` …)."""
+
+    @overload
+    def list(self, *, limit: None = None, after: str | None = None) -> list[Any]: ...
+    @overload
+    def list(self, *, limit: int, after: str | None = None) -> SyncPager[Any]: ...
+
+
+def read_listing(listed: Listed, limit: int | None, after: str | None) -> Page[Any]:
+    """Every row as one page (no next), or the page of `limit` after `after`."""
+    if limit is None:
+        return Page(items=listed.list(after=after))
+    return listed.list(limit=limit, after=after).first_page()
+
+
+def print_listing(
+    page: Page[Any], cli: CliState, command: str, limit: int | None, columns: Sequence[Column], title: str
+) -> None:
+    """The page on stdout; while more follow, the command of the next page on stderr."""
+    emit(page.items, as_json=cli.json, columns=columns, title=title)
+    if page.next_token is not None:
+        print_lines(f"next page: {command} --limit {limit} --after {printable(page.next_token)}", err=True)

@@ -1,0 +1,76 @@
+"""`localexa admin <kind> list --limit N [--after ID]`: one page on stdout and, while more follow,
+the command of the next page on stderr (cli/listing.py); without `--limit`, every row as before."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from localexa.testing import Localexa
+from tests.cli.conftest import Cli
+
+
+def customers(localexa: Localexa, count: int) -> list[str]:
+    """Made through the client: each CLI run costs ~0.2 s, and the tests are about `list`."""
+    admin = localexa.client.admin
+    return [
+        admin.customers.create(name=f"C{n}", email=f"c{n}@example.com", password="pw").user_id
+        for n in range(count)
+    ]
+
+
+def test_a_page_then_its_next_hint_lead_through_every_customer_once(cli: Cli, localexa: Localexa) -> None:
+    made = customers(localexa, 5)
+    seen: list[str] = []
+    hints: list[str] = []
+    args = ["--limit", "2"]
+    for _ in range(5):  # three pages; a hint that never ended would fail here, not hang
+        page = cli.ok("admin", "customers", "list", *args, "--json")
+        seen += [c["userId"] for c in json.loads(page.stdout)]
+        hints.append(page.stderr)
+        if not page.stderr:
+            break
+        args = page.stderr.split(" list ", 1)[1].split()
+    assert seen == made  # every one, once, in order
+    assert hints == [
+        f"next page: localexa admin customers list --limit 2 --after {made[1]}\n",
+        f"next page: localexa admin customers list --limit 2 --after {made[3]}\n",
+        "",  # the last page: no hint
+    ]
+
+    table = cli.ok("admin", "customers", "list", "--limit", "2", "--after", made[3])
+    assert made[4] in table.stdout
+    assert made[3] not in table.stdout
+    assert table.stderr == ""  # the last page: no hint
+    whole = cli.ok("admin", "customers", "list", "--json")
+    assert [c["userId"] for c in json.loads(whole.stdout)] == made
+    assert whole.stderr == ""
+
+
+@pytest.mark.parametrize("kind", ["vendors", "lwa-clients", "skills"])
+def test_the_other_lists_take_limit_alike(cli: Cli, localexa: Localexa, kind: str) -> None:
+    admin = localexa.client.admin
+    user = customers(localexa, 1)[0]
+    for name in ("A", "B"):
+        vendor = admin.vendors.create(name=name, owner_user_id=user).vendor_id
+        admin.skills.create(vendor_id=vendor, name=name, endpoint="http://127.0.0.1:9/skill")
+    whole = cli.json("admin", kind, "list")
+    first = cli.ok("admin", kind, "list", "--limit", "1", "--json")
+    assert json.loads(first.stdout) == whole[:1]
+    assert first.stderr.startswith(f"next page: localexa admin {kind} list --limit 1 --after ")
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "1001"])
+def test_a_bad_limit_is_the_servers_400(cli: Cli, limit: str) -> None:
+    refused = cli.run("admin", "customers", "list", "--limit", limit)
+    assert refused.exit_code == 1, (refused.stdout, refused.stderr)
+    assert "400" in refused.stderr
+    assert "limit" in refused.stderr
+    assert refused.stdout == ""
+
+
+def test_an_unknown_after_is_the_servers_400(cli: Cli) -> None:
+    refused = cli.run("admin", "vendors", "list", "--after", "amzn1.vendor.nobody", "--json")
+    assert refused.exit_code == 1
+    assert "there is no vendor amzn1.vendor.nobody" in json.loads(refused.stderr)["error"]["message"]
