@@ -4,6 +4,9 @@ them the answer is every row, as before."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import httpx
 import pytest
 
@@ -32,8 +35,55 @@ async def test_customers_come_in_pages_that_join_up_to_the_whole_list(
         links.append(answer.headers.get("Link"))
         url = answer.links["next"]["url"] if "next" in answer.links else None
     assert seen == whole
-    assert links[0] == f'</_localexa/customers?limit=2&after={whole[1]["userId"]}>; rel="next"'
+    # The cursor is the last row's id and its place (microseconds since the epoch).
+    assert re.fullmatch(
+        rf'</_localexa/customers\?limit=2&after={re.escape(whole[1]["userId"])}~[0-9]{{16}}>; rel="next"',
+        links[0] or "",
+    ), links[0]
     assert links[-1] is None  # the last page says no more
+
+
+async def test_a_listing_goes_on_when_the_last_row_of_its_page_is_deleted(
+    admin: Admin, client: httpx.AsyncClient
+) -> None:
+    """Another test on a shared server deletes its customer between two pages (pages39 F1: the
+    next page was a 400 "after: there is no customer …" half-way through the listing)."""
+    for n in range(5):
+        await admin.customer(name=f"C{n}")
+    whole = [c["userId"] for c in (await client.get("/_localexa/customers", headers=KEY)).json()]
+    first = await client.get("/_localexa/customers?limit=2", headers=KEY)
+    assert [c["userId"] for c in first.json()] == whole[:2]
+    deleted = await client.delete(f"/_localexa/customers/{whole[1]}", headers=KEY)
+    assert deleted.status_code == 204, deleted.text
+
+    rest = await client.get(first.links["next"]["url"].replace("limit=2", "limit=10"), headers=KEY)
+
+    assert rest.status_code == 200, rest.text
+    assert [c["userId"] for c in rest.json()] == whole[2:]
+    # The deleted id alone carries no place: still the 400 naming it.
+    alone = await client.get(f"/_localexa/customers?after={whole[1]}", headers=KEY)
+    assert alone.status_code == 400
+    assert alone.json()["message"] == f"after: there is no customer {whole[1]}."
+
+
+async def test_an_id_that_ends_like_a_cursor_still_means_its_own_row(
+    admin: Admin, client: httpx.AsyncClient
+) -> None:
+    """A row whose id is the whole `after` wins over a place read out of it (restore takes any id)."""
+    for n in range(3):
+        await admin.customer(name=f"C{n}")
+    document = (await client.post("/_localexa/snapshot", headers=KEY)).json()
+    odd = "amzn1.account.odd~1"
+    document["tables"]["customers"][0]["id"] = odd
+    restored = await client.post("/_localexa/restore", content=json.dumps(document), headers=KEY)
+    assert restored.status_code == 200, restored.text
+    whole = [c["userId"] for c in (await client.get("/_localexa/customers", headers=KEY)).json()]
+    assert odd in whole
+
+    after = await client.get(f"/_localexa/customers?after={odd}", headers=KEY)
+
+    assert after.status_code == 200, after.text
+    assert [c["userId"] for c in after.json()] == whole[whole.index(odd) + 1 :]
 
 
 @pytest.mark.parametrize("listing", ["vendors", "lwa-clients", "skills"])

@@ -24,7 +24,8 @@ async def test_the_sync_client_reads_one_page_then_every_page_once_in_order(
     assert isinstance(pager, SyncPager)
     first = await in_thread(pager.first_page)
     assert [c.user_id for c in first.items] == made[:2]
-    assert first.next_token == made[1]  # the Link header's after=: the last of the page
+    # The Link header's after=: the last of the page, with its place (admin/listing.py).
+    assert (first.next_token or "").startswith(f"{made[1]}~")
     pages = await in_thread(lambda: list(sync_sdk.admin.customers.list(limit=2).pages()))
     assert [[c.user_id for c in page.items] for page in pages] == [made[:2], made[2:4], made[4:]]
     assert pages[-1].next_token is None
@@ -41,7 +42,8 @@ async def test_the_sync_client_reads_one_page_then_every_page_once_in_order(
 async def test_the_async_client_pages_alike(sdk: AsyncClient) -> None:
     made = [c.user_id for c in await five_customers(sdk)]
     first = await sdk.admin.customers.list(limit=2).first_page()
-    assert ([c.user_id for c in first.items], first.next_token) == (made[:2], made[1])
+    assert [c.user_id for c in first.items] == made[:2]
+    assert (first.next_token or "").startswith(f"{made[1]}~")
     pages = [[c.user_id for c in page.items] async for page in sdk.admin.customers.list(limit=2).pages()]
     assert pages == [made[:2], made[2:4], made[4:]]
     assert [c.user_id async for c in sdk.admin.customers.list(limit=3)] == made
