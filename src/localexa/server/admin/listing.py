@@ -103,3 +103,20 @@ def link_next(request: Request, response: Response, limit: int | None, cursor: s
         return
     query = urlencode({"limit": limit, "after": cursor})
     response.headers["Link"] = f'<{request.url.path}?{query}>; rel="next"'
+
+
+async def answer_page(
+    request: Request,
+    response: Response,
+    session: AsyncSession,
+    model: Any,
+    key: InstrumentedAttribute[str],
+    *,
+    limit: int | None,
+    after: str | None,
+    what: str,
+) -> list[Any]:
+    """A listing route's rows (`page`), with the `Link` to the next page set on `response`."""
+    rows, cursor = await page(session, model, key, limit=limit, after=after, what=what)
+    link_next(request, response, limit, cursor)
+    return rows

@@ -100,10 +100,9 @@ async def list_customers(
     after: listing.After = None,
 ) -> list[CustomerOut]:
     """Oldest first; every one without `limit` (admin/listing.py)."""
-    rows, cursor = await listing.page(
-        session, Customer, Customer.id, limit=limit, after=after, what="customer"
+    rows = await listing.answer_page(
+        request, response, session, Customer, Customer.id, limit=limit, after=after, what="customer"
     )
-    listing.link_next(request, response, limit, cursor)
     return [_customer_out(c) for c in rows]
 
 
@@ -153,8 +152,9 @@ async def list_vendors(
     after: listing.After = None,
 ) -> list[VendorOut]:
     """Oldest first; every one without `limit` (admin/listing.py)."""
-    rows, cursor = await listing.page(session, Vendor, Vendor.id, limit=limit, after=after, what="vendor")
-    listing.link_next(request, response, limit, cursor)
+    rows = await listing.answer_page(
+        request, response, session, Vendor, Vendor.id, limit=limit, after=after, what="vendor"
+    )
     return [VendorOut(vendor_id=v.id, name=v.name, owner_user_id=v.owner_user_id) for v in rows]
 
 
@@ -177,10 +177,16 @@ async def list_lwa_clients(
     after: listing.After = None,
 ) -> list[LwaClientView]:
     """Oldest first; every one without `limit` (admin/listing.py)."""
-    rows, cursor = await listing.page(
-        session, LwaClient, LwaClient.client_id, limit=limit, after=after, what="LWA client"
+    rows = await listing.answer_page(
+        request,
+        response,
+        session,
+        LwaClient,
+        LwaClient.client_id,
+        limit=limit,
+        after=after,
+        what="LWA client",
     )
-    listing.link_next(request, response, limit, cursor)
     return [
         LwaClientView(client_id=c.client_id, name=c.name, redirect_uris=c.redirect_uris, skill_id=c.skill_id)
         for c in rows
@@ -227,8 +233,9 @@ async def list_skills(
 ) -> list[SkillView]:
     """Oldest first; every one without `limit` (admin/listing.py)."""
     # Ids only: the list is what tables print (the console, `localexa admin skills list`).
-    rows, cursor = await listing.page(session, Skill, Skill.id, limit=limit, after=after, what="skill")
-    listing.link_next(request, response, limit, cursor)
+    rows = await listing.answer_page(
+        request, response, session, Skill, Skill.id, limit=limit, after=after, what="skill"
+    )
     return [SkillView(**_skill_fields(s)) for s in rows]
 
 
