@@ -41,7 +41,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from localexa.server.core.log_throttle import LogThrottle
-from localexa.server.db.engine import read_only_connection
+from localexa.server.db.engine import checkpoint, read_only_connection, release_free_pages
 from localexa.server.db.outage import is_outage
 from localexa.server.lwa.models import LwaClient
 from localexa.server.observe.exchange import Exchange, to_row
@@ -184,7 +184,9 @@ class Journal:
 
     async def delete_all(self, *, not_before: float) -> None:
         """Delete every entry and keep out, in every process, those of calls answered before
-        `not_before` (wall clock; reset passes its start); call it inside `paused()`."""
+        `not_before` (wall clock; reset passes its start); call it inside `paused()`. On
+        SQLite the journal's own file gives the emptied pages back (a file made since
+        2026-12-07), as the state's does: it kept its peak size beside an empty journal."""
         async with self._engine.begin() as conn:
             # The update first: it waits for batches being written (they hold the row) and makes
             # the ones after it read the new cutoff, so the delete sees every earlier entry.
@@ -194,6 +196,9 @@ class Journal:
             if not moved.rowcount:
                 await conn.execute(insert(JournalCutoff).values(id=1, not_before=not_before))
             await conn.execute(delete(JournalEntry))
+            released = await release_free_pages(conn)  # 0 on PostgreSQL and an older file
+        if released:
+            await checkpoint(self._engine)  # the file shrinks now, not at some later checkpoint
 
     # writer ---------------------------------------------------------------------------------
     async def _run(self) -> None:
