@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from localexa.server.core import strict_json
 from localexa.server.core.admin_route import AdminRoute
@@ -223,14 +223,13 @@ _RESTORE_OPENAPI: dict[str, Any] = {
 
 
 @admin.post("/snapshot", response_model=None, responses=_SNAPSHOT_RESPONSES)
-async def snapshot(request: Request) -> JSONResponse:
+async def snapshot(request: Request) -> StreamingResponse:
     """Every table but the journal, as one JSON document `restore` accepts. Takes no body (or `{}`)."""
     refuse_snapshot_options(await request.body())
-    # Its values are JSON already (snapshot_rows.py `encode`): returned as a response, the document
-    # is written once, the bytes FastAPI wrote. Returned as a dict, FastAPI's `jsonable_encoder`
-    # first walked and copied every value of every row: most of the minutes a snapshot of 1.3
-    # million rows took, and twice its memory (bench/big_state.py, 2026-12-07).
-    return JSONResponse(await state.snapshot(request.app))
+    # Written as it is read, table by table, in batches (observe/snapshot_stream.py): built whole
+    # first, a snapshot of 1.3 million rows held over 2.2 GB (bench/big_state.py, 2026-12-07). The
+    # key's 409 comes before the first byte; a failure after it cuts the answer short.
+    return StreamingResponse(await state.snapshot_stream(request.app), media_type="application/json")
 
 
 @admin.post("/restore", response_model=RestoreOut, openapi_extra=_RESTORE_OPENAPI)

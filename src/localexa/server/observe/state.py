@@ -22,23 +22,22 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, cast
 
 from fastapi import FastAPI
 from sqlalchemy import (
     Table,
     delete,
-    select,
     text,
 )
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from localexa.server.core.clock import iso
 from localexa.server.core.crypto import SecretBox
 from localexa.server.core.errors import BadRequest, ServiceUnavailable
 from localexa.server.db.deadlocks import DeadlockVictim
@@ -50,13 +49,13 @@ from localexa.server.lwa.key_check import record_secret_key, recorded_another_ke
 from localexa.server.lwa.key_confirmation import (
     CANNOT_RESET_UNDER_ANOTHER_KEY,
     CANNOT_RESTORE_UNDER_ANOTHER_KEY,
-    CANNOT_SNAPSHOT_UNDER_ANOTHER_KEY,
     SealedUnderAnotherKey,
 )
 from localexa.server.observe.generation import next_generation
 from localexa.server.observe.restore_rows import advance_sequences, insert_rows
-from localexa.server.observe.snapshot_rows import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, encode, validated_rows
+from localexa.server.observe.snapshot_rows import validated_rows
 from localexa.server.observe.snapshot_seals import check_sealed_values
+from localexa.server.observe.snapshot_stream import open_snapshot
 
 logger = logging.getLogger("localexa.lwa")  # the secret key's messages' logger (lwa/key_check.py)
 
@@ -263,33 +262,19 @@ async def _revision(conn: AsyncConnection) -> str | None:
         return None
 
 
-async def snapshot(app: FastAPI) -> dict[str, Any]:
-    """Every state table's rows, stamped with this process's key. Refused (409, nothing read) by
-    a process under another key than the one the database recorded (since the night of
+async def snapshot_stream(app: FastAPI) -> AsyncIterator[bytes]:
+    """Every state table's rows, stamped with this process's key: the document's bytes, written
+    as they are read in one consistent read (observe/snapshot_stream.py). Refused (409, nothing
+    read) by a process under another key than the one the database recorded (since the night of
     2026-12-06): its document carried its own key's fingerprint over rows sealed and hashed under
     the database's, so it restored into no server, a backup found useless only when needed."""
-    engine = app.state.engine
-    async with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            # One consistent view of every table.
-            await conn.execution_options(isolation_level="REPEATABLE READ")
-        # In the snapshot's own view: the recorded key never changes once written.
-        if await recorded_another_key(conn, app.state.box):
-            raise SealedUnderAnotherKey(CANNOT_SNAPSHOT_UNDER_ANOTHER_KEY)
-        tables: dict[str, list[dict[str, Any]]] = {}
-        for table in _state_tables():
-            order = list(table.primary_key.columns) or list(table.columns)
-            rows = await conn.execute(select(table).order_by(*order))
-            tables[table.name] = [{k: encode(v) for k, v in row._mapping.items()} for row in rows]
-        revision = await _revision(conn)
-    return {
-        "format": SNAPSHOT_FORMAT,
-        "version": SNAPSHOT_VERSION,
-        "schemaRevision": revision,
-        "keyFingerprint": key_fingerprint(app.state.box),
-        "createdAt": iso(app.state.clock.now()),
-        "tables": tables,
-    }
+    return await open_snapshot(app, _state_tables(), key_fingerprint(app.state.box), _revision)
+
+
+async def snapshot(app: FastAPI) -> dict[str, Any]:
+    """The snapshot as a document in memory (for tests and small states: a big state's belongs
+    in `snapshot_stream`)."""
+    return cast(dict[str, Any], json.loads(b"".join([chunk async for chunk in await snapshot_stream(app)])))
 
 
 async def restore(app: FastAPI, document: Any) -> dict[str, int]:
