@@ -223,3 +223,32 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 def admin(client: httpx.AsyncClient) -> Admin:
     """Factories over the admin API (the fixed contract of admin-api.md)."""
     return Admin(client, ADMIN_KEY)
+
+
+#: Test folders whose every test using conftest's `backend` also runs on PostgreSQL: what crashes
+#: and restarts (crash) and several processes on one database (scale). Elsewhere the PostgreSQL
+#: case of such a test runs only where the module chooses its backends itself
+#: (`parametrize("backend", …)`, or a `backend` fixture of its own), as the storage, migration,
+#: race, lease and follow-up tests do; the fuzz tests take both through their own `storage`. Both
+#: databases for every test took CI past its 20 minutes on a 2-core machine of 2026-12-07 (the
+#: PostgreSQL cases were 39 % of the test time); LOCALEXA_TEST_POSTGRES_EVERYWHERE=1 runs them all.
+POSTGRES_EVERYWHERE_IN = frozenset({"crash", "scale"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not PG_URL or os.environ.get("LOCALEXA_TEST_POSTGRES_EVERYWHERE") == "1":
+        return
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("backend") == "postgresql"
+        chosen = any("backend" in str(mark.args[0]) for mark in item.iter_markers("parametrize") if mark.args)
+        folder = Path(str(item.path)).relative_to(Path(__file__).parent).parts[0]
+        if on_postgres and not chosen and folder not in POSTGRES_EVERYWHERE_IN:
+            deselected.append(item)
+        else:
+            kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
