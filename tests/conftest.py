@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
 import os
 import secrets
 import sqlite3
@@ -227,12 +228,19 @@ def admin(client: httpx.AsyncClient) -> Admin:
 
 #: Test folders whose every test using conftest's `backend` also runs on PostgreSQL: what crashes
 #: and restarts (crash) and several processes on one database (scale). Elsewhere the PostgreSQL
-#: case of such a test runs only where the module chooses its backends itself
-#: (`parametrize("backend", …)`, or a `backend` fixture of its own), as the storage, migration,
-#: race, lease and follow-up tests do; the fuzz tests take both through their own `storage`. Both
+#: case of such a test runs where its module names PostgreSQL (a case of its own, a skip on
+#: SQLite, its locks, deadlocks or plans) or chooses its backends itself (`parametrize("backend",
+#: …)`); the fuzz tests take both through their own `storage`. Both
 #: databases for every test took CI past its 20 minutes on a 2-core machine of 2026-12-07 (the
 #: PostgreSQL cases were 39 % of the test time); LOCALEXA_TEST_POSTGRES_EVERYWHERE=1 runs them all.
 POSTGRES_EVERYWHERE_IN = frozenset({"crash", "scale"})
+
+
+@functools.cache
+def _names_postgres(path: Path) -> bool:
+    """A module that names PostgreSQL (a test of its own, a skip on SQLite, a case about its locks,
+    deadlocks or plans) keeps its PostgreSQL cases."""
+    return "postgres" in path.read_text(encoding="utf-8").lower()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -245,7 +253,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         on_postgres = callspec is not None and callspec.params.get("backend") == "postgresql"
         chosen = any("backend" in str(mark.args[0]) for mark in item.iter_markers("parametrize") if mark.args)
         folder = Path(str(item.path)).relative_to(Path(__file__).parent).parts[0]
-        if on_postgres and not chosen and folder not in POSTGRES_EVERYWHERE_IN:
+        if (
+            on_postgres
+            and not chosen
+            and folder not in POSTGRES_EVERYWHERE_IN
+            and not _names_postgres(item.path)
+        ):
             deselected.append(item)
         else:
             kept.append(item)
