@@ -65,14 +65,14 @@ BUDGETS: dict[str, Budget] = {
     "SMAPI enablement PUT": Budget(1, 1, transactions=(1, 1), redis=2),  # was 2, 3; 1, 1
     "SMAPI enablement GET": Budget(1, 1, transactions=(1, 1), redis=2),  # was 1, 1; 1, 1
     # + deleting the skill's unexchanged AcceptGrant codes (2026-12-05: disabling ends the grant).
-    "SMAPI enablement DELETE": Budget(5, 6, transactions=(1, 1), redis=4),  # was 4, 5; 1, 1
+    "SMAPI enablement DELETE": Budget(6, 7, transactions=(1, 1), redis=4),  # was 5, 6; revoked_at: +1
     "skill credentials GET": Budget(2, 2, transactions=(1, 1), redis=2),  # was 3, 3; 1, 1
     "alexaApiEndpoint": Budget(1, 1, transactions=(1, 1), redis=2),  # was 1, 1; 1, 1
     # The token check misses the cache here: the DELETE before it revoked (moved the token epoch).
     "customer enable-and-link POST": Budget(6, 7, transactions=(4, 2), redis=2),  # was 8, 9; 4, 4
     "customer enablement GET": Budget(2, 2, transactions=(1, 1), redis=2),  # was 4, 4; 1, 1
     # + deleting the skill's unexchanged AcceptGrant codes (2026-12-05: disabling ends the grant).
-    "customer enablement DELETE": Budget(5, 7, transactions=(1, 1), redis=4),  # was 6, 7; 1, 1
+    "customer enablement DELETE": Budget(6, 8, transactions=(1, 1), redis=4),  # was 6, 7; 1, 1
     "Credential Locker PUT": Budget(2, 2, transactions=(1, 1), redis=2),  # was 3, 3; 1, 1
     # + the clock re-read before a page with a next page stamps its nextToken (timetravel38).
     "Credential Locker GET (first page)": Budget(3, 3, transactions=(1, 1), redis=2),  # was 2, 2; 1, 1
@@ -91,7 +91,7 @@ BUDGETS: dict[str, Budget] = {
     "admin GET clock": Budget(1, 1, transactions=(1, 0)),  # was 1, 1; 1, 1
     # + the sweep of codes and access tokens a day past their expiry (2026-12-06, lwa/expired.py):
     # the offset read in its transaction, one DELETE per table.
-    "admin POST clock": Budget(6, 6, transactions=(3, 2)),  # was 3, 3; 2, 2
+    "admin POST clock": Budget(7, 7, transactions=(3, 2)),  # was 3, 3; 2, 2
 }
 
 
