@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from localexa.cli.listing import MAX_PAGE
+from localexa.server.admin.listing import MAX_LIMIT
 from localexa.testing import Localexa
 from tests.cli.conftest import Cli
 
@@ -63,13 +65,22 @@ def test_the_other_lists_take_limit_alike(cli: Cli, localexa: Localexa, kind: st
     assert first.stderr.startswith(f"next page: localexa admin {kind} list --limit 1 --after ")
 
 
-@pytest.mark.parametrize("limit", ["0", "-1", "1001"])
-def test_a_bad_limit_is_the_servers_400(cli: Cli, limit: str) -> None:
-    refused = cli.run("admin", "customers", "list", "--limit", limit)
-    assert refused.exit_code == 1, (refused.stdout, refused.stderr)
-    assert "400" in refused.stderr
-    assert "limit" in refused.stderr
+@pytest.mark.parametrize(
+    ("kind", "limit"),
+    [("customers", "0"), ("vendors", "-1"), ("lwa-clients", "1001"), ("skills", "0")],
+)
+def test_a_limit_out_of_the_servers_bounds_is_a_usage_error(cli: Cli, kind: str, limit: str) -> None:
+    """As `admin journal list --limit 0` is: exit 2 and the bounds, before any request (it was the
+    server's 400, exit 1). Sent to a port nobody listens on: a request would have been exit 6."""
+    refused = cli.run("admin", kind, "list", "--limit", limit, url="http://127.0.0.1:9")
+    assert refused.exit_code == 2, (refused.stdout, refused.stderr)
+    assert f"{limit} is out of range: give 1 to 1000." in " ".join(refused.stderr.replace("│", " ").split())
     assert refused.stdout == ""
+
+
+def test_the_cli_bound_is_the_servers() -> None:
+    """The CLI keeps its own copy (it imports no server module to read its options)."""
+    assert MAX_PAGE == MAX_LIMIT
 
 
 def test_an_unknown_after_is_the_servers_400(cli: Cli) -> None:

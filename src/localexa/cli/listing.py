@@ -1,7 +1,8 @@
 """`localexa admin customers|vendors|lwa-clients|skills list [--limit N] [--after ID]`.
 
 Without `--limit` the command prints every row, as it always did. With it, one page of at most N
-(the server takes 1-1000: anything else is its 400, printed as every API error) and, while more
+(1-1000, the server's bounds: anything else is a usage error, exit 2 before any request, as
+`admin journal list --limit 0` is; it was the server's 400, exit 1) and, while more
 follow, how to get the next page on stderr (`next page: localexa admin customers list --limit 2
 --after amzn1.account.…`), so stdout holds only the page: the table, or with `--json` the same
 JSON array the whole list is.
@@ -19,9 +20,17 @@ from localexa.cli.output import Column, emit, printable
 from localexa.cli.unbroken import print_lines
 from localexa.client import Page, SyncPager
 
+#: The server's `MAX_LIMIT` (server/admin/listing.py), kept here so that reading the options imports
+#: no server module; a test holds the two equal.
+MAX_PAGE = 1000
+
 LimitOption = Annotated[
     int | None,
-    typer.Option(help="Print one page of at most this many (1-1000), then how to get the next."),
+    typer.Option(
+        min=1,
+        max=MAX_PAGE,
+        help=f"Print one page of at most this many (1-{MAX_PAGE}), then how to get the next.",
+    ),
 ]
 AfterOption = Annotated[
     str | None,
