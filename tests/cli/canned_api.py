@@ -11,21 +11,22 @@ from typing import Any
 
 from tests.servers import serve_stdlib
 
-#: (method, path without its query) -> (status, JSON body).
+#: (method, path without its query) -> (status, JSON body; None: no body, as a 204's).
 Answer = Callable[[str, str], tuple[int, Any]]
 
 
 @contextmanager
 def serve_canned(answer: Answer) -> Iterator[str]:
-    """Serve `answer`'s JSON; yields the base URL. A POST's body is read and ignored."""
+    """Serve `answer`'s JSON; yields the base URL. A POST's or PUT's body is read and ignored."""
 
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, body = answer(self.command, self.path.split("?")[0])
-            data = json.dumps(body).encode()
+            data = b"" if body is None else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            if body is not None:
+                self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -34,6 +35,9 @@ def serve_canned(answer: Answer) -> Iterator[str]:
             self._answer()
 
         def do_POST(self) -> None:
+            self._answer()
+
+        def do_PUT(self) -> None:
             self._answer()
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: the output is the CLI's

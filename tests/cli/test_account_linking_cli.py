@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 from localexa.testing import Localexa
+from tests.cli.bad_server import invoke
+from tests.cli.canned_api import serve_canned
 from tests.cli.conftest import Cli
 
 
@@ -76,3 +78,22 @@ def test_a_bad_file_is_a_usage_error_before_any_call(cli: Cli, localexa: Localex
     )
     assert refused.exit_code == 1, refused.stderr
     assert refused.stderr.startswith("error 400")
+
+
+def test_an_update_answered_without_an_etag_says_so(tmp_path: Path) -> None:
+    """localexa always sends the new version; Amazon documents none for the PUT (the client's
+    `update` answers None then). The line said `(etag None)`, as if None were the version."""
+    config = tmp_path / "linking.json"
+    config.write_text(json.dumps({"type": "AUTH_CODE", "clientId": "c"}))
+    with serve_canned(lambda method, path: (204, None)) as url:
+        args = ["skill", "linking", "update", "amzn1.ask.skill.x", "-f", str(config)]
+        text = invoke(args, url=url)
+        as_json = invoke([*args, "--json"], url=url)
+        quiet = invoke([*args, "-q"], url=url)
+    assert (text.exit_code, as_json.exit_code, quiet.exit_code) == (0, 0, 0), (text.output, as_json.output)
+    assert text.stdout == (
+        "amzn1.ask.skill.x: development account linking updated (the answer carried no ETag: "
+        "`skill linking get` reads the new one)\n"
+    )
+    assert json.loads(as_json.stdout)["etag"] is None
+    assert quiet.stdout == "\n"

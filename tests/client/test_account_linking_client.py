@@ -147,6 +147,17 @@ async def test_an_unconditional_update_is_retried_as_any_put(
     assert "If-Match" not in sent[1].headers
 
 
+async def test_an_update_answered_without_an_etag_is_none(either: Either, amazon: FakeAmazon) -> None:
+    """localexa always sends the new version; Amazon documents none for the PUT's 204. Both
+    clients answer None then (no version known: `get` reads it), never an empty string."""
+    amazon.on("PUT", URL, reply(204))
+    assert await either.run(lambda c: c.account_linking.update(SKILL, BODY), auth="Atza|dev") is None
+    assert (
+        await either.run(lambda c: c.account_linking.update(SKILL, BODY, if_match='"1"'), auth="Atza|dev")
+        is None
+    )
+
+
 async def test_a_delete_whose_retry_finds_nothing_is_done(
     either: Either, amazon: FakeAmazon, sleeps: list[float]
 ) -> None:

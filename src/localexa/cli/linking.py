@@ -87,11 +87,17 @@ def update(
     payload = _payload(file)  # before any request: a bad file is a usage error (exit 2)
     with cli.client(token=token) as client:
         etag = client.account_linking.update(skill_id, payload, stage_literal(stage), if_match=if_match)
+    # No ETag: never from localexa, possible from Amazon (the client's `update` says why).
+    version = (
+        f"etag {etag}"
+        if etag is not None
+        else "the answer carried no ETag: `skill linking get` reads the new one"
+    )
     emit(
         {"skillId": skill_id, "stage": stage.value, "etag": etag},
         as_json=cli.json,
         quiet=(etag or "") if quiet else None,
-        text=f"{skill_id}: {stage.value} account linking updated (etag {etag})",
+        text=f"{skill_id}: {stage.value} account linking updated ({version})",
     )
 
 

@@ -7,6 +7,15 @@ update may name that version in `If-Match`, and is refused with a 412 (Precondit
 when someone changed the configuration since. Only `development` can be written: `live` is what
 certification published (403).
 
+`update` answers the new version as a string, or None when the answer carries no `ETag`. The PUT
+answers 204 No Content: the version can only be in a header, and Amazon's reference and
+ask-smapi-model (whose `update_account_linking_info_v1` returns nothing for the 204) document
+none for it, so against Amazon None is a possible answer; localexa's own PUT always sends one.
+It stays a plain `str | None` (the same in Client and AsyncClient) rather than a result object:
+the answer holds nothing else to type, and `new = update(...)` keeps working. None means "version
+unknown", not "no version": pass `get(...).etag` as the next `if_match`, since `if_match=None`
+makes that write unconditional.
+
 Retries: GET and DELETE retry as every call does, and a DELETE whose retry finds nothing left
 after an attempt that may have deleted it is done (as `enablement.disable`). An update without
 `if_match` is retried as every PUT: sending the same configuration twice leaves the same state.
@@ -88,8 +97,9 @@ def update(
     stage: LinkingStage = "development",
     if_match: str | None = None,
 ) -> Flow[str | None]:
-    """`PUT .../accountLinkingClient` (204): replace the configuration; returns its new ETag
-    (None when the server sends none). A config without `client_secret` keeps the stored one.
+    """`PUT .../accountLinkingClient` (204): replace the configuration; returns its new ETag, or
+    None when the answer has none (Amazon documents none; localexa always sends it: module
+    docstring). A config without `client_secret` keeps the stored one.
 
     `config` is a model (an `AccountLinkingConfig` from `get`, edited) or the wire-shaped payload
     (camelCase keys), sent as given for the server to validate (BadRequestError with violations).
