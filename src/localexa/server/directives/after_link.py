@@ -297,19 +297,23 @@ async def follow_link(
             await accept_grant(runtime, customer_id, skill_id, stamp, may_send)
 
 
-async def fail_pending(runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None) -> None:
-    """Mark the steps still PENDING as FAILED: the follow-up broke off unexpectedly."""
+async def fail_pending(
+    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None
+) -> list[str]:
+    """Mark the steps still PENDING as FAILED: the follow-up broke off unexpectedly. The steps
+    marked (none when the row is gone or a newer run holds it)."""
     async with runtime.transaction() as session:
         row = await DirectiveRepository(session).status(customer_id, skill_id)
         if row is None or taken_over(row, stamp):
-            return
+            return []
         internal = "the follow-up stopped on an internal error (see the server log)"
-        for step in STEPS:
-            if getattr(row, f"{step}_status") == PENDING:
-                setattr(row, f"{step}_status", FAILED)
-                setattr(row, f"{step}_message", internal)
+        marked = [step for step in STEPS if getattr(row, f"{step}_status") == PENDING]
+        for step in marked:
+            setattr(row, f"{step}_status", FAILED)
+            setattr(row, f"{step}_message", internal)
         row.updated_at = runtime.clock.now()
         end_lease_when_done(row, stamp)
+        return marked
 
 
 async def follow_up_done(runtime: Runtime, customer_id: str, skill_id: str) -> bool:

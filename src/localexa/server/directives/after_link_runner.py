@@ -32,14 +32,13 @@ import time
 from typing import Any
 
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.exc import IntegrityError
 
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.engine import reading
-from localexa.server.db.integrity import Violation, violation
 from localexa.server.directives import after_link_leases as leases
-from localexa.server.directives.after_link import fail_pending, follow_link, follow_up_done, mark_pending
+from localexa.server.directives.after_link import follow_link, follow_up_done, mark_pending
 from localexa.server.directives.after_link_claim import InState, Stamp, StateReplaced
+from localexa.server.directives.after_link_errors import end_on_error
 from localexa.server.directives.models import FOLLOW_UP_PENDING, AfterLinkStatus
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.service import StopSending
@@ -167,18 +166,8 @@ class AfterLinkRunner:
                 "after-link follow-up for skill %s stopped: a reset or restore replaced its state", skill_id
             )
         except Exception as exc:
-            if isinstance(exc, IntegrityError) and violation(exc) is Violation.FOREIGN_KEY:
-                # Its customer, skill or link was deleted under it (a reset or restore on SQLite,
-                # where no generation is kept, or a disable): nothing is left to write or to mark,
-                # so no traceback for an expected end (QA under load, 2026-12-05).
-                logger.info(
-                    "after-link follow-up for skill %s stopped: its data was deleted while it ran", skill_id
-                )
-                return
-            logger.exception("after-link follow-up failed for skill %s", skill_id)
-            # Not left PENDING: that would be untrue, and `wait` would wait for it to its end.
-            with contextlib.suppress(Exception):
-                await fail_pending(runtime, customer_id, skill_id, stamp)
+            # One line for a database outage, a traceback for anything unexpected (after_link_errors.py).
+            await end_on_error(runtime, customer_id, skill_id, stamp, exc, take_over=take_over)
         finally:
             if task is not None:
                 self._began.pop(task, None)
