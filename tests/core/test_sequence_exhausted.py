@@ -82,8 +82,18 @@ async def test_a_write_whose_id_sequence_is_exhausted_is_a_503_naming_the_sequen
     assert named[0].levelno == logging.WARNING
     assert not [r for r in caplog.records if "unhandled" in r.getMessage().lower()], caplog.text
 
+    # Given room, the next insert says once that the sequence works again; later ones say nothing.
+    caplog.clear()
     await exhausted.restore()
-    assert (await locker.put(network(4))).status_code == 200
+    with caplog.at_level(logging.INFO):
+        assert (await locker.put(network(4))).status_code == 200
+        assert (await locker.put(network(5))).status_code == 200
+    [again] = [r for r in caplog.records if sequence in r.getMessage()]
+    assert (
+        again.getMessage()
+        == f"the id sequence {sequence} works again after 3 failed calls (2 of them not logged)"
+    )
+    assert again.name == "localexa.db"
 
 
 async def test_the_journal_drops_what_its_exhausted_sequence_refuses_and_goes_on(
@@ -115,7 +125,11 @@ async def test_the_journal_drops_what_its_exhausted_sequence_refuses_and_goes_on
     async with app.state.engine.connect() as conn:
         before = (await conn.execute(text("SELECT count(*) FROM journal_entries"))).scalar_one()
     assert (await client.get("/_localexa/customers", headers=admin.headers)).status_code == 200
-    await journal.flush()
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        await journal.flush()
     async with app.state.engine.connect() as conn:
         after = (await conn.execute(text("SELECT count(*) FROM journal_entries"))).scalar_one()
     assert after == before + 1
+    [again] = [r for r in caplog.records if sequence in r.getMessage()]
+    assert again.getMessage().startswith(f"the id sequence {sequence} works again after ")

@@ -13,6 +13,17 @@ shape with `Retry-After`, a message for the client that names nothing of the ser
 warning per sequence (then at most one per 30 s, counting those left out, core/log_throttle.py)
 that names the sequence and how to mend it. `is_outage` (db/outage.py) counts it as an outage, so
 the journal drops a batch it refuses at once.
+
+Once mended, the first INSERT into a table whose exhaustion was logged that goes through says so,
+once: `the id sequence … works again after N failed calls (M of them not logged)`, a warning as
+every other part's "works again" (core/log_throttle.py), so that whoever saw the failure at
+`--log-level warning` sees its end. Until 2026-12-07 nothing said it. The table is read from the
+refused statement (`INSERT INTO <table>`). No query is added: the check after each statement
+is registered at the process's first exhaustion (until then it costs nothing), and while no
+sequence is failing it is one call and one dict test, ~0.5 µs a statement (SQLAlchemy's dispatch
+of `after_cursor_execute` measured with timeit; a statement's round trip to PostgreSQL is
+~100 µs). An INSERT that gives its own id (a restore's) would say it too, without the sequence
+having room.
 """
 
 from __future__ import annotations
@@ -33,6 +44,8 @@ logger = logging.getLogger("localexa.db")
 SEQUENCE_GENERATOR_LIMIT_EXCEEDED = "2200H"
 #: PostgreSQL's words: `nextval: reached maximum value of sequence "thread_networks_id_seq" (2)`.
 _NAMED = re.compile(r'sequence "([^"]{1,200})"')
+#: The table of an INSERT, as SQLAlchemy writes it: `INSERT INTO thread_networks (…)`, or quoted.
+_INSERT_INTO = re.compile(r'\s*INSERT\s+INTO\s+"?([\w.]{1,200})"?', re.IGNORECASE)
 
 
 class SequenceExhausted(ServiceUnavailable):
@@ -56,14 +69,34 @@ def sequence_of(exc: BaseException) -> str:
     return found.group(1) if found else "(unnamed)"
 
 
+def _table_of(statement: str | None) -> str | None:
+    found = _INSERT_INTO.match(statement or "")
+    return found.group(1) if found else None
+
+
 def answer_exhausted_sequences(engine: AsyncEngine, where: str) -> None:
     """Raise `SequenceExhausted` for a statement PostgreSQL refused a new id, logging it
-    throttled per sequence (`where` names the database in the line)."""
+    throttled per sequence (`where` names the database in the line), and say when an INSERT into
+    its table goes through again (module docstring)."""
     # One throttle per sequence: a schema has a handful, and each says when it ran out.
     throttles: dict[str, LogThrottle] = {}
+    #: The tables whose inserts were refused, and their sequence: until one goes through again.
+    refused: dict[str, str] = {}
+    watching = False
+
+    def _works_again(
+        _conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _executemany: bool
+    ) -> None:
+        if not refused:  # the hot path once every exhaustion is over: one dict test
+            return
+        table = _table_of(statement)
+        sequence = refused.pop(table, None) if table is not None else None
+        if sequence is not None:
+            throttles[sequence].succeeded()
 
     @event.listens_for(engine.sync_engine, "handle_error")
     def _answer_503(context: ExceptionContext) -> None:
+        nonlocal watching
         original: Any = context.original_exception
         if getattr(original, "sqlstate", None) != SEQUENCE_GENERATOR_LIMIT_EXCEEDED:
             return
@@ -77,4 +110,9 @@ def answer_exhausted_sequences(engine: AsyncEngine, where: str) -> None:
             where,
             sequence,
         )
+        if (table := _table_of(context.statement)) is not None:
+            refused[table] = sequence
+            if not watching:  # no check after every statement before a sequence ever ran out
+                event.listen(engine.sync_engine, "after_cursor_execute", _works_again)
+                watching = True
         raise SequenceExhausted(sequence) from context.sqlalchemy_exception
