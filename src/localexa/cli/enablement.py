@@ -27,7 +27,7 @@ import typer
 
 from localexa.cli.context import state
 from localexa.cli.linking import linking
-from localexa.cli.options import JsonOption, StageName, StageOption, TokenOption, stage_literal
+from localexa.cli.options import JsonOption, SkillId, StageName, StageOption, TokenOption, stage_literal
 from localexa.cli.output import Column, emit
 from localexa.client import NotFoundError
 from localexa.client.types import CustomerEnablement
@@ -39,7 +39,6 @@ skill = typer.Typer(
 )
 skill.add_typer(linking, name="linking")
 
-SkillId = Annotated[str, typer.Argument(help="amzn1.ask.skill.…")]
 EndpointOption = Annotated[
     str | None,
     typer.Option(help="The customer's API endpoint (host[:port]); default: ask /v1/alexaApiEndpoint."),

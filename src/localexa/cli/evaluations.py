@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from localexa.cli.context import state
-from localexa.cli.options import JsonOption, StageName, StageOption, TokenOption, stage_literal
+from localexa.cli.options import JsonOption, SkillId, StageName, StageOption, TokenOption, stage_literal
 from localexa.cli.output import (
     Column,
     emit,
@@ -46,7 +46,6 @@ evaluations = typer.Typer(
     help="Smart home capability evaluations: test plans, runs and their results.",
 )
 
-SkillId = Annotated[str, typer.Argument(help="amzn1.ask.skill.…")]
 EvaluationId = Annotated[str, typer.Argument(help="The id `run` printed.")]
 
 

@@ -22,6 +22,7 @@ from localexa.cli.context import state
 from localexa.cli.options import (
     JsonOption,
     QuietOption,
+    SkillId,
     StageName,
     StageOption,
     TokenOption,
@@ -36,7 +37,6 @@ linking = typer.Typer(
     help="Read, replace or remove a skill's account-linking configuration (developer, SMAPI).",
 )
 
-SkillId = Annotated[str, typer.Argument(help="amzn1.ask.skill.…")]
 WRAPPER = "accountLinkingRequest"
 
 

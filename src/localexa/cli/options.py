@@ -20,6 +20,7 @@ __all__ = [
     "QuietOption",
     "RegionFilterOption",
     "RegionName",
+    "SkillId",
     "StageName",
     "StageOption",
     "TokenOption",
@@ -117,6 +118,8 @@ StageOption = Annotated[
         "--stage", "-g", help="The skill's stage.", parser=parse_stage, metavar="[development|live]"
     ),
 ]
+#: The SKILL_ID argument of the `skill`, `skill linking` and `evaluations` commands.
+SkillId = Annotated[str, typer.Argument(help="amzn1.ask.skill.…")]
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
