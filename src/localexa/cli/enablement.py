@@ -49,6 +49,12 @@ def _stage_record(skill_id: str, stage: StageName, enabled: bool) -> dict[str, o
     return {"skillId": skill_id, "stage": stage.value, "enabled": enabled}
 
 
+def _emit_stage(skill_id: str, stage: StageName, *, enabled: bool, as_json: bool) -> None:
+    """What `enable`, `disable` and `status` print: the record, or `ID: stage enabled|disabled`."""
+    word = "enabled" if enabled else "disabled"
+    emit(_stage_record(skill_id, stage, enabled), as_json=as_json, text=f"{skill_id}: {stage.value} {word}")
+
+
 @skill.command()
 def enable(
     ctx: typer.Context,
@@ -61,7 +67,7 @@ def enable(
     cli = state(ctx, json_output=json_output)
     with cli.client(token=token) as client:
         client.enablement.enable(skill_id, stage_literal(stage))
-    emit(_stage_record(skill_id, stage, True), as_json=cli.json, text=f"{skill_id}: {stage.value} enabled")
+    _emit_stage(skill_id, stage, enabled=True, as_json=cli.json)
 
 
 @skill.command()
@@ -76,7 +82,7 @@ def disable(
     cli = state(ctx, json_output=json_output)
     with cli.client(token=token) as client:
         client.enablement.disable(skill_id, stage_literal(stage))
-    emit(_stage_record(skill_id, stage, False), as_json=cli.json, text=f"{skill_id}: {stage.value} disabled")
+    _emit_stage(skill_id, stage, enabled=False, as_json=cli.json)
 
 
 @skill.command()
@@ -99,7 +105,7 @@ def status(
                 text=f"{skill_id}: {stage.value} not enabled ({error.message})",
             )
             raise typer.Exit(3) from None
-    emit(_stage_record(skill_id, stage, True), as_json=cli.json, text=f"{skill_id}: {stage.value} enabled")
+    _emit_stage(skill_id, stage, enabled=True, as_json=cli.json)
 
 
 @skill.command()
