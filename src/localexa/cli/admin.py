@@ -16,13 +16,14 @@ Every command but `health` sends the admin key (`--admin-key`, LOCALEXA_ADMIN_KE
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from localexa.cli import admin_steer
 from localexa.cli.context import state
-from localexa.cli.listing import AfterOption, LimitOption, print_listing, read_listing
+from localexa.cli.listing import AfterOption, LimitOption, Listed, print_listing, read_listing
 from localexa.cli.options import (
     REGION_METAVAR,
     JsonOption,
@@ -34,6 +35,9 @@ from localexa.cli.options import (
     region_literal,
 )
 from localexa.cli.output import Column, emit
+
+if TYPE_CHECKING:  # the client is imported when a command runs (cold start of `localexa`)
+    from localexa.client import Client
 
 admin = typer.Typer(
     no_args_is_help=True, add_completion=False, help="localexa's admin API (needs the admin key)."
@@ -84,6 +88,32 @@ SKILL_COLUMNS = [
 ]
 
 
+def _list_command(
+    group: typer.Typer, name: str, columns: Sequence[Column], title: str
+) -> Callable[[Callable[[Client], Listed]], Callable[[Client], Listed]]:
+    """Make the decorated function, which picks the client's listing and whose docstring is the
+    help, `localexa admin NAME list [--limit N] [--after ID]` in `group`: the four admin listings
+    differ only in those, the table's columns and title (listing.py)."""
+
+    def add(listed: Callable[[Client], Listed]) -> Callable[[Client], Listed]:
+        def list_rows(
+            ctx: typer.Context,
+            limit: LimitOption = None,
+            after: AfterOption = None,
+            json_output: JsonOption = False,
+        ) -> None:
+            cli = state(ctx, json_output=json_output)
+            with cli.client(admin=True) as client:
+                page = read_listing(listed(client), limit, after)
+            print_listing(page, cli, f"localexa admin {name} list", limit, columns, title)
+
+        list_rows.__doc__ = listed.__doc__  # not functools.wraps: Typer would read `listed`'s parameters
+        group.command("list")(list_rows)
+        return listed
+
+    return add
+
+
 # -- customers -----------------------------------------------------------------------------------
 
 
@@ -111,15 +141,10 @@ def create_customer(
     emit(created, as_json=cli.json, quiet=created.user_id if quiet else None)
 
 
-@customers.command("list")
-def list_customers(
-    ctx: typer.Context, limit: LimitOption = None, after: AfterOption = None, json_output: JsonOption = False
-) -> None:
+@_list_command(customers, "customers", CUSTOMER_COLUMNS, "Customers")
+def list_customers(client: Client) -> Listed:
     """Every customer, oldest first (--limit N: a page, and how to get the next)."""
-    cli = state(ctx, json_output=json_output)
-    with cli.client(admin=True) as client:
-        page = read_listing(client.admin.customers, limit, after)
-    print_listing(page, cli, "localexa admin customers list", limit, CUSTOMER_COLUMNS, "Customers")
+    return client.admin.customers
 
 
 @customers.command("get")
@@ -159,15 +184,10 @@ def create_vendor(
     emit(created, as_json=cli.json, quiet=created.vendor_id if quiet else None)
 
 
-@vendors.command("list")
-def list_vendors(
-    ctx: typer.Context, limit: LimitOption = None, after: AfterOption = None, json_output: JsonOption = False
-) -> None:
+@_list_command(vendors, "vendors", VENDOR_COLUMNS, "Vendors")
+def list_vendors(client: Client) -> Listed:
     """Every vendor, oldest first (--limit N: a page, and how to get the next)."""
-    cli = state(ctx, json_output=json_output)
-    with cli.client(admin=True) as client:
-        page = read_listing(client.admin.vendors, limit, after)
-    print_listing(page, cli, "localexa admin vendors list", limit, VENDOR_COLUMNS, "Vendors")
+    return client.admin.vendors
 
 
 # -- LWA clients ---------------------------------------------------------------------------------
@@ -191,16 +211,11 @@ def create_lwa_client(
     emit(created, as_json=cli.json, quiet=created.client_id if quiet else None, text=text)
 
 
-@lwa_clients.command("list")
-def list_lwa_clients(
-    ctx: typer.Context, limit: LimitOption = None, after: AfterOption = None, json_output: JsonOption = False
-) -> None:
+@_list_command(lwa_clients, "lwa-clients", LWA_CLIENT_COLUMNS, "LWA clients")
+def list_lwa_clients(client: Client) -> Listed:
     """Every LWA client (no secrets), skills' messaging clients included, oldest first (--limit N:
     a page, and how to get the next)."""
-    cli = state(ctx, json_output=json_output)
-    with cli.client(admin=True) as client:
-        page = read_listing(client.admin.lwa_clients, limit, after)
-    print_listing(page, cli, "localexa admin lwa-clients list", limit, LWA_CLIENT_COLUMNS, "LWA clients")
+    return client.admin.lwa_clients
 
 
 # -- skills --------------------------------------------------------------------------------------
@@ -267,15 +282,10 @@ def _region_endpoints(values: list[str]) -> dict[str, str]:
     return found
 
 
-@skills.command("list")
-def list_skills(
-    ctx: typer.Context, limit: LimitOption = None, after: AfterOption = None, json_output: JsonOption = False
-) -> None:
+@_list_command(skills, "skills", SKILL_COLUMNS, "Skills")
+def list_skills(client: Client) -> Listed:
     """Every skill, oldest first (--limit N: a page, and how to get the next)."""
-    cli = state(ctx, json_output=json_output)
-    with cli.client(admin=True) as client:
-        page = read_listing(client.admin.skills, limit, after)
-    print_listing(page, cli, "localexa admin skills list", limit, SKILL_COLUMNS, "Skills")
+    return client.admin.skills
 
 
 @skills.command("get")
