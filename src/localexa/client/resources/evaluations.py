@@ -7,6 +7,7 @@ evaluation list with `paginationContextToken`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from localexa.client._async import AsyncResource, async_method, async_pager
 from localexa.client._core import ApiRequest, Flow, Params, arguments, call, dump, parse_model, segment
@@ -21,6 +22,7 @@ from localexa.client.types.evaluations import (
     EvaluationList,
     EvaluationRequest,
     EvaluationSummary,
+    PaginationContext,
     TestCaseResult,
     TestCaseResultList,
     TestPlan,
@@ -29,6 +31,8 @@ from localexa.client.types.evaluations import (
 
 __all__ = ["AsyncEvaluations", "Evaluations"]
 
+T = TypeVar("T")
+
 
 def _base(skill_id: str) -> str:
     return f"/v1/skills/{segment(skill_id)}/smartHome/testing"
@@ -36,6 +40,14 @@ def _base(skill_id: str) -> str:
 
 def _paging(max_results: int | None, token: str | None) -> dict[str, str | int | None]:
     return {"maxResults": max_results, "nextToken": token}
+
+
+def _page(items: list[T], context: PaginationContext | None) -> Page[T]:
+    """A page of test plans or results: their `paginationContext` holds the next token and the
+    total count (the evaluation list's `paginationContextToken` is read without the count)."""
+    if context is None:
+        return Page(items=items)
+    return Page(items=items, next_token=context.next_token, total_count=context.total_count)
 
 
 def list_test_plans(
@@ -47,12 +59,7 @@ def list_test_plans(
         path = f"{_base(skill_id)}/capabilityTestPlans"
         response = yield from call(ApiRequest("GET", path, params=_paging(max_results, token)))
         body = parse_model(response, TestPlanList)
-        context = body.pagination_context
-        return Page(
-            items=body.test_plans,
-            next_token=context.next_token if context else None,
-            total_count=context.total_count if context else None,
-        )
+        return _page(body.test_plans, body.pagination_context)
 
     return Paged(fetch, start=next_token)
 
@@ -117,12 +124,7 @@ def results(
         path = f"{_base(skill_id)}/capabilityEvaluations/{segment(evaluation_id)}/results"
         response = yield from call(ApiRequest("GET", path, params=_paging(max_results, token)))
         body = parse_model(response, TestCaseResultList)
-        context = body.pagination_context
-        return Page(
-            items=body.test_case_results,
-            next_token=context.next_token if context else None,
-            total_count=context.total_count if context else None,
-        )
+        return _page(body.test_case_results, body.pagination_context)
 
     return Paged(fetch, start=next_token)
 
