@@ -15,38 +15,21 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import IO, Any
+from typing import IO
+
+from localexa.cli.stream_guard import StreamGuard
 
 __all__ = ["QuietStderr"]
 
 
-class QuietStderr:
+class QuietStderr(StreamGuard):
     """`sys.stderr` whose failed writes and flushes are dropped; anything else is the stream's own
     (Click and Rich read `encoding`, `isatty()`, `fileno()` …)."""
 
     def __init__(self, stream: IO[str]) -> None:
-        self.stream: Any = stream
+        self.stream = stream
 
-    def write(self, text: Any) -> int:
-        try:
-            return int(self.stream.write(text))
-        except OSError:
-            self._silence()
-            return len(text)
-
-    def writelines(self, lines: Any) -> None:
-        for line in lines:
-            self.write(line)
-
-    def flush(self) -> None:
-        try:
-            self.stream.flush()
-        except OSError:
-            self._silence()
-        except ValueError:  # flush of a closed file: nothing more can be lost
-            return
-
-    def _silence(self) -> None:
+    def lost(self, error: OSError) -> None:
         """Point a real process's stderr at /dev/null: the rest of the run's diagnostics (and the
         buffer the failed write left) go nowhere instead of failing again."""
         if self.stream is sys.__stderr__ and sys.__stderr__ is not None:
@@ -55,6 +38,3 @@ class QuietStderr:
                 os.dup2(sink, sys.__stderr__.fileno())
                 os.close(sink)
                 sys.__stderr__.flush()  # what the failed write left goes to /dev/null now
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)

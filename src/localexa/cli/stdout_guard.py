@@ -19,6 +19,8 @@ import os
 import sys
 from typing import IO, Any
 
+from localexa.cli.stream_guard import StreamGuard
+
 __all__ = ["OUTPUT_LOST_EXIT", "GuardedStdout", "OutputLost", "report_lost_output"]
 
 #: README "Exit codes": what the command did is done, but its output did not reach stdout.
@@ -54,12 +56,12 @@ class _ClosedStream:
         return False
 
 
-class GuardedStdout:
+class GuardedStdout(StreamGuard):
     """`sys.stdout` whose failed writes and flushes raise `OutputLost`; anything else is the
     stream's own (Click and Rich read `encoding`, `isatty()`, `fileno()` …)."""
 
     def __init__(self, stream: IO[str] | None) -> None:
-        self.stream: Any = stream if stream is not None else _ClosedStream()
+        self.stream = stream if stream is not None else _ClosedStream()
         # A character stdout's encoding has no byte for (`Zoë` in a table, on an ASCII or cp1252
         # stdout) is written as `\xeb`, as stderr writes it: it raised UnicodeEncodeError, which
         # the root group took for an argument that is not UTF-8 (exit 2, the output lost; cliq QA).
@@ -76,26 +78,8 @@ class GuardedStdout:
                 self.stream.reconfigure(errors="strict")
         return self.stream
 
-    def write(self, text: Any) -> int:
-        try:
-            return int(self.stream.write(text))
-        except OSError as error:
-            raise OutputLost(error) from None
-
-    def writelines(self, lines: Any) -> None:
-        for line in lines:
-            self.write(line)
-
-    def flush(self) -> None:
-        try:
-            self.stream.flush()
-        except OSError as error:
-            raise OutputLost(error) from None
-        except ValueError:  # flush of a closed file: nothing more can be lost
-            return
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
+    def lost(self, error: OSError) -> None:
+        raise OutputLost(error) from None
 
 
 class _Silenced:
