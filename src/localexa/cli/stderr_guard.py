@@ -13,11 +13,10 @@ interpreter's last flush at exit (which would print "Exception ignored" nowhere 
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from typing import IO
 
-from localexa.cli.stream_guard import StreamGuard
+from localexa.cli.stream_guard import StreamGuard, point_at_devnull
 
 __all__ = ["QuietStderr"]
 
@@ -32,9 +31,7 @@ class QuietStderr(StreamGuard):
     def lost(self, error: OSError) -> None:
         """Point a real process's stderr at /dev/null: the rest of the run's diagnostics (and the
         buffer the failed write left) go nowhere instead of failing again."""
-        if self.stream is sys.__stderr__ and sys.__stderr__ is not None:
+        real = sys.__stderr__
+        if self.stream is real and real is not None and point_at_devnull(real):
             with contextlib.suppress(OSError, ValueError):
-                sink = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(sink, sys.__stderr__.fileno())
-                os.close(sink)
-                sys.__stderr__.flush()  # what the failed write left goes to /dev/null now
+                real.flush()  # what the failed write left goes to /dev/null now

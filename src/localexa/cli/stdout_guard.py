@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import sys
 from typing import IO, Any
 
-from localexa.cli.stream_guard import StreamGuard
+from localexa.cli.stream_guard import StreamGuard, point_at_devnull
 
 __all__ = ["OUTPUT_LOST_EXIT", "GuardedStdout", "OutputLost", "report_lost_output"]
 
@@ -106,12 +105,7 @@ def report_lost_output(lost: OutputLost, guarded: GuardedStdout) -> None:
     # A real process's stdout: point its descriptor at /dev/null, so the buffer the failed write
     # left behind is dropped when the interpreter flushes and closes it at exit.
     if guarded.stream is sys.__stdout__ and sys.__stdout__ is not None:
-        try:
-            sink = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(sink, sys.__stdout__.fileno())
-            os.close(sink)
-        except (OSError, ValueError):
-            pass
+        point_at_devnull(sys.__stdout__)
     if lost.broken_pipe:
         return
     line = (
