@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from localexa.server.core.auth import require_admin_key
+from localexa.server.core.cut_answer import AnswerCut, quiet_uvicorn_on_cut_answers
 from localexa.server.core.errors import (
     EVALUATION_PATH,
     LWA_FAMILIES,
@@ -185,6 +186,10 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         error: LocalexaError
+        if isinstance(exc, AnswerCut):
+            # A streamed answer failed after its first bytes and said so in one line already: this
+            # answer is never sent (one had begun); the connection ends (core/cut_answer.py).
+            return Response(status_code=500)
         if isinstance(exc, StatementError) and isinstance(exc.orig, NonFiniteNumber):
             logger.warning("refused %s %s: a number that is not finite", request.method, request.url.path)
             error = BadRequest(
@@ -247,3 +252,4 @@ def install_error_handlers(app: FastAPI, families: FamilyRouter) -> None:
     app.add_exception_handler(StatementError, on_unexpected)
     app.add_exception_handler(AttributeError, on_attribute_error)
     app.add_exception_handler(Exception, on_unexpected)
+    quiet_uvicorn_on_cut_answers()

@@ -16,32 +16,52 @@ On SQLite that transaction no longer takes the write lock: a snapshot held it to
 every write of the server waited for it (or answered 503 after `WRITE_LOCK_TIMEOUT`).
 
 Errors: the key check (409) and anything before the first byte answer as before. Once the answer
-has begun, its status is sent: a failure while reading (the database gone, say) ends the
-connection without the chunked answer's last chunk, so the client sees a cut answer (curl:
-"transfer closed with outstanding read data remaining"; httpx: `RemoteProtocolError`), never a
-complete one. A cut document is never valid JSON (the outermost object closes with its last byte),
-so restore refuses it (400 "The body is not valid JSON.").
+has begun, its status is sent: a failure while reading (the database gone, a query cancelled)
+ends the connection without the chunked answer's last chunk (core/cut_answer.py), so the client
+sees a cut answer (curl: "transfer closed with outstanding read data remaining"; httpx:
+`RemoteProtocolError`), never a complete one. A cut document is never valid JSON (the outermost
+object closes with its last byte), so restore refuses it (400 "The body is not valid JSON.").
+The cut is logged in one line, how far the answer got and why: a warning without a traceback for
+the database's errors, an error with it for anything else (a bug). It logged two tracebacks until
+2026-12-07 (tests/observe/test_snapshot_cut.py).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import anyio
 from fastapi import FastAPI
 from sqlalchemy import Row, Table, select, tuple_
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from localexa.server.core.clock import iso
+from localexa.server.core.cut_answer import AnswerCut
+from localexa.server.core.errors import ServiceUnavailable
 from localexa.server.db.engine import READ_ONLY
+from localexa.server.db.outage import cause_of
 from localexa.server.lwa.key_check import recorded_another_key
 from localexa.server.lwa.key_confirmation import CANNOT_SNAPSHOT_UNDER_ANOTHER_KEY, SealedUnderAnotherKey
 from localexa.server.observe.snapshot_rows import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, encode
 
+logger = logging.getLogger("localexa.observe")
+
 #: Rows read, encoded and written at a time (~1 MB of JSON for LWA tokens).
 BATCH_ROWS = 2000
+
+
+class _Sent:
+    """How far an answer got, for the line that says where it was cut."""
+
+    def __init__(self) -> None:
+        self.tables = 0
+        self.rows = 0
+        self.bytes = 0
+        self.reading: str | None = None
 
 
 def _dumps(value: Any) -> str:
@@ -82,27 +102,59 @@ async def open_snapshot(
 
 
 async def _document(conn: AsyncConnection, head: dict[str, Any], tables: list[Table]) -> AsyncIterator[bytes]:
+    sent = _Sent()
     try:
-        # `{"format":…,"createdAt":"…"` then `,"tables":{`: the head's own closing brace left out.
-        yield (_dumps(head)[:-1] + ',"tables":{').encode()
-        for number, table in enumerate(tables):
-            yield f"{',' if number else ''}{_dumps(table.name)}:[".encode()
-            async for chunk in _rows(conn, table):
-                yield chunk
-            yield b"]"
-        yield b"}}"
+        async for chunk in _parts(conn, head, tables, sent):
+            sent.bytes += len(chunk)
+            yield chunk
+    except Exception as exc:
+        _log_cut(exc, sent, len(tables))
+        raise AnswerCut("the snapshot was cut") from exc
     finally:
         await _close(conn)
 
 
-async def _rows(conn: AsyncConnection, table: Table) -> AsyncIterator[bytes]:
+async def _parts(
+    conn: AsyncConnection, head: dict[str, Any], tables: list[Table], sent: _Sent
+) -> AsyncIterator[bytes]:
+    # `{"format":…,"createdAt":"…"` then `,"tables":{`: the head's own closing brace left out.
+    yield (_dumps(head)[:-1] + ',"tables":{').encode()
+    for number, table in enumerate(tables):
+        sent.reading = table.name
+        yield f"{',' if number else ''}{_dumps(table.name)}:[".encode()
+        async for chunk, count in _rows(conn, table):
+            sent.rows += count
+            yield chunk
+        yield b"]"
+        sent.tables += 1
+    sent.reading = None
+    yield b"}}"
+
+
+def _log_cut(exc: Exception, sent: _Sent, tables: int) -> None:
+    """One line: how far the answer got and why it stopped. The database's errors (its connection
+    lost, a query cancelled or refused) are no bug: no traceback (the engine logs a lost
+    connection once per outage, db/outage.py). Anything else is one, logged with its traceback."""
+    where = f" while reading {sent.reading}" if sent.reading else ""
+    line = (
+        f"snapshot cut after {sent.tables} of {tables} tables ({sent.rows} rows, {sent.bytes} bytes "
+        f"written){where}: %s; the client got an incomplete answer, not valid JSON, which restore refuses"
+    )
+    if isinstance(exc, SQLAlchemyError | ServiceUnavailable):
+        logger.warning(line, str(exc) if isinstance(exc, ServiceUnavailable) else cause_of(exc))
+    else:
+        logger.error(line, type(exc).__name__, exc_info=exc)
+
+
+async def _rows(conn: AsyncConnection, table: Table) -> AsyncIterator[tuple[bytes, int]]:
     """The table's rows in primary-key order, `BATCH_ROWS` at a time, each batch after the last
-    key of the one before (an index seek, not an OFFSET that reads every row it skips)."""
+    key of the one before (an index seek, not an OFFSET that reads every row it skips); with
+    each batch's bytes, its count of rows."""
     key = list(table.primary_key.columns)
     if not key:  # every state table has one; a table without would be read whole, as before
         rows = (await conn.execute(select(table).order_by(*table.columns))).all()
         if rows:
-            yield _encoded(rows).encode()
+            yield _encoded(rows).encode(), len(rows)
         return
     after: tuple[Any, ...] | None = None
     while True:
@@ -112,7 +164,7 @@ async def _rows(conn: AsyncConnection, table: Table) -> AsyncIterator[bytes]:
         rows = (await conn.execute(query)).all()
         if not rows:
             return
-        yield (("," if after is not None else "") + _encoded(rows)).encode()
+        yield (("," if after is not None else "") + _encoded(rows)).encode(), len(rows)
         if len(rows) < BATCH_ROWS:
             return
         last = rows[-1]._mapping
