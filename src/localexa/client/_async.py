@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 import anyio
 import httpx
 
+from localexa.client._body_sink import BodySink
 from localexa.client._core import (
     ApiRequest,
     Core,
@@ -75,7 +76,9 @@ class AsyncRunner:
         while True:
             failure: APIError | ConfigurationError | ClientClosedError
             try:
-                response = await self.http.send(http_request, auth=auth)
+                response = await self.http.send(http_request, auth=auth, stream=request.into is not None)
+                if request.into is not None and not response.is_success:
+                    await response.aread()  # an answer in error: small, and its APIStatusError reads it
             except httpx.RequestError as exc:
                 failure = transport_error(exc, http_request)
             except UnicodeEncodeError:  # a header the auth sets (a token) that is not ASCII/UTF-8
@@ -92,6 +95,8 @@ class AsyncRunner:
             else:
                 answer = self.core.answer(request, response, maybe_done=maybe_done)
                 if isinstance(answer, httpx.Response):
+                    if request.into is not None:
+                        await _stream_into(request.into, response, http_request)
                     return answer
                 failure = answer
             if isinstance(failure, ConfigurationError | ClientClosedError):
@@ -123,6 +128,23 @@ class AsyncRunner:
             return result
         finally:
             flow.close()
+
+
+async def _stream_into(sink: BodySink, response: httpx.Response, http_request: httpx.Request) -> None:
+    """A 2xx answer's body into `sink` as it arrives (_body_sink.py); `_sync.py`'s twin. The sink
+    writes each chunk at once (a file's write of ~64 KB, not worth a thread)."""
+    failure: APIError | ConfigurationError | None = None
+    try:
+        sink.begin(response)
+        async for chunk in response.aiter_bytes():
+            sink.write(chunk)
+    except httpx.RequestError as exc:
+        failure = transport_error(exc, http_request)
+    finally:
+        await response.aclose()
+    if failure is not None:  # raised outside the `except`: httpx's error may quote the request
+        raise failure
+    sink.end()
 
 
 class AsyncResource(ResourceBase):

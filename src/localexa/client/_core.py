@@ -21,6 +21,7 @@ import httpx
 import pydantic
 
 from localexa import __version__
+from localexa.client._body_sink import BodySink
 from localexa.client._endpoints import Endpoints, Region, Service
 from localexa.client._errors import (
     REQUEST_ID_HEADER,
@@ -79,6 +80,8 @@ class ApiRequest:
     #: A DELETE of one thing on one host: a 404 answering a retry, after an attempt that may have
     #: deleted it, means the deletion is done (see `Core.answer`).
     gone_is_done: bool = False
+    #: Where a 2xx answer's body goes as it arrives, instead of `response.content` (_body_sink.py).
+    into: BodySink | None = field(default=None, repr=False, compare=False)
 
 
 def method_signature(flow: Callable[..., Any], returns: str) -> inspect.Signature:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import httpx
 
+from localexa.client._body_sink import BodySink
 from localexa.client._core import (
     ApiRequest,
     Core,
@@ -52,7 +53,9 @@ class SyncRunner:
         while True:
             failure: APIError | ConfigurationError | ClientClosedError
             try:
-                response = self.http.send(http_request, auth=auth)
+                response = self.http.send(http_request, auth=auth, stream=request.into is not None)
+                if request.into is not None and not response.is_success:
+                    response.read()  # an answer in error: small, and its APIStatusError reads it
             except httpx.RequestError as exc:
                 failure = transport_error(exc, http_request)
             except UnicodeEncodeError:  # a header the auth sets (a token) that is not ASCII/UTF-8
@@ -64,6 +67,8 @@ class SyncRunner:
             else:
                 answer = self.core.answer(request, response, maybe_done=maybe_done)
                 if isinstance(answer, httpx.Response):
+                    if request.into is not None:
+                        _stream_into(request.into, response, http_request)
                     return answer
                 failure = answer
             if isinstance(failure, ConfigurationError | ClientClosedError):
@@ -109,6 +114,23 @@ class SyncRunner:
             if failure is None:
                 raise
             raise failure from (exc if isinstance(exc, StopIteration) else exc.__cause__)
+
+
+def _stream_into(sink: BodySink, response: httpx.Response, http_request: httpx.Request) -> None:
+    """A 2xx answer's body into `sink` as it arrives (_body_sink.py). Cut short, it is not sent
+    again: the sink has taken part of it."""
+    failure: APIError | ConfigurationError | None = None
+    try:
+        sink.begin(response)
+        for chunk in response.iter_bytes():
+            sink.write(chunk)
+    except httpx.RequestError as exc:
+        failure = transport_error(exc, http_request)
+    finally:
+        response.close()
+    if failure is not None:  # raised outside the `except`: httpx's error may quote the request
+        raise failure
+    sink.end()
 
 
 class SyncResource(ResourceBase):

@@ -4,7 +4,8 @@
     client.admin.vendors.create/list               client.admin.faults.create/list/delete
     client.admin.lwa_clients.create/list           client.admin.directives.send/endpoints/messages/
     client.admin.skills.create/list/get/delete         discover/accept_grant
-    client.admin.tokens.create                     client.admin.reset/snapshot/restore/health/ready
+    client.admin.tokens.create                     client.admin.reset/snapshot/snapshot_to/
+                                                       restore/health/ready
     client.admin.clock.get/advance
 
 `list()` answers every row; `list(limit=N)` a pager of pages of N (admin_listing.py). The flows
@@ -86,6 +87,7 @@ class Admin(SyncResource):
     ready = sync_method(a.ready)
     reset = sync_method(o.reset)
     snapshot = sync_method(o.snapshot)
+    snapshot_to = sync_method(o.snapshot_to)
     restore = sync_method(o.restore)
 
     @cached_property
@@ -182,6 +184,7 @@ class AsyncAdmin(AsyncResource):
     ready = async_method(a.ready)
     reset = async_method(o.reset)
     snapshot = async_method(o.snapshot)
+    snapshot_to = async_method(o.snapshot_to)
     restore = async_method(o.restore)
 
     @cached_property

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import httpx
 import pydantic
 
+from localexa.client._body_sink import BodySink
 from localexa.client._core import (
     ApiRequest,
     AuthMode,
@@ -49,6 +50,7 @@ def admin_request(
     params: Params | None = None,
     idempotent: bool | None = None,
     gone_is_done: bool = False,
+    into: BodySink | None = None,
 ) -> ApiRequest:
     return ApiRequest(
         method,
@@ -59,6 +61,7 @@ def admin_request(
         params=params,
         idempotent=idempotent,
         gone_is_done=gone_is_done,
+        into=into,
     )
 
 

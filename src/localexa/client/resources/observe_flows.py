@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from localexa.client._core import Flow, Params, call, expect_no_content, json_body, parse_model, segment
 from localexa.client._endpoints import Region
-from localexa.client._errors import APIResponseValidationError, ConfigurationError
+from localexa.client._errors import APIConnectionError, APIResponseValidationError, ConfigurationError
 from localexa.client._pagination import Page, Paged
 from localexa.client.resources.admin_flows import admin_request, parse_list
+from localexa.client.resources.snapshot_writer import SnapshotWriter
 from localexa.client.types.admin import (
     Fault,
     FaultCreated,
@@ -20,6 +22,7 @@ from localexa.client.types.admin import (
     RegionName,
     ResetResult,
     RestoreResult,
+    SnapshotWritten,
 )
 
 
@@ -145,6 +148,31 @@ def snapshot() -> Flow[dict[str, Any]]:
             "/_localexa/snapshot answered no localexa snapshot.", response=response
         )
     return body
+
+
+def snapshot_to(path: str | os.PathLike[str]) -> Flow[SnapshotWritten]:
+    """`POST /_localexa/snapshot` written to the file `path` as it arrives, never held whole:
+    beside it first (owner-only), renamed over it once whole (snapshot_writer.py). Answers the
+    path and the bytes written. A path that cannot be written is an OSError before the call; an
+    answer that is no snapshot APIResponseValidationError, and one cut short APIConnectionError:
+    either leaves `path` as it was (a device or pipe has been written in part)."""
+    writer = SnapshotWriter(path)
+    try:
+        yield from call(admin_request("POST", "/snapshot", idempotent=True, into=writer))
+        return writer.commit()
+    except APIConnectionError as error:
+        writer.discard()
+        if not writer.started:  # no answer at all: the runner's error says it
+            raise
+        left = f"{path} was left as it was" if writer.replaces else f"{path} was written in part"
+        # The runner's words say where, and what httpx saw ("incomplete chunked read").
+        raise APIConnectionError(
+            f"The snapshot's answer was cut short after {writer.size} bytes ({error.message}); {left}.",
+            request=error.request,
+        ) from None
+    except BaseException:
+        writer.discard()
+        raise
 
 
 def restore(document: Mapping[str, Any]) -> Flow[RestoreResult]:

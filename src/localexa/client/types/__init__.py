@@ -20,6 +20,7 @@ from localexa.client.types.admin import (
     RestoreResult,
     SkillCreated,
     SkillInfo,
+    SnapshotWritten,
     Vendor,
 )
 from localexa.client.types.credentials import SkillCredentials, SkillMessagingCredentials
@@ -109,6 +110,7 @@ __all__ = [
     "SkillMessage",
     "SkillMessageList",
     "SkillMessagingCredentials",
+    "SnapshotWritten",
     "Stage",
     "TestCaseResult",
     "TestCaseResultList",

@@ -3,7 +3,9 @@ get calls and the observe-and-steer calls the server adds: journal, faults, rese
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field
@@ -27,6 +29,7 @@ __all__ = [
     "RestoreResult",
     "SkillCreated",
     "SkillInfo",
+    "SnapshotWritten",
     "Vendor",
 ]
 
@@ -191,6 +194,14 @@ class Fault(WireModel):
 class ResetResult(WireModel):
     reset: bool
     now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotWritten:
+    """What `client.admin.snapshot_to(path)` wrote: the file (as given) and its size in bytes."""
+
+    path: Path
+    bytes: int
 
 
 class RestoreResult(WireModel):
