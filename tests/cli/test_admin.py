@@ -219,7 +219,7 @@ def test_snapshot_to_a_file_and_restore_from_it(cli: Cli, localexa: Localexa, tm
     customer = localexa.create_customer(name="Kept")
     state = tmp_path / "state.json"
     done = cli.ok("admin", "snapshot", "-o", str(state))
-    assert "rows" in done.stderr
+    assert done.stderr == f"wrote {state} ({state.stat().st_size} bytes)\n"
     assert json.loads(state.read_text())["format"] == "localexa.snapshot"
 
     localexa.reset()

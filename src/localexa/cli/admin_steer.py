@@ -13,13 +13,12 @@ health (the server's README: Observe and steer; Directives).
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from localexa.cli.admin_snapshot import snapshot
 from localexa.cli.context import state
 from localexa.cli.options import (
     JsonOption,
@@ -29,7 +28,6 @@ from localexa.cli.options import (
     region_literal,
 )
 from localexa.cli.output import Column, ExitCode, emit, print_error, rows_of
-from localexa.cli.snapshot_file import refuse_to_replace, write_owner_only
 from localexa.client import APIStatusError
 
 if TYPE_CHECKING:  # the client is imported when a command runs (cold start of `localexa`)
@@ -333,37 +331,6 @@ def reset(
     with cli.client(admin=True) as client:
         result = client.admin.reset()
     emit(result, as_json=cli.json, text="reset")
-
-
-def snapshot(
-    ctx: typer.Context,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write here (default: stdout); replaces only an empty file or a snapshot."
-        ),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --output even when it is not a localexa snapshot.")
-    ] = False,
-) -> None:
-    """The whole state (but the journal) as one JSON document, for `restore`."""
-    cli = state(ctx)
-    if output is not None and not force:
-        refuse_to_replace(output)
-    with cli.client(admin=True) as client:
-        document = client.admin.snapshot()
-    text = json.dumps(document, indent=2)
-    if output is None:
-        typer.echo(text)
-        return
-    try:
-        write_owner_only(output, text + "\n")
-    except OSError as exc:  # a directory, a missing folder, no permission: say so, no traceback
-        raise typer.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="--output") from None
-    tables = document.get("tables") or {}
-    rows = sum(len(v) for v in tables.values() if isinstance(v, list))
-    typer.echo(f"wrote {output} ({rows} rows)", err=True)
 
 
 def restore(

@@ -1,28 +1,21 @@
-"""The file of `localexa admin snapshot -o FILE`: what it may replace, and how it is written."""
+"""The file of `localexa admin snapshot -o FILE`: what it may replace. How it is written (owner-only,
+beside FILE then renamed over it, as the answer arrives) is the client's `snapshot_to`
+(client/resources/snapshot_writer.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import stat
+import re
 from pathlib import Path
 
 import typer
 
-__all__ = ["SNAPSHOT_FORMAT", "refuse_to_replace", "write_owner_only"]
+__all__ = ["SNAPSHOT_FORMAT", "refuse_to_replace"]
 
-
-def write_owner_only(path: Path, text: str) -> None:
-    """Write `path` readable by its owner only, whatever the umask, as the data dir's files are: a
-    snapshot holds password hashes and sealed secrets (it was written 0644; security QA of
-    2026-12-06). A file that was there is narrowed too before it is written; a device or a pipe
-    (`-o /dev/stdout`, `/dev/null`) keeps its mode: narrowed, root's `-o /dev/null` left /dev/null
-    writable by root only (re-verification of 2026-12-06)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        if stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            os.fchmod(file.fileno(), 0o600)
-        file.write(text)
+#: A snapshot's start, as localexa writes it (`format` first) or an older CLI did (indented).
+_SNAPSHOT_START = re.compile(r'\s*\{\s*"format"\s*:\s*"localexa\.snapshot"')
+#: How much of FILE is read to find that start.
+_START_CHARS = 128
 
 
 #: The `format` of a snapshot document (shared/spec/admin-api.md).
@@ -36,7 +29,13 @@ def refuse_to_replace(path: Path) -> None:
     if not path.is_file():
         return
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8") as file:
+            # A snapshot says so at its start: an 85 MB one was read and parsed whole (several
+            # times its size in memory) to check it. Only a file that starts otherwise is parsed.
+            if _SNAPSHOT_START.match(file.read(_START_CHARS)):
+                return
+            file.seek(0)
+            text = file.read()
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or "not UTF-8 text"
         message = f"{path} exists and cannot be read ({reason}) to check that it is a snapshot; pass --force"
