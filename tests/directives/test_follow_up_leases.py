@@ -22,6 +22,7 @@ from fastapi import FastAPI
 
 from localexa.server.core.clock import as_utc
 from localexa.server.directives import after_link_leases as leases
+from localexa.server.directives.after_link import fail_pending
 from localexa.server.directives.after_link_runner import AfterLinkRunner
 from localexa.server.directives.models import AfterLinkStatus
 from localexa.server.directives.runtime import Runtime
@@ -226,3 +227,23 @@ async def test_a_step_a_single_admin_call_left_pending_is_taken_over(
     assert view["acceptGrant"]["status"] == "SUCCEEDED", view
     # The follow-up's Discover (dropped) and the takeover's; no AcceptGrant but the admin's.
     assert (skill.discovers_answered, skill.accept_grants) == (2, 1)
+
+
+async def test_a_follow_up_fails_only_the_steps_it_holds_itself(app: FastAPI, admin: Admin) -> None:
+    """A run whose status could not be stored (`mark_pending` failed: no stamp) that then breaks
+    off on an error marked any PENDING row of the pair FAILED, one another process runs under its
+    own lease included (followup40 F3)."""
+    held = {
+        "lease_owner": "process-b:2#11111111",
+        "lease_expires_at": leases.wall_now() + timedelta(minutes=1),
+    }
+    pair = await _pending_row(app, admin, **held)
+    runtime = Runtime.of(app.state)
+    assert await fail_pending(runtime, *pair, None) == []
+    assert await fail_pending(runtime, *pair, None, "process-a:1#00000000") == []
+    row = await _row(app, *pair)
+    assert (row.accept_grant_status, row.lease_owner) == ("PENDING", "process-b:2#11111111")
+    # Its holder fails it.
+    assert await fail_pending(runtime, *pair, None, "process-b:2#11111111") == ["accept_grant"]
+    row = await _row(app, *pair)
+    assert (row.accept_grant_status, row.lease_owner) == ("FAILED", None)

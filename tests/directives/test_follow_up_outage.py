@@ -165,7 +165,7 @@ async def test_an_unexpected_error_keeps_its_traceback(
         error = exc
     caplog.set_level(logging.INFO, logger="localexa")
     await end_on_error(
-        Runtime.of(app.state), "amzn1.account.X", "amzn1.ask.skill.x", None, error, take_over=False
+        Runtime.of(app.state), "amzn1.account.X", "amzn1.ask.skill.x", None, "h:1#0", error, take_over=False
     )
     [line] = [r for r in caplog.records if r.name == "localexa.directives"]
     assert (line.levelno, line.getMessage()) == (

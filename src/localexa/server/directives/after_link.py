@@ -298,13 +298,19 @@ async def follow_link(
 
 
 async def fail_pending(
-    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None
+    runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None, owner: str | None = None
 ) -> list[str]:
-    """Mark the steps still PENDING as FAILED: the follow-up broke off unexpectedly. The steps
-    marked (none when the row is gone or a newer run holds it)."""
+    """Mark the steps still PENDING as FAILED: the follow-up of `owner` broke off on an error of
+    its own. The steps marked: none when the row is
+    gone or `owner` does not hold its lease.
+
+    By the lease only: a run whose `mark_pending` or claim failed has no stamp, and until
+    2026-12-07 it marked any PENDING row of the pair, one another process ran under its own lease
+    included (followup40 F3). Its owner is the run's own token, so a relink, a takeover or a
+    restore since (each writes another owner, or none) is left alone."""
     async with runtime.transaction() as session:
         row = await DirectiveRepository(session).status(customer_id, skill_id)
-        if row is None or taken_over(row, stamp):
+        if row is None or owner is None or row.lease_owner != owner:
             return []
         internal = "the follow-up stopped on an internal error (see the server log)"
         marked = [step for step in STEPS if getattr(row, f"{step}_status") == PENDING]

@@ -39,12 +39,13 @@ async def end_on_error(
     customer_id: str,
     skill_id: str,
     stamp: Stamp | None,
+    owner: str,
     exc: Exception,
     *,
     take_over: bool,
 ) -> None:
-    """Log the follow-up's end on `exc` (module docstring) and mark its PENDING steps FAILED
-    when the database lets it."""
+    """Log the follow-up's end on `exc` (module docstring) and mark the PENDING steps `owner`
+    holds FAILED when the database lets it."""
     if isinstance(exc, IntegrityError) and violation(exc) is Violation.FOREIGN_KEY:
         # Its customer, skill or link was deleted under it (a reset or restore on SQLite, where
         # no generation is kept, or a disable): no traceback for an expected end (QA under load,
@@ -57,7 +58,7 @@ async def end_on_error(
     # Not left PENDING: that would be untrue, and `wait` would wait for it to its end.
     marked: list[str] | None
     try:
-        marked = await fail_pending(runtime, customer_id, skill_id, stamp)
+        marked = await fail_pending(runtime, customer_id, skill_id, stamp, owner)
     except Exception:  # the database is still away: the lease decides (module docstring)
         marked = None
     if outage:
@@ -99,6 +100,6 @@ def _next(
             f"by this process or another serving the database (at most {MAX_ATTEMPTS} runs in all)"
         )
     if not marked:
-        return "nothing of it was left PENDING (a newer run holds it, or it is gone)"
+        return "nothing of it was left PENDING under its lease (a newer run holds it, or it is gone)"
     calls = ", ".join(retry_call(customer_id, skill_id, step) for step in marked)
     return f"{' and '.join(marked)} marked FAILED, not run again: send with {calls}"

@@ -167,7 +167,7 @@ class AfterLinkRunner:
             )
         except Exception as exc:
             # One line for a database outage, a traceback for anything unexpected (after_link_errors.py).
-            await end_on_error(runtime, customer_id, skill_id, stamp, exc, take_over=take_over)
+            await end_on_error(runtime, customer_id, skill_id, stamp, owner, exc, take_over=take_over)
         finally:
             if task is not None:
                 self._began.pop(task, None)
