@@ -134,7 +134,7 @@ async def test_a_follow_up_abandoned_too_often_ends_failed_with_the_call_that_se
     row = await _row(app, *pair)
     assert row.accept_grant_status == "FAILED"
     assert row.accept_grant_message is not None
-    assert f"stopped {leases.MAX_ATTEMPTS} times" in row.accept_grant_message
+    assert f"stopped or lost the database {leases.MAX_ATTEMPTS} times" in row.accept_grant_message
     assert f"/_localexa/customers/{pair[0]}/skills/{pair[1]}/accept-grant" in row.accept_grant_message
     assert (row.discovery_status, row.lease_owner, row.lease_expires_at) == ("SUCCEEDED", None, None)
 
@@ -171,7 +171,7 @@ async def test_each_handover_of_a_stopping_process_counts_as_one_of_the_follow_u
         await last.close()
     row = await _row(app, *pair)
     assert row.accept_grant_status == "FAILED"
-    assert f"stopped {leases.MAX_ATTEMPTS} times" in (row.accept_grant_message or "")
+    assert f"stopped or lost the database {leases.MAX_ATTEMPTS} times" in (row.accept_grant_message or "")
     assert (row.lease_owner, row.lease_expires_at) == (None, None)
 
 

@@ -1,5 +1,6 @@
-"""A follow-up that meets the database out of reach ends in one warning without traceback that
-names it and what happens next (directives/after_link_errors.py); an unexpected error keeps its
+"""A follow-up that meets the database out of reach says so in one warning without traceback that
+names it and what happens next, and is run again once the database answers
+(directives/after_link_outage.py, after_link_errors.py); an unexpected error keeps its
 traceback. Until 2026-12-07 an outage was an ERROR with a traceback per follow-up, beside the
 engine's own line for the outage.
 
@@ -121,13 +122,14 @@ async def test_a_follow_up_meeting_the_database_gone_says_so_in_one_line_and_run
     [line] = _follow_up_lines(during)
     assert line.levelno == logging.WARNING
     said = line.getMessage()
-    assert said.startswith(f"{FOLLOW_UP} {linked.skill_id} stopped: "), said
+    assert said.startswith(f"{FOLLOW_UP} {linked.skill_id} interrupted: "), said
     assert "cannot be reached" in said or "was lost" in said, said
     assert said.endswith(
-        f"its steps stay PENDING and are sent again once its lease runs out (within {LEASE_SECONDS:g} s), "
-        "by this process or another serving the database (at most 3 runs in all)"
+        "its steps stay PENDING and this process sends them again once the database answers (for "
+        f"{LEASE_SECONDS:g} s; then any process serving the database takes it over once its lease runs out; "
+        "at most 3 runs in all)"
     ), said
-    # And so it was: taken over once the database was back, Discover sent again and answered.
+    # And so it was: run again once the database was back, Discover sent again and answered.
     async with app.state.sessions() as session:
         row = await session.get(AfterLinkStatus, (linked.user_id, linked.skill_id))
     assert row is not None

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from localexa.server.core.clock import as_utc
 from localexa.server.core.errors import LocalexaError
+from localexa.server.db.outage import is_outage
 from localexa.server.directives.after_link_claim import (
     FAILED,
     NOT_REQUIRED,
@@ -224,7 +225,9 @@ async def _send_and_keep(
     try:
         result = await send_directive(runtime, request)
     except LocalexaError as exc:
-        if stamp is not None:
+        # A database outage is not the step's outcome: the follow-up runs it again
+        # (after_link_outage.py); kept, it read "The database cannot be reached now".
+        if stamp is not None and not is_outage(exc):
             await _keep(runtime, request, step, FAILED, exc.message, stamp)
         raise
     status, reason = outcome(result, expected_name)
@@ -254,6 +257,16 @@ def _always() -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _unless_outage() -> Iterator[None]:
+    """A step refused (its reason kept) lets the next one run; a database outage ends the run."""
+    try:
+        yield
+    except LocalexaError as exc:
+        if is_outage(exc):
+            raise
+
+
 async def follow_link(
     runtime: Runtime,
     customer_id: str,
@@ -276,7 +289,7 @@ async def follow_link(
     if "discovery" in steps:
         if not may_send():
             raise StopSending
-        with contextlib.suppress(LocalexaError):
+        with _unless_outage():
             await discover(runtime, customer_id, skill_id, stamp, may_send)
     async with runtime.transaction() as session:
         skill = await SkillRepository(session).skill(skill_id)
@@ -293,7 +306,7 @@ async def follow_link(
     if wants_grant and "accept_grant" in steps:
         if not may_send():
             raise StopSending
-        with contextlib.suppress(LocalexaError):
+        with _unless_outage():
             await accept_grant(runtime, customer_id, skill_id, stamp, may_send)
 
 
@@ -301,7 +314,7 @@ async def fail_pending(
     runtime: Runtime, customer_id: str, skill_id: str, stamp: Stamp | None = None, owner: str | None = None
 ) -> list[str]:
     """Mark the steps still PENDING as FAILED: the follow-up of `owner` broke off on an error of
-    its own. The steps marked: none when the row is
+    its own (not a database outage: after_link_outage.py). The steps marked: none when the row is
     gone or `owner` does not hold its lease.
 
     By the lease only: a run whose `mark_pending` or claim failed has no stamp, and until

@@ -199,16 +199,62 @@ async def claim(runtime: Runtime, customer_id: str, skill_id: str, owner: str) -
         steps = tuple(step for step in STEPS if getattr(row, f"{step}_status") == PENDING)
         attempts = row.attempts or 0
         if attempts > MAX_ATTEMPTS:
-            for step in steps:
-                setattr(row, f"{step}_status", FAILED)
-                reason = (
-                    f"not finished: the server processes that ran the follow-up stopped "
-                    f"{attempts - 1} times before it ended; send it with "
-                    f"{retry_call(customer_id, skill_id, step)}"
-                )
-                setattr(row, f"{step}_message", reason)
-            end_lease_when_done(row)
+            # Not "stopped" alone: a run a long database outage cut short is taken over too
+            # (after_link_outage.py), and this process cannot tell which it was.
+            runs = attempts - 1
+            why = f"the server processes that ran the follow-up stopped or lost the database {runs} times"
+            _give_up(row, steps, f"{why} before it ended")
             return None
         # Read after the row: in the state the follow-up runs in (after_link_claim.py `InState`).
         generation = await read_generation(session) if shared(session.get_bind().dialect.name) else None
         return Stamp(row.updated_at, owner=owner, steps=steps, generation=generation)
+
+
+def _give_up(row: AfterLinkStatus, steps: Sequence[str], why: str) -> None:
+    """End a follow-up run `MAX_ATTEMPTS` times: its PENDING steps FAILED, each with `why` and
+    the call that sends it."""
+    for step in steps:
+        setattr(row, f"{step}_status", FAILED)
+        call = retry_call(row.customer_id, row.skill_id, step)
+        setattr(row, f"{step}_message", f"not finished: {why}; send it with {call}")
+    end_lease_when_done(row)
+
+
+class Resumed(enum.Enum):
+    """What `resume` did."""
+
+    #: The follow-up runs again, its stamp renewed.
+    RESUMED = "resumed"
+    #: It had been run `MAX_ATTEMPTS` times: its PENDING steps are FAILED now.
+    GAVE_UP = "gave up"
+    #: `owner` holds no PENDING row of the pair any more (a relink, a takeover, a reset, a
+    #: restore, or its last write committed although its answer was lost).
+    NOT_HELD = "not held"
+
+
+async def resume(
+    runtime: Runtime, customer_id: str, skill_id: str, owner: str, stamp: Stamp, outage: str
+) -> tuple[Resumed, tuple[str, ...]]:
+    """Run `owner`'s follow-up again once a database outage that cut it short is over
+    (after_link_outage.py): a run more, as a takeover counts one; what it did and the steps still
+    PENDING. `stamp` is renewed in place; `outage` names the outage for a follow-up given up on.
+
+    Guarded by the lease's owner, not the stamp: the write the outage cut may have committed
+    with its answer lost, which moved `updated_at` but not the owner."""
+    async with runtime.transaction() as session:
+        held = and_(_pair(customer_id, skill_id), text(FOLLOW_UP_PENDING), _Status.lease_owner == owner)
+        again = {"lease_expires_at": lease_until(runtime), "updated_at": runtime.clock.now()}
+        if not await _update(session, held, **again, attempts=func.coalesce(_Status.attempts, 1) + 1):
+            return Resumed.NOT_HELD, ()
+        row = await session.get(_Status, (customer_id, skill_id), populate_existing=True)
+        assert row is not None
+        steps = tuple(step for step in STEPS if getattr(row, f"{step}_status") == PENDING)
+        attempts = row.attempts or 0
+        if attempts > MAX_ATTEMPTS:
+            _give_up(
+                row, steps, f"a database outage cut its run short {attempts - 1} times (the last: {outage})"
+            )
+            stamp.owner = None
+            return Resumed.GAVE_UP, steps
+        stamp.at, stamp.owner, stamp.steps, stamp.superseded = row.updated_at, owner, steps, False
+        return Resumed.RESUMED, steps

@@ -20,7 +20,8 @@ takes it over at its next sweep, or the restart does; this process sends nothing
 them: `waitSeconds` waited to its end, in every process.
 
 A process killed outright finishes nothing: every process renews the leases of the follow-ups it
-runs and takes over those whose lease ran out (`keep_leases`; after_link_leases.py).
+runs and takes over those whose lease ran out (`keep_leases`; after_link_leases.py). A database
+outage is no failure of a follow-up: it runs again once the database answers (after_link_outage.py).
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ from sqlalchemy import bindparam, select, text
 from localexa.server.core.log_throttle import LogThrottle
 from localexa.server.db.engine import reading
 from localexa.server.directives import after_link_leases as leases
-from localexa.server.directives.after_link import follow_link, follow_up_done, mark_pending
+from localexa.server.directives.after_link import follow_up_done, mark_pending
 from localexa.server.directives.after_link_claim import InState, Stamp, StateReplaced
 from localexa.server.directives.after_link_errors import end_on_error
+from localexa.server.directives.after_link_outage import follow_through_outages
 from localexa.server.directives.models import FOLLOW_UP_PENDING, AfterLinkStatus
 from localexa.server.directives.runtime import Runtime
 from localexa.server.directives.service import StopSending
@@ -154,7 +156,8 @@ class AfterLinkRunner:
                 # Set in this task's own context: the calls it makes carry it to the journal.
                 work_generation.set(stamp.generation)
                 self._watch(task, stamp.generation)
-            await follow_link(runtime, customer_id, skill_id, stamp, self._may_send)
+            # A database outage that cuts it short is no failure: run again (after_link_outage.py).
+            await follow_through_outages(runtime, customer_id, skill_id, owner, stamp, self._may_send)
         except StopSending:
             await self._hand_over(customer_id, skill_id, owner, stamp, "not sent")
         except asyncio.CancelledError:
