@@ -137,6 +137,40 @@ async def test_a_follow_up_meeting_the_database_gone_says_so_in_one_line_and_run
     assert skill.discovers == 2
 
 
+async def test_a_follow_up_whose_outage_outlasts_its_lease_is_taken_over(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    admin: Admin,
+    mylights: MyLights,
+    relay: Relay,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Its process tries to run it again for a lease, then leaves it PENDING to the takeover (any
+    process's sweep, this one's here) and says so."""
+    skill = OutageSkill(relay)
+    caplog.set_level(logging.INFO, logger="localexa")
+    async with serve_in_loop(Starlette(routes=[Route("/skill", skill.answer, methods=["POST"])])) as url:
+        linked = await link_customer(
+            admin, client, mylights, endpoint=f"{url}/skill", permissions=[], alexa_credentials=False
+        )
+        await eventually(lambda: len(_follow_up_lines(caplog.records)) == 2, timeout=20)
+        await relay.up()
+        runner: AfterLinkRunner = app.state.after_link_runner
+        assert await runner.wait(linked.user_id, linked.skill_id, timeout=20)
+
+    interrupted, stopped = (r.getMessage() for r in _follow_up_lines(caplog.records)[:2])
+    assert interrupted.startswith(f"{FOLLOW_UP} {linked.skill_id} interrupted: "), interrupted
+    assert stopped.startswith(f"{FOLLOW_UP} {linked.skill_id} stopped: "), stopped
+    assert stopped.endswith(
+        f"its steps stay PENDING and are sent again once its lease runs out (within {LEASE_SECONDS:g} s), "
+        "by this process or another serving the database (at most 3 runs in all)"
+    ), stopped
+    async with app.state.sessions() as session:
+        row = await session.get(AfterLinkStatus, (linked.user_id, linked.skill_id))
+    assert row is not None
+    assert (row.discovery_status, row.attempts, skill.discovers) == ("SUCCEEDED", 2, 2)
+
+
 async def test_a_follow_up_not_begun_for_the_outage_says_it_is_not_run_again(
     app: FastAPI, relay: Relay, caplog: pytest.LogCaptureFixture
 ) -> None:
