@@ -4,6 +4,8 @@ and `silent_redis()`, a Redis that takes connections and never answers (hung).
 `down()` stops listening and cuts every relayed connection: to whoever connects through it the
 server has gone (connection refused, the open connections closed), as a stopped PostgreSQL is,
 while the machine's shared PostgreSQL keeps serving everyone else. `up()` listens again.
+
+`relay` is a fixture (import it into a test module): a relay to the session's PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.engine import make_url
 
 
 class Relay:
@@ -80,3 +85,14 @@ async def silent_redis() -> AsyncIterator[str]:
         yield f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
     finally:
         server.close()
+
+
+@pytest.fixture
+async def relay(pg_database_url: str | None) -> AsyncIterator[Relay]:
+    """A relay, listening, to the session's PostgreSQL (tests/conftest.py `pg_database_url`)."""
+    assert pg_database_url is not None
+    server = make_url(pg_database_url)
+    relayed = Relay(server.host or "127.0.0.1", server.port or 5432)
+    await relayed.up()
+    yield relayed
+    await relayed.down()

@@ -31,8 +31,10 @@ from localexa.server.db.outage import DatabaseUnreachable, outage_of
 from localexa.server.db.session import SessionDep
 from localexa.server.settings import Settings
 from tests.conftest import ADMIN_KEY, SECRET_KEY, empty_before_start
-from tests.core.tcp_relay import Relay
+from tests.core.tcp_relay import Relay, relay
 from tests.factories import Admin
+
+__all__ = ["relay"]  # the fixture (tests/core/tcp_relay.py)
 
 MESSAGE = "The database cannot be reached now. Retry the request."
 SKILL = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
@@ -153,16 +155,6 @@ async def test_a_start_on_an_unreachable_postgresql_names_it_in_one_line(tmp_pat
 needs_postgres = pytest.mark.skipif(
     not os.environ.get("LOCALEXA_TEST_DATABASE_URL"), reason="needs LOCALEXA_TEST_DATABASE_URL"
 )
-
-
-@pytest.fixture
-async def relay(pg_database_url: str | None) -> AsyncIterator[Relay]:
-    assert pg_database_url is not None
-    server = make_url(pg_database_url)
-    relay = Relay(server.host or "127.0.0.1", server.port or 5432)
-    await relay.up()
-    yield relay
-    await relay.down()
 
 
 @pytest.fixture

@@ -33,11 +33,13 @@ from localexa.server.directives.runtime import Runtime
 from localexa.server.settings import Settings
 from localexa.skill import discover_response
 from tests.conftest import empty_before_start
-from tests.core.tcp_relay import Relay
+from tests.core.tcp_relay import Relay, relay
 from tests.directives.conftest import MyLights, link_customer
 from tests.directives.live import eventually
 from tests.factories import Admin
 from tests.servers import serve_in_loop
+
+__all__ = ["relay"]  # the fixture (tests/core/tcp_relay.py)
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("LOCALEXA_TEST_DATABASE_URL"), reason="needs PostgreSQL (LOCALEXA_TEST_DATABASE_URL)"
@@ -46,16 +48,6 @@ pytestmark = pytest.mark.skipif(
 #: Short, so the takeover after the outage comes within a second (a sweep every third of it).
 LEASE_SECONDS = 1.0
 FOLLOW_UP = "after-link follow-up for skill"
-
-
-@pytest.fixture
-async def relay(pg_database_url: str | None) -> AsyncIterator[Relay]:
-    assert pg_database_url is not None
-    server = make_url(pg_database_url)
-    relay = Relay(server.host or "127.0.0.1", server.port or 5432)
-    await relay.up()
-    yield relay
-    await relay.down()
 
 
 @pytest.fixture
