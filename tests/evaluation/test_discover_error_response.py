@@ -45,3 +45,13 @@ async def test_another_error_response_at_discover_names_its_type_and_message() -
         await discover(Answers(error_response("INTERNAL_ERROR", "the cloud is down")), "lamp")
     assert "Alexa.ErrorResponse INTERNAL_ERROR: the cloud is down" in failed.value.message
     assert "again" not in failed.value.message
+
+
+async def test_a_message_that_ends_its_sentence_gets_no_second_full_stop() -> None:
+    # My Lights says "The access token is not valid for any account in the device cloud."; the
+    # run's error read "… device cloud.. The skill no longer accepts …" (QA, 2026-12-07).
+    said = "The access token is not valid for any account in the device cloud."
+    with pytest.raises(RunError) as failed:
+        await discover(Answers(error_response("INVALID_AUTHORIZATION_CREDENTIAL", said)), "lamp")
+    assert f"INVALID_AUTHORIZATION_CREDENTIAL: {said} The skill no longer accepts" in failed.value.message
+    assert ".." not in failed.value.message

@@ -99,8 +99,10 @@ def _error_response(exchange: Exchange) -> str:
     told = f"Discover failed: the skill answered Alexa.ErrorResponse {kind}" + (f": {said}" if said else "")
     if kind == "INVALID_AUTHORIZATION_CREDENTIAL":
         # The demo's My Lights forgets every link at a restart (admin/demo.py `_forget_dead_link`).
+        # A message that ends its own sentence ("… device cloud.", as My Lights' does) gets no second stop.
         told += (
-            ". The skill no longer accepts the developer account's link (a device cloud that keeps "
+            (" " if told.endswith((".", "!", "?")) else ". ")
+            + "The skill no longer accepts the developer account's link (a device cloud that keeps "
             "its accounts in memory, such as the demo's My Lights, forgets it when it restarts): "
             "link the account to the skill again, then start the evaluation again"
         )
