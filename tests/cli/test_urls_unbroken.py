@@ -1,6 +1,6 @@
 """URLs and paths in error messages are never broken across lines on a terminal: Rich folded a
 word longer than what was left of the line at any character, so on 50 columns the path in a
-NO_SUCH_SKILL_STAGE message (`PUT /v1/skills/…/stages/development/enablement`) and a long
+NO_SUCH_SKILL_STAGE message (`POST /v1/users/~current/skills/…/enablement`) and a long
 `--url` in a usage error came out cut in two (rev4 QA). Each command runs in a real terminal (a
 pty) of 50 columns (COLUMNS=50)."""
 
@@ -22,10 +22,11 @@ from tests.cli.conftest import CLEAN_ENV
 
 SKILL = "amzn1.ask.skill.9d3c42c9-46f5-4f7a-a81a-f53fd52441c4"
 RUN = "5c1e6a3e-2f1d-4e0a-8d7c-9b8a7f6e5d4c"
-PATH = f"/v1/skills/{SKILL}/stages/development/enablement"
+PATH = f"/v1/users/~current/skills/{SKILL}/enablement"
 MESSAGE = (
-    "The skill is not enabled at stage development in the developer's account; enable it "
-    f"(PUT {PATH}) and link the account first."
+    "The skill is not enabled at stage development in the developer's account; enable and link it "
+    f"with the developer's own token, as a customer does (POST {PATH} with an authCode), then start "
+    "the evaluation again."
 )
 ERROR = {"code": "NO_SUCH_SKILL_STAGE", "message": MESSAGE}
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -87,7 +88,7 @@ def whole_in_one_line(word: str, lines: list[str]) -> bool:
 def test_the_error_of_a_run_keeps_its_path_whole(api: str) -> None:
     lines = on_terminal("--url", api, "--token", "t", "evaluations", "status", SKILL, RUN)
     assert "NO_SUCH_SKILL_STAGE" in "\n".join(lines)
-    assert whole_in_one_line(PATH + ")", lines), lines
+    assert whole_in_one_line(PATH, lines), lines
     assert all(len(line) <= 50 or PATH in line for line in lines), lines  # still wrapped, at spaces
 
 
@@ -95,7 +96,7 @@ def test_an_api_error_keeps_its_path_whole(api: str) -> None:
     args = ("--url", api, "--token", "t", "--retries", "0", "evaluations", "run", SKILL)
     lines = on_terminal(*args, "--plan", "PowerController", "--endpoint", "e")
     assert any("400 NO_SUCH_SKILL_STAGE" in line for line in lines), lines
-    assert whole_in_one_line(PATH + ")", lines), lines
+    assert whole_in_one_line(PATH, lines), lines
     assert all(len(line) <= 50 or PATH in line for line in lines), lines
 
 

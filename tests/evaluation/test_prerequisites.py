@@ -59,6 +59,10 @@ async def test_a_skill_not_enabled_in_the_developers_account_is_no_such_skill_st
     body = await finished(client, dev, evaluation_id)
     assert body["error"]["code"] == "NO_SUCH_SKILL_STAGE"
     assert "not enabled at stage development" in body["error"]["message"]
+    # The way out is the call that enables and links at once (QA, 2026-12-07: it named the
+    # developer's PUT …/stages/development/enablement, which links nothing).
+    assert f"POST /v1/users/~current/skills/{dev.skill.skill_id}/enablement" in body["error"]["message"]
+    assert "/stages/" not in body["error"]["message"]
 
 
 async def test_a_stage_the_skill_lacks_is_no_such_skill_stage(
@@ -82,6 +86,10 @@ async def test_enabled_but_not_linked_is_discovery_failed(
     body, _ = await run(client, dev, "PowerController", "kitchen")
     assert body["error"]["code"] == "DISCOVERY_FAILED"
     assert "not linked" in body["error"]["message"]
+    # It says how to link (QA, 2026-12-07: after `localexa serve` restarted, the demo's link was
+    # NEEDS_RELINK and the run's error named the status only).
+    assert f"POST /v1/users/~current/skills/{dev.skill.skill_id}/enablement" in body["error"]["message"]
+    assert body["error"]["message"].endswith("then start the evaluation again.")
 
 
 async def test_a_skill_that_cannot_be_reached_is_discovery_failed(

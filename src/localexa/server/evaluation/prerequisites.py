@@ -52,18 +52,25 @@ async def check_account(runtime: Runtime, *, user_id: str, skill_id: str, stage:
         skill = await SkillRepository(session).skill(skill_id)
         if skill is None or stage not in skill.stages:
             raise RunError(ErrorCode.NO_SUCH_SKILL_STAGE, f"The skill {skill_id} has no {stage} stage.")
+        # Both messages name the one call that enables and links (the developer's PUT
+        # …/stages/{stage}/enablement links nothing), as the demo's link is NEEDS_RELINK after
+        # `localexa serve` restarts.
+        how = (
+            f"enable and link it with the developer's own token, as a customer does (POST "
+            f"/v1/users/~current/skills/{skill_id}/enablement with an authCode), then start the "
+            "evaluation again."
+        )
         enablement = await find_enablement(session, customer_id=user_id, skill_id=skill_id)
         if enablement is None or enablement.stage != stage:
             raise RunError(
                 ErrorCode.NO_SUCH_SKILL_STAGE,
-                f"The skill is not enabled at stage {stage} in the developer's account; enable it "
-                f"(PUT /v1/skills/{skill_id}/stages/{stage}/enablement) and link the account first.",
+                f"The skill is not enabled at stage {stage} in the developer's account; {how}",
             )
         if enablement.link_status != LINKED:
             raise RunError(
                 ErrorCode.DISCOVERY_FAILED,
                 f"The developer's account is not linked to the skill (link status "
-                f"{enablement.link_status}), so Alexa cannot discover its devices.",
+                f"{enablement.link_status}), so Alexa cannot discover its devices; {how}",
             )
 
 
