@@ -110,6 +110,10 @@ def test_bad_values_are_usage_errors(tmp_path: Path, args: list[str], words: lis
         # Leases past any date: every follow-up or run then failed with an OverflowError.
         pytest.param("LOCALEXA_AFTER_LINK_LEASE_SECONDS", "1e12", ["86400"], id="after-link-lease-huge"),
         pytest.param("LOCALEXA_EVALUATION_LEASE_SECONDS", "1e12", ["86400"], id="evaluation-lease-huge"),
+        # Taken (QA, 2026-12-07): a deferred answer that never came would hold its run, and its
+        # endpoint's 409, for ever.
+        pytest.param("LOCALEXA_EVALUATION_CASE_TIMEOUT", "inf", ["86400"], id="case-timeout-inf"),
+        pytest.param("LOCALEXA_EVALUATION_CASE_TIMEOUT", "1e12", ["86400"], id="case-timeout-huge"),
         # Taken without a word, and the journal then kept one entry (QA of 2026-12-06).
         pytest.param(
             "LOCALEXA_JOURNAL_RETENTION",

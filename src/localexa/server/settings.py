@@ -69,7 +69,9 @@ class Settings(BaseSettings):
     #: At most a day, as the after-link lease: a lease of 1e12 s put its expiry past any date, and
     #: every run (or follow-up) failed with an OverflowError (re-verification of 2026-12-06).
     evaluation_lease_seconds: float = Field(default=30.0, gt=0, le=86_400)
-    evaluation_case_timeout: float = Field(default=60.0, gt=0)
+    #: A day at most too: `inf` was taken, and a deferred answer that never came would hold its run
+    #: (and its endpoint's 409) for ever.
+    evaluation_case_timeout: float = Field(default=60.0, gt=0, le=86_400)
     #: After-link follow-ups: the wall-clock lease the process running one holds on it (renewed
     #: every third of it); once it runs out, another process (or the restart) takes it over
     #: (directives/after_link_leases.py). At least 1 s: renewals come every third of it.
