@@ -74,3 +74,24 @@ def test_mismatches_say_what_differs() -> None:
         f"{TH}.thermostatMode was not reported",
     ]
     assert mismatches(expected[:2], [*reported[1:], {**reported[0], "value": 26}], tolerances) == []
+
+
+def test_a_tolerance_is_named_only_where_it_counts() -> None:
+    # A tolerance counts for numbers under EQUAL_TO only; "expected EQUAL_TO 'ON' (±0%)" and
+    # "expected GREATER_THAN 20 (±0%)" named one that played no part (QA, 2026-12-07).
+    expected: list[dict[str, Any]] = [
+        {"namespace": PWR, "name": "powerState", "value": "ON"},
+        {"namespace": TH, "name": "targetSetpoint", "value": {"value": 20, "scale": "CELSIUS"}},
+        {"namespace": BRI, "name": "brightness", "value": 20, "compare": "GREATER_THAN"},
+    ]
+    reported: list[dict[str, Any]] = [
+        {"namespace": PWR, "name": "powerState", "value": "OFF"},
+        {"namespace": TH, "name": "targetSetpoint", "value": {"value": 25, "scale": "CELSIUS"}},
+        {"namespace": BRI, "name": "brightness", "value": 18},
+    ]
+    assert mismatches(expected, reported, []) == [
+        f"{PWR}.powerState: expected EQUAL_TO 'ON', got 'OFF'",
+        f"{TH}.targetSetpoint: expected EQUAL_TO {{'value': 20, 'scale': 'CELSIUS'}} (±0%), "
+        "got {'value': 25, 'scale': 'CELSIUS'}",
+        f"{BRI}.brightness: expected GREATER_THAN 20, got 18",
+    ]

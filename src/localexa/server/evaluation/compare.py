@@ -45,6 +45,13 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def _holds_number(value: Any) -> bool:
+    """A number, or an object with one (a temperature, a color): what a tolerance applies to."""
+    if isinstance(value, Mapping):
+        return any(_holds_number(item) for item in value.values())
+    return _number(value) is not None
+
+
 def to_scale(value: float, source: str, target: str) -> float:
     """Convert a temperature between CELSIUS, FAHRENHEIT and KELVIN."""
     celsius = {"CELSIUS": value, "FAHRENHEIT": (value - 32) * 5 / 9, "KELVIN": value - 273.15}[source]
@@ -117,6 +124,8 @@ def mismatches(
         compare = str(state.get("compare") or EQUAL_TO)
         percent = tolerance_of(state, tolerance_list)
         if not value_matches(state.get("value"), actual.get("value"), compare, percent):
-            wanted = f"{compare} {state.get('value')!r} (±{percent:g}%)"
+            wanted = f"{compare} {state.get('value')!r}"
+            if compare == EQUAL_TO and _holds_number(state.get("value")):
+                wanted += f" (±{percent:g}%)"  # named only where it counts: a number under EQUAL_TO
             problems.append(f"{label}: expected {wanted}, got {actual.get('value')!r}")
     return problems
