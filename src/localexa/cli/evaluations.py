@@ -3,6 +3,7 @@
     localexa --token "$TOKEN" evaluations plans SKILL_ID
     localexa --token "$TOKEN" evaluations run SKILL_ID --plan BrightnessController --endpoint porch
     localexa --token "$TOKEN" evaluations results SKILL_ID EVALUATION_ID
+    localexa --token "$TOKEN" evaluations list SKILL_ID --since 2026-12-07T10:00:00Z --limit 20
 
 The Smart Home Capability Evaluation API (SMAPI, spec alexa-api-surface.md §2) through the client
 package, with the developer's token (`alexa::ask:skills:readwrite`). `run` starts a run, follows
@@ -26,6 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from localexa.cli.context import state
+from localexa.cli.evaluations_list import list_runs
 from localexa.cli.options import JsonOption, SkillId, StageName, StageOption, TokenOption, stage_literal
 from localexa.cli.output import (
     Column,
@@ -317,24 +319,5 @@ def results(
         print_results(found, _console())
 
 
-@evaluations.command("list")
-def list_runs(
-    ctx: typer.Context,
-    skill_id: SkillId,
-    stage: StageOption = StageName.development,
-    token: TokenOption = None,
-    json_output: JsonOption = False,
-) -> None:
-    """The skill's runs at a stage, newest first."""
-    cli = state(ctx, json_output=json_output)
-    with cli.client(token=token) as client:
-        found = list(client.evaluations.list(skill_id, stage=stage_literal(stage)))
-    columns = [
-        Column.attr("id", "id", identifier=True),
-        Column.attr("status", "status"),
-        Column.attr("test plan", "test_plan_id", identifier=True),
-        Column.attr("endpoint", "endpoint_id", identifier=True),
-        Column.attr("started", "start_timestamp"),
-        Column.attr("ended", "end_timestamp"),
-    ]
-    emit(found, as_json=cli.json, columns=columns, title="Capability evaluations")
+# In its own module (filters, pages): `list [--since T] [--until T] [--limit N] [--after TOKEN]`.
+evaluations.command("list")(list_runs)
