@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import stat
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from localexa.testing import Localexa
 from tests.cli.conftest import Cli
@@ -254,3 +256,19 @@ def test_health_needs_no_admin_key(cli: Cli) -> None:
     result = cli.json("admin", "health", admin_key=None)
     assert result["health"] == "ok"
     assert result["ready"] is True
+
+
+@pytest.mark.parametrize("written", ["{day}T00:00:00Z", "{day} 00:00:00+00:00", "{day}", "{day}T00:00"])
+def test_journal_times_in_every_form_the_api_reads_pass_the_cli(
+    cli: Cli, localexa: Localexa, written: str
+) -> None:
+    """The CLI checks `--since/--until` before sending (options.py `check_journal_time`) and must
+    take what the admin API takes: a `Z`, a space for `T`, a date alone, no offset."""
+    today = localexa.client.admin.clock.get().now.date()  # read first: the entry is never before it
+    localexa.create_customer(name="Journaled")
+    since = written.format(day=today.isoformat())
+    until = written.format(day=(today + timedelta(days=1)).isoformat())
+    entries = cli.json("admin", "journal", "list", "--path", "/_localexa/customers", "--since", since)
+    assert [entry["method"] for entry in entries] == ["POST"]
+    assert cli.json("admin", "journal", "list", "--path", "/_localexa/customers", "--until", since) == []
+    assert len(cli.json("admin", "journal", "list", "--since", since, "--until", until)) >= 1

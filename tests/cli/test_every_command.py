@@ -243,6 +243,11 @@ NETWORK = ["--extended-pan-id", XPANID, "--network-name", "home", "--network-key
         pytest.param(["skill", "status", "x", "y"], "unexpected extra argument", id="extra-argument"),
         pytest.param(["admin", "journal", "get", "abc"], "'abc' is no whole number", id="not-an-int"),
         pytest.param(["admin", "journal", "list", "--limit", "0"], "--limit", id="int-below-min"),
+        pytest.param(["admin", "journal", "list", "--since", "yesterday"], "--since", id="journal-since"),
+        pytest.param(["admin", "journal", "list", "--until", "2026-13-01"], "--until", id="journal-until"),
+        pytest.param(
+            ["admin", "journal", "list", "--since", "0001-01-01T00:00:00+01:00"], "range", id="journal-year-0"
+        ),
         pytest.param(
             ["admin", "faults", "create", "--path", "/x", "--status", "200"], "--status", id="int-range"
         ),

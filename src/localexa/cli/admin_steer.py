@@ -21,6 +21,7 @@ import typer
 from localexa.cli.admin_snapshot import snapshot
 from localexa.cli.context import state
 from localexa.cli.options import (
+    JournalTimeOption,
     JsonOption,
     QuietOption,
     RegionFilterOption,
@@ -165,8 +166,8 @@ def list_journal(
     region: RegionFilterOption = None,
     direction: Annotated[str | None, typer.Option(help="inbound or outbound.")] = None,
     request_id: Annotated[str | None, typer.Option(help="The X-Amzn-RequestId of a call.")] = None,
-    since: Annotated[str | None, typer.Option(help="ISO-8601, by localexa's clock.")] = None,
-    until: Annotated[str | None, typer.Option(help="ISO-8601, by localexa's clock.")] = None,
+    since: JournalTimeOption = None,
+    until: JournalTimeOption = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many entries.")] = 20,
     json_output: JsonOption = False,
 ) -> None:
