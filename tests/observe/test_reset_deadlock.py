@@ -89,14 +89,14 @@ async def test_a_reset_that_keeps_giving_way_waits_its_patience_in_real_time(
 ) -> None:
     """Each try that gave way counted its whole lock timeout (up to 800 ms) however soon it gave
     way, so under steady load the reset's 60 s were spent in 9-15 s (re-verification of
-    2026-12-05). Here every lock try gives way at once, and patience is 1 s of real time."""
+    2026-12-05). Here every lock try gives way at once, and patience is 2 s of real time."""
     import time
 
     from sqlalchemy import event
 
     from localexa.server.observe import state
 
-    monkeypatch.setattr(state, "_LOCK_PATIENCE_MS", 1000)
+    monkeypatch.setattr(state, "_LOCK_PATIENCE_MS", 2000)
     tries = 0
 
     def give_way(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
@@ -113,5 +113,9 @@ async def test_a_reset_that_keeps_giving_way_waits_its_patience_in_real_time(
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", give_way)
     assert answer.status_code == 503
-    assert time.monotonic() - began >= 0.95
-    assert tries > 3  # the timeouts' sum (200 + 400 + 800 ms) ended it after three
+    # The old count (the timeouts' sum, 200 + 400 + 800 + 1600 ms) gave up after four tries that
+    # gave way at once, in some 50 ms: the time taken is what tells real time from that sum. The
+    # tries are ~14 ms apart on a quiet machine (~140 here), but CI's loaded machine once managed
+    # two in a second (stop 46), so the count only asserts that it tried again.
+    assert time.monotonic() - began >= 1.95
+    assert tries >= 2
