@@ -90,6 +90,10 @@ class BlipSkill:
 async def _waiting(locker: asyncpg.Connection) -> int:
     """The backend that waits for `locker`'s lock (the follow-up's), within 10 s."""
     for _ in range(1000):
+        # pg_stat_activity holds still within a transaction, and `locker` stays in its own: a
+        # backend the follow-up's pool opened after the first look was never seen (a run once
+        # waited out the 10 s while the follow-up waited for the lock).
+        await locker.execute("SELECT pg_stat_clear_snapshot()")
         if pid := await locker.fetchval(_WAITING, locker.get_server_pid()):
             return int(pid)
         await asyncio.sleep(0.01)

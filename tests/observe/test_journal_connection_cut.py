@@ -21,6 +21,8 @@ from tests.observe.helpers import inbound_call, journal
 async def _waiting_writer(conn: AsyncConnection) -> int:
     """The backend of the journal writer, once it waits on the held lock."""
     for _ in range(200):
+        # pg_stat_activity is read once per transaction, and the lock's holder stays in its own.
+        await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
         found = (
             await conn.execute(
                 text(
