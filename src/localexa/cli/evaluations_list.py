@@ -20,11 +20,12 @@ import typer
 
 from localexa.cli.context import state
 from localexa.cli.options import JsonOption, SkillId, StageName, StageOption, TokenOption, stage_literal
-from localexa.cli.output import Column, emit, printable
-from localexa.cli.unbroken import print_lines
+from localexa.cli.output import Column, emit
+from localexa.cli.paging_options import TokenAfterOption, limit_option, print_next_page, read_page, shell_word
 
-#: The server's `MAX_RESULTS` (server/evaluation/schemas.py), kept here so that reading the options
-#: imports no server module; a test holds the two equal.
+#: The server's `MAX_RESULTS` (server/evaluation/schemas.py), the bound of the runs, results and
+#: test plans pages alike (service.py `PAGE_SIZE`), kept here so that reading the options imports
+#: no server module; tests hold them equal.
 MAX_PAGE = 50
 
 #: Epoch seconds as the server reads them (evaluation/service.py `parse_timestamp`).
@@ -64,18 +65,8 @@ UntilOption = Annotated[
     datetime | None,
     _time_option("Runs started at or before this time (ISO 8601 or epoch seconds; no offset: UTC)."),
 ]
-LimitOption = Annotated[
-    int | None,
-    typer.Option(
-        min=1,
-        max=MAX_PAGE,
-        help=f"Print one page of at most this many (1-{MAX_PAGE}), then how to get the next.",
-    ),
-]
-AfterOption = Annotated[
-    str | None,
-    typer.Option(help="Start at this page token (the previous page's hint names it).", metavar="TOKEN"),
-]
+#: `--limit N` of `evaluations list`, `results` and `plans`.
+LimitOption = Annotated[int | None, limit_option(MAX_PAGE)]
 
 COLUMNS = [
     Column.attr("id", "id", identifier=True),
@@ -94,7 +85,7 @@ def list_runs(
     since: SinceOption = None,
     until: UntilOption = None,
     limit: LimitOption = None,
-    after: AfterOption = None,
+    after: TokenAfterOption = None,
     token: TokenOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -110,18 +101,13 @@ def list_runs(
             max_results=limit,
             next_token=after,
         )
-        if limit is None:
-            found, next_token = list(pager), None
-        else:
-            page = pager.first_page()
-            found, next_token = page.items, page.next_token
-    emit(found, as_json=cli.json, columns=COLUMNS, title="Capability evaluations")
-    if next_token is not None:
+        page = read_page(pager, limit)
+    emit(page.items, as_json=cli.json, columns=COLUMNS, title="Capability evaluations")
+    if page.next_token is not None:
         # The token is bound to the stage and the filters (a token with others is a 400): the
         # hint repeats them, in UTC as they were sent.
         words = ["localexa evaluations list", shlex.quote(skill_id), "--stage", stage_literal(stage)]
         for name, value in (("--since", since), ("--until", until)):
             if value is not None:
                 words += [name, value.isoformat()]
-        words += ["--limit", str(limit), "--after", shlex.quote(printable(next_token))]
-        print_lines(f"next page: {' '.join(words)}", err=True)
+        print_next_page(words, limit, shell_word(page.next_token))

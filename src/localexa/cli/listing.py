@@ -13,31 +13,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Protocol, overload
 
-import typer
-
 from localexa.cli.context import CliState
 from localexa.cli.output import Column, emit, printable
-from localexa.cli.unbroken import print_lines
+from localexa.cli.paging_options import after_option, limit_option, print_next_page
 from localexa.client import Page, SyncPager
 
 #: The server's `MAX_LIMIT` (server/admin/listing.py), kept here so that reading the options imports
 #: no server module; a test holds the two equal.
 MAX_PAGE = 1000
 
-LimitOption = Annotated[
-    int | None,
-    typer.Option(
-        min=1,
-        max=MAX_PAGE,
-        help=f"Print one page of at most this many (1-{MAX_PAGE}), then how to get the next.",
-    ),
-]
+LimitOption = Annotated[int | None, limit_option(MAX_PAGE)]
 AfterOption = Annotated[
     str | None,
-    typer.Option(
-        help="Start after this id (the last of the previous page; the next page's hint names it).",
-        metavar="ID",
-    ),
+    after_option("Start after this id (the last of the previous page; the next page's hint names it).", "ID"),
 ]
 
 
@@ -63,4 +51,5 @@ def print_listing(
     """The page on stdout; while more follow, the command of the next page on stderr."""
     emit(page.items, as_json=cli.json, columns=columns, title=title)
     if page.next_token is not None:
-        print_lines(f"next page: {command} --limit {limit} --after {printable(page.next_token)}", err=True)
+        # An id and its place (`amzn1.account.…~2`), printed as it is: no shell reads `~` there.
+        print_next_page([command], limit, printable(page.next_token))
