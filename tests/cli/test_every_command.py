@@ -243,6 +243,16 @@ NETWORK = ["--extended-pan-id", XPANID, "--network-name", "home", "--network-key
         pytest.param(["skill", "status", "x", "y"], "unexpected extra argument", id="extra-argument"),
         pytest.param(["admin", "journal", "get", "abc"], "'abc' is no whole number", id="not-an-int"),
         pytest.param(["admin", "journal", "list", "--limit", "0"], "--limit", id="int-below-min"),
+        pytest.param(
+            ["evaluations", "plans", "s", "--limit", "51"],
+            "51 is out of range: give 1 to 50",
+            id="plans-limit",
+        ),
+        pytest.param(
+            ["evaluations", "results", "s", "r", "--limit", "0"],
+            "0 is out of range: give 1 to 50",
+            id="results-limit",
+        ),
         pytest.param(["admin", "journal", "list", "--since", "yesterday"], "--since", id="journal-since"),
         pytest.param(["admin", "journal", "list", "--until", "2026-13-01"], "--until", id="journal-until"),
         pytest.param(

@@ -2,7 +2,7 @@
 
     localexa --token "$TOKEN" evaluations plans SKILL_ID
     localexa --token "$TOKEN" evaluations run SKILL_ID --plan BrightnessController --endpoint porch
-    localexa --token "$TOKEN" evaluations results SKILL_ID EVALUATION_ID
+    localexa --token "$TOKEN" evaluations results SKILL_ID EVALUATION_ID [--limit N [--after TOKEN]]
     localexa --token "$TOKEN" evaluations list SKILL_ID --since 2026-12-07T10:00:00Z --limit 20
 
 The Smart Home Capability Evaluation API (SMAPI, spec alexa-api-surface.md §2) through the client
@@ -16,6 +16,7 @@ progress) and 1 when it FAILED or ended in ERROR; API errors exit as output.py s
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from typing import Annotated, Any
 
@@ -27,7 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from localexa.cli.context import state
-from localexa.cli.evaluations_list import list_runs
+from localexa.cli.evaluations_list import LimitOption, list_runs
 from localexa.cli.options import JsonOption, SkillId, StageName, StageOption, TokenOption, stage_literal
 from localexa.cli.output import (
     Column,
@@ -38,6 +39,7 @@ from localexa.cli.output import (
     stdout_console,
     to_jsonable,
 )
+from localexa.cli.paging_options import TokenAfterOption, print_next_page, read_page, shell_word
 from localexa.cli.unbroken import print_unbroken
 from localexa.client import Client
 from localexa.client.types.evaluations import Evaluation, TestCaseResult
@@ -170,14 +172,22 @@ def _exit_code(status: str) -> int:
 
 @evaluations.command("plans")
 def plans(
-    ctx: typer.Context, skill_id: SkillId, token: TokenOption = None, json_output: JsonOption = False
+    ctx: typer.Context,
+    skill_id: SkillId,
+    limit: LimitOption = None,
+    after: TokenAfterOption = None,
+    token: TokenOption = None,
+    json_output: JsonOption = False,
 ) -> None:
-    """List the capability test plans."""
+    """List the capability test plans (--limit N: a page, and how to get the next)."""
     cli = state(ctx, json_output=json_output)
     with cli.client(token=token) as client:
-        found = list(client.evaluations.test_plans(skill_id))
+        page = read_page(client.evaluations.test_plans(skill_id, max_results=limit, next_token=after), limit)
     columns = [Column.attr("name", "name"), Column.attr("id", "id", identifier=True)]
-    emit(found, as_json=cli.json, columns=columns, title="Capability test plans")
+    emit(page.items, as_json=cli.json, columns=columns, title="Capability test plans")
+    if page.next_token is not None:
+        words = ["localexa evaluations plans", shlex.quote(skill_id)]
+        print_next_page(words, limit, shell_word(page.next_token))
 
 
 def resolve_plan(client: Client, skill_id: str, plan: str) -> str:
@@ -306,17 +316,24 @@ def results(
     ctx: typer.Context,
     skill_id: SkillId,
     evaluation_id: EvaluationId,
+    limit: LimitOption = None,
+    after: TokenAfterOption = None,
     token: TokenOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Every test case of a run (actual vs expected for those that did not pass)."""
+    """Every test case of a run (actual vs expected for those that did not pass; --limit N: a
+    page, and how to get the next)."""
     cli = state(ctx, json_output=json_output)
     with cli.client(token=token) as client:
-        found = list(client.evaluations.results(skill_id, evaluation_id))
+        pager = client.evaluations.results(skill_id, evaluation_id, max_results=limit, next_token=after)
+        page = read_page(pager, limit)
     if cli.json:
-        emit(found, as_json=True)
+        emit(page.items, as_json=True)
     else:
-        print_results(found, _console())
+        print_results(page.items, _console())
+    if page.next_token is not None:
+        words = ["localexa evaluations results", shlex.quote(skill_id), shlex.quote(evaluation_id)]
+        print_next_page(words, limit, shell_word(page.next_token))
 
 
 # In its own module (filters, pages): `list [--since T] [--until T] [--limit N] [--after TOKEN]`.
