@@ -41,12 +41,12 @@ EVENTS = "alexa::async_event:write"
 
 class Deferring:
     """Answers every directive but Discover, ReportState and AcceptGrant with DeferredResponse and
-    keeps the real answer for the test to post (`hold` answers nothing asynchronously)."""
+    keeps the real answer for the test to post (the first `unanswered` never get one)."""
 
     def __init__(self) -> None:
         self.pending: list[Message] = []
         self.deferred = 0
-        self.hold = False
+        self.unanswered = 0
         self._lock = threading.Lock()
 
     def __call__(self, event: dict[str, Any], answer: Message) -> Message:
@@ -55,7 +55,9 @@ class Deferring:
             return answer
         with self._lock:
             self.deferred += 1
-            if not self.hold:
+            if self.unanswered > 0:
+                self.unanswered -= 1
+            else:
                 self.pending.append(answer)
         return deferred_response(event, estimated_deferral_seconds=2)
 
@@ -122,17 +124,25 @@ async def test_a_deferred_answer_that_never_comes_is_the_cases_time_out(
     client: httpx.AsyncClient, admin: Admin, app: FastAPI, deferring: tuple[SkillServer, Deferring]
 ) -> None:
     server, hook = deferring
-    hook.hold = True
+    hook.unanswered = 1  # the first case's; the others' come (each case waited 2 s: 8 s in all)
     await app.state.evaluation_worker.stop()
-    dev, _token = await _developer(client, admin, server)
+    dev, token = await _developer(client, admin, server)
     evaluation_id = await start(client, dev, plan_id_for("PowerController"), "kitchen")
-    # Each case waits all of it; long enough for the set-up's DeferredResponse to come back on a
+    # The case waits all of it; long enough for the set-up's DeferredResponse to come back on a
     # loaded machine (with 0.5 s it could be cut off before, and the message named no answer).
     worker = EvaluationWorker(Runtime.of(app.state), config=WorkerConfig(case_timeout=2.0))
-    assert await worker.run_once()
+    stop = asyncio.Event()
+    poster = asyncio.create_task(_post_later(client, hook, token, stop))
+    try:
+        assert await worker.run_once()
+    finally:
+        stop.set()
+        await poster
     body = await evaluation(client, dev, evaluation_id)
     assert body["status"] == "ERROR"
     found = await results(client, dev, evaluation_id)
+    assert len(found) > 1, found
+    assert {r["status"] for r in found[1:]} == {"PASSED"}, found  # one case's time-out, not the run's
     assert found[0]["error"] == {
         "code": "TEST_CASE_TIME_OUT",
         "message": (
@@ -160,7 +170,7 @@ async def test_a_stopping_worker_hands_over_a_case_waiting_for_a_deferred_answer
     """The wait for the skill's asynchronous answer ends with the stop: before, it went on until
     the stop grace (10 s) cut it off, and the run then waited out its lease."""
     server, hook = deferring
-    hook.hold = True  # the skill never posts its answer
+    hook.unanswered = 1_000  # the skill never posts its answer
     await app.state.evaluation_worker.stop()
     dev, _token = await _developer(client, admin, server)
     evaluation_id = await start(client, dev, plan_id_for("PowerController"), "kitchen")
