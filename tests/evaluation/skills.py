@@ -49,10 +49,17 @@ USER = "demo"
 
 
 @dataclass
+class Pace:
+    delay: float
+
+
+@dataclass
 class SkillServer:
     url: str
     cloud: DeviceCloud
     answered: list[str] = field(default_factory=list)
+    #: Seconds the skill waits before each answer; a test may change it mid-run (`mylights` only).
+    pace: Pace = field(default_factory=lambda: Pace(0.0))
 
     def account_linking(self) -> dict[str, Any]:
         return {
@@ -79,14 +86,16 @@ def _cloud() -> DeviceCloud:
 def _with_skill(
     cloud: DeviceCloud, skill: SkillHandler, answer_hook: Any = None, delay: float = 0.0
 ) -> Starlette:
-    """My Lights' OAuth and resource routes, with `skill` answering at /skill (after `delay` s)."""
+    """My Lights' OAuth and resource routes, with `skill` answering at /skill (after `delay` s,
+    `app.state.pace.delay` from then on)."""
     app = create_mylights_app(cloud=cloud)
     answered: list[str] = []
+    pace = Pace(delay)
 
     async def endpoint(request: Request) -> Response:
         event = json.loads(await request.body())
-        if delay:
-            await asyncio.sleep(delay)
+        if pace.delay:
+            await asyncio.sleep(pace.delay)
         answer = await skill.handle(event)
         header = event["directive"]["header"]
         answered.append(f"{header['namespace']}.{header['name']}")
@@ -96,16 +105,18 @@ def _with_skill(
 
     app.router.routes.insert(0, Route("/skill", endpoint, methods=["POST"]))
     app.state.answered = answered
+    app.state.pace = pace
     return app
 
 
 @contextmanager
 def mylights(delay: float = 0.0) -> Iterator[SkillServer]:
-    """My Lights; `delay` makes every answer slow (a run long enough to kill a server mid-way)."""
+    """My Lights; `delay` makes every answer slow (a run long enough to kill a server mid-way),
+    until the test sets `pace.delay` again."""
     cloud = _cloud()
     app = _with_skill(cloud, build_skill(cloud), delay=delay)
     with serve_in_thread(app) as url:
-        yield SkillServer(url, cloud, app.state.answered)
+        yield SkillServer(url, cloud, app.state.answered, app.state.pace)
 
 
 def _double_dim_brightness(event: dict[str, Any], answer: Message) -> Message:

@@ -2,7 +2,9 @@
 
 Two `localexa serve` processes share one SQLite file (as two replicas share one PostgreSQL). The
 first starts the run and is killed after its first test case; the second, which never saw the
-POST, claims the run once the lease (2 s here) has expired and resumes it.
+POST, claims the run once the lease (2 s here) has expired and resumes it. The skill answers
+slowly (so the first is killed mid-run) until the kill, then at full speed: the rest of the run
+only has to finish.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ async def test_a_killed_server_leaves_its_run_to_another(tmp_path: Path, slow_my
                 await _sleep()
         first.send_signal(signal.SIGKILL)
         first.wait(10)
+    slow_mylights.pace.delay = 0.0  # slow only so the first process is killed mid-run
     assert state["status"] == "IN_PROGRESS"
     done_when_killed = state["metrics"]["BrightnessController"]["passedTestCases"]
     assert done_when_killed < 6
