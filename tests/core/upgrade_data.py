@@ -162,33 +162,35 @@ async def _finished_evaluation(world: World) -> tuple[str, str]:
 # -- a table as a database has it ----------------------------------------------------------------
 
 
-def shaped(connection: Connection, name: str) -> Table:
-    """Table `name` with the columns the database has, typed as the models type them (a column
-    the models no longer have keeps the type the database reports)."""
+def shapes(connection: Connection) -> list[Table]:
+    """The database's tables but alembic's own, parents before children (the models' order), each
+    with the columns the database has, typed as the models type them (a column the models no
+    longer have keeps the type the database reports). Reflected in one pass (one catalog query per
+    kind on PostgreSQL, not two per table)."""
     inspector = inspect(connection)
+    present = set(inspector.get_table_names()) - {"alembic_version"}
+    ordered = [table.name for table in metadata.sorted_tables if table.name in present]
+    names = ordered + sorted(present - set(ordered))
+    columns_of = {key[1]: value for key, value in inspector.get_multi_columns(filter_names=names).items()}
+    keys_of = {key[1]: value for key, value in inspector.get_multi_pk_constraint(filter_names=names).items()}
+    return [_shaped(name, columns_of[name], set(keys_of[name]["constrained_columns"])) for name in names]
+
+
+def _shaped(name: str, reflected: list[Any], primary: set[str]) -> Table:
     model = metadata.tables.get(name)
-    primary = set(inspector.get_pk_constraint(name)["constrained_columns"])
     columns = []
-    for column in inspector.get_columns(name):
+    for column in reflected:
         known = model is not None and column["name"] in model.c
         kind = model.c[column["name"]].type if known and model is not None else column["type"]
         columns.append(Column(column["name"], kind, primary_key=column["name"] in primary))
     return Table(name, MetaData(), *columns)
 
 
-def _tables(connection: Connection) -> list[str]:
-    """The database's tables but alembic's own, parents before children (the models' order)."""
-    present = set(inspect(connection).get_table_names()) - {"alembic_version"}
-    ordered = [table.name for table in metadata.sorted_tables if table.name in present]
-    return ordered + sorted(present - set(ordered))
-
-
 def _read(connection: Connection) -> Rows:
     rows: Rows = {}
-    for name in _tables(connection):
-        table = shaped(connection, name)
+    for table in shapes(connection):
         query = select(table).order_by(*table.primary_key.columns)
-        rows[name] = [dict(row._mapping) for row in connection.execute(query)]
+        rows[table.name] = [dict(row._mapping) for row in connection.execute(query)]
     return rows
 
 
@@ -237,8 +239,8 @@ def fill(connection: Connection, rows: Rows, every_table: bool = True) -> None:
     """Write `rows` into the tables the database has, at their shape. With `every_table`, a
     table `rows` has nothing for gets one typed row (one with foreign keys must come from the app:
     a typed row would not point at anything)."""
-    for name in _tables(connection):
-        table = shaped(connection, name)
+    for table in shapes(connection):
+        name = table.name
         given = rows.get(name)
         if not given and not every_table:
             continue
