@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import socketserver
+import ssl
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from functools import cache
 
 import httpx
 import uvicorn
@@ -20,6 +22,15 @@ START_TIMEOUT = 10.0
 #: as long as the server's `--idle-timeout`, and a request sent on one just as the server closed
 #: it got no answer ("Server disconnected", seen in CI). Idle connections are given up well before.
 SERVED_LIMITS = httpx.Limits(keepalive_expiry=2.0)
+
+
+@cache
+def shared_tls() -> ssl.SSLContext:
+    """httpx's default TLS context (`verify=True`), built once. httpx builds one for every client
+    it makes, certifi's bundle loaded (~25 ms, 40 on a loaded machine), though the servers here
+    speak plain HTTP: a client made per admin call or per readiness poll spent seconds of a test
+    (and the CPU the servers starting beside it needed) on it."""
+    return httpx.create_ssl_context()
 
 
 def free_ports(count: int) -> list[int]:

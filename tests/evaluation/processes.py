@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.servers import shared_tls
+
 ADMIN_KEY = "process-test-admin-key"
 
 
@@ -77,7 +79,7 @@ def server_process(
             try:
                 if tls and not ca_file.exists():
                     raise httpx.ConnectError("no CA yet")
-                verify = ssl.create_default_context(cafile=str(ca_file)) if tls else True
+                verify = ssl.create_default_context(cafile=str(ca_file)) if tls else shared_tls()
                 if httpx.get(f"{url}/_localexa/health", timeout=1, verify=verify).status_code == 200:
                     break
             except httpx.TransportError:

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from localexa.server.db.engine import create_engine
-from tests.servers import SERVED_LIMITS, free_ports
+from tests.servers import SERVED_LIMITS, free_ports, shared_tls
 
 PG_URL = os.environ.get("LOCALEXA_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("LOCALEXA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -96,7 +96,8 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"localexa serve exited early:\n{self.log()}")
             try:
-                if httpx.get(f"{self.base_url}/_localexa/health", timeout=2).status_code == 200:
+                health = httpx.get(f"{self.base_url}/_localexa/health", timeout=2, verify=shared_tls())
+                if health.status_code == 200:
                     return
             except httpx.TransportError:
                 pass
@@ -123,6 +124,7 @@ class ServerProcess:
 
     def client(self, **kwargs: Any) -> httpx.Client:
         kwargs.setdefault("limits", SERVED_LIMITS)
+        kwargs.setdefault("verify", shared_tls())
         return httpx.Client(base_url=self.base_url, timeout=kwargs.pop("timeout", 30), **kwargs)
 
     def admin(self, path: str, body: dict[str, Any]) -> dict[str, Any]:

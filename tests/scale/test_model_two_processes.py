@@ -61,7 +61,7 @@ from tests.scale.processes import (
     shared_secrets,
 )
 from tests.scale.world import customer
-from tests.servers import SERVED_LIMITS
+from tests.servers import SERVED_LIMITS, shared_tls
 
 pytestmark = pytest.mark.slow
 
@@ -90,6 +90,10 @@ def model_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serve
         b = ServerProcess(root / "b", keys["admin_key"], env, database_url=url)
         with running(a, b):
             yield a, b
+
+
+def _client(base_url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(limits=SERVED_LIMITS, verify=shared_tls(), base_url=base_url, timeout=30)
 
 
 def _fresh(offset: int) -> State:
@@ -123,8 +127,8 @@ class Harness:
 
     async def run(self, batches: int, generator: Generator) -> None:
         async with (
-            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=self.servers[0].base_url, timeout=30) as a,
-            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=self.servers[1].base_url, timeout=30) as b,
+            _client(self.servers[0].base_url) as a,
+            _client(self.servers[1].base_url) as b,
         ):
             clients = [a, b]
             for number in range(batches):
@@ -272,7 +276,7 @@ def test_a_developer_put_that_meets_a_concurrent_enablement_is_idempotent(
     async def scenario() -> httpx.Response:
         async with (
             _blocker(database_url) as conn,
-            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=a.base_url, timeout=30) as http,
+            _client(a.base_url) as http,
         ):
             await conn.execute(  # the other request's enablement, not committed yet
                 text(
@@ -322,8 +326,8 @@ def test_a_disable_waiting_for_a_stage_switch_disables_the_new_stage(
     async def scenario() -> tuple[httpx.Response, httpx.Response]:
         async with (
             _blocker(database_url) as conn,
-            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=a.base_url, timeout=30) as on_a,
-            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=b.base_url, timeout=30) as on_b,
+            _client(a.base_url) as on_a,
+            _client(b.base_url) as on_b,
         ):
             # The switch revokes the messaging refresh token (enablement/service.py `_disable`):
             # holding that row holds the switch inside its transaction.
@@ -375,7 +379,7 @@ def test_a_locker_get_whose_client_goes_while_it_runs_is_401(
     async def scenario() -> httpx.Response:
         async with (
             _blocker(database_url) as conn,
-            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=a.base_url, timeout=30) as http,
+            _client(a.base_url) as http,
         ):
             await conn.execute(text(f"LOCK TABLE {held_table} IN ACCESS EXCLUSIVE MODE"))
             get = asyncio.create_task(http.get(LOCKER, **_locker_get(world)))
@@ -423,7 +427,7 @@ def test_a_refresh_whose_client_or_customer_goes_while_it_runs_is_refused_as_oau
     async def scenario() -> httpx.Response:
         async with (
             _blocker(database_url) as conn,
-            httpx.AsyncClient(limits=SERVED_LIMITS, base_url=a.base_url, timeout=30) as http,
+            _client(a.base_url) as http,
         ):
             if deleted == "client":
                 await conn.execute(text("DELETE FROM skills WHERE id = :s"), {"s": world.skill_id})

@@ -46,6 +46,7 @@ from tests.observe.test_time_travel_every_expiry import (
 )
 from tests.scale.conftest import Pair
 from tests.scale.processes import ServerProcess
+from tests.servers import shared_tls
 
 pytestmark = pytest.mark.slow
 
@@ -64,14 +65,14 @@ class RemoteBrowser(Browser):
     """The /ap/oa browser of tests/lwa/browser.py, on a real server."""
 
     def __init__(self, base_url: str) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=30, limits=LIMITS)
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=30, limits=LIMITS, verify=shared_tls())
 
 
 @asynccontextmanager
 async def _clients(pair: Pair) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     async with (
-        httpx.AsyncClient(base_url=pair.a.base_url, timeout=30, limits=LIMITS) as a,
-        httpx.AsyncClient(base_url=pair.b.base_url, timeout=30, limits=LIMITS) as b,
+        httpx.AsyncClient(base_url=pair.a.base_url, timeout=30, limits=LIMITS, verify=shared_tls()) as a,
+        httpx.AsyncClient(base_url=pair.b.base_url, timeout=30, limits=LIMITS, verify=shared_tls()) as b,
     ):
         yield a, b
 
