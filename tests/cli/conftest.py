@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner, Result
 
 from localexa.cli.main import app
@@ -62,6 +65,17 @@ class Cli:
 
     def json(self, *args: str, **options: Any) -> Any:
         return json.loads(self.ok(*args, "--json", **options).stdout)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_click_tree() -> Iterator[None]:
+    """CliRunner turned the whole Typer app into Click commands again for every invoke (30-70 ms
+    for an `admin` command, ~10 s of this folder's CPU); each app is now converted once, on its
+    first invoke. A command runs the same functions either way (test_command_coverage's audit
+    recorded the same requests of every command both ways)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", cache(typer.main.get_command))
+        yield
 
 
 @pytest.fixture

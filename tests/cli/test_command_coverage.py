@@ -13,14 +13,11 @@ uncovered must be listed in `NOT_FOR_THE_SHELL` with their reason.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import typer.main
-import typer.testing
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
@@ -108,10 +105,7 @@ def audit(
 ) -> tuple[dict[str, set[Operation]], set[Operation]]:
     operations = documented(server)
     files = tmp_path_factory.mktemp("lines")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        # One Click tree for every line: CliRunner converted the whole Typer app again for each of
-        # the ~200 lines (4 of the audit's 4.5 s). What a command sends does not depend on it.
-        monkeypatch.setattr(typer.testing, "_get_command", cache(typer.main.get_command))
+    with pytest.MonkeyPatch.context() as monkeypatch:  # one Click tree for every line: conftest.py
         by_the_cli = covered(operations, sent_by_the_cli(monkeypatch, files))
     return operations_of_each_call(operations), set(by_the_cli)
 
