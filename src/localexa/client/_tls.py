@@ -5,13 +5,14 @@ skill kit shares; _core.py words its connection error)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import ssl
 
 from localexa.client._errors import CaFileError, ConfigurationError
 from localexa.tls_failures import plain_http_reason  # shared with the skill kit
 
-__all__ = ["CaPath", "VerifyArg", "plain_http_reason", "ssl_verify", "tls_options_given"]
+__all__ = ["CaPath", "VerifyArg", "default_trust", "plain_http_reason", "ssl_verify", "tls_options_given"]
 
 #: A path is text, bytes or a path object (`os.fspath` takes each; ssl reads bytes as the file
 #: system's encoding).
@@ -38,7 +39,7 @@ def ssl_verify(verify: VerifyArg, ca_file: CaPath | None) -> bool | ssl.SSLConte
         raise ConfigurationError(_conflict(verify))
     if ca_file is None:
         if not isinstance(verify, str | bytes | os.PathLike):
-            return True if verify is None else verify
+            return default_trust() if verify is None or verify is True else verify
         ca_file = verify
     if not isinstance(ca_file, str | bytes | os.PathLike):
         raise ConfigurationError(
@@ -53,6 +54,25 @@ def ssl_verify(verify: VerifyArg, ca_file: CaPath | None) -> bool | ssl.SSLConte
     except OSError as exc:  # ssl.SSLError is one
         reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
         raise CaFileError(shown, str(reason)) from None
+
+
+def default_trust() -> ssl.SSLContext:
+    """What httpx trusts for `verify=True` (`SSL_CERT_FILE`, else `SSL_CERT_DIR`, else certifi's
+    bundle), built once a process for each of those settings: httpx built it for every client,
+    ~33 ms of reading certifi's ~140 CAs, where the client itself costs ~5 (2026-12-08). A context
+    is safe to share between clients: none of them adds to it."""
+    return _trust_for(os.environ.get("SSL_CERT_FILE") or None, os.environ.get("SSL_CERT_DIR") or None)
+
+
+@functools.cache
+def _trust_for(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    if cert_file is not None:
+        return ssl.create_default_context(cafile=cert_file)
+    if cert_dir is not None:
+        return ssl.create_default_context(capath=cert_dir)
+    import certifi  # httpx's own dependency
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def tls_options_given(verify: VerifyArg, ca_file: CaPath | None) -> list[str]:

@@ -20,6 +20,7 @@ less (bench/README.md). httpx comes without its command-line client (localexa/_h
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import time
 import zlib
@@ -182,8 +183,18 @@ class _BoundedDecoder:
         return out[: max(1, limit)]
 
 
+@functools.cache
+def _system_trust() -> ssl.SSLContext:
+    """The system trust store, read once a process (~30 ms): each app a process made read it
+    again at its first outbound call (the tests make thousands). Nothing adds to this context;
+    a CA file the user names gets a context of its own."""
+    return ssl.create_default_context()
+
+
 def ssl_context(ca_file: Path | None) -> ssl.SSLContext:
     """The system trust store, plus the user's own CA when one is named."""
+    if ca_file is None:
+        return _system_trust()
     context = ssl.create_default_context()
     if ca_file is not None:
         context.load_verify_locations(cafile=str(ca_file))
