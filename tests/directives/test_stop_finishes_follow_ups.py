@@ -41,6 +41,9 @@ from tests.servers import serve_in_loop
 DIRECTIVE_TIMEOUT = 2.0
 #: How long the skill holds its Discover answer (within the directive timeout).
 SLOW_DISCOVER = 0.6
+#: A window for sending shorter than the directive timeout, for a test that waits it out: the
+#: directive timeout as the stop begins (`begin_stop` reads it then), put back for the rest.
+SHORT_WINDOW = 0.1
 
 
 @pytest.fixture
@@ -133,15 +136,24 @@ async def test_the_drain_waits_for_a_follow_up_under_way(
 
 
 async def test_a_follow_up_past_the_window_for_sending_is_handed_over_unsent(
-    app: FastAPI, admin: Admin, localexa_url: str, mylights: MyLights, slow_skill: tuple[SlowSkill, str]
+    app: FastAPI,
+    admin: Admin,
+    localexa_url: str,
+    mylights: MyLights,
+    slow_skill: tuple[SlowSkill, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A link answered while the connections drain starts its follow-up after the stop began;
     past the directive timeout it sends nothing and hands both steps over (until 2026-12-06 they
     ended FAILED `not sent: …`, and only an admin call got them done)."""
     skill, endpoint = slow_skill
+    skill.discover_seconds = 0.0  # only the takeover's Discover goes out: no need to hold it
     runner: AfterLinkRunner = app.state.after_link_runner
-    runner.begin_stop()
-    await asyncio.sleep(DIRECTIVE_TIMEOUT + 0.05)
+    with monkeypatch.context() as stopping:
+        stopping.setattr(runner.runtime.settings, "directive_timeout", SHORT_WINDOW)
+        runner.begin_stop()
+    assert runner.runtime.settings.directive_timeout == DIRECTIVE_TIMEOUT  # the takeover's own
+    await asyncio.sleep(SHORT_WINDOW + 0.05)
     async with httpx.AsyncClient(base_url=localexa_url, timeout=30) as http:
         path = await _link(admin, http, mylights, endpoint)
         pair = _pair(path)
@@ -161,9 +173,14 @@ async def test_a_follow_up_past_the_window_for_sending_is_handed_over_unsent(
 
 @pytest.fixture
 async def held_skill() -> AsyncIterator[tuple[SlowSkill, str]]:
-    """Holds Discover past the directive timeout: the drain cuts the follow-ups off before."""
-    async with slow_skill_served(1.5 * DIRECTIVE_TIMEOUT) as served:
-        yield served
+    """Holds Discover until the test releases it (after the drain cut the follow-ups off), and
+    at the end at the latest: its server's stop waits for the held answers."""
+    async with slow_skill_served(0.0) as (skill, endpoint):
+        skill.release = asyncio.Event()
+        try:
+            yield skill, endpoint
+        finally:
+            skill.release.set()
 
 
 async def test_a_follow_up_that_overruns_the_drain_is_cut_off_and_handed_over(
@@ -203,7 +220,8 @@ async def test_a_follow_up_that_overruns_the_drain_is_cut_off_and_handed_over(
         assert (b_row.discovery_status, b_row.lease_owner) == ("PENDING", "process-b#1")
         assert _same_instant(b_row.lease_expires_at, b_lease)
 
-        skill.discover_seconds = 0.0
+        assert skill.release is not None
+        skill.release.set()  # the cut-off Discovers' answers, to no one; the takeover's at once
         await _taken_over_by_another(app, pair)
         body = await _status(http, path)
     assert body["discovery"]["status"] == body["acceptGrant"]["status"] == "SUCCEEDED", body
@@ -216,9 +234,10 @@ def _same_instant(stored: datetime | None, expected: datetime) -> bool:
     return stored is not None and abs(as_utc(stored) - expected) < timedelta(milliseconds=1)
 
 
-#: How long the skill's token URL takes over a refresh: past the window for sending, within the
-#: token exchange timeout (4.5 s).
-SLOW_REFRESH = 1.5 * DIRECTIVE_TIMEOUT
+#: How long the skill's token URL takes over a refresh begun as the stop begins: past the window
+#: for sending (a refresh begun later ends later still; a sleep never ends early), within the token
+#: exchange timeout (4.5 s).
+SLOW_REFRESH = DIRECTIVE_TIMEOUT + 0.25
 
 
 class SlowRefreshes:
@@ -272,6 +291,7 @@ async def test_a_step_whose_token_refresh_outlasts_the_window_is_handed_over_uns
     """Discover is allowed as the stop begins, but its token is refreshed first, past the window:
     it is not sent (until 2026-12-06 it went out after the refresh, 1 s after the window closed)."""
     skill, endpoint = slow_skill
+    skill.discover_seconds = 0.0  # the stopping process sends none; the link's needs no wait
     tokens = SlowRefreshes([SLOW_REFRESH])
     runner: AfterLinkRunner = app.state.after_link_runner
     async with (
@@ -297,14 +317,17 @@ async def test_accept_grant_whose_token_refresh_outlasts_the_window_is_handed_ov
     allowed once Discover is answered, needs the token refreshed again, past the window: it is
     not sent, Discover's outcome stays."""
     skill, endpoint = slow_skill
-    skill.discover_seconds = 0.65 * DIRECTIVE_TIMEOUT  # the token expires meanwhile
-    tokens = SlowRefreshes([0.0, SLOW_REFRESH], refreshed_lifetime=1)
+    skill.discover_seconds = 0.0  # the first link's follow-up
+    discover_seconds = 0.65 * DIRECTIVE_TIMEOUT  # the stopping process's: the token expires meanwhile
+    # AcceptGrant's refresh begins once Discover is answered: it ends past the window all the same.
+    tokens = SlowRefreshes([0.0, SLOW_REFRESH - discover_seconds], refreshed_lifetime=1)
     runner: AfterLinkRunner = app.state.after_link_runner
     async with (
         serve_in_loop(Starlette(routes=[Route("/token", tokens.token, methods=["POST"])])) as token_url,
         httpx.AsyncClient(base_url=localexa_url, timeout=30) as http,
     ):
         pair = await _linked_with_slow_refreshes(app, admin, http, mylights, endpoint, f"{token_url}/token")
+        skill.discover_seconds = discover_seconds
         await _follow_up_while_stopping(runner, pair)
         row = await _row(app, pair)
         assert tokens.refreshes == 2
