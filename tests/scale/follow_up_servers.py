@@ -51,6 +51,14 @@ class Servers:
     b: ServerProcess
     database_url: str
 
+    def start_both(self) -> None:
+        """Start A and B at once, B beside A (PostgreSQL: they take turns migrating, db/migrate.py):
+        a process's start is mostly its imports, which overlap."""
+        self.a.launch()
+        self.b.launch()
+        self.a.wait_healthy()
+        self.b.wait_healthy()
+
 
 @contextmanager
 def follow_up_servers(root: Path, backend: str, lease: float, directive_timeout: str) -> Iterator[Servers]:

@@ -40,10 +40,14 @@ pytestmark = pytest.mark.slow
 
 ASYNC_EVENTS = "alexa::async_event:write"
 #: The killed process's lease: another process takes its follow-up over at most this long (and a
-#: third of it, its sweep's period) after the kill.
-KILL_LEASE_SECONDS = 2.0
+#: third of it, its sweep's period) after the kill. The shortest the settings take: whether A
+#: still renews it before the kill does not matter (a takeover of a live one is the test below's).
+KILL_LEASE_SECONDS = 1.0
 #: The live process's lease: renewed every second, so a loaded machine does not make it miss one.
 LIVE_LEASE_SECONDS = 3.0
+#: How long past A's first lease the live test watches the row: two of B's sweeps (every third
+#: of a lease), where one after the lease ran out takes over a follow-up that is not renewed.
+LIVE_WATCH_SECONDS = 2 * LIVE_LEASE_SECONDS / 3
 #: Longer than the skill is held (two leases), so the held Discover is answered, not timed out.
 DIRECTIVE_TIMEOUT = "30"
 
@@ -116,9 +120,10 @@ def test_a_killed_process_s_follow_up_is_run_again_by_another(
     with follow_up_servers(tmp_path, backend, KILL_LEASE_SECONDS, DIRECTIVE_TIMEOUT) as servers:
         a, b = servers.a, servers.b
         try:
-            a.start()
             if backend == "postgresql":
-                b.start()
+                servers.start_both()
+            else:
+                a.start()
             user_id, skill_id = _link(a, mylights, endpoint)
             assert answering.discover_arrived.wait(10), "A never sent Discover"
             (pending,) = query(servers.database_url, STATUS)
@@ -153,16 +158,21 @@ def test_a_live_process_s_follow_up_is_not_taken_over_while_it_renews_its_lease(
     with follow_up_servers(tmp_path, backend, LIVE_LEASE_SECONDS, DIRECTIVE_TIMEOUT) as servers:
         a, b = servers.a, servers.b
         try:
-            a.start()
-            b.start()  # beside A on the same database, sweeping for abandoned follow-ups
+            # B beside A on the same database, sweeping for abandoned follow-ups. On SQLite B
+            # starts once A has created the file (one's first start makes it from scratch).
+            if backend == "postgresql":
+                servers.start_both()
+            else:
+                a.start()
+                b.start()
             user_id, skill_id = _link(a, mylights, endpoint)
             assert answering.discover_arrived.wait(10), "A never sent Discover"
             (first,) = query(servers.database_url, STATUS)
             owner, first_end = first[2], _as_utc(first[3])
-            # The skill holds Discover until A's first lease has run out and a whole lease more
-            # has passed: B swept three times since, and only A's renewals kept it A's.
+            # The skill holds Discover until A's first lease has run out and B has swept twice
+            # since: only A's renewals kept it A's.
             latest_end = first_end
-            while datetime.now(UTC) < first_end + lease:
+            while datetime.now(UTC) < first_end + timedelta(seconds=LIVE_WATCH_SECONDS):
                 (row,) = query(servers.database_url, STATUS)
                 assert row[:3] == ("PENDING", "PENDING", owner), row
                 latest_end = max(latest_end, _as_utc(row[3]))
