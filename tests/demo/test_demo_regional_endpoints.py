@@ -3,6 +3,10 @@ skill, moved with the demo to other ports, and given to a demo seeded before ski
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
 from fastapi import FastAPI
 from sqlalchemy import update
 
@@ -19,14 +23,28 @@ async def _regional(app: FastAPI, state: DemoState) -> dict[str, str] | None:
         return regional
 
 
+@contextmanager
+def _closed(*ports: int) -> Iterator[None]:
+    """The ports bound and never listening: a connection to them is refused, and no other server
+    of the machine can listen there meanwhile. A demo moves only off addresses where nothing
+    answers, and once another xdist worker's server had taken the first port of the block (CI of
+    2026-12-08): the demo rightly stayed."""
+    with ExitStack() as held:
+        for port in ports:
+            bound = held.enter_context(socket.socket())
+            bound.bind(("127.0.0.1", port))
+        yield
+
+
 async def test_the_demo_skill_has_eu_and_fe_endpoints_that_move_with_the_demo(app: FastAPI) -> None:
     settings = app.state.settings
     settings.port = free_port_block()
-    state = await ensure_demo(app)
-    lights = f"http://127.0.0.1:{settings.resolved_demo_port()}"
-    assert await _regional(app, state) == {"EU": f"{lights}/skill/eu", "FE": f"{lights}/skill/fe"}
-    settings.port += 10  # the same data dir on other ports: nothing listens on the first ones
-    assert await ensure_demo(app) == state
+    with _closed(settings.port, settings.resolved_demo_port()):
+        state = await ensure_demo(app)
+        lights = f"http://127.0.0.1:{settings.resolved_demo_port()}"
+        assert await _regional(app, state) == {"EU": f"{lights}/skill/eu", "FE": f"{lights}/skill/fe"}
+        settings.port += 10  # the same data dir on other ports: nothing listens on the first ones
+        assert await ensure_demo(app) == state
     lights = f"http://127.0.0.1:{settings.resolved_demo_port()}"
     assert await _regional(app, state) == {"EU": f"{lights}/skill/eu", "FE": f"{lights}/skill/fe"}
 
