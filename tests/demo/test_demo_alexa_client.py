@@ -11,6 +11,7 @@ from localexa.server.admin.demo import DemoState, ensure_demo
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.skills.models import Skill
 from localexa.testing.ports import free_port_block
+from tests.demo.closed_ports import closed_ports
 
 
 async def _alexa_client_uris(app: FastAPI, state: DemoState) -> list[str] | None:
@@ -27,12 +28,13 @@ async def _alexa_client_uris(app: FastAPI, state: DemoState) -> list[str] | None
 async def test_the_demo_skills_alexa_client_moves_with_the_demo(app: FastAPI) -> None:
     settings = app.state.settings
     settings.port = free_port_block()
-    state = await ensure_demo(app)
-    assert await _alexa_client_uris(app, state) == [
-        f"http://127.0.0.1:{settings.port}/_localexa/demo/callback"
-    ]
-    settings.port += 10  # the same data dir on other ports: nothing listens on the first ones
-    assert await ensure_demo(app) == state
+    with closed_ports(settings.port, settings.resolved_demo_port()):
+        state = await ensure_demo(app)
+        assert await _alexa_client_uris(app, state) == [
+            f"http://127.0.0.1:{settings.port}/_localexa/demo/callback"
+        ]
+        settings.port += 10  # the same data dir on other ports: nothing listens on the first ones
+        assert await ensure_demo(app) == state
     assert await _alexa_client_uris(app, state) == [
         f"http://127.0.0.1:{settings.port}/_localexa/demo/callback"
     ]

@@ -3,16 +3,13 @@ skill, moved with the demo to other ports, and given to a demo seeded before ski
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-
 from fastapi import FastAPI
 from sqlalchemy import update
 
 from localexa.server.admin.demo import DemoState, ensure_demo
 from localexa.server.skills.models import Skill
 from localexa.testing.ports import free_port_block
+from tests.demo.closed_ports import closed_ports
 
 
 async def _regional(app: FastAPI, state: DemoState) -> dict[str, str] | None:
@@ -23,23 +20,10 @@ async def _regional(app: FastAPI, state: DemoState) -> dict[str, str] | None:
         return regional
 
 
-@contextmanager
-def _closed(*ports: int) -> Iterator[None]:
-    """The ports bound and never listening: a connection to them is refused, and no other server
-    of the machine can listen there meanwhile. A demo moves only off addresses where nothing
-    answers, and once another xdist worker's server had taken the first port of the block (CI of
-    2026-12-08): the demo rightly stayed."""
-    with ExitStack() as held:
-        for port in ports:
-            bound = held.enter_context(socket.socket())
-            bound.bind(("127.0.0.1", port))
-        yield
-
-
 async def test_the_demo_skill_has_eu_and_fe_endpoints_that_move_with_the_demo(app: FastAPI) -> None:
     settings = app.state.settings
     settings.port = free_port_block()
-    with _closed(settings.port, settings.resolved_demo_port()):
+    with closed_ports(settings.port, settings.resolved_demo_port()):
         state = await ensure_demo(app)
         lights = f"http://127.0.0.1:{settings.resolved_demo_port()}"
         assert await _regional(app, state) == {"EU": f"{lights}/skill/eu", "FE": f"{lights}/skill/fe"}

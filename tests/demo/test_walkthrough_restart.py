@@ -23,6 +23,7 @@ from localexa.server.enablement.models import LINKED, NEEDS_RELINK, Enablement
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.skills.models import Skill
 from localexa.testing.ports import free_port_block
+from tests.demo.closed_ports import closed_ports
 
 
 async def _link(app: FastAPI, state: DemoState, customer_id: str | None = None) -> None:
@@ -108,10 +109,11 @@ async def test_the_same_data_dir_on_other_ports_or_https_moves_the_demo_there(ap
     port) and step 2 to its My Lights."""
     settings = app.state.settings
     settings.port = free_port_block()
-    state = await ensure_demo(app)
-    await _link(app, state)
-    settings.port += 10  # nothing listens on the first run's ports any more
-    assert await ensure_demo(app) == state
+    with closed_ports(settings.port, settings.resolved_demo_port()):
+        state = await ensure_demo(app)
+        await _link(app, state)
+        settings.port += 10  # nothing listens on the first run's ports any more
+        assert await ensure_demo(app) == state
     moved = settings.port
     uris, endpoint, linking = await _recorded(app, state)
     assert uris == [f"http://127.0.0.1:{moved}/_localexa/demo/callback"]
