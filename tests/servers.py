@@ -10,7 +10,7 @@ import ssl
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from functools import cache
 
 import httpx
@@ -43,6 +43,27 @@ def free_ports(count: int) -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
+
+
+@contextmanager
+def closed_ports(*ports: int) -> Iterator[None]:
+    """The ports bound and never listening while the block runs: a connection to them is refused
+    at once, and no other server of the machine (another xdist worker's) can listen there
+    meanwhile, as it can on a port that was free a moment ago (`free_ports`). Once one did, and a
+    demo rightly stayed where something answered (CI of 2026-12-08)."""
+    with ExitStack() as held:
+        for port in ports:
+            bound = held.enter_context(socket.socket())
+            bound.bind(("127.0.0.1", port))
+        yield
+
+
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A port of 127.0.0.1 where nothing answers while the block runs (`closed_ports`)."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield int(bound.getsockname()[1])
 
 
 def _bound_socket() -> socket.socket:

@@ -5,14 +5,23 @@ colon standing for a path that is not there (re-verification D2 of the night of 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 from localexa.testing import Localexa
 from tests.cli.conftest import Cli
 from tests.cli.test_urls_unbroken import on_terminal
-from tests.servers import free_ports
+from tests.servers import closed_port
 
 
-def test_a_problem_without_a_path_is_its_message_alone(cli: Cli, localexa: Localexa) -> None:
-    [closed] = free_ports(1)
+@pytest.fixture
+def closed() -> Iterator[int]:
+    with closed_port() as port:
+        yield port
+
+
+def test_a_problem_without_a_path_is_its_message_alone(cli: Cli, localexa: Localexa, closed: int) -> None:
     skill = localexa.create_skill(account_linking=True, endpoint=f"http://127.0.0.1:{closed}/skill")
     customer = localexa.create_customer()
     localexa.link(customer, skill)

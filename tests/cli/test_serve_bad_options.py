@@ -17,6 +17,7 @@ from typer.testing import CliRunner, Result
 from localexa.cli.main import app
 from localexa.testing.ports import free_port_block
 from tests.cli.conftest import CLEAN_ENV
+from tests.servers import closed_port
 
 SERVE_ENV: dict[str, str | None] = {
     **CLEAN_ENV,
@@ -285,8 +286,8 @@ def serve_process(tmp_path: Path, database_url: str) -> subprocess.CompletedProc
 
 def test_an_unreachable_postgresql_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     """A real process: start-up runs in uvicorn's lifespan, which logged Starlette's traceback."""
-    closed = free_port_block()
-    done = serve_process(tmp_path, f"postgresql+asyncpg://postgres:pw-SECRET@127.0.0.1:{closed}/nothing")
+    with closed_port() as closed:
+        done = serve_process(tmp_path, f"postgresql+asyncpg://postgres:pw-SECRET@127.0.0.1:{closed}/nothing")
     assert done.returncode != 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert 'File "' not in done.stderr

@@ -11,7 +11,7 @@ from localexa.server.admin.demo import DemoState, ensure_demo
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.skills.models import Skill
 from localexa.testing.ports import free_port_block
-from tests.demo.closed_ports import closed_ports
+from tests.servers import closed_ports
 
 
 async def _alexa_client_uris(app: FastAPI, state: DemoState) -> list[str] | None:

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from localexa.server.admin.demo import DemoState, ensure_demo
 from localexa.server.skills.models import Skill
 from localexa.testing.ports import free_port_block
-from tests.demo.closed_ports import closed_ports
+from tests.servers import closed_ports
 
 
 async def _regional(app: FastAPI, state: DemoState) -> dict[str, str] | None:

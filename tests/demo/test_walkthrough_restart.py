@@ -23,7 +23,7 @@ from localexa.server.enablement.models import LINKED, NEEDS_RELINK, Enablement
 from localexa.server.lwa.repository import LwaRepository
 from localexa.server.skills.models import Skill
 from localexa.testing.ports import free_port_block
-from tests.demo.closed_ports import closed_ports
+from tests.servers import closed_ports
 
 
 async def _link(app: FastAPI, state: DemoState, customer_id: str | None = None) -> None:

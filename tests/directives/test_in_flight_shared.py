@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +25,7 @@ from localexa.testing import Localexa, LocalexaServer
 from tests.core.tcp_relay import silent_redis as hung_redis
 from tests.directives.test_deferred_exchange import PostsFirst
 from tests.redis_probe import REDIS_URL, redis_or_skip
-from tests.servers import free_ports
+from tests.servers import closed_port
 
 CUSTOMER, SKILL = "amzn1.ask.account.ada", "amzn1.ask.skill.lights"
 TOKEN = "run-42/turn-on"
@@ -148,13 +148,19 @@ async def test_the_newest_directive_with_a_token_is_the_one_judged_against(
     assert await other.directive(CUSTOMER, SKILL, TOKEN) is None
 
 
+@pytest.fixture
+def closed() -> Iterator[int]:
+    """A Redis port where nothing answers, for the whole test (tests/servers.py `closed_port`)."""
+    with closed_port() as port:
+        yield port
+
+
 async def test_redis_down_leaves_directives_and_their_answers_per_process(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, closed: int
 ) -> None:
     """Redis out of reach: the directive is still held (its sender's gateway judges an early answer
     against it), another process finds nothing, as without Redis, and nothing raises; the outage
     is logged once, not once per directive and per event."""
-    [closed] = free_ports(1)
     sender, other = _registry(f"redis://127.0.0.1:{closed}/0"), _registry(f"redis://127.0.0.1:{closed}/0")
     caplog.set_level(logging.WARNING, logger="localexa.directives")
     try:
@@ -176,11 +182,12 @@ async def test_redis_down_leaves_directives_and_their_answers_per_process(
 
 
 @pytest.mark.slow
-def test_with_redis_down_a_server_sends_directives_and_judges_early_answers_as_one_process() -> None:
+def test_with_redis_down_a_server_sends_directives_and_judges_early_answers_as_one_process(
+    closed: int,
+) -> None:
     """A `localexa serve` whose Redis is out of reach: the directive is sent and answered, the
     skill's early answers are taken (202) and judged against it at once by the sending process
     (nothing learned from the invalid one), and the outage is logged, once."""
-    [closed] = free_ports(1)
     env = {"LOCALEXA_REDIS_URL": f"redis://127.0.0.1:{closed}/0"}
     with LocalexaServer(env=env) as server, Localexa(server) as kit:
         for name, on, learned in (("StateReport", False, None), ("Response", True, "ON")):
